@@ -1,0 +1,49 @@
+# sarwatch — two commands do all the set-up on a fresh machine:
+#   make run    create .venv, install, start the web service with the demo case
+#   make test   create .venv, install, run the whole test suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+WEB    := src/sarwatch/web/frontend
+ASSETS := src/sarwatch/web/static/dist/.built
+
+.PHONY: run test lint bench web clean help
+
+help:
+	@echo "make run     start the web service (http://127.0.0.1:8000/) with the demo case"
+	@echo "make test    run the whole test suite"
+	@echo "make lint    ruff, mypy and the import contracts"
+	@echo "make bench   run the benchmarks (figures in benchmarks/results/)"
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+web: $(ASSETS)
+
+$(ASSETS): $(wildcard $(WEB)/package.json $(WEB)/package-lock.json $(WEB)/src/*)
+	@if [ -f $(WEB)/package.json ]; then \
+		cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent; \
+	fi
+	@mkdir -p $(dir $@) && touch $@
+
+run: $(STAMP) $(ASSETS)
+	$(BIN)/sarwatch serve --demo
+
+test: $(STAMP) $(ASSETS)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) build *.egg-info src/*.egg-info src/sarwatch/web/static/dist

@@ -1,0 +1,6 @@
+"""``python -m sarwatch`` runs the command-line interface."""
+
+from sarwatch.cli.main import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Command-line interface (Typer + rich). Entry point: :func:`sarwatch.cli.main.main`."""

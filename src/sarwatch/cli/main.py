@@ -1,0 +1,64 @@
+"""The ``sarwatch`` command: one Typer app, one module per command group.
+
+Errors from the :mod:`sarwatch.errors` family are printed as one readable
+message (no traceback unless ``--verbose``) and end the process with the
+error's ``exit_code`` (2 for bad input).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from sarwatch.errors import SarwatchError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="sarwatch",
+    help="Maritime search and rescue in the Central Mediterranean.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+_state = {"verbose": False}
+
+
+@app.callback()
+def _root(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show tracebacks on errors."),
+) -> None:
+    """Maritime search and rescue in the Central Mediterranean."""
+    _state["verbose"] = verbose
+
+
+def _register() -> None:
+    """Attach every command group. Imports are local so ``--help`` stays fast."""
+    from sarwatch.cli import serve
+
+    serve.register(app)
+    for module_name in ("assess", "drift", "case", "ledger", "user", "bundle"):
+        try:
+            module = __import__(f"sarwatch.cli.{module_name}", fromlist=["register"])
+        except ModuleNotFoundError as exc:
+            if exc.name != f"sarwatch.cli.{module_name}":
+                raise
+            continue
+        module.register(app)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; map sarwatch errors to a message and an exit code."""
+    _register()
+    args = sys.argv[1:] if argv is None else argv
+    verbose = "--verbose" in args or "-v" in args
+    try:
+        app(args=args, prog_name="sarwatch")
+    except SarwatchError as exc:
+        if verbose:
+            raise
+        Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)

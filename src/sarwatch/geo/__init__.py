@@ -1,0 +1,1 @@
+"""sarwatch.geo."""

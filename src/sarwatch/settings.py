@@ -1,0 +1,69 @@
+"""Configuration, built once at the entry point and passed down.
+
+Every field can be set from the environment with the ``SARWATCH_`` prefix,
+e.g. ``SARWATCH_DATABASE_URL=postgresql+psycopg://...``. Nothing here runs at
+import: call :func:`load_settings` (the CLI and the web app factory do).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "load_settings"]
+
+
+def _default_home() -> Path:
+    return Path.home() / ".local" / "share" / "sarwatch"
+
+
+def _default_cache() -> Path:
+    return Path.home() / ".cache" / "sarwatch"
+
+
+class Settings(BaseSettings):
+    """sarwatch configuration.
+
+    Attributes
+    ----------
+    home_dir
+        Where the station keeps its state: the SQLite store, the signing key,
+        drift run outputs. Default ``~/.local/share/sarwatch``.
+    cache_dir
+        Derived data that can be rebuilt (the clipped coastline, masks).
+        Default ``~/.cache/sarwatch``.
+    database_url
+        SQLAlchemy URL. Default: SQLite file ``<home_dir>/sarwatch.db``.
+    host, port
+        Where ``sarwatch serve`` listens.
+    pos_policy_file
+        Optional user file overriding the packaged place-of-safety policy.
+    public_delay_h, public_round_deg
+        Public-feed redaction policy: cases appear only once closed or older
+        than ``public_delay_h`` hours, positions rounded to ``public_round_deg``.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="SARWATCH_", extra="ignore")
+
+    home_dir: Path = Field(default_factory=_default_home)
+    cache_dir: Path = Field(default_factory=_default_cache)
+    database_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    pos_policy_file: Path | None = None
+    public_delay_h: float = 72.0
+    public_round_deg: float = 0.1
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to the embedded SQLite file."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.home_dir / 'sarwatch.db'}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings from the environment, with explicit overrides on top."""
+    return Settings(**overrides)  # type: ignore[arg-type]

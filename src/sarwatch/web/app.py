@@ -1,0 +1,53 @@
+"""The FastAPI application factory.
+
+Nothing is built at import: :func:`create_app` takes the settings and wires the
+routers. Each resource has its own router module under :mod:`sarwatch.web.routes`.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from sarwatch import __version__
+from sarwatch.settings import Settings, load_settings
+from sarwatch.web.errors import install_error_handlers
+
+__all__ = ["create_app"]
+
+_ROUTE_MODULES = ("assess", "drift", "cases", "public", "map")
+
+
+def create_app(settings: Settings | None = None, *, demo: bool = False) -> FastAPI:
+    """Build the web application.
+
+    Parameters
+    ----------
+    settings
+        Configuration; read from the environment when omitted.
+    demo
+        Load the demo case into an empty store at start-up.
+    """
+    settings = settings or load_settings()
+    app = FastAPI(
+        title="sarwatch",
+        version=__version__,
+        description="Maritime search and rescue in the Central Mediterranean.",
+    )
+    app.state.settings = settings
+    app.state.demo = demo
+    install_error_handlers(app)
+
+    @app.get("/api/health", tags=["meta"])
+    def health() -> dict[str, str]:
+        """Liveness probe."""
+        return {"status": "ok", "version": __version__}
+
+    for name in _ROUTE_MODULES:
+        try:
+            module = __import__(f"sarwatch.web.routes.{name}", fromlist=["install"])
+        except ModuleNotFoundError as exc:
+            if exc.name != f"sarwatch.web.routes.{name}":
+                raise
+            continue
+        module.install(app)
+    return app
