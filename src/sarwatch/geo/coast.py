@@ -1,0 +1,345 @@
+"""The coastline: full-resolution GSHHG land polygons for the region, and a fast land mask.
+
+The polygons come from ``roaring-landmask`` (GSHHG full resolution, shipped in its
+wheel). Extracting them for the whole world takes ~10 s and ~1.5 GB once, so the
+first call clips them to :data:`REGION` and caches the result as WKB under the
+cache directory; later calls load the cache in milliseconds.
+
+:class:`LandMask` answers "is this on land?" for many points at once. It holds a
+raster of 1/240 degree cells (about 460 m) classified as sea, land or coast; points
+in coast cells are tested exactly against the polygons, so the answer is that of
+the full-resolution coastline. The raster arrays are plain numpy, so numba
+kernels can use the sea/land cells directly and leave coast cells to
+:meth:`LandMask.contains`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+
+from sarwatch.errors import DataError
+
+__all__ = [
+    "CELL_COAST",
+    "CELL_LAND",
+    "CELL_SEA",
+    "REGION",
+    "LandMask",
+    "Region",
+    "default_cache_dir",
+    "land_mask",
+    "land_polygons",
+]
+
+CELL_SEA = 0
+CELL_LAND = 1
+CELL_COAST = 2
+
+_CACHE_VERSION = "gshhg-f-v1"
+_CELLS_PER_DEGREE = 240
+
+
+@dataclass(frozen=True)
+class Region:
+    """A longitude/latitude box in WGS84 degrees."""
+
+    lon_min: float
+    lat_min: float
+    lon_max: float
+    lat_max: float
+
+    def contains(
+        self, lon: npt.ArrayLike, lat: npt.ArrayLike
+    ) -> npt.NDArray[np.bool_]:
+        """Whether points lie inside the box (edges included)."""
+        lon_a = np.asarray(lon, dtype=float)
+        lat_a = np.asarray(lat, dtype=float)
+        return (
+            (lon_a >= self.lon_min)
+            & (lon_a <= self.lon_max)
+            & (lat_a >= self.lat_min)
+            & (lat_a <= self.lat_max)
+        )
+
+    def describe(self) -> str:
+        """Human-readable extent, e.g. ``5°E–27°E, 29°N–43°N``."""
+        return (
+            f"{self.lon_min:g}°E–{self.lon_max:g}°E, {self.lat_min:g}°N–{self.lat_max:g}°N"
+        )
+
+
+#: The area the packaged region data (coastline, SAR regions, ports) covers:
+#: the Central Mediterranean with margins (Sardinia to Crete, Sicily to the Gulf of Sirte).
+REGION = Region(lon_min=5.0, lat_min=29.0, lon_max=27.0, lat_max=43.0)
+
+
+def default_cache_dir() -> Path:
+    """The cache directory: ``$SARWATCH_CACHE_DIR`` or ``~/.cache/sarwatch``."""
+    env = os.environ.get("SARWATCH_CACHE_DIR")
+    return Path(env) if env else Path.home() / ".cache" / "sarwatch"
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _extract_region_polygons(region: Region) -> shapely.MultiPolygon:
+    """Clip the world GSHHG full-resolution polygons to ``region`` (slow: seconds, ~1.5 GB)."""
+    import roaring_landmask as rl
+
+    print(
+        "sarwatch: extracting the full-resolution GSHHG coastline for "
+        f"{region.describe()} (once; cached afterwards)...",
+        file=sys.stderr,
+        flush=True,
+    )
+    provider = rl.LandmaskProvider.Gshhg
+    world = shapely.from_wkb(rl.Shapes.new(provider).wkb(provider))
+    parts = shapely.get_parts(world)
+    del world
+    box = shapely.box(region.lon_min, region.lat_min, region.lon_max, region.lat_max)
+    candidates = parts[shapely.STRtree(parts).query(box)]
+    clipped = shapely.intersection(candidates, box)
+    polygons = [
+        p
+        for g in clipped
+        for p in shapely.get_parts(g)
+        if p.geom_type == "Polygon" and not p.is_empty
+    ]
+    return shapely.MultiPolygon(polygons)
+
+
+def land_polygons(
+    cache_dir: Path | None = None, *, region: Region = REGION
+) -> shapely.MultiPolygon:
+    """Land of the region as full-resolution GSHHG polygons (lon, lat degrees).
+
+    Parameters
+    ----------
+    cache_dir
+        Where the clipped polygons are cached; default :func:`default_cache_dir`.
+    region
+        The box to clip to; default :data:`REGION`.
+
+    Returns
+    -------
+    shapely.MultiPolygon
+        Land polygons; islands included, lakes are holes.
+
+    Raises
+    ------
+    DataError
+        If the cache is unreadable and cannot be rebuilt.
+    """
+    return _land_polygons_cached(Path(cache_dir or default_cache_dir()), region)
+
+
+@lru_cache(maxsize=4)
+def _land_polygons_cached(cache_dir: Path, region: Region) -> shapely.MultiPolygon:
+    path = cache_dir / f"land_{_CACHE_VERSION}_{_region_key(region)}.wkb"
+    if path.exists():
+        try:
+            geom = shapely.from_wkb(path.read_bytes())
+        except shapely.errors.GEOSException:
+            path.unlink(missing_ok=True)
+        else:
+            if isinstance(geom, shapely.MultiPolygon):
+                return geom
+    geom = _extract_region_polygons(region)
+    if geom.is_empty:
+        raise DataError(f"no GSHHG land found in {region.describe()}: is roaring-landmask intact?")
+    _atomic_write(path, shapely.to_wkb(geom))
+    return geom
+
+
+def _region_key(region: Region) -> str:
+    return f"{region.lon_min:g}_{region.lat_min:g}_{region.lon_max:g}_{region.lat_max:g}"
+
+
+@dataclass(frozen=True)
+class LandMask:
+    """A fast, exact land test for the region.
+
+    Attributes
+    ----------
+    cells
+        ``uint8`` raster of shape ``(n_lat, n_lon)``: :data:`CELL_SEA`, :data:`CELL_LAND` or
+        :data:`CELL_COAST` (the coastline passes near; test exactly). Row 0 is the
+        southern edge.
+    lon0, lat0
+        South-west corner of cell ``(0, 0)``, degrees.
+    cell_deg
+        Cell size, degrees.
+    polygons
+        The land polygons used for the exact test in coast cells.
+    """
+
+    cells: npt.NDArray[np.uint8]
+    lon0: float
+    lat0: float
+    cell_deg: float
+    polygons: shapely.MultiPolygon
+
+    def cell_class(self, lon: npt.ArrayLike, lat: npt.ArrayLike) -> npt.NDArray[np.uint8]:
+        """Raster class at the points; points outside the raster count as sea."""
+        lon_a = np.asarray(lon, dtype=float)
+        lat_a = np.asarray(lat, dtype=float)
+        n_lat, n_lon = self.cells.shape
+        with np.errstate(invalid="ignore"):
+            i = np.floor((lat_a - self.lat0) / self.cell_deg)
+            j = np.floor((lon_a - self.lon0) / self.cell_deg)
+        inside = (i >= 0) & (i < n_lat) & (j >= 0) & (j < n_lon)
+        out = np.zeros(lon_a.shape, dtype=np.uint8)
+        out[inside] = self.cells[i[inside].astype(np.intp), j[inside].astype(np.intp)]
+        return out
+
+    def contains(self, lon: npt.ArrayLike, lat: npt.ArrayLike) -> npt.NDArray[np.bool_]:
+        """Whether each point is on land (full-resolution GSHHG).
+
+        Parameters
+        ----------
+        lon, lat
+            Degrees, any broadcastable shapes.
+
+        Returns
+        -------
+        numpy.ndarray of bool
+            True on land. Points outside the region count as sea.
+
+        Examples
+        --------
+        >>> mask = land_mask()  # doctest: +SKIP
+        >>> mask.contains([14.51, 12.5], [35.90, 33.2]).tolist()  # doctest: +SKIP
+        [True, False]
+        """
+        lon_a, lat_a = np.broadcast_arrays(
+            np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+        )
+        cls = self.cell_class(lon_a, lat_a)
+        result = cls == CELL_LAND
+        coast = cls == CELL_COAST
+        if coast.any():
+            result[coast] = shapely.contains_xy(self.polygons, lon_a[coast], lat_a[coast])
+        return result
+
+
+def land_mask(cache_dir: Path | None = None, *, region: Region = REGION) -> LandMask:
+    """The region's :class:`LandMask`, built once and cached (raster as ``.npy``).
+
+    Parameters
+    ----------
+    cache_dir
+        Cache directory; default :func:`default_cache_dir`.
+    region
+        The box to cover; default :data:`REGION`.
+    """
+    return _land_mask_cached(Path(cache_dir or default_cache_dir()), region)
+
+
+@lru_cache(maxsize=4)
+def _land_mask_cached(cache_dir: Path, region: Region) -> LandMask:
+    polygons = _land_polygons_cached(cache_dir, region)
+    shapely.prepare(polygons)
+    cell_deg = 1.0 / _CELLS_PER_DEGREE
+    path = cache_dir / f"landmask_{_CACHE_VERSION}_{_region_key(region)}.npy"
+    cells: npt.NDArray[np.uint8] | None = None
+    if path.exists():
+        try:
+            cells = np.load(path, allow_pickle=False)
+        except (OSError, ValueError):
+            cells = None
+    if cells is None:
+        cells = _build_cells(polygons, region, cell_deg)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp.npy")
+        np.save(tmp, cells, allow_pickle=False)
+        os.replace(tmp, path)
+    return LandMask(
+        cells=cells, lon0=region.lon_min, lat0=region.lat_min, cell_deg=cell_deg, polygons=polygons
+    )
+
+
+def _build_cells(
+    polygons: shapely.MultiPolygon, region: Region, cell_deg: float
+) -> npt.NDArray[np.uint8]:
+    """Classify raster cells exactly from the polygons.
+
+    The polygons are scan-converted (even-odd rule, so holes are handled) on a
+    lattice twice as fine as the cells, corners included. A cell whose 3x3 samples
+    are all land is land, all sea is sea, anything else is coast; the coast band is
+    then widened by one cell so that features thinner than a sample spacing are
+    still tested exactly.
+    """
+    fine = 2
+    step = cell_deg / fine
+    n_lon = round((region.lon_max - region.lon_min) / cell_deg)
+    n_lat = round((region.lat_max - region.lat_min) / cell_deg)
+    n_cols, n_rows = n_lon * fine + 1, n_lat * fine + 1
+    inside = _scan_convert(polygons, region.lon_min, region.lat_min, step, n_cols, n_rows)
+    any_land = np.zeros((n_lat, n_lon), dtype=bool)
+    all_land = np.ones((n_lat, n_lon), dtype=bool)
+    for di in range(fine + 1):
+        for dj in range(fine + 1):
+            block = inside[di : di + n_lat * fine : fine, dj : dj + n_lon * fine : fine]
+            any_land |= block
+            all_land &= block
+    cells = np.full((n_lat, n_lon), CELL_COAST, dtype=np.uint8)
+    cells[~any_land] = CELL_SEA
+    cells[all_land] = CELL_LAND
+    coast = cells == CELL_COAST
+    grown = coast.copy()
+    grown[1:, :] |= coast[:-1, :]
+    grown[:-1, :] |= coast[1:, :]
+    grown[:, 1:] |= coast[:, :-1]
+    grown[:, :-1] |= coast[:, 1:]
+    cells[grown] = CELL_COAST
+    return cells
+
+
+def _scan_convert(
+    polygons: shapely.MultiPolygon,
+    lon0: float,
+    lat0: float,
+    step: float,
+    n_cols: int,
+    n_rows: int,
+) -> npt.NDArray[np.bool_]:
+    """Even-odd point-in-polygon for every lattice point ``(lon0 + j*step, lat0 + i*step)``."""
+    rings = shapely.get_rings(shapely.get_parts(polygons))
+    coords, ring_index = shapely.get_coordinates(rings, return_index=True)
+    same_ring = ring_index[1:] == ring_index[:-1]
+    x1, y1 = coords[:-1][same_ring, 0], coords[:-1][same_ring, 1]
+    x2, y2 = coords[1:][same_ring, 0], coords[1:][same_ring, 1]
+    # Rows r whose latitude y_r satisfies min(y1,y2) <= y_r < max(y1,y2).
+    r_lo = np.ceil((np.minimum(y1, y2) - lat0) / step).astype(np.int64)
+    r_hi = np.ceil((np.maximum(y1, y2) - lat0) / step).astype(np.int64)
+    r_lo = np.clip(r_lo, 0, n_rows)
+    r_hi = np.clip(r_hi, 0, n_rows)
+    counts = r_hi - r_lo
+    edge = np.repeat(np.arange(x1.size), counts)
+    rows = np.repeat(r_lo, counts) + (np.arange(edge.size) - np.repeat(np.cumsum(counts) - counts, counts))
+    y_r = lat0 + rows * step
+    t = (y_r - y1[edge]) / (y2[edge] - y1[edge])
+    x_cross = x1[edge] + t * (x2[edge] - x1[edge])
+    cols = np.clip(np.floor((x_cross - lon0) / step).astype(np.int64) + 1, 0, n_cols)
+    toggles = np.zeros((n_rows, n_cols + 1), dtype=np.uint8)
+    np.add.at(toggles, (rows, cols), 1)
+    parity = np.bitwise_and(np.cumsum(toggles[:, :n_cols], axis=1, dtype=np.uint8), 1)
+    return parity.astype(bool)

@@ -1,0 +1,128 @@
+"""IMO Search and Rescue Regions (SRRs) around the Central Mediterranean.
+
+The regions are read from the packaged ``data/srr_central_med.geojson`` (IMO
+GISIS COMSAR exports dated 2026-04-07; Greece and Egypt from third-party
+combinations, with a ``confidence`` property). SRRs overlap (Italy and Malta
+around Lampedusa, Malta and Tunisia, Libya and Tunisia off Zarzis), so every
+query answers with *all* regions that contain a point.
+
+Delimiting an SRR does not prejudice any boundary between States (SAR
+Convention annex 2.1.7): these are areas of SAR coordination duty, not borders.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+from shapely.geometry import shape
+
+from sarwatch.errors import DataError
+
+__all__ = ["SarRegion", "sar_regions", "srr_at", "srr_membership"]
+
+_DATA_FILE = "srr_central_med.geojson"
+
+
+@dataclass(frozen=True)
+class SarRegion:
+    """One Search and Rescue Region.
+
+    Attributes
+    ----------
+    srr_id
+        Short id, the State's ISO 3166 alpha-2 code (``"IT"``, ``"MT"``, ``"LY"``, ...).
+    name, country, rcc
+        Human-readable names.
+    polygon
+        The region (lon, lat degrees). Rings of coastal States close over land.
+    source, confidence
+        Where the vertices come from and how far to trust them.
+    """
+
+    srr_id: str
+    name: str
+    country: str
+    rcc: str
+    polygon: shapely.Polygon | shapely.MultiPolygon
+    source: str
+    confidence: str
+
+
+@lru_cache(maxsize=1)
+def sar_regions() -> tuple[SarRegion, ...]:
+    """All packaged SAR regions, in file order (prepared for fast point queries).
+
+    Raises
+    ------
+    DataError
+        If the packaged GeoJSON is missing or malformed (a broken installation).
+    """
+    try:
+        text = resources.files("sarwatch.data").joinpath(_DATA_FILE).read_text("utf-8")
+        features = json.loads(text)["features"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise DataError(
+            f"the packaged SAR region file {_DATA_FILE} is unreadable ({exc}); reinstall sarwatch"
+        ) from exc
+    regions = []
+    for feature in features:
+        props = feature["properties"]
+        geom = shapely.make_valid(shape(feature["geometry"]))
+        shapely.prepare(geom)
+        regions.append(
+            SarRegion(
+                srr_id=props["srr_id"],
+                name=props["name"],
+                country=props["country"],
+                rcc=props["rcc"],
+                polygon=geom,
+                source=props["source"],
+                confidence=props.get("confidence", "unknown"),
+            )
+        )
+    return tuple(regions)
+
+
+def srr_membership(
+    lon: npt.ArrayLike, lat: npt.ArrayLike
+) -> dict[str, npt.NDArray[np.bool_]]:
+    """For each SAR region, which points lie inside it.
+
+    Parameters
+    ----------
+    lon, lat
+        Degrees, broadcastable arrays.
+
+    Returns
+    -------
+    dict
+        ``{srr_id: bool array}``; a point may be True in several regions (overlaps)
+        or in none (outside every packaged region).
+
+    Examples
+    --------
+    >>> m = srr_membership([12.5, 12.6], [33.2, 35.4])
+    >>> bool(m["LY"][0]), bool(m["IT"][1]), bool(m["MT"][1])
+    (True, True, True)
+    """
+    lon_a, lat_a = np.broadcast_arrays(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+    return {r.srr_id: shapely.contains_xy(r.polygon, lon_a, lat_a) for r in sar_regions()}
+
+
+def srr_at(lon: float, lat: float) -> list[str]:
+    """Ids of every SAR region containing one position, in file order.
+
+    Examples
+    --------
+    >>> srr_at(12.6, 35.4)  # south of Lampedusa: Italy and Malta overlap
+    ['IT', 'MT']
+    >>> srr_at(12.5, 33.2)
+    ['LY']
+    """
+    return [r.srr_id for r in sar_regions() if shapely.contains_xy(r.polygon, lon, lat)]

@@ -1,0 +1,55 @@
+"""The full-resolution coastline and the land mask agree with known geography."""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sarwatch.geo.coast import CELL_COAST, REGION
+
+
+def test_known_islands_are_land_and_open_sea_is_sea(land_mask) -> None:
+    lon = [14.44, 12.58, 12.865, 12.50, 15.0, 11.94]
+    lat = [35.88, 35.51, 35.865, 33.20, 34.5, 36.80]
+    # Malta, Lampedusa, Linosa are land; off Libya and the open Ionian are sea;
+    # Pantelleria island is land.
+    assert land_mask.contains(lon, lat).tolist() == [True, True, True, False, False, True]
+
+
+def test_outside_region_counts_as_sea(land_mask) -> None:
+    assert not land_mask.contains([0.0], [50.0])[0]
+
+
+def test_region_box() -> None:
+    assert REGION.contains(12.5, 33.2)
+    assert not REGION.contains(30.0, 33.2)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(min_value=0, max_value=2**32 - 1))
+def test_mask_matches_exact_polygon_test(land_mask, seed: int) -> None:
+    """The raster shortcut never changes the answer of the exact polygon test."""
+    rng = np.random.default_rng(seed)
+    # Sample near coasts (where mistakes would be) and anywhere in the region.
+    coast_i, coast_j = np.nonzero(land_mask.cells == CELL_COAST)
+    pick = rng.integers(0, coast_i.size, 2000)
+    lon = land_mask.lon0 + (coast_j[pick] + rng.random(2000)) * land_mask.cell_deg
+    lat = land_mask.lat0 + (coast_i[pick] + rng.random(2000)) * land_mask.cell_deg
+    lon = np.concatenate([lon, rng.uniform(REGION.lon_min, REGION.lon_max, 2000)])
+    lat = np.concatenate([lat, rng.uniform(REGION.lat_min, REGION.lat_max, 2000)])
+    exact = shapely.contains_xy(land_mask.polygons, lon, lat)
+    np.testing.assert_array_equal(land_mask.contains(lon, lat), exact)
+
+
+def test_sea_and_land_cells_agree_with_polygons_at_cell_centres(land_mask) -> None:
+    rng = np.random.default_rng(7)
+    i = rng.integers(0, land_mask.cells.shape[0], 20000)
+    j = rng.integers(0, land_mask.cells.shape[1], 20000)
+    cls = land_mask.cells[i, j]
+    lon = land_mask.lon0 + (j + 0.5) * land_mask.cell_deg
+    lat = land_mask.lat0 + (i + 0.5) * land_mask.cell_deg
+    exact = shapely.contains_xy(land_mask.polygons, lon, lat)
+    assert not exact[cls == 0].any()
+    assert exact[cls == 1].all()

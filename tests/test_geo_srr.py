@@ -1,0 +1,49 @@
+"""SAR region membership at known positions, overlaps included."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sarwatch.geo.srr import sar_regions, srr_at, srr_membership
+
+
+@pytest.mark.parametrize(
+    ("lon", "lat", "expected"),
+    [
+        (12.5, 33.2, ["LY"]),  # off Tripolitania, inside the Libyan SRR (north limit 34°20'N)
+        (12.6, 35.4, ["IT", "MT"]),  # just south of Lampedusa: IT and MT overlap
+        (11.6, 33.5, ["LY", "TN"]),  # off Zarzis/Ben Gardane: LY and TN overlap
+        (12.0, 35.0, ["MT", "TN"]),  # MT and TN overlap west of Lampedusa
+        (16.5, 36.2, ["IT", "MT"]),  # the 36°00'-36°30'N band east of 16°E
+        (14.5, 37.5, ["IT"]),  # Strait of Sicily, north of Malta's SRR
+        (18.0, 35.0, ["MT"]),  # central Ionian, Malta's SRR only
+        (15.0, 34.0, ["LY"]),  # south of 34°20'N, east of 11°30'E
+    ],
+)
+def test_known_positions(lon: float, lat: float, expected: list[str]) -> None:
+    assert srr_at(lon, lat) == expected
+
+
+def test_libyan_srr_limits() -> None:
+    # Bounded north by 34°20'N (34.3333°) and west by 11°30'E.
+    assert "LY" in srr_at(15.0, 34.30)
+    assert "LY" not in srr_at(15.0, 34.36)
+    assert "LY" not in srr_at(11.45, 33.6)
+
+
+def test_vectorised_matches_scalar() -> None:
+    rng = np.random.default_rng(3)
+    lon = rng.uniform(9, 20, 300)
+    lat = rng.uniform(31, 38, 300)
+    member = srr_membership(lon, lat)
+    for k in range(lon.size):
+        assert srr_at(lon[k], lat[k]) == [sid for sid, m in member.items() if m[k]]
+
+
+def test_every_region_is_valid_and_sourced() -> None:
+    regions = sar_regions()
+    assert {r.srr_id for r in regions} >= {"IT", "MT", "LY", "TN"}
+    for region in regions:
+        assert region.polygon.is_valid
+        assert region.source
