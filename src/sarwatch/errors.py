@@ -94,7 +94,7 @@ class ForcingError(DataError):
 
 
 class IntegrityError(SarwatchError):
-    """The ledger or an evidence bundle failed verification (edited, deleted, reordered, inserted)."""
+    """The ledger or an evidence bundle failed verification (edited, deleted, reordered)."""
 
     exit_code = 3
     http_status = 500

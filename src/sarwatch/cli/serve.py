@@ -8,7 +8,7 @@ __all__ = ["register"]
 
 
 def serve(
-    host: str = typer.Option(None, help="Interface to listen on (default from settings: 127.0.0.1)."),
+    host: str = typer.Option(None, help="Interface to listen on (default 127.0.0.1)."),
     port: int = typer.Option(None, help="TCP port (default from settings: 8000)."),
     demo: bool = typer.Option(False, "--demo", help="Load the demo case if the store is empty."),
 ) -> None:

@@ -57,9 +57,7 @@ class Region:
     lon_max: float
     lat_max: float
 
-    def contains(
-        self, lon: npt.ArrayLike, lat: npt.ArrayLike
-    ) -> npt.NDArray[np.bool_]:
+    def contains(self, lon: npt.ArrayLike, lat: npt.ArrayLike) -> npt.NDArray[np.bool_]:
         """Whether points lie inside the box (edges included)."""
         lon_a = np.asarray(lon, dtype=float)
         lat_a = np.asarray(lat, dtype=float)
@@ -72,9 +70,7 @@ class Region:
 
     def describe(self) -> str:
         """Human-readable extent, e.g. ``5°E–27°E, 29°N–43°N``."""
-        return (
-            f"{self.lon_min:g}°E–{self.lon_max:g}°E, {self.lat_min:g}°N–{self.lat_max:g}°N"
-        )
+        return f"{self.lon_min:g}°E–{self.lon_max:g}°E, {self.lat_min:g}°N–{self.lat_max:g}°N"
 
 
 #: The area the packaged region data (coastline, SAR regions, ports) covers:
@@ -334,7 +330,8 @@ def _scan_convert(
     r_hi = np.clip(r_hi, 0, n_rows)
     counts = r_hi - r_lo
     edge = np.repeat(np.arange(x1.size), counts)
-    rows = np.repeat(r_lo, counts) + (np.arange(edge.size) - np.repeat(np.cumsum(counts) - counts, counts))
+    first = np.repeat(np.cumsum(counts) - counts, counts)
+    rows = np.repeat(r_lo, counts) + (np.arange(edge.size) - first)
     y_r = lat0 + rows * step
     t = (y_r - y1[edge]) / (y2[edge] - y1[edge])
     x_cross = x1[edge] + t * (x2[edge] - x1[edge])

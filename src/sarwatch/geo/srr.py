@@ -89,9 +89,7 @@ def sar_regions() -> tuple[SarRegion, ...]:
     return tuple(regions)
 
 
-def srr_membership(
-    lon: npt.ArrayLike, lat: npt.ArrayLike
-) -> dict[str, npt.NDArray[np.bool_]]:
+def srr_membership(lon: npt.ArrayLike, lat: npt.ArrayLike) -> dict[str, npt.NDArray[np.bool_]]:
     """For each SAR region, which points lie inside it.
 
     Parameters
