@@ -1,0 +1,519 @@
+"""Vector layers for the offline map: coastline per zoom level, SAR regions, zone lines, ports.
+
+The map page has no tile server: its base map is the full-resolution GSHHG coastline
+(:func:`sarwatch.geo.coast.land_polygons`) served as GeoJSON. Sending all ~200,000
+vertices (3.7 MB, 0.8 MB gzipped) to a ship on a satellite link would be wasteful,
+so the coastline is simplified once per zoom band (Douglas–Peucker with a tolerance
+about one screen pixel at that zoom, tiny islets dropped where they would be
+smaller than a pixel) and cached gzipped in the cache directory. Later processes
+read the cache in milliseconds.
+
+The 12 nm and 24 nm lines are drawn by buffering the land polygons in a Lambert
+conformal conic projection (standard parallels 31°N and 41°N; its scale factor over
+29–43°N stays within 0.4 % of 1 and each part's buffer distance is corrected by the
+scale factor at its latitude). They are **approximate**: the law measures from
+baselines (UNCLOS arts. 3–7, 33), not from the GSHHG shoreline, and the map says so.
+
+Every builder returns gzipped GeoJSON bytes so that routes can send them as they are.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import math
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from itertools import combinations
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+
+from sarwatch.errors import DataError, InputError, NotFoundError
+
+__all__ = [
+    "COAST_LEVELS",
+    "NM_M",
+    "PORTS_FILE",
+    "ZONE_DISTANCES_NM",
+    "CoastLevel",
+    "coast_layer",
+    "coast_level_for_zoom",
+    "ports_layer",
+    "srr_layer",
+    "zones_layer",
+]
+
+_LAYER_CACHE_VERSION = "layers-v1"
+
+#: One international nautical mile in metres.
+NM_M = 1852.0
+
+#: The distances of the approximate zone lines: territorial sea and contiguous zone.
+ZONE_DISTANCES_NM = (12.0, 24.0)
+
+#: The packaged ports file (built from the NGA World Port Index by the assessment work).
+PORTS_FILE = "ports_central_med.csv"
+
+_LCC = "+proj=lcc +lat_1=31 +lat_2=41 +lat_0=36 +lon_0=16 +ellps=WGS84 +units=m +no_defs"
+
+
+@dataclass(frozen=True)
+class CoastLevel:
+    """One precomputed simplification of the coastline.
+
+    Attributes
+    ----------
+    max_zoom
+        The highest Leaflet zoom this level serves (zoom 6 shows the Central Med).
+    tolerance_deg
+        Douglas–Peucker tolerance, degrees (0.001° is about 110 m).
+    min_area_deg2
+        Polygons smaller than this are dropped (square degrees; 1e-4 is about 1 km²).
+    decimals
+        Coordinates are rounded to this many decimals (4 decimals: 11 m).
+    """
+
+    max_zoom: int
+    tolerance_deg: float
+    min_area_deg2: float
+    decimals: int
+
+
+#: Coastline levels, coarse to fine. The finest keeps the full GSHHG geometry up to
+#: 0.0002° (~20 m) and is only served clipped to a bounding box.
+COAST_LEVELS = (
+    CoastLevel(max_zoom=5, tolerance_deg=0.02, min_area_deg2=2e-3, decimals=3),
+    CoastLevel(max_zoom=6, tolerance_deg=0.008, min_area_deg2=5e-4, decimals=3),
+    CoastLevel(max_zoom=7, tolerance_deg=0.003, min_area_deg2=1e-4, decimals=4),
+    CoastLevel(max_zoom=9, tolerance_deg=0.001, min_area_deg2=1e-5, decimals=4),
+    CoastLevel(max_zoom=30, tolerance_deg=0.0002, min_area_deg2=0.0, decimals=5),
+)
+
+#: Levels at or above this index must be requested with a bounding box.
+_BBOX_REQUIRED_FROM = 3
+
+
+def coast_level_for_zoom(zoom: int) -> int:
+    """Index into :data:`COAST_LEVELS` for a Leaflet zoom level.
+
+    Examples
+    --------
+    >>> coast_level_for_zoom(0), coast_level_for_zoom(6), coast_level_for_zoom(8)
+    (0, 1, 3)
+    >>> coast_level_for_zoom(18)
+    4
+    """
+    if zoom < 0:
+        raise InputError(f"zoom must be 0 or more, got {zoom}")
+    for index, level in enumerate(COAST_LEVELS):
+        if zoom <= level.max_zoom:
+            return index
+    return len(COAST_LEVELS) - 1
+
+
+# --------------------------------------------------------------------------- caching
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _cached(path: Path, build: Callable[[], bytes]) -> bytes:
+    """Read ``path`` if it is a valid gzip file, else build, write atomically and return."""
+    if path.exists():
+        data = path.read_bytes()
+        try:
+            gzip.decompress(data)
+        except (OSError, EOFError):
+            path.unlink(missing_ok=True)
+        else:
+            return data
+    data = build()
+    _atomic_write(path, data)
+    return data
+
+
+def _gzip_json(obj: Any) -> bytes:
+    text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+    return gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0)
+
+
+def _geometry_json(geom: shapely.Geometry, decimals: int) -> Any:
+    rounded = shapely.transform(geom, lambda c: np.round(c, decimals))
+    return json.loads(shapely.to_geojson(rounded))
+
+
+def _feature_collection(features: Sequence[dict[str, Any]], **meta: Any) -> dict[str, Any]:
+    return {"type": "FeatureCollection", **meta, "features": list(features)}
+
+
+# --------------------------------------------------------------------------- coastline
+
+
+def _land(cache_dir: Path) -> shapely.MultiPolygon:
+    from sarwatch.geo.coast import land_polygons
+
+    return land_polygons(cache_dir)
+
+
+def _simplified_parts(
+    land: shapely.MultiPolygon, level: CoastLevel
+) -> npt.NDArray[np.object_]:
+    parts = shapely.get_parts(land)
+    parts = parts[shapely.area(parts) >= level.min_area_deg2]
+    simple = shapely.simplify(parts, level.tolerance_deg, preserve_topology=True)
+    return simple[~shapely.is_empty(simple)]
+
+
+@lru_cache(maxsize=8)
+def _coast_parts(cache_dir: Path, index: int) -> npt.NDArray[np.object_]:
+    return _simplified_parts(_land(cache_dir), COAST_LEVELS[index])
+
+
+def _coast_collection(
+    parts: Iterable[shapely.Geometry], level: CoastLevel, index: int, bbox: Sequence[float] | None
+) -> dict[str, Any]:
+    geom = shapely.MultiPolygon(
+        [p for g in parts for p in shapely.get_parts(g) if p.geom_type == "Polygon"]
+    )
+    return _feature_collection(
+        [
+            {
+                "type": "Feature",
+                "properties": {"kind": "land", "level": index},
+                "geometry": _geometry_json(geom, level.decimals),
+            }
+        ],
+        level=index,
+        max_zoom=level.max_zoom,
+        tolerance_deg=level.tolerance_deg,
+        bbox=list(bbox) if bbox is not None else None,
+        source="GSHHG full resolution (via roaring-landmask), simplified for display",
+    )
+
+
+def coast_layer(
+    cache_dir: Path, zoom: int, bbox: Sequence[float] | None = None
+) -> tuple[int, bytes]:
+    """The coastline for a zoom level as gzipped GeoJSON.
+
+    Parameters
+    ----------
+    cache_dir
+        Where the land polygons and the simplified levels are cached.
+    zoom
+        Leaflet zoom level (6 shows the whole Central Mediterranean on a laptop).
+    bbox
+        ``(lon_min, lat_min, lon_max, lat_max)`` degrees. Required from zoom 8 up,
+        where the whole region would be too heavy; the answer is clipped to it.
+
+    Returns
+    -------
+    tuple
+        ``(level index, gzipped GeoJSON bytes)``: one Feature holding a MultiPolygon of land.
+
+    Raises
+    ------
+    InputError
+        A bad zoom or bbox, or no bbox at a fine zoom.
+    """
+    index = coast_level_for_zoom(zoom)
+    level = COAST_LEVELS[index]
+    cache_dir = Path(cache_dir)
+    if bbox is None:
+        if index >= _BBOX_REQUIRED_FROM:
+            raise InputError(
+                f"zoom {zoom} needs a bbox=lon_min,lat_min,lon_max,lat_max "
+                "(the whole coastline at that detail is several megabytes)"
+            )
+        path = cache_dir / _LAYER_CACHE_VERSION / f"coast_l{index}.geojson.gz"
+        return index, _cached(
+            path,
+            lambda: _gzip_json(_coast_collection(_coast_parts(cache_dir, index), level, index, None)),
+        )
+    box = _check_bbox(bbox)
+    return index, _coast_clip(cache_dir, index, box)
+
+
+def _check_bbox(bbox: Sequence[float]) -> tuple[float, float, float, float]:
+    if len(bbox) != 4 or not all(math.isfinite(v) for v in bbox):
+        raise InputError(f"bbox must be four finite numbers lon_min,lat_min,lon_max,lat_max, got {bbox}")
+    lon_min, lat_min, lon_max, lat_max = (float(v) for v in bbox)
+    if not (lon_min < lon_max and lat_min < lat_max):
+        raise InputError(f"bbox must have lon_min < lon_max and lat_min < lat_max, got {bbox}")
+    if (lon_max - lon_min) * (lat_max - lat_min) > 64.0:
+        raise InputError(
+            f"bbox covers {(lon_max - lon_min) * (lat_max - lat_min):.0f} square degrees; "
+            "at this zoom ask for 64 or fewer (zoom out for a wider view)"
+        )
+    # Snap outwards to a 0.25° grid so that nearby views share the cache.
+    snap = 0.25
+    return (
+        math.floor(lon_min / snap) * snap,
+        math.floor(lat_min / snap) * snap,
+        math.ceil(lon_max / snap) * snap,
+        math.ceil(lat_max / snap) * snap,
+    )
+
+
+@lru_cache(maxsize=256)
+def _coast_clip(cache_dir: Path, index: int, box: tuple[float, float, float, float]) -> bytes:
+    level = COAST_LEVELS[index]
+    parts = _coast_parts(cache_dir, index)
+    tree = _coast_tree(cache_dir, index)
+    hits = parts[tree.query(shapely.box(*box))]
+    clipped = shapely.clip_by_rect(hits, *box)
+    clipped = clipped[~shapely.is_empty(clipped)]
+    return _gzip_json(_coast_collection(clipped, level, index, box))
+
+
+@lru_cache(maxsize=8)
+def _coast_tree(cache_dir: Path, index: int) -> shapely.STRtree:
+    return shapely.STRtree(_coast_parts(cache_dir, index))
+
+
+# --------------------------------------------------------------------------- SAR regions
+
+
+@lru_cache(maxsize=1)
+def srr_layer() -> bytes:
+    """SAR regions and their overlaps as gzipped GeoJSON.
+
+    Each region is a Feature with ``kind: "srr"`` and its id, name, RCC, source and
+    confidence. Every pairwise overlap is a further Feature with ``kind: "overlap"``,
+    ``srr: [a, b]`` and its area in km², so the map can hatch where two States'
+    coordination duties meet.
+    """
+    from pyproj import Geod
+
+    from sarwatch.geo.srr import sar_regions
+
+    geod = Geod(ellps="WGS84")
+    regions = sar_regions()
+    features: list[dict[str, Any]] = []
+    for region in regions:
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {
+                    "kind": "srr",
+                    "srr_id": region.srr_id,
+                    "name": region.name,
+                    "country": region.country,
+                    "rcc": region.rcc,
+                    "source": region.source,
+                    "confidence": region.confidence,
+                },
+                "geometry": _geometry_json(region.polygon, 4),
+            }
+        )
+    for a, b in combinations(regions, 2):
+        inter = shapely.intersection(a.polygon, b.polygon)
+        polys = [p for p in shapely.get_parts(inter) if p.geom_type == "Polygon"]
+        if not polys:
+            continue
+        overlap = shapely.MultiPolygon(polys)
+        area_km2 = abs(geod.geometry_area_perimeter(overlap)[0]) / 1e6
+        if area_km2 < 1.0:
+            continue
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {
+                    "kind": "overlap",
+                    "srr": [a.srr_id, b.srr_id],
+                    "area_km2": round(area_km2),
+                },
+                "geometry": _geometry_json(overlap, 4),
+            }
+        )
+    return _gzip_json(
+        _feature_collection(
+            features,
+            note=(
+                "SAR regions are areas of coordination duty, not borders "
+                "(SAR Convention annex 2.1.7); they overlap."
+            ),
+        )
+    )
+
+
+# --------------------------------------------------------------------------- zones
+
+
+def zones_layer(cache_dir: Path) -> bytes:
+    """Approximate 12 nm and 24 nm lines from the GSHHG coastline, gzipped GeoJSON.
+
+    Built once (a few seconds) and cached under ``cache_dir``. One Feature per
+    distance, ``kind: "zone"``, ``distance_nm``, ``approximate: true`` and a label
+    saying why.
+    """
+    cache_dir = Path(cache_dir)
+    path = cache_dir / _LAYER_CACHE_VERSION / "zones.geojson.gz"
+    return _cached(path, lambda: _gzip_json(_zones_collection(_land(cache_dir))))
+
+
+def _zones_collection(land: shapely.MultiPolygon) -> dict[str, Any]:
+    features = []
+    for distance_nm, line in zip(ZONE_DISTANCES_NM, zone_lines(land), strict=True):
+        label = "territorial sea" if distance_nm == 12.0 else "contiguous zone"
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {
+                    "kind": "zone",
+                    "distance_nm": distance_nm,
+                    "label": f"≈{distance_nm:g} nm ({label} limit, approximate)",
+                    "approximate": True,
+                },
+                "geometry": _geometry_json(line, 4),
+            }
+        )
+    return _feature_collection(
+        features,
+        note=(
+            "Approximate: drawn at a fixed distance from the GSHHG shoreline. "
+            "The law measures from baselines (UNCLOS arts. 3-7 and 33); "
+            "straight baselines and claims such as Libya's Gulf of Sirte line are not drawn."
+        ),
+    )
+
+
+def zone_lines(
+    land: shapely.MultiPolygon,
+    distances_nm: Sequence[float] = ZONE_DISTANCES_NM,
+    *,
+    tolerance_deg: float = 0.002,
+) -> list[shapely.MultiLineString]:
+    """Lines at fixed distances from land, approximately geodesic.
+
+    Parameters
+    ----------
+    land
+        Land polygons, lon/lat degrees.
+    distances_nm
+        Distances from the shoreline, nautical miles.
+    tolerance_deg
+        The shoreline is simplified by this much first (degrees; 0.002° ≈ 200 m,
+        well under the line's own uncertainty).
+
+    Returns
+    -------
+    list of shapely.MultiLineString
+        One line set per distance, lon/lat degrees, clipped to the land's extent.
+    """
+    from pyproj import Proj, Transformer
+
+    to_lcc = Transformer.from_crs("EPSG:4326", _LCC, always_xy=True)
+    to_geo = Transformer.from_crs(_LCC, "EPSG:4326", always_xy=True)
+    proj = Proj(_LCC)
+    parts = shapely.get_parts(shapely.simplify(land, tolerance_deg, preserve_topology=True))
+    parts = parts[~shapely.is_empty(parts)]
+    centroid_lat = shapely.get_y(shapely.centroid(parts))
+    centroid_lon = shapely.get_x(shapely.centroid(parts))
+    scale = np.asarray(proj.get_factors(centroid_lon, centroid_lat).parallel_scale, dtype=float)
+    projected = shapely.transform(parts, lambda c: np.column_stack(to_lcc.transform(c[:, 0], c[:, 1])))
+    lon_min, lat_min, lon_max, lat_max = shapely.bounds(land)
+    out = []
+    for distance_nm in distances_nm:
+        # Projected distances are true distances times the scale factor.
+        buffered = shapely.buffer(projected, distance_nm * NM_M * scale, quad_segs=4)
+        boundary = shapely.boundary(shapely.union_all(buffered))
+        line = shapely.transform(
+            boundary, lambda c: np.column_stack(to_geo.transform(c[:, 0], c[:, 1]))
+        )
+        line = shapely.clip_by_rect(line, lon_min, lat_min, lon_max, lat_max)
+        merged = shapely.line_merge(line)
+        lines = [g for g in shapely.get_parts(merged) if g.geom_type == "LineString"]
+        out.append(shapely.MultiLineString(lines))
+    return out
+
+
+# --------------------------------------------------------------------------- ports
+
+_STATUS_CLASSES = {"eligible": "eligible", "excluded": "excluded", "contested": "contested"}
+
+
+def _pos_class(raw: str) -> str:
+    """Normalise a place-of-safety status cell to eligible / excluded / contested / unknown."""
+    head = raw.strip().split(" ", 1)[0].split("_", 1)[0].lower()
+    return _STATUS_CLASSES.get(head, "unknown")
+
+
+@lru_cache(maxsize=1)
+def _packaged_ports_text() -> str:
+    try:
+        return resources.files("sarwatch.data").joinpath(PORTS_FILE).read_text("utf-8")
+    except FileNotFoundError as exc:
+        raise NotFoundError(
+            f"the ports file {PORTS_FILE} is not packaged in this installation; "
+            "the ports layer needs the assessment data (reinstall sarwatch)"
+        ) from exc
+
+
+def ports_layer(text: str | None = None) -> bytes:
+    """Ports with their place-of-safety status as gzipped GeoJSON points.
+
+    Parameters
+    ----------
+    text
+        CSV text with at least ``name, country_iso2, lat, lon, pos_status`` (and
+        ``role``, ``source`` when present); default: the packaged ports file.
+
+    Returns
+    -------
+    bytes
+        Gzipped FeatureCollection; each point has ``name``, ``country``, ``role``,
+        ``status`` (``eligible`` | ``excluded`` | ``contested`` | ``unknown``),
+        ``status_detail`` (the policy's words) and ``source``.
+
+    Raises
+    ------
+    NotFoundError
+        The ports file is not packaged.
+    DataError
+        A row lacks a column or has a position that is not a number.
+    """
+    rows = list(csv.DictReader(io.StringIO(text if text is not None else _packaged_ports_text())))
+    features = []
+    for number, row in enumerate(rows, start=2):
+        try:
+            lon, lat = float(row["lon"]), float(row["lat"])
+            name, status = row["name"], row["pos_status"]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise DataError(
+                f"ports file line {number}: expected name, lat, lon, pos_status; got {row} ({exc})"
+            ) from exc
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {
+                    "name": name,
+                    "country": row.get("country_iso2") or row.get("country", ""),
+                    "role": row.get("role", ""),
+                    "status": _pos_class(status),
+                    "status_detail": status,
+                    "source": row.get("source", ""),
+                },
+                "geometry": {"type": "Point", "coordinates": [round(lon, 4), round(lat, 4)]},
+            }
+        )
+    return _gzip_json(_feature_collection(features))
