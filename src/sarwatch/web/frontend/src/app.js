@@ -1,0 +1,200 @@
+// The coordinator's operations map: base layers, assessment on click, cases,
+// drift runs with their animated cloud, downloads and the live feed.
+import "leaflet/dist/leaflet.css";
+import "./style.css";
+import L from "leaflet";
+import {
+  api,
+  ApiError,
+  createBaseMap,
+  esc,
+  formatPosition,
+  formatUTC,
+  getToken,
+  installClock,
+  installNightMode,
+  inputToISO,
+  nowUTCInput,
+  parsePosition,
+  setDecimalMode,
+  setToken,
+  subscribe,
+} from "./common.js";
+import { renderAssessment } from "./assess.js";
+import { createCases } from "./cases.js";
+import { createDrift } from "./drift.js";
+
+const $ = (sel) => document.querySelector(sel);
+
+export function toast(message, isError = false) {
+  const el = $("#toast");
+  el.textContent = message;
+  el.classList.toggle("sw-error", isError);
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => {
+    el.textContent = "";
+  }, isError ? 9000 : 4000);
+}
+
+function showTab(name) {
+  for (const b of document.querySelectorAll(".sw-tabs button")) {
+    b.setAttribute("aria-selected", b.dataset.tab === name ? "true" : "false");
+  }
+  for (const s of document.querySelectorAll(".sw-tab")) {
+    s.dataset.active = s.id === `tab-${name}` ? "1" : "0";
+  }
+}
+
+function errorText(err) {
+  if (err instanceof ApiError) {
+    if (err.status === 401) return `Sign in first (token missing or not accepted): ${err.detail}`;
+    if (err.status === 403) return `Your role cannot do this: ${err.detail}`;
+    if (err.status === 404 && /Not Found/.test(err.detail)) return "This service is not available on this server.";
+    return err.detail;
+  }
+  return err.message || String(err);
+}
+
+async function main() {
+  installClock($("#clock"));
+  installNightMode($("#night-toggle"));
+  const base = createBaseMap($("#map"));
+  const { map } = base;
+  window.sarwatch = { map };
+  const vessels = L.layerGroup();
+  base.control.addOverlay(vessels, "Vessels (AIS): not yet available");
+
+  for (const b of document.querySelectorAll(".sw-tabs button")) {
+    b.addEventListener("click", () => showTab(b.dataset.tab));
+  }
+  for (const input of document.querySelectorAll('input[type="datetime-local"]')) {
+    if (!input.value) input.value = nowUTCInput();
+  }
+
+  const ctx = { map, toast, errorText, showTab, refreshAll: () => {} };
+
+  // ---------------------------------------------------------------- role
+  const roleEl = $("#role");
+  const setRole = (role, name) => {
+    roleEl.dataset.role = role;
+    roleEl.textContent = role === "none" ? "not signed in" : `${name ? name + " · " : ""}${role}`;
+    const readOnly = role !== "coordinator";
+    document.body.classList.toggle("read-only", readOnly);
+    for (const el of document.querySelectorAll(".sw-write input, .sw-write select, .sw-write textarea, .sw-write button")) {
+      el.disabled = readOnly;
+    }
+    ctx.role = role;
+  };
+  const loadRole = async () => {
+    if (!getToken()) return setRole("none");
+    try {
+      const me = await api("/api/cases/me");
+      setRole(me.role || "observer", me.name || me.user || "");
+    } catch (err) {
+      setRole("none");
+      if (err instanceof ApiError && err.status === 401) toast("Token not accepted.", true);
+    }
+  };
+  $("#token-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    setToken($("#token-input").value.trim());
+    $("#token-input").value = "";
+    await loadRole();
+    ctx.refreshAll();
+  });
+
+  // ---------------------------------------------------------------- positions notation
+  const decimalToggle = $("#decimal-toggle");
+  decimalToggle.checked = localStorage.getItem("sarwatch.decimal") === "1";
+  setDecimalMode(decimalToggle.checked);
+  const cursor = $("#cursor");
+  map.on("mousemove", (e) => {
+    cursor.textContent = formatPosition(e.latlng.lat, e.latlng.lng);
+  });
+  map.on("mouseout", () => {
+    cursor.textContent = "";
+  });
+
+  // ---------------------------------------------------------------- assessment
+  const assessLayer = L.layerGroup().addTo(map);
+  const assessEl = $("#assessment");
+  let lastAssess = null;
+  const assess = async (lat, lon) => {
+    showTab("assess");
+    lastAssess = { lat, lon };
+    const speed = Number($("#assess-form").speed_kn.value) || 10;
+    assessLayer.clearLayers();
+    L.circleMarker([lat, lon], { radius: 6, className: "sw-click", weight: 2, fillOpacity: 0.6 }).addTo(assessLayer);
+    assessEl.innerHTML = `<p class="sw-muted">Assessing ${esc(formatPosition(lat, lon))}…</p>`;
+    assessEl.dataset.state = "loading";
+    try {
+      const result = await api(`/api/assess?lat=${lat.toFixed(5)}&lon=${lon.toFixed(5)}&speed_kn=${speed}`);
+      renderAssessment(assessEl, result, assessLayer);
+      assessEl.dataset.state = "done";
+    } catch (err) {
+      assessEl.innerHTML = `<p class="sw-error">${esc(errorText(err))}</p>`;
+      assessEl.dataset.state = "error";
+    }
+  };
+  map.on("click", (e) => assess(e.latlng.lat, e.latlng.lng));
+  $("#assess-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    try {
+      const { lat, lon } = parsePosition(e.target.position.value);
+      map.panTo([lat, lon]);
+      assess(lat, lon);
+    } catch (err) {
+      toast(err.message, true);
+    }
+  });
+  decimalToggle.addEventListener("change", () => {
+    setDecimalMode(decimalToggle.checked);
+    localStorage.setItem("sarwatch.decimal", decimalToggle.checked ? "1" : "0");
+    if (lastAssess) assess(lastAssess.lat, lastAssess.lon);
+    ctx.refreshAll();
+  });
+
+  // ---------------------------------------------------------------- cases and drift
+  const cases = createCases(ctx, { parsePosition, inputToISO, formatPosition, formatUTC });
+  const drift = createDrift(ctx, { parsePosition, inputToISO });
+  ctx.cases = cases;
+  ctx.drift = drift;
+  ctx.refreshAll = () => {
+    cases.refresh();
+  };
+
+  // ---------------------------------------------------------------- live feed
+  const feedEl = $("#feed-state");
+  let unsubscribe = null;
+  const startFeed = () => {
+    unsubscribe?.();
+    if (!getToken()) {
+      feedEl.dataset.state = "off";
+      feedEl.textContent = "feed: sign in";
+      return;
+    }
+    unsubscribe = subscribe(
+      "/api/cases/feed",
+      (msg) => {
+        feedEl.dataset.last = new Date().toISOString();
+        cases.onFeed(msg);
+      },
+      (state) => {
+        feedEl.dataset.state = state;
+        feedEl.textContent = `feed: ${state}`;
+      },
+    );
+  };
+
+  await loadRole();
+  startFeed();
+  $("#token-form").addEventListener("submit", () => setTimeout(startFeed, 0));
+  cases.refresh();
+  await base.ready;
+  document.body.dataset.interactive = String(Math.round(performance.now()));
+}
+
+main().catch((err) => {
+  console.error(err);
+  toast(`The map failed to start: ${err.message}`, true);
+});

@@ -1,0 +1,117 @@
+// The assessment panel: zone, SAR regions, RCCs, places of safety with their routes.
+import L from "leaflet";
+import { esc, formatPosition, formatUTC } from "./common.js";
+
+const ZONES = {
+  internal_or_land: "internal waters or land",
+  territorial_sea: "territorial sea (≈12 nm, approximate)",
+  contiguous_zone: "contiguous zone (≈24 nm, approximate)",
+  high_seas: "high seas (beyond ≈24 nm)",
+};
+
+function contactsHtml(contacts) {
+  if (!contacts) return "";
+  if (Array.isArray(contacts)) {
+    return contacts
+      .map((c) => (typeof c === "string" ? esc(c) : Object.entries(c).map(([k, v]) => `${esc(k)}: ${esc(v)}`).join(", ")))
+      .join("<br>");
+  }
+  if (typeof contacts === "object") {
+    return Object.entries(contacts)
+      .map(([k, v]) => `${esc(k)}: ${esc(Array.isArray(v) ? v.join(", ") : v)}`)
+      .join("<br>");
+  }
+  return esc(contacts);
+}
+
+export function renderAssessment(el, a, layer) {
+  const parts = [];
+  parts.push(`<h3 data-field="position">${esc(formatPosition(a.lat, a.lon))}</h3>`);
+  if (a.on_land) {
+    parts.push(`<p class="sw-error" data-field="on_land">This position is on land.</p>`);
+    if (a.nearest_sea_point) {
+      const p = a.nearest_sea_point;
+      const lat = p.lat ?? p[1];
+      const lon = p.lon ?? p[0];
+      if (Number.isFinite(lat) && Number.isFinite(lon)) {
+        parts.push(`<p>Nearest sea point: ${esc(formatPosition(lat, lon))}</p>`);
+      }
+    }
+  }
+  const dist = Number(a.distance_to_coast_nm);
+  parts.push('<dl class="sw-kv">');
+  parts.push(`<dt>Zone</dt><dd data-field="zone">${esc(ZONES[a.zone] || a.zone)}${a.zone_state ? ` of ${esc(a.zone_state)}` : ""}</dd>`);
+  if (Number.isFinite(dist)) {
+    parts.push(
+      `<dt>Nearest coast</dt><dd data-field="distance">${dist.toFixed(1)} nm${a.nearest_coast_state ? ` (${esc(a.nearest_coast_state)})` : ""}</dd>`,
+    );
+  }
+  const srr = a.srr || [];
+  parts.push(
+    `<dt>SAR region(s)</dt><dd data-field="srr">${srr.length ? srr.map(esc).join(" + ") : "none of the packaged regions"}${srr.length > 1 ? " (overlap)" : ""}</dd>`,
+  );
+  parts.push("</dl>");
+
+  if (a.rccs?.length) {
+    parts.push("<h3>Rescue coordination centres to inform</h3>");
+    parts.push('<p class="sw-warning">Contacts are as published on the date shown: verify before use.</p><table>');
+    for (const r of a.rccs) {
+      parts.push(
+        `<tr><td><b>${esc(r.name)}</b>${r.srr_id ? ` (${esc(r.srr_id)})` : ""}</td><td>${contactsHtml(r.contacts) || '<span class="sw-muted">no reliable published contact</span>'}` +
+          `<br><span class="sw-muted">${esc(r.source || "")}${r.retrieved ? `, retrieved ${esc(r.retrieved)}` : ""}</span></td></tr>`,
+      );
+    }
+    parts.push("</table>");
+  }
+
+  const places = a.places_of_safety || [];
+  parts.push("<h3>Places of safety by sea</h3>");
+  if (places.length) {
+    parts.push('<table data-field="places"><tr><th>Port</th><th>by sea</th><th>ETA</th></tr>');
+    places.forEach((p, i) => {
+      const nm = Number(p.sea_distance_nm);
+      const eta = Number(p.eta_h);
+      parts.push(
+        `<tr data-route="${i}"><td>${esc(p.port)} (${esc(p.country)})${p.status && p.status !== "eligible" ? ` <span class="sw-warning">${esc(p.status)}</span>` : ""}</td>` +
+          `<td>${Number.isFinite(nm) ? nm.toFixed(0) + " nm" : ""}</td><td>${Number.isFinite(eta) ? eta.toFixed(1) + " h" : ""}</td></tr>`,
+      );
+    });
+    parts.push("</table>");
+  } else {
+    parts.push('<p class="sw-muted">None found.</p>');
+  }
+  const excluded = a.excluded_ports || [];
+  if (excluded.length) {
+    parts.push('<h3>Excluded as places of safety</h3><table data-field="excluded">');
+    for (const x of excluded) {
+      parts.push(
+        `<tr><td class="sw-excluded">${esc(x.port)}${x.country ? ` (${esc(x.country)})` : ""}</td><td>${esc(x.reason)}<br><span class="sw-muted">${esc(x.source || "")}</span></td></tr>`,
+      );
+    }
+    parts.push("</table>");
+  }
+  if (a.rules?.length) {
+    parts.push("<h3>Duties and rules that apply</h3><ul>");
+    for (const r of a.rules) {
+      const title = r.title || r.name || r.id || "";
+      parts.push(`<li><b>${esc(title)}</b>${r.summary ? `: ${esc(r.summary)}` : ""}${r.source ? ` <span class="sw-muted">(${esc(r.source)})</span>` : ""}</li>`);
+    }
+    parts.push("</ul>");
+  }
+  parts.push(`<p class="sw-muted">Assessed ${esc(formatUTC(new Date()))}.</p>`);
+  el.innerHTML = parts.join("");
+
+  // Routes to the places of safety: the best one bold, the others thin.
+  places.forEach((p, i) => {
+    if (!p.route) return;
+    const line = L.geoJSON(p.route, {
+      style: { className: "sw-route", weight: i === 0 ? 3 : 1.5, opacity: i === 0 ? 0.95 : 0.6 },
+    }).addTo(layer);
+    line.bindTooltip(`${p.port}: ${Number(p.sea_distance_nm).toFixed(0)} nm by sea`);
+    const row = el.querySelector(`tr[data-route="${i}"]`);
+    if (row) {
+      row.addEventListener("mouseenter", () => line.setStyle({ weight: 5 }));
+      row.addEventListener("mouseleave", () => line.setStyle({ weight: i === 0 ? 3 : 1.5 }));
+    }
+  });
+}

@@ -1,0 +1,241 @@
+// Open cases with their position history; forms to open a case, add a report, log a contact.
+import L from "leaflet";
+import { api, esc } from "./common.js";
+
+const $ = (sel) => document.querySelector(sel);
+
+const caseId = (c) => c.id ?? c.case_id;
+const caseTitle = (c) => c.title || c.name || c.summary || caseId(c);
+const OPEN = new Set(["alert", "active", "located"]);
+
+/** Position reports of a case, oldest first, as {lat, lon, time, source}. */
+export function positionsOf(c) {
+  const raw = c.positions || c.reports || c.position_reports || [];
+  const list = raw
+    .map((p) => ({
+      lat: Number(p.lat ?? p.latitude),
+      lon: Number(p.lon ?? p.longitude),
+      time: p.time || p.observed_at || p.at || p.timestamp,
+      source: p.source?.kind || p.source?.type || p.source || "",
+    }))
+    .filter((p) => Number.isFinite(p.lat) && Number.isFinite(p.lon));
+  list.sort((a, b) => String(a.time).localeCompare(String(b.time)));
+  if (!list.length && Number.isFinite(Number(c.lat)) && Number.isFinite(Number(c.lon))) {
+    list.push({ lat: Number(c.lat), lon: Number(c.lon), time: c.time || c.opened_at, source: "" });
+  }
+  return list;
+}
+
+export function createCases(ctx, { parsePosition, inputToISO, formatPosition, formatUTC }) {
+  const { map, toast, errorText } = ctx;
+  const layer = L.layerGroup().addTo(map);
+  const listEl = $("#case-list");
+  const detailEl = $("#case-detail");
+  const downloadsEl = $("#case-downloads");
+  let cases = [];
+  let selected = null;
+  let refreshTimer = null;
+
+  const draw = () => {
+    layer.clearLayers();
+    for (const c of cases) {
+      const pts = positionsOf(c);
+      if (!pts.length) continue;
+      const isSel = caseId(c) === selected;
+      if (pts.length > 1) {
+        L.polyline(
+          pts.map((p) => [p.lat, p.lon]),
+          { className: "sw-case-track", weight: isSel ? 3 : 2, dashArray: "4 3" },
+        ).addTo(layer);
+      }
+      pts.forEach((p, i) => {
+        const last = i === pts.length - 1;
+        const m = L.circleMarker([p.lat, p.lon], {
+          radius: last ? (isSel ? 8 : 6) : 3,
+          className: "sw-case-pos",
+          weight: last ? 2 : 1,
+          fillOpacity: last ? 0.95 : 0.6,
+        }).addTo(layer);
+        m.bindTooltip(`<b>${esc(caseTitle(c))}</b><br>${esc(formatPosition(p.lat, p.lon))}<br>${esc(formatUTC(p.time))}${p.source ? `<br>${esc(p.source)}` : ""}`);
+        m.on("click", (e) => {
+          L.DomEvent.stop(e);
+          select(caseId(c));
+        });
+      });
+    }
+  };
+
+  const renderList = () => {
+    listEl.innerHTML = "";
+    const open = cases.filter((c) => !c.status || OPEN.has(c.status));
+    if (!open.length) {
+      listEl.innerHTML = `<p class="sw-muted">${ctx.role && ctx.role !== "none" ? "No open cases." : "Sign in to see the cases."}</p>`;
+    }
+    for (const c of open) {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.dataset.caseId = caseId(c);
+      b.setAttribute("aria-current", caseId(c) === selected ? "true" : "false");
+      const pts = positionsOf(c);
+      const last = pts[pts.length - 1];
+      b.innerHTML = `<b>${esc(caseId(c))}</b> · ${esc(c.status || "")}<br>${esc(caseTitle(c))}` +
+        (last ? `<br><span class="sw-muted">${esc(formatPosition(last.lat, last.lon))} · ${esc(formatUTC(last.time))}</span>` : "");
+      b.addEventListener("click", () => select(caseId(c), true));
+      listEl.appendChild(b);
+    }
+  };
+
+  const renderDetail = async () => {
+    const c = cases.find((x) => caseId(x) === selected);
+    if (!c) {
+      detailEl.innerHTML = '<p class="sw-muted">Select a case to add reports and contacts.</p>';
+      downloadsEl.innerHTML = "";
+      return;
+    }
+    let full = c;
+    try {
+      full = await api(`/api/cases/${encodeURIComponent(selected)}`);
+    } catch {
+      /* the list entry is enough to show */
+    }
+    const pts = positionsOf(full);
+    const contacts = full.contacts || [];
+    const pob = full.people_on_board || full.pob;
+    detailEl.innerHTML =
+      `<h3 data-field="case-id">${esc(caseId(full))}: ${esc(caseTitle(full))}</h3>` +
+      `<dl class="sw-kv"><dt>Status</dt><dd>${esc(full.status || "")}</dd>` +
+      (pob ? `<dt>People on board</dt><dd>${esc(typeof pob === "object" ? pob.total ?? JSON.stringify(pob) : pob)}</dd>` : "") +
+      `</dl><h3>Positions (${pts.length})</h3><table data-field="positions">` +
+      pts
+        .slice()
+        .reverse()
+        .map((p) => `<tr><td>${esc(formatUTC(p.time))}</td><td>${esc(formatPosition(p.lat, p.lon))}</td><td>${esc(p.source)}</td></tr>`)
+        .join("") +
+      "</table>" +
+      (contacts.length
+        ? `<h3>Contacts (${contacts.length})</h3><table>` +
+          contacts
+            .map((k) => `<tr><td>${esc(formatUTC(k.time || k.at))}</td><td>${esc(k.channel || "")} · ${esc(k.counterpart || "")}</td><td>${esc(k.summary || "")}</td></tr>`)
+            .join("") +
+          "</table>"
+        : "");
+    const id = encodeURIComponent(selected);
+    downloadsEl.innerHTML = `Downloads: <a href="/api/cases/${id}/bundle" data-download="bundle">evidence bundle (.zip)</a>`;
+    const last = pts[pts.length - 1];
+    if (last) {
+      const driftForm = $("#drift-form");
+      driftForm.position.value = formatPosition(last.lat, last.lon);
+      if (last.time) driftForm.time.value = new Date(last.time).toISOString().slice(0, 16);
+    }
+  };
+
+  const select = (id, pan = false) => {
+    selected = id;
+    ctx.selectedCase = id;
+    renderList();
+    renderDetail();
+    draw();
+    ctx.showTab("cases");
+    const c = cases.find((x) => caseId(x) === id);
+    const pts = c ? positionsOf(c) : [];
+    if (pan && pts.length) map.panTo([pts[pts.length - 1].lat, pts[pts.length - 1].lon]);
+  };
+
+  const refresh = async () => {
+    try {
+      const data = await api("/api/cases");
+      cases = Array.isArray(data) ? data : data.cases || data.items || [];
+    } catch (err) {
+      cases = [];
+      if (!(err.status === 401 || err.status === 404)) toast(errorText(err), true);
+    }
+    renderList();
+    draw();
+    if (selected) renderDetail();
+  };
+
+  const submit = (form, handler) => {
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      if (ctx.role !== "coordinator") {
+        toast("Read only: your role cannot write.", true);
+        return;
+      }
+      const button = form.querySelector('button[type="submit"]');
+      button.disabled = true;
+      try {
+        await handler(form);
+        form.reset();
+        for (const input of form.querySelectorAll('input[type="datetime-local"]')) {
+          input.value = new Date().toISOString().slice(0, 16);
+        }
+      } catch (err) {
+        toast(errorText(err), true);
+      } finally {
+        button.disabled = ctx.role !== "coordinator";
+      }
+    });
+  };
+
+  submit($("#open-case-form"), async (f) => {
+    const { lat, lon } = parsePosition(f.position.value);
+    const body = {
+      title: f.title.value.trim(),
+      lat,
+      lon,
+      time: inputToISO(f.time.value),
+      boat_type: f.boat_type.value,
+      source: f.source.value,
+    };
+    if (f.people.value) body.people_on_board = { total: Number(f.people.value) };
+    const created = await api("/api/cases", { method: "POST", body });
+    toast(`Case ${caseId(created)} opened.`);
+    await refresh();
+    select(caseId(created), true);
+  });
+
+  submit($("#report-form"), async (f) => {
+    if (!selected) throw new Error("Select a case first.");
+    const { lat, lon } = parsePosition(f.position.value);
+    await api(`/api/cases/${encodeURIComponent(selected)}/reports`, {
+      method: "POST",
+      body: {
+        lat,
+        lon,
+        time: inputToISO(f.time.value),
+        source: f.source.value,
+        uncertainty_nm: Number(f.uncertainty_nm.value) || 0,
+      },
+    });
+    toast("Position report added.");
+    await refresh();
+  });
+
+  submit($("#contact-form"), async (f) => {
+    if (!selected) throw new Error("Select a case first.");
+    await api(`/api/cases/${encodeURIComponent(selected)}/contacts`, {
+      method: "POST",
+      body: {
+        time: inputToISO(f.time.value),
+        channel: f.channel.value,
+        counterpart: f.counterpart.value.trim(),
+        summary: f.summary.value.trim(),
+      },
+    });
+    toast("Contact logged.");
+    await refresh();
+  });
+
+  return {
+    refresh,
+    select,
+    get selected() {
+      return selected;
+    },
+    onFeed() {
+      // Coalesce bursts of events into one refresh.
+      clearTimeout(refreshTimer);
+      refreshTimer = setTimeout(refresh, 250);
+    },
+  };
+}

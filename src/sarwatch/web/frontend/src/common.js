@@ -1,0 +1,415 @@
+// Shared by the operations page and the public page: positions as sailors write
+// them, UTC times, the API client, and the offline base map (vector layers only).
+import L from "leaflet";
+
+// ------------------------------------------------------------------ positions
+
+/** Degrees and decimal minutes, e.g. 33°12.000'N 012°30.000'E. */
+export function formatDM(lat, lon, decimals = 3) {
+  const part = (value, width, pos, neg) => {
+    const hemi = value >= 0 ? pos : neg;
+    const abs = Math.abs(value);
+    let deg = Math.floor(abs);
+    let min = (abs - deg) * 60;
+    if (Number(min.toFixed(decimals)) >= 60) {
+      deg += 1;
+      min = 0;
+    }
+    const minText = min.toFixed(decimals).padStart(decimals + 3, "0");
+    return `${String(deg).padStart(width, "0")}°${minText}'${hemi}`;
+  };
+  return `${part(lat, 2, "N", "S")} ${part(lon, 3, "E", "W")}`;
+}
+
+/** Decimal degrees, e.g. 33.20000, 12.50000. */
+export function formatDecimal(lat, lon, decimals = 5) {
+  return `${lat.toFixed(decimals)}, ${lon.toFixed(decimals)}`;
+}
+
+let decimalMode = false;
+export function setDecimalMode(on) {
+  decimalMode = on;
+}
+export function isDecimalMode() {
+  return decimalMode;
+}
+
+/** A position in the user's chosen notation (degrees+minutes by default). */
+export function formatPosition(lat, lon) {
+  return decimalMode ? formatDecimal(lat, lon) : formatDM(lat, lon);
+}
+
+const _HEMI = /([NSEW])/gi;
+
+/**
+ * Parse a position as people write it. Accepts:
+ *   33°12'N 012°30'E   33°12.5'N 12°30.0'E   33 12.0N 12 30.0E
+ *   33.2N 12.5E        33.2, 12.5 (lat, lon)  -33.2 -12.5
+ * Returns {lat, lon} or throws Error with a message saying what was expected.
+ */
+export function parsePosition(text) {
+  const raw = String(text || "").trim();
+  if (!raw) throw new Error("enter a position, e.g. 33°12.0'N 012°30.0'E or 33.2, 12.5");
+  const upper = raw.toUpperCase().replace(/[°º'’′"″]/g, " ").replace(/,/g, " ");
+  const hemis = upper.match(_HEMI);
+  let lat;
+  let lon;
+  if (hemis && hemis.length === 2) {
+    const [first, second] = upper.split(_HEMI).filter((s) => s.trim() !== "" && !/^[NSEW]$/.test(s.trim()));
+    if (first === undefined || second === undefined) throw new Error(`cannot read "${raw}"`);
+    const a = dmToDecimal(first, raw);
+    const b = dmToDecimal(second, raw);
+    const h1 = hemis[0].toUpperCase();
+    const h2 = hemis[1].toUpperCase();
+    const sa = h1 === "S" || h1 === "W" ? -1 : 1;
+    const sb = h2 === "S" || h2 === "W" ? -1 : 1;
+    if ("NS".includes(h1) && "EW".includes(h2)) {
+      lat = sa * a;
+      lon = sb * b;
+    } else if ("EW".includes(h1) && "NS".includes(h2)) {
+      lon = sa * a;
+      lat = sb * b;
+    } else {
+      throw new Error(`"${raw}": one latitude (N/S) and one longitude (E/W) expected`);
+    }
+  } else if (!hemis) {
+    const nums = upper.split(/\s+/).filter(Boolean).map(Number);
+    if (nums.length !== 2 || nums.some((n) => !Number.isFinite(n))) {
+      throw new Error(`"${raw}": expected "lat, lon" in decimal degrees or degrees and minutes with N/S E/W`);
+    }
+    [lat, lon] = nums;
+  } else {
+    throw new Error(`"${raw}": give both hemispheres (N/S and E/W) or none`);
+  }
+  if (!(lat >= -90 && lat <= 90)) throw new Error(`latitude ${lat} is outside -90..90`);
+  if (!(lon >= -180 && lon <= 180)) throw new Error(`longitude ${lon} is outside -180..180`);
+  return { lat, lon };
+}
+
+function dmToDecimal(part, raw) {
+  const nums = part.trim().split(/\s+/).map(Number);
+  if (nums.length < 1 || nums.length > 3 || nums.some((n) => !Number.isFinite(n) || n < 0)) {
+    throw new Error(`"${raw}": cannot read "${part.trim()}" as degrees [minutes [seconds]]`);
+  }
+  const [d, m = 0, s = 0] = nums;
+  if (m >= 60 || s >= 60) throw new Error(`"${raw}": minutes and seconds must be under 60`);
+  return d + m / 60 + s / 3600;
+}
+
+// ------------------------------------------------------------------ times (always UTC)
+
+/** 2026-11-23 04:10 UTC */
+export function formatUTC(value) {
+  const d = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(d.getTime())) return String(value);
+  return `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+}
+
+/** The current time for a datetime-local input holding UTC. */
+export function nowUTCInput() {
+  return new Date().toISOString().slice(0, 16);
+}
+
+/** A datetime-local value (understood as UTC) to ISO 8601 with Z. */
+export function inputToISO(value) {
+  if (!value) throw new Error("enter a time (UTC)");
+  return `${value.length === 16 ? value + ":00" : value}Z`;
+}
+
+// ------------------------------------------------------------------ escaping
+
+export function esc(value) {
+  return String(value ?? "")
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&#39;");
+}
+
+// ------------------------------------------------------------------ API client
+
+export class ApiError extends Error {
+  constructor(status, detail) {
+    super(detail);
+    this.status = status;
+    this.detail = detail;
+  }
+}
+
+export function getToken() {
+  return localStorage.getItem("sarwatch.token") || "";
+}
+export function setToken(token) {
+  if (token) localStorage.setItem("sarwatch.token", token);
+  else localStorage.removeItem("sarwatch.token");
+}
+
+/** fetch JSON with the bearer token; throws ApiError with the server's detail. */
+export async function api(path, { method = "GET", body, auth = true, raw = false } = {}) {
+  const headers = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const token = getToken();
+  if (auth && token) headers.Authorization = `Bearer ${token}`;
+  const response = await fetch(path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!response.ok) {
+    let detail = `${response.status} ${response.statusText}`;
+    try {
+      const data = await response.json();
+      detail = typeof data.detail === "string" ? data.detail : JSON.stringify(data.detail ?? data);
+    } catch {
+      /* not JSON */
+    }
+    throw new ApiError(response.status, detail);
+  }
+  if (raw) return response;
+  if (response.status === 204) return null;
+  return response.json();
+}
+
+/**
+ * Server-sent events over fetch (so the bearer token goes in a header, not the URL).
+ * Calls onEvent({event, data}) for each message; reconnects after a pause.
+ */
+export function subscribe(path, onEvent, onState = () => {}) {
+  let stopped = false;
+  let controller;
+  const run = async () => {
+    while (!stopped) {
+      controller = new AbortController();
+      try {
+        const headers = { Accept: "text/event-stream" };
+        const token = getToken();
+        if (token) headers.Authorization = `Bearer ${token}`;
+        const response = await fetch(path, { headers, signal: controller.signal });
+        if (!response.ok || !response.body) throw new ApiError(response.status, "feed unavailable");
+        onState("live");
+        const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+        let buffer = "";
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buffer += value.replace(/\r\n/g, "\n");
+          let cut;
+          while ((cut = buffer.indexOf("\n\n")) >= 0) {
+            const block = buffer.slice(0, cut);
+            buffer = buffer.slice(cut + 2);
+            let event = "message";
+            const data = [];
+            for (const line of block.split("\n")) {
+              if (line.startsWith("event:")) event = line.slice(6).trim();
+              else if (line.startsWith("data:")) data.push(line.slice(5).replace(/^ /, ""));
+            }
+            if (data.length) {
+              let parsed = data.join("\n");
+              try {
+                parsed = JSON.parse(parsed);
+              } catch {
+                /* plain text */
+              }
+              onEvent({ event, data: parsed });
+            }
+          }
+        }
+        onState("reconnecting");
+      } catch (err) {
+        if (stopped) return;
+        onState(err instanceof ApiError && err.status === 404 ? "unavailable" : "reconnecting");
+      }
+      await new Promise((r) => setTimeout(r, 3000));
+    }
+  };
+  run();
+  return () => {
+    stopped = true;
+    controller?.abort();
+  };
+}
+
+// ------------------------------------------------------------------ the base map
+
+/** Fetch JSON layers, remembering answers by URL (the server also sends ETags). */
+const layerCache = new Map();
+export async function getLayer(url) {
+  if (!layerCache.has(url)) {
+    layerCache.set(
+      url,
+      fetch(url).then((r) => {
+        if (!r.ok) throw new ApiError(r.status, `${url}: ${r.status}`);
+        return r.json();
+      }),
+    );
+  }
+  try {
+    return await layerCache.get(url);
+  } catch (err) {
+    layerCache.delete(url);
+    throw err;
+  }
+}
+
+const SRR_COLOURS = { IT: "#2f7ed8", MT: "#d8452f", LY: "#8a5a00", TN: "#2a9d55", GR: "#7b4fd0", EG: "#b0307a" };
+
+/**
+ * Create the Leaflet map with the offline base layers: coastline (per zoom),
+ * SAR regions with overlaps, approximate zone lines and ports.
+ * Returns {map, overlays, ready} where ready resolves when the first coastline is drawn.
+ */
+export function createBaseMap(element, { ports = true, zones = true } = {}) {
+  const map = L.map(element, {
+    center: [35.0, 14.0],
+    zoom: 6,
+    minZoom: 4,
+    maxZoom: 13,
+    preferCanvas: false,
+    zoomSnap: 1,
+    worldCopyJump: false,
+    attributionControl: true,
+  });
+  map.attributionControl.setPrefix(false);
+  map.attributionControl.addAttribution("Coast: GSHHG · SRR: IMO GISIS · Ports: NGA WPI");
+  L.control.scale({ imperial: false, metric: true }).addTo(map);
+
+  const land = L.geoJSON(null, {
+    interactive: false,
+    style: { className: "sw-land", weight: 1 },
+  }).addTo(map);
+  const srr = L.geoJSON(null, {
+    style: (f) =>
+      f.properties.kind === "overlap"
+        ? { className: "sw-srr-overlap", weight: 0, fillOpacity: 0.35 }
+        : {
+            className: "sw-srr",
+            color: SRR_COLOURS[f.properties.srr_id] || "#555",
+            weight: 1.5,
+            dashArray: "6 4",
+            fill: false,
+          },
+    interactive: false,
+  });
+  const zoneLayer = L.geoJSON(null, {
+    style: (f) => ({
+      className: `sw-zone sw-zone-${f.properties.distance_nm}`,
+      weight: 1,
+      dashArray: f.properties.distance_nm === 12 ? "2 3" : "1 5",
+    }),
+    interactive: false,
+  });
+  const portLayer = L.geoJSON(null, {
+    pointToLayer: (f, latlng) =>
+      L.circleMarker(latlng, {
+        radius: 5,
+        className: `sw-port sw-port-${f.properties.status}`,
+        weight: 1.5,
+        fillOpacity: 0.9,
+      }),
+    onEachFeature: (f, layer) => {
+      const p = f.properties;
+      const [lon, lat] = f.geometry.coordinates;
+      layer.bindTooltip(
+        `<b>${esc(p.name)}</b> (${esc(p.country)})<br>${esc(statusLabel(p.status))}` +
+          `<br><span class="sw-muted">${esc(p.status_detail)}</span><br>${esc(formatDM(lat, lon, 1))}`,
+      );
+    },
+  });
+
+  const overlays = {
+    "SAR regions (overlaps hatched)": srr,
+    "≈12 / 24 nm lines (approximate)": zoneLayer,
+    "Ports (place of safety)": portLayer,
+  };
+  srr.addTo(map);
+  if (zones) zoneLayer.addTo(map);
+  if (ports) portLayer.addTo(map);
+
+  const control = L.control.layers(null, overlays, { collapsed: true }).addTo(map);
+
+  let currentCoastUrl = "";
+  const coastUrl = () => {
+    const z = map.getZoom();
+    if (z < 8) return `/api/layers/coast?zoom=${Math.min(z, 7)}`;
+    const b = map.getBounds().pad(0.3);
+    const q = (v, f) => (f(v * 4) / 4).toFixed(2);
+    return (
+      `/api/layers/coast?zoom=${z}&bbox=` +
+      `${q(b.getWest(), Math.floor)},${q(b.getSouth(), Math.floor)},${q(b.getEast(), Math.ceil)},${q(b.getNorth(), Math.ceil)}`
+    );
+  };
+  const loadCoast = async () => {
+    const url = coastUrl();
+    if (url === currentCoastUrl) return;
+    currentCoastUrl = url;
+    const data = await getLayer(url);
+    if (url !== currentCoastUrl) return;
+    land.clearLayers();
+    land.addData(data);
+    element.dataset.coastLevel = String(data.level);
+  };
+  map.on("zoomend moveend", () => {
+    loadCoast().catch((err) => console.warn("coast", err));
+  });
+
+  const ready = loadCoast().then(() => {
+    element.dataset.ready = "1";
+  });
+  getLayer("/api/layers/srr")
+    .then((d) => {
+      srr.addData(d);
+      element.dataset.srr = String(d.features.filter((f) => f.properties.kind === "srr").length);
+    })
+    .catch((err) => console.warn("srr", err));
+  if (zones) {
+    getLayer("/api/layers/zones")
+      .then((d) => {
+        zoneLayer.addData(d);
+        element.dataset.zones = String(d.features.length);
+      })
+      .catch((err) => console.warn("zones", err));
+  }
+  if (ports) {
+    getLayer("/api/layers/ports")
+      .then((d) => {
+        portLayer.addData(d);
+        element.dataset.ports = String(d.features.length);
+      })
+      .catch((err) => {
+        element.dataset.ports = "unavailable";
+        console.warn("ports", err);
+      });
+  }
+  return { map, overlays, control, ready, layers: { land, srr, zones: zoneLayer, ports: portLayer } };
+}
+
+export function statusLabel(status) {
+  return (
+    {
+      eligible: "place of safety: eligible",
+      excluded: "NOT a place of safety (excluded by policy)",
+      contested: "place-of-safety status contested",
+    }[status] || "place-of-safety status unknown"
+  );
+}
+
+/** Night mode: a dark, red-tinted palette for a dark bridge; remembered per browser. */
+export function installNightMode(button) {
+  const apply = (on) => {
+    document.body.classList.toggle("night", on);
+    button.setAttribute("aria-pressed", on ? "true" : "false");
+    localStorage.setItem("sarwatch.night", on ? "1" : "0");
+  };
+  apply(localStorage.getItem("sarwatch.night") === "1");
+  button.addEventListener("click", () => apply(!document.body.classList.contains("night")));
+}
+
+/** A clock showing UTC, labelled. */
+export function installClock(element) {
+  const tick = () => {
+    element.textContent = `${new Date().toISOString().slice(11, 19)} UTC`;
+  };
+  tick();
+  setInterval(tick, 1000);
+}

@@ -1,0 +1,225 @@
+// Drift runs: start one, watch its progress, animate the cloud and its 50/90/95 %
+// containment contours over the output times, and chart the share per SAR region.
+import L from "leaflet";
+import { api, esc, formatUTC } from "./common.js";
+
+const $ = (sel) => document.querySelector(sel);
+const SHARE_COLOURS = { IT: "#2f7ed8", MT: "#d8452f", LY: "#8a5a00", TN: "#2a9d55", GR: "#7b4fd0", EG: "#b0307a", stranded: "#555", none: "#bbb" };
+const LEVEL_OPACITY = { 50: 0.45, 90: 0.25, 95: 0.12 };
+
+const runId = (r) => r.id ?? r.run_id;
+const timeOf = (props) => props.time ?? props.t ?? props.datetime ?? props.valid_time;
+
+/** Split a run's GeoJSON into frames by output time. */
+export function framesOf(geojson) {
+  const frames = new Map();
+  const frame = (t) => {
+    if (!frames.has(t)) frames.set(t, { time: t, contours: [], particles: [], centroid: null, share: null });
+    return frames.get(t);
+  };
+  let track = null;
+  for (const f of geojson.features || []) {
+    const p = f.properties || {};
+    const kind = p.kind || p.type || "";
+    const t = timeOf(p);
+    if (/track/.test(kind) || (f.geometry?.type === "LineString" && t === undefined)) {
+      track = f;
+      continue;
+    }
+    if (t === undefined) continue;
+    const fr = frame(t);
+    if (p.srr_share) fr.share = p.srr_share;
+    const g = f.geometry?.type;
+    if (g === "Polygon" || g === "MultiPolygon") fr.contours.push(f);
+    else if (g === "MultiPoint" && !/centroid/.test(kind)) fr.particles.push(f);
+    else if (g === "Point") fr.centroid = f;
+  }
+  const list = [...frames.values()].sort((a, b) => String(a.time).localeCompare(String(b.time)));
+  return { frames: list, track };
+}
+
+/** Shares per SAR region per time from the frames or from the run's summary. */
+function sharesOf(frames, status) {
+  const fromSummary = status?.summary?.srr_share_over_time || status?.srr_share_over_time;
+  if (Array.isArray(fromSummary) && fromSummary.length) {
+    return fromSummary.map((s) => ({ time: s.time, share: s.share || s.srr_share || s }));
+  }
+  return frames.filter((f) => f.share).map((f) => ({ time: f.time, share: f.share }));
+}
+
+function shareChart(el, shares, currentIndex) {
+  if (!shares.length) {
+    el.innerHTML = '<p class="sw-muted">No SAR-region share in this run\'s output.</p>';
+    return;
+  }
+  const keys = [...new Set(shares.flatMap((s) => Object.keys(s.share)))];
+  const w = 300;
+  const h = 100;
+  const bw = w / shares.length;
+  const bars = shares
+    .map((s, i) => {
+      let y = h;
+      return keys
+        .map((k) => {
+          const v = Math.max(0, Number(s.share[k]) || 0);
+          const bh = v * h;
+          y -= bh;
+          return `<rect x="${(i * bw).toFixed(2)}" y="${y.toFixed(2)}" width="${Math.max(bw - 1, 0.5).toFixed(2)}" height="${bh.toFixed(2)}" fill="${SHARE_COLOURS[k] || "#999"}"><title>${esc(formatUTC(s.time))} ${esc(k)} ${(v * 100).toFixed(0)} %</title></rect>`;
+        })
+        .join("");
+    })
+    .join("");
+  const cursor = `<rect x="${(currentIndex * bw).toFixed(2)}" y="0" width="${Math.max(bw - 1, 0.5).toFixed(2)}" height="${h}" fill="none" stroke="currentColor" stroke-width="1.5"/>`;
+  const now = shares[Math.min(currentIndex, shares.length - 1)];
+  el.innerHTML =
+    `<svg viewBox="0 0 ${w} ${h}" preserveAspectRatio="none" role="img" aria-label="Share of particles per SAR region over time">${bars}${cursor}</svg>` +
+    `<div class="sw-legend" data-field="share-now">${keys
+      .map((k) => `<span><i style="background:${SHARE_COLOURS[k] || "#999"}"></i>${esc(k)} ${((Number(now.share[k]) || 0) * 100).toFixed(0)} %</span>`)
+      .join("")}</div>`;
+}
+
+export function createDrift(ctx, { parsePosition, inputToISO }) {
+  const { map, toast, errorText } = ctx;
+  const layer = L.layerGroup().addTo(map);
+  const renderer = L.canvas({ padding: 0.2 });
+  const form = $("#drift-form");
+  const progress = $("#drift-progress");
+  const view = $("#drift-view");
+  const slider = $("#drift-time");
+  const label = $("#drift-time-label");
+  const playButton = $("#drift-play");
+  const shareEl = $("#drift-share");
+  let frames = [];
+  let shares = [];
+  let track = null;
+  let status = null;
+  let timer = null;
+
+  const showFrame = (i) => {
+    const fr = frames[i];
+    if (!fr) return;
+    layer.clearLayers();
+    if (track) L.geoJSON(track, { style: { className: "sw-case-track", weight: 2 } }).addTo(layer);
+    const contours = fr.contours
+      .slice()
+      .sort((a, b) => Number(b.properties.level ?? b.properties.percent) - Number(a.properties.level ?? a.properties.percent));
+    for (const c of contours) {
+      const lvl = Number(c.properties.level ?? c.properties.percent);
+      L.geoJSON(c, {
+        style: { className: `sw-contour sw-contour-${lvl}`, weight: lvl === 50 ? 2 : 1, fillOpacity: LEVEL_OPACITY[lvl] ?? 0.2 },
+      })
+        .bindTooltip(`${lvl} % containment · ${formatUTC(fr.time)}`)
+        .addTo(layer);
+    }
+    for (const p of fr.particles) {
+      for (const [lon, lat] of p.geometry.coordinates) {
+        L.circleMarker([lat, lon], { renderer, radius: 1.2, className: "sw-cloud", stroke: false, fillOpacity: 0.5 }).addTo(layer);
+      }
+    }
+    if (fr.centroid) {
+      const [lon, lat] = fr.centroid.geometry.coordinates;
+      L.circleMarker([lat, lon], { radius: 4, className: "sw-case-pos", weight: 1 }).addTo(layer);
+    }
+    label.textContent = formatUTC(fr.time);
+    slider.value = String(i);
+    view.dataset.frame = String(i);
+    const si = shares.findIndex((s) => s.time === fr.time);
+    shareChart(shareEl, shares, si >= 0 ? si : Math.min(i, shares.length - 1));
+  };
+
+  const stop = () => {
+    clearInterval(timer);
+    timer = null;
+    playButton.textContent = "▶";
+    playButton.setAttribute("aria-label", "Play");
+  };
+  playButton.addEventListener("click", () => {
+    if (timer) return stop();
+    playButton.textContent = "⏸";
+    playButton.setAttribute("aria-label", "Pause");
+    timer = setInterval(() => {
+      const next = (Number(slider.value) + 1) % frames.length;
+      showFrame(next);
+    }, 600);
+  });
+  slider.addEventListener("input", () => {
+    stop();
+    showFrame(Number(slider.value));
+  });
+
+  const setProgress = (fraction, text) => {
+    progress.hidden = false;
+    progress.querySelector(".sw-bar-fill").style.width = `${Math.round(fraction * 100)}%`;
+    progress.querySelector("span").textContent = text;
+    progress.dataset.fraction = String(fraction);
+  };
+
+  const load = async (id) => {
+    const geojson = await api(`/api/drift/${encodeURIComponent(id)}/geojson`);
+    ({ frames, track } = framesOf(geojson));
+    shares = sharesOf(frames, status);
+    if (!frames.length) throw new Error("the run produced no output times");
+    slider.max = String(frames.length - 1);
+    view.hidden = false;
+    view.dataset.runId = id;
+    const q = encodeURIComponent(id);
+    $("#drift-downloads").innerHTML =
+      `Downloads: <a href="/api/drift/${q}/geojson" download="drift-${esc(id)}.geojson" data-download="geojson">GeoJSON</a>` +
+      `<a href="/api/drift/${q}/png" download="drift-${esc(id)}.png" data-download="png">PNG map</a>`;
+    showFrame(frames.length - 1);
+    const all = L.featureGroup(frames.flatMap((f) => f.contours.map((c) => L.geoJSON(c))));
+    if (all.getLayers().length) map.fitBounds(all.getBounds().pad(0.3), { maxZoom: 9 });
+  };
+
+  const poll = async (id) => {
+    for (;;) {
+      status = await api(`/api/drift/${encodeURIComponent(id)}`);
+      const state = status.status || status.state;
+      const fraction = Number(status.progress ?? status.fraction ?? 0);
+      setProgress(state === "done" || state === "finished" ? 1 : fraction, `${state} ${Math.round((state === "done" ? 1 : fraction) * 100)} %`);
+      if (state === "done" || state === "finished" || state === "completed") return;
+      if (state === "failed" || state === "error") throw new Error(status.error || status.detail || "the drift run failed");
+      await new Promise((r) => setTimeout(r, 700));
+    }
+  };
+
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    if (ctx.role !== "coordinator") {
+      toast("Read only: your role cannot start a drift run.", true);
+      return;
+    }
+    const button = form.querySelector('button[type="submit"]');
+    button.disabled = true;
+    stop();
+    try {
+      const { lat, lon } = parsePosition(form.position.value);
+      const body = {
+        lat,
+        lon,
+        time: inputToISO(form.time.value),
+        object: form.object.value,
+        hours: Number(form.hours.value),
+        backward: form.direction.value === "backward",
+        particles: Number(form.particles.value),
+        wind_kn: Number(form.wind_kn.value),
+        wind_from: Number(form.wind_from.value),
+      };
+      if (ctx.selectedCase) body.case_id = ctx.selectedCase;
+      setProgress(0, "starting…");
+      const run = await api("/api/drift", { method: "POST", body });
+      const id = runId(run);
+      progress.dataset.runId = id;
+      await poll(id);
+      await load(id);
+      toast("Drift run finished.");
+    } catch (err) {
+      setProgress(0, "failed");
+      toast(errorText(err), true);
+    } finally {
+      button.disabled = ctx.role !== "coordinator";
+    }
+  });
+
+  return { load };
+}

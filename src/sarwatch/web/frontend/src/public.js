@@ -1,0 +1,69 @@
+// The public page: the base map and the public feed only. It never asks the
+// authenticated cases API; what it shows is what /api/public returns (delayed,
+// positions coarsened by the server's stated policy).
+import "leaflet/dist/leaflet.css";
+import "./style.css";
+import L from "leaflet";
+import { createBaseMap, esc, formatDM, formatUTC, installClock, installNightMode } from "./common.js";
+
+const $ = (sel) => document.querySelector(sel);
+
+function positionsOf(c) {
+  const raw = c.positions || c.reports || [];
+  const list = raw
+    .map((p) => ({ lat: Number(p.lat), lon: Number(p.lon), time: p.time || p.at }))
+    .filter((p) => Number.isFinite(p.lat) && Number.isFinite(p.lon));
+  if (!list.length && Number.isFinite(Number(c.lat)) && Number.isFinite(Number(c.lon))) {
+    list.push({ lat: Number(c.lat), lon: Number(c.lon), time: c.time });
+  }
+  return list;
+}
+
+async function main() {
+  installClock($("#clock"));
+  installNightMode($("#night-toggle"));
+  const { map, ready } = createBaseMap($("#map"), { ports: true, zones: true });
+  const layer = L.layerGroup().addTo(map);
+  const listEl = $("#public-list");
+  const load = async () => {
+    let data;
+    try {
+      const response = await fetch("/api/public/cases", { headers: { Accept: "application/json" } });
+      if (!response.ok) throw new Error(`${response.status}`);
+      data = await response.json();
+    } catch (err) {
+      listEl.innerHTML = `<p class="sw-muted">The public record is not available on this server (${esc(err.message)}).</p>`;
+      listEl.dataset.state = "unavailable";
+      return;
+    }
+    const cases = Array.isArray(data) ? data : data.cases || data.items || [];
+    if (data.policy) {
+      const p = data.policy;
+      $("#policy").textContent =
+        `Shown: cases closed or older than ${p.delay_h ?? p.public_delay_h ?? "?"} h; ` +
+        `positions rounded to ${p.round_deg ?? p.public_round_deg ?? "?"}°.`;
+    }
+    layer.clearLayers();
+    listEl.innerHTML = cases.length ? "" : '<p class="sw-muted">No cases in the public record yet.</p>';
+    for (const c of cases) {
+      const pts = positionsOf(c);
+      const item = document.createElement("div");
+      item.className = "sw-result";
+      item.innerHTML =
+        `<b>${esc(c.id ?? c.case_id ?? "")}</b> · ${esc(c.status || c.outcome || "")}` +
+        (pts.length ? `<br>${esc(formatDM(pts[pts.length - 1].lat, pts[pts.length - 1].lon, 0))} (coarsened)` : "") +
+        (c.opened_at || c.time ? `<br><span class="sw-muted">${esc(formatUTC(c.opened_at || c.time))}</span>` : "");
+      listEl.appendChild(item);
+      for (const p of pts) {
+        L.circleMarker([p.lat, p.lon], { radius: 5, className: "sw-case-pos", weight: 1 }).addTo(layer);
+      }
+    }
+    listEl.dataset.state = "loaded";
+  };
+  await load();
+  setInterval(load, 60_000);
+  await ready;
+  document.body.dataset.interactive = String(Math.round(performance.now()));
+}
+
+main().catch((err) => console.error(err));
