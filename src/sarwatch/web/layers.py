@@ -92,8 +92,8 @@ class CoastLevel:
 #: Coastline levels, coarse to fine. The finest keeps the full GSHHG geometry up to
 #: 0.0002° (~20 m) and is only served clipped to a bounding box.
 COAST_LEVELS = (
-    CoastLevel(max_zoom=5, tolerance_deg=0.02, min_area_deg2=2e-3, decimals=3),
-    CoastLevel(max_zoom=6, tolerance_deg=0.008, min_area_deg2=5e-4, decimals=3),
+    CoastLevel(max_zoom=5, tolerance_deg=0.02, min_area_deg2=4e-4, decimals=3),
+    CoastLevel(max_zoom=6, tolerance_deg=0.008, min_area_deg2=1e-4, decimals=3),
     CoastLevel(max_zoom=7, tolerance_deg=0.003, min_area_deg2=1e-4, decimals=4),
     CoastLevel(max_zoom=9, tolerance_deg=0.001, min_area_deg2=1e-5, decimals=4),
     CoastLevel(max_zoom=30, tolerance_deg=0.0002, min_area_deg2=0.0, decimals=5),
@@ -174,9 +174,7 @@ def _land(cache_dir: Path) -> shapely.MultiPolygon:
     return land_polygons(cache_dir)
 
 
-def _simplified_parts(
-    land: shapely.MultiPolygon, level: CoastLevel
-) -> npt.NDArray[np.object_]:
+def _simplified_parts(land: shapely.MultiPolygon, level: CoastLevel) -> npt.NDArray[np.object_]:
     parts = shapely.get_parts(land)
     parts = parts[shapely.area(parts) >= level.min_area_deg2]
     simple = shapely.simplify(parts, level.tolerance_deg, preserve_topology=True)
@@ -247,7 +245,9 @@ def coast_layer(
         path = cache_dir / _LAYER_CACHE_VERSION / f"coast_l{index}.geojson.gz"
         return index, _cached(
             path,
-            lambda: _gzip_json(_coast_collection(_coast_parts(cache_dir, index), level, index, None)),
+            lambda: _gzip_json(
+                _coast_collection(_coast_parts(cache_dir, index), level, index, None)
+            ),
         )
     box = _check_bbox(bbox)
     return index, _coast_clip(cache_dir, index, box)
@@ -255,7 +255,9 @@ def coast_layer(
 
 def _check_bbox(bbox: Sequence[float]) -> tuple[float, float, float, float]:
     if len(bbox) != 4 or not all(math.isfinite(v) for v in bbox):
-        raise InputError(f"bbox must be four finite numbers lon_min,lat_min,lon_max,lat_max, got {bbox}")
+        raise InputError(
+            f"bbox must be four finite numbers lon_min,lat_min,lon_max,lat_max, got {bbox}"
+        )
     lon_min, lat_min, lon_max, lat_max = (float(v) for v in bbox)
     if not (lon_min < lon_max and lat_min < lat_max):
         raise InputError(f"bbox must have lon_min < lon_max and lat_min < lat_max, got {bbox}")
@@ -402,6 +404,7 @@ def zone_lines(
     distances_nm: Sequence[float] = ZONE_DISTANCES_NM,
     *,
     tolerance_deg: float = 0.002,
+    clip: tuple[float, float, float, float] | None = None,
 ) -> list[shapely.MultiLineString]:
     """Lines at fixed distances from land, approximately geodesic.
 
@@ -414,11 +417,15 @@ def zone_lines(
     tolerance_deg
         The shoreline is simplified by this much first (degrees; 0.002° ≈ 200 m,
         well under the line's own uncertainty).
+    clip
+        ``(lon_min, lat_min, lon_max, lat_max)`` to clip the lines to; default the
+        region the packaged coastline covers (beyond it, land is missing and lines
+        would be wrong).
 
     Returns
     -------
     list of shapely.MultiLineString
-        One line set per distance, lon/lat degrees, clipped to the land's extent.
+        One line set per distance, lon/lat degrees, clipped to ``clip``.
     """
     from pyproj import Proj, Transformer
 
@@ -430,12 +437,18 @@ def zone_lines(
     centroid_lat = shapely.get_y(shapely.centroid(parts))
     centroid_lon = shapely.get_x(shapely.centroid(parts))
     scale = np.asarray(proj.get_factors(centroid_lon, centroid_lat).parallel_scale, dtype=float)
-    projected = shapely.transform(parts, lambda c: np.column_stack(to_lcc.transform(c[:, 0], c[:, 1])))
-    lon_min, lat_min, lon_max, lat_max = shapely.bounds(land)
+    projected = shapely.transform(
+        parts, lambda c: np.column_stack(to_lcc.transform(c[:, 0], c[:, 1]))
+    )
+    if clip is None:
+        from sarwatch.geo.coast import REGION
+
+        clip = (REGION.lon_min, REGION.lat_min, REGION.lon_max, REGION.lat_max)
+    lon_min, lat_min, lon_max, lat_max = clip
     out = []
     for distance_nm in distances_nm:
         # Projected distances are true distances times the scale factor.
-        buffered = shapely.buffer(projected, distance_nm * NM_M * scale, quad_segs=4)
+        buffered = shapely.buffer(projected, distance_nm * NM_M * scale, quad_segs=8)
         boundary = shapely.boundary(shapely.union_all(buffered))
         line = shapely.transform(
             boundary, lambda c: np.column_stack(to_geo.transform(c[:, 0], c[:, 1]))

@@ -29,7 +29,8 @@ DIST_DIR = STATIC_DIR / "dist"
 
 _LAYER_MAX_AGE_S = 86_400
 _NOT_BUILT = """<!doctype html><html lang="en"><head><meta charset="utf-8">
-<title>sarwatch: map not built</title></head><body style="font-family:sans-serif;max-width:40em;margin:3em auto">
+<title>sarwatch: map not built</title></head>
+<body style="font-family:sans-serif;max-width:40em;margin:3em auto">
 <h1>The map page has not been built</h1>
 <p>The web assets are produced by the build, not shipped in the repository. Run
 <code>make web</code> (or <code>make run</code>) in the sarwatch checkout: it runs
@@ -69,7 +70,9 @@ def _parse_bbox(bbox: str | None) -> tuple[float, float, float, float] | None:
             f"bbox must be lon_min,lat_min,lon_max,lat_max in degrees, got {bbox!r}"
         ) from exc
     if len(values) != 4:
-        raise InputError(f"bbox must have four numbers lon_min,lat_min,lon_max,lat_max, got {bbox!r}")
+        raise InputError(
+            f"bbox must have four numbers lon_min,lat_min,lon_max,lat_max, got {bbox!r}"
+        )
     return values  # type: ignore[return-value]
 
 
