@@ -73,7 +73,7 @@ def _parse_bbox(bbox: str | None) -> tuple[float, float, float, float] | None:
         raise InputError(
             f"bbox must have four numbers lon_min,lat_min,lon_max,lat_max, got {bbox!r}"
         )
-    return values  # type: ignore[return-value]
+    return (values[0], values[1], values[2], values[3])
 
 
 def _page(name: str) -> Response:
