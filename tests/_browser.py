@@ -1,0 +1,225 @@
+"""Harness for the end-to-end browser tests: a real sarwatch server and headless Chromium.
+
+Chromium is Debian's (``apt-get install chromium``; ``.ci/run`` installs it), driven by
+Playwright's Python API with ``executable_path``: Playwright's own browser download is
+never used. Tests skip with a clear reason when Chromium, Playwright or the built page
+is missing, or when an endpoint a test needs is not served (404) by this build.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+DIST = REPO / "src" / "sarwatch" / "web" / "static" / "dist"
+SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+LAPTOP = {"width": 1366, "height": 800}
+TABLET = {"width": 820, "height": 1180}
+
+
+def chromium_path() -> str:
+    return os.environ.get("SARWATCH_CHROMIUM", "/usr/bin/chromium")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    """A ``sarwatch`` web server in a subprocess with its own home directory."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = dict(os.environ, SARWATCH_HOME_DIR=str(home), SARWATCH_PORT=str(self.port))
+        self.env = env
+        self.log = (home / "server.log").open("wb")
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "sarwatch.web.app:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {(home / 'server.log').read_text()[-2000:]}")
+            try:
+                with urllib.request.urlopen(self.url + "/api/health", timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("server did not answer /api/health within 60 s")
+
+    def request(
+        self, method: str, path: str, body: Any = None, token: str | None = None
+    ) -> tuple[int, Any]:
+        """One JSON request; returns ``(status, parsed body or text)``."""
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.url + path, data=data, method=method)
+        if body is not None:
+            req.add_header("Content-Type", "application/json")
+        if token:
+            req.add_header("Authorization", f"Bearer {token}")
+        try:
+            with urllib.request.urlopen(req, timeout=30) as response:
+                status, raw = response.status, response.read()
+        except urllib.error.HTTPError as err:
+            status, raw = err.code, err.read()
+        try:
+            return status, json.loads(raw)
+        except ValueError:
+            return status, raw.decode("utf-8", "replace")
+
+    def require(self, method: str, path: str, what: str, body: Any = None) -> None:
+        """Skip the test when this build does not serve ``path`` (404 without a sarwatch error)."""
+        status, answer = self.request(method, path, body)
+        if status == 404 and not (isinstance(answer, dict) and "error" in answer):
+            pytest.skip(f"{what} ({method} {path}) is not served by this build yet")
+        if status == 405:
+            pytest.skip(f"{what} ({method} {path}) is not served by this build yet")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+def make_token(server: Server, name: str, role: str) -> str:
+    """A bearer token for a new user, made with the ``sarwatch user add`` command."""
+    sarwatch = shutil.which("sarwatch", path=str(Path(sys.executable).parent))
+    if sarwatch is None:
+        pytest.skip("the sarwatch command is not installed")
+    result = subprocess.run(
+        [sarwatch, "user", "add", name, "--role", role],
+        env=server.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if result.returncode != 0:
+        if "No such command" in result.stderr:
+            pytest.skip("`sarwatch user add` is not in this build yet (cases issue)")
+        raise RuntimeError(f"sarwatch user add failed: {result.stderr}")
+    token = result.stdout.strip().split()[-1]
+    return token
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[Server]:
+    if not (DIST / "index.html").is_file():
+        pytest.skip("the map page is not built: run `make web`")
+    srv = Server(tmp_path_factory.mktemp("sarwatch-home"))
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="Playwright (Python) is not installed: pip install '.[dev]'"
+    )
+    path = chromium_path()
+    if not Path(path).exists():
+        pytest.skip(
+            f"Chromium not found at {path}: apt-get install chromium (or set SARWATCH_CHROMIUM)"
+        )
+    with sync_api.sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+class Page:
+    """A page with its console errors and every request URL recorded."""
+
+    def __init__(self, browser: Any, server: Server, viewport: dict[str, int]) -> None:
+        self.context = browser.new_context(viewport=viewport)
+        self.page = self.context.new_page()
+        self.server = server
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        self.page.on("request", lambda req: self.requests.append(req.url))
+
+    def open(self, path: str = "/", token: str | None = None) -> Any:
+        if token:
+            self.page.add_init_script(
+                f"localStorage.setItem('sarwatch.token', {json.dumps(token)})"
+            )
+        self.page.goto(self.server.url + path)
+        self.page.wait_for_selector("body[data-interactive]", timeout=20_000)
+        return self.page
+
+    def screenshot(self, name: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        self.page.screenshot(path=str(path))
+        return path
+
+    def click_sea(self, lat: float, lon: float) -> None:
+        """Click the map at a position (the map is first centred on it)."""
+        self.page.evaluate(f"window.sarwatch.map.setView([{lat}, {lon}], 7, {{animate: false}})")
+        point = self.page.evaluate(
+            f"(() => {{ const p = window.sarwatch.map.latLngToContainerPoint([{lat}, {lon}]);"
+            " const r = document.getElementById('map').getBoundingClientRect();"
+            " return [r.left + p.x, r.top + p.y]; })()"
+        )
+        self.page.mouse.click(point[0], point[1])
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def laptop(browser, server) -> Iterator[Page]:
+    page = Page(browser, server, LAPTOP)
+    try:
+        yield page
+    finally:
+        page.close()
