@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (pytest fixtures imported from the harness are parameters here)
 """The operations map in a real headless Chromium: layers, assessment, night mode, tablet.
 
 Screenshots of each view go to ``test-artifacts/screenshots/`` for a person to look at.
@@ -8,6 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
+
 from _browser import TABLET, Page, browser, laptop, server  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -58,7 +60,7 @@ def test_cursor_position_in_degrees_and_minutes_or_decimal(laptop):
     assert re.fullmatch(r"-?\d+\.\d{5}, -?\d+\.\d{5}", page.inner_text("#cursor"))
 
 
-def test_night_mode_and_tablet_layout(browser, server):  # noqa: F811
+def test_night_mode_and_tablet_layout(browser, server):
     tablet = Page(browser, server, TABLET)
     try:
         page = tablet.open("/")
