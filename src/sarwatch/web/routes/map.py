@@ -76,11 +76,15 @@ def _parse_bbox(bbox: str | None) -> tuple[float, float, float, float] | None:
     return (values[0], values[1], values[2], values[3])
 
 
-def _page(name: str) -> Response:
+def _page(request: Request, name: str) -> Response:
     path = DIST_DIR / name
     if not path.is_file():
         return HTMLResponse(_NOT_BUILT, status_code=503)
-    return HTMLResponse(path.read_text("utf-8"), headers={"Cache-Control": "no-cache"})
+    gz = path.with_name(path.name + ".gz")
+    body = gz.read_bytes() if gz.is_file() else gzip.compress(path.read_bytes(), mtime=0)
+    response = _gzipped_response(request, body, "text/html; charset=utf-8", max_age_s=0)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 def _static_file(request: Request, relative: str) -> Response:
@@ -102,14 +106,14 @@ def _router() -> APIRouter:
     router = APIRouter()
 
     @router.get("/", include_in_schema=False)
-    def operations_page() -> Response:
+    def operations_page(request: Request) -> Response:
         """The coordinator's operations map."""
-        return _page("index.html")
+        return _page(request, "index.html")
 
     @router.get("/public", include_in_schema=False)
-    def public_page() -> Response:
+    def public_page(request: Request) -> Response:
         """The public page: only what the public feed policy allows."""
-        return _page("public.html")
+        return _page(request, "public.html")
 
     @router.get("/static/{relative:path}", include_in_schema=False)
     def static(request: Request, relative: str) -> Response:
