@@ -57,6 +57,8 @@ _M_PER_NM = 1852.0
 _M_PER_DEG = 111_320.0
 _GEOD = Geod(ellps="WGS84")
 _MAX_SEARCH_M = 20_000_000.0
+#: How far outside the obstacles a snapped position is put, metres.
+_SNAP_MARGIN_M = 25.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -122,7 +124,6 @@ class SeaRouter:
         self._tol_m = float(snap_tolerance_m)
         polys = shapely.get_parts(graph.obstacles)
         self._polys = polys
-        self._rings = shapely.get_exterior_ring(polys)
         self._tree = shapely.STRtree(polys)
         shapely.prepare(polys)
         self._snap_cached = lru_cache(maxsize=4096)(self._snap)
@@ -257,32 +258,33 @@ class SeaRouter:
         )
 
     def _snap(self, lon: float, lat: float) -> _Snap | None:
-        """The nearest navigable point within the tolerance, or None."""
+        """The nearest navigable point within the tolerance, or None.
+
+        Navigable means at least :data:`_SNAP_MARGIN_M` outside every obstacle, so
+        that zero-width slivers of sea left by the simplification are not chosen.
+        """
         x = lon * KX
         if not shapely.contains_xy(self._g.obstacles, x, lat):
             return _Snap(lon, lat, 0.0)
-        pt = shapely.Point(x, lat)
-        hits = self._tree.query(pt, predicate="intersects")
-        if hits.size == 0:  # pragma: no cover - contains_xy said inside
+        half = 2.5 * self._tol_m / _M_PER_DEG
+        box = shapely.box(x - half, lat - half, x + half, lat + half)
+        near = self._polys[self._tree.query(box)]
+        blocked = shapely.union_all(
+            shapely.buffer(shapely.intersection(near, box), _SNAP_MARGIN_M / _M_PER_DEG)
+        )
+        free = shapely.difference(box, blocked)
+        if free.is_empty:
             return None
-        ring = self._rings[int(hits[0])]
-        q = shapely.line_interpolate_point(ring, shapely.line_locate_point(ring, pt))
-        qx, qy = float(shapely.get_x(q)), float(shapely.get_y(q))
-        ux, uy = qx - x, qy - lat
-        norm = math.hypot(ux, uy)
-        if norm == 0.0:
+        line = shapely.shortest_line(shapely.Point(x, lat), free)
+        sx, sy = shapely.get_coordinates(line)[1]
+        s_lon = float(sx) / KX
+        s_lat = float(sy)
+        if shapely.contains_xy(self._g.obstacles, sx, sy):  # pragma: no cover - defensive
             return None
-        ux, uy = ux / norm, uy / norm
-        for eps_m in (10.0, 30.0, 100.0, 300.0):
-            sx = qx + ux * eps_m / _M_PER_DEG
-            sy = qy + uy * eps_m / _M_PER_DEG
-            if not shapely.contains_xy(self._g.obstacles, sx, sy):
-                s_lon = sx / KX
-                _, _, snap_m = _GEOD.inv(lon, lat, s_lon, sy)
-                if snap_m > self._tol_m or not bool(REGION.contains(s_lon, sy)):
-                    return None
-                return _Snap(s_lon, sy, float(snap_m))
-        return None
+        _, _, snap_m = _GEOD.inv(lon, lat, s_lon, s_lat)
+        if snap_m > self._tol_m or not bool(REGION.contains(s_lon, s_lat)):
+            return None
+        return _Snap(s_lon, s_lat, float(snap_m))
 
 
 def _check_position(pos: tuple[float, float], what: str) -> tuple[float, float]:
