@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -177,6 +178,20 @@ def test_routes_from_equals_single_routes(router) -> None:
         assert route is not None and single is not None
         assert route.distance_nm == pytest.approx(single.distance_nm, rel=1e-12)
         np.testing.assert_array_equal(route.coords, single.coords)
+
+
+def test_concurrent_threads_get_the_same_routes(router, land_mask) -> None:
+    rng = np.random.default_rng(11)
+    origins = _sea_points(land_mask, rng, 16, AREAS["central_med"])
+    ports = list(WPI_PORTS.values())[:5]
+
+    def lengths(origin: tuple[float, float]) -> list[float | None]:
+        return [r.distance_nm if r else None for r in router.routes_from(origin, ports)]
+
+    sequential = [lengths(o) for o in origins]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        parallel = list(pool.map(lengths, origins))
+    assert parallel == sequential
 
 
 def test_distance_is_the_geodesic_length_of_the_polyline(router) -> None:

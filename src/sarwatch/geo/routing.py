@@ -125,6 +125,7 @@ class SeaRouter:
         polys = shapely.get_parts(graph.obstacles)
         self._polys = polys
         self._tree = shapely.STRtree(polys)
+        self._tree.query(polys[:1])  # GEOS builds the tree on first query: do it now, once
         shapely.prepare(polys)
         self._snap_cached = lru_cache(maxsize=4096)(self._snap)
 
