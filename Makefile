@@ -24,8 +24,11 @@ $(STAMP): pyproject.toml
 
 web: $(ASSETS)
 
-$(ASSETS): $(wildcard $(WEB)/package.json $(WEB)/package-lock.json $(WEB)/src/*)
+# The map page: Leaflet and the page code from the npm registry (lock file), bundled
+# by esbuild into static/dist/ (built, never committed; no CDN at run time).
+$(ASSETS): $(wildcard $(WEB)/package.json $(WEB)/package-lock.json $(WEB)/build.mjs $(WEB)/src/*)
 	@if [ -f $(WEB)/package.json ]; then \
+		command -v npm >/dev/null 2>&1 || { echo "make: the map page needs Node.js and npm (Debian: apt-get install nodejs npm)" >&2; exit 1; }; \
 		cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent; \
 	fi
 	@mkdir -p $(dir $@) && touch $@
