@@ -253,38 +253,64 @@ def test_a_corrupt_cache_file_is_rebuilt(tmp_path, monkeypatch):
 
 # ------------------------------------------------------------------ ports
 
-_PORTS_CSV = """name,country_iso2,lat,lon,role,pos_status,source
-Pozzallo,IT,36.7167,14.85,pos,eligible,NGA WPI 40230
-Tripoli,LY,32.9,13.183,departure,EXCLUDED_not_place_of_safety (UNHCR position Sept 2020),NGA WPI
-Sfax,TN,34.733,10.767,pos?,"CONTESTED (no UNHCR designation found; flag, do not decide)",NGA WPI
-"""
+
+def _port(name, country, status, lon=14.85, lat=36.7167):
+    return layers.PortStatus(
+        port_id=name.upper(),
+        name=name,
+        country=country,
+        role="pos",
+        lon=lon,
+        lat=lat,
+        status=status,
+        reason="" if status == "eligible" else f"{name} reason",
+        source="NGA WPI",
+    )
 
 
-def test_ports_layer_classifies_place_of_safety_status():
-    collection = json.loads(gzip.decompress(layers.ports_layer(_PORTS_CSV)))
+def test_ports_layer_carries_status_reason_and_policy():
+    entries = [
+        _port("Pozzallo", "IT", "eligible"),
+        _port("Tripoli", "LY", "excluded", 13.183, 32.9),
+        _port("Sfax", "TN", "contested", 10.767, 34.733),
+    ]
+    policy = {"policy_id": "test", "version": "2026-11-23", "origin": "packaged"}
+    collection = json.loads(gzip.decompress(layers.ports_layer(entries, policy=policy)))
     status = {f["properties"]["name"]: f["properties"]["status"] for f in collection["features"]}
     assert status == {"Pozzallo": "eligible", "Tripoli": "excluded", "Sfax": "contested"}
     tripoli = next(f for f in collection["features"] if f["properties"]["name"] == "Tripoli")
     assert tripoli["geometry"]["coordinates"] == [13.183, 32.9]
-    assert "UNHCR" in tripoli["properties"]["status_detail"]
+    assert tripoli["properties"]["reason"] == "Tripoli reason"
+    assert collection["policy"] == policy
 
 
-def test_ports_layer_names_the_bad_line():
-    bad = "name,country_iso2,lat,lon,pos_status\nX,IT,north,14,eligible\n"
-    with pytest.raises(DataError, match="line 2"):
-        layers.ports_layer(bad)
+@pytest.mark.parametrize(
+    ("port", "message"),
+    [
+        (_port("X", "IT", "maybe"), "is not one of"),
+        (_port("Y", "IT", "eligible", lon=float("nan")), "not finite"),
+    ],
+)
+def test_ports_layer_refuses_bad_entries(port, message):
+    with pytest.raises(DataError, match=message):
+        layers.ports_layer([port], policy={})
 
 
-def test_ports_endpoint_uses_the_packaged_file_or_says_it_is_missing(client):
+def test_ports_endpoint_applies_the_place_of_safety_policy(client):
     response = client.get("/api/layers/ports")
     if response.status_code == 404:
-        assert "not packaged" in response.json()["detail"]
-        return
+        pytest.skip(f"ports data not in this build: {response.json()['detail']}")
     collection = _geojson(response)
+    by_country: dict[str, set[str]] = {}
+    for f in collection["features"]:
+        by_country.setdefault(f["properties"]["country"], set()).add(f["properties"]["status"])
+    # The default policy: Libya excluded (UNHCR 2020), Tunisia flagged, Italy and Malta offered.
+    assert by_country["LY"] == {"excluded"}
+    assert by_country["TN"] == {"contested"}
+    assert by_country["IT"] == {"eligible"} and by_country["MT"] == {"eligible"}
     libyan = [f for f in collection["features"] if f["properties"]["country"] == "LY"]
-    assert libyan and all(f["properties"]["status"] == "excluded" for f in libyan)
-    italian = [f for f in collection["features"] if f["properties"]["country"] == "IT"]
-    assert italian and all(f["properties"]["status"] == "eligible" for f in italian)
+    assert all("UNHCR" in f["properties"]["source"] for f in libyan)
+    assert collection["policy"]["origin"] == "packaged"
 
 
 # ------------------------------------------------------------------ page and assets

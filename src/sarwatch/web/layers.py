@@ -19,9 +19,7 @@ Every builder returns gzipped GeoJSON bytes so that routes can send them as they
 
 from __future__ import annotations
 
-import csv
 import gzip
-import io
 import json
 import math
 import os
@@ -29,7 +27,6 @@ import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from itertools import combinations
 from pathlib import Path
 from typing import Any
@@ -38,14 +35,15 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
-from sarwatch.errors import DataError, InputError, NotFoundError
+from sarwatch.errors import DataError, InputError
 
 __all__ = [
     "COAST_LEVELS",
     "NM_M",
-    "PORTS_FILE",
+    "POS_STATUSES",
     "ZONE_DISTANCES_NM",
     "CoastLevel",
+    "PortStatus",
     "coast_layer",
     "coast_level_for_zoom",
     "ports_layer",
@@ -60,9 +58,6 @@ NM_M = 1852.0
 
 #: The distances of the approximate zone lines: territorial sea and contiguous zone.
 ZONE_DISTANCES_NM = (12.0, 24.0)
-
-#: The packaged ports file (built from the NGA World Port Index by the assessment work).
-PORTS_FILE = "ports_central_med.csv"
 
 _LCC = "+proj=lcc +lat_1=31 +lat_2=41 +lat_0=36 +lon_0=16 +ellps=WGS84 +units=m +no_defs"
 
@@ -462,71 +457,83 @@ def zone_lines(
 
 # --------------------------------------------------------------------------- ports
 
-_STATUS_CLASSES = {"eligible": "eligible", "excluded": "excluded", "contested": "contested"}
+#: Place-of-safety statuses a policy may give a port.
+POS_STATUSES = ("eligible", "contested", "excluded")
 
 
-def _pos_class(raw: str) -> str:
-    """Normalise a place-of-safety status cell to eligible / excluded / contested / unknown."""
-    head = raw.strip().split(" ", 1)[0].split("_", 1)[0].lower()
-    return _STATUS_CLASSES.get(head, "unknown")
+@dataclass(frozen=True)
+class PortStatus:
+    """One port and its place-of-safety status under the policy in force.
+
+    Attributes
+    ----------
+    port_id, name, country, role
+        Identification (``country`` is ISO 3166 alpha-2).
+    lon, lat
+        Position, degrees.
+    status
+        ``eligible``, ``contested`` or ``excluded``.
+    reason, source
+        Why, and on whose word (empty for eligible ports under the default).
+    """
+
+    port_id: str
+    name: str
+    country: str
+    role: str
+    lon: float
+    lat: float
+    status: str
+    reason: str
+    source: str
 
 
-@lru_cache(maxsize=1)
-def _packaged_ports_text() -> str:
-    try:
-        return resources.files("sarwatch.data").joinpath(PORTS_FILE).read_text("utf-8")
-    except FileNotFoundError as exc:
-        raise NotFoundError(
-            f"the ports file {PORTS_FILE} is not packaged in this installation; "
-            "the ports layer needs the assessment data (reinstall sarwatch)"
-        ) from exc
-
-
-def ports_layer(text: str | None = None) -> bytes:
+def ports_layer(ports: Iterable[PortStatus], *, policy: dict[str, str]) -> bytes:
     """Ports with their place-of-safety status as gzipped GeoJSON points.
 
     Parameters
     ----------
-    text
-        CSV text with at least ``name, country_iso2, lat, lon, pos_status`` (and
-        ``role``, ``source`` when present); default: the packaged ports file.
+    ports
+        The ports with the status the policy gives each.
+    policy
+        Identification of the policy used (``policy_id``, ``version``, ``origin``),
+        written into the collection so the map can say which policy it shows.
 
     Returns
     -------
     bytes
-        Gzipped FeatureCollection; each point has ``name``, ``country``, ``role``,
-        ``status`` (``eligible`` | ``excluded`` | ``contested`` | ``unknown``),
-        ``status_detail`` (the policy's words) and ``source``.
+        Gzipped FeatureCollection; each point has ``port_id``, ``name``, ``country``,
+        ``role``, ``status``, ``reason`` and ``source``.
 
     Raises
     ------
-    NotFoundError
-        The ports file is not packaged.
     DataError
-        A row lacks a column or has a position that is not a number.
+        A port has a status outside :data:`POS_STATUSES` or a position that is not finite.
     """
-    rows = list(csv.DictReader(io.StringIO(text if text is not None else _packaged_ports_text())))
     features = []
-    for number, row in enumerate(rows, start=2):
-        try:
-            lon, lat = float(row["lon"]), float(row["lat"])
-            name, status = row["name"], row["pos_status"]
-        except (KeyError, TypeError, ValueError) as exc:
+    for port in ports:
+        if port.status not in POS_STATUSES:
             raise DataError(
-                f"ports file line {number}: expected name, lat, lon, pos_status; got {row} ({exc})"
-            ) from exc
+                f"port {port.name}: status {port.status!r} is not one of {', '.join(POS_STATUSES)}"
+            )
+        if not (math.isfinite(port.lon) and math.isfinite(port.lat)):
+            raise DataError(f"port {port.name}: position ({port.lon}, {port.lat}) is not finite")
         features.append(
             {
                 "type": "Feature",
                 "properties": {
-                    "name": name,
-                    "country": row.get("country_iso2") or row.get("country", ""),
-                    "role": row.get("role", ""),
-                    "status": _pos_class(status),
-                    "status_detail": status,
-                    "source": row.get("source", ""),
+                    "port_id": port.port_id,
+                    "name": port.name,
+                    "country": port.country,
+                    "role": port.role,
+                    "status": port.status,
+                    "reason": port.reason,
+                    "source": port.source,
                 },
-                "geometry": {"type": "Point", "coordinates": [round(lon, 4), round(lat, 4)]},
+                "geometry": {
+                    "type": "Point",
+                    "coordinates": [round(port.lon, 4), round(port.lat, 4)],
+                },
             }
         )
-    return _gzip_json(_feature_collection(features))
+    return _gzip_json(_feature_collection(features, policy=dict(policy)))

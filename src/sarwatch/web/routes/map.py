@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from sarwatch.errors import InputError, NotFoundError
+from sarwatch.settings import Settings
 from sarwatch.web import layers
 
 __all__ = ["DIST_DIR", "STATIC_DIR", "install"]
@@ -102,6 +103,36 @@ def _static_file(request: Request, relative: str) -> Response:
     return _gzipped_response(request, gzip.compress(data, mtime=0), media_type, max_age_s=max_age)
 
 
+def _ports_body(settings: Settings) -> bytes:
+    """The ports layer under the policy in force (the user's file, else the packaged one)."""
+    try:
+        from sarwatch.geo.ports import ports
+        from sarwatch.services.assess import load_policy
+    except ModuleNotFoundError as exc:
+        raise NotFoundError(
+            "the ports layer needs the packaged ports and place-of-safety policy "
+            f"(sarwatch.geo.ports), which this build lacks ({exc.name})"
+        ) from exc
+    policy = load_policy(settings)
+    entries = []
+    for port in ports():
+        status = policy.status_of(port)
+        entries.append(
+            layers.PortStatus(
+                port_id=port.port_id,
+                name=port.name,
+                country=port.country,
+                role=port.role,
+                lon=port.lon,
+                lat=port.lat,
+                status=status.status,
+                reason=status.reason,
+                source=status.source or port.source,
+            )
+        )
+    return layers.ports_layer(entries, policy=policy.summary())
+
+
 def _router() -> APIRouter:
     router = APIRouter()
 
@@ -153,8 +184,8 @@ def _router() -> APIRouter:
     @router.get("/api/layers/ports", tags=["layers"])
     async def ports(request: Request) -> Response:
         """Ports with their place-of-safety status under the packaged policy, GeoJSON."""
-        body = await run_in_threadpool(layers.ports_layer)
-        return _gzipped_response(request, body, "application/geo+json")
+        body = await run_in_threadpool(_ports_body, request.app.state.settings)
+        return _gzipped_response(request, body, "application/geo+json", max_age_s=300)
 
     return router
 

@@ -13,7 +13,15 @@ function contactsHtml(contacts) {
   if (!contacts) return "";
   if (Array.isArray(contacts)) {
     return contacts
-      .map((c) => (typeof c === "string" ? esc(c) : Object.entries(c).map(([k, v]) => `${esc(k)}: ${esc(v)}`).join(", ")))
+      .map((c) => {
+        if (typeof c === "string") return esc(c);
+        if (c.value !== undefined) {
+          const v = esc(c.value);
+          const link = c.kind === "phone" ? `<a href="tel:${v.replace(/\s/g, "")}">${v}</a>` : c.kind === "email" ? `<a href="mailto:${v}">${v}</a>` : v;
+          return `${esc(c.kind || "")} ${link}`;
+        }
+        return Object.entries(c).map(([k, v]) => `${esc(k)}: ${esc(v)}`).join(", ");
+      })
       .join("<br>");
   }
   if (typeof contacts === "object") {
@@ -51,14 +59,16 @@ export function renderAssessment(el, a, layer) {
     `<dt>SAR region(s)</dt><dd data-field="srr">${srr.length ? srr.map(esc).join(" + ") : "none of the packaged regions"}${srr.length > 1 ? " (overlap)" : ""}</dd>`,
   );
   parts.push("</dl>");
+  if (a.zone_note) parts.push(`<p class="sw-muted">${esc(a.zone_note)}</p>`);
 
   if (a.rccs?.length) {
     parts.push("<h3>Rescue coordination centres to inform</h3>");
-    parts.push('<p class="sw-warning">Contacts are as published on the date shown: verify before use.</p><table>');
+    parts.push(`<p class="sw-warning">${esc(a.rcc_warning || "Verify before use: contacts are as published on the date shown.")}</p><table>`);
     for (const r of a.rccs) {
       parts.push(
         `<tr><td><b>${esc(r.name)}</b>${r.srr_id ? ` (${esc(r.srr_id)})` : ""}</td><td>${contactsHtml(r.contacts) || '<span class="sw-muted">no reliable published contact</span>'}` +
-          `<br><span class="sw-muted">${esc(r.source || "")}${r.retrieved ? `, retrieved ${esc(r.retrieved)}` : ""}</span></td></tr>`,
+          `<br><span class="sw-muted">${esc(r.source || "")}${r.published ? `, published ${esc(r.published)}` : ""}${r.retrieved ? `, retrieved ${esc(r.retrieved)}` : ""}</span>` +
+          `${r.note ? `<br><span class="sw-warning">${esc(r.note)}</span>` : ""}</td></tr>`,
       );
     }
     parts.push("</table>");
@@ -72,7 +82,7 @@ export function renderAssessment(el, a, layer) {
       const nm = Number(p.sea_distance_nm);
       const eta = Number(p.eta_h);
       parts.push(
-        `<tr data-route="${i}"><td>${esc(p.port)} (${esc(p.country)})${p.status && p.status !== "eligible" ? ` <span class="sw-warning">${esc(p.status)}</span>` : ""}</td>` +
+        `<tr data-route="${i}"><td>${esc(p.port)} (${esc(p.country)})${p.flag ? `<br><span class="sw-warning" title="${esc(p.flag.source || "")}">${esc(p.flag.status)}: ${esc(p.flag.reason || "")}</span>` : ""}</td>` +
           `<td>${Number.isFinite(nm) ? nm.toFixed(0) + " nm" : ""}</td><td>${Number.isFinite(eta) ? eta.toFixed(1) + " h" : ""}</td></tr>`,
       );
     });
@@ -94,9 +104,18 @@ export function renderAssessment(el, a, layer) {
     parts.push("<h3>Duties and rules that apply</h3><ul>");
     for (const r of a.rules) {
       const title = r.title || r.name || r.id || "";
-      parts.push(`<li><b>${esc(title)}</b>${r.summary ? `: ${esc(r.summary)}` : ""}${r.source ? ` <span class="sw-muted">(${esc(r.source)})</span>` : ""}</li>`);
+      parts.push(
+        `<li><b>${esc(title)}</b>${r.summary ? `: ${esc(r.summary)}` : ""}${r.why ? ` <i>${esc(r.why)}</i>` : ""}` +
+          `${r.source ? ` <span class="sw-muted">(${esc(r.source)}${r.date ? `, ${esc(r.date)}` : ""})</span>` : ""}</li>`,
+      );
     }
     parts.push("</ul>");
+  }
+  if (a.unreachable_ports?.length) {
+    parts.push(`<p class="sw-muted">No sea route found to: ${a.unreachable_ports.map(esc).join(", ")}.</p>`);
+  }
+  if (a.pos_policy) {
+    parts.push(`<p class="sw-muted">Place-of-safety policy: ${esc(a.pos_policy.policy_id)} ${esc(a.pos_policy.version)} (${esc(a.pos_policy.origin)}).</p>`);
   }
   parts.push(`<p class="sw-muted">Assessed ${esc(formatUTC(new Date()))}.</p>`);
   el.innerHTML = parts.join("");

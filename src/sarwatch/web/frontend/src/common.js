@@ -312,7 +312,8 @@ export function createBaseMap(element, { ports = true, zones = true } = {}) {
       const [lon, lat] = f.geometry.coordinates;
       layer.bindTooltip(
         `<b>${esc(p.name)}</b> (${esc(p.country)})<br>${esc(statusLabel(p.status))}` +
-          `<br><span class="sw-muted">${esc(p.status_detail)}</span><br>${esc(formatDM(lat, lon, 1))}`,
+          (p.reason ? `<br><span class="sw-muted">${esc(p.reason)}</span>` : "") +
+          `<br>${esc(formatDM(lat, lon, 1))}`,
       );
     },
   });
