@@ -7,6 +7,7 @@ import {
   api,
   ApiError,
   createBaseMap,
+  downloadWithToken,
   esc,
   formatPosition,
   formatUTC,
@@ -88,7 +89,7 @@ async function main() {
   const loadRole = async () => {
     if (!getToken()) return setRole("none");
     try {
-      const me = await api("/api/cases/me");
+      const me = await api("/api/me");
       setRole(me.role || "observer", me.name || me.user || "");
     } catch (err) {
       setRole("none");
@@ -162,6 +163,20 @@ async function main() {
   ctx.refreshAll = () => {
     cases.refresh();
   };
+
+  // ---------------------------------------------------------------- downloads (with the token)
+  document.addEventListener("click", async (e) => {
+    const link = e.target.closest("a[data-download]");
+    if (!link) return;
+    e.preventDefault();
+    try {
+      const size = await downloadWithToken(link.getAttribute("href"), link.dataset.filename || link.getAttribute("download"));
+      link.dataset.downloaded = String(size);
+      toast(`Downloaded ${link.textContent} (${(size / 1024).toFixed(0)} KB).`);
+    } catch (err) {
+      toast(errorText(err), true);
+    }
+  });
 
   // ---------------------------------------------------------------- live feed
   const feedEl = $("#feed-state");

@@ -16,12 +16,13 @@ export function positionsOf(c) {
       lat: Number(p.lat ?? p.latitude),
       lon: Number(p.lon ?? p.longitude),
       time: p.time || p.observed_at || p.at || p.timestamp,
-      source: p.source?.kind || p.source?.type || p.source || "",
+      source: [p.kind, p.source?.name ?? (typeof p.source === "string" ? p.source : "")].filter(Boolean).join(" · "),
     }))
     .filter((p) => Number.isFinite(p.lat) && Number.isFinite(p.lon));
   list.sort((a, b) => String(a.time).localeCompare(String(b.time)));
-  if (!list.length && Number.isFinite(Number(c.lat)) && Number.isFinite(Number(c.lon))) {
-    list.push({ lat: Number(c.lat), lon: Number(c.lon), time: c.time || c.opened_at, source: "" });
+  const last = c.last_position;
+  if (!list.length && last && Number.isFinite(Number(last.lat)) && Number.isFinite(Number(last.lon))) {
+    list.push({ lat: Number(last.lat), lon: Number(last.lon), time: last.time, source: last.kind || "" });
   }
   return list;
 }
@@ -92,19 +93,16 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
       downloadsEl.innerHTML = "";
       return;
     }
-    let full = c;
-    try {
-      full = await api(`/api/cases/${encodeURIComponent(selected)}`);
-    } catch {
-      /* the list entry is enough to show */
-    }
+    const full = c;
     const pts = positionsOf(full);
     const contacts = full.contacts || [];
-    const pob = full.people_on_board || full.pob;
+    const pob = full.people?.total ?? full.people_total;
     detailEl.innerHTML =
       `<h3 data-field="case-id">${esc(caseId(full))}: ${esc(caseTitle(full))}</h3>` +
       `<dl class="sw-kv"><dt>Status</dt><dd>${esc(full.status || "")}</dd>` +
-      (pob ? `<dt>People on board</dt><dd>${esc(typeof pob === "object" ? pob.total ?? JSON.stringify(pob) : pob)}</dd>` : "") +
+      (pob !== undefined && pob !== null ? `<dt>People on board</dt><dd>${esc(pob)}</dd>` : "") +
+      (full.vessel?.kind ? `<dt>Boat</dt><dd>${esc(full.vessel.kind)}${full.vessel.condition ? `, ${esc(full.vessel.condition)}` : ""}</dd>` : "") +
+      (full.head_seq !== undefined && full.head_seq !== null ? `<dt>Ledger</dt><dd>${esc(full.head_seq + 1)} signed events</dd>` : "") +
       `</dl><h3>Positions (${pts.length})</h3><table data-field="positions">` +
       pts
         .slice()
@@ -120,7 +118,7 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
           "</table>"
         : "");
     const id = encodeURIComponent(selected);
-    downloadsEl.innerHTML = `Downloads: <a href="/api/cases/${id}/bundle" data-download="bundle">evidence bundle (.zip)</a>`;
+    downloadsEl.innerHTML = `Downloads: <a href="/api/cases/${id}/bundle" data-download="bundle" data-filename="${esc(selected)}.zip">evidence bundle (.zip)</a>`;
     const last = pts[pts.length - 1];
     if (last) {
       const driftForm = $("#drift-form");
@@ -143,12 +141,17 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
 
   const refresh = async () => {
     try {
-      const data = await api("/api/cases");
-      cases = Array.isArray(data) ? data : data.cases || data.items || [];
+      const data = await api("/api/cases?status=alert&status=active&status=located&limit=100");
+      const summaries = Array.isArray(data) ? data : data.cases || data.items || [];
+      // The list holds the last position; the map wants each case's whole history.
+      cases = await Promise.all(
+        summaries.map((c) => api(`/api/cases/${encodeURIComponent(caseId(c))}`).catch(() => c)),
+      );
     } catch (err) {
       cases = [];
       if (!(err.status === 401 || err.status === 404)) toast(errorText(err), true);
     }
+    listEl.dataset.count = String(cases.length);
     renderList();
     draw();
     if (selected) renderDetail();
@@ -177,17 +180,22 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
     });
   };
 
-  submit($("#open-case-form"), async (f) => {
+  const positionBody = (f) => {
     const { lat, lon } = parsePosition(f.position.value);
-    const body = {
-      title: f.title.value.trim(),
+    return {
+      time: inputToISO(f.time.value),
       lat,
       lon,
-      time: inputToISO(f.time.value),
-      boat_type: f.boat_type.value,
-      source: f.source.value,
+      kind: f.kind.value,
+      source: { name: f.source.value.trim() },
+      uncertainty_nm: Number(f.uncertainty_nm.value) || 0,
     };
-    if (f.people.value) body.people_on_board = { total: Number(f.people.value) };
+  };
+
+  submit($("#open-case-form"), async (f) => {
+    const position = positionBody(f);
+    const body = { title: f.title.value.trim(), alert_time: position.time, position, vessel: { kind: f.boat.value } };
+    if (f.people.value) body.people = { total: Number(f.people.value) };
     const created = await api("/api/cases", { method: "POST", body });
     toast(`Case ${caseId(created)} opened.`);
     await refresh();
@@ -196,17 +204,7 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
 
   submit($("#report-form"), async (f) => {
     if (!selected) throw new Error("Select a case first.");
-    const { lat, lon } = parsePosition(f.position.value);
-    await api(`/api/cases/${encodeURIComponent(selected)}/reports`, {
-      method: "POST",
-      body: {
-        lat,
-        lon,
-        time: inputToISO(f.time.value),
-        source: f.source.value,
-        uncertainty_nm: Number(f.uncertainty_nm.value) || 0,
-      },
-    });
+    await api(`/api/cases/${encodeURIComponent(selected)}/reports`, { method: "POST", body: positionBody(f) });
     toast("Position report added.");
     await refresh();
   });

@@ -171,6 +171,21 @@ export async function api(path, { method = "GET", body, auth = true, raw = false
   return response.json();
 }
 
+/** Download a file that needs the bearer token (a plain link cannot send it). */
+export async function downloadWithToken(url, filename) {
+  const response = await api(url, { raw: true });
+  const blob = await response.blob();
+  const href = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = href;
+  a.download = filename || url.split("/").pop();
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(href), 10_000);
+  return blob.size;
+}
+
 /**
  * Server-sent events over fetch (so the bearer token goes in a header, not the URL).
  * Calls onEvent({event, data}) for each message; reconnects after a pause.

@@ -18,10 +18,15 @@ export function framesOf(geojson) {
     return frames.get(t);
   };
   let track = null;
+  let start = null;
   for (const f of geojson.features || []) {
     const p = f.properties || {};
     const kind = p.kind || p.type || "";
     const t = timeOf(p);
+    if (kind === "start") {
+      start = f;
+      continue;
+    }
     if (/track/.test(kind) || (f.geometry?.type === "LineString" && t === undefined)) {
       track = f;
       continue;
@@ -29,13 +34,20 @@ export function framesOf(geojson) {
     if (t === undefined) continue;
     const fr = frame(t);
     if (p.srr_share) fr.share = p.srr_share;
+    if (p.hours !== undefined) fr.hours = p.hours;
     const g = f.geometry?.type;
     if (g === "Polygon" || g === "MultiPolygon") fr.contours.push(f);
     else if (g === "MultiPoint" && !/centroid/.test(kind)) fr.particles.push(f);
     else if (g === "Point") fr.centroid = f;
   }
   const list = [...frames.values()].sort((a, b) => String(a.time).localeCompare(String(b.time)));
-  return { frames: list, track };
+  return { frames: list, track, start };
+}
+
+/** Containment level as a percentage: 0.9 and 90 both mean 90 %. */
+export function levelPercent(props) {
+  const v = Number(props.level ?? props.percent);
+  return v <= 1 ? Math.round(v * 100) : Math.round(v);
 }
 
 /** Shares per SAR region per time from the frames or from the run's summary. */
@@ -92,6 +104,7 @@ export function createDrift(ctx, { parsePosition, inputToISO }) {
   let frames = [];
   let shares = [];
   let track = null;
+  let start = null;
   let status = null;
   let timer = null;
 
@@ -100,11 +113,13 @@ export function createDrift(ctx, { parsePosition, inputToISO }) {
     if (!fr) return;
     layer.clearLayers();
     if (track) L.geoJSON(track, { style: { className: "sw-case-track", weight: 2 } }).addTo(layer);
-    const contours = fr.contours
-      .slice()
-      .sort((a, b) => Number(b.properties.level ?? b.properties.percent) - Number(a.properties.level ?? a.properties.percent));
+    if (start) {
+      const [lon, lat] = start.geometry.coordinates;
+      L.circleMarker([lat, lon], { radius: 5, className: "sw-click", weight: 2 }).bindTooltip("start").addTo(layer);
+    }
+    const contours = fr.contours.slice().sort((a, b) => levelPercent(b.properties) - levelPercent(a.properties));
     for (const c of contours) {
-      const lvl = Number(c.properties.level ?? c.properties.percent);
+      const lvl = levelPercent(c.properties);
       L.geoJSON(c, {
         style: { className: `sw-contour sw-contour-${lvl}`, weight: lvl === 50 ? 2 : 1, fillOpacity: LEVEL_OPACITY[lvl] ?? 0.2 },
       })
@@ -120,7 +135,7 @@ export function createDrift(ctx, { parsePosition, inputToISO }) {
       const [lon, lat] = fr.centroid.geometry.coordinates;
       L.circleMarker([lat, lon], { radius: 4, className: "sw-case-pos", weight: 1 }).addTo(layer);
     }
-    label.textContent = formatUTC(fr.time);
+    label.textContent = `${formatUTC(fr.time)}${fr.hours !== undefined ? ` (${fr.hours >= 0 ? "+" : ""}${Number(fr.hours).toFixed(0)} h)` : ""}`;
     slider.value = String(i);
     view.dataset.frame = String(i);
     const si = shares.findIndex((s) => s.time === fr.time);
@@ -156,7 +171,7 @@ export function createDrift(ctx, { parsePosition, inputToISO }) {
 
   const load = async (id) => {
     const geojson = await api(`/api/drift/${encodeURIComponent(id)}/geojson`);
-    ({ frames, track } = framesOf(geojson));
+    ({ frames, track, start } = framesOf(geojson));
     shares = sharesOf(frames, status);
     if (!frames.length) throw new Error("the run produced no output times");
     slider.max = String(frames.length - 1);
@@ -164,8 +179,8 @@ export function createDrift(ctx, { parsePosition, inputToISO }) {
     view.dataset.runId = id;
     const q = encodeURIComponent(id);
     $("#drift-downloads").innerHTML =
-      `Downloads: <a href="/api/drift/${q}/geojson" download="drift-${esc(id)}.geojson" data-download="geojson">GeoJSON</a>` +
-      `<a href="/api/drift/${q}/png" download="drift-${esc(id)}.png" data-download="png">PNG map</a>`;
+      `Downloads: <a href="/api/drift/${q}/geojson" data-filename="drift-${esc(id)}.geojson" data-download="geojson">GeoJSON</a>` +
+      `<a href="/api/drift/${q}/png" data-filename="drift-${esc(id)}.png" data-download="png">PNG map</a>`;
     showFrame(frames.length - 1);
     const all = L.featureGroup(frames.flatMap((f) => f.contours.map((c) => L.geoJSON(c))));
     if (all.getLayers().length) map.fitBounds(all.getBounds().pad(0.3), { maxZoom: 9 });

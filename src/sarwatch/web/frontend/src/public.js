@@ -37,11 +37,11 @@ async function main() {
       return;
     }
     const cases = Array.isArray(data) ? data : data.cases || data.items || [];
-    if (data.policy) {
-      const p = data.policy;
-      $("#policy").textContent =
-        `Shown: cases closed or older than ${p.delay_h ?? p.public_delay_h ?? "?"} h; ` +
-        `positions rounded to ${p.round_deg ?? p.public_round_deg ?? "?"}°.`;
+    try {
+      const policy = await (await fetch("/api/public/policy")).json();
+      if (policy.description) $("#policy").textContent = policy.description;
+    } catch {
+      /* keep the default wording */
     }
     layer.clearLayers();
     listEl.innerHTML = cases.length ? "" : '<p class="sw-muted">No cases in the public record yet.</p>';
@@ -50,9 +50,9 @@ async function main() {
       const item = document.createElement("div");
       item.className = "sw-result";
       item.innerHTML =
-        `<b>${esc(c.id ?? c.case_id ?? "")}</b> · ${esc(c.status || c.outcome || "")}` +
+        `<b>${esc(c.case_id ?? c.id ?? "")}</b> · ${esc(c.status || "")}${c.boat ? ` · ${esc(c.boat)} boat` : ""}` +
         (pts.length ? `<br>${esc(formatDM(pts[pts.length - 1].lat, pts[pts.length - 1].lon, 0))} (coarsened)` : "") +
-        (c.opened_at || c.time ? `<br><span class="sw-muted">${esc(formatUTC(c.opened_at || c.time))}</span>` : "");
+        (c.opened ? `<br><span class="sw-muted">opened ${esc(formatUTC(c.opened))}</span>` : "");
       listEl.appendChild(item);
       for (const p of pts) {
         L.circleMarker([p.lat, p.lon], { radius: 5, className: "sw-case-pos", weight: 1 }).addTo(layer);
