@@ -1,0 +1,181 @@
+# ruff: noqa: F811  (pytest fixtures imported from the harness are parameters here)
+"""Working a case on the map in a real headless Chromium: open, report, drift, roles, public.
+
+These need the cases API (issue 4) and the drift API (issue 3); each test skips with the
+reason while the endpoint it needs is not served by this build.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from _browser import LAPTOP, Page, browser, laptop, make_token, server  # noqa: F401
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def _utc_input(delta: timedelta) -> str:
+    """A datetime-local value (the page treats it as UTC)."""
+    return (datetime.now(UTC) + delta).strftime("%Y-%m-%dT%H:%M")
+
+
+def _iso(delta: timedelta) -> str:
+    return (datetime.now(UTC) + delta).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@pytest.fixture(scope="module")
+def tokens(server):
+    server.require("GET", "/api/me", "the cases API with tokens (issue 4)")
+    return {
+        "coordinator": make_token(server, "alice", "coordinator"),
+        "observer": make_token(server, "olga", "observer"),
+    }
+
+
+def _open_case_via_api(server, token, title, lat, lon, delta=timedelta(minutes=-30)):
+    status, case = server.request(
+        "POST",
+        "/api/cases",
+        {
+            "title": title,
+            "alert_time": _iso(delta),
+            "position": {
+                "time": _iso(delta),
+                "lat": lat,
+                "lon": lon,
+                "kind": "gps",
+                "source": {"name": "Alarm Phone"},
+            },
+        },
+        token,
+    )
+    assert status == 201, case
+    return case
+
+
+def _sign_in(page: Page, token: str, role: str):
+    p = page.open("/", token=token)
+    p.wait_for_selector(f"#role[data-role='{role}']", timeout=10_000)
+    return p
+
+
+def test_open_a_case_add_a_position_and_start_a_drift_run(laptop, tokens):
+    page = _sign_in(laptop, tokens["coordinator"], "coordinator")
+    page.click(".sw-tabs button[data-tab='cases']")
+    page.click("#open-case-box summary")
+    form = "#open-case-form"
+    page.fill(f"{form} input[name='title']", "Rubber boat, 80 people, engine broken")
+    page.fill(f"{form} input[name='position']", "33°12.0'N 012°30.0'E")
+    page.fill(f"{form} input[name='time']", _utc_input(timedelta(hours=-2)))
+    page.fill(f"{form} input[name='people']", "80")
+    page.fill(f"{form} input[name='source']", "Alarm Phone")
+    page.click(f"{form} button[type='submit']")
+    page.wait_for_selector("#case-detail [data-field='case-id']", timeout=15_000)
+    case_id = page.inner_text("#case-detail [data-field='case-id']").split(":")[0]
+    assert page.locator("#case-detail [data-field='positions'] tr").count() == 1
+    assert "33°12.000'N 012°30.000'E" in page.inner_text("#case-detail [data-field='positions']")
+
+    page.click("#report-box summary")
+    report = "#report-form"
+    page.fill(f"{report} input[name='position']", "33 14.5N 012 27.0E")
+    page.fill(f"{report} input[name='time']", _utc_input(timedelta(hours=-1)))
+    page.fill(f"{report} input[name='source']", "Seabird aircraft")
+    page.select_option(f"{report} select[name='kind']", "aircraft")
+    page.click(f"{report} button[type='submit']")
+    page.wait_for_function(
+        "() => document.querySelectorAll(\"#case-detail [data-field='positions'] tr\").length === 2",
+        timeout=15_000,
+    )
+    assert page.locator("path.sw-case-track").count() >= 1, "the position history is drawn"
+    laptop.screenshot("case-opened-with-two-positions")
+
+    # The ledger holds both reports.
+    status, case = laptop.server.request(
+        "GET", f"/api/cases/{case_id}", token=tokens["coordinator"]
+    )
+    assert status == 200 and len(case["positions"]) == 2
+
+    # Evidence bundle, downloaded with the token.
+    page.click("#case-downloads a[data-download='bundle']")
+    page.wait_for_selector("#case-downloads a[data-downloaded]", timeout=60_000)
+    assert int(page.get_attribute("#case-downloads a", "data-downloaded")) > 1000
+
+    laptop.server.require("POST", "/api/drift", "the drift API (issue 3)", body={})
+    page.click(".sw-tabs button[data-tab='drift']")
+    drift = "#drift-form"
+    assert "33°14.500'N 012°27.000'E" == page.input_value(f"{drift} input[name='position']")
+    page.fill(f"{drift} input[name='hours']", "6")
+    page.fill(f"{drift} input[name='particles']", "2000")
+    page.click(f"{drift} button[type='submit']")
+    page.wait_for_selector("#drift-progress:not([hidden])", timeout=10_000)
+    page.wait_for_selector("#drift-view:not([hidden])", timeout=180_000)
+    assert page.locator("path.sw-contour").count() >= 1, "containment contours drawn"
+    assert int(page.get_attribute("#drift-time", "max")) >= 1, "several output times"
+    assert "%" in page.inner_text("#drift-share")
+    laptop.screenshot("drift-cloud-last-time")
+    page.fill("#drift-time", "0")
+    page.dispatch_event("#drift-time", "input")
+    laptop.screenshot("drift-cloud-first-time")
+    page.click("#drift-downloads a[data-download='geojson']")
+    page.wait_for_selector("#drift-downloads a[data-download='geojson'][data-downloaded]")
+
+
+def test_an_observer_sees_but_cannot_write(laptop, tokens):
+    server = laptop.server
+    case = _open_case_via_api(server, tokens["coordinator"], "Observer test", 34.0, 13.0)
+    page = _sign_in(laptop, tokens["observer"], "observer")
+    page.click(".sw-tabs button[data-tab='cases']")
+    page.wait_for_selector(f"#case-list button[data-case-id='{case['case_id']}']", timeout=15_000)
+    for form in ("#open-case-form", "#report-form", "#contact-form", "#drift-form"):
+        assert page.locator(f"{form} button[type='submit']").is_disabled(), form
+    laptop.screenshot("observer-read-only")
+
+    _, before = server.request("GET", "/api/cases", token=tokens["observer"])
+    # Even a crafted request from the observer's page is refused by the server.
+    status = page.evaluate(
+        """async (token) => (await fetch('/api/cases', {method: 'POST',
+             headers: {'Content-Type': 'application/json', Authorization: 'Bearer ' + token},
+             body: JSON.stringify({title: 'x', alert_time: new Date().toISOString()})})).status""",
+        tokens["observer"],
+    )
+    assert status == 403
+    _, after = server.request("GET", "/api/cases", token=tokens["observer"])
+    assert len(after) == len(before)
+
+
+def test_two_coordinators_screens_stay_in_step(browser, server, tokens):
+    first, second = Page(browser, server, LAPTOP), Page(browser, server, LAPTOP)
+    try:
+        _sign_in(first, tokens["coordinator"], "coordinator")
+        watcher = _sign_in(second, tokens["coordinator"], "coordinator")
+        watcher.wait_for_selector("#feed-state[data-state='live']", timeout=15_000)
+        case = _open_case_via_api(server, tokens["coordinator"], "Feed test", 34.2, 13.4)
+        watcher.wait_for_selector(
+            f"#case-list button[data-case-id='{case['case_id']}']", timeout=15_000
+        )
+    finally:
+        first.close()
+        second.close()
+
+
+def test_public_page_never_shows_a_live_position(laptop, tokens):
+    server = laptop.server
+    server.require("GET", "/api/public/cases", "the public feed (issue 4)")
+    lat, lon = 33.2345, 12.5678
+    case = _open_case_via_api(server, tokens["coordinator"], "Live case", lat, lon)
+    page = laptop.open("/public")
+    page.wait_for_selector("#public-list[data-state='loaded']", timeout=15_000)
+    text = page.content()
+    assert case["case_id"] not in text
+    assert "33.2345" not in text and "12.5678" not in text and "33°14.07" not in text
+    # The public page asks only for the public feed and the base layers.
+    api_paths = [u.removeprefix(server.url) for u in laptop.requests if "/api/" in u]
+    assert api_paths, "the page asked for something"
+    assert all(p.startswith(("/api/public/", "/api/layers/")) for p in api_paths), api_paths
+    # And the feed itself does not carry it.
+    status, public = server.request("GET", "/api/public/cases")
+    assert status == 200
+    assert all(c["case_id"] != case["case_id"] for c in public)
+    assert page.locator("#token-form").count() == 0, "no sign-in on the public page"
+    laptop.screenshot("public-page")
