@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from _browser import LAPTOP, Page, browser, laptop, make_token, server  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -83,9 +84,9 @@ def test_open_a_case_add_a_position_and_start_a_drift_run(laptop, tokens):
     page.fill(f"{report} input[name='source']", "Seabird aircraft")
     page.select_option(f"{report} select[name='kind']", "aircraft")
     page.click(f"{report} button[type='submit']")
+    rows = "#case-detail [data-field='positions'] tr"
     page.wait_for_function(
-        "() => document.querySelectorAll(\"#case-detail [data-field='positions'] tr\").length === 2",
-        timeout=15_000,
+        f'() => document.querySelectorAll("{rows}").length === 2', timeout=15_000
     )
     assert page.locator("path.sw-case-track").count() >= 1, "the position history is drawn"
     laptop.screenshot("case-opened-with-two-positions")
@@ -104,7 +105,7 @@ def test_open_a_case_add_a_position_and_start_a_drift_run(laptop, tokens):
     laptop.server.require("POST", "/api/drift", "the drift API (issue 3)", body={})
     page.click(".sw-tabs button[data-tab='drift']")
     drift = "#drift-form"
-    assert "33°14.500'N 012°27.000'E" == page.input_value(f"{drift} input[name='position']")
+    assert page.input_value(f"{drift} input[name='position']") == "33°14.500'N 012°27.000'E"
     page.fill(f"{drift} input[name='hours']", "6")
     page.fill(f"{drift} input[name='particles']", "2000")
     page.click(f"{drift} button[type='submit']")
