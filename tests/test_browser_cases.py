@@ -153,7 +153,9 @@ def test_two_coordinators_screens_stay_in_step(browser, server, tokens):
         watcher.wait_for_selector("#feed-state[data-state='live']", timeout=15_000)
         case = _open_case_via_api(server, tokens["coordinator"], "Feed test", 34.2, 13.4)
         watcher.wait_for_selector(
-            f"#case-list button[data-case-id='{case['case_id']}']", timeout=15_000
+            f"#case-list button[data-case-id='{case['case_id']}']",
+            state="attached",
+            timeout=15_000,
         )
     finally:
         first.close()

@@ -14,7 +14,8 @@ from _browser import TABLET, Page, browser, laptop, server  # noqa: F401 (fixtur
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-DEMO_LAT, DEMO_LON = 33.2, 12.5  # 33°12'N 012°30'E, the demo distress position
+DEMO_LAT, DEMO_LON = 33.2, 12.5  # 33°12'N 012°30'E, a distress position off Tripolitania
+HIGH_SEAS_LAT, HIGH_SEAS_LON = 34.0, 13.0  # ~66 nm off Libya, in the Libyan SRR
 
 
 def test_page_shows_the_offline_base_map(laptop):
@@ -88,20 +89,23 @@ def test_click_at_sea_shows_the_assessment(laptop):
         "GET", f"/api/assess?lat={DEMO_LAT}&lon={DEMO_LON}", "the assessment API (issue 2)"
     )
     page = laptop.open("/")
-    laptop.click_sea(DEMO_LAT, DEMO_LON)
-    page.wait_for_selector("#assessment[data-state='done']", timeout=30_000)
+    laptop.click_sea(HIGH_SEAS_LAT, HIGH_SEAS_LON)
+    page.wait_for_selector("#assessment[data-state='done']", timeout=60_000)
     text = page.inner_text("#assessment")
-    assert "LY" in page.inner_text("[data-field='srr']")
+    assert page.inner_text("[data-field='srr']").startswith("LY")
     assert "high seas" in page.inner_text("[data-field='zone']")
-    assert re.search(r"\d+\.\d nm", page.inner_text("[data-field='distance']"))
-    assert "33°1" in page.inner_text("[data-field='position']")
-    assert "verify before use" in text
+    distance = page.inner_text("[data-field='distance']")
+    assert re.match(r"\d+\.\d nm \(LY\)", distance), distance
+    assert 55 < float(distance.split()[0]) < 75
+    assert page.inner_text("[data-field='position']") == "34°00.000'N 013°00.000'E"
+    assert "Verify before use" in text
     assert page.locator("[data-field='places'] tr[data-route]").count() >= 1
     assert page.locator("path.sw-route").count() >= 1
-    # Libya is never offered as a place of safety under the default policy.
-    places = page.inner_text("[data-field='places']")
-    assert "(LY)" not in places
-    laptop.screenshot("assessment-demo-position")
+    # Libya is never offered as a place of safety under the default policy; it is listed
+    # among the excluded ports with the reason.
+    assert "(LY)" not in page.inner_text("[data-field='places']")
+    assert "(LY)" in page.inner_text("[data-field='excluded']")
+    laptop.screenshot("assessment-high-seas-libyan-srr")
 
 
 def test_typed_position_in_sailors_notation_is_assessed(laptop):

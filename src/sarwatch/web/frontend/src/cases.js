@@ -36,6 +36,7 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
   let cases = [];
   let selected = null;
   let refreshTimer = null;
+  let prefilled = "";
 
   const draw = () => {
     layer.clearLayers();
@@ -91,6 +92,7 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
     if (!c) {
       detailEl.innerHTML = '<p class="sw-muted">Select a case to add reports and contacts.</p>';
       downloadsEl.innerHTML = "";
+      delete downloadsEl.dataset.caseId;
       return;
     }
     const full = c;
@@ -118,9 +120,16 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
           "</table>"
         : "");
     const id = encodeURIComponent(selected);
-    downloadsEl.innerHTML = `Downloads: <a href="/api/cases/${id}/bundle" data-download="bundle" data-filename="${esc(selected)}.zip">evidence bundle (.zip)</a>`;
+    if (downloadsEl.dataset.caseId !== selected) {
+      // Re-rendered only when the selection changes, so a download in progress keeps its link.
+      downloadsEl.dataset.caseId = selected;
+      downloadsEl.innerHTML = `Downloads: <a href="/api/cases/${id}/bundle" data-download="bundle" data-filename="${esc(selected)}.zip">evidence bundle (.zip)</a>`;
+    }
     const last = pts[pts.length - 1];
-    if (last) {
+    const lastKey = last ? `${selected} ${last.time} ${last.lat} ${last.lon}` : "";
+    if (last && lastKey !== prefilled) {
+      // Offer the latest position as the drift start, once per new position.
+      prefilled = lastKey;
       const driftForm = $("#drift-form");
       driftForm.position.value = formatPosition(last.lat, last.lon);
       if (last.time) driftForm.time.value = new Date(last.time).toISOString().slice(0, 16);
