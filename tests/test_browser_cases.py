@@ -17,8 +17,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def _utc_input(delta: timedelta) -> str:
-    """A datetime-local value (the page treats it as UTC)."""
-    return (datetime.now(UTC) + delta).strftime("%Y-%m-%dT%H:%M")
+    """A time as typed in the page's UTC time fields."""
+    return (datetime.now(UTC) + delta).strftime("%Y-%m-%d %H:%M")
 
 
 def _iso(delta: timedelta) -> str:

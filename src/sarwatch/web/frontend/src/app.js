@@ -68,7 +68,7 @@ async function main() {
   for (const b of document.querySelectorAll(".sw-tabs button")) {
     b.addEventListener("click", () => showTab(b.dataset.tab));
   }
-  for (const input of document.querySelectorAll('input[type="datetime-local"]')) {
+  for (const input of document.querySelectorAll("input.sw-time")) {
     if (!input.value) input.value = nowUTCInput();
   }
 

@@ -132,7 +132,7 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
       prefilled = lastKey;
       const driftForm = $("#drift-form");
       driftForm.position.value = formatPosition(last.lat, last.lon);
-      if (last.time) driftForm.time.value = new Date(last.time).toISOString().slice(0, 16);
+      if (last.time) driftForm.time.value = new Date(last.time).toISOString().slice(0, 16).replace("T", " ");
     }
   };
 
@@ -178,8 +178,8 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
       try {
         await handler(form);
         form.reset();
-        for (const input of form.querySelectorAll('input[type="datetime-local"]')) {
-          input.value = new Date().toISOString().slice(0, 16);
+        for (const input of form.querySelectorAll("input.sw-time")) {
+          input.value = new Date().toISOString().slice(0, 16).replace("T", " ");
         }
       } catch (err) {
         toast(errorText(err), true);

@@ -105,15 +105,19 @@ export function formatUTC(value) {
   return `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
 }
 
-/** The current time for a datetime-local input holding UTC. */
+/** The current UTC time as typed in the time fields: 2026-11-23 04:10. */
 export function nowUTCInput() {
-  return new Date().toISOString().slice(0, 16);
+  return new Date().toISOString().slice(0, 16).replace("T", " ");
 }
 
-/** A datetime-local value (understood as UTC) to ISO 8601 with Z. */
+/** A UTC time as typed (2026-11-23 04:10, or with T, optional seconds) to ISO 8601 with Z. */
 export function inputToISO(value) {
-  if (!value) throw new Error("enter a time (UTC)");
-  return `${value.length === 16 ? value + ":00" : value}Z`;
+  const text = String(value || "").trim().replace(/\s*UTC$|Z$/i, "");
+  const m = text.match(/^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?$/);
+  if (!m) throw new Error(`time "${value}": expected UTC as YYYY-MM-DD HH:MM, e.g. 2026-11-23 04:10`);
+  const iso = `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6] || "00"}Z`;
+  if (Number.isNaN(new Date(iso).getTime())) throw new Error(`time "${value}" is not a real date`);
+  return iso;
 }
 
 // ------------------------------------------------------------------ escaping
