@@ -132,6 +132,24 @@ async function main() {
       const result = await api(`/api/assess?lat=${lat.toFixed(5)}&lon=${lon.toFixed(5)}&speed_kn=${speed}`);
       renderAssessment(assessEl, result, assessLayer);
       assessEl.dataset.state = "done";
+      if (ctx.selectedCase && ctx.role === "coordinator") {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.textContent = `Attach this assessment to case ${ctx.selectedCase}`;
+        button.addEventListener("click", async () => {
+          try {
+            await api(`/api/cases/${encodeURIComponent(ctx.selectedCase)}/attachments`, {
+              method: "POST",
+              body: { kind: "assessment", record: { inputs: { lat, lon, speed_kn: speed }, result } },
+            });
+            button.disabled = true;
+            button.textContent = `Attached to case ${ctx.selectedCase}`;
+          } catch (err) {
+            toast(errorText(err), true);
+          }
+        });
+        assessEl.prepend(button);
+      }
     } catch (err) {
       assessEl.innerHTML = `<p class="sw-error">${esc(errorText(err))}</p>`;
       assessEl.dataset.state = "error";

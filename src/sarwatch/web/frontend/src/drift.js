@@ -64,7 +64,10 @@ function shareChart(el, shares, currentIndex) {
     el.innerHTML = '<p class="sw-muted">No SAR-region share in this run\'s output.</p>';
     return;
   }
-  const keys = [...new Set(shares.flatMap((s) => Object.keys(s.share)))];
+  // Regions that never hold any of the cloud stay out of the chart and its legend.
+  const keys = [...new Set(shares.flatMap((s) => Object.keys(s.share)))].filter((k) =>
+    shares.some((s) => Number(s.share[k]) > 0),
+  );
   const w = 300;
   const h = 100;
   const bw = w / shares.length;
@@ -193,7 +196,7 @@ export function createDrift(ctx, { parsePosition, inputToISO }) {
       const fraction = Number(status.progress ?? status.fraction ?? 0);
       setProgress(state === "done" || state === "finished" ? 1 : fraction, `${state} ${Math.round((state === "done" ? 1 : fraction) * 100)} %`);
       if (state === "done" || state === "finished" || state === "completed") return;
-      if (state === "failed" || state === "error") throw new Error(status.error || status.detail || "the drift run failed");
+      if (state === "failed" || state === "error") throw new Error(`the drift run failed: ${status.error || status.detail || "no reason given"}`);
       await new Promise((r) => setTimeout(r, 700));
     }
   };
@@ -220,14 +223,22 @@ export function createDrift(ctx, { parsePosition, inputToISO }) {
         wind_kn: Number(form.wind_kn.value),
         wind_from: Number(form.wind_from.value),
       };
-      if (ctx.selectedCase) body.case_id = ctx.selectedCase;
       setProgress(0, "starting…");
       const run = await api("/api/drift", { method: "POST", body });
       const id = runId(run);
       progress.dataset.runId = id;
       await poll(id);
       await load(id);
-      toast("Drift run finished.");
+      if (ctx.selectedCase) {
+        // The run, with its inputs, goes into the case's record.
+        await api(`/api/cases/${encodeURIComponent(ctx.selectedCase)}/attachments`, {
+          method: "POST",
+          body: { kind: "drift_run", record: { run_id: id, request: body, summary: status?.summary ?? null } },
+        });
+        toast(`Drift run finished and attached to case ${ctx.selectedCase}.`);
+      } else {
+        toast("Drift run finished.");
+      }
     } catch (err) {
       setProgress(0, "failed");
       toast(errorText(err), true);
