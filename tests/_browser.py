@@ -51,7 +51,7 @@ def _free_port() -> int:
 
 
 class Server:
-    """A ``sarwatch`` web server in a subprocess with its own home directory."""
+    """``sarwatch serve --demo`` in a subprocess with its own home directory."""
 
     def __init__(self, home: Path) -> None:
         self.home = home
@@ -61,19 +61,8 @@ class Server:
         self.env = env
         self.log = (home / "server.log").open("wb")
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "sarwatch.web.app:create_app",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--log-level",
-                "warning",
-            ],
+            # As `make run` starts it: `sarwatch serve --demo` (the demo case in an empty store).
+            [sys.executable, "-m", "sarwatch", "serve", "--demo", "--port", str(self.port)],
             env=env,
             stdout=self.log,
             stderr=subprocess.STDOUT,

@@ -181,4 +181,12 @@ def test_public_page_never_shows_a_live_position(laptop, tokens):
     assert status == 200
     assert all(c["case_id"] != case["case_id"] for c in public)
     assert page.locator("#token-form").count() == 0, "no sign-in on the public page"
+    # What it does show (the closed demo case) is coarsened by the stated policy.
+    _, policy = server.request("GET", "/api/public/policy")
+    step = policy["round_deg"]
+    for shown in public:
+        assert shown["case_id"] in page.inner_text("#public-list")
+        for p in shown["positions"]:
+            for value in (p["lat"], p["lon"]):
+                assert abs(value / step - round(value / step)) < 1e-6, (shown["case_id"], p)
     laptop.screenshot("public-page")

@@ -71,7 +71,12 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
     listEl.innerHTML = "";
     const open = cases.filter((c) => !c.status || OPEN.has(c.status));
     if (!open.length) {
-      listEl.innerHTML = `<p class="sw-muted">${ctx.role && ctx.role !== "none" ? "No open cases." : "Sign in to see the cases."}</p>`;
+      listEl.innerHTML =
+        ctx.role && ctx.role !== "none"
+          ? '<p class="sw-muted">No open cases.</p>'
+          : '<p class="sw-hint" data-field="sign-in-help">Sign in (top right) with your API token to see and work the cases. ' +
+            "A station administrator creates one with <code>sarwatch user add NAME --role coordinator</code> " +
+            "(or <code>--role observer</code> to read only).</p>";
     }
     for (const c of open) {
       const b = document.createElement("button");

@@ -15,7 +15,7 @@ export function formatDM(lat, lon, decimals = 3) {
       deg += 1;
       min = 0;
     }
-    const minText = min.toFixed(decimals).padStart(decimals + 3, "0");
+    const minText = min.toFixed(decimals).padStart(decimals > 0 ? decimals + 3 : 2, "0");
     return `${String(deg).padStart(width, "0")}°${minText}'${hemi}`;
   };
   return `${part(lat, 2, "N", "S")} ${part(lon, 3, "E", "W")}`;
