@@ -277,22 +277,22 @@ def _batch(
     idx = np.flatnonzero(inside)
     with Progress(console=console, transient=False) as progress:
         task = progress.add_task("assessing", total=len(rows))
-        for i in np.flatnonzero(~inside):
-            results[i]["error"] = str(
+        for j in np.flatnonzero(~inside):
+            results[int(j)]["error"] = str(
                 OutOfRegionError(f"outside the area the data covers ({REGION.describe()})")
             )
         progress.advance(task, int((~inside).sum()))
         if route:
-            for i in idx:
+            for j in idx:
                 a = assess_position(
-                    float(lon[i]),
-                    float(lat[i]),
+                    float(lon[j]),
+                    float(lat[j]),
                     speed_kn=speed_kn,
                     settings=settings,
                     situation=situation,
                     vessel=vessel,
                 )
-                results[i].update(_row_from_assessment(a.to_dict()))
+                results[int(j)].update(_row_from_assessment(a.to_dict()))
                 progress.advance(task)
         else:
             chunk = 20_000

@@ -233,9 +233,9 @@ def parse_position(text: str) -> tuple[float, float]:
         return found["lon"], found["lat"]
     parts = [p for p in re.split(r"[,;/]", norm) if p.strip()]
     if len(parts) != 2:
-        numbers = norm.split()
-        if len(numbers) == 2 and all(_NUMBER.fullmatch(n) for n in numbers):
-            parts = numbers
+        words = norm.split()
+        if len(words) == 2 and all(_NUMBER.fullmatch(n) for n in words):
+            parts = words
         else:
             raise InputError(
                 f"cannot tell latitude from longitude in {text!r}: separate them with a comma "
