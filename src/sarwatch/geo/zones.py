@@ -30,6 +30,8 @@ to orient, not to decide a legal question.
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -72,6 +74,7 @@ ZONE_NOTE = (
     "from baselines (UNCLOS arts. 3, 5, 7, 33), which can lie further out"
 )
 
+_INDEX_VERSION = "gshhg-f-ne10m-v1"
 _SIMPLIFY_DEG = 0.0003
 _SEGMENT_DEG = 0.002
 _K_CANDIDATES = 6
@@ -138,7 +141,7 @@ class CoastIndex:
 
 
 def coast_index(cache_dir: Path | None = None, *, region: Region = REGION) -> CoastIndex:
-    """The region's :class:`CoastIndex`, built once per process (under a second).
+    """The region's :class:`CoastIndex`, built once and cached (``.npz`` in ``cache_dir``).
 
     Parameters
     ----------
@@ -157,6 +160,28 @@ def coast_index(cache_dir: Path | None = None, *, region: Region = REGION) -> Co
 
 @lru_cache(maxsize=4)
 def _coast_index_cached(cache_dir: Path, region: Region) -> CoastIndex:
+    key = f"{region.lon_min:g}_{region.lat_min:g}_{region.lon_max:g}_{region.lat_max:g}"
+    path = cache_dir / f"coast_index_{_INDEX_VERSION}_{key}.npz"
+    arrays = _load_index_arrays(path)
+    if arrays is None:
+        arrays = _build_index_arrays(cache_dir, region)
+        _save_index_arrays(path, arrays)
+    lon, lat, state_index, states = arrays
+    return CoastIndex(
+        lon=lon,
+        lat=lat,
+        state_index=state_index,
+        states=states,
+        tree=cKDTree(_ecef(lon, lat), balanced_tree=False, compact_nodes=False),
+    )
+
+
+_IndexArrays = tuple[
+    npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.int16], tuple[str, ...]
+]
+
+
+def _build_index_arrays(cache_dir: Path, region: Region) -> _IndexArrays:
     polygons = land_polygons(cache_dir, region=region)
     rings = shapely.get_exterior_ring(shapely.get_parts(polygons))
     rings = shapely.segmentize(shapely.simplify(rings, _SIMPLIFY_DEG), _SEGMENT_DEG)
@@ -172,13 +197,35 @@ def _coast_index_cached(cache_dir: Path, region: Region) -> CoastIndex:
     states, state_index = _assign_states(coords)
     lon = np.ascontiguousarray(coords[:, 0])
     lat = np.ascontiguousarray(coords[:, 1])
-    return CoastIndex(
-        lon=lon,
-        lat=lat,
-        state_index=state_index,
-        states=states,
-        tree=cKDTree(_ecef(lon, lat), balanced_tree=False, compact_nodes=False),
-    )
+    return lon, lat, state_index, states
+
+
+def _load_index_arrays(path: Path) -> _IndexArrays | None:
+    if not path.exists():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return (
+                data["lon"],
+                data["lat"],
+                data["state_index"],
+                tuple(str(s) for s in data["states"]),
+            )
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def _save_index_arrays(path: Path, arrays: _IndexArrays) -> None:
+    lon, lat, state_index, states = arrays
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, lon=lon, lat=lat, state_index=state_index, states=np.array(states))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 @lru_cache(maxsize=1)
