@@ -27,6 +27,17 @@ def test_assess_returns_the_assessment(client: TestClient) -> None:
     assert [x["srr_id"] for x in d["rccs"]] == ["IT", "MT"]
 
 
+def test_places_of_safety_come_with_sea_routes(client: TestClient) -> None:
+    r = client.get("/api/assess", params={"lat": 34.5, "lon": 14.0, "speed_kn": 12})
+    assert r.status_code == 200
+    places = r.json()["places_of_safety"]
+    assert len([p for p in places if p["status"] == "eligible"]) == 5
+    assert all(p["country"] != "LY" for p in places)
+    for p in places:
+        assert p["route"]["type"] == "LineString"
+        assert p["eta_h"] == pytest.approx(p["sea_distance_nm"] / 12, abs=0.01)
+
+
 def test_position_text_is_accepted(client: TestClient) -> None:
     r = client.get("/api/assess", params={"position": "33°12'N 012°30'E", "routes": False})
     assert r.status_code == 200

@@ -152,7 +152,7 @@ def _print_human(a: Assessment, console: Console) -> None:
             rcc.add_column(col)
         for r in a.rccs:
             contacts = ", ".join(c["value"] for c in r.contacts) or r.note
-            rcc.add_row(r.srr_id, r.name, contacts, f"{r.source} ({r.published})")
+            rcc.add_row(r.srr_id, r.name, contacts, f"{r.source}; published {r.published}")
         console.print(rcc)
         console.print(f"[yellow]{d['rcc_warning']}[/]")
 
