@@ -115,3 +115,22 @@ def test_batch_with_a_garbled_row_names_the_row(
     code, _, err = _run(["assess", "--csv", str(src), "--no-routes"], capsys)
     assert code == 2
     assert "must have columns 'lat' and 'lon'" in err
+
+
+def test_batch_with_routes_names_the_nearest_place_of_safety(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "p.csv"
+    src.write_text("lat,lon\n35.4,12.6\n33.2,12.5\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    code, _, err = _run(["assess", "--csv", str(src), "--out", str(out), "--speed-kn", "5"], capsys)
+    assert code == 0, err
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert rows[0]["nearest_place_of_safety"] == "Lampedusa"
+    assert float(rows[0]["nearest_place_of_safety_eta_h"]) == pytest.approx(
+        float(rows[0]["nearest_place_of_safety_sea_distance_nm"]) / 5, abs=0.01
+    )
+    # Off Libya the nearest eligible port is not Libyan, and the Libyan ones are listed excluded.
+    assert rows[1]["nearest_place_of_safety"] == "Lampedusa"
+    assert "Zuwara" in rows[1]["excluded_ports"]
+    assert "(CONTESTED)" in rows[1]["places_of_safety"]
