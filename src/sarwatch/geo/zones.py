@@ -355,9 +355,9 @@ def assess_coast(
 
     Examples
     --------
-    >>> r = assess_coast([12.5, 14.9], [33.2, 36.3])  # doctest: +SKIP
-    >>> r.nearest_coast_state.tolist(), r.zone.tolist()  # doctest: +SKIP
-    (['LY', 'MT'], ['high_seas', 'high_seas'])
+    >>> r = assess_coast([12.5, 14.0], [33.2, 34.5])
+    >>> r.nearest_coast_state.tolist(), r.zone.tolist()
+    (['LY', 'MT'], ['contiguous_zone', 'high_seas'])
     """
     lon_a = np.atleast_1d(np.asarray(lon, dtype=float)).ravel()
     lat_a = np.atleast_1d(np.asarray(lat, dtype=float)).ravel()
