@@ -47,6 +47,7 @@ from shapely.geometry import shape
 from sarwatch.errors import DataError, OutOfRegionError
 from sarwatch.geo.coast import REGION, LandMask, Region, default_cache_dir, land_mask, land_polygons
 from sarwatch.geo.geodesy import M_PER_NM, destination, geod
+from sarwatch.geo.position import format_position
 
 __all__ = [
     "CONTIGUOUS_ZONE_NM",
@@ -288,7 +289,7 @@ def check_in_region(
 def _require_in_region(lon: float, lat: float, region: Region) -> None:
     if not bool(region.contains(lon, lat)):
         raise OutOfRegionError(
-            f"position {lat:.4f}°N {lon:.4f}°E lies outside the area sarwatch's coastline, "
+            f"position {format_position(lon, lat, style='decimal', decimals=4)} lies outside the area sarwatch's coastline, "
             f"SAR-region and port data cover ({region.describe()}, the Central Mediterranean); "
             "check the position, or for other seas use another tool"
         )
@@ -430,6 +431,6 @@ def nearest_sea_point(
             first = int(np.flatnonzero(sea)[0])
             return float(cand_lon[first]), float(cand_lat[first])
     raise DataError(
-        f"no sea found within 5 km of the coast nearest to {lat:.4f}°N {lon:.4f}°E; "
+        f"no sea found within 5 km of the coast nearest to {format_position(lon, lat)}; "
         "the coastline cache may be damaged: delete it and retry"
     )
