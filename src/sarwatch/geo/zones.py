@@ -288,8 +288,9 @@ def check_in_region(
 
 def _require_in_region(lon: float, lat: float, region: Region) -> None:
     if not bool(region.contains(lon, lat)):
+        where = format_position(lon, lat, style="decimal", decimals=4)
         raise OutOfRegionError(
-            f"position {format_position(lon, lat, style='decimal', decimals=4)} lies outside the area sarwatch's coastline, "
+            f"position {where} lies outside the area sarwatch's coastline, "
             f"SAR-region and port data cover ({region.describe()}, the Central Mediterranean); "
             "check the position, or for other seas use another tool"
         )
