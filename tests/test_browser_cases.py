@@ -91,11 +91,24 @@ def test_open_a_case_add_a_position_and_start_a_drift_run(laptop, tokens):
     assert page.locator("path.sw-case-track").count() >= 1, "the position history is drawn"
     laptop.screenshot("case-opened-with-two-positions")
 
-    # The ledger holds both reports.
+    page.click("#contact-box summary")
+    contact = "#contact-form"
+    page.fill(f"{contact} input[name='time']", _utc_input(timedelta(minutes=-20)))
+    page.select_option(f"{contact} select[name='channel']", "phone")
+    page.fill(f"{contact} input[name='counterpart']", "MRCC Rome")
+    page.fill(f"{contact} textarea[name='summary']", "Informed of the boat; asked for assets")
+    page.click(f"{contact} button[type='submit']")
+    page.wait_for_function(
+        "() => document.getElementById('case-detail').innerText.includes('MRCC Rome')",
+        timeout=15_000,
+    )
+
+    # The ledger holds both reports and the contact.
     status, case = laptop.server.request(
         "GET", f"/api/cases/{case_id}", token=tokens["coordinator"]
     )
     assert status == 200 and len(case["positions"]) == 2
+    assert [c["counterpart"] for c in case["contacts"]] == ["MRCC Rome"]
 
     # Evidence bundle, downloaded with the token.
     page.click("#case-downloads a[data-download='bundle']")
