@@ -348,6 +348,24 @@ export function createBaseMap(element, { ports = true, zones = true } = {}) {
 
   const control = L.control.layers(null, overlays, { collapsed: true }).addTo(map);
 
+  const legend = L.control({ position: "bottomleft" });
+  legend.onAdd = () => {
+    const div = L.DomUtil.create("div", "sw-legend-box leaflet-bar");
+    div.innerHTML =
+      '<details><summary>Legend</summary>' +
+      '<div><i class="sw-dot sw-dot-eligible"></i> place of safety</div>' +
+      '<div><i class="sw-dot sw-dot-contested"></i> contested (flagged)</div>' +
+      '<div><i class="sw-dot sw-dot-excluded"></i> excluded (not a place of safety)</div>' +
+      '<div><i class="sw-line sw-line-srr"></i> SAR region limit</div>' +
+      '<div><i class="sw-swatch sw-swatch-overlap"></i> SAR regions overlap</div>' +
+      '<div><i class="sw-line sw-line-12"></i> ≈12 nm, <i class="sw-line sw-line-24"></i> ≈24 nm (approximate, from the shoreline)</div>' +
+      '<div><i class="sw-dot sw-dot-case"></i> case position (track: history)</div>' +
+      "</details>";
+    L.DomEvent.disableClickPropagation(div);
+    return div;
+  };
+  legend.addTo(map);
+
   let currentCoastUrl = "";
   const coastUrl = () => {
     const z = map.getZoom();
