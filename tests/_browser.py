@@ -67,7 +67,8 @@ class Server:
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 60
+        # A fresh machine builds the coastline and land-mask caches at start-up (~30 s).
+        deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited: {(home / 'server.log').read_text()[-2000:]}")
@@ -76,10 +77,16 @@ class Server:
                     return
             except OSError:
                 time.sleep(0.1)
-        raise RuntimeError("server did not answer /api/health within 60 s")
+        raise RuntimeError("server did not answer /api/health within 180 s")
 
     def request(
-        self, method: str, path: str, body: Any = None, token: str | None = None
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        token: str | None = None,
+        *,
+        timeout_s: float = 30.0,
     ) -> tuple[int, Any]:
         """One JSON request; returns ``(status, parsed body or text)``."""
         data = None if body is None else json.dumps(body).encode()
@@ -89,7 +96,7 @@ class Server:
         if token:
             req.add_header("Authorization", f"Bearer {token}")
         try:
-            with urllib.request.urlopen(req, timeout=30) as response:
+            with urllib.request.urlopen(req, timeout=timeout_s) as response:
                 status, raw = response.status, response.read()
         except urllib.error.HTTPError as err:
             status, raw = err.code, err.read()
@@ -141,6 +148,10 @@ def server(tmp_path_factory) -> Iterator[Server]:
         pytest.skip("the map page is not built: run `make web`")
     srv = Server(tmp_path_factory.mktemp("sarwatch-home"))
     try:
+        # Layers are built once per machine (the zone lines take ~10 s): not inside a page's wait.
+        for layer in ("coast?zoom=6", "srr", "zones"):
+            status, _ = srv.request("GET", f"/api/layers/{layer}", timeout_s=300)
+            assert status == 200, f"/api/layers/{layer} answered {status}"
         yield srv
     finally:
         srv.stop()
