@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 
 from _browser import TABLET, Page, browser, laptop, server  # noqa: F401 (fixtures)
@@ -123,3 +124,75 @@ def test_typed_position_in_sailors_notation_is_assessed(laptop):
     page.click("#assess-form button[type='submit']")
     page.wait_for_selector("#assessment[data-state='done']", timeout=30_000)
     assert page.inner_text("[data-field='position']") == "33°12.000'N 012°30.000'E"
+
+
+@pytest.mark.parametrize(
+    ("typed", "lat", "lon"),
+    [
+        ("33°12'N 012°30'E", 33.2, 12.5),
+        ("33°12.0'N 012°30.0'E", 33.2, 12.5),
+        ("33 12.0N 12 30.0E", 33.2, 12.5),
+        ("N33 12.0 E012 30.0", 33.2, 12.5),
+        ("35°29'40\"N 12°36'04\"E", 35 + 29 / 60 + 40 / 3600, 12 + 36 / 60 + 4 / 3600),
+        ("33.2N 12.5E", 33.2, 12.5),
+        ("33.2, 12.5", 33.2, 12.5),
+        ("36.5 S 11.25 W", -36.5, -11.25),
+        ("012°30'E 33°12'N", 33.2, 12.5),
+    ],
+)
+def test_positions_are_read_as_sailors_write_them(laptop, typed, lat, lon):
+    page = laptop.open("/")
+    got = page.evaluate("(t) => window.sarwatch.parsePosition(t)", typed)
+    assert got["lat"] == pytest.approx(lat, abs=1e-9)
+    assert got["lon"] == pytest.approx(lon, abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("", "enter a position"),
+        ("33°12'N", "give both hemispheres"),
+        ("33°72'N 012°30'E", "under 60"),
+        ("95, 12", "outside -90..90"),
+        ("33°12'N 012°30'N", "one latitude"),
+        ("north of Lampedusa", "cannot read"),
+    ],
+)
+def test_garbled_positions_are_refused_with_a_reason(laptop, typed, message):
+    page = laptop.open("/")
+    error = page.evaluate(
+        "(t) => { try { window.sarwatch.parsePosition(t); return ''; }"
+        " catch (e) { return e.message; } }",
+        typed,
+    )
+    assert message in error
+
+
+def test_degrees_minutes_round_trip(laptop):
+    """formatDM then parsePosition returns the position within the printed precision."""
+    page = laptop.open("/")
+    rng = np.random.default_rng(7)
+    points = np.column_stack([rng.uniform(-89.9, 89.9, 300), rng.uniform(-179.9, 179.9, 300)])
+    points = np.vstack([points, [[0.0, 0.0], [33.99999999, 12.99999999], [-0.0001, -0.0001]]])
+    back = page.evaluate(
+        "(pts) => pts.map(([la, lo]) => {"
+        " const s = window.sarwatch.formatDM(la, lo);"
+        " const p = window.sarwatch.parsePosition(s); return [s, p.lat, p.lon]; })",
+        points.tolist(),
+    )
+    for (lat, lon), (text, lat2, lon2) in zip(points, back, strict=True):
+        # 0.001 minute is 1/60000 degree; rounding is at most half of that.
+        assert lat2 == pytest.approx(lat, abs=1e-5), text
+        assert lon2 == pytest.approx(lon, abs=1e-5), text
+        assert re.fullmatch(r"\d\d°\d\d\.\d{3}'[NS] \d{3}°\d\d\.\d{3}'[EW]", text), text
+
+
+def test_utc_times_are_typed_without_ambiguity(laptop):
+    page = laptop.open("/")
+    iso = page.evaluate("window.sarwatch.inputToISO('2026-11-23 04:10')")
+    assert iso == "2026-11-23T04:10:00Z"
+    error = page.evaluate(
+        "(() => { try { window.sarwatch.inputToISO('23/11/2026 4:10 PM'); return ''; }"
+        " catch (e) { return e.message; } })()"
+    )
+    assert "YYYY-MM-DD HH:MM" in error

@@ -9,6 +9,8 @@ import {
   createBaseMap,
   downloadWithToken,
   esc,
+  formatDecimal,
+  formatDM,
   formatPosition,
   formatUTC,
   getToken,
@@ -61,7 +63,8 @@ async function main() {
   installNightMode($("#night-toggle"));
   const base = createBaseMap($("#map"));
   const { map } = base;
-  window.sarwatch = { map };
+  // The map and the notation helpers, for the console and the browser tests.
+  window.sarwatch = { map, parsePosition, formatDM, formatDecimal, inputToISO };
   const vessels = L.layerGroup();
   base.control.addOverlay(vessels, "Vessels (AIS): not yet available");
 

@@ -51,6 +51,9 @@ export function parsePosition(text) {
   const raw = String(text || "").trim();
   if (!raw) throw new Error("enter a position, e.g. 33°12.0'N 012°30.0'E or 33.2, 12.5");
   const upper = raw.toUpperCase().replace(/[°º'’′"″]/g, " ").replace(/,/g, " ");
+  if (/[^0-9NSEW.\s+-]/.test(upper)) {
+    throw new Error(`cannot read "${raw}": expected e.g. 33°12.0'N 012°30.0'E, 33 12.0N 12 30.0E or 33.2, 12.5`);
+  }
   const hemis = upper.match(_HEMI);
   let lat;
   let lon;
