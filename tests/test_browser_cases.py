@@ -133,6 +133,18 @@ def test_open_a_case_add_a_position_and_start_a_drift_run(laptop, tokens):
     laptop.screenshot("drift-cloud-first-time")
     page.click("#drift-downloads a[data-download='geojson']")
     page.wait_for_selector("#drift-downloads a[data-download='geojson'][data-downloaded]")
+    run_id = page.get_attribute("#drift-view", "data-run-id")
+
+    # The run is in the case's record: selecting the case again (after a reload) shows it.
+    _, case = laptop.server.request("GET", f"/api/cases/{case_id}", token=tokens["coordinator"])
+    attached = [a for a in case["attachments"] if a.get("kind") == "drift_run"]
+    assert attached and attached[-1]["record"]["run_id"] == run_id
+    page.reload()
+    page.wait_for_selector("#role[data-role='coordinator']")
+    page.click(".sw-tabs button[data-tab='cases']")
+    page.click(f"#case-list button[data-case-id='{case_id}']")
+    page.wait_for_selector(f"#drift-view[data-run-id='{run_id}']", state="attached")
+    assert page.locator("path.sw-contour").count() >= 1
 
 
 def test_an_observer_sees_but_cannot_write(laptop, tokens):

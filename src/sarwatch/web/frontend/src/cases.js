@@ -151,6 +151,11 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
     const c = cases.find((x) => caseId(x) === id);
     const pts = c ? positionsOf(c) : [];
     if (pan && pts.length) map.panTo([pts[pts.length - 1].lat, pts[pts.length - 1].lon]);
+    // Show the case's latest drift run if this station still holds it (runs live until restart).
+    const runs = (c?.attachments || []).filter((a) => a.kind === "drift_run" && a.record?.run_id);
+    if (runs.length && ctx.drift) {
+      ctx.drift.load(runs[runs.length - 1].record.run_id, { fit: false }).catch(() => {});
+    }
   };
 
   const refresh = async () => {

@@ -172,7 +172,8 @@ export function createDrift(ctx, { parsePosition, inputToISO }) {
     progress.dataset.fraction = String(fraction);
   };
 
-  const load = async (id) => {
+  const load = async (id, { fit = true } = {}) => {
+    status = await api(`/api/drift/${encodeURIComponent(id)}`);
     const geojson = await api(`/api/drift/${encodeURIComponent(id)}/geojson`);
     ({ frames, track, start } = framesOf(geojson));
     shares = sharesOf(frames, status);
@@ -186,7 +187,7 @@ export function createDrift(ctx, { parsePosition, inputToISO }) {
       `<a href="/api/drift/${q}/png" data-filename="drift-${esc(id)}.png" data-download="png">PNG map</a>`;
     showFrame(frames.length - 1);
     const all = L.featureGroup(frames.flatMap((f) => f.contours.map((c) => L.geoJSON(c))));
-    if (all.getLayers().length) map.fitBounds(all.getBounds().pad(0.3), { maxZoom: 9 });
+    if (fit && all.getLayers().length) map.fitBounds(all.getBounds().pad(0.3), { maxZoom: 9 });
   };
 
   const poll = async (id) => {
