@@ -88,6 +88,7 @@ function shareChart(el, shares, currentIndex) {
   const now = shares[Math.min(currentIndex, shares.length - 1)];
   el.innerHTML =
     `<svg viewBox="0 0 ${w} ${h}" preserveAspectRatio="none" role="img" aria-label="Share of particles per SAR region over time">${bars}${cursor}</svg>` +
+    `<div class="sw-muted">Share of the cloud per SAR region, ${esc(formatUTC(shares[0].time))} → ${esc(formatUTC(shares[shares.length - 1].time))}</div>` +
     `<div class="sw-legend" data-field="share-now">${keys
       .map((k) => `<span><i style="background:${SHARE_COLOURS[k] || "#999"}"></i>${esc(k)} ${((Number(now.share[k]) || 0) * 100).toFixed(0)} %</span>`)
       .join("")}</div>`;
