@@ -215,3 +215,22 @@ def test_public_page_never_shows_a_live_position(laptop, tokens):
             for value in (p["lat"], p["lon"]):
                 assert abs(value / step - round(value / step)) < 1e-6, (shown["case_id"], p)
     laptop.screenshot("public-page")
+
+
+def test_the_demo_case_story_can_be_followed_on_the_map(laptop, tokens):
+    """A newcomer after `make run`: sign in, show closed cases, open the demo, read it."""
+    page = _sign_in(laptop, tokens["coordinator"], "coordinator")
+    page.click(".sw-tabs button[data-tab='cases']")
+    assert page.locator("#case-list button[data-case-id^='2018-03-15']").count() == 0
+    page.check("#show-closed")
+    demo = page.locator("#case-list button[data-case-id^='2018-03-15']")
+    demo.wait_for(timeout=15_000)
+    demo.click()
+    page.wait_for_selector("#case-detail [data-field='case-id']")
+    detail = page.inner_text("#case-detail")
+    assert "DEMO" in detail and "closed" in detail
+    assert "Pozzallo" in detail, "the outcome says where the people were taken"
+    assert "MRCC Rome" in detail
+    assert page.locator("#case-detail [data-field='positions'] tr").count() == 2
+    assert "2018-03-15 06:00 UTC" in page.inner_text("#case-detail [data-field='positions']")
+    laptop.screenshot("demo-case-open-arms-2018")

@@ -69,7 +69,7 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
 
   const renderList = () => {
     listEl.innerHTML = "";
-    const open = cases.filter((c) => !c.status || OPEN.has(c.status));
+    const open = $("#show-closed").checked ? cases : cases.filter((c) => !c.status || OPEN.has(c.status));
     if (!open.length) {
       listEl.innerHTML =
         ctx.role && ctx.role !== "none"
@@ -110,6 +110,7 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
       (pob !== undefined && pob !== null ? `<dt>People on board</dt><dd>${esc(pob)}</dd>` : "") +
       (full.vessel?.kind ? `<dt>Boat</dt><dd>${esc(full.vessel.kind)}${full.vessel.condition ? `, ${esc(full.vessel.condition)}` : ""}</dd>` : "") +
       (full.head_seq !== undefined && full.head_seq !== null ? `<dt>Ledger</dt><dd>${esc(full.head_seq + 1)} signed events</dd>` : "") +
+      (full.outcome ? `<dt>Outcome</dt><dd>${esc(full.outcome.kind)}${full.outcome.by ? ` by ${esc(full.outcome.by)}` : ""}${full.outcome.taken_to ? `, taken to ${esc(full.outcome.taken_to)}` : ""}</dd>` : "") +
       `</dl><h3>Positions (${pts.length})</h3><table data-field="positions">` +
       pts
         .slice()
@@ -160,7 +161,8 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
 
   const refresh = async () => {
     try {
-      const data = await api("/api/cases?status=alert&status=active&status=located&limit=100");
+      const query = $("#show-closed").checked ? "limit=100" : "status=alert&status=active&status=located&limit=100";
+      const data = await api(`/api/cases?${query}`);
       const summaries = Array.isArray(data) ? data : data.cases || data.items || [];
       // The list holds the last position; the map wants each case's whole history.
       cases = await Promise.all(
@@ -175,6 +177,8 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
     draw();
     if (selected) renderDetail();
   };
+
+  $("#show-closed").addEventListener("change", () => refresh());
 
   const submit = (form, handler) => {
     form.addEventListener("submit", async (e) => {
