@@ -197,7 +197,8 @@ class SeaRouter:
         dests = [_check_position(d, "destination") for d in destinations]
         o_snap = self._snap_cached(o_lon, o_lat)
         if o_snap is None:
-            if bool(land_mask(self._cache_dir).contains(o_lon, o_lat)):
+            on_land = land_mask(self._cache_dir).contains(np.array([o_lon]), np.array([o_lat]))
+            if bool(on_land[0]):
                 raise PositionOnLandError(
                     f"origin ({o_lon:.5f}, {o_lat:.5f}) lies on land more than "
                     f"{self._tol_m / 1000:g} km from navigable water; give a position at sea"
