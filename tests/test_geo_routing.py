@@ -11,10 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pyproj import Geod
 
 from sarwatch.errors import DataError, InputError, OutOfRegionError, PositionOnLandError
-from sarwatch.geo import _navgraph
+from sarwatch.geo import _navgraph, _seakernels
 from sarwatch.geo.coast import REGION, Region, default_cache_dir
 from sarwatch.geo.routing import SNAP_TOLERANCE_M, SeaRoute, SeaRouter, sea_router
 
@@ -168,6 +170,27 @@ def test_route_lengths_are_symmetric(router, land_mask) -> None:
         assert (ab is None) == (ba is None)
         if ab is not None and ba is not None:
             assert ab.distance_nm == pytest.approx(ba.distance_nm, rel=2e-3, abs=0.05)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(min_value=0, max_value=2**32 - 1))
+def test_route_lengths_obey_the_triangle_inequality(router, land_mask, seed: int) -> None:
+    """Shortest routes: going from a to b directly is never longer than via c."""
+    rng = np.random.default_rng(seed)
+    a, b, c = _sea_points(land_mask, rng, 3, AREAS["around_sicily"])
+    ab, ac, cb = router.route(a, b), router.route(a, c), router.route(c, b)
+    if ab is None or ac is None or cb is None:
+        return
+    assert ab.distance_nm <= (ac.distance_nm + cb.distance_nm) * (1 + 1e-3)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.floats(5.0, 27.0), st.floats(29.0, 43.0), st.floats(5.0, 27.0), st.floats(29.0, 43.0))
+def test_search_distance_matches_pyproj(lon1, lat1, lon2, lat2) -> None:
+    """The in-search geodesic (Andoyer-Lambert) is within 1e-5 + 5 m of WGS84 (pyproj)."""
+    exact = GEOD.inv(lon1, lat1, lon2, lat2)[2]
+    approx = _seakernels.geodesic_m(lon1, lat1, lon2, lat2)
+    assert approx == pytest.approx(exact, rel=1e-5, abs=5.0)
 
 
 def test_routes_from_equals_single_routes(router) -> None:

@@ -31,7 +31,7 @@ def _orient(ax: float, ay: float, bx: float, by: float, cx: float, cy: float) ->
 
 @nb.njit(cache=True, nogil=True)
 def geodesic_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    """Andoyer-Lambert distance on the WGS84 ellipsoid, metres (~10 m per 1000 km)."""
+    """Andoyer-Lambert distance on the WGS84 ellipsoid, metres (a few metres of error)."""
     if lon1 == lon2 and lat1 == lat2:
         return 0.0
     d2r = math.pi / 180.0
