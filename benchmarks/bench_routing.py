@@ -152,7 +152,11 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     n = args.origins or (3000 if args.full else 300)
     result: dict[str, object] = {
         "benchmark": "sea routing",
-        "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
+        "machine": {
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+            "load_average_1min_at_start": os.getloadavg()[0],
+        },
         "python": platform.python_version(),
         "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "cold_includes_coastline_extraction": bool(args.full),
