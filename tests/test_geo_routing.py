@@ -105,6 +105,32 @@ def test_routes_never_cross_land(router, land, land_mask, area: str) -> None:
     assert n_routes >= 40
 
 
+@pytest.mark.parametrize("area", ["malta_gozo", "messina_strait", "djerba_kerkennah"])
+def test_routes_keep_their_clearance_from_the_coast(router, land, land_mask, area: str) -> None:
+    """Outside snap legs a route stays >= 500 - 100 - 250 m (less 10 % for the plane) off land."""
+    box = AREAS[area]
+    k = np.cos(np.radians((box[1] + box[3]) / 2))  # local metres: x = lon * cos(lat0) * 111.32 km
+
+    def to_m(g):
+        return shapely.transform(g, lambda c: c * np.array([k * 111_320.0, 111_320.0]))
+
+    local_land = to_m(
+        shapely.clip_by_rect(land, box[0] - 0.5, box[1] - 0.5, box[2] + 0.5, box[3] + 0.5)
+    )
+    shapely.prepare(local_land)
+    rng = np.random.default_rng(zlib.crc32(area.encode()) + 1)
+    points = _sea_points(land_mask, rng, 30, box)
+    clearances = []
+    for i in range(0, 30, 6):
+        for route in router.routes_from(points[i], points[i + 1 : i + 6]):
+            if route is not None and len(_core(route)) >= 2:
+                clearances.append(
+                    shapely.distance(local_land, to_m(shapely.LineString(_core(route))))
+                )
+    assert len(clearances) >= 15
+    assert min(clearances) >= 0.9 * 150.0
+
+
 def test_ports_are_reached_with_short_snap_legs(router, land) -> None:
     origin = (13.0, 34.5)
     routes = router.routes_from(origin, list(WPI_PORTS.values()))
