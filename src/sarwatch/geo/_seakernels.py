@@ -222,6 +222,9 @@ def search(
     cs: float,
     nx: int,
     ny: int,
+    leg_v: np.ndarray,
+    leg_t: np.ndarray,
+    leg_m: np.ndarray,
     max_m: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Shortest sea paths from one point to many over the visibility graph.
@@ -229,10 +232,11 @@ def search(
     A* from the origin (heuristic :func:`_heuristic`, a consistent lower bound of the
     distance to the nearest destination), whose edges to graph vertices are added
     lazily: every vertex where the line from the origin is tangent is queued with its
-    distance, and its line of sight is checked only when it is popped. Each settled
-    vertex offers a last leg to every destination it sees, if that leg could improve
-    the destination's best. The search stops once the queue's minimum key reaches
-    every destination's best (or the distance passes ``max_m``).
+    distance, and its line of sight is checked only when it is popped. The last legs
+    come precomputed (:func:`sight_legs` of each destination): ``leg_v[e]`` sees
+    destination ``leg_t[e]`` at ``leg_m[e]`` metres; a settled vertex offers them. The
+    search stops once the queue's minimum key reaches every destination's best (or the
+    distance passes ``max_m``).
 
     Returns
     -------
@@ -256,6 +260,12 @@ def search(
         ):  # fmt: skip
             best[t] = geodesic_m(olon, oy, dlon[t], dys[t])
             last[t] = -1
+    # Last legs as linked lists per vertex.
+    leg_head = np.full(n, -1, dtype=np.int64)
+    leg_next = np.empty(leg_v.size, dtype=np.int64)
+    for e in range(leg_v.size):
+        leg_next[e] = leg_head[leg_v[e]]
+        leg_head[leg_v[e]] = e
     dist = np.full(n, np.inf)
     pred = np.full(n, -3, dtype=np.int64)
     done = np.zeros(n, dtype=np.bool_)
@@ -292,19 +302,13 @@ def search(
             pred[v] = -1
         done[v] = True
         dist[v] = g
-        vlon = vx[v] / kx
-        for t in range(k):
-            leg = geodesic_m(vlon, vy[v], dlon[t], dys[t])
-            if g + leg >= best[t]:
-                continue
-            if not _tangent(vx[v], vy[v], ax[v], ay[v], bx[v], by[v], dxs[t], dys[t]):
-                continue
-            if visible(
-                vx[v], vy[v], dxs[t], dys[t], ex1, ey1, ex2, ey2, cell_ptr, cell_edges,
-                gx0, gy0, cs, nx, ny,
-            ):  # fmt: skip
-                best[t] = g + leg
+        e = leg_head[v]
+        while e >= 0:
+            t = leg_t[e]
+            if g + leg_m[e] < best[t]:
+                best[t] = g + leg_m[e]
                 last[t] = v
+            e = leg_next[e]
         for e in range(indptr[v], indptr[v + 1]):
             w = indices[e]
             if done[w]:
@@ -409,3 +413,46 @@ def _pop(
         hv[i] = lv
         hl[i] = ll
     return key, g, v, lazy, hn
+
+
+@nb.njit(cache=True, nogil=True)
+def sight_legs(
+    px: float,
+    py: float,
+    vx: np.ndarray,
+    vy: np.ndarray,
+    ax: np.ndarray,
+    ay: np.ndarray,
+    bx: np.ndarray,
+    by: np.ndarray,
+    kx: float,
+    ex1: np.ndarray,
+    ey1: np.ndarray,
+    ex2: np.ndarray,
+    ey2: np.ndarray,
+    cell_ptr: np.ndarray,
+    cell_edges: np.ndarray,
+    gx0: float,
+    gy0: float,
+    cs: float,
+    nx: int,
+    ny: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Graph vertices that see point p along a line tangent at the vertex, and the legs, m."""
+    n = vx.size
+    verts = np.empty(n, dtype=np.int64)
+    legs = np.empty(n, dtype=np.float64)
+    m = 0
+    plon = px / kx
+    for v in range(n):
+        if not _tangent(vx[v], vy[v], ax[v], ay[v], bx[v], by[v], px, py):
+            continue
+        if not visible(
+            px, py, vx[v], vy[v], ex1, ey1, ex2, ey2, cell_ptr, cell_edges,
+            gx0, gy0, cs, nx, ny,
+        ):  # fmt: skip
+            continue
+        verts[m] = v
+        legs[m] = geodesic_m(vx[v] / kx, vy[v], plon, py)
+        m += 1
+    return verts[:m].copy(), legs[:m].copy()
