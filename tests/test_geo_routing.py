@@ -173,6 +173,17 @@ def test_routes_around_islands_and_capes(router, land, name, a, b, max_factor) -
     assert not shapely.intersects(land, shapely.LineString(_core(route)))
 
 
+def test_small_islets_are_kept(router, land) -> None:
+    """Lampione, a ~300 m islet west of Lampedusa (35.559°N 12.334°E), is sailed around."""
+    a, b = (12.25, 35.559), (12.42, 35.5595)
+    assert shapely.intersects(land, shapely.LineString([a, b]))
+    route = router.route(a, b)
+    assert route is not None
+    assert not shapely.intersects(land, shapely.LineString(route.coords))
+    assert len(route.coords) >= 3
+    assert route.distance_nm < 1.01 * _geodesic_nm(a, b)
+
+
 def test_cap_bon_is_rounded(router) -> None:
     """From the Gulf of Tunis to the Gulf of Hammamet a ship passes east of Cap Bon (11.05°E)."""
     route = router.route((10.55, 37.05), (10.8, 36.35))
