@@ -235,8 +235,8 @@ def search(
     distance, and its line of sight is checked only when it is popped. The last legs
     come precomputed (:func:`sight_legs` of each destination): ``leg_v[e]`` sees
     destination ``leg_t[e]`` at ``leg_m[e]`` metres; a settled vertex offers them. The
-    search stops once the queue's minimum key reaches every destination's best (or the
-    distance passes ``max_m``).
+    search stops once the queue's minimum key reaches every destination's best;
+    vertices farther than ``max_m`` metres are not expanded.
 
     Returns
     -------
@@ -287,9 +287,9 @@ def search(
         worst = 0.0
         for t in range(k):
             worst = max(worst, best[t])
-        if key >= worst or g > max_m:
+        if key >= worst:
             break
-        if done[v]:
+        if done[v] or g > max_m:
             continue
         if lazy:
             if g >= dist[v]:
