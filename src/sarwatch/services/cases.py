@@ -42,7 +42,13 @@ from sarwatch.ledger import (
     verify_chain,
 )
 
-__all__ = ["ATTACHMENT_KINDS", "CaseService", "default_land_check", "default_region_of"]
+__all__ = [
+    "ATTACHMENT_KINDS",
+    "CaseService",
+    "case_service",
+    "default_land_check",
+    "default_region_of",
+]
 
 #: What may be attached to a case.
 ATTACHMENT_KINDS = ("assessment", "drift_run", "search_plan", "document")
@@ -55,7 +61,7 @@ def default_land_check(lon: float, lat: float) -> bool:
     """Whether a point is on land (full-resolution GSHHG, :mod:`sarwatch.geo.coast`)."""
     from sarwatch.geo.coast import land_mask
 
-    return bool(land_mask().contains(lon, lat))
+    return bool(land_mask().contains([lon], [lat])[0])
 
 
 def default_region_of(lon: float, lat: float) -> str:
@@ -313,4 +319,19 @@ def _record(case: Case, head: Any) -> CaseRecord:
         updated_at=format_time(case.updated_at),
         state=case_to_json(case),
         head=head,
+    )
+
+
+def case_service(settings: Any, *, store: Store | None = None) -> CaseService:
+    """The station's case service from :class:`~sarwatch.settings.Settings`.
+
+    Opens (and migrates) the store at ``settings.resolved_database_url`` and loads
+    or creates the signing key under ``settings.home_dir``.
+    """
+    from sarwatch.adapters.store import open_store
+    from sarwatch.ledger import load_or_create_signer
+
+    return CaseService(
+        store=store or open_store(settings.resolved_database_url),
+        signer=load_or_create_signer(settings.home_dir),
     )
