@@ -300,6 +300,17 @@ def verify_chain(
         if entry_hash(entry) == entry.hash:
             original.append((entry.seq, entry))
             continue
+        twin = next((e for e in entries if e is not entry and e.hash == entry.hash), None)
+        if twin is not None and entry_hash(twin) == twin.hash:
+            findings.append(
+                Finding(
+                    "inserted",
+                    entry.seq,
+                    f"event #{entry.seq} ({entry.kind}) carries the hash and signature of event "
+                    f"#{twin.seq}: a forged copy was inserted",
+                )
+            )
+            continue
         moved_from = next(
             (j for j in range(1, max_seq + 2) if j != entry.seq and _hash_with_seq(entry, j) == entry.hash),
             None,
