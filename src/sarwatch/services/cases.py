@@ -222,6 +222,7 @@ class CaseService:
 
     def change_status(self, case_id: str, to: str, *, actor: str, reason: str = "") -> Case:
         """Move the case along the status machine (illegal moves are refused)."""
+        parse_case_id(case_id)
         with self.store.unit_of_work() as uow:
             current = uow.get_case(case_id).status
         payload = {"from": current, "to": str(to), "reason": reason}
