@@ -34,7 +34,13 @@ def api(tmp_path: Path, land_mask) -> Iterator[tuple[TestClient, dict, dict]]:
 
 
 def _pos(**kw: object) -> dict:
-    return {"time": ALERT, **SEA, "kind": "gps", "source": {"name": "Alarm Phone", "quality": 3}, **kw}
+    return {
+        "time": ALERT,
+        **SEA,
+        "kind": "gps",
+        "source": {"name": "Alarm Phone", "quality": 3},
+        **kw,
+    }
 
 
 def _open(client: TestClient, headers: dict) -> str:
@@ -57,21 +63,67 @@ def test_a_case_from_alert_to_closed(api) -> None:
     assert cid == "2018-03-15-LY-001"
     steps = [
         ("post", "status", {"to": "active"}),
-        ("post", "contacts", {"time": "2018-03-15T04:20:00Z", "channel": "phone",
-                              "counterpart": "MRCC Rome", "summary": "informed, asked for assets"}),
-        ("post", "contacts", {"time": "2018-03-15T04:25:00Z", "channel": "vhf",
-                              "counterpart": "MV Example", "mmsi": "247123456", "summary": "diverting"}),
+        (
+            "post",
+            "contacts",
+            {
+                "time": "2018-03-15T04:20:00Z",
+                "channel": "phone",
+                "counterpart": "MRCC Rome",
+                "summary": "informed, asked for assets",
+            },
+        ),
+        (
+            "post",
+            "contacts",
+            {
+                "time": "2018-03-15T04:25:00Z",
+                "channel": "vhf",
+                "counterpart": "MV Example",
+                "mmsi": "247123456",
+                "summary": "diverting",
+            },
+        ),
         ("put", "people", {"total": 80, "women": 12, "minors": 9, "medical": 2}),
         ("put", "vessel", {"kind": "rubber", "condition": "engine broken, taking water"}),
         ("post", "reports", _pos(time="2018-03-15T06:00:00Z", lon=12.6, lat=33.4, kind="aircraft")),
         ("post", "status", {"to": "located"}),
-        ("post", "decisions", {"time": "2018-03-15T06:05:00Z", "summary": "ask RCC Malta for a POS"}),
-        ("post", "attachments", {"kind": "drift_run", "record": {
-            "forcing": [{"file": "cmems.nc", "sha256": "ab" * 32,
-                         "window": ["2018-03-15T00:00Z", "2018-03-17T00:00Z"]}],
-            "parameters": {"object": "LIFE-RAFT-NB-2", "n": 5000}, "seed": 42}}),
-        ("post", "outcome", {"time": "2018-03-15T09:00:00Z", "kind": "rescued", "by": "MV Example",
-                             "taken_to": "Pozzallo", "survivors": 80, "dead": 0, "missing": 0}),
+        (
+            "post",
+            "decisions",
+            {"time": "2018-03-15T06:05:00Z", "summary": "ask RCC Malta for a POS"},
+        ),
+        (
+            "post",
+            "attachments",
+            {
+                "kind": "drift_run",
+                "record": {
+                    "forcing": [
+                        {
+                            "file": "cmems.nc",
+                            "sha256": "ab" * 32,
+                            "window": ["2018-03-15T00:00Z", "2018-03-17T00:00Z"],
+                        }
+                    ],
+                    "parameters": {"object": "LIFE-RAFT-NB-2", "n": 5000},
+                    "seed": 42,
+                },
+            },
+        ),
+        (
+            "post",
+            "outcome",
+            {
+                "time": "2018-03-15T09:00:00Z",
+                "kind": "rescued",
+                "by": "MV Example",
+                "taken_to": "Pozzallo",
+                "survivors": 80,
+                "dead": 0,
+                "missing": 0,
+            },
+        ),
         ("post", "status", {"to": "closed"}),
     ]
     for method, path, body in steps:
@@ -106,20 +158,32 @@ BAD_WRITES = [
     ("illegal transition", "status", {"to": "rescued"}, 409, "cannot become 'rescued'"),
     ("unknown status", "status", {"to": "sunk"}, 422, None),
     ("outcome from alert", "outcome", {"time": ALERT, "kind": "arrived"}, 409, "cannot become"),
-    ("bad MMSI", "contacts", {"time": ALERT, "channel": "vhf", "counterpart": "x", "mmsi": "12"}, 422, None),
+    (
+        "bad MMSI",
+        "contacts",
+        {"time": ALERT, "channel": "vhf", "counterpart": "x", "mmsi": "12"},
+        422,
+        None,
+    ),
     ("extra field", "people", {"total": 3, "pets": 1}, 422, None),
     ("minors above total", "people", {"total": 3, "minors": 5}, 422, "exceeds the total"),
 ]
 
 
-@pytest.mark.parametrize(("what", "path", "body", "code", "text"), BAD_WRITES, ids=[b[0] for b in BAD_WRITES])
+@pytest.mark.parametrize(
+    ("what", "path", "body", "code", "text"), BAD_WRITES, ids=[b[0] for b in BAD_WRITES]
+)
 def test_bad_input_is_a_clear_4xx_and_writes_nothing(api, what, path, body, code, text) -> None:
     client, coord, _ = api
     cid = _open(client, coord)
     before = client.get(f"/api/cases/{cid}", headers=coord).json()
     method = client.put if path == "people" else client.post
     if isinstance(body, bytes):
-        r = method(f"/api/cases/{cid}/{path}", headers={**coord, "Content-Type": "application/json"}, content=body)
+        r = method(
+            f"/api/cases/{cid}/{path}",
+            headers={**coord, "Content-Type": "application/json"},
+            content=body,
+        )
     else:
         r = method(f"/api/cases/{cid}/{path}", headers=coord, json=body)
     assert r.status_code == code, r.text
@@ -161,13 +225,18 @@ def test_feed_replays_and_resumes(api) -> None:
     r = client.get("/api/cases/feed", headers=obs, params={"after": 0, "follow": False})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
     events = [
-        json.loads(line[len("data: "):]) for line in r.text.splitlines() if line.startswith("data: ")
+        json.loads(line[len("data: ") :])
+        for line in r.text.splitlines()
+        if line.startswith("data: ")
     ]
     assert [(e["case_id"], e["seq"], e["kind"]) for e in events] == [
-        (cid, 1, "case_opened"), (cid, 2, "position_reported"), (cid, 3, "status_changed")
+        (cid, 1, "case_opened"),
+        (cid, 2, "position_reported"),
+        (cid, 3, "status_changed"),
     ]
     resumed = client.get(
-        "/api/cases/feed", headers={**obs, "Last-Event-ID": str(events[1]["event_id"])},
+        "/api/cases/feed",
+        headers={**obs, "Last-Event-ID": str(events[1]["event_id"])},
         params={"follow": False},
     )
     assert [ln for ln in resumed.text.splitlines() if ln.startswith("event: ")] == [
@@ -181,10 +250,16 @@ def test_openapi_documents_the_case_api(api) -> None:
     spec = client.get("/openapi.json").json()
     paths = spec["paths"]
     for path in (
-        "/api/cases", "/api/cases/feed", "/api/cases/{case_id}", "/api/cases/{case_id}/reports",
-        "/api/cases/{case_id}/contacts", "/api/cases/{case_id}/outcome",
-        "/api/cases/{case_id}/attachments", "/api/cases/{case_id}/bundle",
-        "/api/public/cases", "/api/public/policy",
+        "/api/cases",
+        "/api/cases/feed",
+        "/api/cases/{case_id}",
+        "/api/cases/{case_id}/reports",
+        "/api/cases/{case_id}/contacts",
+        "/api/cases/{case_id}/outcome",
+        "/api/cases/{case_id}/attachments",
+        "/api/cases/{case_id}/bundle",
+        "/api/public/cases",
+        "/api/public/policy",
     ):
         assert path in paths, path
     assert "CaseOut" in spec["components"]["schemas"]

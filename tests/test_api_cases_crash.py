@@ -14,8 +14,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from _cases_helpers import NEEDS_POSTGRES, POSTGRES_URL, T0, reset_postgres
 
+from _cases_helpers import NEEDS_POSTGRES, POSTGRES_URL, T0, reset_postgres
 from sarwatch.adapters.store import SqlStore
 from sarwatch.ledger import load_or_create_signer
 from sarwatch.services.users import add_user
@@ -31,8 +31,19 @@ def _free_port() -> int:
 
 def _start_server(env: dict[str, str], port: int) -> subprocess.Popen:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "sarwatch.web.app:create_app",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "sarwatch.web.app:create_app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -70,8 +81,12 @@ def test_sigkill_mid_stream_loses_no_acknowledged_write(tmp_path: Path, kind: st
     headers = {"Authorization": f"Bearer {token}"}
     server = _start_server(env, port)
     try:
-        r = httpx.post(f"{base}/api/cases", headers=headers, timeout=10, json={
-            "title": "crash test", "alert_time": T0.isoformat(), "region": "LY"})
+        r = httpx.post(
+            f"{base}/api/cases",
+            headers=headers,
+            timeout=10,
+            json={"title": "crash test", "alert_time": T0.isoformat(), "region": "LY"},
+        )
         assert r.status_code == 201, r.text
         case_id = r.json()["case_id"]
         acked: list[str] = []
@@ -84,9 +99,15 @@ def test_sigkill_mid_stream_loses_no_acknowledged_write(tmp_path: Path, kind: st
                 while not stop.is_set():
                     summary = f"writer {k} call {i}"
                     try:
-                        resp = client.post(f"/api/cases/{case_id}/contacts", json={
-                            "time": T0.isoformat(), "channel": "phone",
-                            "counterpart": "MRCC Rome", "summary": summary})
+                        resp = client.post(
+                            f"/api/cases/{case_id}/contacts",
+                            json={
+                                "time": T0.isoformat(),
+                                "channel": "phone",
+                                "counterpart": "MRCC Rome",
+                                "summary": summary,
+                            },
+                        )
                     except httpx.HTTPError:
                         return  # the server is gone: this write was not acknowledged
                     if resp.status_code == 201:

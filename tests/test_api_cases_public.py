@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from _cases_helpers import make_service
 from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
 
+from _cases_helpers import make_service
 from sarwatch.domain import Contact, PositionReport, Source
 from sarwatch.services.public_feed import PublicPolicy, coarsen, public_view
 from sarwatch.settings import Settings
@@ -54,8 +54,12 @@ def _client(tmp_path: Path, **settings: object):
 
 
 def _open(service, when: datetime, lon: float, lat: float) -> str:
-    pos = PositionReport(when, lon, lat, "gps", Source("Alarm Phone", 3), 0.3, "caller: +218 91 000")
-    return service.open_case(title="Ahmed's boat", alert_time=when, actor="ana", position=pos).case_id
+    pos = PositionReport(
+        when, lon, lat, "gps", Source("Alarm Phone", 3), 0.3, "caller: +218 91 000"
+    )
+    return service.open_case(
+        title="Ahmed's boat", alert_time=when, actor="ana", position=pos
+    ).case_id
 
 
 def test_live_positions_never_leak(make_client) -> None:
@@ -68,7 +72,9 @@ def test_live_positions_never_leak(make_client) -> None:
     clock.t = NOW
     service.report_position(
         revived,
-        PositionReport(NOW - timedelta(minutes=5), 13.22222, 33.88888, "aircraft", Source("Seabird", 4)),
+        PositionReport(
+            NOW - timedelta(minutes=5), 13.22222, 33.88888, "aircraft", Source("Seabird", 4)
+        ),
         actor="ana",
     )
     r = client.get("/api/public/cases")
@@ -82,7 +88,9 @@ def test_aged_case_is_shown_coarsened_without_names(make_client) -> None:
     client, service, clock = make_client()
     clock.t = NOW - timedelta(hours=100)
     cid = _open(service, clock.t, 12.34567, 33.45678)
-    service.log_contact(cid, Contact(clock.t, "phone", "MRCC Rome", "caller Ahmed +218"), actor="ana")
+    service.log_contact(
+        cid, Contact(clock.t, "phone", "MRCC Rome", "caller Ahmed +218"), actor="ana"
+    )
     clock.t = NOW
     body = client.get("/api/public/cases").json()
     assert [c["case_id"] for c in body] == [cid]
@@ -97,11 +105,13 @@ def test_aged_case_is_shown_coarsened_without_names(make_client) -> None:
 def test_closed_case_is_shown_at_once_but_coarsened(make_client) -> None:
     from sarwatch.domain import Outcome
 
-    client, service, clock = make_client()
+    client, service, _ = make_client()
     cid = _open(service, NOW - timedelta(hours=3), 12.34567, 33.45678)
     for to in ("active", "located"):
         service.change_status(cid, to, actor="ana")
-    service.record_outcome(cid, Outcome(NOW - timedelta(hours=1), "rescued", by="Open Arms", survivors=80), actor="ana")
+    service.record_outcome(
+        cid, Outcome(NOW - timedelta(hours=1), "rescued", by="Open Arms", survivors=80), actor="ana"
+    )
     assert client.get("/api/public/cases").json() == []  # rescued, not yet closed: not shown
     service.change_status(cid, "closed", actor="ana")
     (case,) = client.get("/api/public/cases").json()
@@ -134,8 +144,11 @@ def test_public_view_property(lon, lat, age_h, news_h, closed, step) -> None:
     now = datetime(2026, 1, 1, tzinfo=UTC)
     pos_time = now - timedelta(hours=max(age_h, news_h))
     state = {
-        "case_id": "2025-12-20-LY-001", "status": "closed" if closed else "active", "region": "LY",
-        "opened_at": format_time(pos_time), "updated_at": format_time(now - timedelta(hours=news_h)),
+        "case_id": "2025-12-20-LY-001",
+        "status": "closed" if closed else "active",
+        "region": "LY",
+        "opened_at": format_time(pos_time),
+        "updated_at": format_time(now - timedelta(hours=news_h)),
         "positions": [{"time": format_time(pos_time), "lon": lon, "lat": lat, "kind": "gps"}],
     }
     view = public_view(state, now, PublicPolicy(72.0, step))
@@ -144,7 +157,9 @@ def test_public_view_property(lon, lat, age_h, news_h, closed, step) -> None:
         return
     assert view is not None
     for p in view["positions"]:
-        assert closed or now - datetime.fromisoformat(p["time"].replace("Z", "+00:00")) >= timedelta(hours=72) - timedelta(hours=1)
+        assert closed or now - datetime.fromisoformat(
+            p["time"].replace("Z", "+00:00")
+        ) >= timedelta(hours=72) - timedelta(hours=1)
         assert abs(p["lon"] - lon) <= step / 2 + 1e-9 and abs(p["lat"] - lat) <= step / 2 + 1e-9
         assert p["lon"] / step == pytest.approx(round(p["lon"] / step), abs=1e-6)
 

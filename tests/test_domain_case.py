@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -32,7 +33,7 @@ STATUSES = list(CaseStatus)
 
 def test_the_issue_path_is_allowed() -> None:
     path = ["alert", "active", "located", "rescued", "closed"]
-    for a, b in zip(path, path[1:], strict=False):
+    for a, b in itertools.pairwise(path):
         assert check_transition(a, b) is CaseStatus(b)
     for outcome in ("intercepted", "arrived", "lost"):
         assert check_transition("located", outcome).value == outcome
@@ -72,7 +73,9 @@ def test_case_id_round_trip(day: date, region: str, number: int) -> None:
     assert str(parsed) == text
 
 
-@pytest.mark.parametrize("bad", ["2018-3-15-LY-1", "2018-02-30-LY-001", "LY-001", "2018-03-15-L-001"])
+@pytest.mark.parametrize(
+    "bad", ["2018-3-15-LY-1", "2018-02-30-LY-001", "LY-001", "2018-03-15-L-001"]
+)
 def test_bad_case_ids_refused(bad: str) -> None:
     with pytest.raises(InputError, match="case id"):
         parse_case_id(bad)
@@ -127,16 +130,29 @@ def test_people_and_outcome_validation() -> None:
 
 
 def _opening() -> dict:
-    return {"case_id": "2018-03-15-LY-001", "title": "t", "alert_time": format_time(T0), "region": "LY"}
+    return {
+        "case_id": "2018-03-15-LY-001",
+        "title": "t",
+        "alert_time": format_time(T0),
+        "region": "LY",
+    }
 
 
 def test_fold_replays_the_status_machine() -> None:
     events = [
         (EventKind.CASE_OPENED, _opening(), T0),
-        (EventKind.POSITION_REPORTED, to_json(PositionReport(T0, 12.5, 33.2, "gps", Source("x"))), T0),
+        (
+            EventKind.POSITION_REPORTED,
+            to_json(PositionReport(T0, 12.5, 33.2, "gps", Source("x"))),
+            T0,
+        ),
         (EventKind.STATUS_CHANGED, {"to": "active"}, T0),
         (EventKind.STATUS_CHANGED, {"to": "located"}, T0),
-        (EventKind.OUTCOME_RECORDED, to_json(Outcome(T0, "intercepted", by="Libyan coast guard")), T0),
+        (
+            EventKind.OUTCOME_RECORDED,
+            to_json(Outcome(T0, "intercepted", by="Libyan coast guard")),
+            T0,
+        ),
         (EventKind.STATUS_CHANGED, {"to": "closed"}, T0 + timedelta(hours=1)),
     ]
     case = fold(events)
@@ -158,8 +174,16 @@ def test_case_json_round_trip() -> None:
     case = fold(
         [
             (EventKind.CASE_OPENED, _opening(), T0),
-            (EventKind.POSITION_REPORTED, to_json(PositionReport(T0, 12.5, 33.2, "ais", Source("AIS", 5))), T0),
-            (EventKind.CONTACT_LOGGED, to_json(Contact(T0, "email", "RCC Malta", "sent", mmsi=None)), T0),
+            (
+                EventKind.POSITION_REPORTED,
+                to_json(PositionReport(T0, 12.5, 33.2, "ais", Source("AIS", 5))),
+                T0,
+            ),
+            (
+                EventKind.CONTACT_LOGGED,
+                to_json(Contact(T0, "email", "RCC Malta", "sent", mmsi=None)),
+                T0,
+            ),
             (EventKind.PEOPLE_UPDATED, {"total": 80, "women": 10, "minors": 5, "medical": 2}, T0),
         ]
     )

@@ -7,8 +7,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from _cases_helpers import contact, make_service, make_store, open_case
 
+from _cases_helpers import contact, make_service, make_store, open_case
 from sarwatch.errors import IntegrityError
 from sarwatch.ledger import LedgerEntry, Signer, canonical_json, public_key_pem, seal
 from sarwatch.services.cases import CaseService
@@ -16,10 +16,16 @@ from sarwatch.services.evidence import build_bundle, verify_bundle
 
 DRIFT_RUN = {
     "forcing": [
-        {"file": "cmems_cur_2018-03-15.nc", "sha256": "ab" * 32,
-         "window": ["2018-03-15T00:00:00Z", "2018-03-17T00:00:00Z"]},
-        {"file": "era5_wind_2018-03-15.nc", "sha256": "cd" * 32,
-         "window": ["2018-03-15T00:00:00Z", "2018-03-17T00:00:00Z"]},
+        {
+            "file": "cmems_cur_2018-03-15.nc",
+            "sha256": "ab" * 32,
+            "window": ["2018-03-15T00:00:00Z", "2018-03-17T00:00:00Z"],
+        },
+        {
+            "file": "era5_wind_2018-03-15.nc",
+            "sha256": "cd" * 32,
+            "window": ["2018-03-15T00:00:00Z", "2018-03-17T00:00:00Z"],
+        },
     ],
     "parameters": {"object": "LIFE-RAFT-NB-2", "particles": 5000, "hours": 24},
     "seed": 20180315,
@@ -44,7 +50,9 @@ def bundle(service: CaseService, tmp_path: Path) -> Path:
     return out  # 7 events
 
 
-def _rewrite(src: Path, dst: Path, changes: dict[str, bytes | None], add: dict[str, bytes] | None = None) -> Path:
+def _rewrite(
+    src: Path, dst: Path, changes: dict[str, bytes | None], add: dict[str, bytes] | None = None
+) -> Path:
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
         for name in zin.namelist():
             data = changes.get(name, zin.read(name))
@@ -67,8 +75,17 @@ def test_bundle_holds_everything_and_verifies(bundle: Path, service: CaseService
     with zipfile.ZipFile(bundle) as zf:
         names = set(zf.namelist())
         manifest = json.loads(zf.read("manifest.json"))
-        assert {"manifest.json", "manifest.sig", "public_key.pem", "ledger.jsonl", "case.json",
-                "report.html", "report.pdf", "map.png", "README.txt"} <= names
+        assert {
+            "manifest.json",
+            "manifest.sig",
+            "public_key.pem",
+            "ledger.jsonl",
+            "case.json",
+            "report.html",
+            "report.pdf",
+            "map.png",
+            "README.txt",
+        } <= names
         assert zf.read("public_key.pem").decode() == public_key_pem(service.signer.public_key)
         assert zf.read("report.pdf").startswith(b"%PDF")
         assert zf.read("map.png").startswith(b"\x89PNG")
@@ -79,7 +96,9 @@ def test_bundle_holds_everything_and_verifies(bundle: Path, service: CaseService
         assert record["seed"] == 20180315
         assert record["forcing"][1]["sha256"] == "cd" * 32
         assert manifest["head"]["seq"] == 7
-        entries = [LedgerEntry.from_json(json.loads(x)) for x in zf.read("ledger.jsonl").splitlines()]
+        entries = [
+            LedgerEntry.from_json(json.loads(x)) for x in zf.read("ledger.jsonl").splitlines()
+        ]
         assert [e.seq for e in entries] == list(range(1, 8))
 
 
@@ -112,8 +131,12 @@ def test_inserted_event_in_bundle(bundle: Path, tmp_path: Path) -> None:
     lines = _lines(bundle)
     last = LedgerEntry.from_json(json.loads(lines[-1]))
     forged = seal(
-        Signer.generate(), case_id=last.case_id, seq=8, recorded_at=last.recorded_at,
-        kind="decision_recorded", actor="ana",
+        Signer.generate(),
+        case_id=last.case_id,
+        seq=8,
+        recorded_at=last.recorded_at,
+        kind="decision_recorded",
+        actor="ana",
         payload={"time": "2018-03-15T05:00:00Z", "summary": "no assets available", "by": "x"},
         prev_hash=last.hash,
     )
@@ -135,7 +158,9 @@ def test_other_files_tampered(bundle: Path, tmp_path: Path) -> None:
     assert "manifest.json was modified: its signature does not match" in report.problems
 
 
-def test_bundle_resigned_with_another_key_fails_the_key_check(bundle: Path, tmp_path: Path, service: CaseService) -> None:
+def test_bundle_resigned_with_another_key_fails_the_key_check(
+    bundle: Path, tmp_path: Path, service: CaseService
+) -> None:
     forger = Signer.generate()
     with zipfile.ZipFile(bundle) as zf:
         manifest_bytes = zf.read("manifest.json")
@@ -145,10 +170,19 @@ def test_bundle_resigned_with_another_key_fails_the_key_check(bundle: Path, tmp_
 
     manifest["files"]["public_key.pem"] = hashlib.sha256(pem).hexdigest()
     new_manifest = json.dumps(manifest, indent=2, sort_keys=True).encode()
-    forged = _rewrite(bundle, tmp_path / "f.zip", {
-        "public_key.pem": pem, "manifest.json": new_manifest, "manifest.sig": forger.sign(new_manifest).encode()})
+    forged = _rewrite(
+        bundle,
+        tmp_path / "f.zip",
+        {
+            "public_key.pem": pem,
+            "manifest.json": new_manifest,
+            "manifest.sig": forger.sign(new_manifest).encode(),
+        },
+    )
     report = verify_bundle(forged, expected_key_id=service.signer.key_id)
-    assert any(f"not the expected station key {service.signer.key_id}" in p for p in report.problems)
+    assert any(
+        f"not the expected station key {service.signer.key_id}" in p for p in report.problems
+    )
     # the ledger events are still signed by the station: the forger's key does not verify them
     assert report.kinds() >= {"inserted"}
 

@@ -29,24 +29,93 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, land_mask) -> Path:
 
 
 def test_cli_case_lifecycle_export_and_verify(home: Path, tmp_path: Path, capsys) -> None:
-    code, out, _ = _run(capsys, "case", "open", "--title", "rubber boat, 80 people", "--lon", "12.5",
-                        "--lat", "33.2", "--time", "2018-03-15T04:10:00Z", "--source", "Alarm Phone",
-                        "--quality", "3", "--people", "80")
+    code, out, _ = _run(
+        capsys,
+        "case",
+        "open",
+        "--title",
+        "rubber boat, 80 people",
+        "--lon",
+        "12.5",
+        "--lat",
+        "33.2",
+        "--time",
+        "2018-03-15T04:10:00Z",
+        "--source",
+        "Alarm Phone",
+        "--quality",
+        "3",
+        "--people",
+        "80",
+    )
     assert code == 0 and out.startswith("2018-03-15-LY-001 (alert)")
     cid = "2018-03-15-LY-001"
     assert _run(capsys, "case", "status", cid, "active")[0] == 0
-    code, _, err = _run(capsys, "case", "report", cid, "--lon", "14.51", "--lat", "35.90",
-                        "--time", "2018-03-15T05:00:00Z")
+    code, _, err = _run(
+        capsys,
+        "case",
+        "report",
+        cid,
+        "--lon",
+        "14.51",
+        "--lat",
+        "35.90",
+        "--time",
+        "2018-03-15T05:00:00Z",
+    )
     assert code == 2 and "on land" in err
     code, _, err = _run(capsys, "case", "status", cid, "closed")
     assert code == 2 and "cannot become 'closed'" in err
-    assert _run(capsys, "case", "report", cid, "--lon", "12.6", "--lat", "33.4", "--time",
-                "2018-03-15T06:00:00Z", "--kind", "aircraft", "--source", "Seabird")[0] == 0
-    assert _run(capsys, "case", "contact", cid, "--counterpart", "MRCC Rome", "--summary",
-                "informed", "--time", "2018-03-15T04:20:00Z")[0] == 0
+    assert (
+        _run(
+            capsys,
+            "case",
+            "report",
+            cid,
+            "--lon",
+            "12.6",
+            "--lat",
+            "33.4",
+            "--time",
+            "2018-03-15T06:00:00Z",
+            "--kind",
+            "aircraft",
+            "--source",
+            "Seabird",
+        )[0]
+        == 0
+    )
+    assert (
+        _run(
+            capsys,
+            "case",
+            "contact",
+            cid,
+            "--counterpart",
+            "MRCC Rome",
+            "--summary",
+            "informed",
+            "--time",
+            "2018-03-15T04:20:00Z",
+        )[0]
+        == 0
+    )
     assert _run(capsys, "case", "status", cid, "located")[0] == 0
-    code, out, _ = _run(capsys, "case", "outcome", cid, "rescued", "--by", "Open Arms",
-                        "--taken-to", "Pozzallo", "--survivors", "80", "--time", "2018-03-15T09:00:00Z")
+    code, out, _ = _run(
+        capsys,
+        "case",
+        "outcome",
+        cid,
+        "rescued",
+        "--by",
+        "Open Arms",
+        "--taken-to",
+        "Pozzallo",
+        "--survivors",
+        "80",
+        "--time",
+        "2018-03-15T09:00:00Z",
+    )
     assert code == 0 and "(rescued)" in out
     code, out, _ = _run(capsys, "case", "list")
     assert code == 0 and cid in out and "rescued" in out
@@ -72,8 +141,19 @@ def test_cli_case_lifecycle_export_and_verify(home: Path, tmp_path: Path, capsys
 
 
 def test_cli_bundle_verify_names_tampering(home: Path, tmp_path: Path, capsys) -> None:
-    _run(capsys, "case", "open", "--title", "t", "--lon", "12.5", "--lat", "33.2", "--time",
-         "2018-03-15T04:10:00Z")
+    _run(
+        capsys,
+        "case",
+        "open",
+        "--title",
+        "t",
+        "--lon",
+        "12.5",
+        "--lat",
+        "33.2",
+        "--time",
+        "2018-03-15T04:10:00Z",
+    )
     bundle = tmp_path / "case.zip"
     _run(capsys, "case", "export", "2018-03-15-LY-001", "--out", str(bundle))
     tampered = tmp_path / "t.zip"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import stat
@@ -31,8 +32,9 @@ json_values = st.recursive(
     | st.integers(min_value=-(2**53), max_value=2**53)
     | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=20,
 )
 
@@ -85,14 +87,16 @@ def chain(signer: Signer) -> list[LedgerEntry]:
 
 
 def _verify(signer: Signer, entries: list[LedgerEntry], head_of: list[LedgerEntry]):
-    return verify_chain(entries, {signer.key_id: signer.public_key}, head=sign_head(signer, head_of[-1]))
+    return verify_chain(
+        entries, {signer.key_id: signer.public_key}, head=sign_head(signer, head_of[-1])
+    )
 
 
 def test_intact_chain_verifies(signer: Signer, chain: list[LedgerEntry]) -> None:
     report = _verify(signer, chain, chain)
     assert report.ok, report.summary()
     assert chain[0].prev_hash == GENESIS
-    assert all(b.prev_hash == a.hash for a, b in zip(chain, chain[1:], strict=False))
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(chain))
     assert all(entry_hash(e) == e.hash for e in chain)
 
 
@@ -101,11 +105,13 @@ def test_edited_event_is_named(signer: Signer, chain: list[LedgerEntry]) -> None
     tampered[2] = replace(chain[2], payload={"summary": "no call was made"})
     report = _verify(signer, tampered, chain)
     assert [(f.problem, f.seq) for f in report.findings] == [("edited", 3)]
-    with pytest.raises(IntegrityError, match="event #3 .* edited"):
+    with pytest.raises(IntegrityError, match=r"event #3 .* edited"):
         report.raise_for_problems()
 
 
-def test_edit_with_recomputed_hash_fails_the_signature(signer: Signer, chain: list[LedgerEntry]) -> None:
+def test_edit_with_recomputed_hash_fails_the_signature(
+    signer: Signer, chain: list[LedgerEntry]
+) -> None:
     edited = replace(chain[2], actor="someone else")
     edited = replace(edited, hash=entry_hash(edited))
     report = _verify(signer, [*chain[:2], edited, *chain[3:]], chain)
@@ -158,7 +164,9 @@ def test_inserted_forged_event_is_named(signer: Signer, chain: list[LedgerEntry]
     assert ("inserted", 7) in {(f.problem, f.seq) for f in report.findings}
 
 
-def test_inserted_in_the_middle_names_the_insertion(signer: Signer, chain: list[LedgerEntry]) -> None:
+def test_inserted_in_the_middle_names_the_insertion(
+    signer: Signer, chain: list[LedgerEntry]
+) -> None:
     forged = replace(chain[2], payload={"summary": "forged"}, signature="00" * 64)
     shifted = [replace(e, seq=e.seq + 1) for e in chain[2:]]
     report = _verify(signer, [*chain[:2], replace(forged, seq=3), *shifted], chain)

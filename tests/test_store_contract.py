@@ -11,8 +11,16 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from _cases_helpers import NEEDS_POSTGRES, T0, contact, make_service, make_store, open_case, position
 
+from _cases_helpers import (
+    NEEDS_POSTGRES,
+    T0,
+    contact,
+    make_service,
+    make_store,
+    open_case,
+    position,
+)
 from sarwatch.adapters.store import Store
 from sarwatch.errors import ConflictError, IllegalTransitionError, NotFoundError
 from sarwatch.services.cases import CaseService
@@ -102,10 +110,10 @@ def test_unknown_case(service: CaseService) -> None:
 def test_list_filters_by_status_and_orders_by_update(service: CaseService) -> None:
     a, b, c = (open_case(service) for _ in range(3))
     service.change_status(b, "active", actor="ana")
-    assert [r.case_id for r in service.list(statuses=["active"])] == [b]
-    assert service.list(limit=3)[0].case_id == b  # most recently updated first
-    assert {r.case_id for r in service.list()} == {a, b, c}
-    assert len(service.list(limit=2)) == 2
+    assert [r.case_id for r in service.list_cases(statuses=["active"])] == [b]
+    assert service.list_cases(limit=3)[0].case_id == b  # most recently updated first
+    assert {r.case_id for r in service.list_cases()} == {a, b, c}
+    assert len(service.list_cases(limit=2)) == 2
 
 
 def test_events_after_is_a_global_increasing_feed(service: CaseService, store: Store) -> None:

@@ -9,9 +9,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from _cases_helpers import NEEDS_POSTGRES, contact, make_service, make_store, open_case
 from sqlalchemy import text
 
+from _cases_helpers import NEEDS_POSTGRES, contact, make_service, make_store, open_case
 from sarwatch.adapters.store import SqlStore
 from sarwatch.ledger import load_or_create_signer
 from sarwatch.services.cases import CaseService
@@ -40,7 +40,9 @@ def _sql(store: SqlStore, statement: str, **params: object) -> None:
 
 
 TAMPERING = {
-    "edited": ["UPDATE events SET payload = '{\"summary\":\"never called\"}' WHERE case_id=:c AND seq=4"],
+    "edited": [
+        'UPDATE events SET payload = \'{"summary":"never called"}\' WHERE case_id=:c AND seq=4'
+    ],
     "deleted": ["DELETE FROM events WHERE case_id=:c AND seq=4"],
     "reordered": [
         "UPDATE events SET seq=-4 WHERE case_id=:c AND seq=4",
@@ -50,7 +52,7 @@ TAMPERING = {
     "inserted": [
         "INSERT INTO events (case_id, seq, recorded_at, kind, actor, payload, prev_hash, hash,"
         " key_id, signature) SELECT case_id, 7, recorded_at, 'decision_recorded', actor,"
-        " '{\"summary\":\"forged\",\"time\":\"2018-03-15T05:00:00Z\",\"by\":\"x\"}', hash,"
+        ' \'{"summary":"forged","time":"2018-03-15T05:00:00Z","by":"x"}\', hash,'
         " hash, key_id, signature FROM events WHERE case_id=:c AND seq=6",
         "UPDATE cases SET head_seq=7 WHERE case_id=:c",
     ],
@@ -91,7 +93,8 @@ def test_concurrent_processes_keep_one_chain(sql_store: SqlStore, tmp_path: Path
         from sarwatch.adapters.store import SqlStore
         from sarwatch.ledger import load_or_create_signer
         k = int(sys.argv[1])
-        svc = make_service(SqlStore({sql_store.url!r}), load_or_create_signer({str(tmp_path / "home")!r}))
+        key = load_or_create_signer({str(tmp_path / "home")!r})
+        svc = make_service(SqlStore({sql_store.url!r}), key)
         for i in range(12):
             svc.log_contact({case_id!r}, contact(1000 * k + i), actor=f"p{{k}}")
         """

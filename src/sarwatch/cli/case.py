@@ -11,10 +11,14 @@ import getpass
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from sarwatch.services.cases import CaseService
 
 __all__ = ["register"]
 
@@ -22,7 +26,7 @@ case_app = typer.Typer(help="Open cases and record positions, contacts and outco
 _console = Console()
 
 
-def _service():  # type: ignore[no-untyped-def]
+def _service() -> CaseService:
     from sarwatch.services.cases import case_service
     from sarwatch.settings import load_settings
 
@@ -43,7 +47,7 @@ _ACTOR = typer.Option(None, help="Who records this (default cli:<login>).")
 _TIME = typer.Option(None, "--time", help="ISO 8601 UTC time (default now).")
 
 
-def _print_case(case_json: dict) -> None:  # type: ignore[type-arg]
+def _print_case(case_json: dict[str, Any]) -> None:
     last = case_json.get("last_position")
     where = f"{last['lat']:.4f}°N {last['lon']:.4f}°E at {last['time']}" if last else "no position"
     typer.echo(f"{case_json['case_id']} ({case_json['status']}) {case_json['title']} — {where}")
@@ -99,7 +103,9 @@ def report(
     kind: str = typer.Option("gps", help="gps, aircraft, vessel, ais or estimate."),
     source: str = typer.Option("unknown", help="Who reported it."),
     quality: int = typer.Option(1, help="Source quality 1–5."),
-    verification: str = typer.Option("unverified", help="unverified|corroborated|verified|disputed"),
+    verification: str = typer.Option(
+        "unverified", help="unverified|corroborated|verified|disputed"
+    ),
     uncertainty_nm: float = typer.Option(0.0, help="Uncertainty, nautical miles."),
     note: str = typer.Option("", help="Free text."),
     actor: str = _ACTOR,
@@ -131,7 +137,9 @@ def contact(
     from sarwatch.domain.events import case_to_json
     from sarwatch.ledger import sha256_hex
 
-    attachments = tuple(f"{Path(a).name} sha256:{sha256_hex(Path(a).read_bytes())}" for a in attachment)
+    attachments = tuple(
+        f"{Path(a).name} sha256:{sha256_hex(Path(a).read_bytes())}" for a in attachment
+    )
     item = Contact(_time(time), channel, counterpart, summary, direction, mmsi, attachments)
     _print_case(case_to_json(_service().log_contact(case_id, item, actor=_actor(actor))))
 
@@ -247,7 +255,7 @@ def list_cases(
 ) -> None:
     """List cases, most recently updated first."""
     table = Table("case", "status", "title", "updated (UTC)")
-    for record in _service().list(statuses=status or None, limit=limit):
+    for record in _service().list_cases(statuses=status or None, limit=limit):
         table.add_row(record.case_id, record.status, record.title, record.updated_at)
     _console.print(table)
 

@@ -47,6 +47,7 @@ __all__ = [
     "vessel_from_json",
 ]
 
+
 class EventKind(StrEnum):
     """The kinds of case events."""
 
@@ -60,9 +61,11 @@ class EventKind(StrEnum):
     OUTCOME_RECORDED = "outcome_recorded"
     ATTACHMENT_ADDED = "attachment_added"
 
+
 def format_time(value: datetime) -> str:
     """ISO 8601 UTC with a ``Z``: ``2018-03-15T06:30:00Z``."""
     return require_utc(value).isoformat().replace("+00:00", "Z")
+
 
 def parse_time(text: str, what: str = "time") -> datetime:
     """Parse an ISO 8601 time with a zone; naive times are refused."""
@@ -73,6 +76,7 @@ def parse_time(text: str, what: str = "time") -> datetime:
             f"{what} must be ISO 8601 with a zone, e.g. 2018-03-15T06:30:00Z; got {text!r}"
         ) from None
     return require_utc(value, what)
+
 
 def to_json(obj: Any) -> Any:
     """A value object as plain JSON (times as ISO strings, enums as their values)."""
@@ -88,6 +92,7 @@ def to_json(obj: Any) -> Any:
         return {k: to_json(getattr(obj, k)) for k in obj.__dataclass_fields__}
     return obj
 
+
 def source_from_json(data: dict[str, Any]) -> Source:
     """Inverse of :func:`to_json` for :class:`Source`."""
     return Source(
@@ -96,6 +101,7 @@ def source_from_json(data: dict[str, Any]) -> Source:
         verification=data.get("verification", "unverified"),
         url=data.get("url"),
     )
+
 
 def position_from_json(data: dict[str, Any]) -> PositionReport:
     """Inverse of :func:`to_json` for :class:`PositionReport`."""
@@ -109,6 +115,7 @@ def position_from_json(data: dict[str, Any]) -> PositionReport:
         note=str(data.get("note", "")),
     )
 
+
 def contact_from_json(data: dict[str, Any]) -> Contact:
     """Inverse of :func:`to_json` for :class:`Contact`."""
     return Contact(
@@ -121,14 +128,17 @@ def contact_from_json(data: dict[str, Any]) -> Contact:
         attachments=tuple(data.get("attachments", ())),
     )
 
+
 def people_from_json(data: dict[str, Any]) -> PeopleOnBoard:
     """Inverse of :func:`to_json` for :class:`PeopleOnBoard`."""
     return PeopleOnBoard(**{k: data.get(k) for k in ("total", "women", "minors", "medical")})
+
 
 def vessel_from_json(data: dict[str, Any]) -> Vessel:
     """Inverse of :func:`to_json` for :class:`Vessel`."""
     fields = ("kind", "condition", "name", "mmsi", "flag", "length_m")
     return Vessel(**{k: data[k] for k in fields if k in data})
+
 
 def decision_from_json(data: dict[str, Any]) -> Decision:
     """Inverse of :func:`to_json` for :class:`Decision`."""
@@ -137,6 +147,7 @@ def decision_from_json(data: dict[str, Any]) -> Decision:
         summary=str(data["summary"]),
         by=str(data.get("by", "")),
     )
+
 
 def outcome_from_json(data: dict[str, Any]) -> Outcome:
     """Inverse of :func:`to_json` for :class:`Outcome`."""
@@ -150,6 +161,7 @@ def outcome_from_json(data: dict[str, Any]) -> Outcome:
         missing=data.get("missing"),
         note=str(data.get("note", "")),
     )
+
 
 def apply(case: Case | None, kind: str, payload: dict[str, Any], recorded_at: datetime) -> Case:
     """Apply one event to a case (``None`` before the opening event).
@@ -205,6 +217,7 @@ def apply(case: Case | None, kind: str, payload: dict[str, Any], recorded_at: da
         return replace(case, attachments=(*case.attachments, dict(payload)))
     raise InputError(f"unknown event kind {kind!r}")  # pragma: no cover - EventKind is closed
 
+
 def fold(events: list[tuple[str, dict[str, Any], datetime]]) -> Case:
     """Rebuild a case from its events ``(kind, payload, recorded_at)`` in order."""
     case: Case | None = None
@@ -214,6 +227,7 @@ def fold(events: list[tuple[str, dict[str, Any], datetime]]) -> Case:
         raise InputError("a case needs at least its opening event")
     return case
 
+
 def case_to_json(case: Case) -> dict[str, Any]:
     """The whole case as plain JSON (for the API, the store's projection and bundles)."""
     data = to_json(case)
@@ -221,6 +235,7 @@ def case_to_json(case: Case) -> dict[str, Any]:
     last = case.last_position
     data["last_position"] = to_json(last) if last else None
     return data
+
 
 def case_from_json(data: dict[str, Any]) -> Case:
     """Inverse of :func:`case_to_json`."""
@@ -241,4 +256,3 @@ def case_from_json(data: dict[str, Any]) -> Case:
         attachments=tuple(dict(a) for a in data.get("attachments", ())),
         sources=tuple(source_from_json(s) for s in data.get("sources", ())),
     )
-

@@ -66,7 +66,9 @@ def parse_case_id(text: str) -> CaseId:
     """
     match = _PATTERN.match(text.strip())
     if not match:
-        raise InputError(f"a case id looks like 2018-03-15-LY-001 (date-region-number), got {text!r}")
+        raise InputError(
+            f"a case id looks like 2018-03-15-LY-001 (date-region-number), got {text!r}"
+        )
     y, m, d, region, number = match.groups()
     try:
         day = date(int(y), int(m), int(d))

@@ -312,7 +312,11 @@ def verify_chain(
             )
             continue
         moved_from = next(
-            (j for j in range(1, max_seq + 2) if j != entry.seq and _hash_with_seq(entry, j) == entry.hash),
+            (
+                j
+                for j in range(1, max_seq + 2)
+                if j != entry.seq and _hash_with_seq(entry, j) == entry.hash
+            ),
             None,
         )
         if moved_from is not None:
@@ -415,5 +419,3 @@ def _is_hex(text: str) -> bool:
     except ValueError:
         return False
     return len(text) == 64
-
-

@@ -133,9 +133,9 @@ def load_or_create_signer(home_dir: Path) -> Signer:
             f"Run: chmod 600 {path}"
         )
     try:
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except ValueError as exc:
         raise IntegrityError(f"the station key {path} is unreadable: {exc}") from None
-    if not isinstance(key, Ed25519PrivateKey):
+    if not isinstance(loaded, Ed25519PrivateKey):
         raise IntegrityError(f"the station key {path} is not an Ed25519 key")
-    return Signer(key)
+    return Signer(loaded)

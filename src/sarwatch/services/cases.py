@@ -112,7 +112,7 @@ class CaseService:
         with self.store.unit_of_work() as uow:
             return uow.get_case(case_id)
 
-    def list(
+    def list_cases(
         self, *, statuses: Sequence[str] | None = None, limit: int = 100, offset: int = 0
     ) -> list[CaseRecord]:
         """Cases, most recently updated first."""
@@ -140,7 +140,7 @@ class CaseService:
         reports = []
         offset = 0
         while True:
-            batch = self.list(limit=1000, offset=offset)
+            batch = self.list_cases(limit=1000, offset=offset)
             reports += [self.verify(r.case_id) for r in batch]
             if len(batch) < 1000:
                 return reports
@@ -185,9 +185,7 @@ class CaseService:
                     opening = {**payload, "case_id": case_id}
                     case = apply(None, EventKind.CASE_OPENED, opening, self.clock())
                     uow.insert_case(_record(case, None))
-                    events: list[tuple[str, dict[str, Any]]] = [
-                        (EventKind.CASE_OPENED, opening)
-                    ]
+                    events: list[tuple[str, dict[str, Any]]] = [(EventKind.CASE_OPENED, opening)]
                     if position is not None:
                         events.append((EventKind.POSITION_REPORTED, to_json(position)))
                     case, _ = self._append(uow, case_id, events, actor, now=now)

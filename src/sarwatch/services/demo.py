@@ -44,7 +44,7 @@ def _source(story: dict[str, Any], key: str) -> Source:
 
 def load_demo(service: CaseService, *, only_if_empty: bool = True) -> Case | None:
     """Record the demo case; by default only into an empty store. Returns the case."""
-    if only_if_empty and service.list(limit=1):
+    if only_if_empty and service.list_cases(limit=1):
         return None
     story = demo_story()
     spec = story["case"]

@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-
 from sarwatch.domain.events import case_to_json, fold, format_time, parse_time
 from sarwatch.errors import InputError, IntegrityError, SarwatchError
 from sarwatch.ledger import (
@@ -93,7 +92,9 @@ def _attachments(entries: list[LedgerEntry]) -> dict[str, bytes]:
     return out
 
 
-def build_bundle(service: CaseService, case_id: str, out: Path, *, with_pdf: bool = True) -> BundleSummary:
+def build_bundle(
+    service: CaseService, case_id: str, out: Path, *, with_pdf: bool = True
+) -> BundleSummary:
     """Export ``case_id`` as an evidence bundle at ``out`` (a zip file).
 
     The chain is verified first: a tampered store is reported
@@ -129,6 +130,7 @@ def build_bundle(service: CaseService, case_id: str, out: Path, *, with_pdf: boo
     ).encode("utf-8")
     if record.head is None:
         raise IntegrityError(f"case {case_id} has no signed head")
+    digests = {name: _sha(data) for name, data in sorted(files.items())}
     manifest = {
         "format": BUNDLE_FORMAT,
         "case_id": case_id,
@@ -136,7 +138,7 @@ def build_bundle(service: CaseService, case_id: str, out: Path, *, with_pdf: boo
         "key_id": signer.key_id,
         "n_events": len(entries),
         "head": record.head.to_json(),
-        "files": {name: _sha(data) for name, data in sorted(files.items())},
+        "files": digests,
     }
     manifest_bytes = json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8")
     out = Path(out)
@@ -148,7 +150,7 @@ def build_bundle(service: CaseService, case_id: str, out: Path, *, with_pdf: boo
         for name, data in files.items():
             zf.writestr(name, data)
     tmp.replace(out)
-    return BundleSummary(out, case_id, len(entries), signer.key_id, manifest["files"])
+    return BundleSummary(out, case_id, len(entries), signer.key_id, digests)
 
 
 @dataclass
@@ -266,5 +268,3 @@ def _check_case_json(data: bytes, entries: list[LedgerEntry], report: BundleRepo
         return
     if canonical_json(stated) != canonical_json(rebuilt):
         report.problems.append("case.json does not match the state the ledger rebuilds")
-
-

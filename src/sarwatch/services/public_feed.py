@@ -57,8 +57,8 @@ def coarsen(value: float, step_deg: float) -> float:
     --------
     >>> coarsen(12.4567, 0.1)
     12.5
-    >>> coarsen(-0.04, 0.1)
-    -0.0
+    >>> coarsen(35.96, 0.25)
+    36.0
     """
     decimals = max(0, -math.floor(math.log10(step_deg)) + 1)
     return round(round(value / step_deg) * step_deg, decimals)
@@ -69,7 +69,9 @@ def _hour(text: str) -> str:
     return format_time(t.replace(minute=0, second=0, microsecond=0))
 
 
-def public_view(state: dict[str, Any], now: datetime, policy: PublicPolicy) -> dict[str, Any] | None:
+def public_view(
+    state: dict[str, Any], now: datetime, policy: PublicPolicy
+) -> dict[str, Any] | None:
     """The public form of a case (its JSON state), or ``None`` if it may not be shown yet."""
     now = require_utc(now)
     delay = timedelta(hours=policy.delay_h)

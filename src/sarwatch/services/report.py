@@ -46,16 +46,24 @@ def _figure_map(ax: Any, state: dict[str, Any]) -> None:
             continue
         ax.add_patch(
             MplPolygon(
-                list(poly.exterior.coords), closed=True, facecolor="#d9d3c3", edgecolor="#6b6455", lw=0.5
+                list(poly.exterior.coords),
+                closed=True,
+                facecolor="#d9d3c3",
+                edgecolor="#6b6455",
+                lw=0.5,
             )
         )
     if positions:
-        ax.plot([p["lon"] for p in positions], [p["lat"] for p in positions], "-", color="#888", lw=1)
+        ax.plot(
+            [p["lon"] for p in positions], [p["lat"] for p in positions], "-", color="#888", lw=1
+        )
         for i, p in enumerate(positions, 1):
             r_deg = p.get("uncertainty_nm", 0.0) / 60.0
             if r_deg > 0:
                 ax.add_patch(
-                    Circle((p["lon"], p["lat"]), r_deg, fill=False, ls="--", color="#c0392b", lw=0.7)
+                    Circle(
+                        (p["lon"], p["lat"]), r_deg, fill=False, ls="--", color="#c0392b", lw=0.7
+                    )
                 )
             ax.plot(p["lon"], p["lat"], "o", color="#c0392b", ms=5)
             ax.annotate(
@@ -102,9 +110,8 @@ def _describe(entry: LedgerEntry) -> str:
             f"{p['source']['quality']}) {p.get('note', '')}"
         )
     if kind == "contact_logged":
-        return (
-            f"{p['direction']} {p['channel']} {p['counterpart']} at {p['time']}: {p.get('summary', '')}"
-        )
+        who = f"{p['direction']} {p['channel']} {p['counterpart']}"
+        return f"{who} at {p['time']}: {p.get('summary', '')}"
     if kind == "decision_recorded":
         return f"decision at {p['time']} by {p.get('by', '')}: {p['summary']}"
     if kind == "status_changed":
@@ -123,7 +130,12 @@ def _describe(entry: LedgerEntry) -> str:
 
 
 def render_html(
-    state: dict[str, Any], entries: list[LedgerEntry], *, map_png: bytes, key_id: str, created_at: str
+    state: dict[str, Any],
+    entries: list[LedgerEntry],
+    *,
+    map_png: bytes,
+    key_id: str,
+    created_at: str,
 ) -> str:
     """A self-contained HTML report (map embedded), listing every ledger event."""
     e = html.escape
@@ -143,13 +155,14 @@ table{{border-collapse:collapse;font-size:0.85em}}td,th{{border:1px solid #ccc;p
 vertical-align:top}}code{{font-size:0.9em}}</style></head><body>
 <h1>Case {e(state["case_id"])}</h1>
 <p><b>{e(state.get("title", ""))}</b></p>
-<p>Status: <b>{e(state["status"])}</b>. Opened (alert): {e(state["opened_at"])}. Region: {e(state["region"])}.
+<p>Status: <b>{e(state["status"])}</b>. Opened (alert): {e(state["opened_at"])}.
+Region: {e(state["region"])}.
 People on board: {e(str(people.get("total")))}. Outcome: {e(str(outcome.get("kind", "none")))}
 {e(("by " + outcome.get("by", "")) if outcome else "")}
 {e(("to " + outcome.get("taken_to", "")) if outcome else "")}.</p>
 <p>Bundle created {e(created_at)}; events signed with station key <code>{e(key_id)}</code>.
-Check this bundle offline with <code>sarwatch bundle verify &lt;bundle.zip&gt;</code> and compare the
-key id with the one the station publishes.</p>
+Check this bundle offline with <code>sarwatch bundle verify &lt;bundle.zip&gt;</code>
+and compare the key id with the one the station publishes.</p>
 <h2>Map</h2><img alt="map of reported positions" src="data:image/png;base64,{img}">
 <h2>Timeline (ledger)</h2>
 <table><tr><th>#</th><th>recorded (UTC)</th><th>by</th><th>kind</th><th>what</th><th>hash</th></tr>
@@ -166,9 +179,13 @@ def render_pdf(
     from matplotlib.figure import Figure
 
     buf = io.BytesIO()
-    with PdfPages(buf, metadata={"Title": f"Case {state['case_id']}", "Creator": "sarwatch"}) as pdf:
+    with PdfPages(
+        buf, metadata={"Title": f"Case {state['case_id']}", "Creator": "sarwatch"}
+    ) as pdf:
         fig = Figure(figsize=(8.27, 11.69))
-        fig.text(0.08, 0.95, f"Case {state['case_id']} — {state['status']}", fontsize=14, weight="bold")
+        fig.text(
+            0.08, 0.95, f"Case {state['case_id']} — {state['status']}", fontsize=14, weight="bold"
+        )
         fig.text(0.08, 0.925, textwrap.shorten(state.get("title", ""), 110), fontsize=9)
         fig.text(
             0.08,

@@ -40,7 +40,9 @@ cases = Table(
 events = Table(
     "events",
     metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
     Column("case_id", String(40), ForeignKey("cases.case_id"), nullable=False),
     Column("seq", Integer, nullable=False),
     Column("recorded_at", String(40), nullable=False),

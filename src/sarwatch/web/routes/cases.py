@@ -69,9 +69,7 @@ def _source(s: SourceIn) -> Source:
 
 
 def _position(p: PositionIn) -> PositionReport:
-    return PositionReport(
-        p.time, p.lon, p.lat, p.kind, _source(p.source), p.uncertainty_nm, p.note
-    )
+    return PositionReport(p.time, p.lon, p.lat, p.kind, _source(p.source), p.uncertainty_nm, p.note)
 
 
 def _case_out(record: CaseRecord) -> dict[str, Any]:
@@ -112,7 +110,7 @@ def list_cases(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[dict[str, Any]]:
     """Cases, most recently updated first; filter with ``?status=active&status=located``."""
-    return [_summary(r) for r in service.list(statuses=status_, limit=limit, offset=offset)]
+    return [_summary(r) for r in service.list_cases(statuses=status_, limit=limit, offset=offset)]
 
 
 @router.post(
@@ -133,9 +131,7 @@ def open_case(body: CaseOpenIn, user: Coordinator, service: CaseServiceDep) -> d
     return _case_out(service.get_record(case.case_id))
 
 
-async def _feed(
-    request: Request, after: int, follow: bool, poll_s: float
-) -> AsyncIterator[str]:
+async def _feed(request: Request, after: int, follow: bool, poll_s: float) -> AsyncIterator[str]:
     service = station_service(request.app)
     cursor = after
     idle = 0.0

@@ -44,7 +44,7 @@ def public_cases(request: Request, limit: int = 200) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     offset = 0
     while len(out) < limit:
-        batch = service.list(limit=500, offset=offset)
+        batch = service.list_cases(limit=500, offset=offset)
         for record in batch:
             view = public_view(record.state, now, p)
             if view is not None:
