@@ -196,3 +196,47 @@ def test_parse_time_refuses_naive_text() -> None:
         parse_time("2018-03-15T04:10:00")
     with pytest.raises(InputError, match="ISO 8601"):
         parse_time("yesterday")
+
+
+_event_strategy = st.one_of(
+    st.builds(
+        lambda m, lon, lat: (
+            EventKind.POSITION_REPORTED,
+            to_json(PositionReport(T0 + timedelta(minutes=m), lon, lat, "gps", Source("x"))),
+        ),
+        st.integers(-600, 600),
+        st.floats(10, 16),
+        st.floats(32, 37),
+    ),
+    st.builds(
+        lambda m: (
+            EventKind.CONTACT_LOGGED,
+            to_json(Contact(T0 + timedelta(minutes=m), "phone", "RCC Malta", f"call {m}")),
+        ),
+        st.integers(0, 600),
+    ),
+    st.builds(
+        lambda n: (EventKind.PEOPLE_UPDATED, {"total": n, "women": None, "minors": 0}),
+        st.integers(0, 300),
+    ),
+    st.just((EventKind.STATUS_CHANGED, {"to": "active"})),
+    st.just((EventKind.ATTACHMENT_ADDED, {"kind": "drift_run", "record": {"seed": 1}})),
+)
+
+
+@given(st.lists(st.tuples(_event_strategy, st.integers(0, 10_000)), max_size=12))
+def test_incremental_json_equals_the_fold(events: list) -> None:
+    from sarwatch.domain.events import apply_to_json
+
+    log = [(EventKind.CASE_OPENED, _opening(), T0)]
+    for (kind, payload), seconds in events:
+        log.append((kind, payload, T0 + timedelta(seconds=seconds)))
+    state = None
+    valid = []
+    for kind, payload, t in log:
+        try:
+            state = apply_to_json(state, kind, payload, t)
+        except IllegalTransitionError:
+            continue  # a second 'active' is refused by both; keep the log valid
+        valid.append((kind, payload, t))
+    assert state == case_to_json(fold(valid))

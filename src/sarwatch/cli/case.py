@@ -71,7 +71,6 @@ def open_case(
 ) -> None:
     """Open a case from an alert and print its id."""
     from sarwatch.domain import PeopleOnBoard, PositionReport, Source, Vessel
-    from sarwatch.domain.events import case_to_json
     from sarwatch.errors import InputError
 
     alert_time = _time(time)
@@ -91,7 +90,7 @@ def open_case(
         sources=[src],
         region=region,
     )
-    _print_case(case_to_json(case))
+    _print_case(case.state)
 
 
 @case_app.command("report")
@@ -112,12 +111,11 @@ def report(
 ) -> None:
     """Add a position report."""
     from sarwatch.domain import PositionReport, Source
-    from sarwatch.domain.events import case_to_json
 
     rep = PositionReport(
         _time(time), lon, lat, kind, Source(source, quality, verification), uncertainty_nm, note
     )
-    _print_case(case_to_json(_service().report_position(case_id, rep, actor=_actor(actor))))
+    _print_case(_service().report_position(case_id, rep, actor=_actor(actor)).state)
 
 
 @case_app.command("contact")
@@ -134,14 +132,13 @@ def contact(
 ) -> None:
     """Log a contact (call, e-mail, radio)."""
     from sarwatch.domain import Contact
-    from sarwatch.domain.events import case_to_json
     from sarwatch.ledger import sha256_hex
 
     attachments = tuple(
         f"{Path(a).name} sha256:{sha256_hex(Path(a).read_bytes())}" for a in attachment
     )
     item = Contact(_time(time), channel, counterpart, summary, direction, mmsi, attachments)
-    _print_case(case_to_json(_service().log_contact(case_id, item, actor=_actor(actor))))
+    _print_case(_service().log_contact(case_id, item, actor=_actor(actor)).state)
 
 
 @case_app.command("people")
@@ -155,10 +152,9 @@ def people(
 ) -> None:
     """Set the people-on-board counts."""
     from sarwatch.domain import PeopleOnBoard
-    from sarwatch.domain.events import case_to_json
 
     pob = PeopleOnBoard(total, women, minors, medical)
-    _print_case(case_to_json(_service().update_people(case_id, pob, actor=_actor(actor))))
+    _print_case(_service().update_people(case_id, pob, actor=_actor(actor)).state)
 
 
 @case_app.command("decision")
@@ -170,10 +166,9 @@ def decision(
 ) -> None:
     """Record a decision."""
     from sarwatch.domain import Decision
-    from sarwatch.domain.events import case_to_json
 
     item = Decision(_time(time), summary, _actor(actor))
-    _print_case(case_to_json(_service().record_decision(case_id, item, actor=_actor(actor))))
+    _print_case(_service().record_decision(case_id, item, actor=_actor(actor)).state)
 
 
 @case_app.command("status")
@@ -184,10 +179,9 @@ def status(
     actor: str = _ACTOR,
 ) -> None:
     """Move a case along alert → active → located → outcome → closed."""
-    from sarwatch.domain.events import case_to_json
 
     svc = _service()
-    _print_case(case_to_json(svc.change_status(case_id, new, actor=_actor(actor), reason=reason)))
+    _print_case(svc.change_status(case_id, new, actor=_actor(actor), reason=reason).state)
 
 
 @case_app.command("outcome")
@@ -205,10 +199,9 @@ def outcome(
 ) -> None:
     """Record the outcome."""
     from sarwatch.domain import Outcome
-    from sarwatch.domain.events import case_to_json
 
     item = Outcome(_time(time), kind, by, taken_to, survivors, dead, missing, note)
-    _print_case(case_to_json(_service().record_outcome(case_id, item, actor=_actor(actor))))
+    _print_case(_service().record_outcome(case_id, item, actor=_actor(actor)).state)
 
 
 @case_app.command("attach")
@@ -219,14 +212,13 @@ def attach(
     actor: str = _ACTOR,
 ) -> None:
     """Attach an assessment or drift-run record (with its inputs) to the case."""
-    from sarwatch.domain.events import case_to_json
     from sarwatch.errors import InputError
 
     try:
         data = json.loads(record.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise InputError(f"cannot read JSON record {record}: {exc}") from None
-    _print_case(case_to_json(_service().attach(case_id, kind, data, actor=_actor(actor))))
+    _print_case(_service().attach(case_id, kind, data, actor=_actor(actor)).state)
 
 
 @case_app.command("show")

@@ -32,6 +32,7 @@ from sarwatch.errors import ConflictError, InputError
 __all__ = [
     "EventKind",
     "apply",
+    "apply_to_json",
     "case_from_json",
     "case_to_json",
     "contact_from_json",
@@ -216,6 +217,59 @@ def apply(case: Case | None, kind: str, payload: dict[str, Any], recorded_at: da
     if kind is EventKind.ATTACHMENT_ADDED:
         return replace(case, attachments=(*case.attachments, dict(payload)))
     raise InputError(f"unknown event kind {kind!r}")  # pragma: no cover - EventKind is closed
+
+
+_LISTS = {
+    EventKind.POSITION_REPORTED: ("positions", position_from_json),
+    EventKind.CONTACT_LOGGED: ("contacts", contact_from_json),
+    EventKind.DECISION_RECORDED: ("decisions", decision_from_json),
+}
+
+
+def apply_to_json(
+    state: dict[str, Any] | None, kind: str, payload: dict[str, Any], recorded_at: datetime
+) -> dict[str, Any]:
+    """:func:`apply` on the JSON form of a case, in time independent of the case's size.
+
+    ``apply_to_json(case_to_json(c), k, p, t) == case_to_json(apply(c, k, p, t))``; the
+    store keeps cases in this form, so a write does not rebuild the whole case.
+    """
+    kind = EventKind(kind)
+    if state is None or kind is EventKind.CASE_OPENED:
+        return case_to_json(
+            apply(None if state is None else case_from_json(state), kind, payload, recorded_at)
+        )
+    if state["status"] == CaseStatus.CLOSED:
+        raise ConflictError(
+            f"case {state['case_id']} is closed; nothing can be added. Open a new case if needed."
+        )
+    state = dict(state)
+    recorded_at = require_utc(recorded_at, "recorded_at")
+    if recorded_at > parse_time(state["updated_at"]):
+        state["updated_at"] = format_time(recorded_at)
+    if kind in _LISTS:
+        name, parse = _LISTS[kind]
+        item = to_json(parse(payload))
+        state[name] = [*state[name], item]
+        last = state.get("last_position")
+        if name == "positions" and (
+            last is None or parse_time(item["time"]) > parse_time(last["time"])
+        ):
+            state["last_position"] = item
+    elif kind is EventKind.PEOPLE_UPDATED:
+        state["people"] = to_json(people_from_json(payload))
+    elif kind is EventKind.VESSEL_UPDATED:
+        state["vessel"] = to_json(vessel_from_json(payload))
+    elif kind is EventKind.STATUS_CHANGED:
+        state["status"] = check_transition(state["status"], payload["to"]).value
+    elif kind is EventKind.OUTCOME_RECORDED:
+        outcome = outcome_from_json(payload)
+        state["status"] = check_transition(state["status"], outcome.status).value
+        state["outcome"] = to_json(outcome)
+    elif kind is EventKind.ATTACHMENT_ADDED:
+        state["attachments"] = [*state["attachments"], dict(payload)]
+    state["is_open"] = state["status"] in (CaseStatus.ALERT, CaseStatus.ACTIVE, CaseStatus.LOCATED)
+    return state
 
 
 def fold(events: list[tuple[str, dict[str, Any], datetime]]) -> Case:

@@ -24,17 +24,16 @@ from sarwatch.domain import (
     PositionReport,
     Source,
     Vessel,
-    apply,
-    case_to_json,
     format_case_id,
     parse_case_id,
     require_utc,
 )
-from sarwatch.domain.events import case_from_json, format_time, to_json
+from sarwatch.domain.events import apply_to_json, case_from_json, format_time, to_json
 from sarwatch.errors import ConflictError, InputError, PositionOnLandError
 from sarwatch.ledger import (
     GENESIS,
     LedgerEntry,
+    SignedHead,
     Signer,
     VerificationReport,
     seal,
@@ -158,7 +157,7 @@ class CaseService:
         vessel: Vessel | None = None,
         sources: Sequence[Source] = (),
         region: str | None = None,
-    ) -> Case:
+    ) -> CaseRecord:
         """Open a case from an alert; its id is the alert's UTC day, region and a number."""
         alert_time = self._check_time(alert_time, "alert time")
         if position is not None:
@@ -183,42 +182,42 @@ class CaseService:
                     case_id = format_case_id(alert_time.date(), region, number)
                     now = format_time(self.clock())
                     opening = {**payload, "case_id": case_id}
-                    case = apply(None, EventKind.CASE_OPENED, opening, self.clock())
-                    uow.insert_case(_record(case, None))
+                    state = apply_to_json(None, EventKind.CASE_OPENED, opening, self.clock())
+                    uow.insert_case(_record(state, None))
                     events: list[tuple[str, dict[str, Any]]] = [(EventKind.CASE_OPENED, opening)]
                     if position is not None:
                         events.append((EventKind.POSITION_REPORTED, to_json(position)))
-                    case, _ = self._append(uow, case_id, events, actor, now=now)
+                    record = self._append(uow, case_id, events, actor, now=now)
                     uow.commit()
-                    return case
+                    return record
             except ConflictError:
                 continue  # another writer took the number: try the next one
         raise ConflictError(f"could not allocate a case id with prefix {prefix} (too busy)")
 
-    def report_position(self, case_id: str, report: PositionReport, *, actor: str) -> Case:
+    def report_position(self, case_id: str, report: PositionReport, *, actor: str) -> CaseRecord:
         """Add a position report (refused on land or in the future)."""
         self._check_position(report)
         return self._write(case_id, [(EventKind.POSITION_REPORTED, to_json(report))], actor)
 
-    def log_contact(self, case_id: str, contact: Contact, *, actor: str) -> Case:
+    def log_contact(self, case_id: str, contact: Contact, *, actor: str) -> CaseRecord:
         """Log a communication."""
         self._check_time(contact.time, "contact time")
         return self._write(case_id, [(EventKind.CONTACT_LOGGED, to_json(contact))], actor)
 
-    def update_people(self, case_id: str, people: PeopleOnBoard, *, actor: str) -> Case:
+    def update_people(self, case_id: str, people: PeopleOnBoard, *, actor: str) -> CaseRecord:
         """Replace the people-on-board counts."""
         return self._write(case_id, [(EventKind.PEOPLE_UPDATED, to_json(people))], actor)
 
-    def update_vessel(self, case_id: str, vessel: Vessel, *, actor: str) -> Case:
+    def update_vessel(self, case_id: str, vessel: Vessel, *, actor: str) -> CaseRecord:
         """Replace the description of the boat."""
         return self._write(case_id, [(EventKind.VESSEL_UPDATED, to_json(vessel))], actor)
 
-    def record_decision(self, case_id: str, decision: Decision, *, actor: str) -> Case:
+    def record_decision(self, case_id: str, decision: Decision, *, actor: str) -> CaseRecord:
         """Record a decision and its reason."""
         self._check_time(decision.time, "decision time")
         return self._write(case_id, [(EventKind.DECISION_RECORDED, to_json(decision))], actor)
 
-    def change_status(self, case_id: str, to: str, *, actor: str, reason: str = "") -> Case:
+    def change_status(self, case_id: str, to: str, *, actor: str, reason: str = "") -> CaseRecord:
         """Move the case along the status machine (illegal moves are refused)."""
         parse_case_id(case_id)
         with self.store.unit_of_work() as uow:
@@ -226,12 +225,12 @@ class CaseService:
         payload = {"from": current, "to": str(to), "reason": reason}
         return self._write(case_id, [(EventKind.STATUS_CHANGED, payload)], actor)
 
-    def record_outcome(self, case_id: str, outcome: Outcome, *, actor: str) -> Case:
+    def record_outcome(self, case_id: str, outcome: Outcome, *, actor: str) -> CaseRecord:
         """Record how it ended; moves the case to rescued/intercepted/arrived/lost."""
         self._check_time(outcome.time, "outcome time")
         return self._write(case_id, [(EventKind.OUTCOME_RECORDED, to_json(outcome))], actor)
 
-    def attach(self, case_id: str, kind: str, record: dict[str, Any], *, actor: str) -> Case:
+    def attach(self, case_id: str, kind: str, record: dict[str, Any], *, actor: str) -> CaseRecord:
         """Attach an assessment, drift run, search plan or document record (with its inputs).
 
         ``record`` is plain JSON; for a drift run it should carry the forcing file
@@ -245,12 +244,14 @@ class CaseService:
         return self._write(case_id, [(EventKind.ATTACHMENT_ADDED, payload)], actor)
 
     # internals -------------------------------------------------------------------
-    def _write(self, case_id: str, events: list[tuple[str, dict[str, Any]]], actor: str) -> Case:
+    def _write(
+        self, case_id: str, events: list[tuple[str, dict[str, Any]]], actor: str
+    ) -> CaseRecord:
         parse_case_id(case_id)
         with self.store.unit_of_work(write=True) as uow:
-            case, _ = self._append(uow, case_id, events, actor, now=format_time(self.clock()))
+            record = self._append(uow, case_id, events, actor, now=format_time(self.clock()))
             uow.commit()
-            return case
+            return record
 
     def _append(
         self,
@@ -260,17 +261,17 @@ class CaseService:
         actor: str,
         *,
         now: str,
-    ) -> tuple[Case, list[LedgerEntry]]:
+    ) -> CaseRecord:
         record = uow.lock_case(case_id)
-        case: Case | None = None if record.head is None else case_from_json(record.state)
+        state: dict[str, Any] | None = None if record.head is None else record.state
         seq = record.head.seq if record.head else 0
         prev = record.head.hash if record.head else GENESIS
         recorded_at = datetime.fromisoformat(now.replace("Z", "+00:00"))
-        entries = []
+        last: LedgerEntry | None = None
         for kind, payload in events:
-            case = apply(case, kind, payload, recorded_at)  # refuses illegal moves
+            state = apply_to_json(state, kind, payload, recorded_at)  # refuses illegal moves
             seq += 1
-            entry = seal(
+            last = seal(
                 self.signer,
                 case_id=case_id,
                 seq=seq,
@@ -280,13 +281,13 @@ class CaseService:
                 payload=payload,
                 prev_hash=prev,
             )
-            uow.append_event(entry)
-            entries.append(entry)
-            prev = entry.hash
-        if case is None or not entries:
+            uow.append_event(last)
+            prev = last.hash
+        if state is None or last is None:
             raise InputError("nothing to record")
-        uow.update_case(_record(case, sign_head(self.signer, entries[-1])))
-        return case, entries
+        new_record = _record(state, sign_head(self.signer, last))
+        uow.update_case(new_record)
+        return new_record
 
     def _check_time(self, value: datetime, what: str) -> datetime:
         value = require_utc(value, what)
@@ -308,15 +309,15 @@ class CaseService:
             )
 
 
-def _record(case: Case, head: Any) -> CaseRecord:
+def _record(state: dict[str, Any], head: SignedHead | None) -> CaseRecord:
     return CaseRecord(
-        case_id=case.case_id,
-        title=case.title,
-        status=case.status.value,
-        region=case.region,
-        opened_at=format_time(case.opened_at),
-        updated_at=format_time(case.updated_at),
-        state=case_to_json(case),
+        case_id=state["case_id"],
+        title=state["title"],
+        status=state["status"],
+        region=state["region"],
+        opened_at=state["opened_at"],
+        updated_at=state["updated_at"],
+        state=state,
         head=head,
     )
 

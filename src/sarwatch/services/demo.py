@@ -63,21 +63,21 @@ def load_demo(service: CaseService, *, only_if_empty: bool = True) -> Case | Non
     for ev in story["events"][1:]:
         kind = ev["kind"]
         if kind == "position":
-            case = service.report_position(cid, _position(story, ev), actor=DEMO_ACTOR)
+            service.report_position(cid, _position(story, ev), actor=DEMO_ACTOR)
         elif kind == "status":
-            case = service.change_status(cid, ev["to"], actor=DEMO_ACTOR, reason=ev["reason"])
+            service.change_status(cid, ev["to"], actor=DEMO_ACTOR, reason=ev["reason"])
         elif kind == "contact":
             summary = f"{ev['summary']} [source: {story['sources'][ev['source']]['url']}]"
             item = Contact(
                 parse_time(ev["time"]), ev["channel"], ev["counterpart"], summary, ev["direction"]
             )
-            case = service.log_contact(cid, item, actor=DEMO_ACTOR)
+            service.log_contact(cid, item, actor=DEMO_ACTOR)
         elif kind == "decision":
             summary = f"{ev['summary']} [source: {story['sources'][ev['source']]['url']}]"
             item_d = Decision(parse_time(ev["time"]), summary, ev["by"])
-            case = service.record_decision(cid, item_d, actor=DEMO_ACTOR)
+            service.record_decision(cid, item_d, actor=DEMO_ACTOR)
         elif kind == "people":
-            case = service.update_people(cid, PeopleOnBoard(total=ev["total"]), actor=DEMO_ACTOR)
+            service.update_people(cid, PeopleOnBoard(total=ev["total"]), actor=DEMO_ACTOR)
         elif kind == "outcome":
             outcome = Outcome(
                 parse_time(ev["time"]),
@@ -89,8 +89,8 @@ def load_demo(service: CaseService, *, only_if_empty: bool = True) -> Case | Non
                 ev["missing"],
                 ev["note"],
             )
-            case = service.record_outcome(cid, outcome, actor=DEMO_ACTOR)
-    return case
+            service.record_outcome(cid, outcome, actor=DEMO_ACTOR)
+    return service.get(cid)
 
 
 def _position(story: dict[str, Any], ev: dict[str, Any]) -> PositionReport:

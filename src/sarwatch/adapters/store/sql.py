@@ -159,7 +159,7 @@ def _case_values(record: CaseRecord) -> dict[str, Any]:
         "region": record.region,
         "opened_at": record.opened_at,
         "updated_at": record.updated_at,
-        "state": canonical_json(record.state).decode("utf-8"),
+        "state": json.dumps(record.state, separators=(",", ":"), ensure_ascii=False),
         "head_seq": head.seq if head else None,
         "head_hash": head.hash if head else None,
         "head_key_id": head.key_id if head else None,

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Header, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, StreamingResponse
+from fastapi.responses import FileResponse, Response, StreamingResponse
 from starlette.background import BackgroundTask
 
 from sarwatch.adapters.store import CaseRecord
@@ -72,13 +72,20 @@ def _position(p: PositionIn) -> PositionReport:
     return PositionReport(p.time, p.lon, p.lat, p.kind, _source(p.source), p.uncertainty_nm, p.note)
 
 
-def _case_out(record: CaseRecord) -> dict[str, Any]:
+def _json(data: Any, status_code: int = 200) -> Response:
+    """Serialise once; the shapes are those of the declared response models."""
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return Response(content=body, status_code=status_code, media_type="application/json")
+
+
+def _case_out(record: CaseRecord, status_code: int = 200) -> Response:
     head = record.head
-    return {
+    data = {
         **record.state,
         "head_seq": head.seq if head else None,
         "head_hash": head.hash if head else None,
     }
+    return _json(data, status_code)
 
 
 def _summary(record: CaseRecord) -> dict[str, Any]:
@@ -108,17 +115,18 @@ def list_cases(
     status_: Annotated[list[str] | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> list[dict[str, Any]]:
+) -> Response:
     """Cases, most recently updated first; filter with ``?status=active&status=located``."""
-    return [_summary(r) for r in service.list_cases(statuses=status_, limit=limit, offset=offset)]
+    records = service.list_cases(statuses=status_, limit=limit, offset=offset)
+    return _json([_summary(r) for r in records])
 
 
 @router.post(
     "/cases", response_model=CaseOut, status_code=status.HTTP_201_CREATED, responses=_ERRORS
 )
-def open_case(body: CaseOpenIn, user: Coordinator, service: CaseServiceDep) -> dict[str, Any]:
+def open_case(body: CaseOpenIn, user: Coordinator, service: CaseServiceDep) -> Response:
     """Open a case from an alert. The id is ``<UTC day>-<SRR>-<number>``."""
-    case = service.open_case(
+    record = service.open_case(
         title=body.title,
         alert_time=body.alert_time,
         actor=user.name,
@@ -128,7 +136,7 @@ def open_case(body: CaseOpenIn, user: Coordinator, service: CaseServiceDep) -> d
         sources=[_source(s) for s in body.sources],
         region=body.region,
     )
-    return _case_out(service.get_record(case.case_id))
+    return _case_out(record, 201)
 
 
 async def _feed(request: Request, after: int, follow: bool, poll_s: float) -> AsyncIterator[str]:
@@ -222,7 +230,7 @@ async def feed(
 
 
 @router.get("/cases/{case_id}", response_model=CaseOut, responses=_ERRORS)
-def get_case(case_id: str, user: Observer, service: CaseServiceDep) -> dict[str, Any]:
+def get_case(case_id: str, user: Observer, service: CaseServiceDep) -> Response:
     """One case with everything recorded on it."""
     return _case_out(service.get_record(case_id))
 
@@ -249,10 +257,6 @@ def verify_case(case_id: str, user: Observer, service: CaseServiceDep) -> dict[s
     }
 
 
-def _write_response(service: Any, case_id: str) -> dict[str, Any]:
-    return _case_out(service.get_record(case_id))
-
-
 @router.post(
     "/cases/{case_id}/reports",
     response_model=CaseOut,
@@ -261,10 +265,9 @@ def _write_response(service: Any, case_id: str) -> dict[str, Any]:
 )
 def add_report(
     case_id: str, body: PositionIn, user: Coordinator, service: CaseServiceDep
-) -> dict[str, Any]:
+) -> Response:
     """Add a position report (refused on land or in the future)."""
-    service.report_position(case_id, _position(body), actor=user.name)
-    return _write_response(service, case_id)
+    return _case_out(service.report_position(case_id, _position(body), actor=user.name), 201)
 
 
 @router.post(
@@ -275,7 +278,7 @@ def add_report(
 )
 def add_contact(
     case_id: str, body: ContactIn, user: Coordinator, service: CaseServiceDep
-) -> dict[str, Any]:
+) -> Response:
     """Log a contact: time, channel, counterpart (MRCC Rome, a ship by MMSI...), summary."""
     contact = Contact(
         body.time,
@@ -286,26 +289,25 @@ def add_contact(
         body.mmsi,
         tuple(body.attachments),
     )
-    service.log_contact(case_id, contact, actor=user.name)
-    return _write_response(service, case_id)
+    return _case_out(service.log_contact(case_id, contact, actor=user.name), 201)
 
 
 @router.put("/cases/{case_id}/people", response_model=CaseOut, responses=_ERRORS)
 def set_people(
     case_id: str, body: PeopleIn, user: Coordinator, service: CaseServiceDep
-) -> dict[str, Any]:
+) -> Response:
     """Set the people-on-board counts."""
-    service.update_people(case_id, PeopleOnBoard(**body.model_dump()), actor=user.name)
-    return _write_response(service, case_id)
+    return _case_out(
+        service.update_people(case_id, PeopleOnBoard(**body.model_dump()), actor=user.name)
+    )
 
 
 @router.put("/cases/{case_id}/vessel", response_model=CaseOut, responses=_ERRORS)
 def set_vessel(
     case_id: str, body: VesselIn, user: Coordinator, service: CaseServiceDep
-) -> dict[str, Any]:
+) -> Response:
     """Describe the boat (type, condition)."""
-    service.update_vessel(case_id, Vessel(**body.model_dump()), actor=user.name)
-    return _write_response(service, case_id)
+    return _case_out(service.update_vessel(case_id, Vessel(**body.model_dump()), actor=user.name))
 
 
 @router.post(
@@ -316,26 +318,24 @@ def set_vessel(
 )
 def add_decision(
     case_id: str, body: DecisionIn, user: Coordinator, service: CaseServiceDep
-) -> dict[str, Any]:
+) -> Response:
     """Record a decision and its reason."""
     decision = Decision(body.time, body.summary, body.by or user.name)
-    service.record_decision(case_id, decision, actor=user.name)
-    return _write_response(service, case_id)
+    return _case_out(service.record_decision(case_id, decision, actor=user.name), 201)
 
 
 @router.post("/cases/{case_id}/status", response_model=CaseOut, responses=_ERRORS)
 def set_status(
     case_id: str, body: StatusIn, user: Coordinator, service: CaseServiceDep
-) -> dict[str, Any]:
+) -> Response:
     """Move the case: alert → active → located → rescued/intercepted/arrived/lost → closed."""
-    service.change_status(case_id, body.to, actor=user.name, reason=body.reason)
-    return _write_response(service, case_id)
+    return _case_out(service.change_status(case_id, body.to, actor=user.name, reason=body.reason))
 
 
 @router.post("/cases/{case_id}/outcome", response_model=CaseOut, responses=_ERRORS)
 def set_outcome(
     case_id: str, body: OutcomeIn, user: Coordinator, service: CaseServiceDep
-) -> dict[str, Any]:
+) -> Response:
     """Record the outcome; the case moves to rescued, intercepted, arrived or lost."""
     outcome = Outcome(
         body.time,
@@ -347,8 +347,7 @@ def set_outcome(
         body.missing,
         body.note,
     )
-    service.record_outcome(case_id, outcome, actor=user.name)
-    return _write_response(service, case_id)
+    return _case_out(service.record_outcome(case_id, outcome, actor=user.name))
 
 
 @router.post(
@@ -359,10 +358,9 @@ def set_outcome(
 )
 def add_attachment(
     case_id: str, body: AttachmentIn, user: Coordinator, service: CaseServiceDep
-) -> dict[str, Any]:
+) -> Response:
     """Attach an assessment or drift-run record (with its inputs) to the case's ledger."""
-    service.attach(case_id, body.kind, body.record, actor=user.name)
-    return _write_response(service, case_id)
+    return _case_out(service.attach(case_id, body.kind, body.record, actor=user.name), 201)
 
 
 @router.get(
