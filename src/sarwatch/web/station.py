@@ -37,7 +37,7 @@ def station_service(app: FastAPI) -> CaseService:
     return service
 
 
-def get_case_service(request: Request) -> CaseService:
+async def get_case_service(request: Request) -> CaseService:
     """FastAPI dependency: the station's case service."""
     return station_service(request.app)
 

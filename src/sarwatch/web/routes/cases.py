@@ -4,6 +4,11 @@ All endpoints need a bearer token (see :mod:`sarwatch.web.auth`); reads need the
 ``observer`` role, writes ``coordinator``. Every write appends signed events to
 the case's ledger and answers with the whole case. Errors come as
 ``{"error": <class>, "detail": <message>}`` with 401/403/404/409/422.
+
+Reads of one case or of the list are ``async`` and query the store on the event
+loop: they are single indexed reads that never wait for a lock (SQLite WAL and
+PostgreSQL MVCC readers do not block), and a hop to the thread pool costs more than
+the query. Writes, which may wait for the per-case lock, run in the thread pool.
 """
 
 from __future__ import annotations
@@ -103,13 +108,13 @@ def _summary(record: CaseRecord) -> dict[str, Any]:
 
 
 @router.get("/me", response_model=UserOut, responses=_ERRORS)
-def me(user: Observer) -> dict[str, str]:
+async def me(user: Observer) -> dict[str, str]:
     """The user the token belongs to, and their role."""
     return {"name": user.name, "role": user.role}
 
 
 @router.get("/cases", response_model=list[CaseSummaryOut], responses=_ERRORS)
-def list_cases(
+async def list_cases(
     user: Observer,
     service: CaseServiceDep,
     status_: Annotated[list[str] | None, Query(alias="status")] = None,
@@ -230,7 +235,7 @@ async def feed(
 
 
 @router.get("/cases/{case_id}", response_model=CaseOut, responses=_ERRORS)
-def get_case(case_id: str, user: Observer, service: CaseServiceDep) -> Response:
+async def get_case(case_id: str, user: Observer, service: CaseServiceDep) -> Response:
     """One case with everything recorded on it."""
     return _case_out(service.get_record(case_id))
 
