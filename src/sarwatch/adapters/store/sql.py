@@ -203,9 +203,7 @@ def _entry_from_row(row: Any) -> LedgerEntry:
 class SqlUnitOfWork:
     """One SQL transaction; see :class:`~sarwatch.adapters.store.records.UnitOfWork`."""
 
-    def __init__(
-        self, engine: Engine, *, write: bool, lock: threading.Lock | None = None
-    ) -> None:
+    def __init__(self, engine: Engine, *, write: bool, lock: threading.Lock | None = None) -> None:
         self._engine = engine
         self._write = write
         self._lock = lock
