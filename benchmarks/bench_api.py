@@ -1,6 +1,6 @@
 """Case API load benchmark: requests/s and p99 latency on loopback, SQLite and PostgreSQL.
 
-Run ``python benchmarks/bench_api.py`` (default: 5 s per phase, 32 concurrent
+Run ``python benchmarks/bench_api.py`` (default: 5 s per phase, 16 concurrent
 connections) or with ``--full`` (20 s per phase, 64 connections). PostgreSQL is
 measured when ``SARWATCH_TEST_POSTGRES_URL`` (or ``--postgres-url``) names a server;
 its tables are dropped and recreated. Prints the figures and writes them to
@@ -14,7 +14,10 @@ with a bearer token. For each store three phases run back to back:
   20 % writes (``POST /api/cases/{id}/contacts``: a signed ledger event, durable on
   return), spread over 20 open cases;
 * **reads**: reads only;
-* **writes**: writes only.
+* **writes**: writes only;
+
+after a **health_probe** phase (``GET /api/health``: no store, no token) that shows
+what the server and client can do at all on the machine at that moment.
 
 SQLite runs twice: with the default ``synchronous=NORMAL`` (an acknowledged write
 survives any process crash) and with ``?synchronous=full`` (an fsync per commit; it
@@ -250,12 +253,13 @@ def main() -> None:
     parser.add_argument("--postgres-url", default=os.environ.get("SARWATCH_TEST_POSTGRES_URL"))
     args = parser.parse_args()
     args.duration = args.duration or (20.0 if args.full else 5.0)
-    args.connections = args.connections or (64 if args.full else 32)
+    args.connections = args.connections or (64 if args.full else 16)
     results: dict[str, object] = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
         "date": time.strftime("%Y-%m-%d"),
         "command": " ".join(["python", "benchmarks/bench_api.py", *sys.argv[1:]]),
         "targets": "SQLite: 500 writes/s, 2000 reads/s, p99 < 50 ms",
+        "load_average_before": [round(x, 2) for x in os.getloadavg()],
     }
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) / "sqlite"
