@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from _cases_helpers import NEEDS_POSTGRES, POSTGRES_URL, reset_postgres
 from sarwatch.services.users import add_user
 from sarwatch.settings import Settings
 from sarwatch.web.app import create_app
@@ -18,9 +19,19 @@ ALERT = "2018-03-15T04:10:00Z"
 SEA = {"lon": 12.5, "lat": 33.2}
 
 
-@pytest.fixture
-def api(tmp_path: Path, land_mask) -> Iterator[tuple[TestClient, dict, dict]]:
-    settings = Settings(home_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'api.db'}")
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param("postgresql", marks=[pytest.mark.postgres, NEEDS_POSTGRES]),
+    ]
+)
+def api(request, tmp_path: Path, land_mask) -> Iterator[tuple[TestClient, dict, dict]]:
+    if request.param == "postgresql":
+        reset_postgres(POSTGRES_URL)
+        url = POSTGRES_URL
+    else:
+        url = f"sqlite:///{tmp_path / 'api.db'}"
+    settings = Settings(home_dir=tmp_path, database_url=url)
     app = create_app(settings)
     with TestClient(app) as client:
         store = app.state.case_service.store
@@ -279,3 +290,59 @@ def test_bundle_download_verifies(api, tmp_path: Path) -> None:
     report = verify_bundle(path)
     assert report.ok, report.summary()
     assert report.n_events == 2
+
+
+@pytest.mark.postgres
+@NEEDS_POSTGRES
+def test_feed_delivers_a_late_lower_id_once_on_postgresql(tmp_path: Path) -> None:
+    """Concurrent PostgreSQL transactions may make a lower event id visible after a higher one."""
+    import asyncio
+
+    from sqlalchemy import text
+
+    from _cases_helpers import make_service, open_case
+    from sarwatch.adapters.store import SqlStore
+    from sarwatch.web.routes.cases import _feed
+
+    reset_postgres(POSTGRES_URL)
+    service = make_service(SqlStore(POSTGRES_URL))
+    case_id = open_case(service)  # event ids 1, 2
+
+    class _App:
+        class state:
+            case_service = service
+
+    class _Request:
+        app = _App()
+
+        async def is_disconnected(self) -> bool:
+            return False
+
+    def _insert(event_id: int, seq: int) -> None:
+        with service.store.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO events (id, case_id, seq, recorded_at, kind, actor, payload,"
+                    " prev_hash, hash, key_id, signature) VALUES (:i, :c, :s, '', 'status_changed',"
+                    " 'x', '{}', '', '', '', '')"
+                ),
+                {"i": event_id, "c": case_id, "s": seq},
+            )
+
+    async def collect() -> list[int]:
+        ids: list[int] = []
+        feed = _feed(_Request(), 0, True, 0.01)
+        async for chunk in feed:
+            for line in chunk.splitlines():
+                if line.startswith("id: "):
+                    ids.append(int(line[4:]))
+            if ids == [1, 2]:
+                await asyncio.to_thread(_insert, 10, 3)
+            elif ids == [1, 2, 10]:
+                await asyncio.to_thread(_insert, 5, 4)  # commits late, below the cursor
+            elif len(ids) >= 4:
+                await feed.aclose()
+                return ids
+        return ids
+
+    assert asyncio.run(asyncio.wait_for(collect(), 20)) == [1, 2, 10, 5]

@@ -144,19 +144,32 @@ def open_case(body: CaseOpenIn, user: Coordinator, service: CaseServiceDep) -> R
     return _case_out(record, 201)
 
 
+#: On PostgreSQL, event ids of concurrent transactions may become visible out of
+#: order; the feed re-reads this many ids below the highest it sent, so a late
+#: commit is still delivered (SQLite has one writer: no gaps, no look-back).
+_PG_LOOKBACK = 256
+
+
 async def _feed(request: Request, after: int, follow: bool, poll_s: float) -> AsyncIterator[str]:
     service = station_service(request.app)
+    lookback = _PG_LOOKBACK if getattr(service.store, "dialect", "") == "postgresql" else 0
     cursor = after
+    sent: set[int] = set()
     idle = 0.0
     yield "retry: 2000\n\n"
     while True:
-        batch = await run_in_threadpool(_events_after, service, cursor)
-        for event_id, data in batch:
+        low = max(after, cursor - lookback)
+        batch = await run_in_threadpool(_events_after, service, low)
+        fresh = [(i, d) for i, d in batch if i not in sent]
+        for event_id, data in fresh:
             cursor = max(cursor, event_id)
+            if lookback:
+                sent.add(event_id)
             yield f"id: {event_id}\nevent: {data['kind']}\ndata: {json.dumps(data)}\n\n"
+        sent = {i for i in sent if i > cursor - lookback}
         if not follow and len(batch) < 500:
             return
-        if batch:
+        if fresh:
             idle = 0.0
             continue
         if await request.is_disconnected():
