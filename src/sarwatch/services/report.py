@@ -33,7 +33,7 @@ def _extent(positions: list[dict[str, Any]]) -> tuple[float, float, float, float
 
 def _figure_map(ax: Any, state: dict[str, Any]) -> None:
     import shapely
-    from matplotlib.patches import Circle
+    from matplotlib.patches import Ellipse
     from matplotlib.patches import Polygon as MplPolygon
 
     from sarwatch.geo.coast import land_polygons
