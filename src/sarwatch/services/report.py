@@ -58,11 +58,18 @@ def _figure_map(ax: Any, state: dict[str, Any]) -> None:
             [p["lon"] for p in positions], [p["lat"] for p in positions], "-", color="#888", lw=1
         )
         for i, p in enumerate(positions, 1):
-            r_deg = p.get("uncertainty_nm", 0.0) / 60.0
+            r_deg = p.get("uncertainty_nm", 0.0) / 60.0  # 1 nm = 1 minute of latitude
             if r_deg > 0:
+                width = 2 * r_deg / max(0.2, math.cos(math.radians(p["lat"])))
                 ax.add_patch(
-                    Circle(
-                        (p["lon"], p["lat"]), r_deg, fill=False, ls="--", color="#c0392b", lw=0.7
+                    Ellipse(
+                        (p["lon"], p["lat"]),
+                        width,
+                        2 * r_deg,
+                        fill=False,
+                        ls="--",
+                        color="#c0392b",
+                        lw=0.7,
                     )
                 )
             ax.plot(p["lon"], p["lat"], "o", color="#c0392b", ms=5)
