@@ -22,9 +22,9 @@ from _cases_helpers import (
     position,
 )
 from sarwatch.adapters.store import Store
-from sarwatch.errors import ConflictError, IllegalTransitionError, NotFoundError
+from sarwatch.errors import AuthError, ConflictError, IllegalTransitionError, NotFoundError
 from sarwatch.services.cases import CaseService
-from sarwatch.services.users import add_user, authenticate
+from sarwatch.services.users import add_user, authenticate, remove_user
 
 KINDS = [
     "memory",
@@ -138,6 +138,13 @@ def test_users_and_tokens(store: Store) -> None:
     with store.unit_of_work() as uow:
         assert [u.name for u in uow.list_users()] == ["ana"]
         assert uow.user_by_token_hash("0" * 64) is None
+    remove_user(store, "ana")
+    with pytest.raises(AuthError, match="unknown or revoked"):
+        authenticate(store, token)
+    with pytest.raises(NotFoundError, match="no user 'ana'"):
+        remove_user(store, "ana")
+    with store.unit_of_work() as uow:
+        assert uow.list_users() == []
 
 
 def test_concurrent_writers_keep_one_chain(service: CaseService) -> None:

@@ -25,6 +25,17 @@ def add(
     typer.echo(token)
 
 
+@user_app.command("remove")
+def remove(name: str = typer.Argument(..., help="User name.")) -> None:
+    """Delete a user: the token stops working (a running server notices within 30 s)."""
+    from sarwatch.adapters.store import open_store
+    from sarwatch.services.users import remove_user
+    from sarwatch.settings import load_settings
+
+    remove_user(open_store(load_settings().resolved_database_url), name)
+    typer.echo(f"user {name} removed")
+
+
 @user_app.command("list")
 def list_users() -> None:
     """List users and roles."""

@@ -17,7 +17,15 @@ from sarwatch.adapters.store import Store, UserRecord
 from sarwatch.domain.events import format_time
 from sarwatch.errors import AuthError, InputError, PermissionDeniedError
 
-__all__ = ["ROLES", "Role", "add_user", "authenticate", "hash_token", "require_role"]
+__all__ = [
+    "ROLES",
+    "Role",
+    "add_user",
+    "authenticate",
+    "hash_token",
+    "remove_user",
+    "require_role",
+]
 
 Role = Literal["coordinator", "observer"]
 ROLES: tuple[str, ...] = ("coordinator", "observer")
@@ -49,6 +57,13 @@ def add_user(store: Store, name: str, role: str) -> tuple[UserRecord, str]:
         uow.add_user(user)
         uow.commit()
     return user, token
+
+
+def remove_user(store: Store, name: str) -> None:
+    """Delete a user; its token stops working (within 30 s in a running server's cache)."""
+    with store.unit_of_work(write=True) as uow:
+        uow.remove_user(name)
+        uow.commit()
 
 
 def authenticate(store: Store, token: str | None) -> UserRecord:

@@ -48,6 +48,7 @@ class MemoryUnitOfWork:
         self._cases: dict[str, CaseRecord] = {}
         self._events: list[LedgerEntry] = []
         self._users: dict[str, UserRecord] = {}
+        self._removed: set[str] = set()
 
     def __enter__(self) -> MemoryUnitOfWork:
         if self._write:
@@ -66,6 +67,8 @@ class MemoryUnitOfWork:
             for offset, entry in enumerate(self._events):
                 self._store.events.append((next_id + offset, entry))
             self._store.users.update(self._users)
+            for name in self._removed:
+                self._store.users.pop(name, None)
         self._reset()
 
     def rollback(self) -> None:
@@ -130,9 +133,18 @@ class MemoryUnitOfWork:
 
     def user_by_token_hash(self, token_hash: str) -> UserRecord | None:
         for user in (*self._store.users.values(), *self._users.values()):
-            if user.token_hash == token_hash:
+            if user.token_hash == token_hash and user.name not in self._removed:
                 return user
         return None
 
+    def remove_user(self, name: str) -> None:
+        if name in self._users:
+            del self._users[name]
+        elif name in self._store.users:
+            self._removed.add(name)
+        else:
+            raise NotFoundError(f"no user {name!r}; list them with: sarwatch user list")
+
     def list_users(self) -> list[UserRecord]:
-        return sorted({**self._store.users, **self._users}.values(), key=lambda u: u.name)
+        users = {**self._store.users, **self._users}
+        return sorted((u for n, u in users.items() if n not in self._removed), key=lambda u: u.name)

@@ -109,6 +109,9 @@ class UnitOfWork(Protocol):
     def list_users(self) -> list[UserRecord]:
         """All users."""
 
+    def remove_user(self, name: str) -> None:
+        """Delete a user (its token stops working); :class:`NotFoundError` if unknown."""
+
 
 class Store(Protocol):
     """A place where cases live."""

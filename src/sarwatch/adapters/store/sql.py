@@ -342,6 +342,11 @@ class SqlUnitOfWork:
         row = self.conn.execute(select(t.users).where(t.users.c.token_hash == token_hash)).first()
         return UserRecord(row.name, row.role, row.token_hash, row.created_at) if row else None
 
+    def remove_user(self, name: str) -> None:
+        result = self.conn.execute(t.users.delete().where(t.users.c.name == name))
+        if result.rowcount != 1:
+            raise NotFoundError(f"no user {name!r}; list them with: sarwatch user list")
+
     def list_users(self) -> list[UserRecord]:
         rows = self.conn.execute(select(t.users).order_by(t.users.c.name)).all()
         return [UserRecord(r.name, r.role, r.token_hash, r.created_at) for r in rows]
