@@ -81,6 +81,20 @@ def test_tail_deletion_is_found_through_the_signed_head(sql_store: SqlStore) -> 
     assert [(f.problem, f.seq) for f in report.findings] == [("deleted", 5)]
 
 
+def test_removing_the_signed_head_is_found(sql_store: SqlStore) -> None:
+    service = make_service(sql_store)
+    case_id = _case_with_events(service)
+    _sql(sql_store, "DELETE FROM events WHERE case_id=:c AND seq = 6", c=case_id)
+    _sql(
+        sql_store,
+        "UPDATE cases SET head_seq=NULL, head_hash=NULL, head_signature=NULL WHERE case_id=:c",
+        c=case_id,
+    )
+    report = service.verify(case_id)
+    assert report.problems() == {"bad_head"}
+    assert "signed head was removed" in report.summary()
+
+
 def test_concurrent_processes_keep_one_chain(sql_store: SqlStore, tmp_path: Path) -> None:
     signer = load_or_create_signer(tmp_path / "home")
     service = make_service(sql_store, signer)

@@ -9,7 +9,7 @@ projection and signed head are updated. Nothing is written when a check fails.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -32,6 +32,7 @@ from sarwatch.domain.events import apply_to_json, case_from_json, format_time, t
 from sarwatch.errors import ConflictError, InputError, PositionOnLandError
 from sarwatch.ledger import (
     GENESIS,
+    Finding,
     LedgerEntry,
     SignedHead,
     Signer,
@@ -132,7 +133,15 @@ class CaseService:
             record = uow.get_case(case_id)
             entries = uow.events(case_id)
         keys = {self.signer.key_id: self.signer.public_key}
-        return verify_chain(entries, keys, case_id=case_id, head=record.head)
+        report = verify_chain(entries, keys, case_id=case_id, head=record.head)
+        if record.head is None:
+            missing = Finding(
+                "bad_head",
+                None,
+                "the case's signed head was removed: events cut from the end cannot be ruled out",
+            )
+            report = replace(report, findings=(missing, *report.findings))
+        return report
 
     def verify_all(self) -> list[VerificationReport]:
         """Verify every case's chain."""
