@@ -245,19 +245,20 @@ def bench_store(name: str, url: str, home: Path, args: argparse.Namespace) -> di
         server.wait(timeout=20)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--full", action="store_true", help="20 s phases, 64 connections")
     parser.add_argument("--duration", type=float, default=None, help="seconds per phase")
     parser.add_argument("--connections", type=int, default=None)
     parser.add_argument("--postgres-url", default=os.environ.get("SARWATCH_TEST_POSTGRES_URL"))
-    args = parser.parse_args()
+    argv = sys.argv[1:] if argv is None else argv
+    args = parser.parse_args(argv)
     args.duration = args.duration or (20.0 if args.full else 5.0)
     args.connections = args.connections or (64 if args.full else 16)
     results: dict[str, object] = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
         "date": time.strftime("%Y-%m-%d"),
-        "command": " ".join(["python", "benchmarks/bench_api.py", *sys.argv[1:]]),
+        "command": " ".join(["python", "benchmarks/bench_api.py", *argv]),
         "targets": "SQLite: 500 writes/s, 2000 reads/s, p99 < 50 ms",
         "load_average_before": [round(x, 2) for x in os.getloadavg()],
     }
