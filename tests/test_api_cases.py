@@ -346,3 +346,16 @@ def test_feed_delivers_a_late_lower_id_once_on_postgresql(tmp_path: Path) -> Non
         return ids
 
     assert asyncio.run(asyncio.wait_for(collect(), 20)) == [1, 2, 10, 5]
+
+
+def test_request_validation_errors_share_the_error_shape(api) -> None:
+    """FastAPI's own validation failures come back as {"error", "detail", "errors"} too."""
+    client, coord, _ = api
+    r = client.post(
+        "/api/cases", content=b'{"title": ', headers={**coord, "content-type": "application/json"}
+    )
+    assert r.status_code == 422
+    body = r.json()
+    assert body["error"] == "InputError"
+    assert isinstance(body["detail"], str) and body["detail"]
+    assert isinstance(body["errors"], list) and body["errors"]
