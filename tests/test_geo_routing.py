@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import itertools
 import json
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pyproj import Geod
 
 from sarwatch.errors import DataError, InputError, OutOfRegionError, PositionOnLandError
-from sarwatch.geo import _navgraph
+from sarwatch.geo import _navgraph, _seakernels
 from sarwatch.geo.coast import REGION, Region, default_cache_dir
 from sarwatch.geo.routing import SNAP_TOLERANCE_M, SeaRoute, SeaRouter, sea_router
 
@@ -85,7 +88,7 @@ def _geodesic_nm(a: tuple[float, float], b: tuple[float, float]) -> float:
 @pytest.mark.parametrize("area", sorted(AREAS))
 def test_routes_never_cross_land(router, land, land_mask, area: str) -> None:
     """Every segment of every route between random sea points misses the GSHHG land."""
-    rng = np.random.default_rng(abs(hash(area)) % 2**32)
+    rng = np.random.default_rng(zlib.crc32(area.encode()))
     points = _sea_points(land_mask, rng, 60, AREAS[area])
     n_routes = 0
     for k in range(0, 60, 6):
@@ -100,6 +103,32 @@ def test_routes_never_cross_land(router, land, land_mask, area: str) -> None:
             assert not hits.any(), f"{origin} -> {dest} crosses land at segment {hits.argmax()}"
             assert route.distance_nm >= _geodesic_nm(origin, dest) * (1 - 1e-9)
     assert n_routes >= 40
+
+
+@pytest.mark.parametrize("area", ["malta_gozo", "messina_strait", "djerba_kerkennah"])
+def test_routes_keep_their_clearance_from_the_coast(router, land, land_mask, area: str) -> None:
+    """Outside snap legs a route stays >= 500 - 100 - 250 m (less 10 % for the plane) off land."""
+    box = AREAS[area]
+    k = np.cos(np.radians((box[1] + box[3]) / 2))  # local metres: x = lon * cos(lat0) * 111.32 km
+
+    def to_m(g):
+        return shapely.transform(g, lambda c: c * np.array([k * 111_320.0, 111_320.0]))
+
+    local_land = to_m(
+        shapely.clip_by_rect(land, box[0] - 0.5, box[1] - 0.5, box[2] + 0.5, box[3] + 0.5)
+    )
+    shapely.prepare(local_land)
+    rng = np.random.default_rng(zlib.crc32(area.encode()) + 1)
+    points = _sea_points(land_mask, rng, 30, box)
+    clearances = []
+    for i in range(0, 30, 6):
+        for route in router.routes_from(points[i], points[i + 1 : i + 6]):
+            if route is not None and len(_core(route)) >= 2:
+                clearances.append(
+                    shapely.distance(local_land, to_m(shapely.LineString(_core(route))))
+                )
+    assert len(clearances) >= 15
+    assert min(clearances) >= 0.9 * 150.0
 
 
 def test_ports_are_reached_with_short_snap_legs(router, land) -> None:
@@ -144,6 +173,17 @@ def test_routes_around_islands_and_capes(router, land, name, a, b, max_factor) -
     assert not shapely.intersects(land, shapely.LineString(_core(route)))
 
 
+def test_small_islets_are_kept(router, land) -> None:
+    """Lampione, a ~300 m islet west of Lampedusa (35.559°N 12.334°E), is sailed around."""
+    a, b = (12.25, 35.559), (12.42, 35.5595)
+    assert shapely.intersects(land, shapely.LineString([a, b]))
+    route = router.route(a, b)
+    assert route is not None
+    assert not shapely.intersects(land, shapely.LineString(route.coords))
+    assert len(route.coords) >= 3
+    assert route.distance_nm < 1.01 * _geodesic_nm(a, b)
+
+
 def test_cap_bon_is_rounded(router) -> None:
     """From the Gulf of Tunis to the Gulf of Hammamet a ship passes east of Cap Bon (11.05°E)."""
     route = router.route((10.55, 37.05), (10.8, 36.35))
@@ -167,6 +207,27 @@ def test_route_lengths_are_symmetric(router, land_mask) -> None:
         assert (ab is None) == (ba is None)
         if ab is not None and ba is not None:
             assert ab.distance_nm == pytest.approx(ba.distance_nm, rel=2e-3, abs=0.05)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(min_value=0, max_value=2**32 - 1))
+def test_route_lengths_obey_the_triangle_inequality(router, land_mask, seed: int) -> None:
+    """Shortest routes: going from a to b directly is never longer than via c."""
+    rng = np.random.default_rng(seed)
+    a, b, c = _sea_points(land_mask, rng, 3, AREAS["around_sicily"])
+    ab, ac, cb = router.route(a, b), router.route(a, c), router.route(c, b)
+    if ab is None or ac is None or cb is None:
+        return
+    assert ab.distance_nm <= (ac.distance_nm + cb.distance_nm) * (1 + 1e-3)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.floats(5.0, 27.0), st.floats(29.0, 43.0), st.floats(5.0, 27.0), st.floats(29.0, 43.0))
+def test_search_distance_matches_pyproj(lon1, lat1, lon2, lat2) -> None:
+    """The in-search geodesic (Andoyer-Lambert) is within 1e-5 + 5 m of WGS84 (pyproj)."""
+    exact = GEOD.inv(lon1, lat1, lon2, lat2)[2]
+    approx = _seakernels.geodesic_m(lon1, lat1, lon2, lat2)
+    assert approx == pytest.approx(exact, rel=1e-5, abs=5.0)
 
 
 def test_routes_from_equals_single_routes(router) -> None:
@@ -236,6 +297,13 @@ def test_origin_on_a_harbour_land_pixel_is_snapped(router) -> None:
     assert route is not None
     assert 0 < route.origin_snap_nm <= SNAP_TOLERANCE_M / M_PER_NM
     assert tuple(route.coords[0]) == WPI_PORTS["Valletta"]
+
+
+def test_origin_in_enclosed_water_has_no_routes(router, land_mask) -> None:
+    """The El Bibane lagoon (Tunisia) is sea, but closed off by the clearance: no route."""
+    lagoon = (11.2, 33.21)
+    assert not land_mask.contains([lagoon[0]], [lagoon[1]])[0]
+    assert router.routes_from(lagoon, [WPI_PORTS["Zarzis"], WPI_PORTS["Tripoli"]]) == [None, None]
 
 
 def test_inland_destination_is_unreachable(router) -> None:

@@ -36,6 +36,7 @@ from pyproj import Geod
 
 from sarwatch.errors import DataError
 from sarwatch.geo import _seakernels as kern
+from sarwatch.geo.coast import _CACHE_VERSION as _LAND_VERSION
 from sarwatch.geo.coast import Region
 
 __all__ = ["GRAPH_VERSION", "KX", "NavGraph", "NavParams", "build_navgraph", "load_or_build"]
@@ -76,7 +77,7 @@ class NavParams:
     def key(self) -> str:
         """Short string identifying the parameters in a cache file name."""
         return (
-            f"{GRAPH_VERSION}_c{self.clearance_m:g}_p{self.pre_tol_m:g}"
+            f"{GRAPH_VERSION}_{_LAND_VERSION}_c{self.clearance_m:g}_p{self.pre_tol_m:g}"
             f"_t{self.post_tol_m:g}_g{self.cell_deg:g}"
         )
 

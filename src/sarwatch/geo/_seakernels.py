@@ -31,7 +31,7 @@ def _orient(ax: float, ay: float, bx: float, by: float, cx: float, cy: float) ->
 
 @nb.njit(cache=True, nogil=True)
 def geodesic_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    """Andoyer-Lambert distance on the WGS84 ellipsoid, metres (~10 m per 1000 km)."""
+    """Andoyer-Lambert distance on the WGS84 ellipsoid, metres (a few metres of error)."""
     if lon1 == lon2 and lat1 == lat2:
         return 0.0
     d2r = math.pi / 180.0
@@ -222,16 +222,21 @@ def search(
     cs: float,
     nx: int,
     ny: int,
+    leg_v: np.ndarray,
+    leg_t: np.ndarray,
+    leg_m: np.ndarray,
     max_m: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Shortest sea paths from one point to many over the visibility graph.
 
-    Dijkstra from the origin, whose edges to graph vertices are added lazily: every
-    vertex where the line from the origin is tangent is queued with its distance,
-    and its line of sight is checked only when it is popped. Each settled vertex
-    offers a last leg to every destination it sees, if that leg could improve the
-    destination's best. The search stops once the queue's minimum exceeds every
-    destination's best (or ``max_m``).
+    A* from the origin (heuristic :func:`_heuristic`, a consistent lower bound of the
+    distance to the nearest destination), whose edges to graph vertices are added
+    lazily: every vertex where the line from the origin is tangent is queued with its
+    distance, and its line of sight is checked only when it is popped. The last legs
+    come precomputed (:func:`sight_legs` of each destination): ``leg_v[e]`` sees
+    destination ``leg_t[e]`` at ``leg_m[e]`` metres; a settled vertex offers them. The
+    search stops once the queue's minimum key reaches every destination's best;
+    vertices farther than ``max_m`` metres are not expanded.
 
     Returns
     -------
@@ -255,31 +260,39 @@ def search(
         ):  # fmt: skip
             best[t] = geodesic_m(olon, oy, dlon[t], dys[t])
             last[t] = -1
+    # Last legs as linked lists per vertex.
+    leg_head = np.full(n, -1, dtype=np.int64)
+    leg_next = np.empty(leg_v.size, dtype=np.int64)
+    for e in range(leg_v.size):
+        leg_next[e] = leg_head[leg_v[e]]
+        leg_head[leg_v[e]] = e
     dist = np.full(n, np.inf)
     pred = np.full(n, -3, dtype=np.int64)
     done = np.zeros(n, dtype=np.bool_)
-    # Binary heap of (key, vertex, lazy flag).
-    hk = np.empty(16, dtype=np.float64)
-    hv = np.empty(16, dtype=np.int64)
-    hl = np.empty(16, dtype=np.bool_)
+    # Binary heap of (key = g + h, g, vertex, lazy flag).
+    hk = np.empty(64, dtype=np.float64)
+    hg = np.empty(64, dtype=np.float64)
+    hv = np.empty(64, dtype=np.int64)
+    hl = np.empty(64, dtype=np.bool_)
     hn = 0
     for v in range(n):
         if _tangent(vx[v], vy[v], ax[v], ay[v], bx[v], by[v], ox, oy):
-            d = geodesic_m(olon, oy, vx[v] / kx, vy[v])
-            if d > max_m:
+            g = geodesic_m(olon, oy, vx[v] / kx, vy[v])
+            if g > max_m:
                 continue
-            hk, hv, hl, hn = _push(hk, hv, hl, hn, d, v, True)
+            key = g + _heuristic(vx[v] / kx, vy[v], dlon, dys)
+            hk, hg, hv, hl, hn = _push(hk, hg, hv, hl, hn, key, g, v, True)
     while hn > 0:
-        d, v, lazy, hk, hv, hl, hn = _pop(hk, hv, hl, hn)
+        key, g, v, lazy, hn = _pop(hk, hg, hv, hl, hn)
         worst = 0.0
         for t in range(k):
             worst = max(worst, best[t])
-        if d >= worst or d > max_m:
+        if key >= worst:
             break
-        if done[v]:
+        if done[v] or g > max_m:
             continue
         if lazy:
-            if d >= dist[v]:
+            if g >= dist[v]:
                 continue
             if not visible(
                 ox, oy, vx[v], vy[v], ex1, ey1, ex2, ey2, cell_ptr, cell_edges,
@@ -288,44 +301,67 @@ def search(
                 continue
             pred[v] = -1
         done[v] = True
-        dist[v] = d
-        vlon = vx[v] / kx
-        for t in range(k):
-            leg = geodesic_m(vlon, vy[v], dlon[t], dys[t])
-            if d + leg >= best[t]:
-                continue
-            if not _tangent(vx[v], vy[v], ax[v], ay[v], bx[v], by[v], dxs[t], dys[t]):
-                continue
-            if visible(
-                vx[v], vy[v], dxs[t], dys[t], ex1, ey1, ex2, ey2, cell_ptr, cell_edges,
-                gx0, gy0, cs, nx, ny,
-            ):  # fmt: skip
-                best[t] = d + leg
+        dist[v] = g
+        e = leg_head[v]
+        while e >= 0:
+            t = leg_t[e]
+            if g + leg_m[e] < best[t]:
+                best[t] = g + leg_m[e]
                 last[t] = v
+            e = leg_next[e]
         for e in range(indptr[v], indptr[v + 1]):
             w = indices[e]
             if done[w]:
                 continue
-            nd = d + weights[e]
+            nd = g + weights[e]
             if nd < dist[w]:
                 dist[w] = nd
                 pred[w] = v
-                hk, hv, hl, hn = _push(hk, hv, hl, hn, nd, w, False)
+                key = nd + _heuristic(vx[w] / kx, vy[w], dlon, dys)
+                hk, hg, hv, hl, hn = _push(hk, hg, hv, hl, hn, key, nd, w, False)
     return best, last, pred
+
+
+#: A lower bound of every meridional and prime-vertical radius of WGS84, metres.
+_R_LOW = 6_335_000.0
+#: cos(44.5°): geodesics between points of the region (29–43°N) stay below 44.5°N.
+_COS_HIGH = 0.7132504491541816
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _heuristic(lon: float, lat: float, dlon: np.ndarray, dlat: np.ndarray) -> float:
+    """A* heuristic: a lower bound of the geodesic from (lon, lat) to the nearest target, m.
+
+    Along any path, ds >= R_LOW * sqrt(dphi^2 + cos^2(phi) dlambda^2) with cos(phi) >=
+    _COS_HIGH, and by Minkowski's inequality the integral is at least the chord of the
+    integrated components. A flat metric, so the heuristic is consistent.
+    """
+    d2r = math.pi / 180.0
+    h = np.inf
+    for t in range(dlon.size):
+        a = (dlat[t] - lat) * d2r
+        b = (dlon[t] - lon) * d2r * _COS_HIGH
+        h = min(h, a * a + b * b)
+    return _R_LOW * math.sqrt(h)
 
 
 @nb.njit(cache=True, nogil=True)
 def _push(
-    hk: np.ndarray, hv: np.ndarray, hl: np.ndarray, hn: int, key: float, v: int, lazy: bool
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    hk: np.ndarray,
+    hg: np.ndarray,
+    hv: np.ndarray,
+    hl: np.ndarray,
+    hn: int,
+    key: float,
+    g: float,
+    v: int,
+    lazy: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
     if hn == hk.size:
-        nk = np.empty(2 * hn, dtype=np.float64)
-        nv = np.empty(2 * hn, dtype=np.int64)
-        nl = np.empty(2 * hn, dtype=np.bool_)
-        nk[:hn] = hk
-        nv[:hn] = hv
-        nl[:hn] = hl
-        hk, hv, hl = nk, nv, nl
+        hk = np.concatenate((hk, np.empty(hn, dtype=np.float64)))
+        hg = np.concatenate((hg, np.empty(hn, dtype=np.float64)))
+        hv = np.concatenate((hv, np.empty(hn, dtype=np.int64)))
+        hl = np.concatenate((hl, np.empty(hn, dtype=np.bool_)))
     i = hn
     hn += 1
     while i > 0:
@@ -333,24 +369,28 @@ def _push(
         if hk[parent] <= key:
             break
         hk[i] = hk[parent]
+        hg[i] = hg[parent]
         hv[i] = hv[parent]
         hl[i] = hl[parent]
         i = parent
     hk[i] = key
+    hg[i] = g
     hv[i] = v
     hl[i] = lazy
-    return hk, hv, hl, hn
+    return hk, hg, hv, hl, hn
 
 
 @nb.njit(cache=True, nogil=True)
 def _pop(
-    hk: np.ndarray, hv: np.ndarray, hl: np.ndarray, hn: int
-) -> tuple[float, int, bool, np.ndarray, np.ndarray, np.ndarray, int]:
+    hk: np.ndarray, hg: np.ndarray, hv: np.ndarray, hl: np.ndarray, hn: int
+) -> tuple[float, float, int, bool, int]:
     key = hk[0]
+    g = hg[0]
     v = hv[0]
     lazy = hl[0]
     hn -= 1
     lk = hk[hn]
+    lg = hg[hn]
     lv = hv[hn]
     ll = hl[hn]
     i = 0
@@ -363,11 +403,56 @@ def _pop(
         if hk[c] >= lk:
             break
         hk[i] = hk[c]
+        hg[i] = hg[c]
         hv[i] = hv[c]
         hl[i] = hl[c]
         i = c
     if hn > 0:
         hk[i] = lk
+        hg[i] = lg
         hv[i] = lv
         hl[i] = ll
-    return key, v, lazy, hk, hv, hl, hn
+    return key, g, v, lazy, hn
+
+
+@nb.njit(cache=True, nogil=True)
+def sight_legs(
+    px: float,
+    py: float,
+    vx: np.ndarray,
+    vy: np.ndarray,
+    ax: np.ndarray,
+    ay: np.ndarray,
+    bx: np.ndarray,
+    by: np.ndarray,
+    kx: float,
+    ex1: np.ndarray,
+    ey1: np.ndarray,
+    ex2: np.ndarray,
+    ey2: np.ndarray,
+    cell_ptr: np.ndarray,
+    cell_edges: np.ndarray,
+    gx0: float,
+    gy0: float,
+    cs: float,
+    nx: int,
+    ny: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Graph vertices that see point p along a line tangent at the vertex, and the legs, m."""
+    n = vx.size
+    verts = np.empty(n, dtype=np.int64)
+    legs = np.empty(n, dtype=np.float64)
+    m = 0
+    plon = px / kx
+    for v in range(n):
+        if not _tangent(vx[v], vy[v], ax[v], ay[v], bx[v], by[v], px, py):
+            continue
+        if not visible(
+            px, py, vx[v], vy[v], ex1, ey1, ex2, ey2, cell_ptr, cell_edges,
+            gx0, gy0, cs, nx, ny,
+        ):  # fmt: skip
+            continue
+        verts[m] = v
+        legs[m] = geodesic_m(vx[v] / kx, vy[v], plon, py)
+        m += 1
+    return verts[:m].copy(), legs[:m].copy()

@@ -22,9 +22,9 @@ a harbour mole: it is a short approach leg, reported in
 Examples
 --------
 >>> router = sea_router()  # doctest: +SKIP
->>> r = router.route((12.5, 33.2), (14.52, 35.90))  # doctest: +SKIP
->>> round(r.distance_nm)  # doctest: +SKIP
-172
+>>> r = router.route((12.5, 33.2), (14.5167, 35.9))  # off Libya to Valletta  # doctest: +SKIP
+>>> round(r.distance_nm, 1), round(r.destination_snap_nm, 2)  # doctest: +SKIP
+(194.5, 0.48)
 """
 
 from __future__ import annotations
@@ -128,6 +128,7 @@ class SeaRouter:
         self._tree.query(polys[:1])  # GEOS builds the tree on first query: do it now, once
         shapely.prepare(polys)
         self._snap_cached = lru_cache(maxsize=4096)(self._snap)
+        self._sight_cached = lru_cache(maxsize=1024)(self._sight)
 
     @property
     def graph(self) -> NavGraph:
@@ -197,31 +198,36 @@ class SeaRouter:
         dests = [_check_position(d, "destination") for d in destinations]
         o_snap = self._snap_cached(o_lon, o_lat)
         if o_snap is None:
-            if bool(land_mask(self._cache_dir).contains(o_lon, o_lat)):
+            on_land = land_mask(self._cache_dir).contains(np.array([o_lon]), np.array([o_lat]))
+            if bool(on_land[0]):
                 raise PositionOnLandError(
                     f"origin ({o_lon:.5f}, {o_lat:.5f}) lies on land more than "
                     f"{self._tol_m / 1000:g} km from navigable water; give a position at sea"
                 )
             return [None] * len(dests)
-        d_snaps = [self._snap_cached(lon, lat) for lon, lat in dests]
-        valid = [i for i, s in enumerate(d_snaps) if s is not None]
+        snapped = [(i, self._snap_cached(lon, lat)) for i, (lon, lat) in enumerate(dests)]
+        valid = [(i, s) for i, s in snapped if s is not None]
         out: list[SeaRoute | None] = [None] * len(dests)
         if not valid:
             return out
         g = self._g
-        dxs = np.array([d_snaps[i].lon * KX for i in valid])  # type: ignore[union-attr]
-        dys = np.array([d_snaps[i].lat for i in valid])  # type: ignore[union-attr]
+        dxs = np.array([s.lon * KX for _, s in valid])
+        dys = np.array([s.lat for _, s in valid])
+        sights = [self._sight_cached(s.lon, s.lat) for _, s in valid]
+        leg_v = np.concatenate([v for v, _ in sights])
+        leg_m = np.concatenate([m for _, m in sights])
+        leg_t = np.repeat(np.arange(len(sights)), [v.size for v, _ in sights])
         best, last, pred = kern.search(
             o_snap.lon * KX, o_snap.lat, dxs, dys,
             g.vx, g.vy, g.ax, g.ay, g.bx, g.by, KX,
-            g.indptr, g.indices, g.weights, *g.grid_args(), _MAX_SEARCH_M,
+            g.indptr, g.indices, g.weights, *g.grid_args(),
+            leg_v, leg_t, leg_m, _MAX_SEARCH_M,
         )  # fmt: skip
-        for k, i in enumerate(valid):
-            if not math.isfinite(best[k]):
-                continue
-            d_snap = d_snaps[i]
-            assert d_snap is not None
-            out[i] = self._assemble((o_lon, o_lat), o_snap, dests[i], d_snap, int(last[k]), pred)
+        for k, (i, d_snap) in enumerate(valid):
+            if math.isfinite(best[k]):
+                out[i] = self._assemble(
+                    (o_lon, o_lat), o_snap, dests[i], d_snap, int(last[k]), pred
+                )
         return out
 
     def _assemble(
@@ -257,6 +263,21 @@ class SeaRouter:
             origin_snap_nm=o_snap.snap_m / _M_PER_NM,
             destination_snap_nm=d_snap.snap_m / _M_PER_NM,
         )
+
+    def _sight(
+        self, lon: float, lat: float
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+        """Graph vertices that see a navigable point, and their geodesic legs (m), read-only.
+
+        Computed once per destination (ports repeat) and cached.
+        """
+        g = self._g
+        verts, legs = kern.sight_legs(
+            lon * KX, lat, g.vx, g.vy, g.ax, g.ay, g.bx, g.by, KX, *g.grid_args()
+        )
+        verts.flags.writeable = False
+        legs.flags.writeable = False
+        return verts, legs
 
     def _snap(self, lon: float, lat: float) -> _Snap | None:
         """The nearest navigable point within the tolerance, or None.
@@ -326,10 +347,5 @@ def _sea_router_cached(cache_dir: Path) -> SeaRouter:
     graph = load_or_build(cache_dir, lambda: land_polygons(cache_dir), REGION, NavParams())
     router = SeaRouter(graph, cache_dir=cache_dir)
     # Load the compiled kernels now rather than on the first request.
-    g = graph
-    kern.search(
-        g.vx[0], g.vy[0], np.array([g.vx[0]]), np.array([g.vy[0]]),
-        g.vx, g.vy, g.ax, g.ay, g.bx, g.by, KX,
-        g.indptr, g.indices, g.weights, *g.grid_args(), 1.0,
-    )  # fmt: skip
+    router.route((12.5, 33.2), (12.6, 33.3))  # open sea off Libya
     return router
