@@ -234,3 +234,17 @@ def test_the_demo_case_story_can_be_followed_on_the_map(laptop, tokens):
     assert page.locator("#case-detail [data-field='positions'] tr").count() == 2
     assert "2018-03-15 06:00 UTC" in page.inner_text("#case-detail [data-field='positions']")
     laptop.screenshot("demo-case-open-arms-2018")
+
+
+def test_recorded_text_is_shown_as_text_never_run_as_markup(laptop, tokens):
+    title = '<img src=x onerror="window.__sw_xss = 1">Boat'
+    case = _open_case_via_api(laptop.server, tokens["coordinator"], title, 34.1, 13.1)
+    page = _sign_in(laptop, tokens["coordinator"], "coordinator")
+    page.click(".sw-tabs button[data-tab='cases']")
+    page.click(f"#case-list button[data-case-id='{case['case_id']}']")
+    page.wait_for_selector("#case-detail [data-field='case-id']")
+    page.hover("path.sw-case-pos >> nth=0", force=True)
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.__sw_xss") is None
+    assert title in page.inner_text("#case-detail [data-field='case-id']")
+    assert page.locator("#case-detail img, #case-list img").count() == 0

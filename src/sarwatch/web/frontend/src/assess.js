@@ -126,7 +126,7 @@ export function renderAssessment(el, a, layer) {
     const line = L.geoJSON(p.route, {
       style: { className: "sw-route", weight: i === 0 ? 3 : 1.5, opacity: i === 0 ? 0.95 : 0.6 },
     }).addTo(layer);
-    line.bindTooltip(`${p.port}: ${Number(p.sea_distance_nm).toFixed(0)} nm by sea`);
+    line.bindTooltip(`${esc(p.port)}: ${Number(p.sea_distance_nm).toFixed(0)} nm by sea`);
     const row = el.querySelector(`tr[data-route="${i}"]`);
     if (row) {
       row.addEventListener("mouseenter", () => line.setStyle({ weight: 5 }));

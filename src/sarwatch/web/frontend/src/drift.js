@@ -127,7 +127,7 @@ export function createDrift(ctx, { parsePosition, inputToISO }) {
       L.geoJSON(c, {
         style: { className: `sw-contour sw-contour-${lvl}`, weight: lvl === 50 ? 2 : 1, fillOpacity: LEVEL_OPACITY[lvl] ?? 0.2 },
       })
-        .bindTooltip(`${lvl} % containment · ${formatUTC(fr.time)}`)
+        .bindTooltip(`${lvl} % containment · ${esc(formatUTC(fr.time))}`)
         .addTo(layer);
     }
     for (const p of fr.particles) {
