@@ -394,9 +394,17 @@ export function createBaseMap(element, { ports = true, zones = true } = {}) {
     loadCoast().catch((err) => console.warn("coast", err));
   });
 
-  const ready = loadCoast().then(() => {
-    element.dataset.ready = "1";
-  });
+  const loading = L.DomUtil.create("div", "sw-loading", element);
+  loading.textContent = "Loading the coastline… (the first start of a station builds its caches: up to a minute)";
+  const ready = loadCoast()
+    .then(() => {
+      element.dataset.ready = "1";
+      loading.remove();
+    })
+    .catch((err) => {
+      loading.textContent = `The coastline could not be loaded: ${err.message}`;
+      throw err;
+    });
   getLayer("/api/layers/srr")
     .then((d) => {
       srr.addData(d);
