@@ -1,0 +1,276 @@
+"""The time loop: forward or backward, output snapshots, exact stranding.
+
+:func:`simulate` advances a :class:`~sarwatch.drift.state.ParticleState` in place
+through a :class:`~sarwatch.drift.forcing.Forcing`, calling ``on_output`` at the
+start and at every output time. Between outputs the fused numba kernel does all
+the steps; particles that enter a coast cell of the land raster are tested
+exactly against the coastline polygons (``land.contains``) and either strand or
+resume.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from sarwatch.drift import _kernel
+from sarwatch.drift.forcing import Forcing, VectorField
+from sarwatch.drift.state import STRANDED, ParticleState
+from sarwatch.errors import InputError
+
+__all__ = ["DriftParams", "LandModel", "RunInfo", "simulate"]
+
+
+class LandModel(Protocol):
+    """What the loop needs from a land mask (:class:`sarwatch.geo.coast.LandMask` fits).
+
+    ``cells`` is a ``uint8`` raster (0 sea, 1 land, 2 coast: test exactly) with row 0
+    at ``lat0`` and cells of ``cell_deg`` degrees from ``lon0``.
+    """
+
+    cells: npt.NDArray[np.uint8]
+    lon0: float
+    lat0: float
+    cell_deg: float
+
+    def contains(self, lon: npt.ArrayLike, lat: npt.ArrayLike) -> npt.NDArray[np.bool_]:
+        """True where the points are on land."""
+        ...
+
+
+@dataclass(frozen=True)
+class DriftParams:
+    """Numerical and physical options of a run.
+
+    Attributes
+    ----------
+    dt_s
+        Time step, seconds (positive; the direction comes from ``backward``).
+    output_every_s
+        Interval between outputs, seconds (a multiple of ``dt_s``).
+    duration_s
+        Length of the run, seconds (a multiple of ``output_every_s``).
+    backward
+        Integrate backward in time (where did it come from?).
+    jibe_per_h
+        Jibing rate, 1/h: the crosswind branch flips with probability
+        ``1 - exp(-rate * |dt|)`` per step. Default 0.04/h (Breivik & Allen 2008).
+    diffusivity_m2_s
+        Horizontal diffusivity ``K``; a random walk of ``sqrt(2 K |dt|)`` per axis
+        per step. 0 for none.
+    capsize_wind_ms, capsize_per_h, capsize_leeway_fraction
+        Optional capsizing: above the wind threshold, an object capsizes with the
+        given probability per hour and its leeway is multiplied by the fraction.
+        ``capsize_per_h = 0`` (default) disables it.
+    scheme
+        ``"midpoint"`` (RK2, default) or ``"euler"`` (as the reference implementation).
+    """
+
+    dt_s: float = 900.0
+    output_every_s: float = 3600.0
+    duration_s: float = 48 * 3600.0
+    backward: bool = False
+    jibe_per_h: float = 0.04
+    diffusivity_m2_s: float = 0.0
+    capsize_wind_ms: float = 20.0
+    capsize_per_h: float = 0.0
+    capsize_leeway_fraction: float = 0.5
+    scheme: Literal["midpoint", "euler"] = "midpoint"
+
+    def steps(self) -> tuple[int, int]:
+        """``(steps per output, number of outputs after the start)``; validates the timing.
+
+        Raises
+        ------
+        InputError
+            If the step, interval and duration do not divide evenly or are not positive.
+        """
+        if not (self.dt_s > 0 and self.output_every_s > 0 and self.duration_s > 0):
+            raise InputError(
+                "time step, output interval and duration must be positive; got "
+                f"dt={self.dt_s} s, output every {self.output_every_s} s, "
+                f"duration {self.duration_s} s"
+            )
+        per_out = self.output_every_s / self.dt_s
+        n_out = self.duration_s / self.output_every_s
+        if abs(per_out - round(per_out)) > 1e-9 or abs(n_out - round(n_out)) > 1e-9:
+            raise InputError(
+                f"the output interval ({self.output_every_s:g} s) must be a multiple of the time "
+                f"step ({self.dt_s:g} s) and the duration ({self.duration_s:g} s) a multiple of "
+                "the output interval"
+            )
+        if self.scheme not in ("midpoint", "euler"):
+            raise InputError(f"scheme must be 'midpoint' or 'euler', got {self.scheme!r}")
+        return round(per_out), round(n_out)
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """What the loop did.
+
+    Attributes
+    ----------
+    n, steps
+        Particles and time steps.
+    times
+        Output times (``datetime64[s]``), the start included.
+    exact_land_tests
+        Number of exact coastline tests (particles in coast cells).
+    compute_s
+        Wall time spent advancing particles (kernel and exact land tests), seconds;
+        output callbacks excluded.
+    """
+
+    n: int
+    steps: int
+    times: npt.NDArray[np.datetime64]
+    exact_land_tests: int
+    compute_s: float
+
+
+def _time_index(
+    field: VectorField | None, t_s: npt.NDArray[np.float64], start: np.datetime64
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """Time index and weight of a field for times in seconds since ``start``."""
+    if field is None or field.is_steady:
+        return np.zeros(t_s.shape, np.int64), np.zeros(t_s.shape)
+    ft = (field.times - start).astype("timedelta64[s]").astype(np.float64)
+    it = np.clip(np.searchsorted(ft, t_s, side="right") - 1, 0, ft.size - 2)
+    w = np.clip((t_s - ft[it]) / (ft[it + 1] - ft[it]), 0.0, 1.0)
+    return it.astype(np.int64), w
+
+
+_ZERO = VectorField.constant(0.0, 0.0, name="zero")
+
+
+def _field_arrays(field: VectorField | None) -> tuple[npt.NDArray[np.float32], ...]:
+    f = field or _ZERO
+    return f.u, f.v
+
+
+def simulate(
+    state: ParticleState,
+    forcing: Forcing,
+    start: np.datetime64,
+    params: DriftParams,
+    rng: np.random.Generator,
+    *,
+    land: LandModel | None = None,
+    on_output: Callable[[int, np.datetime64, ParticleState], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> RunInfo:
+    """Run the drift model, advancing ``state`` in place.
+
+    Parameters
+    ----------
+    state
+        Particles (positions, coefficients, release times relative to ``start``).
+    forcing
+        Current, wind and Stokes drift; missing fields count as zero.
+    start
+        Run start, ``datetime64`` UTC.
+    params
+        Time step, output interval, duration, direction and physics options.
+    rng
+        The run's generator; it draws the per-particle forcing errors and the key of
+        the kernel's counter-based random numbers.
+    land
+        Land mask for stranding; ``None`` for open ocean.
+    on_output
+        Called as ``on_output(k, time, state)`` at the start (``k = 0``) and after each
+        output interval; ``state`` is live (copy what you keep).
+    progress
+        Called as ``progress(done_steps, total_steps)``.
+
+    Returns
+    -------
+    RunInfo
+    """
+    per_out, n_out = params.steps()
+    start = np.datetime64(start, "s")
+    sign = -1.0 if params.backward else 1.0
+    dt = sign * params.dt_s
+    n = state.n
+    for f, (eu, ev) in (
+        (forcing.wind, (state.wind_err_u, state.wind_err_v)),
+        (forcing.current, (state.current_err_u, state.current_err_v)),
+    ):
+        if f is not None and f.sigma_ms > 0:
+            eu[:] = rng.normal(0.0, f.sigma_ms, n)
+            ev[:] = rng.normal(0.0, f.sigma_ms, n)
+    key = np.uint64(rng.integers(0, 2**63 - 1))
+    kparams = np.zeros(_kernel.PARAM_SIZE)
+    kparams[_kernel.P_DT] = dt
+    kparams[_kernel.P_JIBE] = 1.0 - np.exp(-params.jibe_per_h * params.dt_s / 3600.0)
+    kparams[_kernel.P_KDIFF] = params.diffusivity_m2_s
+    kparams[_kernel.P_CAP_WIND] = params.capsize_wind_ms
+    kparams[_kernel.P_CAP_P] = 1.0 - np.exp(-params.capsize_per_h * params.dt_s / 3600.0)
+    kparams[_kernel.P_CAP_FRAC] = params.capsize_leeway_fraction
+    kparams[_kernel.P_SCHEME] = 1.0 if params.scheme == "midpoint" else 0.0
+    if land is not None:
+        cells = np.ascontiguousarray(land.cells, dtype=np.uint8)
+        kparams[_kernel.P_LAND_LON0] = land.lon0
+        kparams[_kernel.P_LAND_LAT0] = land.lat0
+        kparams[_kernel.P_LAND_CELL] = land.cell_deg
+    else:
+        cells = np.zeros((0, 0), np.uint8)
+    cu, cv = _field_arrays(forcing.current)
+    wu, wv = _field_arrays(forcing.wind)
+    su, sv = _field_arrays(forcing.stokes)
+    grids = [
+        (f or _ZERO).grid_params() for f in (forcing.current, forcing.wind, forcing.stokes)
+    ]
+    all_idx = np.arange(n, dtype=np.int64)
+    zeros_k = np.zeros(n, np.int32)
+    pending = np.full(n, -1, np.int32)
+    times = start + (sign * params.output_every_s * np.arange(n_out + 1)).astype(
+        "timedelta64[s]"
+    )
+    exact_tests = 0
+    total = per_out * n_out
+    if on_output is not None:
+        on_output(0, times[0], state)
+    compute_s = 0.0
+    for o in range(n_out):
+        tic = time.perf_counter()
+        step0 = o * per_out
+        step_t = dt * (step0 + np.arange(per_out, dtype=np.float64))
+        t_cols = np.stack([step_t, step_t + 0.5 * dt], axis=1)
+        tix = [_time_index(f, t_cols, start) for f in (forcing.current, forcing.wind, forcing.stokes)]
+        idx, kfirst = all_idx, zeros_k
+        while idx.size:
+            _kernel.advance(
+                idx, kfirst, pending,
+                state.lon, state.lat, state.status, state.release_s,
+                state.dwl_slope, state.dwl_offset, state.cwl_slope, state.cwl_offset,
+                state.side, state.capsized,
+                state.wind_err_u, state.wind_err_v, state.current_err_u, state.current_err_v,
+                cu, cv, grids[0], tix[0][0], tix[0][1],
+                wu, wv, grids[1], tix[1][0], tix[1][1],
+                su, sv, grids[2], tix[2][0], tix[2][1],
+                cells, step_t, step0, key, kparams,
+            )  # fmt: skip
+            hit = np.flatnonzero(pending[idx] >= 0)
+            if hit.size == 0:
+                break
+            hit_idx = idx[hit]
+            exact_tests += hit_idx.size
+            assert land is not None  # pending is only set with a land raster
+            on_land = land.contains(state.lon[hit_idx], state.lat[hit_idx])
+            state.status[hit_idx[on_land]] = STRANDED
+            resume = hit_idx[~on_land]
+            nxt = pending[resume] + 1
+            pending[hit_idx] = -1
+            keep = nxt < per_out
+            idx, kfirst = resume[keep], nxt[keep].astype(np.int32)
+        compute_s += time.perf_counter() - tic
+        if on_output is not None:
+            on_output(o + 1, times[o + 1], state)
+        if progress is not None:
+            progress((o + 1) * per_out, total)
+    return RunInfo(n=n, steps=total, times=times, exact_land_tests=exact_tests, compute_s=compute_s)
