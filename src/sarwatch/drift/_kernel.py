@@ -28,6 +28,7 @@ __all__ = ["advance", "PARAM_SIZE"]
 _A = 6378137.0
 _E2 = 6.69437999014e-3
 _DEG = math.pi / 180.0
+_INV_M0 = 1.0 / (_A * (1.0 - _E2) * _DEG)
 
 # indices into the float parameter vector
 P_DT = 0  # signed step, s
@@ -49,14 +50,14 @@ _NOFORCE = 3
 _NOT_RELEASED = 4
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy", inline="always")
 def _mix(z: np.uint64) -> np.uint64:
     z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
     z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
     return z ^ (z >> np.uint64(31))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy", inline="always")
 def _uniform(key: np.uint64, pid: np.int64, step: np.int64, stream: np.int64) -> float:
     z = key ^ _mix(
         np.uint64(pid) * np.uint64(0x9E3779B97F4A7C15)
@@ -67,76 +68,99 @@ def _uniform(key: np.uint64, pid: np.int64, step: np.int64, stream: np.int64) ->
     return float(z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
 
-@njit(cache=True)
-def _sample(u, v, grid, it, w, lon, lat):  # type: ignore[no-untyped-def]
-    """Bilinear in space, linear in time, NaN-aware. Returns (u, v, flag): 0 ok, 1 out, 2 NaN."""
-    nt, ny, nx = u.shape
-    it1 = it + 1 if nt > 1 else it
+@njit(cache=True, error_model="numpy", inline="always")
+def _sample(f, grid, k, c, lon, lat):  # type: ignore[no-untyped-def]
+    """Bilinear in space, NaN-aware, from the time-interpolated slice ``f[k, c]``.
+
+    ``f`` has shape ``(steps, 2, ny, nx, 2)``: per step, the field at the start and
+    the middle of the step, components last. Returns ``(u, v, flag)`` with flag 0
+    ok, 1 outside the grid, 2 no data (NaN).
+    """
+    ny = f.shape[2]
+    nx = f.shape[3]
+    flat = f.reshape(f.size)
     if ny == 1 and nx == 1:
-        a = u[it, 0, 0] * (1.0 - w) + u[it1, 0, 0] * w
-        b = v[it, 0, 0] * (1.0 - w) + v[it1, 0, 0] * w
+        base = (k * 2 + c) * 2
+        a = flat[base]
+        b = flat[base + 1]
         if math.isnan(a) or math.isnan(b):
             return 0.0, 0.0, 2
-        return a, b, 0
-    fx = (lon - grid[0]) / grid[1]
-    fy = (lat - grid[2]) / grid[3]
-    if fx < 0.0 or fy < 0.0 or fx > nx - 1 or fy > ny - 1:
+        return float(a), float(b), 0
+    fx = (lon - grid[0]) * grid[1]
+    fy = (lat - grid[2]) * grid[3]
+    if not (fx >= 0.0 and fy >= 0.0 and fx <= nx - 1 and fy <= ny - 1):
         return 0.0, 0.0, 1
     ix = min(int(fx), nx - 2)
     iy = min(int(fy), ny - 2)
     ax = fx - ix
     ay = fy - iy
+    w00 = (1.0 - ax) * (1.0 - ay)
+    w01 = ax * (1.0 - ay)
+    w10 = (1.0 - ax) * ay
+    w11 = ax * ay
+    row = 2 * nx
+    base = (((k * 2 + c) * ny + iy) * nx + ix) * 2
+    u00 = float(flat[base])
+    v00 = float(flat[base + 1])
+    u01 = float(flat[base + 2])
+    v01 = float(flat[base + 3])
+    u10 = float(flat[base + row])
+    v10 = float(flat[base + row + 1])
+    u11 = float(flat[base + row + 2])
+    v11 = float(flat[base + row + 3])
+    su = w00 * u00 + w01 * u01 + w10 * u10 + w11 * u11
+    sv = w00 * v00 + w01 * v01 + w10 * v10 + w11 * v11
+    if not (math.isnan(su) or math.isnan(sv)):
+        return su, sv, 0
+    # some corners have no data: renormalise the bilinear weights over the valid ones
     su = 0.0
     sv = 0.0
     sw = 0.0
-    for k in range(2):
-        tk = it if k == 0 else it1
-        wt = (1.0 - w) if k == 0 else w
-        if wt == 0.0:
-            continue
-        for dy in range(2):
-            wy = (1.0 - ay) if dy == 0 else ay
-            for dx in range(2):
-                wx = (1.0 - ax) if dx == 0 else ax
-                ww = wt * wx * wy
-                if ww == 0.0:
-                    continue
-                cu = u[tk, iy + dy, ix + dx]
-                cv = v[tk, iy + dy, ix + dx]
-                if math.isnan(cu) or math.isnan(cv):
-                    continue
-                su += ww * cu
-                sv += ww * cv
-                sw += ww
+    if not (math.isnan(u00) or math.isnan(v00)) and w00 > 0.0:
+        su += w00 * u00
+        sv += w00 * v00
+        sw += w00
+    if not (math.isnan(u01) or math.isnan(v01)) and w01 > 0.0:
+        su += w01 * u01
+        sv += w01 * v01
+        sw += w01
+    if not (math.isnan(u10) or math.isnan(v10)) and w10 > 0.0:
+        su += w10 * u10
+        sv += w10 * v10
+        sw += w10
+    if not (math.isnan(u11) or math.isnan(v11)) and w11 > 0.0:
+        su += w11 * u11
+        sv += w11 * v11
+        sw += w11
     if sw <= 0.0:
         return 0.0, 0.0, 2
     return su / sw, sv / sw, 0
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy", inline="always")
 def _velocity(  # type: ignore[no-untyped-def]
-    i, lon, lat, col,
-    cu, cv, cg, c_it, c_w,
-    wu, wv, wg, w_it, w_w,
-    su, sv, sg, s_it, s_w,
-    k, dwl_slope, dwl_offset, cwl_slope, cwl_offset, side, capsized,
+    i, lon, lat, k, c, cf, cg, wf, wg, sf, sg, has_stokes,
+    dwl_slope, dwl_offset, cwl_slope, cwl_offset, side, capsized,
     werr_u, werr_v, cerr_u, cerr_v, cap_frac,
 ):
     """Total drift velocity (m/s east, north) at a position; flag as in _sample."""
-    uc, vc, fc = _sample(cu, cv, cg, c_it[k, col], c_w[k, col], lon, lat)
+    uc, vc, fc = _sample(cf, cg, k, c, lon, lat)
     if fc != 0:
         return 0.0, 0.0, fc
-    ux, vx, fw = _sample(wu, wv, wg, w_it[k, col], w_w[k, col], lon, lat)
+    ux, vx, fw = _sample(wf, wg, k, c, lon, lat)
     if fw != 0:
         return 0.0, 0.0, fw
     ux += werr_u[i]
     vx += werr_v[i]
-    us, vs, fs = _sample(su, sv, sg, s_it[k, col], s_w[k, col], lon, lat)
-    if fs != 0:
-        return 0.0, 0.0, fs
+    ue = uc + cerr_u[i]
+    ve = vc + cerr_v[i]
+    if has_stokes:
+        us, vs, fs = _sample(sf, sg, k, c, lon, lat)
+        if fs != 0:
+            return 0.0, 0.0, fs
+        ue += us
+        ve += vs
     speed = math.sqrt(ux * ux + vx * vx)
-    lu = 0.0
-    lv = 0.0
     if speed > 0.0:
         b = side[i]
         down = dwl_slope[i] * speed + dwl_offset[i]
@@ -147,38 +171,43 @@ def _velocity(  # type: ignore[no-untyped-def]
         ex = ux / speed
         ey = vx / speed
         # right of downwind is (ey, -ex)
-        lu = down * ex + cross * ey
-        lv = down * ey - cross * ex
-    return uc + cerr_u[i] + lu + us, vc + cerr_v[i] + lv + vs, 0
+        ue += down * ex + cross * ey
+        ve += down * ey - cross * ex
+    return ue, ve, 0
 
 
-@njit(cache=True)
-def _metric(lat):  # type: ignore[no-untyped-def]
-    """Degrees per metre (east, north) at a latitude on WGS84."""
-    s = math.sin(lat * _DEG)
+@njit(cache=True, error_model="numpy", inline="always")
+def _metric(s, c):  # type: ignore[no-untyped-def]
+    """Degrees per metre (east, north) on WGS84 from sin and cos of the latitude."""
     d = 1.0 - _E2 * s * s
-    n_rad = _A / math.sqrt(d)
-    m_rad = _A * (1.0 - _E2) / (d * math.sqrt(d))
-    c = math.cos(lat * _DEG)
-    return 1.0 / (n_rad * c * _DEG), 1.0 / (m_rad * _DEG)
+    sd = math.sqrt(d)
+    return sd / (_A * _DEG * c), d * sd * _INV_M0
 
 
-@njit(parallel=True, cache=True)
+@njit(cache=True, error_model="numpy", inline="always")
+def _rotate(s, c, dphi):  # type: ignore[no-untyped-def]
+    """sin and cos of (latitude + dphi) for a small dphi (radians), without trigonometry."""
+    d2 = dphi * dphi
+    cd = 1.0 - d2 * (0.5 - d2 * (1.0 / 24.0))
+    sd = dphi * (1.0 - d2 * (1.0 / 6.0))
+    return s * cd + c * sd, c * cd - s * sd
+
+
+@njit(parallel=True, cache=True, error_model="numpy")
 def advance(  # type: ignore[no-untyped-def]
     idx, kfirst, pending,
     lon, lat, status, release_s,
     dwl_slope, dwl_offset, cwl_slope, cwl_offset, side, capsized,
     werr_u, werr_v, cerr_u, cerr_v,
-    cu, cv, cg, c_it, c_w,
-    wu, wv, wg, w_it, w_w,
-    su, sv, sg, s_it, s_w,
+    cf, cg, wf, wg, sf, sg, has_stokes,
     land, step_t, step0, key, params,
 ):
     """Advance the particles ``idx`` from their step ``kfirst`` to the last step given.
 
     ``step_t[k]`` is the time (s since run start) at the start of step ``k``;
-    ``*_it[k, c]`` / ``*_w[k, c]`` the time index and weight of each field at the
-    start (``c = 0``) and the middle (``c = 1``) of step ``k``. A particle that
+    ``cf``, ``wf``, ``sf`` (current, wind, Stokes) hold each field interpolated to
+    the start (``[k, 0]``) and the middle (``[k, 1]``) of step ``k``, shape
+    ``(steps, 2, ny, nx, 2)``, with grids ``[lon0, 1/dlon, lat0, 1/dlat]``. A particle that
     enters a coast cell of ``land`` stops there with ``pending = k`` so that the
     caller can test it exactly and resume it from ``k + 1``.
     """
@@ -198,6 +227,9 @@ def advance(  # type: ignore[no-untyped-def]
     for j in prange(idx.shape[0]):
         i = idx[j]
         pending[i] = -1
+        # sin/cos of the latitude are carried from step to step by small rotations
+        sp = math.sin(lat[i] * _DEG)
+        cp = math.cos(lat[i] * _DEG)
         for k in range(kfirst[j], nsub):
             st = status[i]
             if st == _NOT_RELEASED:
@@ -213,35 +245,34 @@ def advance(  # type: ignore[no-untyped-def]
             x = lon[i]
             y = lat[i]
             if cap_p > 0.0 and capsized[i] == 0:
-                ux, vx, fw = _sample(wu, wv, wg, w_it[k, 0], w_w[k, 0], x, y)
+                ux, vx, fw = _sample(wf, wg, k, 0, x, y)
                 if fw == 0:
                     ux += werr_u[i]
                     vx += werr_v[i]
                     if ux * ux + vx * vx > cap_wind * cap_wind and _uniform(key, i, g, 1) < cap_p:
                         capsized[i] = 1
             ue, ve, flag = _velocity(
-                i, x, y, 0, cu, cv, cg, c_it, c_w, wu, wv, wg, w_it, w_w,
-                su, sv, sg, s_it, s_w, k, dwl_slope, dwl_offset, cwl_slope, cwl_offset,
-                side, capsized, werr_u, werr_v, cerr_u, cerr_v, cap_frac,
+                i, x, y, k, 0, cf, cg, wf, wg, sf, sg, has_stokes,
+                dwl_slope, dwl_offset, cwl_slope, cwl_offset, side, capsized,
+                werr_u, werr_v, cerr_u, cerr_v, cap_frac,
             )
             if flag != 0:
                 status[i] = _OUT if flag == 1 else _NOFORCE
                 break
+            mx, my = _metric(sp, cp)
             if midpoint:
-                mx, my = _metric(y)
                 xm = x + ue * mx * 0.5 * dt
                 ym = y + ve * my * 0.5 * dt
                 ue, ve, flag = _velocity(
-                    i, xm, ym, 1, cu, cv, cg, c_it, c_w, wu, wv, wg, w_it, w_w,
-                    su, sv, sg, s_it, s_w, k, dwl_slope, dwl_offset, cwl_slope, cwl_offset,
-                    side, capsized, werr_u, werr_v, cerr_u, cerr_v, cap_frac,
+                    i, xm, ym, k, 1, cf, cg, wf, wg, sf, sg, has_stokes,
+                    dwl_slope, dwl_offset, cwl_slope, cwl_offset, side, capsized,
+                    werr_u, werr_v, cerr_u, cerr_v, cap_frac,
                 )
                 if flag != 0:
                     status[i] = _OUT if flag == 1 else _NOFORCE
                     break
-                mx, my = _metric(ym)
-            else:
-                mx, my = _metric(y)
+                spm, cpm = _rotate(sp, cp, (ym - y) * _DEG)
+                mx, my = _metric(spm, cpm)
             dx = ue * dt
             dy = ve * dt
             if kdiff > 0.0:
@@ -250,8 +281,10 @@ def advance(  # type: ignore[no-untyped-def]
                 r = diff_amp * math.sqrt(-2.0 * math.log(1.0 - u1))
                 dx += r * math.cos(2.0 * math.pi * u2)
                 dy += r * math.sin(2.0 * math.pi * u2)
+            dlat = dy * my
             x += dx * mx
-            y += dy * my
+            y += dlat
+            sp, cp = _rotate(sp, cp, dlat * _DEG)
             lon[i] = x
             lat[i] = y
             if nly > 0:

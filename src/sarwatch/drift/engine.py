@@ -148,9 +148,73 @@ def _time_index(
 _ZERO = VectorField.constant(0.0, 0.0, name="zero")
 
 
-def _field_arrays(field: VectorField | None) -> tuple[npt.NDArray[np.float32], ...]:
+def _slices(
+    field: VectorField | None, t_cols: npt.NDArray[np.float64], start: np.datetime64
+) -> npt.NDArray[np.float32]:
+    """The field interpolated linearly in time to ``t_cols`` (steps, 2): ``(steps, 2, ny, nx, 2)``."""
     f = field or _ZERO
-    return f.u, f.v
+    it, w = _time_index(field, t_cols, start)
+    it1 = np.minimum(it + 1, f.u.shape[0] - 1)
+    out = np.empty((*t_cols.shape, f.u.shape[1], f.u.shape[2], 2), np.float32)
+    for comp, arr in enumerate((f.u, f.v)):
+        a0 = arr[it]
+        a1 = arr[it1]
+        ww = w[..., None, None].astype(np.float32)
+        out[..., comp] = a0 * (1.0 - ww) + a1 * ww
+    return out
+
+
+#: Steps per kernel call (bounds the size of the time-interpolated forcing slices).
+_CHUNK_STEPS = 8
+
+
+def _advance_chunk(
+    state: ParticleState,
+    forcing: Forcing,
+    start: np.datetime64,
+    step0: int,
+    nsub: int,
+    dt: float,
+    key: np.uint64,
+    kparams: npt.NDArray[np.float64],
+    cells: npt.NDArray[np.uint8],
+    grids: list[npt.NDArray[np.float64]],
+    land: LandModel | None,
+    all_idx: npt.NDArray[np.int64],
+    zeros_k: npt.NDArray[np.int32],
+    pending: npt.NDArray[np.int32],
+) -> int:
+    """Advance all particles ``nsub`` steps from global step ``step0``; returns exact land tests."""
+    step_t = dt * (step0 + np.arange(nsub, dtype=np.float64))
+    t_cols = np.stack([step_t, step_t + 0.5 * dt], axis=1)
+    cf, wf, sf = (_slices(f, t_cols, start) for f in (forcing.current, forcing.wind, forcing.stokes))
+    idx, kfirst = all_idx, zeros_k
+    exact = 0
+    while idx.size:
+        _kernel.advance(
+            idx, kfirst, pending,
+            state.lon, state.lat, state.status, state.release_s,
+            state.dwl_slope, state.dwl_offset, state.cwl_slope, state.cwl_offset,
+            state.side, state.capsized,
+            state.wind_err_u, state.wind_err_v, state.current_err_u, state.current_err_v,
+            cf, grids[0], wf, grids[1], sf, grids[2], forcing.stokes is not None,
+            cells, step_t, step0, key, kparams,
+        )  # fmt: skip
+        hit = np.flatnonzero(pending[idx] >= 0)
+        if hit.size == 0:
+            break
+        hit_idx = idx[hit]
+        exact += hit_idx.size
+        if land is None:  # pending is only set with a land raster
+            raise RuntimeError("coast hit without a land mask")
+        on_land = land.contains(state.lon[hit_idx], state.lat[hit_idx])
+        state.status[hit_idx[on_land]] = STRANDED
+        resume = hit_idx[~on_land]
+        nxt = pending[resume] + 1
+        pending[hit_idx] = -1
+        keep = nxt < nsub
+        idx, kfirst = resume[keep], nxt[keep].astype(np.int32)
+    return exact
 
 
 def simulate(
@@ -219,12 +283,11 @@ def simulate(
         kparams[_kernel.P_LAND_CELL] = land.cell_deg
     else:
         cells = np.zeros((0, 0), np.uint8)
-    cu, cv = _field_arrays(forcing.current)
-    wu, wv = _field_arrays(forcing.wind)
-    su, sv = _field_arrays(forcing.stokes)
     grids = [
         (f or _ZERO).grid_params() for f in (forcing.current, forcing.wind, forcing.stokes)
     ]
+    for g in grids:  # the kernel multiplies by the inverse spacing
+        g[1], g[3] = 1.0 / g[1], 1.0 / g[3]
     all_idx = np.arange(n, dtype=np.int64)
     zeros_k = np.zeros(n, np.int32)
     pending = np.full(n, -1, np.int32)
@@ -238,36 +301,12 @@ def simulate(
     compute_s = 0.0
     for o in range(n_out):
         tic = time.perf_counter()
-        step0 = o * per_out
-        step_t = dt * (step0 + np.arange(per_out, dtype=np.float64))
-        t_cols = np.stack([step_t, step_t + 0.5 * dt], axis=1)
-        tix = [_time_index(f, t_cols, start) for f in (forcing.current, forcing.wind, forcing.stokes)]
-        idx, kfirst = all_idx, zeros_k
-        while idx.size:
-            _kernel.advance(
-                idx, kfirst, pending,
-                state.lon, state.lat, state.status, state.release_s,
-                state.dwl_slope, state.dwl_offset, state.cwl_slope, state.cwl_offset,
-                state.side, state.capsized,
-                state.wind_err_u, state.wind_err_v, state.current_err_u, state.current_err_v,
-                cu, cv, grids[0], tix[0][0], tix[0][1],
-                wu, wv, grids[1], tix[1][0], tix[1][1],
-                su, sv, grids[2], tix[2][0], tix[2][1],
-                cells, step_t, step0, key, kparams,
+        for c0 in range(0, per_out, _CHUNK_STEPS):
+            nsub = min(_CHUNK_STEPS, per_out - c0)
+            exact_tests += _advance_chunk(
+                state, forcing, start, o * per_out + c0, nsub, dt, key, kparams, cells, grids,
+                land, all_idx, zeros_k, pending,
             )  # fmt: skip
-            hit = np.flatnonzero(pending[idx] >= 0)
-            if hit.size == 0:
-                break
-            hit_idx = idx[hit]
-            exact_tests += hit_idx.size
-            assert land is not None  # pending is only set with a land raster
-            on_land = land.contains(state.lon[hit_idx], state.lat[hit_idx])
-            state.status[hit_idx[on_land]] = STRANDED
-            resume = hit_idx[~on_land]
-            nxt = pending[resume] + 1
-            pending[hit_idx] = -1
-            keep = nxt < per_out
-            idx, kfirst = resume[keep], nxt[keep].astype(np.int32)
         compute_s += time.perf_counter() - tic
         if on_output is not None:
             on_output(o + 1, times[o + 1], state)
