@@ -452,7 +452,7 @@ def _snapshot(t: np.datetime64, hours: float, st: ParticleState) -> OutputSnapsh
         stranded_share=counts[STATUS_NAMES[STRANDED]] / max(st.n, 1),
     )
     if n_located:
-        grid = density_grid(lon, lat)
+        grid = density_grid(lon, lat, stats=stats)
         for p, (geom, area) in containment(grid, LEVELS).items():
             snap.polygons[p] = geom
             snap.areas_km2[p] = area
