@@ -54,8 +54,16 @@ def write_forcing(folder: Path, hours: int = 60) -> tuple[Path, Path]:
             u[k], v[k] = fn(lo, la, h)
         ds = xr.Dataset(
             {
-                var[0]: (("time", "latitude", "longitude"), u, {"standard_name": std[0], "units": "m s-1"}),
-                var[1]: (("time", "latitude", "longitude"), v, {"standard_name": std[1], "units": "m s-1"}),
+                var[0]: (
+                    ("time", "latitude", "longitude"),
+                    u,
+                    {"standard_name": std[0], "units": "m s-1"},
+                ),
+                var[1]: (
+                    ("time", "latitude", "longitude"),
+                    v,
+                    {"standard_name": std[1], "units": "m s-1"},
+                ),
             },
             coords={"time": times, "latitude": lat, "longitude": lon},
         )

@@ -88,13 +88,15 @@ def _worker_throughput(cur: str, wind: str, n: int, scheme: str) -> None:
     end = start + np.timedelta64(HOURS, "h")
     kw = {"t_first": start, "t_last": end, "lon": 12.5, "lat": 33.2, "margin_deg": 5.0}
     forcing = Forcing(
-        current=open_vector_field([cur], "current", **kw), wind=open_vector_field([wind], "wind", **kw)
+        current=open_vector_field([cur], "current", **kw),
+        wind=open_vector_field([wind], "wind", **kw),
     )
     rng = np.random.default_rng(1)
     obj = resolve_object("LIFE-RAFT-NB-2")
     state = seed_scenarios([Scenario(1.0, "point", 12.5, 33.2, obj, radius_m=RADIUS_M)], n, rng)
-    params = DriftParams(dt_s=DT_MIN * 60.0, output_every_s=3600.0, duration_s=HOURS * 3600.0,
-                         scheme=scheme)  # type: ignore[arg-type]
+    params = DriftParams(
+        dt_s=DT_MIN * 60.0, output_every_s=3600.0, duration_s=HOURS * 3600.0, scheme=scheme
+    )  # type: ignore[arg-type]
     centroids = []
 
     def on_output(k: int, t: np.datetime64, st) -> None:  # type: ignore[no-untyped-def]
@@ -134,8 +136,13 @@ def _cli(cur: Path, wind: Path, n: int, tmp: Path, out: bool) -> dict:  # type: 
     if proc.returncode != 0:
         raise RuntimeError(f"CLI failed: {proc.stderr[-2000:]}")
     s = json.loads(summary.read_text())
-    return {"n": n, "with_files": out, "command_wall_s": wall, "inside_wall_s": s["wall_s"],
-            "compute_s": s["compute_s"]}
+    return {
+        "n": n,
+        "with_files": out,
+        "command_wall_s": wall,
+        "inside_wall_s": s["wall_s"],
+        "compute_s": s["compute_s"],
+    }
 
 
 def _opendrift_python(arg: str | None) -> str | None:
@@ -167,19 +174,25 @@ def _opendrift(python: str, cur: Path, wind: Path, n: int, tmp: Path) -> dict:  
         n=n, steps=steps, run_s=float(z["run_s"]), setup_s=float(z["setup_s"]),
         import_s=float(z["import_s"]), command_wall_s=wall, peak_rss_mb=float(z["peak_rss_mb"]),
         particle_steps_per_s=n * steps / float(z["run_s"]),
-        status_values={str(k): int(v) for k, v in zip(*np.unique(status, return_counts=True), strict=True)},
+        status_values={
+            str(k): int(v) for k, v in zip(*np.unique(status, return_counts=True), strict=True)
+        },
         status_meanings=str(z["status_meanings"]),
     )  # fmt: skip
     return res
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--full", action="store_true", help="100k compared, 1M throughput")
     ap.add_argument("--opendrift-python", default=None, help="interpreter that has opendrift")
     ap.add_argument("--no-opendrift", action="store_true")
     ap.add_argument("--out", default=str(HERE / "results" / "drift.json"))
-    ap.add_argument("--worker", nargs=4, metavar=("CUR", "WIND", "N", "SCHEME"), help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--worker", nargs=4, metavar=("CUR", "WIND", "N", "SCHEME"), help=argparse.SUPPRESS
+    )
     args = ap.parse_args()
     if args.worker:
         _worker_throughput(args.worker[0], args.worker[1], int(args.worker[2]), args.worker[3])
@@ -191,23 +204,40 @@ def main() -> None:
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
                     "python": platform.python_version(),
                     "numba_threads": int(os.environ.get("NUMBA_NUM_THREADS", os.cpu_count() or 1))},
-        "setup": {"object": "LIFE-RAFT-NB-2", "hours": HOURS, "dt_min": DT_MIN, "radius_m": RADIUS_M,
+        "setup": {"object": "LIFE-RAFT-NB-2", "hours": HOURS, "dt_min": DT_MIN,
+                  "radius_m": RADIUS_M,
                   "start": "33.2N 12.5E 2026-11-20T04:00Z", "full": args.full},
     }  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="sarwatch-bench-drift-") as d:
         tmp = Path(d)
         cur, wind = write_forcing(tmp)
         # warm the numba cache and the coastline cache once (not measured)
-        _run_json([sys.executable, str(HERE / "bench_drift.py"), "--worker", str(cur), str(wind), "1000", "midpoint"])
+        _run_json(
+            [
+                sys.executable,
+                str(HERE / "bench_drift.py"),
+                "--worker",
+                str(cur),
+                str(wind),
+                "1000",
+                "midpoint",
+            ]
+        )
         print(f"sarwatch: comparison runs ({n_cmp} particles)...", flush=True)
-        results["sarwatch"] = {s: _sarwatch_compare(cur, wind, n_cmp, s) for s in ("midpoint", "euler")}
+        results["sarwatch"] = {
+            s: _sarwatch_compare(cur, wind, n_cmp, s) for s in ("midpoint", "euler")
+        }
         print(f"sarwatch: engine throughput ({n_big} particles, fresh process)...", flush=True)
         results["throughput"] = {
-            s: _run_json([sys.executable, str(HERE / "bench_drift.py"), "--worker", str(cur), str(wind), str(n_big), s])
+            s: _run_json([sys.executable, str(HERE / "bench_drift.py"), "--worker", str(cur),
+                          str(wind), str(n_big), s])
             for s in ("midpoint", "euler")
         }  # fmt: skip
         print("sarwatch: CLI 10,000 particles end to end...", flush=True)
-        results["cli"] = [_cli(cur, wind, 10_000, tmp, out=False), _cli(cur, wind, 10_000, tmp, out=True)]
+        results["cli"] = [
+            _cli(cur, wind, 10_000, tmp, out=False),
+            _cli(cur, wind, 10_000, tmp, out=True),
+        ]
         py = None if args.no_opendrift else _opendrift_python(args.opendrift_python)
         if py:
             print(f"OpenDrift Leeway ({n_cmp} particles)...", flush=True)
@@ -217,15 +247,17 @@ def main() -> None:
 
             cmp = {}
             for s, r in results["sarwatch"].items():
-                dist = Geod(ellps="WGS84").inv(r["centroid_lon"], r["centroid_lat"],
-                                               od["centroid_lon"], od["centroid_lat"])[2]
+                dist = Geod(ellps="WGS84").inv(
+                    r["centroid_lon"], r["centroid_lat"], od["centroid_lon"], od["centroid_lat"]
+                )[2]
+                od_rate = od["particle_steps_per_s"]
+                engine_rate = results["throughput"][s]["particle_steps_per_s"]
                 cmp[s] = {
                     "centroid_distance_km": dist / 1000.0,
                     "std_ratio": r["std_km"] / od["std_km"],
-                    "throughput_ratio_same_n": r["particle_steps_per_s"] / od["particle_steps_per_s"],
-                    "throughput_ratio_engine_vs_opendrift": results["throughput"][s]["particle_steps_per_s"]
-                    / od["particle_steps_per_s"],
-                }  # fmt: skip
+                    "throughput_ratio_same_n": r["particle_steps_per_s"] / od_rate,
+                    "throughput_ratio_engine_vs_opendrift": engine_rate / od_rate,
+                }
             results["comparison"] = cmp
         else:
             results["opendrift"] = None
@@ -238,28 +270,41 @@ def main() -> None:
 def _print(r: dict) -> None:  # type: ignore[type-arg]
     print("\n== sarwatch (same forcing, LIFE-RAFT-NB-2) ==")
     for s, x in r["sarwatch"].items():
-        print(f"  {s:8s} n={x['n']}: centroid {x['centroid_lat']:.4f}N {x['centroid_lon']:.4f}E "
-              f"std {x['std_km']:.2f} km, stranded {x['stranded']}, compute {x['compute_s']:.2f} s "
-              f"({x['particle_steps_per_s'] / 1e6:.1f} M particle-steps/s)")  # fmt: skip
+        rate = x["particle_steps_per_s"] / 1e6
+        print(
+            f"  {s:8s} n={x['n']}: centroid {x['centroid_lat']:.4f}N {x['centroid_lon']:.4f}E "
+            f"std {x['std_km']:.2f} km, stranded {x['stranded']}, "
+            f"compute {x['compute_s']:.2f} s ({rate:.1f} M particle-steps/s)"
+        )
     for s, x in r["throughput"].items():
-        print(f"  engine {s:8s} n={x['n']}: {x['particle_steps_per_s'] / 1e6:.1f} M particle-steps/s, "
-              f"compute {x['compute_s']:.2f} s, peak RSS {x['peak_rss_mb']:.0f} MB")  # fmt: skip
+        rate = x["particle_steps_per_s"] / 1e6
+        print(
+            f"  engine {s:8s} n={x['n']}: {rate:.1f} M particle-steps/s, "
+            f"compute {x['compute_s']:.2f} s, peak RSS {x['peak_rss_mb']:.0f} MB"
+        )
     for x in r["cli"]:
-        print(f"  CLI n={x['n']} files={x['with_files']}: {x['command_wall_s']:.2f} s from command to result")
+        wall = x["command_wall_s"]
+        print(f"  CLI n={x['n']} files={x['with_files']}: {wall:.2f} s from command to result")
     od = r.get("opendrift")
-    if od:
-        print("== OpenDrift Leeway ==")
-        print(f"  n={od['n']}: centroid {od['centroid_lat']:.4f}N {od['centroid_lon']:.4f}E std "
-              f"{od['std_km']:.2f} km; run {od['run_s']:.1f} s ({od['particle_steps_per_s'] / 1e6:.2f} M "
-              f"particle-steps/s), import+setup {od['import_s'] + od['setup_s']:.1f} s, "
-              f"peak RSS {od['peak_rss_mb']:.0f} MB, status {od['status_values']}")  # fmt: skip
-        print("== comparison ==")
-        for s, c in r["comparison"].items():
-            print(f"  {s:8s}: centroid distance {c['centroid_distance_km']:.2f} km, std ratio "
-                  f"{c['std_ratio']:.3f}, throughput ratio {c['throughput_ratio_same_n']:.0f}x (same n), "
-                  f"{c['throughput_ratio_engine_vs_opendrift']:.0f}x (engine at the large n)")  # fmt: skip
-    else:
+    if not od:
         print("OpenDrift not available: give --opendrift-python to compare")
+        return
+    rate = od["particle_steps_per_s"] / 1e6
+    print("== OpenDrift Leeway ==")
+    print(
+        f"  n={od['n']}: centroid {od['centroid_lat']:.4f}N {od['centroid_lon']:.4f}E "
+        f"std {od['std_km']:.2f} km; run {od['run_s']:.1f} s ({rate:.2f} M particle-steps/s), "
+        f"import+setup {od['import_s'] + od['setup_s']:.1f} s, "
+        f"peak RSS {od['peak_rss_mb']:.0f} MB, status {od['status_values']}"
+    )
+    print("== comparison ==")
+    for s, c in r["comparison"].items():
+        print(
+            f"  {s:8s}: centroid distance {c['centroid_distance_km']:.2f} km, "
+            f"std ratio {c['std_ratio']:.3f}, "
+            f"throughput ratio {c['throughput_ratio_same_n']:.0f}x (same n), "
+            f"{c['throughput_ratio_engine_vs_opendrift']:.0f}x (engine at the large n)"
+        )
 
 
 if __name__ == "__main__":

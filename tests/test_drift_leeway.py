@@ -23,7 +23,11 @@ def test_table_has_the_85_published_categories_with_a_source():
     assert [c.index for c in cats] == list(range(1, 86))
     nb2 = cats[26]
     assert (nb2.key, nb2.dwl_slope_pct, nb2.dwl_offset_cm_s, nb2.dwl_std_cm_s) == (
-        "LIFE-RAFT-NB-2", 5.34, 9.91, 9.82)
+        "LIFE-RAFT-NB-2",
+        5.34,
+        9.91,
+        9.82,
+    )
     assert (nb2.cwr_slope_pct, nb2.cwl_slope_pct) == (2.26, -2.26)
     assert all("Allen" in c.source for c in cats)
 
@@ -42,7 +46,7 @@ def test_resolve_object_by_key_number_and_proxy_and_a_helpful_error():
     assert resolve_object("life-raft-nb-2").members[0][0].index == 27
     assert resolve_object("27").key == "LIFE-RAFT-NB-2"
     assert resolve_object("migrant-rubber-boat").key == "migrant-rubber-boat"
-    with pytest.raises(InputError, match="unknown object class 'dinghy'.*migrant-rubber-boat"):
+    with pytest.raises(InputError, match=r"unknown object class 'dinghy'.*migrant-rubber-boat"):
         resolve_object("dinghy")
 
 
@@ -50,7 +54,9 @@ def test_draws_spread_particles_over_the_proxy_members_exactly():
     mix = resolve_object("migrant-fibreglass-boat")
     c = draw_coefficients(mix, 1000, np.random.default_rng(0))
     cats = leeway_categories()
-    counts = {cats[i].key: int(k) for i, k in zip(*np.unique(c.category, return_counts=True), strict=True)}
+    counts = {
+        cats[i].key: int(k) for i, k in zip(*np.unique(c.category, return_counts=True), strict=True)
+    }
     assert counts == {"SKIFF-1": 350, "SKIFF-2": 300, "SPORT-BOAT": 150, "SKIFF-3": 200}
     assert int((c.side == 0).sum()) == 500
 
@@ -64,7 +70,9 @@ def test_perturbed_coefficients_have_the_published_means_and_spread():
     assert c.dwl_offset.mean() * 100 == pytest.approx(9.91, abs=0.15)
     assert c.dwl_offset.std() * 100 == pytest.approx(9.82 / 2, rel=0.03)
     # slope and offset perturbations are the same draw
-    np.testing.assert_allclose((c.dwl_slope * 100 - 5.34) * 20, (c.dwl_offset * 100 - 9.91) * 2, atol=1e-9)
+    np.testing.assert_allclose(
+        (c.dwl_slope * 100 - 5.34) * 20, (c.dwl_offset * 100 - 9.91) * 2, atol=1e-9
+    )
     # mirrored crosswind branches: for this symmetric table, left = -right
     np.testing.assert_allclose(c.cwl_slope[:, 1], -c.cwl_slope[:, 0], atol=1e-12)
     np.testing.assert_allclose(c.cwl_offset[:, 1], -c.cwl_offset[:, 0], atol=1e-12)
@@ -72,7 +80,9 @@ def test_perturbed_coefficients_have_the_published_means_and_spread():
 
 
 def test_downwind_slope_is_never_negative():
-    c = draw_coefficients(resolve_object("PIW-1"), 20_000, np.random.default_rng(2))  # std 12 vs 0.96
+    c = draw_coefficients(
+        resolve_object("PIW-1"), 20_000, np.random.default_rng(2)
+    )  # std 12 vs 0.96
     assert (c.dwl_slope >= 0).all()
 
 

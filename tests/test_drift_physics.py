@@ -85,10 +85,15 @@ def test_leeway_is_linear_in_wind_with_each_particles_coefficients(wind_ms):
     _run(state, forcing, hours=hours, jibe_per_h=0.0)
     _, n_rad = _radii(33.2)
     # the meridian arc (a geodesic) from the start latitude, signed
-    north = np.sign(state.lat - 33.2) * GEOD.inv(state.lon, np.full(n, 33.2), state.lon, state.lat)[2]
+    north = (
+        np.sign(state.lat - 33.2) * GEOD.inv(state.lon, np.full(n, 33.2), state.lon, state.lat)[2]
+    )
     t = hours * 3600.0
     down = state.dwl_slope * wind_ms + state.dwl_offset
-    cross = state.cwl_slope[np.arange(n), state.side] * wind_ms + state.cwl_offset[np.arange(n), state.side]
+    cross = (
+        state.cwl_slope[np.arange(n), state.side] * wind_ms
+        + state.cwl_offset[np.arange(n), state.side]
+    )
     np.testing.assert_allclose(north / t, down, rtol=1e-6)
     east = n_rad * np.cos(np.radians(state.lat)) * np.radians(state.lon - 12.5)
     np.testing.assert_allclose(east / t, cross, rtol=2e-3, atol=1e-6)
@@ -123,21 +128,29 @@ def _eddy(lon, lat, t):
 
 def test_backward_then_forward_returns_to_the_start():
     cur = _grid_field(_eddy, 10.0, 31.0, 121, 81, 0.05, times=np.arange(-30, 31, 1.0))
-    wind = _grid_field(lambda lo, la, t: (6 + 0 * lo, -4 + 0 * la), 10.0, 31.0, 121, 81, 0.05,
-                       times=[-30, 30])
+    wind = _grid_field(
+        lambda lo, la, t: (6 + 0 * lo, -4 + 0 * la), 10.0, 31.0, 121, 81, 0.05, times=[-30, 30]
+    )
     rng = np.random.default_rng(2)
     n = 300
     lon0 = 12.5 + rng.normal(0, 0.1, n)
     lat0 = 33.2 + rng.normal(0, 0.1, n)
-    state = build_state(lon0.copy(), lat0.copy(), np.zeros(n), resolve_object("migrant-rubber-boat"), rng)
+    state = build_state(
+        lon0.copy(), lat0.copy(), np.zeros(n), resolve_object("migrant-rubber-boat"), rng
+    )
     forcing = Forcing(current=cur, wind=wind)
     hours = 24
     params = dict(dt_s=600.0, output_every_s=hours * 3600, duration_s=hours * 3600, jibe_per_h=0.0)
     simulate(state, forcing, T0, DriftParams(backward=True, **params), np.random.default_rng(0))
     moved = GEOD.inv(lon0, lat0, state.lon, state.lat)[2]
     assert moved.min() > 10_000  # it really went somewhere
-    simulate(state, forcing, T0 - np.timedelta64(hours, "h"), DriftParams(**params),
-             np.random.default_rng(0))
+    simulate(
+        state,
+        forcing,
+        T0 - np.timedelta64(hours, "h"),
+        DriftParams(**params),
+        np.random.default_rng(0),
+    )
     back = GEOD.inv(lon0, lat0, state.lon, state.lat)[2]
     assert back.max() < 25.0  # metres after ~2 x 50 km
 
@@ -195,8 +208,9 @@ def _seeded(seed: int, n: int = 500) -> ParticleState:
     rng = np.random.default_rng(seed)
     obj = resolve_object("migrant-wooden-boat")
     state = build_state(np.full(n, 12.5), np.full(n, 33.2), np.zeros(n), obj, rng)
-    params = DriftParams(dt_s=900, output_every_s=3600 * 6, duration_s=3600 * 6,
-                         diffusivity_m2_s=5.0)
+    params = DriftParams(
+        dt_s=900, output_every_s=3600 * 6, duration_s=3600 * 6, diffusivity_m2_s=5.0
+    )
     forcing = Forcing(current=VectorField.constant(0.1, 0.2), wind=VectorField.constant(5, -3))
     simulate(state, forcing, T0, params, rng)
     return state

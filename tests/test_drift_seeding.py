@@ -54,8 +54,18 @@ def test_line_points_lie_on_the_geodesic_between_the_ends():
 
 
 def test_cone_release_time_and_radius_grow_along_the_line():
-    lon, lat, t = seed_cone(12.0, 33.0, 0.0, 12.0, 34.0, 7200.0, 20_000, np.random.default_rng(3),
-                            radius1_m=0.0, radius2_m=5000.0)
+    lon, lat, t = seed_cone(
+        12.0,
+        33.0,
+        0.0,
+        12.0,
+        34.0,
+        7200.0,
+        20_000,
+        np.random.default_rng(3),
+        radius1_m=0.0,
+        radius2_m=5000.0,
+    )
     frac = t / 7200.0
     assert frac.min() >= 0 and frac.max() <= 1
     # particles released at time f*T sit (on average) at fraction f of the way north
@@ -70,8 +80,17 @@ def test_weighted_scenarios_split_particles_and_record_release_times():
     obj = resolve_object("LIFE-RAFT-NB-2")
     scenarios = [
         Scenario(1.0, "point", 12.5, 33.2, obj, radius_m=100.0),
-        Scenario(3.0, "cone", 12.0, 33.0, resolve_object("SKIFF-1"), lon2=12.2, lat2=33.1,
-                 t_s=3600.0, t2_s=7200.0),
+        Scenario(
+            3.0,
+            "cone",
+            12.0,
+            33.0,
+            resolve_object("SKIFF-1"),
+            lon2=12.2,
+            lat2=33.1,
+            t_s=3600.0,
+            t2_s=7200.0,
+        ),
     ]
     s = seed_scenarios(scenarios, 1000, np.random.default_rng(4))
     assert s.n == 1000

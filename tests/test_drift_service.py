@@ -56,23 +56,36 @@ def test_cli_drift_writes_a_summary_with_the_promised_fields(tmp_path, capsys):
     geo = json.loads((out / "drift.geojson").read_text())
     kinds = [feat["properties"]["kind"] for feat in geo["features"]]
     assert kinds.count("containment") == 3 * 13 and "centroid_track" in kinds
-    areas = [ft["properties"]["area_km2"] for ft in geo["features"]
-             if ft["properties"]["kind"] == "containment" and ft["properties"]["hours"] == 12]
+    areas = [
+        ft["properties"]["area_km2"]
+        for ft in geo["features"]
+        if ft["properties"]["kind"] == "containment" and ft["properties"]["hours"] == 12
+    ]
     assert areas == sorted(areas)  # 50 % inside 90 % inside 95 %
     assert (out / "drift.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_same_seed_gives_the_same_summary():
-    req = DriftRequest(lon=12.5, lat=33.2, time=START, hours=6, particles=500, wind_kn=10,
-                       wind_from_deg=0, seed=5)
+    req = DriftRequest(
+        lon=12.5, lat=33.2, time=START, hours=6, particles=500, wind_kn=10, wind_from_deg=0, seed=5
+    )
     a = predict_drift(req).summary["final"]
     b = predict_drift(req).summary["final"]
     assert a == b
 
 
 def test_backward_run_goes_upwind():
-    req = DriftRequest(lon=12.5, lat=33.6, time=START, hours=12, particles=500, wind_kn=20,
-                       wind_from_deg=0, seed=2, backward=True)
+    req = DriftRequest(
+        lon=12.5,
+        lat=33.6,
+        time=START,
+        hours=12,
+        particles=500,
+        wind_kn=20,
+        wind_from_deg=0,
+        seed=2,
+        backward=True,
+    )
     s = predict_drift(req).summary
     assert s["final"]["centroid_lat"] > 33.6  # came from the north
     assert s["outputs"][-1]["hours"] == -12
@@ -81,12 +94,26 @@ def test_backward_run_goes_upwind():
 
 def test_scenarios_with_a_cone_release_over_time():
     req = DriftRequest(
-        lon=12.5, lat=33.2, time=START, hours=6, particles=400, wind_kn=10, wind_from_deg=90,
+        lon=12.5,
+        lat=33.2,
+        time=START,
+        hours=6,
+        particles=400,
+        wind_kn=10,
+        wind_from_deg=90,
         seed=3,
         scenarios=(
             ScenarioSpec("point", 12.5, 33.2, weight=1.0),
-            ScenarioSpec("cone", 12.6, 33.3, weight=1.0, lon2=12.7, lat2=33.4,
-                         time=START, time2=datetime(2026, 11, 20, 7, 10, tzinfo=UTC)),
+            ScenarioSpec(
+                "cone",
+                12.6,
+                33.3,
+                weight=1.0,
+                lon2=12.7,
+                lat2=33.4,
+                time=START,
+                time2=datetime(2026, 11, 20, 7, 10, tzinfo=UTC),
+            ),
         ),
     )
     s = predict_drift(req).summary
@@ -105,15 +132,35 @@ def test_scenarios_with_a_cone_release_over_time():
     ],
 )
 def test_bad_requests_fail_with_clear_errors(kw, err, match):
-    base = {"lon": 12.5, "lat": 33.2, "time": START, "hours": 6, "particles": 50,
-            "wind_kn": 10.0, "wind_from_deg": 0.0}
+    base = {
+        "lon": 12.5,
+        "lat": 33.2,
+        "time": START,
+        "hours": 6,
+        "particles": 50,
+        "wind_kn": 10.0,
+        "wind_from_deg": 0.0,
+    }
     with pytest.raises(err, match=match):
         predict_drift(DriftRequest(**{**base, **kw}))
 
 
 def test_cli_error_exits_2_with_a_message(capsys):
-    rc = _cli(["drift", "--lat", "33.2", "--lon", "12.5", "--time", "2026-11-20T04:10",
-               "--wind-kn", "5", "--wind-from", "0"])
+    rc = _cli(
+        [
+            "drift",
+            "--lat",
+            "33.2",
+            "--lon",
+            "12.5",
+            "--time",
+            "2026-11-20T04:10",
+            "--wind-kn",
+            "5",
+            "--wind-from",
+            "0",
+        ]
+    )
     assert rc == 2
     assert "no time zone" in capsys.readouterr().err
 
@@ -145,8 +192,10 @@ def test_web_api_runs_a_drift_in_the_background(tmp_path):
         assert png.headers["content-type"] == "image/png"
         assert (tmp_path / "runs" / run_id / "drift.nc").exists()
         assert client.get("/api/drift/nope").status_code == 404
-        bad = client.post("/api/drift", json={"lat": 33.2, "lon": 12.5,
-                                              "time": "2026-11-20T04:10:00Z", "winds": ["../x.nc"]})
+        bad = client.post(
+            "/api/drift",
+            json={"lat": 33.2, "lon": 12.5, "time": "2026-11-20T04:10:00Z", "winds": ["../x.nc"]},
+        )
         bad_id = bad.json()["run_id"]
         for _ in range(200):
             st = client.get(f"/api/drift/{bad_id}").json()

@@ -17,12 +17,20 @@ def _run(land_mask, lon0: float, u: float, backward: bool) -> ParticleState:
     state = ParticleState.passive(np.full(LAT.size, lon0), LAT)
     assert not land_mask.contains(state.lon, state.lat).any()  # starts at sea
     params = DriftParams(dt_s=600, output_every_s=3600, duration_s=24 * 3600, backward=backward)
-    simulate(state, Forcing(current=VectorField.constant(u, 0.0)), T0, params,
-             np.random.default_rng(0), land=land_mask)
+    simulate(
+        state,
+        Forcing(current=VectorField.constant(u, 0.0)),
+        T0,
+        params,
+        np.random.default_rng(0),
+        land=land_mask,
+    )
     return state
 
 
-@pytest.mark.parametrize(("lon0", "backward", "coast"), [(14.10, False, "west"), (14.75, True, "east")])
+@pytest.mark.parametrize(
+    ("lon0", "backward", "coast"), [(14.10, False, "west"), (14.75, True, "east")]
+)
 def test_eastward_current_strands_particles_on_malta(land_mask, lon0, backward, coast):
     state = _run(land_mask, lon0, 0.5, backward)
     assert (state.status == STRANDED).all()
@@ -38,7 +46,13 @@ def test_eastward_current_strands_particles_on_malta(land_mask, lon0, backward, 
 def test_particles_passing_north_of_malta_stay_at_sea(land_mask):
     state = ParticleState.passive([14.10], [36.15])  # north of Gozo and Comino
     params = DriftParams(dt_s=600, output_every_s=3600, duration_s=24 * 3600)
-    simulate(state, Forcing(current=VectorField.constant(0.5, 0.0)), T0, params,
-             np.random.default_rng(0), land=land_mask)
+    simulate(
+        state,
+        Forcing(current=VectorField.constant(0.5, 0.0)),
+        T0,
+        params,
+        np.random.default_rng(0),
+        land=land_mask,
+    )
     assert state.status.tolist() == [ACTIVE]
     assert state.lon[0] > 14.55  # 43 km east, past Malta

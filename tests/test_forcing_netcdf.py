@@ -19,9 +19,19 @@ def _u_of(lon, lat, hours):
     return lon + lat / 100.0 + hours / 1000.0
 
 
-def _write(path, *, names=("uo", "vo"), std=("eastward_sea_water_velocity", "northward_sea_water_velocity"),
-           lat_desc=False, lon360=False, hours=range(0, 25), depth=False, units="m s-1",
-           lon=np.arange(10.0, 15.01, 0.25), lat=np.arange(31.0, 35.01, 0.25)):
+def _write(
+    path,
+    *,
+    names=("uo", "vo"),
+    std=("eastward_sea_water_velocity", "northward_sea_water_velocity"),
+    lat_desc=False,
+    lon360=False,
+    hours=range(0, 25),
+    depth=False,
+    units="m s-1",
+    lon=np.arange(10.0, 15.01, 0.25),
+    lat=np.arange(31.0, 35.01, 0.25),
+):
     hours = np.asarray(list(hours), float)
     lo, la = np.meshgrid(lon, lat)
     u = np.stack([_u_of(lo, la, h) for h in hours])
@@ -131,7 +141,11 @@ def test_missing_wind_lists_what_the_file_has(tmp_path):
 
 def test_window_outside_the_time_coverage_says_what_is_covered(tmp_path):
     path = _write(tmp_path / "short.nc", hours=range(0, 10))
-    with pytest.raises(ForcingError, match=r"needs 2026-11-20T02:00:00 to 2026-11-20T20:00:00 UTC but the files cover 2026-11-20T00:00:00 to 2026-11-20T09:00:00"):
+    with pytest.raises(
+        ForcingError,
+        match=r"needs 2026-11-20T02:00:00 to 2026-11-20T20:00:00 UTC but the files cover "
+        r"2026-11-20T00:00:00 to 2026-11-20T09:00:00",
+    ):
         open_vector_field([path], "current", lon=12.5, lat=33.2, **WINDOW)
 
 

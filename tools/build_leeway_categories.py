@@ -3,7 +3,9 @@
 The coefficients are the USCG SAROPS object list compiled by A. Allen (2010),
 updated 2011-08-25 (Allen & Plourde 1999; Allen 2005; Breivik & Allen 2008;
 Breivik et al. 2011). This script only adds a ``source`` column; run it from the
-repository root: ``python tools/build_leeway_categories.py /work/shared/data/leeway_categories.csv``.
+repository root::
+
+    python tools/build_leeway_categories.py /work/shared/data/leeway_categories.csv
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from __future__ import annotations
 import glob
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -70,29 +71,47 @@ def drift(
         "migrant-rubber-boat", "--object", help="Proxy, Leeway key or table number."
     ),
     hours: float = typer.Option(48.0, "--hours", help="Length of the run, hours."),
-    backward: bool = typer.Option(False, "--backward", help="Run backward: where did it come from?"),
+    backward: bool = typer.Option(
+        False, "--backward", help="Run backward: where did it come from?"
+    ),
     particles: int = typer.Option(10_000, "--particles", help="Number of particles."),
     dt_min: float = typer.Option(15.0, "--dt-min", help="Time step, minutes."),
     output_min: float = typer.Option(60.0, "--output-min", help="Output interval, minutes."),
     radius_m: float = typer.Option(500.0, "--radius-m", help="Position uncertainty (sigma), m."),
-    currents: list[str] = typer.Option(None, "--currents", help="Current files (repeat, glob, or comma list)."),
-    winds: list[str] = typer.Option(None, "--winds", help="Wind files (repeat, glob, or comma list)."),
+    currents: list[str] = typer.Option(
+        None, "--currents", help="Current files (repeat, glob, or comma list)."
+    ),
+    winds: list[str] = typer.Option(
+        None, "--winds", help="Wind files (repeat, glob, or comma list)."
+    ),
     stokes: list[str] = typer.Option(None, "--stokes", help="Stokes drift files (optional)."),
     wind_kn: float = typer.Option(None, "--wind-kn", help="On-scene wind speed, knots."),
     wind_from: float = typer.Option(None, "--wind-from", help="On-scene wind from, degrees true."),
-    wind_sigma_kn: float = typer.Option(0.0, "--wind-sigma-kn", help="On-scene wind error (sigma per component), kn."),
+    wind_sigma_kn: float = typer.Option(
+        0.0, "--wind-sigma-kn", help="On-scene wind error (sigma per component), kn."
+    ),
     current_kn: float = typer.Option(None, "--current-kn", help="On-scene current speed, knots."),
-    current_to: float = typer.Option(None, "--current-to", help="On-scene current towards, degrees true."),
-    current_sigma_kn: float = typer.Option(0.0, "--current-sigma-kn", help="On-scene current error, kn."),
+    current_to: float = typer.Option(
+        None, "--current-to", help="On-scene current towards, degrees true."
+    ),
+    current_sigma_kn: float = typer.Option(
+        0.0, "--current-sigma-kn", help="On-scene current error, kn."
+    ),
     jibe_per_h: float = typer.Option(0.04, "--jibe-per-h", help="Jibing probability per hour."),
     diffusivity: float = typer.Option(0.0, "--diffusivity", help="Horizontal diffusivity, m²/s."),
-    capsize_per_h: float = typer.Option(0.0, "--capsize-per-h", help="Capsizing probability per hour above the threshold wind."),
+    capsize_per_h: float = typer.Option(
+        0.0, "--capsize-per-h", help="Capsizing probability per hour above the threshold wind."
+    ),
     scheme: str = typer.Option("midpoint", "--scheme", help="Integrator: midpoint (RK2) or euler."),
     seed: int = typer.Option(None, "--seed", help="Random seed (recorded in every output)."),
-    out: Path = typer.Option(None, "--out", help="Write drift.nc, drift.geojson, drift.png, summary.json here."),
+    out: Path = typer.Option(
+        None, "--out", help="Write drift.nc, drift.geojson, drift.png, summary.json here."
+    ),
     summary_json: Path = typer.Option(None, "--summary-json", help="Write the summary JSON here."),
     no_png: bool = typer.Option(False, "--no-png", help="Skip the PNG map."),
-    list_objects: bool = typer.Option(False, "--list-objects", help="List the object classes and exit."),
+    list_objects: bool = typer.Option(
+        False, "--list-objects", help="List the object classes and exit."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or tables."),
 ) -> None:
     """Predict the drift of a boat in distress (Leeway Monte Carlo), forward or backward."""
@@ -123,13 +142,18 @@ def drift(
     console = Console(stderr=True)
     if quiet:
         result = predict_drift(
-            req, cache_dir=settings.cache_dir, out_dir=out, summary_json=summary_json, png=not no_png
+            req,
+            cache_dir=settings.cache_dir,
+            out_dir=out,
+            summary_json=summary_json,
+            png=not no_png,
         )
     else:
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
         with Progress(
-            TextColumn("[bold]drift[/]"), BarColumn(), TextColumn("{task.completed}/{task.total} steps"),
+            TextColumn("[bold]drift[/]"), BarColumn(),
+            TextColumn("{task.completed}/{task.total} steps"),
             TimeElapsedColumn(), console=console, transient=True,
         ) as bar:  # fmt: skip
             task = bar.add_task("drift", total=None)
@@ -145,14 +169,15 @@ def drift(
         _print_summary(result.summary, Console())
 
 
-def _print_summary(s: dict, console) -> None:  # type: ignore[no-untyped-def,type-arg]
+def _print_summary(s: dict[str, Any], console: Any) -> None:
     from rich.table import Table
 
     direction = "backward" if s["backward"] else "forward"
     console.print(
         f"[bold]{s['object']}[/] {direction} {s['hours']:g} h from {s['start']['lat']:.4f}°N "
         f"{s['start']['lon']:.4f}°E {s['start']['time']}: {s['n']} particles, {s['steps']} steps, "
-        f"seed {s['seed']}, {s['wall_s']:.2f} s ({s['particle_steps_per_s'] / 1e6:.1f} M particle-steps/s)"
+        f"seed {s['seed']}, {s['wall_s']:.2f} s "
+        f"({s['particle_steps_per_s'] / 1e6:.1f} M particle-steps/s)"
     )
     table = Table()
     for col in ("h", "time", "centroid", "std km", "50/90/95 % km²", "stranded", "SRR share"):
@@ -162,7 +187,11 @@ def _print_summary(s: dict, console) -> None:  # type: ignore[no-untyped-def,typ
         if abs(o["hours"]) not in marks:
             continue
         a = o["containment_area_km2"]
-        c = "-" if o["centroid_lat"] is None else f"{o['centroid_lat']:.4f}°N {o['centroid_lon']:.4f}°E"
+        c = (
+            "-"
+            if o["centroid_lat"] is None
+            else f"{o['centroid_lat']:.4f}°N {o['centroid_lon']:.4f}°E"
+        )
         table.add_row(
             f"{o['hours']:+g}", o["time"], c, f"{o['std_km']}",
             "/".join(f"{a.get(k, 0):.0f}" for k in ("50", "90", "95")),

@@ -23,7 +23,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["advance", "PARAM_SIZE"]
+__all__ = ["PARAM_SIZE", "advance"]
 
 _A = 6378137.0
 _E2 = 6.69437999014e-3
@@ -58,7 +58,7 @@ def _mix(z: np.uint64) -> np.uint64:
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def _uniform(key: np.uint64, pid: np.int64, step: np.int64, stream: np.int64) -> float:
+def _uniform(key: np.uint64, pid: int, step: int, stream: int) -> float:
     z = key ^ _mix(
         np.uint64(pid) * np.uint64(0x9E3779B97F4A7C15)
         + np.uint64(step) * np.uint64(0xD1B54A32D192ED03)
@@ -139,9 +139,29 @@ def _sample(f, grid, k, c, lon, lat):  # type: ignore[no-untyped-def]
 
 @njit(cache=True, error_model="numpy", inline="always")
 def _velocity(  # type: ignore[no-untyped-def]
-    i, lon, lat, k, c, cf, cg, wf, wg, sf, sg, has_stokes,
-    dwl_slope, dwl_offset, cwl_slope, cwl_offset, side, capsized,
-    werr_u, werr_v, cerr_u, cerr_v, cap_frac,
+    i,
+    lon,
+    lat,
+    k,
+    c,
+    cf,
+    cg,
+    wf,
+    wg,
+    sf,
+    sg,
+    has_stokes,
+    dwl_slope,
+    dwl_offset,
+    cwl_slope,
+    cwl_offset,
+    side,
+    capsized,
+    werr_u,
+    werr_v,
+    cerr_u,
+    cerr_v,
+    cap_frac,
 ):
     """Total drift velocity (m/s east, north) at a position; flag as in _sample."""
     uc, vc, fc = _sample(cf, cg, k, c, lon, lat)
@@ -195,12 +215,35 @@ def _rotate(s, c, dphi):  # type: ignore[no-untyped-def]
 
 @njit(parallel=True, cache=True, error_model="numpy")
 def advance(  # type: ignore[no-untyped-def]
-    idx, kfirst, pending,
-    lon, lat, status, release_s,
-    dwl_slope, dwl_offset, cwl_slope, cwl_offset, side, capsized,
-    werr_u, werr_v, cerr_u, cerr_v,
-    cf, cg, wf, wg, sf, sg, has_stokes,
-    land, step_t, step0, key, params,
+    idx,
+    kfirst,
+    pending,
+    lon,
+    lat,
+    status,
+    release_s,
+    dwl_slope,
+    dwl_offset,
+    cwl_slope,
+    cwl_offset,
+    side,
+    capsized,
+    werr_u,
+    werr_v,
+    cerr_u,
+    cerr_v,
+    cf,
+    cg,
+    wf,
+    wg,
+    sf,
+    sg,
+    has_stokes,
+    land,
+    step_t,
+    step0,
+    key,
+    params,
 ):
     """Advance the particles ``idx`` from their step ``kfirst`` to the last step given.
 
@@ -252,9 +295,29 @@ def advance(  # type: ignore[no-untyped-def]
                     if ux * ux + vx * vx > cap_wind * cap_wind and _uniform(key, i, g, 1) < cap_p:
                         capsized[i] = 1
             ue, ve, flag = _velocity(
-                i, x, y, k, 0, cf, cg, wf, wg, sf, sg, has_stokes,
-                dwl_slope, dwl_offset, cwl_slope, cwl_offset, side, capsized,
-                werr_u, werr_v, cerr_u, cerr_v, cap_frac,
+                i,
+                x,
+                y,
+                k,
+                0,
+                cf,
+                cg,
+                wf,
+                wg,
+                sf,
+                sg,
+                has_stokes,
+                dwl_slope,
+                dwl_offset,
+                cwl_slope,
+                cwl_offset,
+                side,
+                capsized,
+                werr_u,
+                werr_v,
+                cerr_u,
+                cerr_v,
+                cap_frac,
             )
             if flag != 0:
                 status[i] = _OUT if flag == 1 else _NOFORCE
@@ -264,9 +327,29 @@ def advance(  # type: ignore[no-untyped-def]
                 xm = x + ue * mx * 0.5 * dt
                 ym = y + ve * my * 0.5 * dt
                 ue, ve, flag = _velocity(
-                    i, xm, ym, k, 1, cf, cg, wf, wg, sf, sg, has_stokes,
-                    dwl_slope, dwl_offset, cwl_slope, cwl_offset, side, capsized,
-                    werr_u, werr_v, cerr_u, cerr_v, cap_frac,
+                    i,
+                    xm,
+                    ym,
+                    k,
+                    1,
+                    cf,
+                    cg,
+                    wf,
+                    wg,
+                    sf,
+                    sg,
+                    has_stokes,
+                    dwl_slope,
+                    dwl_offset,
+                    cwl_slope,
+                    cwl_offset,
+                    side,
+                    capsized,
+                    werr_u,
+                    werr_v,
+                    cerr_u,
+                    cerr_v,
+                    cap_frac,
                 )
                 if flag != 0:
                     status[i] = _OUT if flag == 1 else _NOFORCE

@@ -12,6 +12,7 @@ region holding a fraction ``p`` of the particles (smallest area for that mass).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -55,8 +56,10 @@ class CloudStats:
 def _centroid(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]) -> tuple[float, float]:
     lam, phi = np.radians(lon), np.radians(lat)
     c = np.cos(phi)
-    x, y, z = float(np.mean(c * np.cos(lam))), float(np.mean(c * np.sin(lam))), float(
-        np.mean(np.sin(phi))
+    x, y, z = (
+        float(np.mean(c * np.cos(lam))),
+        float(np.mean(c * np.sin(lam))),
+        float(np.mean(np.sin(phi))),
     )
     return float(np.degrees(np.arctan2(y, x))), float(np.degrees(np.arctan2(z, np.hypot(x, y))))
 
@@ -141,7 +144,9 @@ class DensityGrid:
     cell_area_km2: npt.NDArray[np.float64]
 
 
-def _cell_area_km2(lat: npt.NDArray[np.float64], dlon: float, dlat: float) -> npt.NDArray[np.float64]:
+def _cell_area_km2(
+    lat: npt.NDArray[np.float64], dlon: float, dlat: float
+) -> npt.NDArray[np.float64]:
     """Area of lon/lat cells on the ellipsoid (authalic-exact to first order in the cell size)."""
     phi = np.radians(lat)
     d = 1.0 - _E2 * np.sin(phi) ** 2
@@ -195,7 +200,9 @@ def density_grid(
     dlon = cell_km / km_per_deg_lon
     span_lon = float(lon_a.max() - lon_a.min())
     span_lat = float(lat_a.max() - lat_a.min())
-    grow = max(1.0, span_lon / dlon / (max_cells - 2 * pad), span_lat / dlat / (max_cells - 2 * pad))
+    grow = max(
+        1.0, span_lon / dlon / (max_cells - 2 * pad), span_lat / dlat / (max_cells - 2 * pad)
+    )
     dlon, dlat = dlon * grow, dlat * grow
     lon0 = lon_a.min() - pad * dlon
     lat0 = lat_a.min() - pad * dlat
@@ -254,7 +261,9 @@ def containment(
     for p in levels:
         thr = _threshold(grid, p)
         # the lower bound sits just under the threshold so the threshold cell is inside
-        points, offsets = gen.filled(thr * (1 - 1e-9), np.inf)
+        filled = gen.filled(thr * (1 - 1e-9), np.inf)
+        points: Any = filled[0]
+        offsets: Any = filled[1]
         polys = []
         for pts, offs in zip(points, offsets, strict=True):
             rings = [pts[offs[r] : offs[r + 1]] for r in range(len(offs) - 1)]

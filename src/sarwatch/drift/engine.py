@@ -33,10 +33,25 @@ class LandModel(Protocol):
     at ``lat0`` and cells of ``cell_deg`` degrees from ``lon0``.
     """
 
-    cells: npt.NDArray[np.uint8]
-    lon0: float
-    lat0: float
-    cell_deg: float
+    @property
+    def cells(self) -> npt.NDArray[np.uint8]:
+        """The raster."""
+        ...
+
+    @property
+    def lon0(self) -> float:
+        """West edge of column 0, degrees."""
+        ...
+
+    @property
+    def lat0(self) -> float:
+        """South edge of row 0, degrees."""
+        ...
+
+    @property
+    def cell_deg(self) -> float:
+        """Cell size, degrees."""
+        ...
 
     def contains(self, lon: npt.ArrayLike, lat: npt.ArrayLike) -> npt.NDArray[np.bool_]:
         """True where the points are on land."""
@@ -151,7 +166,7 @@ _ZERO = VectorField.constant(0.0, 0.0, name="zero")
 def _slices(
     field: VectorField | None, t_cols: npt.NDArray[np.float64], start: np.datetime64
 ) -> npt.NDArray[np.float32]:
-    """The field interpolated linearly in time to ``t_cols`` (steps, 2): ``(steps, 2, ny, nx, 2)``."""
+    """The field linearly interpolated to the times ``t_cols``: ``(steps, 2, ny, nx, 2)``."""
     f = field or _ZERO
     it, w = _time_index(field, t_cols, start)
     it1 = np.minimum(it + 1, f.u.shape[0] - 1)
@@ -187,7 +202,9 @@ def _advance_chunk(
     """Advance all particles ``nsub`` steps from global step ``step0``; returns exact land tests."""
     step_t = dt * (step0 + np.arange(nsub, dtype=np.float64))
     t_cols = np.stack([step_t, step_t + 0.5 * dt], axis=1)
-    cf, wf, sf = (_slices(f, t_cols, start) for f in (forcing.current, forcing.wind, forcing.stokes))
+    cf, wf, sf = (
+        _slices(f, t_cols, start) for f in (forcing.current, forcing.wind, forcing.stokes)
+    )
     idx, kfirst = all_idx, zeros_k
     exact = 0
     while idx.size:
@@ -256,7 +273,7 @@ def simulate(
     RunInfo
     """
     per_out, n_out = params.steps()
-    start = np.datetime64(start, "s")
+    start = start.astype("datetime64[s]")
     sign = -1.0 if params.backward else 1.0
     dt = sign * params.dt_s
     n = state.n
@@ -283,17 +300,13 @@ def simulate(
         kparams[_kernel.P_LAND_CELL] = land.cell_deg
     else:
         cells = np.zeros((0, 0), np.uint8)
-    grids = [
-        (f or _ZERO).grid_params() for f in (forcing.current, forcing.wind, forcing.stokes)
-    ]
+    grids = [(f or _ZERO).grid_params() for f in (forcing.current, forcing.wind, forcing.stokes)]
     for g in grids:  # the kernel multiplies by the inverse spacing
         g[1], g[3] = 1.0 / g[1], 1.0 / g[3]
     all_idx = np.arange(n, dtype=np.int64)
     zeros_k = np.zeros(n, np.int32)
     pending = np.full(n, -1, np.int32)
-    times = start + (sign * params.output_every_s * np.arange(n_out + 1)).astype(
-        "timedelta64[s]"
-    )
+    times = start + (sign * params.output_every_s * np.arange(n_out + 1)).astype("timedelta64[s]")
     exact_tests = 0
     total = per_out * n_out
     if on_output is not None:

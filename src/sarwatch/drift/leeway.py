@@ -164,7 +164,8 @@ def leeway_categories() -> tuple[LeewayCategory, ...]:
         )
     except (OSError, KeyError, ValueError) as exc:
         raise DataError(
-            f"the packaged Leeway table {_CATEGORIES_FILE} is unreadable ({exc}); reinstall sarwatch"
+            f"the packaged Leeway table {_CATEGORIES_FILE} is unreadable ({exc}); "
+            "reinstall sarwatch"
         ) from exc
 
 
@@ -274,9 +275,7 @@ def draw_coefficients(
     pos = {c.key: i for i, c in enumerate(all_cats)}
     weights = np.array([w for _, w in mixture.members], dtype=float)
     counts = _split_counts(weights, n)
-    cat_of = np.repeat(
-        np.array([pos[c.key] for c, _ in mixture.members], dtype=np.int16), counts
-    )
+    cat_of = np.repeat(np.array([pos[c.key] for c, _ in mixture.members], dtype=np.int16), counts)
     table = np.array(
         [
             [

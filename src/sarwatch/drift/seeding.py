@@ -50,7 +50,9 @@ _GEOD = Geod(ellps="WGS84")
 Positions = tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]
 
 
-def metres_to_degrees(lat: npt.ArrayLike) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+def metres_to_degrees(
+    lat: npt.ArrayLike,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """Degrees of longitude and latitude per metre at a latitude (WGS84).
 
     Examples
@@ -151,7 +153,9 @@ def seed_line(
     frac = rng.random(n)
     lo, la = _along(lon1, lat1, lon2, lat2, frac)
     if radius_m > 0:
-        lo, la = _offset(lo, la, rng.standard_normal(n) * radius_m, rng.standard_normal(n) * radius_m)
+        lo, la = _offset(
+            lo, la, rng.standard_normal(n) * radius_m, rng.standard_normal(n) * radius_m
+        )
     return lo, la, np.zeros(n)
 
 

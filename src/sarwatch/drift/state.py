@@ -15,8 +15,8 @@ import numpy.typing as npt
 
 __all__ = [
     "ACTIVE",
-    "NO_FORCING",
     "NOT_RELEASED",
+    "NO_FORCING",
     "OUT_OF_DOMAIN",
     "STATUS_NAMES",
     "STRANDED",

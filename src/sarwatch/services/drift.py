@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -148,7 +148,9 @@ class OutputSnapshot:
             "status_counts": self.status_counts,
             "srr_share": {k: _r(v, 4) for k, v in self.srr_share.items()},
             "stranded_share": _r(self.stranded_share, 4),
-            "containment_area_km2": {f"{int(p * 100)}": _r(a, 2) for p, a in self.areas_km2.items()},
+            "containment_area_km2": {
+                f"{int(p * 100)}": _r(a, 2) for p, a in self.areas_km2.items()
+            },
         }
 
 
@@ -193,12 +195,14 @@ def _r(x: float, nd: int) -> float | None:
 
 
 def _iso(t: np.datetime64) -> str:
-    return str(np.datetime64(t, "s")) + "Z"
+    return str(t.astype("datetime64[s]")) + "Z"
 
 
 def _to_utc64(t: datetime, what: str) -> np.datetime64:
     if t.tzinfo is None or t.utcoffset() is None:
-        raise InputError(f"{what} {t.isoformat()} has no time zone; give UTC, e.g. 2026-11-20T04:10Z")
+        raise InputError(
+            f"{what} {t.isoformat()} has no time zone; give UTC, e.g. 2026-11-20T04:10Z"
+        )
     return np.datetime64(t.astimezone(UTC).replace(tzinfo=None), "s")
 
 
@@ -254,7 +258,9 @@ def _forcing(req: DriftRequest, t_first: np.datetime64, t_last: np.datetime64) -
         if req.current_to_deg is None:
             raise InputError("--current-kn needs --current-to (the direction it sets towards)")
         current = current_towards(req.current_kn, req.current_to_deg, sigma_kn=req.current_sigma_kn)
-    stokes = open_vector_field(req.stokes, "stokes", margin_deg=margin, **kw) if req.stokes else None
+    stokes = (
+        open_vector_field(req.stokes, "stokes", margin_deg=margin, **kw) if req.stokes else None
+    )
     return Forcing(current=current, wind=wind, stokes=stokes)
 
 
@@ -263,12 +269,25 @@ def _scenarios(req: DriftRequest, start: np.datetime64, obj: ObjectMixture) -> l
         return [Scenario(1.0, "point", req.lon, req.lat, obj, radius_m=req.radius_m)]
     out = []
     for s in req.scenarios:
-        t1 = 0.0 if s.time is None else float((_to_utc64(s.time, "scenario time") - start) / np.timedelta64(1, "s"))
-        t2 = t1 if s.time2 is None else float((_to_utc64(s.time2, "scenario time2") - start) / np.timedelta64(1, "s"))
+        t1 = (
+            0.0
+            if s.time is None
+            else float((_to_utc64(s.time, "scenario time") - start) / np.timedelta64(1, "s"))
+        )
+        t2 = (
+            t1
+            if s.time2 is None
+            else float((_to_utc64(s.time2, "scenario time2") - start) / np.timedelta64(1, "s"))
+        )
         for t in (t1, t2):
-            if (t < 0 and not req.backward) or (t > 0 and req.backward) or abs(t) > req.hours * 3600:
+            if (
+                (t < 0 and not req.backward)
+                or (t > 0 and req.backward)
+                or abs(t) > req.hours * 3600
+            ):
                 raise InputError(
-                    f"a scenario release time lies outside the run ({t / 3600:+.2f} h from the start); "
+                    "a scenario release time lies outside the run "
+                    f"({t / 3600:+.2f} h from the start); "
                     "releases must fall within the run, after the start (before it when backward)"
                 )
         out.append(
@@ -358,7 +377,7 @@ def predict_drift(
     )
     params.steps()
     sign = -1 if req.backward else 1
-    t_last = start + np.timedelta64(int(round(sign * req.hours * 3600)), "s")
+    t_last = start + np.timedelta64(round(sign * req.hours * 3600), "s")
     forcing = _forcing(req, start, t_last)
     if forcing.wind is None and any(c.dwl_slope_pct > 0 for c, _ in obj.members):
         raise ForcingError(
@@ -368,11 +387,15 @@ def predict_drift(
     for f in forcing.fields():
         f.check_covers(start, t_last)
         f.check_contains(req.lon, req.lat)
-    seed = int(np.random.SeedSequence().entropy % 2**32) if req.seed is None else int(req.seed)
+    if req.seed is None:
+        entropy = np.random.SeedSequence().entropy
+        seed = int(entropy) % 2**32 if isinstance(entropy, int) else 0
+    else:
+        seed = int(req.seed)
     rng = np.random.default_rng(seed)
     state = seed_scenarios(_scenarios(req, start, obj), req.particles, rng)
     n_tracks = min(req.max_tracks, state.n)
-    per_out, n_out = params.steps()
+    _, n_out = params.steps()
     track_lon = np.empty((n_tracks, n_out + 1), np.float32)
     track_lat = np.empty((n_tracks, n_out + 1), np.float32)
     track_status = np.empty((n_tracks, n_out + 1), np.int8)
@@ -384,7 +407,9 @@ def predict_drift(
         track_status[:, k] = st.status[:n_tracks]
         snapshots.append(_snapshot(t, k * req.output_min / 60.0 * sign, st))
 
-    info = simulate(state, forcing, start, params, rng, land=mask, on_output=on_output, progress=progress)
+    info = simulate(
+        state, forcing, start, params, rng, land=mask, on_output=on_output, progress=progress
+    )
     final = snapshots[-1]
     summary: dict[str, Any] = {
         "sarwatch_version": __version__,

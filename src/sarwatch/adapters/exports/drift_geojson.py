@@ -64,9 +64,16 @@ def drift_feature_collection(result: DriftResult) -> dict[str, Any]:
         features.append(
             {
                 "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [j["centroid_lon"], j["centroid_lat"]]},
-                "properties": {"kind": "centroid", **{k: j[k] for k in ("time", "hours", "std_km")},
-                               "srr_share": j["srr_share"], "status_counts": j["status_counts"]},
+                "geometry": {
+                    "type": "Point",
+                    "coordinates": [j["centroid_lon"], j["centroid_lat"]],
+                },
+                "properties": {
+                    "kind": "centroid",
+                    **{k: j[k] for k in ("time", "hours", "std_km")},
+                    "srr_share": j["srr_share"],
+                    "status_counts": j["status_counts"],
+                },
             }
         )
         for level, geom in sorted(snap.polygons.items()):

@@ -10,7 +10,7 @@ for the mid latitude.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
@@ -25,7 +25,7 @@ __all__ = ["write_png"]
 _LEVEL_STYLE = {0.5: ("#b30000", 2.0), 0.9: ("#e34a33", 1.4), 0.95: ("#fc8d59", 1.0)}
 
 
-def _plot_polys(ax, geom, **kw) -> None:  # type: ignore[no-untyped-def]
+def _plot_polys(ax: Any, geom: Any, **kw: Any) -> None:
     for poly in shapely.get_parts(geom):
         if poly.is_empty:
             continue
@@ -49,8 +49,12 @@ def write_png(result: DriftResult, path: Path, *, cache_dir: Path | None = None)
     s = result.summary
     lon, lat, st = result.final_lon, result.final_lat, result.final_status
     located = (st == ACTIVE) | (st == STRANDED)
-    xs = np.concatenate([lon[located], [s["start"]["lon"]], [sn.centroid_lon for sn in result.snapshots]])
-    ys = np.concatenate([lat[located], [s["start"]["lat"]], [sn.centroid_lat for sn in result.snapshots]])
+    xs = np.concatenate(
+        [lon[located], [s["start"]["lon"]], [sn.centroid_lon for sn in result.snapshots]]
+    )
+    ys = np.concatenate(
+        [lat[located], [s["start"]["lat"]], [sn.centroid_lat for sn in result.snapshots]]
+    )
     ok = np.isfinite(xs) & np.isfinite(ys)
     x0, x1 = float(xs[ok].min()), float(xs[ok].max())
     y0, y1 = float(ys[ok].min()), float(ys[ok].max())
@@ -92,12 +96,26 @@ def write_png(result: DriftResult, path: Path, *, cache_dir: Path | None = None)
     for level, geom in sorted(final.polygons.items()):
         color, lw = _LEVEL_STYLE.get(level, ("red", 1.0))
         _plot_polys(ax, geom, color=color, lw=lw)
-        ax.plot([], [], color=color, lw=lw, label=f"{int(level * 100)} % ({final.areas_km2[level]:.0f} km²)")
+        ax.plot(
+            [],
+            [],
+            color=color,
+            lw=lw,
+            label=f"{int(level * 100)} % ({final.areas_km2[level]:.0f} km²)",
+        )
     cx = [sn.centroid_lon for sn in result.snapshots]
     cy = [sn.centroid_lat for sn in result.snapshots]
     ax.plot(cx, cy, color="#006d2c", lw=1.5, marker=".", ms=3, label="centroid track")
-    ax.plot(s["start"]["lon"], s["start"]["lat"], marker="*", ms=14, color="#006d2c", mec="k",
-            ls="none", label=f"start {s['start']['time']}")
+    ax.plot(
+        s["start"]["lon"],
+        s["start"]["lat"],
+        marker="*",
+        ms=14,
+        color="#006d2c",
+        mec="k",
+        ls="none",
+        label=f"start {s['start']['time']}",
+    )
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_aspect(1.0 / np.cos(np.radians(0.5 * (y0 + y1))))

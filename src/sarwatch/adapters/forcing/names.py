@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-__all__ = ["COORD_NAMES", "ROLES", "Role", "STANDARD_NAME_PAIRS", "VARIABLE_NAME_PAIRS"]
+__all__ = ["COORD_NAMES", "ROLES", "STANDARD_NAME_PAIRS", "VARIABLE_NAME_PAIRS", "Role"]
 
 Role = Literal["current", "wind", "stokes"]
 ROLES: tuple[Role, ...] = ("current", "wind", "stokes")

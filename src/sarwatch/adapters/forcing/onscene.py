@@ -76,7 +76,9 @@ def wind_from(
     t = _times(times, s.size, "wind")
     name = f"on-scene wind {s[0]:g} kn from {d[0]:g}°" + (" (series)" if s.size > 1 else "")
     if t is None:
-        return VectorField.constant(float(u[0]), float(v[0]), sigma_ms=sigma_kn * KNOT_MS, name=name)
+        return VectorField.constant(
+            float(u[0]), float(v[0]), sigma_ms=sigma_kn * KNOT_MS, name=name
+        )
     return VectorField.time_series(t, u, v, sigma_ms=sigma_kn * KNOT_MS, name=name)
 
 
@@ -105,5 +107,7 @@ def current_towards(
     t = _times(times, s.size, "current")
     name = f"on-scene current {s[0]:g} kn towards {d[0]:g}°" + (" (series)" if s.size > 1 else "")
     if t is None:
-        return VectorField.constant(float(u[0]), float(v[0]), sigma_ms=sigma_kn * KNOT_MS, name=name)
+        return VectorField.constant(
+            float(u[0]), float(v[0]), sigma_ms=sigma_kn * KNOT_MS, name=name
+        )
     return VectorField.time_series(t, u, v, sigma_ms=sigma_kn * KNOT_MS, name=name)
