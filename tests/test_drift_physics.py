@@ -263,3 +263,52 @@ def test_release_times_hold_particles_until_they_are_seeded():
     m_rad, _ = _radii(33.2)
     north = m_rad * np.radians(state.lat - 33.2)
     np.testing.assert_allclose(north, [6 * 3600.0, 3 * 3600.0], rtol=1e-4)
+
+
+def test_stokes_drift_adds_to_the_current():
+    a = ParticleState.passive([12.5], [33.2])
+    b = ParticleState.passive([12.5], [33.2])
+    _run(a, Forcing(current=VectorField.constant(0.2, 0.0)), hours=6)
+    _run(
+        b,
+        Forcing(current=VectorField.constant(0.1, 0.0), stokes=VectorField.constant(0.1, 0.0)),
+        hours=6,
+    )
+    assert b.lon[0] == pytest.approx(a.lon[0], abs=1e-12)
+
+
+def test_capsized_objects_drift_with_the_reduced_leeway():
+    obj = resolve_object("LIFE-RAFT-NB-2")
+    n = 50
+    runs = {}
+    for per_h in (0.0, 1e6):  # never / at the first step
+        rng = np.random.default_rng(4)
+        state = build_state(np.full(n, 12.5), np.full(n, 33.2), np.zeros(n), obj, rng)
+        _run(
+            state,
+            Forcing(wind=VectorField.constant(0.0, 12.0)),
+            hours=3,
+            jibe_per_h=0.0,
+            capsize_per_h=per_h,
+            capsize_wind_ms=10.0,
+            capsize_leeway_fraction=0.4,
+        )
+        runs[per_h] = state
+    assert runs[1e6].capsized.all() and not runs[0.0].capsized.any()
+    moved = {k: s.lat - 33.2 for k, s in runs.items()}
+    np.testing.assert_allclose(moved[1e6], 0.4 * moved[0.0], rtol=1e-4)
+
+
+def test_on_scene_wind_uncertainty_spreads_the_cloud_as_stated():
+    from sarwatch.adapters.forcing import KNOT_MS, wind_from
+
+    obj = resolve_object("SLDMB")  # no windage: only the current error moves particles
+    n = 20_000
+    rng = np.random.default_rng(9)
+    state = build_state(np.full(n, 12.5), np.full(n, 33.2), np.zeros(n), obj, rng)
+    cur = VectorField.constant(0.0, 0.0, sigma_ms=0.1)
+    _run(state, Forcing(current=cur, wind=wind_from(10.0, 0.0, sigma_kn=2.0)), hours=10)
+    m_rad, _ = _radii(33.2)
+    north = m_rad * np.radians(state.lat - 33.2)
+    assert north.std() == pytest.approx(0.1 * 36_000, rel=0.03)  # sigma * t
+    assert wind_from(10.0, 0.0, sigma_kn=2.0).sigma_ms == pytest.approx(2 * KNOT_MS)

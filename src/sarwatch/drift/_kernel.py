@@ -43,6 +43,9 @@ P_LAND_LAT0 = 8
 P_LAND_CELL = 9
 PARAM_SIZE = 10
 
+#: Particles advanced together, step by step, in one block of the parallel loop.
+_BLOCK = 32
+
 _ACTIVE = 0
 _STRANDED = 1
 _OUT = 2
@@ -78,11 +81,9 @@ def _sample(f, grid, k, c, lon, lat):  # type: ignore[no-untyped-def]
     """
     ny = f.shape[2]
     nx = f.shape[3]
-    flat = f.reshape(f.size)
     if ny == 1 and nx == 1:
-        base = (k * 2 + c) * 2
-        a = flat[base]
-        b = flat[base + 1]
+        a = f[k, c, 0, 0, 0]
+        b = f[k, c, 0, 0, 1]
         if math.isnan(a) or math.isnan(b):
             return 0.0, 0.0, 2
         return float(a), float(b), 0
@@ -98,16 +99,15 @@ def _sample(f, grid, k, c, lon, lat):  # type: ignore[no-untyped-def]
     w01 = ax * (1.0 - ay)
     w10 = (1.0 - ax) * ay
     w11 = ax * ay
-    row = 2 * nx
-    base = (((k * 2 + c) * ny + iy) * nx + ix) * 2
-    u00 = float(flat[base])
-    v00 = float(flat[base + 1])
-    u01 = float(flat[base + 2])
-    v01 = float(flat[base + 3])
-    u10 = float(flat[base + row])
-    v10 = float(flat[base + row + 1])
-    u11 = float(flat[base + row + 2])
-    v11 = float(flat[base + row + 3])
+    # direct 5-D indexing: a reshaped view would cost a reference count per call
+    u00 = float(f[k, c, iy, ix, 0])
+    v00 = float(f[k, c, iy, ix, 1])
+    u01 = float(f[k, c, iy, ix + 1, 0])
+    v01 = float(f[k, c, iy, ix + 1, 1])
+    u10 = float(f[k, c, iy + 1, ix, 0])
+    v10 = float(f[k, c, iy + 1, ix, 1])
+    u11 = float(f[k, c, iy + 1, ix + 1, 0])
+    v11 = float(f[k, c, iy + 1, ix + 1, 1])
     su = w00 * u00 + w01 * u01 + w10 * u10 + w11 * u11
     sv = w00 * v00 + w01 * v01 + w10 * v10 + w11 * v11
     if not (math.isnan(su) or math.isnan(sv)):
@@ -139,57 +139,37 @@ def _sample(f, grid, k, c, lon, lat):  # type: ignore[no-untyped-def]
 
 @njit(cache=True, error_model="numpy", inline="always")
 def _velocity(  # type: ignore[no-untyped-def]
-    i,
-    lon,
-    lat,
-    k,
-    c,
-    cf,
-    cg,
-    wf,
-    wg,
-    sf,
-    sg,
-    has_stokes,
-    dwl_slope,
-    dwl_offset,
-    cwl_slope,
-    cwl_offset,
-    side,
-    capsized,
-    werr_u,
-    werr_v,
-    cerr_u,
-    cerr_v,
-    cap_frac,
-):
-    """Total drift velocity (m/s east, north) at a position; flag as in _sample."""
-    uc, vc, fc = _sample(cf, cg, k, c, lon, lat)
+    x, y, k, c, cf, cg, wf, wg, sf, sg, has_stokes,
+    d_slope, d_off, c_slope, c_off, leeway_scale, weu, wev, ceu, cev,
+):  # fmt: skip
+    """Total drift velocity (m/s east, north) at a position; flag as in _sample.
+
+    Takes the particle's coefficients as scalars (the crosswind ones of its current
+    branch, ``leeway_scale`` < 1 once capsized) so that nothing is re-read from memory.
+    """
+    uc, vc, fc = _sample(cf, cg, k, c, x, y)
     if fc != 0:
         return 0.0, 0.0, fc
-    ux, vx, fw = _sample(wf, wg, k, c, lon, lat)
+    ux, vx, fw = _sample(wf, wg, k, c, x, y)
     if fw != 0:
         return 0.0, 0.0, fw
-    ux += werr_u[i]
-    vx += werr_v[i]
-    ue = uc + cerr_u[i]
-    ve = vc + cerr_v[i]
+    ux += weu
+    vx += wev
+    ue = uc + ceu
+    ve = vc + cev
     if has_stokes:
-        us, vs, fs = _sample(sf, sg, k, c, lon, lat)
+        us, vs, fs = _sample(sf, sg, k, c, x, y)
         if fs != 0:
             return 0.0, 0.0, fs
         ue += us
         ve += vs
     speed = math.sqrt(ux * ux + vx * vx)
     if speed > 0.0:
-        b = side[i]
-        down = dwl_slope[i] * speed + dwl_offset[i]
-        cross = cwl_slope[i, b] * speed + cwl_offset[i, b]
-        if capsized[i] != 0:
-            down *= cap_frac
-            cross *= cap_frac
-        ex = ux / speed
-        ey = vx / speed
+        down = (d_slope * speed + d_off) * leeway_scale
+        cross = (c_slope * speed + c_off) * leeway_scale
+        inv = 1.0 / speed
+        ex = ux * inv
+        ey = vx * inv
         # right of downwind is (ey, -ex)
         ue += down * ex + cross * ey
         ve += down * ey - cross * ex
@@ -267,117 +247,109 @@ def advance(  # type: ignore[no-untyped-def]
     land_cell = params[P_LAND_CELL]
     nly, nlx = land.shape
     diff_amp = math.sqrt(2.0 * kdiff * abs(dt))
-    for j in prange(idx.shape[0]):
-        i = idx[j]
-        pending[i] = -1
-        # sin/cos of the latitude are carried from step to step by small rotations
-        sp = math.sin(lat[i] * _DEG)
-        cp = math.cos(lat[i] * _DEG)
-        for k in range(kfirst[j], nsub):
-            st = status[i]
-            if st == _NOT_RELEASED:
-                if (step_t[k] - release_s[i]) * dt >= 0.0:
-                    status[i] = _ACTIVE
-                else:
-                    continue
-            elif st != _ACTIVE:
-                break
+    inv_cell = 1.0 / land_cell if land_cell > 0.0 else 0.0
+    n_idx = idx.shape[0]
+    n_blocks = (n_idx + _BLOCK - 1) // _BLOCK
+    # Blocks of particles advance step by step together: successive iterations of the
+    # inner loop are independent particles, so the CPU overlaps their latencies.
+    for blk in prange(n_blocks):
+        j0 = blk * _BLOCK
+        j1 = min(j0 + _BLOCK, n_idx)
+        # sin/cos of each latitude, carried from step to step by small rotations
+        sps = np.empty(j1 - j0)
+        cps = np.empty(j1 - j0)
+        for j in range(j0, j1):
+            i = idx[j]
+            pending[i] = -1
+            sps[j - j0] = math.sin(lat[i] * _DEG)
+            cps[j - j0] = math.cos(lat[i] * _DEG)
+        for k in range(nsub):
             g = step0 + k
-            if jibe_p > 0.0 and _uniform(key, i, g, 0) < jibe_p:
-                side[i] = 1 - side[i]
-            x = lon[i]
-            y = lat[i]
-            if cap_p > 0.0 and capsized[i] == 0:
-                ux, vx, fw = _sample(wf, wg, k, 0, x, y)
-                if fw == 0:
-                    ux += werr_u[i]
-                    vx += werr_v[i]
-                    if ux * ux + vx * vx > cap_wind * cap_wind and _uniform(key, i, g, 1) < cap_p:
-                        capsized[i] = 1
-            ue, ve, flag = _velocity(
-                i,
-                x,
-                y,
-                k,
-                0,
-                cf,
-                cg,
-                wf,
-                wg,
-                sf,
-                sg,
-                has_stokes,
-                dwl_slope,
-                dwl_offset,
-                cwl_slope,
-                cwl_offset,
-                side,
-                capsized,
-                werr_u,
-                werr_v,
-                cerr_u,
-                cerr_v,
-                cap_frac,
-            )
-            if flag != 0:
-                status[i] = _OUT if flag == 1 else _NOFORCE
-                break
-            mx, my = _metric(sp, cp)
-            if midpoint:
-                xm = x + ue * mx * 0.5 * dt
-                ym = y + ve * my * 0.5 * dt
+            for j in range(j0, j1):
+                if k < kfirst[j]:
+                    continue
+                i = idx[j]
+                if pending[i] >= 0:
+                    continue
+                st = status[i]
+                if st == _NOT_RELEASED:
+                    if (step_t[k] - release_s[i]) * dt >= 0.0:
+                        status[i] = _ACTIVE
+                    else:
+                        continue
+                elif st != _ACTIVE:
+                    continue
+                b = side[i]
+                if jibe_p > 0.0 and _uniform(key, i, g, 0) < jibe_p:
+                    b = 1 - b
+                    side[i] = b
+                x = lon[i]
+                y = lat[i]
+                weu = float(werr_u[i])
+                wev = float(werr_v[i])
+                ceu = float(cerr_u[i])
+                cev = float(cerr_v[i])
+                cap = capsized[i]
+                if cap_p > 0.0 and cap == 0:
+                    ux, vx, fw = _sample(wf, wg, k, 0, x, y)
+                    if fw == 0:
+                        ux += weu
+                        vx += wev
+                        if (
+                            ux * ux + vx * vx > cap_wind * cap_wind
+                            and _uniform(key, i, g, 1) < cap_p
+                        ):
+                            cap = 1
+                            capsized[i] = 1
+                scale = cap_frac if cap != 0 else 1.0
+                d_slope = dwl_slope[i]
+                d_off = dwl_offset[i]
+                c_slope = cwl_slope[i, b]
+                c_off = cwl_offset[i, b]
                 ue, ve, flag = _velocity(
-                    i,
-                    xm,
-                    ym,
-                    k,
-                    1,
-                    cf,
-                    cg,
-                    wf,
-                    wg,
-                    sf,
-                    sg,
-                    has_stokes,
-                    dwl_slope,
-                    dwl_offset,
-                    cwl_slope,
-                    cwl_offset,
-                    side,
-                    capsized,
-                    werr_u,
-                    werr_v,
-                    cerr_u,
-                    cerr_v,
-                    cap_frac,
-                )
+                    x, y, k, 0, cf, cg, wf, wg, sf, sg, has_stokes,
+                    d_slope, d_off, c_slope, c_off, scale, weu, wev, ceu, cev,
+                )  # fmt: skip
                 if flag != 0:
                     status[i] = _OUT if flag == 1 else _NOFORCE
-                    break
-                spm, cpm = _rotate(sp, cp, (ym - y) * _DEG)
-                mx, my = _metric(spm, cpm)
-            dx = ue * dt
-            dy = ve * dt
-            if kdiff > 0.0:
-                u1 = _uniform(key, i, g, 2)
-                u2 = _uniform(key, i, g, 3)
-                r = diff_amp * math.sqrt(-2.0 * math.log(1.0 - u1))
-                dx += r * math.cos(2.0 * math.pi * u2)
-                dy += r * math.sin(2.0 * math.pi * u2)
-            dlat = dy * my
-            x += dx * mx
-            y += dlat
-            sp, cp = _rotate(sp, cp, dlat * _DEG)
-            lon[i] = x
-            lat[i] = y
-            if nly > 0:
-                fi = (y - land_lat0) / land_cell
-                fj = (x - land_lon0) / land_cell
-                if fi >= 0.0 and fj >= 0.0 and fi < nly and fj < nlx:
-                    cell = land[int(fi), int(fj)]
-                    if cell == 1:
-                        status[i] = _STRANDED
-                        break
-                    if cell == 2:
-                        pending[i] = k
-                        break
+                    continue
+                s0 = sps[j - j0]
+                c0 = cps[j - j0]
+                mx, my = _metric(s0, c0)
+                if midpoint:
+                    xm = x + ue * mx * 0.5 * dt
+                    ym = y + ve * my * 0.5 * dt
+                    ue, ve, flag = _velocity(
+                        xm, ym, k, 1, cf, cg, wf, wg, sf, sg, has_stokes,
+                        d_slope, d_off, c_slope, c_off, scale, weu, wev, ceu, cev,
+                    )  # fmt: skip
+                    if flag != 0:
+                        status[i] = _OUT if flag == 1 else _NOFORCE
+                        continue
+                    spm, cpm = _rotate(s0, c0, (ym - y) * _DEG)
+                    mx, my = _metric(spm, cpm)
+                dx = ue * dt
+                dy = ve * dt
+                if kdiff > 0.0:
+                    u1 = _uniform(key, i, g, 2)
+                    u2 = _uniform(key, i, g, 3)
+                    r = diff_amp * math.sqrt(-2.0 * math.log(1.0 - u1))
+                    dx += r * math.cos(2.0 * math.pi * u2)
+                    dy += r * math.sin(2.0 * math.pi * u2)
+                dlat = dy * my
+                x += dx * mx
+                y += dlat
+                s1, c1 = _rotate(s0, c0, dlat * _DEG)
+                sps[j - j0] = s1
+                cps[j - j0] = c1
+                lon[i] = x
+                lat[i] = y
+                if nly > 0:
+                    fi = (y - land_lat0) * inv_cell
+                    fj = (x - land_lon0) * inv_cell
+                    if fi >= 0.0 and fj >= 0.0 and fi < nly and fj < nlx:
+                        cell = land[int(fi), int(fj)]
+                        if cell == 1:
+                            status[i] = _STRANDED
+                        elif cell == 2:
+                            pending[i] = k
