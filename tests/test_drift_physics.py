@@ -312,3 +312,28 @@ def test_on_scene_wind_uncertainty_spreads_the_cloud_as_stated():
     north = m_rad * np.radians(state.lat - 33.2)
     assert north.std() == pytest.approx(0.1 * 36_000, rel=0.03)  # sigma * t
     assert wind_from(10.0, 0.0, sigma_kn=2.0).sigma_ms == pytest.approx(2 * KNOT_MS)
+
+
+def test_cropping_the_forcing_to_the_cloud_changes_nothing(monkeypatch):
+    from sarwatch.drift import engine
+
+    cur = _grid_field(_eddy, 10.0, 31.0, 121, 81, 0.05, times=np.arange(0, 13, 1.0))
+    wind = _grid_field(lambda lo, la, t: (6 + lo - 12, -4 + 0 * la), 10.0, 31.0, 121, 81, 0.05,
+                       times=[0, 12])  # fmt: skip
+
+    def run() -> ParticleState:
+        rng = np.random.default_rng(8)
+        n = 300
+        lon = 12.5 + rng.normal(0, 0.2, n)
+        lat = 33.2 + rng.normal(0, 0.2, n)
+        state = build_state(lon, lat, np.zeros(n), resolve_object("migrant-wooden-boat"), rng)
+        _run(state, Forcing(current=cur, wind=wind), hours=12)
+        return state
+
+    cropped = run()
+    monkeypatch.setattr(engine, "_drift_bound", lambda state, forcing: 1e4)  # crop = whole grid
+    whole = run()
+    # identical up to the rounding of the crop's origin (1e-12 degrees is 0.1 micrometre)
+    np.testing.assert_allclose(cropped.lon, whole.lon, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(cropped.lat, whole.lat, rtol=0, atol=1e-12)
+    assert np.ptp(whole.lon) > 0.2  # the cloud moved and spread
