@@ -23,7 +23,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["PARAM_SIZE", "advance"]
+__all__ = ["PARAM_SIZE", "advance", "moving_bbox"]
 
 _A = 6378137.0
 _E2 = 6.69437999014e-3
@@ -353,3 +353,23 @@ def advance(  # type: ignore[no-untyped-def]
                             status[i] = _STRANDED
                         elif cell == 2:
                             pending[i] = k
+
+
+@njit(parallel=True, cache=True, error_model="numpy")
+def moving_bbox(lon, lat, status):  # type: ignore[no-untyped-def]
+    """``(lon_min, lat_min, lon_max, lat_max)`` of active and not-yet-released particles.
+
+    One parallel pass without copies; ``inf``/``-inf`` when none moves.
+    """
+    x0 = np.inf
+    y0 = np.inf
+    x1 = -np.inf
+    y1 = -np.inf
+    for i in prange(lon.shape[0]):
+        st = status[i]
+        if st == _ACTIVE or st == _NOT_RELEASED:
+            x0 = min(x0, lon[i])
+            y0 = min(y0, lat[i])
+            x1 = max(x1, lon[i])
+            y1 = max(y1, lat[i])
+    return x0, y0, x1, y1

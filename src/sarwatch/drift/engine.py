@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from sarwatch.drift import _kernel
 from sarwatch.drift.forcing import Forcing, VectorField
-from sarwatch.drift.state import ACTIVE, NOT_RELEASED, STRANDED, ParticleState
+from sarwatch.drift.state import STRANDED, ParticleState
 from sarwatch.errors import InputError
 
 __all__ = ["DriftParams", "LandModel", "RunInfo", "simulate"]
@@ -240,18 +240,13 @@ def _advance_chunk(
     step_t = dt * (step0 + np.arange(nsub, dtype=np.float64))
     t_cols = np.stack([step_t, step_t + 0.5 * dt], axis=1)
     box = None
-    moving = (state.status == ACTIVE) | (state.status == NOT_RELEASED)
-    if all_idx.size and moving.any():
-        lo, la = state.lon[moving], state.lat[moving]
-        lat_pad = pad_m / 110_000.0
-        top = min(float(np.max(np.abs(la))) + lat_pad, 89.0)
-        lon_pad = pad_m / (111_000.0 * np.cos(np.radians(top)))
-        box = (
-            float(lo.min()) - lon_pad,
-            float(la.min()) - lat_pad,
-            float(lo.max()) + lon_pad,
-            float(la.max()) + lat_pad,
-        )
+    if all_idx.size:
+        x0, y0, x1, y1 = _kernel.moving_bbox(state.lon, state.lat, state.status)
+        if x0 <= x1:
+            lat_pad = pad_m / 110_000.0
+            top = min(max(abs(y0), abs(y1)) + lat_pad, 89.0)
+            lon_pad = pad_m / (111_000.0 * np.cos(np.radians(top)))
+            box = (x0 - lon_pad, y0 - lat_pad, x1 + lon_pad, y1 + lat_pad)
     (cf, cg), (wf, wg), (sf, sg) = (
         _slices(f, t_cols, start, box) for f in (forcing.current, forcing.wind, forcing.stokes)
     )
