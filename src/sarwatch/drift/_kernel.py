@@ -367,7 +367,7 @@ def moving_bbox(lon, lat, status):  # type: ignore[no-untyped-def]
     y1 = -np.inf
     for i in prange(lon.shape[0]):
         st = status[i]
-        if st == _ACTIVE or st == _NOT_RELEASED:
+        if st == _ACTIVE or st == _NOT_RELEASED:  # noqa: SIM109 (numba: plain comparisons)
             x0 = min(x0, lon[i])
             y0 = min(y0, lat[i])
             x1 = max(x1, lon[i])
