@@ -362,7 +362,8 @@ def simulate(
     total = per_out * n_out
     if on_output is not None:
         on_output(0, times[0], state)
-    # load the compiled kernel (numba cache) before timing: an empty call dispatches it
+    # load the compiled kernels (numba cache) before timing: empty calls dispatch them
+    _kernel.moving_bbox(state.lon[:0], state.lat[:0], state.status[:0])
     _advance_chunk(
         state, forcing, start, 0, 1, dt, key, kparams, cells, pad_m, land,
         all_idx[:0], zeros_k[:0], pending,
