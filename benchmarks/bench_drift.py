@@ -33,9 +33,12 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-sys.path.insert(0, str(HERE))
 
-from _drift_forcing import START, write_forcing  # noqa: E402
+try:  # as ``python -m benchmarks`` (package) or as a script
+    from benchmarks._drift_forcing import START, write_forcing
+except ImportError:
+    sys.path.insert(0, str(HERE))
+    from _drift_forcing import START, write_forcing  # type: ignore[no-redef]
 
 HOURS, DT_MIN, RADIUS_M = 48, 15, 1000.0
 
@@ -190,7 +193,8 @@ def _opendrift(python: str, cur: Path, wind: Path, n: int, tmp: Path) -> dict:  
     return res
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    """Run the benchmark (``argv`` as on the command line; ``sys.argv`` when omitted)."""
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -201,7 +205,7 @@ def main() -> None:
     ap.add_argument(
         "--worker", nargs=4, metavar=("CUR", "WIND", "N", "SCHEME"), help=argparse.SUPPRESS
     )
-    args = ap.parse_args()
+    args = ap.parse_args(sys.argv[1:] if argv is None else argv)
     if args.worker:
         _worker_throughput(args.worker[0], args.worker[1], int(args.worker[2]), args.worker[3])
         return
