@@ -53,3 +53,12 @@ def test_sea_and_land_cells_agree_with_polygons_at_cell_centres(land_mask) -> No
     exact = shapely.contains_xy(land_mask.polygons, lon, lat)
     assert not exact[cls == 0].any()
     assert exact[cls == 1].all()
+
+
+def test_scalar_and_2d_inputs_keep_their_shape(land_mask) -> None:
+    # (11.2, 33.21) lies in a coast cell (Zarzis shore): the exact path must accept scalars.
+    scalar = land_mask.contains(11.2, 33.21)
+    assert scalar.shape == ()
+    assert bool(scalar) == bool(land_mask.contains([11.2], [33.21])[0])
+    grid = land_mask.contains(np.full((3, 4), 14.44), np.full((3, 4), 35.88))
+    assert grid.shape == (3, 4) and grid.all()

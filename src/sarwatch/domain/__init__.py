@@ -1,1 +1,46 @@
-"""sarwatch.domain."""
+"""Cases, their parts and events: plain dataclasses and the status machine."""
+
+from sarwatch.domain.case import (
+    ALLOWED_TRANSITIONS,
+    Case,
+    CaseStatus,
+    Contact,
+    Decision,
+    Outcome,
+    OutcomeKind,
+    PeopleOnBoard,
+    PositionKind,
+    PositionReport,
+    Source,
+    Verification,
+    Vessel,
+    check_transition,
+    require_utc,
+)
+from sarwatch.domain.events import EventKind, apply, case_to_json, fold
+from sarwatch.domain.ids import CaseId, format_case_id, parse_case_id
+
+__all__ = [
+    "ALLOWED_TRANSITIONS",
+    "Case",
+    "CaseId",
+    "CaseStatus",
+    "Contact",
+    "Decision",
+    "EventKind",
+    "Outcome",
+    "OutcomeKind",
+    "PeopleOnBoard",
+    "PositionKind",
+    "PositionReport",
+    "Source",
+    "Verification",
+    "Vessel",
+    "apply",
+    "case_to_json",
+    "check_transition",
+    "fold",
+    "format_case_id",
+    "parse_case_id",
+    "require_utc",
+]

@@ -228,12 +228,14 @@ class LandMask:
         lon_a, lat_a = np.broadcast_arrays(
             np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
         )
+        shape = lon_a.shape
+        lon_a, lat_a = lon_a.ravel(), lat_a.ravel()
         cls = self.cell_class(lon_a, lat_a)
         result = cls == CELL_LAND
         coast = cls == CELL_COAST
         if coast.any():
             result[coast] = shapely.contains_xy(self.polygons, lon_a[coast], lat_a[coast])
-        return result
+        return result.reshape(shape)
 
 
 def land_mask(cache_dir: Path | None = None, *, region: Region = REGION) -> LandMask:

@@ -1,0 +1,1 @@
+"""sarwatch benchmarks: ``python -m benchmarks`` (``make bench``) runs every ``bench_*.py``."""

@@ -1,0 +1,25 @@
+"""The case store: SQLite (default), PostgreSQL, or memory, behind one unit of work."""
+
+from __future__ import annotations
+
+from sarwatch.adapters.store.memory import MemoryStore
+from sarwatch.adapters.store.records import CaseRecord, Store, UnitOfWork, UserRecord
+from sarwatch.adapters.store.sql import SqlStore, migrate
+
+__all__ = [
+    "CaseRecord",
+    "MemoryStore",
+    "SqlStore",
+    "Store",
+    "UnitOfWork",
+    "UserRecord",
+    "migrate",
+    "open_store",
+]
+
+
+def open_store(url: str) -> Store:
+    """Open the store at ``url`` (``memory://`` for a throw-away in-memory store)."""
+    if url.startswith("memory:"):
+        return MemoryStore()
+    return SqlStore(url)

@@ -1,0 +1,125 @@
+"""What the store keeps, independent of the database: case rows, users, the unit of work.
+
+A *case record* is the projection of a case's ledger (its current state as JSON,
+for fast reads and listing) plus the signed head of its chain. The events
+themselves are :class:`~sarwatch.ledger.LedgerEntry` values. Every store
+(memory, SQLite, PostgreSQL) implements :class:`UnitOfWork` the same way, and one
+contract test suite runs against all of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sarwatch.ledger import LedgerEntry, SignedHead
+
+__all__ = ["CaseRecord", "Store", "UnitOfWork", "UserRecord"]
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    """A case's projection and chain head.
+
+    Attributes
+    ----------
+    case_id, title, status, region
+        As in :class:`~sarwatch.domain.Case`.
+    opened_at, updated_at
+        ISO 8601 UTC text.
+    state
+        The whole case as JSON (:func:`~sarwatch.domain.case_to_json`).
+    head
+        Signed head of the case's chain (``None`` only while the case is being opened).
+    """
+
+    case_id: str
+    title: str
+    status: str
+    region: str
+    opened_at: str
+    updated_at: str
+    state: dict[str, Any]
+    head: SignedHead | None
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    """A user of the API; the token is kept only as its SHA-256."""
+
+    name: str
+    role: str
+    token_hash: str
+    created_at: str
+
+
+class UnitOfWork(Protocol):
+    """One transaction. Use as a context manager; call :meth:`commit` to keep the writes.
+
+    A *write* unit of work serialises appends to a case: :meth:`lock_case` holds the
+    case until commit or rollback, so concurrent writers keep one chain.
+    """
+
+    def __enter__(self) -> UnitOfWork: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+    def commit(self) -> None:
+        """Make the writes durable."""
+
+    def rollback(self) -> None:
+        """Drop the writes."""
+
+    def get_case(self, case_id: str) -> CaseRecord:
+        """The case; raises :class:`~sarwatch.errors.NotFoundError`."""
+
+    def lock_case(self, case_id: str) -> CaseRecord:
+        """The case, locked for appending until the end of the unit of work."""
+
+    def list_cases(
+        self, *, statuses: Sequence[str] | None = None, limit: int = 100, offset: int = 0
+    ) -> list[CaseRecord]:
+        """Cases, most recently updated first."""
+
+    def count_cases(self, *, id_prefix: str = "") -> int:
+        """Number of cases whose id starts with ``id_prefix``."""
+
+    def insert_case(self, record: CaseRecord) -> None:
+        """Add a case; raises :class:`~sarwatch.errors.ConflictError` if the id exists."""
+
+    def update_case(self, record: CaseRecord) -> None:
+        """Replace a case's projection and head."""
+
+    def append_event(self, entry: LedgerEntry) -> int:
+        """Add a sealed entry; returns its store-wide event id (increasing)."""
+
+    def events(self, case_id: str) -> list[LedgerEntry]:
+        """A case's entries, by ``seq``."""
+
+    def events_after(self, event_id: int, *, limit: int = 500) -> list[tuple[int, LedgerEntry]]:
+        """Entries of all cases with a store-wide id above ``event_id``, in id order."""
+
+    def add_user(self, user: UserRecord) -> None:
+        """Add a user; raises :class:`~sarwatch.errors.ConflictError` if the name exists."""
+
+    def user_by_token_hash(self, token_hash: str) -> UserRecord | None:
+        """The user holding a token, if any."""
+
+    def list_users(self) -> list[UserRecord]:
+        """All users."""
+
+    def remove_user(self, name: str) -> None:
+        """Delete a user (its token stops working); :class:`NotFoundError` if unknown."""
+
+
+class Store(Protocol):
+    """A place where cases live."""
+
+    url: str
+
+    def unit_of_work(self, *, write: bool = False) -> UnitOfWork:
+        """A new transaction (``write=True`` to append)."""
+
+    def close(self) -> None:
+        """Release connections."""

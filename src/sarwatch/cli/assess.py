@@ -1,0 +1,387 @@
+"""``sarwatch assess``: zone, SAR regions, RCCs, places of safety and rules for a position.
+
+One position (``--lat/--lon`` or ``--position``) prints a table, or one JSON object
+with ``--json``; ``--csv`` assesses every row of a file and writes CSV or GeoJSON.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from sarwatch.errors import InputError, OutOfRegionError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from sarwatch.services.assess import Assessment
+    from sarwatch.settings import Settings
+
+__all__ = ["register"]
+
+_ZONE_LABELS = {
+    "internal_or_land": "on land / internal waters",
+    "territorial_sea": "territorial sea (within ~12 nm)",
+    "contiguous_zone": "contiguous zone (12-24 nm)",
+    "high_seas": "beyond 24 nm (high seas / EEZ)",
+}
+
+_CSV_FIELDS = [
+    "row",
+    "time",
+    "lat",
+    "lon",
+    "on_land",
+    "distance_to_coast_nm",
+    "nearest_coast_state",
+    "zone",
+    "zone_state",
+    "srr",
+    "rccs",
+    "nearest_place_of_safety",
+    "nearest_place_of_safety_sea_distance_nm",
+    "nearest_place_of_safety_eta_h",
+    "places_of_safety",
+    "excluded_ports",
+    "rules",
+    "error",
+]
+
+
+def assess(
+    lat: str = typer.Option(None, "--lat", help='Latitude: 33.2, 33.2N or "33°12\'N".'),
+    lon: str = typer.Option(None, "--lon", help='Longitude: 12.5, 12.5E or "012°30\'E".'),
+    position: str = typer.Option(
+        None, "--position", "-p", help="Both at once: \"33°12'N 012°30'E\", '33 12.0N 12 30.0E'."
+    ),
+    csv_file: Path = typer.Option(
+        None, "--csv", help="Assess every row of a CSV file (columns lat, lon, optional time)."
+    ),
+    out: Path = typer.Option(
+        None, "--out", "-o", help="Batch output file: .csv or .geojson (default: CSV on stdout)."
+    ),
+    speed_kn: float = typer.Option(10.0, "--speed-kn", help="Ship's speed for ETAs, knots."),
+    situation: str = typer.Option(
+        "distress_alert", help="distress_alert or rescue_completed (selects the rules)."
+    ),
+    vessel: str = typer.Option("ngo", help="ngo, merchant or state (selects the rules)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    no_routes: bool = typer.Option(
+        False, "--no-routes", help="Skip routing to places of safety (faster batches)."
+    ),
+) -> None:
+    """Where is this, who is responsible, where can survivors go."""
+    from sarwatch.settings import load_settings
+
+    settings = load_settings()
+    if csv_file is not None:
+        if lat is not None or lon is not None or position is not None:
+            raise InputError(
+                "give either --csv or a position (--lat/--lon or --position), not both"
+            )
+        _batch(csv_file, out, settings, speed_kn, situation, vessel, route=not no_routes)
+        return
+    x, y = _read_position(lat, lon, position)
+    from sarwatch.services.assess import assess_position
+
+    result = assess_position(
+        x,
+        y,
+        speed_kn=speed_kn,
+        settings=settings,
+        situation=situation,
+        vessel=vessel,
+        route=not no_routes,
+    )
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+    else:
+        from rich.console import Console
+
+        _print_human(result, Console())
+
+
+def _read_position(lat: str | None, lon: str | None, position: str | None) -> tuple[float, float]:
+    from sarwatch.geo.position import parse_coordinate, parse_position
+
+    if position is not None:
+        if lat is not None or lon is not None:
+            raise InputError("give either --position or --lat and --lon, not both")
+        return parse_position(position)
+    if lat is None or lon is None:
+        raise InputError(
+            "give a position: --lat 33.2 --lon 12.5, or --position \"33°12'N 012°30'E\", "
+            "or --csv positions.csv"
+        )
+    return parse_coordinate(lon, "lon"), parse_coordinate(lat, "lat")
+
+
+def _print_human(a: Assessment, console: Console) -> None:
+    from rich.table import Table
+
+    from sarwatch.geo.position import format_position
+    from sarwatch.geo.zones import ZONE_NOTE
+
+    d = a.to_dict()
+    head = Table(title=f"Position {d['position']}", show_header=False, title_justify="left")
+    head.add_column("what", style="bold")
+    head.add_column("answer")
+    if a.on_land:
+        sea = a.nearest_sea_point
+        assert sea is not None
+        head.add_row("On land", f"yes — nearest sea point {format_position(*sea)}")
+    head.add_row(
+        "Nearest coast",
+        f"{a.distance_to_coast_nm:.1f} nm, {a.nearest_coast_state or 'unknown State'}",
+    )
+    zone = _ZONE_LABELS.get(a.zone, a.zone)
+    head.add_row("Zone (approx.)", f"{zone}{' of ' + a.zone_state if a.zone_state else ''}")
+    head.add_row("SAR region(s)", ", ".join(a.srr) or "none of the packaged regions")
+    head.add_row("Policy", f"{a.policy.policy_id} {a.policy.version} ({a.policy.origin})")
+    console.print(head)
+    console.print(f"[dim]Zones are {ZONE_NOTE}.[/]")
+
+    if a.rccs:
+        rcc = Table(title="Rescue coordination centres to inform", title_justify="left")
+        for col in ("SRR", "RCC", "contacts", "source"):
+            rcc.add_column(col)
+        for r in a.rccs:
+            contacts = ", ".join(c["value"] for c in r.contacts) or r.note
+            rcc.add_row(r.srr_id, r.name, contacts, f"{r.source}; published {r.published}")
+        console.print(rcc)
+        console.print(f"[yellow]{d['rcc_warning']}[/]")
+
+    if a.routed:
+        pos = Table(
+            title=f"Places of safety by sea (ETA at {a.speed_kn:g} kn)", title_justify="left"
+        )
+        for col, justify in (
+            ("#", "right"),
+            ("port", "left"),
+            ("", "left"),
+            ("sea nm", "right"),
+            ("ETA h", "right"),
+            ("status", "left"),
+        ):
+            pos.add_column(col, justify=justify)  # type: ignore[arg-type]
+        for i, p in enumerate(a.places_of_safety, start=1):
+            status = "eligible" if p.status.status == "eligible" else "[bold yellow]CONTESTED[/]"
+            pos.add_row(
+                str(i),
+                p.port.name,
+                p.port.country,
+                f"{p.sea_distance_nm:.1f}",
+                f"{p.eta_h:.1f}",
+                status,
+            )
+        console.print(pos)
+        for p in a.places_of_safety:
+            if p.status.status != "eligible":
+                console.print(
+                    f"[yellow]{p.port.name}: {p.status.reason}[/] [dim]({p.status.source})[/]"
+                )
+                break
+        if a.unreachable_ports:
+            console.print(f"[red]No sea route found to: {', '.join(a.unreachable_ports)}[/]")
+    if a.excluded_ports:
+        exc = Table(title="Excluded as places of safety (nearest)", title_justify="left")
+        for col in ("port", "", "nm (straight line)"):
+            exc.add_column(col)
+        for e in a.excluded_ports:
+            exc.add_row(e.port.name, e.port.country, f"{e.great_circle_nm:.0f}")
+        console.print(exc)
+        seen = set()
+        for e in a.excluded_ports:
+            if (e.status.reason, e.status.source) not in seen:
+                seen.add((e.status.reason, e.status.source))
+                console.print(
+                    f"[dim]Excluded because: {e.status.reason} Source: {e.status.source}[/]"
+                )
+
+    rules = Table(title="Duties and rules that apply", title_justify="left")
+    for col in ("rule", "provision", "why"):
+        rules.add_column(col)
+    for s in a.rules:
+        rules.add_row(s.rule.title, f"{s.rule.instrument}, {s.rule.provision}", s.why)
+    console.print(rules)
+    for note in a.notes:
+        console.print(f"[italic]Note: {note}[/]")
+
+
+def _read_rows(path: Path) -> list[dict[str, str]]:
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            reader = csv.DictReader(fh)
+            fields = {f.strip().lower(): f for f in reader.fieldnames or []}
+            if "lat" not in fields or "lon" not in fields:
+                raise InputError(
+                    f"{path} must have columns 'lat' and 'lon' (and optionally 'time'); "
+                    f"found {', '.join(reader.fieldnames or []) or 'no header'}"
+                )
+            return [
+                {
+                    "lat": (row.get(fields["lat"]) or "").strip(),
+                    "lon": (row.get(fields["lon"]) or "").strip(),
+                    "time": (row.get(fields["time"]) or "").strip() if "time" in fields else "",
+                }
+                for row in reader
+            ]
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from exc
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise InputError(f"{path} is not a readable UTF-8 CSV file ({exc})") from exc
+
+
+def _batch(
+    path: Path,
+    out: Path | None,
+    settings: Settings,
+    speed_kn: float,
+    situation: str,
+    vessel: str,
+    *,
+    route: bool,
+) -> None:
+    import numpy as np
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from sarwatch.geo.coast import REGION
+    from sarwatch.geo.position import parse_coordinate
+    from sarwatch.services.assess import assess_position, assess_positions, rccs
+
+    if out is not None and out.suffix.lower() not in (".csv", ".geojson", ".json"):
+        raise InputError(f"--out must end in .csv or .geojson, got {out.name!r}")
+    rows = _read_rows(path)
+    if not rows:
+        raise InputError(f"{path} has a header but no positions")
+    lon = np.empty(len(rows))
+    lat = np.empty(len(rows))
+    for i, row in enumerate(rows):
+        try:
+            lat[i] = parse_coordinate(row["lat"], "lat")
+            lon[i] = parse_coordinate(row["lon"], "lon")
+        except InputError as exc:
+            raise InputError(f"{path}, data row {i + 1}: {exc}") from exc
+    inside = REGION.contains(lon, lat)
+    results: list[dict[str, Any]] = [
+        {"row": i + 1, "time": r["time"], "lat": float(lat[i]), "lon": float(lon[i])}
+        for i, r in enumerate(rows)
+    ]
+    console = Console(stderr=True)
+    idx = np.flatnonzero(inside)
+    with Progress(console=console, transient=False) as progress:
+        task = progress.add_task("assessing", total=len(rows))
+        for j in np.flatnonzero(~inside):
+            results[int(j)]["error"] = str(
+                OutOfRegionError(f"outside the area the data covers ({REGION.describe()})")
+            )
+        progress.advance(task, int((~inside).sum()))
+        if route:
+            for j in idx:
+                a = assess_position(
+                    float(lon[j]),
+                    float(lat[j]),
+                    speed_kn=speed_kn,
+                    settings=settings,
+                    situation=situation,
+                    vessel=vessel,
+                )
+                results[int(j)].update(_row_from_assessment(a.to_dict()))
+                progress.advance(task)
+        else:
+            chunk = 20_000
+            for start in range(0, idx.size, chunk):
+                part = idx[start : start + chunk]
+                batch = assess_positions(lon[part], lat[part], settings=settings)
+                srr_lists = batch.srr_lists()
+                for k, i in enumerate(part):
+                    srr = srr_lists[k]
+                    results[i].update(
+                        {
+                            "on_land": bool(batch.on_land[k]),
+                            "distance_to_coast_nm": round(float(batch.distance_to_coast_nm[k]), 2),
+                            "nearest_coast_state": str(batch.nearest_coast_state[k]) or None,
+                            "zone": str(batch.zone[k]),
+                            "zone_state": str(batch.zone_state[k]) or None,
+                            "srr": srr,
+                            "rccs": [r.name for r in rccs(srr)],
+                        }
+                    )
+                progress.advance(task, part.size)
+    _write_batch(results, out)
+    where = out if out is not None else "stdout"
+    console.print(f"assessed {len(rows)} positions ({int((~inside).sum())} outside) -> {where}")
+
+
+def _row_from_assessment(d: dict[str, Any]) -> dict[str, Any]:
+    places = d["places_of_safety"]
+    first = next((p for p in places if p["status"] == "eligible"), None)
+    return {
+        "on_land": d["on_land"],
+        "distance_to_coast_nm": d["distance_to_coast_nm"],
+        "nearest_coast_state": d["nearest_coast_state"],
+        "zone": d["zone"],
+        "zone_state": d["zone_state"],
+        "srr": d["srr"],
+        "rccs": [r["name"] for r in d["rccs"]],
+        "nearest_place_of_safety": first["port"] if first else None,
+        "nearest_place_of_safety_sea_distance_nm": first["sea_distance_nm"] if first else None,
+        "nearest_place_of_safety_eta_h": first["eta_h"] if first else None,
+        "places_of_safety": [{k: v for k, v in p.items() if k != "route"} for p in places],
+        "excluded_ports": [e["port"] for e in d["excluded_ports"]],
+        "rules": [r["id"] for r in d["rules"]],
+    }
+
+
+def _csv_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        parts = []
+        for v in value:
+            if isinstance(v, dict):
+                flag = " (CONTESTED)" if v.get("status") == "contested" else ""
+                parts.append(f"{v['port']} {v['sea_distance_nm']} nm {v['eta_h']} h{flag}")
+            else:
+                parts.append(str(v))
+        return "; ".join(parts)
+    return str(value)
+
+
+def _write_batch(results: list[dict[str, Any]], out: Path | None) -> None:
+    if out is not None and out.suffix.lower() in (".geojson", ".json"):
+        features = [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
+                "properties": {k: v for k, v in r.items() if k not in ("lat", "lon")},
+            }
+            for r in results
+        ]
+        out.write_text(
+            json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),
+            encoding="utf-8",
+        )
+        return
+    fh = out.open("w", newline="", encoding="utf-8") if out is not None else sys.stdout
+    try:
+        writer = csv.DictWriter(fh, fieldnames=_CSV_FIELDS, lineterminator="\n")
+        writer.writeheader()
+        for r in results:
+            writer.writerow({k: _csv_value(r.get(k)) for k in _CSV_FIELDS})
+    finally:
+        if out is not None:
+            fh.close()
+
+
+def register(app: typer.Typer) -> None:
+    """Attach ``sarwatch assess`` to the root app."""
+    app.command("assess")(assess)

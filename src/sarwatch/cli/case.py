@@ -1,0 +1,272 @@
+"""``sarwatch case``: open a case and record what happens, from the command line.
+
+Every command appends signed events to the case's ledger in the store named by
+the settings (default SQLite file ``~/.local/share/sarwatch/sarwatch.db``).
+Times are ISO 8601 with a zone (``2018-03-15T06:30:00Z``); default: now.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from sarwatch.services.cases import CaseService
+
+__all__ = ["register"]
+
+case_app = typer.Typer(help="Open cases and record positions, contacts and outcomes.")
+_console = Console()
+
+
+def _service() -> CaseService:
+    from sarwatch.services.cases import case_service
+    from sarwatch.settings import load_settings
+
+    return case_service(load_settings())
+
+
+def _time(text: str | None) -> datetime:
+    from sarwatch.domain.events import parse_time
+
+    return parse_time(text) if text else datetime.now(UTC)
+
+
+def _actor(actor: str | None) -> str:
+    return actor or f"cli:{getpass.getuser()}"
+
+
+_ACTOR = typer.Option(None, help="Who records this (default cli:<login>).")
+_TIME = typer.Option(None, "--time", help="ISO 8601 UTC time (default now).")
+
+
+def _print_case(case_json: dict[str, Any]) -> None:
+    last = case_json.get("last_position")
+    where = f"{last['lat']:.4f}°N {last['lon']:.4f}°E at {last['time']}" if last else "no position"
+    typer.echo(f"{case_json['case_id']} ({case_json['status']}) {case_json['title']} — {where}")
+
+
+@case_app.command("open")
+def open_case(
+    title: str = typer.Option(..., help="Short description, e.g. 'rubber boat, 80 people'."),
+    lon: float = typer.Option(None, help="Longitude of the first position, degrees east."),
+    lat: float = typer.Option(None, help="Latitude of the first position, degrees north."),
+    time: str = _TIME,
+    kind: str = typer.Option("gps", help="gps, aircraft, vessel, ais or estimate."),
+    source: str = typer.Option("unknown", help="Who gave the alert (e.g. 'Alarm Phone')."),
+    quality: int = typer.Option(1, help="Source quality 1–5 (IOM Missing Migrants grading)."),
+    uncertainty_nm: float = typer.Option(0.0, help="Position uncertainty, nautical miles."),
+    people: int = typer.Option(None, help="People on board (total), if known."),
+    boat: str = typer.Option("unknown", help="Boat type: rubber, wooden, fibreglass..."),
+    condition: str = typer.Option("", help="Boat condition, e.g. 'engine broken'."),
+    region: str = typer.Option(None, help="Region code for the id (default: the SAR region)."),
+    actor: str = _ACTOR,
+) -> None:
+    """Open a case from an alert and print its id."""
+    from sarwatch.domain import PeopleOnBoard, PositionReport, Source, Vessel
+    from sarwatch.errors import InputError
+
+    alert_time = _time(time)
+    src = Source(source, quality)
+    position = None
+    if (lon is None) != (lat is None):
+        raise InputError("give both --lon and --lat, or neither")
+    if lon is not None:
+        position = PositionReport(alert_time, lon, lat, kind, src, uncertainty_nm)
+    case = _service().open_case(
+        title=title,
+        alert_time=alert_time,
+        actor=_actor(actor),
+        position=position,
+        people=PeopleOnBoard(total=people),
+        vessel=Vessel(kind=boat, condition=condition),
+        sources=[src],
+        region=region,
+    )
+    _print_case(case.state)
+
+
+@case_app.command("report")
+def report(
+    case_id: str = typer.Argument(..., help="Case id, e.g. 2018-03-15-LY-001."),
+    lon: float = typer.Option(..., help="Longitude, degrees east."),
+    lat: float = typer.Option(..., help="Latitude, degrees north."),
+    time: str = _TIME,
+    kind: str = typer.Option("gps", help="gps, aircraft, vessel, ais or estimate."),
+    source: str = typer.Option("unknown", help="Who reported it."),
+    quality: int = typer.Option(1, help="Source quality 1–5."),
+    verification: str = typer.Option(
+        "unverified", help="unverified|corroborated|verified|disputed"
+    ),
+    uncertainty_nm: float = typer.Option(0.0, help="Uncertainty, nautical miles."),
+    note: str = typer.Option("", help="Free text."),
+    actor: str = _ACTOR,
+) -> None:
+    """Add a position report."""
+    from sarwatch.domain import PositionReport, Source
+
+    rep = PositionReport(
+        _time(time), lon, lat, kind, Source(source, quality, verification), uncertainty_nm, note
+    )
+    _print_case(_service().report_position(case_id, rep, actor=_actor(actor)).state)
+
+
+@case_app.command("contact")
+def contact(
+    case_id: str = typer.Argument(..., help="Case id."),
+    counterpart: str = typer.Option(..., help="e.g. 'MRCC Rome', 'RCC Malta', a ship."),
+    summary: str = typer.Option(..., help="What was said or sent."),
+    channel: str = typer.Option("phone", help="phone, satphone, email, vhf, hf, other."),
+    direction: str = typer.Option("outgoing", help="outgoing or incoming."),
+    mmsi: str = typer.Option(None, help="The counterpart ship's MMSI."),
+    attachment: list[str] = typer.Option([], help="Attached file (its SHA-256 is recorded)."),
+    time: str = _TIME,
+    actor: str = _ACTOR,
+) -> None:
+    """Log a contact (call, e-mail, radio)."""
+    from sarwatch.domain import Contact
+    from sarwatch.ledger import sha256_hex
+
+    attachments = tuple(
+        f"{Path(a).name} sha256:{sha256_hex(Path(a).read_bytes())}" for a in attachment
+    )
+    item = Contact(_time(time), channel, counterpart, summary, direction, mmsi, attachments)
+    _print_case(_service().log_contact(case_id, item, actor=_actor(actor)).state)
+
+
+@case_app.command("people")
+def people(
+    case_id: str = typer.Argument(..., help="Case id."),
+    total: int = typer.Option(None),
+    women: int = typer.Option(None),
+    minors: int = typer.Option(None),
+    medical: int = typer.Option(None, help="People needing medical care."),
+    actor: str = _ACTOR,
+) -> None:
+    """Set the people-on-board counts."""
+    from sarwatch.domain import PeopleOnBoard
+
+    pob = PeopleOnBoard(total, women, minors, medical)
+    _print_case(_service().update_people(case_id, pob, actor=_actor(actor)).state)
+
+
+@case_app.command("decision")
+def decision(
+    case_id: str = typer.Argument(..., help="Case id."),
+    summary: str = typer.Option(..., help="The decision and why."),
+    time: str = _TIME,
+    actor: str = _ACTOR,
+) -> None:
+    """Record a decision."""
+    from sarwatch.domain import Decision
+
+    item = Decision(_time(time), summary, _actor(actor))
+    _print_case(_service().record_decision(case_id, item, actor=_actor(actor)).state)
+
+
+@case_app.command("status")
+def status(
+    case_id: str = typer.Argument(..., help="Case id."),
+    new: str = typer.Argument(..., help="active, located, ..., closed."),
+    reason: str = typer.Option("", help="Why."),
+    actor: str = _ACTOR,
+) -> None:
+    """Move a case along alert → active → located → outcome → closed."""
+
+    svc = _service()
+    _print_case(svc.change_status(case_id, new, actor=_actor(actor), reason=reason).state)
+
+
+@case_app.command("outcome")
+def outcome(
+    case_id: str = typer.Argument(..., help="Case id."),
+    kind: str = typer.Argument(..., help="rescued, intercepted, arrived, shipwreck, unknown."),
+    by: str = typer.Option("", help="Rescued or intercepted by whom."),
+    taken_to: str = typer.Option("", help="Where survivors were taken."),
+    survivors: int = typer.Option(None),
+    dead: int = typer.Option(None),
+    missing: int = typer.Option(None),
+    note: str = typer.Option(""),
+    time: str = _TIME,
+    actor: str = _ACTOR,
+) -> None:
+    """Record the outcome."""
+    from sarwatch.domain import Outcome
+
+    item = Outcome(_time(time), kind, by, taken_to, survivors, dead, missing, note)
+    _print_case(_service().record_outcome(case_id, item, actor=_actor(actor)).state)
+
+
+@case_app.command("attach")
+def attach(
+    case_id: str = typer.Argument(..., help="Case id."),
+    record: Path = typer.Argument(..., help="JSON file: an assessment or drift-run record."),
+    kind: str = typer.Option("drift_run", help="assessment, drift_run, search_plan, document."),
+    actor: str = _ACTOR,
+) -> None:
+    """Attach an assessment or drift-run record (with its inputs) to the case."""
+    from sarwatch.errors import InputError
+
+    try:
+        data = json.loads(record.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise InputError(f"cannot read JSON record {record}: {exc}") from None
+    _print_case(_service().attach(case_id, kind, data, actor=_actor(actor)).state)
+
+
+@case_app.command("show")
+def show(
+    case_id: str = typer.Argument(..., help="Case id."),
+    as_json: bool = typer.Option(False, "--json", help="Print the case as JSON."),
+) -> None:
+    """Show a case and its timeline."""
+    svc = _service()
+    record = svc.get_record(case_id)
+    if as_json:
+        typer.echo(json.dumps(record.state, indent=2, ensure_ascii=False))
+        return
+    _print_case(record.state)
+    table = Table("#", "recorded (UTC)", "kind", "by", "details")
+    for entry in svc.events(case_id):
+        details = json.dumps(entry.payload, ensure_ascii=False)
+        table.add_row(str(entry.seq), entry.recorded_at, entry.kind, entry.actor, details[:90])
+    _console.print(table)
+
+
+@case_app.command("list")
+def list_cases(
+    status: list[str] = typer.Option([], help="Only these statuses (repeatable)."),
+    limit: int = typer.Option(50, help="At most this many."),
+) -> None:
+    """List cases, most recently updated first."""
+    table = Table("case", "status", "title", "updated (UTC)")
+    for record in _service().list_cases(statuses=status or None, limit=limit):
+        table.add_row(record.case_id, record.status, record.title, record.updated_at)
+    _console.print(table)
+
+
+@case_app.command("export")
+def export(
+    case_id: str = typer.Argument(..., help="Case id."),
+    out: Path = typer.Option(..., "--out", help="Bundle to write, e.g. case.zip."),
+) -> None:
+    """Export the evidence bundle (events, signed ledger, public key, report)."""
+    from sarwatch.services.evidence import build_bundle
+
+    summary = build_bundle(_service(), case_id, out)
+    typer.echo(
+        f"wrote {out} ({summary.n_events} events, {len(summary.files)} files); "
+        f"verify with: sarwatch bundle verify {out}"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Attach ``sarwatch case``."""
+    app.add_typer(case_app, name="case")

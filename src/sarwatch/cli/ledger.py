@@ -1,0 +1,48 @@
+"""``sarwatch ledger``: verify the signed event chains, show the station key."""
+
+from __future__ import annotations
+
+import typer
+
+__all__ = ["register"]
+
+ledger_app = typer.Typer(help="Verify the tamper-evident ledger.")
+
+
+@ledger_app.command("verify")
+def verify(
+    case_id: str = typer.Argument(None, help="One case (default: every case)."),
+) -> None:
+    """Check every event's hash, chain link and signature; name what was tampered with."""
+    from sarwatch.errors import IntegrityError
+    from sarwatch.services.cases import case_service
+    from sarwatch.settings import load_settings
+
+    svc = case_service(load_settings())
+    reports = [svc.verify(case_id)] if case_id else svc.verify_all()
+    bad = [r for r in reports if not r.ok]
+    for report in reports:
+        typer.echo(report.summary())
+    n_events = sum(r.n_events for r in reports)
+    if bad:
+        raise IntegrityError(
+            f"{len(bad)} of {len(reports)} case(s) failed verification: "
+            + ", ".join(r.case_id for r in bad)
+        )
+    typer.echo(f"ledger OK: {len(reports)} case(s), {n_events} events, key {svc.signer.key_id}")
+
+
+@ledger_app.command("key")
+def key() -> None:
+    """Print the station's public key and its id (publish it: bundles are checked against it)."""
+    from sarwatch.ledger import load_or_create_signer, public_key_pem
+    from sarwatch.settings import load_settings
+
+    signer = load_or_create_signer(load_settings().home_dir)
+    typer.echo(f"key id: {signer.key_id}")
+    typer.echo(public_key_pem(signer.public_key), nl=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Attach ``sarwatch ledger``."""
+    app.add_typer(ledger_app, name="ledger")

@@ -1,0 +1,452 @@
+"""Cases and their parts: plain value objects and the case status machine.
+
+A case is the record of one boat in distress, from the first alert to the
+closing of the file. Everything here is pure: no I/O, no clock, no database.
+Positions are ``(lon, lat)`` WGS84 degrees; times are timezone-aware UTC
+:class:`datetime.datetime` (naive times are refused).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sarwatch.errors import IllegalTransitionError, InputError
+
+__all__ = [
+    "ALLOWED_TRANSITIONS",
+    "OUTCOME_STATUS",
+    "Case",
+    "CaseStatus",
+    "Contact",
+    "Decision",
+    "Outcome",
+    "OutcomeKind",
+    "PeopleOnBoard",
+    "PositionKind",
+    "PositionReport",
+    "Source",
+    "Verification",
+    "Vessel",
+    "check_transition",
+    "require_utc",
+]
+
+
+class CaseStatus(StrEnum):
+    """Where a case stands."""
+
+    ALERT = "alert"
+    ACTIVE = "active"
+    LOCATED = "located"
+    RESCUED = "rescued"
+    INTERCEPTED = "intercepted"
+    ARRIVED = "arrived"
+    LOST = "lost"
+    CLOSED = "closed"
+
+
+_OUTCOMES = frozenset(
+    {CaseStatus.RESCUED, CaseStatus.INTERCEPTED, CaseStatus.ARRIVED, CaseStatus.LOST}
+)
+
+#: The status machine: for each status, the statuses it may move to.
+#: ``alert → active → located → rescued | intercepted | arrived | lost → closed``;
+#: an active boat that was never located may still arrive alone or be lost, and a
+#: located boat whose contact is lost goes back to active.
+ALLOWED_TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
+    CaseStatus.ALERT: frozenset({CaseStatus.ACTIVE}),
+    CaseStatus.ACTIVE: frozenset({CaseStatus.LOCATED, CaseStatus.ARRIVED, CaseStatus.LOST}),
+    CaseStatus.LOCATED: _OUTCOMES | {CaseStatus.ACTIVE},
+    CaseStatus.RESCUED: frozenset({CaseStatus.CLOSED}),
+    CaseStatus.INTERCEPTED: frozenset({CaseStatus.CLOSED}),
+    CaseStatus.ARRIVED: frozenset({CaseStatus.CLOSED}),
+    CaseStatus.LOST: frozenset({CaseStatus.CLOSED}),
+    CaseStatus.CLOSED: frozenset(),
+}
+
+
+def check_transition(current: CaseStatus | str, new: CaseStatus | str) -> CaseStatus:
+    """Return ``new`` as a :class:`CaseStatus` if the machine allows ``current → new``.
+
+    Raises
+    ------
+    InputError
+        If ``new`` is not a known status.
+    IllegalTransitionError
+        If the move is not allowed; the message lists the allowed moves.
+
+    Examples
+    --------
+    >>> check_transition("alert", "active")
+    <CaseStatus.ACTIVE: 'active'>
+    >>> check_transition("alert", "rescued")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    sarwatch.errors.IllegalTransitionError: a case in status 'alert' cannot become ...
+    """
+    cur = _status(current)
+    nxt = _status(new)
+    allowed = ALLOWED_TRANSITIONS[cur]
+    if nxt not in allowed:
+        names = ", ".join(sorted(s.value for s in allowed)) or "nothing (the case is closed)"
+        raise IllegalTransitionError(
+            f"a case in status {cur.value!r} cannot become {nxt.value!r}; allowed: {names}"
+        )
+    return nxt
+
+
+def _status(value: CaseStatus | str) -> CaseStatus:
+    try:
+        return CaseStatus(value)
+    except ValueError:
+        names = ", ".join(s.value for s in CaseStatus)
+        raise InputError(f"unknown case status {value!r}; expected one of: {names}") from None
+
+
+def require_utc(value: datetime, what: str = "time") -> datetime:
+    """Refuse naive datetimes; return the time converted to UTC.
+
+    Raises
+    ------
+    InputError
+        If ``value`` has no time zone.
+    """
+    if not isinstance(value, datetime):
+        raise InputError(f"{what} must be a datetime, got {type(value).__name__}")
+    offset = value.utcoffset()
+    if offset is None:
+        raise InputError(
+            f"{what} {value.isoformat()} has no time zone; give it in UTC, e.g. "
+            f"{value.isoformat()}Z or {value.isoformat()}+00:00"
+        )
+    return (value - offset).replace(tzinfo=UTC)
+
+
+class Verification(StrEnum):
+    """How far a source has been checked."""
+
+    UNVERIFIED = "unverified"
+    CORROBORATED = "corroborated"
+    VERIFIED = "verified"
+    DISPUTED = "disputed"
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a piece of information comes from.
+
+    Attributes
+    ----------
+    name
+        Who or what reported it (``"Alarm Phone"``, ``"Seabird aircraft"``, ``"AIS"``).
+    quality
+        1–5 as the IOM Missing Migrants Project grades sources: 1 a single media
+        source … 5 official sources or several humanitarian actors.
+    verification
+        :class:`Verification` state.
+    url
+        Optional public reference.
+    """
+
+    name: str
+    quality: int = 1
+    verification: Verification | str = Verification.UNVERIFIED
+    url: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.name.strip():
+            raise InputError("a source needs a name (who reported it)")
+        if isinstance(self.quality, bool) or not isinstance(self.quality, int):
+            raise InputError(f"source quality must be an integer 1–5, got {self.quality!r}")
+        if not 1 <= self.quality <= 5:
+            raise InputError(
+                f"source quality must be 1–5 (IOM Missing Migrants grading), got {self.quality}"
+            )
+        object.__setattr__(self, "verification", _enum(Verification, self.verification))
+
+
+class PositionKind(StrEnum):
+    """How a position was obtained."""
+
+    GPS = "gps"  # satellite phone GPS read out by people on board
+    AIRCRAFT = "aircraft"  # aircraft sighting
+    VESSEL = "vessel"  # sighting by a ship
+    AIS = "ais"
+    ESTIMATE = "estimate"  # dead reckoning, drift prediction, hearsay
+
+
+@dataclass(frozen=True)
+class PositionReport:
+    """One reported position of the boat.
+
+    Attributes
+    ----------
+    time
+        When the boat was at the position (UTC).
+    lon, lat
+        WGS84 degrees.
+    kind
+        :class:`PositionKind`.
+    uncertainty_nm
+        1-sigma radius of the position's uncertainty, nautical miles (``>= 0``).
+    source
+        Who reported it.
+    note
+        Free text.
+    """
+
+    time: datetime
+    lon: float
+    lat: float
+    kind: PositionKind | str
+    source: Source
+    uncertainty_nm: float = 0.0
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "time", require_utc(self.time, "position time"))
+        object.__setattr__(self, "kind", _enum(PositionKind, self.kind))
+        _check_lonlat(self.lon, self.lat)
+        if not (self.uncertainty_nm >= 0.0) or self.uncertainty_nm > 500.0:
+            raise InputError(
+                f"uncertainty_nm must be between 0 and 500 nm, got {self.uncertainty_nm}"
+            )
+
+
+@dataclass(frozen=True)
+class Contact:
+    """One communication logged on the case.
+
+    Attributes
+    ----------
+    time
+        When it happened (UTC).
+    channel
+        ``"phone"``, ``"satphone"``, ``"email"``, ``"vhf"``, ``"hf"``, ``"other"``...
+    counterpart
+        Who was on the other end (``"MRCC Rome"``, ``"RCC Malta"``, ``"JRCC Tripoli"``,
+        a merchant ship).
+    mmsi
+        The counterpart's MMSI when it is a ship (9 digits).
+    direction
+        ``"outgoing"`` or ``"incoming"``.
+    summary
+        What was said or sent.
+    attachments
+        SHA-256 digests (hex) or names of attached files.
+    """
+
+    time: datetime
+    channel: str
+    counterpart: str
+    summary: str
+    direction: str = "outgoing"
+    mmsi: str | None = None
+    attachments: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "time", require_utc(self.time, "contact time"))
+        if not self.counterpart.strip():
+            raise InputError("a contact needs a counterpart (e.g. 'MRCC Rome')")
+        if not self.channel.strip():
+            raise InputError("a contact needs a channel (phone, email, vhf, ...)")
+        if self.direction not in ("outgoing", "incoming"):
+            raise InputError(
+                f"contact direction must be 'outgoing' or 'incoming', got {self.direction!r}"
+            )
+        if self.mmsi is not None and not (len(self.mmsi) == 9 and self.mmsi.isdigit()):
+            raise InputError(f"an MMSI has 9 digits, got {self.mmsi!r}")
+        object.__setattr__(self, "attachments", tuple(self.attachments))
+
+
+@dataclass(frozen=True)
+class PeopleOnBoard:
+    """Who is on the boat, as far as known. ``None`` means unknown."""
+
+    total: int | None = None
+    women: int | None = None
+    minors: int | None = None
+    medical: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("total", "women", "minors", "medical"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or value < 0):
+                raise InputError(f"people on board: {name} must be >= 0, got {value}")
+        if self.total is not None:
+            for name in ("women", "minors", "medical"):
+                value = getattr(self, name)
+                if value is not None and value > self.total:
+                    raise InputError(
+                        f"people on board: {name} ({value}) exceeds the total ({self.total})"
+                    )
+
+
+@dataclass(frozen=True)
+class Vessel:
+    """The boat in distress, or a ship involved."""
+
+    kind: str = "unknown"  # rubber, wooden, fibreglass, iron, sailing, fishing...
+    condition: str = ""  # "engine broken", "taking water", "deflating"...
+    name: str | None = None
+    mmsi: str | None = None
+    flag: str | None = None
+    length_m: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.mmsi is not None and not (len(self.mmsi) == 9 and self.mmsi.isdigit()):
+            raise InputError(f"an MMSI has 9 digits, got {self.mmsi!r}")
+        if self.length_m is not None and not 0 < self.length_m < 400:
+            raise InputError(f"vessel length_m must be in (0, 400), got {self.length_m}")
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A decision taken on the case, and why."""
+
+    time: datetime
+    summary: str
+    by: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "time", require_utc(self.time, "decision time"))
+        if not self.summary.strip():
+            raise InputError("a decision needs a summary")
+
+
+class OutcomeKind(StrEnum):
+    """How it ended."""
+
+    RESCUED = "rescued"
+    INTERCEPTED = "intercepted"  # intercepted and returned
+    ARRIVED = "arrived"  # arrived alone
+    SHIPWRECK = "shipwreck"
+    UNKNOWN = "unknown"
+
+
+#: The status an outcome moves the case to.
+OUTCOME_STATUS: dict[OutcomeKind, CaseStatus] = {
+    OutcomeKind.RESCUED: CaseStatus.RESCUED,
+    OutcomeKind.INTERCEPTED: CaseStatus.INTERCEPTED,
+    OutcomeKind.ARRIVED: CaseStatus.ARRIVED,
+    OutcomeKind.SHIPWRECK: CaseStatus.LOST,
+    OutcomeKind.UNKNOWN: CaseStatus.LOST,
+}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The end of the distress.
+
+    Attributes
+    ----------
+    time
+        When it happened (UTC).
+    kind
+        :class:`OutcomeKind`.
+    by
+        Rescued or intercepted by whom (a ship, a coast guard).
+    taken_to
+        Where survivors were taken (a port; for interceptions, the port of return).
+    survivors, dead, missing
+        Counts (``None`` = unknown).
+    """
+
+    time: datetime
+    kind: OutcomeKind | str
+    by: str = ""
+    taken_to: str = ""
+    survivors: int | None = None
+    dead: int | None = None
+    missing: int | None = None
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "time", require_utc(self.time, "outcome time"))
+        object.__setattr__(self, "kind", _enum(OutcomeKind, self.kind))
+        for name in ("survivors", "dead", "missing"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or value < 0):
+                raise InputError(f"outcome: {name} must be >= 0, got {value}")
+        if self.kind in (OutcomeKind.RESCUED, OutcomeKind.INTERCEPTED) and not self.by.strip():
+            raise InputError(f"outcome {str(self.kind)!r} needs 'by' (which ship or authority)")
+
+    @property
+    def status(self) -> CaseStatus:
+        """The case status this outcome leads to."""
+        return OUTCOME_STATUS[OutcomeKind(self.kind)]
+
+
+@dataclass(frozen=True)
+class Case:
+    """The current state of a case: the fold of its ledger events.
+
+    Attributes
+    ----------
+    case_id
+        Human-readable id, see :mod:`sarwatch.domain.ids`.
+    title
+        Short description.
+    status
+        :class:`CaseStatus`.
+    opened_at, updated_at
+        UTC times of the first and latest event.
+    region
+        The region code in the id (an SRR code such as ``"LY"``, or ``"XX"``).
+    """
+
+    case_id: str
+    title: str
+    status: CaseStatus
+    opened_at: datetime
+    updated_at: datetime
+    region: str
+    positions: tuple[PositionReport, ...] = ()
+    contacts: tuple[Contact, ...] = ()
+    decisions: tuple[Decision, ...] = ()
+    people: PeopleOnBoard = field(default_factory=PeopleOnBoard)
+    vessel: Vessel = field(default_factory=Vessel)
+    outcome: Outcome | None = None
+    attachments: tuple[dict[str, Any], ...] = ()
+    sources: tuple[Source, ...] = ()
+
+    @property
+    def is_open(self) -> bool:
+        """Whether people may still be in distress (no outcome yet)."""
+        return self.status in (CaseStatus.ALERT, CaseStatus.ACTIVE, CaseStatus.LOCATED)
+
+    @property
+    def last_position(self) -> PositionReport | None:
+        """The most recent position by time, if any."""
+        if not self.positions:
+            return None
+        return max(self.positions, key=lambda p: p.time)
+
+    def with_status(self, new: CaseStatus | str) -> Case:
+        """A copy in status ``new``; raises :class:`IllegalTransitionError` if not allowed."""
+        return replace(self, status=check_transition(self.status, new))
+
+    def age(self, now: datetime) -> timedelta:
+        """Time since the last event."""
+        return require_utc(now) - self.updated_at
+
+
+def _enum(cls: Any, value: Any) -> Any:
+    try:
+        return cls(value)
+    except ValueError:
+        names = ", ".join(m.value for m in cls)
+        raise InputError(f"unknown {cls.__name__} {value!r}; expected one of: {names}") from None
+
+
+def _check_lonlat(lon: float, lat: float) -> None:
+    if isinstance(lon, bool) or isinstance(lat, bool):
+        raise InputError("lon/lat must be numbers")
+    if not (-180.0 <= float(lon) <= 180.0) or not (-90.0 <= float(lat) <= 90.0):
+        raise InputError(
+            f"position (lon={lon}, lat={lat}) is outside -180..180, -90..90 degrees; "
+            "check that lon and lat are not swapped"
+        )

@@ -1,0 +1,316 @@
+"""Positions as sailors write them: parsing and formatting.
+
+Accepted forms (latitude first unless hemisphere letters say otherwise):
+
+- degrees, minutes, seconds with symbols: ``33°12'N 012°30'E``, ``33°12'30"N 12°30'15"E``
+- degrees and decimal minutes: ``33 12.0N 12 30.0E``, ``N33 12.0 E012 30.0``, ``33-12.0N 012-30.0E``
+- decimal degrees with hemisphere letters: ``33.2N 12.5E``, ``33.2 S, 12.5 W``
+- signed decimal degrees ``lat, lon``: ``33.2, 12.5``, ``-33.2 -12.5``
+
+Everything returns ``(lon, lat)`` in decimal degrees (the order used in the code),
+and every refusal is an :class:`~sarwatch.errors.InputError` that shows what came
+and an example of what is expected.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Literal
+
+from sarwatch.errors import InputError
+
+__all__ = ["format_coordinate", "format_position", "parse_coordinate", "parse_position"]
+
+_EXAMPLES = "e.g. 33°12'N 012°30'E, 33 12.0N 12 30.0E, 33.2N 12.5E or 33.2, 12.5"
+
+Axis = Literal["lat", "lon"]
+
+_SYMBOLS = {
+    "°": " ",
+    "º": " ",
+    "˚": " ",
+    "′": "' ",
+    "’": "' ",
+    "‘": "' ",
+    "″": '" ',
+    "”": '" ',
+    "“": '" ',
+    "''": '" ',
+}
+_NUMBER = re.compile(r"[-+]?\d+(?:\.\d*)?|[-+]?\.\d+")
+_ALLOWED_PART = re.compile(r"^[\s\d.+\-'\"]*$")
+
+
+def _normalise(text: str) -> str:
+    out = text.strip().upper()
+    for old, new in _SYMBOLS.items():
+        out = out.replace(old, new)
+    out = re.sub(r"(?<=\d)\s*(?:DEG|D)(?![A-Z])", " ", out)
+    # "33-12.5N": a dash between digits separates degrees from minutes.
+    out = re.sub(r"(?<=\d)-(?=\d)", " ", out)
+    return out
+
+
+def _parse_part(part: str, axis: Axis, original: str) -> float:
+    """Parse the numbers of one coordinate (no hemisphere letter) to signed degrees."""
+    if not _ALLOWED_PART.match(part):
+        bad = sorted({c for c in part if not (c.isspace() or c.isdigit() or c in ".+-'\"")})
+        raise InputError(
+            f"cannot read {original!r} as a position: unexpected {''.join(bad)!r}; "
+            f"write it like {_EXAMPLES}"
+        )
+    numbers = _NUMBER.findall(part)
+    leftover = _NUMBER.sub(" ", part).replace("'", " ").replace('"', " ").strip()
+    if leftover or not numbers or len(numbers) > 3:
+        raise InputError(
+            f"cannot read the {_axis_name(axis)} in {original!r}: expected degrees, "
+            f"degrees and minutes, or degrees, minutes and seconds; write it like {_EXAMPLES}"
+        )
+    negative = numbers[0].startswith("-")
+    if any(n.startswith(("-", "+")) for n in numbers[1:]):
+        raise InputError(f"only the degrees may carry a sign in {original!r}; {_EXAMPLES}")
+    values = [abs(float(n)) for n in numbers]
+    for i, (text, value) in enumerate(zip(numbers[:-1], values[:-1], strict=True)):
+        if "." in text or value != math.floor(value):
+            unit = "degrees" if i == 0 else "minutes"
+            raise InputError(
+                f"in {original!r} the {unit} have a decimal part but are followed by more "
+                f"numbers; use either 33.2 or 33 12.0 or 33 12 00, {_EXAMPLES}"
+            )
+    for value, unit in zip(values[1:], ("minutes", "seconds"), strict=False):
+        if value >= 60.0:
+            raise InputError(f"{unit} must be below 60 in {original!r}, got {value:g}; {_EXAMPLES}")
+    degrees = values[0] + sum(v / 60.0**k for k, v in enumerate(values[1:], start=1))
+    return -degrees if negative else degrees
+
+
+def _axis_name(axis: Axis) -> str:
+    return "latitude" if axis == "lat" else "longitude"
+
+
+def _check_range(value: float, axis: Axis, original: str) -> float:
+    limit = 90.0 if axis == "lat" else 180.0
+    if not math.isfinite(value) or abs(value) > limit:
+        raise InputError(
+            f"{_axis_name(axis)} must lie between -{limit:g} and {limit:g} degrees, "
+            f"got {value:g} (from {original!r})"
+        )
+    return value
+
+
+def _split_hemispheres(text: str, original: str) -> list[tuple[str, str]]:
+    """Split ``text`` into ``(numbers, letter)`` pairs at hemisphere letters N/S/E/W."""
+    tokens = [t for t in re.split(r"([NSEW])", text) if t.strip(" ,;/")]
+    if not tokens:
+        return []
+    prefix = tokens[0] in "NSEW"
+    pairs: list[tuple[str, str]] = []
+    i = 0
+    while i < len(tokens):
+        first, second = tokens[i], tokens[i + 1] if i + 1 < len(tokens) else None
+        if prefix and first in "NSEW" and second is not None and second not in "NSEW":
+            pairs.append((second.strip(" ,;/"), first))
+        elif not prefix and first not in "NSEW" and second is not None and second in "NSEW":
+            pairs.append((first.strip(" ,;/"), second))
+        else:
+            raise InputError(
+                f"cannot read {original!r} as a position: put one hemisphere letter "
+                f"(N/S, E/W) with each coordinate, {_EXAMPLES}"
+            )
+        i += 2
+    return pairs
+
+
+def parse_coordinate(text: str | float | int, axis: Axis) -> float:
+    """Parse one latitude or longitude.
+
+    Parameters
+    ----------
+    text
+        ``"33°12'N"``, ``"33 12.0N"``, ``"N33 12.0"``, ``"33.2N"``, ``"-33.2"`` or a number.
+    axis
+        ``"lat"`` or ``"lon"``; the hemisphere letter, if any, must match it.
+
+    Returns
+    -------
+    float
+        Signed decimal degrees (south and west negative).
+
+    Raises
+    ------
+    InputError
+        Garbled text, a wrong hemisphere letter, minutes or seconds of 60 or more, or a
+        value out of range (latitude beyond ±90°, longitude beyond ±180°).
+
+    Examples
+    --------
+    >>> parse_coordinate("33°12'N", "lat")
+    33.2
+    >>> parse_coordinate("012 30.0W", "lon")
+    -12.5
+    """
+    if isinstance(text, int | float):
+        return _check_range(float(text), axis, str(text))
+    original = text
+    norm = _normalise(text)
+    letters = re.findall(r"[NSEW]", norm)
+    if len(letters) > 1:
+        raise InputError(
+            f"one coordinate expected in {original!r}, found several hemisphere letters"
+        )
+    sign = 1.0
+    if letters:
+        letter = letters[0]
+        wanted = "NS" if axis == "lat" else "EW"
+        if letter not in wanted:
+            raise InputError(
+                f"a {_axis_name(axis)} takes {wanted[0]} or {wanted[1]}, got {letter!r} in "
+                f"{original!r}"
+            )
+        pairs = _split_hemispheres(norm, original)
+        numbers = pairs[0][0]
+        if numbers.lstrip().startswith(("-", "+")):
+            raise InputError(f"use either a sign or a hemisphere letter, not both, in {original!r}")
+        sign = -1.0 if letter in "SW" else 1.0
+    else:
+        numbers = norm
+    return _check_range(sign * _parse_part(numbers, axis, original), axis, original)
+
+
+def parse_position(text: str) -> tuple[float, float]:
+    """Parse a position written by a person into ``(lon, lat)`` decimal degrees.
+
+    Parameters
+    ----------
+    text
+        Latitude and longitude in one string; see the module docstring for the forms.
+        Without hemisphere letters the order is latitude, longitude.
+
+    Returns
+    -------
+    tuple of float
+        ``(lon, lat)`` in decimal degrees, south and west negative.
+
+    Raises
+    ------
+    InputError
+        If the text is empty, garbled, ambiguous or out of range; the message shows
+        accepted forms.
+
+    Examples
+    --------
+    >>> parse_position("33°12'N 012°30'E")
+    (12.5, 33.2)
+    >>> parse_position("33 12.0N 12 30.0E")
+    (12.5, 33.2)
+    >>> parse_position("12.5E 33.2N")
+    (12.5, 33.2)
+    >>> parse_position("33.2, 12.5")
+    (12.5, 33.2)
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise InputError(f"no position given; write it like {_EXAMPLES}")
+    norm = _normalise(text)
+    if re.search(r"[NSEW]", norm):
+        pairs = _split_hemispheres(norm, text)
+        if len(pairs) != 2:
+            raise InputError(
+                f"expected a latitude and a longitude in {text!r}, found {len(pairs)} "
+                f"coordinate(s); {_EXAMPLES}"
+            )
+        found: dict[str, float] = {}
+        for numbers, letter in pairs:
+            axis: Axis = "lat" if letter in "NS" else "lon"
+            if axis in found:
+                raise InputError(
+                    f"two {_axis_name(axis)}s in {text!r}: give one N/S and one E/W coordinate"
+                )
+            if numbers.lstrip().startswith(("-", "+")):
+                raise InputError(f"use either a sign or a hemisphere letter, not both, in {text!r}")
+            sign = -1.0 if letter in "SW" else 1.0
+            found[axis] = _check_range(sign * _parse_part(numbers, axis, text), axis, text)
+        return found["lon"], found["lat"]
+    parts = [p for p in re.split(r"[,;/]", norm) if p.strip()]
+    if len(parts) != 2:
+        words = norm.split()
+        if len(words) == 2 and all(_NUMBER.fullmatch(n) for n in words):
+            parts = words
+        else:
+            raise InputError(
+                f"cannot tell latitude from longitude in {text!r}: separate them with a comma "
+                f"or add hemisphere letters, {_EXAMPLES}"
+            )
+    lat = _check_range(_parse_part(parts[0], "lat", text), "lat", text)
+    lon = _check_range(_parse_part(parts[1], "lon", text), "lon", text)
+    return lon, lat
+
+
+def format_coordinate(
+    value: float, axis: Axis, *, style: Literal["dm", "dms", "decimal"] = "dm", decimals: int = 3
+) -> str:
+    """Format one coordinate the way it is read out on the radio.
+
+    Parameters
+    ----------
+    value
+        Signed decimal degrees.
+    axis
+        ``"lat"`` (2-digit degrees, N/S) or ``"lon"`` (3-digit degrees, E/W).
+    style
+        ``"dm"`` degrees and decimal minutes, ``"dms"`` degrees, minutes, decimal seconds,
+        ``"decimal"`` decimal degrees with a hemisphere letter.
+    decimals
+        Decimals of the last field.
+
+    Examples
+    --------
+    >>> format_coordinate(33.2, "lat")
+    "33°12.000'N"
+    >>> format_coordinate(-12.5, "lon", style="dms", decimals=0)
+    '012°30\\'00"W'
+    >>> format_coordinate(12.5, "lon", style="decimal", decimals=2)
+    '12.50°E'
+    """
+    letter = ("N" if value >= 0 else "S") if axis == "lat" else ("E" if value >= 0 else "W")
+    width = 2 if axis == "lat" else 3
+    magnitude = abs(value)
+    if style == "decimal":
+        return f"{magnitude:.{decimals}f}°{letter}"
+    if style == "dm":
+        minutes_total = round(magnitude * 60.0, decimals)
+        degrees = int(minutes_total // 60)
+        minutes = minutes_total - degrees * 60
+        field = 3 + decimals if decimals else 2
+        return f"{degrees:0{width}d}°{minutes:0{field}.{decimals}f}'{letter}"
+    if style == "dms":
+        seconds_total = round(magnitude * 3600.0, decimals)
+        degrees = int(seconds_total // 3600)
+        rest = seconds_total - degrees * 3600
+        minutes = int(rest // 60)
+        seconds = rest - minutes * 60
+        field = 3 + decimals if decimals else 2
+        return f"{degrees:0{width}d}°{minutes:02d}'{seconds:0{field}.{decimals}f}\"{letter}"
+    raise InputError(f"style must be 'dm', 'dms' or 'decimal', got {style!r}")
+
+
+def format_position(
+    lon: float,
+    lat: float,
+    *,
+    style: Literal["dm", "dms", "decimal"] = "dm",
+    decimals: int = 3,
+) -> str:
+    """Format ``(lon, lat)`` as ``"33°12.000'N 012°30.000'E"`` (latitude first).
+
+    Examples
+    --------
+    >>> format_position(12.5, 33.2)
+    "33°12.000'N 012°30.000'E"
+    >>> parse_position(format_position(12.5, 33.2))
+    (12.5, 33.2)
+    """
+    return (
+        f"{format_coordinate(lat, 'lat', style=style, decimals=decimals)} "
+        f"{format_coordinate(lon, 'lon', style=style, decimals=decimals)}"
+    )

@@ -1,0 +1,346 @@
+"""Use cases for case records: open, report, contact, decide, change status, close.
+
+Every change is one or more ledger events appended in a single transaction: the
+case is locked, the events are checked against the status machine by replaying
+them on the current state, sealed (hash chain + Ed25519), stored, and the case's
+projection and signed head are updated. Nothing is written when a check fails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sarwatch.adapters.store import CaseRecord, Store, UnitOfWork
+from sarwatch.domain import (
+    Case,
+    Contact,
+    Decision,
+    EventKind,
+    Outcome,
+    PeopleOnBoard,
+    PositionReport,
+    Source,
+    Vessel,
+    format_case_id,
+    parse_case_id,
+    require_utc,
+)
+from sarwatch.domain.events import apply_to_json, case_from_json, format_time, to_json
+from sarwatch.errors import ConflictError, InputError, PositionOnLandError
+from sarwatch.ledger import (
+    GENESIS,
+    Finding,
+    LedgerEntry,
+    SignedHead,
+    Signer,
+    VerificationReport,
+    seal,
+    sign_head,
+    verify_chain,
+)
+
+__all__ = [
+    "ATTACHMENT_KINDS",
+    "CaseService",
+    "case_service",
+    "default_land_check",
+    "default_region_of",
+]
+
+#: What may be attached to a case.
+ATTACHMENT_KINDS = ("assessment", "drift_run", "search_plan", "document")
+
+#: How far in the future a reported time may lie (clock skew between devices).
+_MAX_FUTURE = timedelta(minutes=5)
+
+
+def default_land_check(lon: float, lat: float) -> bool:
+    """Whether a point is on land (full-resolution GSHHG, :mod:`sarwatch.geo.coast`)."""
+    from sarwatch.geo.coast import land_mask
+
+    return bool(land_mask().contains([lon], [lat])[0])
+
+
+def default_region_of(lon: float, lat: float) -> str:
+    """The first SAR region containing the point, or ``"XX"``."""
+    from sarwatch.geo.srr import srr_at
+
+    regions = srr_at(lon, lat)
+    return regions[0] if regions else "XX"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class CaseService:
+    """Records cases in a store, signing every event.
+
+    Parameters
+    ----------
+    store
+        Where cases live.
+    signer
+        The station key.
+    clock
+        Current UTC time (injectable for tests and for the demo case).
+    land_check
+        ``(lon, lat) -> bool``: refuse positions on land.
+    region_of
+        ``(lon, lat) -> str``: the region code of a new case's id.
+    """
+
+    store: Store
+    signer: Signer
+    clock: Callable[[], datetime] = _now
+    land_check: Callable[[float, float], bool] = default_land_check
+    region_of: Callable[[float, float], str] = default_region_of
+    max_future: timedelta = field(default=_MAX_FUTURE)
+
+    # reading ---------------------------------------------------------------------
+    def get(self, case_id: str) -> Case:
+        """The current state of a case (:class:`NotFoundError` if unknown)."""
+        with self.store.unit_of_work() as uow:
+            return case_from_json(uow.get_case(case_id).state)
+
+    def get_record(self, case_id: str) -> CaseRecord:
+        """The stored projection (state as JSON and signed head)."""
+        with self.store.unit_of_work() as uow:
+            return uow.get_case(case_id)
+
+    def list_cases(
+        self, *, statuses: Sequence[str] | None = None, limit: int = 100, offset: int = 0
+    ) -> list[CaseRecord]:
+        """Cases, most recently updated first."""
+        if not 1 <= limit <= 1000:
+            raise InputError(f"limit must be 1–1000, got {limit}")
+        with self.store.unit_of_work() as uow:
+            return uow.list_cases(statuses=statuses, limit=limit, offset=offset)
+
+    def events(self, case_id: str) -> list[LedgerEntry]:
+        """A case's ledger entries by sequence number."""
+        with self.store.unit_of_work() as uow:
+            uow.get_case(case_id)
+            return uow.events(case_id)
+
+    def verify(self, case_id: str) -> VerificationReport:
+        """Verify a case's chain against the station key and its signed head."""
+        with self.store.unit_of_work() as uow:
+            record = uow.get_case(case_id)
+            entries = uow.events(case_id)
+        keys = {self.signer.key_id: self.signer.public_key}
+        report = verify_chain(entries, keys, case_id=case_id, head=record.head)
+        if record.head is None:
+            missing = Finding(
+                "bad_head",
+                None,
+                "the case's signed head was removed: events cut from the end cannot be ruled out",
+            )
+            report = replace(report, findings=(missing, *report.findings))
+        return report
+
+    def verify_all(self) -> list[VerificationReport]:
+        """Verify every case's chain."""
+        reports = []
+        offset = 0
+        while True:
+            batch = self.list_cases(limit=1000, offset=offset)
+            reports += [self.verify(r.case_id) for r in batch]
+            if len(batch) < 1000:
+                return reports
+            offset += 1000
+
+    # writing ---------------------------------------------------------------------
+    def open_case(
+        self,
+        *,
+        title: str,
+        alert_time: datetime,
+        actor: str,
+        position: PositionReport | None = None,
+        people: PeopleOnBoard | None = None,
+        vessel: Vessel | None = None,
+        sources: Sequence[Source] = (),
+        region: str | None = None,
+    ) -> CaseRecord:
+        """Open a case from an alert; its id is the alert's UTC day, region and a number."""
+        alert_time = self._check_time(alert_time, "alert time")
+        if position is not None:
+            self._check_position(position)
+        if region is None:
+            region = self.region_of(position.lon, position.lat) if position else "XX"
+        payload = {
+            "title": title.strip(),
+            "alert_time": format_time(alert_time),
+            "region": region.upper(),
+            "people": to_json(people or PeopleOnBoard()),
+            "vessel": to_json(vessel or Vessel()),
+            "sources": to_json(list(sources)),
+        }
+        if not payload["title"]:
+            raise InputError("a case needs a title, e.g. 'rubber boat, 80 people, engine broken'")
+        prefix = format_case_id(alert_time.date(), region, 1)[:-3]
+        for _attempt in range(20):
+            try:
+                with self.store.unit_of_work(write=True) as uow:
+                    number = uow.count_cases(id_prefix=prefix) + 1
+                    case_id = format_case_id(alert_time.date(), region, number)
+                    now = format_time(self.clock())
+                    opening = {**payload, "case_id": case_id}
+                    state = apply_to_json(None, EventKind.CASE_OPENED, opening, self.clock())
+                    uow.insert_case(_record(state, None))
+                    events: list[tuple[str, dict[str, Any]]] = [(EventKind.CASE_OPENED, opening)]
+                    if position is not None:
+                        events.append((EventKind.POSITION_REPORTED, to_json(position)))
+                    record = self._append(uow, case_id, events, actor, now=now)
+                    uow.commit()
+                    return record
+            except ConflictError:
+                continue  # another writer took the number: try the next one
+        raise ConflictError(f"could not allocate a case id with prefix {prefix} (too busy)")
+
+    def report_position(self, case_id: str, report: PositionReport, *, actor: str) -> CaseRecord:
+        """Add a position report (refused on land or in the future)."""
+        self._check_position(report)
+        return self._write(case_id, [(EventKind.POSITION_REPORTED, to_json(report))], actor)
+
+    def log_contact(self, case_id: str, contact: Contact, *, actor: str) -> CaseRecord:
+        """Log a communication."""
+        self._check_time(contact.time, "contact time")
+        return self._write(case_id, [(EventKind.CONTACT_LOGGED, to_json(contact))], actor)
+
+    def update_people(self, case_id: str, people: PeopleOnBoard, *, actor: str) -> CaseRecord:
+        """Replace the people-on-board counts."""
+        return self._write(case_id, [(EventKind.PEOPLE_UPDATED, to_json(people))], actor)
+
+    def update_vessel(self, case_id: str, vessel: Vessel, *, actor: str) -> CaseRecord:
+        """Replace the description of the boat."""
+        return self._write(case_id, [(EventKind.VESSEL_UPDATED, to_json(vessel))], actor)
+
+    def record_decision(self, case_id: str, decision: Decision, *, actor: str) -> CaseRecord:
+        """Record a decision and its reason."""
+        self._check_time(decision.time, "decision time")
+        return self._write(case_id, [(EventKind.DECISION_RECORDED, to_json(decision))], actor)
+
+    def change_status(self, case_id: str, to: str, *, actor: str, reason: str = "") -> CaseRecord:
+        """Move the case along the status machine (illegal moves are refused)."""
+        parse_case_id(case_id)
+        with self.store.unit_of_work() as uow:
+            current = uow.get_case(case_id).status
+        payload = {"from": current, "to": str(to), "reason": reason}
+        return self._write(case_id, [(EventKind.STATUS_CHANGED, payload)], actor)
+
+    def record_outcome(self, case_id: str, outcome: Outcome, *, actor: str) -> CaseRecord:
+        """Record how it ended; moves the case to rescued/intercepted/arrived/lost."""
+        self._check_time(outcome.time, "outcome time")
+        return self._write(case_id, [(EventKind.OUTCOME_RECORDED, to_json(outcome))], actor)
+
+    def attach(self, case_id: str, kind: str, record: dict[str, Any], *, actor: str) -> CaseRecord:
+        """Attach an assessment, drift run, search plan or document record (with its inputs).
+
+        ``record`` is plain JSON; for a drift run it should carry the forcing file
+        names, their SHA-256, time windows, parameters, seed and outputs.
+        """
+        if kind not in ATTACHMENT_KINDS:
+            raise InputError(f"attachment kind must be one of {ATTACHMENT_KINDS}, got {kind!r}")
+        if not isinstance(record, dict) or not record:
+            raise InputError("an attachment needs a non-empty JSON object as its record")
+        payload = {"kind": kind, "record": record}
+        return self._write(case_id, [(EventKind.ATTACHMENT_ADDED, payload)], actor)
+
+    # internals -------------------------------------------------------------------
+    def _write(
+        self, case_id: str, events: list[tuple[str, dict[str, Any]]], actor: str
+    ) -> CaseRecord:
+        parse_case_id(case_id)
+        with self.store.unit_of_work(write=True) as uow:
+            record = self._append(uow, case_id, events, actor, now=format_time(self.clock()))
+            uow.commit()
+            return record
+
+    def _append(
+        self,
+        uow: UnitOfWork,
+        case_id: str,
+        events: list[tuple[str, dict[str, Any]]],
+        actor: str,
+        *,
+        now: str,
+    ) -> CaseRecord:
+        record = uow.lock_case(case_id)
+        state: dict[str, Any] | None = None if record.head is None else record.state
+        seq = record.head.seq if record.head else 0
+        prev = record.head.hash if record.head else GENESIS
+        recorded_at = datetime.fromisoformat(now.replace("Z", "+00:00"))
+        last: LedgerEntry | None = None
+        for kind, payload in events:
+            state = apply_to_json(state, kind, payload, recorded_at)  # refuses illegal moves
+            seq += 1
+            last = seal(
+                self.signer,
+                case_id=case_id,
+                seq=seq,
+                recorded_at=now,
+                kind=str(kind),
+                actor=actor,
+                payload=payload,
+                prev_hash=prev,
+            )
+            uow.append_event(last)
+            prev = last.hash
+        if state is None or last is None:
+            raise InputError("nothing to record")
+        new_record = _record(state, sign_head(self.signer, last))
+        uow.update_case(new_record)
+        return new_record
+
+    def _check_time(self, value: datetime, what: str) -> datetime:
+        value = require_utc(value, what)
+        now = self.clock()
+        if value > now + self.max_future:
+            raise InputError(
+                f"{what} {format_time(value)} is in the future (now {format_time(now)}); "
+                "give the time in UTC"
+            )
+        return value
+
+    def _check_position(self, report: PositionReport) -> None:
+        self._check_time(report.time, "position time")
+        if self.land_check(report.lon, report.lat):
+            raise PositionOnLandError(
+                f"position lon={report.lon:.5f}, lat={report.lat:.5f} is on land "
+                "(GSHHG full-resolution coastline); check the coordinates and that lon/lat "
+                "are not swapped"
+            )
+
+
+def _record(state: dict[str, Any], head: SignedHead | None) -> CaseRecord:
+    return CaseRecord(
+        case_id=state["case_id"],
+        title=state["title"],
+        status=state["status"],
+        region=state["region"],
+        opened_at=state["opened_at"],
+        updated_at=state["updated_at"],
+        state=state,
+        head=head,
+    )
+
+
+def case_service(settings: Any, *, store: Store | None = None) -> CaseService:
+    """The station's case service from :class:`~sarwatch.settings.Settings`.
+
+    Opens (and migrates) the store at ``settings.resolved_database_url`` and loads
+    or creates the signing key under ``settings.home_dir``.
+    """
+    from sarwatch.adapters.store import open_store
+    from sarwatch.ledger import load_or_create_signer
+
+    return CaseService(
+        store=store or open_store(settings.resolved_database_url),
+        signer=load_or_create_signer(settings.home_dir),
+    )

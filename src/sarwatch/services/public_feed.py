@@ -1,0 +1,114 @@
+"""The public feed: what may be shown without authentication, by a stated policy.
+
+Policy (configurable with ``SARWATCH_PUBLIC_DELAY_H`` and ``SARWATCH_PUBLIC_ROUND_DEG``):
+
+1. A case appears only once it is **closed**, or when nothing has been recorded on
+   it for ``delay_h`` hours (default 72).
+2. Positions are rounded to ``round_deg`` degrees (default 0.1°, about 6 nm) and
+   their times to the hour; positions younger than ``delay_h`` are withheld unless
+   the case is closed. Uncertainties, sources and notes are left out.
+3. Contacts, decisions, attachments, titles and free text never appear: they may
+   name people or carry phone numbers.
+
+So a live position of people in distress (an open case with recent news) is never shown.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sarwatch.domain.case import require_utc
+from sarwatch.domain.events import format_time, parse_time
+from sarwatch.errors import InputError
+
+__all__ = ["PublicPolicy", "coarsen", "public_view"]
+
+
+@dataclass(frozen=True)
+class PublicPolicy:
+    """How the public feed delays and coarsens cases."""
+
+    delay_h: float = 72.0
+    round_deg: float = 0.1
+
+    def __post_init__(self) -> None:
+        if not self.delay_h >= 0:
+            raise InputError(f"public delay must be >= 0 h, got {self.delay_h}")
+        if not 0 < self.round_deg <= 10:
+            raise InputError(f"public rounding must be in (0, 10] degrees, got {self.round_deg}")
+
+    def describe(self) -> str:
+        """The policy in one sentence."""
+        return (
+            f"Cases appear once closed or after {self.delay_h:g} h without news; positions "
+            f"rounded to {self.round_deg:g}° and times to the hour; positions younger than "
+            f"{self.delay_h:g} h withheld unless the case is closed; no contacts, names, "
+            "sources or free text."
+        )
+
+
+def coarsen(value: float, step_deg: float) -> float:
+    """Round a coordinate to the nearest multiple of ``step_deg`` (degrees).
+
+    Examples
+    --------
+    >>> coarsen(12.4567, 0.1)
+    12.5
+    >>> coarsen(35.96, 0.25)
+    36.0
+    """
+    decimals = max(0, -math.floor(math.log10(step_deg)) + 1)
+    return round(round(value / step_deg) * step_deg, decimals)
+
+
+def _hour(text: str) -> str:
+    t = parse_time(text)
+    return format_time(t.replace(minute=0, second=0, microsecond=0))
+
+
+def public_view(
+    state: dict[str, Any], now: datetime, policy: PublicPolicy
+) -> dict[str, Any] | None:
+    """The public form of a case (its JSON state), or ``None`` if it may not be shown yet."""
+    now = require_utc(now)
+    delay = timedelta(hours=policy.delay_h)
+    closed = state["status"] == "closed"
+    aged = now - parse_time(state["updated_at"]) >= delay
+    if not (closed or aged):
+        return None
+    positions = [
+        {
+            "time": _hour(p["time"]),
+            "lon": coarsen(p["lon"], policy.round_deg),
+            "lat": coarsen(p["lat"], policy.round_deg),
+            "kind": p["kind"],
+        }
+        for p in sorted(state.get("positions", []), key=lambda p: p["time"])
+        if closed or now - parse_time(p["time"]) >= delay
+    ]
+    outcome = state.get("outcome")
+    people = state.get("people") or {}
+    vessel = state.get("vessel") or {}
+    return {
+        "case_id": state["case_id"],
+        "status": state["status"],
+        "region": state["region"],
+        "opened": _hour(state["opened_at"]),
+        "boat": vessel.get("kind", "unknown"),
+        "people_total": people.get("total"),
+        "positions": positions,
+        "outcome": None
+        if not outcome
+        else {
+            "kind": outcome["kind"],
+            "by": outcome.get("by", ""),
+            "taken_to": outcome.get("taken_to", ""),
+            "time": _hour(outcome["time"]),
+            "survivors": outcome.get("survivors"),
+            "dead": outcome.get("dead"),
+            "missing": outcome.get("missing"),
+        },
+    }

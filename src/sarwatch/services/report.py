@@ -1,0 +1,218 @@
+"""The human-readable case report of an evidence bundle: a map, a timeline, HTML and PDF.
+
+Drawn with matplotlib (Agg, no display), coastline from
+:func:`sarwatch.geo.coast.land_polygons` (GSHHG full resolution).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import math
+import textwrap
+from typing import Any
+
+from sarwatch.ledger import LedgerEntry
+
+__all__ = ["render_html", "render_map_png", "render_pdf"]
+
+_DEFAULT_EXTENT = (10.0, 16.5, 32.0, 37.5)  # lon_min, lon_max, lat_min, lat_max
+
+
+def _extent(positions: list[dict[str, Any]]) -> tuple[float, float, float, float]:
+    if not positions:
+        return _DEFAULT_EXTENT
+    lons = [p["lon"] for p in positions]
+    lats = [p["lat"] for p in positions]
+    cx, cy = (min(lons) + max(lons)) / 2, (min(lats) + max(lats)) / 2
+    half = max(max(lons) - min(lons), max(lats) - min(lats), 1.5) / 2 + 0.5
+    return cx - half * 1.3, cx + half * 1.3, cy - half, cy + half
+
+
+def _figure_map(ax: Any, state: dict[str, Any]) -> None:
+    import shapely
+    from matplotlib.patches import Ellipse
+    from matplotlib.patches import Polygon as MplPolygon
+
+    from sarwatch.geo.coast import land_polygons
+
+    positions = sorted(state.get("positions", []), key=lambda p: p["time"])
+    x0, x1, y0, y1 = _extent(positions)
+    land = shapely.clip_by_rect(land_polygons(), x0, y0, x1, y1)
+    for poly in getattr(land, "geoms", [land]):
+        if poly.is_empty or poly.geom_type != "Polygon":
+            continue
+        ax.add_patch(
+            MplPolygon(
+                list(poly.exterior.coords),
+                closed=True,
+                facecolor="#d9d3c3",
+                edgecolor="#6b6455",
+                lw=0.5,
+            )
+        )
+    if positions:
+        ax.plot(
+            [p["lon"] for p in positions], [p["lat"] for p in positions], "-", color="#888", lw=1
+        )
+        for i, p in enumerate(positions, 1):
+            r_deg = p.get("uncertainty_nm", 0.0) / 60.0  # 1 nm = 1 minute of latitude
+            if r_deg > 0:
+                width = 2 * r_deg / max(0.2, math.cos(math.radians(p["lat"])))
+                ax.add_patch(
+                    Ellipse(
+                        (p["lon"], p["lat"]),
+                        width,
+                        2 * r_deg,
+                        fill=False,
+                        ls="--",
+                        color="#c0392b",
+                        lw=0.7,
+                    )
+                )
+            ax.plot(p["lon"], p["lat"], "o", color="#c0392b", ms=5)
+            ax.annotate(
+                f"{i}: {p['time'][5:16].replace('T', ' ')} ({p['kind']})",
+                (p["lon"], p["lat"]),
+                xytext=(6, 6 - 12 * (i % 2)),
+                textcoords="offset points",
+                fontsize=7,
+            )
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect(1.0 / max(0.2, math.cos(math.radians((y0 + y1) / 2))))
+    ax.set_xlabel("longitude (°E)")
+    ax.set_ylabel("latitude (°N)")
+    ax.grid(True, lw=0.3, alpha=0.5)
+    ax.set_facecolor("#eaf2f8")
+    ax.set_title(
+        "Reported positions (circles: 1-sigma uncertainty). Coastline: GSHHG full resolution.",
+        fontsize=8,
+    )
+
+
+def render_map_png(state: dict[str, Any], *, dpi: int = 110) -> bytes:
+    """The case's positions on a map, as PNG bytes."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(7.5, 6.0))
+    _figure_map(fig.add_subplot(1, 1, 1), state)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()
+
+
+def _describe(entry: LedgerEntry) -> str:
+    p = entry.payload
+    kind = entry.kind
+    if kind == "case_opened":
+        return f"case opened: {p.get('title', '')} (alert {p.get('alert_time')})"
+    if kind == "position_reported":
+        return (
+            f"position {p['lat']:.4f}°N {p['lon']:.4f}°E at {p['time']} ({p['kind']}, "
+            f"±{p.get('uncertainty_nm', 0)} nm, source {p['source']['name']}, quality "
+            f"{p['source']['quality']}) {p.get('note', '')}"
+        )
+    if kind == "contact_logged":
+        who = f"{p['direction']} {p['channel']} {p['counterpart']}"
+        return f"{who} at {p['time']}: {p.get('summary', '')}"
+    if kind == "decision_recorded":
+        return f"decision at {p['time']} by {p.get('by', '')}: {p['summary']}"
+    if kind == "status_changed":
+        return f"status {p.get('from')} → {p['to']} {p.get('reason', '')}"
+    if kind == "outcome_recorded":
+        return (
+            f"outcome {p['kind']} at {p['time']} by {p.get('by', '')}, taken to "
+            f"{p.get('taken_to', '')}; survivors {p.get('survivors')}, dead {p.get('dead')}, "
+            f"missing {p.get('missing')}. {p.get('note', '')}"
+        )
+    if kind == "people_updated":
+        return "people on board: " + ", ".join(f"{k} {v}" for k, v in p.items())
+    if kind == "attachment_added":
+        return f"attached {p['kind']}: " + json.dumps(p["record"], ensure_ascii=False)[:300]
+    return json.dumps(p, ensure_ascii=False)[:300]
+
+
+def render_html(
+    state: dict[str, Any],
+    entries: list[LedgerEntry],
+    *,
+    map_png: bytes,
+    key_id: str,
+    created_at: str,
+) -> str:
+    """A self-contained HTML report (map embedded), listing every ledger event."""
+    e = html.escape
+    outcome = state.get("outcome") or {}
+    people = state.get("people") or {}
+    rows = "\n".join(
+        f"<tr><td>{x.seq}</td><td>{e(x.recorded_at)}</td><td>{e(x.actor)}</td>"
+        f"<td>{e(x.kind)}</td><td>{e(_describe(x))}</td><td><code>{x.hash[:16]}…</code></td></tr>"
+        for x in entries
+    )
+    img = base64.b64encode(map_png).decode("ascii")
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<title>Case {e(state["case_id"])} — evidence report</title>
+<style>body{{font-family:sans-serif;max-width:60em;margin:2em auto;}}
+table{{border-collapse:collapse;font-size:0.85em}}td,th{{border:1px solid #ccc;padding:3px 6px;
+vertical-align:top}}code{{font-size:0.9em}}</style></head><body>
+<h1>Case {e(state["case_id"])}</h1>
+<p><b>{e(state.get("title", ""))}</b></p>
+<p>Status: <b>{e(state["status"])}</b>. Opened (alert): {e(state["opened_at"])}.
+Region: {e(state["region"])}.
+People on board: {e(str(people.get("total")))}. Outcome: {e(str(outcome.get("kind", "none")))}
+{e(("by " + outcome.get("by", "")) if outcome else "")}
+{e(("to " + outcome.get("taken_to", "")) if outcome else "")}.</p>
+<p>Bundle created {e(created_at)}; events signed with station key <code>{e(key_id)}</code>.
+Check this bundle offline with <code>sarwatch bundle verify &lt;bundle.zip&gt;</code>
+and compare the key id with the one the station publishes.</p>
+<h2>Map</h2><img alt="map of reported positions" src="data:image/png;base64,{img}">
+<h2>Timeline (ledger)</h2>
+<table><tr><th>#</th><th>recorded (UTC)</th><th>by</th><th>kind</th><th>what</th><th>hash</th></tr>
+{rows}
+</table></body></html>
+"""
+
+
+def render_pdf(
+    state: dict[str, Any], entries: list[LedgerEntry], *, key_id: str, created_at: str
+) -> bytes:
+    """A PDF report: a title page with the map, then the timeline of every event."""
+    from matplotlib.backends.backend_pdf import PdfPages
+    from matplotlib.figure import Figure
+
+    buf = io.BytesIO()
+    with PdfPages(
+        buf, metadata={"Title": f"Case {state['case_id']}", "Creator": "sarwatch"}
+    ) as pdf:
+        fig = Figure(figsize=(8.27, 11.69))
+        fig.text(
+            0.08, 0.95, f"Case {state['case_id']} — {state['status']}", fontsize=14, weight="bold"
+        )
+        fig.text(0.08, 0.925, textwrap.shorten(state.get("title", ""), 110), fontsize=9)
+        fig.text(
+            0.08,
+            0.905,
+            f"Bundle created {created_at}; station key {key_id}. "
+            "Verify offline: sarwatch bundle verify <bundle.zip>",
+            fontsize=8,
+        )
+        _figure_map(fig.add_axes((0.1, 0.35, 0.8, 0.53)), state)
+        pdf.savefig(fig)
+        lines: list[str] = []
+        for x in entries:
+            head = f"#{x.seq} {x.recorded_at} {x.kind} by {x.actor}"
+            lines.append(head)
+            lines += ["      " + w for w in textwrap.wrap(_describe(x), 100)]
+        per_page = 62
+        for start in range(0, max(1, len(lines)), per_page):
+            fig = Figure(figsize=(8.27, 11.69))
+            fig.text(0.06, 0.965, f"Timeline — case {state['case_id']}", fontsize=11, weight="bold")
+            chunk = lines[start : start + per_page]
+            fig.text(0.06, 0.94, "\n".join(chunk), fontsize=7, family="monospace", va="top")
+            pdf.savefig(fig)
+    return buf.getvalue()

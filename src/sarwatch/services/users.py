@@ -1,0 +1,89 @@
+"""API users: per-user bearer tokens, stored only as their SHA-256, and roles.
+
+Roles: ``coordinator`` reads and writes cases; ``observer`` only reads. Tokens
+carry 256 bits of randomness, so a plain SHA-256 is enough to store them (no
+password stretching needed); the token itself is shown once, when the user is added.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import UTC, datetime
+from typing import Literal
+
+from sarwatch.adapters.store import Store, UserRecord
+from sarwatch.domain.events import format_time
+from sarwatch.errors import AuthError, InputError, PermissionDeniedError
+
+__all__ = [
+    "ROLES",
+    "Role",
+    "add_user",
+    "authenticate",
+    "hash_token",
+    "remove_user",
+    "require_role",
+]
+
+Role = Literal["coordinator", "observer"]
+ROLES: tuple[str, ...] = ("coordinator", "observer")
+_RANK = {"observer": 0, "coordinator": 1}
+
+
+def hash_token(token: str) -> str:
+    """SHA-256 hex of a token."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def add_user(store: Store, name: str, role: str) -> tuple[UserRecord, str]:
+    """Create a user; returns the record and the token (shown once, never stored).
+
+    Raises
+    ------
+    InputError
+        For a bad name or unknown role.
+    ConflictError
+        If the name is taken.
+    """
+    if role not in ROLES:
+        raise InputError(f"role must be one of {', '.join(ROLES)}; got {role!r}")
+    if not re.fullmatch(r"[A-Za-z0-9_.@-]{1,100}", name):
+        raise InputError(f"user names use letters, digits and _.@- (1–100), got {name!r}")
+    token = "sw_" + secrets.token_urlsafe(32)
+    user = UserRecord(name, role, hash_token(token), format_time(datetime.now(UTC)))
+    with store.unit_of_work(write=True) as uow:
+        uow.add_user(user)
+        uow.commit()
+    return user, token
+
+
+def remove_user(store: Store, name: str) -> None:
+    """Delete a user; its token stops working (within 30 s in a running server's cache)."""
+    with store.unit_of_work(write=True) as uow:
+        uow.remove_user(name)
+        uow.commit()
+
+
+def authenticate(store: Store, token: str | None) -> UserRecord:
+    """The user holding ``token``; raises :class:`AuthError` if missing or unknown."""
+    if not token:
+        raise AuthError(
+            "this needs a bearer token: send 'Authorization: Bearer <token>' "
+            "(create one with: sarwatch user add NAME --role observer)"
+        )
+    with store.unit_of_work() as uow:
+        user = uow.user_by_token_hash(hash_token(token))
+    if user is None:
+        raise AuthError("unknown or revoked token")
+    return user
+
+
+def require_role(user: UserRecord, role: str) -> UserRecord:
+    """Refuse with :class:`PermissionDeniedError` unless ``user`` has at least ``role``."""
+    if _RANK.get(user.role, -1) < _RANK[role]:
+        raise PermissionDeniedError(
+            f"user {user.name!r} has role {user.role!r}; this needs {role!r}"
+        )
+    return user

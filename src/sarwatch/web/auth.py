@@ -1,0 +1,63 @@
+"""Bearer-token authentication and roles for the case API.
+
+Send ``Authorization: Bearer <token>``; tokens are created with
+``sarwatch user add NAME --role coordinator|observer`` and stored hashed.
+``coordinator`` may read and write; ``observer`` may only read. Answers are 401
+for a missing or unknown token and 403 for a role that may not do the request.
+A verified token is remembered for 30 s to spare the database a lookup per request.
+The dependencies are ``async`` (no thread hop per request): the only blocking call is
+that lookup, once per token and 30 s.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from sarwatch.adapters.store import UserRecord
+from sarwatch.services.users import authenticate, hash_token, require_role
+from sarwatch.web.station import station_service
+
+__all__ = ["Coordinator", "Observer", "current_user"]
+
+_bearer = HTTPBearer(auto_error=False, description="A token from `sarwatch user add`.")
+_CACHE_S = 30.0
+_cache: dict[str, tuple[float, UserRecord]] = {}
+_cache_lock = threading.Lock()
+
+
+async def current_user(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> UserRecord:
+    """The authenticated user (401 if the token is missing or unknown)."""
+    token = credentials.credentials if credentials else None
+    key = f"{id(request.app)}:{hash_token(token or '')}"
+    with _cache_lock:
+        hit = _cache.get(key)
+    if token and hit and time.monotonic() - hit[0] < _CACHE_S:
+        return hit[1]
+    user = authenticate(station_service(request.app).store, token)
+    with _cache_lock:
+        if len(_cache) > 10_000:
+            _cache.clear()
+        _cache[key] = (time.monotonic(), user)
+    return user
+
+
+async def _observer(user: Annotated[UserRecord, Depends(current_user)]) -> UserRecord:
+    return require_role(user, "observer")
+
+
+async def _coordinator(user: Annotated[UserRecord, Depends(current_user)]) -> UserRecord:
+    return require_role(user, "coordinator")
+
+
+#: A user allowed to read cases.
+Observer = Annotated[UserRecord, Depends(_observer)]
+#: A user allowed to write cases.
+Coordinator = Annotated[UserRecord, Depends(_coordinator)]

@@ -1,0 +1,62 @@
+"""``GET /api/assess``: the assessment of one position as JSON."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, FastAPI, Query, Request
+
+from sarwatch.errors import InputError
+
+__all__ = ["install", "router"]
+
+router = APIRouter(prefix="/api", tags=["assess"])
+
+
+@router.get("/assess")
+def get_assess(
+    request: Request,
+    lat: Annotated[
+        float | None, Query(ge=-90, le=90, description="Latitude, decimal degrees (north +).")
+    ] = None,
+    lon: Annotated[
+        float | None, Query(ge=-180, le=180, description="Longitude, decimal degrees (east +).")
+    ] = None,
+    position: Annotated[
+        str | None,
+        Query(max_length=100, description="Instead of lat/lon: \"33°12'N 012°30'E\" etc."),
+    ] = None,
+    speed_kn: Annotated[float, Query(gt=0, le=60, description="Ship's speed, knots.")] = 10.0,
+    situation: Annotated[str, Query(pattern="^(distress_alert|rescue_completed)$")] = (
+        "distress_alert"
+    ),
+    vessel: Annotated[str, Query(pattern="^(ngo|merchant|state)$")] = "ngo",
+    routes: Annotated[bool, Query(description="Route to places of safety.")] = True,
+) -> dict[str, Any]:
+    """Zone, distance to coast, SAR regions and RCCs, places of safety by sea, and rules."""
+    from sarwatch.geo.position import parse_position
+    from sarwatch.services.assess import assess_position
+
+    if position is not None:
+        if lat is not None or lon is not None:
+            raise InputError("give either position or lat and lon, not both")
+        x, y = parse_position(position)
+    elif lat is None or lon is None:
+        raise InputError("give lat and lon (decimal degrees), e.g. /api/assess?lat=33.2&lon=12.5")
+    else:
+        x, y = lon, lat
+    result = assess_position(
+        x,
+        y,
+        speed_kn=speed_kn,
+        settings=request.app.state.settings,
+        situation=situation,
+        vessel=vessel,
+        route=routes,
+    )
+    return result.to_dict()
+
+
+def install(app: FastAPI) -> None:
+    """Attach the assess routes to the application."""
+    app.include_router(router)

@@ -1,0 +1,413 @@
+"""The case API: cases, position reports, contacts, outcomes, attachments, ledger, feed.
+
+All endpoints need a bearer token (see :mod:`sarwatch.web.auth`); reads need the
+``observer`` role, writes ``coordinator``. Every write appends signed events to
+the case's ledger and answers with the whole case. Errors come as
+``{"error": <class>, "detail": <message>}`` with 401/403/404/409/422.
+
+Reads of one case or of the list are ``async`` and query the store on the event
+loop: they are single indexed reads that never wait for a lock (SQLite WAL and
+PostgreSQL MVCC readers do not block), and a hop to the thread pool costs more than
+the query. Writes, which may wait for the per-case lock, run in the thread pool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, FastAPI, Header, Query, Request, status
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, Response, StreamingResponse
+from starlette.background import BackgroundTask
+
+from sarwatch.adapters.store import CaseRecord
+from sarwatch.domain import (
+    Contact,
+    Decision,
+    Outcome,
+    PeopleOnBoard,
+    PositionReport,
+    Source,
+    Vessel,
+)
+from sarwatch.web.auth import Coordinator, Observer
+from sarwatch.web.case_schemas import (
+    AttachmentIn,
+    CaseOpenIn,
+    CaseOut,
+    CaseSummaryOut,
+    ContactIn,
+    DecisionIn,
+    FeedEventOut,
+    LedgerEntryOut,
+    OutcomeIn,
+    PeopleIn,
+    PositionIn,
+    SourceIn,
+    StatusIn,
+    UserOut,
+    VerificationOut,
+    VesselIn,
+)
+from sarwatch.web.station import CaseServiceDep, station_service
+
+__all__ = ["install", "router"]
+
+router = APIRouter(prefix="/api", tags=["cases"])
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Missing or unknown token"},
+    403: {"description": "The role may not do this"},
+    404: {"description": "No such case"},
+    409: {"description": "Illegal status transition, or the case is closed"},
+    422: {"description": "Malformed input, position on land, time in the future"},
+}
+
+
+def _source(s: SourceIn) -> Source:
+    return Source(s.name, s.quality, s.verification, s.url)
+
+
+def _position(p: PositionIn) -> PositionReport:
+    return PositionReport(p.time, p.lon, p.lat, p.kind, _source(p.source), p.uncertainty_nm, p.note)
+
+
+def _json(data: Any, status_code: int = 200) -> Response:
+    """Serialise once; the shapes are those of the declared response models."""
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return Response(content=body, status_code=status_code, media_type="application/json")
+
+
+def _case_out(record: CaseRecord, status_code: int = 200) -> Response:
+    head = record.head
+    data = {
+        **record.state,
+        "head_seq": head.seq if head else None,
+        "head_hash": head.hash if head else None,
+    }
+    return _json(data, status_code)
+
+
+def _summary(record: CaseRecord) -> dict[str, Any]:
+    state = record.state
+    return {
+        "case_id": record.case_id,
+        "title": record.title,
+        "status": record.status,
+        "region": record.region,
+        "opened_at": record.opened_at,
+        "updated_at": record.updated_at,
+        "last_position": state.get("last_position"),
+        "people_total": (state.get("people") or {}).get("total"),
+    }
+
+
+@router.get("/me", response_model=UserOut, responses=_ERRORS)
+async def me(user: Observer) -> dict[str, str]:
+    """The user the token belongs to, and their role."""
+    return {"name": user.name, "role": user.role}
+
+
+@router.get("/cases", response_model=list[CaseSummaryOut], responses=_ERRORS)
+async def list_cases(
+    user: Observer,
+    service: CaseServiceDep,
+    status_: Annotated[list[str] | None, Query(alias="status")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Response:
+    """Cases, most recently updated first; filter with ``?status=active&status=located``."""
+    records = service.list_cases(statuses=status_, limit=limit, offset=offset)
+    return _json([_summary(r) for r in records])
+
+
+@router.post(
+    "/cases", response_model=CaseOut, status_code=status.HTTP_201_CREATED, responses=_ERRORS
+)
+def open_case(body: CaseOpenIn, user: Coordinator, service: CaseServiceDep) -> Response:
+    """Open a case from an alert. The id is ``<UTC day>-<SRR>-<number>``."""
+    record = service.open_case(
+        title=body.title,
+        alert_time=body.alert_time,
+        actor=user.name,
+        position=_position(body.position) if body.position else None,
+        people=PeopleOnBoard(**body.people.model_dump()) if body.people else None,
+        vessel=Vessel(**body.vessel.model_dump()) if body.vessel else None,
+        sources=[_source(s) for s in body.sources],
+        region=body.region,
+    )
+    return _case_out(record, 201)
+
+
+#: On PostgreSQL, event ids of concurrent transactions may become visible out of
+#: order; the feed re-reads this many ids below the highest it sent, so a late
+#: commit is still delivered (SQLite has one writer: no gaps, no look-back).
+_PG_LOOKBACK = 256
+
+
+async def _feed(request: Request, after: int, follow: bool, poll_s: float) -> AsyncIterator[str]:
+    service = station_service(request.app)
+    lookback = _PG_LOOKBACK if getattr(service.store, "dialect", "") == "postgresql" else 0
+    cursor = after
+    sent: set[int] = set()
+    idle = 0.0
+    yield "retry: 2000\n\n"
+    while True:
+        low = max(after, cursor - lookback)
+        batch = await run_in_threadpool(_events_after, service, low)
+        fresh = [(i, d) for i, d in batch if i not in sent]
+        for event_id, data in fresh:
+            cursor = max(cursor, event_id)
+            if lookback:
+                sent.add(event_id)
+            yield f"id: {event_id}\nevent: {data['kind']}\ndata: {json.dumps(data)}\n\n"
+        sent = {i for i in sent if i > cursor - lookback}
+        if not follow and len(batch) < 500:
+            return
+        if fresh:
+            idle = 0.0
+            continue
+        if await request.is_disconnected():
+            return
+        await asyncio.sleep(poll_s)
+        idle += poll_s
+        if idle >= 15.0:
+            idle = 0.0
+            yield ": keep-alive\n\n"
+
+
+def _events_after(service: Any, cursor: int) -> list[tuple[int, dict[str, Any]]]:
+    with service.store.unit_of_work() as uow:
+        found = uow.events_after(cursor, limit=500)
+    return [
+        (
+            event_id,
+            {
+                "event_id": event_id,
+                "case_id": e.case_id,
+                "seq": e.seq,
+                "kind": e.kind,
+                "recorded_at": e.recorded_at,
+                "actor": e.actor,
+                "payload": e.payload,
+            },
+        )
+        for event_id, e in found
+    ]
+
+
+def _latest_event_id(service: Any) -> int:
+    last = 0
+    with service.store.unit_of_work() as uow:
+        while batch := uow.events_after(last, limit=5000):
+            last = batch[-1][0]
+    return last
+
+
+@router.get(
+    "/cases/feed",
+    responses={
+        **_ERRORS,
+        200: {
+            "description": "A text/event-stream: one event per ledger entry, `event: <kind>`, "
+            "`id: <event_id>`, `data:` a FeedEventOut as JSON.",
+            "content": {"text/event-stream": {"schema": FeedEventOut.model_json_schema()}},
+        },
+    },
+    response_class=StreamingResponse,
+)
+async def feed(
+    request: Request,
+    user: Observer,
+    after: Annotated[
+        int | None, Query(ge=0, description="Start after this event id (default: now).")
+    ] = None,
+    follow: Annotated[bool, Query(description="Keep the stream open for new events.")] = True,
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+) -> StreamingResponse:
+    """Server-sent events: every change to any case, as it is recorded.
+
+    Resume with the standard ``Last-Event-ID`` header (browsers do it by themselves)
+    or ``?after=<event_id>``; ``?after=0&follow=false`` replays the whole log and ends.
+    """
+    service = station_service(request.app)
+    if after is None and last_event_id and last_event_id.isdigit():
+        after = int(last_event_id)
+    if after is None:
+        after = await run_in_threadpool(_latest_event_id, service)
+    return StreamingResponse(
+        _feed(request, after, follow, 0.5),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+@router.get("/cases/{case_id}", response_model=CaseOut, responses=_ERRORS)
+async def get_case(case_id: str, user: Observer, service: CaseServiceDep) -> Response:
+    """One case with everything recorded on it."""
+    return _case_out(service.get_record(case_id))
+
+
+@router.get("/cases/{case_id}/events", response_model=list[LedgerEntryOut], responses=_ERRORS)
+def case_events(case_id: str, user: Observer, service: CaseServiceDep) -> list[dict[str, Any]]:
+    """The case's signed ledger, in order."""
+    return [e.to_json() for e in service.events(case_id)]
+
+
+@router.get("/cases/{case_id}/verify", response_model=VerificationOut, responses=_ERRORS)
+def verify_case(case_id: str, user: Observer, service: CaseServiceDep) -> dict[str, Any]:
+    """Verify the case's chain and signatures now; findings name what was tampered with."""
+    report = service.verify(case_id)
+    return {
+        "case_id": report.case_id,
+        "ok": report.ok,
+        "n_events": report.n_events,
+        "head_seq": report.head_seq,
+        "key_id": service.signer.key_id,
+        "findings": [
+            {"problem": f.problem, "seq": f.seq, "message": f.message} for f in report.findings
+        ],
+    }
+
+
+@router.post(
+    "/cases/{case_id}/reports",
+    response_model=CaseOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=_ERRORS,
+)
+def add_report(
+    case_id: str, body: PositionIn, user: Coordinator, service: CaseServiceDep
+) -> Response:
+    """Add a position report (refused on land or in the future)."""
+    return _case_out(service.report_position(case_id, _position(body), actor=user.name), 201)
+
+
+@router.post(
+    "/cases/{case_id}/contacts",
+    response_model=CaseOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=_ERRORS,
+)
+def add_contact(
+    case_id: str, body: ContactIn, user: Coordinator, service: CaseServiceDep
+) -> Response:
+    """Log a contact: time, channel, counterpart (MRCC Rome, a ship by MMSI...), summary."""
+    contact = Contact(
+        body.time,
+        body.channel,
+        body.counterpart,
+        body.summary,
+        body.direction,
+        body.mmsi,
+        tuple(body.attachments),
+    )
+    return _case_out(service.log_contact(case_id, contact, actor=user.name), 201)
+
+
+@router.put("/cases/{case_id}/people", response_model=CaseOut, responses=_ERRORS)
+def set_people(
+    case_id: str, body: PeopleIn, user: Coordinator, service: CaseServiceDep
+) -> Response:
+    """Set the people-on-board counts."""
+    return _case_out(
+        service.update_people(case_id, PeopleOnBoard(**body.model_dump()), actor=user.name)
+    )
+
+
+@router.put("/cases/{case_id}/vessel", response_model=CaseOut, responses=_ERRORS)
+def set_vessel(
+    case_id: str, body: VesselIn, user: Coordinator, service: CaseServiceDep
+) -> Response:
+    """Describe the boat (type, condition)."""
+    return _case_out(service.update_vessel(case_id, Vessel(**body.model_dump()), actor=user.name))
+
+
+@router.post(
+    "/cases/{case_id}/decisions",
+    response_model=CaseOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=_ERRORS,
+)
+def add_decision(
+    case_id: str, body: DecisionIn, user: Coordinator, service: CaseServiceDep
+) -> Response:
+    """Record a decision and its reason."""
+    decision = Decision(body.time, body.summary, body.by or user.name)
+    return _case_out(service.record_decision(case_id, decision, actor=user.name), 201)
+
+
+@router.post("/cases/{case_id}/status", response_model=CaseOut, responses=_ERRORS)
+def set_status(
+    case_id: str, body: StatusIn, user: Coordinator, service: CaseServiceDep
+) -> Response:
+    """Move the case: alert → active → located → rescued/intercepted/arrived/lost → closed."""
+    return _case_out(service.change_status(case_id, body.to, actor=user.name, reason=body.reason))
+
+
+@router.post("/cases/{case_id}/outcome", response_model=CaseOut, responses=_ERRORS)
+def set_outcome(
+    case_id: str, body: OutcomeIn, user: Coordinator, service: CaseServiceDep
+) -> Response:
+    """Record the outcome; the case moves to rescued, intercepted, arrived or lost."""
+    outcome = Outcome(
+        body.time,
+        body.kind,
+        body.by,
+        body.taken_to,
+        body.survivors,
+        body.dead,
+        body.missing,
+        body.note,
+    )
+    return _case_out(service.record_outcome(case_id, outcome, actor=user.name))
+
+
+@router.post(
+    "/cases/{case_id}/attachments",
+    response_model=CaseOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=_ERRORS,
+)
+def add_attachment(
+    case_id: str, body: AttachmentIn, user: Coordinator, service: CaseServiceDep
+) -> Response:
+    """Attach an assessment or drift-run record (with its inputs) to the case's ledger."""
+    return _case_out(service.attach(case_id, body.kind, body.record, actor=user.name), 201)
+
+
+@router.get(
+    "/cases/{case_id}/bundle",
+    response_class=FileResponse,
+    responses={**_ERRORS, 200: {"content": {"application/zip": {}}}},
+)
+def export_bundle(case_id: str, user: Coordinator, service: CaseServiceDep) -> FileResponse:
+    """The evidence bundle (zip): verify it offline with ``sarwatch bundle verify``."""
+    from sarwatch.services.evidence import build_bundle
+
+    tmp = Path(tempfile.mkdtemp(prefix="sarwatch-bundle-"))
+    out = tmp / f"{case_id}.zip"
+    build_bundle(service, case_id, out)
+
+    def _cleanup() -> None:
+        out.unlink(missing_ok=True)
+        tmp.rmdir()
+
+    return FileResponse(
+        out, media_type="application/zip", filename=out.name, background=BackgroundTask(_cleanup)
+    )
+
+
+def install(app: FastAPI) -> None:
+    """Add the case API to the app; build the case service (and the demo) at start-up."""
+    app.include_router(router)
+
+    def _startup() -> None:
+        station_service(app)
+
+    app.router.on_startup.append(_startup)

@@ -1,0 +1,361 @@
+"""The case API: flows, roles, bad input (clear 4xx, nothing written), the SSE feed, OpenAPI."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from _cases_helpers import NEEDS_POSTGRES, POSTGRES_URL, reset_postgres
+from sarwatch.services.users import add_user
+from sarwatch.settings import Settings
+from sarwatch.web.app import create_app
+
+ALERT = "2018-03-15T04:10:00Z"
+SEA = {"lon": 12.5, "lat": 33.2}
+
+
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param("postgresql", marks=[pytest.mark.postgres, NEEDS_POSTGRES]),
+    ]
+)
+def api(request, tmp_path: Path, land_mask) -> Iterator[tuple[TestClient, dict, dict]]:
+    if request.param == "postgresql":
+        reset_postgres(POSTGRES_URL)
+        url = POSTGRES_URL
+    else:
+        url = f"sqlite:///{tmp_path / 'api.db'}"
+    settings = Settings(home_dir=tmp_path, database_url=url)
+    app = create_app(settings)
+    with TestClient(app) as client:
+        store = app.state.case_service.store
+        _, coord = add_user(store, "ana", "coordinator")
+        _, obs = add_user(store, "olu", "observer")
+        yield (
+            client,
+            {"Authorization": f"Bearer {coord}"},
+            {"Authorization": f"Bearer {obs}"},
+        )
+
+
+def _pos(**kw: object) -> dict:
+    return {
+        "time": ALERT,
+        **SEA,
+        "kind": "gps",
+        "source": {"name": "Alarm Phone", "quality": 3},
+        **kw,
+    }
+
+
+def _open(client: TestClient, headers: dict) -> str:
+    r = client.post(
+        "/api/cases",
+        headers=headers,
+        json={"title": "rubber boat, 80 people", "alert_time": ALERT, "position": _pos()},
+    )
+    assert r.status_code == 201, r.text
+    return r.json()["case_id"]
+
+
+def _n_events(client: TestClient, headers: dict, case_id: str) -> int:
+    return len(client.get(f"/api/cases/{case_id}/events", headers=headers).json())
+
+
+def test_a_case_from_alert_to_closed(api) -> None:
+    client, coord, obs = api
+    cid = _open(client, coord)
+    assert cid == "2018-03-15-LY-001"
+    steps = [
+        ("post", "status", {"to": "active"}),
+        (
+            "post",
+            "contacts",
+            {
+                "time": "2018-03-15T04:20:00Z",
+                "channel": "phone",
+                "counterpart": "MRCC Rome",
+                "summary": "informed, asked for assets",
+            },
+        ),
+        (
+            "post",
+            "contacts",
+            {
+                "time": "2018-03-15T04:25:00Z",
+                "channel": "vhf",
+                "counterpart": "MV Example",
+                "mmsi": "247123456",
+                "summary": "diverting",
+            },
+        ),
+        ("put", "people", {"total": 80, "women": 12, "minors": 9, "medical": 2}),
+        ("put", "vessel", {"kind": "rubber", "condition": "engine broken, taking water"}),
+        ("post", "reports", _pos(time="2018-03-15T06:00:00Z", lon=12.6, lat=33.4, kind="aircraft")),
+        ("post", "status", {"to": "located"}),
+        (
+            "post",
+            "decisions",
+            {"time": "2018-03-15T06:05:00Z", "summary": "ask RCC Malta for a POS"},
+        ),
+        (
+            "post",
+            "attachments",
+            {
+                "kind": "drift_run",
+                "record": {
+                    "forcing": [
+                        {
+                            "file": "cmems.nc",
+                            "sha256": "ab" * 32,
+                            "window": ["2018-03-15T00:00Z", "2018-03-17T00:00Z"],
+                        }
+                    ],
+                    "parameters": {"object": "LIFE-RAFT-NB-2", "n": 5000},
+                    "seed": 42,
+                },
+            },
+        ),
+        (
+            "post",
+            "outcome",
+            {
+                "time": "2018-03-15T09:00:00Z",
+                "kind": "rescued",
+                "by": "MV Example",
+                "taken_to": "Pozzallo",
+                "survivors": 80,
+                "dead": 0,
+                "missing": 0,
+            },
+        ),
+        ("post", "status", {"to": "closed"}),
+    ]
+    for method, path, body in steps:
+        r = getattr(client, method)(f"/api/cases/{cid}/{path}", headers=coord, json=body)
+        assert r.status_code in (200, 201), (path, r.text)
+    case = client.get(f"/api/cases/{cid}", headers=obs).json()
+    assert case["status"] == "closed"
+    assert case["people"]["minors"] == 9
+    assert [c["counterpart"] for c in case["contacts"]] == ["MRCC Rome", "MV Example"]
+    assert case["outcome"]["by"] == "MV Example"
+    assert case["attachments"][0]["record"]["seed"] == 42
+    assert case["last_position"]["lat"] == pytest.approx(33.4)
+    assert case["head_seq"] == 2 + len(steps)
+    verify = client.get(f"/api/cases/{cid}/verify", headers=obs).json()
+    assert verify["ok"] and verify["n_events"] == case["head_seq"]
+    listed = client.get("/api/cases", headers=obs, params={"status": "closed"}).json()
+    assert [c["case_id"] for c in listed] == [cid]
+    assert client.get("/api/me", headers=obs).json() == {"name": "olu", "role": "observer"}
+
+
+def _future() -> str:
+    return (datetime.now(UTC) + timedelta(hours=2)).isoformat()
+
+
+BAD_WRITES = [
+    ("malformed JSON", "reports", b'{"time": "2018-03-15T05:00:00Z", "lon": 12.', 422, None),
+    ("missing field", "reports", {"time": ALERT, **SEA}, 422, None),
+    ("naive time", "reports", _pos(time="2018-03-15T05:00:00"), 422, None),
+    ("latitude out of range", "reports", _pos(lat=133.2), 422, None),
+    ("position on land (Malta)", "reports", _pos(lon=14.51, lat=35.90), 422, "PositionOnLandError"),
+    ("time in the future", "reports", _pos(time=_future()), 422, "in the future"),
+    ("illegal transition", "status", {"to": "rescued"}, 409, "cannot become 'rescued'"),
+    ("unknown status", "status", {"to": "sunk"}, 422, None),
+    ("outcome from alert", "outcome", {"time": ALERT, "kind": "arrived"}, 409, "cannot become"),
+    (
+        "bad MMSI",
+        "contacts",
+        {"time": ALERT, "channel": "vhf", "counterpart": "x", "mmsi": "12"},
+        422,
+        None,
+    ),
+    ("extra field", "people", {"total": 3, "pets": 1}, 422, None),
+    ("minors above total", "people", {"total": 3, "minors": 5}, 422, "exceeds the total"),
+]
+
+
+@pytest.mark.parametrize(
+    ("what", "path", "body", "code", "text"), BAD_WRITES, ids=[b[0] for b in BAD_WRITES]
+)
+def test_bad_input_is_a_clear_4xx_and_writes_nothing(api, what, path, body, code, text) -> None:
+    client, coord, _ = api
+    cid = _open(client, coord)
+    before = client.get(f"/api/cases/{cid}", headers=coord).json()
+    method = client.put if path == "people" else client.post
+    if isinstance(body, bytes):
+        r = method(
+            f"/api/cases/{cid}/{path}",
+            headers={**coord, "Content-Type": "application/json"},
+            content=body,
+        )
+    else:
+        r = method(f"/api/cases/{cid}/{path}", headers=coord, json=body)
+    assert r.status_code == code, r.text
+    if text:
+        assert text in r.text
+    assert client.get(f"/api/cases/{cid}", headers=coord).json() == before
+    assert _n_events(client, coord, cid) == 2
+
+
+def test_unknown_case_is_404(api) -> None:
+    client, coord, _ = api
+    r = client.get("/api/cases/2018-03-15-LY-042", headers=coord)
+    assert r.status_code == 404 and "no case" in r.json()["detail"]
+    r = client.post("/api/cases/2018-03-15-LY-042/status", headers=coord, json={"to": "active"})
+    assert r.status_code == 404
+    r = client.post("/api/cases/not-an-id/status", headers=coord, json={"to": "active"})
+    assert r.status_code == 422 and "looks like" in r.json()["detail"]
+
+
+def test_tokens_and_roles(api) -> None:
+    client, coord, obs = api
+    cid = _open(client, coord)
+    assert client.get("/api/cases").status_code == 401
+    assert "Bearer" in client.get("/api/cases").json()["detail"]
+    assert client.get("/api/cases", headers={"Authorization": "Bearer sw_wrong"}).status_code == 401
+    r = client.post(f"/api/cases/{cid}/status", headers=obs, json={"to": "active"})
+    assert r.status_code == 403 and "observer" in r.json()["detail"]
+    r = client.post("/api/cases", headers=obs, json={"title": "x", "alert_time": ALERT})
+    assert r.status_code == 403
+    assert client.get(f"/api/cases/{cid}", headers=obs).status_code == 200
+    assert _n_events(client, coord, cid) == 2
+    assert len(client.get("/api/cases", headers=coord).json()) == 1
+
+
+def test_feed_replays_and_resumes(api) -> None:
+    client, coord, obs = api
+    cid = _open(client, coord)
+    client.post(f"/api/cases/{cid}/status", headers=coord, json={"to": "active"})
+    r = client.get("/api/cases/feed", headers=obs, params={"after": 0, "follow": False})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
+    events = [
+        json.loads(line[len("data: ") :])
+        for line in r.text.splitlines()
+        if line.startswith("data: ")
+    ]
+    assert [(e["case_id"], e["seq"], e["kind"]) for e in events] == [
+        (cid, 1, "case_opened"),
+        (cid, 2, "position_reported"),
+        (cid, 3, "status_changed"),
+    ]
+    resumed = client.get(
+        "/api/cases/feed",
+        headers={**obs, "Last-Event-ID": str(events[1]["event_id"])},
+        params={"follow": False},
+    )
+    assert [ln for ln in resumed.text.splitlines() if ln.startswith("event: ")] == [
+        "event: status_changed"
+    ]
+    assert client.get("/api/cases/feed", params={"follow": False}).status_code == 401
+
+
+def test_openapi_documents_the_case_api(api) -> None:
+    client, _, _ = api
+    spec = client.get("/openapi.json").json()
+    paths = spec["paths"]
+    for path in (
+        "/api/cases",
+        "/api/cases/feed",
+        "/api/cases/{case_id}",
+        "/api/cases/{case_id}/reports",
+        "/api/cases/{case_id}/contacts",
+        "/api/cases/{case_id}/outcome",
+        "/api/cases/{case_id}/attachments",
+        "/api/cases/{case_id}/bundle",
+        "/api/public/cases",
+        "/api/public/policy",
+    ):
+        assert path in paths, path
+    assert "CaseOut" in spec["components"]["schemas"]
+    assert "HTTPBearer" in json.dumps(spec["components"].get("securitySchemes", {}))
+
+
+def test_bundle_download_verifies(api, tmp_path: Path) -> None:
+    from sarwatch.services.evidence import verify_bundle
+
+    client, coord, obs = api
+    cid = _open(client, coord)
+    assert client.get(f"/api/cases/{cid}/bundle", headers=obs).status_code == 403
+    r = client.get(f"/api/cases/{cid}/bundle", headers=coord)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
+    path = tmp_path / "dl.zip"
+    path.write_bytes(r.content)
+    report = verify_bundle(path)
+    assert report.ok, report.summary()
+    assert report.n_events == 2
+
+
+@pytest.mark.postgres
+@NEEDS_POSTGRES
+def test_feed_delivers_a_late_lower_id_once_on_postgresql(tmp_path: Path) -> None:
+    """Concurrent PostgreSQL transactions may make a lower event id visible after a higher one."""
+    import asyncio
+
+    from sqlalchemy import text
+
+    from _cases_helpers import make_service, open_case
+    from sarwatch.adapters.store import SqlStore
+    from sarwatch.web.routes.cases import _feed
+
+    reset_postgres(POSTGRES_URL)
+    service = make_service(SqlStore(POSTGRES_URL))
+    case_id = open_case(service)  # event ids 1, 2
+
+    class _App:
+        class state:
+            case_service = service
+
+    class _Request:
+        app = _App()
+
+        async def is_disconnected(self) -> bool:
+            return False
+
+    def _insert(event_id: int, seq: int) -> None:
+        with service.store.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO events (id, case_id, seq, recorded_at, kind, actor, payload,"
+                    " prev_hash, hash, key_id, signature) VALUES (:i, :c, :s, '', 'status_changed',"
+                    " 'x', '{}', '', '', '', '')"
+                ),
+                {"i": event_id, "c": case_id, "s": seq},
+            )
+
+    async def collect() -> list[int]:
+        ids: list[int] = []
+        feed = _feed(_Request(), 0, True, 0.01)
+        async for chunk in feed:
+            for line in chunk.splitlines():
+                if line.startswith("id: "):
+                    ids.append(int(line[4:]))
+            if ids == [1, 2]:
+                await asyncio.to_thread(_insert, 10, 3)
+            elif ids == [1, 2, 10]:
+                await asyncio.to_thread(_insert, 5, 4)  # commits late, below the cursor
+            elif len(ids) >= 4:
+                await feed.aclose()
+                return ids
+        return ids
+
+    assert asyncio.run(asyncio.wait_for(collect(), 20)) == [1, 2, 10, 5]
+
+
+def test_request_validation_errors_share_the_error_shape(api) -> None:
+    """FastAPI's own validation failures come back as {"error", "detail", "errors"} too."""
+    client, coord, _ = api
+    r = client.post(
+        "/api/cases", content=b'{"title": ', headers={**coord, "content-type": "application/json"}
+    )
+    assert r.status_code == 422
+    body = r.json()
+    assert body["error"] == "InputError"
+    assert isinstance(body["detail"], str) and body["detail"]
+    assert isinstance(body["errors"], list) and body["errors"]

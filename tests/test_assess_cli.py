@@ -1,0 +1,136 @@
+"""``sarwatch assess`` from the command line: output, batch files, and exit code 2 for bad input."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from sarwatch.cli.main import main
+
+
+def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    try:
+        main(args)
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_json_output_for_a_position_written_by_hand(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(
+        ["assess", "--position", "35°24'N 012°36'E", "--json", "--no-routes"], capsys
+    )
+    assert code == 0
+    d = json.loads(out)
+    assert (d["lat"], d["lon"]) == pytest.approx((35.4, 12.6))
+    assert d["srr"] == ["IT", "MT"]
+    assert d["nearest_coast_state"] == "IT"
+    assert d["zone"] == "territorial_sea"
+
+
+def test_lat_lon_options_accept_hemisphere_notation(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(
+        ["assess", "--lat", "33 12.0N", "--lon", "012 30.0E", "--json", "--no-routes"], capsys
+    )
+    assert code == 0
+    assert json.loads(out)["srr"] == ["LY"]
+
+
+def test_human_output_is_a_table(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(["assess", "--lat", "33.2", "--lon", "12.5", "--no-routes"], capsys)
+    assert code == 0
+    assert "33°12.000'N 012°30.000'E" in out
+    assert "Libyan JRCC Tripoli" in out
+    assert "Excluded as places of safety" in out
+    assert "Verify before use" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--position", "thirty-three north"], "cannot"),
+        (["--lat", "95", "--lon", "12"], "latitude must lie between -90 and 90"),
+        (["--lat", "33 75.0N", "--lon", "12"], "minutes must be below 60"),
+        (["--lat", "45", "--lon", "2"], "outside the area"),
+        (["--lat", "33.2"], "give a position"),
+        (["--lat", "33.2", "--lon", "12.5", "--speed-kn", "-3"], "positive number of knots"),
+    ],
+)
+def test_bad_input_exits_2_with_a_message_and_no_traceback(
+    args: list[str], fragment: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = _run(["assess", *args, "--no-routes"], capsys)
+    assert code == 2
+    assert fragment in err.replace("\n", " ")
+    assert "Traceback" not in err + out
+
+
+def test_batch_csv_to_csv(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = tmp_path / "positions.csv"
+    src.write_text(
+        "time,lat,lon\n"
+        "2026-11-23T04:10:00Z,33.2,12.5\n"
+        "2026-11-23T05:00:00Z,35 24.0N,12 36.0E\n"
+        ",35.88,14.44\n"
+        ",45.0,2.0\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.csv"
+    code, _, err = _run(["assess", "--csv", str(src), "--out", str(out), "--no-routes"], capsys)
+    assert code == 0, err
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert [r["srr"] for r in rows[:3]] == ["LY", "IT; MT", "MT"]
+    assert rows[0]["time"] == "2026-11-23T04:10:00Z"
+    assert rows[0]["zone"] == "contiguous_zone"
+    assert rows[2]["on_land"] == "true"
+    assert "outside the area" in rows[3]["error"]
+    assert "assessed 4 positions" in err
+
+
+def test_batch_csv_to_geojson(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = tmp_path / "p.csv"
+    src.write_text("LAT,LON\n33.2,12.5\n35.4,12.6\n", encoding="utf-8")
+    out = tmp_path / "out.geojson"
+    code, _, _ = _run(["assess", "--csv", str(src), "--out", str(out), "--no-routes"], capsys)
+    assert code == 0
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert [f["geometry"]["coordinates"] for f in doc["features"]] == [[12.5, 33.2], [12.6, 35.4]]
+    assert doc["features"][1]["properties"]["srr"] == ["IT", "MT"]
+
+
+def test_batch_with_a_garbled_row_names_the_row(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "p.csv"
+    src.write_text("lat,lon\n33.2,12.5\n33.2,twelve\n", encoding="utf-8")
+    code, _, err = _run(["assess", "--csv", str(src), "--no-routes"], capsys)
+    assert code == 2
+    assert "data row 2" in err
+    src.write_text("latitude,longitude\n33.2,12.5\n", encoding="utf-8")
+    code, _, err = _run(["assess", "--csv", str(src), "--no-routes"], capsys)
+    assert code == 2
+    assert "must have columns 'lat' and 'lon'" in err
+
+
+def test_batch_with_routes_names_the_nearest_place_of_safety(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "p.csv"
+    src.write_text("lat,lon\n35.4,12.6\n33.2,12.5\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    code, _, err = _run(["assess", "--csv", str(src), "--out", str(out), "--speed-kn", "5"], capsys)
+    assert code == 0, err
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert rows[0]["nearest_place_of_safety"] == "Lampedusa"
+    assert float(rows[0]["nearest_place_of_safety_eta_h"]) == pytest.approx(
+        float(rows[0]["nearest_place_of_safety_sea_distance_nm"]) / 5, abs=0.01
+    )
+    # Off Libya the nearest eligible port is not Libyan, and the Libyan ones are listed excluded.
+    assert rows[1]["nearest_place_of_safety"] == "Lampedusa"
+    assert "Zuwara" in rows[1]["excluded_ports"]
+    assert "(CONTESTED)" in rows[1]["places_of_safety"]

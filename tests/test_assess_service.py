@@ -1,0 +1,224 @@
+"""services.assess_position: facts, ranking, policy and errors.
+
+The ranking and policy logic is tested here with ``StraightLineRouter``, a
+deterministic router whose routes are single geodesics (so expected sea distances
+are known exactly); the real sea router is exercised in ``test_assess_routing.py``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from sarwatch.errors import DataError, InputError, OutOfRegionError
+from sarwatch.geo.geodesy import geodesic_distance_nm
+from sarwatch.geo.zones import assess_coast
+from sarwatch.services.assess import assess_position, assess_positions
+from sarwatch.settings import Settings
+
+
+@dataclass(frozen=True)
+class _Line:
+    coords: np.ndarray
+    distance_nm: float
+
+    def to_geojson(self) -> dict[str, Any]:
+        return {"type": "LineString", "coordinates": self.coords.tolist()}
+
+
+class StraightLineRouter:
+    """Routes are straight geodesics; ports in ``unreachable`` get None."""
+
+    def __init__(self, unreachable: Sequence[tuple[float, float]] = ()) -> None:
+        self.unreachable = set(unreachable)
+        self.calls: list[tuple[tuple[float, float], list[tuple[float, float]]]] = []
+
+    def routes_from(
+        self, origin: tuple[float, float], destinations: Sequence[tuple[float, float]]
+    ) -> list[_Line | None]:
+        self.calls.append((origin, list(destinations)))
+        out: list[_Line | None] = []
+        for d in destinations:
+            if d in self.unreachable:
+                out.append(None)
+                continue
+            dist = float(geodesic_distance_nm(origin[0], origin[1], d[0], d[1]))
+            out.append(_Line(np.array([origin, d]), dist))
+        return out
+
+
+REQUIRED_FIELDS = {
+    "lat",
+    "lon",
+    "on_land",
+    "distance_to_coast_nm",
+    "nearest_coast_state",
+    "zone",
+    "zone_state",
+    "srr",
+    "rccs",
+    "places_of_safety",
+    "excluded_ports",
+    "rules",
+}
+
+
+def test_json_has_the_fields_the_issue_promises() -> None:
+    d = assess_position(12.5, 33.2, router=StraightLineRouter()).to_dict()
+    assert set(d) >= REQUIRED_FIELDS
+    json.dumps(d)  # plain types only
+    assert d["srr"] == ["LY"]
+    assert d["nearest_coast_state"] == "LY"
+    assert d["zone"] == "contiguous_zone"
+    for place in d["places_of_safety"]:
+        assert set(place) >= {"port", "country", "sea_distance_nm", "eta_h", "route"}
+        assert place["route"]["type"] == "LineString"
+    for rcc in d["rccs"]:
+        assert rcc["verify_before_use"] is True
+        assert rcc["source"] and rcc["retrieved"]
+
+
+def test_overlapping_sar_regions_name_both_rccs_with_contacts() -> None:
+    a = assess_position(12.6, 35.4, router=StraightLineRouter())  # south of Lampedusa
+    assert a.srr == ("IT", "MT")
+    names = [r.name for r in a.rccs]
+    assert names[0].startswith("MRCC Rome") and names[1].startswith("RCC Malta")
+    assert any(c["value"] == "+39 06 5908 4527" for c in a.rccs[0].contacts)
+
+
+def test_libyan_ports_are_never_offered_under_the_default_policy() -> None:
+    rng = np.random.default_rng(98)
+    lon, lat = rng.uniform(10.5, 23.0, 120), rng.uniform(31.0, 35.5, 120)
+    at_sea = ~assess_coast(lon, lat).on_land
+    assert at_sea.sum() >= 60
+    for x, y in zip(lon[at_sea][:60], lat[at_sea][:60], strict=True):
+        a = assess_position(x, y, router=StraightLineRouter())
+        assert all(p.port.country != "LY" for p in a.places_of_safety)
+        assert len([p for p in a.places_of_safety if p.status.status == "eligible"]) == 5
+        libyan = [e for e in a.excluded_ports if e.port.country == "LY"]
+        assert libyan, "the nearest Libyan ports are listed as excluded"
+        for e in libyan:
+            assert "UNHCR" in e.status.source and "2020" in e.status.source
+            assert e.status.reason
+
+
+def test_tunisian_ports_are_shown_flagged_contested_not_silently_decided() -> None:
+    a = assess_position(11.6, 33.7, router=StraightLineRouter())  # off Zarzis
+    tunisian = [p for p in a.places_of_safety if p.port.country == "TN"]
+    assert tunisian, "near Zarzis the Tunisian ports are nearer than any eligible one"
+    d = a.to_dict()
+    for p in d["places_of_safety"]:
+        if p["country"] == "TN":
+            assert p["status"] == "contested"
+            assert p["flag"]["reason"] and p["flag"]["source"]
+        else:
+            assert p["status"] == "eligible" and p["flag"] is None
+    assert any("contested" in n for n in d["notes"])
+
+
+def test_places_are_ranked_by_sea_distance_with_eta_at_the_given_speed() -> None:
+    a = assess_position(14.0, 34.5, speed_kn=8.0, router=StraightLineRouter())
+    dists = [p.sea_distance_nm for p in a.places_of_safety]
+    assert dists == sorted(dists)
+    for p in a.places_of_safety:
+        assert p.eta_h == pytest.approx(p.sea_distance_nm / 8.0)
+        assert p.sea_distance_nm == pytest.approx(
+            float(geodesic_distance_nm(14.0, 34.5, p.port.lon, p.port.lat))
+        )
+    assert a.places_of_safety[0].port.name in {
+        "Lampedusa",
+        "Marsaxlokk",
+        "Valletta (Grand Harbour)",
+    }
+
+
+def test_unreachable_ports_are_reported_not_ranked() -> None:
+    lampedusa = (12.601, 35.494)
+    a = assess_position(12.6, 35.0, router=StraightLineRouter(unreachable=[lampedusa]))
+    assert "Lampedusa" in a.unreachable_ports
+    assert all(p.port.name != "Lampedusa" for p in a.places_of_safety)
+
+
+def test_a_position_on_land_is_answered_with_the_nearest_sea_point() -> None:
+    router = StraightLineRouter()
+    a = assess_position(14.44, 35.88, router=router)  # inland Malta
+    assert a.on_land and a.zone == "internal_or_land"
+    assert a.nearest_sea_point is not None
+    assert not assess_coast(*a.nearest_sea_point).on_land[0]
+    assert router.calls[0][0] == a.nearest_sea_point, "routes start from the sea point"
+    assert "unclos-98-1" not in [r.rule.rule_id for r in a.rules]
+
+
+def test_user_policy_file_overrides_the_packaged_policy(tmp_path: Path) -> None:
+    doc = {
+        "policy_id": "my-ngo",
+        "version": "2026-01-01",
+        "countries": {
+            "LY": {"status": "excluded", "reason": "r", "source": "s", "source_date": "2020-09"},
+            "TN": {
+                "status": "excluded",
+                "reason": "ours",
+                "source": "board",
+                "source_date": "2026",
+            },
+        },
+    }
+    path = tmp_path / "policy.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    a = assess_position(
+        11.6, 33.7, settings=Settings(pos_policy_file=path), router=StraightLineRouter()
+    )
+    assert all(p.port.country not in ("TN", "LY") for p in a.places_of_safety)
+    assert a.to_dict()["pos_policy"] == {
+        "policy_id": "my-ngo",
+        "version": "2026-01-01",
+        "origin": str(path),
+    }
+
+
+def test_a_policy_that_excludes_without_a_source_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "policy.json"
+    path.write_text(
+        json.dumps({"policy_id": "x", "version": "1", "countries": {"MT": {"status": "excluded"}}}),
+        encoding="utf-8",
+    )
+    with pytest.raises(DataError, match="needs reason, source, source_date"):
+        assess_position(14.0, 34.5, settings=Settings(pos_policy_file=path))
+    with pytest.raises(DataError, match="cannot read the place-of-safety policy"):
+        assess_position(14.0, 34.5, settings=Settings(pos_policy_file=tmp_path / "missing.json"))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "fragment"),
+    [
+        ({"lon": 12.5, "lat": 95.0}, InputError, "latitude must be"),
+        ({"lon": 200.0, "lat": 33.0}, InputError, "longitude must be"),
+        ({"lon": 12.5, "lat": 33.2, "speed_kn": 0.0}, InputError, "positive number of knots"),
+        ({"lon": 2.0, "lat": 45.0}, OutOfRegionError, "5°E–27°E"),
+        ({"lon": 12.5, "lat": 33.2, "situation": "x"}, InputError, "situation must be"),
+    ],
+)
+def test_bad_input_is_refused_clearly(kwargs: dict[str, Any], error: type, fragment: str) -> None:
+    with pytest.raises(error, match=fragment):
+        assess_position(router=StraightLineRouter(), **kwargs)
+
+
+def test_batch_matches_single_assessments() -> None:
+    lon = np.array([12.5, 12.6, 14.44, 11.6])
+    lat = np.array([33.2, 35.4, 35.88, 33.7])
+    batch = assess_positions(lon, lat)
+    srr = batch.srr_lists()
+    for i in range(lon.size):
+        one = assess_position(lon[i], lat[i], route=False)
+        assert one.zone == batch.zone[i]
+        assert one.distance_to_coast_nm == pytest.approx(batch.distance_to_coast_nm[i])
+        assert list(one.srr) == srr[i]
+        assert one.on_land == bool(batch.on_land[i])
+    with pytest.raises(InputError, match="position 2 is not a valid"):
+        assess_positions([12.5, 12.5], [33.0, 91.0])

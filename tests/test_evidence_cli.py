@@ -1,0 +1,199 @@
+"""The CLI end to end: case open/report/contact/outcome/show/list/export, ledger verify,
+user add, bundle verify, and the demo case."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from sarwatch.cli.main import main
+
+
+def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, land_mask) -> Path:
+    monkeypatch.setenv("SARWATCH_HOME_DIR", str(tmp_path / "home"))
+    monkeypatch.delenv("SARWATCH_DATABASE_URL", raising=False)
+    return tmp_path / "home"
+
+
+def test_cli_case_lifecycle_export_and_verify(home: Path, tmp_path: Path, capsys) -> None:
+    code, out, _ = _run(
+        capsys,
+        "case",
+        "open",
+        "--title",
+        "rubber boat, 80 people",
+        "--lon",
+        "12.5",
+        "--lat",
+        "33.2",
+        "--time",
+        "2018-03-15T04:10:00Z",
+        "--source",
+        "Alarm Phone",
+        "--quality",
+        "3",
+        "--people",
+        "80",
+    )
+    assert code == 0 and out.startswith("2018-03-15-LY-001 (alert)")
+    cid = "2018-03-15-LY-001"
+    assert _run(capsys, "case", "status", cid, "active")[0] == 0
+    code, _, err = _run(
+        capsys,
+        "case",
+        "report",
+        cid,
+        "--lon",
+        "14.51",
+        "--lat",
+        "35.90",
+        "--time",
+        "2018-03-15T05:00:00Z",
+    )
+    assert code == 2 and "on land" in err
+    code, _, err = _run(capsys, "case", "status", cid, "closed")
+    assert code == 2 and "cannot become 'closed'" in err
+    assert (
+        _run(
+            capsys,
+            "case",
+            "report",
+            cid,
+            "--lon",
+            "12.6",
+            "--lat",
+            "33.4",
+            "--time",
+            "2018-03-15T06:00:00Z",
+            "--kind",
+            "aircraft",
+            "--source",
+            "Seabird",
+        )[0]
+        == 0
+    )
+    assert (
+        _run(
+            capsys,
+            "case",
+            "contact",
+            cid,
+            "--counterpart",
+            "MRCC Rome",
+            "--summary",
+            "informed",
+            "--time",
+            "2018-03-15T04:20:00Z",
+        )[0]
+        == 0
+    )
+    assert _run(capsys, "case", "status", cid, "located")[0] == 0
+    code, out, _ = _run(
+        capsys,
+        "case",
+        "outcome",
+        cid,
+        "rescued",
+        "--by",
+        "Open Arms",
+        "--taken-to",
+        "Pozzallo",
+        "--survivors",
+        "80",
+        "--time",
+        "2018-03-15T09:00:00Z",
+    )
+    assert code == 0 and "(rescued)" in out
+    code, out, _ = _run(capsys, "case", "list")
+    assert code == 0 and cid in out and "rescued" in out
+    code, out, _ = _run(capsys, "case", "show", cid, "--json")
+    assert code == 0 and '"survivors": 80' in out
+    code, out, _ = _run(capsys, "ledger", "verify")
+    assert code == 0 and "ledger OK: 1 case(s), 7 events" in out
+    bundle = tmp_path / "case.zip"
+    assert _run(capsys, "case", "export", cid, "--out", str(bundle))[0] == 0
+    code, out, _ = _run(capsys, "ledger", "key")
+    key_id = out.split()[2]
+    code, out, _ = _run(capsys, "bundle", "verify", str(bundle), "--key-id", key_id)
+    assert code == 0 and "bundle intact" in out
+    code, _, err = _run(capsys, "bundle", "verify", str(bundle), "--key-id", "0" * 16)
+    assert code == 3 and "not the expected station key" in err
+    # tamper with the store: ledger verify names it and exits 3
+    import sqlite3
+
+    with sqlite3.connect(home / "sarwatch.db") as db:
+        db.execute("DELETE FROM events WHERE seq = 3")
+    code, out, err = _run(capsys, "ledger", "verify", cid)
+    assert code == 3 and "event #3 is missing: deleted" in out
+
+
+def test_cli_bundle_verify_names_tampering(home: Path, tmp_path: Path, capsys) -> None:
+    _run(
+        capsys,
+        "case",
+        "open",
+        "--title",
+        "t",
+        "--lon",
+        "12.5",
+        "--lat",
+        "33.2",
+        "--time",
+        "2018-03-15T04:10:00Z",
+    )
+    bundle = tmp_path / "case.zip"
+    _run(capsys, "case", "export", "2018-03-15-LY-001", "--out", str(bundle))
+    tampered = tmp_path / "t.zip"
+    with zipfile.ZipFile(bundle) as zin, zipfile.ZipFile(tampered, "w") as zout:
+        for name in zin.namelist():
+            data = zin.read(name)
+            if name == "ledger.jsonl":
+                data = data.replace(b'"lat":33.2', b'"lat":34.2')
+            zout.writestr(name, data)
+    code, _, err = _run(capsys, "bundle", "verify", str(tampered))
+    assert code == 3
+    assert "edited: event #2" in err
+
+
+def test_cli_user_add_prints_the_token_once(home: Path, capsys) -> None:
+    code, out, _ = _run(capsys, "user", "add", "ana", "--role", "coordinator")
+    token = out.strip().splitlines()[-1]
+    assert code == 0 and token.startswith("sw_")
+    code, out, _ = _run(capsys, "user", "list")
+    assert "ana\tcoordinator" in out and token not in out
+    assert token not in (home / "sarwatch.db").read_bytes().decode("latin-1")
+    code, _, err = _run(capsys, "user", "add", "bob", "--role", "admin")
+    assert code == 2 and "coordinator, observer" in err
+
+
+def test_demo_case_is_the_open_arms_rescue_and_verifies(home: Path, tmp_path: Path) -> None:
+    from sarwatch.services.cases import case_service
+    from sarwatch.services.demo import demo_story, load_demo
+    from sarwatch.services.evidence import build_bundle, verify_bundle
+    from sarwatch.settings import load_settings
+
+    service = case_service(load_settings())
+    case = load_demo(service)
+    assert case is not None and load_demo(service) is None  # only into an empty store
+    assert case.case_id == "2018-03-15-LY-001" and case.status.value == "closed"
+    assert case.outcome is not None and case.outcome.taken_to.startswith("Pozzallo")
+    assert case.people.total == 218
+    assert all("APPROXIMATE" in p.note and p.uncertainty_nm >= 10 for p in case.positions)
+    story = demo_story()
+    assert all(s["url"].startswith("http") for s in story["sources"].values())
+    assert service.verify(case.case_id).ok
+    report = verify_bundle(build_bundle(service, case.case_id, tmp_path / "demo.zip").path)
+    assert report.ok, report.summary()

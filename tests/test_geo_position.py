@@ -1,0 +1,108 @@
+"""Positions as sailors write them: parsing, formatting, and refusals that explain."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sarwatch.errors import InputError
+from sarwatch.geo.position import (
+    format_coordinate,
+    format_position,
+    parse_coordinate,
+    parse_position,
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "33°12'N 012°30'E",
+        "33°12′N 012°30′E",
+        "33 12.0N 12 30.0E",
+        "33 12.0 N, 012 30.0 E",
+        "N33 12.0 E012 30.0",
+        "33-12.0N 012-30.0E",
+        "33°12'00\"N 12°30'00\"E",
+        "33°12'00''N 12°30'00''E",
+        "33.2N 12.5E",
+        "33.2n 12.5e",
+        "12.5E 33.2N",
+        "33.2, 12.5",
+        "33.2 12.5",
+        "  33.2 ; 12.5  ",
+        "33d12 N 12d30 E",
+    ],
+)
+def test_the_forms_people_write_all_mean_the_same_position(text: str) -> None:
+    lon, lat = parse_position(text)
+    assert lon == pytest.approx(12.5, abs=1e-12)
+    assert lat == pytest.approx(33.2, abs=1e-12)
+
+
+def test_south_and_west_are_negative() -> None:
+    assert parse_position("33°12'S 012°30'W") == pytest.approx((-12.5, -33.2))
+    assert parse_position("-33.2, -12.5") == pytest.approx((-12.5, -33.2))
+    assert parse_position("35 30 15S 12 00 45W") == pytest.approx(
+        (-(12 + 45 / 3600), -(35 + 30 / 60 + 15 / 3600))
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("", "no position given"),
+        ("hello world", "cannot"),
+        ("33.2N", "found 1 coordinate"),
+        ("33.2N 12.5N", "two latitudes"),
+        ("95.0N 12.5E", "latitude must lie between -90 and 90"),
+        ("33.2, 190", "longitude must lie between -180 and 180"),
+        ("33 60.0N 12 30E", "minutes must be below 60"),
+        ("33 12 75N 12 30E", "seconds must be below 60"),
+        ("33.5 12N 12 30E", "decimal part"),
+        ("-33.2N 12.5E", "either a sign or a hemisphere letter"),
+        ("33.2 12.5 7.1", "cannot tell latitude from longitude"),
+        ("33#12N 12 30E", "unexpected"),
+    ],
+)
+def test_garbled_positions_are_refused_with_a_helpful_message(text: str, fragment: str) -> None:
+    with pytest.raises(InputError) as info:
+        parse_position(text)
+    assert fragment in str(info.value)
+
+
+def test_parse_coordinate_checks_the_hemisphere_letter_against_the_axis() -> None:
+    assert parse_coordinate("33°12'N", "lat") == pytest.approx(33.2)
+    assert parse_coordinate("012 30.0W", "lon") == pytest.approx(-12.5)
+    assert parse_coordinate(12.5, "lon") == 12.5
+    with pytest.raises(InputError, match="latitude takes N or S"):
+        parse_coordinate("12 30E", "lat")
+    with pytest.raises(InputError, match="latitude must lie between"):
+        parse_coordinate(91, "lat")
+
+
+def test_formatting_carries_rounded_minutes_into_degrees() -> None:
+    # 33.99999999° must not print as 33°60.000'.
+    assert format_coordinate(33.99999999, "lat") == "34°00.000'N"
+    assert format_position(12.5, 33.2) == "33°12.000'N 012°30.000'E"
+    assert format_position(-12.5, -33.2, style="dms", decimals=1) == "33°12'00.0\"S 012°30'00.0\"W"
+
+
+_lons = st.floats(min_value=-180, max_value=180, allow_nan=False)
+_lats = st.floats(min_value=-90, max_value=90, allow_nan=False)
+
+
+@given(_lons, _lats)
+def test_format_then_parse_round_trips_degrees_minutes(lon: float, lat: float) -> None:
+    back_lon, back_lat = parse_position(format_position(lon, lat, decimals=5))
+    assert abs(back_lon - lon) < 1e-6
+    assert abs(back_lat - lat) < 1e-6
+
+
+@given(_lons, _lats, st.sampled_from(["dms", "decimal"]))
+def test_format_then_parse_round_trips_other_styles(lon: float, lat: float, style: str) -> None:
+    decimals = 3 if style == "dms" else 7
+    back_lon, back_lat = parse_position(format_position(lon, lat, style=style, decimals=decimals))
+    assert abs(back_lon - lon) < 1e-6
+    assert abs(back_lat - lat) < 1e-6

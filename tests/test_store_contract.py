@@ -1,0 +1,189 @@
+"""One contract for every case store: memory, SQLite and PostgreSQL.
+
+PostgreSQL runs when ``SARWATCH_TEST_POSTGRES_URL`` names a server (``.ci/run`` starts
+one); otherwise those cases are skipped with that reason.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from _cases_helpers import (
+    NEEDS_POSTGRES,
+    T0,
+    contact,
+    make_service,
+    make_store,
+    open_case,
+    position,
+)
+from sarwatch.adapters.store import Store
+from sarwatch.errors import AuthError, ConflictError, IllegalTransitionError, NotFoundError
+from sarwatch.services.cases import CaseService
+from sarwatch.services.users import add_user, authenticate, remove_user
+
+KINDS = [
+    "memory",
+    "sqlite",
+    pytest.param("postgresql", marks=[pytest.mark.postgres, NEEDS_POSTGRES]),
+]
+
+
+@pytest.fixture(params=KINDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+    s = make_store(request.param, tmp_path)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def service(store: Store) -> CaseService:
+    return make_service(store)
+
+
+def test_open_and_read_back(service: CaseService) -> None:
+    case_id = open_case(service)
+    assert case_id == "2018-03-15-LY-001"
+    case = service.get(case_id)
+    assert case.status.value == "alert"
+    assert case.positions[0].lon == pytest.approx(12.5)
+    record = service.get_record(case_id)
+    assert record.head is not None and record.head.seq == 2
+    assert [e.kind for e in service.events(case_id)] == ["case_opened", "position_reported"]
+
+
+def test_numbers_count_per_day_and_region(service: CaseService) -> None:
+    ids = [open_case(service) for _ in range(3)]
+    assert ids == ["2018-03-15-LY-001", "2018-03-15-LY-002", "2018-03-15-LY-003"]
+    other = service.open_case(title="x", alert_time=T0, actor="ana", region="MT").case_id
+    assert other == "2018-03-15-MT-001"
+
+
+def test_chain_verifies_after_many_writes(service: CaseService) -> None:
+    case_id = open_case(service)
+    service.change_status(case_id, "active", actor="ana")
+    for i in range(5):
+        service.log_contact(case_id, contact(i), actor="ana")
+    service.report_position(case_id, position(30), actor="ana")
+    report = service.verify(case_id)
+    assert report.ok, report.summary()
+    assert report.n_events == 9
+    entries = service.events(case_id)
+    assert [e.seq for e in entries] == list(range(1, 10))
+
+
+def test_refused_write_leaves_nothing(service: CaseService) -> None:
+    case_id = open_case(service)
+    before = service.get_record(case_id)
+    with pytest.raises(IllegalTransitionError):
+        service.change_status(case_id, "closed", actor="ana")
+    assert service.get_record(case_id) == before
+    assert len(service.events(case_id)) == 2
+
+
+def test_unit_of_work_without_commit_keeps_nothing(service: CaseService, store: Store) -> None:
+    case_id = open_case(service)
+    entry = service.events(case_id)[-1]
+    with store.unit_of_work(write=True) as uow:
+        uow.append_event(replace(entry, seq=3))
+    assert len(service.events(case_id)) == 2
+
+
+def test_duplicate_sequence_number_is_a_conflict(service: CaseService, store: Store) -> None:
+    case_id = open_case(service)
+    entry = service.events(case_id)[-1]
+    with store.unit_of_work(write=True) as uow, pytest.raises(ConflictError):
+        uow.append_event(entry)
+
+
+def test_unknown_case(service: CaseService) -> None:
+    with pytest.raises(NotFoundError, match="no case '2018-03-15-LY-009'"):
+        service.get("2018-03-15-LY-009")
+    with pytest.raises(NotFoundError):
+        service.log_contact("2018-03-15-LY-009", contact(1), actor="ana")
+
+
+def test_list_filters_by_status_and_orders_by_update(service: CaseService) -> None:
+    a, b, c = (open_case(service) for _ in range(3))
+    service.change_status(b, "active", actor="ana")
+    assert [r.case_id for r in service.list_cases(statuses=["active"])] == [b]
+    assert service.list_cases(limit=3)[0].case_id == b  # most recently updated first
+    assert {r.case_id for r in service.list_cases()} == {a, b, c}
+    assert len(service.list_cases(limit=2)) == 2
+
+
+def test_events_after_is_a_global_increasing_feed(service: CaseService, store: Store) -> None:
+    a = open_case(service)
+    b = open_case(service)
+    service.log_contact(a, contact(1), actor="ana")
+    with store.unit_of_work() as uow:
+        feed = uow.events_after(0)
+        later = uow.events_after(feed[1][0])
+    ids = [i for i, _ in feed]
+    assert ids == sorted(ids) and len(set(ids)) == 5
+    assert [(e.case_id, e.seq) for _, e in feed] == [(a, 1), (a, 2), (b, 1), (b, 2), (a, 3)]
+    assert len(later) == 3
+
+
+def test_users_and_tokens(store: Store) -> None:
+    user, token = add_user(store, "ana", "coordinator")
+    assert token.startswith("sw_") and user.token_hash != token
+    assert authenticate(store, token).name == "ana"
+    with pytest.raises(ConflictError):
+        add_user(store, "ana", "observer")
+    with store.unit_of_work() as uow:
+        assert [u.name for u in uow.list_users()] == ["ana"]
+        assert uow.user_by_token_hash("0" * 64) is None
+    remove_user(store, "ana")
+    with pytest.raises(AuthError, match="unknown or revoked"):
+        authenticate(store, token)
+    with pytest.raises(NotFoundError, match="no user 'ana'"):
+        remove_user(store, "ana")
+    with store.unit_of_work() as uow:
+        assert uow.list_users() == []
+
+
+def test_concurrent_writers_keep_one_chain(service: CaseService) -> None:
+    case_id = open_case(service)
+    errors: list[BaseException] = []
+
+    def writer(k: int) -> None:
+        try:
+            for i in range(8):
+                service.log_contact(case_id, contact(100 * k + i), actor=f"w{k}")
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(k,)) for k in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    report = service.verify(case_id)
+    assert report.ok, report.summary()
+    assert report.n_events == 2 + 6 * 8
+    summaries = {c.summary for c in service.get(case_id).contacts}
+    assert len(summaries) == 48
+
+
+def test_concurrent_opens_get_distinct_ids(service: CaseService) -> None:
+    ids: list[str] = []
+    lock = threading.Lock()
+
+    def opener() -> None:
+        for _ in range(3):
+            cid = open_case(service)
+            with lock:
+                ids.append(cid)
+
+    threads = [threading.Thread(target=opener) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(ids) == [f"2018-03-15-LY-{n:03d}" for n in range(1, 13)]
