@@ -203,3 +203,31 @@ def test_web_api_runs_a_drift_in_the_background(tmp_path):
                 break
             time.sleep(0.05)
         assert st["status"] == "failed" and "forcing library" in st["error"]
+
+
+def test_cli_on_scene_wind_series_turns_the_drift(tmp_path):
+    """A wind veering from north to east over 12 h turns the drift from south to west."""
+    summary = tmp_path / "s.json"
+    rc = _cli([
+        "drift", "--lat", "33.6", "--lon", "12.5", "--time", "2026-11-20T04:00Z",
+        "--object", "LIFE-RAFT-NB-2", "--hours", "12", "--particles", "500", "--seed", "3",
+        "--wind-obs", "2026-11-20T04:00Z,20,0", "--wind-obs", "2026-11-20T16:00Z,20,90",
+        "--jibe-per-h", "0", "--summary-json", str(summary), "--quiet",
+    ])  # fmt: skip
+    assert rc == 0
+    s = json.loads(summary.read_text())
+    assert "series" in s["forcing"]["wind"]
+    track = [(o["centroid_lon"], o["centroid_lat"]) for o in s["outputs"]]
+    first_leg = (track[3][0] - track[0][0], track[3][1] - track[0][1])
+    last_leg = (track[12][0] - track[9][0], track[12][1] - track[9][1])
+    assert first_leg[1] < 0 and abs(first_leg[1]) > abs(first_leg[0])  # mostly south
+    assert last_leg[0] < 0 and abs(last_leg[0]) > abs(last_leg[1])  # mostly west
+
+
+def test_wind_series_must_cover_the_run():
+    req = DriftRequest(
+        lon=12.5, lat=33.2, time=START, hours=12, particles=50,
+        wind_obs=((START, 10.0, 0.0), (datetime(2026, 11, 20, 10, 10, tzinfo=UTC), 10.0, 0.0)),
+    )  # fmt: skip
+    with pytest.raises(ForcingError, match="covers 2026-11-20T04:10:00 to 2026-11-20T10:10:00"):
+        predict_drift(req)

@@ -45,6 +45,26 @@ def _expand(items: list[str] | None) -> tuple[Path, ...]:
     return tuple(out)
 
 
+def _observations(items: list[str] | None, what: str) -> tuple[tuple[datetime, float, float], ...]:
+    """Parse ``TIME,SPEED_KN,DIRECTION_DEG`` observations."""
+    out = []
+    for item in items or []:
+        parts = [p.strip() for p in item.split(",")]
+        if len(parts) != 3:
+            raise InputError(
+                f"{what} observation {item!r}: expected TIME,SPEED_KN,DIRECTION_DEG, "
+                "e.g. 2026-11-20T04:00Z,15,330"
+            )
+        try:
+            speed, direction = float(parts[1]), float(parts[2])
+        except ValueError as exc:
+            raise InputError(
+                f"{what} observation {item!r}: speed and direction must be numbers"
+            ) from exc
+        out.append((parse_utc(parts[0]), speed, direction))
+    return tuple(out)
+
+
 def _list_objects() -> None:
     from rich.console import Console
     from rich.table import Table
@@ -94,6 +114,12 @@ def drift(
     current_to: float = typer.Option(
         None, "--current-to", help="On-scene current towards, degrees true."
     ),
+    wind_obs: list[str] = typer.Option(
+        None, "--wind-obs", help="On-scene wind series: TIME,KN,FROM_DEG (repeat)."
+    ),
+    current_obs: list[str] = typer.Option(
+        None, "--current-obs", help="On-scene current series: TIME,KN,TO_DEG (repeat)."
+    ),
     current_sigma_kn: float = typer.Option(
         0.0, "--current-sigma-kn", help="On-scene current error, kn."
     ),
@@ -136,6 +162,8 @@ def drift(
         stokes=_expand(stokes), wind_kn=wind_kn, wind_from_deg=wind_from,
         wind_sigma_kn=wind_sigma_kn, current_kn=current_kn, current_to_deg=current_to,
         current_sigma_kn=current_sigma_kn, seed=seed, jibe_per_h=jibe_per_h,
+        wind_obs=_observations(wind_obs, "wind"),
+        current_obs=_observations(current_obs, "current"),
         diffusivity_m2_s=diffusivity, capsize_per_h=capsize_per_h,
         scheme=scheme,  # type: ignore[arg-type]
     )  # fmt: skip

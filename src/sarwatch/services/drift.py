@@ -82,6 +82,10 @@ class DriftRequest:
         On-scene wind (used when no wind files are given).
     current_kn, current_to_deg, current_sigma_kn
         On-scene current (used when no current files are given; none means zero).
+    wind_obs, current_obs
+        On-scene time series ``(time, speed_kn, direction_deg)`` (wind *from*, current
+        *towards*), linear between observations; they must cover the run. They take the
+        place of the constant values; the ``*_sigma_kn`` uncertainties apply.
     seed
         Random seed; ``None`` draws one (it is recorded in every output).
     jibe_per_h, diffusivity_m2_s, capsize_per_h, capsize_wind_kn, capsize_leeway_fraction, scheme
@@ -111,6 +115,8 @@ class DriftRequest:
     current_kn: float | None = None
     current_to_deg: float | None = None
     current_sigma_kn: float = 0.0
+    wind_obs: tuple[tuple[datetime, float, float], ...] = ()
+    current_obs: tuple[tuple[datetime, float, float], ...] = ()
     seed: int | None = None
     jibe_per_h: float = 0.04
     diffusivity_m2_s: float = 0.0
@@ -245,6 +251,12 @@ def _forcing(req: DriftRequest, t_first: np.datetime64, t_last: np.datetime64) -
     wind: VectorField | None
     if req.winds:
         wind = open_vector_field(req.winds, "wind", margin_deg=margin, **kw)
+    elif req.wind_obs:
+        obs = sorted(req.wind_obs, key=lambda o: _to_utc64(o[0], "wind observation time"))
+        wind = wind_from(
+            [o[1] for o in obs], [o[2] for o in obs], times=[o[0] for o in obs],
+            sigma_kn=req.wind_sigma_kn,
+        )  # fmt: skip
     elif req.wind_kn is not None:
         if req.wind_from_deg is None:
             raise InputError("--wind-kn needs --wind-from (the direction the wind blows from)")
@@ -254,6 +266,12 @@ def _forcing(req: DriftRequest, t_first: np.datetime64, t_last: np.datetime64) -
     current: VectorField | None = None
     if req.currents:
         current = open_vector_field(req.currents, "current", margin_deg=margin, **kw)
+    elif req.current_obs:
+        obs = sorted(req.current_obs, key=lambda o: _to_utc64(o[0], "current observation time"))
+        current = current_towards(
+            [o[1] for o in obs], [o[2] for o in obs], times=[o[0] for o in obs],
+            sigma_kn=req.current_sigma_kn,
+        )  # fmt: skip
     elif req.current_kn is not None:
         if req.current_to_deg is None:
             raise InputError("--current-kn needs --current-to (the direction it sets towards)")
