@@ -192,6 +192,26 @@ def test_web_api_runs_a_drift_in_the_background(tmp_path):
         assert png.headers["content-type"] == "image/png"
         assert (tmp_path / "runs" / run_id / "drift.nc").exists()
         assert client.get("/api/drift/nope").status_code == 404
+        two = client.post("/api/drift", json={
+            "lat": 33.2, "lon": 12.5, "time": "2026-11-20T04:10:00Z", "hours": 3,
+            "particles": 300, "wind_kn": 12, "wind_from": 330, "seed": 4,
+            "scenarios": [
+                {"kind": "point", "lat": 33.2, "lon": 12.5, "weight": 2},
+                {"kind": "line", "lat": 33.4, "lon": 12.9, "lat2": 33.5, "lon2": 13.0,
+                 "object": "migrant-wooden-boat"},
+            ],
+        })  # fmt: skip
+        two_id = two.json()["run_id"]
+        for _ in range(600):
+            st2 = client.get(f"/api/drift/{two_id}").json()
+            if st2["status"] in ("done", "failed"):
+                break
+            time.sleep(0.05)
+        assert st2["status"] == "done", st2
+        cats = st2["summary"]["category_counts"]
+        assert st2["summary"]["n"] == 300 and sum(cats.values()) == 300
+        assert "LIFE-RAFT-NB-2" in cats and "FISHING-VESSEL-1" in cats  # both scenarios' objects
+        assert st2["summary"]["outputs"][0]["centroid_lon"] > 12.6  # a third start further east
         bad = client.post(
             "/api/drift",
             json={"lat": 33.2, "lon": 12.5, "time": "2026-11-20T04:10:00Z", "winds": ["../x.nc"]},

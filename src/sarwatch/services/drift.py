@@ -439,6 +439,7 @@ def predict_drift(
         "seed": seed,
         "object": obj.key,
         "object_members": {c.key: round(w, 4) for c, w in obj.members},
+        "category_counts": _category_counts(state.category),
         "start": {"lon": req.lon, "lat": req.lat, "time": _iso(start)},
         "backward": req.backward,
         "hours": req.hours,
@@ -476,6 +477,15 @@ def predict_drift(
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         Path(path).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return result
+
+
+def _category_counts(category: npt.NDArray[np.int16]) -> dict[str, int]:
+    """Particles per Leeway category actually drawn (all scenarios)."""
+    from sarwatch.drift.leeway import leeway_categories
+
+    cats = leeway_categories()
+    keys, counts = np.unique(category, return_counts=True)
+    return {cats[k].key if k >= 0 else "none": int(c) for k, c in zip(keys, counts, strict=True)}
 
 
 def _snapshot(t: np.datetime64, hours: float, st: ParticleState) -> OutputSnapshot:

@@ -22,9 +22,25 @@ from pydantic import BaseModel, Field
 
 from sarwatch.errors import ConflictError, InputError, NotFoundError, SarwatchError
 
-__all__ = ["DriftCreate", "DriftRunPublic", "install"]
+__all__ = ["DriftCreate", "DriftRunPublic", "ScenarioIn", "install"]
 
 _MAX_PARTICLES = 1_000_000
+
+
+class ScenarioIn(BaseModel):
+    """One weighted seeding scenario (``point``, ``circle``, ``line`` or ``cone``)."""
+
+    kind: Literal["point", "circle", "line", "cone"]
+    lat: Annotated[float, Field(ge=-90, le=90)]
+    lon: Annotated[float, Field(ge=-180, le=360)]
+    weight: Annotated[float, Field(gt=0)] = 1.0
+    radius_m: Annotated[float, Field(ge=0, le=100_000)] = 500.0
+    lat2: Annotated[float | None, Field(ge=-90, le=90)] = None
+    lon2: Annotated[float | None, Field(ge=-180, le=360)] = None
+    radius2_m: Annotated[float | None, Field(ge=0, le=100_000)] = None
+    time: datetime | None = None
+    time2: datetime | None = None
+    object: str | None = None
 
 
 class DriftCreate(BaseModel):
@@ -50,6 +66,9 @@ class DriftCreate(BaseModel):
     winds: list[str] = Field(default_factory=list, description="files under <home>/forcing")
     seed: int | None = None
     scheme: Literal["midpoint", "euler"] = "midpoint"
+    scenarios: list[ScenarioIn] = Field(
+        default_factory=list, description="several weighted seedings; replace lat/lon when given"
+    )
 
 
 class DriftRunPublic(BaseModel):
@@ -100,7 +119,7 @@ def _forcing_paths(home: Path, names: list[str]) -> tuple[Path, ...]:
 
 def _execute(run: _Run, body: DriftCreate, home: Path, cache_dir: Path) -> None:
     from sarwatch.adapters.exports.drift_geojson import drift_feature_collection
-    from sarwatch.services.drift import DriftRequest, predict_drift
+    from sarwatch.services.drift import DriftRequest, ScenarioSpec, predict_drift
 
     with run.lock:
         run.status = "running"
@@ -118,6 +137,14 @@ def _execute(run: _Run, body: DriftCreate, home: Path, cache_dir: Path) -> None:
             wind_kn=body.wind_kn, wind_from_deg=body.wind_from, wind_sigma_kn=body.wind_sigma_kn,
             current_kn=body.current_kn, current_to_deg=body.current_to,
             current_sigma_kn=body.current_sigma_kn, seed=body.seed, scheme=body.scheme,
+            scenarios=tuple(
+                ScenarioSpec(
+                    kind=sc.kind, lon=sc.lon, lat=sc.lat, weight=sc.weight, radius_m=sc.radius_m,
+                    lon2=sc.lon2, lat2=sc.lat2, radius2_m=sc.radius2_m, time=sc.time,
+                    time2=sc.time2, obj=sc.object,
+                )
+                for sc in body.scenarios
+            ),
         )  # fmt: skip
         result = predict_drift(req, cache_dir=cache_dir, out_dir=run.out_dir, progress=progress)
         geo = drift_feature_collection(result)
