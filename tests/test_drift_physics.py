@@ -240,19 +240,36 @@ def test_jibing_fraction_follows_the_per_step_probability():
 
 def test_particles_leaving_the_grid_or_meeting_no_data_stop_with_a_status():
     field = _grid_field(lambda lo, la, t: (0.5 + 0 * lo, 0 * la), 12.0, 33.0, 11, 11, 0.02)
-    u = field.u.copy()
-    u[:, :, 6:] = np.nan  # no data east of 12.12E
-    v = field.v.copy()
-    v[:, :, 6:] = np.nan
-    holes = VectorField(u=u, v=v, times=field.times, lon0=12.0, dlon=0.02, lat0=33.0, dlat=0.02)
     a = ParticleState.passive([12.05], [33.1])
     _run(a, Forcing(current=field), hours=12)
     assert a.status.tolist() == [OUT_OF_DOMAIN]
     assert 12.2 - 0.02 <= a.lon[0] <= 12.2 + 0.02
-    b = ParticleState.passive([12.03], [33.1])
-    _run(b, Forcing(current=holes), hours=12)
+    # no wind data east of 12.12E: the object stops there with NO_FORCING
+    u = np.where(np.arange(11) >= 6, np.nan, 10.0).astype(np.float32) * np.ones(
+        (1, 11, 11), np.float32
+    )
+    wind = VectorField(u=u, v=np.zeros_like(u), times=field.times, lon0=12.0, dlon=0.02,
+                       lat0=33.0, dlat=0.02)  # fmt: skip
+    rng = np.random.default_rng(0)
+    b = build_state(np.array([12.03]), np.array([33.1]), np.zeros(1),
+                    resolve_object("LIFE-RAFT-NB-2"), rng)  # fmt: skip
+    _run(b, Forcing(wind=wind), hours=12)
     assert b.status.tolist() == [NO_FORCING]
     assert 12.10 < b.lon[0] < 12.14
+
+
+def test_a_current_without_data_near_the_coast_counts_as_zero():
+    """Model land masks reach past the coastline: the object drifts on by leeway alone."""
+    field = _grid_field(lambda lo, la, t: (0.5 + 0 * lo, 0 * la), 12.0, 33.0, 11, 11, 0.02)
+    u = field.u.copy()
+    u[:, :, 6:] = np.nan
+    v = field.v.copy()
+    v[:, :, 6:] = np.nan
+    holes = VectorField(u=u, v=v, times=field.times, lon0=12.0, dlon=0.02, lat0=33.0, dlat=0.02)
+    state = ParticleState.passive([12.03], [33.1])
+    _run(state, Forcing(current=holes), hours=12)
+    assert state.status.tolist() == [ACTIVE]
+    assert 12.10 < state.lon[0] < 12.14  # carried to the data's edge, then still
 
 
 def test_release_times_hold_particles_until_they_are_seeded():

@@ -148,8 +148,13 @@ def _velocity(  # type: ignore[no-untyped-def]
     branch, ``leeway_scale`` < 1 once capsized) so that nothing is re-read from memory.
     """
     uc, vc, fc = _sample(cf, cg, k, c, x, y)
-    if fc != 0:
+    if fc == 1:
         return 0.0, 0.0, fc
+    # a current (or Stokes) cell with no data is the model's land mask reaching past the
+    # coastline: drift on with zero current until the coastline strands the particle
+    if fc == 2:
+        uc = 0.0
+        vc = 0.0
     ux, vx, fw = _sample(wf, wg, k, c, x, y)
     if fw != 0:
         return 0.0, 0.0, fw
@@ -159,10 +164,11 @@ def _velocity(  # type: ignore[no-untyped-def]
     ve = vc + cev
     if has_stokes:
         us, vs, fs = _sample(sf, sg, k, c, x, y)
-        if fs != 0:
+        if fs == 1:
             return 0.0, 0.0, fs
-        ue += us
-        ve += vs
+        if fs == 0:
+            ue += us
+            ve += vs
     speed = math.sqrt(ux * ux + vx * vx)
     if speed > 0.0:
         down = (d_slope * speed + d_off) * leeway_scale

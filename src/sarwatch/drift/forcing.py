@@ -5,8 +5,9 @@ longitude/latitude grid (ascending axes) at a sequence of times. A field with a
 1x1 grid is uniform in space (on-scene observations); a field with one time is
 constant in time. The kernel interpolates bilinearly in space and linearly in
 time; grid values that are NaN (land, missing data) are left out of the
-bilinear weights, and a particle whose four neighbours are all NaN gets the
-``NO_FORCING`` status. Reading files is the adapters' job
+bilinear weights. Where all four neighbours are NaN, a current or Stokes field
+counts as zero (the model's land mask reaches past the coastline, which strands
+the particle) and a wind field gives the particle the ``NO_FORCING`` status. Reading files is the adapters' job
 (:mod:`sarwatch.adapters.forcing`); this module never opens a file.
 """
 

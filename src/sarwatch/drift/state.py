@@ -29,7 +29,7 @@ ACTIVE = 0
 STRANDED = 1
 #: The particle left the forcing grid.
 OUT_OF_DOMAIN = 2
-#: The forcing at the particle is missing (all surrounding grid values are NaN).
+#: The wind at the particle is missing (all surrounding grid values are NaN).
 NO_FORCING = 3
 #: Seeded later in the run (cone seeding); not moving yet.
 NOT_RELEASED = 4
