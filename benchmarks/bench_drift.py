@@ -238,12 +238,13 @@ def main(argv: list[str] | None = None) -> None:
         print(f"sarwatch: comparison runs ({n_cmp} particles)...", flush=True)
         results["sarwatch"] = {
             s: _best(lambda s=s: _sarwatch_compare(cur, wind, n_cmp, s))
-            for s in ("midpoint", "euler")
+            for s in ("midpoint", "rk2", "euler")
         }
         print(f"sarwatch: engine throughput ({n_big} particles, fresh process)...", flush=True)
         worker = [sys.executable, str(HERE / "bench_drift.py"), "--worker", str(cur), str(wind)]
         results["throughput"] = {
-            s: _best(lambda s=s: _run_json([*worker, str(n_big), s])) for s in ("midpoint", "euler")
+            s: _best(lambda s=s: _run_json([*worker, str(n_big), s]))
+            for s in ("midpoint", "rk2", "euler")
         }
         print("sarwatch: CLI 10,000 particles end to end...", flush=True)
         results["cli"] = [

@@ -182,7 +182,11 @@ def test_solid_body_rotation_closes_after_one_period():
 
 @pytest.mark.parametrize(
     ("scheme", "order", "dts"),
-    [("midpoint", 2, (3600.0, 1800.0, 900.0)), ("euler", 1, (450.0, 225.0, 112.5))],
+    [
+        ("midpoint", 2, (3600.0, 1800.0, 900.0)),
+        ("rk2", 2, (3600.0, 1800.0, 900.0)),
+        ("euler", 1, (450.0, 225.0, 112.5)),
+    ],
 )
 def test_integrator_error_converges_at_its_order(scheme, order, dts):
     errors = [_rotation_error(dt, scheme) for dt in dts]

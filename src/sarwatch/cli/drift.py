@@ -128,7 +128,9 @@ def drift(
     capsize_per_h: float = typer.Option(
         0.0, "--capsize-per-h", help="Capsizing probability per hour above the threshold wind."
     ),
-    scheme: str = typer.Option("midpoint", "--scheme", help="Integrator: midpoint (RK2) or euler."),
+    scheme: str = typer.Option(
+        "midpoint", "--scheme", help="Integrator: midpoint (2nd order, default), rk2 or euler."
+    ),
     seed: int = typer.Option(None, "--seed", help="Random seed (recorded in every output)."),
     out: Path = typer.Option(
         None, "--out", help="Write drift.nc, drift.geojson, drift.png, summary.json here."
@@ -149,8 +151,8 @@ def drift(
     missing = [n for n, v in (("--lat", lat), ("--lon", lon), ("--time", time)) if v is None]
     if missing:
         raise InputError(f"missing {', '.join(missing)}: a drift needs a position and a time")
-    if scheme not in ("midpoint", "euler"):
-        raise InputError(f"--scheme must be midpoint or euler, got {scheme!r}")
+    if scheme not in ("midpoint", "rk2", "euler"):
+        raise InputError(f"--scheme must be midpoint, rk2 or euler, got {scheme!r}")
     from sarwatch.services.drift import DriftRequest, predict_drift
     from sarwatch.settings import load_settings
 

@@ -7,8 +7,9 @@ constant in time. The kernel interpolates bilinearly in space and linearly in
 time; grid values that are NaN (land, missing data) are left out of the
 bilinear weights. Where all four neighbours are NaN, a current or Stokes field
 counts as zero (the model's land mask reaches past the coastline, which strands
-the particle) and a wind field gives the particle the ``NO_FORCING`` status. Reading files is the adapters' job
-(:mod:`sarwatch.adapters.forcing`); this module never opens a file.
+the particle) and a wind field gives the particle the ``NO_FORCING`` status.
+Reading files is the adapters' job (:mod:`sarwatch.adapters.forcing`); this module
+never opens a file.
 """
 
 from __future__ import annotations

@@ -123,7 +123,7 @@ class DriftRequest:
     capsize_per_h: float = 0.0
     capsize_wind_kn: float = 40.0
     capsize_leeway_fraction: float = 0.5
-    scheme: Literal["midpoint", "euler"] = "midpoint"
+    scheme: Literal["midpoint", "rk2", "euler"] = "midpoint"
     scenarios: tuple[ScenarioSpec, ...] = ()
     max_tracks: int = 100_000
 

@@ -65,7 +65,7 @@ class DriftCreate(BaseModel):
     currents: list[str] = Field(default_factory=list, description="files under <home>/forcing")
     winds: list[str] = Field(default_factory=list, description="files under <home>/forcing")
     seed: int | None = None
-    scheme: Literal["midpoint", "euler"] = "midpoint"
+    scheme: Literal["midpoint", "rk2", "euler"] = "midpoint"
     scenarios: list[ScenarioIn] = Field(
         default_factory=list, description="several weighted seedings; replace lat/lon when given"
     )
