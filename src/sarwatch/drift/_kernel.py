@@ -218,6 +218,9 @@ def advance(  # type: ignore[no-untyped-def]
     werr_v,
     cerr_u,
     cerr_v,
+    vel_u,
+    vel_v,
+    vel_ok,
     cf,
     cg,
     wf,
@@ -265,10 +268,6 @@ def advance(  # type: ignore[no-untyped-def]
         # sin/cos of each latitude, carried from step to step by small rotations
         sps = np.empty(j1 - j0)
         cps = np.empty(j1 - j0)
-        # the last midpoint velocity of each particle, the predictor of its next step
-        vpu = np.empty(j1 - j0)
-        vpv = np.empty(j1 - j0)
-        have = np.zeros(j1 - j0, np.uint8)
         for j in range(j0, j1):
             i = idx[j]
             pending[i] = -1
@@ -295,7 +294,7 @@ def advance(  # type: ignore[no-untyped-def]
                 if jibe_p > 0.0 and _uniform(key, i, g, 0) < jibe_p:
                     b = 1 - b
                     side[i] = b
-                    have[jj] = 0  # the leeway jumps: predict afresh
+                    vel_ok[i] = 0  # the leeway jumps: predict afresh
                 x = lon[i]
                 y = lat[i]
                 weu = float(werr_u[i])
@@ -314,17 +313,17 @@ def advance(  # type: ignore[no-untyped-def]
                         ):
                             cap = 1
                             capsized[i] = 1
-                            have[jj] = 0
+                            vel_ok[i] = 0
                 scale = cap_frac if cap != 0 else 1.0
                 d_slope = dwl_slope[i]
                 d_off = dwl_offset[i]
                 c_slope = cwl_slope[i, b]
                 c_off = cwl_offset[i, b]
-                if scheme == 2 and have[jj] != 0:
+                if scheme == 2 and vel_ok[i] != 0:
                     # predictor from the previous midpoint velocity: O(dt) off, which
                     # keeps the step second order (tested) at one evaluation per step
-                    ue = vpu[jj]
-                    ve = vpv[jj]
+                    ue = vel_u[i]
+                    ve = vel_v[i]
                 else:
                     ue, ve, flag = _velocity(
                         x, y, k, 0, cf, cg, wf, wg, sf, sg, has_stokes,
@@ -346,9 +345,9 @@ def advance(  # type: ignore[no-untyped-def]
                     if flag != 0:
                         status[i] = _OUT if flag == 1 else _NOFORCE
                         continue
-                    vpu[jj] = ue
-                    vpv[jj] = ve
-                    have[jj] = 1
+                    vel_u[i] = ue
+                    vel_v[i] = ve
+                    vel_ok[i] = 1
                     spm, cpm = _rotate(s0, c0, (ym - y) * _DEG)
                     mx, my = _metric(spm, cpm)
                 dx = ue * dt

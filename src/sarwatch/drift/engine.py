@@ -263,6 +263,7 @@ def _advance_chunk(
             state.dwl_slope, state.dwl_offset, state.cwl_slope, state.cwl_offset,
             state.side, state.capsized,
             state.wind_err_u, state.wind_err_v, state.current_err_u, state.current_err_v,
+            state.vel_u, state.vel_v, state.vel_ok,
             cf, cg, wf, wg, sf, sg, forcing.stokes is not None,
             cells, step_t, step0, key, kparams,
         )  # fmt: skip
@@ -336,6 +337,7 @@ def simulate(
             eu[:] = rng.normal(0.0, f.sigma_ms, n)
             ev[:] = rng.normal(0.0, f.sigma_ms, n)
     key = np.uint64(rng.integers(0, 2**63 - 1))
+    state.vel_ok[:] = 0  # the predictor belongs to this run's direction and forcing
     kparams = np.zeros(_kernel.PARAM_SIZE)
     kparams[_kernel.P_DT] = dt
     kparams[_kernel.P_JIBE] = 1.0 - np.exp(-params.jibe_per_h * params.dt_s / 3600.0)

@@ -73,6 +73,9 @@ class ParticleState:
     wind_err_u, wind_err_v, current_err_u, current_err_v
         Per-particle constant forcing errors (m/s) for on-scene observations with a
         stated uncertainty (zeros otherwise; float32).
+    vel_u, vel_v, vel_ok
+        The last midpoint velocity (m/s) and whether it is valid (uint8): the predictor
+        of the next step of the default scheme. Reset at the start of every run.
     """
 
     lon: npt.NDArray[np.float64]
@@ -90,6 +93,9 @@ class ParticleState:
     wind_err_v: npt.NDArray[np.float32]
     current_err_u: npt.NDArray[np.float32]
     current_err_v: npt.NDArray[np.float32]
+    vel_u: npt.NDArray[np.float64]
+    vel_v: npt.NDArray[np.float64]
+    vel_ok: npt.NDArray[np.uint8]
 
     @property
     def n(self) -> int:
@@ -130,6 +136,9 @@ class ParticleState:
             wind_err_v=np.zeros(n, np.float32),
             current_err_u=np.zeros(n, np.float32),
             current_err_v=np.zeros(n, np.float32),
+            vel_u=np.zeros(n),
+            vel_v=np.zeros(n),
+            vel_ok=np.zeros(n, np.uint8),
         )
 
     def status_counts(self) -> dict[str, int]:
