@@ -11,7 +11,9 @@ Random numbers come from a counter-based generator (SplitMix64 finaliser of
 ``numpy.random.Generator``, so a run is reproducible whatever the number of
 threads.
 
-Scheme: explicit midpoint (RK2) on the WGS84 ellipsoid, or forward Euler.
+Schemes on the WGS84 ellipsoid: the default second-order midpoint whose
+predictor reuses the particle's previous midpoint velocity (one velocity
+evaluation per step), the classical explicit midpoint RK2 (two), forward Euler.
 Positions advance by ``dlat = v dt / M(lat)``, ``dlon = u dt / (N(lat) cos lat)``
 with ``M`` and ``N`` the meridional and prime-vertical radii of curvature.
 """
