@@ -251,3 +251,9 @@ def test_wind_series_must_cover_the_run():
     )  # fmt: skip
     with pytest.raises(ForcingError, match="covers 2026-11-20T04:10:00 to 2026-11-20T10:10:00"):
         predict_drift(req)
+
+
+def test_cli_lists_the_object_classes(capsys):
+    assert _cli(["drift", "--list-objects"]) == 0
+    out = capsys.readouterr().out
+    assert "migrant-rubber-boat" in out and "LIFE-RAFT-NB-2" in out and "85" in out
