@@ -62,3 +62,20 @@ def test_scalar_and_2d_inputs_keep_their_shape(land_mask) -> None:
     assert bool(scalar) == bool(land_mask.contains([11.2], [33.21])[0])
     grid = land_mask.contains(np.full((3, 4), 14.44), np.full((3, 4), 35.88))
     assert grid.shape == (3, 4) and grid.all()
+
+
+def test_islets_smaller_than_a_cell_are_found(land_mask) -> None:
+    """A GSHHG islet that fits between the raster's samples (found by a Hypothesis draw)
+    must still be land, and its cell must be tested exactly."""
+    lon, lat = 23.8155, 38.3837
+    assert shapely.contains_xy(land_mask.polygons, lon, lat)
+    assert land_mask.cell_class([lon], [lat])[0] == CELL_COAST
+    assert land_mask.contains([lon], [lat])[0]
+
+
+def test_no_polygon_vertex_lies_in_a_sea_or_land_cell(land_mask) -> None:
+    """Every cell the coastline passes through is a coast cell (tested exactly)."""
+    coords = shapely.get_coordinates(shapely.get_rings(shapely.get_parts(land_mask.polygons)))
+    cls = land_mask.cell_class(coords[:, 0], coords[:, 1])
+    inside = (coords[:, 0] < 27.0 - 1e-9) & (coords[:, 1] < 43.0 - 1e-9)
+    assert (cls[inside] == CELL_COAST).all()

@@ -45,6 +45,7 @@ CELL_LAND = 1
 CELL_COAST = 2
 
 _CACHE_VERSION = "gshhg-f-v1"
+_MASK_VERSION = "v2"
 _CELLS_PER_DEGREE = 240
 
 
@@ -256,7 +257,7 @@ def _land_mask_cached(cache_dir: Path, region: Region) -> LandMask:
     polygons = _land_polygons_cached(cache_dir, region)
     shapely.prepare(polygons)
     cell_deg = 1.0 / _CELLS_PER_DEGREE
-    path = cache_dir / f"landmask_{_CACHE_VERSION}_{_region_key(region)}.npy"
+    path = cache_dir / f"landmask_{_CACHE_VERSION}{_MASK_VERSION}_{_region_key(region)}.npy"
     cells: npt.NDArray[np.uint8] | None = None
     if path.exists():
         try:
@@ -301,7 +302,9 @@ def _build_cells(
     cells = np.full((n_lat, n_lon), CELL_COAST, dtype=np.uint8)
     cells[~any_land] = CELL_SEA
     cells[all_land] = CELL_LAND
-    coast = cells == CELL_COAST
+    coast = (cells == CELL_COAST) | _cells_touched_by_coastline(
+        polygons, region.lon_min, region.lat_min, cell_deg, n_lon, n_lat
+    )
     grown = coast.copy()
     grown[1:, :] |= coast[:-1, :]
     grown[:-1, :] |= coast[1:, :]
@@ -309,6 +312,38 @@ def _build_cells(
     grown[:, :-1] |= coast[:, 1:]
     cells[grown] = CELL_COAST
     return cells
+
+
+def _cells_touched_by_coastline(
+    polygons: shapely.MultiPolygon,
+    lon0: float,
+    lat0: float,
+    cell_deg: float,
+    n_lon: int,
+    n_lat: int,
+) -> npt.NDArray[np.bool_]:
+    """Cells that any polygon edge passes through (sampled every quarter cell).
+
+    Without this, an islet or a breakwater narrower than the sample lattice could sit
+    inside a cell whose samples are all sea. Cells the sampling skips (an edge clipping a
+    corner by less than a quarter cell) are neighbours of marked cells, which the coast
+    band then covers.
+    """
+    rings = shapely.get_rings(shapely.get_parts(polygons))
+    coords, ring_index = shapely.get_coordinates(rings, return_index=True)
+    same_ring = ring_index[1:] == ring_index[:-1]
+    start, end = coords[:-1][same_ring], coords[1:][same_ring]
+    length = np.hypot(*(end - start).T)
+    n_samples = np.maximum(np.ceil(length / (cell_deg / 4)).astype(np.int64), 1) + 1
+    edge = np.repeat(np.arange(start.shape[0]), n_samples)
+    first = np.repeat(np.cumsum(n_samples) - n_samples, n_samples)
+    frac = (np.arange(edge.size) - first) / (n_samples[edge] - 1)
+    points = start[edge] + frac[:, None] * (end[edge] - start[edge])
+    j = np.clip(np.floor((points[:, 0] - lon0) / cell_deg).astype(np.int64), 0, n_lon - 1)
+    i = np.clip(np.floor((points[:, 1] - lat0) / cell_deg).astype(np.int64), 0, n_lat - 1)
+    touched = np.zeros((n_lat, n_lon), dtype=bool)
+    touched[i, j] = True
+    return touched
 
 
 def _scan_convert(

@@ -1,0 +1,1 @@
+"""Exports: files other tools read (CF NetCDF, GeoJSON, PNG maps, ...)."""

@@ -1,0 +1,59 @@
+"""The alias table: how each forcing role is found in a CF-NetCDF file.
+
+Variables are matched first by CF ``standard_name`` pairs, then by the variable
+names that common products use without (or with non-standard) standard names:
+ERA5 ``u10/v10`` (often delivered without ``standard_name``), CMEMS ``uo/vo``,
+HYCOM ``water_u/water_v``, GFS ``x_wind/y_wind`` (grid-relative, equal to
+eastward/northward on a regular lat/lon grid), WAVEWATCH/CMEMS Stokes drift
+``VSDX/VSDY`` or ``uuss/vuss``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+__all__ = ["COORD_NAMES", "ROLES", "STANDARD_NAME_PAIRS", "VARIABLE_NAME_PAIRS", "Role"]
+
+Role = Literal["current", "wind", "stokes"]
+ROLES: tuple[Role, ...] = ("current", "wind", "stokes")
+
+STANDARD_NAME_PAIRS: dict[Role, tuple[tuple[str, str], ...]] = {
+    "current": (
+        ("eastward_sea_water_velocity", "northward_sea_water_velocity"),
+        ("surface_eastward_sea_water_velocity", "surface_northward_sea_water_velocity"),
+        ("x_sea_water_velocity", "y_sea_water_velocity"),
+        ("baroclinic_eastward_sea_water_velocity", "baroclinic_northward_sea_water_velocity"),
+    ),
+    "wind": (
+        ("eastward_wind", "northward_wind"),
+        ("x_wind", "y_wind"),
+    ),
+    "stokes": (
+        (
+            "sea_surface_wave_stokes_drift_eastward_velocity",
+            "sea_surface_wave_stokes_drift_northward_velocity",
+        ),
+        ("sea_surface_wave_stokes_drift_x_velocity", "sea_surface_wave_stokes_drift_y_velocity"),
+    ),
+}
+
+VARIABLE_NAME_PAIRS: dict[Role, tuple[tuple[str, str], ...]] = {
+    "current": (("uo", "vo"), ("water_u", "water_v"), ("u", "v"), ("uos", "vos"), ("ucur", "vcur")),
+    "wind": (
+        ("u10", "v10"),
+        ("x_wind", "y_wind"),
+        ("x_wind_10m", "y_wind_10m"),
+        ("U10", "V10"),
+        ("10u", "10v"),
+        ("uwnd", "vwnd"),
+        ("u10m", "v10m"),
+    ),
+    "stokes": (("VSDX", "VSDY"), ("uuss", "vuss"), ("ust", "vst")),
+}
+
+COORD_NAMES = {
+    "lon": ("longitude", "lon", "nav_lon", "x", "lon_0"),
+    "lat": ("latitude", "lat", "nav_lat", "y", "lat_0"),
+    "time": ("time", "valid_time", "time_counter", "MT", "t"),
+    "depth": ("depth", "deptht", "z", "lev", "level", "Depth"),
+}

@@ -1,0 +1,238 @@
+"""``sarwatch drift``: where is the boat now, where will it be, where did it come from."""
+
+from __future__ import annotations
+
+import glob
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from sarwatch.errors import InputError
+
+__all__ = ["parse_utc", "register"]
+
+
+def parse_utc(text: str) -> datetime:
+    """Parse an ISO 8601 time with a zone (``2026-11-20T04:10Z``); refuse naive times.
+
+    Examples
+    --------
+    >>> parse_utc("2026-11-20T04:10Z").isoformat()
+    '2026-11-20T04:10:00+00:00'
+    """
+    try:
+        t = datetime.fromisoformat(text.strip().replace("z", "Z").replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise InputError(f"time {text!r} is not ISO 8601; expected e.g. 2026-11-20T04:10Z") from exc
+    if t.tzinfo is None:
+        raise InputError(f"time {text!r} has no time zone; add Z for UTC, e.g. 2026-11-20T04:10Z")
+    return t.astimezone(UTC)
+
+
+def _expand(items: list[str] | None) -> tuple[Path, ...]:
+    out: list[Path] = []
+    for item in items or []:
+        for part in item.split(","):
+            part = part.strip()
+            if not part:
+                continue
+            matches = sorted(glob.glob(part)) if any(c in part for c in "*?[") else [part]
+            if not matches:
+                raise InputError(f"no forcing file matches {part!r}")
+            out.extend(Path(m) for m in matches)
+    return tuple(out)
+
+
+def _observations(items: list[str] | None, what: str) -> tuple[tuple[datetime, float, float], ...]:
+    """Parse ``TIME,SPEED_KN,DIRECTION_DEG`` observations."""
+    out = []
+    for item in items or []:
+        parts = [p.strip() for p in item.split(",")]
+        if len(parts) != 3:
+            raise InputError(
+                f"{what} observation {item!r}: expected TIME,SPEED_KN,DIRECTION_DEG, "
+                "e.g. 2026-11-20T04:00Z,15,330"
+            )
+        try:
+            speed, direction = float(parts[1]), float(parts[2])
+        except ValueError as exc:
+            raise InputError(
+                f"{what} observation {item!r}: speed and direction must be numbers"
+            ) from exc
+        out.append((parse_utc(parts[0]), speed, direction))
+    return tuple(out)
+
+
+def _list_objects() -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from sarwatch.drift.leeway import leeway_categories, migrant_proxies
+
+    table = Table(title="Leeway object classes")
+    table.add_column("name")
+    table.add_column("downwind slope %", justify="right")
+    table.add_column("description")
+    for name, mix in migrant_proxies().items():
+        members = " + ".join(f"{w:.0%} {c.key}" for c, w in mix.members)
+        table.add_row(name, "mix", f"{mix.description} = {members}")
+    for c in leeway_categories():
+        table.add_row(f"{c.index} {c.key}", f"{c.dwl_slope_pct:g}", c.description)
+    Console().print(table)
+
+
+def drift(
+    lat: float = typer.Option(None, "--lat", help="Last known latitude, decimal degrees (N>0)."),
+    lon: float = typer.Option(None, "--lon", help="Last known longitude, decimal degrees (E>0)."),
+    time: str = typer.Option(None, "--time", help="Time of that position, ISO 8601 with zone."),
+    object_class: str = typer.Option(
+        "migrant-rubber-boat", "--object", help="Proxy, Leeway key or table number."
+    ),
+    hours: float = typer.Option(48.0, "--hours", help="Length of the run, hours."),
+    backward: bool = typer.Option(
+        False, "--backward", help="Run backward: where did it come from?"
+    ),
+    particles: int = typer.Option(10_000, "--particles", help="Number of particles."),
+    dt_min: float = typer.Option(15.0, "--dt-min", help="Time step, minutes."),
+    output_min: float = typer.Option(60.0, "--output-min", help="Output interval, minutes."),
+    radius_m: float = typer.Option(500.0, "--radius-m", help="Position uncertainty (sigma), m."),
+    currents: list[str] = typer.Option(
+        None, "--currents", help="Current files (repeat, glob, or comma list)."
+    ),
+    winds: list[str] = typer.Option(
+        None, "--winds", help="Wind files (repeat, glob, or comma list)."
+    ),
+    stokes: list[str] = typer.Option(None, "--stokes", help="Stokes drift files (optional)."),
+    wind_kn: float = typer.Option(None, "--wind-kn", help="On-scene wind speed, knots."),
+    wind_from: float = typer.Option(None, "--wind-from", help="On-scene wind from, degrees true."),
+    wind_sigma_kn: float = typer.Option(
+        0.0, "--wind-sigma-kn", help="On-scene wind error (sigma per component), kn."
+    ),
+    current_kn: float = typer.Option(None, "--current-kn", help="On-scene current speed, knots."),
+    current_to: float = typer.Option(
+        None, "--current-to", help="On-scene current towards, degrees true."
+    ),
+    wind_obs: list[str] = typer.Option(
+        None, "--wind-obs", help="On-scene wind series: TIME,KN,FROM_DEG (repeat)."
+    ),
+    current_obs: list[str] = typer.Option(
+        None, "--current-obs", help="On-scene current series: TIME,KN,TO_DEG (repeat)."
+    ),
+    current_sigma_kn: float = typer.Option(
+        0.0, "--current-sigma-kn", help="On-scene current error, kn."
+    ),
+    jibe_per_h: float = typer.Option(0.04, "--jibe-per-h", help="Jibing probability per hour."),
+    diffusivity: float = typer.Option(0.0, "--diffusivity", help="Horizontal diffusivity, m²/s."),
+    capsize_per_h: float = typer.Option(
+        0.0, "--capsize-per-h", help="Capsizing probability per hour above the threshold wind."
+    ),
+    scheme: str = typer.Option(
+        "midpoint", "--scheme", help="Integrator: midpoint (2nd order, default), rk2 or euler."
+    ),
+    seed: int = typer.Option(None, "--seed", help="Random seed (recorded in every output)."),
+    out: Path = typer.Option(
+        None, "--out", help="Write drift.nc, drift.geojson, drift.png, summary.json here."
+    ),
+    summary_json: Path = typer.Option(None, "--summary-json", help="Write the summary JSON here."),
+    no_png: bool = typer.Option(False, "--no-png", help="Skip the PNG map."),
+    list_objects: bool = typer.Option(
+        False, "--list-objects", help="List the object classes and exit."
+    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or tables."),
+) -> None:
+    """Predict the drift of a boat in distress (Leeway Monte Carlo), forward or backward."""
+    from rich.console import Console
+
+    if list_objects:
+        _list_objects()
+        return
+    missing = [n for n, v in (("--lat", lat), ("--lon", lon), ("--time", time)) if v is None]
+    if missing:
+        raise InputError(f"missing {', '.join(missing)}: a drift needs a position and a time")
+    if scheme not in ("midpoint", "rk2", "euler"):
+        raise InputError(f"--scheme must be midpoint, rk2 or euler, got {scheme!r}")
+    from sarwatch.services.drift import DriftRequest, predict_drift
+    from sarwatch.settings import load_settings
+
+    settings = load_settings()
+    req = DriftRequest(
+        lon=lon, lat=lat, time=parse_utc(time), object_class=object_class, hours=hours,
+        backward=backward, particles=particles, dt_min=dt_min, output_min=output_min,
+        radius_m=radius_m, currents=_expand(currents), winds=_expand(winds),
+        stokes=_expand(stokes), wind_kn=wind_kn, wind_from_deg=wind_from,
+        wind_sigma_kn=wind_sigma_kn, current_kn=current_kn, current_to_deg=current_to,
+        current_sigma_kn=current_sigma_kn, seed=seed, jibe_per_h=jibe_per_h,
+        wind_obs=_observations(wind_obs, "wind"),
+        current_obs=_observations(current_obs, "current"),
+        diffusivity_m2_s=diffusivity, capsize_per_h=capsize_per_h,
+        scheme=scheme,  # type: ignore[arg-type]
+    )  # fmt: skip
+    console = Console(stderr=True)
+    if quiet:
+        result = predict_drift(
+            req,
+            cache_dir=settings.cache_dir,
+            out_dir=out,
+            summary_json=summary_json,
+            png=not no_png,
+        )
+    else:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        with Progress(
+            TextColumn("[bold]drift[/]"), BarColumn(),
+            TextColumn("{task.completed}/{task.total} steps"),
+            TimeElapsedColumn(), console=console, transient=True,
+        ) as bar:  # fmt: skip
+            task = bar.add_task("drift", total=None)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            result = predict_drift(
+                req, cache_dir=settings.cache_dir, out_dir=out, summary_json=summary_json,
+                progress=progress, png=not no_png,
+            )  # fmt: skip
+    if not quiet:
+        _print_summary(result.summary, Console())
+
+
+def _print_summary(s: dict[str, Any], console: Any) -> None:
+    from rich.table import Table
+
+    direction = "backward" if s["backward"] else "forward"
+    console.print(
+        f"[bold]{s['object']}[/] {direction} {s['hours']:g} h from {s['start']['lat']:.4f}°N "
+        f"{s['start']['lon']:.4f}°E {s['start']['time']}: {s['n']} particles, {s['steps']} steps, "
+        f"seed {s['seed']}, {s['wall_s']:.2f} s "
+        f"({s['particle_steps_per_s'] / 1e6:.1f} M particle-steps/s)"
+    )
+    table = Table()
+    for col in ("h", "time", "centroid", "std km", "50/90/95 % km²", "stranded", "SRR share"):
+        table.add_column(col)
+    marks = {6.0, 12.0, 24.0, 48.0, abs(s["hours"])}
+    for o in s["outputs"]:
+        if abs(o["hours"]) not in marks:
+            continue
+        a = o["containment_area_km2"]
+        c = (
+            "-"
+            if o["centroid_lat"] is None
+            else f"{o['centroid_lat']:.4f}°N {o['centroid_lon']:.4f}°E"
+        )
+        table.add_row(
+            f"{o['hours']:+g}", o["time"], c, f"{o['std_km']}",
+            "/".join(f"{a.get(k, 0):.0f}" for k in ("50", "90", "95")),
+            f"{o['stranded_share']:.1%}",
+            ", ".join(f"{k} {v:.0%}" for k, v in o["srr_share"].items() if v),
+        )  # fmt: skip
+    console.print(table)
+    for kind, path in s.get("files", {}).items():
+        console.print(f"{kind}: {path}")
+
+
+def register(app: typer.Typer) -> None:
+    """Attach ``sarwatch drift`` to the root app."""
+    app.command("drift")(drift)

@@ -1,0 +1,399 @@
+"""The numba kernel: many time steps for many particles, fused, in parallel.
+
+Particles are independent, so the kernel loops over particles in parallel
+(``prange``) and, for each particle, over all the time steps between two
+outputs. Everything a step needs (current, wind and Stokes interpolation,
+Leeway, jibing, capsizing, diffusion, the integrator, the land test) happens in
+registers: no temporary arrays, one pass over memory per output interval.
+
+Random numbers come from a counter-based generator (SplitMix64 finaliser of
+``key, particle, step, stream``): the key is drawn from the run's
+``numpy.random.Generator``, so a run is reproducible whatever the number of
+threads.
+
+Schemes on the WGS84 ellipsoid: the default second-order midpoint whose
+predictor reuses the particle's previous midpoint velocity (one velocity
+evaluation per step), the classical explicit midpoint RK2 (two), forward Euler.
+Positions advance by ``dlat = v dt / M(lat)``, ``dlon = u dt / (N(lat) cos lat)``
+with ``M`` and ``N`` the meridional and prime-vertical radii of curvature.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+__all__ = ["PARAM_SIZE", "advance", "moving_bbox"]
+
+_A = 6378137.0
+_E2 = 6.69437999014e-3
+_DEG = math.pi / 180.0
+_INV_M0 = 1.0 / (_A * (1.0 - _E2) * _DEG)
+
+# indices into the float parameter vector
+P_DT = 0  # signed step, s
+P_JIBE = 1  # jibing probability per step
+P_KDIFF = 2  # horizontal diffusivity, m2/s
+P_CAP_WIND = 3  # capsizing wind threshold, m/s
+P_CAP_P = 4  # capsizing probability per step
+P_CAP_FRAC = 5  # leeway fraction once capsized
+P_SCHEME = 6  # 0 Euler, 1 midpoint (two evaluations), 2 midpoint with a reused predictor
+P_LAND_LON0 = 7
+P_LAND_LAT0 = 8
+P_LAND_CELL = 9
+PARAM_SIZE = 10
+
+#: Particles advanced together, step by step, in one block of the parallel loop.
+_BLOCK = 32
+
+_ACTIVE = 0
+_STRANDED = 1
+_OUT = 2
+_NOFORCE = 3
+_NOT_RELEASED = 4
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _mix(z: np.uint64) -> np.uint64:
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _uniform(key: np.uint64, pid: int, step: int, stream: int) -> float:
+    z = key ^ _mix(
+        np.uint64(pid) * np.uint64(0x9E3779B97F4A7C15)
+        + np.uint64(step) * np.uint64(0xD1B54A32D192ED03)
+        + np.uint64(stream)
+    )
+    z = _mix(z)
+    return float(z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _sample(f, grid, k, c, lon, lat):  # type: ignore[no-untyped-def]
+    """Bilinear in space, NaN-aware, from the time-interpolated slice ``f[k, c]``.
+
+    ``f`` has shape ``(steps, 2, ny, nx, 2)``: per step, the field at the start and
+    the middle of the step, components last. Returns ``(u, v, flag)`` with flag 0
+    ok, 1 outside the grid, 2 no data (NaN).
+    """
+    ny = f.shape[2]
+    nx = f.shape[3]
+    if ny == 1 and nx == 1:
+        a = f[k, c, 0, 0, 0]
+        b = f[k, c, 0, 0, 1]
+        if math.isnan(a) or math.isnan(b):
+            return 0.0, 0.0, 2
+        return float(a), float(b), 0
+    fx = (lon - grid[0]) * grid[1]
+    fy = (lat - grid[2]) * grid[3]
+    if not (fx >= 0.0 and fy >= 0.0 and fx <= nx - 1 and fy <= ny - 1):
+        return 0.0, 0.0, 1
+    ix = min(int(fx), nx - 2)
+    iy = min(int(fy), ny - 2)
+    ax = fx - ix
+    ay = fy - iy
+    w00 = (1.0 - ax) * (1.0 - ay)
+    w01 = ax * (1.0 - ay)
+    w10 = (1.0 - ax) * ay
+    w11 = ax * ay
+    # direct 5-D indexing: a reshaped view would cost a reference count per call
+    u00 = float(f[k, c, iy, ix, 0])
+    v00 = float(f[k, c, iy, ix, 1])
+    u01 = float(f[k, c, iy, ix + 1, 0])
+    v01 = float(f[k, c, iy, ix + 1, 1])
+    u10 = float(f[k, c, iy + 1, ix, 0])
+    v10 = float(f[k, c, iy + 1, ix, 1])
+    u11 = float(f[k, c, iy + 1, ix + 1, 0])
+    v11 = float(f[k, c, iy + 1, ix + 1, 1])
+    su = w00 * u00 + w01 * u01 + w10 * u10 + w11 * u11
+    sv = w00 * v00 + w01 * v01 + w10 * v10 + w11 * v11
+    if not (math.isnan(su) or math.isnan(sv)):
+        return su, sv, 0
+    # some corners have no data: renormalise the bilinear weights over the valid ones
+    su = 0.0
+    sv = 0.0
+    sw = 0.0
+    if not (math.isnan(u00) or math.isnan(v00)) and w00 > 0.0:
+        su += w00 * u00
+        sv += w00 * v00
+        sw += w00
+    if not (math.isnan(u01) or math.isnan(v01)) and w01 > 0.0:
+        su += w01 * u01
+        sv += w01 * v01
+        sw += w01
+    if not (math.isnan(u10) or math.isnan(v10)) and w10 > 0.0:
+        su += w10 * u10
+        sv += w10 * v10
+        sw += w10
+    if not (math.isnan(u11) or math.isnan(v11)) and w11 > 0.0:
+        su += w11 * u11
+        sv += w11 * v11
+        sw += w11
+    if sw <= 0.0:
+        return 0.0, 0.0, 2
+    return su / sw, sv / sw, 0
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _velocity(  # type: ignore[no-untyped-def]
+    x, y, k, c, cf, cg, wf, wg, sf, sg, has_stokes,
+    d_slope, d_off, c_slope, c_off, leeway_scale, weu, wev, ceu, cev,
+):  # fmt: skip
+    """Total drift velocity (m/s east, north) at a position; flag as in _sample.
+
+    Takes the particle's coefficients as scalars (the crosswind ones of its current
+    branch, ``leeway_scale`` < 1 once capsized) so that nothing is re-read from memory.
+    """
+    uc, vc, fc = _sample(cf, cg, k, c, x, y)
+    if fc == 1:
+        return 0.0, 0.0, fc
+    # a current (or Stokes) cell with no data is the model's land mask reaching past the
+    # coastline: drift on with zero current until the coastline strands the particle
+    if fc == 2:
+        uc = 0.0
+        vc = 0.0
+    ux, vx, fw = _sample(wf, wg, k, c, x, y)
+    if fw != 0:
+        return 0.0, 0.0, fw
+    ux += weu
+    vx += wev
+    ue = uc + ceu
+    ve = vc + cev
+    if has_stokes:
+        us, vs, fs = _sample(sf, sg, k, c, x, y)
+        if fs == 1:
+            return 0.0, 0.0, fs
+        if fs == 0:
+            ue += us
+            ve += vs
+    speed = math.sqrt(ux * ux + vx * vx)
+    if speed > 0.0:
+        down = (d_slope * speed + d_off) * leeway_scale
+        cross = (c_slope * speed + c_off) * leeway_scale
+        inv = 1.0 / speed
+        ex = ux * inv
+        ey = vx * inv
+        # right of downwind is (ey, -ex)
+        ue += down * ex + cross * ey
+        ve += down * ey - cross * ex
+    return ue, ve, 0
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _metric(s, c):  # type: ignore[no-untyped-def]
+    """Degrees per metre (east, north) on WGS84 from sin and cos of the latitude."""
+    d = 1.0 - _E2 * s * s
+    sd = math.sqrt(d)
+    return sd / (_A * _DEG * c), d * sd * _INV_M0
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _rotate(s, c, dphi):  # type: ignore[no-untyped-def]
+    """sin and cos of (latitude + dphi) for a small dphi (radians), without trigonometry."""
+    d2 = dphi * dphi
+    cd = 1.0 - d2 * (0.5 - d2 * (1.0 / 24.0))
+    sd = dphi * (1.0 - d2 * (1.0 / 6.0))
+    return s * cd + c * sd, c * cd - s * sd
+
+
+@njit(parallel=True, cache=True, error_model="numpy")
+def advance(  # type: ignore[no-untyped-def]
+    idx,
+    kfirst,
+    pending,
+    lon,
+    lat,
+    status,
+    release_s,
+    dwl_slope,
+    dwl_offset,
+    cwl_slope,
+    cwl_offset,
+    side,
+    capsized,
+    werr_u,
+    werr_v,
+    cerr_u,
+    cerr_v,
+    vel_u,
+    vel_v,
+    vel_ok,
+    cf,
+    cg,
+    wf,
+    wg,
+    sf,
+    sg,
+    has_stokes,
+    land,
+    step_t,
+    step0,
+    key,
+    params,
+):
+    """Advance the particles ``idx`` from their step ``kfirst`` to the last step given.
+
+    ``step_t[k]`` is the time (s since run start) at the start of step ``k``;
+    ``cf``, ``wf``, ``sf`` (current, wind, Stokes) hold each field interpolated to
+    the start (``[k, 0]``) and the middle (``[k, 1]``) of step ``k``, shape
+    ``(steps, 2, ny, nx, 2)``, with grids ``[lon0, 1/dlon, lat0, 1/dlat]``. A particle that
+    enters a coast cell of ``land`` stops there with ``pending = k`` so that the
+    caller can test it exactly and resume it from ``k + 1``.
+    """
+    dt = params[P_DT]
+    nsub = step_t.shape[0]
+    jibe_p = params[P_JIBE]
+    kdiff = params[P_KDIFF]
+    cap_wind = params[P_CAP_WIND]
+    cap_p = params[P_CAP_P]
+    cap_frac = params[P_CAP_FRAC]
+    scheme = int(params[P_SCHEME] + 0.5)  # 0 Euler, 1 midpoint (RK2), 2 midpoint, reused predictor
+    midpoint = scheme >= 1
+    land_lon0 = params[P_LAND_LON0]
+    land_lat0 = params[P_LAND_LAT0]
+    land_cell = params[P_LAND_CELL]
+    nly, nlx = land.shape
+    diff_amp = math.sqrt(2.0 * kdiff * abs(dt))
+    inv_cell = 1.0 / land_cell if land_cell > 0.0 else 0.0
+    n_idx = idx.shape[0]
+    n_blocks = (n_idx + _BLOCK - 1) // _BLOCK
+    # Blocks of particles advance step by step together: successive iterations of the
+    # inner loop are independent particles, so the CPU overlaps their latencies.
+    for blk in prange(n_blocks):
+        j0 = blk * _BLOCK
+        j1 = min(j0 + _BLOCK, n_idx)
+        # sin/cos of each latitude, carried from step to step by small rotations
+        sps = np.empty(j1 - j0)
+        cps = np.empty(j1 - j0)
+        for j in range(j0, j1):
+            i = idx[j]
+            pending[i] = -1
+            sps[j - j0] = math.sin(lat[i] * _DEG)
+            cps[j - j0] = math.cos(lat[i] * _DEG)
+        for k in range(nsub):
+            g = step0 + k
+            for j in range(j0, j1):
+                if k < kfirst[j]:
+                    continue
+                i = idx[j]
+                if pending[i] >= 0:
+                    continue
+                st = status[i]
+                if st == _NOT_RELEASED:
+                    if (step_t[k] - release_s[i]) * dt >= 0.0:
+                        status[i] = _ACTIVE
+                    else:
+                        continue
+                elif st != _ACTIVE:
+                    continue
+                b = side[i]
+                jj = j - j0
+                if jibe_p > 0.0 and _uniform(key, i, g, 0) < jibe_p:
+                    b = 1 - b
+                    side[i] = b
+                    vel_ok[i] = 0  # the leeway jumps: predict afresh
+                x = lon[i]
+                y = lat[i]
+                weu = float(werr_u[i])
+                wev = float(werr_v[i])
+                ceu = float(cerr_u[i])
+                cev = float(cerr_v[i])
+                cap = capsized[i]
+                if cap_p > 0.0 and cap == 0:
+                    ux, vx, fw = _sample(wf, wg, k, 0, x, y)
+                    if fw == 0:
+                        ux += weu
+                        vx += wev
+                        if (
+                            ux * ux + vx * vx > cap_wind * cap_wind
+                            and _uniform(key, i, g, 1) < cap_p
+                        ):
+                            cap = 1
+                            capsized[i] = 1
+                            vel_ok[i] = 0
+                scale = cap_frac if cap != 0 else 1.0
+                d_slope = dwl_slope[i]
+                d_off = dwl_offset[i]
+                c_slope = cwl_slope[i, b]
+                c_off = cwl_offset[i, b]
+                if scheme == 2 and vel_ok[i] != 0:
+                    # predictor from the previous midpoint velocity: O(dt) off, which
+                    # keeps the step second order (tested) at one evaluation per step
+                    ue = vel_u[i]
+                    ve = vel_v[i]
+                else:
+                    ue, ve, flag = _velocity(
+                        x, y, k, 0, cf, cg, wf, wg, sf, sg, has_stokes,
+                        d_slope, d_off, c_slope, c_off, scale, weu, wev, ceu, cev,
+                    )  # fmt: skip
+                    if flag != 0:
+                        status[i] = _OUT if flag == 1 else _NOFORCE
+                        continue
+                s0 = sps[jj]
+                c0 = cps[jj]
+                mx, my = _metric(s0, c0)
+                if midpoint:
+                    xm = x + ue * mx * 0.5 * dt
+                    ym = y + ve * my * 0.5 * dt
+                    ue, ve, flag = _velocity(
+                        xm, ym, k, 1, cf, cg, wf, wg, sf, sg, has_stokes,
+                        d_slope, d_off, c_slope, c_off, scale, weu, wev, ceu, cev,
+                    )  # fmt: skip
+                    if flag != 0:
+                        status[i] = _OUT if flag == 1 else _NOFORCE
+                        continue
+                    vel_u[i] = ue
+                    vel_v[i] = ve
+                    vel_ok[i] = 1
+                    spm, cpm = _rotate(s0, c0, (ym - y) * _DEG)
+                    mx, my = _metric(spm, cpm)
+                dx = ue * dt
+                dy = ve * dt
+                if kdiff > 0.0:
+                    u1 = _uniform(key, i, g, 2)
+                    u2 = _uniform(key, i, g, 3)
+                    r = diff_amp * math.sqrt(-2.0 * math.log(1.0 - u1))
+                    dx += r * math.cos(2.0 * math.pi * u2)
+                    dy += r * math.sin(2.0 * math.pi * u2)
+                dlat = dy * my
+                x += dx * mx
+                y += dlat
+                s1, c1 = _rotate(s0, c0, dlat * _DEG)
+                sps[j - j0] = s1
+                cps[j - j0] = c1
+                lon[i] = x
+                lat[i] = y
+                if nly > 0:
+                    fi = (y - land_lat0) * inv_cell
+                    fj = (x - land_lon0) * inv_cell
+                    if fi >= 0.0 and fj >= 0.0 and fi < nly and fj < nlx:
+                        cell = land[int(fi), int(fj)]
+                        if cell == 1:
+                            status[i] = _STRANDED
+                        elif cell == 2:
+                            pending[i] = k
+
+
+@njit(parallel=True, cache=True, error_model="numpy")
+def moving_bbox(lon, lat, status):  # type: ignore[no-untyped-def]
+    """``(lon_min, lat_min, lon_max, lat_max)`` of active and not-yet-released particles.
+
+    One parallel pass without copies; ``inf``/``-inf`` when none moves.
+    """
+    x0 = np.inf
+    y0 = np.inf
+    x1 = -np.inf
+    y1 = -np.inf
+    for i in prange(lon.shape[0]):
+        st = status[i]
+        if st == _ACTIVE or st == _NOT_RELEASED:  # noqa: SIM109 (numba: plain comparisons)
+            x0 = min(x0, lon[i])
+            y0 = min(y0, lat[i])
+            x1 = max(x1, lon[i])
+            y1 = max(y1, lat[i])
+    return x0, y0, x1, y1

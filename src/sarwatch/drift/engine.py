@@ -1,0 +1,391 @@
+"""The time loop: forward or backward, output snapshots, exact stranding.
+
+:func:`simulate` advances a :class:`~sarwatch.drift.state.ParticleState` in place
+through a :class:`~sarwatch.drift.forcing.Forcing`, calling ``on_output`` at the
+start and at every output time. Between outputs the fused numba kernel does all
+the steps; particles that enter a coast cell of the land raster are tested
+exactly against the coastline polygons (``land.contains``) and either strand or
+resume.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from sarwatch.drift import _kernel
+from sarwatch.drift.forcing import Forcing, VectorField
+from sarwatch.drift.state import STRANDED, ParticleState
+from sarwatch.errors import InputError
+
+__all__ = ["DriftParams", "LandModel", "RunInfo", "simulate"]
+
+
+class LandModel(Protocol):
+    """What the loop needs from a land mask (:class:`sarwatch.geo.coast.LandMask` fits).
+
+    ``cells`` is a ``uint8`` raster (0 sea, 1 land, 2 coast: test exactly) with row 0
+    at ``lat0`` and cells of ``cell_deg`` degrees from ``lon0``.
+    """
+
+    @property
+    def cells(self) -> npt.NDArray[np.uint8]:
+        """The raster."""
+        ...
+
+    @property
+    def lon0(self) -> float:
+        """West edge of column 0, degrees."""
+        ...
+
+    @property
+    def lat0(self) -> float:
+        """South edge of row 0, degrees."""
+        ...
+
+    @property
+    def cell_deg(self) -> float:
+        """Cell size, degrees."""
+        ...
+
+    def contains(self, lon: npt.ArrayLike, lat: npt.ArrayLike) -> npt.NDArray[np.bool_]:
+        """True where the points are on land."""
+        ...
+
+
+@dataclass(frozen=True)
+class DriftParams:
+    """Numerical and physical options of a run.
+
+    Attributes
+    ----------
+    dt_s
+        Time step, seconds (positive; the direction comes from ``backward``).
+    output_every_s
+        Interval between outputs, seconds (a multiple of ``dt_s``).
+    duration_s
+        Length of the run, seconds (a multiple of ``output_every_s``).
+    backward
+        Integrate backward in time (where did it come from?).
+    jibe_per_h
+        Jibing rate, 1/h: the crosswind branch flips with probability
+        ``1 - exp(-rate * |dt|)`` per step. Default 0.04/h (Breivik & Allen 2008).
+    diffusivity_m2_s
+        Horizontal diffusivity ``K``; a random walk of ``sqrt(2 K |dt|)`` per axis
+        per step. 0 for none.
+    capsize_wind_ms, capsize_per_h, capsize_leeway_fraction
+        Optional capsizing: above the wind threshold, an object capsizes with the
+        given probability per hour and its leeway is multiplied by the fraction.
+        ``capsize_per_h = 0`` (default) disables it.
+    scheme
+        ``"midpoint"`` (default): second-order midpoint whose predictor reuses the
+        particle's previous midpoint velocity (one velocity evaluation per step; a fresh
+        evaluation at the start of each kernel call and after a release, jibe or capsize);
+        ``"rk2"``: the classical explicit midpoint (two evaluations per step);
+        ``"euler"``: forward Euler, as the reference implementation.
+    """
+
+    dt_s: float = 900.0
+    output_every_s: float = 3600.0
+    duration_s: float = 48 * 3600.0
+    backward: bool = False
+    jibe_per_h: float = 0.04
+    diffusivity_m2_s: float = 0.0
+    capsize_wind_ms: float = 20.0
+    capsize_per_h: float = 0.0
+    capsize_leeway_fraction: float = 0.5
+    scheme: Literal["midpoint", "rk2", "euler"] = "midpoint"
+
+    def steps(self) -> tuple[int, int]:
+        """``(steps per output, number of outputs after the start)``; validates the timing.
+
+        Raises
+        ------
+        InputError
+            If the step, interval and duration do not divide evenly or are not positive.
+        """
+        if not (self.dt_s > 0 and self.output_every_s > 0 and self.duration_s > 0):
+            raise InputError(
+                "time step, output interval and duration must be positive; got "
+                f"dt={self.dt_s} s, output every {self.output_every_s} s, "
+                f"duration {self.duration_s} s"
+            )
+        per_out = self.output_every_s / self.dt_s
+        n_out = self.duration_s / self.output_every_s
+        if abs(per_out - round(per_out)) > 1e-9 or abs(n_out - round(n_out)) > 1e-9:
+            raise InputError(
+                f"the output interval ({self.output_every_s:g} s) must be a multiple of the time "
+                f"step ({self.dt_s:g} s) and the duration ({self.duration_s:g} s) a multiple of "
+                "the output interval"
+            )
+        if self.scheme not in ("midpoint", "rk2", "euler"):
+            raise InputError(f"scheme must be 'midpoint', 'rk2' or 'euler', got {self.scheme!r}")
+        return round(per_out), round(n_out)
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """What the loop did.
+
+    Attributes
+    ----------
+    n, steps
+        Particles and time steps.
+    times
+        Output times (``datetime64[s]``), the start included.
+    exact_land_tests
+        Number of exact coastline tests (particles in coast cells).
+    compute_s
+        Wall time spent advancing particles (kernel and exact land tests), seconds;
+        output callbacks excluded.
+    """
+
+    n: int
+    steps: int
+    times: npt.NDArray[np.datetime64]
+    exact_land_tests: int
+    compute_s: float
+
+
+def _time_index(
+    field: VectorField | None, t_s: npt.NDArray[np.float64], start: np.datetime64
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """Time index and weight of a field for times in seconds since ``start``."""
+    if field is None or field.is_steady:
+        return np.zeros(t_s.shape, np.int64), np.zeros(t_s.shape)
+    ft = (field.times - start).astype("timedelta64[s]").astype(np.float64)
+    it = np.clip(np.searchsorted(ft, t_s, side="right") - 1, 0, ft.size - 2)
+    w = np.clip((t_s - ft[it]) / (ft[it + 1] - ft[it]), 0.0, 1.0)
+    return it.astype(np.int64), w
+
+
+_ZERO = VectorField.constant(0.0, 0.0, name="zero")
+
+
+def _slices(
+    field: VectorField | None,
+    t_cols: npt.NDArray[np.float64],
+    start: np.datetime64,
+    box: tuple[float, float, float, float] | None,
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float64]]:
+    """The field, cropped to ``box`` and linearly interpolated to the times ``t_cols``.
+
+    Returns the slices ``(steps, 2, ny, nx, 2)`` and the kernel's grid parameters
+    ``[lon0, 1/dlon, lat0, 1/dlat]`` of the crop. ``box`` is ``(lon_min, lat_min, lon_max,
+    lat_max)``, already padded by the farthest a particle can drift in the chunk, so a
+    particle leaves the crop only where it leaves the field's grid.
+    """
+    f = field or _ZERO
+    nt, ny, nx = f.u.shape
+    i0, i1, j0, j1 = 0, ny, 0, nx
+    if box is not None and not f.is_uniform:
+        j0 = int(np.clip(np.floor((box[0] - f.lon0) / f.dlon), 0, nx - 2))
+        j1 = int(np.clip(np.ceil((box[2] - f.lon0) / f.dlon), j0 + 1, nx - 1)) + 1
+        i0 = int(np.clip(np.floor((box[1] - f.lat0) / f.dlat), 0, ny - 2))
+        i1 = int(np.clip(np.ceil((box[3] - f.lat0) / f.dlat), i0 + 1, ny - 1)) + 1
+    it, w = _time_index(field, t_cols, start)
+    it1 = np.minimum(it + 1, nt - 1)
+    out = np.empty((*t_cols.shape, i1 - i0, j1 - j0, 2), np.float32)
+    ww = w[..., None, None].astype(np.float32)
+    for comp, arr in enumerate((f.u, f.v)):
+        crop = arr[:, i0:i1, j0:j1]
+        a0 = crop[it]
+        out[..., comp] = a0 + ww * (crop[it1] - a0)
+    grid = np.array(
+        [f.lon0 + j0 * f.dlon, 1.0 / f.dlon, f.lat0 + i0 * f.dlat, 1.0 / f.dlat], dtype=np.float64
+    )
+    return out, grid
+
+
+def _max_speed(field: VectorField | None) -> float:
+    """Largest speed of a field (m/s), its stated uncertainty included (5 sigma)."""
+    if field is None:
+        return 0.0
+    with np.errstate(invalid="ignore"):
+        speed = np.sqrt(np.square(field.u) + np.square(field.v))
+    top = float(np.nanmax(speed)) if np.isfinite(speed).any() else 0.0
+    return top + 5.0 * np.sqrt(2.0) * field.sigma_ms
+
+
+def _drift_bound(state: ParticleState, forcing: Forcing) -> float:
+    """An upper bound of any particle's drift speed (m/s) through these fields."""
+    wind = _max_speed(forcing.wind)
+    slope = float(np.max(np.abs(state.dwl_slope) + np.max(np.abs(state.cwl_slope), axis=1)))
+    offset = float(np.max(np.abs(state.dwl_offset) + np.max(np.abs(state.cwl_offset), axis=1)))
+    return _max_speed(forcing.current) + _max_speed(forcing.stokes) + slope * wind + offset
+
+
+#: Steps per kernel call (bounds the size of the time-interpolated forcing slices).
+_CHUNK_STEPS = 8
+
+
+def _advance_chunk(
+    state: ParticleState,
+    forcing: Forcing,
+    start: np.datetime64,
+    step0: int,
+    nsub: int,
+    dt: float,
+    key: np.uint64,
+    kparams: npt.NDArray[np.float64],
+    cells: npt.NDArray[np.uint8],
+    pad_m: float,
+    land: LandModel | None,
+    all_idx: npt.NDArray[np.int64],
+    zeros_k: npt.NDArray[np.int32],
+    pending: npt.NDArray[np.int32],
+) -> int:
+    """Advance all particles ``nsub`` steps from global step ``step0``; returns exact land tests."""
+    step_t = dt * (step0 + np.arange(nsub, dtype=np.float64))
+    t_cols = np.stack([step_t, step_t + 0.5 * dt], axis=1)
+    box = None
+    if all_idx.size:
+        x0, y0, x1, y1 = _kernel.moving_bbox(state.lon, state.lat, state.status)
+        if x0 <= x1:
+            lat_pad = pad_m / 110_000.0
+            top = min(max(abs(y0), abs(y1)) + lat_pad, 89.0)
+            lon_pad = pad_m / (111_000.0 * np.cos(np.radians(top)))
+            box = (x0 - lon_pad, y0 - lat_pad, x1 + lon_pad, y1 + lat_pad)
+    (cf, cg), (wf, wg), (sf, sg) = (
+        _slices(f, t_cols, start, box) for f in (forcing.current, forcing.wind, forcing.stokes)
+    )
+    idx, kfirst = all_idx, zeros_k
+    exact = 0
+    while True:  # at least one call (an empty one loads the compiled kernel)
+        _kernel.advance(
+            idx, kfirst, pending,
+            state.lon, state.lat, state.status, state.release_s,
+            state.dwl_slope, state.dwl_offset, state.cwl_slope, state.cwl_offset,
+            state.side, state.capsized,
+            state.wind_err_u, state.wind_err_v, state.current_err_u, state.current_err_v,
+            state.vel_u, state.vel_v, state.vel_ok,
+            cf, cg, wf, wg, sf, sg, forcing.stokes is not None,
+            cells, step_t, step0, key, kparams,
+        )  # fmt: skip
+        hit = np.flatnonzero(pending[idx] >= 0)
+        if hit.size == 0:
+            break
+        hit_idx = idx[hit]
+        exact += hit_idx.size
+        if land is None:  # pending is only set with a land raster
+            raise RuntimeError("coast hit without a land mask")
+        on_land = land.contains(state.lon[hit_idx], state.lat[hit_idx])
+        state.status[hit_idx[on_land]] = STRANDED
+        resume = hit_idx[~on_land]
+        nxt = pending[resume] + 1
+        pending[hit_idx] = -1
+        keep = nxt < nsub
+        idx, kfirst = resume[keep], nxt[keep].astype(np.int32)
+        if idx.size == 0:
+            break
+    return exact
+
+
+def simulate(
+    state: ParticleState,
+    forcing: Forcing,
+    start: np.datetime64,
+    params: DriftParams,
+    rng: np.random.Generator,
+    *,
+    land: LandModel | None = None,
+    on_output: Callable[[int, np.datetime64, ParticleState], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> RunInfo:
+    """Run the drift model, advancing ``state`` in place.
+
+    Parameters
+    ----------
+    state
+        Particles (positions, coefficients, release times relative to ``start``).
+    forcing
+        Current, wind and Stokes drift; missing fields count as zero.
+    start
+        Run start, ``datetime64`` UTC.
+    params
+        Time step, output interval, duration, direction and physics options.
+    rng
+        The run's generator; it draws the per-particle forcing errors and the key of
+        the kernel's counter-based random numbers.
+    land
+        Land mask for stranding; ``None`` for open ocean.
+    on_output
+        Called as ``on_output(k, time, state)`` at the start (``k = 0``) and after each
+        output interval; ``state`` is live (copy what you keep).
+    progress
+        Called as ``progress(done_steps, total_steps)``.
+
+    Returns
+    -------
+    RunInfo
+    """
+    per_out, n_out = params.steps()
+    start = start.astype("datetime64[s]")
+    sign = -1.0 if params.backward else 1.0
+    dt = sign * params.dt_s
+    n = state.n
+    for f, (eu, ev) in (
+        (forcing.wind, (state.wind_err_u, state.wind_err_v)),
+        (forcing.current, (state.current_err_u, state.current_err_v)),
+    ):
+        if f is not None and f.sigma_ms > 0:
+            eu[:] = rng.normal(0.0, f.sigma_ms, n)
+            ev[:] = rng.normal(0.0, f.sigma_ms, n)
+    key = np.uint64(rng.integers(0, 2**63 - 1))
+    state.vel_ok[:] = 0  # the predictor belongs to this run's direction and forcing
+    kparams = np.zeros(_kernel.PARAM_SIZE)
+    kparams[_kernel.P_DT] = dt
+    kparams[_kernel.P_JIBE] = 1.0 - np.exp(-params.jibe_per_h * params.dt_s / 3600.0)
+    kparams[_kernel.P_KDIFF] = params.diffusivity_m2_s
+    kparams[_kernel.P_CAP_WIND] = params.capsize_wind_ms
+    kparams[_kernel.P_CAP_P] = 1.0 - np.exp(-params.capsize_per_h * params.dt_s / 3600.0)
+    kparams[_kernel.P_CAP_FRAC] = params.capsize_leeway_fraction
+    kparams[_kernel.P_SCHEME] = {"euler": 0.0, "rk2": 1.0, "midpoint": 2.0}[params.scheme]
+    if land is not None:
+        cells = np.ascontiguousarray(land.cells, dtype=np.uint8)
+        kparams[_kernel.P_LAND_LON0] = land.lon0
+        kparams[_kernel.P_LAND_LAT0] = land.lat0
+        kparams[_kernel.P_LAND_CELL] = land.cell_deg
+    else:
+        cells = np.zeros((0, 0), np.uint8)
+    # the farthest a particle can drift in one kernel call, plus diffusion and a margin
+    chunk_s = params.dt_s * min(per_out, _CHUNK_STEPS)
+    pad_m = (
+        1.5 * _drift_bound(state, forcing) * chunk_s
+        + 6.0 * np.sqrt(2.0 * params.diffusivity_m2_s * chunk_s)
+        + 2000.0
+    )
+    all_idx = np.arange(n, dtype=np.int64)
+    zeros_k = np.zeros(n, np.int32)
+    pending = np.full(n, -1, np.int32)
+    times = start + (sign * params.output_every_s * np.arange(n_out + 1)).astype("timedelta64[s]")
+    exact_tests = 0
+    total = per_out * n_out
+    if on_output is not None:
+        on_output(0, times[0], state)
+    # load the compiled kernels (numba cache) before timing: empty calls dispatch them
+    _kernel.moving_bbox(state.lon[:0], state.lat[:0], state.status[:0])
+    _advance_chunk(
+        state, forcing, start, 0, 1, dt, key, kparams, cells, pad_m, land,
+        all_idx[:0], zeros_k[:0], pending,
+    )  # fmt: skip
+    compute_s = 0.0
+    for o in range(n_out):
+        tic = time.perf_counter()
+        for c0 in range(0, per_out, _CHUNK_STEPS):
+            nsub = min(_CHUNK_STEPS, per_out - c0)
+            exact_tests += _advance_chunk(
+                state, forcing, start, o * per_out + c0, nsub, dt, key, kparams, cells, pad_m,
+                land, all_idx, zeros_k, pending,
+            )  # fmt: skip
+        compute_s += time.perf_counter() - tic
+        if on_output is not None:
+            on_output(o + 1, times[o + 1], state)
+        if progress is not None:
+            progress((o + 1) * per_out, total)
+    return RunInfo(n=n, steps=total, times=times, exact_land_tests=exact_tests, compute_s=compute_s)

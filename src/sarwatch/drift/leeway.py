@@ -1,0 +1,319 @@
+"""Leeway object categories and per-particle coefficients.
+
+The Leeway model (Allen & Plourde 1999; Allen 2005; Breivik & Allen 2008;
+Breivik et al. 2011) writes the wind-driven drift of an object relative to the
+surface current as two components linear in the 10 m wind speed ``U10``::
+
+    downwind  = (a_d + e_d/20) * U10 + b_d + e_d/2      [cm/s, a in % of U10]
+    crosswind = (a_c + e_c/20) * U10 + b_c + e_c/2
+
+with one crosswind branch to the right and one to the left of downwind. The
+perturbations ``e = z * s`` (``z`` standard normal, ``s`` the published standard
+error of the fit in cm/s) are drawn **once per particle at seeding**, so each
+particle is one plausible object; the downwind ``z`` is redrawn until the
+perturbed slope is non-negative. The left branch uses the mirrored perturbation
+(``-z``) so that a particle keeps its crosswind tendency when it jibes; for the
+symmetric tables this is exactly a change of sign.
+
+The category table is packaged (``data/leeway_categories.csv``, with its source
+per row); the Central Mediterranean proxy classes are weighted mixtures of
+published classes (``data/leeway_migrant_proxies.json``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+import numpy.typing as npt
+
+from sarwatch.errors import DataError, InputError
+
+__all__ = [
+    "LeewayCategory",
+    "LeewayCoefficients",
+    "ObjectMixture",
+    "draw_coefficients",
+    "leeway_categories",
+    "migrant_proxies",
+    "resolve_object",
+]
+
+_CATEGORIES_FILE = "leeway_categories.csv"
+_PROXIES_FILE = "leeway_migrant_proxies.json"
+
+
+@dataclass(frozen=True)
+class LeewayCategory:
+    """One published Leeway object category.
+
+    Attributes
+    ----------
+    index
+        Number in the published table (1-based).
+    key, description
+        Short name (e.g. ``"LIFE-RAFT-NB-2"``) and description.
+    dwl_slope_pct, dwl_offset_cm_s, dwl_std_cm_s
+        Downwind leeway: slope (% of the 10 m wind), offset (cm/s), standard error (cm/s).
+    cwr_slope_pct, cwr_offset_cm_s, cwr_std_cm_s
+        Right crosswind branch, same units.
+    cwl_slope_pct, cwl_offset_cm_s, cwl_std_cm_s
+        Left crosswind branch, same units.
+    source
+        Citation of the coefficients.
+    """
+
+    index: int
+    key: str
+    description: str
+    dwl_slope_pct: float
+    dwl_offset_cm_s: float
+    dwl_std_cm_s: float
+    cwr_slope_pct: float
+    cwr_offset_cm_s: float
+    cwr_std_cm_s: float
+    cwl_slope_pct: float
+    cwl_offset_cm_s: float
+    cwl_std_cm_s: float
+    source: str
+
+
+@dataclass(frozen=True)
+class ObjectMixture:
+    """An object class as a weighted mixture of published categories.
+
+    Attributes
+    ----------
+    key
+        The name the user gave (a category key or a proxy name).
+    members
+        ``(category, weight)`` pairs; weights sum to 1.
+    description
+        What the object is.
+    """
+
+    key: str
+    members: tuple[tuple[LeewayCategory, float], ...]
+    description: str
+
+
+@dataclass(frozen=True)
+class LeewayCoefficients:
+    """Per-particle perturbed coefficients (SI: slopes as fractions, offsets in m/s).
+
+    Attributes
+    ----------
+    dwl_slope, dwl_offset
+        Downwind slope (1) and offset (m/s), shape ``(n,)``.
+    cwl_slope, cwl_offset
+        Crosswind slope and offset, shape ``(n, 2)`` (right, left).
+    side
+        Initial branch (0 right, 1 left), half the particles on each.
+    category
+        Index into :func:`leeway_categories` of each particle's category.
+    """
+
+    dwl_slope: npt.NDArray[np.float64]
+    dwl_offset: npt.NDArray[np.float64]
+    cwl_slope: npt.NDArray[np.float64]
+    cwl_offset: npt.NDArray[np.float64]
+    side: npt.NDArray[np.int8]
+    category: npt.NDArray[np.int16]
+
+
+@lru_cache(maxsize=1)
+def leeway_categories() -> tuple[LeewayCategory, ...]:
+    """All 85 published Leeway categories, in table order.
+
+    Raises
+    ------
+    DataError
+        If the packaged table is missing or malformed.
+
+    Examples
+    --------
+    >>> cats = leeway_categories()
+    >>> len(cats), cats[26].key, cats[26].dwl_slope_pct
+    (85, 'LIFE-RAFT-NB-2', 5.34)
+    """
+    try:
+        text = resources.files("sarwatch.data").joinpath(_CATEGORIES_FILE).read_text("utf-8")
+        rows = list(csv.DictReader(io.StringIO(text)))
+        return tuple(
+            LeewayCategory(
+                index=int(r["index"]),
+                key=r["key"],
+                description=r["description"],
+                dwl_slope_pct=float(r["dwl_slope_pct"]),
+                dwl_offset_cm_s=float(r["dwl_offset_cm_s"]),
+                dwl_std_cm_s=float(r["dwl_std_cm_s"]),
+                cwr_slope_pct=float(r["cwl_right_slope_pct"]),
+                cwr_offset_cm_s=float(r["cwl_right_offset_cm_s"]),
+                cwr_std_cm_s=float(r["cwl_right_std_cm_s"]),
+                cwl_slope_pct=float(r["cwl_left_slope_pct"]),
+                cwl_offset_cm_s=float(r["cwl_left_offset_cm_s"]),
+                cwl_std_cm_s=float(r["cwl_left_std_cm_s"]),
+                source=r["source"],
+            )
+            for r in rows
+        )
+    except (OSError, KeyError, ValueError) as exc:
+        raise DataError(
+            f"the packaged Leeway table {_CATEGORIES_FILE} is unreadable ({exc}); "
+            "reinstall sarwatch"
+        ) from exc
+
+
+@lru_cache(maxsize=1)
+def migrant_proxies() -> dict[str, ObjectMixture]:
+    """The Central Mediterranean proxy classes (``migrant-rubber-boat``, ...).
+
+    Examples
+    --------
+    >>> sorted(migrant_proxies())
+    ['migrant-fibreglass-boat', 'migrant-rubber-boat', 'migrant-wooden-boat']
+    """
+    by_key = {c.key: c for c in leeway_categories()}
+    try:
+        text = resources.files("sarwatch.data").joinpath(_PROXIES_FILE).read_text("utf-8")
+        raw = json.loads(text)["proxies"]
+        out = {}
+        for name, spec in raw.items():
+            members = tuple((by_key[m["key"]], float(m["weight"])) for m in spec["members"])
+            total = sum(w for _, w in members)
+            out[name] = ObjectMixture(
+                key=name,
+                members=tuple((c, w / total) for c, w in members),
+                description=spec["description"],
+            )
+        return out
+    except (OSError, KeyError, ValueError) as exc:
+        raise DataError(
+            f"the packaged proxy table {_PROXIES_FILE} is unreadable ({exc}); reinstall sarwatch"
+        ) from exc
+
+
+def resolve_object(key: str) -> ObjectMixture:
+    """The object class for a name: a proxy, a category key, or a table number.
+
+    Parameters
+    ----------
+    key
+        ``"migrant-rubber-boat"``, ``"LIFE-RAFT-NB-2"`` (case-insensitive) or ``"27"``.
+
+    Raises
+    ------
+    InputError
+        If no category or proxy has this name.
+
+    Examples
+    --------
+    >>> resolve_object("27").members[0][0].key
+    'LIFE-RAFT-NB-2'
+    >>> [c.key for c, _ in resolve_object("migrant-rubber-boat").members][:1]
+    ['LIFE-RAFT-NB-2']
+    """
+    proxies = migrant_proxies()
+    if key.lower() in proxies:
+        return proxies[key.lower()]
+    cats = leeway_categories()
+    for c in cats:
+        if c.key.upper() == key.upper() or key.strip() == str(c.index):
+            return ObjectMixture(key=c.key, members=((c, 1.0),), description=c.description)
+    raise InputError(
+        f"unknown object class {key!r}: expected one of the proxies {sorted(proxies)} or a Leeway "
+        f"category key such as 'LIFE-RAFT-NB-2' or its table number 1-{len(cats)} "
+        "(see `sarwatch drift --list-objects`)"
+    )
+
+
+def _split_counts(weights: npt.NDArray[np.float64], n: int) -> npt.NDArray[np.intp]:
+    """Integer counts summing to ``n`` proportional to ``weights`` (largest remainder)."""
+    exact = weights / weights.sum() * n
+    counts = np.floor(exact).astype(np.intp)
+    short = n - int(counts.sum())
+    if short:
+        order = np.argsort(-(exact - counts), kind="stable")
+        counts[order[:short]] += 1
+    return counts
+
+
+def draw_coefficients(
+    mixture: ObjectMixture, n: int, rng: np.random.Generator
+) -> LeewayCoefficients:
+    """Draw perturbed Leeway coefficients for ``n`` particles of a (mixed) object class.
+
+    Particles are split between the mixture's members in proportion to the weights
+    (largest remainder, so the split is exact), then perturbed once per particle.
+
+    Parameters
+    ----------
+    mixture
+        The object class (see :func:`resolve_object`).
+    n
+        Number of particles.
+    rng
+        The run's random generator.
+
+    Returns
+    -------
+    LeewayCoefficients
+        In SI: slopes as fractions of ``U10``, offsets in m/s.
+
+    Examples
+    --------
+    >>> c = draw_coefficients(resolve_object("SLDMB"), 4, np.random.default_rng(1))
+    >>> c.dwl_slope.tolist(), c.side.tolist().count(0)
+    ([0.0, 0.0, 0.0, 0.0], 2)
+    """
+    all_cats = leeway_categories()
+    pos = {c.key: i for i, c in enumerate(all_cats)}
+    weights = np.array([w for _, w in mixture.members], dtype=float)
+    counts = _split_counts(weights, n)
+    cat_of = np.repeat(np.array([pos[c.key] for c, _ in mixture.members], dtype=np.int16), counts)
+    table = np.array(
+        [
+            [
+                c.dwl_slope_pct,
+                c.dwl_offset_cm_s,
+                c.dwl_std_cm_s,
+                c.cwr_slope_pct,
+                c.cwr_offset_cm_s,
+                c.cwr_std_cm_s,
+                c.cwl_slope_pct,
+                c.cwl_offset_cm_s,
+                c.cwl_std_cm_s,
+            ]
+            for c in all_cats
+        ]
+    )[cat_of]
+    slope_d, off_d, std_d = table[:, 0], table[:, 1], table[:, 2]
+    z_d = rng.standard_normal(n)
+    bad = slope_d + z_d * std_d / 20.0 < 0.0
+    while bad.any():
+        z_d[bad] = rng.standard_normal(int(bad.sum()))
+        bad = slope_d + z_d * std_d / 20.0 < 0.0
+    z_c = rng.standard_normal(n)
+    cwl_slope = np.empty((n, 2))
+    cwl_offset = np.empty((n, 2))
+    cwl_slope[:, 0] = (table[:, 3] + z_c * table[:, 5] / 20.0) / 100.0
+    cwl_offset[:, 0] = (table[:, 4] + z_c * table[:, 5] / 2.0) / 100.0
+    cwl_slope[:, 1] = (table[:, 6] - z_c * table[:, 8] / 20.0) / 100.0
+    cwl_offset[:, 1] = (table[:, 7] - z_c * table[:, 8] / 2.0) / 100.0
+    side = np.zeros(n, np.int8)
+    side[: n // 2] = 1
+    side = rng.permutation(side)
+    order = rng.permutation(n)  # mix categories so that any prefix is representative
+    return LeewayCoefficients(
+        dwl_slope=((slope_d + z_d * std_d / 20.0) / 100.0)[order],
+        dwl_offset=((off_d + z_d * std_d / 2.0) / 100.0)[order],
+        cwl_slope=cwl_slope[order],
+        cwl_offset=cwl_offset[order],
+        side=side,
+        category=cat_of[order],
+    )

@@ -1,0 +1,147 @@
+"""Particle state: positions, status codes and per-particle Leeway coefficients.
+
+The state is a structure of arrays (one numpy array per attribute, one element
+per particle) so that the numba kernels read it without copies. Status is data:
+a particle that strands, leaves the forcing grid or meets missing forcing gets a
+status code and stops moving; nothing raises inside the loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = [
+    "ACTIVE",
+    "NOT_RELEASED",
+    "NO_FORCING",
+    "OUT_OF_DOMAIN",
+    "STATUS_NAMES",
+    "STRANDED",
+    "ParticleState",
+]
+
+#: The particle drifts.
+ACTIVE = 0
+#: The particle touched land (full-resolution coastline) and stays there.
+STRANDED = 1
+#: The particle left the forcing grid.
+OUT_OF_DOMAIN = 2
+#: The wind at the particle is missing (all surrounding grid values are NaN).
+NO_FORCING = 3
+#: Seeded later in the run (cone seeding); not moving yet.
+NOT_RELEASED = 4
+
+#: Status code -> name, as written in summaries and output files.
+STATUS_NAMES: dict[int, str] = {
+    ACTIVE: "active",
+    STRANDED: "stranded",
+    OUT_OF_DOMAIN: "out_of_domain",
+    NO_FORCING: "no_forcing",
+    NOT_RELEASED: "not_released",
+}
+
+
+@dataclass
+class ParticleState:
+    """All particles of a run (structure of arrays, length ``n``).
+
+    Attributes
+    ----------
+    lon, lat
+        Position, degrees (float64).
+    status
+        One of the status codes (int8).
+    release_s
+        Release time, seconds since the run's start time (float64); 0 for particles
+        present at the start. In backward runs release times are <= 0.
+    dwl_slope, dwl_offset
+        Perturbed downwind leeway: slope (fraction of the 10 m wind speed, 1) and
+        offset (m/s).
+    cwl_slope, cwl_offset
+        Perturbed crosswind leeway for both branches, shape ``(n, 2)``: column 0 the
+        right branch, column 1 the left branch; slope (1) and offset (m/s). Positive
+        crosswind leeway points to the right of downwind.
+    side
+        Current crosswind branch (int8): 0 right, 1 left. Jibing flips it.
+    capsized
+        Whether the object has capsized (uint8).
+    category
+        Index of the Leeway category each particle was drawn from (int16).
+    wind_err_u, wind_err_v, current_err_u, current_err_v
+        Per-particle constant forcing errors (m/s) for on-scene observations with a
+        stated uncertainty (zeros otherwise; float32).
+    vel_u, vel_v, vel_ok
+        The last midpoint velocity (m/s) and whether it is valid (uint8): the predictor
+        of the next step of the default scheme. Reset at the start of every run.
+    """
+
+    lon: npt.NDArray[np.float64]
+    lat: npt.NDArray[np.float64]
+    status: npt.NDArray[np.int8]
+    release_s: npt.NDArray[np.float64]
+    dwl_slope: npt.NDArray[np.float64]
+    dwl_offset: npt.NDArray[np.float64]
+    cwl_slope: npt.NDArray[np.float64]
+    cwl_offset: npt.NDArray[np.float64]
+    side: npt.NDArray[np.int8]
+    capsized: npt.NDArray[np.uint8]
+    category: npt.NDArray[np.int16]
+    wind_err_u: npt.NDArray[np.float32]
+    wind_err_v: npt.NDArray[np.float32]
+    current_err_u: npt.NDArray[np.float32]
+    current_err_v: npt.NDArray[np.float32]
+    vel_u: npt.NDArray[np.float64]
+    vel_v: npt.NDArray[np.float64]
+    vel_ok: npt.NDArray[np.uint8]
+
+    @property
+    def n(self) -> int:
+        """Number of particles."""
+        return int(self.lon.size)
+
+    @classmethod
+    def passive(cls, lon: npt.ArrayLike, lat: npt.ArrayLike) -> ParticleState:
+        """Particles without leeway (pure current followers), released at the start.
+
+        Parameters
+        ----------
+        lon, lat
+            Positions, degrees.
+
+        Examples
+        --------
+        >>> s = ParticleState.passive([12.5, 12.6], [33.2, 33.3])
+        >>> s.n, s.status.tolist()
+        (2, [0, 0])
+        """
+        lon_a = np.array(lon, dtype=np.float64).ravel()
+        lat_a = np.array(lat, dtype=np.float64).ravel()
+        n = lon_a.size
+        return cls(
+            lon=lon_a,
+            lat=lat_a,
+            status=np.zeros(n, np.int8),
+            release_s=np.zeros(n),
+            dwl_slope=np.zeros(n),
+            dwl_offset=np.zeros(n),
+            cwl_slope=np.zeros((n, 2)),
+            cwl_offset=np.zeros((n, 2)),
+            side=np.zeros(n, np.int8),
+            capsized=np.zeros(n, np.uint8),
+            category=np.full(n, -1, np.int16),
+            wind_err_u=np.zeros(n, np.float32),
+            wind_err_v=np.zeros(n, np.float32),
+            current_err_u=np.zeros(n, np.float32),
+            current_err_v=np.zeros(n, np.float32),
+            vel_u=np.zeros(n),
+            vel_v=np.zeros(n),
+            vel_ok=np.zeros(n, np.uint8),
+        )
+
+    def status_counts(self) -> dict[str, int]:
+        """Number of particles per status name (all names present, zeros included)."""
+        counts = np.bincount(self.status.astype(np.intp), minlength=len(STATUS_NAMES))
+        return {STATUS_NAMES[k]: int(counts[k]) for k in STATUS_NAMES}

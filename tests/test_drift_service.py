@@ -1,0 +1,259 @@
+"""The drift use case end to end: CLI, summary JSON, output files, web API."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from sarwatch.cli.main import main
+from sarwatch.errors import ForcingError, InputError, OutOfRegionError, PositionOnLandError
+from sarwatch.services.drift import DriftRequest, ScenarioSpec, predict_drift
+
+START = datetime(2026, 11, 20, 4, 10, tzinfo=UTC)
+
+
+def _cli(argv: list[str]) -> int:
+    try:
+        main(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return 0
+
+
+def test_cli_drift_writes_a_summary_with_the_promised_fields(tmp_path, capsys):
+    summary = tmp_path / "s.json"
+    out = tmp_path / "run"
+    rc = _cli([
+        "drift", "--lat", "33.2", "--lon", "12.5", "--time", "2026-11-20T04:10Z",
+        "--object", "migrant-rubber-boat", "--hours", "12", "--particles", "2000",
+        "--wind-kn", "15", "--wind-from", "330", "--seed", "1", "--out", str(out),
+        "--summary-json", str(summary), "--quiet",
+    ])  # fmt: skip
+    assert rc == 0
+    s = json.loads(summary.read_text())
+    for key in ("n", "steps", "wall_s", "particle_steps_per_s", "seed", "object"):
+        assert key in s
+    assert (s["n"], s["steps"], s["seed"], s["object"]) == (2000, 48, 1, "migrant-rubber-boat")
+    f = s["final"]
+    for key in ("centroid_lat", "centroid_lon", "std_km", "status_counts", "srr_share"):
+        assert key in f
+    # a NNW wind (from 330) pushes the boat to the SSE: south and east of the start
+    assert f["centroid_lat"] < 33.2 and f["centroid_lon"] > 12.5
+    assert f["srr_share"]["LY"] == pytest.approx(1.0)
+    assert sum(f["status_counts"].values()) == 2000
+    assert len(s["outputs"]) == 13
+    # trajectory file: CF DSG, seed recorded, readable back
+    ds = xr.open_dataset(out / "drift.nc")
+    assert ds.attrs["featureType"] == "trajectory" and ds.attrs["seed"] == 1
+    assert ds["trajectory"].attrs["cf_role"] == "trajectory_id"
+    assert ds["lat"].shape == (2000, 13)
+    np.testing.assert_allclose(float(ds["lat"][:, -1].mean()), f["centroid_lat"], atol=0.01)
+    geo = json.loads((out / "drift.geojson").read_text())
+    kinds = [feat["properties"]["kind"] for feat in geo["features"]]
+    assert kinds.count("containment") == 3 * 13 and "centroid_track" in kinds
+    areas = [
+        ft["properties"]["area_km2"]
+        for ft in geo["features"]
+        if ft["properties"]["kind"] == "containment" and ft["properties"]["hours"] == 12
+    ]
+    assert areas == sorted(areas)  # 50 % inside 90 % inside 95 %
+    assert (out / "drift.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_same_seed_gives_the_same_summary():
+    req = DriftRequest(
+        lon=12.5, lat=33.2, time=START, hours=6, particles=500, wind_kn=10, wind_from_deg=0, seed=5
+    )
+    a = predict_drift(req).summary["final"]
+    b = predict_drift(req).summary["final"]
+    assert a == b
+
+
+def test_backward_run_goes_upwind():
+    req = DriftRequest(
+        lon=12.5,
+        lat=33.6,
+        time=START,
+        hours=12,
+        particles=500,
+        wind_kn=20,
+        wind_from_deg=0,
+        seed=2,
+        backward=True,
+    )
+    s = predict_drift(req).summary
+    assert s["final"]["centroid_lat"] > 33.6  # came from the north
+    assert s["outputs"][-1]["hours"] == -12
+    assert s["final"]["time"] == "2026-11-19T16:10:00Z"
+
+
+def test_scenarios_with_a_cone_release_over_time():
+    req = DriftRequest(
+        lon=12.5,
+        lat=33.2,
+        time=START,
+        hours=6,
+        particles=400,
+        wind_kn=10,
+        wind_from_deg=90,
+        seed=3,
+        scenarios=(
+            ScenarioSpec("point", 12.5, 33.2, weight=1.0),
+            ScenarioSpec(
+                "cone",
+                12.6,
+                33.3,
+                weight=1.0,
+                lon2=12.7,
+                lat2=33.4,
+                time=START,
+                time2=datetime(2026, 11, 20, 7, 10, tzinfo=UTC),
+            ),
+        ),
+    )
+    s = predict_drift(req).summary
+    assert s["outputs"][0]["status_counts"]["not_released"] > 0
+    assert s["final"]["status_counts"]["not_released"] == 0
+
+
+@pytest.mark.parametrize(
+    ("kw", "err", "match"),
+    [
+        ({"lon": 14.45, "lat": 35.90}, PositionOnLandError, "on land"),
+        ({"lon": 40.0, "lat": 33.2}, OutOfRegionError, "outside the area"),
+        ({"wind_kn": None}, ForcingError, "no wind was given"),
+        ({"time": datetime(2026, 11, 20, 4, 10)}, InputError, "no time zone"),
+        ({"dt_min": 7}, InputError, "multiple of the time step"),
+    ],
+)
+def test_bad_requests_fail_with_clear_errors(kw, err, match):
+    base = {
+        "lon": 12.5,
+        "lat": 33.2,
+        "time": START,
+        "hours": 6,
+        "particles": 50,
+        "wind_kn": 10.0,
+        "wind_from_deg": 0.0,
+    }
+    with pytest.raises(err, match=match):
+        predict_drift(DriftRequest(**{**base, **kw}))
+
+
+def test_cli_error_exits_2_with_a_message(capsys):
+    rc = _cli(
+        [
+            "drift",
+            "--lat",
+            "33.2",
+            "--lon",
+            "12.5",
+            "--time",
+            "2026-11-20T04:10",
+            "--wind-kn",
+            "5",
+            "--wind-from",
+            "0",
+        ]
+    )
+    assert rc == 2
+    assert "no time zone" in capsys.readouterr().err
+
+
+def test_web_api_runs_a_drift_in_the_background(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from sarwatch.settings import load_settings
+    from sarwatch.web.app import create_app
+
+    app = create_app(load_settings(home_dir=tmp_path))
+    with TestClient(app) as client:
+        r = client.post("/api/drift", json={
+            "lat": 33.2, "lon": 12.5, "time": "2026-11-20T04:10:00Z", "hours": 6,
+            "particles": 500, "wind_kn": 12, "wind_from": 330, "seed": 4,
+        })  # fmt: skip
+        assert r.status_code == 202
+        run_id = r.json()["run_id"]
+        for _ in range(600):
+            state = client.get(f"/api/drift/{run_id}").json()
+            if state["status"] in ("done", "failed"):
+                break
+            time.sleep(0.05)
+        assert state["status"] == "done", state
+        assert state["summary"]["seed"] == 4 and state["progress"] == 1.0
+        geo = client.get(f"/api/drift/{run_id}/geojson")
+        assert geo.status_code == 200 and geo.json()["type"] == "FeatureCollection"
+        png = client.get(f"/api/drift/{run_id}/png")
+        assert png.headers["content-type"] == "image/png"
+        assert (tmp_path / "runs" / run_id / "drift.nc").exists()
+        assert client.get("/api/drift/nope").status_code == 404
+        two = client.post("/api/drift", json={
+            "lat": 33.2, "lon": 12.5, "time": "2026-11-20T04:10:00Z", "hours": 3,
+            "particles": 300, "wind_kn": 12, "wind_from": 330, "seed": 4,
+            "scenarios": [
+                {"kind": "point", "lat": 33.2, "lon": 12.5, "weight": 2},
+                {"kind": "line", "lat": 33.4, "lon": 12.9, "lat2": 33.5, "lon2": 13.0,
+                 "object": "migrant-wooden-boat"},
+            ],
+        })  # fmt: skip
+        two_id = two.json()["run_id"]
+        for _ in range(600):
+            st2 = client.get(f"/api/drift/{two_id}").json()
+            if st2["status"] in ("done", "failed"):
+                break
+            time.sleep(0.05)
+        assert st2["status"] == "done", st2
+        cats = st2["summary"]["category_counts"]
+        assert st2["summary"]["n"] == 300 and sum(cats.values()) == 300
+        assert "LIFE-RAFT-NB-2" in cats and "FISHING-VESSEL-1" in cats  # both scenarios' objects
+        assert st2["summary"]["outputs"][0]["centroid_lon"] > 12.6  # a third start further east
+        bad = client.post(
+            "/api/drift",
+            json={"lat": 33.2, "lon": 12.5, "time": "2026-11-20T04:10:00Z", "winds": ["../x.nc"]},
+        )
+        bad_id = bad.json()["run_id"]
+        for _ in range(200):
+            st = client.get(f"/api/drift/{bad_id}").json()
+            if st["status"] == "failed":
+                break
+            time.sleep(0.05)
+        assert st["status"] == "failed" and "forcing library" in st["error"]
+
+
+def test_cli_on_scene_wind_series_turns_the_drift(tmp_path):
+    """A wind veering from north to east over 12 h turns the drift from south to west."""
+    summary = tmp_path / "s.json"
+    rc = _cli([
+        "drift", "--lat", "33.6", "--lon", "12.5", "--time", "2026-11-20T04:00Z",
+        "--object", "LIFE-RAFT-NB-2", "--hours", "12", "--particles", "500", "--seed", "3",
+        "--wind-obs", "2026-11-20T04:00Z,20,0", "--wind-obs", "2026-11-20T16:00Z,20,90",
+        "--jibe-per-h", "0", "--summary-json", str(summary), "--quiet",
+    ])  # fmt: skip
+    assert rc == 0
+    s = json.loads(summary.read_text())
+    assert "series" in s["forcing"]["wind"]
+    track = [(o["centroid_lon"], o["centroid_lat"]) for o in s["outputs"]]
+    first_leg = (track[3][0] - track[0][0], track[3][1] - track[0][1])
+    last_leg = (track[12][0] - track[9][0], track[12][1] - track[9][1])
+    assert first_leg[1] < 0 and abs(first_leg[1]) > abs(first_leg[0])  # mostly south
+    assert last_leg[0] < 0 and abs(last_leg[0]) > abs(last_leg[1])  # mostly west
+
+
+def test_wind_series_must_cover_the_run():
+    req = DriftRequest(
+        lon=12.5, lat=33.2, time=START, hours=12, particles=50,
+        wind_obs=((START, 10.0, 0.0), (datetime(2026, 11, 20, 10, 10, tzinfo=UTC), 10.0, 0.0)),
+    )  # fmt: skip
+    with pytest.raises(ForcingError, match="covers 2026-11-20T04:10:00 to 2026-11-20T10:10:00"):
+        predict_drift(req)
+
+
+def test_cli_lists_the_object_classes(capsys):
+    assert _cli(["drift", "--list-objects"]) == 0
+    out = capsys.readouterr().out
+    assert "migrant-rubber-boat" in out and "LIFE-RAFT-NB-2" in out and "85" in out
