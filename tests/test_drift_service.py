@@ -168,11 +168,14 @@ def test_cli_error_exits_2_with_a_message(capsys):
 def test_web_api_runs_a_drift_in_the_background(tmp_path):
     from fastapi.testclient import TestClient
 
+    from sarwatch.services.users import add_user
     from sarwatch.settings import load_settings
     from sarwatch.web.app import create_app
 
     app = create_app(load_settings(home_dir=tmp_path))
     with TestClient(app) as client:
+        _, token = add_user(app.state.case_service.store, "ana", "coordinator")
+        client.headers["Authorization"] = f"Bearer {token}"
         r = client.post("/api/drift", json={
             "lat": 33.2, "lon": 12.5, "time": "2026-11-20T04:10:00Z", "hours": 6,
             "particles": 500, "wind_kn": 12, "wind_from": 330, "seed": 4,
@@ -257,3 +260,31 @@ def test_cli_lists_the_object_classes(capsys):
     assert _cli(["drift", "--list-objects"]) == 0
     out = capsys.readouterr().out
     assert "migrant-rubber-boat" in out and "LIFE-RAFT-NB-2" in out and "85" in out
+
+
+def test_web_drift_runs_need_a_coordinator_and_reads_an_observer(tmp_path):
+    """A run carries a live position: no token, no run; observers may watch, not start."""
+    from fastapi.testclient import TestClient
+
+    from sarwatch.services.users import add_user
+    from sarwatch.settings import load_settings
+    from sarwatch.web.app import create_app
+
+    body = {"lat": 33.2, "lon": 12.5, "time": "2026-11-20T04:10:00Z", "hours": 1,
+            "particles": 50, "wind_kn": 10, "wind_from": 0}  # fmt: skip
+    app = create_app(load_settings(home_dir=tmp_path))
+    with TestClient(app) as client:
+        store = app.state.case_service.store
+        _, coord = add_user(store, "ana", "coordinator")
+        _, obs = add_user(store, "olu", "observer")
+        assert client.post("/api/drift", json=body).status_code == 401
+        r = client.post("/api/drift", json=body, headers={"Authorization": f"Bearer {obs}"})
+        assert r.status_code == 403
+        assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+        r = client.post("/api/drift", json=body, headers={"Authorization": f"Bearer {coord}"})
+        assert r.status_code == 202
+        run_id = r.json()["run_id"]
+        assert client.get(f"/api/drift/{run_id}").status_code == 401
+        seen = client.get(f"/api/drift/{run_id}", headers={"Authorization": f"Bearer {obs}"})
+        assert seen.status_code == 200 and seen.json()["run_id"] == run_id
+        assert client.get(f"/api/drift/{run_id}/geojson").status_code == 401

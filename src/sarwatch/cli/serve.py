@@ -25,8 +25,32 @@ def serve(
         overrides["port"] = port
     settings = load_settings(**overrides)
     application = create_app(settings, demo=demo)
+    if demo:
+        _print_demo_token(application)
     typer.echo(f"sarwatch is serving on http://{settings.host}:{settings.port}/")
     uvicorn.run(application, host=settings.host, port=settings.port, log_level="warning")
+
+
+def _print_demo_token(application: object) -> None:
+    """Load the demo case and (re)issue the ``demo`` coordinator's token, printed once.
+
+    Tokens are stored hashed, so a token cannot be shown again: each ``--demo`` start
+    replaces the demo user's token. Real users come from ``sarwatch user add``.
+    """
+    from sarwatch.services.users import add_user, remove_user
+    from sarwatch.web.station import station_service
+
+    store = station_service(application).store  # type: ignore[arg-type]
+    with store.unit_of_work() as uow:
+        exists = any(user.name == "demo" for user in uow.list_users())
+    if exists:
+        remove_user(store, "demo")
+    _, token = add_user(store, "demo", "coordinator")
+    typer.echo(
+        "Demo case loaded. Sign in on the page (Cases tab) as coordinator 'demo' with token:\n"
+        f"  {token}\n"
+        "(new token at every --demo start; other users: sarwatch user add NAME --role ROLE)"
+    )
 
 
 def register(app: typer.Typer) -> None:

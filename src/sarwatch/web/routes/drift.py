@@ -21,6 +21,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field
 
 from sarwatch.errors import ConflictError, InputError, NotFoundError, SarwatchError
+from sarwatch.web.auth import Coordinator, Observer
 
 __all__ = ["DriftCreate", "DriftRunPublic", "ScenarioIn", "install"]
 
@@ -177,8 +178,11 @@ router = APIRouter(prefix="/api/drift", tags=["drift"])
 
 
 @router.post("", status_code=202, response_model=DriftRunPublic)
-def start_drift(body: DriftCreate, request: Request) -> DriftRunPublic:
-    """Start a drift run in the background; poll ``GET /api/drift/{run_id}``."""
+def start_drift(body: DriftCreate, request: Request, _user: Coordinator) -> DriftRunPublic:
+    """Start a drift run in the background; poll ``GET /api/drift/{run_id}``.
+
+    Coordinators only: a run carries the live position of people in distress.
+    """
     if body.time.tzinfo is None:
         raise InputError(f"time {body.time.isoformat()} has no time zone; give UTC, e.g. ...Z")
     settings = request.app.state.settings
@@ -192,7 +196,7 @@ def start_drift(body: DriftCreate, request: Request) -> DriftRunPublic:
 
 
 @router.get("/{run_id}", response_model=DriftRunPublic)
-def drift_status(run_id: str, request: Request) -> DriftRunPublic:
+def drift_status(run_id: str, request: Request, _user: Observer) -> DriftRunPublic:
     """Status, progress (0-1) and, when done, the summary."""
     return _get(request, run_id).public()
 
@@ -205,14 +209,14 @@ def _done(request: Request, run_id: str) -> _Run:
 
 
 @router.get("/{run_id}/geojson")
-def drift_geojson(run_id: str, request: Request) -> JSONResponse:
+def drift_geojson(run_id: str, request: Request, _user: Observer) -> JSONResponse:
     """Start, centroid track and 50/90/95 % containment polygons per output time."""
     run = _done(request, run_id)
     return JSONResponse(run.geojson, media_type="application/geo+json")
 
 
 @router.get("/{run_id}/png")
-def drift_png(run_id: str, request: Request) -> FileResponse:
+def drift_png(run_id: str, request: Request, _user: Observer) -> FileResponse:
     """The PNG map of the run."""
     run = _done(request, run_id)
     path = run.out_dir / "drift.png"
