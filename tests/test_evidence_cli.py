@@ -121,6 +121,9 @@ def test_cli_case_lifecycle_export_and_verify(home: Path, tmp_path: Path, capsys
     assert code == 0 and cid in out and "rescued" in out
     code, out, _ = _run(capsys, "case", "show", cid, "--json")
     assert code == 0 and '"survivors": 80' in out
+    code, out, _ = _run(capsys, "case", "show", cid)
+    # The timeline reads as sentences, positions as sailors write them.
+    assert code == 0 and "33°12.00'N" in out and "012°30.00'E" in out
     code, out, _ = _run(capsys, "ledger", "verify")
     assert code == 0 and "ledger OK: 1 case(s), 7 events" in out
     bundle = tmp_path / "case.zip"

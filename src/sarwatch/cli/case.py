@@ -49,7 +49,13 @@ _TIME = typer.Option(None, "--time", help="ISO 8601 UTC time (default now).")
 
 def _print_case(case_json: dict[str, Any]) -> None:
     last = case_json.get("last_position")
-    where = f"{last['lat']:.4f}°N {last['lon']:.4f}°E at {last['time']}" if last else "no position"
+    from sarwatch.geo.position import format_position
+
+    where = (
+        f"{format_position(last['lon'], last['lat'], decimals=2)} at {last['time']}"
+        if last
+        else "no position"
+    )
     typer.echo(f"{case_json['case_id']} ({case_json['status']}) {case_json['title']} — {where}")
 
 
@@ -233,10 +239,12 @@ def show(
         typer.echo(json.dumps(record.state, indent=2, ensure_ascii=False))
         return
     _print_case(record.state)
-    table = Table("#", "recorded (UTC)", "kind", "by", "details")
+    from sarwatch.services.report import describe_event
+
+    table = Table("#", "recorded (UTC)", "by", "what")
     for entry in svc.events(case_id):
-        details = json.dumps(entry.payload, ensure_ascii=False)
-        table.add_row(str(entry.seq), entry.recorded_at, entry.kind, entry.actor, details[:90])
+        recorded = entry.recorded_at[:19].replace("T", " ")
+        table.add_row(str(entry.seq), recorded, entry.actor, describe_event(entry))
     _console.print(table)
 
 

@@ -14,9 +14,10 @@ import math
 import textwrap
 from typing import Any
 
+from sarwatch.geo.position import format_position
 from sarwatch.ledger import LedgerEntry
 
-__all__ = ["render_html", "render_map_png", "render_pdf"]
+__all__ = ["describe_event", "render_html", "render_map_png", "render_pdf"]
 
 _DEFAULT_EXTENT = (10.0, 16.5, 32.0, 37.5)  # lon_min, lon_max, lat_min, lat_max
 
@@ -105,14 +106,16 @@ def render_map_png(state: dict[str, Any], *, dpi: int = 110) -> bytes:
     return buf.getvalue()
 
 
-def _describe(entry: LedgerEntry) -> str:
+def describe_event(entry: LedgerEntry) -> str:
+    """One line a person reads for a ledger event (positions in degrees and minutes)."""
     p = entry.payload
     kind = entry.kind
     if kind == "case_opened":
         return f"case opened: {p.get('title', '')} (alert {p.get('alert_time')})"
     if kind == "position_reported":
         return (
-            f"position {p['lat']:.4f}°N {p['lon']:.4f}°E at {p['time']} ({p['kind']}, "
+            f"position {format_position(p['lon'], p['lat'], decimals=2)} at {p['time']} "
+            f"({p['kind']}, "
             f"±{p.get('uncertainty_nm', 0)} nm, source {p['source']['name']}, quality "
             f"{p['source']['quality']}) {p.get('note', '')}"
         )
@@ -150,7 +153,7 @@ def render_html(
     people = state.get("people") or {}
     rows = "\n".join(
         f"<tr><td>{x.seq}</td><td>{e(x.recorded_at)}</td><td>{e(x.actor)}</td>"
-        f"<td>{e(x.kind)}</td><td>{e(_describe(x))}</td><td><code>{x.hash[:16]}…</code></td></tr>"
+        f"<td>{e(x.kind)}</td><td>{e(describe_event(x))}</td><td><code>{x.hash[:16]}…</code></td></tr>"
         for x in entries
     )
     img = base64.b64encode(map_png).decode("ascii")
@@ -207,7 +210,7 @@ def render_pdf(
         for x in entries:
             head = f"#{x.seq} {x.recorded_at} {x.kind} by {x.actor}"
             lines.append(head)
-            lines += ["      " + w for w in textwrap.wrap(_describe(x), 100)]
+            lines += ["      " + w for w in textwrap.wrap(describe_event(x), 100)]
         per_page = 62
         for start in range(0, max(1, len(lines)), per_page):
             fig = Figure(figsize=(8.27, 11.69))
