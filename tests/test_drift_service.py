@@ -62,6 +62,15 @@ def test_cli_drift_writes_a_summary_with_the_promised_fields(tmp_path, capsys):
         if ft["properties"]["kind"] == "containment" and ft["properties"]["hours"] == 12
     ]
     assert areas == sorted(areas)  # 50 % inside 90 % inside 95 %
+    # the cloud: the same sampled particles at every output time, at the NetCDF's positions
+    clouds = [ft for ft in geo["features"] if ft["properties"]["kind"] == "particles"]
+    assert len(clouds) == 13
+    last = clouds[-1]
+    assert last["properties"]["hours"] == 12 and last["geometry"]["type"] == "MultiPoint"
+    pts = np.array(last["geometry"]["coordinates"])
+    assert pts.shape == (200, 2)
+    np.testing.assert_allclose(pts[:, 1], ds["lat"][:200, -1].values, atol=6e-4)
+    np.testing.assert_allclose(pts[:, 0], ds["lon"][:200, -1].values, atol=6e-4)
     assert (out / "drift.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

@@ -1,8 +1,13 @@
-"""Drift outputs as GeoJSON: start, centroid track, containment polygons per output time.
+"""Drift outputs as GeoJSON: start, centroid track, containment polygons and a
+sample of the particle cloud per output time.
 
 Coordinates are ``[lon, lat]`` WGS84 (RFC 7946). Each containment polygon is a
 feature with ``time``, ``hours``, ``level`` (0.5, 0.9, 0.95) and its geodesic
-``area_km2``; the centroid track carries the time of each vertex.
+``area_km2``; the centroid track carries the time of each vertex. The cloud is a
+``MultiPoint`` (``kind: "particles"``) of at most ``particle_sample`` particles
+(the same particles at every time, afloat or stranded; categories are mixed at
+seeding so any prefix is representative), rounded to 0.001° (~100 m) to keep the
+file light over a satellite link.
 """
 
 from __future__ import annotations
@@ -11,7 +16,10 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import shapely
+
+from sarwatch.drift.state import ACTIVE, STRANDED
 
 if TYPE_CHECKING:
     from sarwatch.services.drift import DriftResult
@@ -28,8 +36,41 @@ def _round_coords(geom: dict[str, Any], nd: int = 5) -> dict[str, Any]:
     return {**geom, "coordinates": rnd(geom["coordinates"])}
 
 
-def drift_feature_collection(result: DriftResult) -> dict[str, Any]:
-    """The GeoJSON FeatureCollection of a drift result."""
+def _particles_feature(
+    result: DriftResult, column: int, props: dict[str, Any], particle_sample: int
+) -> dict[str, Any] | None:
+    if column >= result.track_lon.shape[1] or particle_sample <= 0:
+        return None
+    lon = result.track_lon[:particle_sample, column]
+    lat = result.track_lat[:particle_sample, column]
+    status = result.track_status[:particle_sample, column]
+    keep = np.isin(status, (ACTIVE, STRANDED)) & np.isfinite(lon) & np.isfinite(lat)
+    if not keep.any():
+        return None
+    coords = np.round(np.column_stack([lon[keep], lat[keep]]).astype(float), 3)
+    return {
+        "type": "Feature",
+        "geometry": {"type": "MultiPoint", "coordinates": coords.tolist()},
+        "properties": {
+            "kind": "particles",
+            **props,
+            "n_sample": int(keep.sum()),
+            "n_stranded": int((status[keep] == STRANDED).sum()),
+        },
+    }
+
+
+def drift_feature_collection(result: DriftResult, *, particle_sample: int = 200) -> dict[str, Any]:
+    """The GeoJSON FeatureCollection of a drift result.
+
+    Parameters
+    ----------
+    result
+        The drift run.
+    particle_sample
+        At most this many particles per output time in the ``particles`` MultiPoint
+        (0 for none).
+    """
     s = result.summary
     common = {"seed": s["seed"], "object": s["object"], "backward": s["backward"]}
     features: list[dict[str, Any]] = [
@@ -59,8 +100,13 @@ def drift_feature_collection(result: DriftResult) -> dict[str, Any]:
                 },
             }
         )
-    for snap in result.snapshots:
+    for column, snap in enumerate(result.snapshots):
         j = snap.to_json()
+        cloud = _particles_feature(
+            result, column, {"time": j["time"], "hours": j["hours"]}, particle_sample
+        )
+        if cloud is not None:
+            features.append(cloud)
         features.append(
             {
                 "type": "Feature",
