@@ -2,39 +2,50 @@
 
 Run ``python benchmarks/bench_api.py`` (default: 5 s per phase, 16 concurrent
 connections) or with ``--full`` (20 s per phase, 64 connections). PostgreSQL is
-measured when ``SARWATCH_TEST_POSTGRES_URL`` (or ``--postgres-url``) names a server;
-its tables are dropped and recreated. Prints the figures and writes them to
+measured when ``SARWATCH_TEST_POSTGRES_URL`` (or ``--postgres-url``) names a server:
+the benchmark creates its own databases there (``<db>_bench_current``, ...) and
+leaves the test database alone. Prints the figures and writes them to
 ``benchmarks/results/api.json``.
 
-The server is ``uvicorn`` (one worker, uvloop/httptools) in a subprocess, started as
-``sarwatch serve`` would; the client is an ``httpx.AsyncClient`` in this process,
-with a bearer token. For each store three phases run back to back:
+The server is ``uvicorn`` (one worker, ``--loop uvloop --http httptools`` when both
+are installed) in a subprocess, started as ``sarwatch serve`` would. The load comes
+from ``wrk`` (Debian: ``apt-get install wrk``; a C client that costs the server's
+CPU little) with ``benchmarks/bench_api.lua``, one thread per wrk process; without
+``wrk`` (or with ``--client python``) from a raw keep-alive asyncio client in this
+process, which costs about as much CPU per request as the server. The client used
+is recorded in the results. Phases, per store:
 
-* **mixed**: 80 % reads (``GET /api/cases/{id}`` and, 1 in 10, ``GET /api/cases``),
-  20 % writes (``POST /api/cases/{id}/contacts``: a signed ledger event, durable on
-  return), spread over 20 open cases;
+* **health_probe**: ``GET /api/health`` (no store, no token): what server and client
+  can do at all on the machine at that moment;
+* **mixed**: readers and writers at the same time on 20 open cases. With wrk, a
+  quarter of the connections write (``POST /api/cases/{id}/contacts``: a signed
+  ledger event, durable on return) and the rest read (``GET /api/cases/{id}`` and, 1
+  in 10, ``GET /api/cases?limit=20``), as two wrk processes so that each has its own
+  p99; with the Python client, 20 % of the requests are writes;
 * **reads**: reads only;
-* **writes**: writes only;
+* **writes**: writes only.
 
-after a **health_probe** phase (``GET /api/health``: no store, no token) that shows
-what the server and client can do at all on the machine at that moment.
+``--baseline REF`` runs the same phases, interleaved, against a second server
+running the code of git revision ``REF`` (``git archive`` of ``src/`` into a
+temporary directory, put first on that server's ``PYTHONPATH``), each with its own
+database prepared the same way, and records the ratios current / baseline: the
+machine is shared, so only figures taken side by side in one run compare.
 
-SQLite runs twice: with the default ``synchronous=NORMAL`` (an acknowledged write
-survives any process crash) and with ``?synchronous=full`` (an fsync per commit; it
-also survives power loss).
-
-The client shares the machine's cores with the server, so the figures are a lower
-bound of what the server alone sustains.
+SQLite runs with the default ``synchronous=NORMAL`` (an acknowledged write survives
+any process crash) and, with ``--sqlite-full``, also with ``?synchronous=full`` (an
+fsync per commit; it also survives power loss).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import json
 import os
 import platform
 import random
+import shutil
 import socket
 import subprocess
 import sys
@@ -45,8 +56,11 @@ from pathlib import Path
 import httpx
 import numpy as np
 
-RESULTS = Path(__file__).resolve().parent / "results" / "api.json"
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results" / "api.json"
+LUA = HERE / "bench_api.lua"
 N_CASES = 20
+PHASES = ("health_probe", "mixed", "reads", "writes")
 
 
 def _free_port() -> int:
@@ -81,8 +95,21 @@ def _prepare(url: str, home: Path) -> tuple[str, list[str]]:
     return token, ids
 
 
-def _start(url: str, home: Path, port: int) -> subprocess.Popen[bytes]:
+def _server_options() -> list[str]:
+    """uvloop and httptools when installed (uvicorn[standard]), as ``sarwatch serve`` gets."""
+    have = {m: importlib.util.find_spec(m) is not None for m in ("uvloop", "httptools")}
+    return [
+        *(["--loop", "uvloop"] if have["uvloop"] else []),
+        *(["--http", "httptools"] if have["httptools"] else []),
+    ]
+
+
+def _start(url: str, home: Path, port: int, src: Path | None) -> subprocess.Popen[bytes]:
     env = {**os.environ, "SARWATCH_HOME_DIR": str(home), "SARWATCH_DATABASE_URL": url}
+    if src is not None:
+        env["PYTHONPATH"] = os.pathsep.join([str(src), env.get("PYTHONPATH", "")]).rstrip(
+            os.pathsep
+        )
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -94,6 +121,7 @@ def _start(url: str, home: Path, port: int) -> subprocess.Popen[bytes]:
             "127.0.0.1",
             "--port",
             str(port),
+            *_server_options(),
             "--log-level",
             "warning",
             "--no-access-log",
@@ -109,6 +137,84 @@ def _start(url: str, home: Path, port: int) -> subprocess.Popen[bytes]:
             time.sleep(0.2)
     proc.kill()
     raise RuntimeError("server did not start")
+
+
+# --- the wrk client -----------------------------------------------------------------
+
+
+def _wrk_version(wrk: str) -> str:
+    out = subprocess.run([wrk, "-v"], capture_output=True, text=True, check=False)
+    first = (out.stdout or out.stderr).splitlines()
+    return first[0].split(" Copyright")[0] if first else "wrk"
+
+
+def _wrk_start(
+    wrk: str, port: int, mode: str, token: str, ids: list[str], conns: int, duration_s: float
+) -> subprocess.Popen[str]:
+    cmd = [
+        wrk,
+        "-t1",
+        f"-c{conns}",
+        f"-d{max(1, round(duration_s))}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(LUA),
+        f"http://127.0.0.1:{port}",
+        "--",
+        mode,
+        token,
+        ",".join(ids),
+    ]
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _wrk_result(proc: subprocess.Popen[str]) -> dict[str, float]:
+    out, err = proc.communicate(timeout=600)
+    for line in out.splitlines():
+        if line.startswith("WRKJSON "):
+            return dict(json.loads(line[len("WRKJSON ") :]))
+    raise RuntimeError(f"wrk gave no result: {out}\n{err}")
+
+
+def _wrk_phase(
+    wrk: str, port: int, token: str, ids: list[str], phase: str, duration_s: float, conns: int
+) -> dict[str, object]:
+    writers = max(1, conns // 4)
+    plan = {
+        "health_probe": [("read", "health", conns)],
+        "reads": [("read", "read", conns)],
+        "writes": [("write", "write", conns)],
+        "mixed": [("read", "read", conns - writers), ("write", "write", writers)],
+    }[phase]
+    procs = [
+        (kind, _wrk_start(wrk, port, mode, token, ids, n, duration_s)) for kind, mode, n in plan
+    ]
+    out: dict[str, object] = {"connections": conns}
+    errors: dict[str, int] = {}
+    total = 0.0
+    elapsed = 0.0
+    for kind, proc in procs:
+        r = _wrk_result(proc)
+        seconds = r["duration_us"] / 1e6
+        elapsed = max(elapsed, seconds)
+        bad = int(sum(v for k, v in r.items() if k.startswith("errors_")))
+        ok = r["requests"] - int(r["errors_status"])
+        rate = ok / seconds
+        total += rate
+        out[f"{kind}s_per_s"] = round(rate, 1)
+        out[f"{kind}_p50_ms"] = round(r["p50_us"] / 1000, 2)
+        out[f"{kind}_p99_ms"] = round(r["p99_us"] / 1000, 2)
+        out[f"{kind}_max_ms"] = round(r["max_us"] / 1000, 2)
+        if bad:
+            errors[kind] = bad
+    out["duration_s"] = round(elapsed, 2)
+    out["requests_per_s"] = round(total, 1)
+    out["errors"] = errors
+    return out
+
+
+# --- the Python fallback client -----------------------------------------------------
 
 
 class _Conn:
@@ -213,36 +319,112 @@ async def _phase(
     return out
 
 
-def bench_store(name: str, url: str, home: Path, args: argparse.Namespace) -> dict[str, object]:
-    token, ids = _prepare(url, home)
-    port = _free_port()
-    server = _start(url, home, port)
+def _python_phase(
+    port: int, token: str, ids: list[str], phase: str, duration_s: float, conns: int
+) -> dict[str, object]:
+    share = {"health_probe": -1.0, "mixed": 0.2, "reads": 0.0, "writes": 1.0}[phase]
+    return asyncio.run(
+        _phase(port, token, ids, write_share=share, duration_s=duration_s, conns=conns)
+    )
+
+
+# --- driving ------------------------------------------------------------------------
+
+
+def _ratios(current: dict[str, object], baseline: dict[str, object]) -> dict[str, float]:
+    out = {}
+    for key, value in current.items():
+        base = baseline.get(key)
+        if key.endswith(("_per_s", "_ms")) and isinstance(value, float | int) and base:
+            out[key] = round(float(value) / float(base), 2)  # type: ignore[arg-type]
+    return out
+
+
+def bench_store(
+    name: str,
+    urls: dict[str, str],
+    home: Path,
+    sources: dict[str, Path | None],
+    args: argparse.Namespace,
+) -> dict[str, object]:
+    """Every phase on every variant (current, and baseline if asked), interleaved."""
+    servers: dict[str, tuple[subprocess.Popen[bytes], int, str, list[str]]] = {}
+    result: dict[str, object] = {"load_average_before": [round(x, 2) for x in os.getloadavg()]}
     try:
-        result: dict[str, object] = {}
-        phases = (("health_probe", -1.0), ("mixed", 0.2), ("reads", 0.0), ("writes", 1.0))
-        for phase, share in phases:
-            result[phase] = asyncio.run(
-                _phase(
-                    port,
-                    token,
-                    ids,
-                    write_share=share,
-                    duration_s=args.duration,
-                    conns=args.connections,
-                )
-            )
-            print(f"{name:10s} {phase:6s} {json.dumps(result[phase])}", flush=True)
+        for variant, src in sources.items():
+            vhome = home / variant
+            token, ids = _prepare(urls[variant], vhome)
+            port = _free_port()
+            servers[variant] = (_start(urls[variant], vhome, port, src), port, token, ids)
+        figures: dict[str, dict[str, object]] = {v: {} for v in sources}
+        for phase in PHASES:
+            for variant in sources:
+                _, port, token, ids = servers[variant]
+                if args.wrk:
+                    fig = _wrk_phase(
+                        args.wrk, port, token, ids, phase, args.duration, args.connections
+                    )
+                else:
+                    fig = _python_phase(port, token, ids, phase, args.duration, args.connections)
+                figures[variant][phase] = fig
+                print(f"{name:10s} {variant:8s} {phase:12s} {json.dumps(fig)}", flush=True)
         # the ledger must still verify after the load
         from sarwatch.adapters.store import SqlStore
         from sarwatch.ledger import load_or_create_signer
         from sarwatch.services.cases import CaseService
 
-        svc = CaseService(SqlStore(url), load_or_create_signer(home))
-        result["ledger_verifies"] = all(svc.verify(i).ok for i in ids)
+        for variant in sources:
+            store = SqlStore(urls[variant])
+            svc = CaseService(store, load_or_create_signer(home / variant))
+            ids = servers[variant][3]
+            figures[variant]["ledger_verifies"] = all(svc.verify(i).ok for i in ids)
+            store.close()
+            result[variant] = figures[variant]
+        if "baseline" in sources:
+            result["ratio_current_over_baseline"] = {
+                phase: _ratios(
+                    figures["current"][phase],  # type: ignore[arg-type]
+                    figures["baseline"][phase],  # type: ignore[arg-type]
+                )
+                for phase in PHASES
+            }
+        result["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
         return result
     finally:
-        server.terminate()
-        server.wait(timeout=20)
+        for proc, *_ in servers.values():
+            proc.terminate()
+            proc.wait(timeout=20)
+
+
+def _postgres_databases(url: str, variants: list[str]) -> dict[str, str]:
+    """A fresh database per variant on the server at ``url`` (``<db>_bench_<variant>``)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    out = {}
+    with engine.connect() as conn:
+        for variant in variants:
+            name = f"{parsed.database}_bench_{variant}"
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+            out[variant] = parsed.set(database=name).render_as_string(hide_password=False)
+    engine.dispose()
+    return out
+
+
+def _export_source(ref: str, into: Path) -> Path:
+    """``src/`` of git revision ``ref``, extracted under ``into``."""
+    root = HERE.parent
+    into.mkdir(parents=True)
+    archive = subprocess.run(
+        ["git", "-C", str(root), "archive", "--format=tar", ref, "src"],
+        capture_output=True,
+        check=True,
+    )
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
+    return into / "src"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -251,33 +433,56 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--duration", type=float, default=None, help="seconds per phase")
     parser.add_argument("--connections", type=int, default=None)
     parser.add_argument("--postgres-url", default=os.environ.get("SARWATCH_TEST_POSTGRES_URL"))
+    parser.add_argument(
+        "--client", choices=("auto", "wrk", "python"), default="auto", help="load generator"
+    )
+    parser.add_argument("--baseline", metavar="REF", help="also run git revision REF, side by side")
+    parser.add_argument(
+        "--sqlite-full", action="store_true", help="also SQLite with synchronous=full"
+    )
     argv = sys.argv[1:] if argv is None else argv
     args = parser.parse_args(argv)
     args.duration = args.duration or (20.0 if args.full else 5.0)
     args.connections = args.connections or (64 if args.full else 16)
+    args.wrk = None if args.client == "python" else shutil.which("wrk")
+    if args.client == "wrk" and not args.wrk:
+        parser.error("wrk is not installed (Debian: apt-get install wrk)")
+    client = (
+        f"{_wrk_version(args.wrk)}, -t1 per process, {LUA.name}"
+        if args.wrk
+        else "python asyncio raw keep-alive client (in the benchmark process)"
+    )
     results: dict[str, object] = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
-        "date": time.strftime("%Y-%m-%d"),
+        "date": time.strftime("%Y-%m-%d %H:%M"),
         "command": " ".join(["python", "benchmarks/bench_api.py", *argv]),
+        "client": client,
+        "server": " ".join(["uvicorn, 1 worker", *_server_options()]),
         "targets": "SQLite: 500 writes/s, 2000 reads/s, p99 < 50 ms",
-        "load_average_before": [round(x, 2) for x in os.getloadavg()],
     }
-    with tempfile.TemporaryDirectory() as tmp:
-        home = Path(tmp) / "sqlite"
-        results["sqlite"] = bench_store("sqlite", f"sqlite:///{home / 'bench.db'}", home, args)
-        home = Path(tmp) / "sqlite-full"
-        url = f"sqlite:///{home / 'bench.db'}?synchronous=full"
-        results["sqlite_synchronous_full"] = bench_store("sqlite-full", url, home, args)
+    print(f"client: {client}; server: {results['server']}", flush=True)
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        sources: dict[str, Path | None] = {"current": None}
+        if args.baseline:
+            rev = subprocess.run(
+                ["git", "-C", str(HERE.parent), "rev-parse", "--short", args.baseline],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.strip()
+            results["baseline"] = f"{args.baseline} ({rev})"
+            sources = {"baseline": _export_source(args.baseline, tmp / "baseline"), **sources}
+        stores = [("sqlite", "")]
+        if args.sqlite_full:
+            stores.append(("sqlite_synchronous_full", "?synchronous=full"))
+        for name, query in stores:
+            home = tmp / name
+            urls = {v: f"sqlite:///{home / v / 'bench.db'}{query}" for v in sources}
+            results[name] = bench_store(name, urls, home, sources, args)
         if args.postgres_url:
-            from sqlalchemy import create_engine, text
-
-            engine = create_engine(args.postgres_url)
-            with engine.begin() as conn:
-                conn.execute(text("DROP TABLE IF EXISTS events, users, cases, alembic_version"))
-            engine.dispose()
-            results["postgresql"] = bench_store(
-                "postgresql", args.postgres_url, Path(tmp) / "pg", args
-            )
+            urls = _postgres_databases(args.postgres_url, list(sources))
+            results["postgresql"] = bench_store("postgresql", urls, tmp / "pg", sources, args)
         else:
             results["postgresql"] = "skipped: no SARWATCH_TEST_POSTGRES_URL"
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from _cases_helpers import NEEDS_POSTGRES, POSTGRES_URL, reset_postgres
 from sarwatch.services.users import add_user
@@ -359,3 +363,30 @@ def test_request_validation_errors_share_the_error_shape(api) -> None:
     assert body["error"] == "InputError"
     assert isinstance(body["detail"], str) and body["detail"]
     assert isinstance(body["errors"], list) and body["errors"]
+
+
+@given(
+    title=st.text(min_size=1, max_size=30).filter(str.strip),
+    summaries=st.lists(st.text(max_size=20), max_size=4),
+)
+@hypothesis_settings(max_examples=40, deadline=None)
+def test_case_body_spliced_from_stored_text_is_the_full_serialisation(
+    title: str, summaries: list[str]
+) -> None:
+    """A write answers with the projection text it stored plus the head, spliced in:
+    byte for byte what serialising the whole case would give (any Unicode)."""
+    from _cases_helpers import T0, make_service
+    from sarwatch.adapters.store import MemoryStore
+    from sarwatch.domain import Contact
+    from sarwatch.web.routes.cases import _case_body
+
+    service = make_service(MemoryStore())
+    record = service.open_case(title=title, alert_time=T0, actor="ana")
+    for i, text in enumerate(summaries):
+        contact = Contact(T0 + timedelta(minutes=i), "phone", "MRCC Rome", text)
+        record = service.log_contact(record.case_id, contact, actor="ana")
+    assert record.state_json is not None and record.head is not None
+    full = {**record.state, "head_seq": record.head.seq, "head_hash": record.head.hash}
+    expected = json.dumps(full, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    assert _case_body(record) == expected
+    assert _case_body(replace(record, state_json=None)) == expected

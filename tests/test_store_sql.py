@@ -3,6 +3,7 @@ processes keep one chain, migrations match the schema, SQLite runs in WAL with f
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -13,9 +14,11 @@ from sqlalchemy import text
 
 from _cases_helpers import NEEDS_POSTGRES, contact, make_service, make_store, open_case
 from sarwatch.adapters.store import SqlStore
-from sarwatch.ledger import load_or_create_signer
+from sarwatch.domain.events import to_json
+from sarwatch.ledger import Signer, load_or_create_signer
 from sarwatch.services.cases import CaseService
 
+NOW = "2018-03-15T06:00:00Z"
 SQL_KINDS = ["sqlite", pytest.param("postgresql", marks=[pytest.mark.postgres, NEEDS_POSTGRES])]
 
 
@@ -164,3 +167,42 @@ def test_reopening_a_store_keeps_everything(tmp_path: Path) -> None:
     again = make_service(SqlStore(url), load_or_create_signer(tmp_path))
     assert again.verify(case_id).ok
     assert len(again.get(case_id).contacts) == 4
+
+
+def test_cached_projection_follows_writes_from_another_process(sql_store: SqlStore) -> None:
+    """Each store caches parsed projections by head hash; a write through another store
+    (another process) moves the head, and the next read, get or list, sees it."""
+    signer = Signer.generate()
+    ours = make_service(sql_store, signer)
+    case_id = _case_with_events(ours)
+    assert len(ours.get_record(case_id).state["contacts"]) == 4  # now cached here
+    assert len(ours.list_cases()[0].state["contacts"]) == 4
+    other = make_service(SqlStore(sql_store.url, migrate_schema=False), signer)
+    other.log_contact(case_id, contact(9), actor="bo")
+    record = ours.get_record(case_id)
+    assert [c["summary"] for c in record.state["contacts"]][-1] == "call 9"
+    assert record.head is not None and record.head.seq == 7
+    assert json.loads(record.state_json or "") == record.state
+    listed = ours.list_cases()[0]
+    assert listed.head == record.head and len(listed.state["contacts"]) == 5
+    with ours.store.unit_of_work(write=True) as uow:  # the cache feeds the next append
+        assert len(uow.lock_case(case_id).state["contacts"]) == 5
+    other.store.close()
+
+
+def test_a_rolled_back_write_never_shows(sql_store: SqlStore) -> None:
+    """The write path caches the new projection under the new head before commit; if
+    the transaction rolls back, that head is never the row's and the entry is unused."""
+    service = make_service(sql_store)
+    case_id = _case_with_events(service)
+    before = service.get_record(case_id)
+    with sql_store.unit_of_work(write=True) as uow:
+        service._append(uow, case_id, [("contact_logged", to_json(contact(9)))], "ana", now=NOW)
+        uow.rollback()
+    after = service.get_record(case_id)
+    assert after.head == before.head
+    assert after.state == before.state and len(after.state["contacts"]) == 4
+    assert service.verify(case_id).ok
+    service.log_contact(case_id, contact(10), actor="ana")  # the chain goes on from #6
+    assert service.get_record(case_id).head.seq == 7  # type: ignore[union-attr]
+    assert service.verify(case_id).ok

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import stat
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
@@ -77,12 +78,12 @@ class Signer:
 
     private_key: Ed25519PrivateKey
 
-    @property
+    @cached_property
     def public_key(self) -> Ed25519PublicKey:
-        """The matching public key."""
+        """The matching public key (derived once: every event and head carries it)."""
         return self.private_key.public_key()
 
-    @property
+    @cached_property
     def key_id(self) -> str:
         """Fingerprint of the public key."""
         return key_id(self.public_key)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sarwatch.adapters.store import CaseRecord, Store, UnitOfWork
+from sarwatch.adapters.store import CaseRecord, Store, UnitOfWork, projection_json
 from sarwatch.domain import (
     Case,
     Contact,
@@ -328,6 +328,7 @@ def _record(state: dict[str, Any], head: SignedHead | None) -> CaseRecord:
         updated_at=state["updated_at"],
         state=state,
         head=head,
+        state_json=projection_json(state),  # serialised once: stored and answered
     )
 
 

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from sarwatch.adapters.store.memory import MemoryStore
-from sarwatch.adapters.store.records import CaseRecord, Store, UnitOfWork, UserRecord
+from sarwatch.adapters.store.records import (
+    CaseRecord,
+    Store,
+    UnitOfWork,
+    UserRecord,
+    projection_json,
+)
 from sarwatch.adapters.store.sql import SqlStore, migrate
 
 __all__ = [
@@ -15,6 +21,7 @@ __all__ = [
     "UserRecord",
     "migrate",
     "open_store",
+    "projection_json",
 ]
 
 

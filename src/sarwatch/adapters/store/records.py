@@ -9,13 +9,14 @@ contract test suite runs against all of them.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from sarwatch.ledger import LedgerEntry, SignedHead
 
-__all__ = ["CaseRecord", "Store", "UnitOfWork", "UserRecord"]
+__all__ = ["CaseRecord", "Store", "UnitOfWork", "UserRecord", "projection_json"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,9 @@ class CaseRecord:
         The whole case as JSON (:func:`~sarwatch.domain.case_to_json`).
     head
         Signed head of the case's chain (``None`` only while the case is being opened).
+    state_json
+        ``state`` as :func:`projection_json` writes it, when the store already has the
+        text (it spares serialising a large case twice); ``None`` if not known.
     """
 
     case_id: str
@@ -42,6 +46,12 @@ class CaseRecord:
     updated_at: str
     state: dict[str, Any]
     head: SignedHead | None
+    state_json: str | None = field(default=None, compare=False, repr=False)
+
+
+def projection_json(state: dict[str, Any]) -> str:
+    """The stored text of a case's projection: compact JSON, UTF-8 kept as is."""
+    return json.dumps(state, separators=(",", ":"), ensure_ascii=False)
 
 
 @dataclass(frozen=True)

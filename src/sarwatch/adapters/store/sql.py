@@ -13,6 +13,14 @@ chains. Add ``?synchronous=full`` to the URL (``sqlite:///path.db?synchronous=fu
 to fsync on every commit and survive power loss too; on this project's test machine
 that costs about 7 ms per write (see ``docs/design/005-cases-ledger.md``).
 PostgreSQL follows the server's own settings (``synchronous_commit=on`` by default).
+
+Parsed projections are cached in process by case id *and* head hash: the head hash
+names the whole chain and the projection is the fold of that chain, so an entry is
+valid exactly as long as the row's ``head_hash`` is the one it was cached under. A
+read asks the database for the row's head and gets the (possibly large) state text
+only when the cached hash differs: any write, by this or any other process, changes
+the head and so invalidates the entry. Records returned share their ``state`` with
+the cache: treat it as read-only (the records are frozen).
 """
 
 from __future__ import annotations
@@ -26,12 +34,22 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, create_engine, event, func, select, text
+from sqlalchemy import (
+    Connection,
+    bindparam,
+    case,
+    create_engine,
+    event,
+    func,
+    null,
+    select,
+    text,
+)
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine, make_url
 
 from sarwatch.adapters.store import tables as t
-from sarwatch.adapters.store.records import CaseRecord, UserRecord
+from sarwatch.adapters.store.records import CaseRecord, UserRecord, projection_json
 from sarwatch.errors import ConflictError, DataError, NotFoundError
 from sarwatch.ledger import LedgerEntry, SignedHead, canonical_json
 
@@ -100,6 +118,35 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
+class _ProjectionCache:
+    """Parsed case projections by case id, each valid for one head hash.
+
+    Holds ``(head_hash, state, state_json)`` for up to ``size`` cases (cleared when
+    full: a case is re-read once). Safe across threads: entries are replaced whole.
+    """
+
+    def __init__(self, size: int = 2048) -> None:
+        self._size = size
+        self._entries: dict[str, tuple[str, dict[str, Any], str]] = {}
+
+    def known_hash(self, case_id: str) -> str | None:
+        entry = self._entries.get(case_id)
+        return entry[0] if entry else None
+
+    def get(self, case_id: str, head_hash: str | None) -> tuple[dict[str, Any], str] | None:
+        entry = self._entries.get(case_id)
+        if entry is None or head_hash is None or entry[0] != head_hash:
+            return None
+        return entry[1], entry[2]
+
+    def put(self, case_id: str, head_hash: str | None, state: dict[str, Any], text: str) -> None:
+        if head_hash is None:
+            return
+        if len(self._entries) >= self._size:
+            self._entries = {}
+        self._entries[case_id] = (head_hash, state, text)
+
+
 class SqlStore:
     """A case store in a SQL database.
 
@@ -117,6 +164,7 @@ class SqlStore:
         # SQLite has one writer at a time; writers of this process queue here rather
         # than in SQLite's busy handler, which sleeps in steps of up to 100 ms.
         self._write_lock = threading.Lock()
+        self._projections = _ProjectionCache()
         try:
             if url.startswith("sqlite"):
                 self.engine = _sqlite_engine(url)
@@ -143,14 +191,14 @@ class SqlStore:
     def unit_of_work(self, *, write: bool = False) -> SqlUnitOfWork:
         """A new transaction (``write=True`` to append to cases)."""
         lock = self._write_lock if write and self.dialect == "sqlite" else None
-        return SqlUnitOfWork(self.engine, write=write, lock=lock)
+        return SqlUnitOfWork(self.engine, write=write, lock=lock, cache=self._projections)
 
     def close(self) -> None:
         """Release the connection pool."""
         self.engine.dispose()
 
 
-def _case_from_row(row: Any) -> CaseRecord:
+def _case_from_row(row: Any, state: dict[str, Any], state_json: str) -> CaseRecord:
     head = None
     if row.head_seq is not None:
         head = SignedHead(
@@ -163,9 +211,29 @@ def _case_from_row(row: Any) -> CaseRecord:
         region=row.region,
         opened_at=row.opened_at,
         updated_at=row.updated_at,
-        state=json.loads(row.state),
+        state=state,
         head=head,
+        state_json=state_json,
     )
+
+
+#: Every column of ``cases`` but the projection text.
+_META = [c for c in t.cases.c if c.name != "state"]
+
+# The statements of the hot paths, built once: SQLAlchemy then finds their compiled
+# form by a memoised cache key instead of building and hashing a new statement per
+# request (a third of the time of a read went there).
+_BY_ID = t.cases.c.case_id == bindparam("case_id")
+#: A case row; its ``state`` only if the head is not ``known`` (cached here).
+_SELECT_CASE = select(
+    *_META,
+    case((t.cases.c.head_hash == bindparam("known"), null()), else_=t.cases.c.state).label("state"),
+).where(_BY_ID)
+_SELECT_CASE_FOR_UPDATE = _SELECT_CASE.with_for_update()
+_SELECT_STATE = select(t.cases.c.state).where(_BY_ID)
+_UPDATE_CASE = t.cases.update().where(t.cases.c.case_id == bindparam("where_case_id"))
+_INSERT_EVENT = t.events.insert()
+_SELECT_USER = select(t.users).where(t.users.c.token_hash == bindparam("token_hash"))
 
 
 def _case_values(record: CaseRecord) -> dict[str, Any]:
@@ -177,7 +245,7 @@ def _case_values(record: CaseRecord) -> dict[str, Any]:
         "region": record.region,
         "opened_at": record.opened_at,
         "updated_at": record.updated_at,
-        "state": json.dumps(record.state, separators=(",", ":"), ensure_ascii=False),
+        "state": record.state_json or projection_json(record.state),
         "head_seq": head.seq if head else None,
         "head_hash": head.hash if head else None,
         "head_key_id": head.key_id if head else None,
@@ -203,10 +271,18 @@ def _entry_from_row(row: Any) -> LedgerEntry:
 class SqlUnitOfWork:
     """One SQL transaction; see :class:`~sarwatch.adapters.store.records.UnitOfWork`."""
 
-    def __init__(self, engine: Engine, *, write: bool, lock: threading.Lock | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        write: bool,
+        lock: threading.Lock | None = None,
+        cache: _ProjectionCache | None = None,
+    ) -> None:
         self._engine = engine
         self._write = write
         self._lock = lock
+        self._cache = cache or _ProjectionCache(0)
         self._conn: Connection | None = None
 
     def __enter__(self) -> SqlUnitOfWork:
@@ -251,30 +327,58 @@ class SqlUnitOfWork:
         self.conn.rollback()
 
     # cases -----------------------------------------------------------------------
-    def get_case(self, case_id: str) -> CaseRecord:
-        row = self.conn.execute(select(t.cases).where(t.cases.c.case_id == case_id)).first()
+    def _record(self, row: Any) -> CaseRecord:
+        """A record from a row whose ``state`` is ``NULL`` when the cache has it."""
+        if row.state is None:
+            hit = self._cache.get(row.case_id, row.head_hash)
+            if hit is None:  # replaced in the cache meanwhile: read the text
+                text_ = self.conn.execute(_SELECT_STATE, {"case_id": row.case_id}).scalar_one()
+                hit = (json.loads(text_), text_)
+            return _case_from_row(row, *hit)
+        state = json.loads(row.state)
+        self._cache.put(row.case_id, row.head_hash, state, row.state)
+        return _case_from_row(row, state, row.state)
+
+    def _select_case(self, case_id: str, *, for_update: bool) -> CaseRecord:
+        # ``known`` is the head hash cached here (or ""): the text comes only if it moved
+        params = {"case_id": case_id, "known": self._cache.known_hash(case_id) or ""}
+        query = _SELECT_CASE
+        if for_update and self.conn.dialect.name == "postgresql":
+            query = _SELECT_CASE_FOR_UPDATE
+        row = self.conn.execute(query, params).first()
         if row is None:
             raise NotFoundError(f"no case {case_id!r}; list cases with: sarwatch case list")
-        return _case_from_row(row)
+        return self._record(row)
+
+    def get_case(self, case_id: str) -> CaseRecord:
+        return self._select_case(case_id, for_update=False)
 
     def lock_case(self, case_id: str) -> CaseRecord:
-        query = select(t.cases).where(t.cases.c.case_id == case_id)
-        if self.conn.dialect.name == "postgresql":
-            query = query.with_for_update()
-        row = self.conn.execute(query).first()
-        if row is None:
-            raise NotFoundError(f"no case {case_id!r}; list cases with: sarwatch case list")
-        return _case_from_row(row)
+        return self._select_case(case_id, for_update=True)
 
     def list_cases(
         self, *, statuses: Sequence[str] | None = None, limit: int = 100, offset: int = 0
     ) -> list[CaseRecord]:
-        query = select(t.cases)
+        query = select(*_META)
         if statuses:
             query = query.where(t.cases.c.status.in_(list(statuses)))
         query = query.order_by(t.cases.c.updated_at.desc(), t.cases.c.case_id).limit(limit)
         rows = self.conn.execute(query.offset(offset)).all()
-        return [_case_from_row(r) for r in rows]
+        out: list[CaseRecord | None] = []
+        missing: dict[str, int] = {}
+        for i, row in enumerate(rows):
+            hit = self._cache.get(row.case_id, row.head_hash)
+            out.append(_case_from_row(row, *hit) if hit else None)
+            if hit is None:
+                missing[row.case_id] = i
+        if missing:
+            # whole rows, so that head and state of each record are from one row
+            full = self.conn.execute(
+                select(t.cases).where(t.cases.c.case_id.in_(list(missing)))
+            ).all()
+            for row in full:
+                out[missing[row.case_id]] = self._record(row)
+        return [r for r in out if r is not None]
 
     def count_cases(self, *, id_prefix: str = "") -> int:
         query = select(func.count()).select_from(t.cases)
@@ -291,19 +395,21 @@ class SqlUnitOfWork:
 
     def update_case(self, record: CaseRecord) -> None:
         values = _case_values(record)
-        del values["case_id"]
-        result = self.conn.execute(
-            t.cases.update().where(t.cases.c.case_id == record.case_id).values(**values)
-        )
+        values["where_case_id"] = values.pop("case_id")
+        result = self.conn.execute(_UPDATE_CASE, values)
         if result.rowcount != 1:
             raise NotFoundError(f"no case {record.case_id!r}")
+        # keyed by the new head: if this transaction rolls back, that head is never
+        # the row's, so the entry is never used
+        head_hash = record.head.hash if record.head else None
+        self._cache.put(record.case_id, head_hash, record.state, values["state"])
 
     # events ----------------------------------------------------------------------
     def append_event(self, entry: LedgerEntry) -> int:
         values = entry.to_json()
         values["payload"] = canonical_json(entry.payload).decode("utf-8")
         try:
-            result = self.conn.execute(t.events.insert().values(**values))
+            result = self.conn.execute(_INSERT_EVENT, values)
         except sa_exc.IntegrityError as exc:
             raise ConflictError(
                 f"event #{entry.seq} of case {entry.case_id} already exists: {exc.orig}"
@@ -339,7 +445,7 @@ class SqlUnitOfWork:
             raise ConflictError(f"user {user.name!r} already exists") from None
 
     def user_by_token_hash(self, token_hash: str) -> UserRecord | None:
-        row = self.conn.execute(select(t.users).where(t.users.c.token_hash == token_hash)).first()
+        row = self.conn.execute(_SELECT_USER, {"token_hash": token_hash}).first()
         return UserRecord(row.name, row.role, row.token_hash, row.created_at) if row else None
 
     def remove_user(self, name: str) -> None:

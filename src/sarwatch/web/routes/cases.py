@@ -83,14 +83,27 @@ def _json(data: Any, status_code: int = 200) -> Response:
     return Response(content=body, status_code=status_code, media_type="application/json")
 
 
-def _case_out(record: CaseRecord, status_code: int = 200) -> Response:
+def _case_body(record: CaseRecord) -> bytes:
+    """The case as :func:`_json` writes ``{**state, "head_seq", "head_hash"}``.
+
+    When the store already holds the projection's text (same compact form), the head
+    is spliced in instead of serialising the whole case again.
+    """
     head = record.head
-    data = {
-        **record.state,
-        "head_seq": head.seq if head else None,
-        "head_hash": head.hash if head else None,
-    }
-    return _json(data, status_code)
+    head_seq = head.seq if head else None
+    head_hash = head.hash if head else None
+    text = record.state_json
+    if text is None or not text.endswith("}") or text == "{}" or "head_seq" in record.state:
+        data = {**record.state, "head_seq": head_seq, "head_hash": head_hash}
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    tail = f',"head_seq":{json.dumps(head_seq)},"head_hash":{json.dumps(head_hash)}}}'
+    return (text[:-1] + tail).encode("utf-8")
+
+
+def _case_out(record: CaseRecord, status_code: int = 200) -> Response:
+    return Response(
+        content=_case_body(record), status_code=status_code, media_type="application/json"
+    )
 
 
 def _summary(record: CaseRecord) -> dict[str, Any]:
