@@ -55,14 +55,14 @@ _NOFORCE = 3
 _NOT_RELEASED = 4
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy", fastmath={"contract"}, inline="always")
 def _mix(z: np.uint64) -> np.uint64:
     z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
     z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
     return z ^ (z >> np.uint64(31))
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy", fastmath={"contract"}, inline="always")
 def _uniform(key: np.uint64, pid: int, step: int, stream: int) -> float:
     z = key ^ _mix(
         np.uint64(pid) * np.uint64(0x9E3779B97F4A7C15)
@@ -73,7 +73,7 @@ def _uniform(key: np.uint64, pid: int, step: int, stream: int) -> float:
     return float(z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy", fastmath={"contract"}, inline="always")
 def _sample(f, grid, k, c, lon, lat):  # type: ignore[no-untyped-def]
     """Bilinear in space, NaN-aware, from the time-interpolated slice ``f[k, c]``.
 
@@ -139,7 +139,7 @@ def _sample(f, grid, k, c, lon, lat):  # type: ignore[no-untyped-def]
     return su / sw, sv / sw, 0
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy", fastmath={"contract"}, inline="always")
 def _velocity(  # type: ignore[no-untyped-def]
     x, y, k, c, cf, cg, wf, wg, sf, sg, has_stokes,
     d_slope, d_off, c_slope, c_off, leeway_scale, weu, wev, ceu, cev,
@@ -184,7 +184,7 @@ def _velocity(  # type: ignore[no-untyped-def]
     return ue, ve, 0
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy", fastmath={"contract"}, inline="always")
 def _metric(s, c):  # type: ignore[no-untyped-def]
     """Degrees per metre (east, north) on WGS84 from sin and cos of the latitude."""
     d = 1.0 - _E2 * s * s
@@ -192,7 +192,7 @@ def _metric(s, c):  # type: ignore[no-untyped-def]
     return sd / (_A * _DEG * c), d * sd * _INV_M0
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy", fastmath={"contract"}, inline="always")
 def _rotate(s, c, dphi):  # type: ignore[no-untyped-def]
     """sin and cos of (latitude + dphi) for a small dphi (radians), without trigonometry."""
     d2 = dphi * dphi
@@ -201,7 +201,7 @@ def _rotate(s, c, dphi):  # type: ignore[no-untyped-def]
     return s * cd + c * sd, c * cd - s * sd
 
 
-@njit(parallel=True, cache=True, error_model="numpy")
+@njit(parallel=True, cache=True, error_model="numpy", fastmath={"contract"})
 def advance(  # type: ignore[no-untyped-def]
     idx,
     kfirst,
@@ -223,6 +223,8 @@ def advance(  # type: ignore[no-untyped-def]
     vel_u,
     vel_v,
     vel_ok,
+    sin_lat,
+    cos_lat,
     cf,
     cg,
     wf,
@@ -243,7 +245,9 @@ def advance(  # type: ignore[no-untyped-def]
     the start (``[k, 0]``) and the middle (``[k, 1]``) of step ``k``, shape
     ``(steps, 2, ny, nx, 2)``, with grids ``[lon0, 1/dlon, lat0, 1/dlat]``. A particle that
     enters a coast cell of ``land`` stops there with ``pending = k`` so that the
-    caller can test it exactly and resume it from ``k + 1``.
+    caller can test it exactly and resume it from ``k + 1``. ``sin_lat``, ``cos_lat`` are
+    the sine and cosine of each particle's latitude, carried from step to step (and from
+    call to call) by small rotations; the caller initialises them once per run.
     """
     dt = params[P_DT]
     nsub = step_t.shape[0]
@@ -267,14 +271,8 @@ def advance(  # type: ignore[no-untyped-def]
     for blk in prange(n_blocks):
         j0 = blk * _BLOCK
         j1 = min(j0 + _BLOCK, n_idx)
-        # sin/cos of each latitude, carried from step to step by small rotations
-        sps = np.empty(j1 - j0)
-        cps = np.empty(j1 - j0)
         for j in range(j0, j1):
-            i = idx[j]
-            pending[i] = -1
-            sps[j - j0] = math.sin(lat[i] * _DEG)
-            cps[j - j0] = math.cos(lat[i] * _DEG)
+            pending[idx[j]] = -1
         for k in range(nsub):
             g = step0 + k
             for j in range(j0, j1):
@@ -292,7 +290,6 @@ def advance(  # type: ignore[no-untyped-def]
                 elif st != _ACTIVE:
                     continue
                 b = side[i]
-                jj = j - j0
                 if jibe_p > 0.0 and _uniform(key, i, g, 0) < jibe_p:
                     b = 1 - b
                     side[i] = b
@@ -334,8 +331,8 @@ def advance(  # type: ignore[no-untyped-def]
                     if flag != 0:
                         status[i] = _OUT if flag == 1 else _NOFORCE
                         continue
-                s0 = sps[jj]
-                c0 = cps[jj]
+                s0 = sin_lat[i]
+                c0 = cos_lat[i]
                 mx, my = _metric(s0, c0)
                 if midpoint:
                     xm = x + ue * mx * 0.5 * dt
@@ -364,8 +361,8 @@ def advance(  # type: ignore[no-untyped-def]
                 x += dx * mx
                 y += dlat
                 s1, c1 = _rotate(s0, c0, dlat * _DEG)
-                sps[j - j0] = s1
-                cps[j - j0] = c1
+                sin_lat[i] = s1
+                cos_lat[i] = c1
                 lon[i] = x
                 lat[i] = y
                 if nly > 0:
@@ -379,7 +376,7 @@ def advance(  # type: ignore[no-untyped-def]
                             pending[i] = k
 
 
-@njit(parallel=True, cache=True, error_model="numpy")
+@njit(parallel=True, cache=True, error_model="numpy", fastmath={"contract"})
 def moving_bbox(lon, lat, status):  # type: ignore[no-untyped-def]
     """``(lon_min, lat_min, lon_max, lat_max)`` of active and not-yet-released particles.
 

@@ -239,6 +239,7 @@ def _advance_chunk(
     all_idx: npt.NDArray[np.int64],
     zeros_k: npt.NDArray[np.int32],
     pending: npt.NDArray[np.int32],
+    trig: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]],
 ) -> int:
     """Advance all particles ``nsub`` steps from global step ``step0``; returns exact land tests."""
     step_t = dt * (step0 + np.arange(nsub, dtype=np.float64))
@@ -263,7 +264,7 @@ def _advance_chunk(
             state.dwl_slope, state.dwl_offset, state.cwl_slope, state.cwl_offset,
             state.side, state.capsized,
             state.wind_err_u, state.wind_err_v, state.current_err_u, state.current_err_v,
-            state.vel_u, state.vel_v, state.vel_ok,
+            state.vel_u, state.vel_v, state.vel_ok, trig[0], trig[1],
             cf, cg, wf, wg, sf, sg, forcing.stokes is not None,
             cells, step_t, step0, key, kparams,
         )  # fmt: skip
@@ -363,6 +364,8 @@ def simulate(
     all_idx = np.arange(n, dtype=np.int64)
     zeros_k = np.zeros(n, np.int32)
     pending = np.full(n, -1, np.int32)
+    # sine and cosine of the latitudes, carried by the kernel from step to step
+    trig = (np.sin(np.radians(state.lat)), np.cos(np.radians(state.lat)))
     times = start + (sign * params.output_every_s * np.arange(n_out + 1)).astype("timedelta64[s]")
     exact_tests = 0
     total = per_out * n_out
@@ -372,7 +375,7 @@ def simulate(
     _kernel.moving_bbox(state.lon[:0], state.lat[:0], state.status[:0])
     _advance_chunk(
         state, forcing, start, 0, 1, dt, key, kparams, cells, pad_m, land,
-        all_idx[:0], zeros_k[:0], pending,
+        all_idx[:0], zeros_k[:0], pending, trig,
     )  # fmt: skip
     compute_s = 0.0
     for o in range(n_out):
@@ -381,7 +384,7 @@ def simulate(
             nsub = min(_CHUNK_STEPS, per_out - c0)
             exact_tests += _advance_chunk(
                 state, forcing, start, o * per_out + c0, nsub, dt, key, kparams, cells, pad_m,
-                land, all_idx, zeros_k, pending,
+                land, all_idx, zeros_k, pending, trig,
             )  # fmt: skip
         compute_s += time.perf_counter() - tic
         if on_output is not None:
