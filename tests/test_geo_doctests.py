@@ -11,6 +11,7 @@ import pytest
 @pytest.mark.parametrize(
     "name",
     [
+        "sarwatch._files",
         "sarwatch.geo.geodesy",
         "sarwatch.geo.position",
         "sarwatch.geo.zones",

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ import numpy.typing as npt
 import shapely
 from pyproj import Geod
 
+from sarwatch._files import atomic_writer
 from sarwatch.errors import DataError
 from sarwatch.geo import _seakernels as kern
 from sarwatch.geo.coast import _CACHE_VERSION as _LAND_VERSION
@@ -323,14 +323,8 @@ def _save(graph: NavGraph, path: Path) -> None:
     arrays = {name: getattr(graph, name) for name in _ARRAYS}
     arrays["grid"] = np.array([graph.gx0, graph.gy0, graph.cs, graph.nx, graph.ny])
     arrays["obstacles_wkb"] = np.frombuffer(shapely.to_wkb(graph.obstacles), dtype=np.uint8)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp.npz")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_writer(path) as fh:
+        np.savez(fh, **arrays)
 
 
 def _load(path: Path, region: Region, params: NavParams) -> NavGraph:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -26,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
+from sarwatch._files import atomic_writer, write_bytes_atomic
 from sarwatch.errors import DataError
 
 __all__ = [
@@ -83,18 +83,6 @@ def default_cache_dir() -> Path:
     """The cache directory: ``$SARWATCH_CACHE_DIR`` or ``~/.cache/sarwatch``."""
     env = os.environ.get("SARWATCH_CACHE_DIR")
     return Path(env) if env else Path.home() / ".cache" / "sarwatch"
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _extract_region_polygons(region: Region) -> shapely.MultiPolygon:
@@ -162,7 +150,7 @@ def _land_polygons_cached(cache_dir: Path, region: Region) -> shapely.MultiPolyg
     geom = _extract_region_polygons(region)
     if geom.is_empty:
         raise DataError(f"no GSHHG land found in {region.describe()}: is roaring-landmask intact?")
-    _atomic_write(path, shapely.to_wkb(geom))
+    write_bytes_atomic(path, shapely.to_wkb(geom))
     return geom
 
 
@@ -266,10 +254,8 @@ def _land_mask_cached(cache_dir: Path, region: Region) -> LandMask:
             cells = None
     if cells is None:
         cells = _build_cells(polygons, region, cell_deg)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp.npy")
-        np.save(tmp, cells, allow_pickle=False)
-        os.replace(tmp, path)
+        with atomic_writer(path) as fh:
+            np.save(fh, cells, allow_pickle=False)
     return LandMask(
         cells=cells, lon0=region.lon_min, lat0=region.lat_min, cell_deg=cell_deg, polygons=polygons
     )

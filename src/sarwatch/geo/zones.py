@@ -30,8 +30,6 @@ to orient, not to decide a legal question.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -44,6 +42,7 @@ import shapely
 from scipy.spatial import cKDTree
 from shapely.geometry import shape
 
+from sarwatch._files import atomic_writer
 from sarwatch.errors import DataError, OutOfRegionError
 from sarwatch.geo.coast import REGION, LandMask, Region, default_cache_dir, land_mask, land_polygons
 from sarwatch.geo.geodesy import M_PER_NM, destination, geod
@@ -218,15 +217,8 @@ def _load_index_arrays(path: Path) -> _IndexArrays | None:
 
 def _save_index_arrays(path: Path, arrays: _IndexArrays) -> None:
     lon, lat, state_index, states = arrays
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, lon=lon, lat=lat, state_index=state_index, states=np.array(states))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_writer(path) as fh:
+        np.savez(fh, lon=lon, lat=lat, state_index=state_index, states=np.array(states))
 
 
 @lru_cache(maxsize=1)

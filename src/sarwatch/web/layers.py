@@ -22,8 +22,6 @@ from __future__ import annotations
 import gzip
 import json
 import math
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -35,6 +33,7 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
+from sarwatch._files import write_bytes_atomic
 from sarwatch.errors import DataError, InputError
 
 __all__ = [
@@ -119,18 +118,6 @@ def coast_level_for_zoom(zoom: int) -> int:
 # --------------------------------------------------------------------------- caching
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _cached(path: Path, build: Callable[[], bytes]) -> bytes:
     """Read ``path`` if it is a valid gzip file, else build, write atomically and return."""
     if path.exists():
@@ -142,7 +129,7 @@ def _cached(path: Path, build: Callable[[], bytes]) -> bytes:
         else:
             return data
     data = build()
-    _atomic_write(path, data)
+    write_bytes_atomic(path, data)
     return data
 
 
