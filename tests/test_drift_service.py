@@ -297,3 +297,57 @@ def test_web_drift_runs_need_a_coordinator_and_reads_an_observer(tmp_path):
         seen = client.get(f"/api/drift/{run_id}", headers={"Authorization": f"Bearer {obs}"})
         assert seen.status_code == 200 and seen.json()["run_id"] == run_id
         assert client.get(f"/api/drift/{run_id}/geojson").status_code == 401
+
+
+def _cli_summary(tmp_path, *extra: str) -> dict:
+    summary = tmp_path / "seed.json"
+    rc = _cli([
+        "drift", "--lat", "33.2", "--lon", "12.5", "--time", "2026-11-20T04:10Z",
+        "--hours", "6", "--particles", "1000", "--wind-kn", "12", "--wind-from", "330",
+        "--seed", "3", "--summary-json", str(summary), "--quiet", *extra,
+    ])  # fmt: skip
+    assert rc == 0
+    return json.loads(summary.read_text())
+
+
+def test_cli_line_seeding_spreads_the_release_between_the_two_positions(tmp_path):
+    s = _cli_summary(tmp_path, "--to-lat", "33.4", "--to-lon", "12.9")
+    first = s["outputs"][0]
+    # uniform along the line: the centroid at release is its midpoint, the spread is large
+    assert first["centroid_lat"] == pytest.approx(33.3, abs=0.01)
+    assert first["centroid_lon"] == pytest.approx(12.7, abs=0.01)
+    assert first["std_km"] > 10
+
+
+def test_cli_cone_seeding_releases_particles_over_time(tmp_path):
+    s = _cli_summary(
+        tmp_path, "--to-lat", "33.4", "--to-lon", "12.9", "--to-time", "2026-11-20T08:10Z",
+        "--to-radius-m", "3000",
+    )  # fmt: skip
+    waiting = [o["status_counts"]["not_released"] for o in s["outputs"]]
+    assert waiting[0] > 900 and waiting[-1] == 0
+    assert waiting == sorted(waiting, reverse=True)
+
+
+def test_cli_circle_seeding_is_uniform_over_the_disk(tmp_path):
+    gaussian = _cli_summary(tmp_path, "--radius-m", "5000")["outputs"][0]["std_km"]
+    disk = _cli_summary(tmp_path, "--radius-m", "5000", "--circle")["outputs"][0]["std_km"]
+    # radial RMS: a uniform disk of radius R gives R/sqrt(2); a 2-D Gaussian (sigma R) R*sqrt(2)
+    assert disk == pytest.approx(5 / np.sqrt(2), rel=0.1)
+    assert gaussian == pytest.approx(5 * np.sqrt(2), rel=0.1)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--to-lat", "33.4"], "both --to-lat and --to-lon"),
+        (["--to-radius-m", "100"], "give --to-time too"),
+        (["--circle", "--to-lat", "33.4", "--to-lon", "12.9"], "exclude each other"),
+    ],
+)
+def test_cli_bad_seeding_options_exit_2(tmp_path, capsys, extra, message):
+    rc = _cli([
+        "drift", "--lat", "33.2", "--lon", "12.5", "--time", "2026-11-20T04:10Z",
+        "--wind-kn", "12", "--wind-from", "330", "--quiet", *extra,
+    ])  # fmt: skip
+    assert rc == 2 and message in capsys.readouterr().err

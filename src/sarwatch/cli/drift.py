@@ -5,11 +5,14 @@ from __future__ import annotations
 import glob
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from sarwatch.errors import InputError
+
+if TYPE_CHECKING:
+    from sarwatch.services.drift import ScenarioSpec
 
 __all__ = ["parse_utc", "register"]
 
@@ -83,6 +86,44 @@ def _list_objects() -> None:
     Console().print(table)
 
 
+def _seeding_scenario(
+    lon: float,
+    lat: float,
+    radius_m: float,
+    *,
+    circle: bool,
+    to_lon: float | None,
+    to_lat: float | None,
+    to_time: datetime | None,
+    to_radius_m: float | None,
+) -> tuple[ScenarioSpec, ...]:
+    """The CLI's one seeding scenario: point (default), circle, line or cone.
+
+    Returns an empty tuple for the default point release (the request's own position).
+    """
+    from sarwatch.services.drift import ScenarioSpec
+
+    if (to_lon is None) != (to_lat is None):
+        raise InputError("give both --to-lat and --to-lon for a line or cone, or neither")
+    if to_time is not None:
+        return (
+            ScenarioSpec(
+                "cone", lon, lat, radius_m=radius_m,
+                lon2=lon if to_lon is None else to_lon, lat2=lat if to_lat is None else to_lat,
+                radius2_m=to_radius_m, time2=to_time,
+            ),
+        )  # fmt: skip
+    if to_radius_m is not None:
+        raise InputError("--to-radius-m is the radius of a cone's far end: give --to-time too")
+    if to_lon is not None and to_lat is not None:
+        if circle:
+            raise InputError("--circle and a line (--to-lat/--to-lon) exclude each other")
+        return (ScenarioSpec("line", lon, lat, radius_m=radius_m, lon2=to_lon, lat2=to_lat),)
+    if circle:
+        return (ScenarioSpec("circle", lon, lat, radius_m=radius_m),)
+    return ()
+
+
 def drift(
     lat: float = typer.Option(None, "--lat", help="Last known latitude, decimal degrees (N>0)."),
     lon: float = typer.Option(None, "--lon", help="Last known longitude, decimal degrees (E>0)."),
@@ -98,6 +139,21 @@ def drift(
     dt_min: float = typer.Option(15.0, "--dt-min", help="Time step, minutes."),
     output_min: float = typer.Option(60.0, "--output-min", help="Output interval, minutes."),
     radius_m: float = typer.Option(500.0, "--radius-m", help="Position uncertainty (sigma), m."),
+    circle: bool = typer.Option(
+        False, "--circle", help="Seed uniformly over a disk of --radius-m instead of a Gaussian."
+    ),
+    to_lat: float = typer.Option(
+        None, "--to-lat", help="Second position (line or cone), latitude, degrees."
+    ),
+    to_lon: float = typer.Option(
+        None, "--to-lon", help="Second position (line or cone), longitude, degrees."
+    ),
+    to_time: str = typer.Option(
+        None, "--to-time", help="Time at the second position: seed a cone released over time."
+    ),
+    to_radius_m: float = typer.Option(
+        None, "--to-radius-m", help="Cone radius at the second end, m (default --radius-m)."
+    ),
     currents: list[str] = typer.Option(
         None, "--currents", help="Current files (repeat, glob, or comma list)."
     ),
@@ -157,8 +213,13 @@ def drift(
     from sarwatch.settings import load_settings
 
     settings = load_settings()
+    start_time = parse_utc(time)
+    scenarios = _seeding_scenario(
+        lon, lat, radius_m, circle=circle, to_lon=to_lon, to_lat=to_lat,
+        to_time=parse_utc(to_time) if to_time else None, to_radius_m=to_radius_m,
+    )  # fmt: skip
     req = DriftRequest(
-        lon=lon, lat=lat, time=parse_utc(time), object_class=object_class, hours=hours,
+        lon=lon, lat=lat, time=start_time, object_class=object_class, hours=hours,
         backward=backward, particles=particles, dt_min=dt_min, output_min=output_min,
         radius_m=radius_m, currents=_expand(currents), winds=_expand(winds),
         stokes=_expand(stokes), wind_kn=wind_kn, wind_from_deg=wind_from,
@@ -168,6 +229,7 @@ def drift(
         current_obs=_observations(current_obs, "current"),
         diffusivity_m2_s=diffusivity, capsize_per_h=capsize_per_h,
         scheme=scheme,  # type: ignore[arg-type]
+        scenarios=scenarios,
     )  # fmt: skip
     console = Console(stderr=True)
     if quiet:
