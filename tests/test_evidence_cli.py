@@ -200,3 +200,36 @@ def test_demo_case_is_the_open_arms_rescue_and_verifies(home: Path, tmp_path: Pa
     assert service.verify(case.case_id).ok
     report = verify_bundle(build_bundle(service, case.case_id, tmp_path / "demo.zip").path)
     assert report.ok, report.summary()
+
+
+def _open_case(capsys) -> str:
+    code, out, err = _run(
+        capsys, "case", "open", "--title", "t", "--lon", "12.5", "--lat", "33.2",
+        "--time", "2018-03-15T04:10:00Z",
+    )  # fmt: skip
+    assert code == 0, err
+    return out.split()[0]
+
+
+def test_a_lost_station_key_is_refused_not_silently_replaced(home: Path, capsys) -> None:
+    """A new key over signed records would make every old signature look forged."""
+    cid = _open_case(capsys)
+    key = next((home / "keys").glob("*.pem"))
+    key.rename(home / "elsewhere.pem")
+    code, _, err = _run(capsys, "case", "contact", cid, "--counterpart", "x", "--summary", "y")
+    assert code == 3 and "is missing" in err and "Restore the key" in err
+    assert not key.exists()  # nothing was created behind the user's back
+    (home / "elsewhere.pem").rename(key)
+    code, out, _ = _run(capsys, "ledger", "verify")
+    assert code == 0 and "ledger OK: 1 case(s), 2 events" in out
+
+
+def test_a_report_outside_the_covered_area_is_refused(home: Path, capsys) -> None:
+    cid = _open_case(capsys)
+    code, _, err = _run(
+        capsys, "case", "report", cid, "--lon", "-30", "--lat", "40",
+        "--time", "2018-03-15T05:00:00Z",
+    )  # fmt: skip
+    assert code == 2 and "outside the area" in err and "30°" in err
+    code, out, _ = _run(capsys, "ledger", "verify")
+    assert code == 0 and "2 events" in out  # nothing written

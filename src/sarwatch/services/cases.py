@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sarwatch.adapters.store import CaseRecord, Store, UnitOfWork, projection_json
@@ -29,7 +30,13 @@ from sarwatch.domain import (
     require_utc,
 )
 from sarwatch.domain.events import apply_to_json, case_from_json, format_time, to_json
-from sarwatch.errors import ConflictError, InputError, PositionOnLandError
+from sarwatch.errors import (
+    ConflictError,
+    InputError,
+    IntegrityError,
+    OutOfRegionError,
+    PositionOnLandError,
+)
 from sarwatch.ledger import (
     GENESIS,
     Finding,
@@ -309,7 +316,16 @@ class CaseService:
         return value
 
     def _check_position(self, report: PositionReport) -> None:
+        from sarwatch.geo.coast import REGION
+        from sarwatch.geo.position import format_position
+
         self._check_time(report.time, "position time")
+        if not REGION.contains(report.lon, report.lat):
+            raise OutOfRegionError(
+                f"position {format_position(report.lon, report.lat, decimals=2)} lies outside "
+                f"the area this station's coastline and SAR-region data cover "
+                f"({REGION.describe()}); check the coordinates and that lon/lat are not swapped"
+            )
         if self.land_check(report.lon, report.lat):
             raise PositionOnLandError(
                 f"position lon={report.lon:.5f}, lat={report.lat:.5f} is on land "
@@ -340,8 +356,19 @@ def case_service(settings: Any, *, store: Store | None = None) -> CaseService:
     """
     from sarwatch.adapters.store import open_store
     from sarwatch.ledger import load_or_create_signer
+    from sarwatch.ledger.keys import KEY_FILE
 
-    return CaseService(
-        store=store or open_store(settings.resolved_database_url),
-        signer=load_or_create_signer(settings.home_dir),
-    )
+    store = store or open_store(settings.resolved_database_url)
+    key_path = Path(settings.home_dir) / KEY_FILE
+    if not key_path.exists():
+        with store.unit_of_work() as uow:
+            n_cases = uow.count_cases()
+        if n_cases:
+            # A new key would make every earlier signature look forged: refuse.
+            raise IntegrityError(
+                f"the station key {key_path} is missing, but the store holds {n_cases} "
+                "case(s) signed with it. Restore the key file from your backup (mode 600). "
+                "sarwatch will not create a new key over signed records, because "
+                "'ledger verify' could then no longer tell a lost key from forgery."
+            )
+    return CaseService(store=store, signer=load_or_create_signer(settings.home_dir))
