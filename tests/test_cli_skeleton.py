@@ -27,3 +27,35 @@ def test_error_family_codes() -> None:
     assert issubclass(InputError, SarwatchError)
     assert InputError.exit_code == 2 and InputError.http_status == 422
     assert NotFoundError.http_status == 404
+
+
+def test_serve_refuses_a_port_in_use_before_printing_a_url() -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        out = subprocess.run(
+            [sys.executable, "-m", "sarwatch", "serve", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert out.returncode == 2
+    assert "serving" not in out.stdout
+    assert f"cannot listen on 127.0.0.1:{port}" in out.stderr
+
+
+def test_unknown_routes_answer_in_the_error_shape_and_no_cdn_docs(tmp_path) -> None:
+    from fastapi.testclient import TestClient
+
+    from sarwatch.settings import Settings
+    from sarwatch.web.app import create_app
+
+    with TestClient(create_app(Settings(home_dir=tmp_path))) as client:
+        r = client.get("/api/no-such-thing")
+        assert r.status_code == 404 and r.json()["error"] == "NotFoundError"
+        # Swagger/ReDoc pages load scripts from a CDN: off; the schema is served locally.
+        assert client.get("/docs").status_code == 404
+        assert client.get("/openapi.json").json()["info"]["title"] == "sarwatch"

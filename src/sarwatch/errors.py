@@ -63,9 +63,10 @@ class NotFoundError(SarwatchError, LookupError):
 
 
 class ConflictError(SarwatchError):
-    """A write that conflicts with the current state (e.g. a stale version)."""
+    """A write that conflicts with the current state (e.g. a closed case, a taken name)."""
 
     http_status = 409
+    exit_code = 2
 
 
 class AuthError(SarwatchError):

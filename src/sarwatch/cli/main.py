@@ -62,3 +62,15 @@ def main(argv: list[str] | None = None) -> None:
             raise
         Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
+    except OSError as exc:
+        # A file or directory the user named cannot be read or written: say which.
+        if verbose:
+            raise
+        where = f" {exc.filename}" if exc.filename else ""
+        Console(stderr=True).print(
+            f"[bold red]error:[/] cannot use{where}: {exc.strerror or exc}; "
+            "check the path exists and is writable",
+            highlight=False,
+            soft_wrap=True,
+        )
+        sys.exit(2)

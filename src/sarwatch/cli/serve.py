@@ -24,11 +24,29 @@ def serve(
     if port:
         overrides["port"] = port
     settings = load_settings(**overrides)
+    _check_port_free(settings.host, settings.port)
     application = create_app(settings, demo=demo)
     if demo:
         _print_demo_token(application)
     typer.echo(f"sarwatch is serving on http://{settings.host}:{settings.port}/")
     uvicorn.run(application, host=settings.host, port=settings.port, log_level="warning")
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Refuse early, before printing a URL, if the port is taken."""
+    import socket
+
+    from sarwatch.errors import InputError
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise InputError(
+                f"cannot listen on {host}:{port} ({exc.strerror}); another program (perhaps "
+                "another sarwatch) uses it: stop it or choose --port / SARWATCH_PORT"
+            ) from None
 
 
 def _print_demo_token(application: object) -> None:
@@ -40,14 +58,17 @@ def _print_demo_token(application: object) -> None:
     from sarwatch.services.users import add_user, remove_user
     from sarwatch.web.station import station_service
 
-    store = station_service(application).store  # type: ignore[arg-type]
+    service = station_service(application)  # type: ignore[arg-type]
+    store = service.store
     with store.unit_of_work() as uow:
         exists = any(user.name == "demo" for user in uow.list_users())
+        n_cases = uow.count_cases()
     if exists:
         remove_user(store, "demo")
     _, token = add_user(store, "demo", "coordinator")
     typer.echo(
-        "Demo case loaded. Sign in on the page (Cases tab) as coordinator 'demo' with token:\n"
+        f"Store has {n_cases} case(s) (the demo case is loaded into an empty store). "
+        "Sign in on the page (Cases tab) as coordinator 'demo' with token:\n"
         f"  {token}\n"
         "(new token at every --demo start; other users: sarwatch user add NAME --role ROLE)"
     )

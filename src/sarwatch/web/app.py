@@ -32,6 +32,10 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> FastA
         title="sarwatch",
         version=__version__,
         description="Maritime search and rescue in the Central Mediterranean.",
+        # The interactive doc pages load scripts from a CDN, which a ship offline cannot
+        # reach: the schema itself is served at /openapi.json.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.demo = demo

@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sarwatch.errors import SarwatchError
 
@@ -32,6 +33,15 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             status_code=exc.http_status,
             content={"error": type(exc).__name__, "detail": str(exc)},
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        names = {404: "NotFoundError", 405: "MethodNotAllowed", 401: "AuthError"}
+        return JSONResponse(
+            status_code=exc.status_code,
+            content={"error": names.get(exc.status_code, "HTTPError"), "detail": exc.detail},
+            headers=getattr(exc, "headers", None),
         )
 
     @app.exception_handler(RequestValidationError)

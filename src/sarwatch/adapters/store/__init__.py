@@ -11,6 +11,7 @@ from sarwatch.adapters.store.records import (
     projection_json,
 )
 from sarwatch.adapters.store.sql import SqlStore, migrate
+from sarwatch.errors import DataError
 
 __all__ = [
     "CaseRecord",
@@ -29,4 +30,13 @@ def open_store(url: str) -> Store:
     """Open the store at ``url`` (``memory://`` for a throw-away in-memory store)."""
     if url.startswith("memory:"):
         return MemoryStore()
-    return SqlStore(url)
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        return SqlStore(url)
+    except (ArgumentError, NoSuchModuleError) as exc:
+        raise DataError(
+            f"cannot use the database URL {url!r} ({exc}); give an SQLAlchemy URL such as "
+            "sqlite:////path/to/sarwatch.db or postgresql+psycopg://user@host/db "
+            "in SARWATCH_DATABASE_URL"
+        ) from None
