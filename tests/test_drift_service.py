@@ -224,17 +224,21 @@ def test_web_api_runs_a_drift_in_the_background(tmp_path):
         assert st2["summary"]["n"] == 300 and sum(cats.values()) == 300
         assert "LIFE-RAFT-NB-2" in cats and "FISHING-VESSEL-1" in cats  # both scenarios' objects
         assert st2["summary"]["outputs"][0]["centroid_lon"] > 12.6  # a third start further east
-        bad = client.post(
-            "/api/drift",
-            json={"lat": 33.2, "lon": 12.5, "time": "2026-11-20T04:10:00Z", "winds": ["../x.nc"]},
-        )
-        bad_id = bad.json()["run_id"]
-        for _ in range(200):
-            st = client.get(f"/api/drift/{bad_id}").json()
-            if st["status"] == "failed":
-                break
-            time.sleep(0.05)
-        assert st["status"] == "failed" and "forcing library" in st["error"]
+        # bad requests are refused at once (422), before any run is started
+        base = {"lat": 33.2, "lon": 12.5, "time": "2026-11-20T04:10:00Z"}
+        bad_cases = [
+            ({**base, "winds": ["../x.nc"]}, "forcing library"),
+            ({**base, "lat": 35.88, "lon": 14.44, "wind_kn": 10, "wind_from": 0}, "on land"),
+            ({**base, "lat": 40.0, "lon": -30.0, "wind_kn": 10, "wind_from": 0}, "outside"),
+            (base, "no wind was given"),
+            ({**base, "object": "no-such-boat", "wind_kn": 10, "wind_from": 0}, "no-such-boat"),
+        ]
+        runs_before = len(list((tmp_path / "runs").iterdir()))
+        for body, message in bad_cases:
+            bad = client.post("/api/drift", json=body)
+            assert bad.status_code == 422, (body, bad.text)
+            assert message in bad.json()["detail"], bad.json()
+        assert len(list((tmp_path / "runs").iterdir())) == runs_before
 
 
 def test_cli_on_scene_wind_series_turns_the_drift(tmp_path):

@@ -30,7 +30,14 @@ from sarwatch.drift.seeding import Scenario, seed_scenarios
 from sarwatch.drift.state import ACTIVE, STATUS_NAMES, STRANDED, ParticleState
 from sarwatch.errors import ForcingError, InputError, OutOfRegionError, PositionOnLandError
 
-__all__ = ["DriftRequest", "DriftResult", "OutputSnapshot", "ScenarioSpec", "predict_drift"]
+__all__ = [
+    "DriftRequest",
+    "DriftResult",
+    "OutputSnapshot",
+    "ScenarioSpec",
+    "check_drift_request",
+    "predict_drift",
+]
 
 LEVELS = (0.5, 0.9, 0.95)
 
@@ -326,6 +333,48 @@ def _scenarios(req: DriftRequest, start: np.datetime64, obj: ObjectMixture) -> l
     return out
 
 
+def check_drift_request(req: DriftRequest, *, cache_dir: Path | None = None) -> ObjectMixture:
+    """The checks a request must pass before a run starts (cheap: no forcing is read).
+
+    Returns the resolved object class, so that a web request can be refused at once
+    instead of failing later in the background.
+
+    Raises
+    ------
+    InputError, OutOfRegionError, PositionOnLandError
+        Bad numbers, start outside the region or on land, unknown object class.
+    ForcingError
+        A wind-driven object without any wind (file, on-scene value or series).
+    """
+    from sarwatch.geo.coast import REGION, land_mask
+    from sarwatch.geo.position import format_position
+
+    _to_utc64(req.time, "start time")
+    if not (req.hours > 0 and req.particles >= 1 and req.dt_min > 0 and req.output_min > 0):
+        raise InputError(
+            f"hours, particles, dt and output interval must be positive; got hours={req.hours}, "
+            f"particles={req.particles}, dt={req.dt_min} min, output every {req.output_min} min"
+        )
+    where = format_position(req.lon, req.lat, decimals=2)
+    if not REGION.contains(req.lon, req.lat):
+        raise OutOfRegionError(
+            f"the position {where} lies outside the area sarwatch covers ({REGION.describe()})"
+        )
+    if bool(land_mask(cache_dir).contains(req.lon, req.lat)):
+        raise PositionOnLandError(
+            f"the position {where} is on land (GSHHG full resolution); "
+            "check the coordinates (degrees-minutes vs decimal, N/S, E/W)"
+        )
+    obj = resolve_object(req.object_class)
+    no_wind = not req.winds and req.wind_kn is None and not req.wind_obs
+    if no_wind and any(c.dwl_slope_pct > 0 for c, _ in obj.members):
+        raise ForcingError(
+            f"{obj.key} is driven by the wind but no wind was given: give a wind file, "
+            "or an on-scene wind speed and direction"
+        )
+    return obj
+
+
 def predict_drift(
     req: DriftRequest,
     *,
@@ -360,27 +409,12 @@ def predict_drift(
     ForcingError
         Missing or inadequate forcing.
     """
-    from sarwatch.geo.coast import REGION, land_mask
+    from sarwatch.geo.coast import land_mask
 
     wall0 = time.perf_counter()
     start = _to_utc64(req.time, "start time")
-    if not (req.hours > 0 and req.particles >= 1 and req.dt_min > 0 and req.output_min > 0):
-        raise InputError(
-            f"hours, particles, dt and output interval must be positive; got hours={req.hours}, "
-            f"particles={req.particles}, dt={req.dt_min} min, output every {req.output_min} min"
-        )
-    if not REGION.contains(req.lon, req.lat):
-        raise OutOfRegionError(
-            f"the position {req.lat:.4f}°N {req.lon:.4f}°E lies outside the area sarwatch covers "
-            f"({REGION.describe()})"
-        )
+    obj = check_drift_request(req, cache_dir=cache_dir)
     mask = land_mask(cache_dir)
-    if bool(mask.contains(req.lon, req.lat)):
-        raise PositionOnLandError(
-            f"the position {req.lat:.4f}°N {req.lon:.4f}°E is on land (GSHHG full resolution); "
-            "check the coordinates (degrees-minutes vs decimal, N/S, E/W)"
-        )
-    obj = resolve_object(req.object_class)
     params = DriftParams(
         dt_s=req.dt_min * 60.0,
         output_every_s=req.output_min * 60.0,

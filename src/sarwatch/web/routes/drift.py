@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse
@@ -22,6 +22,9 @@ from pydantic import BaseModel, Field
 
 from sarwatch.errors import ConflictError, InputError, NotFoundError, SarwatchError
 from sarwatch.web.auth import Coordinator, Observer
+
+if TYPE_CHECKING:
+    from sarwatch.services.drift import DriftRequest
 
 __all__ = ["DriftCreate", "DriftRunPublic", "ScenarioIn", "install"]
 
@@ -118,9 +121,31 @@ def _forcing_paths(home: Path, names: list[str]) -> tuple[Path, ...]:
     return tuple(out)
 
 
-def _execute(run: _Run, body: DriftCreate, home: Path, cache_dir: Path) -> None:
+def _request(body: DriftCreate, home: Path) -> DriftRequest:
+    from sarwatch.services.drift import DriftRequest, ScenarioSpec
+
+    return DriftRequest(
+        lon=body.lon, lat=body.lat, time=body.time, object_class=body.object,
+        hours=body.hours, backward=body.backward, particles=body.particles,
+        dt_min=body.dt_min, output_min=body.output_min, radius_m=body.radius_m,
+        currents=_forcing_paths(home, body.currents), winds=_forcing_paths(home, body.winds),
+        wind_kn=body.wind_kn, wind_from_deg=body.wind_from, wind_sigma_kn=body.wind_sigma_kn,
+        current_kn=body.current_kn, current_to_deg=body.current_to,
+        current_sigma_kn=body.current_sigma_kn, seed=body.seed, scheme=body.scheme,
+        scenarios=tuple(
+            ScenarioSpec(
+                kind=sc.kind, lon=sc.lon, lat=sc.lat, weight=sc.weight, radius_m=sc.radius_m,
+                lon2=sc.lon2, lat2=sc.lat2, radius2_m=sc.radius2_m, time=sc.time,
+                time2=sc.time2, obj=sc.object,
+            )
+            for sc in body.scenarios
+        ),
+    )  # fmt: skip
+
+
+def _execute(run: _Run, req: DriftRequest, cache_dir: Path) -> None:
     from sarwatch.adapters.exports.drift_geojson import drift_feature_collection
-    from sarwatch.services.drift import DriftRequest, ScenarioSpec, predict_drift
+    from sarwatch.services.drift import predict_drift
 
     with run.lock:
         run.status = "running"
@@ -130,23 +155,6 @@ def _execute(run: _Run, body: DriftCreate, home: Path, cache_dir: Path) -> None:
             run.progress = done / max(total, 1)
 
     try:
-        req = DriftRequest(
-            lon=body.lon, lat=body.lat, time=body.time, object_class=body.object,
-            hours=body.hours, backward=body.backward, particles=body.particles,
-            dt_min=body.dt_min, output_min=body.output_min, radius_m=body.radius_m,
-            currents=_forcing_paths(home, body.currents), winds=_forcing_paths(home, body.winds),
-            wind_kn=body.wind_kn, wind_from_deg=body.wind_from, wind_sigma_kn=body.wind_sigma_kn,
-            current_kn=body.current_kn, current_to_deg=body.current_to,
-            current_sigma_kn=body.current_sigma_kn, seed=body.seed, scheme=body.scheme,
-            scenarios=tuple(
-                ScenarioSpec(
-                    kind=sc.kind, lon=sc.lon, lat=sc.lat, weight=sc.weight, radius_m=sc.radius_m,
-                    lon2=sc.lon2, lat2=sc.lat2, radius2_m=sc.radius2_m, time=sc.time,
-                    time2=sc.time2, obj=sc.object,
-                )
-                for sc in body.scenarios
-            ),
-        )  # fmt: skip
         result = predict_drift(req, cache_dir=cache_dir, out_dir=run.out_dir, progress=progress)
         geo = drift_feature_collection(result)
         with run.lock:
@@ -185,13 +193,15 @@ def start_drift(body: DriftCreate, request: Request, _user: Coordinator) -> Drif
     """
     if body.time.tzinfo is None:
         raise InputError(f"time {body.time.isoformat()} has no time zone; give UTC, e.g. ...Z")
+    from sarwatch.services.drift import check_drift_request
+
     settings = request.app.state.settings
+    req = _request(body, Path(settings.home_dir))
+    check_drift_request(req, cache_dir=Path(settings.cache_dir))  # refuse now, not later
     run_id = uuid.uuid4().hex[:12]
     run = _Run(run_id=run_id, out_dir=Path(settings.home_dir) / "runs" / run_id)
     _runs(request)[run_id] = run
-    request.app.state.drift_pool.submit(
-        _execute, run, body, Path(settings.home_dir), Path(settings.cache_dir)
-    )
+    request.app.state.drift_pool.submit(_execute, run, req, Path(settings.cache_dir))
     return run.public()
 
 
