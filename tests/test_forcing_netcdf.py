@@ -169,3 +169,23 @@ def test_on_scene_wind_from_and_current_towards_conventions():
     assert c.v[0, 0, 0] == pytest.approx(-1852 / 3600, rel=1e-6)
     with pytest.raises(InputError, match="direction must be 0-360"):
         wind_from(10.0, 400.0)
+
+
+def test_a_wind_file_of_missing_values_is_an_error_not_a_silent_run(tmp_path):
+    """All-NaN winds stop every particle: the run says so instead of 'succeeding'."""
+    from sarwatch.errors import ForcingError
+    from sarwatch.services.drift import DriftRequest, predict_drift
+
+    path = _write(tmp_path / "era5.nc", names=("u10", "v10"), std=None)
+    with xr.open_dataset(path) as ds:
+        blank = ds.load()
+    blank["u10"][:] = np.nan
+    blank["v10"][:] = np.nan
+    nan_path = tmp_path / "era5-nan.nc"
+    blank.to_netcdf(nan_path)
+    req = DriftRequest(
+        lon=12.5, lat=33.2, time=pd.Timestamp(T0).tz_localize("UTC").to_pydatetime(),
+        hours=2, particles=200, winds=(nan_path,), seed=1,
+    )  # fmt: skip
+    with pytest.raises(ForcingError, match="lack of forcing data"):
+        predict_drift(req)

@@ -27,8 +27,9 @@ from sarwatch.drift.engine import DriftParams, simulate
 from sarwatch.drift.forcing import Forcing, VectorField
 from sarwatch.drift.leeway import ObjectMixture, resolve_object
 from sarwatch.drift.seeding import Scenario, seed_scenarios
-from sarwatch.drift.state import ACTIVE, STATUS_NAMES, STRANDED, ParticleState
+from sarwatch.drift.state import ACTIVE, NO_FORCING, STATUS_NAMES, STRANDED, ParticleState
 from sarwatch.errors import ForcingError, InputError, OutOfRegionError, PositionOnLandError
+from sarwatch.geo.position import format_position
 
 __all__ = [
     "DriftRequest",
@@ -463,6 +464,12 @@ def predict_drift(
         state, forcing, start, params, rng, land=mask, on_output=on_output, progress=progress
     )
     final = snapshots[-1]
+    if state.n and int(np.count_nonzero(state.status == NO_FORCING)) == state.n:
+        raise ForcingError(
+            "every particle stopped for lack of forcing data: the wind or current files hold no "
+            f"valid (non-missing) values around {format_position(req.lon, req.lat, decimals=2)} "
+            "in the run's window; check the files' land/sea masks and fill values"
+        )
     summary: dict[str, Any] = {
         "sarwatch_version": __version__,
         "n": state.n,
