@@ -233,3 +233,24 @@ def test_a_report_outside_the_covered_area_is_refused(home: Path, capsys) -> Non
     assert code == 2 and "outside the area" in err and "30°" in err
     code, out, _ = _run(capsys, "ledger", "verify")
     assert code == 0 and "2 events" in out  # nothing written
+
+
+def test_case_show_warns_when_the_ledger_was_altered(home: Path, capsys) -> None:
+    import sqlite3
+
+    cid = _open_case(capsys)
+    code, _, err = _run(capsys, "case", "show", cid)
+    assert code == 0 and "warning" not in err
+    with sqlite3.connect(home / "sarwatch.db") as conn:
+        conn.execute("UPDATE events SET actor='mallory' WHERE seq=2")
+    code, out, err = _run(capsys, "case", "show", cid)
+    assert code == 0 and "mallory" in out  # the record is still shown...
+    assert "does not verify" in err and "edited" in err  # ...but never silently
+
+
+def test_drift_refuses_absurd_particle_counts(home: Path, capsys) -> None:
+    code, _, err = _run(
+        capsys, "drift", "--lat", "33.2", "--lon", "12.5", "--time", "2026-11-20T04:10Z",
+        "--wind-kn", "10", "--wind-from", "0", "--particles", "100000000", "--quiet",
+    )  # fmt: skip
+    assert code == 2 and "more than this station runs at once" in err

@@ -246,6 +246,15 @@ def show(
         recorded = entry.recorded_at[:19].replace("T", " ")
         table.add_row(str(entry.seq), recorded, entry.actor, describe_event(entry))
     _console.print(table)
+    report = svc.verify(case_id)
+    if not report.ok:
+        # Shown, because a coordinator must see the record, but never silently.
+        Console(stderr=True).print(
+            f"[bold red]warning:[/] this case's ledger does not verify: {report.summary()}. "
+            "The timeline above may have been altered; see 'sarwatch ledger verify'.",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 @case_app.command("list")

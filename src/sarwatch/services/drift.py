@@ -41,6 +41,8 @@ __all__ = [
 ]
 
 LEVELS = (0.5, 0.9, 0.95)
+#: The largest run accepted (memory grows ~400 B per particle).
+MAX_PARTICLES = 10_000_000
 
 
 @dataclass(frozen=True)
@@ -355,6 +357,11 @@ def check_drift_request(req: DriftRequest, *, cache_dir: Path | None = None) -> 
         raise InputError(
             f"hours, particles, dt and output interval must be positive; got hours={req.hours}, "
             f"particles={req.particles}, dt={req.dt_min} min, output every {req.output_min} min"
+        )
+    if req.particles > MAX_PARTICLES:
+        raise InputError(
+            f"{req.particles:,} particles is more than this station runs at once "
+            f"({MAX_PARTICLES:,}, about 4 GB); 100,000 already resolve the 95 % contour well"
         )
     where = format_position(req.lon, req.lat, decimals=2)
     if not REGION.contains(req.lon, req.lat):
