@@ -33,6 +33,8 @@ from sarwatch.geo.position import (
         "33.2 12.5",
         "  33.2 ; 12.5  ",
         "33d12 N 12d30 E",
+        "3312.0N 01230.0E",  # NMEA 0183 / satellite-phone style: DDMM.m, DDDMM.m
+        "N3312.000 E01230.000",
     ],
 )
 def test_the_forms_people_write_all_mean_the_same_position(text: str) -> None:
@@ -106,3 +108,17 @@ def test_format_then_parse_round_trips_other_styles(lon: float, lat: float, styl
     back_lon, back_lat = parse_position(format_position(lon, lat, style=style, decimals=decimals))
     assert abs(back_lon - lon) < 1e-6
     assert abs(back_lat - lat) < 1e-6
+
+
+@given(_lons, _lats)
+def test_nmea_style_degrees_minutes_round_trip(lon: float, lat: float) -> None:
+    """DDMM.mmm / DDDMM.mmm as GPS receivers print them reads back the position."""
+
+    def nmea(value: float, width: int, pos: str, neg: str) -> str:
+        deg, minutes = divmod(round(abs(value) * 60.0, 3), 60.0)
+        return f"{int(deg):0{width}d}{minutes:06.3f}{pos if value >= 0 else neg}"
+
+    text = f"{nmea(lat, 2, 'N', 'S')} {nmea(lon, 3, 'E', 'W')}"
+    got_lon, got_lat = parse_position(text)
+    assert got_lat == pytest.approx(lat, abs=1e-4)
+    assert got_lon == pytest.approx(lon, abs=1e-4)

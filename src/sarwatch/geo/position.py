@@ -68,6 +68,9 @@ def _parse_part(part: str, axis: Axis, original: str) -> float:
             f"degrees and minutes, or degrees, minutes and seconds; write it like {_EXAMPLES}"
         )
     negative = numbers[0].startswith("-")
+    nmea = _nmea_degrees(numbers, axis)
+    if nmea is not None:
+        return -nmea if negative else nmea
     if any(n.startswith(("-", "+")) for n in numbers[1:]):
         raise InputError(f"only the degrees may carry a sign in {original!r}; {_EXAMPLES}")
     values = [abs(float(n)) for n in numbers]
@@ -83,6 +86,23 @@ def _parse_part(part: str, axis: Axis, original: str) -> float:
             raise InputError(f"{unit} must be below 60 in {original!r}, got {value:g}; {_EXAMPLES}")
     degrees = values[0] + sum(v / 60.0**k for k, v in enumerate(values[1:], start=1))
     return -degrees if negative else degrees
+
+
+def _nmea_degrees(numbers: list[str], axis: Axis) -> float | None:
+    """``3312.05`` / ``01230.5``: degrees and minutes run together as GPS and satellite
+    phones (NMEA 0183) print them. Only a single number with 4 (latitude) or 4-5
+    (longitude) integer digits qualifies; as plain degrees it would be out of range
+    anyway, so no valid decimal-degree input is read differently."""
+    if len(numbers) != 1:
+        return None
+    whole, _, fraction = numbers[0].lstrip("+-").partition(".")
+    allowed = (4,) if axis == "lat" else (4, 5)
+    if not whole.isdigit() or len(whole) not in allowed:
+        return None
+    minutes = float(f"{whole[-2:]}.{fraction or 0}")
+    if minutes >= 60.0:
+        return None
+    return int(whole[:-2]) + minutes / 60.0
 
 
 def _axis_name(axis: Axis) -> str:
