@@ -136,6 +136,8 @@ def test_scenarios_with_a_cone_release_over_time():
         ({"lon": 14.45, "lat": 35.90}, PositionOnLandError, "on land"),
         ({"lon": 40.0, "lat": 33.2}, OutOfRegionError, "outside the area"),
         ({"wind_kn": None}, ForcingError, "no wind was given"),
+        ({"wind_from_deg": None}, InputError, "wind speed needs its direction"),
+        ({"current_kn": 0.5}, InputError, "current speed needs its direction"),
         ({"time": datetime(2026, 11, 20, 4, 10)}, InputError, "no time zone"),
         ({"dt_min": 7}, InputError, "multiple of the time step"),
     ],

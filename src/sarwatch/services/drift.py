@@ -253,39 +253,51 @@ def srr_shares(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]) -> di
     return out
 
 
+def _vector_source(
+    kind: Literal["wind", "current"],
+    files: tuple[Path, ...],
+    observations: tuple[tuple[datetime, float, float], ...],
+    speed_kn: float | None,
+    direction_deg: float | None,
+    sigma_kn: float,
+    on_scene: Callable[..., VectorField],
+    direction_meaning: str,
+    *,
+    margin: float,
+    kw: dict[str, Any],
+) -> VectorField | None:
+    """A wind or current from files, an on-scene series, or one on-scene value (in that
+    order of preference); ``None`` when none was given."""
+    from sarwatch.adapters.forcing import open_vector_field
+
+    if files:
+        return open_vector_field(files, kind, margin_deg=margin, **kw)
+    if observations:
+        obs = sorted(observations, key=lambda o: _to_utc64(o[0], f"{kind} observation time"))
+        return on_scene(
+            [o[1] for o in obs], [o[2] for o in obs], times=[o[0] for o in obs], sigma_kn=sigma_kn
+        )
+    if speed_kn is not None:
+        if direction_deg is None:
+            raise InputError(f"an on-scene {kind} speed needs its direction ({direction_meaning})")
+        return on_scene(speed_kn, direction_deg, sigma_kn=sigma_kn)
+    return None
+
+
 def _forcing(req: DriftRequest, t_first: np.datetime64, t_last: np.datetime64) -> Forcing:
     from sarwatch.adapters.forcing import current_towards, open_vector_field, wind_from
 
     margin = float(np.clip(3.0 * req.hours * 3600.0 / 111_000.0, 2.0, 20.0))
     kw: dict[str, Any] = {"t_first": t_first, "t_last": t_last, "lon": req.lon, "lat": req.lat}
-    wind: VectorField | None
-    if req.winds:
-        wind = open_vector_field(req.winds, "wind", margin_deg=margin, **kw)
-    elif req.wind_obs:
-        obs = sorted(req.wind_obs, key=lambda o: _to_utc64(o[0], "wind observation time"))
-        wind = wind_from(
-            [o[1] for o in obs], [o[2] for o in obs], times=[o[0] for o in obs],
-            sigma_kn=req.wind_sigma_kn,
-        )  # fmt: skip
-    elif req.wind_kn is not None:
-        if req.wind_from_deg is None:
-            raise InputError("--wind-kn needs --wind-from (the direction the wind blows from)")
-        wind = wind_from(req.wind_kn, req.wind_from_deg, sigma_kn=req.wind_sigma_kn)
-    else:
-        wind = None
-    current: VectorField | None = None
-    if req.currents:
-        current = open_vector_field(req.currents, "current", margin_deg=margin, **kw)
-    elif req.current_obs:
-        obs = sorted(req.current_obs, key=lambda o: _to_utc64(o[0], "current observation time"))
-        current = current_towards(
-            [o[1] for o in obs], [o[2] for o in obs], times=[o[0] for o in obs],
-            sigma_kn=req.current_sigma_kn,
-        )  # fmt: skip
-    elif req.current_kn is not None:
-        if req.current_to_deg is None:
-            raise InputError("--current-kn needs --current-to (the direction it sets towards)")
-        current = current_towards(req.current_kn, req.current_to_deg, sigma_kn=req.current_sigma_kn)
+    wind = _vector_source(
+        "wind", req.winds, req.wind_obs, req.wind_kn, req.wind_from_deg, req.wind_sigma_kn,
+        wind_from, "the direction the wind blows from", margin=margin, kw=kw,
+    )  # fmt: skip
+    current = _vector_source(
+        "current", req.currents, req.current_obs, req.current_kn, req.current_to_deg,
+        req.current_sigma_kn, current_towards, "the direction it sets towards",
+        margin=margin, kw=kw,
+    )  # fmt: skip
     stokes = (
         open_vector_field(req.stokes, "stokes", margin_deg=margin, **kw) if req.stokes else None
     )
@@ -438,12 +450,7 @@ def predict_drift(
     params.steps()
     sign = -1 if req.backward else 1
     t_last = start + np.timedelta64(round(sign * req.hours * 3600), "s")
-    forcing = _forcing(req, start, t_last)
-    if forcing.wind is None and any(c.dwl_slope_pct > 0 for c, _ in obj.members):
-        raise ForcingError(
-            f"{obj.key} is driven by the wind but no wind was given: pass --winds FILE... "
-            "or an on-scene wind (--wind-kn and --wind-from)"
-        )
+    forcing = _forcing(req, start, t_last)  # a missing wind was refused by the check above
     for f in forcing.fields():
         f.check_covers(start, t_last)
         f.check_contains(req.lon, req.lat)
