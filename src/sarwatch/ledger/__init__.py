@@ -19,11 +19,21 @@ from sarwatch.ledger.keys import (
     load_public_key,
     public_key_pem,
 )
+from sarwatch.ledger.register import (
+    RegisterEntry,
+    RegisterHead,
+    RegisterReport,
+    register_case,
+    verify_register,
+)
 
 __all__ = [
     "GENESIS",
     "Finding",
     "LedgerEntry",
+    "RegisterEntry",
+    "RegisterHead",
+    "RegisterReport",
     "SignedHead",
     "Signer",
     "VerificationReport",
@@ -33,8 +43,10 @@ __all__ = [
     "load_or_create_signer",
     "load_public_key",
     "public_key_pem",
+    "register_case",
     "seal",
     "sha256_hex",
     "sign_head",
     "verify_chain",
+    "verify_register",
 ]
