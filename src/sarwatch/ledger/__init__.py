@@ -23,6 +23,7 @@ from sarwatch.ledger.register import (
     RegisterEntry,
     RegisterHead,
     RegisterReport,
+    check_registration,
     register_case,
     verify_register,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "Signer",
     "VerificationReport",
     "canonical_json",
+    "check_registration",
     "entry_hash",
     "key_id",
     "load_or_create_signer",

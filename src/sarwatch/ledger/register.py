@@ -36,6 +36,7 @@ __all__ = [
     "RegisterEntry",
     "RegisterHead",
     "RegisterReport",
+    "check_registration",
     "register_case",
     "verify_register",
 ]
@@ -405,3 +406,32 @@ def verify_register(
     return RegisterReport(
         n_entries=len(entries), n_cases=len(first_hashes), head=head, findings=tuple(findings)
     )
+
+
+def check_registration(
+    entry: RegisterEntry,
+    head: RegisterHead,
+    public_keys: Mapping[str, Ed25519PublicKey],
+    *,
+    case_id: str,
+    first_hash: str,
+) -> list[str]:
+    """Problems with one case's register entry as carried by an evidence bundle.
+
+    Checks that the entry and the register head are signed by a trusted key, that
+    the entry names ``case_id`` and its first event (``first_hash``), and that the
+    head is not older than the entry. Returns an empty list when all holds.
+    """
+    problems = []
+    if not _signed(entry, public_keys) or entry.computed_hash() != entry.hash:
+        problems.append("the register entry is not signed by the station key, or was edited")
+    if entry.case_id != case_id:
+        problems.append(f"the register entry is for case {entry.case_id}, not {case_id}")
+    if entry.first_hash != first_hash:
+        problems.append("the register entry names another first event than the ledger's")
+    key = public_keys.get(head.key_id)
+    if key is None or not verify_signature(key, head.signature, head.message()):
+        problems.append("the register head is not signed by the station key")
+    elif head.seq < entry.seq:
+        problems.append(f"the register head #{head.seq} is older than the entry #{entry.seq}")
+    return problems

@@ -41,6 +41,7 @@ from sarwatch.ledger import (
     GENESIS,
     Finding,
     LedgerEntry,
+    RegisterEntry,
     RegisterHead,
     RegisterReport,
     SignedHead,
@@ -165,6 +166,23 @@ class CaseService:
             entries = uow.register_entries()
             first = uow.first_event_hashes()
         return verify_register(entries, self._keys(), head=head, first_hashes=first)
+
+    def registration(self, case_id: str) -> tuple[RegisterEntry, RegisterHead]:
+        """A case's entry in the station register and the register's current head.
+
+        Raises :class:`IntegrityError` if the case is not registered.
+        """
+        with self.store.unit_of_work() as uow:
+            uow.get_case(case_id)
+            head = uow.register_head()
+            entry = next((e for e in uow.register_entries() if e.case_id == case_id), None)
+        if entry is None or head is None:
+            raise IntegrityError(
+                f"case {case_id} is not in the station register. If the store predates the "
+                "register, run 'sarwatch ledger adopt' once; otherwise run 'sarwatch ledger "
+                "verify': the case may have been inserted behind the station's back"
+            )
+        return entry, head
 
     def adopt_unregistered(self) -> list[str]:
         """Register the cases that predate the station register (after upgrading).
