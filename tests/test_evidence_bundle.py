@@ -140,7 +140,7 @@ def test_export_refuses_a_case_missing_from_the_register(
     case_id = open_case(service)
     with service.store.engine.begin() as conn:
         conn.execute(text("DELETE FROM register"))
-    with pytest.raises(IntegrityError, match="not in the station register.*ledger adopt"):
+    with pytest.raises(IntegrityError, match=r"not in the station register.*ledger adopt"):
         build_bundle(service, case_id, tmp_path / "x.zip")
     assert not (tmp_path / "x.zip").exists()
 
