@@ -16,6 +16,7 @@ import pytest
         "sarwatch.geo.position",
         "sarwatch.geo.zones",
         "sarwatch.services.assess",
+        "sarwatch.services.drift_runs",
     ],
 )
 def test_docstring_examples(name: str) -> None:
