@@ -87,7 +87,7 @@ def test_unknown_and_damaged_records_are_named(tmp_path):
         runs.get("0123456789ab")
     (tmp_path / "0123456789ab").mkdir()
     (tmp_path / "0123456789ab" / RECORD_NAME).write_text("{not json")
-    with pytest.raises(DataError, match="run.json is not valid JSON"):
+    with pytest.raises(DataError, match=r"run\.json is not valid JSON"):
         runs.get("0123456789ab")
     (tmp_path / "0123456789ab" / RECORD_NAME).write_text('{"run_id": "0123456789ab"}')
     with pytest.raises(DataError, match="not a drift run record"):
