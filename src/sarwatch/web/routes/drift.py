@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 
 from sarwatch.errors import ConflictError, InputError, NotFoundError, SarwatchError
 from sarwatch.services.drift_runs import DriftRunRecord, DriftRuns
-from sarwatch.web.auth import Coordinator, Observer
+from sarwatch.web.auth import COORDINATOR_ONLY_KEY, Coordinator, Observer
 
 if TYPE_CHECKING:
     from sarwatch.services.drift import DriftRequest
@@ -191,7 +191,17 @@ def _runs(request: Request) -> DriftRuns:
 router = APIRouter(prefix="/api/drift", tags=["drift"])
 
 
-@router.post("", status_code=202, response_model=DriftRunPublic)
+@router.post(
+    "",
+    status_code=202,
+    response_model=DriftRunPublic,
+    openapi_extra={
+        COORDINATOR_ONLY_KEY: (
+            "only coordinators may start a drift run: it carries the live position of people "
+            "in distress; observers may follow runs with GET /api/drift"
+        )
+    },
+)
 def start_drift(body: DriftCreate, request: Request, user: Coordinator) -> DriftRunPublic:
     """Start a drift run in the background; poll ``GET /api/drift/{run_id}``.
 
