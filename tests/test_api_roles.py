@@ -29,8 +29,8 @@ def api(tmp_path: Path, land_mask) -> Iterator[tuple[TestClient, dict, dict]]:
 
 def test_an_observer_is_told_why_a_bundle_is_for_coordinators_only(api) -> None:
     client, coord, obs = api
-    r = client.post("/api/cases", headers=coord,
-                    json={"title": "rubber boat", "alert_time": ALERT, "position": POSITION})  # fmt: skip
+    body = {"title": "rubber boat", "alert_time": ALERT, "position": POSITION}
+    r = client.post("/api/cases", headers=coord, json=body)
     case_id = r.json()["case_id"]
     refused = client.get(f"/api/cases/{case_id}/bundle", headers=obs)
     assert refused.status_code == 403
