@@ -12,6 +12,7 @@ import pytest
     "name",
     [
         "sarwatch._files",
+        "sarwatch.domain.case",
         "sarwatch.geo.geodesy",
         "sarwatch.geo.position",
         "sarwatch.geo.zones",
