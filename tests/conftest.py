@@ -11,3 +11,11 @@ def land_mask():
     from sarwatch.geo.coast import land_mask as build
 
     return build()
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch, land_mask):
+    """A fresh station home (store, key, runs) for CLI tests; SQLite inside it."""
+    monkeypatch.setenv("SARWATCH_HOME_DIR", str(tmp_path / "home"))
+    monkeypatch.delenv("SARWATCH_DATABASE_URL", raising=False)
+    return tmp_path / "home"

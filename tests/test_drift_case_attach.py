@@ -12,17 +12,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from sarwatch.cli.main import main
-
-
-def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        main(list(argv))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+from _cli import run_cli
 
 
 def _current_file(path: Path) -> Path:
@@ -47,17 +37,10 @@ def _current_file(path: Path) -> Path:
     return path
 
 
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, land_mask) -> Path:
-    monkeypatch.setenv("SARWATCH_HOME_DIR", str(tmp_path / "home"))
-    monkeypatch.delenv("SARWATCH_DATABASE_URL", raising=False)
-    return tmp_path / "home"
-
-
 def test_cli_drift_attaches_the_run_with_its_inputs(
     home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = _cli(
+    code, out, err = run_cli(
         capsys, "case", "open", "--title", "t", "--lon", "12.5", "--lat", "33.2",
         "--time", "2026-11-20T04:10:00Z",
     )  # fmt: skip
@@ -65,7 +48,7 @@ def test_cli_drift_attaches_the_run_with_its_inputs(
     case_id = out.split()[0]
     current = _current_file(tmp_path / "cmems_cur.nc")
     run_dir = tmp_path / "run"
-    code, out, err = _cli(
+    code, out, err = run_cli(
         capsys, "drift", "--lat", "33.2", "--lon", "12.5", "--time", "2026-11-20T04:10Z",
         "--hours", "6", "--particles", "300", "--wind-kn", "10", "--wind-from", "0",
         "--currents", str(current), "--seed", "7", "--out", str(run_dir), "--no-png",
@@ -73,7 +56,7 @@ def test_cli_drift_attaches_the_run_with_its_inputs(
     )  # fmt: skip
     assert code == 0, err
     assert f"attached to case {case_id} (drift_run, seed 7)" in out
-    code, out, err = _cli(capsys, "case", "show", case_id, "--json")
+    code, out, err = run_cli(capsys, "case", "show", case_id, "--json")
     assert code == 0, err
     (attachment,) = json.loads(out)["attachments"]
     assert attachment["kind"] == "drift_run"
@@ -91,14 +74,14 @@ def test_cli_drift_attaches_the_run_with_its_inputs(
     nc = record["output_files"]["netcdf"]
     assert nc["sha256"] == hashlib.sha256((run_dir / nc["file"]).read_bytes()).hexdigest()
     # and the ledger still verifies with the attachment in it
-    code, out, _ = _cli(capsys, "ledger", "verify")
+    code, out, _ = run_cli(capsys, "ledger", "verify")
     assert code == 0 and "ledger OK: 1 case(s), 3 events" in out
 
 
 def test_cli_drift_refuses_an_unknown_case_before_running(
     home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, _, err = _cli(
+    code, _, err = run_cli(
         capsys, "drift", "--lat", "33.2", "--lon", "12.5", "--time", "2026-11-20T04:10Z",
         "--hours", "2", "--particles", "100", "--wind-kn", "10", "--wind-from", "0",
         "--out", str(tmp_path / "run"), "--quiet", "--case", "2026-11-20-LY-009",
@@ -108,18 +91,18 @@ def test_cli_drift_refuses_an_unknown_case_before_running(
 
 
 def test_cli_assess_attaches_the_assessment(home: Path, capsys) -> None:
-    code, out, err = _cli(
+    code, out, err = run_cli(
         capsys, "case", "open", "--title", "t", "--lon", "12.5", "--lat", "33.2",
         "--time", "2026-11-20T04:10:00Z",
     )  # fmt: skip
     case_id = out.split()[0]
-    code, out, err = _cli(
+    code, out, err = run_cli(
         capsys, "assess", "--lat", "33.2", "--lon", "12.5", "--json", "--case", case_id
     )
     assert code == 0, err
     printed = json.loads(out)  # --json output stays one JSON object; the note goes to stderr
     assert f"attached to case {case_id} (assessment)" in err
-    _, out, _ = _cli(capsys, "case", "show", case_id, "--json")
+    _, out, _ = run_cli(capsys, "case", "show", case_id, "--json")
     (attachment,) = json.loads(out)["attachments"]
     assert attachment["kind"] == "assessment"
     assert attachment["record"]["input"]["lat"] == pytest.approx(33.2)

@@ -6,30 +6,11 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-import pytest
-
-from sarwatch.cli.main import main
-
-
-def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, land_mask) -> Path:
-    monkeypatch.setenv("SARWATCH_HOME_DIR", str(tmp_path / "home"))
-    monkeypatch.delenv("SARWATCH_DATABASE_URL", raising=False)
-    return tmp_path / "home"
+from _cli import run_cli
 
 
 def test_cli_case_lifecycle_export_and_verify(home: Path, tmp_path: Path, capsys) -> None:
-    code, out, _ = _run(
+    code, out, _ = run_cli(
         capsys,
         "case",
         "open",
@@ -50,8 +31,8 @@ def test_cli_case_lifecycle_export_and_verify(home: Path, tmp_path: Path, capsys
     )
     assert code == 0 and out.startswith("2018-03-15-LY-001 (alert)")
     cid = "2018-03-15-LY-001"
-    assert _run(capsys, "case", "status", cid, "active")[0] == 0
-    code, _, err = _run(
+    assert run_cli(capsys, "case", "status", cid, "active")[0] == 0
+    code, _, err = run_cli(
         capsys,
         "case",
         "report",
@@ -64,10 +45,10 @@ def test_cli_case_lifecycle_export_and_verify(home: Path, tmp_path: Path, capsys
         "2018-03-15T05:00:00Z",
     )
     assert code == 2 and "on land" in err
-    code, _, err = _run(capsys, "case", "status", cid, "closed")
+    code, _, err = run_cli(capsys, "case", "status", cid, "closed")
     assert code == 2 and "cannot become 'closed'" in err
     assert (
-        _run(
+        run_cli(
             capsys,
             "case",
             "report",
@@ -86,7 +67,7 @@ def test_cli_case_lifecycle_export_and_verify(home: Path, tmp_path: Path, capsys
         == 0
     )
     assert (
-        _run(
+        run_cli(
             capsys,
             "case",
             "contact",
@@ -100,8 +81,8 @@ def test_cli_case_lifecycle_export_and_verify(home: Path, tmp_path: Path, capsys
         )[0]
         == 0
     )
-    assert _run(capsys, "case", "status", cid, "located")[0] == 0
-    code, out, _ = _run(
+    assert run_cli(capsys, "case", "status", cid, "located")[0] == 0
+    code, out, _ = run_cli(
         capsys,
         "case",
         "outcome",
@@ -117,34 +98,34 @@ def test_cli_case_lifecycle_export_and_verify(home: Path, tmp_path: Path, capsys
         "2018-03-15T09:00:00Z",
     )
     assert code == 0 and "(rescued)" in out
-    code, out, _ = _run(capsys, "case", "list")
+    code, out, _ = run_cli(capsys, "case", "list")
     assert code == 0 and cid in out and "rescued" in out
-    code, out, _ = _run(capsys, "case", "show", cid, "--json")
+    code, out, _ = run_cli(capsys, "case", "show", cid, "--json")
     assert code == 0 and '"survivors": 80' in out
-    code, out, _ = _run(capsys, "case", "show", cid)
+    code, out, _ = run_cli(capsys, "case", "show", cid)
     # The timeline reads as sentences, positions as sailors write them.
     assert code == 0 and "33°12.00'N" in out and "012°30.00'E" in out
-    code, out, _ = _run(capsys, "ledger", "verify")
+    code, out, _ = run_cli(capsys, "ledger", "verify")
     assert code == 0 and "ledger OK: 1 case(s), 7 events" in out
     bundle = tmp_path / "case.zip"
-    assert _run(capsys, "case", "export", cid, "--out", str(bundle))[0] == 0
-    code, out, _ = _run(capsys, "ledger", "key")
+    assert run_cli(capsys, "case", "export", cid, "--out", str(bundle))[0] == 0
+    code, out, _ = run_cli(capsys, "ledger", "key")
     key_id = out.split()[2]
-    code, out, _ = _run(capsys, "bundle", "verify", str(bundle), "--key-id", key_id)
+    code, out, _ = run_cli(capsys, "bundle", "verify", str(bundle), "--key-id", key_id)
     assert code == 0 and "bundle intact" in out
-    code, _, err = _run(capsys, "bundle", "verify", str(bundle), "--key-id", "0" * 16)
+    code, _, err = run_cli(capsys, "bundle", "verify", str(bundle), "--key-id", "0" * 16)
     assert code == 3 and "not the expected station key" in err
     # tamper with the store: ledger verify names it and exits 3
     import sqlite3
 
     with sqlite3.connect(home / "sarwatch.db") as db:
         db.execute("DELETE FROM events WHERE seq = 3")
-    code, out, err = _run(capsys, "ledger", "verify", cid)
+    code, out, err = run_cli(capsys, "ledger", "verify", cid)
     assert code == 3 and "event #3 is missing: deleted" in out
 
 
 def test_cli_bundle_verify_names_tampering(home: Path, tmp_path: Path, capsys) -> None:
-    _run(
+    run_cli(
         capsys,
         "case",
         "open",
@@ -158,7 +139,7 @@ def test_cli_bundle_verify_names_tampering(home: Path, tmp_path: Path, capsys) -
         "2018-03-15T04:10:00Z",
     )
     bundle = tmp_path / "case.zip"
-    _run(capsys, "case", "export", "2018-03-15-LY-001", "--out", str(bundle))
+    run_cli(capsys, "case", "export", "2018-03-15-LY-001", "--out", str(bundle))
     tampered = tmp_path / "t.zip"
     with zipfile.ZipFile(bundle) as zin, zipfile.ZipFile(tampered, "w") as zout:
         for name in zin.namelist():
@@ -166,19 +147,19 @@ def test_cli_bundle_verify_names_tampering(home: Path, tmp_path: Path, capsys) -
             if name == "ledger.jsonl":
                 data = data.replace(b'"lat":33.2', b'"lat":34.2')
             zout.writestr(name, data)
-    code, _, err = _run(capsys, "bundle", "verify", str(tampered))
+    code, _, err = run_cli(capsys, "bundle", "verify", str(tampered))
     assert code == 3
     assert "edited: event #2" in err
 
 
 def test_cli_user_add_prints_the_token_once(home: Path, capsys) -> None:
-    code, out, _ = _run(capsys, "user", "add", "ana", "--role", "coordinator")
+    code, out, _ = run_cli(capsys, "user", "add", "ana", "--role", "coordinator")
     token = out.strip().splitlines()[-1]
     assert code == 0 and token.startswith("sw_")
-    code, out, _ = _run(capsys, "user", "list")
+    code, out, _ = run_cli(capsys, "user", "list")
     assert "ana\tcoordinator" in out and token not in out
     assert token not in (home / "sarwatch.db").read_bytes().decode("latin-1")
-    code, _, err = _run(capsys, "user", "add", "bob", "--role", "admin")
+    code, _, err = run_cli(capsys, "user", "add", "bob", "--role", "admin")
     assert code == 2 and "coordinator, observer" in err
 
 
@@ -203,7 +184,7 @@ def test_demo_case_is_the_open_arms_rescue_and_verifies(home: Path, tmp_path: Pa
 
 
 def _open_case(capsys) -> str:
-    code, out, err = _run(
+    code, out, err = run_cli(
         capsys, "case", "open", "--title", "t", "--lon", "12.5", "--lat", "33.2",
         "--time", "2018-03-15T04:10:00Z",
     )  # fmt: skip
@@ -216,22 +197,22 @@ def test_a_lost_station_key_is_refused_not_silently_replaced(home: Path, capsys)
     cid = _open_case(capsys)
     key = next((home / "keys").glob("*.pem"))
     key.rename(home / "elsewhere.pem")
-    code, _, err = _run(capsys, "case", "contact", cid, "--counterpart", "x", "--summary", "y")
+    code, _, err = run_cli(capsys, "case", "contact", cid, "--counterpart", "x", "--summary", "y")
     assert code == 3 and "is missing" in err and "Restore the key" in err
     assert not key.exists()  # nothing was created behind the user's back
     (home / "elsewhere.pem").rename(key)
-    code, out, _ = _run(capsys, "ledger", "verify")
+    code, out, _ = run_cli(capsys, "ledger", "verify")
     assert code == 0 and "ledger OK: 1 case(s), 2 events" in out
 
 
 def test_a_report_outside_the_covered_area_is_refused(home: Path, capsys) -> None:
     cid = _open_case(capsys)
-    code, _, err = _run(
+    code, _, err = run_cli(
         capsys, "case", "report", cid, "--lon", "-30", "--lat", "40",
         "--time", "2018-03-15T05:00:00Z",
     )  # fmt: skip
     assert code == 2 and "outside the area" in err and "30°" in err
-    code, out, _ = _run(capsys, "ledger", "verify")
+    code, out, _ = run_cli(capsys, "ledger", "verify")
     assert code == 0 and "2 events" in out  # nothing written
 
 
@@ -239,17 +220,17 @@ def test_case_show_warns_when_the_ledger_was_altered(home: Path, capsys) -> None
     import sqlite3
 
     cid = _open_case(capsys)
-    code, _, err = _run(capsys, "case", "show", cid)
+    code, _, err = run_cli(capsys, "case", "show", cid)
     assert code == 0 and "warning" not in err
     with sqlite3.connect(home / "sarwatch.db") as conn:
         conn.execute("UPDATE events SET actor='mallory' WHERE seq=2")
-    code, out, err = _run(capsys, "case", "show", cid)
+    code, out, err = run_cli(capsys, "case", "show", cid)
     assert code == 0 and "mallory" in out  # the record is still shown...
     assert "does not verify" in err and "edited" in err  # ...but never silently
 
 
 def test_drift_refuses_absurd_particle_counts(home: Path, capsys) -> None:
-    code, _, err = _run(
+    code, _, err = run_cli(
         capsys, "drift", "--lat", "33.2", "--lon", "12.5", "--time", "2026-11-20T04:10Z",
         "--wind-kn", "10", "--wind-from", "0", "--particles", "100000000", "--quiet",
     )  # fmt: skip
@@ -260,12 +241,12 @@ def test_ledger_verify_names_a_whole_case_deleted_and_adopt_upgrades(home: Path,
     import sqlite3
 
     first, second = _open_case(capsys), _open_case(capsys)
-    code, out, _ = _run(capsys, "ledger", "verify")
+    code, out, _ = run_cli(capsys, "ledger", "verify")
     assert code == 0 and "station register: 2 case(s), intact" in out
     with sqlite3.connect(home / "sarwatch.db") as conn:  # sqlite3's foreign keys are off
         conn.execute("DELETE FROM events WHERE case_id=?", (second,))
         conn.execute("DELETE FROM cases WHERE case_id=?", (second,))
-    code, out, err = _run(capsys, "ledger", "verify")
+    code, out, err = run_cli(capsys, "ledger", "verify")
     assert code == 3
     assert f"case {second}" in out and "whole case was deleted" in out
     assert "station register shows 1 problem" in err
@@ -273,9 +254,9 @@ def test_ledger_verify_names_a_whole_case_deleted_and_adopt_upgrades(home: Path,
     with sqlite3.connect(home / "sarwatch.db") as conn:
         conn.execute("DELETE FROM register")
         conn.execute("DELETE FROM register_head")
-    code, out, _ = _run(capsys, "ledger", "verify")
+    code, out, _ = run_cli(capsys, "ledger", "verify")
     assert code == 3 and f"case {first} is in the store but not in the station register" in out
-    code, out, _ = _run(capsys, "ledger", "adopt")
+    code, out, _ = run_cli(capsys, "ledger", "adopt")
     assert code == 0 and f"registered 1 case(s): {first}" in out
-    code, out, _ = _run(capsys, "ledger", "verify")
+    code, out, _ = run_cli(capsys, "ledger", "verify")
     assert code == 0 and "ledger OK: 1 case(s)" in out

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sarwatch.cli.main import main
+from _cli import run_cli
 from sarwatch.domain import Outcome, PeopleOnBoard, outcome_count_mismatch
 from sarwatch.errors import InputError
 from sarwatch.services.report import count_warning, render_html
@@ -78,49 +77,32 @@ def test_the_case_report_flags_counts_that_do_not_add_up() -> None:
     assert count_warning(_state(None, survivors=225)) is None
 
 
-def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, land_mask) -> Path:
-    monkeypatch.setenv("SARWATCH_HOME_DIR", str(tmp_path / "home"))
-    monkeypatch.delenv("SARWATCH_DATABASE_URL", raising=False)
-    return tmp_path / "home"
-
-
 def test_case_show_flags_an_outcome_that_does_not_match_the_people_on_board(home, capsys) -> None:
-    code, out, err = _run(
+    code, out, err = run_cli(
         capsys, "case", "open", "--title", "rubber boat", "--lon", "12.5", "--lat", "33.2",
         "--time", "2018-03-15T04:10:00Z", "--people", "218",
     )  # fmt: skip
     assert code == 0, err
     cid = out.split()[0]
-    code, _, err = _run(capsys, "case", "show", cid)
+    code, _, err = run_cli(capsys, "case", "show", cid)
     assert code == 0 and "warning" not in err  # no outcome yet: nothing to compare
-    code, _, err = _run(
+    code, _, err = run_cli(
         capsys, "case", "outcome", cid, "rescued", "--by", "Open Arms", "--survivors", "-3",
         "--time", "2018-03-15T11:00:00Z",
     )  # fmt: skip
     assert code == 2 and "survivors must be >= 0" in err  # the impossible is refused
     for status in ("active", "located"):
-        assert _run(capsys, "case", "status", cid, status)[0] == 0
-    code, _, err = _run(
+        assert run_cli(capsys, "case", "status", cid, status)[0] == 0
+    code, _, err = run_cli(
         capsys, "case", "outcome", cid, "rescued", "--by", "Open Arms", "--survivors", "225",
         "--dead", "3", "--missing", "2", "--time", "2018-03-15T11:00:00Z",
     )  # fmt: skip
     assert code == 0, err  # an estimate on board is not a reason to refuse the outcome
-    code, out, err = _run(capsys, "case", "show", cid)
+    code, out, err = run_cli(capsys, "case", "show", cid)
     assert code == 0 and "rescued" in out
     assert "outcome accounts for 230 people" in err and "218 were reported on board" in err
     assert "12 more than reported" in err and "sarwatch case people" in err
-    code, _, err = _run(capsys, "case", "people", cid, "--total", "230")
+    code, _, err = run_cli(capsys, "case", "people", cid, "--total", "230")
     assert code == 0, err
-    code, _, err = _run(capsys, "case", "show", cid)
+    code, _, err = run_cli(capsys, "case", "show", cid)
     assert code == 0 and "outcome accounts for" not in err
