@@ -260,3 +260,37 @@ def test_ledger_verify_names_a_whole_case_deleted_and_adopt_upgrades(home: Path,
     assert code == 0 and f"registered 1 case(s): {first}" in out
     code, out, _ = run_cli(capsys, "ledger", "verify")
     assert code == 0 and "ledger OK: 1 case(s)" in out
+
+
+def test_ledger_verify_with_an_anchor_finds_a_rollback(home: Path, tmp_path: Path, capsys) -> None:
+    """A whole database put back to an earlier copy verifies on its own; an anchor catches it."""
+    import sqlite3
+
+    first = _open_case(capsys)
+    snapshot = tmp_path / "snapshot.db"
+    with sqlite3.connect(home / "sarwatch.db") as live, sqlite3.connect(snapshot) as copy:
+        live.backup(copy)  # the state someone keeps, to roll back to later
+    code, _, err = run_cli(
+        capsys, "case", "contact", first, "--counterpart", "MRCC Rome", "--channel", "phone",
+        "--summary", "distress relayed", "--time", "2018-03-15T05:00:00Z",
+    )  # fmt: skip
+    assert code == 0, err
+    _open_case(capsys)
+    bundle = tmp_path / "case.zip"
+    assert run_cli(capsys, "case", "export", first, "--out", str(bundle))[0] == 0
+    code, out, _ = run_cli(capsys, "ledger", "verify", "--anchor", str(bundle))
+    assert code == 0 and "anchors: 1 held unchanged" in out
+    head_line = next(line for line in out.splitlines() if "station register:" in line)
+    printed = head_line.split("head #")[1].replace(" ", ":")  # "2:<hash>"
+    with sqlite3.connect(snapshot) as copy, sqlite3.connect(home / "sarwatch.db") as live:
+        copy.backup(live)  # the rollback: every signature in it is genuine
+    code, out, _ = run_cli(capsys, "ledger", "verify")
+    assert code == 0  # self-consistent: signatures alone cannot see it
+    code, out, err = run_cli(capsys, "ledger", "verify", "--anchor", str(bundle))
+    assert code == 3 and "2 anchored head(s) not found unchanged" in err
+    assert "register entry #2, recorded in case.zip, is missing" in out
+    assert f"event #3 of case {first}, recorded in case.zip, is missing" in out
+    code, out, _ = run_cli(capsys, "ledger", "verify", "--anchor", printed)
+    assert code == 3 and "register entry #2" in out
+    code, _, err = run_cli(capsys, "ledger", "verify", "--anchor", "2:abc")
+    assert code == 2 and "give SEQ:HASH" in err

@@ -247,3 +247,18 @@ def test_adopt_refuses_a_case_whose_chain_does_not_verify(tmp_path: Path) -> Non
         service.adopt_unregistered()
     assert len(service.verify_register().findings) == 2  # nothing was adopted
     store.close()
+
+
+def test_an_anchor_is_found_unchanged_or_named() -> None:
+    from sarwatch.ledger import check_anchor
+
+    entries, head, _ = _register(3)
+    assert check_anchor(entries, seq=head.seq, hash_=head.hash) == []
+    assert check_anchor(entries, seq=2, hash_=entries[1].hash) == []  # an older anchor holds
+    (rolled_back,) = check_anchor(entries[:2], seq=3, hash_=head.hash, where="case.zip")
+    assert rolled_back.problem == "deleted" and "recorded in case.zip, is missing" in (
+        rolled_back.message
+    )
+    rewritten = [replace(entries[0], hash="ab" * 32), *entries[1:]]
+    (edited,) = check_anchor(rewritten, seq=1, hash_=entries[0].hash)
+    assert edited.problem == "edited" and "rewritten after it was anchored" in edited.message

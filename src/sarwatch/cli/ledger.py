@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
+
+if TYPE_CHECKING:
+    from sarwatch.services.cases import Anchor, CaseService
 
 __all__ = ["register"]
 
@@ -12,6 +17,12 @@ ledger_app = typer.Typer(help="Verify the tamper-evident ledger.")
 @ledger_app.command("verify")
 def verify(
     case_id: str = typer.Argument(None, help="One case (default: every case)."),
+    anchors: list[str] = typer.Option(
+        None,
+        "--anchor",
+        help="A head kept outside the station: SEQ:HASH as 'ledger verify' printed for the "
+        "register, or an evidence bundle (.zip). Repeatable. Finds a rollback.",
+    ),
 ) -> None:
     """Check every event's hash, chain link and signature; name what was tampered with.
 
@@ -40,9 +51,36 @@ def verify(
         )
     if register is not None and not register.ok:
         failures.append(f"the station register shows {len(register.findings)} problem(s)")
+    anchored = [f for a in anchors or [] for f in svc.check_anchor(_anchor(a, svc))]
+    for finding in anchored:
+        typer.echo(f"anchor: {finding.problem}: {finding.message}")
+    if anchors and not anchored:
+        typer.echo(f"anchors: {len(anchors)} held unchanged")
+    if anchored:
+        failures.append(f"{len(anchored)} anchored head(s) not found unchanged")
     if failures:
         raise IntegrityError("; ".join(failures))
     typer.echo(f"ledger OK: {len(reports)} case(s), {n_events} events, key {svc.signer.key_id}")
+
+
+def _anchor(text: str, svc: CaseService) -> Anchor:
+    """``SEQ:HASH`` or a bundle path, as an anchor."""
+    from pathlib import Path
+
+    from sarwatch.errors import InputError
+    from sarwatch.services.cases import Anchor
+
+    if text.lower().endswith(".zip"):
+        from sarwatch.services.evidence import bundle_anchor
+
+        return bundle_anchor(Path(text), key_id=svc.signer.key_id)
+    seq, _, digest = text.partition(":")
+    if not seq.strip().isdigit() or len(digest.strip()) != 64:
+        raise InputError(
+            f"--anchor {text!r}: give SEQ:HASH (the register head 'ledger verify' printed, "
+            "e.g. 12:1c14…40 with the whole 64-character hash) or an evidence bundle .zip"
+        )
+    return Anchor("the anchor given", (int(seq), digest.strip().lower()))
 
 
 @ledger_app.command("adopt")

@@ -36,6 +36,7 @@ __all__ = [
     "RegisterEntry",
     "RegisterHead",
     "RegisterReport",
+    "check_anchor",
     "check_registration",
     "register_case",
     "verify_register",
@@ -435,3 +436,35 @@ def check_registration(
     elif head.seq < entry.seq:
         problems.append(f"the register head #{head.seq} is older than the entry #{entry.seq}")
     return problems
+
+
+def check_anchor(
+    entries: Sequence[RegisterEntry], *, seq: int, hash_: str, where: str = "the anchor"
+) -> list[Finding]:
+    """Whether the register still holds, unchanged, an entry kept outside the station.
+
+    An *anchor* is a register head published or exported earlier (printed by
+    ``sarwatch ledger verify``, carried by every evidence bundle). A register
+    rolled back to before it, or rewritten since, no longer holds entry ``seq``
+    with hash ``hash_``: that is what the signed head alone cannot show.
+    """
+    found = next((e for e in entries if e.seq == seq), None)
+    if found is None:
+        return [
+            Finding(
+                "deleted",
+                seq,
+                f"register entry #{seq}, recorded in {where}, is missing: the register was "
+                "rolled back or cut after it was anchored",
+            )
+        ]
+    if found.hash != hash_:
+        return [
+            Finding(
+                "edited",
+                seq,
+                f"register entry #{seq} is not the one recorded in {where}: the register was "
+                "rewritten after it was anchored",
+            )
+        ]
+    return []

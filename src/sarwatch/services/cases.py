@@ -34,6 +34,7 @@ from sarwatch.errors import (
     ConflictError,
     InputError,
     IntegrityError,
+    NotFoundError,
     OutOfRegionError,
     PositionOnLandError,
 )
@@ -47,6 +48,7 @@ from sarwatch.ledger import (
     SignedHead,
     Signer,
     VerificationReport,
+    check_anchor,
     register_case,
     seal,
     sign_head,
@@ -56,6 +58,7 @@ from sarwatch.ledger import (
 
 __all__ = [
     "ATTACHMENT_KINDS",
+    "Anchor",
     "CaseService",
     "case_service",
     "default_land_check",
@@ -86,6 +89,25 @@ def default_region_of(lon: float, lat: float) -> str:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """Ledger heads kept outside the station, to be found unchanged in the store.
+
+    Attributes
+    ----------
+    source
+        Where they come from (a bundle's file name, "the command line").
+    register
+        ``(seq, hash)`` of a register head, or ``None``.
+    cases
+        ``(case_id, seq, hash)`` of case heads (a bundle carries its case's).
+    """
+
+    source: str
+    register: tuple[int, str] | None = None
+    cases: tuple[tuple[str, int, str], ...] = ()
 
 
 @dataclass
@@ -210,6 +232,48 @@ class CaseService:
                 head = self._register(uow, head, first_entry)
             uow.commit()
         return [e.case_id for e in chains]
+
+    def check_anchor(self, anchor: Anchor) -> list[Finding]:
+        """Whether the store still holds the heads of ``anchor`` unchanged.
+
+        Finds what signatures alone cannot: a register or a case rolled back, with
+        its earlier signed head, to a state before the anchor was taken.
+        """
+        findings: list[Finding] = []
+        with self.store.unit_of_work() as uow:
+            if anchor.register is not None:
+                seq, digest = anchor.register
+                findings += check_anchor(
+                    uow.register_entries(), seq=seq, hash_=digest, where=anchor.source
+                )
+            for case_id, seq, digest in anchor.cases:
+                try:
+                    uow.get_case(case_id)
+                except NotFoundError:
+                    findings.append(
+                        Finding("deleted", None, f"case {case_id}, in {anchor.source}, is gone")
+                    )
+                    continue
+                entry = next((e for e in uow.events(case_id) if e.seq == seq), None)
+                if entry is None:
+                    findings.append(
+                        Finding(
+                            "deleted",
+                            seq,
+                            f"event #{seq} of case {case_id}, recorded in {anchor.source}, is "
+                            "missing: the case was rolled back after it was anchored",
+                        )
+                    )
+                elif entry.hash != digest:
+                    findings.append(
+                        Finding(
+                            "edited",
+                            seq,
+                            f"event #{seq} of case {case_id} is not the one recorded in "
+                            f"{anchor.source}: the case was rewritten after it was anchored",
+                        )
+                    )
+        return findings
 
     def _keys(self) -> dict[str, Any]:
         return {self.signer.key_id: self.signer.public_key}

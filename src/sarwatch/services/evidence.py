@@ -51,9 +51,16 @@ from sarwatch.ledger import (
 )
 from sarwatch.ledger.keys import key_id as compute_key_id
 from sarwatch.ledger.keys import verify_signature
-from sarwatch.services.cases import CaseService
+from sarwatch.services.cases import Anchor, CaseService
 
-__all__ = ["BUNDLE_FORMAT", "BundleReport", "BundleSummary", "build_bundle", "verify_bundle"]
+__all__ = [
+    "BUNDLE_FORMAT",
+    "BundleReport",
+    "BundleSummary",
+    "build_bundle",
+    "bundle_anchor",
+    "verify_bundle",
+]
 
 BUNDLE_FORMAT = "sarwatch-evidence-bundle/1"
 
@@ -305,3 +312,23 @@ def _check_case_json(data: bytes, entries: list[LedgerEntry], report: BundleRepo
         return
     if canonical_json(stated) != canonical_json(rebuilt):
         report.problems.append("case.json does not match the state the ledger rebuilds")
+
+
+def bundle_anchor(path: Path, *, key_id: str) -> Anchor:
+    """The case head and register head an evidence bundle carries, as an :class:`Anchor`.
+
+    The bundle must verify against the station key ``key_id`` first: an anchor
+    that is not the station's proves nothing.
+    """
+    report = verify_bundle(path, expected_key_id=key_id)
+    if not report.ok:
+        raise IntegrityError(
+            f"{Path(path).name} cannot serve as an anchor: it does not verify\n{report.summary()}"
+        )
+    with zipfile.ZipFile(path) as zf:
+        head = SignedHead.from_json(json.loads(zf.read("manifest.json"))["head"])
+        register = None
+        if "register.json" in zf.namelist():
+            stated = RegisterHead.from_json(json.loads(zf.read("register.json"))["head"])
+            register = (stated.seq, stated.hash)
+    return Anchor(Path(path).name, register, ((head.case_id, head.seq, head.hash),))
