@@ -30,7 +30,12 @@ def reset_postgres(url: str) -> None:
 
     engine = create_engine(url)
     with engine.begin() as conn:
-        conn.execute(text("DROP TABLE IF EXISTS events, users, cases, alembic_version CASCADE"))
+        conn.execute(
+            text(
+                "DROP TABLE IF EXISTS register_head, register, events, users, cases, "
+                "alembic_version CASCADE"
+            )
+        )
     engine.dispose()
 
 

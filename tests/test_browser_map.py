@@ -138,6 +138,14 @@ def test_typed_position_in_sailors_notation_is_assessed(laptop):
         ("33.2, 12.5", 33.2, 12.5),
         ("36.5 S 11.25 W", -36.5, -11.25),
         ("012°30'E 33°12'N", 33.2, 12.5),
+        # decimal commas (Italy, Malta, Tunisia), read as sarwatch.geo.position reads them
+        ("33,2N 12,5E", 33.2, 12.5),
+        ("33°12,0'N 012°30,0'E", 33.2, 12.5),
+        ("33,2 12,5", 33.2, 12.5),
+        ("33,2; 12,5", 33.2, 12.5),
+        ("33,2, 12,5", 33.2, 12.5),
+        ("33.2,12.5", 33.2, 12.5),
+        ("33,12", 33.0, 12.0),
     ],
 )
 def test_positions_are_read_as_sailors_write_them(laptop, typed, lat, lon):
@@ -156,6 +164,8 @@ def test_positions_are_read_as_sailors_write_them(laptop, typed, lat, lon):
         ("95, 12", "outside -90..90"),
         ("33°12'N 012°30'N", "one latitude"),
         ("north of Lampedusa", "cannot read"),
+        ("33,2,12,5", "could be decimal commas or the separator"),
+        ("33,2 12", "reads two ways"),
     ],
 )
 def test_garbled_positions_are_refused_with_a_reason(laptop, typed, message):

@@ -85,6 +85,7 @@ def test_bundle_holds_everything_and_verifies(bundle: Path, service: CaseService
             "report.pdf",
             "map.png",
             "README.txt",
+            "register.json",
         } <= names
         assert zf.read("public_key.pem").decode() == public_key_pem(service.signer.public_key)
         assert zf.read("report.pdf").startswith(b"%PDF")
@@ -100,6 +101,48 @@ def test_bundle_holds_everything_and_verifies(bundle: Path, service: CaseService
             LedgerEntry.from_json(json.loads(x)) for x in zf.read("ledger.jsonl").splitlines()
         ]
         assert [e.seq for e in entries] == list(range(1, 8))
+        registration = json.loads(zf.read("register.json"))
+        assert registration["entry"]["case_id"] == "2018-03-15-LY-001"
+        assert registration["entry"]["first_hash"] == entries[0].hash
+    assert report.registered_as == 1 and "the station's case #1" in report.summary()
+
+
+def test_registration_checks_name_what_is_wrong(service: CaseService) -> None:
+    from dataclasses import replace
+
+    from sarwatch.ledger import check_registration
+
+    first_id, second_id = open_case(service), open_case(service)
+    entry, head = service.registration(first_id)
+    keys = {service.signer.key_id: service.signer.public_key}
+    first_hash = service.events(first_id)[0].hash
+    assert check_registration(entry, head, keys, case_id=first_id, first_hash=first_hash) == []
+    other, _ = service.registration(second_id)
+    assert check_registration(other, head, keys, case_id=first_id, first_hash=first_hash) == [
+        f"the register entry is for case {second_id}, not {first_id}",
+        "the register entry names another first event than the ledger's",
+    ]
+    edited = replace(entry, opened_at="2018-03-14T00:00:00Z")
+    assert check_registration(edited, head, keys, case_id=first_id, first_hash=first_hash) == [
+        "the register entry is not signed by the station key, or was edited"
+    ]
+    stale = replace(head, seq=0)
+    assert check_registration(entry, stale, keys, case_id=first_id, first_hash=first_hash) == [
+        "the register head is not signed by the station key"
+    ]
+
+
+def test_export_refuses_a_case_missing_from_the_register(
+    service: CaseService, tmp_path: Path
+) -> None:
+    from sqlalchemy import text
+
+    case_id = open_case(service)
+    with service.store.engine.begin() as conn:
+        conn.execute(text("DELETE FROM register"))
+    with pytest.raises(IntegrityError, match=r"not in the station register.*ledger adopt"):
+        build_bundle(service, case_id, tmp_path / "x.zip")
+    assert not (tmp_path / "x.zip").exists()
 
 
 def test_edited_event_in_bundle(bundle: Path, tmp_path: Path) -> None:

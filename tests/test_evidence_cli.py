@@ -254,3 +254,28 @@ def test_drift_refuses_absurd_particle_counts(home: Path, capsys) -> None:
         "--wind-kn", "10", "--wind-from", "0", "--particles", "100000000", "--quiet",
     )  # fmt: skip
     assert code == 2 and "more than this station runs at once" in err
+
+
+def test_ledger_verify_names_a_whole_case_deleted_and_adopt_upgrades(home: Path, capsys) -> None:
+    import sqlite3
+
+    first, second = _open_case(capsys), _open_case(capsys)
+    code, out, _ = _run(capsys, "ledger", "verify")
+    assert code == 0 and "station register: 2 case(s), intact" in out
+    with sqlite3.connect(home / "sarwatch.db") as conn:  # sqlite3's foreign keys are off
+        conn.execute("DELETE FROM events WHERE case_id=?", (second,))
+        conn.execute("DELETE FROM cases WHERE case_id=?", (second,))
+    code, out, err = _run(capsys, "ledger", "verify")
+    assert code == 3
+    assert f"case {second}" in out and "whole case was deleted" in out
+    assert "station register shows 1 problem" in err
+    # A store from before the register: its cases are named, and adopted once.
+    with sqlite3.connect(home / "sarwatch.db") as conn:
+        conn.execute("DELETE FROM register")
+        conn.execute("DELETE FROM register_head")
+    code, out, _ = _run(capsys, "ledger", "verify")
+    assert code == 3 and f"case {first} is in the store but not in the station register" in out
+    code, out, _ = _run(capsys, "ledger", "adopt")
+    assert code == 0 and f"registered 1 case(s): {first}" in out
+    code, out, _ = _run(capsys, "ledger", "verify")
+    assert code == 0 and "ledger OK: 1 case(s)" in out

@@ -12,10 +12,12 @@ import pytest
     "name",
     [
         "sarwatch._files",
+        "sarwatch.domain.case",
         "sarwatch.geo.geodesy",
         "sarwatch.geo.position",
         "sarwatch.geo.zones",
         "sarwatch.services.assess",
+        "sarwatch.services.drift_runs",
     ],
 )
 def test_docstring_examples(name: str) -> None:

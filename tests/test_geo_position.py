@@ -35,6 +35,20 @@ from sarwatch.geo.position import (
         "33d12 N 12d30 E",
         "3312.0N 01230.0E",  # NMEA 0183 / satellite-phone style: DDMM.m, DDDMM.m
         "N3312.000 E01230.000",
+        # decimal commas (Italy, Malta, Tunisia)
+        "33,2N 12,5E",
+        "33°12,0'N 012°30,0'E",
+        "33 12,0N 12 30,0E",
+        "33,2N,12,5E",
+        "33,2 12,5",
+        "33,2; 12,5",
+        "33,2, 12,5",
+        "33,2 / 12,5",
+        "33.2, 12,5",
+        "3312,0N 01230,0E",
+        # a single comma between digits with nothing else between the numbers: the separator
+        "33.2,12.5",
+        "33 12,12 30",
     ],
 )
 def test_the_forms_people_write_all_mean_the_same_position(text: str) -> None:
@@ -66,6 +80,12 @@ def test_south_and_west_are_negative() -> None:
         ("-33.2N 12.5E", "either a sign or a hemisphere letter"),
         ("33.2 12.5 7.1", "cannot tell latitude from longitude"),
         ("33#12N 12 30E", "unexpected"),
+        ("33,2,12,5", "could be decimal commas or the separator"),
+        ("33,2,12", "separate latitude and longitude by a space or a semicolon"),
+        ("33,2,5N 12,5E", "could be decimal commas"),
+        ("33,2 12", "reads two ways: 33.000°N 2.200°E (the comma between latitude and longitude)"),
+        ("33,2 12", "or 33.200°N 12.000°E (a decimal comma)"),
+        ("33 12,5 12 30,0", "cannot tell latitude from longitude"),
     ],
 )
 def test_garbled_positions_are_refused_with_a_helpful_message(text: str, fragment: str) -> None:
@@ -74,8 +94,17 @@ def test_garbled_positions_are_refused_with_a_helpful_message(text: str, fragmen
     assert fragment in str(info.value)
 
 
+def test_a_comma_between_integer_degrees_stays_the_separator() -> None:
+    assert parse_position("33,12") == (12.0, 33.0)
+    assert parse_position("-33,-12") == (-12.0, -33.0)
+
+
 def test_parse_coordinate_checks_the_hemisphere_letter_against_the_axis() -> None:
     assert parse_coordinate("33°12'N", "lat") == pytest.approx(33.2)
+    assert parse_coordinate("33°12,0'N", "lat") == pytest.approx(33.2)
+    assert parse_coordinate("-12,5", "lon") == pytest.approx(-12.5)
+    with pytest.raises(InputError, match="two decimal commas"):
+        parse_coordinate("33,2,5N", "lat")
     assert parse_coordinate("012 30.0W", "lon") == pytest.approx(-12.5)
     assert parse_coordinate(12.5, "lon") == 12.5
     with pytest.raises(InputError, match="latitude takes N or S"):
@@ -122,3 +151,40 @@ def test_nmea_style_degrees_minutes_round_trip(lon: float, lat: float) -> None:
     got_lon, got_lat = parse_position(text)
     assert got_lat == pytest.approx(lat, abs=1e-4)
     assert got_lon == pytest.approx(lon, abs=1e-4)
+
+
+@given(_lons, _lats, st.sampled_from(["dm", "dms", "decimal"]))
+def test_format_with_decimal_commas_then_parse_round_trips(
+    lon: float, lat: float, style: str
+) -> None:
+    """The same texts with a decimal comma, as typed in Italy, Malta or Tunisia."""
+    decimals = {"dm": 5, "dms": 3, "decimal": 7}[style]
+    text = format_position(lon, lat, style=style, decimals=decimals).replace(".", ",")
+    back_lon, back_lat = parse_position(text)
+    assert abs(back_lon - lon) < 1e-6
+    assert abs(back_lat - lat) < 1e-6
+
+
+@given(
+    st.floats(min_value=-90, max_value=90, allow_nan=False),
+    st.floats(min_value=-180, max_value=180, allow_nan=False),
+    st.sampled_from([" ", "; ", ", ", " / "]),
+)
+def test_signed_decimal_commas_round_trip_with_any_unambiguous_separator(
+    lat: float, lon: float, separator: str
+) -> None:
+    text = f"{lat:.6f}{separator}{lon:.6f}".replace(".", ",")
+    back_lon, back_lat = parse_position(text)
+    assert abs(back_lat - lat) < 1e-6
+    assert abs(back_lon - lon) < 1e-6
+
+
+@given(
+    st.floats(min_value=0, max_value=89, allow_nan=False),
+    st.floats(min_value=0, max_value=179, allow_nan=False),
+)
+def test_decimal_commas_run_together_are_always_refused(lat: float, lon: float) -> None:
+    """``33,2,12,5`` has no single reading: refused, never guessed."""
+    text = f"{lat:.3f},{lon:.3f}".replace(".", ",")
+    with pytest.raises(InputError, match="could be decimal commas or the separator"):
+        parse_position(text)

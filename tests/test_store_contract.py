@@ -187,3 +187,6 @@ def test_concurrent_opens_get_distinct_ids(service: CaseService) -> None:
     for t in threads:
         t.join()
     assert sorted(ids) == [f"2018-03-15-LY-{n:03d}" for n in range(1, 13)]
+    register = service.verify_register()  # one station register chain, every case in it
+    assert register.ok, register.summary()
+    assert register.n_entries == 12 and register.head is not None and register.head.seq == 12

@@ -74,6 +74,10 @@ def assess(
     no_routes: bool = typer.Option(
         False, "--no-routes", help="Skip routing to places of safety (faster batches)."
     ),
+    case_id: str = typer.Option(
+        None, "--case", help="Attach the assessment (its inputs and result) to a case."
+    ),
+    actor: str = typer.Option(None, help="Who records the attachment (default cli:<login>)."),
 ) -> None:
     """Where is this, who is responsible, where can survivors go."""
     from sarwatch.settings import load_settings
@@ -87,6 +91,12 @@ def assess(
         _batch(csv_file, out, settings, speed_kn, situation, vessel, route=not no_routes)
         return
     x, y = _read_position(lat, lon, position)
+    case_service = None
+    if case_id:  # an unknown case is refused before the work
+        from sarwatch.services.cases import case_service as open_case_service
+
+        case_service = open_case_service(settings)
+        case_service.get_record(case_id)
     from sarwatch.services.assess import assess_position
 
     result = assess_position(
@@ -104,6 +114,18 @@ def assess(
         from rich.console import Console
 
         _print_human(result, Console())
+    if case_service is not None:
+        import getpass
+
+        from sarwatch import __version__
+
+        inputs = {"lon": x, "lat": y, "speed_kn": speed_kn, "situation": situation}
+        inputs |= {"vessel": vessel, "routes": not no_routes}
+        record = {"tool": f"sarwatch assess {__version__}", "input": inputs}
+        record["result"] = result.to_dict()
+        who = actor or f"cli:{getpass.getuser()}"
+        case_service.attach(case_id, "assessment", record, actor=who)
+        typer.echo(f"attached to case {case_id} (assessment)", err=as_json)
 
 
 def _read_position(lat: str | None, lon: str | None, position: str | None) -> tuple[float, float]:

@@ -246,6 +246,17 @@ def show(
         recorded = entry.recorded_at[:19].replace("T", " ")
         table.add_row(str(entry.seq), recorded, entry.actor, describe_event(entry))
     _console.print(table)
+    from sarwatch.services.report import count_warning
+
+    counts = count_warning(record.state)
+    if counts:
+        # Estimates differ from counts at the rescue: never refused, always shown.
+        Console(stderr=True).print(
+            f"[bold yellow]warning:[/] {counts} The number on board is an estimate; if a "
+            "better count is known, record it with 'sarwatch case people' before closing.",
+            highlight=False,
+            soft_wrap=True,
+        )
     report = svc.verify(case_id)
     if not report.ok:
         # Shown, because a coordinator must see the record, but never silently.

@@ -197,6 +197,10 @@ def drift(
         False, "--list-objects", help="List the object classes and exit."
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or tables."),
+    case_id: str = typer.Option(
+        None, "--case", help="Attach the run (request, seed, forcing hashes, outputs) to a case."
+    ),
+    actor: str = typer.Option(None, help="Who records the attachment (default cli:<login>)."),
 ) -> None:
     """Predict the drift of a boat in distress (Leeway Monte Carlo), forward or backward."""
     from rich.console import Console
@@ -213,6 +217,12 @@ def drift(
     from sarwatch.settings import load_settings
 
     settings = load_settings()
+    case_service = None
+    if case_id:  # an unknown case is refused before the run, not after it
+        from sarwatch.services.cases import case_service as open_case_service
+
+        case_service = open_case_service(settings)
+        case_service.get_record(case_id)
     start_time = parse_utc(time)
     scenarios = _seeding_scenario(
         lon, lat, radius_m, circle=circle, to_lon=to_lon, to_lat=to_lat,
@@ -259,6 +269,32 @@ def drift(
             )  # fmt: skip
     if not quiet:
         _print_summary(result.summary, Console())
+    if case_service is not None:
+        _attach_run(case_service, case_id, req, result, actor)
+        typer.echo(f"attached to case {case_id} (drift_run, seed {result.summary['seed']})")
+
+
+def _attach_run(service: Any, case_id: str, req: Any, result: Any, actor: str | None) -> None:
+    """Record the run in the case's ledger: request, forcing files and hashes, outputs."""
+    import getpass
+
+    from sarwatch import __version__
+    from sarwatch.services.provenance import file_digest, jsonable
+
+    outputs = {
+        kind: {"file": Path(path).name, "sha256": file_digest(Path(path))}
+        for kind, path in result.files.items()
+    }
+    summary = {k: v for k, v in result.summary.items() if k != "files"}
+    record = {
+        "tool": f"sarwatch drift {__version__}",
+        "request": jsonable(req),
+        "seed": result.summary["seed"],
+        "forcing": result.summary["forcing"],
+        "summary": summary,
+        "output_files": outputs,
+    }
+    service.attach(case_id, "drift_run", record, actor=actor or f"cli:{getpass.getuser()}")
 
 
 def _print_summary(s: dict[str, Any], console: Any) -> None:

@@ -13,23 +13,52 @@ ledger_app = typer.Typer(help="Verify the tamper-evident ledger.")
 def verify(
     case_id: str = typer.Argument(None, help="One case (default: every case)."),
 ) -> None:
-    """Check every event's hash, chain link and signature; name what was tampered with."""
+    """Check every event's hash, chain link and signature; name what was tampered with.
+
+    Without a case, also checks the station register: a whole case deleted from
+    the store, or one inserted behind the station's back, is found there. The
+    register's head hash is printed: keep or publish it to anchor the register.
+    """
     from sarwatch.errors import IntegrityError
     from sarwatch.services.cases import case_service
     from sarwatch.settings import load_settings
 
     svc = case_service(load_settings())
     reports = [svc.verify(case_id)] if case_id else svc.verify_all()
+    register = None if case_id else svc.verify_register()
     bad = [r for r in reports if not r.ok]
     for report in reports:
         typer.echo(report.summary())
+    if register is not None:
+        typer.echo(register.summary())
     n_events = sum(r.n_events for r in reports)
+    failures = []
     if bad:
-        raise IntegrityError(
+        failures.append(
             f"{len(bad)} of {len(reports)} case(s) failed verification: "
             + ", ".join(r.case_id for r in bad)
         )
+    if register is not None and not register.ok:
+        failures.append(f"the station register shows {len(register.findings)} problem(s)")
+    if failures:
+        raise IntegrityError("; ".join(failures))
     typer.echo(f"ledger OK: {len(reports)} case(s), {n_events} events, key {svc.signer.key_id}")
+
+
+@ledger_app.command("adopt")
+def adopt() -> None:
+    """Register cases opened before the station register existed (once, after upgrading).
+
+    Each such case's chain must verify; if one does not, nothing is registered.
+    """
+    from sarwatch.services.cases import case_service
+    from sarwatch.settings import load_settings
+
+    adopted = case_service(load_settings()).adopt_unregistered()
+    if not adopted:
+        typer.echo("every case is already in the station register")
+        return
+    typer.echo(f"registered {len(adopted)} case(s): " + ", ".join(adopted))
 
 
 @ledger_app.command("key")

@@ -28,6 +28,7 @@ def serve(
     application = create_app(settings, demo=demo)
     if demo:
         _print_demo_token(application)
+    _warn_if_register_broken(application)
     typer.echo(f"sarwatch is serving on http://{settings.host}:{settings.port}/")
     uvicorn.run(application, host=settings.host, port=settings.port, log_level="warning")
 
@@ -72,6 +73,20 @@ def _print_demo_token(application: object) -> None:
         f"  {token}\n"
         "(new token at every --demo start; other users: sarwatch user add NAME --role ROLE)"
     )
+
+
+def _warn_if_register_broken(application: object) -> None:
+    """Say on stderr, before serving, if cases were deleted or inserted behind our back."""
+    from sarwatch.web.station import station_service
+
+    report = station_service(application).verify_register()  # type: ignore[arg-type]
+    if not report.ok:
+        typer.echo(
+            f"warning: {report.summary()}\n"
+            "Run 'sarwatch ledger verify' for the whole ledger; restore the database from "
+            "a backup if cases were deleted.",
+            err=True,
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -15,6 +15,7 @@ from sarwatch.domain.case import (
     Verification,
     Vessel,
     check_transition,
+    outcome_count_mismatch,
     require_utc,
 )
 from sarwatch.domain.events import EventKind, apply, case_to_json, fold
@@ -41,6 +42,7 @@ __all__ = [
     "check_transition",
     "fold",
     "format_case_id",
+    "outcome_count_mismatch",
     "parse_case_id",
     "require_utc",
 ]

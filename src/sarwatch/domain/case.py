@@ -31,6 +31,7 @@ __all__ = [
     "Verification",
     "Vessel",
     "check_transition",
+    "outcome_count_mismatch",
     "require_utc",
 ]
 
@@ -380,6 +381,66 @@ class Outcome:
         return OUTCOME_STATUS[OutcomeKind(self.kind)]
 
 
+def outcome_count_mismatch(
+    on_board: int | None,
+    survivors: int | None,
+    dead: int | None,
+    missing: int | None,
+) -> str | None:
+    """Say so when an outcome's counts do not add up to the people reported on board.
+
+    People-on-board figures are estimates (counted from a photograph, relayed by
+    phone), so a difference is never refused: it is flagged for the record, where a
+    missing person may hide. Negative counts are refused earlier, by
+    :class:`PeopleOnBoard` and :class:`Outcome`.
+
+    Parameters
+    ----------
+    on_board
+        People reported on board (``PeopleOnBoard.total``); ``None`` if unknown.
+    survivors, dead, missing
+        The outcome's counts; ``None`` where unknown.
+
+    Returns
+    -------
+    str or None
+        A sentence naming both figures and the difference, or ``None`` when they agree
+        or when either side is unknown (no total, or no count in the outcome).
+
+    Examples
+    --------
+    >>> print(outcome_count_mismatch(218, 225, 3, 2))  # doctest: +NORMALIZE_WHITESPACE
+    outcome accounts for 230 people (survivors 225, dead 3, missing 2); 218 were reported on
+    board: 12 more than reported
+    >>> print(outcome_count_mismatch(218, 200, None, None))  # doctest: +NORMALIZE_WHITESPACE
+    outcome accounts for 200 people (survivors 200); 218 were reported on board: 18 not
+    accounted for
+    >>> outcome_count_mismatch(218, 218, 0, None) is None
+    True
+    >>> outcome_count_mismatch(None, 50, None, None) is None
+    True
+    """
+    counts = {"survivors": survivors, "dead": dead, "missing": missing}
+    known = {k: v for k, v in counts.items() if v is not None}
+    if on_board is None or not known:
+        return None
+    accounted = sum(known.values())
+    if accounted == on_board:
+        return None
+    parts = ", ".join(f"{k} {v}" for k, v in known.items())
+    people = "person" if accounted == 1 else "people"
+    were = "was" if on_board == 1 else "were"
+    gap = (
+        f"{accounted - on_board} more than reported"
+        if accounted > on_board
+        else f"{on_board - accounted} not accounted for"
+    )
+    return (
+        f"outcome accounts for {accounted} {people} ({parts}); "
+        f"{on_board} {were} reported on board: {gap}"
+    )
+
+
 @dataclass(frozen=True)
 class Case:
     """The current state of a case: the fold of its ledger events.
@@ -417,6 +478,14 @@ class Case:
     def is_open(self) -> bool:
         """Whether people may still be in distress (no outcome yet)."""
         return self.status in (CaseStatus.ALERT, CaseStatus.ACTIVE, CaseStatus.LOCATED)
+
+    @property
+    def outcome_count_mismatch(self) -> str | None:
+        """See :func:`outcome_count_mismatch` (``None`` without an outcome)."""
+        if self.outcome is None:
+            return None
+        o = self.outcome
+        return outcome_count_mismatch(self.people.total, o.survivors, o.dead, o.missing)
 
     @property
     def last_position(self) -> PositionReport | None:

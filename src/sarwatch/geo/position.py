@@ -6,6 +6,15 @@ Accepted forms (latitude first unless hemisphere letters say otherwise):
 - degrees and decimal minutes: ``33 12.0N 12 30.0E``, ``N33 12.0 E012 30.0``, ``33-12.0N 012-30.0E``
 - decimal degrees with hemisphere letters: ``33.2N 12.5E``, ``33.2 S, 12.5 W``
 - signed decimal degrees ``lat, lon``: ``33.2, 12.5``, ``-33.2 -12.5``
+- any of these with a decimal comma, as written in Italy, Malta or Tunisia:
+  ``33,2N 12,5E``, ``33°12,5'N 012°30,0'E``, ``33,2 12,5``, ``33,2; 12,5``, ``33,2, 12,5``
+
+A comma between two digits is a decimal comma when nothing else can be meant: with
+hemisphere letters, or when latitude and longitude are separated otherwise (a space,
+``;``, ``/`` or a comma followed by a space). A single comma between digits that could
+be either (``33,2 12``: 33.2° and 12°, or 33° and 2°12'?) is refused, as is a run of
+bare commas (``33,2,12,5``); a single comma that only one reading makes a position of
+keeps its old meaning (``33,12`` and ``33.2,12.5`` are latitude, longitude).
 
 Everything returns ``(lon, lat)`` in decimal degrees (the order used in the code),
 and every refusal is an :class:`~sarwatch.errors.InputError` that shows what came
@@ -22,7 +31,7 @@ from sarwatch.errors import InputError
 
 __all__ = ["format_coordinate", "format_position", "parse_coordinate", "parse_position"]
 
-_EXAMPLES = "e.g. 33°12'N 012°30'E, 33 12.0N 12 30.0E, 33.2N 12.5E or 33.2, 12.5"
+_EXAMPLES = "e.g. 33°12'N 012°30'E, 33 12.0N 12 30.0E, 33.2N 12.5E, 33,2N 12,5E or 33.2, 12.5"
 
 Axis = Literal["lat", "lon"]
 
@@ -38,6 +47,15 @@ _SYMBOLS = {
     "“": '" ',
     "''": '" ',
 }
+_DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d)")
+_BARE_COMMAS = re.compile(r"\d,\d+,\d")
+# A separator between latitude and longitude that is not a comma between two digits.
+_OTHER_SEPARATOR = re.compile(r"[;/]|,(?!\d)|(?<!\d),")
+_COMMA_HOWTO = (
+    "with decimal commas, separate latitude and longitude by a space or a semicolon "
+    "(33,2 12,5 or 33,2; 12,5), add hemisphere letters (33,2N 12,5E) or use decimal "
+    "points (33.2, 12.5)"
+)
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d*)?|[-+]?\.\d+")
 _ALLOWED_PART = re.compile(r"^[\s\d.+\-'\"]*$")
 
@@ -174,6 +192,12 @@ def parse_coordinate(text: str | float | int, axis: Axis) -> float:
         return _check_range(float(text), axis, str(text))
     original = text
     norm = _normalise(text)
+    if _BARE_COMMAS.search(norm):
+        raise InputError(
+            f"cannot read {original!r} as one coordinate: a number has two decimal commas; "
+            "write it like 33,2N or 33.2N"
+        )
+    norm = _DECIMAL_COMMA.sub(".", norm)
     letters = re.findall(r"[NSEW]", norm)
     if len(letters) > 1:
         raise InputError(
@@ -228,10 +252,53 @@ def parse_position(text: str) -> tuple[float, float]:
     (12.5, 33.2)
     >>> parse_position("33.2, 12.5")
     (12.5, 33.2)
+    >>> parse_position("33,2N 12,5E")
+    (12.5, 33.2)
+    >>> parse_position("33,2 12,5")
+    (12.5, 33.2)
     """
     if not isinstance(text, str) or not text.strip():
         raise InputError(f"no position given; write it like {_EXAMPLES}")
     norm = _normalise(text)
+    bare = len(_DECIMAL_COMMA.findall(norm))
+    if not bare:
+        return _parse_normalised(norm, text)
+    if _BARE_COMMAS.search(norm):
+        raise InputError(
+            f"cannot read {text!r} as a position: commas between digits could be decimal "
+            f"commas or the separator between latitude and longitude; {_COMMA_HOWTO}"
+        )
+    decimal = _DECIMAL_COMMA.sub(".", norm)
+    if bare > 1 or re.search(r"[NSEW]", norm) or _OTHER_SEPARATOR.search(norm):
+        return _parse_normalised(decimal, text)
+    # One comma between digits and nothing else between the numbers: it is either the
+    # separator ("33,12", "33.2,12.5") or a decimal comma ("33,2 12"). Accept the only
+    # reading that makes a position; refuse when both do.
+    readings: list[tuple[float, float]] = []
+    first_error: InputError | None = None
+    for candidate in (norm, decimal):
+        try:
+            readings.append(_parse_normalised(candidate, text))
+        except InputError as exc:
+            first_error = first_error or exc
+    if len(readings) == 2 and readings[0] != readings[1]:
+        (lon_s, lat_s), (lon_d, lat_d) = readings
+        raise InputError(
+            f"{text!r} reads two ways: {_decimal(lon_s, lat_s)} (the comma between latitude "
+            f"and longitude) or {_decimal(lon_d, lat_d)} (a decimal comma); {_COMMA_HOWTO}"
+        )
+    if readings:
+        return readings[0]
+    assert first_error is not None
+    raise first_error
+
+
+def _decimal(lon: float, lat: float) -> str:
+    return format_position(lon, lat, style="decimal", decimals=3)
+
+
+def _parse_normalised(norm: str, text: str) -> tuple[float, float]:
+    """:func:`parse_position` of normalised text (decimal points only); ``text`` for messages."""
     if re.search(r"[NSEW]", norm):
         pairs = _split_hemispheres(norm, text)
         if len(pairs) != 2:

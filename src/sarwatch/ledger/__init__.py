@@ -19,22 +19,36 @@ from sarwatch.ledger.keys import (
     load_public_key,
     public_key_pem,
 )
+from sarwatch.ledger.register import (
+    RegisterEntry,
+    RegisterHead,
+    RegisterReport,
+    check_registration,
+    register_case,
+    verify_register,
+)
 
 __all__ = [
     "GENESIS",
     "Finding",
     "LedgerEntry",
+    "RegisterEntry",
+    "RegisterHead",
+    "RegisterReport",
     "SignedHead",
     "Signer",
     "VerificationReport",
     "canonical_json",
+    "check_registration",
     "entry_hash",
     "key_id",
     "load_or_create_signer",
     "load_public_key",
     "public_key_pem",
+    "register_case",
     "seal",
     "sha256_hex",
     "sign_head",
     "verify_chain",
+    "verify_register",
 ]

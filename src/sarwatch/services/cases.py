@@ -41,12 +41,17 @@ from sarwatch.ledger import (
     GENESIS,
     Finding,
     LedgerEntry,
+    RegisterEntry,
+    RegisterHead,
+    RegisterReport,
     SignedHead,
     Signer,
     VerificationReport,
+    register_case,
     seal,
     sign_head,
     verify_chain,
+    verify_register,
 )
 
 __all__ = [
@@ -139,8 +144,7 @@ class CaseService:
         with self.store.unit_of_work() as uow:
             record = uow.get_case(case_id)
             entries = uow.events(case_id)
-        keys = {self.signer.key_id: self.signer.public_key}
-        report = verify_chain(entries, keys, case_id=case_id, head=record.head)
+        report = verify_chain(entries, self._keys(), case_id=case_id, head=record.head)
         if record.head is None:
             missing = Finding(
                 "bad_head",
@@ -150,8 +154,68 @@ class CaseService:
             report = replace(report, findings=(missing, *report.findings))
         return report
 
+    def verify_register(self) -> RegisterReport:
+        """Verify the station register against the cases in the store.
+
+        Finds whole cases deleted (events and row), cases inserted behind the
+        station's back or replaced, and any change to the register itself. Openings
+        wait for the few milliseconds this takes, so that it sees one state.
+        """
+        with self.store.unit_of_work(write=True) as uow:
+            head = uow.lock_register()
+            entries = uow.register_entries()
+            first = uow.first_event_hashes()
+        return verify_register(entries, self._keys(), head=head, first_hashes=first)
+
+    def registration(self, case_id: str) -> tuple[RegisterEntry, RegisterHead]:
+        """A case's entry in the station register and the register's current head.
+
+        Raises :class:`IntegrityError` if the case is not registered.
+        """
+        with self.store.unit_of_work() as uow:
+            uow.get_case(case_id)
+            head = uow.register_head()
+            entry = next((e for e in uow.register_entries() if e.case_id == case_id), None)
+        if entry is None or head is None:
+            raise IntegrityError(
+                f"case {case_id} is not in the station register. If the store predates the "
+                "register, run 'sarwatch ledger adopt' once; otherwise run 'sarwatch ledger "
+                "verify': the case may have been inserted behind the station's back"
+            )
+        return entry, head
+
+    def adopt_unregistered(self) -> list[str]:
+        """Register the cases that predate the station register (after upgrading).
+
+        Each case's chain is verified first; if any fails, nothing is registered.
+        Returns the ids registered, in order of opening.
+        """
+        with self.store.unit_of_work(write=True) as uow:
+            head = self._register_head(uow)
+            registered = {e.case_id for e in uow.register_entries()}
+            todo = sorted(set(uow.first_event_hashes()) - registered)
+            chains = []
+            for case_id in todo:
+                record, entries = uow.get_case(case_id), uow.events(case_id)
+                report = verify_chain(entries, self._keys(), case_id=case_id, head=record.head)
+                if not report.ok or not entries:
+                    raise IntegrityError(
+                        f"case {case_id} is not in the station register and its own chain "
+                        f"does not verify, so it was not adopted (nothing was):\n"
+                        f"{report.summary()}"
+                    )
+                chains.append(entries[0])
+            chains.sort(key=lambda e: (e.recorded_at, e.case_id))
+            for first_entry in chains:
+                head = self._register(uow, head, first_entry)
+            uow.commit()
+        return [e.case_id for e in chains]
+
+    def _keys(self) -> dict[str, Any]:
+        return {self.signer.key_id: self.signer.public_key}
+
     def verify_all(self) -> list[VerificationReport]:
-        """Verify every case's chain."""
+        """Verify every case's chain (see :meth:`verify_register` for deleted cases)."""
         reports = []
         offset = 0
         while True:
@@ -194,6 +258,7 @@ class CaseService:
         for _attempt in range(20):
             try:
                 with self.store.unit_of_work(write=True) as uow:
+                    register_head = self._register_head(uow)  # openings queue here
                     number = uow.count_cases(id_prefix=prefix) + 1
                     case_id = format_case_id(alert_time.date(), region, number)
                     now = format_time(self.clock())
@@ -203,7 +268,8 @@ class CaseService:
                     events: list[tuple[str, dict[str, Any]]] = [(EventKind.CASE_OPENED, opening)]
                     if position is not None:
                         events.append((EventKind.POSITION_REPORTED, to_json(position)))
-                    record = self._append(uow, case_id, events, actor, now=now)
+                    record, sealed = self._append(uow, case_id, events, actor, now=now)
+                    self._register(uow, register_head, sealed[0])
                     uow.commit()
                     return record
             except ConflictError:
@@ -265,7 +331,7 @@ class CaseService:
     ) -> CaseRecord:
         parse_case_id(case_id)
         with self.store.unit_of_work(write=True) as uow:
-            record = self._append(uow, case_id, events, actor, now=format_time(self.clock()))
+            record, _ = self._append(uow, case_id, events, actor, now=format_time(self.clock()))
             uow.commit()
             return record
 
@@ -277,13 +343,14 @@ class CaseService:
         actor: str,
         *,
         now: str,
-    ) -> CaseRecord:
+    ) -> tuple[CaseRecord, list[LedgerEntry]]:
         record = uow.lock_case(case_id)
         state: dict[str, Any] | None = None if record.head is None else record.state
         seq = record.head.seq if record.head else 0
         prev = record.head.hash if record.head else GENESIS
         recorded_at = datetime.fromisoformat(now.replace("Z", "+00:00"))
         last: LedgerEntry | None = None
+        sealed: list[LedgerEntry] = []
         for kind, payload in events:
             state = apply_to_json(state, kind, payload, recorded_at)  # refuses illegal moves
             seq += 1
@@ -298,12 +365,38 @@ class CaseService:
                 prev_hash=prev,
             )
             uow.append_event(last)
+            sealed.append(last)
             prev = last.hash
         if state is None or last is None:
             raise InputError("nothing to record")
         new_record = _record(state, sign_head(self.signer, last))
         uow.update_case(new_record)
-        return new_record
+        return new_record, sealed
+
+    def _register_head(self, uow: UnitOfWork) -> RegisterHead | None:
+        """Lock the station register; refuse to extend one whose head was removed."""
+        head = uow.lock_register()
+        if head is None and uow.register_entries():
+            raise IntegrityError(
+                "the station register has entries but its signed head is missing: the "
+                "store was tampered with. Run 'sarwatch ledger verify' and restore the "
+                "database from a backup; no case can be opened until then"
+            )
+        return head
+
+    def _register(
+        self, uow: UnitOfWork, head: RegisterHead | None, first: LedgerEntry
+    ) -> RegisterHead:
+        """Append a case, by its first event, to the station register."""
+        entry, new_head = register_case(
+            self.signer,
+            head,
+            case_id=first.case_id,
+            opened_at=first.recorded_at,
+            first_hash=first.hash,
+        )
+        uow.append_register(entry, new_head)
+        return new_head
 
     def _check_time(self, value: datetime, what: str) -> datetime:
         value = require_utc(value, what)

@@ -30,6 +30,7 @@ from sarwatch.drift.seeding import Scenario, seed_scenarios
 from sarwatch.drift.state import ACTIVE, NO_FORCING, STATUS_NAMES, STRANDED, ParticleState
 from sarwatch.errors import ForcingError, InputError, OutOfRegionError, PositionOnLandError
 from sarwatch.geo.position import format_position
+from sarwatch.services.provenance import forcing_inputs
 
 __all__ = [
     "DriftRequest",
@@ -505,6 +506,10 @@ def predict_drift(
             "current": forcing.current.name if forcing.current else "none (zero)",
             "wind": forcing.wind.name if forcing.wind else "none (zero)",
             "stokes": forcing.stokes.name if forcing.stokes else "none",
+            "files": forcing_inputs(
+                {"wind": req.winds, "current": req.currents, "stokes": req.stokes},
+                {"wind": forcing.wind, "current": forcing.current, "stokes": forcing.stokes},
+            ),
         },
         "exact_land_tests": info.exact_land_tests,
         "final": final.to_json(),

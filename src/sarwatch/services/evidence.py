@@ -10,6 +10,8 @@ Contents::
     ledger.jsonl        every event, one canonical JSON object per line, with its
                         hash, previous hash and signature
     case.json           the case state (the fold of the ledger)
+    register.json       the case's signed entry in the station register (the station's
+                        n-th case, its first event) and the register's signed head
     attachments/NNN-<kind>.json   assessment and drift-run records with their inputs
                         (forcing file names, hashes, time windows, parameters, seed)
     report.html, report.pdf, map.png   the human-readable report
@@ -31,13 +33,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from sarwatch.domain.events import case_to_json, fold, format_time, parse_time
 from sarwatch.errors import InputError, IntegrityError, SarwatchError
 from sarwatch.ledger import (
     Finding,
     LedgerEntry,
+    RegisterEntry,
+    RegisterHead,
     SignedHead,
     canonical_json,
+    check_registration,
     load_public_key,
     public_key_pem,
     verify_chain,
@@ -56,7 +63,9 @@ Created {created_at} by the station whose Ed25519 key id is {key_id}.
 Every change to the case is an event in ledger.jsonl. Each event carries the SHA-256
 of its canonical JSON body (keys sorted, no spaces, UTF-8) and the hash of the
 previous event, and is signed with the station key (public_key.pem). manifest.json
-lists the SHA-256 of every file and is signed too (manifest.sig).
+lists the SHA-256 of every file and is signed too (manifest.sig). register.json is the
+case's signed entry in the station's register of every case it opened, and the
+register's signed head when this bundle was made.
 
 To check it offline:   sarwatch bundle verify {name} --key-id {key_id}
 Compare the key id with the one the station publishes: a forger could re-sign a
@@ -107,6 +116,7 @@ def build_bundle(
     check = service.verify(case_id)
     if not check.ok:
         raise IntegrityError("refusing to export a tampered case:\n" + check.summary())
+    register_entry, register_head = service.registration(case_id)
     signer = service.signer
     created_at = format_time(datetime.now(UTC))
     state = record.state
@@ -115,6 +125,9 @@ def build_bundle(
         "public_key.pem": public_key_pem(signer.public_key).encode("ascii"),
         "ledger.jsonl": _ledger_bytes(entries),
         "case.json": json.dumps(state, indent=2, ensure_ascii=False, sort_keys=True).encode(),
+        "register.json": json.dumps(
+            {"entry": register_entry.to_json(), "head": register_head.to_json()}, indent=2
+        ).encode("utf-8"),
         "map.png": map_png,
         "report.html": render_html(
             state, entries, map_png=map_png, key_id=signer.key_id, created_at=created_at
@@ -163,6 +176,8 @@ class BundleReport:
     n_events: int = 0
     problems: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    #: The case's number in the station register, when register.json checks out.
+    registered_as: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -176,9 +191,10 @@ class BundleReport:
     def summary(self) -> str:
         """Readable result."""
         if self.ok:
+            registered = f", the station's case #{self.registered_as}" if self.registered_as else ""
             return (
-                f"{self.path.name}: case {self.case_id}, {self.n_events} events: bundle intact, "
-                f"chain and signatures valid (station key {self.key_id})"
+                f"{self.path.name}: case {self.case_id}{registered}, {self.n_events} events: "
+                f"bundle intact, chain and signatures valid (station key {self.key_id})"
             )
         lines = [f"{self.path.name}: case {self.case_id}: verification FAILED"]
         lines += [f"  - {p}" for p in self.problems]
@@ -240,9 +256,30 @@ def verify_bundle(path: Path, *, expected_key_id: str | None = None) -> BundleRe
             entries, {report.key_id: public_key}, case_id=report.case_id, head=head
         )
         report.findings.extend(chain.findings)
+        if "register.json" in names and entries:
+            _check_register_json(zf.read("register.json"), entries[0], public_key, report)
         if chain.ok and "case.json" in names:
             _check_case_json(zf.read("case.json"), entries, report)
     return report
+
+
+def _check_register_json(
+    data: bytes, first: LedgerEntry, public_key: Ed25519PublicKey, report: BundleReport
+) -> None:
+    try:
+        stated = json.loads(data)
+        entry = RegisterEntry.from_json(stated["entry"])
+        head = RegisterHead.from_json(stated["head"])
+    except (ValueError, KeyError, TypeError, IntegrityError) as exc:
+        report.problems.append(f"register.json is unreadable: {exc}")
+        return
+    keys = {report.key_id: public_key}
+    for problem in check_registration(
+        entry, head, keys, case_id=report.case_id, first_hash=first.hash
+    ):
+        report.problems.append(f"register.json: {problem}")
+    if not any(p.startswith("register.json") for p in report.problems):
+        report.registered_as = entry.seq
 
 
 def _read_ledger(data: bytes, report: BundleReport) -> list[LedgerEntry]:

@@ -14,10 +14,11 @@ import math
 import textwrap
 from typing import Any
 
+from sarwatch.domain import outcome_count_mismatch
 from sarwatch.geo.position import format_position
 from sarwatch.ledger import LedgerEntry
 
-__all__ = ["describe_event", "render_html", "render_map_png", "render_pdf"]
+__all__ = ["count_warning", "describe_event", "render_html", "render_map_png", "render_pdf"]
 
 _DEFAULT_EXTENT = (10.0, 16.5, 32.0, 37.5)  # lon_min, lon_max, lat_min, lat_max
 
@@ -139,6 +140,23 @@ def describe_event(entry: LedgerEntry) -> str:
     return json.dumps(p, ensure_ascii=False)[:300]
 
 
+def count_warning(state: dict[str, Any]) -> str | None:
+    """The warning to show when the outcome's counts differ from the people on board.
+
+    ``state`` is a case's JSON projection. Estimates on board differ from counts at
+    the rescue; the difference is flagged, never refused (see
+    :func:`sarwatch.domain.outcome_count_mismatch`).
+    """
+    outcome = state.get("outcome") or {}
+    people = state.get("people") or {}
+    if not outcome:
+        return None
+    note = outcome_count_mismatch(
+        people.get("total"), outcome.get("survivors"), outcome.get("dead"), outcome.get("missing")
+    )
+    return None if note is None else f"Counts do not add up: {note}."
+
+
 def render_html(
     state: dict[str, Any],
     entries: list[LedgerEntry],
@@ -157,6 +175,13 @@ def render_html(
         for x in entries
     )
     img = base64.b64encode(map_png).decode("ascii")
+    warning = count_warning(state)
+    counts = (
+        f'<p class="warning" style="color:#a00;border:2px solid #a00;padding:0.5em">'
+        f"<b>{e(warning)}</b></p>\n"
+        if warning
+        else ""
+    )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <title>Case {e(state["case_id"])} — evidence report</title>
@@ -170,7 +195,7 @@ Region: {e(state["region"])}.
 People on board: {e(str(people.get("total")))}. Outcome: {e(str(outcome.get("kind", "none")))}
 {e(("by " + outcome.get("by", "")) if outcome else "")}
 {e(("to " + outcome.get("taken_to", "")) if outcome else "")}.</p>
-<p>Bundle created {e(created_at)}; events signed with station key <code>{e(key_id)}</code>.
+{counts}<p>Bundle created {e(created_at)}; events signed with station key <code>{e(key_id)}</code>.
 Check this bundle offline with <code>sarwatch bundle verify &lt;bundle.zip&gt;</code>
 and compare the key id with the one the station publishes.</p>
 <h2>Map</h2><img alt="map of reported positions" src="data:image/png;base64,{img}">
@@ -204,7 +229,13 @@ def render_pdf(
             "Verify offline: sarwatch bundle verify <bundle.zip>",
             fontsize=8,
         )
-        _figure_map(fig.add_axes((0.1, 0.35, 0.8, 0.53)), state)
+        warning = count_warning(state)
+        if warning:
+            fig.text(
+                0.08, 0.885, "\n".join(textwrap.wrap(warning, 110)),
+                fontsize=8, color="#a00000", weight="bold", va="top",
+            )  # fmt: skip
+        _figure_map(fig.add_axes((0.1, 0.32, 0.8, 0.53)), state)
         pdf.savefig(fig)
         lines: list[str] = []
         for x in entries:

@@ -19,10 +19,11 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from sarwatch.adapters.store import UserRecord
+from sarwatch.errors import PermissionDeniedError
 from sarwatch.services.users import authenticate, hash_token, require_role
 from sarwatch.web.station import station_service
 
-__all__ = ["Coordinator", "Observer", "current_user"]
+__all__ = ["COORDINATOR_ONLY_KEY", "Coordinator", "Observer", "current_user"]
 
 _bearer = HTTPBearer(auto_error=False, description="A token from `sarwatch user add`.")
 _CACHE_S = 30.0
@@ -53,8 +54,25 @@ async def _observer(user: Annotated[UserRecord, Depends(current_user)]) -> UserR
     return require_role(user, "observer")
 
 
-async def _coordinator(user: Annotated[UserRecord, Depends(current_user)]) -> UserRecord:
-    return require_role(user, "coordinator")
+#: Key of a route's ``openapi_extra`` that says why it is for coordinators only; the
+#: sentence is shown in the OpenAPI schema and in the 403 answer to other roles.
+COORDINATOR_ONLY_KEY = "x-coordinator-only"
+
+
+async def _coordinator(
+    request: Request, user: Annotated[UserRecord, Depends(current_user)]
+) -> UserRecord:
+    try:
+        return require_role(user, "coordinator")
+    except PermissionDeniedError as exc:
+        extra = getattr(request.scope.get("route"), "openapi_extra", None) or {}
+        why = extra.get(COORDINATOR_ONLY_KEY)
+        if not why:
+            raise
+        raise PermissionDeniedError(
+            f"{why} ({exc}); ask a coordinator of this station, who can also give you "
+            "the coordinator role: sarwatch user add NAME --role coordinator"
+        ) from None
 
 
 #: A user allowed to read cases.

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from sarwatch.adapters.store.records import CaseRecord, UserRecord
 from sarwatch.errors import ConflictError, NotFoundError
-from sarwatch.ledger import LedgerEntry
+from sarwatch.ledger import LedgerEntry, RegisterEntry, RegisterHead
 
 __all__ = ["MemoryStore", "MemoryUnitOfWork"]
 
@@ -27,6 +27,8 @@ class MemoryStore:
         self.cases: dict[str, CaseRecord] = {}
         self.events: list[tuple[int, LedgerEntry]] = []
         self.users: dict[str, UserRecord] = {}
+        self.register: list[RegisterEntry] = []
+        self.register_head: RegisterHead | None = None
 
     def unit_of_work(self, *, write: bool = False) -> MemoryUnitOfWork:
         """A new transaction."""
@@ -49,6 +51,8 @@ class MemoryUnitOfWork:
         self._events: list[LedgerEntry] = []
         self._users: dict[str, UserRecord] = {}
         self._removed: set[str] = set()
+        self._register: list[RegisterEntry] = []
+        self._register_head: RegisterHead | None = None
 
     def __enter__(self) -> MemoryUnitOfWork:
         if self._write:
@@ -67,6 +71,9 @@ class MemoryUnitOfWork:
             for offset, entry in enumerate(self._events):
                 self._store.events.append((next_id + offset, entry))
             self._store.users.update(self._users)
+            self._store.register.extend(self._register)
+            if self._register_head is not None:
+                self._store.register_head = self._register_head
             for name in self._removed:
                 self._store.users.pop(name, None)
         self._reset()
@@ -125,6 +132,30 @@ class MemoryUnitOfWork:
 
     def events_after(self, event_id: int, *, limit: int = 500) -> list[tuple[int, LedgerEntry]]:
         return [(i, copy.deepcopy(e)) for i, e in self._store.events if i > event_id][:limit]
+
+    def lock_register(self) -> RegisterHead | None:
+        return self._register_head or self._store.register_head
+
+    def append_register(self, entry: RegisterEntry, head: RegisterHead) -> None:
+        taken = {e.case_id for e in (*self._store.register, *self._register)}
+        seqs = {e.seq for e in (*self._store.register, *self._register)}
+        if entry.case_id in taken or entry.seq in seqs:
+            raise ConflictError(f"case {entry.case_id} or register #{entry.seq} already registered")
+        self._register.append(entry)
+        self._register_head = head
+
+    def register_entries(self) -> list[RegisterEntry]:
+        return sorted((*self._store.register, *self._register), key=lambda e: e.seq)
+
+    def register_head(self) -> RegisterHead | None:
+        return self._register_head or self._store.register_head
+
+    def first_event_hashes(self) -> dict[str, str | None]:
+        first: dict[str, str | None] = {case_id: None for case_id in self._all_cases()}
+        for entry in (*(e for _, e in self._store.events), *self._events):
+            if entry.seq == 1 and entry.case_id in first:
+                first[entry.case_id] = entry.hash
+        return first
 
     def add_user(self, user: UserRecord) -> None:
         if user.name in self._store.users or user.name in self._users:

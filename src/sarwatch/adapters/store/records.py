@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from sarwatch.ledger import LedgerEntry, SignedHead
+from sarwatch.ledger import LedgerEntry, RegisterEntry, RegisterHead, SignedHead
 
 __all__ = ["CaseRecord", "Store", "UnitOfWork", "UserRecord", "projection_json"]
 
@@ -109,6 +109,25 @@ class UnitOfWork(Protocol):
 
     def events_after(self, event_id: int, *, limit: int = 500) -> list[tuple[int, LedgerEntry]]:
         """Entries of all cases with a store-wide id above ``event_id``, in id order."""
+
+    def lock_register(self) -> RegisterHead | None:
+        """The station register's head, locked until the end of the unit of work.
+
+        ``None`` while the register is empty. Opening a case takes this lock, so
+        that concurrent openings keep one register chain.
+        """
+
+    def append_register(self, entry: RegisterEntry, head: RegisterHead) -> None:
+        """Add a register entry and move the register's signed head to it."""
+
+    def register_entries(self) -> list[RegisterEntry]:
+        """The station register, by ``seq``."""
+
+    def register_head(self) -> RegisterHead | None:
+        """The register's signed head as stored (``None`` if there is none)."""
+
+    def first_event_hashes(self) -> dict[str, str | None]:
+        """Every case in the store, with the hash of its event #1 (``None`` if missing)."""
 
     def add_user(self, user: UserRecord) -> None:
         """Add a user; raises :class:`~sarwatch.errors.ConflictError` if the name exists."""

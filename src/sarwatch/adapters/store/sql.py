@@ -55,7 +55,7 @@ from sqlalchemy.engine import Engine, make_url
 from sarwatch.adapters.store import tables as t
 from sarwatch.adapters.store.records import CaseRecord, UserRecord, projection_json
 from sarwatch.errors import ConflictError, DataError, NotFoundError
-from sarwatch.ledger import LedgerEntry, SignedHead, canonical_json
+from sarwatch.ledger import LedgerEntry, RegisterEntry, RegisterHead, SignedHead, canonical_json
 
 __all__ = ["SqlStore", "SqlUnitOfWork", "migrate"]
 
@@ -526,6 +526,52 @@ class SqlUnitOfWork:
             select(t.events).where(t.events.c.id > event_id).order_by(t.events.c.id).limit(limit)
         ).all()
         return [(int(r.id), _entry_from_row(r)) for r in rows]
+
+    # the station register ---------------------------------------------------------
+    def _head_row(self, *, for_update: bool) -> RegisterHead | None:
+        query = select(t.register_head).where(t.register_head.c.id == 1)
+        if for_update and self.conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        row = self.conn.execute(query).first()
+        return RegisterHead(row.seq, row.hash, row.key_id, row.signature) if row else None
+
+    def lock_register(self) -> RegisterHead | None:
+        return self._head_row(for_update=True)
+
+    def register_head(self) -> RegisterHead | None:
+        return self._head_row(for_update=False)
+
+    def append_register(self, entry: RegisterEntry, head: RegisterHead) -> None:
+        values = entry.to_json()
+        head_values = {"seq": head.seq, "hash": head.hash, "key_id": head.key_id}
+        head_values["signature"] = head.signature
+        try:
+            with self.conn.begin_nested():
+                self.conn.execute(t.register.insert().values(**values))
+                moved = self.conn.execute(
+                    t.register_head.update()
+                    .where(t.register_head.c.id == 1)
+                    .where(t.register_head.c.seq == entry.seq - 1)
+                    .values(**head_values)
+                )
+                if moved.rowcount == 0:
+                    self.conn.execute(t.register_head.insert().values(id=1, **head_values))
+        except sa_exc.IntegrityError:
+            # a concurrent opening took this number first: the caller retries
+            raise ConflictError(
+                f"register #{entry.seq} (case {entry.case_id}) was taken concurrently"
+            ) from None
+
+    def register_entries(self) -> list[RegisterEntry]:
+        rows = self.conn.execute(select(t.register).order_by(t.register.c.seq)).all()
+        return [RegisterEntry.from_json(dict(row._mapping)) for row in rows]
+
+    def first_event_hashes(self) -> dict[str, str | None]:
+        first = t.events.alias("first")
+        query = select(t.cases.c.case_id, first.c.hash).select_from(
+            t.cases.outerjoin(first, (first.c.case_id == t.cases.c.case_id) & (first.c.seq == 1))
+        )
+        return {row.case_id: row.hash for row in self.conn.execute(query)}
 
     # users -----------------------------------------------------------------------
     def add_user(self, user: UserRecord) -> None:

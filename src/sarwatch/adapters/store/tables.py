@@ -15,7 +15,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-__all__ = ["cases", "events", "metadata", "users"]
+__all__ = ["cases", "events", "metadata", "register", "register_head", "users"]
 
 metadata = MetaData()
 
@@ -63,4 +63,30 @@ users = Table(
     Column("role", String(16), nullable=False),
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("created_at", String(40), nullable=False),
+)
+
+#: The station register: one signed entry per case opened (``ledger.register``).
+register = Table(
+    "register",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("case_id", String(40), nullable=False),
+    Column("opened_at", String(40), nullable=False),
+    Column("first_hash", String(64), nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("key_id", String(16), nullable=False),
+    Column("signature", String(128), nullable=False),
+    UniqueConstraint("case_id", name="uq_register_case"),
+)
+
+#: The register's signed head: one row (``id = 1``), locked to open a case.
+register_head = Table(
+    "register_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", Integer, nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("key_id", String(16), nullable=False),
+    Column("signature", String(128), nullable=False),
 )

@@ -423,10 +423,28 @@ async def add_attachment(
 @router.get(
     "/cases/{case_id}/bundle",
     response_class=FileResponse,
-    responses={**_ERRORS, 200: {"content": {"application/zip": {}}}},
+    responses={
+        **_ERRORS,
+        200: {"content": {"application/zip": {}}},
+        403: {"description": "Not a coordinator: observers may not download bundles."},
+    },
+    openapi_extra={
+        "x-coordinator-only": (
+            "only coordinators may download a case's evidence bundle: it holds the live "
+            "positions, contacts and notes of people who may still be at sea; observers read "
+            "the case through GET /api/cases/{case_id}, and the public see closed or "
+            "delayed cases, coarsened, at /api/public/cases"
+        )
+    },
 )
 def export_bundle(case_id: str, user: Coordinator, service: CaseServiceDep) -> FileResponse:
-    """The evidence bundle (zip): verify it offline with ``sarwatch bundle verify``."""
+    """The evidence bundle (zip): verify it offline with ``sarwatch bundle verify``.
+
+    **Coordinators only.** A bundle is the whole record: exact positions, contacts,
+    notes and attachments of people who may still be at sea, so observers get 403
+    (they read the same case, live, through ``GET /api/cases/{case_id}``) and the
+    public sees only the delayed, coarsened feed at ``/api/public/cases``.
+    """
     from sarwatch.services.evidence import build_bundle
 
     tmp = Path(tempfile.mkdtemp(prefix="sarwatch-bundle-"))

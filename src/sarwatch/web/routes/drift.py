@@ -1,27 +1,26 @@
 """``/api/drift``: start a drift prediction in the background, poll it, fetch its map layers.
 
-Runs execute in a small thread pool (the numba kernel releases the GIL); their
-state is kept in memory (``app.state.drift_runs``) and their files are written
-under ``<home_dir>/runs/<run_id>/``. Forcing files are named relative to
+Runs execute in a small thread pool (the numba kernel releases the GIL). Each run
+is recorded with its outputs under ``<home_dir>/runs/<run_id>/`` (``run.json``, see
+:mod:`sarwatch.services.drift_runs`), so runs and their files outlive a restart of
+the server; a run cut short by a restart is shown as failed. Forcing files are named relative to
 ``<home_dir>/forcing/`` (the station's forcing library); nothing outside it is read.
 """
 
 from __future__ import annotations
 
-import threading
-import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from sarwatch.errors import ConflictError, InputError, NotFoundError, SarwatchError
-from sarwatch.web.auth import Coordinator, Observer
+from sarwatch.services.drift_runs import DriftRunRecord, DriftRuns
+from sarwatch.web.auth import COORDINATOR_ONLY_KEY, Coordinator, Observer
 
 if TYPE_CHECKING:
     from sarwatch.services.drift import DriftRequest
@@ -81,33 +80,45 @@ class DriftRunPublic(BaseModel):
     run_id: str
     status: Literal["queued", "running", "done", "failed"]
     progress: float
+    started_by: str | None = None
+    created_at: str | None = Field(None, description="ISO 8601 UTC")
+    started_at: str | None = None
+    finished_at: str | None = None
     error: str | None = None
-    error_type: str | None = None
-    summary: dict[str, Any] | None = None
+    error_type: str | None = Field(
+        None, description="the error's class; 'Interrupted' if the server stopped during the run"
+    )
+    request: dict[str, Any] | None = Field(None, description="the request as it was sent")
+    files: list[str] = Field(
+        default_factory=list, description="downloads when done: geojson, png, netcdf"
+    )
+    summary: dict[str, Any] | None = Field(
+        None, description="when done (GET /api/drift/{run_id} only, not in the list)"
+    )
 
 
-@dataclass
-class _Run:
-    run_id: str
-    out_dir: Path
-    status: str = "queued"
-    progress: float = 0.0
-    error: str | None = None
-    error_type: str | None = None
-    summary: dict[str, Any] | None = None
-    geojson: dict[str, Any] | None = None
-    lock: threading.Lock = field(default_factory=threading.Lock)
+_DOWNLOADS = {
+    "geojson": "application/geo+json",
+    "png": "image/png",
+    "netcdf": "application/x-netcdf",
+}
 
-    def public(self) -> DriftRunPublic:
-        with self.lock:
-            return DriftRunPublic(
-                run_id=self.run_id,
-                status=self.status,  # type: ignore[arg-type]
-                progress=round(self.progress, 4),
-                error=self.error,
-                error_type=self.error_type,
-                summary=self.summary,
-            )
+
+def _public(record: DriftRunRecord, summary: dict[str, Any] | None = None) -> DriftRunPublic:
+    return DriftRunPublic(
+        run_id=record.run_id,
+        status=record.status,
+        progress=1.0 if record.status == "done" else round(record.progress, 4),
+        started_by=record.started_by,
+        created_at=record.created_at,
+        started_at=record.started_at,
+        finished_at=record.finished_at,
+        error=record.error,
+        error_type=record.error_type,
+        request=record.request,
+        files=[kind for kind in _DOWNLOADS if kind in record.files],
+        summary=summary,
+    )
 
 
 def _forcing_paths(home: Path, names: list[str]) -> tuple[Path, ...]:
@@ -143,53 +154,60 @@ def _request(body: DriftCreate, home: Path) -> DriftRequest:
     )  # fmt: skip
 
 
-def _execute(run: _Run, req: DriftRequest, cache_dir: Path) -> None:
-    from sarwatch.adapters.exports.drift_geojson import drift_feature_collection
+def _utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _execute(runs: DriftRuns, run_id: str, req: DriftRequest, cache_dir: Path) -> None:
     from sarwatch.services.drift import predict_drift
 
-    with run.lock:
-        run.status = "running"
+    runs.update(run_id, status="running", started_at=_utc_now())
 
     def progress(done: int, total: int) -> None:
-        with run.lock:
-            run.progress = done / max(total, 1)
+        runs.update(run_id, progress=done / max(total, 1))
 
     try:
-        result = predict_drift(req, cache_dir=cache_dir, out_dir=run.out_dir, progress=progress)
-        geo = drift_feature_collection(result)
-        with run.lock:
-            run.summary = result.summary
-            run.geojson = geo
-            run.progress = 1.0
-            run.status = "done"
+        out_dir = runs.run_dir(run_id)
+        result = predict_drift(req, cache_dir=cache_dir, out_dir=out_dir, progress=progress)
+        files = {kind: path.name for kind, path in result.files.items() if path.parent == out_dir}
+        runs.update(run_id, status="done", progress=1.0, files=files, finished_at=_utc_now())
     except SarwatchError as exc:
-        with run.lock:
-            run.status, run.error, run.error_type = "failed", str(exc), type(exc).__name__
+        runs.update(
+            run_id, status="failed", error=str(exc), error_type=type(exc).__name__,
+            finished_at=_utc_now(),
+        )  # fmt: skip
     except Exception as exc:  # a bug must not kill the worker; the run reports it
-        with run.lock:
-            run.status, run.error, run.error_type = "failed", f"internal error: {exc!r}", "Error"
+        runs.update(
+            run_id, status="failed", error=f"internal error: {exc!r}", error_type="Error",
+            finished_at=_utc_now(),
+        )  # fmt: skip
 
 
-def _runs(request: Request) -> dict[str, _Run]:
-    runs: dict[str, _Run] = request.app.state.drift_runs
+def _runs(request: Request) -> DriftRuns:
+    runs: DriftRuns = request.app.state.drift_runs
     return runs
-
-
-def _get(request: Request, run_id: str) -> _Run:
-    run = _runs(request).get(run_id)
-    if run is None:
-        raise NotFoundError(f"no drift run {run_id!r} on this station (runs live until restart)")
-    return run
 
 
 router = APIRouter(prefix="/api/drift", tags=["drift"])
 
 
-@router.post("", status_code=202, response_model=DriftRunPublic)
-def start_drift(body: DriftCreate, request: Request, _user: Coordinator) -> DriftRunPublic:
+@router.post(
+    "",
+    status_code=202,
+    response_model=DriftRunPublic,
+    openapi_extra={
+        COORDINATOR_ONLY_KEY: (
+            "only coordinators may start a drift run: it carries the live position of people "
+            "in distress; observers may follow runs with GET /api/drift"
+        )
+    },
+)
+def start_drift(body: DriftCreate, request: Request, user: Coordinator) -> DriftRunPublic:
     """Start a drift run in the background; poll ``GET /api/drift/{run_id}``.
 
     Coordinators only: a run carries the live position of people in distress.
+    The run and its outputs are kept under ``<home_dir>/runs/<run_id>/`` and
+    outlive a restart of the server.
     """
     if body.time.tzinfo is None:
         raise InputError(f"time {body.time.isoformat()} has no time zone; give UTC, e.g. ...Z")
@@ -198,45 +216,70 @@ def start_drift(body: DriftCreate, request: Request, _user: Coordinator) -> Drif
     settings = request.app.state.settings
     req = _request(body, Path(settings.home_dir))
     check_drift_request(req, cache_dir=Path(settings.cache_dir))  # refuse now, not later
-    run_id = uuid.uuid4().hex[:12]
-    run = _Run(run_id=run_id, out_dir=Path(settings.home_dir) / "runs" / run_id)
-    _runs(request)[run_id] = run
-    request.app.state.drift_pool.submit(_execute, run, req, Path(settings.cache_dir))
-    return run.public()
+    runs = _runs(request)
+    record = runs.create(user.name, body.model_dump(mode="json"))
+    request.app.state.drift_pool.submit(
+        _execute, runs, record.run_id, req, Path(settings.cache_dir)
+    )
+    return _public(record)
+
+
+@router.get("", response_model=list[DriftRunPublic])
+def list_drift_runs(
+    request: Request,
+    _user: Observer,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> list[DriftRunPublic]:
+    """The station's drift runs, newest first (without their summaries)."""
+    return [_public(record) for record in _runs(request).recent(limit=limit)]
 
 
 @router.get("/{run_id}", response_model=DriftRunPublic)
 def drift_status(run_id: str, request: Request, _user: Observer) -> DriftRunPublic:
-    """Status, progress (0-1) and, when done, the summary."""
-    return _get(request, run_id).public()
+    """Status, progress (0-1), who started it with which request and, when done, the summary.
+
+    A run that was still going when the server stopped is ``failed`` with
+    ``error_type`` ``Interrupted``.
+    """
+    runs = _runs(request)
+    record = runs.get(run_id)
+    return _public(record, runs.summary(run_id) if record.status == "done" else None)
 
 
-def _done(request: Request, run_id: str) -> _Run:
-    run = _get(request, run_id)
-    if run.status != "done":
-        raise ConflictError(f"drift run {run_id} is {run.status}, not done: poll it first")
-    return run
+def _download(request: Request, run_id: str, kind: str) -> FileResponse:
+    runs = _runs(request)
+    record = runs.get(run_id)
+    if record.status != "done":
+        raise ConflictError(f"drift run {run_id} is {record.status}, not done: poll it first")
+    path = runs.file(run_id, kind)
+    if path is None:
+        raise NotFoundError(
+            f"drift run {run_id} has no {kind} file (its directory under {runs.root} "
+            "was changed); start the run again"
+        )
+    return FileResponse(path, media_type=_DOWNLOADS[kind], filename=f"drift-{run_id}{path.suffix}")
 
 
-@router.get("/{run_id}/geojson")
-def drift_geojson(run_id: str, request: Request, _user: Observer) -> JSONResponse:
+@router.get("/{run_id}/geojson", response_class=FileResponse)
+def drift_geojson(run_id: str, request: Request, _user: Observer) -> FileResponse:
     """Start, centroid track and 50/90/95 % containment polygons per output time."""
-    run = _done(request, run_id)
-    return JSONResponse(run.geojson, media_type="application/geo+json")
+    return _download(request, run_id, "geojson")
 
 
-@router.get("/{run_id}/png")
+@router.get("/{run_id}/png", response_class=FileResponse)
 def drift_png(run_id: str, request: Request, _user: Observer) -> FileResponse:
     """The PNG map of the run."""
-    run = _done(request, run_id)
-    path = run.out_dir / "drift.png"
-    if not path.exists():
-        raise NotFoundError(f"drift run {run_id} has no map image")
-    return FileResponse(path, media_type="image/png")
+    return _download(request, run_id, "png")
+
+
+@router.get("/{run_id}/netcdf", response_class=FileResponse)
+def drift_netcdf(run_id: str, request: Request, _user: Observer) -> FileResponse:
+    """The particle trajectories as a CF trajectory NetCDF file (seed recorded)."""
+    return _download(request, run_id, "netcdf")
 
 
 def install(app: FastAPI) -> None:
     """Attach the drift routes and their run registry and worker pool."""
-    app.state.drift_runs = {}
+    app.state.drift_runs = DriftRuns(Path(app.state.settings.home_dir) / "runs")
     app.state.drift_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="drift")
     app.include_router(router)

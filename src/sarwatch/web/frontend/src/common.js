@@ -41,16 +41,43 @@ export function formatPosition(lat, lon) {
 
 const _HEMI = /([NSEW])/gi;
 
+const _COMMA_HOWTO =
+  "with decimal commas, separate latitude and longitude by a space or a semicolon " +
+  "(33,2 12,5 or 33,2; 12,5), add hemisphere letters (33,2N 12,5E) or use decimal points (33.2, 12.5)";
+
+/**
+ * Decimal commas (33,2N 12,5E) become points where nothing else can be meant, as in
+ * sarwatch.geo.position: with hemisphere letters, with two or more such commas, or
+ * when latitude and longitude are separated otherwise (";", "/", a comma and a space).
+ * A lone comma between digits stays the separator ("33,12", "33.2,12.5") unless the
+ * text also has a space ("33,2 12": two readings, refused); "33,2,12,5" is refused.
+ */
+function decimalCommas(upper, raw) {
+  const bare = (upper.match(/\d,(?=\d)/g) || []).length;
+  if (!bare) return upper;
+  if (/\d,\d+,\d/.test(upper)) {
+    throw new Error(`cannot read "${raw}": commas between digits could be decimal commas or the separator between latitude and longitude; ${_COMMA_HOWTO}`);
+  }
+  const other = /[;/]|,(?!\d)|(?<!\d),/.test(upper);
+  if (bare > 1 || /[NSEW]/.test(upper) || other) return upper.replace(/(?<=\d),(?=\d)/g, ".");
+  if (/\d\s+[-+]?\d/.test(upper)) {
+    throw new Error(`"${raw}" reads two ways (a decimal comma or the comma between latitude and longitude); ${_COMMA_HOWTO}`);
+  }
+  return upper;
+}
+
 /**
  * Parse a position as people write it. Accepts:
  *   33°12'N 012°30'E   33°12.5'N 12°30.0'E   33 12.0N 12 30.0E
  *   33.2N 12.5E        33.2, 12.5 (lat, lon)  -33.2 -12.5
+ *   with decimal commas: 33,2N 12,5E   33°12,5'N 012°30,0'E   33,2 12,5   33,2; 12,5
  * Returns {lat, lon} or throws Error with a message saying what was expected.
  */
 export function parsePosition(text) {
   const raw = String(text || "").trim();
   if (!raw) throw new Error("enter a position, e.g. 33°12.0'N 012°30.0'E or 33.2, 12.5");
-  const upper = raw.toUpperCase().replace(/[°º'’′"″]/g, " ").replace(/,/g, " ");
+  const upper = decimalCommas(raw.toUpperCase().replace(/[°º'’′"″]/g, " "), raw)
+    .replace(/[,;/]/g, " ");
   if (/[^0-9NSEW.\s+-]/.test(upper)) {
     throw new Error(`cannot read "${raw}": expected e.g. 33°12.0'N 012°30.0'E, 33 12.0N 12 30.0E or 33.2, 12.5`);
   }

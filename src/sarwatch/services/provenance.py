@@ -1,0 +1,100 @@
+"""What went into a result, recorded so that a court or a colleague can redo it.
+
+A drift run attached to a case carries its request (every parameter and the
+seed), and for every forcing file its name, size, SHA-256 and the time window
+that was read from it. Hashes of large NetCDF files are computed once per
+process for a given (path, size, modification time).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import threading
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["file_digest", "forcing_inputs", "jsonable"]
+
+_CHUNK = 1 << 20
+_digests: dict[tuple[str, int, int], str] = {}
+_digests_lock = threading.Lock()
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 hex of a file's content, read in 1 MiB chunks (cached per process)."""
+    path = Path(path).resolve()
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    with _digests_lock:
+        known = _digests.get(key)
+    if known is not None:
+        return known
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+    with _digests_lock:
+        _digests[key] = digest.hexdigest()
+    return _digests[key]
+
+
+def _window(times: Any) -> list[str] | None:
+    values = np.asarray(times).astype("datetime64[s]")
+    if values.size == 0:
+        return None
+    return [f"{values.min()}Z", f"{values.max()}Z"]
+
+
+def forcing_inputs(files: dict[str, tuple[Path, ...]], fields: dict[str, Any]) -> list[dict]:
+    """One record per forcing file: role, name, bytes, SHA-256, time window read.
+
+    Parameters
+    ----------
+    files
+        Forcing files by role (``wind``, ``current``, ``stokes``).
+    fields
+        The vector fields built from them by role (a ``times`` array each), or ``None``.
+
+    Returns
+    -------
+    list of dict
+        ``{"role", "file", "bytes", "sha256", "window_read"}``; the window is the
+        first and last time step read for the run (ISO 8601 UTC), the same for
+        every file of a role (they are concatenated in time).
+    """
+    out = []
+    for role, paths in files.items():
+        field = fields.get(role)
+        window = _window(field.times) if field is not None else None
+        for path in paths:
+            out.append(
+                {
+                    "role": role,
+                    "file": Path(path).name,
+                    "bytes": Path(path).stat().st_size,
+                    "sha256": file_digest(Path(path)),
+                    "window_read": window,
+                }
+            )
+    return out
+
+
+def jsonable(value: Any) -> Any:
+    """Plain JSON from dataclasses, paths, datetimes, tuples and numpy scalars."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, Path):
+        return value.name
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, np.generic):
+        return value.item()
+    return value

@@ -1,0 +1,126 @@
+"""A drift run made for a case is attached to it with its inputs: request, seed,
+forcing file names, SHA-256 and time windows read, and the outputs' hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+from sarwatch.cli.main import main
+
+
+def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    try:
+        main(list(argv))
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _current_file(path: Path) -> Path:
+    """A uniform 0.3 m/s eastward current over the area, hourly for a day."""
+    lon, lat = np.arange(10.0, 15.01, 0.25), np.arange(31.0, 35.01, 0.25)
+    times = pd.date_range("2026-11-20T00:00", periods=25, freq="h")
+    u = np.full((times.size, lat.size, lon.size), 0.3, "f4")
+    ds = xr.Dataset(
+        {
+            "uo": (("time", "lat", "lon"), u, {"standard_name": "eastward_sea_water_velocity"}),
+            "vo": (
+                ("time", "lat", "lon"),
+                0 * u,
+                {"standard_name": "northward_sea_water_velocity"},
+            ),
+        },
+        coords={"time": times, "lat": lat, "lon": lon},
+    )
+    ds["lat"].attrs = {"standard_name": "latitude", "units": "degrees_north"}
+    ds["lon"].attrs = {"standard_name": "longitude", "units": "degrees_east"}
+    ds.to_netcdf(path)
+    return path
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, land_mask) -> Path:
+    monkeypatch.setenv("SARWATCH_HOME_DIR", str(tmp_path / "home"))
+    monkeypatch.delenv("SARWATCH_DATABASE_URL", raising=False)
+    return tmp_path / "home"
+
+
+def test_cli_drift_attaches_the_run_with_its_inputs(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = _cli(
+        capsys, "case", "open", "--title", "t", "--lon", "12.5", "--lat", "33.2",
+        "--time", "2026-11-20T04:10:00Z",
+    )  # fmt: skip
+    assert code == 0, err
+    case_id = out.split()[0]
+    current = _current_file(tmp_path / "cmems_cur.nc")
+    run_dir = tmp_path / "run"
+    code, out, err = _cli(
+        capsys, "drift", "--lat", "33.2", "--lon", "12.5", "--time", "2026-11-20T04:10Z",
+        "--hours", "6", "--particles", "300", "--wind-kn", "10", "--wind-from", "0",
+        "--currents", str(current), "--seed", "7", "--out", str(run_dir), "--no-png",
+        "--quiet", "--case", case_id, "--actor", "ana",
+    )  # fmt: skip
+    assert code == 0, err
+    assert f"attached to case {case_id} (drift_run, seed 7)" in out
+    code, out, err = _cli(capsys, "case", "show", case_id, "--json")
+    assert code == 0, err
+    (attachment,) = json.loads(out)["attachments"]
+    assert attachment["kind"] == "drift_run"
+    record = attachment["record"]
+    assert record["seed"] == 7 and record["request"]["particles"] == 300
+    assert record["request"]["currents"] == ["cmems_cur.nc"]
+    (forcing_file,) = record["forcing"]["files"]
+    assert forcing_file["role"] == "current" and forcing_file["file"] == "cmems_cur.nc"
+    assert forcing_file["sha256"] == hashlib.sha256(current.read_bytes()).hexdigest()
+    assert forcing_file["bytes"] == current.stat().st_size
+    # the run 04:10–10:10 read the hourly steps 04:00 to 11:00 at most
+    first, last = forcing_file["window_read"]
+    assert "2026-11-20T04:00:00Z" >= first >= "2026-11-20T03:00:00Z"
+    assert "2026-11-20T11:00:00Z" >= last >= "2026-11-20T10:00:00Z"
+    nc = record["output_files"]["netcdf"]
+    assert nc["sha256"] == hashlib.sha256((run_dir / nc["file"]).read_bytes()).hexdigest()
+    # and the ledger still verifies with the attachment in it
+    code, out, _ = _cli(capsys, "ledger", "verify")
+    assert code == 0 and "ledger OK: 1 case(s), 3 events" in out
+
+
+def test_cli_drift_refuses_an_unknown_case_before_running(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = _cli(
+        capsys, "drift", "--lat", "33.2", "--lon", "12.5", "--time", "2026-11-20T04:10Z",
+        "--hours", "2", "--particles", "100", "--wind-kn", "10", "--wind-from", "0",
+        "--out", str(tmp_path / "run"), "--quiet", "--case", "2026-11-20-LY-009",
+    )  # fmt: skip
+    assert code == 2 and "no case '2026-11-20-LY-009'" in err
+    assert not (tmp_path / "run").exists()  # refused before any work
+
+
+def test_cli_assess_attaches_the_assessment(home: Path, capsys) -> None:
+    code, out, err = _cli(
+        capsys, "case", "open", "--title", "t", "--lon", "12.5", "--lat", "33.2",
+        "--time", "2026-11-20T04:10:00Z",
+    )  # fmt: skip
+    case_id = out.split()[0]
+    code, out, err = _cli(
+        capsys, "assess", "--lat", "33.2", "--lon", "12.5", "--json", "--case", case_id
+    )
+    assert code == 0, err
+    printed = json.loads(out)  # --json output stays one JSON object; the note goes to stderr
+    assert f"attached to case {case_id} (assessment)" in err
+    _, out, _ = _cli(capsys, "case", "show", case_id, "--json")
+    (attachment,) = json.loads(out)["attachments"]
+    assert attachment["kind"] == "assessment"
+    assert attachment["record"]["input"]["lat"] == pytest.approx(33.2)
+    assert attachment["record"]["result"] == json.loads(json.dumps(printed))
