@@ -8,7 +8,8 @@ the case's ledger and answers with the whole case. Errors come as
 Reads of one case or of the list are ``async`` and query the store on the event
 loop: they are single indexed reads that never wait for a lock (SQLite WAL and
 PostgreSQL MVCC readers do not block), and a hop to the thread pool costs more than
-the query. Writes, which may wait for the per-case lock, run in the thread pool.
+the query. Writes, which may wait for the per-case lock, are queued to the app's
+writer threads (:mod:`sarwatch.web.writer`: one on SQLite) and awaited.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ from sarwatch.web.case_schemas import (
     VesselIn,
 )
 from sarwatch.web.station import CaseServiceDep, station_service
+from sarwatch.web.writer import run_write, shutdown_writer_pool
 
 __all__ = ["install", "router"]
 
@@ -142,9 +144,13 @@ async def list_cases(
 @router.post(
     "/cases", response_model=CaseOut, status_code=status.HTTP_201_CREATED, responses=_ERRORS
 )
-def open_case(body: CaseOpenIn, user: Coordinator, service: CaseServiceDep) -> Response:
+async def open_case(
+    body: CaseOpenIn, user: Coordinator, service: CaseServiceDep, request: Request
+) -> Response:
     """Open a case from an alert. The id is ``<UTC day>-<SRR>-<number>``."""
-    record = service.open_case(
+    record = await run_write(
+        request.app,
+        service.open_case,
         title=body.title,
         alert_time=body.alert_time,
         actor=user.name,
@@ -294,11 +300,13 @@ def verify_case(case_id: str, user: Observer, service: CaseServiceDep) -> dict[s
     status_code=status.HTTP_201_CREATED,
     responses=_ERRORS,
 )
-def add_report(
-    case_id: str, body: PositionIn, user: Coordinator, service: CaseServiceDep
+async def add_report(
+    case_id: str, body: PositionIn, user: Coordinator, service: CaseServiceDep, request: Request
 ) -> Response:
     """Add a position report (refused on land or in the future)."""
-    return _case_out(service.report_position(case_id, _position(body), actor=user.name), 201)
+    report = _position(body)
+    record = await run_write(request.app, service.report_position, case_id, report, actor=user.name)
+    return _case_out(record, 201)
 
 
 @router.post(
@@ -307,8 +315,8 @@ def add_report(
     status_code=status.HTTP_201_CREATED,
     responses=_ERRORS,
 )
-def add_contact(
-    case_id: str, body: ContactIn, user: Coordinator, service: CaseServiceDep
+async def add_contact(
+    case_id: str, body: ContactIn, user: Coordinator, service: CaseServiceDep, request: Request
 ) -> Response:
     """Log a contact: time, channel, counterpart (MRCC Rome, a ship by MMSI...), summary."""
     contact = Contact(
@@ -320,25 +328,28 @@ def add_contact(
         body.mmsi,
         tuple(body.attachments),
     )
-    return _case_out(service.log_contact(case_id, contact, actor=user.name), 201)
+    record = await run_write(request.app, service.log_contact, case_id, contact, actor=user.name)
+    return _case_out(record, 201)
 
 
 @router.put("/cases/{case_id}/people", response_model=CaseOut, responses=_ERRORS)
-def set_people(
-    case_id: str, body: PeopleIn, user: Coordinator, service: CaseServiceDep
+async def set_people(
+    case_id: str, body: PeopleIn, user: Coordinator, service: CaseServiceDep, request: Request
 ) -> Response:
     """Set the people-on-board counts."""
-    return _case_out(
-        service.update_people(case_id, PeopleOnBoard(**body.model_dump()), actor=user.name)
-    )
+    people = PeopleOnBoard(**body.model_dump())
+    record = await run_write(request.app, service.update_people, case_id, people, actor=user.name)
+    return _case_out(record)
 
 
 @router.put("/cases/{case_id}/vessel", response_model=CaseOut, responses=_ERRORS)
-def set_vessel(
-    case_id: str, body: VesselIn, user: Coordinator, service: CaseServiceDep
+async def set_vessel(
+    case_id: str, body: VesselIn, user: Coordinator, service: CaseServiceDep, request: Request
 ) -> Response:
     """Describe the boat (type, condition)."""
-    return _case_out(service.update_vessel(case_id, Vessel(**body.model_dump()), actor=user.name))
+    vessel = Vessel(**body.model_dump())
+    record = await run_write(request.app, service.update_vessel, case_id, vessel, actor=user.name)
+    return _case_out(record)
 
 
 @router.post(
@@ -347,25 +358,36 @@ def set_vessel(
     status_code=status.HTTP_201_CREATED,
     responses=_ERRORS,
 )
-def add_decision(
-    case_id: str, body: DecisionIn, user: Coordinator, service: CaseServiceDep
+async def add_decision(
+    case_id: str, body: DecisionIn, user: Coordinator, service: CaseServiceDep, request: Request
 ) -> Response:
     """Record a decision and its reason."""
     decision = Decision(body.time, body.summary, body.by or user.name)
-    return _case_out(service.record_decision(case_id, decision, actor=user.name), 201)
+    record = await run_write(
+        request.app, service.record_decision, case_id, decision, actor=user.name
+    )
+    return _case_out(record, 201)
 
 
 @router.post("/cases/{case_id}/status", response_model=CaseOut, responses=_ERRORS)
-def set_status(
-    case_id: str, body: StatusIn, user: Coordinator, service: CaseServiceDep
+async def set_status(
+    case_id: str, body: StatusIn, user: Coordinator, service: CaseServiceDep, request: Request
 ) -> Response:
     """Move the case: alert → active → located → rescued/intercepted/arrived/lost → closed."""
-    return _case_out(service.change_status(case_id, body.to, actor=user.name, reason=body.reason))
+    record = await run_write(
+        request.app,
+        service.change_status,
+        case_id,
+        body.to,
+        actor=user.name,
+        reason=body.reason,
+    )
+    return _case_out(record)
 
 
 @router.post("/cases/{case_id}/outcome", response_model=CaseOut, responses=_ERRORS)
-def set_outcome(
-    case_id: str, body: OutcomeIn, user: Coordinator, service: CaseServiceDep
+async def set_outcome(
+    case_id: str, body: OutcomeIn, user: Coordinator, service: CaseServiceDep, request: Request
 ) -> Response:
     """Record the outcome; the case moves to rescued, intercepted, arrived or lost."""
     outcome = Outcome(
@@ -378,7 +400,8 @@ def set_outcome(
         body.missing,
         body.note,
     )
-    return _case_out(service.record_outcome(case_id, outcome, actor=user.name))
+    record = await run_write(request.app, service.record_outcome, case_id, outcome, actor=user.name)
+    return _case_out(record)
 
 
 @router.post(
@@ -387,11 +410,14 @@ def set_outcome(
     status_code=status.HTTP_201_CREATED,
     responses=_ERRORS,
 )
-def add_attachment(
-    case_id: str, body: AttachmentIn, user: Coordinator, service: CaseServiceDep
+async def add_attachment(
+    case_id: str, body: AttachmentIn, user: Coordinator, service: CaseServiceDep, request: Request
 ) -> Response:
     """Attach an assessment or drift-run record (with its inputs) to the case's ledger."""
-    return _case_out(service.attach(case_id, body.kind, body.record, actor=user.name), 201)
+    record = await run_write(
+        request.app, service.attach, case_id, body.kind, body.record, actor=user.name
+    )
+    return _case_out(record, 201)
 
 
 @router.get(
@@ -441,4 +467,8 @@ def install(app: FastAPI) -> None:
     def _startup() -> None:
         station_service(app)
 
+    def _shutdown() -> None:
+        shutdown_writer_pool(app)
+
     app.router.on_startup.append(_startup)
+    app.router.on_shutdown.append(_shutdown)
