@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
+from sqlalchemy import text as sql
 
 from _cases_helpers import NEEDS_POSTGRES, POSTGRES_URL, reset_postgres
 from sarwatch.services.users import add_user
@@ -390,3 +391,23 @@ def test_case_body_spliced_from_stored_text_is_the_full_serialisation(
     expected = json.dumps(full, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     assert _case_body(record) == expected
     assert _case_body(replace(record, state_json=None)) == expected
+
+
+def test_the_station_register_and_its_head_for_observers(api, tmp_path: Path) -> None:
+    client, coord, obs = api
+    assert client.get("/api/ledger/register").status_code == 401
+    first, second = _open(client, coord), _open(client, coord)
+    r = client.get("/api/ledger/register", headers=obs)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["ok"] and body["n_entries"] == 2 and body["head"]["seq"] == 2
+    assert body["public_key_pem"].startswith("-----BEGIN PUBLIC KEY-----")
+    store = client.app.state.case_service.store
+    with store.engine.begin() as conn:  # a whole case removed behind the station's back
+        conn.execute(sql("DELETE FROM events WHERE case_id = :c"), {"c": second})
+        conn.execute(sql("DELETE FROM cases WHERE case_id = :c"), {"c": second})
+    body = client.get("/api/ledger/register", headers=obs).json()
+    assert not body["ok"]
+    (finding,) = body["findings"]
+    assert finding["problem"] == "deleted" and second in finding["message"] and finding["seq"] == 2
+    assert first not in finding["message"]

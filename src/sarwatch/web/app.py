@@ -17,7 +17,7 @@ from sarwatch.web.errors import install_error_handlers
 
 __all__ = ["create_app"]
 
-_ROUTE_MODULES = ("assess", "drift", "cases", "public", "map")
+_ROUTE_MODULES = ("assess", "drift", "cases", "ledger", "public", "map")
 
 _frozen = threading.Event()
 

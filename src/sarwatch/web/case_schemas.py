@@ -21,6 +21,8 @@ __all__ = [
     "PositionIn",
     "PublicCaseOut",
     "PublicPolicyOut",
+    "RegisterHeadOut",
+    "RegisterOut",
     "SourceIn",
     "StatusIn",
     "UserOut",
@@ -274,6 +276,27 @@ class VerificationOut(BaseModel):
     n_events: int
     head_seq: int | None
     key_id: str
+    findings: list[FindingOut]
+
+
+class RegisterHeadOut(BaseModel):
+    """The station register's signed head: publish ``seq`` and ``hash`` to anchor it."""
+
+    seq: int
+    hash: str
+    key_id: str
+    signature: str
+
+
+class RegisterOut(BaseModel):
+    """The station register checked against the store now."""
+
+    ok: bool
+    n_entries: int
+    n_cases: int
+    head: RegisterHeadOut | None
+    key_id: str
+    public_key_pem: str
     findings: list[FindingOut]
 
 
