@@ -23,7 +23,13 @@ is recorded in the results. Phases, per store:
   in 10, ``GET /api/cases?limit=20``), as two wrk processes so that each has its own
   p99; with the Python client, 20 % of the requests are writes;
 * **reads**: reads only;
-* **writes**: writes only.
+* **writes**: writes only;
+* **paced** (wrk only): readers and writers as in *mixed*, but each wrk process sends
+  on a schedule (``benchmarks/bench_api_paced.lua``), so that the load is offered at
+  ``--paced READS,WRITES`` per second (default 600,150, below what one worker
+  can serve together on the 2-core test machine) instead of as fast as the server
+  answers: an operating point of a station, where *mixed* is saturation. The rates achieved fall short of the offered
+  ones only when the server cannot keep up.
 
 ``--baseline REF`` runs the same phases, interleaved, against a second server
 running the code of git revision ``REF`` (``git archive`` of ``src/`` into a
@@ -59,6 +65,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "api.json"
 LUA = HERE / "bench_api.lua"
+LUA_PACED = HERE / "bench_api_paced.lua"
 N_CASES = 20
 PHASES = ("health_probe", "mixed", "reads", "writes")
 
@@ -149,7 +156,14 @@ def _wrk_version(wrk: str) -> str:
 
 
 def _wrk_start(
-    wrk: str, port: int, mode: str, token: str, ids: list[str], conns: int, duration_s: float
+    wrk: str,
+    port: int,
+    mode: str,
+    token: str,
+    ids: list[str],
+    conns: int,
+    duration_s: float,
+    rate_per_s: float = 0.0,
 ) -> subprocess.Popen[str]:
     cmd = [
         wrk,
@@ -159,13 +173,15 @@ def _wrk_start(
         "--timeout",
         "10s",
         "-s",
-        str(LUA),
+        str(LUA_PACED if rate_per_s else LUA),
         f"http://127.0.0.1:{port}",
         "--",
         mode,
         token,
         ",".join(ids),
     ]
+    if rate_per_s:
+        cmd.append(f"{rate_per_s:g}")
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -178,19 +194,31 @@ def _wrk_result(proc: subprocess.Popen[str]) -> dict[str, float]:
 
 
 def _wrk_phase(
-    wrk: str, port: int, token: str, ids: list[str], phase: str, duration_s: float, conns: int
+    wrk: str,
+    port: int,
+    token: str,
+    ids: list[str],
+    phase: str,
+    duration_s: float,
+    conns: int,
+    paced: tuple[float, float] = (600.0, 150.0),
 ) -> dict[str, object]:
     writers = max(1, conns // 4)
+    readers = conns - writers
     plan = {
-        "health_probe": [("read", "health", conns)],
-        "reads": [("read", "read", conns)],
-        "writes": [("write", "write", conns)],
-        "mixed": [("read", "read", conns - writers), ("write", "write", writers)],
+        "health_probe": [("read", "health", conns, 0.0)],
+        "reads": [("read", "read", conns, 0.0)],
+        "writes": [("write", "write", conns, 0.0)],
+        "mixed": [("read", "read", readers, 0.0), ("write", "write", writers, 0.0)],
+        "paced": [("read", "read", readers, paced[0]), ("write", "write", writers, paced[1])],
     }[phase]
     procs = [
-        (kind, _wrk_start(wrk, port, mode, token, ids, n, duration_s)) for kind, mode, n in plan
+        (kind, _wrk_start(wrk, port, mode, token, ids, n, duration_s, rate))
+        for kind, mode, n, rate in plan
     ]
     out: dict[str, object] = {"connections": conns}
+    if phase == "paced":
+        out["offered_reads_per_s"], out["offered_writes_per_s"] = paced
     errors: dict[str, int] = {}
     total = 0.0
     elapsed = 0.0
@@ -357,13 +385,14 @@ def bench_store(
             port = _free_port()
             servers[variant] = (_start(urls[variant], vhome, port, src), port, token, ids)
         figures: dict[str, dict[str, object]] = {v: {} for v in sources}
-        for phase in PHASES:
+        for phase in _phases(args):
             for variant in sources:
                 _, port, token, ids = servers[variant]
                 if args.wrk:
                     fig = _wrk_phase(
-                        args.wrk, port, token, ids, phase, args.duration, args.connections
-                    )
+                        args.wrk, port, token, ids, phase, args.duration, args.connections,
+                        args.paced,
+                    )  # fmt: skip
                 else:
                     fig = _python_phase(port, token, ids, phase, args.duration, args.connections)
                 figures[variant][phase] = fig
@@ -386,7 +415,7 @@ def bench_store(
                     figures["current"][phase],  # type: ignore[arg-type]
                     figures["baseline"][phase],  # type: ignore[arg-type]
                 )
-                for phase in PHASES
+                for phase in _phases(args)
             }
         result["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
         return result
@@ -394,6 +423,22 @@ def bench_store(
         for proc, *_ in servers.values():
             proc.terminate()
             proc.wait(timeout=20)
+
+
+def _phases(args: argparse.Namespace) -> tuple[str, ...]:
+    """The phases to run: ``paced`` needs wrk's think time."""
+    return (*PHASES, "paced") if args.wrk else PHASES
+
+
+def _paced(text: str) -> tuple[float, float]:
+    reads, _, writes = text.partition(",")
+    try:
+        pair = (float(reads), float(writes))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"give READS,WRITES per second, got {text!r}") from None
+    if min(pair) <= 0:
+        raise argparse.ArgumentTypeError(f"rates must be positive, got {text!r}")
+    return pair
 
 
 def _postgres_databases(url: str, variants: list[str]) -> dict[str, str]:
@@ -432,6 +477,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--full", action="store_true", help="20 s phases, 64 connections")
     parser.add_argument("--duration", type=float, default=None, help="seconds per phase")
     parser.add_argument("--connections", type=int, default=None)
+    parser.add_argument("--results", default=str(RESULTS), help="where to write the figures")
+    parser.add_argument(
+        "--paced",
+        type=_paced,
+        default=(600.0, 150.0),
+        metavar="READS,WRITES",
+        help="offered rates of the paced phase, per second (default 600,150)",
+    )
     parser.add_argument("--postgres-url", default=os.environ.get("SARWATCH_TEST_POSTGRES_URL"))
     parser.add_argument(
         "--client", choices=("auto", "wrk", "python"), default="auto", help="load generator"
@@ -485,9 +538,10 @@ def main(argv: list[str] | None = None) -> None:
             results["postgresql"] = bench_store("postgresql", urls, tmp / "pg", sources, args)
         else:
             results["postgresql"] = "skipped: no SARWATCH_TEST_POSTGRES_URL"
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"wrote {RESULTS}")
+    out = Path(args.results)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":
