@@ -9,6 +9,7 @@ documented limit (docs/design/005-cases-ledger.md).
 
 from __future__ import annotations
 
+import json
 import zipfile
 from pathlib import Path
 
@@ -362,3 +363,227 @@ def test_verify_chain_names_a_non_finite_number_instead_of_raising() -> None:
     forged = replace(entry, payload={"x": float("inf")})
     report = verify_chain([forged], {signer.key_id: signer.public_key})
     assert _named(report) == {("edited", 1)}
+
+
+# --- evidence bundles -------------------------------------------------------------------
+
+
+@pytest.fixture
+def station(tmp_path: Path) -> tuple[CaseService, str]:
+    service = make_service(make_store("sqlite", tmp_path))
+    case_id = open_case(service)
+    service.change_status(case_id, "active", actor="ana")
+    service.log_contact(case_id, contact(1), actor="ana")
+    return service, case_id
+
+
+def _export(service: CaseService, case_id: str, out: Path) -> Path:
+    from sarwatch.services.evidence import build_bundle
+
+    return build_bundle(service, case_id, out, with_pdf=False).path
+
+
+def _members(path: Path) -> list[tuple[str, bytes]]:
+    with zipfile.ZipFile(path) as zf:
+        return [(i.filename, zf.read(i)) for i in zf.infolist()]
+
+
+def _zip(path: Path, members: list[tuple[str, bytes]], prefix: bytes = b"") -> Path:
+    import io
+    import warnings
+
+    buf = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns about duplicate names
+        with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            for name, data in members:
+                zf.writestr(name, data)
+    path.write_bytes(prefix + buf.getvalue())
+    return path
+
+
+def _verify(path: Path):
+    from sarwatch.services.evidence import verify_bundle
+
+    report = verify_bundle(path)
+    assert not report.ok, "the attack went unseen"
+    return report
+
+
+def test_a_second_copy_of_a_member_is_named(station, tmp_path: Path) -> None:
+    """Zip readers disagree on which copy they show: a forged report before the genuine one."""
+    bundle = _export(*station, tmp_path / "case.zip")
+    forged = [("report.html", b"<h1>the boat was never in distress</h1>")]
+    for members in (forged + _members(bundle), _members(bundle) + forged):
+        report = _verify(_zip(tmp_path / "dup.zip", members))
+        assert "report.html appears 2 times in the zip" in report.summary()
+
+
+def test_data_hidden_before_or_between_members_is_named(station, tmp_path: Path) -> None:
+    bundle = _export(*station, tmp_path / "case.zip")
+    hidden = _zip(tmp_path / "hidden.zip", [("report.html", b"<h1>forged</h1>")])
+    report = _verify(_zip(tmp_path / "pre.zip", _members(bundle), prefix=hidden.read_bytes()))
+    assert "belong to no member: data was hidden in the zip" in report.summary()
+
+
+def test_a_path_traversal_name_is_an_added_file(station, tmp_path: Path) -> None:
+    bundle = _export(*station, tmp_path / "case.zip")
+    report = _verify(_zip(tmp_path / "t.zip", [*_members(bundle), ("../../etc/x", b"x")]))
+    assert "../../etc/x was added to the bundle after export" in report.summary()
+
+
+def test_a_manifest_listing_an_extra_file_is_named(station, tmp_path: Path) -> None:
+    bundle = _export(*station, tmp_path / "case.zip")
+    members = dict(_members(bundle))
+    manifest = json.loads(members["manifest.json"])
+    manifest["files"]["extra.txt"] = "00" * 32
+    members["manifest.json"] = json.dumps(manifest).encode()
+    members["extra.txt"] = b"planted"
+    report = _verify(_zip(tmp_path / "m.zip", list(members.items())))
+    assert "manifest.json was modified: its signature does not match" in report.summary()
+    assert "extra.txt was modified after export" in report.summary()
+
+
+@pytest.mark.parametrize(
+    "manifest",
+    [b"[1, 2]", b'{"case_id": "x", "files": ["ledger.jsonl"]}', b'{"case_id": "x", "files": 5}'],
+)
+def test_a_malformed_manifest_is_refused_cleanly(station, tmp_path: Path, manifest) -> None:
+    bundle = _export(*station, tmp_path / "case.zip")
+    members = [(n, manifest if n == "manifest.json" else d) for n, d in _members(bundle)]
+    report = _verify(_zip(tmp_path / "m.zip", members))
+    assert "manifest.json is not valid JSON with a case_id and files" in report.summary()
+
+
+@pytest.mark.parametrize(
+    ("line", "said"),
+    [
+        (b"[1]\n", "ledger.jsonl line 5 is unreadable"),
+        (b'"text"\n', "ledger.jsonl line 5 is unreadable"),
+        (b"\xff\xfe\n", "ledger.jsonl line 5 is unreadable"),
+    ],
+)
+def test_junk_lines_in_the_ledger_are_named(station, tmp_path: Path, line, said) -> None:
+    bundle = _export(*station, tmp_path / "case.zip")
+    members = [(n, d + line if n == "ledger.jsonl" else d) for n, d in _members(bundle)]
+    report = _verify(_zip(tmp_path / "l.zip", members))
+    assert said in report.summary() and "ledger.jsonl was modified" in report.summary()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "named"),
+    [
+        (b'"seq":2,', b'"seq":"2",', "seq must be an integer"),  # would coerce to 2
+        (b'"seq":2,', b'"seq":2.0,', "seq must be an integer"),
+        (b'"seq":2,', b'"seq":2,"extra":"field",', "ledger.jsonl was modified"),
+        (b'"uncertainty_nm":0.5', b'"uncertainty_nm":1e999', "edited: event #2"),
+    ],
+)
+def test_ledger_line_variants_are_named(station, tmp_path: Path, old, new, named) -> None:
+    bundle = _export(*station, tmp_path / "case.zip")
+    members = [
+        (n, d.replace(old, new, 1) if n == "ledger.jsonl" else d) for n, d in _members(bundle)
+    ]
+    assert members != _members(bundle)
+    report = _verify(_zip(tmp_path / "l.zip", members))
+    assert named in report.summary()
+
+
+def test_register_json_of_another_case_of_the_station_is_named(station, tmp_path) -> None:
+    service, case_id = station
+    bundle = _export(service, case_id, tmp_path / "case.zip")
+    other = _export(service, open_case(service), tmp_path / "other.zip")
+    genuine_other = dict(_members(other))["register.json"]
+    members = [(n, genuine_other if n == "register.json" else d) for n, d in _members(bundle)]
+    report = _verify(_zip(tmp_path / "r.zip", members))
+    assert "register.json was modified after export" in report.summary()
+
+    assert "register.json: the register entry names another first event" in report.summary()
+
+
+def _patch_sizes(path: Path, name: str, *, file_size: int) -> None:
+    """Rewrite the uncompressed size the zip states for ``name`` (local and central)."""
+    import struct
+
+    data = bytearray(path.read_bytes())
+    encoded = name.encode()
+    for signature, size_at, name_at in ((b"PK\x03\x04", 22, 30), (b"PK\x01\x02", 24, 46)):
+        at = data.find(signature)
+        while at >= 0:
+            name_len = struct.unpack("<H", data[at + name_at - 4 : at + name_at - 2])[0]
+            if signature == b"PK\x01\x02":
+                name_len = struct.unpack("<H", data[at + 28 : at + 30])[0]
+            if data[at + name_at : at + name_at + name_len] == encoded:
+                data[at + size_at : at + size_at + 4] = struct.pack("<I", file_size)
+            at = data.find(signature, at + 4)
+    path.write_bytes(bytes(data))
+
+
+def test_a_zip_bomb_is_not_unpacked(station, tmp_path: Path) -> None:
+    """A member that says it unpacks to 4 GB is refused unread."""
+    bundle = _export(*station, tmp_path / "case.zip")
+    bomb = _zip(tmp_path / "bomb.zip", _members(bundle))
+    _patch_sizes(bomb, "report.html", file_size=0xFFFF0000)
+    report = _verify(bomb)
+    assert "more than a bundle holds" in report.summary() and "zip bomb" in report.summary()
+
+
+def test_a_member_larger_than_it_says_is_read_only_as_far_as_it_says(
+    station, tmp_path: Path
+) -> None:
+    """20 MB of zeros under a stated size of 100 bytes: reading stops there, CRC fails."""
+    bundle = _export(*station, tmp_path / "case.zip")
+    bomb = _zip(tmp_path / "bomb.zip", [*_members(bundle), ("zeros.bin", bytes(20_000_000))])
+    _patch_sizes(bomb, "zeros.bin", file_size=100)
+    report = _verify(bomb)
+    assert "zeros.bin was added to the bundle after export" in report.summary()
+
+
+def test_a_damaged_member_is_named_not_a_crash(station, tmp_path: Path) -> None:
+    bundle = _export(*station, tmp_path / "case.zip")
+    data = bytearray(bundle.read_bytes())
+    with zipfile.ZipFile(bundle) as zf:
+        info = zf.getinfo("README.txt")
+    data[info.header_offset + 30 + len(info.filename) + len(info.extra) + 5] ^= 0xFF
+    damaged = tmp_path / "damaged.zip"
+    damaged.write_bytes(bytes(data))
+    report = _verify(damaged)
+    assert "README.txt cannot be read from the zip" in report.summary()
+
+
+def test_bundle_verify_cli_refuses_a_tampered_zip_without_a_traceback(
+    station, tmp_path: Path, capsys
+) -> None:
+    from _cli import run_cli
+
+    bundle = _export(*station, tmp_path / "case.zip")
+    forged = _zip(tmp_path / "dup.zip", [("ledger.jsonl", b"[1]\n"), *_members(bundle)])
+    code, out, err = run_cli(capsys, "bundle", "verify", str(forged))
+    assert code != 0
+    assert "ledger.jsonl appears 2 times" in out + err
+    assert "Traceback" not in out + err
+
+
+def test_an_earlier_genuine_export_verifies_and_says_when_it_was_made(
+    station, tmp_path: Path
+) -> None:
+    """Documented limit: a bundle shows the case as exported; later events are not in it.
+
+    An earlier export of the same case is genuine: it verifies, and the summary says
+    when it was made. Its events truncated under the later manifest are named.
+    """
+    from sarwatch.services.evidence import verify_bundle
+
+    service, case_id = station
+    early = _export(service, case_id, tmp_path / "early.zip")
+    service.log_contact(case_id, contact(2), actor="ana")
+    late = _export(service, case_id, tmp_path / "late.zip")
+    report = verify_bundle(early)
+    assert report.ok and report.n_events == 4
+    with zipfile.ZipFile(early) as zf:
+        created_at = json.loads(zf.read("manifest.json"))["created_at"]
+    assert f"the case as exported at {created_at}" in report.summary()
+    early_ledger = dict(_members(early))["ledger.jsonl"]
+    members = [(n, early_ledger if n == "ledger.jsonl" else d) for n, d in _members(late)]
+    truncated = _verify(_zip(tmp_path / "truncated.zip", members))
+    assert ("deleted", 5) in _named(truncated)
