@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from sarwatch.errors import IntegrityError
+from sarwatch.errors import InputError, IntegrityError
 from sarwatch.ledger.canonical import canonical_json, sha256_hex
 from sarwatch.ledger.keys import Signer, verify_signature
 
@@ -45,7 +45,10 @@ __all__ = [
 #: ``prev_hash`` of the first entry of every chain.
 GENESIS = "0" * 64
 
-Problem = Literal["edited", "deleted", "reordered", "inserted", "broken_link", "bad_head"]
+#: What a finding reports; ``projection``: a case's stored state is not the fold of its chain.
+Problem = Literal[
+    "edited", "deleted", "reordered", "inserted", "broken_link", "bad_head", "projection"
+]
 
 
 @dataclass(frozen=True)
@@ -96,11 +99,19 @@ class LedgerEntry:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> LedgerEntry:
-        """Inverse of :meth:`to_json`; raises :class:`IntegrityError` if fields are missing."""
+        """Inverse of :meth:`to_json`; raises :class:`IntegrityError` if fields are missing.
+
+        ``seq`` must be an integer and ``payload`` an object, as :meth:`to_json` writes
+        them: nothing is coerced into something that could then hash as the original.
+        """
         try:
+            if not isinstance(data["seq"], int) or isinstance(data["seq"], bool):
+                raise TypeError(f"seq must be an integer, got {data['seq']!r}")
+            if not isinstance(data["payload"], dict):
+                raise TypeError(f"payload must be an object, got {data['payload']!r}")
             return cls(
                 case_id=str(data["case_id"]),
-                seq=int(data["seq"]),
+                seq=data["seq"],
                 recorded_at=str(data["recorded_at"]),
                 kind=str(data["kind"]),
                 actor=str(data["actor"]),
@@ -111,7 +122,7 @@ class LedgerEntry:
                 signature=str(data.get("signature", "")),
             )
         except (KeyError, TypeError, ValueError) as exc:
-            raise IntegrityError(f"malformed ledger entry: {exc!r} in {dict(data)!r}") from None
+            raise IntegrityError(f"malformed ledger entry: {exc!r} in {data!r:.300}") from None
 
 
 def entry_hash(entry: LedgerEntry) -> str:
@@ -233,8 +244,20 @@ class VerificationReport:
             raise IntegrityError(self.summary())
 
 
-def _hash_with_seq(entry: LedgerEntry, seq: int) -> str:
-    return entry_hash(replace(entry, seq=seq))
+def _hash_with_seq(entry: LedgerEntry, seq: int) -> str | None:
+    return _hash_or_none(replace(entry, seq=seq))
+
+
+def _hash_or_none(entry: LedgerEntry) -> str | None:
+    """The entry's hash, or ``None`` if its body is not canonical JSON (NaN, infinity...).
+
+    The station never signs such a body: one read back from a store or a file was
+    edited, and is reported so rather than stopping the verification.
+    """
+    try:
+        return entry_hash(entry)
+    except InputError:
+        return None
 
 
 def verify_chain(
@@ -297,11 +320,11 @@ def verify_chain(
                 )
             )
             continue
-        if entry_hash(entry) == entry.hash:
+        if _hash_or_none(entry) == entry.hash:
             original.append((entry.seq, entry))
             continue
         twin = next((e for e in entries if e is not entry and e.hash == entry.hash), None)
-        if twin is not None and entry_hash(twin) == twin.hash:
+        if twin is not None and _hash_or_none(twin) == twin.hash:
             findings.append(
                 Finding(
                     "inserted",
@@ -413,9 +436,9 @@ def verify_chain(
     )
 
 
-def _is_hex(text: str) -> bool:
+def _is_hex(text: object) -> bool:
     try:
-        bytes.fromhex(text)
-    except ValueError:
+        bytes.fromhex(text)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
         return False
-    return len(text) == 64
+    return isinstance(text, str) and len(text) == 64

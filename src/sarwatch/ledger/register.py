@@ -221,10 +221,15 @@ def _signed(entry: RegisterEntry, keys: Mapping[str, Ed25519PublicKey]) -> bool:
 
 def _check_entries(
     entries: Sequence[RegisterEntry], keys: Mapping[str, Ed25519PublicKey]
-) -> tuple[list[Finding], dict[int, RegisterEntry]]:
-    """Authenticate entries and recover their signed numbers."""
+) -> tuple[list[Finding], dict[int, RegisterEntry], set[int]]:
+    """Authenticate entries and recover their signed numbers.
+
+    Returns the findings, the intact entries by number, and the numbers of the
+    entries found edited (present, so not to be named deleted as well).
+    """
     findings: list[Finding] = []
     good: dict[int, RegisterEntry] = {}
+    edited: set[int] = set()
     previous = 0
     for entry in entries:
         if not _signed(entry, keys):
@@ -255,6 +260,7 @@ def _check_entries(
                         f"(it now names case {entry.case_id})",
                     )
                 )
+                edited.add(entry.seq)
                 continue
             findings.append(
                 Finding(
@@ -280,16 +286,17 @@ def _check_entries(
             )
         previous = max(previous, entry.seq)
         good[entry.seq] = entry
-    return findings, good
+    return findings, good, edited
 
 
 def _check_head(
     head: RegisterHead | None,
     good: Mapping[int, RegisterEntry],
     keys: Mapping[str, Ed25519PublicKey],
+    edited: set[int],
 ) -> tuple[list[Finding], int]:
     """Findings about the head, and the number of entries the register should have."""
-    last = max(good, default=0)
+    last = max(set(good) | edited, default=0)
     if head is None:
         if good:
             return [
@@ -349,11 +356,11 @@ def verify_register(
     RegisterReport
         ``ok`` when the register is intact and names exactly the cases in the store.
     """
-    findings, good = _check_entries(entries, public_keys)
-    head_findings, last = _check_head(head, good, public_keys)
+    findings, good, edited = _check_entries(entries, public_keys)
+    head_findings, last = _check_head(head, good, public_keys, edited)
     findings += head_findings
     for seq in range(1, last + 1):
-        if seq not in good and seq <= max(good, default=0):
+        if seq not in good and seq not in edited and seq <= max(set(good) | edited, default=0):
             findings.append(
                 Finding(
                     "deleted",

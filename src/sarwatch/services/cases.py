@@ -29,7 +29,15 @@ from sarwatch.domain import (
     parse_case_id,
     require_utc,
 )
-from sarwatch.domain.events import apply_to_json, case_from_json, format_time, to_json
+from sarwatch.domain.events import (
+    apply_to_json,
+    case_from_json,
+    case_to_json,
+    fold,
+    format_time,
+    parse_time,
+    to_json,
+)
 from sarwatch.errors import (
     ConflictError,
     InputError,
@@ -37,6 +45,7 @@ from sarwatch.errors import (
     NotFoundError,
     OutOfRegionError,
     PositionOnLandError,
+    SarwatchError,
 )
 from sarwatch.ledger import (
     GENESIS,
@@ -48,6 +57,7 @@ from sarwatch.ledger import (
     SignedHead,
     Signer,
     VerificationReport,
+    canonical_json,
     check_anchor,
     register_case,
     seal,
@@ -162,10 +172,18 @@ class CaseService:
             return uow.events(case_id)
 
     def verify(self, case_id: str) -> VerificationReport:
-        """Verify a case's chain against the station key and its signed head."""
-        with self.store.unit_of_work() as uow:
-            record = uow.get_case(case_id)
-            entries = uow.events(case_id)
+        """Verify a case's chain against the station key and its signed head.
+
+        When the chain is intact, also checks that the stored projection (the state
+        that ``case show``, the API and the public feed read) and its columns are
+        the fold of the chain: an edit of the projection alone is found here.
+        """
+        try:
+            with self.store.unit_of_work() as uow:
+                record = uow.get_case(case_id, cached=False)
+                entries = uow.events(case_id)
+        except IntegrityError as exc:  # a row sarwatch cannot have written
+            return VerificationReport(case_id, 0, None, (Finding("edited", None, str(exc)),))
         report = verify_chain(entries, self._keys(), case_id=case_id, head=record.head)
         if record.head is None:
             missing = Finding(
@@ -174,6 +192,8 @@ class CaseService:
                 "the case's signed head was removed: events cut from the end cannot be ruled out",
             )
             report = replace(report, findings=(missing, *report.findings))
+        if report.ok:
+            report = replace(report, findings=tuple(_projection_findings(record, entries)))
         return report
 
     def verify_register(self) -> RegisterReport:
@@ -183,10 +203,13 @@ class CaseService:
         station's back or replaced, and any change to the register itself. Openings
         wait for the few milliseconds this takes, so that it sees one state.
         """
-        with self.store.unit_of_work(write=True) as uow:
-            head = uow.lock_register()
-            entries = uow.register_entries()
-            first = uow.first_event_hashes()
+        try:
+            with self.store.unit_of_work(write=True) as uow:
+                head = uow.lock_register()
+                entries = uow.register_entries()
+                first = uow.first_event_hashes()
+        except IntegrityError as exc:  # a row sarwatch cannot have written
+            return RegisterReport(0, 0, None, (Finding("edited", None, str(exc)),))
         return verify_register(entries, self._keys(), head=head, first_hashes=first)
 
     def registration(self, case_id: str) -> tuple[RegisterEntry, RegisterHead]:
@@ -279,15 +302,14 @@ class CaseService:
         return {self.signer.key_id: self.signer.public_key}
 
     def verify_all(self) -> list[VerificationReport]:
-        """Verify every case's chain (see :meth:`verify_register` for deleted cases)."""
-        reports = []
-        offset = 0
-        while True:
-            batch = self.list_cases(limit=1000, offset=offset)
-            reports += [self.verify(r.case_id) for r in batch]
-            if len(batch) < 1000:
-                return reports
-            offset += 1000
+        """Verify every case's chain, by case id (see :meth:`verify_register` for deleted cases).
+
+        Only the ids are listed first, so that a case whose row cannot be read is
+        reported in its turn instead of stopping the listing.
+        """
+        with self.store.unit_of_work() as uow:
+            case_ids = sorted(uow.first_event_hashes())
+        return [self.verify(case_id) for case_id in case_ids]
 
     # writing ---------------------------------------------------------------------
     def open_case(
@@ -489,6 +511,53 @@ class CaseService:
                 "(GSHHG full-resolution coastline); check the coordinates and that lon/lat "
                 "are not swapped"
             )
+
+
+#: The columns of a case row copied from its projection (listing and filtering read them).
+_PROJECTED_COLUMNS = ("title", "status", "region", "opened_at", "updated_at")
+
+
+def _projection_findings(record: CaseRecord, entries: Sequence[LedgerEntry]) -> list[Finding]:
+    """Whether the stored projection and its columns are the fold of an intact chain."""
+    try:
+        rebuilt = case_to_json(
+            fold([(e.kind, e.payload, parse_time(e.recorded_at)) for e in entries])
+        )
+    except SarwatchError as exc:
+        return [
+            Finding(
+                "projection",
+                None,
+                f"the signed events do not replay through the status machine ({exc}): they "
+                "were recorded on top of an edited projection",
+            )
+        ]
+    findings = []
+    if canonical_json(record.state) != canonical_json(rebuilt):
+        fields = sorted(
+            k for k in set(rebuilt) | set(record.state) if record.state.get(k) != rebuilt.get(k)
+        )
+        findings.append(
+            Finding(
+                "projection",
+                None,
+                "the stored projection (cases.state, what 'case show', the API and the public "
+                f"feed read) differs from the ledger in {', '.join(fields)}: it was edited "
+                "outside sarwatch",
+            )
+        )
+    for column in _PROJECTED_COLUMNS:
+        stored = getattr(record, column)
+        if stored != rebuilt.get(column):
+            findings.append(
+                Finding(
+                    "projection",
+                    None,
+                    f"the stored {column} column is {stored!r} but the ledger says "
+                    f"{rebuilt.get(column)!r}: it was edited outside sarwatch",
+                )
+            )
+    return findings
 
 
 def _record(state: dict[str, Any], head: SignedHead | None) -> CaseRecord:

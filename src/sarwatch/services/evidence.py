@@ -28,7 +28,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import struct
 import zipfile
+import zlib
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -63,6 +66,18 @@ __all__ = [
 ]
 
 BUNDLE_FORMAT = "sarwatch-evidence-bundle/1"
+
+#: The most a bundle may unpack to; a genuine one is a few MB (report, map, JSON).
+_MAX_UNPACKED_BYTES = 512 * 1024 * 1024
+#: Errors of reading one member of a damaged or altered zip.
+_ZIP_READ_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    NotImplementedError,
+    RuntimeError,
+)
 
 _README = """sarwatch evidence bundle for case {case_id}
 Created {created_at} by the station whose Ed25519 key id is {key_id}.
@@ -185,6 +200,8 @@ class BundleReport:
     findings: list[Finding] = field(default_factory=list)
     #: The case's number in the station register, when register.json checks out.
     registered_as: int | None = None
+    #: When the bundle was exported (from the signed manifest): it shows the case then.
+    created_at: str = "?"
 
     @property
     def ok(self) -> bool:
@@ -201,7 +218,8 @@ class BundleReport:
             registered = f", the station's case #{self.registered_as}" if self.registered_as else ""
             return (
                 f"{self.path.name}: case {self.case_id}{registered}, {self.n_events} events: "
-                f"bundle intact, chain and signatures valid (station key {self.key_id})"
+                f"bundle intact, chain and signatures valid (station key {self.key_id}); "
+                f"the case as exported at {self.created_at}"
             )
         lines = [f"{self.path.name}: case {self.case_id}: verification FAILED"]
         lines += [f"  - {p}" for p in self.problems]
@@ -219,20 +237,35 @@ def verify_bundle(path: Path, *, expected_key_id: str | None = None) -> BundleRe
         raise InputError(f"{path} is not a readable zip file: {exc}") from None
     with zf:
         names = set(zf.namelist())
-        for required in ("manifest.json", "manifest.sig", "public_key.pem", "ledger.jsonl"):
-            if required not in names:
-                report.problems.append(f"{required} is missing from the bundle")
-        if report.problems:
+        report.problems += _layout_problems(zf, path)
+        unpacked = sum(info.file_size for info in zf.infolist())
+        if unpacked > _MAX_UNPACKED_BYTES:
+            report.problems.append(
+                f"the zip unpacks to {unpacked:,} bytes, more than a bundle holds "
+                f"({_MAX_UNPACKED_BYTES:,}): not read (a zip bomb?)"
+            )
             return report
-        manifest_bytes = zf.read("manifest.json")
+        missing = [
+            f"{required} is missing from the bundle"
+            for required in ("manifest.json", "manifest.sig", "public_key.pem", "ledger.jsonl")
+            if required not in names
+        ]
+        if missing:
+            report.problems += missing
+            return report
+        manifest_bytes = _read(zf, "manifest.json", report)
         try:
-            manifest = json.loads(manifest_bytes)
+            manifest = json.loads(manifest_bytes or b"")
             report.case_id = str(manifest["case_id"])
-        except (ValueError, KeyError, TypeError):
-            report.problems.append("manifest.json is not valid JSON with a case_id")
+            report.created_at = str(manifest.get("created_at", "?"))
+            listed: dict[str, str] = manifest.get("files", {})
+            if not all(isinstance(v, str) for v in listed.values()):
+                raise TypeError("a file's digest is not text")
+        except (ValueError, KeyError, TypeError, AttributeError):
+            report.problems.append("manifest.json is not valid JSON with a case_id and files")
             return report
         try:
-            public_key = load_public_key(zf.read("public_key.pem"))
+            public_key = load_public_key(_read(zf, "public_key.pem", report) or b"")
         except IntegrityError as exc:
             report.problems.append(str(exc))
             return report
@@ -241,18 +274,23 @@ def verify_bundle(path: Path, *, expected_key_id: str | None = None) -> BundleRe
             report.problems.append(
                 f"signed with key {report.key_id}, not the expected station key {expected_key_id}"
             )
-        signature = zf.read("manifest.sig").decode("ascii", "replace").strip()
-        if not verify_signature(public_key, signature, manifest_bytes):
+        signature = (_read(zf, "manifest.sig", report) or b"").decode("ascii", "replace").strip()
+        if not verify_signature(public_key, signature, manifest_bytes or b""):
             report.problems.append("manifest.json was modified: its signature does not match")
-        listed: dict[str, str] = manifest.get("files", {})
+        contents: dict[str, bytes] = {}
         for name, digest in sorted(listed.items()):
             if name not in names:
                 report.problems.append(f"{name} was deleted from the bundle")
-            elif _sha(zf.read(name)) != digest:
+                continue
+            data = _read(zf, name, report)
+            if data is not None and _sha(data) != digest:
                 report.problems.append(f"{name} was modified after export (SHA-256 differs)")
+            contents[name] = data or b""
         for name in sorted(names - set(listed) - {"manifest.json", "manifest.sig"}):
             report.problems.append(f"{name} was added to the bundle after export")
-        entries = _read_ledger(zf.read("ledger.jsonl"), report)
+        if "ledger.jsonl" not in contents:
+            contents["ledger.jsonl"] = _read(zf, "ledger.jsonl", report) or b""
+        entries = _read_ledger(contents["ledger.jsonl"], report)
         report.n_events = len(entries)
         head = None
         try:
@@ -264,10 +302,60 @@ def verify_bundle(path: Path, *, expected_key_id: str | None = None) -> BundleRe
         )
         report.findings.extend(chain.findings)
         if "register.json" in names and entries:
-            _check_register_json(zf.read("register.json"), entries[0], public_key, report)
+            data = contents.get("register.json") or _read(zf, "register.json", report) or b""
+            _check_register_json(data, entries[0], public_key, report)
         if chain.ok and "case.json" in names:
-            _check_case_json(zf.read("case.json"), entries, report)
+            data = contents.get("case.json") or _read(zf, "case.json", report) or b""
+            _check_case_json(data, entries, report)
     return report
+
+
+def _read(zf: zipfile.ZipFile, name: str, report: BundleReport) -> bytes | None:
+    """A member's bytes (no more than its stated size, CRC checked), or ``None``, reported."""
+    try:
+        return zf.read(name)
+    except _ZIP_READ_ERRORS as exc:
+        report.problems.append(f"{name} cannot be read from the zip ({exc}): damaged or altered")
+        return None
+
+
+def _layout_problems(zf: zipfile.ZipFile, path: Path) -> list[str]:
+    """What other zip readers could show differently from this check.
+
+    Two members with one name (readers differ on which they show), and bytes
+    outside every member (before the first, between two, before the directory):
+    a reader that scans the file from the start finds hidden members there.
+    """
+    problems = [
+        f"{name} appears {n} times in the zip: other readers may show another copy than "
+        "the one checked"
+        for name, n in sorted(Counter(zf.namelist()).items())
+        if n > 1
+    ]
+    position = 0
+    with path.open("rb") as fh:
+        for info in sorted(zf.infolist(), key=lambda i: i.header_offset):
+            fh.seek(info.header_offset)
+            header = fh.read(30)
+            if len(header) < 30 or header[:4] != b"PK\x03\x04":
+                problems.append(f"{info.filename}: no local header where the directory says")
+                return problems
+            name_len, extra_len = struct.unpack("<HH", header[26:30])
+            gap = info.header_offset - position
+            if gap and not (0 < gap <= 24 and info.flag_bits & 0x08):  # data descriptor
+                problems.append(
+                    f"{gap} bytes before {info.filename} belong to no member: data was "
+                    "hidden in the zip"
+                )
+            position = info.header_offset + 30 + name_len + extra_len + info.compress_size
+            last_flags = info.flag_bits
+        gap = getattr(zf, "start_dir", position) - position
+        if gap and not (0 < gap <= 24 and zf.infolist() and last_flags & 0x08):
+            problems.append(
+                f"{gap} bytes before the zip's directory belong to no member: data was hidden "
+                "in the zip"
+            )
+    return problems
 
 
 def _check_register_json(

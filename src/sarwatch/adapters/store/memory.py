@@ -81,7 +81,7 @@ class MemoryUnitOfWork:
     def rollback(self) -> None:
         self._reset()
 
-    def get_case(self, case_id: str) -> CaseRecord:
+    def get_case(self, case_id: str, *, cached: bool = True) -> CaseRecord:
         record = self._cases.get(case_id) or self._store.cases.get(case_id)
         if record is None:
             raise NotFoundError(f"no case {case_id!r}; list cases with: sarwatch case list")

@@ -81,8 +81,12 @@ class UnitOfWork(Protocol):
     def rollback(self) -> None:
         """Drop the writes."""
 
-    def get_case(self, case_id: str) -> CaseRecord:
-        """The case; raises :class:`~sarwatch.errors.NotFoundError`."""
+    def get_case(self, case_id: str, *, cached: bool = True) -> CaseRecord:
+        """The case; raises :class:`~sarwatch.errors.NotFoundError`.
+
+        ``cached=False`` reads the stored projection even if a copy for the same head
+        is cached (verification: a projection edited in place keeps its head).
+        """
 
     def lock_case(self, case_id: str) -> CaseRecord:
         """The case, locked for appending until the end of the unit of work."""

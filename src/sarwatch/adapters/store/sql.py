@@ -54,7 +54,7 @@ from sqlalchemy.engine import Engine, make_url
 
 from sarwatch.adapters.store import tables as t
 from sarwatch.adapters.store.records import CaseRecord, UserRecord, projection_json
-from sarwatch.errors import ConflictError, DataError, NotFoundError
+from sarwatch.errors import ConflictError, DataError, IntegrityError, NotFoundError
 from sarwatch.ledger import LedgerEntry, RegisterEntry, RegisterHead, SignedHead, canonical_json
 
 __all__ = ["SqlStore", "SqlUnitOfWork", "migrate"]
@@ -296,9 +296,24 @@ class SqlStore:
         self.engine.dispose()
 
 
+def _tampered(what: str) -> IntegrityError:
+    """The error for a row that sarwatch cannot have written (changed by hand in SQL)."""
+    return IntegrityError(
+        f"{what}: the database was changed outside sarwatch. Run 'sarwatch ledger verify' "
+        "and restore the database from a backup"
+    )
+
+
+def _is_int(value: Any) -> bool:
+    # SQLite keeps whatever type was stored, whatever the column's declared type
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _case_from_row(row: Any, state: dict[str, Any], state_json: str) -> CaseRecord:
     head = None
     if row.head_seq is not None:
+        if not _is_int(row.head_seq):
+            raise _tampered(f"case {row.case_id}'s head_seq is {row.head_seq!r}, not a number")
         head = SignedHead(
             row.case_id, row.head_seq, row.head_hash, row.head_key_id, row.head_signature
         )
@@ -352,18 +367,38 @@ def _case_values(record: CaseRecord) -> dict[str, Any]:
 
 
 def _entry_from_row(row: Any) -> LedgerEntry:
+    try:
+        payload = json.loads(row.payload)
+    except (TypeError, ValueError):
+        payload = None
+    if not isinstance(payload, dict) or not _is_int(row.seq):
+        raise _tampered(
+            f"event #{row.seq!r} of case {row.case_id} is unreadable (its payload is not a "
+            "JSON object, or its number is not an integer)"
+        )
+    # str(): a hash or signature stored as a number or blob reads as forged, not as a crash
     return LedgerEntry(
-        case_id=row.case_id,
+        case_id=str(row.case_id),
         seq=row.seq,
-        recorded_at=row.recorded_at,
-        kind=row.kind,
-        actor=row.actor,
-        payload=json.loads(row.payload),
-        prev_hash=row.prev_hash,
-        key_id=row.key_id,
-        hash=row.hash,
-        signature=row.signature,
+        recorded_at=str(row.recorded_at),
+        kind=str(row.kind),
+        actor=str(row.actor),
+        payload=payload,
+        prev_hash=str(row.prev_hash),
+        key_id=str(row.key_id),
+        hash=str(row.hash),
+        signature=str(row.signature),
     )
+
+
+def _parse_state(case_id: str, text_: Any) -> dict[str, Any]:
+    try:
+        state = json.loads(text_)
+    except (TypeError, ValueError):
+        state = None
+    if not isinstance(state, dict):
+        raise _tampered(f"case {case_id}'s stored projection (cases.state) is not a JSON object")
+    return state
 
 
 class SqlUnitOfWork:
@@ -431,15 +466,16 @@ class SqlUnitOfWork:
             hit = self._cache.get(row.case_id, row.head_hash)
             if hit is None:  # replaced in the cache meanwhile: read the text
                 text_ = self.conn.execute(_SELECT_STATE, {"case_id": row.case_id}).scalar_one()
-                hit = (json.loads(text_), text_)
+                hit = (_parse_state(row.case_id, text_), text_)
             return _case_from_row(row, *hit)
-        state = json.loads(row.state)
+        state = _parse_state(row.case_id, row.state)
         self._cache.put(row.case_id, row.head_hash, state, row.state)
         return _case_from_row(row, state, row.state)
 
-    def _select_case(self, case_id: str, *, for_update: bool) -> CaseRecord:
+    def _select_case(self, case_id: str, *, for_update: bool, cached: bool = True) -> CaseRecord:
         # ``known`` is the head hash cached here (or ""): the text comes only if it moved
-        params = {"case_id": case_id, "known": self._cache.known_hash(case_id) or ""}
+        known = self._cache.known_hash(case_id) if cached else None
+        params = {"case_id": case_id, "known": known or ""}
         query = _SELECT_CASE
         if for_update and self.conn.dialect.name == "postgresql":
             query = _SELECT_CASE_FOR_UPDATE
@@ -448,8 +484,8 @@ class SqlUnitOfWork:
             raise NotFoundError(f"no case {case_id!r}; list cases with: sarwatch case list")
         return self._record(row)
 
-    def get_case(self, case_id: str) -> CaseRecord:
-        return self._select_case(case_id, for_update=False)
+    def get_case(self, case_id: str, *, cached: bool = True) -> CaseRecord:
+        return self._select_case(case_id, for_update=False, cached=cached)
 
     def lock_case(self, case_id: str) -> CaseRecord:
         return self._select_case(case_id, for_update=True)
@@ -533,7 +569,11 @@ class SqlUnitOfWork:
         if for_update and self.conn.dialect.name == "postgresql":
             query = query.with_for_update()
         row = self.conn.execute(query).first()
-        return RegisterHead(row.seq, row.hash, row.key_id, row.signature) if row else None
+        if row is None:
+            return None
+        if not _is_int(row.seq):
+            raise _tampered(f"the register head's seq is {row.seq!r}, not a number")
+        return RegisterHead(row.seq, str(row.hash), str(row.key_id), str(row.signature))
 
     def lock_register(self) -> RegisterHead | None:
         return self._head_row(for_update=True)
