@@ -28,8 +28,8 @@ is recorded in the results. Phases, per store:
   on a schedule (``benchmarks/bench_api_paced.lua``), so that the load is offered at
   ``--paced READS,WRITES`` per second (default 600,150, below what one worker
   can serve together on the 2-core test machine) instead of as fast as the server
-  answers: an operating point of a station, where *mixed* is saturation. The rates achieved fall short of the offered
-  ones only when the server cannot keep up.
+  answers: an operating point of a station, where *mixed* is saturation. The rates
+  achieved fall short of the offered ones only when the server cannot keep up.
 
 ``--baseline REF`` runs the same phases, interleaved, against a second server
 running the code of git revision ``REF`` (``git archive`` of ``src/`` into a
