@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -106,3 +107,49 @@ def test_case_show_flags_an_outcome_that_does_not_match_the_people_on_board(home
     assert code == 0, err
     code, _, err = run_cli(capsys, "case", "show", cid)
     assert code == 0 and "outcome accounts for" not in err
+
+
+def test_outcome_statuses_come_from_an_outcome_not_a_status_change(home, capsys) -> None:
+    code, out, err = run_cli(
+        capsys, "case", "open", "--title", "rubber boat", "--lon", "12.5", "--lat", "33.2",
+        "--time", "2018-03-15T04:10:00Z",
+    )  # fmt: skip
+    cid = out.split()[0]
+    for to in ("active", "located"):
+        assert run_cli(capsys, "case", "status", cid, to)[0] == 0
+    code, _, err = run_cli(capsys, "case", "status", cid, "rescued")
+    assert code == 2 and "cannot become 'rescued' by a status change" in err
+    assert f"sarwatch case outcome {cid} rescued" in err
+    code, _, err = run_cli(
+        capsys, "case", "outcome", cid, "rescued", "--by", "Open Arms", "--survivors", "80",
+        "--time", "2018-03-15T09:00:00Z",
+    )  # fmt: skip
+    assert code == 0, err
+    code, out, _ = run_cli(capsys, "case", "show", cid, "--json")
+    assert json.loads(out)["status"] == "rescued"
+
+
+def test_a_case_already_in_an_outcome_status_takes_its_outcome_once() -> None:
+    """Chains recorded before the rule (status set to 'rescued' directly) can still
+    get their outcome: who took the people, how many."""
+    from sarwatch.domain.events import apply_to_json, case_from_json, fold
+
+    t = datetime(2018, 3, 15, 4, 10, tzinfo=UTC)
+    opening = {"case_id": "2018-03-15-LY-001", "title": "t", "alert_time": "2018-03-15T04:10:00Z",
+               "region": "LY", "people": {}, "vessel": {}, "sources": []}  # fmt: skip
+    events = [("case_opened", opening)]
+    events += [("status_changed", {"from": a, "to": b, "reason": ""}) for a, b in
+               (("alert", "active"), ("active", "located"), ("located", "rescued"))]  # fmt: skip
+    outcome = {"time": "2018-03-15T09:00:00Z", "kind": "rescued", "by": "Open Arms",
+               "survivors": 80}  # fmt: skip
+    events.append(("outcome_recorded", outcome))
+    case = fold([(k, p, t) for k, p in events])
+    assert case.status.value == "rescued" and case.outcome.survivors == 80
+    state = None
+    for k, p in events:
+        state = apply_to_json(state, k, p, t)
+    assert case_from_json(state).outcome == case.outcome
+    from sarwatch.errors import IllegalTransitionError
+
+    with pytest.raises(IllegalTransitionError):  # once only
+        fold([(k, p, t) for k, p in [*events, ("outcome_recorded", outcome)]])

@@ -180,11 +180,15 @@ def decision(
 @case_app.command("status")
 def status(
     case_id: str = typer.Argument(..., help="Case id."),
-    new: str = typer.Argument(..., help="active, located, ..., closed."),
+    new: str = typer.Argument(..., help="active, located or closed (outcomes: 'case outcome')."),
     reason: str = typer.Option("", help="Why."),
     actor: str = _ACTOR,
 ) -> None:
-    """Move a case along alert → active → located → outcome → closed."""
+    """Move a case along alert → active → located → closed.
+
+    Rescued, intercepted, arrived and lost are set by recording the outcome
+    (``sarwatch case outcome``), which says who took the people and how many.
+    """
 
     svc = _service()
     _print_case(svc.change_status(case_id, new, actor=_actor(actor), reason=reason).state)
@@ -203,7 +207,7 @@ def outcome(
     time: str = _TIME,
     actor: str = _ACTOR,
 ) -> None:
-    """Record the outcome."""
+    """Record the outcome; the case becomes rescued, intercepted, arrived or lost."""
     from sarwatch.domain import Outcome
 
     item = Outcome(_time(time), kind, by, taken_to, survivors, dead, missing, note)

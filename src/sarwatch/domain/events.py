@@ -213,7 +213,8 @@ def apply(case: Case | None, kind: str, payload: dict[str, Any], recorded_at: da
         return replace(case, status=check_transition(case.status, payload["to"]))
     if kind is EventKind.OUTCOME_RECORDED:
         outcome = outcome_from_json(payload)
-        return replace(case, status=check_transition(case.status, outcome.status), outcome=outcome)
+        status = _outcome_transition(case.status, outcome.status, case.outcome is not None)
+        return replace(case, status=status, outcome=outcome)
     if kind is EventKind.ATTACHMENT_ADDED:
         return replace(case, attachments=(*case.attachments, dict(payload)))
     raise InputError(f"unknown event kind {kind!r}")  # pragma: no cover - EventKind is closed
@@ -264,12 +265,24 @@ def apply_to_json(
         state["status"] = check_transition(state["status"], payload["to"]).value
     elif kind is EventKind.OUTCOME_RECORDED:
         outcome = outcome_from_json(payload)
-        state["status"] = check_transition(state["status"], outcome.status).value
+        has_outcome = state.get("outcome") is not None
+        state["status"] = _outcome_transition(state["status"], outcome.status, has_outcome).value
         state["outcome"] = to_json(outcome)
     elif kind is EventKind.ATTACHMENT_ADDED:
         state["attachments"] = [*state["attachments"], dict(payload)]
     state["is_open"] = state["status"] in (CaseStatus.ALERT, CaseStatus.ACTIVE, CaseStatus.LOCATED)
     return state
+
+
+def _outcome_transition(current: Any, target: CaseStatus, has_outcome: bool) -> CaseStatus:
+    """The status after an outcome: its own, or unchanged if the case is already there.
+
+    A case moved to ``rescued`` (or another outcome status) by a status change, without
+    its outcome, may still have the outcome recorded once: who, survivors, dead, missing.
+    """
+    if not has_outcome and str(getattr(current, "value", current)) == target.value:
+        return target
+    return check_transition(current, target)
 
 
 def fold(events: list[tuple[str, dict[str, Any], datetime]]) -> Case:

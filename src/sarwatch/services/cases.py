@@ -40,6 +40,7 @@ from sarwatch.domain.events import (
 )
 from sarwatch.errors import (
     ConflictError,
+    IllegalTransitionError,
     InputError,
     IntegrityError,
     NotFoundError,
@@ -74,6 +75,14 @@ __all__ = [
     "default_land_check",
     "default_region_of",
 ]
+
+#: Statuses that only an outcome may set, and the outcome kind to name for each.
+_BY_OUTCOME = {
+    "rescued": "rescued",
+    "intercepted": "intercepted",
+    "arrived": "arrived",
+    "lost": "shipwreck|unknown",
+}
 
 #: What may be attached to a case.
 ATTACHMENT_KINDS = ("assessment", "drift_run", "search_plan", "document")
@@ -388,6 +397,14 @@ class CaseService:
     def change_status(self, case_id: str, to: str, *, actor: str, reason: str = "") -> CaseRecord:
         """Move the case along the status machine (illegal moves are refused)."""
         parse_case_id(case_id)
+        if str(to) in _BY_OUTCOME:
+            raise IllegalTransitionError(
+                f"a case cannot become {str(to)!r} by a status change: record its outcome, "
+                "with who took the people and how many survived, died or are missing: "
+                f"sarwatch case outcome {case_id} {_BY_OUTCOME[str(to)]} --by NAME "
+                "--survivors N (API: POST /api/cases/{id}/outcome); the case then becomes "
+                f"{str(to)!r}"
+            )
         with self.store.unit_of_work() as uow:
             current = uow.get_case(case_id).status
         payload = {"from": current, "to": str(to), "reason": reason}
