@@ -153,3 +153,24 @@ def test_a_case_already_in_an_outcome_status_takes_its_outcome_once() -> None:
 
     with pytest.raises(IllegalTransitionError):  # once only
         fold([(k, p, t) for k, p in [*events, ("outcome_recorded", outcome)]])
+
+
+def test_people_and_vessel_updates_keep_what_is_not_given(home, capsys) -> None:
+    code, out, err = run_cli(
+        capsys, "case", "open", "--title", "rubber boat", "--lon", "12.5", "--lat", "33.2",
+        "--time", "2018-03-15T04:10:00Z", "--boat", "rubber",
+    )  # fmt: skip
+    cid = out.split()[0]
+    assert run_cli(capsys, "case", "people", cid, "--total", "80")[0] == 0
+    assert run_cli(capsys, "case", "people", cid, "--women", "5")[0] == 0
+    code, _, err = run_cli(capsys, "case", "people", cid)
+    assert code == 2 and "give at least one of --total" in err
+    assert run_cli(capsys, "case", "vessel", cid, "--condition", "taking water")[0] == 0
+    code, _, err = run_cli(capsys, "case", "vessel", cid, "--mmsi", "12")
+    assert code == 2 and "9 digits" in err
+    _, out, _ = run_cli(capsys, "case", "show", cid, "--json")
+    case = json.loads(out)
+    assert case["people"]["total"] == 80 and case["people"]["women"] == 5
+    assert case["vessel"]["kind"] == "rubber" and case["vessel"]["condition"] == "taking water"
+    _, out, _ = run_cli(capsys, "ledger", "verify", cid)
+    assert "5 events, chain intact" in out  # the refused calls wrote nothing

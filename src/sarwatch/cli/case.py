@@ -156,11 +156,46 @@ def people(
     medical: int = typer.Option(None, help="People needing medical care."),
     actor: str = _ACTOR,
 ) -> None:
-    """Set the people-on-board counts."""
-    from sarwatch.domain import PeopleOnBoard
+    """Update the people-on-board counts; counts not given keep their recorded value."""
+    from dataclasses import replace
 
-    pob = PeopleOnBoard(total, women, minors, medical)
-    _print_case(_service().update_people(case_id, pob, actor=_actor(actor)).state)
+    from sarwatch.errors import InputError
+
+    given = {"total": total, "women": women, "minors": minors, "medical": medical}
+    given = {k: v for k, v in given.items() if v is not None}
+    if not given:
+        raise InputError("give at least one of --total, --women, --minors, --medical")
+    svc = _service()
+    pob = replace(svc.get(case_id).people, **given)
+    _print_case(svc.update_people(case_id, pob, actor=_actor(actor)).state)
+
+
+@case_app.command("vessel")
+def vessel(
+    case_id: str = typer.Argument(..., help="Case id."),
+    boat: str = typer.Option(None, help="Boat type: rubber, wooden, fibreglass, iron..."),
+    condition: str = typer.Option(None, help="Condition, e.g. 'engine broken, taking water'."),
+    name: str = typer.Option(None, help="Name, if any."),
+    mmsi: str = typer.Option(None, help="MMSI (9 digits), if it transmits AIS."),
+    flag: str = typer.Option(None, help="Flag state."),
+    length_m: float = typer.Option(None, "--length-m", help="Length overall, metres."),
+    actor: str = _ACTOR,
+) -> None:
+    """Update the description of the boat; fields not given keep their recorded value."""
+    from dataclasses import replace
+
+    from sarwatch.errors import InputError
+
+    given = {"kind": boat, "condition": condition, "name": name, "mmsi": mmsi}
+    given |= {"flag": flag, "length_m": length_m}
+    given = {k: v for k, v in given.items() if v is not None}
+    if not given:
+        raise InputError(
+            "give at least one of --boat, --condition, --name, --mmsi, --flag, --length-m"
+        )
+    svc = _service()
+    item = replace(svc.get(case_id).vessel, **given)
+    _print_case(svc.update_vessel(case_id, item, actor=_actor(actor)).state)
 
 
 @case_app.command("decision")
