@@ -32,7 +32,7 @@ def reset_postgres(url: str) -> None:
     with engine.begin() as conn:
         conn.execute(
             text(
-                "DROP TABLE IF EXISTS register_head, register, events, users, cases, "
+                "DROP TABLE IF EXISTS station_meta, register_head, register, events, users, cases, "
                 "alembic_version CASCADE"
             )
         )

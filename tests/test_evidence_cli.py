@@ -250,12 +250,20 @@ def test_ledger_verify_names_a_whole_case_deleted_and_adopt_upgrades(home: Path,
     assert code == 3
     assert f"case {second}" in out and "whole case was deleted" in out
     assert "station register shows 1 problem" in err
-    # A store from before the register: its cases are named, and adopted once.
+    # Emptying the register to hide the deletion does not work: adopt refuses.
     with sqlite3.connect(home / "sarwatch.db") as conn:
         conn.execute("DELETE FROM register")
         conn.execute("DELETE FROM register_head")
     code, out, _ = run_cli(capsys, "ledger", "verify")
     assert code == 3 and f"case {first} is in the store but not in the station register" in out
+    assert "ledger adopt" not in out
+    code, _, err = run_cli(capsys, "ledger", "adopt")
+    assert code == 3 and "opened after the station register began" in err
+    # A store from before the register (here: the register began after the case).
+    with sqlite3.connect(home / "sarwatch.db") as conn:
+        conn.execute("UPDATE station_meta SET value='2999-01-01T00:00:00Z'")
+    code, out, _ = run_cli(capsys, "ledger", "verify")
+    assert code == 3 and "run 'sarwatch ledger adopt' once" in out
     code, out, _ = run_cli(capsys, "ledger", "adopt")
     assert code == 0 and f"registered 1 case(s): {first}" in out
     code, out, _ = run_cli(capsys, "ledger", "verify")

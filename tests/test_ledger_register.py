@@ -101,7 +101,14 @@ def test_a_case_never_registered_is_inserted() -> None:
     first["2018-03-16-MT-001"] = "ab" * 32
     report = verify_register(entries, KEYS, head=head, first_hashes=first)
     assert _problems(report) == {("inserted", None)}
-    assert "2018-03-16-MT-001" in report.summary() and "ledger adopt" in report.summary()
+    assert "2018-03-16-MT-001" in report.summary() and "behind the station's back" in (
+        report.summary()
+    )
+    assert "ledger adopt" not in report.summary()
+    older = verify_register(
+        entries, KEYS, head=head, first_hashes=first, adoptable={"2018-03-16-MT-001"}
+    )
+    assert "it predates the register (run 'sarwatch ledger adopt' once)" in older.summary()
 
 
 def test_a_replaced_case_is_named() -> None:
@@ -212,18 +219,31 @@ def test_store_a_removed_head_stops_new_cases(store: Store) -> None:
     assert ("bad_head", None) in _problems(service.verify_register())
 
 
+def _empty_register(store: Store, *, began: str | None = None) -> None:
+    """Remove the register; ``began``: move the time the register began (``None``: keep)."""
+    if isinstance(store, MemoryStore):
+        store.register, store.register_head = [], None
+        if began is not None:
+            store.register_since = began
+        return
+    assert isinstance(store, SqlStore)
+    with store.engine.begin() as conn:
+        conn.execute(text("DELETE FROM register"))
+        conn.execute(text("DELETE FROM register_head"))
+        if began is not None:
+            conn.execute(text("UPDATE station_meta SET value = :v"), {"v": began})
+
+
+LATER = "2999-01-01T00:00:00Z"  # the register "began" after every case: an upgraded store
+
+
 def test_store_adopt_registers_cases_that_predate_the_register(store: Store) -> None:
     service = make_service(store)
     ids = [open_case(service) for _ in range(3)]
-    if isinstance(store, MemoryStore):
-        store.register, store.register_head = [], None
-    else:
-        assert isinstance(store, SqlStore)
-        with store.engine.begin() as conn:  # as after upgrading from revision 0001
-            conn.execute(text("DELETE FROM register"))
-            conn.execute(text("DELETE FROM register_head"))
+    _empty_register(store, began=LATER)  # as after upgrading from revision 0001
     report = service.verify_register()
     assert {f.problem for f in report.findings} == {"inserted"} and len(report.findings) == 3
+    assert "run 'sarwatch ledger adopt' once" in report.summary()
     assert service.adopt_unregistered() == ids
     assert service.verify_register().ok
     assert service.adopt_unregistered() == []
@@ -237,9 +257,8 @@ def test_adopt_refuses_a_case_whose_chain_does_not_verify(tmp_path: Path) -> Non
     service: CaseService = make_service(store)
     ids = [open_case(service) for _ in range(2)]
     assert isinstance(store, SqlStore)
+    _empty_register(store, began=LATER)
     with store.engine.begin() as conn:
-        conn.execute(text("DELETE FROM register"))
-        conn.execute(text("DELETE FROM register_head"))
         conn.execute(text("UPDATE events SET actor='mallory' WHERE case_id=:c"), {"c": ids[1]})
     from sarwatch.errors import IntegrityError
 
@@ -262,3 +281,27 @@ def test_an_anchor_is_found_unchanged_or_named() -> None:
     rewritten = [replace(entries[0], hash="ab" * 32), *entries[1:]]
     (edited,) = check_anchor(rewritten, seq=1, hash_=entries[0].hash)
     assert edited.problem == "edited" and "rewritten after it was anchored" in edited.message
+
+
+def test_store_an_emptied_register_cannot_be_adopted_away(store: Store) -> None:
+    """Delete a case, empty the register: adopting the rest would hide the deletion."""
+    from sarwatch.errors import IntegrityError
+
+    service = make_service(store)
+    ids = [open_case(service) for _ in range(3)]
+    _delete_case(store, ids[1])
+    _empty_register(store)  # the register began before these cases: they were registered
+    report = service.verify_register()
+    assert len(report.findings) == 2 and "ledger adopt" not in report.summary()
+    assert "its register entry was removed" in report.summary()
+    with pytest.raises(IntegrityError, match=r"opened after the station register began"):
+        service.adopt_unregistered()
+    assert len(service.verify_register().findings) == 2  # nothing was adopted
+    if isinstance(store, MemoryStore):
+        store.register_since = None
+    else:
+        assert isinstance(store, SqlStore)
+        with store.engine.begin() as conn:
+            conn.execute(text("DELETE FROM station_meta"))
+    with pytest.raises(IntegrityError, match=r"does not say when its station register began"):
+        service.adopt_unregistered()

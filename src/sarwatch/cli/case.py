@@ -186,9 +186,9 @@ def vessel(
 
     from sarwatch.errors import InputError
 
-    given = {"kind": boat, "condition": condition, "name": name, "mmsi": mmsi}
-    given |= {"flag": flag, "length_m": length_m}
-    given = {k: v for k, v in given.items() if v is not None}
+    fields: dict[str, Any] = {"kind": boat, "condition": condition, "name": name, "mmsi": mmsi}
+    fields |= {"flag": flag, "length_m": length_m}
+    given = {k: v for k, v in fields.items() if v is not None}
     if not given:
         raise InputError(
             "give at least one of --boat, --condition, --name, --mmsi, --flag, --length-m"

@@ -21,7 +21,7 @@ it outside the station) to anchor the register.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -336,6 +336,7 @@ def verify_register(
     *,
     head: RegisterHead | None,
     first_hashes: Mapping[str, str | None],
+    adoptable: Collection[str] = (),
 ) -> RegisterReport:
     """Check the register and compare it with the cases in the store.
 
@@ -350,6 +351,9 @@ def verify_register(
     first_hashes
         Every case in the store by id, with the hash of its event #1 (``None`` if the
         case has no events left).
+    adoptable
+        Unregistered cases opened before the register began (a store upgraded from
+        before it): ``sarwatch ledger adopt`` is suggested for those only.
 
     Returns
     -------
@@ -401,13 +405,16 @@ def verify_register(
                 )
             )
     for case_id in sorted(set(first_hashes) - set(registered)):
+        why = (
+            "it predates the register (run 'sarwatch ledger adopt' once)"
+            if case_id in adoptable
+            else "it was inserted behind the station's back, or its register entry was removed"
+        )
         findings.append(
             Finding(
                 "inserted",
                 None,
-                f"case {case_id} is in the store but not in the station register: it was not "
-                "opened by this station, or it predates the register (then run "
-                "'sarwatch ledger adopt' once)",
+                f"case {case_id} is in the store but not in the station register: {why}",
             )
         )
     findings.sort(key=lambda f: (f.seq if f.seq is not None else 0, f.problem))

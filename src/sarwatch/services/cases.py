@@ -217,9 +217,12 @@ class CaseService:
                 head = uow.lock_register()
                 entries = uow.register_entries()
                 first = uow.first_event_hashes()
+                adoptable = _predating(uow, set(first) - {e.case_id for e in entries})
         except IntegrityError as exc:  # a row sarwatch cannot have written
             return RegisterReport(0, 0, None, (Finding("edited", None, str(exc)),))
-        return verify_register(entries, self._keys(), head=head, first_hashes=first)
+        return verify_register(
+            entries, self._keys(), head=head, first_hashes=first, adoptable=adoptable
+        )
 
     def registration(self, case_id: str) -> tuple[RegisterEntry, RegisterHead]:
         """A case's entry in the station register and the register's current head.
@@ -241,8 +244,11 @@ class CaseService:
     def adopt_unregistered(self) -> list[str]:
         """Register the cases that predate the station register (after upgrading).
 
-        Each case's chain is verified first; if any fails, nothing is registered.
-        Returns the ids registered, in order of opening.
+        Each case's chain is verified first, and each must have been opened before
+        the register began (``station_meta.register_since``): a case opened later and
+        missing from the register means the register was altered, perhaps emptied to
+        hide a deleted case. If any check fails, nothing is registered. Returns the
+        ids registered, in order of opening.
         """
         with self.store.unit_of_work(write=True) as uow:
             head = self._register_head(uow)
@@ -259,6 +265,7 @@ class CaseService:
                         f"{report.summary()}"
                     )
                 chains.append(entries[0])
+            _refuse_cases_opened_since(chains, uow.register_since())
             chains.sort(key=lambda e: (e.recorded_at, e.case_id))
             for first_entry in chains:
                 head = self._register(uow, head, first_entry)
@@ -528,6 +535,38 @@ class CaseService:
                 "(GSHHG full-resolution coastline); check the coordinates and that lon/lat "
                 "are not swapped"
             )
+
+
+def _predating(uow: UnitOfWork, case_ids: set[str]) -> set[str]:
+    """Those of ``case_ids`` whose first event was recorded before the register began."""
+    since = uow.register_since()
+    if since is None:
+        return set()
+    out = set()
+    for case_id in case_ids:
+        entries = uow.events(case_id)
+        if entries and parse_time(entries[0].recorded_at) < parse_time(since):
+            out.add(case_id)
+    return out
+
+
+def _refuse_cases_opened_since(firsts: Sequence[LedgerEntry], since: str | None) -> None:
+    """Adoption is for cases older than the register; any other is a sign of tampering."""
+    if since is None:
+        raise IntegrityError(
+            "the store does not say when its station register began (station_meta."
+            "register_since is missing): it was tampered with, so no case is adopted. "
+            "Restore the database from a backup, or check it against an anchor"
+        )
+    late = [e for e in firsts if parse_time(e.recorded_at) >= parse_time(since)]
+    if late:
+        names = ", ".join(f"{e.case_id} (opened {e.recorded_at})" for e in late)
+        raise IntegrityError(
+            f"case(s) {names} were opened after the station register began ({since}), so "
+            "they were registered and their entries have since been removed: the register "
+            "was altered, perhaps to hide a deleted case. Nothing was adopted. Restore the "
+            "database from a backup, or check it with 'sarwatch ledger verify --anchor'"
+        )
 
 
 #: The columns of a case row copied from its projection (listing and filtering read them).

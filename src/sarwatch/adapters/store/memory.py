@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import threading
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from sarwatch.adapters.store.records import CaseRecord, UserRecord
 from sarwatch.errors import ConflictError, NotFoundError
@@ -29,6 +30,7 @@ class MemoryStore:
         self.users: dict[str, UserRecord] = {}
         self.register: list[RegisterEntry] = []
         self.register_head: RegisterHead | None = None
+        self.register_since: str | None = datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
     def unit_of_work(self, *, write: bool = False) -> MemoryUnitOfWork:
         """A new transaction."""
@@ -149,6 +151,9 @@ class MemoryUnitOfWork:
 
     def register_head(self) -> RegisterHead | None:
         return self._register_head or self._store.register_head
+
+    def register_since(self) -> str | None:
+        return self._store.register_since
 
     def first_event_hashes(self) -> dict[str, str | None]:
         first: dict[str, str | None] = {case_id: None for case_id in self._all_cases()}

@@ -130,6 +130,9 @@ class UnitOfWork(Protocol):
     def register_head(self) -> RegisterHead | None:
         """The register's signed head as stored (``None`` if there is none)."""
 
+    def register_since(self) -> str | None:
+        """When the station register began (ISO 8601 UTC), or ``None`` if unknown."""
+
     def first_event_hashes(self) -> dict[str, str | None]:
         """Every case in the store, with the hash of its event #1 (``None`` if missing)."""
 

@@ -606,6 +606,11 @@ class SqlUnitOfWork:
         rows = self.conn.execute(select(t.register).order_by(t.register.c.seq)).all()
         return [RegisterEntry.from_json(dict(row._mapping)) for row in rows]
 
+    def register_since(self) -> str | None:
+        query = select(t.station_meta.c.value).where(t.station_meta.c.key == "register_since")
+        value = self.conn.execute(query).scalar()
+        return str(value) if value is not None else None
+
     def first_event_hashes(self) -> dict[str, str | None]:
         first = t.events.alias("first")
         query = select(t.cases.c.case_id, first.c.hash).select_from(

@@ -15,7 +15,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-__all__ = ["cases", "events", "metadata", "register", "register_head", "users"]
+__all__ = ["cases", "events", "metadata", "register", "register_head", "station_meta", "users"]
 
 metadata = MetaData()
 
@@ -89,4 +89,12 @@ register_head = Table(
     Column("hash", String(64), nullable=False),
     Column("key_id", String(16), nullable=False),
     Column("signature", String(128), nullable=False),
+)
+
+#: Facts about the store itself: ``register_since`` (ISO UTC), when the register began.
+station_meta = Table(
+    "station_meta",
+    metadata,
+    Column("key", String(40), primary_key=True),
+    Column("value", Text, nullable=False),
 )
