@@ -302,3 +302,37 @@ def test_ledger_verify_with_an_anchor_finds_a_rollback(home: Path, tmp_path: Pat
     assert code == 3 and "register entry #2" in out
     code, _, err = run_cli(capsys, "ledger", "verify", "--anchor", "2:abc")
     assert code == 2 and "give SEQ:HASH" in err
+
+
+def test_serve_warns_at_start_about_altered_events(home: Path, capsys) -> None:
+    """The register is checked before serving, every chain by a thread just after."""
+    import socket
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+
+    cid = _open_case(capsys)
+    with sqlite3.connect(home / "sarwatch.db") as conn:
+        conn.execute("UPDATE events SET actor='mallory' WHERE seq=2")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sarwatch", "serve", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        lines = []
+        while time.monotonic() < deadline:
+            line = proc.stderr.readline() if proc.stderr else ""
+            lines.append(line)
+            if "fail verification" in line or (not line and proc.poll() is not None):
+                break
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    assert any(f"1 case(s) fail verification: {cid}" in line for line in lines), lines

@@ -76,10 +76,18 @@ def _print_demo_token(application: object) -> None:
 
 
 def _warn_if_register_broken(application: object) -> None:
-    """Say on stderr, before serving, if cases were deleted or inserted behind our back."""
+    """Check the ledger: the register now, every case's chain in the background.
+
+    The register check is quick and runs before the URL is printed; the chains
+    (about 0.2 ms per event) are checked by a thread while the server already
+    serves, and any problem is said on stderr.
+    """
+    import threading
+
     from sarwatch.web.station import station_service
 
-    report = station_service(application).verify_register()  # type: ignore[arg-type]
+    service = station_service(application)  # type: ignore[arg-type]
+    report = service.verify_register()
     if not report.ok:
         typer.echo(
             f"warning: {report.summary()}\n"
@@ -87,6 +95,23 @@ def _warn_if_register_broken(application: object) -> None:
             "a backup if cases were deleted.",
             err=True,
         )
+
+    def check_chains() -> None:
+        try:
+            bad = [r for r in service.verify_all() if not r.ok]
+        except Exception as exc:  # never take the server down; say it
+            typer.echo(f"warning: the ledger check at start-up failed: {exc}", err=True)
+            return
+        if bad:
+            typer.echo(
+                f"warning: {len(bad)} case(s) fail verification: "
+                + ", ".join(r.case_id for r in bad[:10])
+                + (" …" if len(bad) > 10 else "")
+                + ". Run 'sarwatch ledger verify' to see what was altered.",
+                err=True,
+            )
+
+    threading.Thread(target=check_chains, name="sarwatch-ledger-check", daemon=True).start()
 
 
 def register(app: typer.Typer) -> None:
