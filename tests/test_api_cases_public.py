@@ -109,13 +109,17 @@ def test_closed_case_is_shown_at_once_but_coarsened(make_client) -> None:
     cid = _open(service, NOW - timedelta(hours=3), 12.34567, 33.45678)
     for to in ("active", "located"):
         service.change_status(cid, to, actor="ana")
-    service.record_outcome(
-        cid, Outcome(NOW - timedelta(hours=1), "rescued", by="Open Arms", survivors=80), actor="ana"
-    )
+    outcome = Outcome(
+        NOW - timedelta(hours=1), "rescued", by="fishing boat of Mr Ahmed B., +216 98 123 456",
+        taken_to="Zarzis, house of Mr B.", survivors=80,
+    )  # fmt: skip
+    service.record_outcome(cid, outcome, actor="ana")
     assert client.get("/api/public/cases").json() == []  # rescued, not yet closed: not shown
     service.change_status(cid, "closed", actor="ana")
     (case,) = client.get("/api/public/cases").json()
-    assert case["outcome"]["survivors"] == 80
+    assert case["outcome"]["survivors"] == 80 and case["outcome"]["kind"] == "rescued"
+    text = client.get("/api/public/cases").text  # the outcome's free text stays private
+    assert "Ahmed" not in text and "+216" not in text and "Zarzis" not in text
     assert case["positions"][0]["lon"] == 12.3
 
 

@@ -8,7 +8,8 @@ Policy (configurable with ``SARWATCH_PUBLIC_DELAY_H`` and ``SARWATCH_PUBLIC_ROUN
    their times to the hour; positions younger than ``delay_h`` are withheld unless
    the case is closed. Uncertainties, sources and notes are left out.
 3. Contacts, decisions, attachments, titles and free text never appear: they may
-   name people or carry phone numbers.
+   name people or carry phone numbers. Of the outcome, only its kind, hour and counts
+   appear (not who took the people nor where: both are free text).
 
 So a live position of people in distress (an open case with recent news) is never shown.
 """
@@ -104,8 +105,6 @@ def public_view(
         if not outcome
         else {
             "kind": outcome["kind"],
-            "by": outcome.get("by", ""),
-            "taken_to": outcome.get("taken_to", ""),
             "time": _hour(outcome["time"]),
             "survivors": outcome.get("survivors"),
             "dead": outcome.get("dead"),

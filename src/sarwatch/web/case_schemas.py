@@ -327,9 +327,9 @@ class _PublicPosition(BaseModel):
 
 
 class _PublicOutcome(BaseModel):
+    """How it ended, without who or where (free text may name people)."""
+
     kind: str
-    by: str
-    taken_to: str
     time: str
     survivors: int | None = None
     dead: int | None = None

@@ -52,7 +52,7 @@ async function main() {
       item.innerHTML =
         `<b>${esc(c.case_id ?? c.id ?? "")}</b> · ${esc(c.status || "")}${c.boat ? ` · ${esc(c.boat)} boat` : ""}` +
         (pts.length ? `<br>${esc(formatDM(pts[pts.length - 1].lat, pts[pts.length - 1].lon, 0))} (coarsened)` : "") +
-        (c.outcome?.kind ? `<br>outcome: ${esc(c.outcome.kind)}${c.outcome.taken_to ? `, to ${esc(c.outcome.taken_to)}` : ""}` : "") +
+        (c.outcome?.kind ? `<br>outcome: ${esc(c.outcome.kind)}` : "") +
         (c.opened ? `<br><span class="sw-muted">opened ${esc(formatUTC(c.opened))}</span>` : "");
       listEl.appendChild(item);
       for (const p of pts) {
