@@ -107,3 +107,34 @@ def test_cli_assess_attaches_the_assessment(home: Path, capsys) -> None:
     assert attachment["kind"] == "assessment"
     assert attachment["record"]["input"]["lat"] == pytest.approx(33.2)
     assert attachment["record"]["result"] == json.loads(json.dumps(printed))
+
+
+def test_closed_cases_and_bad_anchors_are_refused_before_the_work(
+    home: Path, tmp_path: Path, capsys
+) -> None:
+    code, out, _ = run_cli(
+        capsys, "case", "open", "--title", "t", "--lon", "12.5", "--lat", "33.2",
+        "--time", "2026-11-20T04:10:00Z",
+    )  # fmt: skip
+    cid = out.split()[0]
+    for args in (("status", cid, "active"), ("outcome", cid, "arrived"), ("status", cid, "closed")):
+        assert run_cli(capsys, "case", *args)[0] == 0
+    code, _, err = run_cli(
+        capsys, "drift", "--lat", "33.2", "--lon", "12.5", "--time", "2026-11-20T04:10Z",
+        "--hours", "2", "--particles", "100", "--wind-kn", "10", "--wind-from", "0",
+        "--out", str(tmp_path / "run"), "--quiet", "--case", cid,
+    )  # fmt: skip
+    assert code == 2 and f"case {cid} is closed" in err
+    assert not (tmp_path / "run").exists()  # refused before the run
+    code, out, err = run_cli(capsys, "assess", "--lat", "33.2", "--lon", "12.5", "--case", cid)
+    assert code == 2 and f"case {cid} is closed" in err and out == ""
+    code, out, err = run_cli(capsys, "ledger", "verify", "--anchor", "garbage")
+    assert code == 2 and "give SEQ:HASH" in err and out == ""  # nothing verified first
+    # and an existing bundle is not overwritten without --force
+    bundle = tmp_path / "case.zip"
+    assert run_cli(capsys, "case", "export", cid, "--out", str(bundle))[0] == 0
+    code, _, err = run_cli(capsys, "case", "export", cid, "--out", str(bundle))
+    assert code == 2 and "is not replaced" in err
+    assert run_cli(capsys, "case", "export", cid, "--out", str(bundle), "--force")[0] == 0
+    code, _, err = run_cli(capsys, "case", "export", cid, "--out", str(tmp_path))
+    assert code == 2 and "is a directory" in err

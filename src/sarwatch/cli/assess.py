@@ -92,11 +92,11 @@ def assess(
         return
     x, y = _read_position(lat, lon, position)
     case_service = None
-    if case_id:  # an unknown case is refused before the work
+    if case_id:  # an unknown or closed case is refused before the work
         from sarwatch.services.cases import case_service as open_case_service
 
         case_service = open_case_service(settings)
-        case_service.get_record(case_id)
+        case_service.require_writable(case_id)
     from sarwatch.services.assess import assess_position
 
     result = assess_position(

@@ -323,9 +323,19 @@ def list_cases(
 def export(
     case_id: str = typer.Argument(..., help="Case id."),
     out: Path = typer.Option(..., "--out", help="Bundle to write, e.g. case.zip."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing file at --out."),
 ) -> None:
     """Export the evidence bundle (events, signed ledger, public key, report)."""
+    from sarwatch.errors import InputError
     from sarwatch.services.evidence import build_bundle
+
+    if out.is_dir():
+        raise InputError(f"--out {out} is a directory; give a file name, e.g. {out}/case.zip")
+    if out.exists() and not force:
+        raise InputError(
+            f"{out} exists; an earlier bundle is evidence (and an anchor), so it is not "
+            "replaced: choose another name, or add --force"
+        )
 
     summary = build_bundle(_service(), case_id, out)
     typer.echo(

@@ -218,11 +218,11 @@ def drift(
 
     settings = load_settings()
     case_service = None
-    if case_id:  # an unknown case is refused before the run, not after it
+    if case_id:  # an unknown or closed case is refused before the run, not after it
         from sarwatch.services.cases import case_service as open_case_service
 
         case_service = open_case_service(settings)
-        case_service.get_record(case_id)
+        case_service.require_writable(case_id)
     start_time = parse_utc(time)
     scenarios = _seeding_scenario(
         lon, lat, radius_m, circle=circle, to_lon=to_lon, to_lat=to_lat,

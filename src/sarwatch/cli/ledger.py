@@ -35,6 +35,7 @@ def verify(
     from sarwatch.settings import load_settings
 
     svc = case_service(load_settings())
+    parsed = [_anchor(a, svc) for a in anchors or []]  # a bad anchor is refused first
     reports = [svc.verify(case_id)] if case_id else svc.verify_all()
     register = None if case_id else svc.verify_register()
     bad = [r for r in reports if not r.ok]
@@ -51,7 +52,7 @@ def verify(
         )
     if register is not None and not register.ok:
         failures.append(f"the station register shows {len(register.findings)} problem(s)")
-    anchored = [f for a in anchors or [] for f in svc.check_anchor(_anchor(a, svc))]
+    anchored = [f for a in parsed for f in svc.check_anchor(a)]
     for finding in anchored:
         typer.echo(f"anchor: {finding.problem}: {finding.message}")
     if anchors and not anchored:

@@ -174,6 +174,15 @@ class CaseService:
         with self.store.unit_of_work() as uow:
             return uow.list_cases(statuses=statuses, limit=limit, offset=offset)
 
+    def require_writable(self, case_id: str) -> CaseRecord:
+        """The case, if events may still be added to it (checked before long work)."""
+        record = self.get_record(case_id)
+        if record.status == "closed":
+            raise ConflictError(
+                f"case {case_id} is closed; nothing can be added. Open a new case if needed."
+            )
+        return record
+
     def events(self, case_id: str) -> list[LedgerEntry]:
         """A case's ledger entries by sequence number."""
         with self.store.unit_of_work() as uow:
