@@ -411,3 +411,21 @@ def test_the_station_register_and_its_head_for_observers(api, tmp_path: Path) ->
     (finding,) = body["findings"]
     assert finding["problem"] == "deleted" and second in finding["message"] and finding["seq"] == 2
     assert first not in finding["message"]
+
+
+def test_filters_and_dates_that_cannot_be_right_are_refused(api) -> None:
+    client, coord, obs = api
+    cid = _open(client, coord)
+    r = client.get("/api/cases?status=bogus", headers=obs)
+    assert r.status_code == 422 and "unknown status 'bogus'" in r.json()["detail"]
+    assert client.get("/api/public/cases?limit=-5").status_code == 422
+    before = _n_events(client, coord, cid)
+    r = client.post(
+        f"/api/cases/{cid}/reports", headers=coord, json=_pos(time="1999-11-23T02:00:00Z")
+    )
+    assert r.status_code == 422 and "days before the case's alert" in r.json()["detail"]
+    assert _n_events(client, coord, cid) == before
+    r = client.post(  # a day before the alert is plausible (a sighting reported late)
+        f"/api/cases/{cid}/reports", headers=coord, json=_pos(time="2018-03-14T04:10:00Z")
+    )
+    assert r.status_code == 201, r.text

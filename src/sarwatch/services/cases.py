@@ -17,6 +17,7 @@ from typing import Any
 from sarwatch.adapters.store import CaseRecord, Store, UnitOfWork, projection_json
 from sarwatch.domain import (
     Case,
+    CaseStatus,
     Contact,
     Decision,
     EventKind,
@@ -86,6 +87,10 @@ _BY_OUTCOME = {
 
 #: What may be attached to a case.
 ATTACHMENT_KINDS = ("assessment", "drift_run", "search_plan", "document")
+
+#: How long before a case's alert one of its positions may lie (a departure seen days
+#: earlier); older is taken for a mistyped date.
+_MAX_BEFORE_ALERT = timedelta(days=30)
 
 #: How far in the future a reported time may lie (clock skew between devices).
 _MAX_FUTURE = timedelta(minutes=5)
@@ -171,6 +176,15 @@ class CaseService:
         """Cases, most recently updated first."""
         if not 1 <= limit <= 1000:
             raise InputError(f"limit must be 1–1000, got {limit}")
+        if offset < 0:
+            raise InputError(f"offset must be >= 0, got {offset}")
+        known = {status.value for status in CaseStatus}
+        unknown = sorted(set(statuses or ()) - known)
+        if unknown:
+            raise InputError(
+                f"unknown status {', '.join(map(repr, unknown))}; "
+                f"statuses are: {', '.join(s.value for s in CaseStatus)}"
+            )
         with self.store.unit_of_work() as uow:
             return uow.list_cases(statuses=statuses, limit=limit, offset=offset)
 
@@ -388,8 +402,16 @@ class CaseService:
         raise ConflictError(f"could not allocate a case id with prefix {prefix} (too busy)")
 
     def report_position(self, case_id: str, report: PositionReport, *, actor: str) -> CaseRecord:
-        """Add a position report (refused on land or in the future)."""
+        """Add a position report (refused on land, in the future, or long before the alert)."""
         self._check_position(report)
+        alert = parse_time(self.get_record(case_id).opened_at)  # the alert time
+        if report.time < alert - _MAX_BEFORE_ALERT:
+            raise InputError(
+                f"position time {format_time(report.time)} is "
+                f"{(alert - report.time).days} days before the case's alert "
+                f"({format_time(alert)}); check the date (a departure known earlier goes in a "
+                "note or a decision)"
+            )
         return self._write(case_id, [(EventKind.POSITION_REPORTED, to_json(report))], actor)
 
     def log_contact(self, case_id: str, contact: Contact, *, actor: str) -> CaseRecord:

@@ -7,9 +7,9 @@ The policy is :mod:`sarwatch.services.public_feed`, set by ``public_delay_h`` an
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Query, Request
 
 from sarwatch.services.public_feed import PublicPolicy, public_view
 from sarwatch.web.case_schemas import PublicCaseOut, PublicPolicyOut
@@ -33,7 +33,9 @@ def policy(request: Request) -> dict[str, Any]:
 
 
 @router.get("/cases", response_model=list[PublicCaseOut])
-def public_cases(request: Request, limit: int = 200) -> list[dict[str, Any]]:
+def public_cases(
+    request: Request, limit: Annotated[int, Query(ge=1, le=1000)] = 200
+) -> list[dict[str, Any]]:
     """Closed cases, and cases without news for the delay; positions coarsened.
 
     Live positions of people in distress never appear here.
