@@ -52,6 +52,7 @@ from sqlalchemy import (
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine, make_url
 
+from sarwatch._files import create_private_file, make_private_dirs
 from sarwatch.adapters.store import tables as t
 from sarwatch.adapters.store.records import CaseRecord, UserRecord, projection_json
 from sarwatch.errors import ConflictError, DataError, IntegrityError, NotFoundError
@@ -129,8 +130,12 @@ def _sqlite_engine(url: str) -> Engine:
         raise DataError(f"synchronous must be one of {_SYNC_MODES}, got {synchronous!r}")
     parsed = parsed.difference_update_query(["synchronous"])
     url = parsed.render_as_string(hide_password=False)
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    if parsed.database and parsed.database != ":memory:" and not parsed.query.get("uri"):
+        # owner only: the store holds live positions of people in distress and token
+        # hashes; SQLite gives the -wal and -shm files the main file's mode
+        db = Path(parsed.database)
+        make_private_dirs(db.parent)
+        create_private_file(db)
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": 30},
