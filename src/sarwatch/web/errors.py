@@ -37,7 +37,12 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        names = {404: "NotFoundError", 405: "MethodNotAllowed", 401: "AuthError"}
+        names = {
+            404: "NotFoundError",
+            405: "MethodNotAllowed",
+            401: "AuthError",
+            413: "RequestTooLarge",
+        }
         return JSONResponse(
             status_code=exc.status_code,
             content={"error": names.get(exc.status_code, "HTTPError"), "detail": exc.detail},
