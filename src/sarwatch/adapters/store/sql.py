@@ -532,7 +532,9 @@ class SqlUnitOfWork:
             query = _SELECT_CASE_FOR_UPDATE
         row = self.conn.execute(query, params).first()
         if row is None:
-            raise NotFoundError(f"no case {case_id!r}; list cases with: sarwatch case list")
+            raise NotFoundError(
+                f"no case {case_id!r}; list cases: GET /api/cases or sarwatch case list"
+            )
         return self._record(row)
 
     def get_case(self, case_id: str, *, cached: bool = True) -> CaseRecord:
