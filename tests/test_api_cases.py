@@ -429,3 +429,61 @@ def test_filters_and_dates_that_cannot_be_right_are_refused(api) -> None:
         f"/api/cases/{cid}/reports", headers=coord, json=_pos(time="2018-03-14T04:10:00Z")
     )
     assert r.status_code == 201, r.text
+
+
+def test_a_tampered_case_refused_for_export_is_409_saying_why(api) -> None:
+    """A bundle is refused for a tampered case: a conflict with the stored state (409),
+    not a server fault (500); the detail names the problem."""
+    client, coord, _ = api
+    cid = _open(client, coord)
+    store = client.app.state.case_service.store
+    with store.engine.begin() as conn:  # a payload edited behind the station's back
+        conn.execute(
+            sql("UPDATE events SET payload = :p WHERE case_id = :c AND seq = 2"),
+            {"p": json.dumps({"summary": "never happened"}), "c": cid},
+        )
+    r = client.get(f"/api/cases/{cid}/bundle", headers=coord)
+    assert r.status_code == 409, r.text
+    body = r.json()
+    assert body["error"] == "IntegrityError"
+    assert body["detail"].startswith("refusing to export a tampered case:")
+    assert "edited" in body["detail"]
+
+
+def test_malformed_json_says_where_and_what_to_send(api) -> None:
+    client, coord, _ = api
+    r = client.post(
+        "/api/cases",
+        content=b'{"title": "boat",, }',
+        headers={**coord, "content-type": "application/json"},
+    )
+    assert r.status_code == 422
+    detail = r.json()["detail"]
+    assert detail.startswith(
+        "the request body is not valid JSON (at character 17: Expecting property name "
+        "enclosed in double quotes); send a JSON object, e.g. {"
+    ), detail
+
+
+@pytest.mark.parametrize(("field", "bound"), [("lat", 90), ("lon", 180)])
+def test_nan_coordinate_says_a_number_is_expected(api, field: str, bound: int) -> None:
+    client, coord, _ = api
+    cid = _open(client, coord)
+    body = json.dumps(_pos()).replace(f'"{field}": {SEA[field]}', f'"{field}": NaN')
+    assert "NaN" in body
+    r = client.post(
+        f"/api/cases/{cid}/reports",
+        content=body.encode(),
+        headers={**coord, "content-type": "application/json"},
+    )
+    assert r.status_code == 422
+    assert r.json()["detail"] == f"{field} must be a number between -{bound} and {bound}, got NaN"
+    assert _n_events(client, coord, cid) == 2
+
+
+def test_unknown_case_names_the_api_way_to_list_cases(api) -> None:
+    client, coord, _ = api
+    r = client.get("/api/cases/2018-03-15-LY-042", headers=coord)
+    assert r.json()["detail"] == (
+        "no case '2018-03-15-LY-042'; list cases: GET /api/cases or sarwatch case list"
+    )

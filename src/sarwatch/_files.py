@@ -1,8 +1,13 @@
-"""Atomic file writes for caches and outputs shared between processes.
+"""Atomic file writes for caches and outputs shared between processes; private files.
 
 A reader never sees a half-written file: data goes to a temporary file in the
 same directory, which then replaces the target in one ``os.replace``. On any
 error the temporary file is removed and the target is left as it was.
+
+The station's state (the case store: live positions of people in distress, token
+hashes) is created readable by its owner only: directories 0700, files 0600, as the
+XDG base directory specification asks of the directories an application creates.
+Existing files and directories are never changed.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["atomic_writer", "write_bytes_atomic"]
+__all__ = ["atomic_writer", "create_private_file", "make_private_dirs", "write_bytes_atomic"]
 
 
 @contextmanager
@@ -45,3 +50,35 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically (see :func:`atomic_writer`)."""
     with atomic_writer(path) as fh:
         fh.write(data)
+
+
+def make_private_dirs(path: Path) -> None:
+    """Create ``path`` and any missing parents with mode 0700 (owner only).
+
+    Directories that already exist keep their mode.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> new = pathlib.Path(tempfile.mkdtemp()) / "station" / "home"
+    >>> make_private_dirs(new)
+    >>> oct(new.stat().st_mode & 0o777), oct(new.parent.stat().st_mode & 0o777)
+    ('0o700', '0o700')
+    """
+    path = Path(path)
+    for directory in [*reversed(path.parents), path]:
+        if not directory.exists():
+            directory.mkdir(mode=0o700, exist_ok=True)
+
+
+def create_private_file(path: Path) -> bool:
+    """Create ``path`` empty with mode 0600 unless it exists; whether it was created.
+
+    An existing file is left as it is (content and mode).
+    """
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return False
+    os.close(fd)
+    return True

@@ -95,7 +95,11 @@ class ForcingError(DataError):
 
 
 class IntegrityError(SarwatchError):
-    """The ledger or an evidence bundle failed verification (edited, deleted, reordered)."""
+    """The ledger or an evidence bundle failed verification (edited, deleted, reordered).
+
+    HTTP 409: the request conflicts with what is stored (a tampered case is not
+    exported); the server itself is not at fault.
+    """
 
     exit_code = 3
-    http_status = 500
+    http_status = 409

@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     public_delay_h, public_round_deg
         Public-feed redaction policy: cases appear only once closed or older
         than ``public_delay_h`` hours, positions rounded to ``public_round_deg``.
+    max_body_bytes
+        Largest HTTP request body the web service accepts, bytes (default 1 MiB);
+        larger ones are refused with 413. What a case write carries stays in the
+        append-only ledger for good.
     """
 
     model_config = SettingsConfigDict(env_prefix="SARWATCH_", extra="ignore")
@@ -55,6 +59,7 @@ class Settings(BaseSettings):
     pos_policy_file: Path | None = None
     public_delay_h: float = 72.0
     public_round_deg: float = 0.1
+    max_body_bytes: int = Field(1_048_576, gt=0)
 
     @property
     def resolved_database_url(self) -> str:

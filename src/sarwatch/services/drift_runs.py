@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from sarwatch._files import write_bytes_atomic
+from sarwatch._files import make_private_dirs, write_bytes_atomic
 from sarwatch.errors import DataError, NotFoundError
 
 __all__ = [
@@ -174,7 +174,8 @@ class DriftRuns:
         """Record a new queued run (its directory and ``run.json``) and return it."""
         run_id = uuid.uuid4().hex[:12]
         record = DriftRunRecord(run_id=run_id, started_by=started_by, request=request)
-        self.run_dir(run_id).mkdir(parents=True, exist_ok=False)
+        make_private_dirs(self.root)  # the station home, if this creates it, owner only
+        self.run_dir(run_id).mkdir(exist_ok=False)
         with self._lock:
             self._write(record)
             self._live[run_id] = record

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import gc
 import threading
+from typing import Any
 
 from fastapi import FastAPI
 
 from sarwatch import __version__
 from sarwatch.settings import Settings, load_settings
 from sarwatch.web.errors import install_error_handlers
+from sarwatch.web.limits import BodySizeLimit
 
 __all__ = ["create_app"]
 
@@ -36,6 +38,27 @@ def _freeze_start_up_objects() -> None:
         _frozen.set()
         gc.collect()
         gc.freeze()
+
+
+def _document_body_limit(app: FastAPI, max_bytes: int) -> None:
+    """Add the 413 answer to the schema of every operation that takes a body."""
+    answer = {
+        "description": f"The request body is larger than {max_bytes:,} bytes "
+        "(SARWATCH_MAX_BODY_BYTES)"
+    }
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        first = app.openapi_schema is None
+        schema = build()  # cached by FastAPI after the first call
+        if first:
+            for item in schema.get("paths", {}).values():
+                for method in ("post", "put", "patch"):
+                    if method in item:
+                        item[method].setdefault("responses", {}).setdefault("413", answer)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app(settings: Settings | None = None, *, demo: bool = False) -> FastAPI:
@@ -61,6 +84,7 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> FastA
     app.state.settings = settings
     app.state.demo = demo
     install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
 
     @app.get("/api/health", tags=["meta"])
     def health() -> dict[str, str]:
@@ -75,6 +99,7 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> FastA
                 raise
             continue
         module.install(app)
+    _document_body_limit(app, settings.max_body_bytes)
     # after the routes' own start-up (which builds the case service)
     app.router.on_startup.append(_freeze_start_up_objects)
     return app

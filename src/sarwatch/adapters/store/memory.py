@@ -86,7 +86,9 @@ class MemoryUnitOfWork:
     def get_case(self, case_id: str, *, cached: bool = True) -> CaseRecord:
         record = self._cases.get(case_id) or self._store.cases.get(case_id)
         if record is None:
-            raise NotFoundError(f"no case {case_id!r}; list cases with: sarwatch case list")
+            raise NotFoundError(
+                f"no case {case_id!r}; list cases: GET /api/cases or sarwatch case list"
+            )
         return copy.deepcopy(record)
 
     def lock_case(self, case_id: str) -> CaseRecord:

@@ -34,7 +34,7 @@ import weakref
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from alembic import command
 from alembic.config import Config
@@ -52,6 +52,7 @@ from sqlalchemy import (
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine, make_url
 
+from sarwatch._files import create_private_file, make_private_dirs
 from sarwatch.adapters.store import tables as t
 from sarwatch.adapters.store.records import CaseRecord, UserRecord, projection_json
 from sarwatch.errors import ConflictError, DataError, IntegrityError, NotFoundError
@@ -95,6 +96,32 @@ _AUTOCHECKPOINT_PAGES = 10_000
 
 _log = logging.getLogger(__name__)
 
+#: SQLite's primary result codes for a damaged file: SQLITE_CORRUPT, SQLITE_NOTADB.
+_SQLITE_DAMAGED = (11, 26)
+
+
+def _is_damaged(exc: BaseException | None) -> TypeGuard[sa_exc.DatabaseError]:
+    """Whether ``exc`` is SQLite saying the database file itself is damaged.
+
+    Only ``sqlite3.DatabaseError`` with the code of a corrupt file or of a file that
+    is no database at all: a constraint (``IntegrityError``), a lock or a missing
+    file (``OperationalError``) and every PostgreSQL error are something else.
+    """
+    if not isinstance(exc, sa_exc.DatabaseError) or isinstance(exc, sa_exc.IntegrityError):
+        return False
+    code = getattr(exc.orig, "sqlite_errorcode", None)
+    return isinstance(code, int) and code & 0xFF in _SQLITE_DAMAGED
+
+
+def _damaged(url: Any, exc: sa_exc.DatabaseError) -> DataError:
+    """The one-line error for a damaged SQLite file (truncated, overwritten, not SQLite)."""
+    parsed = make_url(url)
+    where = parsed.database or parsed.render_as_string()
+    return DataError(
+        f"the case store {where} is damaged ({exc.orig}); restore it from a backup, "
+        "then check it with: sarwatch ledger verify"
+    )
+
 
 def _sqlite_engine(url: str) -> Engine:
     parsed = make_url(url)
@@ -103,8 +130,12 @@ def _sqlite_engine(url: str) -> Engine:
         raise DataError(f"synchronous must be one of {_SYNC_MODES}, got {synchronous!r}")
     parsed = parsed.difference_update_query(["synchronous"])
     url = parsed.render_as_string(hide_password=False)
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    if parsed.database and parsed.database != ":memory:" and not parsed.query.get("uri"):
+        # owner only: the store holds live positions of people in distress and token
+        # hashes; SQLite gives the -wal and -shm files the main file's mode
+        db = Path(parsed.database)
+        make_private_dirs(db.parent)
+        create_private_file(db)
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": 30},
@@ -267,7 +298,11 @@ class SqlStore:
                 migrate(self.engine)
             if self.dialect == "sqlite" and self.engine.url.database not in (None, "", ":memory:"):
                 self._checkpointer = _Checkpointer(self.engine, checkpoint_interval_s)
-        except sa_exc.OperationalError as exc:
+        except sa_exc.DatabaseError as exc:
+            if _is_damaged(exc):
+                raise _damaged(url, exc) from None
+            if not isinstance(exc, sa_exc.OperationalError):
+                raise
             raise DataError(
                 f"cannot open the case store at {make_url(url).render_as_string()}: {exc.orig}. "
                 "Check SARWATCH_DATABASE_URL and that the server is running."
@@ -430,22 +465,38 @@ class SqlUnitOfWork:
         return self
 
     def _begin(self) -> None:
-        conn = self._engine.connect()
-        if self._write:
-            conn = conn.execution_options(**{_WRITE: True})
-        self._conn = conn
-        conn.begin()
+        try:
+            conn = self._engine.connect()
+            if self._write:
+                conn = conn.execution_options(**{_WRITE: True})
+            self._conn = conn
+            conn.begin()
+        except sa_exc.DatabaseError as exc:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+            if _is_damaged(exc):
+                raise _damaged(self._engine.url, exc) from None
+            raise
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, *exc_info: object) -> None:
+        exc = exc_info[1] if len(exc_info) > 1 and isinstance(exc_info[1], BaseException) else None
         try:
             if self._conn is not None:
                 if self._conn.in_transaction():
                     self._conn.rollback()
                 self._conn.close()
+        except sa_exc.DatabaseError as cleanup:
+            if not _is_damaged(cleanup):
+                raise
+            exc = exc if _is_damaged(exc) else cleanup
         finally:
             self._conn = None
             if self._lock is not None:
                 self._lock.release()
+        if _is_damaged(exc):
+            # SQLite found the file damaged in this transaction: one line, not a traceback
+            raise _damaged(self._engine.url, exc) from None
 
     @property
     def conn(self) -> Connection:
@@ -481,7 +532,9 @@ class SqlUnitOfWork:
             query = _SELECT_CASE_FOR_UPDATE
         row = self.conn.execute(query, params).first()
         if row is None:
-            raise NotFoundError(f"no case {case_id!r}; list cases with: sarwatch case list")
+            raise NotFoundError(
+                f"no case {case_id!r}; list cases: GET /api/cases or sarwatch case list"
+            )
         return self._record(row)
 
     def get_case(self, case_id: str, *, cached: bool = True) -> CaseRecord:

@@ -1,0 +1,118 @@
+"""A limit on the size of request bodies (``SARWATCH_MAX_BODY_BYTES``, 1 MiB by default).
+
+Whatever a case write carries goes into the append-only ledger, which can never shed
+it, so a body larger than the limit is refused with ``413`` in the house error shape
+``{"error": "RequestTooLarge", "detail": ...}``: at once when its ``Content-Length``
+says so (the body is not read), and otherwise (chunked) as soon as the bytes received
+pass the limit, so that no more than the limit and one chunk is ever held.
+"""
+
+from __future__ import annotations
+
+import json
+
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = ["DEFAULT_MAX_BODY_BYTES", "BodySizeLimit", "too_large_detail"]
+
+#: The default limit: 1 MiB, some 60 times an assessment record with its routes.
+DEFAULT_MAX_BODY_BYTES = 1_048_576
+
+
+def too_large_detail(max_bytes: int, size: int | None = None) -> str:
+    """What a 413 says: the limit, the size if known, and what to do."""
+    what = f"of {size:,} bytes " if size is not None else ""
+    return (
+        f"the request body {what}is larger than this station's limit of {max_bytes:,} "
+        "bytes; send less (keep large files outside the case and record their name and "
+        "SHA-256), or raise SARWATCH_MAX_BODY_BYTES on the station"
+    )
+
+
+class _BodyTooLarge(HTTPException):
+    """Raised from ``receive`` once a streamed body passes the limit.
+
+    An ``HTTPException`` so that the routes' body parsing passes it on unchanged and
+    the error handlers answer it (413) in the house shape.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(status_code=413, detail=too_large_detail(max_bytes))
+
+
+class BodySizeLimit:
+    """Pure ASGI middleware refusing HTTP request bodies over ``max_bytes`` with 413.
+
+    Parameters
+    ----------
+    app
+        The application to wrap.
+    max_bytes
+        The largest body accepted, in bytes.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = _content_length(scope)
+        if declared is not None and declared > self.max_bytes:
+            await _send_413(send, too_large_detail(self.max_bytes, declared))
+            return
+
+        received = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _BodyTooLarge(self.max_bytes)
+            return message
+
+        async def watched_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, watched_send)
+        except _BodyTooLarge as exc:
+            # read outside the routes' error handlers (e.g. by another middleware)
+            if started:
+                raise
+            await _send_413(send, str(exc.detail))
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None  # the server refuses a malformed header itself
+    return None
+
+
+async def _send_413(send: Send, detail: str) -> None:
+    body = json.dumps({"error": "RequestTooLarge", "detail": detail}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
