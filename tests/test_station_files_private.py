@@ -72,3 +72,12 @@ def test_drift_runs_create_the_station_home_owner_only(tmp_path: Path) -> None:
     run = runs.create("ana", {"lat": 33.2, "lon": 12.5})
     assert runs.run_dir(run.run_id).is_dir()
     assert (_mode(home), _mode(home / "runs")) == (0o700, 0o700)
+
+
+def test_the_station_home_made_for_the_key_is_private(tmp_path) -> None:
+    from sarwatch.ledger import load_or_create_signer
+
+    home = tmp_path / "new" / "home"
+    load_or_create_signer(home)
+    assert oct(home.stat().st_mode & 0o777) == "0o700"
+    assert oct((home / "keys").stat().st_mode & 0o777) == "0o700"

@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
+from sarwatch._files import make_private_dirs
 from sarwatch.errors import IntegrityError
 from sarwatch.ledger.canonical import sha256_hex
 
@@ -107,7 +108,7 @@ def load_or_create_signer(home_dir: Path) -> Signer:
         If the key file is readable by group or others, or is not an Ed25519 key.
     """
     path = Path(home_dir) / KEY_FILE
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    make_private_dirs(path.parent)  # the home and its keys/ directory: owner only
     if not path.exists():
         key = Ed25519PrivateKey.generate()
         pem = key.private_bytes(
