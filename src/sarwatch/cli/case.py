@@ -159,15 +159,20 @@ def people(
     """Update the people-on-board counts; counts not given keep their recorded value."""
     from dataclasses import replace
 
-    from sarwatch.errors import InputError
-
-    given = {"total": total, "women": women, "minors": minors, "medical": medical}
-    given = {k: v for k, v in given.items() if v is not None}
-    if not given:
-        raise InputError("give at least one of --total, --women, --minors, --medical")
+    given = _given({"--total": total, "--women": women, "--minors": minors, "--medical": medical})
     svc = _service()
     pob = replace(svc.get(case_id).people, **given)
     _print_case(svc.update_people(case_id, pob, actor=_actor(actor)).state)
+
+
+def _given(options: dict[str, Any]) -> dict[str, Any]:
+    """The options given (by field name, ``--length-m`` → ``length_m``); none is an error."""
+    from sarwatch.errors import InputError
+
+    given = {k.lstrip("-").replace("-", "_"): v for k, v in options.items() if v is not None}
+    if not given:
+        raise InputError(f"give at least one of {', '.join(options)}")
+    return given
 
 
 @case_app.command("vessel")
@@ -184,15 +189,10 @@ def vessel(
     """Update the description of the boat; fields not given keep their recorded value."""
     from dataclasses import replace
 
-    from sarwatch.errors import InputError
-
-    fields: dict[str, Any] = {"kind": boat, "condition": condition, "name": name, "mmsi": mmsi}
-    fields |= {"flag": flag, "length_m": length_m}
-    given = {k: v for k, v in fields.items() if v is not None}
-    if not given:
-        raise InputError(
-            "give at least one of --boat, --condition, --name, --mmsi, --flag, --length-m"
-        )
+    options = {"--boat": boat, "--condition": condition, "--name": name, "--mmsi": mmsi}
+    given = _given({**options, "--flag": flag, "--length-m": length_m})
+    if "boat" in given:
+        given["kind"] = given.pop("boat")
     svc = _service()
     item = replace(svc.get(case_id).vessel, **given)
     _print_case(svc.update_vessel(case_id, item, actor=_actor(actor)).state)
