@@ -12,7 +12,7 @@ import pytest
 from _cases_helpers import contact, make_service, open_case
 from _cli import run_cli
 from sarwatch.adapters.store import SqlStore
-from sarwatch.errors import DataError
+from sarwatch.errors import DataError, StoreUnavailableError
 
 PAGE = 4096
 
@@ -68,7 +68,9 @@ def test_damage_found_mid_use_is_one_error_and_frees_the_writer(tmp_path: Path) 
     store = SqlStore(f"sqlite:///{db}")  # opens: the damage is not on the schema pages
     service = make_service(store)
     try:
-        with pytest.raises(DataError, match=rf"the case store {db} is damaged \(database disk"):
+        with pytest.raises(
+            StoreUnavailableError, match=rf"the case store {db} is damaged \(database disk"
+        ):
             service.verify(case_id)
         # a write fails the same way, twice: the write lock was released in between
         for _ in range(2):
@@ -89,3 +91,32 @@ def test_cli_names_the_damaged_store_in_one_line(home: Path, capsys) -> None:
     assert len(lines) == 1, err
     assert lines[0].startswith(f"error: the case store {db} is damaged (")
     assert "restore it from a backup" in lines[0]
+
+
+def test_a_damaged_store_is_the_station_s_fault_for_the_api(tmp_path: Path, land_mask) -> None:
+    """503 in the error shape (the station cannot serve), not a 4xx that blames the request."""
+    from fastapi.testclient import TestClient
+
+    from sarwatch.services.cases import case_service
+    from sarwatch.services.users import add_user
+    from sarwatch.settings import Settings
+    from sarwatch.web.app import create_app
+
+    db = tmp_path / "cases.db"
+    settings = Settings(home_dir=tmp_path, database_url=f"sqlite:///{db}")
+    station = case_service(settings)  # the station's own key, under its home
+    _, token = add_user(station.store, "olu", "observer")  # the users' page stays readable
+    case_id = open_case(station)
+    for i in range(150):
+        station.log_contact(case_id, contact(i), actor="ana")
+    station.store.close()
+    n_pages = db.stat().st_size // PAGE
+    with db.open("r+b") as fh:
+        for page in range(n_pages - 6, n_pages - 1):
+            fh.seek(page * PAGE)
+            fh.write(bytes(range(256)) * (PAGE // 256))
+    app = create_app(settings)
+    with TestClient(app) as client:
+        r = client.get(f"/api/cases/{case_id}/events", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 503, r.text
+    assert r.json()["error"] == "StoreUnavailableError" and "is damaged" in r.json()["detail"]

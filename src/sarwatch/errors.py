@@ -22,6 +22,7 @@ __all__ = [
     "PermissionDeniedError",
     "PositionOnLandError",
     "SarwatchError",
+    "StoreUnavailableError",
 ]
 
 
@@ -88,6 +89,12 @@ class DataError(SarwatchError):
 
     exit_code = 2
     http_status = 422
+
+
+class StoreUnavailableError(DataError):
+    """The case store cannot be used (a damaged file): the station's fault, not the request's."""
+
+    http_status = 503
 
 
 class ForcingError(DataError):

@@ -55,7 +55,13 @@ from sqlalchemy.engine import Engine, make_url
 from sarwatch._files import create_private_file, make_private_dirs
 from sarwatch.adapters.store import tables as t
 from sarwatch.adapters.store.records import CaseRecord, UserRecord, projection_json
-from sarwatch.errors import ConflictError, DataError, IntegrityError, NotFoundError
+from sarwatch.errors import (
+    ConflictError,
+    DataError,
+    IntegrityError,
+    NotFoundError,
+    StoreUnavailableError,
+)
 from sarwatch.ledger import LedgerEntry, RegisterEntry, RegisterHead, SignedHead, canonical_json
 
 __all__ = ["SqlStore", "SqlUnitOfWork", "migrate"]
@@ -113,11 +119,11 @@ def _is_damaged(exc: BaseException | None) -> TypeGuard[sa_exc.DatabaseError]:
     return isinstance(code, int) and code & 0xFF in _SQLITE_DAMAGED
 
 
-def _damaged(url: Any, exc: sa_exc.DatabaseError) -> DataError:
+def _damaged(url: Any, exc: sa_exc.DatabaseError) -> StoreUnavailableError:
     """The one-line error for a damaged SQLite file (truncated, overwritten, not SQLite)."""
     parsed = make_url(url)
     where = parsed.database or parsed.render_as_string()
-    return DataError(
+    return StoreUnavailableError(
         f"the case store {where} is damaged ({exc.orig}); restore it from a backup, "
         "then check it with: sarwatch ledger verify"
     )
