@@ -39,7 +39,7 @@ def test_an_observer_is_told_why_a_bundle_is_for_coordinators_only(api) -> None:
     assert "live positions" in detail  # why
     assert "user 'olu' has role 'observer'" in detail  # who asked
     assert "GET /api/cases/{case_id}" in detail and "/api/public/cases" in detail  # what instead
-    assert "sarwatch user add NAME --role coordinator" in detail  # who can, and how
+    assert "sarwatch user add NEW_NAME --role coordinator" in detail  # who can, and how
     assert client.get(f"/api/cases/{case_id}/bundle", headers=coord).status_code == 200
     assert client.get(f"/api/cases/{case_id}/bundle").status_code == 401
     # Other coordinator-only routes keep the plain message.

@@ -70,8 +70,9 @@ async def _coordinator(
         if not why:
             raise
         raise PermissionDeniedError(
-            f"{why} ({exc}); ask a coordinator of this station, who can also give you "
-            "the coordinator role: sarwatch user add NAME --role coordinator"
+            f"{why} ({exc}); ask a coordinator of this station, who can also make you a "
+            "coordinator account with its own token: sarwatch user add NEW_NAME --role "
+            "coordinator"
         ) from None
 
 
