@@ -336,3 +336,17 @@ def test_serve_warns_at_start_about_altered_events(home: Path, capsys) -> None:
         proc.terminate()
         proc.wait(timeout=20)
     assert any(f"1 case(s) fail verification: {cid}" in line for line in lines), lines
+
+
+def test_a_mistyped_database_url_does_not_start_a_new_store(
+    home: Path, tmp_path: Path, capsys, monkeypatch
+) -> None:
+    missing = tmp_path / "no-such-dir"
+    monkeypatch.setenv("SARWATCH_DATABASE_URL", f"sqlite:///{missing}/sarwatch.db")
+    for args in (("case", "list"), ("user", "list")):
+        code, _, err = run_cli(capsys, *args)
+        assert code == 2 and f"the directory {missing} of the case store" in err
+    assert not missing.exists()  # nothing was created
+    # the default store, under the home, is still created on first use
+    monkeypatch.delenv("SARWATCH_DATABASE_URL")
+    assert run_cli(capsys, "case", "list")[0] == 0 and (home / "sarwatch.db").exists()

@@ -15,11 +15,11 @@ def add(
     role: str = typer.Option(..., help="coordinator or observer."),
 ) -> None:
     """Create a user and print the token once (it is stored only as a hash)."""
-    from sarwatch.adapters.store import open_store
+    from sarwatch.services.cases import station_store
     from sarwatch.services.users import add_user
     from sarwatch.settings import load_settings
 
-    store = open_store(load_settings().resolved_database_url)
+    store = station_store(load_settings())
     user, token = add_user(store, name, role)
     typer.echo(f"user {user.name} ({user.role}) created. Token (shown once, keep it safe):")
     typer.echo(token)
@@ -28,21 +28,21 @@ def add(
 @user_app.command("remove")
 def remove(name: str = typer.Argument(..., help="User name.")) -> None:
     """Delete a user: the token stops working (a running server notices within 30 s)."""
-    from sarwatch.adapters.store import open_store
+    from sarwatch.services.cases import station_store
     from sarwatch.services.users import remove_user
     from sarwatch.settings import load_settings
 
-    remove_user(open_store(load_settings().resolved_database_url), name)
+    remove_user(station_store(load_settings()), name)
     typer.echo(f"user {name} removed")
 
 
 @user_app.command("list")
 def list_users() -> None:
     """List users and roles."""
-    from sarwatch.adapters.store import open_store
+    from sarwatch.services.cases import station_store
     from sarwatch.settings import load_settings
 
-    store = open_store(load_settings().resolved_database_url)
+    store = station_store(load_settings())
     with store.unit_of_work() as uow:
         for user in uow.list_users():
             typer.echo(f"{user.name}\t{user.role}\tsince {user.created_at}")

@@ -75,6 +75,7 @@ __all__ = [
     "case_service",
     "default_land_check",
     "default_region_of",
+    "station_store",
 ]
 
 #: Statuses that only an outcome may set, and the outcome kind to name for each.
@@ -661,17 +662,25 @@ def _record(state: dict[str, Any], head: SignedHead | None) -> CaseRecord:
     )
 
 
+def station_store(settings: Any) -> Store:
+    """The store ``settings`` name: the default under the home (created on first use), or
+    ``SARWATCH_DATABASE_URL``, whose directory must exist (a typo would start a new store).
+    """
+    from sarwatch.adapters.store import open_store
+
+    return open_store(settings.resolved_database_url, create_dirs=not settings.database_url)
+
+
 def case_service(settings: Any, *, store: Store | None = None) -> CaseService:
     """The station's case service from :class:`~sarwatch.settings.Settings`.
 
     Opens (and migrates) the store at ``settings.resolved_database_url`` and loads
     or creates the signing key under ``settings.home_dir``.
     """
-    from sarwatch.adapters.store import open_store
     from sarwatch.ledger import load_or_create_signer
     from sarwatch.ledger.keys import KEY_FILE
 
-    store = store or open_store(settings.resolved_database_url)
+    store = store or station_store(settings)
     key_path = Path(settings.home_dir) / KEY_FILE
     if not key_path.exists():
         with store.unit_of_work() as uow:

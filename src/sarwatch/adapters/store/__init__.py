@@ -26,14 +26,18 @@ __all__ = [
 ]
 
 
-def open_store(url: str) -> Store:
-    """Open the store at ``url`` (``memory://`` for a throw-away in-memory store)."""
+def open_store(url: str, *, create_dirs: bool = True) -> Store:
+    """Open the store at ``url`` (``memory://`` for a throw-away in-memory store).
+
+    ``create_dirs=False`` refuses a SQLite file whose directory does not exist (an
+    explicit URL with a typo), instead of starting a new store there.
+    """
     if url.startswith("memory:"):
         return MemoryStore()
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
     try:
-        return SqlStore(url)
+        return SqlStore(url, create_dirs=create_dirs)
     except (ArgumentError, NoSuchModuleError) as exc:
         raise DataError(
             f"cannot use the database URL {url!r} ({exc}); give an SQLAlchemy URL such as "

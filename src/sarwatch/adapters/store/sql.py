@@ -129,7 +129,7 @@ def _damaged(url: Any, exc: sa_exc.DatabaseError) -> StoreUnavailableError:
     )
 
 
-def _sqlite_engine(url: str) -> Engine:
+def _sqlite_engine(url: str, *, create_dirs: bool = True) -> Engine:
     parsed = make_url(url)
     synchronous = str(parsed.query.get("synchronous", "normal")).lower()
     if synchronous not in _SYNC_MODES:
@@ -140,6 +140,12 @@ def _sqlite_engine(url: str) -> Engine:
         # owner only: the store holds live positions of people in distress and token
         # hashes; SQLite gives the -wal and -shm files the main file's mode
         db = Path(parsed.database)
+        if not create_dirs and not db.parent.is_dir():
+            raise DataError(
+                f"the directory {db.parent} of the case store {db} does not exist; check "
+                "SARWATCH_DATABASE_URL (a typo there would start a new, empty store), or "
+                "create the directory first"
+            )
         make_private_dirs(db.parent)
         create_private_file(db)
     engine = create_engine(
@@ -288,6 +294,7 @@ class SqlStore:
         *,
         migrate_schema: bool = True,
         checkpoint_interval_s: float = CHECKPOINT_INTERVAL_S,
+        create_dirs: bool = True,
     ) -> None:
         self.url = url
         # SQLite has one writer at a time; writers of this process queue here rather
@@ -297,7 +304,7 @@ class SqlStore:
         self._checkpointer: _Checkpointer | None = None
         try:
             if url.startswith("sqlite"):
-                self.engine = _sqlite_engine(url)
+                self.engine = _sqlite_engine(url, create_dirs=create_dirs)
             else:
                 self.engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
             if migrate_schema:
