@@ -279,7 +279,7 @@ def _attach_run(service: Any, case_id: str, req: Any, result: Any, actor: str | 
     import getpass
 
     from sarwatch import __version__
-    from sarwatch.services.provenance import file_digest, jsonable
+    from sarwatch.services.provenance import file_digest, request_record
 
     outputs = {
         kind: {"file": Path(path).name, "sha256": file_digest(Path(path))}
@@ -288,7 +288,7 @@ def _attach_run(service: Any, case_id: str, req: Any, result: Any, actor: str | 
     summary = {k: v for k, v in result.summary.items() if k != "files"}
     record = {
         "tool": f"sarwatch drift {__version__}",
-        "request": jsonable(req),
+        "request": request_record(req),
         "seed": result.summary["seed"],
         "forcing": result.summary["forcing"],
         "summary": summary,

@@ -28,7 +28,7 @@ def serve(
     application = create_app(settings, demo=demo)
     if demo:
         _print_demo_token(application)
-    _warn_if_register_broken(application)
+    _check_ledger_at_start(application)
     typer.echo(f"sarwatch is serving on http://{settings.host}:{settings.port}/")
     uvicorn.run(application, host=settings.host, port=settings.port, log_level="warning")
 
@@ -75,7 +75,7 @@ def _print_demo_token(application: object) -> None:
     )
 
 
-def _warn_if_register_broken(application: object) -> None:
+def _check_ledger_at_start(application: object) -> None:
     """Check the ledger: the register now, every case's chain in the background.
 
     The register check is quick and runs before the URL is printed; the chains

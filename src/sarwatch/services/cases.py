@@ -405,15 +405,19 @@ class CaseService:
     def report_position(self, case_id: str, report: PositionReport, *, actor: str) -> CaseRecord:
         """Add a position report (refused on land, in the future, or long before the alert)."""
         self._check_position(report)
-        alert = parse_time(self.get_record(case_id).opened_at)  # the alert time
-        if report.time < alert - _MAX_BEFORE_ALERT:
-            raise InputError(
-                f"position time {format_time(report.time)} is "
-                f"{(alert - report.time).days} days before the case's alert "
-                f"({format_time(alert)}); check the date (a departure known earlier goes in a "
-                "note or a decision)"
-            )
-        return self._write(case_id, [(EventKind.POSITION_REPORTED, to_json(report))], actor)
+
+        def not_long_before_the_alert(record: CaseRecord) -> None:
+            alert = parse_time(record.opened_at)  # the alert time
+            if report.time < alert - _MAX_BEFORE_ALERT:
+                raise InputError(
+                    f"position time {format_time(report.time)} is "
+                    f"{(alert - report.time).days} days before the case's alert "
+                    f"({format_time(alert)}); check the date (a departure known earlier goes "
+                    "in a note or a decision)"
+                )
+
+        event = (EventKind.POSITION_REPORTED, to_json(report))
+        return self._write(case_id, [event], actor, check=not_long_before_the_alert)
 
     def log_contact(self, case_id: str, contact: Contact, *, actor: str) -> CaseRecord:
         """Log a communication."""
@@ -469,11 +473,18 @@ class CaseService:
 
     # internals -------------------------------------------------------------------
     def _write(
-        self, case_id: str, events: list[tuple[str, dict[str, Any]]], actor: str
+        self,
+        case_id: str,
+        events: list[tuple[str, dict[str, Any]]],
+        actor: str,
+        *,
+        check: Callable[[CaseRecord], None] | None = None,
     ) -> CaseRecord:
+        """Append ``events`` in one transaction; ``check`` sees the locked case first."""
         parse_case_id(case_id)
         with self.store.unit_of_work(write=True) as uow:
-            record, _ = self._append(uow, case_id, events, actor, now=format_time(self.clock()))
+            now = format_time(self.clock())
+            record, _ = self._append(uow, case_id, events, actor, now=now, check=check)
             uow.commit()
             return record
 
@@ -485,8 +496,11 @@ class CaseService:
         actor: str,
         *,
         now: str,
+        check: Callable[[CaseRecord], None] | None = None,
     ) -> tuple[CaseRecord, list[LedgerEntry]]:
         record = uow.lock_case(case_id)
+        if check is not None:
+            check(record)
         state: dict[str, Any] | None = None if record.head is None else record.state
         seq = record.head.seq if record.head else 0
         prev = record.head.hash if record.head else GENESIS
@@ -569,17 +583,18 @@ class CaseService:
             )
 
 
+def _opened_before(first: LedgerEntry, since: str | None) -> bool:
+    """Whether a case (by its event #1) was opened before the register began."""
+    return since is not None and parse_time(first.recorded_at) < parse_time(since)
+
+
 def _predating(uow: UnitOfWork, case_ids: set[str]) -> set[str]:
-    """Those of ``case_ids`` whose first event was recorded before the register began."""
+    """Those of ``case_ids`` opened before the register began."""
     since = uow.register_since()
-    if since is None:
-        return set()
-    out = set()
-    for case_id in case_ids:
-        entries = uow.events(case_id)
-        if entries and parse_time(entries[0].recorded_at) < parse_time(since):
-            out.add(case_id)
-    return out
+    firsts = {case_id: uow.events(case_id)[:1] for case_id in case_ids}
+    return {
+        case_id for case_id, first in firsts.items() if first and _opened_before(first[0], since)
+    }
 
 
 def _refuse_cases_opened_since(firsts: Sequence[LedgerEntry], since: str | None) -> None:
@@ -590,7 +605,7 @@ def _refuse_cases_opened_since(firsts: Sequence[LedgerEntry], since: str | None)
             "register_since is missing): it was tampered with, so no case is adopted. "
             "Restore the database from a backup, or check it against an anchor"
         )
-    late = [e for e in firsts if parse_time(e.recorded_at) >= parse_time(since)]
+    late = [e for e in firsts if not _opened_before(e, since)]
     if late:
         names = ", ".join(f"{e.case_id} (opened {e.recorded_at})" for e in late)
         raise IntegrityError(

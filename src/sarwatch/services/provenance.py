@@ -8,16 +8,14 @@ process for a given (path, size, modification time).
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import threading
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-__all__ = ["file_digest", "forcing_inputs", "jsonable"]
+__all__ = ["file_digest", "forcing_inputs", "request_record"]
 
 _CHUNK = 1 << 20
 _digests: dict[tuple[str, int, int], str] = {}
@@ -83,18 +81,11 @@ def forcing_inputs(files: dict[str, tuple[Path, ...]], fields: dict[str, Any]) -
     return out
 
 
-def jsonable(value: Any) -> Any:
-    """Plain JSON from dataclasses, paths, datetimes, tuples and numpy scalars."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    if isinstance(value, Path):
-        return value.name
-    if isinstance(value, datetime):
-        return value.isoformat().replace("+00:00", "Z")
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
+def request_record(request: Any) -> dict[str, Any]:
+    """A drift request as plain JSON, forcing files by name (their paths are local)."""
+    from sarwatch.domain.events import to_json
+
+    record: dict[str, Any] = to_json(request)
+    for role in ("currents", "winds", "stokes"):
+        record[role] = [Path(path).name for path in getattr(request, role)]
+    return record

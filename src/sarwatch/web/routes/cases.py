@@ -373,7 +373,11 @@ async def add_decision(
 async def set_status(
     case_id: str, body: StatusIn, user: Coordinator, service: CaseServiceDep, request: Request
 ) -> Response:
-    """Move the case: alert → active → located → rescued/intercepted/arrived/lost → closed."""
+    """Move the case: alert → active → located → closed.
+
+    Rescued, intercepted, arrived and lost come from ``POST …/outcome``, which records
+    who took the people and how many; asked for here they are refused with 409.
+    """
     record = await run_write(
         request.app,
         service.change_status,
