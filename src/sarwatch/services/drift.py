@@ -443,8 +443,8 @@ def predict_drift(
         backward=req.backward,
         jibe_per_h=req.jibe_per_h,
         diffusivity_m2_s=req.diffusivity_m2_s,
+        capsizing=req.capsize_per_h > 0.0,  # bridge until the request carries the ramp
         capsize_wind_ms=req.capsize_wind_kn * 1852.0 / 3600.0,
-        capsize_per_h=req.capsize_per_h,
         capsize_leeway_fraction=req.capsize_leeway_fraction,
         scheme=req.scheme,
     )
