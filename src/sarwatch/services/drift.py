@@ -466,21 +466,10 @@ def _category_counts(category: npt.NDArray[np.int16]) -> dict[str, int]:
 
 
 def _snapshot(t: np.datetime64, hours: float, st: ParticleState) -> Snapshot:
-    import shapely
-
     located = (st.status == ACTIVE) | (st.status == STRANDED)
     lon, lat = st.lon[located], st.lat[located]
     counts = st.status_counts()
     stats = cloud_stats(lon, lat)
-    polygons: list[Containment] = []
-    if int(located.sum()):
-        grid = density_grid(lon, lat, stats=stats)
-        for p, (geom, area) in containment(grid, LEVELS).items():
-            # on the grid the GeoJSON writes (5 decimals), valid there: snapping a valid
-            # polygon's vertices can make it self-intersect, set_precision keeps it valid
-            polygons.append(
-                Containment(p, shapely.set_precision(geom, POLYGON_GRID_DEG), float(area))
-            )
     return Snapshot(
         time=np.datetime64(t, "s"),
         hours=hours,
@@ -490,7 +479,28 @@ def _snapshot(t: np.datetime64, hours: float, st: ParticleState) -> Snapshot:
         status=StatusCounts.from_mapping(counts),
         srr_share=tuple(RegionShare(k, v) for k, v in srr_shares(lon, lat).items()),
         stranded_share=counts[STATUS_NAMES[STRANDED]] / max(st.n, 1),
-        containment=tuple(polygons),
+        containment=containment_polygons(lon, lat, stats=stats),
+    )
+
+
+def containment_polygons(
+    lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64], *, stats: Any = None
+) -> tuple[Containment, ...]:
+    """The 50/90/95 % containment polygons of a cloud, on the 1e-5 degree grid.
+
+    The polygons are snapped to the grid the GeoJSON writes (5 decimals) with
+    :func:`shapely.set_precision`, which keeps them valid: rounding a valid polygon's
+    vertices on its own can make it self-intersect (small clouds, thin lobes). Areas are
+    those of the polygons before snapping (geodesic, km²).
+    """
+    import shapely
+
+    if lon.size == 0:
+        return ()
+    grid = density_grid(lon, lat, stats=stats if stats is not None else cloud_stats(lon, lat))
+    return tuple(
+        Containment(p, shapely.set_precision(geom, POLYGON_GRID_DEG), float(area))
+        for p, (geom, area) in containment(grid, LEVELS).items()
     )
 
 
