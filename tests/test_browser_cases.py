@@ -270,4 +270,9 @@ def test_the_ledger_count_and_a_position_on_land_are_shown_as_recorded(laptop, t
     assert page.locator("#case-detail [data-field='positions'] tr").count() == 2
     note = page.inner_text("#case-detail [data-field='on-land']")
     assert "On land" in note and "nearest sea point 35°29." in note
+    # the drift form offers the sea point as the start, not the point on land
+    sea = case["positions"][-1]["on_land"]
+    start = page.input_value("#drift-form input[name='position']")
+    assert start.startswith("35°29.") and start != "35°29.820'N 012°36.180'E"
+    assert abs(sea["sea_lat"] - 35.497) < 0.01
     laptop.screenshot("case-position-on-land-flagged")

@@ -148,7 +148,9 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
       // Offer the latest position as the drift start, once per new position.
       prefilled = lastKey;
       const driftForm = $("#drift-form");
-      driftForm.position.value = formatPosition(last.lat, last.lon);
+      // A position flagged on land offers its nearest sea point (a drift starts at sea).
+      const start = last.onLand ? { lat: last.onLand.sea_lat, lon: last.onLand.sea_lon } : last;
+      driftForm.position.value = formatPosition(start.lat, start.lon);
       if (last.time) driftForm.time.value = new Date(last.time).toISOString().slice(0, 16).replace("T", " ");
     }
   };
