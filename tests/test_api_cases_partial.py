@@ -191,13 +191,18 @@ def test_concurrent_partial_updates_from_the_cli_and_the_api_lose_nothing(
         service.store.close()
 
 
-def test_the_service_merges_on_the_locked_case_and_names_unknown_fields() -> None:
-    from _cases_helpers import make_service, open_case
-    from sarwatch.adapters.store import MemoryStore
+@pytest.mark.parametrize(
+    "kind",
+    ["memory", "sqlite", pytest.param("postgresql", marks=[pytest.mark.postgres, NEEDS_POSTGRES])],
+)
+def test_the_service_merges_on_the_locked_case_and_names_unknown_fields(
+    kind: str, tmp_path: Path
+) -> None:
+    from _cases_helpers import make_service, make_store, open_case
     from sarwatch.domain import PeopleOnBoard
     from sarwatch.errors import InputError
 
-    service = make_service(MemoryStore())
+    service = make_service(make_store(kind, tmp_path))
     cid = open_case(service)
     service.update_people(cid, {"total": 80, "minors": 9}, actor="ana")
     record = service.update_people(cid, {"women": 12}, actor="olu")
@@ -213,3 +218,4 @@ def test_the_service_merges_on_the_locked_case_and_names_unknown_fields() -> Non
     vessel = service.get(cid).vessel
     assert (vessel.kind, vessel.length_m, vessel.condition) == ("rubber", 9.5, "deflating")
     assert service.verify(cid).ok
+    service.store.close()
