@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import fields, replace
 from datetime import datetime
 from enum import StrEnum
-from functools import cache
 from typing import Any
 
 from sarwatch.domain.case import (
@@ -108,10 +107,16 @@ def to_json(obj: Any) -> Any:
     return obj
 
 
-@cache
+_JSON_FIELDS: dict[type, tuple[tuple[str, ...], frozenset[str]]] = {}
+
+
 def _json_fields(cls: type) -> tuple[tuple[str, ...], frozenset[str]]:
-    """A dataclass's field names, and those left out of the JSON while ``None``."""
-    return tuple(f.name for f in fields(cls)), frozenset(getattr(cls, "_JSON_OMIT_NONE", ()))
+    """A dataclass's field names, and those left out of the JSON while ``None`` (cached)."""
+    known = _JSON_FIELDS.get(cls)
+    if known is None:
+        omit = frozenset(getattr(cls, "_JSON_OMIT_NONE", ()))
+        known = _JSON_FIELDS[cls] = (tuple(f.name for f in fields(cls)), omit)
+    return known
 
 
 def source_from_json(data: dict[str, Any]) -> Source:
