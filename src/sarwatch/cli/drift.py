@@ -204,6 +204,11 @@ def drift(
         _D.scheme, "--scheme", help="Integrator: midpoint (2nd order, default), rk2 or euler."
     ),
     seed: int = typer.Option(None, "--seed", help="Random seed (recorded in every output)."),
+    max_tracks: int = typer.Option(
+        _D.max_tracks,
+        "--max-tracks",
+        help="Particles whose tracks drift.nc keeps (a sample when the run has more).",
+    ),
     out: Path = typer.Option(
         None, "--out", help="Write drift.nc, drift.geojson, drift.png, summary.json here."
     ),
@@ -263,7 +268,7 @@ def drift(
         current_obs=_observations(current_obs, "current"),
         diffusivity_m2_s=diffusivity, capsize_per_h=capsize_per_h,
         scheme=scheme,  # type: ignore[arg-type]
-        scenarios=scenarios,
+        scenarios=scenarios, max_tracks=max_tracks,
     )  # fmt: skip
     check_drift_request(req, cache_dir=settings.cache_dir)  # the API's limits and checks
     console = Console(stderr=True)

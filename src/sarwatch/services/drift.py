@@ -471,7 +471,7 @@ def _snapshot(t: np.datetime64, hours: float, st: ParticleState) -> Snapshot:
     counts = st.status_counts()
     stats = cloud_stats(lon, lat)
     return Snapshot(
-        time=np.datetime64(t, "s"),
+        time=t.astype("datetime64[s]"),
         hours=hours,
         centroid_lon=stats.centroid_lon,
         centroid_lat=stats.centroid_lat,

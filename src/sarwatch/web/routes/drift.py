@@ -36,10 +36,10 @@ _STRICT = ConfigDict(extra="forbid")
 def _limited(name: str, **kw: Any) -> Any:
     """A ``Field`` bounded by the shared :data:`~sarwatch.drift.config.LIMITS` entry."""
     limit = LIMITS[name]
-    bounds: dict[str, float] = {"gt" if limit.lo_open else "ge": limit.lo}
-    if limit.hi != float("inf"):
-        bounds["le"] = limit.hi
-    return Field(**bounds, **kw)
+    hi = None if limit.hi == float("inf") else limit.hi
+    if limit.lo_open:
+        return Field(gt=limit.lo, le=hi, **kw)
+    return Field(ge=limit.lo, le=hi, **kw)
 
 
 class ScenarioIn(BaseModel):
