@@ -212,8 +212,8 @@ class DriftConfig:
             backward=self.backward,
             jibe_per_h=self.jibe_per_h,
             diffusivity_m2_s=self.diffusivity_m2_s,
+            capsizing=self.capsize_per_h > 0.0,  # bridge until the config carries the ramp
             capsize_wind_ms=self.capsize_wind_kn * _KN_TO_MS,
-            capsize_per_h=self.capsize_per_h,
             capsize_leeway_fraction=self.capsize_leeway_fraction,
             scheme=self.scheme,
         )
