@@ -140,3 +140,28 @@ def test_the_drift_table_fits_an_80_column_terminal() -> None:
         areas = "/".join(f"{c.area_km2:.0f}" for c in snap.containment)
         assert areas in row, (areas, row)  # the areas are whole, not cut
         assert f"{snap.centroid_lat:.3f}N" in row
+
+
+def test_one_set_of_defaults_for_the_engine_the_cli_and_the_api() -> None:
+    import inspect
+
+    from sarwatch.cli.drift import drift
+    from sarwatch.drift.config import DEFAULTS, LIMITS
+    from sarwatch.drift.engine import DriftParams
+    from sarwatch.web.routes.drift import DriftCreate
+
+    assert DEFAULTS.params() == DriftParams()  # the engine's defaults are the config's
+    api = DriftCreate.model_fields
+    for field, name in (("object_class", "object"), ("hours", "hours"),
+                        ("particles", "particles"), ("dt_min", "dt_min"),
+                        ("output_min", "output_min"), ("radius_m", "radius_m"),
+                        ("scheme", "scheme")):  # fmt: skip
+        assert api[name].default == getattr(DEFAULTS, field), name
+    cli = {p.name: p.default.default for p in inspect.signature(drift).parameters.values()}
+    for field in ("hours", "particles", "dt_min", "output_min", "radius_m", "jibe_per_h",
+                  "capsize_wind_ms", "capsize_leeway_fraction", "max_tracks"):  # fmt: skip
+        assert cli[field] == getattr(DEFAULTS, field), field
+    # the API's schema carries the shared limits
+    schema = DriftCreate.model_json_schema()["properties"]
+    assert schema["hours"]["maximum"] == LIMITS["hours"].hi
+    assert schema["particles"]["maximum"] == LIMITS["particles"].hi

@@ -190,15 +190,24 @@ def drift(
         _D.current_sigma_kn, "--current-sigma-kn", help="On-scene current error, kn."
     ),
     jibe_per_h: float = typer.Option(
-        _D.jibe_per_h, "--jibe-per-h", help="Jibing probability per hour."
+        _D.jibe_per_h, "--jibe-per-h", help="Jibing probability per hour (0 <= p < 1)."
     ),
     diffusivity: float = typer.Option(
         _D.diffusivity_m2_s, "--diffusivity", help="Horizontal diffusivity, m²/s."
     ),
-    capsize_per_h: float = typer.Option(
-        _D.capsize_per_h,
-        "--capsize-per-h",
-        help="Capsizing probability per hour above the threshold wind.",
+    capsizing: bool = typer.Option(
+        _D.capsizing, "--capsizing", help="Let objects capsize (tanh ramp around a wind)."
+    ),
+    capsize_wind_ms: float = typer.Option(
+        _D.capsize_wind_ms, "--capsize-wind-ms", help="Capsizing ramp centre, 10 m wind, m/s."
+    ),
+    capsize_wind_sigma_ms: float = typer.Option(
+        _D.capsize_wind_sigma_ms, "--capsize-wind-sigma-ms", help="Capsizing ramp width, m/s."
+    ),
+    capsize_leeway_fraction: float = typer.Option(
+        _D.capsize_leeway_fraction,
+        "--capsize-leeway-fraction",
+        help="Leeway of a capsized object as a fraction of its upright leeway.",
     ),
     scheme: str = typer.Option(
         _D.scheme, "--scheme", help="Integrator: midpoint (2nd order, default), rk2 or euler."
@@ -266,7 +275,9 @@ def drift(
         current_sigma_kn=current_sigma_kn, seed=seed, jibe_per_h=jibe_per_h,
         wind_obs=_observations(wind_obs, "wind"),
         current_obs=_observations(current_obs, "current"),
-        diffusivity_m2_s=diffusivity, capsize_per_h=capsize_per_h,
+        diffusivity_m2_s=diffusivity, capsizing=capsizing, capsize_wind_ms=capsize_wind_ms,
+        capsize_wind_sigma_ms=capsize_wind_sigma_ms,
+        capsize_leeway_fraction=capsize_leeway_fraction,
         scheme=scheme,  # type: ignore[arg-type]
         scenarios=scenarios, max_tracks=max_tracks,
     )  # fmt: skip
