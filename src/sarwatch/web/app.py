@@ -19,7 +19,7 @@ from sarwatch.web.limits import BodySizeLimit
 
 __all__ = ["create_app"]
 
-_ROUTE_MODULES = ("assess", "drift", "cases", "ledger", "public", "map")
+_ROUTE_MODULES = ("assess", "drift", "attachments", "cases", "ledger", "public", "map")
 
 _frozen = threading.Event()
 
