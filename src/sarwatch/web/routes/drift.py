@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from sarwatch.drift.result import DriftResult
     from sarwatch.services.drift import DriftRequest
 
-__all__ = ["DriftCreate", "DriftRunPublic", "ScenarioIn", "install"]
+__all__ = ["AttachmentOutcome", "DriftCreate", "DriftRunPublic", "ScenarioIn", "install"]
 
 _D = DEFAULTS  # defaults and limits: sarwatch.drift.config, shared with the CLI
 _STRICT = ConfigDict(extra="forbid")
@@ -99,6 +99,14 @@ class DriftCreate(BaseModel):
     )
 
 
+class AttachmentOutcome(BaseModel):
+    """Whether a run started with ``case_id`` went into its case."""
+
+    case_id: str
+    status: Literal["pending", "attached", "refused"]
+    error: str | None = Field(None, description="why the case refused it (e.g. closed)")
+
+
 class DriftRunPublic(BaseModel):
     """A run's state as the API shows it."""
 
@@ -117,12 +125,9 @@ class DriftRunPublic(BaseModel):
     files: list[str] = Field(
         default_factory=list, description="downloads when done: geojson, png, netcdf"
     )
-    attachment: dict[str, Any] | None = Field(
+    attachment: AttachmentOutcome | None = Field(
         None,
-        description=(
-            "for a run started with case_id: {case_id, status: pending | attached | refused, "
-            "error}; a refused attachment leaves the run done"
-        ),
+        description="for a run started with case_id; a refused attachment leaves the run done",
     )
     summary: dict[str, Any] | None = Field(
         None, description="when done (GET /api/drift/{run_id} only, not in the list)"
@@ -149,7 +154,7 @@ def _public(record: DriftRunRecord, summary: dict[str, Any] | None = None) -> Dr
         error_type=record.error_type,
         request=record.request,
         files=[kind for kind in _DOWNLOADS if kind in record.files],
-        attachment=record.attachment,
+        attachment=(None if record.attachment is None else AttachmentOutcome(**record.attachment)),
         summary=summary,
     )
 
