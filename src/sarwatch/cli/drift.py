@@ -196,13 +196,19 @@ def drift(
         _D.diffusivity_m2_s, "--diffusivity", help="Horizontal diffusivity, m²/s."
     ),
     capsizing: bool = typer.Option(
-        _D.capsizing, "--capsizing", help="Let objects capsize (tanh ramp around a wind)."
+        _D.capsizing,
+        "--capsize",
+        help="Let the object capsize in strong wind (forward; backward: capsized ones recover).",
     ),
     capsize_wind_ms: float = typer.Option(
-        _D.capsize_wind_ms, "--capsize-wind-ms", help="Capsizing ramp centre, 10 m wind, m/s."
+        _D.capsize_wind_ms,
+        "--capsize-wind-ms",
+        help="Wind at which the capsizing rate is 0.5 per hour (tanh ramp centre), m/s.",
     ),
     capsize_wind_sigma_ms: float = typer.Option(
-        _D.capsize_wind_sigma_ms, "--capsize-wind-sigma-ms", help="Capsizing ramp width, m/s."
+        _D.capsize_wind_sigma_ms,
+        "--capsize-wind-sigma-ms",
+        help="Width of the capsizing ramp, m/s.",
     ),
     capsize_leeway_fraction: float = typer.Option(
         _D.capsize_leeway_fraction,
@@ -275,8 +281,8 @@ def drift(
         current_sigma_kn=current_sigma_kn, seed=seed, jibe_per_h=jibe_per_h,
         wind_obs=_observations(wind_obs, "wind"),
         current_obs=_observations(current_obs, "current"),
-        diffusivity_m2_s=diffusivity, capsizing=capsizing, capsize_wind_ms=capsize_wind_ms,
-        capsize_wind_sigma_ms=capsize_wind_sigma_ms,
+        diffusivity_m2_s=diffusivity, capsizing=capsizing,
+        capsize_wind_ms=capsize_wind_ms, capsize_wind_sigma_ms=capsize_wind_sigma_ms,
         capsize_leeway_fraction=capsize_leeway_fraction,
         scheme=scheme,  # type: ignore[arg-type]
         scenarios=scenarios, max_tracks=max_tracks,

@@ -142,14 +142,16 @@ class DriftConfig:
     wind_sigma_kn, current_sigma_kn
         On-scene wind and current uncertainty (sigma per component), knots.
     jibe_per_h
-        Jibing probability per hour, 0 <= p < 1 (the reference's 0.04).
+        Jibing probability per hour (0.04, the reference's): per step
+        ``1 - (1 - p) ** (dt / 1 h)``.
     diffusivity_m2_s
         Horizontal diffusivity, m²/s (0: none).
     capsizing, capsize_wind_ms, capsize_wind_sigma_ms, capsize_leeway_fraction
-        Optional capsizing (off by default, as in the reference): a tanh ramp of the
-        capsizing rate centred on ``capsize_wind_ms`` with width ``capsize_wind_sigma_ms``
-        (10 m wind, m/s), leeway times the fraction once capsized; see
-        :class:`~sarwatch.drift.engine.DriftParams`.
+        Optional capsizing (off by default): rate per hour ``0.5 + 0.5 tanh((U10 -
+        capsize_wind_ms) / capsize_wind_sigma_ms)``, leeway times the fraction once
+        capsized; backward runs let capsized objects recover instead (the reference's
+        method and defaults: 30 m/s, 5 m/s, 0.4; see
+        :class:`~sarwatch.drift.engine.DriftParams`).
     scheme
         Integrator: ``midpoint`` (second order, default), ``rk2`` or ``euler``.
     max_tracks

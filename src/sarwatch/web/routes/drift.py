@@ -91,6 +91,14 @@ class DriftCreate(BaseModel):
     winds: list[str] = Field(default_factory=list, description="files under <home>/forcing")
     seed: int | None = None
     scheme: Literal["midpoint", "rk2", "euler"] = _D.scheme
+    capsizing: bool = _D.capsizing
+    capsize_wind_ms: Annotated[float, _limited("capsize_wind_ms")] = _D.capsize_wind_ms
+    capsize_wind_sigma_ms: Annotated[float, _limited("capsize_wind_sigma_ms")] = (
+        _D.capsize_wind_sigma_ms
+    )
+    capsize_leeway_fraction: Annotated[float, _limited("capsize_leeway_fraction")] = (
+        _D.capsize_leeway_fraction
+    )
     scenarios: list[ScenarioIn] = Field(
         default_factory=list, description="several weighted seedings; replace lat/lon when given"
     )
@@ -181,6 +189,9 @@ def _request(body: DriftCreate, home: Path) -> DriftRequest:
         wind_kn=body.wind_kn, wind_from_deg=body.wind_from, wind_sigma_kn=body.wind_sigma_kn,
         current_kn=body.current_kn, current_to_deg=body.current_to,
         current_sigma_kn=body.current_sigma_kn, seed=body.seed, scheme=body.scheme,
+        capsizing=body.capsizing, capsize_wind_ms=body.capsize_wind_ms,
+        capsize_wind_sigma_ms=body.capsize_wind_sigma_ms,
+        capsize_leeway_fraction=body.capsize_leeway_fraction,
         scenarios=tuple(
             ScenarioSpec(
                 kind=sc.kind, lon=sc.lon, lat=sc.lat, weight=sc.weight, radius_m=sc.radius_m,
