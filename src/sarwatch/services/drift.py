@@ -28,7 +28,7 @@ from sarwatch.drift.forcing import Forcing, VectorField
 from sarwatch.drift.leeway import ObjectMixture, resolve_object
 from sarwatch.drift.seeding import Scenario, seed_scenarios
 from sarwatch.drift.state import ACTIVE, NO_FORCING, STATUS_NAMES, STRANDED, ParticleState
-from sarwatch.errors import ForcingError, InputError, OutOfRegionError, PositionOnLandError
+from sarwatch.errors import ForcingError, InputError, PositionOnLandError
 from sarwatch.geo.position import format_position
 from sarwatch.services.provenance import forcing_inputs
 
@@ -229,6 +229,7 @@ def srr_shares(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]) -> di
     Shares may sum to more than 1 where regions overlap. Above 50,000 particles the
     test runs on occupied cells of 1/120 degree (about 900 m) instead of every particle.
     """
+    from sarwatch.geo.coast import REGION
     from sarwatch.geo.srr import srr_membership
 
     n = lon.size
@@ -251,6 +252,11 @@ def srr_shares(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]) -> di
     for m in member.values():
         anywhere |= m
     out["none"] = float(weights[~anywhere].sum() / total)
+    if lon.size and not bool(np.all(REGION.contains(lon, lat))):
+        # SAR regions are packaged for the Central Mediterranean only: say so.
+        outside = ~REGION.contains(lon if n <= 50_000 else (cx + 0.5) * cell,
+                                   lat if n <= 50_000 else (cy + 0.5) * cell)  # fmt: skip
+        out["outside_packaged_regions"] = float(weights[outside].sum() / total)
     return out
 
 
@@ -349,6 +355,34 @@ def _scenarios(req: DriftRequest, start: np.datetime64, obj: ObjectMixture) -> l
     return out
 
 
+def _land_mask(req: DriftRequest, cache_dir: Path | None, forcing: Forcing | None = None) -> Any:
+    """The packaged region's land mask when every seed lies in it (as before); elsewhere
+    one built for the area the run can reach (within the gridded forcing)."""
+    from sarwatch.geo.coast import REGION, Region, land_mask, land_mask_for
+
+    lons = [
+        req.lon,
+        *(s.lon for s in req.scenarios),
+        *(s.lon2 for s in req.scenarios if s.lon2 is not None),
+    ]
+    lats = [
+        req.lat,
+        *(s.lat for s in req.scenarios),
+        *(s.lat2 for s in req.scenarios if s.lat2 is not None),
+    ]
+    if bool(np.all(REGION.contains(lons, lats))):
+        return land_mask(cache_dir)
+    reach = 0.05 if forcing is None else float(np.clip(3.0 * req.hours * 3600.0 / 111_000.0, 2, 20))
+    reach_lon = reach / max(float(np.cos(np.radians(max(np.abs(lats))))), 0.05)
+    box = [min(lons) - reach_lon, min(lats) - reach, max(lons) + reach_lon, max(lats) + reach]
+    for f in forcing.fields() if forcing is not None else []:
+        if not f.is_uniform:
+            e = f.extent
+            box = [max(box[0], e[0]), max(box[1], e[1]), min(box[2], e[2]), min(box[3], e[3])]
+    box = [max(box[0], -180.0), max(box[1], -90.0), min(box[2], 180.0), min(box[3], 90.0)]
+    return land_mask_for(Region(*box), cache_dir)
+
+
 def check_drift_request(req: DriftRequest, *, cache_dir: Path | None = None) -> ObjectMixture:
     """The checks a request must pass before a run starts (cheap: no forcing is read).
 
@@ -357,12 +391,11 @@ def check_drift_request(req: DriftRequest, *, cache_dir: Path | None = None) -> 
 
     Raises
     ------
-    InputError, OutOfRegionError, PositionOnLandError
-        Bad numbers, start outside the region or on land, unknown object class.
+    InputError, PositionOnLandError
+        Bad numbers, a start on land, unknown object class.
     ForcingError
         A wind-driven object without any wind (file, on-scene value or series).
     """
-    from sarwatch.geo.coast import REGION, land_mask
     from sarwatch.geo.position import format_position
 
     _to_utc64(req.time, "start time")
@@ -376,12 +409,12 @@ def check_drift_request(req: DriftRequest, *, cache_dir: Path | None = None) -> 
             f"{req.particles:,} particles is more than this station runs at once "
             f"({MAX_PARTICLES:,}, about 4 GB); 100,000 already resolve the 95 % contour well"
         )
-    where = format_position(req.lon, req.lat, decimals=2)
-    if not REGION.contains(req.lon, req.lat):
-        raise OutOfRegionError(
-            f"the position {where} lies outside the area sarwatch covers ({REGION.describe()})"
+    if not (-90.0 <= req.lat <= 90.0 and -180.0 <= req.lon <= 180.0):
+        raise InputError(
+            f"latitude must be -90..90 and longitude -180..180 degrees; got {req.lat}, {req.lon}"
         )
-    if bool(land_mask(cache_dir).contains(req.lon, req.lat)):
+    where = format_position(req.lon, req.lat, decimals=2)
+    if bool(_land_mask(req, cache_dir).contains(req.lon, req.lat)):
         raise PositionOnLandError(
             f"the position {where} is on land (GSHHG full resolution); "
             "check the coordinates (degrees-minutes vs decimal, N/S, E/W)"
@@ -425,17 +458,14 @@ def predict_drift(
 
     Raises
     ------
-    InputError, OutOfRegionError, PositionOnLandError
-        Bad request, start outside the region or on land.
+    InputError, PositionOnLandError
+        Bad request, start on land.
     ForcingError
         Missing or inadequate forcing.
     """
-    from sarwatch.geo.coast import land_mask
-
     wall0 = time.perf_counter()
     start = _to_utc64(req.time, "start time")
     obj = check_drift_request(req, cache_dir=cache_dir)
-    mask = land_mask(cache_dir)
     params = DriftParams(
         dt_s=req.dt_min * 60.0,
         output_every_s=req.output_min * 60.0,
@@ -455,6 +485,7 @@ def predict_drift(
     for f in forcing.fields():
         f.check_covers(start, t_last)
         f.check_contains(req.lon, req.lat)
+    mask = _land_mask(req, cache_dir, forcing)
     if req.seed is None:
         entropy = np.random.SeedSequence().entropy
         seed = int(entropy) % 2**32 if isinstance(entropy, int) else 0
