@@ -47,7 +47,7 @@ def test_a_drift_off_malaga_strands_on_the_spanish_coast(tmp_path):
         object_class="PIW-1", seed=3,
     )  # fmt: skip
     result = predict_drift(req)
-    final = result.summary["final"]
+    final = result.summary.to_json()["final"]
     # 0.6 m/s north for 12 h is 26 km: the coast (36.72°N here) stops every particle.
     assert final["stranded_share"] > 0.95
     stranded = result.final_status == 1
