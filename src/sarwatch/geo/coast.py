@@ -47,6 +47,7 @@ __all__ = [
     "land_mask",
     "land_mask_for",
     "land_polygons",
+    "land_polygons_for",
 ]
 
 CELL_SEA = 0
@@ -432,6 +433,16 @@ def land_mask_for(box: Region, cache_dir: Path | None = None) -> LandMask:
         lat_max=float(np.ceil(box.lat_max / t) * t),
     )
     return _tiled_mask_cached(Path(cache_dir or default_cache_dir()), snapped)
+
+
+def land_polygons_for(box: Region, cache_dir: Path | None = None) -> shapely.MultiPolygon:
+    """Land polygons that cover ``box``, anywhere (for maps): the packaged region's inside
+    :data:`REGION`, else the GSHHG tiles of :func:`land_mask_for` (clipped at tile edges)."""
+    box = Region(
+        max(box.lon_min, -180.0), max(box.lat_min, -90.0),
+        min(box.lon_max, 180.0), min(box.lat_max, 90.0),
+    )  # fmt: skip
+    return land_mask_for(box, cache_dir).polygons
 
 
 def _tile_paths(cache_dir: Path, tile: Region) -> tuple[Path, Path]:
