@@ -213,6 +213,37 @@ def test_zone_line_vertices_lie_at_their_distance_from_the_shore(zones, distance
         )
 
 
+@pytest.mark.parametrize(("distance_nm", "inner", "outer"), [
+    (12.0, "territorial_sea", "contiguous_zone"), (24.0, "contiguous_zone", "high_seas"),
+])  # fmt: skip
+def test_the_maps_lines_and_assess_agree(zones, distance_nm, inner, outer):
+    """One method: every vertex of the map's line is at its distance by assess's measure,
+    and assess puts points 0.3 nm either side of it in the zones the line separates."""
+    from sarwatch.geo.geodesy import geod
+    from sarwatch.geo.zones import assess_coast
+
+    feature = next(f for f in zones["features"] if f["properties"]["distance_nm"] == distance_nm)
+    coords = shapely.get_coordinates(shapely.geometry.shape(feature["geometry"]))
+    answer = assess_coast(coords[:, 0], coords[:, 1])
+    error = np.abs(answer.distance_to_coast_nm - distance_nm)
+    assert np.percentile(error, 99) < 0.01
+    assert error.max() < 0.2  # where two coasts are equidistant (a corner of the line)
+    rng = np.random.default_rng(9)
+    pick = rng.choice(coords.shape[0], size=300, replace=False)
+    r = layers_region()
+    away = (
+        (coords[:, 0] > r[0] + 0.05) & (coords[:, 0] < r[2] - 0.05)
+        & (coords[:, 1] > r[1] + 0.05) & (coords[:, 1] < r[3] - 0.05)
+    )  # fmt: skip
+    pick = pick[(error[pick] < 0.01) & away[pick]]
+    az, _, _ = geod().inv(answer.coast_lon[pick], answer.coast_lat[pick], coords[pick, 0],
+                          coords[pick, 1])  # fmt: skip
+    for offset_nm, zone in ((-0.3, inner), (0.3, outer)):
+        lon, lat, _ = geod().fwd(coords[pick, 0], coords[pick, 1], az,
+                                 np.full(pick.size, offset_nm * 1852.0))  # fmt: skip
+        assert (assess_coast(lon, lat).zone == zone).mean() > 0.97
+
+
 def layers_region() -> tuple[float, float, float, float]:
     from sarwatch.geo.coast import REGION
 
@@ -231,7 +262,7 @@ def test_zone_layer_is_cached_on_disk(tmp_path, monkeypatch):
     first = layers.zones_layer(tmp_path)
     second = layers.zones_layer(tmp_path)
     assert first == second and len(calls) == 1
-    assert list((tmp_path / "layers-v1").glob("zones.geojson.gz"))
+    assert list((tmp_path / "layers-v1").glob("zones-v2.geojson.gz"))
     # A 0.5° square island: its 12 nm line is ~12 nm outside each side.
     line = shapely.geometry.shape(json.loads(gzip.decompress(first))["features"][0]["geometry"])
     west = shapely.get_coordinates(line)[:, 0].min()
@@ -243,7 +274,7 @@ def test_a_corrupt_cache_file_is_rebuilt(tmp_path, monkeypatch):
     monkeypatch.setattr(
         layers, "_land", lambda _c: shapely.MultiPolygon([shapely.box(14, 35, 14.2, 35.2)])
     )
-    path = tmp_path / "layers-v1" / "zones.geojson.gz"
+    path = tmp_path / "layers-v1" / "zones-v2.geojson.gz"
     path.parent.mkdir(parents=True)
     path.write_bytes(b"not gzip")
     data = layers.zones_layer(tmp_path)

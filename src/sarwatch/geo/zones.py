@@ -68,7 +68,9 @@ __all__ = [
     "assess_coast",
     "assess_coast_outside",
     "check_in_region",
+    "classify_zone",
     "coast_index",
+    "coast_vertices",
     "nearest_sea_point",
     "nearest_sea_point_outside",
 ]
@@ -193,8 +195,13 @@ _IndexArrays = tuple[
 ]
 
 
-def _build_index_arrays(cache_dir: Path, region: Region) -> _IndexArrays:
-    polygons = land_polygons(cache_dir, region=region)
+def coast_vertices(polygons: shapely.MultiPolygon, region: Region) -> npt.NDArray[np.float64]:
+    """The coastline as the index holds it: ``(n, 2)`` lon/lat vertices.
+
+    Exterior rings of the land polygons, simplified by 0.0003° and densified to 0.002°,
+    without the artificial edges where ``region``'s box cuts through land. The zone
+    lines of the map (:mod:`sarwatch.geo.zonelines`) are measured from the same vertices.
+    """
     rings = shapely.get_exterior_ring(shapely.get_parts(polygons))
     rings = shapely.segmentize(shapely.simplify(rings, _SIMPLIFY_DEG), _SEGMENT_DEG)
     coords = shapely.get_coordinates(rings)
@@ -205,7 +212,29 @@ def _build_index_arrays(cache_dir: Path, region: Region) -> _IndexArrays:
         | (np.abs(coords[:, 1] - region.lat_min) < eps)
         | (np.abs(coords[:, 1] - region.lat_max) < eps)
     )
-    coords = np.unique(coords[~on_box], axis=0)
+    return np.unique(coords[~on_box], axis=0)
+
+
+def classify_zone(distance_nm: npt.ArrayLike, on_land: npt.ArrayLike) -> npt.NDArray[np.str_]:
+    """The approximate zone from the distance to the coast: the one rule for every answer.
+
+    Examples
+    --------
+    >>> classify_zone([5.0, 12.0, 12.01, 30.0, 3.0], [False, False, False, False, True]).tolist()
+    ['territorial_sea', 'territorial_sea', 'contiguous_zone', 'high_seas', 'internal_or_land']
+    """
+    d = np.atleast_1d(np.asarray(distance_nm, dtype=float))
+    zone = np.full(d.shape, "high_seas", dtype="<U16")
+    with np.errstate(invalid="ignore"):
+        zone[d <= CONTIGUOUS_ZONE_NM] = "contiguous_zone"
+        zone[d <= TERRITORIAL_SEA_NM] = "territorial_sea"
+    zone[np.atleast_1d(np.asarray(on_land, dtype=bool))] = "internal_or_land"
+    return zone
+
+
+def _build_index_arrays(cache_dir: Path, region: Region) -> _IndexArrays:
+    polygons = land_polygons(cache_dir, region=region)
+    coords = coast_vertices(polygons, region)
     states, state_index = _assign_states(coords)
     lon = np.ascontiguousarray(coords[:, 0])
     lat = np.ascontiguousarray(coords[:, 1])
@@ -380,10 +409,7 @@ def assess_coast(
     distance_nm = dist_m / M_PER_NM
     states = np.asarray(index.states, dtype="<U2")
     coast_state = states[index.state_index[vertex]]
-    zone = np.full(lon_a.shape, "high_seas", dtype="<U16")
-    zone[distance_nm <= CONTIGUOUS_ZONE_NM] = "contiguous_zone"
-    zone[distance_nm <= TERRITORIAL_SEA_NM] = "territorial_sea"
-    zone[on_land] = "internal_or_land"
+    zone = classify_zone(distance_nm, on_land)
     zone_state = np.where(zone == "high_seas", "", coast_state)
     return CoastResult(
         on_land=on_land,
@@ -534,11 +560,7 @@ def assess_coast_outside(lon: float, lat: float, *, cache_dir: Path | None = Non
             dist_nm = d_m / M_PER_NM
             coast_lon, coast_lat = index.lon[vertex], index.lat[vertex]
             state = np.asarray(index.states, dtype="<U2")[index.state_index[vertex]]
-    zone = np.full(1, "high_seas", dtype="<U16")
-    with np.errstate(invalid="ignore"):
-        zone[dist_nm <= CONTIGUOUS_ZONE_NM] = "contiguous_zone"
-        zone[dist_nm <= TERRITORIAL_SEA_NM] = "territorial_sea"
-    zone[on_land] = "internal_or_land"
+    zone = classify_zone(dist_nm, on_land)
     return CoastResult(
         on_land=on_land,
         distance_to_coast_nm=dist_nm,
