@@ -63,6 +63,21 @@ def test_known_islands_are_land_and_the_open_sea_is_not(client, zoom):
     assert not shapely.contains_xy(land, *OPEN_SEA)
 
 
+@pytest.mark.parametrize("zoom", [4, 6, 7])
+def test_land_outside_the_packaged_box_is_land_not_sea(client, zoom):
+    """Algeria west of 5°E and inland Libya south of 29°N are drawn as land; the sea north of
+    Algeria stays sea (no rectangular edge at the packaged box)."""
+    collection = _geojson(client.get(f"/api/layers/coast?zoom={zoom}"))
+    land = _land_geometry(collection)
+    assert shapely.contains_xy(land, 3.0, 35.5)  # Algeria, south of Algiers
+    assert shapely.contains_xy(land, 15.0, 27.0)  # the Fezzan, inland Libya
+    assert shapely.contains_xy(land, 4.9, 33.0) and shapely.contains_xy(land, 5.1, 33.0)
+    assert not shapely.contains_xy(land, 3.0, 37.5)  # the sea north of Algeria
+    assert not shapely.contains_xy(land, 4.9, 38.0)  # either side of the box's edge
+    assert not shapely.contains_xy(land, 5.1, 38.0)
+    assert "orientation" in collection["note"]
+
+
 def test_finer_zoom_has_more_detail_and_stays_close_to_full_resolution(client):
     full = land_polygons()
     counts = []

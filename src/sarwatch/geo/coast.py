@@ -44,6 +44,7 @@ __all__ = [
     "LandMask",
     "Region",
     "default_cache_dir",
+    "extract_land_polygons",
     "land_mask",
     "land_mask_for",
     "land_polygons",
@@ -98,9 +99,15 @@ def default_cache_dir() -> Path:
     return Path.home() / ".cache" / "sarwatch"
 
 
-def _extract_region_polygons(region: Region) -> shapely.MultiPolygon:
-    """Clip the world GSHHG full-resolution polygons to ``region`` (slow: seconds, ~1.5 GB)."""
+def extract_land_polygons(region: Region) -> shapely.MultiPolygon:
+    """Clip the world GSHHG full-resolution polygons to ``region`` (slow: seconds, ~1.5 GB).
+
+    Not cached: callers cache what they keep (:func:`land_polygons`, map layers).
+    """
     return _extract_many([region])[0]
+
+
+_extract_region_polygons = extract_land_polygons
 
 
 def _extract_many(regions: list[Region]) -> list[shapely.MultiPolygon]:

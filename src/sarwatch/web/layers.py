@@ -39,6 +39,7 @@ from sarwatch.geo.zonelines import ZONE_LIMITS_NM
 
 __all__ = [
     "COAST_LEVELS",
+    "CONTEXT_BOX",
     "NM_M",
     "POS_STATUSES",
     "ZONE_DISTANCES_NM",
@@ -54,6 +55,13 @@ __all__ = [
 _LAYER_CACHE_VERSION = "layers-v1"
 #: The zone lines are the level sets of the assessment's distance (v2); v1 was a buffer.
 _ZONES_VERSION = "v2"
+#: Coast layers with the context land around the packaged region (v2).
+_COAST_VERSION = "v2"
+#: Land drawn around the packaged region for orientation (lon_min, lat_min, lon_max, lat_max):
+#: the Mediterranean from Gibraltar to the Levant, the Sahara's northern edge.
+CONTEXT_BOX = (-6.0, 24.0, 37.0, 46.0)
+_CONTEXT_TOLERANCE_DEG = 0.004
+_CONTEXT_MIN_AREA_DEG2 = 4e-4
 
 #: One international nautical mile in metres.
 NM_M = M_PER_NM
@@ -157,6 +165,42 @@ def _land(cache_dir: Path) -> shapely.MultiPolygon:
     return land_polygons(cache_dir)
 
 
+def _context_land(cache_dir: Path) -> shapely.MultiPolygon:
+    """Land around the packaged region, for orientation only (cached WKB).
+
+    Without it, Algeria west of 5°E or inland Libya south of 29°N would be drawn as sea
+    with a rectangular edge. Extracted once from the world's GSHHG polygons (seconds,
+    ~1.5 GB), the packaged region's box cut out, simplified by
+    :data:`_CONTEXT_TOLERANCE_DEG`.
+    """
+    from sarwatch.geo.coast import REGION, Region, extract_land_polygons
+
+    key = "_".join(f"{v:g}" for v in CONTEXT_BOX)
+    path = Path(cache_dir) / _LAYER_CACHE_VERSION / f"context_land_{_COAST_VERSION}_{key}.wkb"
+    if path.exists():
+        try:
+            geom = shapely.from_wkb(path.read_bytes())
+        except shapely.errors.GEOSException:
+            path.unlink(missing_ok=True)
+        else:
+            if isinstance(geom, shapely.MultiPolygon):
+                return geom
+    land = extract_land_polygons(Region(*CONTEXT_BOX))
+    packaged = shapely.box(REGION.lon_min, REGION.lat_min, REGION.lon_max, REGION.lat_max)
+    parts = shapely.get_parts(land)
+    parts = shapely.difference(parts, packaged)
+    parts = shapely.simplify(parts, _CONTEXT_TOLERANCE_DEG, preserve_topology=True)
+    polygons = [
+        p
+        for g in parts
+        for p in shapely.get_parts(g)
+        if p.geom_type == "Polygon" and not p.is_empty
+    ]
+    geom = shapely.MultiPolygon(polygons)
+    write_bytes_atomic(path, shapely.to_wkb(geom))
+    return geom
+
+
 def _simplified_parts(land: shapely.MultiPolygon, level: CoastLevel) -> npt.NDArray[np.object_]:
     parts = shapely.get_parts(land)
     parts = parts[shapely.area(parts) >= level.min_area_deg2]
@@ -166,7 +210,19 @@ def _simplified_parts(land: shapely.MultiPolygon, level: CoastLevel) -> npt.NDAr
 
 @lru_cache(maxsize=8)
 def _coast_parts(cache_dir: Path, index: int) -> npt.NDArray[np.object_]:
-    return _simplified_parts(_land(cache_dir), COAST_LEVELS[index])
+    level = COAST_LEVELS[index]
+    context_level = CoastLevel(
+        max_zoom=level.max_zoom,
+        tolerance_deg=max(2 * level.tolerance_deg, _CONTEXT_TOLERANCE_DEG),
+        min_area_deg2=max(level.min_area_deg2, _CONTEXT_MIN_AREA_DEG2),
+        decimals=level.decimals,
+    )
+    return np.concatenate(
+        [
+            _simplified_parts(_land(cache_dir), level),
+            _simplified_parts(_context_land(cache_dir), context_level),
+        ]
+    )
 
 
 def _coast_collection(
@@ -188,6 +244,11 @@ def _coast_collection(
         tolerance_deg=level.tolerance_deg,
         bbox=list(bbox) if bbox is not None else None,
         source="GSHHG full resolution (via roaring-landmask), simplified for display",
+        context_box=list(CONTEXT_BOX),
+        note=(
+            "land outside the packaged region (5°E–27°E, 29°N–43°N) is drawn for orientation, "
+            "more simplified; sarwatch has no SAR-region, port or zone data there"
+        ),
     )
 
 
@@ -225,7 +286,7 @@ def coast_layer(
                 f"zoom {zoom} needs a bbox=lon_min,lat_min,lon_max,lat_max "
                 "(the whole coastline at that detail is several megabytes)"
             )
-        path = cache_dir / _LAYER_CACHE_VERSION / f"coast_l{index}.geojson.gz"
+        path = cache_dir / _LAYER_CACHE_VERSION / f"coast-{_COAST_VERSION}_l{index}.geojson.gz"
         return index, _cached(
             path,
             lambda: _gzip_json(
