@@ -33,7 +33,7 @@ from sarwatch.drift.result import (
 )
 from sarwatch.drift.seeding import Scenario, seed_scenarios
 from sarwatch.drift.state import NO_FORCING, ParticleState
-from sarwatch.errors import ForcingError, InputError, OutOfRegionError, PositionOnLandError
+from sarwatch.errors import ForcingError, InputError, PositionOnLandError
 from sarwatch.geo.position import format_position
 from sarwatch.services.drift_stats import category_counts, containment_polygons, snapshot
 from sarwatch.services.provenance import forcing_inputs
@@ -229,6 +229,34 @@ def _scenarios(req: DriftRequest, start: np.datetime64, obj: ObjectMixture) -> l
     return out
 
 
+def _land_mask(req: DriftRequest, cache_dir: Path | None, forcing: Forcing | None = None) -> Any:
+    """The packaged region's land mask when every seed lies in it (as before); elsewhere
+    one built for the area the run can reach (within the gridded forcing)."""
+    from sarwatch.geo.coast import REGION, Region, land_mask, land_mask_for
+
+    lons = [
+        req.lon,
+        *(s.lon for s in req.scenarios),
+        *(s.lon2 for s in req.scenarios if s.lon2 is not None),
+    ]
+    lats = [
+        req.lat,
+        *(s.lat for s in req.scenarios),
+        *(s.lat2 for s in req.scenarios if s.lat2 is not None),
+    ]
+    if bool(np.all(REGION.contains(lons, lats))):
+        return land_mask(cache_dir)
+    reach = 0.05 if forcing is None else float(np.clip(3.0 * req.hours * 3600.0 / 111_000.0, 2, 20))
+    reach_lon = reach / max(float(np.cos(np.radians(max(np.abs(lats))))), 0.05)
+    box = [min(lons) - reach_lon, min(lats) - reach, max(lons) + reach_lon, max(lats) + reach]
+    for f in forcing.fields() if forcing is not None else []:
+        if not f.is_uniform:
+            e = f.extent
+            box = [max(box[0], e[0]), max(box[1], e[1]), min(box[2], e[2]), min(box[3], e[3])]
+    box = [max(box[0], -180.0), max(box[1], -90.0), min(box[2], 180.0), min(box[3], 90.0)]
+    return land_mask_for(Region(*box), cache_dir)
+
+
 def check_drift_request(req: DriftRequest, *, cache_dir: Path | None = None) -> ObjectMixture:
     """The checks a request must pass before a run starts (cheap: no forcing is read).
 
@@ -238,12 +266,11 @@ def check_drift_request(req: DriftRequest, *, cache_dir: Path | None = None) -> 
 
     Raises
     ------
-    InputError, OutOfRegionError, PositionOnLandError
-        Bad numbers, start outside the region or on land, unknown object class.
+    InputError, PositionOnLandError
+        Bad numbers, a start on land, unknown object class.
     ForcingError
         A wind-driven object without any wind (file, on-scene value or series).
     """
-    from sarwatch.geo.coast import REGION, land_mask
     from sarwatch.geo.position import format_position
 
     _to_utc64(req.time, "start time")
@@ -265,12 +292,12 @@ def check_drift_request(req: DriftRequest, *, cache_dir: Path | None = None) -> 
                 check_limits({speed: obs[1]})
             except InputError as exc:
                 raise InputError(f"{what} observation at {obs[0].isoformat()}: {exc}") from None
-    where = format_position(req.lon, req.lat, decimals=2)
-    if not REGION.contains(req.lon, req.lat):
-        raise OutOfRegionError(
-            f"the position {where} lies outside the area sarwatch covers ({REGION.describe()})"
+    if not (-90.0 <= req.lat <= 90.0 and -180.0 <= req.lon <= 180.0):
+        raise InputError(
+            f"latitude must be -90..90 and longitude -180..180 degrees; got {req.lat}, {req.lon}"
         )
-    if bool(land_mask(cache_dir).contains(req.lon, req.lat)):
+    where = format_position(req.lon, req.lat, decimals=2)
+    if bool(_land_mask(req, cache_dir).contains(req.lon, req.lat)):
         raise PositionOnLandError(
             f"the position {where} is on land (GSHHG full resolution); "
             "check the coordinates (degrees-minutes vs decimal, N/S, E/W)"
@@ -314,21 +341,19 @@ def predict_drift(
 
     Raises
     ------
-    InputError, OutOfRegionError, PositionOnLandError
-        Bad request, start outside the region or on land.
+    InputError, PositionOnLandError
+        Bad request, start on land.
     ForcingError
         Missing or inadequate forcing.
     """
-    from sarwatch.geo.coast import land_mask
-
     wall0 = time.perf_counter()
     start = _to_utc64(req.time, "start time")
     obj = check_drift_request(req, cache_dir=cache_dir)
-    mask = land_mask(cache_dir)
     params = req.config.params()
     sign = -1 if req.backward else 1
     t_last = start + np.timedelta64(round(sign * req.hours * 3600), "s")
     forcing = _forcing(req, start, t_last)  # each source checked once against the run
+    mask = _land_mask(req, cache_dir, forcing)
     if req.seed is None:
         entropy = np.random.SeedSequence().entropy
         seed = int(entropy) % 2**32 if isinstance(entropy, int) else 0

@@ -36,13 +36,14 @@ def srr_shares(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]) -> di
     Shares may sum to more than 1 where regions overlap. Above 50,000 particles the
     test runs on occupied cells of 1/120 degree (about 900 m) instead of every particle.
     """
+    from sarwatch.geo.coast import REGION
     from sarwatch.geo.srr import srr_membership
 
     n = lon.size
     if n == 0:
         return {}
     if n <= 50_000:
-        member = srr_membership(lon, lat)
+        px, py = lon, lat
         weights = np.ones(n)
     else:
         cell = 1.0 / 120.0
@@ -51,13 +52,18 @@ def srr_shares(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]) -> di
         keys, inverse = np.unique(iy * 1_000_000 + ix, return_inverse=True)
         weights = np.bincount(inverse).astype(float)
         cy, cx = np.divmod(keys, 1_000_000)
-        member = srr_membership((cx + 0.5) * cell, (cy + 0.5) * cell)
+        px, py = (cx + 0.5) * cell, (cy + 0.5) * cell
+    member = srr_membership(px, py)
     total = weights.sum()
     out = {k: float(weights[m].sum() / total) for k, m in member.items()}
     anywhere = np.zeros(weights.size, bool)
     for m in member.values():
         anywhere |= m
     out["none"] = float(weights[~anywhere].sum() / total)
+    outside = ~REGION.contains(px, py)
+    if bool(outside.any()):
+        # SAR regions are packaged for the Central Mediterranean only: say so.
+        out["outside_packaged_regions"] = float(weights[outside].sum() / total)
     return out
 
 
