@@ -27,10 +27,9 @@ _console = Console()
 
 
 def _service() -> CaseService:
-    from sarwatch.services.cases import case_service
-    from sarwatch.settings import load_settings
+    from sarwatch.cli.context import station
 
-    return case_service(load_settings())
+    return station().cases
 
 
 def _time(text: str | None) -> datetime:

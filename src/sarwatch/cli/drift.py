@@ -213,15 +213,13 @@ def drift(
         raise InputError(f"missing {', '.join(missing)}: a drift needs a position and a time")
     if scheme not in ("midpoint", "rk2", "euler"):
         raise InputError(f"--scheme must be midpoint, rk2 or euler, got {scheme!r}")
+    from sarwatch.cli.context import station
     from sarwatch.services.drift import DriftRequest, predict_drift
-    from sarwatch.settings import load_settings
 
-    settings = load_settings()
+    settings = station().settings
     case_service = None
     if case_id:  # an unknown or closed case is refused before the run, not after it
-        from sarwatch.services.cases import case_service as open_case_service
-
-        case_service = open_case_service(settings)
+        case_service = station().cases
         case_service.require_writable(case_id)
     start_time = parse_utc(time)
     scenarios = _seeding_scenario(

@@ -11,10 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from sarwatch.adapters.store import CaseRecord, Store, UnitOfWork, projection_json
 from sarwatch.domain import (
     Case,
     CaseStatus,
@@ -67,15 +65,14 @@ from sarwatch.ledger import (
     verify_chain,
     verify_register,
 )
+from sarwatch.services.ports import CaseRecord, Store, UnitOfWork, projection_json
 
 __all__ = [
     "ATTACHMENT_KINDS",
     "Anchor",
     "CaseService",
-    "case_service",
     "default_land_check",
     "default_region_of",
-    "station_store",
 ]
 
 #: Statuses that only an outcome may set, and the outcome kind to name for each.
@@ -164,12 +161,12 @@ class CaseService:
     def get(self, case_id: str) -> Case:
         """The current state of a case (:class:`NotFoundError` if unknown)."""
         with self.store.unit_of_work() as uow:
-            return case_from_json(uow.get_case(case_id).state)
+            return case_from_json(uow.cases.get(case_id).state)
 
     def get_record(self, case_id: str) -> CaseRecord:
         """The stored projection (state as JSON and signed head)."""
         with self.store.unit_of_work() as uow:
-            return uow.get_case(case_id)
+            return uow.cases.get(case_id)
 
     def list_cases(
         self, *, statuses: Sequence[str] | None = None, limit: int = 100, offset: int = 0
@@ -187,7 +184,7 @@ class CaseService:
                 f"statuses are: {', '.join(s.value for s in CaseStatus)}"
             )
         with self.store.unit_of_work() as uow:
-            return uow.list_cases(statuses=statuses, limit=limit, offset=offset)
+            return uow.cases.page(statuses=statuses, limit=limit, offset=offset)
 
     def require_writable(self, case_id: str) -> CaseRecord:
         """The case, if events may still be added to it (checked before long work)."""
@@ -201,8 +198,8 @@ class CaseService:
     def events(self, case_id: str) -> list[LedgerEntry]:
         """A case's ledger entries by sequence number."""
         with self.store.unit_of_work() as uow:
-            uow.get_case(case_id)
-            return uow.events(case_id)
+            uow.cases.get(case_id)
+            return uow.cases.events(case_id)
 
     def verify(self, case_id: str) -> VerificationReport:
         """Verify a case's chain against the station key and its signed head.
@@ -213,8 +210,8 @@ class CaseService:
         """
         try:
             with self.store.unit_of_work() as uow:
-                record = uow.get_case(case_id, cached=False)
-                entries = uow.events(case_id)
+                record = uow.cases.get(case_id, cached=False)
+                entries = uow.cases.events(case_id)
         except IntegrityError as exc:  # a row sarwatch cannot have written
             return VerificationReport(case_id, 0, None, (Finding("edited", None, str(exc)),))
         report = verify_chain(entries, self._keys(), case_id=case_id, head=record.head)
@@ -238,9 +235,9 @@ class CaseService:
         """
         try:
             with self.store.unit_of_work(write=True) as uow:
-                head = uow.lock_register()
-                entries = uow.register_entries()
-                first = uow.first_event_hashes()
+                head = uow.register.lock_head()
+                entries = uow.register.entries()
+                first = uow.cases.first_event_hashes()
                 adoptable = _predating(uow, set(first) - {e.case_id for e in entries})
         except IntegrityError as exc:  # a row sarwatch cannot have written
             return RegisterReport(0, 0, None, (Finding("edited", None, str(exc)),))
@@ -254,9 +251,9 @@ class CaseService:
         Raises :class:`IntegrityError` if the case is not registered.
         """
         with self.store.unit_of_work() as uow:
-            uow.get_case(case_id)
-            head = uow.register_head()
-            entry = next((e for e in uow.register_entries() if e.case_id == case_id), None)
+            uow.cases.get(case_id)
+            head = uow.register.head()
+            entry = next((e for e in uow.register.entries() if e.case_id == case_id), None)
         if entry is None or head is None:
             raise IntegrityError(
                 f"case {case_id} is not in the station register. If the store predates the "
@@ -276,11 +273,11 @@ class CaseService:
         """
         with self.store.unit_of_work(write=True) as uow:
             head = self._register_head(uow)
-            registered = {e.case_id for e in uow.register_entries()}
-            todo = sorted(set(uow.first_event_hashes()) - registered)
+            registered = {e.case_id for e in uow.register.entries()}
+            todo = sorted(set(uow.cases.first_event_hashes()) - registered)
             chains = []
             for case_id in todo:
-                record, entries = uow.get_case(case_id), uow.events(case_id)
+                record, entries = uow.cases.get(case_id), uow.cases.events(case_id)
                 report = verify_chain(entries, self._keys(), case_id=case_id, head=record.head)
                 if not report.ok or not entries:
                     raise IntegrityError(
@@ -289,7 +286,7 @@ class CaseService:
                         f"{report.summary()}"
                     )
                 chains.append(entries[0])
-            _refuse_cases_opened_since(chains, uow.register_since())
+            _refuse_cases_opened_since(chains, uow.station.register_since())
             chains.sort(key=lambda e: (e.recorded_at, e.case_id))
             for first_entry in chains:
                 head = self._register(uow, head, first_entry)
@@ -307,17 +304,17 @@ class CaseService:
             if anchor.register is not None:
                 seq, digest = anchor.register
                 findings += check_anchor(
-                    uow.register_entries(), seq=seq, hash_=digest, where=anchor.source
+                    uow.register.entries(), seq=seq, hash_=digest, where=anchor.source
                 )
             for case_id, seq, digest in anchor.cases:
                 try:
-                    uow.get_case(case_id)
+                    uow.cases.get(case_id)
                 except NotFoundError:
                     findings.append(
                         Finding("deleted", None, f"case {case_id}, in {anchor.source}, is gone")
                     )
                     continue
-                entry = next((e for e in uow.events(case_id) if e.seq == seq), None)
+                entry = next((e for e in uow.cases.events(case_id) if e.seq == seq), None)
                 if entry is None:
                     findings.append(
                         Finding(
@@ -348,7 +345,7 @@ class CaseService:
         reported in its turn instead of stopping the listing.
         """
         with self.store.unit_of_work() as uow:
-            case_ids = sorted(uow.first_event_hashes())
+            case_ids = sorted(uow.cases.first_event_hashes())
         return [self.verify(case_id) for case_id in case_ids]
 
     # writing ---------------------------------------------------------------------
@@ -385,12 +382,12 @@ class CaseService:
             try:
                 with self.store.unit_of_work(write=True) as uow:
                     register_head = self._register_head(uow)  # openings queue here
-                    number = uow.count_cases(id_prefix=prefix) + 1
+                    number = uow.cases.count(id_prefix=prefix) + 1
                     case_id = format_case_id(alert_time.date(), region, number)
                     now = format_time(self.clock())
                     opening = {**payload, "case_id": case_id}
                     state = apply_to_json(None, EventKind.CASE_OPENED, opening, self.clock())
-                    uow.insert_case(_record(state, None))
+                    uow.cases.insert(_record(state, None))
                     events: list[tuple[str, dict[str, Any]]] = [(EventKind.CASE_OPENED, opening)]
                     if position is not None:
                         events.append((EventKind.POSITION_REPORTED, to_json(position)))
@@ -449,7 +446,7 @@ class CaseService:
                 f"{str(to)!r}"
             )
         with self.store.unit_of_work() as uow:
-            current = uow.get_case(case_id).status
+            current = uow.cases.get(case_id).status
         payload = {"from": current, "to": str(to), "reason": reason}
         return self._write(case_id, [(EventKind.STATUS_CHANGED, payload)], actor)
 
@@ -498,7 +495,7 @@ class CaseService:
         now: str,
         check: Callable[[CaseRecord], None] | None = None,
     ) -> tuple[CaseRecord, list[LedgerEntry]]:
-        record = uow.lock_case(case_id)
+        record = uow.cases.lock(case_id)
         if check is not None:
             check(record)
         state: dict[str, Any] | None = None if record.head is None else record.state
@@ -520,19 +517,19 @@ class CaseService:
                 payload=payload,
                 prev_hash=prev,
             )
-            uow.append_event(last)
+            uow.cases.append_event(last)
             sealed.append(last)
             prev = last.hash
         if state is None or last is None:
             raise InputError("nothing to record")
         new_record = _record(state, sign_head(self.signer, last))
-        uow.update_case(new_record)
+        uow.cases.update(new_record)
         return new_record, sealed
 
     def _register_head(self, uow: UnitOfWork) -> RegisterHead | None:
         """Lock the station register; refuse to extend one whose head was removed."""
-        head = uow.lock_register()
-        if head is None and uow.register_entries():
+        head = uow.register.lock_head()
+        if head is None and uow.register.entries():
             raise IntegrityError(
                 "the station register has entries but its signed head is missing: the "
                 "store was tampered with. Run 'sarwatch ledger verify' and restore the "
@@ -551,7 +548,7 @@ class CaseService:
             opened_at=first.recorded_at,
             first_hash=first.hash,
         )
-        uow.append_register(entry, new_head)
+        uow.register.append(entry, new_head)
         return new_head
 
     def _check_time(self, value: datetime, what: str) -> datetime:
@@ -590,8 +587,8 @@ def _opened_before(first: LedgerEntry, since: str | None) -> bool:
 
 def _predating(uow: UnitOfWork, case_ids: set[str]) -> set[str]:
     """Those of ``case_ids`` opened before the register began."""
-    since = uow.register_since()
-    firsts = {case_id: uow.events(case_id)[:1] for case_id in case_ids}
+    since = uow.station.register_since()
+    firsts = {case_id: uow.cases.events(case_id)[:1] for case_id in case_ids}
     return {
         case_id for case_id, first in firsts.items() if first and _opened_before(first[0], since)
     }
@@ -675,37 +672,3 @@ def _record(state: dict[str, Any], head: SignedHead | None) -> CaseRecord:
         head=head,
         state_json=projection_json(state),  # serialised once: stored and answered
     )
-
-
-def station_store(settings: Any) -> Store:
-    """The store ``settings`` name: the default under the home (created on first use), or
-    ``SARWATCH_DATABASE_URL``, whose directory must exist (a typo would start a new store).
-    """
-    from sarwatch.adapters.store import open_store
-
-    return open_store(settings.resolved_database_url, create_dirs=not settings.database_url)
-
-
-def case_service(settings: Any, *, store: Store | None = None) -> CaseService:
-    """The station's case service from :class:`~sarwatch.settings.Settings`.
-
-    Opens (and migrates) the store at ``settings.resolved_database_url`` and loads
-    or creates the signing key under ``settings.home_dir``.
-    """
-    from sarwatch.ledger import load_or_create_signer
-    from sarwatch.ledger.keys import KEY_FILE
-
-    store = store or station_store(settings)
-    key_path = Path(settings.home_dir) / KEY_FILE
-    if not key_path.exists():
-        with store.unit_of_work() as uow:
-            n_cases = uow.count_cases()
-        if n_cases:
-            # A new key would make every earlier signature look forged: refuse.
-            raise IntegrityError(
-                f"the station key {key_path} is missing, but the store holds {n_cases} "
-                "case(s) signed with it. Restore the key file from your backup (mode 600). "
-                "sarwatch will not create a new key over signed records, because "
-                "'ledger verify' could then no longer tell a lost key from forgery."
-            )
-    return CaseService(store=store, signer=load_or_create_signer(settings.home_dir))

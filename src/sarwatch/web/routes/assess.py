@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, FastAPI, Query
 
 from sarwatch.errors import InputError
+from sarwatch.web.station import SettingsDep
 
 __all__ = ["install", "router"]
 
@@ -15,7 +16,7 @@ router = APIRouter(prefix="/api", tags=["assess"])
 
 @router.get("/assess")
 def get_assess(
-    request: Request,
+    settings: SettingsDep,
     lat: Annotated[
         float | None, Query(ge=-90, le=90, description="Latitude, decimal degrees (north +).")
     ] = None,
@@ -49,7 +50,7 @@ def get_assess(
         x,
         y,
         speed_kn=speed_kn,
-        settings=request.app.state.settings,
+        settings=settings,
         situation=situation,
         vessel=vessel,
         route=routes,

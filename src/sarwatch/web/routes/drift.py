@@ -9,18 +9,18 @@ the server; a run cut short by a restart is shown as failed. Forcing files are n
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, FastAPI, Query
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from sarwatch.errors import ConflictError, InputError, NotFoundError, SarwatchError
 from sarwatch.services.drift_runs import DriftRunRecord, DriftRuns
 from sarwatch.web.auth import COORDINATOR_ONLY_KEY, Coordinator, Observer
+from sarwatch.web.station import DriftPoolDep, DriftRunsDep, SettingsDep
 
 if TYPE_CHECKING:
     from sarwatch.services.drift import DriftRequest
@@ -183,11 +183,6 @@ def _execute(runs: DriftRuns, run_id: str, req: DriftRequest, cache_dir: Path) -
         )  # fmt: skip
 
 
-def _runs(request: Request) -> DriftRuns:
-    runs: DriftRuns = request.app.state.drift_runs
-    return runs
-
-
 router = APIRouter(prefix="/api/drift", tags=["drift"])
 
 
@@ -202,7 +197,13 @@ router = APIRouter(prefix="/api/drift", tags=["drift"])
         )
     },
 )
-def start_drift(body: DriftCreate, request: Request, user: Coordinator) -> DriftRunPublic:
+def start_drift(
+    body: DriftCreate,
+    user: Coordinator,
+    settings: SettingsDep,
+    runs: DriftRunsDep,
+    pool: DriftPoolDep,
+) -> DriftRunPublic:
     """Start a drift run in the background; poll ``GET /api/drift/{run_id}``.
 
     Coordinators only: a run carries the live position of people in distress.
@@ -213,41 +214,35 @@ def start_drift(body: DriftCreate, request: Request, user: Coordinator) -> Drift
         raise InputError(f"time {body.time.isoformat()} has no time zone; give UTC, e.g. ...Z")
     from sarwatch.services.drift import check_drift_request
 
-    settings = request.app.state.settings
     req = _request(body, Path(settings.home_dir))
     check_drift_request(req, cache_dir=Path(settings.cache_dir))  # refuse now, not later
-    runs = _runs(request)
     record = runs.create(user.name, body.model_dump(mode="json"))
-    request.app.state.drift_pool.submit(
-        _execute, runs, record.run_id, req, Path(settings.cache_dir)
-    )
+    pool.submit(_execute, runs, record.run_id, req, Path(settings.cache_dir))
     return _public(record)
 
 
 @router.get("", response_model=list[DriftRunPublic])
 def list_drift_runs(
-    request: Request,
+    runs: DriftRunsDep,
     _user: Observer,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[DriftRunPublic]:
     """The station's drift runs, newest first (without their summaries)."""
-    return [_public(record) for record in _runs(request).recent(limit=limit)]
+    return [_public(record) for record in runs.recent(limit=limit)]
 
 
 @router.get("/{run_id}", response_model=DriftRunPublic)
-def drift_status(run_id: str, request: Request, _user: Observer) -> DriftRunPublic:
+def drift_status(run_id: str, runs: DriftRunsDep, _user: Observer) -> DriftRunPublic:
     """Status, progress (0-1), who started it with which request and, when done, the summary.
 
     A run that was still going when the server stopped is ``failed`` with
     ``error_type`` ``Interrupted``.
     """
-    runs = _runs(request)
     record = runs.get(run_id)
     return _public(record, runs.summary(run_id) if record.status == "done" else None)
 
 
-def _download(request: Request, run_id: str, kind: str) -> FileResponse:
-    runs = _runs(request)
+def _download(runs: DriftRuns, run_id: str, kind: str) -> FileResponse:
     record = runs.get(run_id)
     if record.status != "done":
         raise ConflictError(f"drift run {run_id} is {record.status}, not done: poll it first")
@@ -261,25 +256,23 @@ def _download(request: Request, run_id: str, kind: str) -> FileResponse:
 
 
 @router.get("/{run_id}/geojson", response_class=FileResponse)
-def drift_geojson(run_id: str, request: Request, _user: Observer) -> FileResponse:
+def drift_geojson(run_id: str, runs: DriftRunsDep, _user: Observer) -> FileResponse:
     """Start, centroid track and 50/90/95 % containment polygons per output time."""
-    return _download(request, run_id, "geojson")
+    return _download(runs, run_id, "geojson")
 
 
 @router.get("/{run_id}/png", response_class=FileResponse)
-def drift_png(run_id: str, request: Request, _user: Observer) -> FileResponse:
+def drift_png(run_id: str, runs: DriftRunsDep, _user: Observer) -> FileResponse:
     """The PNG map of the run."""
-    return _download(request, run_id, "png")
+    return _download(runs, run_id, "png")
 
 
 @router.get("/{run_id}/netcdf", response_class=FileResponse)
-def drift_netcdf(run_id: str, request: Request, _user: Observer) -> FileResponse:
+def drift_netcdf(run_id: str, runs: DriftRunsDep, _user: Observer) -> FileResponse:
     """The particle trajectories as a CF trajectory NetCDF file (seed recorded)."""
-    return _download(request, run_id, "netcdf")
+    return _download(runs, run_id, "netcdf")
 
 
 def install(app: FastAPI) -> None:
-    """Attach the drift routes and their run registry and worker pool."""
-    app.state.drift_runs = DriftRuns(Path(app.state.settings.home_dir) / "runs")
-    app.state.drift_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="drift")
+    """Attach the drift routes (their run registry and worker pool are the station's)."""
     app.include_router(router)
