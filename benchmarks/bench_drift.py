@@ -71,8 +71,8 @@ def _sarwatch_compare(cur: Path, wind: Path, n: int, scheme: str) -> dict:  # ty
     located = (res.final_status == ACTIVE) | (res.final_status == STRANDED)
     out = _final_stats(res.final_lon[located], res.final_lat[located])
     out.update(
-        n=n, scheme=scheme, steps=res.summary["steps"], compute_s=res.summary["compute_s"],
-        wall_s=wall, particle_steps_per_s=res.summary["particle_steps_per_s"],
+        n=n, scheme=scheme, steps=res.summary.steps, compute_s=res.summary.compute_s,
+        wall_s=wall, particle_steps_per_s=res.summary.particle_steps_per_s,
         stranded=int((res.final_status == STRANDED).sum()),
     )  # fmt: skip
     return out

@@ -170,11 +170,17 @@ BAD_WRITES = [
     ("missing field", "reports", {"time": ALERT, **SEA}, 422, None),
     ("naive time", "reports", _pos(time="2018-03-15T05:00:00"), 422, None),
     ("latitude out of range", "reports", _pos(lat=133.2), 422, None),
-    ("position on land (Malta)", "reports", _pos(lon=14.51, lat=35.90), 422, "PositionOnLandError"),
+    ("outside the data area", "reports", _pos(lon=30.0, lat=33.2), 422, "OutOfRegionError"),
     ("time in the future", "reports", _pos(time=_future()), 422, "in the future"),
     ("illegal transition", "status", {"to": "rescued"}, 409, "cannot become 'rescued'"),
     ("unknown status", "status", {"to": "sunk"}, 422, None),
-    ("outcome from alert", "outcome", {"time": ALERT, "kind": "arrived"}, 409, "cannot become"),
+    (
+        "outcome from alert",
+        "outcome",
+        {"time": ALERT, "kind": "arrived"},
+        409,
+        "first run 'sarwatch case status 2018-03-15-LY-001 active'",
+    ),
     (
         "bad MMSI",
         "contacts",
@@ -208,6 +214,35 @@ def test_bad_input_is_a_clear_4xx_and_writes_nothing(api, what, path, body, code
         assert text in r.text
     assert client.get(f"/api/cases/{cid}", headers=coord).json() == before
     assert _n_events(client, coord, cid) == 2
+
+
+def test_a_position_on_land_is_recorded_and_flagged_with_the_nearest_sea_point(api) -> None:
+    """Lampedusa, 0.07 nm inside the GSHHG coastline: the record holds what was reported,
+    flagged on land with a sea point nearby (it used to be refused with 422)."""
+    client, coord, obs = api
+    cid = _open(client, coord)
+    r = client.post(f"/api/cases/{cid}/reports", headers=coord, json=_pos(lon=12.603, lat=35.497))
+    assert r.status_code == 201, r.text
+    flagged = r.json()["positions"][-1]
+    assert (flagged["lon"], flagged["lat"]) == (12.603, 35.497)
+    land = flagged["on_land"]
+    assert land["coastline"] == "GSHHG full resolution"
+    # the sea point is close (well under 1 nm) and at sea
+    assert abs(land["sea_lon"] - 12.603) < 0.02 and abs(land["sea_lat"] - 35.497) < 0.02
+    from sarwatch.geo.coast import land_mask
+
+    assert not land_mask().contains([land["sea_lon"]], [land["sea_lat"]])[0]
+    assert "on_land" not in r.json()["positions"][0]  # the first one was at sea
+    assert _n_events(client, coord, cid) == 3
+    assert client.get(f"/api/cases/{cid}/verify", headers=obs).json()["ok"]
+    # a case opened with a first position on land takes the region of its sea point
+    r = client.post(
+        "/api/cases",
+        headers=coord,
+        json={"title": "boat", "alert_time": ALERT, "position": _pos(lon=12.603, lat=35.497)},
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["positions"][0]["on_land"] and r.json()["region"] in ("IT", "MT")
 
 
 def test_unknown_case_is_404(api) -> None:

@@ -122,11 +122,12 @@ def test_concurrent_api_writes_keep_one_chain_on_the_writer_threads(
 
 
 def test_a_refused_write_in_the_queue_leaves_the_others_alone(tmp_path: Path) -> None:
-    """A write refused in the writer thread (on land) answers 422 and writes nothing;
-    the writes queued around it are all recorded."""
+    """A write refused in the writer thread (a position 70 days before the alert, a
+    mistyped date) answers 422 and writes nothing; the writes queued around it are all
+    recorded. (A position on land used to be the refusal: it is now recorded, flagged.)"""
     app = create_app(Settings(home_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'a.db'}"))
     service = station_service(app)
-    service.land_check = lambda lon, lat: lat > 34.0
+    service.land_check = lambda lon, lat: False
     _, token = add_user(service.store, "ana", "coordinator")
 
     async def run() -> tuple[str, list[int]]:
@@ -137,7 +138,8 @@ def test_a_refused_write_in_the_queue_leaves_the_others_alone(tmp_path: Path) ->
                 "/api/cases", headers=headers, json={"title": "boat", "alert_time": ALERT}
             )
             case_id = r.json()["case_id"]
-            bodies = [{**_position(i), "lat": 35.0 if i % 3 == 0 else 33.2} for i in range(12)]
+            early = {"time": "2018-01-04T04:10:00Z", "lat": 35.0}
+            bodies = [{**_position(i), **(early if i % 3 == 0 else {})} for i in range(12)]
             answers = await asyncio.gather(
                 *(
                     client.post(f"/api/cases/{case_id}/reports", headers=headers, json=b)

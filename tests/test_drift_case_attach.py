@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -13,6 +16,7 @@ import pytest
 import xarray as xr
 
 from _cli import run_cli
+from sarwatch.web.station import station_of
 
 
 def _current_file(path: Path) -> Path:
@@ -105,7 +109,7 @@ def test_cli_assess_attaches_the_assessment(home: Path, capsys) -> None:
     _, out, _ = run_cli(capsys, "case", "show", case_id, "--json")
     (attachment,) = json.loads(out)["attachments"]
     assert attachment["kind"] == "assessment"
-    assert attachment["record"]["input"]["lat"] == pytest.approx(33.2)
+    assert attachment["record"]["request"]["lat"] == pytest.approx(33.2)  # one shape
     assert attachment["record"]["result"] == json.loads(json.dumps(printed))
 
 
@@ -138,3 +142,133 @@ def test_closed_cases_and_bad_anchors_are_refused_before_the_work(
     assert run_cli(capsys, "case", "export", cid, "--out", str(bundle), "--force")[0] == 0
     code, _, err = run_cli(capsys, "case", "export", cid, "--out", str(tmp_path))
     assert code == 2 and "is a directory" in err
+
+
+def _wait(client, run_id: str) -> dict:
+    import time
+
+    for _ in range(1200):
+        state = client.get(f"/api/drift/{run_id}").json()
+        if state["status"] in ("done", "failed"):
+            return state
+        time.sleep(0.05)
+    raise AssertionError(f"drift run {run_id} did not finish: {state}")
+
+
+@contextmanager
+def _client(home: Path) -> Iterator[tuple[Any, Any]]:
+    """The station's app on ``home`` and a client signed in as a coordinator."""
+    from fastapi.testclient import TestClient
+
+    from sarwatch.services.users import add_user
+    from sarwatch.settings import load_settings
+    from sarwatch.web.app import create_app
+
+    app = create_app(load_settings(home_dir=home))
+    with TestClient(app) as client:  # start-up builds the case service
+        _, token = add_user(station_of(app).store, "ana", "coordinator")
+        client.headers["Authorization"] = f"Bearer {token}"
+        yield app, client
+
+
+def _open_case(capsys) -> str:
+    code, out, err = run_cli(
+        capsys, "case", "open", "--title", "t", "--lon", "12.5", "--lat", "33.2",
+        "--time", "2026-11-20T04:10:00Z",
+    )  # fmt: skip
+    assert code == 0, err
+    return out.split()[0]
+
+
+def test_the_same_run_from_the_cli_and_the_api_gives_the_same_attachment(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The page sends a request (case_id), the server attaches the run itself: the same
+    record as ``drift --case``: same fields, request, seed and forcing hashes."""
+    case_id = _open_case(capsys)
+    library = home / "forcing"
+    library.mkdir(parents=True)
+    current = _current_file(library / "cmems_cur.nc")
+    code, _, err = run_cli(
+        capsys, "drift", "--lat", "33.2", "--lon", "12.5", "--time", "2026-11-20T04:10Z",
+        "--hours", "6", "--particles", "300", "--wind-kn", "10", "--wind-from", "0",
+        "--currents", str(current), "--seed", "7", "--out", str(tmp_path / "run"), "--no-png",
+        "--quiet", "--case", case_id, "--actor", "ana",
+    )  # fmt: skip
+    assert code == 0, err
+    with _client(home) as (_, client):
+        r = client.post("/api/drift", json={
+            "lat": 33.2, "lon": 12.5, "time": "2026-11-20T04:10:00Z", "hours": 6,
+            "particles": 300, "wind_kn": 10, "wind_from": 0, "currents": ["cmems_cur.nc"],
+            "seed": 7, "case_id": case_id,
+        })  # fmt: skip
+        assert r.status_code == 202, r.text
+        assert r.json()["attachment"] == {"case_id": case_id, "status": "pending", "error": None}
+        state = _wait(client, r.json()["run_id"])
+        assert state["status"] == "done", state
+        assert state["attachment"] == {"case_id": case_id, "status": "attached", "error": None}
+        case = client.get(f"/api/cases/{case_id}").json()
+    cli, api = [a["record"] for a in case["attachments"]]
+    assert [a["kind"] for a in case["attachments"]] == ["drift_run", "drift_run"]
+    assert set(cli) == set(api) == {
+        "tool", "request", "result", "seed", "forcing", "output_files", "run_id"
+    }  # fmt: skip
+    assert cli["request"] == api["request"] and cli["request"]["currents"] == ["cmems_cur.nc"]
+    assert cli["seed"] == api["seed"] == 7
+    assert cli["forcing"] == api["forcing"]
+    assert cli["forcing"]["files"][0]["sha256"] == hashlib.sha256(current.read_bytes()).hexdigest()
+    assert cli["run_id"] is None and api["run_id"] == state["run_id"]
+    assert set(cli["output_files"]) == {"geojson", "netcdf", "summary"}
+    assert set(api["output_files"]) == {"geojson", "netcdf", "png", "summary"}
+    run_dir = home / "runs" / state["run_id"]
+    for out in api["output_files"].values():
+        assert out["sha256"] == hashlib.sha256((run_dir / out["file"]).read_bytes()).hexdigest()
+    # the same seed and forcing give the same cloud, whichever interface ran it
+    assert cli["result"]["final"] == api["result"]["final"]
+    assert cli["result"]["final"]["centroid_lon"] > 12.5  # the eastward current
+
+
+def test_the_api_refuses_unknown_fields_and_closed_cases_before_running(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    case_id = _open_case(capsys)
+    for args in (("status", case_id, "active"), ("outcome", case_id, "arrived"),
+                 ("status", case_id, "closed")):  # fmt: skip
+        assert run_cli(capsys, "case", *args)[0] == 0
+    body = {"lat": 33.2, "lon": 12.5, "time": "2026-11-20T04:10:00Z", "hours": 1,
+            "particles": 50, "wind_kn": 10, "wind_from": 0}  # fmt: skip
+    with _client(home) as (_, client):
+        r = client.post("/api/drift", json={**body, "case": case_id})  # a misspelt field
+        assert r.status_code == 422 and "case" in r.text and "xtra" in r.text
+        r = client.post("/api/drift", json={**body, "case_id": case_id})
+        assert r.status_code == 409 and f"case {case_id} is closed" in r.json()["detail"]
+        r = client.post("/api/drift", json={**body, "case_id": "2026-11-20-LY-009"})
+        assert r.status_code == 404
+        assert not (home / "runs").exists() or not any((home / "runs").iterdir())
+
+
+def test_a_run_whose_case_closed_meanwhile_is_done_and_says_the_attachment_was_refused(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import UTC, datetime
+
+    from sarwatch.services.drift import DriftRequest
+    from sarwatch.web.routes.drift import _execute
+
+    case_id = _open_case(capsys)
+    with _client(home) as (app, client):
+        runs = station_of(app).drift_runs
+        run = runs.create("ana", {"case_id": case_id})
+        for args in (("status", case_id, "active"), ("outcome", case_id, "arrived"),
+                     ("status", case_id, "closed")):  # fmt: skip  # closed during the run
+            assert run_cli(capsys, "case", *args)[0] == 0
+        req = DriftRequest(
+            lon=12.5, lat=33.2, time=datetime(2026, 11, 20, 4, 10, tzinfo=UTC), hours=1,
+            particles=50, wind_kn=10, wind_from_deg=0, seed=1,
+        )  # fmt: skip
+        station = station_of(app)
+        _execute(station, runs, run.run_id, req, Path(station.settings.cache_dir), case_id, "ana")
+        state = client.get(f"/api/drift/{run.run_id}").json()
+    assert state["status"] == "done" and state["summary"]["seed"] == 1
+    assert state["attachment"]["status"] == "refused"
+    assert f"case {case_id} is closed" in state["attachment"]["error"]

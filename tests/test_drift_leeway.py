@@ -73,10 +73,19 @@ def test_perturbed_coefficients_have_the_published_means_and_spread():
     np.testing.assert_allclose(
         (c.dwl_slope * 100 - 5.34) * 20, (c.dwl_offset * 100 - 9.91) * 2, atol=1e-9
     )
-    # mirrored crosswind branches: for this symmetric table, left = -right
-    np.testing.assert_allclose(c.cwl_slope[:, 1], -c.cwl_slope[:, 0], atol=1e-12)
-    np.testing.assert_allclose(c.cwl_offset[:, 1], -c.cwl_offset[:, 0], atol=1e-12)
-    assert c.cwl_slope[:, 0].mean() * 100 == pytest.approx(2.26, abs=0.01)
+    # the jibed orientation flips the sign of the table slope only: the perturbation
+    # and the offset are kept (as the reference does)
+    rows = np.arange(n)
+    now, jibed = c.cwl_slope[rows, c.side], c.cwl_slope[rows, 1 - c.side]
+    table = np.where(c.side == 0, 2.26, -2.26) / 100
+    np.testing.assert_allclose(now + jibed, 2 * (now - table), atol=1e-12)
+    np.testing.assert_allclose(jibed - now, -2 * table, atol=1e-12)
+    np.testing.assert_array_equal(c.cwl_offset[:, 0], c.cwl_offset[:, 1])
+    right = c.side == 0
+    assert c.cwl_slope[right, 0].mean() * 100 == pytest.approx(2.26, abs=0.01)
+    assert c.cwl_slope[~right, 1].mean() * 100 == pytest.approx(-2.26, abs=0.01)
+    # the crosswind perturbation has the table's standard error: e/20 on the slope
+    assert c.cwl_slope[right, 0].std() * 100 == pytest.approx(9.08 / 20, rel=0.03)
 
 
 def test_downwind_slope_is_never_negative():

@@ -81,7 +81,8 @@ def test_leeway_is_linear_in_wind_with_each_particles_coefficients(wind_ms):
     obj = resolve_object("LIFE-RAFT-NB-2")
     n = 400
     state = build_state(np.full(n, 12.5), np.full(n, 33.2), np.zeros(n), obj, rng)
-    # wind towards the north: downwind = +north, right of downwind = +east
+    # wind towards the north: downwind = +north; positive crosswind is to the left of
+    # downwind (the operational convention), i.e. -east
     forcing = Forcing(wind=VectorField.constant(0.0, wind_ms))
     hours = 6
     _run(state, forcing, hours=hours, jibe_per_h=0.0)
@@ -98,7 +99,7 @@ def test_leeway_is_linear_in_wind_with_each_particles_coefficients(wind_ms):
     )
     np.testing.assert_allclose(north / t, down, rtol=1e-6)
     east = n_rad * np.cos(np.radians(state.lat)) * np.radians(state.lon - 12.5)
-    np.testing.assert_allclose(east / t, cross, rtol=2e-3, atol=1e-6)
+    np.testing.assert_allclose(-east / t, cross, rtol=2e-3, atol=1e-6)
 
 
 def test_mean_leeway_speed_has_the_tables_slope():
@@ -145,7 +146,7 @@ def test_backward_then_forward_returns_to_the_start():
     params = dict(dt_s=600.0, output_every_s=hours * 3600, duration_s=hours * 3600, jibe_per_h=0.0)
     simulate(state, forcing, T0, DriftParams(backward=True, **params), np.random.default_rng(0))
     moved = GEOD.inv(lon0, lat0, state.lon, state.lat)[2]
-    assert moved.min() > 10_000  # it really went somewhere
+    assert moved.min() > 5_000 and np.median(moved) > 15_000  # it really went somewhere
     simulate(
         state,
         forcing,
@@ -231,14 +232,14 @@ def test_same_seed_reproduces_the_run_exactly_and_another_seed_does_not():
 
 
 def test_jibing_fraction_follows_the_per_step_probability():
-    n, rate, hours, dt = 40_000, 0.2, 10, 900.0
+    n, per_h, hours, dt = 40_000, 0.2, 10, 900.0
     rng = np.random.default_rng(5)
     c = draw_coefficients(resolve_object("LIFE-RAFT-NB-2"), n, rng)
     state = ParticleState.passive(np.full(n, 12.5), np.full(n, 33.2))
     state.side[:] = c.side
     before = state.side.copy()
-    _run(state, Forcing(), hours=hours, dt_s=dt, jibe_per_h=rate)
-    p = 1 - np.exp(-rate * dt / 3600)
+    _run(state, Forcing(), hours=hours, dt_s=dt, jibe_per_h=per_h)
+    p = 1 - (1 - per_h) ** (dt / 3600)  # a probability per hour, as the reference
     steps = hours * 3600 / dt
     expected = (1 - (1 - 2 * p) ** steps) / 2  # odd number of flips
     assert np.mean(state.side != before) == pytest.approx(expected, abs=0.01)
@@ -304,22 +305,22 @@ def test_capsized_objects_drift_with_the_reduced_leeway():
     obj = resolve_object("LIFE-RAFT-NB-2")
     n = 50
     runs = {}
-    for per_h in (0.0, 1e6):  # never / at the first step
+    for cap in (0, 1):  # upright / found capsized
         rng = np.random.default_rng(4)
         state = build_state(np.full(n, 12.5), np.full(n, 33.2), np.zeros(n), obj, rng)
+        state.capsized[:] = cap
         _run(
             state,
             Forcing(wind=VectorField.constant(0.0, 12.0)),
             hours=3,
             jibe_per_h=0.0,
-            capsize_per_h=per_h,
-            capsize_wind_ms=10.0,
             capsize_leeway_fraction=0.4,
         )
-        runs[per_h] = state
-    assert runs[1e6].capsized.all() and not runs[0.0].capsized.any()
-    moved = {k: s.lat - 33.2 for k, s in runs.items()}
-    np.testing.assert_allclose(moved[1e6], 0.4 * moved[0.0], rtol=1e-4)
+        runs[cap] = state
+    moved = {k: (s.lat - 33.2, s.lon - 12.5) for k, s in runs.items()}
+    # both leeway components scale by the fraction
+    np.testing.assert_allclose(moved[1][0], 0.4 * moved[0][0], rtol=1e-4)
+    np.testing.assert_allclose(moved[1][1], 0.4 * moved[0][1], rtol=1e-3)  # metric: lat differs
 
 
 def test_on_scene_wind_uncertainty_spreads_the_cloud_as_stated():

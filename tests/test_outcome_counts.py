@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -10,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from _cli import run_cli
-from sarwatch.domain import Outcome, PeopleOnBoard, outcome_count_mismatch
+from sarwatch.domain import Case, Outcome, PeopleOnBoard, outcome_count_mismatch
+from sarwatch.domain.projection import case_from_json
 from sarwatch.errors import InputError
 from sarwatch.services.report import count_warning, render_html
 
@@ -54,13 +56,14 @@ def test_only_the_impossible_is_refused() -> None:
     assert Outcome(t, "rescued", by="Open Arms", survivors=230).survivors == 230
 
 
-def _state(total: int | None, **outcome: int | None) -> dict:
-    return {
+def _state(total: int | None, **outcome: int | None) -> Case:
+    return case_from_json({
         "case_id": "2018-03-15-LY-001", "title": "t", "status": "rescued",
-        "opened_at": "2018-03-15T04:10:00Z", "region": "LY", "positions": [],
-        "people": {"total": total},
-        "outcome": {"kind": "rescued", "by": "Open Arms", "taken_to": "Pozzallo", **outcome},
-    }  # fmt: skip
+        "opened_at": "2018-03-15T04:10:00Z", "updated_at": "2018-03-15T11:00:00Z",
+        "region": "LY", "positions": [], "people": {"total": total},
+        "outcome": {"kind": "rescued", "by": "Open Arms", "taken_to": "Pozzallo",
+                    "time": "2018-03-15T11:00:00Z", **outcome},
+    })  # fmt: skip
 
 
 def test_the_case_report_flags_counts_that_do_not_add_up() -> None:
@@ -74,7 +77,7 @@ def test_the_case_report_flags_counts_that_do_not_add_up() -> None:
     assert "218 were reported on board" in page
     fine = render_html(_state(218, survivors=218), [], map_png=b"", key_id="k", created_at="now")
     assert "Counts do not add up" not in fine
-    assert count_warning({**state, "outcome": None}) is None
+    assert count_warning(replace(state, outcome=None)) is None
     assert count_warning(_state(None, survivors=225)) is None
 
 
@@ -132,7 +135,8 @@ def test_outcome_statuses_come_from_an_outcome_not_a_status_change(home, capsys)
 def test_a_case_already_in_an_outcome_status_takes_its_outcome_once() -> None:
     """Chains recorded before the rule (status set to 'rescued' directly) can still
     get their outcome: who took the people, how many."""
-    from sarwatch.domain.events import apply_to_json, case_from_json, fold
+    from sarwatch.domain.events import fold
+    from sarwatch.domain.projection import apply_to_json, case_from_json
 
     t = datetime(2018, 3, 15, 4, 10, tzinfo=UTC)
     opening = {"case_id": "2018-03-15-LY-001", "title": "t", "alert_time": "2018-03-15T04:10:00Z",

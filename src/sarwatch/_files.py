@@ -19,7 +19,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["atomic_writer", "create_private_file", "make_private_dirs", "write_bytes_atomic"]
+__all__ = [
+    "atomic_writer",
+    "check_writable",
+    "create_private_file",
+    "make_private_dirs",
+    "write_bytes_atomic",
+]
 
 
 @contextmanager
@@ -82,3 +88,46 @@ def create_private_file(path: Path) -> bool:
         return False
     os.close(fd)
     return True
+
+
+def check_writable(path: Path, what: str = "output") -> None:
+    """Refuse, before any work, an output file that cannot be written.
+
+    The file itself need not exist; its nearest existing directory must accept a new
+    file (tried with a temporary file, so a read-only mount, ``/proc`` or a missing
+    permission is found even for root), and an existing file must not be a directory.
+
+    Raises
+    ------
+    sarwatch.errors.InputError
+        Naming the path, why it cannot be written and what to do.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> check_writable(pathlib.Path(tempfile.mkdtemp()) / "new" / "s.json")
+    >>> check_writable(pathlib.Path("/proc/s.json"))
+    Traceback (most recent call last):
+    ...
+    sarwatch.errors.InputError: cannot write the output /proc/s.json: ...
+    """
+    from sarwatch.errors import InputError
+
+    path = Path(path)
+    fix = "give a path in a directory you can write to"
+    if path.is_dir():
+        raise InputError(f"the {what} {path} is a directory; {fix} (a file name)")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise InputError(f"cannot write the {what} {path}: it is read-only; {fix}")
+    ancestor = path.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise InputError(f"cannot write the {what} {path}: {ancestor} is not a directory; {fix}")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=ancestor, prefix=".sarwatch-write-test-")
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise InputError(f"cannot write the {what} {path}: {reason} in {ancestor}; {fix}") from None
+    os.close(fd)
+    Path(tmp).unlink(missing_ok=True)

@@ -88,13 +88,21 @@ def assess(
             raise InputError(
                 "give either --csv or a position (--lat/--lon or --position), not both"
             )
+        if out is not None:  # before the work, not after it
+            from sarwatch._files import check_writable
+
+            if out.suffix.lower() not in (".csv", ".geojson", ".json"):
+                raise InputError(f"--out must end in .csv or .geojson, got {out.name!r}")
+            check_writable(out, "--out file")
         _batch(csv_file, out, settings, speed_kn, situation, vessel, route=not no_routes)
         return
     x, y = _read_position(lat, lon, position)
-    case_service = None
+    attachments = None
     if case_id:  # an unknown or closed case is refused before the work
-        case_service = station().cases
-        case_service.require_writable(case_id)
+        from sarwatch.services.attachments import Attachments
+
+        attachments = Attachments(station().cases)
+        attachments.require_writable(case_id)
     from sarwatch.services.assess import assess_position
 
     result = assess_position(
@@ -112,17 +120,13 @@ def assess(
         from rich.console import Console
 
         _print_human(result, Console())
-    if case_service is not None:
+    if attachments is not None:
         import getpass
 
-        from sarwatch import __version__
-
-        inputs = {"lon": x, "lat": y, "speed_kn": speed_kn, "situation": situation}
-        inputs |= {"vessel": vessel, "routes": not no_routes}
-        record = {"tool": f"sarwatch assess {__version__}", "input": inputs}
-        record["result"] = result.to_dict()
+        request = {"lon": x, "lat": y, "speed_kn": speed_kn, "situation": situation}
+        request |= {"vessel": vessel, "routes": not no_routes}
         who = actor or f"cli:{getpass.getuser()}"
-        case_service.attach(case_id, "assessment", record, actor=who)
+        attachments.assessment(case_id, request, result, actor=who)
         typer.echo(f"attached to case {case_id} (assessment)", err=as_json)
 
 

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 if TYPE_CHECKING:
+    from sarwatch.records import CaseRecord
     from sarwatch.services.cases import CaseService
 
 __all__ = ["register"]
@@ -46,21 +47,68 @@ _ACTOR = typer.Option(None, help="Who records this (default cli:<login>).")
 _TIME = typer.Option(None, "--time", help="ISO 8601 UTC time (default now).")
 
 
-def _print_case(case_json: dict[str, Any]) -> None:
-    last = case_json.get("last_position")
+def _print_case(record: CaseRecord) -> None:
+    from sarwatch.domain import CaseProjection
+    from sarwatch.domain.events import format_time
     from sarwatch.geo.position import format_position
 
+    case = CaseProjection(record.state)
+    last = case.last_position
     where = (
-        f"{format_position(last['lon'], last['lat'], decimals=2)} at {last['time']}"
+        f"{format_position(last.lon, last.lat, decimals=2)} at {format_time(last.time)}"
         if last
         else "no position"
     )
-    typer.echo(f"{case_json['case_id']} ({case_json['status']}) {case_json['title']} — {where}")
+    typer.echo(f"{case.case_id} ({case.status.value}) {case.title} — {where}")
+
+
+def _warn_on_land(record: CaseRecord) -> None:
+    """Say so when the coastline put the position just recorded on land."""
+    from sarwatch.domain import CaseProjection
+    from sarwatch.services.report import on_land_note
+
+    recorded = CaseProjection(record.state).last_recorded_position
+    if recorded is not None and recorded.on_land is not None:
+        Console(stderr=True).print(
+            f"[bold yellow]warning:[/] {on_land_note(recorded)}", highlight=False, soft_wrap=True
+        )
+
+
+def _position_option(
+    position: str | None, lon: float | None, lat: float | None, *, required: bool
+) -> tuple[float, float] | None:
+    """``(lon, lat)`` from ``--position`` as people write it, or from ``--lon``/``--lat``."""
+    from sarwatch.errors import InputError
+    from sarwatch.geo.position import parse_position
+
+    if position is not None:
+        if lon is not None or lat is not None:
+            raise InputError("give --position, or --lat and --lon, not both")
+        return parse_position(position)
+    if (lon is None) != (lat is None):
+        raise InputError("give both --lon and --lat (or --position), or neither")
+    if lon is None or lat is None:
+        if required:
+            raise InputError(
+                "give the position: --position \"33°12'N 012°30'E\" (as people write it), "
+                "or --lat 33.2 --lon 12.5"
+            )
+        return None
+    return lon, lat
+
+
+_POSITION = typer.Option(
+    None,
+    "--position",
+    help='Position as people write it: "33°12\'N 012°30\'E", "33 12.5N 12 30E", '
+    '"33.2, 12.5" (latitude first without hemisphere letters).',
+)
 
 
 @case_app.command("open")
 def open_case(
     title: str = typer.Option(..., help="Short description, e.g. 'rubber boat, 80 people'."),
+    position: str = _POSITION,
     lon: float = typer.Option(None, help="Longitude of the first position, degrees east."),
     lat: float = typer.Option(None, help="Latitude of the first position, degrees north."),
     time: str = _TIME,
@@ -76,33 +124,32 @@ def open_case(
 ) -> None:
     """Open a case from an alert and print its id."""
     from sarwatch.domain import PeopleOnBoard, PositionReport, Source, Vessel
-    from sarwatch.errors import InputError
 
     alert_time = _time(time)
     src = Source(source, quality)
-    position = None
-    if (lon is None) != (lat is None):
-        raise InputError("give both --lon and --lat, or neither")
-    if lon is not None:
-        position = PositionReport(alert_time, lon, lat, kind, src, uncertainty_nm)
+    where = _position_option(position, lon, lat, required=False)
+    first = None if where is None else PositionReport(alert_time, *where, kind, src, uncertainty_nm)
     case = _service().open_case(
         title=title,
         alert_time=alert_time,
         actor=_actor(actor),
-        position=position,
+        position=first,
         people=PeopleOnBoard(total=people),
         vessel=Vessel(kind=boat, condition=condition),
         sources=[src],
         region=region,
     )
-    _print_case(case.state)
+    _print_case(case)
+    if first is not None:
+        _warn_on_land(case)
 
 
 @case_app.command("report")
 def report(
     case_id: str = typer.Argument(..., help="Case id, e.g. 2018-03-15-LY-001."),
-    lon: float = typer.Option(..., help="Longitude, degrees east."),
-    lat: float = typer.Option(..., help="Latitude, degrees north."),
+    position: str = _POSITION,
+    lon: float = typer.Option(None, help="Longitude, degrees east."),
+    lat: float = typer.Option(None, help="Latitude, degrees north."),
     time: str = _TIME,
     kind: str = typer.Option("gps", help="gps, aircraft, vessel, ais or estimate."),
     source: str = typer.Option("unknown", help="Who reported it."),
@@ -114,13 +161,16 @@ def report(
     note: str = typer.Option("", help="Free text."),
     actor: str = _ACTOR,
 ) -> None:
-    """Add a position report."""
+    """Add a position report (one the coastline puts on land is recorded and flagged)."""
     from sarwatch.domain import PositionReport, Source
 
-    rep = PositionReport(
-        _time(time), lon, lat, kind, Source(source, quality, verification), uncertainty_nm, note
-    )
-    _print_case(_service().report_position(case_id, rep, actor=_actor(actor)).state)
+    where = _position_option(position, lon, lat, required=True)
+    assert where is not None  # required=True
+    src = Source(source, quality, verification)
+    rep = PositionReport(_time(time), *where, kind, src, uncertainty_nm, note)
+    record = _service().report_position(case_id, rep, actor=_actor(actor))
+    _print_case(record)
+    _warn_on_land(record)
 
 
 @case_app.command("contact")
@@ -143,7 +193,7 @@ def contact(
         f"{Path(a).name} sha256:{sha256_hex(Path(a).read_bytes())}" for a in attachment
     )
     item = Contact(_time(time), channel, counterpart, summary, direction, mmsi, attachments)
-    _print_case(_service().log_contact(case_id, item, actor=_actor(actor)).state)
+    _print_case(_service().log_contact(case_id, item, actor=_actor(actor)))
 
 
 @case_app.command("people")
@@ -155,13 +205,13 @@ def people(
     medical: int = typer.Option(None, help="People needing medical care."),
     actor: str = _ACTOR,
 ) -> None:
-    """Update the people-on-board counts; counts not given keep their recorded value."""
-    from dataclasses import replace
+    """Update the people-on-board counts; counts not given keep their recorded value.
 
+    The counts given are merged into the case as recorded at the moment of writing
+    (under the case's lock), as the API's ``PATCH /api/cases/{id}/people`` does.
+    """
     given = _given({"--total": total, "--women": women, "--minors": minors, "--medical": medical})
-    svc = _service()
-    pob = replace(svc.get(case_id).people, **given)
-    _print_case(svc.update_people(case_id, pob, actor=_actor(actor)).state)
+    _print_case(_service().update_people(case_id, given, actor=_actor(actor)))
 
 
 def _given(options: dict[str, Any]) -> dict[str, Any]:
@@ -186,15 +236,11 @@ def vessel(
     actor: str = _ACTOR,
 ) -> None:
     """Update the description of the boat; fields not given keep their recorded value."""
-    from dataclasses import replace
-
     options = {"--boat": boat, "--condition": condition, "--name": name, "--mmsi": mmsi}
     given = _given({**options, "--flag": flag, "--length-m": length_m})
     if "boat" in given:
         given["kind"] = given.pop("boat")
-    svc = _service()
-    item = replace(svc.get(case_id).vessel, **given)
-    _print_case(svc.update_vessel(case_id, item, actor=_actor(actor)).state)
+    _print_case(_service().update_vessel(case_id, given, actor=_actor(actor)))
 
 
 @case_app.command("decision")
@@ -208,7 +254,7 @@ def decision(
     from sarwatch.domain import Decision
 
     item = Decision(_time(time), summary, _actor(actor))
-    _print_case(_service().record_decision(case_id, item, actor=_actor(actor)).state)
+    _print_case(_service().record_decision(case_id, item, actor=_actor(actor)))
 
 
 @case_app.command("status")
@@ -225,7 +271,7 @@ def status(
     """
 
     svc = _service()
-    _print_case(svc.change_status(case_id, new, actor=_actor(actor), reason=reason).state)
+    _print_case(svc.change_status(case_id, new, actor=_actor(actor), reason=reason))
 
 
 @case_app.command("outcome")
@@ -245,7 +291,7 @@ def outcome(
     from sarwatch.domain import Outcome
 
     item = Outcome(_time(time), kind, by, taken_to, survivors, dead, missing, note)
-    _print_case(_service().record_outcome(case_id, item, actor=_actor(actor)).state)
+    _print_case(_service().record_outcome(case_id, item, actor=_actor(actor)))
 
 
 @case_app.command("attach")
@@ -262,7 +308,7 @@ def attach(
         data = json.loads(record.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise InputError(f"cannot read JSON record {record}: {exc}") from None
-    _print_case(_service().attach(case_id, kind, data, actor=_actor(actor)).state)
+    _print_case(_service().attach(case_id, kind, data, actor=_actor(actor)))
 
 
 @case_app.command("show")
@@ -276,7 +322,7 @@ def show(
     if as_json:
         typer.echo(json.dumps(record.state, indent=2, ensure_ascii=False))
         return
-    _print_case(record.state)
+    _print_case(record)
     from sarwatch.services.report import describe_event
 
     table = Table("#", "recorded (UTC)", "by", "what")
@@ -284,9 +330,10 @@ def show(
         recorded = entry.recorded_at[:19].replace("T", " ")
         table.add_row(str(entry.seq), recorded, entry.actor, describe_event(entry))
     _console.print(table)
+    from sarwatch.domain import CaseProjection
     from sarwatch.services.report import count_warning
 
-    counts = count_warning(record.state)
+    counts = count_warning(CaseProjection(record.state))
     if counts:
         # Estimates differ from counts at the rescue: never refused, always shown.
         Console(stderr=True).print(

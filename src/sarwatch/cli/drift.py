@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import glob
+import math
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
+from sarwatch.drift.config import DEFAULTS
 from sarwatch.errors import InputError
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
+    from sarwatch.drift.result import RunSummary
     from sarwatch.services.drift import ScenarioSpec
 
-__all__ = ["parse_utc", "register"]
+__all__ = ["parse_utc", "print_summary", "register"]
 
 
 def parse_utc(text: str) -> datetime:
@@ -124,21 +129,26 @@ def _seeding_scenario(
     return ()
 
 
+_D = DEFAULTS  # the one place the defaults are written: sarwatch.drift.config
+
+
 def drift(
     lat: float = typer.Option(None, "--lat", help="Last known latitude, decimal degrees (N>0)."),
     lon: float = typer.Option(None, "--lon", help="Last known longitude, decimal degrees (E>0)."),
     time: str = typer.Option(None, "--time", help="Time of that position, ISO 8601 with zone."),
     object_class: str = typer.Option(
-        "migrant-rubber-boat", "--object", help="Proxy, Leeway key or table number."
+        _D.object_class, "--object", help="Proxy, Leeway key or table number."
     ),
-    hours: float = typer.Option(48.0, "--hours", help="Length of the run, hours."),
+    hours: float = typer.Option(_D.hours, "--hours", help="Length of the run, hours (<= 240)."),
     backward: bool = typer.Option(
-        False, "--backward", help="Run backward: where did it come from?"
+        _D.backward, "--backward", help="Run backward: where did it come from?"
     ),
-    particles: int = typer.Option(10_000, "--particles", help="Number of particles."),
-    dt_min: float = typer.Option(15.0, "--dt-min", help="Time step, minutes."),
-    output_min: float = typer.Option(60.0, "--output-min", help="Output interval, minutes."),
-    radius_m: float = typer.Option(500.0, "--radius-m", help="Position uncertainty (sigma), m."),
+    particles: int = typer.Option(_D.particles, "--particles", help="Number of particles."),
+    dt_min: float = typer.Option(_D.dt_min, "--dt-min", help="Time step, minutes."),
+    output_min: float = typer.Option(_D.output_min, "--output-min", help="Output interval, min."),
+    radius_m: float = typer.Option(
+        _D.radius_m, "--radius-m", help="Position uncertainty (sigma), m."
+    ),
     circle: bool = typer.Option(
         False, "--circle", help="Seed uniformly over a disk of --radius-m instead of a Gaussian."
     ),
@@ -164,7 +174,7 @@ def drift(
     wind_kn: float = typer.Option(None, "--wind-kn", help="On-scene wind speed, knots."),
     wind_from: float = typer.Option(None, "--wind-from", help="On-scene wind from, degrees true."),
     wind_sigma_kn: float = typer.Option(
-        0.0, "--wind-sigma-kn", help="On-scene wind error (sigma per component), kn."
+        _D.wind_sigma_kn, "--wind-sigma-kn", help="On-scene wind error (sigma per component), kn."
     ),
     current_kn: float = typer.Option(None, "--current-kn", help="On-scene current speed, knots."),
     current_to: float = typer.Option(
@@ -177,21 +187,30 @@ def drift(
         None, "--current-obs", help="On-scene current series: TIME,KN,TO_DEG (repeat)."
     ),
     current_sigma_kn: float = typer.Option(
-        0.0, "--current-sigma-kn", help="On-scene current error, kn."
+        _D.current_sigma_kn, "--current-sigma-kn", help="On-scene current error, kn."
     ),
-    jibe_per_h: float = typer.Option(0.04, "--jibe-per-h", help="Jibing probability per hour."),
-    diffusivity: float = typer.Option(0.0, "--diffusivity", help="Horizontal diffusivity, m²/s."),
+    jibe_per_h: float = typer.Option(
+        _D.jibe_per_h, "--jibe-per-h", help="Jibing probability per hour."
+    ),
+    diffusivity: float = typer.Option(
+        _D.diffusivity_m2_s, "--diffusivity", help="Horizontal diffusivity, m²/s."
+    ),
     capsize_per_h: float = typer.Option(
-        0.0, "--capsize-per-h", help="Capsizing probability per hour above the threshold wind."
+        _D.capsize_per_h,
+        "--capsize-per-h",
+        help="Capsizing probability per hour above the threshold wind.",
     ),
     scheme: str = typer.Option(
-        "midpoint", "--scheme", help="Integrator: midpoint (2nd order, default), rk2 or euler."
+        _D.scheme, "--scheme", help="Integrator: midpoint (2nd order, default), rk2 or euler."
     ),
     seed: int = typer.Option(None, "--seed", help="Random seed (recorded in every output)."),
     out: Path = typer.Option(
         None, "--out", help="Write drift.nc, drift.geojson, drift.png, summary.json here."
     ),
     summary_json: Path = typer.Option(None, "--summary-json", help="Write the summary JSON here."),
+    force: bool = typer.Option(
+        False, "--force", help="Replace the outputs of an earlier run in --out."
+    ),
     no_png: bool = typer.Option(False, "--no-png", help="Skip the PNG map."),
     list_objects: bool = typer.Option(
         False, "--list-objects", help="List the object classes and exit."
@@ -211,16 +230,22 @@ def drift(
     missing = [n for n, v in (("--lat", lat), ("--lon", lon), ("--time", time)) if v is None]
     if missing:
         raise InputError(f"missing {', '.join(missing)}: a drift needs a position and a time")
-    if scheme not in ("midpoint", "rk2", "euler"):
-        raise InputError(f"--scheme must be midpoint, rk2 or euler, got {scheme!r}")
     from sarwatch.cli.context import station
-    from sarwatch.services.drift import DriftRequest, predict_drift
+    from sarwatch.services.drift import (
+        DriftRequest,
+        check_drift_request,
+        check_outputs,
+        predict_drift,
+    )
 
+    check_outputs(out, summary_json, force=force)  # before any work, not after it
     settings = station().settings
-    case_service = None
+    attachments = None
     if case_id:  # an unknown or closed case is refused before the run, not after it
-        case_service = station().cases
-        case_service.require_writable(case_id)
+        from sarwatch.services.attachments import Attachments
+
+        attachments = Attachments(station().cases)
+        attachments.require_writable(case_id)
     start_time = parse_utc(time)
     scenarios = _seeding_scenario(
         lon, lat, radius_m, circle=circle, to_lon=to_lon, to_lat=to_lat,
@@ -239,6 +264,7 @@ def drift(
         scheme=scheme,  # type: ignore[arg-type]
         scenarios=scenarios,
     )  # fmt: skip
+    check_drift_request(req, cache_dir=settings.cache_dir)  # the API's limits and checks
     console = Console(stderr=True)
     if quiet:
         result = predict_drift(
@@ -266,67 +292,57 @@ def drift(
                 progress=progress, png=not no_png,
             )  # fmt: skip
     if not quiet:
-        _print_summary(result.summary, Console())
-    if case_service is not None:
-        _attach_run(case_service, case_id, req, result, actor)
-        typer.echo(f"attached to case {case_id} (drift_run, seed {result.summary['seed']})")
+        print_summary(result.summary, Console())
+    elif out is not None and result.summary.tracks_sampled:
+        typer.echo(result.summary.tracks_note(), err=True)
+    if attachments is not None:
+        import getpass
+
+        attachments.drift_run(case_id, req, result, actor=actor or f"cli:{getpass.getuser()}")
+        typer.echo(f"attached to case {case_id} (drift_run, seed {result.summary.seed})")
 
 
-def _attach_run(service: Any, case_id: str, req: Any, result: Any, actor: str | None) -> None:
-    """Record the run in the case's ledger: request, forcing files and hashes, outputs."""
-    import getpass
-
-    from sarwatch import __version__
-    from sarwatch.services.provenance import file_digest, request_record
-
-    outputs = {
-        kind: {"file": Path(path).name, "sha256": file_digest(Path(path))}
-        for kind, path in result.files.items()
-    }
-    summary = {k: v for k, v in result.summary.items() if k != "files"}
-    record = {
-        "tool": f"sarwatch drift {__version__}",
-        "request": request_record(req),
-        "seed": result.summary["seed"],
-        "forcing": result.summary["forcing"],
-        "summary": summary,
-        "output_files": outputs,
-    }
-    service.attach(case_id, "drift_run", record, actor=actor or f"cli:{getpass.getuser()}")
-
-
-def _print_summary(s: dict[str, Any], console: Any) -> None:
+def print_summary(s: RunSummary, console: Console) -> None:
+    """The run in a few lines and a table of the main output times that fits 80 columns."""
+    from rich import box
     from rich.table import Table
 
-    direction = "backward" if s["backward"] else "forward"
+    from sarwatch.drift.result import iso_utc
+
     console.print(
-        f"[bold]{s['object']}[/] {direction} {s['hours']:g} h from {s['start']['lat']:.4f}°N "
-        f"{s['start']['lon']:.4f}°E {s['start']['time']}: {s['n']} particles, {s['steps']} steps, "
-        f"seed {s['seed']}, {s['wall_s']:.2f} s "
-        f"({s['particle_steps_per_s'] / 1e6:.1f} M particle-steps/s)"
+        f"[bold]{s.object}[/] {s.time_direction} {s.hours:g} h from {s.start.lat:.4f}°N "
+        f"{s.start.lon:.4f}°E {iso_utc(s.start.time)}: {s.n} particles, {s.steps} steps, "
+        f"seed {s.seed}, {s.wall_s:.2f} s ({s.particle_steps_per_s / 1e6:.1f} M particle-steps/s)"
     )
-    table = Table()
-    for col in ("h", "time", "centroid", "std km", "50/90/95 % km²", "stranded", "SRR share"):
-        table.add_column(col)
-    marks = {6.0, 12.0, 24.0, 48.0, abs(s["hours"])}
-    for o in s["outputs"]:
-        if abs(o["hours"]) not in marks:
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1), show_edge=False)
+    for col, justify in (
+        ("h", "right"), ("time UTC", "left"), ("centroid", "left"), ("std km", "right"),
+        ("50/90/95% km²", "right"), ("strand", "right"),
+    ):  # fmt: skip
+        table.add_column(col, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    table.add_column("SRR share", overflow="fold")
+    marks = {6.0, 12.0, 24.0, 48.0, abs(s.hours)}
+    for o in s.outputs:
+        if abs(o.hours) not in marks:
             continue
-        a = o["containment_area_km2"]
+        areas = {c.percent: c.area_km2 for c in o.containment}
         c = (
             "-"
-            if o["centroid_lat"] is None
-            else f"{o['centroid_lat']:.4f}°N {o['centroid_lon']:.4f}°E"
+            if not math.isfinite(o.centroid_lat)
+            else f"{o.centroid_lat:.3f}N {o.centroid_lon:.3f}E"
         )
         table.add_row(
-            f"{o['hours']:+g}", o["time"], c, f"{o['std_km']}",
-            "/".join(f"{a.get(k, 0):.0f}" for k in ("50", "90", "95")),
-            f"{o['stranded_share']:.1%}",
-            ", ".join(f"{k} {v:.0%}" for k, v in o["srr_share"].items() if v),
+            f"{o.hours:+g}", str(o.time.astype("datetime64[m]"))[5:].replace("T", " "), c,
+            f"{o.std_km:.1f}" if math.isfinite(o.std_km) else "-",
+            "/".join(f"{areas.get(k, 0):.0f}" for k in (50, 90, 95)),
+            f"{o.stranded_share:.0%}",
+            " ".join(f"{r.region} {r.share:.0%}" for r in o.srr_share if r.share > 0),
         )  # fmt: skip
     console.print(table)
-    for kind, path in s.get("files", {}).items():
+    for kind, path in s.files.items():
         console.print(f"{kind}: {path}")
+    if s.files.get("netcdf") and s.tracks_sampled:
+        console.print(s.tracks_note())
 
 
 def register(app: typer.Typer) -> None:

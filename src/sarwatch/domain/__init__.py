@@ -6,6 +6,7 @@ from sarwatch.domain.case import (
     CaseStatus,
     Contact,
     Decision,
+    OnLand,
     Outcome,
     OutcomeKind,
     PeopleOnBoard,
@@ -18,17 +19,20 @@ from sarwatch.domain.case import (
     outcome_count_mismatch,
     require_utc,
 )
-from sarwatch.domain.events import EventKind, apply, case_to_json, fold
+from sarwatch.domain.events import EventKind, apply, fold
 from sarwatch.domain.ids import CaseId, format_case_id, parse_case_id
+from sarwatch.domain.projection import CaseProjection, case_to_json
 
 __all__ = [
     "ALLOWED_TRANSITIONS",
     "Case",
     "CaseId",
+    "CaseProjection",
     "CaseStatus",
     "Contact",
     "Decision",
     "EventKind",
+    "OnLand",
     "Outcome",
     "OutcomeKind",
     "PeopleOnBoard",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from sarwatch.errors import IllegalTransitionError, InputError
 
@@ -22,6 +22,7 @@ __all__ = [
     "CaseStatus",
     "Contact",
     "Decision",
+    "OnLand",
     "Outcome",
     "OutcomeKind",
     "PeopleOnBoard",
@@ -31,6 +32,7 @@ __all__ = [
     "Verification",
     "Vessel",
     "check_transition",
+    "moves_before",
     "outcome_count_mismatch",
     "require_utc",
 ]
@@ -97,6 +99,40 @@ def check_transition(current: CaseStatus | str, new: CaseStatus | str) -> CaseSt
             f"a case in status {cur.value!r} cannot become {nxt.value!r}; allowed: {names}"
         )
     return nxt
+
+
+def moves_before(current: CaseStatus | str, target: CaseStatus | str) -> list[CaseStatus] | None:
+    """The fewest status changes that make ``current → target`` allowed.
+
+    Only open statuses are passed through (an outcome is never a step on the way).
+
+    Returns
+    -------
+    list of CaseStatus or None
+        The statuses to move to, in order (empty if the move is allowed now), or
+        ``None`` if no path leads there (the case is closed, or already past it).
+
+    Examples
+    --------
+    >>> [s.value for s in moves_before("alert", "rescued")]
+    ['active', 'located']
+    >>> moves_before("located", "rescued")
+    []
+    >>> moves_before("closed", "rescued") is None
+    True
+    """
+    start, goal = _status(current), _status(target)
+    paths: dict[CaseStatus, list[CaseStatus]] = {start: []}
+    todo = [start]
+    while todo:
+        status = todo.pop(0)
+        if goal in ALLOWED_TRANSITIONS[status]:
+            return paths[status]
+        for nxt in sorted(ALLOWED_TRANSITIONS[status] - _OUTCOMES - {CaseStatus.CLOSED}):
+            if nxt not in paths:
+                paths[nxt] = [*paths[status], nxt]
+                todo.append(nxt)
+    return None
 
 
 def _status(value: CaseStatus | str) -> CaseStatus:
@@ -180,6 +216,30 @@ class PositionKind(StrEnum):
 
 
 @dataclass(frozen=True)
+class OnLand:
+    """The coastline puts a reported position on land.
+
+    The position is recorded as it was reported (the record holds what was said);
+    this flag says so, with the nearest point at sea, so that the coordinator checks
+    it with the source (a mistyped digit, a GPS fix taken ashore, a boat in a harbour).
+
+    Attributes
+    ----------
+    sea_lon, sea_lat
+        WGS84 degrees of the nearest point at sea (``geo.zones.nearest_sea_point``).
+    coastline
+        Which coastline said so.
+    """
+
+    sea_lon: float
+    sea_lat: float
+    coastline: str = "GSHHG full resolution"
+
+    def __post_init__(self) -> None:
+        _check_lonlat(self.sea_lon, self.sea_lat)
+
+
+@dataclass(frozen=True)
 class PositionReport:
     """One reported position of the boat.
 
@@ -197,7 +257,14 @@ class PositionReport:
         Who reported it.
     note
         Free text.
+    on_land
+        Set by the station when its coastline puts the position on land
+        (:class:`OnLand`); ``None`` at sea. Left out of the JSON form when ``None``,
+        so positions recorded before the flag existed encode as they always did.
     """
+
+    #: Fields left out of the JSON form while ``None`` (see ``domain.events.to_json``).
+    _JSON_OMIT_NONE: ClassVar[tuple[str, ...]] = ("on_land",)
 
     time: datetime
     lon: float
@@ -206,6 +273,7 @@ class PositionReport:
     source: Source
     uncertainty_nm: float = 0.0
     note: str = ""
+    on_land: OnLand | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "time", require_utc(self.time, "position time"))

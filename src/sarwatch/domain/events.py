@@ -3,13 +3,16 @@
 Every change to a case is one event ``(kind, payload)``. The payload is plain
 JSON (strings, numbers, lists, objects; times as ISO 8601 UTC strings ending in
 ``Z``) so that it can be hashed canonically by :mod:`sarwatch.ledger`. The case
-state is the fold of its events: :func:`fold` replays them, checking the status
-machine at every step, so an event log that breaks the machine cannot be loaded.
+state is the fold of its events: :func:`apply` is the one place where an event
+changes a case (the status machine, a closed case, a second opening), and
+:func:`fold` replays a log with it, so an event log that breaks the machine cannot
+be loaded. The JSON projection the store keeps (:mod:`sarwatch.domain.projection`)
+is written by the same :func:`apply` and serialised by the one :func:`to_json`.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -19,6 +22,7 @@ from sarwatch.domain.case import (
     CaseStatus,
     Contact,
     Decision,
+    OnLand,
     Outcome,
     PeopleOnBoard,
     PositionReport,
@@ -32,13 +36,11 @@ from sarwatch.errors import ConflictError, InputError
 __all__ = [
     "EventKind",
     "apply",
-    "apply_to_json",
-    "case_from_json",
-    "case_to_json",
     "contact_from_json",
     "decision_from_json",
     "fold",
     "format_time",
+    "on_land_from_json",
     "outcome_from_json",
     "parse_time",
     "people_from_json",
@@ -80,7 +82,13 @@ def parse_time(text: str, what: str = "time") -> datetime:
 
 
 def to_json(obj: Any) -> Any:
-    """A value object as plain JSON (times as ISO strings, enums as their values)."""
+    """A value object as plain JSON (times as ISO strings, enums as their values).
+
+    The one serialiser of case data: event payloads, the store's projection and the
+    API's answers all come from it. A dataclass field named in the class's
+    ``_JSON_OMIT_NONE`` is left out while ``None`` (a field added later, so that
+    records made before it encode byte for byte as they did).
+    """
     if isinstance(obj, datetime):
         return format_time(obj)
     if isinstance(obj, StrEnum):
@@ -90,7 +98,12 @@ def to_json(obj: Any) -> Any:
     if isinstance(obj, dict):
         return {str(k): to_json(v) for k, v in obj.items()}
     if hasattr(obj, "__dataclass_fields__"):
-        return {k: to_json(getattr(obj, k)) for k in obj.__dataclass_fields__}
+        omit = getattr(type(obj), "_JSON_OMIT_NONE", ())
+        return {
+            f.name: to_json(v)
+            for f in fields(obj)
+            if (v := getattr(obj, f.name)) is not None or f.name not in omit
+        }
     return obj
 
 
@@ -114,6 +127,16 @@ def position_from_json(data: dict[str, Any]) -> PositionReport:
         source=source_from_json(data.get("source") or {"name": "unknown"}),
         uncertainty_nm=float(data.get("uncertainty_nm", 0.0)),
         note=str(data.get("note", "")),
+        on_land=on_land_from_json(data["on_land"]) if data.get("on_land") else None,
+    )
+
+
+def on_land_from_json(data: dict[str, Any]) -> OnLand:
+    """Inverse of :func:`to_json` for :class:`OnLand`."""
+    return OnLand(
+        sea_lon=float(data["sea_lon"]),
+        sea_lat=float(data["sea_lat"]),
+        coastline=str(data.get("coastline", "GSHHG full resolution")),
     )
 
 
@@ -220,67 +243,13 @@ def apply(case: Case | None, kind: str, payload: dict[str, Any], recorded_at: da
     raise InputError(f"unknown event kind {kind!r}")  # pragma: no cover - EventKind is closed
 
 
-_LISTS = {
-    EventKind.POSITION_REPORTED: ("positions", position_from_json),
-    EventKind.CONTACT_LOGGED: ("contacts", contact_from_json),
-    EventKind.DECISION_RECORDED: ("decisions", decision_from_json),
-}
-
-
-def apply_to_json(
-    state: dict[str, Any] | None, kind: str, payload: dict[str, Any], recorded_at: datetime
-) -> dict[str, Any]:
-    """:func:`apply` on the JSON form of a case, in time independent of the case's size.
-
-    ``apply_to_json(case_to_json(c), k, p, t) == case_to_json(apply(c, k, p, t))``; the
-    store keeps cases in this form, so a write does not rebuild the whole case.
-    """
-    kind = EventKind(kind)
-    if state is None or kind is EventKind.CASE_OPENED:
-        return case_to_json(
-            apply(None if state is None else case_from_json(state), kind, payload, recorded_at)
-        )
-    if state["status"] == CaseStatus.CLOSED:
-        raise ConflictError(
-            f"case {state['case_id']} is closed; nothing can be added. Open a new case if needed."
-        )
-    state = dict(state)
-    recorded_at = require_utc(recorded_at, "recorded_at")
-    if recorded_at > parse_time(state["updated_at"]):
-        state["updated_at"] = format_time(recorded_at)
-    if kind in _LISTS:
-        name, parse = _LISTS[kind]
-        item = to_json(parse(payload))
-        state[name] = [*state[name], item]
-        last = state.get("last_position")
-        if name == "positions" and (
-            last is None or parse_time(item["time"]) > parse_time(last["time"])
-        ):
-            state["last_position"] = item
-    elif kind is EventKind.PEOPLE_UPDATED:
-        state["people"] = to_json(people_from_json(payload))
-    elif kind is EventKind.VESSEL_UPDATED:
-        state["vessel"] = to_json(vessel_from_json(payload))
-    elif kind is EventKind.STATUS_CHANGED:
-        state["status"] = check_transition(state["status"], payload["to"]).value
-    elif kind is EventKind.OUTCOME_RECORDED:
-        outcome = outcome_from_json(payload)
-        has_outcome = state.get("outcome") is not None
-        state["status"] = _outcome_transition(state["status"], outcome.status, has_outcome).value
-        state["outcome"] = to_json(outcome)
-    elif kind is EventKind.ATTACHMENT_ADDED:
-        state["attachments"] = [*state["attachments"], dict(payload)]
-    state["is_open"] = state["status"] in (CaseStatus.ALERT, CaseStatus.ACTIVE, CaseStatus.LOCATED)
-    return state
-
-
-def _outcome_transition(current: Any, target: CaseStatus, has_outcome: bool) -> CaseStatus:
+def _outcome_transition(current: CaseStatus, target: CaseStatus, has_outcome: bool) -> CaseStatus:
     """The status after an outcome: its own, or unchanged if the case is already there.
 
     A case moved to ``rescued`` (or another outcome status) by a status change, without
     its outcome, may still have the outcome recorded once: who, survivors, dead, missing.
     """
-    if not has_outcome and str(getattr(current, "value", current)) == target.value:
+    if not has_outcome and current is target:
         return target
     return check_transition(current, target)
 
@@ -293,33 +262,3 @@ def fold(events: list[tuple[str, dict[str, Any], datetime]]) -> Case:
     if case is None:
         raise InputError("a case needs at least its opening event")
     return case
-
-
-def case_to_json(case: Case) -> dict[str, Any]:
-    """The whole case as plain JSON (for the API, the store's projection and bundles)."""
-    data = to_json(case)
-    data["is_open"] = case.is_open
-    last = case.last_position
-    data["last_position"] = to_json(last) if last else None
-    return data
-
-
-def case_from_json(data: dict[str, Any]) -> Case:
-    """Inverse of :func:`case_to_json`."""
-    outcome = data.get("outcome")
-    return Case(
-        case_id=data["case_id"],
-        title=data.get("title", ""),
-        status=CaseStatus(data["status"]),
-        opened_at=parse_time(data["opened_at"]),
-        updated_at=parse_time(data["updated_at"]),
-        region=data["region"],
-        positions=tuple(position_from_json(p) for p in data.get("positions", ())),
-        contacts=tuple(contact_from_json(c) for c in data.get("contacts", ())),
-        decisions=tuple(decision_from_json(d) for d in data.get("decisions", ())),
-        people=people_from_json(data.get("people") or {}),
-        vessel=vessel_from_json(data.get("vessel") or {}),
-        outcome=outcome_from_json(outcome) if outcome else None,
-        attachments=tuple(dict(a) for a in data.get("attachments", ())),
-        sources=tuple(source_from_json(s) for s in data.get("sources", ())),
-    )

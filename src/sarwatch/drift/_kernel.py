@@ -36,8 +36,8 @@ _INV_M0 = 1.0 / (_A * (1.0 - _E2) * _DEG)
 P_DT = 0  # signed step, s
 P_JIBE = 1  # jibing probability per step
 P_KDIFF = 2  # horizontal diffusivity, m2/s
-P_CAP_WIND = 3  # capsizing wind threshold, m/s
-P_CAP_P = 4  # capsizing probability per step
+P_CAP_WIND = 3  # capsizing wind threshold, m/s (centre of the tanh ramp)
+P_CAP_SIGMA = 4  # capsizing ramp width, m/s; 0 disables capsizing
 P_CAP_FRAC = 5  # leeway fraction once capsized
 P_SCHEME = 6  # 0 Euler, 1 midpoint (two evaluations), 2 midpoint with a reused predictor
 P_LAND_LON0 = 7
@@ -178,9 +178,10 @@ def _velocity(  # type: ignore[no-untyped-def]
         inv = 1.0 / speed
         ex = ux * inv
         ey = vx * inv
-        # right of downwind is (ey, -ex)
-        ue += down * ex + cross * ey
-        ve += down * ey - cross * ex
+        # positive crosswind is to the LEFT of downwind, (-ey, ex): the convention of
+        # the operational implementations (docs/design/004-drift.md, "Conventions")
+        ue += down * ex - cross * ey
+        ve += down * ey + cross * ex
     return ue, ve, 0
 
 
@@ -254,8 +255,11 @@ def advance(  # type: ignore[no-untyped-def]
     jibe_p = params[P_JIBE]
     kdiff = params[P_KDIFF]
     cap_wind = params[P_CAP_WIND]
-    cap_p = params[P_CAP_P]
+    cap_sigma = params[P_CAP_SIGMA]
     cap_frac = params[P_CAP_FRAC]
+    # forward runs capsize upright objects; backward runs let capsized ones recover
+    cap_from = 0 if dt > 0.0 else 1
+    dt_h = abs(dt) / 3600.0
     scheme = int(params[P_SCHEME] + 0.5)  # 0 Euler, 1 midpoint (RK2), 2 midpoint, reused predictor
     midpoint = scheme >= 1
     land_lon0 = params[P_LAND_LON0]
@@ -283,17 +287,14 @@ def advance(  # type: ignore[no-untyped-def]
                     continue
                 st = status[i]
                 if st == _NOT_RELEASED:
-                    if (step_t[k] - release_s[i]) * dt >= 0.0:
+                    # released at the start of the step that contains its release time
+                    if (step_t[k] + dt - release_s[i]) * dt > 0.0:
                         status[i] = _ACTIVE
                     else:
                         continue
                 elif st != _ACTIVE:
                     continue
                 b = side[i]
-                if jibe_p > 0.0 and _uniform(key, i, g, 0) < jibe_p:
-                    b = 1 - b
-                    side[i] = b
-                    vel_ok[i] = 0  # the leeway jumps: predict afresh
                 x = lon[i]
                 y = lat[i]
                 weu = float(werr_u[i])
@@ -301,17 +302,19 @@ def advance(  # type: ignore[no-untyped-def]
                 ceu = float(cerr_u[i])
                 cev = float(cerr_v[i])
                 cap = capsized[i]
-                if cap_p > 0.0 and cap == 0:
+                if cap_sigma > 0.0 and cap == cap_from:
                     ux, vx, fw = _sample(wf, wg, k, 0, x, y)
                     if fw == 0:
                         ux += weu
                         vx += wev
-                        if (
-                            ux * ux + vx * vx > cap_wind * cap_wind
-                            and _uniform(key, i, g, 1) < cap_p
-                        ):
-                            cap = 1
-                            capsized[i] = 1
+                        # probability per hour 0.5 + 0.5 tanh((U - U0) / sigma), as a rate
+                        # over |dt| (the reference multiplies it by dt: the same to first order)
+                        speed = math.sqrt(ux * ux + vx * vx)
+                        rate = 0.5 + 0.5 * math.tanh((speed - cap_wind) / cap_sigma)
+                        p_cap = 1.0 - math.exp(-rate * dt_h)
+                        if _uniform(key, i, g, 1) < p_cap:
+                            cap = 1 - cap
+                            capsized[i] = cap
                             vel_ok[i] = 0
                 scale = cap_frac if cap != 0 else 1.0
                 d_slope = dwl_slope[i]
@@ -365,6 +368,11 @@ def advance(  # type: ignore[no-untyped-def]
                 cos_lat[i] = c1
                 lon[i] = x
                 lat[i] = y
+                # jibing at the end of the step (the step used the branch held at its
+                # start), as the reference: a jibe flips the sign of the table slope only
+                if jibe_p > 0.0 and _uniform(key, i, g, 0) < jibe_p:
+                    side[i] = 1 - b
+                    vel_ok[i] = 0  # the leeway jumps: predict afresh
                 if nly > 0:
                     fi = (y - land_lat0) * inv_cell
                     fj = (x - land_lon0) * inv_cell

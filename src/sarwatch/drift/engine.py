@@ -73,15 +73,24 @@ class DriftParams:
     backward
         Integrate backward in time (where did it come from?).
     jibe_per_h
-        Jibing rate, 1/h: the crosswind branch flips with probability
-        ``1 - exp(-rate * |dt|)`` per step. Default 0.04/h (Breivik & Allen 2008).
+        Jibing probability per hour ``p`` (0 <= p < 1; default 0.04, the reference's
+        ``jibe_probability``): at the end of each step an object jibes with probability
+        ``1 - (1 - p) ** (|dt| / 1 h)``, i.e. at the Poisson rate ``-ln(1 - p)`` per hour
+        (0.0408/h for 0.04), whatever the step. A jibe flips the sign of the crosswind
+        table slope only (see :mod:`sarwatch.drift.leeway`).
     diffusivity_m2_s
         Horizontal diffusivity ``K``; a random walk of ``sqrt(2 K |dt|)`` per axis
         per step. 0 for none.
-    capsize_wind_ms, capsize_per_h, capsize_leeway_fraction
-        Optional capsizing: above the wind threshold, an object capsizes with the
-        given probability per hour and its leeway is multiplied by the fraction.
-        ``capsize_per_h = 0`` (default) disables it.
+    capsizing
+        Let objects capsize (default off, as in the reference). An upright object
+        capsizes at the rate ``0.5 + 0.5 tanh((U10 - capsize_wind_ms) /
+        capsize_wind_sigma_ms)`` per hour (probability ``1 - exp(-rate |dt|)`` per step;
+        the reference's ramp); a capsized object drifts with its leeway (both components)
+        times ``capsize_leeway_fraction``. Backward runs capsize nothing: a capsized
+        object recovers at the same rate instead (it capsized in the run's future).
+    capsize_wind_ms, capsize_wind_sigma_ms, capsize_leeway_fraction
+        Centre (default 30 m/s) and width (5 m/s) of the ramp, and the leeway fraction
+        once capsized (0.4): the reference's defaults.
     scheme
         ``"midpoint"`` (default): second-order midpoint whose predictor reuses the
         particle's previous midpoint velocity (one velocity evaluation per step; a fresh
@@ -96,9 +105,10 @@ class DriftParams:
     backward: bool = False
     jibe_per_h: float = 0.04
     diffusivity_m2_s: float = 0.0
-    capsize_wind_ms: float = 20.0
-    capsize_per_h: float = 0.0
-    capsize_leeway_fraction: float = 0.5
+    capsizing: bool = False
+    capsize_wind_ms: float = 30.0
+    capsize_wind_sigma_ms: float = 5.0
+    capsize_leeway_fraction: float = 0.4
     scheme: Literal["midpoint", "rk2", "euler"] = "midpoint"
 
     def steps(self) -> tuple[int, int]:
@@ -107,7 +117,8 @@ class DriftParams:
         Raises
         ------
         InputError
-            If the step, interval and duration do not divide evenly or are not positive.
+            If the step, interval and duration do not divide evenly or are not positive,
+            or a physical option is out of its range.
         """
         if not (self.dt_s > 0 and self.output_every_s > 0 and self.duration_s > 0):
             raise InputError(
@@ -125,6 +136,22 @@ class DriftParams:
             )
         if self.scheme not in ("midpoint", "rk2", "euler"):
             raise InputError(f"scheme must be 'midpoint', 'rk2' or 'euler', got {self.scheme!r}")
+        if not 0.0 <= self.jibe_per_h < 1.0:
+            raise InputError(
+                f"the jibing probability per hour must be in [0, 1), got {self.jibe_per_h}"
+            )
+        if not self.diffusivity_m2_s >= 0.0:
+            raise InputError(f"the diffusivity must be >= 0 m²/s, got {self.diffusivity_m2_s}")
+        if self.capsizing and not (
+            self.capsize_wind_ms >= 0.0
+            and self.capsize_wind_sigma_ms > 0.0
+            and 0.0 <= self.capsize_leeway_fraction <= 1.0
+        ):
+            raise InputError(
+                "capsizing needs a wind threshold >= 0 m/s, a ramp width > 0 m/s and a leeway "
+                f"fraction in [0, 1]; got {self.capsize_wind_ms} m/s, "
+                f"{self.capsize_wind_sigma_ms} m/s, {self.capsize_leeway_fraction}"
+            )
         return round(per_out), round(n_out)
 
 
@@ -341,10 +368,10 @@ def simulate(
     state.vel_ok[:] = 0  # the predictor belongs to this run's direction and forcing
     kparams = np.zeros(_kernel.PARAM_SIZE)
     kparams[_kernel.P_DT] = dt
-    kparams[_kernel.P_JIBE] = 1.0 - np.exp(-params.jibe_per_h * params.dt_s / 3600.0)
+    kparams[_kernel.P_JIBE] = 1.0 - (1.0 - params.jibe_per_h) ** (params.dt_s / 3600.0)
     kparams[_kernel.P_KDIFF] = params.diffusivity_m2_s
     kparams[_kernel.P_CAP_WIND] = params.capsize_wind_ms
-    kparams[_kernel.P_CAP_P] = 1.0 - np.exp(-params.capsize_per_h * params.dt_s / 3600.0)
+    kparams[_kernel.P_CAP_SIGMA] = params.capsize_wind_sigma_ms if params.capsizing else 0.0
     kparams[_kernel.P_CAP_FRAC] = params.capsize_leeway_fraction
     kparams[_kernel.P_SCHEME] = {"euler": 0.0, "rk2": 1.0, "midpoint": 2.0}[params.scheme]
     if land is not None:

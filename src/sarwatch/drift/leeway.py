@@ -7,13 +7,27 @@ surface current as two components linear in the 10 m wind speed ``U10``::
     downwind  = (a_d + e_d/20) * U10 + b_d + e_d/2      [cm/s, a in % of U10]
     crosswind = (a_c + e_c/20) * U10 + b_c + e_c/2
 
-with one crosswind branch to the right and one to the left of downwind. The
-perturbations ``e = z * s`` (``z`` standard normal, ``s`` the published standard
-error of the fit in cm/s) are drawn **once per particle at seeding**, so each
-particle is one plausible object; the downwind ``z`` is redrawn until the
-perturbed slope is non-negative. The left branch uses the mirrored perturbation
-(``-z``) so that a particle keeps its crosswind tendency when it jibes; for the
-symmetric tables this is exactly a change of sign.
+with one crosswind branch for the table's "right" coefficients (``a_c > 0`` for
+almost every class) and one for its "left" ones. The perturbations ``e = z * s``
+(``z`` standard normal, ``s`` the published standard error of the fit in cm/s) are
+drawn **once per particle at seeding**, with the standard error of the particle's
+initial branch, so each particle is one plausible object; the downwind ``z`` is
+redrawn until the perturbed slope is non-negative. Half the particles start on
+each branch.
+
+Jibing, as the operational implementations apply it (OpenDrift 1.14 ``Leeway``,
+itself verified identical to the MET Norway C implementation; Breivik & Allen
+2008): a jibe changes **only the sign of the table slope** ``a_c``; the particle
+keeps its crosswind offset ``b_c`` and its perturbation ``e_c``. For a symmetric
+class (``a_L = -a_R``, ``b = 0``) this is the other branch with the particle's
+own perturbation; for an asymmetric class the jibed particle does not take the
+other branch's offset. Sources: ``docs/design/004-drift.md`` ("Conventions").
+
+Direction convention: a positive crosswind leeway moves the object to the **left**
+of downwind, as in the operational implementations (OpenDrift issue #1693: a sign
+inherited from the C implementation and verified identical to it), so a particle
+on the table's "right" branch with a positive slope drifts to the left of the
+wind. The kernel applies it (``drift/_kernel.py``).
 
 The category table is packaged (``data/leeway_categories.csv``, with its source
 per row); the Central Mediterranean proxy classes are weighted mixtures of
@@ -111,9 +125,12 @@ class LeewayCoefficients:
     dwl_slope, dwl_offset
         Downwind slope (1) and offset (m/s), shape ``(n,)``.
     cwl_slope, cwl_offset
-        Crosswind slope and offset, shape ``(n, 2)`` (right, left).
+        Crosswind slope and offset, shape ``(n, 2)``: column ``side`` holds the
+        particle's initial branch, the other column what a jibe gives (the table
+        slope's sign flipped; the offset and the perturbation kept).
     side
-        Initial branch (0 right, 1 left), half the particles on each.
+        Initial branch (0 the table's right coefficients, 1 its left ones), half the
+        particles on each.
     category
         Index into :func:`leeway_categories` of each particle's category.
     """
@@ -298,22 +315,26 @@ def draw_coefficients(
     while bad.any():
         z_d[bad] = rng.standard_normal(int(bad.sum()))
         bad = slope_d + z_d * std_d / 20.0 < 0.0
-    z_c = rng.standard_normal(n)
-    cwl_slope = np.empty((n, 2))
-    cwl_offset = np.empty((n, 2))
-    cwl_slope[:, 0] = (table[:, 3] + z_c * table[:, 5] / 20.0) / 100.0
-    cwl_offset[:, 0] = (table[:, 4] + z_c * table[:, 5] / 2.0) / 100.0
-    cwl_slope[:, 1] = (table[:, 6] - z_c * table[:, 8] / 20.0) / 100.0
-    cwl_offset[:, 1] = (table[:, 7] - z_c * table[:, 8] / 2.0) / 100.0
     side = np.zeros(n, np.int8)
     side[: n // 2] = 1
     side = rng.permutation(side)
+    left = side == 1
+    # the initial branch's table slope, offset and standard error
+    a_c = np.where(left, table[:, 6], table[:, 3])
+    b_c = np.where(left, table[:, 7], table[:, 4])
+    e_c = rng.standard_normal(n) * np.where(left, table[:, 8], table[:, 5])
+    rows = np.arange(n)
+    cwl_slope = np.empty((n, 2))
+    cwl_offset = np.empty((n, 2))
+    cwl_slope[rows, side] = (a_c + e_c / 20.0) / 100.0
+    cwl_slope[rows, 1 - side] = (-a_c + e_c / 20.0) / 100.0  # a jibe flips the slope only
+    cwl_offset[:, 0] = cwl_offset[:, 1] = (b_c + e_c / 2.0) / 100.0
     order = rng.permutation(n)  # mix categories so that any prefix is representative
     return LeewayCoefficients(
         dwl_slope=((slope_d + z_d * std_d / 20.0) / 100.0)[order],
         dwl_offset=((off_d + z_d * std_d / 2.0) / 100.0)[order],
         cwl_slope=cwl_slope[order],
         cwl_offset=cwl_offset[order],
-        side=side,
+        side=side[order],
         category=cat_of[order],
     )

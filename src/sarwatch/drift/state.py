@@ -61,13 +61,19 @@ class ParticleState:
         Perturbed downwind leeway: slope (fraction of the 10 m wind speed, 1) and
         offset (m/s).
     cwl_slope, cwl_offset
-        Perturbed crosswind leeway for both branches, shape ``(n, 2)``: column 0 the
-        right branch, column 1 the left branch; slope (1) and offset (m/s). Positive
-        crosswind leeway points to the right of downwind.
+        Perturbed crosswind leeway of the particle's two orientations, shape ``(n, 2)``,
+        slope (1) and offset (m/s): column ``side`` at seeding holds the table branch
+        the particle was drawn on (0 the table's "right" coefficients, 1 its "left"
+        ones); the other column is what a jibe gives, the table slope's sign flipped
+        with the offset and perturbation kept (as the reference). Positive crosswind
+        leeway points to the **left** of downwind (the operational convention,
+        ``docs/design/004-drift.md``).
     side
-        Current crosswind branch (int8): 0 right, 1 left. Jibing flips it.
+        Current orientation (int8), the column of ``cwl_slope``/``cwl_offset`` in use.
+        Jibing flips it.
     capsized
-        Whether the object has capsized (uint8).
+        Whether the object has capsized (uint8); capsized objects drift with a fraction
+        of their leeway. May be set before a backward run (the object was found capsized).
     category
         Index of the Leeway category each particle was drawn from (int16).
     wind_err_u, wind_err_v, current_err_u, current_err_v

@@ -10,10 +10,9 @@ PNG map, summary JSON).
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -23,9 +22,20 @@ import numpy.typing as npt
 
 from sarwatch import __version__
 from sarwatch.drift.analysis import cloud_stats, containment, density_grid
-from sarwatch.drift.engine import DriftParams, simulate
+from sarwatch.drift.config import DriftConfig, check_limits
+from sarwatch.drift.engine import simulate
 from sarwatch.drift.forcing import Forcing, VectorField
 from sarwatch.drift.leeway import ObjectMixture, resolve_object
+from sarwatch.drift.result import (
+    Containment,
+    DriftResult,
+    ForcingProvenance,
+    RegionShare,
+    RunSummary,
+    Snapshot,
+    Start,
+    StatusCounts,
+)
 from sarwatch.drift.seeding import Scenario, seed_scenarios
 from sarwatch.drift.state import ACTIVE, NO_FORCING, STATUS_NAMES, STRANDED, ParticleState
 from sarwatch.errors import ForcingError, InputError, OutOfRegionError, PositionOnLandError
@@ -33,17 +43,17 @@ from sarwatch.geo.position import format_position
 from sarwatch.services.provenance import forcing_inputs
 
 __all__ = [
+    "DriftConfig",
     "DriftRequest",
     "DriftResult",
-    "OutputSnapshot",
     "ScenarioSpec",
     "check_drift_request",
     "predict_drift",
 ]
 
 LEVELS = (0.5, 0.9, 0.95)
-#: The largest run accepted (memory grows ~400 B per particle).
-MAX_PARTICLES = 10_000_000
+#: Containment polygons are snapped to this grid (degrees), the GeoJSON's 5 decimals.
+POLYGON_GRID_DEG = 1e-5
 
 
 @dataclass(frozen=True)
@@ -67,31 +77,22 @@ class ScenarioSpec:
     obj: str | None = None
 
 
-@dataclass(frozen=True)
-class DriftRequest:
-    """Everything a drift run needs.
+@dataclass(frozen=True, kw_only=True)
+class DriftRequest(DriftConfig):
+    """Everything a drift run needs: the start, the forcing and a :class:`DriftConfig`.
+
+    The options with defaults (object class, hours, particles, time step, physics ...)
+    are those of :class:`~sarwatch.drift.config.DriftConfig`, written once there.
 
     Attributes
     ----------
     lon, lat, time
         Last known position (degrees) and time (timezone-aware; UTC inside).
-    object_class
-        Proxy name (``migrant-rubber-boat`` ...), Leeway key or table number.
-    hours
-        Length of the run.
-    backward
-        Run backward in time (where did it come from?).
-    particles
-        Number of particles.
-    dt_min, output_min
-        Time step and output interval, minutes.
-    radius_m
-        Position uncertainty (Gaussian sigma per axis), metres.
     currents, winds, stokes
         CF-NetCDF files (several are concatenated in time).
-    wind_kn, wind_from_deg, wind_sigma_kn
+    wind_kn, wind_from_deg
         On-scene wind (used when no wind files are given).
-    current_kn, current_to_deg, current_sigma_kn
+    current_kn, current_to_deg
         On-scene current (used when no current files are given; none means zero).
     wind_obs, current_obs
         On-scene time series ``(time, speed_kn, direction_deg)`` (wind *from*, current
@@ -99,120 +100,29 @@ class DriftRequest:
         place of the constant values; the ``*_sigma_kn`` uncertainties apply.
     seed
         Random seed; ``None`` draws one (it is recorded in every output).
-    jibe_per_h, diffusivity_m2_s, capsize_per_h, capsize_wind_kn, capsize_leeway_fraction, scheme
-        Physics and numerics (see :class:`~sarwatch.drift.engine.DriftParams`).
     scenarios
         Several weighted seeding scenarios; replaces the single point when given.
-    max_tracks
-        Particles whose full tracks are kept for the trajectory file.
     """
 
     lon: float
     lat: float
     time: datetime
-    object_class: str = "migrant-rubber-boat"
-    hours: float = 48.0
-    backward: bool = False
-    particles: int = 10_000
-    dt_min: float = 15.0
-    output_min: float = 60.0
-    radius_m: float = 500.0
     currents: tuple[Path, ...] = ()
     winds: tuple[Path, ...] = ()
     stokes: tuple[Path, ...] = ()
     wind_kn: float | None = None
     wind_from_deg: float | None = None
-    wind_sigma_kn: float = 0.0
     current_kn: float | None = None
     current_to_deg: float | None = None
-    current_sigma_kn: float = 0.0
     wind_obs: tuple[tuple[datetime, float, float], ...] = ()
     current_obs: tuple[tuple[datetime, float, float], ...] = ()
     seed: int | None = None
-    jibe_per_h: float = 0.04
-    diffusivity_m2_s: float = 0.0
-    capsize_per_h: float = 0.0
-    capsize_wind_kn: float = 40.0
-    capsize_leeway_fraction: float = 0.5
-    scheme: Literal["midpoint", "rk2", "euler"] = "midpoint"
     scenarios: tuple[ScenarioSpec, ...] = ()
-    max_tracks: int = 100_000
 
-
-@dataclass
-class OutputSnapshot:
-    """Summary of the cloud at one output time."""
-
-    time: np.datetime64
-    hours: float
-    centroid_lon: float
-    centroid_lat: float
-    std_km: float
-    status_counts: dict[str, int]
-    srr_share: dict[str, float]
-    stranded_share: float
-    polygons: dict[float, Any] = field(default_factory=dict)
-    areas_km2: dict[float, float] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        """JSON-able dict (no polygons)."""
-        return {
-            "time": _iso(self.time),
-            "hours": self.hours,
-            "centroid_lat": _r(self.centroid_lat, 5),
-            "centroid_lon": _r(self.centroid_lon, 5),
-            "std_km": _r(self.std_km, 3),
-            "status_counts": self.status_counts,
-            "srr_share": {k: _r(v, 4) for k, v in self.srr_share.items()},
-            "stranded_share": _r(self.stranded_share, 4),
-            "containment_area_km2": {
-                f"{int(p * 100)}": _r(a, 2) for p, a in self.areas_km2.items()
-            },
-        }
-
-
-@dataclass
-class DriftResult:
-    """The outcome of :func:`predict_drift`.
-
-    Attributes
-    ----------
-    summary
-        JSON-able summary (``n``, ``steps``, ``wall_s``, ``particle_steps_per_s``,
-        ``final`` ..., ``seed``, ``object``, ``outputs`` per output time).
-    snapshots
-        Per output time, including the containment polygons.
-    times
-        Output times, ``datetime64[s]``.
-    track_lon, track_lat, track_status
-        Tracks of the first ``max_tracks`` particles, shape ``(n_tracks, n_times)``.
-    final_lon, final_lat, final_status
-        All particles at the end.
-    start_lon, start_lat
-        The seed positions of the tracked particles.
-    files
-        Written files by kind (``netcdf``, ``geojson``, ``png``, ``summary``).
-    """
-
-    summary: dict[str, Any]
-    snapshots: list[OutputSnapshot]
-    times: npt.NDArray[np.datetime64]
-    track_lon: npt.NDArray[np.float32]
-    track_lat: npt.NDArray[np.float32]
-    track_status: npt.NDArray[np.int8]
-    final_lon: npt.NDArray[np.float64]
-    final_lat: npt.NDArray[np.float64]
-    final_status: npt.NDArray[np.int8]
-    category: npt.NDArray[np.int16]
-    files: dict[str, Path] = field(default_factory=dict)
-
-
-def _r(x: float, nd: int) -> float | None:
-    return None if not np.isfinite(x) else round(float(x), nd)
-
-
-def _iso(t: np.datetime64) -> str:
-    return str(t.astype("datetime64[s]")) + "Z"
+    @property
+    def config(self) -> DriftConfig:
+        """The request's options alone."""
+        return DriftConfig(**{f.name: getattr(self, f.name) for f in fields(DriftConfig)})
 
 
 def _to_utc64(t: datetime, what: str) -> np.datetime64:
@@ -268,16 +178,23 @@ def _vector_source(
     kw: dict[str, Any],
 ) -> VectorField | None:
     """A wind or current from files, an on-scene series, or one on-scene value (in that
-    order of preference); ``None`` when none was given."""
+    order of preference); ``None`` when none was given.
+
+    Each source is checked once against the run's window and start where it is built:
+    the file reader checks its files as it cuts the window out of them, and an on-scene
+    series is checked here.
+    """
     from sarwatch.adapters.forcing import open_vector_field
 
     if files:
         return open_vector_field(files, kind, margin_deg=margin, **kw)
     if observations:
         obs = sorted(observations, key=lambda o: _to_utc64(o[0], f"{kind} observation time"))
-        return on_scene(
+        series = on_scene(
             [o[1] for o in obs], [o[2] for o in obs], times=[o[0] for o in obs], sigma_kn=sigma_kn
         )
+        series.check_covers(kw["t_first"], kw["t_last"])
+        return series
     if speed_kn is not None:
         if direction_deg is None:
             raise InputError(f"an on-scene {kind} speed needs its direction ({direction_meaning})")
@@ -353,7 +270,8 @@ def check_drift_request(req: DriftRequest, *, cache_dir: Path | None = None) -> 
     """The checks a request must pass before a run starts (cheap: no forcing is read).
 
     Returns the resolved object class, so that a web request can be refused at once
-    instead of failing later in the background.
+    instead of failing later in the background. The CLI and the API both pass through
+    here: one set of limits (:data:`sarwatch.drift.config.LIMITS`).
 
     Raises
     ------
@@ -366,16 +284,24 @@ def check_drift_request(req: DriftRequest, *, cache_dir: Path | None = None) -> 
     from sarwatch.geo.position import format_position
 
     _to_utc64(req.time, "start time")
-    if not (req.hours > 0 and req.particles >= 1 and req.dt_min > 0 and req.output_min > 0):
-        raise InputError(
-            f"hours, particles, dt and output interval must be positive; got hours={req.hours}, "
-            f"particles={req.particles}, dt={req.dt_min} min, output every {req.output_min} min"
-        )
-    if req.particles > MAX_PARTICLES:
-        raise InputError(
-            f"{req.particles:,} particles is more than this station runs at once "
-            f"({MAX_PARTICLES:,}, about 4 GB); 100,000 already resolve the 95 % contour well"
-        )
+    req.config.check()
+    check_limits(
+        {
+            "wind_kn": req.wind_kn,
+            "wind_from_deg": req.wind_from_deg,
+            "current_kn": req.current_kn,
+            "current_to_deg": req.current_to_deg,
+        }
+    )
+    for what, series, speed in (
+        ("wind", req.wind_obs, "wind_kn"),
+        ("current", req.current_obs, "current_kn"),
+    ):
+        for obs in series:
+            try:
+                check_limits({speed: obs[1]})
+            except InputError as exc:
+                raise InputError(f"{what} observation at {obs[0].isoformat()}: {exc}") from None
     where = format_position(req.lon, req.lat, decimals=2)
     if not REGION.contains(req.lon, req.lat):
         raise OutOfRegionError(
@@ -436,25 +362,10 @@ def predict_drift(
     start = _to_utc64(req.time, "start time")
     obj = check_drift_request(req, cache_dir=cache_dir)
     mask = land_mask(cache_dir)
-    params = DriftParams(
-        dt_s=req.dt_min * 60.0,
-        output_every_s=req.output_min * 60.0,
-        duration_s=req.hours * 3600.0,
-        backward=req.backward,
-        jibe_per_h=req.jibe_per_h,
-        diffusivity_m2_s=req.diffusivity_m2_s,
-        capsize_wind_ms=req.capsize_wind_kn * 1852.0 / 3600.0,
-        capsize_per_h=req.capsize_per_h,
-        capsize_leeway_fraction=req.capsize_leeway_fraction,
-        scheme=req.scheme,
-    )
-    params.steps()
+    params = req.config.params()
     sign = -1 if req.backward else 1
     t_last = start + np.timedelta64(round(sign * req.hours * 3600), "s")
-    forcing = _forcing(req, start, t_last)  # a missing wind was refused by the check above
-    for f in forcing.fields():
-        f.check_covers(start, t_last)
-        f.check_contains(req.lon, req.lat)
+    forcing = _forcing(req, start, t_last)  # each source checked once against the run
     if req.seed is None:
         entropy = np.random.SeedSequence().entropy
         seed = int(entropy) % 2**32 if isinstance(entropy, int) else 0
@@ -467,7 +378,7 @@ def predict_drift(
     track_lon = np.empty((n_tracks, n_out + 1), np.float32)
     track_lat = np.empty((n_tracks, n_out + 1), np.float32)
     track_status = np.empty((n_tracks, n_out + 1), np.int8)
-    snapshots: list[OutputSnapshot] = []
+    snapshots: list[Snapshot] = []
 
     def on_output(k: int, t: np.datetime64, st: ParticleState) -> None:
         track_lon[:, k] = st.lon[:n_tracks]
@@ -478,46 +389,43 @@ def predict_drift(
     info = simulate(
         state, forcing, start, params, rng, land=mask, on_output=on_output, progress=progress
     )
-    final = snapshots[-1]
     if state.n and int(np.count_nonzero(state.status == NO_FORCING)) == state.n:
         raise ForcingError(
             "every particle stopped for lack of forcing data: the wind or current files hold no "
             f"valid (non-missing) values around {format_position(req.lon, req.lat, decimals=2)} "
             "in the run's window; check the files' land/sea masks and fill values"
         )
-    summary: dict[str, Any] = {
-        "sarwatch_version": __version__,
-        "n": state.n,
-        "steps": info.steps,
-        "wall_s": 0.0,
-        "compute_s": round(info.compute_s, 4),
-        "particle_steps_per_s": round(state.n * info.steps / max(info.compute_s, 1e-9), 1),
-        "seed": seed,
-        "object": obj.key,
-        "object_members": {c.key: round(w, 4) for c, w in obj.members},
-        "category_counts": _category_counts(state.category),
-        "start": {"lon": req.lon, "lat": req.lat, "time": _iso(start)},
-        "backward": req.backward,
-        "hours": req.hours,
-        "dt_min": req.dt_min,
-        "output_min": req.output_min,
-        "scheme": req.scheme,
-        "forcing": {
-            "current": forcing.current.name if forcing.current else "none (zero)",
-            "wind": forcing.wind.name if forcing.wind else "none (zero)",
-            "stokes": forcing.stokes.name if forcing.stokes else "none",
-            "files": forcing_inputs(
+    summary = RunSummary(
+        sarwatch_version=__version__,
+        n=state.n,
+        steps=info.steps,
+        wall_s=0.0,
+        compute_s=info.compute_s,
+        seed=seed,
+        object=obj.key,
+        object_members={c.key: w for c, w in obj.members},
+        category_counts=_category_counts(state.category),
+        start=Start(lon=req.lon, lat=req.lat, time=start),
+        backward=req.backward,
+        hours=req.hours,
+        dt_min=req.dt_min,
+        output_min=req.output_min,
+        scheme=req.scheme,
+        forcing=ForcingProvenance(
+            current=forcing.current.name if forcing.current else "none (zero)",
+            wind=forcing.wind.name if forcing.wind else "none (zero)",
+            stokes=forcing.stokes.name if forcing.stokes else "none",
+            files=forcing_inputs(
                 {"wind": req.winds, "current": req.currents, "stokes": req.stokes},
                 {"wind": forcing.wind, "current": forcing.current, "stokes": forcing.stokes},
             ),
-        },
-        "exact_land_tests": info.exact_land_tests,
-        "final": final.to_json(),
-        "outputs": [s.to_json() for s in snapshots],
-    }
+        ),
+        exact_land_tests=info.exact_land_tests,
+        outputs=tuple(snapshots),
+        particles_in_file=n_tracks,
+    )
     result = DriftResult(
         summary=summary,
-        snapshots=snapshots,
         times=info.times,
         track_lon=track_lon,
         track_lat=track_lat,
@@ -527,15 +435,24 @@ def predict_drift(
         final_status=state.status,
         category=state.category,
     )
+    files: dict[str, Path] = {}
     if out_dir is not None:
         from sarwatch.adapters.exports.drift import write_outputs
 
-        result.files = write_outputs(result, Path(out_dir), png=png, cache_dir=cache_dir)
-    summary["wall_s"] = round(time.perf_counter() - wall0, 4)
-    summary["files"] = {k: str(v) for k, v in result.files.items()}
-    for path in [p for p in (summary_json, result.files.get("summary")) if p is not None]:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        Path(path).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+        files = write_outputs(result, Path(out_dir), png=png, cache_dir=cache_dir)
+        files["summary"] = Path(out_dir) / "summary.json"
+    summary = replace(
+        summary,
+        wall_s=time.perf_counter() - wall0,
+        files={k: str(v) for k, v in files.items()},
+    )
+    result = replace(result, summary=summary, files=files)
+    targets = [p for p in (files.get("summary"), summary_json) if p is not None]
+    if targets:
+        from sarwatch.adapters.exports.drift import write_summary
+
+        for path in dict.fromkeys(Path(p) for p in targets):  # each file once
+            write_summary(summary, path)
     return result
 
 
@@ -548,25 +465,83 @@ def _category_counts(category: npt.NDArray[np.int16]) -> dict[str, int]:
     return {cats[k].key if k >= 0 else "none": int(c) for k, c in zip(keys, counts, strict=True)}
 
 
-def _snapshot(t: np.datetime64, hours: float, st: ParticleState) -> OutputSnapshot:
+def _snapshot(t: np.datetime64, hours: float, st: ParticleState) -> Snapshot:
     located = (st.status == ACTIVE) | (st.status == STRANDED)
     lon, lat = st.lon[located], st.lat[located]
     counts = st.status_counts()
-    n_located = int(located.sum())
     stats = cloud_stats(lon, lat)
-    snap = OutputSnapshot(
-        time=t,
+    return Snapshot(
+        time=np.datetime64(t, "s"),
         hours=hours,
         centroid_lon=stats.centroid_lon,
         centroid_lat=stats.centroid_lat,
         std_km=stats.std_km,
-        status_counts=counts,
-        srr_share=srr_shares(lon, lat),
+        status=StatusCounts.from_mapping(counts),
+        srr_share=tuple(RegionShare(k, v) for k, v in srr_shares(lon, lat).items()),
         stranded_share=counts[STATUS_NAMES[STRANDED]] / max(st.n, 1),
+        containment=containment_polygons(lon, lat, stats=stats),
     )
-    if n_located:
-        grid = density_grid(lon, lat, stats=stats)
-        for p, (geom, area) in containment(grid, LEVELS).items():
-            snap.polygons[p] = geom
-            snap.areas_km2[p] = area
-    return snap
+
+
+def containment_polygons(
+    lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64], *, stats: Any = None
+) -> tuple[Containment, ...]:
+    """The 50/90/95 % containment polygons of a cloud, on the 1e-5 degree grid.
+
+    The polygons are snapped to the grid the GeoJSON writes (5 decimals) with
+    :func:`shapely.set_precision`, which keeps them valid: rounding a valid polygon's
+    vertices on its own can make it self-intersect (small clouds, thin lobes). Areas are
+    those of the polygons before snapping (geodesic, km²).
+    """
+    import shapely
+
+    if lon.size == 0:
+        return ()
+    grid = density_grid(lon, lat, stats=stats if stats is not None else cloud_stats(lon, lat))
+    return tuple(
+        Containment(p, shapely.set_precision(geom, POLYGON_GRID_DEG), float(area))
+        for p, (geom, area) in containment(grid, LEVELS).items()
+    )
+
+
+#: The files a run writes into its output directory (``--out``, a run's directory).
+OUTPUT_NAMES = ("drift.nc", "drift.geojson", "drift.png", "summary.json")
+
+
+def check_outputs(out_dir: Path | None, summary_json: Path | None, *, force: bool = False) -> None:
+    """Refuse, before the run, outputs that cannot be written or would replace a run's.
+
+    Parameters
+    ----------
+    out_dir
+        The output directory (``drift.nc`` ...), or ``None``.
+    summary_json
+        An extra summary file, or ``None``.
+    force
+        Replace the outputs of an earlier run in ``out_dir``.
+
+    Raises
+    ------
+    InputError
+        A path that cannot be written (read-only, ``/proc``, under a file), or an
+        ``out_dir`` that holds an earlier run's outputs (their hashes may be in a
+        case's ledger) when ``force`` is not given.
+    """
+    from sarwatch._files import check_writable
+
+    if summary_json is not None:
+        check_writable(Path(summary_json), "summary JSON")
+    if out_dir is None:
+        return
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(f"--out {out_dir} is a file, not a directory; give a directory")
+    for name in OUTPUT_NAMES:
+        check_writable(out_dir / name, "output")
+    existing = [name for name in OUTPUT_NAMES if (out_dir / name).exists()]
+    if existing and not force:
+        raise InputError(
+            f"{out_dir} already holds the outputs of a run ({', '.join(existing)}); they may be "
+            "recorded, with their hashes, in a case's ledger: give another --out directory, "
+            "or --force to replace them"
+        )

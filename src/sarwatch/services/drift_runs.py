@@ -98,6 +98,10 @@ class DriftRunRecord:
     files
         Output file names by kind (``netcdf``, ``geojson``, ``png``, ``summary``),
         relative to the run's directory; filled when the run is done.
+    attachment
+        For a run asked to be attached to a case: ``{"case_id", "status", "error"}``,
+        status ``pending``, ``attached`` or ``refused`` (the case was closed during the
+        run, say). A refused attachment does not fail the run: its outputs stand.
     progress
         Fraction of steps done (0-1); live runs only, 1 when done.
     """
@@ -112,6 +116,7 @@ class DriftRunRecord:
     error: str | None = None
     error_type: str | None = None
     files: dict[str, str] = field(default_factory=dict)
+    attachment: dict[str, Any] | None = None
     progress: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
@@ -135,6 +140,7 @@ class DriftRunRecord:
                 error=data.get("error"),
                 error_type=data.get("error_type"),
                 files={str(k): str(v) for k, v in (data.get("files") or {}).items()},
+                attachment=_attachment(data.get("attachment")),
             )
         except (KeyError, TypeError, ValueError, NotFoundError) as exc:
             raise DataError(f"{path} is not a drift run record ({exc}); move it aside") from None
@@ -257,6 +263,17 @@ class DriftRuns:
     def _write(self, record: DriftRunRecord) -> None:
         text = json.dumps(record.to_json(), indent=2, ensure_ascii=False) + "\n"
         write_bytes_atomic(self.root / record.run_id / RECORD_NAME, text.encode("utf-8"))
+
+
+def _attachment(data: Any) -> dict[str, Any] | None:
+    """A record's attachment outcome (``None`` when the run was not for a case)."""
+    if data is None:
+        return None
+    return {
+        "case_id": str(data["case_id"]),
+        "status": str(data["status"]),
+        "error": None if data.get("error") is None else str(data["error"]),
+    }
 
 
 def _orphaned(record: DriftRunRecord) -> DriftRunRecord:

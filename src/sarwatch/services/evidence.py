@@ -38,7 +38,8 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from sarwatch.domain.events import case_to_json, fold, format_time, parse_time
+from sarwatch.domain.events import fold, format_time, parse_time
+from sarwatch.domain.projection import CaseProjection, case_to_json
 from sarwatch.errors import InputError, IntegrityError, SarwatchError
 from sarwatch.ledger import (
     Finding,
@@ -142,7 +143,8 @@ def build_bundle(
     signer = service.signer
     created_at = format_time(datetime.now(UTC))
     state = record.state
-    map_png = render_map_png(state)
+    case = CaseProjection(state).case()
+    map_png = render_map_png(case)
     files: dict[str, bytes] = {
         "public_key.pem": public_key_pem(signer.public_key).encode("ascii"),
         "ledger.jsonl": _ledger_bytes(entries),
@@ -152,14 +154,12 @@ def build_bundle(
         ).encode("utf-8"),
         "map.png": map_png,
         "report.html": render_html(
-            state, entries, map_png=map_png, key_id=signer.key_id, created_at=created_at
+            case, entries, map_png=map_png, key_id=signer.key_id, created_at=created_at
         ).encode("utf-8"),
         **_attachments(entries),
     }
     if with_pdf:
-        files["report.pdf"] = render_pdf(
-            state, entries, key_id=signer.key_id, created_at=created_at
-        )
+        files["report.pdf"] = render_pdf(case, entries, key_id=signer.key_id, created_at=created_at)
     files["README.txt"] = _README.format(
         case_id=case_id, created_at=created_at, key_id=signer.key_id, name=Path(out).name
     ).encode("utf-8")

@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from sarwatch.drift.result import ForcingFile
+
 __all__ = ["file_digest", "forcing_inputs", "request_record"]
 
 _CHUNK = 1 << 20
@@ -40,14 +42,16 @@ def file_digest(path: Path) -> str:
     return _digests[key]
 
 
-def _window(times: Any) -> list[str] | None:
+def _window(times: Any) -> tuple[str, str] | None:
     values = np.asarray(times).astype("datetime64[s]")
     if values.size == 0:
         return None
-    return [f"{values.min()}Z", f"{values.max()}Z"]
+    return (f"{values.min()}Z", f"{values.max()}Z")
 
 
-def forcing_inputs(files: dict[str, tuple[Path, ...]], fields: dict[str, Any]) -> list[dict]:
+def forcing_inputs(
+    files: dict[str, tuple[Path, ...]], fields: dict[str, Any]
+) -> tuple[ForcingFile, ...]:
     """One record per forcing file: role, name, bytes, SHA-256, time window read.
 
     Parameters
@@ -59,10 +63,10 @@ def forcing_inputs(files: dict[str, tuple[Path, ...]], fields: dict[str, Any]) -
 
     Returns
     -------
-    list of dict
-        ``{"role", "file", "bytes", "sha256", "window_read"}``; the window is the
-        first and last time step read for the run (ISO 8601 UTC), the same for
-        every file of a role (they are concatenated in time).
+    tuple of ForcingFile
+        Role, file name, bytes, SHA-256 and window read; the window is the first and
+        last time step read for the run (ISO 8601 UTC), the same for every file of a
+        role (they are concatenated in time).
     """
     out = []
     for role, paths in files.items():
@@ -70,15 +74,15 @@ def forcing_inputs(files: dict[str, tuple[Path, ...]], fields: dict[str, Any]) -
         window = _window(field.times) if field is not None else None
         for path in paths:
             out.append(
-                {
-                    "role": role,
-                    "file": Path(path).name,
-                    "bytes": Path(path).stat().st_size,
-                    "sha256": file_digest(Path(path)),
-                    "window_read": window,
-                }
+                ForcingFile(
+                    role=role,
+                    file=Path(path).name,
+                    bytes=Path(path).stat().st_size,
+                    sha256=file_digest(Path(path)),
+                    window_read=window,
+                )
             )
-    return out
+    return tuple(out)
 
 
 def request_record(request: Any) -> dict[str, Any]:

@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sarwatch.domain.case import require_utc
-from sarwatch.domain.events import format_time, parse_time
+from sarwatch.domain.case import CaseStatus, require_utc
+from sarwatch.domain.events import format_time
+from sarwatch.domain.projection import CaseProjection
 from sarwatch.errors import InputError
 
 __all__ = ["PublicPolicy", "coarsen", "public_view"]
@@ -65,49 +66,47 @@ def coarsen(value: float, step_deg: float) -> float:
     return round(round(value / step_deg) * step_deg, decimals)
 
 
-def _hour(text: str) -> str:
-    t = parse_time(text)
+def _hour(t: datetime) -> str:
     return format_time(t.replace(minute=0, second=0, microsecond=0))
 
 
 def public_view(
-    state: dict[str, Any], now: datetime, policy: PublicPolicy
+    state: dict[str, Any] | CaseProjection, now: datetime, policy: PublicPolicy
 ) -> dict[str, Any] | None:
-    """The public form of a case (its JSON state), or ``None`` if it may not be shown yet."""
+    """The public form of a case (its JSON projection), or ``None`` if it may not be shown yet."""
+    case = state if isinstance(state, CaseProjection) else CaseProjection(state)
     now = require_utc(now)
     delay = timedelta(hours=policy.delay_h)
-    closed = state["status"] == "closed"
-    aged = now - parse_time(state["updated_at"]) >= delay
+    closed = case.status is CaseStatus.CLOSED
+    aged = now - case.updated_at >= delay
     if not (closed or aged):
         return None
     positions = [
         {
-            "time": _hour(p["time"]),
-            "lon": coarsen(p["lon"], policy.round_deg),
-            "lat": coarsen(p["lat"], policy.round_deg),
-            "kind": p["kind"],
+            "time": _hour(p.time),
+            "lon": coarsen(p.lon, policy.round_deg),
+            "lat": coarsen(p.lat, policy.round_deg),
+            "kind": str(p.kind),
         }
-        for p in sorted(state.get("positions", []), key=lambda p: p["time"])
-        if closed or now - parse_time(p["time"]) >= delay
+        for p in sorted(case.positions, key=lambda p: p.time)
+        if closed or now - p.time >= delay
     ]
-    outcome = state.get("outcome")
-    people = state.get("people") or {}
-    vessel = state.get("vessel") or {}
+    outcome = case.outcome
     return {
-        "case_id": state["case_id"],
-        "status": state["status"],
-        "region": state["region"],
-        "opened": _hour(state["opened_at"]),
-        "boat": vessel.get("kind", "unknown"),
-        "people_total": people.get("total"),
+        "case_id": case.case_id,
+        "status": case.status.value,
+        "region": case.region,
+        "opened": _hour(case.opened_at),
+        "boat": case.vessel.kind,
+        "people_total": case.people.total,
         "positions": positions,
         "outcome": None
-        if not outcome
+        if outcome is None
         else {
-            "kind": outcome["kind"],
-            "time": _hour(outcome["time"]),
-            "survivors": outcome.get("survivors"),
-            "dead": outcome.get("dead"),
-            "missing": outcome.get("missing"),
+            "kind": str(outcome.kind),
+            "time": _hour(outcome.time),
+            "survivors": outcome.survivors,
+            "dead": outcome.dead,
+            "missing": outcome.missing,
         },
     }

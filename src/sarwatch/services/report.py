@@ -14,33 +14,50 @@ import math
 import textwrap
 from typing import Any
 
-from sarwatch.domain import outcome_count_mismatch
+from sarwatch.domain import Case, CaseProjection, PositionReport
+from sarwatch.domain.events import (
+    EventKind,
+    format_time,
+    outcome_from_json,
+    people_from_json,
+    position_from_json,
+)
+from sarwatch.errors import SarwatchError
 from sarwatch.geo.position import format_position
 from sarwatch.ledger import LedgerEntry
 
-__all__ = ["count_warning", "describe_event", "render_html", "render_map_png", "render_pdf"]
+__all__ = [
+    "count_warning",
+    "describe_event",
+    "describe_outcome",
+    "describe_people",
+    "on_land_note",
+    "render_html",
+    "render_map_png",
+    "render_pdf",
+]
 
 _DEFAULT_EXTENT = (10.0, 16.5, 32.0, 37.5)  # lon_min, lon_max, lat_min, lat_max
 
 
-def _extent(positions: list[dict[str, Any]]) -> tuple[float, float, float, float]:
+def _extent(positions: list[PositionReport]) -> tuple[float, float, float, float]:
     if not positions:
         return _DEFAULT_EXTENT
-    lons = [p["lon"] for p in positions]
-    lats = [p["lat"] for p in positions]
+    lons = [p.lon for p in positions]
+    lats = [p.lat for p in positions]
     cx, cy = (min(lons) + max(lons)) / 2, (min(lats) + max(lats)) / 2
     half = max(max(lons) - min(lons), max(lats) - min(lats), 1.5) / 2 + 0.5
     return cx - half * 1.3, cx + half * 1.3, cy - half, cy + half
 
 
-def _figure_map(ax: Any, state: dict[str, Any]) -> None:
+def _figure_map(ax: Any, case: Case) -> None:
     import shapely
     from matplotlib.patches import Ellipse
     from matplotlib.patches import Polygon as MplPolygon
 
     from sarwatch.geo.coast import land_polygons
 
-    positions = sorted(state.get("positions", []), key=lambda p: p["time"])
+    positions = sorted(case.positions, key=lambda p: p.time)
     x0, x1, y0, y1 = _extent(positions)
     land = shapely.clip_by_rect(land_polygons(), x0, y0, x1, y1)
     for poly in getattr(land, "geoms", [land]):
@@ -56,16 +73,14 @@ def _figure_map(ax: Any, state: dict[str, Any]) -> None:
             )
         )
     if positions:
-        ax.plot(
-            [p["lon"] for p in positions], [p["lat"] for p in positions], "-", color="#888", lw=1
-        )
+        ax.plot([p.lon for p in positions], [p.lat for p in positions], "-", color="#888", lw=1)
         for i, p in enumerate(positions, 1):
-            r_deg = p.get("uncertainty_nm", 0.0) / 60.0  # 1 nm = 1 minute of latitude
+            r_deg = p.uncertainty_nm / 60.0  # 1 nm = 1 minute of latitude
             if r_deg > 0:
-                width = 2 * r_deg / max(0.2, math.cos(math.radians(p["lat"])))
+                width = 2 * r_deg / max(0.2, math.cos(math.radians(p.lat)))
                 ax.add_patch(
                     Ellipse(
-                        (p["lon"], p["lat"]),
+                        (p.lon, p.lat),
                         width,
                         2 * r_deg,
                         fill=False,
@@ -74,10 +89,11 @@ def _figure_map(ax: Any, state: dict[str, Any]) -> None:
                         lw=0.7,
                     )
                 )
-            ax.plot(p["lon"], p["lat"], "o", color="#c0392b", ms=5)
+            ax.plot(p.lon, p.lat, "o", color="#c0392b", ms=5)
+            land = " on land?" if p.on_land is not None else ""
             ax.annotate(
-                f"{i}: {p['time'][5:16].replace('T', ' ')} ({p['kind']})",
-                (p["lon"], p["lat"]),
+                f"{i}: {format_time(p.time)[5:16].replace('T', ' ')} ({p.kind}){land}",
+                (p.lon, p.lat),
                 xytext=(6, 6 - 12 * (i % 2)),
                 textcoords="offset points",
                 fontsize=7,
@@ -95,70 +111,112 @@ def _figure_map(ax: Any, state: dict[str, Any]) -> None:
     )
 
 
-def render_map_png(state: dict[str, Any], *, dpi: int = 110) -> bytes:
+def render_map_png(case: Case, *, dpi: int = 110) -> bytes:
     """The case's positions on a map, as PNG bytes."""
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(7.5, 6.0))
-    _figure_map(fig.add_subplot(1, 1, 1), state)
+    _figure_map(fig.add_subplot(1, 1, 1), case)
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()
 
 
+def on_land_note(position: PositionReport) -> str:
+    """The sentence shown with a position the coastline puts on land."""
+    flag = position.on_land
+    if flag is None:
+        return ""
+    here = format_position(position.lon, position.lat, decimals=2)
+    sea = format_position(flag.sea_lon, flag.sea_lat, decimals=2)
+    return (
+        f"position {here} is on land by the {flag.coastline} coastline; it is recorded as "
+        f"reported and flagged. Nearest sea point: {sea}. Confirm it with the source; if it "
+        "was mistyped, report the corrected position (the flagged report stays in the record)."
+    )
+
+
+def _known(pairs: list[tuple[str, int | None]]) -> str:
+    """``"total 80, women 10; minors, medical unknown"`` (never a Python ``None``)."""
+    known = ", ".join(f"{name} {value}" for name, value in pairs if value is not None)
+    unknown = ", ".join(name for name, value in pairs if value is None)
+    if not unknown:
+        return known
+    return f"{known}; {unknown} unknown" if known else f"{unknown} unknown"
+
+
+def describe_people(people: Any) -> str:
+    """People on board as a person reads them: ``"total 80, women 10; minors unknown"``."""
+    return _known([(k, getattr(people, k)) for k in ("total", "women", "minors", "medical")])
+
+
+def describe_outcome(outcome: Any) -> str:
+    """An outcome in one sentence, without ``None``: unknown counts are named as unknown."""
+    parts = [str(outcome.kind)]
+    if outcome.by:
+        parts.append(f"by {outcome.by}")
+    if outcome.taken_to:
+        parts.append(f"taken to {outcome.taken_to}")
+    text = " ".join(parts) + f" at {format_time(outcome.time)}"
+    counts = [(k, getattr(outcome, k)) for k in ("survivors", "dead", "missing")]
+    text += "; " + _known(counts)
+    return text + (f". {outcome.note}" if outcome.note else "")
+
+
 def describe_event(entry: LedgerEntry) -> str:
     """One line a person reads for a ledger event (positions in degrees and minutes)."""
-    p = entry.payload
-    kind = entry.kind
-    if kind == "case_opened":
+    try:
+        return _describe(entry.kind, entry.payload)
+    except (KeyError, TypeError, ValueError, SarwatchError):
+        return json.dumps(entry.payload, ensure_ascii=False)[:300]
+
+
+def _describe(kind: str, p: dict[str, Any]) -> str:
+    if kind == EventKind.CASE_OPENED:
         return f"case opened: {p.get('title', '')} (alert {p.get('alert_time')})"
-    if kind == "position_reported":
-        return (
-            f"position {format_position(p['lon'], p['lat'], decimals=2)} at {p['time']} "
-            f"({p['kind']}, "
-            f"±{p.get('uncertainty_nm', 0)} nm, source {p['source']['name']}, quality "
-            f"{p['source']['quality']}) {p.get('note', '')}"
+    if kind == EventKind.POSITION_REPORTED:
+        pos = position_from_json(p)
+        text = (
+            f"position {format_position(pos.lon, pos.lat, decimals=2)} at "
+            f"{format_time(pos.time)} ({pos.kind}, ±{p.get('uncertainty_nm', 0)} nm, source "
+            f"{pos.source.name}, quality {pos.source.quality}) {pos.note}"
         )
-    if kind == "contact_logged":
+        if pos.on_land is not None:
+            sea = format_position(pos.on_land.sea_lon, pos.on_land.sea_lat, decimals=2)
+            text = f"{text.rstrip()} [ON LAND by the coastline; nearest sea point {sea}]"
+        return text
+    if kind == EventKind.CONTACT_LOGGED:
         who = f"{p['direction']} {p['channel']} {p['counterpart']}"
         return f"{who} at {p['time']}: {p.get('summary', '')}"
-    if kind == "decision_recorded":
+    if kind == EventKind.DECISION_RECORDED:
         return f"decision at {p['time']} by {p.get('by', '')}: {p['summary']}"
-    if kind == "status_changed":
+    if kind == EventKind.STATUS_CHANGED:
         return f"status {p.get('from')} → {p['to']} {p.get('reason', '')}"
-    if kind == "outcome_recorded":
-        return (
-            f"outcome {p['kind']} at {p['time']} by {p.get('by', '')}, taken to "
-            f"{p.get('taken_to', '')}; survivors {p.get('survivors')}, dead {p.get('dead')}, "
-            f"missing {p.get('missing')}. {p.get('note', '')}"
-        )
-    if kind == "people_updated":
-        return "people on board: " + ", ".join(f"{k} {v}" for k, v in p.items())
-    if kind == "attachment_added":
+    if kind == EventKind.OUTCOME_RECORDED:
+        return "outcome " + describe_outcome(outcome_from_json(p))
+    if kind == EventKind.PEOPLE_UPDATED:
+        return "people on board: " + describe_people(people_from_json(p))
+    if kind == EventKind.VESSEL_UPDATED:
+        given = ", ".join(f"{k} {v}" for k, v in p.items() if v not in (None, ""))
+        return f"vessel: {given or 'nothing known'}"
+    if kind == EventKind.ATTACHMENT_ADDED:
         return f"attached {p['kind']}: " + json.dumps(p["record"], ensure_ascii=False)[:300]
     return json.dumps(p, ensure_ascii=False)[:300]
 
 
-def count_warning(state: dict[str, Any]) -> str | None:
+def count_warning(case: Case | CaseProjection) -> str | None:
     """The warning to show when the outcome's counts differ from the people on board.
 
-    ``state`` is a case's JSON projection. Estimates on board differ from counts at
-    the rescue; the difference is flagged, never refused (see
-    :func:`sarwatch.domain.outcome_count_mismatch`).
+    Estimates on board differ from counts at the rescue; the difference is flagged,
+    never refused (see :func:`sarwatch.domain.outcome_count_mismatch`).
     """
-    outcome = state.get("outcome") or {}
-    people = state.get("people") or {}
-    if not outcome:
-        return None
-    note = outcome_count_mismatch(
-        people.get("total"), outcome.get("survivors"), outcome.get("dead"), outcome.get("missing")
-    )
+    note = case.outcome_count_mismatch
     return None if note is None else f"Counts do not add up: {note}."
 
 
 def render_html(
-    state: dict[str, Any],
+    case: Case,
     entries: list[LedgerEntry],
     *,
     map_png: bytes,
@@ -167,15 +225,18 @@ def render_html(
 ) -> str:
     """A self-contained HTML report (map embedded), listing every ledger event."""
     e = html.escape
-    outcome = state.get("outcome") or {}
-    people = state.get("people") or {}
     rows = "\n".join(
         f"<tr><td>{x.seq}</td><td>{e(x.recorded_at)}</td><td>{e(x.actor)}</td>"
         f"<td>{e(x.kind)}</td><td>{e(describe_event(x))}</td><td><code>{x.hash[:16]}…</code></td></tr>"
         for x in entries
     )
     img = base64.b64encode(map_png).decode("ascii")
-    warning = count_warning(state)
+    land = "".join(
+        f'<p class="on-land" style="color:#a60"><b>{e(on_land_note(p))}</b></p>\n'
+        for p in case.positions
+        if p.on_land is not None
+    )
+    warning = count_warning(case)
     counts = (
         f'<p class="warning" style="color:#a00;border:2px solid #a00;padding:0.5em">'
         f"<b>{e(warning)}</b></p>\n"
@@ -184,18 +245,18 @@ def render_html(
     )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
-<title>Case {e(state["case_id"])} — evidence report</title>
+<title>Case {e(case.case_id)} — evidence report</title>
 <style>body{{font-family:sans-serif;max-width:60em;margin:2em auto;}}
 table{{border-collapse:collapse;font-size:0.85em}}td,th{{border:1px solid #ccc;padding:3px 6px;
 vertical-align:top}}code{{font-size:0.9em}}</style></head><body>
-<h1>Case {e(state["case_id"])}</h1>
-<p><b>{e(state.get("title", ""))}</b></p>
-<p>Status: <b>{e(state["status"])}</b>. Opened (alert): {e(state["opened_at"])}.
-Region: {e(state["region"])}.
-People on board: {e(str(people.get("total")))}. Outcome: {e(str(outcome.get("kind", "none")))}
-{e(("by " + outcome.get("by", "")) if outcome else "")}
-{e(("to " + outcome.get("taken_to", "")) if outcome else "")}.</p>
-{counts}<p>Bundle created {e(created_at)}; events signed with station key <code>{e(key_id)}</code>.
+<h1>Case {e(case.case_id)}</h1>
+<p><b>{e(case.title)}</b></p>
+<p>Status: <b>{e(case.status.value)}</b>. Opened (alert): {e(format_time(case.opened_at))}.
+Region: {e(case.region)}.
+People on board: {e(describe_people(case.people))}.
+{e(_outcome_sentence(case))}</p>
+{counts}{land}<p>Bundle created {e(created_at)}; events signed with station key
+<code>{e(key_id)}</code>.
 Check this bundle offline with <code>sarwatch bundle verify &lt;bundle.zip&gt;</code>
 and compare the key id with the one the station publishes.</p>
 <h2>Map</h2><img alt="map of reported positions" src="data:image/png;base64,{img}">
@@ -206,22 +267,24 @@ and compare the key id with the one the station publishes.</p>
 """
 
 
-def render_pdf(
-    state: dict[str, Any], entries: list[LedgerEntry], *, key_id: str, created_at: str
-) -> bytes:
+def _outcome_sentence(case: Case) -> str:
+    if case.outcome is None:
+        return "Outcome: not recorded yet."
+    return f"Outcome: {describe_outcome(case.outcome)}".rstrip(".") + "."
+
+
+def render_pdf(case: Case, entries: list[LedgerEntry], *, key_id: str, created_at: str) -> bytes:
     """A PDF report: a title page with the map, then the timeline of every event."""
     from matplotlib.backends.backend_pdf import PdfPages
     from matplotlib.figure import Figure
 
     buf = io.BytesIO()
-    with PdfPages(
-        buf, metadata={"Title": f"Case {state['case_id']}", "Creator": "sarwatch"}
-    ) as pdf:
+    with PdfPages(buf, metadata={"Title": f"Case {case.case_id}", "Creator": "sarwatch"}) as pdf:
         fig = Figure(figsize=(8.27, 11.69))
         fig.text(
-            0.08, 0.95, f"Case {state['case_id']} — {state['status']}", fontsize=14, weight="bold"
+            0.08, 0.95, f"Case {case.case_id} — {case.status.value}", fontsize=14, weight="bold"
         )
-        fig.text(0.08, 0.925, textwrap.shorten(state.get("title", ""), 110), fontsize=9)
+        fig.text(0.08, 0.925, textwrap.shorten(case.title, 110), fontsize=9)
         fig.text(
             0.08,
             0.905,
@@ -229,13 +292,13 @@ def render_pdf(
             "Verify offline: sarwatch bundle verify <bundle.zip>",
             fontsize=8,
         )
-        warning = count_warning(state)
+        warning = count_warning(case)
         if warning:
             fig.text(
                 0.08, 0.885, "\n".join(textwrap.wrap(warning, 110)),
                 fontsize=8, color="#a00000", weight="bold", va="top",
             )  # fmt: skip
-        _figure_map(fig.add_axes((0.1, 0.32, 0.8, 0.53)), state)
+        _figure_map(fig.add_axes((0.1, 0.32, 0.8, 0.53)), case)
         pdf.savefig(fig)
         lines: list[str] = []
         for x in entries:
@@ -245,7 +308,7 @@ def render_pdf(
         per_page = 62
         for start in range(0, max(1, len(lines)), per_page):
             fig = Figure(figsize=(8.27, 11.69))
-            fig.text(0.06, 0.965, f"Timeline — case {state['case_id']}", fontsize=11, weight="bold")
+            fig.text(0.06, 0.965, f"Timeline — case {case.case_id}", fontsize=11, weight="bold")
             chunk = lines[start : start + per_page]
             fig.text(0.06, 0.94, "\n".join(chunk), fontsize=7, family="monospace", va="top")
             pdf.savefig(fig)

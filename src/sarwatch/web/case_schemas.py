@@ -156,6 +156,14 @@ class _Source(BaseModel):
     url: str | None = None
 
 
+class _OnLand(BaseModel):
+    """The coastline puts the position on land: recorded as reported, to be confirmed."""
+
+    sea_lon: float = Field(description="Longitude of the nearest sea point, degrees east.")
+    sea_lat: float = Field(description="Latitude of the nearest sea point, degrees north.")
+    coastline: str
+
+
 class _Position(BaseModel):
     time: str
     lon: float
@@ -164,6 +172,9 @@ class _Position(BaseModel):
     source: _Source
     uncertainty_nm: float
     note: str
+    on_land: _OnLand | None = Field(
+        None, description="Present when the station's coastline puts the position on land."
+    )
 
 
 class _Contact(BaseModel):

@@ -14,17 +14,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import shapely
 
+from sarwatch.drift.result import DriftResult, iso_utc
 from sarwatch.drift.state import ACTIVE, STRANDED
 
-if TYPE_CHECKING:
-    from sarwatch.services.drift import DriftResult
-
-__all__ = ["drift_feature_collection", "write_geojson"]
+__all__ = ["drift_feature_collection", "geometry_json", "write_geojson"]
 
 
 def _round_coords(geom: dict[str, Any], nd: int = 5) -> dict[str, Any]:
@@ -34,6 +32,15 @@ def _round_coords(geom: dict[str, Any], nd: int = 5) -> dict[str, Any]:
         return [rnd(x) for x in c]
 
     return {**geom, "coordinates": rnd(geom["coordinates"])}
+
+
+def geometry_json(geom: Any, nd: int = 5) -> dict[str, Any]:
+    """A shapely geometry as a GeoJSON geometry with coordinates rounded to ``nd`` decimals.
+
+    The containment polygons of a result are already on the 1e-5 degree grid and valid
+    there (:func:`shapely.set_precision`), so rounding them to 5 decimals keeps them valid.
+    """
+    return _round_coords(shapely.geometry.mapping(geom), nd)
 
 
 def _particles_feature(
@@ -63,6 +70,9 @@ def _particles_feature(
 def drift_feature_collection(result: DriftResult, *, particle_sample: int = 200) -> dict[str, Any]:
     """The GeoJSON FeatureCollection of a drift result.
 
+    Features come in increasing time (a backward run's earliest time first); the
+    centroid track's vertices too, and the collection says ``time_direction``.
+
     Parameters
     ----------
     result
@@ -72,35 +82,44 @@ def drift_feature_collection(result: DriftResult, *, particle_sample: int = 200)
         (0 for none).
     """
     s = result.summary
-    common = {"seed": s["seed"], "object": s["object"], "backward": s["backward"]}
+    common = {
+        "seed": s.seed,
+        "object": s.object,
+        "backward": s.backward,
+        "time_direction": s.time_direction,
+    }
     features: list[dict[str, Any]] = [
         {
             "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [s["start"]["lon"], s["start"]["lat"]]},
-            "properties": {"kind": "start", "time": s["start"]["time"], **common},
+            "geometry": {"type": "Point", "coordinates": [s.start.lon, s.start.lat]},
+            "properties": {"kind": "start", "time": iso_utc(s.start.time), **common},
         }
     ]
-    track = [
-        (snap.centroid_lon, snap.centroid_lat, snap)
-        for snap in result.snapshots
-        if snap.centroid_lon == snap.centroid_lon
-    ]
+    # in increasing time: a backward run's outputs are stored from the start backwards
+    order = list(range(len(s.outputs)))
+    if s.backward:
+        order.reverse()
+    track = [s.outputs[k] for k in order if np.isfinite(s.outputs[k].centroid_lon)]
     if len(track) >= 2:
         features.append(
             {
                 "type": "Feature",
                 "geometry": _round_coords(
-                    {"type": "LineString", "coordinates": [[x, y] for x, y, _ in track]}
+                    {
+                        "type": "LineString",
+                        "coordinates": [[t.centroid_lon, t.centroid_lat] for t in track],
+                    }
                 ),
                 "properties": {
                     "kind": "centroid_track",
-                    "times": [t.to_json()["time"] for _, _, t in track],
-                    "std_km": [t.to_json()["std_km"] for _, _, t in track],
+                    "times": [iso_utc(t.time) for t in track],
+                    "std_km": [t.to_json()["std_km"] for t in track],
                     **common,
                 },
             }
         )
-    for column, snap in enumerate(result.snapshots):
+    for column in order:
+        snap = s.outputs[column]
         j = snap.to_json()
         cloud = _particles_feature(
             result, column, {"time": j["time"], "hours": j["hours"]}, particle_sample
@@ -122,19 +141,19 @@ def drift_feature_collection(result: DriftResult, *, particle_sample: int = 200)
                 },
             }
         )
-        for level, geom in sorted(snap.polygons.items()):
-            if geom.is_empty:
+        for polygon in sorted(snap.containment, key=lambda c: c.level):
+            if polygon.geometry.is_empty:
                 continue
             features.append(
                 {
                     "type": "Feature",
-                    "geometry": _round_coords(shapely.geometry.mapping(geom)),
+                    "geometry": geometry_json(polygon.geometry),
                     "properties": {
                         "kind": "containment",
                         "time": j["time"],
                         "hours": j["hours"],
-                        "level": level,
-                        "area_km2": round(snap.areas_km2[level], 2),
+                        "level": polygon.level,
+                        "area_km2": round(polygon.area_km2, 2),
                     },
                 }
             )

@@ -6,19 +6,23 @@ per ``(trajectory, obs)``, a ``trajectory`` id variable with
 ``cf_role = trajectory_id`` and ``featureType = trajectory``. The random seed,
 the object class and the forcing are global attributes, so the run can be
 reproduced from the file.
+
+Time increases along every track, as CF tools (trajan, the IOOS checker) expect: a
+backward run is stored from its earliest time to its start, and says so in
+``time_direction = "backward"``. The CF ``history`` attribute records when and by
+what the file was made. When the run has more particles than the file keeps,
+``particles_total`` and ``particles_in_file`` say how large the sample is.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sarwatch.drift.result import DriftResult, iso_utc
 from sarwatch.drift.state import STATUS_NAMES
-
-if TYPE_CHECKING:
-    from sarwatch.services.drift import DriftResult
 
 __all__ = ["write_trajectories"]
 
@@ -29,8 +33,20 @@ def write_trajectories(result: DriftResult, path: Path) -> Path:
 
     s = result.summary
     n_traj, n_obs = result.track_lon.shape
+    # time increasing along each track: a backward run's columns are reversed
+    cols = slice(None, None, -1) if s.backward else slice(None)
+    track_lon = result.track_lon[:, cols]
+    track_lat = result.track_lat[:, cols]
+    track_status = result.track_status[:, cols]
+    times = result.times[cols]
     epoch = np.datetime64("1970-01-01T00:00:00", "s")
-    t_s = ((result.times - epoch) / np.timedelta64(1, "s")).astype(np.float64)
+    t_s = ((times - epoch) / np.timedelta64(1, "s")).astype(np.float64)
+    made = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    history = (
+        f"{made} sarwatch {s.sarwatch_version} drift: {s.object} {s.time_direction} "
+        f"{s.hours:g} h from {s.start.lat:.5f}N {s.start.lon:.5f}E {iso_utc(s.start.time)}, "
+        f"{s.n} particles, seed {s.seed}, scheme {s.scheme}"
+    )
     from sarwatch.drift.leeway import leeway_categories
 
     cats = leeway_categories()
@@ -56,17 +72,17 @@ def write_trajectories(result: DriftResult, path: Path) -> Path:
             ),
             "lon": (
                 ("trajectory", "obs"),
-                result.track_lon,
+                track_lon,
                 {"standard_name": "longitude", "units": "degrees_east", "axis": "X"},
             ),
             "lat": (
                 ("trajectory", "obs"),
-                result.track_lat,
+                track_lat,
                 {"standard_name": "latitude", "units": "degrees_north", "axis": "Y"},
             ),
             "status": (
                 ("trajectory", "obs"),
-                result.track_status,
+                track_status,
                 {
                     "long_name": "particle status",
                     "flag_values": np.array(codes, dtype=np.int8),
@@ -84,23 +100,28 @@ def write_trajectories(result: DriftResult, path: Path) -> Path:
             "Conventions": "CF-1.8",
             "featureType": "trajectory",
             "title": "sarwatch Leeway drift prediction",
-            "source": f"sarwatch {s['sarwatch_version']} Leeway Monte Carlo ({s['scheme']})",
-            "seed": int(s["seed"]),
-            "object_class": s["object"],
-            "object_members": ", ".join(f"{k}:{v}" for k, v in s["object_members"].items()),
+            "source": f"sarwatch {s.sarwatch_version} Leeway Monte Carlo ({s.scheme})",
+            "history": history,
+            "seed": int(s.seed),
+            "object_class": s.object,
+            "object_members": ", ".join(f"{k}:{round(v, 4)}" for k, v in s.object_members.items()),
             "leeway_categories": "; ".join(
                 f"{c.index}={c.key}" for c in {cats[i] for i in set(cat_idx.tolist()) if i >= 0}
             ),
-            "start_time": s["start"]["time"],
-            "start_lon": s["start"]["lon"],
-            "start_lat": s["start"]["lat"],
-            "backward": int(s["backward"]),
-            "time_step_minutes": s["dt_min"],
-            "forcing_current": s["forcing"]["current"],
-            "forcing_wind": s["forcing"]["wind"],
-            "forcing_stokes": s["forcing"]["stokes"],
-            "particles_total": int(s["n"]),
+            "start_time": iso_utc(s.start.time),
+            "start_lon": s.start.lon,
+            "start_lat": s.start.lat,
+            "backward": int(s.backward),
+            "time_direction": s.time_direction,
+            "time_coverage_start": iso_utc(times[0]),
+            "time_coverage_end": iso_utc(times[-1]),
+            "time_step_minutes": s.dt_min,
+            "forcing_current": s.forcing.current,
+            "forcing_wind": s.forcing.wind,
+            "forcing_stokes": s.forcing.stokes,
+            "particles_total": int(s.n),
             "particles_in_file": int(n_traj),
+            "particles_note": s.tracks_note(),
         },
     )
     for name in ("lon", "lat"):

@@ -10,15 +10,13 @@ for the mid latitude.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import shapely
 
+from sarwatch.drift.result import DriftResult, iso_utc
 from sarwatch.drift.state import ACTIVE, STRANDED
-
-if TYPE_CHECKING:
-    from sarwatch.services.drift import DriftResult
 
 __all__ = ["write_png"]
 
@@ -49,12 +47,8 @@ def write_png(result: DriftResult, path: Path, *, cache_dir: Path | None = None)
     s = result.summary
     lon, lat, st = result.final_lon, result.final_lat, result.final_status
     located = (st == ACTIVE) | (st == STRANDED)
-    xs = np.concatenate(
-        [lon[located], [s["start"]["lon"]], [sn.centroid_lon for sn in result.snapshots]]
-    )
-    ys = np.concatenate(
-        [lat[located], [s["start"]["lat"]], [sn.centroid_lat for sn in result.snapshots]]
-    )
+    xs = np.concatenate([lon[located], [s.start.lon], [sn.centroid_lon for sn in result.snapshots]])
+    ys = np.concatenate([lat[located], [s.start.lat], [sn.centroid_lat for sn in result.snapshots]])
     ok = np.isfinite(xs) & np.isfinite(ys)
     x0, x1 = float(xs[ok].min()), float(xs[ok].max())
     y0, y1 = float(ys[ok].min()), float(ys[ok].max())
@@ -92,42 +86,37 @@ def write_png(result: DriftResult, path: Path, *, cache_dir: Path | None = None)
     strd = st == STRANDED
     if strd.any():
         ax.scatter(lon[strd], lat[strd], s=6, c="#d4a000", lw=0, label="stranded")
-    final = result.snapshots[-1]
-    for level, geom in sorted(final.polygons.items()):
-        color, lw = _LEVEL_STYLE.get(level, ("red", 1.0))
-        _plot_polys(ax, geom, color=color, lw=lw)
+    final = s.final
+    for polygon in sorted(final.containment, key=lambda c: c.level):
+        color, lw = _LEVEL_STYLE.get(polygon.level, ("red", 1.0))
+        _plot_polys(ax, polygon.geometry, color=color, lw=lw)
         ax.plot(
-            [],
-            [],
-            color=color,
-            lw=lw,
-            label=f"{int(level * 100)} % ({final.areas_km2[level]:.0f} km²)",
+            [], [], color=color, lw=lw, label=f"{polygon.percent} % ({polygon.area_km2:.0f} km²)"
         )
     cx = [sn.centroid_lon for sn in result.snapshots]
     cy = [sn.centroid_lat for sn in result.snapshots]
     ax.plot(cx, cy, color="#006d2c", lw=1.5, marker=".", ms=3, label="centroid track")
+    start_time = iso_utc(s.start.time)
     ax.plot(
-        s["start"]["lon"],
-        s["start"]["lat"],
+        s.start.lon,
+        s.start.lat,
         marker="*",
         ms=14,
         color="#006d2c",
         mec="k",
         ls="none",
-        label=f"start {s['start']['time']}",
+        label=f"start {start_time}",
     )
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_aspect(1.0 / np.cos(np.radians(0.5 * (y0 + y1))))
     ax.set_xlabel("longitude (°E)")
     ax.set_ylabel("latitude (°N)")
-    direction = "backward" if s["backward"] else "forward"
-    fj = s["final"]
-    shares = ", ".join(f"{k} {v:.0%}" for k, v in fj["srr_share"].items() if v and v > 0)
+    shares = ", ".join(f"{r.region} {r.share:.0%}" for r in final.srr_share if r.share > 0)
     ax.set_title(
-        f"{s['object']}: {direction} {s['hours']:g} h from {s['start']['time']}, n={s['n']}, "
-        f"seed={s['seed']}\nend {fj['time']}: std {fj['std_km']} km, stranded "
-        f"{fj['stranded_share']:.0%}; SRR {shares}",
+        f"{s.object}: {s.time_direction} {s.hours:g} h from {start_time}, n={s.n}, "
+        f"seed={s.seed}\nend {iso_utc(final.time)}: std {final.std_km:.3f} km, stranded "
+        f"{final.stranded_share:.0%}; SRR {shares}",
         fontsize=10,
     )
     ax.legend(loc="best", fontsize=8, framealpha=0.85)

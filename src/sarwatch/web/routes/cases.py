@@ -27,6 +27,7 @@ from fastapi.responses import FileResponse, Response, StreamingResponse
 from starlette.background import BackgroundTask
 
 from sarwatch.domain import (
+    CaseProjection,
     Contact,
     Decision,
     Outcome,
@@ -68,7 +69,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"description": "The role may not do this"},
     404: {"description": "No such case"},
     409: {"description": "Illegal status transition, or the case is closed"},
-    422: {"description": "Malformed input, position on land, time in the future"},
+    422: {"description": "Malformed input, position outside the data area, time in the future"},
 }
 
 
@@ -110,7 +111,7 @@ def _case_out(record: CaseRecord, status_code: int = 200) -> Response:
 
 
 def _summary(record: CaseRecord) -> dict[str, Any]:
-    state = record.state
+    case = CaseProjection(record.state)
     return {
         "case_id": record.case_id,
         "title": record.title,
@@ -118,8 +119,8 @@ def _summary(record: CaseRecord) -> dict[str, Any]:
         "region": record.region,
         "opened_at": record.opened_at,
         "updated_at": record.updated_at,
-        "last_position": state.get("last_position"),
-        "people_total": (state.get("people") or {}).get("total"),
+        "last_position": case.last_position_json,
+        "people_total": case.people.total,
     }
 
 
@@ -277,7 +278,12 @@ def verify_case(case_id: str, user: Observer, service: CaseServiceDep) -> dict[s
 async def add_report(
     case_id: str, body: PositionIn, user: Coordinator, service: CaseServiceDep, request: Request
 ) -> Response:
-    """Add a position report (refused on land or in the future)."""
+    """Add a position report (refused in the future or outside the station's data area).
+
+    A position the coastline puts on land is recorded as reported and flagged: its
+    ``on_land`` holds the nearest sea point, for the coordinator to confirm with the
+    source.
+    """
     report = _position(body)
     record = await run_write(request.app, service.report_position, case_id, report, actor=user.name)
     return _case_out(record, 201)
@@ -306,23 +312,34 @@ async def add_contact(
     return _case_out(record, 201)
 
 
+@router.patch("/cases/{case_id}/people", response_model=CaseOut, responses=_ERRORS)
 @router.put("/cases/{case_id}/people", response_model=CaseOut, responses=_ERRORS)
 async def set_people(
     case_id: str, body: PeopleIn, user: Coordinator, service: CaseServiceDep, request: Request
 ) -> Response:
-    """Set the people-on-board counts."""
-    people = PeopleOnBoard(**body.model_dump())
-    record = await run_write(request.app, service.update_people, case_id, people, actor=user.name)
+    """Update the people-on-board counts: the counts sent replace, the others are kept.
+
+    ``null`` says a count is unknown. The merge is made on the case as recorded at
+    the moment of writing (under the case's lock), as ``sarwatch case people`` does;
+    ``PUT`` means the same as ``PATCH``.
+    """
+    given = body.model_dump(exclude_unset=True)
+    record = await run_write(request.app, service.update_people, case_id, given, actor=user.name)
     return _case_out(record)
 
 
+@router.patch("/cases/{case_id}/vessel", response_model=CaseOut, responses=_ERRORS)
 @router.put("/cases/{case_id}/vessel", response_model=CaseOut, responses=_ERRORS)
 async def set_vessel(
     case_id: str, body: VesselIn, user: Coordinator, service: CaseServiceDep, request: Request
 ) -> Response:
-    """Describe the boat (type, condition)."""
-    vessel = Vessel(**body.model_dump())
-    record = await run_write(request.app, service.update_vessel, case_id, vessel, actor=user.name)
+    """Update the description of the boat: the fields sent replace, the others are kept.
+
+    Merged under the case's lock, as ``sarwatch case vessel``; ``PUT`` means the same
+    as ``PATCH``.
+    """
+    given = body.model_dump(exclude_unset=True)
+    record = await run_write(request.app, service.update_vessel, case_id, given, actor=user.name)
     return _case_out(record)
 
 

@@ -15,62 +15,88 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, FastAPI, Query
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from sarwatch.drift.config import DEFAULTS, LIMITS
 from sarwatch.errors import ConflictError, InputError, NotFoundError, SarwatchError
 from sarwatch.services.drift_runs import DriftRunRecord, DriftRuns
 from sarwatch.web.auth import COORDINATOR_ONLY_KEY, Coordinator, Observer
-from sarwatch.web.station import DriftPoolDep, DriftRunsDep, SettingsDep
+from sarwatch.web.station import DriftPoolDep, DriftRunsDep, SettingsDep, StationDep
 
 if TYPE_CHECKING:
+    from sarwatch.drift.result import DriftResult
+    from sarwatch.services.container import Station
     from sarwatch.services.drift import DriftRequest
 
 __all__ = ["DriftCreate", "DriftRunPublic", "ScenarioIn", "install"]
 
-_MAX_PARTICLES = 1_000_000
+_D = DEFAULTS  # defaults and limits: sarwatch.drift.config, shared with the CLI
+_STRICT = ConfigDict(extra="forbid")
+
+
+def _limited(name: str, **kw: Any) -> Any:
+    """A ``Field`` bounded by the shared :data:`~sarwatch.drift.config.LIMITS` entry."""
+    limit = LIMITS[name]
+    bounds: dict[str, float] = {"gt" if limit.lo_open else "ge": limit.lo}
+    if limit.hi != float("inf"):
+        bounds["le"] = limit.hi
+    return Field(**bounds, **kw)
 
 
 class ScenarioIn(BaseModel):
     """One weighted seeding scenario (``point``, ``circle``, ``line`` or ``cone``)."""
 
+    model_config = _STRICT
+
     kind: Literal["point", "circle", "line", "cone"]
     lat: Annotated[float, Field(ge=-90, le=90)]
     lon: Annotated[float, Field(ge=-180, le=360)]
     weight: Annotated[float, Field(gt=0)] = 1.0
-    radius_m: Annotated[float, Field(ge=0, le=100_000)] = 500.0
+    radius_m: Annotated[float, _limited("radius_m")] = _D.radius_m
     lat2: Annotated[float | None, Field(ge=-90, le=90)] = None
     lon2: Annotated[float | None, Field(ge=-180, le=360)] = None
-    radius2_m: Annotated[float | None, Field(ge=0, le=100_000)] = None
+    radius2_m: Annotated[float | None, _limited("radius_m")] = None
     time: datetime | None = None
     time2: datetime | None = None
     object: str | None = None
 
 
 class DriftCreate(BaseModel):
-    """A drift run request (times must carry a zone, e.g. ``2026-11-20T04:10Z``)."""
+    """A drift run request (times must carry a zone, e.g. ``2026-11-20T04:10Z``).
+
+    Unknown fields are refused (422). With ``case_id`` the server attaches the finished
+    run to that case itself, with its request, seed, forcing hashes and output hashes
+    (the record the CLI's ``drift --case`` makes); an unknown or closed case is refused
+    before the run starts.
+    """
+
+    model_config = _STRICT
 
     lat: Annotated[float, Field(ge=-90, le=90, description="Last known latitude, degrees")]
     lon: Annotated[float, Field(ge=-180, le=360, description="Last known longitude, degrees")]
     time: datetime
-    object: str = "migrant-rubber-boat"
-    hours: Annotated[float, Field(gt=0, le=240)] = 48.0
-    backward: bool = False
-    particles: Annotated[int, Field(ge=1, le=_MAX_PARTICLES)] = 10_000
-    dt_min: Annotated[float, Field(gt=0, le=180)] = 15.0
-    output_min: Annotated[float, Field(gt=0, le=1440)] = 60.0
-    radius_m: Annotated[float, Field(ge=0, le=100_000)] = 500.0
-    wind_kn: Annotated[float | None, Field(ge=0, le=150)] = None
-    wind_from: Annotated[float | None, Field(ge=0, le=360)] = None
-    wind_sigma_kn: Annotated[float, Field(ge=0)] = 0.0
-    current_kn: Annotated[float | None, Field(ge=0, le=10)] = None
-    current_to: Annotated[float | None, Field(ge=0, le=360)] = None
-    current_sigma_kn: Annotated[float, Field(ge=0)] = 0.0
+    object: str = _D.object_class
+    hours: Annotated[float, _limited("hours")] = _D.hours
+    backward: bool = _D.backward
+    particles: Annotated[int, _limited("particles")] = _D.particles
+    dt_min: Annotated[float, _limited("dt_min")] = _D.dt_min
+    output_min: Annotated[float, _limited("output_min")] = _D.output_min
+    radius_m: Annotated[float, _limited("radius_m")] = _D.radius_m
+    wind_kn: Annotated[float | None, _limited("wind_kn")] = None
+    wind_from: Annotated[float | None, _limited("wind_from_deg")] = None
+    wind_sigma_kn: Annotated[float, _limited("wind_sigma_kn")] = _D.wind_sigma_kn
+    current_kn: Annotated[float | None, _limited("current_kn")] = None
+    current_to: Annotated[float | None, _limited("current_to_deg")] = None
+    current_sigma_kn: Annotated[float, _limited("current_sigma_kn")] = _D.current_sigma_kn
     currents: list[str] = Field(default_factory=list, description="files under <home>/forcing")
     winds: list[str] = Field(default_factory=list, description="files under <home>/forcing")
     seed: int | None = None
-    scheme: Literal["midpoint", "rk2", "euler"] = "midpoint"
+    scheme: Literal["midpoint", "rk2", "euler"] = _D.scheme
     scenarios: list[ScenarioIn] = Field(
         default_factory=list, description="several weighted seedings; replace lat/lon when given"
+    )
+    case_id: str | None = Field(
+        None, description="attach the finished run to this case (refused if closed)"
     )
 
 
@@ -91,6 +117,13 @@ class DriftRunPublic(BaseModel):
     request: dict[str, Any] | None = Field(None, description="the request as it was sent")
     files: list[str] = Field(
         default_factory=list, description="downloads when done: geojson, png, netcdf"
+    )
+    attachment: dict[str, Any] | None = Field(
+        None,
+        description=(
+            "for a run started with case_id: {case_id, status: pending | attached | refused, "
+            "error}; a refused attachment leaves the run done"
+        ),
     )
     summary: dict[str, Any] | None = Field(
         None, description="when done (GET /api/drift/{run_id} only, not in the list)"
@@ -117,6 +150,7 @@ def _public(record: DriftRunRecord, summary: dict[str, Any] | None = None) -> Dr
         error_type=record.error_type,
         request=record.request,
         files=[kind for kind in _DOWNLOADS if kind in record.files],
+        attachment=record.attachment,
         summary=summary,
     )
 
@@ -158,7 +192,15 @@ def _utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def _execute(runs: DriftRuns, run_id: str, req: DriftRequest, cache_dir: Path) -> None:
+def _execute(
+    station: Station,
+    runs: DriftRuns,
+    run_id: str,
+    req: DriftRequest,
+    cache_dir: Path,
+    case_id: str | None,
+    actor: str,
+) -> None:
     from sarwatch.services.drift import predict_drift
 
     runs.update(run_id, status="running", started_at=_utc_now())
@@ -170,17 +212,49 @@ def _execute(runs: DriftRuns, run_id: str, req: DriftRequest, cache_dir: Path) -
         out_dir = runs.run_dir(run_id)
         result = predict_drift(req, cache_dir=cache_dir, out_dir=out_dir, progress=progress)
         files = {kind: path.name for kind, path in result.files.items() if path.parent == out_dir}
-        runs.update(run_id, status="done", progress=1.0, files=files, finished_at=_utc_now())
     except SarwatchError as exc:
         runs.update(
             run_id, status="failed", error=str(exc), error_type=type(exc).__name__,
             finished_at=_utc_now(),
         )  # fmt: skip
+        return
     except Exception as exc:  # a bug must not kill the worker; the run reports it
         runs.update(
             run_id, status="failed", error=f"internal error: {exc!r}", error_type="Error",
             finished_at=_utc_now(),
         )  # fmt: skip
+        return
+    attachment = None
+    if case_id is not None:  # the run is done whatever the case says: two outcomes
+        attachment = _attach(station, case_id, req, result, actor=actor, run_id=run_id)
+    runs.update(
+        run_id, status="done", progress=1.0, files=files, finished_at=_utc_now(),
+        attachment=attachment,
+    )  # fmt: skip
+
+
+def _attach(
+    station: Station,
+    case_id: str,
+    req: DriftRequest,
+    result: DriftResult,
+    *,
+    actor: str,
+    run_id: str,
+) -> dict[str, Any]:
+    """Attach a finished run to its case through the writer queue; the outcome."""
+    from sarwatch.services.attachments import Attachments
+
+    attachments = Attachments(station.cases)
+    try:
+        station.writer_pool.submit(
+            attachments.drift_run, case_id, req, result, actor=actor, run_id=run_id
+        ).result()
+    except SarwatchError as exc:
+        return {"case_id": case_id, "status": "refused", "error": str(exc)}
+    except Exception as exc:  # the run stands; say why it is not in the case
+        return {"case_id": case_id, "status": "refused", "error": f"internal error: {exc!r}"}
+    return {"case_id": case_id, "status": "attached", "error": None}
 
 
 router = APIRouter(prefix="/api/drift", tags=["drift"])
@@ -203,6 +277,7 @@ def start_drift(
     settings: SettingsDep,
     runs: DriftRunsDep,
     pool: DriftPoolDep,
+    station: StationDep,
 ) -> DriftRunPublic:
     """Start a drift run in the background; poll ``GET /api/drift/{run_id}``.
 
@@ -216,8 +291,20 @@ def start_drift(
 
     req = _request(body, Path(settings.home_dir))
     check_drift_request(req, cache_dir=Path(settings.cache_dir))  # refuse now, not later
+    if body.case_id is not None:  # an unknown or closed case: refused before the run
+        from sarwatch.services.attachments import Attachments
+
+        Attachments(station.cases).require_writable(body.case_id)
     record = runs.create(user.name, body.model_dump(mode="json"))
-    pool.submit(_execute, runs, record.run_id, req, Path(settings.cache_dir))
+    if body.case_id is not None:
+        record = runs.update(
+            record.run_id,
+            attachment={"case_id": body.case_id, "status": "pending", "error": None},
+        )
+    pool.submit(
+        _execute, station, runs, record.run_id, req, Path(settings.cache_dir),
+        body.case_id, user.name,
+    )  # fmt: skip
     return _public(record)
 
 

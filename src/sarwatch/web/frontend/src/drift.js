@@ -112,6 +112,41 @@ export function createDrift(ctx, { parsePosition, inputToISO }) {
   let status = null;
   let timer = null;
 
+  // Which case a run will be attached to (the case selected in the Cases tab, if open):
+  // the form says it before the run; the server attaches the finished run itself.
+  const caseLine = document.createElement("p");
+  caseLine.className = "sw-muted";
+  caseLine.dataset.field = "drift-case";
+  form.insertBefore(caseLine, form.querySelector('button[type="submit"]'));
+  let attachTo = null;
+  const refreshCase = async () => {
+    const id = ctx.selectedCase || null;
+    attachTo = null;
+    if (!id) {
+      caseLine.dataset.caseId = "";
+      caseLine.textContent = "No case selected: the run will not be attached to a case.";
+      return;
+    }
+    let closed = false;
+    try {
+      const c = await api(`/api/cases/${encodeURIComponent(id)}`);
+      closed = c?.status === "closed";
+    } catch {
+      // unknown to this server now: let the server refuse it with its reason
+    }
+    if (id !== (ctx.selectedCase || null)) return; // the selection changed meanwhile
+    caseLine.dataset.caseId = closed ? "" : id;
+    if (closed) {
+      caseLine.textContent = `Case ${id} is closed: the run will not be attached to it.`;
+    } else {
+      attachTo = id;
+      caseLine.textContent = `The run will be attached to case ${id}.`;
+    }
+  };
+  document.querySelector(".sw-tabs button[data-tab='drift']")?.addEventListener("click", () => refreshCase());
+  form.addEventListener("focusin", () => refreshCase());
+  refreshCase();
+
   const showFrame = (i) => {
     const fr = frames[i];
     if (!fr) return;
@@ -191,15 +226,31 @@ export function createDrift(ctx, { parsePosition, inputToISO }) {
     if (fit && all.getLayers().length) map.fitBounds(all.getBounds().pad(0.3), { maxZoom: 9 });
   };
 
+  class RunFailed extends Error {}
+
   const poll = async (id) => {
     for (;;) {
       status = await api(`/api/drift/${encodeURIComponent(id)}`);
-      const state = status.status || status.state;
-      const fraction = Number(status.progress ?? status.fraction ?? 0);
-      setProgress(state === "done" || state === "finished" ? 1 : fraction, `${state} ${Math.round((state === "done" ? 1 : fraction) * 100)} %`);
-      if (state === "done" || state === "finished" || state === "completed") return;
-      if (state === "failed" || state === "error") throw new Error(`the drift run failed: ${status.error || status.detail || "no reason given"}`);
+      const state = status.status;
+      const fraction = state === "done" ? 1 : Number(status.progress ?? 0);
+      setProgress(fraction, `${state} ${Math.round(fraction * 100)} %`);
+      progress.dataset.state = state;
+      if (state === "done") return status;
+      if (state === "failed") throw new RunFailed(`the drift run failed: ${status.error || "no reason given"}`);
       await new Promise((r) => setTimeout(r, 700));
+    }
+  };
+
+  /** The run is done; say whether its case took it, separately from the run itself. */
+  const reportAttachment = (run) => {
+    const a = run.attachment;
+    progress.dataset.attachment = a ? a.status : "none";
+    if (!a) {
+      toast("Drift run finished.");
+    } else if (a.status === "attached") {
+      toast(`Drift run finished and attached to case ${a.case_id}.`);
+    } else {
+      toast(`Drift run finished. It was not attached to case ${a.case_id}: ${a.error || "refused"}`, true);
     }
   };
 
@@ -225,24 +276,24 @@ export function createDrift(ctx, { parsePosition, inputToISO }) {
         wind_kn: Number(form.wind_kn.value),
         wind_from: Number(form.wind_from.value),
       };
+      delete progress.dataset.state;
+      delete progress.dataset.attachment;
+      await refreshCase();
+      // A request, not a record: the server attaches the finished run to the case itself,
+      // with its request, seed, forcing and output hashes.
+      if (attachTo) body.case_id = attachTo;
       setProgress(0, "starting…");
       const run = await api("/api/drift", { method: "POST", body });
       const id = runId(run);
       progress.dataset.runId = id;
-      await poll(id);
+      const done = await poll(id);
+      reportAttachment(done);
       await load(id);
-      if (ctx.selectedCase) {
-        // The run, with its inputs, goes into the case's record.
-        await api(`/api/cases/${encodeURIComponent(ctx.selectedCase)}/attachments`, {
-          method: "POST",
-          body: { kind: "drift_run", record: { run_id: id, request: body, summary: status?.summary ?? null } },
-        });
-        toast(`Drift run finished and attached to case ${ctx.selectedCase}.`);
-      } else {
-        toast("Drift run finished.");
-      }
     } catch (err) {
-      setProgress(0, "failed");
+      // A finished run stays "done" (showing it or attaching it may fail, the run did not);
+      // a request refused before it started is not a failed run either.
+      if (err instanceof RunFailed) setProgress(0, "failed");
+      else if (progress.dataset.state !== "done") setProgress(0, "not started");
       toast(errorText(err), true);
     } finally {
       button.disabled = ctx.role !== "coordinator";

@@ -1,0 +1,153 @@
+"""Case attachments, built on the server from the inputs it verified.
+
+Every attachment (an assessment, a drift run; later search plans and AIS snapshots)
+is a record of one shape, :class:`AttachmentRecord`:
+
+``tool``
+    What made it (``sarwatch drift 0.4.0``).
+``request``
+    The request as verified (every parameter; local file paths reduced to names).
+``result``
+    What came out (the drift run's summary, the assessment).
+``seed``
+    The random seed that reproduces the result (``None`` when nothing is random).
+``forcing``
+    The environment read: per field a description, and every file with its name,
+    bytes, SHA-256 and the time window read (``None`` when no forcing was read).
+``output_files``
+    Written outputs by kind with their file name, bytes and SHA-256.
+``run_id``
+    The station's run id when the server ran it (``None`` for the CLI).
+
+The CLI and the page send requests, never records: ``sarwatch drift --case`` and
+``POST /api/drift`` with ``case_id`` both end in :meth:`Attachments.drift_run`, so a
+run attached from the map carries the same provenance as one attached from the CLI.
+A new attachment kind adds a ``*_record`` builder here and a method on
+:class:`Attachments` (docs/design/007-drift-result-and-attachments.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sarwatch import __version__
+from sarwatch.services.provenance import file_digest, request_record
+
+if TYPE_CHECKING:
+    from sarwatch.drift.result import DriftResult
+    from sarwatch.services.assess import Assessment
+    from sarwatch.services.cases import CaseService
+    from sarwatch.services.drift import DriftRequest
+
+__all__ = [
+    "AttachmentRecord",
+    "Attachments",
+    "assessment_record",
+    "drift_run_record",
+    "output_files",
+]
+
+
+@dataclass(frozen=True)
+class AttachmentRecord:
+    """The one shape of every case attachment's record (see the module docstring)."""
+
+    tool: str
+    request: dict[str, Any]
+    result: dict[str, Any]
+    seed: int | None = None
+    forcing: dict[str, Any] | None = None
+    output_files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    run_id: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON, every key present."""
+        return {
+            "tool": self.tool,
+            "request": self.request,
+            "result": self.result,
+            "seed": self.seed,
+            "forcing": self.forcing,
+            "output_files": self.output_files,
+            "run_id": self.run_id,
+        }
+
+
+def output_files(files: dict[str, Path]) -> dict[str, dict[str, Any]]:
+    """Written outputs by kind: file name, bytes and SHA-256 (read now, from disk)."""
+    return {
+        kind: {
+            "file": Path(path).name,
+            "bytes": Path(path).stat().st_size,
+            "sha256": file_digest(Path(path)),
+        }
+        for kind, path in sorted(files.items())
+    }
+
+
+def drift_run_record(
+    req: DriftRequest, result: DriftResult, *, run_id: str | None = None
+) -> AttachmentRecord:
+    """The attachment of a finished drift run: request, seed, forcing hashes, outputs."""
+    summary = result.summary.to_json()
+    summary.pop("files", None)  # local paths; the outputs are named with their hashes
+    return AttachmentRecord(
+        tool=f"sarwatch drift {__version__}",
+        request=request_record(req),
+        result=summary,
+        seed=result.summary.seed,
+        forcing=result.summary.forcing.to_json(),
+        output_files=output_files(dict(result.files)),
+        run_id=run_id,
+    )
+
+
+def assessment_record(request: dict[str, Any], assessment: Assessment) -> AttachmentRecord:
+    """The attachment of an assessment: the request (position, speed, situation,
+    vessel, routes) and the assessment as the API and ``assess --json`` give it."""
+    return AttachmentRecord(
+        tool=f"sarwatch assess {__version__}",
+        request=dict(request),
+        result=assessment.to_dict(),
+    )
+
+
+class Attachments:
+    """Attach verified records to cases (through the case service's one write path).
+
+    Parameters
+    ----------
+    cases
+        The station's case service.
+    """
+
+    def __init__(self, cases: CaseService) -> None:
+        self.cases = cases
+
+    def require_writable(self, case_id: str) -> None:
+        """Refuse an unknown or closed case before long work (see ``CaseService``)."""
+        self.cases.require_writable(case_id)
+
+    def drift_run(
+        self,
+        case_id: str,
+        req: DriftRequest,
+        result: DriftResult,
+        *,
+        actor: str,
+        run_id: str | None = None,
+    ) -> AttachmentRecord:
+        """Attach a finished drift run to a case; returns the record attached."""
+        record = drift_run_record(req, result, run_id=run_id)
+        self.cases.attach(case_id, "drift_run", record.to_json(), actor=actor)
+        return record
+
+    def assessment(
+        self, case_id: str, request: dict[str, Any], assessment: Assessment, *, actor: str
+    ) -> AttachmentRecord:
+        """Attach an assessment to a case; returns the record attached."""
+        record = assessment_record(request, assessment)
+        self.cases.attach(case_id, "assessment", record.to_json(), actor=actor)
+        return record

@@ -1,0 +1,99 @@
+# ruff: noqa: F811  (pytest fixtures imported from the harness are parameters here)
+"""The drift form in a real headless Chromium: which case a run goes to, and a finished
+run shown as finished whatever its case says."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from _browser import LAPTOP, Page, browser, laptop, make_token, server  # noqa: F401
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def _iso(delta: timedelta) -> str:
+    return (datetime.now(UTC) + delta).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@pytest.fixture(scope="module")
+def token(server):
+    server.require("GET", "/api/me", "the cases API with tokens (issue 4)")
+    server.require("POST", "/api/drift", "the drift API (issue 3)", body={})
+    return make_token(server, "dora", "coordinator")
+
+
+def _case(server, token: str, title: str, *, closed: bool) -> str:
+    when = _iso(timedelta(minutes=-30))
+    status, case = server.request(
+        "POST", "/api/cases",
+        {"title": title, "alert_time": when, "position": {
+            "time": when, "lat": 33.6, "lon": 12.9, "kind": "gps",
+            "source": {"name": "Alarm Phone"}}},
+        token,
+    )  # fmt: skip
+    assert status == 201, case
+    case_id = case["case_id"]
+    if closed:
+        steps = [
+            ("status", {"to": "active"}),
+            ("outcome", {"time": _iso(timedelta(minutes=-5)), "kind": "arrived"}),
+            ("status", {"to": "closed"}),
+        ]
+        for path, body in steps:
+            status, answer = server.request("POST", f"/api/cases/{case_id}/{path}", body, token)
+            assert status == 200, answer
+    return case_id
+
+
+def _run_for(page: Page, token: str, case_id: str, *, closed: bool = False):
+    p = page.open("/", token=token)
+    p.wait_for_selector("#role[data-role='coordinator']", timeout=10_000)
+    p.click(".sw-tabs button[data-tab='cases']")
+    if closed:
+        p.check("#show-closed")
+    p.click(f"#case-list button[data-case-id='{case_id}']", timeout=15_000)
+    p.click(".sw-tabs button[data-tab='drift']")
+    return p
+
+
+def test_the_form_names_the_case_and_the_server_attaches_the_run(laptop, token):
+    server = laptop.server
+    case_id = _case(server, token, "Drift form names the case", closed=False)
+    page = _run_for(laptop, token, case_id)
+    line = "#drift-form [data-field='drift-case']"
+    page.wait_for_selector(f"{line}[data-case-id='{case_id}']", timeout=10_000)
+    assert f"attached to case {case_id}" in page.inner_text(line)
+    page.fill("#drift-form input[name='hours']", "2")
+    page.fill("#drift-form input[name='particles']", "500")
+    page.click("#drift-form button[type='submit']")
+    page.wait_for_selector("#drift-progress[data-attachment='attached']", timeout=180_000)
+    run_id = page.get_attribute("#drift-progress", "data-run-id")
+    _, case = server.request("GET", f"/api/cases/{case_id}", token=token)
+    (record,) = [a["record"] for a in case["attachments"] if a["kind"] == "drift_run"]
+    # made by the server from the run it verified, not by the browser
+    assert record["run_id"] == run_id and record["request"]["particles"] == 500
+    assert isinstance(record["seed"], int) and "wind" in record["forcing"]["wind"]
+    assert set(record["output_files"]) >= {"netcdf", "geojson", "summary"}
+
+
+def test_a_closed_case_does_not_turn_a_finished_run_into_a_failed_one(laptop, token):
+    server = laptop.server
+    case_id = _case(server, token, "Closed before the drift", closed=True)
+    page = _run_for(laptop, token, case_id, closed=True)
+    line = "#drift-form [data-field='drift-case']"
+    page.wait_for_function(
+        f"() => document.querySelector(\"{line}\").textContent.includes('is closed')",
+        timeout=10_000,
+    )
+    page.fill("#drift-form input[name='hours']", "2")
+    page.fill("#drift-form input[name='particles']", "500")
+    page.click("#drift-form button[type='submit']")
+    page.wait_for_selector("#drift-view:not([hidden])", timeout=180_000)
+    assert page.get_attribute("#drift-progress", "data-state") == "done"
+    assert "done" in page.inner_text("#drift-progress") and "failed" not in page.inner_text(
+        "#drift-progress"
+    )
+    _, case = server.request("GET", f"/api/cases/{case_id}", token=token)
+    assert not [a for a in case["attachments"] if a["kind"] == "drift_run"]
