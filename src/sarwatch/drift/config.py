@@ -24,6 +24,7 @@ from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Literal
 
 from sarwatch.errors import InputError
+from sarwatch.geo.units import MS_PER_KN
 
 if TYPE_CHECKING:
     from sarwatch.drift.engine import DriftParams
@@ -35,7 +36,7 @@ SCHEMES: tuple[Scheme, ...] = ("midpoint", "rk2", "euler")
 #: The largest run accepted (memory grows ~400 B per particle: about 4 GB).
 MAX_PARTICLES = 10_000_000
 #: Nautical mile in metres, hour in seconds: knots to m/s.
-_KN_TO_MS = 1852.0 / 3600.0
+_KN_TO_MS = MS_PER_KN
 
 
 @dataclass(frozen=True)

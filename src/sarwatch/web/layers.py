@@ -35,6 +35,7 @@ import shapely
 
 from sarwatch._files import write_bytes_atomic
 from sarwatch.errors import DataError, InputError
+from sarwatch.geo.units import M_PER_NM
 
 __all__ = [
     "COAST_LEVELS",
@@ -53,7 +54,7 @@ __all__ = [
 _LAYER_CACHE_VERSION = "layers-v1"
 
 #: One international nautical mile in metres.
-NM_M = 1852.0
+NM_M = M_PER_NM
 
 #: The distances of the approximate zone lines: territorial sea and contiguous zone.
 ZONE_DISTANCES_NM = (12.0, 24.0)

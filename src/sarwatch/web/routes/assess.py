@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, FastAPI, Query
 
 from sarwatch.errors import InputError
+from sarwatch.geo.units import LAT_MAX_DEG, LAT_MIN_DEG, LON_MAX_DEG, LON_MIN_DEG
 from sarwatch.web.station import SettingsDep
 
 __all__ = ["install", "router"]
@@ -18,10 +19,12 @@ router = APIRouter(prefix="/api", tags=["assess"])
 def get_assess(
     settings: SettingsDep,
     lat: Annotated[
-        float | None, Query(ge=-90, le=90, description="Latitude, decimal degrees (north +).")
+        float | None,
+        Query(ge=LAT_MIN_DEG, le=LAT_MAX_DEG, description="Latitude, decimal degrees (north +)."),
     ] = None,
     lon: Annotated[
-        float | None, Query(ge=-180, le=180, description="Longitude, decimal degrees (east +).")
+        float | None,
+        Query(ge=LON_MIN_DEG, le=LON_MAX_DEG, description="Longitude, decimal degrees (east +)."),
     ] = None,
     position: Annotated[
         str | None,

@@ -17,9 +17,10 @@ from fastapi import APIRouter, FastAPI, Query
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from sarwatch.drift.config import DEFAULTS, LIMITS
+from sarwatch.drift.config import DEFAULTS, LIMITS, Scheme
 from sarwatch.errors import ConflictError, InputError, NotFoundError, SarwatchError
-from sarwatch.services.drift_runs import DriftRunRecord, DriftRuns
+from sarwatch.geo.units import LAT_MAX_DEG, LAT_MIN_DEG, LON_MAX_DEG, LON_MIN_DEG
+from sarwatch.services.drift_runs import DriftRunRecord, DriftRuns, RunStatus
 from sarwatch.web.auth import COORDINATOR_ONLY_KEY, Coordinator, Observer
 from sarwatch.web.station import DriftPoolDep, DriftRunsDep, SettingsDep, StationDep
 
@@ -49,12 +50,12 @@ class ScenarioIn(BaseModel):
     model_config = _STRICT
 
     kind: Literal["point", "circle", "line", "cone"]
-    lat: Annotated[float, Field(ge=-90, le=90)]
-    lon: Annotated[float, Field(ge=-180, le=360)]
+    lat: Annotated[float, Field(ge=LAT_MIN_DEG, le=LAT_MAX_DEG)]
+    lon: Annotated[float, Field(ge=LON_MIN_DEG, le=LON_MAX_DEG)]
     weight: Annotated[float, Field(gt=0)] = 1.0
     radius_m: Annotated[float, _limited("radius_m")] = _D.radius_m
-    lat2: Annotated[float | None, Field(ge=-90, le=90)] = None
-    lon2: Annotated[float | None, Field(ge=-180, le=360)] = None
+    lat2: Annotated[float | None, Field(ge=LAT_MIN_DEG, le=LAT_MAX_DEG)] = None
+    lon2: Annotated[float | None, Field(ge=LON_MIN_DEG, le=LON_MAX_DEG)] = None
     radius2_m: Annotated[float | None, _limited("radius_m")] = None
     time: datetime | None = None
     time2: datetime | None = None
@@ -72,8 +73,12 @@ class DriftCreate(BaseModel):
 
     model_config = _STRICT
 
-    lat: Annotated[float, Field(ge=-90, le=90, description="Last known latitude, degrees")]
-    lon: Annotated[float, Field(ge=-180, le=360, description="Last known longitude, degrees")]
+    lat: Annotated[
+        float, Field(ge=LAT_MIN_DEG, le=LAT_MAX_DEG, description="Last known latitude, degrees")
+    ]
+    lon: Annotated[
+        float, Field(ge=LON_MIN_DEG, le=LON_MAX_DEG, description="Last known longitude, degrees")
+    ]
     time: datetime
     object: str = _D.object_class
     hours: Annotated[float, _limited("hours")] = _D.hours
@@ -91,7 +96,7 @@ class DriftCreate(BaseModel):
     currents: list[str] = Field(default_factory=list, description="files under <home>/forcing")
     winds: list[str] = Field(default_factory=list, description="files under <home>/forcing")
     seed: int | None = None
-    scheme: Literal["midpoint", "rk2", "euler"] = _D.scheme
+    scheme: Scheme = _D.scheme
     scenarios: list[ScenarioIn] = Field(
         default_factory=list, description="several weighted seedings; replace lat/lon when given"
     )
@@ -104,7 +109,7 @@ class DriftRunPublic(BaseModel):
     """A run's state as the API shows it."""
 
     run_id: str
-    status: Literal["queued", "running", "done", "failed"]
+    status: RunStatus
     progress: float
     started_by: str | None = None
     created_at: str | None = Field(None, description="ISO 8601 UTC")
