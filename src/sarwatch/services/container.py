@@ -9,10 +9,13 @@ the drift-run registry, and owns the thread pools of a server. Delivery code (we
 cli) asks the station for a service and never imports an adapter itself (an import
 contract in ``pyproject.toml``).
 
-Why a module of its own at the package top, not ``services/``: the root must know
-the concrete adapters, and the service layer must not (it knows only the ports,
-:mod:`sarwatch.services.ports`); delivery may know the root, and the root knows
-everything, so nothing imports it but an entry point.
+Why here, in ``services/``: the root must sit above the adapters it chooses and the
+services it builds, and below the delivery that uses it; in the service layer it is
+the one module allowed to name a store adapter (the import contract "services reach
+the store only through their ports" lists it as its only exception), while every
+other service knows only the ports (:mod:`sarwatch.services.ports`). Only the entry
+points (web, cli) import it. At the package top it would sit, for the layer check,
+in the core, and every import it makes would point upwards.
 
 Parts are built on first use, once, under a lock, so that a command that only
 reads the settings never opens the database, and ``sarwatch --help`` imports no
