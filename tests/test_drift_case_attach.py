@@ -16,6 +16,7 @@ import pytest
 import xarray as xr
 
 from _cli import run_cli
+from sarwatch.web.station import station_of
 
 
 def _current_file(path: Path) -> Path:
@@ -165,7 +166,7 @@ def _client(home: Path) -> Iterator[tuple[Any, Any]]:
 
     app = create_app(load_settings(home_dir=home))
     with TestClient(app) as client:  # start-up builds the case service
-        _, token = add_user(app.state.case_service.store, "ana", "coordinator")
+        _, token = add_user(station_of(app).store, "ana", "coordinator")
         client.headers["Authorization"] = f"Bearer {token}"
         yield app, client
 
@@ -256,7 +257,7 @@ def test_a_run_whose_case_closed_meanwhile_is_done_and_says_the_attachment_was_r
 
     case_id = _open_case(capsys)
     with _client(home) as (app, client):
-        runs = app.state.drift_runs
+        runs = station_of(app).drift_runs
         run = runs.create("ana", {"case_id": case_id})
         for args in (("status", case_id, "active"), ("outcome", case_id, "arrived"),
                      ("status", case_id, "closed")):  # fmt: skip  # closed during the run
@@ -265,7 +266,8 @@ def test_a_run_whose_case_closed_meanwhile_is_done_and_says_the_attachment_was_r
             lon=12.5, lat=33.2, time=datetime(2026, 11, 20, 4, 10, tzinfo=UTC), hours=1,
             particles=50, wind_kn=10, wind_from_deg=0, seed=1,
         )  # fmt: skip
-        _execute(app, runs, run.run_id, req, Path(app.state.settings.cache_dir), case_id, "ana")
+        station = station_of(app)
+        _execute(station, runs, run.run_id, req, Path(station.settings.cache_dir), case_id, "ana")
         state = client.get(f"/api/drift/{run.run_id}").json()
     assert state["status"] == "done" and state["summary"]["seed"] == 1
     assert state["attachment"]["status"] == "refused"

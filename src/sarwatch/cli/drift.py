@@ -250,22 +250,21 @@ def drift(
     missing = [n for n, v in (("--lat", lat), ("--lon", lon), ("--time", time)) if v is None]
     if missing:
         raise InputError(f"missing {', '.join(missing)}: a drift needs a position and a time")
+    from sarwatch.cli.context import station
     from sarwatch.services.drift import (
         DriftRequest,
         check_drift_request,
         check_outputs,
         predict_drift,
     )
-    from sarwatch.settings import load_settings
 
     check_outputs(out, summary_json, force=force)  # before any work, not after it
-    settings = load_settings()
+    settings = station().settings
     attachments = None
     if case_id:  # an unknown or closed case is refused before the run, not after it
         from sarwatch.services.attachments import Attachments
-        from sarwatch.services.cases import case_service as open_case_service
 
-        attachments = Attachments(open_case_service(settings))
+        attachments = Attachments(station().cases)
         attachments.require_writable(case_id)
     start_time = parse_utc(time)
     scenarios = _seeding_scenario(

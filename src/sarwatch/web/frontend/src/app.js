@@ -160,10 +160,10 @@ async function main() {
     }
   };
   map.on("click", (e) => assess(e.latlng.lat, e.latlng.lng));
-  $("#assess-form").addEventListener("submit", (e) => {
+  $("#assess-form").addEventListener("submit", async (e) => {
     e.preventDefault();
     try {
-      const { lat, lon } = parsePosition(e.target.position.value);
+      const { lat, lon } = await parsePosition(e.target.position.value);
       map.panTo([lat, lon]);
       assess(lat, lon);
     } catch (err) {
