@@ -20,6 +20,7 @@ from sarwatch.cli import case as case_cli
 from sarwatch.services.users import add_user
 from sarwatch.settings import Settings
 from sarwatch.web.app import create_app
+from sarwatch.web.station import station_of
 
 ALERT = "2018-03-15T04:10:00Z"
 ROUNDS = 12
@@ -42,7 +43,7 @@ def station(request, tmp_path: Path, monkeypatch) -> Iterator[tuple[TestClient, 
     monkeypatch.setenv("SARWATCH_DATABASE_URL", url)
     app = create_app(Settings(home_dir=tmp_path, database_url=url))
     with TestClient(app) as client:
-        _, token = add_user(app.state.case_service.store, "ana", "coordinator")
+        _, token = add_user(station_of(app).store, "ana", "coordinator")
         headers = {"Authorization": f"Bearer {token}"}
         r = client.post("/api/cases", headers=headers, json={"title": "boat", "alert_time": ALERT})
         assert r.status_code == 201, r.text
@@ -92,11 +93,11 @@ def test_concurrent_partial_updates_from_the_cli_and_the_api_lose_nothing(
     Each CLI writer has its own store, built as ``sarwatch case`` builds it, before the
     threads start (opening a store runs Alembic, whose module state is not for threads;
     the real commands are separate processes)."""
-    from sarwatch.services.cases import case_service
+    from sarwatch.services.container import Station
     from sarwatch.settings import load_settings
 
     client, headers, cid = station
-    services = {name: case_service(load_settings()) for name in ("cli_people", "cli_vessel")}
+    services = {name: Station(load_settings()).cases for name in ("cli_people", "cli_vessel")}
     monkeypatch.setattr(case_cli, "_service", lambda: services[threading.current_thread().name])
     # Force the race window open: a read of the case outside the write transaction (as
     # the CLI once did before writing) is overtaken by an API write before it returns.

@@ -216,8 +216,8 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
     });
   };
 
-  const positionBody = (f) => {
-    const { lat, lon } = parsePosition(f.position.value);
+  const positionBody = async (f) => {
+    const { lat, lon } = await parsePosition(f.position.value);
     return {
       time: inputToISO(f.time.value),
       lat,
@@ -229,7 +229,7 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
   };
 
   submit($("#open-case-form"), async (f) => {
-    const position = positionBody(f);
+    const position = await positionBody(f);
     const body = { title: f.title.value.trim(), alert_time: position.time, position, vessel: { kind: f.boat.value } };
     if (f.people.value) body.people = { total: Number(f.people.value) };
     const created = await api("/api/cases", { method: "POST", body });
@@ -240,7 +240,7 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
 
   submit($("#report-form"), async (f) => {
     if (!selected) throw new Error("Select a case first.");
-    await api(`/api/cases/${encodeURIComponent(selected)}/reports`, { method: "POST", body: positionBody(f) });
+    await api(`/api/cases/${encodeURIComponent(selected)}/reports`, { method: "POST", body: await positionBody(f) });
     toast("Position report added.");
     await refresh();
   });
