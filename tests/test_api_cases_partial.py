@@ -190,3 +190,33 @@ def test_concurrent_partial_updates_from_the_cli_and_the_api_lose_nothing(
     assert client.get(f"/api/cases/{cid}/verify", headers=headers).json()["ok"]
     for service in services.values():
         service.store.close()
+
+
+@pytest.mark.parametrize(
+    "kind",
+    ["memory", "sqlite", pytest.param("postgresql", marks=[pytest.mark.postgres, NEEDS_POSTGRES])],
+)
+def test_the_service_merges_on_the_locked_case_and_names_unknown_fields(
+    kind: str, tmp_path: Path
+) -> None:
+    from _cases_helpers import make_service, make_store, open_case
+    from sarwatch.domain import PeopleOnBoard
+    from sarwatch.errors import InputError
+
+    service = make_service(make_store(kind, tmp_path))
+    cid = open_case(service)
+    service.update_people(cid, {"total": 80, "minors": 9}, actor="ana")
+    record = service.update_people(cid, {"women": 12}, actor="olu")
+    assert service.get(cid).people == PeopleOnBoard(total=80, women=12, minors=9)
+    assert record.head is not None and record.head.seq == 4
+    # a whole PeopleOnBoard states every count (unknown ones too)
+    service.update_people(cid, PeopleOnBoard(total=81), actor="ana")
+    assert service.get(cid).people == PeopleOnBoard(total=81)
+    with pytest.raises(InputError, match="unknown field 'pets'; fields are total, women"):
+        service.update_people(cid, {"pets": 1}, actor="ana")
+    service.update_vessel(cid, {"kind": "rubber", "length_m": 9.5}, actor="ana")
+    service.update_vessel(cid, {"condition": "deflating"}, actor="ana")
+    vessel = service.get(cid).vessel
+    assert (vessel.kind, vessel.length_m, vessel.condition) == ("rubber", 9.5, "deflating")
+    assert service.verify(cid).ok
+    service.store.close()

@@ -272,3 +272,30 @@ def test_a_run_whose_case_closed_meanwhile_is_done_and_says_the_attachment_was_r
     assert state["status"] == "done" and state["summary"]["seed"] == 1
     assert state["attachment"]["status"] == "refused"
     assert f"case {case_id} is closed" in state["attachment"]["error"]
+
+
+def test_an_assessment_from_the_api_is_the_record_the_cli_attaches(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    case_id = _open_case(capsys)
+    code, _, err = run_cli(
+        capsys, "assess", "--lat", "33.2", "--lon", "12.5", "--no-routes", "--case", case_id
+    )
+    assert code == 0, err
+    with _client(home) as (_, client):
+        body = {"lat": 33.2, "lon": 12.5, "speed_kn": 10, "routes": False}
+        r = client.post(f"/api/cases/{case_id}/assessments", json=body)
+        assert r.status_code == 201, r.text
+        assert client.post(f"/api/cases/{case_id}/assessments",
+                           json={**body, "result": {}}).status_code == 422  # fmt: skip
+        r = client.post("/api/cases/2026-11-20-LY-009/assessments", json=body)
+        assert r.status_code == 404
+        case = client.get(f"/api/cases/{case_id}").json()
+    cli, api = [a["record"] for a in case["attachments"] if a["kind"] == "assessment"]
+    assert set(cli) == set(api) and cli["request"] == api["request"]
+    assert cli["request"] == {
+        "lon": 12.5, "lat": 33.2, "speed_kn": 10.0, "situation": "distress_alert",
+        "vessel": "ngo", "routes": False,
+    }  # fmt: skip
+    assert cli["result"]["srr"] == api["result"]["srr"] == ["LY"]
+    assert cli["seed"] is None and cli["forcing"] is None and cli["output_files"] == {}

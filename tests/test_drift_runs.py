@@ -165,3 +165,14 @@ def test_runs_and_their_files_survive_a_restart_of_the_server(tmp_path):
         del client.headers["Authorization"]
         assert client.get("/api/drift").status_code == 401
         assert client.get(f"/api/drift/{run_id}/netcdf").status_code == 401
+
+
+def test_a_runs_attachment_outcome_is_kept_on_disk(tmp_path):
+    runs = DriftRuns(tmp_path)
+    run = runs.create("ana", {"case_id": "2026-11-20-LY-001"})
+    outcome = {"case_id": "2026-11-20-LY-001", "status": "refused", "error": "case closed"}
+    runs.update(run.run_id, status="done", attachment=outcome, finished_at="t")
+    after = DriftRuns(tmp_path).get(run.run_id)  # as a restarted server reads it
+    assert after.status == "done" and after.attachment == outcome
+    plain = runs.create("ana", {})
+    assert DriftRuns(tmp_path).get(plain.run_id).attachment is None

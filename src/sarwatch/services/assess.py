@@ -35,7 +35,14 @@ from sarwatch.geo.ports import (
 from sarwatch.geo.position import format_position
 from sarwatch.geo.srr import srr_membership
 from sarwatch.geo.units import LAT_MAX_DEG, LAT_MIN_DEG, LON_MAX_DEG, LON_MIN_DEG
-from sarwatch.geo.zones import ZONE_NOTE, assess_coast, nearest_sea_point
+from sarwatch.geo.zones import (
+    OUTSIDE_SEARCH_NM,
+    ZONE_NOTE,
+    assess_coast,
+    assess_coast_outside,
+    nearest_sea_point,
+    nearest_sea_point_outside,
+)
 from sarwatch.rules import RuleContext, SelectedRule, select_rules
 
 if TYPE_CHECKING:
@@ -265,7 +272,11 @@ class Assessment:
             "position": format_position(self.lon, self.lat),
             "on_land": self.on_land,
             "nearest_sea_point": None if sea is None else {"lat": sea[1], "lon": sea[0]},
-            "distance_to_coast_nm": round(self.distance_to_coast_nm, 2),
+            "distance_to_coast_nm": (
+                round(self.distance_to_coast_nm, 2)
+                if math.isfinite(self.distance_to_coast_nm)
+                else None
+            ),
             "nearest_coast_state": self.nearest_coast_state or None,
             "zone": self.zone,
             "zone_state": self.zone_state or None,
@@ -349,15 +360,28 @@ def assess_position(
     ------
     InputError
         Latitude/longitude out of range, non-positive speed, unknown situation or vessel.
-    OutOfRegionError
-        The position lies outside the area the packaged data covers.
+
+    Outside the packaged regions the answer says so (``notes``): land test, distance
+    to the coast and zone from the global GSHHG coastline, no SAR region, RCC or port.
     """
     _check_inputs(lon, lat, speed_kn)
     lon, lat = float(lon), float(lat)
     cache_dir = settings.cache_dir if settings is not None else None
-    coast = assess_coast(lon, lat, cache_dir=cache_dir)
+    outside = not bool(REGION.contains(lon, lat))
+    if outside:
+        coast = assess_coast_outside(lon, lat, cache_dir=cache_dir)
+    else:
+        coast = assess_coast(lon, lat, cache_dir=cache_dir)
     on_land = bool(coast.on_land[0])
-    membership = srr_membership(lon, lat)
+    sea_point: tuple[float, float] | None = None
+    if on_land:
+        sea_point = (
+            nearest_sea_point_outside(lon, lat, cache_dir=cache_dir)
+            if outside
+            else nearest_sea_point(lon, lat, cache_dir=cache_dir)
+        )
+    # On land, the SAR regions (and so the RCCs) are those of the nearest sea point.
+    membership = srr_membership(*(sea_point or (lon, lat)))
     srr = tuple(k for k, inside in membership.items() if bool(inside.reshape(-1)[0]))
     ctx = RuleContext(
         lon=lon,
@@ -371,19 +395,32 @@ def assess_position(
     )
     rules = tuple(select_rules(ctx))
     policy = policy or load_policy(settings)
-    sea_point = nearest_sea_point(lon, lat, cache_dir=cache_dir) if on_land else None
     origin = sea_point or (lon, lat)
     notes: list[str] = []
-    if on_land:
+    if outside:
         notes.append(
-            "the position is on land (GSHHG full-resolution coastline); routes start from "
-            "the nearest sea point"
+            f"outside the packaged regions ({REGION.describe()}): sarwatch has no SAR regions, "
+            "RCCs, ports or places of safety for this area; the land test and the distance to "
+            "the coast use the global GSHHG coastline"
         )
-    if not srr:
+        if not math.isfinite(float(coast.distance_to_coast_nm[0])):
+            notes.append(f"no coast within {OUTSIDE_SEARCH_NM:g} nm")
+    if on_land and sea_point is not None:
+        where = format_position(sea_point[0], sea_point[1])
+        notes.append(
+            "the position is on land (GSHHG full-resolution coastline); the SAR regions, RCCs "
+            f"and routes are those of the nearest sea point, {where}"
+        )
+    elif on_land:
+        notes.append(
+            f"the position is on land with no sea within {OUTSIDE_SEARCH_NM:g} nm; no SAR "
+            "region can be named"
+        )
+    if not srr and not outside:
         notes.append("the position lies in none of the packaged SAR regions")
 
     by_status: dict[str, list[tuple[Port, float]]] = {s: [] for s in POS_STATUSES}
-    in_region = [p for p in ports() if p.in_region(REGION)]
+    in_region = [] if outside else [p for p in ports() if p.in_region(REGION)]
     for port, gc_nm in nearest_by_great_circle(origin[0], origin[1], in_region):
         by_status[policy.status_of(port).status].append((port, gc_nm))
     excluded = tuple(
@@ -392,7 +429,7 @@ def assess_position(
     )
     places: list[PlaceOfSafety] = []
     unreachable: list[str] = []
-    if route:
+    if route and not outside:
         candidates = (
             by_status["eligible"][:_N_ELIGIBLE_CANDIDATES]
             + by_status["contested"][:_N_CONTESTED_CANDIDATES]

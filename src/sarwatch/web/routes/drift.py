@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from sarwatch.services.container import Station
     from sarwatch.services.drift import DriftRequest
 
-__all__ = ["DriftCreate", "DriftRunPublic", "ScenarioIn", "install"]
+__all__ = ["AttachmentOutcome", "DriftCreate", "DriftRunPublic", "ScenarioIn", "install"]
 
 _D = DEFAULTS  # defaults and limits: sarwatch.drift.config, shared with the CLI
 _STRICT = ConfigDict(extra="forbid")
@@ -38,10 +38,10 @@ _STRICT = ConfigDict(extra="forbid")
 def _limited(name: str, **kw: Any) -> Any:
     """A ``Field`` bounded by the shared :data:`~sarwatch.drift.config.LIMITS` entry."""
     limit = LIMITS[name]
-    bounds: dict[str, float] = {"gt" if limit.lo_open else "ge": limit.lo}
-    if limit.hi != float("inf"):
-        bounds["le"] = limit.hi
-    return Field(**bounds, **kw)
+    hi = None if limit.hi == float("inf") else limit.hi
+    if limit.lo_open:
+        return Field(gt=limit.lo, le=hi, **kw)
+    return Field(ge=limit.lo, le=hi, **kw)
 
 
 class ScenarioIn(BaseModel):
@@ -97,12 +97,28 @@ class DriftCreate(BaseModel):
     winds: list[str] = Field(default_factory=list, description="files under <home>/forcing")
     seed: int | None = None
     scheme: Scheme = _D.scheme
+    capsizing: bool = _D.capsizing
+    capsize_wind_ms: Annotated[float, _limited("capsize_wind_ms")] = _D.capsize_wind_ms
+    capsize_wind_sigma_ms: Annotated[float, _limited("capsize_wind_sigma_ms")] = (
+        _D.capsize_wind_sigma_ms
+    )
+    capsize_leeway_fraction: Annotated[float, _limited("capsize_leeway_fraction")] = (
+        _D.capsize_leeway_fraction
+    )
     scenarios: list[ScenarioIn] = Field(
         default_factory=list, description="several weighted seedings; replace lat/lon when given"
     )
     case_id: str | None = Field(
         None, description="attach the finished run to this case (refused if closed)"
     )
+
+
+class AttachmentOutcome(BaseModel):
+    """Whether a run started with ``case_id`` went into its case."""
+
+    case_id: str
+    status: Literal["pending", "attached", "refused"]
+    error: str | None = Field(None, description="why the case refused it (e.g. closed)")
 
 
 class DriftRunPublic(BaseModel):
@@ -123,12 +139,9 @@ class DriftRunPublic(BaseModel):
     files: list[str] = Field(
         default_factory=list, description="downloads when done: geojson, png, netcdf"
     )
-    attachment: dict[str, Any] | None = Field(
+    attachment: AttachmentOutcome | None = Field(
         None,
-        description=(
-            "for a run started with case_id: {case_id, status: pending | attached | refused, "
-            "error}; a refused attachment leaves the run done"
-        ),
+        description="for a run started with case_id; a refused attachment leaves the run done",
     )
     summary: dict[str, Any] | None = Field(
         None, description="when done (GET /api/drift/{run_id} only, not in the list)"
@@ -155,7 +168,7 @@ def _public(record: DriftRunRecord, summary: dict[str, Any] | None = None) -> Dr
         error_type=record.error_type,
         request=record.request,
         files=[kind for kind in _DOWNLOADS if kind in record.files],
-        attachment=record.attachment,
+        attachment=(None if record.attachment is None else AttachmentOutcome(**record.attachment)),
         summary=summary,
     )
 
@@ -182,6 +195,9 @@ def _request(body: DriftCreate, home: Path) -> DriftRequest:
         wind_kn=body.wind_kn, wind_from_deg=body.wind_from, wind_sigma_kn=body.wind_sigma_kn,
         current_kn=body.current_kn, current_to_deg=body.current_to,
         current_sigma_kn=body.current_sigma_kn, seed=body.seed, scheme=body.scheme,
+        capsizing=body.capsizing, capsize_wind_ms=body.capsize_wind_ms,
+        capsize_wind_sigma_ms=body.capsize_wind_sigma_ms,
+        capsize_leeway_fraction=body.capsize_leeway_fraction,
         scenarios=tuple(
             ScenarioSpec(
                 kind=sc.kind, lon=sc.lon, lat=sc.lat, weight=sc.weight, radius_m=sc.radius_m,

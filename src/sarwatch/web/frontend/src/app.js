@@ -141,9 +141,10 @@ async function main() {
         button.textContent = `Attach this assessment to case ${ctx.selectedCase}`;
         button.addEventListener("click", async () => {
           try {
-            await api(`/api/cases/${encodeURIComponent(ctx.selectedCase)}/attachments`, {
+            // A request, not a record: the server assesses and attaches (as `assess --case`).
+            await api(`/api/cases/${encodeURIComponent(ctx.selectedCase)}/assessments`, {
               method: "POST",
-              body: { kind: "assessment", record: { inputs: { lat, lon, speed_kn: speed }, result } },
+              body: { lat, lon, speed_kn: speed },
             });
             button.disabled = true;
             button.textContent = `Attached to case ${ctx.selectedCase}`;
