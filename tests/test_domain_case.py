@@ -334,3 +334,14 @@ def test_a_position_at_sea_encodes_as_before_the_land_flag() -> None:
     from sarwatch.domain.events import position_from_json
 
     assert position_from_json(data) == on_land
+
+
+@pytest.mark.parametrize(
+    "name", ["sarwatch.domain.status", "sarwatch.domain.projection", "sarwatch.domain.case"]
+)
+def test_the_domain_docstring_examples_hold(name: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0

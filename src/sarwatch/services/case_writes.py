@@ -31,9 +31,9 @@ from sarwatch.domain import (
     parse_case_id,
     require_utc,
 )
-from sarwatch.domain.case import moves_before
 from sarwatch.domain.events import format_time, to_json
 from sarwatch.domain.projection import apply_to_json, projected_columns
+from sarwatch.domain.status import moves_before
 from sarwatch.errors import (
     ConflictError,
     IllegalTransitionError,

@@ -63,7 +63,7 @@ class PositionIn(BaseModel):
 
 
 class PeopleIn(BaseModel):
-    """People on board (``null`` = unknown)."""
+    """People on board (``null`` = unknown). In an update, counts left out keep their value."""
 
     model_config = _STRICT
     total: int | None = Field(None, ge=0)
@@ -73,7 +73,7 @@ class PeopleIn(BaseModel):
 
 
 class VesselIn(BaseModel):
-    """The boat."""
+    """The boat. In an update, fields left out keep their recorded value."""
 
     model_config = _STRICT
     kind: str = Field("unknown", max_length=60, examples=["rubber"])
