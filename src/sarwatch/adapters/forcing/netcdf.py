@@ -53,6 +53,8 @@ _LAT_UNITS = ("degrees_north", "degree_north", "degrees_n", "degree_n", "degreen
 _FILLED_ROLES = ("current", "stokes")
 #: A time slice either side of the window is kept; native cells around it for the fill.
 _NATIVE_PAD = 12
+#: Time steps of a projected/curvilinear field read and resampled at once.
+_TIME_CHUNK = 6
 
 
 def describe_variables(ds: Any) -> str:
@@ -559,25 +561,36 @@ def _resampled(
     c0 = max(int(np.floor(np.nanmin(target.cols))) - _NATIVE_PAD, 0)
     c1 = min(int(np.ceil(np.nanmax(target.cols))) + _NATIVE_PAD + 1, nx)
     rows, cols = slice(r0, r1), slice(c0, c1)
-    if part.load is not None:
-        uu, vv = part.load(u, v, tsel, rows, cols)
-    else:
-        uu = np.asarray(u.isel(time=tsel)[:, rows, cols].values, dtype=float)
-        vv = np.asarray(v.isel(time=tsel)[:, rows, cols].values, dtype=float)
-    if part.rotate is not None:
-        cos_a, sin_a = part.rotate[0][rows, cols], part.rotate[1][rows, cols]
-        uu, vv = uu * cos_a - vv * sin_a, uu * sin_a + vv * cos_a
-    uu32 = np.ascontiguousarray(uu, dtype=np.float32)
-    vv32 = np.ascontiguousarray(vv, dtype=np.float32)
     note = f"resampled from the {grid.description} to a regular {target.dlat:.4g}° grid"
-    if role in _FILLED_ROLES:
-        spacing = grid.spacing_m(int(np.nanmean(target.rows)), int(np.nanmean(target.cols)))
-        n = fill_from_nearest_sea(uu32, vv32, spacing=(spacing, spacing))
-        if n:
-            note += f"; {n} land/missing cells filled from the nearest sea cell"
+    spacing = grid.spacing_m(int(np.nanmean(target.rows)), int(np.nanmean(target.cols)))
+    steps = range(tsel.start, tsel.stop)
+    out_u = np.empty((len(steps), *target.shape), dtype=np.float32)
+    out_v = np.empty_like(out_u)
+    filled = 0
+    # A few time steps at a time: the native window of a fine model can be large.
+    for k0 in range(0, len(steps), _TIME_CHUNK):
+        chunk = slice(steps[k0], min(steps[k0] + _TIME_CHUNK, tsel.stop))
+        if part.load is not None:
+            uu, vv = part.load(u, v, chunk, rows, cols)
+        else:
+            uu = np.asarray(u.isel(time=chunk)[:, rows, cols].values, dtype=np.float32)
+            vv = np.asarray(v.isel(time=chunk)[:, rows, cols].values, dtype=np.float32)
+        if part.rotate is not None:
+            cos_a, sin_a = part.rotate[0][rows, cols], part.rotate[1][rows, cols]
+            uu, vv = uu * cos_a - vv * sin_a, uu * sin_a + vv * cos_a
+        uu32 = np.ascontiguousarray(uu, dtype=np.float32)
+        vv32 = np.ascontiguousarray(vv, dtype=np.float32)
+        if role in _FILLED_ROLES:
+            n = fill_from_nearest_sea(uu32, vv32, spacing=(spacing, spacing))
+            filled = filled or n
+        k1 = k0 + uu32.shape[0]
+        out_u[k0:k1] = resample(uu32, target, (r0, c0))
+        out_v[k0:k1] = resample(vv32, target, (r0, c0))
+    if filled:
+        note += f"; {filled} land/missing cells filled from the nearest sea cell"
     return VectorField(
-        u=resample(uu32, target, (r0, c0)),
-        v=resample(vv32, target, (r0, c0)),
+        u=out_u,
+        v=out_v,
         times=times,
         lon0=target.lon0,
         dlon=target.dlon,
