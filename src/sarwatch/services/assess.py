@@ -494,6 +494,9 @@ class BatchAssessment:
     zone: npt.NDArray[np.str_]
     zone_state: npt.NDArray[np.str_]
     srr: dict[str, npt.NDArray[np.bool_]]
+    #: True outside the packaged regions (no SAR region, RCC or port data there; distance
+    #: NaN beyond 60 nm from the coast).
+    outside: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     def srr_lists(self) -> list[list[str]]:
         """Per position, the ids of the SAR regions containing it."""
@@ -509,12 +512,13 @@ def assess_positions(
 ) -> BatchAssessment:
     """Assess many positions at once, without routing (vectorised).
 
+    Positions outside the packaged regions are answered one by one from the global
+    GSHHG tiles (``outside`` is True for them), as :func:`assess_position` does.
+
     Raises
     ------
     InputError
         Coordinates out of range or arrays of different length.
-    OutOfRegionError
-        Any position outside the area the packaged data covers.
     """
     lon_a = np.atleast_1d(np.asarray(lon, dtype=float)).ravel()
     lat_a = np.atleast_1d(np.asarray(lat, dtype=float)).ravel()
@@ -528,14 +532,30 @@ def assess_positions(
             f"lon={lon_a[i]!r} (latitude -90..90, longitude -180..180 degrees)"
         )
     cache_dir = settings.cache_dir if settings is not None else None
-    coast = assess_coast(lon_a, lat_a, cache_dir=cache_dir)
+    inside = REGION.contains(lon_a, lat_a)
+    n = lon_a.size
+    on_land = np.zeros(n, dtype=bool)
+    distance = np.full(n, np.nan)
+    state = np.full(n, "", dtype="<U2")
+    zone = np.full(n, "", dtype="<U16")
+    zone_state = np.full(n, "", dtype="<U2")
+    if inside.any():
+        coast = assess_coast(lon_a[inside], lat_a[inside], cache_dir=cache_dir)
+        on_land[inside], distance[inside] = coast.on_land, coast.distance_to_coast_nm
+        state[inside], zone[inside] = coast.nearest_coast_state, coast.zone
+        zone_state[inside] = coast.zone_state
+    for i in np.flatnonzero(~inside):  # outside the packaged regions: one by one, from tiles
+        c = assess_coast_outside(float(lon_a[i]), float(lat_a[i]), cache_dir=cache_dir)
+        on_land[i], distance[i] = c.on_land[0], c.distance_to_coast_nm[0]
+        state[i], zone[i], zone_state[i] = c.nearest_coast_state[0], c.zone[0], c.zone_state[0]
     return BatchAssessment(
         lon=lon_a,
         lat=lat_a,
-        on_land=coast.on_land,
-        distance_to_coast_nm=coast.distance_to_coast_nm,
-        nearest_coast_state=coast.nearest_coast_state,
-        zone=coast.zone,
-        zone_state=coast.zone_state,
+        on_land=on_land,
+        distance_to_coast_nm=distance,
+        nearest_coast_state=state,
+        zone=zone,
+        zone_state=zone_state,
         srr=srr_membership(lon_a, lat_a),
+        outside=~inside,
     )
