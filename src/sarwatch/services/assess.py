@@ -544,10 +544,10 @@ def assess_positions(
         on_land[inside], distance[inside] = coast.on_land, coast.distance_to_coast_nm
         state[inside], zone[inside] = coast.nearest_coast_state, coast.zone
         zone_state[inside] = coast.zone_state
-    for i in np.flatnonzero(~inside):  # outside the packaged regions: one by one, from tiles
-        c = assess_coast_outside(float(lon_a[i]), float(lat_a[i]), cache_dir=cache_dir)
-        on_land[i], distance[i] = c.on_land[0], c.distance_to_coast_nm[0]
-        state[i], zone[i], zone_state[i] = c.nearest_coast_state[0], c.zone[0], c.zone_state[0]
+    for j in np.flatnonzero(~inside):  # outside the packaged regions: one by one, from tiles
+        c = assess_coast_outside(float(lon_a[j]), float(lat_a[j]), cache_dir=cache_dir)
+        on_land[j], distance[j] = c.on_land[0], c.distance_to_coast_nm[0]
+        state[j], zone[j], zone_state[j] = c.nearest_coast_state[0], c.zone[0], c.zone_state[0]
     return BatchAssessment(
         lon=lon_a,
         lat=lat_a,
