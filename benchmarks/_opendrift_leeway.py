@@ -24,8 +24,8 @@ def main() -> None:
     from opendrift.readers import reader_netCDF_CF_generic
 
     t_setup = time.perf_counter()
-    np.random.seed(int(seed))  # noqa: NPY002  (OpenDrift draws from numpy's global RNG)
-    o = Leeway(loglevel=50)
+    # OpenDrift reseeds numpy's global generator in its constructor: seed it there
+    o = Leeway(loglevel=50, seed=int(seed))
     o.add_reader([reader_netCDF_CF_generic.Reader(cur), reader_netCDF_CF_generic.Reader(wind)])
     start = datetime(2026, 11, 20, 4, 0)
     o.seed_elements(

@@ -5,6 +5,7 @@ Run from the repository root::
     .venv/bin/python benchmarks/bench_drift.py            # small: 10k compared, 100k throughput
     .venv/bin/python benchmarks/bench_drift.py --full     # the issue's sizes: 100k and 1M
     .venv/bin/python benchmarks/bench_drift.py --opendrift-python /path/to/venv/bin/python
+    .venv/bin/python benchmarks/bench_drift.py --kernel-ab main   # kernel speed, this tree vs main
 
 OpenDrift is optional and never a sarwatch dependency: give the interpreter of a
 separate environment that has ``pip install opendrift`` (or set
@@ -12,6 +13,12 @@ separate environment that has ``pip install opendrift`` (or set
 models run LIFE-RAFT-NB-2 (class 27) from 33.2°N 12.5°E, 48 h, 15-minute steps,
 1 km seeding radius, jibing 0.04/h, with stranding on GSHHG full resolution.
 Figures go to ``benchmarks/results/drift.json`` and are printed.
+
+``--kernel-ab REF`` measures only the engine's speed side by side: the ``src`` of the git
+ref ``REF`` (exported to a temporary folder) against this tree's, in fresh processes
+taking turns (``--ab-repeats`` each), one numba thread, in particle-steps per CPU second
+(the machine is shared: CPU time is steadier than wall time); best of each and their
+ratio go to ``benchmarks/results/drift_kernel_ab.json``.
 """
 
 from __future__ import annotations
@@ -106,9 +113,12 @@ def _worker_throughput(cur: str, wind: str, n: int, scheme: str) -> None:
     def on_output(k: int, t: np.datetime64, st) -> None:  # type: ignore[no-untyped-def]
         centroids.append((float(st.lon.mean()), float(st.lat.mean())))
 
+    cpu0 = time.process_time()
     info = simulate(state, forcing, start, params, rng, land=land_mask(), on_output=on_output)
+    cpu_s = time.process_time() - cpu0
     print(json.dumps({
         "n": n, "scheme": scheme, "steps": info.steps, "compute_s": info.compute_s,
+        "cpu_s": cpu_s, "particle_steps_per_cpu_s": n * info.steps / cpu_s,
         "particle_steps_per_s": n * info.steps / info.compute_s,
         "wall_s": time.perf_counter() - t0,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
@@ -154,6 +164,77 @@ def _cli(cur: Path, wind: Path, n: int, tmp: Path, out: bool) -> dict:  # type: 
         "inside_wall_s": s["wall_s"],
         "compute_s": s["compute_s"],
     }
+
+
+def _kernel_ab(ref: str, n: int, repeats: int, out: Path) -> None:
+    """Engine throughput of git ref ``ref``'s src against this tree's, taking turns."""
+    schemes = ("midpoint", "euler")
+    with tempfile.TemporaryDirectory(prefix="sarwatch-bench-kernel-ab-") as d:
+        tmp = Path(d)
+        base = tmp / "baseline"
+        base.mkdir()
+        archive = subprocess.run(
+            ["git", "archive", ref, "src"], cwd=ROOT, capture_output=True, check=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(base)], input=archive, check=True)
+        cur, wind = write_forcing(tmp)
+        srcs = {"baseline": str(base / "src"), "this": str(ROOT / "src")}
+        runs: dict[str, dict[str, list[dict]]] = {  # type: ignore[type-arg]
+            v: {s: [] for s in schemes} for v in srcs
+        }
+
+        def worker(src: str, size: int, scheme: str) -> dict:  # type: ignore[type-arg]
+            env = {**os.environ, "PYTHONPATH": src, "NUMBA_NUM_THREADS": "1"}
+            cmd = [sys.executable, str(HERE / "bench_drift.py"), "--worker", str(cur), str(wind),
+                   str(size), scheme]  # fmt: skip
+            proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
+            if proc.returncode != 0:
+                raise RuntimeError(f"worker failed:\n{proc.stderr[-3000:]}")
+            return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+        for src in srcs.values():  # compile and cache both kernels (not measured)
+            for scheme in schemes:
+                worker(src, 1000, scheme)
+        for r in range(repeats):
+            for scheme in schemes:
+                order = list(srcs) if r % 2 == 0 else list(srcs)[::-1]
+                for v in order:
+                    runs[v][scheme].append(worker(srcs[v], n, scheme))
+                    rate = runs[v][scheme][-1]["particle_steps_per_cpu_s"] / 1e6
+                    print(f"  {v:8s} {scheme:8s} {rate:.2f} M particle-steps per CPU s", flush=True)
+    best = {
+        v: {s: max(x["particle_steps_per_cpu_s"] for x in runs[v][s]) for s in schemes}
+        for v in srcs
+    }
+    result = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "baseline_ref": ref,
+        "baseline_commit": subprocess.run(
+            ["git", "rev-parse", ref], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip(),
+        "this_commit": subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip(),
+        "particles": n, "hours": HOURS, "dt_min": DT_MIN, "repeats": repeats,
+        "numba_threads": 1, "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
+        "best_particle_steps_per_cpu_s": best,
+        "ratio_this_to_baseline": {s: best["this"][s] / best["baseline"][s] for s in schemes},
+        "all_particle_steps_per_cpu_s": {
+            v: {s: [round(x["particle_steps_per_cpu_s"]) for x in runs[v][s]] for s in schemes}
+            for v in srcs
+        },
+        "exact_land_tests": {
+            v: {s: runs[v][s][0]["exact_land_tests"] for s in schemes} for v in srcs
+        },
+    }  # fmt: skip
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    for s in schemes:
+        print(
+            f"{s:8s}: baseline {best['baseline'][s] / 1e6:.2f}, this {best['this'][s] / 1e6:.2f} "
+            f"M particle-steps per CPU s: ratio {result['ratio_this_to_baseline'][s]:.3f}"
+        )
+    print(f"written {out}")
 
 
 def _opendrift_python(arg: str | None) -> str | None:
@@ -202,12 +283,20 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--opendrift-python", default=None, help="interpreter that has opendrift")
     ap.add_argument("--no-opendrift", action="store_true")
     ap.add_argument("--out", default=str(HERE / "results" / "drift.json"))
+    ap.add_argument("--kernel-ab", metavar="REF", default=None,
+                    help="only compare the engine's speed with git ref REF's src")  # fmt: skip
+    ap.add_argument("--ab-particles", type=int, default=200_000)
+    ap.add_argument("--ab-repeats", type=int, default=4)
     ap.add_argument(
         "--worker", nargs=4, metavar=("CUR", "WIND", "N", "SCHEME"), help=argparse.SUPPRESS
     )
     args = ap.parse_args(sys.argv[1:] if argv is None else argv)
     if args.worker:
         _worker_throughput(args.worker[0], args.worker[1], int(args.worker[2]), args.worker[3])
+        return
+    if args.kernel_ab:
+        _kernel_ab(args.kernel_ab, args.ab_particles, args.ab_repeats,
+                   HERE / "results" / "drift_kernel_ab.json")  # fmt: skip
         return
     n_cmp = 100_000 if args.full else 10_000
     n_big = 1_000_000 if args.full else 100_000

@@ -314,3 +314,18 @@ def test_leewayrun_stranded_count_has_the_references_distribution(norway_land):
     se = math.sqrt(np.var(counts, ddof=1) / len(counts) + REF_STRANDED_SD**2 / REF_SEEDS)
     assert abs(mean - REF_STRANDED_MEAN) < 4 * se, counts
     assert 0.5 < np.std(counts, ddof=1) / REF_STRANDED_SD < 2.0, counts
+
+
+def test_the_drift_configuration_carries_the_capsizing_ramp_to_the_engine():
+    from sarwatch.drift.config import DriftConfig
+
+    p = DriftConfig(
+        capsizing=True, capsize_wind_ms=28.0, capsize_wind_sigma_ms=2.0, jibe_per_h=0.1
+    ).params()
+    assert (p.capsizing, p.capsize_wind_ms, p.capsize_wind_sigma_ms) == (True, 28.0, 2.0)
+    assert (p.capsize_leeway_fraction, p.jibe_per_h) == (0.4, 0.1)
+    assert DriftConfig().params().capsizing is False
+    with pytest.raises(InputError, match="--capsize-wind-sigma-ms"):
+        DriftConfig(capsizing=True, capsize_wind_sigma_ms=0.0).check()
+    with pytest.raises(InputError, match="--jibe-per-h"):
+        DriftConfig(jibe_per_h=1.0).check()

@@ -190,20 +190,40 @@ def drift(
         _D.current_sigma_kn, "--current-sigma-kn", help="On-scene current error, kn."
     ),
     jibe_per_h: float = typer.Option(
-        _D.jibe_per_h, "--jibe-per-h", help="Jibing probability per hour."
+        _D.jibe_per_h, "--jibe-per-h", help="Jibing probability per hour (0 <= p < 1)."
     ),
     diffusivity: float = typer.Option(
         _D.diffusivity_m2_s, "--diffusivity", help="Horizontal diffusivity, m²/s."
     ),
-    capsize_per_h: float = typer.Option(
-        _D.capsize_per_h,
-        "--capsize-per-h",
-        help="Capsizing probability per hour above the threshold wind.",
+    capsizing: bool = typer.Option(
+        _D.capsizing,
+        "--capsize",
+        help="Let the object capsize in strong wind (forward; backward: capsized ones recover).",
+    ),
+    capsize_wind_ms: float = typer.Option(
+        _D.capsize_wind_ms,
+        "--capsize-wind-ms",
+        help="Wind at which the capsizing rate is 0.5 per hour (tanh ramp centre), m/s.",
+    ),
+    capsize_wind_sigma_ms: float = typer.Option(
+        _D.capsize_wind_sigma_ms,
+        "--capsize-wind-sigma-ms",
+        help="Width of the capsizing ramp, m/s.",
+    ),
+    capsize_leeway_fraction: float = typer.Option(
+        _D.capsize_leeway_fraction,
+        "--capsize-leeway-fraction",
+        help="Leeway of a capsized object as a fraction of its upright leeway.",
     ),
     scheme: str = typer.Option(
         _D.scheme, "--scheme", help="Integrator: midpoint (2nd order, default), rk2 or euler."
     ),
     seed: int = typer.Option(None, "--seed", help="Random seed (recorded in every output)."),
+    max_tracks: int = typer.Option(
+        _D.max_tracks,
+        "--max-tracks",
+        help="Particles whose tracks drift.nc keeps (a sample when the run has more).",
+    ),
     out: Path = typer.Option(
         None, "--out", help="Write drift.nc, drift.geojson, drift.png, summary.json here."
     ),
@@ -230,22 +250,21 @@ def drift(
     missing = [n for n, v in (("--lat", lat), ("--lon", lon), ("--time", time)) if v is None]
     if missing:
         raise InputError(f"missing {', '.join(missing)}: a drift needs a position and a time")
+    from sarwatch.cli.context import station
     from sarwatch.services.drift import (
         DriftRequest,
         check_drift_request,
         check_outputs,
         predict_drift,
     )
-    from sarwatch.settings import load_settings
 
     check_outputs(out, summary_json, force=force)  # before any work, not after it
-    settings = load_settings()
+    settings = station().settings
     attachments = None
     if case_id:  # an unknown or closed case is refused before the run, not after it
         from sarwatch.services.attachments import Attachments
-        from sarwatch.services.cases import case_service as open_case_service
 
-        attachments = Attachments(open_case_service(settings))
+        attachments = Attachments(station().cases)
         attachments.require_writable(case_id)
     start_time = parse_utc(time)
     scenarios = _seeding_scenario(
@@ -261,9 +280,11 @@ def drift(
         current_sigma_kn=current_sigma_kn, seed=seed, jibe_per_h=jibe_per_h,
         wind_obs=_observations(wind_obs, "wind"),
         current_obs=_observations(current_obs, "current"),
-        diffusivity_m2_s=diffusivity, capsize_per_h=capsize_per_h,
+        diffusivity_m2_s=diffusivity, capsizing=capsizing,
+        capsize_wind_ms=capsize_wind_ms, capsize_wind_sigma_ms=capsize_wind_sigma_ms,
+        capsize_leeway_fraction=capsize_leeway_fraction,
         scheme=scheme,  # type: ignore[arg-type]
-        scenarios=scenarios,
+        scenarios=scenarios, max_tracks=max_tracks,
     )  # fmt: skip
     check_drift_request(req, cache_dir=settings.cache_dir)  # the API's limits and checks
     console = Console(stderr=True)

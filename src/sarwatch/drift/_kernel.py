@@ -185,6 +185,19 @@ def _velocity(  # type: ignore[no-untyped-def]
     return ue, ve, 0
 
 
+@njit(cache=True, error_model="numpy", fastmath={"contract"})
+def _capsize_probability(ux, vx, wind0, sigma, dt_h):  # type: ignore[no-untyped-def]
+    """Probability of capsizing (or recovering) within a step of ``dt_h`` hours.
+
+    The reference's rate per hour ``0.5 + 0.5 tanh((U - U0) / sigma)`` of the wind speed
+    ``U``, applied as a rate over the step (the reference multiplies it by ``dt``: the same
+    to first order). Not inlined: it stays out of the hot loop when capsizing is off.
+    """
+    speed = math.sqrt(ux * ux + vx * vx)
+    rate = 0.5 + 0.5 * math.tanh((speed - wind0) / sigma)
+    return 1.0 - math.exp(-rate * dt_h)
+
+
 @njit(cache=True, error_model="numpy", fastmath={"contract"}, inline="always")
 def _metric(s, c):  # type: ignore[no-untyped-def]
     """Degrees per metre (east, north) on WGS84 from sin and cos of the latitude."""
@@ -295,6 +308,9 @@ def advance(  # type: ignore[no-untyped-def]
                 elif st != _ACTIVE:
                     continue
                 b = side[i]
+                # the jibing draw of this step (applied at its end); drawn here, where its
+                # latency overlaps the step's work
+                jibe = jibe_p > 0.0 and _uniform(key, i, g, 0) < jibe_p
                 x = lon[i]
                 y = lat[i]
                 weu = float(werr_u[i])
@@ -307,11 +323,7 @@ def advance(  # type: ignore[no-untyped-def]
                     if fw == 0:
                         ux += weu
                         vx += wev
-                        # probability per hour 0.5 + 0.5 tanh((U - U0) / sigma), as a rate
-                        # over |dt| (the reference multiplies it by dt: the same to first order)
-                        speed = math.sqrt(ux * ux + vx * vx)
-                        rate = 0.5 + 0.5 * math.tanh((speed - cap_wind) / cap_sigma)
-                        p_cap = 1.0 - math.exp(-rate * dt_h)
+                        p_cap = _capsize_probability(ux, vx, cap_wind, cap_sigma, dt_h)
                         if _uniform(key, i, g, 1) < p_cap:
                             cap = 1 - cap
                             capsized[i] = cap
@@ -370,7 +382,7 @@ def advance(  # type: ignore[no-untyped-def]
                 lat[i] = y
                 # jibing at the end of the step (the step used the branch held at its
                 # start), as the reference: a jibe flips the sign of the table slope only
-                if jibe_p > 0.0 and _uniform(key, i, g, 0) < jibe_p:
+                if jibe:
                     side[i] = 1 - b
                     vel_ok[i] = 0  # the leeway jumps: predict afresh
                 if nly > 0:

@@ -34,8 +34,6 @@ Scheme = Literal["midpoint", "rk2", "euler"]
 SCHEMES: tuple[Scheme, ...] = ("midpoint", "rk2", "euler")
 #: The largest run accepted (memory grows ~400 B per particle: about 4 GB).
 MAX_PARTICLES = 10_000_000
-#: Nautical mile in metres, hour in seconds: knots to m/s.
-_KN_TO_MS = 1852.0 / 3600.0
 
 
 @dataclass(frozen=True)
@@ -50,18 +48,20 @@ class Limit:
     unit: str
     option: str
     lo_open: bool = False
+    hi_open: bool = False
 
     def ok(self, value: float) -> bool:
         """Whether ``value`` lies in the range (NaN never does)."""
-        if not math.isfinite(value) and not (math.isinf(self.hi) and value == math.inf):
+        if not math.isfinite(value):
             return False
         above = value > self.lo if self.lo_open else value >= self.lo
-        return above and value <= self.hi
+        below = value < self.hi if self.hi_open else value <= self.hi
+        return above and below
 
     def describe(self) -> str:
         """``"0 < x <= 240 h"`` style text."""
         lo = f"{self.lo:g} <" if self.lo_open else f"{self.lo:g} <="
-        hi = "" if math.isinf(self.hi) else f" <= {self.hi:g}"
+        hi = f" < {self.hi:g}" if self.hi_open else f" <= {self.hi:g}"
         return f"{lo} x{hi} {self.unit}".rstrip()
 
 
@@ -78,10 +78,10 @@ LIMITS: dict[str, Limit] = {
     "current_kn": Limit(0.0, 10.0, "kn", "--current-kn"),
     "current_to_deg": Limit(0.0, 360.0, "degrees", "--current-to"),
     "current_sigma_kn": Limit(0.0, 5.0, "kn", "--current-sigma-kn"),
-    "jibe_per_h": Limit(0.0, 10.0, "per hour", "--jibe-per-h"),
+    "jibe_per_h": Limit(0.0, 1.0, "(probability per hour)", "--jibe-per-h", hi_open=True),
     "diffusivity_m2_s": Limit(0.0, 10_000.0, "m²/s", "--diffusivity"),
-    "capsize_per_h": Limit(0.0, 100.0, "per hour", "--capsize-per-h"),
-    "capsize_wind_kn": Limit(0.0, 150.0, "kn", "--capsize-wind-kn"),
+    "capsize_wind_ms": Limit(0.0, 80.0, "m/s", "--capsize-wind-ms"),
+    "capsize_wind_sigma_ms": Limit(0.0, 40.0, "m/s", "--capsize-wind-sigma-ms", lo_open=True),
     "capsize_leeway_fraction": Limit(0.0, 1.0, "", "--capsize-leeway-fraction"),
     "max_tracks": Limit(0, 10_000_000, "particles", "--max-tracks"),
 }
@@ -142,11 +142,16 @@ class DriftConfig:
     wind_sigma_kn, current_sigma_kn
         On-scene wind and current uncertainty (sigma per component), knots.
     jibe_per_h
-        Jibing rate per hour (Breivik & Allen 2008: 0.04).
+        Jibing probability per hour (0.04, the reference's): per step
+        ``1 - (1 - p) ** (dt / 1 h)``.
     diffusivity_m2_s
         Horizontal diffusivity, m²/s (0: none).
-    capsize_per_h, capsize_wind_kn, capsize_leeway_fraction
-        Optional capsizing (off when ``capsize_per_h`` is 0).
+    capsizing, capsize_wind_ms, capsize_wind_sigma_ms, capsize_leeway_fraction
+        Optional capsizing (off by default): rate per hour ``0.5 + 0.5 tanh((U10 -
+        capsize_wind_ms) / capsize_wind_sigma_ms)``, leeway times the fraction once
+        capsized; backward runs let capsized objects recover instead (the reference's
+        method and defaults: 30 m/s, 5 m/s, 0.4; see
+        :class:`~sarwatch.drift.engine.DriftParams`).
     scheme
         Integrator: ``midpoint`` (second order, default), ``rk2`` or ``euler``.
     max_tracks
@@ -165,9 +170,10 @@ class DriftConfig:
     current_sigma_kn: float = 0.0
     jibe_per_h: float = 0.04
     diffusivity_m2_s: float = 0.0
-    capsize_per_h: float = 0.0
-    capsize_wind_kn: float = 40.0
-    capsize_leeway_fraction: float = 0.5
+    capsizing: bool = False
+    capsize_wind_ms: float = 30.0
+    capsize_wind_sigma_ms: float = 5.0
+    capsize_leeway_fraction: float = 0.4
     scheme: Scheme = "midpoint"
     max_tracks: int = 100_000
 
@@ -212,8 +218,9 @@ class DriftConfig:
             backward=self.backward,
             jibe_per_h=self.jibe_per_h,
             diffusivity_m2_s=self.diffusivity_m2_s,
-            capsizing=self.capsize_per_h > 0.0,  # bridge until the config carries the ramp
-            capsize_wind_ms=self.capsize_wind_kn * _KN_TO_MS,
+            capsizing=self.capsizing,
+            capsize_wind_ms=self.capsize_wind_ms,
+            capsize_wind_sigma_ms=self.capsize_wind_sigma_ms,
             capsize_leeway_fraction=self.capsize_leeway_fraction,
             scheme=self.scheme,
         )

@@ -16,12 +16,12 @@ redrawn until the perturbed slope is non-negative. Half the particles start on
 each branch.
 
 Jibing, as the operational implementations apply it (OpenDrift 1.14 ``Leeway``,
-itself verified identical to the MET Norway C implementation; Breivik & Allen
-2008): a jibe changes **only the sign of the table slope** ``a_c``; the particle
-keeps its crosswind offset ``b_c`` and its perturbation ``e_c``. For a symmetric
-class (``a_L = -a_R``, ``b = 0``) this is the other branch with the particle's
-own perturbation; for an asymmetric class the jibed particle does not take the
-other branch's offset. Sources: ``docs/design/004-drift.md`` ("Conventions").
+itself verified identical to an older C implementation of Leeway): a jibe changes
+**only the sign of the table slope** ``a_c``; the particle keeps its crosswind
+offset ``b_c`` and its perturbation ``e_c``. For a symmetric class (``a_L = -a_R``,
+``b = 0``) this is the other branch with the particle's own perturbation; for an
+asymmetric class the jibed particle keeps its branch's offset. Sources:
+``docs/design/004-drift.md`` ("Conventions").
 
 Direction convention: a positive crosswind leeway moves the object to the **left**
 of downwind, as in the operational implementations (OpenDrift issue #1693: a sign

@@ -31,6 +31,7 @@ from sarwatch.geo.ports import (
 )
 from sarwatch.geo.position import format_position
 from sarwatch.geo.srr import srr_membership
+from sarwatch.geo.units import LAT_MAX_DEG, LAT_MIN_DEG, LON_MAX_DEG, LON_MIN_DEG
 from sarwatch.geo.zones import (
     OUTSIDE_SEARCH_NM,
     ZONE_NOTE,
@@ -295,9 +296,13 @@ class Assessment:
 
 
 def _check_inputs(lon: float, lat: float, speed_kn: float) -> None:
-    if not (isinstance(lat, int | float) and math.isfinite(lat) and -90 <= lat <= 90):
+    if not (
+        isinstance(lat, int | float) and math.isfinite(lat) and LAT_MIN_DEG <= lat <= LAT_MAX_DEG
+    ):
         raise InputError(f"latitude must be a number between -90 and 90 degrees, got {lat!r}")
-    if not (isinstance(lon, int | float) and math.isfinite(lon) and -180 <= lon <= 180):
+    if not (
+        isinstance(lon, int | float) and math.isfinite(lon) and LON_MIN_DEG <= lon <= LON_MAX_DEG
+    ):
         raise InputError(f"longitude must be a number between -180 and 180 degrees, got {lon!r}")
     if not (isinstance(speed_kn, int | float) and math.isfinite(speed_kn) and speed_kn > 0):
         raise InputError(f"speed must be a positive number of knots (e.g. 10), got {speed_kn!r}")

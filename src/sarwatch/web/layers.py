@@ -34,7 +34,7 @@ import shapely
 
 from sarwatch._files import write_bytes_atomic
 from sarwatch.errors import DataError, InputError
-from sarwatch.geo.geodesy import M_PER_NM
+from sarwatch.geo.units import M_PER_NM
 from sarwatch.geo.zonelines import ZONE_LIMITS_NM
 
 __all__ = [

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, FastAPI, Query
 
 from sarwatch.errors import InputError
+from sarwatch.geo.units import LAT_MAX_DEG, LAT_MIN_DEG, LON_MAX_DEG, LON_MIN_DEG
+from sarwatch.web.station import SettingsDep
 
 __all__ = ["install", "router"]
 
@@ -15,12 +17,14 @@ router = APIRouter(prefix="/api", tags=["assess"])
 
 @router.get("/assess")
 def get_assess(
-    request: Request,
+    settings: SettingsDep,
     lat: Annotated[
-        float | None, Query(ge=-90, le=90, description="Latitude, decimal degrees (north +).")
+        float | None,
+        Query(ge=LAT_MIN_DEG, le=LAT_MAX_DEG, description="Latitude, decimal degrees (north +)."),
     ] = None,
     lon: Annotated[
-        float | None, Query(ge=-180, le=180, description="Longitude, decimal degrees (east +).")
+        float | None,
+        Query(ge=LON_MIN_DEG, le=LON_MAX_DEG, description="Longitude, decimal degrees (east +)."),
     ] = None,
     position: Annotated[
         str | None,
@@ -49,7 +53,7 @@ def get_assess(
         x,
         y,
         speed_kn=speed_kn,
-        settings=request.app.state.settings,
+        settings=settings,
         situation=situation,
         vessel=vessel,
         route=routes,
