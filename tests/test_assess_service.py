@@ -261,3 +261,11 @@ def test_outside_the_packaged_regions_the_answer_says_so() -> None:
         Region(sea[0] - 0.1, sea[1] - 0.1, sea[0] + 0.1, sea[1] + 0.1)
     ).contains(sea[0], sea[1])
     assert 36.6 < sea[1] < 36.8  # the coast of Granada province, south of the city
+
+
+def test_batch_answers_positions_outside_the_packaged_regions_too() -> None:
+    batch = assess_positions([12.5, -4.4], [33.2, 36.5])  # off Libya, off Málaga
+    assert batch.outside.tolist() == [False, True]
+    single = assess_position(-4.4, 36.5, route=False)
+    assert batch.distance_to_coast_nm[1] == pytest.approx(single.distance_to_coast_nm)
+    assert batch.zone[1] == single.zone and batch.srr_lists()[1] == []

@@ -40,12 +40,13 @@ def test_the_api_refuses_with_the_same_limits(tmp_path: Path) -> None:
     from sarwatch.services.users import add_user
     from sarwatch.settings import load_settings
     from sarwatch.web.app import create_app
+    from sarwatch.web.station import station_of
 
     app = create_app(load_settings(home_dir=tmp_path))
     base = {"lat": 33.2, "lon": 12.5, "time": "2026-11-20T04:10:00Z", "wind_kn": 12,
             "wind_from": 330}  # fmt: skip
     with TestClient(app) as client:
-        _, token = add_user(app.state.case_service.store, "ana", "coordinator")
+        _, token = add_user(station_of(app).store, "ana", "coordinator")
         client.headers["Authorization"] = f"Bearer {token}"
         for field, value in (("hours", 10000), ("wind_kn", 300)):
             r = client.post("/api/drift", json={**base, field: value})

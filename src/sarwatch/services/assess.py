@@ -2,7 +2,7 @@
 
 :func:`assess_position` answers for one position (routing to places of safety
 included); :func:`assess_positions` answers for many at once without routing (zone,
-SAR regions, distance to coast), vectorised.
+SAR regions, distance to coast), vectorised (:mod:`sarwatch.services.assess_batch`).
 """
 
 from __future__ import annotations
@@ -15,9 +15,6 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
-
-import numpy as np
-import numpy.typing as npt
 
 from sarwatch.errors import DataError, InputError
 from sarwatch.geo.coast import REGION
@@ -44,6 +41,7 @@ from sarwatch.geo.zones import (
     nearest_sea_point_outside,
 )
 from sarwatch.rules import RuleContext, SelectedRule, select_rules
+from sarwatch.services.assess_batch import BatchAssessment, assess_positions
 
 if TYPE_CHECKING:
     from sarwatch.settings import Settings
@@ -484,63 +482,4 @@ def assess_position(
         policy=policy,
         routed=route,
         notes=tuple(notes),
-    )
-
-
-@dataclass(frozen=True)
-class BatchAssessment:
-    """Zone, SAR regions and distance to coast for many positions (arrays of length n)."""
-
-    lon: npt.NDArray[np.float64]
-    lat: npt.NDArray[np.float64]
-    on_land: npt.NDArray[np.bool_]
-    distance_to_coast_nm: npt.NDArray[np.float64]
-    nearest_coast_state: npt.NDArray[np.str_]
-    zone: npt.NDArray[np.str_]
-    zone_state: npt.NDArray[np.str_]
-    srr: dict[str, npt.NDArray[np.bool_]]
-
-    def srr_lists(self) -> list[list[str]]:
-        """Per position, the ids of the SAR regions containing it."""
-        ids = list(self.srr)
-        if not ids:
-            return [[] for _ in range(self.lon.size)]
-        table = np.column_stack([self.srr[i] for i in ids])
-        return [[ids[j] for j in np.flatnonzero(row)] for row in table]
-
-
-def assess_positions(
-    lon: npt.ArrayLike, lat: npt.ArrayLike, *, settings: Settings | None = None
-) -> BatchAssessment:
-    """Assess many positions at once, without routing (vectorised).
-
-    Raises
-    ------
-    InputError
-        Coordinates out of range or arrays of different length.
-    OutOfRegionError
-        Any position outside the area the packaged data covers.
-    """
-    lon_a = np.atleast_1d(np.asarray(lon, dtype=float)).ravel()
-    lat_a = np.atleast_1d(np.asarray(lat, dtype=float)).ravel()
-    if lon_a.shape != lat_a.shape:
-        raise InputError(f"got {lon_a.size} longitudes but {lat_a.size} latitudes")
-    bad = ~np.isfinite(lat_a) | (np.abs(lat_a) > 90) | ~np.isfinite(lon_a) | (np.abs(lon_a) > 180)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise InputError(
-            f"position {i + 1} is not a valid latitude/longitude: lat={lat_a[i]!r}, "
-            f"lon={lon_a[i]!r} (latitude -90..90, longitude -180..180 degrees)"
-        )
-    cache_dir = settings.cache_dir if settings is not None else None
-    coast = assess_coast(lon_a, lat_a, cache_dir=cache_dir)
-    return BatchAssessment(
-        lon=lon_a,
-        lat=lat_a,
-        on_land=coast.on_land,
-        distance_to_coast_nm=coast.distance_to_coast_nm,
-        nearest_coast_state=coast.nearest_coast_state,
-        zone=coast.zone,
-        zone_state=coast.zone_state,
-        srr=srr_membership(lon_a, lat_a),
     )

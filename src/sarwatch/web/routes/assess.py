@@ -8,6 +8,7 @@ from fastapi import APIRouter, FastAPI, Query
 
 from sarwatch.errors import InputError
 from sarwatch.geo.units import LAT_MAX_DEG, LAT_MIN_DEG, LON_MAX_DEG, LON_MIN_DEG
+from sarwatch.rules.catalogue import Situation, Vessel
 from sarwatch.web.station import SettingsDep
 
 __all__ = ["install", "router"]
@@ -31,10 +32,8 @@ def get_assess(
         Query(max_length=100, description="Instead of lat/lon: \"33°12'N 012°30'E\" etc."),
     ] = None,
     speed_kn: Annotated[float, Query(gt=0, le=60, description="Ship's speed, knots.")] = 10.0,
-    situation: Annotated[str, Query(pattern="^(distress_alert|rescue_completed)$")] = (
-        "distress_alert"
-    ),
-    vessel: Annotated[str, Query(pattern="^(ngo|merchant|state)$")] = "ngo",
+    situation: Situation = "distress_alert",
+    vessel: Vessel = "ngo",
     routes: Annotated[bool, Query(description="Route to places of safety.")] = True,
 ) -> dict[str, Any]:
     """Zone, distance to coast, SAR regions and RCCs, places of safety by sea, and rules."""

@@ -9,13 +9,15 @@ record: the server runs the assessment itself and attaches it through
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from sarwatch.geo.units import LAT_MAX_DEG, LAT_MIN_DEG, LON_MAX_DEG, LON_MIN_DEG
+from sarwatch.rules.catalogue import Situation, Vessel
 from sarwatch.web.auth import Coordinator
-from sarwatch.web.station import CaseServiceDep
+from sarwatch.web.station import CaseServiceDep, SettingsDep
 from sarwatch.web.writer import run_write
 
 __all__ = ["AssessmentAttachIn", "install", "router"]
@@ -28,11 +30,15 @@ class AssessmentAttachIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    lat: Annotated[float, Field(ge=-90, le=90, description="Latitude, decimal degrees")]
-    lon: Annotated[float, Field(ge=-180, le=180, description="Longitude, decimal degrees")]
+    lat: Annotated[
+        float, Field(ge=LAT_MIN_DEG, le=LAT_MAX_DEG, description="Latitude, decimal degrees")
+    ]
+    lon: Annotated[
+        float, Field(ge=LON_MIN_DEG, le=LON_MAX_DEG, description="Longitude, decimal degrees")
+    ]
     speed_kn: Annotated[float, Field(gt=0, le=60, description="Ship's speed, knots")] = 10.0
-    situation: Literal["distress_alert", "rescue_completed"] = "distress_alert"
-    vessel: Literal["ngo", "merchant", "state"] = "ngo"
+    situation: Situation = "distress_alert"
+    vessel: Vessel = "ngo"
     routes: bool = True
 
 
@@ -42,6 +48,7 @@ async def attach_assessment(
     body: AssessmentAttachIn,
     user: Coordinator,
     service: CaseServiceDep,
+    settings: SettingsDep,
     request: Request,
 ) -> dict[str, Any]:
     """Assess a position for a case and attach the assessment to the case's ledger.
@@ -61,7 +68,7 @@ async def attach_assessment(
         body.lon,
         body.lat,
         speed_kn=body.speed_kn,
-        settings=request.app.state.settings,
+        settings=settings,
         situation=body.situation,
         vessel=body.vessel,
         route=body.routes,
