@@ -3,7 +3,9 @@
 Chromium is Debian's (``apt-get install chromium``; ``.ci/run`` installs it), driven by
 Playwright's Python API with ``executable_path``: Playwright's own browser download is
 never used. Tests skip with a clear reason when Chromium, Playwright or the built page
-is missing, or when an endpoint a test needs is not served (404) by this build.
+is missing (the machine cannot run them), and fail when an endpoint a test needs is not
+served (404/405) or a command is missing: routes and commands are registered
+explicitly, so a missing one is a defect of the build, never a reason to skip.
 """
 
 from __future__ import annotations
@@ -106,12 +108,13 @@ class Server:
             return status, raw.decode("utf-8", "replace")
 
     def require(self, method: str, path: str, what: str, body: Any = None) -> None:
-        """Skip the test when this build does not serve ``path`` (404 without a sarwatch error)."""
+        """Fail the test when this build does not serve ``path`` (404 without a sarwatch
+        error, or 405)."""
         status, answer = self.request(method, path, body)
         if status == 404 and not (isinstance(answer, dict) and "error" in answer):
-            pytest.skip(f"{what} ({method} {path}) is not served by this build yet")
+            pytest.fail(f"{what} ({method} {path}) is not served by this build")
         if status == 405:
-            pytest.skip(f"{what} ({method} {path}) is not served by this build yet")
+            pytest.fail(f"{what} ({method} {path}) is not served by this build")
 
     def stop(self) -> None:
         self.process.terminate()
@@ -136,7 +139,7 @@ def make_token(server: Server, name: str, role: str) -> str:
     )
     if result.returncode != 0:
         if "No such command" in result.stderr:
-            pytest.skip("`sarwatch user add` is not in this build yet (cases issue)")
+            pytest.fail("`sarwatch user add` is missing from this build")
         raise RuntimeError(f"sarwatch user add failed: {result.stderr}")
     token = result.stdout.strip().split()[-1]
     return token

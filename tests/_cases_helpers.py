@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from sarwatch.adapters.store import MemoryStore, SqlStore, Store
+from sarwatch.adapters.store import MemoryStore, SqlStore
 from sarwatch.domain import Contact, PositionReport, Source
 from sarwatch.ledger import Signer
 from sarwatch.services.cases import CaseService
+from sarwatch.services.ports import Store
 
 POSTGRES_URL = os.environ.get("SARWATCH_TEST_POSTGRES_URL")
 NEEDS_POSTGRES = pytest.mark.skipif(

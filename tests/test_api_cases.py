@@ -19,6 +19,7 @@ from _cases_helpers import NEEDS_POSTGRES, POSTGRES_URL, reset_postgres
 from sarwatch.services.users import add_user
 from sarwatch.settings import Settings
 from sarwatch.web.app import create_app
+from sarwatch.web.station import station_of
 
 ALERT = "2018-03-15T04:10:00Z"
 SEA = {"lon": 12.5, "lat": 33.2}
@@ -39,7 +40,7 @@ def api(request, tmp_path: Path, land_mask) -> Iterator[tuple[TestClient, dict, 
     settings = Settings(home_dir=tmp_path, database_url=url)
     app = create_app(settings)
     with TestClient(app) as client:
-        store = app.state.case_service.store
+        store = station_of(app).store
         _, coord = add_user(store, "ana", "coordinator")
         _, obs = add_user(store, "olu", "observer")
         yield (
@@ -371,7 +372,7 @@ def test_feed_delivers_a_late_lower_id_once_on_postgresql(tmp_path: Path) -> Non
 
     async def collect() -> list[int]:
         ids: list[int] = []
-        feed = _feed(_Request(), 0, True, 0.01)
+        feed = _feed(service.store, _Request(), 0, True, 0.01)
         async for chunk in feed:
             for line in chunk.splitlines():
                 if line.startswith("id: "):
@@ -437,7 +438,7 @@ def test_the_station_register_and_its_head_for_observers(api, tmp_path: Path) ->
     body = r.json()
     assert body["ok"] and body["n_entries"] == 2 and body["head"]["seq"] == 2
     assert body["public_key_pem"].startswith("-----BEGIN PUBLIC KEY-----")
-    store = client.app.state.case_service.store
+    store = station_of(client.app).store
     with store.engine.begin() as conn:  # a whole case removed behind the station's back
         conn.execute(sql("DELETE FROM events WHERE case_id = :c"), {"c": second})
         conn.execute(sql("DELETE FROM cases WHERE case_id = :c"), {"c": second})
@@ -471,7 +472,7 @@ def test_a_tampered_case_refused_for_export_is_409_saying_why(api) -> None:
     not a server fault (500); the detail names the problem."""
     client, coord, _ = api
     cid = _open(client, coord)
-    store = client.app.state.case_service.store
+    store = station_of(client.app).store
     with store.engine.begin() as conn:  # a payload edited behind the station's back
         conn.execute(
             sql("UPDATE events SET payload = :p WHERE case_id = :c AND seq = 2"),

@@ -20,6 +20,7 @@ from sarwatch.cli import case as case_cli
 from sarwatch.services.users import add_user
 from sarwatch.settings import Settings
 from sarwatch.web.app import create_app
+from sarwatch.web.station import station_of
 
 ALERT = "2018-03-15T04:10:00Z"
 ROUNDS = 12
@@ -42,7 +43,7 @@ def station(request, tmp_path: Path, monkeypatch) -> Iterator[tuple[TestClient, 
     monkeypatch.setenv("SARWATCH_DATABASE_URL", url)
     app = create_app(Settings(home_dir=tmp_path, database_url=url))
     with TestClient(app) as client:
-        _, token = add_user(app.state.case_service.store, "ana", "coordinator")
+        _, token = add_user(station_of(app).store, "ana", "coordinator")
         headers = {"Authorization": f"Bearer {token}"}
         r = client.post("/api/cases", headers=headers, json={"title": "boat", "alert_time": ALERT})
         assert r.status_code == 201, r.text
@@ -92,11 +93,11 @@ def test_concurrent_partial_updates_from_the_cli_and_the_api_lose_nothing(
     Each CLI writer has its own store, built as ``sarwatch case`` builds it, before the
     threads start (opening a store runs Alembic, whose module state is not for threads;
     the real commands are separate processes)."""
-    from sarwatch.services.cases import case_service
+    from sarwatch.services.container import Station
     from sarwatch.settings import load_settings
 
     client, headers, cid = station
-    services = {name: case_service(load_settings()) for name in ("cli_people", "cli_vessel")}
+    services = {name: Station(load_settings()).cases for name in ("cli_people", "cli_vessel")}
     monkeypatch.setattr(case_cli, "_service", lambda: services[threading.current_thread().name])
     # Force the race window open: a read of the case outside the write transaction (as
     # the CLI once did before writing) is overtaken by an API write before it returns.
@@ -189,3 +190,33 @@ def test_concurrent_partial_updates_from_the_cli_and_the_api_lose_nothing(
     assert client.get(f"/api/cases/{cid}/verify", headers=headers).json()["ok"]
     for service in services.values():
         service.store.close()
+
+
+@pytest.mark.parametrize(
+    "kind",
+    ["memory", "sqlite", pytest.param("postgresql", marks=[pytest.mark.postgres, NEEDS_POSTGRES])],
+)
+def test_the_service_merges_on_the_locked_case_and_names_unknown_fields(
+    kind: str, tmp_path: Path
+) -> None:
+    from _cases_helpers import make_service, make_store, open_case
+    from sarwatch.domain import PeopleOnBoard
+    from sarwatch.errors import InputError
+
+    service = make_service(make_store(kind, tmp_path))
+    cid = open_case(service)
+    service.update_people(cid, {"total": 80, "minors": 9}, actor="ana")
+    record = service.update_people(cid, {"women": 12}, actor="olu")
+    assert service.get(cid).people == PeopleOnBoard(total=80, women=12, minors=9)
+    assert record.head is not None and record.head.seq == 4
+    # a whole PeopleOnBoard states every count (unknown ones too)
+    service.update_people(cid, PeopleOnBoard(total=81), actor="ana")
+    assert service.get(cid).people == PeopleOnBoard(total=81)
+    with pytest.raises(InputError, match="unknown field 'pets'; fields are total, women"):
+        service.update_people(cid, {"pets": 1}, actor="ana")
+    service.update_vessel(cid, {"kind": "rubber", "length_m": 9.5}, actor="ana")
+    service.update_vessel(cid, {"condition": "deflating"}, actor="ana")
+    vessel = service.get(cid).vessel
+    assert (vessel.kind, vessel.length_m, vessel.condition) == ("rubber", 9.5, "deflating")
+    assert service.verify(cid).ok
+    service.store.close()

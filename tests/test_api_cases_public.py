@@ -15,6 +15,7 @@ from sarwatch.domain import Contact, PositionReport, Source
 from sarwatch.services.public_feed import PublicPolicy, coarsen, public_view
 from sarwatch.settings import Settings
 from sarwatch.web.app import create_app
+from sarwatch.web.station import station_of
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -47,9 +48,9 @@ def _client(tmp_path: Path, **settings: object):
     client = TestClient(app)
     client.__enter__()
     clock = Clock(NOW)
-    service = make_service(app.state.case_service.store)
+    service = make_service(station_of(app).store)
     service.clock = clock
-    app.state.case_service = service
+    station_of(app).cases = service
     return client, service, clock
 
 

@@ -52,12 +52,20 @@ def test_on_land_is_an_answer_not_an_error(client: TestClient) -> None:
     assert d["nearest_sea_point"] is not None
 
 
+def test_outside_the_packaged_regions_is_an_answer_that_says_so(client: TestClient) -> None:
+    r = client.get("/api/assess", params={"lat": 36.5, "lon": -4.4, "routes": False})  # off Málaga
+    assert r.status_code == 200, r.text
+    d = r.json()
+    assert d["on_land"] is False and d["srr"] == [] and d["rccs"] == []
+    assert any("outside the packaged regions" in n for n in d["notes"])
+    assert 5.0 < d["distance_to_coast_nm"] < 20.0
+
+
 @pytest.mark.parametrize(
     ("params", "fragment"),
     [
         ({"lat": 95, "lon": 12.5}, "less than or equal to 90"),
         ({"lat": "abc", "lon": 12.5}, "valid number"),
-        ({"lat": 45.0, "lon": 2.0}, "outside the area"),
         ({"lat": 33.2}, "give lat and lon"),
         ({"position": "33.2N 12.5N"}, "two latitudes"),
         ({"lat": 33.2, "lon": 12.5, "speed_kn": 0}, "greater than 0"),

@@ -56,7 +56,6 @@ def test_human_output_is_a_table(capsys: pytest.CaptureFixture[str]) -> None:
         (["--position", "thirty-three north"], "cannot"),
         (["--lat", "95", "--lon", "12"], "latitude must lie between -90 and 90"),
         (["--lat", "33 75.0N", "--lon", "12"], "minutes must be below 60"),
-        (["--lat", "45", "--lon", "2"], "outside the area"),
         (["--lat", "33.2"], "give a position"),
         (["--lat", "33.2", "--lon", "12.5", "--speed-kn", "-3"], "positive number of knots"),
     ],
@@ -68,6 +67,14 @@ def test_bad_input_exits_2_with_a_message_and_no_traceback(
     assert code == 2
     assert fragment in err.replace("\n", " ")
     assert "Traceback" not in err + out
+
+
+def test_a_position_outside_the_packaged_regions_is_answered(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = _run(["assess", "--lat", "36.5", "--lon", "-4.4", "--no-routes"], capsys)
+    assert code == 0, err
+    assert "outside the packaged regions" in out.replace("\n", " ")
 
 
 def test_batch_csv_to_csv(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

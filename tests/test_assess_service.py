@@ -15,9 +15,12 @@ from typing import Any
 
 import numpy as np
 import pytest
+import shapely
+from pyproj import Geod
 
-from sarwatch.errors import DataError, InputError, OutOfRegionError
+from sarwatch.errors import DataError, InputError
 from sarwatch.geo.geodesy import geodesic_distance_nm
+from sarwatch.geo.srr import srr_at
 from sarwatch.geo.zones import assess_coast
 from sarwatch.services.assess import assess_position, assess_positions
 from sarwatch.settings import Settings
@@ -200,7 +203,6 @@ def test_a_policy_that_excludes_without_a_source_is_refused(tmp_path: Path) -> N
         ({"lon": 12.5, "lat": 95.0}, InputError, "latitude must be"),
         ({"lon": 200.0, "lat": 33.0}, InputError, "longitude must be"),
         ({"lon": 12.5, "lat": 33.2, "speed_kn": 0.0}, InputError, "positive number of knots"),
-        ({"lon": 2.0, "lat": 45.0}, OutOfRegionError, "5°E–27°E"),
         ({"lon": 12.5, "lat": 33.2, "situation": "x"}, InputError, "situation must be"),
     ],
 )
@@ -222,3 +224,48 @@ def test_batch_matches_single_assessments() -> None:
         assert one.on_land == bool(batch.on_land[i])
     with pytest.raises(InputError, match="position 2 is not a valid"):
         assess_positions([12.5, 12.5], [33.0, 91.0])
+
+
+def test_on_land_the_sar_regions_are_those_of_the_nearest_sea_point() -> None:
+    a = assess_position(11.5, 33.0, route=False)  # inland, near the Tunisian-Libyan border
+    assert a.on_land and a.nearest_sea_point is not None
+    sea_lon, sea_lat = a.nearest_sea_point
+    assert a.srr and list(a.srr) == srr_at(sea_lon, sea_lat)
+    assert [r.srr_id for r in a.rccs] == list(a.srr)
+    assert any("nearest sea point" in n for n in a.notes)
+
+
+def test_outside_the_packaged_regions_the_answer_says_so() -> None:
+    from sarwatch.geo.coast import Region, land_mask_for
+
+    a = assess_position(-4.4, 36.5, router=StraightLineRouter())  # off Málaga, Spain
+    assert not a.on_land and a.srr == () and a.rccs == () and a.places_of_safety == ()
+    assert any("outside the packaged regions" in n for n in a.notes)
+    # Distance to the Spanish coast: brute force on the tiles' polygons within 1°.
+    land = land_mask_for(Region(-5.5, 35.5, -3.3, 37.5)).polygons
+    box = shapely.box(-5.4, 35.5, -3.4, 37.5)
+    coords = shapely.get_coordinates(
+        shapely.segmentize(shapely.intersection(shapely.boundary(land), box), 0.0005)
+    )
+    n = coords.shape[0]
+    _, _, d = Geod(ellps="WGS84").inv(
+        np.full(n, -4.4), np.full(n, 36.5), coords[:, 0], coords[:, 1]
+    )
+    assert a.distance_to_coast_nm == pytest.approx(d.min() / 1852.0, abs=0.2)
+    assert a.zone == ("territorial_sea" if a.distance_to_coast_nm <= 12 else "contiguous_zone")
+    inland = assess_position(-3.60, 37.18, route=False)  # Granada
+    assert inland.on_land and inland.zone == "internal_or_land"
+    assert inland.nearest_sea_point is not None
+    sea = inland.nearest_sea_point
+    assert not land_mask_for(
+        Region(sea[0] - 0.1, sea[1] - 0.1, sea[0] + 0.1, sea[1] + 0.1)
+    ).contains(sea[0], sea[1])
+    assert 36.6 < sea[1] < 36.8  # the coast of Granada province, south of the city
+
+
+def test_batch_answers_positions_outside_the_packaged_regions_too() -> None:
+    batch = assess_positions([12.5, -4.4], [33.2, 36.5])  # off Libya, off Málaga
+    assert batch.outside.tolist() == [False, True]
+    single = assess_position(-4.4, 36.5, route=False)
+    assert batch.distance_to_coast_nm[1] == pytest.approx(single.distance_to_coast_nm)
+    assert batch.zone[1] == single.zone and batch.srr_lists()[1] == []

@@ -248,3 +248,45 @@ def test_recorded_text_is_shown_as_text_never_run_as_markup(laptop, tokens):
     assert page.evaluate("window.__sw_xss") is None
     assert title in page.inner_text("#case-detail [data-field='case-id']")
     assert page.locator("#case-detail img, #case-list img").count() == 0
+
+
+def test_the_ledger_count_and_a_position_on_land_are_shown_as_recorded(laptop, tokens):
+    """The page's "Ledger N signed events" is the case's number of events (it showed one
+    more), and a position the coastline puts on land (Lampedusa, 0.07 nm inland) is
+    recorded and flagged under it with its nearest sea point."""
+    server, token = laptop.server, tokens["coordinator"]
+    case = _open_case_via_api(server, token, "Boat near Lampedusa", 35.40, 12.60)
+    body = {"time": _iso(timedelta(minutes=-10)), "lat": 35.497, "lon": 12.603, "kind": "gps",
+            "source": {"name": "Alarm Phone"}}  # fmt: skip
+    status, case = server.request("POST", f"/api/cases/{case['case_id']}/reports", body, token)
+    assert status == 201, case
+    status, events = server.request("GET", f"/api/cases/{case['case_id']}/events", token=token)
+    assert status == 200 and len(events) == case["head_seq"] == 3
+    page = _sign_in(laptop, token, "coordinator")
+    page.click(".sw-tabs button[data-tab='cases']")
+    page.click(f"#case-list button[data-case-id='{case['case_id']}']")
+    page.wait_for_selector("#case-detail [data-field='ledger-count']")
+    assert page.inner_text("#case-detail [data-field='ledger-count']") == "3 signed events"
+    assert page.locator("#case-detail [data-field='positions'] tr").count() == 2
+    note = page.inner_text("#case-detail [data-field='on-land']")
+    assert "On land" in note and "nearest sea point 35°29." in note
+    # the drift form offers the sea point as the start, not the point on land
+    sea = case["positions"][-1]["on_land"]
+    start = page.input_value("#drift-form input[name='position']")
+    assert start.startswith("35°29.") and start != "35°29.820'N 012°36.180'E"
+    assert abs(sea["sea_lat"] - 35.497) < 0.01
+    # reported through the form, the coordinator is told at once
+    page.click("#report-box summary")
+    page.fill("#report-form input[name='position']", "35 29.82N 12 36.18E")
+    page.fill("#report-form input[name='time']", _utc_input(timedelta(minutes=-5)))
+    page.fill("#report-form input[name='source']", "Alarm Phone")
+    page.click("#report-form button[type='submit']")
+    page.wait_for_function(
+        "() => document.getElementById('toast').textContent.includes('on land')", timeout=15_000
+    )
+    assert "nearest sea point 35°29." in page.inner_text("#toast")
+    page.wait_for_function(
+        "() => document.querySelectorAll(\"#case-detail [data-field='on-land']\").length === 2",
+        timeout=15_000,
+    )
+    laptop.screenshot("case-position-on-land-flagged")

@@ -97,3 +97,20 @@ def test_a_closed_case_does_not_turn_a_finished_run_into_a_failed_one(laptop, to
     )
     _, case = server.request("GET", f"/api/cases/{case_id}", token=token)
     assert not [a for a in case["attachments"] if a["kind"] == "drift_run"]
+
+
+def test_an_assessment_is_attached_by_the_server_from_the_pages_request(laptop, token):
+    server = laptop.server
+    case_id = _case(server, token, "Assessment attached by the server", closed=False)
+    page = _run_for(laptop, token, case_id)
+    laptop.click_sea(33.5, 12.8)
+    page.wait_for_selector("#assessment[data-state='done']", timeout=60_000)
+    button = f"#assessment button:has-text('Attach this assessment to case {case_id}')"
+    page.click(button)
+    page.wait_for_selector(f"#assessment button:has-text('Attached to case {case_id}')")
+    _, case = server.request("GET", f"/api/cases/{case_id}", token=token)
+    (record,) = [a["record"] for a in case["attachments"] if a["kind"] == "assessment"]
+    assert record["tool"].startswith("sarwatch assess")  # made by the server
+    assert record["request"]["lat"] == pytest.approx(33.5, abs=0.05)
+    assert record["request"]["lon"] == pytest.approx(12.8, abs=0.05)
+    assert "LY" in record["result"]["srr"]

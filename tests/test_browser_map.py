@@ -146,9 +146,13 @@ def test_typed_position_in_sailors_notation_is_assessed(laptop):
         ("33,2, 12,5", 33.2, 12.5),
         ("33.2,12.5", 33.2, 12.5),
         ("33,12", 33.0, 12.0),
+        # run together (NMEA) and with dashes, as the CLI always read them (issue 9)
+        ("3312N 01230E", 33.2, 12.5),
+        ("33-12.5N 012-30.1E", 33 + 12.5 / 60, 12 + 30.1 / 60),
     ],
 )
 def test_positions_are_read_as_sailors_write_them(laptop, typed, lat, lon):
+    """The page reads positions with the server's parser (GET /api/position)."""
     page = laptop.open("/")
     got = page.evaluate("(t) => window.sarwatch.parsePosition(t)", typed)
     assert got["lat"] == pytest.approx(lat, abs=1e-9)
@@ -158,20 +162,21 @@ def test_positions_are_read_as_sailors_write_them(laptop, typed, lat, lon):
 @pytest.mark.parametrize(
     ("typed", "message"),
     [
-        ("", "enter a position"),
-        ("33°12'N", "give both hemispheres"),
-        ("33°72'N 012°30'E", "under 60"),
-        ("95, 12", "outside -90..90"),
-        ("33°12'N 012°30'N", "one latitude"),
-        ("north of Lampedusa", "cannot read"),
+        ("", "no position given"),
+        ("33°12'N", "found 1 coordinate"),
+        ("33°72'N 012°30'E", "must be below 60"),
+        ("95, 12", "latitude must lie between -90 and 90"),
+        ("33°12'N 012°30'N", "two latitudes"),
+        ("north of Lampedusa", "expected a latitude and a longitude"),
         ("33,2,12,5", "could be decimal commas or the separator"),
         ("33,2 12", "reads two ways"),
     ],
 )
 def test_garbled_positions_are_refused_with_a_reason(laptop, typed, message):
+    """The page shows the server parser's reason (the CLI's words, one parser)."""
     page = laptop.open("/")
     error = page.evaluate(
-        "(t) => { try { window.sarwatch.parsePosition(t); return ''; }"
+        "async (t) => { try { await window.sarwatch.parsePosition(t); return ''; }"
         " catch (e) { return e.message; } }",
         typed,
     )
@@ -185,9 +190,9 @@ def test_degrees_minutes_round_trip(laptop):
     points = np.column_stack([rng.uniform(-89.9, 89.9, 300), rng.uniform(-179.9, 179.9, 300)])
     points = np.vstack([points, [[0.0, 0.0], [33.99999999, 12.99999999], [-0.0001, -0.0001]]])
     back = page.evaluate(
-        "(pts) => pts.map(([la, lo]) => {"
+        "(pts) => Promise.all(pts.map(async ([la, lo]) => {"
         " const s = window.sarwatch.formatDM(la, lo);"
-        " const p = window.sarwatch.parsePosition(s); return [s, p.lat, p.lon]; })",
+        " const p = await window.sarwatch.parsePosition(s); return [s, p.lat, p.lon]; }))",
         points.tolist(),
     )
     for (lat, lon), (text, lat2, lon2) in zip(points, back, strict=True):

@@ -16,6 +16,7 @@ import pytest
 import xarray as xr
 
 from _cli import run_cli
+from sarwatch.web.station import station_of
 
 
 def _current_file(path: Path) -> Path:
@@ -165,7 +166,7 @@ def _client(home: Path) -> Iterator[tuple[Any, Any]]:
 
     app = create_app(load_settings(home_dir=home))
     with TestClient(app) as client:  # start-up builds the case service
-        _, token = add_user(app.state.case_service.store, "ana", "coordinator")
+        _, token = add_user(station_of(app).store, "ana", "coordinator")
         client.headers["Authorization"] = f"Bearer {token}"
         yield app, client
 
@@ -256,7 +257,7 @@ def test_a_run_whose_case_closed_meanwhile_is_done_and_says_the_attachment_was_r
 
     case_id = _open_case(capsys)
     with _client(home) as (app, client):
-        runs = app.state.drift_runs
+        runs = station_of(app).drift_runs
         run = runs.create("ana", {"case_id": case_id})
         for args in (("status", case_id, "active"), ("outcome", case_id, "arrived"),
                      ("status", case_id, "closed")):  # fmt: skip  # closed during the run
@@ -265,8 +266,36 @@ def test_a_run_whose_case_closed_meanwhile_is_done_and_says_the_attachment_was_r
             lon=12.5, lat=33.2, time=datetime(2026, 11, 20, 4, 10, tzinfo=UTC), hours=1,
             particles=50, wind_kn=10, wind_from_deg=0, seed=1,
         )  # fmt: skip
-        _execute(app, runs, run.run_id, req, Path(app.state.settings.cache_dir), case_id, "ana")
+        station = station_of(app)
+        _execute(station, runs, run.run_id, req, Path(station.settings.cache_dir), case_id, "ana")
         state = client.get(f"/api/drift/{run.run_id}").json()
     assert state["status"] == "done" and state["summary"]["seed"] == 1
     assert state["attachment"]["status"] == "refused"
     assert f"case {case_id} is closed" in state["attachment"]["error"]
+
+
+def test_an_assessment_from_the_api_is_the_record_the_cli_attaches(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    case_id = _open_case(capsys)
+    code, _, err = run_cli(
+        capsys, "assess", "--lat", "33.2", "--lon", "12.5", "--no-routes", "--case", case_id
+    )
+    assert code == 0, err
+    with _client(home) as (_, client):
+        body = {"lat": 33.2, "lon": 12.5, "speed_kn": 10, "routes": False}
+        r = client.post(f"/api/cases/{case_id}/assessments", json=body)
+        assert r.status_code == 201, r.text
+        assert client.post(f"/api/cases/{case_id}/assessments",
+                           json={**body, "result": {}}).status_code == 422  # fmt: skip
+        r = client.post("/api/cases/2026-11-20-LY-009/assessments", json=body)
+        assert r.status_code == 404
+        case = client.get(f"/api/cases/{case_id}").json()
+    cli, api = [a["record"] for a in case["attachments"] if a["kind"] == "assessment"]
+    assert set(cli) == set(api) and cli["request"] == api["request"]
+    assert cli["request"] == {
+        "lon": 12.5, "lat": 33.2, "speed_kn": 10.0, "situation": "distress_alert",
+        "vessel": "ngo", "routes": False,
+    }  # fmt: skip
+    assert cli["result"]["srr"] == api["result"]["srr"] == ["LY"]
+    assert cli["seed"] is None and cli["forcing"] is None and cli["output_files"] == {}

@@ -10,6 +10,7 @@ import pytest
 
 from sarwatch.errors import DataError, NotFoundError
 from sarwatch.services.drift_runs import RECORD_NAME, DriftRuns, check_run_id
+from sarwatch.web.station import station_of
 
 BODY = {
     "lat": 33.2, "lon": 12.5, "time": "2026-11-20T04:10:00Z", "hours": 2,
@@ -119,8 +120,8 @@ def test_runs_and_their_files_survive_a_restart_of_the_server(tmp_path):
 
     first = _app(tmp_path)
     with TestClient(first) as client:
-        _, coord = add_user(first.state.case_service.store, "ana", "coordinator")
-        _, obs = add_user(first.state.case_service.store, "olu", "observer")
+        _, coord = add_user(station_of(first).store, "ana", "coordinator")
+        _, obs = add_user(station_of(first).store, "olu", "observer")
         client.headers["Authorization"] = f"Bearer {coord}"
         run_id = client.post("/api/drift", json=BODY).json()["run_id"]
         before = _wait(client, run_id)
@@ -164,3 +165,14 @@ def test_runs_and_their_files_survive_a_restart_of_the_server(tmp_path):
         del client.headers["Authorization"]
         assert client.get("/api/drift").status_code == 401
         assert client.get(f"/api/drift/{run_id}/netcdf").status_code == 401
+
+
+def test_a_runs_attachment_outcome_is_kept_on_disk(tmp_path):
+    runs = DriftRuns(tmp_path)
+    run = runs.create("ana", {"case_id": "2026-11-20-LY-001"})
+    outcome = {"case_id": "2026-11-20-LY-001", "status": "refused", "error": "case closed"}
+    runs.update(run.run_id, status="done", attachment=outcome, finished_at="t")
+    after = DriftRuns(tmp_path).get(run.run_id)  # as a restarted server reads it
+    assert after.status == "done" and after.attachment == outcome
+    plain = runs.create("ana", {})
+    assert DriftRuns(tmp_path).get(plain.run_id).attachment is None

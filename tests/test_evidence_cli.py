@@ -165,12 +165,12 @@ def test_cli_user_add_prints_the_token_once(home: Path, capsys) -> None:
 
 
 def test_demo_case_is_the_open_arms_rescue_and_verifies(home: Path, tmp_path: Path) -> None:
-    from sarwatch.services.cases import case_service
+    from sarwatch.services.container import Station
     from sarwatch.services.demo import demo_story, load_demo
     from sarwatch.services.evidence import build_bundle, verify_bundle
     from sarwatch.settings import load_settings
 
-    service = case_service(load_settings())
+    service = Station(load_settings()).cases
     case = load_demo(service)
     assert case is not None and load_demo(service) is None  # only into an empty store
     assert case.case_id == "2018-03-15-LY-001" and case.status.value == "closed"

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from _cases_helpers import NEEDS_POSTGRES, make_service, make_store, open_case
-from sarwatch.adapters.store import MemoryStore, SqlStore, Store
+from sarwatch.adapters.store import MemoryStore, SqlStore
 from sarwatch.ledger import (
     GENESIS,
     RegisterEntry,
@@ -27,6 +27,7 @@ from sarwatch.ledger import (
     verify_register,
 )
 from sarwatch.services.cases import CaseService
+from sarwatch.services.ports import Store
 
 SIGNER = Signer.generate()
 KEYS = {SIGNER.key_id: SIGNER.public_key}

@@ -21,9 +21,9 @@ from _cases_helpers import (
     open_case,
     position,
 )
-from sarwatch.adapters.store import Store
 from sarwatch.errors import AuthError, ConflictError, IllegalTransitionError, NotFoundError
 from sarwatch.services.cases import CaseService
+from sarwatch.services.ports import Store
 from sarwatch.services.users import add_user, authenticate, remove_user
 
 KINDS = [
@@ -89,7 +89,7 @@ def test_unit_of_work_without_commit_keeps_nothing(service: CaseService, store: 
     case_id = open_case(service)
     entry = service.events(case_id)[-1]
     with store.unit_of_work(write=True) as uow:
-        uow.append_event(replace(entry, seq=3))
+        uow.cases.append_event(replace(entry, seq=3))
     assert len(service.events(case_id)) == 2
 
 
@@ -97,7 +97,7 @@ def test_duplicate_sequence_number_is_a_conflict(service: CaseService, store: St
     case_id = open_case(service)
     entry = service.events(case_id)[-1]
     with store.unit_of_work(write=True) as uow, pytest.raises(ConflictError):
-        uow.append_event(entry)
+        uow.cases.append_event(entry)
 
 
 def test_unknown_case(service: CaseService) -> None:
@@ -121,8 +121,8 @@ def test_events_after_is_a_global_increasing_feed(service: CaseService, store: S
     b = open_case(service)
     service.log_contact(a, contact(1), actor="ana")
     with store.unit_of_work() as uow:
-        feed = uow.events_after(0)
-        later = uow.events_after(feed[1][0])
+        feed = uow.cases.events_after(0)
+        later = uow.cases.events_after(feed[1][0])
     ids = [i for i, _ in feed]
     assert ids == sorted(ids) and len(set(ids)) == 5
     assert [(e.case_id, e.seq) for _, e in feed] == [(a, 1), (a, 2), (b, 1), (b, 2), (a, 3)]
@@ -136,15 +136,15 @@ def test_users_and_tokens(store: Store) -> None:
     with pytest.raises(ConflictError):
         add_user(store, "ana", "observer")
     with store.unit_of_work() as uow:
-        assert [u.name for u in uow.list_users()] == ["ana"]
-        assert uow.user_by_token_hash("0" * 64) is None
+        assert [u.name for u in uow.users.all()] == ["ana"]
+        assert uow.users.by_token_hash("0" * 64) is None
     remove_user(store, "ana")
     with pytest.raises(AuthError, match="unknown or revoked"):
         authenticate(store, token)
     with pytest.raises(NotFoundError, match="no user 'ana'"):
         remove_user(store, "ana")
     with store.unit_of_work() as uow:
-        assert uow.list_users() == []
+        assert uow.users.all() == []
 
 
 def test_concurrent_writers_keep_one_chain(service: CaseService) -> None:
@@ -190,3 +190,33 @@ def test_concurrent_opens_get_distinct_ids(service: CaseService) -> None:
     register = service.verify_register()  # one station register chain, every case in it
     assert register.ok, register.summary()
     assert register.n_entries == 12 and register.head is not None and register.head.seq == 12
+
+
+def test_latest_event_id_is_the_highest_id_of_the_feed(service: CaseService, store: Store) -> None:
+    with store.unit_of_work() as uow:
+        assert uow.cases.latest_event_id() == 0
+    a = open_case(service)
+    service.log_contact(a, contact(1), actor="ana")
+    with store.unit_of_work() as uow:
+        feed = uow.cases.events_after(0)
+        assert uow.cases.latest_event_id() == feed[-1][0]
+        assert uow.cases.events_after(uow.cases.latest_event_id()) == []
+
+
+def test_public_page_holds_closed_and_quiet_cases_only(service: CaseService, store: Store) -> None:
+    from sarwatch.domain import Outcome
+
+    a, b, c = (open_case(service) for _ in range(3))
+    service.change_status(a, "active", actor="ana")
+    outcome = Outcome(T0, "rescued", by="Sea-Watch 3", taken_to="Lampedusa", survivors=80)
+    service.change_status(b, "active", actor="ana")
+    service.change_status(b, "located", actor="ana")
+    service.record_outcome(b, outcome, actor="ana")
+    service.change_status(b, "closed", actor="ana")
+    with store.unit_of_work() as uow:
+        records = {r.case_id: r for r in uow.cases.page(limit=10)}
+        quiet_since = records[c].updated_at
+        public = uow.cases.page_public(updated_before=quiet_since, limit=10)
+        assert {r.case_id for r in public} == {b, c}  # a was updated after c
+        assert [r.case_id for r in uow.cases.page_public(updated_before="2000", limit=10)] == [b]
+        assert len(uow.cases.page_public(updated_before=quiet_since, limit=1, offset=1)) == 1

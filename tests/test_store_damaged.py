@@ -97,14 +97,14 @@ def test_a_damaged_store_is_the_station_s_fault_for_the_api(tmp_path: Path, land
     """503 in the error shape (the station cannot serve), not a 4xx that blames the request."""
     from fastapi.testclient import TestClient
 
-    from sarwatch.services.cases import case_service
+    from sarwatch.services.container import Station
     from sarwatch.services.users import add_user
     from sarwatch.settings import Settings
     from sarwatch.web.app import create_app
 
     db = tmp_path / "cases.db"
     settings = Settings(home_dir=tmp_path, database_url=f"sqlite:///{db}")
-    station = case_service(settings)  # the station's own key, under its home
+    station = Station(settings).cases  # the station's own key, under its home
     _, token = add_user(station.store, "olu", "observer")  # the users' page stays readable
     case_id = open_case(station)
     for i in range(150):

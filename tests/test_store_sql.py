@@ -186,7 +186,7 @@ def test_cached_projection_follows_writes_from_another_process(sql_store: SqlSto
     listed = ours.list_cases()[0]
     assert listed.head == record.head and len(listed.state["contacts"]) == 5
     with ours.store.unit_of_work(write=True) as uow:  # the cache feeds the next append
-        assert len(uow.lock_case(case_id).state["contacts"]) == 5
+        assert len(uow.cases.lock(case_id).state["contacts"]) == 5
     other.store.close()
 
 

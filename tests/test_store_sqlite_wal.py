@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-import sarwatch.adapters.store.sql as sql
+import sarwatch.adapters.store.engine as engine
 from _cases_helpers import contact, make_service, open_case
 from sarwatch.adapters.store import SqlStore
 
@@ -62,7 +62,7 @@ def test_the_wal_stays_bounded_without_the_thread(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The commit that takes the WAL past the threshold checkpoints, and the log restarts."""
-    monkeypatch.setattr(sql, "_AUTOCHECKPOINT_PAGES", 100)
+    monkeypatch.setattr(engine, "AUTOCHECKPOINT_PAGES", 100)
     db = tmp_path / "cases.db"
     store = SqlStore(f"sqlite:///{db}", checkpoint_interval_s=3600.0)
     with store.engine.connect() as conn:
@@ -90,11 +90,27 @@ def test_close_stops_the_thread_and_checkpoints(tmp_path: Path) -> None:
 
 
 def test_a_dropped_store_lets_its_thread_end(tmp_path: Path) -> None:
-    store = SqlStore(f"sqlite:///{tmp_path / 'cases.db'}", checkpoint_interval_s=0.01)
-    assert store._checkpointer is not None
-    thread = store._checkpointer.thread
+    """Dropping a store without close() sets its thread's stop signal at once (a
+    finaliser on the store), so the thread ends whatever the load of the machine."""
+    store = SqlStore(f"sqlite:///{tmp_path / 'cases.db'}", checkpoint_interval_s=3600.0)
+    checkpointer = store._checkpointer
+    assert checkpointer is not None
+    thread, stopping = checkpointer.thread, checkpointer.stopping
+    del checkpointer
+    assert thread.is_alive() and not stopping.is_set()
     store.engine.dispose()
     del store
     gc.collect()
-    thread.join(timeout=10)
+    assert stopping.is_set()  # the signal, set by the store's finaliser
+    # the thread waits on that signal (an hour between checkpoints here): it wakes and
+    # returns now; the join cannot wait for the interval
+    thread.join()
     assert not thread.is_alive()
+
+
+def test_close_ends_the_thread_without_waiting_for_the_interval(tmp_path: Path) -> None:
+    store = SqlStore(f"sqlite:///{tmp_path / 'cases.db'}", checkpoint_interval_s=3600.0)
+    checkpointer = store._checkpointer
+    assert checkpointer is not None
+    store.close()
+    assert checkpointer.stopping.is_set() and not checkpointer.thread.is_alive()

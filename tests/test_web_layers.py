@@ -63,6 +63,21 @@ def test_known_islands_are_land_and_the_open_sea_is_not(client, zoom):
     assert not shapely.contains_xy(land, *OPEN_SEA)
 
 
+@pytest.mark.parametrize("zoom", [4, 6, 7])
+def test_land_outside_the_packaged_box_is_land_not_sea(client, zoom):
+    """Algeria west of 5°E and inland Libya south of 29°N are drawn as land; the sea north of
+    Algeria stays sea (no rectangular edge at the packaged box)."""
+    collection = _geojson(client.get(f"/api/layers/coast?zoom={zoom}"))
+    land = _land_geometry(collection)
+    assert shapely.contains_xy(land, 3.0, 35.5)  # Algeria, south of Algiers
+    assert shapely.contains_xy(land, 15.0, 27.0)  # the Fezzan, inland Libya
+    assert shapely.contains_xy(land, 4.9, 33.0) and shapely.contains_xy(land, 5.1, 33.0)
+    assert not shapely.contains_xy(land, 3.0, 37.5)  # the sea north of Algeria
+    assert not shapely.contains_xy(land, 4.9, 38.0)  # either side of the box's edge
+    assert not shapely.contains_xy(land, 5.1, 38.0)
+    assert "orientation" in collection["note"]
+
+
 def test_finer_zoom_has_more_detail_and_stays_close_to_full_resolution(client):
     full = land_polygons()
     counts = []
@@ -213,6 +228,39 @@ def test_zone_line_vertices_lie_at_their_distance_from_the_shore(zones, distance
         )
 
 
+@pytest.mark.parametrize(("distance_nm", "inner", "outer"), [
+    (12.0, "territorial_sea", "contiguous_zone"), (24.0, "contiguous_zone", "high_seas"),
+])  # fmt: skip
+def test_the_maps_lines_and_assess_agree(zones, distance_nm, inner, outer):
+    """One method: every vertex of the map's line is at its distance by assess's measure,
+    and assess puts points 0.3 nm either side of it in the zones the line separates."""
+    from sarwatch.geo.geodesy import geod
+    from sarwatch.geo.zones import assess_coast
+
+    feature = next(f for f in zones["features"] if f["properties"]["distance_nm"] == distance_nm)
+    coords = shapely.get_coordinates(shapely.geometry.shape(feature["geometry"]))
+    answer = assess_coast(coords[:, 0], coords[:, 1])
+    error = np.abs(answer.distance_to_coast_nm - distance_nm)
+    # Coordinates are sent to 4 decimals (11 m, 0.006 nm); corners where two coasts are
+    # equidistant are cut by up to ~0.15 nm.
+    assert np.percentile(error, 90) < 0.01
+    assert error.max() < 0.2
+    rng = np.random.default_rng(9)
+    pick = rng.choice(coords.shape[0], size=300, replace=False)
+    r = layers_region()
+    away = (
+        (coords[:, 0] > r[0] + 0.05) & (coords[:, 0] < r[2] - 0.05)
+        & (coords[:, 1] > r[1] + 0.05) & (coords[:, 1] < r[3] - 0.05)
+    )  # fmt: skip
+    pick = pick[(error[pick] < 0.01) & away[pick]]
+    az, _, _ = geod().inv(answer.coast_lon[pick], answer.coast_lat[pick], coords[pick, 0],
+                          coords[pick, 1])  # fmt: skip
+    for offset_nm, zone in ((-0.3, inner), (0.3, outer)):
+        lon, lat, _ = geod().fwd(coords[pick, 0], coords[pick, 1], az,
+                                 np.full(pick.size, offset_nm * 1852.0))  # fmt: skip
+        assert (assess_coast(lon, lat).zone == zone).mean() > 0.97
+
+
 def layers_region() -> tuple[float, float, float, float]:
     from sarwatch.geo.coast import REGION
 
@@ -231,7 +279,7 @@ def test_zone_layer_is_cached_on_disk(tmp_path, monkeypatch):
     first = layers.zones_layer(tmp_path)
     second = layers.zones_layer(tmp_path)
     assert first == second and len(calls) == 1
-    assert list((tmp_path / "layers-v1").glob("zones.geojson.gz"))
+    assert list((tmp_path / "layers-v1").glob("zones-v2.geojson.gz"))
     # A 0.5° square island: its 12 nm line is ~12 nm outside each side.
     line = shapely.geometry.shape(json.loads(gzip.decompress(first))["features"][0]["geometry"])
     west = shapely.get_coordinates(line)[:, 0].min()
@@ -243,7 +291,7 @@ def test_a_corrupt_cache_file_is_rebuilt(tmp_path, monkeypatch):
     monkeypatch.setattr(
         layers, "_land", lambda _c: shapely.MultiPolygon([shapely.box(14, 35, 14.2, 35.2)])
     )
-    path = tmp_path / "layers-v1" / "zones.geojson.gz"
+    path = tmp_path / "layers-v1" / "zones-v2.geojson.gz"
     path.parent.mkdir(parents=True)
     path.write_bytes(b"not gzip")
     data = layers.zones_layer(tmp_path)

@@ -128,6 +128,8 @@ def check_writable(path: Path, what: str = "output") -> None:
         fd, tmp = tempfile.mkstemp(dir=ancestor, prefix=".sarwatch-write-test-")
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
-        raise InputError(f"cannot write the {what} {path}: {reason} in {ancestor}; {fix}") from None
+        raise InputError(
+            f"cannot write the {what} {path}: {ancestor} does not take new files ({reason}); {fix}"
+        ) from None
     os.close(fd)
     Path(tmp).unlink(missing_ok=True)

@@ -80,9 +80,9 @@ def assess(
     actor: str = typer.Option(None, help="Who records the attachment (default cli:<login>)."),
 ) -> None:
     """Where is this, who is responsible, where can survivors go."""
-    from sarwatch.settings import load_settings
+    from sarwatch.cli.context import station
 
-    settings = load_settings()
+    settings = station().settings
     if csv_file is not None:
         if lat is not None or lon is not None or position is not None:
             raise InputError(
@@ -100,9 +100,8 @@ def assess(
     attachments = None
     if case_id:  # an unknown or closed case is refused before the work
         from sarwatch.services.attachments import Attachments
-        from sarwatch.services.cases import case_service as open_case_service
 
-        attachments = Attachments(open_case_service(settings))
+        attachments = Attachments(station().cases)
         attachments.require_writable(case_id)
     from sarwatch.services.assess import assess_position
 

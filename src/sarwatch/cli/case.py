@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 if TYPE_CHECKING:
-    from sarwatch.adapters.store import CaseRecord
+    from sarwatch.records import CaseRecord
     from sarwatch.services.cases import CaseService
 
 __all__ = ["register"]
@@ -28,10 +28,9 @@ _console = Console()
 
 
 def _service() -> CaseService:
-    from sarwatch.services.cases import case_service
-    from sarwatch.settings import load_settings
+    from sarwatch.cli.context import station
 
-    return case_service(load_settings())
+    return station().cases
 
 
 def _time(text: str | None) -> datetime:

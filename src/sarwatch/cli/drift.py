@@ -190,7 +190,7 @@ def drift(
         _D.current_sigma_kn, "--current-sigma-kn", help="On-scene current error, kn."
     ),
     jibe_per_h: float = typer.Option(
-        _D.jibe_per_h, "--jibe-per-h", help="Jibing probability per hour."
+        _D.jibe_per_h, "--jibe-per-h", help="Jibing probability per hour (0 <= p < 1)."
     ),
     diffusivity: float = typer.Option(
         _D.diffusivity_m2_s, "--diffusivity", help="Horizontal diffusivity, m²/s."
@@ -219,6 +219,11 @@ def drift(
         _D.scheme, "--scheme", help="Integrator: midpoint (2nd order, default), rk2 or euler."
     ),
     seed: int = typer.Option(None, "--seed", help="Random seed (recorded in every output)."),
+    max_tracks: int = typer.Option(
+        _D.max_tracks,
+        "--max-tracks",
+        help="Particles whose tracks drift.nc keeps (a sample when the run has more).",
+    ),
     out: Path = typer.Option(
         None, "--out", help="Write drift.nc, drift.geojson, drift.png, summary.json here."
     ),
@@ -245,22 +250,21 @@ def drift(
     missing = [n for n, v in (("--lat", lat), ("--lon", lon), ("--time", time)) if v is None]
     if missing:
         raise InputError(f"missing {', '.join(missing)}: a drift needs a position and a time")
+    from sarwatch.cli.context import station
     from sarwatch.services.drift import (
         DriftRequest,
         check_drift_request,
         check_outputs,
         predict_drift,
     )
-    from sarwatch.settings import load_settings
 
     check_outputs(out, summary_json, force=force)  # before any work, not after it
-    settings = load_settings()
+    settings = station().settings
     attachments = None
     if case_id:  # an unknown or closed case is refused before the run, not after it
         from sarwatch.services.attachments import Attachments
-        from sarwatch.services.cases import case_service as open_case_service
 
-        attachments = Attachments(open_case_service(settings))
+        attachments = Attachments(station().cases)
         attachments.require_writable(case_id)
     start_time = parse_utc(time)
     scenarios = _seeding_scenario(
@@ -280,7 +284,7 @@ def drift(
         capsize_wind_ms=capsize_wind_ms, capsize_wind_sigma_ms=capsize_wind_sigma_ms,
         capsize_leeway_fraction=capsize_leeway_fraction,
         scheme=scheme,  # type: ignore[arg-type]
-        scenarios=scenarios,
+        scenarios=scenarios, max_tracks=max_tracks,
     )  # fmt: skip
     check_drift_request(req, cache_dir=settings.cache_dir)  # the API's limits and checks
     console = Console(stderr=True)

@@ -30,11 +30,10 @@ def verify(
     the store, or one inserted behind the station's back, is found there. The
     register's head hash is printed: keep or publish it to anchor the register.
     """
+    from sarwatch.cli.context import station
     from sarwatch.errors import IntegrityError
-    from sarwatch.services.cases import case_service
-    from sarwatch.settings import load_settings
 
-    svc = case_service(load_settings())
+    svc = station().cases
     parsed = [_anchor(a, svc) for a in anchors or []]  # a bad anchor is refused first
     reports = [svc.verify(case_id)] if case_id else svc.verify_all()
     register = None if case_id else svc.verify_register()
@@ -90,10 +89,9 @@ def adopt() -> None:
 
     Each such case's chain must verify; if one does not, nothing is registered.
     """
-    from sarwatch.services.cases import case_service
-    from sarwatch.settings import load_settings
+    from sarwatch.cli.context import station
 
-    adopted = case_service(load_settings()).adopt_unregistered()
+    adopted = station().cases.adopt_unregistered()
     if not adopted:
         typer.echo("every case is already in the station register")
         return
@@ -103,10 +101,10 @@ def adopt() -> None:
 @ledger_app.command("key")
 def key() -> None:
     """Print the station's public key and its id (publish it: bundles are checked against it)."""
+    from sarwatch.cli.context import station
     from sarwatch.ledger import load_or_create_signer, public_key_pem
-    from sarwatch.settings import load_settings
 
-    signer = load_or_create_signer(load_settings().home_dir)
+    signer = load_or_create_signer(station().settings.home_dir)
     typer.echo(f"key id: {signer.key_id}")
     typer.echo(public_key_pem(signer.public_key), nl=False)
 

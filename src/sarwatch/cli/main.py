@@ -1,5 +1,10 @@
 """The ``sarwatch`` command: one Typer app, one module per command group.
 
+The groups are attached by name in :func:`_register` (a missing or broken module
+fails every command, loudly). The root callback gives the invocation its
+:class:`~sarwatch.cli.context.StationRef` (closed when it ends): settings are loaded once, when the
+first command asks for the station (:func:`sarwatch.cli.context.station`).
+
 Errors from the :mod:`sarwatch.errors` family are printed as one readable
 message (no traceback unless ``--verbose``) and end the process with the
 error's ``exit_code`` (2 for bad input).
@@ -29,25 +34,28 @@ _state = {"verbose": False}
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show tracebacks on errors."),
 ) -> None:
     """Maritime search and rescue in the Central Mediterranean."""
+    from sarwatch.cli.context import StationRef
+
     _state["verbose"] = verbose
+    ctx.call_on_close(StationRef().close)
+
+
+_registered: list[bool] = []
 
 
 def _register() -> None:
-    """Attach every command group. Imports are local so ``--help`` stays fast."""
-    from sarwatch.cli import serve
+    """Attach every command group, once. Imports are local so ``--help`` stays fast."""
+    if _registered:
+        return
+    from sarwatch.cli import assess, bundle, case, drift, ledger, serve, user
 
-    serve.register(app)
-    for module_name in ("assess", "drift", "case", "ledger", "user", "bundle"):
-        try:
-            module = __import__(f"sarwatch.cli.{module_name}", fromlist=["register"])
-        except ModuleNotFoundError as exc:
-            if exc.name != f"sarwatch.cli.{module_name}":
-                raise
-            continue
+    for module in (serve, assess, drift, case, ledger, user, bundle):
         module.register(app)
+    _registered.append(True)
 
 
 def main(argv: list[str] | None = None) -> None:

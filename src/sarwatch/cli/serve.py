@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 __all__ = ["register"]
 
@@ -15,7 +20,7 @@ def serve(
     """Start the web service and print its URL."""
     import uvicorn
 
-    from sarwatch.settings import load_settings
+    from sarwatch.cli.context import station
     from sarwatch.web.app import create_app
 
     overrides: dict[str, object] = {}
@@ -23,7 +28,7 @@ def serve(
         overrides["host"] = host
     if port:
         overrides["port"] = port
-    settings = load_settings(**overrides)
+    settings = station(**overrides).settings
     _check_port_free(settings.host, settings.port)
     application = create_app(settings, demo=demo)
     if demo:
@@ -50,20 +55,21 @@ def _check_port_free(host: str, port: int) -> None:
             ) from None
 
 
-def _print_demo_token(application: object) -> None:
+def _print_demo_token(application: FastAPI) -> None:
     """Load the demo case and (re)issue the ``demo`` coordinator's token, printed once.
 
     Tokens are stored hashed, so a token cannot be shown again: each ``--demo`` start
     replaces the demo user's token. Real users come from ``sarwatch user add``.
     """
-    from sarwatch.services.users import add_user, remove_user
-    from sarwatch.web.station import station_service
+    from sarwatch.services.users import add_user, list_users, remove_user
+    from sarwatch.web.station import station_of
 
-    service = station_service(application)  # type: ignore[arg-type]
-    store = service.store
+    station = station_of(application)
+    station.start()  # the demo case is recorded into an empty store
+    store = station.store
+    exists = any(user.name == "demo" for user in list_users(store))
     with store.unit_of_work() as uow:
-        exists = any(user.name == "demo" for user in uow.list_users())
-        n_cases = uow.count_cases()
+        n_cases = uow.cases.count()
     if exists:
         remove_user(store, "demo")
     _, token = add_user(store, "demo", "coordinator")
@@ -75,7 +81,7 @@ def _print_demo_token(application: object) -> None:
     )
 
 
-def _check_ledger_at_start(application: object) -> None:
+def _check_ledger_at_start(application: FastAPI) -> None:
     """Check the ledger: the register now, every case's chain in the background.
 
     The register check is quick and runs before the URL is printed; the chains
@@ -86,7 +92,7 @@ def _check_ledger_at_start(application: object) -> None:
 
     from sarwatch.web.station import station_service
 
-    service = station_service(application)  # type: ignore[arg-type]
+    service = station_service(application)
     report = service.verify_register()
     if not report.ok:
         typer.echo(

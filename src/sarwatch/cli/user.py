@@ -15,12 +15,10 @@ def add(
     role: str = typer.Option(..., help="coordinator or observer."),
 ) -> None:
     """Create a user and print the token once (it is stored only as a hash)."""
-    from sarwatch.services.cases import station_store
+    from sarwatch.cli.context import station
     from sarwatch.services.users import add_user
-    from sarwatch.settings import load_settings
 
-    store = station_store(load_settings())
-    user, token = add_user(store, name, role)
+    user, token = add_user(station().store, name, role)
     typer.echo(f"user {user.name} ({user.role}) created. Token (shown once, keep it safe):")
     typer.echo(token)
 
@@ -28,24 +26,21 @@ def add(
 @user_app.command("remove")
 def remove(name: str = typer.Argument(..., help="User name.")) -> None:
     """Delete a user: the token stops working (a running server notices within 30 s)."""
-    from sarwatch.services.cases import station_store
+    from sarwatch.cli.context import station
     from sarwatch.services.users import remove_user
-    from sarwatch.settings import load_settings
 
-    remove_user(station_store(load_settings()), name)
+    remove_user(station().store, name)
     typer.echo(f"user {name} removed")
 
 
 @user_app.command("list")
 def list_users() -> None:
     """List users and roles."""
-    from sarwatch.services.cases import station_store
-    from sarwatch.settings import load_settings
+    from sarwatch.cli.context import station
+    from sarwatch.services.users import list_users
 
-    store = station_store(load_settings())
-    with store.unit_of_work() as uow:
-        for user in uow.list_users():
-            typer.echo(f"{user.name}\t{user.role}\tsince {user.created_at}")
+    for user in list_users(station().store):
+        typer.echo(f"{user.name}\t{user.role}\tsince {user.created_at}")
 
 
 def register(app: typer.Typer) -> None:

@@ -98,13 +98,25 @@ def to_json(obj: Any) -> Any:
     if isinstance(obj, dict):
         return {str(k): to_json(v) for k, v in obj.items()}
     if hasattr(obj, "__dataclass_fields__"):
-        omit = getattr(type(obj), "_JSON_OMIT_NONE", ())
+        names, omit = _json_fields(type(obj))
         return {
-            f.name: to_json(v)
-            for f in fields(obj)
-            if (v := getattr(obj, f.name)) is not None or f.name not in omit
+            name: to_json(value)
+            for name in names
+            if (value := getattr(obj, name)) is not None or name not in omit
         }
     return obj
+
+
+_JSON_FIELDS: dict[type, tuple[tuple[str, ...], frozenset[str]]] = {}
+
+
+def _json_fields(cls: type) -> tuple[tuple[str, ...], frozenset[str]]:
+    """A dataclass's field names, and those left out of the JSON while ``None`` (cached)."""
+    known = _JSON_FIELDS.get(cls)
+    if known is None:
+        omit = frozenset(getattr(cls, "_JSON_OMIT_NONE", ()))
+        known = _JSON_FIELDS[cls] = (tuple(f.name for f in fields(cls)), omit)
+    return known
 
 
 def source_from_json(data: dict[str, Any]) -> Source:
@@ -221,25 +233,31 @@ def apply(case: Case | None, kind: str, payload: dict[str, Any], recorded_at: da
         raise ConflictError(
             f"case {case.case_id} is closed; nothing can be added. Open a new case if needed."
         )
-    case = replace(case, updated_at=max(case.updated_at, recorded_at))
+    return replace(
+        case, updated_at=max(case.updated_at, recorded_at), **_changes(case, kind, payload)
+    )
+
+
+def _changes(case: Case, kind: EventKind, payload: dict[str, Any]) -> dict[str, Any]:
+    """The fields one event (not the opening) sets on an open case, by name."""
     if kind is EventKind.POSITION_REPORTED:
-        return replace(case, positions=(*case.positions, position_from_json(payload)))
+        return {"positions": (*case.positions, position_from_json(payload))}
     if kind is EventKind.CONTACT_LOGGED:
-        return replace(case, contacts=(*case.contacts, contact_from_json(payload)))
+        return {"contacts": (*case.contacts, contact_from_json(payload))}
     if kind is EventKind.PEOPLE_UPDATED:
-        return replace(case, people=people_from_json(payload))
+        return {"people": people_from_json(payload)}
     if kind is EventKind.VESSEL_UPDATED:
-        return replace(case, vessel=vessel_from_json(payload))
+        return {"vessel": vessel_from_json(payload)}
     if kind is EventKind.DECISION_RECORDED:
-        return replace(case, decisions=(*case.decisions, decision_from_json(payload)))
+        return {"decisions": (*case.decisions, decision_from_json(payload))}
     if kind is EventKind.STATUS_CHANGED:
-        return replace(case, status=check_transition(case.status, payload["to"]))
+        return {"status": check_transition(case.status, payload["to"])}
     if kind is EventKind.OUTCOME_RECORDED:
         outcome = outcome_from_json(payload)
         status = _outcome_transition(case.status, outcome.status, case.outcome is not None)
-        return replace(case, status=status, outcome=outcome)
+        return {"status": status, "outcome": outcome}
     if kind is EventKind.ATTACHMENT_ADDED:
-        return replace(case, attachments=(*case.attachments, dict(payload)))
+        return {"attachments": (*case.attachments, dict(payload))}
     raise InputError(f"unknown event kind {kind!r}")  # pragma: no cover - EventKind is closed
 
 

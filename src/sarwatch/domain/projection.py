@@ -99,14 +99,17 @@ def apply_to_json(
     new = apply(head, kind, payload, recorded_at)
     out = dict(state)
     for name in _SCALARS:
-        out[name] = to_json(getattr(new, name))
+        value = getattr(new, name)
+        if value is not getattr(head, name):  # ``apply`` keeps what it does not change
+            out[name] = to_json(value)
     for name in _LISTS:
         added = getattr(new, name)[len(getattr(head, name)) :]
         if added:
             out[name] = [*state.get(name, ()), *to_json(added)]
     out["is_open"] = new.is_open
     newest = new.last_position
-    out["last_position"] = None if newest is None else to_json(newest)
+    if newest is not head.last_position:
+        out["last_position"] = to_json(newest)
     return out
 
 

@@ -48,18 +48,20 @@ class Limit:
     unit: str
     option: str
     lo_open: bool = False
+    hi_open: bool = False
 
     def ok(self, value: float) -> bool:
         """Whether ``value`` lies in the range (NaN never does)."""
-        if not math.isfinite(value) and not (math.isinf(self.hi) and value == math.inf):
+        if not math.isfinite(value):
             return False
         above = value > self.lo if self.lo_open else value >= self.lo
-        return above and value <= self.hi
+        below = value < self.hi if self.hi_open else value <= self.hi
+        return above and below
 
     def describe(self) -> str:
         """``"0 < x <= 240 h"`` style text."""
         lo = f"{self.lo:g} <" if self.lo_open else f"{self.lo:g} <="
-        hi = "" if math.isinf(self.hi) else f" <= {self.hi:g}"
+        hi = f" < {self.hi:g}" if self.hi_open else f" <= {self.hi:g}"
         return f"{lo} x{hi} {self.unit}".rstrip()
 
 
@@ -76,10 +78,10 @@ LIMITS: dict[str, Limit] = {
     "current_kn": Limit(0.0, 10.0, "kn", "--current-kn"),
     "current_to_deg": Limit(0.0, 360.0, "degrees", "--current-to"),
     "current_sigma_kn": Limit(0.0, 5.0, "kn", "--current-sigma-kn"),
-    "jibe_per_h": Limit(0.0, 0.99, "per hour (a probability)", "--jibe-per-h"),
+    "jibe_per_h": Limit(0.0, 1.0, "(probability per hour)", "--jibe-per-h", hi_open=True),
     "diffusivity_m2_s": Limit(0.0, 10_000.0, "m²/s", "--diffusivity"),
-    "capsize_wind_ms": Limit(0.0, 75.0, "m/s", "--capsize-wind-ms"),
-    "capsize_wind_sigma_ms": Limit(0.0, 20.0, "m/s", "--capsize-wind-sigma-ms", lo_open=True),
+    "capsize_wind_ms": Limit(0.0, 80.0, "m/s", "--capsize-wind-ms"),
+    "capsize_wind_sigma_ms": Limit(0.0, 40.0, "m/s", "--capsize-wind-sigma-ms", lo_open=True),
     "capsize_leeway_fraction": Limit(0.0, 1.0, "", "--capsize-leeway-fraction"),
     "max_tracks": Limit(0, 10_000_000, "particles", "--max-tracks"),
 }

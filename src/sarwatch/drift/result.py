@@ -43,7 +43,7 @@ def iso_utc(t: np.datetime64) -> str:
     >>> iso_utc(np.datetime64("2026-11-20T04:10"))
     '2026-11-20T04:10:00Z'
     """
-    return str(np.datetime64(t, "s")) + "Z"
+    return str(np.asarray(t).astype("datetime64[s]")) + "Z"
 
 
 def _r(x: float, nd: int) -> float | None:

@@ -31,6 +31,7 @@ from pyproj import Geod
 from sarwatch.drift.leeway import ObjectMixture, draw_coefficients
 from sarwatch.drift.state import ACTIVE, NOT_RELEASED, ParticleState
 from sarwatch.errors import InputError
+from sarwatch.geo.units import LAT_MAX_DEG, LAT_MIN_DEG, LON_MAX_DEG, LON_MIN_DEG
 
 __all__ = [
     "Scenario",
@@ -74,8 +75,12 @@ def _check_n(n: int) -> None:
 
 
 def _check_position(lon: float, lat: float) -> None:
-    if not (-180.0 <= lon <= 360.0 and -90.0 < lat < 90.0):
-        raise InputError(f"position out of range: lon {lon}, lat {lat} (degrees)")
+    if not (LON_MIN_DEG <= lon <= LON_MAX_DEG and LAT_MIN_DEG < lat < LAT_MAX_DEG):
+        raise InputError(
+            f"position out of range: lon {lon}, lat {lat} (degrees; longitude "
+            f"{LON_MIN_DEG:g} to {LON_MAX_DEG:g} east, latitude {LAT_MIN_DEG:g} to "
+            f"{LAT_MAX_DEG:g} north, poles excluded)"
+        )
 
 
 def _offset(

@@ -5,6 +5,14 @@ wheel). Extracting them for the whole world takes ~10 s and ~1.5 GB once, so the
 first call clips them to :data:`REGION` and caches the result as WKB under the
 cache directory; later calls load the cache in milliseconds.
 
+Outside :data:`REGION` (a drift off Spain, Greece or the Canaries),
+:func:`land_mask_for` assembles a mask for any box from tiles of :data:`TILE_DEG`
+degrees, each extracted and cached once (its own file names, ``tile…``; the
+packaged region's caches are never rebuilt for it).
+
+This module reads no settings and no environment: callers pass the cache directory
+(``Settings.cache_dir``); :func:`default_cache_dir` is only the fallback for library use.
+
 :class:`LandMask` answers "is this on land?" for many points at once. It holds a
 raster of 1/240 degree cells (about 460 m) classified as sea, land or coast; points
 in coast cells are tested exactly against the polygons, so the answer is that of
@@ -15,7 +23,6 @@ kernels can use the sea/land cells directly and leave coast cells to
 
 from __future__ import annotations
 
-import os
 import sys
 from dataclasses import dataclass
 from functools import lru_cache
@@ -33,11 +40,15 @@ __all__ = [
     "CELL_LAND",
     "CELL_SEA",
     "REGION",
+    "TILE_DEG",
     "LandMask",
     "Region",
     "default_cache_dir",
+    "extract_land_polygons",
     "land_mask",
+    "land_mask_for",
     "land_polygons",
+    "land_polygons_for",
 ]
 
 CELL_SEA = 0
@@ -80,18 +91,32 @@ REGION = Region(lon_min=5.0, lat_min=29.0, lon_max=27.0, lat_max=43.0)
 
 
 def default_cache_dir() -> Path:
-    """The cache directory: ``$SARWATCH_CACHE_DIR`` or ``~/.cache/sarwatch``."""
-    env = os.environ.get("SARWATCH_CACHE_DIR")
-    return Path(env) if env else Path.home() / ".cache" / "sarwatch"
+    """The fallback cache directory, ``~/.cache/sarwatch``.
+
+    Applications pass the configured one (``Settings.cache_dir``, which honours
+    ``SARWATCH_CACHE_DIR``); this module does not read the environment.
+    """
+    return Path.home() / ".cache" / "sarwatch"
 
 
-def _extract_region_polygons(region: Region) -> shapely.MultiPolygon:
-    """Clip the world GSHHG full-resolution polygons to ``region`` (slow: seconds, ~1.5 GB)."""
+def extract_land_polygons(region: Region) -> shapely.MultiPolygon:
+    """Clip the world GSHHG full-resolution polygons to ``region`` (slow: seconds, ~1.5 GB).
+
+    Not cached: callers cache what they keep (:func:`land_polygons`, map layers).
+    """
+    return _extract_many([region])[0]
+
+
+_extract_region_polygons = extract_land_polygons
+
+
+def _extract_many(regions: list[Region]) -> list[shapely.MultiPolygon]:
+    """Clip the world GSHHG polygons to each box, reading the world once."""
     import roaring_landmask as rl
 
     print(
         "sarwatch: extracting the full-resolution GSHHG coastline for "
-        f"{region.describe()} (once; cached afterwards)...",
+        f"{', '.join(r.describe() for r in regions)} (once; cached afterwards)...",
         file=sys.stderr,
         flush=True,
     )
@@ -99,16 +124,19 @@ def _extract_region_polygons(region: Region) -> shapely.MultiPolygon:
     world = shapely.from_wkb(rl.Shapes.new(provider).wkb(provider))
     parts = shapely.get_parts(world)
     del world
-    box = shapely.box(region.lon_min, region.lat_min, region.lon_max, region.lat_max)
-    candidates = parts[shapely.STRtree(parts).query(box)]
-    clipped = shapely.intersection(candidates, box)
-    polygons = [
-        p
-        for g in clipped
-        for p in shapely.get_parts(g)
-        if p.geom_type == "Polygon" and not p.is_empty
-    ]
-    return shapely.MultiPolygon(polygons)
+    tree = shapely.STRtree(parts)
+    out = []
+    for region in regions:
+        box = shapely.box(region.lon_min, region.lat_min, region.lon_max, region.lat_max)
+        clipped = shapely.intersection(parts[tree.query(box)], box)
+        polygons = [
+            p
+            for g in clipped
+            for p in shapely.get_parts(g)
+            if p.geom_type == "Polygon" and not p.is_empty
+        ]
+        out.append(shapely.MultiPolygon(polygons))
+    return out
 
 
 def land_polygons(
@@ -363,3 +391,122 @@ def _scan_convert(
     np.add.at(toggles, (rows, cols), 1)
     parity = np.bitwise_and(np.cumsum(toggles[:, :n_cols], axis=1, dtype=np.uint8), 1)
     return parity.astype(bool)
+
+
+#: Side of the tiles that :func:`land_mask_for` caches, degrees.
+TILE_DEG = 5.0
+_TILE_VERSION = "tile5"
+
+
+def land_mask_for(box: Region, cache_dir: Path | None = None) -> LandMask:
+    """A :class:`LandMask` that covers ``box``, anywhere in the world.
+
+    Inside :data:`REGION` this is :func:`land_mask` (the packaged region's mask).
+    Elsewhere the mask is assembled from tiles of :data:`TILE_DEG` degrees aligned on
+    multiples of it, each extracted from the world's GSHHG polygons and rasterised
+    once, then cached (``tile5-…`` files; reading the world costs ~10 s and ~1.5 GB
+    the first time any tile is missing, for all missing tiles at once). Tile edges
+    that cross land are coast cells, tested exactly against the tiles' polygons.
+
+    Parameters
+    ----------
+    box
+        The area the mask must cover (longitudes −180..180, no wrap across 180°).
+    cache_dir
+        Cache directory; default :func:`default_cache_dir`.
+
+    Raises
+    ------
+    InputError
+        A box that is empty or outside −180..180, −90..90.
+    """
+    from sarwatch.errors import InputError
+
+    if not (
+        -180.0 <= box.lon_min < box.lon_max <= 180.0 and -90.0 <= box.lat_min < box.lat_max <= 90.0
+    ):
+        raise InputError(
+            f"the land mask's area {box.describe()} is empty or outside -180..180, -90..90"
+        )
+    if bool(REGION.contains(box.lon_min, box.lat_min)) and bool(
+        REGION.contains(box.lon_max, box.lat_max)
+    ):
+        return land_mask(cache_dir, region=REGION)
+    t = TILE_DEG
+    snapped = Region(
+        lon_min=float(np.floor(box.lon_min / t) * t),
+        lat_min=float(np.floor(box.lat_min / t) * t),
+        lon_max=float(np.ceil(box.lon_max / t) * t),
+        lat_max=float(np.ceil(box.lat_max / t) * t),
+    )
+    return _tiled_mask_cached(Path(cache_dir or default_cache_dir()), snapped)
+
+
+def land_polygons_for(box: Region, cache_dir: Path | None = None) -> shapely.MultiPolygon:
+    """Land polygons that cover ``box``, anywhere (for maps): the packaged region's inside
+    :data:`REGION`, else the GSHHG tiles of :func:`land_mask_for` (clipped at tile edges)."""
+    box = Region(
+        max(box.lon_min, -180.0), max(box.lat_min, -90.0),
+        min(box.lon_max, 180.0), min(box.lat_max, 90.0),
+    )  # fmt: skip
+    return land_mask_for(box, cache_dir).polygons
+
+
+def _tile_paths(cache_dir: Path, tile: Region) -> tuple[Path, Path]:
+    key = f"{_TILE_VERSION}_{_CACHE_VERSION}{_MASK_VERSION}_{_region_key(tile)}"
+    return cache_dir / f"land_{key}.wkb", cache_dir / f"landmask_{key}.npy"
+
+
+def _load_tile(
+    cache_dir: Path, tile: Region
+) -> tuple[shapely.MultiPolygon, npt.NDArray[np.uint8]] | None:
+    wkb, npy = _tile_paths(cache_dir, tile)
+    if not (wkb.exists() and npy.exists()):
+        return None
+    try:
+        geom = shapely.from_wkb(wkb.read_bytes())
+        cells = np.load(npy, allow_pickle=False)
+    except (OSError, ValueError, shapely.errors.GEOSException):
+        return None
+    if not isinstance(geom, shapely.MultiPolygon):
+        return None
+    return geom, cells
+
+
+@lru_cache(maxsize=2)
+def _tiled_mask_cached(cache_dir: Path, box: Region) -> LandMask:
+    t = TILE_DEG
+    cell_deg = 1.0 / _CELLS_PER_DEGREE
+    per_tile = round(t / cell_deg)
+    n_x = round((box.lon_max - box.lon_min) / t)
+    n_y = round((box.lat_max - box.lat_min) / t)
+    tiles = {
+        (i, j): Region(
+            box.lon_min + i * t, box.lat_min + j * t, box.lon_min + (i + 1) * t,
+            box.lat_min + (j + 1) * t,
+        )
+        for i in range(n_x)
+        for j in range(n_y)
+    }  # fmt: skip
+    loaded = {k: _load_tile(cache_dir, r) for k, r in tiles.items()}
+    missing = [k for k, v in loaded.items() if v is None]
+    if missing:
+        for k, geom in zip(missing, _extract_many([tiles[k] for k in missing]), strict=True):
+            cells = _build_cells(geom, tiles[k], cell_deg)
+            wkb, npy = _tile_paths(cache_dir, tiles[k])
+            write_bytes_atomic(wkb, shapely.to_wkb(geom))
+            with atomic_writer(npy) as fh:
+                np.save(fh, cells, allow_pickle=False)
+            loaded[k] = (geom, cells)
+    raster = np.zeros((n_y * per_tile, n_x * per_tile), dtype=np.uint8)
+    parts: list[shapely.Polygon] = []
+    for (i, j), tile in loaded.items():
+        assert tile is not None
+        geom, cells = tile
+        raster[j * per_tile : (j + 1) * per_tile, i * per_tile : (i + 1) * per_tile] = cells
+        parts.extend(shapely.get_parts(geom))
+    polygons = shapely.MultiPolygon(parts)
+    shapely.prepare(polygons)
+    return LandMask(
+        cells=raster, lon0=box.lon_min, lat0=box.lat_min, cell_deg=cell_deg, polygons=polygons
+    )

@@ -14,6 +14,7 @@ import numpy.typing as npt
 from pyproj import Geod
 
 from sarwatch.errors import InputError
+from sarwatch.geo.units import M_PER_NM
 
 __all__ = [
     "M_PER_NM",
@@ -25,9 +26,6 @@ __all__ = [
     "m_to_nm",
     "nm_to_m",
 ]
-
-#: Metres in one international nautical mile (exact, by definition).
-M_PER_NM = 1852.0
 
 _FloatArray = npt.NDArray[np.float64]
 

@@ -45,6 +45,7 @@ from sarwatch.errors import InputError, OutOfRegionError, PositionOnLandError
 from sarwatch.geo import _seakernels as kern
 from sarwatch.geo._navgraph import KX, NavGraph, NavParams, load_or_build
 from sarwatch.geo.coast import REGION, default_cache_dir, land_mask, land_polygons
+from sarwatch.geo.units import M_PER_NM
 
 __all__ = ["CLEARANCE_M", "SNAP_TOLERANCE_M", "SeaRoute", "SeaRouter", "sea_router"]
 
@@ -53,7 +54,6 @@ SNAP_TOLERANCE_M = 5_000.0
 #: Seaward buffer of the coast that the graph keeps clear of, metres.
 CLEARANCE_M = NavParams().clearance_m
 
-_M_PER_NM = 1852.0
 _M_PER_DEG = 111_320.0
 _GEOD = Geod(ellps="WGS84")
 _MAX_SEARCH_M = 20_000_000.0
@@ -259,9 +259,9 @@ class SeaRouter:
         length_m = _GEOD.line_length(coords[:, 0], coords[:, 1]) if len(coords) > 1 else 0.0
         return SeaRoute(
             coords=coords,
-            distance_nm=float(length_m) / _M_PER_NM,
-            origin_snap_nm=o_snap.snap_m / _M_PER_NM,
-            destination_snap_nm=d_snap.snap_m / _M_PER_NM,
+            distance_nm=float(length_m) / M_PER_NM,
+            origin_snap_nm=o_snap.snap_m / M_PER_NM,
+            destination_snap_nm=d_snap.snap_m / M_PER_NM,
         )
 
     def _sight(

@@ -44,21 +44,35 @@ from shapely.geometry import shape
 
 from sarwatch._files import atomic_writer
 from sarwatch.errors import DataError, OutOfRegionError
-from sarwatch.geo.coast import REGION, LandMask, Region, default_cache_dir, land_mask, land_polygons
+from sarwatch.geo.coast import (
+    REGION,
+    TILE_DEG,
+    LandMask,
+    Region,
+    default_cache_dir,
+    land_mask,
+    land_mask_for,
+    land_polygons,
+)
 from sarwatch.geo.geodesy import M_PER_NM, destination, geod
 from sarwatch.geo.position import format_position
 
 __all__ = [
     "CONTIGUOUS_ZONE_NM",
+    "OUTSIDE_SEARCH_NM",
     "TERRITORIAL_SEA_NM",
     "ZONE_NOTE",
     "CoastIndex",
     "CoastResult",
     "Zone",
     "assess_coast",
+    "assess_coast_outside",
     "check_in_region",
+    "classify_zone",
     "coast_index",
+    "coast_vertices",
     "nearest_sea_point",
+    "nearest_sea_point_outside",
 ]
 
 #: Breadth of the territorial sea from the baseline (UNCLOS art. 3), nautical miles.
@@ -181,8 +195,13 @@ _IndexArrays = tuple[
 ]
 
 
-def _build_index_arrays(cache_dir: Path, region: Region) -> _IndexArrays:
-    polygons = land_polygons(cache_dir, region=region)
+def coast_vertices(polygons: shapely.MultiPolygon, region: Region) -> npt.NDArray[np.float64]:
+    """The coastline as the index holds it: ``(n, 2)`` lon/lat vertices.
+
+    Exterior rings of the land polygons, simplified by 0.0003° and densified to 0.002°,
+    without the artificial edges where ``region``'s box cuts through land. The zone
+    lines of the map (:mod:`sarwatch.geo.zonelines`) are measured from the same vertices.
+    """
     rings = shapely.get_exterior_ring(shapely.get_parts(polygons))
     rings = shapely.segmentize(shapely.simplify(rings, _SIMPLIFY_DEG), _SEGMENT_DEG)
     coords = shapely.get_coordinates(rings)
@@ -193,7 +212,29 @@ def _build_index_arrays(cache_dir: Path, region: Region) -> _IndexArrays:
         | (np.abs(coords[:, 1] - region.lat_min) < eps)
         | (np.abs(coords[:, 1] - region.lat_max) < eps)
     )
-    coords = np.unique(coords[~on_box], axis=0)
+    return np.unique(coords[~on_box], axis=0)
+
+
+def classify_zone(distance_nm: npt.ArrayLike, on_land: npt.ArrayLike) -> npt.NDArray[np.str_]:
+    """The approximate zone from the distance to the coast: the one rule for every answer.
+
+    Examples
+    --------
+    >>> classify_zone([5.0, 12.0, 12.01, 30.0, 3.0], [False, False, False, False, True]).tolist()
+    ['territorial_sea', 'territorial_sea', 'contiguous_zone', 'high_seas', 'internal_or_land']
+    """
+    d = np.atleast_1d(np.asarray(distance_nm, dtype=float))
+    zone = np.full(d.shape, "high_seas", dtype="<U16")
+    with np.errstate(invalid="ignore"):
+        zone[d <= CONTIGUOUS_ZONE_NM] = "contiguous_zone"
+        zone[d <= TERRITORIAL_SEA_NM] = "territorial_sea"
+    zone[np.atleast_1d(np.asarray(on_land, dtype=bool))] = "internal_or_land"
+    return zone
+
+
+def _build_index_arrays(cache_dir: Path, region: Region) -> _IndexArrays:
+    polygons = land_polygons(cache_dir, region=region)
+    coords = coast_vertices(polygons, region)
     states, state_index = _assign_states(coords)
     lon = np.ascontiguousarray(coords[:, 0])
     lat = np.ascontiguousarray(coords[:, 1])
@@ -368,10 +409,7 @@ def assess_coast(
     distance_nm = dist_m / M_PER_NM
     states = np.asarray(index.states, dtype="<U2")
     coast_state = states[index.state_index[vertex]]
-    zone = np.full(lon_a.shape, "high_seas", dtype="<U16")
-    zone[distance_nm <= CONTIGUOUS_ZONE_NM] = "contiguous_zone"
-    zone[distance_nm <= TERRITORIAL_SEA_NM] = "territorial_sea"
-    zone[on_land] = "internal_or_land"
+    zone = classify_zone(distance_nm, on_land)
     zone_state = np.where(zone == "high_seas", "", coast_state)
     return CoastResult(
         on_land=on_land,
@@ -412,6 +450,19 @@ def nearest_sea_point(
     if not bool(mask.contains(lon, lat)):
         return float(lon), float(lat)
     index = coast_index(cache_dir, region=region)
+    found = _sea_beyond_coast(lon, lat, mask, index, region)
+    if found is not None:
+        return found
+    raise DataError(
+        f"no sea found within 5 km of the coast nearest to {format_position(lon, lat)}; "
+        "the coastline cache may be damaged: delete it and retry"
+    )
+
+
+def _sea_beyond_coast(
+    lon: float, lat: float, mask: LandMask, index: CoastIndex, region: Region | None
+) -> tuple[float, float] | None:
+    """A sea point just beyond the coast vertex nearest to a position on land."""
     _, vertex = index.nearest(lon, lat)
     c_lon, c_lat = float(index.lon[vertex[0]]), float(index.lat[vertex[0]])
     az, _, dist = geod().inv(lon, lat, c_lon, c_lat)
@@ -419,11 +470,116 @@ def nearest_sea_point(
     turns = np.array([0, 30, -30, 60, -60, 90, -90, 120, -120, 150, -150, 180], dtype=float)
     for step_m in (200.0, 500.0, 1000.0, 2000.0, 5000.0):
         cand_lon, cand_lat = destination(c_lon, c_lat, base_az + turns, step_m)
-        sea = ~mask.contains(cand_lon, cand_lat) & region.contains(cand_lon, cand_lat)
+        sea = ~mask.contains(cand_lon, cand_lat)
+        if region is not None:
+            sea &= region.contains(cand_lon, cand_lat)
         if sea.any():
             first = int(np.flatnonzero(sea)[0])
             return float(cand_lon[first]), float(cand_lat[first])
-    raise DataError(
-        f"no sea found within 5 km of the coast nearest to {format_position(lon, lat)}; "
-        "the coastline cache may be damaged: delete it and retry"
+    return None
+
+
+# ----------------------------------------------------------------- outside the packaged region
+
+#: Outside :data:`~sarwatch.geo.coast.REGION`, the coast is looked for this far (nautical
+#: miles, one degree of latitude) around a position, on the GSHHG tiles of
+#: :func:`~sarwatch.geo.coast.land_mask_for`; beyond it a position is "more than 60 nm"
+#: from the coast (high seas for the zones).
+OUTSIDE_SEARCH_NM = 60.0
+
+_TILE_INDEXES: dict[tuple[Path, tuple[float, float, float, float]], CoastIndex | None] = {}
+
+
+def _outside_sources(
+    lon: float, lat: float, cache_dir: Path | None
+) -> tuple[LandMask, CoastIndex | None]:
+    r = OUTSIDE_SEARCH_NM / 60.0
+    r_lon = min(r / max(float(np.cos(np.radians(lat))), 0.05), 180.0)
+    box = Region(
+        max(lon - r_lon, -180.0), max(lat - r, -90.0), min(lon + r_lon, 180.0), min(lat + r, 90.0)
     )
+    mask = land_mask_for(box, cache_dir)
+    n_lat, n_lon = mask.cells.shape
+    key = (
+        Path(cache_dir or default_cache_dir()),
+        (
+            mask.lon0,
+            mask.lat0,
+            mask.lon0 + n_lon * mask.cell_deg,
+            mask.lat0 + n_lat * mask.cell_deg,
+        ),
+    )
+    if key not in _TILE_INDEXES:
+        if len(_TILE_INDEXES) >= 4:
+            _TILE_INDEXES.pop(next(iter(_TILE_INDEXES)))
+        _TILE_INDEXES[key] = _index_from_tiles(mask.polygons)
+    return mask, _TILE_INDEXES[key]
+
+
+def _index_from_tiles(polygons: shapely.MultiPolygon) -> CoastIndex | None:
+    """A coast index from tiles' polygons, without the tiles' artificial edges."""
+    rings = shapely.get_exterior_ring(shapely.get_parts(polygons))
+    rings = shapely.segmentize(shapely.simplify(rings, _SIMPLIFY_DEG), _SEGMENT_DEG)
+    coords = shapely.get_coordinates(rings)
+    if coords.size == 0:
+        return None
+    eps = 1e-9
+    on_edge = (np.abs(coords / TILE_DEG - np.round(coords / TILE_DEG)) * TILE_DEG < eps).any(axis=1)
+    coords = np.unique(coords[~on_edge], axis=0)
+    if coords.size == 0:
+        return None
+    states, state_index = _assign_states(coords)
+    lon = np.ascontiguousarray(coords[:, 0])
+    lat = np.ascontiguousarray(coords[:, 1])
+    return CoastIndex(
+        lon=lon,
+        lat=lat,
+        state_index=state_index,
+        states=states,
+        tree=cKDTree(_ecef(lon, lat), balanced_tree=False, compact_nodes=False),
+    )
+
+
+def assess_coast_outside(lon: float, lat: float, *, cache_dir: Path | None = None) -> CoastResult:
+    """:func:`assess_coast` for one position anywhere, from the global GSHHG tiles.
+
+    For positions outside the packaged region. The land test is exact (GSHHG full
+    resolution); the coast is looked for within :data:`OUTSIDE_SEARCH_NM`: farther,
+    ``distance_to_coast_nm`` is NaN (more than that) and the zone is ``high_seas``
+    (or ``internal_or_land`` on land). The coastal State is named only where the
+    packaged country polygons reach (the Central Mediterranean), else ``""``.
+    """
+    mask, index = _outside_sources(lon, lat, cache_dir)
+    on_land = mask.contains([lon], [lat])
+    dist_nm = np.array([np.nan])
+    coast_lon, coast_lat = np.array([np.nan]), np.array([np.nan])
+    state = np.array([""], dtype="<U2")
+    if index is not None:
+        d_m, vertex = index.nearest([lon], [lat])
+        if d_m[0] / M_PER_NM <= OUTSIDE_SEARCH_NM:
+            dist_nm = d_m / M_PER_NM
+            coast_lon, coast_lat = index.lon[vertex], index.lat[vertex]
+            state = np.asarray(index.states, dtype="<U2")[index.state_index[vertex]]
+    zone = classify_zone(dist_nm, on_land)
+    return CoastResult(
+        on_land=on_land,
+        distance_to_coast_nm=dist_nm,
+        coast_lon=coast_lon,
+        coast_lat=coast_lat,
+        nearest_coast_state=state,
+        zone=zone,
+        zone_state=np.where(zone == "high_seas", "", state),
+    )
+
+
+def nearest_sea_point_outside(
+    lon: float, lat: float, *, cache_dir: Path | None = None
+) -> tuple[float, float] | None:
+    """:func:`nearest_sea_point` anywhere, from the GSHHG tiles; ``None`` when no coast lies
+    within :data:`OUTSIDE_SEARCH_NM` of a position on land."""
+    mask, index = _outside_sources(lon, lat, cache_dir)
+    if not bool(mask.contains(lon, lat)):
+        return float(lon), float(lat)
+    if index is None:
+        return None
+    return _sea_beyond_coast(lon, lat, mask, index, None)

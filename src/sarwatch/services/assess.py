@@ -2,7 +2,7 @@
 
 :func:`assess_position` answers for one position (routing to places of safety
 included); :func:`assess_positions` answers for many at once without routing (zone,
-SAR regions, distance to coast), vectorised.
+SAR regions, distance to coast), vectorised (:mod:`sarwatch.services.assess_batch`).
 """
 
 from __future__ import annotations
@@ -15,9 +15,6 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
-
-import numpy as np
-import numpy.typing as npt
 
 from sarwatch.errors import DataError, InputError
 from sarwatch.geo.coast import REGION
@@ -34,8 +31,17 @@ from sarwatch.geo.ports import (
 )
 from sarwatch.geo.position import format_position
 from sarwatch.geo.srr import srr_membership
-from sarwatch.geo.zones import ZONE_NOTE, assess_coast, nearest_sea_point
+from sarwatch.geo.units import LAT_MAX_DEG, LAT_MIN_DEG, LON_MAX_DEG, LON_MIN_DEG
+from sarwatch.geo.zones import (
+    OUTSIDE_SEARCH_NM,
+    ZONE_NOTE,
+    assess_coast,
+    assess_coast_outside,
+    nearest_sea_point,
+    nearest_sea_point_outside,
+)
 from sarwatch.rules import RuleContext, SelectedRule, select_rules
+from sarwatch.services.assess_batch import BatchAssessment, assess_positions
 
 if TYPE_CHECKING:
     from sarwatch.settings import Settings
@@ -264,7 +270,11 @@ class Assessment:
             "position": format_position(self.lon, self.lat),
             "on_land": self.on_land,
             "nearest_sea_point": None if sea is None else {"lat": sea[1], "lon": sea[0]},
-            "distance_to_coast_nm": round(self.distance_to_coast_nm, 2),
+            "distance_to_coast_nm": (
+                round(self.distance_to_coast_nm, 2)
+                if math.isfinite(self.distance_to_coast_nm)
+                else None
+            ),
             "nearest_coast_state": self.nearest_coast_state or None,
             "zone": self.zone,
             "zone_state": self.zone_state or None,
@@ -286,9 +296,13 @@ class Assessment:
 
 
 def _check_inputs(lon: float, lat: float, speed_kn: float) -> None:
-    if not (isinstance(lat, int | float) and math.isfinite(lat) and -90 <= lat <= 90):
+    if not (
+        isinstance(lat, int | float) and math.isfinite(lat) and LAT_MIN_DEG <= lat <= LAT_MAX_DEG
+    ):
         raise InputError(f"latitude must be a number between -90 and 90 degrees, got {lat!r}")
-    if not (isinstance(lon, int | float) and math.isfinite(lon) and -180 <= lon <= 180):
+    if not (
+        isinstance(lon, int | float) and math.isfinite(lon) and LON_MIN_DEG <= lon <= LON_MAX_DEG
+    ):
         raise InputError(f"longitude must be a number between -180 and 180 degrees, got {lon!r}")
     if not (isinstance(speed_kn, int | float) and math.isfinite(speed_kn) and speed_kn > 0):
         raise InputError(f"speed must be a positive number of knots (e.g. 10), got {speed_kn!r}")
@@ -344,15 +358,28 @@ def assess_position(
     ------
     InputError
         Latitude/longitude out of range, non-positive speed, unknown situation or vessel.
-    OutOfRegionError
-        The position lies outside the area the packaged data covers.
+
+    Outside the packaged regions the answer says so (``notes``): land test, distance
+    to the coast and zone from the global GSHHG coastline, no SAR region, RCC or port.
     """
     _check_inputs(lon, lat, speed_kn)
     lon, lat = float(lon), float(lat)
     cache_dir = settings.cache_dir if settings is not None else None
-    coast = assess_coast(lon, lat, cache_dir=cache_dir)
+    outside = not bool(REGION.contains(lon, lat))
+    if outside:
+        coast = assess_coast_outside(lon, lat, cache_dir=cache_dir)
+    else:
+        coast = assess_coast(lon, lat, cache_dir=cache_dir)
     on_land = bool(coast.on_land[0])
-    membership = srr_membership(lon, lat)
+    sea_point: tuple[float, float] | None = None
+    if on_land:
+        sea_point = (
+            nearest_sea_point_outside(lon, lat, cache_dir=cache_dir)
+            if outside
+            else nearest_sea_point(lon, lat, cache_dir=cache_dir)
+        )
+    # On land, the SAR regions (and so the RCCs) are those of the nearest sea point.
+    membership = srr_membership(*(sea_point or (lon, lat)))
     srr = tuple(k for k, inside in membership.items() if bool(inside.reshape(-1)[0]))
     ctx = RuleContext(
         lon=lon,
@@ -366,19 +393,32 @@ def assess_position(
     )
     rules = tuple(select_rules(ctx))
     policy = policy or load_policy(settings)
-    sea_point = nearest_sea_point(lon, lat, cache_dir=cache_dir) if on_land else None
     origin = sea_point or (lon, lat)
     notes: list[str] = []
-    if on_land:
+    if outside:
         notes.append(
-            "the position is on land (GSHHG full-resolution coastline); routes start from "
-            "the nearest sea point"
+            f"outside the packaged regions ({REGION.describe()}): sarwatch has no SAR regions, "
+            "RCCs, ports or places of safety for this area; the land test and the distance to "
+            "the coast use the global GSHHG coastline"
         )
-    if not srr:
+        if not math.isfinite(float(coast.distance_to_coast_nm[0])):
+            notes.append(f"no coast within {OUTSIDE_SEARCH_NM:g} nm")
+    if on_land and sea_point is not None:
+        where = format_position(sea_point[0], sea_point[1])
+        notes.append(
+            "the position is on land (GSHHG full-resolution coastline); the SAR regions, RCCs "
+            f"and routes are those of the nearest sea point, {where}"
+        )
+    elif on_land:
+        notes.append(
+            f"the position is on land with no sea within {OUTSIDE_SEARCH_NM:g} nm; no SAR "
+            "region can be named"
+        )
+    if not srr and not outside:
         notes.append("the position lies in none of the packaged SAR regions")
 
     by_status: dict[str, list[tuple[Port, float]]] = {s: [] for s in POS_STATUSES}
-    in_region = [p for p in ports() if p.in_region(REGION)]
+    in_region = [] if outside else [p for p in ports() if p.in_region(REGION)]
     for port, gc_nm in nearest_by_great_circle(origin[0], origin[1], in_region):
         by_status[policy.status_of(port).status].append((port, gc_nm))
     excluded = tuple(
@@ -387,7 +427,7 @@ def assess_position(
     )
     places: list[PlaceOfSafety] = []
     unreachable: list[str] = []
-    if route:
+    if route and not outside:
         candidates = (
             by_status["eligible"][:_N_ELIGIBLE_CANDIDATES]
             + by_status["contested"][:_N_CONTESTED_CANDIDATES]
@@ -442,63 +482,4 @@ def assess_position(
         policy=policy,
         routed=route,
         notes=tuple(notes),
-    )
-
-
-@dataclass(frozen=True)
-class BatchAssessment:
-    """Zone, SAR regions and distance to coast for many positions (arrays of length n)."""
-
-    lon: npt.NDArray[np.float64]
-    lat: npt.NDArray[np.float64]
-    on_land: npt.NDArray[np.bool_]
-    distance_to_coast_nm: npt.NDArray[np.float64]
-    nearest_coast_state: npt.NDArray[np.str_]
-    zone: npt.NDArray[np.str_]
-    zone_state: npt.NDArray[np.str_]
-    srr: dict[str, npt.NDArray[np.bool_]]
-
-    def srr_lists(self) -> list[list[str]]:
-        """Per position, the ids of the SAR regions containing it."""
-        ids = list(self.srr)
-        if not ids:
-            return [[] for _ in range(self.lon.size)]
-        table = np.column_stack([self.srr[i] for i in ids])
-        return [[ids[j] for j in np.flatnonzero(row)] for row in table]
-
-
-def assess_positions(
-    lon: npt.ArrayLike, lat: npt.ArrayLike, *, settings: Settings | None = None
-) -> BatchAssessment:
-    """Assess many positions at once, without routing (vectorised).
-
-    Raises
-    ------
-    InputError
-        Coordinates out of range or arrays of different length.
-    OutOfRegionError
-        Any position outside the area the packaged data covers.
-    """
-    lon_a = np.atleast_1d(np.asarray(lon, dtype=float)).ravel()
-    lat_a = np.atleast_1d(np.asarray(lat, dtype=float)).ravel()
-    if lon_a.shape != lat_a.shape:
-        raise InputError(f"got {lon_a.size} longitudes but {lat_a.size} latitudes")
-    bad = ~np.isfinite(lat_a) | (np.abs(lat_a) > 90) | ~np.isfinite(lon_a) | (np.abs(lon_a) > 180)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise InputError(
-            f"position {i + 1} is not a valid latitude/longitude: lat={lat_a[i]!r}, "
-            f"lon={lon_a[i]!r} (latitude -90..90, longitude -180..180 degrees)"
-        )
-    cache_dir = settings.cache_dir if settings is not None else None
-    coast = assess_coast(lon_a, lat_a, cache_dir=cache_dir)
-    return BatchAssessment(
-        lon=lon_a,
-        lat=lat_a,
-        on_land=coast.on_land,
-        distance_to_coast_nm=coast.distance_to_coast_nm,
-        nearest_coast_state=coast.nearest_coast_state,
-        zone=coast.zone,
-        zone_state=coast.zone_state,
-        srr=srr_membership(lon_a, lat_a),
     )

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sarwatch.adapters.store import CaseRecord, Store, UnitOfWork
 from sarwatch.domain.events import fold, parse_time
 from sarwatch.domain.projection import case_to_json, projected_columns
 from sarwatch.errors import IntegrityError, NotFoundError, SarwatchError
@@ -30,6 +29,7 @@ from sarwatch.ledger import (
     verify_chain,
     verify_register,
 )
+from sarwatch.services.ports import CaseRecord, Store, UnitOfWork
 
 __all__ = ["Anchor", "CaseIntegrity", "lock_register", "register_opening"]
 
@@ -74,8 +74,8 @@ class CaseIntegrity:
         """
         try:
             with self.store.unit_of_work() as uow:
-                record = uow.get_case(case_id, cached=False)
-                entries = uow.events(case_id)
+                record = uow.cases.get(case_id, cached=False)
+                entries = uow.cases.events(case_id)
         except IntegrityError as exc:  # a row sarwatch cannot have written
             return VerificationReport(case_id, 0, None, (Finding("edited", None, str(exc)),))
         report = verify_chain(entries, self._keys(), case_id=case_id, head=record.head)
@@ -97,7 +97,7 @@ class CaseIntegrity:
         reported in its turn instead of stopping the listing.
         """
         with self.store.unit_of_work() as uow:
-            case_ids = sorted(uow.first_event_hashes())
+            case_ids = sorted(uow.cases.first_event_hashes())
         return [self.verify(case_id) for case_id in case_ids]
 
     def verify_register(self) -> RegisterReport:
@@ -109,9 +109,9 @@ class CaseIntegrity:
         """
         try:
             with self.store.unit_of_work(write=True) as uow:
-                head = uow.lock_register()
-                entries = uow.register_entries()
-                first = uow.first_event_hashes()
+                head = uow.register.lock_head()
+                entries = uow.register.entries()
+                first = uow.cases.first_event_hashes()
                 adoptable = _predating(uow, set(first) - {e.case_id for e in entries})
         except IntegrityError as exc:  # a row sarwatch cannot have written
             return RegisterReport(0, 0, None, (Finding("edited", None, str(exc)),))
@@ -125,9 +125,9 @@ class CaseIntegrity:
         Raises :class:`IntegrityError` if the case is not registered.
         """
         with self.store.unit_of_work() as uow:
-            uow.get_case(case_id)
-            head = uow.register_head()
-            entry = next((e for e in uow.register_entries() if e.case_id == case_id), None)
+            uow.cases.get(case_id)
+            head = uow.register.head()
+            entry = next((e for e in uow.register.entries() if e.case_id == case_id), None)
         if entry is None or head is None:
             raise IntegrityError(
                 f"case {case_id} is not in the station register. If the store predates the "
@@ -147,11 +147,11 @@ class CaseIntegrity:
         """
         with self.store.unit_of_work(write=True) as uow:
             head = lock_register(uow)
-            registered = {e.case_id for e in uow.register_entries()}
-            todo = sorted(set(uow.first_event_hashes()) - registered)
+            registered = {e.case_id for e in uow.register.entries()}
+            todo = sorted(set(uow.cases.first_event_hashes()) - registered)
             chains = []
             for case_id in todo:
-                record, entries = uow.get_case(case_id), uow.events(case_id)
+                record, entries = uow.cases.get(case_id), uow.cases.events(case_id)
                 report = verify_chain(entries, self._keys(), case_id=case_id, head=record.head)
                 if not report.ok or not entries:
                     raise IntegrityError(
@@ -160,7 +160,7 @@ class CaseIntegrity:
                         f"{report.summary()}"
                     )
                 chains.append(entries[0])
-            _refuse_cases_opened_since(chains, uow.register_since())
+            _refuse_cases_opened_since(chains, uow.station.register_since())
             chains.sort(key=lambda e: (e.recorded_at, e.case_id))
             for first_entry in chains:
                 head = register_opening(self.signer, uow, head, first_entry)
@@ -178,17 +178,17 @@ class CaseIntegrity:
             if anchor.register is not None:
                 seq, digest = anchor.register
                 findings += check_anchor(
-                    uow.register_entries(), seq=seq, hash_=digest, where=anchor.source
+                    uow.register.entries(), seq=seq, hash_=digest, where=anchor.source
                 )
             for case_id, seq, digest in anchor.cases:
                 try:
-                    uow.get_case(case_id)
+                    uow.cases.get(case_id)
                 except NotFoundError:
                     findings.append(
                         Finding("deleted", None, f"case {case_id}, in {anchor.source}, is gone")
                     )
                     continue
-                entry = next((e for e in uow.events(case_id) if e.seq == seq), None)
+                entry = next((e for e in uow.cases.events(case_id) if e.seq == seq), None)
                 if entry is None:
                     findings.append(
                         Finding(
@@ -212,8 +212,8 @@ class CaseIntegrity:
 
 def lock_register(uow: UnitOfWork) -> RegisterHead | None:
     """Lock the station register; refuse to extend one whose head was removed."""
-    head = uow.lock_register()
-    if head is None and uow.register_entries():
+    head = uow.register.lock_head()
+    if head is None and uow.register.entries():
         raise IntegrityError(
             "the station register has entries but its signed head is missing: the "
             "store was tampered with. Run 'sarwatch ledger verify' and restore the "
@@ -229,7 +229,7 @@ def register_opening(
     entry, new_head = register_case(
         signer, head, case_id=first.case_id, opened_at=first.recorded_at, first_hash=first.hash
     )
-    uow.append_register(entry, new_head)
+    uow.register.append(entry, new_head)
     return new_head
 
 
@@ -240,8 +240,8 @@ def _opened_before(first: LedgerEntry, since: str | None) -> bool:
 
 def _predating(uow: UnitOfWork, case_ids: set[str]) -> set[str]:
     """Those of ``case_ids`` opened before the register began."""
-    since = uow.register_since()
-    firsts = {case_id: uow.events(case_id)[:1] for case_id in case_ids}
+    since = uow.station.register_since()
+    firsts = {case_id: uow.cases.events(case_id)[:1] for case_id in case_ids}
     return {
         case_id for case_id, first in firsts.items() if first and _opened_before(first[0], since)
     }

@@ -16,7 +16,6 @@ from dataclasses import fields, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sarwatch.adapters.store import CaseRecord, Store, UnitOfWork, projection_json
 from sarwatch.domain import (
     CaseProjection,
     Contact,
@@ -32,9 +31,9 @@ from sarwatch.domain import (
     parse_case_id,
     require_utc,
 )
-from sarwatch.domain.case import moves_before
 from sarwatch.domain.events import format_time, to_json
 from sarwatch.domain.projection import apply_to_json, projected_columns
+from sarwatch.domain.status import moves_before
 from sarwatch.errors import (
     ConflictError,
     IllegalTransitionError,
@@ -43,6 +42,7 @@ from sarwatch.errors import (
 )
 from sarwatch.ledger import GENESIS, LedgerEntry, SignedHead, Signer, seal, sign_head
 from sarwatch.services.case_integrity import lock_register, register_opening
+from sarwatch.services.ports import CaseRecord, Store, UnitOfWork, projection_json
 
 __all__ = ["ATTACHMENT_KINDS", "CaseWrites", "Events"]
 
@@ -118,12 +118,12 @@ class CaseWrites:
             try:
                 with self.store.unit_of_work(write=True) as uow:
                     register_head = lock_register(uow)  # openings queue here
-                    number = uow.count_cases(id_prefix=prefix) + 1
+                    number = uow.cases.count(id_prefix=prefix) + 1
                     case_id = format_case_id(alert_time.date(), region, number)
                     now = format_time(self.clock())
                     opening = {**payload, "case_id": case_id}
                     state = apply_to_json(None, EventKind.CASE_OPENED, opening, self.clock())
-                    uow.insert_case(_record(state, None))
+                    uow.cases.insert(_record(state, None))
                     events: Events = [(EventKind.CASE_OPENED, opening)]
                     if position is not None:
                         events.append((EventKind.POSITION_REPORTED, to_json(position)))
@@ -285,7 +285,7 @@ class CaseWrites:
         *,
         now: str,
     ) -> tuple[CaseRecord, list[LedgerEntry]]:
-        record = uow.lock_case(case_id)
+        record = uow.cases.lock(case_id)
         state: dict[str, Any] | None = None if record.head is None else record.state
         if callable(events):
             events = events(CaseProjection(record.state))
@@ -307,13 +307,13 @@ class CaseWrites:
                 payload=payload,
                 prev_hash=prev,
             )
-            uow.append_event(last)
+            uow.cases.append_event(last)
             sealed.append(last)
             prev = last.hash
         if state is None or last is None:
             raise InputError("nothing to record")
         new_record = _record(state, sign_head(self.signer, last))
-        uow.update_case(new_record)
+        uow.cases.update(new_record)
         return new_record, sealed
 
     def _check_time(self, value: datetime, what: str) -> datetime:

@@ -1,8 +1,9 @@
-"""The case service: records cases in a store, signing every event; and its wiring.
+"""The case service: records cases in a store, signing every event.
 
 :class:`CaseService` joins the write use cases (:mod:`sarwatch.services.case_writes`)
 and the integrity checks (:mod:`sarwatch.services.case_integrity`) over one store and
-one station key, and answers the queries. :func:`case_service` builds the station's.
+one station key, and answers the queries. The station's is built by the composition root,
+:class:`sarwatch.services.container.Station`.
 """
 
 from __future__ import annotations
@@ -10,25 +11,21 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any
 
-from sarwatch.adapters.store import CaseRecord, Store
 from sarwatch.domain import Case, CaseProjection, CaseStatus
-from sarwatch.errors import ConflictError, InputError, IntegrityError
+from sarwatch.errors import ConflictError, InputError
 from sarwatch.ledger import LedgerEntry, Signer
 from sarwatch.services.case_integrity import Anchor, CaseIntegrity
 from sarwatch.services.case_writes import ATTACHMENT_KINDS, CaseWrites
+from sarwatch.services.ports import CaseRecord, Store
 
 __all__ = [
     "ATTACHMENT_KINDS",
     "Anchor",
     "CaseService",
-    "case_service",
     "default_land_check",
     "default_region_of",
     "default_sea_point",
-    "station_store",
 ]
 
 #: How far in the future a reported time may lie (clock skew between devices).
@@ -99,7 +96,7 @@ class CaseService(CaseWrites, CaseIntegrity):
     def get_record(self, case_id: str) -> CaseRecord:
         """The stored projection (state as JSON and signed head)."""
         with self.store.unit_of_work() as uow:
-            return uow.get_case(case_id)
+            return uow.cases.get(case_id)
 
     def list_cases(
         self, *, statuses: Sequence[str] | None = None, limit: int = 100, offset: int = 0
@@ -117,7 +114,7 @@ class CaseService(CaseWrites, CaseIntegrity):
                 f"statuses are: {', '.join(s.value for s in CaseStatus)}"
             )
         with self.store.unit_of_work() as uow:
-            return uow.list_cases(statuses=statuses, limit=limit, offset=offset)
+            return uow.cases.page(statuses=statuses, limit=limit, offset=offset)
 
     def require_writable(self, case_id: str) -> CaseRecord:
         """The case, if events may still be added to it (checked before long work)."""
@@ -131,39 +128,5 @@ class CaseService(CaseWrites, CaseIntegrity):
     def events(self, case_id: str) -> list[LedgerEntry]:
         """A case's ledger entries by sequence number."""
         with self.store.unit_of_work() as uow:
-            uow.get_case(case_id)
-            return uow.events(case_id)
-
-
-def station_store(settings: Any) -> Store:
-    """The store ``settings`` name: the default under the home (created on first use), or
-    ``SARWATCH_DATABASE_URL``, whose directory must exist (a typo would start a new store).
-    """
-    from sarwatch.adapters.store import open_store
-
-    return open_store(settings.resolved_database_url, create_dirs=not settings.database_url)
-
-
-def case_service(settings: Any, *, store: Store | None = None) -> CaseService:
-    """The station's case service from :class:`~sarwatch.settings.Settings`.
-
-    Opens (and migrates) the store at ``settings.resolved_database_url`` and loads
-    or creates the signing key under ``settings.home_dir``.
-    """
-    from sarwatch.ledger import load_or_create_signer
-    from sarwatch.ledger.keys import KEY_FILE
-
-    store = store or station_store(settings)
-    key_path = Path(settings.home_dir) / KEY_FILE
-    if not key_path.exists():
-        with store.unit_of_work() as uow:
-            n_cases = uow.count_cases()
-        if n_cases:
-            # A new key would make every earlier signature look forged: refuse.
-            raise IntegrityError(
-                f"the station key {key_path} is missing, but the store holds {n_cases} "
-                "case(s) signed with it. Restore the key file from your backup (mode 600). "
-                "sarwatch will not create a new key over signed records, because "
-                "'ledger verify' could then no longer tell a lost key from forgery."
-            )
-    return CaseService(store=store, signer=load_or_create_signer(settings.home_dir))
+            uow.cases.get(case_id)
+            return uow.cases.events(case_id)

@@ -18,28 +18,24 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-import numpy.typing as npt
 
 from sarwatch import __version__
-from sarwatch.drift.analysis import cloud_stats, containment, density_grid
 from sarwatch.drift.config import DriftConfig, check_limits
 from sarwatch.drift.engine import simulate
 from sarwatch.drift.forcing import Forcing, VectorField
 from sarwatch.drift.leeway import ObjectMixture, resolve_object
 from sarwatch.drift.result import (
-    Containment,
     DriftResult,
     ForcingProvenance,
-    RegionShare,
     RunSummary,
     Snapshot,
     Start,
-    StatusCounts,
 )
 from sarwatch.drift.seeding import Scenario, seed_scenarios
-from sarwatch.drift.state import ACTIVE, NO_FORCING, STATUS_NAMES, STRANDED, ParticleState
-from sarwatch.errors import ForcingError, InputError, OutOfRegionError, PositionOnLandError
+from sarwatch.drift.state import NO_FORCING, ParticleState
+from sarwatch.errors import ForcingError, InputError, PositionOnLandError
 from sarwatch.geo.position import format_position
+from sarwatch.services.drift_stats import category_counts, containment_polygons, snapshot
 from sarwatch.services.provenance import forcing_inputs
 
 __all__ = [
@@ -48,12 +44,10 @@ __all__ = [
     "DriftResult",
     "ScenarioSpec",
     "check_drift_request",
+    "check_outputs",
+    "containment_polygons",
     "predict_drift",
 ]
-
-LEVELS = (0.5, 0.9, 0.95)
-#: Containment polygons are snapped to this grid (degrees), the GeoJSON's 5 decimals.
-POLYGON_GRID_DEG = 1e-5
 
 
 @dataclass(frozen=True)
@@ -131,37 +125,6 @@ def _to_utc64(t: datetime, what: str) -> np.datetime64:
             f"{what} {t.isoformat()} has no time zone; give UTC, e.g. 2026-11-20T04:10Z"
         )
     return np.datetime64(t.astimezone(UTC).replace(tzinfo=None), "s")
-
-
-def srr_shares(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]) -> dict[str, float]:
-    """Share of the given particles in each SAR region (and ``"none"``).
-
-    Shares may sum to more than 1 where regions overlap. Above 50,000 particles the
-    test runs on occupied cells of 1/120 degree (about 900 m) instead of every particle.
-    """
-    from sarwatch.geo.srr import srr_membership
-
-    n = lon.size
-    if n == 0:
-        return {}
-    if n <= 50_000:
-        member = srr_membership(lon, lat)
-        weights = np.ones(n)
-    else:
-        cell = 1.0 / 120.0
-        ix = np.floor(lon / cell).astype(np.int64)
-        iy = np.floor(lat / cell).astype(np.int64)
-        keys, inverse = np.unique(iy * 1_000_000 + ix, return_inverse=True)
-        weights = np.bincount(inverse).astype(float)
-        cy, cx = np.divmod(keys, 1_000_000)
-        member = srr_membership((cx + 0.5) * cell, (cy + 0.5) * cell)
-    total = weights.sum()
-    out = {k: float(weights[m].sum() / total) for k, m in member.items()}
-    anywhere = np.zeros(weights.size, bool)
-    for m in member.values():
-        anywhere |= m
-    out["none"] = float(weights[~anywhere].sum() / total)
-    return out
 
 
 def _vector_source(
@@ -266,6 +229,34 @@ def _scenarios(req: DriftRequest, start: np.datetime64, obj: ObjectMixture) -> l
     return out
 
 
+def _land_mask(req: DriftRequest, cache_dir: Path | None, forcing: Forcing | None = None) -> Any:
+    """The packaged region's land mask when every seed lies in it (as before); elsewhere
+    one built for the area the run can reach (within the gridded forcing)."""
+    from sarwatch.geo.coast import REGION, Region, land_mask, land_mask_for
+
+    lons = [
+        req.lon,
+        *(s.lon for s in req.scenarios),
+        *(s.lon2 for s in req.scenarios if s.lon2 is not None),
+    ]
+    lats = [
+        req.lat,
+        *(s.lat for s in req.scenarios),
+        *(s.lat2 for s in req.scenarios if s.lat2 is not None),
+    ]
+    if bool(np.all(REGION.contains(lons, lats))):
+        return land_mask(cache_dir)
+    reach = 0.05 if forcing is None else float(np.clip(3.0 * req.hours * 3600.0 / 111_000.0, 2, 20))
+    reach_lon = reach / max(float(np.cos(np.radians(max(np.abs(lats))))), 0.05)
+    box = [min(lons) - reach_lon, min(lats) - reach, max(lons) + reach_lon, max(lats) + reach]
+    for f in forcing.fields() if forcing is not None else []:
+        if not f.is_uniform:
+            e = f.extent
+            box = [max(box[0], e[0]), max(box[1], e[1]), min(box[2], e[2]), min(box[3], e[3])]
+    box = [max(box[0], -180.0), max(box[1], -90.0), min(box[2], 180.0), min(box[3], 90.0)]
+    return land_mask_for(Region(*box), cache_dir)
+
+
 def check_drift_request(req: DriftRequest, *, cache_dir: Path | None = None) -> ObjectMixture:
     """The checks a request must pass before a run starts (cheap: no forcing is read).
 
@@ -275,12 +266,11 @@ def check_drift_request(req: DriftRequest, *, cache_dir: Path | None = None) -> 
 
     Raises
     ------
-    InputError, OutOfRegionError, PositionOnLandError
-        Bad numbers, start outside the region or on land, unknown object class.
+    InputError, PositionOnLandError
+        Bad numbers, a start on land, unknown object class.
     ForcingError
         A wind-driven object without any wind (file, on-scene value or series).
     """
-    from sarwatch.geo.coast import REGION, land_mask
     from sarwatch.geo.position import format_position
 
     _to_utc64(req.time, "start time")
@@ -302,12 +292,12 @@ def check_drift_request(req: DriftRequest, *, cache_dir: Path | None = None) -> 
                 check_limits({speed: obs[1]})
             except InputError as exc:
                 raise InputError(f"{what} observation at {obs[0].isoformat()}: {exc}") from None
-    where = format_position(req.lon, req.lat, decimals=2)
-    if not REGION.contains(req.lon, req.lat):
-        raise OutOfRegionError(
-            f"the position {where} lies outside the area sarwatch covers ({REGION.describe()})"
+    if not (-90.0 <= req.lat <= 90.0 and -180.0 <= req.lon <= 180.0):
+        raise InputError(
+            f"latitude must be -90..90 and longitude -180..180 degrees; got {req.lat}, {req.lon}"
         )
-    if bool(land_mask(cache_dir).contains(req.lon, req.lat)):
+    where = format_position(req.lon, req.lat, decimals=2)
+    if bool(_land_mask(req, cache_dir).contains(req.lon, req.lat)):
         raise PositionOnLandError(
             f"the position {where} is on land (GSHHG full resolution); "
             "check the coordinates (degrees-minutes vs decimal, N/S, E/W)"
@@ -351,21 +341,19 @@ def predict_drift(
 
     Raises
     ------
-    InputError, OutOfRegionError, PositionOnLandError
-        Bad request, start outside the region or on land.
+    InputError, PositionOnLandError
+        Bad request, start on land.
     ForcingError
         Missing or inadequate forcing.
     """
-    from sarwatch.geo.coast import land_mask
-
     wall0 = time.perf_counter()
     start = _to_utc64(req.time, "start time")
     obj = check_drift_request(req, cache_dir=cache_dir)
-    mask = land_mask(cache_dir)
     params = req.config.params()
     sign = -1 if req.backward else 1
     t_last = start + np.timedelta64(round(sign * req.hours * 3600), "s")
     forcing = _forcing(req, start, t_last)  # each source checked once against the run
+    mask = _land_mask(req, cache_dir, forcing)
     if req.seed is None:
         entropy = np.random.SeedSequence().entropy
         seed = int(entropy) % 2**32 if isinstance(entropy, int) else 0
@@ -384,7 +372,7 @@ def predict_drift(
         track_lon[:, k] = st.lon[:n_tracks]
         track_lat[:, k] = st.lat[:n_tracks]
         track_status[:, k] = st.status[:n_tracks]
-        snapshots.append(_snapshot(t, k * req.output_min / 60.0 * sign, st))
+        snapshots.append(snapshot(t, k * req.output_min / 60.0 * sign, st))
 
     info = simulate(
         state, forcing, start, params, rng, land=mask, on_output=on_output, progress=progress
@@ -404,7 +392,7 @@ def predict_drift(
         seed=seed,
         object=obj.key,
         object_members={c.key: w for c, w in obj.members},
-        category_counts=_category_counts(state.category),
+        category_counts=category_counts(state.category),
         start=Start(lon=req.lon, lat=req.lat, time=start),
         backward=req.backward,
         hours=req.hours,
@@ -456,55 +444,6 @@ def predict_drift(
     return result
 
 
-def _category_counts(category: npt.NDArray[np.int16]) -> dict[str, int]:
-    """Particles per Leeway category actually drawn (all scenarios)."""
-    from sarwatch.drift.leeway import leeway_categories
-
-    cats = leeway_categories()
-    keys, counts = np.unique(category, return_counts=True)
-    return {cats[k].key if k >= 0 else "none": int(c) for k, c in zip(keys, counts, strict=True)}
-
-
-def _snapshot(t: np.datetime64, hours: float, st: ParticleState) -> Snapshot:
-    located = (st.status == ACTIVE) | (st.status == STRANDED)
-    lon, lat = st.lon[located], st.lat[located]
-    counts = st.status_counts()
-    stats = cloud_stats(lon, lat)
-    return Snapshot(
-        time=np.datetime64(t, "s"),
-        hours=hours,
-        centroid_lon=stats.centroid_lon,
-        centroid_lat=stats.centroid_lat,
-        std_km=stats.std_km,
-        status=StatusCounts.from_mapping(counts),
-        srr_share=tuple(RegionShare(k, v) for k, v in srr_shares(lon, lat).items()),
-        stranded_share=counts[STATUS_NAMES[STRANDED]] / max(st.n, 1),
-        containment=containment_polygons(lon, lat, stats=stats),
-    )
-
-
-def containment_polygons(
-    lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64], *, stats: Any = None
-) -> tuple[Containment, ...]:
-    """The 50/90/95 % containment polygons of a cloud, on the 1e-5 degree grid.
-
-    The polygons are snapped to the grid the GeoJSON writes (5 decimals) with
-    :func:`shapely.set_precision`, which keeps them valid: rounding a valid polygon's
-    vertices on its own can make it self-intersect (small clouds, thin lobes). Areas are
-    those of the polygons before snapping (geodesic, km²).
-    """
-    import shapely
-
-    if lon.size == 0:
-        return ()
-    grid = density_grid(lon, lat, stats=stats if stats is not None else cloud_stats(lon, lat))
-    return tuple(
-        Containment(p, shapely.set_precision(geom, POLYGON_GRID_DEG), float(area))
-        for p, (geom, area) in containment(grid, LEVELS).items()
-    )
-
-
-#: The files a run writes into its output directory (``--out``, a run's directory).
 OUTPUT_NAMES = ("drift.nc", "drift.geojson", "drift.png", "summary.json")
 
 

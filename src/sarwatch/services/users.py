@@ -13,9 +13,9 @@ import secrets
 from datetime import UTC, datetime
 from typing import Literal
 
-from sarwatch.adapters.store import Store, UserRecord
 from sarwatch.domain.events import format_time
 from sarwatch.errors import AuthError, InputError, PermissionDeniedError
+from sarwatch.services.ports import Store, UserRecord
 
 __all__ = [
     "ROLES",
@@ -23,6 +23,7 @@ __all__ = [
     "add_user",
     "authenticate",
     "hash_token",
+    "list_users",
     "remove_user",
     "require_role",
 ]
@@ -54,7 +55,7 @@ def add_user(store: Store, name: str, role: str) -> tuple[UserRecord, str]:
     token = "sw_" + secrets.token_urlsafe(32)
     user = UserRecord(name, role, hash_token(token), format_time(datetime.now(UTC)))
     with store.unit_of_work(write=True) as uow:
-        uow.add_user(user)
+        uow.users.add(user)
         uow.commit()
     return user, token
 
@@ -62,8 +63,14 @@ def add_user(store: Store, name: str, role: str) -> tuple[UserRecord, str]:
 def remove_user(store: Store, name: str) -> None:
     """Delete a user; its token stops working (within 30 s in a running server's cache)."""
     with store.unit_of_work(write=True) as uow:
-        uow.remove_user(name)
+        uow.users.remove(name)
         uow.commit()
+
+
+def list_users(store: Store) -> list[UserRecord]:
+    """Every user, by name."""
+    with store.unit_of_work() as uow:
+        return uow.users.all()
 
 
 def authenticate(store: Store, token: str | None) -> UserRecord:
@@ -74,7 +81,7 @@ def authenticate(store: Store, token: str | None) -> UserRecord:
             "(create one with: sarwatch user add NAME --role observer)"
         )
     with store.unit_of_work() as uow:
-        user = uow.user_by_token_hash(hash_token(token))
+        user = uow.users.by_token_hash(hash_token(token))
     if user is None:
         raise AuthError("unknown or revoked token")
     return user

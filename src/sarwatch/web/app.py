@@ -1,25 +1,32 @@
 """The FastAPI application factory.
 
-Nothing is built at import: :func:`create_app` takes the settings and wires the
-routers. Each resource has its own router module under :mod:`sarwatch.web.routes`.
+Nothing is built at import: :func:`create_app` takes the settings, builds the
+app's :class:`~sarwatch.services.container.Station` (the composition root) and attaches the
+routers, each resource's module under :mod:`sarwatch.web.routes`, by name in
+:func:`_route_modules` (a missing or broken module fails the app, loudly). The
+app's ``lifespan`` builds the case service at start-up (and records the demo case)
+and, at shutdown, lets queued writes and drift runs finish and closes the store.
 """
 
 from __future__ import annotations
 
 import gc
 import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from types import ModuleType
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
 
 from sarwatch import __version__
+from sarwatch.services.container import Station
 from sarwatch.settings import Settings, load_settings
 from sarwatch.web.errors import install_error_handlers
 from sarwatch.web.limits import BodySizeLimit
 
 __all__ = ["create_app"]
-
-_ROUTE_MODULES = ("assess", "drift", "cases", "ledger", "public", "map")
 
 _frozen = threading.Event()
 
@@ -61,6 +68,29 @@ def _document_body_limit(app: FastAPI, max_bytes: int) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+def _route_modules() -> tuple[ModuleType, ...]:
+    """Every router module, each exposing ``install(app)`` (imported here, not at import
+    of this module, so that importing the app factory stays light)."""
+    from sarwatch.web.routes import assess, attachments, cases, drift, ledger, position, public
+    from sarwatch.web.routes import map as map_page
+
+    return (assess, position, drift, attachments, cases, ledger, public, map_page)
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Start-up: the case service (and the demo case); shutdown: end what the station started."""
+    from sarwatch.web.station import station_of
+
+    station = station_of(app)
+    await run_in_threadpool(station.start)
+    _freeze_start_up_objects()
+    try:
+        yield
+    finally:
+        await run_in_threadpool(station.close)
+
+
 def create_app(settings: Settings | None = None, *, demo: bool = False) -> FastAPI:
     """Build the web application.
 
@@ -73,6 +103,7 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> FastA
     """
     settings = settings or load_settings()
     app = FastAPI(
+        lifespan=_lifespan,
         title="sarwatch",
         version=__version__,
         description="Maritime search and rescue in the Central Mediterranean.",
@@ -81,8 +112,7 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> FastA
         docs_url=None,
         redoc_url=None,
     )
-    app.state.settings = settings
-    app.state.demo = demo
+    app.state.station = Station(settings, demo=demo)
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
 
@@ -91,15 +121,7 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> FastA
         """Liveness probe."""
         return {"status": "ok", "version": __version__}
 
-    for name in _ROUTE_MODULES:
-        try:
-            module = __import__(f"sarwatch.web.routes.{name}", fromlist=["install"])
-        except ModuleNotFoundError as exc:
-            if exc.name != f"sarwatch.web.routes.{name}":
-                raise
-            continue
+    for module in _route_modules():
         module.install(app)
     _document_body_limit(app, settings.max_body_bytes)
-    # after the routes' own start-up (which builds the case service)
-    app.router.on_startup.append(_freeze_start_up_objects)
     return app

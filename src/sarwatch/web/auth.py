@@ -18,10 +18,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from sarwatch.adapters.store import UserRecord
 from sarwatch.errors import PermissionDeniedError
+from sarwatch.services.ports import UserRecord
 from sarwatch.services.users import authenticate, hash_token, require_role
-from sarwatch.web.station import station_service
+from sarwatch.web.station import StoreDep
 
 __all__ = ["COORDINATOR_ONLY_KEY", "Coordinator", "Observer", "current_user"]
 
@@ -34,6 +34,7 @@ _cache_lock = threading.Lock()
 async def current_user(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    store: StoreDep,
 ) -> UserRecord:
     """The authenticated user (401 if the token is missing or unknown)."""
     token = credentials.credentials if credentials else None
@@ -42,7 +43,7 @@ async def current_user(
         hit = _cache.get(key)
     if token and hit and time.monotonic() - hit[0] < _CACHE_S:
         return hit[1]
-    user = authenticate(station_service(request.app).store, token)
+    user = authenticate(store, token)
     with _cache_lock:
         if len(_cache) > 10_000:
             _cache.clear()

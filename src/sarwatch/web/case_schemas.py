@@ -6,6 +6,9 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from sarwatch.domain import CaseStatus, OutcomeKind, PositionKind, Verification
+from sarwatch.geo.units import LAT_MAX_DEG, LAT_MIN_DEG, LON_MAX_DEG, LON_MIN_DEG
+
 __all__ = [
     "AttachmentIn",
     "CaseOpenIn",
@@ -32,8 +35,8 @@ __all__ = [
 
 _STRICT = ConfigDict(extra="forbid")
 
-Lon = Field(ge=-180, le=180, description="Longitude, degrees east (WGS84).")
-Lat = Field(ge=-90, le=90, description="Latitude, degrees north (WGS84).")
+Lon = Field(ge=LON_MIN_DEG, le=LON_MAX_DEG, description="Longitude, degrees east (WGS84).")
+Lat = Field(ge=LAT_MIN_DEG, le=LAT_MAX_DEG, description="Latitude, degrees north (WGS84).")
 
 
 class SourceIn(BaseModel):
@@ -42,7 +45,7 @@ class SourceIn(BaseModel):
     model_config = _STRICT
     name: str = Field(min_length=1, max_length=200, examples=["Alarm Phone"])
     quality: int = Field(1, ge=1, le=5, description="IOM Missing Migrants grading 1–5.")
-    verification: Literal["unverified", "corroborated", "verified", "disputed"] = "unverified"
+    verification: Verification = Verification.UNVERIFIED
     url: str | None = None
 
 
@@ -53,14 +56,14 @@ class PositionIn(BaseModel):
     time: AwareDatetime = Field(description="When the boat was there (with a zone, UTC).")
     lon: float = Lon
     lat: float = Lat
-    kind: Literal["gps", "aircraft", "vessel", "ais", "estimate"] = "gps"
+    kind: PositionKind = PositionKind.GPS
     source: SourceIn
     uncertainty_nm: float = Field(0.0, ge=0, le=500, description="1-sigma radius, nm.")
     note: str = Field("", max_length=2000)
 
 
 class PeopleIn(BaseModel):
-    """People on board (``null`` = unknown)."""
+    """People on board (``null`` = unknown). In an update, counts left out keep their value."""
 
     model_config = _STRICT
     total: int | None = Field(None, ge=0)
@@ -70,7 +73,7 @@ class PeopleIn(BaseModel):
 
 
 class VesselIn(BaseModel):
-    """The boat."""
+    """The boat. In an update, fields left out keep their recorded value."""
 
     model_config = _STRICT
     kind: str = Field("unknown", max_length=60, examples=["rubber"])
@@ -120,7 +123,7 @@ class StatusIn(BaseModel):
     """Move the case along the status machine."""
 
     model_config = _STRICT
-    to: Literal["alert", "active", "located", "rescued", "intercepted", "arrived", "lost", "closed"]
+    to: CaseStatus
     reason: str = Field("", max_length=2000)
 
 
@@ -129,7 +132,7 @@ class OutcomeIn(BaseModel):
 
     model_config = _STRICT
     time: AwareDatetime
-    kind: Literal["rescued", "intercepted", "arrived", "shipwreck", "unknown"]
+    kind: OutcomeKind
     by: str = Field("", max_length=200)
     taken_to: str = Field("", max_length=200)
     survivors: int | None = Field(None, ge=0)

@@ -8,11 +8,10 @@ about one screen pixel at that zoom, tiny islets dropped where they would be
 smaller than a pixel) and cached gzipped in the cache directory. Later processes
 read the cache in milliseconds.
 
-The 12 nm and 24 nm lines are drawn by buffering the land polygons in a Lambert
-conformal conic projection (standard parallels 31°N and 41°N; its scale factor over
-29–43°N stays within 0.4 % of 1 and each part's buffer distance is corrected by the
-scale factor at its latitude). They are **approximate**: the law measures from
-baselines (UNCLOS arts. 3–7, 33), not from the GSHHG shoreline, and the map says so.
+The 12 nm and 24 nm lines come from :func:`sarwatch.geo.zonelines.zone_lines`: the
+level sets of the distance that ``assess`` measures (one method for the map and the
+point answers). They are **approximate**: the law measures from baselines (UNCLOS
+arts. 3–7, 33), not from the GSHHG shoreline, and the map says so.
 
 Every builder returns gzipped GeoJSON bytes so that routes can send them as they are.
 """
@@ -35,9 +34,12 @@ import shapely
 
 from sarwatch._files import write_bytes_atomic
 from sarwatch.errors import DataError, InputError
+from sarwatch.geo.units import M_PER_NM
+from sarwatch.geo.zonelines import ZONE_LIMITS_NM
 
 __all__ = [
     "COAST_LEVELS",
+    "CONTEXT_BOX",
     "NM_M",
     "POS_STATUSES",
     "ZONE_DISTANCES_NM",
@@ -51,14 +53,21 @@ __all__ = [
 ]
 
 _LAYER_CACHE_VERSION = "layers-v1"
+#: The zone lines are the level sets of the assessment's distance (v2); v1 was a buffer.
+_ZONES_VERSION = "v2"
+#: Coast layers with the context land around the packaged region (v2).
+_COAST_VERSION = "v2"
+#: Land drawn around the packaged region for orientation (lon_min, lat_min, lon_max, lat_max):
+#: the Mediterranean from Gibraltar to the Levant, the Sahara's northern edge.
+CONTEXT_BOX = (-6.0, 24.0, 37.0, 46.0)
+_CONTEXT_TOLERANCE_DEG = 0.004
+_CONTEXT_MIN_AREA_DEG2 = 4e-4
 
 #: One international nautical mile in metres.
-NM_M = 1852.0
+NM_M = M_PER_NM
 
-#: The distances of the approximate zone lines: territorial sea and contiguous zone.
-ZONE_DISTANCES_NM = (12.0, 24.0)
-
-_LCC = "+proj=lcc +lat_1=31 +lat_2=41 +lat_0=36 +lon_0=16 +ellps=WGS84 +units=m +no_defs"
+#: The distances of the approximate zone lines (:data:`sarwatch.geo.zonelines.ZONE_LIMITS_NM`).
+ZONE_DISTANCES_NM = ZONE_LIMITS_NM
 
 
 @dataclass(frozen=True)
@@ -156,6 +165,42 @@ def _land(cache_dir: Path) -> shapely.MultiPolygon:
     return land_polygons(cache_dir)
 
 
+def _context_land(cache_dir: Path) -> shapely.MultiPolygon:
+    """Land around the packaged region, for orientation only (cached WKB).
+
+    Without it, Algeria west of 5°E or inland Libya south of 29°N would be drawn as sea
+    with a rectangular edge. Extracted once from the world's GSHHG polygons (seconds,
+    ~1.5 GB), the packaged region's box cut out, simplified by
+    :data:`_CONTEXT_TOLERANCE_DEG`.
+    """
+    from sarwatch.geo.coast import REGION, Region, extract_land_polygons
+
+    key = "_".join(f"{v:g}" for v in CONTEXT_BOX)
+    path = Path(cache_dir) / _LAYER_CACHE_VERSION / f"context_land_{_COAST_VERSION}_{key}.wkb"
+    if path.exists():
+        try:
+            geom = shapely.from_wkb(path.read_bytes())
+        except shapely.errors.GEOSException:
+            path.unlink(missing_ok=True)
+        else:
+            if isinstance(geom, shapely.MultiPolygon):
+                return geom
+    land = extract_land_polygons(Region(*CONTEXT_BOX))
+    packaged = shapely.box(REGION.lon_min, REGION.lat_min, REGION.lon_max, REGION.lat_max)
+    parts = shapely.get_parts(land)
+    parts = shapely.difference(parts, packaged)
+    parts = shapely.simplify(parts, _CONTEXT_TOLERANCE_DEG, preserve_topology=True)
+    polygons = [
+        p
+        for g in parts
+        for p in shapely.get_parts(g)
+        if p.geom_type == "Polygon" and not p.is_empty
+    ]
+    geom = shapely.MultiPolygon(polygons)
+    write_bytes_atomic(path, shapely.to_wkb(geom))
+    return geom
+
+
 def _simplified_parts(land: shapely.MultiPolygon, level: CoastLevel) -> npt.NDArray[np.object_]:
     parts = shapely.get_parts(land)
     parts = parts[shapely.area(parts) >= level.min_area_deg2]
@@ -165,7 +210,19 @@ def _simplified_parts(land: shapely.MultiPolygon, level: CoastLevel) -> npt.NDAr
 
 @lru_cache(maxsize=8)
 def _coast_parts(cache_dir: Path, index: int) -> npt.NDArray[np.object_]:
-    return _simplified_parts(_land(cache_dir), COAST_LEVELS[index])
+    level = COAST_LEVELS[index]
+    context_level = CoastLevel(
+        max_zoom=level.max_zoom,
+        tolerance_deg=max(2 * level.tolerance_deg, _CONTEXT_TOLERANCE_DEG),
+        min_area_deg2=max(level.min_area_deg2, _CONTEXT_MIN_AREA_DEG2),
+        decimals=level.decimals,
+    )
+    return np.concatenate(
+        [
+            _simplified_parts(_land(cache_dir), level),
+            _simplified_parts(_context_land(cache_dir), context_level),
+        ]
+    )
 
 
 def _coast_collection(
@@ -187,6 +244,11 @@ def _coast_collection(
         tolerance_deg=level.tolerance_deg,
         bbox=list(bbox) if bbox is not None else None,
         source="GSHHG full resolution (via roaring-landmask), simplified for display",
+        context_box=list(CONTEXT_BOX),
+        note=(
+            "land outside the packaged region (5°E–27°E, 29°N–43°N) is drawn for orientation, "
+            "more simplified; sarwatch has no SAR-region, port or zone data there"
+        ),
     )
 
 
@@ -224,7 +286,7 @@ def coast_layer(
                 f"zoom {zoom} needs a bbox=lon_min,lat_min,lon_max,lat_max "
                 "(the whole coastline at that detail is several megabytes)"
             )
-        path = cache_dir / _LAYER_CACHE_VERSION / f"coast_l{index}.geojson.gz"
+        path = cache_dir / _LAYER_CACHE_VERSION / f"coast-{_COAST_VERSION}_l{index}.geojson.gz"
         return index, _cached(
             path,
             lambda: _gzip_json(
@@ -351,11 +413,13 @@ def zones_layer(cache_dir: Path) -> bytes:
     saying why.
     """
     cache_dir = Path(cache_dir)
-    path = cache_dir / _LAYER_CACHE_VERSION / "zones.geojson.gz"
+    path = cache_dir / _LAYER_CACHE_VERSION / f"zones-{_ZONES_VERSION}.geojson.gz"
     return _cached(path, lambda: _gzip_json(_zones_collection(_land(cache_dir))))
 
 
 def _zones_collection(land: shapely.MultiPolygon) -> dict[str, Any]:
+    from sarwatch.geo.zonelines import zone_lines
+
     features = []
     for distance_nm, line in zip(ZONE_DISTANCES_NM, zone_lines(land), strict=True):
         label = "territorial sea" if distance_nm == 12.0 else "contiguous zone"
@@ -379,67 +443,6 @@ def _zones_collection(land: shapely.MultiPolygon) -> dict[str, Any]:
             "straight baselines and claims such as Libya's Gulf of Sirte line are not drawn."
         ),
     )
-
-
-def zone_lines(
-    land: shapely.MultiPolygon,
-    distances_nm: Sequence[float] = ZONE_DISTANCES_NM,
-    *,
-    tolerance_deg: float = 0.002,
-    clip: tuple[float, float, float, float] | None = None,
-) -> list[shapely.MultiLineString]:
-    """Lines at fixed distances from land, approximately geodesic.
-
-    Parameters
-    ----------
-    land
-        Land polygons, lon/lat degrees.
-    distances_nm
-        Distances from the shoreline, nautical miles.
-    tolerance_deg
-        The shoreline is simplified by this much first (degrees; 0.002° ≈ 200 m,
-        well under the line's own uncertainty).
-    clip
-        ``(lon_min, lat_min, lon_max, lat_max)`` to clip the lines to; default the
-        region the packaged coastline covers (beyond it, land is missing and lines
-        would be wrong).
-
-    Returns
-    -------
-    list of shapely.MultiLineString
-        One line set per distance, lon/lat degrees, clipped to ``clip``.
-    """
-    from pyproj import Proj, Transformer
-
-    to_lcc = Transformer.from_crs("EPSG:4326", _LCC, always_xy=True)
-    to_geo = Transformer.from_crs(_LCC, "EPSG:4326", always_xy=True)
-    proj = Proj(_LCC)
-    parts = shapely.get_parts(shapely.simplify(land, tolerance_deg, preserve_topology=True))
-    parts = parts[~shapely.is_empty(parts)]
-    centroid_lat = shapely.get_y(shapely.centroid(parts))
-    centroid_lon = shapely.get_x(shapely.centroid(parts))
-    scale = np.asarray(proj.get_factors(centroid_lon, centroid_lat).parallel_scale, dtype=float)
-    projected = shapely.transform(
-        parts, lambda c: np.column_stack(to_lcc.transform(c[:, 0], c[:, 1]))
-    )
-    if clip is None:
-        from sarwatch.geo.coast import REGION
-
-        clip = (REGION.lon_min, REGION.lat_min, REGION.lon_max, REGION.lat_max)
-    lon_min, lat_min, lon_max, lat_max = clip
-    out = []
-    for distance_nm in distances_nm:
-        # Projected distances are true distances times the scale factor.
-        buffered = shapely.buffer(projected, distance_nm * NM_M * scale, quad_segs=8)
-        boundary = shapely.boundary(shapely.union_all(buffered))
-        line = shapely.transform(
-            boundary, lambda c: np.column_stack(to_geo.transform(c[:, 0], c[:, 1]))
-        )
-        line = shapely.clip_by_rect(line, lon_min, lat_min, lon_max, lat_max)
-        merged = shapely.line_merge(line)
-        lines = [g for g in shapely.get_parts(merged) if g.geom_type == "LineString"]
-        out.append(shapely.MultiLineString(lines))
-    return out
 
 
 # --------------------------------------------------------------------------- ports

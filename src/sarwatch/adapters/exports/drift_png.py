@@ -41,7 +41,7 @@ def write_png(result: DriftResult, path: Path, *, cache_dir: Path | None = None)
     from matplotlib.patches import PathPatch
     from matplotlib.path import Path as MplPath
 
-    from sarwatch.geo.coast import land_polygons
+    from sarwatch.geo.coast import Region, land_polygons_for
     from sarwatch.geo.srr import sar_regions
 
     s = result.summary
@@ -58,7 +58,7 @@ def write_png(result: DriftResult, path: Path, *, cache_dir: Path | None = None)
     ax = fig.add_subplot(1, 1, 1)
     ax.set_facecolor("#dfefff")
     view = shapely.box(x0, y0, x1, y1)
-    land = shapely.intersection(land_polygons(cache_dir), view)
+    land = shapely.intersection(land_polygons_for(Region(x0, y0, x1, y1), cache_dir), view)
     for poly in shapely.get_parts(land):
         if poly.is_empty or poly.geom_type != "Polygon":
             continue

@@ -16,11 +16,12 @@ import numpy as np
 
 from sarwatch.drift.forcing import VectorField
 from sarwatch.errors import InputError
+from sarwatch.geo.units import MS_PER_KN
 
 __all__ = ["KNOT_MS", "current_towards", "wind_from"]
 
 #: One knot in m/s.
-KNOT_MS = 1852.0 / 3600.0
+KNOT_MS = MS_PER_KN
 
 
 def _components_from(speed_ms: np.ndarray, from_deg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -1,24 +1,22 @@
-"""The case store: SQLite (default), PostgreSQL, or memory, behind one unit of work."""
+"""The case store adapters: SQLite (default), PostgreSQL, or memory.
+
+Each implements, structurally, the ports of :mod:`sarwatch.services.ports` (one
+unit of work, one repository per aggregate) with the values of
+:mod:`sarwatch.records`. Only the composition root
+(:mod:`sarwatch.services.container`) chooses one, with :func:`open_store`.
+"""
 
 from __future__ import annotations
 
 from sarwatch.adapters.store.memory import MemoryStore
-from sarwatch.adapters.store.records import (
-    CaseRecord,
-    Store,
-    UnitOfWork,
-    UserRecord,
-    projection_json,
-)
 from sarwatch.adapters.store.sql import SqlStore, migrate
 from sarwatch.errors import DataError
+from sarwatch.records import CaseRecord, UserRecord, projection_json
 
 __all__ = [
     "CaseRecord",
     "MemoryStore",
     "SqlStore",
-    "Store",
-    "UnitOfWork",
     "UserRecord",
     "migrate",
     "open_store",
@@ -26,7 +24,7 @@ __all__ = [
 ]
 
 
-def open_store(url: str, *, create_dirs: bool = True) -> Store:
+def open_store(url: str, *, create_dirs: bool = True) -> MemoryStore | SqlStore:
     """Open the store at ``url`` (``memory://`` for a throw-away in-memory store).
 
     ``create_dirs=False`` refuses a SQLite file whose directory does not exist (an

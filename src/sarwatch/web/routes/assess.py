@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, FastAPI, Query
 
 from sarwatch.errors import InputError
+from sarwatch.geo.units import LAT_MAX_DEG, LAT_MIN_DEG, LON_MAX_DEG, LON_MIN_DEG
+from sarwatch.rules.catalogue import Situation, Vessel
+from sarwatch.web.station import SettingsDep
 
 __all__ = ["install", "router"]
 
@@ -15,22 +18,22 @@ router = APIRouter(prefix="/api", tags=["assess"])
 
 @router.get("/assess")
 def get_assess(
-    request: Request,
+    settings: SettingsDep,
     lat: Annotated[
-        float | None, Query(ge=-90, le=90, description="Latitude, decimal degrees (north +).")
+        float | None,
+        Query(ge=LAT_MIN_DEG, le=LAT_MAX_DEG, description="Latitude, decimal degrees (north +)."),
     ] = None,
     lon: Annotated[
-        float | None, Query(ge=-180, le=180, description="Longitude, decimal degrees (east +).")
+        float | None,
+        Query(ge=LON_MIN_DEG, le=LON_MAX_DEG, description="Longitude, decimal degrees (east +)."),
     ] = None,
     position: Annotated[
         str | None,
         Query(max_length=100, description="Instead of lat/lon: \"33°12'N 012°30'E\" etc."),
     ] = None,
     speed_kn: Annotated[float, Query(gt=0, le=60, description="Ship's speed, knots.")] = 10.0,
-    situation: Annotated[str, Query(pattern="^(distress_alert|rescue_completed)$")] = (
-        "distress_alert"
-    ),
-    vessel: Annotated[str, Query(pattern="^(ngo|merchant|state)$")] = "ngo",
+    situation: Situation = "distress_alert",
+    vessel: Vessel = "ngo",
     routes: Annotated[bool, Query(description="Route to places of safety.")] = True,
 ) -> dict[str, Any]:
     """Zone, distance to coast, SAR regions and RCCs, places of safety by sea, and rules."""
@@ -49,7 +52,7 @@ def get_assess(
         x,
         y,
         speed_kn=speed_kn,
-        settings=request.app.state.settings,
+        settings=settings,
         situation=situation,
         vessel=vessel,
         route=routes,

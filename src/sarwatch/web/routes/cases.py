@@ -26,7 +26,6 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, Response, StreamingResponse
 from starlette.background import BackgroundTask
 
-from sarwatch.adapters.store import CaseRecord
 from sarwatch.domain import (
     CaseProjection,
     Contact,
@@ -37,6 +36,8 @@ from sarwatch.domain import (
     Source,
     Vessel,
 )
+from sarwatch.services.feeds import events_after, latest_event_id
+from sarwatch.services.ports import CaseRecord, Store
 from sarwatch.web.auth import Coordinator, Observer
 from sarwatch.web.case_schemas import (
     AttachmentIn,
@@ -56,8 +57,8 @@ from sarwatch.web.case_schemas import (
     VerificationOut,
     VesselIn,
 )
-from sarwatch.web.station import CaseServiceDep, station_service
-from sarwatch.web.writer import run_write, shutdown_writer_pool
+from sarwatch.web.station import CaseServiceDep, StoreDep
+from sarwatch.web.writer import run_write
 
 __all__ = ["install", "router"]
 
@@ -170,16 +171,17 @@ async def open_case(
 _PG_LOOKBACK = 256
 
 
-async def _feed(request: Request, after: int, follow: bool, poll_s: float) -> AsyncIterator[str]:
-    service = station_service(request.app)
-    lookback = _PG_LOOKBACK if getattr(service.store, "dialect", "") == "postgresql" else 0
+async def _feed(
+    store: Store, request: Request, after: int, follow: bool, poll_s: float
+) -> AsyncIterator[str]:
+    lookback = _PG_LOOKBACK if store.dialect == "postgresql" else 0
     cursor = after
     sent: set[int] = set()
     idle = 0.0
     yield "retry: 2000\n\n"
     while True:
         low = max(after, cursor - lookback)
-        batch = await run_in_threadpool(_events_after, service, low)
+        batch = await run_in_threadpool(events_after, store, low)
         fresh = [(i, d) for i, d in batch if i not in sent]
         for event_id, data in fresh:
             cursor = max(cursor, event_id)
@@ -201,34 +203,6 @@ async def _feed(request: Request, after: int, follow: bool, poll_s: float) -> As
             yield ": keep-alive\n\n"
 
 
-def _events_after(service: Any, cursor: int) -> list[tuple[int, dict[str, Any]]]:
-    with service.store.unit_of_work() as uow:
-        found = uow.events_after(cursor, limit=500)
-    return [
-        (
-            event_id,
-            {
-                "event_id": event_id,
-                "case_id": e.case_id,
-                "seq": e.seq,
-                "kind": e.kind,
-                "recorded_at": e.recorded_at,
-                "actor": e.actor,
-                "payload": e.payload,
-            },
-        )
-        for event_id, e in found
-    ]
-
-
-def _latest_event_id(service: Any) -> int:
-    last = 0
-    with service.store.unit_of_work() as uow:
-        while batch := uow.events_after(last, limit=5000):
-            last = batch[-1][0]
-    return last
-
-
 @router.get(
     "/cases/feed",
     responses={
@@ -244,6 +218,7 @@ def _latest_event_id(service: Any) -> int:
 async def feed(
     request: Request,
     user: Observer,
+    store: StoreDep,
     after: Annotated[
         int | None, Query(ge=0, description="Start after this event id (default: now).")
     ] = None,
@@ -255,13 +230,12 @@ async def feed(
     Resume with the standard ``Last-Event-ID`` header (browsers do it by themselves)
     or ``?after=<event_id>``; ``?after=0&follow=false`` replays the whole log and ends.
     """
-    service = station_service(request.app)
     if after is None and last_event_id and last_event_id.isdigit():
         after = int(last_event_id)
     if after is None:
-        after = await run_in_threadpool(_latest_event_id, service)
+        after = await run_in_threadpool(latest_event_id, store)
     return StreamingResponse(
-        _feed(request, after, follow, 0.5),
+        _feed(store, request, after, follow, 0.5),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
@@ -482,14 +456,5 @@ def export_bundle(case_id: str, user: Coordinator, service: CaseServiceDep) -> F
 
 
 def install(app: FastAPI) -> None:
-    """Add the case API to the app; build the case service (and the demo) at start-up."""
+    """Add the case API to the app."""
     app.include_router(router)
-
-    def _startup() -> None:
-        station_service(app)
-
-    def _shutdown() -> None:
-        shutdown_writer_pool(app)
-
-    app.router.on_startup.append(_startup)
-    app.router.on_shutdown.append(_shutdown)

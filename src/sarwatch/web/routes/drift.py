@@ -9,25 +9,27 @@ the server; a run cut short by a restart is shown as failed. Forcing files are n
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, FastAPI, Query
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from sarwatch.drift.config import DEFAULTS, LIMITS
+from sarwatch.drift.config import DEFAULTS, LIMITS, Scheme
 from sarwatch.errors import ConflictError, InputError, NotFoundError, SarwatchError
-from sarwatch.services.drift_runs import DriftRunRecord, DriftRuns
+from sarwatch.geo.units import LAT_MAX_DEG, LAT_MIN_DEG, LON_MAX_DEG, LON_MIN_DEG
+from sarwatch.services.drift_runs import DriftRunRecord, DriftRuns, RunStatus
 from sarwatch.web.auth import COORDINATOR_ONLY_KEY, Coordinator, Observer
+from sarwatch.web.station import DriftPoolDep, DriftRunsDep, SettingsDep, StationDep
 
 if TYPE_CHECKING:
     from sarwatch.drift.result import DriftResult
+    from sarwatch.services.container import Station
     from sarwatch.services.drift import DriftRequest
 
-__all__ = ["DriftCreate", "DriftRunPublic", "ScenarioIn", "install"]
+__all__ = ["AttachmentOutcome", "DriftCreate", "DriftRunPublic", "ScenarioIn", "install"]
 
 _D = DEFAULTS  # defaults and limits: sarwatch.drift.config, shared with the CLI
 _STRICT = ConfigDict(extra="forbid")
@@ -36,10 +38,10 @@ _STRICT = ConfigDict(extra="forbid")
 def _limited(name: str, **kw: Any) -> Any:
     """A ``Field`` bounded by the shared :data:`~sarwatch.drift.config.LIMITS` entry."""
     limit = LIMITS[name]
-    bounds: dict[str, float] = {"gt" if limit.lo_open else "ge": limit.lo}
-    if limit.hi != float("inf"):
-        bounds["le"] = limit.hi
-    return Field(**bounds, **kw)
+    hi = None if limit.hi == float("inf") else limit.hi
+    if limit.lo_open:
+        return Field(gt=limit.lo, le=hi, **kw)
+    return Field(ge=limit.lo, le=hi, **kw)
 
 
 class ScenarioIn(BaseModel):
@@ -48,12 +50,12 @@ class ScenarioIn(BaseModel):
     model_config = _STRICT
 
     kind: Literal["point", "circle", "line", "cone"]
-    lat: Annotated[float, Field(ge=-90, le=90)]
-    lon: Annotated[float, Field(ge=-180, le=360)]
+    lat: Annotated[float, Field(ge=LAT_MIN_DEG, le=LAT_MAX_DEG)]
+    lon: Annotated[float, Field(ge=LON_MIN_DEG, le=LON_MAX_DEG)]
     weight: Annotated[float, Field(gt=0)] = 1.0
     radius_m: Annotated[float, _limited("radius_m")] = _D.radius_m
-    lat2: Annotated[float | None, Field(ge=-90, le=90)] = None
-    lon2: Annotated[float | None, Field(ge=-180, le=360)] = None
+    lat2: Annotated[float | None, Field(ge=LAT_MIN_DEG, le=LAT_MAX_DEG)] = None
+    lon2: Annotated[float | None, Field(ge=LON_MIN_DEG, le=LON_MAX_DEG)] = None
     radius2_m: Annotated[float | None, _limited("radius_m")] = None
     time: datetime | None = None
     time2: datetime | None = None
@@ -71,8 +73,12 @@ class DriftCreate(BaseModel):
 
     model_config = _STRICT
 
-    lat: Annotated[float, Field(ge=-90, le=90, description="Last known latitude, degrees")]
-    lon: Annotated[float, Field(ge=-180, le=360, description="Last known longitude, degrees")]
+    lat: Annotated[
+        float, Field(ge=LAT_MIN_DEG, le=LAT_MAX_DEG, description="Last known latitude, degrees")
+    ]
+    lon: Annotated[
+        float, Field(ge=LON_MIN_DEG, le=LON_MAX_DEG, description="Last known longitude, degrees")
+    ]
     time: datetime
     object: str = _D.object_class
     hours: Annotated[float, _limited("hours")] = _D.hours
@@ -90,7 +96,7 @@ class DriftCreate(BaseModel):
     currents: list[str] = Field(default_factory=list, description="files under <home>/forcing")
     winds: list[str] = Field(default_factory=list, description="files under <home>/forcing")
     seed: int | None = None
-    scheme: Literal["midpoint", "rk2", "euler"] = _D.scheme
+    scheme: Scheme = _D.scheme
     capsizing: bool = _D.capsizing
     capsize_wind_ms: Annotated[float, _limited("capsize_wind_ms")] = _D.capsize_wind_ms
     capsize_wind_sigma_ms: Annotated[float, _limited("capsize_wind_sigma_ms")] = (
@@ -107,11 +113,19 @@ class DriftCreate(BaseModel):
     )
 
 
+class AttachmentOutcome(BaseModel):
+    """Whether a run started with ``case_id`` went into its case."""
+
+    case_id: str
+    status: Literal["pending", "attached", "refused"]
+    error: str | None = Field(None, description="why the case refused it (e.g. closed)")
+
+
 class DriftRunPublic(BaseModel):
     """A run's state as the API shows it."""
 
     run_id: str
-    status: Literal["queued", "running", "done", "failed"]
+    status: RunStatus
     progress: float
     started_by: str | None = None
     created_at: str | None = Field(None, description="ISO 8601 UTC")
@@ -125,12 +139,9 @@ class DriftRunPublic(BaseModel):
     files: list[str] = Field(
         default_factory=list, description="downloads when done: geojson, png, netcdf"
     )
-    attachment: dict[str, Any] | None = Field(
+    attachment: AttachmentOutcome | None = Field(
         None,
-        description=(
-            "for a run started with case_id: {case_id, status: pending | attached | refused, "
-            "error}; a refused attachment leaves the run done"
-        ),
+        description="for a run started with case_id; a refused attachment leaves the run done",
     )
     summary: dict[str, Any] | None = Field(
         None, description="when done (GET /api/drift/{run_id} only, not in the list)"
@@ -157,7 +168,7 @@ def _public(record: DriftRunRecord, summary: dict[str, Any] | None = None) -> Dr
         error_type=record.error_type,
         request=record.request,
         files=[kind for kind in _DOWNLOADS if kind in record.files],
-        attachment=record.attachment,
+        attachment=(None if record.attachment is None else AttachmentOutcome(**record.attachment)),
         summary=summary,
     )
 
@@ -203,7 +214,7 @@ def _utc_now() -> str:
 
 
 def _execute(
-    app: FastAPI,
+    station: Station,
     runs: DriftRuns,
     run_id: str,
     req: DriftRequest,
@@ -236,7 +247,7 @@ def _execute(
         return
     attachment = None
     if case_id is not None:  # the run is done whatever the case says: two outcomes
-        attachment = _attach(app, case_id, req, result, actor=actor, run_id=run_id)
+        attachment = _attach(station, case_id, req, result, actor=actor, run_id=run_id)
     runs.update(
         run_id, status="done", progress=1.0, files=files, finished_at=_utc_now(),
         attachment=attachment,
@@ -244,16 +255,20 @@ def _execute(
 
 
 def _attach(
-    app: FastAPI, case_id: str, req: DriftRequest, result: DriftResult, *, actor: str, run_id: str
+    station: Station,
+    case_id: str,
+    req: DriftRequest,
+    result: DriftResult,
+    *,
+    actor: str,
+    run_id: str,
 ) -> dict[str, Any]:
     """Attach a finished run to its case through the writer queue; the outcome."""
     from sarwatch.services.attachments import Attachments
-    from sarwatch.web.station import station_service
-    from sarwatch.web.writer import writer_pool
 
-    attachments = Attachments(station_service(app))
+    attachments = Attachments(station.cases)
     try:
-        writer_pool(app).submit(
+        station.writer_pool.submit(
             attachments.drift_run, case_id, req, result, actor=actor, run_id=run_id
         ).result()
     except SarwatchError as exc:
@@ -261,11 +276,6 @@ def _attach(
     except Exception as exc:  # the run stands; say why it is not in the case
         return {"case_id": case_id, "status": "refused", "error": f"internal error: {exc!r}"}
     return {"case_id": case_id, "status": "attached", "error": None}
-
-
-def _runs(request: Request) -> DriftRuns:
-    runs: DriftRuns = request.app.state.drift_runs
-    return runs
 
 
 router = APIRouter(prefix="/api/drift", tags=["drift"])
@@ -282,7 +292,14 @@ router = APIRouter(prefix="/api/drift", tags=["drift"])
         )
     },
 )
-def start_drift(body: DriftCreate, request: Request, user: Coordinator) -> DriftRunPublic:
+def start_drift(
+    body: DriftCreate,
+    user: Coordinator,
+    settings: SettingsDep,
+    runs: DriftRunsDep,
+    pool: DriftPoolDep,
+    station: StationDep,
+) -> DriftRunPublic:
     """Start a drift run in the background; poll ``GET /api/drift/{run_id}``.
 
     Coordinators only: a run carries the live position of people in distress.
@@ -293,23 +310,20 @@ def start_drift(body: DriftCreate, request: Request, user: Coordinator) -> Drift
         raise InputError(f"time {body.time.isoformat()} has no time zone; give UTC, e.g. ...Z")
     from sarwatch.services.drift import check_drift_request
 
-    settings = request.app.state.settings
     req = _request(body, Path(settings.home_dir))
     check_drift_request(req, cache_dir=Path(settings.cache_dir))  # refuse now, not later
     if body.case_id is not None:  # an unknown or closed case: refused before the run
         from sarwatch.services.attachments import Attachments
-        from sarwatch.web.station import station_service
 
-        Attachments(station_service(request.app)).require_writable(body.case_id)
-    runs = _runs(request)
+        Attachments(station.cases).require_writable(body.case_id)
     record = runs.create(user.name, body.model_dump(mode="json"))
     if body.case_id is not None:
         record = runs.update(
             record.run_id,
             attachment={"case_id": body.case_id, "status": "pending", "error": None},
         )
-    request.app.state.drift_pool.submit(
-        _execute, request.app, runs, record.run_id, req, Path(settings.cache_dir),
+    pool.submit(
+        _execute, station, runs, record.run_id, req, Path(settings.cache_dir),
         body.case_id, user.name,
     )  # fmt: skip
     return _public(record)
@@ -317,28 +331,26 @@ def start_drift(body: DriftCreate, request: Request, user: Coordinator) -> Drift
 
 @router.get("", response_model=list[DriftRunPublic])
 def list_drift_runs(
-    request: Request,
+    runs: DriftRunsDep,
     _user: Observer,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[DriftRunPublic]:
     """The station's drift runs, newest first (without their summaries)."""
-    return [_public(record) for record in _runs(request).recent(limit=limit)]
+    return [_public(record) for record in runs.recent(limit=limit)]
 
 
 @router.get("/{run_id}", response_model=DriftRunPublic)
-def drift_status(run_id: str, request: Request, _user: Observer) -> DriftRunPublic:
+def drift_status(run_id: str, runs: DriftRunsDep, _user: Observer) -> DriftRunPublic:
     """Status, progress (0-1), who started it with which request and, when done, the summary.
 
     A run that was still going when the server stopped is ``failed`` with
     ``error_type`` ``Interrupted``.
     """
-    runs = _runs(request)
     record = runs.get(run_id)
     return _public(record, runs.summary(run_id) if record.status == "done" else None)
 
 
-def _download(request: Request, run_id: str, kind: str) -> FileResponse:
-    runs = _runs(request)
+def _download(runs: DriftRuns, run_id: str, kind: str) -> FileResponse:
     record = runs.get(run_id)
     if record.status != "done":
         raise ConflictError(f"drift run {run_id} is {record.status}, not done: poll it first")
@@ -352,25 +364,23 @@ def _download(request: Request, run_id: str, kind: str) -> FileResponse:
 
 
 @router.get("/{run_id}/geojson", response_class=FileResponse)
-def drift_geojson(run_id: str, request: Request, _user: Observer) -> FileResponse:
+def drift_geojson(run_id: str, runs: DriftRunsDep, _user: Observer) -> FileResponse:
     """Start, centroid track and 50/90/95 % containment polygons per output time."""
-    return _download(request, run_id, "geojson")
+    return _download(runs, run_id, "geojson")
 
 
 @router.get("/{run_id}/png", response_class=FileResponse)
-def drift_png(run_id: str, request: Request, _user: Observer) -> FileResponse:
+def drift_png(run_id: str, runs: DriftRunsDep, _user: Observer) -> FileResponse:
     """The PNG map of the run."""
-    return _download(request, run_id, "png")
+    return _download(runs, run_id, "png")
 
 
 @router.get("/{run_id}/netcdf", response_class=FileResponse)
-def drift_netcdf(run_id: str, request: Request, _user: Observer) -> FileResponse:
+def drift_netcdf(run_id: str, runs: DriftRunsDep, _user: Observer) -> FileResponse:
     """The particle trajectories as a CF trajectory NetCDF file (seed recorded)."""
-    return _download(request, run_id, "netcdf")
+    return _download(runs, run_id, "netcdf")
 
 
 def install(app: FastAPI) -> None:
-    """Attach the drift routes and their run registry and worker pool."""
-    app.state.drift_runs = DriftRuns(Path(app.state.settings.home_dir) / "runs")
-    app.state.drift_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="drift")
+    """Attach the drift routes (their run registry and worker pool are the station's)."""
     app.include_router(router)

@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from sarwatch.errors import InputError, NotFoundError
 from sarwatch.settings import Settings
 from sarwatch.web import layers
+from sarwatch.web.station import SettingsDep
 
 __all__ = ["DIST_DIR", "STATIC_DIR", "install"]
 
@@ -153,6 +154,7 @@ def _router() -> APIRouter:
     @router.get("/api/layers/coast", tags=["layers"])
     async def coast(
         request: Request,
+        settings: SettingsDep,
         zoom: Annotated[int, Query(ge=0, le=30, description="Leaflet zoom level")] = 6,
         bbox: Annotated[
             str | None,
@@ -160,7 +162,7 @@ def _router() -> APIRouter:
         ] = None,
     ) -> Response:
         """Land polygons (GSHHG full resolution) simplified for the zoom level, GeoJSON."""
-        cache_dir = request.app.state.settings.cache_dir
+        cache_dir = settings.cache_dir
         index, body = await run_in_threadpool(
             layers.coast_layer, Path(cache_dir), zoom, _parse_bbox(bbox)
         )
@@ -175,16 +177,16 @@ def _router() -> APIRouter:
         return _gzipped_response(request, body, "application/geo+json")
 
     @router.get("/api/layers/zones", tags=["layers"])
-    async def zones(request: Request) -> Response:
+    async def zones(request: Request, settings: SettingsDep) -> Response:
         """Approximate 12 nm and 24 nm lines drawn from the shoreline (not baselines), GeoJSON."""
-        cache_dir = request.app.state.settings.cache_dir
+        cache_dir = settings.cache_dir
         body = await run_in_threadpool(layers.zones_layer, Path(cache_dir))
         return _gzipped_response(request, body, "application/geo+json")
 
     @router.get("/api/layers/ports", tags=["layers"])
-    async def ports(request: Request) -> Response:
+    async def ports(request: Request, settings: SettingsDep) -> Response:
         """Ports with their place-of-safety status under the packaged policy, GeoJSON."""
-        body = await run_in_threadpool(_ports_body, request.app.state.settings)
+        body = await run_in_threadpool(_ports_body, settings)
         return _gzipped_response(request, body, "application/geo+json", max_age_s=300)
 
     return router

@@ -141,9 +141,10 @@ async function main() {
         button.textContent = `Attach this assessment to case ${ctx.selectedCase}`;
         button.addEventListener("click", async () => {
           try {
-            await api(`/api/cases/${encodeURIComponent(ctx.selectedCase)}/attachments`, {
+            // A request, not a record: the server assesses and attaches (as `assess --case`).
+            await api(`/api/cases/${encodeURIComponent(ctx.selectedCase)}/assessments`, {
               method: "POST",
-              body: { kind: "assessment", record: { inputs: { lat, lon, speed_kn: speed }, result } },
+              body: { lat, lon, speed_kn: speed },
             });
             button.disabled = true;
             button.textContent = `Attached to case ${ctx.selectedCase}`;
@@ -159,10 +160,10 @@ async function main() {
     }
   };
   map.on("click", (e) => assess(e.latlng.lat, e.latlng.lng));
-  $("#assess-form").addEventListener("submit", (e) => {
+  $("#assess-form").addEventListener("submit", async (e) => {
     e.preventDefault();
     try {
-      const { lat, lon } = parsePosition(e.target.position.value);
+      const { lat, lon } = await parsePosition(e.target.position.value);
       map.panTo([lat, lon]);
       assess(lat, lon);
     } catch (err) {

@@ -17,6 +17,7 @@ export function positionsOf(c) {
       lon: Number(p.lon ?? p.longitude),
       time: p.time || p.observed_at || p.at || p.timestamp,
       source: [p.kind, p.source?.name ?? (typeof p.source === "string" ? p.source : "")].filter(Boolean).join(" · "),
+      onLand: p.on_land || null,
     }))
     .filter((p) => Number.isFinite(p.lat) && Number.isFinite(p.lon));
   list.sort((a, b) => String(a.time).localeCompare(String(b.time)));
@@ -92,6 +93,15 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
     }
   };
 
+  // A position the coastline puts on land is recorded as reported and flagged: say so
+  // under it, with the nearest sea point, for the coordinator to confirm with the source.
+  const landNote = (p) =>
+    p.onLand
+      ? `<div class="sw-on-land" data-field="on-land">⚠ On land by the ${esc(p.onLand.coastline || "station's")} coastline; ` +
+        `nearest sea point ${esc(formatPosition(p.onLand.sea_lat, p.onLand.sea_lon))}. Recorded as reported: confirm it with the source, ` +
+        "or add the corrected position.</div>"
+      : "";
+
   const renderDetail = async () => {
     const c = cases.find((x) => caseId(x) === selected);
     if (!c) {
@@ -109,13 +119,14 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
       `<dl class="sw-kv"><dt>Status</dt><dd>${esc(full.status || "")}</dd>` +
       (pob !== undefined && pob !== null ? `<dt>People on board</dt><dd>${esc(pob)}</dd>` : "") +
       (full.vessel?.kind ? `<dt>Boat</dt><dd>${esc(full.vessel.kind)}${full.vessel.condition ? `, ${esc(full.vessel.condition)}` : ""}</dd>` : "") +
-      (full.head_seq !== undefined && full.head_seq !== null ? `<dt>Ledger</dt><dd>${esc(full.head_seq + 1)} signed events</dd>` : "") +
+      // head_seq is the number of the last event, counted from 1: the number of events.
+      (full.head_seq !== undefined && full.head_seq !== null ? `<dt>Ledger</dt><dd data-field="ledger-count">${esc(full.head_seq)} signed events</dd>` : "") +
       (full.outcome ? `<dt>Outcome</dt><dd>${esc(full.outcome.kind)}${full.outcome.by ? ` by ${esc(full.outcome.by)}` : ""}${full.outcome.taken_to ? `, taken to ${esc(full.outcome.taken_to)}` : ""}</dd>` : "") +
       `</dl><h3>Positions (${pts.length})</h3><table data-field="positions">` +
       pts
         .slice()
         .reverse()
-        .map((p) => `<tr><td>${esc(formatUTC(p.time))}</td><td>${esc(formatPosition(p.lat, p.lon))}</td><td>${esc(p.source)}</td></tr>`)
+        .map((p) => `<tr><td>${esc(formatUTC(p.time))}</td><td>${esc(formatPosition(p.lat, p.lon))}</td><td>${esc(p.source)}${landNote(p)}</td></tr>`)
         .join("") +
       "</table>" +
       (contacts.length
@@ -137,7 +148,9 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
       // Offer the latest position as the drift start, once per new position.
       prefilled = lastKey;
       const driftForm = $("#drift-form");
-      driftForm.position.value = formatPosition(last.lat, last.lon);
+      // A position flagged on land offers its nearest sea point (a drift starts at sea).
+      const start = last.onLand ? { lat: last.onLand.sea_lat, lon: last.onLand.sea_lon } : last;
+      driftForm.position.value = formatPosition(start.lat, start.lon);
       if (last.time) driftForm.time.value = new Date(last.time).toISOString().slice(0, 16).replace("T", " ");
     }
   };
@@ -203,8 +216,16 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
     });
   };
 
-  const positionBody = (f) => {
-    const { lat, lon } = parsePosition(f.position.value);
+  // The answer to a write holds the case; the position just recorded is the last in its list.
+  const landWarning = (c) => {
+    const p = (c.positions || [])[(c.positions || []).length - 1];
+    return p?.on_land
+      ? ` It is on land by the coastline: recorded as reported and flagged; nearest sea point ${formatPosition(p.on_land.sea_lat, p.on_land.sea_lon)}. Confirm it with the source.`
+      : "";
+  };
+
+  const positionBody = async (f) => {
+    const { lat, lon } = await parsePosition(f.position.value);
     return {
       time: inputToISO(f.time.value),
       lat,
@@ -216,19 +237,19 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
   };
 
   submit($("#open-case-form"), async (f) => {
-    const position = positionBody(f);
+    const position = await positionBody(f);
     const body = { title: f.title.value.trim(), alert_time: position.time, position, vessel: { kind: f.boat.value } };
     if (f.people.value) body.people = { total: Number(f.people.value) };
     const created = await api("/api/cases", { method: "POST", body });
-    toast(`Case ${caseId(created)} opened.`);
+    toast(`Case ${caseId(created)} opened.${landWarning(created)}`, Boolean(landWarning(created)));
     await refresh();
     select(caseId(created), true);
   });
 
   submit($("#report-form"), async (f) => {
     if (!selected) throw new Error("Select a case first.");
-    await api(`/api/cases/${encodeURIComponent(selected)}/reports`, { method: "POST", body: positionBody(f) });
-    toast("Position report added.");
+    const updated = await api(`/api/cases/${encodeURIComponent(selected)}/reports`, { method: "POST", body: await positionBody(f) });
+    toast(`Position report added.${landWarning(updated)}`, Boolean(landWarning(updated)));
     await refresh();
   });
 

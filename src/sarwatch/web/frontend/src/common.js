@@ -39,91 +39,17 @@ export function formatPosition(lat, lon) {
   return decimalMode ? formatDecimal(lat, lon) : formatDM(lat, lon);
 }
 
-const _HEMI = /([NSEW])/gi;
-
-const _COMMA_HOWTO =
-  "with decimal commas, separate latitude and longitude by a space or a semicolon " +
-  "(33,2 12,5 or 33,2; 12,5), add hemisphere letters (33,2N 12,5E) or use decimal points (33.2, 12.5)";
-
 /**
- * Decimal commas (33,2N 12,5E) become points where nothing else can be meant, as in
- * sarwatch.geo.position: with hemisphere letters, with two or more such commas, or
- * when latitude and longitude are separated otherwise (";", "/", a comma and a space).
- * A lone comma between digits stays the separator ("33,12", "33.2,12.5") unless the
- * text also has a space ("33,2 12": two readings, refused); "33,2,12,5" is refused.
+ * Read a position as people write it (33°12'N 012°30'E, 3312N 01230E, 33-12.5N
+ * 012-30.1E, 33,2N 12,5E, 33.2, 12.5 ...) with the server's parser,
+ * sarwatch.geo.position, through GET /api/position: the page, the CLI and the API
+ * read every text the same way, because there is one parser. Resolves {lat, lon};
+ * rejects with the server's reason (an ApiError whose message says what to write).
  */
-function decimalCommas(upper, raw) {
-  const bare = (upper.match(/\d,(?=\d)/g) || []).length;
-  if (!bare) return upper;
-  if (/\d,\d+,\d/.test(upper)) {
-    throw new Error(`cannot read "${raw}": commas between digits could be decimal commas or the separator between latitude and longitude; ${_COMMA_HOWTO}`);
-  }
-  const other = /[;/]|,(?!\d)|(?<!\d),/.test(upper);
-  if (bare > 1 || /[NSEW]/.test(upper) || other) return upper.replace(/(?<=\d),(?=\d)/g, ".");
-  if (/\d\s+[-+]?\d/.test(upper)) {
-    throw new Error(`"${raw}" reads two ways (a decimal comma or the comma between latitude and longitude); ${_COMMA_HOWTO}`);
-  }
-  return upper;
-}
-
-/**
- * Parse a position as people write it. Accepts:
- *   33°12'N 012°30'E   33°12.5'N 12°30.0'E   33 12.0N 12 30.0E
- *   33.2N 12.5E        33.2, 12.5 (lat, lon)  -33.2 -12.5
- *   with decimal commas: 33,2N 12,5E   33°12,5'N 012°30,0'E   33,2 12,5   33,2; 12,5
- * Returns {lat, lon} or throws Error with a message saying what was expected.
- */
-export function parsePosition(text) {
-  const raw = String(text || "").trim();
-  if (!raw) throw new Error("enter a position, e.g. 33°12.0'N 012°30.0'E or 33.2, 12.5");
-  const upper = decimalCommas(raw.toUpperCase().replace(/[°º'’′"″]/g, " "), raw)
-    .replace(/[,;/]/g, " ");
-  if (/[^0-9NSEW.\s+-]/.test(upper)) {
-    throw new Error(`cannot read "${raw}": expected e.g. 33°12.0'N 012°30.0'E, 33 12.0N 12 30.0E or 33.2, 12.5`);
-  }
-  const hemis = upper.match(_HEMI);
-  let lat;
-  let lon;
-  if (hemis && hemis.length === 2) {
-    const [first, second] = upper.split(_HEMI).filter((s) => s.trim() !== "" && !/^[NSEW]$/.test(s.trim()));
-    if (first === undefined || second === undefined) throw new Error(`cannot read "${raw}"`);
-    const a = dmToDecimal(first, raw);
-    const b = dmToDecimal(second, raw);
-    const h1 = hemis[0].toUpperCase();
-    const h2 = hemis[1].toUpperCase();
-    const sa = h1 === "S" || h1 === "W" ? -1 : 1;
-    const sb = h2 === "S" || h2 === "W" ? -1 : 1;
-    if ("NS".includes(h1) && "EW".includes(h2)) {
-      lat = sa * a;
-      lon = sb * b;
-    } else if ("EW".includes(h1) && "NS".includes(h2)) {
-      lon = sa * a;
-      lat = sb * b;
-    } else {
-      throw new Error(`"${raw}": one latitude (N/S) and one longitude (E/W) expected`);
-    }
-  } else if (!hemis) {
-    const nums = upper.split(/\s+/).filter(Boolean).map(Number);
-    if (nums.length !== 2 || nums.some((n) => !Number.isFinite(n))) {
-      throw new Error(`"${raw}": expected "lat, lon" in decimal degrees or degrees and minutes with N/S E/W`);
-    }
-    [lat, lon] = nums;
-  } else {
-    throw new Error(`"${raw}": give both hemispheres (N/S and E/W) or none`);
-  }
-  if (!(lat >= -90 && lat <= 90)) throw new Error(`latitude ${lat} is outside -90..90`);
-  if (!(lon >= -180 && lon <= 180)) throw new Error(`longitude ${lon} is outside -180..180`);
-  return { lat, lon };
-}
-
-function dmToDecimal(part, raw) {
-  const nums = part.trim().split(/\s+/).map(Number);
-  if (nums.length < 1 || nums.length > 3 || nums.some((n) => !Number.isFinite(n) || n < 0)) {
-    throw new Error(`"${raw}": cannot read "${part.trim()}" as degrees [minutes [seconds]]`);
-  }
-  const [d, m = 0, s = 0] = nums;
-  if (m >= 60 || s >= 60) throw new Error(`"${raw}": minutes and seconds must be under 60`);
-  return d + m / 60 + s / 3600;
+export async function parsePosition(text) {
+  const raw = String(text ?? "").trim();
+  const data = await api(`/api/position?text=${encodeURIComponent(raw)}`, { auth: false });
+  return { lat: data.lat, lon: data.lon };
 }
 
 // ------------------------------------------------------------------ times (always UTC)

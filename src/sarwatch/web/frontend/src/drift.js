@@ -264,7 +264,7 @@ export function createDrift(ctx, { parsePosition, inputToISO }) {
     button.disabled = true;
     stop();
     try {
-      const { lat, lon } = parsePosition(form.position.value);
+      const { lat, lon } = await parsePosition(form.position.value);
       const body = {
         lat,
         lon,

@@ -1,0 +1,191 @@
+"""The composition root: the one place that chooses the adapters and builds the services.
+
+Every entry point builds one :class:`Station` from the settings it loaded once:
+``sarwatch`` (:mod:`sarwatch.cli.main`, in its root callback) and the web app
+(:func:`sarwatch.web.app.create_app`, used over the app's ``lifespan``). The
+station opens the store named by the settings (an adapter of
+:mod:`sarwatch.adapters.store`), loads the signing key, builds the case service and
+the drift-run registry, and owns the thread pools of a server. Delivery code (web,
+cli) asks the station for a service and never imports an adapter itself (an import
+contract in ``pyproject.toml``).
+
+Why here, in ``services/``: the root must sit above the adapters it chooses and the
+services it builds, and below the delivery that uses it; in the service layer it is
+the one module allowed to name a store adapter (the import contract "services reach
+the store only through their ports" lists it as its only exception), while every
+other service knows only the ports (:mod:`sarwatch.services.ports`). Only the entry
+points (web, cli) import it. At the package top it would sit, for the layer check,
+in the core, and every import it makes would point upwards.
+
+Parts are built on first use, once, under a lock, so that a command that only
+reads the settings never opens the database, and ``sarwatch --help`` imports no
+SQLAlchemy. Nothing happens at import.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sarwatch.errors import IntegrityError
+from sarwatch.settings import Settings
+
+if TYPE_CHECKING:
+    from sarwatch.ledger import Signer
+    from sarwatch.services.cases import CaseService
+    from sarwatch.services.drift_runs import DriftRuns
+    from sarwatch.services.ports import Store
+
+__all__ = ["DRIFT_WORKERS", "POSTGRES_WRITERS", "Station", "open_station_store"]
+
+#: Drift runs computed at once by a server (the numba kernel releases the GIL).
+DRIFT_WORKERS = 2
+#: Writer threads of a server on PostgreSQL (one on SQLite and in memory).
+POSTGRES_WRITERS = 4
+
+
+def open_station_store(settings: Settings) -> Store:
+    """The store ``settings`` name: the default under the home (created on first use), or
+    ``SARWATCH_DATABASE_URL``, whose directory must exist (a typo would start a new store).
+    """
+    from sarwatch.adapters.store import open_store
+
+    return open_store(settings.resolved_database_url, create_dirs=not settings.database_url)
+
+
+def _signer(settings: Settings, store: Store) -> Signer:
+    """The station key under the home; refuse to make a new one over signed cases."""
+    from sarwatch.ledger import load_or_create_signer
+    from sarwatch.ledger.keys import KEY_FILE
+
+    key_path = Path(settings.home_dir) / KEY_FILE
+    if not key_path.exists():
+        with store.unit_of_work() as uow:
+            n_cases = uow.cases.count()
+        if n_cases:
+            # A new key would make every earlier signature look forged: refuse.
+            raise IntegrityError(
+                f"the station key {key_path} is missing, but the store holds {n_cases} "
+                "case(s) signed with it. Restore the key file from your backup (mode 600). "
+                "sarwatch will not create a new key over signed records, because "
+                "'ledger verify' could then no longer tell a lost key from forgery."
+            )
+    return load_or_create_signer(settings.home_dir)
+
+
+class Station:
+    """A running sarwatch: its settings and what is built from them, each part once.
+
+    Parameters
+    ----------
+    settings
+        The configuration, loaded once by the entry point.
+    demo
+        Load the demo case into an empty store when the case service is built.
+    store
+        A store to use instead of the one the settings name (tests); the station
+        then leaves closing it to the caller.
+
+    Notes
+    -----
+    :meth:`close` ends what the station started: it lets queued writes and drift
+    runs finish, stops their threads, and closes the store it opened.
+    """
+
+    def __init__(self, settings: Settings, *, demo: bool = False, store: Store | None = None):
+        self.settings = settings
+        self.demo = demo
+        self._lock = threading.RLock()
+        self._store = store
+        self._owns_store = store is None
+        self._cases: CaseService | None = None
+        self._drift_runs: DriftRuns | None = None
+        self._drift_pool: ThreadPoolExecutor | None = None
+        self._writer_pool: ThreadPoolExecutor | None = None
+
+    @property
+    def store(self) -> Store:
+        """The case store (opened, and migrated, on first use)."""
+        with self._lock:
+            if self._store is None:
+                self._store = open_station_store(self.settings)
+            return self._store
+
+    @property
+    def cases(self) -> CaseService:
+        """The case service (the signing key loaded, the demo case recorded if asked)."""
+        with self._lock:
+            if self._cases is None:
+                from sarwatch.services.cases import CaseService
+
+                store = self.store
+                service = CaseService(store=store, signer=_signer(self.settings, store))
+                if self.demo:
+                    from sarwatch.services.demo import load_demo
+
+                    load_demo(service)
+                self._cases = service
+            return self._cases
+
+    @cases.setter
+    def cases(self, service: CaseService) -> None:
+        """Use another case service (tests: a fixed clock, no land check)."""
+        with self._lock:
+            self._cases = service
+
+    @property
+    def drift_runs(self) -> DriftRuns:
+        """The registry of drift runs under ``<home_dir>/runs``."""
+        with self._lock:
+            if self._drift_runs is None:
+                from sarwatch.services.drift_runs import DriftRuns
+
+                self._drift_runs = DriftRuns(Path(self.settings.home_dir) / "runs")
+            return self._drift_runs
+
+    @property
+    def drift_pool(self) -> ThreadPoolExecutor:
+        """The threads that compute a server's drift runs."""
+        with self._lock:
+            if self._drift_pool is None:
+                self._drift_pool = ThreadPoolExecutor(
+                    max_workers=DRIFT_WORKERS, thread_name_prefix="drift"
+                )
+            return self._drift_pool
+
+    @property
+    def writer_pool(self) -> ThreadPoolExecutor:
+        """The threads that run a server's case writes, in order (one on SQLite)."""
+        with self._lock:
+            if self._writer_pool is None:
+                postgres = self.store.dialect == "postgresql"
+                self._writer_pool = ThreadPoolExecutor(
+                    max_workers=POSTGRES_WRITERS if postgres else 1,
+                    thread_name_prefix="sarwatch-writer",
+                )
+            return self._writer_pool
+
+    def start(self) -> None:
+        """Build the case service now (a server's start-up), not on the first request."""
+        _ = self.cases
+
+    def shutdown_writers(self) -> None:
+        """Let the queued writes finish, then stop the writer threads."""
+        with self._lock:
+            pool, self._writer_pool = self._writer_pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
+
+    def close(self) -> None:
+        """Let queued writes and running drift runs finish, stop their threads, close the store."""
+        self.shutdown_writers()
+        with self._lock:
+            pool, self._drift_pool = self._drift_pool, None
+        if pool is not None:  # runs under way finish; queued ones show as interrupted
+            pool.shutdown(wait=True, cancel_futures=True)
+        with self._lock:
+            store = self._store if self._owns_store else None
+        if store is not None:
+            store.close()

@@ -1,0 +1,168 @@
+"""What a new user ran into with ``sarwatch drift`` and ``sarwatch assess``: limits shared
+with the API, refusals that say the fix, output paths checked before the work, outputs
+not silently replaced, a table that fits 80 columns, the trajectory sample said."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from _cli import run_cli
+
+RUN = ["drift", "--lat", "33.2", "--lon", "12.5", "--time", "2026-11-20T04:10Z",
+       "--wind-kn", "12", "--wind-from", "330", "--seed", "3"]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--hours", "10000"], "--hours (hours) 10000 is out of range: 0 < x <= 240 h"),
+        (["--wind-kn", "300"], "--wind-kn (wind_kn) 300 is out of range: 0 <= x <= 150 kn"),
+        (["--hours", "1.5"], "give --output-min 30"),
+        (["--hours", "2", "--dt-min", "7"], "multiple of the time step"),
+    ],
+)
+def test_the_cli_refuses_what_the_api_refuses_and_says_the_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str], message: str
+) -> None:
+    code, _, err = run_cli(capsys, *RUN, "--out", str(tmp_path / "run"), "--quiet", *extra)
+    assert code == 2 and message in err, err
+    assert not (tmp_path / "run").exists()
+
+
+def test_the_api_refuses_with_the_same_limits(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from sarwatch.services.users import add_user
+    from sarwatch.settings import load_settings
+    from sarwatch.web.app import create_app
+    from sarwatch.web.station import station_of
+
+    app = create_app(load_settings(home_dir=tmp_path))
+    base = {"lat": 33.2, "lon": 12.5, "time": "2026-11-20T04:10:00Z", "wind_kn": 12,
+            "wind_from": 330}  # fmt: skip
+    with TestClient(app) as client:
+        _, token = add_user(station_of(app).store, "ana", "coordinator")
+        client.headers["Authorization"] = f"Bearer {token}"
+        for field, value in (("hours", 10000), ("wind_kn", 300)):
+            r = client.post("/api/drift", json={**base, field: value})
+            assert r.status_code == 422 and field in r.text, r.text
+        r = client.post("/api/drift", json={**base, "hours": 1.5})
+        assert r.status_code == 422 and "give --output-min 30" in r.json()["detail"]
+
+
+@pytest.mark.parametrize("flag", ["--summary-json", "--out"])
+def test_output_paths_are_checked_before_the_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], flag: str
+) -> None:
+    target = "/proc/s.json" if flag == "--summary-json" else "/proc/sarwatch-run"
+    t0 = time.perf_counter()
+    code, out, err = run_cli(capsys, *RUN, "--hours", "240", "--particles", "200000",
+                             flag, target)  # fmt: skip
+    assert code == 2 and "cannot write" in err and "/proc/s" in err, err
+    assert out == ""  # no table: nothing ran
+    assert time.perf_counter() - t0 < 60  # a 10-day, 200k-particle run was not made first
+
+
+def test_assess_batch_checks_its_output_before_assessing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    positions = tmp_path / "p.csv"
+    positions.write_text("lat,lon\n33.2,12.5\n34.0,13.0\n")
+    code, out, err = run_cli(capsys, "assess", "--csv", str(positions), "--out", "/proc/a.csv")
+    assert code == 2 and "cannot write the --out file /proc/a.csv" in err, err
+    assert "assessed" not in err and out == ""
+    blocked = tmp_path / "a-file"
+    blocked.write_text("x")
+    code, _, err = run_cli(
+        capsys, "assess", "--csv", str(positions), "--out", str(blocked / "a.csv")
+    )
+    assert code == 2 and "is not a directory" in err
+
+
+def test_drift_out_does_not_replace_a_runs_outputs_without_force(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "run"
+    args = [*RUN, "--hours", "1", "--particles", "200", "--no-png", "--quiet", "--out", str(out)]
+    assert run_cli(capsys, *args)[0] == 0
+    first = (out / "drift.nc").read_bytes()
+    code, _, err = run_cli(capsys, *args)
+    assert code == 2 and "already holds the outputs of a run" in err and "--force" in err
+    assert (out / "drift.nc").read_bytes() == first
+    assert run_cli(capsys, *args, "--force")[0] == 0
+
+
+def test_the_trajectory_sample_is_said_on_the_cli_and_in_the_summary(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "run"
+    code, stdout, err = run_cli(
+        capsys, *RUN, "--hours", "1", "--particles", "500", "--max-tracks", "100", "--no-png",
+        "--out", str(out),
+    )  # fmt: skip
+    assert code == 0, err
+    note = "drift.nc keeps the tracks of a sample of 100 of the 500 particles"
+    assert note in " ".join(stdout.split())
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["particles_in_file"] == 100 and note in summary["tracks_note"]
+    code, _, err = run_cli(
+        capsys, *RUN, "--hours", "1", "--particles", "500", "--max-tracks", "100", "--no-png",
+        "--out", str(tmp_path / "quiet"), "--quiet",
+    )  # fmt: skip
+    assert code == 0 and note in err
+
+
+def test_the_drift_table_fits_an_80_column_terminal() -> None:
+    from datetime import UTC, datetime
+
+    from sarwatch.cli.drift import print_summary
+    from sarwatch.services.drift import DriftRequest, predict_drift
+
+    req = DriftRequest(
+        lon=12.5, lat=33.2, time=datetime(2026, 11, 20, 4, 10, tzinfo=UTC), hours=48,
+        output_min=120, particles=2000, wind_kn=25, wind_from_deg=330, seed=3,
+        radius_m=20_000,
+    )  # fmt: skip
+    summary = predict_drift(req).summary
+    console = Console(width=80, record=True, color_system=None)
+    print_summary(summary, console)
+    text = console.export_text()
+    lines = text.splitlines()
+    assert max(len(line) for line in lines[1:]) <= 80
+    rows = [line for line in lines if line.strip().startswith("+")]
+    assert [r.split()[0] for r in rows] == ["+6", "+12", "+24", "+48"]
+    for row, hours in zip(rows, (6, 12, 24, 48), strict=True):
+        snap = next(o for o in summary.outputs if o.hours == hours)
+        areas = "/".join(f"{c.area_km2:.0f}" for c in snap.containment)
+        assert areas in row, (areas, row)  # the areas are whole, not cut
+        assert f"{snap.centroid_lat:.3f}N" in row
+
+
+def test_one_set_of_defaults_for_the_engine_the_cli_and_the_api() -> None:
+    import inspect
+
+    from sarwatch.cli.drift import drift
+    from sarwatch.drift.config import DEFAULTS, LIMITS
+    from sarwatch.drift.engine import DriftParams
+    from sarwatch.web.routes.drift import DriftCreate
+
+    assert DEFAULTS.params() == DriftParams()  # the engine's defaults are the config's
+    api = DriftCreate.model_fields
+    for field, name in (("object_class", "object"), ("hours", "hours"),
+                        ("particles", "particles"), ("dt_min", "dt_min"),
+                        ("output_min", "output_min"), ("radius_m", "radius_m"),
+                        ("scheme", "scheme")):  # fmt: skip
+        assert api[name].default == getattr(DEFAULTS, field), name
+    cli = {p.name: p.default.default for p in inspect.signature(drift).parameters.values()}
+    for field in ("hours", "particles", "dt_min", "output_min", "radius_m", "jibe_per_h",
+                  "capsize_wind_ms", "capsize_leeway_fraction", "max_tracks"):  # fmt: skip
+        assert cli[field] == getattr(DEFAULTS, field), field
+    # the API's schema carries the shared limits
+    schema = DriftCreate.model_json_schema()["properties"]
+    assert schema["hours"]["maximum"] == LIMITS["hours"].hi
+    assert schema["particles"]["maximum"] == LIMITS["particles"].hi
