@@ -297,8 +297,7 @@ def parallel_sweep_pod(curve: LateralRange, spacing_nm: float, *, samples: int =
     return float(np.mean(-np.expm1(logmiss)))
 
 
-_INVERSE_CUBE, _DEFINITE_RANGE = 0, 1
-_MIN_RANGE_NM = 1e-6  # an object closer than this to a leg's line is on it
+_INVERSE_CUBE, _DEFINITE_RANGE = 0, 1  # the kernel floors lateral range at 1e-6 nm
 
 
 @numba.njit(cache=True, nogil=True)
@@ -317,33 +316,34 @@ def _logmiss(
     out = np.zeros(n)
     k = w * w / (8.0 * np.pi)
     r2 = 0.25 * w * w
+    ux = np.zeros(m)
+    uy = np.zeros(m)
+    length = np.zeros(m)
+    for j in range(m):
+        dx = bx[j] - ax[j]
+        dy = by[j] - ay[j]
+        length[j] = np.sqrt(dx * dx + dy * dy)
+        if length[j] > 0.0:
+            ux[j] = dx / length[j]
+            uy[j] = dy / length[j]
     for i in range(n):
         acc = 0.0
         for j in range(m):
-            dx = bx[j] - ax[j]
-            dy = by[j] - ay[j]
-            length = np.sqrt(dx * dx + dy * dy)
-            if length == 0.0:
+            if length[j] == 0.0:
                 continue
-            ux = dx / length
-            uy = dy / length
             rx = px[i] - ax[j]
             ry = py[i] - ay[j]
-            t = rx * ux + ry * uy  # along the leg from its start
-            x = abs(rx * uy - ry * ux)  # lateral range
+            t = rx * ux[j] + ry * uy[j]  # along the leg from its start
+            x = abs(rx * uy[j] - ry * ux[j])  # lateral range
             if kind == 0:
-                if x < 1e-6:
-                    x = 1e-6
-                x2 = x * x
+                x2 = max(x, 1e-6) ** 2
                 s1 = -t
-                s2 = length - t
-                f2 = s2 / (x2 * np.sqrt(x2 + s2 * s2))
-                f1 = s1 / (x2 * np.sqrt(x2 + s1 * s1))
-                acc -= k * (f2 - f1)
+                s2 = length[j] - t
+                acc -= k * (s2 / np.sqrt(x2 + s2 * s2) - s1 / np.sqrt(x2 + s1 * s1)) / x2
             else:
-                tc = min(max(t, 0.0), length)
-                ex = rx - tc * ux
-                ey = ry - tc * uy
+                tc = min(max(t, 0.0), length[j])
+                ex = rx - tc * ux[j]
+                ey = ry - tc * uy[j]
                 if ex * ex + ey * ey <= r2:
                     acc = -np.inf
                     break
