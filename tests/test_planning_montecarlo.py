@@ -33,7 +33,7 @@ import pytest
 
 from sarwatch.planning.allocation import SearchUnit, allocate
 from sarwatch.planning.cloud import Cloud, from_local_nm, search_pod, to_local_nm
-from sarwatch.planning.pod import LateralRange
+from sarwatch.planning.pod import LateralRange, LateralRangeKind
 from sarwatch.planning.types import SearchArea
 
 LON0, LAT0 = 12.4, 33.6
@@ -90,12 +90,13 @@ def test_observed_detections_match_the_predicted_pos() -> None:
         r = np.hypot(tx[k : k + 500, None] - gx[None, :], ty[k : k + 500, None] - gy[None, :])
         hazard[k : k + 500] = w_nm**2 / (8 * math.pi) * np.sum(gh / np.maximum(r, 1e-9) ** 3, 1)
         closest[k : k + 500] = r.min(axis=1)
-    observed = {
+    observed: dict[LateralRangeKind, float] = {
         "inverse_cube": float(np.mean(rng.random(N_TARGETS) < -np.expm1(-hazard))),
         "definite_range": float(np.mean(closest <= w_nm / 2)),
     }
     for kind, obs in observed.items():
-        predicted = float(cloud.weight @ search_pod(cloud, track, LateralRange(kind, w_nm)))  # type: ignore[arg-type]
+        pods = search_pod(cloud, track, LateralRange(kind, w_nm))
+        predicted = float(cloud.weight @ pods)
         half_width = Z999 * math.sqrt(predicted * (1 - predicted) / N_TARGETS)
         assert abs(obs - predicted) <= half_width, (kind, obs, predicted, half_width)
         assert 0.25 < predicted < 0.5  # a search that matters, not a trivial 0 or 1
