@@ -24,6 +24,14 @@ T0 = datetime(2018, 3, 15, 4, 10, tzinfo=UTC)
 SEA = (12.5, 33.2)  # off Zuwara/Sabratha, Libyan SRR
 LAND = (14.51, 35.90)  # Malta, on land
 
+#: The store kinds a SQL test runs on; PostgreSQL only where a server is named.
+SQL_STORE_KINDS = [
+    "sqlite",
+    pytest.param("postgresql", marks=[pytest.mark.postgres, NEEDS_POSTGRES]),
+]
+#: Every store kind: the memory store and the SQL ones.
+STORE_KINDS = ["memory", *SQL_STORE_KINDS]
+
 
 def reset_postgres(url: str) -> None:
     """Drop every sarwatch table so that a test starts from an empty schema."""
@@ -52,6 +60,15 @@ def make_store(kind: str, tmp_path: Path) -> Store:
         reset_postgres(POSTGRES_URL)
         return SqlStore(POSTGRES_URL)
     raise ValueError(kind)
+
+
+def run_sql(store: SqlStore, *statements: str, **params: object) -> None:
+    """Run SQL statements in one transaction, as someone who can write the database does."""
+    from sqlalchemy import text
+
+    with store.engine.begin() as conn:
+        for statement in statements:
+            conn.execute(text(statement), params)
 
 
 def make_service(store: Store, signer: Signer | None = None) -> CaseService:
