@@ -48,18 +48,24 @@ def reset_postgres(url: str) -> None:
     engine.dispose()
 
 
-def make_store(kind: str, tmp_path: Path) -> Store:
-    """A fresh, empty store of the given kind: memory, sqlite or postgresql."""
-    if kind == "memory":
-        return MemoryStore()
+def fresh_database_url(kind: str, tmp_path: Path, name: str = "cases.db") -> str:
+    """The URL of an empty database: a new SQLite file ``name``, or the test PostgreSQL
+    server emptied (``kind`` ``sqlite`` or ``postgresql``)."""
     if kind == "sqlite":
-        return SqlStore(f"sqlite:///{tmp_path / 'cases.db'}")
+        return f"sqlite:///{tmp_path / name}"
     if kind == "postgresql":
         if not POSTGRES_URL:
             pytest.skip("no PostgreSQL server: set SARWATCH_TEST_POSTGRES_URL")
         reset_postgres(POSTGRES_URL)
-        return SqlStore(POSTGRES_URL)
+        return POSTGRES_URL
     raise ValueError(kind)
+
+
+def make_store(kind: str, tmp_path: Path) -> Store:
+    """A fresh, empty store of the given kind: memory, sqlite or postgresql."""
+    if kind == "memory":
+        return MemoryStore()
+    return SqlStore(fresh_database_url(kind, tmp_path))
 
 
 def run_sql(store: SqlStore, *statements: str, **params: object) -> None:

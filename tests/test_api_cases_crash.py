@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from _cases_helpers import NEEDS_POSTGRES, POSTGRES_URL, T0, reset_postgres
+from _cases_helpers import SQL_STORE_KINDS, T0, fresh_database_url
 from _live import free_port, uvicorn_command, wait_until_healthy
 from sarwatch.adapters.store import SqlStore
 from sarwatch.ledger import load_or_create_signer
@@ -35,16 +35,9 @@ def _start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     return proc
 
 
-@pytest.mark.parametrize(
-    "kind", ["sqlite", pytest.param("postgresql", marks=[pytest.mark.postgres, NEEDS_POSTGRES])]
-)
+@pytest.mark.parametrize("kind", SQL_STORE_KINDS)
 def test_sigkill_mid_stream_loses_no_acknowledged_write(tmp_path: Path, kind: str) -> None:
-    if kind == "sqlite":
-        url = f"sqlite:///{tmp_path / 'crash.db'}"
-    else:
-        assert POSTGRES_URL
-        reset_postgres(POSTGRES_URL)
-        url = POSTGRES_URL
+    url = fresh_database_url(kind, tmp_path, "crash.db")
     home = tmp_path / "home"
     store = SqlStore(url)
     _, token = add_user(store, "ana", "coordinator")
