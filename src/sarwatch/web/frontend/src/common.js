@@ -405,3 +405,25 @@ export function installClock(element) {
   tick();
   setInterval(tick, 1000);
 }
+
+/**
+ * Run `handler()` when `form` is submitted by a coordinator, its submit button disabled
+ * meanwhile; anyone else gets the `readOnly` message (`ctx.toast`) and nothing is sent.
+ * The handler reports its own errors.
+ */
+export function coordinatorSubmit(form, ctx, readOnly, handler) {
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    if (ctx.role !== "coordinator") {
+      ctx.toast(readOnly, true);
+      return;
+    }
+    const button = form.querySelector('button[type="submit"]');
+    button.disabled = true;
+    try {
+      await handler();
+    } finally {
+      button.disabled = ctx.role !== "coordinator";
+    }
+  });
+}
