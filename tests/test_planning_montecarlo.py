@@ -27,14 +27,16 @@ the width): within 0.03 here.
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
 
 from sarwatch.planning.allocation import SearchUnit, allocate
 from sarwatch.planning.cloud import Cloud, from_local_nm, search_pod, to_local_nm
+from sarwatch.planning.motion import CloudTracks, route_pod
 from sarwatch.planning.pod import LateralRange, LateralRangeKind
-from sarwatch.planning.types import SearchArea
+from sarwatch.planning.types import Route, SearchArea, Waypoint
 
 LON0, LAT0 = 12.4, 33.6
 N_TARGETS = 10_000
@@ -103,3 +105,68 @@ def test_observed_detections_match_the_predicted_pos() -> None:
     # the plan's manual estimate (POC × erf(√π/2·C)) agrees up to the pattern's edges
     ic = float(cloud.weight @ search_pod(cloud, track, LateralRange("inverse_cube", w_nm)))
     assert plan.total_pos == pytest.approx(ic, abs=0.03)
+
+
+def test_moving_targets_match_the_route_pod_against_the_drifting_cloud() -> None:
+    """Targets move with their particle during a 4.1 h search.
+
+    20,000 particles drift at their own constant velocity (east N(0.8, 0.4) kn, north
+    N(0.3, 0.4) kn) from a 3 × 4 nm spread, tracked hourly for 6 h. One ship (8 kn,
+    W 0.8 nm) is planned on the cloud at +3 h and flies parallel legs over its area from
+    +1.25 h. Observed (10,000 targets, glimpse by glimpse, each target at its
+    particle's position at the glimpse's time) against ``motion.route_pod`` (5-minute
+    pieces). Measured when written: observed 0.181, predicted 0.182 (±0.013 at 99.9 %);
+    the same track against the cloud frozen at +3 h predicts 0.220, ten standard errors
+    off: the motion matters and is accounted for.
+    """
+    rng = np.random.default_rng(77)
+    n = 20_000
+    x0, y0 = rng.normal(0, 3, n), rng.normal(0, 4, n)
+    u, v = rng.normal(0.8, 0.4, n), rng.normal(0.3, 0.4, n)
+    hours = np.arange(7.0)
+    lon, lat = from_local_nm(
+        (x0[:, None] + u[:, None] * hours).ravel(),
+        (y0[:, None] + v[:, None] * hours).ravel(),
+        LON0,
+        LAT0,
+    )
+    t0 = np.datetime64("2026-12-06T08:00", "s")
+    times = t0 + (hours * 3600).astype("timedelta64[s]")
+    tracks = CloudTracks.from_arrays(times, lon.reshape(n, 7), lat.reshape(n, 7))
+    w_nm, speed_kn = 0.8, 8.0
+    mid = tracks.at(times[3])
+    plan = allocate(
+        mid, [SearchUnit(name="ship", speed_kn=speed_kn, hours=3.5, sweep_width_nm=w_nm)]
+    )
+    a = plan.assignments[0]
+    lx, ly = _parallel_legs(a.area, a.track_spacing_nm)
+    wlon, wlat = from_local_nm(lx, ly, a.area.lon, a.area.lat)
+    run_nm = np.concatenate([[0.0], np.cumsum(np.hypot(np.diff(lx), np.diff(ly)))])
+    start = datetime(2026, 12, 6, 9, 15, tzinfo=UTC)
+    route = Route(
+        name="ship",
+        pattern="parallel",
+        speed_kn=speed_kn,
+        waypoints=tuple(
+            Waypoint(lon=float(p), lat=float(q), eta=start + timedelta(hours=float(d / speed_kn)))
+            for p, q, d in zip(wlon, wlat, run_nm, strict=True)
+        ),
+    )
+    curve = LateralRange("inverse_cube", w_nm)
+    predicted = float(tracks.weight @ route_pod(tracks, route, curve, bin_min=5))
+    frozen = float(mid.weight @ search_pod(mid, list(zip(wlon, wlat, strict=True)), curve))
+
+    idx = rng.choice(n, size=N_TARGETS, p=tracks.weight)
+    gx, gy, gh = _glimpses(*to_local_nm(wlon, wlat, LON0, LAT0))
+    g_hours = 1.25 + (np.cumsum(gh) - gh / 2) / speed_kn  # glimpse times after t0
+    hazard = np.zeros(N_TARGETS)
+    for k in range(0, N_TARGETS, 250):
+        sl = idx[k : k + 250]
+        tx = x0[sl, None] + u[sl, None] * g_hours[None, :]
+        ty = y0[sl, None] + v[sl, None] * g_hours[None, :]
+        r = np.hypot(tx - gx[None, :], ty - gy[None, :])
+        hazard[k : k + 250] = w_nm**2 / (8 * math.pi) * np.sum(gh / np.maximum(r, 1e-9) ** 3, 1)
+    observed = float(np.mean(rng.random(N_TARGETS) < -np.expm1(-hazard)))
+    half_width = Z999 * math.sqrt(predicted * (1 - predicted) / N_TARGETS)
+    assert abs(observed - predicted) <= half_width, (observed, predicted, half_width)
+    assert abs(frozen - predicted) > 3 * half_width  # ignoring the motion would be wrong

@@ -61,6 +61,7 @@ __all__ = [
     "pod",
     "pod_curve_values",
     "pos",
+    "track_log_miss",
     "track_pod",
 ]
 
@@ -351,6 +352,43 @@ def _logmiss(
     return out
 
 
+def track_log_miss(
+    x_nm: npt.ArrayLike,
+    y_nm: npt.ArrayLike,
+    track_x_nm: npt.ArrayLike,
+    track_y_nm: npt.ArrayLike,
+    curve: LateralRange,
+) -> _FloatArray:
+    """``ln(1 − POD)`` per object of a polyline track (see :func:`track_pod`).
+
+    Log-miss probabilities of independent passes add, so the parts of one search
+    (legs flown at different times, against the cloud at those times) combine by
+    summing these.
+
+    Examples
+    --------
+    >>> lr = LateralRange("inverse_cube", 1.0)
+    >>> lm = track_log_miss([0.5], [0.0], [0.0, 0.0], [-1e4, 1e4], lr)
+    >>> round(float(lm[0]), 4)   # −W²/(4πx²) = −1/π
+    -0.3183
+    """
+    px = np.ascontiguousarray(x_nm, dtype=np.float64).ravel()
+    py = np.ascontiguousarray(y_nm, dtype=np.float64).ravel()
+    tx = np.ascontiguousarray(track_x_nm, dtype=np.float64).ravel()
+    ty = np.ascontiguousarray(track_y_nm, dtype=np.float64).ravel()
+    if px.shape != py.shape or tx.shape != ty.shape:
+        raise InputError("x_nm/y_nm and track_x_nm/track_y_nm must have matching lengths")
+    if tx.size < 2:
+        raise InputError(f"a track needs at least two vertices, got {tx.size}")
+    if not (np.all(np.isfinite(tx)) and np.all(np.isfinite(ty))):
+        raise InputError("the track's vertices must be finite")
+    kind = _INVERSE_CUBE if curve.kind == "inverse_cube" else _DEFINITE_RANGE
+    return np.asarray(
+        _logmiss(px, py, tx[:-1], ty[:-1], tx[1:], ty[1:], kind, float(curve.sweep_width_nm)),
+        dtype=float,
+    )
+
+
 def track_pod(
     x_nm: npt.ArrayLike,
     y_nm: npt.ArrayLike,
@@ -384,16 +422,5 @@ def track_pod(
     ...           LateralRange("definite_range", 2.0)).tolist()
     [1.0, 0.0]
     """
-    px = np.ascontiguousarray(x_nm, dtype=np.float64).ravel()
-    py = np.ascontiguousarray(y_nm, dtype=np.float64).ravel()
-    tx = np.ascontiguousarray(track_x_nm, dtype=np.float64).ravel()
-    ty = np.ascontiguousarray(track_y_nm, dtype=np.float64).ravel()
-    if px.shape != py.shape or tx.shape != ty.shape:
-        raise InputError("x_nm/y_nm and track_x_nm/track_y_nm must have matching lengths")
-    if tx.size < 2:
-        raise InputError(f"a track needs at least two vertices, got {tx.size}")
-    if not (np.all(np.isfinite(tx)) and np.all(np.isfinite(ty))):
-        raise InputError("the track's vertices must be finite")
-    kind = _INVERSE_CUBE if curve.kind == "inverse_cube" else _DEFINITE_RANGE
-    lm = _logmiss(px, py, tx[:-1], ty[:-1], tx[1:], ty[1:], kind, float(curve.sweep_width_nm))
+    lm = track_log_miss(x_nm, y_nm, track_x_nm, track_y_nm, curve)
     return np.asarray(-np.expm1(lm) + 0.0, dtype=float)  # + 0.0: no -0.0
