@@ -21,8 +21,10 @@ from sarwatch.errors import InputError
 from sarwatch.planning.cloud import (
     Cloud,
     area_mask,
+    containment_radius_nm,
     from_local_nm,
     poc,
+    resample,
     search_pod,
     to_local_nm,
     update_after_search,
@@ -158,3 +160,26 @@ def test_bad_cloud_inputs() -> None:
         update_after_search(c, [0.1, 0.2])
     with pytest.raises(InputError, match="at least two waypoints"):
         search_pod(c, [(12.0, 33.0)], LateralRange("inverse_cube", 1.0))
+
+
+def test_containment_radius_of_a_circular_normal() -> None:
+    # the distance of a circular normal from its centre is Rayleigh: median σ·sqrt(2 ln 2)
+    # = 1.17741σ, 90 % at σ·sqrt(2 ln 10) = 2.14597σ (σ = 3 nm, 100k particles: ±1 %)
+    rng = np.random.default_rng(3)
+    c = Cloud.from_arrays(
+        *from_local_nm(rng.normal(0, 3, 100_000), rng.normal(0, 3, 100_000), LON0, LAT0)
+    )
+    assert containment_radius_nm(c, 0.5) == pytest.approx(3 * 1.17741, rel=0.01)
+    assert containment_radius_nm(c, 0.9) == pytest.approx(3 * 2.14597, rel=0.01)
+    with pytest.raises(InputError, match="level must be in"):
+        containment_radius_nm(c, 0.0)
+
+
+def test_systematic_resampling_keeps_the_weights_as_counts() -> None:
+    w = np.array([0.5, 0.3, 0.15, 0.05])
+    c = Cloud.from_arrays([12.0, 12.1, 12.2, 12.3], [33.0] * 4, w)
+    r = resample(c, np.random.default_rng(9), n=1000)
+    counts = np.array([np.sum(r.lon == lo) for lo in c.lon])
+    assert np.all(np.abs(counts - 1000 * w) < 1)  # systematic: within one of n·w
+    assert r.weight.sum() == pytest.approx(1.0)
+    assert r.effective_sample_size() == pytest.approx(1000)
