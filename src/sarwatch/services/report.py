@@ -12,6 +12,7 @@ import io
 import json
 import math
 import textwrap
+from pathlib import Path
 from typing import Any
 
 from sarwatch.domain import Case, CaseProjection, PositionReport
@@ -50,16 +51,16 @@ def _extent(positions: list[PositionReport]) -> tuple[float, float, float, float
     return cx - half * 1.3, cx + half * 1.3, cy - half, cy + half
 
 
-def _figure_map(ax: Any, case: Case) -> None:
+def _figure_map(ax: Any, case: Case, cache_dir: Path | None = None) -> None:
     import shapely
     from matplotlib.patches import Ellipse
     from matplotlib.patches import Polygon as MplPolygon
 
-    from sarwatch.geo.coast import land_polygons
+    from sarwatch.geo.coast import REGION, land_polygons
 
     positions = sorted(case.positions, key=lambda p: p.time)
     x0, x1, y0, y1 = _extent(positions)
-    land = shapely.clip_by_rect(land_polygons(), x0, y0, x1, y1)
+    land = shapely.clip_by_rect(land_polygons(cache_dir, region=REGION), x0, y0, x1, y1)
     for poly in getattr(land, "geoms", [land]):
         if poly.is_empty or poly.geom_type != "Polygon":
             continue
@@ -111,12 +112,13 @@ def _figure_map(ax: Any, case: Case) -> None:
     )
 
 
-def render_map_png(case: Case, *, dpi: int = 110) -> bytes:
-    """The case's positions on a map, as PNG bytes."""
+def render_map_png(case: Case, *, dpi: int = 110, cache_dir: Path | None = None) -> bytes:
+    """The case's positions on a map, as PNG bytes (coastline from ``cache_dir``, the
+    configured coastline cache; ``None``: the default one)."""
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(7.5, 6.0))
-    _figure_map(fig.add_subplot(1, 1, 1), case)
+    _figure_map(fig.add_subplot(1, 1, 1), case, cache_dir)
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
@@ -273,8 +275,16 @@ def _outcome_sentence(case: Case) -> str:
     return f"Outcome: {describe_outcome(case.outcome)}".rstrip(".") + "."
 
 
-def render_pdf(case: Case, entries: list[LedgerEntry], *, key_id: str, created_at: str) -> bytes:
-    """A PDF report: a title page with the map, then the timeline of every event."""
+def render_pdf(
+    case: Case,
+    entries: list[LedgerEntry],
+    *,
+    key_id: str,
+    created_at: str,
+    cache_dir: Path | None = None,
+) -> bytes:
+    """A PDF report: a title page with the map, then the timeline of every event
+    (coastline from ``cache_dir``, as :func:`render_map_png`)."""
     from matplotlib.backends.backend_pdf import PdfPages
     from matplotlib.figure import Figure
 
@@ -298,7 +308,7 @@ def render_pdf(case: Case, entries: list[LedgerEntry], *, key_id: str, created_a
                 0.08, 0.885, "\n".join(textwrap.wrap(warning, 110)),
                 fontsize=8, color="#a00000", weight="bold", va="top",
             )  # fmt: skip
-        _figure_map(fig.add_axes((0.1, 0.32, 0.8, 0.53)), case)
+        _figure_map(fig.add_axes((0.1, 0.32, 0.8, 0.53)), case, cache_dir)
         pdf.savefig(fig)
         lines: list[str] = []
         for x in entries:
