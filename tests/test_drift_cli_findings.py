@@ -166,3 +166,41 @@ def test_one_set_of_defaults_for_the_engine_the_cli_and_the_api() -> None:
     schema = DriftCreate.model_json_schema()["properties"]
     assert schema["hours"]["maximum"] == LIMITS["hours"].hi
     assert schema["particles"]["maximum"] == LIMITS["particles"].hi
+
+
+def test_the_drift_table_names_shares_outside_the_packaged_regions_within_80_columns() -> None:
+    from dataclasses import replace
+    from datetime import UTC, datetime
+
+    from sarwatch.cli.drift import print_summary
+    from sarwatch.drift.result import RegionShare
+    from sarwatch.services.drift import DriftRequest, predict_drift
+
+    req = DriftRequest(
+        lon=12.5, lat=33.2, time=datetime(2026, 11, 20, 4, 10, tzinfo=UTC), hours=24,
+        output_min=360, particles=500, wind_kn=12, wind_from_deg=330, seed=3,
+    )  # fmt: skip
+    summary = predict_drift(req).summary
+    # The same cloud as if it lay west of Gibraltar, outside the packaged regions
+    # (the SAR-share keys of services.drift_stats for such a cloud).
+    shares = (RegionShare("none", 1.0), RegionShare("outside_packaged_regions", 1.0))
+    outside = replace(
+        summary,
+        start=replace(summary.start, lon=-6.5, lat=36.0),
+        outputs=tuple(
+            replace(o, centroid_lon=-6.5 - o.hours / 100, srr_share=shares) for o in summary.outputs
+        ),
+    )
+    console = Console(width=80, record=True, color_system=None)
+    print_summary(outside, console)
+    lines = console.export_text().splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert "36.0000°N 6.5000°W" in lines[0]  # a hemisphere letter, not "-6.5000°E"
+    rows = [line for line in lines if line.strip().startswith("+")]
+    assert [r.split()[0] for r in rows] == ["+6", "+12", "+24"]
+    for row in rows:
+        assert row.split()[4].endswith("W")  # the centroid: 33.154N 6.560W
+        assert row.rstrip().endswith(" out* 100%"), row  # on one line, not folded
+        assert "none" not in row  # outside the regions: counted once, as out*
+    footnote = " ".join(lines[lines.index(rows[-1]) + 1 :])
+    assert "out* outside the packaged regions (5°E–27°E, 29°N–43°N)" in footnote

@@ -14,9 +14,11 @@ from sarwatch.drift.config import DEFAULTS
 from sarwatch.errors import InputError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from rich.console import Console
 
-    from sarwatch.drift.result import RunSummary
+    from sarwatch.drift.result import RegionShare, RunSummary
     from sarwatch.services.drift import ScenarioSpec
 
 __all__ = ["parse_utc", "print_summary", "register"]
@@ -324,6 +326,28 @@ def drift(
         typer.echo(f"attached to case {case_id} (drift_run, seed {result.summary.seed})")
 
 
+#: The SAR-share key of particles outside the packaged regions (``services.drift_stats``).
+OUTSIDE_KEY = "outside_packaged_regions"
+#: Short labels of the table's SRR-share keys, explained under the table.
+_SHARE_LABELS = {OUTSIDE_KEY: "out*"}
+
+
+def _lat_lon(lat: float, lon: float, decimals: int = 3, unit: str = "") -> str:
+    """``33.200N 12.500E`` / ``36.500N 4.400W``: hemisphere letters, never a minus sign."""
+    ns = "N" if lat >= 0 else "S"
+    ew = "E" if lon >= 0 else "W"
+    return f"{abs(lat):.{decimals}f}{unit}{ns} {abs(lon):.{decimals}f}{unit}{ew}"
+
+
+def _table_shares(srr_share: Sequence[RegionShare]) -> list[tuple[str, float]]:
+    """The non-zero shares to show; ``none`` counts only the particles inside the packaged
+    regions (those outside are shown once, as ``out*``)."""
+    shares = {r.region: r.share for r in srr_share}
+    if OUTSIDE_KEY in shares and "none" in shares:
+        shares["none"] = max(shares["none"] - shares[OUTSIDE_KEY], 0.0)
+    return [(region, share) for region, share in shares.items() if share > 1e-9]
+
+
 def print_summary(s: RunSummary, console: Console) -> None:
     """The run in a few lines and a table of the main output times that fits 80 columns."""
     from rich import box
@@ -332,8 +356,9 @@ def print_summary(s: RunSummary, console: Console) -> None:
     from sarwatch.drift.result import iso_utc
 
     console.print(
-        f"[bold]{s.object}[/] {s.time_direction} {s.hours:g} h from {s.start.lat:.4f}°N "
-        f"{s.start.lon:.4f}°E {iso_utc(s.start.time)}: {s.n} particles, {s.steps} steps, "
+        f"[bold]{s.object}[/] {s.time_direction} {s.hours:g} h from "
+        f"{_lat_lon(s.start.lat, s.start.lon, 4, '°')} {iso_utc(s.start.time)}: "
+        f"{s.n} particles, {s.steps} steps, "
         f"seed {s.seed}, {s.wall_s:.2f} s ({s.particle_steps_per_s / 1e6:.1f} M particle-steps/s)"
     )
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1), show_edge=False)
@@ -344,23 +369,29 @@ def print_summary(s: RunSummary, console: Console) -> None:
         table.add_column(col, justify=justify, no_wrap=True)  # type: ignore[arg-type]
     table.add_column("SRR share", overflow="fold")
     marks = {6.0, 12.0, 24.0, 48.0, abs(s.hours)}
+    outside_shown = False
     for o in s.outputs:
         if abs(o.hours) not in marks:
             continue
         areas = {c.percent: c.area_km2 for c in o.containment}
-        c = (
-            "-"
-            if not math.isfinite(o.centroid_lat)
-            else f"{o.centroid_lat:.3f}N {o.centroid_lon:.3f}E"
-        )
+        c = "-" if not math.isfinite(o.centroid_lat) else _lat_lon(o.centroid_lat, o.centroid_lon)
+        shares = _table_shares(o.srr_share)
+        outside_shown |= any(region == OUTSIDE_KEY for region, _ in shares)
         table.add_row(
             f"{o.hours:+g}", str(o.time.astype("datetime64[m]"))[5:].replace("T", " "), c,
             f"{o.std_km:.1f}" if math.isfinite(o.std_km) else "-",
             "/".join(f"{areas.get(k, 0):.0f}" for k in (50, 90, 95)),
             f"{o.stranded_share:.0%}",
-            " ".join(f"{r.region} {r.share:.0%}" for r in o.srr_share if r.share > 0),
+            " ".join(f"{_SHARE_LABELS.get(key, key)} {share:.0%}" for key, share in shares),
         )  # fmt: skip
     console.print(table)
+    if outside_shown:
+        from sarwatch.geo.coast import REGION
+
+        console.print(
+            f"{_SHARE_LABELS[OUTSIDE_KEY]} outside the packaged regions ({REGION.describe()}): "
+            "sarwatch has no SAR-region data there"
+        )
     for kind, path in s.files.items():
         console.print(f"{kind}: {path}")
     if s.files.get("netcdf") and s.tracks_sampled:
