@@ -204,3 +204,44 @@ def test_the_drift_table_names_shares_outside_the_packaged_regions_within_80_col
         assert "none" not in row  # outside the regions: counted once, as out*
     footnote = " ".join(lines[lines.index(rows[-1]) + 1 :])
     assert "out* outside the packaged regions (5°E–27°E, 29°N–43°N)" in footnote
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        ["--lat", "33.2N", "--lon", "12.5E"],
+        ["--lat", "33 12.0N", "--lon", "012 30.0E"],
+        ["--position", "33°12'N 012°30'E"],
+        ["-p", "33 12.0N 12 30.0E"],
+    ],
+)
+def test_drift_reads_positions_as_people_write_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], where: list[str]
+) -> None:
+    out = tmp_path / "run"
+    code, _, err = run_cli(
+        capsys, "drift", *where, "--time", "2026-11-20T04:10Z", "--hours", "1",
+        "--particles", "100", "--wind-kn", "12", "--wind-from", "330", "--no-png", "--quiet",
+        "--out", str(out),
+    )  # fmt: skip
+    assert code == 0, err
+    start = json.loads((out / "summary.json").read_text())["start"]
+    assert (start["lat"], start["lon"]) == pytest.approx((33.2, 12.5))
+
+
+@pytest.mark.parametrize(
+    ("where", "message"),
+    [
+        (["--lat", "12.5E", "--lon", "33.2N"], "--lat: a latitude takes N or S"),
+        (["--lat", "95", "--lon", "12.5"], "--lat: latitude must lie between -90 and 90"),
+        (["--position", "33.2N 12.5E", "--lat", "33"], "either --position or --lat and --lon"),
+        (["--lat", "33.2"], "missing --lon: a drift needs a position"),
+    ],
+)
+def test_drift_refuses_a_bad_position_with_the_flag_and_the_fix(
+    capsys: pytest.CaptureFixture[str], where: list[str], message: str
+) -> None:
+    code, _, err = run_cli(capsys, "drift", *where, "--time", "2026-11-20T04:10Z", "--wind-kn", "9")
+    assert code == 2
+    assert message in " ".join(err.split())
+    assert "Traceback" not in err

@@ -135,8 +135,13 @@ _D = DEFAULTS  # the one place the defaults are written: sarwatch.drift.config
 
 
 def drift(
-    lat: float = typer.Option(None, "--lat", help="Last known latitude, decimal degrees (N>0)."),
-    lon: float = typer.Option(None, "--lon", help="Last known longitude, decimal degrees (E>0)."),
+    lat: str = typer.Option(None, "--lat", help='Last known latitude: 33.2, 33.2N or "33 12.0N".'),
+    lon: str = typer.Option(
+        None, "--lon", help='Last known longitude: 12.5, 12.5E or "012 30.0E".'
+    ),
+    position: str = typer.Option(
+        None, "--position", "-p", help="Both at once: \"33°12'N 012°30'E\", '33 12.0N 12 30.0E'."
+    ),
     time: str = typer.Option(None, "--time", help="Time of that position, ISO 8601 with zone."),
     object_class: str = typer.Option(
         _D.object_class, "--object", help="Proxy, Leeway key or table number."
@@ -154,10 +159,10 @@ def drift(
     circle: bool = typer.Option(
         False, "--circle", help="Seed uniformly over a disk of --radius-m instead of a Gaussian."
     ),
-    to_lat: float = typer.Option(
+    to_lat: str = typer.Option(
         None, "--to-lat", help="Second position (line or cone), latitude, degrees."
     ),
-    to_lon: float = typer.Option(
+    to_lon: str = typer.Option(
         None, "--to-lon", help="Second position (line or cone), longitude, degrees."
     ),
     to_time: str = typer.Option(
@@ -249,9 +254,9 @@ def drift(
     if list_objects:
         _list_objects()
         return
-    missing = [n for n, v in (("--lat", lat), ("--lon", lon), ("--time", time)) if v is None]
-    if missing:
-        raise InputError(f"missing {', '.join(missing)}: a drift needs a position and a time")
+    x, y = _start_position(lat, lon, position, time)
+    to_x = None if to_lon is None else _coordinate(to_lon, "lon", "--to-lon")
+    to_y = None if to_lat is None else _coordinate(to_lat, "lat", "--to-lat")
     from sarwatch.cli.context import station
     from sarwatch.services.drift import (
         DriftRequest,
@@ -270,11 +275,11 @@ def drift(
         attachments.require_writable(case_id)
     start_time = parse_utc(time)
     scenarios = _seeding_scenario(
-        lon, lat, radius_m, circle=circle, to_lon=to_lon, to_lat=to_lat,
+        x, y, radius_m, circle=circle, to_lon=to_x, to_lat=to_y,
         to_time=parse_utc(to_time) if to_time else None, to_radius_m=to_radius_m,
     )  # fmt: skip
     req = DriftRequest(
-        lon=lon, lat=lat, time=start_time, object_class=object_class, hours=hours,
+        lon=x, lat=y, time=start_time, object_class=object_class, hours=hours,
         backward=backward, particles=particles, dt_min=dt_min, output_min=output_min,
         radius_m=radius_m, currents=_expand(currents), winds=_expand(winds),
         stokes=_expand(stokes), wind_kn=wind_kn, wind_from_deg=wind_from,
@@ -324,6 +329,41 @@ def drift(
 
         attachments.drift_run(case_id, req, result, actor=actor or f"cli:{getpass.getuser()}")
         typer.echo(f"attached to case {case_id} (drift_run, seed {result.summary.seed})")
+
+
+def _coordinate(text: str, axis: str, flag: str) -> float:
+    """One coordinate as people write it (``33.2``, ``33.2N``, ``33 12.0N``)."""
+    from sarwatch.geo.position import parse_coordinate
+
+    try:
+        return parse_coordinate(text, axis)  # type: ignore[arg-type]
+    except InputError as exc:
+        raise InputError(f"{flag}: {exc}") from exc
+
+
+def _start_position(
+    lat: str | None, lon: str | None, position: str | None, time: str | None
+) -> tuple[float, float]:
+    """``(lon, lat)`` of the start from ``--position`` or ``--lat``/``--lon``."""
+    from sarwatch.geo.position import parse_position
+
+    if position is not None and (lat is not None or lon is not None):
+        raise InputError("give either --position or --lat and --lon, not both")
+    missing = (
+        []
+        if position is not None
+        else [n for n, v in (("--lat", lat), ("--lon", lon)) if v is None]
+    )
+    missing += ["--time"] if time is None else []
+    if missing:
+        raise InputError(
+            f"missing {', '.join(missing)}: a drift needs a position (--lat 33.2 --lon 12.5, "
+            "or --position \"33°12'N 012°30'E\") and its time (--time 2026-11-20T04:10Z)"
+        )
+    if position is not None or lat is None or lon is None:
+        return parse_position(str(position))
+    y = _coordinate(lat, "lat", "--lat")  # latitude first, as people say and write it
+    return _coordinate(lon, "lon", "--lon"), y
 
 
 #: The SAR-share key of particles outside the packaged regions (``services.drift_stats``).
