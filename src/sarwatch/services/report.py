@@ -203,7 +203,12 @@ def _describe(kind: str, p: dict[str, Any]) -> str:
         given = ", ".join(f"{k} {v}" for k, v in p.items() if v not in (None, ""))
         return f"vessel: {given or 'nothing known'}"
     if kind == EventKind.ATTACHMENT_ADDED:
-        return f"attached {p['kind']}: " + json.dumps(p["record"], ensure_ascii=False)[:300]
+        from sarwatch.services.attachments import describe_attachment
+
+        try:
+            return "attached " + describe_attachment(p["kind"], p["record"])
+        except (KeyError, TypeError, ValueError):  # another shape: its JSON
+            return f"attached {p['kind']}: " + json.dumps(p["record"], ensure_ascii=False)[:300]
     return json.dumps(p, ensure_ascii=False)[:300]
 
 
