@@ -60,10 +60,21 @@ def _open(path: Path) -> Any:
 
     if not path.exists():
         raise InputError(f"forcing file not found: {path}")
+    if path.is_dir():
+        raise InputError(
+            f"{path} is a directory, not a forcing file: give the NetCDF files in it "
+            f"(e.g. '{path / '*.nc'}', quoted, or each file)"
+        )
     try:
         return xr.open_dataset(path, cache=False)
     except (OSError, ValueError) as exc:
-        raise ForcingError(f"{path}: not a readable NetCDF file ({exc})") from exc
+        # xarray's own text ("did not find a match in any of xarray's currently installed
+        # IO backends ... engine parameter ...") tells a coordinator nothing: say what to do.
+        why = "" if "IO backends" in str(exc) else f" ({exc})"
+        raise ForcingError(
+            f"{path}: not a readable NetCDF file{why}; give a CF-NetCDF file (.nc) such as "
+            "a CMEMS, HYCOM, ERA5 or GFS download, and check that the download finished"
+        ) from exc
 
 
 def _is_regular(values: npt.NDArray[np.float64]) -> bool:
