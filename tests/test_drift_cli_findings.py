@@ -245,3 +245,26 @@ def test_drift_refuses_a_bad_position_with_the_flag_and_the_fix(
     assert code == 2
     assert message in " ".join(err.split())
     assert "Traceback" not in err
+
+
+def test_a_start_on_land_names_the_nearest_sea_point_to_start_from(
+    capsys: pytest.CaptureFixture[str], land_mask
+) -> None:
+    import re
+
+    # 0.07 nm inside Lampedusa's coastline (issue 9's position on land)
+    base = ["drift", "--time", "2026-11-20T04:10Z", "--hours", "1", "--particles", "100",
+            "--wind-kn", "9", "--wind-from", "0", "--no-png", "--quiet"]  # fmt: skip
+    code, _, err = run_cli(capsys, *base, "--lat", "35.497", "--lon", "12.603")
+    assert code == 2
+    message = " ".join(err.split())
+    assert "is on land (GSHHG full resolution); check the coordinates" in message
+    m = re.search(
+        r"nearest sea point is .+?, (\d+\.\d) nm away \(--lat (\S+) --lon (\S+)\)", message
+    )
+    assert m, message
+    assert 0.0 < float(m[1]) < 1.0
+    lat, lon = float(m[2]), float(m[3])
+    assert not land_mask.contains(lon, lat)
+    code, _, err = run_cli(capsys, *base, "--lat", m[2], "--lon", m[3])  # the fix it gives
+    assert code == 0, err
