@@ -275,4 +275,18 @@ def test_the_ledger_count_and_a_position_on_land_are_shown_as_recorded(laptop, t
     start = page.input_value("#drift-form input[name='position']")
     assert start.startswith("35°29.") and start != "35°29.820'N 012°36.180'E"
     assert abs(sea["sea_lat"] - 35.497) < 0.01
+    # reported through the form, the coordinator is told at once
+    page.click("#report-box summary")
+    page.fill("#report-form input[name='position']", "35 29.82N 12 36.18E")
+    page.fill("#report-form input[name='time']", _utc_input(timedelta(minutes=-5)))
+    page.fill("#report-form input[name='source']", "Alarm Phone")
+    page.click("#report-form button[type='submit']")
+    page.wait_for_function(
+        "() => document.getElementById('toast').textContent.includes('on land')", timeout=15_000
+    )
+    assert "nearest sea point 35°29." in page.inner_text("#toast")
+    page.wait_for_function(
+        "() => document.querySelectorAll(\"#case-detail [data-field='on-land']\").length === 2",
+        timeout=15_000,
+    )
     laptop.screenshot("case-position-on-land-flagged")

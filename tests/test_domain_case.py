@@ -345,3 +345,88 @@ def test_the_domain_docstring_examples_hold(name: str) -> None:
 
     result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_encodings_are_those_of_the_records_already_signed() -> None:
+    """Stores and bundles made before the one write model keep verifying: for a log with
+    every event kind, the payloads, the projection (canonical, as verify compares it)
+    and the stored projection text (key order included, as the API answers it) hash as
+    they did with the code before the change (commit 09f5283, where these digests were
+    computed)."""
+    import hashlib
+    import json
+
+    from sarwatch.ledger import canonical_json
+
+    def m(k: int) -> datetime:
+        return T0 + timedelta(minutes=k)
+
+    log = [
+        (
+            "case_opened",
+            {
+                "case_id": "2018-03-15-LY-001",
+                "title": "rubber boat, 80 people",
+                "alert_time": format_time(T0),
+                "region": "LY",
+                "people": to_json(PeopleOnBoard(total=80)),
+                "vessel": to_json(Vessel("rubber", "engine broken")),
+                "sources": [to_json(Source("Alarm Phone", 3))],
+            },
+            m(0),
+        ),
+        (
+            "position_reported",
+            to_json(
+                PositionReport(m(0), 12.5, 33.2, "gps", Source("Alarm Phone", 3), 0.5, "first")
+            ),
+            m(1),
+        ),
+        (
+            "contact_logged",
+            to_json(
+                Contact(
+                    m(5), "phone", "MRCC Rome", "informed", mmsi=None, attachments=("a sha256:00",)
+                )
+            ),
+            m(5),
+        ),
+        ("status_changed", {"from": "alert", "to": "active", "reason": "confirmed"}, m(6)),
+        ("people_updated", to_json(PeopleOnBoard(82, 10, 9, 2)), m(7)),
+        ("vessel_updated", to_json(Vessel("rubber", "taking water", None, None, None, 9.5)), m(8)),
+        ("decision_recorded", to_json(Decision(m(9), "ask RCC Malta", "ana")), m(9)),
+        (
+            "position_reported",
+            to_json(
+                PositionReport(m(90), 12.6, 33.4, "aircraft", Source("Seabird", 5, "verified"), 1.0)
+            ),
+            m(91),
+        ),
+        ("status_changed", {"from": "active", "to": "located", "reason": ""}, m(92)),
+        (
+            "outcome_recorded",
+            to_json(Outcome(m(120), "rescued", "Open Arms", "Pozzallo", 80, 1, 1, "n")),
+            m(121),
+        ),
+        (
+            "attachment_added",
+            {"kind": "drift_run", "record": {"seed": 7, "inputs": [{"sha256": "ab", "x": 1.5}]}},
+            m(122),
+        ),
+        ("status_changed", {"from": "rescued", "to": "closed", "reason": ""}, m(200)),
+    ]
+    full = case_to_json(fold(log))
+    state = None
+    for kind, payload, t in log:
+        state = apply_to_json(state, kind, payload, t)
+    text = json.dumps(state, separators=(",", ":"), ensure_ascii=False).encode()
+    payloads = b"".join(canonical_json(p) for _, p, _ in log)
+    assert hashlib.sha256(canonical_json(full)).hexdigest() == (
+        "7eb7a41415c7ad413e7e65d4dfbc244ec3cda2e728240b1291a7175d5cbf7a22"
+    )
+    assert hashlib.sha256(text).hexdigest() == (
+        "1dbb023aab8e4196bb2e067e2b30e7a2ea45f1965f6bc1e4fc1e80fb3f5897d4"
+    )
+    assert hashlib.sha256(payloads).hexdigest() == (
+        "2069ddf67581ddfb90f9573c9d7a23db240d4a094a67b8574b1432c518dd745b"
+    )

@@ -216,6 +216,14 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
     });
   };
 
+  // The answer to a write holds the case; the position just recorded is the last in its list.
+  const landWarning = (c) => {
+    const p = (c.positions || [])[(c.positions || []).length - 1];
+    return p?.on_land
+      ? ` It is on land by the coastline: recorded as reported and flagged; nearest sea point ${formatPosition(p.on_land.sea_lat, p.on_land.sea_lon)}. Confirm it with the source.`
+      : "";
+  };
+
   const positionBody = async (f) => {
     const { lat, lon } = await parsePosition(f.position.value);
     return {
@@ -233,15 +241,15 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
     const body = { title: f.title.value.trim(), alert_time: position.time, position, vessel: { kind: f.boat.value } };
     if (f.people.value) body.people = { total: Number(f.people.value) };
     const created = await api("/api/cases", { method: "POST", body });
-    toast(`Case ${caseId(created)} opened.`);
+    toast(`Case ${caseId(created)} opened.${landWarning(created)}`, Boolean(landWarning(created)));
     await refresh();
     select(caseId(created), true);
   });
 
   submit($("#report-form"), async (f) => {
     if (!selected) throw new Error("Select a case first.");
-    await api(`/api/cases/${encodeURIComponent(selected)}/reports`, { method: "POST", body: await positionBody(f) });
-    toast("Position report added.");
+    const updated = await api(`/api/cases/${encodeURIComponent(selected)}/reports`, { method: "POST", body: await positionBody(f) });
+    toast(`Position report added.${landWarning(updated)}`, Boolean(landWarning(updated)));
     await refresh();
   });
 
