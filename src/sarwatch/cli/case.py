@@ -75,11 +75,11 @@ def _warn_on_land(record: CaseRecord) -> None:
 
 
 def _position_option(
-    position: str | None, lon: float | None, lat: float | None, *, required: bool
+    position: str | None, lon: str | None, lat: str | None, *, required: bool
 ) -> tuple[float, float] | None:
     """``(lon, lat)`` from ``--position`` as people write it, or from ``--lon``/``--lat``."""
     from sarwatch.errors import InputError
-    from sarwatch.geo.position import parse_position
+    from sarwatch.geo.position import parse_coordinate, parse_position
 
     if position is not None:
         if lon is not None or lat is not None:
@@ -94,7 +94,8 @@ def _position_option(
                 "or --lat 33.2 --lon 12.5"
             )
         return None
-    return lon, lat
+    y = parse_coordinate(lat, "lat")  # 33.2, 33.2N, "33 12.0N", as assess and drift read them
+    return parse_coordinate(lon, "lon"), y
 
 
 _POSITION = typer.Option(
@@ -109,8 +110,8 @@ _POSITION = typer.Option(
 def open_case(
     title: str = typer.Option(..., help="Short description, e.g. 'rubber boat, 80 people'."),
     position: str = _POSITION,
-    lon: float = typer.Option(None, help="Longitude of the first position, degrees east."),
-    lat: float = typer.Option(None, help="Latitude of the first position, degrees north."),
+    lon: str = typer.Option(None, help="Longitude of the first position: 12.5 or 12.5E."),
+    lat: str = typer.Option(None, help="Latitude of the first position: 33.2 or 33.2N."),
     time: str = _TIME,
     kind: str = typer.Option("gps", help="gps, aircraft, vessel, ais or estimate."),
     source: str = typer.Option("unknown", help="Who gave the alert (e.g. 'Alarm Phone')."),
@@ -148,8 +149,8 @@ def open_case(
 def report(
     case_id: str = typer.Argument(..., help="Case id, e.g. 2018-03-15-LY-001."),
     position: str = _POSITION,
-    lon: float = typer.Option(None, help="Longitude, degrees east."),
-    lat: float = typer.Option(None, help="Latitude, degrees north."),
+    lon: str = typer.Option(None, help="Longitude: 12.5, 12.5E or '012 30.0E'."),
+    lat: str = typer.Option(None, help="Latitude: 33.2, 33.2N or '33 12.0N'."),
     time: str = _TIME,
     kind: str = typer.Option("gps", help="gps, aircraft, vessel, ais or estimate."),
     source: str = typer.Option("unknown", help="Who reported it."),
