@@ -320,7 +320,7 @@ def _batch(
                 part = np.arange(start, min(start + chunk, len(rows)))
                 batch = assess_positions(lon[part], lat[part], settings=settings)
                 srr_lists = batch.srr_lists()
-                for k, i in enumerate(part):
+                for k, i in enumerate(part.tolist()):
                     srr = srr_lists[k]
                     distance = float(batch.distance_to_coast_nm[k])
                     results[i].update(
