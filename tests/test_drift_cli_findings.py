@@ -268,3 +268,27 @@ def test_a_start_on_land_names_the_nearest_sea_point_to_start_from(
     assert not land_mask.contains(lon, lat)
     code, _, err = run_cli(capsys, *base, "--lat", m[2], "--lon", m[3])  # the fix it gives
     assert code == 0, err
+
+
+def test_a_negative_seed_is_refused_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from sarwatch.services.users import add_user
+    from sarwatch.settings import load_settings
+    from sarwatch.web.app import create_app
+    from sarwatch.web.station import station_of
+
+    code, _, err = run_cli(capsys, *RUN[:-2], "--seed", "-1", "--hours", "1", "--quiet")
+    assert code == 2 and "Traceback" not in err
+    assert "--seed (seed) -1 is out of range: give a whole number from 0 to 4294967295" in err
+    app = create_app(load_settings(home_dir=tmp_path))
+    base = {"lat": 33.2, "lon": 12.5, "time": "2026-11-20T04:10:00Z", "wind_kn": 12,
+            "wind_from": 330, "hours": 1}  # fmt: skip
+    with TestClient(app) as client:
+        _, token = add_user(station_of(app).store, "ana", "coordinator")
+        client.headers["Authorization"] = f"Bearer {token}"
+        r = client.post("/api/drift", json={**base, "seed": -1})  # refused now, not failed later
+        assert r.status_code == 422 and "seed" in r.json()["detail"], r.text
+        assert client.post("/api/drift", json={**base, "seed": 2**32 - 1}).status_code == 202

@@ -257,6 +257,11 @@ def _land_mask(req: DriftRequest, cache_dir: Path | None, forcing: Forcing | Non
     return land_mask_for(Region(*box), cache_dir)
 
 
+#: The largest seed accepted (numpy takes any non-negative integer; sarwatch draws
+#: 32-bit seeds and writes them into NetCDF attributes).
+MAX_SEED = 2**32 - 1
+
+
 def _sea_point_hint(lon: float, lat: float, cache_dir: Path | None) -> str:
     """``; the nearest sea point is ...`` for a start on land (empty if none is found)."""
     from sarwatch.geo.coast import REGION
@@ -317,6 +322,14 @@ def check_drift_request(req: DriftRequest, *, cache_dir: Path | None = None) -> 
                 check_limits({speed: obs[1]})
             except InputError as exc:
                 raise InputError(f"{what} observation at {obs[0].isoformat()}: {exc}") from None
+    if req.seed is not None and not (
+        isinstance(req.seed, int | np.integer) and 0 <= int(req.seed) <= MAX_SEED
+    ):
+        raise InputError(
+            f"--seed (seed) {req.seed} is out of range: give a whole number from 0 to "
+            f"{MAX_SEED} (the seeds sarwatch draws and records are in that range), or leave "
+            "it out to draw one"
+        )
     if not (-90.0 <= req.lat <= 90.0 and -180.0 <= req.lon <= 180.0):
         raise InputError(
             f"latitude must be -90..90 and longitude -180..180 degrees; got {req.lat}, {req.lon}"
