@@ -292,3 +292,12 @@ def test_a_negative_seed_is_refused_not_a_traceback(
         r = client.post("/api/drift", json={**base, "seed": -1})  # refused now, not failed later
         assert r.status_code == 422 and "seed" in r.json()["detail"], r.text
         assert client.post("/api/drift", json={**base, "seed": 2**32 - 1}).status_code == 202
+
+
+def test_a_negative_cone_radius_is_refused_as_the_api_refuses_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    cone = ["--to-time", "2026-11-20T05:10Z", "--to-lat", "33.3", "--to-lon", "12.6"]
+    code, _, err = run_cli(capsys, *RUN, "--hours", "2", *cone, "--to-radius-m", "-5", "--quiet")
+    assert code == 2
+    assert "--to-radius-m -5 is out of range: 0 <= x <= 100000 m" in err

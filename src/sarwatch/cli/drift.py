@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from sarwatch.drift.config import DEFAULTS
+from sarwatch.drift.config import DEFAULTS, LIMITS
 from sarwatch.errors import InputError
 
 if TYPE_CHECKING:
@@ -112,6 +112,12 @@ def _seeding_scenario(
 
     if (to_lon is None) != (to_lat is None):
         raise InputError("give both --to-lat and --to-lon for a line or cone, or neither")
+    limit = LIMITS["radius_m"]  # the API's limit of a scenario's radius2_m
+    if to_radius_m is not None and not limit.ok(to_radius_m):
+        raise InputError(
+            f"--to-radius-m {to_radius_m:g} is out of range: {limit.describe()}; "
+            "give a value in that range"
+        )
     if to_time is not None:
         return (
             ScenarioSpec(
