@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 if TYPE_CHECKING:
     from sarwatch.records import CaseRecord
@@ -70,7 +72,9 @@ def _warn_on_land(record: CaseRecord) -> None:
     recorded = CaseProjection(record.state).last_recorded_position
     if recorded is not None and recorded.on_land is not None:
         Console(stderr=True).print(
-            f"[bold yellow]warning:[/] {on_land_note(recorded)}", highlight=False, soft_wrap=True
+            f"[bold yellow]warning:[/] {escape(on_land_note(recorded))}",
+            highlight=False,
+            soft_wrap=True,
         )
 
 
@@ -329,7 +333,8 @@ def show(
     table = Table("#", "recorded (UTC)", "by", "what")
     for entry in svc.events(case_id):
         recorded = entry.recorded_at[:19].replace("T", " ")
-        table.add_row(str(entry.seq), recorded, entry.actor, describe_event(entry))
+        # What people typed is shown as typed: never read as rich markup ("[/]" in a note).
+        table.add_row(str(entry.seq), recorded, Text(entry.actor), Text(describe_event(entry)))
     _console.print(table)
     from sarwatch.domain import CaseProjection
     from sarwatch.services.report import count_warning
@@ -338,7 +343,7 @@ def show(
     if counts:
         # Estimates differ from counts at the rescue: never refused, always shown.
         Console(stderr=True).print(
-            f"[bold yellow]warning:[/] {counts} The number on board is an estimate; if a "
+            f"[bold yellow]warning:[/] {escape(counts)} The number on board is an estimate; if a "
             "better count is known, record it with 'sarwatch case people' before closing.",
             highlight=False,
             soft_wrap=True,
@@ -347,8 +352,9 @@ def show(
     if not report.ok:
         # Shown, because a coordinator must see the record, but never silently.
         Console(stderr=True).print(
-            f"[bold red]warning:[/] this case's ledger does not verify: {report.summary()}. "
-            "The timeline above may have been altered; see 'sarwatch ledger verify'.",
+            "[bold red]warning:[/] this case's ledger does not verify: "
+            f"{escape(report.summary())}. The timeline above may have been altered; "
+            "see 'sarwatch ledger verify'.",
             highlight=False,
             soft_wrap=True,
         )
@@ -362,7 +368,7 @@ def list_cases(
     """List cases, most recently updated first."""
     table = Table("case", "status", "title", "updated (UTC)")
     for record in _service().list_cases(statuses=status or None, limit=limit):
-        table.add_row(record.case_id, record.status, record.title, record.updated_at)
+        table.add_row(record.case_id, record.status, Text(record.title), record.updated_at)
     _console.print(table)
 
 

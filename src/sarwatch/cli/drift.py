@@ -439,7 +439,7 @@ def print_summary(s: RunSummary, console: Console) -> None:
             "sarwatch has no SAR-region data there"
         )
     for kind, path in s.files.items():
-        console.print(f"{kind}: {path}")
+        console.print(f"{kind}: {path}", markup=False, highlight=False)  # paths as given
     if s.files.get("netcdf") and s.tracks_sampled:
         console.print(s.tracks_note())
 
