@@ -37,3 +37,26 @@ def test_an_error_quoting_brackets_is_a_message_not_a_traceback(home: Path, caps
     code, _, err = run_cli(capsys, "case", "show", "[/x]")
     assert code == 2
     assert "no case '[/x]'" in err and "Traceback" not in err and "MarkupError" not in err
+
+
+def test_dollar_signs_in_case_text_do_not_stop_the_evidence_export(
+    home: Path, tmp_path: Path, capsys
+) -> None:
+    # matplotlib read "$...$" as mathtext: an unknown symbol failed report.pdf, so the
+    # whole bundle could not be exported.
+    code, out, err = run_cli(
+        capsys, "case", "open", "--title", r"paid $1500 each, $\frac{ smuggler", "--time", T,
+        "--lat", "33.2", "--lon", "12.5",
+    )  # fmt: skip
+    assert code == 0, err
+    cid = out.split()[0]
+    code, _, err = run_cli(
+        capsys, "case", "contact", cid, "--counterpart", "x_{y", "--channel", "phone",
+        "--summary", r"said $a^b$ and $\x$", "--time", T,
+    )  # fmt: skip
+    assert code == 0, err
+    bundle = tmp_path / "case.zip"
+    code, out, err = run_cli(capsys, "case", "export", cid, "--out", str(bundle))
+    assert code == 0, err
+    code, out, err = run_cli(capsys, "bundle", "verify", str(bundle))
+    assert code == 0 and "bundle intact" in out, err

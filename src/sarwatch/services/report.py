@@ -117,12 +117,21 @@ def render_map_png(case: Case, *, dpi: int = 110, cache_dir: Path | None = None)
     configured coastline cache; ``None``: the default one)."""
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(7.5, 6.0))
-    _figure_map(fig.add_subplot(1, 1, 1), case, cache_dir)
-    fig.tight_layout()
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
+    with _text_as_typed():
+        fig = Figure(figsize=(7.5, 6.0))
+        _figure_map(fig.add_subplot(1, 1, 1), case, cache_dir)
+        fig.tight_layout()
+        fig.savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()
+
+
+def _text_as_typed() -> Any:
+    """A matplotlib context in which text is drawn as typed: a note with "$a^b$" or "$\\x"
+    is not read as mathtext (which failed the whole export on an unknown symbol)."""
+    import matplotlib
+
+    return matplotlib.rc_context({"text.parse_math": False})
 
 
 def on_land_note(position: PositionReport) -> str:
@@ -294,7 +303,10 @@ def render_pdf(
     from matplotlib.figure import Figure
 
     buf = io.BytesIO()
-    with PdfPages(buf, metadata={"Title": f"Case {case.case_id}", "Creator": "sarwatch"}) as pdf:
+    with (
+        _text_as_typed(),
+        PdfPages(buf, metadata={"Title": f"Case {case.case_id}", "Creator": "sarwatch"}) as pdf,
+    ):
         fig = Figure(figsize=(8.27, 11.69))
         fig.text(
             0.08, 0.95, f"Case {case.case_id} — {case.status.value}", fontsize=14, weight="bold"
