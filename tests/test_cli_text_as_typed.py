@@ -60,4 +60,3 @@ def test_dollar_signs_in_case_text_do_not_stop_the_evidence_export(
     assert code == 0, err
     code, out, err = run_cli(capsys, "bundle", "verify", str(bundle))
     assert code == 0 and "bundle intact" in out, err
-

@@ -8,7 +8,7 @@ from _cli import run_cli
 
 
 def test_adding_an_existing_user_says_how_to_replace_a_lost_token(home: Path, capsys) -> None:
-    code, out, err = run_cli(capsys, "user", "add", "ana", "--role", "coordinator")
+    code, _, err = run_cli(capsys, "user", "add", "ana", "--role", "coordinator")
     assert code == 0, err
     code, _, err = run_cli(capsys, "user", "add", "ana", "--role", "coordinator")
     assert code != 0
