@@ -28,6 +28,8 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
+from _opendrift_result import last_written
+
 
 def _object_number(model, key: str) -> int:  # type: ignore[no-untyped-def]
     for number, props in model.leewayprop.items():
@@ -64,19 +66,13 @@ def _grid(spec: dict) -> dict:  # type: ignore[type-arg]
         time_step_output=3600.0,
     )
     t2 = time.perf_counter()
-    lon = o.result.lon.values
-    lat = o.result.lat.values
-    status = o.result.status.values
-    valid = np.isfinite(lon)
-    last = valid.shape[1] - 1 - np.argmax(valid[:, ::-1], axis=1)
-    idx = np.arange(lon.shape[0])
+    lon, lat, final_status = last_written(o.result)
     meanings = str(o.result.status.attrs.get("flag_meanings", "")).split()
     values = list(np.atleast_1d(o.result.status.attrs.get("flag_values", range(len(meanings)))))
     names = {int(v): m for v, m in zip(values, meanings, strict=False)}
-    final_status = status[idx, last]
     return {
-        "lon": lon[idx, last].tolist(),
-        "lat": lat[idx, last].tolist(),
+        "lon": lon.tolist(),
+        "lat": lat.tolist(),
         "status": [names.get(int(s), str(int(s))) for s in final_status],
         "setup_s": t1 - t0,
         "run_s": t2 - t1,

@@ -15,6 +15,8 @@ T_IMPORT0 = time.perf_counter()
 
 import numpy as np  # noqa: E402
 
+from _opendrift_result import last_written  # noqa: E402
+
 
 def main() -> None:
     cur, wind, n, hours, dt_s, radius, seed, out = sys.argv[1:9]
@@ -34,18 +36,12 @@ def main() -> None:
     t_run = time.perf_counter()
     o.run(duration=timedelta(hours=float(hours)), time_step=float(dt_s), time_step_output=3600.0)
     t_end = time.perf_counter()
-    lon = o.result.lon.values
-    lat = o.result.lat.values
-    status = o.result.status.values
-    # last valid position per particle (stranded ones stop being written)
-    valid = np.isfinite(lon)
-    last = valid.shape[1] - 1 - np.argmax(valid[:, ::-1], axis=1)
-    idx = np.arange(lon.shape[0])
+    lon, lat, status = last_written(o.result)  # stranded ones stop being written
     np.savez(
         out,
-        lon=lon[idx, last],
-        lat=lat[idx, last],
-        status=status[idx, last],
+        lon=lon,
+        lat=lat,
+        status=status,
         import_s=t_setup - T_IMPORT0,
         setup_s=t_run - t_setup,
         run_s=t_end - t_run,

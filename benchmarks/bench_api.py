@@ -52,28 +52,26 @@ import os
 import platform
 import random
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import httpx
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
+TESTS = HERE.parent / "tests"  # the live-server harness
+if str(TESTS) not in sys.path:
+    sys.path.insert(0, str(TESTS))
+
+from _live import free_port, uvicorn_command, wait_until_healthy  # noqa: E402
+
 RESULTS = HERE / "results" / "api.json"
 LUA = HERE / "bench_api.lua"
 LUA_PACED = HERE / "bench_api_paced.lua"
 N_CASES = 20
 PHASES = ("health_probe", "mixed", "reads", "writes")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _prepare(url: str, home: Path) -> tuple[str, list[str]]:
@@ -117,33 +115,10 @@ def _start(url: str, home: Path, port: int, src: Path | None) -> subprocess.Pope
         env["PYTHONPATH"] = os.pathsep.join([str(src), env.get("PYTHONPATH", "")]).rstrip(
             os.pathsep
         )
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "sarwatch.web.app:create_app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            *_server_options(),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        env=env,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("server did not start")
+    options = (*_server_options(), "--log-level", "warning", "--no-access-log")
+    proc = subprocess.Popen(uvicorn_command(port, *options), env=env)
+    wait_until_healthy(proc, f"http://127.0.0.1:{port}")
+    return proc
 
 
 # --- the wrk client -----------------------------------------------------------------
@@ -382,7 +357,7 @@ def bench_store(
         for variant, src in sources.items():
             vhome = home / variant
             token, ids = _prepare(urls[variant], vhome)
-            port = _free_port()
+            port = free_port()
             servers[variant] = (_start(urls[variant], vhome, port, src), port, token, ids)
         figures: dict[str, dict[str, object]] = {v: {} for v in sources}
         for phase in _phases(args):

@@ -20,49 +20,26 @@ import argparse
 import json
 import os
 import platform
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+TESTS = Path(__file__).resolve().parent.parent / "tests"  # the live-server harness
+if str(TESTS) not in sys.path:
+    sys.path.insert(0, str(TESTS))
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from _live import CHROMIUM_ARGS, free_port, uvicorn_command, wait_until_healthy  # noqa: E402
 
 
 def _start_server(home: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, SARWATCH_HOME_DIR=str(home))
-    cmd = [sys.executable, "-m", "uvicorn", "sarwatch.web.app:create_app", "--factory"]
-    cmd += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
-    process = subprocess.Popen(cmd, env=env)
+    process = subprocess.Popen(uvicorn_command(port, "--log-level", "warning"), env=env)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url + "/api/health", timeout=1):
-                return process, url
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise SystemExit("the server did not start")
+    wait_until_healthy(process, url)
+    return process, url
 
 
 def _one_load(browser, url: str) -> dict[str, object]:

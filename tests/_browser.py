@@ -13,10 +13,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -25,19 +23,11 @@ from typing import Any
 
 import pytest
 
+from _live import CHROMIUM_ARGS, free_port, wait_until_healthy
+
 REPO = Path(__file__).resolve().parent.parent
 DIST = REPO / "src" / "sarwatch" / "web" / "static" / "dist"
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 LAPTOP = {"width": 1366, "height": 800}
 TABLET = {"width": 820, "height": 1180}
 
@@ -46,18 +36,12 @@ def chromium_path() -> str:
     return os.environ.get("SARWATCH_CHROMIUM", "/usr/bin/chromium")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class Server:
     """``sarwatch serve --demo`` in a subprocess with its own home directory."""
 
     def __init__(self, home: Path) -> None:
         self.home = home
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ, SARWATCH_HOME_DIR=str(home), SARWATCH_PORT=str(self.port))
         self.env = env
@@ -70,16 +54,12 @@ class Server:
             stderr=subprocess.STDOUT,
         )
         # A fresh machine builds the coastline and land-mask caches at start-up (~30 s).
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited: {(home / 'server.log').read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(self.url + "/api/health", timeout=1):
-                    return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError("server did not answer /api/health within 180 s")
+        wait_until_healthy(
+            self.process,
+            self.url,
+            timeout_s=180,
+            output=lambda: (home / "server.log").read_text(errors="replace"),
+        )
 
     def request(
         self,

@@ -24,6 +24,14 @@ T0 = datetime(2018, 3, 15, 4, 10, tzinfo=UTC)
 SEA = (12.5, 33.2)  # off Zuwara/Sabratha, Libyan SRR
 LAND = (14.51, 35.90)  # Malta, on land
 
+#: The store kinds a SQL test runs on; PostgreSQL only where a server is named.
+SQL_STORE_KINDS = [
+    "sqlite",
+    pytest.param("postgresql", marks=[pytest.mark.postgres, NEEDS_POSTGRES]),
+]
+#: Every store kind: the memory store and the SQL ones.
+STORE_KINDS = ["memory", *SQL_STORE_KINDS]
+
 
 def reset_postgres(url: str) -> None:
     """Drop every sarwatch table so that a test starts from an empty schema."""
@@ -40,18 +48,33 @@ def reset_postgres(url: str) -> None:
     engine.dispose()
 
 
-def make_store(kind: str, tmp_path: Path) -> Store:
-    """A fresh, empty store of the given kind: memory, sqlite or postgresql."""
-    if kind == "memory":
-        return MemoryStore()
+def fresh_database_url(kind: str, tmp_path: Path, name: str = "cases.db") -> str:
+    """The URL of an empty database: a new SQLite file ``name``, or the test PostgreSQL
+    server emptied (``kind`` ``sqlite`` or ``postgresql``)."""
     if kind == "sqlite":
-        return SqlStore(f"sqlite:///{tmp_path / 'cases.db'}")
+        return f"sqlite:///{tmp_path / name}"
     if kind == "postgresql":
         if not POSTGRES_URL:
             pytest.skip("no PostgreSQL server: set SARWATCH_TEST_POSTGRES_URL")
         reset_postgres(POSTGRES_URL)
-        return SqlStore(POSTGRES_URL)
+        return POSTGRES_URL
     raise ValueError(kind)
+
+
+def make_store(kind: str, tmp_path: Path) -> Store:
+    """A fresh, empty store of the given kind: memory, sqlite or postgresql."""
+    if kind == "memory":
+        return MemoryStore()
+    return SqlStore(fresh_database_url(kind, tmp_path))
+
+
+def run_sql(store: SqlStore, *statements: str, **params: object) -> None:
+    """Run SQL statements in one transaction, as someone who can write the database does."""
+    from sqlalchemy import text
+
+    with store.engine.begin() as conn:
+        for statement in statements:
+            conn.execute(text(statement), params)
 
 
 def make_service(store: Store, signer: Signer | None = None) -> CaseService:

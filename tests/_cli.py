@@ -16,3 +16,12 @@ def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, s
         code = int(exc.code or 0)
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def open_case(capsys: pytest.CaptureFixture[str], *, time: str = "2018-03-15T04:10:00Z") -> str:
+    """``sarwatch case open`` at sea off Zuwara (12.5°E 33.2°N) at ``time``: the new case's id."""
+    code, out, err = run_cli(
+        capsys, "case", "open", "--title", "t", "--lon", "12.5", "--lat", "33.2", "--time", time
+    )
+    assert code == 0, err
+    return out.split()[0]

@@ -15,7 +15,13 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from sqlalchemy import text as sql
 
-from _cases_helpers import NEEDS_POSTGRES, POSTGRES_URL, reset_postgres
+from _cases_helpers import (
+    NEEDS_POSTGRES,
+    POSTGRES_URL,
+    SQL_STORE_KINDS,
+    fresh_database_url,
+    reset_postgres,
+)
 from sarwatch.services.users import add_user
 from sarwatch.settings import Settings
 from sarwatch.web.app import create_app
@@ -25,18 +31,9 @@ ALERT = "2018-03-15T04:10:00Z"
 SEA = {"lon": 12.5, "lat": 33.2}
 
 
-@pytest.fixture(
-    params=[
-        "sqlite",
-        pytest.param("postgresql", marks=[pytest.mark.postgres, NEEDS_POSTGRES]),
-    ]
-)
+@pytest.fixture(params=SQL_STORE_KINDS)
 def api(request, tmp_path: Path, land_mask) -> Iterator[tuple[TestClient, dict, dict]]:
-    if request.param == "postgresql":
-        reset_postgres(POSTGRES_URL)
-        url = POSTGRES_URL
-    else:
-        url = f"sqlite:///{tmp_path / 'api.db'}"
+    url = fresh_database_url(request.param, tmp_path, "api.db")
     settings = Settings(home_dir=tmp_path, database_url=url)
     app = create_app(settings)
     with TestClient(app) as client:

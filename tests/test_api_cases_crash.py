@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -15,7 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from _cases_helpers import NEEDS_POSTGRES, POSTGRES_URL, T0, reset_postgres
+from _cases_helpers import SQL_STORE_KINDS, T0, fresh_database_url
+from _live import free_port, uvicorn_command, wait_until_healthy
 from sarwatch.adapters.store import SqlStore
 from sarwatch.ledger import load_or_create_signer
 from sarwatch.services.users import add_user
@@ -23,60 +22,28 @@ from sarwatch.services.users import add_user
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start_server(env: dict[str, str], port: int) -> subprocess.Popen:
+def _start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "sarwatch.web.app:create_app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
+        uvicorn_command(port, "--log-level", "warning"),
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(proc.stderr.read().decode())
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("server did not start")
+    assert proc.stderr is not None
+    stderr = proc.stderr
+    wait_until_healthy(proc, f"http://127.0.0.1:{port}", output=lambda: stderr.read().decode())
+    return proc
 
 
-@pytest.mark.parametrize(
-    "kind", ["sqlite", pytest.param("postgresql", marks=[pytest.mark.postgres, NEEDS_POSTGRES])]
-)
+@pytest.mark.parametrize("kind", SQL_STORE_KINDS)
 def test_sigkill_mid_stream_loses_no_acknowledged_write(tmp_path: Path, kind: str) -> None:
-    if kind == "sqlite":
-        url = f"sqlite:///{tmp_path / 'crash.db'}"
-    else:
-        assert POSTGRES_URL
-        reset_postgres(POSTGRES_URL)
-        url = POSTGRES_URL
+    url = fresh_database_url(kind, tmp_path, "crash.db")
     home = tmp_path / "home"
     store = SqlStore(url)
     _, token = add_user(store, "ana", "coordinator")
     store.close()
     env = {**os.environ, "SARWATCH_HOME_DIR": str(home), "SARWATCH_DATABASE_URL": url}
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     headers = {"Authorization": f"Bearer {token}"}
     server = _start_server(env, port)

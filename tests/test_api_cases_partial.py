@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from _cases_helpers import NEEDS_POSTGRES, POSTGRES_URL, reset_postgres
+from _cases_helpers import SQL_STORE_KINDS, STORE_KINDS, fresh_database_url
 from sarwatch.cli import case as case_cli
 from sarwatch.services.users import add_user
 from sarwatch.settings import Settings
@@ -26,19 +26,10 @@ ALERT = "2018-03-15T04:10:00Z"
 ROUNDS = 12
 
 
-@pytest.fixture(
-    params=[
-        "sqlite",
-        pytest.param("postgresql", marks=[pytest.mark.postgres, NEEDS_POSTGRES]),
-    ]
-)
+@pytest.fixture(params=SQL_STORE_KINDS)
 def station(request, tmp_path: Path, monkeypatch) -> Iterator[tuple[TestClient, dict, str]]:
     """A running API and the environment the CLI reads, on one store; an open case."""
-    if request.param == "postgresql":
-        reset_postgres(POSTGRES_URL)
-        url = POSTGRES_URL
-    else:
-        url = f"sqlite:///{tmp_path / 'partial.db'}"
+    url = fresh_database_url(request.param, tmp_path, "partial.db")
     monkeypatch.setenv("SARWATCH_HOME_DIR", str(tmp_path))
     monkeypatch.setenv("SARWATCH_DATABASE_URL", url)
     app = create_app(Settings(home_dir=tmp_path, database_url=url))
@@ -192,10 +183,7 @@ def test_concurrent_partial_updates_from_the_cli_and_the_api_lose_nothing(
         service.store.close()
 
 
-@pytest.mark.parametrize(
-    "kind",
-    ["memory", "sqlite", pytest.param("postgresql", marks=[pytest.mark.postgres, NEEDS_POSTGRES])],
-)
+@pytest.mark.parametrize("kind", STORE_KINDS)
 def test_the_service_merges_on_the_locked_case_and_names_unknown_fields(
     kind: str, tmp_path: Path
 ) -> None:

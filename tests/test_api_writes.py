@@ -11,7 +11,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from _cases_helpers import NEEDS_POSTGRES, POSTGRES_URL, reset_postgres
+from _cases_helpers import (
+    SQL_STORE_KINDS,
+    fresh_database_url,
+)
 from sarwatch.services.users import add_user
 from sarwatch.settings import Settings
 from sarwatch.web.app import create_app
@@ -81,18 +84,11 @@ async def _concurrent_writes(app: object, token: str) -> tuple[str, list[httpx.R
     return case_id, list(answers)
 
 
-@pytest.mark.parametrize(
-    "kind", ["sqlite", pytest.param("postgresql", marks=[pytest.mark.postgres, NEEDS_POSTGRES])]
-)
+@pytest.mark.parametrize("kind", SQL_STORE_KINDS)
 def test_concurrent_api_writes_keep_one_chain_on_the_writer_threads(
     tmp_path: Path, kind: str
 ) -> None:
-    if kind == "postgresql":
-        assert POSTGRES_URL
-        reset_postgres(POSTGRES_URL)
-        url = POSTGRES_URL
-    else:
-        url = f"sqlite:///{tmp_path / 'api.db'}"
+    url = fresh_database_url(kind, tmp_path, "api.db")
     app = create_app(Settings(home_dir=tmp_path, database_url=url))
     service = station_service(app)
     recorder = _Recorder()

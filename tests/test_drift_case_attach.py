@@ -15,8 +15,11 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from _cli import run_cli
+from _api import wait_for_drift_run
+from _cli import open_case, run_cli
 from sarwatch.web.station import station_of
+
+NOV_20 = "2026-11-20T04:10:00Z"  # the cases open when the test current starts
 
 
 def _current_file(path: Path) -> Path:
@@ -44,12 +47,7 @@ def _current_file(path: Path) -> Path:
 def test_cli_drift_attaches_the_run_with_its_inputs(
     home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = run_cli(
-        capsys, "case", "open", "--title", "t", "--lon", "12.5", "--lat", "33.2",
-        "--time", "2026-11-20T04:10:00Z",
-    )  # fmt: skip
-    assert code == 0, err
-    case_id = out.split()[0]
+    case_id = open_case(capsys, time=NOV_20)
     current = _current_file(tmp_path / "cmems_cur.nc")
     run_dir = tmp_path / "run"
     code, out, err = run_cli(
@@ -95,11 +93,7 @@ def test_cli_drift_refuses_an_unknown_case_before_running(
 
 
 def test_cli_assess_attaches_the_assessment(home: Path, capsys) -> None:
-    code, out, err = run_cli(
-        capsys, "case", "open", "--title", "t", "--lon", "12.5", "--lat", "33.2",
-        "--time", "2026-11-20T04:10:00Z",
-    )  # fmt: skip
-    case_id = out.split()[0]
+    case_id = open_case(capsys, time=NOV_20)
     code, out, err = run_cli(
         capsys, "assess", "--lat", "33.2", "--lon", "12.5", "--json", "--case", case_id
     )
@@ -116,11 +110,7 @@ def test_cli_assess_attaches_the_assessment(home: Path, capsys) -> None:
 def test_closed_cases_and_bad_anchors_are_refused_before_the_work(
     home: Path, tmp_path: Path, capsys
 ) -> None:
-    code, out, _ = run_cli(
-        capsys, "case", "open", "--title", "t", "--lon", "12.5", "--lat", "33.2",
-        "--time", "2026-11-20T04:10:00Z",
-    )  # fmt: skip
-    cid = out.split()[0]
+    cid = open_case(capsys, time=NOV_20)
     for args in (("status", cid, "active"), ("outcome", cid, "arrived"), ("status", cid, "closed")):
         assert run_cli(capsys, "case", *args)[0] == 0
     code, _, err = run_cli(
@@ -144,17 +134,6 @@ def test_closed_cases_and_bad_anchors_are_refused_before_the_work(
     assert code == 2 and "is a directory" in err
 
 
-def _wait(client, run_id: str) -> dict:
-    import time
-
-    for _ in range(1200):
-        state = client.get(f"/api/drift/{run_id}").json()
-        if state["status"] in ("done", "failed"):
-            return state
-        time.sleep(0.05)
-    raise AssertionError(f"drift run {run_id} did not finish: {state}")
-
-
 @contextmanager
 def _client(home: Path) -> Iterator[tuple[Any, Any]]:
     """The station's app on ``home`` and a client signed in as a coordinator."""
@@ -171,21 +150,12 @@ def _client(home: Path) -> Iterator[tuple[Any, Any]]:
         yield app, client
 
 
-def _open_case(capsys) -> str:
-    code, out, err = run_cli(
-        capsys, "case", "open", "--title", "t", "--lon", "12.5", "--lat", "33.2",
-        "--time", "2026-11-20T04:10:00Z",
-    )  # fmt: skip
-    assert code == 0, err
-    return out.split()[0]
-
-
 def test_the_same_run_from_the_cli_and_the_api_gives_the_same_attachment(
     home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The page sends a request (case_id), the server attaches the run itself: the same
     record as ``drift --case``: same fields, request, seed and forcing hashes."""
-    case_id = _open_case(capsys)
+    case_id = open_case(capsys, time=NOV_20)
     library = home / "forcing"
     library.mkdir(parents=True)
     current = _current_file(library / "cmems_cur.nc")
@@ -204,7 +174,7 @@ def test_the_same_run_from_the_cli_and_the_api_gives_the_same_attachment(
         })  # fmt: skip
         assert r.status_code == 202, r.text
         assert r.json()["attachment"] == {"case_id": case_id, "status": "pending", "error": None}
-        state = _wait(client, r.json()["run_id"])
+        state = wait_for_drift_run(client, r.json()["run_id"])
         assert state["status"] == "done", state
         assert state["attachment"] == {"case_id": case_id, "status": "attached", "error": None}
         case = client.get(f"/api/cases/{case_id}").json()
@@ -231,7 +201,7 @@ def test_the_same_run_from_the_cli_and_the_api_gives_the_same_attachment(
 def test_the_api_refuses_unknown_fields_and_closed_cases_before_running(
     home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    case_id = _open_case(capsys)
+    case_id = open_case(capsys, time=NOV_20)
     for args in (("status", case_id, "active"), ("outcome", case_id, "arrived"),
                  ("status", case_id, "closed")):  # fmt: skip
         assert run_cli(capsys, "case", *args)[0] == 0
@@ -255,7 +225,7 @@ def test_a_run_whose_case_closed_meanwhile_is_done_and_says_the_attachment_was_r
     from sarwatch.services.drift import DriftRequest
     from sarwatch.web.routes.drift import _execute
 
-    case_id = _open_case(capsys)
+    case_id = open_case(capsys, time=NOV_20)
     with _client(home) as (app, client):
         runs = station_of(app).drift_runs
         run = runs.create("ana", {"case_id": case_id})
@@ -277,7 +247,7 @@ def test_a_run_whose_case_closed_meanwhile_is_done_and_says_the_attachment_was_r
 def test_an_assessment_from_the_api_is_the_record_the_cli_attaches(
     home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    case_id = _open_case(capsys)
+    case_id = open_case(capsys, time=NOV_20)
     code, _, err = run_cli(
         capsys, "assess", "--lat", "33.2", "--lon", "12.5", "--no-routes", "--case", case_id
     )

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
 
+from _api import wait_for_drift_run
 from sarwatch.errors import DataError, NotFoundError
 from sarwatch.services.drift_runs import RECORD_NAME, DriftRuns, check_run_id
 from sarwatch.web.station import station_of
@@ -97,15 +97,6 @@ def test_unknown_and_damaged_records_are_named(tmp_path):
     assert runs.recent() == []  # damaged and foreign directories are left out of the list
 
 
-def _wait(client, run_id: str) -> dict:
-    for _ in range(1200):
-        state = client.get(f"/api/drift/{run_id}").json()
-        if state["status"] in ("done", "failed"):
-            return state
-        time.sleep(0.05)
-    raise AssertionError(f"drift run {run_id} did not finish: {state}")
-
-
 def _app(home: Path):
     from sarwatch.settings import load_settings
     from sarwatch.web.app import create_app
@@ -124,7 +115,7 @@ def test_runs_and_their_files_survive_a_restart_of_the_server(tmp_path):
         _, obs = add_user(station_of(first).store, "olu", "observer")
         client.headers["Authorization"] = f"Bearer {coord}"
         run_id = client.post("/api/drift", json=BODY).json()["run_id"]
-        before = _wait(client, run_id)
+        before = wait_for_drift_run(client, run_id)
         assert before["status"] == "done", before
         files_before = {k: client.get(f"/api/drift/{run_id}/{k}").content for k in before["files"]}
     # an unfinished run left by a server that died (written as the server writes it)

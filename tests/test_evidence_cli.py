@@ -6,7 +6,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from _cli import run_cli
+from _cli import open_case, run_cli
 
 
 def test_cli_case_lifecycle_export_and_verify(home: Path, tmp_path: Path, capsys) -> None:
@@ -126,19 +126,7 @@ def test_cli_case_lifecycle_export_and_verify(home: Path, tmp_path: Path, capsys
 
 
 def test_cli_bundle_verify_names_tampering(home: Path, tmp_path: Path, capsys) -> None:
-    run_cli(
-        capsys,
-        "case",
-        "open",
-        "--title",
-        "t",
-        "--lon",
-        "12.5",
-        "--lat",
-        "33.2",
-        "--time",
-        "2018-03-15T04:10:00Z",
-    )
+    open_case(capsys)
     bundle = tmp_path / "case.zip"
     run_cli(capsys, "case", "export", "2018-03-15-LY-001", "--out", str(bundle))
     tampered = tmp_path / "t.zip"
@@ -184,18 +172,9 @@ def test_demo_case_is_the_open_arms_rescue_and_verifies(home: Path, tmp_path: Pa
     assert report.ok, report.summary()
 
 
-def _open_case(capsys) -> str:
-    code, out, err = run_cli(
-        capsys, "case", "open", "--title", "t", "--lon", "12.5", "--lat", "33.2",
-        "--time", "2018-03-15T04:10:00Z",
-    )  # fmt: skip
-    assert code == 0, err
-    return out.split()[0]
-
-
 def test_a_lost_station_key_is_refused_not_silently_replaced(home: Path, capsys) -> None:
     """A new key over signed records would make every old signature look forged."""
-    cid = _open_case(capsys)
+    cid = open_case(capsys)
     key = next((home / "keys").glob("*.pem"))
     key.rename(home / "elsewhere.pem")
     code, _, err = run_cli(capsys, "case", "contact", cid, "--counterpart", "x", "--summary", "y")
@@ -207,7 +186,7 @@ def test_a_lost_station_key_is_refused_not_silently_replaced(home: Path, capsys)
 
 
 def test_a_report_outside_the_covered_area_is_refused(home: Path, capsys) -> None:
-    cid = _open_case(capsys)
+    cid = open_case(capsys)
     code, _, err = run_cli(
         capsys, "case", "report", cid, "--lon", "-30", "--lat", "40",
         "--time", "2018-03-15T05:00:00Z",
@@ -220,7 +199,7 @@ def test_a_report_outside_the_covered_area_is_refused(home: Path, capsys) -> Non
 def test_case_show_warns_when_the_ledger_was_altered(home: Path, capsys) -> None:
     import sqlite3
 
-    cid = _open_case(capsys)
+    cid = open_case(capsys)
     code, _, err = run_cli(capsys, "case", "show", cid)
     assert code == 0 and "warning" not in err
     with sqlite3.connect(home / "sarwatch.db") as conn:
@@ -241,7 +220,7 @@ def test_drift_refuses_absurd_particle_counts(home: Path, capsys) -> None:
 def test_ledger_verify_names_a_whole_case_deleted_and_adopt_upgrades(home: Path, capsys) -> None:
     import sqlite3
 
-    first, second = _open_case(capsys), _open_case(capsys)
+    first, second = open_case(capsys), open_case(capsys)
     code, out, _ = run_cli(capsys, "ledger", "verify")
     assert code == 0 and "station register: 2 case(s), intact" in out
     with sqlite3.connect(home / "sarwatch.db") as conn:  # sqlite3's foreign keys are off
@@ -275,7 +254,7 @@ def test_ledger_verify_with_an_anchor_finds_a_rollback(home: Path, tmp_path: Pat
     """A whole database put back to an earlier copy verifies on its own; an anchor catches it."""
     import sqlite3
 
-    first = _open_case(capsys)
+    first = open_case(capsys)
     snapshot = tmp_path / "snapshot.db"
     with sqlite3.connect(home / "sarwatch.db") as live, sqlite3.connect(snapshot) as copy:
         live.backup(copy)  # the state someone keeps, to roll back to later
@@ -284,7 +263,7 @@ def test_ledger_verify_with_an_anchor_finds_a_rollback(home: Path, tmp_path: Pat
         "--summary", "distress relayed", "--time", "2018-03-15T05:00:00Z",
     )  # fmt: skip
     assert code == 0, err
-    _open_case(capsys)
+    open_case(capsys)
     bundle = tmp_path / "case.zip"
     assert run_cli(capsys, "case", "export", first, "--out", str(bundle))[0] == 0
     code, out, _ = run_cli(capsys, "ledger", "verify", "--anchor", str(bundle))
@@ -313,7 +292,7 @@ def test_serve_warns_at_start_about_altered_events(home: Path, capsys) -> None:
     import sys
     import time
 
-    cid = _open_case(capsys)
+    cid = open_case(capsys)
     with sqlite3.connect(home / "sarwatch.db") as conn:
         conn.execute("UPDATE events SET actor='mallory' WHERE seq=2")
     with socket.socket() as probe:

@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 import pytest
-import xarray as xr
 
+from _forcing import write_regular_current
 from sarwatch.errors import PositionOnLandError
 from sarwatch.services.drift import DriftRequest, check_drift_request, predict_drift
 
@@ -25,19 +25,7 @@ def _alboran_current(path, v_ms=0.6):
     lat = np.arange(35.0, 37.5 + 1e-9, 0.05)
     times = pd.to_datetime(np.datetime64("2026-11-20T00:00")) + pd.to_timedelta(np.arange(13), "h")
     shape = (times.size, lat.size, lon.size)
-    std = ("eastward_sea_water_velocity", "northward_sea_water_velocity")
-    ds = xr.Dataset(
-        {
-            "uo": (("time", "lat", "lon"), np.zeros(shape, "f4"),
-                   {"standard_name": std[0], "units": "m s-1"}),
-            "vo": (("time", "lat", "lon"), np.full(shape, v_ms, "f4"),
-                   {"standard_name": std[1], "units": "m s-1"}),
-        },
-        coords={"time": times, "lat": ("lat", lat, {"standard_name": "latitude"}),
-                "lon": ("lon", lon, {"standard_name": "longitude"})},
-    )  # fmt: skip
-    ds.to_netcdf(path)
-    return path
+    return write_regular_current(path, lon, lat, times, np.zeros(shape), np.full(shape, v_ms))
 
 
 def test_a_drift_off_malaga_strands_on_the_spanish_coast(tmp_path):

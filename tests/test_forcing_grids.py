@@ -18,6 +18,7 @@ import pytest
 import xarray as xr
 from pyproj import CRS, Geod, Transformer
 
+from _forcing import write_regular_current
 from sarwatch.adapters.forcing import open_vector_field
 from sarwatch.adapters.forcing.units import length_scale_m, speed_scale_ms
 from sarwatch.errors import ForcingError
@@ -251,19 +252,9 @@ def write_regular(path, step_deg=0.02, names=("uo", "vo")):
     lo, la = np.meshgrid(lon, lat)
     times = _times()
     comps = [east_north(lo, la, h) for h in range(times.size)]
-    std = ("eastward_sea_water_velocity", "northward_sea_water_velocity")
-    ds = xr.Dataset(
-        {
-            names[0]: (("time", "lat", "lon"), np.stack([c[0] for c in comps]).astype("f4"),
-                       {"standard_name": std[0], "units": "m s-1"}),
-            names[1]: (("time", "lat", "lon"), np.stack([c[1] for c in comps]).astype("f4"),
-                       {"standard_name": std[1], "units": "m s-1"}),
-        },
-        coords={"time": times, "lat": ("lat", lat, {"standard_name": "latitude"}),
-                "lon": ("lon", lon, {"standard_name": "longitude"})},
-    )  # fmt: skip
-    ds.to_netcdf(path)
-    return path
+    u = np.stack([c[0] for c in comps])
+    v = np.stack([c[1] for c in comps])
+    return write_regular_current(path, lon, lat, times, u, v, names=names)
 
 
 def _compare(field, *, interpolations=1):

@@ -79,3 +79,23 @@ def test_no_polygon_vertex_lies_in_a_sea_or_land_cell(land_mask) -> None:
     cls = land_mask.cell_class(coords[:, 0], coords[:, 1])
     inside = (coords[:, 0] < 27.0 - 1e-9) & (coords[:, 1] < 43.0 - 1e-9)
     assert (cls[inside] == CELL_COAST).all()
+
+
+def test_a_cached_multipolygon_is_built_once_and_a_damaged_cache_rebuilt(tmp_path) -> None:
+    from sarwatch.geo.coast import cached_multipolygon
+
+    square = shapely.MultiPolygon([shapely.box(12.0, 35.0, 12.1, 35.1)])
+    builds: list[int] = []
+
+    def build() -> shapely.MultiPolygon:
+        builds.append(1)
+        return square
+
+    path = tmp_path / "new" / "land.wkb"
+    assert cached_multipolygon(path, build).equals(square) and len(builds) == 1
+    assert cached_multipolygon(path, build).equals(square) and len(builds) == 1  # read back
+    path.write_bytes(b"not wkb")
+    assert cached_multipolygon(path, build).equals(square) and len(builds) == 2
+    path.write_bytes(shapely.to_wkb(shapely.Point(12.0, 35.0)))  # not polygons: rebuilt
+    assert cached_multipolygon(path, build).equals(square) and len(builds) == 3
+    assert shapely.from_wkb(path.read_bytes()).equals(square)

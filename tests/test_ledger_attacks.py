@@ -16,20 +16,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from _cases_helpers import NEEDS_POSTGRES, contact, make_service, make_store, open_case
+from _cases_helpers import contact, make_service, make_store, open_case, run_sql
 from sarwatch.adapters.store import SqlStore
 from sarwatch.errors import IntegrityError
 from sarwatch.ledger import Signer, verify_chain
 from sarwatch.services.cases import CaseService
-
-SQL_KINDS = ["sqlite", pytest.param("postgresql", marks=[pytest.mark.postgres, NEEDS_POSTGRES])]
-
-
-@pytest.fixture(params=SQL_KINDS)
-def sql_store(request: pytest.FixtureRequest, tmp_path: Path) -> SqlStore:
-    s = make_store(request.param, tmp_path)
-    yield s
-    s.close()
 
 
 @pytest.fixture
@@ -45,12 +36,6 @@ def two_cases(sql_store: SqlStore) -> tuple[CaseService, str, str]:
         service.log_contact(b, contact(10 + i), actor="bo")
     assert all(r.ok for r in service.verify_all()) and service.verify_register().ok
     return service, a, b
-
-
-def _sql(store: SqlStore, *statements: str, **params: object) -> None:
-    with store.engine.begin() as conn:
-        for statement in statements:
-            conn.execute(text(statement), params)
 
 
 def _fresh(service: CaseService) -> CaseService:
@@ -87,7 +72,7 @@ def test_an_edited_projection_is_named(
     two_cases: tuple[CaseService, str, str], statement: str, said: str
 ) -> None:
     service, a, _ = two_cases
-    _sql(service.store, statement, c=a)
+    run_sql(service.store, statement, c=a)
     # the running process's cache keeps its copy for the same head: verify reads the store
     report = service.verify(a)
     assert report.problems() == {"projection"}, report.summary()
@@ -100,7 +85,7 @@ def test_events_recorded_on_an_edited_projection_do_not_replay(
 ) -> None:
     """Status set back to 'alert' in the projection lets a genuine, signed, illegal move in."""
     service, a, _ = two_cases
-    _sql(
+    run_sql(
         service.store,
         'UPDATE cases SET state = replace(state, \'"status":"active"\', \'"status":"alert"\'),'
         " status = 'alert' WHERE case_id = :c",
@@ -119,7 +104,7 @@ def test_export_refuses_an_edited_projection(
     from sarwatch.services.evidence import build_bundle
 
     service, a, _ = two_cases
-    _sql(service.store, "UPDATE cases SET title = 'nothing happened' WHERE case_id = :c", c=a)
+    run_sql(service.store, "UPDATE cases SET title = 'nothing happened' WHERE case_id = :c", c=a)
     with pytest.raises(IntegrityError, match="stored title column"):
         build_bundle(_fresh(service), a, tmp_path / "a.zip", with_pdf=False)
 
@@ -132,7 +117,7 @@ def test_an_event_spliced_in_from_another_case_of_the_station_is_named(
 ) -> None:
     """B's genuinely signed event #4 moved to the end of A, A's head pointed at it."""
     service, a, b = two_cases
-    _sql(
+    run_sql(
         service.store,
         "UPDATE events SET case_id = :a, seq = 7 WHERE case_id = :b AND seq = 4",
         "UPDATE cases SET head_seq = 7, head_hash = (SELECT hash FROM events WHERE case_id = :a"
@@ -172,7 +157,7 @@ def test_a_genuine_event_replayed_at_the_end_is_named_a_copy(
     two_cases: tuple[CaseService, str, str],
 ) -> None:
     service, a, _ = two_cases
-    _sql(
+    run_sql(
         service.store,
         "INSERT INTO events (case_id, seq, recorded_at, kind, actor, payload, prev_hash, hash,"
         " key_id, signature) SELECT case_id, 7, recorded_at, kind, actor, payload, prev_hash,"
@@ -188,7 +173,7 @@ def test_head_seq_edited_without_a_signature_is_named(
     two_cases: tuple[CaseService, str, str],
 ) -> None:
     service, a, _ = two_cases
-    _sql(service.store, "UPDATE cases SET head_seq = 3 WHERE case_id = :c", c=a)
+    run_sql(service.store, "UPDATE cases SET head_seq = 3 WHERE case_id = :c", c=a)
     report = _fresh(service).verify(a)
     assert report.problems() == {"bad_head"}
     assert "not signed by the station key" in report.summary()
@@ -198,7 +183,7 @@ def test_two_register_entries_swapped_are_named_edited_not_deleted(
     two_cases: tuple[CaseService, str, str],
 ) -> None:
     service, a, b = two_cases
-    _sql(
+    run_sql(
         service.store,
         "UPDATE register SET case_id = 'swap' WHERE seq = 1",
         "UPDATE register SET case_id = :a WHERE seq = 2",
@@ -215,7 +200,7 @@ def test_two_register_entries_swapped_are_named_edited_not_deleted(
 def test_a_duplicated_register_entry_is_named(two_cases: tuple[CaseService, str, str]) -> None:
     """A copy of entry #1 under number #3 (case id changed: it is unique in the table)."""
     service, _, _ = two_cases
-    _sql(
+    run_sql(
         service.store,
         "INSERT INTO register SELECT 3, 'copy', opened_at, first_hash, prev_hash, hash, key_id,"
         " signature FROM register WHERE seq = 1",
@@ -242,7 +227,7 @@ def test_unreadable_rows_are_named_not_a_crash(tmp_path: Path, what: str) -> Non
     service = make_service(store)
     a = open_case(service)
     service.log_contact(a, contact(1), actor="ana")
-    _sql(store, SQLITE_ONLY_GARBAGE[what], c=a)
+    run_sql(store, SQLITE_ONLY_GARBAGE[what], c=a)
     fresh = _fresh(service)
     reports = fresh.verify_all()  # lists ids only: the bad row is reported in its turn
     assert [r.case_id for r in reports] == [a]
@@ -264,7 +249,7 @@ def test_malformed_hex_reads_as_forged(tmp_path: Path, statement: str) -> None:
     store = make_store("sqlite", tmp_path)
     service = make_service(store)
     a = open_case(service)
-    _sql(store, statement, c=a)
+    run_sql(store, statement, c=a)
     report = _fresh(service).verify(a)
     assert ("inserted", 2) in _named(report), report.summary()
     assert "not signed by the station key" in report.summary()
@@ -274,7 +259,7 @@ def test_a_register_head_with_a_text_seq_is_named_and_openings_refuse(tmp_path: 
     store = make_store("sqlite", tmp_path)
     service = make_service(store)
     open_case(service)
-    _sql(store, "UPDATE register_head SET seq = 'one'")
+    run_sql(store, "UPDATE register_head SET seq = 'one'")
     fresh = _fresh(service)
     report = fresh.verify_register()
     assert report.findings[0].problem == "edited"
@@ -329,7 +314,7 @@ def test_a_payload_rewritten_to_the_same_value_is_not_a_change(tmp_path: Path) -
     service = make_service(store)
     a = open_case(service)
     service.change_status(a, "active", actor="ana")
-    _sql(
+    run_sql(
         store,
         'UPDATE events SET payload = \'{"to": "closed", "reason": "", "from": "alert",'
         ' "to": "active"}\' WHERE case_id = :c AND seq = 3',

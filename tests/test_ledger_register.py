@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from _cases_helpers import NEEDS_POSTGRES, make_service, make_store, open_case
+from _cases_helpers import make_service, make_store, open_case, run_sql
 from sarwatch.adapters.store import MemoryStore, SqlStore
 from sarwatch.ledger import (
     GENESIS,
@@ -154,19 +154,6 @@ def test_exactly_the_deleted_cases_are_named(n: int, data: st.DataObject) -> Non
 
 # --- the same on real stores ------------------------------------------------------
 
-KINDS = [
-    "memory",
-    "sqlite",
-    pytest.param("postgresql", marks=[pytest.mark.postgres, NEEDS_POSTGRES]),
-]
-
-
-@pytest.fixture(params=KINDS)
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
-    s = make_store(request.param, tmp_path)
-    yield s
-    s.close()
-
 
 def _delete_case(store: Store, case_id: str, *, with_register: bool = False) -> None:
     """What an attacker with write access to the database does."""
@@ -207,17 +194,25 @@ def test_store_the_last_case_and_its_entry_deleted_is_named(store: Store) -> Non
 def test_store_a_removed_head_stops_new_cases(store: Store) -> None:
     service = make_service(store)
     open_case(service)
-    if isinstance(store, MemoryStore):
-        store.register_head = None
-    else:
-        assert isinstance(store, SqlStore)
-        with store.engine.begin() as conn:
-            conn.execute(text("DELETE FROM register_head"))
+    _erase(store, "register_head")
     from sarwatch.errors import IntegrityError
 
     with pytest.raises(IntegrityError, match="signed head is missing"):
         open_case(service)
     assert ("bad_head", None) in _problems(service.verify_register())
+
+
+#: Where each record a test erases is kept: the memory store's field, the SQL table.
+_RECORD_TABLES = {"register_head": "register_head", "register_since": "station_meta"}
+
+
+def _erase(store: Store, record: str) -> None:
+    """Erase one station record behind its back: ``register_head`` or ``register_since``."""
+    if isinstance(store, MemoryStore):
+        setattr(store, record, None)
+        return
+    assert isinstance(store, SqlStore)
+    run_sql(store, f"DELETE FROM {_RECORD_TABLES[record]}")
 
 
 def _empty_register(store: Store, *, began: str | None = None) -> None:
@@ -298,11 +293,6 @@ def test_store_an_emptied_register_cannot_be_adopted_away(store: Store) -> None:
     with pytest.raises(IntegrityError, match=r"opened after the station register began"):
         service.adopt_unregistered()
     assert len(service.verify_register().findings) == 2  # nothing was adopted
-    if isinstance(store, MemoryStore):
-        store.register_since = None
-    else:
-        assert isinstance(store, SqlStore)
-        with store.engine.begin() as conn:
-            conn.execute(text("DELETE FROM station_meta"))
+    _erase(store, "register_since")
     with pytest.raises(IntegrityError, match=r"does not say when its station register began"):
         service.adopt_unregistered()

@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
 from _cases_helpers import (
-    NEEDS_POSTGRES,
     T0,
     contact,
     make_service,
-    make_store,
     open_case,
     position,
 )
@@ -25,19 +22,6 @@ from sarwatch.errors import AuthError, ConflictError, IllegalTransitionError, No
 from sarwatch.services.cases import CaseService
 from sarwatch.services.ports import Store
 from sarwatch.services.users import add_user, authenticate, remove_user
-
-KINDS = [
-    "memory",
-    "sqlite",
-    pytest.param("postgresql", marks=[pytest.mark.postgres, NEEDS_POSTGRES]),
-]
-
-
-@pytest.fixture(params=KINDS)
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
-    s = make_store(request.param, tmp_path)
-    yield s
-    s.close()
 
 
 @pytest.fixture

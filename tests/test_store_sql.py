@@ -10,23 +10,14 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
-from _cases_helpers import NEEDS_POSTGRES, contact, make_service, make_store, open_case
+from _cases_helpers import contact, make_service, make_store, open_case, run_sql
 from sarwatch.adapters.store import SqlStore
 from sarwatch.domain.events import to_json
 from sarwatch.ledger import Signer, load_or_create_signer
 from sarwatch.services.cases import CaseService
 
 NOW = "2018-03-15T06:00:00Z"
-SQL_KINDS = ["sqlite", pytest.param("postgresql", marks=[pytest.mark.postgres, NEEDS_POSTGRES])]
-
-
-@pytest.fixture(params=SQL_KINDS)
-def sql_store(request: pytest.FixtureRequest, tmp_path: Path) -> SqlStore:
-    s = make_store(request.param, tmp_path)
-    yield s
-    s.close()
 
 
 def _case_with_events(service: CaseService) -> str:
@@ -35,11 +26,6 @@ def _case_with_events(service: CaseService) -> str:
         service.log_contact(case_id, contact(i), actor="ana")
     assert service.verify(case_id).ok
     return case_id  # events 1..6
-
-
-def _sql(store: SqlStore, statement: str, **params: object) -> None:
-    with store.engine.begin() as conn:
-        conn.execute(text(statement), params)
 
 
 TAMPERING = {
@@ -67,7 +53,7 @@ def test_tampering_by_sql_is_found_and_named(sql_store: SqlStore, problem: str) 
     service = make_service(sql_store)
     case_id = _case_with_events(service)
     for statement in TAMPERING[problem]:
-        _sql(sql_store, statement, c=case_id)
+        run_sql(sql_store, statement, c=case_id)
     report = service.verify(case_id)
     assert not report.ok
     assert problem in report.problems(), report.summary()
@@ -79,7 +65,7 @@ def test_tampering_by_sql_is_found_and_named(sql_store: SqlStore, problem: str) 
 def test_tail_deletion_is_found_through_the_signed_head(sql_store: SqlStore) -> None:
     service = make_service(sql_store)
     case_id = _case_with_events(service)
-    _sql(sql_store, "DELETE FROM events WHERE case_id=:c AND seq >= 5", c=case_id)
+    run_sql(sql_store, "DELETE FROM events WHERE case_id=:c AND seq >= 5", c=case_id)
     report = service.verify(case_id)
     assert [(f.problem, f.seq) for f in report.findings] == [("deleted", 5)]
 
@@ -87,8 +73,8 @@ def test_tail_deletion_is_found_through_the_signed_head(sql_store: SqlStore) -> 
 def test_removing_the_signed_head_is_found(sql_store: SqlStore) -> None:
     service = make_service(sql_store)
     case_id = _case_with_events(service)
-    _sql(sql_store, "DELETE FROM events WHERE case_id=:c AND seq = 6", c=case_id)
-    _sql(
+    run_sql(sql_store, "DELETE FROM events WHERE case_id=:c AND seq = 6", c=case_id)
+    run_sql(
         sql_store,
         "UPDATE cases SET head_seq=NULL, head_hash=NULL, head_signature=NULL WHERE case_id=:c",
         c=case_id,

@@ -48,6 +48,20 @@ class CaseRecord:
     head: SignedHead | None
     state_json: str | None = field(default=None, compare=False, repr=False)
 
+    def listing(self) -> dict[str, str]:
+        """The fields a case is listed by: id, title, status, region, opened and updated.
+
+        The plain columns of the ``cases`` table, and the head of a case summary.
+        """
+        return {
+            "case_id": self.case_id,
+            "title": self.title,
+            "status": self.status,
+            "region": self.region,
+            "opened_at": self.opened_at,
+            "updated_at": self.updated_at,
+        }
+
 
 def projection_json(state: dict[str, Any]) -> str:
     """The stored text of a case's projection: compact JSON, UTF-8 kept as is.

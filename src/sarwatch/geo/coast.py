@@ -24,6 +24,7 @@ kernels can use the sea/land cells directly and leave coast cells to
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -43,6 +44,7 @@ __all__ = [
     "TILE_DEG",
     "LandMask",
     "Region",
+    "cached_multipolygon",
     "default_cache_dir",
     "extract_land_polygons",
     "land_mask",
@@ -166,7 +168,38 @@ def land_polygons(
 
 @lru_cache(maxsize=4)
 def _land_polygons_cached(cache_dir: Path, region: Region) -> shapely.MultiPolygon:
+    def extract() -> shapely.MultiPolygon:
+        geom = _extract_region_polygons(region)
+        if geom.is_empty:
+            raise DataError(
+                f"no GSHHG land found in {region.describe()}: is roaring-landmask intact?"
+            )
+        return geom
+
     path = cache_dir / f"land_{_CACHE_VERSION}_{_region_key(region)}.wkb"
+    return cached_multipolygon(path, extract)
+
+
+def cached_multipolygon(
+    path: Path, build: Callable[[], shapely.MultiPolygon]
+) -> shapely.MultiPolygon:
+    """The polygons cached as WKB at ``path``, or ``build()``'s, then cached there.
+
+    A cache file that does not read back as a MultiPolygon is removed and rebuilt; the
+    new one is written atomically (a reader never sees half a file).
+
+    Parameters
+    ----------
+    path
+        The cache file (its folder is created if missing).
+    build
+        Makes the polygons when the cache has none (slow: seconds to minutes).
+
+    Returns
+    -------
+    shapely.MultiPolygon
+        The cached or the built polygons.
+    """
     if path.exists():
         try:
             geom = shapely.from_wkb(path.read_bytes())
@@ -175,9 +208,7 @@ def _land_polygons_cached(cache_dir: Path, region: Region) -> shapely.MultiPolyg
         else:
             if isinstance(geom, shapely.MultiPolygon):
                 return geom
-    geom = _extract_region_polygons(region)
-    if geom.is_empty:
-        raise DataError(f"no GSHHG land found in {region.describe()}: is roaring-landmask intact?")
+    geom = build()
     write_bytes_atomic(path, shapely.to_wkb(geom))
     return geom
 

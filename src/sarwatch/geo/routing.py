@@ -158,10 +158,8 @@ class SeaRouter:
 
         Raises
         ------
-        OutOfRegionError
-            A position outside :data:`sarwatch.geo.coast.REGION`.
-        PositionOnLandError
-            The origin is on land farther than the snap tolerance from the sea.
+        OutOfRegionError, PositionOnLandError, InputError
+            As :meth:`routes_from` (this is its one-destination case).
         """
         return self.routes_from(origin, [destination])[0]
 

@@ -28,7 +28,6 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 import shapely
-from scipy.spatial import cKDTree
 
 from sarwatch.geo.coast import REGION, Region
 from sarwatch.geo.geodesy import M_PER_NM, geod
@@ -36,7 +35,6 @@ from sarwatch.geo.zones import (
     CONTIGUOUS_ZONE_NM,
     TERRITORIAL_SEA_NM,
     CoastIndex,
-    _ecef,
     coast_vertices,
 )
 
@@ -129,12 +127,8 @@ def zone_lines(
         One line set per distance, lon/lat degrees.
     """
     vertices = coast_vertices(land, region)
-    index = CoastIndex(
-        lon=np.ascontiguousarray(vertices[:, 0]),
-        lat=np.ascontiguousarray(vertices[:, 1]),
-        state_index=np.zeros(vertices.shape[0], dtype=np.int16),
-        states=("",),
-        tree=cKDTree(_ecef(vertices[:, 0], vertices[:, 1]), balanced_tree=False),
+    index = CoastIndex.over(
+        vertices[:, 0], vertices[:, 1], np.zeros(vertices.shape[0], dtype=np.int16), ("",)
     )
     out = []
     for distance_nm, guess in zip(

@@ -134,6 +134,28 @@ class CoastIndex:
     states: tuple[str, ...]
     tree: cKDTree
 
+    @classmethod
+    def over(
+        cls,
+        lon: npt.NDArray[np.float64],
+        lat: npt.NDArray[np.float64],
+        state_index: npt.NDArray[np.int16],
+        states: tuple[str, ...],
+    ) -> CoastIndex:
+        """The index over these vertices, its k-d tree built here.
+
+        Parameters
+        ----------
+        lon, lat
+            Vertex coordinates, degrees.
+        state_index, states
+            Per vertex, an index into ``states``; the ISO 3166 alpha-2 codes.
+        """
+        lon = np.ascontiguousarray(lon)
+        lat = np.ascontiguousarray(lat)
+        tree = cKDTree(_ecef(lon, lat), balanced_tree=False, compact_nodes=False)
+        return cls(lon=lon, lat=lat, state_index=state_index, states=states, tree=tree)
+
     def nearest(
         self, lon: npt.ArrayLike, lat: npt.ArrayLike
     ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.intp]]:
@@ -180,14 +202,7 @@ def _coast_index_cached(cache_dir: Path, region: Region) -> CoastIndex:
     if arrays is None:
         arrays = _build_index_arrays(cache_dir, region)
         _save_index_arrays(path, arrays)
-    lon, lat, state_index, states = arrays
-    return CoastIndex(
-        lon=lon,
-        lat=lat,
-        state_index=state_index,
-        states=states,
-        tree=cKDTree(_ecef(lon, lat), balanced_tree=False, compact_nodes=False),
-    )
+    return CoastIndex.over(*arrays)
 
 
 _IndexArrays = tuple[
@@ -529,15 +544,7 @@ def _index_from_tiles(polygons: shapely.MultiPolygon) -> CoastIndex | None:
     if coords.size == 0:
         return None
     states, state_index = _assign_states(coords)
-    lon = np.ascontiguousarray(coords[:, 0])
-    lat = np.ascontiguousarray(coords[:, 1])
-    return CoastIndex(
-        lon=lon,
-        lat=lat,
-        state_index=state_index,
-        states=states,
-        tree=cKDTree(_ecef(lon, lat), balanced_tree=False, compact_nodes=False),
-    )
+    return CoastIndex.over(coords[:, 0], coords[:, 1], state_index, states)
 
 
 def assess_coast_outside(lon: float, lat: float, *, cache_dir: Path | None = None) -> CoastResult:

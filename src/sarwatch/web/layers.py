@@ -173,32 +173,25 @@ def _context_land(cache_dir: Path) -> shapely.MultiPolygon:
     ~1.5 GB), the packaged region's box cut out, simplified by
     :data:`_CONTEXT_TOLERANCE_DEG`.
     """
-    from sarwatch.geo.coast import REGION, Region, extract_land_polygons
+    from sarwatch.geo.coast import REGION, Region, cached_multipolygon, extract_land_polygons
+
+    def extract() -> shapely.MultiPolygon:
+        land = extract_land_polygons(Region(*CONTEXT_BOX))
+        packaged = shapely.box(REGION.lon_min, REGION.lat_min, REGION.lon_max, REGION.lat_max)
+        parts = shapely.get_parts(land)
+        parts = shapely.difference(parts, packaged)
+        parts = shapely.simplify(parts, _CONTEXT_TOLERANCE_DEG, preserve_topology=True)
+        polygons = [
+            p
+            for g in parts
+            for p in shapely.get_parts(g)
+            if p.geom_type == "Polygon" and not p.is_empty
+        ]
+        return shapely.MultiPolygon(polygons)
 
     key = "_".join(f"{v:g}" for v in CONTEXT_BOX)
     path = Path(cache_dir) / _LAYER_CACHE_VERSION / f"context_land_{_COAST_VERSION}_{key}.wkb"
-    if path.exists():
-        try:
-            geom = shapely.from_wkb(path.read_bytes())
-        except shapely.errors.GEOSException:
-            path.unlink(missing_ok=True)
-        else:
-            if isinstance(geom, shapely.MultiPolygon):
-                return geom
-    land = extract_land_polygons(Region(*CONTEXT_BOX))
-    packaged = shapely.box(REGION.lon_min, REGION.lat_min, REGION.lon_max, REGION.lat_max)
-    parts = shapely.get_parts(land)
-    parts = shapely.difference(parts, packaged)
-    parts = shapely.simplify(parts, _CONTEXT_TOLERANCE_DEG, preserve_topology=True)
-    polygons = [
-        p
-        for g in parts
-        for p in shapely.get_parts(g)
-        if p.geom_type == "Polygon" and not p.is_empty
-    ]
-    geom = shapely.MultiPolygon(polygons)
-    write_bytes_atomic(path, shapely.to_wkb(geom))
-    return geom
+    return cached_multipolygon(path, extract)
 
 
 def _simplified_parts(land: shapely.MultiPolygon, level: CoastLevel) -> npt.NDArray[np.object_]:

@@ -24,11 +24,6 @@ __all__ = ["KNOT_MS", "current_towards", "wind_from"]
 KNOT_MS = MS_PER_KN
 
 
-def _components_from(speed_ms: np.ndarray, from_deg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    rad = np.radians(from_deg)
-    return -speed_ms * np.sin(rad), -speed_ms * np.cos(rad)
-
-
 def _check(speed_kn: np.ndarray, deg: np.ndarray, what: str) -> None:
     if np.any(speed_kn < 0) or not np.all(np.isfinite(speed_kn)):
         raise InputError(f"{what} speed must be finite and >= 0 kn, got {speed_kn.tolist()}")
@@ -68,19 +63,7 @@ def wind_from(
     >>> round(float(f.u[0, 0, 0]), 3), round(float(f.v[0, 0, 0]), 3)
     (-0.0, -5.144)
     """
-    s = np.atleast_1d(np.asarray(speed_kn, dtype=float))
-    d = np.atleast_1d(np.asarray(from_deg, dtype=float))
-    if s.shape != d.shape:
-        raise InputError(f"wind: {s.size} speeds but {d.size} directions")
-    _check(s, d, "wind")
-    u, v = _components_from(s * KNOT_MS, d)
-    t = _times(times, s.size, "wind")
-    name = f"on-scene wind {s[0]:g} kn from {d[0]:g}°" + (" (series)" if s.size > 1 else "")
-    if t is None:
-        return VectorField.constant(
-            float(u[0]), float(v[0]), sigma_ms=sigma_kn * KNOT_MS, name=name
-        )
-    return VectorField.time_series(t, u, v, sigma_ms=sigma_kn * KNOT_MS, name=name)
+    return _uniform("wind", speed_kn, from_deg, towards=False, times=times, sigma_kn=sigma_kn)
 
 
 def current_towards(
@@ -98,15 +81,31 @@ def current_towards(
     >>> round(float(f.u[0, 0, 0]), 4), round(float(f.v[0, 0, 0]), 4)
     (0.5144, 0.0)
     """
+    return _uniform("current", speed_kn, towards_deg, towards=True, times=times, sigma_kn=sigma_kn)
+
+
+def _uniform(
+    what: str,
+    speed_kn: float | Sequence[float],
+    deg: float | Sequence[float],
+    *,
+    towards: bool,
+    times: Sequence[datetime] | None,
+    sigma_kn: float,
+) -> VectorField:
+    """A uniform field from speeds (kn) and directions (degrees true) it blows from or
+    sets ``towards``; constant for one observation, else a time series."""
     s = np.atleast_1d(np.asarray(speed_kn, dtype=float))
-    d = np.atleast_1d(np.asarray(towards_deg, dtype=float))
+    d = np.atleast_1d(np.asarray(deg, dtype=float))
     if s.shape != d.shape:
-        raise InputError(f"current: {s.size} speeds but {d.size} directions")
-    _check(s, d, "current")
+        raise InputError(f"{what}: {s.size} speeds but {d.size} directions")
+    _check(s, d, what)
     rad = np.radians(d)
-    u, v = s * KNOT_MS * np.sin(rad), s * KNOT_MS * np.cos(rad)
-    t = _times(times, s.size, "current")
-    name = f"on-scene current {s[0]:g} kn towards {d[0]:g}°" + (" (series)" if s.size > 1 else "")
+    speed_ms = (1.0 if towards else -1.0) * s * KNOT_MS  # from: the vector points away
+    u, v = speed_ms * np.sin(rad), speed_ms * np.cos(rad)
+    t = _times(times, s.size, what)
+    way = "towards" if towards else "from"
+    name = f"on-scene {what} {s[0]:g} kn {way} {d[0]:g}°" + (" (series)" if s.size > 1 else "")
     if t is None:
         return VectorField.constant(
             float(u[0]), float(v[0]), sigma_ms=sigma_kn * KNOT_MS, name=name

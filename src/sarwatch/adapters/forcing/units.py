@@ -58,16 +58,14 @@ def speed_scale_ms(units: str | None, *, where: str) -> float:
     >>> round(speed_scale_ms("knots", where="u"), 6)
     0.514444
     """
-    if units is None or not str(units).strip():
-        return 1.0
-    scale = _scale(str(units), "m s-1")
-    if scale is None:
-        raise ForcingError(
-            f"{where}: units {units!r} are not a speed that UDUNITS-2 can read; expected "
-            "a velocity such as 'm s-1', 'm/s', 'cm/s' or 'knots'. Fix the variable's "
-            "units attribute (e.g. `ncatted -a units,VAR,o,c,'m s-1' FILE`)"
-        )
-    return scale
+    return _factor(
+        units,
+        "m s-1",
+        where=where,
+        not_a="speed that UDUNITS-2 can read; expected a velocity such as 'm s-1', 'm/s', "
+        "'cm/s' or 'knots'. Fix the variable's units attribute (e.g. `ncatted -a "
+        "units,VAR,o,c,'m s-1' FILE`)",
+    )
 
 
 def length_scale_m(units: str | None, *, where: str) -> float:
@@ -80,12 +78,20 @@ def length_scale_m(units: str | None, *, where: str) -> float:
     >>> length_scale_m("km", where="x"), length_scale_m("m", where="x")
     (1000.0, 1.0)
     """
+    return _factor(
+        units,
+        "m",
+        where=where,
+        not_a="length; projection coordinates must be in metres or another length "
+        "UDUNITS-2 reads ('m', 'km')",
+    )
+
+
+def _factor(units: str | None, target: str, *, where: str, not_a: str) -> float:
+    """The factor from ``units`` to ``target``; 1 for no units; else refused as not a ..."""
     if units is None or not str(units).strip():
         return 1.0
-    scale = _scale(str(units), "m")
+    scale = _scale(str(units), target)
     if scale is None:
-        raise ForcingError(
-            f"{where}: units {units!r} are not a length; projection coordinates must be in "
-            "metres or another length UDUNITS-2 reads ('m', 'km')"
-        )
+        raise ForcingError(f"{where}: units {units!r} are not a {not_a}")
     return scale

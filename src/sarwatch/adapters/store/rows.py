@@ -52,12 +52,7 @@ def case_values(record: CaseRecord) -> dict[str, Any]:
     """The ``cases`` row of a record."""
     head = record.head
     return {
-        "case_id": record.case_id,
-        "title": record.title,
-        "status": record.status,
-        "region": record.region,
-        "opened_at": record.opened_at,
-        "updated_at": record.updated_at,
+        **record.listing(),
         "state": record.state_json or projection_json(record.state),
         "head_seq": head.seq if head else None,
         "head_hash": head.hash if head else None,

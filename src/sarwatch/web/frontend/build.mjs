@@ -34,9 +34,14 @@ const pick = (prefix, ext) => {
   if (!name) throw new Error(`build produced no ${prefix}*${ext}`);
   return name;
 };
+// A line `{{> NAME}}` in a page stands for src/NAME.html (form fields used twice), less
+// its leading comment.
+const partial = (name) =>
+  readFileSync(join(here, "src", `${name}.html`), "utf8").replace(/^<!--[\s\S]*?-->\n/, "");
 for (const page of ["index", "public"]) {
   const entry = page === "index" ? "app" : "public";
   const html = readFileSync(join(here, "src", `${page}.html`), "utf8")
+    .replace(/^[ \t]*\{\{> ([\w-]+)\}\}\n/gm, (_, name) => partial(name))
     .replaceAll("{{js}}", `/static/dist/${pick(entry, ".js")}`)
     .replaceAll("{{css}}", `/static/dist/${pick(entry, ".css")}`);
   writeFileSync(join(out, `${page}.html`), html);

@@ -113,12 +113,7 @@ def _case_out(record: CaseRecord, status_code: int = 200) -> Response:
 def _summary(record: CaseRecord) -> dict[str, Any]:
     case = CaseProjection(record.state)
     return {
-        "case_id": record.case_id,
-        "title": record.title,
-        "status": record.status,
-        "region": record.region,
-        "opened_at": record.opened_at,
-        "updated_at": record.updated_at,
+        **record.listing(),
         "last_position": case.last_position_json,
         "people_total": case.people.total,
     }

@@ -1,6 +1,6 @@
 // Open cases with their position history; forms to open a case, add a report, log a contact.
 import L from "leaflet";
-import { api, esc } from "./common.js";
+import { api, coordinatorSubmit, esc } from "./common.js";
 
 const $ = (sel) => document.querySelector(sel);
 
@@ -193,15 +193,8 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
 
   $("#show-closed").addEventListener("change", () => refresh());
 
-  const submit = (form, handler) => {
-    form.addEventListener("submit", async (e) => {
-      e.preventDefault();
-      if (ctx.role !== "coordinator") {
-        toast("Read only: your role cannot write.", true);
-        return;
-      }
-      const button = form.querySelector('button[type="submit"]');
-      button.disabled = true;
+  const submit = (form, handler) =>
+    coordinatorSubmit(form, ctx, "Read only: your role cannot write.", async () => {
       try {
         await handler(form);
         form.reset();
@@ -210,11 +203,8 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
         }
       } catch (err) {
         toast(errorText(err), true);
-      } finally {
-        button.disabled = ctx.role !== "coordinator";
       }
     });
-  };
 
   // The answer to a write holds the case; the position just recorded is the last in its list.
   const landWarning = (c) => {

@@ -358,31 +358,21 @@ export function createBaseMap(element, { ports = true, zones = true } = {}) {
       loading.textContent = `The coastline could not be loaded: ${err.message}`;
       throw err;
     });
-  getLayer("/api/layers/srr")
-    .then((d) => {
-      srr.addData(d);
-      element.dataset.srr = String(d.features.filter((f) => f.properties.kind === "srr").length);
-    })
-    .catch((err) => console.warn("srr", err));
-  if (zones) {
-    getLayer("/api/layers/zones")
+  // A base layer from /api/layers/NAME into its overlay; the map element's data-NAME says
+  // how many features were drawn (or `failed`, where the page shows that it has none).
+  const loadOverlay = (name, layer, count = (d) => d.features.length, failed = null) =>
+    getLayer(`/api/layers/${name}`)
       .then((d) => {
-        zoneLayer.addData(d);
-        element.dataset.zones = String(d.features.length);
-      })
-      .catch((err) => console.warn("zones", err));
-  }
-  if (ports) {
-    getLayer("/api/layers/ports")
-      .then((d) => {
-        portLayer.addData(d);
-        element.dataset.ports = String(d.features.length);
+        layer.addData(d);
+        element.dataset[name] = String(count(d));
       })
       .catch((err) => {
-        element.dataset.ports = "unavailable";
-        console.warn("ports", err);
+        if (failed !== null) element.dataset[name] = failed;
+        console.warn(name, err);
       });
-  }
+  loadOverlay("srr", srr, (d) => d.features.filter((f) => f.properties.kind === "srr").length);
+  if (zones) loadOverlay("zones", zoneLayer);
+  if (ports) loadOverlay("ports", portLayer, undefined, "unavailable");
   return { map, overlays, control, ready, layers: { land, srr, zones: zoneLayer, ports: portLayer } };
 }
 
@@ -414,4 +404,26 @@ export function installClock(element) {
   };
   tick();
   setInterval(tick, 1000);
+}
+
+/**
+ * Run `handler()` when `form` is submitted by a coordinator, its submit button disabled
+ * meanwhile; anyone else gets the `readOnly` message (`ctx.toast`) and nothing is sent.
+ * The handler reports its own errors.
+ */
+export function coordinatorSubmit(form, ctx, readOnly, handler) {
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    if (ctx.role !== "coordinator") {
+      ctx.toast(readOnly, true);
+      return;
+    }
+    const button = form.querySelector('button[type="submit"]');
+    button.disabled = true;
+    try {
+      await handler();
+    } finally {
+      button.disabled = ctx.role !== "coordinator";
+    }
+  });
 }

@@ -1,7 +1,7 @@
 // Drift runs: start one, watch its progress, animate the cloud and its 50/90/95 %
 // containment contours over the output times, and chart the share per SAR region.
 import L from "leaflet";
-import { api, esc, formatUTC } from "./common.js";
+import { api, coordinatorSubmit, esc, formatUTC } from "./common.js";
 
 const $ = (sel) => document.querySelector(sel);
 const SHARE_COLOURS = { IT: "#2f7ed8", MT: "#d8452f", LY: "#8a5a00", TN: "#2a9d55", GR: "#7b4fd0", EG: "#b0307a", stranded: "#555", none: "#bbb" };
@@ -254,14 +254,7 @@ export function createDrift(ctx, { parsePosition, inputToISO }) {
     }
   };
 
-  form.addEventListener("submit", async (e) => {
-    e.preventDefault();
-    if (ctx.role !== "coordinator") {
-      toast("Read only: your role cannot start a drift run.", true);
-      return;
-    }
-    const button = form.querySelector('button[type="submit"]');
-    button.disabled = true;
+  coordinatorSubmit(form, ctx, "Read only: your role cannot start a drift run.", async () => {
     stop();
     try {
       const { lat, lon } = await parsePosition(form.position.value);
@@ -295,8 +288,6 @@ export function createDrift(ctx, { parsePosition, inputToISO }) {
       if (err instanceof RunFailed) setProgress(0, "failed");
       else if (progress.dataset.state !== "done") setProgress(0, "not started");
       toast(errorText(err), true);
-    } finally {
-      button.disabled = ctx.role !== "coordinator";
     }
   });
 
