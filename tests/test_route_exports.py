@@ -347,3 +347,22 @@ def test_sms_chunks_fit_160_gsm_characters_and_keep_waypoints_whole() -> None:
         assert abs(lat - w.lat) * 60 <= 0.05 + 1e-9 and abs(lon - w.lon) * 60 <= 0.05 + 1e-9
     with pytest.raises(InputError, match="no room for a waypoint line"):
         sms_chunks(r, limit=20)
+
+
+def test_route_files_side_by_side(tmp_path: Path) -> None:
+    from sarwatch.adapters.exports.route_files import write_route_files
+
+    r = sector(
+        *DATUM, radius_nm=2.0, first_leg_deg=0.0, speed_kn=10.0, start=T0, name="Ocean Viking"
+    )
+    paths = write_route_files(r, tmp_path / "plan")
+    assert {k: p.name for k, p in paths.items()} == {
+        "gpx": "Ocean_Viking.gpx",
+        "rtz": "Ocean_Viking.rtz",
+        "kml": "Ocean_Viking.kml",
+        "txt": "Ocean_Viking.txt",
+    }
+    rtz = ET.parse(paths["rtz"]).getroot()
+    info = rtz.find("{http://www.cirm.org/RTZ/1/1}routeInfo")
+    assert info is not None and info.get("routeName") == "Ocean_Viking"
+    assert len(gpxpy.parse(paths["gpx"].read_text()).routes[0].points) == 10
