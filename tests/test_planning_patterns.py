@@ -315,6 +315,16 @@ def test_bad_input_says_what_to_do() -> None:
             start=T0,
             name="x",
         )
+    with pytest.raises(InputError, match="turn must be 'right'"):
+        sector(
+            *DATUM,
+            radius_nm=2.0,
+            first_leg_deg=0.0,
+            speed_kn=10.0,
+            start=T0,
+            name="x",
+            turn="starboard",  # type: ignore[arg-type]
+        )
     with pytest.raises(InputError, match="unknown search pattern"):
         pattern_for_area(
             "spiral",  # type: ignore[arg-type]

@@ -70,6 +70,12 @@ PatternKind = Literal["expanding_square", "sector", "parallel", "creeping_line",
 Turn = Literal["right", "left"]
 
 
+def _turn_sign(turn: str) -> float:
+    if turn not in ("right", "left"):
+        raise InputError(f"turn must be 'right' (starboard) or 'left' (port), got {turn!r}")
+    return 1.0 if turn == "right" else -1.0
+
+
 # --------------------------------------------------------------------------- expanding square
 
 
@@ -143,7 +149,7 @@ def expanding_square(
     _check_spacing(spacing_nm)
     if not (isinstance(n_legs, int) and n_legs >= 1):
         raise InputError(f"an expanding square needs at least one leg, got n_legs={n_legs!r}")
-    sign = 1.0 if turn == "right" else -1.0
+    sign = _turn_sign(turn)
     heading = first_leg_deg + (45.0 if repeat else 0.0)
     e, n = [0.0], [0.0]
     for k in range(n_legs):
@@ -216,7 +222,7 @@ def sector(
         )
     if cycles not in (1, 2):
         raise InputError(f"a sector search has 1 or 2 cycles, got {cycles!r}")
-    sign = 1.0 if turn == "right" else -1.0
+    sign = _turn_sign(turn)
     e, n, names = [0.0], [0.0], ["CSP"]
     for c in range(cycles):
         heading = first_leg_deg + 30.0 * sign * c
