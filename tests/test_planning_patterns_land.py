@@ -8,6 +8,8 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sarwatch.errors import PositionOnLandError
 from sarwatch.geo.geodesy import geodesic_distance_nm
@@ -115,3 +117,44 @@ def test_lampedusa_with_the_real_land_mask(land_mask) -> None:
         probe = np.array([w.lon - 0.0002, w.lon + 0.0002])
         assert land_mask.contains(probe, np.full(2, w.lat)).any()
     assert float(geodesic_distance_nm(coast[0].lon, coast[0].lat, 12.45, 35.505)) < 10.0
+
+
+@given(
+    east=st.floats(-4.0, 4.0),
+    north=st.floats(-4.0, 4.0),
+    radius=st.floats(0.3, 2.5),
+)
+@settings(max_examples=25, deadline=None)
+def test_clipped_routes_are_at_sea_in_order_with_clip_points_on_the_coast(
+    east: float, north: float, radius: float
+) -> None:
+    r = expanding_square(
+        *ORIGIN, spacing_nm=1.0, n_legs=9, first_leg_deg=20.0, speed_kn=10.0, start=T0, name="A"
+    )
+    is_land, disc = island(east, north, radius)
+    lo = np.array([w.lon for w in r.waypoints])
+    la = np.array([w.lat for w in r.waypoints])
+    if is_land(lo, la).all():
+        return
+    try:
+        c = clip_to_sea(r, is_land)
+    except PositionOnLandError:
+        return
+    out_lo = np.array([w.lon for w in c.waypoints])
+    out_la = np.array([w.lat for w in c.waypoints])
+    assert not is_land(out_lo, out_la).any()
+    kept = [w.name for w in c.waypoints if not w.name.startswith("COAST")]
+    at_sea = [w.name for w, land in zip(r.waypoints, is_land(lo, la), strict=True) if not land]
+    assert kept == at_sea  # every sea waypoint kept, in order
+    etas = [w.eta for w in c.waypoints if w.eta is not None]
+    assert len(etas) == len(c.waypoints) and etas == sorted(etas)
+    coast = [w for w in c.waypoints if w.name.startswith("COAST")]
+    if coast:
+        e, n = lonlat_to_plane(*ORIGIN, [w.lon for w in coast], [w.lat for w in coast])
+        gap = np.abs(np.hypot(e - east, n - north) - radius)
+        assert float(gap.max()) <= 0.01  # on the coast (polygon of 256 sides, 0.005 nm bisection)
+        assert len(c.warnings) >= 1
+    removed = [w.name for w, land in zip(r.waypoints, is_land(lo, la), strict=True) if land]
+    for name in removed:
+        assert any(x.startswith(f"{name} lies on land at ") for x in c.warnings)
+    assert disc.is_valid

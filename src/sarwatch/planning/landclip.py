@@ -90,8 +90,10 @@ def _coast(
             hi = mid
         else:
             lo = mid
+    if lo == 0.0:  # the sea point itself is the last one at sea
+        return sea[0], sea[1], 0.0
     lon, lat, _ = geod().fwd(sea[0], sea[1], az, lo)
-    return float(lon), float(lat), (lo / float(dist) if dist > 0 else 0.0)
+    return float(lon), float(lat), lo / float(dist)
 
 
 def clip_to_sea(
@@ -162,6 +164,7 @@ def clip_to_sea(
     warnings = list(route.warnings)
     n_coast = 0
     entered_after = ""  # name of the last waypoint before the current stretch of land
+    entered_at = ""  # and its position
     for j, s in enumerate(samples):
         if owner[j] >= 0:
             w = wps[owner[j]]
@@ -171,32 +174,39 @@ def clip_to_sea(
             prev = samples[j - 1]
             if s.land:  # entering land: clip at the last sea point
                 lon, lat, f = _coast(is_land, (prev.lon, prev.lat), (s.lon, s.lat), tolerance_nm)
-                eta = _interp_eta(prev.eta, s.eta, f)
+                entered_at = _dm(lon, lat)
+                if f == 0.0 and owner[j - 1] >= 0:  # that is the waypoint just kept
+                    entered_after = wps[owner[j - 1]].name
+                else:
+                    n_coast += 1
+                    entered_after = f"COAST{n_coast}"
+                    eta = _interp_eta(prev.eta, s.eta, f)
+                    out.append(Waypoint(lon=lon, lat=lat, eta=eta, name=entered_after))
             else:  # leaving land: the first sea point
                 lon, lat, f = _coast(is_land, (s.lon, s.lat), (prev.lon, prev.lat), tolerance_nm)
-                eta = _interp_eta(s.eta, prev.eta, f)
-            n_coast += 1
-            name = f"COAST{n_coast}"
-            out.append(Waypoint(lon=lon, lat=lat, eta=eta, name=name))
-            if s.land:
-                entered_after = name
-            elif not entered_after:
-                warnings.append(
-                    f"the route starts on land: it now begins at {name} ({_dm(lon, lat)})"
-                )
-            else:
-                warnings.append(
-                    f"the route crosses land between {entered_after} "
-                    f"({_pos(out, entered_after)}) and {name} "
-                    f"({_dm(lon, lat)}): legs clipped at the coast; "
-                    "navigate around the land between these two points"
-                )
+                if f == 0.0 and owner[j] >= 0:  # that is the waypoint kept just below
+                    name = wps[owner[j]].name
+                else:
+                    n_coast += 1
+                    name = f"COAST{n_coast}"
+                    eta = _interp_eta(s.eta, prev.eta, f)
+                    out.append(Waypoint(lon=lon, lat=lat, eta=eta, name=name))
+                if not entered_after:
+                    warnings.append(
+                        f"the route starts on land: it now begins at {name} ({_dm(lon, lat)})"
+                    )
+                else:
+                    warnings.append(
+                        f"the route crosses land between {entered_after} "
+                        f"({entered_at}) and {name} "
+                        f"({_dm(lon, lat)}): legs clipped at the coast; "
+                        "navigate around the land between these two points"
+                    )
         if owner[j] >= 0 and not s.land:
             out.append(wps[owner[j]])
     if samples[-1].land and entered_after:
         warnings.append(
-            f"the route ends on land after {entered_after} ({_pos(out, entered_after)}): "
-            "clipped at the coast"
+            f"the route ends on land after {entered_after} ({entered_at}): clipped at the coast"
         )
     if len(out) < 2:
         raise PositionOnLandError(
@@ -210,10 +220,3 @@ def clip_to_sea(
         waypoints=tuple(out),
         warnings=tuple(warnings),
     )
-
-
-def _pos(out: list[Waypoint], name: str) -> str:
-    for w in out:
-        if w.name == name:
-            return _dm(w.lon, w.lat)
-    return "?"
