@@ -21,6 +21,10 @@ def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str,
     return code, out, err
 
 
+def _no_nan(name: str) -> None:
+    raise AssertionError(f"{name} is not JSON")
+
+
 def test_json_output_for_a_position_written_by_hand(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = _run(
         ["assess", "--position", "35°24'N 012°36'E", "--json", "--no-routes"], capsys
@@ -84,7 +88,7 @@ def test_batch_csv_to_csv(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
         "2026-11-23T04:10:00Z,33.2,12.5\n"
         "2026-11-23T05:00:00Z,35 24.0N,12 36.0E\n"
         ",35.88,14.44\n"
-        ",45.0,2.0\n",
+        ",36.5,-4.4\n",
         encoding="utf-8",
     )
     out = tmp_path / "out.csv"
@@ -95,8 +99,43 @@ def test_batch_csv_to_csv(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert rows[0]["time"] == "2026-11-23T04:10:00Z"
     assert rows[0]["zone"] == "contiguous_zone"
     assert rows[2]["on_land"] == "true"
-    assert "outside the area" in rows[3]["error"]
-    assert "assessed 4 positions" in err
+    assert [r["notes"] for r in rows[:3]] == ["", "", ""]
+    # Off Málaga, outside the packaged regions: answered from the global coastline, not refused
+    assert rows[3]["error"] == ""
+    assert rows[3]["on_land"] == "false"
+    assert 0 < float(rows[3]["distance_to_coast_nm"]) < 60
+    assert rows[3]["srr"] == ""
+    assert rows[3]["notes"].startswith("outside the packaged regions")
+    assert "assessed 4 positions (1 outside the packaged regions)" in err
+
+
+def test_batch_answers_positions_outside_the_packaged_regions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "p.csv"
+    # off Málaga (coast within 60 nm); mid-Atlantic west of the Azores (none within 60 nm)
+    src.write_text("lat,lon\n36.5,-4.4\n37.0,-35.0\n", encoding="utf-8")
+    out = tmp_path / "out.geojson"
+    code, _, err = _run(["assess", "--csv", str(src), "--out", str(out), "--no-routes"], capsys)
+    assert code == 0, err
+    doc = json.loads(out.read_text(encoding="utf-8"), parse_constant=_no_nan)  # strict JSON
+    near, far = (f["properties"] for f in doc["features"])
+    assert "error" not in near and "error" not in far
+    assert near["zone"] in ("territorial_sea", "contiguous_zone", "high_seas")
+    assert far["distance_to_coast_nm"] is None
+    assert far["zone"] == "high_seas"
+    assert far["notes"] == [
+        "outside the packaged regions: no SAR regions, RCCs or ports for this area",
+        "no coast within 60 nm",
+    ]
+    with_routes = tmp_path / "routes.csv"
+    code, _, err = _run(["assess", "--csv", str(src), "--out", str(with_routes)], capsys)
+    assert code == 0, err
+    rows = list(csv.DictReader(with_routes.open(encoding="utf-8")))
+    assert [r["error"] for r in rows] == ["", ""]
+    assert rows[1]["distance_to_coast_nm"] == ""
+    assert rows[1]["nearest_place_of_safety"] == ""
+    assert "no coast within 60 nm" in rows[1]["notes"]
 
 
 def test_batch_csv_to_geojson(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

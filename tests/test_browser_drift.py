@@ -114,3 +114,30 @@ def test_an_assessment_is_attached_by_the_server_from_the_pages_request(laptop, 
     assert record["request"]["lat"] == pytest.approx(33.5, abs=0.05)
     assert record["request"]["lon"] == pytest.approx(12.8, abs=0.05)
     assert "LY" in record["result"]["srr"]
+
+
+def test_a_run_outside_the_packaged_regions_shows_its_share_once_and_readably(laptop, token):
+    # Off Malaga, outside the packaged SAR-region data: the server's shares count those
+    # particles both in "none" and in "outside_packaged_regions"; the chart counts them once.
+    page = laptop.open("/", token=token)
+    page.wait_for_selector("#role[data-role='coordinator']", timeout=10_000)
+    page.click(".sw-tabs button[data-tab='drift']")
+    page.fill("#drift-form input[name='position']", "36 30.0N 004 30.0W")
+    page.fill("#drift-form input[name='time']", _iso(timedelta(hours=-3))[:16].replace("T", " "))
+    page.fill("#drift-form input[name='hours']", "2")
+    page.fill("#drift-form input[name='particles']", "300")
+    page.click("#drift-form button[type='submit']")
+    page.wait_for_selector("#drift-view:not([hidden]) [data-field='share-now']", timeout=180_000)
+    legend = page.inner_text("[data-field='share-now']")
+    assert "outside packaged regions 100 %" in legend, legend
+    assert "outside_packaged_regions" not in legend
+    assert "no SAR region" not in legend  # 0 % once the outside share is taken out
+    bars = page.eval_on_selector_all(
+        "#drift-share svg rect[fill]:not([fill='none'])",
+        "rs => rs.map(r => [r.getAttribute('x'), +r.getAttribute('height')])",
+    )
+    stacked: dict[str, float] = {}
+    for x, height in bars:
+        stacked[x] = stacked.get(x, 0.0) + height
+    assert stacked and max(stacked.values()) <= 100.01  # a whole bar is 100 %, not 200 %
+    laptop.screenshot("drift-outside-the-packaged-regions")

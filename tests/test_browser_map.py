@@ -211,3 +211,17 @@ def test_utc_times_are_typed_without_ambiguity(laptop):
         " catch (e) { return e.message; } })()"
     )
     assert "YYYY-MM-DD HH:MM" in error
+
+
+def test_no_coast_within_the_search_radius_is_not_shown_as_zero(laptop):
+    # Mid-Atlantic west of the Azores, outside the packaged regions: the server finds no
+    # coast within its 60 nm search radius and sends a null distance, not 0.
+    page = laptop.open("/")
+    page.fill("#assess-form input[name='position']", "37 00.0N 035 00.0W")
+    page.click("#assess-form button[type='submit']")
+    page.wait_for_selector("#assessment[data-state='done']", timeout=60_000)
+    assert page.inner_text("[data-field='distance']") == "more than 60 nm"
+    notes = page.inner_text("[data-field='notes']")
+    assert "outside the packaged regions" in notes
+    assert "high seas" in page.inner_text("[data-field='zone']")
+    laptop.screenshot("assessment-outside-the-packaged-regions")

@@ -166,3 +166,138 @@ def test_one_set_of_defaults_for_the_engine_the_cli_and_the_api() -> None:
     schema = DriftCreate.model_json_schema()["properties"]
     assert schema["hours"]["maximum"] == LIMITS["hours"].hi
     assert schema["particles"]["maximum"] == LIMITS["particles"].hi
+
+
+def test_the_drift_table_names_shares_outside_the_packaged_regions_within_80_columns() -> None:
+    from dataclasses import replace
+    from datetime import UTC, datetime
+
+    from sarwatch.cli.drift import print_summary
+    from sarwatch.drift.result import RegionShare
+    from sarwatch.services.drift import DriftRequest, predict_drift
+
+    req = DriftRequest(
+        lon=12.5, lat=33.2, time=datetime(2026, 11, 20, 4, 10, tzinfo=UTC), hours=24,
+        output_min=360, particles=500, wind_kn=12, wind_from_deg=330, seed=3,
+    )  # fmt: skip
+    summary = predict_drift(req).summary
+    # The same cloud as if it lay west of Gibraltar, outside the packaged regions
+    # (the SAR-share keys of services.drift_stats for such a cloud).
+    shares = (RegionShare("none", 1.0), RegionShare("outside_packaged_regions", 1.0))
+    outside = replace(
+        summary,
+        start=replace(summary.start, lon=-6.5, lat=36.0),
+        outputs=tuple(
+            replace(o, centroid_lon=-6.5 - o.hours / 100, srr_share=shares) for o in summary.outputs
+        ),
+    )
+    console = Console(width=80, record=True, color_system=None)
+    print_summary(outside, console)
+    lines = console.export_text().splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert "36.0000°N 6.5000°W" in lines[0]  # a hemisphere letter, not "-6.5000°E"
+    rows = [line for line in lines if line.strip().startswith("+")]
+    assert [r.split()[0] for r in rows] == ["+6", "+12", "+24"]
+    for row in rows:
+        assert row.split()[4].endswith("W")  # the centroid: 33.154N 6.560W
+        assert row.rstrip().endswith(" out* 100%"), row  # on one line, not folded
+        assert "none" not in row  # outside the regions: counted once, as out*
+    footnote = " ".join(lines[lines.index(rows[-1]) + 1 :])
+    assert "out* outside the packaged regions (5°E–27°E, 29°N–43°N)" in footnote
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        ["--lat", "33.2N", "--lon", "12.5E"],
+        ["--lat", "33 12.0N", "--lon", "012 30.0E"],
+        ["--position", "33°12'N 012°30'E"],
+        ["-p", "33 12.0N 12 30.0E"],
+    ],
+)
+def test_drift_reads_positions_as_people_write_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], where: list[str]
+) -> None:
+    out = tmp_path / "run"
+    code, _, err = run_cli(
+        capsys, "drift", *where, "--time", "2026-11-20T04:10Z", "--hours", "1",
+        "--particles", "100", "--wind-kn", "12", "--wind-from", "330", "--no-png", "--quiet",
+        "--out", str(out),
+    )  # fmt: skip
+    assert code == 0, err
+    start = json.loads((out / "summary.json").read_text())["start"]
+    assert (start["lat"], start["lon"]) == pytest.approx((33.2, 12.5))
+
+
+@pytest.mark.parametrize(
+    ("where", "message"),
+    [
+        (["--lat", "12.5E", "--lon", "33.2N"], "--lat: a latitude takes N or S"),
+        (["--lat", "95", "--lon", "12.5"], "--lat: latitude must lie between -90 and 90"),
+        (["--position", "33.2N 12.5E", "--lat", "33"], "either --position or --lat and --lon"),
+        (["--lat", "33.2"], "missing --lon: a drift needs a position"),
+    ],
+)
+def test_drift_refuses_a_bad_position_with_the_flag_and_the_fix(
+    capsys: pytest.CaptureFixture[str], where: list[str], message: str
+) -> None:
+    code, _, err = run_cli(capsys, "drift", *where, "--time", "2026-11-20T04:10Z", "--wind-kn", "9")
+    assert code == 2
+    assert message in " ".join(err.split())
+    assert "Traceback" not in err
+
+
+def test_a_start_on_land_names_the_nearest_sea_point_to_start_from(
+    capsys: pytest.CaptureFixture[str], land_mask
+) -> None:
+    import re
+
+    # 0.07 nm inside Lampedusa's coastline (issue 9's position on land)
+    base = ["drift", "--time", "2026-11-20T04:10Z", "--hours", "1", "--particles", "100",
+            "--wind-kn", "9", "--wind-from", "0", "--no-png", "--quiet"]  # fmt: skip
+    code, _, err = run_cli(capsys, *base, "--lat", "35.497", "--lon", "12.603")
+    assert code == 2
+    message = " ".join(err.split())
+    assert "is on land (GSHHG full resolution); check the coordinates" in message
+    m = re.search(
+        r"nearest sea point is .+?, (\d+\.\d) nm away \(--lat (\S+) --lon (\S+)\)", message
+    )
+    assert m, message
+    assert 0.0 < float(m[1]) < 1.0
+    lat, lon = float(m[2]), float(m[3])
+    assert not land_mask.contains(lon, lat)
+    code, _, err = run_cli(capsys, *base, "--lat", m[2], "--lon", m[3])  # the fix it gives
+    assert code == 0, err
+
+
+def test_a_negative_seed_is_refused_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from sarwatch.services.users import add_user
+    from sarwatch.settings import load_settings
+    from sarwatch.web.app import create_app
+    from sarwatch.web.station import station_of
+
+    code, _, err = run_cli(capsys, *RUN[:-2], "--seed", "-1", "--hours", "1", "--quiet")
+    assert code == 2 and "Traceback" not in err
+    assert "--seed (seed) -1 is out of range: give a whole number from 0 to 4294967295" in err
+    app = create_app(load_settings(home_dir=tmp_path))
+    base = {"lat": 33.2, "lon": 12.5, "time": "2026-11-20T04:10:00Z", "wind_kn": 12,
+            "wind_from": 330, "hours": 1}  # fmt: skip
+    with TestClient(app) as client:
+        _, token = add_user(station_of(app).store, "ana", "coordinator")
+        client.headers["Authorization"] = f"Bearer {token}"
+        r = client.post("/api/drift", json={**base, "seed": -1})  # refused now, not failed later
+        assert r.status_code == 422 and "seed" in r.json()["detail"], r.text
+        assert client.post("/api/drift", json={**base, "seed": 2**32 - 1}).status_code == 202
+
+
+def test_a_negative_cone_radius_is_refused_as_the_api_refuses_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    cone = ["--to-time", "2026-11-20T05:10Z", "--to-lat", "33.3", "--to-lon", "12.6"]
+    code, _, err = run_cli(capsys, *RUN, "--hours", "2", *cone, "--to-radius-m", "-5", "--quiet")
+    assert code == 2
+    assert "--to-radius-m -5 is out of range: 0 <= x <= 100000 m" in err

@@ -189,3 +189,19 @@ def test_a_wind_file_of_missing_values_is_an_error_not_a_silent_run(tmp_path):
     )  # fmt: skip
     with pytest.raises(ForcingError, match="lack of forcing data"):
         predict_drift(req)
+
+
+def test_a_file_that_is_not_netcdf_or_a_directory_says_what_to_give(tmp_path) -> None:
+    from sarwatch.adapters.forcing.netcdf import _open
+    from sarwatch.errors import ForcingError, InputError
+
+    text = tmp_path / "winds.nc"
+    text.write_text("<html>503 Service Unavailable</html>")  # a failed download
+    with pytest.raises(ForcingError) as info:
+        _open(text)
+    message = str(info.value)
+    assert "not a readable NetCDF file; give a CF-NetCDF file" in message
+    assert "check that the download finished" in message
+    assert "engine" not in message and "xarray" not in message
+    with pytest.raises(InputError, match=r"is a directory, not a forcing file: give the NetCDF"):
+        _open(tmp_path)

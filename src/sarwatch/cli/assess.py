@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
 
-from sarwatch.errors import InputError, OutOfRegionError
+from sarwatch.errors import InputError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -49,6 +50,7 @@ _CSV_FIELDS = [
     "places_of_safety",
     "excluded_ports",
     "rules",
+    "notes",
     "error",
 ]
 
@@ -292,22 +294,16 @@ def _batch(
             lon[i] = parse_coordinate(row["lon"], "lon")
         except InputError as exc:
             raise InputError(f"{path}, data row {i + 1}: {exc}") from exc
-    inside = REGION.contains(lon, lat)
+    outside = ~REGION.contains(lon, lat)  # answered too: the service says what it lacks there
     results: list[dict[str, Any]] = [
         {"row": i + 1, "time": r["time"], "lat": float(lat[i]), "lon": float(lon[i])}
         for i, r in enumerate(rows)
     ]
     console = Console(stderr=True)
-    idx = np.flatnonzero(inside)
     with Progress(console=console, transient=False) as progress:
         task = progress.add_task("assessing", total=len(rows))
-        for j in np.flatnonzero(~inside):
-            results[int(j)]["error"] = str(
-                OutOfRegionError(f"outside the area the data covers ({REGION.describe()})")
-            )
-        progress.advance(task, int((~inside).sum()))
         if route:
-            for j in idx:
+            for j in range(len(rows)):
                 a = assess_position(
                     float(lon[j]),
                     float(lat[j]),
@@ -316,31 +312,52 @@ def _batch(
                     situation=situation,
                     vessel=vessel,
                 )
-                results[int(j)].update(_row_from_assessment(a.to_dict()))
+                results[j].update(_row_from_assessment(a.to_dict()))
                 progress.advance(task)
         else:
             chunk = 20_000
-            for start in range(0, idx.size, chunk):
-                part = idx[start : start + chunk]
+            for start in range(0, len(rows), chunk):
+                part = np.arange(start, min(start + chunk, len(rows)))
                 batch = assess_positions(lon[part], lat[part], settings=settings)
                 srr_lists = batch.srr_lists()
-                for k, i in enumerate(part):
+                for k, i in enumerate(part.tolist()):
                     srr = srr_lists[k]
+                    distance = float(batch.distance_to_coast_nm[k])
                     results[i].update(
                         {
                             "on_land": bool(batch.on_land[k]),
-                            "distance_to_coast_nm": round(float(batch.distance_to_coast_nm[k]), 2),
+                            "distance_to_coast_nm": (
+                                round(distance, 2) if np.isfinite(distance) else None
+                            ),
                             "nearest_coast_state": str(batch.nearest_coast_state[k]) or None,
                             "zone": str(batch.zone[k]),
                             "zone_state": str(batch.zone_state[k]) or None,
                             "srr": srr,
                             "rccs": [r.name for r in rccs(srr)],
+                            "notes": _batch_notes(bool(outside[i]), distance),
                         }
                     )
                 progress.advance(task, part.size)
     _write_batch(results, out)
     where = out if out is not None else "stdout"
-    console.print(f"assessed {len(rows)} positions ({int((~inside).sum())} outside) -> {where}")
+    n_outside = int(outside.sum())
+    console.print(
+        f"assessed {len(rows)} positions"
+        + (f" ({n_outside} outside the packaged regions)" if n_outside else "")
+        + f" -> {where}"
+    )
+
+
+def _batch_notes(outside: bool, distance_nm: float) -> list[str]:
+    """What a batch row without routing says about a position outside the packaged regions."""
+    from sarwatch.geo.zones import OUTSIDE_SEARCH_NM
+
+    if not outside:
+        return []
+    notes = ["outside the packaged regions: no SAR regions, RCCs or ports for this area"]
+    if not math.isfinite(distance_nm):
+        notes.append(f"no coast within {OUTSIDE_SEARCH_NM:g} nm")
+    return notes
 
 
 def _row_from_assessment(d: dict[str, Any]) -> dict[str, Any]:
@@ -360,6 +377,7 @@ def _row_from_assessment(d: dict[str, Any]) -> dict[str, Any]:
         "places_of_safety": [{k: v for k, v in p.items() if k != "route"} for p in places],
         "excluded_ports": [e["port"] for e in d["excluded_ports"]],
         "rules": [r["id"] for r in d["rules"]],
+        "notes": [n for n in d["notes"] if n.startswith(("outside the packaged", "no coast"))],
     }
 
 

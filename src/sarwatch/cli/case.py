@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 if TYPE_CHECKING:
     from sarwatch.records import CaseRecord
@@ -70,16 +72,18 @@ def _warn_on_land(record: CaseRecord) -> None:
     recorded = CaseProjection(record.state).last_recorded_position
     if recorded is not None and recorded.on_land is not None:
         Console(stderr=True).print(
-            f"[bold yellow]warning:[/] {on_land_note(recorded)}", highlight=False, soft_wrap=True
+            f"[bold yellow]warning:[/] {escape(on_land_note(recorded))}",
+            highlight=False,
+            soft_wrap=True,
         )
 
 
 def _position_option(
-    position: str | None, lon: float | None, lat: float | None, *, required: bool
+    position: str | None, lon: str | None, lat: str | None, *, required: bool
 ) -> tuple[float, float] | None:
     """``(lon, lat)`` from ``--position`` as people write it, or from ``--lon``/``--lat``."""
     from sarwatch.errors import InputError
-    from sarwatch.geo.position import parse_position
+    from sarwatch.geo.position import parse_coordinate, parse_position
 
     if position is not None:
         if lon is not None or lat is not None:
@@ -94,7 +98,8 @@ def _position_option(
                 "or --lat 33.2 --lon 12.5"
             )
         return None
-    return lon, lat
+    y = parse_coordinate(lat, "lat")  # 33.2, 33.2N, "33 12.0N", as assess and drift read them
+    return parse_coordinate(lon, "lon"), y
 
 
 _POSITION = typer.Option(
@@ -109,8 +114,8 @@ _POSITION = typer.Option(
 def open_case(
     title: str = typer.Option(..., help="Short description, e.g. 'rubber boat, 80 people'."),
     position: str = _POSITION,
-    lon: float = typer.Option(None, help="Longitude of the first position, degrees east."),
-    lat: float = typer.Option(None, help="Latitude of the first position, degrees north."),
+    lon: str = typer.Option(None, help="Longitude of the first position: 12.5 or 12.5E."),
+    lat: str = typer.Option(None, help="Latitude of the first position: 33.2 or 33.2N."),
     time: str = _TIME,
     kind: str = typer.Option("gps", help="gps, aircraft, vessel, ais or estimate."),
     source: str = typer.Option("unknown", help="Who gave the alert (e.g. 'Alarm Phone')."),
@@ -148,8 +153,8 @@ def open_case(
 def report(
     case_id: str = typer.Argument(..., help="Case id, e.g. 2018-03-15-LY-001."),
     position: str = _POSITION,
-    lon: float = typer.Option(None, help="Longitude, degrees east."),
-    lat: float = typer.Option(None, help="Latitude, degrees north."),
+    lon: str = typer.Option(None, help="Longitude: 12.5, 12.5E or '012 30.0E'."),
+    lat: str = typer.Option(None, help="Latitude: 33.2, 33.2N or '33 12.0N'."),
     time: str = _TIME,
     kind: str = typer.Option("gps", help="gps, aircraft, vessel, ais or estimate."),
     source: str = typer.Option("unknown", help="Who reported it."),
@@ -328,7 +333,8 @@ def show(
     table = Table("#", "recorded (UTC)", "by", "what")
     for entry in svc.events(case_id):
         recorded = entry.recorded_at[:19].replace("T", " ")
-        table.add_row(str(entry.seq), recorded, entry.actor, describe_event(entry))
+        # What people typed is shown as typed: never read as rich markup ("[/]" in a note).
+        table.add_row(str(entry.seq), recorded, Text(entry.actor), Text(describe_event(entry)))
     _console.print(table)
     from sarwatch.domain import CaseProjection
     from sarwatch.services.report import count_warning
@@ -337,7 +343,7 @@ def show(
     if counts:
         # Estimates differ from counts at the rescue: never refused, always shown.
         Console(stderr=True).print(
-            f"[bold yellow]warning:[/] {counts} The number on board is an estimate; if a "
+            f"[bold yellow]warning:[/] {escape(counts)} The number on board is an estimate; if a "
             "better count is known, record it with 'sarwatch case people' before closing.",
             highlight=False,
             soft_wrap=True,
@@ -346,8 +352,9 @@ def show(
     if not report.ok:
         # Shown, because a coordinator must see the record, but never silently.
         Console(stderr=True).print(
-            f"[bold red]warning:[/] this case's ledger does not verify: {report.summary()}. "
-            "The timeline above may have been altered; see 'sarwatch ledger verify'.",
+            "[bold red]warning:[/] this case's ledger does not verify: "
+            f"{escape(report.summary())}. The timeline above may have been altered; "
+            "see 'sarwatch ledger verify'.",
             highlight=False,
             soft_wrap=True,
         )
@@ -361,7 +368,7 @@ def list_cases(
     """List cases, most recently updated first."""
     table = Table("case", "status", "title", "updated (UTC)")
     for record in _service().list_cases(statuses=status or None, limit=limit):
-        table.add_row(record.case_id, record.status, record.title, record.updated_at)
+        table.add_row(record.case_id, record.status, Text(record.title), record.updated_at)
     _console.print(table)
 
 

@@ -10,13 +10,15 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from sarwatch.drift.config import DEFAULTS
+from sarwatch.drift.config import DEFAULTS, LIMITS
 from sarwatch.errors import InputError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from rich.console import Console
 
-    from sarwatch.drift.result import RunSummary
+    from sarwatch.drift.result import RegionShare, RunSummary
     from sarwatch.services.drift import ScenarioSpec
 
 __all__ = ["parse_utc", "print_summary", "register"]
@@ -110,6 +112,12 @@ def _seeding_scenario(
 
     if (to_lon is None) != (to_lat is None):
         raise InputError("give both --to-lat and --to-lon for a line or cone, or neither")
+    limit = LIMITS["radius_m"]  # the API's limit of a scenario's radius2_m
+    if to_radius_m is not None and not limit.ok(to_radius_m):
+        raise InputError(
+            f"--to-radius-m {to_radius_m:g} is out of range: {limit.describe()}; "
+            "give a value in that range"
+        )
     if to_time is not None:
         return (
             ScenarioSpec(
@@ -133,8 +141,13 @@ _D = DEFAULTS  # the one place the defaults are written: sarwatch.drift.config
 
 
 def drift(
-    lat: float = typer.Option(None, "--lat", help="Last known latitude, decimal degrees (N>0)."),
-    lon: float = typer.Option(None, "--lon", help="Last known longitude, decimal degrees (E>0)."),
+    lat: str = typer.Option(None, "--lat", help='Last known latitude: 33.2, 33.2N or "33 12.0N".'),
+    lon: str = typer.Option(
+        None, "--lon", help='Last known longitude: 12.5, 12.5E or "012 30.0E".'
+    ),
+    position: str = typer.Option(
+        None, "--position", "-p", help="Both at once: \"33°12'N 012°30'E\", '33 12.0N 12 30.0E'."
+    ),
     time: str = typer.Option(None, "--time", help="Time of that position, ISO 8601 with zone."),
     object_class: str = typer.Option(
         _D.object_class, "--object", help="Proxy, Leeway key or table number."
@@ -152,10 +165,10 @@ def drift(
     circle: bool = typer.Option(
         False, "--circle", help="Seed uniformly over a disk of --radius-m instead of a Gaussian."
     ),
-    to_lat: float = typer.Option(
+    to_lat: str = typer.Option(
         None, "--to-lat", help="Second position (line or cone), latitude, degrees."
     ),
-    to_lon: float = typer.Option(
+    to_lon: str = typer.Option(
         None, "--to-lon", help="Second position (line or cone), longitude, degrees."
     ),
     to_time: str = typer.Option(
@@ -247,9 +260,9 @@ def drift(
     if list_objects:
         _list_objects()
         return
-    missing = [n for n, v in (("--lat", lat), ("--lon", lon), ("--time", time)) if v is None]
-    if missing:
-        raise InputError(f"missing {', '.join(missing)}: a drift needs a position and a time")
+    x, y = _start_position(lat, lon, position, time)
+    to_x = None if to_lon is None else _coordinate(to_lon, "lon", "--to-lon")
+    to_y = None if to_lat is None else _coordinate(to_lat, "lat", "--to-lat")
     from sarwatch.cli.context import station
     from sarwatch.services.drift import (
         DriftRequest,
@@ -268,11 +281,11 @@ def drift(
         attachments.require_writable(case_id)
     start_time = parse_utc(time)
     scenarios = _seeding_scenario(
-        lon, lat, radius_m, circle=circle, to_lon=to_lon, to_lat=to_lat,
+        x, y, radius_m, circle=circle, to_lon=to_x, to_lat=to_y,
         to_time=parse_utc(to_time) if to_time else None, to_radius_m=to_radius_m,
     )  # fmt: skip
     req = DriftRequest(
-        lon=lon, lat=lat, time=start_time, object_class=object_class, hours=hours,
+        lon=x, lat=y, time=start_time, object_class=object_class, hours=hours,
         backward=backward, particles=particles, dt_min=dt_min, output_min=output_min,
         radius_m=radius_m, currents=_expand(currents), winds=_expand(winds),
         stokes=_expand(stokes), wind_kn=wind_kn, wind_from_deg=wind_from,
@@ -324,6 +337,63 @@ def drift(
         typer.echo(f"attached to case {case_id} (drift_run, seed {result.summary.seed})")
 
 
+def _coordinate(text: str, axis: str, flag: str) -> float:
+    """One coordinate as people write it (``33.2``, ``33.2N``, ``33 12.0N``)."""
+    from sarwatch.geo.position import parse_coordinate
+
+    try:
+        return parse_coordinate(text, axis)  # type: ignore[arg-type]
+    except InputError as exc:
+        raise InputError(f"{flag}: {exc}") from exc
+
+
+def _start_position(
+    lat: str | None, lon: str | None, position: str | None, time: str | None
+) -> tuple[float, float]:
+    """``(lon, lat)`` of the start from ``--position`` or ``--lat``/``--lon``."""
+    from sarwatch.geo.position import parse_position
+
+    if position is not None and (lat is not None or lon is not None):
+        raise InputError("give either --position or --lat and --lon, not both")
+    missing = (
+        []
+        if position is not None
+        else [n for n, v in (("--lat", lat), ("--lon", lon)) if v is None]
+    )
+    missing += ["--time"] if time is None else []
+    if missing:
+        raise InputError(
+            f"missing {', '.join(missing)}: a drift needs a position (--lat 33.2 --lon 12.5, "
+            "or --position \"33°12'N 012°30'E\") and its time (--time 2026-11-20T04:10Z)"
+        )
+    if position is not None or lat is None or lon is None:
+        return parse_position(str(position))
+    y = _coordinate(lat, "lat", "--lat")  # latitude first, as people say and write it
+    return _coordinate(lon, "lon", "--lon"), y
+
+
+#: The SAR-share key of particles outside the packaged regions (``services.drift_stats``).
+OUTSIDE_KEY = "outside_packaged_regions"
+#: Short labels of the table's SRR-share keys, explained under the table.
+_SHARE_LABELS = {OUTSIDE_KEY: "out*"}
+
+
+def _lat_lon(lat: float, lon: float, decimals: int = 3, unit: str = "") -> str:
+    """``33.200N 12.500E`` / ``36.500N 4.400W``: hemisphere letters, never a minus sign."""
+    ns = "N" if lat >= 0 else "S"
+    ew = "E" if lon >= 0 else "W"
+    return f"{abs(lat):.{decimals}f}{unit}{ns} {abs(lon):.{decimals}f}{unit}{ew}"
+
+
+def _table_shares(srr_share: Sequence[RegionShare]) -> list[tuple[str, float]]:
+    """The non-zero shares to show; ``none`` counts only the particles inside the packaged
+    regions (those outside are shown once, as ``out*``)."""
+    shares = {r.region: r.share for r in srr_share}
+    if OUTSIDE_KEY in shares and "none" in shares:
+        shares["none"] = max(shares["none"] - shares[OUTSIDE_KEY], 0.0)
+    return [(region, share) for region, share in shares.items() if share > 1e-9]
+
+
 def print_summary(s: RunSummary, console: Console) -> None:
     """The run in a few lines and a table of the main output times that fits 80 columns."""
     from rich import box
@@ -332,8 +402,9 @@ def print_summary(s: RunSummary, console: Console) -> None:
     from sarwatch.drift.result import iso_utc
 
     console.print(
-        f"[bold]{s.object}[/] {s.time_direction} {s.hours:g} h from {s.start.lat:.4f}°N "
-        f"{s.start.lon:.4f}°E {iso_utc(s.start.time)}: {s.n} particles, {s.steps} steps, "
+        f"[bold]{s.object}[/] {s.time_direction} {s.hours:g} h from "
+        f"{_lat_lon(s.start.lat, s.start.lon, 4, '°')} {iso_utc(s.start.time)}: "
+        f"{s.n} particles, {s.steps} steps, "
         f"seed {s.seed}, {s.wall_s:.2f} s ({s.particle_steps_per_s / 1e6:.1f} M particle-steps/s)"
     )
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1), show_edge=False)
@@ -344,25 +415,31 @@ def print_summary(s: RunSummary, console: Console) -> None:
         table.add_column(col, justify=justify, no_wrap=True)  # type: ignore[arg-type]
     table.add_column("SRR share", overflow="fold")
     marks = {6.0, 12.0, 24.0, 48.0, abs(s.hours)}
+    outside_shown = False
     for o in s.outputs:
         if abs(o.hours) not in marks:
             continue
         areas = {c.percent: c.area_km2 for c in o.containment}
-        c = (
-            "-"
-            if not math.isfinite(o.centroid_lat)
-            else f"{o.centroid_lat:.3f}N {o.centroid_lon:.3f}E"
-        )
+        c = "-" if not math.isfinite(o.centroid_lat) else _lat_lon(o.centroid_lat, o.centroid_lon)
+        shares = _table_shares(o.srr_share)
+        outside_shown |= any(region == OUTSIDE_KEY for region, _ in shares)
         table.add_row(
             f"{o.hours:+g}", str(o.time.astype("datetime64[m]"))[5:].replace("T", " "), c,
             f"{o.std_km:.1f}" if math.isfinite(o.std_km) else "-",
             "/".join(f"{areas.get(k, 0):.0f}" for k in (50, 90, 95)),
             f"{o.stranded_share:.0%}",
-            " ".join(f"{r.region} {r.share:.0%}" for r in o.srr_share if r.share > 0),
+            " ".join(f"{_SHARE_LABELS.get(key, key)} {share:.0%}" for key, share in shares),
         )  # fmt: skip
     console.print(table)
+    if outside_shown:
+        from sarwatch.geo.coast import REGION
+
+        console.print(
+            f"{_SHARE_LABELS[OUTSIDE_KEY]} outside the packaged regions ({REGION.describe()}): "
+            "sarwatch has no SAR-region data there"
+        )
     for kind, path in s.files.items():
-        console.print(f"{kind}: {path}")
+        console.print(f"{kind}: {path}", markup=False, highlight=False)  # paths as given
     if s.files.get("netcdf") and s.tracks_sampled:
         console.print(s.tracks_note())
 

@@ -16,6 +16,7 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from sarwatch.errors import SarwatchError
 
@@ -68,7 +69,10 @@ def main(argv: list[str] | None = None) -> None:
     except SarwatchError as exc:
         if verbose:
             raise
-        Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        # The message may quote what was typed ("[/x]"): printed as text, never as markup.
+        Console(stderr=True).print(
+            f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
+        )
         sys.exit(exc.exit_code)
     except OSError as exc:
         # A file or directory the user named cannot be read or written: say which.
@@ -76,7 +80,7 @@ def main(argv: list[str] | None = None) -> None:
             raise
         where = f" {exc.filename}" if exc.filename else ""
         Console(stderr=True).print(
-            f"[bold red]error:[/] cannot use{where}: {exc.strerror or exc}; "
+            f"[bold red]error:[/] cannot use{escape(where)}: {escape(str(exc.strerror or exc))}; "
             "check the path exists and is writable",
             highlight=False,
             soft_wrap=True,

@@ -21,7 +21,27 @@ import numpy.typing as npt
 
 from sarwatch.errors import ForcingError, InputError
 
-__all__ = ["Forcing", "VectorField"]
+__all__ = ["Forcing", "VectorField", "coverage_advice"]
+
+
+def coverage_advice(
+    first: np.datetime64, last: np.datetime64, t_first: np.datetime64, t_last: np.datetime64,
+    *, what: str = "files",
+) -> str:  # fmt: skip
+    """What to do when forcing times ``first``..``last`` do not cover a run from
+    ``t_first`` (its start) to ``t_last``: the longest run they allow, or a check of
+    the start time when they do not reach it."""
+    start = t_first
+    if not first <= start <= last:
+        return (
+            f"the run starts at {start} UTC, outside the {what}' times: check --time (UTC) "
+            f"and the {what}' dates, or give {what} that cover the run"
+        )
+    room_s = (last - start if t_last >= t_first else start - first) / np.timedelta64(1, "s")
+    hours = int(room_s // 3600)
+    if hours < 1:
+        return f"give {what} that cover the whole run"
+    return f"give {what} that cover the whole run, or shorten it to --hours {hours} or less"
 
 
 @dataclass(frozen=True)
@@ -143,10 +163,11 @@ class VectorField:
             return
         lo, hi = min(t_first, t_last), max(t_first, t_last)
         if lo < self.times[0] or hi > self.times[-1]:
+            what = "observations" if "on-scene" in self.name else "files"
+            advice = coverage_advice(self.times[0], self.times[-1], t_first, t_last, what=what)
             raise ForcingError(
                 f"{self.name}: the run needs {lo} to {hi} UTC but the forcing covers "
-                f"{self.times[0]} to {self.times[-1]} UTC; give files that cover the whole run "
-                "or shorten it"
+                f"{self.times[0]} to {self.times[-1]} UTC; {advice}"
             )
 
     def check_contains(self, lon: float, lat: float) -> None:

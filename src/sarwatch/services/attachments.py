@@ -45,6 +45,7 @@ __all__ = [
     "AttachmentRecord",
     "Attachments",
     "assessment_record",
+    "describe_attachment",
     "drift_run_record",
     "output_files",
 ]
@@ -151,3 +152,66 @@ class Attachments:
         record = assessment_record(request, assessment)
         self.cases.attach(case_id, "assessment", record.to_json(), actor=actor)
         return record
+
+
+def describe_attachment(kind: str, record: dict[str, Any]) -> str:
+    """One line a person reads for an attachment (the timeline of ``case show`` and the
+    report); the whole record stays in the ledger and the bundle's ``attachments/``.
+
+    Raises ``KeyError``/``TypeError`` for a record of another shape (the caller then
+    shows its JSON).
+    """
+    from sarwatch.geo.position import format_position
+
+    result = record["result"]
+    if kind == "drift_run":
+        start = result["start"]
+        where = format_position(start["lon"], start["lat"], decimals=2)
+        text = (
+            f"drift run: {result['object']} {result['time_direction']} {result['hours']:g} h "
+            f"from {where} at {start['time']}, {result['n']:,} particles, seed {record['seed']}"
+        )
+        last = (result.get("outputs") or [None])[-1]
+        if last is not None and last.get("centroid_lat") is not None:
+            centroid = format_position(last["centroid_lon"], last["centroid_lat"], decimals=2)
+            area = last.get("containment_area_km2", {}).get("90")
+            shares = ", ".join(
+                f"{k} {v:.0%}"
+                for k, v in last.get("srr_share", {}).items()
+                if v > 0 and k != "none"
+            )
+            text += f"; at {last['hours']:+g} h: centroid {centroid}"
+            text += f", 90% area {area:,.0f} km²" if area is not None else ""
+            text += f", stranded {last['stranded_share']:.0%}"
+            text += f", SAR regions {shares}" if shares else ""
+        forcing = record.get("forcing") or {}
+        files = [f"{f['file']} (SHA-256 {f['sha256'][:12]}…)" for f in forcing.get("files", [])]
+        text += f"; wind: {forcing.get('wind', '?')}; current: {forcing.get('current', '?')}"
+        text += f"; forcing files: {', '.join(files)}" if files else ""
+        outputs = sorted(f["file"] for f in (record.get("output_files") or {}).values())
+        text += f"; outputs: {', '.join(outputs)}" if outputs else ""
+        return text
+    if kind == "assessment":
+        distance = result.get("distance_to_coast_nm")
+        coast = (
+            f"{distance:g} nm from the coast"
+            + (f" ({result['nearest_coast_state']})" if result.get("nearest_coast_state") else "")
+            if distance is not None
+            else "no coast found nearby"
+        )
+        zone = str(result["zone"]).replace("_", " ")
+        if result.get("zone_state"):
+            zone += f" of {result['zone_state']}"
+        srr = ", ".join(result.get("srr") or []) or "none of the packaged regions"
+        text = f"assessment of {result['position']}: {zone}, {coast}; SAR regions {srr}"
+        if result.get("on_land"):
+            text += "; ON LAND"
+        places = result.get("places_of_safety") or []
+        if places:
+            first = places[0]
+            text += (
+                f"; nearest place of safety by sea {first['port']} ({first['country']}, "
+                f"{first['sea_distance_nm']:g} nm, {first['status']})"
+            )
+        return text
+    raise KeyError(kind)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
+from pathlib import Path
 
 from sarwatch.domain import Case, CaseProjection, CaseStatus
 from sarwatch.errors import ConflictError, InputError
@@ -32,18 +34,24 @@ __all__ = [
 _MAX_FUTURE = timedelta(minutes=5)
 
 
-def default_land_check(lon: float, lat: float) -> bool:
-    """Whether a point is on land (full-resolution GSHHG, :mod:`sarwatch.geo.coast`)."""
+def default_land_check(lon: float, lat: float, *, cache_dir: Path | None = None) -> bool:
+    """Whether a point is on land (full-resolution GSHHG, :mod:`sarwatch.geo.coast`).
+
+    ``cache_dir`` is the coastline cache (``Settings.cache_dir``); default
+    :func:`sarwatch.geo.coast.default_cache_dir`.
+    """
     from sarwatch.geo.coast import land_mask
 
-    return bool(land_mask().contains([lon], [lat])[0])
+    return bool(land_mask(cache_dir).contains([lon], [lat])[0])
 
 
-def default_sea_point(lon: float, lat: float) -> tuple[float, float]:
+def default_sea_point(
+    lon: float, lat: float, *, cache_dir: Path | None = None
+) -> tuple[float, float]:
     """The nearest point at sea to a point on land, ``(lon, lat)`` degrees (``geo.zones``)."""
     from sarwatch.geo.zones import nearest_sea_point
 
-    return nearest_sea_point(lon, lat)
+    return nearest_sea_point(lon, lat, cache_dir=cache_dir)
 
 
 def default_region_of(lon: float, lat: float) -> str:
@@ -79,6 +87,9 @@ class CaseService(CaseWrites, CaseIntegrity):
         ``(lon, lat) -> (lon, lat)``: the nearest sea point of a position on land.
     max_future
         How far in the future a reported time may lie.
+    cache_dir
+        The coastline cache (``Settings.cache_dir``) that the default land check, sea
+        point and the report's map read; ``None``: the default cache.
     """
 
     store: Store
@@ -88,6 +99,15 @@ class CaseService(CaseWrites, CaseIntegrity):
     region_of: Callable[[float, float], str] = default_region_of
     max_future: timedelta = field(default=_MAX_FUTURE)
     sea_point: Callable[[float, float], tuple[float, float]] = default_sea_point
+    cache_dir: Path | None = None
+
+    def __post_init__(self) -> None:
+        # The default checks read the configured coastline cache, not the default one.
+        if self.cache_dir is not None:
+            if self.land_check is default_land_check:
+                self.land_check = partial(default_land_check, cache_dir=self.cache_dir)
+            if self.sea_point is default_sea_point:
+                self.sea_point = partial(default_sea_point, cache_dir=self.cache_dir)
 
     def get(self, case_id: str) -> Case:
         """The current state of a case (:class:`NotFoundError` if unknown)."""

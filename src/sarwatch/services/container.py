@@ -121,7 +121,11 @@ class Station:
                 from sarwatch.services.cases import CaseService
 
                 store = self.store
-                service = CaseService(store=store, signer=_signer(self.settings, store))
+                service = CaseService(
+                    store=store,
+                    signer=_signer(self.settings, store),
+                    cache_dir=Path(self.settings.cache_dir),
+                )
                 if self.demo:
                     from sarwatch.services.demo import load_demo
 

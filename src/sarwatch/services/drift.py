@@ -33,7 +33,7 @@ from sarwatch.drift.result import (
 )
 from sarwatch.drift.seeding import Scenario, seed_scenarios
 from sarwatch.drift.state import NO_FORCING, ParticleState
-from sarwatch.errors import ForcingError, InputError, PositionOnLandError
+from sarwatch.errors import ForcingError, InputError, PositionOnLandError, SarwatchError
 from sarwatch.geo.position import format_position
 from sarwatch.services.drift_stats import category_counts, containment_polygons, snapshot
 from sarwatch.services.provenance import forcing_inputs
@@ -257,6 +257,36 @@ def _land_mask(req: DriftRequest, cache_dir: Path | None, forcing: Forcing | Non
     return land_mask_for(Region(*box), cache_dir)
 
 
+#: The largest seed accepted (numpy takes any non-negative integer; sarwatch draws
+#: 32-bit seeds and writes them into NetCDF attributes).
+MAX_SEED = 2**32 - 1
+
+
+def _sea_point_hint(lon: float, lat: float, cache_dir: Path | None) -> str:
+    """``; the nearest sea point is ...`` for a start on land (empty if none is found)."""
+    from sarwatch.geo.coast import REGION
+    from sarwatch.geo.geodesy import geodesic_distance_nm
+    from sarwatch.geo.position import format_position
+    from sarwatch.geo.zones import nearest_sea_point, nearest_sea_point_outside
+
+    try:
+        sea = (
+            nearest_sea_point(lon, lat, cache_dir=cache_dir)
+            if bool(REGION.contains(lon, lat))
+            else nearest_sea_point_outside(lon, lat, cache_dir=cache_dir)
+        )
+    except SarwatchError:
+        return ""
+    if sea is None:
+        return ""
+    away_nm = float(geodesic_distance_nm(lon, lat, sea[0], sea[1]))
+    return (
+        f"; the nearest sea point is {format_position(sea[0], sea[1], decimals=2)}, "
+        f"{away_nm:.1f} nm away (--lat {sea[1]:.5f} --lon {sea[0]:.5f}): start there if the "
+        "boat is at sea nearby"
+    )
+
+
 def check_drift_request(req: DriftRequest, *, cache_dir: Path | None = None) -> ObjectMixture:
     """The checks a request must pass before a run starts (cheap: no forcing is read).
 
@@ -292,6 +322,14 @@ def check_drift_request(req: DriftRequest, *, cache_dir: Path | None = None) -> 
                 check_limits({speed: obs[1]})
             except InputError as exc:
                 raise InputError(f"{what} observation at {obs[0].isoformat()}: {exc}") from None
+    if req.seed is not None and not (
+        isinstance(req.seed, int | np.integer) and 0 <= int(req.seed) <= MAX_SEED
+    ):
+        raise InputError(
+            f"--seed (seed) {req.seed} is out of range: give a whole number from 0 to "
+            f"{MAX_SEED} (the seeds sarwatch draws and records are in that range), or leave "
+            "it out to draw one"
+        )
     if not (-90.0 <= req.lat <= 90.0 and -180.0 <= req.lon <= 180.0):
         raise InputError(
             f"latitude must be -90..90 and longitude -180..180 degrees; got {req.lat}, {req.lon}"
@@ -301,6 +339,7 @@ def check_drift_request(req: DriftRequest, *, cache_dir: Path | None = None) -> 
         raise PositionOnLandError(
             f"the position {where} is on land (GSHHG full resolution); "
             "check the coordinates (degrees-minutes vs decimal, N/S, E/W)"
+            + _sea_point_hint(req.lon, req.lat, cache_dir)
         )
     obj = resolve_object(req.object_class)
     no_wind = not req.winds and req.wind_kn is None and not req.wind_obs

@@ -144,7 +144,7 @@ def build_bundle(
     created_at = format_time(datetime.now(UTC))
     state = record.state
     case = CaseProjection(state).case()
-    map_png = render_map_png(case)
+    map_png = render_map_png(case, cache_dir=service.cache_dir)
     files: dict[str, bytes] = {
         "public_key.pem": public_key_pem(signer.public_key).encode("ascii"),
         "ledger.jsonl": _ledger_bytes(entries),
@@ -159,7 +159,9 @@ def build_bundle(
         **_attachments(entries),
     }
     if with_pdf:
-        files["report.pdf"] = render_pdf(case, entries, key_id=signer.key_id, created_at=created_at)
+        files["report.pdf"] = render_pdf(
+            case, entries, key_id=signer.key_id, created_at=created_at, cache_dir=service.cache_dir
+        )
     files["README.txt"] = _README.format(
         case_id=case_id, created_at=created_at, key_id=signer.key_id, name=Path(out).name
     ).encode("utf-8")

@@ -12,6 +12,7 @@ import io
 import json
 import math
 import textwrap
+from pathlib import Path
 from typing import Any
 
 from sarwatch.domain import Case, CaseProjection, PositionReport
@@ -50,16 +51,16 @@ def _extent(positions: list[PositionReport]) -> tuple[float, float, float, float
     return cx - half * 1.3, cx + half * 1.3, cy - half, cy + half
 
 
-def _figure_map(ax: Any, case: Case) -> None:
+def _figure_map(ax: Any, case: Case, cache_dir: Path | None = None) -> None:
     import shapely
     from matplotlib.patches import Ellipse
     from matplotlib.patches import Polygon as MplPolygon
 
-    from sarwatch.geo.coast import land_polygons
+    from sarwatch.geo.coast import REGION, land_polygons
 
     positions = sorted(case.positions, key=lambda p: p.time)
     x0, x1, y0, y1 = _extent(positions)
-    land = shapely.clip_by_rect(land_polygons(), x0, y0, x1, y1)
+    land = shapely.clip_by_rect(land_polygons(cache_dir, region=REGION), x0, y0, x1, y1)
     for poly in getattr(land, "geoms", [land]):
         if poly.is_empty or poly.geom_type != "Polygon":
             continue
@@ -111,16 +112,26 @@ def _figure_map(ax: Any, case: Case) -> None:
     )
 
 
-def render_map_png(case: Case, *, dpi: int = 110) -> bytes:
-    """The case's positions on a map, as PNG bytes."""
+def render_map_png(case: Case, *, dpi: int = 110, cache_dir: Path | None = None) -> bytes:
+    """The case's positions on a map, as PNG bytes (coastline from ``cache_dir``, the
+    configured coastline cache; ``None``: the default one)."""
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(7.5, 6.0))
-    _figure_map(fig.add_subplot(1, 1, 1), case)
-    fig.tight_layout()
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
+    with _text_as_typed():
+        fig = Figure(figsize=(7.5, 6.0))
+        _figure_map(fig.add_subplot(1, 1, 1), case, cache_dir)
+        fig.tight_layout()
+        fig.savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()
+
+
+def _text_as_typed() -> Any:
+    """A matplotlib context in which text is drawn as typed: a note with "$a^b$" or "$\\x"
+    is not read as mathtext (which failed the whole export on an unknown symbol)."""
+    import matplotlib
+
+    return matplotlib.rc_context({"text.parse_math": False})
 
 
 def on_land_note(position: PositionReport) -> str:
@@ -201,7 +212,12 @@ def _describe(kind: str, p: dict[str, Any]) -> str:
         given = ", ".join(f"{k} {v}" for k, v in p.items() if v not in (None, ""))
         return f"vessel: {given or 'nothing known'}"
     if kind == EventKind.ATTACHMENT_ADDED:
-        return f"attached {p['kind']}: " + json.dumps(p["record"], ensure_ascii=False)[:300]
+        from sarwatch.services.attachments import describe_attachment
+
+        try:
+            return "attached " + describe_attachment(p["kind"], p["record"])
+        except (KeyError, TypeError, ValueError):  # another shape: its JSON
+            return f"attached {p['kind']}: " + json.dumps(p["record"], ensure_ascii=False)[:300]
     return json.dumps(p, ensure_ascii=False)[:300]
 
 
@@ -273,13 +289,24 @@ def _outcome_sentence(case: Case) -> str:
     return f"Outcome: {describe_outcome(case.outcome)}".rstrip(".") + "."
 
 
-def render_pdf(case: Case, entries: list[LedgerEntry], *, key_id: str, created_at: str) -> bytes:
-    """A PDF report: a title page with the map, then the timeline of every event."""
+def render_pdf(
+    case: Case,
+    entries: list[LedgerEntry],
+    *,
+    key_id: str,
+    created_at: str,
+    cache_dir: Path | None = None,
+) -> bytes:
+    """A PDF report: a title page with the map, then the timeline of every event
+    (coastline from ``cache_dir``, as :func:`render_map_png`)."""
     from matplotlib.backends.backend_pdf import PdfPages
     from matplotlib.figure import Figure
 
     buf = io.BytesIO()
-    with PdfPages(buf, metadata={"Title": f"Case {case.case_id}", "Creator": "sarwatch"}) as pdf:
+    with (
+        _text_as_typed(),
+        PdfPages(buf, metadata={"Title": f"Case {case.case_id}", "Creator": "sarwatch"}) as pdf,
+    ):
         fig = Figure(figsize=(8.27, 11.69))
         fig.text(
             0.08, 0.95, f"Case {case.case_id} — {case.status.value}", fontsize=14, weight="bold"
@@ -298,7 +325,7 @@ def render_pdf(case: Case, entries: list[LedgerEntry], *, key_id: str, created_a
                 0.08, 0.885, "\n".join(textwrap.wrap(warning, 110)),
                 fontsize=8, color="#a00000", weight="bold", va="top",
             )  # fmt: skip
-        _figure_map(fig.add_axes((0.1, 0.32, 0.8, 0.53)), case)
+        _figure_map(fig.add_axes((0.1, 0.32, 0.8, 0.53)), case, cache_dir)
         pdf.savefig(fig)
         lines: list[str] = []
         for x in entries:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from sarwatch.domain.events import format_time
-from sarwatch.errors import AuthError, InputError, PermissionDeniedError
+from sarwatch.errors import AuthError, ConflictError, InputError, PermissionDeniedError
 from sarwatch.services.ports import Store, UserRecord
 
 __all__ = [
@@ -54,9 +54,15 @@ def add_user(store: Store, name: str, role: str) -> tuple[UserRecord, str]:
         raise InputError(f"user names use letters, digits and _.@- (1–100), got {name!r}")
     token = "sw_" + secrets.token_urlsafe(32)
     user = UserRecord(name, role, hash_token(token), format_time(datetime.now(UTC)))
-    with store.unit_of_work(write=True) as uow:
-        uow.users.add(user)
-        uow.commit()
+    try:
+        with store.unit_of_work(write=True) as uow:
+            uow.users.add(user)
+            uow.commit()
+    except ConflictError as exc:  # a lost token is the usual reason: say how to replace it
+        raise ConflictError(
+            f"{exc}; to give {name} a new token (the old one lost or leaked): "
+            f"'sarwatch user remove {name}', then 'sarwatch user add {name} --role {role}'"
+        ) from None
     return user, token
 
 

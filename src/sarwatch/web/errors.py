@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import typing
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -41,8 +42,54 @@ def _not_finite(where: str, err: dict[str, Any]) -> str | None:
     return f"{where} must be a finite number, got {got}"
 
 
-def _describe_one(err: dict[str, Any]) -> str:
+def _model_at(model: Any, path: tuple[Any, ...]) -> Any:
+    """The pydantic model that holds the field at ``path`` inside ``model`` (or None)."""
+    from pydantic import BaseModel
+
+    for name in path:
+        if isinstance(name, int):  # an index into a list: same model
+            continue
+        fields = getattr(model, "model_fields", None)
+        if not fields:
+            return None
+        by_alias = {(f.alias or n): f for n, f in fields.items()}
+        field = by_alias.get(name)
+        if field is None:
+            return None
+        candidates = [field.annotation, *typing.get_args(field.annotation)]
+        for arg in list(candidates):
+            candidates += typing.get_args(arg)
+        model = next(
+            (c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None
+        )
+    return model
+
+
+def _unknown_field(err: dict[str, Any], body_model: Any) -> str | None:
+    """An unknown field: name the ones the request takes, and the nearest to the one given."""
+    import difflib
+
     loc = tuple(err.get("loc", ()))
+    if err.get("type") != "extra_forbidden" or len(loc) < 2 or loc[0] != "body":
+        return None
+    model = _model_at(body_model, loc[1:-1])
+    fields = getattr(model, "model_fields", None)
+    if not fields:
+        return None
+    names = [f.alias or n for n, f in fields.items()]
+    given = str(loc[-1])
+    where = ".".join(str(p) for p in loc[1:-1])
+    close = difflib.get_close_matches(given, names, n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    inside = f" in {where}" if where else ""
+    return f"unknown field '{given}'{inside}{hint}; the fields are: {', '.join(names)}"
+
+
+def _describe_one(err: dict[str, Any], body_model: Any = None) -> str:
+    loc = tuple(err.get("loc", ()))
+    unknown = _unknown_field(err, body_model)
+    if unknown:
+        return unknown
     if err.get("type") == "json_invalid":
         at = f"at character {loc[-1]}: " if len(loc) > 1 else ""
         why = (err.get("ctx") or {}).get("error") or err.get("msg", "JSON decode error")
@@ -54,8 +101,14 @@ def _describe_one(err: dict[str, Any]) -> str:
     return _not_finite(where, err) or f"{where}: {err.get('msg', 'invalid')}"
 
 
-def _describe(errors: list[dict[str, Any]]) -> str:
-    return "; ".join(_describe_one(err) for err in errors) or "invalid request"
+def _describe(errors: list[dict[str, Any]], body_model: Any = None) -> str:
+    return "; ".join(_describe_one(err, body_model) for err in errors) or "invalid request"
+
+
+def _body_model(request: Request) -> Any:
+    """The pydantic model of the route's JSON body, if it has one."""
+    body_field = getattr(request.scope.get("route"), "body_field", None)
+    return getattr(getattr(body_field, "field_info", None), "annotation", None)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -85,13 +138,13 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(RequestValidationError)
-    async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = list(exc.errors())
         return JSONResponse(
             status_code=422,
             content={
                 "error": "InputError",
-                "detail": _describe(errors),
+                "detail": _describe(errors, _body_model(request)),
                 "errors": jsonable_encoder(errors, exclude={"input", "ctx", "url"}),
             },
         )

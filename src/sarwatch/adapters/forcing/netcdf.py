@@ -28,7 +28,7 @@ from sarwatch.adapters.forcing.grids import rectilinear_grid
 from sarwatch.adapters.forcing.layout import Part, describe_variables, file_part, speed_scales
 from sarwatch.adapters.forcing.names import STANDARD_NAME_PAIRS, VARIABLE_NAME_PAIRS, Role
 from sarwatch.adapters.forcing.regrid import fill_from_nearest_sea, plan_target, resample
-from sarwatch.drift.forcing import VectorField
+from sarwatch.drift.forcing import VectorField, coverage_advice
 from sarwatch.errors import ForcingError, InputError
 
 __all__ = ["describe_variables", "open_vector_field"]
@@ -60,10 +60,21 @@ def _open(path: Path) -> Any:
 
     if not path.exists():
         raise InputError(f"forcing file not found: {path}")
+    if path.is_dir():
+        raise InputError(
+            f"{path} is a directory, not a forcing file: give the NetCDF files in it "
+            f"(e.g. '{path / '*.nc'}', quoted, or each file)"
+        )
     try:
         return xr.open_dataset(path, cache=False)
     except (OSError, ValueError) as exc:
-        raise ForcingError(f"{path}: not a readable NetCDF file ({exc})") from exc
+        # xarray's own text ("did not find a match in any of xarray's currently installed
+        # IO backends ... engine parameter ...") tells a coordinator nothing: say what to do.
+        why = "" if "IO backends" in str(exc) else f" ({exc})"
+        raise ForcingError(
+            f"{path}: not a readable NetCDF file{why}; give a CF-NetCDF file (.nc) such as "
+            "a CMEMS, HYCOM, ERA5 or GFS download, and check that the download finished"
+        ) from exc
 
 
 def _is_regular(values: npt.NDArray[np.float64]) -> bool:
@@ -174,9 +185,14 @@ def open_vector_field(
     lo, hi = min(t_first, t_last), max(t_first, t_last)
     if times.size < 2 or lo < times[0] or hi > times[-1]:
         cover = f"{times[0]} to {times[-1]} UTC" if times.size else "no times"
+        advice = (
+            coverage_advice(times[0], times[-1], t_first, t_last)
+            if times.size >= 2
+            else "give files that cover the whole run"
+        )
         raise ForcingError(
             f"{name}: the run needs {lo} to {hi} UTC but the files cover {cover} "
-            f"({times.size} time steps); give files that cover the whole run or shorten it"
+            f"({times.size} time steps); {advice}"
         )
     i0 = int(np.searchsorted(times, lo, side="right")) - 1
     i1 = int(np.searchsorted(times, hi, side="left"))

@@ -32,6 +32,18 @@ function contactsHtml(contacts) {
   return esc(contacts);
 }
 
+// The distance to the nearest coast; the server sends null when it found no coast within
+// its search radius (outside the packaged regions), which is not "0 nm".
+export function coastText(a) {
+  const state = a.nearest_coast_state ? ` (${a.nearest_coast_state})` : "";
+  if (a.distance_to_coast_nm === null || a.distance_to_coast_nm === undefined) {
+    const far = (a.notes || []).map((n) => /no coast within (\d+(?:\.\d+)?) nm/.exec(n)).find(Boolean);
+    return far ? `more than ${far[1]} nm` : "not found";
+  }
+  const dist = Number(a.distance_to_coast_nm);
+  return Number.isFinite(dist) ? `${dist.toFixed(1)} nm${state}` : "not found";
+}
+
 export function renderAssessment(el, a, layer) {
   const parts = [];
   parts.push(`<h3 data-field="position">${esc(formatPosition(a.lat, a.lon))}</h3>`);
@@ -46,19 +58,19 @@ export function renderAssessment(el, a, layer) {
       }
     }
   }
-  const dist = Number(a.distance_to_coast_nm);
   parts.push('<dl class="sw-kv">');
   parts.push(`<dt>Zone</dt><dd data-field="zone">${esc(ZONES[a.zone] || a.zone)}${a.zone_state ? ` of ${esc(a.zone_state)}` : ""}</dd>`);
-  if (Number.isFinite(dist)) {
-    parts.push(
-      `<dt>Nearest coast</dt><dd data-field="distance">${dist.toFixed(1)} nm${a.nearest_coast_state ? ` (${esc(a.nearest_coast_state)})` : ""}</dd>`,
-    );
-  }
+  parts.push(`<dt>Nearest coast</dt><dd data-field="distance">${esc(coastText(a))}</dd>`);
   const srr = a.srr || [];
   parts.push(
     `<dt>SAR region(s)</dt><dd data-field="srr">${srr.length ? srr.map(esc).join(" + ") : "none of the packaged regions"}${srr.length > 1 ? " (overlap)" : ""}</dd>`,
   );
   parts.push("</dl>");
+  // What the server says it could not answer (outside the packaged regions, on land, ...).
+  const notes = a.notes || [];
+  if (notes.length) {
+    parts.push(`<ul class="sw-warning" data-field="notes">${notes.map((n) => `<li>${esc(n)}</li>`).join("")}</ul>`);
+  }
   if (a.zone_note) parts.push(`<p class="sw-muted">${esc(a.zone_note)}</p>`);
 
   if (a.rccs?.length) {

@@ -4,7 +4,17 @@ import L from "leaflet";
 import { api, coordinatorSubmit, esc, formatUTC } from "./common.js";
 
 const $ = (sel) => document.querySelector(sel);
-const SHARE_COLOURS = { IT: "#2f7ed8", MT: "#d8452f", LY: "#8a5a00", TN: "#2a9d55", GR: "#7b4fd0", EG: "#b0307a", stranded: "#555", none: "#bbb" };
+const OUTSIDE = "outside_packaged_regions";
+const SHARE_COLOURS = { IT: "#2f7ed8", MT: "#d8452f", LY: "#8a5a00", TN: "#2a9d55", GR: "#7b4fd0", EG: "#b0307a", stranded: "#555", none: "#bbb", [OUTSIDE]: "#e3e3e3" };
+const SHARE_LABELS = { [OUTSIDE]: "outside packaged regions", none: "no SAR region" };
+
+/** The shares to draw: particles outside the packaged regions are counted once, as
+ * "outside packaged regions", not also in "none" (which the server's shares include). */
+export function displayShare(share) {
+  const out = Number(share?.[OUTSIDE]) || 0;
+  if (!out) return share;
+  return { ...share, none: Math.max(0, (Number(share.none) || 0) - out) };
+}
 const LEVEL_OPACITY = { 50: 0.45, 90: 0.25, 95: 0.12 };
 
 const runId = (r) => r.id ?? r.run_id;
@@ -54,9 +64,9 @@ export function levelPercent(props) {
 function sharesOf(frames, status) {
   const fromSummary = status?.summary?.srr_share_over_time || status?.srr_share_over_time;
   if (Array.isArray(fromSummary) && fromSummary.length) {
-    return fromSummary.map((s) => ({ time: s.time, share: s.share || s.srr_share || s }));
+    return fromSummary.map((s) => ({ time: s.time, share: displayShare(s.share || s.srr_share || s) }));
   }
-  return frames.filter((f) => f.share).map((f) => ({ time: f.time, share: f.share }));
+  return frames.filter((f) => f.share).map((f) => ({ time: f.time, share: displayShare(f.share) }));
 }
 
 function shareChart(el, shares, currentIndex) {
@@ -79,7 +89,7 @@ function shareChart(el, shares, currentIndex) {
           const v = Math.max(0, Number(s.share[k]) || 0);
           const bh = v * h;
           y -= bh;
-          return `<rect x="${(i * bw).toFixed(2)}" y="${y.toFixed(2)}" width="${Math.max(bw - 1, 0.5).toFixed(2)}" height="${bh.toFixed(2)}" fill="${SHARE_COLOURS[k] || "#999"}"><title>${esc(formatUTC(s.time))} ${esc(k)} ${(v * 100).toFixed(0)} %</title></rect>`;
+          return `<rect x="${(i * bw).toFixed(2)}" y="${y.toFixed(2)}" width="${Math.max(bw - 1, 0.5).toFixed(2)}" height="${bh.toFixed(2)}" fill="${SHARE_COLOURS[k] || "#999"}"><title>${esc(formatUTC(s.time))} ${esc(SHARE_LABELS[k] || k)} ${(v * 100).toFixed(0)} %</title></rect>`;
         })
         .join("");
     })
@@ -90,7 +100,7 @@ function shareChart(el, shares, currentIndex) {
     `<svg viewBox="0 0 ${w} ${h}" preserveAspectRatio="none" role="img" aria-label="Share of particles per SAR region over time">${bars}${cursor}</svg>` +
     `<div class="sw-muted">Share of the cloud per SAR region, ${esc(formatUTC(shares[0].time))} → ${esc(formatUTC(shares[shares.length - 1].time))}</div>` +
     `<div class="sw-legend" data-field="share-now">${keys
-      .map((k) => `<span><i style="background:${SHARE_COLOURS[k] || "#999"}"></i>${esc(k)} ${((Number(now.share[k]) || 0) * 100).toFixed(0)} %</span>`)
+      .map((k) => `<span><i style="background:${SHARE_COLOURS[k] || "#999"}"></i>${esc(SHARE_LABELS[k] || k)} ${((Number(now.share[k]) || 0) * 100).toFixed(0)} %</span>`)
       .join("")}</div>`;
 }
 

@@ -1,0 +1,38 @@
+"""``case open`` and ``case report`` read ``--lat``/``--lon`` as ``assess`` and ``drift``
+do (33.2, 33.2N, "33 12.0N"), not only as decimal numbers (issue 9: one parser)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from _cli import run_cli
+
+T = "2026-11-20T04:10:00Z"
+
+
+def test_case_lat_lon_take_hemisphere_letters_and_minutes(home: Path, capsys) -> None:
+    code, out, err = run_cli(
+        capsys, "case", "open", "--title", "boat", "--time", T, "--lat", "33.2N", "--lon", "12.5E"
+    )
+    assert code == 0, err
+    cid = out.split()[0]
+    code, _, err = run_cli(
+        capsys, "case", "report", cid, "--time", T, "--lat", "33 15.0N", "--lon", "012 33.0E"
+    )
+    assert code == 0, err
+    _, out, _ = run_cli(capsys, "case", "show", cid, "--json")
+    positions = [(p["lat"], p["lon"]) for p in json.loads(out)["positions"]]
+    assert positions == [(33.2, 12.5), (33.25, 12.55)]
+
+
+def test_a_swapped_or_garbled_coordinate_says_what_is_wrong(home: Path, capsys) -> None:
+    code, _, err = run_cli(
+        capsys, "case", "open", "--title", "boat", "--time", T, "--lat", "12.5E", "--lon", "33.2N"
+    )
+    assert code == 2
+    assert "a latitude takes N or S" in " ".join(err.split()) and "Traceback" not in err
+    code, _, err = run_cli(
+        capsys, "case", "open", "--title", "boat", "--time", T, "--lat", "91", "--lon", "12"
+    )
+    assert code == 2 and "latitude must lie between -90 and 90 degrees" in err
