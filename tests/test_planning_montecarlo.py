@@ -118,8 +118,9 @@ def test_moving_targets_match_the_route_pod_against_the_drifting_cloud() -> None
     targets, glimpse by glimpse, each target at its particle's position at the glimpse's
     time) against ``motion.route_pod`` (5-minute pieces). Measured when written:
     observed 0.129, predicted 0.135 (±0.011 at 99.9 %; 1-minute pieces give 0.1345);
-    the same route against the cloud frozen at +3 h predicts 0.149, which the same interval rejects. Over 30 other seeds of the target
-    draw the standardised difference had mean 0.07 and standard deviation 1.18.
+    the same route against the cloud frozen at +3 h predicts 0.149, which the same
+    interval rejects. Over 30 other seeds of the target draw the standardised
+    difference had mean 0.07 and standard deviation 1.18.
     """
     rng = np.random.default_rng(77)
     n = 20_000
