@@ -128,8 +128,8 @@ def test_effort_coverage_spacing() -> None:
         ),
         (
             {"object_name": "Pedalo"},
-            r"no small_vessel sweep width for object 'Pedalo': the tables have "
-            r".*Person in water",
+            r"no small_vessel sweep width for object 'Pedalo': give the unit's "
+            r"sweep_width_nm or one of the tables' objects: .*Person in water",
         ),
         (
             {"object_name": "person in water"},

@@ -182,8 +182,8 @@ def _object_rows(platform: str, object_name: str) -> list[TableRow]:
         )
     objects = sorted({r.object_name for r in rows})
     raise InputError(
-        f"no {platform} sweep width for object {object_name!r}: the tables have "
-        + "; ".join(objects)
+        f"no {platform} sweep width for object {object_name!r}: give the unit's sweep_width_nm "
+        "or one of the tables' objects: " + "; ".join(objects)
     )
 
 
