@@ -520,3 +520,17 @@ def test_unknown_case_names_the_api_way_to_list_cases(api) -> None:
     assert r.json()["detail"] == (
         "no case '2018-03-15-LY-042'; list cases: GET /api/cases or sarwatch case list"
     )
+
+
+def test_a_bad_outcome_kind_is_refused_in_the_users_words(api) -> None:
+    """Was "kind: Input should be 'rescued', ...": now the same words as the CLI."""
+    client, coord, _ = api
+    cid = _open(client, coord)
+    body = {"time": "2018-03-15T09:00:00Z", "kind": "saved"}
+    r = client.post(f"/api/cases/{cid}/outcome", headers=coord, json=body)
+    assert r.status_code == 422
+    assert r.json()["detail"] == (
+        "kind: unknown outcome kind 'saved': use one of rescued, intercepted, arrived, "
+        "shipwreck, unknown"
+    )
+    assert client.get(f"/api/cases/{cid}", headers=coord).json()["outcome"] is None
