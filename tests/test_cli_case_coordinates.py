@@ -36,3 +36,21 @@ def test_a_swapped_or_garbled_coordinate_says_what_is_wrong(home: Path, capsys) 
         capsys, "case", "open", "--title", "boat", "--time", T, "--lat", "91", "--lon", "12"
     )
     assert code == 2 and "latitude must lie between -90 and 90 degrees" in err
+
+
+def test_nan_or_infinity_as_a_coordinate_asks_for_a_number_in_range(home: Path, capsys) -> None:
+    """Was "one coordinate expected in 'nan', found several hemisphere letters"."""
+    for flag, value, words in (
+        ("--lat", "nan", "a latitude must be a number between -90 and 90 degrees"),
+        ("--lon", "nan", "a longitude must be a number between -180 and 180 degrees"),
+        ("--lat", "inf", "a latitude must be a number between -90 and 90 degrees"),
+        ("--lon", "-inf", "a longitude must be a number between -180 and 180 degrees"),
+    ):
+        given = {"--lat": "33.2", "--lon": "12.5", flag: value}
+        args = ["--lat", given["--lat"], "--lon", given["--lon"]]
+        code, _, err = run_cli(capsys, "case", "open", "--title", "boat", "--time", T, *args)
+        err = " ".join(err.split())
+        assert code == 2 and words in err and "hemisphere" not in err, (flag, value, err)
+        code, _, err = run_cli(capsys, "assess", *args)
+        err = " ".join(err.split())
+        assert code == 2 and words in err and "hemisphere" not in err, (flag, value, err)
