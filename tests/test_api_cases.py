@@ -167,7 +167,13 @@ BAD_WRITES = [
     ("missing field", "reports", {"time": ALERT, **SEA}, 422, None),
     ("naive time", "reports", _pos(time="2018-03-15T05:00:00"), 422, None),
     ("latitude out of range", "reports", _pos(lat=133.2), 422, None),
-    ("outside the data area", "reports", _pos(lon=30.0, lat=33.2), 422, "OutOfRegionError"),
+    (
+        "on land far from any coast",  # was: any position outside 5-27°E, 29-43°N refused
+        "reports",
+        _pos(lon=20.5, lat=24.5),
+        422,
+        "more than 60 nm from any coast",
+    ),
     ("time in the future", "reports", _pos(time=_future()), 422, "in the future"),
     ("illegal transition", "status", {"to": "rescued"}, 409, "cannot become 'rescued'"),
     ("unknown status", "status", {"to": "sunk"}, 422, None),
@@ -534,3 +540,21 @@ def test_a_bad_outcome_kind_is_refused_in_the_users_words(api) -> None:
         "shipwreck, unknown"
     )
     assert client.get(f"/api/cases/{cid}", headers=coord).json()["outcome"] is None
+
+
+def test_a_case_outside_the_packaged_regions_is_recorded_and_marked(api) -> None:
+    """Was refused (OutOfRegionError) although drift and assess work anywhere: off Lisbon
+    the case is opened with region XX (no packaged SAR region) and recorded as reported."""
+    client, coord, _ = api
+    body = {"title": "boat off Lisbon", "alert_time": ALERT, "position": _pos(lon=-9.6, lat=38.5)}
+    r = client.post("/api/cases", headers=coord, json=body)
+    assert r.status_code == 201, r.text
+    case = r.json()
+    assert case["case_id"] == "2018-03-15-XX-001"
+    assert (case["positions"][0]["lon"], case["positions"][0]["lat"]) == (-9.6, 38.5)
+    assert case["positions"][0].get("on_land") is None
+    cid = case["case_id"]
+    r = client.post(f"/api/cases/{cid}/reports", headers=coord, json=_pos(lon=12.5, lat=33.2))
+    assert r.status_code in (200, 201), r.text
+    assert len(r.json()["positions"]) == 2
+    assert client.get(f"/api/cases/{cid}/verify", headers=coord).json()["ok"]

@@ -39,14 +39,15 @@ def test_cli_case_lifecycle_export_and_verify(home: Path, tmp_path: Path, capsys
         "report",
         cid,
         "--lon",
-        "30.0",
+        "12.5",
         "--lat",
-        "33.2",
+        "95",
         "--time",
         "2018-03-15T05:00:00Z",
     )
-    # (a position on land is recorded and flagged now: tests/test_cli_case.py)
-    assert code == 2 and "outside the area" in err
+    # (a position on land is recorded and flagged now: tests/test_cli_case.py; one outside
+    # the packaged regions too: tests/test_cli_case_coordinates.py)
+    assert code == 2 and "latitude must lie between -90 and 90" in err
     code, _, err = run_cli(capsys, "case", "status", cid, "closed")
     assert code == 2 and "cannot become 'closed'" in err
     assert (
@@ -186,15 +187,20 @@ def test_a_lost_station_key_is_refused_not_silently_replaced(home: Path, capsys)
     assert code == 0 and "ledger OK: 1 case(s), 2 events" in out
 
 
-def test_a_report_outside_the_covered_area_is_refused(home: Path, capsys) -> None:
+def test_a_report_outside_the_covered_area_is_recorded_with_a_note(home: Path, capsys) -> None:
+    """Was refused ("outside the area this station's ... data cover"): drift and assess
+    work anywhere, so the position is recorded, with a note on what the station lacks."""
     cid = open_case(capsys)
     code, _, err = run_cli(
-        capsys, "case", "report", cid, "--lon", "-30", "--lat", "40",
+        capsys, "case", "report", cid, "--lon", "-30.5", "--lat", "40.5",
         "--time", "2018-03-15T05:00:00Z",
     )  # fmt: skip
-    assert code == 2 and "outside the area" in err and "30°" in err
+    err = " ".join(err.split())
+    assert code == 0, err
+    assert "40°30.00'N 030°30.00'W lies outside the packaged regions" in err
+    assert "no SAR-region, RCC or port data there" in err
     code, out, _ = run_cli(capsys, "ledger", "verify")
-    assert code == 0 and "2 events" in out  # nothing written
+    assert code == 0 and "3 events" in out
 
 
 def test_case_show_warns_when_the_ledger_was_altered(home: Path, capsys) -> None:
