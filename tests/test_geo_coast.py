@@ -99,3 +99,20 @@ def test_a_cached_multipolygon_is_built_once_and_a_damaged_cache_rebuilt(tmp_pat
     path.write_bytes(shapely.to_wkb(shapely.Point(12.0, 35.0)))  # not polygons: rebuilt
     assert cached_multipolygon(path, build).equals(square) and len(builds) == 3
     assert shapely.from_wkb(path.read_bytes()).equals(square)
+
+
+def test_a_point_on_a_tile_seam_in_the_sahara_is_land() -> None:
+    """Tiled masks cut their polygons at the 5° seams: (20°E, 24°N) lies on two seams in
+    the Libyan desert, and on the edge of a box that ends there; it is land either way
+    (it read as sea before: on the boundary of every cut polygon, or outside the raster)."""
+    from sarwatch.geo.coast import Region, land_mask_for
+
+    for box in (
+        Region(19.5, 23.5, 20.5, 24.5),  # on two seams inside the box
+        Region(19.9, 23.9, 20.0, 24.0),  # on the box's north-east corner
+        Region(20.0, 24.0, 20.5, 24.5),  # on its south-west corner
+    ):
+        mask = land_mask_for(box)
+        assert mask.tile_deg == 5.0
+        assert bool(mask.contains(20.0, 24.0)), box
+        assert bool(mask.contains((box.lon_min + box.lon_max) / 2, (box.lat_min + box.lat_max) / 2))

@@ -233,6 +233,10 @@ class LandMask:
         Cell size, degrees.
     polygons
         The land polygons used for the exact test in coast cells.
+    tile_deg
+        For a mask assembled from tiles (:func:`land_mask_for`), the tile size in
+        degrees: the polygons are cut at the tile seams, so a point exactly on a seam
+        is tested as touching the land rather than inside it. 0 for one piece.
     """
 
     cells: npt.NDArray[np.uint8]
@@ -240,6 +244,7 @@ class LandMask:
     lat0: float
     cell_deg: float
     polygons: shapely.MultiPolygon
+    tile_deg: float = 0.0
 
     def cell_class(self, lon: npt.ArrayLike, lat: npt.ArrayLike) -> npt.NDArray[np.uint8]:
         """Raster class at the points; points outside the raster count as sea."""
@@ -282,7 +287,14 @@ class LandMask:
         result = cls == CELL_LAND
         coast = cls == CELL_COAST
         if coast.any():
-            result[coast] = shapely.contains_xy(self.polygons, lon_a[coast], lat_a[coast])
+            x, y = lon_a[coast], lat_a[coast]
+            inside = shapely.contains_xy(self.polygons, x, y)
+            if self.tile_deg:
+                # On a seam a point lies on the boundary of the land cut on either side.
+                seam = (np.mod(x, self.tile_deg) == 0.0) | (np.mod(y, self.tile_deg) == 0.0)
+                if seam.any():
+                    inside[seam] |= shapely.intersects_xy(self.polygons, x[seam], y[seam])
+            result[coast] = inside
         return result.reshape(shape)
 
 
@@ -464,11 +476,13 @@ def land_mask_for(box: Region, cache_dir: Path | None = None) -> LandMask:
     ):
         return land_mask(cache_dir, region=REGION)
     t = TILE_DEG
+    # floor + t, not ceil: an edge on a seam (lon_max = 20.0) must take the tile beyond it,
+    # or a point on that edge falls outside the raster and reads as sea.
     snapped = Region(
         lon_min=float(np.floor(box.lon_min / t) * t),
         lat_min=float(np.floor(box.lat_min / t) * t),
-        lon_max=float(np.ceil(box.lon_max / t) * t),
-        lat_max=float(np.ceil(box.lat_max / t) * t),
+        lon_max=min(180.0, float(np.floor(box.lon_max / t) * t + t)),
+        lat_max=min(90.0, float(np.floor(box.lat_max / t) * t + t)),
     )
     return _tiled_mask_cached(Path(cache_dir or default_cache_dir()), snapped)
 
@@ -539,5 +553,10 @@ def _tiled_mask_cached(cache_dir: Path, box: Region) -> LandMask:
     polygons = shapely.MultiPolygon(parts)
     shapely.prepare(polygons)
     return LandMask(
-        cells=raster, lon0=box.lon_min, lat0=box.lat_min, cell_deg=cell_deg, polygons=polygons
+        cells=raster,
+        lon0=box.lon_min,
+        lat0=box.lat_min,
+        cell_deg=cell_deg,
+        polygons=polygons,
+        tile_deg=t,
     )
