@@ -12,6 +12,7 @@ area's POC before and after.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,6 @@ from sarwatch.planning.cloud import poc, search_pod, update_after_search
 from sarwatch.planning.pod import LateralRange
 from sarwatch.services.plan_files import _area_of
 from sarwatch.services.planning import Plan, parse_plan_request, plan_search
-from sarwatch.services.provenance import file_digest
 
 __all__ = ["PlanUpdate", "apply_update", "read_plan_document", "read_searched_track"]
 
@@ -108,7 +108,7 @@ def apply_update(
             "unit": u["name"],
             "sweep_width_nm": u["sweep_width_nm"],
             "track_file": Path(track_file).name,
-            "track_sha256": file_digest(Path(track_file)) if Path(track_file).is_file() else None,
+            "track_sha256": hashlib.sha256(gpx_text.encode("utf-8")).hexdigest(),
             "track": [[lo, la] for lo, la in points],
         },
     ]
