@@ -170,10 +170,10 @@ def update(
     )
     files = write_plan_files(
         upd.document["request"],
-        upd.document["answer"] | {"last_update": upd.answer},
+        upd.document["answer"],
         upd.plan.routes,
         directory,
-        updates=upd.document["updates"],
+        extra={"updates": upd.document["updates"], "last_update": upd.answer},
     )
     a = upd.answer
     if json_out:

@@ -90,11 +90,12 @@ def write_plan_files(
     routes: Any,
     out_dir: Path,
     *,
-    updates: list[dict[str, Any]] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> dict[str, Path]:
     """Write the plan's files into ``out_dir``; returns ``{kind: path}``.
 
-    Kinds: ``plan``, ``geojson`` and ``<unit>.gpx`` / ``.rtz`` / ``.kml`` / ``.txt``.
+    Kinds: ``plan``, ``geojson`` and ``<unit>.gpx`` / ``.rtz`` / ``.kml`` / ``.txt``;
+    ``extra`` keys (``updates``, ``last_update``) go into ``plan.json`` too.
     """
     from sarwatch.adapters.exports.route_files import write_route_files
 
@@ -108,8 +109,7 @@ def write_plan_files(
     geo.write_text(json.dumps(plan_geojson(answer, routes)), encoding="utf-8")
     files["geojson"] = geo
     doc: dict[str, Any] = {"request": request, "answer": answer}
-    if updates:
-        doc["updates"] = updates
+    doc.update(extra or {})
     pj = out / "plan.json"
     pj.write_text(json.dumps(doc, indent=1), encoding="utf-8")
     files["plan"] = pj

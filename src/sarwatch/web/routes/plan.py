@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel, ConfigDict, Field
 
+from sarwatch.errors import InputError, NotFoundError
 from sarwatch.services.planning import PlanRequest
 from sarwatch.web.auth import COORDINATOR_ONLY_KEY, Coordinator
 from sarwatch.web.station import SettingsDep, StationDep
@@ -63,7 +64,12 @@ def make_plan(
 
         Attachments(station.cases).require_writable(body.case_id)
     req = PlanRequest.model_validate(body.model_dump(exclude={"case_id"}))
-    plan = plan_search(req, home_dir=Path(settings.home_dir), cache_dir=Path(settings.cache_dir))
+    try:
+        plan = plan_search(
+            req, home_dir=Path(settings.home_dir), cache_dir=Path(settings.cache_dir)
+        )
+    except NotFoundError as exc:  # a drift run that does not exist is bad input here: 422
+        raise InputError(str(exc)) from None
     _attach(station, body.case_id, req.model_dump(mode="json"), plan.answer, user.name, "plan")
     return plan.answer
 
@@ -74,7 +80,6 @@ def update_plan(
 ) -> dict[str, Any]:
     """Bayesian update after an unsuccessful search; returns ``{"update", "plan"}``
     (the update's answer and the new plan document to keep for the next update)."""
-    from sarwatch.errors import InputError
     from sarwatch.services.plan_update import apply_update
 
     if "request" not in body.plan or "answer" not in body.plan:
