@@ -35,6 +35,7 @@ from sarwatch.drift.seeding import Scenario, seed_scenarios
 from sarwatch.drift.state import NO_FORCING, ParticleState
 from sarwatch.errors import ForcingError, InputError, PositionOnLandError, SarwatchError
 from sarwatch.geo.position import format_position
+from sarwatch.services.drift_outputs import check_outputs
 from sarwatch.services.drift_stats import category_counts, containment_polygons, snapshot
 from sarwatch.services.provenance import forcing_inputs
 
@@ -481,45 +482,3 @@ def predict_drift(
         for path in dict.fromkeys(Path(p) for p in targets):  # each file once
             write_summary(summary, path)
     return result
-
-
-OUTPUT_NAMES = ("drift.nc", "drift.geojson", "drift.png", "summary.json")
-
-
-def check_outputs(out_dir: Path | None, summary_json: Path | None, *, force: bool = False) -> None:
-    """Refuse, before the run, outputs that cannot be written or would replace a run's.
-
-    Parameters
-    ----------
-    out_dir
-        The output directory (``drift.nc`` ...), or ``None``.
-    summary_json
-        An extra summary file, or ``None``.
-    force
-        Replace the outputs of an earlier run in ``out_dir``.
-
-    Raises
-    ------
-    InputError
-        A path that cannot be written (read-only, ``/proc``, under a file), or an
-        ``out_dir`` that holds an earlier run's outputs (their hashes may be in a
-        case's ledger) when ``force`` is not given.
-    """
-    from sarwatch._files import check_writable
-
-    if summary_json is not None:
-        check_writable(Path(summary_json), "summary JSON")
-    if out_dir is None:
-        return
-    out_dir = Path(out_dir)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise InputError(f"--out {out_dir} is a file, not a directory; give a directory")
-    for name in OUTPUT_NAMES:
-        check_writable(out_dir / name, "output")
-    existing = [name for name in OUTPUT_NAMES if (out_dir / name).exists()]
-    if existing and not force:
-        raise InputError(
-            f"{out_dir} already holds the outputs of a run ({', '.join(existing)}); they may be "
-            "recorded, with their hashes, in a case's ledger: give another --out directory, "
-            "or --force to replace them"
-        )
