@@ -75,6 +75,16 @@ def test_half_the_manual_cloud_lies_within_e_of_the_datum(manual: Plan) -> None:
     assert r50 == pytest.approx(e, rel=0.04)
 
 
+def test_a_parallel_route_flown_over_the_particles_gives_the_planned_pos(manual: Plan) -> None:
+    """Helo1 flies parallel tracks S apart over its rectangle: the inverse-cube lateral
+    range integrated along the legs gives Koopman's erf(√π/2·W/S), the POD the plan
+    assumed, so the route's POS matches the allocation's (within the strip left
+    unswept and the legs' ends)."""
+    helo = manual.answer["units"][0]
+    assert helo["pattern"] == "parallel"
+    assert helo["route_pos"] == pytest.approx(helo["pos"], rel=0.1)
+
+
 def test_the_same_request_gives_the_same_plan(tmp_path: Path, manual: Plan) -> None:
     again = _plan(tmp_path)
     assert json.dumps(again.answer) == json.dumps(manual.answer)

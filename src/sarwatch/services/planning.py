@@ -14,7 +14,10 @@ contract") into a :class:`Plan`, whose ``answer`` is the JSON the CLI (``sarwatc
 2. **Units.** Sweep width from the tables corrected for weather, speed and fatigue
    (``planning.sweep``), or as given (it then replaces the table and every correction).
 3. **Allocation** over the cloud (``planning.allocation.allocate``): one rectangle per
-   unit, POS scored on the particles.
+   unit, POS scored on the particles (``pos``: uniform coverage of the rectangle).
+   ``route_pos`` is the unit's pattern itself flown against the particles (inverse-cube
+   lateral range of W, the cloud at the datum time, in the frame moving with the drift
+   when the route is compensated): lower than ``pos`` for a sector or a short track.
 4. **Routes**: the unit's pattern over its rectangle, drift-compensated when asked
    (the mean drift: current plus downwind leeway, or the cloud centre's motion), then
    clipped at the coast with the station's land mask (warnings say what changed).
@@ -38,10 +41,17 @@ from sarwatch.errors import InputError, NotFoundError, PositionOnLandError
 from sarwatch.geo.coast import Region, land_mask_for
 from sarwatch.planning import iamsar
 from sarwatch.planning.allocation import Allocation, SearchUnit, allocate
-from sarwatch.planning.cloud import Cloud, containment_radius_nm, from_local_nm, to_local_nm
+from sarwatch.planning.cloud import (
+    Cloud,
+    containment_radius_nm,
+    from_local_nm,
+    search_pod,
+    to_local_nm,
+)
 from sarwatch.planning.compensation import drift_compensate
 from sarwatch.planning.landclip import clip_to_sea
 from sarwatch.planning.patterns import pattern_for_area
+from sarwatch.planning.pod import LateralRange
 from sarwatch.planning.sweep import corrected_sweep_width
 from sarwatch.planning.types import Route, SearchArea
 
@@ -536,11 +546,28 @@ def plan_search(
             start_near=(u.start.lon, u.start.lat) if u.start else None,
             first_leg_deg=first_leg if u.pattern in ("expanding_square", "sector") else None,
         )
+        # the pattern flown against the particles (in the frame moving with the drift
+        # when compensated; the cloud frozen at the datum time): the pattern's own POS
+        water = route
+        route_pos = float(
+            cloud.weight
+            @ search_pod(cloud, water, LateralRange("inverse_cube", a.unit.sweep_width_nm))
+        )
         if u.drift_compensated:
             route = drift_compensate(route, drift)
         lons = [w.lon for w in route.waypoints]
         lats = [w.lat for w in route.waypoints]
         route = clip_to_sea(route, _land_test(lons, lats, cache_dir))
+        warnings = list(route.warnings)
+        etas = [w.eta for w in route.waypoints if w.eta is not None]
+        search_h = a.effort_nm2 / (a.unit.sweep_width_nm * u.speed_kn)
+        if len(etas) >= 2 and (etas[-1] - etas[0]).total_seconds() / 3600 > search_h * 1.05:
+            flown_h = (etas[-1] - etas[0]).total_seconds() / 3600
+            warnings.append(
+                f"the {u.pattern} route takes {flown_h:.1f} h, more than the "
+                f"{search_h:.1f} h of search time the unit has: it will not finish the "
+                "pattern (POS assumes the allocated effort)"
+            )
         routes.append(route)
         out_units.append(
             {
@@ -557,6 +584,7 @@ def plan_search(
                 "pod": a.pod,
                 "pod_curve": plan.curve,
                 "pos": a.pos,
+                "route_pos": route_pos,
                 "pattern": u.pattern,
                 "drift_compensated": u.drift_compensated,
                 "area": _area_json(a.area),
@@ -569,7 +597,7 @@ def plan_search(
                     }
                     for w in route.waypoints
                 ],
-                "warnings": list(route.warnings),
+                "warnings": warnings,
             }
         )
     answer = {
