@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,10 @@ def test_the_answer_carries_the_contract_fields_and_the_manual_formulas(manual: 
         assert u["pod"] == pytest.approx(math.erf(math.sqrt(math.pi) / 2 * u["coverage"]))
         assert u["waypoints"][0]["eta"] == "2026-12-06T12:00:00Z"
         assert {"lat", "lon", "eta"} <= set(u["waypoints"][0])
+        # no route outlasts the unit's search time (a long pattern ends at END)
+        first, last = (datetime.fromisoformat(u["waypoints"][k]["eta"]) for k in (0, -1))
+        search_h = u["effort_nm2"] / (u["sweep_width_nm"] * u["speed_kn"])
+        assert (last - first).total_seconds() <= search_h * 3600 + 60
     # the units' incremental POS add up to the plan's
     assert sum(u["pos"] for u in a["units"]) == pytest.approx(a["total_pos"])
     assert 0 < a["total_pos"] < 1

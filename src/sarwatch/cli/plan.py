@@ -54,7 +54,8 @@ def _print_plan(answer: dict[str, Any]) -> None:
             f"({answer['area_nm2']:.1f} nm²)",
             highlight=False,
         )
-    table = Table("unit", "pattern", "W nm", "Z nm²", "area nm²", "C", "S nm", "POC", "POD", "POS")
+    table = Table("unit", "pattern", "W nm", "Z nm²", "area nm²", "C", "S nm", "POC", "POD", "POS",
+                  "route POS")  # fmt: skip
     for u in answer["units"]:
         table.add_row(
             u["name"],
@@ -67,6 +68,7 @@ def _print_plan(answer: dict[str, Any]) -> None:
             f"{u['poc']:.1%}",
             f"{u['pod']:.1%}",
             f"{u['pos']:.1%}",
+            f"{u['route_pos']:.1%}",
         )
     console.print(table)
     console.print(f"total POS {answer['total_pos']:.1%} ({answer['units'][0]['pod_curve']} POD)")

@@ -29,7 +29,7 @@ Files (:func:`sarwatch.services.plan_files.write_plan_files`) and the Bayesian u
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -53,7 +53,7 @@ from sarwatch.planning.landclip import clip_to_sea
 from sarwatch.planning.patterns import pattern_for_area
 from sarwatch.planning.pod import LateralRange
 from sarwatch.planning.sweep import corrected_sweep_width
-from sarwatch.planning.types import Route, SearchArea
+from sarwatch.planning.types import Route, SearchArea, Waypoint
 
 __all__ = [
     "Plan",
@@ -483,6 +483,36 @@ def _check_datum_at_sea(head: dict[str, Any], cache_dir: Path | None) -> None:
         )
 
 
+def _within_hours(route: Route, hours: float) -> Route:
+    """The route cut where the unit's search time runs out (on the leg, linearly in
+    degrees: metres over a few miles), with a warning; unchanged if it fits."""
+    wps = route.waypoints
+    t0 = wps[0].eta
+    if t0 is None or wps[-1].eta is None:
+        return route
+    end = t0 + timedelta(hours=hours)
+    if wps[-1].eta <= end + timedelta(minutes=1):
+        return route
+    kept = [w for w in wps if w.eta is not None and w.eta <= end]
+    nxt = wps[len(kept)]
+    prev = kept[-1]
+    assert prev.eta is not None and nxt.eta is not None
+    f = (end - prev.eta) / (nxt.eta - prev.eta)
+    cut = Waypoint(
+        lon=prev.lon + f * (nxt.lon - prev.lon),
+        lat=prev.lat + f * (nxt.lat - prev.lat),
+        eta=end,
+        name="END",
+    )
+    flown = (wps[-1].eta - t0).total_seconds() / 3600.0
+    note = (
+        f"the full {route.pattern.replace('_', ' ')} takes {flown:.1f} h, more than the unit's "
+        f"{hours:.1f} h of search time: the route ends at END after {len(kept) - 1} legs "
+        "and part of the next (see route_pos)"
+    )
+    return replace(route, waypoints=(*kept, cut), warnings=(*route.warnings, note))
+
+
 def plan_search(
     request: PlanRequest | dict[str, Any],
     *,
@@ -546,6 +576,8 @@ def plan_search(
             start_near=(u.start.lon, u.start.lat) if u.start else None,
             first_leg_deg=first_leg if u.pattern in ("expanding_square", "sector") else None,
         )
+        search_h = a.effort_nm2 / (a.unit.sweep_width_nm * u.speed_kn)
+        route = _within_hours(route, search_h)
         # the pattern flown against the particles (in the frame moving with the drift
         # when compensated; the cloud frozen at the datum time): the pattern's own POS
         water = route
@@ -558,16 +590,6 @@ def plan_search(
         lons = [w.lon for w in route.waypoints]
         lats = [w.lat for w in route.waypoints]
         route = clip_to_sea(route, _land_test(lons, lats, cache_dir))
-        warnings = list(route.warnings)
-        etas = [w.eta for w in route.waypoints if w.eta is not None]
-        search_h = a.effort_nm2 / (a.unit.sweep_width_nm * u.speed_kn)
-        if len(etas) >= 2 and (etas[-1] - etas[0]).total_seconds() / 3600 > search_h * 1.05:
-            flown_h = (etas[-1] - etas[0]).total_seconds() / 3600
-            warnings.append(
-                f"the {u.pattern} route takes {flown_h:.1f} h, more than the "
-                f"{search_h:.1f} h of search time the unit has: it will not finish the "
-                "pattern (POS assumes the allocated effort)"
-            )
         routes.append(route)
         out_units.append(
             {
@@ -597,7 +619,7 @@ def plan_search(
                     }
                     for w in route.waypoints
                 ],
-                "warnings": warnings,
+                "warnings": list(route.warnings),
             }
         )
     answer = {
