@@ -148,6 +148,32 @@ def test_the_update_moves_probability_out_of_the_searched_area(manual: Plan) -> 
     assert upd2.answer["cumulative_pos"] == pytest.approx(1 - (1 - p1) * (1 - p2))
 
 
+def test_a_plan_next_to_lampedusa_keeps_its_particles_and_routes_at_sea(
+    tmp_path: Path, land_mask: Any
+) -> None:
+    """A datum 2 nm south of Lampedusa: the sampled particles that fall on the island
+    are dropped, and the creeping line over the island is clipped at its coast with
+    COAST waypoints and warnings that say so."""
+    req = request(
+        datum={"lat": 35.47, "lon": 12.58, "time": "2026-12-06T06:00:00Z"},
+        elapsed_h=1,
+        current={"speed_kn": 0.2, "to_deg": 0},
+        units=[{"name": "Boat", "sweep_width_nm": 1.0, "speed_kn": 10, "hours": 6,
+                "pattern": "creeping_line"}],
+    )  # fmt: skip
+    plan = _plan(tmp_path, req)
+    assert plan.answer["particles_on_land_dropped"] > 0
+    assert plan.cloud.n == 5000 - plan.answer["particles_on_land_dropped"]
+    assert not land_mask.contains(plan.cloud.lon, plan.cloud.lat).any()
+    (u,) = plan.answer["units"]
+    assert any(w["name"].startswith("COAST") for w in u["waypoints"])
+    assert any("crosses land" in w for w in u["warnings"])
+    lon = np.array([w["lon"] for w in u["waypoints"]])
+    lat = np.array([w["lat"] for w in u["waypoints"]])
+    assert not land_mask.contains(lon, lat).any()
+    assert u["sweep_width_source"] == "given" and u["sweep_width_nm"] == 1.0
+
+
 def test_a_plan_from_a_drift_run_uses_its_cloud(
     home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -296,10 +296,12 @@ def _leeway(req: PlanRequest) -> iamsar.Leeway:
     return iamsar.leeway_for_object(req.object, req.wind.speed_kn if req.wind else 0.0)
 
 
-def _manual_cloud(req: PlanRequest, datum: iamsar.Datum, e_nm: float) -> Cloud:
+def _manual_cloud(
+    req: PlanRequest, datum: iamsar.Datum, e_nm: float, cache_dir: Path | None
+) -> tuple[Cloud, int]:
     """Particles of the datum's distribution: a circular normal of probable error E
     about each datum point (half on each of two divergent datums), or about a uniform
-    point of a line datum."""
+    point of a line datum; those that fall on land are dropped (and counted)."""
     rng = np.random.default_rng(req.seed)
     n = req.particles
     sigma = e_nm * _SIGMA_PER_E
@@ -313,10 +315,16 @@ def _manual_cloud(req: PlanRequest, datum: iamsar.Datum, e_nm: float) -> Cloud:
         base = pts[rng.integers(0, len(pts), n)]
     xy = base + rng.normal(0.0, sigma, (n, 2))
     lon, lat = from_local_nm(xy[:, 0], xy[:, 1], lon0, lat0)
-    return Cloud.from_arrays(lon, lat)
+    box = [float(lon.min()), float(lon.max())], [float(lat.min()), float(lat.max())]
+    on_land = np.asarray(_land_test(*box, cache_dir)(lon, lat), dtype=bool)
+    if on_land.all():
+        raise PositionOnLandError("every position within the probable error is on land")
+    return Cloud.from_arrays(lon[~on_land], lat[~on_land]), int(on_land.sum())
 
 
-def _manual(req: PlanRequest) -> tuple[Cloud, dict[str, Any], datetime, tuple[float, float]]:
+def _manual(
+    req: PlanRequest, cache_dir: Path | None
+) -> tuple[Cloud, dict[str, Any], datetime, tuple[float, float]]:
     assert req.datum is not None
     if req.elapsed_h is None:
         raise InputError("a manual datum needs elapsed_h: hours from the last known position")
@@ -381,7 +389,10 @@ def _manual(req: PlanRequest) -> tuple[Cloud, dict[str, Any], datetime, tuple[fl
         "area_nm2": sum(a.area_nm2 for a in areas),
         "optimal_areas": [_area_json(a) for a in areas],
     }
-    return _manual_cloud(req, datum, e), head, t, drift
+    _check_datum_at_sea(head, cache_dir)  # before sampling: one clear line
+    cloud, dropped = _manual_cloud(req, datum, e, cache_dir)
+    head["particles_on_land_dropped"] = dropped
+    return cloud, head, t, drift
 
 
 def _from_run(
@@ -546,10 +557,10 @@ def plan_search(
         raise InputError(f"unit names must differ (they name the route files): {names}")
     sweeps = [_sweep(req, u) for u in req.units]  # table errors before any heavy work
     if req.datum is not None:
-        cloud, head, t_datum, drift = _manual(req)
+        cloud, head, t_datum, drift = _manual(req, cache_dir)
     else:
+        # a run's particles are at sea or stranded; its centre may lie on an island
         cloud, head, t_datum, drift = _from_run(req, home_dir)
-    _check_datum_at_sea(head, cache_dir)
     start = t_datum if req.commence_time is None else _utc(req.commence_time, "commence_time")
     units = [
         SearchUnit(
