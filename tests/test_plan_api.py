@@ -104,3 +104,29 @@ def test_case_id_attaches_the_plan_and_update_on_the_server(
     # an unknown case is refused before the work
     r = client.post("/api/plan", json={**REQUEST, "case_id": "nope"}, headers=coord)
     assert r.status_code in (404, 422)
+
+
+def test_a_plan_from_a_drift_run_id_of_the_station(api: Any) -> None:
+    """A run started with POST /api/drift is planned on by its id (its cloud at 3 h)."""
+    from _api import wait_for_drift_run
+
+    client, coord, _ = api
+    client.headers.update(coord)
+    r = client.post("/api/drift", json={
+        "lat": 34.5, "lon": 12.9, "time": "2026-12-06T06:00:00Z", "wind_kn": 15,
+        "wind_from": 330, "hours": 3, "particles": 2000, "seed": 5,
+    })  # fmt: skip
+    assert r.status_code == 202, r.text
+    run_id = r.json()["run_id"]
+    assert wait_for_drift_run(client, run_id)["status"] == "done"
+    body = {
+        "drift_run": run_id,
+        "datum_time": "2026-12-06T09:00:00Z",
+        "units": [{"name": "Boat", "sweep_width_nm": 0.5, "speed_kn": 10, "hours": 2}],
+    }
+    p = client.post("/api/plan", json=body)
+    assert p.status_code == 200, p.text
+    answer = p.json()
+    assert answer["datum"]["drift_run"] == run_id and answer["particles"] == 2000
+    assert answer["datum"]["time"] == "2026-12-06T09:00:00Z"
+    assert 0 < answer["total_pos"] <= answer["units"][0]["poc"]
