@@ -17,7 +17,8 @@ contract") into a :class:`Plan`, whose ``answer`` is the JSON the CLI (``sarwatc
    unit, POS scored on the particles (``pos``: uniform coverage of the rectangle).
    ``route_pos`` is the unit's pattern itself flown against the particles (inverse-cube
    lateral range of W, the cloud at the datum time, in the frame moving with the drift
-   when the route is compensated): lower than ``pos`` for a sector or a short track.
+   when the route is compensated), the unit alone (``pos`` is net of the units before it):
+   lower than the unit's POC·POD for a sector, a short track or a truncated square.
 4. **Routes**: the unit's pattern over its rectangle, drift-compensated when asked
    (the mean drift: current plus downwind leeway, or the cloud centre's motion), then
    clipped at the coast with the station's land mask (warnings say what changed).
