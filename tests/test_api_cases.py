@@ -167,7 +167,13 @@ BAD_WRITES = [
     ("missing field", "reports", {"time": ALERT, **SEA}, 422, None),
     ("naive time", "reports", _pos(time="2018-03-15T05:00:00"), 422, None),
     ("latitude out of range", "reports", _pos(lat=133.2), 422, None),
-    ("outside the data area", "reports", _pos(lon=30.0, lat=33.2), 422, "OutOfRegionError"),
+    (
+        "on land far from any coast",  # was: any position outside 5-27°E, 29-43°N refused
+        "reports",
+        _pos(lon=20.5, lat=24.5),
+        422,
+        "more than 60 nm from any coast",
+    ),
     ("time in the future", "reports", _pos(time=_future()), 422, "in the future"),
     ("illegal transition", "status", {"to": "rescued"}, 409, "cannot become 'rescued'"),
     ("unknown status", "status", {"to": "sunk"}, 422, None),
@@ -520,3 +526,35 @@ def test_unknown_case_names_the_api_way_to_list_cases(api) -> None:
     assert r.json()["detail"] == (
         "no case '2018-03-15-LY-042'; list cases: GET /api/cases or sarwatch case list"
     )
+
+
+def test_a_bad_outcome_kind_is_refused_in_the_users_words(api) -> None:
+    """Was "kind: Input should be 'rescued', ...": now the same words as the CLI."""
+    client, coord, _ = api
+    cid = _open(client, coord)
+    body = {"time": "2018-03-15T09:00:00Z", "kind": "saved"}
+    r = client.post(f"/api/cases/{cid}/outcome", headers=coord, json=body)
+    assert r.status_code == 422
+    assert r.json()["detail"] == (
+        "kind: unknown outcome kind 'saved': use one of rescued, intercepted, arrived, "
+        "shipwreck, unknown"
+    )
+    assert client.get(f"/api/cases/{cid}", headers=coord).json()["outcome"] is None
+
+
+def test_a_case_outside_the_packaged_regions_is_recorded_and_marked(api) -> None:
+    """Was refused (OutOfRegionError) although drift and assess work anywhere: off Lisbon
+    the case is opened with region XX (no packaged SAR region) and recorded as reported."""
+    client, coord, _ = api
+    body = {"title": "boat off Lisbon", "alert_time": ALERT, "position": _pos(lon=-9.6, lat=38.5)}
+    r = client.post("/api/cases", headers=coord, json=body)
+    assert r.status_code == 201, r.text
+    case = r.json()
+    assert case["case_id"] == "2018-03-15-XX-001"
+    assert (case["positions"][0]["lon"], case["positions"][0]["lat"]) == (-9.6, 38.5)
+    assert case["positions"][0].get("on_land") is None
+    cid = case["case_id"]
+    r = client.post(f"/api/cases/{cid}/reports", headers=coord, json=_pos(lon=12.5, lat=33.2))
+    assert r.status_code in (200, 201), r.text
+    assert len(r.json()["positions"]) == 2
+    assert client.get(f"/api/cases/{cid}/verify", headers=coord).json()["ok"]

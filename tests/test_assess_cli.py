@@ -152,11 +152,22 @@ def test_batch_csv_to_geojson(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 def test_batch_with_a_garbled_row_names_the_row(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """A garbled row is named (in its 'error' column and at the end) and the good rows
+    are answered; only a file where no row can be read is refused (exit 2)."""
     src = tmp_path / "p.csv"
     src.write_text("lat,lon\n33.2,12.5\n33.2,twelve\n", encoding="utf-8")
-    code, _, err = _run(["assess", "--csv", str(src), "--no-routes"], capsys)
-    assert code == 2
-    assert "data row 2" in err
+    code, out, err = _run(["assess", "--csv", str(src), "--no-routes"], capsys)
+    assert code == 0, err
+    rows = list(csv.DictReader(out.splitlines()))
+    assert rows[0]["srr"] == "LY" and rows[0]["error"] == ""
+    assert rows[1]["error"].startswith("data row 2: ") and "twelve" in rows[1]["error"]
+    assert (rows[1]["lat"], rows[1]["lon"], rows[1]["srr"]) == ("33.2", "twelve", "")
+    assert "1 row could not be read (data row 2)" in " ".join(err.split())
+    src.write_text("lat,lon\n33.2,twelve\nnan,12.5\n", encoding="utf-8")
+    code, out, err = _run(["assess", "--csv", str(src), "--no-routes"], capsys)
+    assert code == 2 and out == ""
+    err = " ".join(err.split())
+    assert "none of the 2 rows" in err and "data row 1" in err and "data row 2" in err
     src.write_text("latitude,longitude\n33.2,12.5\n", encoding="utf-8")
     code, _, err = _run(["assess", "--csv", str(src), "--no-routes"], capsys)
     assert code == 2
@@ -180,3 +191,36 @@ def test_batch_with_routes_names_the_nearest_place_of_safety(
     assert rows[1]["nearest_place_of_safety"] == "Lampedusa"
     assert "Zuwara" in rows[1]["excluded_ports"]
     assert "(CONTESTED)" in rows[1]["places_of_safety"]
+
+
+def test_batch_answers_the_good_rows_around_garbled_ones(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A coordinator's file of many positions with a few bad rows: every good row is
+    answered, with and without routes, to CSV and GeoJSON (a bad row has no geometry)."""
+    lines = ["lat,lon"] + ["33.2,12.5", "35.4,12.6"] * 5
+    lines[3] = "33.2,,"  # data row 3: no longitude
+    lines[7] = "95,12.5"  # data row 7: out of range
+    src = tmp_path / "p.csv"
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out.geojson"
+    code, _, err = _run(["assess", "--csv", str(src), "--out", str(out), "--no-routes"], capsys)
+    assert code == 0, err
+    assert "assessed 8 positions" in err
+    assert "2 rows could not be read (data rows 3, 7)" in " ".join(err.split())
+    features = json.loads(out.read_text(encoding="utf-8"))["features"]
+    assert len(features) == 10
+    bad = [f for f in features if f["properties"].get("error")]
+    assert [f["properties"]["row"] for f in bad] == [3, 7]
+    assert all(f["geometry"] is None for f in bad)
+    assert "latitude must lie between -90 and 90" in bad[1]["properties"]["error"]
+    good = [f for f in features if not f["properties"].get("error")]
+    assert all(f["properties"]["srr"] for f in good)
+    routed = tmp_path / "routed.csv"
+    small = tmp_path / "small.csv"
+    small.write_text("lat,lon\n35.4,12.6\n35.4,x\n", encoding="utf-8")
+    code, _, err = _run(["assess", "--csv", str(small), "--out", str(routed)], capsys)
+    assert code == 0, err
+    rows = list(csv.DictReader(routed.open(encoding="utf-8")))
+    assert rows[0]["nearest_place_of_safety"] == "Lampedusa" and rows[0]["error"] == ""
+    assert rows[1]["error"].startswith("data row 2: ")

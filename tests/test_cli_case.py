@@ -106,3 +106,21 @@ def test_no_python_none_is_shown_to_people(home: Path, tmp_path: Path, capsys) -
     page = zipfile.ZipFile(bundle2).read("report.html").decode()
     assert "Outcome: not recorded yet." in page and "People on board: " in page
     assert "None" not in page and "\n.</p>" not in page
+
+
+def test_a_bad_outcome_kind_is_refused_in_the_users_words(home: Path, capsys) -> None:
+    """Was "unknown OutcomeKind 'saved'": the Python class name, not the user's words."""
+    cid = _open(capsys, "--lat", "33.2", "--lon", "12.5")
+    run_cli(capsys, "case", "status", cid, "active")
+    run_cli(capsys, "case", "status", cid, "located")
+    code, _, err = run_cli(capsys, "case", "outcome", cid, "saved", "--by", "Open Arms")
+    err = " ".join(err.split())
+    assert code == 2
+    assert "unknown outcome kind 'saved': use one of rescued, intercepted, arrived" in err
+    assert "OutcomeKind" not in err
+    code, _, err = run_cli(
+        capsys, "case", "report", cid, "--lat", "33.3", "--lon", "12.5", "--kind", "radar"
+    )
+    err = " ".join(err.split())
+    assert code == 2 and "unknown position kind 'radar': use one of gps," in err
+    assert "PositionKind" not in err

@@ -107,7 +107,7 @@ def test_other_zones_are_converted_to_utc() -> None:
         ({"quality": 0}, "1–5"),
         ({"quality": 6}, "1–5"),
         ({"name": " "}, "needs a name"),
-        ({"verification": "maybe"}, "unknown Verification"),
+        ({"verification": "maybe"}, "unknown verification 'maybe': use one of "),
     ],
 )
 def test_source_validation(kwargs: dict, message: str) -> None:
@@ -121,7 +121,7 @@ def test_position_validation() -> None:
         PositionReport(T0, 33.2, 212.5, "gps", Source("x"))
     with pytest.raises(InputError, match="uncertainty_nm"):
         PositionReport(T0, 12.5, 33.2, "gps", Source("x"), -1.0)
-    with pytest.raises(InputError, match="unknown PositionKind"):
+    with pytest.raises(InputError, match="unknown position kind 'radar': use one of gps, "):
         PositionReport(T0, 12.5, 33.2, "radar", Source("x"))
 
 

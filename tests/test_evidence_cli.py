@@ -3,6 +3,7 @@ user add, bundle verify, and the demo case."""
 
 from __future__ import annotations
 
+import os
 import zipfile
 from pathlib import Path
 
@@ -38,14 +39,15 @@ def test_cli_case_lifecycle_export_and_verify(home: Path, tmp_path: Path, capsys
         "report",
         cid,
         "--lon",
-        "30.0",
+        "12.5",
         "--lat",
-        "33.2",
+        "95",
         "--time",
         "2018-03-15T05:00:00Z",
     )
-    # (a position on land is recorded and flagged now: tests/test_cli_case.py)
-    assert code == 2 and "outside the area" in err
+    # (a position on land is recorded and flagged now: tests/test_cli_case.py; one outside
+    # the packaged regions too: tests/test_cli_case_coordinates.py)
+    assert code == 2 and "latitude must lie between -90 and 90" in err
     code, _, err = run_cli(capsys, "case", "status", cid, "closed")
     assert code == 2 and "cannot become 'closed'" in err
     assert (
@@ -185,15 +187,20 @@ def test_a_lost_station_key_is_refused_not_silently_replaced(home: Path, capsys)
     assert code == 0 and "ledger OK: 1 case(s), 2 events" in out
 
 
-def test_a_report_outside_the_covered_area_is_refused(home: Path, capsys) -> None:
+def test_a_report_outside_the_covered_area_is_recorded_with_a_note(home: Path, capsys) -> None:
+    """Was refused ("outside the area this station's ... data cover"): drift and assess
+    work anywhere, so the position is recorded, with a note on what the station lacks."""
     cid = open_case(capsys)
     code, _, err = run_cli(
-        capsys, "case", "report", cid, "--lon", "-30", "--lat", "40",
+        capsys, "case", "report", cid, "--lon", "-30.5", "--lat", "40.5",
         "--time", "2018-03-15T05:00:00Z",
     )  # fmt: skip
-    assert code == 2 and "outside the area" in err and "30°" in err
+    err = " ".join(err.split())
+    assert code == 0, err
+    assert "40°30.00'N 030°30.00'W lies outside the packaged regions" in err
+    assert "no SAR-region, RCC or port data there" in err
     code, out, _ = run_cli(capsys, "ledger", "verify")
-    assert code == 0 and "2 events" in out  # nothing written
+    assert code == 0 and "3 events" in out
 
 
 def test_case_show_warns_when_the_ledger_was_altered(home: Path, capsys) -> None:
@@ -330,3 +337,50 @@ def test_a_mistyped_database_url_does_not_start_a_new_store(
     # the default store, under the home, is still created on first use
     monkeypatch.delenv("SARWATCH_DATABASE_URL")
     assert run_cli(capsys, "case", "list")[0] == 0 and (home / "sarwatch.db").exists()
+
+
+def test_bundle_verify_of_a_path_that_is_not_a_bundle_says_what_to_give(
+    home: Path, tmp_path: Path, capsys
+) -> None:
+    """Was "[Errno 2] No such file or directory: ..." (Python's words, no way out)."""
+    code, _, err = run_cli(capsys, "bundle", "verify", str(tmp_path / "missing.zip"))
+    err = " ".join(err.split())
+    assert code == 2 and "Errno" not in err
+    assert f"there is no file {tmp_path / 'missing.zip'}" in err
+    assert "sarwatch case export CASE_ID --out case.zip" in err
+    (tmp_path / "case.zip").write_bytes(b"PK")
+    code, _, err = run_cli(capsys, "bundle", "verify", str(tmp_path))
+    err = " ".join(err.split())
+    assert code == 2 and "Errno" not in err
+    assert f"{tmp_path} is a directory, not a bundle (zip files in it: case.zip)" in err
+    text = tmp_path / "notes.txt"
+    text.write_text("not a zip", encoding="utf-8")
+    code, _, err = run_cli(capsys, "bundle", "verify", str(text))
+    assert code == 2 and "is not a zip file, so not a bundle" in " ".join(err.split())
+    if os.name == "posix" and os.geteuid() != 0:  # root reads anything
+        locked = tmp_path / "locked.zip"
+        locked.write_bytes(b"PK")
+        locked.chmod(0)
+        code, _, err = run_cli(capsys, "bundle", "verify", str(locked))
+        err = " ".join(err.split())
+        assert code == 2 and "cannot be read (permission denied)" in err and "Errno" not in err
+
+
+def test_an_unreadable_bundle_says_so_without_errno(tmp_path: Path, monkeypatch) -> None:
+    """The permission branch, also where the tests run as root (who reads any file)."""
+    import pytest
+
+    from sarwatch.errors import InputError
+    from sarwatch.services import evidence
+
+    locked = tmp_path / "locked.zip"
+    locked.write_bytes(b"PK")
+
+    def refuse(path: object) -> None:
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(evidence.zipfile, "ZipFile", refuse)
+    with pytest.raises(InputError) as info:
+        evidence.verify_bundle(locked)
+    assert "cannot be read (permission denied)" in str(info.value)
+    assert "Errno" not in str(info.value)

@@ -188,3 +188,25 @@ def test_decimal_commas_run_together_are_always_refused(lat: float, lon: float) 
     text = f"{lat:.3f},{lon:.3f}".replace(".", ",")
     with pytest.raises(InputError, match="could be decimal commas or the separator"):
         parse_position(text)
+
+
+@pytest.mark.parametrize("text", ["nan", "NaN", "inf", "-inf", "+Infinity", "-nan"])
+@pytest.mark.parametrize(("axis", "bounds"), [("lat", "-90 and 90"), ("lon", "-180 and 180")])
+def test_nan_and_infinity_say_a_number_in_range_is_expected(
+    text: str, axis: str, bounds: str
+) -> None:
+    """Was "found several hemisphere letters" (the N of NaN, the N of inf)."""
+    name = "latitude" if axis == "lat" else "longitude"
+    with pytest.raises(InputError) as info:
+        parse_coordinate(text, axis)  # type: ignore[arg-type]
+    message = str(info.value)
+    assert f"a {name} must be a number between {bounds} degrees, got {text!r}" in message
+    assert "hemisphere" not in message
+    with pytest.raises(InputError, match=f"a {name} must be a number between {bounds}"):
+        parse_coordinate(float(text), axis)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("text", ["nan nan", "33.2, inf", "NaN N 12.5E"])
+def test_a_position_of_nan_or_infinity_says_numbers_are_expected(text: str) -> None:
+    with pytest.raises(InputError, match="a position needs numbers: a latitude between -90 and 90"):
+        parse_position(text)

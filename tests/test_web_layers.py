@@ -78,6 +78,39 @@ def test_land_outside_the_packaged_box_is_land_not_sea(client, zoom):
     assert "orientation" in collection["note"]
 
 
+@pytest.mark.parametrize("zoom", [4, 6, 7])
+def test_land_west_of_gibraltar_is_drawn(client, zoom):
+    """The context land stopped at 6°W, so Portugal was drawn as sea: it now reaches the
+    Atlantic approaches (Portugal, Morocco's Atlantic coast, Madeira, the Canaries)."""
+    land = _land_geometry(_geojson(client.get(f"/api/layers/coast?zoom={zoom}")))
+    assert shapely.contains_xy(land, -8.0, 39.5)  # central Portugal, inland
+    assert shapely.contains_xy(land, -7.0, 32.0)  # Morocco, south of Casablanca
+    assert shapely.contains_xy(land, -16.64, 28.27)  # Teide, Tenerife
+    assert shapely.contains_xy(land, -16.95, 32.75)  # Madeira
+    assert not shapely.contains_xy(land, -10.5, 38.7)  # the Atlantic off Lisbon
+    assert not shapely.contains_xy(land, -15.0, 30.0)  # between Madeira and the Canaries
+
+
+def test_land_beyond_the_context_box_is_drawn_when_asked_with_a_bbox(client):
+    """A drift run anywhere the forcing covers: zoomed in (bbox), land comes from the GSHHG
+    tiles the run's stranding uses: Pico and Faial in the Azores, 9° west of the box."""
+    collection = _geojson(client.get("/api/layers/coast?zoom=10&bbox=-28.9,38.3,-28.0,38.8"))
+    land = _land_geometry(collection)
+    assert shapely.contains_xy(land, -28.399, 38.468)  # Pico's summit
+    assert shapely.contains_xy(land, -28.71, 38.58)  # Faial's caldera
+    assert not shapely.contains_xy(land, -28.8, 38.35)  # the sea south-west of Faial
+    coords = shapely.get_coordinates(land)
+    lon_min, lat_min, lon_max, lat_max = collection["bbox"]
+    assert coords[:, 0].min() >= lon_min - 1e-9 and coords[:, 0].max() <= lon_max + 1e-9
+    assert coords[:, 1].min() >= lat_min - 1e-9 and coords[:, 1].max() <= lat_max + 1e-9
+    # a bbox across the context box's west edge: the islands inside it still drawn
+    across = _land_geometry(
+        _geojson(client.get("/api/layers/coast?zoom=9&bbox=-19.5,27.5,-17.5,29.0"))
+    )
+    assert shapely.contains_xy(across, -18.03, 27.73)  # Malpaso, El Hierro
+    assert shapely.contains_xy(across, -17.86, 28.7)  # La Palma
+
+
 def test_finer_zoom_has_more_detail_and_stays_close_to_full_resolution(client):
     full = land_polygons()
     counts = []
@@ -102,6 +135,7 @@ def test_first_load_coast_is_small_and_gzipped(client):
     assert response.headers["content-encoding"] == "gzip"
     transferred = int(response.headers["content-length"])
     assert transferred < 100_000, f"zoom 6 coastline is {transferred} bytes gzipped"
+    # with the land to 19°W (was 6°W): 46.4 KB -> 49.7 KB at zoom 6 on 2026-12-06
     assert response.headers["content-type"].startswith("application/geo+json")
 
 

@@ -18,6 +18,8 @@ import typer
 from sarwatch.errors import InputError
 
 if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
     from rich.console import Console
 
     from sarwatch.services.assess import Assessment
@@ -278,7 +280,6 @@ def _batch(
     from rich.progress import Progress
 
     from sarwatch.geo.coast import REGION
-    from sarwatch.geo.position import parse_coordinate
     from sarwatch.services.assess import assess_position, assess_positions, rccs
 
     if out is not None and out.suffix.lower() not in (".csv", ".geojson", ".json"):
@@ -286,44 +287,43 @@ def _batch(
     rows = _read_rows(path)
     if not rows:
         raise InputError(f"{path} has a header but no positions")
-    lon = np.empty(len(rows))
-    lat = np.empty(len(rows))
-    for i, row in enumerate(rows):
-        try:
-            lat[i] = parse_coordinate(row["lat"], "lat")
-            lon[i] = parse_coordinate(row["lon"], "lon")
-        except InputError as exc:
-            raise InputError(f"{path}, data row {i + 1}: {exc}") from exc
+    results, lon, lat, good = _parse_rows(rows)
+    if not good:
+        reasons = "; ".join(r["error"] for r in results[:3])
+        raise InputError(
+            f"none of the {len(rows)} rows of {path} could be read ({reasons}"
+            f"{'; ...' if len(rows) > 3 else ''}); write lat and lon like 33.2 or 33 12.0N"
+        )
     outside = ~REGION.contains(lon, lat)  # answered too: the service says what it lacks there
-    results: list[dict[str, Any]] = [
-        {"row": i + 1, "time": r["time"], "lat": float(lat[i]), "lon": float(lon[i])}
-        for i, r in enumerate(rows)
-    ]
     console = Console(stderr=True)
     with Progress(console=console, transient=False) as progress:
-        task = progress.add_task("assessing", total=len(rows))
+        task = progress.add_task("assessing", total=len(good))
         if route:
-            for j in range(len(rows)):
-                a = assess_position(
-                    float(lon[j]),
-                    float(lat[j]),
-                    speed_kn=speed_kn,
-                    settings=settings,
-                    situation=situation,
-                    vessel=vessel,
-                )
-                results[j].update(_row_from_assessment(a.to_dict()))
+            for j, i in enumerate(good):
+                try:
+                    a = assess_position(
+                        float(lon[j]),
+                        float(lat[j]),
+                        speed_kn=speed_kn,
+                        settings=settings,
+                        situation=situation,
+                        vessel=vessel,
+                    )
+                except InputError as exc:  # one bad row never stops the others
+                    results[i]["error"] = f"data row {i + 1}: {exc}"
+                else:
+                    results[i].update(_row_from_assessment(a.to_dict()))
                 progress.advance(task)
         else:
             chunk = 20_000
-            for start in range(0, len(rows), chunk):
-                part = np.arange(start, min(start + chunk, len(rows)))
+            for start in range(0, len(good), chunk):
+                part = np.arange(start, min(start + chunk, len(good)))
                 batch = assess_positions(lon[part], lat[part], settings=settings)
                 srr_lists = batch.srr_lists()
-                for k, i in enumerate(part.tolist()):
+                for k, j in enumerate(part.tolist()):
                     srr = srr_lists[k]
                     distance = float(batch.distance_to_coast_nm[k])
-                    results[i].update(
+                    results[good[j]].update(
                         {
                             "on_land": bool(batch.on_land[k]),
                             "distance_to_coast_nm": (
@@ -334,18 +334,55 @@ def _batch(
                             "zone_state": str(batch.zone_state[k]) or None,
                             "srr": srr,
                             "rccs": [r.name for r in rccs(srr)],
-                            "notes": _batch_notes(bool(outside[i]), distance),
+                            "notes": _batch_notes(bool(outside[j]), distance),
                         }
                     )
                 progress.advance(task, part.size)
     _write_batch(results, out)
     where = out if out is not None else "stdout"
+    failed = [r["row"] for r in results if r.get("error")]
     n_outside = int(outside.sum())
     console.print(
-        f"assessed {len(rows)} positions"
+        f"assessed {len(rows) - len(failed)} positions"
         + (f" ({n_outside} outside the packaged regions)" if n_outside else "")
         + f" -> {where}"
     )
+    if failed:
+        shown = ", ".join(map(str, failed[:10])) + (", ..." if len(failed) > 10 else "")
+        console.print(
+            f"[yellow]{len(failed)} row{'s' if len(failed) != 1 else ''} could not be read "
+            f"(data row{'s' if len(failed) != 1 else ''} {shown}): the reason is in the "
+            "'error' column[/]"
+        )
+
+
+def _parse_rows(
+    rows: list[dict[str, str]],
+) -> tuple[list[dict[str, Any]], npt.NDArray[np.float64], npt.NDArray[np.float64], list[int]]:
+    """Each row's coordinates read: the output rows (a bad row keeps the text as given and
+    its reason in ``error``), the good rows' lon and lat, and the good rows' indices."""
+    import numpy as np
+
+    from sarwatch.geo.position import parse_coordinate
+
+    results: list[dict[str, Any]] = []
+    lon: list[float] = []
+    lat: list[float] = []
+    good: list[int] = []
+    for i, row in enumerate(rows):
+        result: dict[str, Any] = {"row": i + 1, "time": row["time"]}
+        try:
+            y = parse_coordinate(row["lat"], "lat")
+            x = parse_coordinate(row["lon"], "lon")
+        except InputError as exc:
+            result |= {"lat": row["lat"], "lon": row["lon"], "error": f"data row {i + 1}: {exc}"}
+        else:
+            result |= {"lat": y, "lon": x}
+            lon.append(x)
+            lat.append(y)
+            good.append(i)
+        results.append(result)
+    return results, np.asarray(lon, dtype=float), np.asarray(lat, dtype=float), good
 
 
 def _batch_notes(outside: bool, distance_nm: float) -> list[str]:
@@ -403,8 +440,14 @@ def _write_batch(results: list[dict[str, Any]], out: Path | None) -> None:
         features = [
             {
                 "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
-                "properties": {k: v for k, v in r.items() if k not in ("lat", "lon")},
+                "geometry": (
+                    None  # a row that could not be read: its text and reason in properties
+                    if r.get("error")
+                    else {"type": "Point", "coordinates": [r["lon"], r["lat"]]}
+                ),
+                "properties": {
+                    k: v for k, v in r.items() if k not in ("lat", "lon") or r.get("error")
+                },
             }
             for r in results
         ]

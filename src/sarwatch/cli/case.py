@@ -65,17 +65,19 @@ def _print_case(record: CaseRecord) -> None:
 
 
 def _warn_on_land(record: CaseRecord) -> None:
-    """Say so when the coastline put the position just recorded on land."""
+    """Say so when the coastline put the position just recorded on land, and when it
+    lies outside the packaged regions (recorded; no SAR-region, RCC or port data there)."""
     from sarwatch.domain import CaseProjection
-    from sarwatch.services.report import on_land_note
+    from sarwatch.services.report import on_land_note, outside_note
 
     recorded = CaseProjection(record.state).last_recorded_position
-    if recorded is not None and recorded.on_land is not None:
-        Console(stderr=True).print(
-            f"[bold yellow]warning:[/] {escape(on_land_note(recorded))}",
-            highlight=False,
-            soft_wrap=True,
-        )
+    if recorded is None:
+        return
+    for note in (outside_note(recorded), on_land_note(recorded)):
+        if note:
+            Console(stderr=True).print(
+                f"[bold yellow]warning:[/] {escape(note)}", highlight=False, soft_wrap=True
+            )
 
 
 def _position_option(

@@ -8,6 +8,7 @@ Positions are ``(lon, lat)`` WGS84 degrees; times are timezone-aware UTC
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -473,12 +474,32 @@ class Case:
         return require_utc(now) - self.updated_at
 
 
+def _words(name: str) -> str:
+    """A class name in the user's words: ``OutcomeKind`` -> ``outcome kind``.
+
+    Examples
+    --------
+    >>> _words("OutcomeKind"), _words("Verification")
+    ('outcome kind', 'verification')
+    """
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", name).lower()
+
+
 def _enum(cls: Any, value: Any) -> Any:
+    """``value`` as a member of the enumeration ``cls``, or an error in the user's words.
+
+    Examples
+    --------
+    >>> _enum(OutcomeKind, "saved")
+    Traceback (most recent call last):
+    ...
+    sarwatch.errors.InputError: unknown outcome kind 'saved': use one of rescued, ...
+    """
     try:
         return cls(value)
     except ValueError:
         names = ", ".join(m.value for m in cls)
-        raise InputError(f"unknown {cls.__name__} {value!r}; expected one of: {names}") from None
+        raise InputError(f"unknown {_words(cls.__name__)} {value!r}: use one of {names}") from None
 
 
 def _check_lonlat(lon: float, lat: float) -> None:

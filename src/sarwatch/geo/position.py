@@ -127,9 +127,25 @@ def _axis_name(axis: Axis) -> str:
     return "latitude" if axis == "lat" else "longitude"
 
 
+#: Words that Python's ``float`` reads as NaN or infinity: not a position, whatever the case.
+_NOT_FINITE = re.compile(r"(?<![A-Z])[+-]?(?:NAN|INF(?:INITY)?)(?![A-Z])", re.IGNORECASE)
+
+
+def _not_a_number(axis: Axis, given: object) -> InputError:
+    """The error for NaN or infinity given as a coordinate."""
+    limit = 90 if axis == "lat" else 180
+    like = "33.2, 33.2N or 33 12.0N" if axis == "lat" else "12.5, 12.5E or 012 30.0E"
+    return InputError(
+        f"a {_axis_name(axis)} must be a number between -{limit} and {limit} degrees, "
+        f"got {given!r}; write it like {like}"
+    )
+
+
 def _check_range(value: float, axis: Axis, original: str) -> float:
     limit = 90.0 if axis == "lat" else 180.0
-    if not math.isfinite(value) or abs(value) > limit:
+    if not math.isfinite(value):
+        raise _not_a_number(axis, original)
+    if abs(value) > limit:
         raise InputError(
             f"{_axis_name(axis)} must lie between -{limit:g} and {limit:g} degrees, "
             f"got {value:g} (from {original!r})"
@@ -187,10 +203,16 @@ def parse_coordinate(text: str | float | int, axis: Axis) -> float:
     33.2
     >>> parse_coordinate("012 30.0W", "lon")
     -12.5
+    >>> parse_coordinate("nan", "lat")
+    Traceback (most recent call last):
+    ...
+    sarwatch.errors.InputError: a latitude must be a number between -90 and 90 degrees, ...
     """
     if isinstance(text, int | float):
         return _check_range(float(text), axis, str(text))
     original = text
+    if _NOT_FINITE.search(text):
+        raise _not_a_number(axis, original)
     norm = _normalise(text)
     if _BARE_COMMAS.search(norm):
         raise InputError(
@@ -259,6 +281,11 @@ def parse_position(text: str) -> tuple[float, float]:
     """
     if not isinstance(text, str) or not text.strip():
         raise InputError(f"no position given; write it like {_EXAMPLES}")
+    if _NOT_FINITE.search(text):
+        raise InputError(
+            f"a position needs numbers: a latitude between -90 and 90 degrees and a "
+            f"longitude between -180 and 180, got {text!r}; write it like {_EXAMPLES}"
+        )
     norm = _normalise(text)
     bare = len(_DECIMAL_COMMA.findall(norm))
     if not bare:

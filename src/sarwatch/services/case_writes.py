@@ -38,7 +38,6 @@ from sarwatch.errors import (
     ConflictError,
     IllegalTransitionError,
     InputError,
-    OutOfRegionError,
 )
 from sarwatch.ledger import GENESIS, LedgerEntry, SignedHead, Signer, seal, sign_head
 from sarwatch.services.case_integrity import lock_register, register_opening
@@ -327,17 +326,13 @@ class CaseWrites:
         return value
 
     def _check_position(self, report: PositionReport) -> PositionReport:
-        """The report to record: refused outside the data area, flagged if on land."""
-        from sarwatch.geo.coast import REGION
-        from sarwatch.geo.position import format_position
+        """The report to record, flagged if on land.
 
+        A position outside the packaged regions (5–27°E, 29–43°N) is recorded too, as
+        drift and assess answer there: a new case's region is then ``XX`` unless a
+        packaged SAR region covers it (:func:`~sarwatch.services.report.outside_note`
+        says what the station lacks there)."""
         self._check_time(report.time, "position time")
-        if not REGION.contains(report.lon, report.lat):
-            raise OutOfRegionError(
-                f"position {format_position(report.lon, report.lat, decimals=2)} lies outside "
-                f"the area this station's coastline and SAR-region data cover "
-                f"({REGION.describe()}); check the coordinates and that lon/lat are not swapped"
-            )
         if not self.land_check(report.lon, report.lat):
             return replace(report, on_land=None)
         sea_lon, sea_lat = self.sea_point(report.lon, report.lat)

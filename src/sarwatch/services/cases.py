@@ -39,23 +39,52 @@ def default_land_check(lon: float, lat: float, *, cache_dir: Path | None = None)
 
     ``cache_dir`` is the coastline cache (``Settings.cache_dir``); default
     :func:`sarwatch.geo.coast.default_cache_dir`.
-    """
-    from sarwatch.geo.coast import land_mask
 
-    return bool(land_mask(cache_dir).contains([lon], [lat])[0])
+    Outside the packaged region (:data:`~sarwatch.geo.coast.REGION`) the GSHHG tiles
+    answer (:func:`~sarwatch.geo.coast.land_mask_for`, the ones drift runs strand on).
+    """
+    from sarwatch.geo.coast import REGION, Region, land_mask, land_mask_for
+
+    if bool(REGION.contains(lon, lat)):
+        return bool(land_mask(cache_dir).contains([lon], [lat])[0])
+    box = Region(
+        max(lon - 0.01, -180.0), max(lat - 0.01, -90.0),
+        min(lon + 0.01, 180.0), min(lat + 0.01, 90.0),
+    )  # fmt: skip
+    return bool(land_mask_for(box, cache_dir).contains([lon], [lat])[0])
 
 
 def default_sea_point(
     lon: float, lat: float, *, cache_dir: Path | None = None
 ) -> tuple[float, float]:
-    """The nearest point at sea to a point on land, ``(lon, lat)`` degrees (``geo.zones``)."""
-    from sarwatch.geo.zones import nearest_sea_point
+    """The nearest point at sea to a point on land, ``(lon, lat)`` degrees (``geo.zones``;
+    outside the packaged region from the GSHHG tiles).
 
-    return nearest_sea_point(lon, lat, cache_dir=cache_dir)
+    Raises
+    ------
+    InputError
+        A position outside the packaged region on land and farther than
+        :data:`~sarwatch.geo.zones.OUTSIDE_SEARCH_NM` from any coast.
+    """
+    from sarwatch.geo.coast import REGION
+    from sarwatch.geo.position import format_position
+    from sarwatch.geo.zones import OUTSIDE_SEARCH_NM, nearest_sea_point, nearest_sea_point_outside
+
+    if bool(REGION.contains(lon, lat)):
+        return nearest_sea_point(lon, lat, cache_dir=cache_dir)
+    found = nearest_sea_point_outside(lon, lat, cache_dir=cache_dir)
+    if found is None:
+        raise InputError(
+            f"position {format_position(lon, lat, decimals=2)} is on land, more than "
+            f"{OUTSIDE_SEARCH_NM:g} nm from any coast; check the coordinates and that "
+            "lat and lon are not swapped"
+        )
+    return found
 
 
 def default_region_of(lon: float, lat: float) -> str:
-    """The first SAR region containing the point, or ``"XX"``."""
+    """The first SAR region containing the point, or ``"XX"`` (none of the packaged SAR
+    regions: a position outside the packaged regions, 5–27°E, 29–43°N, for one)."""
     from sarwatch.geo.srr import srr_at
 
     regions = srr_at(lon, lat)

@@ -229,14 +229,42 @@ class BundleReport:
         return "\n".join(lines)
 
 
+#: What to give instead, for the messages about a path that is not a bundle.
+_WHAT_TO_GIVE = (
+    "give the zip file of a bundle, as 'sarwatch case export CASE_ID --out case.zip' "
+    "writes it or GET /api/cases/CASE_ID/bundle downloads it"
+)
+
+
+def _open_bundle(path: Path) -> zipfile.ZipFile:
+    """The bundle at ``path`` opened as a zip, or an error that says what is wrong and
+    what to give: no such file, a directory, a file that cannot be read, not a zip."""
+    if path.is_dir():
+        zips = sorted(p.name for p in path.glob("*.zip"))[:5]
+        inside = f" (zip files in it: {', '.join(zips)})" if zips else ""
+        raise InputError(f"{path} is a directory, not a bundle{inside}; {_WHAT_TO_GIVE}")
+    if not path.exists():
+        raise InputError(f"there is no file {path}; check the name, or {_WHAT_TO_GIVE}")
+    try:
+        return zipfile.ZipFile(path)
+    except PermissionError:
+        raise InputError(
+            f"{path} cannot be read (permission denied): check its permissions or copy it "
+            "somewhere you can read it"
+        ) from None
+    except OSError as exc:
+        raise InputError(
+            f"{path} cannot be read ({exc.strerror or exc}); {_WHAT_TO_GIVE}"
+        ) from None
+    except zipfile.BadZipFile:
+        raise InputError(f"{path} is not a zip file, so not a bundle; {_WHAT_TO_GIVE}") from None
+
+
 def verify_bundle(path: Path, *, expected_key_id: str | None = None) -> BundleReport:
     """Check an evidence bundle offline; the report names every problem found."""
     path = Path(path)
     report = BundleReport(path)
-    try:
-        zf = zipfile.ZipFile(path)
-    except (OSError, zipfile.BadZipFile) as exc:
-        raise InputError(f"{path} is not a readable zip file: {exc}") from None
+    zf = _open_bundle(path)
     with zf:
         names = set(zf.namelist())
         report.problems += _layout_problems(zf, path)

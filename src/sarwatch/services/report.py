@@ -33,6 +33,7 @@ __all__ = [
     "describe_outcome",
     "describe_people",
     "on_land_note",
+    "outside_note",
     "render_html",
     "render_map_png",
     "render_pdf",
@@ -148,6 +149,32 @@ def on_land_note(position: PositionReport) -> str:
     )
 
 
+def outside_note(position: PositionReport) -> str:
+    """The sentence shown with a position outside the packaged regions ("" inside).
+
+    Examples
+    --------
+    >>> from datetime import UTC, datetime
+    >>> from sarwatch.domain import Source
+    >>> t = datetime(2026, 11, 20, 4, 10, tzinfo=UTC)
+    >>> outside_note(PositionReport(t, 12.5, 33.2, "gps", Source("x")))
+    ''
+    >>> outside_note(PositionReport(t, -9.6, 38.5, "gps", Source("x")))
+    "position 38°30.00'N 009°36.00'W lies outside the packaged regions ..."
+    """
+    from sarwatch.geo.coast import REGION
+
+    if bool(REGION.contains(position.lon, position.lat)):
+        return ""
+    here = format_position(position.lon, position.lat, decimals=2)
+    return (
+        f"position {here} lies outside the packaged regions ({REGION.describe()}): it is "
+        "recorded, but this station has no SAR-region, RCC or port data there (a new case's "
+        "id then carries XX, unless a packaged SAR region covers it). Find the responsible "
+        "RCC from the IMO GISIS SAR plan; drift and assess work there."
+    )
+
+
 def _known(pairs: list[tuple[str, int | None]]) -> str:
     """``"total 80, women 10; minors, medical unknown"`` (never a Python ``None``)."""
     known = ", ".join(f"{name} {value}" for name, value in pairs if value is not None)
@@ -252,6 +279,9 @@ def render_html(
         for p in case.positions
         if p.on_land is not None
     )
+    outside = next((n for n in map(outside_note, case.positions) if n), "")
+    if outside:
+        land += f'<p class="outside" style="color:#a60"><b>{e(outside)}</b></p>\n'
     warning = count_warning(case)
     counts = (
         f'<p class="warning" style="color:#a00;border:2px solid #a00;padding:0.5em">'

@@ -85,9 +85,28 @@ def _unknown_field(err: dict[str, Any], body_model: Any) -> str | None:
     return f"unknown field '{given}'{inside}{hint}; the fields are: {', '.join(names)}"
 
 
+def _unknown_choice(err: dict[str, Any], body_model: Any) -> str | None:
+    """A value outside an enumeration, in the user's words: "unknown outcome kind 'saved':
+    use one of rescued, ..." (the enumeration's name read from the field's annotation)."""
+    import enum
+    import re
+
+    loc = tuple(err.get("loc", ()))
+    if err.get("type") != "enum" or not loc:
+        return None
+    model = _model_at(body_model, loc[1:-1]) if loc[0] == "body" else None
+    field = getattr(model, "model_fields", {}).get(str(loc[-1]))
+    kinds = [field.annotation, *typing.get_args(field.annotation)] if field else []
+    cls = next((k for k in kinds if isinstance(k, type) and issubclass(k, enum.Enum)), None)
+    what = re.sub(r"(?<!^)(?=[A-Z])", " ", cls.__name__).lower() if cls else "value"
+    where = ".".join(str(p) for p in loc if p != "body")
+    names = ", ".join(str(m.value) for m in cls) if cls else (err.get("ctx") or {}).get("expected")
+    return f"{where}: unknown {what} {err.get('input')!r}: use one of {names}"
+
+
 def _describe_one(err: dict[str, Any], body_model: Any = None) -> str:
     loc = tuple(err.get("loc", ()))
-    unknown = _unknown_field(err, body_model)
+    unknown = _unknown_field(err, body_model) or _unknown_choice(err, body_model)
     if unknown:
         return unknown
     if err.get("type") == "json_invalid":

@@ -55,11 +55,14 @@ __all__ = [
 _LAYER_CACHE_VERSION = "layers-v1"
 #: The zone lines are the level sets of the assessment's distance (v2); v1 was a buffer.
 _ZONES_VERSION = "v2"
-#: Coast layers with the context land around the packaged region (v2).
-_COAST_VERSION = "v2"
-#: Land drawn around the packaged region for orientation (lon_min, lat_min, lon_max, lat_max):
-#: the Mediterranean from Gibraltar to the Levant, the Sahara's northern edge.
-CONTEXT_BOX = (-6.0, 24.0, 37.0, 46.0)
+#: Coast layers with the context land around the packaged region (v2: to 6°W; v3: to 19°W).
+_COAST_VERSION = "v3"
+#: Land drawn around the packaged region for orientation at every zoom (lon_min, lat_min,
+#: lon_max, lat_max): the Mediterranean and its Atlantic approaches (Portugal, Morocco's
+#: Atlantic coast, Madeira, the Canaries) to the Levant, the Sahara's northern edge. Beyond
+#: it, zooms served by bbox draw land from the GSHHG tiles of :func:`geo.coast.land_mask_for`
+#: (the area of a drift run anywhere the forcing covers).
+CONTEXT_BOX = (-19.0, 24.0, 37.0, 46.0)
 _CONTEXT_TOLERANCE_DEG = 0.004
 _CONTEXT_MIN_AREA_DEG2 = 4e-4
 
@@ -240,7 +243,8 @@ def _coast_collection(
         context_box=list(CONTEXT_BOX),
         note=(
             "land outside the packaged region (5°E–27°E, 29°N–43°N) is drawn for orientation, "
-            "more simplified; sarwatch has no SAR-region, port or zone data there"
+            "more simplified (beyond the context box only when asked with a bbox); sarwatch "
+            "has no SAR-region, port or zone data there"
         ),
     )
 
@@ -320,8 +324,40 @@ def _coast_clip(cache_dir: Path, index: int, box: tuple[float, float, float, flo
     tree = _coast_tree(cache_dir, index)
     hits = parts[tree.query(shapely.box(*box))]
     clipped = shapely.clip_by_rect(hits, *box)
+    clipped = np.concatenate([clipped, _land_beyond_context(cache_dir, level, box)])
     clipped = clipped[~shapely.is_empty(clipped)]
     return _gzip_json(_coast_collection(clipped, level, index, box))
+
+
+def _land_beyond_context(
+    cache_dir: Path, level: CoastLevel, box: tuple[float, float, float, float]
+) -> npt.NDArray[np.object_]:
+    """Land in ``box`` outside :data:`CONTEXT_BOX`, from the GSHHG tiles that drift runs
+    anywhere use (:func:`sarwatch.geo.coast.land_polygons_for`), simplified for ``level``.
+
+    Empty when ``box`` lies inside the context box (no tile is read). The first request
+    for a part of the world whose tiles are not cached reads the world once (~10 s).
+    """
+    from sarwatch.geo.coast import Region, land_polygons_for
+
+    lon_min, lat_min, lon_max, lat_max = box
+    c_lon_min, c_lat_min, c_lon_max, c_lat_max = CONTEXT_BOX
+    if (
+        c_lon_min <= lon_min
+        and lon_max <= c_lon_max
+        and c_lat_min <= lat_min
+        and lat_max <= c_lat_max
+    ):
+        return np.empty(0, dtype=object)
+    land = land_polygons_for(Region(*box), cache_dir)
+    parts = shapely.get_parts(shapely.clip_by_rect(land, *box))
+    parts = shapely.difference(parts, shapely.box(*CONTEXT_BOX))
+    parts = parts[~shapely.is_empty(parts)]
+    return _simplified_parts(shapely.MultiPolygon(_polygons(parts)), level)
+
+
+def _polygons(geoms: Iterable[shapely.Geometry]) -> list[shapely.Polygon]:
+    return [p for g in geoms for p in shapely.get_parts(g) if p.geom_type == "Polygon"]
 
 
 @lru_cache(maxsize=8)
