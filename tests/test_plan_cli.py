@@ -121,3 +121,24 @@ def test_plan_case_attaches_the_plan_to_the_case(
     assert "sarwatch plan" in text and "total POS" in text and "Helo1" in text
     code, text, _ = run_cli(capsys, "ledger", "verify")
     assert code == 0 and "ledger OK" in text
+
+
+def test_plan_table_fits_80_columns_and_an_existing_plan_is_kept(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The table is read on a ship's 80-column terminal; a plan directory holds the searches
+    recorded by 'plan update', so a second plan into it needs --force."""
+    monkeypatch.setenv("COLUMNS", "80")
+    req = _write(tmp_path / "plan.json", REQUEST)
+    out = tmp_path / "out"
+    code, text, err = run_cli(capsys, "plan", "--request", str(req), "--out", str(out))
+    assert code == 0, err
+    assert max(len(line) for line in text.splitlines()[:8]) <= 80
+    assert "…" not in text  # nothing cut
+    assert "rPOS" in text and "Helo1" in text and "Patrol" in text
+    before = (out / "plan.json").read_bytes()
+    code, _, err = run_cli(capsys, "plan", "--request", str(req), "--out", str(out))
+    assert code == 2 and "already holds a plan" in err and "--force" in err
+    assert (out / "plan.json").read_bytes() == before
+    code, _, err = run_cli(capsys, "plan", "--request", str(req), "--out", str(out), "--force")
+    assert code == 0, err

@@ -33,6 +33,13 @@ def _read_json(path: Path) -> Any:
         raise InputError(f"{path} is not valid JSON: {exc}") from None
 
 
+_SHORT_PATTERN = {
+    "expanding_square": "exp. square",
+    "creeping_line": "creeping line",
+    "track_line": "track line",
+}
+
+
 def _print_plan(answer: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -54,15 +61,17 @@ def _print_plan(answer: dict[str, Any]) -> None:
             f"({answer['area_nm2']:.1f} nm²)",
             highlight=False,
         )
-    table = Table("unit", "pattern", "W nm", "Z nm²", "area nm²", "C", "S nm", "POC", "POD", "POS",
-                  "route POS")  # fmt: skip
+    # Fits an 80-column terminal: no borders, short pattern names, a legend below.
+    table = Table(box=None, padding=(0, 1), pad_edge=False, header_style="bold")
+    for name in ("unit", "pattern", "W", "Z", "C", "S", "POC", "POD", "POS", "rPOS"):
+        table.add_column(name, justify="left" if name in ("unit", "pattern") else "right")
     for u in answer["units"]:
         table.add_row(
             u["name"],
-            u["pattern"] + (" (drift-comp.)" if u["drift_compensated"] else ""),
+            _SHORT_PATTERN.get(u["pattern"], u["pattern"])
+            + ("*" if u["drift_compensated"] else ""),
             f"{u['sweep_width_nm']:.2f}",
-            f"{u['effort_nm2']:.1f}",
-            f"{u['area']['area_nm2']:.1f}",
+            f"{u['effort_nm2']:.0f}",
             f"{u['coverage']:.2f}",
             f"{u['track_spacing_nm']:.2f}",
             f"{u['poc']:.1%}",
@@ -71,6 +80,11 @@ def _print_plan(answer: dict[str, Any]) -> None:
             f"{u['route_pos']:.1%}",
         )
     console.print(table)
+    console.print(
+        "W sweep width nm, Z effort nm², C coverage, S track spacing nm; rPOS the route "
+        "flown over the cloud; * drift-compensated",
+        highlight=False,
+    )
     console.print(f"total POS {answer['total_pos']:.1%} ({answer['units'][0]['pod_curve']} POD)")
     for u in answer["units"]:
         first = u["waypoints"][0]
@@ -106,6 +120,9 @@ def plan(
         None, "--case", help="Attach the plan (inputs, answer, file hashes) to this case."
     ),
     actor: str = typer.Option(None, help="Who records the attachment (default cli:<login>)."),
+    force: bool = typer.Option(
+        False, "--force", help="Replace a plan already in --out (and its search updates)."
+    ),
 ) -> None:
     """Plan a search from a JSON request (see README, "Plan a search")."""
     if ctx.invoked_subcommand is not None:
@@ -116,6 +133,11 @@ def plan(
     from sarwatch.services.planning import parse_plan_request, plan_search
 
     req = parse_plan_request(_read_json(request))
+    if out is not None and (Path(out) / "plan.json").exists() and not force:
+        raise InputError(
+            f"{out} already holds a plan (plan.json, with the searches recorded by 'plan "
+            "update'); give another --out directory, or --force to replace it"
+        )
     settings = station().settings
     if case_id:
         from sarwatch.services.attachments import Attachments
