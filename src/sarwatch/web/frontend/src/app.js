@@ -1,5 +1,5 @@
 // The coordinator's operations map: base layers, assessment on click, cases,
-// drift runs with their animated cloud, downloads and the live feed.
+// drift runs with their animated cloud, search plans, downloads and the live feed.
 import "leaflet/dist/leaflet.css";
 import "./style.css";
 import L from "leaflet";
@@ -26,6 +26,7 @@ import {
 import { renderAssessment } from "./assess.js";
 import { createCases } from "./cases.js";
 import { createDrift } from "./drift.js";
+import { createPlan } from "./plan.js";
 
 const $ = (sel) => document.querySelector(sel);
 
@@ -182,6 +183,7 @@ async function main() {
   const drift = createDrift(ctx, { parsePosition, inputToISO });
   ctx.cases = cases;
   ctx.drift = drift;
+  ctx.plan = createPlan(ctx, { parsePosition, inputToISO });
   ctx.refreshAll = () => {
     cases.refresh();
   };

@@ -1,0 +1,89 @@
+# ruff: noqa: F811  (pytest fixtures imported from the harness are parameters here)
+"""The Plan tab in a real headless Chromium: a manual datum and two units give a table
+with each unit's POS and the total, the datum, areas and routes on the map; a request the
+API refuses shows the API's own reason in the tab."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from _browser import LAPTOP, Page, browser, laptop, make_token, server  # noqa: F401
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def token(server):
+    server.require("GET", "/api/me", "the cases API with tokens (issue 4)")
+    server.require("POST", "/api/plan", "the plan API (issue 11)", body={})
+    return make_token(server, "petra", "coordinator")
+
+
+def _open_plan(laptop: Page, token: str):
+    page = laptop.open("/", token=token)
+    page.wait_for_selector("#role[data-role='coordinator']", timeout=10_000)
+    page.click(".sw-tabs button[data-tab='plan']")
+    page.fill("#plan-form input[name='position']", "34 37.2N 12 28.8E")
+    page.fill("#plan-form input[name='time']", "2026-12-06 03:00")
+    return page
+
+
+def test_a_plan_from_a_manual_datum_is_drawn_and_tabulated(laptop, token):
+    page = _open_plan(laptop, token)
+    page.click("#plan-add-unit")
+    second = "#plan-units fieldset:nth-of-type(2)"
+    page.fill(f"{second} input[name='name']", "Dattilo")
+    page.select_option(f"{second} select[name='platform']", "small_vessel")
+    page.fill(f"{second} input[name='height_ft']", "14")
+    page.fill(f"{second} input[name='speed_kn']", "12")
+    page.fill(f"{second} input[name='hours']", "5")
+    page.select_option(f"{second} select[name='pattern']", "expanding_square")
+    page.check(f"{second} input[name='drift_compensated']")
+    page.click("#plan-form button[type='submit']")
+    finished = "#plan-result:is([data-state='done'], [data-state='error'])"
+    page.wait_for_selector(finished, state="attached", timeout=120_000)
+    assert page.get_attribute("#plan-result", "data-state") == "done", (
+        page.inner_text("#plan-error"),
+        laptop.errors,
+    )
+
+    total = page.inner_text("#plan-result [data-field='total-pos']")
+    match = re.search(r"Total POS (\d+\.\d) %", total)
+    assert match, total
+    rows = page.eval_on_selector_all(
+        "#plan-result tbody tr", "rs => rs.map(r => [...r.cells].map(c => c.textContent))"
+    )
+    assert [r[0] for r in rows] == ["Seagull", "Dattilo"]
+    assert rows[1][1] == "expanding_square*"  # drift-compensated
+    unit_pos = [float(r[7].rstrip(" %")) for r in rows]
+    # the units' POS add up to the total (each is net of the units before it)
+    assert sum(unit_pos) == pytest.approx(float(match.group(1)), abs=0.2)
+    assert 0 < float(match.group(1)) <= 100
+    for row in rows:  # W, C and S are positive numbers; POC, POD, POS percentages
+        assert all(float(v) > 0 for v in row[2:5]), row
+        assert all(0 <= float(v.rstrip(" %")) <= 100 for v in row[5:8]), row
+
+    # the datum, one area and one route per unit, with the waypoints' ETAs
+    pane = "#map .leaflet-overlay-pane"
+    assert page.locator(f"{pane} path.sw-plan-area").count() == 2
+    assert page.locator(f"{pane} path.sw-plan-route").count() == 2
+    assert page.locator(f"{pane} path.sw-plan-datum").count() >= 1
+    assert page.locator(f"{pane} path.sw-plan-wp").count() >= 4
+    page.hover(f"{pane} path.sw-plan-wp >> nth=0")
+    tip = page.wait_for_selector(".leaflet-tooltip", timeout=5_000).inner_text()
+    assert "Seagull CSP" in tip and "ETA" in tip and "2026-12-06" in tip, tip
+    assert page.inner_text("#plan-error") == ""
+    assert not laptop.errors
+    laptop.screenshot("plan-two-units")
+
+
+def test_a_refused_request_shows_the_apis_reason(laptop, token):
+    page = _open_plan(laptop, token)
+    page.fill("#plan-units input[name='hours']", "100")  # more than the API's 72 h
+    page.click("#plan-form button[type='submit']")
+    page.wait_for_selector("#plan-result[data-state='error']", state="attached", timeout=60_000)
+    message = page.inner_text("#plan-error")
+    assert "units.0.hours" in message and "72" in message, message
+    assert page.locator("#map .leaflet-overlay-pane path.sw-plan-area").count() == 0
