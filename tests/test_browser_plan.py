@@ -6,6 +6,7 @@ API refuses shows the API's own reason in the tab."""
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -87,3 +88,35 @@ def test_a_refused_request_shows_the_apis_reason(laptop, token):
     message = page.inner_text("#plan-error")
     assert "units.0.hours" in message and "72" in message, message
     assert page.locator("#map .leaflet-overlay-pane path.sw-plan-area").count() == 0
+
+
+def test_a_plan_from_the_last_finished_drift_run(laptop, token):
+    server = laptop.server
+    status, run = server.request(
+        "POST", "/api/drift",
+        {"lat": 34.62, "lon": 12.48, "time": "2026-12-06T03:00:00Z", "hours": 3,
+         "particles": 2000, "wind_kn": 14, "wind_from": 320},
+        token,
+    )  # fmt: skip
+    assert status == 202, run
+    page = laptop.open("/", token=token)
+    page.wait_for_selector("#role[data-role='coordinator']", timeout=10_000)
+    for _ in range(180):  # the run takes a few seconds; poll as the page does
+        _, state = server.request("GET", f"/api/drift/{run['run_id']}", token=token)
+        if state["status"] in ("done", "failed"):
+            break
+        time.sleep(1)
+    assert state["status"] == "done", state
+    page.click(".sw-tabs button[data-tab='plan']")
+    page.select_option("#plan-form select[name='source']", "drift")
+    assert page.is_hidden("#plan-manual")  # no datum fields needed
+    page.click("#plan-form button[type='submit']")
+    finished = "#plan-result:is([data-state='done'], [data-state='error'])"
+    page.wait_for_selector(finished, state="attached", timeout=120_000)
+    assert page.get_attribute("#plan-result", "data-state") == "done", page.inner_text(
+        "#plan-error"
+    )
+    # the run's cloud 3 h on is the datum: its time is the run's last output time
+    assert "2026-12-06 06:00 UTC" in page.inner_text("#plan-result")
+    assert "Total POS" in page.inner_text("#plan-result [data-field='total-pos']")
+    assert page.locator("#map .leaflet-overlay-pane path.sw-plan-area").count() == 1
