@@ -42,8 +42,7 @@ from sarwatch.errors import InputError
 from sarwatch.planning.plane import (
     _check_spacing,
     _heading_vec,
-    _route_from_plane,
-    _wp_names,
+    _Unit,
     leg_lengths_nm,
     lonlat_to_plane,
     plane_to_lonlat,
@@ -158,16 +157,7 @@ def expanding_square(
         e.append(e[-1] + length * de)
         n.append(n[-1] + length * dn)
         heading += sign * 90.0
-    return _route_from_plane(
-        (datum_lon, datum_lat),
-        e,
-        n,
-        _wp_names(len(e)),
-        speed_kn=speed_kn,
-        start=start,
-        name=name,
-        pattern="expanding_square",
-    )
+    return _Unit(speed_kn, start, name).route((datum_lon, datum_lat), e, n, "expanding_square")
 
 
 # --------------------------------------------------------------------------- sector
@@ -236,16 +226,7 @@ def sector(
                 e[-1], n[-1] = 0.0, 0.0  # close each triangle exactly on the datum
             else:
                 heading += sign * 120.0
-    return _route_from_plane(
-        (datum_lon, datum_lat),
-        e,
-        n,
-        names,
-        speed_kn=speed_kn,
-        start=start,
-        name=name,
-        pattern="sector",
-    )
+    return _Unit(speed_kn, start, name).route((datum_lon, datum_lat), e, n, "sector", names=names)
 
 
 # --------------------------------------------------------------------------- ladders
@@ -375,20 +356,8 @@ def parallel_track(
         centre = -area.width_nm / 2.0 + strip * (k + 0.5)
         v = [a + (-centre if flip_v else centre) for a in across]
         e, n = frame.to_en(along, v)
-        unit = name if n_units == 1 else f"{name}-{k + 1}"
-        routes.append(
-            _route_from_plane(
-                (area.lon, area.lat),
-                e,
-                n,
-                _wp_names(len(e)),
-                speed_kn=speed_kn,
-                start=start,
-                name=unit,
-                pattern="parallel",
-                warnings=warns,
-            )
-        )
+        unit = _Unit(speed_kn, start, name if n_units == 1 else f"{name}-{k + 1}")
+        routes.append(unit.route((area.lon, area.lat), e, n, "parallel", warnings=warns))
     return tuple(routes)
 
 
@@ -424,16 +393,8 @@ def creeping_line(
         area.width_nm, area.length_nm, spacing_nm, flip_leg=flip_v, flip_across=flip_u
     )
     e, n = _Frame(area).to_en(along, across)
-    return _route_from_plane(
-        (area.lon, area.lat),
-        e,
-        n,
-        _wp_names(len(e)),
-        speed_kn=speed_kn,
-        start=start,
-        name=name,
-        pattern="creeping_line",
-        warnings=warns,
+    return _Unit(speed_kn, start, name).route(
+        (area.lon, area.lat), e, n, "creeping_line", warnings=warns
     )
 
 
@@ -484,7 +445,6 @@ def track_line(
         raise InputError("a track line's points must not all coincide")
     if not returning:
         xs, ys = list(map(float, e)), list(map(float, n))
-        names = ["CSP", *(f"WP{k}" for k in range(1, len(xs)))]
     else:
         right = line.offset_curve(-spacing_nm / 2.0, join_style="mitre", mitre_limit=4.0)
         left = line.offset_curve(spacing_nm / 2.0, join_style="mitre", mitre_limit=4.0)
@@ -493,17 +453,7 @@ def track_line(
         coords = rc + lc
         xs = [float(c[0]) for c in coords]
         ys = [float(c[1]) for c in coords]
-        names = _wp_names(len(xs))
-    return _route_from_plane(
-        (o_lon, o_lat),
-        xs,
-        ys,
-        names,
-        speed_kn=speed_kn,
-        start=start,
-        name=name,
-        pattern="track_line",
-    )
+    return _Unit(speed_kn, start, name).route((o_lon, o_lat), xs, ys, "track_line")
 
 
 # --------------------------------------------------------------------------- dispatch
