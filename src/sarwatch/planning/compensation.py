@@ -33,6 +33,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -161,13 +162,7 @@ def drift_compensate(route: Route, drift_kn: DriftVelocity, *, steps_per_hour: i
         f"drift-compensated for {what} from {t0:%d %H%MZ}: the ground legs differ from the "
         "pattern in length and course; recompute if the start time slips"
     )
-    return Route(
-        name=route.name,
-        pattern=route.pattern,
-        speed_kn=route.speed_kn,
-        waypoints=tuple(moved),
-        warnings=(*route.warnings, note),
-    )
+    return dataclasses.replace(route, waypoints=tuple(moved), warnings=(*route.warnings, note))
 
 
 def shifts_nm(water: Route, ground: Route) -> list[float]:
