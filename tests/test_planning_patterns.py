@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from _planning import DATUM, T0, courses_deg, turns_deg
 from sarwatch.errors import InputError
 from sarwatch.geo.geodesy import geod, geodesic_distance_nm
 from sarwatch.planning.patterns import (
@@ -24,33 +25,6 @@ from sarwatch.planning.patterns import (
     track_line,
 )
 from sarwatch.planning.types import Route, SearchArea
-
-T0 = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
-DATUM = (12.5, 33.2)  # Central Mediterranean, south of Lampedusa
-
-
-def courses_deg(route: Route) -> list[float]:
-    """Initial geodesic course of each leg, degrees."""
-    lo = [w.lon for w in route.waypoints]
-    la = [w.lat for w in route.waypoints]
-    az, _, _ = geod().inv(lo[:-1], la[:-1], lo[1:], la[1:])
-    return [float(a) % 360.0 for a in az]
-
-
-def arrival_courses_deg(route: Route) -> list[float]:
-    """Course at the end of each leg (forward azimuth at arrival), degrees."""
-    lo = [w.lon for w in route.waypoints]
-    la = [w.lat for w in route.waypoints]
-    _, back, _ = geod().inv(lo[:-1], la[:-1], lo[1:], la[1:])
-    return [(float(b) + 180.0) % 360.0 for b in back]
-
-
-def turns_deg(route: Route) -> list[float]:
-    """Signed turn at each intermediate waypoint, degrees (+ to starboard)."""
-    arr = arrival_courses_deg(route)
-    dep = courses_deg(route)
-    return [((d - a + 180.0) % 360.0) - 180.0 for a, d in zip(arr[:-1], dep[1:], strict=True)]
-
 
 # ---------------------------------------------------------------- expanding square
 
