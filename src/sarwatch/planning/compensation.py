@@ -41,8 +41,8 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from sarwatch.errors import InputError
-from sarwatch.geo.geodesy import destination, geodesic_distance_nm
-from sarwatch.geo.units import M_PER_NM
+from sarwatch.geo.geodesy import geodesic_distance_nm
+from sarwatch.planning.plane import plane_to_lonlat
 from sarwatch.planning.types import Route, Waypoint
 
 __all__ = ["DriftVelocity", "drift_compensate", "drift_displacement_nm", "shifts_nm"]
@@ -148,8 +148,7 @@ def drift_compensate(route: Route, drift_kn: DriftVelocity, *, steps_per_hour: i
         if de == 0.0 and dn == 0.0:
             moved.append(w)
             continue
-        az = math.degrees(math.atan2(de, dn))
-        lon, lat = destination(w.lon, w.lat, az, math.hypot(de, dn) * M_PER_NM)
+        lon, lat = plane_to_lonlat(w.lon, w.lat, de, dn)
         moved.append(Waypoint(lon=float(lon), lat=float(lat), eta=eta, name=w.name))
     if callable(drift_kn):
         what = "a time-varying drift"

@@ -44,8 +44,9 @@ import numpy as np
 
 from sarwatch.drift.leeway import resolve_object
 from sarwatch.errors import InputError
-from sarwatch.geo.geodesy import destination, geod, geodesic_distance_nm, nm_to_m
+from sarwatch.geo.geodesy import geod, geodesic_distance_nm
 from sarwatch.geo.units import MS_PER_KN
+from sarwatch.planning.plane import plane_to_lonlat
 from sarwatch.planning.sweep import _positive
 from sarwatch.planning.types import SearchArea
 
@@ -262,8 +263,7 @@ def _drift_vectors(
 def _move(
     lon: float, lat: float, east_kn: float, north_kn: float, hours: float
 ) -> tuple[float, float]:
-    az = math.degrees(math.atan2(east_kn, north_kn))
-    lo, la = destination(lon, lat, az, nm_to_m(math.hypot(east_kn, north_kn) * hours))
+    lo, la = plane_to_lonlat(lon, lat, east_kn * hours, north_kn * hours)
     return float(lo), float(la)
 
 
