@@ -38,7 +38,7 @@ import numpy.typing as npt
 
 from sarwatch.drift.result import DriftResult
 from sarwatch.errors import InputError
-from sarwatch.planning.plane import lonlat_to_plane, plane_to_lonlat
+from sarwatch.planning.plane import _axis_frame, lonlat_to_plane, plane_to_lonlat
 from sarwatch.planning.pod import LateralRange, track_pod
 from sarwatch.planning.types import Route, SearchArea
 
@@ -217,11 +217,7 @@ def area_frame_nm(
     ``along`` is measured along ``orientation_deg`` (the length), ``across`` 90° to
     its right (the width).
     """
-    x, y = to_local_nm(lon, lat, area.lon, area.lat)
-    th = np.radians(area.orientation_deg)
-    along = x * np.sin(th) + y * np.cos(th)
-    across = x * np.cos(th) - y * np.sin(th)
-    return along, across
+    return _axis_frame(*to_local_nm(lon, lat, area.lon, area.lat), area.orientation_deg)
 
 
 def area_mask(cloud: Cloud, area: SearchArea) -> npt.NDArray[np.bool_]:

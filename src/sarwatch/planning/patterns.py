@@ -40,6 +40,7 @@ import shapely
 
 from sarwatch.errors import InputError
 from sarwatch.planning.plane import (
+    _axis_frame,
     _check_spacing,
     _heading_vec,
     _Unit,
@@ -239,15 +240,12 @@ class _Frame:
     area: SearchArea
 
     def to_en(self, u: Sequence[float], v: Sequence[float]) -> tuple[list[float], list[float]]:
-        s, c = _heading_vec(self.area.orientation_deg)
-        # u axis = (sin θ, cos θ); v axis (θ + 90°) = (cos θ, -sin θ)
-        east = [a * s + b * c for a, b in zip(u, v, strict=True)]
-        north = [a * c - b * s for a, b in zip(u, v, strict=True)]
-        return east, north
+        east, north = _axis_frame(u, v, self.area.orientation_deg)  # its own inverse
+        return east.tolist(), north.tolist()
 
     def from_en(self, east: float, north: float) -> tuple[float, float]:
-        s, c = _heading_vec(self.area.orientation_deg)
-        return east * s + north * c, east * c - north * s
+        u, v = _axis_frame(east, north, self.area.orientation_deg)
+        return float(u), float(v)
 
 
 def _ladder(

@@ -87,6 +87,19 @@ def _heading_vec(bearing_deg: float) -> tuple[float, float]:
     return math.sin(b), math.cos(b)
 
 
+def _axis_frame(
+    a: npt.ArrayLike, b: npt.ArrayLike, bearing_deg: float
+) -> tuple[_FloatArray, _FloatArray]:
+    """Plane ``(east, north)`` nm to ``(along, across)`` an axis of bearing ``bearing_deg``.
+
+    ``along`` is measured along the bearing, ``across`` 90° to its right. The map is
+    its own inverse: ``(along, across)`` in gives ``(east, north)`` back.
+    """
+    s, c = _heading_vec(bearing_deg)
+    a_, b_ = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return a_ * s + b_ * c, a_ * c - b_ * s
+
+
 # --------------------------------------------------------------------------- timing
 
 
