@@ -48,6 +48,7 @@ __all__ = [
     "describe_attachment",
     "drift_run_record",
     "output_files",
+    "search_plan_record",
 ]
 
 
@@ -115,6 +116,24 @@ def assessment_record(request: dict[str, Any], assessment: Assessment) -> Attach
     )
 
 
+def search_plan_record(
+    request: dict[str, Any],
+    answer: dict[str, Any],
+    files: dict[str, Path] | None = None,
+    *,
+    tool: str = "plan",
+) -> AttachmentRecord:
+    """The attachment of a search plan or plan update: the request as verified, the
+    answer, the sampling seed and the written files' hashes."""
+    return AttachmentRecord(
+        tool=f"sarwatch {tool} {__version__}",
+        request=dict(request),
+        result=dict(answer),
+        seed=request.get("seed"),
+        output_files=output_files(dict(files or {})),
+    )
+
+
 class Attachments:
     """Attach verified records to cases (through the case service's one write path).
 
@@ -151,6 +170,21 @@ class Attachments:
         """Attach an assessment to a case; returns the record attached."""
         record = assessment_record(request, assessment)
         self.cases.attach(case_id, "assessment", record.to_json(), actor=actor)
+        return record
+
+    def search_plan(
+        self,
+        case_id: str,
+        request: dict[str, Any],
+        answer: dict[str, Any],
+        files: dict[str, Path] | None = None,
+        *,
+        actor: str,
+        tool: str = "plan",
+    ) -> AttachmentRecord:
+        """Attach a search plan (or a plan update, ``tool="plan update"``) to a case."""
+        record = search_plan_record(request, answer, files, tool=tool)
+        self.cases.attach(case_id, "search_plan", record.to_json(), actor=actor)
         return record
 
 
@@ -213,5 +247,21 @@ def describe_attachment(kind: str, record: dict[str, Any]) -> str:
                 f"; nearest place of safety by sea {first['port']} ({first['country']}, "
                 f"{first['sea_distance_nm']:g} nm, {first['status']})"
             )
+        return text
+    if kind == "search_plan":
+        units = ", ".join(
+            f"{u['name']} {u['pattern']} S {u['track_spacing_nm']:.2f} nm POS {u['pos']:.0%}"
+            for u in result["units"]
+        )
+        datum = result["datum"]["points"][0]
+        where = format_position(datum["lon"], datum["lat"], decimals=2)
+        text = (
+            f"{record['tool']}: datum {where} at {result['datum']['time']}; {units}; "
+            f"total POS {result['total_pos']:.0%}"
+        )
+        if result.get("cumulative_pos") is not None:
+            text += f"; cumulative POS {result['cumulative_pos']:.0%}"
+        outputs = sorted(f["file"] for f in (record.get("output_files") or {}).values())
+        text += f"; outputs: {', '.join(outputs)}" if outputs else ""
         return text
     raise KeyError(kind)

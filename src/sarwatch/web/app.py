@@ -71,10 +71,19 @@ def _document_body_limit(app: FastAPI, max_bytes: int) -> None:
 def _route_modules() -> tuple[ModuleType, ...]:
     """Every router module, each exposing ``install(app)`` (imported here, not at import
     of this module, so that importing the app factory stays light)."""
-    from sarwatch.web.routes import assess, attachments, cases, drift, ledger, position, public
+    from sarwatch.web.routes import (
+        assess,
+        attachments,
+        cases,
+        drift,
+        ledger,
+        plan,
+        position,
+        public,
+    )
     from sarwatch.web.routes import map as map_page
 
-    return (assess, position, drift, attachments, cases, ledger, public, map_page)
+    return (assess, position, drift, plan, attachments, cases, ledger, public, map_page)
 
 
 @asynccontextmanager

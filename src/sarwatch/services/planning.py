@@ -1,0 +1,652 @@
+"""Plan a search: the request, the probability map, the allocation and each unit's route.
+
+:func:`plan_search` turns a :class:`PlanRequest` (issue 11, "the request and answer
+contract") into a :class:`Plan`, whose ``answer`` is the JSON the CLI (``sarwatch plan
+--json``) and the API (``POST /api/plan``) both give:
+
+1. **The probability map.** From a drift run (a run id under ``<home>/runs`` or a run
+   directory) it is the run's particle cloud at the datum time (an output time; the
+   last by default). From manual inputs it is the IAMSAR datum (``planning.iamsar``:
+   the last known position drifted by current and leeway for ``elapsed_h``) with a
+   circular normal error of probable error E about each datum point (σ = E/√(2 ln 2),
+   so that half the probability lies within E), sampled with a fixed seed: the same
+   request always gives the same plan.
+2. **Units.** Sweep width from the tables corrected for weather, speed and fatigue
+   (``planning.sweep``), or as given (it then replaces the table and every correction).
+3. **Allocation** over the cloud (``planning.allocation.allocate``): one rectangle per
+   unit, POS scored on the particles (``pos``: uniform coverage of the rectangle).
+   ``route_pos`` is the unit's pattern itself flown against the particles (inverse-cube
+   lateral range of W, the cloud at the datum time, in the frame moving with the drift
+   when the route is compensated), the unit alone (``pos`` is net of the units before it):
+   lower than the unit's POC·POD for a sector, a short track or a truncated square.
+4. **Routes**: the unit's pattern over its rectangle, drift-compensated when asked
+   (the mean drift: current plus downwind leeway, or the cloud centre's motion), then
+   clipped at the coast with the station's land mask (warnings say what changed).
+
+Files (:func:`sarwatch.services.plan_files.write_plan_files`) and the Bayesian update
+(:mod:`sarwatch.services.plan_update`) build on the :class:`Plan`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from sarwatch.errors import InputError, NotFoundError, PositionOnLandError
+from sarwatch.geo.coast import Region, land_mask_for
+from sarwatch.planning import iamsar
+from sarwatch.planning.allocation import Allocation, SearchUnit, allocate
+from sarwatch.planning.cloud import (
+    Cloud,
+    containment_radius_nm,
+    from_local_nm,
+    search_pod,
+    to_local_nm,
+)
+from sarwatch.planning.compensation import drift_compensate
+from sarwatch.planning.landclip import clip_to_sea
+from sarwatch.planning.patterns import pattern_for_area
+from sarwatch.planning.pod import LateralRange
+from sarwatch.planning.sweep import corrected_sweep_width
+from sarwatch.planning.types import Route, SearchArea, Waypoint
+
+__all__ = [
+    "Plan",
+    "PlanRequest",
+    "UnitRequest",
+    "load_drift_cloud",
+    "parse_plan_request",
+    "plan_search",
+]
+
+PatternName = Literal["expanding_square", "sector", "parallel", "creeping_line", "track_line"]
+_SIGMA_PER_E = 1.0 / math.sqrt(2.0 * math.log(2.0))  # σ/E for a 50 % circle of radius E
+_NAME_RE = r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,39}$"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LatLon(_Model):
+    """A position, WGS84 degrees."""
+
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+class DatumIn(LatLon):
+    """The last known position and its time (timezone-aware UTC)."""
+
+    time: datetime
+
+
+class WindIn(_Model):
+    """Average surface wind: speed, knots, and the direction it blows from, degrees."""
+
+    speed_kn: float = Field(ge=0, le=100)
+    from_deg: float = Field(ge=0, le=360)
+
+
+class CurrentIn(_Model):
+    """Total water current: speed, knots, and the direction it sets towards, degrees."""
+
+    speed_kn: float = Field(ge=0, le=10)
+    to_deg: float = Field(ge=0, le=360)
+
+
+class LeewayIn(_Model):
+    """A given leeway (instead of an object class)."""
+
+    speed_kn: float = Field(ge=0, le=10)
+    divergence_deg: float = Field(ge=0, lt=90)
+    error_kn: float = Field(ge=0, le=10)
+
+
+class ErrorsIn(_Model):
+    """Drift velocity error parts, knots (the manual's defaults)."""
+
+    wind_kn: float = Field(default=0.3, ge=0, le=10)
+    current_parts_kn: list[float] = Field(
+        default_factory=lambda: list(iamsar.DEFAULT_CURRENT_ERRORS_KN), max_length=10
+    )
+
+
+class UnitRequest(_Model):
+    """One search unit (see the module docstring of :mod:`sarwatch.planning.sweep`)."""
+
+    name: str = Field(pattern=_NAME_RE, description="also the file name of its route")
+    platform: str | None = Field(
+        None, description="small_vessel, merchant_ship, fixed_wing or helicopter"
+    )
+    height_ft: float | None = Field(None, gt=0, le=20000)
+    altitude_ft: float | None = Field(None, gt=0, le=20000)
+    speed_kn: float = Field(gt=0, le=400)
+    hours: float = Field(gt=0, le=72)
+    sweep_width_nm: float | None = Field(None, gt=0, le=50)
+    fatigue: bool = False
+    pattern: PatternName = "parallel"
+    drift_compensated: bool = False
+    start: LatLon | None = None
+    search_object: str | None = Field(
+        None, description="the sweep-width table's object, if not the plan's"
+    )
+
+
+class PlanRequest(_Model):
+    """A search-planning request (issue 11's contract; JSON)."""
+
+    datum: DatumIn | None = None
+    drift_run: str | None = Field(None, min_length=1, max_length=500)
+    datum_time: datetime | None = Field(
+        None, description="for a drift run: the output time to plan on (default the last)"
+    )
+    elapsed_h: float | None = Field(None, gt=0, le=240)
+    wind: WindIn | None = None
+    current: CurrentIn | None = None
+    object: str | None = Field(None, description="a Leeway class name, e.g. PIW-1")
+    leeway: LeewayIn | None = None
+    x_nm: float | None = Field(None, ge=0, le=100)
+    y_nm: float = Field(0.0, ge=0, le=100)
+    errors: ErrorsIn | None = None
+    safety_factor: float | None = Field(None, gt=0, le=10)
+    search_number: int = Field(1, ge=1, le=20)
+    visibility_km: float | None = Field(None, gt=0, le=100)
+    wind_kn_on_scene: float | None = Field(None, ge=0, le=100)
+    sea_m: float | None = Field(None, ge=0, le=20)
+    search_object: str | None = Field(
+        None, description="the sweep-width table's object, e.g. 'Person in water'"
+    )
+    units: list[UnitRequest] = Field(min_length=1, max_length=12)
+    pod_curve: Literal["inverse_cube", "exponential"] = "inverse_cube"
+    commence_time: datetime | None = Field(None, description="default: the datum time")
+    particles: int = Field(20_000, ge=1_000, le=200_000)
+    seed: int = Field(0, ge=0)
+
+
+def parse_plan_request(data: Any) -> PlanRequest:
+    """Validate a request; any problem is one :class:`InputError` line naming the field."""
+    if not isinstance(data, dict):
+        raise InputError("a plan request is a JSON object with datum or drift_run, and units")
+    try:
+        return PlanRequest.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "request"
+        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        got = f", got {first['input']!r}" if first["type"] != "missing" else ""
+        raise InputError(f"plan request: {where}: {first['msg'].lower()}{got}{more}") from None
+
+
+@dataclass(frozen=True, eq=False)
+class Plan:
+    """A computed plan.
+
+    Attributes
+    ----------
+    request
+        The verified request.
+    answer
+        The answer (plain JSON; the contract's fields).
+    routes
+        Each unit's route, in the units' order.
+    areas
+        Each unit's rectangle, in the units' order.
+    cloud
+        The probability map the plan was made on.
+    """
+
+    request: PlanRequest
+    answer: dict[str, Any]
+    routes: tuple[Route, ...]
+    areas: tuple[SearchArea, ...]
+    cloud: Cloud
+
+
+def _utc(t: datetime, what: str) -> datetime:
+    if t.tzinfo is None:
+        raise InputError(f"{what} {t.isoformat()} has no time zone; give UTC, e.g. ...Z")
+    return t.astimezone(UTC)
+
+
+def _iso(t: datetime) -> str:
+    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _run_dir(ref: str, home_dir: Path) -> Path:
+    from sarwatch.services.drift_runs import DriftRuns, check_run_id
+
+    path = Path(ref).expanduser()
+    if path.is_dir():
+        return path
+    try:
+        check_run_id(ref)
+    except NotFoundError:
+        raise NotFoundError(
+            f"drift_run {ref!r} is neither a run directory nor a run id "
+            f"under {home_dir / 'runs'}; list the runs with GET /api/drift"
+        ) from None
+    DriftRuns(home_dir / "runs").get(ref)  # NotFoundError names the runs directory
+    return home_dir / "runs" / ref
+
+
+def load_drift_cloud(
+    ref: str, home_dir: Path, when: datetime | None = None
+) -> tuple[Cloud, tuple[float, float], str]:
+    """The cloud of a drift run at an output time, its centre's drift and the object class.
+
+    Parameters
+    ----------
+    ref
+        A run id (under ``<home_dir>/runs``) or a run directory (holding ``drift.nc``).
+    home_dir
+        The station's home.
+    when
+        An output time of the run; ``None`` for the last.
+
+    Returns
+    -------
+    tuple
+        The cloud; the centre's drift ``(east_kn, north_kn)`` around that time; the
+        run's object class.
+    """
+    from sarwatch.adapters.exports.drift_tracks_read import read_run_tracks
+
+    run_dir = _run_dir(ref, home_dir)
+    nc = run_dir / "drift.nc"
+    if not nc.is_file():
+        raise NotFoundError(f"drift run {ref!r} has no drift.nc in {run_dir}: is it done?")
+    tracks = read_run_tracks(nc)
+    if when is None:
+        k = tracks.times.size - 1
+    else:
+        t = np.datetime64(_utc(when, "datum_time").replace(tzinfo=None), "s")
+        hits = np.flatnonzero(tracks.times == t)
+        if hits.size == 0:
+            shown = ", ".join(f"{x}Z" for x in tracks.times[:8])
+            raise InputError(
+                f"datum_time {t}Z is not an output time of drift run {ref!r}: it has {shown}"
+                + (" ..." if tracks.times.size > 8 else "")
+            )
+        k = int(hits[0])
+    cloud = Cloud.from_arrays(tracks.lon[:, k], tracks.lat[:, k], time=tracks.times[k])
+    drift = (0.0, 0.0)
+    if tracks.times.size > 1:
+        k0, k1 = max(k - 1, 0), min(k + 1, tracks.times.size - 1)
+        if k1 == k0:
+            k0 = k1 - 1
+        c0 = Cloud.from_arrays(tracks.lon[:, k0], tracks.lat[:, k0]).centre()
+        c1 = Cloud.from_arrays(tracks.lon[:, k1], tracks.lat[:, k1]).centre()
+        x, y = to_local_nm([c1[0]], [c1[1]], *c0)
+        hours = float((tracks.times[k1] - tracks.times[k0]) / np.timedelta64(1, "s")) / 3600.0
+        drift = (float(x[0]) / hours, float(y[0]) / hours)
+    return cloud, drift, tracks.object_class
+
+
+def _leeway(req: PlanRequest) -> iamsar.Leeway:
+    if req.leeway is not None:
+        return iamsar.Leeway(**req.leeway.model_dump(), source="given")
+    if req.object is None:
+        raise InputError("a manual datum needs the object (a Leeway class, e.g. PIW-1) or leeway")
+    return iamsar.leeway_for_object(req.object, req.wind.speed_kn if req.wind else 0.0)
+
+
+def _manual_cloud(
+    req: PlanRequest, datum: iamsar.Datum, e_nm: float, cache_dir: Path | None
+) -> tuple[Cloud, int]:
+    """Particles of the datum's distribution: a circular normal of probable error E
+    about each datum point (half on each of two divergent datums), or about a uniform
+    point of a line datum; those that fall on land are dropped (and counted)."""
+    rng = np.random.default_rng(req.seed)
+    n = req.particles
+    sigma = e_nm * _SIGMA_PER_E
+    lon0, lat0 = datum.centre
+    pts = np.array([to_local_nm([p[0]], [p[1]], lon0, lat0) for p in datum.points])[:, :, 0]
+    if datum.kind == "line":
+        seg = rng.integers(0, len(pts) - 1, n)
+        f = rng.random(n)
+        base = pts[seg] + (pts[seg + 1] - pts[seg]) * f[:, None]
+    else:
+        base = pts[rng.integers(0, len(pts), n)]
+    xy = base + rng.normal(0.0, sigma, (n, 2))
+    lon, lat = from_local_nm(xy[:, 0], xy[:, 1], lon0, lat0)
+    box = [float(lon.min()), float(lon.max())], [float(lat.min()), float(lat.max())]
+    on_land = np.asarray(_land_test(*box, cache_dir)(lon, lat), dtype=bool)
+    if on_land.all():
+        raise PositionOnLandError("every position within the probable error is on land")
+    return Cloud.from_arrays(lon[~on_land], lat[~on_land]), int(on_land.sum())
+
+
+def _manual(
+    req: PlanRequest, cache_dir: Path | None
+) -> tuple[Cloud, dict[str, Any], datetime, tuple[float, float]]:
+    assert req.datum is not None
+    if req.elapsed_h is None:
+        raise InputError("a manual datum needs elapsed_h: hours from the last known position")
+    if req.x_nm is None:
+        raise InputError("a manual datum needs x_nm: the fix error of the last known position")
+    lkp_time = _utc(req.datum.time, "datum.time")
+    leeway = _leeway(req)
+    wind = req.wind or WindIn(speed_kn=0.0, from_deg=0.0)
+    current = req.current or CurrentIn(speed_kn=0.0, to_deg=0.0)
+    datum = iamsar.drift_datum(
+        req.datum.lon,
+        req.datum.lat,
+        elapsed_h=req.elapsed_h,
+        wind_speed_kn=wind.speed_kn,
+        wind_from_deg=wind.from_deg,
+        current_speed_kn=current.speed_kn,
+        current_to_deg=current.to_deg,
+        leeway=leeway,
+    )
+    errors = req.errors or ErrorsIn()
+    dve = iamsar.drift_velocity_error_kn(
+        leeway_error_kn=leeway.error_kn,
+        wind_error_kn=errors.wind_kn,
+        current_errors_kn=errors.current_parts_kn,
+    )
+    de = iamsar.drift_error_nm(dve, req.elapsed_h)
+    e = iamsar.total_probable_error_nm(x_nm=req.x_nm, y_nm=req.y_nm, drift_error_nm=de)
+    ro = iamsar.optimal_search_radius_nm(
+        e, safety_factor_value=req.safety_factor, search_number=req.search_number
+    )
+    areas = iamsar.optimal_areas(datum, ro, e)
+    down = math.radians(wind.from_deg + 180.0)
+    cur = math.radians(current.to_deg)
+    drift = (
+        current.speed_kn * math.sin(cur) + leeway.speed_kn * math.sin(down),
+        current.speed_kn * math.cos(cur) + leeway.speed_kn * math.cos(down),
+    )
+    t = lkp_time + timedelta(hours=req.elapsed_h)
+    head = {
+        "datum": {
+            "kind": datum.kind,
+            "time": _iso(t),
+            "points": [{"lat": la, "lon": lo} for lo, la in datum.points],
+            "last_known_position": {"lat": req.datum.lat, "lon": req.datum.lon},
+            "last_known_time": _iso(lkp_time),
+            "drift_nm": datum.drift_nm,
+        },
+        "leeway": {
+            "speed_kn": leeway.speed_kn,
+            "divergence_deg": leeway.divergence_deg,
+            "error_kn": leeway.error_kn,
+            "source": leeway.source,
+        },
+        "drift_velocity_error_kn": dve,
+        "drift_error_nm": de,
+        "divergence_nm": datum.divergence_nm,
+        "separation_ratio": (
+            iamsar.separation_ratio(datum.divergence_nm, e) if datum.kind != "line" else None
+        ),
+        "total_probable_error_nm": e,
+        "search_radius_nm": ro,
+        "area_nm2": sum(a.area_nm2 for a in areas),
+        "optimal_areas": [_area_json(a) for a in areas],
+    }
+    _check_datum_at_sea(head, cache_dir)  # before sampling: one clear line
+    cloud, dropped = _manual_cloud(req, datum, e, cache_dir)
+    head["particles_on_land_dropped"] = dropped
+    return cloud, head, t, drift
+
+
+def _from_run(
+    req: PlanRequest, home_dir: Path
+) -> tuple[Cloud, dict[str, Any], datetime, tuple[float, float]]:
+    assert req.drift_run is not None
+    for name in ("datum", "elapsed_h", "x_nm", "leeway"):
+        if getattr(req, name) is not None:
+            raise InputError(
+                f"{name} is for a manual datum; a plan from drift_run takes the run's cloud"
+            )
+    cloud, drift, obj = load_drift_cloud(req.drift_run, home_dir, req.datum_time)
+    assert cloud.time is not None
+    t = datetime.fromisoformat(f"{cloud.time}").replace(tzinfo=UTC)
+    lon, lat = cloud.centre()
+    r90 = containment_radius_nm(cloud, 0.9)
+    head = {
+        "datum": {
+            "kind": "drift_run",
+            "time": _iso(t),
+            "points": [{"lat": lat, "lon": lon}],
+            "drift_run": req.drift_run,
+            "object": obj,
+            "particles": cloud.n,
+            "radius_50_nm": containment_radius_nm(cloud, 0.5),
+        },
+        "divergence_nm": None,
+        "separation_ratio": None,
+        "total_probable_error_nm": None,
+        "search_radius_nm": r90,
+        "area_nm2": math.pi * r90 * r90,
+        "area_basis": "the circle about the cloud's centre holding 90 % of its particles",
+    }
+    return cloud, head, t, drift
+
+
+def _area_json(a: SearchArea) -> dict[str, float]:
+    return {
+        "lat": a.lat,
+        "lon": a.lon,
+        "length_nm": a.length_nm,
+        "width_nm": a.width_nm,
+        "orientation_deg": a.orientation_deg % 180.0,
+        "area_nm2": a.area_nm2,
+    }
+
+
+def _sweep(req: PlanRequest, u: UnitRequest) -> tuple[float, str]:
+    if u.sweep_width_nm is not None:
+        return u.sweep_width_nm, "given"
+    obj = u.search_object or req.search_object
+    if obj is None or u.platform is None:
+        raise InputError(
+            f"unit {u.name!r} has no sweep width: give its sweep_width_nm, or its platform "
+            "and the search_object of the sweep-width tables (e.g. 'Person in water')"
+        )
+    if req.visibility_km is None:
+        raise InputError(
+            f"unit {u.name!r}: the sweep-width tables need visibility_km (or give sweep_width_nm)"
+        )
+    try:
+        sw = corrected_sweep_width(
+            platform=u.platform,
+            object_name=obj,
+            visibility_km=req.visibility_km,
+            height_ft=u.altitude_ft if u.altitude_ft is not None else u.height_ft,
+            speed_kn=u.speed_kn,
+            wind_kn=req.wind_kn_on_scene,
+            sea_m=req.sea_m,
+            fatigue=u.fatigue,
+        )
+    except InputError as exc:
+        raise InputError(f"unit {u.name!r}: {exc}") from None
+    return sw.sweep_width_nm, sw.source
+
+
+def _land_test(lons: list[float], lats: list[float], cache_dir: Path | None) -> Any:
+    box = Region(
+        lon_min=max(min(lons) - 0.2, -180.0),
+        lat_min=max(min(lats) - 0.2, -90.0),
+        lon_max=min(max(lons) + 0.2, 180.0),
+        lat_max=min(max(lats) + 0.2, 90.0),
+    )
+    return land_mask_for(box, cache_dir).contains
+
+
+def _check_datum_at_sea(head: dict[str, Any], cache_dir: Path | None) -> None:
+    d = head["datum"]
+    pts = list(d["points"])
+    if "last_known_position" in d:
+        pts.append(d["last_known_position"])
+    lons, lats = [p["lon"] for p in pts], [p["lat"] for p in pts]
+    on_land = np.asarray(_land_test(lons, lats, cache_dir)(np.array(lons), np.array(lats)))
+    if on_land.any():
+        p = pts[int(np.flatnonzero(on_land)[0])]
+        raise PositionOnLandError(
+            f"the datum {p['lat']:.4f}N {p['lon']:.4f}E is on land: check the position "
+            "(latitude first) and the drift inputs"
+        )
+
+
+def _within_hours(route: Route, hours: float) -> Route:
+    """The route cut where the unit's search time runs out (on the leg, linearly in
+    degrees: metres over a few miles), with a warning; unchanged if it fits."""
+    wps = route.waypoints
+    t0 = wps[0].eta
+    if t0 is None or wps[-1].eta is None:
+        return route
+    end = t0 + timedelta(hours=hours)
+    if wps[-1].eta <= end + timedelta(minutes=1):
+        return route
+    kept = [w for w in wps if w.eta is not None and w.eta <= end]
+    nxt = wps[len(kept)]
+    prev = kept[-1]
+    assert prev.eta is not None and nxt.eta is not None
+    f = (end - prev.eta) / (nxt.eta - prev.eta)
+    cut = Waypoint(
+        lon=prev.lon + f * (nxt.lon - prev.lon),
+        lat=prev.lat + f * (nxt.lat - prev.lat),
+        eta=end,
+        name="END",
+    )
+    flown = (wps[-1].eta - t0).total_seconds() / 3600.0
+    note = (
+        f"the full {route.pattern.replace('_', ' ')} takes {flown:.1f} h, more than the unit's "
+        f"{hours:.1f} h of search time: the route ends at END after {len(kept) - 1} legs "
+        "and part of the next (see route_pos)"
+    )
+    return replace(route, waypoints=(*kept, cut), warnings=(*route.warnings, note))
+
+
+def plan_search(
+    request: PlanRequest | dict[str, Any],
+    *,
+    home_dir: Path,
+    cache_dir: Path | None = None,
+) -> Plan:
+    """Plan a search (see the module docstring).
+
+    Parameters
+    ----------
+    request
+        A :class:`PlanRequest` or its JSON.
+    home_dir
+        The station's home (its ``runs/`` hold the drift runs).
+    cache_dir
+        Coastline cache for the land tests.
+
+    Raises
+    ------
+    InputError
+        A bad request (one line naming the field); a datum on land
+        (:class:`PositionOnLandError`).
+    NotFoundError
+        A drift run that does not exist.
+    """
+    req = request if isinstance(request, PlanRequest) else parse_plan_request(request)
+    if (req.datum is None) == (req.drift_run is None):
+        raise InputError("give either datum (the last known position) or drift_run, not both")
+    names = [u.name for u in req.units]
+    if len(set(names)) != len(names):
+        raise InputError(f"unit names must differ (they name the route files): {names}")
+    sweeps = [_sweep(req, u) for u in req.units]  # table errors before any heavy work
+    if req.datum is not None:
+        cloud, head, t_datum, drift = _manual(req, cache_dir)
+    else:
+        # a run's particles are at sea or stranded; its centre may lie on an island
+        cloud, head, t_datum, drift = _from_run(req, home_dir)
+    start = t_datum if req.commence_time is None else _utc(req.commence_time, "commence_time")
+    units = [
+        SearchUnit(
+            name=u.name,
+            speed_kn=u.speed_kn,
+            hours=u.hours,
+            sweep_width_nm=w,
+            start_lon=u.start.lon if u.start else None,
+            start_lat=u.start.lat if u.start else None,
+        )
+        for u, (w, _) in zip(req.units, sweeps, strict=True)
+    ]
+    plan: Allocation = allocate(cloud, units, curve=req.pod_curve)
+    routes, out_units = [], []
+    first_leg = req.wind.from_deg if req.wind is not None else None
+    for u, (_, source), a in zip(req.units, sweeps, plan.assignments, strict=True):
+        route = pattern_for_area(
+            u.pattern,
+            a.area,
+            spacing_nm=a.track_spacing_nm,
+            speed_kn=u.speed_kn,
+            start=start,
+            name=u.name,
+            start_near=(u.start.lon, u.start.lat) if u.start else None,
+            first_leg_deg=first_leg if u.pattern in ("expanding_square", "sector") else None,
+        )
+        search_h = a.effort_nm2 / (a.unit.sweep_width_nm * u.speed_kn)
+        route = _within_hours(route, search_h)
+        # the pattern flown against the particles (in the frame moving with the drift
+        # when compensated; the cloud frozen at the datum time): the pattern's own POS
+        water = route
+        route_pos = float(
+            cloud.weight
+            @ search_pod(cloud, water, LateralRange("inverse_cube", a.unit.sweep_width_nm))
+        )
+        if u.drift_compensated:
+            route = drift_compensate(route, drift)
+        lons = [w.lon for w in route.waypoints]
+        lats = [w.lat for w in route.waypoints]
+        route = clip_to_sea(route, _land_test(lons, lats, cache_dir))
+        routes.append(route)
+        out_units.append(
+            {
+                "name": u.name,
+                "platform": u.platform,
+                "speed_kn": u.speed_kn,
+                "hours": u.hours,
+                "sweep_width_nm": a.unit.sweep_width_nm,
+                "sweep_width_source": source,
+                "effort_nm2": a.effort_nm2,
+                "coverage": a.coverage,
+                "track_spacing_nm": a.track_spacing_nm,
+                "poc": a.poc,
+                "pod": a.pod,
+                "pod_curve": plan.curve,
+                "pos": a.pos,
+                "route_pos": route_pos,
+                "pattern": u.pattern,
+                "drift_compensated": u.drift_compensated,
+                "area": _area_json(a.area),
+                "waypoints": [
+                    {
+                        "name": w.name,
+                        "lat": w.lat,
+                        "lon": w.lon,
+                        "eta": _iso(w.eta) if w.eta is not None else None,
+                    }
+                    for w in route.waypoints
+                ],
+                "warnings": list(route.warnings),
+            }
+        )
+    answer = {
+        **head,
+        "drift_kn": {"east": drift[0], "north": drift[1]},
+        "commence_time": _iso(start),
+        "units": out_units,
+        "total_pos": plan.total_pos,
+        "allocation": plan.method,
+        "particles": cloud.n,
+    }
+    return Plan(
+        request=req,
+        answer=answer,
+        routes=tuple(routes),
+        areas=tuple(a.area for a in plan.assignments),
+        cloud=cloud,
+    )
