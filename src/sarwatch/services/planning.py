@@ -51,10 +51,12 @@ from sarwatch.planning.cloud import (
 )
 from sarwatch.planning.compensation import drift_compensate
 from sarwatch.planning.landclip import clip_to_sea
+from sarwatch.planning.motion import CloudTracks
 from sarwatch.planning.patterns import pattern_for_area
 from sarwatch.planning.pod import LateralRange
 from sarwatch.planning.sweep import corrected_sweep_width
 from sarwatch.planning.types import Route, SearchArea, Waypoint
+from sarwatch.services.plan_motion import cloud_statement, route_pod_moving, tracks_over
 
 __all__ = [
     "Plan",
@@ -199,7 +201,10 @@ class Plan:
     areas
         Each unit's rectangle, in the units' order.
     cloud
-        The probability map the plan was made on.
+        The probability map the plan was made on (at the datum time).
+    tracks
+        The drift run's particles over time (the cloud's particles, in its order), or
+        ``None`` for a manual datum (frozen).
     """
 
     request: PlanRequest
@@ -207,6 +212,7 @@ class Plan:
     routes: tuple[Route, ...]
     areas: tuple[SearchArea, ...]
     cloud: Cloud
+    tracks: CloudTracks | None = None
 
 
 def _utc(t: datetime, what: str) -> datetime:
@@ -256,6 +262,13 @@ def load_drift_cloud(
         The cloud; the centre's drift ``(east_kn, north_kn)`` around that time; the
         run's object class.
     """
+    cloud, drift, obj, _ = _load_run(ref, home_dir, when)
+    return cloud, drift, obj
+
+
+def _load_run(
+    ref: str, home_dir: Path, when: datetime | None
+) -> tuple[Cloud, tuple[float, float], str, CloudTracks]:
     from sarwatch.adapters.exports.drift_tracks_read import read_run_tracks
 
     run_dir = _run_dir(ref, home_dir)
@@ -276,6 +289,9 @@ def load_drift_cloud(
             )
         k = int(hits[0])
     cloud = Cloud.from_arrays(tracks.lon[:, k], tracks.lat[:, k], time=tracks.times[k])
+    # the same particles over time, in the cloud's order (those with a position then)
+    keep = np.isfinite(tracks.lon[:, k]) & np.isfinite(tracks.lat[:, k])
+    run_tracks = CloudTracks.from_arrays(tracks.times, tracks.lon[keep], tracks.lat[keep])
     drift = (0.0, 0.0)
     if tracks.times.size > 1:
         k0, k1 = max(k - 1, 0), min(k + 1, tracks.times.size - 1)
@@ -286,7 +302,7 @@ def load_drift_cloud(
         x, y = to_local_nm([c1[0]], [c1[1]], *c0)
         hours = float((tracks.times[k1] - tracks.times[k0]) / np.timedelta64(1, "s")) / 3600.0
         drift = (float(x[0]) / hours, float(y[0]) / hours)
-    return cloud, drift, tracks.object_class
+    return cloud, drift, tracks.object_class, run_tracks
 
 
 def _leeway(req: PlanRequest) -> iamsar.Leeway:
@@ -398,14 +414,14 @@ def _manual(
 
 def _from_run(
     req: PlanRequest, home_dir: Path
-) -> tuple[Cloud, dict[str, Any], datetime, tuple[float, float]]:
+) -> tuple[Cloud, dict[str, Any], datetime, tuple[float, float], CloudTracks]:
     assert req.drift_run is not None
     for name in ("datum", "elapsed_h", "x_nm", "leeway"):
         if getattr(req, name) is not None:
             raise InputError(
                 f"{name} is for a manual datum; a plan from drift_run takes the run's cloud"
             )
-    cloud, drift, obj = load_drift_cloud(req.drift_run, home_dir, req.datum_time)
+    cloud, drift, obj, tracks = _load_run(req.drift_run, home_dir, req.datum_time)
     assert cloud.time is not None
     t = datetime.fromisoformat(f"{cloud.time}").replace(tzinfo=UTC)
     lon, lat = cloud.centre()
@@ -427,7 +443,7 @@ def _from_run(
         "area_nm2": math.pi * r90 * r90,
         "area_basis": "the circle about the cloud's centre holding 90 % of its particles",
     }
-    return cloud, head, t, drift
+    return cloud, head, t, drift, tracks
 
 
 def _area_json(a: SearchArea) -> dict[str, float]:
@@ -557,11 +573,12 @@ def plan_search(
     if len(set(names)) != len(names):
         raise InputError(f"unit names must differ (they name the route files): {names}")
     sweeps = [_sweep(req, u) for u in req.units]  # table errors before any heavy work
+    tracks: CloudTracks | None = None
     if req.datum is not None:
         cloud, head, t_datum, drift = _manual(req, cache_dir)
     else:
         # a run's particles are at sea or stranded; its centre may lie on an island
-        cloud, head, t_datum, drift = _from_run(req, home_dir)
+        cloud, head, t_datum, drift, tracks = _from_run(req, home_dir)
     start = t_datum if req.commence_time is None else _utc(req.commence_time, "commence_time")
     units = [
         SearchUnit(
@@ -590,18 +607,23 @@ def plan_search(
         )
         search_h = a.effort_nm2 / (a.unit.sweep_width_nm * u.speed_kn)
         route = _within_hours(route, search_h)
-        # the pattern flown against the particles (in the frame moving with the drift
-        # when compensated; the cloud frozen at the datum time): the pattern's own POS
-        water = route
-        route_pos = float(
-            cloud.weight
-            @ search_pod(cloud, water, LateralRange("inverse_cube", a.unit.sweep_width_nm))
-        )
+        curve = LateralRange("inverse_cube", a.unit.sweep_width_nm)
+        if tracks is None:
+            # a manual datum: the pattern flown against the cloud frozen at the datum
+            # time (in the frame moving with the drift when compensated)
+            route_pos = float(cloud.weight @ search_pod(cloud, route, curve))
         if u.drift_compensated:
             route = drift_compensate(route, drift)
         lons = [w.lon for w in route.waypoints]
         lats = [w.lat for w in route.waypoints]
         route = clip_to_sea(route, _land_test(lons, lats, cache_dir))
+        if tracks is not None:
+            # a drift run: the route as flown against the particles as they drift
+            route_pos = float(cloud.weight @ route_pod_moving(tracks, route, curve))
+            held = tracks_over(tracks, route.waypoints[0].eta or start,
+                               route.waypoints[-1].eta or start)[1]  # fmt: skip
+            if held:
+                route = replace(route, warnings=(*route.warnings, held))
         routes.append(route)
         out_units.append(
             {
@@ -642,6 +664,7 @@ def plan_search(
         "total_pos": plan.total_pos,
         "allocation": plan.method,
         "particles": cloud.n,
+        "cloud": cloud_statement(tracks, t_datum),
     }
     return Plan(
         request=req,
@@ -649,4 +672,5 @@ def plan_search(
         routes=tuple(routes),
         areas=tuple(a.area for a in plan.assignments),
         cloud=cloud,
+        tracks=tracks,
     )
