@@ -7,8 +7,9 @@ Run from the repository root::
 The cloud is synthetic and skewed (70 % in a core of σ 2 nm, 30 % in a tail 12 nm
 east, σ 6 × 4 nm; 100,000 particles, seed 5). The units: ship 10 kn × 4 h, W 0.5 nm;
 helicopter 90 kn × 2 h, W 0.7; aircraft 150 kn × 3 h, W 1.0 (inverse-cube POD). The
-update flies the aircraft's area as parallel legs at its planned track spacing with
-the inverse-cube lateral-range curve, and again at a spacing that gives 300 legs.
+update flies the aircraft's area as its parallel-track pattern
+(``planning.patterns.parallel_track``) at its planned track spacing with the
+inverse-cube lateral-range curve, and again at a spacing that gives 300 legs.
 Times are CPU seconds of this process (the
 machine is shared), best of 3 after one warm-up (numba compiles on first use).
 Figures go to ``benchmarks/results/planning.json`` and are printed, next to the naive
@@ -30,6 +31,7 @@ import numpy as np
 
 from sarwatch.planning.allocation import SearchUnit, allocate, naive_plan
 from sarwatch.planning.cloud import Cloud, from_local_nm, search_pod, update_after_search
+from sarwatch.planning.patterns import parallel_track
 from sarwatch.planning.pod import LateralRange
 from sarwatch.planning.types import SearchArea
 
@@ -55,19 +57,11 @@ UNITS = [
 
 
 def _legs(area: SearchArea, spacing_nm: float) -> list[tuple[float, float]]:
-    th = math.radians(area.orientation_deg)
-    across = np.arange(-area.width_nm / 2 + spacing_nm / 2, area.width_nm / 2, spacing_nm)
-    u, v = [], []
-    for i, c in enumerate(across):
-        ends = (-area.length_nm / 2, area.length_nm / 2)
-        for a in ends if i % 2 == 0 else ends[::-1]:
-            u.append(a)
-            v.append(c)
-    ua, va = np.array(u), np.array(v)
-    x = ua * math.sin(th) + va * math.cos(th)
-    y = ua * math.cos(th) - va * math.sin(th)
-    lon, lat = from_local_nm(x, y, area.lon, area.lat)
-    return list(zip(lon.tolist(), lat.tolist(), strict=True))
+    """The waypoints of the parallel-track pattern that flies ``area`` at ``spacing_nm``."""
+    (route,) = parallel_track(
+        area, spacing_nm=spacing_nm, speed_kn=10, start=datetime(2026, 12, 6, tzinfo=UTC), name="x"
+    )
+    return [(w.lon, w.lat) for w in route.waypoints]
 
 
 def _best_cpu(fn: Callable[[], T], repeats: int = 3) -> tuple[float, T]:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from _planning import DATUM, T0, courses_deg, turns_deg
 from sarwatch.errors import InputError
 from sarwatch.geo.geodesy import geod, geodesic_distance_nm
 from sarwatch.planning.patterns import (
@@ -24,33 +26,6 @@ from sarwatch.planning.patterns import (
     track_line,
 )
 from sarwatch.planning.types import Route, SearchArea
-
-T0 = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
-DATUM = (12.5, 33.2)  # Central Mediterranean, south of Lampedusa
-
-
-def courses_deg(route: Route) -> list[float]:
-    """Initial geodesic course of each leg, degrees."""
-    lo = [w.lon for w in route.waypoints]
-    la = [w.lat for w in route.waypoints]
-    az, _, _ = geod().inv(lo[:-1], la[:-1], lo[1:], la[1:])
-    return [float(a) % 360.0 for a in az]
-
-
-def arrival_courses_deg(route: Route) -> list[float]:
-    """Course at the end of each leg (forward azimuth at arrival), degrees."""
-    lo = [w.lon for w in route.waypoints]
-    la = [w.lat for w in route.waypoints]
-    _, back, _ = geod().inv(lo[:-1], la[:-1], lo[1:], la[1:])
-    return [(float(b) + 180.0) % 360.0 for b in back]
-
-
-def turns_deg(route: Route) -> list[float]:
-    """Signed turn at each intermediate waypoint, degrees (+ to starboard)."""
-    arr = arrival_courses_deg(route)
-    dep = courses_deg(route)
-    return [((d - a + 180.0) % 360.0) - 180.0 for a, d in zip(arr[:-1], dep[1:], strict=True)]
-
 
 # ---------------------------------------------------------------- expanding square
 
@@ -293,48 +268,48 @@ def test_pattern_for_area_stays_near_the_area(kind: str) -> None:
     assert len(etas) == len(r.waypoints) and etas == sorted(etas) and etas[0] == T0
 
 
-def test_bad_input_says_what_to_do() -> None:
-    with pytest.raises(InputError, match="positive number of knots"):
-        expanding_square(
-            *DATUM, spacing_nm=1.0, n_legs=4, first_leg_deg=0.0, speed_kn=-3.0, start=T0, name="x"
-        )
-    with pytest.raises(InputError, match="timezone-aware"):
-        sector(
-            *DATUM,
-            radius_nm=2.0,
-            first_leg_deg=0.0,
-            speed_kn=10.0,
-            start=datetime(2026, 1, 1),
-            name="x",
-        )
-    with pytest.raises(InputError, match="track spacing must be a positive"):
-        parallel_track(
-            SearchArea(lon=12.5, lat=33.2, length_nm=4, width_nm=4),
-            spacing_nm=0.0,
-            speed_kn=10.0,
-            start=T0,
-            name="x",
-        )
-    with pytest.raises(InputError, match="turn must be 'right'"):
-        sector(
-            *DATUM,
-            radius_nm=2.0,
-            first_leg_deg=0.0,
-            speed_kn=10.0,
-            start=T0,
-            name="x",
-            turn="starboard",  # type: ignore[arg-type]
-        )
-    with pytest.raises(InputError, match="unknown search pattern"):
-        pattern_for_area(
-            "spiral",  # type: ignore[arg-type]
-            SearchArea(lon=12.5, lat=33.2, length_nm=4, width_nm=4),
-            spacing_nm=1.0,
-            speed_kn=10.0,
-            start=T0,
-            name="x",
-        )
-    with pytest.raises(InputError, match="at least two points"):
-        track_line(
-            [(12.5, 33.2)], spacing_nm=1.0, speed_kn=10.0, start=T0, name="x", returning=False
-        )
+_BOX = SearchArea(lon=12.5, lat=33.2, length_nm=4, width_nm=4)
+_UNIT = {"speed_kn": 10.0, "start": T0, "name": "x"}
+_SECTOR = {"radius_nm": 2.0, "first_leg_deg": 0.0, **_UNIT}
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        pytest.param(
+            lambda: expanding_square(
+                *DATUM, spacing_nm=1.0, n_legs=4, first_leg_deg=0.0, **{**_UNIT, "speed_kn": -3.0}
+            ),
+            "positive number of knots",
+            id="negative speed",
+        ),
+        pytest.param(
+            lambda: sector(*DATUM, **{**_SECTOR, "start": datetime(2026, 1, 1)}),
+            "timezone-aware",
+            id="naive start",
+        ),
+        pytest.param(
+            lambda: parallel_track(_BOX, spacing_nm=0.0, **_UNIT),
+            "track spacing must be a positive",
+            id="zero spacing",
+        ),
+        pytest.param(
+            lambda: sector(*DATUM, **_SECTOR, turn="starboard"),
+            "turn must be 'right'",
+            id="unknown turn",
+        ),
+        pytest.param(
+            lambda: pattern_for_area("spiral", _BOX, spacing_nm=1.0, **_UNIT),
+            "unknown search pattern",
+            id="unknown pattern",
+        ),
+        pytest.param(
+            lambda: track_line([(12.5, 33.2)], spacing_nm=1.0, returning=False, **_UNIT),
+            "at least two points",
+            id="one-point track",
+        ),
+    ],
+)
+def test_bad_input_says_what_to_do(make: Callable[[], object], message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        make()

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from _planning import DATUM, T0
 from sarwatch.errors import InputError
 from sarwatch.geo.geodesy import geod
 from sarwatch.planning.compensation import drift_compensate, drift_displacement_nm, shifts_nm
 from sarwatch.planning.patterns import expanding_square, sector
 from sarwatch.planning.types import Route, Waypoint
-
-T0 = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
-DATUM = (12.5, 33.2)
 
 
 def _hours(route: Route) -> list[float]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import numpy as np
 import numpy.typing as npt
 import pytest
@@ -11,6 +9,7 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from _planning import DATUM, T0
 from sarwatch.errors import PositionOnLandError
 from sarwatch.geo.geodesy import geodesic_distance_nm
 from sarwatch.planning.landclip import clip_to_sea
@@ -22,8 +21,7 @@ from sarwatch.planning.patterns import (
     track_line,
 )
 
-T0 = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
-ORIGIN = (12.5, 33.2)
+ORIGIN = DATUM
 
 
 def island(east_nm: float, north_nm: float, radius_nm: float):

@@ -35,29 +35,35 @@ def test_the_packaged_tables_keep_their_sources() -> None:
     assert len(set(keys)) == len(keys)  # one printed value per cell
 
 
-def test_printed_cells_and_interpolation() -> None:
+def test_a_printed_cell_and_its_source() -> None:
     # AMSA D-5:3, 14 ft eye height, PIW: 0.4 nm at 5 km, 0.5 nm at 10 km
     w, src = table_sweep_width_nm(
         platform="small_vessel", height_ft=14, object_name="Person in water", visibility_km=10
     )
     assert w == 0.5
     assert "AMSA D-5:3" in src
-    # halfway between 5 and 10 km: (0.4 + 0.5)/2 = 0.45
-    assert table_sweep_width_nm(
-        platform="small_vessel", height_ft=14, object_name="Person in water", visibility_km=7.5
-    )[0] == pytest.approx(0.45)
-    # 11 ft, halfway between the 8 ft (0.3) and 14 ft (0.5) rows at 10 km: 0.4
-    assert table_sweep_width_nm(
-        platform="small_vessel", height_ft=11, object_name="Person in water", visibility_km=10
-    )[0] == pytest.approx(0.4)
-    # ">25 km" column is open-ended: 40 km reads the 25 km value (0.6)
-    assert table_sweep_width_nm(
-        platform="small_vessel", height_ft=14, object_name="Person in water", visibility_km=40
-    )[0] == pytest.approx(0.6)
-    # USCG helicopter 500 ft, Raft 4 person, 5 NM (9.26 km): 1.6 nm
-    assert table_sweep_width_nm(
-        platform="helicopter", height_ft=500, object_name="Raft 4 person", visibility_km=9.26
-    )[0] == pytest.approx(1.6)
+
+
+@pytest.mark.parametrize(
+    ("platform", "height_ft", "object_name", "visibility_km", "expected_nm"),
+    [
+        # halfway between 5 and 10 km: (0.4 + 0.5)/2 = 0.45
+        ("small_vessel", 14, "Person in water", 7.5, 0.45),
+        # 11 ft, halfway between the 8 ft (0.3) and 14 ft (0.5) rows at 10 km: 0.4
+        ("small_vessel", 11, "Person in water", 10, 0.4),
+        # ">25 km" column is open-ended: 40 km reads the 25 km value (0.6)
+        ("small_vessel", 14, "Person in water", 40, 0.6),
+        # USCG helicopter 500 ft, Raft 4 person, 5 NM (9.26 km): 1.6 nm
+        ("helicopter", 500, "Raft 4 person", 9.26, 1.6),
+    ],
+)
+def test_printed_cells_and_interpolation(
+    platform: str, height_ft: float, object_name: str, visibility_km: float, expected_nm: float
+) -> None:
+    w, _ = table_sweep_width_nm(
+        platform=platform, height_ft=height_ft, object_name=object_name, visibility_km=visibility_km
+    )
+    assert w == pytest.approx(expected_nm)
 
 
 def test_corrections() -> None:

@@ -8,13 +8,14 @@ from __future__ import annotations
 import json
 import math
 import xml.etree.ElementTree as ET
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import gpxpy
 import numpy as np
 import pytest
 
+from _planning import DATUM, T0, turns_deg
 from sarwatch.adapters.exports.route_geojson import (
     routes_feature_collection,
     write_route_geojson,
@@ -35,9 +36,6 @@ from sarwatch.planning.patterns import (
 )
 from sarwatch.planning.types import Route, SearchArea, Waypoint
 
-T0 = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
-DATUM = (12.5, 33.2)
-
 
 def gpx_points(text: str, k: int = 0) -> list[gpxpy.gpx.GPXRoutePoint]:
     return gpxpy.parse(text).routes[k].points
@@ -47,15 +45,6 @@ def legs_nm(points: list[gpxpy.gpx.GPXRoutePoint]) -> list[float]:
     lo = [p.longitude for p in points]
     la = [p.latitude for p in points]
     return [float(d) for d in geodesic_distance_nm(lo[:-1], la[:-1], lo[1:], la[1:])]
-
-
-def turns_deg(points: list[gpxpy.gpx.GPXRoutePoint]) -> list[float]:
-    lo = [p.longitude for p in points]
-    la = [p.latitude for p in points]
-    fwd, back, _ = geod().inv(lo[:-1], la[:-1], lo[1:], la[1:])
-    arrive = [(float(b) + 180.0) % 360.0 for b in back]
-    depart = [float(f) % 360.0 for f in fwd]
-    return [((d - a + 180.0) % 360.0) - 180.0 for a, d in zip(arrive[:-1], depart[1:], strict=True)]
 
 
 # ---------------------------------------------------------------- GPX geometry

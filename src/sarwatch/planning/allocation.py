@@ -47,6 +47,7 @@ import numpy.typing as npt
 from sarwatch.errors import InputError
 from sarwatch.geo.geodesy import geodesic_distance_nm
 from sarwatch.planning.cloud import Cloud, area_mask, from_local_nm, to_local_nm
+from sarwatch.planning.plane import _axis_frame
 from sarwatch.planning.pod import PodCurve, pod_curve_values
 from sarwatch.planning.types import SearchArea
 
@@ -189,9 +190,7 @@ def _principal_frame(cloud: Cloud) -> tuple[float, float, float, _FloatArray, _F
     vals, vecs = np.linalg.eigh(cov)
     ex, ey = vecs[:, int(np.argmax(vals))]
     bearing = math.degrees(math.atan2(ex, ey)) % 180.0
-    th = math.radians(bearing)
-    along = x * math.sin(th) + y * math.cos(th)
-    across = x * math.cos(th) - y * math.sin(th)
+    along, across = _axis_frame(x, y, bearing)
     return lon0, lat0, bearing, along, across
 
 
@@ -209,25 +208,25 @@ class _Grid:
         vc = (self.v_edges[j0] + self.v_edges[j1]) / 2
         lu = float(self.u_edges[i1] - self.u_edges[i0])
         lv = float(self.v_edges[j1] - self.v_edges[j0])
-        th = math.radians(self.bearing)
-        x = uc * math.sin(th) + vc * math.cos(th)
-        y = uc * math.cos(th) - vc * math.sin(th)
-        lon, lat = from_local_nm([x], [y], self.lon0, self.lat0)
-        if lu >= lv:
-            return SearchArea(
-                lon=float(lon[0]),
-                lat=float(lat[0]),
-                length_nm=lu,
-                width_nm=lv,
-                orientation_deg=self.bearing,
-            )
+        lon, lat = from_local_nm(*_axis_frame([uc], [vc], self.bearing), self.lon0, self.lat0)
+        return _oriented_area(float(lon[0]), float(lat[0]), lu, lv, self.bearing)
+
+
+def _oriented_area(
+    lon: float, lat: float, along_nm: float, across_nm: float, bearing_deg: float
+) -> SearchArea:
+    """A rectangle of sides ``along_nm`` (on ``bearing_deg``) and ``across_nm``, long side first."""
+    if along_nm >= across_nm:
         return SearchArea(
-            lon=float(lon[0]),
-            lat=float(lat[0]),
-            length_nm=lv,
-            width_nm=lu,
-            orientation_deg=(self.bearing + 90.0) % 180.0,
+            lon=lon, lat=lat, length_nm=along_nm, width_nm=across_nm, orientation_deg=bearing_deg
         )
+    return SearchArea(
+        lon=lon,
+        lat=lat,
+        length_nm=across_nm,
+        width_nm=along_nm,
+        orientation_deg=(bearing_deg + 90.0) % 180.0,
+    )
 
 
 def _grid(cloud: Cloud, cells: int) -> _Grid:
@@ -434,30 +433,13 @@ def naive_plan(
     i0, i1, j0, j1 = int(ii.min()), int(ii.max()) + 1, int(jj.min()), int(jj.max()) + 1
     box = grid.area_of(i0, i1, j0, j1)
     n = len(units)
-    th = math.radians(box.orientation_deg)
     areas = []
     for k in range(n):
         off = (k + 0.5 - n / 2) * box.length_nm / n  # along the long side
-        lon, lat = from_local_nm([off * math.sin(th)], [off * math.cos(th)], box.lon, box.lat)
-        strip_l, strip_w = box.length_nm / n, box.width_nm
-        if strip_l >= strip_w:
-            areas.append(
-                SearchArea(
-                    lon=float(lon[0]),
-                    lat=float(lat[0]),
-                    length_nm=strip_l,
-                    width_nm=strip_w,
-                    orientation_deg=box.orientation_deg,
-                )
-            )
-        else:
-            areas.append(
-                SearchArea(
-                    lon=float(lon[0]),
-                    lat=float(lat[0]),
-                    length_nm=strip_w,
-                    width_nm=strip_l,
-                    orientation_deg=(box.orientation_deg + 90.0) % 180.0,
-                )
-            )
+        e, nn = _axis_frame([off], [0.0], box.orientation_deg)
+        lon, lat = from_local_nm(e, nn, box.lon, box.lat)
+        strip = _oriented_area(
+            float(lon[0]), float(lat[0]), box.length_nm / n, box.width_nm, box.orientation_deg
+        )
+        areas.append(strip)
     return score_plan(cloud, units, areas, curve=curve, method="naive")

@@ -16,9 +16,10 @@ enough that the objects move by more than a track spacing, split the track by ti
 and update once per part, each against the cloud at its time (the order of
 operations in search_planning.md §7).
 
-Geometry is done in a local azimuthal equidistant plane (pyproj ``aeqd``) centred
-on the area or the track, in nautical miles: exact for distances from the centre,
-within 0.1 % across the few tens of miles of a search.
+Geometry is done in a local azimuthal equidistant plane on WGS84 centred on the
+area or the track, in nautical miles (:mod:`sarwatch.planning.plane`, the plane the
+search patterns are laid out in): exact for distances from the centre, within 0.1 %
+across the few tens of miles of a search.
 
 Examples
 --------
@@ -31,15 +32,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
-from pyproj import CRS, Transformer
 
 from sarwatch.drift.result import DriftResult
 from sarwatch.errors import InputError
-from sarwatch.geo.units import M_PER_NM
+from sarwatch.planning.plane import _axis_frame, lonlat_to_plane, plane_to_lonlat
 from sarwatch.planning.pod import LateralRange, track_pod
 from sarwatch.planning.types import Route, SearchArea
 
@@ -60,16 +59,13 @@ __all__ = [
 _FloatArray = npt.NDArray[np.float64]
 
 
-@lru_cache(maxsize=64)
-def _transformer(lon0: float, lat0: float) -> Transformer:
-    crs = CRS.from_proj4(f"+proj=aeqd +lat_0={lat0} +lon_0={lon0} +ellps=WGS84 +units=m")
-    return Transformer.from_crs("EPSG:4326", crs, always_xy=True)
-
-
 def to_local_nm(
     lon: npt.ArrayLike, lat: npt.ArrayLike, lon0: float, lat0: float
 ) -> tuple[_FloatArray, _FloatArray]:
     """``(lon, lat)`` degrees to ``(east, north)`` nm in the aeqd plane centred on ``(lon0, lat0)``.
+
+    The plane is :func:`sarwatch.planning.plane.lonlat_to_plane`'s (the one the search
+    patterns are laid out in), with the origin given last.
 
     Examples
     --------
@@ -77,16 +73,13 @@ def to_local_nm(
     >>> round(float(x[0]), 6), round(float(y[0]), 2)
     (0.0, 29.94)
     """
-    x, y = _transformer(round(float(lon0), 9), round(float(lat0), 9)).transform(
-        np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
-    )
-    return np.asarray(x, dtype=float) / M_PER_NM, np.asarray(y, dtype=float) / M_PER_NM
+    return lonlat_to_plane(float(lon0), float(lat0), lon, lat)
 
 
 def from_local_nm(
     x_nm: npt.ArrayLike, y_nm: npt.ArrayLike, lon0: float, lat0: float
 ) -> tuple[_FloatArray, _FloatArray]:
-    """The inverse of :func:`to_local_nm`.
+    """The inverse of :func:`to_local_nm` (:func:`sarwatch.planning.plane.plane_to_lonlat`).
 
     Examples
     --------
@@ -94,12 +87,7 @@ def from_local_nm(
     >>> round(float(lon[0]), 9), round(float(lat[0]), 9)
     (12.3, 33.4)
     """
-    lon, lat = _transformer(round(float(lon0), 9), round(float(lat0), 9)).transform(
-        np.asarray(x_nm, dtype=float) * M_PER_NM,
-        np.asarray(y_nm, dtype=float) * M_PER_NM,
-        direction="INVERSE",
-    )
-    return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    return plane_to_lonlat(float(lon0), float(lat0), x_nm, y_nm)
 
 
 @dataclass(frozen=True, eq=False)
@@ -229,11 +217,7 @@ def area_frame_nm(
     ``along`` is measured along ``orientation_deg`` (the length), ``across`` 90° to
     its right (the width).
     """
-    x, y = to_local_nm(lon, lat, area.lon, area.lat)
-    th = np.radians(area.orientation_deg)
-    along = x * np.sin(th) + y * np.cos(th)
-    across = x * np.cos(th) - y * np.sin(th)
-    return along, across
+    return _axis_frame(*to_local_nm(lon, lat, area.lon, area.lat), area.orientation_deg)
 
 
 def area_mask(cloud: Cloud, area: SearchArea) -> npt.NDArray[np.bool_]:

@@ -33,6 +33,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -40,8 +41,8 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from sarwatch.errors import InputError
-from sarwatch.geo.geodesy import destination, geodesic_distance_nm
-from sarwatch.geo.units import M_PER_NM
+from sarwatch.geo.geodesy import geodesic_distance_nm
+from sarwatch.planning.plane import plane_to_lonlat
 from sarwatch.planning.types import Route, Waypoint
 
 __all__ = ["DriftVelocity", "drift_compensate", "drift_displacement_nm", "shifts_nm"]
@@ -147,8 +148,7 @@ def drift_compensate(route: Route, drift_kn: DriftVelocity, *, steps_per_hour: i
         if de == 0.0 and dn == 0.0:
             moved.append(w)
             continue
-        az = math.degrees(math.atan2(de, dn))
-        lon, lat = destination(w.lon, w.lat, az, math.hypot(de, dn) * M_PER_NM)
+        lon, lat = plane_to_lonlat(w.lon, w.lat, de, dn)
         moved.append(Waypoint(lon=float(lon), lat=float(lat), eta=eta, name=w.name))
     if callable(drift_kn):
         what = "a time-varying drift"
@@ -161,13 +161,7 @@ def drift_compensate(route: Route, drift_kn: DriftVelocity, *, steps_per_hour: i
         f"drift-compensated for {what} from {t0:%d %H%MZ}: the ground legs differ from the "
         "pattern in length and course; recompute if the start time slips"
     )
-    return Route(
-        name=route.name,
-        pattern=route.pattern,
-        speed_kn=route.speed_kn,
-        waypoints=tuple(moved),
-        warnings=(*route.warnings, note),
-    )
+    return dataclasses.replace(route, waypoints=tuple(moved), warnings=(*route.warnings, note))
 
 
 def shifts_nm(water: Route, ground: Route) -> list[float]:

@@ -44,8 +44,10 @@ import numpy as np
 
 from sarwatch.drift.leeway import resolve_object
 from sarwatch.errors import InputError
-from sarwatch.geo.geodesy import destination, geod, geodesic_distance_nm, nm_to_m
+from sarwatch.geo.geodesy import geod, geodesic_distance_nm
 from sarwatch.geo.units import MS_PER_KN
+from sarwatch.planning.plane import plane_to_lonlat
+from sarwatch.planning.sweep import _positive
 from sarwatch.planning.types import SearchArea
 
 __all__ = [
@@ -113,14 +115,6 @@ SAFETY_FACTOR_SOURCE = (
 _KN_PER_CM_S = 0.01 / MS_PER_KN
 
 
-def _positive(name: str, value: float, *, allow_zero: bool = True) -> float:
-    v = float(value)
-    if not math.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
-        what = "a non-negative" if allow_zero else "a positive"
-        raise InputError(f"{name} must be {what} finite number, got {value!r}")
-    return v
-
-
 @dataclass(frozen=True, kw_only=True)
 class Leeway:
     """The leeway of an object at one wind speed, as the manual method uses it.
@@ -143,8 +137,8 @@ class Leeway:
     source: str = "given"
 
     def __post_init__(self) -> None:
-        _positive("leeway speed_kn", self.speed_kn)
-        _positive("leeway error_kn", self.error_kn)
+        _positive("leeway speed_kn", self.speed_kn, allow_zero=True)
+        _positive("leeway error_kn", self.error_kn, allow_zero=True)
         if not (math.isfinite(self.divergence_deg) and 0 <= self.divergence_deg < 90):
             raise InputError(
                 f"leeway divergence_deg must be in [0, 90) degrees, got {self.divergence_deg!r}"
@@ -182,7 +176,7 @@ def leeway_for_object(object_key: str, wind_speed_kn: float) -> Leeway:
     >>> round(lw.speed_kn, 4), round(lw.divergence_deg, 2), round(lw.error_kn, 4)
     (0.2203, 29.36, 0.2333)
     """
-    u_kn = _positive("wind_speed_kn", wind_speed_kn)
+    u_kn = _positive("wind_speed_kn", wind_speed_kn, allow_zero=True)
     mixture = resolve_object(object_key)
     speeds, angles, stds, weights = [], [], [], []
     for cat, weight in mixture.members:
@@ -255,8 +249,8 @@ def _drift_vectors(
     current_to_deg: float,
     leeway: Leeway,
 ) -> list[tuple[float, float]]:
-    _positive("wind_speed_kn", wind_speed_kn)
-    _positive("current_speed_kn", current_speed_kn)
+    _positive("wind_speed_kn", wind_speed_kn, allow_zero=True)
+    _positive("current_speed_kn", current_speed_kn, allow_zero=True)
     ce, cn = _vec(current_speed_kn, current_to_deg)
     downwind = wind_from_deg + 180.0
     out = []
@@ -269,8 +263,7 @@ def _drift_vectors(
 def _move(
     lon: float, lat: float, east_kn: float, north_kn: float, hours: float
 ) -> tuple[float, float]:
-    az = math.degrees(math.atan2(east_kn, north_kn))
-    lo, la = destination(lon, lat, az, nm_to_m(math.hypot(east_kn, north_kn) * hours))
+    lo, la = plane_to_lonlat(lon, lat, east_kn * hours, north_kn * hours)
     return float(lo), float(la)
 
 
@@ -313,7 +306,7 @@ def drift_datum(
     >>> d.kind, round(d.drift_nm, 6), round(d.points[0][1] - 33.5, 3)   # 10 nm north
     ('point', 10.0, 0.167)
     """
-    hours = _positive("elapsed_h", elapsed_h, allow_zero=False)
+    hours = _positive("elapsed_h", elapsed_h)
     left, mean, right = _drift_vectors(
         wind_speed_kn=wind_speed_kn,
         wind_from_deg=wind_from_deg,
@@ -358,7 +351,7 @@ def line_datum(
         raise InputError(
             f"a line datum needs at least two (lon, lat) vertices, got {len(lons)} and {len(lats)}"
         )
-    hours = _positive("elapsed_h", elapsed_h, allow_zero=False)
+    hours = _positive("elapsed_h", elapsed_h)
     _, mean, _ = _drift_vectors(
         wind_speed_kn=wind_speed_kn,
         wind_from_deg=wind_from_deg,
@@ -409,8 +402,8 @@ def dead_reckoning_error_nm(last_fix_error_nm: float, distance_nm: float, craft:
     >>> dead_reckoning_error_nm(0.1, 40.0, "small_craft")   # 0.1 + 0.15·40
     6.1
     """
-    fix = _positive("last_fix_error_nm", last_fix_error_nm)
-    dist = _positive("distance_nm", distance_nm)
+    fix = _positive("last_fix_error_nm", last_fix_error_nm, allow_zero=True)
+    dist = _positive("distance_nm", distance_nm, allow_zero=True)
     try:
         frac = _DR_FRACTION[craft]
     except KeyError:
@@ -437,9 +430,9 @@ def drift_velocity_error_kn(
     >>> round(drift_velocity_error_kn(leeway_error_kn=0.0), 4)  # sqrt(0.09 + 4·0.09)
     0.6708
     """
-    lw = _positive("leeway_error_kn", leeway_error_kn)
-    aswd = _positive("wind_error_kn", wind_error_kn)
-    twce2 = sum(_positive("current error", c) ** 2 for c in current_errors_kn)
+    lw = _positive("leeway_error_kn", leeway_error_kn, allow_zero=True)
+    aswd = _positive("wind_error_kn", wind_error_kn, allow_zero=True)
+    twce2 = sum(_positive("current error", c, allow_zero=True) ** 2 for c in current_errors_kn)
     return math.sqrt(aswd**2 + twce2 + lw**2)
 
 
@@ -451,9 +444,9 @@ def drift_error_nm(drift_velocity_error_kn: float, elapsed_h: float) -> float:
     >>> drift_error_nm(0.5, 6.0)
     3.0
     """
-    return _positive("drift_velocity_error_kn", drift_velocity_error_kn) * _positive(
-        "elapsed_h", elapsed_h
-    )
+    return _positive(
+        "drift_velocity_error_kn", drift_velocity_error_kn, allow_zero=True
+    ) * _positive("elapsed_h", elapsed_h, allow_zero=True)
 
 
 def total_probable_error_nm(*, x_nm: float, y_nm: float, drift_error_nm: float) -> float:
@@ -473,9 +466,9 @@ def total_probable_error_nm(*, x_nm: float, y_nm: float, drift_error_nm: float) 
     >>> total_probable_error_nm(x_nm=3.0, y_nm=0.0, drift_error_nm=4.0)
     5.0
     """
-    x = _positive("x_nm", x_nm)
-    y = _positive("y_nm", y_nm)
-    de = _positive("drift_error_nm", drift_error_nm)
+    x = _positive("x_nm", x_nm, allow_zero=True)
+    y = _positive("y_nm", y_nm, allow_zero=True)
+    de = _positive("drift_error_nm", drift_error_nm, allow_zero=True)
     e = math.sqrt(x * x + y * y + de * de)
     if e == 0:
         raise InputError("the total probable error is 0: give a fix error x_nm or y_nm above 0")
@@ -490,8 +483,8 @@ def separation_ratio(divergence_nm: float, total_probable_error_nm: float) -> fl
     >>> separation_ratio(20.0, 4.0)
     5.0
     """
-    dd = _positive("divergence_nm", divergence_nm)
-    e = _positive("total_probable_error_nm", total_probable_error_nm, allow_zero=False)
+    dd = _positive("divergence_nm", divergence_nm, allow_zero=True)
+    e = _positive("total_probable_error_nm", total_probable_error_nm)
     return dd / e
 
 
@@ -525,11 +518,11 @@ def optimal_search_radius_nm(
     >>> optimal_search_radius_nm(5.0, safety_factor_value=2.0)
     10.0
     """
-    e = _positive("total_probable_error_nm", total_probable_error_nm, allow_zero=False)
+    e = _positive("total_probable_error_nm", total_probable_error_nm)
     fs = (
         safety_factor(search_number)
         if safety_factor_value is None
-        else _positive("safety_factor", safety_factor_value, allow_zero=False)
+        else _positive("safety_factor", safety_factor_value)
     )
     return fs * e
 
@@ -566,7 +559,7 @@ def optimal_areas(
     >>> [round(a.area_nm2, 6) for a in optimal_areas(d, 5.0, 4.0)]
     [100.0]
     """
-    ro = _positive("radius_nm", radius_nm, allow_zero=False)
+    ro = _positive("radius_nm", radius_nm)
     if datum.kind == "point":
         lon, lat = datum.points[0]
         return (SearchArea(lon=lon, lat=lat, length_nm=2 * ro, width_nm=2 * ro),)

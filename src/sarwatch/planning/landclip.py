@@ -33,7 +33,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -213,10 +213,4 @@ def clip_to_sea(
             f"the {route.pattern} pattern of {route.name} lies on land: move the search area "
             "or its datum to sea"
         )
-    return Route(
-        name=route.name,
-        pattern=route.pattern,
-        speed_kn=route.speed_kn,
-        waypoints=tuple(out),
-        warnings=tuple(warnings),
-    )
+    return replace(route, waypoints=tuple(out), warnings=tuple(warnings))

@@ -40,10 +40,10 @@ import shapely
 
 from sarwatch.errors import InputError
 from sarwatch.planning.plane import (
+    _axis_frame,
     _check_spacing,
     _heading_vec,
-    _route_from_plane,
-    _wp_names,
+    _Unit,
     leg_lengths_nm,
     lonlat_to_plane,
     plane_to_lonlat,
@@ -158,16 +158,7 @@ def expanding_square(
         e.append(e[-1] + length * de)
         n.append(n[-1] + length * dn)
         heading += sign * 90.0
-    return _route_from_plane(
-        (datum_lon, datum_lat),
-        e,
-        n,
-        _wp_names(len(e)),
-        speed_kn=speed_kn,
-        start=start,
-        name=name,
-        pattern="expanding_square",
-    )
+    return _Unit(speed_kn, start, name).route((datum_lon, datum_lat), e, n, "expanding_square")
 
 
 # --------------------------------------------------------------------------- sector
@@ -236,16 +227,7 @@ def sector(
                 e[-1], n[-1] = 0.0, 0.0  # close each triangle exactly on the datum
             else:
                 heading += sign * 120.0
-    return _route_from_plane(
-        (datum_lon, datum_lat),
-        e,
-        n,
-        names,
-        speed_kn=speed_kn,
-        start=start,
-        name=name,
-        pattern="sector",
-    )
+    return _Unit(speed_kn, start, name).route((datum_lon, datum_lat), e, n, "sector", names=names)
 
 
 # --------------------------------------------------------------------------- ladders
@@ -258,15 +240,12 @@ class _Frame:
     area: SearchArea
 
     def to_en(self, u: Sequence[float], v: Sequence[float]) -> tuple[list[float], list[float]]:
-        s, c = _heading_vec(self.area.orientation_deg)
-        # u axis = (sin θ, cos θ); v axis (θ + 90°) = (cos θ, -sin θ)
-        east = [a * s + b * c for a, b in zip(u, v, strict=True)]
-        north = [a * c - b * s for a, b in zip(u, v, strict=True)]
-        return east, north
+        east, north = _axis_frame(u, v, self.area.orientation_deg)  # its own inverse
+        return east.tolist(), north.tolist()
 
     def from_en(self, east: float, north: float) -> tuple[float, float]:
-        s, c = _heading_vec(self.area.orientation_deg)
-        return east * s + north * c, east * c - north * s
+        u, v = _axis_frame(east, north, self.area.orientation_deg)
+        return float(u), float(v)
 
 
 def _ladder(
@@ -375,20 +354,8 @@ def parallel_track(
         centre = -area.width_nm / 2.0 + strip * (k + 0.5)
         v = [a + (-centre if flip_v else centre) for a in across]
         e, n = frame.to_en(along, v)
-        unit = name if n_units == 1 else f"{name}-{k + 1}"
-        routes.append(
-            _route_from_plane(
-                (area.lon, area.lat),
-                e,
-                n,
-                _wp_names(len(e)),
-                speed_kn=speed_kn,
-                start=start,
-                name=unit,
-                pattern="parallel",
-                warnings=warns,
-            )
-        )
+        unit = _Unit(speed_kn, start, name if n_units == 1 else f"{name}-{k + 1}")
+        routes.append(unit.route((area.lon, area.lat), e, n, "parallel", warnings=warns))
     return tuple(routes)
 
 
@@ -424,16 +391,8 @@ def creeping_line(
         area.width_nm, area.length_nm, spacing_nm, flip_leg=flip_v, flip_across=flip_u
     )
     e, n = _Frame(area).to_en(along, across)
-    return _route_from_plane(
-        (area.lon, area.lat),
-        e,
-        n,
-        _wp_names(len(e)),
-        speed_kn=speed_kn,
-        start=start,
-        name=name,
-        pattern="creeping_line",
-        warnings=warns,
+    return _Unit(speed_kn, start, name).route(
+        (area.lon, area.lat), e, n, "creeping_line", warnings=warns
     )
 
 
@@ -484,7 +443,6 @@ def track_line(
         raise InputError("a track line's points must not all coincide")
     if not returning:
         xs, ys = list(map(float, e)), list(map(float, n))
-        names = ["CSP", *(f"WP{k}" for k in range(1, len(xs)))]
     else:
         right = line.offset_curve(-spacing_nm / 2.0, join_style="mitre", mitre_limit=4.0)
         left = line.offset_curve(spacing_nm / 2.0, join_style="mitre", mitre_limit=4.0)
@@ -493,17 +451,7 @@ def track_line(
         coords = rc + lc
         xs = [float(c[0]) for c in coords]
         ys = [float(c[1]) for c in coords]
-        names = _wp_names(len(xs))
-    return _route_from_plane(
-        (o_lon, o_lat),
-        xs,
-        ys,
-        names,
-        speed_kn=speed_kn,
-        start=start,
-        name=name,
-        pattern="track_line",
-    )
+    return _Unit(speed_kn, start, name).route((o_lon, o_lat), xs, ys, "track_line")
 
 
 # --------------------------------------------------------------------------- dispatch

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -84,6 +85,19 @@ def lonlat_to_plane(
 def _heading_vec(bearing_deg: float) -> tuple[float, float]:
     b = math.radians(bearing_deg)
     return math.sin(b), math.cos(b)
+
+
+def _axis_frame(
+    a: npt.ArrayLike, b: npt.ArrayLike, bearing_deg: float
+) -> tuple[_FloatArray, _FloatArray]:
+    """Plane ``(east, north)`` nm to ``(along, across)`` an axis of bearing ``bearing_deg``.
+
+    ``along`` is measured along the bearing, ``across`` 90° to its right. The map is
+    its own inverse: ``(along, across)`` in gives ``(east, north)`` back.
+    """
+    s, c = _heading_vec(bearing_deg)
+    a_, b_ = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return a_ * s + b_ * c, a_ * c - b_ * s
 
 
 # --------------------------------------------------------------------------- timing
@@ -185,29 +199,36 @@ def leg_lengths_nm(route: Route) -> list[float]:
     return [float(v) for v in geodesic_distance_nm(lo[:-1], la[:-1], lo[1:], la[1:])]
 
 
-def _route_from_plane(
-    origin: tuple[float, float],
-    east_nm: Sequence[float],
-    north_nm: Sequence[float],
-    names: Sequence[str],
-    *,
-    speed_kn: float,
-    start: datetime,
-    name: str,
-    pattern: str,
-    warnings: Sequence[str] = (),
-) -> Route:
-    lon, lat = plane_to_lonlat(origin[0], origin[1], east_nm, north_nm)
-    return timed_route(
-        lon,
-        lat,
-        names=names,
-        speed_kn=speed_kn,
-        start=start,
-        name=name,
-        pattern=pattern,
-        warnings=warnings,
-    )
+@dataclass(frozen=True)
+class _Unit:
+    """Who flies a pattern: search speed (knots), time at the CSP (UTC) and name."""
+
+    speed_kn: float
+    start: datetime
+    name: str
+
+    def route(
+        self,
+        origin: tuple[float, float],
+        east_nm: Sequence[float],
+        north_nm: Sequence[float],
+        pattern: str,
+        *,
+        names: Sequence[str] | None = None,
+        warnings: Sequence[str] = (),
+    ) -> Route:
+        """The timed route through plane points around ``origin`` (names CSP, WP1 ...)."""
+        lon, lat = plane_to_lonlat(origin[0], origin[1], east_nm, north_nm)
+        return timed_route(
+            lon,
+            lat,
+            names=_wp_names(len(east_nm)) if names is None else names,
+            speed_kn=self.speed_kn,
+            start=self.start,
+            name=self.name,
+            pattern=pattern,
+            warnings=warnings,
+        )
 
 
 def _wp_names(n: int) -> list[str]:

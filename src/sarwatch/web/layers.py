@@ -14,17 +14,17 @@ point answers). They are **approximate**: the law measures from baselines (UNCLO
 arts. 3–7, 33), not from the GSHHG shoreline, and the map says so.
 
 Every builder returns gzipped GeoJSON bytes so that routes can send them as they are.
+The SAR-region and port layers live in :mod:`sarwatch.web.overlays` (re-exported here),
+the GeoJSON helpers in :mod:`sarwatch.web.geojson`.
 """
 
 from __future__ import annotations
 
 import gzip
-import json
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import combinations
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +33,11 @@ import numpy.typing as npt
 import shapely
 
 from sarwatch._files import write_bytes_atomic
-from sarwatch.errors import DataError, InputError
+from sarwatch.errors import InputError
 from sarwatch.geo.units import M_PER_NM
 from sarwatch.geo.zonelines import ZONE_LIMITS_NM
+from sarwatch.web.geojson import feature_collection, geometry_json, gzip_json
+from sarwatch.web.overlays import POS_STATUSES, PortStatus, ports_layer, srr_layer
 
 __all__ = [
     "COAST_LEVELS",
@@ -145,20 +147,6 @@ def _cached(path: Path, build: Callable[[], bytes]) -> bytes:
     return data
 
 
-def _gzip_json(obj: Any) -> bytes:
-    text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
-    return gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0)
-
-
-def _geometry_json(geom: shapely.Geometry, decimals: int) -> Any:
-    rounded = shapely.transform(geom, lambda c: np.round(c, decimals))
-    return json.loads(shapely.to_geojson(rounded))
-
-
-def _feature_collection(features: Sequence[dict[str, Any]], **meta: Any) -> dict[str, Any]:
-    return {"type": "FeatureCollection", **meta, "features": list(features)}
-
-
 # --------------------------------------------------------------------------- coastline
 
 
@@ -227,12 +215,12 @@ def _coast_collection(
     geom = shapely.MultiPolygon(
         [p for g in parts for p in shapely.get_parts(g) if p.geom_type == "Polygon"]
     )
-    return _feature_collection(
+    return feature_collection(
         [
             {
                 "type": "Feature",
                 "properties": {"kind": "land", "level": index},
-                "geometry": _geometry_json(geom, level.decimals),
+                "geometry": geometry_json(geom, level.decimals),
             }
         ],
         level=index,
@@ -286,7 +274,7 @@ def coast_layer(
         path = cache_dir / _LAYER_CACHE_VERSION / f"coast-{_COAST_VERSION}_l{index}.geojson.gz"
         return index, _cached(
             path,
-            lambda: _gzip_json(
+            lambda: gzip_json(
                 _coast_collection(_coast_parts(cache_dir, index), level, index, None)
             ),
         )
@@ -326,7 +314,7 @@ def _coast_clip(cache_dir: Path, index: int, box: tuple[float, float, float, flo
     clipped = shapely.clip_by_rect(hits, *box)
     clipped = np.concatenate([clipped, _land_beyond_context(cache_dir, level, box)])
     clipped = clipped[~shapely.is_empty(clipped)]
-    return _gzip_json(_coast_collection(clipped, level, index, box))
+    return gzip_json(_coast_collection(clipped, level, index, box))
 
 
 def _land_beyond_context(
@@ -365,72 +353,6 @@ def _coast_tree(cache_dir: Path, index: int) -> shapely.STRtree:
     return shapely.STRtree(_coast_parts(cache_dir, index))
 
 
-# --------------------------------------------------------------------------- SAR regions
-
-
-@lru_cache(maxsize=1)
-def srr_layer() -> bytes:
-    """SAR regions and their overlaps as gzipped GeoJSON.
-
-    Each region is a Feature with ``kind: "srr"`` and its id, name, RCC, source and
-    confidence. Every pairwise overlap is a further Feature with ``kind: "overlap"``,
-    ``srr: [a, b]`` and its area in km², so the map can hatch where two States'
-    coordination duties meet.
-    """
-    from pyproj import Geod
-
-    from sarwatch.geo.srr import sar_regions
-
-    geod = Geod(ellps="WGS84")
-    regions = sar_regions()
-    features: list[dict[str, Any]] = []
-    for region in regions:
-        features.append(
-            {
-                "type": "Feature",
-                "properties": {
-                    "kind": "srr",
-                    "srr_id": region.srr_id,
-                    "name": region.name,
-                    "country": region.country,
-                    "rcc": region.rcc,
-                    "source": region.source,
-                    "confidence": region.confidence,
-                },
-                "geometry": _geometry_json(region.polygon, 4),
-            }
-        )
-    for a, b in combinations(regions, 2):
-        inter = shapely.intersection(a.polygon, b.polygon)
-        polys = [p for p in shapely.get_parts(inter) if p.geom_type == "Polygon"]
-        if not polys:
-            continue
-        overlap = shapely.MultiPolygon(polys)
-        area_km2 = abs(geod.geometry_area_perimeter(overlap)[0]) / 1e6
-        if area_km2 < 1.0:
-            continue
-        features.append(
-            {
-                "type": "Feature",
-                "properties": {
-                    "kind": "overlap",
-                    "srr": [a.srr_id, b.srr_id],
-                    "area_km2": round(area_km2),
-                },
-                "geometry": _geometry_json(overlap, 4),
-            }
-        )
-    return _gzip_json(
-        _feature_collection(
-            features,
-            note=(
-                "SAR regions are areas of coordination duty, not borders "
-                "(SAR Convention annex 2.1.7); they overlap."
-            ),
-        )
-    )
-
-
 # --------------------------------------------------------------------------- zones
 
 
@@ -443,7 +365,7 @@ def zones_layer(cache_dir: Path) -> bytes:
     """
     cache_dir = Path(cache_dir)
     path = cache_dir / _LAYER_CACHE_VERSION / f"zones-{_ZONES_VERSION}.geojson.gz"
-    return _cached(path, lambda: _gzip_json(_zones_collection(_land(cache_dir))))
+    return _cached(path, lambda: gzip_json(_zones_collection(_land(cache_dir))))
 
 
 def _zones_collection(land: shapely.MultiPolygon) -> dict[str, Any]:
@@ -461,10 +383,10 @@ def _zones_collection(land: shapely.MultiPolygon) -> dict[str, Any]:
                     "label": f"≈{distance_nm:g} nm ({label} limit, approximate)",
                     "approximate": True,
                 },
-                "geometry": _geometry_json(line, 4),
+                "geometry": geometry_json(line, 4),
             }
         )
-    return _feature_collection(
+    return feature_collection(
         features,
         note=(
             "Approximate: drawn at a fixed distance from the GSHHG shoreline. "
@@ -472,87 +394,3 @@ def _zones_collection(land: shapely.MultiPolygon) -> dict[str, Any]:
             "straight baselines and claims such as Libya's Gulf of Sirte line are not drawn."
         ),
     )
-
-
-# --------------------------------------------------------------------------- ports
-
-#: Place-of-safety statuses a policy may give a port.
-POS_STATUSES = ("eligible", "contested", "excluded")
-
-
-@dataclass(frozen=True)
-class PortStatus:
-    """One port and its place-of-safety status under the policy in force.
-
-    Attributes
-    ----------
-    port_id, name, country, role
-        Identification (``country`` is ISO 3166 alpha-2).
-    lon, lat
-        Position, degrees.
-    status
-        ``eligible``, ``contested`` or ``excluded``.
-    reason, source
-        Why, and on whose word (empty for eligible ports under the default).
-    """
-
-    port_id: str
-    name: str
-    country: str
-    role: str
-    lon: float
-    lat: float
-    status: str
-    reason: str
-    source: str
-
-
-def ports_layer(ports: Iterable[PortStatus], *, policy: dict[str, str]) -> bytes:
-    """Ports with their place-of-safety status as gzipped GeoJSON points.
-
-    Parameters
-    ----------
-    ports
-        The ports with the status the policy gives each.
-    policy
-        Identification of the policy used (``policy_id``, ``version``, ``origin``),
-        written into the collection so the map can say which policy it shows.
-
-    Returns
-    -------
-    bytes
-        Gzipped FeatureCollection; each point has ``port_id``, ``name``, ``country``,
-        ``role``, ``status``, ``reason`` and ``source``.
-
-    Raises
-    ------
-    DataError
-        A port has a status outside :data:`POS_STATUSES` or a position that is not finite.
-    """
-    features = []
-    for port in ports:
-        if port.status not in POS_STATUSES:
-            raise DataError(
-                f"port {port.name}: status {port.status!r} is not one of {', '.join(POS_STATUSES)}"
-            )
-        if not (math.isfinite(port.lon) and math.isfinite(port.lat)):
-            raise DataError(f"port {port.name}: position ({port.lon}, {port.lat}) is not finite")
-        features.append(
-            {
-                "type": "Feature",
-                "properties": {
-                    "port_id": port.port_id,
-                    "name": port.name,
-                    "country": port.country,
-                    "role": port.role,
-                    "status": port.status,
-                    "reason": port.reason,
-                    "source": port.source,
-                },
-                "geometry": {
-                    "type": "Point",
-                    "coordinates": [round(port.lon, 4), round(port.lat, 4)],
-                },
-            }
-        )
-    return _gzip_json(_feature_collection(features, policy=dict(policy)))
