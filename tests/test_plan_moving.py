@@ -4,6 +4,7 @@ time the unit passes; a manual datum stays frozen and says so."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -151,3 +152,18 @@ def test_a_manual_datum_stays_frozen_and_says_so(land_mask: Any, tmp_path: Path)
     c = plan.answer["cloud"]
     assert c["moving"] is False and c["time"] == "2026-12-06T12:00:00Z"
     assert "frozen" in c["basis"] and plan.tracks is None
+
+
+def test_the_cli_says_the_cloud_moves(
+    run_home: Path, home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from _cli import run_cli
+
+    req = tmp_path / "req.json"
+    req.write_text(json.dumps(_request(run_home / "run")), encoding="utf-8")
+    code, text, err = run_cli(capsys, "plan", "--request", str(req))
+    assert code == 0, err
+    assert (
+        "the cloud moves: rPOS meets the run's particles when the unit passes "
+        "(2026-12-06T06:00:00Z .. 2026-12-06T11:00:00Z)" in " ".join(text.split())
+    )

@@ -16,9 +16,12 @@ contract") into a :class:`Plan`, whose ``answer`` is the JSON the CLI (``sarwatc
 3. **Allocation** over the cloud (``planning.allocation.allocate``): one rectangle per
    unit, POS scored on the particles (``pos``: uniform coverage of the rectangle).
    ``route_pos`` is the unit's pattern itself flown against the particles (inverse-cube
-   lateral range of W, the cloud at the datum time, in the frame moving with the drift
-   when the route is compensated), the unit alone (``pos`` is net of the units before it):
-   lower than the unit's POC·POD for a sector, a short track or a truncated square.
+   lateral range of W), the unit alone (``pos`` is net of the units before it): lower
+   than the unit's POC·POD for a sector, a short track or a truncated square. From a
+   drift run the route as flown meets the particles where they are when the unit
+   passes (:mod:`sarwatch.services.plan_motion`); a manual datum's cloud is frozen at
+   the datum time (the route in the frame moving with the drift when compensated). The
+   answer's ``cloud`` says which.
 4. **Routes**: the unit's pattern over its rectangle, drift-compensated when asked
    (the mean drift: current plus downwind leeway, or the cloud centre's motion), then
    clipped at the coast with the station's land mask (warnings say what changed).
