@@ -6,18 +6,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from _plan import REQUEST
 from sarwatch.adapters.exports.route_gpx import routes_to_gpx
 from sarwatch.cli.main import main
 from sarwatch.planning.cloud import Cloud, poc, search_pod
+from sarwatch.planning.motion import CloudTracks
 from sarwatch.planning.pod import LateralRange
-from sarwatch.services.plan_motion import route_pod_moving
+from sarwatch.services.plan_motion import route_pod_moving, tracks_over
 from sarwatch.services.plan_update import apply_update
 from sarwatch.services.planning import Plan, plan_search
 
@@ -167,3 +171,36 @@ def test_the_cli_says_the_cloud_moves(
         "the cloud moves: rPOS meets the run's particles when the unit passes "
         "(2026-12-06T06:00:00Z .. 2026-12-06T11:00:00Z)" in " ".join(text.split())
     )
+
+
+@given(
+    before_min=st.integers(0, 300),
+    after_min=st.integers(0, 300),
+    at_s=st.floats(0.0, 1.0),
+)
+@settings(max_examples=50, deadline=None)
+def test_held_tracks_match_the_run_inside_and_its_ends_outside(
+    before_min: int, after_min: int, at_s: float
+) -> None:
+    """Held before the first time and after the last; unchanged between them."""
+    rng = np.random.default_rng(1)
+    times = np.array(["2026-12-06T06:00", "2026-12-06T07:00", "2026-12-06T08:00"],
+                     dtype="datetime64[s]")  # fmt: skip
+    lon = 12.0 + np.cumsum(rng.normal(0, 0.01, (20, 3)), axis=1)
+    lat = 34.0 + np.cumsum(rng.normal(0, 0.01, (20, 3)), axis=1)
+    tracks = CloudTracks.from_arrays(times, lon, lat)
+    t6 = datetime(2026, 12, 6, 6, tzinfo=UTC)
+    first = t6 - timedelta(minutes=before_min)
+    last = t6 + timedelta(hours=2, minutes=after_min)
+    over, note = tracks_over(tracks, first, last)
+    assert (note == "") == (before_min == 0 and after_min == 0)
+    assert over.times[0] == np.datetime64(first.replace(tzinfo=None), "s")
+    assert over.times[-1] == np.datetime64(last.replace(tzinfo=None), "s")
+    # inside the run's times the positions are the run's
+    s = at_s * 7200.0
+    shift = float((times[0] - over.times[0]) / np.timedelta64(1, "s"))
+    np.testing.assert_allclose(over.positions_at(s + shift)[0], tracks.positions_at(s)[0])
+    # outside, the first and last positions
+    np.testing.assert_allclose(over.positions_at(0.0)[1], lat[:, 0])
+    end = float((over.times[-1] - over.times[0]) / np.timedelta64(1, "s"))
+    np.testing.assert_allclose(over.positions_at(end)[1], lat[:, -1])

@@ -41,7 +41,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from sarwatch.errors import InputError, NotFoundError, PositionOnLandError
+from sarwatch.errors import InputError, PositionOnLandError
 from sarwatch.geo.coast import Region, land_mask_for
 from sarwatch.planning import iamsar
 from sarwatch.planning.allocation import Allocation, SearchUnit, allocate
@@ -60,6 +60,7 @@ from sarwatch.planning.pod import LateralRange
 from sarwatch.planning.sweep import corrected_sweep_width
 from sarwatch.planning.types import Route, SearchArea, Waypoint
 from sarwatch.services.plan_motion import cloud_statement, route_pod_moving, tracks_over
+from sarwatch.services.plan_run import load_drift_cloud, load_drift_run
 
 __all__ = [
     "Plan",
@@ -228,86 +229,6 @@ def _iso(t: datetime) -> str:
     return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _run_dir(ref: str, home_dir: Path) -> Path:
-    from sarwatch.services.drift_runs import DriftRuns, check_run_id
-
-    path = Path(ref).expanduser()
-    if path.is_dir():
-        return path
-    try:
-        check_run_id(ref)
-    except NotFoundError:
-        raise NotFoundError(
-            f"drift_run {ref!r} is neither a run directory nor a run id "
-            f"under {home_dir / 'runs'}; list the runs with GET /api/drift"
-        ) from None
-    DriftRuns(home_dir / "runs").get(ref)  # NotFoundError names the runs directory
-    return home_dir / "runs" / ref
-
-
-def load_drift_cloud(
-    ref: str, home_dir: Path, when: datetime | None = None
-) -> tuple[Cloud, tuple[float, float], str]:
-    """The cloud of a drift run at an output time, its centre's drift and the object class.
-
-    Parameters
-    ----------
-    ref
-        A run id (under ``<home_dir>/runs``) or a run directory (holding ``drift.nc``).
-    home_dir
-        The station's home.
-    when
-        An output time of the run; ``None`` for the last.
-
-    Returns
-    -------
-    tuple
-        The cloud; the centre's drift ``(east_kn, north_kn)`` around that time; the
-        run's object class.
-    """
-    cloud, drift, obj, _ = _load_run(ref, home_dir, when)
-    return cloud, drift, obj
-
-
-def _load_run(
-    ref: str, home_dir: Path, when: datetime | None
-) -> tuple[Cloud, tuple[float, float], str, CloudTracks]:
-    from sarwatch.adapters.exports.drift_tracks_read import read_run_tracks
-
-    run_dir = _run_dir(ref, home_dir)
-    nc = run_dir / "drift.nc"
-    if not nc.is_file():
-        raise NotFoundError(f"drift run {ref!r} has no drift.nc in {run_dir}: is it done?")
-    tracks = read_run_tracks(nc)
-    if when is None:
-        k = tracks.times.size - 1
-    else:
-        t = np.datetime64(_utc(when, "datum_time").replace(tzinfo=None), "s")
-        hits = np.flatnonzero(tracks.times == t)
-        if hits.size == 0:
-            shown = ", ".join(f"{x}Z" for x in tracks.times[:8])
-            raise InputError(
-                f"datum_time {t}Z is not an output time of drift run {ref!r}: it has {shown}"
-                + (" ..." if tracks.times.size > 8 else "")
-            )
-        k = int(hits[0])
-    cloud = Cloud.from_arrays(tracks.lon[:, k], tracks.lat[:, k], time=tracks.times[k])
-    # the same particles over time, in the cloud's order (those with a position then)
-    keep = np.isfinite(tracks.lon[:, k]) & np.isfinite(tracks.lat[:, k])
-    run_tracks = CloudTracks.from_arrays(tracks.times, tracks.lon[keep], tracks.lat[keep])
-    drift = (0.0, 0.0)
-    if tracks.times.size > 1:
-        k0, k1 = max(k - 1, 0), min(k + 1, tracks.times.size - 1)
-        if k1 == k0:
-            k0 = k1 - 1
-        c0 = Cloud.from_arrays(tracks.lon[:, k0], tracks.lat[:, k0]).centre()
-        c1 = Cloud.from_arrays(tracks.lon[:, k1], tracks.lat[:, k1]).centre()
-        x, y = to_local_nm([c1[0]], [c1[1]], *c0)
-        hours = float((tracks.times[k1] - tracks.times[k0]) / np.timedelta64(1, "s")) / 3600.0
-        drift = (float(x[0]) / hours, float(y[0]) / hours)
-    return cloud, drift, tracks.object_class, run_tracks
-
-
 def _leeway(req: PlanRequest) -> iamsar.Leeway:
     if req.leeway is not None:
         return iamsar.Leeway(**req.leeway.model_dump(), source="given")
@@ -424,7 +345,7 @@ def _from_run(
             raise InputError(
                 f"{name} is for a manual datum; a plan from drift_run takes the run's cloud"
             )
-    cloud, drift, obj, tracks = _load_run(req.drift_run, home_dir, req.datum_time)
+    cloud, drift, obj, tracks = load_drift_run(req.drift_run, home_dir, req.datum_time)
     assert cloud.time is not None
     t = datetime.fromisoformat(f"{cloud.time}").replace(tzinfo=UTC)
     lon, lat = cloud.centre()
