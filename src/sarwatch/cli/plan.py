@@ -85,6 +85,13 @@ def _print_plan(answer: dict[str, Any]) -> None:
         "flown over the cloud; * drift-compensated",
         highlight=False,
     )
+    cloud = answer.get("cloud") or {}
+    if cloud.get("moving"):
+        console.print(
+            "the cloud moves: rPOS meets the run's particles when the unit passes "
+            f"({cloud['times'][0]} .. {cloud['times'][-1]})",
+            highlight=False,
+        )
     console.print(f"total POS {answer['total_pos']:.1%} ({answer['units'][0]['pod_curve']} POD)")
     for u in answer["units"]:
         first = u["waypoints"][0]

@@ -4,8 +4,13 @@
 seed, or the same drift run) and every searched track so far. An update reads the
 flown track from a GPX file (its tracks, else its routes), scores each particle's
 POD along it with the unit's inverse-cube lateral-range curve of the planned sweep
-width (``planning.cloud.search_pod``), and replays all searches in order through
-``planning.cloud.update_after_search``: ``w ← w·(1 − POD)/Σ``. It reports each search's
+width, and replays all searches in order through
+``planning.cloud.update_after_search``: ``w ← w·(1 − POD)/Σ``. A plan from a drift run
+scores the track against the particles at the time the unit passed
+(:func:`sarwatch.services.plan_motion.route_pod_moving`): the GPX points' times when
+every point has one, else the track flown at the unit's speed from its planned start
+(the times used are kept with the search); a manual datum's cloud stays frozen
+(``planning.cloud.search_pod``). It reports each search's
 POS, the cumulative POS ``1 − Π(1 − POS_i)`` (conditional convention) and each unit
 area's POC before and after.
 """
@@ -15,13 +20,16 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sarwatch.errors import InputError, NotFoundError
 from sarwatch.planning.cloud import poc, search_pod, update_after_search
 from sarwatch.planning.pod import LateralRange
+from sarwatch.planning.types import Route, Waypoint
 from sarwatch.services.plan_files import _area_of
+from sarwatch.services.plan_motion import route_pod_moving, timed_track
 from sarwatch.services.planning import Plan, parse_plan_request, plan_search
 
 __all__ = ["PlanUpdate", "apply_update", "read_plan_document", "read_searched_track"]
@@ -74,6 +82,39 @@ def read_searched_track(text: str) -> tuple[str | None, list[tuple[float, float]
     raise InputError("the searched GPX file has no track or route with two points or more")
 
 
+def _track_times(text: str) -> list[datetime] | None:
+    """The times of the points :func:`read_searched_track` reads, if every one has one."""
+    import gpxpy
+
+    gpx = gpxpy.parse(text)
+    chosen: list[list[Any]] = [
+        [p for seg in trk.segments for p in seg.points] for trk in gpx.tracks
+    ]
+    chosen += [list(rte.points) for rte in gpx.routes]
+    for pts in chosen:
+        if len(pts) >= 2:
+            times = [p.time for p in pts]
+            if all(t is not None and t.tzinfo is not None for t in times):
+                return [t.astimezone(UTC) for t in times if t is not None]
+            return None
+    return None
+
+
+def _timed(search: dict[str, Any], unit: dict[str, Any]) -> Route:
+    """The searched track with its times (recorded ones, else flown at the unit's speed
+    from the unit's planned start)."""
+    pts = [(float(lo), float(la)) for lo, la in search["track"]]
+    if search.get("times"):
+        wps = tuple(
+            Waypoint(lon=lo, lat=la, eta=datetime.fromisoformat(t))
+            for (lo, la), t in zip(pts, search["times"], strict=True)
+        )
+        return Route(name=unit["name"], pattern="flown_track", speed_kn=unit["speed_kn"],
+                     waypoints=wps)  # fmt: skip
+    start = datetime.fromisoformat(unit["waypoints"][0]["eta"])
+    return timed_track(pts, start, float(unit["speed_kn"]), unit["name"])
+
+
 def _unit_of(answer: dict[str, Any], wanted: str | None, track_name: str | None) -> dict[str, Any]:
     units = {u["name"]: u for u in answer["units"]}
     for name in (wanted, track_name):
@@ -112,12 +153,19 @@ def apply_update(
             "track": [[lo, la] for lo, la in points],
         },
     ]
+    times = _track_times(gpx_text)
+    if times is not None:
+        searches[-1]["times"] = [t.strftime("%Y-%m-%dT%H:%M:%SZ") for t in times]
+    units = {x["name"]: x for x in plan.answer["units"]}
     cloud = plan.cloud
     before = [poc(cloud, a) for a in plan.areas]
     pos_values = []
     for s in searches:
         curve = LateralRange("inverse_cube", float(s["sweep_width_nm"]))
-        pod = search_pod(cloud, s["track"], curve)
+        if plan.tracks is None:
+            pod = search_pod(cloud, s["track"], curve)
+        else:
+            pod = route_pod_moving(plan.tracks, _timed(s, units[s["unit"]]), curve)
         upd = update_after_search(cloud, pod)
         pos_values.append(upd.pos)
         s["pos"] = upd.pos
@@ -137,6 +185,7 @@ def apply_update(
             for x, b in zip(plan.answer["units"], before, strict=True)
         ],
         "effective_sample_size": cloud.effective_sample_size(),
+        "cloud": plan.answer["cloud"],
     }
     doc = {"request": document["request"], "answer": plan.answer, "updates": searches}
     doc["last_update"] = answer

@@ -16,9 +16,12 @@ contract") into a :class:`Plan`, whose ``answer`` is the JSON the CLI (``sarwatc
 3. **Allocation** over the cloud (``planning.allocation.allocate``): one rectangle per
    unit, POS scored on the particles (``pos``: uniform coverage of the rectangle).
    ``route_pos`` is the unit's pattern itself flown against the particles (inverse-cube
-   lateral range of W, the cloud at the datum time, in the frame moving with the drift
-   when the route is compensated), the unit alone (``pos`` is net of the units before it):
-   lower than the unit's POC·POD for a sector, a short track or a truncated square.
+   lateral range of W), the unit alone (``pos`` is net of the units before it): lower
+   than the unit's POC·POD for a sector, a short track or a truncated square. From a
+   drift run the route as flown meets the particles where they are when the unit
+   passes (:mod:`sarwatch.services.plan_motion`); a manual datum's cloud is frozen at
+   the datum time (the route in the frame moving with the drift when compensated). The
+   answer's ``cloud`` says which.
 4. **Routes**: the unit's pattern over its rectangle, drift-compensated when asked
    (the mean drift: current plus downwind leeway, or the cloud centre's motion), then
    clipped at the coast with the station's land mask (warnings say what changed).
@@ -38,7 +41,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from sarwatch.errors import InputError, NotFoundError, PositionOnLandError
+from sarwatch.errors import InputError, PositionOnLandError
 from sarwatch.geo.coast import Region, land_mask_for
 from sarwatch.planning import iamsar
 from sarwatch.planning.allocation import Allocation, SearchUnit, allocate
@@ -51,10 +54,13 @@ from sarwatch.planning.cloud import (
 )
 from sarwatch.planning.compensation import drift_compensate
 from sarwatch.planning.landclip import clip_to_sea
+from sarwatch.planning.motion import CloudTracks
 from sarwatch.planning.patterns import pattern_for_area
 from sarwatch.planning.pod import LateralRange
 from sarwatch.planning.sweep import corrected_sweep_width
 from sarwatch.planning.types import Route, SearchArea, Waypoint
+from sarwatch.services.plan_motion import cloud_statement, route_pod_moving, tracks_over
+from sarwatch.services.plan_run import load_drift_cloud, load_drift_run
 
 __all__ = [
     "Plan",
@@ -199,7 +205,10 @@ class Plan:
     areas
         Each unit's rectangle, in the units' order.
     cloud
-        The probability map the plan was made on.
+        The probability map the plan was made on (at the datum time).
+    tracks
+        The drift run's particles over time (the cloud's particles, in its order), or
+        ``None`` for a manual datum (frozen).
     """
 
     request: PlanRequest
@@ -207,6 +216,7 @@ class Plan:
     routes: tuple[Route, ...]
     areas: tuple[SearchArea, ...]
     cloud: Cloud
+    tracks: CloudTracks | None = None
 
 
 def _utc(t: datetime, what: str) -> datetime:
@@ -217,76 +227,6 @@ def _utc(t: datetime, what: str) -> datetime:
 
 def _iso(t: datetime) -> str:
     return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _run_dir(ref: str, home_dir: Path) -> Path:
-    from sarwatch.services.drift_runs import DriftRuns, check_run_id
-
-    path = Path(ref).expanduser()
-    if path.is_dir():
-        return path
-    try:
-        check_run_id(ref)
-    except NotFoundError:
-        raise NotFoundError(
-            f"drift_run {ref!r} is neither a run directory nor a run id "
-            f"under {home_dir / 'runs'}; list the runs with GET /api/drift"
-        ) from None
-    DriftRuns(home_dir / "runs").get(ref)  # NotFoundError names the runs directory
-    return home_dir / "runs" / ref
-
-
-def load_drift_cloud(
-    ref: str, home_dir: Path, when: datetime | None = None
-) -> tuple[Cloud, tuple[float, float], str]:
-    """The cloud of a drift run at an output time, its centre's drift and the object class.
-
-    Parameters
-    ----------
-    ref
-        A run id (under ``<home_dir>/runs``) or a run directory (holding ``drift.nc``).
-    home_dir
-        The station's home.
-    when
-        An output time of the run; ``None`` for the last.
-
-    Returns
-    -------
-    tuple
-        The cloud; the centre's drift ``(east_kn, north_kn)`` around that time; the
-        run's object class.
-    """
-    from sarwatch.adapters.exports.drift_tracks_read import read_run_tracks
-
-    run_dir = _run_dir(ref, home_dir)
-    nc = run_dir / "drift.nc"
-    if not nc.is_file():
-        raise NotFoundError(f"drift run {ref!r} has no drift.nc in {run_dir}: is it done?")
-    tracks = read_run_tracks(nc)
-    if when is None:
-        k = tracks.times.size - 1
-    else:
-        t = np.datetime64(_utc(when, "datum_time").replace(tzinfo=None), "s")
-        hits = np.flatnonzero(tracks.times == t)
-        if hits.size == 0:
-            shown = ", ".join(f"{x}Z" for x in tracks.times[:8])
-            raise InputError(
-                f"datum_time {t}Z is not an output time of drift run {ref!r}: it has {shown}"
-                + (" ..." if tracks.times.size > 8 else "")
-            )
-        k = int(hits[0])
-    cloud = Cloud.from_arrays(tracks.lon[:, k], tracks.lat[:, k], time=tracks.times[k])
-    drift = (0.0, 0.0)
-    if tracks.times.size > 1:
-        k0, k1 = max(k - 1, 0), min(k + 1, tracks.times.size - 1)
-        if k1 == k0:
-            k0 = k1 - 1
-        c0 = Cloud.from_arrays(tracks.lon[:, k0], tracks.lat[:, k0]).centre()
-        c1 = Cloud.from_arrays(tracks.lon[:, k1], tracks.lat[:, k1]).centre()
-        x, y = to_local_nm([c1[0]], [c1[1]], *c0)
-        hours = float((tracks.times[k1] - tracks.times[k0]) / np.timedelta64(1, "s")) / 3600.0
-        drift = (float(x[0]) / hours, float(y[0]) / hours)
-    return cloud, drift, tracks.object_class
 
 
 def _leeway(req: PlanRequest) -> iamsar.Leeway:
@@ -398,14 +338,14 @@ def _manual(
 
 def _from_run(
     req: PlanRequest, home_dir: Path
-) -> tuple[Cloud, dict[str, Any], datetime, tuple[float, float]]:
+) -> tuple[Cloud, dict[str, Any], datetime, tuple[float, float], CloudTracks]:
     assert req.drift_run is not None
     for name in ("datum", "elapsed_h", "x_nm", "leeway"):
         if getattr(req, name) is not None:
             raise InputError(
                 f"{name} is for a manual datum; a plan from drift_run takes the run's cloud"
             )
-    cloud, drift, obj = load_drift_cloud(req.drift_run, home_dir, req.datum_time)
+    cloud, drift, obj, tracks = load_drift_run(req.drift_run, home_dir, req.datum_time)
     assert cloud.time is not None
     t = datetime.fromisoformat(f"{cloud.time}").replace(tzinfo=UTC)
     lon, lat = cloud.centre()
@@ -427,7 +367,7 @@ def _from_run(
         "area_nm2": math.pi * r90 * r90,
         "area_basis": "the circle about the cloud's centre holding 90 % of its particles",
     }
-    return cloud, head, t, drift
+    return cloud, head, t, drift, tracks
 
 
 def _area_json(a: SearchArea) -> dict[str, float]:
@@ -557,11 +497,12 @@ def plan_search(
     if len(set(names)) != len(names):
         raise InputError(f"unit names must differ (they name the route files): {names}")
     sweeps = [_sweep(req, u) for u in req.units]  # table errors before any heavy work
+    tracks: CloudTracks | None = None
     if req.datum is not None:
         cloud, head, t_datum, drift = _manual(req, cache_dir)
     else:
         # a run's particles are at sea or stranded; its centre may lie on an island
-        cloud, head, t_datum, drift = _from_run(req, home_dir)
+        cloud, head, t_datum, drift, tracks = _from_run(req, home_dir)
     start = t_datum if req.commence_time is None else _utc(req.commence_time, "commence_time")
     units = [
         SearchUnit(
@@ -590,18 +531,23 @@ def plan_search(
         )
         search_h = a.effort_nm2 / (a.unit.sweep_width_nm * u.speed_kn)
         route = _within_hours(route, search_h)
-        # the pattern flown against the particles (in the frame moving with the drift
-        # when compensated; the cloud frozen at the datum time): the pattern's own POS
-        water = route
-        route_pos = float(
-            cloud.weight
-            @ search_pod(cloud, water, LateralRange("inverse_cube", a.unit.sweep_width_nm))
-        )
+        curve = LateralRange("inverse_cube", a.unit.sweep_width_nm)
+        if tracks is None:
+            # a manual datum: the pattern flown against the cloud frozen at the datum
+            # time (in the frame moving with the drift when compensated)
+            route_pos = float(cloud.weight @ search_pod(cloud, route, curve))
         if u.drift_compensated:
             route = drift_compensate(route, drift)
         lons = [w.lon for w in route.waypoints]
         lats = [w.lat for w in route.waypoints]
         route = clip_to_sea(route, _land_test(lons, lats, cache_dir))
+        if tracks is not None:
+            # a drift run: the route as flown against the particles as they drift
+            route_pos = float(cloud.weight @ route_pod_moving(tracks, route, curve))
+            held = tracks_over(tracks, route.waypoints[0].eta or start,
+                               route.waypoints[-1].eta or start)[1]  # fmt: skip
+            if held:
+                route = replace(route, warnings=(*route.warnings, held))
         routes.append(route)
         out_units.append(
             {
@@ -642,6 +588,7 @@ def plan_search(
         "total_pos": plan.total_pos,
         "allocation": plan.method,
         "particles": cloud.n,
+        "cloud": cloud_statement(tracks, t_datum),
     }
     return Plan(
         request=req,
@@ -649,4 +596,5 @@ def plan_search(
         routes=tuple(routes),
         areas=tuple(a.area for a in plan.assignments),
         cloud=cloud,
+        tracks=tracks,
     )

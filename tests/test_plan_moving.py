@@ -1,0 +1,206 @@
+"""A plan from a drift run follows the particles during the search (issue 11): each
+route's POS and the Bayesian update score the route against the particles at the
+time the unit passes; a manual datum stays frozen and says so."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from _plan import REQUEST
+from sarwatch.adapters.exports.route_gpx import routes_to_gpx
+from sarwatch.cli.main import main
+from sarwatch.planning.cloud import Cloud, poc, search_pod
+from sarwatch.planning.motion import CloudTracks
+from sarwatch.planning.pod import LateralRange
+from sarwatch.services.plan_motion import route_pod_moving, tracks_over
+from sarwatch.services.plan_update import apply_update
+from sarwatch.services.planning import Plan, plan_search
+
+
+@pytest.fixture(scope="module")
+def run_home(tmp_path_factory: pytest.TempPathFactory, land_mask: Any) -> Iterator[Path]:
+    """A 5 h drift run of 2,000 persons in water from 34.5°N 12.9°E (06:00 to 11:00 Z),
+    a steady 1 kn current towards the east and 15 kn of wind from 330°: the cloud
+    moves about 1.1 nm an hour, east-south-east."""
+    base = tmp_path_factory.mktemp("moving")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SARWATCH_HOME_DIR", str(base / "home"))
+        mp.delenv("SARWATCH_DATABASE_URL", raising=False)
+        try:
+            main(["drift", "--lat", "34.5", "--lon", "12.9", "--time", "2026-12-06T06:00Z",
+                  "--hours", "5", "--particles", "2000", "--wind-kn", "15", "--wind-from",
+                  "330", "--current-kn", "1.0", "--current-to", "90", "--object", "PIW-1",
+                  "--seed", "5", "--out", str(base / "run"), "--no-png", "--quiet"])  # fmt: skip
+        except SystemExit as exc:
+            assert not exc.code
+        yield base
+
+
+def _request(run: Path, **unit: Any) -> dict[str, Any]:
+    u = {"name": "Boat", "sweep_width_nm": 0.5, "speed_kn": 6, "hours": 3,
+         "pattern": "parallel"} | unit  # fmt: skip
+    return {"drift_run": str(run), "datum_time": "2026-12-06T07:00:00Z", "units": [u]}
+
+
+@pytest.fixture(scope="module")
+def plans(run_home: Path) -> dict[str, Plan]:
+    run = run_home / "run"
+    return {
+        "fixed": plan_search(_request(run), home_dir=run_home / "home"),
+        "compensated": plan_search(
+            _request(run, drift_compensated=True), home_dir=run_home / "home"
+        ),
+    }
+
+
+def _frozen_pos(plan: Plan, k: int = 0) -> float:
+    """The route as flown scored against the cloud frozen at the datum time."""
+    curve = LateralRange("inverse_cube", plan.answer["units"][k]["sweep_width_nm"])
+    return float(plan.cloud.weight @ search_pod(plan.cloud, plan.routes[k], curve))
+
+
+def test_the_answer_says_the_cloud_moves_with_the_run_times(plans: dict[str, Plan]) -> None:
+    c = plans["fixed"].answer["cloud"]
+    assert c["moving"] is True
+    assert c["times"] == [f"2026-12-06T{h:02d}:00:00Z" for h in range(6, 12)]
+    assert plans["fixed"].tracks is not None
+    assert plans["fixed"].tracks.lon.shape == (plans["fixed"].cloud.n, 6)
+
+
+def test_a_route_left_where_the_cloud_was_finds_less_than_a_frozen_cloud_says(
+    plans: dict[str, Plan],
+) -> None:
+    """The parallel search flown for ~3 h over the rectangle where the cloud was at
+    07:00: the particles drift ~1.1 nm/h out of it, so the moving POS is well below
+    the frozen one (which assumes they wait)."""
+    u = plans["fixed"].answer["units"][0]
+    frozen = _frozen_pos(plans["fixed"])
+    assert u["route_pos"] < 0.5 * frozen  # 0.13 against 0.99
+
+
+def test_a_drift_compensated_route_follows_the_cloud_and_finds_more(
+    plans: dict[str, Plan],
+) -> None:
+    """The same pattern shifted with the drift flies over where the cloud will be: it
+    finds more than the fixed route against the moving particles, and more than the
+    frozen cloud (left behind by the shifted route) would say."""
+    fixed = plans["fixed"].answer["units"][0]["route_pos"]
+    comp = plans["compensated"].answer["units"][0]["route_pos"]
+    assert comp > 3 * fixed  # 0.89 against 0.13
+    assert comp > _frozen_pos(plans["compensated"]) + 0.08  # 0.89 against 0.74
+    # the compensation follows the cloud's own drift: it loses little against the
+    # plan's allocation POS (uniform coverage of the rectangle, particles waiting)
+    assert comp == pytest.approx(plans["compensated"].answer["units"][0]["pos"], rel=0.25)
+
+
+def test_the_update_follows_the_particles_and_conserves_probability(
+    plans: dict[str, Plan],
+) -> None:
+    """The flown route (GPX with the ETAs as times) updates the weights with the PODs
+    of the moving particles: its POS is the plan's route POS, the posterior
+    w·(1 − POD)/(1 − POS) sums to 1 and gives the reported POC."""
+    plan = plans["compensated"]
+    doc = {"request": plan.request.model_dump(mode="json"), "answer": plan.answer}
+    upd = apply_update(doc, routes_to_gpx(list(plan.routes)), home_dir=Path("/nonexistent"))
+    a = upd.answer
+    assert a["cloud"]["moving"] is True
+    assert a["pos"] == pytest.approx(plan.answer["units"][0]["route_pos"], rel=1e-6)
+    assert upd.document["updates"][0]["times"][0] == plan.answer["units"][0]["waypoints"][0]["eta"]
+    assert plan.tracks is not None
+    curve = LateralRange("inverse_cube", 0.5)
+    pod = route_pod_moving(plan.tracks, plan.routes[0], curve)
+    post = plan.cloud.weight * (1 - pod) / (1 - a["pos"])
+    assert post.sum() == pytest.approx(1.0, abs=1e-6)  # GPX keeps 7 decimals
+    after = Cloud.from_arrays(plan.cloud.lon, plan.cloud.lat, post)
+    assert a["units"][0]["poc"] == pytest.approx(poc(after, plan.areas[0]), rel=1e-5)
+    assert a["units"][0]["poc"] < a["units"][0]["poc_before"]
+    # the frozen update would have found less: the shifted route leaves the still cloud
+    frozen = float(plan.cloud.weight @ search_pod(plan.cloud, plan.routes[0], curve))
+    assert a["pos"] > frozen + 0.08
+    # without times the track is timed at the unit's speed from its planned start:
+    # a fixed (not compensated) route flown so gets the same POD as its ETAs
+    fixed = plans["fixed"]
+    gpx = routes_to_gpx(list(fixed.routes))
+    untimed = gpx.replace("<time>", "<!--").replace("</time>", "-->")
+    doc = {"request": fixed.request.model_dump(mode="json"), "answer": fixed.answer}
+    b = apply_update(doc, untimed, home_dir=Path("/nonexistent")).answer
+    assert b["pos"] == pytest.approx(fixed.answer["units"][0]["route_pos"], rel=0.02)
+
+
+def test_a_search_past_the_run_end_holds_the_particles_and_says_so(
+    run_home: Path,
+) -> None:
+    plan = plan_search(
+        _request(run_home / "run") | {"datum_time": "2026-12-06T10:00:00Z"},
+        home_dir=run_home / "home",
+    )
+    (u,) = plan.answer["units"]
+    assert any("held" in w and "after 2026-12-06T11:00:00Z" in w for w in u["warnings"])
+    # past the end the particles wait: from 11:00 the route scores the cloud frozen then
+    assert plan.tracks is not None
+    last = plan.tracks.at(plan.tracks.times[-1])
+    assert np.allclose(last.lon, plan.tracks.lon[:, -1])
+
+
+def test_a_manual_datum_stays_frozen_and_says_so(land_mask: Any, tmp_path: Path) -> None:
+    plan = plan_search(REQUEST | {"particles": 1000}, home_dir=tmp_path)
+    c = plan.answer["cloud"]
+    assert c["moving"] is False and c["time"] == "2026-12-06T12:00:00Z"
+    assert "frozen" in c["basis"] and plan.tracks is None
+
+
+def test_the_cli_says_the_cloud_moves(
+    run_home: Path, home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from _cli import run_cli
+
+    req = tmp_path / "req.json"
+    req.write_text(json.dumps(_request(run_home / "run")), encoding="utf-8")
+    code, text, err = run_cli(capsys, "plan", "--request", str(req))
+    assert code == 0, err
+    assert (
+        "the cloud moves: rPOS meets the run's particles when the unit passes "
+        "(2026-12-06T06:00:00Z .. 2026-12-06T11:00:00Z)" in " ".join(text.split())
+    )
+
+
+@given(
+    before_min=st.integers(0, 300),
+    after_min=st.integers(0, 300),
+    at_s=st.floats(0.0, 1.0),
+)
+@settings(max_examples=50, deadline=None)
+def test_held_tracks_match_the_run_inside_and_its_ends_outside(
+    before_min: int, after_min: int, at_s: float
+) -> None:
+    """Held before the first time and after the last; unchanged between them."""
+    rng = np.random.default_rng(1)
+    times = np.array(["2026-12-06T06:00", "2026-12-06T07:00", "2026-12-06T08:00"],
+                     dtype="datetime64[s]")  # fmt: skip
+    lon = 12.0 + np.cumsum(rng.normal(0, 0.01, (20, 3)), axis=1)
+    lat = 34.0 + np.cumsum(rng.normal(0, 0.01, (20, 3)), axis=1)
+    tracks = CloudTracks.from_arrays(times, lon, lat)
+    t6 = datetime(2026, 12, 6, 6, tzinfo=UTC)
+    first = t6 - timedelta(minutes=before_min)
+    last = t6 + timedelta(hours=2, minutes=after_min)
+    over, note = tracks_over(tracks, first, last)
+    assert (note == "") == (before_min == 0 and after_min == 0)
+    assert over.times[0] == np.datetime64(first.replace(tzinfo=None), "s")
+    assert over.times[-1] == np.datetime64(last.replace(tzinfo=None), "s")
+    # inside the run's times the positions are the run's
+    s = at_s * 7200.0
+    shift = float((times[0] - over.times[0]) / np.timedelta64(1, "s"))
+    np.testing.assert_allclose(over.positions_at(s + shift)[0], tracks.positions_at(s)[0])
+    # outside, the first and last positions
+    np.testing.assert_allclose(over.positions_at(0.0)[1], lat[:, 0])
+    end = float((over.times[-1] - over.times[0]) / np.timedelta64(1, "s"))
+    np.testing.assert_allclose(over.positions_at(end)[1], lat[:, -1])
