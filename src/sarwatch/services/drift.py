@@ -13,13 +13,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 
 from sarwatch import __version__
+from sarwatch.domain.case import require_utc
 from sarwatch.drift.config import DriftConfig, check_limits
 from sarwatch.drift.engine import simulate
 from sarwatch.drift.forcing import Forcing, VectorField
@@ -121,11 +122,7 @@ class DriftRequest(DriftConfig):
 
 
 def _to_utc64(t: datetime, what: str) -> np.datetime64:
-    if t.tzinfo is None or t.utcoffset() is None:
-        raise InputError(
-            f"{what} {t.isoformat()} has no time zone; give UTC, e.g. 2026-11-20T04:10Z"
-        )
-    return np.datetime64(t.astimezone(UTC).replace(tzinfo=None), "s")
+    return np.datetime64(require_utc(t, what).replace(tzinfo=None), "s")
 
 
 def _vector_source(

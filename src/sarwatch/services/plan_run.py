@@ -8,22 +8,17 @@ plan can follow them during the search (:mod:`sarwatch.services.plan_motion`).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 
+from sarwatch.domain.case import require_utc
 from sarwatch.errors import InputError, NotFoundError
 from sarwatch.planning.cloud import Cloud, to_local_nm
 from sarwatch.planning.motion import CloudTracks
 
 __all__ = ["load_drift_cloud", "load_drift_run"]
-
-
-def _utc(t: datetime, what: str) -> datetime:
-    if t.tzinfo is None:
-        raise InputError(f"{what} {t.isoformat()} has no time zone; give UTC, e.g. ...Z")
-    return t.astimezone(UTC)
 
 
 def _run_dir(ref: str, home_dir: Path) -> Path:
@@ -82,7 +77,7 @@ def load_drift_run(
     if when is None:
         k = tracks.times.size - 1
     else:
-        t = np.datetime64(_utc(when, "datum_time").replace(tzinfo=None), "s")
+        t = np.datetime64(require_utc(when, "datum_time").replace(tzinfo=None), "s")
         hits = np.flatnonzero(tracks.times == t)
         if hits.size == 0:
             shown = ", ".join(f"{x}Z" for x in tracks.times[:8])

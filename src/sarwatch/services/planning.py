@@ -40,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from sarwatch.domain.case import require_utc
 from sarwatch.errors import InputError, PositionOnLandError
 from sarwatch.geo.coast import Region, land_mask_for
 from sarwatch.planning import iamsar
@@ -110,12 +111,6 @@ class Plan:
     tracks: CloudTracks | None = None
 
 
-def _utc(t: datetime, what: str) -> datetime:
-    if t.tzinfo is None:
-        raise InputError(f"{what} {t.isoformat()} has no time zone; give UTC, e.g. ...Z")
-    return t.astimezone(UTC)
-
-
 def _iso(t: datetime) -> str:
     return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -162,7 +157,7 @@ def _manual(
         raise InputError("a manual datum needs elapsed_h: hours from the last known position")
     if req.x_nm is None:
         raise InputError("a manual datum needs x_nm: the fix error of the last known position")
-    lkp_time = _utc(req.datum.time, "datum.time")
+    lkp_time = require_utc(req.datum.time, "datum.time")
     leeway = _leeway(req)
     wind = req.wind or WindIn(speed_kn=0.0, from_deg=0.0)
     current = req.current or CurrentIn(speed_kn=0.0, to_deg=0.0)
@@ -394,7 +389,9 @@ def plan_search(
     else:
         # a run's particles are at sea or stranded; its centre may lie on an island
         cloud, head, t_datum, drift, tracks = _from_run(req, home_dir)
-    start = t_datum if req.commence_time is None else _utc(req.commence_time, "commence_time")
+    start = (
+        t_datum if req.commence_time is None else require_utc(req.commence_time, "commence_time")
+    )
     units = [
         SearchUnit(
             name=u.name,

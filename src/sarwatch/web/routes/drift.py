@@ -17,6 +17,7 @@ from fastapi import APIRouter, FastAPI, Query
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from sarwatch.domain.case import require_utc
 from sarwatch.drift.config import DEFAULTS, LIMITS, Scheme
 from sarwatch.errors import ConflictError, InputError, NotFoundError, SarwatchError
 from sarwatch.geo.units import LAT_MAX_DEG, LAT_MIN_DEG, LON_MAX_DEG, LON_MIN_DEG
@@ -306,8 +307,7 @@ def start_drift(
     The run and its outputs are kept under ``<home_dir>/runs/<run_id>/`` and
     outlive a restart of the server.
     """
-    if body.time.tzinfo is None:
-        raise InputError(f"time {body.time.isoformat()} has no time zone; give UTC, e.g. ...Z")
+    require_utc(body.time, "time")  # a naive time is refused before anything else
     from sarwatch.services.drift import check_drift_request
 
     req = _request(body, Path(settings.home_dir))
