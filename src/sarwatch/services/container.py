@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from sarwatch.services.cases import CaseService
     from sarwatch.services.drift_runs import DriftRuns
     from sarwatch.services.ports import Store
+    from sarwatch.vessels.picture import LivePicture
 
 __all__ = ["DRIFT_WORKERS", "POSTGRES_WRITERS", "Station", "open_station_store"]
 
@@ -104,6 +105,7 @@ class Station:
         self._drift_runs: DriftRuns | None = None
         self._drift_pool: ThreadPoolExecutor | None = None
         self._writer_pool: ThreadPoolExecutor | None = None
+        self._vessels: LivePicture | None = None
 
     @property
     def store(self) -> Store:
@@ -148,6 +150,16 @@ class Station:
 
                 self._drift_runs = DriftRuns(Path(self.settings.home_dir) / "runs")
             return self._drift_runs
+
+    @property
+    def vessels(self) -> LivePicture:
+        """The live AIS picture this station reads (last state per vessel, recent tracks)."""
+        with self._lock:
+            if self._vessels is None:
+                from sarwatch.vessels.picture import LivePicture
+
+                self._vessels = LivePicture()
+            return self._vessels
 
     @property
     def drift_pool(self) -> ThreadPoolExecutor:

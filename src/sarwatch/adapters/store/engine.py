@@ -50,7 +50,7 @@ def migrate(engine: Engine) -> None:
             conn.execute(text("SELECT pg_advisory_lock(724011)"))
             conn.commit()
         try:
-            command.upgrade(_alembic_config(conn), "head")
+            command.upgrade(_alembic_config(conn), "heads")
             conn.commit()
         finally:
             if conn.dialect.name == "postgresql":
