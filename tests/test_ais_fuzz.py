@@ -28,13 +28,15 @@ _ALPHABET = "GHJKLMNOPQRSTUVWXYZghjk!$,*\\#@:;`0123456789abcdef \t"
 
 def _type1(mmsi: int, lon: float, lat: float, seq: int) -> str:
     data = {"type": 1, "mmsi": mmsi, "lon": lon, "lat": lat, "speed": 5.0, "second": seq % 60}
-    (sentence,) = pyais.encode_dict(data, talker_id="AI", radio_channel="AB"[seq % 2])
+    (sentence,) = pyais.encode_dict(
+        data, talker_id="AI", sentence_type="VDM", radio_channel="AB"[seq % 2]
+    )
     return sentence
 
 
 def _type5(mmsi: int, seq_id: int) -> list[str]:
     data = {"type": 5, "mmsi": mmsi, "shipname": f"SHIP {mmsi % 1000}", "ship_type": 70}
-    return pyais.encode_dict(data, talker_id="AI", seq_id=seq_id)
+    return pyais.encode_dict(data, talker_id="AI", sentence_type="VDM", seq_id=seq_id)
 
 
 def _mutate(line: str, rnd: random.Random) -> str:

@@ -24,9 +24,16 @@ from enum import StrEnum
 from typing import Any
 
 from pyais.exceptions import UnknownMessageException
-from pyais.messages import MSG_CLASS, AISSentence, NMEASentenceFactory
+from pyais.messages import MSG_CLASS, AISSentence, NMEASentenceFactory, TagBlock
 
-from sarwatch.adapters.ais.convert import POSITION_TYPES, STATIC_TYPES, report_from, static_from
+from sarwatch.adapters.ais.columns import DecodedBatch
+from sarwatch.adapters.ais.convert import (
+    POSITION_TYPES,
+    STATIC_TYPES,
+    position_row,
+    position_row_from_bits,
+    static_from,
+)
 from sarwatch.vessels.types import VesselReport, VesselStatic
 
 __all__ = ["IngestSummary", "NmeaDecoder", "SkipReason"]
@@ -44,6 +51,11 @@ _EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 
 _BANG, _BACKSLASH, _DOLLAR, _HASH = ord("!"), ord("\\"), ord("$"), ord("#")
 _produce = NMEASentenceFactory.produce
+_MISSING: Any = object()
+#: Appended to a payload to key duplicates (same bits, same length).
+_FILL = tuple(b"%%%d" % k for k in range(6))
+#: Position types decoded inline (type 19 also carries static data: general path).
+_SIMPLE_POSITION = frozenset({1, 2, 3, 9, 18, 27})
 
 
 class SkipReason(StrEnum):
@@ -84,7 +96,7 @@ class IngestSummary:
     no_position
         Position messages whose position is "not available" (no report made).
     untimed
-        Messages stamped with the receiver clock (no usable tag-block time).
+        Position reports stamped with the receiver clock (no usable tag-block time).
     """
 
     lines: int = 0
@@ -181,7 +193,7 @@ class NmeaDecoder:
         self._max_gap = max_fragment_gap
         self._line_no = 0
         self._static_cache: dict[bytes, VesselStatic | None] = {}
-        self._tag_times: dict[str, datetime | None] = {}
+        self._tag_times: dict[bytes, datetime | None] = {}
         self._latest = datetime.now(UTC) + timedelta(days=1)
 
     # -- the loop -------------------------------------------------------------------
@@ -194,20 +206,144 @@ class NmeaDecoder:
         reports, statics
             Position reports and static data, in the order of the input.
         """
+        batch = self.decode_batch(lines)
+        return batch.reports(), batch.statics
+
+    def decode_batch(self, lines: Iterable[bytes | str]) -> DecodedBatch:
+        """Like :meth:`decode`, but positions kept as rows (the ingest's fast path).
+
+        The common case (a single-sentence position report) is decoded inline;
+        multi-part and static messages go through :meth:`_fragment` and
+        :meth:`_message`. Both apply the same checks in the same order.
+        """
         now = self._clock()
         self._latest = max(self._latest, now + timedelta(days=1))
-        reports: list[VesselReport] = []
-        statics: list[VesselStatic] = []
+        out = DecodedBatch()
+        times_append, rows_append = out.times.append, out.rows.append
         summary = self.summary
         skipped = summary.skipped
+        seen, seen_order, window = self._seen, self._seen_order, self._window
+        tag_times = self._tag_times
+        produce, min_bits, from_bits = _produce, MIN_BITS, position_row_from_bits
+        msg_class = MSG_CLASS
+        type_counts = [0] * 64
+        n = ignored = used = reports = untimed = no_position = 0
         for raw in lines:
-            summary.lines += 1
+            n += 1
             self._line_no += 1
             try:
-                self._line(raw, now, reports, statics)
+                if type(raw) is not bytes:
+                    raw = str(raw).encode("utf-8", "surrogateescape")
+                raw = raw.strip()
+                if not raw or raw[0] == _HASH:
+                    ignored += 1
+                    continue
+                first = raw[0]
+                tag = None
+                if first == _BACKSLASH:
+                    # An NMEA 4 tag block: cut off here, as pyais would, and looked up
+                    # by its bytes (a receiver stamps every line of a second alike);
+                    # pyais parses it only when it is new (see _tag_time).
+                    start = raw.find(b"\\", 1) + 1
+                    if start:
+                        tag = raw[1 : start - 1]
+                        raw = raw[start:]
+                        start = 0
+                elif first in (_BANG, _DOLLAR):
+                    start = 0
+                else:
+                    # An AIS sentence that lost its leading "!" is damaged AIS.
+                    damaged = b"VDM," in raw or b"VDO," in raw
+                    skipped[SkipReason.MALFORMED if damaged else SkipReason.NOT_AIS] += 1
+                    continue
+                star = raw.find(b"*", start)
+                end = star + 3
+                if star < 0 or len(raw) < end or raw.find(b",", start) > star:
+                    # The checksum field is missing or cut short: the line was cut off.
+                    skipped[SkipReason.TRUNCATED] += 1
+                    continue
+                if len(raw) > end:
+                    # Receivers append fields after the checksum (",s36310,d-081"):
+                    # the sentence ends at "*hh".
+                    raw = raw[:end]
+                try:
+                    sentence = produce(raw)
+                except UnknownMessageException:
+                    skipped[SkipReason.NOT_AIS] += 1
+                    continue
+                except Exception:  # pyais raises several kinds for malformed input
+                    skipped[SkipReason.MALFORMED] += 1
+                    continue
+                if type(sentence) is not AISSentence:
+                    ignored += 1  # a $PGHP wrapper: metadata only
+                    continue
+                if not sentence.is_valid:
+                    skipped[SkipReason.BAD_CHECKSUM] += 1
+                    continue
+                payload = sentence.payload
+                if not payload:
+                    skipped[SkipReason.EMPTY_PAYLOAD] += 1
+                    continue
+                if tag is None:
+                    time = None
+                else:
+                    time = tag_times.get(tag, _MISSING)
+                    if time is _MISSING:
+                        time = self._tag_time(TagBlock(tag))
+                msg_type = sentence.ais_id
+                if sentence.frag_cnt != 1:
+                    self._fragment(sentence, time, now, out)
+                    continue
+                if msg_type not in _SIMPLE_POSITION:
+                    self._message(sentence, payload, time, now, 1, out)
+                    continue
+                # The common case, inline: one sentence, one position report.
+                fill = sentence.fill_bits
+                key = payload + _FILL[fill] if fill else payload
+                if key in seen:
+                    skipped[SkipReason.DUPLICATE] += 1
+                    continue
+                seen.add(key)
+                seen_order.append(key)
+                if len(seen_order) > window:
+                    seen.discard(seen_order.popleft())
+                bv = sentence.bv
+                if len(bv) < min_bits[msg_type]:
+                    skipped[SkipReason.TRUNCATED] += 1
+                    continue
+                try:
+                    if msg_type <= 3:  # pyais has a fast path for these: use it whole
+                        row = position_row(msg_class[msg_type].from_vector(bv))
+                    else:  # pyais's plan, only the fields needed
+                        row = from_bits(msg_type, bv)
+                except Exception:  # bits pyais cannot read
+                    skipped[SkipReason.UNDECODABLE] += 1
+                    continue
+                used += 1
+                type_counts[msg_type] += 1
+                if row is None:
+                    no_position += 1
+                    continue
+                if time is None:
+                    untimed += 1
+                    time = now
+                reports += 1
+                times_append(time)
+                rows_append(row)
             except Exception:  # a line we did not foresee must not stop the feed
                 skipped[SkipReason.MALFORMED] += 1
-        return reports, statics
+        summary.lines += n
+        summary.ignored += ignored
+        summary.used += used
+        summary.messages += used
+        summary.reports += reports
+        summary.untimed += untimed
+        summary.no_position += no_position
+        by_type = summary.by_type
+        for t, count in enumerate(type_counts):
+            if count:
+                by_type[t] += count
+        return out
 
     def finish(self) -> IngestSummary:
         """Count the fragments of unfinished multi-part messages; return the summary."""
@@ -216,66 +352,12 @@ class NmeaDecoder:
         self._pending.clear()
         return self.summary
 
-    def _line(
-        self,
-        raw: bytes | str,
-        now: datetime,
-        reports: list[VesselReport],
-        statics: list[VesselStatic],
-    ) -> None:
-        skipped = self.summary.skipped
-        if type(raw) is not bytes:
-            raw = str(raw).encode("utf-8", "surrogateescape")
-        raw = raw.strip()
-        if not raw or raw[0] == _HASH:
-            self.summary.ignored += 1
-            return
-        first = raw[0]
-        if first != _BANG and first != _BACKSLASH and first != _DOLLAR:
-            # An AIS sentence that lost its leading "!" is damaged AIS, not another protocol.
-            damaged = b"VDM," in raw or b"VDO," in raw
-            skipped[SkipReason.MALFORMED if damaged else SkipReason.NOT_AIS] += 1
-            return
-        start = raw.find(b"\\", 1) + 1 if first == _BACKSLASH else 0
-        star = raw.find(b"*", start)
-        if star < 0 or len(raw) < star + 3 or raw.find(b",", start) > star:
-            # The checksum field is missing or cut short: the line was cut off.
-            skipped[SkipReason.TRUNCATED] += 1
-            return
-        if len(raw) > star + 3:
-            # Receivers append their own fields after the checksum (",s36310,d-081"):
-            # the sentence ends at "*hh".
-            raw = raw[: star + 3]
-        try:
-            sentence = _produce(raw)
-        except UnknownMessageException:
-            skipped[SkipReason.NOT_AIS] += 1
-            return
-        except Exception:  # pyais raises several kinds for malformed input
-            skipped[SkipReason.MALFORMED] += 1
-            return
-        if type(sentence) is not AISSentence:
-            self.summary.ignored += 1  # a $PGHP wrapper: metadata only
-            return
-        if not sentence.is_valid:
-            skipped[SkipReason.BAD_CHECKSUM] += 1
-            return
-        if not sentence.payload:
-            skipped[SkipReason.EMPTY_PAYLOAD] += 1
-            return
-        time = self._tag_time(sentence) if sentence.tag_block is not None else None
-        if sentence.frag_cnt == 1:
-            self._message(sentence, sentence.payload, time, now, 1, reports, statics)
-            return
-        self._fragment(sentence, time, now, reports, statics)
-
     def _fragment(
         self,
         sentence: AISSentence,
         time: datetime | None,
         now: datetime,
-        reports: list[VesselReport],
-        statics: list[VesselStatic],
+        out: DecodedBatch,
     ) -> None:
         skipped = self.summary.skipped
         key = (sentence.seq_id, sentence.channel, sentence.frag_cnt)
@@ -301,9 +383,7 @@ class NmeaDecoder:
         del self._pending[key]
         payload = b"".join(p.payload for p in pending.parts)
         whole = AISSentence.assemble_from_iterable(pending.parts)
-        self._message(
-            whole, payload, pending.time or time, now, len(pending.parts), reports, statics
-        )
+        self._message(whole, payload, pending.time or time, now, len(pending.parts), out)
 
     def _message(
         self,
@@ -312,15 +392,19 @@ class NmeaDecoder:
         time: datetime | None,
         now: datetime,
         n_lines: int,
-        reports: list[VesselReport],
-        statics: list[VesselStatic],
+        out: DecodedBatch,
     ) -> None:
         summary = self.summary
-        key = payload + b"%d" % sentence.fill_bits
+        fill = sentence.fill_bits
+        key = payload + _FILL[fill] if fill else payload
         if key in self._seen:
             summary.skipped[SkipReason.DUPLICATE] += n_lines
             return
-        self._remember(key)
+        seen_order = self._seen_order
+        self._seen.add(key)
+        seen_order.append(key)
+        if len(seen_order) > self._window:
+            self._seen.discard(seen_order.popleft())
         msg_type = sentence.ais_id
         bits = len(sentence.bv)
         if bits < MIN_BITS.get(msg_type, 38):
@@ -334,7 +418,7 @@ class NmeaDecoder:
             summary.by_type[msg_type] += 1
             if static is not None:
                 summary.statics += 1
-                statics.append(static)
+                out.statics.append(static)
             return
         try:
             msg = MSG_CLASS[msg_type].from_vector(sentence.bv)
@@ -345,15 +429,15 @@ class NmeaDecoder:
         summary.messages += 1
         summary.by_type[msg_type] += 1
         if msg_type in POSITION_TYPES:
-            if time is None:
-                summary.untimed += 1
-                time = now
-            report = report_from(msg, time)
-            if report is None:
+            row = position_row(msg)
+            if row is None:
                 summary.no_position += 1
             else:
                 summary.reports += 1
-                reports.append(report)
+                if time is None:
+                    summary.untimed += 1
+                out.times.append(now if time is None else time)
+                out.rows.append(row)
         if msg_type in STATIC_TYPES:
             static = static_from(msg)
             if is_static:
@@ -362,30 +446,17 @@ class NmeaDecoder:
                 self._static_cache[key] = static
             if static is not None:
                 summary.statics += 1
-                statics.append(static)
+                out.statics.append(static)
 
-    def _remember(self, key: bytes) -> None:
-        self._seen.add(key)
-        order = self._seen_order
-        order.append(key)
-        if len(order) > self._window:
-            self._seen.discard(order.popleft())
-
-    def _tag_time(self, sentence: AISSentence) -> datetime | None:
-        block = sentence.tag_block
-        assert block is not None
+    def _tag_time(self, block: TagBlock) -> datetime | None:
+        """The tag block's ``c:`` time if the block is valid and the time plausible."""
         block.init()
-        if not block.is_valid:
-            return None
-        stamp = block.receiver_timestamp
-        if not stamp:
-            return None
+        stamp = block.receiver_timestamp if block.is_valid else None
+        when = self._parse_stamp(stamp) if stamp else None
         cache = self._tag_times
-        if stamp in cache:
-            return cache[stamp]
         if len(cache) > 4096:
             cache.clear()
-        cache[stamp] = when = self._parse_stamp(stamp)
+        cache[block.raw] = when
         return when
 
     def _parse_stamp(self, stamp: str) -> datetime | None:
