@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "load_settings"]
@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     public_delay_h, public_round_deg
         Public-feed redaction policy: cases appear only once closed or older
         than ``public_delay_h`` hours, positions rounded to ``public_round_deg``.
+    aisstream_api_key
+        The user's own aisstream.io API key for ``sarwatch ais ingest wss://...``
+        (``SARWATCH_AISSTREAM_API_KEY``); kept secret: never printed or logged.
     max_body_bytes
         Largest HTTP request body the web service accepts, bytes (default 1 MiB);
         larger ones are refused with 413. What a case write carries stays in the
@@ -60,6 +63,7 @@ class Settings(BaseSettings):
     public_delay_h: float = 72.0
     public_round_deg: float = 0.1
     max_body_bytes: int = Field(1_048_576, gt=0)
+    aisstream_api_key: SecretStr | None = None
 
     @property
     def resolved_database_url(self) -> str:

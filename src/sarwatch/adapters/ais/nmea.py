@@ -36,7 +36,7 @@ from sarwatch.adapters.ais.convert import (
 )
 from sarwatch.vessels.types import VesselReport, VesselStatic
 
-__all__ = ["IngestSummary", "NmeaDecoder", "SkipReason"]
+__all__ = ["IngestSummary", "NmeaDecoder", "SkipReason", "split_tag_time"]
 
 #: Fewest payload bits a message needs for the fields read here (ITU-R M.1371: up to
 #: the heading of types 1-3 and 18, the course of 9 and 27, the dimensions of 19;
@@ -249,6 +249,10 @@ class NmeaDecoder:
                         tag = raw[1 : start - 1]
                         raw = raw[start:]
                         start = 0
+                        if not raw or raw[0] not in (_BANG, _DOLLAR):
+                            damaged = b"VDM," in raw or b"VDO," in raw
+                            skipped[SkipReason.MALFORMED if damaged else SkipReason.NOT_AIS] += 1
+                            continue
                 elif first in (_BANG, _DOLLAR):
                     start = 0
                 else:
@@ -460,16 +464,44 @@ class NmeaDecoder:
         return when
 
     def _parse_stamp(self, stamp: str) -> datetime | None:
-        try:
-            value = float(stamp)
-        except ValueError:
-            return None
-        if value > 1e11:  # milliseconds (some receivers), not seconds
-            value /= 1000.0
-        try:
-            when = datetime.fromtimestamp(value, UTC)
-        except (OverflowError, OSError, ValueError):
-            return None
-        if not _EARLIEST <= when <= self._latest:
-            return None
-        return when
+        return _parse_stamp(stamp, self._latest)
+
+
+def split_tag_time(raw: bytes) -> tuple[bytes, datetime | None]:
+    """A line without its NMEA 4 tag block, and the block's ``c:`` time if valid.
+
+    For replays: the sentence goes out bare (the receiver stamps it on receipt) and
+    the time says when to send it. Lines without a tag block come back unchanged.
+    """
+    raw = raw.strip()
+    if not raw.startswith(b"\\"):
+        return raw, None
+    end = raw.find(b"\\", 1)
+    if end < 0:
+        return raw, None
+    block = TagBlock(raw[1:end])
+    try:
+        block.init()
+        stamp = block.receiver_timestamp if block.is_valid else None
+    except Exception:  # a damaged block: no time, the sentence still goes
+        stamp = None
+    latest = datetime.now(UTC) + timedelta(days=1)
+    when = _parse_stamp(stamp, latest) if stamp else None
+    return raw[end + 1 :], when
+
+
+def _parse_stamp(stamp: str, latest: datetime) -> datetime | None:
+    """A tag-block ``c:`` value (UNIX seconds, or milliseconds) as a time, if plausible."""
+    try:
+        value = float(stamp)
+    except ValueError:
+        return None
+    if value > 1e11:  # milliseconds (some receivers), not seconds
+        value /= 1000.0
+    try:
+        when = datetime.fromtimestamp(value, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+    if not _EARLIEST <= when <= latest:
+        return None
+    return when
