@@ -225,7 +225,6 @@ class NmeaDecoder:
         seen, seen_order, window = self._seen, self._seen_order, self._window
         tag_times = self._tag_times
         produce, min_bits, from_bits = _produce, MIN_BITS, position_row_from_bits
-        msg_class = MSG_CLASS
         type_counts = [0] * 64
         n = ignored = used = reports = untimed = no_position = 0
         for raw in lines:
@@ -316,10 +315,7 @@ class NmeaDecoder:
                     skipped[SkipReason.TRUNCATED] += 1
                     continue
                 try:
-                    if msg_type <= 3:  # pyais has a fast path for these: use it whole
-                        row = position_row(msg_class[msg_type].from_vector(bv))
-                    else:  # pyais's plan, only the fields needed
-                        row = from_bits(msg_type, bv)
+                    row = from_bits(msg_type, bv)  # pyais's plan, only the fields needed
                 except Exception:  # bits pyais cannot read
                     skipped[SkipReason.UNDECODABLE] += 1
                     continue
