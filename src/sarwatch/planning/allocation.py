@@ -230,6 +230,11 @@ def _oriented_area(
 
 
 def _grid(cloud: Cloud, cells: int) -> _Grid:
+    return _grid_uv(cloud, cells)[0]
+
+
+def _grid_uv(cloud: Cloud, cells: int) -> tuple[_Grid, _FloatArray, _FloatArray]:
+    """The grid and the particles' ``(along, across)`` nm in its frame."""
     lon0, lat0, bearing, u, v = _principal_frame(cloud)
     edges = []
     for a in (u, v):
@@ -241,7 +246,7 @@ def _grid(cloud: Cloud, cells: int) -> _Grid:
         pad = 0.05 * (hi - lo) + 1e-3
         edges.append(np.linspace(lo - pad, hi + pad, cells + 1))
     mass, _, _ = np.histogram2d(u, v, bins=edges, weights=cloud.weight)
-    return _Grid(lon0, lat0, bearing, edges[0], edges[1], mass)
+    return _Grid(lon0, lat0, bearing, edges[0], edges[1], mass), u, v
 
 
 def _pairs(n: int) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
@@ -369,10 +374,9 @@ def _per_unit_clouds(cloud: Cloud, clouds: Sequence[Cloud] | None, n_units: int)
     return list(clouds)
 
 
-def _cell_index(grid: _Grid, cloud: Cloud) -> npt.NDArray[np.intp]:
-    """Each particle's flat cell index in ``grid`` (``-1`` outside it)."""
-    x, y = to_local_nm(cloud.lon, cloud.lat, grid.lon0, grid.lat0)
-    u, v = _axis_frame(x, y, grid.bearing)
+def _cell_index(grid: _Grid, u: _FloatArray, v: _FloatArray) -> npt.NDArray[np.intp]:
+    """Each particle's flat cell index in ``grid`` from its ``(along, across)`` nm
+    (``-1`` outside the grid)."""
     g = grid.mass.shape[0]
     i = np.searchsorted(grid.u_edges, u, side="right") - 1
     j = np.searchsorted(grid.v_edges, v, side="right") - 1
@@ -441,8 +445,9 @@ def allocate(
             grids.append(grids[0])
             index.append(index[0])
         else:
-            grids.append(_grid(c, cells))
-            index.append(_cell_index(grids[-1], c))
+            grid, u, v = _grid_uv(c, cells)
+            grids.append(grid)
+            index.append(_cell_index(grid, u, v))
     order = sorted(range(len(units)), key=lambda i: -efforts[i])
     rects: dict[int, tuple[int, int, int, int]] = {}
     g = cells
@@ -461,7 +466,8 @@ def allocate(
                 miss[inside] *= 1.0 - p
         ok = index[i] >= 0
         w = cloud.weight[ok] * miss[ok]
-        return np.bincount(index[i][ok], weights=w, minlength=g * g).reshape(g, g)
+        cells_w = np.bincount(index[i][ok], weights=w, minlength=g * g)
+        return np.asarray(cells_w, dtype=float).reshape(g, g)
 
     for i in order:
         rects[i], _ = _best_rectangle(grids[i], residual_for(i), efforts[i], curve)

@@ -63,7 +63,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -159,7 +159,7 @@ def cloud_at(tracks: CloudTracks, time: np.datetime64) -> Cloud:
     InputError
         A time outside the tracks' span.
     """
-    t = np.datetime64(time, "s")
+    t = _to_s(time)
     if not tracks.times[0] <= t <= tracks.times[-1]:
         raise InputError(
             f"{t} is outside the drift run's times {tracks.times[0]} .. {tracks.times[-1]}: "
@@ -168,6 +168,10 @@ def cloud_at(tracks: CloudTracks, time: np.datetime64) -> Cloud:
     s = float((t - tracks.times[0]) / np.timedelta64(1, "s"))
     lon, lat = tracks.positions_at(s)
     return Cloud(lon=lon, lat=lat, weight=tracks.weight, time=t)
+
+
+def _to_s(t: np.datetime64) -> np.datetime64:
+    return cast(np.datetime64, np.asarray(t, dtype="datetime64[s]")[()])
 
 
 def _plus_hours(t: np.datetime64, hours: float) -> np.datetime64:
@@ -205,14 +209,22 @@ def on_scene(
     InputError
         No search time left after the transit; times outside the tracks.
     """
-    t0 = np.datetime64(commence, "s")
+    t0 = _to_s(commence)
     if unit.start_lon is None or unit.start_lat is None:
         transit = unit.transit_nm
     else:
-        transit = 0.0
+        cloud_at(tracks, t0)  # inside the tracks, or a clear error
+        # the centre is linear in the positions, so linear between output times too
+        secs = (tracks.times - tracks.times[0]) / np.timedelta64(1, "s")
+        c_lon, c_lat = tracks.weight @ tracks.lon, tracks.weight @ tracks.lat
+        transit, arrive_s = 0.0, -1.0
         for _ in range(max(iterations, 1)):
-            arrive = _plus_hours(t0, min(transit / unit.speed_kn, unit.hours))
-            centre = cloud_at(tracks, arrive).centre()
+            s = float((t0 - tracks.times[0]) / np.timedelta64(1, "s"))
+            s += min(transit / unit.speed_kn, unit.hours) * 3600.0
+            if abs(s - arrive_s) < 1.0:
+                break  # converged to the second
+            arrive_s = s
+            centre = float(np.interp(s, secs, c_lon)), float(np.interp(s, secs, c_lat))
             transit = float(geodesic_distance_nm(unit.start_lon, unit.start_lat, *centre))
     search_h = unit.hours - transit / unit.speed_kn
     if not search_h > 0:
@@ -282,7 +294,7 @@ def allocate_on_scene(
         on_scene(held, u, commence, compensated=c) for u, c in zip(units, comp, strict=True)
     )
     clouds = [cloud_at(held, w.cloud_time) for w in windows]
-    base = cloud_at(held, min(max(np.datetime64(commence, "s"), held.times[0]), held.times[-1]))
+    base = cloud_at(held, min(max(_to_s(commence), held.times[0]), held.times[-1]))
     plan = allocate(
         base,
         units,
