@@ -32,6 +32,7 @@ from sarwatch.domain import (
     require_utc,
 )
 from sarwatch.domain.events import format_time, to_json
+from sarwatch.domain.intake import check_new_event, check_time_floor
 from sarwatch.domain.projection import apply_to_json, projected_columns
 from sarwatch.domain.status import moves_before
 from sarwatch.errors import (
@@ -294,6 +295,7 @@ class CaseWrites:
         last: LedgerEntry | None = None
         sealed: list[LedgerEntry] = []
         for kind, payload in events:
+            check_new_event(str(kind), payload, actor)  # hidden controls, huge numbers
             state = apply_to_json(state, kind, payload, recorded_at)  # refuses illegal moves
             seq += 1
             last = seal(
@@ -316,7 +318,7 @@ class CaseWrites:
         return new_record, sealed
 
     def _check_time(self, value: datetime, what: str) -> datetime:
-        value = require_utc(value, what)
+        value = check_time_floor(require_utc(value, what), what)
         now = self.clock()
         if value > now + self.max_future:
             raise InputError(
