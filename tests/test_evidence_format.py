@@ -262,3 +262,36 @@ def test_a_number_format_2_cannot_carry_is_refused_and_nothing_is_written(servic
         service.attach(case_id, "document", {"bytes": 10**30}, actor="ana")
     assert len(service.events(case_id)) == before
     assert service.verify(case_id).ok
+
+
+def test_a_zip_written_with_data_descriptors_is_intact(tmp_path: Path) -> None:
+    """A zip written to a stream (flag bit 3, each member followed by its descriptor)
+    has no byte outside a member: only exact, matching descriptors pass."""
+    import io
+
+    class Stream(io.RawIOBase):
+        def __init__(self) -> None:
+            self.data = bytearray()
+
+        def writable(self) -> bool:
+            return True
+
+        def write(self, b: Any) -> int:
+            self.data += bytes(b)
+            return len(b)
+
+    gen = _generator()
+    signer = gen.vector_signer()
+    stream = Stream()
+    with zipfile.ZipFile(stream, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, data in gen.members_of(signer, gen.chain(signer, 2)).items():
+            zf.writestr(name, data)
+    path = tmp_path / "streamed.zip"
+    path.write_bytes(bytes(stream.data))
+    with zipfile.ZipFile(path) as zf:
+        assert all(info.flag_bits & 0x08 for info in zf.infolist())
+    assert verify_bundle(path).ok, verify_bundle(path).summary()
+    spliced = gen.hide_between(path.read_bytes(), 4, b"x", descriptor_flag=True)
+    (tmp_path / "spliced.zip").write_bytes(spliced)
+    summary = verify_bundle(tmp_path / "spliced.zip").summary()
+    assert "17 bytes between ledger.jsonl and case.json belong to no member" in summary

@@ -90,17 +90,13 @@ def _is_descriptor(gap: bytes, member: zipfile.ZipInfo | None) -> bool:
 
     A data descriptor (flag bit 3 of the member's header) follows the member's data:
     an optional signature ``PK\\x07\\x08``, then CRC-32, compressed and uncompressed
-    sizes (4 bytes each, or 8 for the sizes in a zip64 member), which must match.
+    sizes (4 bytes each; a bundle is never zip64), which must match the member's.
     """
     if member is None or not member.flag_bits & _DATA_DESCRIPTOR_FLAG:
         return False
     body = gap[4:] if gap[:4] == _DESCRIPTOR else gap
     expected = (member.CRC, member.compress_size, member.file_size)
-    if len(body) == 12:
-        return struct.unpack("<III", body) == expected
-    if len(body) == 20:
-        return struct.unpack("<IQQ", body) == expected
-    return False
+    return len(body) == 12 and struct.unpack("<III", body) == expected
 
 
 def _end_problems(data: mmap.mmap, start_dir: int) -> list[str]:
