@@ -295,3 +295,31 @@ def test_a_zip_written_with_data_descriptors_is_intact(tmp_path: Path) -> None:
     (tmp_path / "spliced.zip").write_bytes(spliced)
     summary = verify_bundle(tmp_path / "spliced.zip").summary()
     assert "17 bytes between ledger.jsonl and case.json belong to no member" in summary
+
+
+# --- the /verify page is served, to anyone, with local assets only -----------------------
+
+
+def test_the_verify_page_is_served_without_a_token(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from sarwatch.geo.coast import default_cache_dir
+    from sarwatch.settings import load_settings
+    from sarwatch.web import app as web_app
+    from sarwatch.web.routes import map as map_routes
+
+    client = TestClient(
+        web_app.create_app(load_settings(home_dir=tmp_path, cache_dir=default_cache_dir()))
+    )
+    if (map_routes.DIST_DIR / "verify.html").is_file():
+        html = client.get("/verify").text
+        assert "nothing is uploaded" in html
+        scripts = [s.split('"')[0] for s in html.split('src="')[1:]]
+        assert scripts and all(s.startswith("/static/dist/verify-") for s in scripts)
+        assert "http://" not in html and "https://" not in html
+        assert client.get(scripts[0]).status_code == 200
+    monkeypatch.setattr(map_routes, "DIST_DIR", tmp_path / "dist")
+    response = client.get("/verify")
+    assert response.status_code == 503 and "make web" in response.text
