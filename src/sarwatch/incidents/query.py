@@ -10,16 +10,24 @@ one's combined view), so an event reported three times counts once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from sarwatch.domain.case import require_utc
-from sarwatch.domain.events import format_time
+from sarwatch.domain.events import format_time, parse_time
 from sarwatch.errors import InputError
 from sarwatch.incidents.register import IncidentRecord
 from sarwatch.incidents.types import IncidentType
 
-__all__ = ["GROUPINGS", "Grouping", "IncidentQuery", "Totals", "period_of", "selects"]
+__all__ = [
+    "GROUPINGS",
+    "Grouping",
+    "IncidentQuery",
+    "Totals",
+    "period_bound",
+    "period_of",
+    "selects",
+]
 
 #: How totals are grouped: by calendar year or month of the incident (UTC), and
 #: optionally by type.
@@ -87,6 +95,43 @@ class IncidentQuery:
     def end_text(self) -> str | None:
         """``end`` as stored."""
         return None if self.end is None else format_time(self.end)
+
+
+def period_bound(text: str, *, end: bool = False) -> datetime:
+    """A period's start (or, ``end=True``, its exclusive end) from ``2018``, ``2018-06``,
+    ``2018-06-19`` or an ISO 8601 time with a zone.
+
+    Examples
+    --------
+    >>> period_bound("2018").isoformat(), period_bound("2018", end=True).isoformat()
+    ('2018-01-01T00:00:00+00:00', '2019-01-01T00:00:00+00:00')
+    >>> period_bound("2018-12", end=True).isoformat()
+    '2019-01-01T00:00:00+00:00'
+    >>> period_bound("2018-06-19", end=True).isoformat()
+    '2018-06-20T00:00:00+00:00'
+    """
+    cell = str(text).strip()
+    try:
+        if len(cell) == 4 and cell.isdigit():
+            year = int(cell)
+            return datetime(year + end, 1, 1, tzinfo=UTC)
+        if len(cell) == 7 and cell[4] == "-":
+            year, month = int(cell[:4]), int(cell[5:])
+            if end:
+                year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+            return datetime(year, month, 1, tzinfo=UTC)
+        if len(cell) == 10:
+            day = datetime.strptime(cell, "%Y-%m-%d").replace(tzinfo=UTC)
+            return day + timedelta(days=1) if end else day
+    except ValueError:
+        pass
+    else:
+        if "T" in cell:
+            return parse_time(cell, "period bound")
+    raise InputError(
+        f"a period bound is a year (2018), a month (2018-06), a day (2018-06-19) or an ISO "
+        f"time with a zone; got {text!r}"
+    )
 
 
 def selects(query: IncidentQuery, record: IncidentRecord) -> bool:

@@ -279,7 +279,7 @@ class IncidentService:
         if not batch:
             raise InputError("nothing to record")
         with self.store.unit_of_work(write=True) as uow:
-            recorded = self._record_in(uow, batch, actor=actor, merge=merge, extra=())
+            recorded = self._record_in(uow, batch, actor=actor, merge=merge, extra=lambda _: [])
             uow.commit()
         return recorded
 
@@ -330,24 +330,23 @@ class IncidentService:
         """Record a parsed file in one transaction (all or nothing).
 
         ``summary`` (format, file name, SHA-256, row counts, refused rows) becomes the
-        ``incidents_imported`` event that closes the import; ``file_merges`` are merges
-        the file itself states (``(into, merged)`` by the ids it carries).
+        ``incidents_imported`` event that closes the import, with the number of reports
+        merged by proximity added as ``merged``; ``file_merges`` are merges the file
+        itself states (``(into, merged)`` by the ids it carries).
         """
         with self.store.unit_of_work(write=True) as uow:
-            extra: Events = []
-            if file_merges:
-                extra.append(
-                    (
-                        IncidentEvent.MERGED,
-                        {
-                            "merges": [
-                                {"into": a, "merged": b, "reason": "as in the imported file"}
-                                for a, b in file_merges
-                            ]
-                        },
-                    )
-                )
-            extra.append((IncidentEvent.IMPORTED, summary))
+
+            def extra(found: list[MergeMatch]) -> Events:
+                out: Events = []
+                if file_merges:
+                    stated = [
+                        {"into": a, "merged": b, "reason": "as in the imported file"}
+                        for a, b in file_merges
+                    ]
+                    out.append((IncidentEvent.MERGED, {"merges": stated}))
+                out.append((IncidentEvent.IMPORTED, {**summary, "merged": len(found)}))
+                return out
+
             recorded = self._record_in(uow, list(reports), actor=actor, merge=merge, extra=extra)
             uow.commit()
         return recorded
@@ -378,7 +377,7 @@ class IncidentService:
         *,
         actor: str,
         merge: bool,
-        extra: Events,
+        extra: Callable[[list[MergeMatch]], Events],
     ) -> Recorded:
         repo = uow.incidents
         externals = [x for r in batch for x in r.external_ids]
@@ -438,7 +437,7 @@ class IncidentService:
             (IncidentEvent.MERGED, {"merges": items[i : i + RECORD_CHUNK]})
             for i in range(0, len(items), RECORD_CHUNK)
         ]
-        events += extra
+        events += extra(merges)
         new_ids = {r.incident_id for r in numbered}
         states = _Loading(repo, absent=new_ids)
         entries = self._seal_and_store(
