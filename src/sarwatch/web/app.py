@@ -76,6 +76,7 @@ def _route_modules() -> tuple[ModuleType, ...]:
         attachments,
         cases,
         drift,
+        incidents,
         ledger,
         plan,
         position,
@@ -84,7 +85,10 @@ def _route_modules() -> tuple[ModuleType, ...]:
     )
     from sarwatch.web.routes import map as map_page
 
-    return (assess, position, drift, plan, attachments, cases, ledger, public, verify, map_page)
+    return (
+        assess, position, drift, plan, attachments, cases, incidents, ledger, public, verify,
+        map_page,
+    )  # fmt: skip
 
 
 @asynccontextmanager
