@@ -80,10 +80,11 @@ def _route_modules() -> tuple[ModuleType, ...]:
         plan,
         position,
         public,
+        stats,
     )
     from sarwatch.web.routes import map as map_page
 
-    return (assess, position, drift, plan, attachments, cases, ledger, public, map_page)
+    return (assess, position, drift, plan, attachments, cases, ledger, public, stats, map_page)
 
 
 @asynccontextmanager
