@@ -80,11 +80,15 @@ def _route_modules() -> tuple[ModuleType, ...]:
         plan,
         position,
         public,
+        reconstruction,
         stats,
     )
     from sarwatch.web.routes import map as map_page
 
-    return (assess, position, drift, plan, attachments, cases, ledger, public, stats, map_page)
+    return (
+        assess, position, drift, plan, attachments, cases, ledger, public, stats,
+        reconstruction, map_page,
+    )  # fmt: skip
 
 
 @asynccontextmanager

@@ -162,23 +162,36 @@ def render_statistics_chart(
             if sid in used_sources:
                 handles.append(
                     Line2D(
-                        [], [], ls="none", marker=_MARKERS[k % len(_MARKERS)],
-                        color=pal.markers[k % len(pal.markers)], label=sid,
+                        [],
+                        [],
+                        ls="none",
+                        marker=_MARKERS[k % len(_MARKERS)],
+                        color=pal.markers[k % len(pal.markers)],
+                        label=sid,
                     )
-                )  # fmt: skip
+                )
         spare = [ax for ax in axes.flat if not ax.get_visible()]
         if spare:  # an empty panel: the legend goes there
             spare[0].set_visible(True)
             spare[0].set_axis_off()
             spare[0].legend(
-                handles=handles, loc="center", frameon=False, fontsize=8,
-                labelcolor=pal.foreground, title="legend",
-            )  # fmt: skip
+                handles=handles,
+                loc="center",
+                frameon=False,
+                fontsize=8,
+                labelcolor=pal.foreground,
+                title="legend",
+            )
         else:
             fig.legend(
-                handles=handles, loc="lower center", bbox_to_anchor=(0.5, bottom - 0.3 / height),
-                ncol=min(4, len(handles)), frameon=False, fontsize=8, labelcolor=pal.foreground,
-            )  # fmt: skip
+                handles=handles,
+                loc="lower center",
+                bbox_to_anchor=(0.5, bottom - 0.3 / height),
+                ncol=min(4, len(handles)),
+                frameon=False,
+                fontsize=8,
+                labelcolor=pal.foreground,
+            )
         fig.text(0.01, 0.01, "\n".join(footer), fontsize=7, color=pal.muted, va="bottom", ha="left")
         metadata: dict[str, Any] = {"Software": "sarwatch"}
         if fmt == "svg":
@@ -209,20 +222,37 @@ def _panel(
         for f in r["figures"]:
             if not f["usable"]:
                 ax.bar(
-                    xi, f["value"], width=0.7, facecolor="none", edgecolor=pal.flagged,
-                    hatch="///", lw=1.0, zorder=2,
-                )  # fmt: skip
+                    xi,
+                    f["value"],
+                    width=0.7,
+                    facecolor="none",
+                    edgecolor=pal.flagged,
+                    hatch="///",
+                    lw=1.0,
+                    zorder=2,
+                )
                 ax.text(
-                    xi, f["value"], "do not use", ha="center", va="bottom",
-                    fontsize=6, color=pal.flagged,
-                )  # fmt: skip
+                    xi,
+                    f["value"],
+                    "do not use",
+                    ha="center",
+                    va="bottom",
+                    fontsize=6,
+                    color=pal.flagged,
+                )
             elif f["source"] != r["source"] or f["value"] != r["value"]:
                 k = source_ids.index(f["source"]) if f["source"] in source_ids else 0
                 ax.plot(
-                    xi, f["value"], ls="none", marker=_MARKERS[k % len(_MARKERS)],
-                    ms=6, mec=pal.background, mew=0.8,
-                    color=pal.markers[k % len(pal.markers)], zorder=3,
-                )  # fmt: skip
+                    xi,
+                    f["value"],
+                    ls="none",
+                    marker=_MARKERS[k % len(_MARKERS)],
+                    ms=6,
+                    mec=pal.background,
+                    mew=0.8,
+                    color=pal.markers[k % len(pal.markers)],
+                    zorder=3,
+                )
                 used.add(f["source"])
         if not r["figures"]:
             ax.text(xi, peak * 0.02, "n/a", ha="center", va="bottom", fontsize=7, color=pal.muted)
