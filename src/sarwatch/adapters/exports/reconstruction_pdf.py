@@ -15,6 +15,8 @@ __all__ = ["render_pdf"]
 
 _A4 = (8.27, 11.69)
 _WIDTH = 118  # characters per line of monospace text at 7 pt
+#: Lines of text above the map on the first page (about 0.01 of the page each).
+_FIRST_PAGE_LINES = 44
 
 
 def _t(value: Any) -> str:
@@ -119,12 +121,19 @@ def render_pdf(rec: dict[str, Any], *, map_png: bytes) -> bytes:
             "",
             *_answers_lines(rec),
         ]
-        fig.text(0.06, 0.94, "\n".join(head[:48]), fontsize=7, family="monospace", va="top")
+        fig.text(
+            0.06,
+            0.94,
+            "\n".join(head[:_FIRST_PAGE_LINES]),
+            fontsize=7,
+            family="monospace",
+            va="top",
+        )
         ax = fig.add_axes((0.08, 0.03, 0.84, 0.40))
         ax.imshow(mpimg.imread(io.BytesIO(map_png), format="png"))
         ax.set_axis_off()
         pdf.savefig(fig)
-        rest = head[48:]
+        rest = head[_FIRST_PAGE_LINES:]
         drift = [
             f"{_t(f['time'])} {f['hours']:+6g} h  centroid "
             + (
