@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -244,7 +244,7 @@ def _responders_result(record: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _vessels(
-    entry: LedgerEntry, result: dict[str, Any], outcome_time: str | None
+    entry: LedgerEntry, result: dict[str, Any], outcome_time: datetime | None
 ) -> list[VesselReach]:
     cloud = result.get("cloud") or {}
     origin_text = cloud.get("time") or result.get("computed_at") or entry.recorded_at
@@ -252,15 +252,18 @@ def _vessels(
     out = []
     for v in result["vessels"]:
         p50, p90 = v.get("eta_p50_h"), v.get("eta_p90_h")
-        arr50 = None if p50 is None else format_time(origin + timedelta(hours=float(p50)))
-        arr90 = None if p90 is None else format_time(origin + timedelta(hours=float(p90)))
-        if arr50 is None:
+        # arrivals to the whole second, as the ledger's times
+        at50 = None if p50 is None else _second(origin + timedelta(hours=float(p50)))
+        at90 = None if p90 is None else _second(origin + timedelta(hours=float(p90)))
+        arr50 = None if at50 is None else format_time(at50)
+        arr90 = None if at90 is None else format_time(at90)
+        if at50 is None:
             before = "unreachable"
         elif outcome_time is None:
             before = "no outcome recorded"
-        elif arr90 is not None and arr90 <= outcome_time:
+        elif at90 is not None and at90 <= outcome_time:
             before = "yes (90 %)"
-        elif arr50 <= outcome_time:
+        elif at50 <= outcome_time:
             before = "yes (50 %)"
         else:
             before = "no"
@@ -284,6 +287,11 @@ def _vessels(
             )
         )
     return out
+
+
+def _second(t: datetime) -> datetime:
+    """``t`` rounded to the nearest whole second."""
+    return (t + timedelta(microseconds=500_000)).replace(microsecond=0)
 
 
 def _drift_frames(entry: LedgerEntry, result: dict[str, Any]) -> list[DriftFrame]:
@@ -331,7 +339,7 @@ def reconstruct_entries(
     case = fold([(e.kind, e.payload, parse_time(e.recorded_at)) for e in entries])
     opened = entries[0].payload
     alert = str(opened["alert_time"])
-    outcome_time = format_time(case.outcome.time) if case.outcome else None
+    outcome_time = case.outcome.time if case.outcome else None
     items: list[TimelineItem] = [
         _item(
             entries[0],
@@ -443,18 +451,21 @@ def reconstruct_entries(
                 items.append(_item(e, e.recorded_at, label, "", text))
         else:
             items.append(_item(e, e.recorded_at, e.kind.replace("_", " "), "", describe_event(e)))
-    # answers: an outgoing contact and the next incoming from the same counterpart
-    for i, (e, p) in enumerate(contacts):
+    # answers: an outgoing contact and the earliest incoming one from the same counterpart
+    # at or after it (by time: the order in which contacts were logged does not matter)
+    timed = sorted(contacts, key=lambda ep: (parse_time(ep[1]["time"]), ep[0].seq))
+    for e, p in timed:
         if p.get("direction") != "outgoing":
             continue
         name = str(p["counterpart"]).strip().lower()
+        asked = parse_time(p["time"])
         reply = next(
             (
                 (e2, p2)
-                for e2, p2 in contacts[i + 1 :]
+                for e2, p2 in timed
                 if p2.get("direction") == "incoming"
                 and str(p2["counterpart"]).strip().lower() == name
-                and p2["time"] >= p["time"]
+                and parse_time(p2["time"]) >= asked
             ),
             None,
         )
@@ -471,7 +482,7 @@ def reconstruct_entries(
             )
         )
     rccs = _rccs(contacts, positions, answers, alert, {r.srr_id: r.rcc for r in sar_regions()})
-    items.sort(key=lambda it: (it.time, it.seq))
+    items.sort(key=lambda it: (parse_time(it.time), it.seq))
     vessels.sort(key=lambda v: (v.snapshot_seq, v.arrival_p50 is None, v.arrival_p50 or ""))
     notes = [
         "Times are those recorded in the ledger (when it happened, as reported); each line "
@@ -533,10 +544,10 @@ def _rccs(
     ids: set[str] = {str(s) for s in responsible | involved}
     for srr_id in sorted(ids, key=lambda s: (s not in responsible, s)):
         mine = [(e, p) for e, p in contacts if rcc_of(str(p["counterpart"])) == srr_id]
-        mine.sort(key=lambda ep: ep[1]["time"])
+        mine.sort(key=lambda ep: (parse_time(ep[1]["time"]), ep[0].seq))
         first = mine[0] if mine else None
         asked = [a for a in answers if a.rcc == srr_id]
-        answered = next((a for a in asked if a.answered_at), None)
+        answered = asked[0] if asked and asked[0].answered_at else None  # the first call
         out.append(
             RccKnowledge(
                 srr_id=str(srr_id),
