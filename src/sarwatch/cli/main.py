@@ -51,9 +51,20 @@ def _register() -> None:
     """Attach every command group, once. Imports are local so ``--help`` stays fast."""
     if _registered:
         return
-    from sarwatch.cli import assess, bundle, case, drift, incidents, ledger, plan, serve, user
+    from sarwatch.cli import (
+        assess,
+        bundle,
+        case,
+        drift,
+        incidents,
+        ledger,
+        plan,
+        serve,
+        stats,
+        user,
+    )
 
-    for module in (serve, assess, drift, plan, case, ledger, user, bundle, incidents):
+    for module in (serve, assess, drift, plan, case, ledger, user, bundle, incidents, stats):
         module.register(app)
     _registered.append(True)
 

@@ -81,13 +81,15 @@ def _route_modules() -> tuple[ModuleType, ...]:
         plan,
         position,
         public,
+        reconstruction,
+        stats,
         verify,
     )
     from sarwatch.web.routes import map as map_page
 
     return (
-        assess, position, drift, plan, attachments, cases, incidents, ledger, public, verify,
-        map_page,
+        assess, position, drift, plan, attachments, cases, incidents, ledger, public, stats,
+        reconstruction, verify, map_page,
     )  # fmt: skip
 
 
