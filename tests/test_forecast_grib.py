@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 import pytest
-from tests._forecast import smooth_winds, write_grib_winds, write_netcdf_winds
 
+from _forecast import smooth_winds, write_grib_winds, write_netcdf_winds
 from sarwatch.adapters.forcing import open_vector_field
 from sarwatch.adapters.forcing.grib import is_grib, open_grib
 from sarwatch.errors import ForcingError

@@ -76,6 +76,7 @@ def _route_modules() -> tuple[ModuleType, ...]:
         attachments,
         cases,
         drift,
+        forcing,
         ledger,
         plan,
         position,
@@ -83,7 +84,9 @@ def _route_modules() -> tuple[ModuleType, ...]:
     )
     from sarwatch.web.routes import map as map_page
 
-    return (assess, position, drift, plan, attachments, cases, ledger, public, map_page)
+    return (
+        assess, position, drift, forcing, plan, attachments, cases, ledger, public, map_page,
+    )  # fmt: skip
 
 
 @asynccontextmanager
