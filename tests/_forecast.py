@@ -14,6 +14,46 @@ import xarray as xr
 PARAM_10U, PARAM_10V = 165, 166
 
 
+def grib_message(
+    lon: npt.NDArray[np.float64],
+    lat: npt.NDArray[np.float64],
+    run: datetime,
+    step_h: int,
+    param_id: int,
+    values: npt.ArrayLike,
+    *,
+    centre: str = "ecmf",
+    ieee: bool = True,
+) -> bytes:
+    """One GRIB2 message on a regular lon/lat grid (ecCodes), as bytes."""
+    import eccodes
+
+    h = eccodes.codes_grib_new_from_samples("regular_ll_sfc_grib2")
+    try:
+        eccodes.codes_set(h, "centre", centre)
+        eccodes.codes_set(h, "dataDate", int(run.strftime("%Y%m%d")))
+        eccodes.codes_set(h, "dataTime", int(run.strftime("%H%M")))
+        eccodes.codes_set(h, "paramId", param_id)
+        eccodes.codes_set(h, "forecastTime", int(step_h))
+        eccodes.codes_set(h, "Ni", lon.size)
+        eccodes.codes_set(h, "Nj", lat.size)
+        eccodes.codes_set(h, "jScansPositively", int(lat[-1] > lat[0]))
+        eccodes.codes_set(h, "latitudeOfFirstGridPointInDegrees", lat[0])
+        eccodes.codes_set(h, "latitudeOfLastGridPointInDegrees", lat[-1])
+        eccodes.codes_set(h, "longitudeOfFirstGridPointInDegrees", lon[0])
+        eccodes.codes_set(h, "longitudeOfLastGridPointInDegrees", lon[-1])
+        eccodes.codes_set(h, "iDirectionIncrementInDegrees", abs(lon[1] - lon[0]))
+        eccodes.codes_set(h, "jDirectionIncrementInDegrees", abs(lat[1] - lat[0]))
+        if ieee:
+            eccodes.codes_set(h, "packingType", "grid_ieee")
+        else:
+            eccodes.codes_set(h, "bitsPerValue", 16)
+        eccodes.codes_set_values(h, np.asarray(values, float).ravel())
+        return bytes(eccodes.codes_get_message(h))
+    finally:
+        eccodes.codes_release(h)
+
+
 def write_grib_winds(
     path: Path,
     lon: npt.ArrayLike,
@@ -47,8 +87,6 @@ def write_grib_winds(
     mode
         ``"ab"`` appends messages to an existing file.
     """
-    import eccodes
-
     lon = np.asarray(lon, float)
     lat = np.asarray(lat, float)
     u = np.asarray(u_ms, np.float32)
@@ -56,30 +94,8 @@ def write_grib_winds(
     with Path(path).open(mode) as fh:
         for k, step in enumerate(np.asarray(steps_h, int)):
             for pid, comp in ((PARAM_10U, u[k]), (PARAM_10V, v[k])):
-                h = eccodes.codes_grib_new_from_samples("regular_ll_sfc_grib2")
-                try:
-                    eccodes.codes_set(h, "centre", centre)
-                    eccodes.codes_set(h, "dataDate", int(run.strftime("%Y%m%d")))
-                    eccodes.codes_set(h, "dataTime", int(run.strftime("%H%M")))
-                    eccodes.codes_set(h, "paramId", pid)
-                    eccodes.codes_set(h, "forecastTime", int(step))
-                    eccodes.codes_set(h, "Ni", lon.size)
-                    eccodes.codes_set(h, "Nj", lat.size)
-                    eccodes.codes_set(h, "jScansPositively", int(lat[-1] > lat[0]))
-                    eccodes.codes_set(h, "latitudeOfFirstGridPointInDegrees", lat[0])
-                    eccodes.codes_set(h, "latitudeOfLastGridPointInDegrees", lat[-1])
-                    eccodes.codes_set(h, "longitudeOfFirstGridPointInDegrees", lon[0])
-                    eccodes.codes_set(h, "longitudeOfLastGridPointInDegrees", lon[-1])
-                    eccodes.codes_set(h, "iDirectionIncrementInDegrees", abs(lon[1] - lon[0]))
-                    eccodes.codes_set(h, "jDirectionIncrementInDegrees", abs(lat[1] - lat[0]))
-                    if ieee:
-                        eccodes.codes_set(h, "packingType", "grid_ieee")
-                    else:
-                        eccodes.codes_set(h, "bitsPerValue", 16)
-                    eccodes.codes_set_values(h, comp.astype(float).ravel())
-                    eccodes.codes_write(h, fh)
-                finally:
-                    eccodes.codes_release(h)
+                fh.write(grib_message(lon, lat, run, int(step), pid, comp, centre=centre,
+                                      ieee=ieee))  # fmt: skip
     return Path(path)
 
 

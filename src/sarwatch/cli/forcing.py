@@ -115,6 +115,85 @@ def add(
         )
 
 
+def _box(text: str | None) -> tuple[float, float, float, float]:
+    from sarwatch.services.forcing_fetch import CENTRAL_MED_BOX
+
+    if text is None:
+        return CENTRAL_MED_BOX
+    try:
+        lon0, lat0, lon1, lat1 = (float(x) for x in text.split(","))
+    except ValueError:
+        raise InputError(
+            f"--area {text!r}: expected LON_MIN,LAT_MIN,LON_MAX,LAT_MAX in degrees, "
+            "e.g. 10,31,20,38.5"
+        ) from None
+    if not (-180 <= lon0 < lon1 <= 180 and -90 <= lat0 < lat1 <= 90):
+        raise InputError(f"--area {text!r}: need LON_MIN < LON_MAX and LAT_MIN < LAT_MAX")
+    return lon0, lat0, lon1, lat1
+
+
+@forcing_app.command("fetch")
+def fetch(
+    area: str = typer.Option(
+        None, "--area", help="LON_MIN,LAT_MIN,LON_MAX,LAT_MAX (default: the Central Med box)."
+    ),
+    start: str = typer.Option(None, "--from", help="Start, ISO 8601 UTC (default now − 24 h)."),
+    end: str = typer.Option(None, "--to", help="End, ISO 8601 UTC (default now + 72 h)."),
+    kinds: str = typer.Option(
+        "currents,waves,winds", "--kinds", help="Which: currents, waves, winds (comma list)."
+    ),
+    ecmwf_url: str = typer.Option(None, "--ecmwf-url", help="An ECMWF open data mirror."),
+    gfs_url: str = typer.Option(None, "--gfs-url", help="A GFS mirror (NOAA's paths)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
+    """Download forecasts for an area and period into the library (resumable).
+
+    Currents and waves (Stokes drift) from Copernicus Marine (credentials: run
+    `copernicusmarine login` once), 10 m winds from ECMWF open data with GFS as the
+    fallback. Each file is cut to the area before it is stored.
+    """
+    from datetime import timedelta
+
+    from sarwatch.cli.drift import parse_utc
+    from sarwatch.services.forcing_fetch import FetchRequest, fetch_forecasts, providers_for
+
+    now = datetime.now(UTC)
+    t0 = parse_utc(start) if start else now - timedelta(hours=24)
+    t1 = parse_utc(end) if end else now + timedelta(hours=72)
+    if t1 <= t0:
+        raise InputError("--to must come after --from")
+    request = FetchRequest(area=_box(area), start=t0, end=t1, now=now)
+    table = providers_for(
+        [k.strip() for k in kinds.split(",") if k.strip()], ecmwf_url=ecmwf_url, gfs_url=gfs_url
+    )
+    library = _library()
+    if quiet:
+        report = fetch_forecasts(library, table, request)
+    else:
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        with Progress(
+            TextColumn("[bold]fetch[/]"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+            TextColumn("{task.description}"), TimeElapsedColumn(),
+            console=Console(stderr=True), transient=True,
+        ) as bar:  # fmt: skip
+            task = bar.add_task("", total=None)
+
+            def progress(done: int, total: int, name: str) -> None:
+                bar.update(task, completed=done, total=total, description=Path(name).name)
+
+            report = fetch_forecasts(library, table, request, progress=progress)
+    for line in report.failed:
+        typer.echo(f"warning: {line}", err=True)
+    for line in report.lines:
+        typer.echo(line)
+    mb = sum(e.bytes for e in report.added) / 1e6
+    typer.echo(f"{len(report.added)} files ({mb:.1f} MB) added to {library.root}")
+    if not report.added and not report.skipped:
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
     """Attach ``sarwatch forcing`` to the root app."""
     app.add_typer(forcing_app, name="forcing")
