@@ -56,6 +56,7 @@ def _register() -> None:
         bundle,
         case,
         drift,
+        forcing,
         incidents,
         ledger,
         plan,
@@ -64,7 +65,9 @@ def _register() -> None:
         user,
     )
 
-    for module in (serve, assess, drift, plan, case, ledger, user, bundle, incidents, stats):
+    for module in (
+        serve, assess, drift, forcing, plan, case, ledger, user, bundle, incidents, stats,
+    ):  # fmt: skip
         module.register(app)
     _registered.append(True)
 

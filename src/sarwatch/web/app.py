@@ -76,6 +76,7 @@ def _route_modules() -> tuple[ModuleType, ...]:
         attachments,
         cases,
         drift,
+        forcing,
         incidents,
         ledger,
         plan,
@@ -88,8 +89,8 @@ def _route_modules() -> tuple[ModuleType, ...]:
     from sarwatch.web.routes import map as map_page
 
     return (
-        assess, position, drift, plan, attachments, cases, incidents, ledger, public, stats,
-        reconstruction, verify, map_page,
+        assess, position, drift, forcing, plan, attachments, cases, incidents, ledger, public,
+        stats, reconstruction, verify, map_page,
     )  # fmt: skip
 
 
