@@ -52,6 +52,7 @@ def _register() -> None:
     if _registered:
         return
     from sarwatch.cli import (
+        ais,
         assess,
         bundle,
         case,
@@ -66,7 +67,7 @@ def _register() -> None:
     )
 
     for module in (
-        serve, assess, drift, forcing, plan, case, ledger, user, bundle, incidents, stats,
+        serve, assess, drift, forcing, plan, case, ledger, user, bundle, ais, incidents, stats,
     ):  # fmt: skip
         module.register(app)
     _registered.append(True)
