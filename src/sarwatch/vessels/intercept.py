@@ -170,7 +170,7 @@ def dead_reckon(
     --------
     >>> lon, lat = dead_reckon(12.0, 34.0, 10.0, 0.0, 1.5)
     >>> round(float(lon), 6), round(float(lat), 4)
-    (12.0, 34.2502)
+    (12.0, 34.2504)
     """
     lo, la = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
     sog = np.nan_to_num(np.asarray(sog_kn, dtype=float), nan=0.0)
