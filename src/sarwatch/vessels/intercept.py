@@ -68,7 +68,7 @@ def frame_scales_nm_per_deg(lat_mid: npt.ArrayLike) -> tuple[_FloatArray, _Float
     --------
     >>> kx, ky = frame_scales_nm_per_deg([0.0, 60.0])
     >>> [round(float(v), 2) for v in kx], [round(float(v), 2) for v in ky]
-    ([60.11, 30.11], [59.7, 60.04])
+    ([60.11, 30.13], [59.71, 60.16])
     """
     phi = np.radians(np.asarray(lat_mid, dtype=float))
     s2 = np.sin(phi) ** 2
