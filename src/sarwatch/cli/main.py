@@ -52,9 +52,9 @@ def _register() -> None:
     """Attach every command group, once. Imports are local so ``--help`` stays fast."""
     if _registered:
         return
-    from sarwatch.cli import assess, bundle, case, drift, ledger, plan, serve, user
+    from sarwatch.cli import assess, bundle, case, drift, ledger, plan, responders, serve, user
 
-    for module in (serve, assess, drift, plan, case, ledger, user, bundle):
+    for module in (serve, assess, drift, plan, case, ledger, user, bundle, responders):
         module.register(app)
     _registered.append(True)
 

@@ -48,6 +48,7 @@ __all__ = [
     "describe_attachment",
     "drift_run_record",
     "output_files",
+    "responders_record",
     "search_plan_record",
 ]
 
@@ -134,6 +135,24 @@ def search_plan_record(
     )
 
 
+def responders_record(answer: dict[str, Any], picture: dict[str, Any]) -> AttachmentRecord:
+    """The attachment of a responders ranking: its parameters, the ranking, and the AIS
+    picture it used (each vessel's last report and static data) with that picture's
+    SHA-256 (:func:`sarwatch.services.responders.picture_snapshot`)."""
+    request: dict[str, Any] = {
+        k: answer[k]
+        for k in ("case_id", "computed_at", "max_report_age_h", "min_speed_kn")
+        if k in answer
+    }
+    request["cloud"] = answer.get("cloud")
+    return AttachmentRecord(
+        tool=f"sarwatch responders {__version__}",
+        request=request,
+        result={"vessels": answer.get("vessels", []), "picture": picture},
+        run_id=(answer.get("cloud") or {}).get("run_id"),
+    )
+
+
 class Attachments:
     """Attach verified records to cases (through the case service's one write path).
 
@@ -185,6 +204,14 @@ class Attachments:
         """Attach a search plan (or a plan update, ``tool="plan update"``) to a case."""
         record = search_plan_record(request, answer, files, tool=tool)
         self.cases.attach(case_id, "search_plan", record.to_json(), actor=actor)
+        return record
+
+    def responders(
+        self, case_id: str, answer: dict[str, Any], picture: dict[str, Any], *, actor: str
+    ) -> AttachmentRecord:
+        """Attach a responders ranking and the AIS picture it used to a case."""
+        record = responders_record(answer, picture)
+        self.cases.attach(case_id, "responders", record.to_json(), actor=actor)
         return record
 
 
@@ -264,4 +291,19 @@ def describe_attachment(kind: str, record: dict[str, Any]) -> str:
         outputs = sorted(f["file"] for f in (record.get("output_files") or {}).values())
         text += f"; outputs: {', '.join(outputs)}" if outputs else ""
         return text
+    if kind == "responders":
+        ranked = result["vessels"]
+        firsts = ", ".join(
+            f"{v['name'] or v['mmsi']}{' (SAR)' if v['sar'] else ''} {v['eta_p50_h']:g} h"
+            for v in ranked[:3]
+            if v["eta_p50_h"] is not None
+        )
+        cloud = record["request"]["cloud"]
+        return (
+            f"responders at {record['request']['computed_at']} against "
+            f"{'drift run ' + cloud['run_id'] if cloud['run_id'] else 'the last position'}: "
+            f"{len(ranked)} vessels ranked"
+            + (f", first {firsts}" if firsts else "")
+            + f"; AIS picture SHA-256 {result['picture']['sha256'][:12]}…"
+        )
     raise KeyError(kind)

@@ -36,6 +36,7 @@ import numpy.typing as npt
 from numba import njit, prange
 
 from sarwatch.errors import InputError
+from sarwatch.geo.units import M_PER_NM as _M_PER_NM
 
 __all__ = [
     "InterceptRanking",
@@ -51,7 +52,6 @@ _FloatArray = npt.NDArray[np.float64]
 
 _A = 6378137.0  # WGS84 semi-major axis, m
 _E2 = 6.69437999014e-3  # WGS84 first eccentricity squared
-_M_PER_NM = 1852.0
 _DEG = math.pi / 180.0
 #: Histogram bins used to locate a weighted quantile among the ETAs.
 _BINS = 1024
