@@ -76,14 +76,19 @@ def _route_modules() -> tuple[ModuleType, ...]:
         attachments,
         cases,
         drift,
+        incidents,
         ledger,
         plan,
         position,
         public,
+        verify,
     )
     from sarwatch.web.routes import map as map_page
 
-    return (assess, position, drift, plan, attachments, cases, ledger, public, map_page)
+    return (
+        assess, position, drift, plan, attachments, cases, incidents, ledger, public, verify,
+        map_page,
+    )  # fmt: skip
 
 
 @asynccontextmanager
