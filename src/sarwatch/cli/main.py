@@ -61,13 +61,15 @@ def _register() -> None:
         incidents,
         ledger,
         plan,
+        responders,
         serve,
         stats,
         user,
     )
 
     for module in (
-        serve, assess, drift, forcing, plan, case, ledger, user, bundle, ais, incidents, stats,
+        serve, assess, drift, forcing, plan, case, ledger, user, bundle, ais, responders,
+        incidents, stats,
     ):  # fmt: skip
         module.register(app)
     _registered.append(True)
