@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from functools import reduce
+from operator import xor
 from typing import Any
 
 from pyais.exceptions import UnknownMessageException
@@ -280,7 +282,9 @@ class NmeaDecoder:
                 if type(sentence) is not AISSentence:
                     ignored += 1  # a $PGHP wrapper: metadata only
                     continue
-                if not sentence.is_valid:
+                # pyais's own test (XOR of the bytes between "!" and "*"), on the
+                # bytes already at hand rather than a re-split copy.
+                if reduce(xor, raw[1:star], 0) != sentence.checksum:
                     skipped[SkipReason.BAD_CHECKSUM] += 1
                     continue
                 payload = sentence.payload
