@@ -82,12 +82,13 @@ def _route_modules() -> tuple[ModuleType, ...]:
         position,
         public,
         verify,
+        vessels,
     )
     from sarwatch.web.routes import map as map_page
 
     return (
         assess, position, drift, plan, attachments, cases, incidents, ledger, public, verify,
-        map_page,
+        vessels, map_page,
     )  # fmt: skip
 
 
