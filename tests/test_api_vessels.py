@@ -134,3 +134,25 @@ def test_responders_of_an_unknown_case_are_404(api: Any) -> None:
     r = client.get("/api/cases/2018-03-15-LY-999/responders", headers=obs)
     assert r.status_code == 404
     assert "2018-03-15-LY-999" in r.json()["detail"]
+
+
+def test_a_new_report_or_static_data_shows_in_the_next_listing(api: Any, pic: LivePicture) -> None:
+    client, _, obs = api
+    params = {"track_min": 90}
+    before = {
+        v["mmsi"]: v
+        for v in client.get("/api/vessels", params=params, headers=obs).json()["vessels"]
+    }
+    moved = at(before[211000001]["lon"], before[211000001]["lat"], 270.0, 1.0)
+    pic.add_reports(
+        [report(211000001, NOW + timedelta(seconds=30), *moved, sog_kn=9.0, cog_deg=270.0)]
+    )
+    pic.add_static([VesselStatic(247000002, name="CP 941")])
+    after = {
+        v["mmsi"]: v
+        for v in client.get("/api/vessels", params=params, headers=obs).json()["vessels"]
+    }
+    assert (after[211000001]["lon"], after[211000001]["lat"]) == moved
+    assert len(after[211000001]["track"]) == len(before[211000001]["track"]) + 1
+    assert after[211000001]["sog_kn"] == 9.0
+    assert after[247000002]["name"] == "CP 941" and after[247000002]["type"] == "sar_vessel"

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Query
+from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
@@ -30,6 +31,9 @@ from sarwatch.errors import InputError
 from sarwatch.vessels.types import VesselState
 from sarwatch.web.auth import Coordinator, Observer
 from sarwatch.web.station import StationDep
+
+if TYPE_CHECKING:
+    from sarwatch.vessels.picture import LivePicture
 
 __all__ = ["install", "parse_bbox", "router"]
 
@@ -101,6 +105,55 @@ def _vessel(state: VesselState, track: list[list[Any]] | None) -> dict[str, Any]
     return out
 
 
+class _RowCache:
+    """Each vessel's JSON row, kept until its last report or static data change.
+
+    A listing serialises only the vessels that reported since the last one (the live
+    feed changes a small share of 5,000 vessels between two polls of the map); the rest
+    are the bytes of before. Keyed by MMSI and track length asked; a row is reused while
+    the vessel's last report and static record are the same objects (the picture
+    replaces them on change, it never mutates them). Rows of vessels no longer listed
+    are dropped when the cache has twice as many rows as the picture has vessels.
+    """
+
+    def __init__(self) -> None:
+        self._rows: dict[tuple[int, int], tuple[object, object, bytes]] = {}
+        self._lock = threading.Lock()
+
+    def rows(self, picture: LivePicture, states: list[VesselState], track_min: int) -> list[bytes]:
+        out = []
+        with self._lock:
+            rows = self._rows
+            for s in states:
+                key = (s.mmsi, track_min)
+                hit = rows.get(key)
+                if hit is not None and hit[0] is s.report and hit[1] is s.static:
+                    out.append(hit[2])
+                    continue
+                track = None
+                if track_min:
+                    first = s.report.time - timedelta(minutes=track_min)
+                    track = [
+                        [p.lon, p.lat, format_time(p.time)]
+                        for p in picture.track(s.mmsi)
+                        if p.time >= first
+                    ]
+                data = json.dumps(_vessel(s, track), ensure_ascii=False, separators=(",", ":"))
+                row = data.encode("utf-8")
+                rows[key] = (s.report, s.static, row)
+                out.append(row)
+            if len(rows) > 2 * max(len(picture), 1000):
+                rows.clear()
+        return out
+
+
+def _row_cache(request: Request) -> _RowCache:
+    cache = getattr(request.app.state, "vessel_rows", None)
+    if cache is None:
+        cache = request.app.state.vessel_rows = _RowCache()
+    return cache
+
+
 def _json(data: Any) -> Response:
     body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return Response(content=body, media_type="application/json")
@@ -108,6 +161,7 @@ def _json(data: Any) -> Response:
 
 @router.get("/vessels", responses=_ERRORS)
 async def list_vessels(
+    request: Request,
     user: Observer,
     station: StationDep,
     bbox: Annotated[str | None, Query(description="lon_min,lat_min,lon_max,lat_max")] = None,
@@ -122,18 +176,10 @@ async def list_vessels(
     after = parse_time(since, "since") if since else now - timedelta(hours=6)
     picture = station.vessels
     states = picture.vessels(bbox=box, since=after)
-    rows = []
-    for s in states:
-        track = None
-        if track_min:
-            first = s.report.time - timedelta(minutes=track_min)
-            track = [
-                [p.lon, p.lat, format_time(p.time)]
-                for p in picture.track(s.mmsi)
-                if p.time >= first
-            ]
-        rows.append(_vessel(s, track))
-    return _json({"as_of": format_time(now), "count": len(rows), "vessels": rows})
+    rows = _row_cache(request).rows(picture, states, track_min)
+    head = f'{{"as_of":"{format_time(now.replace(microsecond=0))}","count":{len(rows)},"vessels":['
+    body = b"".join((head.encode("ascii"), b",".join(rows), b"]}"))
+    return Response(content=body, media_type="application/json")
 
 
 def _responders(
