@@ -52,19 +52,25 @@ def _register() -> None:
     if _registered:
         return
     from sarwatch.cli import (
+        ais,
         assess,
         bundle,
         case,
         drift,
+        forcing,
         incidents,
         ledger,
         plan,
         responders,
         serve,
+        stats,
         user,
     )
 
-    for module in (serve, assess, drift, plan, case, ledger, user, bundle, incidents, responders):
+    for module in (
+        serve, assess, drift, forcing, plan, case, ledger, user, bundle, ais, responders,
+        incidents, stats,
+    ):  # fmt: skip
         module.register(app)
     _registered.append(True)
 

@@ -66,7 +66,9 @@ _BY_OUTCOME = {
 }
 
 #: What may be attached to a case.
-ATTACHMENT_KINDS = ("assessment", "drift_run", "search_plan", "document", "responders")
+ATTACHMENT_KINDS = (
+    "assessment", "drift_run", "search_plan", "document", "reconstruction", "responders",
+)  # fmt: skip
 
 #: How long before a case's alert one of its positions may lie (a departure seen days
 #: earlier); older is taken for a mistyped date.

@@ -76,19 +76,22 @@ def _route_modules() -> tuple[ModuleType, ...]:
         attachments,
         cases,
         drift,
+        forcing,
         incidents,
         ledger,
         plan,
         position,
         public,
+        reconstruction,
+        stats,
         verify,
         vessels,
     )
     from sarwatch.web.routes import map as map_page
 
     return (
-        assess, position, drift, plan, attachments, cases, incidents, ledger, public, verify,
-        vessels, map_page,
+        assess, position, drift, forcing, plan, attachments, cases, incidents, ledger, public,
+        stats, reconstruction, verify, vessels, map_page,
     )  # fmt: skip
 
 
