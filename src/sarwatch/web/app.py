@@ -85,12 +85,13 @@ def _route_modules() -> tuple[ModuleType, ...]:
         reconstruction,
         stats,
         verify,
+        vessels,
     )
     from sarwatch.web.routes import map as map_page
 
     return (
         assess, position, drift, forcing, plan, attachments, cases, incidents, ledger, public,
-        stats, reconstruction, verify, map_page,
+        stats, reconstruction, verify, vessels, map_page,
     )  # fmt: skip
 
 
