@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     public_delay_h, public_round_deg
         Public-feed redaction policy: cases appear only once closed or older
         than ``public_delay_h`` hours, positions rounded to ``public_round_deg``.
+    allowed_hosts
+        More host names the web service answers to, comma separated
+        (``sarwatch.ship.lan,*.ngo.example``; ``*`` for any). It always answers to
+        ``localhost``, ``127.0.0.1``, ``[::1]``, ``host`` and the address a connection
+        reached; any other ``Host`` is refused with 400 (DNS rebinding).
     max_body_bytes
         Largest HTTP request body the web service accepts, bytes (default 1 MiB);
         larger ones are refused with 413. What a case write carries stays in the
@@ -59,6 +64,7 @@ class Settings(BaseSettings):
     pos_policy_file: Path | None = None
     public_delay_h: float = 72.0
     public_round_deg: float = 0.1
+    allowed_hosts: str = ""
     max_body_bytes: int = Field(1_048_576, gt=0)
 
     @property
