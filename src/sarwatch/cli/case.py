@@ -419,5 +419,8 @@ def export(
 
 
 def register(app: typer.Typer) -> None:
-    """Attach ``sarwatch case``."""
+    """Attach ``sarwatch case`` (with ``case reconstruct`` from :mod:`sarwatch.cli.reconstruct`)."""
+    from sarwatch.cli.reconstruct import reconstruct
+
+    case_app.command("reconstruct")(reconstruct)
     app.add_typer(case_app, name="case")

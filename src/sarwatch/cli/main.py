@@ -51,9 +51,26 @@ def _register() -> None:
     """Attach every command group, once. Imports are local so ``--help`` stays fast."""
     if _registered:
         return
-    from sarwatch.cli import assess, bundle, case, drift, ledger, plan, serve, user
+    from sarwatch.cli import (
+        ais,
+        assess,
+        bundle,
+        case,
+        drift,
+        forcing,
+        incidents,
+        ledger,
+        plan,
+        responders,
+        serve,
+        stats,
+        user,
+    )
 
-    for module in (serve, assess, drift, plan, case, ledger, user, bundle):
+    for module in (
+        serve, assess, drift, forcing, plan, case, ledger, user, bundle, ais, responders,
+        incidents, stats,
+    ):  # fmt: skip
         module.register(app)
     _registered.append(True)
 

@@ -149,7 +149,9 @@ class AttachmentIn(BaseModel):
     """An assessment, drift run, search plan or document record, with its inputs."""
 
     model_config = _STRICT
-    kind: Literal["assessment", "drift_run", "search_plan", "document"]
+    kind: Literal[
+        "assessment", "drift_run", "search_plan", "document", "reconstruction", "responders"
+    ]
     record: dict[str, Any] = Field(
         description="Plain JSON. A drift run carries forcing file names, SHA-256, time "
         "windows, parameters, seed and outputs."
