@@ -16,8 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from _browser import DIST, LAPTOP, Page, Server, browser  # noqa: F401 (fixtures)
+from sarwatch.errors import InputError
+from sarwatch.ledger import canonical_json
 from sarwatch.services.evidence import verify_bundle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -132,3 +136,72 @@ def test_record_vectors_in_the_page(verify_page: Page, form: int) -> None:
         [json.dumps(head), KEY["public_key_hex"]],
     )
     assert got == {"message": records["head"]["message"], "signed": True}
+
+
+_json = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**60), max_value=2**60)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=6),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=4), children, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(value=_json)
+def test_the_page_writes_canonical_json_as_python_does(verify_page: Page, value: Any) -> None:
+    """Random values (numbers of every size, text of every plane) in both forms: the page
+    gives the same bytes as ledger/canonical.py, or refuses exactly what it refuses."""
+    text = json.dumps(value)
+    expected = {}
+    for form in (2, 1):
+        try:
+            expected[form] = canonical_json(value, form=form).decode("utf-8")
+        except InputError:
+            expected[form] = None
+    got = verify_page.page.evaluate(
+        "(t) => [2, 1].map((f) => window.sarwatchVerify.canonicalText(t, f))", text
+    )
+    assert got == [expected[2], expected[1]], text
+
+
+def test_a_station_bundle_of_the_demo_case(
+    verify_page: Page, server: Server, tmp_path: Path
+) -> None:
+    """A bundle as the station exports it (the demo case: an outcome, positions, many
+    contacts, a report and map) verifies in the page as on the command line; with a
+    byte appended, both name it."""
+    import re
+    import subprocess
+    import sys
+
+    run = [sys.executable, "-m", "sarwatch"]
+    listing = subprocess.run(
+        [*run, "case", "list"], env=server.env, capture_output=True, text=True, timeout=120
+    )
+    case_id = re.search(r"\d{4}-\d\d-\d\d-[A-Z]{2}-\d{3}", listing.stdout)
+    assert case_id, listing.stdout + listing.stderr
+    out = tmp_path / "demo.zip"
+    export = subprocess.run(
+        [*run, "case", "export", case_id.group(0), "--out", str(out)],
+        env=server.env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert export.returncode == 0, export.stderr
+    python = verify_bundle(out)
+    shown = _drop(verify_page, out, None)
+    assert python.ok and shown["ok"], (python.summary(), shown)
+    assert shown["verdict"] == python.summary()
+    assert shown["rows"] == python.n_events > 10
+    (tmp_path / "demo-appended.zip").write_bytes(out.read_bytes() + b"\x00")
+    shown = _drop(verify_page, tmp_path / "demo-appended.zip", None)
+    assert not shown["ok"]
+    assert "1 bytes after the zip's end record belong to no member" in shown["problems"][0]
