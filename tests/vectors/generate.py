@@ -460,6 +460,8 @@ def bundle_vectors(signer: Signer) -> tuple[dict[str, bytes], list[dict[str, Any
 #: ``case open``, ``report``, ``contact``, ``status``, ``assess --case``, ``case export``),
 #: committed as it came out; its own station key.
 LEGACY = "legacy-format1.zip"
+#: The same store upgraded by this sarwatch, a contact added, exported (committed too).
+UPGRADED = "upgraded-mixed.zip"
 
 
 def legacy_vectors() -> tuple[dict[str, bytes], list[dict[str, Any]]]:
@@ -488,6 +490,17 @@ def legacy_vectors() -> tuple[dict[str, bytes], list[dict[str, Any]]]:
             "key_id": key_id,
             "what": "0.0 written 0 in a format-1 event: another signed byte string",
         },
+        {
+            "file": UPGRADED,
+            "ok": True,
+            "expect": "the station's case #1, 7 events: bundle intact",
+            "key_id": key_id,
+            "what": (
+                "the store of legacy-format1.zip opened by this sarwatch (migration "
+                "0007_record_format), one event added (format 2), exported: format 1 and 2 "
+                "events in one chain"
+            ),
+        },
     ]
 
 
@@ -505,7 +518,7 @@ def generate(out: Path = HERE) -> list[Path]:
     files, expect = bundle_vectors(signer)
     (out / "bundles").mkdir(exist_ok=True)
     for name, data in files.items():
-        if name != LEGACY:  # committed as sarwatch 0.4 wrote it, never rewritten
+        if name not in (LEGACY, UPGRADED):  # committed as they came out, never rewritten
             (out / "bundles" / name).write_bytes(data)
         written.append(out / "bundles" / name)
     path = out / "bundles.json"
