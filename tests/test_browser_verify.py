@@ -10,6 +10,7 @@ tests/test_evidence_format.py.
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -206,3 +207,54 @@ def test_a_station_bundle_of_the_demo_case(
     shown = _drop(verify_page, tmp_path / "demo-appended.zip", None)
     assert not shown["ok"]
     assert "1 bytes after the zip's end record belong to no member" in shown["problems"][0]
+
+
+_INTACT = (VECTORS / "bundles" / "intact-v2.zip").read_bytes()
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    at=st.integers(0, len(_INTACT) - 1),
+    how=st.sampled_from(["flip", "cut", "insert", "delete"]),
+    byte=st.integers(0, 255),
+    size=st.integers(1, 40),
+)
+def test_the_page_and_the_cli_agree_on_damaged_bundles(
+    verify_page: Page,
+    tmp_path_factory: pytest.TempPathFactory,
+    at: int,
+    how: str,
+    byte: int,
+    size: int,
+) -> None:
+    """A byte of a genuine bundle changed, bytes cut, inserted or deleted anywhere: both
+    verifiers give the same verdict, and the same words unless a member cannot be read
+    (the inflate libraries word their errors differently)."""
+    data = bytearray(_INTACT)
+    if how == "flip":
+        data[at] ^= byte or 1
+    elif how == "cut":
+        data = data[:at]
+    elif how == "insert":
+        data[at:at] = bytes([byte]) * size
+    else:
+        del data[at : at + size]
+    path = tmp_path_factory.mktemp("damaged") / "damaged.zip"
+    path.write_bytes(bytes(data))
+    try:
+        python = verify_bundle(path)
+        python_ok, python_text = python.ok, python.summary()
+    except InputError as exc:  # not a zip at all
+        python_ok, python_text = False, str(exc)
+    page = verify_page.page.evaluate(
+        "(b) => window.sarwatchVerify.verifyBundle("
+        "Uint8Array.from(atob(b), (c) => c.charCodeAt(0)), 'damaged.zip', null)",
+        base64.b64encode(bytes(data)).decode(),
+    )
+    assert page["ok"] is python_ok, (how, at, python_text, page["summary"])
+    if python_ok or not any(
+        w in python_text for w in ("cannot be read", "not a zip", "is not valid JSON", "unreadable")
+    ):
+        assert page["summary"] == python_text, (how, at)
