@@ -194,6 +194,48 @@ def fetch(
         raise typer.Exit(1)
 
 
+@forcing_app.command("pack")
+def pack(
+    case_id: str = typer.Option(..., "--case", help="The case whose drift the pack serves."),
+    hours: float = typer.Option(72.0, "--hours", help="The run's duration it serves, hours."),
+    radius_km: float = typer.Option(
+        None, "--radius-km", help="Half the box's side, km (default: the cloud's reach)."
+    ),
+    out: Path = typer.Option(None, "--out", help="The pack file (default in this folder)."),
+) -> None:
+    """Cut the library to the area a case's cloud can reach, quantise and compress it."""
+    from sarwatch.cli.context import station
+    from sarwatch.services.forcing_pack import pack_area
+
+    case = station().cases.get(case_id)
+    last = case.last_position
+    if last is None:
+        raise InputError(f"case {case_id} has no position: add one (`sarwatch case position`)")
+    target = out or Path(f"sarwatch-pack-{case_id}-{last.time:%Y%m%dT%H%MZ}.zip")
+    report = pack_area(
+        _library(), lon=last.lon, lat=last.lat, start=last.time, hours=hours, out=target,
+        radius_km=radius_km, label=case_id,
+    )  # fmt: skip
+    for line in report.lines():
+        typer.echo(line)
+    typer.echo(f"aboard: sarwatch forcing unpack {target.name} --sha256 {report.sha256}")
+
+
+@forcing_app.command("unpack")
+def unpack(
+    pack_file: Path = typer.Argument(..., help="A pack made by `sarwatch forcing pack`."),
+    sha256: str = typer.Option(None, "--sha256", help="The pack's SHA-256 as sent ashore."),
+) -> None:
+    """Check a pack's hash and add its forecasts to the library."""
+    from sarwatch.services.forcing_pack import unpack as unpack_pack
+
+    entry = unpack_pack(_library(), pack_file, expected_sha256=sha256)
+    typer.echo(
+        f"added {entry.file}: {', '.join(entry.roles)}, {entry.time_start} to "
+        f"{entry.time_end}, SHA-256 {entry.sha256[:16]}… checked"
+    )
+
+
 def register(app: typer.Typer) -> None:
     """Attach ``sarwatch forcing`` to the root app."""
     app.add_typer(forcing_app, name="forcing")
