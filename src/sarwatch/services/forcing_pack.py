@@ -10,9 +10,13 @@ the area, the period and the SHA-256 of the NetCDF). Aboard, :func:`unpack` chec
 that SHA-256 (and the whole pack's, when the hotline gives it) and adds the file to
 the library; a damaged pack never enters.
 
-The reach: the 99th percentile speeds in the area of current, Stokes drift and 6 % of
-the wind (the largest Leeway downwind slopes of small boats and people are about
-4-5 %, plus their spread), times the run's duration, plus 10 km.
+The reach is the cloud's own: a drift of 1,000 particles of the objects most often
+adrift here (rubber boat, wooden boat, people in the water, life raft), on the
+forecasts being packed, for the whole duration; the box holds every particle's track
+plus a margin of a third of its size and at least 20 km (diffusion and a different
+object class spread the real cloud a little wider). The box never exceeds the bound
+of the 99th-percentile speeds (current + Stokes drift + 6 % of the wind) times the
+duration.
 """
 
 from __future__ import annotations
@@ -98,6 +102,55 @@ def _p99_speed(field: VectorField) -> float:
     return float(np.percentile(finite, 99)) if finite.size else 0.0
 
 
+#: The objects whose clouds make the pack's box (the migrant proxies and people).
+_REACH_OBJECTS = ("migrant-rubber-boat", "migrant-wooden-boat", "PIW-1", "LIFE-RAFT-NB-2")
+
+
+def _cloud_box(
+    fields: dict[str, VectorField], lon: float, lat: float, start: datetime, hours: float,
+    reach_km: float,
+) -> tuple[float, float, float, float]:  # fmt: skip
+    """The box every track of the reach drifts stays in, with a margin (see above)."""
+    from sarwatch.drift.engine import simulate
+    from sarwatch.drift.forcing import Forcing
+    from sarwatch.drift.leeway import resolve_object
+    from sarwatch.drift.seeding import Scenario, seed_scenarios
+    from sarwatch.services.drift import DriftRequest
+
+    t0 = np.datetime64(start.astimezone(UTC).replace(tzinfo=None), "s")
+    forcing = Forcing(current=fields.get("current"), wind=fields.get("wind"),
+                      stokes=fields.get("stokes"))  # fmt: skip
+    rng = np.random.default_rng(0)
+    lons: list[float] = [lon]
+    lats: list[float] = [lat]
+    for key in _REACH_OBJECTS:
+        req = DriftRequest(lon=lon, lat=lat, time=start, hours=hours, object_class=key,
+                           particles=250, dt_min=30.0, output_min=60.0)  # fmt: skip
+        state = seed_scenarios(
+            [Scenario(1.0, "point", lon, lat, resolve_object(key), radius_m=req.radius_m)],
+            req.particles, rng,
+        )  # fmt: skip
+
+        def keep(_k: int, _t: Any, st: Any) -> None:
+            ok = np.isfinite(st.lon) & np.isfinite(st.lat)
+            if ok.any():
+                lons.extend((float(st.lon[ok].min()), float(st.lon[ok].max())))
+                lats.extend((float(st.lat[ok].min()), float(st.lat[ok].max())))
+
+        simulate(state, forcing, t0, req.config.params(), rng, land=None, on_output=keep)
+    coslat = max(math.cos(math.radians(lat)), 0.05)
+    w_km = (max(lons) - min(lons)) * _KM_PER_DEG * coslat
+    h_km = (max(lats) - min(lats)) * _KM_PER_DEG
+    pad_lon = max(20.0, w_km / 3) / (_KM_PER_DEG * coslat)
+    pad_lat = max(20.0, h_km / 3) / _KM_PER_DEG
+    cap_lat = reach_km / _KM_PER_DEG
+    cap_lon = cap_lat / coslat
+    return (
+        max(min(lons) - pad_lon, lon - cap_lon), max(min(lats) - pad_lat, lat - cap_lat),
+        min(max(lons) + pad_lon, lon + cap_lon), min(max(lats) + pad_lat, lat + cap_lat),
+    )  # fmt: skip
+
+
 def pack_area(
     library: ForcingLibrary,
     *,
@@ -169,12 +222,15 @@ def pack_area(
     bound = sum(_p99_speed(f) for r, f in fields.items() if r != "wind")
     bound += _LEEWAY_SHARE * (_p99_speed(fields["wind"]) if "wind" in fields else 0.0)
     reach_km = bound * hours * 3.6 + 10.0
-    half_km = reach_km if radius_km is None else float(radius_km)
-    if half_km <= 0:
-        raise InputError(f"--radius-km must be > 0, got {radius_km}")
-    dlat = half_km / _KM_PER_DEG
-    dlon = dlat / max(math.cos(math.radians(lat)), 0.05)
-    box = (lon - dlon, lat - dlat, lon + dlon, lat + dlat)
+    coslat = max(math.cos(math.radians(lat)), 0.05)
+    if radius_km is not None:
+        if radius_km <= 0:
+            raise InputError(f"--radius-km must be > 0, got {radius_km}")
+        dlat = float(radius_km) / _KM_PER_DEG
+        box = (lon - dlat / coslat, lat - dlat, lon + dlat / coslat, lat + dlat)
+    else:
+        box = _cloud_box(fields, lon, lat, start, hours, reach_km)
+    half_km = 0.5 * (box[3] - box[1]) * _KM_PER_DEG
     cut = {role: _crop(f, box) for role, f in fields.items()}
     created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     pack_id = f"pack-{label + '-' if label else ''}{created.replace(':', '').replace('-', '')}"
@@ -188,7 +244,7 @@ def pack_area(
         "start": start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "end": end.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "area": [round(x, 4) for x in box],
-        "box_km": [2 * half_km, 2 * half_km],
+        "box_km": [round((box[2] - box[0]) * _KM_PER_DEG * coslat, 3), round(2 * half_km, 3)],
         "reach_km": reach_km,
         "run_time": runs[0] if runs else None,
         "quantum_ms": {r: QUANTUM_MS[r] for r in cut},
