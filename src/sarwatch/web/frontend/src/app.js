@@ -26,6 +26,7 @@ import {
 import { renderAssessment } from "./assess.js";
 import { createCases } from "./cases.js";
 import { createDrift } from "./drift.js";
+import { createMonitor } from "./monitor.js";
 import { createPlan } from "./plan.js";
 
 const $ = (sel) => document.querySelector(sel);
@@ -184,6 +185,11 @@ async function main() {
   ctx.cases = cases;
   ctx.drift = drift;
   ctx.plan = createPlan(ctx, { parsePosition, inputToISO });
+  const monitor = createMonitor(ctx);
+  window.sarwatch.monitor = monitor;
+  for (const b of document.querySelectorAll(".sw-tabs button[data-tab='monitor']")) {
+    b.addEventListener("click", () => monitor.show());
+  }
   ctx.refreshAll = () => {
     cases.refresh();
   };
