@@ -78,6 +78,10 @@ def test_a_drift_from_the_pack_stays_within_half_a_km_and_2_percent_of_the_full_
     entry = unpack(aboard, report.path, expected_sha256=report.sha256)
     assert set(entry.roles) == {"current", "wind", "stokes"}
     assert entry.provider == "pack" and entry.run_time == "2026-11-20T00:00:00Z"
+    # the drift record of a run on the pack names the products it was cut from
+    (wind_from,) = entry.source_for("wind", aboard.root).product()["packed_from"]
+    assert wind_from["provider"] == "ecmwf-opendata" and wind_from["role"] == "wind"
+    assert wind_from["sha256"] == [hashlib.sha256(files["wind"].read_bytes()).hexdigest()]
     packed = aboard.path(entry)
     full = _drift((files["current"],), (files["wind"],), (files["stokes"],))
     from_pack = _drift((packed,), (packed,), (packed,))

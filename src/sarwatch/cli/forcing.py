@@ -80,7 +80,7 @@ def list_files(
             f"  {e.bytes / 1e6:.2f} MB, SHA-256 {e.sha256[:16]}…{state}",
         ]
         typer.echo("\n".join(lines))
-    typer.echo(f"{len(entries)} files in {library.root}")
+    typer.echo(f"{len(entries)} file{'s' if len(entries) != 1 else ''} in {library.root}")
 
 
 @forcing_app.command("add")

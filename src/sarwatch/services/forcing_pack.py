@@ -71,7 +71,8 @@ class PackReport:
         for p in m["products"]:
             out.append(
                 f"  {p['role']}: {p['provider']} {p['product_id']} run {p['run_time']} "
-                f"({p['files']} files, {p['source_bytes'] / 1e6:.1f} MB)"
+                f"({p['files']} file{'s' if p['files'] != 1 else ''}, "
+                f"{p['source_bytes'] / 1e6:.1f} MB)"
             )
         return out
 
@@ -317,4 +318,9 @@ def unpack(
         run_time=manifest.get("run_time"), licence="; ".join(licences),
         expected_sha256=manifest["sha256"], expected_bytes=manifest.get("bytes"),
         name=f"pack/{manifest['pack_id']}.nc", move=True, source="unpack",
+        packed_from=tuple(
+            {k: p.get(k) for k in ("role", "provider", "product_id", "run_time", "licence",
+                                   "sha256")}
+            for p in manifest["products"]
+        ),
     )  # fmt: skip
