@@ -144,6 +144,12 @@ def fetch(
     ),
     ecmwf_url: str = typer.Option(None, "--ecmwf-url", help="An ECMWF open data mirror."),
     gfs_url: str = typer.Option(None, "--gfs-url", help="A GFS mirror (NOAA's paths)."),
+    case_id: str = typer.Option(
+        None, "--case", help="Fetch for a case: around its last position, from 6 h before it."
+    ),
+    hours: float = typer.Option(
+        72.0, "--hours", help="With --case: how long after its last position, hours."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Download forecasts for an area and period into the library (resumable).
@@ -160,6 +166,22 @@ def fetch(
     now = datetime.now(UTC)
     t0 = parse_utc(start) if start else now - timedelta(hours=24)
     t1 = parse_utc(end) if end else now + timedelta(hours=72)
+    if case_id:  # the area and period the case's drift needs
+        import math
+
+        from sarwatch.cli.context import station
+
+        last = station().cases.get(case_id).last_position
+        if last is None:
+            raise InputError(f"case {case_id} has no position: add one first")
+        half = 2.5  # degrees of latitude: 280 km, the reach of a fast cloud in 72 h
+        half_lon = half / max(math.cos(math.radians(last.lat)), 0.2)
+        area = area or (
+            f"{last.lon - half_lon:.2f},{last.lat - half:.2f},"
+            f"{last.lon + half_lon:.2f},{last.lat + half:.2f}"
+        )
+        t0 = parse_utc(start) if start else last.time - timedelta(hours=6)
+        t1 = parse_utc(end) if end else last.time + timedelta(hours=hours)
     if t1 <= t0:
         raise InputError("--to must come after --from")
     request = FetchRequest(area=_box(area), start=t0, end=t1, now=now)
