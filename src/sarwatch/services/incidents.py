@@ -99,7 +99,7 @@ class _Loading(dict[str, IncidentRecord]):
     def __contains__(self, incident_id: object) -> bool:
         if dict.__contains__(self, incident_id):
             return True
-        if incident_id in self._absent:
+        if incident_id in self._absent:  # being recorded: not stored, no query
             return False
         try:
             self.__missing__(str(incident_id))

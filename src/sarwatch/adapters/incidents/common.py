@@ -73,6 +73,8 @@ def parse_count(text: Any, what: str) -> int | None:
     """
     if text is None:
         return None
+    if isinstance(text, str) and text.isascii() and text.isdigit():  # the common case, fast
+        return int(text)
     if isinstance(text, bool):
         raise InputError(f"{what} must be a whole number >= 0, got {text!r}")
     if isinstance(text, int):
