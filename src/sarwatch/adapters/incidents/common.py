@@ -95,7 +95,7 @@ def parse_count(text: Any, what: str) -> int | None:
     return value
 
 
-def parse_json_cell(text: str, what: str, default: Any) -> Any:
+def parse_json_cell(text: Any, what: str, default: Any) -> Any:
     """A cell holding JSON (a list of sources, of actors); blank gives ``default``."""
     if text is None or not str(text).strip():
         return default
