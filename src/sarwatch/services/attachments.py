@@ -49,6 +49,7 @@ __all__ = [
     "drift_run_record",
     "output_files",
     "reconstruction_record",
+    "responders_record",
     "search_plan_record",
 ]
 
@@ -151,6 +152,24 @@ def reconstruction_record(rec: dict[str, Any], files: dict[str, Path]) -> Attach
     )
 
 
+def responders_record(answer: dict[str, Any], picture: dict[str, Any]) -> AttachmentRecord:
+    """The attachment of a responders ranking: its parameters, the ranking, and the AIS
+    picture it used (each vessel's last report and static data) with that picture's
+    SHA-256 (:func:`sarwatch.services.responders.picture_snapshot`)."""
+    request: dict[str, Any] = {
+        k: answer[k]
+        for k in ("case_id", "computed_at", "max_report_age_h", "min_speed_kn")
+        if k in answer
+    }
+    request["cloud"] = answer.get("cloud")
+    return AttachmentRecord(
+        tool=f"sarwatch responders {__version__}",
+        request=request,
+        result={"vessels": answer.get("vessels", []), "picture": picture},
+        run_id=(answer.get("cloud") or {}).get("run_id"),
+    )
+
+
 class Attachments:
     """Attach verified records to cases (through the case service's one write path).
 
@@ -210,6 +229,14 @@ class Attachments:
         """Attach a case reconstruction (``Reconstruction.to_json()`` and its files)."""
         record = reconstruction_record(rec, files)
         self.cases.attach(case_id, "reconstruction", record.to_json(), actor=actor)
+        return record
+
+    def responders(
+        self, case_id: str, answer: dict[str, Any], picture: dict[str, Any], *, actor: str
+    ) -> AttachmentRecord:
+        """Attach a responders ranking and the AIS picture it used to a case."""
+        record = responders_record(answer, picture)
+        self.cases.attach(case_id, "responders", record.to_json(), actor=actor)
         return record
 
 
@@ -298,5 +325,20 @@ def describe_attachment(kind: str, record: dict[str, Any]) -> str:
             f"{len(result['timeline'])} timeline entries; RCCs first knew: {rccs or 'none'}; "
             f"{len(result['vessels'])} vessel(s) with ETAs; "
             f"{len(result['answers'])} answer(s) timed"
+        )
+    if kind == "responders":
+        ranked = result["vessels"]
+        firsts = ", ".join(
+            f"{v['name'] or v['mmsi']}{' (SAR)' if v['sar'] else ''} {v['eta_p50_h']:g} h"
+            for v in ranked[:3]
+            if v["eta_p50_h"] is not None
+        )
+        cloud = record["request"]["cloud"]
+        return (
+            f"responders at {record['request']['computed_at']} against "
+            f"{'drift run ' + cloud['run_id'] if cloud['run_id'] else 'the last position'}: "
+            f"{len(ranked)} vessels ranked"
+            + (f", first {firsts}" if firsts else "")
+            + f"; AIS picture SHA-256 {result['picture']['sha256'][:12]}…"
         )
     raise KeyError(kind)

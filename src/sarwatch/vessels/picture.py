@@ -1,20 +1,27 @@
 """The live AIS picture in memory: the last state of every vessel and its recent track.
 
-Pure and single-threaded by design: the adapter that feeds it (a listener, a file
-ingest, a store poller) serialises access. Reports older than the vessel's last one
-update its track but not its current position.
+Fed directly (:meth:`LivePicture.add_reports`, :meth:`LivePicture.add_static`), it
+is pure and single-threaded: the adapter that feeds it serialises access. Given a
+:class:`PictureSource` (the live-picture file another process writes), it pulls
+what changed since its last look, at most once per ``refresh_s`` seconds, when it is
+read, under a lock (a server reads from several threads), and asks the source for
+tracks. Reports older than the vessel's last one update its track but not its
+current position.
 """
 
 from __future__ import annotations
 
+import threading
+import time as _time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sarwatch.vessels.types import VesselKind, VesselReport, VesselState, VesselStatic
 
-__all__ = ["LivePicture", "kind_of"]
+__all__ = ["LivePicture", "PictureSource", "kind_of"]
 
 #: How long a track is kept in the live picture (older points go to the archive only).
 TRACK_HOURS = 6.0
@@ -54,17 +61,79 @@ def kind_of(mmsi: int, static: VesselStatic | None, msg_type: int) -> VesselKind
     return VesselKind.OTHER
 
 
-class LivePicture:
-    """Last state per MMSI and the last :data:`TRACK_HOURS` hours of each track."""
+class PictureSource(Protocol):
+    """Where a picture kept by another process is read from (the live-picture file)."""
 
-    def __init__(self, *, track_hours: float = TRACK_HOURS) -> None:
+    def changes(self, since_seq: int) -> tuple[list[VesselReport], list[VesselStatic], int]:
+        """Last reports and static data changed after ``since_seq``; the new sequence."""
+        ...
+
+    def track(self, mmsi: int, since: datetime | None = None) -> list[VesselReport]:
+        """The vessel's recent track points, oldest first."""
+        ...
+
+
+class LivePicture:
+    """Last state per MMSI and the last :data:`TRACK_HOURS` hours of each track.
+
+    Parameters
+    ----------
+    track_hours
+        Hours of track kept in memory (when fed directly).
+    source
+        Read the picture from here instead (changes pulled on read, tracks on demand).
+    refresh_s
+        Least seconds between two pulls from ``source``.
+    monotonic
+        The clock for ``refresh_s`` (tests pass their own).
+    """
+
+    def __init__(
+        self,
+        *,
+        track_hours: float = TRACK_HOURS,
+        source: PictureSource | None = None,
+        refresh_s: float = 1.0,
+        monotonic: Callable[[], float] = _time.monotonic,
+    ) -> None:
         self._track_span = timedelta(hours=track_hours)
         self._last: dict[int, VesselReport] = {}
         self._static: dict[int, VesselStatic] = {}
         self._tracks: dict[int, deque[VesselReport]] = {}
+        self._source = source
+        self._refresh_s = refresh_s
+        self._monotonic = monotonic
+        self._seq = 0
+        self._pulled_at: float | None = None
+        self._lock = threading.Lock()
 
     def __len__(self) -> int:
+        self._maybe_refresh()
         return len(self._last)
+
+    def refresh(self) -> int:
+        """Pull what changed from the source now; returns the number of vessels updated."""
+        if self._source is None:
+            return 0
+        with self._lock:
+            reports, statics, seq = self._source.changes(self._seq)
+            self._seq = seq
+            self._pulled_at = self._monotonic()
+            last = self._last
+            for report in reports:
+                known = last.get(report.mmsi)
+                if known is None or report.time >= known.time:
+                    last[report.mmsi] = report
+            for item in statics:
+                self._static[item.mmsi] = item
+        return len(reports)
+
+    def _maybe_refresh(self) -> None:
+        if self._source is None:
+            return
+        pulled = self._pulled_at
+        if pulled is None or self._monotonic() - pulled >= self._refresh_s:
+            self.refresh()
 
     def add_reports(self, reports: Iterable[VesselReport]) -> None:
         """Add position reports (any order); the newest per MMSI becomes its state."""
@@ -91,6 +160,10 @@ class LivePicture:
 
     def state(self, mmsi: int) -> VesselState | None:
         """The vessel's current state, or ``None`` if it has sent no position."""
+        self._maybe_refresh()
+        return self._state(mmsi)
+
+    def _state(self, mmsi: int) -> VesselState | None:
         report = self._last.get(mmsi)
         if report is None:
             return None
@@ -105,19 +178,29 @@ class LivePicture:
     ) -> list[VesselState]:
         """Vessels whose last report lies in ``bbox`` (lon_min, lat_min, lon_max, lat_max)
         and is not older than ``since``."""
+        self._maybe_refresh()
         out = []
-        for mmsi, report in self._last.items():
+        for mmsi, report in list(self._last.items()):
             if since is not None and report.time < since:
                 continue
             if bbox is not None and not (
                 bbox[0] <= report.lon <= bbox[2] and bbox[1] <= report.lat <= bbox[3]
             ):
                 continue
-            state = self.state(mmsi)
+            state = self._state(mmsi)
             assert state is not None
             out.append(state)
         return out
 
     def track(self, mmsi: int) -> list[VesselReport]:
-        """The vessel's recent reports, oldest first."""
-        return sorted(self._tracks.get(mmsi, ()), key=lambda r: r.time)
+        """The vessel's recent reports, oldest first (ending with its current report)."""
+        if self._source is None:
+            return sorted(self._tracks.get(mmsi, ()), key=lambda r: r.time)
+        self._maybe_refresh()
+        points = {r.time: r for r in self._source.track(mmsi)}
+        for report in self._tracks.get(mmsi, ()):  # reports added here directly
+            points[report.time] = report
+        last = self._last.get(mmsi)
+        if last is not None:
+            points.setdefault(last.time, last)
+        return [points[t] for t in sorted(points)]

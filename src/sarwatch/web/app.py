@@ -76,18 +76,21 @@ def _route_modules() -> tuple[ModuleType, ...]:
         attachments,
         cases,
         drift,
+        forcing,
+        incidents,
         ledger,
         plan,
         position,
         public,
         reconstruction,
         stats,
+        verify,
     )
     from sarwatch.web.routes import map as map_page
 
     return (
-        assess, position, drift, plan, attachments, cases, ledger, public, stats,
-        reconstruction, map_page,
+        assess, position, drift, forcing, plan, attachments, cases, incidents, ledger, public,
+        stats, reconstruction, verify, map_page,
     )  # fmt: skip
 
 
