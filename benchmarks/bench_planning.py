@@ -10,6 +10,16 @@ helicopter 90 kn × 2 h, W 0.7; aircraft 150 kn × 3 h, W 1.0 (inverse-cube POD)
 update flies the aircraft's area as its parallel-track pattern
 (``planning.patterns.parallel_track``) at its planned track spacing with the
 inverse-cube lateral-range curve, and again at a spacing that gives 300 legs.
+
+**The moving cloud.** The same particles drift for 12 h (hourly tracks): the core at
+1.5 kn towards 100°, the tail at 1.0 kn towards 60°, and every particle spreads with a
+random velocity of σ 0.2 kn (so the cloud also stretches). The units set off at the
+datum time from their bases: the ship from 15 nm west of the datum, the helicopter
+from 40 nm north, the aircraft from 90 nm north-west. Three plans, each scored on the
+particles where they are when each unit searches (``planning.ontime``: mid-search):
+the allocation on the moving cloud (``allocate_on_scene``); the allocation on the
+datum-time cloud (its POS claimed on that cloud, and its POS when flown); the naive
+plan on the datum-time cloud, flown.
 Times are CPU seconds of this process (the
 machine is shared), best of 3 after one warm-up (numba compiles on first use).
 Figures go to ``benchmarks/results/planning.json`` and are printed, next to the naive
@@ -29,8 +39,10 @@ from typing import TypeVar
 
 import numpy as np
 
-from sarwatch.planning.allocation import SearchUnit, allocate, naive_plan
+from sarwatch.planning.allocation import Allocation, SearchUnit, allocate, naive_plan, score_plan
 from sarwatch.planning.cloud import Cloud, from_local_nm, search_pod, update_after_search
+from sarwatch.planning.motion import CloudTracks
+from sarwatch.planning.ontime import allocate_on_scene, cloud_at
 from sarwatch.planning.patterns import parallel_track
 from sarwatch.planning.pod import LateralRange
 from sarwatch.planning.types import SearchArea
@@ -47,6 +59,75 @@ def _cloud(n: int = 100_000) -> Cloud:
     x = np.where(core, rng.normal(0, 2.0, n), rng.normal(12, 6, n))
     y = np.where(core, rng.normal(0, 2.0, n), rng.normal(4, 4, n))
     return Cloud.from_arrays(*from_local_nm(x, y, LON0, LAT0))
+
+
+def _tracks(n: int = 100_000, hours: int = 12) -> CloudTracks:
+    """The benchmark cloud drifting for ``hours`` (module docstring)."""
+    rng = np.random.default_rng(5)
+    core = rng.random(n) < 0.7
+    x = np.where(core, rng.normal(0, 2.0, n), rng.normal(12, 6, n))
+    y = np.where(core, rng.normal(0, 2.0, n), rng.normal(4, 4, n))
+    to = np.radians(np.where(core, 100.0, 60.0))
+    speed = np.where(core, 1.5, 1.0)
+    vx = speed * np.sin(to) + rng.normal(0, 0.2, n)
+    vy = speed * np.cos(to) + rng.normal(0, 0.2, n)
+    h = np.arange(hours + 1, dtype=float)
+    lon, lat = from_local_nm(x[:, None] + vx[:, None] * h, y[:, None] + vy[:, None] * h, LON0, LAT0)
+    return CloudTracks.from_arrays(T0 + np.arange(hours + 1) * np.timedelta64(3600, "s"), lon, lat)
+
+
+T0 = np.datetime64("2026-12-06T12:00:00", "s")
+
+
+def _based(unit: SearchUnit, east_nm: float, north_nm: float) -> SearchUnit:
+    lon, lat = from_local_nm([east_nm], [north_nm], LON0, LAT0)
+    return SearchUnit(
+        name=unit.name,
+        speed_kn=unit.speed_kn,
+        hours=unit.hours,
+        sweep_width_nm=unit.sweep_width_nm,
+        start_lon=float(lon[0]),
+        start_lat=float(lat[0]),
+    )
+
+
+def _moving(tracks: CloudTracks) -> dict[str, object]:
+    units = [
+        _based(UNITS[0], -15, 0),
+        _based(UNITS[1], 0, 40),
+        _based(UNITS[2], -64, 64),
+    ]
+    scene_s, (plan, windows) = _best_cpu(lambda: allocate_on_scene(tracks, units, T0))
+    clouds = [cloud_at(tracks, w.cloud_time) for w in windows]
+    efforts = [w.effort_nm2 for w in windows]
+    datum_cloud = cloud_at(tracks, T0)
+    datum_s, at_datum = _best_cpu(lambda: allocate(datum_cloud, units, efforts_nm2=efforts))
+    naive = naive_plan(datum_cloud, units)
+
+    def flown(p: Allocation) -> float:
+        areas = [a.area for a in p.assignments]
+        return score_plan(datum_cloud, units, areas, clouds=clouds, efforts_nm2=efforts).total_pos
+
+    return {
+        "hours": int((tracks.times[-1] - tracks.times[0]) / np.timedelta64(3600, "s")),
+        "on_scene_cpu_s": round(scene_s, 3),
+        "on_scene_total_pos": round(plan.total_pos, 4),
+        "datum_alloc_cpu_s": round(datum_s, 3),
+        "datum_alloc_claimed_pos": round(at_datum.total_pos, 4),
+        "datum_alloc_flown_pos": round(flown(at_datum), 4),
+        "naive_flown_pos": round(flown(naive), 4),
+        "units": [
+            {
+                "name": a.unit.name,
+                "transit_nm": round(w.transit_nm, 1),
+                "arrival": f"{w.arrival}Z",
+                "cloud_time": f"{w.cloud_time}Z",
+                "poc_on_scene": round(a.poc, 4),
+                "pos": round(a.pos, 4),
+            }
+            for a, w in zip(plan.assignments, windows, strict=True)
+        ],
+    }
 
 
 UNITS = [
@@ -87,6 +168,7 @@ def main() -> None:
     # the same area flown at a spacing that gives 300 legs (150 search legs)
     dense = _legs(aircraft.area, aircraft.area.width_nm / 150)
     dense_s, _ = _best_cpu(lambda: update_after_search(cloud, search_pod(cloud, dense, curve)))
+    moving = _moving(_tracks())
     figures = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": platform.platform(),
@@ -112,6 +194,7 @@ def main() -> None:
             }
             for a in plan.assignments
         ],
+        "moving_cloud": moving,
     }
     OUT.parent.mkdir(exist_ok=True)
     OUT.write_text(json.dumps(figures, indent=2) + "\n")

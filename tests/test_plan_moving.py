@@ -1,6 +1,14 @@
 """A plan from a drift run follows the particles during the search (issue 11): each
-route's POS and the Bayesian update score the route against the particles at the
-time the unit passes; a manual datum stays frozen and says so."""
+unit's rectangle is placed on the particles at its on-scene time, each route's POS and
+the Bayesian update score the route against the particles at the time the unit
+passes; a manual datum stays frozen and says so.
+
+Figures (the 5 h run below, one boat 6 kn × 3 h, W 0.5 nm, parallel track from 07:00,
+measured 2026-12-06): allocated on the datum-time cloud, the fixed route finds 0.13
+(the frozen cloud says 0.99); allocated on the cloud at the middle of its search
+(08:30) it finds 0.70 (allocation POS 0.91: the cloud drifts 3.3 nm through the
+rectangle during the search); drift-compensated, 0.89.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +26,8 @@ from hypothesis import strategies as st
 from _plan import REQUEST
 from sarwatch.adapters.exports.route_gpx import routes_to_gpx
 from sarwatch.cli.main import main
-from sarwatch.planning.cloud import Cloud, poc, search_pod
+from sarwatch.geo.geodesy import geodesic_distance_nm
+from sarwatch.planning.cloud import Cloud, poc, search_pod, to_local_nm
 from sarwatch.planning.motion import CloudTracks
 from sarwatch.planning.pod import LateralRange
 from sarwatch.services.plan_motion import route_pod_moving, tracks_over
@@ -54,11 +63,11 @@ def _request(run: Path, **unit: Any) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def plans(run_home: Path) -> dict[str, Plan]:
     run = run_home / "run"
+    home = run_home / "home"
     return {
-        "fixed": plan_search(_request(run), home_dir=run_home / "home"),
-        "compensated": plan_search(
-            _request(run, drift_compensated=True), home_dir=run_home / "home"
-        ),
+        "fixed": plan_search(_request(run), home_dir=home),
+        "fixed_datum": plan_search(_request(run) | {"allocate_on": "datum"}, home_dir=home),
+        "compensated": plan_search(_request(run, drift_compensated=True), home_dir=home),
     }
 
 
@@ -79,12 +88,65 @@ def test_the_answer_says_the_cloud_moves_with_the_run_times(plans: dict[str, Pla
 def test_a_route_left_where_the_cloud_was_finds_less_than_a_frozen_cloud_says(
     plans: dict[str, Plan],
 ) -> None:
-    """The parallel search flown for ~3 h over the rectangle where the cloud was at
-    07:00: the particles drift ~1.1 nm/h out of it, so the moving POS is well below
-    the frozen one (which assumes they wait)."""
-    u = plans["fixed"].answer["units"][0]
-    frozen = _frozen_pos(plans["fixed"])
-    assert u["route_pos"] < 0.5 * frozen  # 0.13 against 0.99
+    """Allocated on the datum-time cloud (``allocate_on: datum``), the parallel search
+    flown for ~3 h over the rectangle where the cloud was at 07:00: the particles
+    drift ~1.1 nm/h out of it, so the moving POS is well below the frozen one (which
+    assumes they wait)."""
+    plan = plans["fixed_datum"]
+    u = plan.answer["units"][0]
+    assert u["on_scene"]["basis"] == "datum"
+    assert plan.answer["cloud"]["allocation"] == "datum"
+    assert u["route_pos"] < 0.5 * _frozen_pos(plan)  # 0.13 against 0.99
+
+
+def test_the_allocation_places_the_rectangle_where_the_cloud_is_during_the_search(
+    plans: dict[str, Plan],
+) -> None:
+    """By default the rectangle is placed on the particles at the middle of the boat's
+    search (07:00-10:00, so 08:30): the same route then finds five times more of the
+    moving cloud than the rectangle placed on the datum-time cloud, and the rectangle
+    holds the cloud at 08:30 (its POC), not the cloud at 07:00."""
+    plan, datum = plans["fixed"], plans["fixed_datum"]
+    u = plan.answer["units"][0]
+    assert u["on_scene"] == {
+        "arrival": "2026-12-06T07:00:00Z", "end": "2026-12-06T10:00:00Z", "transit_nm": 0.0,
+        "cloud_time": "2026-12-06T08:30:00Z", "basis": "mid-search",
+    }  # fmt: skip
+    assert plan.answer["cloud"]["allocation"] == "on_scene"
+    assert u["route_pos"] > 4 * datum.answer["units"][0]["route_pos"]  # 0.70 against 0.13
+    assert plan.tracks is not None
+    at_mid = plan.tracks.at(np.datetime64("2026-12-06T08:30:00"))
+    assert u["poc"] == pytest.approx(poc(at_mid, plan.areas[0]), abs=1e-9)
+    assert poc(plan.cloud, plan.areas[0]) < 0.5 * u["poc"]
+    # the cloud drifts ~1.1 nm/h east-south-east: the rectangle is ~1.6 nm from the
+    # datum-time one in that direction
+    east, north = to_local_nm([plan.areas[0].lon], [plan.areas[0].lat],
+                              datum.areas[0].lon, datum.areas[0].lat)  # fmt: skip
+    assert 1.0 < float(np.hypot(east[0], north[0])) < 2.5 and east[0] > 0 > north[0]
+
+
+def test_a_unit_with_a_start_begins_its_pattern_when_it_arrives(run_home: Path) -> None:
+    """A boat ~5 nm north of the cloud sets off at 07:00 at 6 kn for where the cloud's
+    centre will be when it gets there (~50 min later): its route starts then, its
+    transit is the distance to the centre of the cloud at that time, and its effort
+    counts only the hours left."""
+    plan = plan_search(
+        _request(run_home / "run", start={"lat": 34.58, "lon": 12.95}),
+        home_dir=run_home / "home",
+    )
+    u = plan.answer["units"][0]
+    sc = u["on_scene"]
+    transit_h = sc["transit_nm"] / 6.0
+    arrival = datetime(2026, 12, 6, 7, tzinfo=UTC) + timedelta(hours=transit_h)
+    assert u["waypoints"][0]["eta"] == sc["arrival"]
+    assert abs((datetime.fromisoformat(sc["arrival"]) - arrival).total_seconds()) <= 1
+    assert plan.tracks is not None
+    centre = plan.tracks.at(np.datetime64(sc["arrival"].rstrip("Z"))).centre()
+    assert sc["transit_nm"] == pytest.approx(
+        float(geodesic_distance_nm(12.95, 34.58, *centre)), abs=0.01
+    )
+    assert 0.7 < transit_h < 1.0
+    assert u["effort_nm2"] == pytest.approx(0.5 * 6 * (3 - transit_h), rel=1e-3)
 
 
 def test_a_drift_compensated_route_follows_the_cloud_and_finds_more(
@@ -93,9 +155,10 @@ def test_a_drift_compensated_route_follows_the_cloud_and_finds_more(
     """The same pattern shifted with the drift flies over where the cloud will be: it
     finds more than the fixed route against the moving particles, and more than the
     frozen cloud (left behind by the shifted route) would say."""
-    fixed = plans["fixed"].answer["units"][0]["route_pos"]
     comp = plans["compensated"].answer["units"][0]["route_pos"]
-    assert comp > 3 * fixed  # 0.89 against 0.13
+    assert plans["compensated"].answer["units"][0]["on_scene"]["basis"] == "arrival"
+    assert comp > 3 * plans["fixed_datum"].answer["units"][0]["route_pos"]  # 0.89 against 0.13
+    assert comp > plans["fixed"].answer["units"][0]["route_pos"] + 0.1  # 0.89 against 0.70
     assert comp > _frozen_pos(plans["compensated"]) + 0.08  # 0.89 against 0.74
     # the compensation follows the cloud's own drift: it loses little against the
     # plan's allocation POS (uniform coverage of the rectangle, particles waiting)
@@ -119,7 +182,7 @@ def test_the_update_follows_the_particles_and_conserves_probability(
     curve = LateralRange("inverse_cube", 0.5)
     pod = route_pod_moving(plan.tracks, plan.routes[0], curve)
     post = plan.cloud.weight * (1 - pod) / (1 - a["pos"])
-    assert post.sum() == pytest.approx(1.0, abs=1e-6)  # GPX keeps 7 decimals
+    assert post.sum() == pytest.approx(1.0, abs=1e-5)  # GPX keeps 7 decimals
     after = Cloud.from_arrays(plan.cloud.lon, plan.cloud.lat, post)
     assert a["units"][0]["poc"] == pytest.approx(poc(after, plan.areas[0]), rel=1e-5)
     assert a["units"][0]["poc"] < a["units"][0]["poc_before"]

@@ -92,12 +92,20 @@ def _print_plan(answer: dict[str, Any]) -> None:
             f"({cloud['times'][0]} .. {cloud['times'][-1]})",
             highlight=False,
         )
+        if cloud.get("allocation") == "on_scene":
+            console.print(
+                "each area is placed on the particles where they are when its unit "
+                "searches (POC at 'cloud' below)",
+                highlight=False,
+            )
     console.print(f"total POS {answer['total_pos']:.1%} ({answer['units'][0]['pod_curve']} POD)")
     for u in answer["units"]:
         first = u["waypoints"][0]
+        scene = u.get("on_scene") or {}
+        when = f", searching until {scene['end']}, cloud at {scene['cloud_time']}" if scene else ""
         console.print(
             f"{u['name']}: CSP {first['lat']:.4f}N {first['lon']:.4f}E at {first['eta']}, "
-            f"{len(u['waypoints'])} waypoints",
+            f"{len(u['waypoints'])} waypoints{when}",
             highlight=False,
         )
         for w in u["warnings"]:

@@ -230,6 +230,11 @@ def _oriented_area(
 
 
 def _grid(cloud: Cloud, cells: int) -> _Grid:
+    return _grid_uv(cloud, cells)[0]
+
+
+def _grid_uv(cloud: Cloud, cells: int) -> tuple[_Grid, _FloatArray, _FloatArray]:
+    """The grid and the particles' ``(along, across)`` nm in its frame."""
     lon0, lat0, bearing, u, v = _principal_frame(cloud)
     edges = []
     for a in (u, v):
@@ -241,7 +246,7 @@ def _grid(cloud: Cloud, cells: int) -> _Grid:
         pad = 0.05 * (hi - lo) + 1e-3
         edges.append(np.linspace(lo - pad, hi + pad, cells + 1))
     mass, _, _ = np.histogram2d(u, v, bins=edges, weights=cloud.weight)
-    return _Grid(lon0, lat0, bearing, edges[0], edges[1], mass)
+    return _Grid(lon0, lat0, bearing, edges[0], edges[1], mass), u, v
 
 
 def _pairs(n: int) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
@@ -282,12 +287,33 @@ def score_plan(
     *,
     curve: PodCurve = "inverse_cube",
     method: str = "given",
+    clouds: Sequence[Cloud] | None = None,
+    efforts_nm2: Sequence[float] | None = None,
 ) -> Allocation:
     """Score a plan (one area per unit) on the particles.
 
     Each unit covers its area uniformly (``C = Z/A``, POD from ``curve``); a particle
     in several areas is missed by each independently. The units' ``pos`` are
     incremental in the order given; they sum to ``total_pos``.
+
+    Parameters
+    ----------
+    cloud
+        The probability map (its weights are the particles' prior).
+    units, areas
+        One area per unit.
+    curve
+        Coverage-to-POD curve.
+    method
+        The label the result carries.
+    clouds
+        Optional, one per unit: the same particles (same order and weights as
+        ``cloud``) where they are when that unit searches. A particle's miss
+        probability is then ``Π_u (1 − POD_u)`` over the units whose area held it
+        *at that unit's time*, and each unit's ``poc`` is its area's weight then.
+    efforts_nm2
+        Optional, one per unit: the effort Z; default ``unit.effort_nm2`` with the
+        transit measured to ``cloud``'s centre.
 
     Examples
     --------
@@ -300,14 +326,18 @@ def score_plan(
     """
     if len(units) != len(areas):
         raise InputError(f"one area per unit: {len(units)} units, {len(areas)} areas")
-    centre = cloud.centre()
+    per_unit = _per_unit_clouds(cloud, clouds, len(units))
+    if efforts_nm2 is None:
+        centre = cloud.centre()
+        efforts_nm2 = [u.effort_nm2(centre) for u in units]
+    if len(efforts_nm2) != len(units):
+        raise InputError(f"one effort per unit: {len(units)} units, {len(efforts_nm2)} efforts")
     miss = np.ones(cloud.n)
     out = []
-    for unit, area in zip(units, areas, strict=True):
-        z = unit.effort_nm2(centre)
+    for unit, area, z, at in zip(units, areas, efforts_nm2, per_unit, strict=True):
         c = z / area.area_nm2
         p = float(pod_curve_values(c, curve))
-        inside = area_mask(cloud, area)
+        inside = area_mask(at, area)
         gained = float(cloud.weight[inside] @ miss[inside]) * p
         miss[inside] *= 1.0 - p
         out.append(
@@ -330,6 +360,30 @@ def score_plan(
     )
 
 
+def _per_unit_clouds(cloud: Cloud, clouds: Sequence[Cloud] | None, n_units: int) -> list[Cloud]:
+    if clouds is None:
+        return [cloud] * n_units
+    if len(clouds) != n_units:
+        raise InputError(f"one cloud per unit: {n_units} units, {len(clouds)} clouds")
+    for c in clouds:
+        if c.n != cloud.n:
+            raise InputError(
+                f"a unit's cloud must hold the plan's {cloud.n} particles (same order), "
+                f"got {c.n}: keep particles without a position at their last one"
+            )
+    return list(clouds)
+
+
+def _cell_index(grid: _Grid, u: _FloatArray, v: _FloatArray) -> npt.NDArray[np.intp]:
+    """Each particle's flat cell index in ``grid`` from its ``(along, across)`` nm
+    (``-1`` outside the grid)."""
+    g = grid.mass.shape[0]
+    i = np.searchsorted(grid.u_edges, u, side="right") - 1
+    j = np.searchsorted(grid.v_edges, v, side="right") - 1
+    ok = (i >= 0) & (i < g) & (j >= 0) & (j < g)
+    return np.where(ok, i * g + j, -1)
+
+
 def allocate(
     cloud: Cloud,
     units: Sequence[SearchUnit],
@@ -337,6 +391,8 @@ def allocate(
     curve: PodCurve = "inverse_cube",
     cells: int = 40,
     rounds: int = 2,
+    clouds: Sequence[Cloud] | None = None,
+    efforts_nm2: Sequence[float] | None = None,
 ) -> Allocation:
     """Give each unit a rectangle so that together they maximise POS on the cloud.
 
@@ -358,6 +414,15 @@ def allocate(
         Grid cells per axis (10-80).
     rounds
         Coordinate-ascent rounds after the greedy pass.
+    clouds
+        Optional, one per unit: the same particles where they are when that unit
+        searches (:mod:`sarwatch.planning.ontime`). Each unit's rectangle is then
+        chosen on its own cloud, on a grid in that cloud's principal-axis frame, and
+        the probability left for it is each particle's weight times its chance of
+        having been missed by the other units *at their times*.
+    efforts_nm2
+        Optional, one per unit: the effort Z; default ``unit.effort_nm2`` with the
+        transit measured to ``cloud``'s centre.
 
     Raises
     ------
@@ -368,32 +433,62 @@ def allocate(
         raise InputError("an allocation needs at least one search unit")
     if not 10 <= cells <= 80:
         raise InputError(f"cells must be between 10 and 80, got {cells}")
-    grid = _grid(cloud, cells)
-    centre = cloud.centre()
-    efforts = [u.effort_nm2(centre) for u in units]
+    per_unit = _per_unit_clouds(cloud, clouds, len(units))
+    if efforts_nm2 is None:
+        centre = cloud.centre()
+        efforts_nm2 = [u.effort_nm2(centre) for u in units]
+    efforts = list(efforts_nm2)
+    grids: list[_Grid] = []
+    index: list[npt.NDArray[np.intp]] = []
+    for c in per_unit:
+        if grids and c is per_unit[0]:  # the frozen plan: one grid for all
+            grids.append(grids[0])
+            index.append(index[0])
+        else:
+            grid, u, v = _grid_uv(c, cells)
+            grids.append(grid)
+            index.append(_cell_index(grid, u, v))
     order = sorted(range(len(units)), key=lambda i: -efforts[i])
     rects: dict[int, tuple[int, int, int, int]] = {}
+    g = cells
 
-    def residual_without(skip: int | None) -> _FloatArray:
-        r = grid.mass.copy()
-        for k, rect in rects.items():
-            if k != skip:
-                si, sj, p = _cell_pod(grid, rect, efforts[k], curve)
-                r[si, sj] *= 1.0 - p
-        return r
+    def covered(k: int) -> tuple[npt.NDArray[np.bool_], float]:
+        i0, i1, j0, j1 = rects[k]
+        ci, cj = np.divmod(index[k], g)
+        inside = (index[k] >= 0) & (ci >= i0) & (ci < i1) & (cj >= j0) & (cj < j1)
+        return inside, _cell_pod(grids[k], rects[k], efforts[k], curve)[2]
+
+    def residual_for(i: int) -> _FloatArray:
+        miss = np.ones(cloud.n)
+        for k in rects:
+            if k != i:
+                inside, p = covered(k)
+                miss[inside] *= 1.0 - p
+        ok = index[i] >= 0
+        w = cloud.weight[ok] * miss[ok]
+        cells_w = np.bincount(index[i][ok], weights=w, minlength=g * g)
+        return np.asarray(cells_w, dtype=float).reshape(g, g)
 
     for i in order:
-        rects[i], _ = _best_rectangle(grid, residual_without(None), efforts[i], curve)
+        rects[i], _ = _best_rectangle(grids[i], residual_for(i), efforts[i], curve)
     for _ in range(rounds if len(units) > 1 else 0):
         changed = False
         for i in order:
-            best, _ = _best_rectangle(grid, residual_without(i), efforts[i], curve)
+            best, _ = _best_rectangle(grids[i], residual_for(i), efforts[i], curve)
             if best != rects[i]:
                 rects[i], changed = best, True
         if not changed:
             break
-    areas = [grid.area_of(*rects[i]) for i in range(len(units))]
-    return score_plan(cloud, units, areas, curve=curve, method="greedy+coordinate-ascent")
+    areas = [grids[i].area_of(*rects[i]) for i in range(len(units))]
+    return score_plan(
+        cloud,
+        units,
+        areas,
+        curve=curve,
+        method="greedy+coordinate-ascent" + (" on-scene" if clouds is not None else ""),
+        clouds=clouds,
+        efforts_nm2=efforts,
+    )
 
 
 def naive_plan(

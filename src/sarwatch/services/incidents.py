@@ -52,7 +52,15 @@ from sarwatch.incidents import (
 )
 from sarwatch.incidents.codec import source_to_json
 from sarwatch.incidents.query import GROUPINGS
-from sarwatch.ledger import GENESIS, LedgerEntry, Signer, VerificationReport, seal, sign_head
+from sarwatch.ledger import (
+    GENESIS,
+    LEGACY_FORMAT,
+    LedgerEntry,
+    Signer,
+    VerificationReport,
+    seal,
+    sign_head,
+)
 from sarwatch.ledger.chain import Finding, verify_chain
 from sarwatch.services.incident_ports import (
     IncidentRepository,
@@ -502,6 +510,9 @@ class IncidentService:
                 actor=actor,
                 payload=payload,
                 prev_hash=prev,
+                # record format 1 until incident_events stores each event's format
+                # (docs/evidence-format.md): its rows are read back as format 1
+                form=LEGACY_FORMAT,
             )
             entries.append(entry)
             prev = entry.hash

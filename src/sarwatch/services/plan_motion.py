@@ -7,6 +7,11 @@ frozen for at most 10 minutes at a time). A search that starts before the run's 
 output time or ends after its last finds the particles held at their first or last
 positions there (:func:`tracks_over`, with a note saying so). A manual datum has no
 tracks: its cloud stays frozen at the datum time.
+
+The allocation itself (:func:`allocate_moving`) places each unit's rectangle on the
+particles at its own on-scene time (:mod:`sarwatch.planning.ontime`: the middle of its
+search for a ground-fixed pattern, its arrival for a drift-compensated one), unless
+the request asks for the datum-time cloud (``"allocate_on": "datum"``, to compare).
 """
 
 from __future__ import annotations
@@ -18,12 +23,21 @@ import numpy as np
 import numpy.typing as npt
 
 from sarwatch.errors import InputError
-from sarwatch.planning.cloud import to_local_nm
+from sarwatch.planning.allocation import Allocation, SearchUnit
+from sarwatch.planning.cloud import Cloud, to_local_nm
 from sarwatch.planning.motion import CloudTracks, route_pod
-from sarwatch.planning.pod import LateralRange
+from sarwatch.planning.ontime import OnScene, allocate_on_scene, cloud_at, held_tracks
+from sarwatch.planning.pod import LateralRange, PodCurve
 from sarwatch.planning.types import Route, Waypoint
 
-__all__ = ["cloud_statement", "route_pod_moving", "timed_track", "tracks_over"]
+__all__ = [
+    "allocate_moving",
+    "cloud_statement",
+    "on_scene_json",
+    "route_pod_moving",
+    "timed_track",
+    "tracks_over",
+]
 
 
 def _np_time(t: datetime) -> np.datetime64:
@@ -96,18 +110,68 @@ def timed_track(
     return Route(name=name, pattern="flown_track", speed_kn=speed_kn, waypoints=wps)
 
 
-def cloud_statement(tracks: CloudTracks | None, datum: datetime) -> dict[str, Any]:
+def allocate_moving(
+    tracks: CloudTracks,
+    units: list[SearchUnit],
+    commence: datetime,
+    *,
+    compensated: list[bool],
+    curve: PodCurve,
+) -> tuple[Allocation, tuple[OnScene, ...], tuple[Cloud, ...], str]:
+    """The allocation on the moving cloud (:func:`sarwatch.planning.ontime.allocate_on_scene`).
+
+    The tracks are held at their ends where the units' time (``commence`` to
+    ``commence + hours``) runs outside the run (:func:`tracks_over`).
+
+    Returns
+    -------
+    tuple
+        The allocation; each unit's on-scene window; each unit's cloud (the plan's
+        particles, in their order, at the unit's cloud time); the note of
+        :func:`tracks_over` ("" when the run covers every unit's time).
+    """
+    end = commence + timedelta(hours=max(u.hours for u in units))
+    over, note = tracks_over(tracks, commence, end)
+    plan, windows = allocate_on_scene(
+        over, units, _np_time(commence), compensated=compensated, curve=curve
+    )
+    held = held_tracks(over)
+    return plan, windows, tuple(cloud_at(held, w.cloud_time) for w in windows), note
+
+
+def on_scene_json(w: OnScene) -> dict[str, Any]:
+    """A unit's ``on_scene`` in the answer."""
+    return {
+        "arrival": _iso64(w.arrival),
+        "end": _iso64(w.end),
+        "transit_nm": w.transit_nm,
+        "cloud_time": _iso64(w.cloud_time),
+        "basis": w.basis,
+    }
+
+
+def cloud_statement(
+    tracks: CloudTracks | None, datum: datetime, *, on_scene: bool = True
+) -> dict[str, Any]:
     """The answer's ``cloud``: whether the particles move during the search, and when."""
     if tracks is None:
         return {
             "moving": False,
             "time": _iso64(_np_time(datum)),
+            "allocation": "datum",
             "basis": "a manual datum has no tracks: the cloud is frozen at the datum time",
         }
+    where = (
+        "the allocation places each unit's rectangle on the particles at its on-scene "
+        "time (the middle of its search; its arrival for a drift-compensated pattern; "
+        "units[].on_scene) and the total POS counts units searching at different times"
+        if on_scene
+        else "the allocation uses the cloud at the datum time (allocate_on: datum)"
+    )
     return {
         "moving": True,
         "times": [_iso64(t) for t in tracks.times],
+        "allocation": "on_scene" if on_scene else "datum",
         "basis": "route POS and the update score each route piece against the drift "
-        "run's particles at the time the unit passes (linear between output times); "
-        "the allocation uses the cloud at the datum time",
+        "run's particles at the time the unit passes (linear between output times); " + where,
     }

@@ -128,7 +128,14 @@ class PlanRequest(_Model):
     )
     units: list[UnitRequest] = Field(min_length=1, max_length=12)
     pod_curve: Literal["inverse_cube", "exponential"] = "inverse_cube"
-    commence_time: datetime | None = Field(None, description="default: the datum time")
+    commence_time: datetime | None = Field(
+        None, description="when the units set off (default: the datum time)"
+    )
+    allocate_on: Literal["on_scene", "datum"] = Field(
+        "on_scene",
+        description="for a drift run: place each unit's rectangle on the particles at its "
+        "on-scene time (default), or on the cloud at the datum time (to compare)",
+    )
     particles: int = Field(20_000, ge=1_000, le=200_000)
     seed: int = Field(0, ge=0)
 

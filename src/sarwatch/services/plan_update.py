@@ -12,7 +12,8 @@ every point has one, else the track flown at the unit's speed from its planned s
 (the times used are kept with the search); a manual datum's cloud stays frozen
 (``planning.cloud.search_pod``). It reports each search's
 POS, the cumulative POS ``1 − Π(1 − POS_i)`` (conditional convention) and each unit
-area's POC before and after.
+area's POC before and after, on the particles where they are at that unit's on-scene
+time (the cloud its rectangle was placed on: ``Plan.unit_clouds``).
 """
 
 from __future__ import annotations
@@ -158,7 +159,8 @@ def apply_update(
         searches[-1]["times"] = [t.strftime("%Y-%m-%dT%H:%M:%SZ") for t in times]
     units = {x["name"]: x for x in plan.answer["units"]}
     cloud = plan.cloud
-    before = [poc(cloud, a) for a in plan.areas]
+    at_scene = plan.unit_clouds or (cloud,) * len(plan.areas)
+    before = [poc(c, a) for c, a in zip(at_scene, plan.areas, strict=True)]
     pos_values = []
     for s in searches:
         curve = LateralRange("inverse_cube", float(s["sweep_width_nm"]))
@@ -181,8 +183,12 @@ def apply_update(
         "cumulative_pos": 1.0 - miss,
         "pos_convention": "conditional: 1 - prod(1 - POS_i), each on the updated map",
         "units": [
-            {"name": x["name"], "poc_before": b, "poc": poc(cloud, _area_of(x["area"]))}
-            for x, b in zip(plan.answer["units"], before, strict=True)
+            {
+                "name": x["name"],
+                "poc_before": b,
+                "poc": poc(c.with_weight(cloud.weight), _area_of(x["area"])),
+            }
+            for x, b, c in zip(plan.answer["units"], before, at_scene, strict=True)
         ],
         "effective_sample_size": cloud.effective_sample_size(),
         "cloud": plan.answer["cloud"],

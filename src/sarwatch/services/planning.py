@@ -15,6 +15,11 @@ contract") into a :class:`Plan`, whose ``answer`` is the JSON the CLI (``sarwatc
    (``planning.sweep``), or as given (it then replaces the table and every correction).
 3. **Allocation** over the cloud (``planning.allocation.allocate``): one rectangle per
    unit, POS scored on the particles (``pos``: uniform coverage of the rectangle).
+   Every unit sets off at the commence time (default the datum time) and starts its
+   pattern when it arrives (``units[].on_scene``). From a drift run each rectangle is
+   placed on the particles at the unit's on-scene time (:mod:`sarwatch.planning.ontime`
+   through :func:`~sarwatch.services.plan_motion.allocate_moving`; ``"allocate_on":
+   "datum"`` keeps the datum-time cloud, to compare); a manual datum's cloud is frozen.
    ``route_pos`` is the unit's pattern itself flown against the particles (inverse-cube
    lateral range of W), the unit alone (``pos`` is net of the units before it): lower
    than the unit's POC·POD for a sector, a short track or a truncated square. From a
@@ -59,7 +64,13 @@ from sarwatch.planning.patterns import pattern_for_area
 from sarwatch.planning.pod import LateralRange
 from sarwatch.planning.sweep import corrected_sweep_width
 from sarwatch.planning.types import Route, SearchArea, Waypoint
-from sarwatch.services.plan_motion import cloud_statement, route_pod_moving, tracks_over
+from sarwatch.services.plan_motion import (
+    allocate_moving,
+    cloud_statement,
+    on_scene_json,
+    route_pod_moving,
+    tracks_over,
+)
 from sarwatch.services.plan_request import (
     CurrentIn,
     ErrorsIn,
@@ -97,10 +108,13 @@ class Plan:
     areas
         Each unit's rectangle, in the units' order.
     cloud
-        The probability map the plan was made on (at the datum time).
+        The probability map at the datum time (its weights are the plan's prior).
     tracks
         The drift run's particles over time (the cloud's particles, in its order), or
         ``None`` for a manual datum (frozen).
+    unit_clouds
+        Each unit's cloud: the same particles where they are at the unit's on-scene
+        time (``cloud`` itself for a frozen allocation); empty means ``cloud``.
     """
 
     request: PlanRequest
@@ -109,6 +123,7 @@ class Plan:
     areas: tuple[SearchArea, ...]
     cloud: Cloud
     tracks: CloudTracks | None = None
+    unit_clouds: tuple[Cloud, ...] = ()
 
 
 def _iso(t: datetime) -> str:
@@ -321,6 +336,21 @@ def _check_datum_at_sea(head: dict[str, Any], cache_dir: Path | None) -> None:
         )
 
 
+def _frozen_scene(
+    unit: SearchUnit, start: datetime, t_datum: datetime, cloud: Cloud
+) -> dict[str, Any]:
+    """A unit's ``on_scene`` on the frozen cloud: off at ``start``, there after its
+    transit to the cloud's centre, its rectangle on the datum-time cloud."""
+    transit_h = unit.hours - unit.search_hours(cloud.centre())
+    return {
+        "arrival": _iso(start + timedelta(hours=transit_h)),
+        "end": _iso(start + timedelta(hours=unit.hours)),
+        "transit_nm": transit_h * unit.speed_kn,
+        "cloud_time": _iso(t_datum),
+        "basis": "datum",
+    }
+
+
 def _within_hours(route: Route, hours: float) -> Route:
     """The route cut where the unit's search time runs out (on the leg, linearly in
     degrees: metres over a few miles), with a warning; unchanged if it fits."""
@@ -403,16 +433,30 @@ def plan_search(
         )
         for u, (w, _) in zip(req.units, sweeps, strict=True)
     ]
-    plan: Allocation = allocate(cloud, units, curve=req.pod_curve)
+    on_scene = tracks is not None and req.allocate_on == "on_scene"
+    plan: Allocation
+    if tracks is not None and on_scene:
+        plan, windows, unit_clouds, held_note = allocate_moving(
+            tracks,
+            units,
+            start,
+            compensated=[u.drift_compensated for u in req.units],
+            curve=req.pod_curve,
+        )
+        scene = [on_scene_json(w) for w in windows]
+    else:
+        plan = allocate(cloud, units, curve=req.pod_curve)
+        unit_clouds, held_note = (cloud,) * len(units), ""
+        scene = [_frozen_scene(u, start, t_datum, cloud) for u in units]
     routes, out_units = [], []
     first_leg = req.wind.from_deg if req.wind is not None else None
-    for u, (_, source), a in zip(req.units, sweeps, plan.assignments, strict=True):
+    for u, (_, source), a, sc in zip(req.units, sweeps, plan.assignments, scene, strict=True):
         route = pattern_for_area(
             u.pattern,
             a.area,
             spacing_nm=a.track_spacing_nm,
             speed_kn=u.speed_kn,
-            start=start,
+            start=datetime.fromisoformat(sc["arrival"]),
             name=u.name,
             start_near=(u.start.lon, u.start.lat) if u.start else None,
             first_leg_deg=first_leg if u.pattern in ("expanding_square", "sector") else None,
@@ -455,6 +499,7 @@ def plan_search(
                 "route_pos": route_pos,
                 "pattern": u.pattern,
                 "drift_compensated": u.drift_compensated,
+                "on_scene": sc,
                 "area": _area_json(a.area),
                 "waypoints": [
                     {
@@ -476,8 +521,10 @@ def plan_search(
         "total_pos": plan.total_pos,
         "allocation": plan.method,
         "particles": cloud.n,
-        "cloud": cloud_statement(tracks, t_datum),
+        "cloud": cloud_statement(tracks, t_datum, on_scene=on_scene),
     }
+    if held_note:
+        answer["cloud"]["held"] = held_note
     return Plan(
         request=req,
         answer=answer,
@@ -485,4 +532,5 @@ def plan_search(
         areas=tuple(a.area for a in plan.assignments),
         cloud=cloud,
         tracks=tracks,
+        unit_clouds=tuple(unit_clouds),
     )

@@ -145,7 +145,7 @@ class SqlIncidentRepository:
         for entry in entries:
             values = entry.to_json()
             del values["case_id"]
-            values["payload"] = canonical_json(entry.payload).decode("utf-8")
+            values["payload"] = canonical_json(entry.payload, form=entry.format).decode("utf-8")
             rows.append(values)
         head_values = {
             "seq": head.seq,

@@ -1,13 +1,27 @@
-// The Plan tab: a search plan (POST /api/plan) from a manual datum or the last finished
-// drift run, drawn on the map (datum, each unit's area and route with ETAs) with a table
-// of each unit's W, C, S, POC, POD, POS and the total POS.
+// The Plan tab: a search plan (POST /api/plan) from a manual datum or a finished drift
+// run of this station (picked from the list, newest first), drawn on the map (datum, each
+// unit's area and route with ETAs) with a table of each unit's W, C, S, POC, POD, POS,
+// route POS and time on scene, and the total POS. With a case selected in the Cases tab
+// the server attaches the plan to it (case_id, as `sarwatch plan --case` does).
 import L from "leaflet";
 import { api, coordinatorSubmit, esc, formatPosition, formatUTC } from "./common.js";
 
 const $ = (sel) => document.querySelector(sel);
 const AIRCRAFT = new Set(["fixed_wing", "helicopter"]);
 const pct = (v) => `${(Number(v) * 100).toFixed(1)} %`;
+const pctCell = (v) => `${(Number(v) * 100).toFixed(1)}%`;
 const nm = (v) => Number(v).toFixed(2);
+const hhmm = (iso) => (iso ? formatUTC(iso).slice(11, 16) : "");
+
+/** One line that tells a drift run from the others: where and when it started, for how
+ * long, the object, and the start of its id. */
+export function describeRun(run) {
+  const r = run.request || {};
+  const where = Number.isFinite(r.lat) && Number.isFinite(r.lon) ? formatPosition(r.lat, r.lon) : "?";
+  const hours = r.hours !== undefined ? ` ${r.direction === "backward" ? "−" : "+"}${r.hours} h` : "";
+  const obj = r.object ? ` · ${r.object}` : "";
+  return `${formatUTC(r.time)}${hours} · ${where}${obj} · ${String(run.run_id).slice(0, 8)}`;
+}
 
 /** The rectangle's corners [[lat, lon], ...] (length along orientation_deg, flat earth:
  * for drawing only; the server's files hold the exact ones). */
@@ -52,14 +66,80 @@ export function createPlan(ctx, { parsePosition, inputToISO }) {
   const result = $("#plan-result");
   const error = $("#plan-error");
   const manual = $("#plan-manual");
+  const runField = $("#plan-run-field");
+  const runSelect = $("#plan-run");
+
+  // The station's finished drift runs, newest first; the choice is kept across refreshes.
+  let runsLoaded = null;
+  const loadRuns = () => {
+    runsLoaded = fetchRuns();
+    return runsLoaded;
+  };
+  const fetchRuns = async () => {
+    let runs = [];
+    try {
+      runs = (await api("/api/drift?limit=100")).filter((r) => r.status === "done");
+    } catch (err) {
+      runSelect.innerHTML = `<option value="">${esc(errorText(err))}</option>`;
+      return;
+    }
+    runs.sort((a, b) => String(b.finished_at).localeCompare(String(a.finished_at)));
+    const keep = runSelect.value;
+    runSelect.innerHTML = runs.length
+      ? runs.map((r) => `<option value="${esc(r.run_id)}">${esc(describeRun(r))}</option>`).join("")
+      : `<option value="">No finished drift run: run one in the Drift tab</option>`;
+    if (runs.some((r) => r.run_id === keep)) runSelect.value = keep;
+    runSelect.dataset.count = String(runs.length);
+  };
 
   const syncSource = () => {
     const isManual = form.source.value === "manual";
     manual.hidden = !isManual;
+    runField.hidden = isManual;
+    runSelect.required = !isManual;
     for (const el of manual.querySelectorAll("input, select")) el.required = isManual && el.dataset.required === "1";
+    if (!isManual) loadRuns();
   };
   form.source.addEventListener("change", syncSource);
   syncSource();
+
+  // Which case the plan will be attached to (the case selected in the Cases tab, if open).
+  const caseLine = document.createElement("p");
+  caseLine.className = "sw-muted";
+  caseLine.dataset.field = "plan-case";
+  form.insertBefore(caseLine, form.querySelector('button[type="submit"]'));
+  let attachTo = null;
+  const refreshCase = async () => {
+    const id = ctx.selectedCase || null;
+    if (!id) {
+      attachTo = null;
+      caseLine.dataset.caseId = "";
+      caseLine.textContent = "No case selected: the plan will not be attached to a case.";
+      return;
+    }
+    let closed = false;
+    try {
+      const c = await api(`/api/cases/${encodeURIComponent(id)}`);
+      closed = c?.status === "closed";
+    } catch {
+      // unknown to this server now: let the server refuse it with its reason
+    }
+    if (id !== (ctx.selectedCase || null)) return; // the selection changed meanwhile
+    caseLine.dataset.caseId = closed ? "" : id;
+    if (closed) {
+      attachTo = null;
+      caseLine.textContent = `Case ${id} is closed: the plan will not be attached to it.`;
+    } else {
+      attachTo = id;
+      caseLine.textContent = `The plan will be attached to case ${id}.`;
+    }
+  };
+  document.querySelector(".sw-tabs button[data-tab='plan']")?.addEventListener("click", () => {
+    refreshCase();
+    if (form.source.value === "drift") loadRuns();
+  });
+  form.addEventListener("focusin", () => refreshCase());
+  refreshCase();
 
   $("#plan-add-unit").addEventListener("click", () => {
     const copy = units.querySelector("fieldset").cloneNode(true);
@@ -97,22 +177,38 @@ export function createPlan(ctx, { parsePosition, inputToISO }) {
     if (all.getLayers().length) map.fitBounds(all.getBounds().pad(0.2), { maxZoom: 11 });
   };
 
+  const scene = (u) => {
+    const s = u.on_scene;
+    if (!s) return "";
+    const at = s.basis === "datum" ? "the cloud at the datum time" : `the particles at ${formatUTC(s.cloud_time)} (${s.basis})`;
+    return `searching ${formatUTC(s.arrival)} to ${formatUTC(s.end)} after ${nm(s.transit_nm)} nm of transit; area placed on ${at}`;
+  };
+
+  // a manual datum's probable error E; a drift run's 90 % radius (it has no E)
+  const spread = (a) =>
+    a.total_probable_error_nm === null || a.total_probable_error_nm === undefined
+      ? `90 % within ${nm(a.search_radius_nm)} nm`
+      : `E ${nm(a.total_probable_error_nm)} nm`;
+
   const table = (answer) => {
     const rows = (answer.units || [])
       .map(
         (u) =>
           `<tr data-unit="${esc(u.name)}"><td>${esc(u.name)}</td><td>${esc(u.pattern)}${u.drift_compensated ? "*" : ""}</td>` +
           `<td>${nm(u.sweep_width_nm)}</td><td>${Number(u.coverage).toFixed(2)}</td><td>${nm(u.track_spacing_nm)}</td>` +
-          `<td>${pct(u.poc)}</td><td>${pct(u.pod)}</td><td>${pct(u.pos)}</td></tr>`,
+          `<td>${pctCell(u.poc)}</td><td>${pctCell(u.pod)}</td><td>${pctCell(u.pos)}</td><td>${pctCell(u.route_pos)}</td>` +
+          `<td data-field="on-scene" title="${esc(scene(u))}">${esc(hhmm(u.on_scene?.arrival))}–${esc(hhmm(u.on_scene?.end))}</td></tr>`,
       )
       .join("");
     const warnings = (answer.units || []).flatMap((u) => (u.warnings || []).map((w) => `<li>${esc(u.name)}: ${esc(w)}</li>`));
     result.innerHTML =
-      `<p>Datum ${esc(formatUTC(answer.datum?.time))}, E ${nm(answer.total_probable_error_nm)} nm, area ${Number(answer.area_nm2).toFixed(0)} nm²</p>` +
-      `<table class="sw-table"><thead><tr><th>unit</th><th>pattern</th><th>W nm</th><th>C</th><th>S nm</th><th>POC</th><th>POD</th><th>POS</th></tr></thead>` +
-      `<tbody>${rows}</tbody></table>` +
+      `<p>Datum ${esc(formatUTC(answer.datum?.time))}, ${spread(answer)}, area ${Number(answer.area_nm2).toFixed(0)} nm²</p>` +
+      `<div class="sw-plan-scroll"><table class="sw-table"><thead><tr><th>unit</th><th>pattern</th><th>W nm</th><th>C</th><th>S nm</th><th>POC</th><th>POD</th><th>POS</th><th>rPOS</th><th>on scene</th></tr></thead>` +
+      `<tbody>${rows}</tbody></table></div>` +
       `<p data-field="total-pos"><strong>Total POS ${pct(answer.total_pos)}</strong></p>` +
-      `<p class="sw-muted">W sweep width, C coverage, S track spacing; * drift-compensated.</p>` +
+      `<p class="sw-muted">W sweep width, C coverage, S track spacing; rPOS the route as flown over the cloud; * drift-compensated.` +
+      (answer.cloud?.allocation === "on_scene" ? " Each area is placed on the drift run's particles where they are while its unit searches." : "") +
+      `</p>` +
       (warnings.length ? `<ul class="sw-muted">${warnings.join("")}</ul>` : "");
   };
 
@@ -123,10 +219,9 @@ export function createPlan(ctx, { parsePosition, inputToISO }) {
     };
     if (form.visibility_km.value) body.visibility_km = Number(form.visibility_km.value);
     if (form.source.value === "drift") {
-      const runs = (await api("/api/drift")).filter((r) => r.status === "done");
-      runs.sort((a, b) => String(a.finished_at).localeCompare(String(b.finished_at)));
-      if (!runs.length) throw new Error("No finished drift run on this server: run one in the Drift tab or give a datum.");
-      body.drift_run = runs[runs.length - 1].run_id;
+      await (runsLoaded || loadRuns());
+      if (!runSelect.value) throw new Error("No finished drift run on this server: run one in the Drift tab or give a datum.");
+      body.drift_run = runSelect.value;
       return body;
     }
     const { lat, lon } = await parsePosition(form.position.value);
@@ -146,11 +241,16 @@ export function createPlan(ctx, { parsePosition, inputToISO }) {
     error.textContent = "";
     result.dataset.state = "loading";
     try {
-      const answer = await api("/api/plan", { method: "POST", body: await request() });
+      const body = await request();
+      await refreshCase(); // the case selected now, as the line above the button says
+      const caseId = attachTo;
+      if (caseId) body.case_id = caseId;
+      const answer = await api("/api/plan", { method: "POST", body });
       table(answer);
       draw(answer);
       result.dataset.state = "done";
-      toast(`Plan ready: total POS ${pct(answer.total_pos)}.`);
+      result.dataset.caseId = caseId || "";
+      toast(`Plan ready: total POS ${pct(answer.total_pos)}${caseId ? `, attached to case ${caseId}` : ""}.`);
     } catch (err) {
       result.dataset.state = "error";
       error.textContent = errorText(err);

@@ -1,0 +1,307 @@
+"""Allocation on the moving cloud: each unit's rectangle placed where the particles are
+when that unit searches.
+
+A search is planned at a datum time but flown later: a ship 30 nm away arrives three
+hours after the commence time, and searches for the hours it has left. The
+probability of containment that matters is the weight of the particles inside its
+rectangle *while it searches there* (issue 11). For each unit this module
+
+1. finds its **on-scene window**: it leaves its start at the commence time and goes
+   straight to where the cloud's centre will be when it arrives (the fixed point of
+   ``t = t0 + d(start, centre(t)) / V``, iterated; it converges when the cloud moves
+   slower than the unit), then searches for ``hours − transit`` hours; a unit without
+   a start position spends ``transit_nm / V`` (default 0) getting there;
+2. takes the **particles at one time of that window**: the *middle* of the search for a
+   pattern fixed over the ground, the *arrival* for a drift-compensated pattern;
+3. lets :func:`sarwatch.planning.allocation.allocate` place and size every unit's
+   rectangle on its own cloud, the units searching at different times: a particle's
+   probability of not being detected is ``Π_u (1 − POD_u)`` over the units whose
+   rectangle held it at *their* time, and the total POS is ``Σ w·(1 − Π)``.
+
+**Why one time per unit, and which.** A ground-fixed pattern sweeps its rectangle
+evenly from the arrival to the end of the search, so a particle moving at a steady
+velocity is, on average over the search, where it is at the middle of it: the cloud
+at the mid time is the time-averaged cloud to first order (the error is the cloud's
+change of shape within half a search, second order in the drift's variation). A
+drift-compensated pattern is laid out in the frame moving with the mean drift from
+its commence search point at the arrival (:mod:`sarwatch.planning.compensation`):
+in that frame the cloud only spreads, so the cloud at the arrival is the one its
+rectangle must hold. Integrating POC over the window instead (a particle's coverage
+``C·f``, ``f`` the fraction of the search it spends inside the rectangle) would
+count a particle that crosses the whole rectangle once as covered ``f·C``, which is
+right for the exponential (random search) curve but not for the inverse-cube curve of
+parallel sweeps, and would cost one particle-by-time pass per candidate rectangle
+(``(G(G+1)/2)²`` of them) instead of one histogram per unit. The route the unit then
+flies is scored against the particles as they drift, piece by piece
+(:func:`sarwatch.planning.motion.route_pod`): that figure (``route_pos`` in a plan)
+tests how good the one-time approximation is.
+
+Particles without a position at some time (out of the forcing, say) are held at
+their last position (or their first, before it), so that every unit's cloud holds
+the same particles in the same order.
+
+Examples
+--------
+>>> from sarwatch.planning.allocation import SearchUnit
+>>> from sarwatch.planning.cloud import from_local_nm, to_local_nm
+>>> rng = np.random.default_rng(1)
+>>> x, y = rng.normal(0, 1, 2000), rng.normal(0, 1, 2000)
+>>> times = np.array(["2026-12-06T12:00", "2026-12-06T18:00"], dtype="datetime64[s]")
+>>> lon0, lat0 = from_local_nm(x, y, 12.4, 33.6)          # 2 kn east for 6 h: 12 nm
+>>> lon1, lat1 = from_local_nm(x + 12, y, 12.4, 33.6)
+>>> tracks = CloudTracks.from_arrays(times, np.c_[lon0, lon1], np.c_[lat0, lat1])
+>>> ship = SearchUnit(name="ship", speed_kn=10, hours=4, sweep_width_nm=0.5)
+>>> plan, (w,) = allocate_on_scene(tracks, [ship], times[0])
+>>> str(w.arrival), str(w.cloud_time), w.basis        # searches 12:00-16:00, cloud at 14:00
+('2026-12-06T12:00:00', '2026-12-06T14:00:00', 'mid-search')
+>>> round(to_local_nm([plan.assignments[0].area.lon], [plan.assignments[0].area.lat],
+...                   12.4, 33.6)[0][0])              # the rectangle 4 nm east of the datum
+4
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, cast
+
+import numpy as np
+import numpy.typing as npt
+
+from sarwatch.errors import InputError
+from sarwatch.geo.geodesy import geodesic_distance_nm
+from sarwatch.planning.allocation import Allocation, SearchUnit, allocate
+from sarwatch.planning.cloud import Cloud
+from sarwatch.planning.motion import CloudTracks
+from sarwatch.planning.pod import PodCurve
+
+__all__ = ["OnScene", "allocate_on_scene", "cloud_at", "held_tracks", "on_scene"]
+
+_FloatArray = npt.NDArray[np.float64]
+
+Basis = Literal["mid-search", "arrival"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class OnScene:
+    """When a unit searches, and the time of the particles its rectangle is placed on.
+
+    Attributes
+    ----------
+    transit_nm
+        Distance from its start to the cloud's centre at its arrival, nm (or the
+        unit's ``transit_nm`` without a start).
+    arrival, end
+        The search window, ``datetime64[s]`` UTC.
+    cloud_time
+        The time of the particle positions the unit's rectangle is placed and scored on.
+    basis
+        ``mid-search`` (a pattern fixed over the ground) or ``arrival`` (a
+        drift-compensated pattern).
+    effort_nm2
+        ``Z = W·V·(hours − transit time)``, nm².
+    """
+
+    transit_nm: float
+    arrival: np.datetime64
+    end: np.datetime64
+    cloud_time: np.datetime64
+    basis: Basis
+    effort_nm2: float
+
+    @property
+    def search_hours(self) -> float:
+        """Hours of searching (``end − arrival``)."""
+        return float((self.end - self.arrival) / np.timedelta64(1, "s")) / 3600.0
+
+
+def held_tracks(tracks: CloudTracks) -> CloudTracks:
+    """The tracks with each missing position replaced by the particle's last one (its
+    first one before it has any).
+
+    Raises
+    ------
+    InputError
+        A particle with no position at any time.
+
+    Examples
+    --------
+    >>> t = np.array(["2026-12-06T10", "2026-12-06T11", "2026-12-06T12"], dtype="datetime64[s]")
+    >>> held_tracks(CloudTracks.from_arrays(t, [[np.nan, 12.0, np.nan]],
+    ...                                     [[np.nan, 33.0, np.nan]])).lon.tolist()
+    [[12.0, 12.0, 12.0]]
+    """
+    lon, lat = tracks.lon, tracks.lat
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    if ok.all():
+        return tracks
+    if not ok.any(axis=1).all():
+        k = int(np.flatnonzero(~ok.any(axis=1))[0])
+        raise InputError(f"particle {k} of the tracks has no position at any time")
+    n, t = lon.shape
+    cols = np.arange(t)
+    last = np.maximum.accumulate(np.where(ok, cols, -1), axis=1)  # last valid column so far
+    first = np.argmax(ok, axis=1)[:, None]
+    src = np.where(last >= 0, last, first)
+    rows = np.arange(n)[:, None]
+    return CloudTracks(
+        times=tracks.times, lon=lon[rows, src], lat=lat[rows, src], weight=tracks.weight
+    )
+
+
+def cloud_at(tracks: CloudTracks, time: np.datetime64) -> Cloud:
+    """All the tracks' particles, in their order, at a time inside the tracks' span
+    (linear between output times; the tracks must have no missing position: see
+    :func:`held_tracks`).
+
+    Raises
+    ------
+    InputError
+        A time outside the tracks' span.
+    """
+    t = _to_s(time)
+    if not tracks.times[0] <= t <= tracks.times[-1]:
+        raise InputError(
+            f"{t} is outside the drift run's times {tracks.times[0]} .. {tracks.times[-1]}: "
+            "drift the cloud over the whole search"
+        )
+    s = float((t - tracks.times[0]) / np.timedelta64(1, "s"))
+    lon, lat = tracks.positions_at(s)
+    return Cloud(lon=lon, lat=lat, weight=tracks.weight, time=t)
+
+
+def _to_s(t: np.datetime64) -> np.datetime64:
+    return cast(np.datetime64, np.asarray(t, dtype="datetime64[s]")[()])
+
+
+def _plus_hours(t: np.datetime64, hours: float) -> np.datetime64:
+    return t + np.timedelta64(round(hours * 3600.0), "s")
+
+
+def on_scene(
+    tracks: CloudTracks,
+    unit: SearchUnit,
+    commence: np.datetime64,
+    *,
+    compensated: bool = False,
+    iterations: int = 8,
+) -> OnScene:
+    """The unit's search window and the time of the cloud its rectangle is placed on.
+
+    Parameters
+    ----------
+    tracks
+        The particles over time (no missing positions: :func:`held_tracks`), covering
+        ``commence`` to ``commence + unit.hours``.
+    unit
+        The unit; with a start position it goes to the cloud's centre at its arrival.
+    commence
+        When the units set off, ``datetime64`` UTC.
+    compensated
+        Whether its pattern is drift-compensated (the cloud at the arrival, not at the
+        middle of the search).
+    iterations
+        Fixed-point iterations for the arrival time (each moves it by the distance
+        the cloud's centre drifts in the previous correction, divided by the speed).
+
+    Raises
+    ------
+    InputError
+        No search time left after the transit; times outside the tracks.
+    """
+    t0 = _to_s(commence)
+    if unit.start_lon is None or unit.start_lat is None:
+        transit = unit.transit_nm
+    else:
+        cloud_at(tracks, t0)  # inside the tracks, or a clear error
+        # the centre is linear in the positions, so linear between output times too
+        secs = (tracks.times - tracks.times[0]) / np.timedelta64(1, "s")
+        c_lon, c_lat = tracks.weight @ tracks.lon, tracks.weight @ tracks.lat
+        transit, arrive_s = 0.0, -1.0
+        for _ in range(max(iterations, 1)):
+            s = float((t0 - tracks.times[0]) / np.timedelta64(1, "s"))
+            s += min(transit / unit.speed_kn, unit.hours) * 3600.0
+            if abs(s - arrive_s) < 1.0:
+                break  # converged to the second
+            arrive_s = s
+            centre = float(np.interp(s, secs, c_lon)), float(np.interp(s, secs, c_lat))
+            transit = float(geodesic_distance_nm(unit.start_lon, unit.start_lat, *centre))
+    search_h = unit.hours - transit / unit.speed_kn
+    if not search_h > 0:
+        raise InputError(
+            f"unit {unit.name!r} has no search time left: {transit:.1f} nm of transit at "
+            f"{unit.speed_kn:g} kn takes {transit / unit.speed_kn:.2f} h of its {unit.hours:g} h"
+        )
+    arrival = _plus_hours(t0, transit / unit.speed_kn)
+    end = _plus_hours(t0, unit.hours)
+    mid = arrival + (end - arrival) // 2
+    for t in (arrival, end):
+        cloud_at(tracks, t)  # inside the tracks, or a clear error
+    return OnScene(
+        transit_nm=transit,
+        arrival=arrival,
+        end=end,
+        cloud_time=arrival if compensated else mid,
+        basis="arrival" if compensated else "mid-search",
+        effort_nm2=unit.sweep_width_nm * unit.speed_kn * search_h,
+    )
+
+
+def allocate_on_scene(
+    tracks: CloudTracks,
+    units: Sequence[SearchUnit],
+    commence: np.datetime64,
+    *,
+    compensated: Sequence[bool] | None = None,
+    curve: PodCurve = "inverse_cube",
+    cells: int = 40,
+    rounds: int = 2,
+) -> tuple[Allocation, tuple[OnScene, ...]]:
+    """Allocate the units on the moving cloud, each on the particles of its own time.
+
+    Parameters
+    ----------
+    tracks
+        The particles over time, covering every unit's search (missing positions are
+        held: :func:`held_tracks`).
+    units
+        The units.
+    commence
+        When the units set off, ``datetime64`` UTC.
+    compensated
+        Per unit, whether its pattern is drift-compensated (default: none).
+    curve, cells, rounds
+        As for :func:`sarwatch.planning.allocation.allocate`.
+
+    Returns
+    -------
+    tuple
+        The allocation (each assignment's ``poc`` on its own cloud; ``total_pos``
+        over the units' different times) and each unit's :class:`OnScene`.
+
+    Raises
+    ------
+    InputError
+        No units, a unit with no search time left, a search outside the tracks' times.
+    """
+    if not units:
+        raise InputError("an allocation needs at least one search unit")
+    comp = [False] * len(units) if compensated is None else list(compensated)
+    if len(comp) != len(units):
+        raise InputError(f"one compensated flag per unit: {len(units)} units, {len(comp)} flags")
+    held = held_tracks(tracks)
+    windows = tuple(
+        on_scene(held, u, commence, compensated=c) for u, c in zip(units, comp, strict=True)
+    )
+    clouds = [cloud_at(held, w.cloud_time) for w in windows]
+    base = cloud_at(held, min(max(_to_s(commence), held.times[0]), held.times[-1]))
+    plan = allocate(
+        base,
+        units,
+        curve=curve,
+        cells=cells,
+        rounds=rounds,
+        clouds=clouds,
+        efforts_nm2=[w.effort_nm2 for w in windows],
+    )
+    return plan, windows
