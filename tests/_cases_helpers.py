@@ -41,7 +41,9 @@ def reset_postgres(url: str) -> None:
     with engine.begin() as conn:
         conn.execute(
             text(
-                "DROP TABLE IF EXISTS station_meta, register_head, register, events, users, cases, "
+                "DROP TABLE IF EXISTS incident_batches, incident_external_ids, incident_head, "
+                "incident_events, incidents, "
+                "station_meta, register_head, register, events, users, cases, "
                 "alembic_version CASCADE"
             )
         )

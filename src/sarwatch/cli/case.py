@@ -15,11 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
-from rich.text import Text
+from rich.table import Column, Table
+
+from sarwatch.cli.safe_text import json_safe, print_notice, safe_text, terminal_safe
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from sarwatch.ledger import LedgerEntry
     from sarwatch.records import CaseRecord
     from sarwatch.services.cases import CaseService
 
@@ -50,6 +53,11 @@ _TIME = typer.Option(None, "--time", help="ISO 8601 UTC time (default now).")
 
 
 def _print_case(record: CaseRecord) -> None:
+    typer.echo(case_line(record))
+
+
+def case_line(record: CaseRecord) -> str:
+    """One line for a case: id, status, title (controls shown escaped), last position."""
     from sarwatch.domain import CaseProjection
     from sarwatch.domain.events import format_time
     from sarwatch.geo.position import format_position
@@ -61,7 +69,7 @@ def _print_case(record: CaseRecord) -> None:
         if last
         else "no position"
     )
-    typer.echo(f"{case.case_id} ({case.status.value}) {case.title} — {where}")
+    return terminal_safe(f"{case.case_id} ({case.status.value}) {case.title} — {where}")
 
 
 def _warn_on_land(record: CaseRecord) -> None:
@@ -75,9 +83,7 @@ def _warn_on_land(record: CaseRecord) -> None:
         return
     for note in (outside_note(recorded), on_land_note(recorded)):
         if note:
-            Console(stderr=True).print(
-                f"[bold yellow]warning:[/] {escape(note)}", highlight=False, soft_wrap=True
-            )
+            print_notice("warning", note, style="bold yellow")
 
 
 def _position_option(
@@ -327,38 +333,29 @@ def show(
     svc = _service()
     record = svc.get_record(case_id)
     if as_json:
-        typer.echo(json.dumps(record.state, indent=2, ensure_ascii=False))
+        typer.echo(json_safe(json.dumps(record.state, indent=2, ensure_ascii=False)))
         return
     _print_case(record)
-    from sarwatch.services.report import describe_event
-
-    table = Table("#", "recorded (UTC)", "by", "what")
-    for entry in svc.events(case_id):
-        recorded = entry.recorded_at[:19].replace("T", " ")
-        # What people typed is shown as typed: never read as rich markup ("[/]" in a note).
-        table.add_row(str(entry.seq), recorded, Text(entry.actor), Text(describe_event(entry)))
-    _console.print(table)
+    _console.print(timeline_table(svc.events(case_id)))
     from sarwatch.domain import CaseProjection
     from sarwatch.services.report import count_warning
 
     counts = count_warning(CaseProjection(record.state))
     if counts:
         # Estimates differ from counts at the rescue: never refused, always shown.
-        Console(stderr=True).print(
-            f"[bold yellow]warning:[/] {escape(counts)} The number on board is an estimate; if a "
-            "better count is known, record it with 'sarwatch case people' before closing.",
-            highlight=False,
-            soft_wrap=True,
+        print_notice(
+            "warning",
+            f"{counts} The number on board is an estimate; if a better count is known, "
+            "record it with 'sarwatch case people' before closing.",
+            style="bold yellow",
         )
     report = svc.verify(case_id)
     if not report.ok:
         # Shown, because a coordinator must see the record, but never silently.
-        Console(stderr=True).print(
-            "[bold red]warning:[/] this case's ledger does not verify: "
-            f"{escape(report.summary())}. The timeline above may have been altered; "
-            "see 'sarwatch ledger verify'.",
-            highlight=False,
-            soft_wrap=True,
+        print_notice(
+            "warning",
+            f"this case's ledger does not verify: {report.summary()}. The timeline above "
+            "may have been altered; see 'sarwatch ledger verify'.",
         )
 
 
@@ -368,10 +365,30 @@ def list_cases(
     limit: int = typer.Option(50, help="At most this many."),
 ) -> None:
     """List cases, most recently updated first."""
-    table = Table("case", "status", "title", "updated (UTC)")
-    for record in _service().list_cases(statuses=status or None, limit=limit):
-        table.add_row(record.case_id, record.status, Text(record.title), record.updated_at)
-    _console.print(table)
+    _console.print(cases_table(_service().list_cases(statuses=status or None, limit=limit)))
+
+
+def timeline_table(entries: Iterable[LedgerEntry]) -> Table:
+    """``case show``'s timeline. What people typed is shown as typed (never read as
+    rich markup: ``[/]`` in a note), with control characters shown escaped."""
+    from sarwatch.services.report import describe_event
+
+    table = Table("#", "recorded (UTC)", Column("by", overflow="fold"))
+    table.add_column("what", overflow="fold")  # all of it, wrapped: never cut with "…"
+    for entry in entries:
+        recorded = safe_text(entry.recorded_at[:19].replace("T", " "))
+        what = safe_text(describe_event(entry), keep_newlines=True)
+        table.add_row(str(entry.seq), recorded, safe_text(entry.actor), what)
+    return table
+
+
+def cases_table(records: Iterable[CaseRecord]) -> Table:
+    """``case list``'s table (titles as typed, control characters shown escaped)."""
+    table = Table("case", "status", Column("title", overflow="fold"), "updated (UTC)")
+    for record in records:
+        cells = (record.case_id, record.status, record.title, record.updated_at)
+        table.add_row(*(safe_text(c) for c in cells))
+    return table
 
 
 @case_app.command("export")
@@ -394,11 +411,16 @@ def export(
 
     summary = build_bundle(_service(), case_id, out)
     typer.echo(
-        f"wrote {out} ({summary.n_events} events, {len(summary.files)} files); "
-        f"verify with: sarwatch bundle verify {out}"
+        terminal_safe(
+            f"wrote {out} ({summary.n_events} events, {len(summary.files)} files); "
+            f"verify with: sarwatch bundle verify {out}"
+        )
     )
 
 
 def register(app: typer.Typer) -> None:
-    """Attach ``sarwatch case``."""
+    """Attach ``sarwatch case`` (with ``case reconstruct`` from :mod:`sarwatch.cli.reconstruct`)."""
+    from sarwatch.cli.reconstruct import reconstruct
+
+    case_app.command("reconstruct")(reconstruct)
     app.add_typer(case_app, name="case")

@@ -253,6 +253,14 @@ def drift(
         None, "--case", help="Attach the run (request, seed, forcing hashes, outputs) to a case."
     ),
     actor: str = typer.Option(None, help="Who records the attachment (default cli:<login>)."),
+    no_library: bool = typer.Option(
+        False, "--no-library", help="Do not take forcing from the station's forecast library."
+    ),
+    max_forecast_age_h: float = typer.Option(
+        None,
+        "--max-forecast-age-h",
+        help="Refuse library forecasts older than this at the run's start, hours (default 72).",
+    ),
 ) -> None:
     """Predict the drift of a boat in distress (Leeway Monte Carlo), forward or backward."""
     from rich.console import Console
@@ -299,8 +307,25 @@ def drift(
         scheme=scheme,  # type: ignore[arg-type]
         scenarios=scenarios, max_tracks=max_tracks,
     )  # fmt: skip
-    check_drift_request(req, cache_dir=settings.cache_dir)  # the API's limits and checks
     console = Console(stderr=True)
+    if not no_library:  # the freshest forecasts covering the run, for the roles left open
+        from sarwatch.services.forcing_choice import DEFAULT_MAX_AGE_H, library_forcing
+        from sarwatch.services.forcing_library import ForcingLibrary, library_root
+
+        req, choice = library_forcing(
+            req,
+            ForcingLibrary(library_root(Path(settings.home_dir))),
+            max_age_h=DEFAULT_MAX_AGE_H if max_forecast_age_h is None else max_forecast_age_h,
+        )
+        from rich.markup import escape
+
+        for line in choice.lines():
+            if line in choice.warnings():
+                console.print(f"[yellow]warning:[/] {escape(line)}", highlight=False,
+                              soft_wrap=True)  # fmt: skip
+            elif not quiet:
+                console.print(f"forcing {line}", markup=False, highlight=False, soft_wrap=True)
+    check_drift_request(req, cache_dir=settings.cache_dir)  # the API's limits and checks
     if quiet:
         result = predict_drift(
             req,

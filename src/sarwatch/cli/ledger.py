@@ -31,6 +31,7 @@ def verify(
     register's head hash is printed: keep or publish it to anchor the register.
     """
     from sarwatch.cli.context import station
+    from sarwatch.cli.safe_text import terminal_safe
     from sarwatch.errors import IntegrityError
 
     svc = station().cases
@@ -39,9 +40,9 @@ def verify(
     register = None if case_id else svc.verify_register()
     bad = [r for r in reports if not r.ok]
     for report in reports:
-        typer.echo(report.summary())
+        typer.echo(terminal_safe(report.summary(), keep_newlines=True))
     if register is not None:
-        typer.echo(register.summary())
+        typer.echo(terminal_safe(register.summary(), keep_newlines=True))
     n_events = sum(r.n_events for r in reports)
     failures = []
     if bad:
@@ -53,7 +54,7 @@ def verify(
         failures.append(f"the station register shows {len(register.findings)} problem(s)")
     anchored = [f for a in parsed for f in svc.check_anchor(a)]
     for finding in anchored:
-        typer.echo(f"anchor: {finding.problem}: {finding.message}")
+        typer.echo(terminal_safe(f"anchor: {finding.problem}: {finding.message}"))
     if anchors and not anchored:
         typer.echo(f"anchors: {len(anchors)} held unchanged")
     if anchored:

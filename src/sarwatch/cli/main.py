@@ -15,9 +15,8 @@ from __future__ import annotations
 import sys
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
+from sarwatch.cli.safe_text import print_notice
 from sarwatch.errors import SarwatchError
 
 __all__ = ["app", "main"]
@@ -52,9 +51,26 @@ def _register() -> None:
     """Attach every command group, once. Imports are local so ``--help`` stays fast."""
     if _registered:
         return
-    from sarwatch.cli import assess, bundle, case, drift, ledger, plan, serve, user
+    from sarwatch.cli import (
+        ais,
+        assess,
+        bundle,
+        case,
+        drift,
+        forcing,
+        incidents,
+        ledger,
+        plan,
+        responders,
+        serve,
+        stats,
+        user,
+    )
 
-    for module in (serve, assess, drift, plan, case, ledger, user, bundle):
+    for module in (
+        serve, assess, drift, forcing, plan, case, ledger, user, bundle, ais, responders,
+        incidents, stats,
+    ):  # fmt: skip
         module.register(app)
     _registered.append(True)
 
@@ -69,20 +85,17 @@ def main(argv: list[str] | None = None) -> None:
     except SarwatchError as exc:
         if verbose:
             raise
-        # The message may quote what was typed ("[/x]"): printed as text, never as markup.
-        Console(stderr=True).print(
-            f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
-        )
+        # The message may quote what was typed ("[/x]") or read (a bundle member's name):
+        # printed as text, never as markup, its control characters shown, not obeyed.
+        print_notice("error", exc)
         sys.exit(exc.exit_code)
     except OSError as exc:
         # A file or directory the user named cannot be read or written: say which.
         if verbose:
             raise
         where = f" {exc.filename}" if exc.filename else ""
-        Console(stderr=True).print(
-            f"[bold red]error:[/] cannot use{escape(where)}: {escape(str(exc.strerror or exc))}; "
-            "check the path exists and is writable",
-            highlight=False,
-            soft_wrap=True,
+        print_notice(
+            "error",
+            f"cannot use{where}: {exc.strerror or exc}; check the path exists and is writable",
         )
         sys.exit(2)

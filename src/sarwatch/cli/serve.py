@@ -15,7 +15,12 @@ __all__ = ["register"]
 def serve(
     host: str = typer.Option(None, help="Interface to listen on (default 127.0.0.1)."),
     port: int = typer.Option(None, help="TCP port (default from settings: 8000)."),
-    demo: bool = typer.Option(False, "--demo", help="Load the demo case if the store is empty."),
+    demo: bool = typer.Option(
+        False,
+        "--demo",
+        help="Load the demo case into an empty store and print a demo coordinator's token "
+        "(none on a store holding other cases).",
+    ),
 ) -> None:
     """Start the web service and print its URL."""
     import uvicorn
@@ -33,6 +38,8 @@ def serve(
     application = create_app(settings, demo=demo)
     if demo:
         _print_demo_token(application)
+    else:
+        _retire_demo_user(application)
     _check_ledger_at_start(application)
     typer.echo(f"sarwatch is serving on http://{settings.host}:{settings.port}/")
     uvicorn.run(application, host=settings.host, port=settings.port, log_level="warning")
@@ -56,29 +63,59 @@ def _check_port_free(host: str, port: int) -> None:
 
 
 def _print_demo_token(application: FastAPI) -> None:
-    """Load the demo case and (re)issue the ``demo`` coordinator's token, printed once.
+    """Print the ``demo`` coordinator's token, or say truthfully why there is none.
 
-    Tokens are stored hashed, so a token cannot be shown again: each ``--demo`` start
-    replaces the demo user's token. Real users come from ``sarwatch user add``.
+    The demo case goes into an empty store only; the token is issued only while the
+    store holds nothing but the demo (:func:`~sarwatch.services.demo.demo_access`).
     """
-    from sarwatch.services.users import add_user, list_users, remove_user
+    from sarwatch.cli.safe_text import terminal_safe
+    from sarwatch.services.demo import demo_access
     from sarwatch.web.station import station_of
 
     station = station_of(application)
     station.start()  # the demo case is recorded into an empty store
-    store = station.store
-    exists = any(user.name == "demo" for user in list_users(store))
-    with store.unit_of_work() as uow:
-        n_cases = uow.cases.count()
-    if exists:
-        remove_user(store, "demo")
-    _, token = add_user(store, "demo", "coordinator")
+    access = demo_access(station.cases)
+    if access.token is None:
+        revoked = (
+            " The 'demo' user left from an earlier demo was removed: its token no longer works."
+            if access.revoked
+            else ""
+        )
+        typer.echo(
+            terminal_safe(
+                f"--demo: the store holds {access.n_cases} case(s) and is not a demo store "
+                f"({access.why_not}): no demo case was added and no demo token is issued, "
+                f"because a demo coordinator would read every case.{revoked} Sign in with "
+                "your own token (sarwatch user add NAME --role coordinator); for a demo, "
+                "start with an empty home: SARWATCH_HOME_DIR=/tmp/sarwatch-demo "
+                "sarwatch serve --demo"
+            ),
+            err=True,
+        )
+        return
     typer.echo(
-        f"Store has {n_cases} case(s) (the demo case is loaded into an empty store). "
-        "Sign in on the page (Cases tab) as coordinator 'demo' with token:\n"
-        f"  {token}\n"
+        f"The store holds only the demo ({access.n_cases} case(s), every event recorded by "
+        "the demo; the demo case is loaded into an empty store only). Sign in on the page "
+        "(Cases tab) as coordinator 'demo' with token:\n"
+        f"  {access.token}\n"
         "(new token at every --demo start; other users: sarwatch user add NAME --role ROLE)"
     )
+
+
+def _retire_demo_user(application: FastAPI) -> None:
+    """Remove a ``demo`` user left from an earlier ``--demo`` once the store holds real cases."""
+    from sarwatch.services.demo import demo_access
+    from sarwatch.web.station import station_of
+
+    station = station_of(application)
+    station.start()
+    access = demo_access(station.cases, issue=False)
+    if access.revoked:
+        typer.echo(
+            f"the 'demo' user from an earlier --demo start was removed ({access.why_not}): "
+            "its token no longer works, because a demo coordinator would read every case",
+            err=True,
+        )
 
 
 def _check_ledger_at_start(application: FastAPI) -> None:

@@ -16,8 +16,15 @@ def add(
 ) -> None:
     """Create a user and print the token once (it is stored only as a hash)."""
     from sarwatch.cli.context import station
+    from sarwatch.errors import InputError
+    from sarwatch.services.demo import DEMO_USER
     from sarwatch.services.users import add_user
 
+    if name == DEMO_USER:
+        raise InputError(
+            f"the user name {DEMO_USER!r} is kept for 'sarwatch serve --demo' (its token is "
+            "issued only on a store holding nothing but the demo); choose another name"
+        )
     user, token = add_user(station().store, name, role)
     typer.echo(f"user {user.name} ({user.role}) created. Token (shown once, keep it safe):")
     typer.echo(token)

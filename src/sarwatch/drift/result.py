@@ -155,24 +155,31 @@ class Snapshot:
 
 @dataclass(frozen=True)
 class ForcingFile:
-    """One forcing file as read for a run: role, name, bytes, SHA-256, window read."""
+    """One forcing file as read for a run: role, name, bytes, SHA-256, window read, and
+    for a file of the station's forcing library the product it belongs to (provider,
+    product id, forecast run time, licence)."""
 
     role: str
     file: str
     bytes: int
     sha256: str
     window_read: tuple[str, str] | None
+    product: Mapping[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """Plain JSON (the window as a two-item list or ``None``)."""
+        """Plain JSON (the window as a two-item list or ``None``; ``product`` only when
+        known, so that records made before it keep their form)."""
         window = list(self.window_read) if self.window_read is not None else None
-        return {
+        out: dict[str, Any] = {
             "role": self.role,
             "file": self.file,
             "bytes": self.bytes,
             "sha256": self.sha256,
             "window_read": window,
         }
+        if self.product is not None:
+            out["product"] = dict(self.product)
+        return out
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,13 @@
 """The tamper-evident ledger: canonical JSON, SHA-256 hash chains, Ed25519 signatures."""
 
-from sarwatch.ledger.canonical import canonical_json, sha256_hex
+from sarwatch.ledger.canonical import (
+    CURRENT_FORMAT,
+    LEGACY_FORMAT,
+    RECORD_FORMATS,
+    canonical_json,
+    same_json,
+    sha256_hex,
+)
 from sarwatch.ledger.chain import (
     GENESIS,
     Finding,
@@ -8,6 +15,7 @@ from sarwatch.ledger.chain import (
     SignedHead,
     VerificationReport,
     entry_hash,
+    record_payload,
     seal,
     sign_head,
     verify_chain,
@@ -20,6 +28,7 @@ from sarwatch.ledger.keys import (
     public_key_pem,
 )
 from sarwatch.ledger.register import (
+    REGISTER_DOMAIN,
     RegisterEntry,
     RegisterHead,
     RegisterReport,
@@ -30,7 +39,11 @@ from sarwatch.ledger.register import (
 )
 
 __all__ = [
+    "CURRENT_FORMAT",
     "GENESIS",
+    "LEGACY_FORMAT",
+    "RECORD_FORMATS",
+    "REGISTER_DOMAIN",
     "Finding",
     "LedgerEntry",
     "RegisterEntry",
@@ -47,7 +60,9 @@ __all__ = [
     "load_or_create_signer",
     "load_public_key",
     "public_key_pem",
+    "record_payload",
     "register_case",
+    "same_json",
     "seal",
     "sha256_hex",
     "sign_head",

@@ -1,11 +1,15 @@
 """The hash-chained, signed event log of a case, and its verification.
 
 Each case has its own chain. An entry's *body* is the canonical JSON of
-``case_id, seq, recorded_at, kind, actor, payload, prev_hash, key_id``; its hash
-is the SHA-256 of the body, and its signature is the station's Ed25519 signature
-of that hash. ``prev_hash`` of entry 1 is :data:`GENESIS`; of entry *n*, the hash
-of entry *n-1*. The case's *head* (last seq and hash) is signed too, so that
-events cut from the end are found.
+``case_id, seq, recorded_at, kind, actor, payload, prev_hash, key_id`` and, from
+record format 2 on, ``format``; its hash is the SHA-256 of the body, and its
+signature is the station's Ed25519 signature of the hash's 32 raw bytes. The body
+is canonical in the entry's own record format (:mod:`sarwatch.ledger.canonical`:
+RFC 8785 for format 2, Python's ``json.dumps`` form for format 1, whose entries
+carry no ``format`` field), so that entries written before RFC 8785 still verify.
+``prev_hash`` of entry 1 is :data:`GENESIS`; of entry *n*, the hash of entry *n-1*.
+The case's *head* (last seq and hash) is signed too, so that events cut from the
+end are found.
 
 :func:`verify_chain` names what was done to a chain: an event **edited** (its
 content no longer matches its signed hash), **deleted** (an original sequence
@@ -26,7 +30,13 @@ from typing import Any, Literal
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from sarwatch.errors import InputError, IntegrityError
-from sarwatch.ledger.canonical import canonical_json, sha256_hex
+from sarwatch.ledger.canonical import (
+    CURRENT_FORMAT,
+    LEGACY_FORMAT,
+    RECORD_FORMATS,
+    canonical_json,
+    sha256_hex,
+)
 from sarwatch.ledger.keys import Signer, verify_signature
 
 __all__ = [
@@ -37,6 +47,8 @@ __all__ = [
     "SignedHead",
     "VerificationReport",
     "entry_hash",
+    "read_payload",
+    "record_payload",
     "seal",
     "sign_head",
     "verify_chain",
@@ -66,7 +78,10 @@ class LedgerEntry:
     prev_hash, hash
         SHA-256 hex of the previous entry, and of this entry's body.
     key_id, signature
-        Which key signed, and the Ed25519 signature (hex) of ``hash``.
+        Which key signed, and the Ed25519 signature (hex) of the 32 bytes of ``hash``.
+    format
+        The record format (1: before RFC 8785, no ``format`` field in the body; 2:
+        RFC 8785 canonical JSON, ``"format": 2`` in the body).
     """
 
     case_id: str
@@ -79,10 +94,11 @@ class LedgerEntry:
     key_id: str
     hash: str = ""
     signature: str = ""
+    format: int = LEGACY_FORMAT
 
     def body(self) -> dict[str, Any]:
-        """The hashed fields."""
-        return {
+        """The hashed fields (``format`` among them from format 2 on)."""
+        body = {
             "case_id": self.case_id,
             "seq": self.seq,
             "recorded_at": self.recorded_at,
@@ -92,10 +108,25 @@ class LedgerEntry:
             "prev_hash": self.prev_hash,
             "key_id": self.key_id,
         }
+        if self.format != LEGACY_FORMAT:
+            body["format"] = self.format
+        return body
+
+    def canonical_body(self) -> bytes:
+        """The hashed bytes: the body's canonical JSON in the entry's record format.
+
+        Raises :class:`~sarwatch.errors.InputError` if the body cannot be written so.
+        """
+        return canonical_json(self.body(), form=self.format)
 
     def to_json(self) -> dict[str, Any]:
         """Body plus hash and signature (one line of an exported ledger)."""
         return {**self.body(), "hash": self.hash, "signature": self.signature}
+
+    def to_line(self) -> bytes:
+        """One line of an exported ledger: :meth:`to_json` canonical in the entry's
+        format, without the newline (Raises as :meth:`canonical_body`)."""
+        return canonical_json(self.to_json(), form=self.format)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> LedgerEntry:
@@ -103,31 +134,70 @@ class LedgerEntry:
 
         ``seq`` must be an integer and ``payload`` an object, as :meth:`to_json` writes
         them: nothing is coerced into something that could then hash as the original.
+        ``format`` is absent (format 1) or one of the later formats this sarwatch reads.
         """
         try:
             if not isinstance(data["seq"], int) or isinstance(data["seq"], bool):
                 raise TypeError(f"seq must be an integer, got {data['seq']!r}")
             if not isinstance(data["payload"], dict):
                 raise TypeError(f"payload must be an object, got {data['payload']!r}")
+            form = data.get("format", LEGACY_FORMAT)
+            if "format" in data and (
+                type(form) is not int or form == LEGACY_FORMAT or form not in RECORD_FORMATS
+            ):
+                raise ValueError(
+                    f"record format {form!r} is not one this sarwatch reads (a record without "
+                    f"'format' is format 1; later ones: "
+                    f"{', '.join(str(f) for f in RECORD_FORMATS if f != LEGACY_FORMAT)}); "
+                    "a newer sarwatch may read it"
+                )
             return cls(
                 case_id=str(data["case_id"]),
                 seq=data["seq"],
                 recorded_at=str(data["recorded_at"]),
                 kind=str(data["kind"]),
                 actor=str(data["actor"]),
-                payload=dict(data["payload"]),
+                payload=read_payload(data["payload"], form),
                 prev_hash=str(data["prev_hash"]),
                 key_id=str(data["key_id"]),
                 hash=str(data.get("hash", "")),
                 signature=str(data.get("signature", "")),
+                format=form,
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise IntegrityError(f"malformed ledger entry: {exc!r} in {data!r:.300}") from None
 
 
 def entry_hash(entry: LedgerEntry) -> str:
-    """SHA-256 hex of the entry's canonical body."""
-    return sha256_hex(canonical_json(entry.body()))
+    """SHA-256 hex of the entry's canonical body (in the entry's record format)."""
+    return sha256_hex(entry.canonical_body())
+
+
+def read_payload(payload: dict[str, Any], form: int) -> dict[str, Any]:
+    """A payload as read from a store or a file, as its record format reads it back.
+
+    In format 2 a number is its value (``3.0`` in the stored text is ``3``, as RFC 8785
+    writes it), so the domain sees what was signed. A payload the format cannot
+    carry is returned as it is: its hash no longer matches, and it is found edited.
+    """
+    if form == LEGACY_FORMAT:
+        return dict(payload)
+    try:
+        return record_payload(payload, form)
+    except InputError:
+        return dict(payload)
+
+
+def record_payload(payload: dict[str, Any], form: int = CURRENT_FORMAT) -> dict[str, Any]:
+    """``payload`` as a reader gets it back from a record of format ``form``.
+
+    In format 2, ``10.0`` reads back as ``10``; the case's projection is built from
+    this, so that it is exactly the fold of the signed events. Raises
+    :class:`~sarwatch.errors.InputError` for what the format cannot carry (an
+    integer beyond ±(2^53 − 1), NaN...).
+    """
+    result: dict[str, Any] = json.loads(canonical_json(payload, form=form))
+    return result
 
 
 def seal(
@@ -140,10 +210,11 @@ def seal(
     actor: str,
     payload: dict[str, Any],
     prev_hash: str,
+    form: int = CURRENT_FORMAT,
 ) -> LedgerEntry:
-    """Build, hash and sign the next entry of a chain."""
+    """Build, hash and sign the next entry of a chain (record format ``form``)."""
     # Round-trip the payload so that what is hashed is exactly what a reader gets back.
-    payload = json.loads(canonical_json(payload))
+    payload = record_payload(payload, form)
     entry = LedgerEntry(
         case_id=case_id,
         seq=seq,
@@ -153,6 +224,7 @@ def seal(
         payload=payload,
         prev_hash=prev_hash,
         key_id=signer.key_id,
+        format=form,
     )
     digest = entry_hash(entry)
     return replace(entry, hash=digest, signature=signer.sign(bytes.fromhex(digest)))
@@ -169,8 +241,11 @@ class SignedHead:
     signature: str
 
     def message(self) -> bytes:
-        """The signed bytes."""
-        return canonical_json({"case_id": self.case_id, "seq": self.seq, "hash": self.hash})
+        """The signed bytes: ``{"case_id":"…","hash":"…","seq":N}`` (the same bytes in
+        both record formats for a case id, a hex hash and a sequence number)."""
+        return canonical_json(
+            {"case_id": self.case_id, "seq": self.seq, "hash": self.hash}, form=LEGACY_FORMAT
+        )
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON."""

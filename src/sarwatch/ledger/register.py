@@ -28,11 +28,12 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from sarwatch.errors import IntegrityError
-from sarwatch.ledger.canonical import canonical_json, sha256_hex
+from sarwatch.ledger.canonical import LEGACY_FORMAT, canonical_json, sha256_hex
 from sarwatch.ledger.chain import GENESIS, Finding
 from sarwatch.ledger.keys import Signer, verify_signature
 
 __all__ = [
+    "REGISTER_DOMAIN",
     "RegisterEntry",
     "RegisterHead",
     "RegisterReport",
@@ -43,7 +44,9 @@ __all__ = [
 ]
 
 #: Marks register bodies, so that they can never be read as a case's event or head.
-_DOMAIN = "sarwatch-station-register/1"
+#: Part of every entry's hashed body and of the head's message, not stored.
+REGISTER_DOMAIN = "sarwatch-station-register/1"
+_DOMAIN = REGISTER_DOMAIN
 
 
 @dataclass(frozen=True)
@@ -89,8 +92,9 @@ class RegisterEntry:
         }
 
     def computed_hash(self) -> str:
-        """SHA-256 hex of the canonical body."""
-        return sha256_hex(canonical_json(self.body()))
+        """SHA-256 hex of the canonical body (ASCII text and small integers: the same
+        bytes in both record formats)."""
+        return sha256_hex(canonical_json(self.body(), form=LEGACY_FORMAT))
 
     def to_json(self) -> dict[str, Any]:
         """Body (without the domain tag) plus hash and signature."""
@@ -127,7 +131,9 @@ class RegisterHead:
 
     def message(self) -> bytes:
         """The signed bytes."""
-        return canonical_json({"register_head": _DOMAIN, "seq": self.seq, "hash": self.hash})
+        return canonical_json(
+            {"register_head": _DOMAIN, "seq": self.seq, "hash": self.hash}, form=LEGACY_FORMAT
+        )
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON."""

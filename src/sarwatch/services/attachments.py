@@ -48,6 +48,8 @@ __all__ = [
     "describe_attachment",
     "drift_run_record",
     "output_files",
+    "reconstruction_record",
+    "responders_record",
     "search_plan_record",
 ]
 
@@ -134,6 +136,40 @@ def search_plan_record(
     )
 
 
+def reconstruction_record(rec: dict[str, Any], files: dict[str, Path]) -> AttachmentRecord:
+    """The attachment of a case reconstruction: the ledger head it was built from (the
+    request), the reconstruction itself (timeline and answers, the JSON written) and the
+    hashes of the HTML, PDF and JSON files (rebuilt byte for byte from the same head)."""
+    return AttachmentRecord(
+        tool=f"sarwatch case reconstruct {__version__}",
+        request={
+            "case_id": rec["case_id"],
+            "head_seq": rec["head_seq"],
+            "head_hash": rec["head_hash"],
+        },
+        result=rec,
+        output_files=output_files(files),
+    )
+
+
+def responders_record(answer: dict[str, Any], picture: dict[str, Any]) -> AttachmentRecord:
+    """The attachment of a responders ranking: its parameters, the ranking, and the AIS
+    picture it used (each vessel's last report and static data) with that picture's
+    SHA-256 (:func:`sarwatch.services.responders.picture_snapshot`)."""
+    request: dict[str, Any] = {
+        k: answer[k]
+        for k in ("case_id", "computed_at", "max_report_age_h", "min_speed_kn")
+        if k in answer
+    }
+    request["cloud"] = answer.get("cloud")
+    return AttachmentRecord(
+        tool=f"sarwatch responders {__version__}",
+        request=request,
+        result={"vessels": answer.get("vessels", []), "picture": picture},
+        run_id=(answer.get("cloud") or {}).get("run_id"),
+    )
+
+
 class Attachments:
     """Attach verified records to cases (through the case service's one write path).
 
@@ -185,6 +221,22 @@ class Attachments:
         """Attach a search plan (or a plan update, ``tool="plan update"``) to a case."""
         record = search_plan_record(request, answer, files, tool=tool)
         self.cases.attach(case_id, "search_plan", record.to_json(), actor=actor)
+        return record
+
+    def reconstruction(
+        self, case_id: str, rec: dict[str, Any], files: dict[str, Path], *, actor: str
+    ) -> AttachmentRecord:
+        """Attach a case reconstruction (``Reconstruction.to_json()`` and its files)."""
+        record = reconstruction_record(rec, files)
+        self.cases.attach(case_id, "reconstruction", record.to_json(), actor=actor)
+        return record
+
+    def responders(
+        self, case_id: str, answer: dict[str, Any], picture: dict[str, Any], *, actor: str
+    ) -> AttachmentRecord:
+        """Attach a responders ranking and the AIS picture it used to a case."""
+        record = responders_record(answer, picture)
+        self.cases.attach(case_id, "responders", record.to_json(), actor=actor)
         return record
 
 
@@ -264,4 +316,29 @@ def describe_attachment(kind: str, record: dict[str, Any]) -> str:
         outputs = sorted(f["file"] for f in (record.get("output_files") or {}).values())
         text += f"; outputs: {', '.join(outputs)}" if outputs else ""
         return text
+    if kind == "reconstruction":
+        rccs = ", ".join(
+            f"{r['srr_id']} {r['first_known'] or 'no contact'}" for r in result.get("rccs", [])
+        )
+        return (
+            f"reconstruction of the ledger up to #{result['head_seq']}: "
+            f"{len(result['timeline'])} timeline entries; RCCs first knew: {rccs or 'none'}; "
+            f"{len(result['vessels'])} vessel(s) with ETAs; "
+            f"{len(result['answers'])} answer(s) timed"
+        )
+    if kind == "responders":
+        ranked = result["vessels"]
+        firsts = ", ".join(
+            f"{v['name'] or v['mmsi']}{' (SAR)' if v['sar'] else ''} {v['eta_p50_h']:g} h"
+            for v in ranked[:3]
+            if v["eta_p50_h"] is not None
+        )
+        cloud = record["request"]["cloud"]
+        return (
+            f"responders at {record['request']['computed_at']} against "
+            f"{'drift run ' + cloud['run_id'] if cloud['run_id'] else 'the last position'}: "
+            f"{len(ranked)} vessels ranked"
+            + (f", first {firsts}" if firsts else "")
+            + f"; AIS picture SHA-256 {result['picture']['sha256'][:12]}…"
+        )
     raise KeyError(kind)

@@ -23,9 +23,9 @@ from sarwatch.ledger import (
     RegisterReport,
     Signer,
     VerificationReport,
-    canonical_json,
     check_anchor,
     register_case,
+    same_json,
     verify_chain,
     verify_register,
 )
@@ -282,7 +282,7 @@ def _projection_findings(record: CaseRecord, entries: Sequence[LedgerEntry]) -> 
             )
         ]
     findings = []
-    if canonical_json(record.state) != canonical_json(rebuilt):
+    if not same_json(record.state, rebuilt):
         fields = sorted(
             k for k in set(rebuilt) | set(record.state) if record.state.get(k) != rebuilt.get(k)
         )

@@ -32,6 +32,7 @@ from sarwatch.domain import (
     require_utc,
 )
 from sarwatch.domain.events import format_time, to_json
+from sarwatch.domain.intake import check_new_event, check_time_floor
 from sarwatch.domain.projection import apply_to_json, projected_columns
 from sarwatch.domain.status import moves_before
 from sarwatch.errors import (
@@ -39,7 +40,15 @@ from sarwatch.errors import (
     IllegalTransitionError,
     InputError,
 )
-from sarwatch.ledger import GENESIS, LedgerEntry, SignedHead, Signer, seal, sign_head
+from sarwatch.ledger import (
+    GENESIS,
+    LedgerEntry,
+    SignedHead,
+    Signer,
+    record_payload,
+    seal,
+    sign_head,
+)
 from sarwatch.services.case_integrity import lock_register, register_opening
 from sarwatch.services.ports import CaseRecord, Store, UnitOfWork, projection_json
 
@@ -57,7 +66,9 @@ _BY_OUTCOME = {
 }
 
 #: What may be attached to a case.
-ATTACHMENT_KINDS = ("assessment", "drift_run", "search_plan", "document")
+ATTACHMENT_KINDS = (
+    "assessment", "drift_run", "search_plan", "document", "reconstruction", "responders",
+)  # fmt: skip
 
 #: How long before a case's alert one of its positions may lie (a departure seen days
 #: earlier); older is taken for a mistyped date.
@@ -293,7 +304,9 @@ class CaseWrites:
         recorded_at = datetime.fromisoformat(now.replace("Z", "+00:00"))
         last: LedgerEntry | None = None
         sealed: list[LedgerEntry] = []
-        for kind, payload in events:
+        for kind, given in events:
+            check_new_event(str(kind), given, actor)  # hidden controls, huge numbers
+            payload = record_payload(given)  # as the signed record reads back (10.0 is 10)
             state = apply_to_json(state, kind, payload, recorded_at)  # refuses illegal moves
             seq += 1
             last = seal(
@@ -316,7 +329,7 @@ class CaseWrites:
         return new_record, sealed
 
     def _check_time(self, value: datetime, what: str) -> datetime:
-        value = require_utc(value, what)
+        value = check_time_floor(require_utc(value, what), what)
         now = self.clock()
         if value > now + self.max_future:
             raise InputError(

@@ -156,9 +156,10 @@ class Station:
         """The live AIS picture this station reads (last state per vessel, recent tracks)."""
         with self._lock:
             if self._vessels is None:
-                from sarwatch.vessels.picture import LivePicture
+                from sarwatch.services.ais_ingest import open_live_picture
 
-                self._vessels = LivePicture()
+                # Read from the live file that `sarwatch ais ingest` writes (another process).
+                self._vessels = open_live_picture(self.settings)
             return self._vessels
 
     @property

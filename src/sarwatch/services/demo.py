@@ -4,11 +4,17 @@ The story and its sources are data (``data/demo_open_arms_2018.json``); position
 there are approximate and marked so (no exact coordinates were published). The
 events are recorded through the ordinary :class:`~sarwatch.services.cases.CaseService`,
 so the demo case is signed and verifiable like any other.
+
+A demo must never open real cases to anyone: :func:`demo_access` issues the
+``demo`` coordinator's token only while every event in the store was recorded by
+the demo itself (a fresh store, or one that ``make run`` filled before); on a store
+with anything else it issues none and removes a ``demo`` user left from earlier.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
@@ -25,9 +31,13 @@ from sarwatch.domain import (
 from sarwatch.domain.events import parse_time
 from sarwatch.services.cases import CaseService
 
-__all__ = ["DEMO_ACTOR", "demo_story", "load_demo"]
+__all__ = ["DEMO_ACTOR", "DEMO_USER", "DemoAccess", "demo_access", "demo_story", "load_demo"]
 
 DEMO_ACTOR = "demo"
+#: The coordinator whose token ``serve --demo`` prints.
+DEMO_USER = "demo"
+#: A store with more cases than this is not a demo store (not every event is read).
+_MAX_DEMO_CASES = 20
 _DATA = "demo_open_arms_2018.json"
 
 
@@ -103,3 +113,71 @@ def _position(story: dict[str, Any], ev: dict[str, Any]) -> PositionReport:
         ev["uncertainty_nm"],
         ev["note"],
     )
+
+
+@dataclass(frozen=True)
+class DemoAccess:
+    """What :func:`demo_access` did.
+
+    Attributes
+    ----------
+    token
+        The ``demo`` coordinator's new token, or ``None`` when none was issued.
+    n_cases
+        Cases in the store.
+    other_cases
+        Some cases holding events recorded by someone other than the demo (empty for
+        a demo-only store).
+    revoked
+        A ``demo`` user existed and was removed (its token no longer works).
+    why_not
+        Why no token was issued (``""`` when one was).
+    """
+
+    token: str | None
+    n_cases: int
+    other_cases: tuple[str, ...]
+    revoked: bool
+    why_not: str = ""
+
+
+def demo_access(service: CaseService, *, issue: bool = True) -> DemoAccess:
+    """(Re)issue the ``demo`` coordinator's token, only on a store that holds only the demo.
+
+    Tokens are stored hashed, so a token cannot be shown again: each call replaces
+    the demo user's token. When any case holds an event recorded by someone other
+    than the demo (or the store holds more than 20 cases), no token is issued and a
+    ``demo`` user left from an earlier demo is removed: a demo coordinator would
+    read every case. With ``issue=False`` (``serve`` without ``--demo``) only that
+    removal is made.
+    """
+    from sarwatch.services.users import add_user, list_users, remove_user
+
+    store = service.store
+    with store.unit_of_work() as uow:
+        n_cases = uow.cases.count()
+    others = _other_cases(service, n_cases)
+    why_not = ""
+    if others:
+        why_not = f"case(s) {', '.join(others)} hold events recorded by others than the demo"
+    elif n_cases > _MAX_DEMO_CASES:
+        why_not = f"it holds more than {_MAX_DEMO_CASES} cases, more than a demo store"
+    exists = any(user.name == DEMO_USER for user in list_users(store))
+    if exists and (issue or why_not):
+        remove_user(store, DEMO_USER)
+    if why_not or not issue:
+        return DemoAccess(None, n_cases, others, exists and bool(why_not), why_not)
+    _, token = add_user(store, DEMO_USER, "coordinator")
+    return DemoAccess(token, n_cases, (), False)
+
+
+def _other_cases(service: CaseService, n_cases: int) -> tuple[str, ...]:
+    """Up to three cases with an event recorded by someone other than the demo (of the
+    21 most recently updated)."""
+    records = service.list_cases(limit=_MAX_DEMO_CASES + 1) if n_cases else []
+    others = [
+        r.case_id
+        for r in records
+        if any(entry.actor != DEMO_ACTOR for entry in service.events(r.case_id))
+    ]
+    return tuple(others[:3])

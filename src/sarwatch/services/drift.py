@@ -38,6 +38,8 @@ from sarwatch.errors import ForcingError, InputError, PositionOnLandError, Sarwa
 from sarwatch.geo.position import format_position
 from sarwatch.services.drift_outputs import check_outputs
 from sarwatch.services.drift_stats import category_counts, containment_polygons, snapshot
+from sarwatch.services.forcing_checks import check_field_values
+from sarwatch.services.forcing_library import ForcingSource
 from sarwatch.services.provenance import forcing_inputs
 
 __all__ = [
@@ -98,6 +100,10 @@ class DriftRequest(DriftConfig):
         Random seed; ``None`` draws one (it is recorded in every output).
     scenarios
         Several weighted seeding scenarios; replaces the single point when given.
+    forcing_sources
+        The files above that came from the station's forcing library, with their
+        product (:func:`sarwatch.services.forcing_choice.library_forcing` fills it);
+        the run's record names each product, run time and hash.
     """
 
     lon: float
@@ -114,6 +120,7 @@ class DriftRequest(DriftConfig):
     current_obs: tuple[tuple[datetime, float, float], ...] = ()
     seed: int | None = None
     scenarios: tuple[ScenarioSpec, ...] = ()
+    forcing_sources: tuple[ForcingSource, ...] = ()
 
     @property
     def config(self) -> DriftConfig:
@@ -180,6 +187,8 @@ def _forcing(req: DriftRequest, t_first: np.datetime64, t_last: np.datetime64) -
     stokes = (
         open_vector_field(req.stokes, "stokes", margin_deg=margin, **kw) if req.stokes else None
     )
+    for role, field in (("wind", wind), ("current", current), ("stokes", stokes)):
+        check_field_values(field, role)  # no data at all, or a current of zeros
     return Forcing(current=current, wind=wind, stokes=stokes)
 
 
@@ -443,6 +452,7 @@ def predict_drift(
             files=forcing_inputs(
                 {"wind": req.winds, "current": req.currents, "stokes": req.stokes},
                 {"wind": forcing.wind, "current": forcing.current, "stokes": forcing.stokes},
+                {(s.role, Path(s.path)): s.product() for s in req.forcing_sources},
             ),
         ),
         exact_land_tests=info.exact_land_tests,

@@ -12,61 +12,77 @@ Contents::
     case.json           the case state (the fold of the ledger)
     register.json       the case's signed entry in the station register (the station's
                         n-th case, its first event) and the register's signed head
-    attachments/NNN-<kind>.json   assessment and drift-run records with their inputs
-                        (forcing file names, hashes, time windows, parameters, seed)
+    attachments/NNNN-<kind>.json  the payload of the ledger event #NNNN that attached
+                        an assessment, drift run or plan (inputs: forcing file names,
+                        hashes, time windows, parameters, seed)
     report.html, report.pdf, map.png   the human-readable report
 
 :func:`verify_bundle` checks the manifest signature, every file's hash, the
 ledger chain and signatures (naming any edited, deleted, reordered or inserted
-event), that ``case.json`` and the attachments are what the ledger says, and
+event), that ``case.json`` and the attachments are what the ledger says, that no
+bytes lie outside the zip's members (before, between or after them, or a zip
+comment), and
 optionally that the key is the one the station publishes (``expected_key_id``):
 a bundle re-signed from scratch with another key is self-consistent, so compare
 the printed key id with the station's published one.
+
+Every byte hashed or signed is described in docs/evidence-format.md; bundles of
+format 2 (:data:`BUNDLE_FORMAT`) carry events of record format 2 (RFC 8785), those
+of format 1 events of record format 1, and both verify.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import struct
 import zipfile
 import zlib
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from sarwatch._files import create_private_file
 from sarwatch.domain.events import fold, format_time, parse_time
 from sarwatch.domain.projection import CaseProjection, case_to_json
 from sarwatch.errors import InputError, IntegrityError, SarwatchError
 from sarwatch.ledger import (
+    REGISTER_DOMAIN,
     Finding,
     LedgerEntry,
     RegisterEntry,
     RegisterHead,
     SignedHead,
-    canonical_json,
+    Signer,
     check_registration,
     load_public_key,
     public_key_pem,
+    same_json,
     verify_chain,
 )
 from sarwatch.ledger.keys import key_id as compute_key_id
 from sarwatch.ledger.keys import verify_signature
+from sarwatch.services.bundle_zip import layout_problems
 from sarwatch.services.cases import Anchor, CaseService
 
 __all__ = [
     "BUNDLE_FORMAT",
+    "BUNDLE_FORMATS",
     "BundleReport",
     "BundleSummary",
     "build_bundle",
     "bundle_anchor",
+    "bundle_members",
+    "member_info",
     "verify_bundle",
 ]
 
-BUNDLE_FORMAT = "sarwatch-evidence-bundle/1"
+#: The manifest's ``format`` of bundles written now (docs/evidence-format.md).
+BUNDLE_FORMAT = "sarwatch-evidence-bundle/2"
+#: Every bundle format this sarwatch verifies (1: before RFC 8785).
+BUNDLE_FORMATS = ("sarwatch-evidence-bundle/1", BUNDLE_FORMAT)
 
 #: The most a bundle may unpack to; a genuine one is a few MB (report, map, JSON).
 _MAX_UNPACKED_BYTES = 512 * 1024 * 1024
@@ -84,13 +100,16 @@ _README = """sarwatch evidence bundle for case {case_id}
 Created {created_at} by the station whose Ed25519 key id is {key_id}.
 
 Every change to the case is an event in ledger.jsonl. Each event carries the SHA-256
-of its canonical JSON body (keys sorted, no spaces, UTF-8) and the hash of the
-previous event, and is signed with the station key (public_key.pem). manifest.json
+of its canonical JSON body (RFC 8785 for events with "format": 2) and the hash of
+the previous event, and is signed with the station key (public_key.pem). manifest.json
 lists the SHA-256 of every file and is signed too (manifest.sig). register.json is the
 case's signed entry in the station's register of every case it opened, and the
 register's signed head when this bundle was made.
 
 To check it offline:   sarwatch bundle verify {name} --key-id {key_id}
+or drop it on the /verify page of any sarwatch station (checked in the browser,
+nothing is uploaded). Every byte hashed or signed is described in the sarwatch
+documentation, docs/evidence-format.md ({format}).
 Compare the key id with the one the station publishes: a forger could re-sign a
 whole bundle with another key, but not with the station's.
 """
@@ -112,15 +131,23 @@ def _sha(data: bytes) -> str:
 
 
 def _ledger_bytes(entries: list[LedgerEntry]) -> bytes:
-    return b"".join(canonical_json(e.to_json()) + b"\n" for e in entries)
+    return b"".join(e.to_line() + b"\n" for e in entries)
+
+
+def attachment_name(entry: LedgerEntry) -> str:
+    """The bundle member that carries an ``attachment_added`` event's payload:
+    ``attachments/`` + the event's number zero-padded to 4 digits + ``-`` + the
+    payload's ``kind`` + ``.json``."""
+    return f"attachments/{entry.seq:04d}-{entry.payload.get('kind')}.json"
 
 
 def _attachments(entries: list[LedgerEntry]) -> dict[str, bytes]:
     out = {}
     for e in entries:
         if e.kind == "attachment_added":
-            name = f"attachments/{e.seq:04d}-{e.payload['kind']}.json"
-            out[name] = json.dumps(e.payload, indent=2, ensure_ascii=False).encode("utf-8")
+            out[attachment_name(e)] = json.dumps(e.payload, indent=2, ensure_ascii=False).encode(
+                "utf-8"
+            )
     return out
 
 
@@ -145,49 +172,120 @@ def build_bundle(
     state = record.state
     case = CaseProjection(state).case()
     map_png = render_map_png(case, cache_dir=service.cache_dir)
+    report_files = {
+        "map.png": map_png,
+        "report.html": render_html(
+            case, entries, map_png=map_png, key_id=signer.key_id, created_at=created_at
+        ).encode("utf-8"),
+    }
+    if with_pdf:
+        report_files["report.pdf"] = render_pdf(
+            case, entries, key_id=signer.key_id, created_at=created_at, cache_dir=service.cache_dir
+        )
+    if record.head is None:
+        raise IntegrityError(f"case {case_id} has no signed head")
+    members = bundle_members(
+        signer,
+        entries=entries,
+        state=state,
+        head=record.head,
+        registration=(register_entry, register_head),
+        created_at=created_at,
+        name=Path(out).name,
+        extra=report_files,
+    )
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".part")
+    tmp.unlink(missing_ok=True)
+    create_private_file(tmp)  # 0600, as the store: the whole record of people at sea
+    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(member_info(name, created_at), data)
+    tmp.replace(out)
+    digests = json.loads(members["manifest.json"])["files"]
+    return BundleSummary(out, case_id, len(entries), signer.key_id, digests)
+
+
+def member_info(name: str, created_at: str) -> zipfile.ZipInfo:
+    """A bundle member's zip header: deflated, dated ``created_at`` (so that one export
+    is the same bytes however often it is packed), readable by its owner."""
+    when = parse_time(created_at)
+    info = zipfile.ZipInfo(name, date_time=when.timetuple()[:6])
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o600 << 16
+    return info
+
+
+def bundle_members(
+    signer: Signer,
+    *,
+    entries: list[LedgerEntry],
+    state: dict[str, Any],
+    head: SignedHead,
+    registration: tuple[RegisterEntry, RegisterHead],
+    created_at: str,
+    name: str = "case.zip",
+    extra: dict[str, bytes] | None = None,
+    bundle_format: str = BUNDLE_FORMAT,
+) -> dict[str, bytes]:
+    """Every member of a bundle by name, in zip order: the signed manifest first.
+
+    Parameters
+    ----------
+    signer
+        The station key.
+    entries, state, head
+        The case's verified chain, its projection and its signed head.
+    registration
+        The case's register entry and the register's head.
+    created_at
+        The export time, ISO 8601 UTC.
+    name
+        The bundle's file name (for its README).
+    extra
+        Further members listed in the manifest (the report, the map).
+    bundle_format
+        The manifest's ``format`` (:data:`BUNDLE_FORMATS`).
+    """
+    case_id = head.case_id
+    register_entry, register_head = registration
     files: dict[str, bytes] = {
         "public_key.pem": public_key_pem(signer.public_key).encode("ascii"),
         "ledger.jsonl": _ledger_bytes(entries),
         "case.json": json.dumps(state, indent=2, ensure_ascii=False, sort_keys=True).encode(),
         "register.json": json.dumps(
-            {"entry": register_entry.to_json(), "head": register_head.to_json()}, indent=2
+            {
+                "entry": {**register_entry.to_json(), "register": REGISTER_DOMAIN},
+                "head": register_head.to_json(),
+            },
+            indent=2,
         ).encode("utf-8"),
-        "map.png": map_png,
-        "report.html": render_html(
-            case, entries, map_png=map_png, key_id=signer.key_id, created_at=created_at
-        ).encode("utf-8"),
+        **(extra or {}),
         **_attachments(entries),
     }
-    if with_pdf:
-        files["report.pdf"] = render_pdf(
-            case, entries, key_id=signer.key_id, created_at=created_at, cache_dir=service.cache_dir
-        )
     files["README.txt"] = _README.format(
-        case_id=case_id, created_at=created_at, key_id=signer.key_id, name=Path(out).name
+        case_id=case_id,
+        created_at=created_at,
+        key_id=signer.key_id,
+        name=name,
+        format=bundle_format,
     ).encode("utf-8")
-    if record.head is None:
-        raise IntegrityError(f"case {case_id} has no signed head")
-    digests = {name: _sha(data) for name, data in sorted(files.items())}
     manifest = {
-        "format": BUNDLE_FORMAT,
+        "format": bundle_format,
         "case_id": case_id,
         "created_at": created_at,
         "key_id": signer.key_id,
         "n_events": len(entries),
-        "head": record.head.to_json(),
-        "files": digests,
+        "head": head.to_json(),
+        "files": {member: _sha(data) for member, data in sorted(files.items())},
     }
     manifest_bytes = json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8")
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".part")
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("manifest.json", manifest_bytes)
-        zf.writestr("manifest.sig", signer.sign(manifest_bytes))
-        for name, data in files.items():
-            zf.writestr(name, data)
-    tmp.replace(out)
-    return BundleSummary(out, case_id, len(entries), signer.key_id, digests)
+    return {
+        "manifest.json": manifest_bytes,
+        "manifest.sig": signer.sign(manifest_bytes).encode("ascii"),
+        **files,
+    }
 
 
 @dataclass
@@ -204,6 +302,8 @@ class BundleReport:
     registered_as: int | None = None
     #: When the bundle was exported (from the signed manifest): it shows the case then.
     created_at: str = "?"
+    #: The manifest's bundle format (``sarwatch-evidence-bundle/N``).
+    format: str = "?"
 
     @property
     def ok(self) -> bool:
@@ -267,7 +367,7 @@ def verify_bundle(path: Path, *, expected_key_id: str | None = None) -> BundleRe
     zf = _open_bundle(path)
     with zf:
         names = set(zf.namelist())
-        report.problems += _layout_problems(zf, path)
+        report.problems += layout_problems(zf, path)
         unpacked = sum(info.file_size for info in zf.infolist())
         if unpacked > _MAX_UNPACKED_BYTES:
             report.problems.append(
@@ -288,6 +388,7 @@ def verify_bundle(path: Path, *, expected_key_id: str | None = None) -> BundleRe
             manifest = json.loads(manifest_bytes or b"")
             report.case_id = str(manifest["case_id"])
             report.created_at = str(manifest.get("created_at", "?"))
+            report.format = str(manifest.get("format", "?"))
             listed: dict[str, str] = manifest.get("files", {})
             if not all(isinstance(v, str) for v in listed.values()):
                 raise TypeError("a file's digest is not text")
@@ -300,6 +401,11 @@ def verify_bundle(path: Path, *, expected_key_id: str | None = None) -> BundleRe
             report.problems.append(str(exc))
             return report
         report.key_id = compute_key_id(public_key)
+        if report.format not in BUNDLE_FORMATS:
+            report.problems.append(
+                f"manifest.json says format {report.format!r}: this sarwatch verifies "
+                f"{', '.join(BUNDLE_FORMATS)}; a newer sarwatch may read it"
+            )
         if expected_key_id and report.key_id != expected_key_id:
             report.problems.append(
                 f"signed with key {report.key_id}, not the expected station key {expected_key_id}"
@@ -322,6 +428,11 @@ def verify_bundle(path: Path, *, expected_key_id: str | None = None) -> BundleRe
             contents["ledger.jsonl"] = _read(zf, "ledger.jsonl", report) or b""
         entries = _read_ledger(contents["ledger.jsonl"], report)
         report.n_events = len(entries)
+        if report.format == BUNDLE_FORMATS[0] and any(e.format != 1 for e in entries):
+            report.problems.append(
+                "ledger.jsonl holds events of record format 2 in a bundle of format 1, "
+                "which cannot carry them"
+            )
         head = None
         try:
             head = SignedHead.from_json(manifest["head"])
@@ -337,6 +448,8 @@ def verify_bundle(path: Path, *, expected_key_id: str | None = None) -> BundleRe
         if chain.ok and "case.json" in names:
             data = contents.get("case.json") or _read(zf, "case.json", report) or b""
             _check_case_json(data, entries, report)
+        if chain.ok:
+            _check_attachments(zf, names, contents, entries, report)
     return report
 
 
@@ -347,45 +460,6 @@ def _read(zf: zipfile.ZipFile, name: str, report: BundleReport) -> bytes | None:
     except _ZIP_READ_ERRORS as exc:
         report.problems.append(f"{name} cannot be read from the zip ({exc}): damaged or altered")
         return None
-
-
-def _layout_problems(zf: zipfile.ZipFile, path: Path) -> list[str]:
-    """What other zip readers could show differently from this check.
-
-    Two members with one name (readers differ on which they show), and bytes
-    outside every member (before the first, between two, before the directory):
-    a reader that scans the file from the start finds hidden members there.
-    """
-    problems = [
-        f"{name} appears {n} times in the zip: other readers may show another copy than "
-        "the one checked"
-        for name, n in sorted(Counter(zf.namelist()).items())
-        if n > 1
-    ]
-    position = 0
-    with path.open("rb") as fh:
-        for info in sorted(zf.infolist(), key=lambda i: i.header_offset):
-            fh.seek(info.header_offset)
-            header = fh.read(30)
-            if len(header) < 30 or header[:4] != b"PK\x03\x04":
-                problems.append(f"{info.filename}: no local header where the directory says")
-                return problems
-            name_len, extra_len = struct.unpack("<HH", header[26:30])
-            gap = info.header_offset - position
-            if gap and not (0 < gap <= 24 and info.flag_bits & 0x08):  # data descriptor
-                problems.append(
-                    f"{gap} bytes before {info.filename} belong to no member: data was "
-                    "hidden in the zip"
-                )
-            position = info.header_offset + 30 + name_len + extra_len + info.compress_size
-            last_flags = info.flag_bits
-        gap = getattr(zf, "start_dir", position) - position
-        if gap and not (0 < gap <= 24 and zf.infolist() and last_flags & 0x08):
-            problems.append(
-                f"{gap} bytes before the zip's directory belong to no member: data was hidden "
-                "in the zip"
-            )
-    return problems
 
 
 def _check_register_json(
@@ -428,8 +502,39 @@ def _check_case_json(data: bytes, entries: list[LedgerEntry], report: BundleRepo
     except (ValueError, SarwatchError) as exc:
         report.problems.append(f"case.json cannot be checked against the ledger: {exc}")
         return
-    if canonical_json(stated) != canonical_json(rebuilt):
+    if not same_json(stated, rebuilt):
         report.problems.append("case.json does not match the state the ledger rebuilds")
+
+
+def _check_attachments(
+    zf: zipfile.ZipFile,
+    names: set[str],
+    contents: dict[str, bytes],
+    entries: list[LedgerEntry],
+    report: BundleReport,
+) -> None:
+    """Each ``attachment_added`` event has its member, holding its payload; no other
+    ``attachments/`` member exists."""
+    expected = {attachment_name(e): e for e in entries if e.kind == "attachment_added"}
+    for name, entry in sorted(expected.items()):
+        if name not in names:
+            report.problems.append(
+                f"{name} is missing: event #{entry.seq} attached it and the bundle must carry it"
+            )
+            continue
+        data = contents[name] if name in contents else _read(zf, name, report)
+        try:
+            stated = json.loads(data or b"")
+        except ValueError:
+            stated = None
+        if not same_json(stated, entry.payload):
+            report.problems.append(
+                f"{name} is not the attachment that event #{entry.seq} records in the ledger"
+            )
+    for name in sorted(n for n in names if n.startswith("attachments/") and n not in expected):
+        report.problems.append(
+            f"{name} is carried by no attachment event of the ledger: it is not part of the record"
+        )
 
 
 def bundle_anchor(path: Path, *, key_id: str) -> Anchor:

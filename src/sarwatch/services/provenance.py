@@ -50,7 +50,9 @@ def _window(times: Any) -> tuple[str, str] | None:
 
 
 def forcing_inputs(
-    files: dict[str, tuple[Path, ...]], fields: dict[str, Any]
+    files: dict[str, tuple[Path, ...]],
+    fields: dict[str, Any],
+    products: dict[tuple[str, Path], dict[str, Any]] | None = None,
 ) -> tuple[ForcingFile, ...]:
     """One record per forcing file: role, name, bytes, SHA-256, time window read.
 
@@ -60,6 +62,9 @@ def forcing_inputs(
         Forcing files by role (``wind``, ``current``, ``stokes``).
     fields
         The vector fields built from them by role (a ``times`` array each), or ``None``.
+    products
+        For files of the forcing library, by ``(role, path)``: provider, product id,
+        forecast run time and licence.
 
     Returns
     -------
@@ -80,6 +85,7 @@ def forcing_inputs(
                     bytes=Path(path).stat().st_size,
                     sha256=file_digest(Path(path)),
                     window_read=window,
+                    product=(products or {}).get((role, Path(path))),
                 )
             )
     return tuple(out)
@@ -92,4 +98,11 @@ def request_record(request: Any) -> dict[str, Any]:
     record: dict[str, Any] = to_json(request)
     for role in ("currents", "winds", "stokes"):
         record[role] = [Path(path).name for path in getattr(request, role)]
+    sources = getattr(request, "forcing_sources", ())
+    record.pop("forcing_sources", None)  # absent when empty: older records keep their form
+    if sources:  # library files: by name and product, not local path
+        record["forcing_sources"] = [
+            {**s.product(), "role": s.role, "file": Path(s.path).name, "sha256": s.sha256}
+            for s in sources
+        ]
     return record

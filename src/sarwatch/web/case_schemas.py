@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt
 
 from sarwatch.domain import CaseStatus, OutcomeKind, PositionKind, Verification
+from sarwatch.domain.intake import MAX_PEOPLE
 from sarwatch.geo.units import LAT_MAX_DEG, LAT_MIN_DEG, LON_MAX_DEG, LON_MIN_DEG
 
 __all__ = [
@@ -38,13 +39,16 @@ _STRICT = ConfigDict(extra="forbid")
 Lon = Field(ge=LON_MIN_DEG, le=LON_MAX_DEG, description="Longitude, degrees east (WGS84).")
 Lat = Field(ge=LAT_MIN_DEG, le=LAT_MAX_DEG, description="Latitude, degrees north (WGS84).")
 
+#: A count of people: a JSON integer (``true`` is not 1), 0 to 100,000.
+Count = Annotated[StrictInt, Field(ge=0, le=MAX_PEOPLE)]
+
 
 class SourceIn(BaseModel):
     """Who reported something."""
 
     model_config = _STRICT
     name: str = Field(min_length=1, max_length=200, examples=["Alarm Phone"])
-    quality: int = Field(1, ge=1, le=5, description="IOM Missing Migrants grading 1–5.")
+    quality: StrictInt = Field(1, ge=1, le=5, description="IOM Missing Migrants grading 1–5.")
     verification: Verification = Verification.UNVERIFIED
     url: str | None = None
 
@@ -66,10 +70,10 @@ class PeopleIn(BaseModel):
     """People on board (``null`` = unknown). In an update, counts left out keep their value."""
 
     model_config = _STRICT
-    total: int | None = Field(None, ge=0)
-    women: int | None = Field(None, ge=0)
-    minors: int | None = Field(None, ge=0)
-    medical: int | None = Field(None, ge=0, description="People needing medical care.")
+    total: Count | None = None
+    women: Count | None = None
+    minors: Count | None = None
+    medical: Count | None = Field(None, description="People needing medical care.")
 
 
 class VesselIn(BaseModel):
@@ -135,9 +139,9 @@ class OutcomeIn(BaseModel):
     kind: OutcomeKind
     by: str = Field("", max_length=200)
     taken_to: str = Field("", max_length=200)
-    survivors: int | None = Field(None, ge=0)
-    dead: int | None = Field(None, ge=0)
-    missing: int | None = Field(None, ge=0)
+    survivors: Count | None = None
+    dead: Count | None = None
+    missing: Count | None = None
     note: str = Field("", max_length=5000)
 
 
@@ -145,7 +149,9 @@ class AttachmentIn(BaseModel):
     """An assessment, drift run, search plan or document record, with its inputs."""
 
     model_config = _STRICT
-    kind: Literal["assessment", "drift_run", "search_plan", "document"]
+    kind: Literal[
+        "assessment", "drift_run", "search_plan", "document", "reconstruction", "responders"
+    ]
     record: dict[str, Any] = Field(
         description="Plain JSON. A drift run carries forcing file names, SHA-256, time "
         "windows, parameters, seed and outputs."

@@ -1,10 +1,12 @@
-"""Read gridded forcing from CF-NetCDF files (xarray, lazy) into core vector fields.
+"""Read gridded forcing from CF-NetCDF and GRIB2 files (xarray, lazy) into core vector fields.
 
 :func:`open_vector_field` finds the role's variables by CF standard name (then by
 the alias table in :mod:`~sarwatch.adapters.forcing.names`), concatenates several
 files in time, takes the surface level, subsets lazily to the run's window and area,
 and loads only that into float32 numpy arrays. Units are read by UDUNITS-2
-(:mod:`~sarwatch.adapters.forcing.units`).
+(:mod:`~sarwatch.adapters.forcing.units`). GRIB2 files (recognised by their first bytes)
+are read by cfgrib/ecCodes (:mod:`~sarwatch.adapters.forcing.grib`), one axis of valid
+times.
 
 Regular longitude/latitude grids are passed on as they are (longitudes normalised to
 ±180, latitudes ascending). Projected grids (CF ``grid_mapping``), curvilinear grids
@@ -24,6 +26,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from sarwatch.adapters.forcing.grib import is_grib, open_grib
 from sarwatch.adapters.forcing.grids import rectilinear_grid
 from sarwatch.adapters.forcing.layout import Part, describe_variables, file_part, speed_scales
 from sarwatch.adapters.forcing.names import STANDARD_NAME_PAIRS, VARIABLE_NAME_PAIRS, Role
@@ -55,7 +58,7 @@ def _find_pair(ds: Any, role: Role) -> tuple[str, str] | None:
     return None
 
 
-def _open(path: Path) -> Any:
+def _open(path: Path, role: Role | None = None) -> Any:
     import xarray as xr
 
     if not path.exists():
@@ -65,6 +68,12 @@ def _open(path: Path) -> Any:
             f"{path} is a directory, not a forcing file: give the NetCDF files in it "
             f"(e.g. '{path / '*.nc'}', quoted, or each file)"
         )
+    if is_grib(path):  # GRIB2 (ECMWF open data, GFS): the hypercube that has the role
+        cubes = open_grib(path, wanted=lambda d: role is None or _find_pair(d, role) is not None)
+        cubes = cubes or open_grib(path)[:1]
+        if not cubes:
+            raise ForcingError(f"{path}: a GRIB file without any message")
+        return cubes[0]
     try:
         return xr.open_dataset(path, cache=False)
     except (OSError, ValueError) as exc:
@@ -73,7 +82,8 @@ def _open(path: Path) -> Any:
         why = "" if "IO backends" in str(exc) else f" ({exc})"
         raise ForcingError(
             f"{path}: not a readable NetCDF file{why}; give a CF-NetCDF file (.nc) such as "
-            "a CMEMS, HYCOM, ERA5 or GFS download, and check that the download finished"
+            "a CMEMS, HYCOM, ERA5 or GFS download, or a GRIB2 file (ECMWF open data, GFS), "
+            "and check that the download finished"
         ) from exc
 
 
@@ -164,7 +174,7 @@ def open_vector_field(
     parts: list[Part] = []
     for p in paths:
         path = Path(p)
-        ds = _open(path)
+        ds = _open(path, role)
         pair = _find_pair(ds, role)
         if pair is None:
             wanted = [f"{a}/{b}" for a, b in STANDARD_NAME_PAIRS[role]]

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
+from sarwatch.adapters.store.memory_incidents import MemoryIncidentData, MemoryIncidents
 from sarwatch.errors import ConflictError, NotFoundError
 from sarwatch.ledger import LedgerEntry, RegisterEntry, RegisterHead
 from sarwatch.records import CaseRecord, UserRecord
@@ -33,6 +34,7 @@ class MemoryStore:
         self.register: list[RegisterEntry] = []
         self.register_head: RegisterHead | None = None
         self.register_since: str | None = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+        self.incident_data = MemoryIncidentData()
 
     def unit_of_work(self, *, write: bool = False) -> MemoryUnitOfWork:
         """A new transaction."""
@@ -215,6 +217,7 @@ class MemoryUnitOfWork:
         self.register = _Register(store, staged)
         self.users = _Users(store, staged)
         self.station = _StationMeta(store)
+        self.incidents = MemoryIncidents(store.incident_data)
 
     def __enter__(self) -> MemoryUnitOfWork:
         if self._write:
@@ -223,6 +226,7 @@ class MemoryUnitOfWork:
 
     def __exit__(self, *exc: object) -> None:
         self._staged = _Staged()
+        self.incidents.rollback()
         if self._write:
             self._store._lock.release()
 
@@ -240,8 +244,10 @@ class MemoryUnitOfWork:
                 store.register_head = staged.register_head
             for name in staged.removed:
                 store.users.pop(name, None)
+            self.incidents.commit()
         self._staged = _Staged()
 
     def rollback(self) -> None:
         """Drop the staged writes."""
         self._staged = _Staged()
+        self.incidents.rollback()

@@ -8,6 +8,8 @@ from typing import Any
 
 from sarwatch.errors import IntegrityError
 from sarwatch.ledger import LedgerEntry, SignedHead
+from sarwatch.ledger.canonical import LEGACY_FORMAT, RECORD_FORMATS
+from sarwatch.ledger.chain import read_payload
 from sarwatch.records import CaseRecord, projection_json
 
 __all__ = ["case_from_row", "case_values", "entry_from_row", "is_int", "parse_state", "tampered"]
@@ -72,6 +74,7 @@ def entry_from_row(row: Any) -> LedgerEntry:
             f"event #{row.seq!r} of case {row.case_id} is unreadable (its payload is not a "
             "JSON object, or its number is not an integer)"
         )
+    form = row.format if is_int(row.format) and row.format in RECORD_FORMATS else LEGACY_FORMAT
     # str(): a hash or signature stored as a number or blob reads as forged, not as a crash
     return LedgerEntry(
         case_id=str(row.case_id),
@@ -79,11 +82,13 @@ def entry_from_row(row: Any) -> LedgerEntry:
         recorded_at=str(row.recorded_at),
         kind=str(row.kind),
         actor=str(row.actor),
-        payload=payload,
+        payload=read_payload(payload, form),  # as signed: 3.0 is 3 in format 2
         prev_hash=str(row.prev_hash),
         key_id=str(row.key_id),
         hash=str(row.hash),
         signature=str(row.signature),
+        # a format sarwatch never writes hashes as format 1: found as edited, not a crash
+        format=form,
     )
 
 

@@ -26,6 +26,7 @@ from sarwatch.adapters.store.engine import (
     migrate,
 )
 from sarwatch.adapters.store.sql_cases import SqlCaseRepository
+from sarwatch.adapters.store.sql_incidents import SqlIncidentRepository
 from sarwatch.adapters.store.sql_register import SqlRegisterRepository, SqlStationMetaRepository
 from sarwatch.adapters.store.sql_users import SqlUserRepository
 from sarwatch.errors import DataError
@@ -115,6 +116,7 @@ class SqlUnitOfWork:
     register: SqlRegisterRepository
     users: SqlUserRepository
     station: SqlStationMetaRepository
+    incidents: SqlIncidentRepository
 
     def __init__(
         self,
@@ -159,6 +161,7 @@ class SqlUnitOfWork:
         self.register = SqlRegisterRepository(conn)
         self.users = SqlUserRepository(conn)
         self.station = SqlStationMetaRepository(conn)
+        self.incidents = SqlIncidentRepository(conn)
 
     def __exit__(self, *exc_info: object) -> None:
         exc = exc_info[1] if len(exc_info) > 1 and isinstance(exc_info[1], BaseException) else None

@@ -142,7 +142,8 @@ class SqlCaseRepository:
 
     def append_event(self, entry: LedgerEntry) -> int:
         values = entry.to_json()
-        values["payload"] = canonical_json(entry.payload).decode("utf-8")
+        values["format"] = entry.format
+        values["payload"] = canonical_json(entry.payload, form=entry.format).decode("utf-8")
         try:
             result = self._conn.execute(_INSERT_EVENT, values)
         except sa_exc.IntegrityError as exc:

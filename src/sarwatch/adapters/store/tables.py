@@ -53,6 +53,8 @@ events = Table(
     Column("hash", String(64), nullable=False),
     Column("key_id", String(16), nullable=False),
     Column("signature", String(128), nullable=False),
+    # the record format (docs/evidence-format.md): 1 before RFC 8785, 2 since (0007)
+    Column("format", Integer, nullable=False, server_default="1"),
     UniqueConstraint("case_id", "seq", name="uq_events_case_seq"),
 )
 

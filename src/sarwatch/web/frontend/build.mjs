@@ -13,7 +13,11 @@ rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
 const result = await build({
-  entryPoints: { app: join(here, "src", "app.js"), public: join(here, "src", "public.js") },
+  entryPoints: {
+    app: join(here, "src", "app.js"),
+    public: join(here, "src", "public.js"),
+    verify: join(here, "src", "verify.js"),
+  },
   bundle: true,
   minify: true,
   sourcemap: false,
@@ -38,8 +42,8 @@ const pick = (prefix, ext) => {
 // its leading comment.
 const partial = (name) =>
   readFileSync(join(here, "src", `${name}.html`), "utf8").replace(/^<!--[\s\S]*?-->\n/, "");
-for (const page of ["index", "public"]) {
-  const entry = page === "index" ? "app" : "public";
+for (const page of ["index", "public", "verify"]) {
+  const entry = page === "index" ? "app" : page;
   const html = readFileSync(join(here, "src", `${page}.html`), "utf8")
     .replace(/^[ \t]*\{\{> ([\w-]+)\}\}\n/gm, (_, name) => partial(name))
     .replaceAll("{{js}}", `/static/dist/${pick(entry, ".js")}`)

@@ -112,6 +112,14 @@ class DriftCreate(BaseModel):
     case_id: str | None = Field(
         None, description="attach the finished run to this case (refused if closed)"
     )
+    use_library: bool = Field(
+        True,
+        description="take the current and wind the request leaves open from the station's "
+        "forcing library (the freshest forecasts covering the run; on-scene values override)",
+    )
+    max_forecast_age_h: Annotated[float | None, Field(gt=0, le=24 * 30)] = Field(
+        None, description="refuse library forecasts older than this at the start (default 72 h)"
+    )
 
 
 class AttachmentOutcome(BaseModel):
@@ -178,6 +186,8 @@ def _forcing_paths(home: Path, names: list[str]) -> tuple[Path, ...]:
     root = (home / "forcing").resolve()
     out = []
     for name in names:
+        if "\x00" in name:
+            raise InputError(f"forcing file {name!r} holds a NUL byte; give the file's name")
         p = (root / name).resolve()
         if root not in p.parents:
             raise InputError(f"forcing file {name!r} must lie inside the forcing library {root}")
@@ -311,6 +321,15 @@ def start_drift(
     from sarwatch.services.drift import check_drift_request
 
     req = _request(body, Path(settings.home_dir))
+    if body.use_library:  # the freshest forecasts covering the run (a stale one: refused)
+        from sarwatch.services.forcing_choice import DEFAULT_MAX_AGE_H, library_forcing
+        from sarwatch.services.forcing_library import ForcingLibrary, library_root
+
+        req, _ = library_forcing(
+            req,
+            ForcingLibrary(library_root(Path(settings.home_dir))),
+            max_age_h=body.max_forecast_age_h or DEFAULT_MAX_AGE_H,
+        )
     check_drift_request(req, cache_dir=Path(settings.cache_dir))  # refuse now, not later
     if body.case_id is not None:  # an unknown or closed case: refused before the run
         from sarwatch.services.attachments import Attachments

@@ -24,7 +24,7 @@ from sarwatch.settings import Settings
 from sarwatch.web import layers
 from sarwatch.web.station import SettingsDep
 
-__all__ = ["DIST_DIR", "STATIC_DIR", "install"]
+__all__ = ["DIST_DIR", "STATIC_DIR", "install", "page_response"]
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 DIST_DIR = STATIC_DIR / "dist"
@@ -78,7 +78,9 @@ def _parse_bbox(bbox: str | None) -> tuple[float, float, float, float] | None:
     return (values[0], values[1], values[2], values[3])
 
 
-def _page(request: Request, name: str) -> Response:
+def page_response(request: Request, name: str) -> Response:
+    """A built page of ``static/dist`` (gzipped when the client takes it, never cached
+    without revalidation), or a 503 page that says to run ``make web``."""
     path = DIST_DIR / name
     if not path.is_file():
         return HTMLResponse(_NOT_BUILT, status_code=503)
@@ -87,6 +89,9 @@ def _page(request: Request, name: str) -> Response:
     response = _gzipped_response(request, body, "text/html; charset=utf-8", max_age_s=0)
     response.headers["Cache-Control"] = "no-cache"
     return response
+
+
+_page = page_response  # the name other route modules may still use
 
 
 def _static_file(request: Request, relative: str) -> Response:
@@ -140,12 +145,12 @@ def _router() -> APIRouter:
     @router.get("/", include_in_schema=False)
     def operations_page(request: Request) -> Response:
         """The coordinator's operations map."""
-        return _page(request, "index.html")
+        return page_response(request, "index.html")
 
     @router.get("/public", include_in_schema=False)
     def public_page(request: Request) -> Response:
         """The public page: only what the public feed policy allows."""
-        return _page(request, "public.html")
+        return page_response(request, "public.html")
 
     @router.get("/static/{relative:path}", include_in_schema=False)
     def static(request: Request, relative: str) -> Response:

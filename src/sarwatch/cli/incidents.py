@@ -1,0 +1,265 @@
+"""``sarwatch incidents``: the incident register (import, export, list, totals, merges)."""
+
+from __future__ import annotations
+
+import getpass
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from sarwatch.incidents import IncidentQuery, IncidentRecord
+    from sarwatch.services.incidents import IncidentService
+
+__all__ = ["register"]
+
+incidents_app = typer.Typer(
+    help="The incident register: shipwrecks, interceptions, arrivals, push-backs, sightings."
+)
+
+_ACTOR = typer.Option(None, "--actor", help="Who records it (default cli:<user>).")
+
+
+def _actor(actor: str | None) -> str:
+    return actor or f"cli:{getpass.getuser()}"
+
+
+def _service() -> IncidentService:
+    from sarwatch.cli.context import station
+    from sarwatch.services.incidents import IncidentService
+
+    return IncidentService.for_cases(station().cases)
+
+
+def _plain(text: str) -> str:
+    """Text from a file or a user, safe on a terminal (no control characters)."""
+    return "".join(c if c.isprintable() else "?" for c in text)
+
+
+def _query(
+    start: str | None,
+    end: str | None,
+    kinds: list[str] | None,
+    place: str | None,
+    bbox: str | None,
+    reports: bool = False,
+) -> IncidentQuery:
+    from sarwatch.errors import InputError
+    from sarwatch.incidents import IncidentQuery, IncidentType
+    from sarwatch.incidents.query import period_bound
+
+    box = None
+    if bbox:
+        try:
+            box = tuple(float(v) for v in bbox.split(","))
+        except ValueError:
+            box = ()
+        if len(box) != 4:
+            raise InputError(f"--bbox is LON_MIN,LAT_MIN,LON_MAX,LAT_MAX in degrees, got {bbox!r}")
+    return IncidentQuery(
+        start=period_bound(start) if start else None,
+        end=period_bound(end, end=True) if end else None,
+        kinds=tuple(IncidentType.parse(k) for k in kinds or ()),
+        place=place or "",
+        bbox=box,  # type: ignore[arg-type]
+        heads_only=not reports,
+    )
+
+
+def _line(record: IncidentRecord) -> str:
+    r, p = record.report, record.people
+    where = f"{r.lat:.3f}N {r.lon:.3f}E" if r.lon is not None and r.lat is not None else "-"
+    counts = " ".join(
+        f"{name} {value}"
+        for name, value in (("survivors", p.survivors), ("dead", p.dead), ("missing", p.missing))
+        if value is not None
+    )
+    merged = f" (merged into {record.merged_into})" if record.merged_into else ""
+    group = f" +{len(record.members)} report(s)" if record.members else ""
+    return _plain(
+        f"{r.incident_id}  {r.time.date().isoformat()}  {r.kind.value:<19} {where:<18} "
+        f"{r.place[:30]:<30} {counts or '-'}  q{record.quality}{group}{merged}"
+    )
+
+
+_FROM = typer.Option(None, "--from", help="From (inclusive): 2018, 2018-06 or 2018-06-19.")
+_TO = typer.Option(None, "--to", help="To (inclusive): 2018, 2018-06 or 2018-06-19.")
+_TYPE = typer.Option(None, "--type", help="Incident type (repeatable).")
+_PLACE = typer.Option(None, "--place", help="Text in the place or country name.")
+_BBOX = typer.Option(None, "--bbox", help="LON_MIN,LAT_MIN,LON_MAX,LAT_MAX degrees.")
+
+
+@incidents_app.command("import")
+def import_(
+    path: Path = typer.Argument(..., exists=True, help="The file (a data package: its folder)."),
+    fmt: str = typer.Option(
+        None, "--format", help="mmp, csv, geojson or datapackage (default: guessed)."
+    ),
+    quality: int = typer.Option(
+        None, "--quality", help="IOM exports without a Source Quality column: the grade 1-5."
+    ),
+    strict: bool = typer.Option(False, "--strict", help="Import nothing if a row is refused."),
+    merge: bool = typer.Option(
+        None,
+        "--merge/--no-merge",
+        help="Merge with reports of the same event (default: yes for IOM files).",
+    ),
+    as_json: bool = typer.Option(False, "--json", help="The report as JSON."),
+    actor: str = _ACTOR,
+) -> None:
+    """Import an incident file in one transaction; say what was read, merged and refused."""
+    from sarwatch.services.incident_files import import_file
+
+    report = import_file(
+        _service(),
+        path,
+        fmt=fmt,
+        actor=_actor(actor),
+        default_quality=quality,
+        merge=merge,
+        strict=strict,
+    )
+    if as_json:
+        typer.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+    else:
+        for line in report.summary().splitlines():
+            typer.echo(_plain(line))
+
+
+@incidents_app.command("export")
+def export(
+    fmt: str = typer.Option(
+        None, "--format", help="mmp, csv (default), geojson or datapackage (--public: default)."
+    ),
+    out: Path = typer.Option(..., "--out", help="File to write (datapackage: a folder)."),
+    public: bool = typer.Option(
+        False,
+        "--public",
+        help="Open data: the register and closed cases under the public feed's redaction "
+        "(delay, rounding, no names or phone numbers); --format is then datapackage or geojson.",
+    ),
+    start: str = _FROM,
+    end: str = _TO,
+    kinds: list[str] = _TYPE,
+    place: str = _PLACE,
+    bbox: str = _BBOX,
+) -> None:
+    """Write the register (every report, with its merges; mmp: one row per event)."""
+    from sarwatch.services.incident_files import export_file
+
+    if public:
+        from sarwatch.cli.context import station
+        from sarwatch.services.open_data import publish
+
+        st = station()
+        written = publish(st.cases, out, fmt=fmt or "datapackage", settings=st.settings)
+        typer.echo(f"public export: {written.summary()}")
+        return
+    fmt = fmt or "csv"
+    n = export_file(_service(), out, fmt=fmt, query=_query(start, end, kinds, place, bbox))
+    typer.echo(f"{n} row(s) written to {out} ({fmt})")
+
+
+@incidents_app.command("list")
+def list_(
+    start: str = _FROM,
+    end: str = _TO,
+    kinds: list[str] = _TYPE,
+    place: str = _PLACE,
+    bbox: str = _BBOX,
+    reports: bool = typer.Option(
+        False, "--reports", help="Every report, also those merged into another."
+    ),
+    limit: int = typer.Option(100, "--limit", min=1, max=100_000),
+    as_json: bool = typer.Option(False, "--json", help="As JSON."),
+) -> None:
+    """Incidents by time (each event once: reports merged into another are part of it)."""
+    from sarwatch.incidents import record_to_json
+
+    svc = _service()
+    query = _query(start, end, kinds, place, bbox, reports)
+    found = svc.find(query, limit=limit)
+    if as_json:
+        typer.echo(json.dumps([record_to_json(r) for r in found], indent=2, ensure_ascii=False))
+        return
+    for record in found:
+        typer.echo(_line(record))
+    total = svc.count(query)
+    typer.echo(f"{len(found)} of {total} incident(s)")
+
+
+@incidents_app.command("totals")
+def totals(
+    by: str = typer.Option("year", "--by", help="year, month, year_kind, month_kind or kind."),
+    start: str = _FROM,
+    end: str = _TO,
+    kinds: list[str] = _TYPE,
+    place: str = _PLACE,
+    bbox: str = _BBOX,
+    as_json: bool = typer.Option(False, "--json", help="As JSON."),
+) -> None:
+    """Events, survivors, dead and missing by period and type (each event once)."""
+    rows = _service().totals(_query(start, end, kinds, place, bbox), by=by)
+    data: list[dict[str, Any]] = [
+        {**r.__dict__, "dead_and_missing": r.dead_and_missing} for r in rows
+    ]
+    if as_json:
+        typer.echo(json.dumps(data, indent=2))
+        return
+    typer.echo(
+        f"{'period':<8} {'type':<19} {'events':>7} {'survivors':>9} {'dead':>7} {'missing':>8}"
+    )
+    for r in rows:
+        counts = f"{r.incidents:>7} {r.survivors:>9} {r.dead:>7} {r.missing:>8}"
+        typer.echo(f"{r.period:<8} {r.kind:<19} {counts}")
+
+
+@incidents_app.command("show")
+def show(incident_id: str = typer.Argument(..., help="I-YYYY-NNNNN")) -> None:
+    """One incident with its group (the reports merged into it) as JSON."""
+    from sarwatch.incidents import record_to_json
+
+    group = _service().group(incident_id)
+    typer.echo(json.dumps([record_to_json(r) for r in group], indent=2, ensure_ascii=False))
+
+
+@incidents_app.command("merge")
+def merge(
+    into: str = typer.Argument(..., help="The incident that stays."),
+    merged: str = typer.Argument(..., help="The report of the same event that joins it."),
+    reason: str = typer.Option(..., "--reason", help="Why they are the same event."),
+    actor: str = _ACTOR,
+) -> None:
+    """Merge two reports of the same event (recorded, signed, reversible)."""
+    record = _service().merge(into, merged, actor=_actor(actor), reason=reason)
+    typer.echo(_line(record))
+
+
+@incidents_app.command("unmerge")
+def unmerge(
+    incident_id: str = typer.Argument(..., help="The report to take out of its group."),
+    reason: str = typer.Option("", "--reason", help="Why."),
+    actor: str = _ACTOR,
+) -> None:
+    """Undo a merge: the report stands on its own again; the group's counts are recomputed."""
+    record = _service().unmerge(incident_id, actor=_actor(actor), reason=reason)
+    typer.echo(_line(record))
+
+
+@incidents_app.command("verify")
+def verify() -> None:
+    """Check the register's signed chain, and that the stored incidents are its fold."""
+    from sarwatch.errors import IntegrityError
+
+    report = _service().verify()
+    typer.echo(report.summary().replace("case incident-register", "incident register"))
+    report_ok = report.ok
+    if not report_ok:
+        raise IntegrityError("the incident register failed verification")
+
+
+def register(app: typer.Typer) -> None:
+    """Attach ``sarwatch incidents``."""
+    app.add_typer(incidents_app, name="incidents")

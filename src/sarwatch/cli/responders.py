@@ -1,0 +1,131 @@
+"""``sarwatch responders CASE_ID``: who can reach the case's boat first, from the live AIS
+picture (:mod:`sarwatch.services.responders`).
+
+The answer is that of ``GET /api/cases/{id}/responders`` (``--json``). An unknown case,
+a case with neither drift run nor position: one line, exit status 2 (not found: 3).
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+
+__all__ = ["register"]
+
+
+def _hours(h: float | None) -> str:
+    if h is None:
+        return "unreachable"
+    hours, mins = divmod(round(h * 60), 60)
+    return f"{hours} h {mins:02d} min" if hours else f"{mins} min"
+
+
+def _print(answer: dict[str, Any], limit: int) -> None:
+    from rich.console import Console
+
+    console = Console()
+    cloud = answer["cloud"]
+    centre = cloud["centroid"]
+    if cloud["source"] == "drift_run":
+        what = f"drift run {cloud['run_id']} ({cloud['particles']:,} particles)"
+    else:
+        what = "the last known position (no drift cloud)"
+    console.print(
+        f"case {answer['case_id']} at {answer['computed_at']}: target {what}, centre "
+        f"{centre['lat']:.4f}N {centre['lon']:.4f}E drifting {cloud['drift_kn']:.1f} kn "
+        f"to {cloud['drift_to_deg']:03.0f}°",
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
+    if cloud["note"]:
+        console.print(f"note: {cloud['note']}", highlight=False, soft_wrap=True)
+    vessels = answer["vessels"]
+    if not vessels:
+        console.print(
+            f"no vessels in the live AIS picture (reports of the last "
+            f"{answer['max_report_age_h']:g} h): feed it first (sarwatch ais ingest FILE|"
+            "udp://HOST:PORT|tcp://HOST:PORT)",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
+        return
+    console.print(
+        f"{'#':>3} {'vessel':<22} {'MMSI':>9} {'type':<15} {'ETA 50%':>10} {'ETA 90%':>10} "
+        f"{'reach':>5} {'nm':>6} {'kn':>5} {'report':>10} {'CPA nm':>6} {'TCPA h':>6}",
+        highlight=False, soft_wrap=True,
+    )  # fmt: skip
+    for i, v in enumerate(vessels[:limit], 1):
+        name = ((v["name"] or "?")[:16] + (" [SAR]" if v["sar"] else ""))[:22]
+        speed = f"{v['speed_kn']:.1f}" + ("*" if v["speed_basis"] == "assumed" else "")
+        age = f"{v['report_age_min']:.0f} min"
+        if v["eta_uncertainty_h"]:
+            age += f" ±{v['eta_uncertainty_h'] * 60:.0f}"
+        console.print(
+            f"{i:>3} {name:<22} {v['mmsi']:>9} {v['type']:<15} {_hours(v['eta_p50_h']):>10} "
+            f"{_hours(v['eta_p90_h']):>10} {v['reachable_fraction']:>5.0%} "
+            f"{v['distance_nm']:>6.1f} {speed:>5} {age:>10} {v['cpa_nm']:>6.1f} "
+            f"{v['tcpa_h']:>6.1f}",
+            highlight=False, soft_wrap=True, markup=False,
+        )  # fmt: skip
+    more = len(vessels) - limit
+    console.print(
+        (f"... and {more} more (--limit, or --json for all); " if more > 0 else "")
+        + "* speed assumed (the vessel reports less or none); ± the ETA the report's "
+        "age may add (minutes)",
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+def responders(
+    case_id: str = typer.Argument(..., help="Case id, e.g. 2018-03-15-LY-001."),
+    json_out: bool = typer.Option(False, "--json", help="Print the ranking as JSON."),
+    attach: bool = typer.Option(
+        False, "--attach", help="Attach the ranking and the AIS picture used to the case."
+    ),
+    drift_run: str = typer.Option(
+        None, "--drift-run", help="A run id or directory instead of the case's latest run."
+    ),
+    max_age_h: float = typer.Option(6.0, "--max-age-h", help="Leave out older reports (h)."),
+    min_speed_kn: float = typer.Option(
+        8.0, "--min-speed-kn", help="Speed assumed for vessels reporting less (kn)."
+    ),
+    limit: int = typer.Option(20, "--limit", help="Vessels shown (the JSON has all)."),
+    actor: str = typer.Option(None, help="Who records the attachment (default cli:<login>)."),
+) -> None:
+    """Rank the vessels of the live AIS picture by their time to reach the case's target."""
+    from sarwatch.cli.context import station
+    from sarwatch.services.responders import responders as rank
+
+    st = station()
+    answer = rank(
+        st.cases,
+        st.vessels,
+        Path(st.settings.home_dir),
+        case_id,
+        attach_as=(actor or f"cli:{getpass.getuser()}") if attach else None,
+        drift_run=drift_run,
+        max_age_h=max_age_h,
+        min_speed_kn=min_speed_kn,
+    )
+    if json_out:
+        typer.echo(json.dumps(answer, indent=1))
+        return
+    _print(answer, max(limit, 1))
+    if attach:
+        typer.echo(
+            f"attached to case {case_id} (responders; AIS picture SHA-256 "
+            f"{answer['attachment']['picture_sha256']})"
+        )
+
+
+def register(app: typer.Typer) -> None:
+    """Attach ``sarwatch responders`` to the root app."""
+    app.command("responders")(responders)

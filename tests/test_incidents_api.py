@@ -1,0 +1,131 @@
+"""The incident API (roles like the case routes) and the ``sarwatch incidents`` commands."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from sarwatch.services.users import add_user
+from sarwatch.settings import Settings
+from sarwatch.web.app import create_app
+from sarwatch.web.station import station_of
+
+DATA = Path(__file__).parent / "data_incidents"
+REPORT = {
+    "kind": "sighting",
+    "time": "2018-06-19T10:00:00Z",
+    "lon": 12.1,
+    "lat": 32.96,
+    "place": "off Zuwara",
+    "people": {"survivors": 45},
+    "actors": ["MV Example"],
+    "sources": [{"name": "Alarm Phone", "quality": 4}],
+}
+
+
+@pytest.fixture
+def api(tmp_path: Path) -> Iterator[tuple[TestClient, dict, dict]]:
+    app = create_app(Settings(home_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'a.db'}"))
+    with TestClient(app) as client:
+        store = station_of(app).store
+        _, coord = add_user(store, "ana", "coordinator")
+        _, obs = add_user(store, "olu", "observer")
+        yield client, {"Authorization": f"Bearer {coord}"}, {"Authorization": f"Bearer {obs}"}
+
+
+def test_import_record_merge_and_query(api) -> None:
+    client, coord, obs = api
+    body = (DATA / "mmp_current.csv").read_bytes()
+    denied = client.post("/api/incidents/import?format=mmp", content=body, headers=obs)
+    assert denied.status_code == 403
+    assert client.get("/api/incidents").status_code == 401
+    got = client.post("/api/incidents/import?format=mmp", content=body, headers=coord)
+    assert got.status_code == 200, got.text
+    assert (got.json()["rows_read"], got.json()["recorded"], len(got.json()["refused"])) == (
+        13,
+        4,
+        6,
+    )
+    made = client.post("/api/incidents", json=REPORT, headers=coord)
+    assert made.status_code == 201, made.text
+    assert made.json()["merges"] == [{"into": "I-2018-00001", "merged": "I-2018-00005"}]
+    group = client.get("/api/incidents/I-2018-00005", headers=obs).json()
+    assert [g["incident_id"] for g in group] == ["I-2018-00001", "I-2018-00005"]
+    assert group[0]["people"]["survivors"] == 45
+    listed = client.get("/api/incidents?from=2018-06&to=2018-06", headers=obs).json()
+    assert listed["total"] == 2
+    totals = client.get("/api/incidents/totals?by=year", headers=obs).json()
+    assert [(t["period"], t["incidents"], t["dead_and_missing"]) for t in totals] == [
+        ("2018", 4, 128)
+    ]
+    undone = client.post("/api/incidents/I-2018-00005/unmerge", json={"reason": "x"}, headers=coord)
+    assert undone.status_code == 200 and undone.json()["merged_into"] is None
+    again = client.post(
+        "/api/incidents/I-2018-00005/merge",
+        json={"into": "I-2018-00001", "reason": "same"},
+        headers=coord,
+    )
+    assert again.status_code == 200
+    twice = client.post(
+        "/api/incidents/I-2018-00005/merge",
+        json={"into": "I-2018-00001", "reason": "same"},
+        headers=coord,
+    )
+    assert twice.status_code == 409 and "already merged" in twice.json()["detail"]
+    bad = client.post("/api/incidents", json={**REPORT, "sources": []}, headers=coord)
+    assert bad.status_code == 422
+    unknown = client.post("/api/incidents", json={**REPORT, "name": "x"}, headers=coord)
+    assert unknown.status_code == 422
+    exported = client.get("/api/incidents/export?format=geojson", headers=obs)
+    assert exported.status_code == 200 and len(exported.json()["features"]) == 5
+
+
+def test_public_incidents_need_no_token_and_hide_free_text(api) -> None:
+    client, coord, _ = api
+    client.post("/api/incidents", json={**REPORT, "note": "call +218 91 555 0142"}, headers=coord)
+    public = client.get("/api/public/incidents")
+    assert public.status_code == 200
+    (view,) = public.json()  # 2018: long past the delay
+    assert (view["lon"], view["lat"], view["survivors"]) == (12.1, 33.0, 45)
+    assert "+218" not in public.text and "Alarm Phone" not in public.text
+    assert "MV Example" not in public.text and "Zuwara" not in public.text
+
+
+def _sarwatch(home: Path, *args: str) -> subprocess.CompletedProcess:
+    import os
+
+    env = {**os.environ, "SARWATCH_HOME_DIR": str(home)}
+    env.pop("SARWATCH_DATABASE_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "sarwatch", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+
+
+def test_cli_import_list_export_public(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    done = _sarwatch(home, "incidents", "import", str(DATA / "mmp_current.csv"))
+    assert done.returncode == 0, done.stderr
+    assert "13 rows read; 4 incident(s) recorded (2 split-incident part(s) joined)" in done.stdout
+    assert "row 10: refused: Number of Dead + Missing (9) exceeds" in done.stdout
+    listed = _sarwatch(home, "incidents", "list", "--from", "2018-07")
+    assert listed.stdout.splitlines()[-1] == "2 of 2 incident(s)"
+    out = tmp_path / "pub"
+    public = _sarwatch(home, "incidents", "export", "--public", "--out", str(out))
+    assert public.returncode == 0, public.stderr
+    package = json.loads((out / "datapackage.json").read_text())
+    assert [r["name"] for r in package["resources"]] == ["incidents", "cases", "case_positions"]
+    assert "Zuwara" not in (out / "incidents.csv").read_text()
+    wrong = _sarwatch(home, "incidents", "import", str(DATA / "mmp_current.csv"), "--format", "xml")
+    assert wrong.returncode == 2 and "unknown format 'xml'" in wrong.stderr
+    verify = _sarwatch(home, "incidents", "verify")
+    assert verify.stdout.startswith("incident register: 2 events, chain intact")

@@ -1,0 +1,209 @@
+"""Importing and exporting incident files: exact counts, no double counting, round trips."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from _incidents import T0, incidents, report
+from sarwatch.adapters.incidents.flat import to_flat
+from sarwatch.adapters.incidents.mmp import parse_coordinates, read_mmp_text
+from sarwatch.adapters.store import MemoryStore
+from sarwatch.errors import DataError, InputError
+from sarwatch.incidents import IncidentQuery
+from sarwatch.ledger import Signer
+from sarwatch.services.incident_files import export_file, import_file
+from sarwatch.services.incidents import IncidentService
+
+DATA = Path(__file__).parent / "data_incidents"
+
+
+def _service() -> IncidentService:
+    return IncidentService(store=MemoryStore(), signer=Signer.generate())
+
+
+def _everything(svc: IncidentService) -> list[dict]:
+    return sorted(
+        (to_flat(r) for r in svc.iter_all(IncidentQuery(heads_only=False))),
+        key=lambda row: row["incident_id"],
+    )
+
+
+def test_current_iom_export_exact_counts() -> None:
+    svc = _service()
+    got = import_file(svc, DATA / "mmp_current.csv", actor="t")
+    assert (got.format, got.rows_read, got.recorded, got.parts_joined) == ("mmp", 13, 4, 2)
+    assert [row for row, _ in got.duplicates] == [13]
+    assert [row for row, _ in got.refused] == [7, 8, 9, 10, 11, 12]
+    reasons = dict(got.refused)
+    assert "got 'two'" in reasons[7]
+    assert "'33.8; 12.x' are not 'lat, lon'" in reasons[8]
+    assert "'not a date'" in reasons[9]
+    assert "(9) exceeds the Total Number of Dead and Missing (4)" in reasons[10]
+    assert "no Coordinates and no Location" in reasons[11]
+    assert "Source Quality must be 1-5, got '9'" in reasons[12]
+    # the split incident (Main ID 2018.MMP00102, three parts) is one incident, its
+    # people counted once each: dead 5+2, missing 40+10
+    split = svc.get("I-2018-00002")
+    assert split.report.external_ids == (
+        "mmp:2018.MMP00102",
+        "mmp:2018.MMP00103",
+        "mmp:2018.MMP00104",
+    )
+    assert (split.people.dead, split.people.missing, split.people.females) == (7, 50, 1)
+    # "lat, lon" in one field: lon first inside sarwatch
+    first = svc.get("I-2018-00001").report
+    assert (first.lon, first.lat, first.time_precision) == (12.08, 32.95, "day")
+    assert first.sources[0].quality == 4 and first.sources[0].reference == "MMP 2018.MMP00101"
+    (year,) = svc.totals(by="year")
+    assert (year.incidents, year.dead, year.missing, year.survivors) == (4, 11, 117, 53)
+    # the same file again: nothing is counted twice
+    again = import_file(svc, DATA / "mmp_current.csv", actor="t")
+    assert (again.recorded, again.already_recorded, len(again.refused)) == (0, 6, 6)
+    assert svc.count() == 4 and svc.verify().ok
+
+
+def test_older_iom_export_with_other_column_names() -> None:
+    svc = _service()
+    got = import_file(svc, DATA / "mmp_older.csv", actor="t")
+    assert (got.rows_read, got.recorded, [r for r, _ in got.refused]) == (5, 3, [4, 5])
+    march, april, may = svc.find(IncidentQuery())
+    assert (march.people.dead, march.people.missing, march.people.survivors) == (4, 20, 100)
+    assert (april.report.time, april.report.time_precision) == (
+        T0.replace(year=2016, month=4, day=1, hour=0),
+        "month",
+    )
+    # blank dead and missing with a total of 3: the total counts, as missing
+    assert (may.people.dead, may.people.missing) == (None, 3)
+    assert (may.report.lon, may.report.lat) == (15.2, 32.5)  # WKT POINT (lon lat)
+
+
+def test_an_export_without_grades_needs_one() -> None:
+    text = "Main ID,Incident Date,Number of Dead,Location of Incident\n1,2018-06-19,2,off Zuwara\n"
+    with pytest.raises(DataError, match="--quality N"):
+        read_mmp_text(text)
+    parsed = read_mmp_text(text, default_quality=2)
+    assert parsed.reports[0].sources[0].quality == 2
+    with pytest.raises(DataError, match="not an IOM Missing Migrants Project CSV"):
+        read_mmp_text("kind,time\nshipwreck,2018-06-19T00:00:00Z\n")
+
+
+@pytest.mark.parametrize(
+    ("cell", "lonlat"),
+    [("35.4995, 12.6078", (12.6078, 35.4995)), ("35.4995,12.6078", (12.6078, 35.4995)),
+     ("-33.1 151.2", (151.2, -33.1)), ("POINT (12.6 35.5)", (12.6, 35.5)), ("", None)],
+)  # fmt: skip
+def test_coordinates_field(cell: str, lonlat: tuple | None) -> None:
+    assert parse_coordinates(cell) == lonlat
+
+
+def test_coordinates_out_of_range_are_refused() -> None:
+    with pytest.raises(InputError, match="out of range"):
+        parse_coordinates("12.6, 235.5")
+
+
+def test_iom_records_merge_with_reports_from_other_sources() -> None:
+    svc = _service()
+    import_file(svc, DATA / "mmp_current.csv", actor="t")
+    sighting = report(
+        kind="sighting", hours=2, lon=12.1, lat=32.96, source="Alarm Phone", quality=4, survivors=45
+    )
+    recorded = svc.record(sighting, actor="t")
+    assert [(m.into, m.merged) for m in recorded.merges] == [("I-2018-00001", "I-2018-00005")]
+    head = svc.get("I-2018-00001")
+    assert head.people.survivors == 45 and svc.count() == 4
+    # exported as IOM rows: one row per event, combined counts
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "mmp.csv"
+        assert export_file(svc, out, fmt="mmp") == 4
+        fresh = _service()
+        back = import_file(fresh, out, actor="t")
+        assert (back.recorded, back.refused) == (4, ())
+        assert [t.__dict__ for t in fresh.totals(by="month")] == [
+            t.__dict__ for t in svc.totals(by="month")
+        ]
+
+
+def _random_register(reports, merges) -> IncidentService:
+    svc = _service()
+    svc.record(reports, actor="t", merge=False)
+    for into, merged in merges:
+        svc.merge(into, merged, actor="t", reason="test")
+    return svc
+
+
+@st.composite
+def registers(draw: st.DrawFn):
+    reports = draw(st.lists(incidents(), min_size=1, max_size=8, unique_by=lambda i: i.incident_id))
+    ids = [r.incident_id for r in reports]
+    heads = draw(st.lists(st.sampled_from(ids), max_size=2, unique=True))
+    others = [i for i in ids if i not in heads]
+    merges = [(draw(st.sampled_from(heads)), m) for m in others if heads and draw(st.booleans())]
+    return reports, merges
+
+
+@pytest.mark.parametrize("fmt", ["csv", "geojson", "datapackage"])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(register=registers())
+def test_export_then_import_gives_the_same_register(fmt: str, register) -> None:
+    reports, merges = register
+    # external ids must be unique across reports for a register
+    reports = [
+        replace(r, external_ids=tuple(f"{x}-{i}" for x in r.external_ids))
+        for i, r in enumerate(reports)
+    ]
+    svc = _random_register(reports, merges)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / f"register.{fmt}"
+        export_file(svc, out, fmt=fmt)
+        fresh = _service()
+        got = import_file(fresh, out, actor="t")
+        assert got.refused == () and got.recorded == len(reports)
+        assert got.merges_stated == len(merges)
+        assert _everything(fresh) == _everything(svc)
+        assert [t.__dict__ for t in fresh.totals(by="month_kind")] == [
+            t.__dict__ for t in svc.totals(by="month_kind")
+        ]
+        # and into the same register: all already recorded
+        again = import_file(svc, out, actor="t")
+        assert (again.recorded, again.already_recorded) == (0, len(reports))
+
+
+def test_datapackage_has_schema_and_licence(tmp_path: Path) -> None:
+    svc = _service()
+    import_file(svc, DATA / "mmp_current.csv", actor="t")
+    export_file(svc, tmp_path / "pkg", fmt="datapackage")
+    package = json.loads((tmp_path / "pkg" / "datapackage.json").read_text())
+    assert package["licenses"][0]["name"] == "CC-BY-4.0"
+    assert package["sources"][0]["title"] == "IOM's Missing Migrants Project"
+    (resource,) = package["resources"]
+    names = [f["name"] for f in resource["schema"]["fields"]]
+    header = (tmp_path / "pkg" / resource["path"]).read_text().splitlines()[0].split(",")
+    assert names == header and resource["schema"]["primaryKey"] == "incident_id"
+
+
+def test_a_failing_import_leaves_nothing(tmp_path: Path) -> None:
+    svc = _service()
+    good = tmp_path / "a.csv"
+    svc2 = _random_register([replace(report(dead=1), incident_id="I-2018-00001")], [])
+    export_file(svc2, good, fmt="csv")
+    # strict: one refused row stops everything
+    bad = tmp_path / "b.csv"
+    bad.write_text(
+        good.read_text() + "I-2018-00002,wreck,2018-06-19T00:00:00Z,,,,x,,,,,,,,,[],[],,,,[],\n"
+    )
+    with pytest.raises(InputError, match="row 3: unknown incident type 'wreck'"):
+        import_file(svc, bad, actor="t", strict=True)
+    assert svc.count() == 0 and svc.events() == []
+    got = import_file(svc, bad, actor="t")
+    assert (got.recorded, [r for r, _ in got.refused]) == (1, [3])
+    assert svc.events()[-1].kind == "incidents_imported"
+    assert svc.events()[-1].payload["refused"] == [{"row": 3, "why": dict(got.refused)[3]}]
+    assert svc.get("I-2018-00001").report.time == T0 + timedelta(0)

@@ -1,0 +1,197 @@
+"""Responders for a case: the ranking against the last position or the drift run, dead
+reckoning, CPA, what is left out, and the snapshot attached to the ledger verifying
+inside an exported bundle."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from _cases_helpers import SEA, T0, make_service, make_store, open_case
+from _responders import at, minutes, picture, report, run_record, write_run
+from sarwatch.errors import NotFoundError
+from sarwatch.ledger import Signer, canonical_json, sha256_hex
+from sarwatch.services.attachments import describe_attachment
+from sarwatch.services.cases import CaseService
+from sarwatch.services.evidence import build_bundle, verify_bundle
+from sarwatch.services.responders import picture_snapshot, responders
+from sarwatch.vessels.types import VesselStatic
+
+NOW = T0 + timedelta(hours=1)
+RUN = "0123456789ab"
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> CaseService:
+    return make_service(make_store("memory", tmp_path), Signer.generate())
+
+
+def _by_mmsi(answer: dict) -> dict[int, dict]:
+    return {v["mmsi"]: v for v in answer["vessels"]}
+
+
+def _last_position_picture():
+    lon0, lat0 = SEA
+    a = at(lon0, lat0, 90.0, 20.0)  # 20 nm east, steaming west at 10 kn
+    b = at(lon0, lat0, 0.0, 30.0)  # a SAR vessel 30 nm north, stopped
+    c = at(lon0, lat0, 270.0, 26.0)  # 26 nm west half an hour ago, 12 kn east
+    d = at(lon0, lat0, 180.0, 5.0)  # close, but its last report is 8 h old
+    return picture(
+        [
+            report(211000001, NOW, *a, sog_kn=10.0, cog_deg=270.0),
+            report(247000002, NOW, *b, sog_kn=0.0, cog_deg=0.0),
+            report(229000003, minutes(NOW, -30), *c, sog_kn=12.0, cog_deg=90.0),
+            report(636000004, NOW - timedelta(hours=8), *d, sog_kn=10.0, cog_deg=0.0),
+            report(970123456, NOW, lon0, lat0, sog_kn=0.0),  # an AIS-SART: not a responder
+        ],
+        (
+            VesselStatic(211000001, name="NORDIC STAR", ship_type=70),
+            VesselStatic(247000002, name="CP 940", ship_type=51),
+        ),
+    )
+
+
+def test_without_a_drift_run_the_last_position_is_the_target_and_it_says_so(
+    service: CaseService, tmp_path: Path
+) -> None:
+    case_id = open_case(service)
+    answer = responders(service, _last_position_picture(), tmp_path, case_id, now=NOW)
+    cloud = answer["cloud"]
+    assert cloud["source"] == "last_position"
+    assert cloud["run_id"] is None and cloud["particles"] == 1
+    assert "last known position" in cloud["note"] and "no drift run attached" in cloud["note"]
+    assert [v["mmsi"] for v in answer["vessels"]] == [229000003, 211000001, 247000002]
+    got = _by_mmsi(answer)
+    # stationary target: distance / speed
+    a = got[211000001]
+    assert a["eta_p50_h"] == pytest.approx(2.0, rel=2e-3) and a["eta_p90_h"] == a["eta_p50_h"]
+    assert a["distance_nm"] == pytest.approx(20.0, rel=2e-3)
+    assert (a["cpa_nm"], a["tcpa_h"]) == (
+        pytest.approx(0.0, abs=0.05),
+        pytest.approx(2.0, rel=2e-3),
+    )
+    assert a["name"] == "NORDIC STAR" and a["type"] == "merchant" and a["sar"] is False
+    # stopped: the assumed passage speed, said so; SAR marked
+    b = got[247000002]
+    assert b["speed_kn"] == 8.0 and b["speed_basis"] == "assumed"
+    assert b["eta_p50_h"] == pytest.approx(30.0 / 8.0, rel=2e-3)
+    assert b["sar"] is True and b["type"] == "sar_vessel"
+    # half an hour old: dead-reckoned 6 nm closer, and the age's uncertainty
+    c = got[229000003]
+    assert c["report_age_min"] == 30.0 and c["dead_reckoned"] is True
+    assert c["eta_p50_h"] == pytest.approx(20.0 / 12.0, rel=2e-3)
+    assert c["position_uncertainty_nm"] == pytest.approx(6.0)
+    assert c["eta_uncertainty_h"] == pytest.approx(0.5)
+    assert c["reachable_fraction"] == 1.0
+
+
+def test_the_drift_run_is_the_target_and_the_chaser_that_is_too_slow_comes_last(
+    service: CaseService, tmp_path: Path
+) -> None:
+    case_id = open_case(service)
+    start = (12.5, 34.0)
+    sha = write_run(tmp_path, RUN, np.full(200, start[0]), np.full(200, start[1]), T0,
+                    east_kn=3.0)  # fmt: skip
+    service.attach(case_id, "drift_run", run_record(RUN, sha), actor="ana")
+    now = T0 + timedelta(hours=1.5)
+    here = at(*start, 90.0, 4.5)  # where the particles are then
+    pic = picture([
+        report(211000001, now, *at(*here, 90.0, 26.0), sog_kn=10.0, cog_deg=270.0),  # head-on
+        report(211000002, now, *at(*here, 270.0, 10.0), sog_kn=2.0, cog_deg=90.0),  # too slow
+        report(211000003, now, *at(*here, 270.0, 10.0), sog_kn=12.0, cog_deg=90.0),  # chaser
+    ])  # fmt: skip
+    answer = responders(service, pic, tmp_path, case_id, now=now, min_speed_kn=1.0)
+    cloud = answer["cloud"]
+    assert (cloud["source"], cloud["run_id"], cloud["particles"]) == ("drift_run", RUN, 200)
+    assert cloud["note"] == "" and cloud["drift_kn"] == pytest.approx(3.0, rel=1e-3)
+    assert cloud["drift_to_deg"] == pytest.approx(90.0, abs=0.1)
+    assert [v["mmsi"] for v in answer["vessels"]] == [211000003, 211000001, 211000002]
+    got = _by_mmsi(answer)
+    assert got[211000001]["eta_p50_h"] == pytest.approx(26.0 / 13.0, rel=2e-3)  # head-on
+    assert got[211000003]["eta_p50_h"] == pytest.approx(10.0 / 9.0, rel=2e-3)
+    slow = got[211000002]
+    assert slow["eta_p50_h"] is None and slow["eta_p90_h"] is None
+    assert slow["reachable_fraction"] == 0.0
+    # holding on at 2 kn behind a target making 3 kn: the range opens, closest is now
+    assert (slow["cpa_nm"], slow["tcpa_h"]) == (pytest.approx(10.0, rel=2e-3), 0.0)
+
+
+def test_a_run_that_ended_before_the_ranking_is_carried_on_and_noted(
+    service: CaseService, tmp_path: Path
+) -> None:
+    case_id = open_case(service)
+    sha = write_run(tmp_path, RUN, np.array([12.5]), np.array([34.0]), T0, east_kn=3.0)
+    service.attach(case_id, "drift_run", run_record(RUN, sha), actor="ana")
+    now = T0 + timedelta(hours=8)
+    ship = at(12.5, 34.0, 90.0, 24.0 + 12.0)  # the particle is 24 nm east by then
+    pic = picture([report(211000001, now, *ship, sog_kn=9.0, cog_deg=270.0)])
+    answer = responders(service, pic, tmp_path, case_id, now=now)
+    assert "ends at 2018-03-15T10:10:00Z" in answer["cloud"]["note"]
+    assert "carried on 120 min" in answer["cloud"]["note"]
+    assert answer["vessels"][0]["eta_p50_h"] == pytest.approx(12.0 / 12.0, rel=2e-3)
+
+
+def test_a_drift_file_that_is_not_the_one_attached_is_not_used(
+    service: CaseService, tmp_path: Path
+) -> None:
+    case_id = open_case(service)
+    write_run(tmp_path, RUN, np.array([12.5]), np.array([34.0]), T0, east_kn=3.0)
+    service.attach(case_id, "drift_run", run_record(RUN, "00" * 32), actor="ana")
+    answer = responders(service, picture([]), tmp_path, case_id, now=NOW)
+    assert answer["cloud"]["source"] == "last_position"
+    assert "SHA-256 differs" in answer["cloud"]["note"]
+    assert answer["vessels"] == []
+
+
+def test_a_run_named_explicitly_is_used(service: CaseService, tmp_path: Path) -> None:
+    case_id = open_case(service)
+    write_run(tmp_path, RUN, np.array([12.5, 12.6]), np.array([34.0, 34.0]), T0, east_kn=1.0)
+    answer = responders(service, picture([]), tmp_path, case_id, now=NOW, drift_run=RUN)
+    assert (answer["cloud"]["source"], answer["cloud"]["particles"]) == ("drift_run", 2)
+
+
+def test_an_unknown_case_is_refused(service: CaseService, tmp_path: Path) -> None:
+    with pytest.raises(NotFoundError):
+        responders(service, picture([]), tmp_path, "LY-2018-0042", now=NOW)
+
+
+def test_the_snapshot_is_attached_and_verifies_inside_the_bundle(
+    service: CaseService, tmp_path: Path
+) -> None:
+    case_id = open_case(service)
+    pic = _last_position_picture()
+    answer = responders(service, pic, tmp_path, case_id, now=NOW, attach_as="ana")
+    sha = answer["attachment"]["picture_sha256"]
+    out = tmp_path / "case.zip"
+    build_bundle(service, case_id, out)
+    checked = verify_bundle(out)
+    assert checked.ok, checked.summary()
+    with zipfile.ZipFile(out) as zf:
+        (name,) = [n for n in zf.namelist() if n.endswith("-responders.json")]
+        payload = json.loads(zf.read(name))
+    record = payload["record"]
+    snap = record["result"]["picture"]
+    # the hash is the picture's own, recomputed from the bundle
+    body = {k: v for k, v in snap.items() if k != "sha256"}
+    assert snap["sha256"] == sha == sha256_hex(canonical_json(body))
+    # the picture holds every vessel ranked, with the report it was ranked on
+    reports = {v["mmsi"]: v["report"] for v in snap["vessels"]}
+    assert set(reports) == {211000001, 247000002, 229000003}
+    assert reports[229000003]["time"] == "2018-03-15T04:40:00Z"
+    assert record["result"]["vessels"] == answer["vessels"]
+    assert record["request"]["cloud"]["source"] == "last_position"
+    line = describe_attachment("responders", record)
+    assert "3 vessels ranked" in line and "229000003 1.66" in line and sha[:12] in line
+
+
+def test_the_snapshot_hash_changes_with_any_report(service: CaseService) -> None:
+    pic = _last_position_picture()
+    states = pic.vessels()
+    first = picture_snapshot(states, NOW)["sha256"]
+    pic.add_reports([report(211000001, minutes(NOW, 1), 12.9, 33.2, sog_kn=10.0)])
+    assert picture_snapshot(pic.vessels(), NOW)["sha256"] != first

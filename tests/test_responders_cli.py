@@ -1,0 +1,85 @@
+"""``sarwatch responders``: the table, --json, --attach, and one clear line for bad input."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from _cli import open_case, run_cli
+from _responders import at, picture, report
+from sarwatch.services.container import Station
+from sarwatch.vessels.types import VesselStatic
+
+
+@pytest.fixture
+def live(monkeypatch: pytest.MonkeyPatch):
+    """The live picture the CLI's station reads: two vessels off Zuwara, reported now."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    pic = picture(
+        [
+            report(211000001, now, *at(12.5, 33.2, 90.0, 20.0), sog_kn=10.0, cog_deg=270.0),
+            report(247000002, now, *at(12.5, 33.2, 0.0, 30.0), sog_kn=0.0, cog_deg=0.0),
+        ],
+        (VesselStatic(247000002, name="CP 940", ship_type=51),),
+    )
+    monkeypatch.setattr(Station, "vessels", property(lambda self: pic))
+    return pic
+
+
+def _open(capsys: pytest.CaptureFixture[str]) -> str:
+    recent = (datetime.now(UTC) - timedelta(hours=1)).isoformat(timespec="seconds")
+    return open_case(capsys, time=recent.replace("+00:00", "Z"))
+
+
+def test_the_table_names_the_target_and_the_first_vessel(
+    home: Path, capsys: pytest.CaptureFixture[str], live: object
+) -> None:
+    case_id = _open(capsys)
+    code, out, err = run_cli(capsys, "responders", case_id)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0].startswith(f"case {case_id} at ")
+    assert "target the last known position (no drift cloud)" in lines[0]
+    assert lines[1].startswith("note: ranked against the last known position")
+    row1 = next(line for line in lines if line.lstrip().startswith("1 "))
+    assert "211000001" in row1 and "2 h 00 min" in row1
+    row2 = next(line for line in lines if line.lstrip().startswith("2 "))
+    assert "CP 940 [SAR]" in row2 and "8.0*" in row2
+
+
+def test_json_is_the_contract_and_attach_records_the_picture(
+    home: Path, capsys: pytest.CaptureFixture[str], live: object
+) -> None:
+    case_id = _open(capsys)
+    code, out, err = run_cli(capsys, "responders", case_id, "--json", "--attach", "--actor", "ana")
+    assert code == 0, err
+    answer = json.loads(out)
+    assert {"case_id", "computed_at", "cloud", "vessels"} <= set(answer)
+    assert {"run_id", "particles", "time"} <= set(answer["cloud"])
+    keys = {"mmsi", "name", "type", "sar", "last_report", "report_age_min", "lat", "lon",
+            "sog_kn", "eta_p50_h", "eta_p90_h", "distance_nm", "reachable_fraction", "cpa_nm",
+            "tcpa_h"}  # fmt: skip
+    assert all(keys <= set(v) for v in answer["vessels"])
+    assert [v["mmsi"] for v in answer["vessels"]] == [211000001, 247000002]
+    code, out, err = run_cli(capsys, "case", "show", case_id)
+    assert code == 0, err
+    assert "responders at" in out and answer["attachment"]["picture_sha256"][:12] in out
+
+
+def test_an_empty_picture_says_so_in_one_line(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    case_id = _open(capsys)
+    code, out, err = run_cli(capsys, "responders", case_id)
+    assert code == 0, err
+    assert out.splitlines()[-1].startswith("no vessels in the live AIS picture")
+
+
+def test_an_unknown_case_is_one_line(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _out, err = run_cli(capsys, "responders", "2018-03-15-LY-999")
+    assert code != 0
+    assert err.startswith("error: ") and len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
