@@ -142,7 +142,7 @@ def test_no_exact_position_name_or_phone_in_public_outputs(
     for value in coords:
         assert abs(value / step - round(value / step)) < 1e-6, value
     shown = {r["incident_id"] for r in _public_incidents(cases, policy)}
-    for record in service.list(limit=1000):
+    for record in service.find(limit=1000):
         young = NOW - record.report.time < timedelta(hours=72)
         linked_live = record.report.case_id == live
         assert (record.incident_id in shown) == (not young and not linked_live)

@@ -44,7 +44,7 @@ def open_nmea(path: str | Path) -> IO[bytes]:
         raise InputError(f"{path} is a directory: give an NMEA file (.txt, .nmea, .gz)")
     try:
         if is_gzip(path):
-            return gzip.open(path, "rb")
+            return gzip.open(path, "rb")  # type: ignore[return-value]
         return open(path, "rb", buffering=1 << 20)
     except OSError as exc:
         raise InputError(f"cannot read AIS file {path}: {exc.strerror or exc}") from exc
