@@ -420,8 +420,8 @@ def test_encodings_are_those_of_the_records_already_signed() -> None:
     for kind, payload, t in log:
         state = apply_to_json(state, kind, payload, t)
     text = json.dumps(state, separators=(",", ":"), ensure_ascii=False).encode()
-    # the records of the time were record format 1 (Python's json.dumps form); format 2
-    # (RFC 8785) is tested in test_evidence_format.py
+    # Records of format 1 (Python's json.dumps form) keep these digests; format 2 (RFC
+    # 8785) is new and written beside them (docs/evidence-format.md).
     payloads = b"".join(canonical_json(p, form=1) for _, p, _ in log)
     assert hashlib.sha256(canonical_json(full, form=1)).hexdigest() == (
         "7eb7a41415c7ad413e7e65d4dfbc244ec3cda2e728240b1291a7175d5cbf7a22"

@@ -119,10 +119,10 @@ def test_sqlite_runs_in_wal_with_foreign_keys(tmp_path: Path) -> None:
     with store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
-    full = SqlStore(f"sqlite:///{tmp_path / 'full.db'}?synchronous=full")
-    with full.engine.connect() as conn:
-        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL (power-safe)
+    normal = SqlStore(f"sqlite:///{tmp_path / 'normal.db'}?synchronous=normal")
+    with normal.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL, opted in
     from sqlalchemy import exc
 
     with pytest.raises(exc.IntegrityError), store.engine.begin() as conn:

@@ -8,8 +8,9 @@ import: call :func:`load_settings` (the CLI and the web app factory do).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "load_settings"]
@@ -43,6 +44,20 @@ class Settings(BaseSettings):
     public_delay_h, public_round_deg
         Public-feed redaction policy: cases appear only once closed or older
         than ``public_delay_h`` hours, positions rounded to ``public_round_deg``.
+    aisstream_api_key
+        The user's own aisstream.io API key for ``sarwatch ais ingest wss://...``
+        (``SARWATCH_AISSTREAM_API_KEY``); kept secret: never printed or logged.
+    sqlite_synchronous
+        SQLite's ``synchronous`` for the station's SQLite store: ``full`` (default: every
+        commit fsynced, an acknowledged write survives a power cut) or ``normal``
+        (faster, fsync at checkpoints only: survives any process crash, but a power cut
+        may lose the last acknowledged writes). A ``?synchronous=`` in
+        ``database_url`` wins.
+    allowed_hosts
+        More host names the web service answers to, comma separated
+        (``sarwatch.ship.lan,*.ngo.example``; ``*`` for any). It always answers to
+        ``localhost``, ``127.0.0.1``, ``[::1]``, ``host`` and the address a connection
+        reached; any other ``Host`` is refused with 400 (DNS rebinding).
     max_body_bytes
         Largest HTTP request body the web service accepts, bytes (default 1 MiB);
         larger ones are refused with 413. What a case write carries stays in the
@@ -59,14 +74,19 @@ class Settings(BaseSettings):
     pos_policy_file: Path | None = None
     public_delay_h: float = 72.0
     public_round_deg: float = 0.1
+    sqlite_synchronous: Literal["full", "normal"] = "full"
+    allowed_hosts: str = ""
     max_body_bytes: int = Field(1_048_576, gt=0)
+    aisstream_api_key: SecretStr | None = None
 
     @property
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to the embedded SQLite file."""
-        if self.database_url:
-            return self.database_url
-        return f"sqlite:///{self.home_dir / 'sarwatch.db'}"
+        url = self.database_url or f"sqlite:///{self.home_dir / 'sarwatch.db'}"
+        normal = self.sqlite_synchronous != "full" and url.startswith("sqlite")
+        if normal and "synchronous=" not in url:
+            url += ("&" if "?" in url else "?") + f"synchronous={self.sqlite_synchronous}"
+        return url
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -44,6 +44,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from sarwatch._files import create_private_file
 from sarwatch.domain.events import fold, format_time, parse_time
 from sarwatch.domain.projection import CaseProjection, case_to_json
 from sarwatch.errors import InputError, IntegrityError, SarwatchError
@@ -196,6 +197,8 @@ def build_bundle(
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".part")
+    tmp.unlink(missing_ok=True)
+    create_private_file(tmp)  # 0600, as the store: the whole record of people at sea
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for name, data in members.items():
             zf.writestr(member_info(name, created_at), data)

@@ -11,8 +11,8 @@ court asks first:
    contact is recorded at all.
 2. **Which vessels could have reached the boat before the outcome?** From each
    ``responders`` attachment: the ETAs as the responders computation gave them
-   (``eta_p50_h``, ``eta_p90_h``, from the cloud time of that computation), the arrival
-   times they imply, and whether those come before the outcome.
+   (``eta_p50_h``, ``eta_p90_h``, counted from that ranking's time, ``computed_at``), the
+   arrival times they imply, and whether those come before the outcome.
 3. **How long did each answer take?** Every outgoing contact paired with the next
    incoming contact from the same counterpart.
 
@@ -236,18 +236,25 @@ def _item(entry: LedgerEntry, time: str, kind: str, who: str, text: str, **kw: A
 
 
 def _responders_result(record: dict[str, Any]) -> dict[str, Any] | None:
-    """The responders answer inside an attachment (the record's ``result``, or the record)."""
-    for candidate in (record.get("result"), record):
+    """The responders answer inside an attachment, whichever shape: the record's
+    ``result`` holding ``vessels`` (with ``computed_at`` and ``cloud`` there or in the
+    ``request``, as ``Attachments.responders`` stores them), or the answer itself."""
+    result, request = record.get("result"), record.get("request")
+    for candidate in (result, record):
         if isinstance(candidate, dict) and isinstance(candidate.get("vessels"), list):
-            return candidate
+            merged = dict(request) if isinstance(request, dict) else {}
+            merged.update({k: v for k, v in candidate.items() if v is not None})
+            return merged
     return None
 
 
 def _vessels(
     entry: LedgerEntry, result: dict[str, Any], outcome_time: datetime | None
 ) -> list[VesselReach]:
+    """The vessels of one responders answer. Every ETA counts from the ranking's time
+    (``computed_at``), else the cloud's time, else when it was recorded."""
     cloud = result.get("cloud") or {}
-    origin_text = cloud.get("time") or result.get("computed_at") or entry.recorded_at
+    origin_text = result.get("computed_at") or cloud.get("time") or entry.recorded_at
     origin = parse_time(str(origin_text), "responders time")
     out = []
     for v in result["vessels"]:
@@ -267,10 +274,12 @@ def _vessels(
             before = "yes (50 %)"
         else:
             before = "no"
+        lon = v.get("lon_now", v.get("lon"))
+        lat = v.get("lat_now", v.get("lat"))
         out.append(
             VesselReach(
                 mmsi=str(v.get("mmsi", "")),
-                name=str(v.get("name") or "?"),
+                name=str(v.get("name") or f"MMSI {v.get('mmsi', '?')}"),
                 type=str(v.get("type") or ""),
                 sar=bool(v.get("sar", False)),
                 eta_from=format_time(origin),
@@ -280,8 +289,8 @@ def _vessels(
                 arrival_p90=arr90,
                 distance_nm=v.get("distance_nm"),
                 reachable_fraction=v.get("reachable_fraction"),
-                lon=v.get("lon"),
-                lat=v.get("lat"),
+                lon=None if lon is None else float(lon),
+                lat=None if lat is None else float(lat),
                 before_outcome=before,
                 snapshot_seq=entry.seq,
             )
@@ -494,8 +503,8 @@ def reconstruct_entries(
     if vessels:
         notes.append(
             "Vessel ETAs are copied from the responders computation attached to the case "
-            "(P50/P90 time to intercept the drifting cloud, from the cloud's time); arrival = "
-            "that time + ETA."
+            "(P50/P90 time to intercept the drifting cloud, counted from the ranking's time); "
+            "arrival = that time + ETA."
         )
     return Reconstruction(
         case_id=case.case_id,

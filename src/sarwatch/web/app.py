@@ -24,6 +24,7 @@ from sarwatch import __version__
 from sarwatch.services.container import Station
 from sarwatch.settings import Settings, load_settings
 from sarwatch.web.errors import install_error_handlers
+from sarwatch.web.guard import RequestGuard, allowed_hosts
 from sarwatch.web.limits import BodySizeLimit
 
 __all__ = ["create_app"]
@@ -85,12 +86,13 @@ def _route_modules() -> tuple[ModuleType, ...]:
         reconstruction,
         stats,
         verify,
+        vessels,
     )
     from sarwatch.web.routes import map as map_page
 
     return (
         assess, position, drift, forcing, plan, attachments, cases, incidents, ledger, public,
-        stats, reconstruction, verify, map_page,
+        stats, reconstruction, verify, vessels, map_page,
     )  # fmt: skip
 
 
@@ -132,6 +134,8 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> FastA
     app.state.station = Station(settings, demo=demo)
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    # outermost: a refused Host or a NUL byte is answered before anything is read
+    app.add_middleware(RequestGuard, hosts=allowed_hosts(settings.host, settings.allowed_hosts))
 
     @app.get("/api/health", tags=["meta"])
     def health() -> dict[str, str]:

@@ -156,6 +156,19 @@ def install_error_handlers(app: FastAPI) -> None:
             headers=getattr(exc, "headers", None),
         )
 
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        # A bug, not the client's fault: JSON like every other answer (never a plain-text
+        # 500); the traceback goes to the server's log, the message stays there.
+        return JSONResponse(
+            status_code=500,
+            content={
+                "error": "InternalError",
+                "detail": "the station failed to answer this request (a fault in sarwatch, "
+                "logged on the station); try again, and report it if it persists",
+            },
+        )
+
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = list(exc.errors())

@@ -14,10 +14,42 @@ import json
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["DEFAULT_MAX_BODY_BYTES", "BodySizeLimit", "too_large_detail"]
+__all__ = [
+    "DEFAULT_MAX_BODY_BYTES",
+    "MAX_EVENT_ID",
+    "BodySizeLimit",
+    "parse_event_id",
+    "too_large_detail",
+]
 
 #: The default limit: 1 MiB, some 60 times an assessment record with its routes.
 DEFAULT_MAX_BODY_BYTES = 1_048_576
+
+#: The largest event id, list offset or feed position a request may name: 2**53 (a
+#: JavaScript number holds it exactly; SQLite and PostgreSQL integers end at 2**63 - 1,
+#: and 2**63 failed inside the database with a 500).
+MAX_EVENT_ID = 2**53
+
+
+def parse_event_id(text: str, what: str = "Last-Event-ID") -> int:
+    """An event id as a client sent it back (``Last-Event-ID``): ASCII digits, 0–2**53.
+
+    Raises
+    ------
+    InputError
+        For anything else (``"²"``, ``"-1"``, ``"1e3"``, ``2**63``), with what to send.
+    """
+    from sarwatch.errors import InputError
+
+    value = text.strip()
+    if not (value.isascii() and value.isdigit() and len(value) <= 16) or (
+        int(value) > MAX_EVENT_ID
+    ):
+        raise InputError(
+            f"{what} {text[:40]!r} is not an event id the feed sent: give a whole number "
+            f"from 0 to {MAX_EVENT_ID} (or leave the header out to start from now)"
+        )
+    return int(value)
 
 
 def too_large_detail(max_bytes: int, size: int | None = None) -> str:

@@ -5,13 +5,16 @@ Appends are serialised: SQLite write transactions start with ``BEGIN IMMEDIATE``
 (one writer at a time, readers never blocked in WAL mode); on PostgreSQL the
 repositories lock rows with ``SELECT ... FOR UPDATE``.
 
-Durability (SQLite): by default ``synchronous=NORMAL`` in WAL mode: a committed
-(acknowledged) write survives the crash or kill of any process; a power cut or
-kernel crash may lose the last few commits but never corrupts the file or the
-chains. Add ``?synchronous=full`` to the URL (``sqlite:///path.db?synchronous=full``)
-to fsync on every commit and survive power loss too; on this project's test machine
-that costs about 7 ms per write (see ``docs/design/005-cases-ledger.md``).
-PostgreSQL follows the server's own settings (``synchronous_commit=on`` by default).
+Durability (SQLite): by default ``synchronous=FULL`` in WAL mode: every commit is
+fsynced before it is acknowledged, so an acknowledged write survives the crash or
+kill of any process and a power cut or kernel crash too (a ship loses power). Add
+``?synchronous=normal`` to the URL, or set ``SARWATCH_SQLITE_SYNCHRONOUS=normal``, to
+fsync only at WAL checkpoints: faster (on this project's test machine 588 against 470
+writes/s, see ``docs/design/005-cases-ledger.md``), still safe against any process
+crash, but a power cut may lose the last acknowledged commits (never the file or a
+chain's integrity). ``benchmarks/bench_kill_soak.py`` measures what survives 100+
+SIGKILLs. PostgreSQL follows the server's own settings (``synchronous_commit=on`` by
+default).
 """
 
 from __future__ import annotations
@@ -29,7 +32,14 @@ from sqlalchemy.engine import Engine, make_url
 from sarwatch._files import create_private_file, make_private_dirs
 from sarwatch.errors import DataError, StoreUnavailableError
 
-__all__ = ["WRITE_OPTION", "damaged_error", "is_damaged", "make_engine", "migrate"]
+__all__ = [
+    "DEFAULT_SYNCHRONOUS",
+    "WRITE_OPTION",
+    "damaged_error",
+    "is_damaged",
+    "make_engine",
+    "migrate",
+]
 
 #: Execution option of a connection that writes (SQLite: ``BEGIN IMMEDIATE``).
 WRITE_OPTION = "sarwatch_write"
@@ -59,6 +69,9 @@ def migrate(engine: Engine) -> None:
 
 
 _SYNC_MODES = ("off", "normal", "full", "extra")
+
+#: SQLite's ``synchronous`` unless the URL names one: power-safe (fsync every commit).
+DEFAULT_SYNCHRONOUS = "full"
 
 #: WAL pages past which a committing writer checkpoints by itself (SQLite's default
 #: is 1,000): a backstop that bounds the WAL if no checkpoint thread runs
@@ -94,7 +107,7 @@ def damaged_error(url: Any, exc: sa_exc.DatabaseError) -> StoreUnavailableError:
 
 def _sqlite_engine(url: str, *, create_dirs: bool = True) -> Engine:
     parsed = make_url(url)
-    synchronous = str(parsed.query.get("synchronous", "normal")).lower()
+    synchronous = str(parsed.query.get("synchronous", DEFAULT_SYNCHRONOUS)).lower()
     if synchronous not in _SYNC_MODES:
         raise DataError(f"synchronous must be one of {_SYNC_MODES}, got {synchronous!r}")
     parsed = parsed.difference_update_query(["synchronous"])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, case, func, or_, select
@@ -92,6 +93,27 @@ def _where(query: IncidentQuery) -> list[Any]:
     if query.min_quality is not None:
         where.append(c.quality >= query.min_quality)
     return where
+
+
+def _insert_many(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert rows with the driver's ``executemany``: SQLAlchemy's per-row parameter
+    processing costs more than SQLite's insert for a 100,000-row import."""
+    if len(rows) < 100:
+        conn.execute(table.insert(), rows)
+        return
+    names = list(rows[0])
+    style = conn.dialect.paramstyle
+    if style == "qmark":
+        marks = ", ".join("?" for _ in names)
+    elif style in ("format", "pyformat"):
+        marks = ", ".join("%s" for _ in names)
+    else:  # named, numeric: let SQLAlchemy build it
+        conn.execute(table.insert(), rows)
+        return
+    quote = conn.dialect.identifier_preparer.quote
+    sql = f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) VALUES ({marks})"
+    getter = itemgetter(*names)
+    conn.exec_driver_sql(sql, [getter(row) for row in rows])
 
 
 class SqlIncidentRepository:
@@ -199,7 +221,7 @@ class SqlIncidentRepository:
         try:
             with self._conn.begin_nested():
                 if fresh:
-                    self._conn.execute(t.incidents.insert(), fresh)
+                    _insert_many(self._conn, t.incidents, fresh)
                 if changed:
                     for row in changed:
                         row["where_id"] = row["incident_id"]
@@ -232,7 +254,7 @@ class SqlIncidentRepository:
         rows = [{"external_id": k, "incident_id": v} for k, v in pairs.items()]
         try:
             with self._conn.begin_nested():
-                self._conn.execute(t.incident_external_ids.insert(), rows)
+                _insert_many(self._conn, t.incident_external_ids, rows)
         except sa_exc.IntegrityError:
             raise ConflictError(
                 "a source record is already in the incident register (an external id is taken)"

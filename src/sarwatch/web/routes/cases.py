@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -57,6 +58,7 @@ from sarwatch.web.case_schemas import (
     VerificationOut,
     VesselIn,
 )
+from sarwatch.web.limits import MAX_EVENT_ID, parse_event_id
 from sarwatch.web.station import CaseServiceDep, StoreDep
 from sarwatch.web.writer import run_write
 
@@ -131,7 +133,7 @@ async def list_cases(
     service: CaseServiceDep,
     status_: Annotated[list[str] | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_EVENT_ID)] = 0,
 ) -> Response:
     """Cases, most recently updated first; filter with ``?status=active&status=located``."""
     records = service.list_cases(statuses=status_, limit=limit, offset=offset)
@@ -215,7 +217,8 @@ async def feed(
     user: Observer,
     store: StoreDep,
     after: Annotated[
-        int | None, Query(ge=0, description="Start after this event id (default: now).")
+        int | None,
+        Query(ge=0, le=MAX_EVENT_ID, description="Start after this event id (default: now)."),
     ] = None,
     follow: Annotated[bool, Query(description="Keep the stream open for new events.")] = True,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
@@ -225,8 +228,8 @@ async def feed(
     Resume with the standard ``Last-Event-ID`` header (browsers do it by themselves)
     or ``?after=<event_id>``; ``?after=0&follow=false`` replays the whole log and ends.
     """
-    if after is None and last_event_id and last_event_id.isdigit():
-        after = int(last_event_id)
+    if after is None and last_event_id:
+        after = parse_event_id(last_event_id)  # refused here, before the stream starts
     if after is None:
         after = await run_in_threadpool(latest_event_id, store)
     return StreamingResponse(
@@ -439,7 +442,11 @@ def export_bundle(case_id: str, user: Coordinator, service: CaseServiceDep) -> F
 
     tmp = Path(tempfile.mkdtemp(prefix="sarwatch-bundle-"))
     out = tmp / f"{case_id}.zip"
-    build_bundle(service, case_id, out)
+    try:
+        build_bundle(service, case_id, out)
+    except BaseException:  # an unknown or tampered case: leave nothing behind
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
     def _cleanup() -> None:
         out.unlink(missing_ok=True)

@@ -186,6 +186,8 @@ def _forcing_paths(home: Path, names: list[str]) -> tuple[Path, ...]:
     root = (home / "forcing").resolve()
     out = []
     for name in names:
+        if "\x00" in name:
+            raise InputError(f"forcing file {name!r} holds a NUL byte; give the file's name")
         p = (root / name).resolve()
         if root not in p.parents:
             raise InputError(f"forcing file {name!r} must lie inside the forcing library {root}")
