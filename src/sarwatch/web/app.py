@@ -76,6 +76,7 @@ def _route_modules() -> tuple[ModuleType, ...]:
         assess,
         attachments,
         cases,
+        corrections,
         drift,
         forcing,
         incidents,
@@ -92,7 +93,7 @@ def _route_modules() -> tuple[ModuleType, ...]:
 
     return (
         assess, position, drift, forcing, plan, attachments, cases, incidents, ledger, public,
-        stats, reconstruction, verify, vessels, map_page,
+        stats, reconstruction, verify, vessels, map_page, corrections,
     )  # fmt: skip
 
 
