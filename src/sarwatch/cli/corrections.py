@@ -7,12 +7,48 @@ Registered in :mod:`sarwatch.cli.case`; the work is
 from __future__ import annotations
 
 import getpass
+from typing import Any
 
 import typer
 
 from sarwatch.cli.safe_text import terminal_safe
 
 __all__ = ["correct"]
+
+
+def _position_option(
+    position: str | None, lon: str | None, lat: str | None
+) -> tuple[float, float] | None:
+    """``(lon, lat)`` from ``--position`` or ``--lon``/``--lat`` (as ``case report``)."""
+    from sarwatch.errors import InputError
+    from sarwatch.geo.position import parse_coordinate, parse_position
+
+    if position is not None:
+        if lon is not None or lat is not None:
+            raise InputError("give --position, or --lat and --lon, not both")
+        return parse_position(position)
+    if (lon is None) != (lat is None):
+        raise InputError("give both --lon and --lat (or --position), or neither")
+    if lon is None or lat is None:
+        return None
+    y = parse_coordinate(lat, "lat")
+    return parse_coordinate(lon, "lon"), y
+
+
+def _case_line(record: Any) -> str:
+    """The case's id, status, title and last position (as ``case show``'s first line)."""
+    from sarwatch.domain import CaseProjection
+    from sarwatch.domain.events import format_time
+    from sarwatch.geo.position import format_position
+
+    case = CaseProjection(record.state)
+    last = case.last_position
+    where = (
+        f"{format_position(last.lon, last.lat, decimals=2)} at {format_time(last.time)}"
+        if last
+        else "no position"
+    )
+    return terminal_safe(f"{case.case_id} ({case.status.value}) {case.title} — {where}")
 
 
 def correct(
@@ -41,13 +77,13 @@ def correct(
     The original event stays in the ledger; a correction event names it (number and
     hash) with the reason, and the case shows the corrected value.
     """
-    from sarwatch.cli.case import _position_option, _service, case_line
+    from sarwatch.cli.context import station
     from sarwatch.domain.events import parse_time
     from sarwatch.services.corrections import Corrections
 
-    corrections = Corrections(_service())
+    corrections = Corrections(station().cases)
     who = actor or f"cli:{getpass.getuser()}"
-    lonlat = _position_option(position, lon, lat, required=False)
+    lonlat = _position_option(position, lon, lat)
     when = parse_time(time) if time else None
     counts = {"survivors": survivors, "dead": dead, "missing": missing}
     outcome_changes = {"kind": outcome, "by": by, "taken_to": taken_to, **counts, "time": when}
@@ -67,5 +103,5 @@ def correct(
         outcome=corrected_outcome,
         reopen=reopen,
     )
-    typer.echo(case_line(record))
+    typer.echo(_case_line(record))
     typer.echo(terminal_safe(f"recorded a correction of event #{event}: {reason}"))
