@@ -272,5 +272,4 @@ def replay_file(
             ingest.close()
     where = "the store" if ingest is not None else to
     took = clock() - start
-    announce(f"replay of {Path(path).name} done")
     return f"replayed {sent} sentences into {where} at {speed:g}x in {took:.1f} s"

@@ -19,6 +19,8 @@ from sarwatch.errors import InputError
 __all__ = ["FLUSH_LINES", "FLUSH_S", "LineBatcher", "read_tcp", "read_udp"]
 
 FLUSH_S = 0.5
+#: UDP receive buffer asked of the kernel (it may grant less).
+RCVBUF_BYTES = 4 << 20
 FLUSH_LINES = 2_000
 #: Back-off between reconnections: first wait, factor, longest wait (seconds).
 BACKOFF = (1.0, 2.0, 60.0)
@@ -83,11 +85,14 @@ async def read_udp(
     """
     loop = asyncio.get_running_loop()
     batcher = LineBatcher(sink)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
-        transport, _ = await loop.create_datagram_endpoint(
-            lambda: _Udp(batcher), local_addr=(host, port), family=socket.AF_INET
-        )
+        # A receiver sends a second's sentences in a burst: room for a few seconds.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RCVBUF_BYTES)
+        sock.bind((host, port))
+        transport, _ = await loop.create_datagram_endpoint(lambda: _Udp(batcher), sock=sock)
     except OSError as exc:
+        sock.close()
         raise InputError(
             f"cannot listen on udp://{host}:{port} ({exc.strerror or exc}); another program "
             "may use the port: stop it or choose another port"

@@ -148,7 +148,7 @@ class IngestSummary:
         if self.no_position:
             out.append(f"{self.no_position} position messages without a position")
         if self.untimed:
-            out.append(f"{self.untimed} messages without a tag-block time: stamped on receipt")
+            out.append(f"{self.untimed} positions without a tag-block time: stamped on receipt")
         return "\n".join(out)
 
 
