@@ -62,6 +62,10 @@ class Settings(BaseSettings):
         Largest HTTP request body the web service accepts, bytes (default 1 MiB);
         larger ones are refused with 413. What a case write carries stays in the
         append-only ledger for good.
+    media_max_bytes
+        Largest media file (photo, audio, video, document) a streamed upload or
+        ``sarwatch media add`` accepts, bytes (default 2 GiB); kept outside the
+        database under ``<home_dir>/media``.
     """
 
     model_config = SettingsConfigDict(env_prefix="SARWATCH_", extra="ignore")
@@ -77,6 +81,7 @@ class Settings(BaseSettings):
     sqlite_synchronous: Literal["full", "normal"] = "full"
     allowed_hosts: str = ""
     max_body_bytes: int = Field(1_048_576, gt=0)
+    media_max_bytes: int = Field(2 * 1024**3, gt=0)
     aisstream_api_key: SecretStr | None = None
 
     @property
