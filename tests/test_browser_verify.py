@@ -59,7 +59,9 @@ def _drop(page: Page, path: Path, key_id: str | None) -> dict[str, Any]:
     before = int(p.evaluate("document.body.dataset.verified || 0"))
     p.fill("#key-id", key_id or "")
     p.set_input_files("#bundle-file", str(path))
-    p.wait_for_function(f"Number(document.body.dataset.verified || 0) > {before}", timeout=20_000)
+    p.wait_for_function(
+        f"() => Number(document.body.dataset.verified || 0) > {before}", timeout=20_000
+    )
     return {
         "ok": p.get_attribute("#verdict", "data-ok") == "true",
         "verdict": p.inner_text("#verdict"),
