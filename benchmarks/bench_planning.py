@@ -16,10 +16,11 @@ inverse-cube lateral-range curve, and again at a spacing that gives 300 legs.
 random velocity of σ 0.2 kn (so the cloud also stretches). The units set off at the
 datum time from their bases: the ship from 15 nm west of the datum, the helicopter
 from 40 nm north, the aircraft from 90 nm north-west. Three plans, each scored on the
-particles where they are when each unit searches (``planning.ontime``: mid-search):
-the allocation on the moving cloud (``allocate_on_scene``); the allocation on the
-datum-time cloud (its POS claimed on that cloud, and its POS when flown); the naive
-plan on the datum-time cloud, flown.
+particles where they are while each unit searches (``planning.ontime``: five times
+spread through each unit's search): the allocation on the moving cloud
+(``allocate_on_scene``; and with the cloud at the middle of each search only,
+``window_times=1``); the allocation on the datum-time cloud (its POS claimed on that
+cloud, and its POS when flown); the naive plan on the datum-time cloud, flown.
 Times are CPU seconds of this process (the
 machine is shared), best of 3 after one warm-up (numba compiles on first use).
 Figures go to ``benchmarks/results/planning.json`` and are printed, next to the naive
@@ -42,7 +43,7 @@ import numpy as np
 from sarwatch.planning.allocation import Allocation, SearchUnit, allocate, naive_plan, score_plan
 from sarwatch.planning.cloud import Cloud, from_local_nm, search_pod, update_after_search
 from sarwatch.planning.motion import CloudTracks
-from sarwatch.planning.ontime import allocate_on_scene, cloud_at
+from sarwatch.planning.ontime import allocate_on_scene, cloud_at, window_of
 from sarwatch.planning.patterns import parallel_track
 from sarwatch.planning.pod import LateralRange
 from sarwatch.planning.types import SearchArea
@@ -98,7 +99,8 @@ def _moving(tracks: CloudTracks) -> dict[str, object]:
         _based(UNITS[2], -64, 64),
     ]
     scene_s, (plan, windows) = _best_cpu(lambda: allocate_on_scene(tracks, units, T0))
-    clouds = [cloud_at(tracks, w.cloud_time) for w in windows]
+    mid_s, (mid, _) = _best_cpu(lambda: allocate_on_scene(tracks, units, T0, window_times=1))
+    clouds = [window_of(tracks, w) for w in windows]
     efforts = [w.effort_nm2 for w in windows]
     datum_cloud = cloud_at(tracks, T0)
     datum_s, at_datum = _best_cpu(lambda: allocate(datum_cloud, units, efforts_nm2=efforts))
@@ -112,6 +114,8 @@ def _moving(tracks: CloudTracks) -> dict[str, object]:
         "hours": int((tracks.times[-1] - tracks.times[0]) / np.timedelta64(3600, "s")),
         "on_scene_cpu_s": round(scene_s, 3),
         "on_scene_total_pos": round(plan.total_pos, 4),
+        "mid_search_only_cpu_s": round(mid_s, 3),
+        "mid_search_only_flown_pos": round(flown(mid), 4),
         "datum_alloc_cpu_s": round(datum_s, 3),
         "datum_alloc_claimed_pos": round(at_datum.total_pos, 4),
         "datum_alloc_flown_pos": round(flown(at_datum), 4),

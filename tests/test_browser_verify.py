@@ -10,14 +10,19 @@ tests/test_evidence_format.py.
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from _browser import DIST, LAPTOP, Page, Server, browser  # noqa: F401 (fixtures)
+from sarwatch.errors import InputError
+from sarwatch.ledger import canonical_json
 from sarwatch.services.evidence import verify_bundle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -68,8 +73,9 @@ def test_the_page_and_the_cli_agree_on_every_vector_bundle(
     verify_page: Page, vector: dict[str, Any]
 ) -> None:
     path = VECTORS / "bundles" / vector["file"]
-    shown = _drop(verify_page, path, KEY["key_id"])
-    python = verify_bundle(path, expected_key_id=KEY["key_id"])
+    key_id = vector.get("key_id", KEY["key_id"])
+    shown = _drop(verify_page, path, key_id)
+    python = verify_bundle(path, expected_key_id=key_id)
     assert shown["ok"] is python.ok is vector["ok"], shown
     text = "\n".join([shown["verdict"], *shown["problems"]])
     assert vector["expect"] in text, text
@@ -132,3 +138,123 @@ def test_record_vectors_in_the_page(verify_page: Page, form: int) -> None:
         [json.dumps(head), KEY["public_key_hex"]],
     )
     assert got == {"message": records["head"]["message"], "signed": True}
+
+
+_json = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**60), max_value=2**60)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=6),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=4), children, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(value=_json)
+def test_the_page_writes_canonical_json_as_python_does(verify_page: Page, value: Any) -> None:
+    """Random values (numbers of every size, text of every plane) in both forms: the page
+    gives the same bytes as ledger/canonical.py, or refuses exactly what it refuses."""
+    text = json.dumps(value)
+    expected = {}
+    for form in (2, 1):
+        try:
+            expected[form] = canonical_json(value, form=form).decode("utf-8")
+        except InputError:
+            expected[form] = None
+    got = verify_page.page.evaluate(
+        "(t) => [2, 1].map((f) => window.sarwatchVerify.canonicalText(t, f))", text
+    )
+    assert got == [expected[2], expected[1]], text
+
+
+def test_a_station_bundle_of_the_demo_case(
+    verify_page: Page, server: Server, tmp_path: Path
+) -> None:
+    """A bundle as the station exports it (the demo case: an outcome, positions, many
+    contacts, a report and map) verifies in the page as on the command line; with a
+    byte appended, both name it."""
+    import re
+    import subprocess
+    import sys
+
+    run = [sys.executable, "-m", "sarwatch"]
+    listing = subprocess.run(
+        [*run, "case", "list"], env=server.env, capture_output=True, text=True, timeout=120
+    )
+    case_id = re.search(r"\d{4}-\d\d-\d\d-[A-Z]{2}-\d{3}", listing.stdout)
+    assert case_id, listing.stdout + listing.stderr
+    out = tmp_path / "demo.zip"
+    export = subprocess.run(
+        [*run, "case", "export", case_id.group(0), "--out", str(out)],
+        env=server.env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert export.returncode == 0, export.stderr
+    python = verify_bundle(out)
+    shown = _drop(verify_page, out, None)
+    assert python.ok and shown["ok"], (python.summary(), shown)
+    assert shown["verdict"] == python.summary()
+    assert shown["rows"] == python.n_events > 10
+    (tmp_path / "demo-appended.zip").write_bytes(out.read_bytes() + b"\x00")
+    shown = _drop(verify_page, tmp_path / "demo-appended.zip", None)
+    assert not shown["ok"]
+    assert "1 bytes after the zip's end record belong to no member" in shown["problems"][0]
+
+
+_INTACT = (VECTORS / "bundles" / "intact-v2.zip").read_bytes()
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    at=st.integers(0, len(_INTACT) - 1),
+    how=st.sampled_from(["flip", "cut", "insert", "delete"]),
+    byte=st.integers(0, 255),
+    size=st.integers(1, 40),
+)
+def test_the_page_and_the_cli_agree_on_damaged_bundles(
+    verify_page: Page,
+    tmp_path_factory: pytest.TempPathFactory,
+    at: int,
+    how: str,
+    byte: int,
+    size: int,
+) -> None:
+    """A byte of a genuine bundle changed, bytes cut, inserted or deleted anywhere: both
+    verifiers give the same verdict, and the same words unless a member cannot be read
+    (the inflate libraries word their errors differently)."""
+    data = bytearray(_INTACT)
+    if how == "flip":
+        data[at] ^= byte or 1
+    elif how == "cut":
+        data = data[:at]
+    elif how == "insert":
+        data[at:at] = bytes([byte]) * size
+    else:
+        del data[at : at + size]
+    path = tmp_path_factory.mktemp("damaged") / "damaged.zip"
+    path.write_bytes(bytes(data))
+    try:
+        python = verify_bundle(path)
+        python_ok, python_text = python.ok, python.summary()
+    except InputError as exc:  # not a zip at all
+        python_ok, python_text = False, str(exc)
+    page = verify_page.page.evaluate(
+        "(b) => window.sarwatchVerify.verifyBundle("
+        "Uint8Array.from(atob(b), (c) => c.charCodeAt(0)), 'damaged.zip', null)",
+        base64.b64encode(bytes(data)).decode(),
+    )
+    assert page["ok"] is python_ok, (how, at, python_text, page["summary"])
+    if python_ok or not any(
+        w in python_text for w in ("cannot be read", "not a zip", "is not valid JSON", "unreadable")
+    ):
+        assert page["summary"] == python_text, (how, at)

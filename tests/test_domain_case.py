@@ -265,6 +265,16 @@ _EVENTS = {
         lambda seed: {"kind": "drift_run", "record": {"seed": seed, "inputs": [{"a": 1.5}]}},
         st.integers(0, 2**31),
     ),
+    EventKind.CORRECTION_RECORDED: st.builds(  # reopening: the correction the machine checks
+        lambda back: {
+            "corrects": {"seq": 3, "hash": "0" * 64, "kind": "status_changed"},
+            "what": "reopen",
+            "reason": "closed too early",
+            "by": "ana",
+            "status": back,
+        },
+        st.sampled_from(["rescued", "intercepted", "arrived", "lost", "located"]),
+    ),
 }
 _event = st.sampled_from(list(EventKind)).flatmap(
     lambda kind: st.tuples(st.just(kind), _EVENTS[kind], st.integers(0, 100_000))
@@ -273,6 +283,9 @@ _event = st.sampled_from(list(EventKind)).flatmap(
 
 def _expected(case: Case, kind: EventKind, payload: dict) -> object:
     """What the status machine says of one event on ``case``: an error class or the status."""
+    if kind is EventKind.CORRECTION_RECORDED:  # only a closed case reopens, to an outcome
+        closed, back = case.status is CaseStatus.CLOSED, CaseStatus(payload["status"])
+        return back if closed and back in OUTCOME_STATUS.values() else InputError
     if kind is EventKind.CASE_OPENED or case.status is CaseStatus.CLOSED:
         return ConflictError
     if kind is EventKind.STATUS_CHANGED:
@@ -420,8 +433,10 @@ def test_encodings_are_those_of_the_records_already_signed() -> None:
     for kind, payload, t in log:
         state = apply_to_json(state, kind, payload, t)
     text = json.dumps(state, separators=(",", ":"), ensure_ascii=False).encode()
-    payloads = b"".join(canonical_json(p) for _, p, _ in log)
-    assert hashlib.sha256(canonical_json(full)).hexdigest() == (
+    # Records of format 1 (Python's json.dumps form) keep these digests; format 2 (RFC
+    # 8785) is new and written beside them (docs/evidence-format.md).
+    payloads = b"".join(canonical_json(p, form=1) for _, p, _ in log)
+    assert hashlib.sha256(canonical_json(full, form=1)).hexdigest() == (
         "7eb7a41415c7ad413e7e65d4dfbc244ec3cda2e728240b1291a7175d5cbf7a22"
     )
     assert hashlib.sha256(text).hexdigest() == (

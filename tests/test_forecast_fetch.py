@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from _cli import run_cli
+from _cli import open_case, run_cli
 from _fileserver import serve_files
 from _forecast import PARAM_10U, PARAM_10V, grib_message, smooth_winds
 from sarwatch.adapters.forecast import CopernicusMarine, EcmwfOpenData, FetchRequest, Gfs
@@ -270,6 +270,16 @@ def test_the_cli_fetches_with_a_progress_line_per_kind(home, tmp_path, capsys):
     assert "added to" in out
     code, out, err = run_cli(capsys, "forcing", "list")
     assert "ecmwf-opendata ifs-0p25-oper-10m-wind" in out
+    # for a case: around its last position, from 6 h before it for --hours after it
+    when = (now - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    case_id = open_case(capsys, time=when)
+    with serve_files(tmp_path / "mirror") as (url, _):
+        code, out, err = run_cli(capsys, "forcing", "fetch", "--case", case_id, "--hours", "6",
+                                 "--kinds", "winds", "--ecmwf-url", url, "-q")  # fmt: skip
+    assert code == 0, err
+    code, out, err = run_cli(capsys, "forcing", "list", "--json")
+    areas = {tuple(e["area"]) for e in json.loads(out)}
+    assert (9.5, 30.5, 15.5, 36.0) in areas  # 33.2N 12.5E ± 2.5° lat (± 2.99° lon), one cell
     code, out, err = run_cli(capsys, "forcing", "fetch", "--area", "1,2,3")
     assert code == 2 and "LON_MIN,LAT_MIN,LON_MAX,LAT_MAX" in err
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import timedelta
 
@@ -28,6 +29,7 @@ from sarwatch.incidents import (
     incident_to_json,
     match,
     record_from_json,
+    record_text,
     record_to_json,
 )
 
@@ -184,3 +186,17 @@ def test_undoing_every_merge_gives_back_the_reports(reports: list[Incident]) -> 
     for k in after:  # only the time of the last change moved
         after[k]["updated_at"] = before[k]["updated_at"]
     assert after == before
+
+
+def test_record_text_is_the_record_json() -> None:
+    a = replace(report(dead=3), incident_id="I-2018-00001")
+    b = replace(report(kind="sighting", survivors=4), incident_id="I-2018-00002")
+    states = _recorded(a, b)
+    for record in states.values():
+        text = record_text(record, compact_json(incident_to_json(record.report)))
+        assert json.loads(text) == record_to_json(record)
+    merge = {"merges": [{"into": a.incident_id, "merged": b.incident_id}]}
+    apply(states, IncidentEvent.MERGED, merge, T0)
+    for record in states.values():
+        text = record_text(record, compact_json(incident_to_json(record.report)))
+        assert json.loads(text) == record_to_json(record) == json.loads(record_text(record))

@@ -74,7 +74,7 @@ def test_older_iom_export_with_other_column_names() -> None:
     svc = _service()
     got = import_file(svc, DATA / "mmp_older.csv", actor="t")
     assert (got.rows_read, got.recorded, [r for r, _ in got.refused]) == (5, 3, [4, 5])
-    march, april, may = svc.list(IncidentQuery())
+    march, april, may = svc.find(IncidentQuery())
     assert (march.people.dead, march.people.missing, march.people.survivors) == (4, 20, 100)
     assert (april.report.time, april.report.time_precision) == (
         T0.replace(year=2016, month=4, day=1, hour=0),

@@ -75,7 +75,7 @@ def test_queries_by_period_type_place_and_quality(svc: IncidentService) -> None:
         actor="ana",
     )
     q = IncidentQuery(start=T0 - timedelta(days=1), end=T0 + timedelta(days=100))
-    assert [r.report.kind.value for r in svc.list(q)] == ["shipwreck", "arrival"]
+    assert [r.report.kind.value for r in svc.find(q)] == ["shipwreck", "arrival"]
     assert svc.count(IncidentQuery(kinds=("arrival",))) == 1
     assert svc.count(IncidentQuery(place="lampe")) == 1
     assert svc.count(IncidentQuery(bbox=(12.5, 32, 13.5, 34))) == 1

@@ -3,16 +3,19 @@ on the particles where they are while it searches (issue 11, "POC ... at the tim
 unit is there").
 
 The analytic case: a circular normal cloud (σ 1.5 nm) drifting due east at a steady
-2 kn. A unit searching from t0 + a to t0 + b over the ground sees the cloud at the
-middle of its search, shifted 2·(a + b)/2 nm east of the datum; its rectangle must be
-shifted by exactly that against the rectangle placed on the datum-time cloud (same
-size: the cloud only translates), and its POC on the datum-time cloud (where the
-frozen plan thinks the object is) is far lower than while it searches.
+2 kn. A unit searching from t0 + a to t0 + b over the ground meets the particles at
+five times through its search, centred on t0 + (a + b)/2, 2·(a + b)/2 nm east of the
+datum: its rectangle is centred there and stretched along the drift; with the middle
+time alone (``window_times=1``) it is the datum-time rectangle shifted by exactly
+speed × time. Either way its POC on the datum-time cloud (where the frozen plan
+thinks the object is) is far lower than while it searches.
 
-Figures (6,000 particles, seed 3, measured 2026-12-06): the rectangle 4.76 × 4.72 nm
-moves 6.000 nm east; POC 0.784 while the unit searches, 0.006 on the datum-time
-cloud; the datum-time rectangle flown when the unit is there: POC 0.007, POS 0.007
-against 0.699 on the moving cloud.
+Figures (6,000 particles, seed 3, measured 2026-12-06): five times: an 8.0 × 3.5 nm
+rectangle east-west, 5.90 nm east, POC 0.65 while searching, 0.09 on the datum-time
+cloud, POS 0.52 (a parallel track flown over it against the moving particles: 0.47);
+middle time only: 4.76 × 4.72 nm moved 6.000 nm east, POC 0.78, POS 0.70 (flown:
+0.65); the datum-time rectangle flown when the unit is there: POS 0.07 over the
+window.
 """
 
 from __future__ import annotations
@@ -27,10 +30,18 @@ from hypothesis import strategies as st
 
 from sarwatch.errors import InputError
 from sarwatch.planning.allocation import SearchUnit, allocate, score_plan
-from sarwatch.planning.cloud import from_local_nm, poc, to_local_nm
+from sarwatch.planning.cloud import Cloud, from_local_nm, poc, to_local_nm
 from sarwatch.planning.motion import CloudTracks
-from sarwatch.planning.ontime import allocate_on_scene, cloud_at, held_tracks, on_scene
+from sarwatch.planning.ontime import (
+    allocate_on_scene,
+    cloud_at,
+    held_tracks,
+    on_scene,
+    window_of,
+)
+from sarwatch.planning.plane import plane_to_lonlat
 from sarwatch.planning.types import SearchArea
+from sarwatch.planning.window import CloudWindow
 
 LON0, LAT0 = 12.4, 33.6
 T0 = np.datetime64("2026-12-06T12:00:00", "s")
@@ -62,37 +73,69 @@ def _hours(a: np.datetime64, b: np.datetime64) -> float:
     return float((b - a) / np.timedelta64(1, "s")) / 3600.0
 
 
-def test_a_ground_pattern_is_placed_on_the_cloud_at_the_middle_of_its_search() -> None:
-    """Transit 12 nm at 12 kn (1 h), then 4 h of search: 13:00-17:00, cloud at 15:00,
-    3 h × 2 kn = 6 nm east of where the cloud was at 12:00."""
+def test_a_ground_pattern_is_placed_on_the_cloud_over_its_search() -> None:
+    """Transit 12 nm at 12 kn (1 h), then 4 h of search: 13:00-17:00, the particles at
+    13:24, 14:12, 15:00, 15:48 and 16:36, centred 3 h × 2 kn = 6 nm east of where the
+    cloud was at 12:00; the rectangle stretches along the drift over the cloud's path."""
     ship = SearchUnit(name="ship", speed_kn=12, hours=5, sweep_width_nm=0.6, transit_nm=12)
     plan, (w,) = allocate_on_scene(TRACKS, [ship], T0)
     assert _hours(T0, w.arrival) == pytest.approx(1.0)
     assert _hours(T0, w.end) == pytest.approx(5.0)
     assert _hours(T0, w.cloud_time) == pytest.approx(3.0)
-    assert w.basis == "mid-search"
+    assert [_hours(T0, t) for t in w.cloud_times] == pytest.approx([1.4, 2.2, 3.0, 3.8, 4.6])
+    assert w.basis == "search window"
     assert w.effort_nm2 == pytest.approx(0.6 * 12 * 4)  # Z = W·V·(hours − transit)
     frozen = allocate(cloud_at(TRACKS, T0), [ship], efforts_nm2=[w.effort_nm2])
     a, f = plan.assignments[0].area, frozen.assignments[0].area
     (xa, ya), (xf, yf) = _east_north_nm(a), _east_north_nm(f)
-    # shifted by speed × time (within one grid cell, 8σ/40 = 0.3 nm), same rectangle
-    assert xa - xf == pytest.approx(SPEED_KN * 3.0, abs=0.3)
-    assert ya - yf == pytest.approx(0.0, abs=0.3)
-    assert a.length_nm == pytest.approx(f.length_nm, rel=0.1)
-    assert a.width_nm == pytest.approx(f.width_nm, rel=0.1)
-    # the POC while it searches is the frozen plan's; on the datum-time cloud (where
-    # a frozen plan would look) it is far lower, and the frozen rectangle holds
-    # far less while the unit is there than the frozen plan claims
-    on_scene_cloud = cloud_at(TRACKS, w.cloud_time)
-    assert plan.assignments[0].poc == pytest.approx(poc(on_scene_cloud, a))
-    assert plan.assignments[0].poc == pytest.approx(frozen.assignments[0].poc, abs=0.03)
+    # centred 6 nm east (within a grid cell, ~0.4 nm), long side east-west and longer
+    # than the datum-time rectangle's: the particles move 6.4 nm between the first and
+    # last of the times
+    assert xa - xf == pytest.approx(SPEED_KN * 3.0, abs=0.4)
+    assert ya - yf == pytest.approx(0.0, abs=0.4)
+    assert a.orientation_deg == pytest.approx(90.0, abs=5.0)
+    assert a.length_nm > max(f.length_nm, f.width_nm) + 2.0
+    # its POC is the mean of its POCs at those times (each on the exact positions)
+    pocs = [poc(cloud_at(TRACKS, t), a) for t in w.cloud_times]
+    assert plan.assignments[0].poc == pytest.approx(float(np.mean(pocs)), abs=1e-3)
+    # on the datum-time cloud (where a frozen plan would look) it holds far less, and
+    # the datum-time rectangle holds far less while the unit searches than its plan says
     assert poc(cloud_at(TRACKS, T0), a) < 0.2 * plan.assignments[0].poc
-    assert poc(on_scene_cloud, f) < 0.2 * frozen.assignments[0].poc
-    # and the POS of the frozen plan, flown when the unit is there, is far lower
+    window = window_of(TRACKS, w)
+    assert window.poc(f) < 0.2 * frozen.assignments[0].poc
     flown = score_plan(
-        cloud_at(TRACKS, T0), [ship], [f], clouds=[on_scene_cloud], efforts_nm2=[w.effort_nm2]
+        cloud_at(TRACKS, T0), [ship], [f], clouds=[window], efforts_nm2=[w.effort_nm2]
     )
     assert flown.total_pos < 0.3 * plan.total_pos
+    # one time only: the cloud at the middle of the search, the same rectangle as the
+    # datum-time one shifted by speed × time
+    mid, (wm,) = allocate_on_scene(TRACKS, [ship], T0, window_times=1)
+    assert wm.cloud_times == (wm.cloud_time,)
+    m = mid.assignments[0].area
+    xm, ym = _east_north_nm(m)
+    assert xm - xf == pytest.approx(SPEED_KN * 3.0, abs=0.3)
+    assert ym - yf == pytest.approx(0.0, abs=0.3)
+    assert (m.length_nm, m.width_nm) == pytest.approx((f.length_nm, f.width_nm), rel=0.1)
+    assert mid.assignments[0].poc == pytest.approx(poc(cloud_at(TRACKS, wm.cloud_time), m))
+
+
+def test_the_window_places_displaced_particles_within_a_hundredth_of_a_mile() -> None:
+    """Particles 30 nm from the plane's origin, each displaced up to 10 nm along a
+    geodesic: the window's plane positions (exact for the middle time, the others by
+    displacement) are within 0.01 nm of the exact transform."""
+    rng = np.random.default_rng(1)
+    ang = rng.uniform(0, 2 * np.pi, 500)
+    lon, lat = from_local_nm(30 * np.sin(ang), 30 * np.cos(ang), LON0, LAT0)
+    dx, dy = rng.uniform(-7, 7, 500), rng.uniform(-7, 7, 500)
+    moved = [plane_to_lonlat(lo, la, x, y) for lo, la, x, y in zip(lon, lat, dx, dy, strict=True)]
+    lon2 = np.array([float(p[0]) for p in moved])
+    lat2 = np.array([float(p[1]) for p in moved])
+    window = CloudWindow.of([Cloud.from_arrays(lon2, lat2), Cloud.from_arrays(lon, lat)])
+    x, y = window.plane_nm(LON0, LAT0)
+    ex, ey = to_local_nm(lon2, lat2, LON0, LAT0)
+    assert float(np.max(np.hypot(x[0] - ex, y[0] - ey))) < 0.01
+    mx, my = to_local_nm(lon, lat, LON0, LAT0)
+    assert np.array_equal(x[1], mx) and np.array_equal(y[1], my)  # the middle: exact
 
 
 def test_a_compensated_pattern_is_placed_on_the_cloud_at_its_arrival() -> None:
@@ -192,9 +235,9 @@ def test_pos_on_the_moving_cloud_is_a_probability_and_grows_with_each_unit(
     w = on_scene(tracks, extra, T0)
     cx, cy = cloud_at(tracks, w.cloud_time).centre()
     area = SearchArea(lon=cx, lat=cy, length_nm=3, width_nm=2)
-    clouds = [cloud_at(tracks, x.cloud_time) for x in (*windows, w)]
+    clouds = [window_of(tracks, x) for x in (*windows, w)]
     more = score_plan(
-        clouds[0], [*units, extra], [*(a.area for a in plan.assignments), area],
+        cloud_at(tracks, T0), [*units, extra], [*(a.area for a in plan.assignments), area],
         clouds=clouds, efforts_nm2=[*(x.effort_nm2 for x in windows), w.effort_nm2],
     )  # fmt: skip
     assert plan.total_pos - 1e-12 <= more.total_pos <= 1.0

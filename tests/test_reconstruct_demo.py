@@ -162,3 +162,19 @@ def test_api_reconstruction_for_observers_and_attach_for_coordinators(home: Path
             f"/api/cases/{cid}/reconstruction", headers={"Authorization": f"Bearer {obs}"}
         )
         assert forbidden.status_code == 403
+
+
+def test_recorded_text_is_escaped_in_the_page(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from sarwatch.domain import Contact, PositionReport, Source
+
+    t0 = datetime(2026, 11, 20, 4, 0, tzinfo=UTC)
+    service = make_service(MemoryStore())
+    evil = '<img src=x onerror="alert(1)">'
+    pos = PositionReport(t0, 12.5, 33.2, "gps", Source(f"{evil} phone", 2))
+    cid = service.open_case(title=f"{evil} boat", alert_time=t0, actor="a", position=pos).case_id
+    service.log_contact(cid, Contact(t0, "phone", f"RCC Malta {evil}", f"</td>{evil}"), actor="a")
+    page = write_reconstruction(reconstruct(service, cid), tmp_path, pdf=False)["html"]
+    text = page.read_text("utf-8")
+    assert evil not in text and "&lt;img src=x onerror=" in text

@@ -14,7 +14,6 @@ from _cases_helpers import make_service
 from sarwatch.adapters.store import MemoryStore
 from sarwatch.domain import Contact, Outcome, PositionReport, Source
 from sarwatch.domain.events import format_time, parse_time
-from sarwatch.services import case_writes
 from sarwatch.services.reconstruction import rcc_of, reconstruct
 
 T0 = datetime(2026, 11, 20, 4, 0, tzinfo=UTC)
@@ -91,12 +90,7 @@ def test_arrivals_are_the_responders_etas(
         )
     record = {"result": {"computed_at": format_time(cloud), "cloud": {"time": format_time(cloud)},
                          "vessels": rows}}  # fmt: skip
-    kinds = case_writes.ATTACHMENT_KINDS
-    case_writes.ATTACHMENT_KINDS = (*kinds, "responders") if "responders" not in kinds else kinds
-    try:
-        service.attach(cid, "responders", record, actor="a")
-    finally:
-        case_writes.ATTACHMENT_KINDS = kinds
+    service.attach(cid, "responders", record, actor="a")
     outcome = T0 + timedelta(minutes=outcome_min)
     service.change_status(cid, "active", actor="a")
     service.change_status(cid, "located", actor="a")

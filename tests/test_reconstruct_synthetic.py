@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from _cli import open_case, run_cli
-from sarwatch.services import case_writes
 
 T0 = datetime(2026, 11, 20, 4, 10, tzinfo=UTC)
 
@@ -23,13 +22,13 @@ def _iso(minutes: float) -> str:
     return (T0 + timedelta(minutes=minutes)).isoformat().replace("+00:00", "Z")
 
 
-#: As the responders service attaches it (issue 12's contract), ETAs from the cloud time.
+#: As issue 12's contract gives it (the answer itself), ETAs from the ranking time.
 RESPONDERS = {
     "tool": "sarwatch responders 0.1.0",
     "request": {"case_id": None},
     "result": {
         "case_id": None,
-        "computed_at": _iso(65),
+        "computed_at": _iso(60),
         "cloud": {"run_id": None, "particles": 300, "time": _iso(60)},
         "vessels": [
             {
@@ -110,7 +109,7 @@ RESPONDERS = {
 
 
 @pytest.fixture
-def case_id(home: Path, tmp_path: Path, capsys, monkeypatch) -> str:
+def case_id(home: Path, tmp_path: Path, capsys) -> str:
     cid = open_case(capsys, time=_iso(0))
     steps = [
         [
@@ -185,10 +184,6 @@ def case_id(home: Path, tmp_path: Path, capsys, monkeypatch) -> str:
     for args in steps:
         code, _, err = run_cli(capsys, *args)
         assert code == 0, (args, err)
-    if "responders" not in case_writes.ATTACHMENT_KINDS:  # until issue 12's kind lands
-        monkeypatch.setattr(
-            case_writes, "ATTACHMENT_KINDS", (*case_writes.ATTACHMENT_KINDS, "responders")
-        )
     record = json.loads(json.dumps(RESPONDERS))
     record["result"]["case_id"] = cid
     path = tmp_path / "responders.json"

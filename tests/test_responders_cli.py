@@ -80,6 +80,6 @@ def test_an_empty_picture_says_so_in_one_line(
 
 def test_an_unknown_case_is_one_line(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _out, err = run_cli(capsys, "responders", "2018-03-15-LY-999")
-    assert code != 0
+    assert code == 2
     assert err.startswith("error: ") and len(err.strip().splitlines()) == 1
     assert "Traceback" not in err

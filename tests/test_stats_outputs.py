@@ -14,7 +14,7 @@ from sarwatch.adapters.exports.charts import PALETTES
 from sarwatch.services.statistics import statistics
 
 
-def test_cli_json_is_the_service_table(capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_json_is_the_service_table(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run_cli(capsys, "stats", "--from", "2014", "--to", "2018", "--json")
     assert code == 0, err
     data = json.loads(out)
@@ -29,7 +29,7 @@ def test_cli_json_is_the_service_table(capsys: pytest.CaptureFixture[str]) -> No
     )
 
 
-def test_cli_table_shows_sources_and_flags(capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_table_shows_sources_and_flags(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run_cli(capsys, "stats", "--from", "2014", "--to", "2018")
     assert code == 0, err
     assert "181,436*" in out  # sources differ
@@ -48,7 +48,7 @@ def test_cli_table_shows_sources_and_flags(capsys: pytest.CaptureFixture[str]) -
     ],
 )
 def test_cli_bad_input_is_one_line(
-    capsys: pytest.CaptureFixture[str], args: list[str], message: str
+    home: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
 ) -> None:
     code, _, err = run_cli(capsys, "stats", *args)
     assert code == 2
@@ -68,7 +68,7 @@ def test_svg_chart_is_text_with_sources_in_its_palette(palette: str, tmp_path: P
     assert PALETTES[palette].background in text.lower()
 
 
-def test_png_chart(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_png_chart(home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "stats.png"
     code, _, err = run_cli(
         capsys, "stats", "--from", "2014", "--to", "2018", "--chart", str(out), "--night"

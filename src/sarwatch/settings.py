@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "load_settings"]
@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     public_delay_h, public_round_deg
         Public-feed redaction policy: cases appear only once closed or older
         than ``public_delay_h`` hours, positions rounded to ``public_round_deg``.
+    aisstream_api_key
+        The user's own aisstream.io API key for ``sarwatch ais ingest wss://...``
+        (``SARWATCH_AISSTREAM_API_KEY``); kept secret: never printed or logged.
     sqlite_synchronous
         SQLite's ``synchronous`` for the station's SQLite store: ``full`` (default: every
         commit fsynced, an acknowledged write survives a power cut) or ``normal``
@@ -59,6 +62,10 @@ class Settings(BaseSettings):
         Largest HTTP request body the web service accepts, bytes (default 1 MiB);
         larger ones are refused with 413. What a case write carries stays in the
         append-only ledger for good.
+    media_max_bytes
+        Largest media file (photo, audio, video, document) a streamed upload or
+        ``sarwatch media add`` accepts, bytes (default 2 GiB); kept outside the
+        database under ``<home_dir>/media``.
     """
 
     model_config = SettingsConfigDict(env_prefix="SARWATCH_", extra="ignore")
@@ -74,6 +81,8 @@ class Settings(BaseSettings):
     sqlite_synchronous: Literal["full", "normal"] = "full"
     allowed_hosts: str = ""
     max_body_bytes: int = Field(1_048_576, gt=0)
+    media_max_bytes: int = Field(2 * 1024**3, gt=0)
+    aisstream_api_key: SecretStr | None = None
 
     @property
     def resolved_database_url(self) -> str:

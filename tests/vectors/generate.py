@@ -450,7 +450,58 @@ def bundle_vectors(signer: Signer) -> tuple[dict[str, bytes], list[dict[str, Any
         "13 bytes before manifest.json belong to no member",
         "bytes before the first member",
     )
+    files_legacy, expect_legacy = legacy_vectors()
+    files.update(files_legacy)
+    expect += expect_legacy
     return files, expect
+
+
+#: A bundle written by sarwatch before record format 2 (commit eff1475, 2026-12-06:
+#: ``case open``, ``report``, ``contact``, ``status``, ``assess --case``, ``case export``),
+#: committed as it came out; its own station key.
+LEGACY = "legacy-format1.zip"
+#: The same store upgraded by this sarwatch, a contact added, exported (committed too).
+UPGRADED = "upgraded-mixed.zip"
+
+
+def legacy_vectors() -> tuple[dict[str, bytes], list[dict[str, Any]]]:
+    """The committed legacy bundle, and a copy with ``0.0`` written ``0`` in an event
+    (one number in format 2, another byte string in format 1: an edit)."""
+    path = HERE / "bundles" / LEGACY
+    with zipfile.ZipFile(path) as zf:
+        members = {name: zf.read(name) for name in zf.namelist()}
+        key_id = json.loads(members["manifest.json"])["key_id"]
+    lines = _lines(members["ledger.jsonl"])
+    assert b'"uncertainty_nm":0.0' in lines[1]
+    lines[1] = lines[1].replace(b'"uncertainty_nm":0.0', b'"uncertainty_nm":0')
+    edited = pack({**members, "ledger.jsonl": b"".join(lines)})
+    return {"legacy-format1-edited.zip": edited}, [
+        {
+            "file": LEGACY,
+            "ok": True,
+            "expect": "the station's case #1, 6 events: bundle intact",
+            "key_id": key_id,
+            "what": "written by sarwatch before record format 2 (format 1 events, bundle format 1)",
+        },
+        {
+            "file": "legacy-format1-edited.zip",
+            "ok": False,
+            "expect": "edited: event #2 (position_reported) was edited after it was signed",
+            "key_id": key_id,
+            "what": "0.0 written 0 in a format-1 event: another signed byte string",
+        },
+        {
+            "file": UPGRADED,
+            "ok": True,
+            "expect": "the station's case #1, 7 events: bundle intact",
+            "key_id": key_id,
+            "what": (
+                "the store of legacy-format1.zip opened by this sarwatch (migration "
+                "0007_record_format), one event added (format 2), exported: format 1 and 2 "
+                "events in one chain"
+            ),
+        },
+    ]
 
 
 def generate(out: Path = HERE) -> list[Path]:
@@ -467,12 +518,14 @@ def generate(out: Path = HERE) -> list[Path]:
     files, expect = bundle_vectors(signer)
     (out / "bundles").mkdir(exist_ok=True)
     for name, data in files.items():
-        (out / "bundles" / name).write_bytes(data)
+        if name not in (LEGACY, UPGRADED):  # committed as they came out, never rewritten
+            (out / "bundles" / name).write_bytes(data)
         written.append(out / "bundles" / name)
     path = out / "bundles.json"
     about = (
         "Each bundle under bundles/ with what a verifier must find: 'ok', and a "
-        "fragment 'expect' of its report. Key: key.json (the verifier is given its key id)."
+        "fragment 'expect' of its report. Key: key.json (the verifier is given its key id), "
+        "or 'key_id' where given."
     )
     path.write_text(
         json.dumps({"about": about, "bundles": expect}, indent=1, ensure_ascii=False) + "\n",

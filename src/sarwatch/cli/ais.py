@@ -10,15 +10,23 @@ import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from rich.progress import Progress
+
+    from sarwatch.settings import Settings
 
 __all__ = ["register"]
 
 ais_app = typer.Typer(help="AIS: ingest feeds and files, replay for exercises, query the archive.")
 
 
-def _settings():  # type: ignore[no-untyped-def]
+def _settings() -> Settings:
     from sarwatch.cli.context import station
 
     return station().settings
@@ -89,9 +97,9 @@ class _progress:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._bar = None
+        self._bar: Progress | None = None
 
-    def __enter__(self):  # type: ignore[no-untyped-def]
+    def __enter__(self) -> Callable[[int], None] | None:
         try:
             size = self.path.stat().st_size
         except OSError:
@@ -100,10 +108,9 @@ class _progress:
             return None
         from rich.progress import Progress
 
-        self._bar = Progress(transient=True)
-        self._bar.start()
-        task = self._bar.add_task(f"ingesting {self.path.name}", total=size)
-        bar = self._bar
+        bar = self._bar = Progress(transient=True)
+        bar.start()
+        task = bar.add_task(f"ingesting {self.path.name}", total=size)
         return lambda done: bar.update(task, completed=done)
 
     def __exit__(self, *exc: object) -> None:

@@ -371,13 +371,16 @@ def list_cases(
 def timeline_table(entries: Iterable[LedgerEntry]) -> Table:
     """``case show``'s timeline. What people typed is shown as typed (never read as
     rich markup: ``[/]`` in a note), with control characters shown escaped."""
-    from sarwatch.services.report import describe_event
+    from sarwatch.services.report import corrected_by, correction_mark, describe_event
 
+    entries = list(entries)
+    marks = corrected_by(entries)
     table = Table("#", "recorded (UTC)", Column("by", overflow="fold"))
     table.add_column("what", overflow="fold")  # all of it, wrapped: never cut with "…"
     for entry in entries:
         recorded = safe_text(entry.recorded_at[:19].replace("T", " "))
-        what = safe_text(describe_event(entry), keep_newlines=True)
+        what = describe_event(entry) + correction_mark(entry.seq, marks)
+        what = safe_text(what, keep_newlines=True)
         table.add_row(str(entry.seq), recorded, safe_text(entry.actor), what)
     return table
 
@@ -420,7 +423,9 @@ def export(
 
 def register(app: typer.Typer) -> None:
     """Attach ``sarwatch case`` (with ``case reconstruct`` from :mod:`sarwatch.cli.reconstruct`)."""
+    from sarwatch.cli.corrections import correct
     from sarwatch.cli.reconstruct import reconstruct
 
     case_app.command("reconstruct")(reconstruct)
+    case_app.command("correct")(correct)
     app.add_typer(case_app, name="case")

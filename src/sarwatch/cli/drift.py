@@ -321,9 +321,10 @@ def drift(
 
         for line in choice.lines():
             if line in choice.warnings():
-                console.print(f"[yellow]warning:[/] {escape(line)}", highlight=False)
+                console.print(f"[yellow]warning:[/] {escape(line)}", highlight=False,
+                              soft_wrap=True)  # fmt: skip
             elif not quiet:
-                console.print(f"forcing {line}", markup=False, highlight=False)
+                console.print(f"forcing {line}", markup=False, highlight=False, soft_wrap=True)
     check_drift_request(req, cache_dir=settings.cache_dir)  # the API's limits and checks
     if quiet:
         result = predict_drift(

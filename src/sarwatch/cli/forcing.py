@@ -80,7 +80,7 @@ def list_files(
             f"  {e.bytes / 1e6:.2f} MB, SHA-256 {e.sha256[:16]}…{state}",
         ]
         typer.echo("\n".join(lines))
-    typer.echo(f"{len(entries)} files in {library.root}")
+    typer.echo(f"{len(entries)} file{'s' if len(entries) != 1 else ''} in {library.root}")
 
 
 @forcing_app.command("add")
@@ -144,6 +144,12 @@ def fetch(
     ),
     ecmwf_url: str = typer.Option(None, "--ecmwf-url", help="An ECMWF open data mirror."),
     gfs_url: str = typer.Option(None, "--gfs-url", help="A GFS mirror (NOAA's paths)."),
+    case_id: str = typer.Option(
+        None, "--case", help="Fetch for a case: around its last position, from 6 h before it."
+    ),
+    hours: float = typer.Option(
+        72.0, "--hours", help="With --case: how long after its last position, hours."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Download forecasts for an area and period into the library (resumable).
@@ -160,6 +166,22 @@ def fetch(
     now = datetime.now(UTC)
     t0 = parse_utc(start) if start else now - timedelta(hours=24)
     t1 = parse_utc(end) if end else now + timedelta(hours=72)
+    if case_id:  # the area and period the case's drift needs
+        import math
+
+        from sarwatch.cli.context import station
+
+        last = station().cases.get(case_id).last_position
+        if last is None:
+            raise InputError(f"case {case_id} has no position: add one first")
+        half = 2.5  # degrees of latitude: 280 km, the reach of a fast cloud in 72 h
+        half_lon = half / max(math.cos(math.radians(last.lat)), 0.2)
+        area = area or (
+            f"{last.lon - half_lon:.2f},{last.lat - half:.2f},"
+            f"{last.lon + half_lon:.2f},{last.lat + half:.2f}"
+        )
+        t0 = parse_utc(start) if start else last.time - timedelta(hours=6)
+        t1 = parse_utc(end) if end else last.time + timedelta(hours=hours)
     if t1 <= t0:
         raise InputError("--to must come after --from")
     request = FetchRequest(area=_box(area), start=t0, end=t1, now=now)
@@ -192,6 +214,48 @@ def fetch(
     typer.echo(f"{len(report.added)} files ({mb:.1f} MB) added to {library.root}")
     if not report.added and not report.skipped:
         raise typer.Exit(1)
+
+
+@forcing_app.command("pack")
+def pack(
+    case_id: str = typer.Option(..., "--case", help="The case whose drift the pack serves."),
+    hours: float = typer.Option(72.0, "--hours", help="The run's duration it serves, hours."),
+    radius_km: float = typer.Option(
+        None, "--radius-km", help="Half the box's side, km (default: the cloud's reach)."
+    ),
+    out: Path = typer.Option(None, "--out", help="The pack file (default in this folder)."),
+) -> None:
+    """Cut the library to the area a case's cloud can reach, quantise and compress it."""
+    from sarwatch.cli.context import station
+    from sarwatch.services.forcing_pack import pack_area
+
+    case = station().cases.get(case_id)
+    last = case.last_position
+    if last is None:
+        raise InputError(f"case {case_id} has no position: add one (`sarwatch case position`)")
+    target = out or Path(f"sarwatch-pack-{case_id}-{last.time:%Y%m%dT%H%MZ}.zip")
+    report = pack_area(
+        _library(), lon=last.lon, lat=last.lat, start=last.time, hours=hours, out=target,
+        radius_km=radius_km, label=case_id,
+    )  # fmt: skip
+    for line in report.lines():
+        typer.echo(line)
+    typer.echo(f"aboard: sarwatch forcing unpack {target.name} --sha256 {report.sha256}")
+
+
+@forcing_app.command("unpack")
+def unpack(
+    pack_file: Path = typer.Argument(..., help="A pack made by `sarwatch forcing pack`."),
+    sha256: str = typer.Option(None, "--sha256", help="The pack's SHA-256 as sent ashore."),
+) -> None:
+    """Check a pack's hash and add its forecasts to the library."""
+    from sarwatch.services.forcing_pack import unpack as unpack_pack
+
+    entry = unpack_pack(_library(), pack_file, expected_sha256=sha256)
+    typer.echo(
+        f"added {entry.file}: {', '.join(entry.roles)}, {entry.time_start} to "
+        f"{entry.time_end}, SHA-256 {entry.sha256[:16]}… checked"
+    )
 
 
 def register(app: typer.Typer) -> None:

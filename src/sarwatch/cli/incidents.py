@@ -47,7 +47,7 @@ def _query(
     reports: bool = False,
 ) -> IncidentQuery:
     from sarwatch.errors import InputError
-    from sarwatch.incidents import IncidentQuery
+    from sarwatch.incidents import IncidentQuery, IncidentType
     from sarwatch.incidents.query import period_bound
 
     box = None
@@ -61,7 +61,7 @@ def _query(
     return IncidentQuery(
         start=period_bound(start) if start else None,
         end=period_bound(end, end=True) if end else None,
-        kinds=tuple(kinds or ()),
+        kinds=tuple(IncidentType.parse(k) for k in kinds or ()),
         place=place or "",
         bbox=box,  # type: ignore[arg-type]
         heads_only=not reports,
@@ -180,7 +180,7 @@ def list_(
 
     svc = _service()
     query = _query(start, end, kinds, place, bbox, reports)
-    found = svc.list(query, limit=limit)
+    found = svc.find(query, limit=limit)
     if as_json:
         typer.echo(json.dumps([record_to_json(r) for r in found], indent=2, ensure_ascii=False))
         return

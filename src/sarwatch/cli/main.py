@@ -60,6 +60,7 @@ def _register() -> None:
         forcing,
         incidents,
         ledger,
+        media,
         plan,
         responders,
         serve,
@@ -69,7 +70,7 @@ def _register() -> None:
 
     for module in (
         serve, assess, drift, forcing, plan, case, ledger, user, bundle, ais, responders,
-        incidents, stats,
+        incidents, stats, media,
     ):  # fmt: skip
         module.register(app)
     _registered.append(True)

@@ -2,7 +2,7 @@
 picture (:mod:`sarwatch.services.responders`).
 
 The answer is that of ``GET /api/cases/{id}/responders`` (``--json``). An unknown case,
-a case with neither drift run nor position: one line, exit status 2 (not found: 3).
+a case with neither drift run nor position: one line, exit status 2.
 """
 
 from __future__ import annotations

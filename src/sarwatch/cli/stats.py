@@ -91,11 +91,16 @@ def stats(
     as_json: bool = typer.Option(False, "--json", help="Print the table as JSON."),
     chart: Path = typer.Option(None, "--chart", help="Also draw it: out.png or out.svg."),
     night: bool = typer.Option(False, "--night", help="Chart in the night palette."),
+    register: bool = typer.Option(
+        True,
+        "--register/--no-register",
+        help="Also the station's incident register (monthly figures), as a second source.",
+    ),
 ) -> None:
     """Statistics with their sources: arrivals to Italy and Malta, interceptions and
     returns by Libya and Tunisia, dead and missing on the Central Mediterranean route."""
+    from sarwatch.services.statistics import PackagedSeries, StatisticsSource, statistics
     from sarwatch.services.statistics import chart as draw
-    from sarwatch.services.statistics import statistics
 
     if by not in ("year", "month"):
         raise InputError(f"--by must be year or month, got {by!r}")
@@ -105,7 +110,14 @@ def stats(
         if fmt not in ("png", "svg"):
             raise InputError(f"--chart {chart}: name a .png or .svg file")
     period: Literal["year", "month"] = "month" if by == "month" else "year"
-    table = statistics(year_from, year_to, series=series or None, by=period)
+    sources: list[StatisticsSource] = [PackagedSeries()]
+    if register:
+        from sarwatch.cli.context import station
+        from sarwatch.services.incidents import IncidentService
+        from sarwatch.services.statistics_register import RegisterSeries
+
+        sources.append(RegisterSeries(IncidentService.for_cases(station().cases)))
+    table = statistics(year_from, year_to, series=series or None, by=period, sources=sources)
     if as_json:
         typer.echo(json.dumps(table.to_json(), indent=2, ensure_ascii=False))
     else:

@@ -428,7 +428,13 @@ class Case:
         UTC times of the first and latest event.
     region
         The region code in the id (an SRR code such as ``"LY"``, or ``"XX"``).
+    corrections
+        The payloads of the ``correction_recorded`` events, in order
+        (:mod:`sarwatch.domain.corrections`); ``None`` (left out of the JSON) without any.
     """
+
+    #: Fields left out of the JSON form while ``None`` (see ``domain.events.to_json``).
+    _JSON_OMIT_NONE: ClassVar[tuple[str, ...]] = ("corrections",)
 
     case_id: str
     title: str
@@ -444,6 +450,7 @@ class Case:
     outcome: Outcome | None = None
     attachments: tuple[dict[str, Any], ...] = ()
     sources: tuple[Source, ...] = ()
+    corrections: tuple[dict[str, Any], ...] | None = None
 
     @property
     def is_open(self) -> bool:

@@ -31,6 +31,7 @@ from sarwatch.domain.case import (
     check_transition,
     require_utc,
 )
+from sarwatch.domain.corrections import correction_changes
 from sarwatch.errors import ConflictError, InputError
 
 __all__ = [
@@ -63,6 +64,7 @@ class EventKind(StrEnum):
     STATUS_CHANGED = "status_changed"
     OUTCOME_RECORDED = "outcome_recorded"
     ATTACHMENT_ADDED = "attachment_added"
+    CORRECTION_RECORDED = "correction_recorded"
 
 
 def format_time(value: datetime) -> str:
@@ -229,7 +231,7 @@ def apply(case: Case | None, kind: str, payload: dict[str, Any], recorded_at: da
         )
     if case is None:
         raise ConflictError(f"event {kind.value!r} comes before the case was opened")
-    if case.status is CaseStatus.CLOSED:
+    if case.status is CaseStatus.CLOSED and kind is not EventKind.CORRECTION_RECORDED:
         raise ConflictError(
             f"case {case.case_id} is closed; nothing can be added. Open a new case if needed."
         )
@@ -258,6 +260,14 @@ def _changes(case: Case, kind: EventKind, payload: dict[str, Any]) -> dict[str, 
         return {"status": status, "outcome": outcome}
     if kind is EventKind.ATTACHMENT_ADDED:
         return {"attachments": (*case.attachments, dict(payload))}
+    if kind is EventKind.CORRECTION_RECORDED:
+        position, outcome = payload.get("position"), payload.get("outcome")
+        return correction_changes(
+            case,
+            payload,
+            position=position_from_json(position) if isinstance(position, dict) else None,
+            outcome=outcome_from_json(outcome) if isinstance(outcome, dict) else None,
+        )
     raise InputError(f"unknown event kind {kind!r}")  # pragma: no cover - EventKind is closed
 
 

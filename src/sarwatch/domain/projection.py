@@ -94,6 +94,8 @@ def apply_to_json(
     """
     if state is None:
         return case_to_json(apply(None, kind, payload, recorded_at))
+    if kind == "correction_recorded":  # rare, and it may change any item of a list
+        return case_to_json(apply(case_from_json(state), kind, payload, recorded_at))
     last = state.get("last_position")
     head = _head(state, last=position_from_json(last) if last else None)
     new = apply(head, kind, payload, recorded_at)
@@ -111,6 +113,11 @@ def apply_to_json(
     if newest is not head.last_position:
         out["last_position"] = to_json(newest)
     return out
+
+
+def _corrections(data: dict[str, Any]) -> tuple[dict[str, Any], ...] | None:
+    given = data.get("corrections")
+    return None if given is None else tuple(dict(c) for c in given)
 
 
 def projected_columns(state: dict[str, Any]) -> dict[str, str]:
@@ -133,6 +140,7 @@ def _head(data: dict[str, Any], *, last: PositionReport | None) -> Case:
         outcome=outcome_from_json(outcome) if outcome else None,
         sources=tuple(source_from_json(s) for s in data.get("sources", ())),
         positions=() if last is None else (last,),
+        corrections=_corrections(data),
     )
 
 

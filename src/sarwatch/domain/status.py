@@ -16,6 +16,7 @@ __all__ = [
     "OPEN_STATUSES",
     "OUTCOME_STATUSES",
     "CaseStatus",
+    "check_reopen",
     "check_transition",
     "moves_before",
 ]
@@ -83,6 +84,38 @@ def check_transition(current: CaseStatus | str, new: CaseStatus | str) -> CaseSt
             f"a case in status {cur.value!r} cannot become {nxt.value!r}; allowed: {names}"
         )
     return nxt
+
+
+def check_reopen(current: CaseStatus | str, back_to: CaseStatus | str) -> CaseStatus:
+    """The status a closed case returns to when a correction reopens it.
+
+    Closed is final for every status change; only a correction (an event with a reason
+    and an author, :mod:`sarwatch.domain.corrections`) reopens a case, and only to a
+    status from which it could have been closed.
+
+    Raises
+    ------
+    InputError
+        If the case is not closed, or ``back_to`` is not a status that leads to closed.
+
+    Examples
+    --------
+    >>> check_reopen("closed", "rescued")
+    <CaseStatus.RESCUED: 'rescued'>
+    >>> check_reopen("located", "rescued")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    sarwatch.errors.InputError: only a closed case can be reopened; ...
+    """
+    cur, back = _status(current), _status(back_to)
+    if cur is not CaseStatus.CLOSED:
+        raise InputError(f"only a closed case can be reopened; this one is {cur.value!r}")
+    before = sorted(s.value for s, nxt in ALLOWED_TRANSITIONS.items() if CaseStatus.CLOSED in nxt)
+    if back.value not in before:
+        raise InputError(
+            f"a reopened case returns to one of {', '.join(before)}; got {back.value!r}"
+        )
+    return back
 
 
 def moves_before(current: CaseStatus | str, target: CaseStatus | str) -> list[CaseStatus] | None:

@@ -164,7 +164,7 @@ class ForcingFile:
     bytes: int
     sha256: str
     window_read: tuple[str, str] | None
-    product: Mapping[str, str | None] | None = None
+    product: Mapping[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON (the window as a two-item list or ``None``; ``product`` only when

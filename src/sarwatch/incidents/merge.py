@@ -164,6 +164,9 @@ def find_matches(
     list of MergeMatch
         ``merged`` is always a report of ``new``; ``into`` the head of its group.
     """
+    spaces_of = [_namespaces(i) for i in new]
+    if not existing and spaces_of and set.intersection(*spaces_of):
+        return []  # one dataset only: its records never match one another
     # Buckets by UTC day and by the datasets a report comes from: reports of the same
     # dataset never match, so their buckets are skipped without a look.
     buckets: dict[int, dict[frozenset[str], list[Incident]]] = {}

@@ -174,6 +174,13 @@ def record_text(record: IncidentRecord, report_text: str | None = None) -> str:
     """:func:`compact_json` of :func:`record_to_json`, reusing the report's text if given."""
     if report_text is None:
         return compact_json(record_to_json(record))
+    if not record.members and not record.merge_notes and record.merged_into is None:
+        # a report on its own (every report of an import): the same text, built directly
+        times = compact_json([record.recorded_at, record.updated_at])[1:-1].split(",", 1)
+        return (
+            '{"report":' + report_text + ',"recorded_at":' + times[0] + ',"updated_at":'
+            + times[1] + ',"merged_into":null,"members":[],"merge_notes":[]}'
+        )  # fmt: skip
     rest = record_to_json(record, report_json={})
     del rest["report"]
     return '{"report":' + report_text + "," + compact_json(rest)[1:]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field, fields
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Literal
 
@@ -218,7 +218,8 @@ class Incident:
     def __post_init__(self) -> None:
         check_incident_id(self.incident_id)
         object.__setattr__(self, "kind", IncidentType.parse(self.kind))
-        object.__setattr__(self, "time", require_utc(self.time, "incident time"))
+        if not (isinstance(self.time, datetime) and self.time.tzinfo is UTC):
+            object.__setattr__(self, "time", require_utc(self.time, "incident time"))
         if self.time_precision not in ("minute", "day", "month"):
             raise InputError(f"time precision is minute, day or month, got {self.time_precision!r}")
         if (self.lon is None) != (self.lat is None):

@@ -46,10 +46,11 @@ import numpy.typing as npt
 
 from sarwatch.errors import InputError
 from sarwatch.geo.geodesy import geodesic_distance_nm
-from sarwatch.planning.cloud import Cloud, area_mask, from_local_nm, to_local_nm
+from sarwatch.planning.cloud import Cloud, from_local_nm
 from sarwatch.planning.plane import _axis_frame
 from sarwatch.planning.pod import PodCurve, pod_curve_values
 from sarwatch.planning.types import SearchArea
+from sarwatch.planning.window import CloudWindow
 
 __all__ = [
     "Allocation",
@@ -180,18 +181,25 @@ class Allocation:
     method: str
 
 
-def _principal_frame(cloud: Cloud) -> tuple[float, float, float, _FloatArray, _FloatArray]:
-    """Centre, major-axis bearing (deg) and the particles' (along, across) nm."""
-    lon0, lat0 = cloud.centre()
-    x, y = to_local_nm(cloud.lon, cloud.lat, lon0, lat0)
-    w = cloud.weight
-    mx, my = float(w @ x), float(w @ y)
-    cov = np.cov(np.vstack([x - mx, y - my]), aweights=w, bias=True)
+def _principal_frame(
+    window: CloudWindow,
+) -> tuple[float, float, float, _FloatArray, _FloatArray, _FloatArray]:
+    """Centre, major-axis bearing (deg), the particles' (along, across) nm at every
+    time of the window (``(K, n)``, flattened) and their weights (``w/K`` each)."""
+    lon0, lat0 = window.mid.centre()
+    x, y = window.plane_nm(lon0, lat0)
+    k = x.shape[0]
+    x, y = x.ravel(), y.ravel()
+    w = np.tile(window.weight, k) / k
+    dx, dy = x - float(w @ x), y - float(w @ y)
+    sw = float(w.sum())
+    cxy = float(w @ (dx * dy)) / sw
+    cov = np.array([[float(w @ (dx * dx)) / sw, cxy], [cxy, float(w @ (dy * dy)) / sw]])
     vals, vecs = np.linalg.eigh(cov)
     ex, ey = vecs[:, int(np.argmax(vals))]
     bearing = math.degrees(math.atan2(ex, ey)) % 180.0
     along, across = _axis_frame(x, y, bearing)
-    return lon0, lat0, bearing, along, across
+    return lon0, lat0, bearing, along, across, w
 
 
 @dataclass(frozen=True)
@@ -230,23 +238,35 @@ def _oriented_area(
 
 
 def _grid(cloud: Cloud, cells: int) -> _Grid:
-    return _grid_uv(cloud, cells)[0]
+    return _grid_index(CloudWindow((cloud,)), cells)[0]
 
 
-def _grid_uv(cloud: Cloud, cells: int) -> tuple[_Grid, _FloatArray, _FloatArray]:
-    """The grid and the particles' ``(along, across)`` nm in its frame."""
-    lon0, lat0, bearing, u, v = _principal_frame(cloud)
+def _grid_index(window: CloudWindow, cells: int) -> tuple[_Grid, npt.NDArray[np.intp]]:
+    """The grid and each particle's flat cell index at each of the window's times
+    (``(K, n)``, ``-1`` outside the grid).
+
+    The grid spans the 0.2-99.8 % weighted quantiles of each axis, padded by 5 %; for a
+    window of ``K > 1`` times they are taken on every ``K``-th point (n of them).
+    """
+    lon0, lat0, bearing, u, v, w = _principal_frame(window)
+    k = len(window.clouds)
     edges = []
     for a in (u, v):
-        order = np.argsort(a)
-        cw = np.cumsum(cloud.weight[order])
-        srt = a[order]
+        sa, sw = (a, w) if k == 1 else (a[::k], w[::k] / w[::k].sum())
+        order = np.argsort(sa)
+        cw = np.cumsum(sw[order])
+        srt = sa[order]
         lo = float(srt[int(np.searchsorted(cw, 0.002))])
-        hi = float(srt[min(int(np.searchsorted(cw, 0.998)), a.size - 1)])
+        hi = float(srt[min(int(np.searchsorted(cw, 0.998)), sa.size - 1)])
         pad = 0.05 * (hi - lo) + 1e-3
         edges.append(np.linspace(lo - pad, hi + pad, cells + 1))
-    mass, _, _ = np.histogram2d(u, v, bins=edges, weights=cloud.weight)
-    return _Grid(lon0, lat0, bearing, edges[0], edges[1], mass), u, v
+    i = np.searchsorted(edges[0], u, side="right") - 1
+    j = np.searchsorted(edges[1], v, side="right") - 1
+    ok = (i >= 0) & (i < cells) & (j >= 0) & (j < cells)
+    index = np.where(ok, i * cells + j, -1)
+    mass = np.asarray(np.bincount(index[ok], weights=w[ok], minlength=cells * cells), dtype=float)
+    grid = _Grid(lon0, lat0, bearing, edges[0], edges[1], mass.reshape(cells, cells))
+    return grid, index.reshape(k, -1)
 
 
 def _pairs(n: int) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
@@ -287,8 +307,9 @@ def score_plan(
     *,
     curve: PodCurve = "inverse_cube",
     method: str = "given",
-    clouds: Sequence[Cloud] | None = None,
+    clouds: Sequence[Cloud | CloudWindow] | None = None,
     efforts_nm2: Sequence[float] | None = None,
+    shares: Sequence[npt.NDArray[np.float64]] | None = None,
 ) -> Allocation:
     """Score a plan (one area per unit) on the particles.
 
@@ -308,12 +329,18 @@ def score_plan(
         The label the result carries.
     clouds
         Optional, one per unit: the same particles (same order and weights as
-        ``cloud``) where they are when that unit searches. A particle's miss
-        probability is then ``Π_u (1 − POD_u)`` over the units whose area held it
-        *at that unit's time*, and each unit's ``poc`` is its area's weight then.
+        ``cloud``) where they are when that unit searches, at one time (a
+        :class:`~sarwatch.planning.cloud.Cloud`) or at several times of its search (a
+        :class:`~sarwatch.planning.window.CloudWindow`). A particle's miss
+        probability is then ``Π_u (1 − f_u·POD_u)``, ``f_u`` the share of unit u's
+        times at which its area held the particle, and each unit's ``poc`` is
+        ``Σ w·f_u``: its area's probability of containment while it searches.
     efforts_nm2
         Optional, one per unit: the effort Z; default ``unit.effort_nm2`` with the
         transit measured to ``cloud``'s centre.
+    shares
+        Optional, one per unit: each particle's share ``f_u`` already known (as
+        :func:`allocate` has it from its grid); default computed from ``clouds``.
 
     Examples
     --------
@@ -333,13 +360,13 @@ def score_plan(
     if len(efforts_nm2) != len(units):
         raise InputError(f"one effort per unit: {len(units)} units, {len(efforts_nm2)} efforts")
     miss = np.ones(cloud.n)
-    out = []
+    out: list[Assignment] = []
     for unit, area, z, at in zip(units, areas, efforts_nm2, per_unit, strict=True):
         c = z / area.area_nm2
         p = float(pod_curve_values(c, curve))
-        inside = area_mask(at, area)
-        gained = float(cloud.weight[inside] @ miss[inside]) * p
-        miss[inside] *= 1.0 - p
+        f = at.fraction_inside(area) if shares is None else np.asarray(shares[len(out)])
+        gained = float(cloud.weight @ (miss * f)) * p
+        miss *= 1.0 - p * f
         out.append(
             Assignment(
                 unit=unit,
@@ -347,7 +374,7 @@ def score_plan(
                 effort_nm2=z,
                 coverage=c,
                 track_spacing_nm=unit.sweep_width_nm / c,
-                poc=float(cloud.weight[inside].sum()),
+                poc=float(cloud.weight @ f),
                 pod=p,
                 pos=gained,
             )
@@ -360,28 +387,21 @@ def score_plan(
     )
 
 
-def _per_unit_clouds(cloud: Cloud, clouds: Sequence[Cloud] | None, n_units: int) -> list[Cloud]:
+def _per_unit_clouds(
+    cloud: Cloud, clouds: Sequence[Cloud | CloudWindow] | None, n_units: int
+) -> list[CloudWindow]:
     if clouds is None:
-        return [cloud] * n_units
+        return [CloudWindow((cloud,))] * n_units
     if len(clouds) != n_units:
         raise InputError(f"one cloud per unit: {n_units} units, {len(clouds)} clouds")
-    for c in clouds:
+    out = [c if isinstance(c, CloudWindow) else CloudWindow((c,)) for c in clouds]
+    for c in out:
         if c.n != cloud.n:
             raise InputError(
                 f"a unit's cloud must hold the plan's {cloud.n} particles (same order), "
                 f"got {c.n}: keep particles without a position at their last one"
             )
-    return list(clouds)
-
-
-def _cell_index(grid: _Grid, u: _FloatArray, v: _FloatArray) -> npt.NDArray[np.intp]:
-    """Each particle's flat cell index in ``grid`` from its ``(along, across)`` nm
-    (``-1`` outside the grid)."""
-    g = grid.mass.shape[0]
-    i = np.searchsorted(grid.u_edges, u, side="right") - 1
-    j = np.searchsorted(grid.v_edges, v, side="right") - 1
-    ok = (i >= 0) & (i < g) & (j >= 0) & (j < g)
-    return np.where(ok, i * g + j, -1)
+    return out
 
 
 def allocate(
@@ -391,7 +411,7 @@ def allocate(
     curve: PodCurve = "inverse_cube",
     cells: int = 40,
     rounds: int = 2,
-    clouds: Sequence[Cloud] | None = None,
+    clouds: Sequence[Cloud | CloudWindow] | None = None,
     efforts_nm2: Sequence[float] | None = None,
 ) -> Allocation:
     """Give each unit a rectangle so that together they maximise POS on the cloud.
@@ -416,13 +436,18 @@ def allocate(
         Coordinate-ascent rounds after the greedy pass.
     clouds
         Optional, one per unit: the same particles where they are when that unit
-        searches (:mod:`sarwatch.planning.ontime`). Each unit's rectangle is then
-        chosen on its own cloud, on a grid in that cloud's principal-axis frame, and
-        the probability left for it is each particle's weight times its chance of
-        having been missed by the other units *at their times*.
+        searches, at one time or over its search window (:mod:`sarwatch.planning.ontime`).
+        Each unit's rectangle is then chosen on its own cloud, on a grid in that
+        cloud's principal-axis frame holding the particles at each of its times
+        (``w/K`` each), and the probability left for it is each particle's weight
+        times its chance of having been missed by the other units *at their times*
+        (as :func:`score_plan` counts it).
     efforts_nm2
         Optional, one per unit: the effort Z; default ``unit.effort_nm2`` with the
         transit measured to ``cloud``'s centre.
+    shares
+        Optional, one per unit: each particle's share ``f_u`` already known (as
+        :func:`allocate` has it from its grid); default computed from ``clouds``.
 
     Raises
     ------
@@ -438,35 +463,50 @@ def allocate(
         centre = cloud.centre()
         efforts_nm2 = [u.effort_nm2(centre) for u in units]
     efforts = list(efforts_nm2)
+    g = cells
     grids: list[_Grid] = []
-    index: list[npt.NDArray[np.intp]] = []
+    # per unit: each particle's cell row and column at each time ((K, n), -1 outside
+    # the grid), and the in-grid entries' flat cells and particle numbers
+    rows: list[npt.NDArray[np.int16]] = []
+    cols: list[npt.NDArray[np.int16]] = []
+    flat: list[tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], int]] = []
     for c in per_unit:
         if grids and c is per_unit[0]:  # the frozen plan: one grid for all
             grids.append(grids[0])
-            index.append(index[0])
-        else:
-            grid, u, v = _grid_uv(c, cells)
-            grids.append(grid)
-            index.append(_cell_index(grid, u, v))
+            rows.append(rows[0])
+            cols.append(cols[0])
+            flat.append(flat[0])
+            continue
+        grid, idx = _grid_index(c, cells)
+        grids.append(grid)
+        ci, cj = np.divmod(idx, g)
+        rows.append(np.where(idx >= 0, ci, -1).astype(np.int16))
+        cols.append(np.where(idx >= 0, cj, -1).astype(np.int16))
+        where = np.nonzero(idx >= 0)
+        flat.append((idx[where], where[1], idx.shape[0]))
     order = sorted(range(len(units)), key=lambda i: -efforts[i])
     rects: dict[int, tuple[int, int, int, int]] = {}
-    g = cells
+    shares: dict[tuple[int, tuple[int, int, int, int]], _FloatArray] = {}
 
-    def covered(k: int) -> tuple[npt.NDArray[np.bool_], float]:
-        i0, i1, j0, j1 = rects[k]
-        ci, cj = np.divmod(index[k], g)
-        inside = (index[k] >= 0) & (ci >= i0) & (ci < i1) & (cj >= j0) & (cj < j1)
-        return inside, _cell_pod(grids[k], rects[k], efforts[k], curve)[2]
+    def covered(k: int) -> tuple[_FloatArray, float]:
+        """Unit k's share of times each particle is in its rectangle, and its POD."""
+        key = (k, rects[k])
+        if key not in shares:
+            i0, i1, j0, j1 = rects[k]
+            ci, cj = rows[k], cols[k]  # -1 outside the grid: never inside (i0, j0 >= 0)
+            inside = (ci >= i0) & (ci < i1) & (cj >= j0) & (cj < j1)
+            shares[key] = np.asarray(inside.mean(axis=0), dtype=float)
+        return shares[key], _cell_pod(grids[k], rects[k], efforts[k], curve)[2]
 
     def residual_for(i: int) -> _FloatArray:
         miss = np.ones(cloud.n)
         for k in rects:
             if k != i:
-                inside, p = covered(k)
-                miss[inside] *= 1.0 - p
-        ok = index[i] >= 0
-        w = cloud.weight[ok] * miss[ok]
-        cells_w = np.bincount(index[i][ok], weights=w, minlength=g * g)
+                f, p = covered(k)
+                miss *= 1.0 - p * f
+        cells_i, particle, k_times = flat[i]
+        w = (cloud.weight * miss / k_times)[particle]
+        cells_w = np.bincount(cells_i, weights=w, minlength=g * g)
         return np.asarray(cells_w, dtype=float).reshape(g, g)
 
     for i in order:
@@ -488,6 +528,9 @@ def allocate(
         method="greedy+coordinate-ascent" + (" on-scene" if clouds is not None else ""),
         clouds=clouds,
         efforts_nm2=efforts,
+        # on the moving cloud, the shares from the units' own grids (the same
+        # rectangles; one geodesic transform per unit fewer)
+        shares=None if clouds is None else [covered(i)[0] for i in range(len(units))],
     )
 
 

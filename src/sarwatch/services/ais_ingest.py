@@ -14,6 +14,7 @@ Where things live, under the station's home: ``ais/live.sqlite`` and
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -65,6 +66,15 @@ class AisIngest:
         The Parquet archive (``None``: do not archive).
     clock
         The receiver's clock, for sentences without a tag-block time.
+    background
+        Store on a thread of its own while the next batch is decoded (the default):
+        SQLite and Parquet do much of their work without the GIL, and a network
+        listener's event loop never waits on a disk write. At most one batch waits.
+
+    Notes
+    -----
+    A storing error (a full disk) is raised by the next :meth:`feed`, :meth:`add`
+    or :meth:`close`.
     """
 
     def __init__(
@@ -73,10 +83,17 @@ class AisIngest:
         archive: ParquetArchive | None,
         *,
         clock: Callable[[], datetime] | None = None,
+        background: bool = True,
     ) -> None:
         self.live = live
         self.archive = archive
         self.decoder = NmeaDecoder(clock=clock)
+        self._pool = (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="ais-store")
+            if background
+            else None
+        )
+        self._pending: Future[None] | None = None
 
     @classmethod
     def for_station(cls, settings: Settings, *, archive: bool = True) -> AisIngest:
@@ -94,16 +111,28 @@ class AisIngest:
     def feed(self, lines: Iterable[bytes | str]) -> int:
         """Decode and store a batch of NMEA lines; returns the reports stored."""
         batch = self.decoder.decode_batch(lines)
-        self._store(batch.table(), batch.statics)
+        if len(batch) or batch.statics:
+            self._submit(lambda: self._store(batch.table(), batch.statics))
         return len(batch)
 
     def add(self, reports: Sequence[VesselReport], statics: Sequence[VesselStatic] = ()) -> None:
         """Store values decoded elsewhere (CSV rows, websocket messages)."""
-        self._store(reports_table(reports), statics)
+        if reports or statics:
+            self._submit(lambda: self._store(reports_table(reports), statics))
+
+    def _submit(self, job: Callable[[], None]) -> None:
+        self._wait()
+        if self._pool is None:
+            job()
+        else:
+            self._pending = self._pool.submit(job)
+
+    def _wait(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
 
     def _store(self, table: pa.Table, statics: Sequence[VesselStatic]) -> None:
-        if not table.num_rows and not statics:
-            return
         if self.live is not None:
             self.live.write(table, statics)
         if self.archive is not None:
@@ -111,12 +140,17 @@ class AisIngest:
             self.archive.append(table, statics, static_time=when)
 
     def close(self) -> IngestSummary:
-        """Count unfinished multi-part messages, flush the archive; the summary."""
+        """Count unfinished multi-part messages, finish storing, flush the archive."""
         summary = self.decoder.finish()
-        if self.archive is not None:
-            self.archive.close()
-        if self.live is not None:
-            self.live.close()
+        try:
+            self._wait()
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
+            if self.archive is not None:
+                self.archive.close()
+            if self.live is not None:
+                self.live.close()
         return summary
 
 

@@ -47,6 +47,7 @@ __all__ = [
     "assessment_record",
     "describe_attachment",
     "drift_run_record",
+    "media_record",
     "output_files",
     "reconstruction_record",
     "responders_record",
@@ -170,6 +171,26 @@ def responders_record(answer: dict[str, Any], picture: dict[str, Any]) -> Attach
     )
 
 
+def media_record(
+    *, sha256: str, size_bytes: int, media_type: str, file_name: str, added_by: str
+) -> AttachmentRecord:
+    """The attachment of a media file (photo, audio, video, document) kept outside the
+    database under its SHA-256 (:mod:`sarwatch.services.media`)."""
+    result = {
+        "sha256": sha256,
+        "size_bytes": size_bytes,
+        "media_type": media_type,
+        "file_name": file_name,
+        "added_by": added_by,
+    }
+    return AttachmentRecord(
+        tool=f"sarwatch media {__version__}",
+        request={"file_name": file_name, "media_type": media_type},
+        result=result,
+        output_files={"media": {"file": file_name, "bytes": size_bytes, "sha256": sha256}},
+    )
+
+
 class Attachments:
     """Attach verified records to cases (through the case service's one write path).
 
@@ -238,6 +259,10 @@ class Attachments:
         record = responders_record(answer, picture)
         self.cases.attach(case_id, "responders", record.to_json(), actor=actor)
         return record
+
+    def media(self, case_id: str, record: AttachmentRecord, *, actor: str) -> Any:
+        """Attach a media file's record (:func:`media_record`); returns the case record."""
+        return self.cases.attach(case_id, "media", record.to_json(), actor=actor)
 
 
 def describe_attachment(kind: str, record: dict[str, Any]) -> str:
@@ -340,5 +365,10 @@ def describe_attachment(kind: str, record: dict[str, Any]) -> str:
             f"{len(ranked)} vessels ranked"
             + (f", first {firsts}" if firsts else "")
             + f"; AIS picture SHA-256 {result['picture']['sha256'][:12]}…"
+        )
+    if kind == "media":
+        return (
+            f"media {result['file_name']} ({result['media_type']}, {result['size_bytes']:,} "
+            f"bytes, SHA-256 {result['sha256']}) added by {result['added_by']}"
         )
     raise KeyError(kind)

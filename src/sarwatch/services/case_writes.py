@@ -68,6 +68,7 @@ _BY_OUTCOME = {
 #: What may be attached to a case.
 ATTACHMENT_KINDS = (
     "assessment", "drift_run", "search_plan", "document", "reconstruction", "responders",
+    "media",
 )  # fmt: skip
 
 #: How long before a case's alert one of its positions may lie (a departure seen days

@@ -92,15 +92,20 @@ class ForcingSource:
     run_time: str | None
     licence: str
     sha256: str
+    packed_from: tuple[dict[str, Any], ...] = ()
 
-    def product(self) -> dict[str, str | None]:
-        """What the drift record says of the product (no local path)."""
-        return {
+    def product(self) -> dict[str, Any]:
+        """What the drift record says of the product (no local path); a pack also names
+        the products it was cut from."""
+        out: dict[str, Any] = {
             "provider": self.provider,
             "product_id": self.product_id,
             "run_time": self.run_time,
             "licence": self.licence,
         }
+        if self.packed_from:
+            out["packed_from"] = [dict(p) for p in self.packed_from]
+        return out
 
 
 @dataclass(frozen=True)
@@ -123,6 +128,9 @@ class LibraryEntry:
         Size and hash when it entered.
     added_at, source
         When, and how (``fetch``, ``unpack``, ``import``).
+    packed_from
+        For a pack: the products it was cut from (role, provider, product id, run time,
+        licence, SHA-256 of each source file).
     """
 
     file: str
@@ -139,6 +147,7 @@ class LibraryEntry:
     sha256: str
     added_at: str
     source: str = "import"
+    packed_from: tuple[dict[str, Any], ...] = ()
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> LibraryEntry:
@@ -149,6 +158,7 @@ class LibraryEntry:
                 "roles": tuple(raw["roles"]),
                 "variables": tuple(raw["variables"]),
                 "area": tuple(float(x) for x in raw["area"]),
+                "packed_from": tuple(raw.get("packed_from", ())),
             }
         )
 
@@ -160,6 +170,9 @@ class LibraryEntry:
             list(self.variables),
             list(self.area),
         )
+        out["packed_from"] = [dict(p) for p in self.packed_from]
+        if not self.packed_from:
+            del out["packed_from"]
         return out
 
     @property
@@ -195,6 +208,7 @@ class LibraryEntry:
             run_time=self.run_time,
             licence=self.licence,
             sha256=self.sha256,
+            packed_from=tuple(p for p in self.packed_from if p.get("role") == role),
         )
 
 
@@ -265,6 +279,7 @@ class ForcingLibrary:
         name: str | None = None,
         move: bool = False,
         source: str = "import",
+        packed_from: tuple[dict[str, Any], ...] = (),
     ) -> LibraryEntry:
         """Check a file and add it to the library (copied, or moved with ``move``).
 
@@ -286,6 +301,8 @@ class ForcingLibrary:
             Move the file instead of copying it (downloads in the library's staging area).
         source
             ``fetch``, ``unpack`` or ``import``.
+        packed_from
+            For a pack, the products it was cut from.
 
         Raises
         ------
@@ -344,6 +361,7 @@ class ForcingLibrary:
             sha256=digest,
             added_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             source=source,
+            packed_from=tuple(packed_from),
         )
         with _lock:
             target.parent.mkdir(parents=True, exist_ok=True)

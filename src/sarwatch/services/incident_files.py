@@ -125,12 +125,16 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _sort(service: IncidentService, parsed: ParsedFile) -> tuple[list[int], int, list]:
+def _sort(
+    service: IncidentService, parsed: ParsedFile
+) -> tuple[list[int], int, list[tuple[int, str]]]:
     """Indexes of the new reports, rows already recorded, and extra refusals."""
     known_external = service.known_external(x for r in parsed.reports for x in r.external_ids)
     given = [r.incident_id for r in parsed.reports if r.incident_id != DRAFT_ID]
     known_ids = service.known_ids(given) if given else {}
-    new, already, refused = [], 0, []
+    new: list[int] = []
+    refused: list[tuple[int, str]] = []
+    already = 0
     for i, report in enumerate(parsed.reports):
         rows = parsed.rows_of[i]
         if any(x in known_external for x in report.external_ids):

@@ -9,7 +9,7 @@ reconstructions, the open-data export) use to read and change the register:
   :meth:`~IncidentService.unmerge`, :meth:`~IncidentService.link_case`, and
   :meth:`~IncidentService.import_batch` (a parsed file, all or nothing);
 - queries: :meth:`~IncidentService.get`, :meth:`~IncidentService.group`,
-  :meth:`~IncidentService.list`, :meth:`~IncidentService.count`,
+  :meth:`~IncidentService.find`, :meth:`~IncidentService.count`,
   :meth:`~IncidentService.totals` (by period and type, with people counts), and
   :meth:`~IncidentService.verify`.
 
@@ -52,7 +52,15 @@ from sarwatch.incidents import (
 )
 from sarwatch.incidents.codec import source_to_json
 from sarwatch.incidents.query import GROUPINGS
-from sarwatch.ledger import GENESIS, LedgerEntry, Signer, VerificationReport, seal, sign_head
+from sarwatch.ledger import (
+    GENESIS,
+    LEGACY_FORMAT,
+    LedgerEntry,
+    Signer,
+    VerificationReport,
+    seal,
+    sign_head,
+)
 from sarwatch.ledger.chain import Finding, verify_chain
 from sarwatch.services.incident_ports import (
     IncidentRepository,
@@ -99,7 +107,7 @@ class _Loading(dict[str, IncidentRecord]):
     def __contains__(self, incident_id: object) -> bool:
         if dict.__contains__(self, incident_id):
             return True
-        if incident_id in self._absent:
+        if incident_id in self._absent:  # being recorded: not stored, no query
             return False
         try:
             self.__missing__(str(incident_id))
@@ -176,7 +184,7 @@ class IncidentService:
             members = uow.incidents.get_many(head.members)
         return [head, *(members[m] for m in head.members if m in members)]
 
-    def list(
+    def find(
         self, query: IncidentQuery | None = None, *, limit: int = 100, offset: int = 0
     ) -> list[IncidentRecord]:
         """Incidents ``query`` selects (default: every event once), by time then id."""
@@ -193,7 +201,7 @@ class IncidentService:
         """Every incident ``query`` selects, in pages (exports)."""
         offset = 0
         while True:
-            page = self.list(query, limit=batch, offset=offset)
+            page = self.find(query, limit=batch, offset=offset)
             yield from page
             if len(page) < batch:
                 return
@@ -502,6 +510,9 @@ class IncidentService:
                 actor=actor,
                 payload=payload,
                 prev_hash=prev,
+                # record format 1 until incident_events stores each event's format
+                # (docs/evidence-format.md): its rows are read back as format 1
+                form=LEGACY_FORMAT,
             )
             entries.append(entry)
             prev = entry.hash

@@ -9,9 +9,10 @@ positions there (:func:`tracks_over`, with a note saying so). A manual datum has
 tracks: its cloud stays frozen at the datum time.
 
 The allocation itself (:func:`allocate_moving`) places each unit's rectangle on the
-particles at its own on-scene time (:mod:`sarwatch.planning.ontime`: the middle of its
-search for a ground-fixed pattern, its arrival for a drift-compensated one), unless
-the request asks for the datum-time cloud (``"allocate_on": "datum"``, to compare).
+particles while that unit searches (:mod:`sarwatch.planning.ontime`: at
+``window_times`` times spread through the search for a ground-fixed pattern, at its
+arrival for a drift-compensated one), unless the request asks for the datum-time
+cloud (``"allocate_on": "datum"``, to compare).
 """
 
 from __future__ import annotations
@@ -24,11 +25,12 @@ import numpy.typing as npt
 
 from sarwatch.errors import InputError
 from sarwatch.planning.allocation import Allocation, SearchUnit
-from sarwatch.planning.cloud import Cloud, to_local_nm
+from sarwatch.planning.cloud import to_local_nm
 from sarwatch.planning.motion import CloudTracks, route_pod
-from sarwatch.planning.ontime import OnScene, allocate_on_scene, cloud_at, held_tracks
+from sarwatch.planning.ontime import OnScene, allocate_on_scene, held_tracks, window_of
 from sarwatch.planning.pod import LateralRange, PodCurve
 from sarwatch.planning.types import Route, Waypoint
+from sarwatch.planning.window import CloudWindow
 
 __all__ = [
     "allocate_moving",
@@ -117,7 +119,8 @@ def allocate_moving(
     *,
     compensated: list[bool],
     curve: PodCurve,
-) -> tuple[Allocation, tuple[OnScene, ...], tuple[Cloud, ...], str]:
+    window_times: int = 5,
+) -> tuple[Allocation, tuple[OnScene, ...], tuple[CloudWindow, ...], str]:
     """The allocation on the moving cloud (:func:`sarwatch.planning.ontime.allocate_on_scene`).
 
     The tracks are held at their ends where the units' time (``commence`` to
@@ -126,17 +129,22 @@ def allocate_moving(
     Returns
     -------
     tuple
-        The allocation; each unit's on-scene window; each unit's cloud (the plan's
-        particles, in their order, at the unit's cloud time); the note of
-        :func:`tracks_over` ("" when the run covers every unit's time).
+        The allocation; each unit's on-scene window; each unit's particles (the
+        plan's, in their order) at its cloud times; the note of :func:`tracks_over`
+        ("" when the run covers every unit's time).
     """
     end = commence + timedelta(hours=max(u.hours for u in units))
     over, note = tracks_over(tracks, commence, end)
     plan, windows = allocate_on_scene(
-        over, units, _np_time(commence), compensated=compensated, curve=curve
+        over,
+        units,
+        _np_time(commence),
+        compensated=compensated,
+        curve=curve,
+        window_times=window_times,
     )
     held = held_tracks(over)
-    return plan, windows, tuple(cloud_at(held, w.cloud_time) for w in windows), note
+    return plan, windows, tuple(window_of(held, w) for w in windows), note
 
 
 def on_scene_json(w: OnScene) -> dict[str, Any]:
@@ -146,6 +154,7 @@ def on_scene_json(w: OnScene) -> dict[str, Any]:
         "end": _iso64(w.end),
         "transit_nm": w.transit_nm,
         "cloud_time": _iso64(w.cloud_time),
+        "cloud_times": [_iso64(t) for t in w.cloud_times],
         "basis": w.basis,
     }
 
@@ -162,9 +171,10 @@ def cloud_statement(
             "basis": "a manual datum has no tracks: the cloud is frozen at the datum time",
         }
     where = (
-        "the allocation places each unit's rectangle on the particles at its on-scene "
-        "time (the middle of its search; its arrival for a drift-compensated pattern; "
-        "units[].on_scene) and the total POS counts units searching at different times"
+        "the allocation places each unit's rectangle on the particles while it "
+        "searches (at times spread through its search; at its arrival for a "
+        "drift-compensated pattern; units[].on_scene), POC is averaged over those "
+        "times and the total POS counts units searching at different times"
         if on_scene
         else "the allocation uses the cloud at the datum time (allocate_on: datum)"
     )

@@ -136,6 +136,13 @@ class PlanRequest(_Model):
         description="for a drift run: place each unit's rectangle on the particles at its "
         "on-scene time (default), or on the cloud at the datum time (to compare)",
     )
+    window_times: int = Field(
+        5,
+        ge=1,
+        le=20,
+        description="for a drift run, a pattern fixed over the ground: the times through "
+        "each unit's search its rectangle is placed on (1: the middle of the search only)",
+    )
     particles: int = Field(20_000, ge=1_000, le=200_000)
     seed: int = Field(0, ge=0)
 

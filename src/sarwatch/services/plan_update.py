@@ -12,8 +12,8 @@ every point has one, else the track flown at the unit's speed from its planned s
 (the times used are kept with the search); a manual datum's cloud stays frozen
 (``planning.cloud.search_pod``). It reports each search's
 POS, the cumulative POS ``1 − Π(1 − POS_i)`` (conditional convention) and each unit
-area's POC before and after, on the particles where they are at that unit's on-scene
-time (the cloud its rectangle was placed on: ``Plan.unit_clouds``).
+area's POC before and after, averaged over the particle times its rectangle was placed
+on (``Plan.unit_clouds``).
 """
 
 from __future__ import annotations
@@ -26,9 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from sarwatch.errors import InputError, NotFoundError
-from sarwatch.planning.cloud import poc, search_pod, update_after_search
+from sarwatch.planning.cloud import search_pod, update_after_search
 from sarwatch.planning.pod import LateralRange
 from sarwatch.planning.types import Route, Waypoint
+from sarwatch.planning.window import CloudWindow
 from sarwatch.services.plan_files import _area_of
 from sarwatch.services.plan_motion import route_pod_moving, timed_track
 from sarwatch.services.planning import Plan, parse_plan_request, plan_search
@@ -159,8 +160,8 @@ def apply_update(
         searches[-1]["times"] = [t.strftime("%Y-%m-%dT%H:%M:%SZ") for t in times]
     units = {x["name"]: x for x in plan.answer["units"]}
     cloud = plan.cloud
-    at_scene = plan.unit_clouds or (cloud,) * len(plan.areas)
-    before = [poc(c, a) for c, a in zip(at_scene, plan.areas, strict=True)]
+    at_scene = plan.unit_clouds or (CloudWindow((cloud,)),) * len(plan.areas)
+    before = [w.poc(a) for w, a in zip(at_scene, plan.areas, strict=True)]
     pos_values = []
     for s in searches:
         curve = LateralRange("inverse_cube", float(s["sweep_width_nm"]))
@@ -186,7 +187,7 @@ def apply_update(
             {
                 "name": x["name"],
                 "poc_before": b,
-                "poc": poc(c.with_weight(cloud.weight), _area_of(x["area"])),
+                "poc": c.poc(_area_of(x["area"]), cloud.weight),
             }
             for x, b, c in zip(plan.answer["units"], before, at_scene, strict=True)
         ],

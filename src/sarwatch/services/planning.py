@@ -64,6 +64,7 @@ from sarwatch.planning.patterns import pattern_for_area
 from sarwatch.planning.pod import LateralRange
 from sarwatch.planning.sweep import corrected_sweep_width
 from sarwatch.planning.types import Route, SearchArea, Waypoint
+from sarwatch.planning.window import CloudWindow
 from sarwatch.services.plan_motion import (
     allocate_moving,
     cloud_statement,
@@ -113,8 +114,9 @@ class Plan:
         The drift run's particles over time (the cloud's particles, in its order), or
         ``None`` for a manual datum (frozen).
     unit_clouds
-        Each unit's cloud: the same particles where they are at the unit's on-scene
-        time (``cloud`` itself for a frozen allocation); empty means ``cloud``.
+        Each unit's particles while it searches (the same particles as ``cloud``, at
+        the unit's cloud times; ``cloud`` itself for a frozen allocation); empty
+        means ``cloud`` for every unit.
     """
 
     request: PlanRequest
@@ -123,7 +125,7 @@ class Plan:
     areas: tuple[SearchArea, ...]
     cloud: Cloud
     tracks: CloudTracks | None = None
-    unit_clouds: tuple[Cloud, ...] = ()
+    unit_clouds: tuple[CloudWindow, ...] = ()
 
 
 def _iso(t: datetime) -> str:
@@ -442,11 +444,12 @@ def plan_search(
             start,
             compensated=[u.drift_compensated for u in req.units],
             curve=req.pod_curve,
+            window_times=req.window_times,
         )
         scene = [on_scene_json(w) for w in windows]
     else:
         plan = allocate(cloud, units, curve=req.pod_curve)
-        unit_clouds, held_note = (cloud,) * len(units), ""
+        unit_clouds, held_note = (CloudWindow((cloud,)),) * len(units), ""
         scene = [_frozen_scene(u, start, t_datum, cloud) for u in units]
     routes, out_units = [], []
     first_leg = req.wind.from_deg if req.wind is not None else None

@@ -52,7 +52,7 @@ def _window(times: Any) -> tuple[str, str] | None:
 def forcing_inputs(
     files: dict[str, tuple[Path, ...]],
     fields: dict[str, Any],
-    products: dict[tuple[str, Path], dict[str, str | None]] | None = None,
+    products: dict[tuple[str, Path], dict[str, Any]] | None = None,
 ) -> tuple[ForcingFile, ...]:
     """One record per forcing file: role, name, bytes, SHA-256, time window read.
 

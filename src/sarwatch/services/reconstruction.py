@@ -11,8 +11,8 @@ court asks first:
    contact is recorded at all.
 2. **Which vessels could have reached the boat before the outcome?** From each
    ``responders`` attachment: the ETAs as the responders computation gave them
-   (``eta_p50_h``, ``eta_p90_h``, from the cloud time of that computation), the arrival
-   times they imply, and whether those come before the outcome.
+   (``eta_p50_h``, ``eta_p90_h``, counted from that ranking's time, ``computed_at``), the
+   arrival times they imply, and whether those come before the outcome.
 3. **How long did each answer take?** Every outgoing contact paired with the next
    incoming contact from the same counterpart.
 
@@ -26,7 +26,7 @@ anyone holding the evidence bundle can rebuild it and compare hashes. Rendering 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,6 +34,14 @@ from typing import TYPE_CHECKING, Any
 from sarwatch.domain.events import EventKind, format_time, parse_time
 from sarwatch.errors import InputError
 from sarwatch.geo.position import format_position
+from sarwatch.services.reconstruction_types import (
+    Answer,
+    DriftFrame,
+    RccKnowledge,
+    Reconstruction,
+    TimelineItem,
+    VesselReach,
+)
 
 if TYPE_CHECKING:
     from sarwatch.ledger import LedgerEntry
@@ -67,8 +75,6 @@ RCC_ALIASES: dict[str, tuple[str, ...]] = {
     "EG": ("mrcc cairo", "mrcc alexandria", "egypt"),
 }
 
-_FORMAT = "sarwatch-reconstruction/1"
-
 
 def rcc_of(counterpart: str) -> str | None:
     """The SRR id of the RCC a counterpart names, ``None`` for anyone else.
@@ -83,123 +89,6 @@ def rcc_of(counterpart: str) -> str | None:
         if any(w in text for w in words):
             return srr_id
     return None
-
-
-@dataclass(frozen=True)
-class TimelineItem:
-    """One line of the timeline: what happened when, who, from which ledger event."""
-
-    time: str
-    kind: str
-    who: str
-    text: str
-    seq: int
-    recorded_at: str
-    hash: str
-    source: str | None = None
-    rcc: str | None = None
-
-
-@dataclass(frozen=True)
-class RccKnowledge:
-    """When one RCC knew, and how its answers went."""
-
-    srr_id: str
-    name: str
-    responsible: bool
-    first_known: str | None
-    first_known_how: str
-    first_contact_seq: int | None
-    minutes_after_alert: float | None
-    contacts: int
-    informed_at: str | None
-    answered_at: str | None
-    answer_delay_min: float | None
-
-
-@dataclass(frozen=True)
-class Answer:
-    """An outgoing contact and the next incoming one from the same counterpart."""
-
-    counterpart: str
-    rcc: str | None
-    asked_at: str
-    asked_seq: int
-    answered_at: str | None
-    answered_seq: int | None
-    delay_min: float | None
-    summary: str
-
-
-@dataclass(frozen=True)
-class VesselReach:
-    """One vessel of a responders attachment, with the ETAs as computed there."""
-
-    mmsi: str
-    name: str
-    type: str
-    sar: bool
-    eta_from: str
-    eta_p50_h: float | None
-    eta_p90_h: float | None
-    arrival_p50: str | None
-    arrival_p90: str | None
-    distance_nm: float | None
-    reachable_fraction: float | None
-    lon: float | None
-    lat: float | None
-    before_outcome: str
-    snapshot_seq: int
-
-
-@dataclass(frozen=True)
-class DriftFrame:
-    """The drift cloud at one output time of an attached run."""
-
-    run_seq: int
-    time: str
-    hours: float
-    centroid_lon: float | None
-    centroid_lat: float | None
-    std_km: float | None
-    area90_km2: float | None
-    srr_share: dict[str, float]
-    stranded_share: float | None
-
-
-@dataclass(frozen=True)
-class Reconstruction:
-    """The whole reconstruction (see the module docstring); :meth:`to_json` is its file."""
-
-    case_id: str
-    title: str
-    status: str
-    region: str
-    alert_time: str
-    outcome: dict[str, Any] | None
-    outcome_text: str
-    people: str
-    head_seq: int
-    head_hash: str
-    key_id: str
-    verified: bool
-    timeline: tuple[TimelineItem, ...]
-    rccs: tuple[RccKnowledge, ...]
-    answers: tuple[Answer, ...]
-    vessels: tuple[VesselReach, ...]
-    drift: tuple[DriftFrame, ...]
-    positions: tuple[dict[str, Any], ...]
-    plans: tuple[str, ...]
-    notes: tuple[str, ...] = field(default=())
-
-    def to_json(self) -> dict[str, Any]:
-        """Plain JSON (every key present)."""
-        out = asdict(self)
-        out["format"] = _FORMAT
-        for key in ("timeline", "rccs", "answers", "vessels", "drift", "positions", "plans"):
-            out[key] = list(out[key])
-        out["notes"] = list(self.notes)
-        return out
 
 
 def _minutes(a: str, b: str) -> float:
@@ -236,18 +125,25 @@ def _item(entry: LedgerEntry, time: str, kind: str, who: str, text: str, **kw: A
 
 
 def _responders_result(record: dict[str, Any]) -> dict[str, Any] | None:
-    """The responders answer inside an attachment (the record's ``result``, or the record)."""
-    for candidate in (record.get("result"), record):
+    """The responders answer inside an attachment, whichever shape: the record's
+    ``result`` holding ``vessels`` (with ``computed_at`` and ``cloud`` there or in the
+    ``request``, as ``Attachments.responders`` stores them), or the answer itself."""
+    result, request = record.get("result"), record.get("request")
+    for candidate in (result, record):
         if isinstance(candidate, dict) and isinstance(candidate.get("vessels"), list):
-            return candidate
+            merged = dict(request) if isinstance(request, dict) else {}
+            merged.update({k: v for k, v in candidate.items() if v is not None})
+            return merged
     return None
 
 
 def _vessels(
     entry: LedgerEntry, result: dict[str, Any], outcome_time: datetime | None
 ) -> list[VesselReach]:
+    """The vessels of one responders answer. Every ETA counts from the ranking's time
+    (``computed_at``), else the cloud's time, else when it was recorded."""
     cloud = result.get("cloud") or {}
-    origin_text = cloud.get("time") or result.get("computed_at") or entry.recorded_at
+    origin_text = result.get("computed_at") or cloud.get("time") or entry.recorded_at
     origin = parse_time(str(origin_text), "responders time")
     out = []
     for v in result["vessels"]:
@@ -267,10 +163,12 @@ def _vessels(
             before = "yes (50 %)"
         else:
             before = "no"
+        lon = v.get("lon_now", v.get("lon"))
+        lat = v.get("lat_now", v.get("lat"))
         out.append(
             VesselReach(
                 mmsi=str(v.get("mmsi", "")),
-                name=str(v.get("name") or "?"),
+                name=str(v.get("name") or f"MMSI {v.get('mmsi', '?')}"),
                 type=str(v.get("type") or ""),
                 sar=bool(v.get("sar", False)),
                 eta_from=format_time(origin),
@@ -280,8 +178,8 @@ def _vessels(
                 arrival_p90=arr90,
                 distance_nm=v.get("distance_nm"),
                 reachable_fraction=v.get("reachable_fraction"),
-                lon=v.get("lon"),
-                lat=v.get("lat"),
+                lon=None if lon is None else float(lon),
+                lat=None if lat is None else float(lat),
                 before_outcome=before,
                 snapshot_seq=entry.seq,
             )
@@ -494,8 +392,8 @@ def reconstruct_entries(
     if vessels:
         notes.append(
             "Vessel ETAs are copied from the responders computation attached to the case "
-            "(P50/P90 time to intercept the drifting cloud, from the cloud's time); arrival = "
-            "that time + ETA."
+            "(P50/P90 time to intercept the drifting cloud, counted from the ranking's time); "
+            "arrival = that time + ETA."
         )
     return Reconstruction(
         case_id=case.case_id,

@@ -245,7 +245,41 @@ def _describe(kind: str, p: dict[str, Any]) -> str:
             return "attached " + describe_attachment(p["kind"], p["record"])
         except (KeyError, TypeError, ValueError):  # another shape: its JSON
             return f"attached {p['kind']}: " + json.dumps(p["record"], ensure_ascii=False)[:300]
+    if kind == EventKind.CORRECTION_RECORDED:
+        return describe_correction(p)
     return json.dumps(p, ensure_ascii=False)[:300]
+
+
+def describe_correction(p: dict[str, Any]) -> str:
+    """One line for a correction: what it corrects, the corrected value, why and who."""
+    target = p["corrects"]
+    head = f"CORRECTION of #{target['seq']} ({target['kind']}) by {p.get('by', '')}"
+    what = p.get("what")
+    if what == "position":
+        value = _describe(EventKind.POSITION_REPORTED, p["position"])
+    elif what == "outcome":
+        value = "outcome " + describe_outcome(outcome_from_json(p["outcome"]))
+    else:
+        value = f"case reopened, back to {p.get('status')}"
+    return f"{head}: {value.rstrip()}. Reason: {p.get('reason', '')}"
+
+
+def corrected_by(entries: list[LedgerEntry]) -> dict[int, list[int]]:
+    """For each corrected event's number, the numbers of the corrections that name it."""
+    found: dict[int, list[int]] = {}
+    for entry in entries:
+        if entry.kind == EventKind.CORRECTION_RECORDED:
+            target = entry.payload.get("corrects") or {}
+            if isinstance(target.get("seq"), int):
+                found.setdefault(target["seq"], []).append(entry.seq)
+    return found
+
+
+def correction_mark(seq: int, marks: dict[int, list[int]]) -> str:
+    """`` [corrected by #9]`` after an event that a later correction names, else ``""``."""
+    if seq not in marks:
+        return ""
+    return " [corrected by " + ", ".join(f"#{n}" for n in marks[seq]) + "]"
 
 
 def count_warning(case: Case | CaseProjection) -> str | None:
@@ -268,9 +302,11 @@ def render_html(
 ) -> str:
     """A self-contained HTML report (map embedded), listing every ledger event."""
     e = html.escape
+    marks = corrected_by(entries)
     rows = "\n".join(
         f"<tr><td>{x.seq}</td><td>{e(x.recorded_at)}</td><td>{e(x.actor)}</td>"
-        f"<td>{e(x.kind)}</td><td>{e(describe_event(x))}</td><td><code>{x.hash[:16]}…</code></td></tr>"
+        f"<td>{e(x.kind)}</td><td>{e(describe_event(x) + correction_mark(x.seq, marks))}</td>"
+        f"<td><code>{x.hash[:16]}…</code></td></tr>"
         for x in entries
     )
     img = base64.b64encode(map_png).decode("ascii")
@@ -358,10 +394,12 @@ def render_pdf(
         _figure_map(fig.add_axes((0.1, 0.32, 0.8, 0.53)), case, cache_dir)
         pdf.savefig(fig)
         lines: list[str] = []
+        marks = corrected_by(entries)
         for x in entries:
             head = f"#{x.seq} {x.recorded_at} {x.kind} by {x.actor}"
             lines.append(head)
-            lines += ["      " + w for w in textwrap.wrap(describe_event(x), 100)]
+            what = describe_event(x) + correction_mark(x.seq, marks)
+            lines += ["      " + w for w in textwrap.wrap(what, 100)]
         per_page = 62
         for start in range(0, max(1, len(lines)), per_page):
             fig = Figure(figsize=(8.27, 11.69))

@@ -133,7 +133,10 @@ def _run_nc(record: dict[str, Any], home_dir: Path) -> tuple[Path | None, str]:
 
     run_id = record.get("run_id")
     if not run_id:
-        return None, "it was run from the command line (its files are not in the station's runs)"
+        return None, (
+            "it was run from the command line (its files are not in the station's runs: "
+            "give its directory with --drift-run DIR)"
+        )
     try:
         check_run_id(str(run_id))
     except NotFoundError:

@@ -15,7 +15,8 @@ Figures come from :class:`StatisticsSource` objects. :class:`PackagedSeries` rea
 files shipped in ``sarwatch/data`` (``stats_central_med.csv`` as compiled, and
 ``stats_sources.json``: which column is which series and source, the flag rules, and
 figures from other sources). The incident register is a second source of the same
-shape (monthly figures summed from incidents): pass it in ``sources``.
+shape (monthly figures; :class:`~sarwatch.services.statistics_register.RegisterSeries`):
+pass it in ``sources``.
 """
 
 from __future__ import annotations

@@ -316,6 +316,25 @@ def _solve(
     return 0.0 if c == 0.0 else tj
 
 
+@njit(cache=True, nogil=True, fastmath=_FAST | {"reassoc"})
+def _solve_all(
+    sx: float, sy: float, ax: float, ay: float, v2: float,
+    p_lon: npt.NDArray[Any], p_lat: npt.NDArray[Any], p_u: npt.NDArray[Any],
+    p_v: npt.NDArray[Any], d2: npt.NDArray[Any], w: npt.NDArray[Any], t: npt.NDArray[Any],
+) -> tuple[float, float, float]:  # fmt: skip
+    """Every particle's intercept time into ``t``; the reachable weight and the least and
+    largest finite times. Without branches and with reordered sums, so that it vectorises."""
+    reach, tmin, tmax = 0.0, np.inf, -np.inf
+    for j in range(p_lon.size):
+        tj = _solve((p_lon[j] - sx) * ax, (p_lat[j] - sy) * ay, p_u[j], p_v[j], d2[j], v2)
+        t[j] = tj
+        ok = tj < np.inf
+        reach += w[j] if ok else 0.0
+        tmin = min(tmin, tj)
+        tmax = max(tmax, tj if ok else -np.inf)
+    return reach, tmin, tmax
+
+
 @njit(cache=True, nogil=True, fastmath=_FAST)
 def _bracket_histogram(
     t: npt.NDArray[Any], w: npt.NDArray[Any], lo: float, scale: float,
@@ -360,17 +379,8 @@ def _rank_kernel(
                 ts[k] = _solve((p_lon[j] - sx) * ax, (p_lat[j] - sy) * ay,
                                p_u[j], p_v[j], d2[j], v2)  # fmt: skip
             ts.sort()
-            # 2. every particle's time (a loop without branches, so that it vectorises)
-            reach = 0.0
-            tmin, tmax = np.inf, -np.inf
-            for j in range(n_p):
-                tj = _solve((p_lon[j] - sx) * ax, (p_lat[j] - sy) * ay,
-                            p_u[j], p_v[j], d2[j], v2)  # fmt: skip
-                t[j] = tj
-                ok = tj < np.inf
-                reach += w[j] if ok else 0.0
-                tmin = min(tmin, tj)
-                tmax = max(tmax, tj if ok else -np.inf)
+            # 2. every particle's time
+            reach, tmin, tmax = _solve_all(sx, sy, ax, ay, v2, p_lon, p_lat, p_u, p_v, d2, w, t)
             reach_out[i] = reach
             for k in range(n_q):
                 q = qs[k] - _Q_TOL

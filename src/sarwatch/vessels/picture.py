@@ -27,6 +27,14 @@ __all__ = ["LivePicture", "PictureSource", "kind_of"]
 TRACK_HOURS = 6.0
 
 
+_KIND_BY_TYPE = {
+    30: VesselKind.FISHING,
+    35: VesselKind.MILITARY,
+    51: VesselKind.SAR_VESSEL,
+    55: VesselKind.LAW_ENFORCEMENT,
+}
+
+
 def kind_of(mmsi: int, static: VesselStatic | None, msg_type: int) -> VesselKind:
     """Classify a station from its MMSI, message type and AIS ship type.
 
@@ -46,14 +54,8 @@ def kind_of(mmsi: int, static: VesselStatic | None, msg_type: int) -> VesselKind
     code = static.ship_type if static is not None else None
     if code is None:
         return VesselKind.OTHER
-    table = {
-        30: VesselKind.FISHING,
-        35: VesselKind.MILITARY,
-        51: VesselKind.SAR_VESSEL,
-        55: VesselKind.LAW_ENFORCEMENT,
-    }
-    if code in table:
-        return table[code]
+    if code in _KIND_BY_TYPE:
+        return _KIND_BY_TYPE[code]
     if 60 <= code <= 69:
         return VesselKind.PASSENGER
     if 70 <= code <= 89:
@@ -100,6 +102,7 @@ class LivePicture:
         self._last: dict[int, VesselReport] = {}
         self._static: dict[int, VesselStatic] = {}
         self._tracks: dict[int, deque[VesselReport]] = {}
+        self._states: dict[int, VesselState] = {}  # built on read, dropped on change
         self._source = source
         self._refresh_s = refresh_s
         self._monotonic = monotonic
@@ -119,13 +122,15 @@ class LivePicture:
             reports, statics, seq = self._source.changes(self._seq)
             self._seq = seq
             self._pulled_at = self._monotonic()
-            last = self._last
+            last, states = self._last, self._states
             for report in reports:
                 known = last.get(report.mmsi)
                 if known is None or report.time >= known.time:
                     last[report.mmsi] = report
+                    states.pop(report.mmsi, None)
             for item in statics:
                 self._static[item.mmsi] = item
+                states.pop(item.mmsi, None)
         return len(reports)
 
     def _maybe_refresh(self) -> None:
@@ -141,6 +146,7 @@ class LivePicture:
             last = self._last.get(report.mmsi)
             if last is None or report.time >= last.time:
                 self._last[report.mmsi] = report
+                self._states.pop(report.mmsi, None)
             track = self._tracks.setdefault(report.mmsi, deque())
             track.append(report)
             newest = self._last[report.mmsi].time
@@ -157,6 +163,7 @@ class LivePicture:
                 }
                 item = replace(known, **given)
             self._static[item.mmsi] = item
+            self._states.pop(item.mmsi, None)
 
     def state(self, mmsi: int) -> VesselState | None:
         """The vessel's current state, or ``None`` if it has sent no position."""
@@ -164,11 +171,16 @@ class LivePicture:
         return self._state(mmsi)
 
     def _state(self, mmsi: int) -> VesselState | None:
+        state = self._states.get(mmsi)
+        if state is not None:
+            return state
         report = self._last.get(mmsi)
         if report is None:
             return None
         static = self._static.get(mmsi)
-        return VesselState(report, static, kind_of(mmsi, static, report.msg_type))
+        state = VesselState(report, static, kind_of(mmsi, static, report.msg_type))
+        self._states[mmsi] = state
+        return state
 
     def vessels(
         self,
@@ -180,6 +192,7 @@ class LivePicture:
         and is not older than ``since``."""
         self._maybe_refresh()
         out = []
+        state_of = self._state
         for mmsi, report in list(self._last.items()):
             if since is not None and report.time < since:
                 continue
@@ -187,9 +200,9 @@ class LivePicture:
                 bbox[0] <= report.lon <= bbox[2] and bbox[1] <= report.lat <= bbox[3]
             ):
                 continue
-            state = self._state(mmsi)
-            assert state is not None
-            out.append(state)
+            state = state_of(mmsi)
+            if state is not None:
+                out.append(state)
         return out
 
     def track(self, mmsi: int) -> list[VesselReport]:

@@ -76,22 +76,25 @@ def _route_modules() -> tuple[ModuleType, ...]:
         assess,
         attachments,
         cases,
+        corrections,
         drift,
         forcing,
         incidents,
         ledger,
+        media,
         plan,
         position,
         public,
         reconstruction,
         stats,
         verify,
+        vessels,
     )
     from sarwatch.web.routes import map as map_page
 
     return (
         assess, position, drift, forcing, plan, attachments, cases, incidents, ledger, public,
-        stats, reconstruction, verify, map_page,
+        stats, reconstruction, verify, vessels, map_page, corrections, media,
     )  # fmt: skip
 
 
@@ -132,7 +135,9 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> FastA
     )
     app.state.station = Station(settings, demo=demo)
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    from sarwatch.web.routes.media import MEDIA_PATH  # streamed: its own limit
+
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, own_limit=MEDIA_PATH)
     # outermost: a refused Host or a NUL byte is answered before anything is read
     app.add_middleware(RequestGuard, hosts=allowed_hosts(settings.host, settings.allowed_hosts))
 

@@ -10,6 +10,7 @@ pass the limit, so that no more than the limit and one chunk is ever held.
 from __future__ import annotations
 
 import json
+import re
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -82,13 +83,26 @@ class BodySizeLimit:
         The application to wrap.
     max_bytes
         The largest body accepted, in bytes.
+    own_limit
+        Paths of ``POST`` routes that stream their body under their own limit (media
+        uploads), left through unchanged.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        own_limit: re.Pattern[str] | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.own_limit = own_limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        streamed = self.own_limit is not None and scope.get("method") == "POST"
+        if streamed and self.own_limit.fullmatch(scope.get("path", "")):  # type: ignore[union-attr]
+            await self.app(scope, receive, send)
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

@@ -115,33 +115,70 @@ def _subset_plan(msg_type: int) -> tuple[_Slot, ...]:
 _PLANS: dict[int, tuple[_Slot, ...]] = {}  # built on first use, not at import
 
 
+_Fixed = tuple[tuple[int, int, int, bool, Any], ...]
+
+
+def _fixed_plan(msg_type: int, n_bits: int) -> _Fixed | None:
+    """The subset plan as (shift, mask, sign bit, float?, converter) for ``n_bits``;
+    ``None`` when a field runs past the end (then pyais's accessors read it)."""
+    out = []
+    for slot in _plan(msg_type):
+        if slot is None:
+            out.append((-1, 0, 0, False, None))
+            continue
+        offset, width, signed, is_float, converter = slot
+        if offset + width > n_bits:
+            return None
+        sign = 1 << (width - 1) if signed else 0
+        out.append((n_bits - offset - width, (1 << width) - 1, sign, is_float, converter))
+    return tuple(out)
+
+
+def _plan(msg_type: int) -> tuple[_Slot, ...]:
+    plan = _PLANS.get(msg_type)
+    if plan is None:
+        plan = _PLANS[msg_type] = _subset_plan(msg_type)
+    return plan
+
+
+_FIXED: dict[tuple[int, int], _Fixed | None] = {}
+
+
 def position_row_from_bits(msg_type: int, bv: Any) -> PositionRow | None:
     """:func:`position_row` of the message in ``bv``, reading only the fields it needs.
 
     Equivalent to ``position_row(MSG_CLASS[msg_type].from_vector(bv))`` for types
     1-3, 9, 18 and 27 (a property test checks it) at a fraction of the cost: the
-    other fields (turn rate, radio state, flags) are never decoded.
+    other fields (turn rate, radio state, flags) are never decoded. Offsets, widths
+    and conversions are pyais's own plan; when pyais keeps the payload as one big
+    integer (CPython), fields are cut from it with one shift and mask each, as
+    pyais's own fast paths do.
     """
-    plan = _PLANS.get(msg_type)
-    if plan is None:
-        plan = _PLANS[msg_type] = _subset_plan(msg_type)
     n_bits = len(bv)
-    get, get_signed = bv.get, bv.get_signed
+    whole = getattr(bv, "_value", None)
+    key = (msg_type, n_bits)
+    fixed = _FIXED[key] if key in _FIXED else _FIXED.setdefault(key, _fixed_plan(*key))
     values: list[Any] = []
-    for slot in plan:
-        if slot is None:
-            values.append(None)
+    append = values.append
+    if whole is None or fixed is None:  # another bit-vector kind, or a short payload
+        for slot in _plan(msg_type):
+            if slot is None or slot[0] >= n_bits:
+                append(None)
+                continue
+            offset, width, signed, is_float, converter = slot
+            x: Any = bv.get_signed(offset, width) if signed else bv.get(offset, width)
+            x = float(x) if is_float else x
+            append(x if converter is None else converter(x))
+        return _row(msg_type, *values)
+    for shift, mask, sign, is_float, converter in fixed:
+        if shift < 0:
+            append(None)
             continue
-        offset, width, signed, is_float, converter = slot
-        if offset >= n_bits:
-            values.append(None)
-            continue
-        x: Any = get_signed(offset, width) if signed else get(offset, width)
-        if is_float:
-            x = float(x)
-        if converter is not None:
-            x = converter(x)
-        values.append(x)
+        x = (whole >> shift) & mask
+        if sign and x & sign:
+            x -= sign << 1
+        # pyais's converters take the raw integer (as its own fast paths pass it)
+        append(converter(x) if converter is not None else float(x) if is_float else x)
     return _row(msg_type, *values)
 
 

@@ -16,8 +16,9 @@ from sarwatch.errors import InputError, NotFoundError
 
 __all__ = ["BATCH_LINES", "is_gzip", "iter_batches", "open_nmea"]
 
-#: Lines decoded and stored together (large enough to amortise a store write).
-BATCH_LINES = 20_000
+#: Lines decoded and stored together: a batch writes each vessel once (its newest
+#: report), so larger batches mean fewer upserts (100k lines: about a second of work).
+BATCH_LINES = 100_000
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
@@ -44,7 +45,7 @@ def open_nmea(path: str | Path) -> IO[bytes]:
         raise InputError(f"{path} is a directory: give an NMEA file (.txt, .nmea, .gz)")
     try:
         if is_gzip(path):
-            return gzip.open(path, "rb")
+            return gzip.open(path, "rb")  # type: ignore[return-value]
         return open(path, "rb", buffering=1 << 20)
     except OSError as exc:
         raise InputError(f"cannot read AIS file {path}: {exc.strerror or exc}") from exc

@@ -2,8 +2,9 @@
 
 ``sarwatch ais ingest`` (one process, the only writer) stores each batch: the last
 report per MMSI (an upsert that never lets an older report replace a newer one),
-static data merged by MMSI, and track points thinned to one per
-:data:`TRACK_STEP_S` seconds per vessel for the last :data:`TRACK_HOURS` hours.
+static data merged by MMSI, and track points thinned to one per vessel per
+:data:`TRACK_STEP_S`-second bucket (the first report in it) for the last
+:data:`TRACK_HOURS` hours.
 Every batch gets a sequence number; ``sarwatch serve`` (any number of readers)
 asks for the rows changed since the sequence it last saw, so a refresh costs what
 changed, not the whole picture. WAL lets readers read while the writer writes.
@@ -22,7 +23,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from sarwatch.adapters.ais.columns import reports_from_rows, reports_table, statics_from_rows
 from sarwatch.errors import InputError
@@ -34,7 +37,7 @@ __all__ = ["LIVE_FILE", "TRACK_HOURS", "TRACK_STEP_S", "LiveStore"]
 LIVE_FILE = "live.sqlite"
 #: Hours of track kept in the live file (older points stay in the archive only).
 TRACK_HOURS = 6.0
-#: Track points are thinned to one per vessel per this many seconds.
+#: Track points are thinned to one per vessel per bucket of this many seconds.
 TRACK_STEP_S = 60.0
 _SCHEMA_VERSION = 1
 
@@ -44,11 +47,9 @@ CREATE TABLE IF NOT EXISTS last (
     mmsi INTEGER PRIMARY KEY, t_us INTEGER NOT NULL, lon REAL NOT NULL, lat REAL NOT NULL,
     sog REAL, cog REAL, heading REAL, nav INTEGER, msg_type INTEGER NOT NULL,
     seq INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS last_seq ON last (seq);
 CREATE TABLE IF NOT EXISTS static (
     mmsi INTEGER PRIMARY KEY, name TEXT, callsign TEXT, imo INTEGER, ship_type INTEGER,
     length_m REAL, destination TEXT, seq INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS static_seq ON static (seq);
 CREATE TABLE IF NOT EXISTS track (
     mmsi INTEGER NOT NULL, t_us INTEGER NOT NULL, lon REAL NOT NULL, lat REAL NOT NULL,
     sog REAL, cog REAL, heading REAL, nav INTEGER, msg_type INTEGER NOT NULL,
@@ -103,7 +104,7 @@ class LiveStore:
         self.path = Path(path)
         self._span_us = int(track_hours * 3600e6)
         self._step_us = int(track_step_s * 1e6)
-        self._kept: dict[int, int] = {}  # mmsi -> time of the last track point written
+        self._kept: dict[int, int] = {}  # mmsi -> the last track bucket written
         self._lock = threading.Lock()
         self._batches = 0
         try:
@@ -142,39 +143,19 @@ class LiveStore:
         for the archive anyway).
         """
         table = reports if isinstance(reports, pa.Table) else reports_table(reports)
-        mmsi = table.column("mmsi").to_pylist()
-        t_us = table.column("time").cast(pa.int64()).to_pylist()
-        lon = table.column("lon").to_pylist()
-        lat = table.column("lat").to_pylist()
-        sog = table.column("sog_kn").to_pylist()
-        cog = table.column("cog_deg").to_pylist()
-        hdg = table.column("heading_deg").to_pylist()
-        nav = table.column("nav_status").to_pylist()
-        mt = table.column("msg_type").to_pylist()
-
-        newest: dict[int, int] = {}  # mmsi -> row index of its newest report
-        track_rows = []
-        kept, step = self._kept, self._step_us
-        for i, (m, t) in enumerate(zip(mmsi, t_us, strict=True)):
-            j = newest.get(m)
-            if j is None or t >= t_us[j]:
-                newest[m] = i
-            k = kept.get(m)
-            if k is None or t - k >= step or k - t >= step:
-                kept[m] = t if k is None or t > k else k
-                track_rows.append(i)
+        newest_idx, track_idx = self._select(table)
+        last_rows = _rows(table, newest_idx)
+        track_rows = _rows(table, track_idx)
+        top = int(pc.max(table.column("time")).cast(pa.int64()).as_py() or 0) if len(table) else 0
         with self._lock:
             db = self._db
             (seq,) = db.execute("SELECT value + 1 FROM meta WHERE key = 'seq'").fetchone()
-            cols = (mmsi, t_us, lon, lat, sog, cog, hdg, nav, mt)
-            db.executemany(_UPSERT_LAST, [(*(c[i] for c in cols), seq) for i in newest.values()])
+            db.executemany(_UPSERT_LAST, [(*row, seq) for row in last_rows])
             db.executemany(
-                "INSERT OR IGNORE INTO track VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [tuple(c[i] for c in cols) for i in track_rows],
+                "INSERT OR IGNORE INTO track VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", track_rows
             )
             if statics:
                 db.executemany(_UPSERT_STATIC, [_static_row(s, seq) for s in _merged(statics)])
-            top = max(t_us, default=0)
             db.execute("UPDATE meta SET value = max(value, ?) WHERE key = 'newest_us'", (top,))
             db.execute("UPDATE meta SET value = ? WHERE key = 'seq'", (seq,))
             self._batches += 1
@@ -182,6 +163,51 @@ class LiveStore:
                 self._prune()
             db.commit()
         return int(seq)
+
+    def _select(self, table: pa.Table) -> tuple[np.ndarray, np.ndarray]:
+        """Row indices of each vessel's newest report, and of the track points to keep.
+
+        A track point is the first report of a vessel in each ``track_step_s``
+        bucket of time (one a minute by default), unless an earlier batch already
+        wrote that vessel's bucket.
+        """
+        if not len(table):
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty
+        m = table.column("mmsi").to_numpy()
+        t = table.column("time").cast(pa.int64()).to_numpy()
+        order = np.lexsort((t, m))
+        ms, ts = m[order], t[order]
+        new_vessel = np.empty(len(ms), dtype=bool)
+        new_vessel[0] = True
+        np.not_equal(ms[1:], ms[:-1], out=new_vessel[1:])
+        last_of_vessel = np.empty(len(ms), dtype=bool)
+        last_of_vessel[-1] = True
+        last_of_vessel[:-1] = new_vessel[1:]
+        newest = order[last_of_vessel]
+        if self._step_us <= 0:
+            return newest, order
+        bucket = ts // self._step_us
+        first = new_vessel.copy()
+        first[1:] |= bucket[1:] != bucket[:-1]
+        keep = order[first]
+        kept_m, kept_b = ms[first], bucket[first]
+        # Across batches: a vessel's first bucket here may be its last one written.
+        starts = np.flatnonzero(new_vessel[first])
+        drop = np.zeros(len(keep), dtype=bool)
+        known = self._kept
+        ends = np.r_[starts[1:], len(keep)] - 1
+        for start, vessel, b0, b1 in zip(
+            starts.tolist(),
+            kept_m[starts].tolist(),
+            kept_b[starts].tolist(),
+            kept_b[ends].tolist(),
+            strict=True,
+        ):
+            if known.get(vessel) == b0:
+                drop[start] = True
+            known[vessel] = max(b1, known.get(vessel, b1))
+        return newest, keep[~drop]
 
     def _prune(self) -> None:
         (newest,) = self._db.execute("SELECT value FROM meta WHERE key = 'newest_us'").fetchone()
@@ -245,6 +271,16 @@ class LiveStore:
     def track_span(self) -> timedelta:
         """How much track is kept."""
         return timedelta(microseconds=self._span_us)
+
+
+def _rows(table: pa.Table, idx: np.ndarray) -> list[tuple[object, ...]]:
+    """Rows ``(mmsi, t_us, lon, lat, sog, cog, heading, nav, msg_type)`` at ``idx``."""
+    if not len(idx):
+        return []
+    part = table.take(pa.array(idx))
+    cols = [part.column(n).to_pylist() for n in part.column_names]
+    cols[1] = part.column("time").cast(pa.int64()).to_pylist()
+    return list(zip(*cols, strict=True))
 
 
 def _merged(statics: Sequence[VesselStatic]) -> list[VesselStatic]:

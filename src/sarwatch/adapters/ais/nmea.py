@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from functools import reduce
+from operator import xor
 from typing import Any
 
 from pyais.exceptions import UnknownMessageException
@@ -36,7 +38,7 @@ from sarwatch.adapters.ais.convert import (
 )
 from sarwatch.vessels.types import VesselReport, VesselStatic
 
-__all__ = ["IngestSummary", "NmeaDecoder", "SkipReason"]
+__all__ = ["IngestSummary", "NmeaDecoder", "SkipReason", "split_tag_time"]
 
 #: Fewest payload bits a message needs for the fields read here (ITU-R M.1371: up to
 #: the heading of types 1-3 and 18, the course of 9 and 27, the dimensions of 19;
@@ -146,7 +148,7 @@ class IngestSummary:
         if self.no_position:
             out.append(f"{self.no_position} position messages without a position")
         if self.untimed:
-            out.append(f"{self.untimed} messages without a tag-block time: stamped on receipt")
+            out.append(f"{self.untimed} positions without a tag-block time: stamped on receipt")
         return "\n".join(out)
 
 
@@ -225,7 +227,6 @@ class NmeaDecoder:
         seen, seen_order, window = self._seen, self._seen_order, self._window
         tag_times = self._tag_times
         produce, min_bits, from_bits = _produce, MIN_BITS, position_row_from_bits
-        msg_class = MSG_CLASS
         type_counts = [0] * 64
         n = ignored = used = reports = untimed = no_position = 0
         for raw in lines:
@@ -249,6 +250,10 @@ class NmeaDecoder:
                         tag = raw[1 : start - 1]
                         raw = raw[start:]
                         start = 0
+                        if not raw or raw[0] not in (_BANG, _DOLLAR):
+                            damaged = b"VDM," in raw or b"VDO," in raw
+                            skipped[SkipReason.MALFORMED if damaged else SkipReason.NOT_AIS] += 1
+                            continue
                 elif first in (_BANG, _DOLLAR):
                     start = 0
                 else:
@@ -277,7 +282,9 @@ class NmeaDecoder:
                 if type(sentence) is not AISSentence:
                     ignored += 1  # a $PGHP wrapper: metadata only
                     continue
-                if not sentence.is_valid:
+                # pyais's own test (XOR of the bytes between "!" and "*"), on the
+                # bytes already at hand rather than a re-split copy.
+                if reduce(xor, raw[1:star], 0) != sentence.checksum:
                     skipped[SkipReason.BAD_CHECKSUM] += 1
                     continue
                 payload = sentence.payload
@@ -312,10 +319,7 @@ class NmeaDecoder:
                     skipped[SkipReason.TRUNCATED] += 1
                     continue
                 try:
-                    if msg_type <= 3:  # pyais has a fast path for these: use it whole
-                        row = position_row(msg_class[msg_type].from_vector(bv))
-                    else:  # pyais's plan, only the fields needed
-                        row = from_bits(msg_type, bv)
+                    row = from_bits(msg_type, bv)  # pyais's plan, only the fields needed
                 except Exception:  # bits pyais cannot read
                     skipped[SkipReason.UNDECODABLE] += 1
                     continue
@@ -460,16 +464,44 @@ class NmeaDecoder:
         return when
 
     def _parse_stamp(self, stamp: str) -> datetime | None:
-        try:
-            value = float(stamp)
-        except ValueError:
-            return None
-        if value > 1e11:  # milliseconds (some receivers), not seconds
-            value /= 1000.0
-        try:
-            when = datetime.fromtimestamp(value, UTC)
-        except (OverflowError, OSError, ValueError):
-            return None
-        if not _EARLIEST <= when <= self._latest:
-            return None
-        return when
+        return _parse_stamp(stamp, self._latest)
+
+
+def split_tag_time(raw: bytes) -> tuple[bytes, datetime | None]:
+    """A line without its NMEA 4 tag block, and the block's ``c:`` time if valid.
+
+    For replays: the sentence goes out bare (the receiver stamps it on receipt) and
+    the time says when to send it. Lines without a tag block come back unchanged.
+    """
+    raw = raw.strip()
+    if not raw.startswith(b"\\"):
+        return raw, None
+    end = raw.find(b"\\", 1)
+    if end < 0:
+        return raw, None
+    block = TagBlock(raw[1:end])
+    try:
+        block.init()
+        stamp = block.receiver_timestamp if block.is_valid else None
+    except Exception:  # a damaged block: no time, the sentence still goes
+        stamp = None
+    latest = datetime.now(UTC) + timedelta(days=1)
+    when = _parse_stamp(stamp, latest) if stamp else None
+    return raw[end + 1 :], when
+
+
+def _parse_stamp(stamp: str, latest: datetime) -> datetime | None:
+    """A tag-block ``c:`` value (UNIX seconds, or milliseconds) as a time, if plausible."""
+    try:
+        value = float(stamp)
+    except ValueError:
+        return None
+    if value > 1e11:  # milliseconds (some receivers), not seconds
+        value /= 1000.0
+    try:
+        when = datetime.fromtimestamp(value, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+    if not _EARLIEST <= when <= latest:
+        return None
+    return when

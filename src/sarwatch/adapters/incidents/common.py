@@ -73,6 +73,8 @@ def parse_count(text: Any, what: str) -> int | None:
     """
     if text is None:
         return None
+    if isinstance(text, str) and text.isascii() and text.isdigit():  # the common case, fast
+        return int(text)
     if isinstance(text, bool):
         raise InputError(f"{what} must be a whole number >= 0, got {text!r}")
     if isinstance(text, int):
@@ -93,7 +95,7 @@ def parse_count(text: Any, what: str) -> int | None:
     return value
 
 
-def parse_json_cell(text: str, what: str, default: Any) -> Any:
+def parse_json_cell(text: Any, what: str, default: Any) -> Any:
     """A cell holding JSON (a list of sources, of actors); blank gives ``default``."""
     if text is None or not str(text).strip():
         return default

@@ -19,6 +19,7 @@ from sarwatch.incidents import (
     DRAFT_ID,
     Incident,
     IncidentRecord,
+    IncidentType,
     People,
     check_incident_id,
 )
@@ -115,7 +116,7 @@ def from_flat(row: dict[str, Any]) -> tuple[Incident, str | None]:
         check_incident_id(merged_into)
     report = Incident(
         incident_id=incident_id,
-        kind=_text(row.get("kind")),
+        kind=IncidentType.parse(_text(row.get("kind"))),
         time=parse_time(_text(row.get("time")), "time"),
         time_precision=_text(row.get("time_precision")) or "minute",  # type: ignore[arg-type]
         lon=_float(row.get("lon"), "lon"),

@@ -39,7 +39,14 @@ from typing import Any, TextIO
 
 from sarwatch.adapters.incidents.common import ParsedFile, parse_count
 from sarwatch.errors import DataError, InputError
-from sarwatch.incidents import DRAFT_ID, Incident, IncidentRecord, IncidentSource, People
+from sarwatch.incidents import (
+    DRAFT_ID,
+    Incident,
+    IncidentRecord,
+    IncidentSource,
+    IncidentType,
+    People,
+)
 
 __all__ = ["ALIASES", "COLUMNS", "MMP_NAMESPACE", "read_mmp", "write_mmp"]
 
@@ -161,6 +168,11 @@ def parse_date(text: str, year: str = "", month: str = "") -> tuple[datetime, st
     (19, 'month')
     """
     cell = text.strip()
+    if len(cell) == 10 and cell[4] == "-" and cell[7] == "-":  # ISO, the current exports
+        try:
+            return datetime(int(cell[:4]), int(cell[5:7]), int(cell[8:]), tzinfo=UTC), "day"
+        except ValueError:
+            pass
     if cell:
         head = cell.split("T")[0].split(" ")[0] if re.match(r"^\d{4}-", cell) else cell
         for fmt in _DATE_FORMATS:
@@ -215,34 +227,39 @@ def parse_coordinates(text: str) -> tuple[float, float] | None:
     return lon, lat
 
 
-def _cell(row: list[str], cols: dict[str, int], name: str) -> str:
-    i = cols.get(name)
-    return row[i].strip() if i is not None and i < len(row) else ""
+_COUNTS = (
+    ("survivors", "Number of Survivors"),
+    ("dead", "Number of Dead"),
+    ("missing", "Minimum Estimated Number of Missing"),
+    ("females", "Number of Females"),
+    ("males", "Number of Males"),
+    ("children", "Number of Children"),
+)
 
 
 def _row_report(
     row: list[str], cols: dict[str, int], default_quality: int | None
 ) -> tuple[str, str, Incident]:
     """``(main id, incident id, report)`` of one row; :class:`InputError` says why not."""
-    incident_id = _cell(row, cols, "incident_id") or _cell(row, cols, "main_id")
-    main_id = _cell(row, cols, "main_id") or incident_id
+    width = len(row)
+    cells = {name: row[i].strip() for name, i in cols.items() if i < width}
+    get = cells.get
+    incident_id = get("incident_id", "") or get("main_id", "")
+    main_id = get("main_id", "") or incident_id
     if not incident_id:
         raise InputError("no Main ID or Incident ID")
-    when, precision = parse_date(
-        _cell(row, cols, "date"), _cell(row, cols, "year"), _cell(row, cols, "month")
-    )
-    counts = {
-        name: parse_count(_cell(row, cols, name), label)
-        for name, label in (
-            ("survivors", "Number of Survivors"),
-            ("dead", "Number of Dead"),
-            ("missing", "Minimum Estimated Number of Missing"),
-            ("females", "Number of Females"),
-            ("males", "Number of Males"),
-            ("children", "Number of Children"),
+    when, precision = parse_date(get("date", ""), get("year", ""), get("month", ""))
+    counts: dict[str, int | None] = {}
+    for name, label in _COUNTS:
+        cell = get(name, "")  # blank and plain digits without a call: 100,000 rows
+        counts[name] = (
+            None
+            if not cell
+            else int(cell)
+            if cell.isdigit() and cell.isascii()
+            else (parse_count(cell, label))
         )
-    }
-    total = parse_count(_cell(row, cols, "total"), "Total Number of Dead and Missing")
+    total = parse_count(get("total", ""), "Total Number of Dead and Missing")
     if total is not None:
         known = (counts["dead"] or 0) + (counts["missing"] or 0)
         if known > total:
@@ -252,11 +269,11 @@ def _row_report(
             )
         if known < total:
             counts["missing"] = (counts["missing"] or 0) + total - known
-    position = parse_coordinates(_cell(row, cols, "coordinates"))
-    place = _cell(row, cols, "location")
+    position = parse_coordinates(get("coordinates", ""))
+    place = get("location", "")
     if position is None and not place:
         raise InputError("no Coordinates and no Location of Incident")
-    grade_text = _cell(row, cols, "quality")
+    grade_text = get("quality", "")
     if grade_text:
         grade = parse_count(grade_text, "Source Quality")
     elif "quality" not in cols and default_quality is not None:
@@ -271,24 +288,24 @@ def _row_report(
     if grade not in range(1, 6):
         raise InputError(f"Source Quality must be 1-5, got {grade_text!r}")
     source = IncidentSource(
-        name=_cell(row, cols, "info_source") or "IOM Missing Migrants Project",
-        quality=grade,
-        url=_cell(row, cols, "url") or None,
+        name=get("info_source", "") or "IOM Missing Migrants Project",
+        quality=grade,  # type: ignore[arg-type]  # checked above
+        url=get("url", "") or None,
         reference=f"MMP {incident_id}",
     )
     report = Incident(
         incident_id=DRAFT_ID,
-        kind="shipwreck",
+        kind=IncidentType.SHIPWRECK,
         time=when,
         time_precision=precision,  # type: ignore[arg-type]
         lon=position[0] if position else None,
         lat=position[1] if position else None,
         place=place,
-        country=_cell(row, cols, "country"),
-        route=_cell(row, cols, "route"),
+        country=get("country", ""),
+        route=get("route", ""),
         people=People(**counts),
         sources=(source,),
-        cause=_cell(row, cols, "cause"),
+        cause=get("cause", ""),
         external_ids=(f"{MMP_NAMESPACE}:{incident_id}",),
     )
     return main_id, incident_id, report

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, case, func, or_, select
@@ -94,6 +95,27 @@ def _where(query: IncidentQuery) -> list[Any]:
     return where
 
 
+def _insert_many(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert rows with the driver's ``executemany``: SQLAlchemy's per-row parameter
+    processing costs more than SQLite's insert for a 100,000-row import."""
+    if len(rows) < 100:
+        conn.execute(table.insert(), rows)
+        return
+    names = list(rows[0])
+    style = conn.dialect.paramstyle
+    if style == "qmark":
+        marks = ", ".join("?" for _ in names)
+    elif style in ("format", "pyformat"):
+        marks = ", ".join("%s" for _ in names)
+    else:  # named, numeric: let SQLAlchemy build it
+        conn.execute(table.insert(), rows)
+        return
+    quote = conn.dialect.identifier_preparer.quote
+    sql = f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) VALUES ({marks})"
+    getter = itemgetter(*names)
+    conn.exec_driver_sql(sql, [getter(row) for row in rows])
+
+
 class SqlIncidentRepository:
     """The incident register in one SQL transaction (``conn``)."""
 
@@ -123,7 +145,7 @@ class SqlIncidentRepository:
         for entry in entries:
             values = entry.to_json()
             del values["case_id"]
-            values["payload"] = canonical_json(entry.payload).decode("utf-8")
+            values["payload"] = canonical_json(entry.payload, form=entry.format).decode("utf-8")
             rows.append(values)
         head_values = {
             "seq": head.seq,
@@ -199,7 +221,7 @@ class SqlIncidentRepository:
         try:
             with self._conn.begin_nested():
                 if fresh:
-                    self._conn.execute(t.incidents.insert(), fresh)
+                    _insert_many(self._conn, t.incidents, fresh)
                 if changed:
                     for row in changed:
                         row["where_id"] = row["incident_id"]
@@ -232,7 +254,7 @@ class SqlIncidentRepository:
         rows = [{"external_id": k, "incident_id": v} for k, v in pairs.items()]
         try:
             with self._conn.begin_nested():
-                self._conn.execute(t.incident_external_ids.insert(), rows)
+                _insert_many(self._conn, t.incident_external_ids, rows)
         except sa_exc.IntegrityError:
             raise ConflictError(
                 "a source record is already in the incident register (an external id is taken)"

@@ -29,6 +29,7 @@ from sarwatch.incidents import (
     IncidentQuery,
     IncidentRecord,
     IncidentSource,
+    IncidentType,
     People,
     record_to_json,
 )
@@ -145,7 +146,7 @@ def _query(
     return IncidentQuery(
         start=period_bound(start) if start else None,
         end=period_bound(end, end=True) if end else None,
-        kinds=tuple(kinds or ()),
+        kinds=tuple(IncidentType.parse(k) for k in kinds or ()),
         place=place or "",
         bbox=box,  # type: ignore[arg-type]
         heads_only=not reports,
@@ -174,7 +175,7 @@ def list_incidents(
 ) -> dict[str, Any]:
     """Incidents by time (each event once unless ``reports``), with the total count."""
     query = _query(start, end, kinds, place, bbox, reports)
-    found = service.list(query, limit=limit, offset=offset)
+    found = service.find(query, limit=limit, offset=offset)
     return {"total": service.count(query), "incidents": [_out(r) for r in found]}
 
 
@@ -224,7 +225,7 @@ async def record_incident(
     """Record a report; it is merged with a report of the same event if one is close."""
     report = Incident(
         incident_id=DRAFT_ID,
-        kind=body.kind,
+        kind=IncidentType(body.kind),
         time=parse_time(body.time, "time"),
         time_precision=body.time_precision,
         lon=body.lon,

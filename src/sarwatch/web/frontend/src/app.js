@@ -28,6 +28,7 @@ import { createCases } from "./cases.js";
 import { createDrift } from "./drift.js";
 import { createMonitor } from "./monitor.js";
 import { createPlan } from "./plan.js";
+import { createVessels } from "./vessels.js";
 
 const $ = (sel) => document.querySelector(sel);
 
@@ -67,8 +68,6 @@ async function main() {
   const { map } = base;
   // The map and the notation helpers, for the console and the browser tests.
   window.sarwatch = { map, parsePosition, formatDM, formatDecimal, inputToISO };
-  const vessels = L.layerGroup();
-  base.control.addOverlay(vessels, "Vessels (AIS): not yet available");
 
   for (const b of document.querySelectorAll(".sw-tabs button")) {
     b.addEventListener("click", () => showTab(b.dataset.tab));
@@ -185,6 +184,8 @@ async function main() {
   ctx.cases = cases;
   ctx.drift = drift;
   ctx.plan = createPlan(ctx, { parsePosition, inputToISO });
+  const vessels = createVessels(ctx, base);
+  ctx.vessels = vessels;
   const monitor = createMonitor(ctx);
   window.sarwatch.monitor = monitor;
   for (const b of document.querySelectorAll(".sw-tabs button[data-tab='monitor']")) {
@@ -192,6 +193,7 @@ async function main() {
   }
   ctx.refreshAll = () => {
     cases.refresh();
+    vessels.refresh();
   };
 
   // ---------------------------------------------------------------- downloads (with the token)
@@ -223,6 +225,8 @@ async function main() {
       (msg) => {
         feedEl.dataset.last = new Date().toISOString();
         cases.onFeed(msg);
+        clearTimeout(startFeed.vesselsTimer);
+        startFeed.vesselsTimer = setTimeout(() => vessels.onCase(), 2000);
       },
       (state) => {
         feedEl.dataset.state = state;
@@ -235,6 +239,7 @@ async function main() {
   startFeed();
   $("#token-form").addEventListener("submit", () => setTimeout(startFeed, 0));
   cases.refresh();
+  vessels.refresh();
   await base.ready;
   document.body.dataset.interactive = String(Math.round(performance.now()));
 }

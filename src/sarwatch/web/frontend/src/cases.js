@@ -140,7 +140,9 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
     if (downloadsEl.dataset.caseId !== selected) {
       // Re-rendered only when the selection changes, so a download in progress keeps its link.
       downloadsEl.dataset.caseId = selected;
-      downloadsEl.innerHTML = `Downloads: <a href="/api/cases/${id}/bundle" data-download="bundle" data-filename="${esc(selected)}.zip">evidence bundle (.zip)</a>`;
+      downloadsEl.innerHTML = `Downloads: <a href="/api/cases/${id}/bundle" data-download="bundle" data-filename="${esc(selected)}.zip">evidence bundle (.zip)</a>` +
+        ` · reconstruction <a href="/api/cases/${id}/reconstruction.html" data-download="reconstruction-html" data-filename="reconstruction-${esc(selected)}.html">(.html)</a>` +
+        ` <a href="/api/cases/${id}/reconstruction.pdf" data-download="reconstruction-pdf" data-filename="reconstruction-${esc(selected)}.pdf">(.pdf)</a>`;
     }
     const last = pts[pts.length - 1];
     const lastKey = last ? `${selected} ${last.time} ${last.lat} ${last.lon}` : "";

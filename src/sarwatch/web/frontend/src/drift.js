@@ -104,6 +104,29 @@ function shareChart(el, shares, currentIndex) {
       .join("")}</div>`;
 }
 
+/** The products that drove a finished run, one line per role (from its summary). */
+export function forcingUsed(summary) {
+  const files = summary?.forcing?.files || [];
+  const byRole = new Map();
+  for (const f of files) {
+    const p = f.product;
+    const text = p ? `${p.provider} ${p.product_id} run ${formatUTC(p.run_time)}` : f.file;
+    if (!byRole.has(f.role)) byRole.set(f.role, new Set());
+    byRole.get(f.role).add(text);
+  }
+  const lines = [...byRole].map(([role, set]) => `${role}: ${[...set].join(", ")}`);
+  for (const role of ["wind", "current"]) {
+    const described = summary?.forcing?.[role];
+    if (!byRole.has(role) && described) lines.push(`${role}: ${described}`);
+  }
+  return lines;
+}
+
+/** Which library forecasts would drive a run, or why one is refused: a list of lines. */
+export function choiceLines(roles) {
+  return (roles || []).map((r) => ({ text: r.line, warning: Boolean(r.warning), products: r.products || [] }));
+}
+
 export function createDrift(ctx, { parsePosition, inputToISO }) {
   const { map, toast, errorText } = ctx;
   const layer = L.layerGroup().addTo(map);
@@ -156,6 +179,89 @@ export function createDrift(ctx, { parsePosition, inputToISO }) {
   document.querySelector(".sw-tabs button[data-tab='drift']")?.addEventListener("click", () => refreshCase());
   form.addEventListener("focusin", () => refreshCase());
   refreshCase();
+
+  // The forcing: the station's forecast library by default (the freshest forecasts that
+  // cover the run, as the server will choose them); the on-scene wind is the override.
+  const forcingBox = document.createElement("div");
+  forcingBox.className = "sw-forcing";
+  forcingBox.dataset.field = "drift-forcing";
+  forcingBox.innerHTML =
+    '<div class="sw-muted">Forcing from the forecast library</div><ul class="sw-forcing-lines"></ul>' +
+    '<label><input type="checkbox" name="wind_override"> Use the on-scene wind below instead of the forecast wind</label>';
+  const windField = form.wind_kn?.closest("label");
+  form.insertBefore(forcingBox, windField || caseLine);
+  const forcingList = forcingBox.querySelector("ul");
+  const override = forcingBox.querySelector("input[name='wind_override']");
+  let windFromLibrary = false;
+  let forcingRefused = null;
+  let forcingSeq = 0;
+  const showForcing = (lines, refused) => {
+    forcingList.innerHTML = "";
+    for (const line of lines) {
+      const li = document.createElement("li");
+      li.textContent = line.text;
+      if (line.warning) li.className = "sw-warning";
+      forcingList.appendChild(li);
+    }
+    if (refused) {
+      const li = document.createElement("li");
+      li.className = "sw-error";
+      li.dataset.refused = "1";
+      li.textContent = refused;
+      forcingList.appendChild(li);
+    }
+    if (!lines.length && !refused) {
+      const li = document.createElement("li");
+      li.className = "sw-muted";
+      li.textContent = "No forecast in the library for this run: the on-scene wind below drives it (`sarwatch forcing fetch` fills the library).";
+      forcingList.appendChild(li);
+    }
+    const windOnScene = override.checked || !windFromLibrary;
+    forcingBox.dataset.wind = windOnScene ? "on-scene" : "library";
+    for (const name of ["wind_kn", "wind_from"]) {
+      const label = form[name]?.closest("label");
+      if (label) label.classList.toggle("sw-disabled", !windOnScene);
+    }
+  };
+  const refreshForcing = async () => {
+    const seq = ++forcingSeq;
+    let pos;
+    try {
+      pos = await parsePosition(form.position.value);
+    } catch {
+      return; // no position yet: nothing to choose
+    }
+    if (!form.time.value) return;
+    const q = new URLSearchParams({
+      lat: String(pos.lat),
+      lon: String(pos.lon),
+      time: inputToISO(form.time.value),
+      hours: String(Number(form.hours.value) || 24),
+      backward: String(form.direction.value === "backward"),
+      wind_on_scene: String(override.checked),
+    });
+    let lines = [];
+    let refused = null;
+    try {
+      const answer = await api(`/api/forcing/choice?${q}`);
+      lines = choiceLines(answer.roles);
+    } catch (err) {
+      refused = errorText(err);
+    }
+    if (seq !== forcingSeq) return; // a newer question was asked meanwhile
+    const wind = lines.find((l) => l.text.startsWith("wind:"));
+    windFromLibrary = Boolean(wind && wind.products.length); // false under the override
+    forcingRefused = refused;
+    showForcing(lines, refused);
+    forcingBox.dataset.ready = "1";
+  };
+  let forcingTimer = null;
+  const forcingSoon = () => {
+    clearTimeout(forcingTimer);
+    forcingTimer = setTimeout(refreshForcing, 300);
+  };
+  for (const name of ["position", "time", "hours", "direction"]) form[name]?.addEventListener("change", forcingSoon);
+  override.addEventListener("change", () => refreshForcing());
 
   const showFrame = (i) => {
     const fr = frames[i];
@@ -231,6 +337,16 @@ export function createDrift(ctx, { parsePosition, inputToISO }) {
     $("#drift-downloads").innerHTML =
       `Downloads: <a href="/api/drift/${q}/geojson" data-filename="drift-${esc(id)}.geojson" data-download="geojson">GeoJSON</a>` +
       `<a href="/api/drift/${q}/png" data-filename="drift-${esc(id)}.png" data-download="png">PNG map</a>`;
+    let used = $("#drift-forcing-used");
+    if (!used) {
+      used = document.createElement("p");
+      used.id = "drift-forcing-used";
+      used.className = "sw-muted";
+      used.dataset.field = "drift-forcing-used";
+      $("#drift-downloads").insertAdjacentElement("beforebegin", used);
+    }
+    const usedLines = forcingUsed(status?.summary);
+    used.textContent = usedLines.length ? `Driven by: ${usedLines.join("; ")}` : "";
     showFrame(frames.length - 1);
     const all = L.featureGroup(frames.flatMap((f) => f.contours.map((c) => L.geoJSON(c))));
     if (fit && all.getLayers().length) map.fitBounds(all.getBounds().pad(0.3), { maxZoom: 9 });
@@ -268,6 +384,8 @@ export function createDrift(ctx, { parsePosition, inputToISO }) {
     stop();
     try {
       const { lat, lon } = await parsePosition(form.position.value);
+      await refreshForcing(); // the library's choice for this very request
+      if (forcingRefused) throw new Error(forcingRefused);
       const body = {
         lat,
         lon,
@@ -276,9 +394,13 @@ export function createDrift(ctx, { parsePosition, inputToISO }) {
         hours: Number(form.hours.value),
         backward: form.direction.value === "backward",
         particles: Number(form.particles.value),
-        wind_kn: Number(form.wind_kn.value),
-        wind_from: Number(form.wind_from.value),
+        use_library: true,
       };
+      // The on-scene wind: the override, or the only wind when the library has none.
+      if (override.checked || !windFromLibrary) {
+        body.wind_kn = Number(form.wind_kn.value);
+        body.wind_from = Number(form.wind_from.value);
+      }
       delete progress.dataset.state;
       delete progress.dataset.attachment;
       await refreshCase();

@@ -153,17 +153,20 @@ export function createMonitor(ctx) {
   const load = async () => {
     const from = Number(form.elements.from.value);
     const to = Number(form.elements.to.value);
+    const by = form.elements.by.value === "month" ? "month" : "year";
     el.dataset.state = "loading";
     try {
-      last = await api(`/api/stats?from=${from}&to=${to}`, { auth: false });
+      last = await api(`/api/stats?from=${from}&to=${to}&by=${by}`, { auth: false });
       draw();
-      const q = `from=${from}&to=${to}`;
+      const q = `from=${from}&to=${to}&by=${by}`;
       const night = document.body.classList.contains("night") ? "night" : "print";
       $("#monitor-downloads").innerHTML =
         `Charts for print or e-mail: <a href="/api/stats/chart?${q}&format=svg&palette=${night}" download="sarwatch-stats-${from}-${to}.svg">SVG</a> · ` +
         `<a href="/api/stats/chart?${q}&format=png&palette=${night}" download="sarwatch-stats-${from}-${to}.png">PNG</a>`;
       el.dataset.state = "done";
     } catch (err) {
+      last = null;
+      for (const c of charts.splice(0)) c.destroy();
       el.innerHTML = `<p class="sw-error">${esc(ctx.errorText(err))}</p>`;
       el.dataset.state = "error";
     }

@@ -1,0 +1,1 @@
+"""Media files stored outside the database, named by their SHA-256."""
