@@ -454,9 +454,20 @@ def verify_bundle(path: Path, *, expected_key_id: str | None = None) -> BundleRe
 
 
 def _read(zf: zipfile.ZipFile, name: str, report: BundleReport) -> bytes | None:
-    """A member's bytes (no more than its stated size, CRC checked), or ``None``, reported."""
+    """A member's bytes (exactly its stated size, CRC checked), or ``None``, reported.
+
+    zipfile stops at the end of a deflate stream without comparing its length with the
+    size the directory states: a size edited in the directory is named here, since
+    another reader may read that many bytes.
+    """
     try:
-        return zf.read(name)
+        data = zf.read(name)
+        if len(data) != zf.getinfo(name).file_size:
+            raise zipfile.BadZipFile(
+                f"its data is {len(data)} bytes, not the {zf.getinfo(name).file_size} the "
+                "directory states"
+            )
+        return data
     except _ZIP_READ_ERRORS as exc:
         report.problems.append(f"{name} cannot be read from the zip ({exc}): damaged or altered")
         return None
