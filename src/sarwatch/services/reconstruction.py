@@ -26,7 +26,7 @@ anyone holding the evidence bundle can rebuild it and compare hashes. Rendering 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,6 +34,14 @@ from typing import TYPE_CHECKING, Any
 from sarwatch.domain.events import EventKind, format_time, parse_time
 from sarwatch.errors import InputError
 from sarwatch.geo.position import format_position
+from sarwatch.services.reconstruction_types import (
+    Answer,
+    DriftFrame,
+    RccKnowledge,
+    Reconstruction,
+    TimelineItem,
+    VesselReach,
+)
 
 if TYPE_CHECKING:
     from sarwatch.ledger import LedgerEntry
@@ -67,8 +75,6 @@ RCC_ALIASES: dict[str, tuple[str, ...]] = {
     "EG": ("mrcc cairo", "mrcc alexandria", "egypt"),
 }
 
-_FORMAT = "sarwatch-reconstruction/1"
-
 
 def rcc_of(counterpart: str) -> str | None:
     """The SRR id of the RCC a counterpart names, ``None`` for anyone else.
@@ -83,123 +89,6 @@ def rcc_of(counterpart: str) -> str | None:
         if any(w in text for w in words):
             return srr_id
     return None
-
-
-@dataclass(frozen=True)
-class TimelineItem:
-    """One line of the timeline: what happened when, who, from which ledger event."""
-
-    time: str
-    kind: str
-    who: str
-    text: str
-    seq: int
-    recorded_at: str
-    hash: str
-    source: str | None = None
-    rcc: str | None = None
-
-
-@dataclass(frozen=True)
-class RccKnowledge:
-    """When one RCC knew, and how its answers went."""
-
-    srr_id: str
-    name: str
-    responsible: bool
-    first_known: str | None
-    first_known_how: str
-    first_contact_seq: int | None
-    minutes_after_alert: float | None
-    contacts: int
-    informed_at: str | None
-    answered_at: str | None
-    answer_delay_min: float | None
-
-
-@dataclass(frozen=True)
-class Answer:
-    """An outgoing contact and the next incoming one from the same counterpart."""
-
-    counterpart: str
-    rcc: str | None
-    asked_at: str
-    asked_seq: int
-    answered_at: str | None
-    answered_seq: int | None
-    delay_min: float | None
-    summary: str
-
-
-@dataclass(frozen=True)
-class VesselReach:
-    """One vessel of a responders attachment, with the ETAs as computed there."""
-
-    mmsi: str
-    name: str
-    type: str
-    sar: bool
-    eta_from: str
-    eta_p50_h: float | None
-    eta_p90_h: float | None
-    arrival_p50: str | None
-    arrival_p90: str | None
-    distance_nm: float | None
-    reachable_fraction: float | None
-    lon: float | None
-    lat: float | None
-    before_outcome: str
-    snapshot_seq: int
-
-
-@dataclass(frozen=True)
-class DriftFrame:
-    """The drift cloud at one output time of an attached run."""
-
-    run_seq: int
-    time: str
-    hours: float
-    centroid_lon: float | None
-    centroid_lat: float | None
-    std_km: float | None
-    area90_km2: float | None
-    srr_share: dict[str, float]
-    stranded_share: float | None
-
-
-@dataclass(frozen=True)
-class Reconstruction:
-    """The whole reconstruction (see the module docstring); :meth:`to_json` is its file."""
-
-    case_id: str
-    title: str
-    status: str
-    region: str
-    alert_time: str
-    outcome: dict[str, Any] | None
-    outcome_text: str
-    people: str
-    head_seq: int
-    head_hash: str
-    key_id: str
-    verified: bool
-    timeline: tuple[TimelineItem, ...]
-    rccs: tuple[RccKnowledge, ...]
-    answers: tuple[Answer, ...]
-    vessels: tuple[VesselReach, ...]
-    drift: tuple[DriftFrame, ...]
-    positions: tuple[dict[str, Any], ...]
-    plans: tuple[str, ...]
-    notes: tuple[str, ...] = field(default=())
-
-    def to_json(self) -> dict[str, Any]:
-        """Plain JSON (every key present)."""
-        out = asdict(self)
-        out["format"] = _FORMAT
-        for key in ("timeline", "rccs", "answers", "vessels", "drift", "positions", "plans"):
-            out[key] = list(out[key])
-        out["notes"] = list(self.notes)
-        return out
 
 
 def _minutes(a: str, b: str) -> float:
