@@ -16,6 +16,8 @@ import pytest
 import uvicorn
 
 from _cases_helpers import contact, make_service, open_case, run_sql
+from _cli import open_case as cli_open_case
+from _cli import run_cli
 from _live import free_port
 from sarwatch.adapters.store import SqlStore
 from sarwatch.errors import IntegrityError
@@ -204,3 +206,26 @@ def test_another_key_cannot_speak_for_a_station(tmp_path: Path, witness_url: str
         f"the checkpoint names key {service.signer.key_id} but the key sent is "
         f"{impostor.signer.key_id}"
     )
+
+
+def test_cli_checkpoint_and_verify_against_the_witness(
+    home: Path, capsys: pytest.CaptureFixture[str], witness_url: str
+) -> None:
+    cid = cli_open_case(capsys)
+    code, out, err = run_cli(capsys, "ledger", "checkpoint", "--witness", witness_url)
+    assert code == 0, err
+    assert out.startswith("checkpoint ") and ": 1 case(s), root " in out
+    assert f"witness {witness_url}: cosigned by " in out
+    shutil.copy(home / "sarwatch.db", home.parent / "backup.db")  # a backup kept aside
+    assert run_cli(capsys, "case", "status", cid, "active")[0] == 0
+    assert run_cli(capsys, "ledger", "checkpoint", "--witness", witness_url)[0] == 0
+    code, out, _ = run_cli(capsys, "ledger", "verify", "--witness", witness_url)
+    assert code == 0 and f"witness {witness_url}: consistent with its checkpoint of" in out
+    shutil.copy(home.parent / "backup.db", home / "sarwatch.db")  # the store restored from it
+    code, out, _ = run_cli(capsys, "ledger", "verify")
+    assert code == 0  # every chain and the register are intact: only a witness sees it
+    code, out, err = run_cli(capsys, "ledger", "verify", "--witness", witness_url)
+    assert code != 0
+    assert f"witness {witness_url}: 1 problem(s)\n  - case {cid} was rolled back: " in out
+    assert "the store's head is #2, but the witness" in out
+    assert f"the store is not consistent with the witness {witness_url}" in err
