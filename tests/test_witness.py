@@ -40,7 +40,9 @@ from sarwatch.web.app import create_app
 def witness_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A second station, serving its API (the witness routes) on loopback."""
     home = tmp_path_factory.mktemp("witness-home")
-    settings = Settings(home_dir=home, database_url=f"sqlite:///{home / 'w.db'}")
+    settings = Settings.model_validate(
+        {"home_dir": home, "database_url": f"sqlite:///{home / 'w.db'}"}
+    )
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
