@@ -298,6 +298,8 @@ def test_media_and_corrections_agree(verify_page: Page, tmp_path: Path, land_mas
     cases.change_status(case_id, "closed", actor="ana")
     closed = cases.events(case_id)[-1].seq
     fix.correct(case_id, closed, reason="closed too early", actor="bo", reopen=True)
+    cases.change_status(case_id, "closed", actor="ana")  # a record about it still comes in:
+    cases.attach(case_id, "reconstruction", {"tool": "sarwatch reconstruct"}, actor="ana")
     carried, listed = tmp_path / "with-media.zip", tmp_path / "without-media.zip"
     build_bundle(cases, case_id, carried, with_pdf=False, media_root=tmp_path / "media")
     build_bundle(cases, case_id, listed, with_pdf=False)

@@ -184,7 +184,10 @@ export function fold(events) {
       continue;
     }
     if (!c) throw new FoldError(`event '${kind}' comes before the case was opened`);
-    if (c.status === "closed" && kind !== "correction_recorded") {
+    // A closed case takes a correction, and attachments made about it afterwards
+    // (domain/events.py AFTER_CLOSING_ATTACHMENTS: a reconstruction).
+    const afterClosing = kind === "correction_recorded" || (kind === "attachment_added" && get(payload, "kind") === "reconstruction");
+    if (c.status === "closed" && !afterClosing) {
       throw new FoldError(`case ${c.case_id} is closed; nothing can be added. Open a new case if needed.`);
     }
     if (at[0] > updated[0]) updated = at;
