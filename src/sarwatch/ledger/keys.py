@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -30,8 +30,17 @@ from sarwatch._files import make_private_dirs
 from sarwatch.errors import IntegrityError
 from sarwatch.ledger.canonical import LEGACY_FORMAT, canonical_json, sha256_hex
 
-if TYPE_CHECKING:
-    from sarwatch.ledger.chain import Finding, LedgerEntry
+
+class SignedRecord(Protocol):
+    """What :meth:`KeyHistory.retired_use` reads of a ledger entry."""
+
+    @property
+    def seq(self) -> int: ...
+    @property
+    def key_id(self) -> str: ...
+    @property
+    def recorded_at(self) -> str: ...
+
 
 __all__ = [
     "HANDOVER_DOMAIN",
@@ -103,8 +112,9 @@ class Signer:
         keys = self.history.public_keys() if self.history else {}
         return {**keys, self.key_id: self.public_key}
 
-    def retired_use(self, entries: Sequence[LedgerEntry]) -> list[Finding]:
-        """Events signed by a retired key after its retirement (see :class:`KeyHistory`)."""
+    def retired_use(self, entries: Sequence[SignedRecord]) -> list[tuple[int, str]]:
+        """Events signed by a retired key after its retirement (see :class:`KeyHistory`):
+        ``(seq, message)`` each."""
         return self.history.retired_use(entries) if self.history else []
 
     @cached_property
@@ -243,13 +253,11 @@ class KeyHistory:
             problems.append("the last key of the history is retired: no key is current")
         return problems
 
-    def retired_use(self, entries: Sequence[LedgerEntry]) -> list[Finding]:
-        """Events signed by a key outside its validity: refused, as forged."""
-        from sarwatch.ledger.chain import Finding
-
+    def retired_use(self, entries: Sequence[SignedRecord]) -> list[tuple[int, str]]:
+        """Events signed by a key outside its validity, refused as forged: ``(seq, message)``."""
         by_id = {k.key_id: k for k in self.keys}
         handed = {h.old_key_id: h.new_key_id for h in self.handovers}
-        findings = []
+        findings: list[tuple[int, str]] = []
         for entry in entries:
             record = by_id.get(entry.key_id)
             if record is None:
@@ -262,8 +270,7 @@ class KeyHistory:
                 late = early = False
             if late:
                 findings.append(
-                    Finding(
-                        "inserted",
+                    (
                         entry.seq,
                         f"event #{entry.seq} is signed by key {entry.key_id}, retired at "
                         f"{record.valid_until} (handed over to {handed.get(entry.key_id)}), but "
@@ -272,8 +279,7 @@ class KeyHistory:
                 )
             elif early:
                 findings.append(
-                    Finding(
-                        "inserted",
+                    (
                         entry.seq,
                         f"event #{entry.seq} is signed by key {entry.key_id} before it was valid "
                         f"({record.valid_from}): refused",

@@ -79,7 +79,9 @@ class CaseIntegrity:
         except IntegrityError as exc:  # a row sarwatch cannot have written
             return VerificationReport(case_id, 0, None, (Finding("edited", None, str(exc)),))
         report = verify_chain(entries, self._keys(), case_id=case_id, head=record.head)
-        retired = self.signer.retired_use(entries)  # a retired key used after its hand-over
+        retired = [  # a retired key used after its hand-over
+            Finding("inserted", seq, why) for seq, why in self.signer.retired_use(entries)
+        ]
         if retired:
             report = replace(report, findings=(*report.findings, *retired))
         if record.head is None:

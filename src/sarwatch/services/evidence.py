@@ -448,7 +448,8 @@ def verify_bundle(path: Path, *, expected_key_id: str | None = None) -> BundleRe
         report.problems.extend(key_problems)
         chain = verify_chain(entries, keys, case_id=report.case_id, head=head)
         report.findings.extend(chain.findings)
-        report.findings.extend(history.retired_use(entries) if history else [])
+        for seq, why in history.retired_use(entries) if history else []:
+            report.findings.append(Finding("inserted", seq, why))
         if "register.json" in names and entries:
             data = contents.get("register.json") or _read(zf, "register.json", report) or b""
             _check_register_json(data, entries[0], keys, report)
