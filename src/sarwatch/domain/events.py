@@ -261,12 +261,14 @@ def _changes(case: Case, kind: EventKind, payload: dict[str, Any]) -> dict[str, 
     if kind is EventKind.ATTACHMENT_ADDED:
         return {"attachments": (*case.attachments, dict(payload))}
     if kind is EventKind.CORRECTION_RECORDED:
-        position, outcome = payload.get("position"), payload.get("outcome")
+        given_position, given_outcome = payload.get("position"), payload.get("outcome")
         return correction_changes(
             case,
             payload,
-            position=position_from_json(position) if isinstance(position, dict) else None,
-            outcome=outcome_from_json(outcome) if isinstance(outcome, dict) else None,
+            position=(
+                position_from_json(given_position) if isinstance(given_position, dict) else None
+            ),
+            outcome=outcome_from_json(given_outcome) if isinstance(given_outcome, dict) else None,
         )
     raise InputError(f"unknown event kind {kind!r}")  # pragma: no cover - EventKind is closed
 
