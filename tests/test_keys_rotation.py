@@ -132,3 +132,25 @@ def test_cli_key_rotate_and_history(home: Path, capsys: pytest.CaptureFixture[st
     assert code == 0, err
     assert out.count("\n") == 3 and "until now (current)" in out
     assert out.endswith("1 hand-over(s), each signed by the old and the new key\n")
+
+
+def test_documented_handover_vector() -> None:
+    """docs/evidence-format.md §13."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    old = Signer(Ed25519PrivateKey.from_private_bytes(b"\x01" * 32))
+    new = Signer(Ed25519PrivateKey.from_private_bytes(b"\x02" * 32))
+    (handover,) = rotate_key(old, new, "2026-12-06T19:00:00Z").handovers
+    assert (old.key_id, new.key_id) == ("34750f98bd59fcfc", "6a3803d5f059902a")
+    assert handover.message() == (
+        b'{"handover":"sarwatch-key-handover/1","new_key_id":"6a3803d5f059902a",'
+        b'"old_key_id":"34750f98bd59fcfc","time":"2026-12-06T19:00:00Z"}'
+    )
+    assert handover.old_signature == (
+        "40d779a6c7410950c86a9a8ca3fd3d1ec955096152170ee5a24abc131ff9b286"
+        "927c9580580db9d09747f6402691669f443287f5528055d8d1f5335c07694908"
+    )
+    assert handover.new_signature == (
+        "ad9952fd8f154f749bbe6bc7b54ba7b88559a2fe0c34e7ca3c71c9b62545e187"
+        "15ef6807cb504a93f58f1dbb9d1550216f7d7f487bc2e1aa93233daf703a5a0b"
+    )
