@@ -107,6 +107,11 @@ class Signer:
     private_key: Ed25519PrivateKey
     history: KeyHistory | None = None
 
+    @property
+    def origin_id(self) -> str:
+        """The id of the station's first key: what names the station to a witness."""
+        return self.history.keys[0].key_id if self.history else self.key_id
+
     def trusted_keys(self) -> dict[str, Ed25519PublicKey]:
         """Every key of the station's history and the current one, by key id."""
         keys = self.history.public_keys() if self.history else {}
