@@ -59,6 +59,7 @@ def _register() -> None:
         drift,
         forcing,
         incidents,
+        key,
         ledger,
         media,
         plan,
@@ -70,7 +71,7 @@ def _register() -> None:
 
     for module in (
         serve, assess, drift, forcing, plan, case, ledger, user, bundle, ais, responders,
-        incidents, stats, media,
+        incidents, stats, media, key,
     ):  # fmt: skip
         module.register(app)
     _registered.append(True)
