@@ -243,3 +243,37 @@ def test_departures_from_port_ids_are_moved_to_sea_and_unknown_ids_refused(land_
 def test_a_request_without_wind_is_refused_before_any_task(request_):
     with pytest.raises(InputError, match="needs a wind"):
         run_atlas(replace(request_, forcing=ForcingSpec()), workers=1, processes=False)
+
+
+# --- the command --------------------------------------------------------------------
+
+
+def test_the_command_writes_the_atlas_and_exits_1_when_a_scenario_failed(tmp_path, land_mask):
+    from typer.testing import CliRunner
+
+    from sarwatch.cli.main import _register, app
+
+    _register()
+    deps = tmp_path / "deps.csv"
+    deps.write_text("name,lon,lat\noff-zuwara,12.15,33.0\nvalletta-inland,14.43,35.88\n")
+    out = tmp_path / "a.nc"
+    args = [
+        "atlas", "--departures", str(deps), "--from", "2024-01-01", "--to", "2024-01-01T06:00Z",
+        "--every", "6h", "--hours", "12", "--object", "PIW-1", "--particles", "100",
+        "--wind-kn", "15", "--wind-from", "200", "--workers", "1", "--threads",
+        "--retries", "0", "--out", str(out),
+    ]  # fmt: skip
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 1, res.output
+    assert "2 of 4 scenarios failed" in res.output and "dashboard: http" in res.output
+    with xr.open_dataset(out) as ds:
+        assert ds.attrs["scenarios"] == 2
+        assert int(ds["presence_count"].sum()) + int(ds["outside_grid_count"].sum()) <= 2 * 100 * 2
+        assert len(json.loads(ds.attrs["provenance"])["failures"]) == 2
+
+
+def test_the_command_refuses_a_bad_interval():
+    from sarwatch.cli.atlas import parse_interval
+
+    with pytest.raises(InputError, match="6h, 30min or 1d"):
+        parse_interval("six hours")

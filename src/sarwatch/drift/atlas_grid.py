@@ -92,11 +92,11 @@ class AtlasGrid:
 
     def lon_centres(self) -> npt.NDArray[np.float64]:
         """Cell-centre longitudes, degrees."""
-        return self.lon_min + (np.arange(self.nx) + 0.5) * self.cell_deg
+        return np.asarray(self.lon_min + (np.arange(self.nx) + 0.5) * self.cell_deg, np.float64)
 
     def lat_centres(self) -> npt.NDArray[np.float64]:
         """Cell-centre latitudes, degrees."""
-        return self.lat_min + (np.arange(self.ny) + 0.5) * self.cell_deg
+        return np.asarray(self.lat_min + (np.arange(self.ny) + 0.5) * self.cell_deg, np.float64)
 
     def cell_index(
         self, lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]
