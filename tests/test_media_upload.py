@@ -3,6 +3,7 @@ hash; an interrupted upload leaves nothing; a photo's EXIF GPS is offered, not a
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
@@ -221,3 +222,54 @@ def test_cli_media_add(home: Path, capsys, tmp_path: Path) -> None:
     assert "position offered" in err and "Not recorded" in err and "33°30.00'N" in err
     code, out, err = run_cli(capsys, "media", "add", cid, str(tmp_path / "missing.jpg"))
     assert code != 0 and "is not a file" in err
+
+
+def test_an_upload_cut_off_mid_stream_leaves_no_file_and_no_event(
+    tmp_path: Path, land_mask
+) -> None:
+    """The client goes away after 2 of its chunks: the route drops what it received."""
+    import anyio
+
+    app = create_app(Settings(home_dir=tmp_path))
+    with TestClient(app) as client:
+        _, token = add_user(station_of(app).store, "ana", "coordinator")
+        h = {"Authorization": f"Bearer {token}"}
+        r = client.post("/api/cases", headers=h, json={
+            "title": "boat", "alert_time": "2018-03-15T04:10:00Z",
+        })  # fmt: skip
+        case_id = r.json()["case_id"]
+        messages = [
+            {"type": "http.request", "body": b"a" * 70_000, "more_body": True},
+            {"type": "http.request", "body": b"b" * 70_000, "more_body": True},
+            {"type": "http.disconnect"},
+        ]
+        sent: list[dict] = []
+
+        async def receive() -> dict:
+            return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+        async def send(message: dict) -> None:
+            sent.append(message)
+
+        scope = {
+            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+            "method": "POST", "scheme": "http", "path": f"/api/cases/{case_id}/media",
+            "raw_path": f"/api/cases/{case_id}/media".encode(),
+            "query_string": b"file_name=v.mp4", "root_path": "",
+            "headers": [
+                (b"host", b"testserver"), (b"authorization", f"Bearer {token}".encode()),
+                (b"content-type", b"video/mp4"),
+            ],
+            "client": ("127.0.0.1", 5000), "server": ("testserver", 80),
+        }  # fmt: skip
+
+        async def call() -> None:
+            with contextlib.suppress(Exception):  # what the server logs of a gone client
+                await app(scope, receive, send)
+
+        anyio.run(call)
+        events = client.get(f"/api/cases/{case_id}/events", headers=h).json()
+    assert [e["kind"] for e in events] == ["case_opened"]
+    assert (tmp_path / "media" / "tmp").is_dir()  # the reception had started
+    assert not [m for m in sent if m.get("status", 500) < 500]  # never 4xx, never 201
+    assert _files(tmp_path / "media") == []

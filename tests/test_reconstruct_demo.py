@@ -108,7 +108,7 @@ def test_rcc_names(counterpart: str, srr: str | None) -> None:
     assert rcc_of(counterpart) == srr
 
 
-def test_cli_on_the_closed_demo_writes_but_does_not_attach(
+def test_cli_on_the_closed_demo_writes_and_attaches_after_closing(
     home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from sarwatch.services.container import Station
@@ -121,8 +121,14 @@ def test_cli_on_the_closed_demo_writes_but_does_not_attach(
     code, text, err = run_cli(capsys, "case", "reconstruct", "2018-03-15-LY-001", "--out", str(out))
     assert code == 0, err
     assert "knew 2018-03-15T06:05:00Z (5 min after the alert)" in text
-    assert "not attached: case 2018-03-15-LY-001 is closed" in text
+    # a closed case takes a reconstruction (a record about it, changing none of its facts)
+    assert "attached to case 2018-03-15-LY-001 (reconstruction)" in text
     assert (out / "reconstruction-2018-03-15-LY-001.html").is_file()
+    station = Station(load_settings())
+    case = station.cases.get("2018-03-15-LY-001")
+    station.close()
+    assert case.status.value == "closed"
+    assert [a["kind"] for a in case.attachments][-1] == "reconstruction"
     code, _, err = run_cli(capsys, "case", "reconstruct", "2018-03-15-LY-009", "--out", str(out))
     assert code != 0 and "2018-03-15-LY-009" in err and "Traceback" not in err
 
@@ -153,10 +159,18 @@ def test_api_reconstruction_for_observers_and_attach_for_coordinators(home: Path
             f"/api/cases/{cid}/reconstruction.html", headers={"Authorization": f"Bearer {obs}"}
         )
         assert page.status_code == 200 and "1. When did each RCC know?" in page.text
-        # the demo case is closed: nothing can be attached to it
-        refused = client.post(
+        # the demo case is closed, and still takes its reconstruction (nothing else)
+        attached = client.post(
             f"/api/cases/{cid}/reconstruction", headers={"Authorization": f"Bearer {coord}"}
         )
+        assert attached.status_code == 201, attached.text
+        assert attached.json()["kind"] == "reconstruction"
+        refused = client.post(
+            f"/api/cases/{cid}/contacts",
+            headers={"Authorization": f"Bearer {coord}"},
+            json={"time": "2018-03-16T10:00:00Z", "counterpart": "IT MRCC", "channel": "phone",
+                  "direction": "outgoing", "summary": "late call"},
+        )  # fmt: skip
         assert refused.status_code == 409 and "closed" in refused.text
         forbidden = client.post(
             f"/api/cases/{cid}/reconstruction", headers={"Authorization": f"Bearer {obs}"}
@@ -178,3 +192,25 @@ def test_recorded_text_is_escaped_in_the_page(tmp_path: Path) -> None:
     page = write_reconstruction(reconstruct(service, cid), tmp_path, pdf=False)["html"]
     text = page.read_text("utf-8")
     assert evil not in text and "&lt;img src=x onerror=" in text
+
+
+def test_a_closed_case_takes_a_reconstruction_and_no_other_attachment() -> None:
+    from datetime import UTC, datetime
+
+    from sarwatch.domain.events import apply
+    from sarwatch.errors import ConflictError
+
+    t = datetime(2026, 11, 20, 4, 0, tzinfo=UTC)
+    case = apply(
+        None,
+        "case_opened",
+        {"case_id": "2026-11-20-LY-001", "alert_time": "2026-11-20T04:00:00Z", "region": "LY"},
+        t,
+    )
+    for to in ("active", "lost", "closed"):
+        case = apply(case, "status_changed", {"from": case.status.value, "to": to}, t)
+    assert case.status.value == "closed"
+    later = apply(case, "attachment_added", {"kind": "reconstruction", "record": {"x": 1}}, t)
+    assert later.status.value == "closed" and later.attachments[-1]["kind"] == "reconstruction"
+    with pytest.raises(ConflictError, match="closed"):
+        apply(case, "attachment_added", {"kind": "drift_run", "record": {"x": 1}}, t)

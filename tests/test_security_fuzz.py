@@ -56,7 +56,7 @@ def _brackets(text: str) -> tuple[int, int, int]:
     return text.count("["), text.count("]"), text.count(":")
 
 
-@settings(max_examples=5000, deadline=None)
+@settings(max_examples=5500, deadline=None)
 @given(TEXT)
 def test_an_error_line_shows_the_message_as_recorded(message: str) -> None:
     console, out = _console()
@@ -102,7 +102,7 @@ def _payloads(t: list[str]) -> list[tuple[str, dict[str, object]]]:
     ]  # fmt: skip
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(st.lists(TEXT, min_size=19, max_size=19))
 def test_the_timeline_shows_every_free_text_field_without_obeying_it(t: list[str]) -> None:
     entries = [_entry(i + 1, k, t[18], p) for i, (k, p) in enumerate(_payloads(t))]

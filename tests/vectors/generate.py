@@ -238,6 +238,15 @@ def hide_between(data: bytes, index: int, junk: bytes, *, descriptor_flag: bool)
     return bytes(out)
 
 
+def with_stated_size(data: bytes, index: int, delta: int) -> bytes:
+    """The zip with the uncompressed size that the directory states for member
+    ``index`` changed by ``delta`` (the data and its CRC-32 unchanged)."""
+    _end, _offset, entries = _directory(data)
+    pos = entries[index]
+    size = struct.unpack("<I", data[pos + 24 : pos + 28])[0]
+    return data[: pos + 24] + struct.pack("<I", size + delta) + data[pos + 28 :]
+
+
 def with_comment(data: bytes, comment: bytes) -> bytes:
     """The zip with a comment in its end record."""
     end, _offset, _entries = _directory(data)
@@ -443,6 +452,14 @@ def bundle_vectors(signer: Signer) -> tuple[dict[str, bytes], list[dict[str, Any
         hide_between(intact_zip, 4, b"PK\x07\x08hidden text" + bytes(9), descriptor_flag=True),
         "24 bytes between ledger.jsonl and case.json belong to no member",
         "24 bytes between two members, the data-descriptor flag set on the following one",
+    )
+    add(
+        "size-edited.zip",
+        with_stated_size(intact_zip, 5, 1),
+        "register.json cannot be read from the zip (its data is 884 bytes, not the 885 the "
+        "directory states): damaged or altered",
+        "the size the directory states for register.json edited (a reader that trusts it "
+        "reads another byte); the data and its CRC-32 are intact",
     )
     add(
         "hidden-before.zip",

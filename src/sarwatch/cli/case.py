@@ -380,8 +380,8 @@ def timeline_table(entries: Iterable[LedgerEntry]) -> Table:
     for entry in entries:
         recorded = safe_text(entry.recorded_at[:19].replace("T", " "))
         what = describe_event(entry) + correction_mark(entry.seq, marks)
-        what = safe_text(what, keep_newlines=True)
-        table.add_row(str(entry.seq), recorded, safe_text(entry.actor), what)
+        cell = safe_text(what, keep_newlines=True)
+        table.add_row(str(entry.seq), recorded, safe_text(entry.actor), cell)
     return table
 
 

@@ -23,6 +23,12 @@ def verify(
         help="A head kept outside the station: SEQ:HASH as 'ledger verify' printed for the "
         "register, or an evidence bundle (.zip). Repeatable. Finds a rollback.",
     ),
+    witnesses: list[str] = typer.Option(
+        None,
+        "--witness",
+        help="A witness station's URL: the store must hold every case head of the latest "
+        "checkpoint it witnessed (finds one case or the whole store rolled back). Repeatable.",
+    ),
 ) -> None:
     """Check every event's hash, chain link and signature; name what was tampered with.
 
@@ -59,6 +65,10 @@ def verify(
         typer.echo(f"anchors: {len(anchors)} held unchanged")
     if anchored:
         failures.append(f"{len(anchored)} anchored head(s) not found unchanged")
+    if witnesses:
+        from sarwatch.cli.witness import check_witnesses
+
+        failures += check_witnesses(station(), witnesses)
     if failures:
         raise IntegrityError("; ".join(failures))
     typer.echo(f"ledger OK: {len(reports)} case(s), {n_events} events, key {svc.signer.key_id}")
@@ -112,4 +122,7 @@ def key() -> None:
 
 def register(app: typer.Typer) -> None:
     """Attach ``sarwatch ledger``."""
+    from sarwatch.cli.witness import checkpoint
+
+    ledger_app.command("checkpoint")(checkpoint)
     app.add_typer(ledger_app, name="ledger")

@@ -3,9 +3,9 @@
 Writes ``reconstruction-CASE_ID.html`` (self-contained, map inline), ``.pdf`` and
 ``.json`` into DIR, prints the three answers (when each RCC knew, which vessels could
 have arrived before the outcome, how long each answer took), and attaches the
-reconstruction to the case (so it is in the case's evidence bundle) unless the case is
-closed (a closed case takes no new events: the files are still written, and they name
-the ledger head they were built from) or ``--no-attach`` is given.
+reconstruction to the case (so it is in the case's evidence bundle) unless ``--no-attach``
+is given. A closed case takes it too: a reconstruction is a record *about* the case that
+changes none of its facts (``domain.events.AFTER_CLOSING_ATTACHMENTS``).
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ def reconstruct(
     from rich.console import Console
 
     from sarwatch.cli.context import station
-    from sarwatch.domain.status import CaseStatus
     from sarwatch.services.attachments import Attachments
     from sarwatch.services.reconstruction import reconstruct as build
     from sarwatch.services.reconstruction import write_reconstruction
@@ -61,12 +60,6 @@ def reconstruct(
     for kind, path in files.items():
         console.print(f"wrote {path} ({kind})")
     if not attach:
-        return
-    if CaseStatus(rec.status) is CaseStatus.CLOSED:
-        console.print(
-            f"not attached: case {rec.case_id} is closed and takes no new events; the files "
-            f"name the ledger head they were built from (#{rec.head_seq})"
-        )
         return
     Attachments(st.cases).reconstruction(
         rec.case_id, rec.to_json(), files, actor=actor or f"cli:{getpass.getuser()}"

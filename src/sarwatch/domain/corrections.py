@@ -63,7 +63,7 @@ def check_correction_payload(payload: dict[str, Any]) -> CorrectionWhat:
     if isinstance(seq, bool) or not isinstance(seq, int) or seq < 1:
         raise InputError(f"a correction names an event number (seq >= 1), got {seq!r}")
     try:
-        what = CorrectionWhat(payload.get("what"))
+        what = CorrectionWhat(str(payload.get("what")))
     except ValueError:
         names = ", ".join(w.value for w in CorrectionWhat)
         raise InputError(

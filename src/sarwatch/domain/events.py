@@ -231,13 +231,26 @@ def apply(case: Case | None, kind: str, payload: dict[str, Any], recorded_at: da
         )
     if case is None:
         raise ConflictError(f"event {kind.value!r} comes before the case was opened")
-    if case.status is CaseStatus.CLOSED and kind is not EventKind.CORRECTION_RECORDED:
+    if case.status is CaseStatus.CLOSED and not _allowed_after_closing(kind, payload):
         raise ConflictError(
             f"case {case.case_id} is closed; nothing can be added. Open a new case if needed."
         )
     return replace(
         case, updated_at=max(case.updated_at, recorded_at), **_changes(case, kind, payload)
     )
+
+
+#: Attachments a closed case still takes: records made *about* the case afterwards (a
+#: reconstruction of its ledger), which change none of its facts.
+AFTER_CLOSING_ATTACHMENTS = frozenset({"reconstruction"})
+
+
+def _allowed_after_closing(kind: EventKind, payload: dict[str, Any]) -> bool:
+    """Whether a closed case takes this event: a correction (with its reason), or an
+    attachment of a kind in :data:`AFTER_CLOSING_ATTACHMENTS`."""
+    if kind is EventKind.CORRECTION_RECORDED:
+        return True
+    return kind is EventKind.ATTACHMENT_ADDED and payload.get("kind") in AFTER_CLOSING_ATTACHMENTS
 
 
 def _changes(case: Case, kind: EventKind, payload: dict[str, Any]) -> dict[str, Any]:
@@ -261,12 +274,14 @@ def _changes(case: Case, kind: EventKind, payload: dict[str, Any]) -> dict[str, 
     if kind is EventKind.ATTACHMENT_ADDED:
         return {"attachments": (*case.attachments, dict(payload))}
     if kind is EventKind.CORRECTION_RECORDED:
-        position, outcome = payload.get("position"), payload.get("outcome")
+        given_position, given_outcome = payload.get("position"), payload.get("outcome")
         return correction_changes(
             case,
             payload,
-            position=position_from_json(position) if isinstance(position, dict) else None,
-            outcome=outcome_from_json(outcome) if isinstance(outcome, dict) else None,
+            position=(
+                position_from_json(given_position) if isinstance(given_position, dict) else None
+            ),
+            outcome=outcome_from_json(given_outcome) if isinstance(given_outcome, dict) else None,
         )
     raise InputError(f"unknown event kind {kind!r}")  # pragma: no cover - EventKind is closed
 

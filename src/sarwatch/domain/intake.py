@@ -5,7 +5,7 @@ pages and in reports that people rely on. So a new record is refused when its
 free text carries characters that change how text is *shown* rather than what it
 says (ESC sequences, NUL, carriage returns, the bidirectional overrides that show
 ``gnp.exe`` reversed as ``exe.png``), or numbers no verifier in another language
-reads the same (integers beyond ±2**53, the IEEE double exact range; NaN).
+reads the same (integers beyond ±(2**53 - 1), the IEEE double's safe range; NaN).
 
 Records written before these checks are still read: the checks run on new writes
 (:func:`check_new_event`, called by the case service for every event it appends;
@@ -23,7 +23,7 @@ sarwatch.errors.InputError: note contains ... U+202E (RIGHT-TO-LEFT OVERRIDE) at
 >>> check_values({"record": {"n": 10**400}}, "attachment")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-sarwatch.errors.InputError: attachment: record.n is an integer beyond ±2**53 ...
+sarwatch.errors.InputError: attachment: record.n is an integer beyond ±(2**53 - 1) ...
 """
 
 from __future__ import annotations
@@ -57,8 +57,9 @@ UNSAFE_CHARS = "\x00-\x1f\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2
 #: Characters refused in new free text: :data:`UNSAFE_CHARS` except ``\n`` and ``\t``.
 _REFUSED = re.compile(f"[{UNSAFE_CHARS}]".replace("\x00-\x1f", "\x00-\x08\x0b-\x1f"))
 
-#: The largest integer an IEEE double (JavaScript, jq) holds exactly, +1: 2**53.
-MAX_SAFE_INTEGER = 2**53
+#: The largest integer an IEEE double (JavaScript, jq) holds with its neighbours: 2**53 - 1
+#: (JavaScript's ``Number.MAX_SAFE_INTEGER``, the bound of RFC 8785 records).
+MAX_SAFE_INTEGER = 2**53 - 1
 
 #: The most people one case may count (on board, survivors, dead, missing): far above
 #: any boat (the 2015 Libya wrecks: ~850), far below a typing slip of 10**30.
@@ -99,7 +100,7 @@ def check_text(value: str, what: str) -> str:
 def check_values(value: Any, what: str, *, _path: str = "") -> None:
     """Check every string and number inside a JSON value (dicts, lists) for a new record.
 
-    Strings (and keys) as :func:`check_text`; integers within ±2**53; floats finite.
+    Strings (and keys) as :func:`check_text`; integers within ±(2**53 - 1); floats finite.
 
     Raises
     ------
@@ -114,8 +115,8 @@ def check_values(value: Any, what: str, *, _path: str = "") -> None:
     elif isinstance(value, int):
         if abs(value) > MAX_SAFE_INTEGER:
             raise InputError(
-                f"{where} is an integer beyond ±2**53 ({MAX_SAFE_INTEGER}); give it as a "
-                "string or in a smaller unit"
+                f"{where} is an integer beyond ±(2**53 - 1) ({MAX_SAFE_INTEGER:,}); give it "
+                "as a string or in a smaller unit"
             )
     elif isinstance(value, float):
         if not math.isfinite(value):

@@ -66,6 +66,12 @@ from sarwatch.ledger.keys import key_id as compute_key_id
 from sarwatch.ledger.keys import verify_signature
 from sarwatch.services.bundle_zip import layout_problems
 from sarwatch.services.cases import Anchor, CaseService
+from sarwatch.services.media_bundle import (
+    MEDIA_PREFIX,
+    media_left_out,
+    media_problems,
+    write_media,
+)
 
 __all__ = [
     "BUNDLE_FORMAT",
@@ -152,9 +158,17 @@ def _attachments(entries: list[LedgerEntry]) -> dict[str, bytes]:
 
 
 def build_bundle(
-    service: CaseService, case_id: str, out: Path, *, with_pdf: bool = True
+    service: CaseService,
+    case_id: str,
+    out: Path,
+    *,
+    with_pdf: bool = True,
+    media_root: Path | None = None,
 ) -> BundleSummary:
     """Export ``case_id`` as an evidence bundle at ``out`` (a zip file).
+
+    With ``media_root`` (the station's media store) the case's media files are carried
+    as ``media/<sha256>`` members; without, they are listed by hash only (in the ledger).
 
     The chain is verified first: a tampered store is reported
     (:class:`IntegrityError`), not exported as if it were sound.
@@ -202,6 +216,8 @@ def build_bundle(
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for name, data in members.items():
             zf.writestr(member_info(name, created_at), data)
+        if media_root is not None:  # streamed from the store, checked against the ledger
+            write_media(zf, entries, media_root, lambda n: member_info(n, created_at))
     tmp.replace(out)
     digests = json.loads(members["manifest.json"])["files"]
     return BundleSummary(out, case_id, len(entries), signer.key_id, digests)
@@ -298,6 +314,8 @@ class BundleReport:
     n_events: int = 0
     problems: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    #: Media files the ledger records that the bundle does not carry (by SHA-256).
+    media_left_out: list[str] = field(default_factory=list)
     #: The case's number in the station register, when register.json checks out.
     registered_as: int | None = None
     #: When the bundle was exported (from the signed manifest): it shows the case then.
@@ -318,10 +336,12 @@ class BundleReport:
         """Readable result."""
         if self.ok:
             registered = f", the station's case #{self.registered_as}" if self.registered_as else ""
+            left = len(self.media_left_out)
+            media = f"; {left} media file(s) listed by hash only, not carried" if left else ""
             return (
                 f"{self.path.name}: case {self.case_id}{registered}, {self.n_events} events: "
                 f"bundle intact, chain and signatures valid (station key {self.key_id}); "
-                f"the case as exported at {self.created_at}"
+                f"the case as exported at {self.created_at}{media}"
             )
         lines = [f"{self.path.name}: case {self.case_id}: verification FAILED"]
         lines += [f"  - {p}" for p in self.problems]
@@ -368,7 +388,9 @@ def verify_bundle(path: Path, *, expected_key_id: str | None = None) -> BundleRe
     with zf:
         names = set(zf.namelist())
         report.problems += layout_problems(zf, path)
-        unpacked = sum(info.file_size for info in zf.infolist())
+        unpacked = sum(
+            i.file_size for i in zf.infolist() if not i.filename.startswith(MEDIA_PREFIX)
+        )  # media members are hashed in chunks, against the sizes the ledger recorded
         if unpacked > _MAX_UNPACKED_BYTES:
             report.problems.append(
                 f"the zip unpacks to {unpacked:,} bytes, more than a bundle holds "
@@ -422,7 +444,8 @@ def verify_bundle(path: Path, *, expected_key_id: str | None = None) -> BundleRe
             if data is not None and _sha(data) != digest:
                 report.problems.append(f"{name} was modified after export (SHA-256 differs)")
             contents[name] = data or b""
-        for name in sorted(names - set(listed) - {"manifest.json", "manifest.sig"}):
+        media = {n for n in names if n.startswith(MEDIA_PREFIX)}  # checked by the ledger
+        for name in sorted(names - set(listed) - {"manifest.json", "manifest.sig"} - media):
             report.problems.append(f"{name} was added to the bundle after export")
         if "ledger.jsonl" not in contents:
             contents["ledger.jsonl"] = _read(zf, "ledger.jsonl", report) or b""
@@ -450,13 +473,26 @@ def verify_bundle(path: Path, *, expected_key_id: str | None = None) -> BundleRe
             _check_case_json(data, entries, report)
         if chain.ok:
             _check_attachments(zf, names, contents, entries, report)
+            report.problems += media_problems(zf, entries)
+            report.media_left_out = media_left_out(names, entries)
     return report
 
 
 def _read(zf: zipfile.ZipFile, name: str, report: BundleReport) -> bytes | None:
-    """A member's bytes (no more than its stated size, CRC checked), or ``None``, reported."""
+    """A member's bytes (exactly its stated size, CRC checked), or ``None``, reported.
+
+    zipfile stops at the end of a deflate stream without comparing its length with the
+    size the directory states: a size edited in the directory is named here, since
+    another reader may read that many bytes.
+    """
     try:
-        return zf.read(name)
+        data = zf.read(name)
+        if len(data) != zf.getinfo(name).file_size:
+            raise zipfile.BadZipFile(
+                f"its data is {len(data)} bytes, not the {zf.getinfo(name).file_size} the "
+                "directory states"
+            )
+        return data
     except _ZIP_READ_ERRORS as exc:
         report.problems.append(f"{name} cannot be read from the zip ({exc}): damaged or altered")
         return None

@@ -89,12 +89,13 @@ def _route_modules() -> tuple[ModuleType, ...]:
         stats,
         verify,
         vessels,
+        witness,
     )
     from sarwatch.web.routes import map as map_page
 
     return (
         assess, position, drift, forcing, plan, attachments, cases, incidents, ledger, public,
-        stats, reconstruction, verify, vessels, map_page, corrections, media,
+        stats, reconstruction, verify, vessels, map_page, corrections, media, witness,
     )  # fmt: skip
 
 

@@ -59,7 +59,7 @@ from sarwatch.web.case_schemas import (
     VesselIn,
 )
 from sarwatch.web.limits import MAX_EVENT_ID, parse_event_id
-from sarwatch.web.station import CaseServiceDep, StoreDep
+from sarwatch.web.station import CaseServiceDep, SettingsDep, StoreDep
 from sarwatch.web.writer import run_write
 
 __all__ = ["install", "router"]
@@ -430,7 +430,13 @@ async def add_attachment(
         )
     },
 )
-def export_bundle(case_id: str, user: Coordinator, service: CaseServiceDep) -> FileResponse:
+def export_bundle(
+    case_id: str,
+    user: Coordinator,
+    service: CaseServiceDep,
+    settings: SettingsDep,
+    media: Annotated[bool, Query(description="Carry media files (false: by hash only).")] = True,
+) -> FileResponse:
     """The evidence bundle (zip): verify it offline with ``sarwatch bundle verify``.
 
     **Coordinators only.** A bundle is the whole record: exact positions, contacts,
@@ -443,7 +449,8 @@ def export_bundle(case_id: str, user: Coordinator, service: CaseServiceDep) -> F
     tmp = Path(tempfile.mkdtemp(prefix="sarwatch-bundle-"))
     out = tmp / f"{case_id}.zip"
     try:
-        build_bundle(service, case_id, out)
+        media_root = Path(settings.home_dir) / "media" if media else None
+        build_bundle(service, case_id, out, media_root=media_root)
     except BaseException:  # an unknown or tampered case: leave nothing behind
         shutil.rmtree(tmp, ignore_errors=True)
         raise

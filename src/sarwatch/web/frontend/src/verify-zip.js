@@ -1,7 +1,7 @@
 // The zip of an evidence bundle, read byte by byte (docs/evidence-format.md §7, "The zip"):
 // the central directory, every member's local header, the bytes that belong to no member.
 // Members are inflated with fflate; nothing leaves the page.
-import { inflateSync } from "fflate";
+import { Inflate } from "fflate";
 
 const u16 = (b, o) => b[o] | (b[o + 1] << 8);
 const u32 = (b, o) => (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
@@ -155,12 +155,30 @@ export function readMember(zip, name) {
   let data;
   if (info.method === 0) data = raw.slice(0, info.fileSize);
   else if (info.method === 8) {
+    // Streamed, and stopped past the stated size: a small member cannot inflate to gigabytes.
+    const chunks = [];
+    let total = 0;
+    const inflate = new Inflate();
+    inflate.ondata = (chunk) => {
+      total += chunk.length;
+      if (total > info.fileSize) throw new RangeError(`${name} inflates to more than the ${info.fileSize} bytes stated`);
+      chunks.push(chunk);
+    };
     try {
-      data = inflateSync(raw, { out: new Uint8Array(info.fileSize) });
+      inflate.push(raw, true);
     } catch (err) {
-      throw new Error(`Error -3 while decompressing data: ${err.message}`);
+      throw new Error(err instanceof RangeError ? `Bad CRC-32 for file '${name}'` : `Error -3 while decompressing data: ${err.message}`);
+    }
+    data = new Uint8Array(total);
+    let at = 0;
+    for (const chunk of chunks) {
+      data.set(chunk, at);
+      at += chunk.length;
     }
   } else throw new Error("That compression method is not supported");
-  if (data.length !== info.fileSize || crc32(data) !== info.crc) throw new Error(`Bad CRC-32 for file '${name}'`);
+  if (crc32(data) !== info.crc && data.length === info.fileSize) throw new Error(`Bad CRC-32 for file '${name}'`);
+  if (data.length !== info.fileSize) {
+    throw new Error(`its data is ${data.length} bytes, not the ${info.fileSize} the directory states`);
+  }
   return data;
 }

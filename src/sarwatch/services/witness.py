@@ -1,0 +1,122 @@
+"""This station as a witness of other stations' checkpoints.
+
+A submitting station's public key is pinned on first use: kept as
+``<home_dir>/witness/<key_id>.pem``, its checkpoints as
+``<home_dir>/witness/<key_id>.jsonl`` (one JSON line each, cosigned, oldest first).
+A checkpoint is accepted only if the station key signed it and, from the second
+on, it is consistent with the last one accepted (:func:`check_consistency`); it is
+then countersigned with this station's key and kept.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sarwatch._files import make_private_dirs
+from sarwatch.errors import ConflictError, InputError, IntegrityError
+from sarwatch.ledger import LedgerEntry, Signer, key_id, load_public_key
+from sarwatch.ledger.checkpoint import Checkpoint, check_consistency
+
+__all__ = ["WitnessLog"]
+
+_KEY_ID = re.compile(r"^[0-9a-f]{16}$")
+_lock = threading.Lock()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class WitnessLog:
+    """Checkpoints received from other stations, checked, cosigned and kept.
+
+    Parameters
+    ----------
+    home_dir
+        This station's home (the log lives under ``witness/``).
+    signer
+        This station's key (it countersigns).
+    clock
+        Current UTC time (injectable for tests).
+    """
+
+    def __init__(
+        self, home_dir: Path, signer: Signer, *, clock: Callable[[], datetime] = _now
+    ) -> None:
+        self.dir = Path(home_dir) / "witness"
+        self.signer = signer
+        self.clock = clock
+
+    def _paths(self, station_key_id: str) -> tuple[Path, Path]:
+        if not _KEY_ID.match(station_key_id):
+            raise InputError(f"station key id {station_key_id!r}: give 16 lowercase hex digits")
+        return self.dir / f"{station_key_id}.pem", self.dir / f"{station_key_id}.jsonl"
+
+    def latest(self, station_key_id: str) -> Checkpoint | None:
+        """The last checkpoint accepted from ``station_key_id``."""
+        _, log = self._paths(station_key_id)
+        if not log.exists():
+            return None
+        lines = [line for line in log.read_text(encoding="utf-8").splitlines() if line.strip()]
+        return Checkpoint.from_json(json.loads(lines[-1])) if lines else None
+
+    def receive(
+        self,
+        checkpoint_json: Mapping[str, Any],
+        public_key_pem: str,
+        proofs_json: Mapping[str, Any],
+    ) -> Checkpoint:
+        """Check a submitted checkpoint, cosign and keep it.
+
+        Raises
+        ------
+        IntegrityError
+            The key is not the one pinned, the signature does not hold, or the
+            checkpoint is inconsistent with the last one (the message lists why).
+        """
+        checkpoint = Checkpoint.from_json(checkpoint_json)
+        public_key = load_public_key(public_key_pem)
+        if key_id(public_key) != checkpoint.key_id:
+            raise IntegrityError(
+                f"the checkpoint names key {checkpoint.key_id} but the key sent is "
+                f"{key_id(public_key)}"
+            )
+        pem_path, log = self._paths(checkpoint.key_id)
+        proofs: dict[str, list[LedgerEntry]] = {}
+        try:
+            for case_id, events in proofs_json.items():
+                proofs[str(case_id)] = [LedgerEntry.from_json(e) for e in events]
+        except (AttributeError, TypeError) as exc:
+            raise InputError(f"proofs: give {{case_id: [event, ...]}} ({exc})") from None
+        with _lock:
+            if pem_path.exists():
+                pinned = load_public_key(pem_path.read_text(encoding="ascii"))
+                if key_id(pinned) != checkpoint.key_id:
+                    raise IntegrityError(f"station key {checkpoint.key_id} is not the one pinned")
+            if not checkpoint.verify(public_key):
+                raise IntegrityError("the checkpoint is not signed by the key sent")
+            last = self.latest(checkpoint.key_id)
+            if last is not None:
+                problems = check_consistency(last, checkpoint, proofs, public_key)
+                if problems:
+                    raise ConflictError(
+                        "the checkpoint is not consistent with the last one witnessed "
+                        f"({last.time}): " + "; ".join(problems)
+                    )
+            make_private_dirs(self.dir)
+            if not pem_path.exists():
+                pem_path.write_text(public_key_pem, encoding="ascii")
+            at = self.clock().astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+            cosigned = checkpoint.cosign(self.signer, at)
+            with log.open("a", encoding="utf-8") as fh:
+                fh.write(json.dumps(cosigned.to_json(), sort_keys=True) + "\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            return cosigned
