@@ -348,6 +348,7 @@ class AtlasResult:
     failures: list[Failure]
     provenance: dict[str, Any]
     wall_s: float = 0.0
+    tasks_s: float = 0.0
     dashboard: str | None = None
     tasks: int = 0
     seeds: dict[str, list[int]] = field(default_factory=dict)
@@ -467,6 +468,7 @@ def run_atlas(
         link = client.dashboard_link if _has_dashboard() else None
         if on_start is not None:
             on_start(link)
+        t_submit = time.perf_counter()
         futures = {
             client.submit(
                 run_scenario, t, shared, retries=req.retries, key=f"atlas-scenario-{t.index}"
@@ -485,6 +487,7 @@ def run_atlas(
             fut.release()
             if progress is not None:
                 progress(done, len(tasks))
+        tasks_s = time.perf_counter() - t_submit
     finally:
         client.close()
         if cluster is not None:
@@ -537,6 +540,7 @@ def run_atlas(
         failures=failures,
         provenance=provenance,
         wall_s=time.perf_counter() - wall0,
+        tasks_s=tasks_s,
         dashboard=link,
         tasks=len(tasks),
     )
