@@ -54,6 +54,7 @@ def _register() -> None:
     from sarwatch.cli import (
         ais,
         assess,
+        atlas,
         bundle,
         case,
         drift,
@@ -71,7 +72,7 @@ def _register() -> None:
 
     for module in (
         serve, assess, drift, forcing, plan, case, ledger, user, bundle, ais, responders,
-        incidents, stats, media, key,
+        incidents, stats, media, key, atlas,
     ):  # fmt: skip
         module.register(app)
     _registered.append(True)
