@@ -421,7 +421,8 @@ def export(
     summary = build_bundle(_service(), case_id, out, media_root=media_root)
     typer.echo(
         terminal_safe(
-            f"wrote {out} ({summary.n_events} events, {len(summary.files)} files); "
+            f"wrote {out} ({summary.n_events} events, {len(summary.files)} files"
+            f"{f', {len(summary.media)} media file(s)' if summary.media else ''}); "
             f"verify with: sarwatch bundle verify {out}"
         )
     )

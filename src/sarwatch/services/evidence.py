@@ -132,6 +132,8 @@ class BundleSummary:
     n_events: int
     key_id: str
     files: dict[str, str]
+    #: The ``media/`` members written (streamed from the store, outside ``files``).
+    media: tuple[str, ...] = ()
 
 
 def _sha(data: bytes) -> str:
@@ -215,14 +217,15 @@ def build_bundle(
     tmp = out.with_name(out.name + ".part")
     tmp.unlink(missing_ok=True)
     create_private_file(tmp)  # 0600, as the store: the whole record of people at sea
+    media: list[str] = []
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for name, data in members.items():
             zf.writestr(member_info(name, created_at), data)
         if media_root is not None:  # streamed from the store, checked against the ledger
-            write_media(zf, entries, media_root, lambda n: member_info(n, created_at))
+            media = write_media(zf, entries, media_root, lambda n: member_info(n, created_at))
     tmp.replace(out)
     digests = json.loads(members["manifest.json"])["files"]
-    return BundleSummary(out, case_id, len(entries), signer.key_id, digests)
+    return BundleSummary(out, case_id, len(entries), signer.key_id, digests, tuple(media))
 
 
 def member_info(name: str, created_at: str) -> zipfile.ZipInfo:
