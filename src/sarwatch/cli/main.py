@@ -62,6 +62,7 @@ def _register() -> None:
         ledger,
         media,
         plan,
+        public,
         responders,
         serve,
         stats,
@@ -70,7 +71,7 @@ def _register() -> None:
 
     for module in (
         serve, assess, drift, forcing, plan, case, ledger, user, bundle, ais, responders,
-        incidents, stats, media,
+        incidents, stats, media, public,
     ):  # fmt: skip
         module.register(app)
     _registered.append(True)

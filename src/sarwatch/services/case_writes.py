@@ -90,6 +90,12 @@ class CaseWrites:
     sea_point: Callable[[float, float], tuple[float, float]]
     region_of: Callable[[float, float], str]
     max_future: timedelta
+    #: Called with the case id after a write commits (the public files re-render).
+    after_commit: Callable[[str], None] | None = None
+
+    def _committed(self, case_id: str) -> None:
+        if self.after_commit is not None:
+            self.after_commit(case_id)
 
     def open_case(
         self,
@@ -141,6 +147,7 @@ class CaseWrites:
                     record, sealed = self._append(uow, case_id, events, actor, now=now)
                     register_opening(self.signer, uow, register_head, sealed[0])
                     uow.commit()
+                    self._committed(case_id)
                     return record
             except ConflictError:
                 continue  # another writer took the number: try the next one
@@ -285,7 +292,8 @@ class CaseWrites:
             now = format_time(self.clock())
             record, _ = self._append(uow, case_id, events, actor, now=now)
             uow.commit()
-            return record
+        self._committed(case_id)
+        return record
 
     def _append(
         self,

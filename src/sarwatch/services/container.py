@@ -132,6 +132,7 @@ class Station:
                     from sarwatch.services.demo import load_demo
 
                     load_demo(service)
+                service.after_commit = self._render_public
                 self._cases = service
             return self._cases
 
@@ -139,7 +140,26 @@ class Station:
     def cases(self, service: CaseService) -> None:
         """Use another case service (tests: a fixed clock, no land check)."""
         with self._lock:
+            service.after_commit = self._render_public
             self._cases = service
+
+    def render_public(self) -> dict[str, str]:
+        """Render the public feed to ``<home_dir>/public`` now; each file's ETag by name."""
+        from datetime import UTC, datetime
+
+        from sarwatch.services.public_feed import PublicPolicy
+        from sarwatch.services.public_static import public_dir, render_public
+
+        policy = PublicPolicy(self.settings.public_delay_h, self.settings.public_round_deg)
+        return render_public(
+            self.store, policy, datetime.now(UTC), public_dir(self.settings.home_dir)
+        )
+
+    def _render_public(self, case_id: str) -> None:
+        """After a case write commits: re-render the public files (a failure is logged)."""
+        from sarwatch.services.public_static import render_quietly
+
+        render_quietly(self.render_public)
 
     @property
     def drift_runs(self) -> DriftRuns:

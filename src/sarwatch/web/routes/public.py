@@ -3,47 +3,76 @@
 The policy is :mod:`sarwatch.services.public_feed`, set by ``public_delay_h`` and
 ``public_round_deg`` in the settings and stated at ``/api/public/policy``; the
 store pages through the cases it allows (:func:`sarwatch.services.feeds.public_cases`).
+
+Both are served from the static files under ``<home_dir>/public``
+(:mod:`sarwatch.services.public_static`, rendered after every case write) with an ETag
+and ``Cache-Control``, and ``If-None-Match`` answered ``304``: a public request asks no
+database. Only a ``limit`` other than the default pages the store itself.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Query
+from fastapi import APIRouter, FastAPI, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 
+from sarwatch.services.container import Station
 from sarwatch.services.feeds import public_cases
 from sarwatch.services.public_feed import PublicPolicy
+from sarwatch.services.public_static import CACHE_CONTROL, FEED_LIMIT, PublicFiles, public_dir
 from sarwatch.web.case_schemas import PublicCaseOut, PublicPolicyOut
-from sarwatch.web.station import SettingsDep, StoreDep
+from sarwatch.web.station import StationDep
 
 __all__ = ["install", "router"]
 
 router = APIRouter(prefix="/api/public", tags=["public"])
 
 
-def _policy(settings: SettingsDep) -> PublicPolicy:
-    return PublicPolicy(settings.public_delay_h, settings.public_round_deg)
+_files: dict[str, PublicFiles] = {}
 
 
-PolicyDep = Annotated[PublicPolicy, Depends(_policy)]
+async def _static(name: str, request: Request, station: Station) -> Response:
+    """The rendered file ``name`` with its ETag; ``304`` if the client holds it already."""
+    directory = public_dir(station.settings.home_dir)
+    files = _files.get(str(directory))
+    if files is None:
+        files = _files.setdefault(str(directory), PublicFiles(directory))
+    found = files.get(name)
+    if found is None:  # never rendered (a fresh home): render once, in a worker thread
+        await run_in_threadpool(station.render_public)
+        found = files.get(name)
+        assert found is not None
+    headers = {"ETag": found.etag, "Cache-Control": CACHE_CONTROL}
+    if request.headers.get("if-none-match") in (found.etag, f"W/{found.etag}"):
+        return Response(status_code=304, headers=headers)
+    return Response(found.data, media_type="application/json", headers=headers)
 
 
 @router.get("/policy", response_model=PublicPolicyOut)
-def policy(p: PolicyDep) -> dict[str, Any]:
-    """How the public feed delays and coarsens cases."""
-    return {"delay_h": p.delay_h, "round_deg": p.round_deg, "description": p.describe()}
+async def policy(request: Request, station: StationDep) -> Response:
+    """How the public feed delays and coarsens cases (the rendered ``policy.json``)."""
+    return await _static("policy.json", request, station)
 
 
 @router.get("/cases", response_model=list[PublicCaseOut])
-def public_case_list(
-    p: PolicyDep, store: StoreDep, limit: Annotated[int, Query(ge=1, le=1000)] = 200
-) -> list[dict[str, Any]]:
+async def public_case_list(
+    request: Request,
+    station: StationDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = FEED_LIMIT,
+) -> Response:
     """Closed cases, and cases without news for the delay; positions coarsened.
 
-    Live positions of people in distress never appear here.
+    Live positions of people in distress never appear here. The default page is the
+    rendered ``cases.json``; another ``limit`` reads the store.
     """
-    return public_cases(store, p, datetime.now(UTC), limit=limit)
+    if limit == FEED_LIMIT:
+        return await _static("cases.json", request, station)
+    p = PublicPolicy(station.settings.public_delay_h, station.settings.public_round_deg)
+    views = await run_in_threadpool(public_cases, station.store, p, datetime.now(UTC), limit=limit)
+    return JSONResponse(views, headers={"Cache-Control": CACHE_CONTROL})
 
 
 def install(app: FastAPI) -> None:
