@@ -56,6 +56,7 @@ def _register() -> None:
         assess,
         bundle,
         case,
+        db,
         drift,
         forcing,
         incidents,
@@ -71,7 +72,7 @@ def _register() -> None:
 
     for module in (
         serve, assess, drift, forcing, plan, case, ledger, user, bundle, ais, responders,
-        incidents, stats, media, public,
+        incidents, stats, media, public, db,
     ):  # fmt: skip
         module.register(app)
     _registered.append(True)
