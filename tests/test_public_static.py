@@ -153,3 +153,17 @@ def test_cli_render_rewrites_the_files(
     assert cases.read_bytes() == rendered and cid.encode() in rendered
     out = capsys.readouterr().out
     assert f"ETag {etag_of(rendered)}" in out and "cases.json" in out
+
+
+def test_fast_path_keeps_the_guard(station_client) -> None:
+    client, station, _ = station_client
+    _closed_case(station.cases, 12.34567, 33.45678)
+    fast = client.get("/api/public/cases")
+    routed = client.get("/api/public/cases?limit=200")  # the route, same file
+    assert fast.content == routed.content and fast.headers["etag"] == routed.headers["etag"]
+    assert fast.headers["x-content-type-options"] == "nosniff"
+    assert fast.headers["content-type"] == "application/json"
+    head = client.head("/api/public/cases")
+    assert head.status_code == 200 and head.content == b""
+    refused = client.get("/api/public/cases", headers={"Host": "evil.example"})
+    assert refused.status_code == 400
