@@ -54,12 +54,14 @@ def _register() -> None:
     from sarwatch.cli import (
         ais,
         assess,
+        atlas,
         bundle,
         case,
         db,
         drift,
         forcing,
         incidents,
+        key,
         ledger,
         media,
         plan,
@@ -72,7 +74,7 @@ def _register() -> None:
 
     for module in (
         serve, assess, drift, forcing, plan, case, ledger, user, bundle, ais, responders,
-        incidents, stats, media, public, db,
+        incidents, stats, media, key, atlas, public, db,
     ):  # fmt: skip
         module.register(app)
     _registered.append(True)

@@ -68,8 +68,11 @@ _BY_OUTCOME = {
 #: What may be attached to a case.
 ATTACHMENT_KINDS = (
     "assessment", "drift_run", "search_plan", "document", "reconstruction", "responders",
-    "media",
 )  # fmt: skip
+
+#: Attached by the server only, never from a JSON record: a media file's record names a
+#: file the station's media store holds (:mod:`sarwatch.services.media`).
+SERVER_ATTACHMENT_KINDS = ("media",)
 
 #: How long before a case's alert one of its positions may lie (a departure seen days
 #: earlier); older is taken for a mistyped date.
@@ -268,7 +271,7 @@ class CaseWrites:
         ``record`` is plain JSON; for a drift run it should carry the forcing file
         names, their SHA-256, time windows, parameters, seed and outputs.
         """
-        if kind not in ATTACHMENT_KINDS:
+        if kind not in ATTACHMENT_KINDS + SERVER_ATTACHMENT_KINDS:
             raise InputError(f"attachment kind must be one of {ATTACHMENT_KINDS}, got {kind!r}")
         if not isinstance(record, dict) or not record:
             raise InputError("an attachment needs a non-empty JSON object as its record")

@@ -4,6 +4,7 @@ import { CanonicalError, Num, parseJSON, sameJSON, toPlain } from "./verify-json
 import { NotAZip, layoutProblems, openZip, readMember } from "./verify-zip.js";
 import { checkRegistration, entryFromLine, headFromJSON, sha256Hex, verifyChain, verifySignature } from "./verify-chain.js";
 import { FoldError, fold } from "./verify-fold.js";
+import { readKeyHistory, retiredUse } from "./verify-keys.js";
 
 export const BUNDLE_FORMATS = ["sarwatch-evidence-bundle/1", "sarwatch-evidence-bundle/2"];
 const MAX_UNPACKED_BYTES = 512 * 1024 * 1024;
@@ -147,7 +148,9 @@ export function verifyBundle(bytes, name = "bundle.zip", expectedKeyId = null) {
   } catch {
     report.problems.push("manifest.json has no valid signed head");
   }
+  const history = contents.has("keys.json") ? readKeyHistory(contents.get("keys.json"), report.keyId, keys, report, publicKeyFromPem) : null;
   const findings = verifyChain(entries, keys, report.caseId, head);
+  if (history) findings.push(...retiredUse(history, entries)); // §13: a retired key after its hand-over
   report.findings.push(...findings);
   for (const f of findings) if (f.seq !== null) report.eventStatus.set(f.seq, `${f.problem}: ${f.message}`);
   const chainOk = findings.length === 0;

@@ -1,0 +1,308 @@
+"""Drift atlases as integer counts: presence grids per lead time and SAR-region classes.
+
+An atlas sums many drift scenarios. Each scenario's particle positions at the lead
+times are reduced here to *counts* (how many particles lie in each cell of a fixed
+lon/lat grid, and in each SAR-region membership class), never to fractions, so the
+partial results of any number of tasks add up exactly: integer addition is
+associative and commutative, and the sum is the same whatever the order in which
+tasks finish or the number of workers that ran them. Probabilities are formed once,
+at the end (:meth:`AtlasCounts.presence_probability`, :meth:`AtlasCounts.region_shares`).
+
+SAR regions overlap (Italy and Malta round Lampedusa), so a particle's region is a
+*membership class*: the set of regions containing it, coded as a bit mask over the
+region ids (bit ``i`` for region ``i``; class 0 is "in none"). Classes are disjoint:
+their shares sum to the share of particles located (afloat or stranded), at most 1.
+
+Positions (lon, lat) are WGS84 degrees; cells are half-open ``[lo, lo + cell)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from sarwatch.errors import InputError
+
+__all__ = [
+    "AtlasCounts",
+    "AtlasGrid",
+    "PartialCounts",
+    "class_label",
+    "membership_codes",
+    "reduce_positions",
+]
+
+#: At most this many regions (2**n membership classes).
+MAX_REGIONS = 12
+
+
+@dataclass(frozen=True)
+class AtlasGrid:
+    """A regular lon/lat grid of cells ``cell_deg`` wide from ``(lon_min, lat_min)``.
+
+    Attributes
+    ----------
+    lon_min, lat_min, lon_max, lat_max
+        Bounds, degrees (the last cell may reach past the maximum by less than a cell).
+    cell_deg
+        Cell size, degrees (> 0).
+
+    Examples
+    --------
+    >>> g = AtlasGrid(10.0, 30.0, 11.0, 31.0, 0.5)
+    >>> g.shape, g.cell_index(np.array([10.1, 10.9, 12.0]), np.array([30.1, 30.6, 30.0])).tolist()
+    ((2, 2), [0, 3, -1])
+    """
+
+    lon_min: float
+    lat_min: float
+    lon_max: float
+    lat_max: float
+    cell_deg: float
+
+    def __post_init__(self) -> None:
+        if not (self.cell_deg > 0 and self.lon_max > self.lon_min and self.lat_max > self.lat_min):
+            raise InputError(
+                f"an atlas grid needs lon_max > lon_min, lat_max > lat_min and a cell > 0 "
+                f"degrees; got {self.lon_min}..{self.lon_max}, {self.lat_min}..{self.lat_max}, "
+                f"cell {self.cell_deg}"
+            )
+        if self.nx * self.ny > 50_000_000:
+            raise InputError(
+                f"an atlas grid of {self.ny} x {self.nx} cells is too large; give a coarser cell"
+            )
+
+    @property
+    def nx(self) -> int:
+        """Columns (longitude)."""
+        return int(np.ceil((self.lon_max - self.lon_min) / self.cell_deg - 1e-9))
+
+    @property
+    def ny(self) -> int:
+        """Rows (latitude)."""
+        return int(np.ceil((self.lat_max - self.lat_min) / self.cell_deg - 1e-9))
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """``(ny, nx)``."""
+        return self.ny, self.nx
+
+    def lon_centres(self) -> npt.NDArray[np.float64]:
+        """Cell-centre longitudes, degrees."""
+        return np.asarray(self.lon_min + (np.arange(self.nx) + 0.5) * self.cell_deg, np.float64)
+
+    def lat_centres(self) -> npt.NDArray[np.float64]:
+        """Cell-centre latitudes, degrees."""
+        return np.asarray(self.lat_min + (np.arange(self.ny) + 0.5) * self.cell_deg, np.float64)
+
+    def cell_index(
+        self, lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]
+    ) -> npt.NDArray[np.int64]:
+        """Flat cell index ``row * nx + col`` of each position; -1 outside the grid."""
+        col = np.floor((np.asarray(lon, float) - self.lon_min) / self.cell_deg)
+        row = np.floor((np.asarray(lat, float) - self.lat_min) / self.cell_deg)
+        inside = (col >= 0) & (col < self.nx) & (row >= 0) & (row < self.ny)
+        out = np.full(col.shape, -1, np.int64)
+        out[inside] = row[inside].astype(np.int64) * self.nx + col[inside].astype(np.int64)
+        return out
+
+
+def membership_codes(
+    member: Mapping[str, npt.NDArray[np.bool_]], region_ids: Sequence[str]
+) -> npt.NDArray[np.int64]:
+    """The membership class of each point: bit ``i`` set when in ``region_ids[i]``.
+
+    Parameters
+    ----------
+    member
+        ``{region_id: bool array}`` (as :func:`sarwatch.geo.srr.srr_membership` gives).
+    region_ids
+        The regions, in bit order; every one must be in ``member``.
+
+    Examples
+    --------
+    >>> membership_codes({"IT": np.array([True, False]), "MT": np.array([True, False])},
+    ...                  ["IT", "MT"]).tolist()
+    [3, 0]
+    """
+    if len(region_ids) > MAX_REGIONS:
+        raise InputError(f"at most {MAX_REGIONS} regions, got {len(region_ids)}")
+    if not region_ids:
+        return np.zeros(0, np.int64)
+    first = np.asarray(member[region_ids[0]])
+    code = np.zeros(first.shape, np.int64)
+    for bit, rid in enumerate(region_ids):
+        code |= np.asarray(member[rid], bool).astype(np.int64) << bit
+    return code
+
+
+def class_label(code: int, region_ids: Sequence[str]) -> str:
+    """``"IT+MT"`` for a membership class, ``"none"`` for class 0.
+
+    Examples
+    --------
+    >>> class_label(3, ["IT", "MT", "LY"]), class_label(0, ["IT"])
+    ('IT+MT', 'none')
+    """
+    names = [rid for bit, rid in enumerate(region_ids) if code >> bit & 1]
+    return "+".join(names) if names else "none"
+
+
+@dataclass(frozen=True)
+class PartialCounts:
+    """One scenario's (or several scenarios') counts, sparse in space.
+
+    Attributes
+    ----------
+    particles, scenarios
+        Particles and scenarios counted.
+    cells, counts
+        Per lead time: the occupied flat cells (``int64``, sorted, unique) and the
+        particles in each (``int64``).
+    outside_grid
+        Per lead time: particles located (afloat or stranded) but off the grid.
+    classes
+        ``(n_lead, 2**n_regions)`` particles per membership class (located ones only).
+    """
+
+    particles: int
+    scenarios: int
+    cells: tuple[npt.NDArray[np.int64], ...]
+    counts: tuple[npt.NDArray[np.int64], ...]
+    outside_grid: npt.NDArray[np.int64]
+    classes: npt.NDArray[np.int64]
+
+
+def reduce_positions(
+    grid: AtlasGrid,
+    lons: Sequence[npt.NDArray[np.float64]],
+    lats: Sequence[npt.NDArray[np.float64]],
+    located: Sequence[npt.NDArray[np.bool_]],
+    codes: Sequence[npt.NDArray[np.int64]],
+    n_regions: int,
+) -> PartialCounts:
+    """Reduce one scenario's particles at each lead time to :class:`PartialCounts`.
+
+    Parameters
+    ----------
+    grid
+        The atlas grid.
+    lons, lats, located, codes
+        Per lead time: every particle's position (degrees), whether it is located
+        (afloat or stranded: counted), and its membership class
+        (:func:`membership_codes`; only read where located).
+    n_regions
+        Number of regions (the classes are ``0 .. 2**n_regions - 1``).
+
+    Examples
+    --------
+    >>> g = AtlasGrid(0.0, 0.0, 2.0, 1.0, 1.0)
+    >>> p = reduce_positions(g, [np.array([0.5, 0.6, 1.5, 9.0])], [np.array([0.5] * 4)],
+    ...                      [np.array([True, True, True, True])], [np.array([1, 1, 0, 0])], 1)
+    >>> p.cells[0].tolist(), p.counts[0].tolist(), p.outside_grid.tolist(), p.classes.tolist()
+    ([0, 1], [2, 1], [1], [[2, 2]])
+    """
+    n_lead = len(lons)
+    if not (len(lats) == len(located) == len(codes) == n_lead) or n_lead == 0:
+        raise InputError("reduce_positions needs the same, non-zero, number of lead times")
+    n = int(np.asarray(lons[0]).size)
+    n_classes = 1 << n_regions
+    cells_out, counts_out = [], []
+    outside = np.zeros(n_lead, np.int64)
+    classes = np.zeros((n_lead, n_classes), np.int64)
+    for k in range(n_lead):
+        ok = np.asarray(located[k], bool)
+        idx = grid.cell_index(np.asarray(lons[k])[ok], np.asarray(lats[k])[ok])
+        on = idx >= 0
+        cells, cnt = np.unique(idx[on], return_counts=True)
+        cells_out.append(cells.astype(np.int64))
+        counts_out.append(cnt.astype(np.int64))
+        outside[k] = int(np.count_nonzero(~on))
+        classes[k] = np.bincount(np.asarray(codes[k])[ok], minlength=n_classes)[:n_classes]
+    return PartialCounts(
+        particles=n,
+        scenarios=1,
+        cells=tuple(cells_out),
+        counts=tuple(counts_out),
+        outside_grid=outside,
+        classes=classes,
+    )
+
+
+@dataclass
+class AtlasCounts:
+    """The running sum of an atlas (dense), to which partial counts are added.
+
+    Attributes
+    ----------
+    grid
+        The atlas grid.
+    presence
+        ``(n_lead, ny, nx)`` particles per cell and lead time (``int64``).
+    classes
+        ``(n_lead, 2**n_regions)`` particles per membership class.
+    outside_grid
+        ``(n_lead,)`` particles located off the grid.
+    particles, scenarios
+        Totals added so far.
+    """
+
+    grid: AtlasGrid
+    n_lead: int
+    n_regions: int
+    presence: npt.NDArray[np.int64] = field(init=False)
+    classes: npt.NDArray[np.int64] = field(init=False)
+    outside_grid: npt.NDArray[np.int64] = field(init=False)
+    particles: int = 0
+    scenarios: int = 0
+
+    def __post_init__(self) -> None:
+        self.presence = np.zeros((self.n_lead, *self.grid.shape), np.int64)
+        self.classes = np.zeros((self.n_lead, 1 << self.n_regions), np.int64)
+        self.outside_grid = np.zeros(self.n_lead, np.int64)
+
+    def add(self, part: PartialCounts) -> None:
+        """Add one partial result (exact: integer sums).
+
+        Raises
+        ------
+        InputError
+            If the partial has another number of lead times or regions.
+        """
+        if len(part.cells) != self.n_lead or part.classes.shape != self.classes.shape:
+            raise InputError(
+                f"partial atlas counts of shape {part.classes.shape} do not fit an atlas of "
+                f"{self.classes.shape}"
+            )
+        flat = self.presence.reshape(self.n_lead, -1)
+        for k in range(self.n_lead):
+            np.add.at(flat[k], part.cells[k], part.counts[k])
+        self.classes += part.classes
+        self.outside_grid += part.outside_grid
+        self.particles += part.particles
+        self.scenarios += part.scenarios
+
+    def presence_probability(self) -> npt.NDArray[np.float64]:
+        """Share of all particles in each cell, per lead time (0 with no particles)."""
+        return self.presence / max(self.particles, 1)
+
+    def class_shares(self, region_ids: Sequence[str]) -> dict[str, npt.NDArray[np.float64]]:
+        """Share of all particles in each membership class seen, per lead time.
+
+        The classes are disjoint, so the shares sum to the located share (<= 1).
+        """
+        total = max(self.particles, 1)
+        seen = np.flatnonzero(self.classes.sum(axis=0))
+        return {class_label(int(c), region_ids): self.classes[:, c] / total for c in seen}
+
+    def region_shares(self, region_ids: Sequence[str]) -> dict[str, npt.NDArray[np.float64]]:
+        """Share of all particles in each region (overlaps counted in each), per lead time."""
+        total = max(self.particles, 1)
+        codes = np.arange(self.classes.shape[1])
+        return {
+            rid: self.classes[:, (codes >> bit & 1) == 1].sum(axis=1) / total
+            for bit, rid in enumerate(region_ids)
+        }

@@ -1,0 +1,125 @@
+"""Write a drift atlas as CF-NetCDF (``.nc``) or Zarr (``.zarr``), with its provenance.
+
+Variables: ``presence_count`` (particles per cell and lead time, integers: the exact
+sum), ``presence_probability`` (its share of all particles), ``class_count`` and
+``class_share`` (SAR-region membership classes, disjoint), ``region_share`` (per
+region, overlaps counted in each) and ``outside_grid_count``. The global attribute
+``provenance`` is JSON: sarwatch version, object class, particles, every scenario's
+departure, start time and seed, the forcing files' SHA-256, and the failed tasks.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sarwatch.drift.atlas_grid import class_label
+from sarwatch.errors import InputError
+from sarwatch.services.atlas import AtlasResult
+
+__all__ = ["atlas_dataset", "write_atlas"]
+
+
+def atlas_dataset(result: AtlasResult) -> Any:
+    """The atlas as an :class:`xarray.Dataset` (CF-1.8 attributes)."""
+    import xarray as xr
+
+    c = result.counts
+    g = c.grid
+    seen = np.flatnonzero(c.classes.sum(axis=0))
+    labels = [class_label(int(k), result.region_ids) for k in seen]
+    total = max(c.particles, 1)
+    shares = c.region_shares(result.region_ids)
+    prov = dict(result.provenance)
+    prov["failures"] = [
+        {"departure": f.departure, "start": f.start.isoformat(), "error": f.error}
+        for f in result.failures
+    ]
+    prov["scenarios_counted"] = c.scenarios
+    prov["scenarios_failed"] = len(result.failures)
+    lead = np.asarray(result.lead_hours, dtype=np.float64)
+    ds = xr.Dataset(
+        {
+            "presence_count": (
+                ("lead_time", "lat", "lon"),
+                c.presence.astype(np.int32 if c.presence.max(initial=0) < 2**31 else np.int64),
+                {"long_name": "particles in the cell, all scenarios", "units": "1"},
+            ),
+            "presence_probability": (
+                ("lead_time", "lat", "lon"),
+                c.presence_probability().astype(np.float32),
+                {"long_name": "probability of presence (share of all particles)", "units": "1"},
+            ),
+            "class_count": (
+                ("lead_time", "srr_class"),
+                c.classes[:, seen],
+                {"long_name": "located particles per SAR-region membership class", "units": "1"},
+            ),
+            "class_share": (
+                ("lead_time", "srr_class"),
+                c.classes[:, seen] / total,
+                {"long_name": "share of all particles per membership class (disjoint)"},
+            ),
+            "region_share": (
+                ("lead_time", "srr"),
+                np.stack([shares[r] for r in result.region_ids], axis=1),
+                {"long_name": "share of all particles in each SAR region (overlaps in each)"},
+            ),
+            "outside_grid_count": (
+                ("lead_time",),
+                c.outside_grid,
+                {"long_name": "located particles off the grid", "units": "1"},
+            ),
+        },
+        coords={
+            "lead_time": ("lead_time", lead, {"long_name": "time since departure", "units": "h"}),
+            "lat": (
+                "lat",
+                g.lat_centres(),
+                {"standard_name": "latitude", "units": "degrees_north"},
+            ),
+            "lon": (
+                "lon",
+                g.lon_centres(),
+                {"standard_name": "longitude", "units": "degrees_east"},
+            ),
+            "srr_class": ("srr_class", np.array(labels, dtype=object)),
+            "srr": ("srr", np.array(result.region_ids, dtype=object)),
+        },
+        attrs={
+            "Conventions": "CF-1.8",
+            "title": "sarwatch drift atlas",
+            "source": f"sarwatch {result.provenance['sarwatch_version']}",
+            "scenarios": c.scenarios,
+            "particles": c.particles,
+            "cell_deg": g.cell_deg,
+            "provenance": json.dumps(prov, sort_keys=True),
+        },
+    )
+    return ds
+
+
+def write_atlas(result: AtlasResult, path: Path) -> Path:
+    """Write the atlas: Zarr for a ``.zarr`` path (needs ``zarr``), else CF-NetCDF.
+
+    Raises
+    ------
+    InputError
+        A ``.zarr`` path without the zarr package.
+    """
+    ds = atlas_dataset(result)
+    path = Path(path)
+    if path.suffix == ".zarr":
+        try:
+            import zarr  # noqa: F401
+        except ImportError as exc:
+            raise InputError("writing Zarr needs the zarr package; give an .nc path") from exc
+        for name in ("srr_class", "srr"):
+            ds[name] = ds[name].astype(str)
+        ds.to_zarr(path, mode="w")
+    else:
+        ds.to_netcdf(path, engine="netcdf4")
+    return path

@@ -1,0 +1,279 @@
+"""Drift atlases: exact additive reductions, identical grids on 1 or 2 workers, failures
+reported, region shares checked by hand, provenance written."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sarwatch.drift.atlas_grid import (
+    AtlasCounts,
+    AtlasGrid,
+    class_label,
+    membership_codes,
+    reduce_positions,
+)
+from sarwatch.drift.config import DriftConfig
+from sarwatch.errors import InputError
+from sarwatch.geo.srr import sar_regions, srr_membership
+
+pytest.importorskip("dask.distributed")
+
+from sarwatch.services.atlas import (
+    AtlasRequest,
+    Departure,
+    ForcingSpec,
+    run_atlas,
+    scenario_seed,
+)
+from sarwatch.services.atlas_departures import load_departures
+from sarwatch.services.atlas_files import write_atlas
+
+REGION_IDS = tuple(r.srr_id for r in sar_regions())
+GRID = AtlasGrid(9.0, 31.0, 16.0, 37.0, 0.1)
+T0 = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def _reduce(lon, lat, grid=GRID):
+    lon, lat = np.asarray(lon, float), np.asarray(lat, float)
+    codes = membership_codes(srr_membership(lon, lat), REGION_IDS)
+    ok = np.ones(lon.size, bool)
+    return reduce_positions(grid, [lon], [lat], [ok], [codes], len(REGION_IDS))
+
+
+# --- the pure reduction -------------------------------------------------------------
+
+
+def test_cells_are_half_open_and_off_grid_points_are_counted_apart():
+    g = AtlasGrid(10.0, 30.0, 12.0, 31.0, 0.5)
+    idx = g.cell_index(np.array([10.0, 10.5, 11.999, 12.0, 9.99]), np.array([30.0] * 5))
+    assert idx.tolist() == [0, 1, 3, -1, -1]
+    p = reduce_positions(
+        g, [np.array([10.1, 10.2, 20.0])], [np.array([30.1, 30.1, 30.1])],
+        [np.array([True, True, True])], [np.zeros(3, np.int64)], 1,
+    )  # fmt: skip
+    assert p.cells[0].tolist() == [0] and p.counts[0].tolist() == [2]
+    assert p.outside_grid.tolist() == [1]
+
+
+def test_a_grid_without_area_is_refused_with_the_bounds_it_got():
+    with pytest.raises(InputError, match="lon_max > lon_min"):
+        AtlasGrid(10.0, 30.0, 10.0, 31.0, 0.1)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(1, 400),
+    cuts=st.lists(st.integers(0, 400), max_size=5),
+)
+def test_partial_counts_of_any_split_add_up_to_the_counts_of_the_whole(seed, n, cuts):
+    rng = np.random.default_rng(seed)
+    lon = rng.uniform(8.5, 16.5, n)  # some off the grid
+    lat = rng.uniform(30.5, 37.5, n)
+    whole = AtlasCounts(GRID, 1, len(REGION_IDS))
+    whole.add(_reduce(lon, lat))
+    split = AtlasCounts(GRID, 1, len(REGION_IDS))
+    bounds = [0, *sorted(min(c, n) for c in cuts), n]
+    for a, b in reversed(list(itertools.pairwise(bounds))):  # any order
+        if b > a:
+            split.add(_reduce(lon[a:b], lat[a:b]))
+    np.testing.assert_array_equal(split.presence, whole.presence)
+    np.testing.assert_array_equal(split.classes, whole.classes)
+    np.testing.assert_array_equal(split.outside_grid, whole.outside_grid)
+    assert whole.presence.sum() + whole.outside_grid.sum() == n
+    # the disjoint classes sum to the located share: here every particle, so 1
+    assert sum(float(v[0]) for v in whole.class_shares(REGION_IDS).values()) == pytest.approx(1)
+
+
+def test_region_shares_match_a_hand_checked_case():
+    # 33.2N 12.5E lies in the Libyan SRR only; 35.4N 12.6E (south of Lampedusa) in the
+    # Italian and the Maltese; 36.5N 10.5E: in the Tunisian (north of Cap Bon? no: the
+    # gulf of Hammamet, Tunisian waters) - checked against srr_at below.
+    from sarwatch.geo.srr import srr_at
+
+    assert srr_at(12.5, 33.2) == ["LY"] and srr_at(12.6, 35.4) == ["IT", "MT"]
+    counts = AtlasCounts(GRID, 1, len(REGION_IDS))
+    counts.add(_reduce([12.5, 12.5, 12.6, 12.6], [33.2, 33.2, 35.4, 35.4]))
+    # two particles not located (sunk/lost) count in the total but in no class
+    lost = _reduce([12.5, 12.5], [33.2, 33.2])
+    lost = replace(lost, cells=(np.zeros(0, np.int64),), counts=(np.zeros(0, np.int64),),
+                   classes=np.zeros_like(lost.classes))  # fmt: skip
+    counts.add(lost)
+    classes = {k: float(v[0]) for k, v in counts.class_shares(REGION_IDS).items()}
+    assert classes == {"LY": pytest.approx(2 / 6), "IT+MT": pytest.approx(2 / 6)}
+    assert sum(classes.values()) <= 1.0
+    regions = {k: float(v[0]) for k, v in counts.region_shares(REGION_IDS).items()}
+    assert regions["IT"] == regions["MT"] == regions["LY"] == pytest.approx(2 / 6)
+    assert regions["TN"] == regions["GR"] == regions["EG"] == 0.0
+    assert class_label(0b11, REGION_IDS) == "IT+MT"
+
+
+# --- the Dask service ---------------------------------------------------------------
+
+
+def _wind_file(path):
+    """A wind from the south-west, stronger to the east, 2024-01-01 to 01-03 hourly."""
+    lon = np.arange(8.0, 17.01, 0.25)
+    lat = np.arange(30.0, 38.01, 0.25)
+    hours = np.arange(0, 49)
+    lo, _ = np.meshgrid(lon, lat)
+    u = np.stack([4.0 + 0.3 * (lo - 8.0) + 0.02 * h for h in hours]).astype("f4")
+    v = np.stack([5.0 + 0.0 * lo - 0.03 * h for h in hours]).astype("f4")
+    times = pd.Timestamp("2024-01-01") + pd.to_timedelta(hours, "h")
+    ds = xr.Dataset(
+        {
+            "u10": (
+                ("time", "latitude", "longitude"),
+                u,
+                {"units": "m s-1", "standard_name": "eastward_wind"},
+            ),
+            "v10": (
+                ("time", "latitude", "longitude"),
+                v,
+                {"units": "m s-1", "standard_name": "northward_wind"},
+            ),
+        },
+        coords={"time": times, "latitude": lat, "longitude": lon},
+    )
+    ds["latitude"].attrs = {"standard_name": "latitude", "units": "degrees_north"}
+    ds["longitude"].attrs = {"standard_name": "longitude", "units": "degrees_east"}
+    ds.to_netcdf(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def request_(tmp_path_factory, land_mask):
+    wind = _wind_file(tmp_path_factory.mktemp("atlas") / "wind.nc")
+    return AtlasRequest(
+        departures=(Departure("off-zuwara", 12.15, 33.0), Departure("off-sfax", 11.2, 34.6)),
+        start_first=T0,
+        start_last=T0 + timedelta(hours=12),
+        every=timedelta(hours=6),
+        config=DriftConfig(object_class="PIW-1", hours=12, particles=200, output_min=360),
+        forcing=ForcingSpec(winds=(str(wind),)),
+        grid=GRID,
+        base_seed=16,
+    )
+
+
+@pytest.fixture(scope="module")
+def one_worker(request_):
+    return run_atlas(request_, workers=1, processes=False)
+
+
+def test_one_and_two_workers_give_identical_grids(request_, one_worker):
+    two = run_atlas(request_, workers=2, processes=False)
+    assert one_worker.failures == [] and two.failures == []
+    assert one_worker.counts.scenarios == two.counts.scenarios == 6
+    np.testing.assert_array_equal(one_worker.counts.presence, two.counts.presence)
+    np.testing.assert_array_equal(one_worker.counts.classes, two.counts.classes)
+    # the clouds moved (north-east, with the wind): the atlas is not the seeding
+    lead12 = one_worker.counts.presence[-1]
+    rows, _ = np.nonzero(lead12)
+    assert GRID.lat_centres()[rows].mean() > 33.0 + 0.05
+    assert one_worker.counts.presence.sum(axis=(1, 2)).tolist() == [1200, 1200]
+
+
+@pytest.mark.slow
+def test_worker_processes_give_the_same_grids_as_threads(request_, one_worker):
+    procs = run_atlas(request_, workers=2, processes=True)
+    assert procs.failures == []
+    np.testing.assert_array_equal(one_worker.counts.presence, procs.counts.presence)
+    np.testing.assert_array_equal(one_worker.counts.classes, procs.counts.classes)
+
+
+def test_a_failed_task_is_reported_and_not_counted(request_):
+    on_land = Departure("valletta-inland", 14.43, 35.88)  # Malta, on land
+    req = replace(request_, departures=(*request_.departures, on_land), retries=0)
+    res = run_atlas(req, workers=2, processes=False)
+    assert [f.departure for f in res.failures] == ["valletta-inland"] * 3
+    assert [f.start for f in res.failures] == [T0 + timedelta(hours=h) for h in (0, 6, 12)]
+    assert all("PositionOnLandError" in f.error and "on land" in f.error for f in res.failures)
+    assert res.counts.scenarios == 6 and res.tasks == 9
+
+
+def test_the_file_holds_the_counts_and_the_provenance_of_every_input(
+    request_, one_worker, tmp_path
+):
+    path = write_atlas(one_worker, tmp_path / "atlas.nc")
+    with xr.open_dataset(path) as ds:
+        np.testing.assert_array_equal(ds["presence_count"].values, one_worker.counts.presence)
+        assert ds["lead_time"].values.tolist() == [6.0, 12.0]
+        assert float(ds["class_share"].sum("srr_class").max()) <= 1.0 + 1e-12
+        prov = json.loads(ds.attrs["provenance"])
+    import hashlib
+
+    wind = request_.forcing.winds[0]
+    with open(wind, "rb") as fh:
+        assert prov["forcing"]["files"][0]["sha256"] == hashlib.sha256(fh.read()).hexdigest()
+    assert prov["object_class"] == "PIW-1" and prov["base_seed"] == 16
+    seeds = {(s["departure"], s["start"]): s["seed"] for s in prov["scenarios"]}
+    d0 = request_.departures[0]
+    assert seeds[(d0.name, T0.isoformat())] == scenario_seed(d0, T0, 16)
+    assert prov["failures"] == [] and prov["scenarios_counted"] == 6
+
+
+def test_seeds_depend_on_departure_start_and_base_seed_only():
+    a, b = Departure("a", 12.15, 33.0), Departure("renamed", 12.15, 33.0)
+    assert scenario_seed(a, T0, 1) == scenario_seed(b, T0, 1)
+    assert scenario_seed(a, T0, 1) != scenario_seed(a, T0 + timedelta(hours=6), 1)
+    assert scenario_seed(a, T0, 1) != scenario_seed(Departure("a", 12.16, 33.0), T0, 1)
+
+
+def test_departures_from_port_ids_are_moved_to_sea_and_unknown_ids_refused(land_mask):
+    (zuwara,) = load_departures("LYZUA")
+    from sarwatch.geo.coast import land_mask as mask
+
+    assert not bool(mask().contains(zuwara.lon, zuwara.lat))
+    assert abs(zuwara.lon - 12.10) < 0.1 and abs(zuwara.lat - 32.93) < 0.1
+    with pytest.raises(InputError, match="unknown port id"):
+        load_departures("XXNOPE")
+
+
+def test_a_request_without_wind_is_refused_before_any_task(request_):
+    with pytest.raises(InputError, match="needs a wind"):
+        run_atlas(replace(request_, forcing=ForcingSpec()), workers=1, processes=False)
+
+
+# --- the command --------------------------------------------------------------------
+
+
+def test_the_command_writes_the_atlas_and_exits_1_when_a_scenario_failed(tmp_path, land_mask):
+    from typer.testing import CliRunner
+
+    from sarwatch.cli.main import _register, app
+
+    _register()
+    deps = tmp_path / "deps.csv"
+    deps.write_text("name,lon,lat\noff-zuwara,12.15,33.0\nvalletta-inland,14.43,35.88\n")
+    out = tmp_path / "a.nc"
+    args = [
+        "atlas", "--departures", str(deps), "--from", "2024-01-01", "--to", "2024-01-01T06:00Z",
+        "--every", "6h", "--hours", "12", "--object", "PIW-1", "--particles", "100",
+        "--wind-kn", "15", "--wind-from", "200", "--workers", "1", "--threads",
+        "--retries", "0", "--out", str(out),
+    ]  # fmt: skip
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 1, res.output
+    assert "2 of 4 scenarios failed" in res.output and "dashboard: http" in res.output
+    with xr.open_dataset(out) as ds:
+        assert ds.attrs["scenarios"] == 2
+        assert int(ds["presence_count"].sum()) + int(ds["outside_grid_count"].sum()) <= 2 * 100 * 2
+        assert len(json.loads(ds.attrs["provenance"])["failures"]) == 2
+
+
+def test_the_command_refuses_a_bad_interval():
+    from sarwatch.cli.atlas import parse_interval
+
+    with pytest.raises(InputError, match="6h, 30min or 1d"):
+        parse_interval("six hours")
