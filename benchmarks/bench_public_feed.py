@@ -75,7 +75,7 @@ def _prepare(home: Path, n_cases: int) -> str:
         service.open_case(title=f"bench {i}", alert_time=t0, actor="bench", position=pos)
     tags = render_public(store, PublicPolicy(), datetime.now(UTC), public_dir(home))
     store.close()
-    return tags["cases.json"]
+    return tags.etags["cases.json"]
 
 
 async def _phase(

@@ -167,3 +167,26 @@ def test_fast_path_keeps_the_guard(station_client) -> None:
     assert head.status_code == 200 and head.content == b""
     refused = client.get("/api/public/cases", headers={"Host": "evil.example"})
     assert refused.status_code == 400
+
+
+def test_render_only_when_the_write_can_change_the_feed(station_client) -> None:
+    _, station, home = station_client
+    service = station.cases
+    old = NOW - timedelta(hours=100)
+    service.clock = lambda: old
+    pos = PositionReport(old, 12.5, 34.0, "gps", Source("Alarm Phone", 3))
+    aged = service.open_case(title="quiet", alert_time=old, actor="ana", position=pos).case_id
+    cases = home / "public" / "cases.json"
+    assert [c["case_id"] for c in json.loads(cases.read_bytes())] == [aged]
+    # news on a case in the feed takes it out again (it is live now)
+    service.clock = lambda: NOW
+    service.report_position(
+        aged, PositionReport(NOW, 12.6, 34.1, "gps", Source("Alarm Phone", 3)), actor="ana"
+    )
+    assert json.loads(cases.read_bytes()) == []
+    # a live case that was never public cannot change the feed: no render
+    cases.unlink()
+    service.open_case(title="live", alert_time=NOW, actor="ana", position=pos)
+    assert not cases.exists()
+    station.render_public()
+    assert json.loads(cases.read_bytes()) == []

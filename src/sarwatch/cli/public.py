@@ -21,7 +21,7 @@ def render() -> None:
     from sarwatch.services.public_static import public_dir
 
     st = station()
-    tags = st.render_public()
+    tags = st.render_public().etags
     out = public_dir(st.settings.home_dir)
     for name, tag in tags.items():
         size = (out / name).stat().st_size

@@ -93,12 +93,12 @@ class CaseWrites:
     sea_point: Callable[[float, float], tuple[float, float]]
     region_of: Callable[[float, float], str]
     max_future: timedelta
-    #: Called with the case id after a write commits (the public files re-render).
-    after_commit: Callable[[str], None] | None = None
+    #: Called with the written case after a write commits (the public files re-render).
+    after_commit: Callable[[CaseRecord], None] | None = None
 
-    def _committed(self, case_id: str) -> None:
+    def _committed(self, record: CaseRecord) -> None:
         if self.after_commit is not None:
-            self.after_commit(case_id)
+            self.after_commit(record)
 
     def open_case(
         self,
@@ -150,7 +150,7 @@ class CaseWrites:
                     record, sealed = self._append(uow, case_id, events, actor, now=now)
                     register_opening(self.signer, uow, register_head, sealed[0])
                     uow.commit()
-                    self._committed(case_id)
+                    self._committed(record)
                     return record
             except ConflictError:
                 continue  # another writer took the number: try the next one
@@ -295,7 +295,7 @@ class CaseWrites:
             now = format_time(self.clock())
             record, _ = self._append(uow, case_id, events, actor, now=now)
             uow.commit()
-        self._committed(case_id)
+        self._committed(record)
         return record
 
     def _append(

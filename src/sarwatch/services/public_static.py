@@ -35,6 +35,7 @@ __all__ = [
     "FEED_FILES",
     "PublicFile",
     "PublicFiles",
+    "Rendered",
     "public_dir",
     "render_public",
     "render_quietly",
@@ -84,10 +85,16 @@ def _dumps(value: object) -> bytes:
 _render_lock = threading.Lock()
 
 
-def render_public(
-    store: Store, policy: PublicPolicy, now: datetime, out_dir: Path
-) -> dict[str, str]:
-    """Render the public files into ``out_dir``; return each file's ETag by name.
+@dataclass(frozen=True)
+class Rendered:
+    """What a render wrote: each file's ETag by name, and the case ids in the feed."""
+
+    etags: dict[str, str]
+    case_ids: frozenset[str]
+
+
+def render_public(store: Store, policy: PublicPolicy, now: datetime, out_dir: Path) -> Rendered:
+    """Render the public files into ``out_dir``.
 
     A file whose bytes did not change is left alone (its ETag stays valid).
     """
@@ -110,7 +117,7 @@ def render_public(
             if not unchanged:
                 _atomic_write(path, data)
             tags[name] = etag_of(data)
-    return tags
+    return Rendered(tags, frozenset(str(v["case_id"]) for v in views))
 
 
 @dataclass(frozen=True)
