@@ -57,6 +57,7 @@ def _register() -> None:
         atlas,
         bundle,
         case,
+        db,
         drift,
         forcing,
         incidents,
@@ -64,6 +65,7 @@ def _register() -> None:
         ledger,
         media,
         plan,
+        public,
         responders,
         serve,
         stats,
@@ -72,7 +74,7 @@ def _register() -> None:
 
     for module in (
         serve, assess, drift, forcing, plan, case, ledger, user, bundle, ais, responders,
-        incidents, stats, media, key, atlas,
+        incidents, stats, media, key, atlas, public, db,
     ):  # fmt: skip
         module.register(app)
     _registered.append(True)

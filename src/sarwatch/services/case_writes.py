@@ -93,6 +93,12 @@ class CaseWrites:
     sea_point: Callable[[float, float], tuple[float, float]]
     region_of: Callable[[float, float], str]
     max_future: timedelta
+    #: Called with the written case after a write commits (the public files re-render).
+    after_commit: Callable[[CaseRecord], None] | None = None
+
+    def _committed(self, record: CaseRecord) -> None:
+        if self.after_commit is not None:
+            self.after_commit(record)
 
     def open_case(
         self,
@@ -144,6 +150,7 @@ class CaseWrites:
                     record, sealed = self._append(uow, case_id, events, actor, now=now)
                     register_opening(self.signer, uow, register_head, sealed[0])
                     uow.commit()
+                    self._committed(record)
                     return record
             except ConflictError:
                 continue  # another writer took the number: try the next one
@@ -288,7 +295,8 @@ class CaseWrites:
             now = format_time(self.clock())
             record, _ = self._append(uow, case_id, events, actor, now=now)
             uow.commit()
-            return record
+        self._committed(record)
+        return record
 
     def _append(
         self,
