@@ -96,9 +96,8 @@ def test_partial_counts_of_any_split_add_up_to_the_counts_of_the_whole(seed, n, 
 
 
 def test_region_shares_match_a_hand_checked_case():
-    # 33.2N 12.5E lies in the Libyan SRR only; 35.4N 12.6E (south of Lampedusa) in the
-    # Italian and the Maltese; 36.5N 10.5E: in the Tunisian (north of Cap Bon? no: the
-    # gulf of Hammamet, Tunisian waters) - checked against srr_at below.
+    # 33.2N 12.5E lies in the Libyan SRR only; 35.4N 12.6E (south of Lampedusa) in both
+    # the Italian and the Maltese (they overlap there).
     from sarwatch.geo.srr import srr_at
 
     assert srr_at(12.5, 33.2) == ["LY"] and srr_at(12.6, 35.4) == ["IT", "MT"]
@@ -221,6 +220,15 @@ def test_the_file_holds_the_counts_and_the_provenance_of_every_input(
     d0 = request_.departures[0]
     assert seeds[(d0.name, T0.isoformat())] == scenario_seed(d0, T0, 16)
     assert prov["failures"] == [] and prov["scenarios_counted"] == 6
+
+
+def test_a_zarr_atlas_holds_the_same_counts(one_worker, tmp_path):
+    pytest.importorskip("zarr")
+    path = write_atlas(one_worker, tmp_path / "atlas.zarr")
+    with xr.open_zarr(path) as ds:
+        np.testing.assert_array_equal(ds["presence_count"].values, one_worker.counts.presence)
+        assert "IT" in ds["srr"].values.tolist()
+        assert json.loads(ds.attrs["provenance"])["scenarios_counted"] == 6
 
 
 def test_seeds_depend_on_departure_start_and_base_seed_only():

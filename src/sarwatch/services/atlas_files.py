@@ -119,7 +119,7 @@ def write_atlas(result: AtlasResult, path: Path) -> Path:
             raise InputError("writing Zarr needs the zarr package; give an .nc path") from exc
         for name in ("srr_class", "srr"):
             ds[name] = ds[name].astype(str)
-        ds.to_zarr(path, mode="w")
+        ds.to_zarr(path, mode="w", zarr_format=2, consolidated=True)  # the widely read format
     else:
         ds.to_netcdf(path, engine="netcdf4")
     return path
