@@ -102,6 +102,7 @@ _ZIP_READ_ERRORS = (
     OSError,
     NotImplementedError,
     RuntimeError,
+    ValueError,  # a member name that is not the UTF-8 its flag promises, a bad offset
 )
 
 _README = """sarwatch evidence bundle for case {case_id}
@@ -385,6 +386,11 @@ def _open_bundle(path: Path) -> zipfile.ZipFile:
         ) from None
     except zipfile.BadZipFile:
         raise InputError(f"{path} is not a zip file, so not a bundle; {_WHAT_TO_GIVE}") from None
+    except (NotImplementedError, ValueError, EOFError) as exc:  # a damaged central directory
+        raise InputError(
+            f"{path} is a damaged zip whose directory cannot be read ({exc}), so not a "
+            f"bundle that can be checked; {_WHAT_TO_GIVE}"
+        ) from None
 
 
 def verify_bundle(path: Path, *, expected_key_id: str | None = None) -> BundleReport:

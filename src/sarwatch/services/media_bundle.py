@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -89,7 +90,14 @@ def media_problems(zf: zipfile.ZipFile, entries: list[LedgerEntry]) -> list[str]
             with zf.open(info) as fh:
                 for chunk in iter(lambda: fh.read(_CHUNK), b""):
                     sha.update(chunk)
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        except (
+            zipfile.BadZipFile,
+            OSError,
+            EOFError,
+            ValueError,
+            NotImplementedError,
+            zlib.error,
+        ) as exc:
             problems.append(f"{info.filename} cannot be read from the zip ({exc})")
             continue
         if sha.hexdigest() != digest:
