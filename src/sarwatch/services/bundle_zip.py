@@ -16,10 +16,14 @@ from __future__ import annotations
 import mmap
 import struct
 import zipfile
+import zlib
 from collections import Counter
 from pathlib import Path
+from typing import Protocol
 
-__all__ = ["layout_problems"]
+from sarwatch.errors import InputError
+
+__all__ = ["ZIP_READ_ERRORS", "layout_problems", "open_bundle", "read_member"]
 
 _LOCAL = b"PK\x03\x04"
 _DESCRIPTOR = b"PK\x07\x08"
@@ -129,3 +133,74 @@ def _end_problems(data: mmap.mmap, start_dir: int) -> list[str]:
     elif trailing < 0:
         problems.append("the zip's comment runs past the end of the file: the zip was cut")
     return problems
+
+
+#: Errors of reading one member of a damaged or altered zip.
+ZIP_READ_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    NotImplementedError,
+    RuntimeError,
+    ValueError,  # a member name that is not the UTF-8 its flag promises, a bad offset
+)
+
+
+class _Report(Protocol):
+    problems: list[str]
+
+
+_WHAT_TO_GIVE = (
+    "give the zip file of a bundle, as 'sarwatch case export CASE_ID --out case.zip' "
+    "writes it or GET /api/cases/CASE_ID/bundle downloads it"
+)
+
+
+def open_bundle(path: Path) -> zipfile.ZipFile:
+    """The bundle at ``path`` opened as a zip, or an error that says what is wrong and
+    what to give: no such file, a directory, a file that cannot be read, not a zip."""
+    if path.is_dir():
+        zips = sorted(p.name for p in path.glob("*.zip"))[:5]
+        inside = f" (zip files in it: {', '.join(zips)})" if zips else ""
+        raise InputError(f"{path} is a directory, not a bundle{inside}; {_WHAT_TO_GIVE}")
+    if not path.exists():
+        raise InputError(f"there is no file {path}; check the name, or {_WHAT_TO_GIVE}")
+    try:
+        return zipfile.ZipFile(path)
+    except PermissionError:
+        raise InputError(
+            f"{path} cannot be read (permission denied): check its permissions or copy it "
+            "somewhere you can read it"
+        ) from None
+    except OSError as exc:
+        raise InputError(
+            f"{path} cannot be read ({exc.strerror or exc}); {_WHAT_TO_GIVE}"
+        ) from None
+    except zipfile.BadZipFile:
+        raise InputError(f"{path} is not a zip file, so not a bundle; {_WHAT_TO_GIVE}") from None
+    except (NotImplementedError, ValueError, EOFError) as exc:  # a damaged central directory
+        raise InputError(
+            f"{path} is a damaged zip whose directory cannot be read ({exc}), so not a "
+            f"bundle that can be checked; {_WHAT_TO_GIVE}"
+        ) from None
+
+
+def read_member(zf: zipfile.ZipFile, name: str, report: _Report) -> bytes | None:
+    """A member's bytes (exactly its stated size, CRC checked), or ``None``, reported.
+
+    zipfile stops at the end of a deflate stream without comparing its length with the
+    size the directory states: a size edited in the directory is named here, since
+    another reader may read that many bytes.
+    """
+    try:
+        data = zf.read(name)
+        if len(data) != zf.getinfo(name).file_size:
+            raise zipfile.BadZipFile(
+                f"its data is {len(data)} bytes, not the {zf.getinfo(name).file_size} the "
+                "directory states"
+            )
+        return data
+    except ZIP_READ_ERRORS as exc:
+        report.problems.append(f"{name} cannot be read from the zip ({exc}): damaged or altered")
+        return None

@@ -36,7 +36,6 @@ from __future__ import annotations
 import hashlib
 import json
 import zipfile
-import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -48,7 +47,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sarwatch._files import create_private_file
 from sarwatch.domain.events import fold, format_time, parse_time
 from sarwatch.domain.projection import CaseProjection, case_to_json
-from sarwatch.errors import InputError, IntegrityError, SarwatchError
+from sarwatch.errors import IntegrityError, SarwatchError
 from sarwatch.ledger import (
     REGISTER_DOMAIN,
     Finding,
@@ -65,7 +64,7 @@ from sarwatch.ledger import (
 )
 from sarwatch.ledger.keys import key_id as compute_key_id
 from sarwatch.ledger.keys import verify_signature
-from sarwatch.services.bundle_zip import layout_problems
+from sarwatch.services.bundle_zip import layout_problems, open_bundle, read_member
 from sarwatch.services.cases import Anchor, CaseService
 from sarwatch.services.keys import bundle_keys
 from sarwatch.services.media_bundle import (
@@ -94,16 +93,6 @@ BUNDLE_FORMATS = ("sarwatch-evidence-bundle/1", BUNDLE_FORMAT)
 
 #: The most a bundle may unpack to; a genuine one is a few MB (report, map, JSON).
 _MAX_UNPACKED_BYTES = 512 * 1024 * 1024
-#: Errors of reading one member of a damaged or altered zip.
-_ZIP_READ_ERRORS = (
-    zipfile.BadZipFile,
-    zlib.error,
-    EOFError,
-    OSError,
-    NotImplementedError,
-    RuntimeError,
-    ValueError,  # a member name that is not the UTF-8 its flag promises, a bad offset
-)
 
 _README = """sarwatch evidence bundle for case {case_id}
 Created {created_at} by the station whose Ed25519 key id is {key_id}.
@@ -358,46 +347,11 @@ class BundleReport:
 
 
 #: What to give instead, for the messages about a path that is not a bundle.
-_WHAT_TO_GIVE = (
-    "give the zip file of a bundle, as 'sarwatch case export CASE_ID --out case.zip' "
-    "writes it or GET /api/cases/CASE_ID/bundle downloads it"
-)
-
-
-def _open_bundle(path: Path) -> zipfile.ZipFile:
-    """The bundle at ``path`` opened as a zip, or an error that says what is wrong and
-    what to give: no such file, a directory, a file that cannot be read, not a zip."""
-    if path.is_dir():
-        zips = sorted(p.name for p in path.glob("*.zip"))[:5]
-        inside = f" (zip files in it: {', '.join(zips)})" if zips else ""
-        raise InputError(f"{path} is a directory, not a bundle{inside}; {_WHAT_TO_GIVE}")
-    if not path.exists():
-        raise InputError(f"there is no file {path}; check the name, or {_WHAT_TO_GIVE}")
-    try:
-        return zipfile.ZipFile(path)
-    except PermissionError:
-        raise InputError(
-            f"{path} cannot be read (permission denied): check its permissions or copy it "
-            "somewhere you can read it"
-        ) from None
-    except OSError as exc:
-        raise InputError(
-            f"{path} cannot be read ({exc.strerror or exc}); {_WHAT_TO_GIVE}"
-        ) from None
-    except zipfile.BadZipFile:
-        raise InputError(f"{path} is not a zip file, so not a bundle; {_WHAT_TO_GIVE}") from None
-    except (NotImplementedError, ValueError, EOFError) as exc:  # a damaged central directory
-        raise InputError(
-            f"{path} is a damaged zip whose directory cannot be read ({exc}), so not a "
-            f"bundle that can be checked; {_WHAT_TO_GIVE}"
-        ) from None
-
-
 def verify_bundle(path: Path, *, expected_key_id: str | None = None) -> BundleReport:
     """Check an evidence bundle offline; the report names every problem found."""
     path = Path(path)
     report = BundleReport(path)
-    zf = _open_bundle(path)
+    zf = open_bundle(path)
     with zf:
         names = set(zf.namelist())
         report.problems += layout_problems(zf, path)
@@ -418,7 +372,7 @@ def verify_bundle(path: Path, *, expected_key_id: str | None = None) -> BundleRe
         if missing:
             report.problems += missing
             return report
-        manifest_bytes = _read(zf, "manifest.json", report)
+        manifest_bytes = read_member(zf, "manifest.json", report)
         try:
             manifest = json.loads(manifest_bytes or b"")
             report.case_id = str(manifest["case_id"])
@@ -431,7 +385,7 @@ def verify_bundle(path: Path, *, expected_key_id: str | None = None) -> BundleRe
             report.problems.append("manifest.json is not valid JSON with a case_id and files")
             return report
         try:
-            public_key = load_public_key(_read(zf, "public_key.pem", report) or b"")
+            public_key = load_public_key(read_member(zf, "public_key.pem", report) or b"")
         except IntegrityError as exc:
             report.problems.append(str(exc))
             return report
@@ -445,7 +399,9 @@ def verify_bundle(path: Path, *, expected_key_id: str | None = None) -> BundleRe
             report.problems.append(
                 f"signed with key {report.key_id}, not the expected station key {expected_key_id}"
             )
-        signature = (_read(zf, "manifest.sig", report) or b"").decode("ascii", "replace").strip()
+        signature = (
+            (read_member(zf, "manifest.sig", report) or b"").decode("ascii", "replace").strip()
+        )
         if not verify_signature(public_key, signature, manifest_bytes or b""):
             report.problems.append("manifest.json was modified: its signature does not match")
         contents: dict[str, bytes] = {}
@@ -453,7 +409,7 @@ def verify_bundle(path: Path, *, expected_key_id: str | None = None) -> BundleRe
             if name not in names:
                 report.problems.append(f"{name} was deleted from the bundle")
                 continue
-            data = _read(zf, name, report)
+            data = read_member(zf, name, report)
             if data is not None and _sha(data) != digest:
                 report.problems.append(f"{name} was modified after export (SHA-256 differs)")
             contents[name] = data or b""
@@ -461,7 +417,7 @@ def verify_bundle(path: Path, *, expected_key_id: str | None = None) -> BundleRe
         for name in sorted(names - set(listed) - {"manifest.json", "manifest.sig"} - media):
             report.problems.append(f"{name} was added to the bundle after export")
         if "ledger.jsonl" not in contents:
-            contents["ledger.jsonl"] = _read(zf, "ledger.jsonl", report) or b""
+            contents["ledger.jsonl"] = read_member(zf, "ledger.jsonl", report) or b""
         entries = _read_ledger(contents["ledger.jsonl"], report)
         report.n_events = len(entries)
         if report.format == BUNDLE_FORMATS[0] and any(e.format != 1 for e in entries):
@@ -483,36 +439,16 @@ def verify_bundle(path: Path, *, expected_key_id: str | None = None) -> BundleRe
         for seq, why in history.retired_use(entries) if history else []:
             report.findings.append(Finding("inserted", seq, why))
         if "register.json" in names and entries:
-            data = contents.get("register.json") or _read(zf, "register.json", report) or b""
+            data = contents.get("register.json") or read_member(zf, "register.json", report) or b""
             _check_register_json(data, entries[0], keys, report)
         if chain.ok and "case.json" in names:
-            data = contents.get("case.json") or _read(zf, "case.json", report) or b""
+            data = contents.get("case.json") or read_member(zf, "case.json", report) or b""
             _check_case_json(data, entries, report)
         if chain.ok:
             _check_attachments(zf, names, contents, entries, report)
             report.problems += media_problems(zf, entries)
             report.media_left_out = media_left_out(names, entries)
     return report
-
-
-def _read(zf: zipfile.ZipFile, name: str, report: BundleReport) -> bytes | None:
-    """A member's bytes (exactly its stated size, CRC checked), or ``None``, reported.
-
-    zipfile stops at the end of a deflate stream without comparing its length with the
-    size the directory states: a size edited in the directory is named here, since
-    another reader may read that many bytes.
-    """
-    try:
-        data = zf.read(name)
-        if len(data) != zf.getinfo(name).file_size:
-            raise zipfile.BadZipFile(
-                f"its data is {len(data)} bytes, not the {zf.getinfo(name).file_size} the "
-                "directory states"
-            )
-        return data
-    except _ZIP_READ_ERRORS as exc:
-        report.problems.append(f"{name} cannot be read from the zip ({exc}): damaged or altered")
-        return None
 
 
 def _check_register_json(
@@ -574,7 +510,7 @@ def _check_attachments(
                 f"{name} is missing: event #{entry.seq} attached it and the bundle must carry it"
             )
             continue
-        data = contents[name] if name in contents else _read(zf, name, report)
+        data = contents[name] if name in contents else read_member(zf, name, report)
         try:
             stated = json.loads(data or b"")
         except ValueError:
