@@ -263,3 +263,58 @@ def test_the_page_and_the_cli_agree_on_damaged_bundles(
         w in python_text for w in ("cannot be read", "not a zip", "is not valid JSON", "unreadable")
     ):
         assert page["summary"] == python_text, (how, at)
+
+
+def test_media_and_corrections_agree(verify_page: Page, tmp_path: Path, land_mask: Any) -> None:
+    """A case with media files (carried, and listed by hash only), a position and an
+    outcome corrected, closed and reopened by a correction (docs/evidence-format.md §11,
+    §12): the page and bundle verify agree, and both name a media member changed."""
+    import zipfile
+    from datetime import timedelta
+
+    from _cases_helpers import T0, make_service, make_store, open_case
+    from sarwatch.adapters.blobs.store import BlobStore
+    from sarwatch.domain import Outcome
+    from sarwatch.ledger import Signer
+    from sarwatch.services.corrections import Corrections
+    from sarwatch.services.evidence import build_bundle
+    from sarwatch.services.media import MediaService
+
+    cases = make_service(make_store("sqlite", tmp_path), Signer.generate())
+    media = MediaService(cases, BlobStore(tmp_path / "media"), max_bytes=10**6)
+    case_id = open_case(cases)  # 1, 2
+    audio = b"OggS radio call to MRCC Rome " * 300
+    media.add_chunks(case_id, [audio], media_type=None, file_name="call.ogg", actor="ana")
+    cases.change_status(case_id, "active", actor="ana")
+    cases.change_status(case_id, "located", actor="ana")
+    outcome = Outcome(T0 + timedelta(hours=5), "rescued", "Open Arms", "Pozzallo", 80, 0, 0)
+    cases.record_outcome(case_id, outcome, actor="ana")
+    fix = Corrections(cases)
+    seqs = {e.kind: e.seq for e in cases.events(case_id)}
+    position = fix.amended_position(case_id, 2, lat=33.35)
+    fix.correct(case_id, 2, reason="33°21' not 33°12'", actor="bo", position=position)
+    amended = fix.amended_outcome(case_id, seqs["outcome_recorded"], kind="intercepted")
+    fix.correct(case_id, seqs["outcome_recorded"], reason="returned", actor="bo", outcome=amended)
+    cases.change_status(case_id, "closed", actor="ana")
+    closed = cases.events(case_id)[-1].seq
+    fix.correct(case_id, closed, reason="closed too early", actor="bo", reopen=True)
+    cases.change_status(case_id, "closed", actor="ana")  # a record about it still comes in:
+    cases.attach(case_id, "reconstruction", {"tool": "sarwatch reconstruct"}, actor="ana")
+    carried, listed = tmp_path / "with-media.zip", tmp_path / "without-media.zip"
+    build_bundle(cases, case_id, carried, with_pdf=False, media_root=tmp_path / "media")
+    build_bundle(cases, case_id, listed, with_pdf=False)
+    changed = tmp_path / "media-changed.zip"
+    with zipfile.ZipFile(carried) as zin, zipfile.ZipFile(changed, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            zout.writestr(
+                info, data.replace(b"MRCC", b"MRCX") if info.filename.startswith("media/") else data
+            )
+    for path, ok in ((carried, True), (listed, True), (changed, False)):
+        python = verify_bundle(path)
+        shown = _drop(verify_page, path, None)
+        assert python.ok is ok and shown["ok"] is ok, (python.summary(), shown)
+        text = "\n".join([shown["verdict"], *shown["problems"]])
+        assert text.replace("\n", " ") == python.summary().replace("\n  - ", " ").replace("\n", " ")
+    assert "1 media file(s) listed by hash only" in verify_bundle(listed).summary()
+    assert "was modified after export (SHA-256 differs)" in verify_bundle(changed).summary()

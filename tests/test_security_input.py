@@ -133,3 +133,22 @@ def test_the_cli_refuses_a_title_with_escape_codes_and_year_one(
     assert code == 2 and "before 1990-01-01" in err, err
     code, out, _ = run_cli(capsys, "case", "list")
     assert code == 0 and "boat" not in out
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("contact", "--counterpart", "MRCC", "--summary", "ab\u202ecd", "--time", T),
+         "error: contact: summary contains the control character U+202E"),
+        (("decision", "--summary", "go \u202eright", "--time", T),
+         "error: decision: summary contains the control character U+202E"),
+    ],
+)  # fmt: skip
+def test_a_refused_event_is_named_as_a_thing_not_as_done(
+    home: Path, capsys: pytest.CaptureFixture[str], args: tuple[str, ...], said: str
+) -> None:
+    # "error: contact logged: summary contains ..." read as if the contact had been logged.
+    cid = open_case(capsys)
+    code, _, err = run_cli(capsys, "case", args[0], cid, *args[1:])
+    assert code == 2 and err.startswith(said), err
+    assert "logged" not in err and "recorded" not in err

@@ -231,3 +231,34 @@ def test_cli_checkpoint_and_verify_against_the_witness(
     assert f"witness {witness_url}: 1 problem(s)\n  - case {cid} was rolled back: " in out
     assert "the store's head is #2, but the witness" in out
     assert f"the store is not consistent with the witness {witness_url}" in err
+
+
+def test_a_rollback_across_a_key_rotation_is_detected(tmp_path: Path, witness_url: str) -> None:
+    from sarwatch.ledger.keys import load_or_create_signer
+    from sarwatch.services.keys import rotate_station_key
+
+    home = tmp_path / "home"
+    service = _station(tmp_path / "a.db", load_or_create_signer(home))
+    a = open_case(service)
+    _checkpoint(service, home, witness_url)
+    origin = service.signer.key_id
+    service.store.close()
+    shutil.copy(tmp_path / "a.db", tmp_path / "backup.db")
+    _, new, _ = rotate_station_key(home)
+    service = _station(tmp_path / "a.db", new)
+    service.log_contact(a, contact(1), actor="ana")  # signed by the new key
+    _checkpoint(service, home, witness_url)  # the same log: the hand-over leads to the new key
+    held = fetch_witnessed(witness_url, origin)
+    assert held is not None and held.key_id == new.key_id and held.head_of(a).seq == 3  # type: ignore[union-attr]
+    assert fetch_witnessed(witness_url, new.key_id) is None
+    service.store.close()
+    restored = _station(tmp_path / "backup.db", new)
+    check = verify_against_witness(witness_url, new, restored.store)
+    assert check.problems == (
+        f"case {a} was rolled back: the store's head is #2, but the witness {witness_url} "
+        f"holds #3 {held.head_of(a).hash[:12]}… (checkpoint of {held.time})",  # type: ignore[union-attr]
+    )
+    # A rolled-back checkpoint under the new key, as the continuation, is refused.
+    with pytest.raises(IntegrityError, match=rf"case {a} was rolled back: head #2, but"):
+        _checkpoint(restored, home, witness_url)
+    restored.store.close()

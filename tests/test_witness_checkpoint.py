@@ -65,3 +65,39 @@ def test_unsorted_or_resized_checkpoints_are_malformed() -> None:
         Checkpoint.from_json({**data, "size": 3})
     with pytest.raises(IntegrityError, match="sorted by case id"):
         Checkpoint.from_json({**data, "heads": data["heads"] * 2})
+
+
+def test_documented_checkpoint_vector() -> None:
+    """docs/evidence-format.md §14: the root recomputed with hashlib alone, and the signatures."""
+    import hashlib
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    station = Signer(Ed25519PrivateKey.from_private_bytes(b"\x01" * 32))
+    witness = Signer(Ed25519PrivateKey.from_private_bytes(b"\x02" * 32))
+    heads = [
+        CaseHead("2018-03-15-LY-002", 2, "22" * 32),
+        CaseHead("2018-03-15-LY-001", 3, "11" * 32),
+    ]
+    made = sign_checkpoint(station, "2026-12-06T19:00:00Z", heads)
+    leaves = [
+        b'{"case_id":"2018-03-15-LY-001","hash":"' + b"1" * 64 + b'","seq":3}',
+        b'{"case_id":"2018-03-15-LY-002","hash":"' + b"2" * 64 + b'","seq":2}',
+    ]
+    h = [hashlib.sha256(b"\x00" + leaf).digest() for leaf in leaves]
+    root = hashlib.sha256(b"\x01" + h[0] + h[1]).digest()
+    assert made.root() == root
+    assert root.hex() == "afe28c68eadd63416b32b449cf017e51d3d699640020d83bc807fc8395b70c1c"
+    assert made.note_body() == (
+        b"sarwatch-checkpoint/1\n34750f98bd59fcfc\n2\n"
+        b"r+KMaOrdY0FrMrRJzwF+UdPWmWQAINg7yAf8g5W3DBw=\n2026-12-06T19:00:00Z\n"
+    )
+    assert made.signature == (
+        "a34ea26333d21943969c8fd38596a3f7da00d449db7b41fc738ae952df9467f5"
+        "8760c72af2530c790983a6235ce52b8549f320d75c90f1fc06c6516f3139d402"
+    )
+    cosigned = made.cosign(witness, "2026-12-06T19:05:00Z")
+    assert cosigned.cosignatures[0].signature == (
+        "46cc0efab7b01c3a4580a7a75afcb1569a390a142267ef6dbd14cac96a7164e4"
+        "b904cd9e46710024bc501692603c1bbf0f3964df4370c5cfede02d5f082a5900"
+    )

@@ -399,8 +399,11 @@ def export(
     case_id: str = typer.Argument(..., help="Case id."),
     out: Path = typer.Option(..., "--out", help="Bundle to write, e.g. case.zip."),
     force: bool = typer.Option(False, "--force", help="Replace an existing file at --out."),
+    no_media: bool = typer.Option(
+        False, "--no-media", help="Leave media files out (they stay listed by SHA-256)."
+    ),
 ) -> None:
-    """Export the evidence bundle (events, signed ledger, public key, report)."""
+    """Export the evidence bundle (events, signed ledger, public key, report, media)."""
     from sarwatch.errors import InputError
     from sarwatch.services.evidence import build_bundle
 
@@ -412,10 +415,14 @@ def export(
             "replaced: choose another name, or add --force"
         )
 
-    summary = build_bundle(_service(), case_id, out)
+    from sarwatch.cli.context import station
+
+    media_root = None if no_media else Path(station().settings.home_dir) / "media"
+    summary = build_bundle(_service(), case_id, out, media_root=media_root)
     typer.echo(
         terminal_safe(
-            f"wrote {out} ({summary.n_events} events, {len(summary.files)} files); "
+            f"wrote {out} ({summary.n_events} events, {len(summary.files)} files"
+            f"{f', {len(summary.media)} media file(s)' if summary.media else ''}); "
             f"verify with: sarwatch bundle verify {out}"
         )
     )

@@ -96,9 +96,12 @@ def add(
 ) -> None:
     """Add forecast files you already have (checked as the drift will read them)."""
     from sarwatch.cli.drift import parse_utc
+    from sarwatch.services.forcing_library import check_sha256_text
 
     if sha256 and len(files) != 1:
         raise InputError("--sha256 checks one file: give one file with it")
+    if sha256:
+        sha256 = check_sha256_text(sha256)
     library = _library()
     for path in files:
         entry = library.add(

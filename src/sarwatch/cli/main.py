@@ -57,12 +57,15 @@ def _register() -> None:
         atlas,
         bundle,
         case,
+        db,
         drift,
         forcing,
         incidents,
+        key,
         ledger,
         media,
         plan,
+        public,
         responders,
         serve,
         stats,
@@ -71,7 +74,7 @@ def _register() -> None:
 
     for module in (
         serve, assess, drift, forcing, plan, case, ledger, user, bundle, ais, responders,
-        incidents, stats, media, atlas,
+        incidents, stats, media, key, atlas, public, db,
     ):  # fmt: skip
         module.register(app)
     _registered.append(True)

@@ -97,8 +97,11 @@ def stats(
         help="Also the station's incident register (monthly figures), as a second source.",
     ),
 ) -> None:
-    """Statistics with their sources: arrivals to Italy and Malta, interceptions and
-    returns by Libya and Tunisia, dead and missing on the Central Mediterranean route."""
+    """Statistics with their sources: arrivals, interceptions and returns, dead and missing.
+
+    Arrivals to Italy and Malta, interceptions and returns by Libya and Tunisia, dead and
+    missing on the Central Mediterranean route, by year or month, each with its source.
+    """
     from sarwatch.services.statistics import PackagedSeries, StatisticsSource, statistics
     from sarwatch.services.statistics import chart as draw
 

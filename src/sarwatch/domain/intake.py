@@ -77,6 +77,22 @@ _COUNTS = {
 }
 
 
+#: What an error names for each event kind: "contact: summary contains ...", not
+#: "contact logged: ..." (which read as if the refused contact had been logged).
+_EVENT_NOUNS = {
+    "case_opened": "alert",
+    "position_reported": "position report",
+    "contact_logged": "contact",
+    "people_updated": "people on board",
+    "vessel_updated": "boat",
+    "decision_recorded": "decision",
+    "status_changed": "status change",
+    "outcome_recorded": "outcome",
+    "attachment_added": "attachment",
+    "correction_recorded": "correction",
+}
+
+
 def check_text(value: str, what: str) -> str:
     """``value`` if it has no hidden control character (``\\n`` and ``\\t`` are fine).
 
@@ -178,7 +194,7 @@ def check_new_event(kind: str, payload: dict[str, Any], actor: str) -> None:
         Naming the event's field.
     """
     check_text(actor, "actor")
-    what = kind.replace("_", " ")
+    what = _EVENT_NOUNS.get(kind, kind.replace("_", " "))
     check_values(payload, what)
     where, names = _COUNTS.get(kind, ("", ()))
     counts = payload.get(where) if where else payload

@@ -211,7 +211,7 @@ def check_consistency(
     old: Checkpoint,
     new: Checkpoint,
     proofs: Mapping[str, Sequence[LedgerEntry]],
-    public_key: Ed25519PublicKey,
+    public_keys: Mapping[str, Ed25519PublicKey],
 ) -> list[str]:
     """Why ``new`` is not a consistent successor of ``old`` (empty list: it is).
 
@@ -222,11 +222,13 @@ def check_consistency(
     proofs
         For each case whose head moved: its events after the old head, up to the new
         head, by seq.
-    public_key
-        The station key (both checkpoints and every event of a proof are signed by it).
+    public_keys
+        The station's keys by id (its history after a rotation): the new checkpoint and
+        every event of a proof are signed by one of them.
     """
     problems: list[str] = []
-    if not new.verify(public_key):
+    key = public_keys.get(new.key_id)
+    if key is None or not new.verify(key):
         return ["the new checkpoint is not signed by the station key"]
     if new.time < old.time:
         problems.append(f"the new checkpoint ({new.time}) is older than the last one ({old.time})")
@@ -249,12 +251,15 @@ def check_consistency(
                     "the last checkpoint held"
                 )
         else:
-            problems += _check_proof(before, after, proofs.get(before.case_id, ()), public_key)
+            problems += _check_proof(before, after, proofs.get(before.case_id, ()), public_keys)
     return problems
 
 
 def _check_proof(
-    before: CaseHead, after: CaseHead, events: Sequence[LedgerEntry], public_key: Ed25519PublicKey
+    before: CaseHead,
+    after: CaseHead,
+    events: Sequence[LedgerEntry],
+    public_keys: Mapping[str, Ed25519PublicKey],
 ) -> list[str]:
     case = before.case_id
     wanted = list(range(before.seq + 1, after.seq + 1))
@@ -271,8 +276,11 @@ def _check_proof(
                 "the last checkpoint held: the case was rewritten"
             ]
         digest = entry_hash(entry)
-        if digest != entry.hash or not verify_signature(
-            public_key, entry.signature, bytes.fromhex(digest)
+        key = public_keys.get(entry.key_id)
+        if (
+            key is None
+            or digest != entry.hash
+            or not verify_signature(key, entry.signature, bytes.fromhex(digest))
         ):
             return [f"case {case}: event #{entry.seq} of the proof is not signed by the station"]
         previous = digest

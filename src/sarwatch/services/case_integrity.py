@@ -63,7 +63,7 @@ class CaseIntegrity:
     signer: Signer
 
     def _keys(self) -> dict[str, Any]:
-        return {self.signer.key_id: self.signer.public_key}
+        return self.signer.trusted_keys()  # every key of the history (rotations)
 
     def verify(self, case_id: str) -> VerificationReport:
         """Verify a case's chain against the station key and its signed head.
@@ -79,6 +79,11 @@ class CaseIntegrity:
         except IntegrityError as exc:  # a row sarwatch cannot have written
             return VerificationReport(case_id, 0, None, (Finding("edited", None, str(exc)),))
         report = verify_chain(entries, self._keys(), case_id=case_id, head=record.head)
+        retired = [  # a retired key used after its hand-over
+            Finding("inserted", seq, why) for seq, why in self.signer.retired_use(entries)
+        ]
+        if retired:
+            report = replace(report, findings=(*report.findings, *retired))
         if record.head is None:
             missing = Finding(
                 "bad_head",

@@ -68,8 +68,11 @@ _BY_OUTCOME = {
 #: What may be attached to a case.
 ATTACHMENT_KINDS = (
     "assessment", "drift_run", "search_plan", "document", "reconstruction", "responders",
-    "media",
 )  # fmt: skip
+
+#: Attached by the server only, never from a JSON record: a media file's record names a
+#: file the station's media store holds (:mod:`sarwatch.services.media`).
+SERVER_ATTACHMENT_KINDS = ("media",)
 
 #: How long before a case's alert one of its positions may lie (a departure seen days
 #: earlier); older is taken for a mistyped date.
@@ -90,6 +93,12 @@ class CaseWrites:
     sea_point: Callable[[float, float], tuple[float, float]]
     region_of: Callable[[float, float], str]
     max_future: timedelta
+    #: Called with the written case after a write commits (the public files re-render).
+    after_commit: Callable[[CaseRecord], None] | None = None
+
+    def _committed(self, record: CaseRecord) -> None:
+        if self.after_commit is not None:
+            self.after_commit(record)
 
     def open_case(
         self,
@@ -141,6 +150,7 @@ class CaseWrites:
                     record, sealed = self._append(uow, case_id, events, actor, now=now)
                     register_opening(self.signer, uow, register_head, sealed[0])
                     uow.commit()
+                    self._committed(record)
                     return record
             except ConflictError:
                 continue  # another writer took the number: try the next one
@@ -261,7 +271,7 @@ class CaseWrites:
         ``record`` is plain JSON; for a drift run it should carry the forcing file
         names, their SHA-256, time windows, parameters, seed and outputs.
         """
-        if kind not in ATTACHMENT_KINDS:
+        if kind not in ATTACHMENT_KINDS + SERVER_ATTACHMENT_KINDS:
             raise InputError(f"attachment kind must be one of {ATTACHMENT_KINDS}, got {kind!r}")
         if not isinstance(record, dict) or not record:
             raise InputError("an attachment needs a non-empty JSON object as its record")
@@ -285,7 +295,8 @@ class CaseWrites:
             now = format_time(self.clock())
             record, _ = self._append(uow, case_id, events, actor, now=now)
             uow.commit()
-            return record
+        self._committed(record)
+        return record
 
     def _append(
         self,

@@ -117,7 +117,8 @@ def _base(url: str) -> str:
 
 
 def fetch_witnessed(witness_url: str, key_id: str) -> Checkpoint | None:
-    """The latest checkpoint of station ``key_id`` the witness holds (``None``: none yet)."""
+    """The latest checkpoint the witness holds of the station whose first key is
+    ``key_id`` (:attr:`Signer.origin_id`; ``None``: none yet)."""
     status, payload = _request(f"{_base(witness_url)}/{key_id}")
     if status == 404:
         return None
@@ -133,7 +134,7 @@ def submit_checkpoint(
 
     Raises :class:`IntegrityError` with the witness's reasons if it refuses.
     """
-    last = fetch_witnessed(witness_url, signer.key_id)
+    last = fetch_witnessed(witness_url, signer.origin_id)
     proofs: dict[str, list[dict[str, Any]]] = {}
     if last is not None:
         chains = store_chains(store)
@@ -150,6 +151,7 @@ def submit_checkpoint(
             "checkpoint": checkpoint.to_json(),
             "public_key_pem": public_key_pem(signer.public_key),
             "proofs": proofs,
+            "keys": signer.history.to_json() if signer.history else None,
         },
     )
     if status != 200:
@@ -190,10 +192,11 @@ class WitnessCheck:
 
 def verify_against_witness(witness_url: str, signer: Signer, store: Store) -> WitnessCheck:
     """Whether the store holds every head of the latest checkpoint the witness keeps."""
-    witnessed = fetch_witnessed(witness_url, signer.key_id)
+    witnessed = fetch_witnessed(witness_url, signer.origin_id)
     if witnessed is None:
         return WitnessCheck(witness_url, None, ())
-    if not witnessed.verify(signer.public_key):
+    key = signer.trusted_keys().get(witnessed.key_id)
+    if key is None or not witnessed.verify(key):
         return WitnessCheck(
             witness_url, witnessed, ("the witness's checkpoint is not signed by the station key",)
         )

@@ -36,7 +36,8 @@ if TYPE_CHECKING:
     from sarwatch.ledger import Signer
     from sarwatch.services.cases import CaseService
     from sarwatch.services.drift_runs import DriftRuns
-    from sarwatch.services.ports import Store
+    from sarwatch.services.ports import CaseRecord, Store
+    from sarwatch.services.public_static import Rendered
     from sarwatch.vessels.picture import LivePicture
 
 __all__ = ["DRIFT_WORKERS", "POSTGRES_WRITERS", "Station", "open_station_store"]
@@ -106,6 +107,7 @@ class Station:
         self._drift_pool: ThreadPoolExecutor | None = None
         self._writer_pool: ThreadPoolExecutor | None = None
         self._vessels: LivePicture | None = None
+        self._public_ids: frozenset[str] | None = None  # case ids of the last public render
 
     @property
     def store(self) -> Store:
@@ -132,6 +134,7 @@ class Station:
                     from sarwatch.services.demo import load_demo
 
                     load_demo(service)
+                service.after_commit = self._render_public
                 self._cases = service
             return self._cases
 
@@ -139,7 +142,35 @@ class Station:
     def cases(self, service: CaseService) -> None:
         """Use another case service (tests: a fixed clock, no land check)."""
         with self._lock:
+            service.after_commit = self._render_public
             self._cases = service
+
+    def render_public(self) -> Rendered:
+        """Render the public feed to ``<home_dir>/public`` now."""
+        from datetime import UTC, datetime
+
+        from sarwatch.services.public_feed import PublicPolicy
+        from sarwatch.services.public_static import public_dir, render_public
+
+        policy = PublicPolicy(self.settings.public_delay_h, self.settings.public_round_deg)
+        rendered = render_public(
+            self.store, policy, datetime.now(UTC), public_dir(self.settings.home_dir)
+        )
+        self._public_ids = rendered.case_ids
+        return rendered
+
+    def _render_public(self, record: CaseRecord) -> None:
+        """After a case write commits: re-render the public files (a failure is logged).
+
+        Skipped when the write cannot change the feed: a case that is not closed was
+        just updated (so it is not aged into the feed) and was not in the last render.
+        """
+        from sarwatch.services.public_static import render_quietly
+
+        known = self._public_ids
+        if known is not None and record.status != "closed" and record.case_id not in known:
+            return
+        render_quietly(self.render_public)
 
     @property
     def drift_runs(self) -> DriftRuns:

@@ -37,6 +37,7 @@ import hashlib
 import json
 import zipfile
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -66,6 +67,7 @@ from sarwatch.ledger.keys import key_id as compute_key_id
 from sarwatch.ledger.keys import verify_signature
 from sarwatch.services.bundle_zip import layout_problems
 from sarwatch.services.cases import Anchor, CaseService
+from sarwatch.services.keys import bundle_keys
 from sarwatch.services.media_bundle import (
     MEDIA_PREFIX,
     media_left_out,
@@ -130,6 +132,8 @@ class BundleSummary:
     n_events: int
     key_id: str
     files: dict[str, str]
+    #: The ``media/`` members written (streamed from the store, outside ``files``).
+    media: tuple[str, ...] = ()
 
 
 def _sha(data: bytes) -> str:
@@ -213,14 +217,15 @@ def build_bundle(
     tmp = out.with_name(out.name + ".part")
     tmp.unlink(missing_ok=True)
     create_private_file(tmp)  # 0600, as the store: the whole record of people at sea
+    media: list[str] = []
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for name, data in members.items():
             zf.writestr(member_info(name, created_at), data)
         if media_root is not None:  # streamed from the store, checked against the ledger
-            write_media(zf, entries, media_root, lambda n: member_info(n, created_at))
+            media = write_media(zf, entries, media_root, lambda n: member_info(n, created_at))
     tmp.replace(out)
     digests = json.loads(members["manifest.json"])["files"]
-    return BundleSummary(out, case_id, len(entries), signer.key_id, digests)
+    return BundleSummary(out, case_id, len(entries), signer.key_id, digests, tuple(media))
 
 
 def member_info(name: str, created_at: str) -> zipfile.ZipInfo:
@@ -280,6 +285,8 @@ def bundle_members(
         **(extra or {}),
         **_attachments(entries),
     }
+    if signer.history is not None:  # the key was rotated: every key, validity, hand-over
+        files["keys.json"] = json.dumps(signer.history.to_json(), indent=2).encode("utf-8")
     files["README.txt"] = _README.format(
         case_id=case_id,
         created_at=created_at,
@@ -461,13 +468,17 @@ def verify_bundle(path: Path, *, expected_key_id: str | None = None) -> BundleRe
             head = SignedHead.from_json(manifest["head"])
         except (KeyError, IntegrityError):
             report.problems.append("manifest.json has no valid signed head")
-        chain = verify_chain(
-            entries, {report.key_id: public_key}, case_id=report.case_id, head=head
+        keys, history, key_problems = bundle_keys(
+            contents.get("keys.json"), public_key, report.key_id
         )
+        report.problems.extend(key_problems)
+        chain = verify_chain(entries, keys, case_id=report.case_id, head=head)
         report.findings.extend(chain.findings)
+        for seq, why in history.retired_use(entries) if history else []:
+            report.findings.append(Finding("inserted", seq, why))
         if "register.json" in names and entries:
             data = contents.get("register.json") or _read(zf, "register.json", report) or b""
-            _check_register_json(data, entries[0], public_key, report)
+            _check_register_json(data, entries[0], keys, report)
         if chain.ok and "case.json" in names:
             data = contents.get("case.json") or _read(zf, "case.json", report) or b""
             _check_case_json(data, entries, report)
@@ -499,7 +510,7 @@ def _read(zf: zipfile.ZipFile, name: str, report: BundleReport) -> bytes | None:
 
 
 def _check_register_json(
-    data: bytes, first: LedgerEntry, public_key: Ed25519PublicKey, report: BundleReport
+    data: bytes, first: LedgerEntry, keys: Mapping[str, Ed25519PublicKey], report: BundleReport
 ) -> None:
     try:
         stated = json.loads(data)
@@ -508,7 +519,6 @@ def _check_register_json(
     except (ValueError, KeyError, TypeError, IntegrityError) as exc:
         report.problems.append(f"register.json is unreadable: {exc}")
         return
-    keys = {report.key_id: public_key}
     for problem in check_registration(
         entry, head, keys, case_id=report.case_id, first_hash=first.hash
     ):

@@ -34,11 +34,36 @@ __all__ = [
     "ForcingLibrary",
     "ForcingSource",
     "LibraryEntry",
+    "check_sha256_text",
     "library_root",
 ]
 
 INDEX_NAME = "library.json"
 _VERSION = 1
+_SHA256_HEX = frozenset("0123456789abcdef")
+
+
+def check_sha256_text(value: str, what: str = "--sha256") -> str:
+    """``value`` lower-cased if it is a whole SHA-256 (64 hex digits).
+
+    A shortened hash (``77df1513…``, as the listings print it) is not taken for a
+    mismatch, which would call an intact file "damaged in transit".
+
+    Raises
+    ------
+    InputError
+        Saying how many digits came and where the whole hash is printed.
+    """
+    text = value.strip().lower()
+    if len(text) != 64 or not set(text) <= _SHA256_HEX:
+        raise InputError(
+            f"{what} {value!r} is not a whole SHA-256 ({len(text)} characters, 64 hex "
+            "digits needed): give the whole hash, as the 'aboard:' line of "
+            "`sarwatch forcing pack` prints it"
+        )
+    return text
+
+
 _lock = threading.Lock()
 
 #: What each provider's licence asks of whoever uses its data (docs/design/015).

@@ -35,7 +35,7 @@ import numpy as np
 from sarwatch.drift.forcing import VectorField
 from sarwatch.errors import ForcingError, InputError
 from sarwatch.services.forcing_choice import choose_role
-from sarwatch.services.forcing_library import ForcingLibrary, LibraryEntry
+from sarwatch.services.forcing_library import ForcingLibrary, LibraryEntry, check_sha256_text
 from sarwatch.services.provenance import file_digest
 
 __all__ = ["PACK_FORMAT", "PackReport", "pack_area", "unpack"]
@@ -291,6 +291,7 @@ def unpack(
     if not pack.is_file():
         raise InputError(f"no pack file {pack}")
     if expected_sha256 is not None:
+        expected_sha256 = check_sha256_text(expected_sha256)
         got = hashlib.sha256(pack.read_bytes()).hexdigest()
         if got != expected_sha256.lower():
             raise ForcingError(

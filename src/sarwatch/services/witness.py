@@ -2,7 +2,9 @@
 
 A submitting station's public key is pinned on first use: kept as
 ``<home_dir>/witness/<key_id>.pem``, its checkpoints as
-``<home_dir>/witness/<key_id>.jsonl`` (one JSON line each, cosigned, oldest first).
+``<home_dir>/witness/<key_id>.jsonl``, ``key_id`` the station's first key (after a
+rotation the station sends its key history, whose hand-overs lead to its current key),
+one JSON line each, cosigned, oldest first.
 A checkpoint is accepted only if the station key signed it and, from the second
 on, it is consistent with the last one accepted (:func:`check_consistency`); it is
 then countersigned with this station's key and kept.
@@ -23,6 +25,7 @@ from sarwatch._files import make_private_dirs
 from sarwatch.errors import ConflictError, InputError, IntegrityError
 from sarwatch.ledger import LedgerEntry, Signer, key_id, load_public_key
 from sarwatch.ledger.checkpoint import Checkpoint, check_consistency
+from sarwatch.ledger.keys import KeyHistory
 
 __all__ = ["WitnessLog"]
 
@@ -72,8 +75,12 @@ class WitnessLog:
         checkpoint_json: Mapping[str, Any],
         public_key_pem: str,
         proofs_json: Mapping[str, Any],
+        keys_json: Mapping[str, Any] | None = None,
     ) -> Checkpoint:
         """Check a submitted checkpoint, cosign and keep it.
+
+        A station that rotated its key sends its key history (``keys.json``): its log
+        stays the one of its first key, and the hand-overs must hold.
 
         Raises
         ------
@@ -88,7 +95,19 @@ class WitnessLog:
                 f"the checkpoint names key {checkpoint.key_id} but the key sent is "
                 f"{key_id(public_key)}"
             )
-        pem_path, log = self._paths(checkpoint.key_id)
+        trusted = {checkpoint.key_id: public_key}
+        origin_pem = public_key_pem
+        if keys_json:
+            history = KeyHistory.from_json(keys_json)
+            problems = history.problems()
+            if history.current().key_id != checkpoint.key_id:
+                problems.append(f"its current key is not {checkpoint.key_id}")
+            if problems:
+                raise IntegrityError("the key history sent does not hold: " + "; ".join(problems))
+            trusted = history.public_keys()
+            origin_pem = history.keys[0].public_key_pem
+        origin = key_id(load_public_key(origin_pem))
+        pem_path, log = self._paths(origin)
         proofs: dict[str, list[LedgerEntry]] = {}
         try:
             for case_id, events in proofs_json.items():
@@ -98,13 +117,13 @@ class WitnessLog:
         with _lock:
             if pem_path.exists():
                 pinned = load_public_key(pem_path.read_text(encoding="ascii"))
-                if key_id(pinned) != checkpoint.key_id:
-                    raise IntegrityError(f"station key {checkpoint.key_id} is not the one pinned")
+                if key_id(pinned) != origin:
+                    raise IntegrityError(f"station key {origin} is not the one pinned")
             if not checkpoint.verify(public_key):
                 raise IntegrityError("the checkpoint is not signed by the key sent")
-            last = self.latest(checkpoint.key_id)
+            last = self.latest(origin)
             if last is not None:
-                problems = check_consistency(last, checkpoint, proofs, public_key)
+                problems = check_consistency(last, checkpoint, proofs, trusted)
                 if problems:
                     raise ConflictError(
                         "the checkpoint is not consistent with the last one witnessed "
@@ -112,7 +131,7 @@ class WitnessLog:
                     )
             make_private_dirs(self.dir)
             if not pem_path.exists():
-                pem_path.write_text(public_key_pem, encoding="ascii")
+                pem_path.write_text(origin_pem, encoding="ascii")
             at = self.clock().astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
             cosigned = checkpoint.cosign(self.signer, at)
             with log.open("a", encoding="utf-8") as fh:

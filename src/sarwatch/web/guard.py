@@ -47,7 +47,9 @@ _HEADERS = [
 ]
 
 #: Answers that carry case data: never kept by a cache, whatever the route set.
-_NO_STORE_PREFIXES = ("/api/cases", "/api/public", "/api/ledger", "/api/drift", "/api/plan")
+# Not /api/public: the public feed is delayed and coarsened, served with an ETag and its
+# own Cache-Control so that a CDN or browser may keep it (services/public_static.py).
+_NO_STORE_PREFIXES = ("/api/cases", "/api/ledger", "/api/drift", "/api/plan")
 
 _LOOPBACK = ("localhost", "127.0.0.1", "::1")
 

@@ -35,16 +35,17 @@ async def receive_checkpoint(
     checkpoint: dict[str, Any] = Body(...),
     public_key_pem: str = Body(..., max_length=400),
     proofs: dict[str, list[dict[str, Any]]] = Body(default_factory=dict),
+    keys: dict[str, Any] | None = Body(None),
 ) -> dict[str, Any]:
     """Check a station's checkpoint against the last one witnessed; cosign and keep it."""
     log = await run_in_threadpool(_log, station)
-    cosigned = await run_in_threadpool(log.receive, checkpoint, public_key_pem, proofs)
+    cosigned = await run_in_threadpool(log.receive, checkpoint, public_key_pem, proofs, keys)
     return {"checkpoint": cosigned.to_json()}
 
 
 @router.get("/checkpoints/{key_id}")
 async def latest_checkpoint(station: StationDep, key_id: str) -> dict[str, Any]:
-    """The latest checkpoint witnessed from the station whose key id is ``key_id``."""
+    """The latest checkpoint witnessed from the station whose first key id is ``key_id``."""
     log = await run_in_threadpool(_log, station)
     latest = await run_in_threadpool(log.latest, key_id)
     if latest is None:

@@ -4,9 +4,11 @@ import { CanonicalError, Num, parseJSON, sameJSON, toPlain } from "./verify-json
 import { NotAZip, layoutProblems, openZip, readMember } from "./verify-zip.js";
 import { checkRegistration, entryFromLine, headFromJSON, sha256Hex, verifyChain, verifySignature } from "./verify-chain.js";
 import { FoldError, fold } from "./verify-fold.js";
+import { readKeyHistory, retiredUse } from "./verify-keys.js";
 
 export const BUNDLE_FORMATS = ["sarwatch-evidence-bundle/1", "sarwatch-evidence-bundle/2"];
 const MAX_UNPACKED_BYTES = 512 * 1024 * 1024;
+const MEDIA_PREFIX = "media/"; // docs/evidence-format.md §11: checked against the ledger
 const SPKI_PREFIX = "302a300506032b6570032100";
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 const latin = new TextDecoder("latin1");
@@ -34,7 +36,7 @@ function attachmentName(entry) {
 
 export class Report {
   constructor(name) {
-    Object.assign(this, { name, caseId: "?", keyId: "?", nEvents: 0, problems: [], findings: [], registeredAs: null, createdAt: "?", format: "?", entries: [], eventStatus: new Map() });
+    Object.assign(this, { name, caseId: "?", keyId: "?", nEvents: 0, problems: [], findings: [], registeredAs: null, createdAt: "?", format: "?", entries: [], eventStatus: new Map(), mediaLeftOut: [] });
   }
   get ok() {
     return !this.problems.length && !this.findings.length;
@@ -42,7 +44,9 @@ export class Report {
   summary() {
     if (this.ok) {
       const registered = this.registeredAs ? `, the station's case #${this.registeredAs}` : "";
-      return `${this.name}: case ${this.caseId}${registered}, ${this.nEvents} events: bundle intact, chain and signatures valid (station key ${this.keyId}); the case as exported at ${this.createdAt}`;
+      const left = this.mediaLeftOut.length;
+      const media = left ? `; ${left} media file(s) listed by hash only, not carried` : "";
+      return `${this.name}: case ${this.caseId}${registered}, ${this.nEvents} events: bundle intact, chain and signatures valid (station key ${this.keyId}); the case as exported at ${this.createdAt}${media}`;
     }
     return [
       `${this.name}: case ${this.caseId}: verification FAILED`,
@@ -64,7 +68,7 @@ export function verifyBundle(bytes, name = "bundle.zip", expectedKeyId = null) {
   }
   const names = new Set(zip.members.map((m) => m.name));
   report.problems.push(...layoutProblems(zip));
-  const unpacked = zip.members.reduce((s, m) => s + m.fileSize, 0);
+  const unpacked = zip.members.filter((m) => !m.name.startsWith(MEDIA_PREFIX)).reduce((s, m) => s + m.fileSize, 0);
   if (unpacked > MAX_UNPACKED_BYTES) {
     report.problems.push(`the zip unpacks to ${unpacked.toLocaleString("en")} bytes, more than a bundle holds (${MAX_UNPACKED_BYTES.toLocaleString("en")}): not read (a zip bomb?)`);
     return report;
@@ -127,7 +131,7 @@ export function verifyBundle(bytes, name = "bundle.zip", expectedKeyId = null) {
     if (data !== null && sha256Hex(data) !== listed.get(member)) report.problems.push(`${member} was modified after export (SHA-256 differs)`);
     contents.set(member, data || new Uint8Array());
   }
-  for (const member of [...names].filter((n) => !listed.has(n) && n !== "manifest.json" && n !== "manifest.sig").sort(byCodePoint)) {
+  for (const member of [...names].filter((n) => !listed.has(n) && n !== "manifest.json" && n !== "manifest.sig" && !n.startsWith(MEDIA_PREFIX)).sort(byCodePoint)) {
     report.problems.push(`${member} was added to the bundle after export`);
   }
   const ledger = contents.get("ledger.jsonl") || read("ledger.jsonl") || new Uint8Array();
@@ -144,7 +148,9 @@ export function verifyBundle(bytes, name = "bundle.zip", expectedKeyId = null) {
   } catch {
     report.problems.push("manifest.json has no valid signed head");
   }
+  const history = contents.has("keys.json") ? readKeyHistory(contents.get("keys.json"), report.keyId, keys, report, publicKeyFromPem) : null;
   const findings = verifyChain(entries, keys, report.caseId, head);
+  if (history) findings.push(...retiredUse(history, entries)); // §13: a retired key after its hand-over
   report.findings.push(...findings);
   for (const f of findings) if (f.seq !== null) report.eventStatus.set(f.seq, `${f.problem}: ${f.message}`);
   const chainOk = findings.length === 0;
@@ -156,8 +162,51 @@ export function verifyBundle(bytes, name = "bundle.zip", expectedKeyId = null) {
     const data = contents.get("case.json") || read("case.json") || new Uint8Array();
     checkCaseJSON(data, entries, report);
   }
-  if (chainOk) checkAttachments(zip, names, contents, entries, report, read);
+  if (chainOk) {
+    checkAttachments(zip, names, contents, entries, report, read);
+    const recorded = recordedMedia(entries);
+    report.problems.push(...mediaProblems(zip, recorded));
+    report.mediaLeftOut = [...recorded.keys()].filter((d) => !names.has(MEDIA_PREFIX + d)).sort();
+  }
   return report;
+}
+
+// The media files the ledger records (§11): SHA-256 → size in bytes.
+function recordedMedia(entries) {
+  const found = new Map();
+  for (const e of entries) {
+    const p = toPlain(e.payload);
+    if (e.kind !== "attachment_added" || p.kind !== "media") continue;
+    const record = p.record && typeof p.record === "object" ? p.record : {};
+    const result = record.result && typeof record.result === "object" ? record.result : {};
+    if (typeof result.sha256 === "string" && Number.isInteger(result.size_bytes)) found.set(result.sha256, result.size_bytes);
+  }
+  return found;
+}
+
+function mediaProblems(zip, recorded) {
+  const problems = [];
+  for (const info of zip.members) {
+    if (!info.name.startsWith(MEDIA_PREFIX)) continue;
+    const digest = info.name.slice(MEDIA_PREFIX.length);
+    if (!recorded.has(digest)) {
+      problems.push(`${info.name} is not a media file the ledger records`);
+      continue;
+    }
+    if (info.fileSize !== recorded.get(digest)) {
+      problems.push(`${info.name} holds ${info.fileSize.toLocaleString("en")} bytes; the ledger recorded ${recorded.get(digest).toLocaleString("en")}: modified after export`);
+      continue;
+    }
+    let data;
+    try {
+      data = readMember(zip, info.name);
+    } catch (err) {
+      problems.push(`${info.name} cannot be read from the zip (${err.message})`);
+      continue;
+    }
+    if (sha256Hex(data) !== digest) problems.push(`${info.name} was modified after export (SHA-256 differs)`);
+  }
+  return problems;
 }
 
 const byCodePoint = (a, b) => {

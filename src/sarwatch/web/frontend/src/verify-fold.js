@@ -48,6 +48,10 @@ function source(s) {
   return { name: String(get(s, "name", "")), quality: get(s, "quality", 1), verification: get(s, "verification", "unverified"), url: get(s, "url", null) };
 }
 
+function positionOf(p) {
+  return position(p);
+}
+
 function position(p) {
   const out = {
     time: time(get(p, "time"), "position time"),
@@ -109,6 +113,49 @@ function transition(current, next) {
   return next;
 }
 
+const CORRECTED_KIND = { position: "position_reported", outcome: "outcome_recorded", reopen: "status_changed" };
+const isInt = (v) => Number.isInteger(v) && typeof v === "number";
+
+// A correction (docs/evidence-format.md §12): appended to `corrections`, then the
+// corrected position, outcome or status.
+function correct(c, payload) {
+  const target = get(payload, "corrects", null);
+  if (target === null || typeof target !== "object" || Array.isArray(target)) {
+    throw new FoldError("a correction names the event it corrects: corrects = {seq, hash, kind}");
+  }
+  const seq = get(target, "seq");
+  if (!isInt(seq) || seq < 1) throw new FoldError(`a correction names an event number (seq >= 1), got ${JSON.stringify(seq)}`);
+  const what = String(get(payload, "what"));
+  if (!has(CORRECTED_KIND, what)) throw new FoldError(`a correction corrects one of position, outcome, reopen; got ${JSON.stringify(get(payload, "what"))}`);
+  if (get(target, "kind") !== CORRECTED_KIND[what]) throw new FoldError(`a ${what} correction corrects a ${CORRECTED_KIND[what]} event`);
+  if (!String(get(payload, "reason", "")).trim()) throw new FoldError("a correction needs a reason (why the recorded value was wrong)");
+  if (!String(get(payload, "by", "")).trim()) throw new FoldError("a correction needs its author (by)");
+  const givenPosition = get(payload, "position", null);
+  const givenOutcome = get(payload, "outcome", null);
+  const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
+  const position = isObject(givenPosition) ? positionOf(givenPosition) : null;
+  const corrected = isObject(givenOutcome) ? outcome(givenOutcome) : null;
+  c.corrections = [...(c.corrections || []), payload];
+  if (what === "position") {
+    const index = get(payload, "index");
+    if (!isInt(index) || index < 0 || index >= c.positions.length) {
+      throw new FoldError(`the case has ${c.positions.length} positions; a position correction names one by its index, got ${JSON.stringify(index)}`);
+    }
+    if (!position) throw new FoldError("a position correction carries the corrected position");
+    c.positions[index] = position;
+  } else if (what === "outcome") {
+    if (c.outcome === null) throw new FoldError("the case has no outcome to correct; record its outcome instead");
+    if (!corrected) throw new FoldError("an outcome correction carries the corrected outcome");
+    c.outcome = corrected;
+    if (["rescued", "intercepted", "arrived", "lost"].includes(c.status)) c.status = OUTCOME_STATUS[corrected.kind];
+  } else {
+    const back = get(payload, "status", "");
+    if (c.status !== "closed") throw new FoldError("only a closed case can be reopened");
+    if (!["rescued", "intercepted", "arrived", "lost"].includes(back)) throw new FoldError(`a case is reopened to rescued, intercepted, arrived or lost; got ${JSON.stringify(back)}`);
+    c.status = back;
+  }
+}
+
 // case.json from the events [{kind, payload (plain), recorded_at}], or a FoldError.
 export function fold(events) {
   let c = null;
@@ -137,7 +184,12 @@ export function fold(events) {
       continue;
     }
     if (!c) throw new FoldError(`event '${kind}' comes before the case was opened`);
-    if (c.status === "closed") throw new FoldError(`case ${c.case_id} is closed; nothing can be added. Open a new case if needed.`);
+    // A closed case takes a correction, and attachments made about it afterwards
+    // (domain/events.py AFTER_CLOSING_ATTACHMENTS: a reconstruction).
+    const afterClosing = kind === "correction_recorded" || (kind === "attachment_added" && get(payload, "kind") === "reconstruction");
+    if (c.status === "closed" && !afterClosing) {
+      throw new FoldError(`case ${c.case_id} is closed; nothing can be added. Open a new case if needed.`);
+    }
     if (at[0] > updated[0]) updated = at;
     c.updated_at = updated[1];
     if (kind === "position_reported") c.positions.push(position(payload));
@@ -152,6 +204,7 @@ export function fold(events) {
       c.status = c.outcome === null && c.status === target ? target : transition(c.status, target);
       c.outcome = o;
     } else if (kind === "attachment_added") c.attachments.push(payload);
+    else if (kind === "correction_recorded") correct(c, payload);
     else throw new FoldError(`'${kind}' is not a valid EventKind`);
   }
   if (!c) throw new FoldError("a case needs at least its opening event");
