@@ -13,8 +13,8 @@ the wall time of each (cluster start-up included), the scenarios per second, the
 speed-up and whether the two grids are identical go to
 ``benchmarks/results/atlas.json`` and ``atlas.md``.
 
-The full 48 h runs take 1,000 × ~0.7 s per worker on this 2-core machine; the default
-here is ``--hours 12`` (lead times every 6 h) so that both runs finish in minutes.
+The default is ``--hours 12`` (lead times every 6 h), not 48 h, so that both runs finish
+in about 20 minutes on this loaded 2-core machine (48 h runs take about 4× longer).
 On a machine shared with other jobs the 2-worker figure is a lower bound of the
 speed-up: the second core is not ours alone.
 """
