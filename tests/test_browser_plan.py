@@ -75,7 +75,8 @@ def test_a_plan_from_a_manual_datum_is_drawn_and_tabulated(laptop, token):
     assert page.locator(f"{pane} path.sw-plan-datum").count() >= 1
     assert page.locator(f"{pane} path.sw-plan-wp").count() >= 4
     page.hover(f"{pane} path.sw-plan-wp >> nth=0")
-    tip = page.wait_for_selector(".leaflet-tooltip", timeout=5_000).inner_text()
+    # the pointer crosses the unit's area on its way: wait for the waypoint's own tooltip
+    tip = page.wait_for_selector(".leaflet-tooltip:has-text('CSP')", timeout=5_000).inner_text()
     assert "Seagull CSP" in tip and "ETA" in tip and "2026-12-06" in tip, tip
     assert page.inner_text("#plan-error") == ""
     assert not laptop.errors
