@@ -30,34 +30,9 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from sarwatch.adapters.incidents.mmp import COLUMNS  # the IOM export's columns, in order
+
 RESULTS = Path(__file__).resolve().parent / "results"
-COLUMNS = [
-    "Main ID",
-    "Incident ID",
-    "Incident Type",
-    "Region of Incident",
-    "Incident Date",
-    "Incident Year",
-    "Month",
-    "Number of Dead",
-    "Minimum Estimated Number of Missing",
-    "Total Number of Dead and Missing",
-    "Number of Survivors",
-    "Number of Females",
-    "Number of Males",
-    "Number of Children",
-    "Country of Origin",
-    "Region of Origin",
-    "Cause of Death",
-    "Country of Incident",
-    "Migration Route",
-    "Location of Incident",
-    "Coordinates",
-    "UNSD Geographical Grouping",
-    "Information Source",
-    "URL",
-    "Source Quality",
-]
 
 
 def write_csv(path: Path, n: int, seed: int = 1) -> dict[str, int]:

@@ -46,26 +46,12 @@ def _query(
     bbox: str | None,
     reports: bool = False,
 ) -> IncidentQuery:
-    from sarwatch.errors import InputError
-    from sarwatch.incidents import IncidentQuery, IncidentType
-    from sarwatch.incidents.query import period_bound
+    from sarwatch.incidents.query import query_from_text
 
-    box = None
-    if bbox:
-        try:
-            box = tuple(float(v) for v in bbox.split(","))
-        except ValueError:
-            box = ()
-        if len(box) != 4:
-            raise InputError(f"--bbox is LON_MIN,LAT_MIN,LON_MAX,LAT_MAX in degrees, got {bbox!r}")
-    return IncidentQuery(
-        start=period_bound(start) if start else None,
-        end=period_bound(end, end=True) if end else None,
-        kinds=tuple(IncidentType.parse(k) for k in kinds or ()),
-        place=place or "",
-        bbox=box,  # type: ignore[arg-type]
-        heads_only=not reports,
-    )
+    return query_from_text(
+        start, end, kinds, place, bbox, reports=reports,
+        bbox_form="--bbox is LON_MIN,LAT_MIN,LON_MAX,LAT_MAX",
+    )  # fmt: skip
 
 
 def _line(record: IncidentRecord) -> str:

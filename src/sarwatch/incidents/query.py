@@ -26,6 +26,7 @@ __all__ = [
     "Totals",
     "period_bound",
     "period_of",
+    "query_from_text",
     "selects",
 ]
 
@@ -200,3 +201,35 @@ class Totals:
     def dead_and_missing(self) -> int:
         """Dead plus missing."""
         return self.dead + self.missing
+
+
+def query_from_text(
+    start: str | None,
+    end: str | None,
+    kinds: list[str] | None,
+    place: str | None,
+    bbox: str | None,
+    *,
+    reports: bool = False,
+    bbox_form: str = "lon_min,lat_min,lon_max,lat_max",
+) -> IncidentQuery:
+    """An :class:`IncidentQuery` from the text a user gives (the CLI's options, the API's
+    query string): periods as :func:`period_bound` reads them, type names, and a box
+    ``lon_min,lat_min,lon_max,lat_max`` in degrees (``bbox_form`` names it in the error).
+    """
+    box: tuple[float, ...] | None = None
+    if bbox:
+        try:
+            box = tuple(float(v) for v in bbox.split(","))
+        except ValueError:
+            box = ()
+        if len(box) != 4:
+            raise InputError(f"{bbox_form} in degrees, got {bbox!r}")
+    return IncidentQuery(
+        start=period_bound(start) if start else None,
+        end=period_bound(end, end=True) if end else None,
+        kinds=tuple(IncidentType.parse(k) for k in kinds or ()),
+        place=place or "",
+        bbox=box,  # type: ignore[arg-type]
+        heads_only=not reports,
+    )

@@ -21,7 +21,6 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from sarwatch.domain.events import parse_time
-from sarwatch.errors import InputError
 from sarwatch.incidents import (
     COUNT_FIELDS,
     DRAFT_ID,
@@ -33,7 +32,7 @@ from sarwatch.incidents import (
     People,
     record_to_json,
 )
-from sarwatch.incidents.query import period_bound
+from sarwatch.incidents.query import query_from_text
 from sarwatch.services.incident_files import export_file, import_file
 from sarwatch.services.incidents import IncidentService
 from sarwatch.services.open_data import public_cases_closed, public_incident
@@ -135,22 +134,10 @@ def _query(
     start: str | None, end: str | None, kinds: list[str] | None, place: str | None,
     bbox: str | None, reports: bool = False,
 ) -> IncidentQuery:  # fmt: skip
-    box = None
-    if bbox:
-        try:
-            box = tuple(float(v) for v in bbox.split(","))
-        except ValueError:
-            box = ()
-        if len(box) != 4:
-            raise InputError(f"bbox is lon_min,lat_min,lon_max,lat_max degrees, got {bbox!r}")
-    return IncidentQuery(
-        start=period_bound(start) if start else None,
-        end=period_bound(end, end=True) if end else None,
-        kinds=tuple(IncidentType.parse(k) for k in kinds or ()),
-        place=place or "",
-        bbox=box,  # type: ignore[arg-type]
-        heads_only=not reports,
-    )
+    return query_from_text(
+        start, end, kinds, place, bbox, reports=reports,
+        bbox_form="bbox is lon_min,lat_min,lon_max,lat_max",
+    )  # fmt: skip
 
 
 _From = Annotated[str | None, Query(alias="from", description="2018, 2018-06 or 2018-06-19")]
