@@ -1,7 +1,7 @@
 """Public feed benchmark: requests/s for ``GET /api/public/cases`` from the static files,
 side by side with the database-backed route, in one run on one server.
 
-Run ``python benchmarks/bench_public_feed.py`` (default: 5 s per phase, 16 connections,
+Run ``python -m benchmarks.bench_public_feed`` (default: 5 s per phase, 16 connections,
 pipeline depth 8, 50 public cases). The server is ``uvicorn`` as ``sarwatch serve``
 starts it (one worker, uvloop and httptools when installed) on a SQLite store under a
 temporary home. Phases, interleaved twice so that the machine's load hits both alike:
