@@ -10,7 +10,6 @@ import base64
 import html
 import io
 import json
-import math
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -39,74 +38,33 @@ __all__ = [
     "render_pdf",
 ]
 
-_DEFAULT_EXTENT = (10.0, 16.5, 32.0, 37.5)  # lon_min, lon_max, lat_min, lat_max
-
-
-def _extent(positions: list[PositionReport]) -> tuple[float, float, float, float]:
-    if not positions:
-        return _DEFAULT_EXTENT
-    lons = [p.lon for p in positions]
-    lats = [p.lat for p in positions]
-    cx, cy = (min(lons) + max(lons)) / 2, (min(lats) + max(lats)) / 2
-    half = max(max(lons) - min(lons), max(lats) - min(lats), 1.5) / 2 + 0.5
-    return cx - half * 1.3, cx + half * 1.3, cy - half, cy + half
-
 
 def _figure_map(ax: Any, case: Case, cache_dir: Path | None = None) -> None:
-    import shapely
-    from matplotlib.patches import Ellipse
-    from matplotlib.patches import Polygon as MplPolygon
-
-    from sarwatch.geo.coast import REGION, land_polygons
+    from sarwatch.adapters.exports.map_layers import (
+        PositionMark,
+        draw_land,
+        draw_positions,
+        finish_axes,
+        map_extent,
+    )
 
     positions = sorted(case.positions, key=lambda p: p.time)
-    x0, x1, y0, y1 = _extent(positions)
-    land = shapely.clip_by_rect(land_polygons(cache_dir, region=REGION), x0, y0, x1, y1)
-    for poly in getattr(land, "geoms", [land]):
-        if poly.is_empty or poly.geom_type != "Polygon":
-            continue
-        ax.add_patch(
-            MplPolygon(
-                list(poly.exterior.coords),
-                closed=True,
-                facecolor="#d9d3c3",
-                edgecolor="#6b6455",
-                lw=0.5,
-            )
+    extent = map_extent(
+        [(p.lon, p.lat) for p in positions], min_span_deg=1.5, margin_deg=0.5, lon_stretch=1.3
+    )
+    draw_land(ax, extent, cache_dir)
+    marks = [
+        PositionMark(
+            p.lon,
+            p.lat,
+            p.uncertainty_nm,
+            f"{i}: {format_time(p.time)[5:16].replace('T', ' ')} ({p.kind})"
+            + (" on land?" if p.on_land is not None else ""),
         )
-    if positions:
-        ax.plot([p.lon for p in positions], [p.lat for p in positions], "-", color="#888", lw=1)
-        for i, p in enumerate(positions, 1):
-            r_deg = p.uncertainty_nm / 60.0  # 1 nm = 1 minute of latitude
-            if r_deg > 0:
-                width = 2 * r_deg / max(0.2, math.cos(math.radians(p.lat)))
-                ax.add_patch(
-                    Ellipse(
-                        (p.lon, p.lat),
-                        width,
-                        2 * r_deg,
-                        fill=False,
-                        ls="--",
-                        color="#c0392b",
-                        lw=0.7,
-                    )
-                )
-            ax.plot(p.lon, p.lat, "o", color="#c0392b", ms=5)
-            land = " on land?" if p.on_land is not None else ""
-            ax.annotate(
-                f"{i}: {format_time(p.time)[5:16].replace('T', ' ')} ({p.kind}){land}",
-                (p.lon, p.lat),
-                xytext=(6, 6 - 12 * (i % 2)),
-                textcoords="offset points",
-                fontsize=7,
-            )
-    ax.set_xlim(x0, x1)
-    ax.set_ylim(y0, y1)
-    ax.set_aspect(1.0 / max(0.2, math.cos(math.radians((y0 + y1) / 2))))
-    ax.set_xlabel("longitude (°E)")
-    ax.set_ylabel("latitude (°N)")
-    ax.grid(True, lw=0.3, alpha=0.5)
-    ax.set_facecolor("#eaf2f8")
+        for i, p in enumerate(positions, 1)
+    ]
+    draw_positions(ax, marks, fontsize=7)
+    finish_axes(ax, extent)
     ax.set_title(
         "Reported positions (circles: 1-sigma uncertainty). Coastline: GSHHG full resolution.",
         fontsize=8,

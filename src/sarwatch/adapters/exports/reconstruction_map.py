@@ -20,16 +20,6 @@ __all__ = ["render_map"]
 _SRR_COLOURS = {"IT": "#1f5fa8", "MT": "#8a2be2", "LY": "#b8860b", "TN": "#2e8b57", "GR": "#555555"}
 
 
-def _extent(points: list[tuple[float, float]]) -> tuple[float, float, float, float]:
-    if not points:
-        return (10.0, 16.5, 32.0, 37.5)
-    lons = [p[0] for p in points]
-    lats = [p[1] for p in points]
-    cx, cy = (min(lons) + max(lons)) / 2, (min(lats) + max(lats)) / 2
-    half = max(max(lons) - min(lons), max(lats) - min(lats), 1.2) / 2 + 0.4
-    return cx - half * 1.25, cx + half * 1.25, cy - half, cy + half
-
-
 def render_map(
     rec: dict[str, Any],
     *,
@@ -59,9 +49,14 @@ def render_map(
     import shapely
     from matplotlib.figure import Figure
     from matplotlib.patches import Ellipse
-    from matplotlib.patches import Polygon as MplPolygon
 
-    from sarwatch.geo.coast import REGION, land_polygons
+    from sarwatch.adapters.exports.map_layers import (
+        PositionMark,
+        draw_land,
+        draw_positions,
+        finish_axes,
+        map_extent,
+    )
     from sarwatch.geo.srr import sar_regions
 
     positions = sorted(rec["positions"], key=lambda p: p["time"])
@@ -70,7 +65,8 @@ def render_map(
     pts = [(float(p["lon"]), float(p["lat"])) for p in positions]
     pts += [(f["centroid_lon"], f["centroid_lat"]) for f in drift]
     pts += [(float(v["lon"]), float(v["lat"])) for v in vessels]
-    x0, x1, y0, y1 = _extent(pts)
+    extent = map_extent(pts, min_span_deg=1.2, margin_deg=0.4, lon_stretch=1.25)
+    x0, x1, y0, y1 = extent
     rc: Any = {
         "text.parse_math": False,
         "svg.fonttype": "none",
@@ -81,20 +77,7 @@ def render_map(
     with matplotlib.rc_context(rc):
         fig = Figure(figsize=(7.5, 6.2))
         ax = fig.add_subplot(1, 1, 1)
-        ax.set_facecolor("#eaf2f8")
-        land = shapely.clip_by_rect(land_polygons(cache_dir, region=REGION), x0, y0, x1, y1)
-        for poly in getattr(land, "geoms", [land]):
-            if poly.is_empty or poly.geom_type != "Polygon":
-                continue
-            ax.add_patch(
-                MplPolygon(
-                    list(poly.exterior.coords),
-                    closed=True,
-                    facecolor="#d9d3c3",
-                    edgecolor="#6b6455",
-                    lw=0.5,
-                )
-            )
+        draw_land(ax, extent, cache_dir)
         box = shapely.box(x0, y0, x1, y1)
         for region in sar_regions():
             colour = _SRR_COLOURS.get(region.srr_id)
@@ -145,36 +128,16 @@ def render_map(
                 textcoords="offset points",
                 color="#c2185b",
             )
-        if positions:
-            ax.plot(
-                [p[0] for p in pts[: len(positions)]],
-                [p[1] for p in pts[: len(positions)]],
-                "-",
-                color="#888888",
-                lw=1,
+        marks = [
+            PositionMark(
+                float(p["lon"]),
+                float(p["lat"]),
+                float(p.get("uncertainty_nm") or 0),
+                f"P{i} {p['time'][5:16].replace('T', ' ')}",
             )
-            for i, p in enumerate(positions, 1):
-                lon, lat = float(p["lon"]), float(p["lat"])
-                r = float(p.get("uncertainty_nm") or 0) / 60.0
-                if r > 0:
-                    ax.add_patch(
-                        Ellipse(
-                            (lon, lat),
-                            2 * r / max(0.2, math.cos(math.radians(lat))),
-                            2 * r,
-                            fill=False,
-                            ls="--",
-                            color="#c0392b",
-                            lw=0.7,
-                        )
-                    )
-                ax.plot(lon, lat, "o", color="#c0392b", ms=5)
-                ax.annotate(
-                    f"P{i} {p['time'][5:16].replace('T', ' ')}",
-                    (lon, lat),
-                    xytext=(6, 6 - 12 * (i % 2)),
-                    textcoords="offset points",
-                )
+            for i, p in enumerate(positions, 1)
+        ]
+        draw_positions(ax, marks, fontsize=None)
         for v in vessels:
             colour = "#0b5cad" if v["before_outcome"].startswith("yes") else "#555555"
             ax.plot(float(v["lon"]), float(v["lat"]), "^", color=colour, ms=6)
@@ -188,12 +151,7 @@ def render_map(
                 textcoords="offset points",
                 color=colour,
             )
-        ax.set_xlim(x0, x1)
-        ax.set_ylim(y0, y1)
-        ax.set_aspect(1.0 / max(0.2, math.cos(math.radians((y0 + y1) / 2))))
-        ax.set_xlabel("longitude (°E)")
-        ax.set_ylabel("latitude (°N)")
-        ax.grid(True, lw=0.3, alpha=0.5)
+        finish_axes(ax, extent)
         ax.set_title(
             "Positions (P, dashed: 1-sigma), drift centroid (circles: 1-sigma spread), vessels "
             "(triangles; blue: could arrive before the outcome), SAR regions (dashed)",
