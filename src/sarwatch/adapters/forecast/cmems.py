@@ -108,10 +108,30 @@ class CopernicusMarine:
         return Download(item=item, path=path)
 
 
+def _refused_by_login_service(exc: BaseException) -> bool:
+    """Whether the login service answered 401/403 somewhere in the exception's chain.
+
+    Keycloak answers a wrong user name or password with 401; toolbox 2.5 expects 400
+    (``invalid_grant``) for that and reports anything else as
+    ``CouldNotConnectToAuthenticationSystem``, raised while handling the HTTP error.
+    """
+    seen: set[int] = set()
+    e: BaseException | None = exc
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        status = getattr(getattr(e, "response", None), "status_code", None)
+        if status in (401, 403):
+            return True
+        e = e.__cause__ or e.__context__
+    return False
+
+
 def _explain(exc: Exception, product: str) -> str:
     """What to do about a toolbox error (the credentials never appear)."""
     kind = type(exc).__name__
-    if kind in ("InvalidUsernameOrPassword", "CredentialsCannotBeNone"):
+    if kind in ("InvalidUsernameOrPassword", "CredentialsCannotBeNone") or (
+        kind == "CouldNotConnectToAuthenticationSystem" and _refused_by_login_service(exc)
+    ):
         return (
             f"Copernicus Marine refused the credentials for {product}: run "
             "`copernicusmarine login` once (a free account at marine.copernicus.eu), or set "
