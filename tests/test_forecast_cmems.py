@@ -26,6 +26,8 @@ import pytest
 import xarray as xr
 
 from _cmems import CmemsServer, Dataset, make_certificate, serve_cmems
+from sarwatch.adapters.forecast import CopernicusMarine, FetchRequest
+from sarwatch.errors import ForcingError
 
 pytest.importorskip("copernicusmarine")
 
@@ -268,3 +270,41 @@ def test_credentials_the_login_service_refuses_give_one_line_and_nothing_enters(
     assert not (home / "forcing" / "library.json").exists() or not json.loads(
         (home / "forcing" / "library.json").read_text()
     ).get("files")
+
+
+@pytest.mark.parametrize(
+    ("status", "says"),
+    [
+        (401, "refused the credentials"),
+        (403, "refused the credentials"),
+        (503, "cannot be reached"),
+        (None, "cannot be reached"),
+    ],
+)
+def test_a_login_failure_is_told_apart_from_a_network_failure(tmp_path, status, says):
+    """Toolbox 2.5 reports both as ``CouldNotConnectToAuthenticationSystem``, raised while
+    handling the HTTP error (401 from Keycloak) or the connection error."""
+    import requests
+    from copernicusmarine.core_functions.credentials_utils import (
+        CouldNotConnectToAuthenticationSystem,
+    )
+
+    def subset(**kw):  # type: ignore[no-untyped-def]
+        if status is None:
+            cause: Exception = requests.ConnectionError("connection refused")
+        else:
+            response = requests.Response()
+            response.status_code = status
+            cause = requests.HTTPError(f"{status} for url", response=response)
+        try:
+            raise cause
+        except requests.RequestException:
+            raise CouldNotConnectToAuthenticationSystem()  # noqa: B904 (as the toolbox does)
+
+    now = datetime.now(UTC)
+    item = CopernicusMarine("currents").plan(
+        FetchRequest(area=(11, 32, 16, 36), start=now, end=now + timedelta(hours=3), now=now)
+    )[0]
+    with pytest.raises(ForcingError) as info:
+        CopernicusMarine("currents", subset=subset).fetch(item, tmp_path)
+    assert says in str(info.value)
