@@ -407,6 +407,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.tls_host = host
         self.close_connection = False
 
+    def finish(self) -> None:
+        super().finish()
+        if self.tls_host is not None:  # the tunnel's TLS socket took over the connection
+            self.connection.close()
+
     def do_HEAD(self) -> None:
         self.do_GET()
 

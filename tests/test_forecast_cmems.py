@@ -190,7 +190,9 @@ def test_the_toolbox_fetches_currents_and_waves_cut_to_the_area_period_and_surfa
 
     log = server.log[before:]
     asked = [(method, url.split("?")[0], status) for method, url, status in log]
-    assert {status for _, _, status in asked} == {200}, asked  # nothing refused or missing
+    probes = (".zattrs", ".zgroup", ".zarray", "zarr.json")  # a Zarr reader may look for
+    refused = [a for a in asked if a[2] != 200 and not a[1].endswith(probes)]
+    assert refused == []  # a missing chunk would also show as NaN in the values below
     token = ("POST", "https://auth.marine.copernicus.eu/realms/MIS/protocol/openid-connect/token")
     assert [a[:2] for a in asked].count(token) == 2  # logged in once per dataset
     zarr = [url for _, url, _ in asked if url.startswith("http://s3.test/")]
