@@ -187,6 +187,9 @@ def test_the_toolbox_fetches_currents_and_waves_cut_to_the_area_period_and_surfa
     assert f"currents: copernicus-marine {CURRENTS} run " in out.stdout
     assert f"waves: copernicus-marine {WAVES} run " in out.stdout
     assert PASSWORD not in out.stdout + out.stderr
+    # the toolbox's progress notes stay out of the fetch's output, and the request fits
+    # the product (no "subset selection exceed the dataset coordinates" for the depth)
+    assert "INFO" not in out.stderr and "exceed" not in out.stderr, out.stderr[-3000:]
 
     log = server.log[before:]
     asked = [(method, url.split("?")[0], status) for method, url, status in log]
@@ -235,6 +238,17 @@ def test_the_toolbox_fetches_currents_and_waves_cut_to_the_area_period_and_surfa
         assert ds.VSDX.attrs["standard_name"] == "sea_surface_wave_stokes_drift_x_velocity"
     roles = {e["product_id"]: set(e["roles"]) for e in entries}
     assert roles[CURRENTS] == {"current"} and "stokes" in roles[WAVES]
+
+    # fetched again: what the library holds intact is skipped before the toolbox is asked
+    before = len(server.log)
+    again = _sarwatch(
+        server, cert, tmp_path, PASSWORD, "forcing", "fetch", "--kinds", "currents,waves",
+        "--from", f"{t0:%Y-%m-%dT%H:%MZ}", "--to", f"{t1:%Y-%m-%dT%H:%MZ}",
+        "--area", "11,32,16,36", "-q",
+    )  # fmt: skip
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "0 files fetched, 1 already in the library" in again.stdout
+    assert server.log[before:] == []
 
 
 def test_credentials_the_login_service_refuses_give_one_line_and_nothing_enters(

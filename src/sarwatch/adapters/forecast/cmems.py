@@ -13,7 +13,9 @@ never passes, prints or stores them. Licence: the Copernicus Marine Service lice
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -91,21 +93,35 @@ class CopernicusMarine:
         staging.mkdir(parents=True, exist_ok=True)
         name = Path(item.name).name
         try:
-            subset(
-                dataset_id=self.product_id, variables=list(self.variables),
-                minimum_longitude=lon0, maximum_longitude=lon1,
-                minimum_latitude=lat0, maximum_latitude=lat1,
-                minimum_depth=0.0, maximum_depth=1.1,
-                start_datetime=item.detail["start"], end_datetime=item.detail["end"],
-                output_directory=str(staging), output_filename=name, overwrite=True,
-                disable_progress_bar=True,
-            )  # fmt: skip
+            with _quiet_toolbox():
+                subset(
+                    dataset_id=self.product_id, variables=list(self.variables),
+                    minimum_longitude=lon0, maximum_longitude=lon1,
+                    minimum_latitude=lat0, maximum_latitude=lat1,
+                    maximum_depth=1.1,  # from the first level (1.0182 m): the surface one
+                    start_datetime=item.detail["start"], end_datetime=item.detail["end"],
+                    output_directory=str(staging), output_filename=name, overwrite=True,
+                    disable_progress_bar=True,
+                )  # fmt: skip
         except Exception as exc:
             raise ForcingError(_explain(exc, self.product_id)) from None
         path = staging / name
         if not path.is_file():
             raise ForcingError(f"Copernicus Marine: the toolbox wrote no {name}; fetch again")
         return Download(item=item, path=path)
+
+
+@contextmanager
+def _quiet_toolbox() -> Iterator[None]:
+    """The toolbox's warnings and errors only, not its progress notes (``INFO``: version
+    and part chosen, size), which would crowd the fetch's own progress bar."""
+    log = logging.getLogger("copernicusmarine")
+    level = log.level
+    log.setLevel(max(level, logging.WARNING))
+    try:
+        yield
+    finally:
+        log.setLevel(level)
 
 
 def _refused_by_login_service(exc: BaseException) -> bool:
