@@ -14,11 +14,12 @@ behind a company proxy configures it; nothing in it is patched:
   the test, which the toolbox's requests session then trusts (verification stays on).
 
 Served: the client configuration, the id mapping, the product's STAC collection, the
-dataset's STAC item (its ``timeChunked`` ARCO asset described from the Zarr store
-itself), the Keycloak token and userinfo endpoints, and the ARCO Zarr store (format 2,
-consolidated) through S3 ``GetObject``, path style or virtual-hosted, written with
-xarray in the test. Hosts under ``.test`` never resolve, so a request that escaped the
-proxy could not reach the internet; anything unknown is answered 404 and logged.
+dataset's STAC item (its ``timeChunked`` and ``geoChunked`` ARCO assets described from
+the Zarr stores themselves), the Keycloak token and userinfo endpoints, and the ARCO
+Zarr stores (format 2, consolidated) through S3 ``GetObject``, path style or
+virtual-hosted, written with xarray in the test. Hosts under ``.test`` never resolve,
+so a request that escaped the proxy could not reach the internet; anything unknown is
+answered 404 and logged.
 """
 
 from __future__ import annotations
@@ -107,15 +108,17 @@ class Dataset:
     product_id: str
     version: str  # YYYYMM
     data: xr.Dataset  # depth, if any, as ``elevation`` (negative, metres) as ARCO stores it
-    chunks: dict[str, int]
+    #: The ARCO stores and their chunk length per axis: ``timeChunked`` (short in time,
+    #: whole maps: for maps of a few hours) and ``geoChunked`` (long in time, small
+    #: tiles: for time series at a place); the toolbox reads the one needing fewer chunks.
+    stores: dict[str, dict[str, int]]
 
     @property
     def full_id(self) -> str:
         return f"{self.dataset_id}_{self.version}"
 
-    @property
-    def zarr_key(self) -> str:
-        return f"arco/{self.product_id}/{self.full_id}/timeChunked.zarr"
+    def zarr_key(self, asset: str) -> str:
+        return f"arco/{self.product_id}/{self.full_id}/{asset}.zarr"
 
 
 @dataclass
@@ -132,12 +135,13 @@ class CmemsServer:
 
     def write_stores(self) -> None:
         for d in self.datasets:
-            path = self.root / BUCKET / d.zarr_key
-            enc = {
-                v: {"chunks": tuple(d.chunks[dim] for dim in d.data[v].dims)}
-                for v in d.data.data_vars
-            }
-            d.data.to_zarr(path, mode="w", zarr_format=2, consolidated=True, encoding=enc)
+            for asset, chunks in d.stores.items():
+                enc = {
+                    v: {"chunks": tuple(chunks[dim] for dim in d.data[v].dims)}
+                    for v in d.data.data_vars
+                }
+                d.data.to_zarr(self.root / BUCKET / d.zarr_key(asset), mode="w",
+                               zarr_format=2, consolidated=True, encoding=enc)  # fmt: skip
 
     # -- the documents -------------------------------------------------------------
     def client_config(self) -> dict[str, Any]:
@@ -229,20 +233,9 @@ def _coord(values: np.ndarray, units: str) -> dict[str, Any]:
     }
 
 
-def _stac_item(d: Dataset) -> dict[str, Any]:
-    """The dataset's STAC item as the Marine Data Store writes it (datacube extension)."""
-    ds = d.data
-    t_ms = (ds.time.values.astype("datetime64[ms]").astype(np.int64)).tolist()
-    lon, lat = ds.longitude.values, ds.latitude.values
-    elev = ds.elevation.values if "elevation" in ds.dims else None
-    variables = list(ds.data_vars)
-    bbox = [float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())]
-    iso = [f"{np.datetime_as_string(ds.time.values[i], unit='s')}Z" for i in (0, -1)]
-
-    def chunk(dim: str) -> dict[str, int]:
-        return {v: int(d.chunks[dim]) for v in variables}
-
-    view_dims = {
+def _view_dims(t_ms: list[int], lon: np.ndarray, lat: np.ndarray, chunk: Any) -> dict[str, Any]:
+    """An ARCO asset's ``viewDims`` for time, latitude, longitude."""
+    return {
         "time": {
             "chunkLen": chunk("time"),
             "len": len(t_ms),
@@ -268,6 +261,33 @@ def _stac_item(d: Dataset) -> dict[str, Any]:
             "coords": _coord(lon, "degrees_east"),
         },
     }
+
+
+def _stac_item(d: Dataset) -> dict[str, Any]:
+    """The dataset's STAC item as the Marine Data Store writes it (datacube extension)."""
+    ds = d.data
+    t_ms = (ds.time.values.astype("datetime64[ms]").astype(np.int64)).tolist()
+    lon, lat = ds.longitude.values, ds.latitude.values
+    elev = ds.elevation.values if "elevation" in ds.dims else None
+    variables = list(ds.data_vars)
+    bbox = [float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())]
+    iso = [f"{np.datetime_as_string(ds.time.values[i], unit='s')}Z" for i in (0, -1)]
+
+    def view_dims(chunks: dict[str, int]) -> dict[str, Any]:
+        def chunk(dim: str) -> dict[str, int]:
+            return {v: int(chunks[dim]) for v in variables}
+
+        dims = _view_dims(t_ms, lon, lat, chunk)
+        if elev is not None:
+            values = [float(x) for x in elev]
+            dims["elevation"] = {
+                "chunkLen": chunk("elevation"),
+                "len": len(values),
+                "units": "m",
+                "coords": {"type": "explicit", "values": values},
+            }
+        return dims
+
     cube_dims: dict[str, Any] = {
         "time": {"type": "temporal", "extent": iso, "step": "PT1H"},
         "latitude": {
@@ -285,12 +305,6 @@ def _stac_item(d: Dataset) -> dict[str, Any]:
     }
     if elev is not None:  # ARCO stores depth as elevation (negative, metres, up)
         values = [float(x) for x in elev]
-        view_dims["elevation"] = {
-            "chunkLen": chunk("elevation"),
-            "len": len(values),
-            "units": "m",
-            "coords": {"type": "explicit", "values": values},
-        }
         cube_dims["elevation"] = {
             "type": "spatial",
             "axis": "z",
@@ -340,16 +354,17 @@ def _stac_item(d: Dataset) -> dict[str, Any]:
             {"rel": "collection", "href": "../product.stac.json", "type": "application/json"},
         ],
         "assets": {
-            "timeChunked": {
-                "id": "timeChunked",
-                "href": f"http://{S3_HOST}/{BUCKET}/{d.zarr_key}",
+            asset: {
+                "id": asset,
+                "href": f"http://{S3_HOST}/{BUCKET}/{d.zarr_key(asset)}",
                 "type": "application/vnd+zarr",
                 "roles": ["data"],
-                "title": "Time-chunked dataset in Zarr",
+                "title": f"{asset} dataset in Zarr",
                 "xarray:open_kwargs": {"consolidated": True},
-                "viewDims": view_dims,
+                "viewDims": view_dims(chunks),
                 "viewVariables": {v: {"dtype": "<f4", "itemSize": 4} for v in variables},
             }
+            for asset, chunks in d.stores.items()
         },
     }
 

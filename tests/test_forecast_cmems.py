@@ -108,11 +108,14 @@ def marine(tmp_path_factory):  # type: ignore[no-untyped-def]
     now = datetime.now(UTC).replace(tzinfo=None, minute=0, second=0, microsecond=0)
     times = pd.date_range(now - timedelta(days=2), periods=24 * 6, freq="h")
     currents, waves = _fields(times)
-    whole = {"time": 24, "elevation": 1, "latitude": LAT.size, "longitude": LON.size}
+    stores = {  # as the Marine Data Store chunks them, scaled down
+        "timeChunked": {"time": 24, "elevation": 1, "latitude": LAT.size, "longitude": LON.size},
+        "geoChunked": {"time": times.size, "elevation": 1, "latitude": 8, "longitude": 8},
+    }
     state = CmemsServer(
         [
-            Dataset(CURRENTS, "MEDSEA_ANALYSISFORECAST_PHY_006_013", "202411", currents, whole),
-            Dataset(WAVES, "MEDSEA_ANALYSISFORECAST_WAV_006_017", "202411", waves, whole),
+            Dataset(CURRENTS, "MEDSEA_ANALYSISFORECAST_PHY_006_013", "202411", currents, stores),
+            Dataset(WAVES, "MEDSEA_ANALYSISFORECAST_WAV_006_017", "202411", waves, stores),
         ],
         root / "s3",
         USER,
@@ -199,6 +202,9 @@ def test_the_toolbox_fetches_currents_and_waves_cut_to_the_area_period_and_surfa
     token = ("POST", "https://auth.marine.copernicus.eu/realms/MIS/protocol/openid-connect/token")
     assert [a[:2] for a in asked].count(token) == 2  # logged in once per dataset
     zarr = [url for _, url, _ in asked if url.startswith("http://s3.test/")]
+    # maps of a few hours: the toolbox chose the time-chunked store, which needs fewer
+    # chunks (its count: 4 against 16 for the geo-chunked tiles)
+    assert zarr and all("/timeChunked.zarr/" in u for u in zarr)
     # only the surface level of the currents travelled (elevation index 1 of 2)
     cur_chunks = [u.rsplit("/", 2)[-2:] for u in zarr if CURRENTS in u and "/uo/" in u]
     assert cur_chunks and all(c[1].split(".")[1] == "1" for c in cur_chunks)
