@@ -127,7 +127,9 @@ def marine(tmp_path_factory):  # type: ignore[no-untyped-def]
         yield server, cert, times[0]
 
 
-def _sarwatch(server: CmemsServer, cert: Path, tmp: Path, password: str, *args: str):  # type: ignore[no-untyped-def]
+def _sarwatch(
+    server: CmemsServer, cert: Path, tmp: Path, password: str, *args: str
+) -> subprocess.CompletedProcess[str]:
     """``sarwatch ARGS`` in a subprocess whose toolbox is configured for ``server``."""
     env = {
         k: v
