@@ -3,10 +3,9 @@
 The fixtures are real files at the paths the real clients ask for: GRIB2 step files
 and their ``.index`` (ECMWF open data) or wgrib2 ``.idx`` (GFS) written with ecCodes,
 so that ``ecmwf-opendata`` and ``herbie`` run end to end (index, byte ranges, HEAD
-probes for the latest run). The Copernicus Marine toolbox cannot be pointed at a
-plain file server (it reads a STAC catalogue and ARCO Zarr stores through S3): its
-adapter is tested at the ``subset`` call, with a stand-in that cuts a NetCDF fixture
-as the toolbox does.
+probes for the latest run). The Copernicus Marine toolbox runs end to end in
+``test_forecast_cmems.py`` (login, STAC catalogue, ARCO Zarr through S3); here a
+stand-in for its ``subset`` checks, quickly, the requests the adapter makes day by day.
 """
 
 from __future__ import annotations

@@ -13,7 +13,9 @@ never passes, prints or stores them. Licence: the Copernicus Marine Service lice
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -91,15 +93,16 @@ class CopernicusMarine:
         staging.mkdir(parents=True, exist_ok=True)
         name = Path(item.name).name
         try:
-            subset(
-                dataset_id=self.product_id, variables=list(self.variables),
-                minimum_longitude=lon0, maximum_longitude=lon1,
-                minimum_latitude=lat0, maximum_latitude=lat1,
-                minimum_depth=0.0, maximum_depth=1.1,
-                start_datetime=item.detail["start"], end_datetime=item.detail["end"],
-                output_directory=str(staging), output_filename=name, overwrite=True,
-                disable_progress_bar=True,
-            )  # fmt: skip
+            with _quiet_toolbox():
+                subset(
+                    dataset_id=self.product_id, variables=list(self.variables),
+                    minimum_longitude=lon0, maximum_longitude=lon1,
+                    minimum_latitude=lat0, maximum_latitude=lat1,
+                    maximum_depth=1.1,  # from the first level (1.0182 m): the surface one
+                    start_datetime=item.detail["start"], end_datetime=item.detail["end"],
+                    output_directory=str(staging), output_filename=name, overwrite=True,
+                    disable_progress_bar=True,
+                )  # fmt: skip
         except Exception as exc:
             raise ForcingError(_explain(exc, self.product_id)) from None
         path = staging / name
@@ -108,10 +111,43 @@ class CopernicusMarine:
         return Download(item=item, path=path)
 
 
+@contextmanager
+def _quiet_toolbox() -> Iterator[None]:
+    """The toolbox's warnings and errors only, not its progress notes (``INFO``: version
+    and part chosen, size), which would crowd the fetch's own progress bar."""
+    log = logging.getLogger("copernicusmarine")
+    level = log.level
+    log.setLevel(max(level, logging.WARNING))
+    try:
+        yield
+    finally:
+        log.setLevel(level)
+
+
+def _refused_by_login_service(exc: BaseException) -> bool:
+    """Whether the login service answered 401/403 somewhere in the exception's chain.
+
+    Keycloak answers a wrong user name or password with 401; toolbox 2.5 expects 400
+    (``invalid_grant``) for that and reports anything else as
+    ``CouldNotConnectToAuthenticationSystem``, raised while handling the HTTP error.
+    """
+    seen: set[int] = set()
+    e: BaseException | None = exc
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        status = getattr(getattr(e, "response", None), "status_code", None)
+        if status in (401, 403):
+            return True
+        e = e.__cause__ or e.__context__
+    return False
+
+
 def _explain(exc: Exception, product: str) -> str:
     """What to do about a toolbox error (the credentials never appear)."""
     kind = type(exc).__name__
-    if kind in ("InvalidUsernameOrPassword", "CredentialsCannotBeNone"):
+    if kind in ("InvalidUsernameOrPassword", "CredentialsCannotBeNone") or (
+        kind == "CouldNotConnectToAuthenticationSystem" and _refused_by_login_service(exc)
+    ):
         return (
             f"Copernicus Marine refused the credentials for {product}: run "
             "`copernicusmarine login` once (a free account at marine.copernicus.eu), or set "
