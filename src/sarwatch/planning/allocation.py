@@ -46,6 +46,7 @@ import numpy.typing as npt
 
 from sarwatch.errors import InputError
 from sarwatch.geo.geodesy import geodesic_distance_nm
+from sarwatch.planning._gridkernels import best_rectangle, cell_index
 from sarwatch.planning.cloud import Cloud, from_local_nm
 from sarwatch.planning.plane import _axis_frame
 from sarwatch.planning.pod import PodCurve, pod_curve_values
@@ -241,9 +242,11 @@ def _grid(cloud: Cloud, cells: int) -> _Grid:
     return _grid_index(CloudWindow((cloud,)), cells)[0]
 
 
-def _grid_index(window: CloudWindow, cells: int) -> tuple[_Grid, npt.NDArray[np.intp]]:
-    """The grid and each particle's flat cell index at each of the window's times
-    (``(K, n)``, ``-1`` outside the grid).
+def _grid_index(
+    window: CloudWindow, cells: int
+) -> tuple[_Grid, npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The grid and each particle's cell row, column and flat index at each of the
+    window's times (each ``(K, n)``, ``-1`` outside the grid).
 
     The grid spans the 0.2-99.8 % weighted quantiles of each axis, padded by 5 %; for a
     window of ``K > 1`` times they are taken on every ``K``-th point (n of them).
@@ -260,36 +263,26 @@ def _grid_index(window: CloudWindow, cells: int) -> tuple[_Grid, npt.NDArray[np.
         hi = float(srt[min(int(np.searchsorted(cw, 0.998)), sa.size - 1)])
         pad = 0.05 * (hi - lo) + 1e-3
         edges.append(np.linspace(lo - pad, hi + pad, cells + 1))
-    i = np.searchsorted(edges[0], u, side="right") - 1
-    j = np.searchsorted(edges[1], v, side="right") - 1
-    ok = (i >= 0) & (i < cells) & (j >= 0) & (j < cells)
-    index = np.where(ok, i * cells + j, -1)
-    mass = np.asarray(np.bincount(index[ok], weights=w[ok], minlength=cells * cells), dtype=float)
+    rows, cols, index, mass = cell_index(u, v, w, edges[0], edges[1])
     grid = _Grid(lon0, lat0, bearing, edges[0], edges[1], mass.reshape(cells, cells))
-    return grid, index.reshape(k, -1)
-
-
-def _pairs(n: int) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
-    i0, i1 = np.triu_indices(n + 1, k=1)
-    return i0, i1
+    return grid, rows.reshape(k, -1), cols.reshape(k, -1), index.reshape(k, -1)
 
 
 def _best_rectangle(
     grid: _Grid, residual: _FloatArray, effort_nm2: float, curve: PodCurve
 ) -> tuple[tuple[int, int, int, int], float]:
-    """The grid rectangle with the largest ``Σ residual · POD(Z/A)``, and that gain."""
+    """The grid rectangle with the largest ``Σ residual · POD(Z/A)``, and that gain
+    (every rectangle of the grid, by :func:`~sarwatch.planning._gridkernels.best_rectangle`)."""
     g = residual.shape[0]
     sat = np.zeros((g + 1, g + 1))
     sat[1:, 1:] = residual.cumsum(0).cumsum(1)
-    i0, i1 = _pairs(g)
-    j0, j1 = _pairs(g)
-    m = sat[i1][:, j1] - sat[i0][:, j1] - sat[i1][:, j0] + sat[i0][:, j0]  # (pairs_i, pairs_j)
     du = np.diff(grid.u_edges)[0]
     dv = np.diff(grid.v_edges)[0]
-    area = ((i1 - i0) * du)[:, None] * ((j1 - j0) * dv)[None, :]
-    gain = m * pod_curve_values(effort_nm2 / area, curve)
-    a, b = np.unravel_index(int(np.argmax(gain)), gain.shape)
-    return (int(i0[a]), int(i1[a]), int(j0[b]), int(j1[b])), float(gain[a, b])
+    sizes = np.arange(1, g + 1)
+    area = (sizes * du)[:, None] * (sizes * dv)[None, :]  # by (rows, columns) spanned
+    pod_by_size = np.asarray(pod_curve_values(effort_nm2 / area, curve), dtype=float)
+    i0, i1, j0, j1, gain = best_rectangle(sat, pod_by_size)
+    return (int(i0), int(i1), int(j0), int(j1)), float(gain)
 
 
 def _cell_pod(
@@ -477,11 +470,10 @@ def allocate(
             cols.append(cols[0])
             flat.append(flat[0])
             continue
-        grid, idx = _grid_index(c, cells)
+        grid, ci, cj, idx = _grid_index(c, cells)
         grids.append(grid)
-        ci, cj = np.divmod(idx, g)
-        rows.append(np.where(idx >= 0, ci, -1).astype(np.int16))
-        cols.append(np.where(idx >= 0, cj, -1).astype(np.int16))
+        rows.append(ci.astype(np.int16))
+        cols.append(cj.astype(np.int16))
         where = np.nonzero(idx >= 0)
         flat.append((idx[where], where[1], idx.shape[0]))
     order = sorted(range(len(units)), key=lambda i: -efforts[i])

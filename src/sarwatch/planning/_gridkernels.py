@@ -1,0 +1,104 @@
+"""Compiled loops of the allocation's grid search (:mod:`sarwatch.planning.allocation`).
+
+Two numba kernels replace numpy expressions that made several full-size temporaries:
+
+* :func:`cell_index`: each point's grid row and column and its flat cell (``-1``
+  outside the grid), and the weight per cell, in one pass. The row is
+  ``searchsorted(edges, u, side="right") − 1`` exactly (a guess from the uniform
+  spacing, corrected against the edges themselves), and the cell weights are summed
+  in the points' order, as ``numpy.bincount`` sums them: the results are bit-for-bit
+  those of the numpy expression (``tests/test_planning_gridkernels.py``).
+* :func:`best_rectangle`: the grid rectangle with the largest
+  ``(summed residual) × POD(Z/A)`` over every rectangle, from a summed-area table and
+  a table of POD by rectangle size (the POD depends on the size only), taking the
+  first maximum in the order ``numpy.argmax`` would over the ``(row pairs, column
+  pairs)`` array, the sums formed in the same order: the same rectangle and gain.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["best_rectangle", "cell_index"]
+
+_FloatArray = npt.NDArray[np.float64]
+_IntArray = npt.NDArray[np.int64]
+
+
+@numba.njit(cache=True, nogil=True)
+def _row(a: float, edges: _FloatArray, cells: int, lo: float, step: float) -> int:
+    """``searchsorted(edges, a, side="right") − 1`` for ``cells + 1`` increasing edges
+    (``cells`` for NaN or beyond the last edge: outside, like numpy's)."""
+    if not a >= lo:  # below the first edge, or NaN
+        return cells if a != a else -1
+    g = (a - lo) / step
+    i = cells if g >= cells else int(g)
+    # the number of edges <= a, less one: correct the guess by the edges themselves
+    while i > 0 and edges[i] > a:
+        i -= 1
+    while i < cells and edges[i + 1] <= a:
+        i += 1
+    return i
+
+
+@numba.njit(cache=True, nogil=True)
+def cell_index(
+    u: _FloatArray,
+    v: _FloatArray,
+    w: _FloatArray,
+    u_edges: _FloatArray,
+    v_edges: _FloatArray,
+) -> tuple[_IntArray, _IntArray, _IntArray, _FloatArray]:  # pragma: no cover - compiled
+    """Rows, columns and flat cells (``-1`` outside) of points ``(u, v)`` on the grid of
+    ``u_edges × v_edges`` (``cells + 1`` increasing edges each), and the weight ``w``
+    summed per flat cell (``cells²``)."""
+    cu = u_edges.size - 1
+    cv = v_edges.size - 1
+    lo_u, lo_v = u_edges[0], v_edges[0]
+    step_u = (u_edges[cu] - lo_u) / cu
+    step_v = (v_edges[cv] - lo_v) / cv
+    n = u.size
+    rows = np.empty(n, np.int64)
+    cols = np.empty(n, np.int64)
+    flat = np.empty(n, np.int64)
+    mass = np.zeros(cu * cv)
+    for p in range(n):
+        i = _row(u[p], u_edges, cu, lo_u, step_u)
+        j = _row(v[p], v_edges, cv, lo_v, step_v)
+        if 0 <= i < cu and 0 <= j < cv:
+            k = i * cv + j
+            rows[p] = i
+            cols[p] = j
+            flat[p] = k
+            mass[k] += w[p]
+        else:
+            rows[p] = -1
+            cols[p] = -1
+            flat[p] = -1
+    return rows, cols, flat, mass
+
+
+@numba.njit(cache=True, nogil=True)
+def best_rectangle(
+    sat: _FloatArray, pod_by_size: _FloatArray
+) -> tuple[int, int, int, int, float]:  # pragma: no cover - compiled
+    """The rectangle ``[i0, i1) × [j0, j1)`` with the largest
+    ``m · pod_by_size[i1 − i0 − 1, j1 − j0 − 1]``, ``m`` its sum from the summed-area
+    table ``sat`` (``(G + 1, G + 1)``, zero first row and column), and that gain."""
+    g = sat.shape[0] - 1
+    best = -np.inf
+    b0, b1, c0, c1 = 0, 1, 0, 1
+    for i0 in range(g):
+        for i1 in range(i0 + 1, g + 1):
+            for j0 in range(g):
+                for j1 in range(j0 + 1, g + 1):
+                    m = sat[i1, j1] - sat[i0, j1] - sat[i1, j0] + sat[i0, j0]
+                    gain = m * pod_by_size[i1 - i0 - 1, j1 - j0 - 1]
+                    if gain != gain:  # NaN: numpy.argmax stops at the first
+                        return i0, i1, j0, j1, gain
+                    if gain > best:
+                        best = gain
+                        b0, b1, c0, c1 = i0, i1, j0, j1
+    return b0, b1, c0, c1, best
