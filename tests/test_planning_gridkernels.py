@@ -1,6 +1,6 @@
-"""The allocation's compiled grid loops give bit-for-bit what the numpy expressions
-they replaced gave (planning._gridkernels): the same cells, the same cell weights,
-the same best rectangle and gain."""
+"""The allocation's compiled loops give bit-for-bit what the numpy expressions they
+replaced gave (planning._gridkernels): the same cells, the same cell weights, the
+same best rectangle and gain, the same window plane."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sarwatch.planning._gridkernels import best_rectangle, cell_index
+from sarwatch.planning.cloud import Cloud, from_local_nm, to_local_nm
 from sarwatch.planning.pod import PodCurve, pod_curve_values
+from sarwatch.planning.window import CloudWindow
 
 
 def _numpy_cells(
@@ -126,3 +128,59 @@ def test_best_rectangle_on_a_single_heavy_cell():
     rect, gain = _kernel_best(residual, 1.0, 1.0, 2.0, "exponential")
     assert rect == (3, 4, 1, 2)
     assert gain == 0.8 * float(pod_curve_values(2.0, "exponential"))
+
+
+# --------------------------------------------------------------------------- the window plane
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    k=st.integers(2, 7),
+    n=st.integers(1, 400),
+    lat0=st.floats(-70.0, 70.0),
+    lon0=st.floats(-179.0, 179.0),
+    drift_nm=st.floats(0.0, 30.0),
+)
+def test_the_compiled_window_plane_equals_the_numpy_expression(seed, k, n, lat0, lon0, drift_nm):
+    """CloudWindow.plane_nm's compiled pass gives exactly its numpy formula (which the
+    window still uses across the antimeridian)."""
+    rng = np.random.default_rng(seed)
+    x, y = rng.normal(0, 5, n), rng.normal(0, 5, n)
+    heading = rng.uniform(0, 2 * np.pi)
+    clouds = []
+    for t in range(k):
+        d = drift_nm * t / k + rng.normal(0, 0.3, n)
+        lon, lat = from_local_nm(x + d * np.sin(heading), y + d * np.cos(heading), lon0, lat0)
+        clouds.append(Cloud(lon=lon, lat=lat, weight=np.full(n, 1 / n)))
+    window = CloudWindow.of(clouds)
+    mid = window.mid
+    o_lon, o_lat = mid.centre()
+    got_x, got_y = window.plane_nm(o_lon, o_lat)
+    # the formula, in numpy (window.py's module docstring)
+    lon = np.stack([c.lon for c in clouds])
+    lat = np.stack([c.lat for c in clouds])
+    x0, y0 = to_local_nm(mid.lon, mid.lat, o_lon, o_lat)
+    de, dn = window._displacement_nm(lon, lat)
+    g = np.radians((mid.lon - o_lon + 180.0) % 360.0 - 180.0) * np.sin(np.radians(mid.lat))
+    cg, sg = np.cos(g), np.sin(g)
+    np.testing.assert_array_equal(got_x, x0 + de * cg - dn * sg)
+    np.testing.assert_array_equal(got_y, y0 + de * sg + dn * cg)
+
+
+def test_a_window_across_the_antimeridian_keeps_its_particles_in_place():
+    """Particles moving east across 180°: the displacement wraps (the numpy path), each
+    time's plane position within 0.01 nm of its own geodesic transform."""
+    n = 50
+    rng = np.random.default_rng(4)
+    x, y = rng.normal(0, 2, n), rng.normal(0, 2, n)
+    clouds = []
+    for t in range(3):
+        lon, lat = from_local_nm(x + 4.0 * t, y, 179.95, -17.0)
+        clouds.append(Cloud(lon=lon, lat=lat, weight=np.full(n, 1 / n)))
+    assert np.any(clouds[0].lon > 0) and np.any(clouds[2].lon < 0)  # it crosses
+    window = CloudWindow.of(clouds)
+    px, py = window.plane_nm(179.99, -17.0)
+    for t, c in enumerate(clouds):
+        ex, ey = to_local_nm(c.lon, c.lat, 179.99, -17.0)
+        assert np.max(np.hypot(px[t] - ex, py[t] - ey)) < 0.01

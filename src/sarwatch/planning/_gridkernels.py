@@ -102,3 +102,38 @@ def best_rectangle(
                         best = gain
                         b0, b1, c0, c1 = i0, i1, j0, j1
     return b0, b1, c0, c1, best
+
+
+@numba.njit(cache=True, nogil=True)
+def window_plane(
+    lon: _FloatArray,
+    lat: _FloatArray,
+    mid_lon: _FloatArray,
+    mid_lat: _FloatArray,
+    n_nm: _FloatArray,
+    m_nm: _FloatArray,
+    c0: _FloatArray,
+    s0: _FloatArray,
+    x0: _FloatArray,
+    y0: _FloatArray,
+    cg: _FloatArray,
+    sg: _FloatArray,
+) -> tuple[_FloatArray, _FloatArray]:  # pragma: no cover - compiled
+    """A window's particles in a plane: ``(x, y)`` nm, ``(K, n)``, from their positions
+    ``lon, lat`` (``(K, n)``, degrees), their middle positions and plane coordinates
+    ``x0, y0``, the local radii ``n_nm, m_nm``, ``cos, sin`` of the middle latitude and
+    of the meridians' convergence ``g`` (:meth:`sarwatch.planning.window.CloudWindow.plane_nm`,
+    which gives the formulas; the operations here are its numpy expressions', in
+    their order, for longitude differences within ±180°)."""
+    k, n = lon.shape
+    x = np.empty((k, n))
+    y = np.empty((k, n))
+    rad = np.pi / 180.0
+    for t in range(k):
+        for p in range(n):
+            dphi = (lat[t, p] - mid_lat[p]) * rad
+            de = (lon[t, p] - mid_lon[p]) * rad * n_nm[p] * (c0[p] - 0.5 * s0[p] * dphi)
+            dn = dphi * m_nm[p]
+            x[t, p] = x0[p] + de * cg[p] - dn * sg[p]
+            y[t, p] = y0[p] + de * sg[p] + dn * cg[p]
+    return x, y

@@ -47,6 +47,7 @@ import numpy.typing as npt
 from sarwatch.errors import InputError
 from sarwatch.geo.geodesy import geodesic_distance_nm
 from sarwatch.planning._gridkernels import best_rectangle, cell_index
+from sarwatch.planning._reduce import weighted_sum
 from sarwatch.planning.cloud import Cloud, from_local_nm
 from sarwatch.planning.plane import _axis_frame
 from sarwatch.planning.pod import PodCurve, pod_curve_values
@@ -192,10 +193,10 @@ def _principal_frame(
     k = x.shape[0]
     x, y = x.ravel(), y.ravel()
     w = np.tile(window.weight, k) / k
-    dx, dy = x - float(w @ x), y - float(w @ y)
+    dx, dy = x - weighted_sum(w, x), y - weighted_sum(w, y)
     sw = float(w.sum())
-    cxy = float(w @ (dx * dy)) / sw
-    cov = np.array([[float(w @ (dx * dx)) / sw, cxy], [cxy, float(w @ (dy * dy)) / sw]])
+    cxy = weighted_sum(w, dx * dy) / sw
+    cov = np.array([[weighted_sum(w, dx * dx) / sw, cxy], [cxy, weighted_sum(w, dy * dy) / sw]])
     vals, vecs = np.linalg.eigh(cov)
     ex, ey = vecs[:, int(np.argmax(vals))]
     bearing = math.degrees(math.atan2(ex, ey)) % 180.0
@@ -358,7 +359,7 @@ def score_plan(
         c = z / area.area_nm2
         p = float(pod_curve_values(c, curve))
         f = at.fraction_inside(area) if shares is None else np.asarray(shares[len(out)])
-        gained = float(cloud.weight @ (miss * f)) * p
+        gained = weighted_sum(cloud.weight, miss * f) * p
         miss *= 1.0 - p * f
         out.append(
             Assignment(
@@ -367,14 +368,14 @@ def score_plan(
                 effort_nm2=z,
                 coverage=c,
                 track_spacing_nm=unit.sweep_width_nm / c,
-                poc=float(cloud.weight @ f),
+                poc=weighted_sum(cloud.weight, f),
                 pod=p,
                 pos=gained,
             )
         )
     return Allocation(
         assignments=tuple(out),
-        total_pos=float(cloud.weight @ (1.0 - miss)),
+        total_pos=weighted_sum(cloud.weight, 1.0 - miss),
         curve=curve,
         method=method,
     )
