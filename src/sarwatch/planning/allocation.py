@@ -46,7 +46,7 @@ import numpy.typing as npt
 
 from sarwatch.errors import InputError
 from sarwatch.geo.geodesy import geodesic_distance_nm
-from sarwatch.planning._gridkernels import best_rectangle, cell_index
+from sarwatch.planning._kernels import best_rectangle, cell_index, cell_weights, shares_inside
 from sarwatch.planning._reduce import weighted_sum
 from sarwatch.planning.cloud import Cloud, from_local_nm
 from sarwatch.planning.plane import _axis_frame
@@ -273,7 +273,7 @@ def _best_rectangle(
     grid: _Grid, residual: _FloatArray, effort_nm2: float, curve: PodCurve
 ) -> tuple[tuple[int, int, int, int], float]:
     """The grid rectangle with the largest ``Σ residual · POD(Z/A)``, and that gain
-    (every rectangle of the grid, by :func:`~sarwatch.planning._gridkernels.best_rectangle`)."""
+    (every rectangle of the grid, by :func:`~sarwatch.planning._kernels.best_rectangle`)."""
     g = residual.shape[0]
     sat = np.zeros((g + 1, g + 1))
     sat[1:, 1:] = residual.cumsum(0).cumsum(1)
@@ -459,24 +459,23 @@ def allocate(
     efforts = list(efforts_nm2)
     g = cells
     grids: list[_Grid] = []
-    # per unit: each particle's cell row and column at each time ((K, n), -1 outside
-    # the grid), and the in-grid entries' flat cells and particle numbers
+    # per unit: each particle's cell row, column and flat cell at each time ((K, n),
+    # -1 outside the grid)
     rows: list[npt.NDArray[np.int16]] = []
     cols: list[npt.NDArray[np.int16]] = []
-    flat: list[tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], int]] = []
+    index: list[npt.NDArray[np.int64]] = []
     for c in per_unit:
         if grids and c is per_unit[0]:  # the frozen plan: one grid for all
             grids.append(grids[0])
             rows.append(rows[0])
             cols.append(cols[0])
-            flat.append(flat[0])
+            index.append(index[0])
             continue
         grid, ci, cj, idx = _grid_index(c, cells)
         grids.append(grid)
         rows.append(ci.astype(np.int16))
         cols.append(cj.astype(np.int16))
-        where = np.nonzero(idx >= 0)
-        flat.append((idx[where], where[1], idx.shape[0]))
+        index.append(idx)
     order = sorted(range(len(units)), key=lambda i: -efforts[i])
     rects: dict[int, tuple[int, int, int, int]] = {}
     shares: dict[tuple[int, tuple[int, int, int, int]], _FloatArray] = {}
@@ -485,10 +484,8 @@ def allocate(
         """Unit k's share of times each particle is in its rectangle, and its POD."""
         key = (k, rects[k])
         if key not in shares:
-            i0, i1, j0, j1 = rects[k]
-            ci, cj = rows[k], cols[k]  # -1 outside the grid: never inside (i0, j0 >= 0)
-            inside = (ci >= i0) & (ci < i1) & (cj >= j0) & (cj < j1)
-            shares[key] = np.asarray(inside.mean(axis=0), dtype=float)
+            # -1 outside the grid: never inside (i0, j0 >= 0)
+            shares[key] = shares_inside(rows[k], cols[k], *rects[k])
         return shares[key], _cell_pod(grids[k], rects[k], efforts[k], curve)[2]
 
     def residual_for(i: int) -> _FloatArray:
@@ -497,10 +494,7 @@ def allocate(
             if k != i:
                 f, p = covered(k)
                 miss *= 1.0 - p * f
-        cells_i, particle, k_times = flat[i]
-        w = (cloud.weight * miss / k_times)[particle]
-        cells_w = np.bincount(cells_i, weights=w, minlength=g * g)
-        return np.asarray(cells_w, dtype=float).reshape(g, g)
+        return cell_weights(index[i], cloud.weight, miss, g * g).reshape(g, g)
 
     for i in order:
         rects[i], _ = _best_rectangle(grids[i], residual_for(i), efforts[i], curve)

@@ -38,6 +38,7 @@ import numpy.typing as npt
 
 from sarwatch.drift.result import DriftResult
 from sarwatch.errors import InputError
+from sarwatch.planning._kernels import interpolate_rows
 from sarwatch.planning._reduce import weighted_columns
 from sarwatch.planning.cloud import Cloud, to_local_nm
 from sarwatch.planning.pod import LateralRange, track_log_miss
@@ -136,13 +137,9 @@ class CloudTracks:
                 np.repeat(self.lon[:, 0][None, :], s.size, axis=0),
                 np.repeat(self.lat[:, 0][None, :], s.size, axis=0),
             )
-        k = np.clip(np.searchsorted(ts, s) - 1, 0, ts.size - 2)
+        k = np.clip(np.searchsorted(ts, s) - 1, 0, ts.size - 2).astype(np.int64)
         f = (s - ts[k]) / (ts[k + 1] - ts[k])
-        out = []
-        for a in (self.lon, self.lat):
-            a0, a1 = a[:, k], a[:, k + 1]  # (n, K): each row of the tracks read once
-            out.append(np.ascontiguousarray((a0 + f * (a1 - a0)).T))
-        return out[0], out[1]
+        return interpolate_rows(self.lon, k, f), interpolate_rows(self.lat, k, f)
 
     def at(self, time: np.datetime64) -> Cloud:
         """The cloud at a time inside the tracks' span (particles without a position dropped)."""

@@ -36,7 +36,7 @@ import numpy.typing as npt
 
 from sarwatch.errors import InputError
 from sarwatch.geo.units import M_PER_NM
-from sarwatch.planning._gridkernels import window_plane
+from sarwatch.planning._kernels import window_plane
 from sarwatch.planning._reduce import weighted_sum
 from sarwatch.planning.cloud import Cloud, to_local_nm
 from sarwatch.planning.plane import _axis_frame
@@ -111,7 +111,7 @@ class CloudWindow:
     ) -> tuple[_FloatArray, _FloatArray]:
         """Each particle's ``(east, north)`` nm from its middle position, ``(K, n)``, on
         the ellipsoid's local radii (the expression the compiled
-        :func:`~sarwatch.planning._gridkernels.window_plane` follows)."""
+        :func:`~sarwatch.planning._kernels.window_plane` follows)."""
         mid = self.mid
         n_nm, m_nm, c0, s0 = self._local_radii()
         dphi = np.radians(lat - mid.lat)

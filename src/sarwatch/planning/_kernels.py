@@ -1,18 +1,26 @@
-"""Compiled loops of the allocation's grid search (:mod:`sarwatch.planning.allocation`).
-
-Two numba kernels replace numpy expressions that made several full-size temporaries:
+"""Compiled loops of the plan on the particles (numba): each replaces a numpy expression
+over all particles that made several full-size temporaries, and computes what it
+computed, operation for operation (``tests/test_planning_kernels.py`` checks them
+bit for bit against the expressions):
 
 * :func:`cell_index`: each point's grid row and column and its flat cell (``-1``
   outside the grid), and the weight per cell, in one pass. The row is
   ``searchsorted(edges, u, side="right") − 1`` exactly (a guess from the uniform
   spacing, corrected against the edges themselves), and the cell weights are summed
   in the points' order, as ``numpy.bincount`` sums them: the results are bit-for-bit
-  those of the numpy expression (``tests/test_planning_gridkernels.py``).
+  those of the numpy expression (``tests/test_planning_kernels.py``).
 * :func:`best_rectangle`: the grid rectangle with the largest
   ``(summed residual) × POD(Z/A)`` over every rectangle, from a summed-area table and
   a table of POD by rectangle size (the POD depends on the size only), taking the
   first maximum in the order ``numpy.argmax`` would over the ``(row pairs, column
   pairs)`` array, the sums formed in the same order: the same rectangle and gain.
+* :func:`cell_weights` and :func:`shares_inside`: the probability left per grid cell
+  for a unit, and the share of its times each particle spends in its rectangle
+  (:func:`sarwatch.planning.allocation.allocate`).
+* :func:`window_plane`: a window's particles in a plane
+  (:meth:`sarwatch.planning.window.CloudWindow.plane_nm`).
+* :func:`interpolate_rows`: the tracks at several times, reading each track once
+  (:meth:`sarwatch.planning.motion.CloudTracks.positions_at_times`).
 """
 
 from __future__ import annotations
@@ -21,7 +29,14 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["best_rectangle", "cell_index"]
+__all__ = [
+    "best_rectangle",
+    "cell_index",
+    "cell_weights",
+    "interpolate_rows",
+    "shares_inside",
+    "window_plane",
+]
 
 _FloatArray = npt.NDArray[np.float64]
 _IntArray = npt.NDArray[np.int64]
@@ -137,3 +152,53 @@ def window_plane(
             x[t, p] = x0[p] + de * cg[p] - dn * sg[p]
             y[t, p] = y0[p] + de * sg[p] + dn * cg[p]
     return x, y
+
+
+@numba.njit(cache=True, nogil=True)
+def cell_weights(
+    index: _IntArray, weight: _FloatArray, miss: _FloatArray, cells: int
+) -> _FloatArray:  # pragma: no cover - compiled
+    """``Σ weight·miss / K`` per flat cell over the ``(K, n)`` cell indices ``index``
+    (``-1`` outside the grid), summed in the order ``numpy.bincount`` sums the in-grid
+    entries (row by row)."""
+    k, n = index.shape
+    out = np.zeros(cells)
+    for t in range(k):
+        for p in range(n):
+            c = index[t, p]
+            if c >= 0:
+                out[c] += weight[p] * miss[p] / k
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def shares_inside(
+    rows: npt.NDArray[np.int16], cols: npt.NDArray[np.int16], i0: int, i1: int, j0: int, j1: int
+) -> _FloatArray:  # pragma: no cover - compiled
+    """Per particle, the share of the ``K`` times (rows of the ``(K, n)`` cell rows and
+    columns, ``-1`` outside the grid) at which it lies in ``[i0, i1) × [j0, j1)``."""
+    k, n = rows.shape
+    out = np.empty(n)
+    for p in range(n):
+        count = 0
+        for t in range(k):
+            if i0 <= rows[t, p] < i1 and j0 <= cols[t, p] < j1:
+                count += 1
+        out[p] = count / k
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def interpolate_rows(
+    values: _FloatArray, k: _IntArray, f: _FloatArray
+) -> _FloatArray:  # pragma: no cover - compiled
+    """``values[:, k] + f·(values[:, k + 1] − values[:, k])`` for each of the ``K``
+    times, time-major: ``(K, n)`` from ``(n, T)`` values."""
+    n = values.shape[0]
+    m = k.size
+    out = np.empty((m, n))
+    for p in range(n):
+        for t in range(m):
+            a0 = values[p, k[t]]
+            out[t, p] = a0 + f[t] * (values[p, k[t] + 1] - a0)
+    return out

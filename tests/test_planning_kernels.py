@@ -1,6 +1,7 @@
 """The allocation's compiled loops give bit-for-bit what the numpy expressions they
-replaced gave (planning._gridkernels): the same cells, the same cell weights, the
-same best rectangle and gain, the same window plane."""
+replaced gave (planning._kernels): the same cells, the same cell weights, the
+same best rectangle and gain, the same cell weights left and shares inside a
+rectangle, the same window plane (the tracks' interpolation: test_planning_reduce.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import numpy.typing as npt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sarwatch.planning._gridkernels import best_rectangle, cell_index
+from sarwatch.planning._kernels import best_rectangle, cell_index, cell_weights, shares_inside
 from sarwatch.planning.cloud import Cloud, from_local_nm, to_local_nm
 from sarwatch.planning.pod import PodCurve, pod_curve_values
 from sarwatch.planning.window import CloudWindow
@@ -184,3 +185,38 @@ def test_a_window_across_the_antimeridian_keeps_its_particles_in_place():
     for t, c in enumerate(clouds):
         ex, ey = to_local_nm(c.lon, c.lat, 179.99, -17.0)
         assert np.max(np.hypot(px[t] - ex, py[t] - ey)) < 0.01
+
+
+# --------------------------------------------------------------------------- cell weights, shares
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    k=st.integers(1, 6),
+    n=st.integers(1, 2000),
+    cells=st.integers(2, 30),
+)
+def test_cell_weights_and_shares_equal_the_numpy_expressions(seed, k, n, cells):
+    rng = np.random.default_rng(seed)
+    rows = rng.integers(-1, cells, (k, n)).astype(np.int16)
+    cols = rng.integers(-1, cells, (k, n)).astype(np.int16)
+    outside = (rows < 0) | (cols < 0)
+    rows[outside], cols[outside] = -1, -1
+    index = np.where(outside, -1, rows.astype(np.int64) * cells + cols)
+    weight, miss = rng.random(n), rng.random(n)
+    # allocate's residual before the kernel: bincount over the in-grid entries
+    where = np.nonzero(index >= 0)
+    want = np.bincount(index[where], weights=(weight * miss / k)[where[1]], minlength=cells * cells)
+    np.testing.assert_array_equal(cell_weights(index, weight, miss, cells * cells), want)
+    i0, i1 = sorted(rng.integers(0, cells + 1, 2).tolist())
+    j0, j1 = sorted(rng.integers(0, cells + 1, 2).tolist())
+    inside = (rows >= i0) & (rows < i1) & (cols >= j0) & (cols < j1)
+    np.testing.assert_array_equal(shares_inside(rows, cols, i0, i1, j0, j1), inside.mean(axis=0))
+
+
+def test_shares_count_the_times_inside():
+    """A particle inside at 2 of 4 times has share 0.5; outside the grid (-1) never counts."""
+    rows = np.array([[0, 1, -1], [0, 3, -1], [2, 1, -1], [2, 1, -1]], dtype=np.int16)
+    cols = np.array([[0, 0, -1], [0, 0, -1], [0, 0, -1], [0, 0, -1]], dtype=np.int16)
+    assert shares_inside(rows, cols, 0, 2, 0, 1).tolist() == [0.5, 0.75, 0.0]
