@@ -22,7 +22,8 @@ spread through each unit's search): the allocation on the moving cloud
 ``window_times=1``); the allocation on the datum-time cloud (its POS claimed on that
 cloud, and its POS when flown); the naive plan on the datum-time cloud, flown.
 Times are CPU seconds of this process (the
-machine is shared), best of 3 after one warm-up (numba compiles on first use).
+machine is shared), best of 3 after one warm-up (numba compiles on first use); the
+1, 5 and 15 min load averages at the start and the end are recorded next to them.
 Figures go to ``benchmarks/results/planning.json`` and are printed, next to the naive
 plan's POS (one box around the 90 % region split evenly).
 """
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import platform
 import time
 from collections.abc import Callable
@@ -160,6 +162,7 @@ def _best_cpu(fn: Callable[[], T], repeats: int = 3) -> tuple[float, T]:
 
 
 def main() -> None:
+    load_start = [round(v, 2) for v in os.getloadavg()]
     cloud = _cloud()
     plan_s, plan = _best_cpu(lambda: allocate(cloud, UNITS))
     naive_s, naive = _best_cpu(lambda: naive_plan(cloud, UNITS))
@@ -176,6 +179,7 @@ def main() -> None:
     figures = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": platform.platform(),
+        "load_average": {"start": load_start, "end": [round(v, 2) for v in os.getloadavg()]},
         "particles": cloud.n,
         "plan_cpu_s": round(plan_s, 3),
         "plan_total_pos": round(plan.total_pos, 4),

@@ -46,6 +46,8 @@ import numpy.typing as npt
 
 from sarwatch.errors import InputError
 from sarwatch.geo.geodesy import geodesic_distance_nm
+from sarwatch.planning._kernels import best_rectangle, cell_index, cell_weights, shares_inside
+from sarwatch.planning._reduce import weighted_sum
 from sarwatch.planning.cloud import Cloud, from_local_nm
 from sarwatch.planning.plane import _axis_frame
 from sarwatch.planning.pod import PodCurve, pod_curve_values
@@ -191,10 +193,10 @@ def _principal_frame(
     k = x.shape[0]
     x, y = x.ravel(), y.ravel()
     w = np.tile(window.weight, k) / k
-    dx, dy = x - float(w @ x), y - float(w @ y)
+    dx, dy = x - weighted_sum(w, x), y - weighted_sum(w, y)
     sw = float(w.sum())
-    cxy = float(w @ (dx * dy)) / sw
-    cov = np.array([[float(w @ (dx * dx)) / sw, cxy], [cxy, float(w @ (dy * dy)) / sw]])
+    cxy = weighted_sum(w, dx * dy) / sw
+    cov = np.array([[weighted_sum(w, dx * dx) / sw, cxy], [cxy, weighted_sum(w, dy * dy) / sw]])
     vals, vecs = np.linalg.eigh(cov)
     ex, ey = vecs[:, int(np.argmax(vals))]
     bearing = math.degrees(math.atan2(ex, ey)) % 180.0
@@ -241,9 +243,11 @@ def _grid(cloud: Cloud, cells: int) -> _Grid:
     return _grid_index(CloudWindow((cloud,)), cells)[0]
 
 
-def _grid_index(window: CloudWindow, cells: int) -> tuple[_Grid, npt.NDArray[np.intp]]:
-    """The grid and each particle's flat cell index at each of the window's times
-    (``(K, n)``, ``-1`` outside the grid).
+def _grid_index(
+    window: CloudWindow, cells: int
+) -> tuple[_Grid, npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The grid and each particle's cell row, column and flat index at each of the
+    window's times (each ``(K, n)``, ``-1`` outside the grid).
 
     The grid spans the 0.2-99.8 % weighted quantiles of each axis, padded by 5 %; for a
     window of ``K > 1`` times they are taken on every ``K``-th point (n of them).
@@ -260,36 +264,26 @@ def _grid_index(window: CloudWindow, cells: int) -> tuple[_Grid, npt.NDArray[np.
         hi = float(srt[min(int(np.searchsorted(cw, 0.998)), sa.size - 1)])
         pad = 0.05 * (hi - lo) + 1e-3
         edges.append(np.linspace(lo - pad, hi + pad, cells + 1))
-    i = np.searchsorted(edges[0], u, side="right") - 1
-    j = np.searchsorted(edges[1], v, side="right") - 1
-    ok = (i >= 0) & (i < cells) & (j >= 0) & (j < cells)
-    index = np.where(ok, i * cells + j, -1)
-    mass = np.asarray(np.bincount(index[ok], weights=w[ok], minlength=cells * cells), dtype=float)
+    rows, cols, index, mass = cell_index(u, v, w, edges[0], edges[1])
     grid = _Grid(lon0, lat0, bearing, edges[0], edges[1], mass.reshape(cells, cells))
-    return grid, index.reshape(k, -1)
-
-
-def _pairs(n: int) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
-    i0, i1 = np.triu_indices(n + 1, k=1)
-    return i0, i1
+    return grid, rows.reshape(k, -1), cols.reshape(k, -1), index.reshape(k, -1)
 
 
 def _best_rectangle(
     grid: _Grid, residual: _FloatArray, effort_nm2: float, curve: PodCurve
 ) -> tuple[tuple[int, int, int, int], float]:
-    """The grid rectangle with the largest ``Σ residual · POD(Z/A)``, and that gain."""
+    """The grid rectangle with the largest ``Σ residual · POD(Z/A)``, and that gain
+    (every rectangle of the grid, by :func:`~sarwatch.planning._kernels.best_rectangle`)."""
     g = residual.shape[0]
     sat = np.zeros((g + 1, g + 1))
     sat[1:, 1:] = residual.cumsum(0).cumsum(1)
-    i0, i1 = _pairs(g)
-    j0, j1 = _pairs(g)
-    m = sat[i1][:, j1] - sat[i0][:, j1] - sat[i1][:, j0] + sat[i0][:, j0]  # (pairs_i, pairs_j)
     du = np.diff(grid.u_edges)[0]
     dv = np.diff(grid.v_edges)[0]
-    area = ((i1 - i0) * du)[:, None] * ((j1 - j0) * dv)[None, :]
-    gain = m * pod_curve_values(effort_nm2 / area, curve)
-    a, b = np.unravel_index(int(np.argmax(gain)), gain.shape)
-    return (int(i0[a]), int(i1[a]), int(j0[b]), int(j1[b])), float(gain[a, b])
+    sizes = np.arange(1, g + 1)
+    area = (sizes * du)[:, None] * (sizes * dv)[None, :]  # by (rows, columns) spanned
+    pod_by_size = np.asarray(pod_curve_values(effort_nm2 / area, curve), dtype=float)
+    i0, i1, j0, j1, gain = best_rectangle(sat, pod_by_size)
+    return (int(i0), int(i1), int(j0), int(j1)), float(gain)
 
 
 def _cell_pod(
@@ -365,7 +359,7 @@ def score_plan(
         c = z / area.area_nm2
         p = float(pod_curve_values(c, curve))
         f = at.fraction_inside(area) if shares is None else np.asarray(shares[len(out)])
-        gained = float(cloud.weight @ (miss * f)) * p
+        gained = weighted_sum(cloud.weight, miss * f) * p
         miss *= 1.0 - p * f
         out.append(
             Assignment(
@@ -374,14 +368,14 @@ def score_plan(
                 effort_nm2=z,
                 coverage=c,
                 track_spacing_nm=unit.sweep_width_nm / c,
-                poc=float(cloud.weight @ f),
+                poc=weighted_sum(cloud.weight, f),
                 pod=p,
                 pos=gained,
             )
         )
     return Allocation(
         assignments=tuple(out),
-        total_pos=float(cloud.weight @ (1.0 - miss)),
+        total_pos=weighted_sum(cloud.weight, 1.0 - miss),
         curve=curve,
         method=method,
     )
@@ -465,25 +459,23 @@ def allocate(
     efforts = list(efforts_nm2)
     g = cells
     grids: list[_Grid] = []
-    # per unit: each particle's cell row and column at each time ((K, n), -1 outside
-    # the grid), and the in-grid entries' flat cells and particle numbers
+    # per unit: each particle's cell row, column and flat cell at each time ((K, n),
+    # -1 outside the grid)
     rows: list[npt.NDArray[np.int16]] = []
     cols: list[npt.NDArray[np.int16]] = []
-    flat: list[tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], int]] = []
+    index: list[npt.NDArray[np.int64]] = []
     for c in per_unit:
         if grids and c is per_unit[0]:  # the frozen plan: one grid for all
             grids.append(grids[0])
             rows.append(rows[0])
             cols.append(cols[0])
-            flat.append(flat[0])
+            index.append(index[0])
             continue
-        grid, idx = _grid_index(c, cells)
+        grid, ci, cj, idx = _grid_index(c, cells)
         grids.append(grid)
-        ci, cj = np.divmod(idx, g)
-        rows.append(np.where(idx >= 0, ci, -1).astype(np.int16))
-        cols.append(np.where(idx >= 0, cj, -1).astype(np.int16))
-        where = np.nonzero(idx >= 0)
-        flat.append((idx[where], where[1], idx.shape[0]))
+        rows.append(ci.astype(np.int16))
+        cols.append(cj.astype(np.int16))
+        index.append(idx)
     order = sorted(range(len(units)), key=lambda i: -efforts[i])
     rects: dict[int, tuple[int, int, int, int]] = {}
     shares: dict[tuple[int, tuple[int, int, int, int]], _FloatArray] = {}
@@ -492,10 +484,8 @@ def allocate(
         """Unit k's share of times each particle is in its rectangle, and its POD."""
         key = (k, rects[k])
         if key not in shares:
-            i0, i1, j0, j1 = rects[k]
-            ci, cj = rows[k], cols[k]  # -1 outside the grid: never inside (i0, j0 >= 0)
-            inside = (ci >= i0) & (ci < i1) & (cj >= j0) & (cj < j1)
-            shares[key] = np.asarray(inside.mean(axis=0), dtype=float)
+            # -1 outside the grid: never inside (i0, j0 >= 0)
+            shares[key] = shares_inside(rows[k], cols[k], *rects[k])
         return shares[key], _cell_pod(grids[k], rects[k], efforts[k], curve)[2]
 
     def residual_for(i: int) -> _FloatArray:
@@ -504,10 +494,7 @@ def allocate(
             if k != i:
                 f, p = covered(k)
                 miss *= 1.0 - p * f
-        cells_i, particle, k_times = flat[i]
-        w = (cloud.weight * miss / k_times)[particle]
-        cells_w = np.bincount(cells_i, weights=w, minlength=g * g)
-        return np.asarray(cells_w, dtype=float).reshape(g, g)
+        return cell_weights(index[i], cloud.weight, miss, g * g).reshape(g, g)
 
     for i in order:
         rects[i], _ = _best_rectangle(grids[i], residual_for(i), efforts[i], curve)

@@ -38,6 +38,7 @@ import numpy.typing as npt
 
 from sarwatch.drift.result import DriftResult
 from sarwatch.errors import InputError
+from sarwatch.planning._reduce import weighted_sum
 from sarwatch.planning.plane import _axis_frame, lonlat_to_plane, plane_to_lonlat
 from sarwatch.planning.pod import LateralRange, track_pod
 from sarwatch.planning.types import Route, SearchArea
@@ -192,7 +193,7 @@ class Cloud:
 
     def centre(self) -> tuple[float, float]:
         """Weighted mean position ``(lon, lat)``, degrees (fine for a cloud far from ±180°)."""
-        return float(self.weight @ self.lon), float(self.weight @ self.lat)
+        return weighted_sum(self.weight, self.lon), weighted_sum(self.weight, self.lat)
 
     def effective_sample_size(self) -> float:
         """``1 / Σw²``: resample when it falls well below ``n`` (search_planning.md §7).
@@ -331,7 +332,7 @@ def update_after_search(cloud: Cloud, pod: npt.ArrayLike) -> SearchUpdate:
         raise InputError(f"one POD per particle: got {p.size} for {cloud.n} particles")
     if not (np.all(np.isfinite(p)) and np.all((p >= 0) & (p <= 1))):
         raise InputError("POD values must lie in [0, 1]")
-    pos_value = float(cloud.weight @ p)
+    pos_value = weighted_sum(cloud.weight, p)
     left = cloud.weight * (1.0 - p)
     if not float(left.sum()) > 0:
         raise InputError(

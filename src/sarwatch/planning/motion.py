@@ -27,8 +27,10 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC
+from functools import cached_property
 from itertools import pairwise
 
 import numpy as np
@@ -36,6 +38,8 @@ import numpy.typing as npt
 
 from sarwatch.drift.result import DriftResult
 from sarwatch.errors import InputError
+from sarwatch.planning._kernels import interpolate_rows
+from sarwatch.planning._reduce import weighted_columns
 from sarwatch.planning.cloud import Cloud, to_local_nm
 from sarwatch.planning.pod import LateralRange, track_log_miss
 from sarwatch.planning.types import Route
@@ -109,17 +113,33 @@ class CloudTracks:
             dtype=float,
         )
 
+    @cached_property
+    def centre_track(self) -> tuple[_FloatArray, _FloatArray]:
+        """The weighted mean position at each output time, ``(lon, lat)`` degrees,
+        shape ``(T,)`` each (NaN where a particle has no position)."""
+        return weighted_columns(self.weight, self.lon), weighted_columns(self.weight, self.lat)
+
     def positions_at(self, seconds_from_first: float) -> tuple[_FloatArray, _FloatArray]:
         """Positions, degrees, at a time given in seconds after ``times[0]`` (linear between)."""
+        lon, lat = self.positions_at_times([seconds_from_first])
+        return lon[0], lat[0]
+
+    def positions_at_times(
+        self, seconds_from_first: Sequence[float]
+    ) -> tuple[_FloatArray, _FloatArray]:
+        """Positions, degrees, at several times given in seconds after ``times[0]``
+        (linear between output times), shape ``(K, n)`` each: one pass over the tracks
+        for all ``K`` times, each value that of :meth:`positions_at`."""
         ts = self._seconds(self.times)
-        k = int(np.clip(np.searchsorted(ts, seconds_from_first) - 1, 0, max(ts.size - 2, 0)))
+        s = np.asarray(seconds_from_first, dtype=float)
         if ts.size == 1:
-            return self.lon[:, 0].copy(), self.lat[:, 0].copy()
-        f = (seconds_from_first - ts[k]) / (ts[k + 1] - ts[k])
-        return (
-            self.lon[:, k] + f * (self.lon[:, k + 1] - self.lon[:, k]),
-            self.lat[:, k] + f * (self.lat[:, k + 1] - self.lat[:, k]),
-        )
+            return (
+                np.repeat(self.lon[:, 0][None, :], s.size, axis=0),
+                np.repeat(self.lat[:, 0][None, :], s.size, axis=0),
+            )
+        k = np.clip(np.searchsorted(ts, s) - 1, 0, ts.size - 2).astype(np.int64)
+        f = (s - ts[k]) / (ts[k + 1] - ts[k])
+        return interpolate_rows(self.lon, k, f), interpolate_rows(self.lat, k, f)
 
     def at(self, time: np.datetime64) -> Cloud:
         """The cloud at a time inside the tracks' span (particles without a position dropped)."""

@@ -201,7 +201,18 @@ def _to_s(t: np.datetime64) -> np.datetime64:
 def window_of(tracks: CloudTracks, scene: OnScene) -> CloudWindow:
     """The unit's :class:`~sarwatch.planning.window.CloudWindow`: the tracks'
     particles at each of ``scene.cloud_times`` (held tracks: :func:`held_tracks`)."""
-    return CloudWindow.of([cloud_at(tracks, t) for t in scene.cloud_times or (scene.cloud_time,)])
+    times = [_to_s(t) for t in scene.cloud_times or (scene.cloud_time,)]
+    for t in times:
+        _check_inside(tracks, t)
+    lon, lat = tracks.positions_at_times(
+        [float((t - tracks.times[0]) / np.timedelta64(1, "s")) for t in times]
+    )
+    return CloudWindow.of(
+        [
+            Cloud(lon=lo, lat=la, weight=tracks.weight, time=t)
+            for lo, la, t in zip(lon, lat, times, strict=True)
+        ]
+    )
 
 
 def _plus_hours(t: np.datetime64, hours: float) -> np.datetime64:
@@ -249,7 +260,7 @@ def on_scene(
         _check_inside(tracks, t0)
         # the centre is linear in the positions, so linear between output times too
         secs = (tracks.times - tracks.times[0]) / np.timedelta64(1, "s")
-        c_lon, c_lat = tracks.weight @ tracks.lon, tracks.weight @ tracks.lat
+        c_lon, c_lat = tracks.centre_track
         transit, arrive_s = 0.0, -1.0
         for _ in range(max(iterations, 1)):
             s = float((t0 - tracks.times[0]) / np.timedelta64(1, "s"))

@@ -30,13 +30,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
 
 from sarwatch.errors import InputError
 from sarwatch.geo.units import M_PER_NM
+from sarwatch.planning._kernels import window_plane
+from sarwatch.planning._reduce import weighted_sum
 from sarwatch.planning.cloud import Cloud, to_local_nm
 from sarwatch.planning.plane import _axis_frame
 from sarwatch.planning.types import SearchArea
@@ -95,18 +96,24 @@ class CloudWindow:
         """Probability per particle."""
         return self.mid.weight
 
-    @cached_property
-    def _displacement_nm(self) -> tuple[_FloatArray, _FloatArray]:
-        """Each particle's ``(east, north)`` nm from its middle position, ``(K, n)``, on
-        the ellipsoid's local radii (computed once per window)."""
-        mid = self.mid
-        lon = np.stack([c.lon for c in self.clouds])
-        lat = np.stack([c.lat for c in self.clouds])
-        phi0 = np.radians(mid.lat)
+    def _local_radii(self) -> tuple[_FloatArray, _FloatArray, _FloatArray, _FloatArray]:
+        """At each particle's middle latitude: the prime vertical and meridional radii,
+        nm, and the latitude's cosine and sine."""
+        phi0 = np.radians(self.mid.lat)
         s0, c0 = np.sin(phi0), np.cos(phi0)
         root = np.sqrt(1.0 - _E2 * s0 * s0)
         n_nm = _A_M / root / M_PER_NM  # prime vertical radius
         m_nm = _A_M * (1.0 - _E2) / root**3 / M_PER_NM  # meridional radius
+        return n_nm, m_nm, c0, s0
+
+    def _displacement_nm(
+        self, lon: _FloatArray, lat: _FloatArray
+    ) -> tuple[_FloatArray, _FloatArray]:
+        """Each particle's ``(east, north)`` nm from its middle position, ``(K, n)``, on
+        the ellipsoid's local radii (the expression the compiled
+        :func:`~sarwatch.planning._kernels.window_plane` follows)."""
+        mid = self.mid
+        n_nm, m_nm, c0, s0 = self._local_radii()
         dphi = np.radians(lat - mid.lat)
         dlon = lon - mid.lon
         if np.any(np.abs(dlon) > 180.0):  # across the antimeridian
@@ -122,10 +129,14 @@ class CloudWindow:
         x0, y0 = to_local_nm(mid.lon, mid.lat, lon0, lat0)
         if len(self.clouds) == 1:
             return x0[None, :], y0[None, :]
-        de, dn = self._displacement_nm
+        lon = np.stack([c.lon for c in self.clouds])
+        lat = np.stack([c.lat for c in self.clouds])
         # the meridians' convergence at each particle, against the plane's north
         g = np.radians((mid.lon - lon0 + 180.0) % 360.0 - 180.0) * np.sin(np.radians(mid.lat))
         cg, sg = np.cos(g), np.sin(g)
+        if np.all(np.abs(lon - mid.lon) <= 180.0):  # one pass, compiled
+            return window_plane(lon, lat, mid.lon, mid.lat, *self._local_radii(), x0, y0, cg, sg)
+        de, dn = self._displacement_nm(lon, lat)  # across the antimeridian
         return x0 + de * cg - dn * sg, y0 + de * sg + dn * cg
 
     def fraction_inside(self, area: SearchArea) -> _FloatArray:
@@ -139,4 +150,4 @@ class CloudWindow:
         """``Σ w·fraction_inside``: the area's POC averaged over the window (with
         ``weight``, e.g. after an update, instead of the window's own)."""
         w = self.weight if weight is None else np.asarray(weight, dtype=float)
-        return float(w @ self.fraction_inside(area))
+        return weighted_sum(w, self.fraction_inside(area))
