@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sarwatch.domain.events import format_time, parse_time
+from sarwatch.domain.events import parse_time
 from sarwatch.errors import InputError
 from sarwatch.incidents.types import COUNT_FIELDS, Incident, IncidentSource, People
 
@@ -23,8 +23,16 @@ __all__ = [
 
 
 def people_to_json(people: People) -> dict[str, int | None]:
-    """The counts by name (unknown as ``None``)."""
-    return {name: getattr(people, name) for name in COUNT_FIELDS}
+    """The counts by name, in :data:`~sarwatch.incidents.types.COUNT_FIELDS` order
+    (unknown as ``None``)."""
+    return {
+        "survivors": people.survivors,
+        "dead": people.dead,
+        "missing": people.missing,
+        "females": people.females,
+        "males": people.males,
+        "children": people.children,
+    }
 
 
 def people_from_json(data: dict[str, Any] | None) -> People:
@@ -69,7 +77,8 @@ def incident_to_json(incident: Incident) -> dict[str, Any]:
     return {
         "incident_id": incident.incident_id,
         "kind": incident.kind.value,
-        "time": format_time(incident.time),
+        # an Incident's time is UTC (checked when it was made): format_time without the check
+        "time": incident.time.isoformat().replace("+00:00", "Z"),
         "time_precision": incident.time_precision,
         "lon": incident.lon,
         "lat": incident.lat,

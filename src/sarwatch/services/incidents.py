@@ -120,8 +120,7 @@ def _renumbered(report: Incident, incident_id: str) -> Incident:
     """A copy of a checked draft with its register id (the id is its only change, so
     the checks of ``__post_init__`` are not run again: a 100,000-row import)."""
     copy = object.__new__(Incident)
-    copy.__dict__.update(report.__dict__)
-    copy.__dict__["incident_id"] = incident_id
+    object.__setattr__(copy, "__dict__", {**report.__dict__, "incident_id": incident_id})
     return copy
 
 

@@ -35,6 +35,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any, TextIO
 
 from sarwatch.adapters.incidents.common import ParsedFile, parse_count
@@ -209,6 +210,18 @@ def parse_coordinates(text: str) -> tuple[float, float] | None:
     cell = text.strip()
     if not cell:
         return None
+    lat_text, comma, lon_text = cell.partition(",")
+    if comma and "," not in lon_text:  # "lat, lon", the current exports: no regex
+        try:
+            lat, lon = float(lat_text), float(lon_text)
+        except ValueError:
+            pass  # e.g. a space inside a number: the general reading below says why
+        else:
+            if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+                raise InputError(
+                    f"coordinates {text!r} are out of range (lat -90..90, lon -180..180)"
+                )
+            return lon, lat
     wkt = _WKT.match(cell)
     try:
         if wkt:
@@ -237,78 +250,108 @@ _COUNTS = (
 )
 
 
-def _row_report(
-    row: list[str], cols: dict[str, int], default_quality: int | None
-) -> tuple[str, str, Incident]:
-    """``(main id, incident id, report)`` of one row; :class:`InputError` says why not."""
-    width = len(row)
-    cells = {name: row[i].strip() for name, i in cols.items() if i < width}
-    get = cells.get
-    incident_id = get("incident_id", "") or get("main_id", "")
-    main_id = get("main_id", "") or incident_id
-    if not incident_id:
-        raise InputError("no Main ID or Incident ID")
-    when, precision = parse_date(get("date", ""), get("year", ""), get("month", ""))
-    counts: dict[str, int | None] = {}
-    for name, label in _COUNTS:
-        cell = get(name, "")  # blank and plain digits without a call: 100,000 rows
-        counts[name] = (
-            None
-            if not cell
-            else int(cell)
-            if cell.isdigit() and cell.isascii()
-            else (parse_count(cell, label))
-        )
-    total = parse_count(get("total", ""), "Total Number of Dead and Missing")
-    if total is not None:
-        known = (counts["dead"] or 0) + (counts["missing"] or 0)
-        if known > total:
-            raise InputError(
-                f"Number of Dead + Missing ({known}) exceeds the Total Number of Dead and "
-                f"Missing ({total})"
+class _RowReader:
+    """Turns the rows of one file into reports (the columns found, dates read once).
+
+    Dates repeat from row to row (100,000 incidents fall on ~4,000 days): each date
+    cell is parsed once per file.
+    """
+
+    def __init__(self, cols: dict[str, int], default_quality: int | None) -> None:
+        self.cols = cols
+        self.names = tuple(cols)
+        self.take = itemgetter(*cols.values())
+        self.width = max(cols.values()) + 1
+        self.default_quality = default_quality
+        self.dates: dict[tuple[str, str, str], tuple[datetime, str]] = {}
+        self.grades = {str(g): g for g in range(1, 6)}
+
+    def cells(self, row: list[str]) -> dict[str, str]:
+        """The stripped cells by field (a short row: the cells it has)."""
+        if len(row) >= self.width and len(self.names) > 1:
+            return dict(zip(self.names, map(str.strip, self.take(row)), strict=True))
+        width = len(row)
+        return {name: row[i].strip() for name, i in self.cols.items() if i < width}
+
+    def report(self, row: list[str]) -> tuple[str, str, Incident]:
+        """``(main id, incident id, report)`` of one row; :class:`InputError` says why not."""
+        get = self.cells(row).get
+        incident_id = get("incident_id", "") or get("main_id", "")
+        main_id = get("main_id", "") or incident_id
+        if not incident_id:
+            raise InputError("no Main ID or Incident ID")
+        key = (get("date", ""), get("year", ""), get("month", ""))
+        known = self.dates.get(key)
+        if known is None:
+            known = self.dates[key] = parse_date(*key)
+        when, precision = known
+        counts: dict[str, int | None] = {}
+        for name, label in _COUNTS:
+            cell = get(name, "")  # blank and plain digits without a call: 100,000 rows
+            counts[name] = (
+                None
+                if not cell
+                else int(cell)
+                if cell.isdigit() and cell.isascii()
+                else (parse_count(cell, label))
             )
-        if known < total:
-            counts["missing"] = (counts["missing"] or 0) + total - known
-    position = parse_coordinates(get("coordinates", ""))
-    place = get("location", "")
-    if position is None and not place:
-        raise InputError("no Coordinates and no Location of Incident")
-    grade_text = get("quality", "")
-    if grade_text:
-        grade = parse_count(grade_text, "Source Quality")
-    elif "quality" not in cols and default_quality is not None:
-        grade = default_quality
-    elif "quality" not in cols:
-        raise DataError(
-            "this IOM export has no 'Source Quality' column: give the grade (1-5) for the "
-            "whole file (sarwatch incidents import FILE --quality N)"
+        total = parse_count(get("total", ""), "Total Number of Dead and Missing")
+        if total is not None:
+            dead_missing = (counts["dead"] or 0) + (counts["missing"] or 0)
+            if dead_missing > total:
+                raise InputError(
+                    f"Number of Dead + Missing ({dead_missing}) exceeds the Total Number of "
+                    f"Dead and Missing ({total})"
+                )
+            if dead_missing < total:
+                counts["missing"] = (counts["missing"] or 0) + total - dead_missing
+        position = parse_coordinates(get("coordinates", ""))
+        place = get("location", "")
+        if position is None and not place:
+            raise InputError("no Coordinates and no Location of Incident")
+        grade_text = get("quality", "")
+        grade = self.grades.get(grade_text)
+        if grade is None:
+            grade = self._grade(grade_text)
+        source = IncidentSource(
+            name=get("info_source", "") or "IOM Missing Migrants Project",
+            quality=grade,
+            url=get("url", "") or None,
+            reference=f"MMP {incident_id}",
         )
-    else:
-        raise InputError("no Source Quality (1-5)")
-    if grade not in range(1, 6):
-        raise InputError(f"Source Quality must be 1-5, got {grade_text!r}")
-    source = IncidentSource(
-        name=get("info_source", "") or "IOM Missing Migrants Project",
-        quality=grade,  # type: ignore[arg-type]  # checked above
-        url=get("url", "") or None,
-        reference=f"MMP {incident_id}",
-    )
-    report = Incident(
-        incident_id=DRAFT_ID,
-        kind=IncidentType.SHIPWRECK,
-        time=when,
-        time_precision=precision,  # type: ignore[arg-type]
-        lon=position[0] if position else None,
-        lat=position[1] if position else None,
-        place=place,
-        country=get("country", ""),
-        route=get("route", ""),
-        people=People(**counts),
-        sources=(source,),
-        cause=get("cause", ""),
-        external_ids=(f"{MMP_NAMESPACE}:{incident_id}",),
-    )
-    return main_id, incident_id, report
+        report = Incident(
+            incident_id=DRAFT_ID,
+            kind=IncidentType.SHIPWRECK,
+            time=when,
+            time_precision=precision,  # type: ignore[arg-type]  # parse_date's
+            lon=position[0] if position else None,
+            lat=position[1] if position else None,
+            place=place,
+            country=get("country", ""),
+            route=get("route", ""),
+            people=People(**counts),
+            sources=(source,),
+            cause=get("cause", ""),
+            external_ids=(f"{MMP_NAMESPACE}:{incident_id}",),
+        )
+        return main_id, incident_id, report
+
+    def _grade(self, grade_text: str) -> int:
+        """The Source Quality of a cell that is not plainly 1-5 (or of a file without one)."""
+        if grade_text:
+            grade = parse_count(grade_text, "Source Quality")
+        elif "quality" not in self.cols and self.default_quality is not None:
+            grade = self.default_quality
+        elif "quality" not in self.cols:
+            raise DataError(
+                "this IOM export has no 'Source Quality' column: give the grade (1-5) for the "
+                "whole file (sarwatch incidents import FILE --quality N)"
+            )
+        else:
+            raise InputError("no Source Quality (1-5)")
+        if grade not in range(1, 6):
+            raise InputError(f"Source Quality must be 1-5, got {grade_text!r}")
+        return grade  # type: ignore[return-value]  # checked above
 
 
 def _add_counts(a: People, b: People) -> People:
@@ -345,17 +388,17 @@ def read_mmp(stream: TextIO, *, default_quality: int | None = None) -> ParsedFil
         raise DataError("the IOM CSV is empty (no header row)") from None
     except csv.Error as exc:
         raise DataError(f"the IOM CSV cannot be read: {exc}") from None
-    cols = _columns(header)
+    rows = _RowReader(_columns(header), default_quality)
     parsed = ParsedFile(format="mmp")
     by_main: dict[str, int] = {}  # main id -> index in parsed.reports
     seen: dict[str, int] = {}  # incident id -> row
     for number, row in _rows(reader):
         parsed.rows_read += 1
-        if not any(cell.strip() for cell in row):
+        if not "".join(row).strip():  # every cell blank
             parsed.refused.append((number, "empty row"))
             continue
         try:
-            main_id, incident_id, report = _row_report(row, cols, default_quality)
+            main_id, incident_id, report = rows.report(row)
         except InputError as exc:
             parsed.refused.append((number, str(exc)))
             continue
@@ -386,16 +429,14 @@ def read_mmp(stream: TextIO, *, default_quality: int | None = None) -> ParsedFil
 
 
 def _rows(reader: Iterator[list[str]]) -> Iterable[tuple[int, list[str]]]:
+    """The rows with their numbers as a spreadsheet shows them (the header is row 1)."""
     number = 1
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise DataError(f"the IOM CSV is malformed after row {number}: {exc}") from None
-        number += 1
-        yield number, row
+    try:
+        for row in reader:
+            number += 1
+            yield number, row
+    except csv.Error as exc:
+        raise DataError(f"the IOM CSV is malformed after row {number}: {exc}") from None
 
 
 def _fmt(value: int | None) -> str:
