@@ -27,6 +27,7 @@ from typing import Any
 from sarwatch.domain.events import format_time
 from sarwatch.errors import ConflictError, InputError, IntegrityError, NotFoundError
 from sarwatch.incidents.codec import (
+    compact_json,
     incident_from_json,
     incident_to_json,
     people_from_json,
@@ -152,32 +153,6 @@ def record_from_json(data: Mapping[str, Any]) -> IncidentRecord:
         if members
         else report.sources,
     )
-
-
-_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
-# json.dumps builds an encoder per call; an import encodes 100,000 reports, so the C
-# encoder is made once (the same one json.dumps would use; the pure-Python one if absent).
-_C_COMPACT = (
-    None
-    if json.encoder.c_make_encoder is None
-    else json.encoder.c_make_encoder(
-        None, _COMPACT.default, json.encoder.encode_basestring, None, ":", ",", False, False, True
-    )
-)
-
-
-def compact_json(value: Any) -> str:
-    """Compact JSON text, UTF-8 kept as is (the store's texts): the text of
-    ``json.dumps(value, separators=(",", ":"), ensure_ascii=False)``.
-
-    Examples
-    --------
-    >>> compact_json({"place": "Lampedusa", "dead": None, "lon": 12.6})
-    '{"place":"Lampedusa","dead":null,"lon":12.6}'
-    """
-    if _C_COMPACT is None or not isinstance(value, (dict, list)):
-        return _COMPACT.encode(value)
-    return "".join(_C_COMPACT(value, 0))
 
 
 def batch_body(report_texts: Sequence[str]) -> tuple[str, str]:

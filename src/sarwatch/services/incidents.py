@@ -44,9 +44,9 @@ from sarwatch.incidents import (
     apply,
     batch_body,
     check_incident_id,
-    compact_json,
     find_matches,
     fold,
+    incident_text,
     incident_to_json,
     record_to_json,
 )
@@ -405,16 +405,14 @@ class IncidentService:
             end = max(r.time for r in numbered) + window
             heads = [r.report for r in repo.heads_between(format_time(start), format_time(end))]
             merges = find_matches(numbered, heads, self.policy)
-        reports_json = {r.incident_id: incident_to_json(r) for r in numbered}
-        texts = {i: compact_json(j) for i, j in reports_json.items()}
+        texts = {r.incident_id: incident_text(r) for r in numbered}
         events: Events = []
         parsed: dict[int, list[Incident]] = {}
         bodies: dict[str, str] = {}
         for i in range(0, len(numbered), RECORD_CHUNK):
             chunk = numbered[i : i + RECORD_CHUNK]
-            chunk_json = [reports_json[r.incident_id] for r in chunk]
             if len(chunk) <= INLINE_MAX:
-                payload: dict[str, Any] = {"incidents": chunk_json}
+                payload: dict[str, Any] = {"incidents": [incident_to_json(r) for r in chunk]}
             else:  # named by hash, kept beside the chain (batch_body)
                 text, sha = batch_body([texts[r.incident_id] for r in chunk])
                 bodies[sha] = text

@@ -240,83 +240,88 @@ def parse_coordinates(text: str) -> tuple[float, float] | None:
     return lon, lat
 
 
-_COUNTS = (
-    ("survivors", "Number of Survivors"),
-    ("dead", "Number of Dead"),
-    ("missing", "Minimum Estimated Number of Missing"),
-    ("females", "Number of Females"),
-    ("males", "Number of Males"),
-    ("children", "Number of Children"),
+#: The fields the reader takes from a row, in order (keys of ALIASES).
+_FIELDS = (
+    "main_id", "incident_id", "date", "year", "month", "dead", "missing", "total",
+    "survivors", "females", "males", "children", "cause", "country", "route", "location",
+    "coordinates", "info_source", "url", "quality",
+)  # fmt: skip
+#: The column names of People's counts (in COUNT_FIELDS order), for refusals.
+_COUNT_LABELS = (
+    "Number of Survivors",
+    "Number of Dead",
+    "Minimum Estimated Number of Missing",
+    "Number of Females",
+    "Number of Males",
+    "Number of Children",
 )
 
 
 class _RowReader:
-    """Turns the rows of one file into reports (the columns found, dates read once).
-
-    Dates repeat from row to row (100,000 incidents fall on ~4,000 days): each date
-    cell is parsed once per file.
-    """
+    """Turns the rows of one file into reports: the cells of every field taken at once
+    (a field the file lacks reads as blank), each date cell parsed once per file
+    (100,000 incidents fall on ~4,000 days)."""
 
     def __init__(self, cols: dict[str, int], default_quality: int | None) -> None:
         self.cols = cols
-        self.names = tuple(cols)
-        self.take = itemgetter(*cols.values())
         self.width = max(cols.values()) + 1
+        # the cells of FIELDS in order; a field the file lacks takes the blank cell
+        # appended to every row
+        self.take = itemgetter(*(cols.get(name, -1) for name in _FIELDS))
         self.default_quality = default_quality
         self.dates: dict[tuple[str, str, str], tuple[datetime, str]] = {}
         self.grades = {str(g): g for g in range(1, 6)}
 
-    def cells(self, row: list[str]) -> dict[str, str]:
-        """The stripped cells by field (a short row: the cells it has)."""
-        if len(row) >= self.width and len(self.names) > 1:
-            return dict(zip(self.names, map(str.strip, self.take(row)), strict=True))
-        width = len(row)
-        return {name: row[i].strip() for name, i in self.cols.items() if i < width}
-
     def report(self, row: list[str]) -> tuple[str, str, Incident]:
-        """``(main id, incident id, report)`` of one row; :class:`InputError` says why not."""
-        get = self.cells(row).get
-        incident_id = get("incident_id", "") or get("main_id", "")
-        main_id = get("main_id", "") or incident_id
+        """``(main id, incident id, report)`` of one row; :class:`InputError` says why not.
+
+        ``row`` is extended with blank cells (to the file's width, and one more).
+        """
+        if len(row) < self.width:
+            row += [""] * (self.width - len(row))
+        row.append("")
+        (
+            main_id, incident_id, date, year, month, dead, missing, total, survivors,
+            females, males, children, cause, country, route, location, coordinates,
+            info_source, url, grade_text,
+        ) = map(str.strip, self.take(row))  # fmt: skip
+        incident_id = incident_id or main_id
+        main_id = main_id or incident_id
         if not incident_id:
             raise InputError("no Main ID or Incident ID")
-        key = (get("date", ""), get("year", ""), get("month", ""))
+        key = (date, year, month)
         known = self.dates.get(key)
         if known is None:
             known = self.dates[key] = parse_date(*key)
         when, precision = known
-        counts: dict[str, int | None] = {}
-        for name, label in _COUNTS:
-            cell = get(name, "")  # blank and plain digits without a call: 100,000 rows
-            counts[name] = (
-                None
-                if not cell
-                else int(cell)
-                if cell.isdigit() and cell.isascii()
-                else (parse_count(cell, label))
+        # blank is unknown; plain digits need no call (100,000 rows)
+        counts = [
+            None if not cell else int(cell) if cell.isdigit() and cell.isascii()
+            else parse_count(cell, label)
+            for cell, label in zip(
+                (survivors, dead, missing, females, males, children), _COUNT_LABELS, strict=True
             )
-        total = parse_count(get("total", ""), "Total Number of Dead and Missing")
-        if total is not None:
-            dead_missing = (counts["dead"] or 0) + (counts["missing"] or 0)
-            if dead_missing > total:
+        ]  # fmt: skip
+        total_n = parse_count(total, "Total Number of Dead and Missing")
+        if total_n is not None:
+            dead_missing = (counts[1] or 0) + (counts[2] or 0)
+            if dead_missing > total_n:
                 raise InputError(
                     f"Number of Dead + Missing ({dead_missing}) exceeds the Total Number of "
-                    f"Dead and Missing ({total})"
+                    f"Dead and Missing ({total_n})"
                 )
-            if dead_missing < total:
-                counts["missing"] = (counts["missing"] or 0) + total - dead_missing
-        position = parse_coordinates(get("coordinates", ""))
-        place = get("location", "")
-        if position is None and not place:
+            if dead_missing < total_n:
+                counts[2] = (counts[2] or 0) + total_n - dead_missing
+        position = parse_coordinates(coordinates)
+        if position is None and not location:
             raise InputError("no Coordinates and no Location of Incident")
-        grade_text = get("quality", "")
         grade = self.grades.get(grade_text)
         if grade is None:
             grade = self._grade(grade_text)
         source = IncidentSource(
-            name=get("info_source", "") or "IOM Missing Migrants Project",
+            name=info_source or "IOM Missing Migrants Project",
             quality=grade,
-            url=get("url", "") or None,
+            url=url or None,
             reference=f"MMP {incident_id}",
         )
         report = Incident(
@@ -326,12 +331,12 @@ class _RowReader:
             time_precision=precision,  # type: ignore[arg-type]  # parse_date's
             lon=position[0] if position else None,
             lat=position[1] if position else None,
-            place=place,
-            country=get("country", ""),
-            route=get("route", ""),
-            people=People(**counts),
+            place=location,
+            country=country,
+            route=route,
+            people=People(*counts),
             sources=(source,),
-            cause=get("cause", ""),
+            cause=cause,
             external_ids=(f"{MMP_NAMESPACE}:{incident_id}",),
         )
         return main_id, incident_id, report
