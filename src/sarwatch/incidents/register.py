@@ -263,16 +263,17 @@ def apply(
                 raise InputError("a batched incidents_recorded event needs its reports")
             reports = [incident_from_json(item) for item in payload["incidents"]]
         for report in reports:
-            if report.incident_id in states or report.incident_id in changed:
-                raise ConflictError(f"incident {report.incident_id} is already in the register")
-            states[report.incident_id] = IncidentRecord(
+            incident_id = report.incident_id
+            if incident_id in changed or incident_id in states:
+                raise ConflictError(f"incident {incident_id} is already in the register")
+            changed.add(incident_id)
+            states[incident_id] = IncidentRecord(
                 report=report,
                 recorded_at=now,
                 updated_at=now,
                 people=report.people,
                 sources=report.sources,
             )
-            changed.add(report.incident_id)
         return changed
     if event is IncidentEvent.REVISED:
         report = incident_from_json(payload["incident"])

@@ -139,10 +139,10 @@ def _sort(
     already = 0
     for i, report in enumerate(parsed.reports):
         rows = parsed.rows_of[i]
-        if any(x in known_external for x in report.external_ids):
+        if known_external and any(x in known_external for x in report.external_ids):
             already += len(rows)
             continue
-        held = known_ids.get(report.incident_id)
+        held = known_ids.get(report.incident_id) if known_ids else None
         if held is not None:
             if held.report == report:
                 already += len(rows)

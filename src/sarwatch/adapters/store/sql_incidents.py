@@ -27,6 +27,7 @@ from sarwatch.incidents import (
     record_from_json,
     record_text,
 )
+from sarwatch.incidents.codec import utc_text
 from sarwatch.ledger import LedgerEntry, SignedHead, canonical_json
 
 __all__ = ["SqlIncidentRepository", "incident_values"]
@@ -72,7 +73,7 @@ def _incident_row(record: IncidentRecord, report_text: str | None) -> tuple[Any,
     return (
         report.incident_id,
         report.kind.value,
-        when.isoformat().replace("+00:00", "Z"),
+        utc_text(when),
         when.year,
         when.month,
         report.lon,
