@@ -324,20 +324,27 @@ class _RowReader:
             url=url or None,
             reference=f"MMP {incident_id}",
         )
-        report = Incident(
-            incident_id=DRAFT_ID,
-            kind=IncidentType.SHIPWRECK,
-            time=when,
-            time_precision=precision,  # type: ignore[arg-type]  # parse_date's
-            lon=position[0] if position else None,
-            lat=position[1] if position else None,
-            place=location,
-            country=country,
-            route=route,
-            people=People(*counts),
-            sources=(source,),
-            cause=cause,
-            external_ids=(f"{MMP_NAMESPACE}:{incident_id}",),
+        # every value checked above, as Incident would: made without checking again
+        # (tests: equal to Incident(**values))
+        report = Incident.from_checked(
+            {
+                "incident_id": DRAFT_ID,
+                "kind": IncidentType.SHIPWRECK,
+                "time": when,
+                "sources": (source,),
+                "lon": position[0] if position else None,
+                "lat": position[1] if position else None,
+                "place": location,
+                "people": People(*counts),
+                "actors": (),
+                "time_precision": precision,
+                "case_id": None,
+                "country": country,
+                "route": route,
+                "cause": cause,
+                "note": "",
+                "external_ids": (f"{MMP_NAMESPACE}:{incident_id}",),
+            }
         )
         return main_id, incident_id, report
 
