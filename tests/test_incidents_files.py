@@ -254,3 +254,13 @@ def test_a_failing_import_leaves_nothing(tmp_path: Path) -> None:
     assert svc.events()[-1].kind == "incidents_imported"
     assert svc.events()[-1].payload["refused"] == [{"row": 3, "why": dict(got.refused)[3]}]
     assert svc.get("I-2018-00001").report.time == T0 + timedelta(0)
+
+
+def test_a_csv_error_names_the_last_row_read() -> None:
+    text = (
+        "Main ID,Incident Date,Coordinates,Source Quality\n"
+        'A,2018-01-01,"32.9, 12.1",3\n'
+        f'B,2018-01-01,"{"x" * 200_000}",3\n'
+    )
+    with pytest.raises(DataError, match="malformed after row 2: field larger"):
+        read_mmp_text(text)

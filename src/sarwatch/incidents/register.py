@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from sarwatch.domain.events import format_time
@@ -170,17 +171,23 @@ def batch_body(report_texts: Sequence[str]) -> tuple[str, str]:
 _json_str = json.encoder.encode_basestring
 
 
+@lru_cache(maxsize=64)
+def _lone_tail(recorded_at: str, updated_at: str) -> str:
+    """What follows the report in the text of a record on its own (the same for every
+    report an import records)."""
+    return (
+        ',"recorded_at":' + _json_str(recorded_at) + ',"updated_at":' + _json_str(updated_at)
+        + ',"merged_into":null,"members":[],"merge_notes":[]}'
+    )  # fmt: skip
+
+
 def record_text(record: IncidentRecord, report_text: str | None = None) -> str:
     """:func:`compact_json` of :func:`record_to_json`, reusing the report's text if given."""
     if report_text is None:
         return compact_json(record_to_json(record))
     if not record.members and not record.merge_notes and record.merged_into is None:
         # a report on its own (every report of an import): the same text, built directly
-        return (
-            '{"report":' + report_text + ',"recorded_at":' + _json_str(record.recorded_at)
-            + ',"updated_at":' + _json_str(record.updated_at)
-            + ',"merged_into":null,"members":[],"merge_notes":[]}'
-        )  # fmt: skip
+        return '{"report":' + report_text + _lone_tail(record.recorded_at, record.updated_at)
     rest = record_to_json(record, report_json={})
     del rest["report"]
     return '{"report":' + report_text + "," + compact_json(rest)[1:]

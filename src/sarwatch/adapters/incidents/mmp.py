@@ -32,7 +32,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, datetime
 from operator import itemgetter
@@ -404,51 +404,47 @@ def read_mmp(stream: TextIO, *, default_quality: int | None = None) -> ParsedFil
     parsed = ParsedFile(format="mmp")
     by_main: dict[str, int] = {}  # main id -> index in parsed.reports
     seen: dict[str, int] = {}  # incident id -> row
-    for number, row in _rows(reader):
-        parsed.rows_read += 1
-        if not "".join(row).strip():  # every cell blank
-            parsed.refused.append((number, "empty row"))
-            continue
-        try:
-            main_id, incident_id, report = rows.report(row)
-        except InputError as exc:
-            parsed.refused.append((number, str(exc)))
-            continue
-        if incident_id in seen:
-            parsed.duplicates.append(
-                (number, f"Incident ID {incident_id} repeats row {seen[incident_id]}")
-            )
-            continue
-        seen[incident_id] = number
-        at = by_main.get(main_id)
-        if at is None:
-            by_main[main_id] = len(parsed.reports)
-            parsed.add(report, (number,))
-            continue
-        # a part of an incident read before: one incident, its people counted once each
-        whole = parsed.reports[at]
-        parsed.reports[at] = replace(
-            whole,
-            people=_add_counts(whole.people, report.people),
-            sources=whole.sources + tuple(s for s in report.sources if s not in whole.sources),
-            external_ids=whole.external_ids + report.external_ids,
-            lon=whole.lon if whole.lon is not None else report.lon,
-            lat=whole.lat if whole.lat is not None else report.lat,
-        )
-        parsed.rows_of[at] = (*parsed.rows_of[at], number)
-        parsed.parts_joined += 1
-    return parsed
-
-
-def _rows(reader: Iterator[list[str]]) -> Iterable[tuple[int, list[str]]]:
-    """The rows with their numbers as a spreadsheet shows them (the header is row 1)."""
-    number = 1
+    reports, rows_of = parsed.reports, parsed.rows_of
+    number = 1  # as a spreadsheet shows it: the header is row 1
     try:
         for row in reader:
             number += 1
-            yield number, row
-    except csv.Error as exc:
+            if not "".join(row).strip():  # every cell blank
+                parsed.refused.append((number, "empty row"))
+                continue
+            try:
+                main_id, incident_id, report = rows.report(row)
+            except InputError as exc:
+                parsed.refused.append((number, str(exc)))
+                continue
+            if incident_id in seen:
+                parsed.duplicates.append(
+                    (number, f"Incident ID {incident_id} repeats row {seen[incident_id]}")
+                )
+                continue
+            seen[incident_id] = number
+            at = by_main.get(main_id)
+            if at is None:
+                by_main[main_id] = len(reports)
+                reports.append(report)
+                rows_of.append((number,))
+                continue
+            # a part of an incident read before: one incident, its people counted once each
+            whole = parsed.reports[at]
+            parsed.reports[at] = replace(
+                whole,
+                people=_add_counts(whole.people, report.people),
+                sources=whole.sources + tuple(s for s in report.sources if s not in whole.sources),
+                external_ids=whole.external_ids + report.external_ids,
+                lon=whole.lon if whole.lon is not None else report.lon,
+                lat=whole.lat if whole.lat is not None else report.lat,
+            )
+            parsed.rows_of[at] = (*parsed.rows_of[at], number)
+            parsed.parts_joined += 1
+    except csv.Error as exc:  # from the reader only: the loop raises no csv.Error
         raise DataError(f"the IOM CSV is malformed after row {number}: {exc}") from None
+    parsed.rows_read = number - 1
+    return parsed
 
 
 def _fmt(value: int | None) -> str:
