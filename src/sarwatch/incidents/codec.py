@@ -120,10 +120,11 @@ def incident_to_json(incident: Incident) -> dict[str, Any]:
 _COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 # json.dumps builds an encoder per call; an import encodes 100,000 reports, so the C
 # encoder is made once (the same one json.dumps would use; the pure-Python one if absent).
+_make_c_encoder = getattr(json.encoder, "c_make_encoder", None)  # not in the type stubs
 _C_COMPACT = (
     None
-    if json.encoder.c_make_encoder is None
-    else json.encoder.c_make_encoder(
+    if _make_c_encoder is None
+    else _make_c_encoder(
         None, _COMPACT.default, json.encoder.encode_basestring, None, ":", ",", False, False, True
     )
 )
