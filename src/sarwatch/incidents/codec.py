@@ -200,7 +200,7 @@ def _incident_text(
     return "".join(
         [
             '{"incident_id":', _str(incident.incident_id),
-            ',"kind":', _str(incident.kind.value),
+            ',"kind":', _str(incident.kind),  # a StrEnum: its text is its value
             ',"time":"', utc_text(incident.time),
             '","time_precision":', _str(incident.time_precision),
             ',"lon":', "null" if lon is None else float.__repr__(lon),

@@ -23,6 +23,7 @@ from sarwatch.incidents import (
     CHAIN_ID,
     IncidentQuery,
     IncidentRecord,
+    IncidentType,
     Totals,
     record_from_json,
     record_text,
@@ -66,13 +67,17 @@ _COLUMNS = (
 )  # fmt: skip
 
 
+#: The stored text of each incident type (``.value`` of an enum costs a descriptor call).
+_KIND_TEXT = {kind: kind.value for kind in IncidentType}
+
+
 def _incident_row(record: IncidentRecord, report_text: str | None) -> tuple[Any, ...]:
     """:func:`incident_values` as a tuple in :data:`_COLUMNS` order (bulk inserts)."""
     report, people, sources = record.report, record.people, record.sources
     when = report.time
     return (
         report.incident_id,
-        report.kind.value,
+        _KIND_TEXT[report.kind],
         utc_text(when),
         when.year,
         when.month,
