@@ -26,6 +26,7 @@ from sarwatch.incidents import (
     find_matches,
     fold,
     incident_from_json,
+    incident_text,
     incident_to_json,
     match,
     record_from_json,
@@ -186,6 +187,32 @@ def test_undoing_every_merge_gives_back_the_reports(reports: list[Incident]) -> 
     for k in after:  # only the time of the last change moved
         after[k]["updated_at"] = before[k]["updated_at"]
     assert after == before
+
+
+@given(incidents())
+@settings(max_examples=200, deadline=None)
+def test_incident_text_is_the_compact_json_of_the_incident(incident: Incident) -> None:
+    # byte for byte: texts written directly and through json.dumps are interchangeable
+    assert incident_text(incident) == compact_json(incident_to_json(incident))
+    assert compact_json(incident_to_json(incident)) == json.dumps(
+        incident_to_json(incident), separators=(",", ":"), ensure_ascii=False
+    )
+
+
+def test_incident_text_takes_the_general_way_for_unusual_values() -> None:
+    class Count(int):
+        def __repr__(self) -> str:
+            return "Count()"
+
+    odd = replace(
+        report(dead=3),
+        people=People(dead=Count(3)),
+        sources=(IncidentSource("IOM", 4.0),),  # type: ignore[arg-type]  # 4.0 == 4
+        place='Zuwara "port"\n\u00e9',
+    )
+    text = incident_text(odd)
+    assert text == compact_json(incident_to_json(odd))
+    assert '"dead":3' in text and '"quality":4.0' in text and '\\"port\\"\\n\u00e9' in text
 
 
 def test_record_text_is_the_record_json() -> None:

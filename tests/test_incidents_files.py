@@ -17,7 +17,7 @@ from sarwatch.adapters.incidents.flat import to_flat
 from sarwatch.adapters.incidents.mmp import parse_coordinates, read_mmp_text
 from sarwatch.adapters.store import MemoryStore
 from sarwatch.errors import DataError, InputError
-from sarwatch.incidents import IncidentQuery
+from sarwatch.incidents import Incident, IncidentQuery
 from sarwatch.ledger import Signer
 from sarwatch.services.incident_files import export_file, import_file
 from sarwatch.services.incidents import IncidentService
@@ -68,6 +68,53 @@ def test_current_iom_export_exact_counts() -> None:
     again = import_file(svc, DATA / "mmp_current.csv", actor="t")
     assert (again.recorded, again.already_recorded, len(again.refused)) == (0, 6, 6)
     assert svc.count() == 4 and svc.verify().ok
+
+
+_ROW = (
+    "Main ID,Incident ID,Incident Date,Number of Dead,Minimum Estimated Number of Missing,"
+    "Number of Survivors,Location of Incident,Coordinates,Information Source,URL,Source Quality"
+)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.dates(),
+            st.none() | st.integers(0, 300),
+            st.none() | st.integers(0, 300),
+            st.text(alphabet="abcé ,-", max_size=12),
+            st.none() | st.tuples(st.floats(-90, 90), st.floats(-180, 180)),
+            st.integers(1, 5),
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+@settings(max_examples=60, deadline=None)
+def test_iom_reports_made_without_checks_equal_the_checked_ones(rows: list) -> None:
+    # the reader makes its reports with Incident.from_checked: each must be exactly
+    # what the checked constructor makes of the same values
+    lines = [_ROW]
+    for i, (day, dead, missing, place, lat_lon, grade) in enumerate(rows):
+        coordinates = "" if lat_lon is None else f"{lat_lon[0]!r}, {lat_lon[1]!r}"
+        cells = [f"M{i}", f"M{i}", day.isoformat(), dead, missing, 3, place, coordinates]
+        lines.append(",".join(json.dumps("" if c is None else str(c)) for c in cells))
+        lines[-1] += f",IOM,,{grade}"
+    for parsed in (read_mmp_text("\n".join(lines)), *_fixtures()):
+        for made in parsed.reports:
+            checked = Incident(**{name: getattr(made, name) for name in made.field_names()})
+            assert repr(checked) == repr(made) and checked.__dict__ == made.__dict__
+
+
+def _fixtures() -> list:
+    return [
+        read_mmp_text((DATA / n).read_text("utf-8")) for n in ("mmp_current.csv", "mmp_older.csv")
+    ]
+
+
+def test_from_checked_needs_every_field() -> None:
+    with pytest.raises(TypeError, match=r"missing: .*'incident_id'"):
+        Incident.from_checked({"kind": "shipwreck"})
 
 
 def test_older_iom_export_with_other_column_names() -> None:
@@ -207,3 +254,13 @@ def test_a_failing_import_leaves_nothing(tmp_path: Path) -> None:
     assert svc.events()[-1].kind == "incidents_imported"
     assert svc.events()[-1].payload["refused"] == [{"row": 3, "why": dict(got.refused)[3]}]
     assert svc.get("I-2018-00001").report.time == T0 + timedelta(0)
+
+
+def test_a_csv_error_names_the_last_row_read() -> None:
+    text = (
+        "Main ID,Incident Date,Coordinates,Source Quality\n"
+        'A,2018-01-01,"32.9, 12.1",3\n'
+        f'B,2018-01-01,"{"x" * 200_000}",3\n'
+    )
+    with pytest.raises(DataError, match="malformed after row 2: field larger"):
+        read_mmp_text(text)

@@ -6,10 +6,20 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from _incidents import T0, report
+from _incidents import T0, incidents, report
+from sarwatch.adapters.store import tables_incidents
+from sarwatch.adapters.store.sql_incidents import _COLUMNS, _incident_row, incident_values
 from sarwatch.errors import ConflictError, NotFoundError
-from sarwatch.incidents import IncidentQuery, IncidentSource
+from sarwatch.incidents import (
+    Incident,
+    IncidentQuery,
+    IncidentRecord,
+    IncidentSource,
+    incident_text,
+)
 from sarwatch.ledger import Signer
 from sarwatch.services.incidents import INLINE_MAX, IncidentService
 
@@ -130,3 +140,22 @@ def test_verify_finds_an_incident_changed_behind_the_chain(sql_store) -> None:
     with sql_store.engine.begin() as conn:
         conn.execute(text("DELETE FROM incident_events WHERE seq = 1"))
     assert "deleted" in {f.problem for f in svc.verify().findings}
+
+
+@given(incidents(), st.booleans())
+@settings(max_examples=50, deadline=None)
+def test_the_bulk_insert_row_is_the_incident_row(incident: Incident, several: bool) -> None:
+    # the tuples a bulk insert writes are the rows single writes write, column by column
+    if several:
+        incident = replace(incident, sources=(*incident.sources, IncidentSource("UNHCR", 2)))
+    record = IncidentRecord(
+        report=incident,
+        recorded_at="2026-01-01T00:00:00Z",
+        updated_at="2026-01-02T00:00:00Z",
+        people=incident.people,
+        sources=incident.sources,
+    )
+    assert tuple(tables_incidents.incidents.c.keys()) == _COLUMNS
+    row = dict(zip(_COLUMNS, _incident_row(record, incident_text(incident)), strict=True))
+    assert row == incident_values(record)
+    assert row["quality"] == max(s.quality for s in incident.sources)

@@ -7,7 +7,7 @@ and reversible; every change is an event of one signed chain. See
 ``docs/design/016-incidents.md``.
 """
 
-from sarwatch.incidents.codec import incident_from_json, incident_to_json
+from sarwatch.incidents.codec import incident_from_json, incident_text, incident_to_json
 from sarwatch.incidents.merge import (
     MatchPolicy,
     MergeMatch,
@@ -70,6 +70,7 @@ __all__ = [
     "find_matches",
     "fold",
     "incident_from_json",
+    "incident_text",
     "incident_to_json",
     "match",
     "record_from_json",

@@ -22,11 +22,13 @@ from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from sarwatch.domain.events import format_time
 from sarwatch.errors import ConflictError, InputError, IntegrityError, NotFoundError
 from sarwatch.incidents.codec import (
+    compact_json,
     incident_from_json,
     incident_to_json,
     people_from_json,
@@ -154,11 +156,6 @@ def record_from_json(data: Mapping[str, Any]) -> IncidentRecord:
     )
 
 
-def compact_json(value: Any) -> str:
-    """Compact JSON text, UTF-8 kept as is (the store's texts)."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-
-
 def batch_body(report_texts: Sequence[str]) -> tuple[str, str]:
     """The stored text of a batch of reports and its SHA-256 (hex, of the UTF-8 text).
 
@@ -170,17 +167,27 @@ def batch_body(report_texts: Sequence[str]) -> tuple[str, str]:
     return text, hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+#: A string as JSON text, as compact_json writes it (UTF-8 kept as is).
+_json_str = json.encoder.encode_basestring
+
+
+@lru_cache(maxsize=64)
+def _lone_tail(recorded_at: str, updated_at: str) -> str:
+    """What follows the report in the text of a record on its own (the same for every
+    report an import records)."""
+    return (
+        ',"recorded_at":' + _json_str(recorded_at) + ',"updated_at":' + _json_str(updated_at)
+        + ',"merged_into":null,"members":[],"merge_notes":[]}'
+    )  # fmt: skip
+
+
 def record_text(record: IncidentRecord, report_text: str | None = None) -> str:
     """:func:`compact_json` of :func:`record_to_json`, reusing the report's text if given."""
     if report_text is None:
         return compact_json(record_to_json(record))
     if not record.members and not record.merge_notes and record.merged_into is None:
         # a report on its own (every report of an import): the same text, built directly
-        times = compact_json([record.recorded_at, record.updated_at])[1:-1].split(",", 1)
-        return (
-            '{"report":' + report_text + ',"recorded_at":' + times[0] + ',"updated_at":'
-            + times[1] + ',"merged_into":null,"members":[],"merge_notes":[]}'
-        )  # fmt: skip
+        return '{"report":' + report_text + _lone_tail(record.recorded_at, record.updated_at)
     rest = record_to_json(record, report_json={})
     del rest["report"]
     return '{"report":' + report_text + "," + compact_json(rest)[1:]
@@ -263,16 +270,17 @@ def apply(
                 raise InputError("a batched incidents_recorded event needs its reports")
             reports = [incident_from_json(item) for item in payload["incidents"]]
         for report in reports:
-            if report.incident_id in states or report.incident_id in changed:
-                raise ConflictError(f"incident {report.incident_id} is already in the register")
-            states[report.incident_id] = IncidentRecord(
+            incident_id = report.incident_id
+            if incident_id in changed or incident_id in states:
+                raise ConflictError(f"incident {incident_id} is already in the register")
+            changed.add(incident_id)
+            states[incident_id] = IncidentRecord(
                 report=report,
                 recorded_at=now,
                 updated_at=now,
                 people=report.people,
                 sources=report.sources,
             )
-            changed.add(report.incident_id)
         return changed
     if event is IncidentEvent.REVISED:
         report = incident_from_json(payload["incident"])

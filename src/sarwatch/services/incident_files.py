@@ -13,8 +13,10 @@ of that transaction, signed like the rest.
 
 from __future__ import annotations
 
+import gc
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -137,10 +139,10 @@ def _sort(
     already = 0
     for i, report in enumerate(parsed.reports):
         rows = parsed.rows_of[i]
-        if any(x in known_external for x in report.external_ids):
+        if known_external and any(x in known_external for x in report.external_ids):
             already += len(rows)
             continue
-        held = known_ids.get(report.incident_id)
+        held = known_ids.get(report.incident_id) if known_ids else None
         if held is not None:
             if held.report == report:
                 already += len(rows)
@@ -153,6 +155,23 @@ def _sort(
             continue
         new.append(i)
     return new, already, refused
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for a while (back on after, if it was on).
+
+    An import makes a few objects per row and frees none of them until it ends: with
+    the collector on, its passes over the growing heap took a quarter of the CPU time
+    of a 100,000-row import and freed nothing (the objects live until the import ends).
+    """
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
 
 def import_file(
@@ -180,7 +199,28 @@ def import_file(
     strict
         Import nothing if any row is refused.
     """
-    path = Path(path)
+    with _collector_paused():
+        return _import(
+            service,
+            Path(path),
+            fmt=fmt,
+            actor=actor,
+            default_quality=default_quality,
+            merge=merge,
+            strict=strict,
+        )
+
+
+def _import(
+    service: IncidentService,
+    path: Path,
+    *,
+    fmt: str | None,
+    actor: str,
+    default_quality: int | None,
+    merge: bool | None,
+    strict: bool,
+) -> ImportReport:
     options = {"default_quality": default_quality} if default_quality is not None else {}
     if options and fmt not in (None, "mmp"):
         raise InputError("a default Source Quality applies to IOM (--format mmp) files only")

@@ -44,9 +44,9 @@ from sarwatch.incidents import (
     apply,
     batch_body,
     check_incident_id,
-    compact_json,
     find_matches,
     fold,
+    incident_text,
     incident_to_json,
     record_to_json,
 )
@@ -120,8 +120,7 @@ def _renumbered(report: Incident, incident_id: str) -> Incident:
     """A copy of a checked draft with its register id (the id is its only change, so
     the checks of ``__post_init__`` are not run again: a 100,000-row import)."""
     copy = object.__new__(Incident)
-    copy.__dict__.update(report.__dict__)
-    copy.__dict__["incident_id"] = incident_id
+    object.__setattr__(copy, "__dict__", {**report.__dict__, "incident_id": incident_id})
     return copy
 
 
@@ -406,16 +405,14 @@ class IncidentService:
             end = max(r.time for r in numbered) + window
             heads = [r.report for r in repo.heads_between(format_time(start), format_time(end))]
             merges = find_matches(numbered, heads, self.policy)
-        reports_json = {r.incident_id: incident_to_json(r) for r in numbered}
-        texts = {i: compact_json(j) for i, j in reports_json.items()}
+        texts = {r.incident_id: incident_text(r) for r in numbered}
         events: Events = []
         parsed: dict[int, list[Incident]] = {}
         bodies: dict[str, str] = {}
         for i in range(0, len(numbered), RECORD_CHUNK):
             chunk = numbered[i : i + RECORD_CHUNK]
-            chunk_json = [reports_json[r.incident_id] for r in chunk]
             if len(chunk) <= INLINE_MAX:
-                payload: dict[str, Any] = {"incidents": chunk_json}
+                payload: dict[str, Any] = {"incidents": [incident_to_json(r) for r in chunk]}
             else:  # named by hash, kept beside the chain (batch_body)
                 text, sha = batch_body([texts[r.incident_id] for r in chunk])
                 bodies[sha] = text

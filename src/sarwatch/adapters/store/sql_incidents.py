@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Mapping, Sequence
-from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, case, func, or_, select
@@ -24,10 +23,12 @@ from sarwatch.incidents import (
     CHAIN_ID,
     IncidentQuery,
     IncidentRecord,
+    IncidentType,
     Totals,
     record_from_json,
     record_text,
 )
+from sarwatch.incidents.codec import utc_text
 from sarwatch.ledger import LedgerEntry, SignedHead, canonical_json
 
 __all__ = ["SqlIncidentRepository", "incident_values"]
@@ -57,6 +58,42 @@ def incident_values(record: IncidentRecord, report_text: str | None = None) -> d
         "updated_at": record.updated_at,
         "state": record_text(record, report_text),
     }
+
+
+#: The columns of ``incidents`` in the order :func:`_incident_row` gives them.
+_COLUMNS = (
+    "incident_id", "kind", "time", "year", "month", "lon", "lat", "place", "country",
+    "survivors", "dead", "missing", "quality", "merged_into", "case_id", "updated_at", "state",
+)  # fmt: skip
+
+
+#: The stored text of each incident type (``.value`` of an enum costs a descriptor call).
+_KIND_TEXT = {kind: kind.value for kind in IncidentType}
+
+
+def _incident_row(record: IncidentRecord, report_text: str | None) -> tuple[Any, ...]:
+    """:func:`incident_values` as a tuple in :data:`_COLUMNS` order (bulk inserts)."""
+    report, people, sources = record.report, record.people, record.sources
+    when = report.time
+    return (
+        report.incident_id,
+        _KIND_TEXT[report.kind],
+        utc_text(when),
+        when.year,
+        when.month,
+        report.lon,
+        report.lat,
+        report.place,
+        report.country,
+        people.survivors,
+        people.dead,
+        people.missing,
+        sources[0].quality if len(sources) == 1 else record.quality,
+        record.merged_into,
+        report.case_id,
+        record.updated_at,
+        record_text(record, report_text),
+    )
 
 
 def record_time(record: IncidentRecord) -> str:
@@ -95,25 +132,23 @@ def _where(query: IncidentQuery) -> list[Any]:
     return where
 
 
-def _insert_many(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
-    """Insert rows with the driver's ``executemany``: SQLAlchemy's per-row parameter
-    processing costs more than SQLite's insert for a 100,000-row import."""
-    if len(rows) < 100:
-        conn.execute(table.insert(), rows)
-        return
-    names = list(rows[0])
+def _insert_many(
+    conn: Connection, table: Any, names: Sequence[str], rows: list[tuple[Any, ...]]
+) -> None:
+    """Insert rows (tuples of the ``names`` columns) with the driver's ``executemany``:
+    SQLAlchemy's per-row parameter processing costs more than SQLite's insert for a
+    100,000-row import."""
     style = conn.dialect.paramstyle
     if style == "qmark":
         marks = ", ".join("?" for _ in names)
     elif style in ("format", "pyformat"):
         marks = ", ".join("%s" for _ in names)
     else:  # named, numeric: let SQLAlchemy build it
-        conn.execute(table.insert(), rows)
+        conn.execute(table.insert(), [dict(zip(names, row, strict=True)) for row in rows])
         return
     quote = conn.dialect.identifier_preparer.quote
     sql = f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) VALUES ({marks})"
-    getter = itemgetter(*names)
-    conn.exec_driver_sql(sql, [getter(row) for row in rows])
+    conn.exec_driver_sql(sql, rows)
 
 
 class SqlIncidentRepository:
@@ -214,14 +249,18 @@ class SqlIncidentRepository:
         report_texts: Mapping[str, str] | None = None,
     ) -> None:
         known = report_texts or {}
-        fresh = [
-            incident_values(r, known.get(r.incident_id)) for r in records if r.incident_id in new
-        ]
-        changed = [incident_values(r) for r in records if r.incident_id not in new]
+        fresh = []
+        changed = []
+        for record in records:
+            incident_id = record.report.incident_id
+            if incident_id in new:
+                fresh.append(_incident_row(record, known.get(incident_id)))
+            else:
+                changed.append(incident_values(record))
         try:
             with self._conn.begin_nested():
                 if fresh:
-                    _insert_many(self._conn, t.incidents, fresh)
+                    _insert_many(self._conn, t.incidents, _COLUMNS, fresh)
                 if changed:
                     for row in changed:
                         row["where_id"] = row["incident_id"]
@@ -251,10 +290,14 @@ class SqlIncidentRepository:
     def add_external_ids(self, pairs: Mapping[str, str]) -> None:
         if not pairs:
             return
-        rows = [{"external_id": k, "incident_id": v} for k, v in pairs.items()]
         try:
             with self._conn.begin_nested():
-                _insert_many(self._conn, t.incident_external_ids, rows)
+                _insert_many(
+                    self._conn,
+                    t.incident_external_ids,
+                    ("external_id", "incident_id"),
+                    list(pairs.items()),
+                )
         except sa_exc.IntegrityError:
             raise ConflictError(
                 "a source record is already in the incident register (an external id is taken)"
