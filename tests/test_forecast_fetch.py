@@ -280,7 +280,7 @@ def test_the_cli_fetches_with_a_progress_line_per_kind(home, tmp_path, capsys):
     areas = {tuple(e["area"]) for e in json.loads(out)}
     assert (9.5, 30.5, 15.5, 36.0) in areas  # 33.2N 12.5E ± 2.5° lat (± 2.99° lon), one cell
     code, out, err = run_cli(capsys, "forcing", "fetch", "--area", "1,2,3")
-    assert code == 2 and "LON_MIN,LAT_MIN,LON_MAX,LAT_MAX" in err
+    assert code == 2 and "--area must be four numbers lon_min,lat_min,lon_max,lat_max" in err
 
 
 @pytest.mark.parametrize("kinds", ["tides"])

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from sarwatch.errors import InputError
+from sarwatch.geo.bbox import parse_bbox
 
 if TYPE_CHECKING:
     from sarwatch.services.forcing_library import ForcingLibrary, LibraryEntry
@@ -121,18 +122,7 @@ def add(
 def _box(text: str | None) -> tuple[float, float, float, float]:
     from sarwatch.services.forcing_fetch import CENTRAL_MED_BOX
 
-    if text is None:
-        return CENTRAL_MED_BOX
-    try:
-        lon0, lat0, lon1, lat1 = (float(x) for x in text.split(","))
-    except ValueError:
-        raise InputError(
-            f"--area {text!r}: expected LON_MIN,LAT_MIN,LON_MAX,LAT_MAX in degrees, "
-            "e.g. 10,31,20,38.5"
-        ) from None
-    if not (-180 <= lon0 < lon1 <= 180 and -90 <= lat0 < lat1 <= 90):
-        raise InputError(f"--area {text!r}: need LON_MIN < LON_MAX and LAT_MIN < LAT_MAX")
-    return lon0, lat0, lon1, lat1
+    return parse_bbox(text, name="--area") or CENTRAL_MED_BOX
 
 
 @forcing_app.command("fetch")

@@ -50,7 +50,7 @@ def _query(
 
     return query_from_text(
         start, end, kinds, place, bbox, reports=reports,
-        bbox_form="--bbox is LON_MIN,LAT_MIN,LON_MAX,LAT_MAX",
+        bbox_name="--bbox",
     )  # fmt: skip
 
 

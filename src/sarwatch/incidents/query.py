@@ -16,6 +16,7 @@ from typing import Literal
 from sarwatch.domain.case import require_utc
 from sarwatch.domain.events import format_time, parse_time
 from sarwatch.errors import InputError
+from sarwatch.geo.bbox import parse_bbox
 from sarwatch.incidents.register import IncidentRecord
 from sarwatch.incidents.types import IncidentType
 
@@ -211,25 +212,19 @@ def query_from_text(
     bbox: str | None,
     *,
     reports: bool = False,
-    bbox_form: str = "lon_min,lat_min,lon_max,lat_max",
+    bbox_name: str = "bbox",
 ) -> IncidentQuery:
     """An :class:`IncidentQuery` from the text a user gives (the CLI's options, the API's
     query string): periods as :func:`period_bound` reads them, type names, and a box
-    ``lon_min,lat_min,lon_max,lat_max`` in degrees (``bbox_form`` names it in the error).
+    ``lon_min,lat_min,lon_max,lat_max`` in degrees (:func:`sarwatch.geo.bbox.parse_bbox`;
+    ``bbox_name`` is what the user called it, for the error).
     """
-    box: tuple[float, ...] | None = None
-    if bbox:
-        try:
-            box = tuple(float(v) for v in bbox.split(","))
-        except ValueError:
-            box = ()
-        if len(box) != 4:
-            raise InputError(f"{bbox_form} in degrees, got {bbox!r}")
+    box = parse_bbox(bbox, name=bbox_name)
     return IncidentQuery(
         start=period_bound(start) if start else None,
         end=period_bound(end, end=True) if end else None,
         kinds=tuple(IncidentType.parse(k) for k in kinds or ()),
         place=place or "",
-        bbox=box,  # type: ignore[arg-type]
+        bbox=box,
         heads_only=not reports,
     )

@@ -136,7 +136,7 @@ def _query(
 ) -> IncidentQuery:  # fmt: skip
     return query_from_text(
         start, end, kinds, place, bbox, reports=reports,
-        bbox_form="bbox is lon_min,lat_min,lon_max,lat_max",
+        bbox_name="bbox",
     )  # fmt: skip
 
 

@@ -19,7 +19,8 @@ from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from sarwatch.errors import InputError, NotFoundError
+from sarwatch.errors import NotFoundError
+from sarwatch.geo.bbox import parse_bbox
 from sarwatch.settings import Settings
 from sarwatch.web import layers
 from sarwatch.web.station import SettingsDep
@@ -60,22 +61,6 @@ def _gzipped_response(
         headers["Content-Encoding"] = "gzip"
         return Response(content=body_gz, media_type=media_type, headers=headers)
     return Response(content=gzip.decompress(body_gz), media_type=media_type, headers=headers)
-
-
-def _parse_bbox(bbox: str | None) -> tuple[float, float, float, float] | None:
-    if bbox is None or bbox == "":
-        return None
-    try:
-        values = tuple(float(v) for v in bbox.split(","))
-    except ValueError as exc:
-        raise InputError(
-            f"bbox must be lon_min,lat_min,lon_max,lat_max in degrees, got {bbox!r}"
-        ) from exc
-    if len(values) != 4:
-        raise InputError(
-            f"bbox must have four numbers lon_min,lat_min,lon_max,lat_max, got {bbox!r}"
-        )
-    return (values[0], values[1], values[2], values[3])
 
 
 def page_response(request: Request, name: str) -> Response:
@@ -169,7 +154,7 @@ def _router() -> APIRouter:
         """Land polygons (GSHHG full resolution) simplified for the zoom level, GeoJSON."""
         cache_dir = settings.cache_dir
         index, body = await run_in_threadpool(
-            layers.coast_layer, Path(cache_dir), zoom, _parse_bbox(bbox)
+            layers.coast_layer, Path(cache_dir), zoom, parse_bbox(bbox)
         )
         response = _gzipped_response(request, body, "application/geo+json")
         response.headers["X-Sarwatch-Coast-Level"] = str(index)

@@ -16,7 +16,6 @@ is a write, for coordinators.
 from __future__ import annotations
 
 import json
-import math
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,7 +26,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from sarwatch.domain.events import format_time, parse_time
-from sarwatch.errors import InputError
+from sarwatch.geo.bbox import parse_bbox
 from sarwatch.vessels.types import VesselState
 from sarwatch.web.auth import Coordinator, Observer
 from sarwatch.web.station import StationDep
@@ -35,7 +34,7 @@ from sarwatch.web.station import StationDep
 if TYPE_CHECKING:
     from sarwatch.vessels.picture import LivePicture
 
-__all__ = ["install", "parse_bbox", "router"]
+__all__ = ["install", "router"]
 
 router = APIRouter(prefix="/api", tags=["vessels"])
 
@@ -48,39 +47,6 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 #: The longest track a vessel listing returns, minutes (the live picture keeps 6 h).
 MAX_TRACK_MIN = 360
-
-
-def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
-    """``lon_min,lat_min,lon_max,lat_max`` (degrees) as a tuple; ``None`` for none.
-
-    Raises
-    ------
-    InputError
-        Not four numbers, out of range, or minima not below maxima.
-
-    Examples
-    --------
-    >>> parse_bbox("11.5,33,15.25,36.5")
-    (11.5, 33.0, 15.25, 36.5)
-    """
-    if text is None or text == "":
-        return None
-    parts = text.split(",")
-    try:
-        box = tuple(float(p) for p in parts)
-    except ValueError:
-        box = ()
-    if len(box) != 4 or not all(math.isfinite(v) for v in box):
-        raise InputError(
-            f"bbox must be four numbers lon_min,lat_min,lon_max,lat_max (degrees), got {text!r}"
-        )
-    lo0, la0, lo1, la1 = box
-    if not (-180 <= lo0 < lo1 <= 180 and -90 <= la0 < la1 <= 90):
-        raise InputError(
-            f"bbox {text!r}: need -180 <= lon_min < lon_max <= 180 and "
-            "-90 <= lat_min < lat_max <= 90"
-        )
-    return lo0, la0, lo1, la1
 
 
 def _vessel(state: VesselState, track: list[list[Any]] | None) -> dict[str, Any]:
