@@ -24,7 +24,9 @@ __all__ = [
 ]
 
 
-def open_store(url: str, *, create_dirs: bool = True) -> MemoryStore | SqlStore:
+def open_store(
+    url: str, *, create_dirs: bool = True, migrate_schema: bool = True
+) -> MemoryStore | SqlStore:
     """Open the store at ``url`` (``memory://`` for a throw-away in-memory store).
 
     ``create_dirs=False`` refuses a SQLite file whose directory does not exist (an
@@ -35,7 +37,7 @@ def open_store(url: str, *, create_dirs: bool = True) -> MemoryStore | SqlStore:
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
     try:
-        return SqlStore(url, create_dirs=create_dirs)
+        return SqlStore(url, create_dirs=create_dirs, migrate_schema=migrate_schema)
     except (ArgumentError, NoSuchModuleError) as exc:
         raise DataError(
             f"cannot use the database URL {url!r} ({exc}); give an SQLAlchemy URL such as "

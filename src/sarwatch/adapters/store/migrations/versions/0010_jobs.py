@@ -1,0 +1,44 @@
+"""Background jobs (drift runs asked for through the API), claimed by any server worker.
+
+Revision ID: 0010_jobs
+Revises: 0003
+Create Date: 2026-12-06
+
+A branch of its own off 0003 (the store upgrades to "heads"). See
+``docs/design/021-workers.md``.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0010_jobs"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "jobs",
+        sa.Column("job_id", sa.String(40), primary_key=True),
+        sa.Column("kind", sa.String(24), nullable=False),
+        sa.Column("request", sa.Text, nullable=False),
+        sa.Column("state", sa.String(12), nullable=False),
+        sa.Column("progress", sa.Float, nullable=False, server_default="0"),
+        sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("worker", sa.String(200), nullable=True),
+        sa.Column("pid", sa.Integer, nullable=True),
+        sa.Column("created_s", sa.Float, nullable=False),
+        sa.Column("started_s", sa.Float, nullable=True),
+        sa.Column("heartbeat_s", sa.Float, nullable=True),
+        sa.Column("finished_s", sa.Float, nullable=True),
+        sa.Column("error", sa.Text, nullable=True),
+    )
+    op.create_index("ix_jobs_state_created", "jobs", ["state", "created_s"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_jobs_state_created", table_name="jobs")
+    op.drop_table("jobs")
