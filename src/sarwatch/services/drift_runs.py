@@ -108,10 +108,10 @@ class DriftRunRecord:
         run, say). A refused attachment does not fail the run: its outputs stand.
     progress
         Fraction of steps done (0-1); live runs only, 1 when done.
-    attempts, worker_pid
+    attempts, worker_pid, resumed_because
         From the run's job: how many times a worker took it up (a run resumed after its
-        worker died has 2 or more) and the process id of the worker that runs it, or
-        ran it last. Not kept in ``run.json``.
+        worker died has 2 or more), the process id of the worker that runs it, or ran it
+        last, and why it was taken up again. Not kept in ``run.json``.
     """
 
     run_id: str
@@ -128,11 +128,12 @@ class DriftRunRecord:
     progress: float = 0.0
     attempts: int = 0
     worker_pid: int | None = None
+    resumed_because: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The record as written to ``run.json`` (progress and the job's part are not kept)."""
         out = asdict(self)
-        for live_only in ("progress", "attempts", "worker_pid"):
+        for live_only in ("progress", "attempts", "worker_pid", "resumed_because"):
             del out[live_only]
         return out
 
@@ -310,7 +311,8 @@ def _attachment(data: Any) -> dict[str, Any] | None:
 
 def _from_job(record: DriftRunRecord, job: JobRecord) -> DriftRunRecord:
     """A run as its job stands in the store (whichever worker runs it)."""
-    common = {"attempts": job.attempts, "worker_pid": job.pid}
+    lost = job.error if job.state != "failed" else None  # a worker lost on the way
+    common = {"attempts": job.attempts, "worker_pid": job.pid, "resumed_because": lost}
     if record.status in _FINAL:  # the record has the outcome; the job, who ran it
         return replace(record, **common)
     if job.state == "failed":  # its worker died, and the last attempt too
@@ -318,8 +320,8 @@ def _from_job(record: DriftRunRecord, job: JobRecord) -> DriftRunRecord:
             record, status="failed", error=job.error, error_type=INTERRUPTED,
             finished_at=iso_utc(job.finished_s), **common,
         )  # fmt: skip
-    if job.state == "queued":  # waiting for a worker; after a lost worker: why
-        return replace(record, status="queued", progress=0.0, error=job.error, **common)
+    if job.state == "queued":  # waiting for a worker (after a lost one: resumed_because)
+        return replace(record, status="queued", progress=0.0, **common)
     if job.state == "running":
         progress = max(job.progress, record.progress if record.status == "running" else 0.0)
         return replace(

@@ -80,7 +80,7 @@ class MemoryJobQueue:
             if job is None or job.worker != worker or job.state != "running":
                 return False
             self._jobs[job_id] = replace(
-                job, state="done" if error is None else "failed", error=error,
+                job, state="done" if error is None else "failed", error=error or job.error,
                 progress=1.0 if error is None else job.progress, finished_s=now_s,
                 heartbeat_s=now_s,
             )  # fmt: skip

@@ -162,8 +162,11 @@ class SqlJobQueue:
 
     def finish(self, job_id: str, worker: str, *, error: str | None, now_s: float) -> bool:
         """End a job ``worker`` holds: done (``error`` None) or failed; whether it held it."""
-        values: dict[str, Any] = {"finished_s": now_s, "heartbeat_s": now_s, "error": error}
-        values.update({"state": "done", "progress": 1.0} if error is None else {"state": "failed"})
+        values: dict[str, Any] = {"finished_s": now_s, "heartbeat_s": now_s}
+        if error is None:  # an earlier lost worker's reason stays: the run was resumed
+            values.update(state="done", progress=1.0)
+        else:
+            values.update(state="failed", error=error)
         with self._write() as conn:
             done = conn.execute(
                 update(jobs)

@@ -180,6 +180,9 @@ class DriftRunPublic(BaseModel):
     worker_pid: int | None = Field(
         None, description="process id of the server worker that runs it, or ran it last"
     )
+    resumed_because: str | None = Field(
+        None, description="why the run was taken up again (its worker stopped responding)"
+    )
 
 
 _DOWNLOADS = {
@@ -206,6 +209,7 @@ def _public(record: DriftRunRecord, summary: dict[str, Any] | None = None) -> Dr
         summary=summary,
         attempts=record.attempts,
         worker_pid=record.worker_pid,
+        resumed_because=record.resumed_because,
     )
 
 
