@@ -33,6 +33,7 @@ from sarwatch.errors import IntegrityError
 from sarwatch.settings import Settings
 
 if TYPE_CHECKING:
+    from sarwatch.adapters.store.event_bell import EventBell
     from sarwatch.ledger import Signer
     from sarwatch.services.cases import CaseService
     from sarwatch.services.drift_runs import DriftRuns
@@ -117,6 +118,7 @@ class Station:
         self.demo = demo
         self.checked = checked
         self._jobs: JobRunner | None = None
+        self._event_bell: EventBell | None = None
         self._job_handlers: dict[str, JobHandler] = {}
         self._lock = threading.RLock()
         self._store = store
@@ -225,6 +227,16 @@ class Station:
             return self._jobs
 
     @property
+    def event_bell(self) -> EventBell:
+        """What the event feed waits on between reads (PostgreSQL: woken by NOTIFY)."""
+        with self._lock:
+            if self._event_bell is None:
+                from sarwatch.adapters.store.event_bell import EventBell
+
+                self._event_bell = EventBell(self.store.url)
+            return self._event_bell
+
+    @property
     def vessels(self) -> LivePicture:
         """The live AIS picture this station reads (last state per vessel, recent tracks)."""
         with self._lock:
@@ -277,6 +289,10 @@ class Station:
             runner = self._jobs
         if runner is not None:  # claims no more; its jobs under way finish (beating)
             runner.stop()
+        with self._lock:
+            bell, self._event_bell = self._event_bell, None
+        if bell is not None:
+            bell.close()
         self.shutdown_writers()
         with self._lock:
             pool, self._drift_pool = self._drift_pool, None

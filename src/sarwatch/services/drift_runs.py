@@ -312,24 +312,24 @@ def _attachment(data: Any) -> dict[str, Any] | None:
 def _from_job(record: DriftRunRecord, job: JobRecord) -> DriftRunRecord:
     """A run as its job stands in the store (whichever worker runs it)."""
     lost = job.error if job.state != "failed" else None  # a worker lost on the way
-    common = {"attempts": job.attempts, "worker_pid": job.pid, "resumed_because": lost}
+    record = replace(record, attempts=job.attempts, worker_pid=job.pid, resumed_because=lost)
     if record.status in _FINAL:  # the record has the outcome; the job, who ran it
-        return replace(record, **common)
+        return record
     if job.state == "failed":  # its worker died, and the last attempt too
         return replace(
             record, status="failed", error=job.error, error_type=INTERRUPTED,
-            finished_at=iso_utc(job.finished_s), **common,
+            finished_at=iso_utc(job.finished_s),
         )  # fmt: skip
     if job.state == "queued":  # waiting for a worker (after a lost one: resumed_because)
-        return replace(record, status="queued", progress=0.0, **common)
+        return replace(record, status="queued", progress=0.0)
     if job.state == "running":
         progress = max(job.progress, record.progress if record.status == "running" else 0.0)
         return replace(
             record, status="running", progress=progress, error=None,
-            started_at=iso_utc(job.started_s), **common,
+            started_at=iso_utc(job.started_s),
         )  # fmt: skip
     # the job is done but the record was not (yet) rewritten: read again shortly
-    return replace(record, **common)
+    return record
 
 
 def _orphaned(record: DriftRunRecord) -> DriftRunRecord:

@@ -174,8 +174,10 @@ class Store(Protocol):
     """A place where cases live."""
 
     url: str
-    #: Background jobs (drift runs of the API), shared by every server worker.
-    jobs: JobQueue
+
+    @property
+    def jobs(self) -> JobQueue:
+        """Background jobs (drift runs of the API), shared by every server worker."""
 
     @property
     def dialect(self) -> str:

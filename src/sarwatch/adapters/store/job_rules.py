@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from sarwatch.job_records import JobRecord, iso_utc
+from sarwatch.job_records import JobRecord, JobState, iso_utc
 
 __all__ = ["stale_outcome"]
 
 
-def stale_outcome(job: JobRecord, max_attempts: int) -> tuple[str, str]:
+def stale_outcome(job: JobRecord, max_attempts: int) -> tuple[JobState, str]:
     """The new state (``queued`` or ``failed``) and the reason, for a job gone stale.
 
     Examples

@@ -4,7 +4,9 @@ Revision ID: 0010_jobs
 Revises: 0003
 Create Date: 2026-12-06
 
-A branch of its own off 0003 (the store upgrades to "heads"). See
+A branch of its own off 0003 (the store upgrades to "heads"). On PostgreSQL also a
+trigger that notifies the channel ``sarwatch_events`` at each event inserted, which
+wakes the event feed of every server worker (``adapters/store/event_bell.py``). See
 ``docs/design/021-workers.md``.
 """
 
@@ -37,8 +39,21 @@ def upgrade() -> None:
         sa.Column("error", sa.Text, nullable=True),
     )
     op.create_index("ix_jobs_state_created", "jobs", ["state", "created_s"])
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            "CREATE OR REPLACE FUNCTION sarwatch_notify_event() RETURNS trigger AS $$ "
+            "BEGIN PERFORM pg_notify('sarwatch_events', NEW.id::text); RETURN NEW; END; "
+            "$$ LANGUAGE plpgsql"
+        )
+        op.execute(
+            "CREATE TRIGGER sarwatch_events_notify AFTER INSERT ON events "
+            "FOR EACH ROW EXECUTE FUNCTION sarwatch_notify_event()"
+        )
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS sarwatch_events_notify ON events")
+        op.execute("DROP FUNCTION IF EXISTS sarwatch_notify_event()")
     op.drop_index("ix_jobs_state_created", table_name="jobs")
     op.drop_table("jobs")
