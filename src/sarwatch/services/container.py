@@ -33,7 +33,7 @@ from sarwatch.errors import IntegrityError
 from sarwatch.settings import Settings
 
 if TYPE_CHECKING:
-    from sarwatch.adapters.store.event_bell import EventBell
+    from sarwatch.adapters.store import EventBell
     from sarwatch.ledger import Signer
     from sarwatch.services.cases import CaseService
     from sarwatch.services.drift_runs import DriftRuns
@@ -231,7 +231,7 @@ class Station:
         """What the event feed waits on between reads (PostgreSQL: woken by NOTIFY)."""
         with self._lock:
             if self._event_bell is None:
-                from sarwatch.adapters.store.event_bell import EventBell
+                from sarwatch.adapters.store import EventBell
 
                 self._event_bell = EventBell(self.store.url)
             return self._event_bell

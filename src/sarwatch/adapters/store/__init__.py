@@ -8,6 +8,7 @@ unit of work, one repository per aggregate) with the values of
 
 from __future__ import annotations
 
+from sarwatch.adapters.store.event_bell import EventBell
 from sarwatch.adapters.store.memory import MemoryStore
 from sarwatch.adapters.store.sql import SqlStore, migrate
 from sarwatch.errors import DataError
@@ -15,6 +16,7 @@ from sarwatch.records import CaseRecord, UserRecord, projection_json
 
 __all__ = [
     "CaseRecord",
+    "EventBell",
     "MemoryStore",
     "SqlStore",
     "UserRecord",
