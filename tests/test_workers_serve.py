@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 import pytest
 
+from _cases_helpers import SQL_STORE_KINDS, fresh_database_url
 from _live import free_port, wait_until_healthy
 
 pytestmark = pytest.mark.slow
@@ -53,8 +54,11 @@ def _sarwatch(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, land_mask: object) -> Iterator[Server]:
+@pytest.fixture(scope="module", params=SQL_STORE_KINDS)
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, land_mask: object
+) -> Iterator[Server]:
+    """A server of 2 workers over a SQLite store in a tmp home, or over PostgreSQL."""
     root = tmp_path_factory.mktemp("workers")
     home = root / "home"
     env = {
@@ -64,6 +68,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, land_mask: object) -> Itera
         "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")]),
     }
     env.pop("SARWATCH_DATABASE_URL", None)
+    if request.param != "sqlite":
+        env["SARWATCH_DATABASE_URL"] = fresh_database_url(request.param, root)
     srv = Server(home, env, free_port())
     srv.coordinator = _sarwatch(env, "user", "add", "ana", "--role", "coordinator").split()[-1]
     srv.observer = _sarwatch(env, "user", "add", "olu", "--role", "observer").split()[-1]
