@@ -69,7 +69,8 @@ class JobRunner:
     stale_s
         Seconds without a heartbeat after which a job's worker counts as dead.
     heartbeat_s
-        Seconds between heartbeats (default ``stale_s / 6``).
+        Seconds between heartbeats, which carry the progress other workers report
+        (default 1 s, or ``stale_s / 6`` if shorter). Stale jobs are looked for as often.
     poll_s
         Seconds between looks for queued jobs (a submit in this process wakes it at once).
     max_attempts
@@ -98,7 +99,7 @@ class JobRunner:
         self.pool = pool
         self.capacity = capacity
         self.stale_s = stale_s
-        self.heartbeat_s = heartbeat_s if heartbeat_s is not None else stale_s / 6
+        self.heartbeat_s = heartbeat_s if heartbeat_s is not None else min(1.0, stale_s / 6)
         self.poll_s = poll_s
         self.max_attempts = max_attempts
         self.clock = clock
