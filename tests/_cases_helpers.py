@@ -43,7 +43,7 @@ def reset_postgres(url: str) -> None:
             text(
                 "DROP TABLE IF EXISTS incident_batches, incident_external_ids, incident_head, "
                 "incident_events, incidents, "
-                "station_meta, register_head, register, events, users, cases, "
+                "jobs, station_meta, register_head, register, events, users, cases, "
                 "alembic_version CASCADE"
             )
         )

@@ -26,7 +26,7 @@ TOKEN = re.compile(r"sw_[A-Za-z0-9_-]{20,}")
 def _start(home: Path, capsys: pytest.CaptureFixture[str], *, demo: bool = True):
     """What ``sarwatch serve [--demo]`` does before it listens: the app, and what it said."""
     app = create_app(Settings(home_dir=home), demo=demo)
-    (_print_demo_token if demo else _retire_demo_user)(app)
+    (_print_demo_token if demo else _retire_demo_user)(station_of(app))
     out, err = capsys.readouterr()
     return app, out, err
 

@@ -66,6 +66,11 @@ class Settings(BaseSettings):
         Largest media file (photo, audio, video, document) a streamed upload or
         ``sarwatch media add`` accepts, bytes (default 2 GiB); kept outside the
         database under ``<home_dir>/media``.
+    job_stale_s, job_max_attempts
+        A drift run of the web service is a job in the store, run by whichever server
+        worker claims it: a job whose worker sent no heartbeat for ``job_stale_s``
+        seconds (default 30) is re-queued for another worker, and failed with the
+        reason once it was claimed ``job_max_attempts`` times (default 3).
     """
 
     model_config = SettingsConfigDict(env_prefix="SARWATCH_", extra="ignore")
@@ -83,6 +88,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(1_048_576, gt=0)
     media_max_bytes: int = Field(2 * 1024**3, gt=0)
     aisstream_api_key: SecretStr | None = None
+    job_stale_s: float = Field(30.0, gt=0)
+    job_max_attempts: int = Field(3, ge=1)
 
     @property
     def resolved_database_url(self) -> str:

@@ -1,13 +1,25 @@
-"""``sarwatch serve``: the web service (API and the offline map page)."""
+"""``sarwatch serve``: the web service (API and the offline map page).
+
+``--workers N`` (N > 1) runs N uvicorn worker processes on one port. The start-up
+checks run once, in this process, before any worker starts: the store is opened
+and migrated, the station key made or loaded, the demo case loaded (``--demo``),
+the ledger register checked (the chains in the background) and the coastline cache
+built. Each worker then builds its app with :func:`sarwatch.web.workers.worker_app`,
+which opens the store without migrating it. Everything shared lives in the store:
+drift runs are jobs (:mod:`sarwatch.services.jobs`), the event feed reads the events
+table. See ``docs/design/021-workers.md``.
+"""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
 if TYPE_CHECKING:
-    from fastapi import FastAPI
+    from sarwatch.services.container import Station
 
 __all__ = ["register"]
 
@@ -21,12 +33,21 @@ def serve(
         help="Load the demo case into an empty store and print a demo coordinator's token "
         "(none on a store holding other cases).",
     ),
+    workers: int = typer.Option(
+        1,
+        "--workers",
+        min=1,
+        max=64,
+        help="Server processes sharing the port (uvicorn workers). Drift runs are jobs in "
+        "the store that any worker runs and reports; the start-up checks run once, here.",
+    ),
 ) -> None:
     """Start the web service and print its URL."""
     import uvicorn
 
     from sarwatch.cli.context import station
     from sarwatch.web.app import create_app
+    from sarwatch.web.station import station_of
 
     overrides: dict[str, object] = {}
     if host:
@@ -34,15 +55,54 @@ def serve(
     if port:
         overrides["port"] = port
     settings = station(**overrides).settings
+    if workers > 1 and settings.resolved_database_url.startswith("memory"):
+        from sarwatch.errors import InputError
+
+        raise InputError(
+            "--workers needs a store every worker shares: an in-memory store lives in one "
+            "process; use the default SQLite store or SARWATCH_DATABASE_URL=postgresql+psycopg://..."
+        )
     _check_port_free(settings.host, settings.port)
-    application = create_app(settings, demo=demo)
+    if workers == 1:  # one process: the app, its station and the checks, as ever
+        application = create_app(settings, demo=demo)
+        _start_up_checks(station_of(application), demo=demo)
+        typer.echo(f"sarwatch is serving on http://{settings.host}:{settings.port}/")
+        uvicorn.run(application, host=settings.host, port=settings.port, log_level="warning")
+        return
+    from sarwatch.services.container import Station
+
+    checked = Station(settings, demo=demo)  # the checks, once, before any worker starts
+    try:
+        _start_up_checks(checked, demo=demo)
+        _build_caches(checked)
+        from sarwatch.web.workers import WORKER_APP, worker_environment
+
+        os.environ.update(worker_environment(settings))
+        typer.echo(
+            f"sarwatch is serving on http://{settings.host}:{settings.port}/ with {workers} workers"
+        )
+        uvicorn.run(
+            WORKER_APP, factory=True, workers=workers, host=settings.host,
+            port=settings.port, log_level="warning",
+        )  # fmt: skip
+    finally:
+        checked.close()
+
+
+def _start_up_checks(station: Station, *, demo: bool) -> None:
+    """The demo case and token (or retiring the demo user), then the ledger check."""
     if demo:
-        _print_demo_token(application)
+        _print_demo_token(station)
     else:
-        _retire_demo_user(application)
-    _check_ledger_at_start(application)
-    typer.echo(f"sarwatch is serving on http://{settings.host}:{settings.port}/")
-    uvicorn.run(application, host=settings.host, port=settings.port, log_level="warning")
+        _retire_demo_user(station)
+    _check_ledger_at_start(station)
+
+
+def _build_caches(station: Station) -> None:
+    """Build the coastline cache once, here, so that no two workers build it at once."""
+    from sarwatch.geo.coast import land_mask
+
+    land_mask(Path(station.settings.cache_dir))
 
 
 def _check_port_free(host: str, port: int) -> None:
@@ -62,7 +122,7 @@ def _check_port_free(host: str, port: int) -> None:
             ) from None
 
 
-def _print_demo_token(application: FastAPI) -> None:
+def _print_demo_token(station: Station) -> None:
     """Print the ``demo`` coordinator's token, or say truthfully why there is none.
 
     The demo case goes into an empty store only; the token is issued only while the
@@ -70,9 +130,7 @@ def _print_demo_token(application: FastAPI) -> None:
     """
     from sarwatch.cli.safe_text import terminal_safe
     from sarwatch.services.demo import demo_access
-    from sarwatch.web.station import station_of
 
-    station = station_of(application)
     station.start()  # the demo case is recorded into an empty store
     access = demo_access(station.cases)
     if access.token is None:
@@ -102,12 +160,10 @@ def _print_demo_token(application: FastAPI) -> None:
     )
 
 
-def _retire_demo_user(application: FastAPI) -> None:
+def _retire_demo_user(station: Station) -> None:
     """Remove a ``demo`` user left from an earlier ``--demo`` once the store holds real cases."""
     from sarwatch.services.demo import demo_access
-    from sarwatch.web.station import station_of
 
-    station = station_of(application)
     station.start()
     access = demo_access(station.cases, issue=False)
     if access.revoked:
@@ -118,7 +174,7 @@ def _retire_demo_user(application: FastAPI) -> None:
         )
 
 
-def _check_ledger_at_start(application: FastAPI) -> None:
+def _check_ledger_at_start(station: Station) -> None:
     """Check the ledger: the register now, every case's chain in the background.
 
     The register check is quick and runs before the URL is printed; the chains
@@ -127,9 +183,7 @@ def _check_ledger_at_start(application: FastAPI) -> None:
     """
     import threading
 
-    from sarwatch.web.station import station_service
-
-    service = station_service(application)
+    service = station.cases
     report = service.verify_register()
     if not report.ok:
         typer.echo(

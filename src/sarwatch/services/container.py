@@ -33,9 +33,11 @@ from sarwatch.errors import IntegrityError
 from sarwatch.settings import Settings
 
 if TYPE_CHECKING:
+    from sarwatch.adapters.store import EventBell
     from sarwatch.ledger import Signer
     from sarwatch.services.cases import CaseService
     from sarwatch.services.drift_runs import DriftRuns
+    from sarwatch.services.jobs import JobHandler, JobRunner
     from sarwatch.services.ports import CaseRecord, Store
     from sarwatch.services.public_static import Rendered
     from sarwatch.vessels.picture import LivePicture
@@ -48,13 +50,18 @@ DRIFT_WORKERS = 2
 POSTGRES_WRITERS = 4
 
 
-def open_station_store(settings: Settings) -> Store:
+def open_station_store(settings: Settings, *, migrate_schema: bool = True) -> Store:
     """The store ``settings`` name: the default under the home (created on first use), or
     ``SARWATCH_DATABASE_URL``, whose directory must exist (a typo would start a new store).
+    ``migrate_schema=False``: another process (``sarwatch serve``) migrated it already.
     """
     from sarwatch.adapters.store import open_store
 
-    return open_store(settings.resolved_database_url, create_dirs=not settings.database_url)
+    return open_store(
+        settings.resolved_database_url,
+        create_dirs=not settings.database_url,
+        migrate_schema=migrate_schema,
+    )
 
 
 def _signer(settings: Settings, store: Store) -> Signer:
@@ -89,6 +96,9 @@ class Station:
     store
         A store to use instead of the one the settings name (tests); the station
         then leaves closing it to the caller.
+    checked
+        The start-up checks ran in another process (a worker of ``sarwatch serve
+        --workers N``): open the store without migrating it.
 
     Notes
     -----
@@ -96,9 +106,20 @@ class Station:
     runs finish, stops their threads, and closes the store it opened.
     """
 
-    def __init__(self, settings: Settings, *, demo: bool = False, store: Store | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        demo: bool = False,
+        store: Store | None = None,
+        checked: bool = False,
+    ):
         self.settings = settings
         self.demo = demo
+        self.checked = checked
+        self._jobs: JobRunner | None = None
+        self._event_bell: EventBell | None = None
+        self._job_handlers: dict[str, JobHandler] = {}
         self._lock = threading.RLock()
         self._store = store
         self._owns_store = store is None
@@ -114,7 +135,7 @@ class Station:
         """The case store (opened, and migrated, on first use)."""
         with self._lock:
             if self._store is None:
-                self._store = open_station_store(self.settings)
+                self._store = open_station_store(self.settings, migrate_schema=not self.checked)
             return self._store
 
     @property
@@ -179,8 +200,41 @@ class Station:
             if self._drift_runs is None:
                 from sarwatch.services.drift_runs import DriftRuns
 
-                self._drift_runs = DriftRuns(Path(self.settings.home_dir) / "runs")
+                home = Path(self.settings.home_dir)
+                self._drift_runs = DriftRuns(home / "runs", jobs=self.store.jobs)
             return self._drift_runs
+
+    def add_job_handler(self, kind: str, handler: JobHandler) -> None:
+        """Say how this station's job runner runs jobs of ``kind`` (before it starts)."""
+        with self._lock:
+            self._job_handlers[kind] = handler
+
+    @property
+    def jobs(self) -> JobRunner:
+        """This process's job runner: claims, runs and heartbeats the store's jobs."""
+        with self._lock:
+            if self._jobs is None:
+                from sarwatch.services.jobs import JobRunner
+
+                self._jobs = JobRunner(
+                    self.store.jobs,
+                    self._job_handlers,
+                    pool=self.drift_pool,
+                    capacity=DRIFT_WORKERS,
+                    stale_s=self.settings.job_stale_s,
+                    max_attempts=self.settings.job_max_attempts,
+                )
+            return self._jobs
+
+    @property
+    def event_bell(self) -> EventBell:
+        """What the event feed waits on between reads (PostgreSQL: woken by NOTIFY)."""
+        with self._lock:
+            if self._event_bell is None:
+                from sarwatch.adapters.store import EventBell
+
+                self._event_bell = EventBell(self.store.url)
+            return self._event_bell
 
     @property
     def vessels(self) -> LivePicture:
@@ -216,8 +270,11 @@ class Station:
             return self._writer_pool
 
     def start(self) -> None:
-        """Build the case service now (a server's start-up), not on the first request."""
+        """Build the case service now (a server's start-up), not on the first request;
+        start the job runner when a job handler is known (a server)."""
         _ = self.cases
+        if self._job_handlers:
+            self.jobs.start()
 
     def shutdown_writers(self) -> None:
         """Let the queued writes finish, then stop the writer threads."""
@@ -228,10 +285,18 @@ class Station:
 
     def close(self) -> None:
         """Let queued writes and running drift runs finish, stop their threads, close the store."""
+        with self._lock:
+            runner = self._jobs
+        if runner is not None:  # claims no more; its jobs under way finish (beating)
+            runner.stop()
+        with self._lock:
+            bell, self._event_bell = self._event_bell, None
+        if bell is not None:
+            bell.close()
         self.shutdown_writers()
         with self._lock:
             pool, self._drift_pool = self._drift_pool, None
-        if pool is not None:  # runs under way finish; queued ones show as interrupted
+        if pool is not None:  # runs under way finish; queued jobs wait in the store
             pool.shutdown(wait=True, cancel_futures=True)
         with self._lock:
             store = self._store if self._owns_store else None

@@ -8,10 +8,12 @@ The record is rewritten atomically (:func:`sarwatch._files.write_bytes_atomic`) 
 each change of status, so a reader never sees half a record.
 
 The runs of this process are also held in memory (with their progress, which is not
-written to disk); any other run is read from its record when asked for. A record that
-still says ``queued`` or ``running`` but is not a run of this process was left by a
-server that stopped during the run: it is shown as ``failed`` with a message saying so
-(the station runs one server per home directory).
+written to disk); any other run is read from its record when asked for. A run of the
+web service is also a job in the store (:mod:`sarwatch.services.jobs`), run by
+whichever server worker claims it: while its record is unfinished, its state and
+progress are the job's, as the store has them, so every worker reports every run. A
+record that still says ``queued`` or ``running`` with no job behind it was left by a
+server that stopped during the run: it is shown as ``failed`` with a message saying so.
 
 Run ids are 12 lowercase hexadecimal digits; anything else is refused before the
 file system is touched, so an id can never name a path outside ``runs/``.
@@ -30,6 +32,8 @@ from typing import Any, Literal
 
 from sarwatch._files import make_private_dirs, write_bytes_atomic
 from sarwatch.errors import DataError, NotFoundError
+from sarwatch.job_records import JobRecord, iso_utc
+from sarwatch.services.job_ports import JobQueue
 
 __all__ = [
     "RECORD_NAME",
@@ -104,6 +108,10 @@ class DriftRunRecord:
         run, say). A refused attachment does not fail the run: its outputs stand.
     progress
         Fraction of steps done (0-1); live runs only, 1 when done.
+    attempts, worker_pid, resumed_because
+        From the run's job: how many times a worker took it up (a run resumed after its
+        worker died has 2 or more), the process id of the worker that runs it, or ran it
+        last, and why it was taken up again. Not kept in ``run.json``.
     """
 
     run_id: str
@@ -118,11 +126,15 @@ class DriftRunRecord:
     files: dict[str, str] = field(default_factory=dict)
     attachment: dict[str, Any] | None = None
     progress: float = 0.0
+    attempts: int = 0
+    worker_pid: int | None = None
+    resumed_because: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """The record as written to ``run.json`` (progress is not kept)."""
+        """The record as written to ``run.json`` (progress and the job's part are not kept)."""
         out = asdict(self)
-        del out["progress"]
+        for live_only in ("progress", "attempts", "worker_pid", "resumed_because"):
+            del out[live_only]
         return out
 
     @classmethod
@@ -156,6 +168,9 @@ class DriftRuns:
     ----------
     root
         The runs directory, ``<home_dir>/runs``.
+    jobs
+        The store's job queue, where every worker reads the state of unfinished runs
+        (``None``: runs of this process only, as ``sarwatch drift`` has them).
 
     Examples
     --------
@@ -167,8 +182,9 @@ class DriftRuns:
     'failed'
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, jobs: JobQueue | None = None) -> None:
         self.root = Path(root)
+        self.jobs = jobs
         self._live: dict[str, DriftRunRecord] = {}
         self._lock = threading.Lock()
 
@@ -184,6 +200,13 @@ class DriftRuns:
         self.run_dir(run_id).mkdir(exist_ok=False)
         with self._lock:
             self._write(record)
+            self._live[run_id] = record
+        return record
+
+    def adopt(self, run_id: str) -> DriftRunRecord:
+        """Take up a run another worker created (its job was claimed here)."""
+        record = self._read(check_run_id(run_id))
+        with self._lock:
             self._live[run_id] = record
         return record
 
@@ -209,8 +232,18 @@ class DriftRuns:
         check_run_id(run_id)
         with self._lock:
             live = self._live.get(run_id)
-        if live is not None:
+        if live is not None and self.jobs is None:
             return live
+        record = live if live is not None and live.status in _FINAL else self._read(run_id)
+        job = None if self.jobs is None else self.jobs.get(run_id)
+        if record.status in _FINAL:
+            return record if job is None else _from_job(record, job)
+        if job is None:
+            return live if live is not None else _orphaned(record)
+        return _from_job(live or record, job)
+
+    def _read(self, run_id: str) -> DriftRunRecord:
+        """A run's record as ``run.json`` has it."""
         path = self.root / run_id / RECORD_NAME
         try:
             text = path.read_text(encoding="utf-8")
@@ -223,7 +256,7 @@ class DriftRuns:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise DataError(f"{path} is not valid JSON ({exc}); move it aside") from None
-        return _orphaned(DriftRunRecord.from_json(data, path))
+        return DriftRunRecord.from_json(data, path)
 
     def recent(self, *, limit: int = 50) -> list[DriftRunRecord]:
         """The most recently created runs first (unreadable records are skipped)."""
@@ -274,6 +307,29 @@ def _attachment(data: Any) -> dict[str, Any] | None:
         "status": str(data["status"]),
         "error": None if data.get("error") is None else str(data["error"]),
     }
+
+
+def _from_job(record: DriftRunRecord, job: JobRecord) -> DriftRunRecord:
+    """A run as its job stands in the store (whichever worker runs it)."""
+    lost = job.error if job.state != "failed" else None  # a worker lost on the way
+    record = replace(record, attempts=job.attempts, worker_pid=job.pid, resumed_because=lost)
+    if record.status in _FINAL:  # the record has the outcome; the job, who ran it
+        return record
+    if job.state == "failed":  # its worker died, and the last attempt too
+        return replace(
+            record, status="failed", error=job.error, error_type=INTERRUPTED,
+            finished_at=iso_utc(job.finished_s),
+        )  # fmt: skip
+    if job.state == "queued":  # waiting for a worker (after a lost one: resumed_because)
+        return replace(record, status="queued", progress=0.0)
+    if job.state == "running":
+        progress = max(job.progress, record.progress if record.status == "running" else 0.0)
+        return replace(
+            record, status="running", progress=progress, error=None,
+            started_at=iso_utc(job.started_s),
+        )  # fmt: skip
+    # the job is done but the record was not (yet) rewritten: read again shortly
+    return record
 
 
 def _orphaned(record: DriftRunRecord) -> DriftRunRecord:

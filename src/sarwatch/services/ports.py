@@ -28,6 +28,7 @@ from typing import Protocol
 
 from sarwatch.ledger import LedgerEntry, RegisterEntry, RegisterHead
 from sarwatch.records import CaseRecord, UserRecord, projection_json
+from sarwatch.services.job_ports import JobQueue
 
 __all__ = [
     "CaseRecord",
@@ -173,6 +174,10 @@ class Store(Protocol):
     """A place where cases live."""
 
     url: str
+
+    @property
+    def jobs(self) -> JobQueue:
+        """Background jobs (drift runs of the API), shared by every server worker."""
 
     @property
     def dialect(self) -> str:

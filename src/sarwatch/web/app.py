@@ -113,7 +113,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(station.close)
 
 
-def create_app(settings: Settings | None = None, *, demo: bool = False) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, demo: bool = False, checked: bool = False
+) -> FastAPI:
     """Build the web application.
 
     Parameters
@@ -122,6 +124,9 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> FastA
         Configuration; read from the environment when omitted.
     demo
         Load the demo case into an empty store at start-up.
+    checked
+        Another process ran the start-up checks (a worker of ``sarwatch serve
+        --workers N``): open the store without migrating it.
     """
     settings = settings or load_settings()
     app = FastAPI(
@@ -134,7 +139,7 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> FastA
         docs_url=None,
         redoc_url=None,
     )
-    app.state.station = Station(settings, demo=demo)
+    app.state.station = Station(settings, demo=demo, checked=checked)
     install_error_handlers(app)
     from sarwatch.web.routes.media import MEDIA_PATH  # streamed: its own limit
 

@@ -8,6 +8,7 @@ unit of work, one repository per aggregate) with the values of
 
 from __future__ import annotations
 
+from sarwatch.adapters.store.event_bell import EventBell
 from sarwatch.adapters.store.memory import MemoryStore
 from sarwatch.adapters.store.sql import SqlStore, migrate
 from sarwatch.errors import DataError
@@ -15,6 +16,7 @@ from sarwatch.records import CaseRecord, UserRecord, projection_json
 
 __all__ = [
     "CaseRecord",
+    "EventBell",
     "MemoryStore",
     "SqlStore",
     "UserRecord",
@@ -24,7 +26,9 @@ __all__ = [
 ]
 
 
-def open_store(url: str, *, create_dirs: bool = True) -> MemoryStore | SqlStore:
+def open_store(
+    url: str, *, create_dirs: bool = True, migrate_schema: bool = True
+) -> MemoryStore | SqlStore:
     """Open the store at ``url`` (``memory://`` for a throw-away in-memory store).
 
     ``create_dirs=False`` refuses a SQLite file whose directory does not exist (an
@@ -35,7 +39,7 @@ def open_store(url: str, *, create_dirs: bool = True) -> MemoryStore | SqlStore:
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
     try:
-        return SqlStore(url, create_dirs=create_dirs)
+        return SqlStore(url, create_dirs=create_dirs, migrate_schema=migrate_schema)
     except (ArgumentError, NoSuchModuleError) as exc:
         raise DataError(
             f"cannot use the database URL {url!r} ({exc}); give an SQLAlchemy URL such as "

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from sarwatch.adapters.store.memory_incidents import MemoryIncidentData, MemoryIncidents
+from sarwatch.adapters.store.memory_jobs import MemoryJobQueue
 from sarwatch.errors import ConflictError, NotFoundError
 from sarwatch.ledger import LedgerEntry, RegisterEntry, RegisterHead
 from sarwatch.records import CaseRecord, UserRecord
@@ -35,6 +36,7 @@ class MemoryStore:
         self.register_head: RegisterHead | None = None
         self.register_since: str | None = datetime.now(UTC).isoformat().replace("+00:00", "Z")
         self.incident_data = MemoryIncidentData()
+        self.jobs = MemoryJobQueue()
 
     def unit_of_work(self, *, write: bool = False) -> MemoryUnitOfWork:
         """A new transaction."""

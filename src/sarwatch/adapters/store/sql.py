@@ -27,6 +27,7 @@ from sarwatch.adapters.store.engine import (
 )
 from sarwatch.adapters.store.sql_cases import SqlCaseRepository
 from sarwatch.adapters.store.sql_incidents import SqlIncidentRepository
+from sarwatch.adapters.store.sql_jobs import SqlJobQueue
 from sarwatch.adapters.store.sql_register import SqlRegisterRepository, SqlStationMetaRepository
 from sarwatch.adapters.store.sql_users import SqlUserRepository
 from sarwatch.errors import DataError
@@ -69,6 +70,8 @@ class SqlStore:
             self.engine = make_engine(url, create_dirs=create_dirs)
             if migrate_schema:
                 migrate(self.engine)
+            sqlite = self.dialect == "sqlite"
+            self.jobs = SqlJobQueue(self.engine, lock=self._write_lock if sqlite else None)
             if self.dialect == "sqlite" and self.engine.url.database not in (None, "", ":memory:"):
                 self._checkpointer = Checkpointer(self.engine, checkpoint_interval_s, owner=self)
         except sa_exc.DatabaseError as exc:

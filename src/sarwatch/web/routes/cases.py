@@ -18,7 +18,7 @@ import asyncio
 import json
 import shutil
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -59,7 +59,7 @@ from sarwatch.web.case_schemas import (
     VesselIn,
 )
 from sarwatch.web.limits import MAX_EVENT_ID, parse_event_id
-from sarwatch.web.station import CaseServiceDep, SettingsDep, StoreDep
+from sarwatch.web.station import CaseServiceDep, SettingsDep, StationDep, StoreDep
 from sarwatch.web.writer import run_write
 
 __all__ = ["install", "router"]
@@ -169,8 +169,15 @@ _PG_LOOKBACK = 256
 
 
 async def _feed(
-    store: Store, request: Request, after: int, follow: bool, poll_s: float
+    store: Store,
+    request: Request,
+    after: int,
+    follow: bool,
+    poll_s: float,
+    wait: Callable[[float], Awaitable[object]] | None = None,
 ) -> AsyncIterator[str]:
+    """The SSE stream: new rows of the events table, read by id (any process wrote them);
+    between reads ``wait(poll_s)`` (PostgreSQL: woken early by NOTIFY) or a sleep."""
     lookback = _PG_LOOKBACK if store.dialect == "postgresql" else 0
     cursor = after
     sent: set[int] = set()
@@ -193,7 +200,7 @@ async def _feed(
             continue
         if await request.is_disconnected():
             return
-        await asyncio.sleep(poll_s)
+        await (asyncio.sleep(poll_s) if wait is None else wait(poll_s))
         idle += poll_s
         if idle >= 15.0:
             idle = 0.0
@@ -216,6 +223,7 @@ async def feed(
     request: Request,
     user: Observer,
     store: StoreDep,
+    station: StationDep,
     after: Annotated[
         int | None,
         Query(ge=0, le=MAX_EVENT_ID, description="Start after this event id (default: now)."),
@@ -233,7 +241,7 @@ async def feed(
     if after is None:
         after = await run_in_threadpool(latest_event_id, store)
     return StreamingResponse(
-        _feed(store, request, after, follow, 0.5),
+        _feed(store, request, after, follow, 0.5, station.event_bell.wait),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

@@ -1,20 +1,25 @@
 """``/api/drift``: start a drift prediction in the background, poll it, fetch its map layers.
 
-Runs execute in a small thread pool (the numba kernel releases the GIL). Each run
-is recorded with its outputs under ``<home_dir>/runs/<run_id>/`` (``run.json``, see
-:mod:`sarwatch.services.drift_runs`), so runs and their files outlive a restart of
-the server; a run cut short by a restart is shown as failed. Forcing files are named relative to
+A run asked for here becomes a job in the store (:mod:`sarwatch.services.jobs`),
+computed in the thread pool of whichever server worker claims it (the numba kernel
+releases the GIL); any worker reports its state and progress, and a run whose worker
+dies is resumed by another (or failed with the reason). Each run is recorded with its
+outputs under ``<home_dir>/runs/<run_id>/`` (``run.json``, see
+:mod:`sarwatch.services.drift_runs`), so runs and their files outlive a restart of the
+server; a run left queued or cut short is taken up again when a server starts. Forcing
+files are named relative to
 ``<home_dir>/forcing/`` (the station's forcing library); nothing outside it is read.
 """
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, FastAPI, Query
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from sarwatch.domain.case import require_utc
@@ -23,15 +28,29 @@ from sarwatch.errors import ConflictError, InputError, NotFoundError, SarwatchEr
 from sarwatch.geo.units import LAT_MAX_DEG, LAT_MIN_DEG, LON_MAX_DEG, LON_MIN_DEG
 from sarwatch.services.drift_runs import DriftRunRecord, DriftRuns, RunStatus
 from sarwatch.web.auth import COORDINATOR_ONLY_KEY, Coordinator, Observer
-from sarwatch.web.station import DriftPoolDep, DriftRunsDep, SettingsDep, StationDep
+from sarwatch.web.station import DriftRunsDep, SettingsDep, StationDep, station_of
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from sarwatch.drift.result import DriftResult
+    from sarwatch.job_records import JobRecord
     from sarwatch.services.container import Station
     from sarwatch.services.drift import DriftRequest
+    from sarwatch.settings import Settings
 
-__all__ = ["AttachmentOutcome", "DriftCreate", "DriftRunPublic", "ScenarioIn", "install"]
+__all__ = [
+    "WORKER_HEADER",
+    "AttachmentOutcome",
+    "DriftCreate",
+    "DriftRunPublic",
+    "ScenarioIn",
+    "install",
+    "run_drift_job",
+]
 
+#: Response header naming the process id of the worker that answered a run's status.
+WORKER_HEADER = "X-Sarwatch-Worker"
 _D = DEFAULTS  # defaults and limits: sarwatch.drift.config, shared with the CLI
 _STRICT = ConfigDict(extra="forbid")
 
@@ -155,6 +174,15 @@ class DriftRunPublic(BaseModel):
     summary: dict[str, Any] | None = Field(
         None, description="when done (GET /api/drift/{run_id} only, not in the list)"
     )
+    attempts: int = Field(
+        0, description="times a server worker took the run up (2+: resumed after a worker died)"
+    )
+    worker_pid: int | None = Field(
+        None, description="process id of the server worker that runs it, or ran it last"
+    )
+    resumed_because: str | None = Field(
+        None, description="why the run was taken up again (its worker stopped responding)"
+    )
 
 
 _DOWNLOADS = {
@@ -179,6 +207,9 @@ def _public(record: DriftRunRecord, summary: dict[str, Any] | None = None) -> Dr
         files=[kind for kind in _DOWNLOADS if kind in record.files],
         attachment=(None if record.attachment is None else AttachmentOutcome(**record.attachment)),
         summary=summary,
+        attempts=record.attempts,
+        worker_pid=record.worker_pid,
+        resumed_because=record.resumed_because,
     )
 
 
@@ -232,37 +263,82 @@ def _execute(
     cache_dir: Path,
     case_id: str | None,
     actor: str,
-) -> None:
+    report: Callable[[float], None] | None = None,
+) -> DriftRunRecord:
     from sarwatch.services.drift import predict_drift
 
-    runs.update(run_id, status="running", started_at=_utc_now())
+    runs.update(run_id, status="running", started_at=_utc_now(), error=None, error_type=None)
 
     def progress(done: int, total: int) -> None:
-        runs.update(run_id, progress=done / max(total, 1))
+        fraction = done / max(total, 1)
+        runs.update(run_id, progress=fraction)
+        if report is not None:
+            report(fraction)
 
     try:
         out_dir = runs.run_dir(run_id)
         result = predict_drift(req, cache_dir=cache_dir, out_dir=out_dir, progress=progress)
         files = {kind: path.name for kind, path in result.files.items() if path.parent == out_dir}
     except SarwatchError as exc:
-        runs.update(
+        return runs.update(
             run_id, status="failed", error=str(exc), error_type=type(exc).__name__,
             finished_at=_utc_now(),
         )  # fmt: skip
-        return
     except Exception as exc:  # a bug must not kill the worker; the run reports it
-        runs.update(
+        return runs.update(
             run_id, status="failed", error=f"internal error: {exc!r}", error_type="Error",
             finished_at=_utc_now(),
         )  # fmt: skip
-        return
     attachment = None
     if case_id is not None:  # the run is done whatever the case says: two outcomes
         attachment = _attach(station, case_id, req, result, actor=actor, run_id=run_id)
-    runs.update(
+    return runs.update(
         run_id, status="done", progress=1.0, files=files, finished_at=_utc_now(),
         attachment=attachment,
     )  # fmt: skip
+
+
+def _prepared(body: DriftCreate, settings: Settings) -> DriftRequest:
+    """The drift request of ``body``, its forcing taken from the library as asked."""
+    req = _request(body, Path(settings.home_dir))
+    if body.use_library:  # the freshest forecasts covering the run (a stale one: refused)
+        from sarwatch.services.forcing_choice import DEFAULT_MAX_AGE_H, library_forcing
+        from sarwatch.services.forcing_library import ForcingLibrary, library_root
+
+        req, _ = library_forcing(
+            req,
+            ForcingLibrary(library_root(Path(settings.home_dir))),
+            max_age_h=body.max_forecast_age_h or DEFAULT_MAX_AGE_H,
+        )
+    return req
+
+
+def run_drift_job(station: Station, job: JobRecord, report: Callable[[float], None]) -> None:
+    """Compute the drift run of a job this worker claimed (any worker may have queued it).
+
+    Raises
+    ------
+    SarwatchError
+        The run failed (its record says why too), so the job fails with the reason.
+    """
+    runs = station.drift_runs
+    runs.adopt(job.job_id)
+    settings = station.settings
+    body = DriftCreate.model_validate(job.request["body"])
+    try:
+        req = _prepared(body, settings)
+    except SarwatchError as exc:  # the library changed since the run was asked for
+        runs.update(
+            job.job_id, status="failed", error=str(exc), error_type=type(exc).__name__,
+            finished_at=_utc_now(),
+        )  # fmt: skip
+        raise
+    record = _execute(
+        station, runs, job.job_id, req, Path(settings.cache_dir), body.case_id,
+        str(job.request["actor"]), report,
+    )  # fmt: skip
+    if record.status == "failed":
+        raise SarwatchError(record.error or "the drift run failed")
 
 
 def _attach(
@@ -308,7 +384,6 @@ def start_drift(
     user: Coordinator,
     settings: SettingsDep,
     runs: DriftRunsDep,
-    pool: DriftPoolDep,
     station: StationDep,
 ) -> DriftRunPublic:
     """Start a drift run in the background; poll ``GET /api/drift/{run_id}``.
@@ -320,16 +395,7 @@ def start_drift(
     require_utc(body.time, "time")  # a naive time is refused before anything else
     from sarwatch.services.drift import check_drift_request
 
-    req = _request(body, Path(settings.home_dir))
-    if body.use_library:  # the freshest forecasts covering the run (a stale one: refused)
-        from sarwatch.services.forcing_choice import DEFAULT_MAX_AGE_H, library_forcing
-        from sarwatch.services.forcing_library import ForcingLibrary, library_root
-
-        req, _ = library_forcing(
-            req,
-            ForcingLibrary(library_root(Path(settings.home_dir))),
-            max_age_h=body.max_forecast_age_h or DEFAULT_MAX_AGE_H,
-        )
+    req = _prepared(body, settings)
     check_drift_request(req, cache_dir=Path(settings.cache_dir))  # refuse now, not later
     if body.case_id is not None:  # an unknown or closed case: refused before the run
         from sarwatch.services.attachments import Attachments
@@ -341,10 +407,8 @@ def start_drift(
             record.run_id,
             attachment={"case_id": body.case_id, "status": "pending", "error": None},
         )
-    pool.submit(
-        _execute, station, runs, record.run_id, req, Path(settings.cache_dir),
-        body.case_id, user.name,
-    )  # fmt: skip
+    request = {"body": body.model_dump(mode="json"), "actor": user.name}
+    station.jobs.submit(record.run_id, "drift", request)  # any worker may take it up
     return _public(record)
 
 
@@ -359,12 +423,17 @@ def list_drift_runs(
 
 
 @router.get("/{run_id}", response_model=DriftRunPublic)
-def drift_status(run_id: str, runs: DriftRunsDep, _user: Observer) -> DriftRunPublic:
+def drift_status(
+    run_id: str, runs: DriftRunsDep, _user: Observer, response: Response
+) -> DriftRunPublic:
     """Status, progress (0-1), who started it with which request and, when done, the summary.
 
-    A run that was still going when the server stopped is ``failed`` with
-    ``error_type`` ``Interrupted``.
+    Any server worker answers, from the store (the ``X-Sarwatch-Worker`` header gives
+    its process id). A run whose worker died is taken up again by another (``attempts``
+    counts them); one that was still going when the last try stopped (or the server
+    stopped) is ``failed`` with ``error_type`` ``Interrupted`` and the reason.
     """
+    response.headers[WORKER_HEADER] = str(os.getpid())
     record = runs.get(run_id)
     return _public(record, runs.summary(run_id) if record.status == "done" else None)
 
@@ -401,5 +470,9 @@ def drift_netcdf(run_id: str, runs: DriftRunsDep, _user: Observer) -> FileRespon
 
 
 def install(app: FastAPI) -> None:
-    """Attach the drift routes (their run registry and worker pool are the station's)."""
+    """Attach the drift routes; the station's job runner runs drift jobs."""
+    from functools import partial
+
+    station = station_of(app)
+    station.add_job_handler("drift", partial(run_drift_job, station))
     app.include_router(router)
