@@ -281,6 +281,17 @@ def run_scenario(task: ScenarioTask, shared: _Shared) -> PartialCounts:
     ForcingError
         Forcing that does not cover the scenario.
     """
+    import numba
+
+    before = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        return _run_scenario(task, shared)
+    finally:
+        numba.set_num_threads(before)
+
+
+def _run_scenario(task: ScenarioTask, shared: _Shared) -> PartialCounts:
     from sarwatch.drift.engine import simulate
     from sarwatch.drift.leeway import resolve_object
     from sarwatch.drift.seeding import Scenario, seed_scenarios
