@@ -174,7 +174,12 @@ class Failure:
 
 @dataclass
 class AtlasResult:
-    """An atlas: the summed counts, the lead times, failures and provenance."""
+    """An atlas: the summed counts, the lead times, failures and provenance.
+
+    ``wall_s`` is the whole run (cluster start-up included), ``tasks_s`` first submit
+    to last result, ``task_cpu_s`` the CPU time the finished tasks spent (thread time,
+    seconds), ``tasks`` the scenarios and ``batch`` the scenarios per task.
+    """
 
     counts: AtlasCounts
     lead_hours: tuple[float, ...]
@@ -186,6 +191,7 @@ class AtlasResult:
     dashboard: str | None = None
     tasks: int = 0
     batch: int = 0
+    task_cpu_s: float = 0.0
     seeds: dict[str, list[int]] = field(default_factory=dict)
 
 
@@ -335,11 +341,13 @@ def run_atlas(
             for part in (tuple(tasks[i : i + per_task]) for i in range(0, len(tasks), per_task))
         }
         done = 0
+        task_cpu_s = 0.0
         queue = as_completed(batches)
         for fut in queue:
             part = batches.pop(fut)
             if fut.status == "finished":
                 res: BatchResult = fut.result()
+                task_cpu_s += res.cpu_s
                 if res.counts is not None:
                     counts.add(res.counts)
                 for index, error in res.failed:
@@ -421,6 +429,7 @@ def run_atlas(
         dashboard=link,
         tasks=len(tasks),
         batch=per_task,
+        task_cpu_s=task_cpu_s,
     )
 
 

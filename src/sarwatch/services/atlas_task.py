@@ -25,6 +25,7 @@ of a block of start times, and the compiled kernel.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -140,10 +141,13 @@ class BatchResult:
         The counted scenarios, summed (``None`` when every one failed).
     failed
         ``(scenario index, "ErrorType: message")`` of each scenario not counted.
+    cpu_s
+        CPU time of the task's thread, seconds (what the batch cost, whatever the load).
     """
 
     counts: PartialCounts | None
     failed: tuple[tuple[int, str], ...]
+    cpu_s: float = 0.0
 
 
 def to64(t: datetime) -> np.datetime64:
@@ -301,6 +305,7 @@ def run_batch(tasks: tuple[ScenarioTask, ...], ctx: TaskContext) -> BatchResult:
     Scenarios whose input is wrong are returned as failures (see the module notes);
     any other exception fails the task, for Dask to retry.
     """
+    cpu0 = time.thread_time()
     _, n_out = ctx.config.params().steps()
     acc = AtlasCounts(ctx.grid, n_out, len(ctx.region_ids))
     failed: list[tuple[int, str]] = []
@@ -310,4 +315,8 @@ def run_batch(tasks: tuple[ScenarioTask, ...], ctx: TaskContext) -> BatchResult:
                 _run_scenario(task, ctx, acc)
             except SarwatchError as exc:
                 failed.append((task.index, f"{type(exc).__name__}: {exc}"))
-    return BatchResult(counts=acc.to_partial() if acc.scenarios else None, failed=tuple(failed))
+    return BatchResult(
+        counts=acc.to_partial() if acc.scenarios else None,
+        failed=tuple(failed),
+        cpu_s=time.thread_time() - cpu0,
+    )
