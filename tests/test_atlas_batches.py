@@ -15,6 +15,7 @@ pytest.importorskip("dask.distributed")
 
 from sarwatch.services import atlas_task
 from sarwatch.services.atlas import Departure, batch_size, run_atlas
+
 # the small atlas of test_atlas and its one-worker run (fixtures, re-exported)
 from test_atlas import T0
 from test_atlas import one_worker as one_worker
