@@ -67,6 +67,7 @@ def atlas(
     current_sigma_kn: float = typer.Option(0.0, "--current-sigma-kn", help="Current sigma, kn."),
     seed: int = typer.Option(0, "--seed", help="Base seed, mixed into every scenario's seed."),
     retries: int = typer.Option(1, "--retries", help="Retries of a failed task."),
+    batch: int = typer.Option(None, "--batch", help="Scenarios per task (default: auto)."),
     workers: int = typer.Option(2, "--workers", help="LocalCluster worker processes."),
     scheduler: str = typer.Option(None, "--scheduler", help="tcp://HOST:PORT of a scheduler."),
     threads: bool = typer.Option(False, "--threads", help="Workers as threads, not processes."),
@@ -130,7 +131,7 @@ def atlas(
             console.print(f"Dask ({where}) dashboard: {link or 'not available (install bokeh)'}")
 
         result = run_atlas(
-            req, workers=workers, scheduler=scheduler, processes=not threads,
+            req, workers=workers, scheduler=scheduler, processes=not threads, batch=batch,
             progress=lambda done, total: bar.update(job, completed=done, total=total),
             on_start=on_start,
         )  # fmt: skip

@@ -208,28 +208,14 @@ def reduce_positions(
     n_lead = len(lons)
     if not (len(lats) == len(located) == len(codes) == n_lead) or n_lead == 0:
         raise InputError("reduce_positions needs the same, non-zero, number of lead times")
-    n = int(np.asarray(lons[0]).size)
-    n_classes = 1 << n_regions
-    cells_out, counts_out = [], []
-    outside = np.zeros(n_lead, np.int64)
-    classes = np.zeros((n_lead, n_classes), np.int64)
+    counts = AtlasCounts(grid, n_lead, n_regions)
+    cells, located_codes = [], []
     for k in range(n_lead):
         ok = np.asarray(located[k], bool)
-        idx = grid.cell_index(np.asarray(lons[k])[ok], np.asarray(lats[k])[ok])
-        on = idx >= 0
-        cells, cnt = np.unique(idx[on], return_counts=True)
-        cells_out.append(cells.astype(np.int64))
-        counts_out.append(cnt.astype(np.int64))
-        outside[k] = int(np.count_nonzero(~on))
-        classes[k] = np.bincount(np.asarray(codes[k])[ok], minlength=n_classes)[:n_classes]
-    return PartialCounts(
-        particles=n,
-        scenarios=1,
-        cells=tuple(cells_out),
-        counts=tuple(counts_out),
-        outside_grid=outside,
-        classes=classes,
-    )
+        cells.append(grid.cell_index(np.asarray(lons[k])[ok], np.asarray(lats[k])[ok]))
+        located_codes.append(np.asarray(codes[k])[ok])
+    counts.add_leads(cells, located_codes, particles=int(np.asarray(lons[0]).size))
+    return counts.to_partial()
 
 
 @dataclass
@@ -284,6 +270,62 @@ class AtlasCounts:
         self.outside_grid += part.outside_grid
         self.particles += part.particles
         self.scenarios += part.scenarios
+
+    def add_leads(
+        self,
+        cells: Sequence[npt.NDArray[np.int64]],
+        codes: Sequence[npt.NDArray[np.int64]],
+        *,
+        particles: int,
+        scenarios: int = 1,
+    ) -> None:
+        """Add one scenario's located particles, lead time by lead time (exact).
+
+        Parameters
+        ----------
+        cells
+            Per lead time: the flat cell of each located particle
+            (:meth:`AtlasGrid.cell_index`; -1 off the grid).
+        codes
+            Per lead time: the membership class of each located particle.
+        particles, scenarios
+            Particles of the scenario (located or not) and scenarios added.
+
+        Raises
+        ------
+        InputError
+            If the lead times do not match the atlas's.
+        """
+        if not (len(cells) == len(codes) == self.n_lead):
+            raise InputError(
+                f"{len(cells)} lead times of cells and {len(codes)} of classes do not fit an "
+                f"atlas of {self.n_lead}"
+            )
+        flat = self.presence.reshape(self.n_lead, -1)
+        n_classes = self.classes.shape[1]
+        for k in range(self.n_lead):
+            idx = np.asarray(cells[k], np.int64)
+            on = idx >= 0
+            np.add.at(flat[k], idx[on], 1)
+            self.outside_grid[k] += idx.size - int(np.count_nonzero(on))
+            self.classes[k] += np.bincount(np.asarray(codes[k], np.int64), minlength=n_classes)[
+                :n_classes
+            ]
+        self.particles += int(particles)
+        self.scenarios += int(scenarios)
+
+    def to_partial(self) -> PartialCounts:
+        """These counts as a sparse :class:`PartialCounts` (to send from a worker)."""
+        flat = self.presence.reshape(self.n_lead, -1)
+        cells = tuple(np.flatnonzero(flat[k]).astype(np.int64) for k in range(self.n_lead))
+        return PartialCounts(
+            particles=self.particles,
+            scenarios=self.scenarios,
+            cells=cells,
+            counts=tuple(flat[k][c] for k, c in enumerate(cells)),
+            outside_grid=self.outside_grid.copy(),
+            classes=self.classes.copy(),
+        )
 
     def presence_probability(self) -> npt.NDArray[np.float64]:
         """Share of all particles in each cell, per lead time (0 with no particles)."""

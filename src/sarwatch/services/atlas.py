@@ -1,41 +1,52 @@
 """Use case: a drift atlas, many scenarios as Dask tasks, reduced to counts.
 
-:func:`run_atlas` runs one drift scenario per (departure, start time) as a
-``dask.distributed`` task (a :class:`~distributed.LocalCluster` by default, or the
-scheduler at ``tcp://HOST:PORT``) and sums the clouds into probability-of-presence
-grids per lead time and SAR-region shares (:mod:`sarwatch.drift.atlas_grid`).
+:func:`run_atlas` runs one drift scenario per (departure, start time) on
+``dask.distributed`` (a :class:`~distributed.LocalCluster` by default, or the
+scheduler at ``tcp://HOST:PORT``), a *batch* of consecutive scenarios per task
+(:func:`sarwatch.services.atlas_task.run_batch`, which sums its batch in the worker),
+and sums the batches into probability-of-presence grids per lead time and SAR-region
+shares (:mod:`sarwatch.drift.atlas_grid`).
 
 - **Seeds.** Each scenario's seed comes from a :class:`numpy.random.SeedSequence`
   over (base seed, departure position, start time): the same scenario draws the same
-  particles on any worker, in any order, so the atlas does not depend on the number
-  of workers (the partial counts are integers and add up exactly).
+  particles on any worker, in any batch, in any order, so the atlas does not depend on
+  the number of workers or the batch size (the partial counts are integers and add
+  up exactly).
 - **Forcing.** Tasks carry the file *paths* (a small, hashable :class:`ForcingSpec`),
   never arrays. Each worker process opens the files lazily with xarray and loads the
-  window of a block of start times once (:func:`_worker_forcing`, cached per worker
-  and block); on-scene values are built in the task (a few numbers).
-- **Failures.** Tasks are retried ``retries`` times; a task that still fails is
-  reported in :attr:`AtlasResult.failures` (departure, start time, error) and its
-  particles are not counted; the atlas says how many scenarios it holds.
+  window of a block of start times once (cached per worker and block).
+- **Failures.** A scenario whose input is wrong (on land, forcing that does not cover
+  it) is reported at once: a retry would fail the same way. A task that fails
+  otherwise is retried ``retries`` times; if it still fails, each of its scenarios is
+  run alone (again with retries), and those that still fail are reported in
+  :attr:`AtlasResult.failures` (departure, start time, error); their particles are
+  not counted, and the atlas says how many scenarios it holds.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from sarwatch import __version__
-from sarwatch.drift.atlas_grid import AtlasCounts, AtlasGrid, PartialCounts, reduce_positions
-from sarwatch.drift.config import DriftConfig, check_limits
-from sarwatch.drift.forcing import Forcing, VectorField
-from sarwatch.errors import InputError, PositionOnLandError
+from sarwatch.drift.atlas_grid import AtlasCounts, AtlasGrid
+from sarwatch.drift.config import DriftConfig
+from sarwatch.errors import InputError
+from sarwatch.services.atlas_task import (
+    REGION_RASTER_DEG,
+    BatchResult,
+    Departure,
+    ForcingSpec,
+    ScenarioTask,
+    TaskContext,
+    run_batch,
+)
 
 __all__ = [
     "AtlasRequest",
@@ -43,71 +54,11 @@ __all__ = [
     "Departure",
     "ForcingSpec",
     "ScenarioTask",
+    "batch_size",
     "run_atlas",
-    "run_scenario",
     "scenario_seed",
     "start_times",
 ]
-
-#: Start times whose forcing a worker loads at once (one block: its window read once).
-FORCING_BLOCK = timedelta(days=7)
-
-
-@dataclass(frozen=True)
-class Departure:
-    """A departure point: a name and a position at sea (degrees)."""
-
-    name: str
-    lon: float
-    lat: float
-
-
-@dataclass(frozen=True)
-class ForcingSpec:
-    """What drives every scenario: files (by path) or on-scene constant values.
-
-    Small and hashable: it travels with each task and keys each worker's cache.
-    Speeds in knots; wind *from*, current *towards*, degrees true.
-    """
-
-    winds: tuple[str, ...] = ()
-    currents: tuple[str, ...] = ()
-    stokes: tuple[str, ...] = ()
-    wind_kn: float | None = None
-    wind_from_deg: float | None = None
-    current_kn: float | None = None
-    current_to_deg: float | None = None
-    wind_sigma_kn: float = 0.0
-    current_sigma_kn: float = 0.0
-
-    def check(self) -> None:
-        """Refuse a wind or current speed without its direction, and values out of range."""
-        check_limits(
-            {
-                "wind_kn": self.wind_kn,
-                "wind_from_deg": self.wind_from_deg,
-                "current_kn": self.current_kn,
-                "current_to_deg": self.current_to_deg,
-            }
-        )
-        if not self.winds and self.wind_kn is not None and self.wind_from_deg is None:
-            raise InputError("an on-scene wind speed needs its direction: give --wind-from")
-        if not self.currents and self.current_kn is not None and self.current_to_deg is None:
-            raise InputError("an on-scene current speed needs its direction: give --current-to")
-        if not self.winds and self.wind_kn is None:
-            raise InputError(
-                "an atlas needs a wind: give wind files (--winds) or --wind-kn and --wind-from"
-            )
-
-
-@dataclass(frozen=True)
-class ScenarioTask:
-    """One scenario: a departure, a start time (UTC) and its seed."""
-
-    index: int
-    departure: Departure
-    start: datetime
-    seed: int
 
 
 @dataclass(frozen=True)
@@ -212,123 +163,6 @@ def scenario_seed(departure: Departure, start: datetime, base_seed: int) -> int:
     return int(np.random.SeedSequence(entropy).generate_state(1, np.uint32)[0])
 
 
-def _to64(t: datetime) -> np.datetime64:
-    return np.datetime64(t.astimezone(UTC).replace(tzinfo=None), "s")
-
-
-_forcing_lock = threading.Lock()
-
-
-@lru_cache(maxsize=2)
-def _worker_forcing(
-    spec: ForcingSpec, block0: datetime, block1: datetime, lon: float, lat: float, margin: float
-) -> Forcing:
-    """The forcing of one block of start times, opened once per worker process.
-
-    The files are opened lazily with xarray; only the window of the block (its first
-    start to its last start plus the run) and the area round the departures is read.
-    """
-    from sarwatch.adapters.forcing import current_towards, open_vector_field, wind_from
-
-    kw: dict[str, Any] = {
-        "t_first": _to64(block0),
-        "t_last": _to64(block1),
-        "lon": lon,
-        "lat": lat,
-        "margin_deg": margin,
-    }
-    wind: VectorField | None
-    current: VectorField | None
-    if spec.winds:
-        wind = open_vector_field(spec.winds, "wind", **kw)
-    else:
-        assert spec.wind_kn is not None and spec.wind_from_deg is not None
-        wind = wind_from(spec.wind_kn, spec.wind_from_deg, sigma_kn=spec.wind_sigma_kn)
-    if spec.currents:
-        current = open_vector_field(spec.currents, "current", **kw)
-    elif spec.current_kn is not None and spec.current_to_deg is not None:
-        current = current_towards(
-            spec.current_kn, spec.current_to_deg, sigma_kn=spec.current_sigma_kn
-        )
-    else:
-        current = None
-    stokes = open_vector_field(spec.stokes, "stokes", **kw) if spec.stokes else None
-    return Forcing(current=current, wind=wind, stokes=stokes)
-
-
-@dataclass(frozen=True)
-class _Shared:
-    """What every task of an atlas shares (small; pickled with each task)."""
-
-    config: DriftConfig
-    forcing: ForcingSpec
-    grid: AtlasGrid
-    region_ids: tuple[str, ...]
-    first: datetime
-    last: datetime
-    centre: tuple[float, float]
-    margin_deg: float
-    cache_dir: str | None
-
-
-def run_scenario(task: ScenarioTask, shared: _Shared) -> PartialCounts:
-    """Run one scenario and reduce its cloud at every lead time (a Dask task).
-
-    Raises
-    ------
-    PositionOnLandError
-        A departure on land.
-    ForcingError
-        Forcing that does not cover the scenario.
-    """
-    from sarwatch.drift.engine import simulate
-    from sarwatch.drift.leeway import resolve_object
-    from sarwatch.drift.seeding import Scenario, seed_scenarios
-    from sarwatch.drift.state import ACTIVE, STRANDED, ParticleState
-    from sarwatch.geo.coast import land_mask
-    from sarwatch.geo.srr import srr_membership
-
-    cfg = shared.config
-    cache = None if shared.cache_dir is None else Path(shared.cache_dir)
-    land = land_mask(cache)
-    dep = task.departure
-    if bool(land.contains(dep.lon, dep.lat)):
-        raise PositionOnLandError(
-            f"departure {dep.name} ({dep.lat:.5f}N {dep.lon:.5f}E) is on land; give a point at sea"
-        )
-    block = (task.start - shared.first) // FORCING_BLOCK
-    block0 = shared.first + block * FORCING_BLOCK
-    # the block's last start (never past the atlas's) plus the run
-    block1 = min(block0 + FORCING_BLOCK, shared.last) + timedelta(hours=cfg.hours)
-    with _forcing_lock:  # threads of one worker open the block once
-        forcing = _worker_forcing(shared.forcing, block0, block1, *shared.centre, shared.margin_deg)
-    rng = np.random.default_rng(task.seed)
-    obj = resolve_object(cfg.object_class)
-    state = seed_scenarios(
-        [Scenario(1.0, "point", dep.lon, dep.lat, obj, radius_m=cfg.radius_m)], cfg.particles, rng
-    )
-    lons: list[np.ndarray] = []
-    lats: list[np.ndarray] = []
-    located: list[np.ndarray] = []
-    codes: list[np.ndarray] = []
-    from sarwatch.drift.atlas_grid import membership_codes
-
-    def on_output(k: int, t: np.datetime64, st: ParticleState) -> None:
-        if k == 0:
-            return  # lead 0 is the seeding, not a lead time
-        ok = (st.status == ACTIVE) | (st.status == STRANDED)
-        lon, lat = st.lon.copy(), st.lat.copy()
-        code = np.zeros(st.n, np.int64)
-        code[ok] = membership_codes(srr_membership(lon[ok], lat[ok]), shared.region_ids)
-        lons.append(lon)
-        lats.append(lat)
-        located.append(ok)
-        codes.append(code)
-
-    simulate(state, forcing, _to64(task.start), cfg.params(), rng, land=land, on_output=on_output)
-    return reduce_positions(shared.grid, lons, lats, located, codes, len(shared.region_ids))
-
-
 @dataclass(frozen=True)
 class Failure:
     """A scenario that failed after its retries: which, and why."""
@@ -340,7 +174,12 @@ class Failure:
 
 @dataclass
 class AtlasResult:
-    """An atlas: the summed counts, the lead times, failures and provenance."""
+    """An atlas: the summed counts, the lead times, failures and provenance.
+
+    ``wall_s`` is the whole run (cluster start-up included), ``tasks_s`` first submit
+    to last result, ``task_cpu_s`` the CPU time the finished tasks spent (thread time,
+    seconds), ``tasks`` the scenarios and ``batch`` the scenarios per task.
+    """
 
     counts: AtlasCounts
     lead_hours: tuple[float, ...]
@@ -351,6 +190,8 @@ class AtlasResult:
     tasks_s: float = 0.0
     dashboard: str | None = None
     tasks: int = 0
+    batch: int = 0
+    task_cpu_s: float = 0.0
     seeds: dict[str, list[int]] = field(default_factory=dict)
 
 
@@ -398,6 +239,17 @@ def _client(workers: int, scheduler: str | None, processes: bool) -> tuple[Any, 
     return Client(cluster), cluster
 
 
+def batch_size(scenarios: int, threads: int) -> int:
+    """Scenarios per task: at most 16, and at least 4 tasks per worker thread.
+
+    Examples
+    --------
+    >>> batch_size(1000, 2), batch_size(6, 2), batch_size(40, 1)
+    (16, 1, 10)
+    """
+    return max(1, min(16, scenarios // (4 * max(threads, 1))))
+
+
 def run_atlas(
     req: AtlasRequest,
     *,
@@ -405,6 +257,7 @@ def run_atlas(
     scheduler: str | None = None,
     processes: bool = True,
     cache_dir: Path | None = None,
+    batch: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     on_start: Callable[[str | None], None] | None = None,
 ) -> AtlasResult:
@@ -423,8 +276,11 @@ def run_atlas(
         Worker processes (default) or threads of this process.
     cache_dir
         The coastline cache (default: the user cache directory).
+    batch
+        Scenarios per task (consecutive ones: the same start times, so the same
+        forcing block); default :func:`batch_size`. The grids do not depend on it.
     progress
-        Called as ``progress(done, total)`` as tasks finish.
+        Called as ``progress(done, total)`` (scenarios) as tasks finish.
     on_start
         Called with the dashboard link (or ``None``) once the cluster is up.
 
@@ -433,11 +289,15 @@ def run_atlas(
     InputError
         A bad request or an unreachable scheduler.
     """
+    import uuid
+
     from dask.distributed import as_completed
 
     from sarwatch.geo.srr import sar_regions
 
     req.check()
+    if batch is not None and batch < 1:
+        raise InputError(f"--batch must be at least 1 scenario per task, got {batch}")
     wall0 = time.perf_counter()
     starts = start_times(req.start_first, req.start_last, req.every)
     tasks = [
@@ -449,7 +309,7 @@ def run_atlas(
     lats = [d.lat for d in req.departures]
     reach = float(np.clip(3.0 * req.config.hours * 3600.0 / 111_000.0, 2.0, 20.0))
     half = max(max(lons) - min(lons), max(lats) - min(lats)) / 2.0
-    shared = _Shared(
+    ctx = TaskContext(
         config=req.config,
         forcing=req.forcing,
         grid=req.grid,
@@ -468,22 +328,41 @@ def run_atlas(
         link = client.dashboard_link if _has_dashboard() else None
         if on_start is not None:
             on_start(link)
+        per_task = batch or batch_size(len(tasks), sum(client.nthreads().values()))
+        run = uuid.uuid4().hex[:8]  # keys unique to this atlas on a shared scheduler
         t_submit = time.perf_counter()
-        futures = {
-            client.submit(
-                run_scenario, t, shared, retries=req.retries, key=f"atlas-scenario-{t.index}"
-            ): t
-            for t in tasks
+
+        def submit(part: tuple[ScenarioTask, ...]) -> Any:
+            key = f"atlas-{run}-{part[0].index}-{len(part)}"
+            return client.submit(run_batch, part, ctx, retries=req.retries, key=key)
+
+        batches = {
+            submit(part): part
+            for part in (tuple(tasks[i : i + per_task]) for i in range(0, len(tasks), per_task))
         }
-        for done, fut in enumerate(as_completed(futures), start=1):
-            task = futures[fut]
+        done = 0
+        task_cpu_s = 0.0
+        queue = as_completed(batches)
+        for fut in queue:
+            part = batches.pop(fut)
             if fut.status == "finished":
-                counts.add(fut.result())
+                res: BatchResult = fut.result()
+                task_cpu_s += res.cpu_s
+                if res.counts is not None:
+                    counts.add(res.counts)
+                for index, error in res.failed:
+                    failures.append(Failure(tasks[index].departure.name, tasks[index].start, error))
+                done += len(part)
+            elif len(part) > 1:  # failed after its retries: run each scenario alone
+                for one in part:
+                    single = submit((one,))
+                    batches[single] = (one,)
+                    queue.add(single)
             else:
-                exc = fut.exception()
-                failures.append(
-                    Failure(task.departure.name, task.start, f"{type(exc).__name__}: {exc}")
-                )
+                exc = fut.exception() if fut.status == "error" else None
+                error = f"{type(exc).__name__}: {exc}" if exc is not None else f"task {fut.status}"
+                failures.append(Failure(part[0].departure.name, part[0].start, error))
+                done += 1
             fut.release()
             if progress is not None:
                 progress(done, len(tasks))
@@ -502,6 +381,12 @@ def run_atlas(
         "dt_min": req.config.dt_min,
         "scheme": req.config.scheme,
         "radius_m": req.config.radius_m,
+        "output_min": req.config.output_min,
+        "scenarios_per_task": per_task,
+        "region_classification": (
+            f"membership class by a {REGION_RASTER_DEG:g} degree raster, exact: particles "
+            "within two cells of a region boundary tested against the polygons"
+        ),
         "base_seed": req.base_seed,
         "seed_rule": "numpy SeedSequence([base_seed, round((lon+360)*1e5), "
         "round((lat+90)*1e5), unix start s]).generate_state(1, uint32)",
@@ -543,6 +428,8 @@ def run_atlas(
         tasks_s=tasks_s,
         dashboard=link,
         tasks=len(tasks),
+        batch=per_task,
+        task_cpu_s=task_cpu_s,
     )
 
 
