@@ -99,7 +99,7 @@ def test_picture_reads_the_file_incrementally(tmp_path):
 
 def test_batch_table_round_trip():
     batch = DecodedBatch(
-        times=[T0, T0 + timedelta(seconds=1)],
+        times_us=[int(T0.timestamp()) * 10**6, int(T0.timestamp()) * 10**6 + 10**6],
         rows=[
             (247000001, 12.5, 34.25, 10.5, 181.0, 180.0, 0, 1),
             (970123456, -1.0, 2.0, None, None, None, None, 18),
@@ -186,3 +186,56 @@ def test_ingest_in_one_process_feeds_the_station_of_another(tmp_path):
     finally:
         station.close()
     assert list((tmp_path / "home" / "ais" / "archive" / "positions").glob("day=*/*.parquet"))
+
+
+# -- storing from a second process ----------------------------------------------------------
+
+
+def _ingest_samples(root: Path, *, process: bool) -> tuple[dict, list, list, list]:
+    from sarwatch.services.ais_ingest import AisIngest, ingest_file
+
+    ingest = AisIngest(
+        LiveStore(root / "live.sqlite"),
+        ParquetArchive(root / "archive", flush_rows=200),
+        clock=lambda: T0,
+        process=process,
+    )
+    for name in ("gpsd_sample_sentences.aivdm", "pyais_nmea_data_sample.txt"):
+        ingest_file(ingest, SAMPLES / name)
+    summary = ingest.close().as_dict()
+    live = LiveStore(root / "live.sqlite")
+    reports, statics, _ = live.changes(0)
+    track = live.track(reports[0].mmsi, since=T0 - timedelta(days=1))
+    live.close()
+    rows = query(root / "archive", "SELECT * FROM positions ORDER BY mmsi, time, lon").to_pylist()
+    return summary, sorted(reports, key=lambda r: r.mmsi), sorted(statics, key=str), [track, rows]
+
+
+@pytest.mark.skipif(not SAMPLES.is_dir(), reason="shared AIS samples absent")
+@pytest.mark.parametrize("start", ["fork", "forkserver"])
+def test_storing_from_a_second_process_stores_the_same(tmp_path, monkeypatch, start):
+    from sarwatch.adapters.ais import store_worker
+
+    monkeypatch.setattr(store_worker, "_start_method", lambda: start)
+    in_thread = _ingest_samples(tmp_path / "thread", process=False)
+    in_process = _ingest_samples(tmp_path / "process", process=True)
+    assert in_process == in_thread
+    summary, reports, statics, (_, rows) = in_process
+    assert summary["reports"] == len(rows) > 600 and len(reports) > 50 and statics
+
+
+def test_a_storing_error_in_the_second_process_is_raised_by_close(tmp_path):
+    from sarwatch.errors import InputError
+    from sarwatch.services.ais_ingest import AisIngest
+
+    (tmp_path / "archive").write_text("a file where the archive directory should be")
+    ingest = AisIngest(
+        LiveStore(tmp_path / "live.sqlite"), ParquetArchive(tmp_path / "archive"), process=True
+    )
+    ingest.add([_r(247_000_001, 0)])
+    with pytest.raises(InputError, match="cannot write the AIS archive"):
+        ingest.close()
+    # the live file got the report all the same
+    live = LiveStore(tmp_path / "live.sqlite")
+    assert live.counts()["last"] == 1
+    live.close()

@@ -60,6 +60,11 @@ class ParquetArchive:
         self._buffered = 0
         self.files_written = 0
 
+    @property
+    def flush_rows(self) -> int:
+        """Buffered rows that trigger a write."""
+        return self._flush_rows
+
     def append(
         self,
         reports: Sequence[VesselReport] | pa.Table,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pyarrow as pa
 
@@ -54,11 +54,21 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 class DecodedBatch:
     """What one batch of lines decoded to: position rows with their times, static data.
 
-    Kept as rows (tuples) rather than :class:`VesselReport` objects so that the
-    ingest goes from pyais to an Arrow table without a Python object per report.
+    Kept as rows (tuples) and integer times rather than :class:`VesselReport`
+    objects so that the ingest goes from pyais to an Arrow table without a Python
+    object per report.
+
+    Attributes
+    ----------
+    times_us
+        When each report was received, microseconds since 1970-01-01 UTC.
+    rows
+        The reports, as :data:`~sarwatch.adapters.ais.convert.PositionRow` tuples.
+    statics
+        Static data, in input order.
     """
 
-    times: list[datetime] = field(default_factory=list)
+    times_us: list[int] = field(default_factory=list)
     rows: list[PositionRow] = field(default_factory=list)
     statics: list[VesselStatic] = field(default_factory=list)
 
@@ -68,7 +78,8 @@ class DecodedBatch:
     def reports(self) -> list[VesselReport]:
         """The positions as :class:`VesselReport` values, in input order."""
         return [
-            VesselReport(row[0], t, *row[1:]) for t, row in zip(self.times, self.rows, strict=True)
+            VesselReport(row[0], _EPOCH + timedelta(microseconds=t), *row[1:])
+            for t, row in zip(self.times_us, self.rows, strict=True)
         ]
 
     def table(self) -> pa.Table:
@@ -76,7 +87,7 @@ class DecodedBatch:
         if not self.rows:
             return REPORT_SCHEMA.empty_table()
         mmsi, lon, lat, sog, cog, hdg, nav, mt = zip(*self.rows, strict=True)
-        cols = (mmsi, self.times, lon, lat, sog, cog, hdg, nav, mt)
+        cols = (mmsi, self.times_us, lon, lat, sog, cog, hdg, nav, mt)
         arrays = [pa.array(c, type=f.type) for c, f in zip(cols, REPORT_SCHEMA, strict=True)]
         return pa.Table.from_arrays(arrays, schema=REPORT_SCHEMA)
 

@@ -268,6 +268,11 @@ class LiveStore:
             }
 
     @property
+    def track_step_s(self) -> float:
+        """Seconds between kept track points (0: every report kept)."""
+        return self._step_us / 1e6
+
+    @property
     def track_span(self) -> timedelta:
         """How much track is kept."""
         return timedelta(microseconds=self._span_us)

@@ -21,10 +21,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from functools import reduce
-from operator import xor
-from typing import Any
+from itertools import accumulate
+from typing import Any, cast
 
+import numpy as np
+from pyais.bit_vector import bit_vector, int_bit_vector
 from pyais.exceptions import UnknownMessageException
 from pyais.messages import MSG_CLASS, AISSentence, NMEASentenceFactory, TagBlock
 
@@ -32,6 +33,7 @@ from sarwatch.adapters.ais.columns import DecodedBatch
 from sarwatch.adapters.ais.convert import (
     POSITION_TYPES,
     STATIC_TYPES,
+    position_extractor,
     position_row,
     position_row_from_bits,
     static_from,
@@ -50,9 +52,13 @@ DEDUP_WINDOW = 4096
 MAX_FRAGMENT_GAP = 20
 #: Tag-block times outside [1990, now + 1 day] are not believed.
 _EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 
 _BANG, _BACKSLASH, _DOLLAR, _HASH = ord("!"), ord("\\"), ord("$"), ord("#")
 _produce = NMEASentenceFactory.produce
+#: The sentence codes pyais's factory turns into an AISSentence as they are.
+_AIS_CODES = (b"VDM", b"VDO")
 _MISSING: Any = object()
 #: Appended to a payload to key duplicates (same bits, same length).
 _FILL = tuple(b"%%%d" % k for k in range(6))
@@ -156,7 +162,7 @@ class IngestSummary:
 class _Pending:
     parts: list[AISSentence]
     line_no: int
-    time: datetime | None
+    time_us: int | None
 
 
 class NmeaDecoder:
@@ -195,7 +201,8 @@ class NmeaDecoder:
         self._max_gap = max_fragment_gap
         self._line_no = 0
         self._static_cache: dict[bytes, VesselStatic | None] = {}
-        self._tag_times: dict[bytes, datetime | None] = {}
+        self._tag_times: dict[bytes, int | None] = {}  # tag block -> its time (us)
+        self._extractors: dict[int, Any] = {}  # type << 16 | bits -> position_extractor
         self._latest = datetime.now(UTC) + timedelta(days=1)
 
     # -- the loop -------------------------------------------------------------------
@@ -217,28 +224,54 @@ class NmeaDecoder:
         The common case (a single-sentence position report) is decoded inline;
         multi-part and static messages go through :meth:`_fragment` and
         :meth:`_message`. Both apply the same checks in the same order.
+
+        Notes
+        -----
+        What costs per line here is pyais parsing the sentence (its
+        ``NMEASentenceFactory``, which also de-armours the payload into one integer).
+        The rest is made cheap: NMEA checksums come from one running XOR over the
+        whole batch (numpy), each computed as the XOR of two bytes of it; tag blocks
+        are parsed once per distinct block; times stay integers (microseconds) until
+        the Arrow table; a position is cut from pyais's integer by a function
+        written from pyais's own plan for its type (:func:`position_extractor`).
         """
         now = self._clock()
         self._latest = max(self._latest, now + timedelta(days=1))
+        now_us = _micros(now)
         out = DecodedBatch()
-        times_append, rows_append = out.times.append, out.rows.append
+        if not isinstance(lines, list):
+            lines = list(lines)
+        if any(type(raw) is not bytes for raw in lines):
+            lines = [
+                raw if type(raw) is bytes else str(raw).encode("utf-8", "surrogateescape")
+                for raw in lines
+            ]
+        lines = cast(list[bytes], lines)
+        # XOR of every byte up to each position: the XOR of bytes i+1 .. j-1 (an NMEA
+        # checksum, "!" and "*" excluded) is xors[j - 1] ^ xors[i].
+        buf = b"".join(lines)
+        xors = np.bitwise_xor.accumulate(np.frombuffer(buf, dtype=np.uint8)).tobytes()
+        times_append, rows_append = out.times_us.append, out.rows.append
         summary = self.summary
         skipped = summary.skipped
         seen, seen_order, window = self._seen, self._seen_order, self._window
-        tag_times = self._tag_times
-        produce, min_bits, from_bits = _produce, MIN_BITS, position_row_from_bits
+        tag_times, extractors = self._tag_times, self._extractors
+        produce, ais_sentence = _produce, AISSentence
+        min_bits, from_bits = MIN_BITS, position_row_from_bits
+        int_bits = bit_vector is int_bit_vector  # pyais keeps the payload as one int
         type_counts = [0] * 64
-        n = ignored = used = reports = untimed = no_position = 0
-        for raw in lines:
-            n += 1
-            self._line_no += 1
+        line_no = self._line_no
+        ignored = used = reports = untimed = no_position = 0
+        for raw, off in zip(lines, accumulate(map(len, lines), initial=0), strict=False):
+            line_no += 1
             try:
-                if type(raw) is not bytes:
-                    raw = str(raw).encode("utf-8", "surrogateescape")
-                raw = raw.strip()
-                if not raw or raw[0] == _HASH:
+                stripped = raw.strip()
+                if not stripped or stripped[0] == _HASH:
                     ignored += 1
                     continue
+                if stripped[0] != raw[0]:  # leading blanks: where the text starts in buf
+                    off += len(raw) - len(raw.lstrip())
+                raw = stripped
                 first = raw[0]
                 tag = None
                 if first == _BACKSLASH:
@@ -249,21 +282,19 @@ class NmeaDecoder:
                     if start:
                         tag = raw[1 : start - 1]
                         raw = raw[start:]
-                        start = 0
+                        off += start
                         if not raw or raw[0] not in (_BANG, _DOLLAR):
                             damaged = b"VDM," in raw or b"VDO," in raw
                             skipped[SkipReason.MALFORMED if damaged else SkipReason.NOT_AIS] += 1
                             continue
-                elif first in (_BANG, _DOLLAR):
-                    start = 0
-                else:
+                elif first not in (_BANG, _DOLLAR):
                     # An AIS sentence that lost its leading "!" is damaged AIS.
                     damaged = b"VDM," in raw or b"VDO," in raw
                     skipped[SkipReason.MALFORMED if damaged else SkipReason.NOT_AIS] += 1
                     continue
-                star = raw.find(b"*", start)
+                star = raw.find(b"*")
                 end = star + 3
-                if star < 0 or len(raw) < end or raw.find(b",", start) > star:
+                if star < 0 or len(raw) < end or raw.find(b",") > star:
                     # The checksum field is missing or cut short: the line was cut off.
                     skipped[SkipReason.TRUNCATED] += 1
                     continue
@@ -272,7 +303,13 @@ class NmeaDecoder:
                     # the sentence ends at "*hh".
                     raw = raw[:end]
                 try:
-                    sentence = produce(raw)
+                    fields = raw.split(b",")
+                    if fields[0][3:] in _AIS_CODES and raw[0] != _BACKSLASH:
+                        # What pyais's factory does for !AIVDM/!AIVDO, minus its
+                        # dispatch and second strip; anything else goes through it.
+                        sentence = ais_sentence(raw, fields)
+                    else:
+                        sentence = produce(raw)
                 except UnknownMessageException:
                     skipped[SkipReason.NOT_AIS] += 1
                     continue
@@ -282,9 +319,8 @@ class NmeaDecoder:
                 if type(sentence) is not AISSentence:
                     ignored += 1  # a $PGHP wrapper: metadata only
                     continue
-                # pyais's own test (XOR of the bytes between "!" and "*"), on the
-                # bytes already at hand rather than a re-split copy.
-                if reduce(xor, raw[1:star], 0) != sentence.checksum:
+                # pyais's own test: the XOR of the bytes between "!" and "*".
+                if xors[off + star - 1] ^ xors[off] != sentence.checksum:
                     skipped[SkipReason.BAD_CHECKSUM] += 1
                     continue
                 payload = sentence.payload
@@ -292,17 +328,18 @@ class NmeaDecoder:
                     skipped[SkipReason.EMPTY_PAYLOAD] += 1
                     continue
                 if tag is None:
-                    time = None
+                    time_us = None
                 else:
-                    time = tag_times.get(tag, _MISSING)
-                    if time is _MISSING:
-                        time = self._tag_time(TagBlock(tag))
+                    time_us = tag_times.get(tag, _MISSING)
+                    if time_us is _MISSING:
+                        time_us = self._tag_time(TagBlock(tag))
                 msg_type = sentence.ais_id
                 if sentence.frag_cnt != 1:
-                    self._fragment(sentence, time, now, out)
+                    self._line_no = line_no
+                    self._fragment(sentence, time_us, now_us, out)
                     continue
                 if msg_type not in _SIMPLE_POSITION:
-                    self._message(sentence, payload, time, now, 1, out)
+                    self._message(sentence, payload, time_us, now_us, 1, out)
                     continue
                 # The common case, inline: one sentence, one position report.
                 fill = sentence.fill_bits
@@ -314,12 +351,22 @@ class NmeaDecoder:
                 seen_order.append(key)
                 if len(seen_order) > window:
                     seen.discard(seen_order.popleft())
-                bv = sentence.bv
-                if len(bv) < min_bits[msg_type]:
+                n_bits = len(payload) * 6 - fill  # the length of pyais's bit vector
+                if n_bits < min_bits[msg_type]:
                     skipped[SkipReason.TRUNCATED] += 1
                     continue
                 try:
-                    row = from_bits(msg_type, bv)  # pyais's plan, only the fields needed
+                    if int_bits:
+                        extract = extractors.get(msg_type << 16 | n_bits, _MISSING)
+                        if extract is _MISSING:
+                            extract = position_extractor(msg_type, n_bits)
+                            extractors[msg_type << 16 | n_bits] = extract
+                    else:
+                        extract = None
+                    if extract is not None:
+                        row = extract(sentence.bv._value)  # pyais's plan, only the fields needed
+                    else:
+                        row = from_bits(msg_type, sentence.bv)
                 except Exception:  # bits pyais cannot read
                     skipped[SkipReason.UNDECODABLE] += 1
                     continue
@@ -328,15 +375,16 @@ class NmeaDecoder:
                 if row is None:
                     no_position += 1
                     continue
-                if time is None:
+                if time_us is None:
                     untimed += 1
-                    time = now
+                    time_us = now_us
                 reports += 1
-                times_append(time)
+                times_append(time_us)
                 rows_append(row)
             except Exception:  # a line we did not foresee must not stop the feed
                 skipped[SkipReason.MALFORMED] += 1
-        summary.lines += n
+        self._line_no = line_no
+        summary.lines += len(lines)
         summary.ignored += ignored
         summary.used += used
         summary.messages += used
@@ -359,8 +407,8 @@ class NmeaDecoder:
     def _fragment(
         self,
         sentence: AISSentence,
-        time: datetime | None,
-        now: datetime,
+        time_us: int | None,
+        now_us: int,
         out: DecodedBatch,
     ) -> None:
         skipped = self.summary.skipped
@@ -369,7 +417,7 @@ class NmeaDecoder:
         if sentence.frag_num == 1:
             if pending is not None:  # an earlier message with this id never completed
                 skipped[SkipReason.ORPHAN_FRAGMENT] += len(pending.parts)
-            self._pending[key] = _Pending([sentence], self._line_no, time)
+            self._pending[key] = _Pending([sentence], self._line_no, time_us)
             return
         if pending is None or self._line_no - pending.line_no > self._max_gap:
             if pending is not None:
@@ -387,14 +435,15 @@ class NmeaDecoder:
         del self._pending[key]
         payload = b"".join(p.payload for p in pending.parts)
         whole = AISSentence.assemble_from_iterable(pending.parts)
-        self._message(whole, payload, pending.time or time, now, len(pending.parts), out)
+        first_time = time_us if pending.time_us is None else pending.time_us
+        self._message(whole, payload, first_time, now_us, len(pending.parts), out)
 
     def _message(
         self,
         sentence: AISSentence,
         payload: bytes,
-        time: datetime | None,
-        now: datetime,
+        time_us: int | None,
+        now_us: int,
         n_lines: int,
         out: DecodedBatch,
     ) -> None:
@@ -438,9 +487,9 @@ class NmeaDecoder:
                 summary.no_position += 1
             else:
                 summary.reports += 1
-                if time is None:
+                if time_us is None:
                     summary.untimed += 1
-                out.times.append(now if time is None else time)
+                out.times_us.append(now_us if time_us is None else time_us)
                 out.rows.append(row)
         if msg_type in STATIC_TYPES:
             static = static_from(msg)
@@ -452,16 +501,18 @@ class NmeaDecoder:
                 summary.statics += 1
                 out.statics.append(static)
 
-    def _tag_time(self, block: TagBlock) -> datetime | None:
-        """The tag block's ``c:`` time if the block is valid and the time plausible."""
+    def _tag_time(self, block: TagBlock) -> int | None:
+        """The tag block's ``c:`` time (UNIX microseconds) if the block is valid and
+        the time plausible; remembered by the block's bytes."""
         block.init()
         stamp = block.receiver_timestamp if block.is_valid else None
         when = self._parse_stamp(stamp) if stamp else None
         cache = self._tag_times
         if len(cache) > 4096:
             cache.clear()
-        cache[block.raw] = when
-        return when
+        us = None if when is None else _micros(when)
+        cache[block.raw] = us
+        return us
 
     def _parse_stamp(self, stamp: str) -> datetime | None:
         return _parse_stamp(stamp, self._latest)
@@ -488,6 +539,11 @@ def split_tag_time(raw: bytes) -> tuple[bytes, datetime | None]:
     latest = datetime.now(UTC) + timedelta(days=1)
     when = _parse_stamp(stamp, latest) if stamp else None
     return raw[end + 1 :], when
+
+
+def _micros(when: datetime) -> int:
+    """An aware time as integer microseconds since 1970-01-01 UTC (exact)."""
+    return (when - _EPOCH) // _MICROSECOND
 
 
 def _parse_stamp(stamp: str, latest: datetime) -> datetime | None:
