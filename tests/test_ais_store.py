@@ -10,6 +10,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -17,8 +18,9 @@ from pyais.bit_vector import bit_vector
 from pyais.messages import MSG_CLASS
 
 from sarwatch.adapters.ais.archive import ParquetArchive, query, query_track
+from sarwatch.adapters.ais.bulk import positions_of
 from sarwatch.adapters.ais.columns import DecodedBatch, reports_from_table, reports_table
-from sarwatch.adapters.ais.convert import position_row, position_row_from_bits
+from sarwatch.adapters.ais.convert import _FIELDS, _fixed_plan, position_row, position_row_from_bits
 from sarwatch.adapters.ais.live_store import LiveStore
 from sarwatch.services.container import Station
 from sarwatch.settings import load_settings
@@ -98,7 +100,7 @@ def test_picture_reads_the_file_incrementally(tmp_path):
 
 
 def test_batch_table_round_trip():
-    batch = DecodedBatch(
+    batch = DecodedBatch.from_rows(
         times_us=[int(T0.timestamp()) * 10**6, int(T0.timestamp()) * 10**6 + 10**6],
         rows=[
             (247000001, 12.5, 34.25, 10.5, 181.0, 180.0, 0, 1),
@@ -129,6 +131,51 @@ def test_subset_decoding_equals_pyais_full_decoding(msg_type, bits):
     value = (msg_type << (n_bits - 6)) | (bits & ((1 << (n_bits - 6)) - 1))
     bv = bit_vector(_armour(value, n_bits), 0)
     assert position_row_from_bits(msg_type, bv) == position_row(MSG_CLASS[msg_type].from_vector(bv))
+
+
+NOT_AVAILABLE = ["speed", "course", "heading"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    msg_type=st.sampled_from([1, 2, 3, 9, 18, 27]),
+    payloads=st.lists(
+        st.tuples(
+            st.integers(0, 2**168 - 1), st.sets(st.sampled_from(["speed", "course", "heading"]))
+        ),
+        min_size=1,
+        max_size=30,
+    ),
+)
+def test_bulk_decoding_equals_pyais_full_decoding(msg_type, payloads):
+    # Many payloads cut at once (numpy) give, payload by payload, what pyais's full
+    # decode gives; some fields are set to all ones, AIS's "not available".
+    n_bits = 96 if msg_type == 27 else 168
+    plan = dict(zip(_FIELDS, _fixed_plan(msg_type, n_bits), strict=True))
+    values = []
+    for bits, not_available in payloads:
+        value = (msg_type << (n_bits - 6)) | (bits & ((1 << (n_bits - 6)) - 1))
+        for name in not_available:
+            shift, mask = plan[name][:2]
+            value |= mask << shift if shift >= 0 else 0
+        values.append(value)
+    cols = positions_of(msg_type, n_bits, values)
+    for i, value in enumerate(values):
+        want = position_row(MSG_CLASS[msg_type].from_vector(bit_vector(_armour(value, n_bits), 0)))
+        assert bool(cols.valid[i]) == (want is not None)
+        if want is not None:
+            got = (
+                int(cols.mmsi[i]),
+                float(cols.lon[i]),
+                float(cols.lat[i]),
+                *(
+                    None if np.isnan(x[i]) else float(x[i])
+                    for x in (cols.sog, cols.cog, cols.heading)
+                ),
+                None if cols.nav[i] < 0 else int(cols.nav[i]),
+                msg_type,
+            )
+            assert got == want
 
 
 # -- the archive -----------------------------------------------------------------------------

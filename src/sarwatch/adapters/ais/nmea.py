@@ -25,15 +25,17 @@ from itertools import accumulate
 from typing import Any, cast
 
 import numpy as np
+import pyarrow as pa
 from pyais.bit_vector import bit_vector, int_bit_vector
 from pyais.exceptions import UnknownMessageException
 from pyais.messages import MSG_CLASS, AISSentence, NMEASentenceFactory, TagBlock
 
-from sarwatch.adapters.ais.columns import DecodedBatch
+from sarwatch.adapters.ais.bulk import bulk_supported, positions_of
+from sarwatch.adapters.ais.columns import REPORT_SCHEMA, DecodedBatch
 from sarwatch.adapters.ais.convert import (
     POSITION_TYPES,
     STATIC_TYPES,
-    position_extractor,
+    PositionRow,
     position_row,
     position_row_from_bits,
     static_from,
@@ -59,6 +61,8 @@ _BANG, _BACKSLASH, _DOLLAR, _HASH = ord("!"), ord("\\"), ord("$"), ord("#")
 _produce = NMEASentenceFactory.produce
 #: The sentence codes pyais's factory turns into an AISSentence as they are.
 _AIS_CODES = (b"VDM", b"VDO")
+#: A report's time before it is known to have none (then: the receiver's clock).
+_UNTIMED = -1
 _MISSING: Any = object()
 #: Appended to a payload to key duplicates (same bits, same length).
 _FILL = tuple(b"%%%d" % k for k in range(6))
@@ -158,6 +162,81 @@ class IngestSummary:
         return "\n".join(out)
 
 
+class _Collected:
+    """A batch's position reports as they come, and its static data.
+
+    Most reports are kept as pyais's integer of the payload with their layout
+    (type << 20 | bits) and cut all at once by :func:`finish`; the others (from
+    multi-part messages, type 19, short payloads) come as rows (layout 0).
+    """
+
+    __slots__ = ("keys", "statics", "times_us", "values")
+
+    def __init__(self) -> None:
+        self.keys: list[int] = []
+        self.values: list[Any] = []
+        self.times_us: list[int] = []  # _UNTIMED: stamp with the receiver clock
+        self.statics: list[VesselStatic] = []
+
+    def add_row(self, time_us: int, row: PositionRow) -> None:
+        self.keys.append(0)
+        self.values.append(row)
+        self.times_us.append(time_us)
+
+    def finish(self, now_us: int) -> tuple[DecodedBatch, int, int, int]:
+        """The batch, and of the integers cut here: reports made, positions not
+        available, reports stamped ``now_us`` (no tag-block time)."""
+        n = len(self.keys)
+        if not n:
+            return DecodedBatch(statics=self.statics), 0, 0, 0
+        keys = np.array(self.keys, dtype=np.int64)
+        values = self.values
+        mmsi = np.zeros(n, dtype=np.int64)
+        lon, lat, sog, cog, hdg = (np.full(n, np.nan) for _ in range(5))
+        nav = np.full(n, -1, dtype=np.int64)
+        msg_type = np.zeros(n, dtype=np.int64)
+        valid = np.ones(n, dtype=bool)
+        bulk = keys != 0
+        for layout in np.unique(keys[bulk]).tolist():
+            idx = np.flatnonzero(keys == layout)
+            t = layout >> 20
+            cols = positions_of(t, layout & 0xFFFFF, [values[i] for i in idx.tolist()])
+            mmsi[idx], lon[idx], lat[idx] = cols.mmsi, cols.lon, cols.lat
+            sog[idx], cog[idx], hdg[idx] = cols.sog, cols.cog, cols.heading
+            nav[idx], valid[idx], msg_type[idx] = cols.nav, cols.valid, t
+        rows = np.flatnonzero(~bulk)
+        if rows.size:
+            m, lo, la, so, co, hd, nv, ty = zip(*[values[i] for i in rows.tolist()], strict=True)
+            mmsi[rows], lon[rows], lat[rows], msg_type[rows] = m, lo, la, ty
+            sog[rows] = np.array(so, dtype=np.float64)  # None: NaN
+            cog[rows] = np.array(co, dtype=np.float64)
+            hdg[rows] = np.array(hd, dtype=np.float64)
+            nav[rows] = [-1 if v is None else v for v in nv]
+        times = np.array(self.times_us, dtype=np.int64)
+        untimed = times == _UNTIMED
+        times[untimed] = now_us
+        n_bulk, n_reports = int(bulk.sum()), int((valid & bulk).sum())
+        n_untimed = int((untimed & valid).sum())
+        if n_reports < n_bulk:
+            mmsi, times, lon, lat, sog, cog, hdg, nav, msg_type = (
+                a[valid] for a in (mmsi, times, lon, lat, sog, cog, hdg, nav, msg_type)
+            )
+        f = REPORT_SCHEMA
+        table = pa.Table.from_arrays(
+            [
+                pa.array(mmsi, type=f.field("mmsi").type),
+                pa.array(times, type=pa.int64()).cast(f.field("time").type),
+                pa.array(lon, type=pa.float64()),
+                pa.array(lat, type=pa.float64()),
+                *(pa.array(a, mask=np.isnan(a), type=pa.float64()) for a in (sog, cog, hdg)),
+                pa.array(nav.astype(np.int8), mask=nav < 0, type=f.field("nav_status").type),
+                pa.array(msg_type.astype(np.int8), type=f.field("msg_type").type),
+            ],
+            schema=REPORT_SCHEMA,
+        )
+        return DecodedBatch(table, self.statics), n_reports, n_bulk - n_reports, n_untimed
+
+
 @dataclass(slots=True)
 class _Pending:
     parts: list[AISSentence]
@@ -202,7 +281,7 @@ class NmeaDecoder:
         self._line_no = 0
         self._static_cache: dict[bytes, VesselStatic | None] = {}
         self._tag_times: dict[bytes, int | None] = {}  # tag block -> its time (us)
-        self._extractors: dict[int, Any] = {}  # type << 16 | bits -> position_extractor
+        self._in_bulk: dict[int, bool] = {}  # type << 20 | bits -> bulk_supported
         self._latest = datetime.now(UTC) + timedelta(days=1)
 
     # -- the loop -------------------------------------------------------------------
@@ -238,7 +317,7 @@ class NmeaDecoder:
         now = self._clock()
         self._latest = max(self._latest, now + timedelta(days=1))
         now_us = _micros(now)
-        out = DecodedBatch()
+        collected = _Collected()
         if not isinstance(lines, list):
             lines = list(lines)
         if any(type(raw) is not bytes for raw in lines):
@@ -251,11 +330,12 @@ class NmeaDecoder:
         # checksum, "!" and "*" excluded) is xors[j - 1] ^ xors[i].
         buf = b"".join(lines)
         xors = np.bitwise_xor.accumulate(np.frombuffer(buf, dtype=np.uint8)).tobytes()
-        times_append, rows_append = out.times_us.append, out.rows.append
+        keys_append, values_append = collected.keys.append, collected.values.append
+        times_append = collected.times_us.append
         summary = self.summary
         skipped = summary.skipped
         seen, seen_order, window = self._seen, self._seen_order, self._window
-        tag_times, extractors = self._tag_times, self._extractors
+        tag_times, in_bulk = self._tag_times, self._in_bulk
         produce, ais_sentence = _produce, AISSentence
         min_bits, from_bits = MIN_BITS, position_row_from_bits
         int_bits = bit_vector is int_bit_vector  # pyais keeps the payload as one int
@@ -336,10 +416,10 @@ class NmeaDecoder:
                 msg_type = sentence.ais_id
                 if sentence.frag_cnt != 1:
                     self._line_no = line_no
-                    self._fragment(sentence, time_us, now_us, out)
+                    self._fragment(sentence, time_us, now_us, collected)
                     continue
                 if msg_type not in _SIMPLE_POSITION:
-                    self._message(sentence, payload, time_us, now_us, 1, out)
+                    self._message(sentence, payload, time_us, now_us, 1, collected)
                     continue
                 # The common case, inline: one sentence, one position report.
                 fill = sentence.fill_bits
@@ -355,18 +435,20 @@ class NmeaDecoder:
                 if n_bits < min_bits[msg_type]:
                     skipped[SkipReason.TRUNCATED] += 1
                     continue
-                try:
-                    if int_bits:
-                        extract = extractors.get(msg_type << 16 | n_bits, _MISSING)
-                        if extract is _MISSING:
-                            extract = position_extractor(msg_type, n_bits)
-                            extractors[msg_type << 16 | n_bits] = extract
-                    else:
-                        extract = None
-                    if extract is not None:
-                        row = extract(sentence.bv._value)  # pyais's plan, only the fields needed
-                    else:
-                        row = from_bits(msg_type, sentence.bv)
+                layout = msg_type << 20 | n_bits
+                bulk = in_bulk.get(layout)
+                if bulk is None:
+                    bulk = in_bulk[layout] = int_bits and bulk_supported(msg_type, n_bits)
+                if bulk:
+                    # pyais's integer, cut with the batch's others (collected.finish)
+                    keys_append(layout)
+                    values_append(sentence.bv._value)
+                    times_append(_UNTIMED if time_us is None else time_us)
+                    used += 1
+                    type_counts[msg_type] += 1
+                    continue
+                try:  # a payload shorter than the plan: pyais's accessors, one by one
+                    row = from_bits(msg_type, sentence.bv)
                 except Exception:  # bits pyais cannot read
                     skipped[SkipReason.UNDECODABLE] += 1
                     continue
@@ -377,20 +459,19 @@ class NmeaDecoder:
                     continue
                 if time_us is None:
                     untimed += 1
-                    time_us = now_us
                 reports += 1
-                times_append(time_us)
-                rows_append(row)
+                collected.add_row(now_us if time_us is None else time_us, row)
             except Exception:  # a line we did not foresee must not stop the feed
                 skipped[SkipReason.MALFORMED] += 1
         self._line_no = line_no
+        out, bulk_reports, bulk_without, bulk_untimed = collected.finish(now_us)
         summary.lines += len(lines)
         summary.ignored += ignored
         summary.used += used
         summary.messages += used
-        summary.reports += reports
-        summary.untimed += untimed
-        summary.no_position += no_position
+        summary.reports += reports + bulk_reports
+        summary.untimed += untimed + bulk_untimed
+        summary.no_position += no_position + bulk_without
         by_type = summary.by_type
         for t, count in enumerate(type_counts):
             if count:
@@ -409,7 +490,7 @@ class NmeaDecoder:
         sentence: AISSentence,
         time_us: int | None,
         now_us: int,
-        out: DecodedBatch,
+        out: _Collected,
     ) -> None:
         skipped = self.summary.skipped
         key = (sentence.seq_id, sentence.channel, sentence.frag_cnt)
@@ -445,7 +526,7 @@ class NmeaDecoder:
         time_us: int | None,
         now_us: int,
         n_lines: int,
-        out: DecodedBatch,
+        out: _Collected,
     ) -> None:
         summary = self.summary
         fill = sentence.fill_bits
@@ -489,8 +570,7 @@ class NmeaDecoder:
                 summary.reports += 1
                 if time_us is None:
                     summary.untimed += 1
-                out.times_us.append(now_us if time_us is None else time_us)
-                out.rows.append(row)
+                out.add_row(now_us if time_us is None else time_us, row)
         if msg_type in STATIC_TYPES:
             static = static_from(msg)
             if is_static:
