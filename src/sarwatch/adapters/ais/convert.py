@@ -8,7 +8,6 @@ or out of range yields no report at all.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -21,7 +20,6 @@ __all__ = [
     "POSITION_TYPES",
     "STATIC_TYPES",
     "PositionRow",
-    "position_extractor",
     "position_row",
     "position_row_from_bits",
     "report_from",
@@ -143,55 +141,7 @@ def _plan(msg_type: int) -> tuple[_Slot, ...]:
     return plan
 
 
-#: Extract a position row from a payload held as one integer (see :func:`position_extractor`).
-Extractor = Callable[[int], "PositionRow | None"]
-_EXTRACTORS: dict[tuple[int, int], Extractor | None] = {}
-
-
-def position_extractor(msg_type: int, n_bits: int) -> Extractor | None:
-    """A function ``f(value) -> PositionRow | None`` for payloads of ``n_bits`` bits.
-
-    ``value`` is the payload as one integer (pyais's ``int_bit_vector._value``).
-    The function is pyais's own plan for ``msg_type`` (offsets, widths, signedness,
-    converters), cut to the fields a position needs and written out as one shift
-    and mask per field, so a report costs a handful of integer operations. Built on
-    first use per (type, length) and kept. ``None`` when a field runs past
-    ``n_bits`` (then :func:`position_row_from_bits` reads what is there).
-
-    ``f(bv._value) == position_row_from_bits(msg_type, bv)`` (a property test checks
-    it against pyais's full decoding).
-    """
-    key = (msg_type, n_bits)
-    if key in _EXTRACTORS:
-        return _EXTRACTORS[key]
-    fixed = _fixed_plan(msg_type, n_bits)
-    extractor = None if fixed is None else _compile(msg_type, fixed)
-    _EXTRACTORS[key] = extractor
-    return extractor
-
-
-def _compile(msg_type: int, fixed: _Fixed) -> Extractor:
-    """Write the fixed plan out as the body of one function (no loop, no lookups)."""
-    env: dict[str, Any] = {"_row": _row}
-    body = []
-    for name, (shift, mask, sign, is_float, converter) in zip(_FIELDS, fixed, strict=True):
-        if shift < 0:
-            body.append(f"{name} = None")
-            continue
-        body.append(f"{name} = (v >> {shift}) & {mask}")
-        if sign:
-            body.append(f"if {name} & {sign}: {name} -= {sign << 1}")
-        if converter is not None:
-            env[f"_to_{name}"] = converter
-            body.append(f"{name} = _to_{name}({name})")
-        elif is_float:
-            body.append(f"{name} = float({name})")
-    args = ", ".join(_FIELDS)
-    body.append(f"return _row({msg_type}, {args})")
-    source = "def extract(v):\n" + "".join(f"    {line}\n" for line in body)
-    exec(compile(source, f"<pyais plan of type {msg_type}>", "exec"), env)
-    extract: Extractor = env["extract"]
-    return extract
+_FIXED: dict[tuple[int, int], _Fixed | None] = {}
 
 
 def position_row_from_bits(msg_type: int, bv: Any) -> PositionRow | None:
@@ -206,19 +156,29 @@ def position_row_from_bits(msg_type: int, bv: Any) -> PositionRow | None:
     """
     n_bits = len(bv)
     whole = getattr(bv, "_value", None)
-    extract = None if whole is None else position_extractor(msg_type, n_bits)
-    if extract is not None:
-        return extract(whole)
-    # Another bit-vector kind (PyPy), or a payload cut short: pyais's accessors.
+    key = (msg_type, n_bits)
+    fixed = _FIXED[key] if key in _FIXED else _FIXED.setdefault(key, _fixed_plan(*key))
     values: list[Any] = []
-    for slot in _plan(msg_type):
-        if slot is None or slot[0] >= n_bits:
-            values.append(None)
+    append = values.append
+    if whole is None or fixed is None:  # another bit-vector kind, or a short payload
+        for slot in _plan(msg_type):
+            if slot is None or slot[0] >= n_bits:
+                append(None)
+                continue
+            offset, width, signed, is_float, converter = slot
+            x: Any = bv.get_signed(offset, width) if signed else bv.get(offset, width)
+            x = float(x) if is_float else x
+            append(x if converter is None else converter(x))
+        return _row(msg_type, *values)
+    for shift, mask, sign, is_float, converter in fixed:
+        if shift < 0:
+            append(None)
             continue
-        offset, width, signed, is_float, converter = slot
-        x: Any = bv.get_signed(offset, width) if signed else bv.get(offset, width)
-        x = float(x) if is_float else x
-        values.append(x if converter is None else converter(x))
+        x = (whole >> shift) & mask
+        if sign and x & sign:
+            x -= sign << 1
+        # pyais's converters take the raw integer (as its own fast paths pass it)
+        append(converter(x) if converter is not None else float(x) if is_float else x)
     return _row(msg_type, *values)
 
 

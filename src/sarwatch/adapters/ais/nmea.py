@@ -298,7 +298,7 @@ class NmeaDecoder:
         return batch.reports(), batch.statics
 
     def decode_batch(self, lines: Iterable[bytes | str]) -> DecodedBatch:
-        """Like :meth:`decode`, but positions kept as rows (the ingest's fast path).
+        """Like :meth:`decode`, but positions kept as an Arrow table (the ingest's path).
 
         The common case (a single-sentence position report) is decoded inline;
         multi-part and static messages go through :meth:`_fragment` and
@@ -306,13 +306,13 @@ class NmeaDecoder:
 
         Notes
         -----
-        What costs per line here is pyais parsing the sentence (its
-        ``NMEASentenceFactory``, which also de-armours the payload into one integer).
-        The rest is made cheap: NMEA checksums come from one running XOR over the
-        whole batch (numpy), each computed as the XOR of two bytes of it; tag blocks
-        are parsed once per distinct block; times stay integers (microseconds) until
-        the Arrow table; a position is cut from pyais's integer by a function
-        written from pyais's own plan for its type (:func:`position_extractor`).
+        What costs per line here is pyais parsing the sentence (its ``AISSentence``,
+        which also de-armours the payload into one integer). The rest is made cheap:
+        NMEA checksums come from one running XOR over the whole batch (numpy), each
+        the XOR of two bytes of it; tag blocks are parsed once per distinct block;
+        times stay integers (microseconds); the position fields of all the batch's
+        reports are cut from pyais's integers at once, with pyais's plan
+        (:func:`~sarwatch.adapters.ais.bulk.positions_of`), straight into columns.
         """
         now = self._clock()
         self._latest = max(self._latest, now + timedelta(days=1))
