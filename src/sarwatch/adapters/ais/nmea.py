@@ -514,10 +514,10 @@ class NmeaDecoder:
         if len(pending.parts) < sentence.frag_cnt:
             return
         del self._pending[key]
-        payload = b"".join(p.payload for p in pending.parts)
-        whole = AISSentence.assemble_from_iterable(pending.parts)
+        parts = pending.parts
+        payload = b"".join(p.payload for p in parts)
         first_time = time_us if pending.time_us is None else pending.time_us
-        self._message(whole, payload, first_time, now_us, len(pending.parts), out)
+        self._message(parts[0], payload, first_time, now_us, len(parts), out, parts)
 
     def _message(
         self,
@@ -527,7 +527,10 @@ class NmeaDecoder:
         now_us: int,
         n_lines: int,
         out: _Collected,
+        parts: list[AISSentence] | None = None,
     ) -> None:
+        """One whole message: ``sentence``, or the first of its ``parts``, assembled
+        (pyais's ``assemble_from_iterable``) only when it must be decoded."""
         summary = self.summary
         fill = sentence.fill_bits
         key = payload + _FILL[fill] if fill else payload
@@ -540,7 +543,8 @@ class NmeaDecoder:
         if len(seen_order) > self._window:
             self._seen.discard(seen_order.popleft())
         msg_type = sentence.ais_id
-        bits = len(sentence.bv)
+        # pyais's assembled bit vector: the parts' payloads, the last part's fill bits
+        bits = len(sentence.bv) if parts is None else len(payload) * 6 - parts[-1].fill_bits
         if bits < MIN_BITS.get(msg_type, 38):
             summary.skipped[SkipReason.TRUNCATED] += n_lines
             return
@@ -554,6 +558,8 @@ class NmeaDecoder:
                 summary.statics += 1
                 out.statics.append(static)
             return
+        if parts is not None:
+            sentence = AISSentence.assemble_from_iterable(parts)
         try:
             msg = MSG_CLASS[msg_type].from_vector(sentence.bv)
         except Exception:  # unknown type or bits pyais cannot read
