@@ -16,6 +16,7 @@ it in order, flushing the archive) and exits when the ingest goes away.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import signal
 import sys
@@ -189,6 +190,9 @@ def _start_method() -> str:
 def _serve(conn: Connection, parent_end: Connection, spec: StoreSpec) -> None:
     """The child: open the stores, store what comes, answer each message."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent closes us in order
+    # A forked child shares the parent's memory until it writes to it; the garbage
+    # collector walking the inherited objects would write to (copy) all of them.
+    gc.freeze()
     parent_end.close()  # a forked child holds a copy: it would hide the parent's exit
     try:
         live, archive = spec.open()
