@@ -1,10 +1,10 @@
 """The live AIS picture on disk: one SQLite file in WAL mode, shared between processes.
 
-``sarwatch ais ingest`` (one process, the only writer) stores each batch: the last
-report per MMSI (an upsert that never lets an older report replace a newer one),
-static data merged by MMSI, and track points thinned to one per vessel per
-:data:`TRACK_STEP_S`-second bucket (the first report in it) for the last
-:data:`TRACK_HOURS` hours.
+``sarwatch ais ingest`` (the only writer: the ingest, or its storing process)
+stores each batch: the last report per MMSI (an upsert that never lets an older
+report replace a newer one), static data merged by MMSI, and track points thinned
+to one per vessel per :data:`TRACK_STEP_S`-second bucket (the first report in it)
+for the last :data:`TRACK_HOURS` hours.
 Every batch gets a sequence number; ``sarwatch serve`` (any number of readers)
 asks for the rows changed since the sequence it last saw, so a refresh costs what
 changed, not the whole picture. WAL lets readers read while the writer writes.
