@@ -17,11 +17,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 from pyais.messages import to_10th, to_lat_lon, to_lat_lon_600, to_speed
 
-from sarwatch.adapters.ais.convert import _FIELDS, _fixed_plan
+from sarwatch.adapters.ais.columns import REPORT_SCHEMA, DecodedBatch
+from sarwatch.adapters.ais.convert import _FIELDS, PositionRow, _fixed_plan
+from sarwatch.vessels.types import VesselStatic
 
-__all__ = ["PositionColumns", "bulk_supported", "positions_of"]
+__all__ = ["UNTIMED", "PositionCollector", "PositionColumns", "bulk_supported", "positions_of"]
+
+#: A report's time before it is known to have none (then: the receiver's clock).
+UNTIMED = -1
 
 
 def _lat_lon(scale: int, limit: int) -> Callable[[np.ndarray], np.ndarray | None]:
@@ -143,6 +149,81 @@ def _columns(t: int, n: int, got: dict[str, np.ndarray | None]) -> PositionColum
         hdg = nan
     else:
         hdg = np.where(heading >= 360, np.nan, heading.astype(np.float64))
-    has_status = status is not None and (t <= 3 or t == 27)
-    nav = status if has_status else np.full(n, -1, dtype=np.int64)
+    with_status = t <= 3 or t == 27
+    nav = status if status is not None and with_status else np.full(n, -1, dtype=np.int64)
     return PositionColumns(mmsi, lon, lat, sog, cog, hdg, nav, valid)
+
+
+class PositionCollector:
+    """A batch's position reports as the decoder meets them, and its static data.
+
+    Most reports are kept as pyais's integer of the payload with their layout
+    (type << 20 | bits) and cut all at once by :func:`finish`; the others (from
+    multi-part messages, type 19, short payloads) come as rows (layout 0).
+    """
+
+    __slots__ = ("keys", "statics", "times_us", "values")
+
+    def __init__(self) -> None:
+        self.keys: list[int] = []
+        self.values: list[Any] = []
+        self.times_us: list[int] = []  # UNTIMED: stamp with the receiver clock
+        self.statics: list[VesselStatic] = []
+
+    def add_row(self, time_us: int, row: PositionRow) -> None:
+        self.keys.append(0)
+        self.values.append(row)
+        self.times_us.append(time_us)
+
+    def finish(self, now_us: int) -> tuple[DecodedBatch, int, int, int]:
+        """The batch, and of the integers cut here: reports made, positions not
+        available, reports stamped ``now_us`` (no tag-block time)."""
+        n = len(self.keys)
+        if not n:
+            return DecodedBatch(statics=self.statics), 0, 0, 0
+        keys = np.array(self.keys, dtype=np.int64)
+        values = self.values
+        mmsi = np.zeros(n, dtype=np.int64)
+        lon, lat, sog, cog, hdg = (np.full(n, np.nan) for _ in range(5))
+        nav = np.full(n, -1, dtype=np.int64)
+        msg_type = np.zeros(n, dtype=np.int64)
+        valid = np.ones(n, dtype=bool)
+        bulk = keys != 0
+        for layout in np.unique(keys[bulk]).tolist():
+            idx = np.flatnonzero(keys == layout)
+            t = layout >> 20
+            cols = positions_of(t, layout & 0xFFFFF, [values[i] for i in idx.tolist()])
+            mmsi[idx], lon[idx], lat[idx] = cols.mmsi, cols.lon, cols.lat
+            sog[idx], cog[idx], hdg[idx] = cols.sog, cols.cog, cols.heading
+            nav[idx], valid[idx], msg_type[idx] = cols.nav, cols.valid, t
+        rows = np.flatnonzero(~bulk)
+        if rows.size:
+            m, lo, la, so, co, hd, nv, ty = zip(*[values[i] for i in rows.tolist()], strict=True)
+            mmsi[rows], lon[rows], lat[rows], msg_type[rows] = m, lo, la, ty
+            sog[rows] = np.array(so, dtype=np.float64)  # None: NaN
+            cog[rows] = np.array(co, dtype=np.float64)
+            hdg[rows] = np.array(hd, dtype=np.float64)
+            nav[rows] = [-1 if v is None else v for v in nv]
+        times = np.array(self.times_us, dtype=np.int64)
+        untimed = times == UNTIMED
+        times[untimed] = now_us
+        n_bulk, n_reports = int(bulk.sum()), int((valid & bulk).sum())
+        n_untimed = int((untimed & valid).sum())
+        if n_reports < n_bulk:
+            mmsi, times, lon, lat, sog, cog, hdg, nav, msg_type = (
+                a[valid] for a in (mmsi, times, lon, lat, sog, cog, hdg, nav, msg_type)
+            )
+        f = REPORT_SCHEMA
+        table = pa.Table.from_arrays(
+            [
+                pa.array(mmsi, type=f.field("mmsi").type),
+                pa.array(times, type=pa.int64()).cast(f.field("time").type),
+                pa.array(lon, type=pa.float64()),
+                pa.array(lat, type=pa.float64()),
+                *(pa.array(a, mask=np.isnan(a), type=pa.float64()) for a in (sog, cog, hdg)),
+                pa.array(nav.astype(np.int8), mask=nav < 0, type=f.field("nav_status").type),
+                pa.array(msg_type.astype(np.int8), type=f.field("msg_type").type),
+            ],
+            schema=REPORT_SCHEMA,
+        )
+        return DecodedBatch(table, self.statics), n_reports, n_bulk - n_reports, n_untimed

@@ -25,17 +25,15 @@ from itertools import accumulate
 from typing import Any, cast
 
 import numpy as np
-import pyarrow as pa
 from pyais.bit_vector import bit_vector, int_bit_vector
 from pyais.exceptions import UnknownMessageException
-from pyais.messages import MSG_CLASS, AISSentence, NMEASentenceFactory, TagBlock
+from pyais.messages import MSG_CLASS, AISSentence, NMEASentence, NMEASentenceFactory, TagBlock
 
-from sarwatch.adapters.ais.bulk import bulk_supported, positions_of
-from sarwatch.adapters.ais.columns import REPORT_SCHEMA, DecodedBatch
+from sarwatch.adapters.ais.bulk import UNTIMED, PositionCollector, bulk_supported
+from sarwatch.adapters.ais.columns import DecodedBatch
 from sarwatch.adapters.ais.convert import (
     POSITION_TYPES,
     STATIC_TYPES,
-    PositionRow,
     position_row,
     position_row_from_bits,
     static_from,
@@ -61,8 +59,6 @@ _BANG, _BACKSLASH, _DOLLAR, _HASH = ord("!"), ord("\\"), ord("$"), ord("#")
 _produce = NMEASentenceFactory.produce
 #: The sentence codes pyais's factory turns into an AISSentence as they are.
 _AIS_CODES = (b"VDM", b"VDO")
-#: A report's time before it is known to have none (then: the receiver's clock).
-_UNTIMED = -1
 _MISSING: Any = object()
 #: Appended to a payload to key duplicates (same bits, same length).
 _FILL = tuple(b"%%%d" % k for k in range(6))
@@ -162,81 +158,6 @@ class IngestSummary:
         return "\n".join(out)
 
 
-class _Collected:
-    """A batch's position reports as they come, and its static data.
-
-    Most reports are kept as pyais's integer of the payload with their layout
-    (type << 20 | bits) and cut all at once by :func:`finish`; the others (from
-    multi-part messages, type 19, short payloads) come as rows (layout 0).
-    """
-
-    __slots__ = ("keys", "statics", "times_us", "values")
-
-    def __init__(self) -> None:
-        self.keys: list[int] = []
-        self.values: list[Any] = []
-        self.times_us: list[int] = []  # _UNTIMED: stamp with the receiver clock
-        self.statics: list[VesselStatic] = []
-
-    def add_row(self, time_us: int, row: PositionRow) -> None:
-        self.keys.append(0)
-        self.values.append(row)
-        self.times_us.append(time_us)
-
-    def finish(self, now_us: int) -> tuple[DecodedBatch, int, int, int]:
-        """The batch, and of the integers cut here: reports made, positions not
-        available, reports stamped ``now_us`` (no tag-block time)."""
-        n = len(self.keys)
-        if not n:
-            return DecodedBatch(statics=self.statics), 0, 0, 0
-        keys = np.array(self.keys, dtype=np.int64)
-        values = self.values
-        mmsi = np.zeros(n, dtype=np.int64)
-        lon, lat, sog, cog, hdg = (np.full(n, np.nan) for _ in range(5))
-        nav = np.full(n, -1, dtype=np.int64)
-        msg_type = np.zeros(n, dtype=np.int64)
-        valid = np.ones(n, dtype=bool)
-        bulk = keys != 0
-        for layout in np.unique(keys[bulk]).tolist():
-            idx = np.flatnonzero(keys == layout)
-            t = layout >> 20
-            cols = positions_of(t, layout & 0xFFFFF, [values[i] for i in idx.tolist()])
-            mmsi[idx], lon[idx], lat[idx] = cols.mmsi, cols.lon, cols.lat
-            sog[idx], cog[idx], hdg[idx] = cols.sog, cols.cog, cols.heading
-            nav[idx], valid[idx], msg_type[idx] = cols.nav, cols.valid, t
-        rows = np.flatnonzero(~bulk)
-        if rows.size:
-            m, lo, la, so, co, hd, nv, ty = zip(*[values[i] for i in rows.tolist()], strict=True)
-            mmsi[rows], lon[rows], lat[rows], msg_type[rows] = m, lo, la, ty
-            sog[rows] = np.array(so, dtype=np.float64)  # None: NaN
-            cog[rows] = np.array(co, dtype=np.float64)
-            hdg[rows] = np.array(hd, dtype=np.float64)
-            nav[rows] = [-1 if v is None else v for v in nv]
-        times = np.array(self.times_us, dtype=np.int64)
-        untimed = times == _UNTIMED
-        times[untimed] = now_us
-        n_bulk, n_reports = int(bulk.sum()), int((valid & bulk).sum())
-        n_untimed = int((untimed & valid).sum())
-        if n_reports < n_bulk:
-            mmsi, times, lon, lat, sog, cog, hdg, nav, msg_type = (
-                a[valid] for a in (mmsi, times, lon, lat, sog, cog, hdg, nav, msg_type)
-            )
-        f = REPORT_SCHEMA
-        table = pa.Table.from_arrays(
-            [
-                pa.array(mmsi, type=f.field("mmsi").type),
-                pa.array(times, type=pa.int64()).cast(f.field("time").type),
-                pa.array(lon, type=pa.float64()),
-                pa.array(lat, type=pa.float64()),
-                *(pa.array(a, mask=np.isnan(a), type=pa.float64()) for a in (sog, cog, hdg)),
-                pa.array(nav.astype(np.int8), mask=nav < 0, type=f.field("nav_status").type),
-                pa.array(msg_type.astype(np.int8), type=f.field("msg_type").type),
-            ],
-            schema=REPORT_SCHEMA,
-        )
-        return DecodedBatch(table, self.statics), n_reports, n_bulk - n_reports, n_untimed
-
-
 @dataclass(slots=True)
 class _Pending:
     parts: list[AISSentence]
@@ -317,7 +238,7 @@ class NmeaDecoder:
         now = self._clock()
         self._latest = max(self._latest, now + timedelta(days=1))
         now_us = _micros(now)
-        collected = _Collected()
+        collected = PositionCollector()
         if not isinstance(lines, list):
             lines = list(lines)
         if any(type(raw) is not bytes for raw in lines):
@@ -384,6 +305,7 @@ class NmeaDecoder:
                     raw = raw[:end]
                 try:
                     fields = raw.split(b",")
+                    sentence: NMEASentence
                     if fields[0][3:] in _AIS_CODES and raw[0] != _BACKSLASH:
                         # What pyais's factory does for !AIVDM/!AIVDO, minus its
                         # dispatch and second strip; anything else goes through it.
@@ -443,7 +365,7 @@ class NmeaDecoder:
                     # pyais's integer, cut with the batch's others (collected.finish)
                     keys_append(layout)
                     values_append(sentence.bv._value)
-                    times_append(_UNTIMED if time_us is None else time_us)
+                    times_append(UNTIMED if time_us is None else time_us)
                     used += 1
                     type_counts[msg_type] += 1
                     continue
@@ -490,7 +412,7 @@ class NmeaDecoder:
         sentence: AISSentence,
         time_us: int | None,
         now_us: int,
-        out: _Collected,
+        out: PositionCollector,
     ) -> None:
         skipped = self.summary.skipped
         key = (sentence.seq_id, sentence.channel, sentence.frag_cnt)
@@ -526,7 +448,7 @@ class NmeaDecoder:
         time_us: int | None,
         now_us: int,
         n_lines: int,
-        out: _Collected,
+        out: PositionCollector,
         parts: list[AISSentence] | None = None,
     ) -> None:
         """One whole message: ``sentence``, or the first of its ``parts``, assembled

@@ -121,7 +121,7 @@ class StoreWorker:
     """
 
     def __init__(self, spec: StoreSpec) -> None:
-        ctx = multiprocessing.get_context(_start_method())
+        ctx: Any = multiprocessing.get_context(_start_method())
         self._conn, child = ctx.Pipe(duplex=True)
         self._process = ctx.Process(
             target=_serve, args=(child, self._conn, spec), name="sarwatch-ais-store", daemon=True
