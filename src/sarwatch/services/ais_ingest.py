@@ -141,27 +141,24 @@ class AisIngest:
         """Decode and store a batch of NMEA lines; returns the reports stored."""
         batch = self.decoder.decode_batch(lines)
         if len(batch) or batch.statics:
-            table = batch.table()
-            self._submit(lambda: self._store(table, batch.statics), table, batch.statics)
+            self._submit(batch.table(), batch.statics)
         return len(batch)
 
     def add(self, reports: Sequence[VesselReport], statics: Sequence[VesselStatic] = ()) -> None:
         """Store values decoded elsewhere (CSV rows, websocket messages)."""
         if reports or statics:
-            table = reports_table(reports)
-            self._submit(lambda: self._store(table, statics), table, statics)
+            self._submit(reports_table(reports), statics)
 
-    def _submit(
-        self, job: Callable[[], None], table: pa.Table, statics: Sequence[VesselStatic]
-    ) -> None:
+    def _submit(self, table: pa.Table, statics: Sequence[VesselStatic]) -> None:
+        """Store a batch: in the storing process, on the storing thread, or here."""
         if self._worker is not None:
             self._worker.submit(table, statics)
             return
         self._wait()
         if self._pool is None:
-            job()
+            self._store(table, statics)
         else:
-            self._pending = self._pool.submit(job)
+            self._pending = self._pool.submit(self._store, table, statics)
 
     def _wait(self) -> None:
         pending, self._pending = self._pending, None
