@@ -116,7 +116,10 @@ class ParquetArchive:
         days = pc.unique(day).to_pylist()
         written = 0
         for d in sorted(days):
-            part = table.filter(pc.equal(day, pa.scalar(d, pa.date32())))
+            if len(days) == 1:  # the usual case: no copy to pick the day's rows
+                part = table
+            else:
+                part = table.filter(pc.equal(day, pa.scalar(d, pa.date32())))
             part = part.sort_by([("mmsi", "ascending"), ("time", "ascending")])
             folder = self.root / kind / f"day={d.isoformat()}"
             try:
