@@ -315,6 +315,32 @@ def test_state_carries_across_batches():
     assert dec.finish().skipped == {}
 
 
+def test_blanks_line_ends_and_text_around_a_sentence_do_not_change_it():
+    # Checksums are read from one running XOR over the whole batch: a sentence must
+    # decode alike whatever surrounds it (blanks, CR LF, a tag block, str or bytes),
+    # and a damaged neighbour must not shift the next line's checksum.
+    tag = "\\s:r1,c:1796536800*7E\\"
+    clean, _, _ = _decode([SINGLE, TYPE5[0], TYPE5[1]])
+    for variant in (
+        ["  " + SINGLE + "\r\n", "\t" + TYPE5[0] + " \n", TYPE5[1].encode() + b"\r\n"],
+        [SINGLE.encode() + b",s36310,d-081", b" " + TYPE5[0].encode(), TYPE5[1]],
+        ["!AIVDM,1,1,,A,15RTgt0P*4A\n", SINGLE, "\x00garbage\n", *TYPE5],
+    ):
+        reports, statics, s = _decode(variant)
+        assert [(r.mmsi, r.lon, r.lat) for r in reports] == [
+            (r.mmsi, r.lon, r.lat) for r in clean
+        ], variant
+        assert [st.mmsi for st in statics] == [351759000]
+        assert SkipReason.BAD_CHECKSUM not in s.skipped
+    tagged, _, s = _decode([" " + tag + SINGLE + "\r\n"])
+    assert s.untimed == 0 and tagged[0].time == datetime(2026, 12, 6, 6, 0, tzinfo=UTC)
+    assert (tagged[0].mmsi, tagged[0].lon) == (clean[0].mmsi, clean[0].lon)
+    # one byte changed anywhere between "!" and "*" is a bad checksum, blanks or not
+    broken = "  " + SINGLE.replace("15RT", "15RU")
+    reports, _, s = _decode([broken, SINGLE])
+    assert s.skipped == {SkipReason.BAD_CHECKSUM: 1} and len(reports) == 1
+
+
 def test_nothing_raises_on_hostile_input():
     hostile = [
         b"",

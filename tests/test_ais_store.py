@@ -10,6 +10,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -17,8 +18,9 @@ from pyais.bit_vector import bit_vector
 from pyais.messages import MSG_CLASS
 
 from sarwatch.adapters.ais.archive import ParquetArchive, query, query_track
+from sarwatch.adapters.ais.bulk import positions_of
 from sarwatch.adapters.ais.columns import DecodedBatch, reports_from_table, reports_table
-from sarwatch.adapters.ais.convert import position_row, position_row_from_bits
+from sarwatch.adapters.ais.convert import _FIELDS, _fixed_plan, position_row, position_row_from_bits
 from sarwatch.adapters.ais.live_store import LiveStore
 from sarwatch.services.container import Station
 from sarwatch.settings import load_settings
@@ -98,8 +100,8 @@ def test_picture_reads_the_file_incrementally(tmp_path):
 
 
 def test_batch_table_round_trip():
-    batch = DecodedBatch(
-        times=[T0, T0 + timedelta(seconds=1)],
+    batch = DecodedBatch.from_rows(
+        times_us=[int(T0.timestamp()) * 10**6, int(T0.timestamp()) * 10**6 + 10**6],
         rows=[
             (247000001, 12.5, 34.25, 10.5, 181.0, 180.0, 0, 1),
             (970123456, -1.0, 2.0, None, None, None, None, 18),
@@ -129,6 +131,51 @@ def test_subset_decoding_equals_pyais_full_decoding(msg_type, bits):
     value = (msg_type << (n_bits - 6)) | (bits & ((1 << (n_bits - 6)) - 1))
     bv = bit_vector(_armour(value, n_bits), 0)
     assert position_row_from_bits(msg_type, bv) == position_row(MSG_CLASS[msg_type].from_vector(bv))
+
+
+NOT_AVAILABLE = ["speed", "course", "heading"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    msg_type=st.sampled_from([1, 2, 3, 9, 18, 27]),
+    payloads=st.lists(
+        st.tuples(
+            st.integers(0, 2**168 - 1), st.sets(st.sampled_from(["speed", "course", "heading"]))
+        ),
+        min_size=1,
+        max_size=30,
+    ),
+)
+def test_bulk_decoding_equals_pyais_full_decoding(msg_type, payloads):
+    # Many payloads cut at once (numpy) give, payload by payload, what pyais's full
+    # decode gives; some fields are set to all ones, AIS's "not available".
+    n_bits = 96 if msg_type == 27 else 168
+    plan = dict(zip(_FIELDS, _fixed_plan(msg_type, n_bits), strict=True))
+    values = []
+    for bits, not_available in payloads:
+        value = (msg_type << (n_bits - 6)) | (bits & ((1 << (n_bits - 6)) - 1))
+        for name in not_available:
+            shift, mask = plan[name][:2]
+            value |= mask << shift if shift >= 0 else 0
+        values.append(value)
+    cols = positions_of(msg_type, n_bits, values)
+    for i, value in enumerate(values):
+        want = position_row(MSG_CLASS[msg_type].from_vector(bit_vector(_armour(value, n_bits), 0)))
+        assert bool(cols.valid[i]) == (want is not None)
+        if want is not None:
+            got = (
+                int(cols.mmsi[i]),
+                float(cols.lon[i]),
+                float(cols.lat[i]),
+                *(
+                    None if np.isnan(x[i]) else float(x[i])
+                    for x in (cols.sog, cols.cog, cols.heading)
+                ),
+                None if cols.nav[i] < 0 else int(cols.nav[i]),
+                msg_type,
+            )
+            assert got == want
 
 
 # -- the archive -----------------------------------------------------------------------------
@@ -186,3 +233,56 @@ def test_ingest_in_one_process_feeds_the_station_of_another(tmp_path):
     finally:
         station.close()
     assert list((tmp_path / "home" / "ais" / "archive" / "positions").glob("day=*/*.parquet"))
+
+
+# -- storing from a second process ----------------------------------------------------------
+
+
+def _ingest_samples(root: Path, *, process: bool) -> tuple[dict, list, list, list]:
+    from sarwatch.services.ais_ingest import AisIngest, ingest_file
+
+    ingest = AisIngest(
+        LiveStore(root / "live.sqlite"),
+        ParquetArchive(root / "archive", flush_rows=200),
+        clock=lambda: T0,
+        process=process,
+    )
+    for name in ("gpsd_sample_sentences.aivdm", "pyais_nmea_data_sample.txt"):
+        ingest_file(ingest, SAMPLES / name)
+    summary = ingest.close().as_dict()
+    live = LiveStore(root / "live.sqlite")
+    reports, statics, _ = live.changes(0)
+    track = live.track(reports[0].mmsi, since=T0 - timedelta(days=1))
+    live.close()
+    rows = query(root / "archive", "SELECT * FROM positions ORDER BY mmsi, time, lon").to_pylist()
+    return summary, sorted(reports, key=lambda r: r.mmsi), sorted(statics, key=str), [track, rows]
+
+
+@pytest.mark.skipif(not SAMPLES.is_dir(), reason="shared AIS samples absent")
+@pytest.mark.parametrize("start", ["fork", "forkserver"])
+def test_storing_from_a_second_process_stores_the_same(tmp_path, monkeypatch, start):
+    from sarwatch.adapters.ais import store_worker
+
+    monkeypatch.setattr(store_worker, "_start_method", lambda: start)
+    in_thread = _ingest_samples(tmp_path / "thread", process=False)
+    in_process = _ingest_samples(tmp_path / "process", process=True)
+    assert in_process == in_thread
+    summary, reports, statics, (_, rows) = in_process
+    assert summary["reports"] == len(rows) > 600 and len(reports) > 50 and statics
+
+
+def test_a_storing_error_in_the_second_process_is_raised_by_close(tmp_path):
+    from sarwatch.errors import InputError
+    from sarwatch.services.ais_ingest import AisIngest
+
+    (tmp_path / "archive").write_text("a file where the archive directory should be")
+    ingest = AisIngest(
+        LiveStore(tmp_path / "live.sqlite"), ParquetArchive(tmp_path / "archive"), process=True
+    )
+    ingest.add([_r(247_000_001, 0)])
+    with pytest.raises(InputError, match="cannot write the AIS archive"):
+        ingest.close()
+    # the live file got the report all the same
+    live = LiveStore(tmp_path / "live.sqlite")
+    assert live.counts()["last"] == 1
+    live.close()

@@ -55,12 +55,13 @@ def ingest(
     ),
 ) -> None:
     """Decode AIS into the live picture (read by `sarwatch serve`) and the archive."""
-    from sarwatch.services.ais_ingest import AisIngest, ingest_file
+    from sarwatch.services.ais_ingest import AisIngest, ingest_file, worth_a_process
     from sarwatch.services.ais_sources import parse_source
 
     settings = _settings()
     kind, target = parse_source(source)
-    ingest_ = AisIngest.for_station(settings, archive=archive)
+    big_file = kind == "file" and not csv_format and worth_a_process(target)
+    ingest_ = AisIngest.for_station(settings, archive=archive, process=big_file)
     try:
         if kind == "file" and csv_format:
             from sarwatch.services.ais_sources import ingest_csv

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -25,6 +25,7 @@ from sarwatch.adapters.ais.columns import reports_table
 from sarwatch.adapters.ais.files import iter_batches, open_nmea
 from sarwatch.adapters.ais.live_store import LIVE_FILE, LiveStore
 from sarwatch.adapters.ais.nmea import IngestSummary, NmeaDecoder
+from sarwatch.adapters.ais.store_worker import StoreSpec, StoreWorker, store_batch
 from sarwatch.settings import Settings
 from sarwatch.vessels.picture import LivePicture
 from sarwatch.vessels.types import VesselReport, VesselStatic
@@ -37,7 +38,19 @@ __all__ = [
     "ingest_file",
     "live_path",
     "open_live_picture",
+    "worth_a_process",
 ]
+
+#: Files at least this large are stored from a second process (about 100,000 lines).
+PROCESS_MIN_BYTES = 8_000_000
+
+
+def worth_a_process(path: str | Path) -> bool:
+    """Whether a file is large enough to store from a second process (compressed size)."""
+    try:
+        return Path(path).stat().st_size >= PROCESS_MIN_BYTES
+    except OSError:
+        return False  # the ingest says what is wrong with it
 
 
 def live_path(settings: Settings) -> Path:
@@ -68,8 +81,13 @@ class AisIngest:
         The receiver's clock, for sentences without a tag-block time.
     background
         Store on a thread of its own while the next batch is decoded (the default):
-        SQLite and Parquet do much of their work without the GIL, and a network
+        SQLite and Parquet do some of their work without the GIL, and a network
         listener's event loop never waits on a disk write. At most one batch waits.
+    process
+        Store in a child process instead (:class:`~sarwatch.adapters.ais.store_worker.StoreWorker`):
+        decoding and storing then run on two cores at once. Worth it for files of
+        more than a few MB (:func:`worth_a_process`); ``live`` and ``archive``
+        are still opened here first, so that a bad path fails at once and clearly.
 
     Notes
     -----
@@ -84,23 +102,34 @@ class AisIngest:
         *,
         clock: Callable[[], datetime] | None = None,
         background: bool = True,
+        process: bool = False,
     ) -> None:
         self.live = live
         self.archive = archive
         self.decoder = NmeaDecoder(clock=clock)
+        self._worker = (
+            StoreWorker(StoreSpec.of(live, archive))
+            if process and (live is not None or archive is not None)
+            else None
+        )
         self._pool = (
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="ais-store")
-            if background
+            if background and self._worker is None
             else None
         )
         self._pending: Future[None] | None = None
+        #: CPU seconds of the storing process, known after :meth:`close` (0 without one).
+        self.worker_cpu_s = 0.0
 
     @classmethod
-    def for_station(cls, settings: Settings, *, archive: bool = True) -> AisIngest:
+    def for_station(
+        cls, settings: Settings, *, archive: bool = True, process: bool = False
+    ) -> AisIngest:
         """The ingest that feeds this station's live file (and archive)."""
         return cls(
             LiveStore(live_path(settings)),
             ParquetArchive(archive_root(settings)) if archive else None,
+            process=process,
         )
 
     @property
@@ -112,20 +141,24 @@ class AisIngest:
         """Decode and store a batch of NMEA lines; returns the reports stored."""
         batch = self.decoder.decode_batch(lines)
         if len(batch) or batch.statics:
-            self._submit(lambda: self._store(batch.table(), batch.statics))
+            self._submit(batch.table(), batch.statics)
         return len(batch)
 
     def add(self, reports: Sequence[VesselReport], statics: Sequence[VesselStatic] = ()) -> None:
         """Store values decoded elsewhere (CSV rows, websocket messages)."""
         if reports or statics:
-            self._submit(lambda: self._store(reports_table(reports), statics))
+            self._submit(reports_table(reports), statics)
 
-    def _submit(self, job: Callable[[], None]) -> None:
+    def _submit(self, table: pa.Table, statics: Sequence[VesselStatic]) -> None:
+        """Store a batch: in the storing process, on the storing thread, or here."""
+        if self._worker is not None:
+            self._worker.submit(table, statics)
+            return
         self._wait()
         if self._pool is None:
-            job()
+            self._store(table, statics)
         else:
-            self._pending = self._pool.submit(job)
+            self._pending = self._pool.submit(self._store, table, statics)
 
     def _wait(self) -> None:
         pending, self._pending = self._pending, None
@@ -133,17 +166,18 @@ class AisIngest:
             pending.result()
 
     def _store(self, table: pa.Table, statics: Sequence[VesselStatic]) -> None:
-        if self.live is not None:
-            self.live.write(table, statics)
-        if self.archive is not None:
-            when = None if table.num_rows else datetime.now(UTC)
-            self.archive.append(table, statics, static_time=when)
+        store_batch(self.live, self.archive, table, statics)
 
     def close(self) -> IngestSummary:
         """Count unfinished multi-part messages, finish storing, flush the archive."""
         summary = self.decoder.finish()
         try:
             self._wait()
+            if self._worker is not None:
+                self._worker.close()
+                self.worker_cpu_s = self._worker.cpu_s
+                if self.archive is not None:
+                    self.archive.files_written += self._worker.files_written
         finally:
             if self._pool is not None:
                 self._pool.shutdown(wait=True)

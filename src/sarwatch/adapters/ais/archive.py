@@ -60,6 +60,11 @@ class ParquetArchive:
         self._buffered = 0
         self.files_written = 0
 
+    @property
+    def flush_rows(self) -> int:
+        """Buffered rows that trigger a write."""
+        return self._flush_rows
+
     def append(
         self,
         reports: Sequence[VesselReport] | pa.Table,
@@ -111,7 +116,10 @@ class ParquetArchive:
         days = pc.unique(day).to_pylist()
         written = 0
         for d in sorted(days):
-            part = table.filter(pc.equal(day, pa.scalar(d, pa.date32())))
+            if len(days) == 1:  # the usual case: no copy to pick the day's rows
+                part = table
+            else:
+                part = table.filter(pc.equal(day, pa.scalar(d, pa.date32())))
             part = part.sort_by([("mmsi", "ascending"), ("time", "ascending")])
             folder = self.root / kind / f"day={d.isoformat()}"
             try:

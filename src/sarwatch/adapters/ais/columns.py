@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pyarrow as pa
 
@@ -52,33 +52,47 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 @dataclass
 class DecodedBatch:
-    """What one batch of lines decoded to: position rows with their times, static data.
+    """What one batch of lines decoded to: a table of position reports, static data.
 
-    Kept as rows (tuples) rather than :class:`VesselReport` objects so that the
-    ingest goes from pyais to an Arrow table without a Python object per report.
+    The decoder builds the table column by column (numpy, then Arrow), so the
+    ingest goes from pyais to Arrow without a Python object per report.
+
+    Attributes
+    ----------
+    positions
+        The reports, a table of :data:`REPORT_SCHEMA`, in input order.
+    statics
+        Static data, in input order.
     """
 
-    times: list[datetime] = field(default_factory=list)
-    rows: list[PositionRow] = field(default_factory=list)
+    positions: pa.Table = field(default_factory=REPORT_SCHEMA.empty_table)
     statics: list[VesselStatic] = field(default_factory=list)
 
+    @classmethod
+    def from_rows(
+        cls,
+        times_us: Sequence[int],
+        rows: Sequence[PositionRow],
+        statics: Sequence[VesselStatic] = (),
+    ) -> DecodedBatch:
+        """A batch from position rows and their times (microseconds since 1970 UTC)."""
+        if not rows:
+            return cls(statics=list(statics))
+        mmsi, lon, lat, sog, cog, hdg, nav, mt = zip(*rows, strict=True)
+        cols = (mmsi, times_us, lon, lat, sog, cog, hdg, nav, mt)
+        arrays = [pa.array(c, type=f.type) for c, f in zip(cols, REPORT_SCHEMA, strict=True)]
+        return cls(pa.Table.from_arrays(arrays, schema=REPORT_SCHEMA), list(statics))
+
     def __len__(self) -> int:
-        return len(self.rows)
+        return int(self.positions.num_rows)
 
     def reports(self) -> list[VesselReport]:
         """The positions as :class:`VesselReport` values, in input order."""
-        return [
-            VesselReport(row[0], t, *row[1:]) for t, row in zip(self.times, self.rows, strict=True)
-        ]
+        return reports_from_table(self.positions)
 
     def table(self) -> pa.Table:
         """The positions as a table of :data:`REPORT_SCHEMA`, in input order."""
-        if not self.rows:
-            return REPORT_SCHEMA.empty_table()
-        mmsi, lon, lat, sog, cog, hdg, nav, mt = zip(*self.rows, strict=True)
-        cols = (mmsi, self.times, lon, lat, sog, cog, hdg, nav, mt)
-        arrays = [pa.array(c, type=f.type) for c, f in zip(cols, REPORT_SCHEMA, strict=True)]
-        return pa.Table.from_arrays(arrays, schema=REPORT_SCHEMA)
+        return self.positions
 
 
 def reports_table(reports: Sequence[VesselReport]) -> pa.Table:
@@ -125,7 +139,7 @@ def reports_from_rows(rows: Sequence[Sequence[object]]) -> list[VesselReport]:
         out.append(
             VesselReport(
                 mmsi=int(mmsi),  # type: ignore[call-overload]
-                time=datetime.fromtimestamp(int(t_us) / 1e6, UTC),  # type: ignore[call-overload]
+                time=_EPOCH + timedelta(microseconds=int(t_us)),  # type: ignore[call-overload]
                 lon=float(lon),  # type: ignore[arg-type]
                 lat=float(lat),  # type: ignore[arg-type]
                 sog_kn=_f(sog),  # type: ignore[arg-type]

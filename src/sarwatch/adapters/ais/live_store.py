@@ -1,10 +1,10 @@
 """The live AIS picture on disk: one SQLite file in WAL mode, shared between processes.
 
-``sarwatch ais ingest`` (one process, the only writer) stores each batch: the last
-report per MMSI (an upsert that never lets an older report replace a newer one),
-static data merged by MMSI, and track points thinned to one per vessel per
-:data:`TRACK_STEP_S`-second bucket (the first report in it) for the last
-:data:`TRACK_HOURS` hours.
+``sarwatch ais ingest`` (the only writer: the ingest, or its storing process)
+stores each batch: the last report per MMSI (an upsert that never lets an older
+report replace a newer one), static data merged by MMSI, and track points thinned
+to one per vessel per :data:`TRACK_STEP_S`-second bucket (the first report in it)
+for the last :data:`TRACK_HOURS` hours.
 Every batch gets a sequence number; ``sarwatch serve`` (any number of readers)
 asks for the rows changed since the sequence it last saw, so a refresh costs what
 changed, not the whole picture. WAL lets readers read while the writer writes.
@@ -21,6 +21,7 @@ import sqlite3
 import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
@@ -112,6 +113,7 @@ class LiveStore:
             self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=10.0)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA cache_size=-65536")  # 64 MiB: the file stays in memory
             self._db.executescript(_DDL)
             self._db.execute(
                 "INSERT OR IGNORE INTO meta VALUES ('schema', ?), ('seq', 0), ('newest_us', 0)",
@@ -144,15 +146,17 @@ class LiveStore:
         """
         table = reports if isinstance(reports, pa.Table) else reports_table(reports)
         newest_idx, track_idx = self._select(table)
-        last_rows = _rows(table, newest_idx)
-        track_rows = _rows(table, track_idx)
+        last_cols = _columns(table, newest_idx)
+        track_cols = _columns(table, track_idx)
         top = int(pc.max(table.column("time")).cast(pa.int64()).as_py() or 0) if len(table) else 0
         with self._lock:
             db = self._db
             (seq,) = db.execute("SELECT value + 1 FROM meta WHERE key = 'seq'").fetchone()
-            db.executemany(_UPSERT_LAST, [(*row, seq) for row in last_rows])
+            # rows made one at a time as SQLite takes them (no list of tuples)
+            db.executemany(_UPSERT_LAST, zip(*last_cols, repeat(seq, len(newest_idx)), strict=True))
             db.executemany(
-                "INSERT OR IGNORE INTO track VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", track_rows
+                "INSERT OR IGNORE INTO track VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                zip(*track_cols, strict=True),
             )
             if statics:
                 db.executemany(_UPSERT_STATIC, [_static_row(s, seq) for s in _merged(statics)])
@@ -268,19 +272,38 @@ class LiveStore:
             }
 
     @property
+    def track_step_s(self) -> float:
+        """Seconds between kept track points (0: every report kept)."""
+        return self._step_us / 1e6
+
+    @property
     def track_span(self) -> timedelta:
         """How much track is kept."""
         return timedelta(microseconds=self._span_us)
 
 
-def _rows(table: pa.Table, idx: np.ndarray) -> list[tuple[object, ...]]:
-    """Rows ``(mmsi, t_us, lon, lat, sog, cog, heading, nav, msg_type)`` at ``idx``."""
+def _columns(table: pa.Table, idx: np.ndarray) -> list[list[object]]:
+    """Columns ``mmsi, t_us, lon, lat, sog, cog, heading, nav, msg_type`` at ``idx``.
+
+    Through numpy (``tolist`` makes plain Python numbers in C), with ``None`` where
+    a value is null; ``to_pylist`` would build a pyarrow scalar per value first.
+    """
     if not len(idx):
-        return []
+        return [[] for _ in table.column_names]
     part = table.take(pa.array(idx))
-    cols = [part.column(n).to_pylist() for n in part.column_names]
-    cols[1] = part.column("time").cast(pa.int64()).to_pylist()
-    return list(zip(*cols, strict=True))
+    cols = []
+    for name in part.column_names:
+        col = part.column(name)
+        if name == "time":
+            col = col.cast(pa.int64())
+        values = col.to_numpy()
+        if col.null_count:
+            boxed = values.astype(object)
+            boxed[col.is_null().to_numpy(zero_copy_only=False)] = None
+            cols.append(boxed.tolist())
+        else:
+            cols.append(values.tolist())
+    return cols
 
 
 def _merged(statics: Sequence[VesselStatic]) -> list[VesselStatic]:

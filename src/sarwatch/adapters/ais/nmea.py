@@ -21,13 +21,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from functools import reduce
-from operator import xor
-from typing import Any
+from itertools import accumulate
+from typing import Any, cast
 
+import numpy as np
+from pyais.bit_vector import bit_vector, int_bit_vector
 from pyais.exceptions import UnknownMessageException
-from pyais.messages import MSG_CLASS, AISSentence, NMEASentenceFactory, TagBlock
+from pyais.messages import MSG_CLASS, AISSentence, NMEASentence, NMEASentenceFactory, TagBlock
 
+from sarwatch.adapters.ais.bulk import UNTIMED, PositionCollector, bulk_supported
 from sarwatch.adapters.ais.columns import DecodedBatch
 from sarwatch.adapters.ais.convert import (
     POSITION_TYPES,
@@ -50,9 +52,13 @@ DEDUP_WINDOW = 4096
 MAX_FRAGMENT_GAP = 20
 #: Tag-block times outside [1990, now + 1 day] are not believed.
 _EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 
 _BANG, _BACKSLASH, _DOLLAR, _HASH = ord("!"), ord("\\"), ord("$"), ord("#")
 _produce = NMEASentenceFactory.produce
+#: The sentence codes pyais's factory turns into an AISSentence as they are.
+_AIS_CODES = (b"VDM", b"VDO")
 _MISSING: Any = object()
 #: Appended to a payload to key duplicates (same bits, same length).
 _FILL = tuple(b"%%%d" % k for k in range(6))
@@ -156,7 +162,7 @@ class IngestSummary:
 class _Pending:
     parts: list[AISSentence]
     line_no: int
-    time: datetime | None
+    time_us: int | None
 
 
 class NmeaDecoder:
@@ -195,7 +201,8 @@ class NmeaDecoder:
         self._max_gap = max_fragment_gap
         self._line_no = 0
         self._static_cache: dict[bytes, VesselStatic | None] = {}
-        self._tag_times: dict[bytes, datetime | None] = {}
+        self._tag_times: dict[bytes, int | None] = {}  # tag block -> its time (us)
+        self._in_bulk: dict[int, bool] = {}  # type << 20 | bits -> bulk_supported
         self._latest = datetime.now(UTC) + timedelta(days=1)
 
     # -- the loop -------------------------------------------------------------------
@@ -212,33 +219,60 @@ class NmeaDecoder:
         return batch.reports(), batch.statics
 
     def decode_batch(self, lines: Iterable[bytes | str]) -> DecodedBatch:
-        """Like :meth:`decode`, but positions kept as rows (the ingest's fast path).
+        """Like :meth:`decode`, but positions kept as an Arrow table (the ingest's path).
 
         The common case (a single-sentence position report) is decoded inline;
         multi-part and static messages go through :meth:`_fragment` and
         :meth:`_message`. Both apply the same checks in the same order.
+
+        Notes
+        -----
+        What costs per line here is pyais parsing the sentence (its ``AISSentence``,
+        which also de-armours the payload into one integer). The rest is made cheap:
+        NMEA checksums come from one running XOR over the whole batch (numpy), each
+        the XOR of two bytes of it; tag blocks are parsed once per distinct block;
+        times stay integers (microseconds); the position fields of all the batch's
+        reports are cut from pyais's integers at once, with pyais's plan
+        (:func:`~sarwatch.adapters.ais.bulk.positions_of`), straight into columns.
         """
         now = self._clock()
         self._latest = max(self._latest, now + timedelta(days=1))
-        out = DecodedBatch()
-        times_append, rows_append = out.times.append, out.rows.append
+        now_us = _micros(now)
+        collected = PositionCollector()
+        if not isinstance(lines, list):
+            lines = list(lines)
+        if any(type(raw) is not bytes for raw in lines):
+            lines = [
+                raw if type(raw) is bytes else str(raw).encode("utf-8", "surrogateescape")
+                for raw in lines
+            ]
+        lines = cast(list[bytes], lines)
+        # XOR of every byte up to each position: the XOR of bytes i+1 .. j-1 (an NMEA
+        # checksum, "!" and "*" excluded) is xors[j - 1] ^ xors[i].
+        buf = b"".join(lines)
+        xors = np.bitwise_xor.accumulate(np.frombuffer(buf, dtype=np.uint8)).tobytes()
+        keys_append, values_append = collected.keys.append, collected.values.append
+        times_append = collected.times_us.append
         summary = self.summary
         skipped = summary.skipped
         seen, seen_order, window = self._seen, self._seen_order, self._window
-        tag_times = self._tag_times
-        produce, min_bits, from_bits = _produce, MIN_BITS, position_row_from_bits
+        tag_times, in_bulk = self._tag_times, self._in_bulk
+        produce, ais_sentence = _produce, AISSentence
+        min_bits, from_bits = MIN_BITS, position_row_from_bits
+        int_bits = bit_vector is int_bit_vector  # pyais keeps the payload as one int
         type_counts = [0] * 64
-        n = ignored = used = reports = untimed = no_position = 0
-        for raw in lines:
-            n += 1
-            self._line_no += 1
+        line_no = self._line_no
+        ignored = used = reports = untimed = no_position = 0
+        for raw, off in zip(lines, accumulate(map(len, lines), initial=0), strict=False):
+            line_no += 1
             try:
-                if type(raw) is not bytes:
-                    raw = str(raw).encode("utf-8", "surrogateescape")
-                raw = raw.strip()
-                if not raw or raw[0] == _HASH:
+                stripped = raw.strip()
+                if not stripped or stripped[0] == _HASH:
                     ignored += 1
                     continue
+                if stripped[0] != raw[0]:  # leading blanks: where the text starts in buf
+                    off += len(raw) - len(raw.lstrip())
+                raw = stripped
                 first = raw[0]
                 tag = None
                 if first == _BACKSLASH:
@@ -249,21 +283,19 @@ class NmeaDecoder:
                     if start:
                         tag = raw[1 : start - 1]
                         raw = raw[start:]
-                        start = 0
+                        off += start
                         if not raw or raw[0] not in (_BANG, _DOLLAR):
                             damaged = b"VDM," in raw or b"VDO," in raw
                             skipped[SkipReason.MALFORMED if damaged else SkipReason.NOT_AIS] += 1
                             continue
-                elif first in (_BANG, _DOLLAR):
-                    start = 0
-                else:
+                elif first not in (_BANG, _DOLLAR):
                     # An AIS sentence that lost its leading "!" is damaged AIS.
                     damaged = b"VDM," in raw or b"VDO," in raw
                     skipped[SkipReason.MALFORMED if damaged else SkipReason.NOT_AIS] += 1
                     continue
-                star = raw.find(b"*", start)
+                star = raw.find(b"*")
                 end = star + 3
-                if star < 0 or len(raw) < end or raw.find(b",", start) > star:
+                if star < 0 or len(raw) < end or raw.find(b",") > star:
                     # The checksum field is missing or cut short: the line was cut off.
                     skipped[SkipReason.TRUNCATED] += 1
                     continue
@@ -272,7 +304,14 @@ class NmeaDecoder:
                     # the sentence ends at "*hh".
                     raw = raw[:end]
                 try:
-                    sentence = produce(raw)
+                    fields = raw.split(b",")
+                    sentence: NMEASentence
+                    if fields[0][3:] in _AIS_CODES and raw[0] != _BACKSLASH:
+                        # What pyais's factory does for !AIVDM/!AIVDO, minus its
+                        # dispatch and second strip; anything else goes through it.
+                        sentence = ais_sentence(raw, fields)
+                    else:
+                        sentence = produce(raw)
                 except UnknownMessageException:
                     skipped[SkipReason.NOT_AIS] += 1
                     continue
@@ -282,9 +321,8 @@ class NmeaDecoder:
                 if type(sentence) is not AISSentence:
                     ignored += 1  # a $PGHP wrapper: metadata only
                     continue
-                # pyais's own test (XOR of the bytes between "!" and "*"), on the
-                # bytes already at hand rather than a re-split copy.
-                if reduce(xor, raw[1:star], 0) != sentence.checksum:
+                # pyais's own test: the XOR of the bytes between "!" and "*".
+                if xors[off + star - 1] ^ xors[off] != sentence.checksum:
                     skipped[SkipReason.BAD_CHECKSUM] += 1
                     continue
                 payload = sentence.payload
@@ -292,17 +330,18 @@ class NmeaDecoder:
                     skipped[SkipReason.EMPTY_PAYLOAD] += 1
                     continue
                 if tag is None:
-                    time = None
+                    time_us = None
                 else:
-                    time = tag_times.get(tag, _MISSING)
-                    if time is _MISSING:
-                        time = self._tag_time(TagBlock(tag))
+                    time_us = tag_times.get(tag, _MISSING)
+                    if time_us is _MISSING:
+                        time_us = self._tag_time(TagBlock(tag))
                 msg_type = sentence.ais_id
                 if sentence.frag_cnt != 1:
-                    self._fragment(sentence, time, now, out)
+                    self._line_no = line_no
+                    self._fragment(sentence, time_us, now_us, collected)
                     continue
                 if msg_type not in _SIMPLE_POSITION:
-                    self._message(sentence, payload, time, now, 1, out)
+                    self._message(sentence, payload, time_us, now_us, 1, collected)
                     continue
                 # The common case, inline: one sentence, one position report.
                 fill = sentence.fill_bits
@@ -314,12 +353,24 @@ class NmeaDecoder:
                 seen_order.append(key)
                 if len(seen_order) > window:
                     seen.discard(seen_order.popleft())
-                bv = sentence.bv
-                if len(bv) < min_bits[msg_type]:
+                n_bits = len(payload) * 6 - fill  # the length of pyais's bit vector
+                if n_bits < min_bits[msg_type]:
                     skipped[SkipReason.TRUNCATED] += 1
                     continue
-                try:
-                    row = from_bits(msg_type, bv)  # pyais's plan, only the fields needed
+                layout = msg_type << 20 | n_bits
+                bulk = in_bulk.get(layout)
+                if bulk is None:
+                    bulk = in_bulk[layout] = int_bits and bulk_supported(msg_type, n_bits)
+                if bulk:
+                    # pyais's integer, cut with the batch's others (collected.finish)
+                    keys_append(layout)
+                    values_append(sentence.bv._value)
+                    times_append(UNTIMED if time_us is None else time_us)
+                    used += 1
+                    type_counts[msg_type] += 1
+                    continue
+                try:  # a payload shorter than the plan: pyais's accessors, one by one
+                    row = from_bits(msg_type, sentence.bv)
                 except Exception:  # bits pyais cannot read
                     skipped[SkipReason.UNDECODABLE] += 1
                     continue
@@ -328,21 +379,21 @@ class NmeaDecoder:
                 if row is None:
                     no_position += 1
                     continue
-                if time is None:
+                if time_us is None:
                     untimed += 1
-                    time = now
                 reports += 1
-                times_append(time)
-                rows_append(row)
+                collected.add_row(now_us if time_us is None else time_us, row)
             except Exception:  # a line we did not foresee must not stop the feed
                 skipped[SkipReason.MALFORMED] += 1
-        summary.lines += n
+        self._line_no = line_no
+        out, bulk_reports, bulk_without, bulk_untimed = collected.finish(now_us)
+        summary.lines += len(lines)
         summary.ignored += ignored
         summary.used += used
         summary.messages += used
-        summary.reports += reports
-        summary.untimed += untimed
-        summary.no_position += no_position
+        summary.reports += reports + bulk_reports
+        summary.untimed += untimed + bulk_untimed
+        summary.no_position += no_position + bulk_without
         by_type = summary.by_type
         for t, count in enumerate(type_counts):
             if count:
@@ -359,9 +410,9 @@ class NmeaDecoder:
     def _fragment(
         self,
         sentence: AISSentence,
-        time: datetime | None,
-        now: datetime,
-        out: DecodedBatch,
+        time_us: int | None,
+        now_us: int,
+        out: PositionCollector,
     ) -> None:
         skipped = self.summary.skipped
         key = (sentence.seq_id, sentence.channel, sentence.frag_cnt)
@@ -369,7 +420,7 @@ class NmeaDecoder:
         if sentence.frag_num == 1:
             if pending is not None:  # an earlier message with this id never completed
                 skipped[SkipReason.ORPHAN_FRAGMENT] += len(pending.parts)
-            self._pending[key] = _Pending([sentence], self._line_no, time)
+            self._pending[key] = _Pending([sentence], self._line_no, time_us)
             return
         if pending is None or self._line_no - pending.line_no > self._max_gap:
             if pending is not None:
@@ -385,19 +436,23 @@ class NmeaDecoder:
         if len(pending.parts) < sentence.frag_cnt:
             return
         del self._pending[key]
-        payload = b"".join(p.payload for p in pending.parts)
-        whole = AISSentence.assemble_from_iterable(pending.parts)
-        self._message(whole, payload, pending.time or time, now, len(pending.parts), out)
+        parts = pending.parts
+        payload = b"".join(p.payload for p in parts)
+        first_time = time_us if pending.time_us is None else pending.time_us
+        self._message(parts[0], payload, first_time, now_us, len(parts), out, parts)
 
     def _message(
         self,
         sentence: AISSentence,
         payload: bytes,
-        time: datetime | None,
-        now: datetime,
+        time_us: int | None,
+        now_us: int,
         n_lines: int,
-        out: DecodedBatch,
+        out: PositionCollector,
+        parts: list[AISSentence] | None = None,
     ) -> None:
+        """One whole message: ``sentence``, or the first of its ``parts``, assembled
+        (pyais's ``assemble_from_iterable``) only when it must be decoded."""
         summary = self.summary
         fill = sentence.fill_bits
         key = payload + _FILL[fill] if fill else payload
@@ -410,7 +465,8 @@ class NmeaDecoder:
         if len(seen_order) > self._window:
             self._seen.discard(seen_order.popleft())
         msg_type = sentence.ais_id
-        bits = len(sentence.bv)
+        # pyais's assembled bit vector: the parts' payloads, the last part's fill bits
+        bits = len(sentence.bv) if parts is None else len(payload) * 6 - parts[-1].fill_bits
         if bits < MIN_BITS.get(msg_type, 38):
             summary.skipped[SkipReason.TRUNCATED] += n_lines
             return
@@ -424,6 +480,8 @@ class NmeaDecoder:
                 summary.statics += 1
                 out.statics.append(static)
             return
+        if parts is not None:
+            sentence = AISSentence.assemble_from_iterable(parts)
         try:
             msg = MSG_CLASS[msg_type].from_vector(sentence.bv)
         except Exception:  # unknown type or bits pyais cannot read
@@ -438,10 +496,9 @@ class NmeaDecoder:
                 summary.no_position += 1
             else:
                 summary.reports += 1
-                if time is None:
+                if time_us is None:
                     summary.untimed += 1
-                out.times.append(now if time is None else time)
-                out.rows.append(row)
+                out.add_row(now_us if time_us is None else time_us, row)
         if msg_type in STATIC_TYPES:
             static = static_from(msg)
             if is_static:
@@ -452,16 +509,18 @@ class NmeaDecoder:
                 summary.statics += 1
                 out.statics.append(static)
 
-    def _tag_time(self, block: TagBlock) -> datetime | None:
-        """The tag block's ``c:`` time if the block is valid and the time plausible."""
+    def _tag_time(self, block: TagBlock) -> int | None:
+        """The tag block's ``c:`` time (UNIX microseconds) if the block is valid and
+        the time plausible; remembered by the block's bytes."""
         block.init()
         stamp = block.receiver_timestamp if block.is_valid else None
         when = self._parse_stamp(stamp) if stamp else None
         cache = self._tag_times
         if len(cache) > 4096:
             cache.clear()
-        cache[block.raw] = when
-        return when
+        us = None if when is None else _micros(when)
+        cache[block.raw] = us
+        return us
 
     def _parse_stamp(self, stamp: str) -> datetime | None:
         return _parse_stamp(stamp, self._latest)
@@ -488,6 +547,11 @@ def split_tag_time(raw: bytes) -> tuple[bytes, datetime | None]:
     latest = datetime.now(UTC) + timedelta(days=1)
     when = _parse_stamp(stamp, latest) if stamp else None
     return raw[end + 1 :], when
+
+
+def _micros(when: datetime) -> int:
+    """An aware time as integer microseconds since 1970-01-01 UTC (exact)."""
+    return (when - _EPOCH) // _MICROSECOND
 
 
 def _parse_stamp(stamp: str, latest: datetime) -> datetime | None:
