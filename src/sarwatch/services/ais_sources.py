@@ -22,6 +22,7 @@ from sarwatch.adapters.ais.files import iter_batches, open_nmea
 from sarwatch.adapters.ais.net import read_tcp, read_udp
 from sarwatch.adapters.ais.nmea import split_tag_time
 from sarwatch.errors import InputError
+from sarwatch.geo.bbox import parse_bbox as read_bbox
 from sarwatch.services.ais_ingest import AisIngest
 from sarwatch.settings import Settings
 from sarwatch.vessels.types import VesselReport, VesselStatic
@@ -64,18 +65,9 @@ def parse_source(source: str) -> tuple[str, str]:
 
 
 def parse_bbox(text: str | None) -> tuple[float, float, float, float]:
-    """``lon_min,lat_min,lon_max,lat_max`` (degrees), default the Central Mediterranean."""
-    if not text:
-        return CENTRAL_MED
-    try:
-        lon_min, lat_min, lon_max, lat_max = (float(x) for x in text.split(","))
-    except ValueError:
-        raise InputError(
-            f"--bbox {text!r}: give lon_min,lat_min,lon_max,lat_max, e.g. 10,30,20,38.5"
-        ) from None
-    if not (-180 <= lon_min < lon_max <= 180 and -90 <= lat_min < lat_max <= 90):
-        raise InputError(f"--bbox {text!r}: need lon_min < lon_max and lat_min < lat_max")
-    return lon_min, lat_min, lon_max, lat_max
+    """The ``--bbox`` of a feed (:func:`sarwatch.geo.bbox.parse_bbox`), default the
+    Central Mediterranean."""
+    return read_bbox(text, name="--bbox") or CENTRAL_MED
 
 
 def _host_port(target: str) -> tuple[str, int]:
