@@ -21,6 +21,8 @@ bit for bit against the expressions):
   (:meth:`sarwatch.planning.window.CloudWindow.plane_nm`).
 * :func:`interpolate_rows`: the tracks at several times, reading each track once
   (:meth:`sarwatch.planning.motion.CloudTracks.positions_at_times`).
+* :func:`cubic_on_grid`: a smooth function of ``(lon, lat)`` from its table
+  (:func:`sarwatch.planning.plane.lonlat_to_plane` for many points).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ __all__ = [
     "best_rectangle",
     "cell_index",
     "cell_weights",
+    "cubic_on_grid",
     "interpolate_rows",
     "shares_inside",
     "window_plane",
@@ -201,4 +204,47 @@ def interpolate_rows(
         for t in range(m):
             a0 = values[p, k[t]]
             out[t, p] = a0 + f[t] * (values[p, k[t] + 1] - a0)
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def cubic_on_grid(
+    grid: _FloatArray, lon0: float, lat0: float, step: float, lon: _FloatArray, lat: _FloatArray
+) -> _FloatArray:  # pragma: no cover - compiled
+    """Values of a smooth function at points ``(lon, lat)`` by bicubic Lagrange
+    interpolation (4 × 4 nodes) in its table ``grid[i, j]`` at ``(lon0 + j·step,
+    lat0 + i·step)``; every point must lie at least one node inside the table's edge
+    (NaN in, NaN out)."""
+    n = lon.size
+    out = np.empty(n)
+    rows, cols = grid.shape
+    for p in range(n):
+        gx = (lon[p] - lon0) / step
+        gy = (lat[p] - lat0) / step
+        if not (gx == gx and gy == gy):
+            out[p] = np.nan
+            continue
+        j = min(max(int(gx), 1), cols - 3)
+        i = min(max(int(gy), 1), rows - 3)
+        s = gx - j
+        t = gy - i
+        ws = (
+            -s * (s - 1.0) * (s - 2.0) / 6.0,
+            (s + 1.0) * (s - 1.0) * (s - 2.0) / 2.0,
+            -(s + 1.0) * s * (s - 2.0) / 2.0,
+            (s + 1.0) * s * (s - 1.0) / 6.0,
+        )
+        wt = (
+            -t * (t - 1.0) * (t - 2.0) / 6.0,
+            (t + 1.0) * (t - 1.0) * (t - 2.0) / 2.0,
+            -(t + 1.0) * t * (t - 2.0) / 2.0,
+            (t + 1.0) * t * (t - 1.0) / 6.0,
+        )
+        acc = 0.0
+        for a in range(4):
+            row = 0.0
+            for b in range(4):
+                row += ws[b] * grid[i - 1 + a, j - 1 + b]
+            acc += wt[a] * row
+        out[p] = acc
     return out

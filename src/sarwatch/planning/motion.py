@@ -170,7 +170,11 @@ def _route_times(route: Route) -> npt.NDArray[np.datetime64]:
 
 
 def route_pod(
-    tracks: CloudTracks, route: Route, curve: LateralRange, *, bin_min: float = 10.0
+    tracks: CloudTracks,
+    route: Route,
+    curve: LateralRange,
+    *,
+    bin_min: float = 10.0,
 ) -> _FloatArray:
     """POD per particle of a timed route flown while the particles drift.
 
@@ -216,6 +220,7 @@ def route_pod(
     edges = np.arange(wt[0], wt[-1], step)
     edges = np.append(edges, wt[-1])
     log_miss = np.zeros(tracks.weight.size)
+    pieces = []
     for b0, b1 in pairwise(edges.tolist()):
         # the route between b0 and b1: its position at b0, the waypoints inside, at b1
         inner = np.flatnonzero((wt > b0) & (wt < b1))
@@ -224,10 +229,18 @@ def route_pod(
         py = np.interp(tt, wt, wy)
         if np.allclose(np.diff(px), 0) and np.allclose(np.diff(py), 0):
             continue  # the unit waits (no distance flown in this piece)
-        lon, lat = tracks.positions_at(0.5 * (b0 + b1))
-        ok = np.isfinite(lon) & np.isfinite(lat)
+        pieces.append((0.5 * (b0 + b1), px, py))
+    if not pieces:
+        return np.zeros(tracks.weight.size)
+    # every piece's particles in one transform (a table of the plane for many points)
+    lon, lat = tracks.positions_at_times([m for m, _, _ in pieces])
+    xs, ys = to_local_nm(lon, lat, lon0, lat0)
+    for j, (_, px, py) in enumerate(pieces):
+        ok = np.isfinite(xs[j]) & np.isfinite(ys[j])
         if not ok.any():
             continue
-        x, y = to_local_nm(lon[ok], lat[ok], lon0, lat0)
-        log_miss[ok] += track_log_miss(x, y, px, py, curve)
+        if ok.all():
+            log_miss += track_log_miss(xs[j], ys[j], px, py, curve)
+        else:
+            log_miss[ok] += track_log_miss(xs[j, ok], ys[j, ok], px, py, curve)
     return np.asarray(-np.expm1(log_miss) + 0.0, dtype=float)
