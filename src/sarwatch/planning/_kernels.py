@@ -21,8 +21,8 @@ bit for bit against the expressions):
   (:meth:`sarwatch.planning.window.CloudWindow.plane_nm`).
 * :func:`interpolate_rows`: the tracks at several times, reading each track once
   (:meth:`sarwatch.planning.motion.CloudTracks.positions_at_times`).
-* :func:`cubic_on_grid`: a smooth function of ``(lon, lat)`` from its table
-  (:func:`sarwatch.planning.plane.lonlat_to_plane` for many points).
+* :func:`cubic_on_grid`: two smooth functions of ``(lon, lat)``
+  from their tables (:func:`sarwatch.planning.plane.lonlat_to_plane` for many points).
 """
 
 from __future__ import annotations
@@ -209,42 +209,53 @@ def interpolate_rows(
 
 @numba.njit(cache=True, nogil=True)
 def cubic_on_grid(
-    grid: _FloatArray, lon0: float, lat0: float, step: float, lon: _FloatArray, lat: _FloatArray
-) -> _FloatArray:  # pragma: no cover - compiled
-    """Values of a smooth function at points ``(lon, lat)`` by bicubic Lagrange
-    interpolation (4 × 4 nodes) in its table ``grid[i, j]`` at ``(lon0 + j·step,
-    lat0 + i·step)``; every point must lie at least one node inside the table's edge
-    (NaN in, NaN out)."""
+    gx: _FloatArray,
+    gy: _FloatArray,
+    lon0: float,
+    lat0: float,
+    step: float,
+    lon: _FloatArray,
+    lat: _FloatArray,
+) -> tuple[_FloatArray, _FloatArray]:  # pragma: no cover - compiled
+    """Values of two smooth functions at points ``(lon, lat)`` by bicubic Lagrange
+    interpolation (4 × 4 nodes) in their tables ``gx[i, j]``, ``gy[i, j]`` at
+    ``(lon0 + j·step, lat0 + i·step)``; every point must lie at least one node inside
+    the tables' edge (NaN in, NaN out)."""
     n = lon.size
-    out = np.empty(n)
-    rows, cols = grid.shape
+    out_x = np.empty(n)
+    out_y = np.empty(n)
+    rows, cols = gx.shape
+    ws = np.empty(4)
+    wt = np.empty(4)
     for p in range(n):
-        gx = (lon[p] - lon0) / step
-        gy = (lat[p] - lat0) / step
-        if not (gx == gx and gy == gy):
-            out[p] = np.nan
+        fx = (lon[p] - lon0) / step
+        fy = (lat[p] - lat0) / step
+        if not (fx == fx and fy == fy):
+            out_x[p] = np.nan
+            out_y[p] = np.nan
             continue
-        j = min(max(int(gx), 1), cols - 3)
-        i = min(max(int(gy), 1), rows - 3)
-        s = gx - j
-        t = gy - i
-        ws = (
-            -s * (s - 1.0) * (s - 2.0) / 6.0,
-            (s + 1.0) * (s - 1.0) * (s - 2.0) / 2.0,
-            -(s + 1.0) * s * (s - 2.0) / 2.0,
-            (s + 1.0) * s * (s - 1.0) / 6.0,
-        )
-        wt = (
-            -t * (t - 1.0) * (t - 2.0) / 6.0,
-            (t + 1.0) * (t - 1.0) * (t - 2.0) / 2.0,
-            -(t + 1.0) * t * (t - 2.0) / 2.0,
-            (t + 1.0) * t * (t - 1.0) / 6.0,
-        )
-        acc = 0.0
+        j = min(max(int(fx), 1), cols - 3)
+        i = min(max(int(fy), 1), rows - 3)
+        s = fx - j
+        t = fy - i
+        ws[0] = -s * (s - 1.0) * (s - 2.0) / 6.0
+        ws[1] = (s + 1.0) * (s - 1.0) * (s - 2.0) / 2.0
+        ws[2] = -(s + 1.0) * s * (s - 2.0) / 2.0
+        ws[3] = (s + 1.0) * s * (s - 1.0) / 6.0
+        wt[0] = -t * (t - 1.0) * (t - 2.0) / 6.0
+        wt[1] = (t + 1.0) * (t - 1.0) * (t - 2.0) / 2.0
+        wt[2] = -(t + 1.0) * t * (t - 2.0) / 2.0
+        wt[3] = (t + 1.0) * t * (t - 1.0) / 6.0
+        ax = 0.0
+        ay = 0.0
         for a in range(4):
-            row = 0.0
+            rx = 0.0
+            ry = 0.0
             for b in range(4):
-                row += ws[b] * grid[i - 1 + a, j - 1 + b]
-            acc += wt[a] * row
-        out[p] = acc
-    return out
+                rx += ws[b] * gx[i - 1 + a, j - 1 + b]
+                ry += ws[b] * gy[i - 1 + a, j - 1 + b]
+            ax += wt[a] * rx
+            ay += wt[a] * ry
+        out_x[p] = ax
+        out_y[p] = ay
+    return out_x, out_y

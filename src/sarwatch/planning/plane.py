@@ -135,8 +135,7 @@ def _plane_by_grid(
     glon, glat = np.meshgrid(g_lon0 + step * np.arange(cols), g_lat0 + step * np.arange(rows))
     gx, gy = _plane_exact(origin_lon, origin_lat, glon, glat)
     flat_lo, flat_la = lo.ravel(), la.ravel()
-    x = cubic_on_grid(gx, g_lon0, g_lat0, step, flat_lo, flat_la)
-    y = cubic_on_grid(gy, g_lon0, g_lat0, step, flat_lo, flat_la)
+    x, y = cubic_on_grid(gx, gy, g_lon0, g_lat0, step, flat_lo, flat_la)
     return x.reshape(lo.shape), y.reshape(lo.shape)
 
 
