@@ -23,6 +23,8 @@ bit for bit against the expressions):
   (:meth:`sarwatch.planning.motion.CloudTracks.positions_at_times`).
 * :func:`cubic_on_grid`: two smooth functions of ``(lon, lat)``
   from their tables (:func:`sarwatch.planning.plane.lonlat_to_plane` for many points).
+* :func:`quadratic_rows`: particles between output times from three positions per
+  interval (:func:`sarwatch.planning.motion.route_pod`).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ __all__ = [
     "cell_weights",
     "cubic_on_grid",
     "interpolate_rows",
+    "quadratic_rows",
     "shares_inside",
     "window_plane",
 ]
@@ -259,3 +262,24 @@ def cubic_on_grid(
         out_x[p] = ax
         out_y[p] = ay
     return out_x, out_y
+
+
+@numba.njit(cache=True, nogil=True)
+def quadratic_rows(
+    values: _FloatArray, k: _IntArray, f: _FloatArray
+) -> _FloatArray:  # pragma: no cover - compiled
+    """Quadratic interpolation through the columns ``2k``, ``2k + 1``, ``2k + 2`` of
+    ``values`` (a quantity at the start, middle and end of interval ``k``) at the
+    fractions ``f`` of the intervals, time-major: ``(K, n)`` from ``(n, 2T + 1)``."""
+    n = values.shape[0]
+    m = k.size
+    out = np.empty((m, n))
+    for t in range(m):
+        ft = f[t]
+        w0 = (2.0 * ft - 1.0) * (ft - 1.0)
+        w1 = 4.0 * ft * (1.0 - ft)
+        w2 = ft * (2.0 * ft - 1.0)
+        c = 2 * k[t]
+        for p in range(n):
+            out[t, p] = w0 * values[p, c] + w1 * values[p, c + 1] + w2 * values[p, c + 2]
+    return out
