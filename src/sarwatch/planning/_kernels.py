@@ -266,20 +266,20 @@ def cubic_on_grid(
 
 @numba.njit(cache=True, nogil=True)
 def quadratic_rows(
-    values: _FloatArray, k: _IntArray, f: _FloatArray
+    ends: _FloatArray, mids: _FloatArray, k: _IntArray, f: _FloatArray
 ) -> _FloatArray:  # pragma: no cover - compiled
-    """Quadratic interpolation through the columns ``2k``, ``2k + 1``, ``2k + 2`` of
-    ``values`` (a quantity at the start, middle and end of interval ``k``) at the
-    fractions ``f`` of the intervals, time-major: ``(K, n)`` from ``(n, 2T + 1)``."""
-    n = values.shape[0]
+    """Quadratic interpolation through ``ends[:, k]``, ``mids[:, k]`` and
+    ``ends[:, k + 1]`` (a quantity at the start, middle and end of interval ``k``) at
+    the fractions ``f`` of the intervals, time-major: ``(K, n)`` from ``(n, T + 1)``
+    ends and ``(n, T)`` middles."""
+    n = ends.shape[0]
     m = k.size
     out = np.empty((m, n))
-    for t in range(m):
-        ft = f[t]
-        w0 = (2.0 * ft - 1.0) * (ft - 1.0)
-        w1 = 4.0 * ft * (1.0 - ft)
-        w2 = ft * (2.0 * ft - 1.0)
-        c = 2 * k[t]
-        for p in range(n):
-            out[t, p] = w0 * values[p, c] + w1 * values[p, c + 1] + w2 * values[p, c + 2]
+    w0 = (2.0 * f - 1.0) * (f - 1.0)
+    w1 = 4.0 * f * (1.0 - f)
+    w2 = f * (2.0 * f - 1.0)
+    for p in range(n):
+        for t in range(m):
+            c = k[t]
+            out[t, p] = w0[t] * ends[p, c] + w1[t] * mids[p, c] + w2[t] * ends[p, c + 1]
     return out

@@ -84,8 +84,9 @@ class CloudTracks:
             Shapes that disagree, times not increasing, bad weights.
         """
         t = np.asarray(times).astype("datetime64[s]")
-        lo = np.array(lon, dtype=float, ndmin=2)
-        la = np.array(lat, dtype=float, ndmin=2)
+        # the caller's float arrays are kept, not copied (tracks are never changed in place)
+        lo = np.atleast_2d(np.asarray(lon, dtype=float))
+        la = np.atleast_2d(np.asarray(lat, dtype=float))
         if t.ndim != 1 or lo.shape != la.shape or lo.shape[1] != t.size:
             raise InputError(
                 f"tracks must be (n, T) with T = {t.size} times, got {lo.shape} and {la.shape}"
@@ -264,11 +265,9 @@ def _plane_at(
     k = np.clip(np.searchsorted(ts, s) - 1, 0, ts.size - 2).astype(np.int64)
     f = (s - ts[k]) / (ts[k + 1] - ts[k])
     k0, k1 = int(k.min()), int(k.max()) + 1
-    m = k1 - k0  # intervals spanned
-    lon = np.empty((tracks.lon.shape[0], 2 * m + 1))
-    lat = np.empty_like(lon)
-    lon[:, 0::2], lat[:, 0::2] = tracks.lon[:, k0 : k1 + 1], tracks.lat[:, k0 : k1 + 1]
-    lon[:, 1::2] = 0.5 * (tracks.lon[:, k0:k1] + tracks.lon[:, k0 + 1 : k1 + 1])
-    lat[:, 1::2] = 0.5 * (tracks.lat[:, k0:k1] + tracks.lat[:, k0 + 1 : k1 + 1])
-    x, y = to_local_nm(lon, lat, lon0, lat0)
-    return quadratic_rows(x, k - k0, f), quadratic_rows(y, k - k0, f)
+    lon, lat = tracks.lon[:, k0 : k1 + 1], tracks.lat[:, k0 : k1 + 1]
+    ex, ey = to_local_nm(lon, lat, lon0, lat0)
+    mx, my = to_local_nm(0.5 * (lon[:, :-1] + lon[:, 1:]), 0.5 * (lat[:, :-1] + lat[:, 1:]),
+                         lon0, lat0)  # fmt: skip
+    kk = k - k0
+    return quadratic_rows(ex, mx, kk, f), quadratic_rows(ey, my, kk, f)
