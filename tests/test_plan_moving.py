@@ -283,3 +283,26 @@ def test_held_tracks_match_the_run_inside_and_its_ends_outside(
     np.testing.assert_allclose(over.positions_at(0.0)[1], lat[:, 0])
     end = float((over.times[-1] - over.times[0]) / np.timedelta64(1, "s"))
     np.testing.assert_allclose(over.positions_at(end)[1], lat[:, -1])
+
+
+def test_the_update_keeps_the_plans_route_pos_only_for_the_same_route(
+    plans: dict[str, Plan],
+) -> None:
+    """An update rebuilds the plan from its request; each unit's route POS is taken from
+    the document where the rebuilt route has the document's waypoints (not scored
+    again), and scored again where the waypoints differ."""
+    plan = plans["fixed"]
+    gpx = routes_to_gpx(list(plan.routes))
+    home = Path("/nonexistent")
+    answer = json.loads(json.dumps(plan.answer))  # as read back from plan.json
+    doc = {"request": plan.request.model_dump(mode="json"), "answer": answer}
+    upd = apply_update(doc, gpx, home_dir=home)
+    assert upd.plan.answer["units"][0]["route_pos"] == plan.answer["units"][0]["route_pos"]
+    # the same waypoints: the stored figure is the plan's, kept as it is
+    answer["units"][0]["route_pos"] = 0.123
+    kept = apply_update(doc, gpx, home_dir=home).plan.answer["units"][0]["route_pos"]
+    assert kept == 0.123
+    # other waypoints (another plan's): the rebuilt route is scored again
+    answer["units"][0]["waypoints"][1]["lat"] += 0.01
+    again = apply_update(doc, gpx, home_dir=home).plan.answer["units"][0]["route_pos"]
+    assert again == plan.answer["units"][0]["route_pos"]

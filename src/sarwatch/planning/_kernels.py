@@ -21,6 +21,10 @@ bit for bit against the expressions):
   (:meth:`sarwatch.planning.window.CloudWindow.plane_nm`).
 * :func:`interpolate_rows`: the tracks at several times, reading each track once
   (:meth:`sarwatch.planning.motion.CloudTracks.positions_at_times`).
+* :func:`cubic_on_grid`: two smooth functions of ``(lon, lat)``
+  from their tables (:func:`sarwatch.planning.plane.lonlat_to_plane` for many points).
+* :func:`quadratic_rows`: particles between output times from three positions per
+  interval (:func:`sarwatch.planning.motion.route_pod`).
 """
 
 from __future__ import annotations
@@ -33,7 +37,9 @@ __all__ = [
     "best_rectangle",
     "cell_index",
     "cell_weights",
+    "cubic_on_grid",
     "interpolate_rows",
+    "quadratic_rows",
     "shares_inside",
     "window_plane",
 ]
@@ -201,4 +207,79 @@ def interpolate_rows(
         for t in range(m):
             a0 = values[p, k[t]]
             out[t, p] = a0 + f[t] * (values[p, k[t] + 1] - a0)
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def cubic_on_grid(
+    gx: _FloatArray,
+    gy: _FloatArray,
+    lon0: float,
+    lat0: float,
+    step: float,
+    lon: _FloatArray,
+    lat: _FloatArray,
+) -> tuple[_FloatArray, _FloatArray]:  # pragma: no cover - compiled
+    """Values of two smooth functions at points ``(lon, lat)`` by bicubic Lagrange
+    interpolation (4 × 4 nodes) in their tables ``gx[i, j]``, ``gy[i, j]`` at
+    ``(lon0 + j·step, lat0 + i·step)``; every point must lie at least one node inside
+    the tables' edge (NaN in, NaN out)."""
+    n = lon.size
+    out_x = np.empty(n)
+    out_y = np.empty(n)
+    rows, cols = gx.shape
+    ws = np.empty(4)
+    wt = np.empty(4)
+    for p in range(n):
+        fx = (lon[p] - lon0) / step
+        fy = (lat[p] - lat0) / step
+        if not (fx == fx and fy == fy):
+            out_x[p] = np.nan
+            out_y[p] = np.nan
+            continue
+        j = min(max(int(fx), 1), cols - 3)
+        i = min(max(int(fy), 1), rows - 3)
+        s = fx - j
+        t = fy - i
+        ws[0] = -s * (s - 1.0) * (s - 2.0) / 6.0
+        ws[1] = (s + 1.0) * (s - 1.0) * (s - 2.0) / 2.0
+        ws[2] = -(s + 1.0) * s * (s - 2.0) / 2.0
+        ws[3] = (s + 1.0) * s * (s - 1.0) / 6.0
+        wt[0] = -t * (t - 1.0) * (t - 2.0) / 6.0
+        wt[1] = (t + 1.0) * (t - 1.0) * (t - 2.0) / 2.0
+        wt[2] = -(t + 1.0) * t * (t - 2.0) / 2.0
+        wt[3] = (t + 1.0) * t * (t - 1.0) / 6.0
+        ax = 0.0
+        ay = 0.0
+        for a in range(4):
+            rx = 0.0
+            ry = 0.0
+            for b in range(4):
+                rx += ws[b] * gx[i - 1 + a, j - 1 + b]
+                ry += ws[b] * gy[i - 1 + a, j - 1 + b]
+            ax += wt[a] * rx
+            ay += wt[a] * ry
+        out_x[p] = ax
+        out_y[p] = ay
+    return out_x, out_y
+
+
+@numba.njit(cache=True, nogil=True)
+def quadratic_rows(
+    ends: _FloatArray, mids: _FloatArray, k: _IntArray, f: _FloatArray
+) -> _FloatArray:  # pragma: no cover - compiled
+    """Quadratic interpolation through ``ends[:, k]``, ``mids[:, k]`` and
+    ``ends[:, k + 1]`` (a quantity at the start, middle and end of interval ``k``) at
+    the fractions ``f`` of the intervals, time-major: ``(K, n)`` from ``(n, T + 1)``
+    ends and ``(n, T)`` middles."""
+    n = ends.shape[0]
+    m = k.size
+    out = np.empty((m, n))
+    w0 = (2.0 * f - 1.0) * (f - 1.0)
+    w1 = 4.0 * f * (1.0 - f)
+    w2 = f * (2.0 * f - 1.0)
+    for p in range(n):
+        for t in range(m):
+            c = k[t]
+            out[t, p] = w0[t] * ends[p, c] + w1[t] * mids[p, c] + w2[t] * ends[p, c + 1]
     return out

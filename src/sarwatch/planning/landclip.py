@@ -130,7 +130,7 @@ def clip_to_sea(
     wps = route.waypoints
     if len(wps) < 2:
         return route
-    # densify every leg along its geodesic
+    # densify every leg along its geodesic (each leg's samples in one call)
     samples: list[_Sample] = []
     owner: list[int] = []  # index of the original waypoint a sample is, or -1
     lons: list[float] = []
@@ -139,26 +139,28 @@ def clip_to_sea(
     for i, (a, b) in enumerate(itertools.pairwise(wps)):
         az, _, dist = geod().inv(a.lon, a.lat, b.lon, b.lat)
         n = max(1, math.ceil(float(dist) / (step_nm * M_PER_NM)))
-        for k in range(n):
-            f = k / n
-            if k == 0:
-                lon, lat = a.lon, a.lat
-            else:
-                lon, lat, _ = geod().fwd(a.lon, a.lat, az, float(dist) * f)
-            lons.append(float(lon))
-            lats.append(float(lat))
-            fracs.append((i, f))
-            owner.append(i if k == 0 else -1)
+        f_k = [k / n for k in range(n)]
+        lons.append(float(a.lon))
+        lats.append(float(a.lat))
+        if n > 1:
+            lon_k, lat_k, _ = geod().fwd(
+                np.full(n - 1, a.lon), np.full(n - 1, a.lat), np.full(n - 1, az),
+                float(dist) * np.array(f_k[1:]),
+            )  # fmt: skip
+            lons.extend(np.asarray(lon_k, dtype=float).tolist())
+            lats.extend(np.asarray(lat_k, dtype=float).tolist())
+        fracs.extend((i, f) for f in f_k)
+        owner.extend([i] + [-1] * (n - 1))
     lons.append(wps[-1].lon)
     lats.append(wps[-1].lat)
     fracs.append((len(wps) - 1, 0.0))
     owner.append(len(wps) - 1)
     land = _is_land(is_land, lons, lats)
+    if not any(land):
+        return route
     for (i, f), lon, lat, on in zip(fracs, lons, lats, land, strict=True):
         eta = wps[i].eta if f == 0.0 else _interp_eta(wps[i].eta, wps[i + 1].eta, f)
         samples.append(_Sample(lon, lat, eta, on))
-    if not any(land):
-        return route
 
     out: list[Waypoint] = []
     warnings = list(route.warnings)

@@ -29,7 +29,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -61,6 +61,9 @@ class CloudWindow:
     """
 
     clouds: tuple[Cloud, ...]
+    _plane: dict[tuple[float, float], tuple[_FloatArray, _FloatArray]] = field(
+        default_factory=dict, init=False, repr=False
+    )  # the last few plane_nm, by origin (an update scores each area before and after)
 
     @classmethod
     def of(cls, clouds: Sequence[Cloud]) -> CloudWindow:
@@ -124,7 +127,16 @@ class CloudWindow:
 
     def plane_nm(self, lon0: float, lat0: float) -> tuple[_FloatArray, _FloatArray]:
         """``(east, north)`` nm of every particle at every time, shape ``(K, n)``, in the
-        plane centred on ``(lon0, lat0)`` (see the module docstring)."""
+        plane centred on ``(lon0, lat0)`` (see the module docstring; the arrays of the
+        last four origins asked are kept and returned again: do not change them)."""
+        key = (float(lon0), float(lat0))
+        if key not in self._plane:
+            if len(self._plane) >= 4:
+                self._plane.clear()
+            self._plane[key] = self._plane_nm(*key)
+        return self._plane[key]
+
+    def _plane_nm(self, lon0: float, lat0: float) -> tuple[_FloatArray, _FloatArray]:
         mid = self.mid
         x0, y0 = to_local_nm(mid.lon, mid.lat, lon0, lat0)
         if len(self.clouds) == 1:

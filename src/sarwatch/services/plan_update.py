@@ -1,7 +1,10 @@
 """The Bayesian update of a plan after an unsuccessful search along a flown track.
 
 ``plan.json`` keeps the request (so the probability map is rebuilt exactly: the same
-seed, or the same drift run) and every searched track so far. An update reads the
+seed, or the same drift run) and every searched track so far; the rebuilt plan keeps
+the document's route POS of each unit whose rebuilt route has the document's
+waypoints (``plan_search(route_pos_of=...)``: a route against a drift run's moving
+particles is not scored again). An update reads the
 flown track from a GPX file (its tracks, else its routes), scores each particle's
 POD along it with the unit's inverse-cube lateral-range curve of the planned sweep
 width, and replays all searches in order through
@@ -142,7 +145,13 @@ def apply_update(
 ) -> PlanUpdate:
     """Add a searched track to a plan document and replay every search (module docstring)."""
     req = parse_plan_request(document["request"])
-    plan = plan_search(req, home_dir=home_dir, cache_dir=cache_dir)
+    # the plan's own route POS, kept where the rebuilt route is the same (not rescored)
+    route_pos_of = {
+        x["name"]: (x["waypoints"], x["route_pos"])
+        for x in (document.get("answer") or {}).get("units", [])
+        if isinstance(x, dict) and {"name", "waypoints", "route_pos"} <= x.keys()
+    }
+    plan = plan_search(req, home_dir=home_dir, cache_dir=cache_dir, route_pos_of=route_pos_of)
     name, points = read_searched_track(gpx_text)
     u = _unit_of(plan.answer, unit, name)
     searches = [

@@ -388,6 +388,7 @@ def plan_search(
     *,
     home_dir: Path,
     cache_dir: Path | None = None,
+    route_pos_of: dict[str, tuple[list[dict[str, Any]], float]] | None = None,
 ) -> Plan:
     """Plan a search (see the module docstring).
 
@@ -399,6 +400,12 @@ def plan_search(
         The station's home (its ``runs/`` hold the drift runs).
     cache_dir
         Coastline cache for the land tests.
+    route_pos_of
+        Route POS already computed for this request, by unit name: the route's
+        waypoints as the answer gives them, and its ``route_pos``. A plan from a drift
+        run takes that POS instead of scoring the route again where the route it
+        rebuilds has exactly those waypoints (an update rebuilding the plan it was
+        made from: :func:`sarwatch.services.plan_update.apply_update`).
 
     Raises
     ------
@@ -476,9 +483,18 @@ def plan_search(
         lons = [w.lon for w in route.waypoints]
         lats = [w.lat for w in route.waypoints]
         route = clip_to_sea(route, _land_test(lons, lats, cache_dir))
+        waypoints = [
+            {"name": w.name, "lat": w.lat, "lon": w.lon,
+             "eta": _iso(w.eta) if w.eta is not None else None}
+            for w in route.waypoints
+        ]  # fmt: skip
         if tracks is not None:
             # a drift run: the route as flown against the particles as they drift
-            route_pos = float(cloud.weight @ route_pod_moving(tracks, route, curve))
+            known = (route_pos_of or {}).get(u.name)
+            if known is not None and known[0] == waypoints:
+                route_pos = float(known[1])
+            else:
+                route_pos = float(cloud.weight @ route_pod_moving(tracks, route, curve))
             held = tracks_over(tracks, route.waypoints[0].eta or start,
                                route.waypoints[-1].eta or start)[1]  # fmt: skip
             if held:
@@ -504,15 +520,7 @@ def plan_search(
                 "drift_compensated": u.drift_compensated,
                 "on_scene": sc,
                 "area": _area_json(a.area),
-                "waypoints": [
-                    {
-                        "name": w.name,
-                        "lat": w.lat,
-                        "lon": w.lon,
-                        "eta": _iso(w.eta) if w.eta is not None else None,
-                    }
-                    for w in route.waypoints
-                ],
+                "waypoints": waypoints,
                 "warnings": list(route.warnings),
             }
         )
