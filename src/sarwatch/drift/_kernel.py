@@ -55,14 +55,14 @@ _NOFORCE = 3
 _NOT_RELEASED = 4
 
 
-@njit(cache=True, error_model="numpy", fastmath={"contract"}, inline="always")
+@njit(cache=True, error_model="numpy", fastmath={"contract", "arcp", "afn", "nsz"}, inline="always")
 def _mix(z: np.uint64) -> np.uint64:
     z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
     z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
     return z ^ (z >> np.uint64(31))
 
 
-@njit(cache=True, error_model="numpy", fastmath={"contract"}, inline="always")
+@njit(cache=True, error_model="numpy", fastmath={"contract", "arcp", "afn", "nsz"}, inline="always")
 def _uniform(key: np.uint64, pid: int, step: int, stream: int) -> float:
     z = key ^ _mix(
         np.uint64(pid) * np.uint64(0x9E3779B97F4A7C15)
@@ -73,24 +73,32 @@ def _uniform(key: np.uint64, pid: int, step: int, stream: int) -> float:
     return float(z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
 
-@njit(cache=True, error_model="numpy", fastmath={"contract"}, inline="always")
-def _sample(f, grid, k, c, lon, lat):  # type: ignore[no-untyped-def]
-    """Bilinear in space, NaN-aware, from the time-interpolated slice ``f[k, c]``.
+_U1 = np.uint64(1)
+_U2 = np.uint64(2)
+_U3 = np.uint64(3)
 
-    ``f`` has shape ``(steps, 2, ny, nx, 2)``: per step, the field at the start and
-    the middle of the step, components last. Returns ``(u, v, flag)`` with flag 0
-    ok, 1 outside the grid, 2 no data (NaN).
+
+@njit(cache=True, error_model="numpy", fastmath={"contract", "arcp", "afn", "nsz"}, inline="always")
+def _sample(f, g, kc, lon, lat):  # type: ignore[no-untyped-def]
+    """Bilinear in space, NaN-aware, from the time-interpolated slice ``kc`` of ``f``.
+
+    ``f`` is the flat (C order) array of shape ``(steps * 2, ny, nx, 2)``: per step, the
+    field at the start (``kc = 2 k``) and the middle (``kc = 2 k + 1``) of the step,
+    components last; ``g`` the tuple ``(lon0, 1/dlon, lat0, 1/dlat, nx, ny)`` of its grid.
+    Returns ``(u, v, flag)`` with flag 0 ok, 1 outside the grid, 2 no data (NaN).
+    Indices are unsigned (no negative-index wrap-around): the bounds are tested first.
     """
-    ny = f.shape[2]
-    nx = f.shape[3]
+    nx = g[4]
+    ny = g[5]
     if ny == 1 and nx == 1:
-        a = f[k, c, 0, 0, 0]
-        b = f[k, c, 0, 0, 1]
-        if math.isnan(a) or math.isnan(b):
+        b = np.uint64(kc * 2)
+        a = f[b]
+        c = f[b + _U1]
+        if math.isnan(a) or math.isnan(c):
             return 0.0, 0.0, 2
-        return float(a), float(b), 0
-    fx = (lon - grid[0]) * grid[1]
-    fy = (lat - grid[2]) * grid[3]
+        return float(a), float(c), 0
+    fx = (lon - g[0]) * g[1]
+    fy = (lat - g[2]) * g[3]
     if not (fx >= 0.0 and fy >= 0.0 and fx <= nx - 1 and fy <= ny - 1):
         return 0.0, 0.0, 1
     ix = min(int(fx), nx - 2)
@@ -101,15 +109,16 @@ def _sample(f, grid, k, c, lon, lat):  # type: ignore[no-untyped-def]
     w01 = ax * (1.0 - ay)
     w10 = (1.0 - ax) * ay
     w11 = ax * ay
-    # direct 5-D indexing: a reshaped view would cost a reference count per call
-    u00 = float(f[k, c, iy, ix, 0])
-    v00 = float(f[k, c, iy, ix, 1])
-    u01 = float(f[k, c, iy, ix + 1, 0])
-    v01 = float(f[k, c, iy, ix + 1, 1])
-    u10 = float(f[k, c, iy + 1, ix, 0])
-    v10 = float(f[k, c, iy + 1, ix, 1])
-    u11 = float(f[k, c, iy + 1, ix + 1, 0])
-    v11 = float(f[k, c, iy + 1, ix + 1, 1])
+    b0 = np.uint64(((kc * ny + iy) * nx + ix) * 2)
+    b1 = b0 + np.uint64(nx * 2)
+    u00 = float(f[b0])
+    v00 = float(f[b0 + _U1])
+    u01 = float(f[b0 + _U2])
+    v01 = float(f[b0 + _U3])
+    u10 = float(f[b1])
+    v10 = float(f[b1 + _U1])
+    u11 = float(f[b1 + _U2])
+    v11 = float(f[b1 + _U3])
     su = w00 * u00 + w01 * u01 + w10 * u10 + w11 * u11
     sv = w00 * v00 + w01 * v01 + w10 * v10 + w11 * v11
     if not (math.isnan(su) or math.isnan(sv)):
@@ -139,9 +148,9 @@ def _sample(f, grid, k, c, lon, lat):  # type: ignore[no-untyped-def]
     return su / sw, sv / sw, 0
 
 
-@njit(cache=True, error_model="numpy", fastmath={"contract"}, inline="always")
+@njit(cache=True, error_model="numpy", fastmath={"contract", "arcp", "afn", "nsz"}, inline="always")
 def _velocity(  # type: ignore[no-untyped-def]
-    x, y, k, c, cf, cg, wf, wg, sf, sg, has_stokes,
+    x, y, kc, cf, cg, wf, wg, sf, sg, has_stokes,
     d_slope, d_off, c_slope, c_off, leeway_scale, weu, wev, ceu, cev,
 ):  # fmt: skip
     """Total drift velocity (m/s east, north) at a position; flag as in _sample.
@@ -149,7 +158,7 @@ def _velocity(  # type: ignore[no-untyped-def]
     Takes the particle's coefficients as scalars (the crosswind ones of its current
     branch, ``leeway_scale`` < 1 once capsized) so that nothing is re-read from memory.
     """
-    uc, vc, fc = _sample(cf, cg, k, c, x, y)
+    uc, vc, fc = _sample(cf, cg, kc, x, y)
     if fc == 1:
         return 0.0, 0.0, fc
     # a current (or Stokes) cell with no data is the model's land mask reaching past the
@@ -157,7 +166,7 @@ def _velocity(  # type: ignore[no-untyped-def]
     if fc == 2:
         uc = 0.0
         vc = 0.0
-    ux, vx, fw = _sample(wf, wg, k, c, x, y)
+    ux, vx, fw = _sample(wf, wg, kc, x, y)
     if fw != 0:
         return 0.0, 0.0, fw
     ux += weu
@@ -165,7 +174,7 @@ def _velocity(  # type: ignore[no-untyped-def]
     ue = uc + ceu
     ve = vc + cev
     if has_stokes:
-        us, vs, fs = _sample(sf, sg, k, c, x, y)
+        us, vs, fs = _sample(sf, sg, kc, x, y)
         if fs == 1:
             return 0.0, 0.0, fs
         if fs == 0:
@@ -185,7 +194,7 @@ def _velocity(  # type: ignore[no-untyped-def]
     return ue, ve, 0
 
 
-@njit(cache=True, error_model="numpy", fastmath={"contract"})
+@njit(cache=True, error_model="numpy", fastmath={"contract", "arcp", "afn", "nsz"})
 def _capsize_probability(ux, vx, wind0, sigma, dt_h):  # type: ignore[no-untyped-def]
     """Probability of capsizing (or recovering) within a step of ``dt_h`` hours.
 
@@ -198,15 +207,20 @@ def _capsize_probability(ux, vx, wind0, sigma, dt_h):  # type: ignore[no-untyped
     return 1.0 - math.exp(-rate * dt_h)
 
 
-@njit(cache=True, error_model="numpy", fastmath={"contract"}, inline="always")
+@njit(cache=True, error_model="numpy", fastmath={"contract", "arcp", "afn", "nsz"}, inline="always")
 def _metric(s, c):  # type: ignore[no-untyped-def]
-    """Degrees per metre (east, north) on WGS84 from sin and cos of the latitude."""
-    d = 1.0 - _E2 * s * s
-    sd = math.sqrt(d)
-    return sd / (_A * _DEG * c), d * sd * _INV_M0
+    """Degrees per metre (east, north) on WGS84 from sin and cos of the latitude.
+
+    ``sqrt(1 - e² s²)`` and ``(1 - e² s²)^1.5`` as their series in ``q = e² s² < 0.0067``
+    to ``q⁴`` (relative error < 1e-10): no square root on the step's critical path.
+    """
+    q = _E2 * s * s
+    sd = 1.0 - q * (0.5 + q * (0.125 + q * (0.0625 + q * 0.0390625)))
+    d15 = 1.0 - q * (1.5 - q * (0.375 + q * (0.0625 + q * 0.0234375)))
+    return sd / (_A * _DEG * c), d15 * _INV_M0
 
 
-@njit(cache=True, error_model="numpy", fastmath={"contract"}, inline="always")
+@njit(cache=True, error_model="numpy", fastmath={"contract", "arcp", "afn", "nsz"}, inline="always")
 def _rotate(s, c, dphi):  # type: ignore[no-untyped-def]
     """sin and cos of (latitude + dphi) for a small dphi (radians), without trigonometry."""
     d2 = dphi * dphi
@@ -215,7 +229,7 @@ def _rotate(s, c, dphi):  # type: ignore[no-untyped-def]
     return s * cd + c * sd, c * cd - s * sd
 
 
-@njit(parallel=True, cache=True, error_model="numpy", fastmath={"contract"})
+@njit(parallel=True, cache=True, error_model="numpy", fastmath={"contract", "arcp", "afn", "nsz"})
 def advance(  # type: ignore[no-untyped-def]
     idx,
     kfirst,
@@ -256,10 +270,11 @@ def advance(  # type: ignore[no-untyped-def]
 
     ``step_t[k]`` is the time (s since run start) at the start of step ``k``;
     ``cf``, ``wf``, ``sf`` (current, wind, Stokes) hold each field interpolated to
-    the start (``[k, 0]``) and the middle (``[k, 1]``) of step ``k``, shape
-    ``(steps, 2, ny, nx, 2)``, with grids ``[lon0, 1/dlon, lat0, 1/dlat]``. A particle that
-    enters a coast cell of ``land`` stops there with ``pending = k`` so that the
-    caller can test it exactly and resume it from ``k + 1``. ``sin_lat``, ``cos_lat`` are
+    the start and the middle of step ``k``, flat (C order) of shape
+    ``(steps * 2, ny, nx, 2)``, with grids ``[lon0, 1/dlon, lat0, 1/dlat, nx, ny]``. A
+    particle that enters a coast cell of ``land`` stops there with ``pending = k`` so that
+    the caller can test it exactly and resume it from ``k + 1``; returns the number of
+    such particles. ``sin_lat``, ``cos_lat`` are
     the sine and cosine of each particle's latitude, carried from step to step (and from
     call to call) by small rotations; the caller initialises them once per run.
     """
@@ -283,6 +298,11 @@ def advance(  # type: ignore[no-untyped-def]
     inv_cell = 1.0 / land_cell if land_cell > 0.0 else 0.0
     n_idx = idx.shape[0]
     n_blocks = (n_idx + _BLOCK - 1) // _BLOCK
+    # the grids as scalars (registers), not re-read from their arrays at every sample
+    cgt = (cg[0], cg[1], cg[2], cg[3], int(cg[4]), int(cg[5]))
+    wgt = (wg[0], wg[1], wg[2], wg[3], int(wg[4]), int(wg[5]))
+    sgt = (sg[0], sg[1], sg[2], sg[3], int(sg[4]), int(sg[5]))
+    hits = 0
     # Blocks of particles advance step by step together: successive iterations of the
     # inner loop are independent particles, so the CPU overlaps their latencies.
     for blk in prange(n_blocks):
@@ -319,7 +339,7 @@ def advance(  # type: ignore[no-untyped-def]
                 cev = float(cerr_v[i])
                 cap = capsized[i]
                 if cap_sigma > 0.0 and cap == cap_from:
-                    ux, vx, fw = _sample(wf, wg, k, 0, x, y)
+                    ux, vx, fw = _sample(wf, wgt, 2 * k, x, y)
                     if fw == 0:
                         ux += weu
                         vx += wev
@@ -340,7 +360,7 @@ def advance(  # type: ignore[no-untyped-def]
                     ve = vel_v[i]
                 else:
                     ue, ve, flag = _velocity(
-                        x, y, k, 0, cf, cg, wf, wg, sf, sg, has_stokes,
+                        x, y, 2 * k, cf, cgt, wf, wgt, sf, sgt, has_stokes,
                         d_slope, d_off, c_slope, c_off, scale, weu, wev, ceu, cev,
                     )  # fmt: skip
                     if flag != 0:
@@ -353,7 +373,7 @@ def advance(  # type: ignore[no-untyped-def]
                     xm = x + ue * mx * 0.5 * dt
                     ym = y + ve * my * 0.5 * dt
                     ue, ve, flag = _velocity(
-                        xm, ym, k, 1, cf, cg, wf, wg, sf, sg, has_stokes,
+                        xm, ym, 2 * k + 1, cf, cgt, wf, wgt, sf, sgt, has_stokes,
                         d_slope, d_off, c_slope, c_off, scale, weu, wev, ceu, cev,
                     )  # fmt: skip
                     if flag != 0:
@@ -394,9 +414,11 @@ def advance(  # type: ignore[no-untyped-def]
                             status[i] = _STRANDED
                         elif cell == 2:
                             pending[i] = k
+                            hits += 1
+    return hits
 
 
-@njit(parallel=True, cache=True, error_model="numpy", fastmath={"contract"})
+@njit(parallel=True, cache=True, error_model="numpy", fastmath={"contract", "arcp", "afn", "nsz"})
 def moving_bbox(lon, lat, status):  # type: ignore[no-untyped-def]
     """``(lon_min, lat_min, lon_max, lat_max)`` of active and not-yet-released particles.
 

@@ -202,10 +202,10 @@ def _slices(
 ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float64]]:
     """The field, cropped to ``box`` and linearly interpolated to the times ``t_cols``.
 
-    Returns the slices ``(steps, 2, ny, nx, 2)`` and the kernel's grid parameters
-    ``[lon0, 1/dlon, lat0, 1/dlat]`` of the crop. ``box`` is ``(lon_min, lat_min, lon_max,
-    lat_max)``, already padded by the farthest a particle can drift in the chunk, so a
-    particle leaves the crop only where it leaves the field's grid.
+    Returns the slices, flat (C order) of shape ``(steps * 2, ny, nx, 2)``, and the kernel's
+    grid parameters ``[lon0, 1/dlon, lat0, 1/dlat, nx, ny]`` of the crop. ``box`` is
+    ``(lon_min, lat_min, lon_max, lat_max)``, already padded by the farthest a particle can
+    drift in the chunk, so a particle leaves the crop only where it leaves the field's grid.
     """
     f = field or _ZERO
     nt, ny, nx = f.u.shape
@@ -217,16 +217,17 @@ def _slices(
         i1 = int(np.clip(np.ceil((box[3] - f.lat0) / f.dlat), i0 + 1, ny - 1)) + 1
     it, w = _time_index(field, t_cols, start)
     it1 = np.minimum(it + 1, nt - 1)
-    out = np.empty((*t_cols.shape, i1 - i0, j1 - j0, 2), np.float32)
+    out = np.empty((*t_cols.shape, i1 - i0, j1 - j0, 2), np.float64)
     ww = w[..., None, None].astype(np.float32)
     for comp, arr in enumerate((f.u, f.v)):
         crop = arr[:, i0:i1, j0:j1]
         a0 = crop[it]
         out[..., comp] = a0 + ww * (crop[it1] - a0)
     grid = np.array(
-        [f.lon0 + j0 * f.dlon, 1.0 / f.dlon, f.lat0 + i0 * f.dlat, 1.0 / f.dlat], dtype=np.float64
+        [f.lon0 + j0 * f.dlon, 1.0 / f.dlon, f.lat0 + i0 * f.dlat, 1.0 / f.dlat, j1 - j0, i1 - i0],
+        dtype=np.float64,
     )
-    return out, grid
+    return out.reshape(-1), grid
 
 
 def _max_speed(field: VectorField | None) -> float:
@@ -285,7 +286,7 @@ def _advance_chunk(
     idx, kfirst = all_idx, zeros_k
     exact = 0
     while True:  # at least one call (an empty one loads the compiled kernel)
-        _kernel.advance(
+        hits = _kernel.advance(
             idx, kfirst, pending,
             state.lon, state.lat, state.status, state.release_s,
             state.dwl_slope, state.dwl_offset, state.cwl_slope, state.cwl_offset,
@@ -295,10 +296,9 @@ def _advance_chunk(
             cf, cg, wf, wg, sf, sg, forcing.stokes is not None,
             cells, step_t, step0, key, kparams,
         )  # fmt: skip
-        hit = np.flatnonzero(pending[idx] >= 0)
-        if hit.size == 0:
+        if hits == 0:
             break
-        hit_idx = idx[hit]
+        hit_idx = idx[pending[idx] >= 0]
         exact += hit_idx.size
         if land is None:  # pending is only set with a land raster
             raise RuntimeError("coast hit without a land mask")
