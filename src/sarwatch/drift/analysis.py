@@ -53,17 +53,6 @@ class CloudStats:
     std_km: float
 
 
-def _centroid(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]) -> tuple[float, float]:
-    lam, phi = np.radians(lon), np.radians(lat)
-    c = np.cos(phi)
-    x, y, z = (
-        float(np.mean(c * np.cos(lam))),
-        float(np.mean(c * np.sin(lam))),
-        float(np.mean(np.sin(phi))),
-    )
-    return float(np.degrees(np.arctan2(y, x))), float(np.degrees(np.arctan2(z, np.hypot(x, y))))
-
-
 def cloud_stats(lon: npt.ArrayLike, lat: npt.ArrayLike) -> CloudStats:
     """Centroid (mean direction) and RMS geodesic distance from it.
 
@@ -78,15 +67,29 @@ def cloud_stats(lon: npt.ArrayLike, lat: npt.ArrayLike) -> CloudStats:
     >>> round(s.centroid_lon, 6), round(s.std_km, 1)
     (12.5, 46.7)
     """
-    lon_a = np.asarray(lon, dtype=float).ravel()
-    lat_a = np.asarray(lat, dtype=float).ravel()
-    ok = np.isfinite(lon_a) & np.isfinite(lat_a)
-    lon_a, lat_a = lon_a[ok], lat_a[ok]
-    if lon_a.size == 0:
+    from sarwatch.drift import _cloud
+
+    lon_a = np.ascontiguousarray(np.asarray(lon, dtype=float).ravel())
+    lat_a = np.ascontiguousarray(np.asarray(lat, dtype=float).ravel())
+    if lon_a.shape != lat_a.shape:
+        raise ValueError(f"lon and lat differ in size: {lon_a.size} and {lat_a.size}")
+    first = _first_finite(lon_a, lat_a)
+    if first < 0:
         return CloudStats(0, float("nan"), float("nan"), float("nan"))
-    clon, clat = _centroid(lon_a, lat_a)
-    d = geodesic_distance_m(clon, clat, lon_a, lat_a)
-    return CloudStats(int(lon_a.size), clon, clat, float(np.sqrt(np.mean(np.square(d)))) / 1000.0)
+    # one numba sweep for the centroid, one for the spread (no temporaries, ~100x numpy's)
+    n, x, y, z = _cloud.centroid_sums(lon_a, lat_a, lon_a[first], lat_a[first])
+    clon = float(np.degrees(np.arctan2(y, x)))
+    clat = float(np.degrees(np.arctan2(z, np.hypot(x, y))))
+    sq = _cloud.spread_sum(lon_a, lat_a, clon, clat)
+    return CloudStats(int(n), clon, clat, float(np.sqrt(sq / n)) / 1000.0)
+
+
+def _first_finite(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]) -> int:
+    """Index of the first position with finite coordinates, -1 when none."""
+    if lon.size and np.isfinite(lon[0]) and np.isfinite(lat[0]):
+        return 0
+    ok = np.flatnonzero(np.isfinite(lon) & np.isfinite(lat))
+    return int(ok[0]) if ok.size else -1
 
 
 def _ecef(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[npt.NDArray[np.float64], ...]:
