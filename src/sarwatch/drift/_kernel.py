@@ -261,6 +261,8 @@ def advance(  # type: ignore[no-untyped-def]
     sg,
     has_stokes,
     land,
+    xm,
+    ym,
     step_t,
     step0,
     key,
@@ -274,9 +276,10 @@ def advance(  # type: ignore[no-untyped-def]
     ``(steps * 2, ny, nx, 2)``, with grids ``[lon0, 1/dlon, lat0, 1/dlat, nx, ny]``. A
     particle that enters a coast cell of ``land`` stops there with ``pending = k`` so that
     the caller can test it exactly and resume it from ``k + 1``; returns the number of
-    such particles. ``sin_lat``, ``cos_lat`` are
-    the sine and cosine of each particle's latitude, carried from step to step (and from
-    call to call) by small rotations; the caller initialises them once per run.
+    such particles. ``xm`` and ``ym`` are scratch (float64, at least as long as ``idx``).
+    ``sin_lat``, ``cos_lat`` are the sine and cosine of each particle's latitude, carried
+    from step to step (and from call to call) by small rotations; the caller initialises
+    them once per run.
     """
     dt = params[P_DT]
     nsub = step_t.shape[0]
@@ -303,8 +306,12 @@ def advance(  # type: ignore[no-untyped-def]
     wgt = (wg[0], wg[1], wg[2], wg[3], int(wg[4]), int(wg[5]))
     sgt = (sg[0], sg[1], sg[2], sg[3], int(sg[4]), int(sg[5]))
     hits = 0
-    # Blocks of particles advance step by step together: successive iterations of the
-    # inner loop are independent particles, so the CPU overlaps their latencies.
+    # Blocks of particles advance step by step together, each step in three passes over
+    # the block (start: activity, predictor; middle: the velocity there; end: the move, the
+    # jibe, the land test). A pass's body is short, so the CPU overlaps the latencies of
+    # successive particles (one particle-step's whole body is a chain of dependent
+    # operations longer than its reorder window). ``xm``/``ym`` carry the predicted
+    # midpoints from pass to pass (NaN: the particle does not move in this step).
     for blk in prange(n_blocks):
         j0 = blk * _BLOCK
         j1 = min(j0 + _BLOCK, n_idx)
@@ -313,6 +320,7 @@ def advance(  # type: ignore[no-untyped-def]
         for k in range(nsub):
             g = step0 + k
             for j in range(j0, j1):
+                xm[j] = np.nan
                 if k < kfirst[j]:
                     continue
                 i = idx[j]
@@ -327,65 +335,78 @@ def advance(  # type: ignore[no-untyped-def]
                         continue
                 elif st != _ACTIVE:
                     continue
-                b = side[i]
-                # the jibing draw of this step (applied at its end); drawn here, where its
-                # latency overlaps the step's work
-                jibe = jibe_p > 0.0 and _uniform(key, i, g, 0) < jibe_p
                 x = lon[i]
                 y = lat[i]
-                weu = float(werr_u[i])
-                wev = float(werr_v[i])
-                ceu = float(cerr_u[i])
-                cev = float(cerr_v[i])
                 cap = capsized[i]
                 if cap_sigma > 0.0 and cap == cap_from:
                     ux, vx, fw = _sample(wf, wgt, 2 * k, x, y)
                     if fw == 0:
-                        ux += weu
-                        vx += wev
+                        ux += werr_u[i]
+                        vx += werr_v[i]
                         p_cap = _capsize_probability(ux, vx, cap_wind, cap_sigma, dt_h)
                         if _uniform(key, i, g, 1) < p_cap:
-                            cap = 1 - cap
-                            capsized[i] = cap
+                            capsized[i] = 1 - cap
                             vel_ok[i] = 0
-                scale = cap_frac if cap != 0 else 1.0
-                d_slope = dwl_slope[i]
-                d_off = dwl_offset[i]
-                c_slope = cwl_slope[i, b]
-                c_off = cwl_offset[i, b]
                 if scheme == 2 and vel_ok[i] != 0:
                     # predictor from the previous midpoint velocity: O(dt) off, which
                     # keeps the step second order (tested) at one evaluation per step
                     ue = vel_u[i]
                     ve = vel_v[i]
                 else:
+                    b = side[i]
+                    scale = cap_frac if capsized[i] != 0 else 1.0
                     ue, ve, flag = _velocity(
                         x, y, 2 * k, cf, cgt, wf, wgt, sf, sgt, has_stokes,
-                        d_slope, d_off, c_slope, c_off, scale, weu, wev, ceu, cev,
+                        dwl_slope[i], dwl_offset[i], cwl_slope[i, b], cwl_offset[i, b], scale,
+                        float(werr_u[i]), float(werr_v[i]), float(cerr_u[i]), float(cerr_v[i]),
                     )  # fmt: skip
                     if flag != 0:
                         status[i] = _OUT if flag == 1 else _NOFORCE
                         continue
-                s0 = sin_lat[i]
-                c0 = cos_lat[i]
-                mx, my = _metric(s0, c0)
+                    if not midpoint:
+                        vel_u[i] = ue  # Euler: the step's velocity, for the end pass
+                        vel_v[i] = ve
                 if midpoint:
-                    xm = x + ue * mx * 0.5 * dt
-                    ym = y + ve * my * 0.5 * dt
+                    mx, my = _metric(sin_lat[i], cos_lat[i])
+                    xm[j] = x + ue * mx * 0.5 * dt
+                    ym[j] = y + ve * my * 0.5 * dt
+                else:
+                    xm[j] = x
+                    ym[j] = y
+            if midpoint:
+                for j in range(j0, j1):
+                    if math.isnan(xm[j]):
+                        continue
+                    i = idx[j]
+                    b = side[i]
+                    scale = cap_frac if capsized[i] != 0 else 1.0
                     ue, ve, flag = _velocity(
-                        xm, ym, 2 * k + 1, cf, cgt, wf, wgt, sf, sgt, has_stokes,
-                        d_slope, d_off, c_slope, c_off, scale, weu, wev, ceu, cev,
+                        xm[j], ym[j], 2 * k + 1, cf, cgt, wf, wgt, sf, sgt, has_stokes,
+                        dwl_slope[i], dwl_offset[i], cwl_slope[i, b], cwl_offset[i, b], scale,
+                        float(werr_u[i]), float(werr_v[i]), float(cerr_u[i]), float(cerr_v[i]),
                     )  # fmt: skip
                     if flag != 0:
                         status[i] = _OUT if flag == 1 else _NOFORCE
+                        xm[j] = np.nan
                         continue
                     vel_u[i] = ue
                     vel_v[i] = ve
                     vel_ok[i] = 1
-                    spm, cpm = _rotate(s0, c0, (ym - y) * _DEG)
+            for j in range(j0, j1):
+                if math.isnan(xm[j]):
+                    continue
+                i = idx[j]
+                x = lon[i]
+                y = lat[i]
+                s0 = sin_lat[i]
+                c0 = cos_lat[i]
+                if midpoint:
+                    spm, cpm = _rotate(s0, c0, (ym[j] - y) * _DEG)
                     mx, my = _metric(spm, cpm)
-                dx = ue * dt
-                dy = ve * dt
+                else:
+                    mx, my = _metric(s0, c0)
+                dx = vel_u[i] * dt
+                dy = vel_v[i] * dt
                 if kdiff > 0.0:
                     u1 = _uniform(key, i, g, 2)
                     u2 = _uniform(key, i, g, 3)
@@ -402,14 +423,14 @@ def advance(  # type: ignore[no-untyped-def]
                 lat[i] = y
                 # jibing at the end of the step (the step used the branch held at its
                 # start), as the reference: a jibe flips the sign of the table slope only
-                if jibe:
-                    side[i] = 1 - b
+                if jibe_p > 0.0 and _uniform(key, i, g, 0) < jibe_p:
+                    side[i] = 1 - side[i]
                     vel_ok[i] = 0  # the leeway jumps: predict afresh
                 if nly > 0:
                     fi = (y - land_lat0) * inv_cell
                     fj = (x - land_lon0) * inv_cell
                     if fi >= 0.0 and fj >= 0.0 and fi < nly and fj < nlx:
-                        cell = land[int(fi), int(fj)]
+                        cell = land[np.uint64(int(fi)), np.uint64(int(fj))]
                         if cell == 1:
                             status[i] = _STRANDED
                         elif cell == 2:

@@ -268,6 +268,7 @@ def _advance_chunk(
     zeros_k: npt.NDArray[np.int32],
     pending: npt.NDArray[np.int32],
     trig: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]],
+    scratch: npt.NDArray[np.float64],
 ) -> int:
     """Advance all particles ``nsub`` steps from global step ``step0``; returns exact land tests."""
     step_t = dt * (step0 + np.arange(nsub, dtype=np.float64))
@@ -294,7 +295,7 @@ def _advance_chunk(
             state.wind_err_u, state.wind_err_v, state.current_err_u, state.current_err_v,
             state.vel_u, state.vel_v, state.vel_ok, trig[0], trig[1],
             cf, cg, wf, wg, sf, sg, forcing.stokes is not None,
-            cells, step_t, step0, key, kparams,
+            cells, scratch[0], scratch[1], step_t, step0, key, kparams,
         )  # fmt: skip
         if hits == 0:
             break
@@ -393,6 +394,7 @@ def simulate(
     pending = np.full(n, -1, np.int32)
     # sine and cosine of the latitudes, carried by the kernel from step to step
     trig = (np.sin(np.radians(state.lat)), np.cos(np.radians(state.lat)))
+    scratch = np.empty((2, n))  # the kernel's predicted midpoints, reused by every call
     times = start + (sign * params.output_every_s * np.arange(n_out + 1)).astype("timedelta64[s]")
     exact_tests = 0
     total = per_out * n_out
@@ -402,7 +404,7 @@ def simulate(
     _kernel.moving_bbox(state.lon[:0], state.lat[:0], state.status[:0])
     _advance_chunk(
         state, forcing, start, 0, 1, dt, key, kparams, cells, pad_m, land,
-        all_idx[:0], zeros_k[:0], pending, trig,
+        all_idx[:0], zeros_k[:0], pending, trig, scratch,
     )  # fmt: skip
     compute_s = 0.0
     for o in range(n_out):
@@ -411,7 +413,7 @@ def simulate(
             nsub = min(_CHUNK_STEPS, per_out - c0)
             exact_tests += _advance_chunk(
                 state, forcing, start, o * per_out + c0, nsub, dt, key, kparams, cells, pad_m,
-                land, all_idx, zeros_k, pending, trig,
+                land, all_idx, zeros_k, pending, trig, scratch,
             )  # fmt: skip
         compute_s += time.perf_counter() - tic
         if on_output is not None:
