@@ -19,7 +19,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["centroid_sums", "spread_sum"]
+__all__ = ["bounds", "cell_counts", "centroid_sums", "histogram", "spread_sum"]
 
 _A = 6378137.0
 _E2 = 6.69437999014e-3
@@ -131,3 +131,72 @@ def spread_sum(lon, lat, clon, clat):  # type: ignore[no-untyped-def]
     for b in range(nb):
         total += part[b]
     return total
+
+
+@njit(cache=True, error_model="numpy")
+def bounds(lon, lat):  # type: ignore[no-untyped-def]
+    """``(n, lon_min, lon_max, lat_min, lat_max)`` of the finite positions (one pass)."""
+    n = 0
+    x0 = np.inf
+    x1 = -np.inf
+    y0 = np.inf
+    y1 = -np.inf
+    for i in range(lon.shape[0]):
+        x = lon[i]
+        y = lat[i]
+        if not (math.isfinite(x) and math.isfinite(y)):
+            continue
+        n += 1
+        x0 = min(x0, x)
+        x1 = max(x1, x)
+        y0 = min(y0, y)
+        y1 = max(y1, y)
+    return n, x0, x1, y0, y1
+
+
+@njit(cache=True, error_model="numpy")
+def histogram(lon, lat, lon0, lat0, dlon, dlat, nx, ny):  # type: ignore[no-untyped-def]
+    """Counts of the finite positions per cell ``(ny, nx)`` from ``(lon0, lat0)``.
+
+    Cell indices as numpy's ``clip(((lon - lon0) / dlon).astype(intp), 0, nx - 1)``.
+    """
+    counts = np.zeros((ny, nx), np.int64)
+    for i in range(lon.shape[0]):
+        x = lon[i]
+        y = lat[i]
+        if not (math.isfinite(x) and math.isfinite(y)):
+            continue
+        ix = min(max(int((x - lon0) / dlon), 0), nx - 1)
+        iy = min(max(int((y - lat0) / dlat), 0), ny - 1)
+        counts[iy, ix] += 1
+    return counts
+
+
+@njit(cache=True, error_model="numpy")
+def cell_counts(lon, lat, cell, max_cells):  # type: ignore[no-untyped-def]
+    """Particles per ``cell``-degree cell over the cloud's box of cells (finite positions).
+
+    Cells are ``floor(lon / cell)``, ``floor(lat / cell)``, as numpy's. Returns
+    ``(x0, y0, counts)`` with ``counts[iy - y0, ix - x0]``; ``counts`` is empty when the box
+    would hold more than ``max_cells`` cells.
+    """
+    n = lon.shape[0]
+    x0 = np.iinfo(np.int64).max
+    x1 = np.iinfo(np.int64).min
+    y0 = x0
+    y1 = x1
+    for i in range(n):
+        ix = np.int64(math.floor(lon[i] / cell))
+        iy = np.int64(math.floor(lat[i] / cell))
+        x0 = min(x0, ix)
+        x1 = max(x1, ix)
+        y0 = min(y0, iy)
+        y1 = max(y1, iy)
+    if n == 0 or (x1 - x0 + 1) * (y1 - y0 + 1) > max_cells:
+        return x0, y0, np.zeros((0, 0), np.int64)
+    counts = np.zeros((y1 - y0 + 1, x1 - x0 + 1), np.int64)
+    for i in range(n):
+        ix = np.int64(math.floor(lon[i] / cell))
+        iy = np.int64(math.floor(lat[i] / cell))
+        counts[iy - y0, ix - x0] += 1
+    return x0, y0, counts

@@ -184,11 +184,13 @@ def density_grid(
     """
     from scipy.ndimage import gaussian_filter
 
-    lon_a = np.asarray(lon, dtype=float).ravel()
-    lat_a = np.asarray(lat, dtype=float).ravel()
-    ok = np.isfinite(lon_a) & np.isfinite(lat_a)
-    lon_a, lat_a = lon_a[ok], lat_a[ok]
-    if lon_a.size == 0:
+    from sarwatch.drift import _cloud
+
+    lon_a = np.ascontiguousarray(np.asarray(lon, dtype=float).ravel())
+    lat_a = np.ascontiguousarray(np.asarray(lat, dtype=float).ravel())
+    # one numba pass for the extent (NaNs skipped), one for the counts: no copies
+    n_ok, lon_min, lon_max, lat_min, lat_max = _cloud.bounds(lon_a, lat_a)
+    if n_ok == 0:
         raise ValueError("density_grid needs at least one finite position")
     if stats is None:
         stats = cloud_stats(lon_a, lat_a)
@@ -201,19 +203,17 @@ def density_grid(
     pad = 3 + 3 * smooth_cells
     dlat = cell_km / km_per_deg_lat
     dlon = cell_km / km_per_deg_lon
-    span_lon = float(lon_a.max() - lon_a.min())
-    span_lat = float(lat_a.max() - lat_a.min())
+    span_lon = float(lon_max - lon_min)
+    span_lat = float(lat_max - lat_min)
     grow = max(
         1.0, span_lon / dlon / (max_cells - 2 * pad), span_lat / dlat / (max_cells - 2 * pad)
     )
     dlon, dlat = dlon * grow, dlat * grow
-    lon0 = lon_a.min() - pad * dlon
-    lat0 = lat_a.min() - pad * dlat
-    nx = int(np.ceil((lon_a.max() + pad * dlon - lon0) / dlon)) + 1
-    ny = int(np.ceil((lat_a.max() + pad * dlat - lat0) / dlat)) + 1
-    ix = np.clip(((lon_a - lon0) / dlon).astype(np.intp), 0, nx - 1)
-    iy = np.clip(((lat_a - lat0) / dlat).astype(np.intp), 0, ny - 1)
-    counts = np.bincount(iy * nx + ix, minlength=nx * ny).reshape(ny, nx).astype(float)
+    lon0 = lon_min - pad * dlon
+    lat0 = lat_min - pad * dlat
+    nx = int(np.ceil((lon_max + pad * dlon - lon0) / dlon)) + 1
+    ny = int(np.ceil((lat_max + pad * dlat - lat0) / dlat)) + 1
+    counts = _cloud.histogram(lon_a, lat_a, lon0, lat0, dlon, dlat, nx, ny).astype(float)
     lat_c = lat0 + (np.arange(ny) + 0.5) * dlat
     lon_c = lon0 + (np.arange(nx) + 0.5) * dlon
     area = _cell_area_km2(lat_c, dlon, dlat)
