@@ -139,13 +139,15 @@ def state_bytes_per_particle_step(steps_per_call: int) -> dict[str, float]:
     Every kernel call streams each particle's state in once and its changed parts out
     once, whatever the number of steps it does (a block of 32 particles stays in L1
     cache over the call's steps), so the traffic per step is the traffic per call over
-    the steps per call. Read: index (8) and first step (4) and pending (4), lon/lat (16),
-    status/side/capsized/vel_ok (4), forcing errors (16), leeway coefficients (32:
-    downwind slope and offset, crosswind of the particle's side), predictor velocity (16),
-    sin/cos of latitude (16); written: lon/lat, velocity, sin/cos (48), pending (4).
+    the steps per call. Read: index (8), first step (4), pending (4), status, side,
+    capsized, predictor flag (4), lon/lat (16), predictor velocity (16), sin/cos of latitude
+    (16), downwind slope and offset (16), crosswind slope and offset rows (32: both sides
+    share the cache line), forcing errors (16), the midpoint scratch (16, read for
+    ownership). Written: lon/lat, velocity, sin/cos, scratch (64), pending and flag (5).
+    The forcing slices (a crop of the cloud's cells) stay in cache and are not counted.
     """
-    read = 8 + 4 + 4 + 16 + 4 + 16 + 32 + 16 + 16
-    written = 48 + 4 + 1
+    read = 8 + 4 + 4 + 4 + 16 + 16 + 16 + 16 + 32 + 16 + 16
+    written = 64 + 5
     return {
         "read_per_call": read,
         "written_per_call": written,

@@ -181,13 +181,13 @@ def cell_counts(lon, lat, cell, max_cells):  # type: ignore[no-untyped-def]
     would hold more than ``max_cells`` cells.
     """
     n = lon.shape[0]
-    x0 = np.iinfo(np.int64).max
-    x1 = np.iinfo(np.int64).min
+    x0 = 2**62
+    x1 = -(2**62)
     y0 = x0
     y1 = x1
     for i in range(n):
-        ix = np.int64(math.floor(lon[i] / cell))
-        iy = np.int64(math.floor(lat[i] / cell))
+        ix = math.floor(lon[i] / cell)
+        iy = math.floor(lat[i] / cell)
         x0 = min(x0, ix)
         x1 = max(x1, ix)
         y0 = min(y0, iy)
@@ -196,7 +196,7 @@ def cell_counts(lon, lat, cell, max_cells):  # type: ignore[no-untyped-def]
         return x0, y0, np.zeros((0, 0), np.int64)
     counts = np.zeros((y1 - y0 + 1, x1 - x0 + 1), np.int64)
     for i in range(n):
-        ix = np.int64(math.floor(lon[i] / cell))
-        iy = np.int64(math.floor(lat[i] / cell))
+        ix = math.floor(lon[i] / cell)
+        iy = math.floor(lat[i] / cell)
         counts[iy - y0, ix - x0] += 1
     return x0, y0, counts

@@ -51,7 +51,7 @@ def write_trajectories(result: DriftResult, path: Path) -> Path:
     cats = leeway_categories()
     cat_idx = result.category[:n_traj]
     codes = sorted(STATUS_NAMES)
-    variables = {
+    variables: dict[str, tuple[tuple[str, ...], Any, dict[str, Any]]] = {
         "trajectory": (
             ("trajectory",),
             np.arange(n_traj, dtype=np.int32),
