@@ -55,15 +55,15 @@ _NOFORCE = 3
 _NOT_RELEASED = 4
 
 
-@njit(cache=True, error_model="numpy", fastmath={"contract", "arcp", "afn", "nsz"}, inline="always")
+@njit(cache=True, error_model="numpy", fastmath={"contract"}, inline="always")
 def _mix(z: np.uint64) -> np.uint64:
     z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
     z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
     return z ^ (z >> np.uint64(31))
 
 
-@njit(cache=True, error_model="numpy", fastmath={"contract", "arcp", "afn", "nsz"}, inline="always")
-def _uniform(key: np.uint64, pid: int, step: int, stream: int) -> float:
+@njit(cache=True, error_model="numpy", fastmath={"contract"}, inline="always")
+def _uniform(key: np.uint64, pid: int | np.uint64, step: int, stream: int) -> float:
     z = key ^ _mix(
         np.uint64(pid) * np.uint64(0x9E3779B97F4A7C15)
         + np.uint64(step) * np.uint64(0xD1B54A32D192ED03)
@@ -78,7 +78,7 @@ _U2 = np.uint64(2)
 _U3 = np.uint64(3)
 
 
-@njit(cache=True, error_model="numpy", fastmath={"contract", "arcp", "afn", "nsz"}, inline="always")
+@njit(cache=True, error_model="numpy", fastmath={"contract"}, inline="always")
 def _sample(f, g, kc, lon, lat):  # type: ignore[no-untyped-def]
     """Bilinear in space, NaN-aware, from the time-interpolated slice ``kc`` of ``f``.
 
@@ -148,7 +148,7 @@ def _sample(f, g, kc, lon, lat):  # type: ignore[no-untyped-def]
     return su / sw, sv / sw, 0
 
 
-@njit(cache=True, error_model="numpy", fastmath={"contract", "arcp", "afn", "nsz"}, inline="always")
+@njit(cache=True, error_model="numpy", fastmath={"contract"}, inline="always")
 def _velocity(  # type: ignore[no-untyped-def]
     x, y, kc, cf, cg, wf, wg, sf, sg, has_stokes,
     d_slope, d_off, c_slope, c_off, leeway_scale, weu, wev, ceu, cev,
@@ -194,7 +194,7 @@ def _velocity(  # type: ignore[no-untyped-def]
     return ue, ve, 0
 
 
-@njit(cache=True, error_model="numpy", fastmath={"contract", "arcp", "afn", "nsz"})
+@njit(cache=True, error_model="numpy", fastmath={"contract"})
 def _capsize_probability(ux, vx, wind0, sigma, dt_h):  # type: ignore[no-untyped-def]
     """Probability of capsizing (or recovering) within a step of ``dt_h`` hours.
 
@@ -207,7 +207,7 @@ def _capsize_probability(ux, vx, wind0, sigma, dt_h):  # type: ignore[no-untyped
     return 1.0 - math.exp(-rate * dt_h)
 
 
-@njit(cache=True, error_model="numpy", fastmath={"contract", "arcp", "afn", "nsz"}, inline="always")
+@njit(cache=True, error_model="numpy", fastmath={"contract"}, inline="always")
 def _metric(s, c):  # type: ignore[no-untyped-def]
     """Degrees per metre (east, north) on WGS84 from sin and cos of the latitude.
 
@@ -220,7 +220,7 @@ def _metric(s, c):  # type: ignore[no-untyped-def]
     return sd / (_A * _DEG * c), d15 * _INV_M0
 
 
-@njit(cache=True, error_model="numpy", fastmath={"contract", "arcp", "afn", "nsz"}, inline="always")
+@njit(cache=True, error_model="numpy", fastmath={"contract"}, inline="always")
 def _rotate(s, c, dphi):  # type: ignore[no-untyped-def]
     """sin and cos of (latitude + dphi) for a small dphi (radians), without trigonometry."""
     d2 = dphi * dphi
@@ -229,7 +229,7 @@ def _rotate(s, c, dphi):  # type: ignore[no-untyped-def]
     return s * cd + c * sd, c * cd - s * sd
 
 
-@njit(parallel=True, cache=True, error_model="numpy", fastmath={"contract", "arcp", "afn", "nsz"})
+@njit(parallel=True, cache=True, error_model="numpy", fastmath={"contract"})
 def advance(  # type: ignore[no-untyped-def]
     idx,
     kfirst,
@@ -441,7 +441,7 @@ def advance(  # type: ignore[no-untyped-def]
     return hits
 
 
-@njit(parallel=True, cache=True, error_model="numpy", fastmath={"contract", "arcp", "afn", "nsz"})
+@njit(parallel=True, cache=True, error_model="numpy", fastmath={"contract"})
 def moving_bbox(lon, lat, status):  # type: ignore[no-untyped-def]
     """``(lon_min, lat_min, lon_max, lat_max)`` of active and not-yet-released particles.
 
