@@ -18,7 +18,14 @@ Figures go to ``benchmarks/results/drift.json`` and are printed.
 ref ``REF`` (exported to a temporary folder) against this tree's, in fresh processes
 taking turns (``--ab-repeats`` each), one numba thread, in particle-steps per CPU second
 (the machine is shared: CPU time is steadier than wall time); best of each and their
-ratio go to ``benchmarks/results/drift_kernel_ab.json``.
+ratio go to ``benchmarks/results/drift_kernel_ab.json``. ``--ab-threads 2 --ab-particles
+1000000`` is the issue's case (figures in ``drift_kernel_ab_2threads.json``, with the
+particle-steps per second of compute, wall).
+
+``--command-ab REF`` times the whole ``sarwatch drift`` command with its outputs (NetCDF,
+GeoJSON, PNG, summary) for ``--ab-particles`` particles, REF's src against this tree's in
+turns: wall and the child's CPU seconds (``getrusage``), to
+``benchmarks/results/drift_command_ab.json``.
 """
 
 from __future__ import annotations
@@ -166,25 +173,31 @@ def _cli(cur: Path, wind: Path, n: int, tmp: Path, out: bool) -> dict:  # type: 
     }
 
 
-def _kernel_ab(ref: str, n: int, repeats: int, out: Path) -> None:
+def _export_src(ref: str, folder: Path) -> Path:
+    """``src`` of git ref ``ref`` exported under ``folder``; returns its path."""
+    base = folder / "baseline"
+    base.mkdir()
+    archive = subprocess.run(
+        ["git", "archive", ref, "src"], cwd=ROOT, capture_output=True, check=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(base)], input=archive, check=True)
+    return base / "src"
+
+
+def _kernel_ab(ref: str, n: int, repeats: int, out: Path, threads: int = 1) -> None:
     """Engine throughput of git ref ``ref``'s src against this tree's, taking turns."""
     schemes = ("midpoint", "euler")
     with tempfile.TemporaryDirectory(prefix="sarwatch-bench-kernel-ab-") as d:
         tmp = Path(d)
-        base = tmp / "baseline"
-        base.mkdir()
-        archive = subprocess.run(
-            ["git", "archive", ref, "src"], cwd=ROOT, capture_output=True, check=True
-        ).stdout
-        subprocess.run(["tar", "-x", "-C", str(base)], input=archive, check=True)
+        base_src = _export_src(ref, tmp)
         cur, wind = write_forcing(tmp)
-        srcs = {"baseline": str(base / "src"), "this": str(ROOT / "src")}
+        srcs = {"baseline": str(base_src), "this": str(ROOT / "src")}
         runs: dict[str, dict[str, list[dict]]] = {  # type: ignore[type-arg]
             v: {s: [] for s in schemes} for v in srcs
         }
 
         def worker(src: str, size: int, scheme: str) -> dict:  # type: ignore[type-arg]
-            env = {**os.environ, "PYTHONPATH": src, "NUMBA_NUM_THREADS": "1"}
+            env = {**os.environ, "PYTHONPATH": src, "NUMBA_NUM_THREADS": str(threads)}
             cmd = [sys.executable, str(HERE / "bench_drift.py"), "--worker", str(cur), str(wind),
                    str(size), scheme]  # fmt: skip
             proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
@@ -200,8 +213,13 @@ def _kernel_ab(ref: str, n: int, repeats: int, out: Path) -> None:
                 order = list(srcs) if r % 2 == 0 else list(srcs)[::-1]
                 for v in order:
                     runs[v][scheme].append(worker(srcs[v], n, scheme))
-                    rate = runs[v][scheme][-1]["particle_steps_per_cpu_s"] / 1e6
-                    print(f"  {v:8s} {scheme:8s} {rate:.2f} M particle-steps per CPU s", flush=True)
+                    x = runs[v][scheme][-1]
+                    print(
+                        f"  {v:8s} {scheme:8s} {x['particle_steps_per_cpu_s'] / 1e6:.2f} M "
+                        f"particle-steps per CPU s, {x['particle_steps_per_s'] / 1e6:.2f} M per "
+                        f"second of compute (wall), load {os.getloadavg()[0]:.1f}",
+                        flush=True,
+                    )
     best = {
         v: {s: max(x["particle_steps_per_cpu_s"] for x in runs[v][s]) for s in schemes}
         for v in srcs
@@ -216,11 +234,21 @@ def _kernel_ab(ref: str, n: int, repeats: int, out: Path) -> None:
             ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
         ).stdout.strip(),
         "particles": n, "hours": HOURS, "dt_min": DT_MIN, "repeats": repeats,
-        "numba_threads": 1, "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
+        "numba_threads": threads,
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
+                    "load_avg_at_end": os.getloadavg()},
         "best_particle_steps_per_cpu_s": best,
         "ratio_this_to_baseline": {s: best["this"][s] / best["baseline"][s] for s in schemes},
         "all_particle_steps_per_cpu_s": {
             v: {s: [round(x["particle_steps_per_cpu_s"]) for x in runs[v][s]] for s in schemes}
+            for v in srcs
+        },
+        "best_particle_steps_per_s_wall": {
+            v: {s: max(x["particle_steps_per_s"] for x in runs[v][s]) for s in schemes}
+            for v in srcs
+        },
+        "all_particle_steps_per_s_wall": {
+            v: {s: [round(x["particle_steps_per_s"]) for x in runs[v][s]] for s in schemes}
             for v in srcs
         },
         "exact_land_tests": {
@@ -234,6 +262,74 @@ def _kernel_ab(ref: str, n: int, repeats: int, out: Path) -> None:
             f"{s:8s}: baseline {best['baseline'][s] / 1e6:.2f}, this {best['this'][s] / 1e6:.2f} "
             f"M particle-steps per CPU s: ratio {result['ratio_this_to_baseline'][s]:.3f}"
         )
+    print(f"written {out}")
+
+
+def _command_ab(ref: str, n: int, repeats: int, out: Path) -> None:
+    """The whole ``sarwatch drift`` command (``--out``: NetCDF, GeoJSON, PNG, summary) for
+    ``n`` particles, git ref ``ref``'s src against this tree's, taking turns: wall time and
+    the child's CPU time (``getrusage``), with the run's own compute time from its summary."""
+    exe = [sys.executable, "-m", "sarwatch"]
+    with tempfile.TemporaryDirectory(prefix="sarwatch-bench-command-ab-") as d:
+        tmp = Path(d)
+        srcs = {"baseline": str(_export_src(ref, tmp)), "this": str(ROOT / "src")}
+        cur, wind = write_forcing(tmp)
+        runs: dict[str, list[dict]] = {v: [] for v in srcs}  # type: ignore[type-arg]
+
+        def command(v: str, size: int, k: int) -> dict:  # type: ignore[type-arg]
+            folder = tmp / f"out_{v}_{size}_{k}"
+            cmd = [*exe, "drift", "--lat", "33.2", "--lon", "12.5", "--time",
+                   "2026-11-20T04:00Z", "--object", "LIFE-RAFT-NB-2", "--hours", str(HOURS),
+                   "--particles", str(size), "--dt-min", str(DT_MIN), "--currents", str(cur),
+                   "--winds", str(wind), "--seed", "1", "--quiet",
+                   "--out", str(folder)]  # fmt: skip
+            env = {**os.environ, "PYTHONPATH": srcs[v]}
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            t0 = time.perf_counter()
+            proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
+            wall = time.perf_counter() - t0
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            if proc.returncode != 0:
+                raise RuntimeError(f"{v}: the command failed:\n{proc.stderr[-3000:]}")
+            summary = json.loads((folder / "summary.json").read_text())
+            return {
+                "wall_s": wall,
+                "cpu_s": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
+                "compute_s": summary["compute_s"],
+                "inside_wall_s": summary["wall_s"],
+                "bytes": {p.name: p.stat().st_size for p in sorted(folder.iterdir())},
+                "load_avg": os.getloadavg()[0],
+            }
+
+        for v in srcs:  # compile and cache the kernels and the coastline (not measured)
+            command(v, 1000, -1)
+        for r in range(repeats):
+            for v in list(srcs) if r % 2 == 0 else list(srcs)[::-1]:
+                runs[v].append(command(v, n, r))
+                x = runs[v][-1]
+                print(
+                    f"  {v:8s} wall {x['wall_s']:.2f} s, CPU {x['cpu_s']:.2f} s, compute "
+                    f"{x['compute_s']:.2f} s, load {x['load_avg']:.1f}",
+                    flush=True,
+                )
+    best = {v: min(rs, key=lambda x: x["cpu_s"]) for v, rs in runs.items()}
+    result = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "baseline_ref": ref,
+        "this_commit": subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip(),
+        "particles": n, "hours": HOURS, "dt_min": DT_MIN, "repeats": repeats,
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
+                    "numba_threads": os.environ.get("NUMBA_NUM_THREADS", "all cores")},
+        "best_by_cpu": best,
+        "ratio_cpu_baseline_to_this": best["baseline"]["cpu_s"] / best["this"]["cpu_s"],
+        "all": runs,
+    }  # fmt: skip
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    for v, x in best.items():
+        print(f"{v:8s}: wall {x['wall_s']:.2f} s, CPU {x['cpu_s']:.2f} s (best by CPU)")
     print(f"written {out}")
 
 
@@ -287,6 +383,10 @@ def main(argv: list[str] | None = None) -> None:
                     help="only compare the engine's speed with git ref REF's src")  # fmt: skip
     ap.add_argument("--ab-particles", type=int, default=200_000)
     ap.add_argument("--ab-repeats", type=int, default=4)
+    ap.add_argument("--ab-threads", type=int, default=1, help="numba threads of --kernel-ab")
+    ap.add_argument("--ab-out", default=None, help="figures of --kernel-ab/--command-ab here")
+    ap.add_argument("--command-ab", metavar="REF", default=None,
+                    help="time the whole drift command, outputs included, vs REF")  # fmt: skip
     ap.add_argument(
         "--worker", nargs=4, metavar=("CUR", "WIND", "N", "SCHEME"), help=argparse.SUPPRESS
     )
@@ -295,8 +395,14 @@ def main(argv: list[str] | None = None) -> None:
         _worker_throughput(args.worker[0], args.worker[1], int(args.worker[2]), args.worker[3])
         return
     if args.kernel_ab:
+        default = "drift_kernel_ab.json" if args.ab_threads == 1 else (
+            f"drift_kernel_ab_{args.ab_threads}threads.json")  # fmt: skip
         _kernel_ab(args.kernel_ab, args.ab_particles, args.ab_repeats,
-                   HERE / "results" / "drift_kernel_ab.json")  # fmt: skip
+                   Path(args.ab_out or HERE / "results" / default), args.ab_threads)  # fmt: skip
+        return
+    if args.command_ab:
+        _command_ab(args.command_ab, args.ab_particles, args.ab_repeats,
+                    Path(args.ab_out or HERE / "results" / "drift_command_ab.json"))  # fmt: skip
         return
     n_cmp = 100_000 if args.full else 10_000
     n_big = 1_000_000 if args.full else 100_000

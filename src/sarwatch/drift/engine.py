@@ -202,10 +202,10 @@ def _slices(
 ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float64]]:
     """The field, cropped to ``box`` and linearly interpolated to the times ``t_cols``.
 
-    Returns the slices ``(steps, 2, ny, nx, 2)`` and the kernel's grid parameters
-    ``[lon0, 1/dlon, lat0, 1/dlat]`` of the crop. ``box`` is ``(lon_min, lat_min, lon_max,
-    lat_max)``, already padded by the farthest a particle can drift in the chunk, so a
-    particle leaves the crop only where it leaves the field's grid.
+    Returns the slices, flat (C order) of shape ``(steps * 2, ny, nx, 2)``, and the kernel's
+    grid parameters ``[lon0, 1/dlon, lat0, 1/dlat, nx, ny]`` of the crop. ``box`` is
+    ``(lon_min, lat_min, lon_max, lat_max)``, already padded by the farthest a particle can
+    drift in the chunk, so a particle leaves the crop only where it leaves the field's grid.
     """
     f = field or _ZERO
     nt, ny, nx = f.u.shape
@@ -217,16 +217,17 @@ def _slices(
         i1 = int(np.clip(np.ceil((box[3] - f.lat0) / f.dlat), i0 + 1, ny - 1)) + 1
     it, w = _time_index(field, t_cols, start)
     it1 = np.minimum(it + 1, nt - 1)
-    out = np.empty((*t_cols.shape, i1 - i0, j1 - j0, 2), np.float32)
+    out = np.empty((*t_cols.shape, i1 - i0, j1 - j0, 2), np.float64)
     ww = w[..., None, None].astype(np.float32)
     for comp, arr in enumerate((f.u, f.v)):
         crop = arr[:, i0:i1, j0:j1]
         a0 = crop[it]
         out[..., comp] = a0 + ww * (crop[it1] - a0)
     grid = np.array(
-        [f.lon0 + j0 * f.dlon, 1.0 / f.dlon, f.lat0 + i0 * f.dlat, 1.0 / f.dlat], dtype=np.float64
+        [f.lon0 + j0 * f.dlon, 1.0 / f.dlon, f.lat0 + i0 * f.dlat, 1.0 / f.dlat, j1 - j0, i1 - i0],
+        dtype=np.float64,
     )
-    return out, grid
+    return out.reshape(-1), grid
 
 
 def _max_speed(field: VectorField | None) -> float:
@@ -267,6 +268,7 @@ def _advance_chunk(
     zeros_k: npt.NDArray[np.int32],
     pending: npt.NDArray[np.int32],
     trig: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]],
+    scratch: npt.NDArray[np.float64],
 ) -> int:
     """Advance all particles ``nsub`` steps from global step ``step0``; returns exact land tests."""
     step_t = dt * (step0 + np.arange(nsub, dtype=np.float64))
@@ -285,7 +287,7 @@ def _advance_chunk(
     idx, kfirst = all_idx, zeros_k
     exact = 0
     while True:  # at least one call (an empty one loads the compiled kernel)
-        _kernel.advance(
+        hits = _kernel.advance(
             idx, kfirst, pending,
             state.lon, state.lat, state.status, state.release_s,
             state.dwl_slope, state.dwl_offset, state.cwl_slope, state.cwl_offset,
@@ -293,12 +295,11 @@ def _advance_chunk(
             state.wind_err_u, state.wind_err_v, state.current_err_u, state.current_err_v,
             state.vel_u, state.vel_v, state.vel_ok, trig[0], trig[1],
             cf, cg, wf, wg, sf, sg, forcing.stokes is not None,
-            cells, step_t, step0, key, kparams,
+            cells, scratch[0], scratch[1], step_t, step0, key, kparams,
         )  # fmt: skip
-        hit = np.flatnonzero(pending[idx] >= 0)
-        if hit.size == 0:
+        if hits == 0:
             break
-        hit_idx = idx[hit]
+        hit_idx = idx[pending[idx] >= 0]
         exact += hit_idx.size
         if land is None:  # pending is only set with a land raster
             raise RuntimeError("coast hit without a land mask")
@@ -393,6 +394,7 @@ def simulate(
     pending = np.full(n, -1, np.int32)
     # sine and cosine of the latitudes, carried by the kernel from step to step
     trig = (np.sin(np.radians(state.lat)), np.cos(np.radians(state.lat)))
+    scratch = np.empty((2, n))  # the kernel's predicted midpoints, reused by every call
     times = start + (sign * params.output_every_s * np.arange(n_out + 1)).astype("timedelta64[s]")
     exact_tests = 0
     total = per_out * n_out
@@ -402,7 +404,7 @@ def simulate(
     _kernel.moving_bbox(state.lon[:0], state.lat[:0], state.status[:0])
     _advance_chunk(
         state, forcing, start, 0, 1, dt, key, kparams, cells, pad_m, land,
-        all_idx[:0], zeros_k[:0], pending, trig,
+        all_idx[:0], zeros_k[:0], pending, trig, scratch,
     )  # fmt: skip
     compute_s = 0.0
     for o in range(n_out):
@@ -411,7 +413,7 @@ def simulate(
             nsub = min(_CHUNK_STEPS, per_out - c0)
             exact_tests += _advance_chunk(
                 state, forcing, start, o * per_out + c0, nsub, dt, key, kparams, cells, pad_m,
-                land, all_idx, zeros_k, pending, trig,
+                land, all_idx, zeros_k, pending, trig, scratch,
             )  # fmt: skip
         compute_s += time.perf_counter() - tic
         if on_output is not None:

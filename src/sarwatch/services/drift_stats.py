@@ -46,12 +46,28 @@ def srr_shares(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]) -> di
         px, py = lon, lat
         weights = np.ones(n)
     else:
+        from sarwatch.drift._cloud import cell_counts
+
         cell = 1.0 / 120.0
-        ix = np.floor(lon / cell).astype(np.int64)
-        iy = np.floor(lat / cell).astype(np.int64)
-        keys, inverse = np.unique(iy * 1_000_000 + ix, return_inverse=True)
-        weights = np.bincount(inverse).astype(float)
-        cy, cx = np.divmod(keys, 1_000_000)
+        lon_c = np.ascontiguousarray(lon, dtype=np.float64)
+        lat_c = np.ascontiguousarray(lat, dtype=np.float64)
+        x0, y0, counts = cell_counts(lon_c, lat_c, cell, 4_000_000)
+        if counts.size:
+            # counts on the cloud's box of cells (numba passes, not np.unique's sort),
+            # row-major as np.unique's keys: the same cells, weights and order
+            keys = np.flatnonzero(counts)
+            weights = counts.ravel()[keys].astype(float)
+            cy, cx = np.divmod(keys, counts.shape[1])
+            cy, cx = cy + y0, cx + x0
+        else:
+            ix = np.floor(lon / cell).astype(np.int64)
+            iy = np.floor(lat / cell).astype(np.int64)
+            # keys from the box's corner: cells west of Greenwich (ix < 0) stay where they are
+            width = int(ix.max()) - x0 + 1
+            keys, inverse = np.unique((iy - y0) * width + (ix - x0), return_inverse=True)
+            weights = np.bincount(inverse).astype(float)
+            cy, cx = np.divmod(keys, width)
+            cy, cx = cy + y0, cx + x0
         px, py = (cx + 0.5) * cell, (cy + 0.5) * cell
     member = srr_membership(px, py)
     total = weights.sum()
