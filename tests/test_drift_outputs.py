@@ -78,3 +78,24 @@ def test_containment_polygons_stay_valid_when_written_to_5_decimals(n, seed, spr
         written = shapely.geometry.shape(geometry_json(polygon.geometry))
         assert written.is_valid, (polygon.level, shapely.is_valid_reason(written))
         assert polygon.area_km2 >= 0
+
+
+def test_drift_files_written_by_threads_at_once_read_back_whole(tmp_path: Path) -> None:
+    """A server runs drift jobs on threads, so their ``drift.nc`` files may be written at
+    the same time. HDF5 is not thread-safe (two concurrent runs crashed the server in
+    libhdf5); the writer takes xarray's HDF5 lock, so every file reads back whole."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sarwatch.adapters.exports.drift_netcdf import write_trajectories
+
+    req = DriftRequest(
+        lon=12.5, lat=33.6, time=START, hours=6, particles=2000, wind_kn=20, wind_from_deg=0,
+        seed=3,
+    )  # fmt: skip
+    result = predict_drift(req, png=False)
+    paths = [tmp_path / f"drift_{k}.nc" for k in range(16)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(lambda p: write_trajectories(result, p), paths))
+    for path in paths:
+        with xr.open_dataset(path) as ds:
+            np.testing.assert_array_equal(ds["lat"].values, result.track_lat)

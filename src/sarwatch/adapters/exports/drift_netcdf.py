@@ -146,10 +146,15 @@ def _write(
 
     Floats get a NaN ``_FillValue`` (xarray's default) and 2-D variables zlib level 1.
     Not through xarray: its writer imports dask and distributed (seconds) when installed.
+    HDF5 is not thread-safe: the file is written under xarray's process-wide HDF5 lock, the
+    one xarray's readers and writers take, so a server's drift jobs writing at once, or one
+    writing while another reads its forcing, never enter the library together (without
+    it two concurrent runs crashed the server in libhdf5).
     """
     import netCDF4
+    from xarray.backends.locks import HDF5_LOCK
 
-    with netCDF4.Dataset(path, "w", format="NETCDF4") as nc:
+    with HDF5_LOCK, netCDF4.Dataset(path, "w", format="NETCDF4") as nc:
         for name, size in dims.items():
             nc.createDimension(name, size)
         for name, (vdims, data, vattrs) in variables.items():
