@@ -46,42 +46,13 @@ import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
+if str(ROOT) not in sys.path:  # run as a script: the benchmarks package is beside it
+    sys.path.insert(0, str(ROOT))
 from _live import free_port, wait_until_healthy  # noqa: E402
+from benchmarks.bench_api import _Conn  # noqa: E402  (the keep-alive load client)
 
 RESULTS = ROOT / "benchmarks" / "results"
 PHASES = ("health", "reads", "drift_poll", "mixed")
-
-
-class _Conn:
-    """A minimal HTTP/1.1 keep-alive client (answers read in full, status checked)."""
-
-    def __init__(self, port: int, token: str) -> None:
-        self.port = port
-        self.auth = f"Authorization: Bearer {token}\r\n".encode()
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
-
-    async def request(self, method: str, path: str, body: bytes = b"") -> int:
-        if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
-        assert self.reader is not None
-        head = (
-            f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {len(body)}\r\n"
-            "Content-Type: application/json\r\n"
-        ).encode()
-        self.writer.write(head + self.auth + b"\r\n" + body)
-        raw = await self.reader.readuntil(b"\r\n\r\n")
-        lines = raw.split(b"\r\n")
-        length = 0
-        for line in lines[1:]:
-            if line.lower().startswith(b"content-length:"):
-                length = int(line.split(b":", 1)[1])
-        await self.reader.readexactly(length)
-        return int(lines[0].split()[1])
-
-    def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
 
 
 async def _load(
@@ -100,21 +71,21 @@ async def _load(
                 case_id = rng.choice(cases)
                 t = time.perf_counter()
                 if phase == "health":
-                    status, want = await conn.request("GET", "/api/health"), 200
+                    status, want = (await conn.request("GET", "/api/health"))[0], 200
                 elif phase == "drift_poll":
                     run = rng.choice(runs)
-                    status, want = await conn.request("GET", f"/api/drift/{run}"), 200
+                    status, want = (await conn.request("GET", f"/api/drift/{run}"))[0], 200
                 elif phase == "mixed" and rng.random() < 0.2:
                     body = json.dumps(
                         {"time": "2026-01-01T00:00:00Z", "channel": "phone",
                          "counterpart": "MRCC Rome", "summary": f"bench {k} {i}"}
                     ).encode()  # fmt: skip
                     path = f"/api/cases/{case_id}/contacts"
-                    status, want = await conn.request("POST", path, body), 201
+                    status, want = (await conn.request("POST", path, body))[0], 201
                 elif rng.random() < 0.1:
-                    status, want = await conn.request("GET", "/api/cases?limit=20"), 200
+                    status, want = (await conn.request("GET", "/api/cases?limit=20"))[0], 200
                 else:
-                    status, want = await conn.request("GET", f"/api/cases/{case_id}"), 200
+                    status, want = (await conn.request("GET", f"/api/cases/{case_id}"))[0], 200
                 if status == want:
                     latencies.append(time.perf_counter() - t)
                 else:
