@@ -36,9 +36,12 @@ from typing import Any
 import numpy as np
 
 from sarwatch.adapters.exports.route_gpx import routes_to_gpx
-from sarwatch.planning.cloud import from_local_nm
 from sarwatch.services.plan_update import apply_update
 from sarwatch.services.planning import plan_search
+
+if str(Path(__file__).resolve().parents[1]) not in sys.path:  # run as a script
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.bench_planning import drifting_positions
 
 OUT = Path(__file__).parent / "results" / "plan_service.json"
 HOME = Path("/nonexistent-home")  # a manual datum reads no drift run; a run is a directory
@@ -71,17 +74,8 @@ def write_run(run_dir: Path, n: int) -> Path:
     """A drift run directory whose ``drift.nc`` holds ``n`` particles (module docstring)."""
     import xarray as xr
 
-    rng = np.random.default_rng(5)
-    core = rng.random(n) < 0.7
-    x = np.where(core, rng.normal(0, 2.0, n), rng.normal(12, 6, n))
-    y = np.where(core, rng.normal(0, 2.0, n), rng.normal(4, 4, n))
-    to = np.radians(np.where(core, 100.0, 60.0))
-    speed = np.where(core, 1.5, 1.0)
-    vx = speed * np.sin(to) + rng.normal(0, 0.2, n)
-    vy = speed * np.cos(to) + rng.normal(0, 0.2, n)
     h = np.arange(RUN_HOURS + 1, dtype=float)
-    lon, lat = from_local_nm(x[:, None] + vx[:, None] * h, y[:, None] + vy[:, None] * h,
-                             12.48, 34.62)  # fmt: skip
+    lon, lat = drifting_positions(n, RUN_HOURS, 12.48, 34.62)
     t_s = (RUN_START - np.datetime64("1970-01-01T00:00:00", "s")).astype(float) + h * 3600.0
     ds = xr.Dataset(
         {

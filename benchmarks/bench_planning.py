@@ -64,8 +64,12 @@ def _cloud(n: int = 100_000) -> Cloud:
     return Cloud.from_arrays(*from_local_nm(x, y, LON0, LAT0))
 
 
-def _tracks(n: int = 100_000, hours: int = 12) -> CloudTracks:
-    """The benchmark cloud drifting for ``hours`` (module docstring)."""
+def drifting_positions(
+    n: int, hours: int, lon0: float, lat0: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(lon, lat)`` of the benchmark cloud at each hour ``0..hours``, ``(n, hours + 1)``
+    degrees: a core drifting east-south-east at 1.5 kn, a tail north-east at 1 kn
+    (module docstring), placed around ``(lon0, lat0)``."""
     rng = np.random.default_rng(5)
     core = rng.random(n) < 0.7
     x = np.where(core, rng.normal(0, 2.0, n), rng.normal(12, 6, n))
@@ -75,7 +79,12 @@ def _tracks(n: int = 100_000, hours: int = 12) -> CloudTracks:
     vx = speed * np.sin(to) + rng.normal(0, 0.2, n)
     vy = speed * np.cos(to) + rng.normal(0, 0.2, n)
     h = np.arange(hours + 1, dtype=float)
-    lon, lat = from_local_nm(x[:, None] + vx[:, None] * h, y[:, None] + vy[:, None] * h, LON0, LAT0)
+    return from_local_nm(x[:, None] + vx[:, None] * h, y[:, None] + vy[:, None] * h, lon0, lat0)
+
+
+def _tracks(n: int = 100_000, hours: int = 12) -> CloudTracks:
+    """The benchmark cloud drifting for ``hours`` (module docstring)."""
+    lon, lat = drifting_positions(n, hours, LON0, LAT0)
     return CloudTracks.from_arrays(T0 + np.arange(hours + 1) * np.timedelta64(3600, "s"), lon, lat)
 
 
