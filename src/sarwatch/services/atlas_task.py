@@ -28,7 +28,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -208,17 +208,7 @@ def _window(field: VectorField | None, t0: np.datetime64, t1: np.datetime64) -> 
     i1 = min(int(np.searchsorted(field.times, t1, side="left")) + 1, field.times.size)
     if i1 - i0 < 2:
         return field  # leave the engine's coverage messages to the whole field
-    return VectorField(
-        u=field.u[i0:i1],
-        v=field.v[i0:i1],
-        times=field.times[i0:i1],
-        lon0=field.lon0,
-        dlon=field.dlon,
-        lat0=field.lat0,
-        dlat=field.dlat,
-        sigma_ms=field.sigma_ms,
-        name=field.name,
-    )
+    return replace(field, u=field.u[i0:i1], v=field.v[i0:i1], times=field.times[i0:i1])
 
 
 def _scenario_forcing(task: ScenarioTask, ctx: TaskContext) -> Forcing:
