@@ -297,6 +297,10 @@ def _command_ab(ref: str, n: int, repeats: int, out: Path) -> None:
                 "cpu_s": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
                 "compute_s": summary["compute_s"],
                 "inside_wall_s": summary["wall_s"],
+                # the use case's own breakdown (absent before it was recorded) and the
+                # rest of the process: interpreter, imports, argument parsing, summary
+                "timings_s": summary.get("timings_s", {}),
+                "outside_use_case_s": wall - summary["wall_s"],
                 "bytes": {p.name: p.stat().st_size for p in sorted(folder.iterdir())},
                 "load_avg": os.getloadavg()[0],
             }
@@ -307,9 +311,11 @@ def _command_ab(ref: str, n: int, repeats: int, out: Path) -> None:
             for v in list(srcs) if r % 2 == 0 else list(srcs)[::-1]:
                 runs[v].append(command(v, n, r))
                 x = runs[v][-1]
+                parts = ", ".join(f"{k} {t:.2f}" for k, t in x["timings_s"].items())
                 print(
                     f"  {v:8s} wall {x['wall_s']:.2f} s, CPU {x['cpu_s']:.2f} s, compute "
-                    f"{x['compute_s']:.2f} s, load {x['load_avg']:.1f}",
+                    f"{x['compute_s']:.2f} s, load {x['load_avg']:.1f}"
+                    + (f" [{parts}; outside {x['outside_use_case_s']:.2f}]" if parts else ""),
                     flush=True,
                 )
     best = {v: min(rs, key=lambda x: x["cpu_s"]) for v, rs in runs.items()}

@@ -40,6 +40,11 @@ def test_cli_drift_writes_a_summary_with_the_promised_fields(tmp_path, capsys):
     for key in ("n", "steps", "wall_s", "particle_steps_per_s", "seed", "object"):
         assert key in s
     assert (s["n"], s["steps"], s["seed"], s["object"]) == (2000, 48, 1, "migrant-rubber-boat")
+    # where the wall time went: the four parts, the particle loop's being compute_s, within wall
+    t = s["timings_s"]
+    assert list(t) == ["setup", "particles", "statistics", "outputs"]
+    assert all(v > 0 for v in t.values()) and t["particles"] == s["compute_s"]
+    assert sum(t.values()) <= s["wall_s"] + 1e-3
     f = s["final"]
     for key in ("centroid_lat", "centroid_lon", "std_km", "status_counts", "srr_share"):
         assert key in f

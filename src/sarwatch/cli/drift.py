@@ -432,6 +432,8 @@ def print_summary(s: RunSummary, console: Console) -> None:
         f"{s.n} particles, {s.steps} steps, "
         f"seed {s.seed}, {s.wall_s:.2f} s ({s.particle_steps_per_s / 1e6:.1f} M particle-steps/s)"
     )
+    if s.timings_s:
+        console.print("time: " + ", ".join(f"{k} {v:.2f} s" for k, v in s.timings_s.items()))
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1), show_edge=False)
     for col, justify in (
         ("h", "right"), ("time UTC", "left"), ("centroid", "left"), ("std km", "right"),

@@ -226,6 +226,11 @@ class RunSummary:
         Particles and time steps.
     wall_s, compute_s
         Wall time of the whole use case and of the particle loop, seconds.
+    timings_s
+        Where the wall time went, seconds: ``setup`` (checks, forcing read, land mask,
+        seeding), ``particles`` (the particle loop, = ``compute_s``), ``statistics`` (the
+        summaries at every output time) and ``outputs`` (writing the files); empty when
+        not measured.
     seed
         The random seed (the run is reproduced from it).
     object, object_members, category_counts
@@ -265,6 +270,7 @@ class RunSummary:
     outputs: tuple[Snapshot, ...]
     particles_in_file: int
     files: Mapping[str, str] = field(default_factory=dict)
+    timings_s: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def final(self) -> Snapshot:
@@ -294,6 +300,7 @@ class RunSummary:
             "steps": self.steps,
             "wall_s": round(self.wall_s, 4),
             "compute_s": round(self.compute_s, 4),
+            "timings_s": {k: round(v, 4) for k, v in self.timings_s.items()},
             "particle_steps_per_s": self.particle_steps_per_s,
             "seed": self.seed,
             "object": self.object,
