@@ -24,8 +24,11 @@ particle-steps per second of compute, wall).
 
 ``--command-ab REF`` times the whole ``sarwatch drift`` command with its outputs (NetCDF,
 GeoJSON, PNG, summary) for ``--ab-particles`` particles, REF's src against this tree's in
-turns: wall and the child's CPU seconds (``getrusage``), to
-``benchmarks/results/drift_command_ab.json``.
+turns: wall and the child's CPU seconds (``getrusage``), with the run's own breakdown
+(``timings_s`` of its summary), to ``benchmarks/results/drift_command_ab.json``. It also
+times the same run done twice in one process (the second run is warm: no start-up,
+imports or numba set-up, as a server's job runner runs it) and the import floor: what
+a fresh interpreter takes to import the libraries the command needs.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -171,6 +175,53 @@ def _cli(cur: Path, wind: Path, n: int, tmp: Path, out: bool) -> dict:  # type: 
         "inside_wall_s": s["wall_s"],
         "compute_s": s["compute_s"],
     }
+
+
+#: What every ``sarwatch drift`` process imports before it computes anything (the libraries'
+#: own cost, measured in a fresh interpreter by :func:`_import_floor`).
+_FLOOR = """
+import time
+t0 = time.perf_counter()
+import numpy as np
+from sarwatch.cli.main import _register
+_register()
+from sarwatch.drift import _cloud
+_cloud.bounds(np.zeros(2), np.zeros(2))  # numba's compiler target, set up on first dispatch
+import xarray
+from xarray.namedarray.pycompat import array_type
+array_type("dask")  # xarray imports dask.array when it first builds a variable
+import netCDF4, shapely, pyproj, contourpy, scipy.ndimage
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.figure
+print(time.perf_counter() - t0)
+"""
+
+
+def _import_floor(src: str, repeats: int) -> float:
+    """Fewest seconds (wall) a fresh interpreter takes to import what the command needs."""
+    env = {**os.environ, "PYTHONPATH": src}
+    runs = [
+        float(subprocess.run([sys.executable, "-c", _FLOOR], capture_output=True, text=True,
+                             check=True, env=env).stdout)
+        for _ in range(repeats)
+    ]  # fmt: skip
+    return min(runs)
+
+
+def _warm_worker(cur: str, wind: str, n: int, folder: str) -> None:
+    """Two runs with all outputs in one process (as a server's job runner does them): the
+    second's wall time is the run without the process's start-up and imports."""
+    from sarwatch.services.drift import predict_drift
+
+    walls = []
+    for k in range(2):
+        # the command's defaults: 100,000 tracks kept in drift.nc
+        req = replace(_request(Path(cur), Path(wind), n, "midpoint"), max_tracks=100_000)
+        t0 = time.perf_counter()
+        predict_drift(req, out_dir=Path(folder) / f"warm{k}")
+        walls.append(time.perf_counter() - t0)
+    print(json.dumps({"first_s": walls[0], "second_s": walls[1]}))
 
 
 def _export_src(ref: str, folder: Path) -> Path:
@@ -307,6 +358,14 @@ def _command_ab(ref: str, n: int, repeats: int, out: Path) -> None:
 
         for v in srcs:  # compile and cache the kernels and the coastline (not measured)
             command(v, 1000, -1)
+
+        def warm(v: str, k: int) -> dict:  # type: ignore[type-arg]
+            env = {**os.environ, "PYTHONPATH": srcs[v]}
+            cmd = [sys.executable, str(Path(__file__).resolve()), "--warm-worker", str(cur),
+                   str(wind), str(n), str(tmp / f"warm_{v}_{k}")]  # fmt: skip
+            done = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env)
+            return json.loads(done.stdout.strip().splitlines()[-1])
+
         for r in range(repeats):
             for v in list(srcs) if r % 2 == 0 else list(srcs)[::-1]:
                 runs[v].append(command(v, n, r))
@@ -318,7 +377,13 @@ def _command_ab(ref: str, n: int, repeats: int, out: Path) -> None:
                     + (f" [{parts}; outside {x['outside_use_case_s']:.2f}]" if parts else ""),
                     flush=True,
                 )
+        warm_runs = {v: [warm(v, k) for k in range(repeats)] for v in srcs}
+        floor_s = _import_floor(srcs["this"], 3)
     best = {v: min(rs, key=lambda x: x["cpu_s"]) for v, rs in runs.items()}
+    for v, ws in warm_runs.items():
+        print(f"  {v:8s} warm process, second run with outputs: "
+              + ", ".join(f"{w['second_s']:.2f} s" for w in ws))  # fmt: skip
+    print(f"  import floor of the command (fresh interpreter, best of 3): {floor_s:.2f} s")
     result = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "baseline_ref": ref,
@@ -331,6 +396,10 @@ def _command_ab(ref: str, n: int, repeats: int, out: Path) -> None:
         "best_by_cpu": best,
         "ratio_cpu_baseline_to_this": best["baseline"]["cpu_s"] / best["this"]["cpu_s"],
         "all": runs,
+        # predict_drift run twice in one process: the second run, warm (no interpreter
+        # start-up, imports or numba set-up), as the station server's job runner runs it
+        "warm_second_run_s": {v: min(w["second_s"] for w in ws) for v, ws in warm_runs.items()},
+        "import_floor_s": floor_s,
     }  # fmt: skip
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")
@@ -393,10 +462,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--ab-out", default=None, help="figures of --kernel-ab/--command-ab here")
     ap.add_argument("--command-ab", metavar="REF", default=None,
                     help="time the whole drift command, outputs included, vs REF")  # fmt: skip
+    ap.add_argument("--warm-worker", nargs=4, help=argparse.SUPPRESS)
     ap.add_argument(
         "--worker", nargs=4, metavar=("CUR", "WIND", "N", "SCHEME"), help=argparse.SUPPRESS
     )
     args = ap.parse_args(sys.argv[1:] if argv is None else argv)
+    if args.warm_worker:
+        _warm_worker(args.warm_worker[0], args.warm_worker[1], int(args.warm_worker[2]),
+                     args.warm_worker[3])  # fmt: skip
+        return
     if args.worker:
         _worker_throughput(args.worker[0], args.worker[1], int(args.worker[2]), args.worker[3])
         return
