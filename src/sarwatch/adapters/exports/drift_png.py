@@ -2,16 +2,17 @@
 
 Coastline (full-resolution GSHHG land polygons), SAR region boundaries, the final
 particle cloud (stranded particles marked), the 50/90/95 % containment contours
-at the final time, the centroid track and the start. Drawn with matplotlib's
-Agg backend (no display needed); an equirectangular view with the aspect set
-for the mid latitude, on a 1000 x 800 px image.
+at the final time, the centroid track and the start; an equirectangular view with
+the aspect set for the mid latitude, the image sized to the map (:func:`_layout`).
 
-The afloat cloud is a raster of every particle, not a dot per particle: each cell
-of about 2 x 2 px is shaded as :data:`_DOTS_DRAWN` overlapping translucent dots
-would shade it (``1 - (1 - alpha) ** dots``), so a million particles draw like the
-hundred thousand dots of old, in milliseconds. The legend goes into the corner of
-the map with the fewest particles (matplotlib's "best" placement tests every
-vertex, a third of a second).
+Drawn with Pillow (:mod:`drift_png_canvas`), in the sizes and colours of the
+matplotlib figure it replaces: importing matplotlib alone took longer (0.35 s) than
+writing all of a million-particle run's other files. The afloat cloud is a raster of
+every particle, not a dot per particle: each cell of 2 x 2 px is shaded as
+:data:`_DOTS_DRAWN` overlapping translucent dots would shade it
+(``1 - (1 - alpha) ** dots``), so a million particles draw like the hundred thousand
+dots of old, in milliseconds. The legend goes into the corner of the map with least
+to hide (:func:`_emptiest_corner`).
 """
 
 from __future__ import annotations
@@ -32,12 +33,13 @@ _DOTS_DRAWN = 100_000
 #: Opacity of one dot of the cloud; its colour.
 _DOT_ALPHA = 0.35
 _DOT_RGB = (0x40 / 255, 0x40 / 255, 0x40 / 255)
+#: The sea's colour.
+_WATER = "#dfefff"
 #: Size of a cloud cell, pixels.
 _CELL_PX = 2
-#: The map fills at most this box, pixels (width, height), at this many pixels per inch;
-#: margins around it (left, right, bottom, top) for the ticks, labels and title.
+#: The map fills at most this box, pixels (width, height); margins around it (left,
+#: right, bottom, top) for the ticks, labels and title.
 _MAP_MAX_PX = (880, 680)
-_DPI = 100
 _MARGIN_PX = (72, 22, 52, 52)
 
 
@@ -61,15 +63,6 @@ Corner = Literal["upper left", "upper right", "lower left", "lower right"]
 _LEVEL_STYLE = {0.5: ("#b30000", 2.0), 0.9: ("#e34a33", 1.4), 0.95: ("#fc8d59", 1.0)}
 
 
-def _plot_polys(ax: Any, geom: Any, **kw: Any) -> None:
-    for poly in shapely.get_parts(geom):
-        if poly.is_empty:
-            continue
-        for ring in [poly.exterior, *poly.interiors]:
-            x, y = ring.xy
-            ax.plot(x, y, **kw)
-
-
 def _view(result: DriftResult) -> tuple[float, float, float, float]:
     """The map's extent ``(lon0, lon1, lat0, lat1)``, degrees: the final cloud, the start
     and the centroid track, with a margin of 15 % (at least 0.15°)."""
@@ -87,11 +80,7 @@ def _view(result: DriftResult) -> tuple[float, float, float, float]:
 
 def write_png(result: DriftResult, path: Path, *, cache_dir: Path | None = None) -> Path:
     """Draw the map to ``path`` (PNG, at most 974 x 784 px: see :func:`_layout`)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.collections import PathCollection
-    from matplotlib.figure import Figure
-    from matplotlib.path import Path as MplPath
-
+    from sarwatch.adapters.exports.drift_png_canvas import LegendEntry, MapCanvas
     from sarwatch.geo.coast import Region, land_polygons_for
     from sarwatch.geo.srr import sar_regions
 
@@ -99,88 +88,88 @@ def write_png(result: DriftResult, path: Path, *, cache_dir: Path | None = None)
     lon, lat, st = result.final_lon, result.final_lat, result.final_status
     x0, x1, y0, y1 = _view(result)
     img_w, img_h, map_w, map_h = _layout((x0, x1, y0, y1))
-    fig = Figure(figsize=(img_w / _DPI, img_h / _DPI), dpi=_DPI)
-    left, _, bottom, _ = _MARGIN_PX
-    ax = fig.add_axes((left / img_w, bottom / img_h, map_w / img_w, map_h / img_h))
-    ax.set_facecolor("#dfefff")
+    left, _, _, top = _MARGIN_PX
+    canvas = MapCanvas(img_w, img_h, left, top, map_w, map_h, (x0, x1, y0, y1))
+    canvas.fill_map(_WATER)
     view = shapely.box(x0, y0, x1, y1)
     land = shapely.intersection(land_polygons_for(Region(x0, y0, x1, y1), cache_dir), view)
-    land_paths = []
     for poly in shapely.get_parts(land):
         if poly.is_empty or poly.geom_type != "Polygon":
             continue
-        verts, codes = [], []
-        for ring in [poly.exterior, *poly.interiors]:
-            c = np.asarray(ring.coords)
-            verts.append(c)
-            codes.extend([MplPath.MOVETO] + [MplPath.LINETO] * (len(c) - 2) + [MplPath.CLOSEPOLY])
-        land_paths.append(MplPath(np.concatenate(verts), codes))
-    # one collection, not a patch per polygon: add_patch walks every Bezier segment
-    # of the coastline to update the data limits, which are set by hand below
-    ax.add_collection(
-        PathCollection(land_paths, facecolors="#e8e0c8", edgecolors="#555555", linewidths=0.5),
-        autolim=False,
-    )
+        rings = [np.asarray(r.coords) for r in [poly.exterior, *poly.interiors]]
+        canvas.polygon(rings, fill="#e8e0c8", edge="#555555", width_pt=0.5, hole_fill=_WATER)
+    canvas.axes_grid(alpha=0.3)
     for region in sar_regions():
         clipped = shapely.intersection(region.polygon.boundary, view)
         for line in shapely.get_parts(clipped):
             if line.is_empty:
                 continue
             x, y = line.xy
-            ax.plot(x, y, color="#3060a0", lw=1.0, ls="--")
+            canvas.line(x, y, "#3060a0", 1.0, dashes_pt=(3.7, 1.6))
         inner = shapely.intersection(region.polygon, view)
         if not inner.is_empty and inner.area > 0.02 * view.area:
             p = inner.representative_point()
-            ax.text(p.x, p.y, f"SRR {region.srr_id}", color="#3060a0", fontsize=9, alpha=0.8)
+            canvas.text(p.x, p.y, f"SRR {region.srr_id}", "#3060a0", 9, alpha=0.8)
     act = st == ACTIVE
     cloud, extent = _cloud_raster(lon[act], lat[act], (x0, x1, y0, y1), map_w)
-    ax.imshow(
-        cloud, extent=extent, origin="lower", interpolation="nearest", aspect="auto", zorder=2
-    )
-    ax.scatter([], [], s=6, marker="s", c=[(*_DOT_RGB, 0.6)], lw=0, label="particles (final)")
+    canvas.raster(cloud, extent)
+    entries = [LegendEntry("particles (final)", "square", "#8c8c8c", 3.0)]
     strd = st == STRANDED
     if strd.any():
-        ax.scatter(lon[strd], lat[strd], s=6, c="#d4a000", lw=0, label="stranded")
+        canvas.dots(*_thinned_to_pixels(lon[strd], lat[strd], (x0, x1, y0, y1), map_w),
+                    "#d4a000", 2.4)  # fmt: skip
+        entries.append(LegendEntry("stranded", "dot", "#d4a000", 3.0))
     final = s.final
     for polygon in sorted(final.containment, key=lambda c: c.level):
-        color, lw = _LEVEL_STYLE.get(polygon.level, ("red", 1.0))
-        _plot_polys(ax, polygon.geometry, color=color, lw=lw)
-        ax.plot(
-            [], [], color=color, lw=lw, label=f"{polygon.percent} % ({polygon.area_km2:.0f} km²)"
+        color, lw = _LEVEL_STYLE.get(polygon.level, ("#ff0000", 1.0))
+        for part in shapely.get_parts(polygon.geometry):
+            if part.is_empty:
+                continue
+            for ring in [part.exterior, *part.interiors]:
+                x, y = ring.xy
+                canvas.line(x, y, color, lw)
+        entries.append(
+            LegendEntry(f"{polygon.percent} % ({polygon.area_km2:.0f} km²)", "line", color, lw)
         )
     cx = [sn.centroid_lon for sn in result.snapshots]
     cy = [sn.centroid_lat for sn in result.snapshots]
-    ax.plot(cx, cy, color="#006d2c", lw=1.5, marker=".", ms=3, label="centroid track")
+    canvas.line(cx, cy, "#006d2c", 1.5)
+    canvas.dots(cx, cy, "#006d2c", 1.5)  # matplotlib's "." marker: half its size
+    entries.append(LegendEntry("centroid track", "line+dot", "#006d2c", 1.5))
     start_time = iso_utc(s.start.time)
-    ax.plot(
-        s.start.lon,
-        s.start.lat,
-        marker="*",
-        ms=14,
-        color="#006d2c",
-        mec="k",
-        ls="none",
-        label=f"start {start_time}",
-    )
-    ax.set_xlim(x0, x1)
-    ax.set_ylim(y0, y1)
-    ax.set_aspect(1.0 / np.cos(np.radians(0.5 * (y0 + y1))))
-    ax.set_xlabel("longitude (°E)")
-    ax.set_ylabel("latitude (°N)")
+    canvas.star(s.start.lon, s.start.lat, "#006d2c", 14, edge="#000000")
+    entries.append(LegendEntry(f"start {start_time}", "star", "#006d2c", 14))
     shares = ", ".join(f"{r.region} {r.share:.0%}" for r in final.srr_share if r.share > 0)
-    ax.set_title(
+    title = (
         f"{s.object}: {s.time_direction} {s.hours:g} h from {start_time}, n={s.n}, "
         f"seed={s.seed}\nend {iso_utc(final.time)}: std {final.std_km:.3f} km, stranded "
-        f"{final.stranded_share:.0%}; SRR {shares}",
-        fontsize=10,
+        f"{final.stranded_share:.0%}; SRR {shares}"
     )
+    canvas.axes_frame("longitude (°E)", "latitude (°N)", title)
     marks = (np.array([s.start.lon, *cx]), np.array([s.start.lat, *cy]))
-    corner = _emptiest_corner(cloud, (x0, x1, y0, y1), land, marks)
-    ax.legend(loc=corner, fontsize=8, framealpha=0.85)
-    ax.grid(alpha=0.3)
+    canvas.legend(entries, _emptiest_corner(cloud, (x0, x1, y0, y1), land, marks))
     path.parent.mkdir(parents=True, exist_ok=True)
-    FigureCanvasAgg(fig).print_png(path, pil_kwargs={"compress_level": 3})
-    return path
+    return canvas.save(path)
+
+
+def _thinned_to_pixels(
+    lon: np.ndarray[Any, Any],
+    lat: np.ndarray[Any, Any],
+    view: tuple[float, float, float, float],
+    map_w: int,
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """One position per occupied cell of :data:`_CELL_PX` pixels (the first particle in
+    it): a dot per cell looks the same as a dot per particle, at a bounded cost."""
+    x0, x1, y0, _ = view
+    cell = (x1 - x0) / max(1, map_w // _CELL_PX)
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    lon, lat = lon[ok], lat[ok]
+    key = np.floor((lon - x0) / cell).astype(np.int64) * 1_000_003 + np.floor(
+        (lat - y0) / cell
+    ).astype(np.int64)
+    _, first = np.unique(key, return_index=True)
+    first.sort()
+    return lon[first], lat[first]
 
 
 def _cloud_raster(
