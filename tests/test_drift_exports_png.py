@@ -29,25 +29,22 @@ def run_at_sea():
     return predict_drift(req, png=False)
 
 
-def _pixel(view, sizes, lon, lat):
-    """Image pixel (column, row) of a position: the map sits at the margins' corner."""
+def _pixel(view, frame, lon, lat):
+    """Image pixel (column, row) of a position: the map sits at the frame's corner."""
     x0, x1, y0, y1 = view
-    _, _, map_w, map_h = sizes
-    left, _, _, top = drift_png._MARGIN_PX
-    col = left + (lon - x0) / (x1 - x0) * map_w
-    row = top + (y1 - lat) / (y1 - y0) * map_h
+    col = frame.left + (lon - x0) / (x1 - x0) * frame.map_w
+    row = frame.top + (y1 - lat) / (y1 - y0) * frame.map_h
     return int(col), int(row)
 
 
 def test_png_has_the_layout_size_and_shows_the_cloud_where_it_is(tmp_path: Path, run_at_sea):
     path = drift_png.write_png(run_at_sea, tmp_path / "drift.png")
-    view = drift_png._view(run_at_sea)
-    sizes = drift_png._layout(view)
+    view, sizes, _ = drift_png._frame_for(run_at_sea)
     with Image.open(path) as im:
         assert im.format == "PNG"
-        assert im.size == sizes[:2]
+        assert im.size == (sizes.img_w, sizes.img_h)
         rgb = np.asarray(im.convert("RGB")).astype(int)
-    assert sizes[0] <= 974 and sizes[1] <= 784
+    assert sizes.img_w <= 974 and sizes.img_h <= 784
     # the densest part of the cloud is dark grey: many dots on water
     counts, xe, ye = np.histogram2d(run_at_sea.final_lon, run_at_sea.final_lat, bins=40)
     i, j = np.unravel_index(np.argmax(counts), counts.shape)
@@ -56,8 +53,8 @@ def test_png_has_the_layout_size_and_shows_the_cloud_where_it_is(tmp_path: Path,
     greyish = (np.ptp(patch, axis=2) < 30) & (patch.max(axis=2) < 140)
     assert greyish.mean() > 0.5, patch
     # the open water around the cloud keeps the water colour
-    left, _, _, top = drift_png._MARGIN_PX
-    in_map = rgb[top : top + sizes[3], left : left + sizes[2]]
+    left, top = sizes.left, sizes.top
+    in_map = rgb[top : top + sizes.map_h, left : left + sizes.map_w]
     assert (in_map == WATER).all(axis=2).mean() > 0.3
     # the dark part of the map covers about the cloud's bounding box, not more
     x0, x1, y0, y1 = view
@@ -67,12 +64,30 @@ def test_png_has_the_layout_size_and_shows_the_cloud_where_it_is(tmp_path: Path,
     _, r_bot = _pixel(view, sizes, 0.5 * (x0 + x1), float(run_at_sea.final_lat.min()))
     # the cloud's saturated grey (#404040), not the black of text and marker edges
     grey = (np.ptp(rgb, axis=2) < 6) & (np.abs(rgb - 0x40).max(axis=2) <= 8)
-    rows, cols = np.nonzero(grey[top : top + sizes[3], left : left + sizes[2]])  # the map only
+    rows, cols = np.nonzero(grey[top : top + sizes.map_h, left : left + sizes.map_w])  # map
     rows, cols = rows + top, cols + left
     inside = (cols >= x_left - 3) & (cols <= x_right + 3)
     inside &= (rows >= r_top - 3) & (rows <= r_bot + 3)
     # (the rest: antialiased legend text)
     assert grey.sum() > 500 and inside.mean() > 0.85, (grey.sum(), inside.mean())
+
+
+def test_the_image_fits_the_map_and_widens_for_a_long_title():
+    """A square degree at 33.5 N is taller than wide on the map (1 / cos 33.5°) and fills
+    the 680 px height; a narrow strip gets an image as wide as its title needs, the map
+    in the middle."""
+    margin_l, margin_r, margin_b, margin_t = drift_png._MARGIN_PX
+    square = drift_png._layout((12.0, 13.0, 33.0, 34.0), title_w=556)
+    assert square.map_h == 680
+    assert square.map_w == round(680 * np.cos(np.radians(33.5)))
+    assert square.img_w == square.map_w + margin_l + margin_r and square.left == margin_l
+    assert square.img_h == 680 + margin_b + margin_t and square.top == margin_t
+    strip = drift_png._layout((12.0, 12.02, 33.0, 34.0), title_w=556)
+    assert strip.map_h == 680 and strip.map_w == round(0.02 * square.map_w)
+    assert strip.img_w == 556 + 2 * margin_r
+    assert strip.left - margin_l == (strip.img_w - strip.map_w - margin_l - margin_r) // 2
+    wide = drift_png._layout((10.0, 16.0, 33.0, 34.0))
+    assert wide.map_w == 880 and wide.img_w == 880 + margin_l + margin_r
 
 
 def test_png_is_the_same_bytes_when_written_twice(tmp_path: Path, run_at_sea):

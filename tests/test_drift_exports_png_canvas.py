@@ -15,6 +15,7 @@ from sarwatch.adapters.exports.drift_png_canvas import (
     _dash,
     _tick_label,
     nice_ticks,
+    text_width_px,
 )
 
 
@@ -122,3 +123,15 @@ def test_legend_sits_in_its_corner(corner):
     mid_row, mid_col = 30 + 70, 40 + 110
     assert (rows.mean() < mid_row) == ("upper" in corner)
     assert (cols.mean() < mid_col) == ("left" in corner)
+
+
+def test_a_long_title_stays_inside_the_image():
+    title = "LIFE-RAFT-NB-2: forward 48 h from 2026-11-20T04:00:00Z, n=1000000, seed=1"
+    width = text_width_px(title, 10) + 2 * 22
+    c = MapCanvas(width, 200, 72, 40, 60, 120, (10.0, 10.5, 30.0, 31.0))  # map off-centre
+    c.axes_frame("longitude", "latitude", title)
+    img = np.asarray(c.image.reduce(SUPERSAMPLE).convert("L"))
+    title_rows = img[:40]
+    dark_cols = np.nonzero((title_rows < 128).any(axis=0))[0]
+    assert dark_cols.size and dark_cols.min() >= 2 and dark_cols.max() <= width - 3
+    assert dark_cols.max() - dark_cols.min() >= 0.8 * text_width_px(title, 10)

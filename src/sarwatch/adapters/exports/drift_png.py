@@ -18,7 +18,7 @@ to hide (:func:`_emptiest_corner`).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import shapely
@@ -41,13 +41,30 @@ _CELL_PX = 2
 #: right, bottom, top) for the ticks, labels and title.
 _MAP_MAX_PX = (880, 680)
 _MARGIN_PX = (72, 22, 52, 52)
+#: Size of the title, points.
+_TITLE_PT = 10.0
+#: Where the legend may go (matplotlib's names).
+Corner = Literal["upper left", "upper right", "lower left", "lower right"]
+_LEVEL_STYLE = {0.5: ("#b30000", 2.0), 0.9: ("#e34a33", 1.4), 0.95: ("#fc8d59", 1.0)}
 
 
-def _layout(view: tuple[float, float, float, float]) -> tuple[int, int, int, int]:
-    """Image and map size in pixels ``(image_w, image_h, map_w, map_h)`` for ``view``.
+class _Frame(NamedTuple):
+    """Where the map sits: image and map sizes, the map's top-left corner, pixels."""
+
+    img_w: int
+    img_h: int
+    left: int
+    top: int
+    map_w: int
+    map_h: int
+
+
+def _layout(view: tuple[float, float, float, float], title_w: int = 0) -> _Frame:
+    """Image and map size in pixels for ``view``, and a title ``title_w`` pixels wide.
 
     The map keeps the equirectangular aspect of the mid latitude and fills
-    :data:`_MAP_MAX_PX` as far as that allows; the image is the map plus the margins.
+    :data:`_MAP_MAX_PX` as far as that allows; the image is the map plus the margins,
+    widened (the map centred) where the title would not fit.
     """
     x0, x1, y0, y1 = view
     w = x1 - x0
@@ -55,12 +72,29 @@ def _layout(view: tuple[float, float, float, float]) -> tuple[int, int, int, int
     scale = min(_MAP_MAX_PX[0] / w, _MAP_MAX_PX[1] / h)
     map_w, map_h = max(1, round(w * scale)), max(1, round(h * scale))
     left, right, bottom, top = _MARGIN_PX
-    return map_w + left + right, map_h + bottom + top, map_w, map_h
+    extra = max(0, title_w + 2 * _MARGIN_PX[1] - (map_w + left + right))
+    return _Frame(
+        map_w + left + right + extra, map_h + bottom + top, left + extra // 2, top, map_w, map_h
+    )
 
 
-#: Where the legend may go (matplotlib's names).
-Corner = Literal["upper left", "upper right", "lower left", "lower right"]
-_LEVEL_STYLE = {0.5: ("#b30000", 2.0), 0.9: ("#e34a33", 1.4), 0.95: ("#fc8d59", 1.0)}
+def _title(result: DriftResult) -> str:
+    """The map's two-line title: the run, and the cloud at its end."""
+    s, final = result.summary, result.summary.final
+    shares = ", ".join(f"{r.region} {r.share:.0%}" for r in final.srr_share if r.share > 0)
+    return (
+        f"{s.object}: {s.time_direction} {s.hours:g} h from {iso_utc(s.start.time)}, "
+        f"n={s.n}, seed={s.seed}\nend {iso_utc(final.time)}: std {final.std_km:.3f} km, "
+        f"stranded {final.stranded_share:.0%}; SRR {shares}"
+    )
+
+
+def _frame_for(result: DriftResult) -> tuple[tuple[float, float, float, float], _Frame, str]:
+    """The view, the frame and the title of the map of ``result``."""
+    from sarwatch.adapters.exports.drift_png_canvas import text_width_px
+
+    view, title = _view(result), _title(result)
+    return view, _layout(view, text_width_px(title, _TITLE_PT)), title
 
 
 def _view(result: DriftResult) -> tuple[float, float, float, float]:
@@ -79,17 +113,17 @@ def _view(result: DriftResult) -> tuple[float, float, float, float]:
 
 
 def write_png(result: DriftResult, path: Path, *, cache_dir: Path | None = None) -> Path:
-    """Draw the map to ``path`` (PNG, at most 974 x 784 px: see :func:`_layout`)."""
+    """Draw the map to ``path`` (PNG, at most 974 x 784 px unless the title needs a
+    wider image: see :func:`_layout`)."""
     from sarwatch.adapters.exports.drift_png_canvas import LegendEntry, MapCanvas
     from sarwatch.geo.coast import Region, land_polygons_for
     from sarwatch.geo.srr import sar_regions
 
     s = result.summary
     lon, lat, st = result.final_lon, result.final_lat, result.final_status
-    x0, x1, y0, y1 = _view(result)
-    img_w, img_h, map_w, map_h = _layout((x0, x1, y0, y1))
-    left, _, _, top = _MARGIN_PX
-    canvas = MapCanvas(img_w, img_h, left, top, map_w, map_h, (x0, x1, y0, y1))
+    (x0, x1, y0, y1), frame, title = _frame_for(result)
+    map_w = frame.map_w
+    canvas = MapCanvas(*frame, (x0, x1, y0, y1))
     canvas.fill_map(_WATER)
     view = shapely.box(x0, y0, x1, y1)
     land = shapely.intersection(land_polygons_for(Region(x0, y0, x1, y1), cache_dir), view)
@@ -139,13 +173,7 @@ def write_png(result: DriftResult, path: Path, *, cache_dir: Path | None = None)
     start_time = iso_utc(s.start.time)
     canvas.star(s.start.lon, s.start.lat, "#006d2c", 14, edge="#000000")
     entries.append(LegendEntry(f"start {start_time}", "star", "#006d2c", 14))
-    shares = ", ".join(f"{r.region} {r.share:.0%}" for r in final.srr_share if r.share > 0)
-    title = (
-        f"{s.object}: {s.time_direction} {s.hours:g} h from {start_time}, n={s.n}, "
-        f"seed={s.seed}\nend {iso_utc(final.time)}: std {final.std_km:.3f} km, stranded "
-        f"{final.stranded_share:.0%}; SRR {shares}"
-    )
-    canvas.axes_frame("longitude (°E)", "latitude (°N)", title)
+    canvas.axes_frame("longitude (°E)", "latitude (°N)", title, _TITLE_PT)
     marks = (np.array([s.start.lon, *cx]), np.array([s.start.lat, *cy]))
     canvas.legend(entries, _emptiest_corner(cloud, (x0, x1, y0, y1), land, marks))
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-__all__ = ["SUPERSAMPLE", "LegendEntry", "MapCanvas", "nice_ticks"]
+__all__ = ["SUPERSAMPLE", "LegendEntry", "MapCanvas", "nice_ticks", "text_width_px"]
 
 #: Drawing scale over the final image (antialiasing by reduction).
 SUPERSAMPLE = 2
@@ -44,6 +44,13 @@ def _font(size_px: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
         if ttf.exists():
             return ImageFont.truetype(str(ttf), size_px)
     return ImageFont.load_default(size_px)
+
+
+def text_width_px(text: str, size_pt: float) -> int:
+    """Width in final pixels of the widest line of ``text`` at ``size_pt``."""
+    font = _font(round(size_pt * PX_PER_PT * SUPERSAMPLE))
+    widest = max(font.getbbox(line)[2] for line in text.split("\n"))
+    return int(np.ceil(widest / SUPERSAMPLE))
 
 
 def nice_ticks(lo: float, hi: float, most: int = 7) -> list[float]:
@@ -226,7 +233,7 @@ class MapCanvas:
             _, (r,) = self.px([x0], [v])
             self.draw.line([(l_, r), (r_, r)], fill=grid, width=w)
 
-    def axes_frame(self, xlabel: str, ylabel: str, title: str) -> None:
+    def axes_frame(self, xlabel: str, ylabel: str, title: str, title_pt: float = 10) -> None:
         """The frame, ticks with their labels, the axis labels and a centred title."""
         s = SUPERSAMPLE
         x0, _, y0, _ = self.view
@@ -253,9 +260,14 @@ class MapCanvas:
         ImageDraw.Draw(label).text((s, s), ylabel, fill=black, font=font, anchor="lt")
         label = label.rotate(90, expand=True)
         self.image.paste(label, (pad, round(0.5 * (t_ + b_) - 0.5 * label.height)), label)
-        # the title's last line a few points above the frame
-        self.draw.multiline_text((0.5 * (l_ + r_), t_ - round(6 * PX_PER_PT * s)), title,
-                                 fill=black, font=font, anchor="md", align="center")  # fmt: skip
+        # the title: its last line a few points above the frame,
+        # over the map's middle, moved in where it would stick out of the image
+        tfont = self._font(title_pt)
+        half = 0.5 * max(tfont.getbbox(line)[2] for line in title.split("\n"))
+        edge = 4 * s
+        mid = min(max(0.5 * (l_ + r_), half + edge), self.image.width - half - edge)
+        self.draw.multiline_text((mid, t_ - round(6 * PX_PER_PT * s)), title, fill=black,
+                                 font=tfont, anchor="md", align="center")  # fmt: skip
 
     def legend(self, entries: list[LegendEntry], corner: str, size_pt: float = 8) -> None:
         """A legend box in ``corner`` of the map (``"upper left"``, ...), 85 % opaque."""
