@@ -96,6 +96,17 @@ def test_png_is_the_same_bytes_when_written_twice(tmp_path: Path, run_at_sea):
     assert a == b
 
 
+def test_pngs_drawn_on_threads_at_once_are_the_same_bytes(tmp_path: Path, run_at_sea):
+    """A server draws several runs' maps at once (each thread its own fonts)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    one = drift_png.write_png(run_at_sea, tmp_path / "one.png").read_bytes()
+    paths = [tmp_path / f"t{k}.png" for k in range(6)]
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        list(pool.map(lambda p: drift_png.write_png(run_at_sea, p), paths))
+    assert all(p.read_bytes() == one for p in paths)
+
+
 @settings(max_examples=40, deadline=None)
 @given(n=st.integers(1, 300_000), nx=st.integers(2, 50))
 def test_a_cell_is_shaded_like_the_dots_that_fall_in_it(n, nx):

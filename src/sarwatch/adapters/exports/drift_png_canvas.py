@@ -11,8 +11,8 @@ like the matplotlib figures of the rest of sarwatch, but it costs Pillow's impor
 from __future__ import annotations
 
 import importlib.util
+import threading
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,9 @@ SUPERSAMPLE = 2
 #: Pixels per point (100 dpi, as the figures of matplotlib at ``dpi=100``).
 PX_PER_PT = 100 / 72
 
-Color = tuple[int, int, int] | tuple[int, int, int, int]
+#: Fonts by size, one cache per thread: a FreeType face is not safe to share between
+#: threads, and a server draws the maps of several runs at once.
+_FONTS = threading.local()
 
 
 def hex_rgb(color: str, alpha: float = 1.0) -> tuple[int, int, int, int]:
@@ -35,9 +37,17 @@ def hex_rgb(color: str, alpha: float = 1.0) -> tuple[int, int, int, int]:
     return int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16), round(255 * alpha)
 
 
-@lru_cache(maxsize=16)
 def _font(size_px: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     """DejaVu Sans (shipped with matplotlib, found without importing it) at ``size_px``."""
+    cache: dict[int, ImageFont.FreeTypeFont | ImageFont.ImageFont] = _FONTS.__dict__.setdefault(
+        "by_size", {}
+    )
+    if size_px not in cache:
+        cache[size_px] = _load_font(size_px)
+    return cache[size_px]
+
+
+def _load_font(size_px: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     spec = importlib.util.find_spec("matplotlib")
     for folder in (spec.submodule_search_locations or []) if spec else []:
         ttf = Path(folder) / "mpl-data" / "fonts" / "ttf" / "DejaVuSans.ttf"
