@@ -39,6 +39,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -260,6 +261,57 @@ def _split_counts(weights: npt.NDArray[np.float64], n: int) -> npt.NDArray[np.in
     return counts
 
 
+def _member_table(mixture: ObjectMixture) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int16]]:
+    """The mixture's coefficient rows (one per member, columns as in the CSV) and their
+    indices into :func:`leeway_categories`."""
+    pos = {c.key: i for i, c in enumerate(leeway_categories())}
+    table = np.array(
+        [
+            [
+                c.dwl_slope_pct,
+                c.dwl_offset_cm_s,
+                c.dwl_std_cm_s,
+                c.cwr_slope_pct,
+                c.cwr_offset_cm_s,
+                c.cwr_std_cm_s,
+                c.cwl_slope_pct,
+                c.cwl_offset_cm_s,
+                c.cwl_std_cm_s,
+            ]
+            for c, _ in mixture.members
+        ],
+        dtype=np.float64,
+    ).reshape(-1, 9)
+    return table, np.array([pos[c.key] for c, _ in mixture.members], dtype=np.int16)
+
+
+def _negative_dwl_slope(
+    z_d: npt.NDArray[np.float64],
+    table: npt.NDArray[np.float64],
+    bounds: npt.NDArray[np.intp],
+) -> npt.NDArray[np.bool_]:
+    """Where ``slope + z * std / 20 < 0`` (the perturbed downwind slope, % of U10).
+
+    Member ``k`` holds particles ``bounds[k]:bounds[k + 1]``. Each IEEE operation is
+    monotone in ``z``, so when ``std >= 0`` a block whose smallest ``z`` passes has no
+    bad particle and is not evaluated particle by particle (the result is the same).
+    """
+    bad = np.zeros(z_d.size, dtype=np.bool_)
+    for k in range(table.shape[0]):
+        a, b = int(bounds[k]), int(bounds[k + 1])
+        if a == b:
+            continue
+        slope, std = float(table[k, 0]), float(table[k, 2])
+        block = z_d[a:b]
+        if std >= 0.0 and not slope + float(block.min()) * std / 20.0 < 0.0:
+            continue
+        value = block * std
+        value /= 20.0
+        value += slope
+        np.less(value, 0.0, out=bad[a:b])
+    return bad
+
+
 def draw_coefficients(
     mixture: ObjectMixture, n: int, rng: np.random.Generator
 ) -> LeewayCoefficients:
@@ -267,6 +319,12 @@ def draw_coefficients(
 
     Particles are split between the mixture's members in proportion to the weights
     (largest remainder, so the split is exact), then perturbed once per particle.
+
+    The random draws, in this order (a reproducible run depends on it): ``n``
+    standard normals for the downwind perturbation (redrawn where the perturbed
+    slope would be negative), a permutation of the ``n`` initial branches (half on
+    each), ``n`` standard normals for the crosswind perturbation, and a permutation
+    of the ``n`` particles (mixing the members so that any prefix is representative).
 
     Parameters
     ----------
@@ -288,53 +346,87 @@ def draw_coefficients(
     >>> c.dwl_slope.tolist(), c.side.tolist().count(0)
     ([0.0, 0.0, 0.0, 0.0], 2)
     """
-    all_cats = leeway_categories()
-    pos = {c.key: i for i, c in enumerate(all_cats)}
+    table, cat_index = _member_table(mixture)
     weights = np.array([w for _, w in mixture.members], dtype=float)
     counts = _split_counts(weights, n)
-    cat_of = np.repeat(np.array([pos[c.key] for c, _ in mixture.members], dtype=np.int16), counts)
-    table = np.array(
-        [
-            [
-                c.dwl_slope_pct,
-                c.dwl_offset_cm_s,
-                c.dwl_std_cm_s,
-                c.cwr_slope_pct,
-                c.cwr_offset_cm_s,
-                c.cwr_std_cm_s,
-                c.cwl_slope_pct,
-                c.cwl_offset_cm_s,
-                c.cwl_std_cm_s,
-            ]
-            for c in all_cats
-        ]
-    )[cat_of]
-    slope_d, off_d, std_d = table[:, 0], table[:, 1], table[:, 2]
+    bounds = np.concatenate([[0], np.cumsum(counts)]).astype(np.intp)
+    # particle i (before mixing) belongs to member k for bounds[k] <= i < bounds[k + 1]
     z_d = rng.standard_normal(n)
-    bad = slope_d + z_d * std_d / 20.0 < 0.0
+    bad = _negative_dwl_slope(z_d, table, bounds)
     while bad.any():
         z_d[bad] = rng.standard_normal(int(bad.sum()))
-        bad = slope_d + z_d * std_d / 20.0 < 0.0
+        bad = _negative_dwl_slope(z_d, table, bounds)
     side = np.zeros(n, np.int8)
     side[: n // 2] = 1
-    side = rng.permutation(side)
-    left = side == 1
-    # the initial branch's table slope, offset and standard error
-    a_c = np.where(left, table[:, 6], table[:, 3])
-    b_c = np.where(left, table[:, 7], table[:, 4])
-    e_c = rng.standard_normal(n) * np.where(left, table[:, 8], table[:, 5])
-    rows = np.arange(n)
-    cwl_slope = np.empty((n, 2))
-    cwl_offset = np.empty((n, 2))
-    cwl_slope[rows, side] = (a_c + e_c / 20.0) / 100.0
-    cwl_slope[rows, 1 - side] = (-a_c + e_c / 20.0) / 100.0  # a jibe flips the slope only
-    cwl_offset[:, 0] = cwl_offset[:, 1] = (b_c + e_c / 2.0) / 100.0
+    rng.shuffle(side)  # what rng.permutation(side) does, without the copy
+    z_c = rng.standard_normal(n)
     order = rng.permutation(n)  # mix categories so that any prefix is representative
+    # Every coefficient is an elementwise function of (member, z_d, side, z_c): mix
+    # those and compute in the final order (the same numbers as computing first).
+    z_d = z_d.take(order)
+    z_c = z_c.take(order)
+    side = side.take(order)
+    col: list[float] | list[npt.NDArray[np.float64]]
+    if table.shape[0] == 1:
+        col = [float(v) for v in table[0]]
+        category = np.full(n, cat_index[0], dtype=np.int16)
+    else:
+        member = np.repeat(np.arange(table.shape[0], dtype=np.intp), counts).take(order)
+        col = [table[:, j].take(member) for j in range(table.shape[1])]
+        category = cat_index.take(member)
+    del order
+    slope_d, off_d, std_d, a_r, b_r, s_r, a_l, b_l, s_l = col
+    # downwind: (a + e/20) and (b + e/2), e = z * std, cm/s -> m/s
+    e_d = z_d
+    e_d *= std_d
+    dwl_slope = e_d / 20.0
+    dwl_slope += slope_d
+    dwl_slope /= 100.0
+    dwl_offset = e_d
+    dwl_offset /= 2.0
+    dwl_offset += off_d
+    dwl_offset /= 100.0
+    # crosswind: the initial branch's table slope a, offset b and standard error
+    left = side.view(np.bool_)  # side is 0 or 1
+    e_c = z_c
+    e_c *= _pick(left, s_l, s_r)
+    e_20 = e_c / 20.0
+    cwl_slope = np.empty((n, 2))
+    # column `side` holds (a + e/20), the other what a jibe gives, (-a + e/20)
+    for j, (on_left, on_right) in enumerate(((-a_l, a_r), (a_l, -a_r))):
+        out = cwl_slope[:, j]
+        np.add(_pick(left, on_left, on_right), e_20, out=out)
+        out /= 100.0
+    del e_20
+    offset = e_c
+    offset /= 2.0
+    offset += _pick(left, b_l, b_r)
+    offset /= 100.0
+    cwl_offset = np.empty((n, 2))
+    cwl_offset[:, 0] = offset
+    cwl_offset[:, 1] = offset
     return LeewayCoefficients(
-        dwl_slope=((slope_d + z_d * std_d / 20.0) / 100.0)[order],
-        dwl_offset=((off_d + z_d * std_d / 2.0) / 100.0)[order],
-        cwl_slope=cwl_slope[order],
-        cwl_offset=cwl_offset[order],
-        side=side[order],
-        category=cat_of[order],
+        dwl_slope=dwl_slope,
+        dwl_offset=dwl_offset,
+        cwl_slope=cwl_slope,
+        cwl_offset=cwl_offset,
+        side=side,
+        category=category,
     )
+
+
+def _pick(
+    left: npt.NDArray[np.bool_],
+    on_left: float | npt.NDArray[np.float64],
+    on_right: float | npt.NDArray[np.float64],
+) -> float | npt.NDArray[np.float64]:
+    """``np.where(left, on_left, on_right)``, a plain number when both are the same number
+    (bit for bit: 0.0 and -0.0 differ)."""
+    if (
+        isinstance(on_left, float)
+        and isinstance(on_right, float)
+        and on_left == on_right
+        and math.copysign(1.0, on_left) == math.copysign(1.0, on_right)
+    ):
+        return on_left
+    return np.where(left, on_left, on_right)
