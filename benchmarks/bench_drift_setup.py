@@ -12,8 +12,9 @@ costs are part of what is measured): the process first imports
 
 - ``forcing``: opens the benchmark's winds and currents (``benchmarks/_drift_forcing``,
   CMEMS/ERA5-like NetCDF-4 files) as the command does, the first xarray use of the
-  process included (importing xarray, and dask.array, which xarray imports when dask is
-  installed);
+  process included (importing xarray and pandas, and the dask modules xarray imports
+  when dask is installed: ``dask`` to decode times, ``dask.array`` when coordinates are
+  assigned); the modules of note that the open imported are recorded;
 - ``seeding``: then seeds the command's particles (a point of 500 m, LIFE-RAFT-NB-2,
   seed 1), as the command does after opening the forcing;
 - ``seeding_mixture``, ``seeding_cone``: then a proxy mixture (migrant-rubber-boat) and
@@ -71,6 +72,8 @@ wind = open_vector_field([args["winds"]], "wind", **kw)
 current = open_vector_field([args["currents"]], "current", **kw)
 out["forcing_preloaded" if args["preload"] else "forcing"] = since(t)
 out["forcing_shapes"] = [list(wind.u.shape), list(current.u.shape)]
+heavy = ("cfgrib", "eccodes", "dask", "dask.array", "scipy.ndimage", "scipy.sparse", "cf_units")
+out["imported_by_the_open"] = [m for m in heavy if m in sys.modules]
 if not args["preload"]:
     n = args["particles"]
     cases = {
@@ -147,7 +150,8 @@ def main() -> None:
                             runs[v][p].append({**res[p], "load_avg": res["load_avg"]})
                     if not preload:
                         checks[v] = {p: res[p] for p in phases[2:]} | {
-                            "forcing_shapes": res["forcing_shapes"]
+                            "forcing_shapes": res["forcing_shapes"],
+                            "imported_by_the_open": res["imported_by_the_open"],
                         }
                 print(
                     f"  {v:8s} "
@@ -181,6 +185,7 @@ def main() -> None:
         "median": median,
         "ratio_cpu_baseline_to_this": ratio,
         "same_particles_and_fields": same,
+        "imported_by_the_open": {v: checks[v]["imported_by_the_open"] for v in srcs},
         "all": runs,
     }  # fmt: skip
     print(f"{n:,} particles, median of {repeats} fresh process(es) per version; load "
@@ -192,6 +197,8 @@ def main() -> None:
             f"{t['cpu_s']:.3f} s ({t['wall_s']:.3f})  ratio {ratio[p]:.2f}x"
         )
     print(f"  same particles and forcing shapes as {args.baseline}: {same}")
+    for v in srcs:
+        print(f"  {v}: modules the forcing open imported: {checks[v]['imported_by_the_open']}")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")
