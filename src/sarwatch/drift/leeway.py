@@ -289,14 +289,15 @@ def _negative_dwl_slope(
     z_d: npt.NDArray[np.float64],
     table: npt.NDArray[np.float64],
     bounds: npt.NDArray[np.intp],
-) -> npt.NDArray[np.bool_]:
-    """Where ``slope + z * std / 20 < 0`` (the perturbed downwind slope, % of U10).
+) -> npt.NDArray[np.bool_] | None:
+    """Where ``slope + z * std / 20 < 0`` (the perturbed downwind slope, % of U10);
+    ``None`` where nowhere.
 
     Member ``k`` holds particles ``bounds[k]:bounds[k + 1]``. Each IEEE operation is
     monotone in ``z``, so when ``std >= 0`` a block whose smallest ``z`` passes has no
     bad particle and is not evaluated particle by particle (the result is the same).
     """
-    bad = np.zeros(z_d.size, dtype=np.bool_)
+    bad: npt.NDArray[np.bool_] | None = None
     for k in range(table.shape[0]):
         a, b = int(bounds[k]), int(bounds[k + 1])
         if a == b:
@@ -308,8 +309,10 @@ def _negative_dwl_slope(
         value = block * std
         value /= 20.0
         value += slope
+        if bad is None:
+            bad = np.zeros(z_d.size, dtype=np.bool_)
         np.less(value, 0.0, out=bad[a:b])
-    return bad
+    return bad if bad is not None and bad.any() else None
 
 
 def draw_coefficients(
@@ -353,7 +356,7 @@ def draw_coefficients(
     # particle i (before mixing) belongs to member k for bounds[k] <= i < bounds[k + 1]
     z_d = rng.standard_normal(n)
     bad = _negative_dwl_slope(z_d, table, bounds)
-    while bad.any():
+    while bad is not None:
         z_d[bad] = rng.standard_normal(int(bad.sum()))
         bad = _negative_dwl_slope(z_d, table, bounds)
     side = np.zeros(n, np.int8)
@@ -362,45 +365,38 @@ def draw_coefficients(
     z_c = rng.standard_normal(n)
     order = rng.permutation(n)  # mix categories so that any prefix is representative
     # Every coefficient is an elementwise function of (member, z_d, side, z_c): mix
-    # those and compute in the final order (the same numbers as computing first).
-    z_d = z_d.take(order)
-    z_c = z_c.take(order)
+    # those, then compute in the final order (the same numbers as computing first),
+    # in place, with the member's numbers.
     side = side.take(order)
-    col: list[float] | list[npt.NDArray[np.float64]]
-    if table.shape[0] == 1:
-        col = [float(v) for v in table[0]]
-        category = np.full(n, cat_index[0], dtype=np.int16)
-    else:
-        member = np.repeat(np.arange(table.shape[0], dtype=np.intp), counts).take(order)
-        col = [table[:, j].take(member) for j in range(table.shape[1])]
-        category = cat_index.take(member)
-    del order
-    slope_d, off_d, std_d, a_r, b_r, s_r, a_l, b_l, s_l = col
+    by = _ByMember(table, counts, order, side)
+    category = (
+        np.full(n, cat_index[0], dtype=np.int16) if by.member is None else cat_index.take(by.member)
+    )
+    e_d = z_d.take(order)
+    del z_d
+    e_c = z_c.take(order)
+    del z_c, order
     # downwind: (a + e/20) and (b + e/2), e = z * std, cm/s -> m/s
-    e_d = z_d
-    e_d *= std_d
+    by.apply(np.multiply, e_d, table[:, 2])
     dwl_slope = e_d / 20.0
-    dwl_slope += slope_d
+    by.apply(np.add, dwl_slope, table[:, 0])
     dwl_slope /= 100.0
     dwl_offset = e_d
     dwl_offset /= 2.0
-    dwl_offset += off_d
+    by.apply(np.add, dwl_offset, table[:, 1])
     dwl_offset /= 100.0
-    # crosswind: the initial branch's table slope a, offset b and standard error
-    left = side.view(np.bool_)  # side is 0 or 1
-    e_c = z_c
-    e_c *= _pick(left, s_l, s_r)
-    e_20 = e_c / 20.0
+    # crosswind, with the standard error of the particle's initial branch
+    by.apply(np.multiply, e_c, table[:, 5], table[:, 8])
     cwl_slope = np.empty((n, 2))
-    # column `side` holds (a + e/20), the other what a jibe gives, (-a + e/20)
-    for j, (on_left, on_right) in enumerate(((-a_l, a_r), (a_l, -a_r))):
-        out = cwl_slope[:, j]
-        np.add(_pick(left, on_left, on_right), e_20, out=out)
-        out /= 100.0
-    del e_20
+    # column `side` holds (a + e/20) of its branch, the other what a jibe gives, (-a + e/20)
+    np.divide(e_c, 20.0, out=cwl_slope[:, 0])
+    cwl_slope[:, 1] = cwl_slope[:, 0]
+    by.apply(np.add, cwl_slope[:, 0], table[:, 3], -table[:, 6])
+    by.apply(np.add, cwl_slope[:, 1], -table[:, 3], table[:, 6])
+    cwl_slope /= 100.0
     offset = e_c
     offset /= 2.0
-    offset += _pick(left, b_l, b_r)
+    by.apply(np.add, offset, table[:, 4], table[:, 7])
     offset /= 100.0
     cwl_offset = np.empty((n, 2))
     cwl_offset[:, 0] = offset
@@ -415,18 +411,55 @@ def draw_coefficients(
     )
 
 
-def _pick(
-    left: npt.NDArray[np.bool_],
-    on_left: float | npt.NDArray[np.float64],
-    on_right: float | npt.NDArray[np.float64],
-) -> float | npt.NDArray[np.float64]:
-    """``np.where(left, on_left, on_right)``, a plain number when both are the same number
-    (bit for bit: 0.0 and -0.0 differ)."""
-    if (
-        isinstance(on_left, float)
-        and isinstance(on_right, float)
-        and on_left == on_right
-        and math.copysign(1.0, on_left) == math.copysign(1.0, on_right)
-    ):
-        return on_left
-    return np.where(left, on_left, on_right)
+def _same_bits(a: float, b: float) -> bool:
+    """Equal numbers with equal signs (0.0 and -0.0 differ)."""
+    return a == b and math.copysign(1.0, a) == math.copysign(1.0, b)
+
+
+class _ByMember:
+    """Applies per-member (and per-branch) numbers to particle arrays in place.
+
+    With one member the numbers are plain floats (masked by branch where the two
+    branches differ); with several, they are looked up per particle into one scratch
+    array, so that no array of the table's size per particle is built.
+    """
+
+    def __init__(
+        self,
+        table: npt.NDArray[np.float64],
+        counts: npt.NDArray[np.intp],
+        order: npt.NDArray[np.intp],
+        side: npt.NDArray[np.int8],
+    ) -> None:
+        self.left = side.view(np.bool_)  # side is 0 or 1
+        self.right = ~self.left
+        self.member: npt.NDArray[np.intp] | None = None
+        if table.shape[0] > 1:
+            self.member = np.repeat(np.arange(table.shape[0], dtype=np.intp), counts).take(order)
+            self.member_side = self.member * 2
+            self.member_side += side
+            self.scratch = np.empty(side.size)
+
+    def apply(
+        self,
+        op: np.ufunc,
+        x: npt.NDArray[np.float64],
+        right: npt.NDArray[np.float64],
+        left: npt.NDArray[np.float64] | None = None,
+    ) -> None:
+        """``x = op(x, v)``, ``v`` the particle's member's value of ``right`` (its
+        initial branch's ``right``/``left`` when ``left`` is given)."""
+        if self.member is None:
+            r = float(right[0])
+            l_ = r if left is None else float(left[0])
+            if _same_bits(r, l_):
+                op(x, r, out=x)
+            else:
+                op(x, r, out=x, where=self.right)
+                op(x, l_, out=x, where=self.left)
+            return
+        if left is None:
+            np.take(right, self.member, out=self.scratch)
+        else:
+            np.take(np.stack([right, left], axis=1).ravel(), self.member_side, out=self.scratch)
+        op(x, self.scratch, out=x)

@@ -276,7 +276,8 @@ def _scenario_positions(sc: Scenario, n: int, rng: np.random.Generator) -> Posit
             )  # fmt: skip
     else:
         raise InputError(f"unknown seeding kind {sc.kind!r}: use point, circle, line or cone")
-    t += sc.t_s  # t is this call's own array
+    if sc.t_s != 0.0:  # (0.0 + 0.0 and 0.0 + -0.0 are both 0.0: t stays as it is)
+        t += sc.t_s  # t is this call's own array
     return lo, la, t
 
 
@@ -285,13 +286,24 @@ def _assemble(
     lat: npt.NDArray[np.float64],
     release_s: npt.NDArray[np.float64],
     c: LeewayCoefficients,
+    *,
+    all_at_start: bool = False,
 ) -> ParticleState:
-    """A state that takes over (does not copy) the given arrays."""
+    """A state that takes over (does not copy) the given arrays.
+
+    ``all_at_start``: the caller knows that every release time is 0 (the status need
+    not be read from ``release_s``).
+    """
     n = lon.size
+    status = (
+        np.full(n, ACTIVE, np.int8)
+        if all_at_start
+        else np.where(release_s == 0.0, np.int8(ACTIVE), np.int8(NOT_RELEASED))
+    )
     return ParticleState(
         lon=lon,
         lat=lat,
-        status=np.where(release_s == 0.0, np.int8(ACTIVE), np.int8(NOT_RELEASED)),
+        status=status,
         release_s=release_s,
         dwl_slope=c.dwl_slope,
         dwl_offset=c.dwl_offset,
@@ -369,7 +381,8 @@ def seed_scenarios(
             continue
         lo, la, t = _scenario_positions(sc, int(k), rng)  # arrays of this call's own
         coefficients = draw_coefficients(sc.obj, lo.size, rng)
-        parts.append(_assemble(_own(lo), _own(la), _own(t), coefficients))
+        at_start = sc.kind != "cone" and sc.t_s == 0.0  # t is all zeros
+        parts.append(_assemble(_own(lo), _own(la), _own(t), coefficients, all_at_start=at_start))
     if len(parts) == 1:
         return parts[0]
     fields = ParticleState.__dataclass_fields__
