@@ -368,17 +368,17 @@ def draw_coefficients(
     # those, then compute in the final order (the same numbers as computing first),
     # in place, with the member's numbers.
     side = side.take(order)
-    by = _ByMember(table, counts, order, side)
+    e_d = z_d.take(order)
+    e_c = z_c.take(order)
+    # the raw draws' memory is reused (new memory is slow to touch the first time)
+    by = _ByMember(table, counts, order, side, scratch=z_c, index=order)
     category = (
         np.full(n, cat_index[0], dtype=np.int16) if by.member is None else cat_index.take(by.member)
     )
-    e_d = z_d.take(order)
-    del z_d
-    e_c = z_c.take(order)
-    del z_c, order
     # downwind: (a + e/20) and (b + e/2), e = z * std, cm/s -> m/s
     by.apply(np.multiply, e_d, table[:, 2])
-    dwl_slope = e_d / 20.0
+    dwl_slope = np.divide(e_d, 20.0, out=z_d)
+    del z_d, z_c, order
     by.apply(np.add, dwl_slope, table[:, 0])
     dwl_slope /= 100.0
     dwl_offset = e_d
@@ -419,9 +419,9 @@ def _same_bits(a: float, b: float) -> bool:
 class _ByMember:
     """Applies per-member (and per-branch) numbers to particle arrays in place.
 
-    With one member the numbers are plain floats (masked by branch where the two
-    branches differ); with several, they are looked up per particle into one scratch
-    array, so that no array of the table's size per particle is built.
+    A number the same for every particle is applied as a plain float; otherwise each
+    particle's number is looked up (by member and branch) into one scratch array, so
+    that no array of the table's size per particle is built.
     """
 
     def __init__(
@@ -430,15 +430,24 @@ class _ByMember:
         counts: npt.NDArray[np.intp],
         order: npt.NDArray[np.intp],
         side: npt.NDArray[np.int8],
+        *,
+        scratch: npt.NDArray[np.float64],
+        index: npt.NDArray[np.intp],
     ) -> None:
-        self.left = side.view(np.bool_)  # side is 0 or 1
-        self.right = ~self.left
+        """``scratch`` and ``index`` (which may be ``order``: it is read here only) are
+        arrays of ``n`` this may overwrite."""
+        self.side = side
         self.member: npt.NDArray[np.intp] | None = None
         if table.shape[0] > 1:
             self.member = np.repeat(np.arange(table.shape[0], dtype=np.intp), counts).take(order)
-            self.member_side = self.member * 2
-            self.member_side += side
-            self.scratch = np.empty(side.size)
+        self._scratch = scratch
+        self._index = index
+        self._by_branch: npt.NDArray[np.intp] | None = None
+
+    def _lookup(
+        self, values: npt.NDArray[np.float64], index: npt.NDArray[np.intp]
+    ) -> npt.NDArray[np.float64]:
+        return np.take(values, index, out=self._scratch)
 
     def apply(
         self,
@@ -447,19 +456,20 @@ class _ByMember:
         right: npt.NDArray[np.float64],
         left: npt.NDArray[np.float64] | None = None,
     ) -> None:
-        """``x = op(x, v)``, ``v`` the particle's member's value of ``right`` (its
+        """``x = op(x, v)``, ``v`` the particle's member's value of ``right`` (of its
         initial branch's ``right``/``left`` when ``left`` is given)."""
-        if self.member is None:
-            r = float(right[0])
-            l_ = r if left is None else float(left[0])
-            if _same_bits(r, l_):
-                op(x, r, out=x)
+        if left is None or all(
+            _same_bits(float(r), float(l_)) for r, l_ in zip(right, left, strict=True)
+        ):
+            if self.member is None:
+                op(x, float(right[0]), out=x)
             else:
-                op(x, r, out=x, where=self.right)
-                op(x, l_, out=x, where=self.left)
+                op(x, self._lookup(right, self.member), out=x)
             return
-        if left is None:
-            np.take(right, self.member, out=self.scratch)
-        else:
-            np.take(np.stack([right, left], axis=1).ravel(), self.member_side, out=self.scratch)
-        op(x, self.scratch, out=x)
+        if self._by_branch is None:  # (member, branch) as one index into a (m, 2) table
+            self._by_branch = self._index
+            np.copyto(self._by_branch, self.side)
+            if self.member is not None:
+                self._by_branch += self.member
+                self._by_branch += self.member
+        op(x, self._lookup(np.stack([right, left], axis=1).ravel(), self._by_branch), out=x)
