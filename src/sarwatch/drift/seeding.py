@@ -161,10 +161,10 @@ def _along(
     lon1: float, lat1: float, lon2: float, lat2: float, frac: npt.NDArray[np.float64]
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     az, _, dist = _GEOD.inv(lon1, lat1, lon2, lat2)
-    lo, la, _ = _GEOD.fwd(
-        np.full(frac.shape, lon1), np.full(frac.shape, lat1), np.full(frac.shape, az), frac * dist
-    )
-    return np.asarray(lo, dtype=float), np.asarray(la, dtype=float)
+    lo, la = np.full(frac.shape, float(lon1)), np.full(frac.shape, float(lat1))
+    # in place: the results overwrite these arrays of our own (no copies in and out)
+    _GEOD.fwd(lo, la, np.full(frac.shape, float(az)), frac * dist, inplace=True)
+    return lo, la
 
 
 def seed_line(
