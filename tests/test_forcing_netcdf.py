@@ -205,3 +205,15 @@ def test_a_file_that_is_not_netcdf_or_a_directory_says_what_to_give(tmp_path) ->
     assert "engine" not in message and "xarray" not in message
     with pytest.raises(InputError, match=r"is a directory, not a forcing file: give the NetCDF"):
         _open(tmp_path)
+
+
+def test_longitudes_inside_the_range_are_kept_bit_for_bit(tmp_path):
+    """Re-wrapping 9.05 through ((x + 180) % 360) - 180 gives 9.050000000000011: a
+    longitude already within [-180, 180) must reach the field as the file has it."""
+    lon = np.round(np.arange(9.0, 14.0 + 1e-9, 0.05), 6)
+    assert not np.array_equal(((lon + 180.0) % 360.0) - 180.0, lon)  # the trap is real
+    path = _write(tmp_path / "cmems.nc", lon=lon, lat=np.arange(31.0, 35.01, 0.25))
+    # the window starts at 9.05, one cell west of 11.0 - 1.92
+    f = open_vector_field([path], "current", lon=11.0, lat=33.0, margin_deg=1.92, **WINDOW)
+    assert f.lon0 == lon[1] == 9.05
+    _check_values(f)

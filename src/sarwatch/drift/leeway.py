@@ -39,6 +39,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -260,6 +261,60 @@ def _split_counts(weights: npt.NDArray[np.float64], n: int) -> npt.NDArray[np.in
     return counts
 
 
+def _member_table(mixture: ObjectMixture) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int16]]:
+    """The mixture's coefficient rows (one per member, columns as in the CSV) and their
+    indices into :func:`leeway_categories`."""
+    pos = {c.key: i for i, c in enumerate(leeway_categories())}
+    table = np.array(
+        [
+            [
+                c.dwl_slope_pct,
+                c.dwl_offset_cm_s,
+                c.dwl_std_cm_s,
+                c.cwr_slope_pct,
+                c.cwr_offset_cm_s,
+                c.cwr_std_cm_s,
+                c.cwl_slope_pct,
+                c.cwl_offset_cm_s,
+                c.cwl_std_cm_s,
+            ]
+            for c, _ in mixture.members
+        ],
+        dtype=np.float64,
+    ).reshape(-1, 9)
+    return table, np.array([pos[c.key] for c, _ in mixture.members], dtype=np.int16)
+
+
+def _negative_dwl_slope(
+    z_d: npt.NDArray[np.float64],
+    table: npt.NDArray[np.float64],
+    bounds: npt.NDArray[np.intp],
+) -> npt.NDArray[np.bool_] | None:
+    """Where ``slope + z * std / 20 < 0`` (the perturbed downwind slope, % of U10);
+    ``None`` where nowhere.
+
+    Member ``k`` holds particles ``bounds[k]:bounds[k + 1]``. Each IEEE operation is
+    monotone in ``z``, so when ``std >= 0`` a block whose smallest ``z`` passes has no
+    bad particle and is not evaluated particle by particle (the result is the same).
+    """
+    bad: npt.NDArray[np.bool_] | None = None
+    for k in range(table.shape[0]):
+        a, b = int(bounds[k]), int(bounds[k + 1])
+        if a == b:
+            continue
+        slope, std = float(table[k, 0]), float(table[k, 2])
+        block = z_d[a:b]
+        if std >= 0.0 and not slope + float(block.min()) * std / 20.0 < 0.0:
+            continue
+        value = block * std
+        value /= 20.0
+        value += slope
+        if bad is None:
+            bad = np.zeros(z_d.size, dtype=np.bool_)
+        np.less(value, 0.0, out=bad[a:b])
+    return bad if bad is not None and bad.any() else None
+
+
 def draw_coefficients(
     mixture: ObjectMixture, n: int, rng: np.random.Generator
 ) -> LeewayCoefficients:
@@ -267,6 +322,12 @@ def draw_coefficients(
 
     Particles are split between the mixture's members in proportion to the weights
     (largest remainder, so the split is exact), then perturbed once per particle.
+
+    The random draws, in this order (a reproducible run depends on it): ``n``
+    standard normals for the downwind perturbation (redrawn where the perturbed
+    slope would be negative), a permutation of the ``n`` initial branches (half on
+    each), ``n`` standard normals for the crosswind perturbation, and a permutation
+    of the ``n`` particles (mixing the members so that any prefix is representative).
 
     Parameters
     ----------
@@ -288,53 +349,127 @@ def draw_coefficients(
     >>> c.dwl_slope.tolist(), c.side.tolist().count(0)
     ([0.0, 0.0, 0.0, 0.0], 2)
     """
-    all_cats = leeway_categories()
-    pos = {c.key: i for i, c in enumerate(all_cats)}
+    table, cat_index = _member_table(mixture)
     weights = np.array([w for _, w in mixture.members], dtype=float)
     counts = _split_counts(weights, n)
-    cat_of = np.repeat(np.array([pos[c.key] for c, _ in mixture.members], dtype=np.int16), counts)
-    table = np.array(
-        [
-            [
-                c.dwl_slope_pct,
-                c.dwl_offset_cm_s,
-                c.dwl_std_cm_s,
-                c.cwr_slope_pct,
-                c.cwr_offset_cm_s,
-                c.cwr_std_cm_s,
-                c.cwl_slope_pct,
-                c.cwl_offset_cm_s,
-                c.cwl_std_cm_s,
-            ]
-            for c in all_cats
-        ]
-    )[cat_of]
-    slope_d, off_d, std_d = table[:, 0], table[:, 1], table[:, 2]
+    bounds = np.concatenate([[0], np.cumsum(counts)]).astype(np.intp)
+    # particle i (before mixing) belongs to member k for bounds[k] <= i < bounds[k + 1]
     z_d = rng.standard_normal(n)
-    bad = slope_d + z_d * std_d / 20.0 < 0.0
-    while bad.any():
+    bad = _negative_dwl_slope(z_d, table, bounds)
+    while bad is not None:
         z_d[bad] = rng.standard_normal(int(bad.sum()))
-        bad = slope_d + z_d * std_d / 20.0 < 0.0
+        bad = _negative_dwl_slope(z_d, table, bounds)
     side = np.zeros(n, np.int8)
     side[: n // 2] = 1
-    side = rng.permutation(side)
-    left = side == 1
-    # the initial branch's table slope, offset and standard error
-    a_c = np.where(left, table[:, 6], table[:, 3])
-    b_c = np.where(left, table[:, 7], table[:, 4])
-    e_c = rng.standard_normal(n) * np.where(left, table[:, 8], table[:, 5])
-    rows = np.arange(n)
-    cwl_slope = np.empty((n, 2))
-    cwl_offset = np.empty((n, 2))
-    cwl_slope[rows, side] = (a_c + e_c / 20.0) / 100.0
-    cwl_slope[rows, 1 - side] = (-a_c + e_c / 20.0) / 100.0  # a jibe flips the slope only
-    cwl_offset[:, 0] = cwl_offset[:, 1] = (b_c + e_c / 2.0) / 100.0
+    rng.shuffle(side)  # what rng.permutation(side) does, without the copy
+    z_c = rng.standard_normal(n)
     order = rng.permutation(n)  # mix categories so that any prefix is representative
-    return LeewayCoefficients(
-        dwl_slope=((slope_d + z_d * std_d / 20.0) / 100.0)[order],
-        dwl_offset=((off_d + z_d * std_d / 2.0) / 100.0)[order],
-        cwl_slope=cwl_slope[order],
-        cwl_offset=cwl_offset[order],
-        side=side[order],
-        category=cat_of[order],
+    # Every coefficient is an elementwise function of (member, z_d, side, z_c): mix
+    # those, then compute in the final order (the same numbers as computing first),
+    # in place, with the member's numbers.
+    side = side.take(order)
+    e_d = z_d.take(order)
+    e_c = z_c.take(order)
+    # the raw draws' memory is reused (new memory is slow to touch the first time)
+    by = _ByMember(table, counts, order, side, scratch=z_c, index=order)
+    category = (
+        np.full(n, cat_index[0], dtype=np.int16) if by.member is None else cat_index.take(by.member)
     )
+    # downwind: (a + e/20) and (b + e/2), e = z * std, cm/s -> m/s
+    by.apply(np.multiply, e_d, table[:, 2])
+    dwl_slope = np.divide(e_d, 20.0, out=z_d)
+    del z_d, z_c, order
+    by.apply(np.add, dwl_slope, table[:, 0])
+    dwl_slope /= 100.0
+    dwl_offset = e_d
+    dwl_offset /= 2.0
+    by.apply(np.add, dwl_offset, table[:, 1])
+    dwl_offset /= 100.0
+    # crosswind, with the standard error of the particle's initial branch
+    by.apply(np.multiply, e_c, table[:, 5], table[:, 8])
+    cwl_slope = np.empty((n, 2))
+    # column `side` holds (a + e/20) of its branch, the other what a jibe gives, (-a + e/20)
+    np.divide(e_c, 20.0, out=cwl_slope[:, 0])
+    cwl_slope[:, 1] = cwl_slope[:, 0]
+    by.apply(np.add, cwl_slope[:, 0], table[:, 3], -table[:, 6])
+    by.apply(np.add, cwl_slope[:, 1], -table[:, 3], table[:, 6])
+    cwl_slope /= 100.0
+    offset = e_c
+    offset /= 2.0
+    by.apply(np.add, offset, table[:, 4], table[:, 7])
+    offset /= 100.0
+    cwl_offset = np.empty((n, 2))
+    cwl_offset[:, 0] = offset
+    cwl_offset[:, 1] = offset
+    return LeewayCoefficients(
+        dwl_slope=dwl_slope,
+        dwl_offset=dwl_offset,
+        cwl_slope=cwl_slope,
+        cwl_offset=cwl_offset,
+        side=side,
+        category=category,
+    )
+
+
+def _same_bits(a: float, b: float) -> bool:
+    """Equal numbers with equal signs (0.0 and -0.0 differ)."""
+    return a == b and math.copysign(1.0, a) == math.copysign(1.0, b)
+
+
+class _ByMember:
+    """Applies per-member (and per-branch) numbers to particle arrays in place.
+
+    A number the same for every particle is applied as a plain float; otherwise each
+    particle's number is looked up (by member and branch) into one scratch array, so
+    that no array of the table's size per particle is built.
+    """
+
+    def __init__(
+        self,
+        table: npt.NDArray[np.float64],
+        counts: npt.NDArray[np.intp],
+        order: npt.NDArray[np.intp],
+        side: npt.NDArray[np.int8],
+        *,
+        scratch: npt.NDArray[np.float64],
+        index: npt.NDArray[np.intp],
+    ) -> None:
+        """``scratch`` and ``index`` (which may be ``order``: it is read here only) are
+        arrays of ``n`` this may overwrite."""
+        self.side = side
+        self.member: npt.NDArray[np.intp] | None = None
+        if table.shape[0] > 1:
+            self.member = np.repeat(np.arange(table.shape[0], dtype=np.intp), counts).take(order)
+        self._scratch = scratch
+        self._index = index
+        self._by_branch: npt.NDArray[np.intp] | None = None
+
+    def _lookup(
+        self, values: npt.NDArray[np.float64], index: npt.NDArray[np.intp]
+    ) -> npt.NDArray[np.float64]:
+        return np.take(values, index, out=self._scratch)
+
+    def apply(
+        self,
+        op: np.ufunc,
+        x: npt.NDArray[np.float64],
+        right: npt.NDArray[np.float64],
+        left: npt.NDArray[np.float64] | None = None,
+    ) -> None:
+        """``x = op(x, v)``, ``v`` the particle's member's value of ``right`` (of its
+        initial branch's ``right``/``left`` when ``left`` is given)."""
+        if left is None or all(
+            _same_bits(float(r), float(l_)) for r, l_ in zip(right, left, strict=True)
+        ):
+            if self.member is None:
+                op(x, float(right[0]), out=x)
+            else:
+                op(x, self._lookup(right, self.member), out=x)
+            return
+        if self._by_branch is None:  # (member, branch) as one index into a (m, 2) table
+            self._by_branch = self._index
+            np.copyto(self._by_branch, self.side)
+            if self.member is not None:
+                self._by_branch += self.member
+                self._by_branch += self.member
+        op(x, self._lookup(np.stack([right, left], axis=1).ravel(), self._by_branch), out=x)

@@ -28,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 from pyproj import Geod
 
-from sarwatch.drift.leeway import ObjectMixture, draw_coefficients
+from sarwatch.drift.leeway import LeewayCoefficients, ObjectMixture, draw_coefficients
 from sarwatch.drift.state import ACTIVE, NOT_RELEASED, ParticleState
 from sarwatch.errors import InputError
 from sarwatch.geo.units import LAT_MAX_DEG, LAT_MIN_DEG, LON_MAX_DEG, LON_MIN_DEG
@@ -91,6 +91,22 @@ def _offset(
     return np.asarray(lon, float) + np.asarray(east_m) * dlon, lat_a + np.asarray(north_m) * dlat
 
 
+def _offset_from(
+    lon: float, lat: float, east_m: npt.NDArray[np.float64], north_m: npt.NDArray[np.float64]
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Positions ``east_m``/``north_m`` metres from one position, computed in place.
+
+    The same numbers as :func:`_offset` with ``lon``/``lat`` repeated per particle
+    (``lon + east * dlon``, ``lat + north * dlat``), without the per-particle arrays.
+    """
+    dlon, dlat = metres_to_degrees(np.full(1, float(lat)))
+    east_m *= float(dlon[0])
+    east_m += lon
+    north_m *= float(dlat[0])
+    north_m += lat
+    return east_m, north_m
+
+
 def seed_point(
     lon: float, lat: float, radius_m: float, n: int, rng: np.random.Generator
 ) -> Positions:
@@ -111,9 +127,11 @@ def seed_point(
     _check_position(lon, lat)
     if radius_m < 0:
         raise InputError(f"seed radius must be >= 0 m, got {radius_m}")
-    e = rng.standard_normal(n) * radius_m
-    nn = rng.standard_normal(n) * radius_m
-    lo, la = _offset(np.full(n, lon), np.full(n, lat), e, nn)
+    east = rng.standard_normal(n)
+    east *= radius_m
+    north = rng.standard_normal(n)
+    north *= radius_m
+    lo, la = _offset_from(lon, lat, east, north)
     return lo, la, np.zeros(n)
 
 
@@ -125,9 +143,17 @@ def seed_circle(
     _check_position(lon, lat)
     if radius_m < 0:
         raise InputError(f"seed radius must be >= 0 m, got {radius_m}")
-    r = radius_m * np.sqrt(rng.random(n))
-    a = rng.random(n) * 2.0 * math.pi
-    lo, la = _offset(np.full(n, lon), np.full(n, lat), r * np.sin(a), r * np.cos(a))
+    r = rng.random(n)
+    np.sqrt(r, out=r)
+    r *= radius_m
+    a = rng.random(n)
+    a *= 2.0
+    a *= math.pi
+    east = np.sin(a)
+    east *= r
+    north = np.cos(a, out=a)
+    north *= r
+    lo, la = _offset_from(lon, lat, east, north)
     return lo, la, np.zeros(n)
 
 
@@ -135,10 +161,10 @@ def _along(
     lon1: float, lat1: float, lon2: float, lat2: float, frac: npt.NDArray[np.float64]
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     az, _, dist = _GEOD.inv(lon1, lat1, lon2, lat2)
-    lo, la, _ = _GEOD.fwd(
-        np.full(frac.shape, lon1), np.full(frac.shape, lat1), np.full(frac.shape, az), frac * dist
-    )
-    return np.asarray(lo, dtype=float), np.asarray(la, dtype=float)
+    lo, la = np.full(frac.shape, float(lon1)), np.full(frac.shape, float(lat1))
+    # in place: the results overwrite these arrays of our own (no copies in and out)
+    _GEOD.fwd(lo, la, np.full(frac.shape, float(az)), frac * dist, inplace=True)
+    return lo, la
 
 
 def seed_line(
@@ -250,7 +276,55 @@ def _scenario_positions(sc: Scenario, n: int, rng: np.random.Generator) -> Posit
             )  # fmt: skip
     else:
         raise InputError(f"unknown seeding kind {sc.kind!r}: use point, circle, line or cone")
-    return lo, la, t + sc.t_s
+    if sc.t_s != 0.0:  # (0.0 + 0.0 and 0.0 + -0.0 are both 0.0: t stays as it is)
+        t += sc.t_s  # t is this call's own array
+    return lo, la, t
+
+
+def _assemble(
+    lon: npt.NDArray[np.float64],
+    lat: npt.NDArray[np.float64],
+    release_s: npt.NDArray[np.float64],
+    c: LeewayCoefficients,
+    *,
+    all_at_start: bool = False,
+) -> ParticleState:
+    """A state that takes over (does not copy) the given arrays.
+
+    ``all_at_start``: the caller knows that every release time is 0 (the status need
+    not be read from ``release_s``).
+    """
+    n = lon.size
+    status = (
+        np.full(n, ACTIVE, np.int8)
+        if all_at_start
+        else np.where(release_s == 0.0, np.int8(ACTIVE), np.int8(NOT_RELEASED))
+    )
+    return ParticleState(
+        lon=lon,
+        lat=lat,
+        status=status,
+        release_s=release_s,
+        dwl_slope=c.dwl_slope,
+        dwl_offset=c.dwl_offset,
+        cwl_slope=c.cwl_slope,
+        cwl_offset=c.cwl_offset,
+        side=c.side,
+        capsized=np.zeros(n, np.uint8),
+        category=c.category,
+        wind_err_u=np.zeros(n, np.float32),
+        wind_err_v=np.zeros(n, np.float32),
+        current_err_u=np.zeros(n, np.float32),
+        current_err_v=np.zeros(n, np.float32),
+        vel_u=np.zeros(n),
+        vel_v=np.zeros(n),
+        vel_ok=np.zeros(n, np.uint8),
+    )
+
+
+def _own(a: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """``a`` as a contiguous 1-D float64 array, copied only if it is not one already."""
+    return np.ascontiguousarray(a, dtype=np.float64).reshape(-1)
 
 
 def build_state(
@@ -260,19 +334,16 @@ def build_state(
     obj: ObjectMixture,
     rng: np.random.Generator,
 ) -> ParticleState:
-    """Particles at the given positions with Leeway coefficients drawn for ``obj``."""
-    n = lon.size
-    c = draw_coefficients(obj, n, rng)
-    state = ParticleState.passive(lon, lat)
-    state.release_s[:] = release_s
-    state.status[:] = np.where(release_s == 0.0, ACTIVE, NOT_RELEASED)
-    state.dwl_slope[:] = c.dwl_slope
-    state.dwl_offset[:] = c.dwl_offset
-    state.cwl_slope[:] = c.cwl_slope
-    state.cwl_offset[:] = c.cwl_offset
-    state.side[:] = c.side
-    state.category[:] = c.category
-    return state
+    """Particles at the given positions with Leeway coefficients drawn for ``obj``.
+
+    The state holds copies of ``lon``, ``lat`` and ``release_s`` (which may be a
+    number: the same release for every particle).
+    """
+    lon_a = np.array(lon, dtype=np.float64).ravel()
+    lat_a = np.array(lat, dtype=np.float64).ravel()
+    release = np.empty(lon_a.size)
+    release[:] = release_s
+    return _assemble(lon_a, lat_a, release, draw_coefficients(obj, lon_a.size, rng))
 
 
 def seed_scenarios(
@@ -308,8 +379,10 @@ def seed_scenarios(
     for sc, k in zip(scenarios, counts, strict=True):
         if k == 0:
             continue
-        lo, la, t = _scenario_positions(sc, int(k), rng)
-        parts.append(build_state(lo, la, t, sc.obj, rng))
+        lo, la, t = _scenario_positions(sc, int(k), rng)  # arrays of this call's own
+        coefficients = draw_coefficients(sc.obj, lo.size, rng)
+        at_start = sc.kind != "cone" and sc.t_s == 0.0  # t is all zeros
+        parts.append(_assemble(_own(lo), _own(la), _own(t), coefficients, all_at_start=at_start))
     if len(parts) == 1:
         return parts[0]
     fields = ParticleState.__dataclass_fields__

@@ -303,8 +303,13 @@ def _regular(da: Any, lat_dim: str, lon_dim: str) -> Any:
     """Rename to ``(time, lat, lon)``; longitudes to ±180 ascending, latitudes ascending."""
     da = da.rename({lat_dim: "lat", lon_dim: "lon"}).transpose("time", "lat", "lon")
     lon = np.asarray(da["lon"].values, dtype=float)
-    wrapped = ((lon + 180.0) % 360.0) - 180.0
-    if not np.array_equal(wrapped, lon):
+    # only longitudes outside [-180, 180) move: re-wrapping one inside changes its last bits
+    # (9.05 -> 9.050000000000011), and assigning coordinates costs xarray an import of dask
+    outside = (lon < -180.0) | (lon >= 180.0)
+    wrapped = lon
+    if outside.any():
+        wrapped = lon.copy()
+        wrapped[outside] = ((lon[outside] + 180.0) % 360.0) - 180.0
         da = da.assign_coords(lon=wrapped)
     if not _is_increasing(wrapped):
         da = da.sortby("lon")

@@ -58,6 +58,20 @@ def _find_pair(ds: Any, role: Role) -> tuple[str, str] | None:
     return None
 
 
+#: The first bytes of the files the netCDF4 library reads: NetCDF-4 (an HDF5 file) and
+#: the classic formats (CDF-1, CDF-2 with 64-bit offsets, CDF-5 with 64-bit data).
+_NETCDF_MAGIC = (b"\x89HDF\r\n\x1a\n", b"CDF\x01", b"CDF\x02", b"CDF\x05")
+
+
+def _is_netcdf(path: Path) -> bool:
+    """Whether a file starts like a NetCDF-4 or classic NetCDF file."""
+    try:
+        with path.open("rb") as fh:
+            return fh.read(8).startswith(_NETCDF_MAGIC)
+    except OSError:
+        return False
+
+
 def _open(path: Path, role: Role | None = None) -> Any:
     import xarray as xr
 
@@ -74,6 +88,17 @@ def _open(path: Path, role: Role | None = None) -> Any:
         if not cubes:
             raise ForcingError(f"{path}: a GRIB file without any message")
         return cubes[0]
+    if _is_netcdf(path):
+        # Naming the backend class spares xarray the discovery of every installed
+        # backend (it imports cfgrib and ecCodes, among others); the same backend
+        # xarray would pick for these bytes. A file it cannot read goes on to the
+        # general path below, which says what is wrong.
+        from xarray.backends import NetCDF4BackendEntrypoint
+
+        try:
+            return xr.open_dataset(path, engine=NetCDF4BackendEntrypoint, cache=False)
+        except (OSError, ValueError):
+            pass
     try:
         return xr.open_dataset(path, cache=False)
     except (OSError, ValueError) as exc:

@@ -240,8 +240,6 @@ def fill_from_nearest_sea(
     int
         The number of cells filled in the first time step.
     """
-    from scipy.ndimage import distance_transform_edt
-
     filled_first = 0
     cache: tuple[Any, Any, Any] | None = None
     limit = reach_cells * max(spacing) + 1e-9
@@ -252,6 +250,8 @@ def fill_from_nearest_sea(
         if cache is not None and np.array_equal(cache[0], missing):
             fill, idx = cache[1], cache[2]
         else:
+            from scipy.ndimage import distance_transform_edt  # only when a cell needs filling
+
             dist, ind = distance_transform_edt(
                 missing, sampling=spacing, return_distances=True, return_indices=True
             )

@@ -21,11 +21,25 @@ __all__ = ["length_scale_m", "speed_scale_ms"]
 _REWRITES = {"kn": "knot", "kns": "knot", "knts": "knot", "mps": "m/s", "m/s2": "m s-2"}
 
 
+#: The usual spellings of the targets themselves: factor 1 without loading UDUNITS-2
+#: (a test checks that UDUNITS-2 gives exactly 1 for each).
+_IDENTITY = {
+    "m s-1": frozenset(
+        {"m s-1", "m/s", "m s**-1", "m s^-1", "m.s-1", "m*s-1", "meter second-1",
+         "metre second-1", "meters second-1", "metres second-1", "meter/second",
+         "metre/second", "meters/second", "metres/second"}
+    ),
+    "m": frozenset({"m", "meter", "metre", "meters", "metres"}),
+}  # fmt: skip
+
+
 @lru_cache(maxsize=64)
 def _scale(units: str, target: str) -> float | None:
+    text = _REWRITES.get(units.strip().lower(), units.strip())
+    if text in _IDENTITY.get(target, ()):
+        return 1.0
     import cf_units
 
-    text = _REWRITES.get(units.strip().lower(), units.strip())
     try:
         unit = cf_units.Unit(text)
     except ValueError:
