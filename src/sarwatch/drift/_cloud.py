@@ -19,7 +19,16 @@ import math
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["bounds", "cell_counts", "centroid_sums", "histogram", "spread_sum"]
+__all__ = [
+    "bounds",
+    "cell_counts",
+    "centroid_sums",
+    "histogram",
+    "located_grids",
+    "located_spread",
+    "located_sums",
+    "spread_sum",
+]
 
 _A = 6378137.0
 _E2 = 6.69437999014e-3
@@ -200,3 +209,264 @@ def cell_counts(lon, lat, cell, max_cells):  # type: ignore[no-untyped-def]
         iy = math.floor(lat[i] / cell)
         counts[iy - y0, ix - x0] += 1
     return x0, y0, counts
+
+
+# --- Fused passes over a whole particle state (status as a mask, no copies) ----------------
+#
+# The statistics of one output time in three sweeps over the state's arrays: (1) status
+# counts, centroid sums and the extent of the located particles (status ACTIVE or STRANDED
+# with a finite position), (2) their squared geodesic spread about the centroid, (3) the
+# density histogram and the SAR-region cell counts over the extent from (1). The inner loops
+# of (1) and (2) are branch-free so that they vectorise: every particle goes through the
+# series, a mask selects the contributions, and a particle more than 0.25 rad from the
+# reference (whose series would be inexact) is added exactly in a second loop over its
+# block. Extremes are taken on order-preserving integer keys of the floats' bits (integer
+# min/max vectorise; float min/max with NaN semantics do not).
+
+#: ``key(x) = bits ^ ((bits >> 63) & _LOW63)`` orders int64 keys as the floats (an involution).
+_LOW63 = 0x7FFFFFFFFFFFFFFF
+_KEY_MAX = np.int64(0x7FFFFFFFFFFFFFFF)
+#: Reassociation lets LLVM vectorise the block sums; their order is then fixed by the
+#: compiled loop, not by the threads.
+_FUSED_MATH = {"contract", "reassoc"}
+
+
+@njit(cache=True, error_model="numpy", fastmath=_FUSED_MATH, inline="always")
+def _series(d):  # type: ignore[no-untyped-def]
+    """``sin d, cos d`` by the series of :func:`_sincos` (exact to ~1e-14 for ``|d| <= 0.25``)."""
+    d2 = d * d
+    sd = d * (
+        1.0
+        - d2
+        * (1.0 / 6.0)
+        * (1.0 - d2 * (1.0 / 20.0) * (1.0 - d2 * (1.0 / 42.0) * (1.0 - d2 * (1.0 / 72.0))))
+    )
+    cd = 1.0 - d2 * 0.5 * (
+        1.0 - d2 * (1.0 / 12.0) * (1.0 - d2 * (1.0 / 30.0) * (1.0 - d2 * (1.0 / 56.0)))
+    )
+    return sd, cd
+
+
+@njit(parallel=True, cache=True, error_model="numpy", fastmath=_FUSED_MATH)
+def located_sums(lon, lat, status, lon_bits, lat_bits, lon0, lat0):  # type: ignore[no-untyped-def]
+    """Pass 1: ``(status_counts, sums, extent)`` of a particle state.
+
+    ``status_counts[k]`` counts status ``k`` (0-4) over all particles; ``sums`` is
+    ``(n, x, y, z)``, the count and unit-vector sums of the located particles (status 0 or
+    1, finite position); ``extent`` is their ``(lon_min, lon_max, lat_min, lat_max)``
+    (``inf, -inf, inf, -inf`` when none). ``lon_bits``, ``lat_bits`` are ``lon``, ``lat``
+    viewed as int64; ``lon0, lat0`` (degrees) a reference near the cloud.
+    """
+    n = lon.shape[0]
+    nb = (n + _BLOCK - 1) // _BLOCK
+    counts = np.zeros((nb, 5), np.int64)
+    sums = np.zeros((nb, 4))
+    keys = np.zeros((nb, 4), np.int64)
+    l0 = lon0 * _DEG
+    p0 = lat0 * _DEG
+    sl0, cl0 = math.sin(l0), math.cos(l0)
+    sp0, cp0 = math.sin(p0), math.cos(p0)
+    for b in prange(nb):
+        lo = b * _BLOCK
+        hi = min(n, lo + _BLOCK)
+        k0 = 0
+        k1 = 0
+        k2 = 0
+        k3 = 0
+        k4 = 0
+        nfar = 0
+        cnt = 0.0
+        sx = 0.0
+        sy = 0.0
+        sz = 0.0
+        x0 = _KEY_MAX
+        x1 = -_KEY_MAX
+        y0 = _KEY_MAX
+        y1 = -_KEY_MAX
+        for i in range(lo, hi):
+            s = status[i]
+            x = lon[i]
+            y = lat[i]
+            k0 += s == 0
+            k1 += s == 1
+            k2 += s == 2
+            k3 += s == 3
+            k4 += s == 4
+            ok = ((s == 0) | (s == 1)) & math.isfinite(x) & math.isfinite(y)
+            dl = x * _DEG - l0
+            dp = y * _DEG - p0
+            far = (abs(dl) > 0.25) | (abs(dp) > 0.25)
+            sdl, cdl = _series(dl)
+            sdp, cdp = _series(dp)
+            sl = sl0 * cdl + cl0 * sdl
+            cl = cl0 * cdl - sl0 * sdl
+            sp = sp0 * cdp + cp0 * sdp
+            cp = cp0 * cdp - sp0 * sdp
+            use = ok & ~far
+            nfar += ok & far
+            cnt += 1.0 if use else 0.0
+            sx += cp * cl if use else 0.0
+            sy += cp * sl if use else 0.0
+            sz += sp if use else 0.0
+            bx = lon_bits[i]
+            by = lat_bits[i]
+            kx = bx ^ ((bx >> 63) & _LOW63)
+            ky = by ^ ((by >> 63) & _LOW63)
+            x0 = min(x0, kx if ok else _KEY_MAX)
+            x1 = max(x1, kx if ok else -_KEY_MAX)
+            y0 = min(y0, ky if ok else _KEY_MAX)
+            y1 = max(y1, ky if ok else -_KEY_MAX)
+        if nfar > 0:
+            for i in range(lo, hi):
+                s = status[i]
+                x = lon[i]
+                y = lat[i]
+                if not (((s == 0) | (s == 1)) & math.isfinite(x) & math.isfinite(y)):
+                    continue
+                if (abs(x * _DEG - l0) > 0.25) | (abs(y * _DEG - p0) > 0.25):
+                    cp = math.cos(y * _DEG)
+                    cnt += 1.0
+                    sx += cp * math.cos(x * _DEG)
+                    sy += cp * math.sin(x * _DEG)
+                    sz += math.sin(y * _DEG)
+        counts[b, 0] = k0
+        counts[b, 1] = k1
+        counts[b, 2] = k2
+        counts[b, 3] = k3
+        counts[b, 4] = k4
+        sums[b, 0] = cnt
+        sums[b, 1] = sx
+        sums[b, 2] = sy
+        sums[b, 3] = sz
+        keys[b, 0] = x0
+        keys[b, 1] = x1
+        keys[b, 2] = y0
+        keys[b, 3] = y1
+    total = np.zeros(5, np.int64)
+    out = np.zeros(4)
+    ext = np.array([_KEY_MAX, -_KEY_MAX, _KEY_MAX, -_KEY_MAX])
+    for b in range(nb):  # in order: independent of the threads
+        for c in range(5):
+            total[c] += counts[b, c]
+        for c in range(4):
+            out[c] += sums[b, c]
+        ext[0] = min(ext[0], keys[b, 0])
+        ext[1] = max(ext[1], keys[b, 1])
+        ext[2] = min(ext[2], keys[b, 2])
+        ext[3] = max(ext[3], keys[b, 3])
+    if out[0] == 0.0:
+        return total, out, np.array([np.inf, -np.inf, np.inf, -np.inf])
+    for c in range(4):
+        ext[c] = ext[c] ^ ((ext[c] >> 63) & _LOW63)
+    return total, out, ext.view(np.float64)
+
+
+@njit(parallel=True, cache=True, error_model="numpy", fastmath=_FUSED_MATH)
+def located_spread(lon, lat, status, clon, clat):  # type: ignore[no-untyped-def]
+    """Pass 2: sum of squared geodesic distances (m²) of the located from ``(clon, clat)``.
+
+    The distance as :func:`spread_sum`; located as :func:`located_sums`.
+    """
+    n = lon.shape[0]
+    nb = (n + _BLOCK - 1) // _BLOCK
+    part = np.zeros(nb)
+    l0 = clon * _DEG
+    p0 = clat * _DEG
+    sl0, cl0 = math.sin(l0), math.cos(l0)
+    sp0, cp0 = math.sin(p0), math.cos(p0)
+    n0 = _A / math.sqrt(1.0 - _E2 * sp0 * sp0)
+    x0 = n0 * cp0 * cl0
+    y0 = n0 * cp0 * sl0
+    z0 = n0 * (1.0 - _E2) * sp0
+    d = 1.0 - _E2 * sp0 * sp0
+    r2 = (_A * (1.0 - _E2) / d**1.5) * (_A / math.sqrt(d))
+    k = 1.0 / (24.0 * r2)
+    for b in prange(nb):
+        lo = b * _BLOCK
+        hi = min(n, lo + _BLOCK)
+        acc = 0.0
+        nfar = 0
+        for i in range(lo, hi):
+            s = status[i]
+            x = lon[i]
+            y = lat[i]
+            ok = ((s == 0) | (s == 1)) & math.isfinite(x) & math.isfinite(y)
+            dl = x * _DEG - l0
+            dp = y * _DEG - p0
+            far = (abs(dl) > 0.25) | (abs(dp) > 0.25)
+            sdl, cdl = _series(dl)
+            sdp, cdp = _series(dp)
+            sl = sl0 * cdl + cl0 * sdl
+            cl = cl0 * cdl - sl0 * sdl
+            sp = sp0 * cdp + cp0 * sdp
+            cp = cp0 * cdp - sp0 * sdp
+            use = ok & ~far
+            nfar += ok & far
+            nr = _A / math.sqrt(1.0 - _E2 * sp * sp)
+            dx = nr * cp * cl - x0
+            dy = nr * cp * sl - y0
+            dz = nr * (1.0 - _E2) * sp - z0
+            c2 = dx * dx + dy * dy + dz * dz
+            g = 1.0 + c2 * k
+            acc += c2 * g * g if use else 0.0
+        if nfar > 0:
+            for i in range(lo, hi):
+                s = status[i]
+                x = lon[i]
+                y = lat[i]
+                if not (((s == 0) | (s == 1)) & math.isfinite(x) & math.isfinite(y)):
+                    continue
+                if (abs(x * _DEG - l0) > 0.25) | (abs(y * _DEG - p0) > 0.25):
+                    sp = math.sin(y * _DEG)
+                    cp = math.cos(y * _DEG)
+                    nr = _A / math.sqrt(1.0 - _E2 * sp * sp)
+                    dx = nr * cp * math.cos(x * _DEG) - x0
+                    dy = nr * cp * math.sin(x * _DEG) - y0
+                    dz = nr * (1.0 - _E2) * sp - z0
+                    c2 = dx * dx + dy * dy + dz * dz
+                    g = 1.0 + c2 * k
+                    acc += c2 * g * g
+        part[b] = acc
+    total = 0.0
+    for b in range(nb):
+        total += part[b]
+    return total
+
+
+@njit(parallel=True, cache=True, error_model="numpy")
+def located_grids(  # type: ignore[no-untyped-def]
+    lon, lat, status, lon0, lat0, dlon, dlat, nx, ny, cell, cx0, cy0, cnx, cny, nt
+):
+    """Pass 3: the density histogram and the cell counts of the located particles.
+
+    ``hist[iy, ix]`` as :func:`histogram` (``(ny, nx)`` cells of ``dlon, dlat`` from
+    ``(lon0, lat0)``); ``cells[iy - cy0, ix - cx0]`` as :func:`cell_counts` (``cell``-degree
+    cells, ``floor`` of the position over the cell). ``cells`` is ``(0, 0)`` when ``cnx`` or
+    ``cny`` is 0. ``nt`` partial counts (one per thread) are added at the end; counts are
+    integers, so the result does not depend on ``nt``.
+    """
+    n = lon.shape[0]
+    hist_t = np.zeros((nt, ny, nx), np.int32)
+    cells_t = np.zeros((nt, cny, cnx), np.int32)
+    with_cells = cnx > 0 and cny > 0
+    chunk = (n + nt - 1) // nt
+    for t in prange(nt):
+        h = hist_t[t]
+        c = cells_t[t]
+        for i in range(t * chunk, min(n, (t + 1) * chunk)):
+            s = status[i]
+            x = lon[i]
+            y = lat[i]
+            if not (((s == 0) | (s == 1)) & math.isfinite(x) & math.isfinite(y)):
+                continue
+            ix = min(max(int((x - lon0) / dlon), 0), nx - 1)
+            iy = min(max(int((y - lat0) / dlat), 0), ny - 1)
+            h[iy, ix] += 1
+            if with_cells:
+                c[math.floor(y / cell) - cy0, math.floor(x / cell) - cx0] += 1
+    hist = np.zeros((ny, nx), np.int64)
+    cells = np.zeros((cny, cnx), np.int64)
+    for t in range(nt):
+        hist += hist_t[t]
+        cells += cells_t[t]
+    return hist, cells

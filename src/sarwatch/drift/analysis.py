@@ -11,6 +11,7 @@ region holding a fraction ``p`` of the particles (smallest area for that mass).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,10 +23,12 @@ from pyproj import Geod
 __all__ = [
     "CloudStats",
     "DensityGrid",
+    "LocatedCloud",
     "cloud_stats",
     "containment",
     "density_grid",
     "geodesic_distance_m",
+    "located_cloud",
 ]
 
 _GEOD = Geod(ellps="WGS84")
@@ -182,8 +185,6 @@ def density_grid(
     stats
         The cloud's :func:`cloud_stats`, when already computed.
     """
-    from scipy.ndimage import gaussian_filter
-
     from sarwatch.drift import _cloud
 
     lon_a = np.ascontiguousarray(np.asarray(lon, dtype=float).ravel())
@@ -194,6 +195,27 @@ def density_grid(
         raise ValueError("density_grid needs at least one finite position")
     if stats is None:
         stats = cloud_stats(lon_a, lat_a)
+    frame = _grid_frame(
+        stats, (lon_min, lon_max, lat_min, lat_max), cell_km, smooth_cells, max_cells
+    )
+    counts = _cloud.histogram(lon_a, lat_a, *frame)
+    return _grid_from_counts(counts, frame, smooth_cells)
+
+
+#: ``(lon0, lat0, dlon, dlat, nx, ny)``: a density grid's corner (degrees), cell size
+#: (degrees) and cells along each axis.
+_Frame = tuple[float, float, float, float, int, int]
+
+
+def _grid_frame(
+    stats: CloudStats,
+    extent: tuple[float, float, float, float],
+    cell_km: float | None,
+    smooth_cells: float,
+    max_cells: int,
+) -> _Frame:
+    """The cells of :func:`density_grid` for a cloud's statistics and extent (lon/lat min, max)."""
+    lon_min, lon_max, lat_min, lat_max = extent
     if cell_km is None:
         cell_km = float(np.clip(stats.std_km / 12.0, 0.1, 10.0))
     phi = np.radians(stats.centroid_lat)
@@ -213,13 +235,23 @@ def density_grid(
     lat0 = lat_min - pad * dlat
     nx = int(np.ceil((lon_max + pad * dlon - lon0) / dlon)) + 1
     ny = int(np.ceil((lat_max + pad * dlat - lat0) / dlat)) + 1
-    counts = _cloud.histogram(lon_a, lat_a, lon0, lat0, dlon, dlat, nx, ny).astype(float)
+    return float(lon0), float(lat0), float(dlon), float(dlat), nx, ny
+
+
+def _grid_from_counts(
+    counts: npt.NDArray[np.int64], frame: _Frame, smooth_cells: float
+) -> DensityGrid:
+    """Smooth and normalise the counts on ``frame`` (from :func:`_grid_frame`)."""
+    from scipy.ndimage import gaussian_filter
+
+    lon0, lat0, dlon, dlat, nx, ny = frame
+    dens = counts.astype(float)
     lat_c = lat0 + (np.arange(ny) + 0.5) * dlat
     lon_c = lon0 + (np.arange(nx) + 0.5) * dlon
     area = _cell_area_km2(lat_c, dlon, dlat)
     if smooth_cells > 0:
-        counts = gaussian_filter(counts, smooth_cells, mode="constant")
-    prob = counts / counts.sum()
+        dens = gaussian_filter(dens, smooth_cells, mode="constant")
+    prob = dens / dens.sum()
     return DensityGrid(
         lon=lon_c,
         lat=lat_c,
@@ -277,3 +309,135 @@ def containment(
         area = abs(_GEOD.geometry_area_perimeter(geom)[0]) / 1e6 if polys else 0.0
         out[p] = (geom, area)
     return out
+
+
+@dataclass(frozen=True)
+class LocatedCloud:
+    """The statistics of a particle state's located particles, from :func:`located_cloud`.
+
+    Located: status ``ACTIVE`` or ``STRANDED`` with a finite position.
+
+    Attributes
+    ----------
+    status_counts
+        Particles per status code 0-4 (all particles), shape ``(5,)``.
+    stats
+        Centroid and spread of the located particles (as :func:`cloud_stats`).
+    grid
+        Their :func:`density_grid` (default cell size and smoothing); None when none is located.
+    cell_deg
+        Size of the cells of ``cell_counts``, degrees.
+    cell_origin
+        ``(x0, y0)``: the cell indices (``floor(lon / cell_deg)``, ``floor(lat / cell_deg)``)
+        of ``cell_counts[0, 0]``.
+    cell_counts
+        Located particles per cell over their box of cells, shape ``(ny, nx)``; empty when
+        none is located or the box holds more than the limit given to :func:`located_cloud`.
+    """
+
+    status_counts: npt.NDArray[np.int64]
+    stats: CloudStats
+    grid: DensityGrid | None
+    cell_deg: float
+    cell_origin: tuple[int, int]
+    cell_counts: npt.NDArray[np.int64]
+
+
+def located_cloud(
+    lon: npt.NDArray[np.float64],
+    lat: npt.NDArray[np.float64],
+    status: npt.NDArray[np.int8],
+    *,
+    cell_deg: float = 1.0 / 120.0,
+    max_cells: int = 262_144,
+) -> LocatedCloud:
+    """Status counts, centroid, spread, density grid and cell counts of a state in three passes.
+
+    The same figures as :meth:`~sarwatch.drift.state.ParticleState.status_counts`, and
+    :func:`cloud_stats`, :func:`density_grid` and cell counts of the located particles
+    (``lon[located]``), without copying them: the status is a mask inside three numba
+    sweeps over the whole arrays (counts, centroid sums and extent; spread; histogram and
+    cell counts). Centroid and spread agree with :func:`cloud_stats` to ~1e-15 relative
+    (the sums are added in another order), counts exactly.
+
+    Parameters
+    ----------
+    lon, lat
+        Positions, degrees (float64, one per particle).
+    status
+        Status codes (int8; :mod:`sarwatch.drift.state`).
+    cell_deg
+        Size of the cells counted in ``cell_counts``, degrees.
+    max_cells
+        Largest box of cells counted (``cell_counts`` is empty above it).
+
+    Examples
+    --------
+    >>> c = located_cloud(np.array([12.0, 13.0, 20.0]), np.array([33.0, 33.0, 30.0]),
+    ...                   np.array([0, 1, 2], np.int8))
+    >>> c.status_counts.tolist(), c.stats.n, round(c.stats.centroid_lon, 6)
+    ([1, 1, 1, 0, 0], 2, 12.5)
+    >>> int(c.cell_counts.sum()), c.cell_origin
+    (2, (1440, 3960))
+    """
+    import numba
+
+    from sarwatch.drift import _cloud
+
+    # the numba passes take status 0 and 1 (state.ACTIVE, state.STRANDED) as located
+    lon_a = np.ascontiguousarray(lon, dtype=np.float64)
+    lat_a = np.ascontiguousarray(lat, dtype=np.float64)
+    status_a = np.ascontiguousarray(status, dtype=np.int8)
+    if not (lon_a.ndim == 1 and lon_a.shape == lat_a.shape == status_a.shape):
+        raise ValueError(
+            f"lon, lat and status must be 1-D of one length, got {lon_a.shape}, "
+            f"{lat_a.shape} and {status_a.shape}"
+        )
+    first = _first_located(lon_a, lat_a, status_a)
+    ref_lon, ref_lat = (lon_a[first], lat_a[first]) if first >= 0 else (0.0, 0.0)
+    counts, sums, extent = _cloud.located_sums(
+        lon_a, lat_a, status_a, lon_a.view(np.int64), lat_a.view(np.int64), ref_lon, ref_lat
+    )
+    n, x, y, z = sums
+    no_cells = np.zeros((0, 0), np.int64)
+    if n == 0:
+        stats = CloudStats(0, float("nan"), float("nan"), float("nan"))
+        return LocatedCloud(counts, stats, None, cell_deg, (0, 0), no_cells)
+    clon = float(np.degrees(np.arctan2(y, x)))
+    clat = float(np.degrees(np.arctan2(z, np.hypot(x, y))))
+    sq = _cloud.located_spread(lon_a, lat_a, status_a, clon, clat)
+    stats = CloudStats(int(n), clon, clat, float(np.sqrt(sq / n)) / 1000.0)
+    lon_min, lon_max, lat_min, lat_max = (float(v) for v in extent)
+    smooth_cells = 1.0
+    frame = _grid_frame(stats, (lon_min, lon_max, lat_min, lat_max), None, smooth_cells, 300)
+    # cells as _cloud.cell_counts: floor(lon / cell) is monotonic, so the extent's cells bound them
+    cx0, cy0 = math.floor(lon_min / cell_deg), math.floor(lat_min / cell_deg)
+    cnx = math.floor(lon_max / cell_deg) - cx0 + 1
+    cny = math.floor(lat_max / cell_deg) - cy0 + 1
+    if cnx * cny > max_cells:
+        cnx = cny = 0
+    threads = numba.get_num_threads()
+    hist, cells = _cloud.located_grids(
+        lon_a, lat_a, status_a, *frame, cell_deg, cx0, cy0, cnx, cny, threads
+    )
+    return LocatedCloud(
+        counts, stats, _grid_from_counts(hist, frame, smooth_cells), cell_deg, (cx0, cy0), cells
+    )
+
+
+def _first_located(
+    lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64], status: npt.NDArray[np.int8]
+) -> int:
+    """Index of the first particle with status 0 or 1 and a finite position, -1 when none.
+
+    Searches growing prefixes: the first particle nearly always qualifies.
+    """
+    start, step = 0, 64
+    while start < lon.size:
+        sl = slice(start, start + step)
+        s = status[sl]
+        ok = ((s == 0) | (s == 1)) & np.isfinite(lon[sl]) & np.isfinite(lat[sl])
+        if ok.any():
+            return start + int(np.argmax(ok))
+        start, step = start + step, step * 4
+    return -1
