@@ -229,6 +229,8 @@ _KEY_MAX = np.int64(0x7FFFFFFFFFFFFFFF)
 #: Reassociation lets LLVM vectorise the block sums; their order is then fixed by the
 #: compiled loop, not by the threads.
 _FUSED_MATH = {"contract", "reassoc"}
+#: Particles per block of :func:`located_grids` (its index buffers stay in the L1 cache).
+_GRID_BLOCK = 1024
 
 
 @njit(cache=True, error_model="numpy", fastmath=_FUSED_MATH, inline="always")
@@ -245,6 +247,34 @@ def _series(d):  # type: ignore[no-untyped-def]
         1.0 - d2 * (1.0 / 12.0) * (1.0 - d2 * (1.0 / 30.0) * (1.0 - d2 * (1.0 / 56.0)))
     )
     return sd, cd
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _unkey(k):  # type: ignore[no-untyped-def]
+    """The float whose order-preserving key is ``k`` (the key map is its own inverse)."""
+    return np.array([k ^ ((k >> 63) & _LOW63)]).view(np.float64)[0]
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _near(x, y, l0, p0):  # type: ignore[no-untyped-def]
+    """``(dl, dp, near)``: offsets (rad) of ``(x, y)`` (deg) from ``(l0, p0)`` (rad), both <= 0.25.
+
+    The one test of the vectorised loops and of their exact second loops (a particle is
+    added by exactly one of them).
+    """
+    dl = x * _DEG - l0
+    dp = y * _DEG - p0
+    return dl, dp, (abs(dl) <= 0.25) & (abs(dp) <= 0.25)
+
+
+def may_be_far(extent: tuple[float, float, float, float], lon0: float, lat0: float) -> bool:
+    """Whether a box (lon/lat min, max; degrees) may reach 0.25 rad from ``(lon0, lat0)``.
+
+    With a margin: True for any box that a series about ``(lon0, lat0)`` might not cover.
+    """
+    lon_min, lon_max, lat_min, lat_max = extent
+    reach = max(lon0 - lon_min, lon_max - lon0, lat0 - lat_min, lat_max - lat0)
+    return bool(reach * _DEG > 0.25 - 1e-9)
 
 
 @njit(parallel=True, cache=True, error_model="numpy", fastmath=_FUSED_MATH)
@@ -269,61 +299,75 @@ def located_sums(lon, lat, status, lon_bits, lat_bits, lon0, lat0):  # type: ign
     for b in prange(nb):
         lo = b * _BLOCK
         hi = min(n, lo + _BLOCK)
+        # loops over slices, indices from 0: numba's negative-index check then goes and the
+        # loops vectorise (three loops, each vectorising on its own; mixed, they do not)
+        st = status[lo:hi]
+        xs = lon[lo:hi]
+        ys = lat[lo:hi]
+        xb = lon_bits[lo:hi]
+        yb = lat_bits[lo:hi]
         k0 = 0
         k1 = 0
         k2 = 0
         k3 = 0
         k4 = 0
-        nfar = 0
-        cnt = 0.0
-        sx = 0.0
-        sy = 0.0
-        sz = 0.0
-        x0 = _KEY_MAX
-        x1 = -_KEY_MAX
-        y0 = _KEY_MAX
-        y1 = -_KEY_MAX
-        for i in range(lo, hi):
-            s = status[i]
-            x = lon[i]
-            y = lat[i]
+        for i in range(st.shape[0]):
+            s = st[i]
             k0 += s == 0
             k1 += s == 1
             k2 += s == 2
             k3 += s == 3
             k4 += s == 4
-            ok = ((s == 0) | (s == 1)) & math.isfinite(x) & math.isfinite(y)
-            dl = x * _DEG - l0
-            dp = y * _DEG - p0
-            far = (abs(dl) > 0.25) | (abs(dp) > 0.25)
-            sdl, cdl = _series(dl)
-            sdp, cdp = _series(dp)
-            sl = sl0 * cdl + cl0 * sdl
-            cl = cl0 * cdl - sl0 * sdl
-            sp = sp0 * cdp + cp0 * sdp
-            cp = cp0 * cdp - sp0 * sdp
-            use = ok & ~far
-            nfar += ok & far
-            cnt += 1.0 if use else 0.0
-            sx += cp * cl if use else 0.0
-            sy += cp * sl if use else 0.0
-            sz += sp if use else 0.0
-            bx = lon_bits[i]
-            by = lat_bits[i]
+        x0 = _KEY_MAX
+        x1 = -_KEY_MAX
+        y0 = _KEY_MAX
+        y1 = -_KEY_MAX
+        for i in range(st.shape[0]):
+            s = st[i]
+            ok = ((s == 0) | (s == 1)) & math.isfinite(xs[i]) & math.isfinite(ys[i])
+            bx = xb[i]
+            by = yb[i]
             kx = bx ^ ((bx >> 63) & _LOW63)
             ky = by ^ ((by >> 63) & _LOW63)
             x0 = min(x0, kx if ok else _KEY_MAX)
             x1 = max(x1, kx if ok else -_KEY_MAX)
             y0 = min(y0, ky if ok else _KEY_MAX)
             y1 = max(y1, ky if ok else -_KEY_MAX)
-        if nfar > 0:
-            for i in range(lo, hi):
-                s = status[i]
-                x = lon[i]
-                y = lat[i]
+        cnt = 0.0
+        sx = 0.0
+        sy = 0.0
+        sz = 0.0
+        for i in range(st.shape[0]):
+            s = st[i]
+            x = xs[i]
+            y = ys[i]
+            ok = ((s == 0) | (s == 1)) & math.isfinite(x) & math.isfinite(y)
+            dl, dp, near = _near(x, y, l0, p0)
+            use = ok & near
+            sdl, cdl = _series(dl)
+            sdp, cdp = _series(dp)
+            sl = sl0 * cdl + cl0 * sdl
+            cl = cl0 * cdl - sl0 * sdl
+            sp = sp0 * cdp + cp0 * sdp
+            cp = cp0 * cdp - sp0 * sdp
+            cnt += 1.0 if use else 0.0
+            sx += cp * cl if use else 0.0
+            sy += cp * sl if use else 0.0
+            sz += sp if use else 0.0
+        if x0 <= x1 and (
+            (_unkey(x0) * _DEG - l0 < -0.2499)
+            | (_unkey(x1) * _DEG - l0 > 0.2499)
+            | (_unkey(y0) * _DEG - p0 < -0.2499)
+            | (_unkey(y1) * _DEG - p0 > 0.2499)
+        ):
+            # some particle lies more than 0.25 rad from the reference: add those exactly
+            for i in range(st.shape[0]):
+                s = st[i]
+                x = xs[i]
+                y = ys[i]
                 if not (((s == 0) | (s == 1)) & math.isfinite(x) & math.isfinite(y)):
                     continue
-                if (abs(x * _DEG - l0) > 0.25) | (abs(y * _DEG - p0) > 0.25):
+                if not _near(x, y, l0, p0)[2]:
                     cp = math.cos(y * _DEG)
                     cnt += 1.0
                     sx += cp * math.cos(x * _DEG)
@@ -354,7 +398,7 @@ def located_sums(lon, lat, status, lon_bits, lat_bits, lon0, lat0):  # type: ign
         ext[1] = max(ext[1], keys[b, 1])
         ext[2] = min(ext[2], keys[b, 2])
         ext[3] = max(ext[3], keys[b, 3])
-    if out[0] == 0.0:
+    if ext[0] > ext[1]:  # none located
         return total, out, np.array([np.inf, -np.inf, np.inf, -np.inf])
     for c in range(4):
         ext[c] = ext[c] ^ ((ext[c] >> 63) & _LOW63)
@@ -362,10 +406,12 @@ def located_sums(lon, lat, status, lon_bits, lat_bits, lon0, lat0):  # type: ign
 
 
 @njit(parallel=True, cache=True, error_model="numpy", fastmath=_FUSED_MATH)
-def located_spread(lon, lat, status, clon, clat):  # type: ignore[no-untyped-def]
+def located_spread(lon, lat, status, clon, clat, far):  # type: ignore[no-untyped-def]
     """Pass 2: sum of squared geodesic distances (m²) of the located from ``(clon, clat)``.
 
-    The distance as :func:`spread_sum`; located as :func:`located_sums`.
+    The distance as :func:`spread_sum`; located as :func:`located_sums`. ``far``: whether
+    some located particle may lie more than 0.25 rad from the centre (those are then
+    added exactly, in a second loop over each block).
     """
     n = lon.shape[0]
     nb = (n + _BLOCK - 1) // _BLOCK
@@ -384,24 +430,23 @@ def located_spread(lon, lat, status, clon, clat):  # type: ignore[no-untyped-def
     for b in prange(nb):
         lo = b * _BLOCK
         hi = min(n, lo + _BLOCK)
+        st = status[lo:hi]
+        xs = lon[lo:hi]
+        ys = lat[lo:hi]
         acc = 0.0
-        nfar = 0
-        for i in range(lo, hi):
-            s = status[i]
-            x = lon[i]
-            y = lat[i]
+        for i in range(st.shape[0]):
+            s = st[i]
+            x = xs[i]
+            y = ys[i]
             ok = ((s == 0) | (s == 1)) & math.isfinite(x) & math.isfinite(y)
-            dl = x * _DEG - l0
-            dp = y * _DEG - p0
-            far = (abs(dl) > 0.25) | (abs(dp) > 0.25)
+            dl, dp, near = _near(x, y, l0, p0)
+            use = ok & near
             sdl, cdl = _series(dl)
             sdp, cdp = _series(dp)
             sl = sl0 * cdl + cl0 * sdl
             cl = cl0 * cdl - sl0 * sdl
             sp = sp0 * cdp + cp0 * sdp
             cp = cp0 * cdp - sp0 * sdp
-            use = ok & ~far
-            nfar += ok & far
             nr = _A / math.sqrt(1.0 - _E2 * sp * sp)
             dx = nr * cp * cl - x0
             dy = nr * cp * sl - y0
@@ -409,14 +454,14 @@ def located_spread(lon, lat, status, clon, clat):  # type: ignore[no-untyped-def
             c2 = dx * dx + dy * dy + dz * dz
             g = 1.0 + c2 * k
             acc += c2 * g * g if use else 0.0
-        if nfar > 0:
-            for i in range(lo, hi):
-                s = status[i]
-                x = lon[i]
-                y = lat[i]
+        if far:
+            for i in range(st.shape[0]):
+                s = st[i]
+                x = xs[i]
+                y = ys[i]
                 if not (((s == 0) | (s == 1)) & math.isfinite(x) & math.isfinite(y)):
                     continue
-                if (abs(x * _DEG - l0) > 0.25) | (abs(y * _DEG - p0) > 0.25):
+                if not _near(x, y, l0, p0)[2]:
                     sp = math.sin(y * _DEG)
                     cp = math.cos(y * _DEG)
                     nr = _A / math.sqrt(1.0 - _E2 * sp * sp)
@@ -446,27 +491,43 @@ def located_grids(  # type: ignore[no-untyped-def]
     integers, so the result does not depend on ``nt``.
     """
     n = lon.shape[0]
-    hist_t = np.zeros((nt, ny, nx), np.int32)
-    cells_t = np.zeros((nt, cny, cnx), np.int32)
+    hist_t = np.zeros((nt, ny * nx), np.int32)
+    cells_t = np.zeros((nt, cny * cnx), np.int32)
     with_cells = cnx > 0 and cny > 0
     chunk = (n + nt - 1) // nt
     for t in prange(nt):
         h = hist_t[t]
         c = cells_t[t]
-        for i in range(t * chunk, min(n, (t + 1) * chunk)):
-            s = status[i]
-            x = lon[i]
-            y = lat[i]
-            if not (((s == 0) | (s == 1)) & math.isfinite(x) & math.isfinite(y)):
-                continue
-            ix = min(max(int((x - lon0) / dlon), 0), nx - 1)
-            iy = min(max(int((y - lat0) / dlat), 0), ny - 1)
-            h[iy, ix] += 1
-            if with_cells:
-                c[math.floor(y / cell) - cy0, math.floor(x / cell) - cx0] += 1
-    hist = np.zeros((ny, nx), np.int64)
-    cells = np.zeros((cny, cnx), np.int64)
+        # per block: the cell indices in a vectorised loop (divisions and floors), then
+        # the increments in a scalar one; -1 marks a particle not located
+        hbuf = np.empty(_GRID_BLOCK, np.int64)
+        cbuf = np.empty(_GRID_BLOCK, np.int64)
+        end = min(n, (t + 1) * chunk)
+        for lo in range(t * chunk, end, _GRID_BLOCK):
+            m = min(_GRID_BLOCK, end - lo)
+            st = status[lo : lo + m]
+            xs = lon[lo : lo + m]
+            ys = lat[lo : lo + m]
+            for j in range(m):
+                s = st[j]
+                x = xs[j]
+                y = ys[j]
+                ok = ((s == 0) | (s == 1)) & math.isfinite(x) & math.isfinite(y)
+                ix = min(max(int((x - lon0) / dlon), 0), nx - 1)
+                iy = min(max(int((y - lat0) / dlat), 0), ny - 1)
+                hbuf[j] = iy * nx + ix if ok else -1
+                cx = math.floor(x / cell) - cx0
+                cy = math.floor(y / cell) - cy0
+                cbuf[j] = cy * cnx + cx if ok else -1
+            for j in range(m):
+                k = hbuf[j]
+                if k >= 0:
+                    h[k] += 1
+                    if with_cells:
+                        c[cbuf[j]] += 1
+    hist = np.zeros(ny * nx, np.int64)
+    cells = np.zeros(cny * cnx, np.int64)
     for t in range(nt):
         hist += hist_t[t]
         cells += cells_t[t]
-    return hist, cells
+    return hist.reshape((ny, nx)), cells.reshape((cny, cnx))

@@ -405,9 +405,10 @@ def located_cloud(
         return LocatedCloud(counts, stats, None, cell_deg, (0, 0), no_cells)
     clon = float(np.degrees(np.arctan2(y, x)))
     clat = float(np.degrees(np.arctan2(z, np.hypot(x, y))))
-    sq = _cloud.located_spread(lon_a, lat_a, status_a, clon, clat)
-    stats = CloudStats(int(n), clon, clat, float(np.sqrt(sq / n)) / 1000.0)
     lon_min, lon_max, lat_min, lat_max = (float(v) for v in extent)
+    far = _cloud.may_be_far((lon_min, lon_max, lat_min, lat_max), clon, clat)
+    sq = _cloud.located_spread(lon_a, lat_a, status_a, clon, clat, far)
+    stats = CloudStats(int(n), clon, clat, float(np.sqrt(sq / n)) / 1000.0)
     smooth_cells = 1.0
     frame = _grid_frame(stats, (lon_min, lon_max, lat_min, lat_max), None, smooth_cells, 300)
     # cells as _cloud.cell_counts: floor(lon / cell) is monotonic, so the extent's cells bound them
