@@ -216,9 +216,14 @@ def _grid_frame(
 ) -> _Frame:
     """The cells of :func:`density_grid` for a cloud's statistics and extent (lon/lat min, max)."""
     lon_min, lon_max, lat_min, lat_max = extent
+    # The grid's edges pass through the extreme particles (``pad`` cells out), so a change
+    # in the last bits of the cell size moves those particles to the next cell. The cell
+    # size from the spread and the latitude of the km-per-degree scales are rounded (8
+    # significant digits, 1e-8 degree) so that sums taken in another order (threads, the
+    # fused snapshot passes) give the same grid.
     if cell_km is None:
-        cell_km = float(np.clip(stats.std_km / 12.0, 0.1, 10.0))
-    phi = np.radians(stats.centroid_lat)
+        cell_km = float(f"{float(np.clip(stats.std_km / 12.0, 0.1, 10.0)):.8g}")
+    phi = np.radians(round(stats.centroid_lat, 8))
     d = 1.0 - _E2 * np.sin(phi) ** 2
     km_per_deg_lat = np.radians(_A * (1.0 - _E2) / d**1.5) / 1000.0
     km_per_deg_lon = np.radians(_A / np.sqrt(d) * np.cos(phi)) / 1000.0
