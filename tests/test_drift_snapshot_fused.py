@@ -11,6 +11,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 import pytest
+import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -67,7 +68,7 @@ def _same_snapshot(a: Snapshot, b: Snapshot) -> None:
     assert len(a.containment) == len(b.containment)
     for ca, cb in zip(a.containment, b.containment, strict=True):
         assert ca.level == cb.level
-        # the same grid up to the last bit of the cell size: the same snapped polygons
+        # the same cells (to the last bits of their size): the same snapped polygons
         assert ca.geometry.equals_exact(cb.geometry, 0.0)
         assert ca.area_km2 == pytest.approx(cb.area_km2, rel=1e-6, abs=1e-12)
 
@@ -116,9 +117,7 @@ def test_located_cloud_equals_the_copies_path(n, lon0, lat0, spread_deg, nan_eve
         assert (ix.max() - x0 + 1) * (iy.max() - y0 + 1) > 262_144
 
 
-# derandomized: the grid is rounded so that last-bit changes of the statistics do not move
-# it, yet a spread that lands within ~1e-13 of a rounding boundary would (odds ~1e-5)
-@settings(max_examples=25, deadline=None, derandomize=True)
+@settings(max_examples=25, deadline=None)
 @given(
     n=st.integers(0, 2000),
     lon0=st.floats(-3.0, 25.0),
@@ -194,10 +193,10 @@ def test_one_particle() -> None:
         (12.3456, 33.25, 0.0), abs=1e-12
     )
     assert dict((r.region, r.share) for r in snap.srr_share)["LY"] == 1.0
-    # the 50 % region is the cell holding the particle
-    assert snap.containment[0].geometry.contains(
-        __import__("shapely").Point(12.3456, 33.25).buffer(1e-4).centroid
-    )
+    # the 50 % region: about the particle's 100 m cell (the smallest cell), at its corner
+    c50 = snap.containment[0]
+    assert c50.area_km2 < 0.05
+    assert shapely.Point(12.3456, 33.25).distance(c50.geometry) < 1e-3
 
 
 def test_all_stranded() -> None:

@@ -164,10 +164,10 @@ def bounds(lon, lat):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, error_model="numpy")
-def histogram(lon, lat, lon0, lat0, dlon, dlat, nx, ny):  # type: ignore[no-untyped-def]
-    """Counts of the finite positions per cell ``(ny, nx)`` from ``(lon0, lat0)``.
+def histogram(lon, lat, lon_min, lat_min, pad, dlon, dlat, nx, ny):  # type: ignore[no-untyped-def]
+    """Counts of the finite positions per cell ``(ny, nx)``, the lowest in cell ``pad``.
 
-    Cell indices as numpy's ``clip(((lon - lon0) / dlon).astype(intp), 0, nx - 1)``.
+    Cell indices as numpy's ``clip(((lon - lon_min) / dlon + pad).astype(intp), 0, nx - 1)``.
     """
     counts = np.zeros((ny, nx), np.int64)
     for i in range(lon.shape[0]):
@@ -175,8 +175,8 @@ def histogram(lon, lat, lon0, lat0, dlon, dlat, nx, ny):  # type: ignore[no-unty
         y = lat[i]
         if not (math.isfinite(x) and math.isfinite(y)):
             continue
-        ix = min(max(int((x - lon0) / dlon), 0), nx - 1)
-        iy = min(max(int((y - lat0) / dlat), 0), ny - 1)
+        ix = min(max(int((x - lon_min) / dlon + pad), 0), nx - 1)
+        iy = min(max(int((y - lat_min) / dlat + pad), 0), ny - 1)
         counts[iy, ix] += 1
     return counts
 
@@ -480,15 +480,15 @@ def located_spread(lon, lat, status, clon, clat, far):  # type: ignore[no-untype
 
 @njit(parallel=True, cache=True, error_model="numpy")
 def located_grids(  # type: ignore[no-untyped-def]
-    lon, lat, status, lon0, lat0, dlon, dlat, nx, ny, cell, cx0, cy0, cnx, cny, nt
+    lon, lat, status, lon_min, lat_min, pad, dlon, dlat, nx, ny, cell, cx0, cy0, cnx, cny, nt
 ):
     """Pass 3: the density histogram and the cell counts of the located particles.
 
-    ``hist[iy, ix]`` as :func:`histogram` (``(ny, nx)`` cells of ``dlon, dlat`` from
-    ``(lon0, lat0)``); ``cells[iy - cy0, ix - cx0]`` as :func:`cell_counts` (``cell``-degree
-    cells, ``floor`` of the position over the cell). ``cells`` is ``(0, 0)`` when ``cnx`` or
-    ``cny`` is 0. ``nt`` partial counts (one per thread) are added at the end; counts are
-    integers, so the result does not depend on ``nt``.
+    ``hist[iy, ix]`` as :func:`histogram` (``(ny, nx)`` cells of ``dlon, dlat``, the
+    lowest particle in cell ``pad``); ``cells[iy - cy0, ix - cx0]`` as :func:`cell_counts`
+    (``cell``-degree cells, ``floor`` of the position over the cell). ``cells`` is
+    ``(0, 0)`` when ``cnx`` or ``cny`` is 0. ``nt`` partial counts (one per thread) are
+    added at the end; counts are integers, so the result does not depend on ``nt``.
     """
     n = lon.shape[0]
     hist_t = np.zeros((nt, ny * nx), np.int32)
@@ -513,8 +513,8 @@ def located_grids(  # type: ignore[no-untyped-def]
                 x = xs[j]
                 y = ys[j]
                 ok = ((s == 0) | (s == 1)) & math.isfinite(x) & math.isfinite(y)
-                ix = min(max(int((x - lon0) / dlon), 0), nx - 1)
-                iy = min(max(int((y - lat0) / dlat), 0), ny - 1)
+                ix = min(max(int((x - lon_min) / dlon + pad), 0), nx - 1)
+                iy = min(max(int((y - lat_min) / dlat + pad), 0), ny - 1)
                 hbuf[j] = iy * nx + ix if ok else -1
                 cx = math.floor(x / cell) - cx0
                 cy = math.floor(y / cell) - cy0

@@ -202,9 +202,15 @@ def density_grid(
     return _grid_from_counts(counts, frame, smooth_cells)
 
 
-#: ``(lon0, lat0, dlon, dlat, nx, ny)``: a density grid's corner (degrees), cell size
-#: (degrees) and cells along each axis.
-_Frame = tuple[float, float, float, float, int, int]
+#: ``(lon_min, lat_min, pad, dlon, dlat, nx, ny)``: a density grid's cells. The cloud's
+#: lowest longitude and latitude (degrees) lie ``pad`` cells (a whole number) from the
+#: grid's corner; cells are ``dlon, dlat`` degrees, ``nx, ny`` along each axis. A particle's
+#: cell is ``int((lon - lon_min) / dlon + pad)``: the lowest particles land in cell ``pad``
+#: whatever the last bits of the cell size (``int((lon - lon0) / dlon)`` from the corner
+#: ``lon0 = lon_min - pad * dlon`` put them in ``pad - 1`` about half the time, so that
+#: summing the spread in another order could move them and reshape a small cloud's
+#: polygons).
+_Frame = tuple[float, float, float, float, float, int, int]
 
 
 def _grid_frame(
@@ -216,14 +222,9 @@ def _grid_frame(
 ) -> _Frame:
     """The cells of :func:`density_grid` for a cloud's statistics and extent (lon/lat min, max)."""
     lon_min, lon_max, lat_min, lat_max = extent
-    # The grid's edges pass through the extreme particles (``pad`` cells out), so a change
-    # in the last bits of the cell size moves those particles to the next cell. The cell
-    # size from the spread and the latitude of the km-per-degree scales are rounded (8
-    # significant digits, 1e-8 degree) so that sums taken in another order (threads, the
-    # fused snapshot passes) give the same grid.
     if cell_km is None:
-        cell_km = float(f"{float(np.clip(stats.std_km / 12.0, 0.1, 10.0)):.8g}")
-    phi = np.radians(round(stats.centroid_lat, 8))
+        cell_km = float(np.clip(stats.std_km / 12.0, 0.1, 10.0))
+    phi = np.radians(stats.centroid_lat)
     d = 1.0 - _E2 * np.sin(phi) ** 2
     km_per_deg_lat = np.radians(_A * (1.0 - _E2) / d**1.5) / 1000.0
     km_per_deg_lon = np.radians(_A / np.sqrt(d) * np.cos(phi)) / 1000.0
@@ -240,7 +241,7 @@ def _grid_frame(
     lat0 = lat_min - pad * dlat
     nx = int(np.ceil((lon_max + pad * dlon - lon0) / dlon)) + 1
     ny = int(np.ceil((lat_max + pad * dlat - lat0) / dlat)) + 1
-    return float(lon0), float(lat0), float(dlon), float(dlat), nx, ny
+    return float(lon_min), float(lat_min), float(pad), float(dlon), float(dlat), nx, ny
 
 
 def _grid_from_counts(
@@ -249,7 +250,9 @@ def _grid_from_counts(
     """Smooth and normalise the counts on ``frame`` (from :func:`_grid_frame`)."""
     from scipy.ndimage import gaussian_filter
 
-    lon0, lat0, dlon, dlat, nx, ny = frame
+    lon_min, lat_min, pad, dlon, dlat, nx, ny = frame
+    lon0 = lon_min - pad * dlon
+    lat0 = lat_min - pad * dlat
     dens = counts.astype(float)
     lat_c = lat0 + (np.arange(ny) + 0.5) * dlat
     lon_c = lon0 + (np.arange(nx) + 0.5) * dlon
