@@ -261,3 +261,25 @@ def test_the_extent_keys_order_negative_and_positive_floats() -> None:
     )
     assert sums[0] == 6
     assert extent.tolist() == [-179.9, 179.9, -89.0, 89.0]
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    lon0=st.floats(4.0, 28.0),
+    lat0=st.floats(28.0, 44.0),
+    size_deg=st.floats(1e-3, 3.0),
+    n=st.integers(1, 500),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_region_membership_by_box_equals_the_point_tests(lon0, lat0, size_deg, n, seed) -> None:
+    # regions holding the points' box, apart from it, or crossing it
+    from sarwatch.geo.srr import srr_membership
+    from sarwatch.services.drift_stats import _membership
+
+    rng = np.random.default_rng(seed)
+    px = lon0 + size_deg * rng.random(n)
+    py = lat0 + size_deg * rng.random(n)
+    got, want = _membership(px, py), srr_membership(px, py)
+    assert list(got) == list(want)
+    for k in want:
+        np.testing.assert_array_equal(got[k], want[k])

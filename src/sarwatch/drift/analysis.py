@@ -269,13 +269,17 @@ def _grid_from_counts(
     )
 
 
-def _threshold(grid: DensityGrid, p: float) -> float:
+def _thresholds(grid: DensityGrid, levels: tuple[float, ...]) -> list[float]:
+    """The density above which each level's probability lies (one sort for all levels)."""
     dens = grid.density_per_km2.ravel()
     prob = grid.probability.ravel()
     order = np.argsort(-dens, kind="stable")
     cum = np.cumsum(prob[order])
-    k = min(int(np.searchsorted(cum, p * cum[-1])), order.size - 1)
-    return float(dens[order[k]])
+    out = []
+    for p in levels:
+        k = min(int(np.searchsorted(cum, p * cum[-1])), order.size - 1)
+        out.append(float(dens[order[k]]))
+    return out
 
 
 def containment(
@@ -301,8 +305,7 @@ def containment(
         grid.lon, grid.lat, grid.density_per_km2, fill_type=FillType.OuterOffset
     )
     out: dict[float, tuple[shapely.MultiPolygon, float]] = {}
-    for p in levels:
-        thr = _threshold(grid, p)
+    for p, thr in zip(levels, _thresholds(grid, levels), strict=True):
         # the lower bound sits just under the threshold so the threshold cell is inside
         filled = gen.filled(thr * (1 - 1e-9), np.inf)
         points: Any = filled[0]

@@ -89,9 +89,8 @@ def _shares(
 ) -> dict[str, float]:
     """Weighted share of the points in each SAR region, ``"none"`` and outside the regions."""
     from sarwatch.geo.coast import REGION
-    from sarwatch.geo.srr import srr_membership
 
-    member = srr_membership(px, py)
+    member = _membership(px, py)
     total = weights.sum()
     out = {k: float(weights[m].sum() / total) for k, m in member.items()}
     anywhere = np.zeros(weights.size, bool)
@@ -102,6 +101,37 @@ def _shares(
     if bool(outside.any()):
         # SAR regions are packaged for the Central Mediterranean only: say so.
         out["outside_packaged_regions"] = float(weights[outside].sum() / total)
+    return out
+
+
+def _membership(
+    px: npt.NDArray[np.float64], py: npt.NDArray[np.float64]
+) -> dict[str, npt.NDArray[np.bool_]]:
+    """:func:`~sarwatch.geo.srr.srr_membership` of points, each region tested once on their box.
+
+    A region holding the points' box in its interior holds every point, a region apart
+    from the box none: only the regions whose boundary crosses the box test each point
+    (a cloud inside one region costs a few box tests, not a test per occupied cell).
+    """
+    import shapely
+
+    from sarwatch.geo.srr import sar_regions, srr_membership
+
+    if px.size < 64:
+        return srr_membership(px, py)
+    x0, x1, y0, y1 = float(px.min()), float(px.max()), float(py.min()), float(py.max())
+    if not (x0 < x1 and y0 < y1):  # a degenerate box: no polygon to test
+        return srr_membership(px, py)
+    box = shapely.box(x0, y0, x1, y1)
+    out = {}
+    for r in sar_regions():
+        shapely.prepare(r.polygon)
+        if shapely.contains_properly(r.polygon, box):
+            out[r.srr_id] = np.ones(px.size, bool)
+        elif not shapely.intersects(r.polygon, box):
+            out[r.srr_id] = np.zeros(px.size, bool)
+        else:
+            out[r.srr_id] = shapely.contains_xy(r.polygon, px, py)
     return out
 
 
