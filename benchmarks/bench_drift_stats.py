@@ -60,7 +60,9 @@ def _load_old(commit: str, tmp: Path) -> ModuleType:
         src = src.replace("from sarwatch.drift import _cloud", "import _old_cloud as _cloud")
         src = src.replace("from sarwatch.drift._cloud import", "from _old_cloud import")
         src = src.replace("from sarwatch.drift.analysis import", "from _old_analysis import")
-        (tmp / f"{mod}.py").write_text(src)
+        file = tmp / f"{mod}.py"
+        if not file.exists() or file.read_text() != src:  # unchanged: numba's cache holds
+            file.write_text(src)
     sys.path.insert(0, str(tmp))
     for mod in names:
         spec = importlib.util.spec_from_file_location(mod, tmp / f"{mod}.py")
@@ -69,6 +71,13 @@ def _load_old(commit: str, tmp: Path) -> ModuleType:
         sys.modules[mod] = module
         spec.loader.exec_module(module)
     return sys.modules["_old_drift_stats"]
+
+
+def _old_dir(commit: str) -> Path:
+    """Where the old modules are written (kept between runs, with their numba cache)."""
+    path = Path(tempfile.gettempdir()) / f"sarwatch_bench_drift_stats_{commit}"
+    path.mkdir(exist_ok=True)
+    return path
 
 
 class Cloud:
@@ -103,29 +112,40 @@ class Cloud:
         return st
 
 
-def _first_call_s(threads: int) -> dict[str, float]:
-    """Import and first ``snapshot`` call of the new path in a fresh process, and a second call."""
-    code = (
-        "import time, numpy as np\n"
-        "w = time.perf_counter()\n"
-        "from sarwatch.services.drift_stats import snapshot\n"
-        "from sarwatch.drift.state import ParticleState\n"
-        "rng = np.random.default_rng(1)\n"
-        "st = ParticleState.passive(12.5 + 0.1 * rng.standard_normal(200_000),"
-        " 33.5 + 0.1 * rng.standard_normal(200_000))\n"
-        "t = time.perf_counter(); snapshot(np.datetime64('2024-01-01'), 0.0, st)\n"
-        "first = time.perf_counter() - t\n"
-        "t = time.perf_counter(); snapshot(np.datetime64('2024-01-01'), 0.0, st)\n"
-        "print(first, time.perf_counter() - t)\n"
+def _first_call(which: str, commit: str) -> None:
+    """In a fresh process: import, then time the first and second ``snapshot`` (prints JSON)."""
+    w = time.perf_counter()
+    if which == "old":
+        fn = _load_old(commit, _old_dir(commit)).snapshot
+    else:
+        from sarwatch.services.drift_stats import snapshot as fn
+    from sarwatch.drift.state import ParticleState
+
+    imported = time.perf_counter() - w
+    rng = np.random.default_rng(1)
+    st = ParticleState.passive(
+        12.5 + 0.1 * rng.standard_normal(200_000), 33.5 + 0.1 * rng.standard_normal(200_000)
     )
-    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    times = []
+    for _ in range(2):
+        t = time.perf_counter()
+        fn(T0, 0.0, st)
+        times.append(time.perf_counter() - t)
+    print(json.dumps({"import_s": imported, "first_call_s": times[0], "second_call_s": times[1]}))
+
+
+def _first_calls(commit: str, threads: int) -> dict[str, dict[str, float]]:
+    """:func:`_first_call` of both paths, each in a fresh process (after one to fill caches)."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src") + os.pathsep + str(ROOT))
     if threads:
         env["NUMBA_NUM_THREADS"] = str(threads)
-    subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True)  # cache
-    out = subprocess.run(
-        [sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True
-    ).stdout.split()
-    return {"first_call_s": round(float(out[0]), 4), "second_call_s": round(float(out[1]), 4)}
+    out = {}
+    for which in ("old", "new"):
+        cmd = [sys.executable, __file__, "--first-call", which, "--old", commit]
+        subprocess.run(cmd, env=env, check=True, capture_output=True)  # numba's cache filled
+        got = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
+        out[which] = {k: round(v, 4) for k, v in json.loads(got.splitlines()[-1]).items()}
+    return out
 
 
 def _compare(old: Any, new: Any) -> dict[str, Any]:
@@ -160,7 +180,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument(
         "--threads", type=int, default=0, help="numba threads (default numba's: all cores)"
     )
+    ap.add_argument("--first-call", choices=["old", "new"], help=argparse.SUPPRESS)
     args, _ = ap.parse_known_args(argv)
+    if args.first_call:
+        _first_call(args.first_call, args.old)
+        return
 
     import numba
 
@@ -169,33 +193,32 @@ def main(argv: list[str] | None = None) -> None:
 
     from sarwatch.services.drift_stats import snapshot
 
-    with tempfile.TemporaryDirectory() as tmp:
-        old_mod = _load_old(args.old, Path(tmp))
-        cloud = Cloud(args.particles)
-        st = cloud.at(args.hours / 2)
-        old_mod.snapshot(T0, 0.0, st)  # warm-up: compile or load numba's cache
-        snapshot(T0, 0.0, st)
-        cpu = {"old": 0.0, "new": 0.0}
-        wall = {"old": 0.0, "new": 0.0}
-        worst: dict[str, Any] = {}
-        for k in range(args.hours + 1):
-            st = cloud.at(float(k))
-            t = T0 + np.timedelta64(k, "h")
-            out = {}
-            for name, fn in (("old", old_mod.snapshot), ("new", snapshot)):
-                c, w = time.process_time(), time.perf_counter()
-                out[name] = fn(t, float(k), st)
-                cpu[name] += time.process_time() - c
-                wall[name] += time.perf_counter() - w
-            cmp = _compare(out["old"], out["new"])
-            for key, v in cmp.items():
-                if key in ("status_equal", "shares_equal"):
-                    worst[key] = worst.get(key, True) and v
-                elif key in ("polygons_equal", "polygons"):
-                    worst[key] = worst.get(key, 0) + v
-                else:
-                    worst[key] = max(worst.get(key, 0.0), v)
-    first = _first_call_s(args.threads)
+    old_mod = _load_old(args.old, _old_dir(args.old))
+    cloud = Cloud(args.particles)
+    st = cloud.at(args.hours / 2)
+    old_mod.snapshot(T0, 0.0, st)  # warm-up: compile or load numba's cache
+    snapshot(T0, 0.0, st)
+    cpu = {"old": 0.0, "new": 0.0}
+    wall = {"old": 0.0, "new": 0.0}
+    worst: dict[str, Any] = {}
+    for k in range(args.hours + 1):
+        st = cloud.at(float(k))
+        t = T0 + np.timedelta64(k, "h")
+        out = {}
+        for name, fn in (("old", old_mod.snapshot), ("new", snapshot)):
+            c, w = time.process_time(), time.perf_counter()
+            out[name] = fn(t, float(k), st)
+            cpu[name] += time.process_time() - c
+            wall[name] += time.perf_counter() - w
+        cmp = _compare(out["old"], out["new"])
+        for key, v in cmp.items():
+            if key in ("status_equal", "shares_equal"):
+                worst[key] = worst.get(key, True) and v
+            elif key in ("polygons_equal", "polygons"):
+                worst[key] = worst.get(key, 0) + v
+            else:
+                worst[key] = max(worst.get(key, 0.0), v)
+    first = _first_calls(args.old, args.threads)
     ok = (
         worst["status_equal"]
         and worst["shares_equal"]
@@ -212,7 +235,7 @@ def main(argv: list[str] | None = None) -> None:
         "new": {"cpu_s": round(cpu["new"], 4), "wall_s": round(wall["new"], 4)},
         "cpu_ratio_old_over_new": round(cpu["old"] / cpu["new"], 2),
         "wall_ratio_old_over_new": round(wall["old"] / wall["new"], 2),
-        "new_first_call_fresh_process": first,
+        "first_call_fresh_process_200k": first,
         "agreement": {k: (round(v, 17) if isinstance(v, float) else v) for k, v in worst.items()},
         "agree": bool(ok),
         "numba_threads": numba.get_num_threads(),
@@ -231,7 +254,7 @@ def main(argv: list[str] | None = None) -> None:
         f"old/new CPU x{result['cpu_ratio_old_over_new']}, "
         f"wall x{result['wall_ratio_old_over_new']}"
     )
-    print(f"new path, first call in a fresh process: {first}")
+    print(f"first calls in a fresh process (200,000 particles; numba cache loads): {first}")
     print(f"agreement: {result['agreement']} -> {'OK' if ok else 'DIFFERENT'}")
     print(f"load average {os.getloadavg()}; written {args.out}")
     if not ok:
