@@ -283,3 +283,22 @@ def test_region_membership_by_box_equals_the_point_tests(lon0, lat0, size_deg, n
     assert list(got) == list(want)
     for k in want:
         np.testing.assert_array_equal(got[k], want[k])
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_containment_areas_are_pyprojs_geometry_areas(seed: int) -> None:
+    # a ring-shaped cloud (polygons with holes) and a two-lobed one (several polygons)
+    from pyproj import Geod
+
+    from sarwatch.drift.analysis import containment
+
+    rng = np.random.default_rng(seed)
+    angle = rng.uniform(0, 2 * np.pi, 20_000)
+    radius = 0.3 + 0.03 * rng.standard_normal(20_000)
+    lon = np.concatenate([12.0 + radius * np.cos(angle), 14.0 + 0.1 * rng.standard_normal(5000)])
+    lat = np.concatenate([33.0 + radius * np.sin(angle), 33.0 + 0.1 * rng.standard_normal(5000)])
+    geod = Geod(ellps="WGS84")
+    polygons = containment(density_grid(lon, lat), (0.5, 0.9, 0.95))
+    assert any(len(g.interiors) for geom, _ in polygons.values() for g in geom.geoms)
+    for geom, area in polygons.values():
+        assert area == abs(geod.geometry_area_perimeter(geom)[0]) / 1e6
