@@ -254,8 +254,8 @@ def _grid_from_counts(
     lon0 = lon_min - pad * dlon
     lat0 = lat_min - pad * dlat
     dens = counts.astype(float)
-    lat_c = lat0 + (np.arange(ny) + 0.5) * dlat
-    lon_c = lon0 + (np.arange(nx) + 0.5) * dlon
+    lat_c = np.asarray(lat0 + (np.arange(ny) + 0.5) * dlat, dtype=np.float64)
+    lon_c = np.asarray(lon0 + (np.arange(nx) + 0.5) * dlon, dtype=np.float64)
     area = _cell_area_km2(lat_c, dlon, dlat)
     if smooth_cells > 0:
         dens = gaussian_filter(dens, smooth_cells, mode="constant")
