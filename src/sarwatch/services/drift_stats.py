@@ -2,7 +2,11 @@
 
 Centroid and spread, status counts, share per SAR region, and the 50/90/95 % containment
 polygons of the located particles (active or stranded), built into
-:class:`~sarwatch.drift.result.Snapshot` by :func:`snapshot`.
+:class:`~sarwatch.drift.result.Snapshot` by :func:`snapshot`. A run calls it once per
+output hour on a state of up to millions of particles: it reads the state's arrays in three
+numba passes (:func:`~sarwatch.drift.analysis.located_cloud`) and copies nothing out;
+:func:`snapshot_reference` is the plain path (one public function per figure on copies of
+the located particles), kept to test and time the fused one against.
 """
 
 from __future__ import annotations
@@ -124,8 +128,7 @@ def _membership(
         return srr_membership(px, py)
     box = shapely.box(x0, y0, x1, y1)
     out = {}
-    for r in sar_regions():
-        shapely.prepare(r.polygon)
+    for r in sar_regions():  # prepared polygons (sar_regions prepares them)
         if shapely.contains_properly(r.polygon, box):
             out[r.srr_id] = np.ones(px.size, bool)
         elif not shapely.intersects(r.polygon, box):
