@@ -302,3 +302,59 @@ def test_containment_areas_are_pyprojs_geometry_areas(seed: int) -> None:
     assert any(len(g.interiors) for geom, _ in polygons.values() for g in geom.geoms)
     for geom, area in polygons.values():
         assert area == abs(geod.geometry_area_perimeter(geom)[0]) / 1e6
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    lon0=st.floats(2.0, 28.0),
+    lat0=st.floats(27.0, 44.0),
+    size_deg=st.floats(0.01, 2.0),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_shares_decided_by_the_box_are_the_cells_shares(lon0, lat0, size_deg, seed) -> None:
+    # a box inside or apart from every region (and the packaged area) gives their shares
+    # without counting; its shares are those of any weighted points spanning it
+    from sarwatch.services.drift_stats import _box_shares, _shares
+
+    rng = np.random.default_rng(seed)
+    px = lon0 + size_deg * rng.random(300)
+    py = lat0 + 0.7 * size_deg * rng.random(300)
+    weights = rng.integers(1, 50, 300).astype(float)
+    got = _box_shares((px.min(), py.min(), px.max(), py.max()))
+    if got is not None:
+        assert got == _shares(px, py, weights)
+
+
+def test_a_cloud_inside_one_region_skips_the_cells() -> None:
+    s = _cloud_state(3, 60_000, 12.5, 33.2, 0.05)  # well inside the Libyan region
+    c = located_cloud(s.lon, s.lat, s.status, count_cells=lambda box: False)
+    assert c.cell_counts.size == 0 and c.grid is not None
+    fused = snapshot(T, 0.0, s)
+    _same_snapshot(fused, snapshot_reference(T, 0.0, s))
+    assert dict((r.region, r.share) for r in fused.srr_share) == {
+        "IT": 0.0,
+        "MT": 0.0,
+        "LY": 1.0,
+        "TN": 0.0,
+        "GR": 0.0,
+        "EG": 0.0,
+        "none": 0.0,
+    }
+
+
+def test_the_box_decides_only_clear_cases() -> None:
+    from sarwatch.services.drift_stats import _box_shares
+
+    assert _box_shares((12.4, 33.1, 12.6, 33.3)) is not None  # Libyan region
+    assert _box_shares((14.0, 34.0, 14.6, 34.6)) is None  # across the Libyan-Maltese line
+    assert _box_shares((4.0, 36.0, 5.5, 36.5)) is None  # across the packaged area's edge
+    assert _box_shares((-10.0, 36.0, -9.0, 37.0)) == {  # off Portugal: outside everything
+        "IT": 0.0,
+        "MT": 0.0,
+        "LY": 0.0,
+        "TN": 0.0,
+        "GR": 0.0,
+        "EG": 0.0,
+        "none": 1.0,
+        "outside_packaged_regions": 1.0,
+    }

@@ -12,6 +12,7 @@ region holding a fraction ``p`` of the particles (smallest area for that mass).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -361,7 +362,11 @@ class LocatedCloud:
         of ``cell_counts[0, 0]``.
     cell_counts
         Located particles per cell over their box of cells, shape ``(ny, nx)``; empty when
-        none is located or the box holds more than the limit given to :func:`located_cloud`.
+        none is located, the box holds more than the limit given to :func:`located_cloud`
+        or its ``count_cells`` declined.
+    cell_box
+        ``(lon_min, lat_min, lon_max, lat_max)`` of the centres of the occupied cells
+        (``(ix + 0.5) * cell_deg``), degrees; NaN when none is located.
     """
 
     status_counts: npt.NDArray[np.int64]
@@ -370,6 +375,7 @@ class LocatedCloud:
     cell_deg: float
     cell_origin: tuple[int, int]
     cell_counts: npt.NDArray[np.int64]
+    cell_box: tuple[float, float, float, float]
 
 
 def located_cloud(
@@ -379,6 +385,7 @@ def located_cloud(
     *,
     cell_deg: float = 1.0 / 120.0,
     max_cells: int = 262_144,
+    count_cells: Callable[[tuple[float, float, float, float]], bool] | None = None,
 ) -> LocatedCloud:
     """Status counts, centroid, spread, density grid and cell counts of a state in three passes.
 
@@ -399,6 +406,9 @@ def located_cloud(
         Size of the cells counted in ``cell_counts``, degrees.
     max_cells
         Largest box of cells counted (``cell_counts`` is empty above it).
+    count_cells
+        Called with ``cell_box`` before the last pass: whether the cells are wanted (a
+        caller that can answer from the box alone saves their counting). Default: yes.
 
     Examples
     --------
@@ -431,7 +441,8 @@ def located_cloud(
     no_cells = np.zeros((0, 0), np.int64)
     if n == 0:
         stats = CloudStats(0, float("nan"), float("nan"), float("nan"))
-        return LocatedCloud(counts, stats, None, cell_deg, (0, 0), no_cells)
+        nan = float("nan")
+        return LocatedCloud(counts, stats, None, cell_deg, (0, 0), no_cells, (nan,) * 4)
     clon = float(np.degrees(np.arctan2(y, x)))
     clat = float(np.degrees(np.arctan2(z, np.hypot(x, y))))
     lon_min, lon_max, lat_min, lat_max = (float(v) for v in extent)
@@ -442,17 +453,18 @@ def located_cloud(
     frame = _grid_frame(stats, (lon_min, lon_max, lat_min, lat_max), None, smooth_cells, 300)
     # cells as _cloud.cell_counts: floor(lon / cell) is monotonic, so the extent's cells bound them
     cx0, cy0 = math.floor(lon_min / cell_deg), math.floor(lat_min / cell_deg)
-    cnx = math.floor(lon_max / cell_deg) - cx0 + 1
-    cny = math.floor(lat_max / cell_deg) - cy0 + 1
-    if cnx * cny > max_cells:
+    cx1, cy1 = math.floor(lon_max / cell_deg), math.floor(lat_max / cell_deg)
+    cnx, cny = cx1 - cx0 + 1, cy1 - cy0 + 1
+    box = tuple((c + 0.5) * cell_deg for c in (cx0, cy0, cx1, cy1))
+    cell_box = (box[0], box[1], box[2], box[3])
+    if cnx * cny > max_cells or (count_cells is not None and not count_cells(cell_box)):
         cnx = cny = 0
     threads = numba.get_num_threads()
     hist, cells = _cloud.located_grids(
         lon_a, lat_a, status_a, *frame, cell_deg, cx0, cy0, cnx, cny, threads
     )
-    return LocatedCloud(
-        counts, stats, _grid_from_counts(hist, frame, smooth_cells), cell_deg, (cx0, cy0), cells
-    )
+    grid = _grid_from_counts(hist, frame, smooth_cells)
+    return LocatedCloud(counts, stats, grid, cell_deg, (cx0, cy0), cells, cell_box)
 
 
 def _first_located(

@@ -108,6 +108,49 @@ def _shares(
     return out
 
 
+def _cells_needed(box: tuple[float, float, float, float]) -> bool:
+    """Whether the SAR shares of cells whose centres span ``box`` need their counts."""
+    return _box_shares(box) is None
+
+
+def _box_shares(box: tuple[float, float, float, float]) -> dict[str, float] | None:
+    """:func:`_shares` of any weighted points spanning ``box``, when the box decides them.
+
+    ``box`` is ``(lon_min, lat_min, lon_max, lat_max)`` of the points. When every SAR
+    region holds the box in its interior or lies apart from it, and the box lies inside
+    or outside the packaged area, every point has the same memberships: each share is
+    exactly 1 or 0, what :func:`_shares` gives whatever the weights. None otherwise (or for
+    a degenerate box).
+    """
+    import shapely
+
+    from sarwatch.geo.coast import REGION
+    from sarwatch.geo.srr import sar_regions
+
+    x0, y0, x1, y1 = box
+    if not (x0 < x1 and y0 < y1):
+        return None
+    rect = shapely.box(x0, y0, x1, y1)
+    out: dict[str, float] = {}
+    for r in sar_regions():
+        if shapely.contains_properly(r.polygon, rect):
+            out[r.srr_id] = 1.0
+        elif not shapely.intersects(r.polygon, rect):
+            out[r.srr_id] = 0.0
+        else:
+            return None
+    out["none"] = 0.0 if 1.0 in out.values() else 1.0
+    inside = REGION.lon_min <= x0 and x1 <= REGION.lon_max
+    inside = inside and REGION.lat_min <= y0 and y1 <= REGION.lat_max
+    apart = x1 < REGION.lon_min or x0 > REGION.lon_max
+    apart = apart or y1 < REGION.lat_min or y0 > REGION.lat_max
+    if apart:
+        out["outside_packaged_regions"] = 1.0
+    elif not inside:
+        return None
+    return out
+
+
 def _membership(
     px: npt.NDArray[np.float64], py: npt.NDArray[np.float64]
 ) -> dict[str, npt.NDArray[np.bool_]]:
@@ -155,12 +198,17 @@ def snapshot(t: np.datetime64, hours: float, st: ParticleState) -> Snapshot:
     figures of :func:`snapshot_reference` (centroid and spread to ~1e-15 relative) without
     copying the located particles out of the state.
     """
-    cloud = located_cloud(st.lon, st.lat, st.status, cell_deg=_SRR_CELL_DEG)
+    cloud = located_cloud(
+        st.lon, st.lat, st.status, cell_deg=_SRR_CELL_DEG, count_cells=_cells_needed
+    )
     counts = {name: int(cloud.status_counts[k]) for k, name in STATUS_NAMES.items()}
     stats = cloud.stats
     n = stats.n
+    box_shares = _box_shares(cloud.cell_box) if n > _SRR_EXACT_MAX else None
     if n == 0:
         shares: dict[str, float] = {}
+    elif box_shares is not None:  # the occupied cells' box inside or apart from each region
+        shares = box_shares
     elif n > _SRR_EXACT_MAX and cloud.cell_counts.size:
         shares = _shares_from_cells(*cloud.cell_origin, cloud.cell_counts)
     else:  # few particles (each tested) or a box of cells too large for the pass
