@@ -516,9 +516,11 @@ def located_grids(  # type: ignore[no-untyped-def]
                 ix = min(max(int((x - lon_min) / dlon + pad), 0), nx - 1)
                 iy = min(max(int((y - lat_min) / dlat + pad), 0), ny - 1)
                 hbuf[j] = iy * nx + ix if ok else -1
-                cx = math.floor(x / cell) - cx0
-                cy = math.floor(y / cell) - cy0
-                cbuf[j] = cy * cnx + cx if ok else -1
+            if with_cells:  # a loop of its own: divisions are the costly part
+                for j in range(m):
+                    cx = math.floor(xs[j] / cell) - cx0
+                    cy = math.floor(ys[j] / cell) - cy0
+                    cbuf[j] = cy * cnx + cx
             for j in range(m):
                 k = hbuf[j]
                 if k >= 0:
