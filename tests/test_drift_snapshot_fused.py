@@ -327,7 +327,7 @@ def test_shares_decided_by_the_box_are_the_cells_shares(lon0, lat0, size_deg, se
 
 def test_a_cloud_inside_one_region_skips_the_cells() -> None:
     s = _cloud_state(3, 60_000, 12.5, 33.2, 0.05)  # well inside the Libyan region
-    c = located_cloud(s.lon, s.lat, s.status, count_cells=lambda box: False)
+    c = located_cloud(s.lon, s.lat, s.status, count_cells=lambda n, box: False)
     assert c.cell_counts.size == 0 and c.grid is not None
     fused = snapshot(T, 0.0, s)
     _same_snapshot(fused, snapshot_reference(T, 0.0, s))

@@ -385,7 +385,7 @@ def located_cloud(
     *,
     cell_deg: float = 1.0 / 120.0,
     max_cells: int = 262_144,
-    count_cells: Callable[[tuple[float, float, float, float]], bool] | None = None,
+    count_cells: Callable[[int, tuple[float, float, float, float]], bool] | None = None,
 ) -> LocatedCloud:
     """Status counts, centroid, spread, density grid and cell counts of a state in three passes.
 
@@ -407,8 +407,9 @@ def located_cloud(
     max_cells
         Largest box of cells counted (``cell_counts`` is empty above it).
     count_cells
-        Called with ``cell_box`` before the last pass: whether the cells are wanted (a
-        caller that can answer from the box alone saves their counting). Default: yes.
+        Called with the number of located particles and ``cell_box`` before the last pass:
+        whether the cells are wanted (a caller that can answer from the box alone saves
+        their counting). Default: yes.
 
     Examples
     --------
@@ -457,7 +458,7 @@ def located_cloud(
     cnx, cny = cx1 - cx0 + 1, cy1 - cy0 + 1
     box = tuple((c + 0.5) * cell_deg for c in (cx0, cy0, cx1, cy1))
     cell_box = (box[0], box[1], box[2], box[3])
-    if cnx * cny > max_cells or (count_cells is not None and not count_cells(cell_box)):
+    if cnx * cny > max_cells or (count_cells is not None and not count_cells(int(n), cell_box)):
         cnx = cny = 0
     threads = numba.get_num_threads()
     hist, cells = _cloud.located_grids(

@@ -108,11 +108,6 @@ def _shares(
     return out
 
 
-def _cells_needed(box: tuple[float, float, float, float]) -> bool:
-    """Whether the SAR shares of cells whose centres span ``box`` need their counts."""
-    return _box_shares(box) is None
-
-
 def _box_shares(box: tuple[float, float, float, float]) -> dict[str, float] | None:
     """:func:`_shares` of any weighted points spanning ``box``, when the box decides them.
 
@@ -198,17 +193,25 @@ def snapshot(t: np.datetime64, hours: float, st: ParticleState) -> Snapshot:
     figures of :func:`snapshot_reference` (centroid and spread to ~1e-15 relative) without
     copying the located particles out of the state.
     """
+    box_shares: list[dict[str, float] | None] = [None]
+
+    def count_cells(n: int, box: tuple[float, float, float, float]) -> bool:
+        # cells for many particles whose box leaves some share undecided
+        if n <= _SRR_EXACT_MAX:
+            return False
+        box_shares[0] = _box_shares(box)
+        return box_shares[0] is None
+
     cloud = located_cloud(
-        st.lon, st.lat, st.status, cell_deg=_SRR_CELL_DEG, count_cells=_cells_needed
+        st.lon, st.lat, st.status, cell_deg=_SRR_CELL_DEG, count_cells=count_cells
     )
     counts = {name: int(cloud.status_counts[k]) for k, name in STATUS_NAMES.items()}
     stats = cloud.stats
     n = stats.n
-    box_shares = _box_shares(cloud.cell_box) if n > _SRR_EXACT_MAX else None
     if n == 0:
         shares: dict[str, float] = {}
-    elif box_shares is not None:  # the occupied cells' box inside or apart from each region
-        shares = box_shares
+    elif box_shares[0] is not None:  # the occupied cells' box inside or apart from each region
+        shares = box_shares[0]
     elif n > _SRR_EXACT_MAX and cloud.cell_counts.size:
         shares = _shares_from_cells(*cloud.cell_origin, cloud.cell_counts)
     else:  # few particles (each tested) or a box of cells too large for the pass
