@@ -229,6 +229,8 @@ _KEY_MAX = np.int64(0x7FFFFFFFFFFFFFFF)
 #: Reassociation lets LLVM vectorise the block sums; their order is then fixed by the
 #: compiled loop, not by the threads.
 _FUSED_MATH = {"contract", "reassoc"}
+#: A product by ``1 / cell`` this close to a whole number is redone with the division.
+_EDGE = 1e-9
 #: Particles per block of :func:`located_grids` (its index buffers stay in the L1 cache).
 _GRID_BLOCK = 1024
 
@@ -491,6 +493,7 @@ def located_grids(  # type: ignore[no-untyped-def]
     added at the end; counts are integers, so the result does not depend on ``nt``.
     """
     n = lon.shape[0]
+    icell = 1.0 / cell
     hist_t = np.zeros((nt, ny * nx), np.int32)
     cells_t = np.zeros((nt, cny * cnx), np.int32)
     with_cells = cnx > 0 and cny > 0
@@ -516,17 +519,28 @@ def located_grids(  # type: ignore[no-untyped-def]
                 ix = min(max(int((x - lon_min) / dlon + pad), 0), nx - 1)
                 iy = min(max(int((y - lat_min) / dlat + pad), 0), ny - 1)
                 hbuf[j] = iy * nx + ix if ok else -1
-            if with_cells:  # a loop of its own: divisions are the costly part
+            if with_cells:  # a loop of its own, products by 1 / cell instead of divisions
                 for j in range(m):
-                    cx = math.floor(xs[j] / cell) - cx0
-                    cy = math.floor(ys[j] / cell) - cy0
-                    cbuf[j] = cy * cnx + cx
+                    qx = xs[j] * icell
+                    qy = ys[j] * icell
+                    fx = math.floor(qx)
+                    fy = math.floor(qy)
+                    # within _EDGE of a cell edge the product may round to the other
+                    # side of the division: -1 asks the scalar loop for the division
+                    edge = max(abs(qx - fx - 0.5), abs(qy - fy - 0.5)) > 0.5 - _EDGE
+                    k = (int(fy) - cy0) * cnx + (int(fx) - cx0)
+                    cbuf[j] = -1 if edge else k
             for j in range(m):
                 k = hbuf[j]
                 if k >= 0:
                     h[k] += 1
                     if with_cells:
-                        c[cbuf[j]] += 1
+                        kc = cbuf[j]
+                        if kc < 0:  # exactly as cell_counts
+                            kc = (math.floor(ys[j] / cell) - cy0) * cnx + (
+                                math.floor(xs[j] / cell) - cx0
+                            )
+                        c[kc] += 1
     hist = np.zeros(ny * nx, np.int64)
     cells = np.zeros(cny * cnx, np.int64)
     for t in range(nt):
