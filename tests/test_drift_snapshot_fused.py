@@ -358,3 +358,25 @@ def test_the_box_decides_only_clear_cases() -> None:
         "none": 1.0,
         "outside_packaged_regions": 1.0,
     }
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_the_contour_generator_is_contourpys(seed: int) -> None:
+    from contourpy import FillType, contour_generator
+
+    from sarwatch.drift.analysis import _filled_contour_generator
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(10, 20_000))
+    grid = density_grid(
+        12.0 + rng.uniform(0.01, 1.0) * rng.standard_normal(n), 33.0 + 0.3 * rng.standard_normal(n)
+    )
+    z = grid.density_per_km2
+    want = contour_generator(grid.lon, grid.lat, z, fill_type=FillType.OuterOffset)
+    got = _filled_contour_generator(grid.lon, grid.lat, z)
+    for level in np.quantile(z, [0.5, 0.9, 0.99]):
+        a, b = want.filled(level, np.inf), got.filled(level, np.inf)
+        for part_a, part_b in zip(a, b, strict=True):
+            assert len(part_a) == len(part_b)
+            for x, y in zip(part_a, part_b, strict=True):
+                np.testing.assert_array_equal(x, y)
