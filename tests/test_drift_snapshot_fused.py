@@ -380,3 +380,20 @@ def test_the_contour_generator_is_contourpys(seed: int) -> None:
             assert len(part_a) == len(part_b)
             for x, y in zip(part_a, part_b, strict=True):
                 np.testing.assert_array_equal(x, y)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    ny=st.integers(1, 120),
+    nx=st.integers(1, 120),
+    sigma=st.sampled_from([0.5, 1.0, 1.5, 2.0]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_the_smoothing_is_scipys_gaussian_filter(ny, nx, sigma, seed) -> None:
+    from scipy.ndimage import gaussian_filter
+
+    from sarwatch.drift.analysis import _gaussian_filter
+
+    counts = np.random.default_rng(seed).poisson(3.0, size=(ny, nx)).astype(float)
+    want = gaussian_filter(counts, sigma, mode="constant")
+    np.testing.assert_array_equal(_gaussian_filter(counts, sigma), want)
