@@ -1,4 +1,4 @@
-"""Numba passes over a particle cloud: centroid and RMS geodesic spread without temporaries.
+"""Numba passes over a particle cloud: centroid, spread and histograms without temporaries.
 
 :func:`sarwatch.drift.analysis.cloud_stats` runs at every output time over every
 particle (a million in a large run); in numpy its trigonometry and temporaries cost
@@ -7,6 +7,10 @@ positions, with the sines and cosines of each particle's latitude and longitude
 obtained from those of a nearby reference angle by the addition formulas and
 series of the small difference (no trigonometric call unless a particle is more
 than 0.25 rad from the reference; series error < 1e-14).
+
+The ``located_*`` passes do the work of one output time (status counts, centroid,
+spread, density histogram and SAR-region cells) over a whole particle state, the status
+as a mask, for :func:`sarwatch.drift.analysis.located_cloud`.
 
 Sums are taken per fixed block of particles and the block sums added in order, so
 the result does not depend on the number of threads.
@@ -27,6 +31,7 @@ __all__ = [
     "located_grids",
     "located_spread",
     "located_sums",
+    "may_be_far",
     "spread_sum",
 ]
 
