@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from pyproj import Geod
 
 from sarwatch.drift import _cloud
-from sarwatch.drift.analysis import cloud_stats, density_grid
+from sarwatch.drift.analysis import _grid_frame, cloud_stats, density_grid
 
 _GEOD = Geod(ellps="WGS84")
 
@@ -83,12 +83,18 @@ def test_the_histogram_is_numpys_bincount() -> None:
     lon[::97] = np.nan
     grid = density_grid(lon, lat, smooth_cells=0.0)
     ok = np.isfinite(lon) & np.isfinite(lat)
-    dlon = grid.lon[1] - grid.lon[0]
-    dlat = grid.lat[1] - grid.lat[0]
-    lon0, lat0 = grid.lon[0] - dlon / 2, grid.lat[0] - dlat / 2
-    nx, ny = grid.lon.size, grid.lat.size
-    ix = np.clip(((lon[ok] - lon0) / dlon).astype(np.intp), 0, nx - 1)
-    iy = np.clip(((lat[ok] - lat0) / dlat).astype(np.intp), 0, ny - 1)
+    # the grid's exact cells (its edges pass through the lowest particles: a corner rebuilt
+    # from the cell centres could put them in the next cell)
+    extent = (lon[ok].min(), lon[ok].max(), lat[ok].min(), lat[ok].max())
+    frame = _grid_frame(cloud_stats(lon, lat), extent, None, 0.0, 300)
+    lon_min, lat_min, pad, dlon, dlat, nx, ny = frame
+    assert (nx, ny) == (grid.lon.size, grid.lat.size)
+    lon0 = lon_min - pad * dlon
+    np.testing.assert_allclose(grid.lon, lon0 + (np.arange(nx) + 0.5) * dlon, rtol=0, atol=1e-12)
+    ix = np.clip(((lon[ok] - lon_min) / dlon + pad).astype(np.intp), 0, nx - 1)
+    iy = np.clip(((lat[ok] - lat_min) / dlat + pad).astype(np.intp), 0, ny - 1)
+    # the lowest particles in cell ``pad``, whatever the last bits of the cell size
+    assert ix.min() == iy.min() == pad
     counts = np.bincount(iy * nx + ix, minlength=nx * ny).reshape(ny, nx)
     np.testing.assert_allclose(grid.probability, counts / counts.sum(), rtol=0, atol=1e-15)
 

@@ -11,7 +11,10 @@ region holding a fraction ``p`` of the particles (smallest area for that mass).
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -22,10 +25,12 @@ from pyproj import Geod
 __all__ = [
     "CloudStats",
     "DensityGrid",
+    "LocatedCloud",
     "cloud_stats",
     "containment",
     "density_grid",
     "geodesic_distance_m",
+    "located_cloud",
 ]
 
 _GEOD = Geod(ellps="WGS84")
@@ -182,8 +187,6 @@ def density_grid(
     stats
         The cloud's :func:`cloud_stats`, when already computed.
     """
-    from scipy.ndimage import gaussian_filter
-
     from sarwatch.drift import _cloud
 
     lon_a = np.ascontiguousarray(np.asarray(lon, dtype=float).ravel())
@@ -194,6 +197,33 @@ def density_grid(
         raise ValueError("density_grid needs at least one finite position")
     if stats is None:
         stats = cloud_stats(lon_a, lat_a)
+    frame = _grid_frame(
+        stats, (lon_min, lon_max, lat_min, lat_max), cell_km, smooth_cells, max_cells
+    )
+    counts = _cloud.histogram(lon_a, lat_a, *frame)
+    return _grid_from_counts(counts, frame, smooth_cells)
+
+
+#: ``(lon_min, lat_min, pad, dlon, dlat, nx, ny)``: a density grid's cells. The cloud's
+#: lowest longitude and latitude (degrees) lie ``pad`` cells (a whole number) from the
+#: grid's corner; cells are ``dlon, dlat`` degrees, ``nx, ny`` along each axis. A particle's
+#: cell is ``int((lon - lon_min) / dlon + pad)``: the lowest particles land in cell ``pad``
+#: whatever the last bits of the cell size (``int((lon - lon0) / dlon)`` from the corner
+#: ``lon0 = lon_min - pad * dlon`` put them in ``pad - 1`` about half the time, so that
+#: summing the spread in another order could move them and reshape a small cloud's
+#: polygons).
+_Frame = tuple[float, float, float, float, float, int, int]
+
+
+def _grid_frame(
+    stats: CloudStats,
+    extent: tuple[float, float, float, float],
+    cell_km: float | None,
+    smooth_cells: float,
+    max_cells: int,
+) -> _Frame:
+    """The cells of :func:`density_grid` for a cloud's statistics and extent (lon/lat min, max)."""
+    lon_min, lon_max, lat_min, lat_max = extent
     if cell_km is None:
         cell_km = float(np.clip(stats.std_km / 12.0, 0.1, 10.0))
     phi = np.radians(stats.centroid_lat)
@@ -213,13 +243,23 @@ def density_grid(
     lat0 = lat_min - pad * dlat
     nx = int(np.ceil((lon_max + pad * dlon - lon0) / dlon)) + 1
     ny = int(np.ceil((lat_max + pad * dlat - lat0) / dlat)) + 1
-    counts = _cloud.histogram(lon_a, lat_a, lon0, lat0, dlon, dlat, nx, ny).astype(float)
-    lat_c = lat0 + (np.arange(ny) + 0.5) * dlat
-    lon_c = lon0 + (np.arange(nx) + 0.5) * dlon
+    return float(lon_min), float(lat_min), float(pad), float(dlon), float(dlat), nx, ny
+
+
+def _grid_from_counts(
+    counts: npt.NDArray[np.int64], frame: _Frame, smooth_cells: float
+) -> DensityGrid:
+    """Smooth and normalise the counts on ``frame`` (from :func:`_grid_frame`)."""
+    lon_min, lat_min, pad, dlon, dlat, nx, ny = frame
+    lon0 = lon_min - pad * dlon
+    lat0 = lat_min - pad * dlat
+    dens = counts.astype(float)
+    lat_c = np.asarray(lat0 + (np.arange(ny) + 0.5) * dlat, dtype=np.float64)
+    lon_c = np.asarray(lon0 + (np.arange(nx) + 0.5) * dlon, dtype=np.float64)
     area = _cell_area_km2(lat_c, dlon, dlat)
     if smooth_cells > 0:
-        counts = gaussian_filter(counts, smooth_cells, mode="constant")
-    prob = counts / counts.sum()
+        dens = _gaussian_filter(dens, smooth_cells)
+    prob = dens / dens.sum()
     return DensityGrid(
         lon=lon_c,
         lat=lat_c,
@@ -229,13 +269,45 @@ def density_grid(
     )
 
 
-def _threshold(grid: DensityGrid, p: float) -> float:
+def _gaussian_filter(a: npt.NDArray[np.float64], sigma: float) -> npt.NDArray[np.float64]:
+    """``scipy.ndimage.gaussian_filter(a, sigma, mode="constant")`` of a 2-D array.
+
+    The same two ``correlate1d`` calls (axis 0, then 1 in place), with the kernel made once
+    per ``sigma`` instead of at every call.
+    """
+    from scipy.ndimage import correlate1d
+
+    weights = _gaussian_weights(float(sigma))
+    out = np.empty_like(a)
+    correlate1d(a, weights, 0, out, "constant", 0.0, 0)
+    correlate1d(out, weights, 1, out, "constant", 0.0, 0)
+    return out
+
+
+@lru_cache(maxsize=8)
+def _gaussian_weights(sigma: float) -> npt.NDArray[np.float64]:
+    """``gaussian_filter1d``'s kernel (truncated at 4 sigma): its response to an impulse."""
+    from scipy.ndimage import gaussian_filter1d
+
+    radius = int(4.0 * sigma + 0.5)
+    impulse = np.zeros(2 * radius + 1)
+    impulse[radius] = 1.0
+    weights = gaussian_filter1d(impulse, sigma, mode="constant")
+    weights.flags.writeable = False
+    return weights
+
+
+def _thresholds(grid: DensityGrid, levels: tuple[float, ...]) -> list[float]:
+    """The density above which each level's probability lies (one sort for all levels)."""
     dens = grid.density_per_km2.ravel()
     prob = grid.probability.ravel()
     order = np.argsort(-dens, kind="stable")
     cum = np.cumsum(prob[order])
-    k = min(int(np.searchsorted(cum, p * cum[-1])), order.size - 1)
-    return float(dens[order[k]])
+    out = []
+    for p in levels:
+        k = min(int(np.searchsorted(cum, p * cum[-1])), order.size - 1)
+        out.append(float(dens[order[k]]))
+    return out
 
 
 def containment(
@@ -255,14 +327,9 @@ def containment(
     dict
         ``{level: (MultiPolygon in lon/lat degrees, area_km2)}``.
     """
-    from contourpy import FillType, contour_generator
-
-    gen = contour_generator(
-        grid.lon, grid.lat, grid.density_per_km2, fill_type=FillType.OuterOffset
-    )
+    gen = _filled_contour_generator(grid.lon, grid.lat, grid.density_per_km2)
     out: dict[float, tuple[shapely.MultiPolygon, float]] = {}
-    for p in levels:
-        thr = _threshold(grid, p)
+    for p, thr in zip(levels, _thresholds(grid, levels), strict=True):
         # the lower bound sits just under the threshold so the threshold cell is inside
         filled = gen.filled(thr * (1 - 1e-9), np.inf)
         points: Any = filled[0]
@@ -274,6 +341,204 @@ def containment(
             if rings:
                 polys.append(shapely.Polygon(rings[0], rings[1:]))
         geom = shapely.MultiPolygon(polys) if polys else shapely.MultiPolygon()
-        area = abs(_GEOD.geometry_area_perimeter(geom)[0]) / 1e6 if polys else 0.0
+        area = abs(_geodesic_area_m2(polys)) / 1e6 if polys else 0.0
         out[p] = (geom, area)
     return out
+
+
+def _filled_contour_generator(
+    x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], z: npt.NDArray[np.float64]
+) -> Any:
+    """``contourpy.contour_generator(x, y, z, fill_type=FillType.OuterOffset)``.
+
+    Built as that function builds it (its default serial algorithm and options), without
+    its scan of ``z`` for masked and non-finite values (a third of its cost on a density
+    grid) when ``z`` is all finite.
+    """
+    from contourpy import FillType, SerialContourGenerator, ZInterp, contour_generator
+    from contourpy.chunk import calc_chunk_sizes
+
+    if not bool(np.isfinite(z).all()) or z.ndim != 2 or min(z.shape) < 2:
+        return contour_generator(x, y, z, fill_type=FillType.OuterOffset)
+    cls = SerialContourGenerator
+    ny, nx = z.shape
+    y_chunk, x_chunk = calc_chunk_sizes(None, None, None, ny, nx)
+    x2, y2 = np.meshgrid(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
+    kwargs: dict[str, Any] = {
+        "x_chunk_size": x_chunk,
+        "y_chunk_size": y_chunk,
+        "line_type": cls.default_line_type,
+        "fill_type": FillType.OuterOffset,
+    }
+    if cls.supports_corner_mask():
+        kwargs["corner_mask"] = True
+    if cls.supports_quad_as_tri():
+        kwargs["quad_as_tri"] = False
+    if cls.supports_z_interp():
+        kwargs["z_interp"] = ZInterp.Linear
+    z = np.ascontiguousarray(z, dtype=np.float64)
+    # mask None: none, as contour_generator passes it (the stubs want an array)
+    return cls(x2, y2, z, None, **kwargs)  # type: ignore[arg-type]
+
+
+def _geodesic_area_m2(polygons: list[shapely.Polygon]) -> float:
+    """Signed geodesic area (m²) of polygons: ``Geod.geometry_area_perimeter`` of their union.
+
+    The same sums in the same order (each polygon's exterior plus its holes, polygon by
+    polygon), with the rings' coordinates taken as numpy arrays (``get_coordinates``)
+    instead of ``.xy``'s Python arrays, which cost more than the areas themselves.
+    """
+    total = 0.0
+    for polygon in polygons:
+        xy = shapely.get_coordinates(polygon.exterior)
+        area = _GEOD.polygon_area_perimeter(xy[:, 0], xy[:, 1])[0]
+        for hole in polygon.interiors:
+            xy = shapely.get_coordinates(hole)
+            area += _GEOD.polygon_area_perimeter(xy[:, 0], xy[:, 1])[0]
+        total += area
+    return total
+
+
+@dataclass(frozen=True)
+class LocatedCloud:
+    """The statistics of a particle state's located particles, from :func:`located_cloud`.
+
+    Located: status ``ACTIVE`` or ``STRANDED`` with a finite position.
+
+    Attributes
+    ----------
+    status_counts
+        Particles per status code 0-4 (all particles), shape ``(5,)``.
+    stats
+        Centroid and spread of the located particles (as :func:`cloud_stats`).
+    grid
+        Their :func:`density_grid` (default cell size and smoothing); None when none is located.
+    cell_deg
+        Size of the cells of ``cell_counts``, degrees.
+    cell_origin
+        ``(x0, y0)``: the cell indices (``floor(lon / cell_deg)``, ``floor(lat / cell_deg)``)
+        of ``cell_counts[0, 0]``.
+    cell_counts
+        Located particles per cell over their box of cells, shape ``(ny, nx)``; empty when
+        none is located, the box holds more than the limit given to :func:`located_cloud`
+        or its ``count_cells`` declined.
+    cell_box
+        ``(lon_min, lat_min, lon_max, lat_max)`` of the centres of the occupied cells
+        (``(ix + 0.5) * cell_deg``), degrees; NaN when none is located.
+    """
+
+    status_counts: npt.NDArray[np.int64]
+    stats: CloudStats
+    grid: DensityGrid | None
+    cell_deg: float
+    cell_origin: tuple[int, int]
+    cell_counts: npt.NDArray[np.int64]
+    cell_box: tuple[float, float, float, float]
+
+
+def located_cloud(
+    lon: npt.NDArray[np.float64],
+    lat: npt.NDArray[np.float64],
+    status: npt.NDArray[np.int8],
+    *,
+    cell_deg: float = 1.0 / 120.0,
+    max_cells: int = 262_144,
+    count_cells: Callable[[int, tuple[float, float, float, float]], bool] | None = None,
+) -> LocatedCloud:
+    """Status counts, centroid, spread, density grid and cell counts of a state in three passes.
+
+    The same figures as :meth:`~sarwatch.drift.state.ParticleState.status_counts`, and
+    :func:`cloud_stats`, :func:`density_grid` and cell counts of the located particles
+    (``lon[located]``), without copying them: the status is a mask inside three numba
+    sweeps over the whole arrays (counts, centroid sums and extent; spread; histogram and
+    cell counts). Centroid and spread agree with :func:`cloud_stats` to ~1e-15 relative
+    (the sums are added in another order), counts exactly.
+
+    Parameters
+    ----------
+    lon, lat
+        Positions, degrees (float64, one per particle).
+    status
+        Status codes (int8; :mod:`sarwatch.drift.state`).
+    cell_deg
+        Size of the cells counted in ``cell_counts``, degrees.
+    max_cells
+        Largest box of cells counted (``cell_counts`` is empty above it).
+    count_cells
+        Called with the number of located particles and ``cell_box`` before the last pass:
+        whether the cells are wanted (a caller that can answer from the box alone saves
+        their counting). Default: yes.
+
+    Examples
+    --------
+    >>> c = located_cloud(np.array([12.0, 13.0, 20.0]), np.array([33.0, 33.0, 30.0]),
+    ...                   np.array([0, 1, 2], np.int8))
+    >>> c.status_counts.tolist(), c.stats.n, round(c.stats.centroid_lon, 6)
+    ([1, 1, 1, 0, 0], 2, 12.5)
+    >>> int(c.cell_counts.sum()), c.cell_origin
+    (2, (1440, 3960))
+    """
+    import numba
+
+    from sarwatch.drift import _cloud
+
+    # the numba passes take status 0 and 1 (state.ACTIVE, state.STRANDED) as located
+    lon_a = np.ascontiguousarray(lon, dtype=np.float64)
+    lat_a = np.ascontiguousarray(lat, dtype=np.float64)
+    status_a = np.ascontiguousarray(status, dtype=np.int8)
+    if not (lon_a.ndim == 1 and lon_a.shape == lat_a.shape == status_a.shape):
+        raise ValueError(
+            f"lon, lat and status must be 1-D of one length, got {lon_a.shape}, "
+            f"{lat_a.shape} and {status_a.shape}"
+        )
+    first = _first_located(lon_a, lat_a, status_a)
+    ref_lon, ref_lat = (lon_a[first], lat_a[first]) if first >= 0 else (0.0, 0.0)
+    counts, sums, extent = _cloud.located_sums(
+        lon_a, lat_a, status_a, lon_a.view(np.int64), lat_a.view(np.int64), ref_lon, ref_lat
+    )
+    n, x, y, z = sums
+    no_cells = np.zeros((0, 0), np.int64)
+    if n == 0:
+        stats = CloudStats(0, float("nan"), float("nan"), float("nan"))
+        nan = float("nan")
+        return LocatedCloud(counts, stats, None, cell_deg, (0, 0), no_cells, (nan,) * 4)
+    clon = float(np.degrees(np.arctan2(y, x)))
+    clat = float(np.degrees(np.arctan2(z, np.hypot(x, y))))
+    lon_min, lon_max, lat_min, lat_max = (float(v) for v in extent)
+    far = _cloud.may_be_far((lon_min, lon_max, lat_min, lat_max), clon, clat)
+    sq = _cloud.located_spread(lon_a, lat_a, status_a, clon, clat, far)
+    stats = CloudStats(int(n), clon, clat, float(np.sqrt(sq / n)) / 1000.0)
+    smooth_cells = 1.0
+    frame = _grid_frame(stats, (lon_min, lon_max, lat_min, lat_max), None, smooth_cells, 300)
+    # cells as _cloud.cell_counts: floor(lon / cell) is monotonic, so the extent's cells bound them
+    cx0, cy0 = math.floor(lon_min / cell_deg), math.floor(lat_min / cell_deg)
+    cx1, cy1 = math.floor(lon_max / cell_deg), math.floor(lat_max / cell_deg)
+    cnx, cny = cx1 - cx0 + 1, cy1 - cy0 + 1
+    box = tuple((c + 0.5) * cell_deg for c in (cx0, cy0, cx1, cy1))
+    cell_box = (box[0], box[1], box[2], box[3])
+    if cnx * cny > max_cells or (count_cells is not None and not count_cells(int(n), cell_box)):
+        cnx = cny = 0
+    threads = numba.get_num_threads()
+    hist, cells = _cloud.located_grids(
+        lon_a, lat_a, status_a, *frame, cell_deg, cx0, cy0, cnx, cny, threads
+    )
+    grid = _grid_from_counts(hist, frame, smooth_cells)
+    return LocatedCloud(counts, stats, grid, cell_deg, (cx0, cy0), cells, cell_box)
+
+
+def _first_located(
+    lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64], status: npt.NDArray[np.int8]
+) -> int:
+    """Index of the first particle with status 0 or 1 and a finite position, -1 when none.
+
+    Searches growing prefixes: the first particle nearly always qualifies.
+    """
+    start, step = 0, 64
+    while start < lon.size:
+        sl = slice(start, start + step)
+        s = status[sl]
+        ok = ((s == 0) | (s == 1)) & np.isfinite(lon[sl]) & np.isfinite(lat[sl])
+        if ok.any():
+            return start + int(np.argmax(ok))
+        start, step = start + step, step * 4
+    return -1
