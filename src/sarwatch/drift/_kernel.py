@@ -229,7 +229,7 @@ def _rotate(s, c, dphi):  # type: ignore[no-untyped-def]
     return s * cd + c * sd, c * cd - s * sd
 
 
-@njit(parallel=True, cache=True, error_model="numpy", fastmath={"contract"})
+@njit(parallel=True, cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
 def advance(  # type: ignore[no-untyped-def]
     idx,
     kfirst,
@@ -275,11 +275,15 @@ def advance(  # type: ignore[no-untyped-def]
     the start and the middle of step ``k``, flat (C order) of shape
     ``(steps * 2, ny, nx, 2)``, with grids ``[lon0, 1/dlon, lat0, 1/dlat, nx, ny]``. A
     particle that enters a coast cell of ``land`` stops there with ``pending = k`` so that
-    the caller can test it exactly and resume it from ``k + 1``; returns the number of
-    such particles. ``xm`` and ``ym`` are scratch (float64, at least as long as ``idx``).
+    the caller can test it exactly and resume it from ``k + 1``. ``xm`` and ``ym`` are
+    scratch (float64, at least as long as ``idx``).
     ``sin_lat``, ``cos_lat`` are the sine and cosine of each particle's latitude, carried
     from step to step (and from call to call) by small rotations; the caller initialises
     them once per run.
+
+    Returns ``(hits, lon_min, lat_min, lon_max, lat_max)``: the number of particles
+    stopped on a coast cell and the bounding box of the particles ``idx`` that are active
+    or not yet released after the call (as :func:`moving_bbox`; ``inf``/``-inf`` if none).
     """
     dt = params[P_DT]
     nsub = step_t.shape[0]
@@ -306,6 +310,11 @@ def advance(  # type: ignore[no-untyped-def]
     wgt = (wg[0], wg[1], wg[2], wg[3], int(wg[4]), int(wg[5]))
     sgt = (sg[0], sg[1], sg[2], sg[3], int(sg[4]), int(sg[5]))
     hits = 0
+    # bounding box of the particles that may still move after the call (see moving_bbox)
+    bx0 = np.inf
+    by0 = np.inf
+    bx1 = -np.inf
+    by1 = -np.inf
     # Blocks of particles advance step by step together, each step in three passes over
     # the block (start: activity, predictor; middle: the velocity there; end: the move, the
     # jibe, the land test). A pass's body is short, so the CPU overlaps the latencies of
@@ -438,10 +447,20 @@ def advance(  # type: ignore[no-untyped-def]
                         elif cell == 2:
                             pending[i] = k
                             hits += 1
-    return hits
+        # the block's bounding box while its particles are in cache: the caller crops the
+        # next call's forcing to it without another pass over the state
+        for j in range(j0, j1):
+            i = np.uint64(idx[j])
+            st = status[i]
+            if st == _ACTIVE or st == _NOT_RELEASED:  # noqa: SIM109 (numba: plain comparisons)
+                bx0 = min(bx0, lon[i])
+                by0 = min(by0, lat[i])
+                bx1 = max(bx1, lon[i])
+                by1 = max(by1, lat[i])
+    return hits, bx0, by0, bx1, by1
 
 
-@njit(parallel=True, cache=True, error_model="numpy", fastmath={"contract"})
+@njit(parallel=True, cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
 def moving_bbox(lon, lat, status):  # type: ignore[no-untyped-def]
     """``(lon_min, lat_min, lon_max, lat_max)`` of active and not-yet-released particles.
 

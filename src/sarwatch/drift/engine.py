@@ -269,13 +269,19 @@ def _advance_chunk(
     pending: npt.NDArray[np.int32],
     trig: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]],
     scratch: npt.NDArray[np.float64],
-) -> int:
-    """Advance all particles ``nsub`` steps from global step ``step0``; returns exact land tests."""
+    bbox: tuple[float, float, float, float],
+) -> tuple[int, tuple[float, float, float, float]]:
+    """Advance all particles ``nsub`` steps from global step ``step0``.
+
+    ``bbox`` is the bounding box of the particles that may move (active or not yet
+    released), as :func:`_kernel.moving_bbox`. Returns the number of exact land tests and
+    the bounding box after the chunk (a superset: the kernel computes it as it goes).
+    """
     step_t = dt * (step0 + np.arange(nsub, dtype=np.float64))
     t_cols = np.stack([step_t, step_t + 0.5 * dt], axis=1)
     box = None
     if all_idx.size:
-        x0, y0, x1, y1 = _kernel.moving_bbox(state.lon, state.lat, state.status)
+        x0, y0, x1, y1 = bbox
         if x0 <= x1:
             lat_pad = pad_m / 110_000.0
             top = min(max(abs(y0), abs(y1)) + lat_pad, 89.0)
@@ -286,8 +292,9 @@ def _advance_chunk(
     )
     idx, kfirst = all_idx, zeros_k
     exact = 0
+    after = (np.inf, np.inf, -np.inf, -np.inf)
     while True:  # at least one call (an empty one loads the compiled kernel)
-        hits = _kernel.advance(
+        hits, *box_k = _kernel.advance(
             idx, kfirst, pending,
             state.lon, state.lat, state.status, state.release_s,
             state.dwl_slope, state.dwl_offset, state.cwl_slope, state.cwl_offset,
@@ -296,6 +303,11 @@ def _advance_chunk(
             state.vel_u, state.vel_v, state.vel_ok, trig[0], trig[1],
             cf, cg, wf, wg, sf, sg, forcing.stokes is not None,
             cells, scratch[0], scratch[1], step_t, step0, key, kparams,
+        )  # fmt: skip
+        # union with the boxes of earlier calls (their particles stranded since, if any)
+        after = (
+            min(after[0], box_k[0]), min(after[1], box_k[1]),
+            max(after[2], box_k[2]), max(after[3], box_k[3]),
         )  # fmt: skip
         if hits == 0:
             break
@@ -312,7 +324,7 @@ def _advance_chunk(
         idx, kfirst = resume[keep], nxt[keep].astype(np.int32)
         if idx.size == 0:
             break
-    return exact
+    return exact, after
 
 
 def simulate(
@@ -404,17 +416,22 @@ def simulate(
     _kernel.moving_bbox(state.lon[:0], state.lat[:0], state.status[:0])
     _advance_chunk(
         state, forcing, start, 0, 1, dt, key, kparams, cells, pad_m, land,
-        all_idx[:0], zeros_k[:0], pending, trig, scratch,
+        all_idx[:0], zeros_k[:0], pending, trig, scratch, (np.inf, np.inf, -np.inf, -np.inf),
     )  # fmt: skip
     compute_s = 0.0
+    tic = time.perf_counter()
+    # the first chunk's crop; each kernel call returns the next one's
+    bbox = _kernel.moving_bbox(state.lon, state.lat, state.status)
+    compute_s += time.perf_counter() - tic
     for o in range(n_out):
         tic = time.perf_counter()
         for c0 in range(0, per_out, _CHUNK_STEPS):
             nsub = min(_CHUNK_STEPS, per_out - c0)
-            exact_tests += _advance_chunk(
+            exact, bbox = _advance_chunk(
                 state, forcing, start, o * per_out + c0, nsub, dt, key, kparams, cells, pad_m,
-                land, all_idx, zeros_k, pending, trig, scratch,
+                land, all_idx, zeros_k, pending, trig, scratch, bbox,
             )  # fmt: skip
+            exact_tests += exact
         compute_s += time.perf_counter() - tic
         if on_output is not None:
             on_output(o + 1, times[o + 1], state)
