@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from sarwatch.drift import _kernel, engine
 from sarwatch.drift.engine import DriftParams, simulate
@@ -41,3 +42,62 @@ def test_the_kernel_returns_the_bounding_box_of_the_particles_that_may_move(monk
         assert box[2] >= truth[2] and box[3] >= truth[3]
         if exact == 0:  # ... and exactly the box when no particle met the coast
             assert box == truth
+
+
+def _jibe_history(n: int, per_h: float, steps: int, seed: int) -> np.ndarray:
+    """Sides of ``n`` particles at the start and after each of ``steps`` 15-minute steps."""
+    state = ParticleState.passive(np.full(n, 12.5), np.full(n, 33.2))
+    sides = []
+    params = DriftParams(dt_s=900, output_every_s=900, duration_s=900 * steps, jibe_per_h=per_h)
+    simulate(
+        state,
+        Forcing(),
+        T0,
+        params,
+        np.random.default_rng(seed),
+        on_output=lambda k, t, st: sides.append(st.side.copy()),
+    )
+    return np.array(sides)
+
+
+def test_jibes_are_a_bernoulli_trial_per_step_independent_of_the_last_jibe():
+    n, per_h, steps = 20_000, 0.2, 40
+    p = 1 - (1 - per_h) ** 0.25  # per 15-minute step
+    jibed = np.diff(_jibe_history(n, per_h, steps, seed=3), axis=0) != 0  # (steps, n)
+
+    def within(observed: float, expected: float, trials: int) -> bool:
+        return abs(observed - expected) <= 4.5 * np.sqrt(expected * (1 - expected) / trials)
+
+    # the fraction that has jibed at least once after N steps: 1 - (1 - p)^N
+    for n_steps in (1, 2, 5, 20, 40):
+        frac = np.mean(jibed[:n_steps].any(axis=0))
+        assert within(frac, 1 - (1 - p) ** n_steps, n), (n_steps, frac)
+    # every step jibes with probability p, the step right after a jibe included
+    per_step = jibed.mean(axis=1)
+    assert all(within(f, p, n) for f in per_step)
+    after = jibed[1:][jibed[:-1]]
+    assert within(after.mean(), p, after.size)
+    # the number of jibes in the run is binomial(steps, p): mean and variance
+    count = jibed.sum(axis=0)
+    assert abs(count.mean() - steps * p) < 4.5 * np.sqrt(steps * p * (1 - p) / n)
+    assert count.var() == pytest.approx(steps * p * (1 - p), rel=0.06)
+    # the mean wait from the start to the first jibe, where one happened, as the geometric law
+    first = np.argmax(jibed, axis=0)[jibed.any(axis=0)] + 1
+    q = 1 - p
+    wait = sum(k * q ** (k - 1) * p for k in range(1, steps + 1)) / (1 - q**steps)
+    assert first.mean() == pytest.approx(wait, rel=0.03)
+
+
+def test_jibes_are_reproducible_for_a_seed_and_independent_of_the_thread_count():
+    import numba
+
+    threads = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = _jibe_history(5000, 0.3, 12, seed=9)
+    finally:
+        numba.set_num_threads(threads)
+    again = _jibe_history(5000, 0.3, 12, seed=9)
+    other = _jibe_history(5000, 0.3, 12, seed=10)
+    np.testing.assert_array_equal(one, again)
+    assert not np.array_equal(one, other)
