@@ -87,17 +87,25 @@ def _geometric(key: np.uint64, pid: int | np.uint64, step: int, stream: int, log
 _U1 = np.uint64(1)
 _U2 = np.uint64(2)
 _U3 = np.uint64(3)
+_U4 = np.uint64(4)
+_U5 = np.uint64(5)
+_U6 = np.uint64(6)
+_U7 = np.uint64(7)
 
 
 @njit(cache=True, error_model="numpy", fastmath={"contract"}, inline="always")
 def _sample(f, g, kc, lon, lat):  # type: ignore[no-untyped-def]
     """Bilinear in space, NaN-aware, from the time-interpolated slice ``kc`` of ``f``.
 
-    ``f`` is the flat (C order) array of shape ``(steps * 2, ny, nx, 2)``: per step, the
-    field at the start (``kc = 2 k``) and the middle (``kc = 2 k + 1``) of the step,
-    components last; ``g`` the tuple ``(lon0, 1/dlon, lat0, 1/dlat, nx, ny)`` of its grid.
-    Returns ``(u, v, flag)`` with flag 0 ok, 1 outside the grid, 2 no data (NaN).
-    Indices are unsigned (no negative-index wrap-around): the bounds are tested first.
+    ``f`` is flat (C order): first the field, of shape ``(steps * 2, ny, nx, 2)``: per
+    step, the field at the start (``kc = 2 k``) and the middle (``kc = 2 k + 1``) of the
+    step, components last; then, from offset ``g[6]``, each cell's bilinear coefficients,
+    of shape ``(steps * 2, ny - 1, nx - 1, 4, 2)``: ``a, b, c, d`` (components last) of
+    ``a + b ax + (c + d ax) ay`` with ``ax, ay`` the position in the cell (one cache line a
+    cell, three multiply-adds a component). ``g`` is the tuple ``(lon0, 1/dlon, lat0,
+    1/dlat, nx, ny, offset)`` of its grid. Returns ``(u, v, flag)`` with flag 0 ok, 1
+    outside the grid, 2 no data (NaN). Indices are unsigned (no negative-index
+    wrap-around): the bounds are tested first.
     """
     nx = g[4]
     ny = g[5]
@@ -116,6 +124,11 @@ def _sample(f, g, kc, lon, lat):  # type: ignore[no-untyped-def]
     iy = min(int(fy), ny - 2)
     ax = fx - ix
     ay = fy - iy
+    c0 = np.uint64(g[6] + ((kc * (ny - 1) + iy) * (nx - 1) + ix) * 8)
+    su = f[c0] + f[c0 + _U2] * ax + (f[c0 + _U4] + f[c0 + _U6] * ax) * ay
+    sv = f[c0 + _U1] + f[c0 + _U3] * ax + (f[c0 + _U5] + f[c0 + _U7] * ax) * ay
+    if not (math.isnan(su) or math.isnan(sv)):
+        return su, sv, 0
     w00 = (1.0 - ax) * (1.0 - ay)
     w01 = ax * (1.0 - ay)
     w10 = (1.0 - ax) * ay
@@ -130,10 +143,6 @@ def _sample(f, g, kc, lon, lat):  # type: ignore[no-untyped-def]
     v10 = float(f[b1 + _U1])
     u11 = float(f[b1 + _U2])
     v11 = float(f[b1 + _U3])
-    su = w00 * u00 + w01 * u01 + w10 * u10 + w11 * u11
-    sv = w00 * v00 + w01 * v01 + w10 * v10 + w11 * v11
-    if not (math.isnan(su) or math.isnan(sv)):
-        return su, sv, 0
     # some corners have no data: renormalise the bilinear weights over the valid ones
     su = 0.0
     sv = 0.0
@@ -285,7 +294,8 @@ def advance(  # type: ignore[no-untyped-def]
     ``step_t[k]`` is the time (s since run start) at the start of step ``k``;
     ``cf``, ``wf``, ``sf`` (current, wind, Stokes) hold each field interpolated to
     the start and the middle of step ``k``, flat (C order) of shape
-    ``(steps * 2, ny, nx, 2)``, with grids ``[lon0, 1/dlon, lat0, 1/dlat, nx, ny]``. A
+    ``(steps * 2, ny, nx, 2)``, followed by its cells' bilinear coefficients (see
+    ``_sample``), with grids ``[lon0, 1/dlon, lat0, 1/dlat, nx, ny, offset]``. A
     particle that enters a coast cell of ``land`` stops there with ``pending = k`` so that
     the caller can test it exactly and resume it from ``k + 1``. ``xm`` and ``ym`` are
     scratch (float64, at least as long as ``idx``).
@@ -320,9 +330,9 @@ def advance(  # type: ignore[no-untyped-def]
     n_idx = idx.shape[0]
     n_blocks = (n_idx + _BLOCK - 1) // _BLOCK
     # the grids as scalars (registers), not re-read from their arrays at every sample
-    cgt = (cg[0], cg[1], cg[2], cg[3], int(cg[4]), int(cg[5]))
-    wgt = (wg[0], wg[1], wg[2], wg[3], int(wg[4]), int(wg[5]))
-    sgt = (sg[0], sg[1], sg[2], sg[3], int(sg[4]), int(sg[5]))
+    cgt = (cg[0], cg[1], cg[2], cg[3], int(cg[4]), int(cg[5]), int(cg[6]))
+    wgt = (wg[0], wg[1], wg[2], wg[3], int(wg[4]), int(wg[5]), int(wg[6]))
+    sgt = (sg[0], sg[1], sg[2], sg[3], int(sg[4]), int(sg[5]), int(sg[6]))
     hits = 0
     # bounding box of the particles that may still move after the call (see moving_bbox)
     bx0 = np.inf

@@ -199,11 +199,14 @@ def _slices(
     t_cols: npt.NDArray[np.float64],
     start: np.datetime64,
     box: tuple[float, float, float, float] | None,
-) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float64]]:
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """The field, cropped to ``box`` and linearly interpolated to the times ``t_cols``.
 
-    Returns the slices, flat (C order) of shape ``(steps * 2, ny, nx, 2)``, and the kernel's
-    grid parameters ``[lon0, 1/dlon, lat0, 1/dlat, nx, ny]`` of the crop. ``box`` is
+    Returns the slices, flat (C order) of shape ``(steps * 2, ny, nx, 2)``, followed (from
+    ``offset``) by each cell's bilinear coefficients (shape ``(steps * 2, ny - 1, nx - 1,
+    4, 2)``: ``a, b, c, d`` of ``a + b ax + (c + d ax) ay``, see ``_kernel._sample``), and
+    the kernel's grid parameters ``[lon0, 1/dlon, lat0, 1/dlat, nx, ny, offset]`` of the
+    crop. ``box`` is
     ``(lon_min, lat_min, lon_max, lat_max)``, already padded by the farthest a particle can
     drift in the chunk, so a particle leaves the crop only where it leaves the field's grid.
     """
@@ -217,17 +220,33 @@ def _slices(
         i1 = int(np.clip(np.ceil((box[3] - f.lat0) / f.dlat), i0 + 1, ny - 1)) + 1
     it, w = _time_index(field, t_cols, start)
     it1 = np.minimum(it + 1, nt - 1)
-    out = np.empty((*t_cols.shape, i1 - i0, j1 - j0, 2), np.float64)
+    ns, my, mx = t_cols.size, i1 - i0, j1 - j0
+    n_raw = ns * my * mx * 2
+    n_coef = ns * (my - 1) * (mx - 1) * 8 if my > 1 and mx > 1 else 0
+    # one buffer: the slices, then the cells' coefficients from a 64-byte boundary (a
+    # cell's eight coefficients are then one cache line)
+    buf = np.empty(n_raw + 8 + n_coef, np.float64)
+    offset = n_raw + (-(buf.ctypes.data // 8 + n_raw) % 8)
+    out = buf[:n_raw].reshape(*t_cols.shape, my, mx, 2)
     ww = w[..., None, None].astype(np.float32)
     for comp, arr in enumerate((f.u, f.v)):
         crop = arr[:, i0:i1, j0:j1]
         a0 = crop[it]
         out[..., comp] = a0 + ww * (crop[it1] - a0)
+    if n_coef:
+        # a + b ax + (c + d ax) ay over each cell, ax and ay its fractional position
+        s = out.reshape(ns, my, mx, 2)
+        f00, f01, f10, f11 = s[:, :-1, :-1], s[:, :-1, 1:], s[:, 1:, :-1], s[:, 1:, 1:]
+        coef = buf[offset : offset + n_coef].reshape(ns, my - 1, mx - 1, 4, 2)
+        coef[..., 0, :] = f00
+        np.subtract(f01, f00, out=coef[..., 1, :])
+        np.subtract(f10, f00, out=coef[..., 2, :])
+        coef[..., 3, :] = (f11 - f10) - coef[..., 1, :]
     grid = np.array(
-        [f.lon0 + j0 * f.dlon, 1.0 / f.dlon, f.lat0 + i0 * f.dlat, 1.0 / f.dlat, j1 - j0, i1 - i0],
+        [f.lon0 + j0 * f.dlon, 1.0 / f.dlon, f.lat0 + i0 * f.dlat, 1.0 / f.dlat, mx, my, offset],
         dtype=np.float64,
     )
-    return out.reshape(-1), grid
+    return buf, grid
 
 
 def _max_speed(field: VectorField | None) -> float:
