@@ -101,3 +101,33 @@ def test_jibes_are_reproducible_for_a_seed_and_independent_of_the_thread_count()
     other = _jibe_history(5000, 0.3, 12, seed=10)
     np.testing.assert_array_equal(one, again)
     assert not np.array_equal(one, other)
+
+
+def test_time_slices_are_numpys_float32_interpolation_and_the_coefficients_its_corners():
+    rng = np.random.default_rng(2)
+    u = rng.normal(0, 1, (6, 9, 11)).astype(np.float32)
+    v = rng.normal(0, 1, (6, 9, 11)).astype(np.float32)
+    u[2, 4, 5] = np.nan
+    it = np.array([0, 1, 1, 4])
+    w = rng.uniform(0, 1, 4).astype(np.float32)
+    buf, offset = _kernel.time_slices(u, v, it, it + 1, w, 2, 8, 3, 10)
+    ww = w[:, None, None]
+    ref = np.stack([a[it] + ww * (a[it + 1] - a[it]) for a in (u, v)], axis=-1)[:, 2:8, 3:10]
+    raw = buf[: ref.size].reshape(ref.shape)
+    np.testing.assert_array_equal(raw, ref)  # float32 arithmetic, no fused multiply-add
+    assert (buf.ctypes.data + 8 * offset) % 64 == 0  # a cell's coefficients: one cache line
+    a, b, c, d = np.moveaxis(buf[offset : offset + 4 * 6 * 5 * 8].reshape(4, 5, 6, 4, 2), 3, 0)
+    corners = raw[:, :-1, :-1], raw[:, :-1, 1:], raw[:, 1:, :-1], raw[:, 1:, 1:]
+    ok = np.logical_and.reduce([np.isfinite(x) for x in corners])
+    assert ok.mean() > 0.9 and not ok.all()
+    for got, want in zip((a, a + b, a + c, a + b + c + d), corners, strict=True):
+        np.testing.assert_allclose(got[ok], want[ok], rtol=0, atol=1e-15)
+    # a cell with a corner without data has NaN coefficients: the kernel falls back
+    assert np.isnan(a + b + c + d)[~ok].all()
+
+
+def test_the_largest_speed_ignores_missing_data_and_is_zero_without_data():
+    u = np.array([[[3.0, np.nan], [0.0, -1.0]]], np.float32)
+    v = np.array([[[4.0, 9.0], [np.nan, 0.5]]], np.float32)
+    assert np.sqrt(np.float32(_kernel.max_speed_sq(u, v))) == np.float32(5.0)
+    assert _kernel.max_speed_sq(np.full((1, 2, 2), np.nan), np.zeros((1, 2, 2))) == -1.0

@@ -10,6 +10,7 @@ resume.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -214,36 +215,25 @@ def _slices(
     nt, ny, nx = f.u.shape
     i0, i1, j0, j1 = 0, ny, 0, nx
     if box is not None and not f.is_uniform:
-        j0 = int(np.clip(np.floor((box[0] - f.lon0) / f.dlon), 0, nx - 2))
-        j1 = int(np.clip(np.ceil((box[2] - f.lon0) / f.dlon), j0 + 1, nx - 1)) + 1
-        i0 = int(np.clip(np.floor((box[1] - f.lat0) / f.dlat), 0, ny - 2))
-        i1 = int(np.clip(np.ceil((box[3] - f.lat0) / f.dlat), i0 + 1, ny - 1)) + 1
+        j0 = min(max(math.floor((box[0] - f.lon0) / f.dlon), 0), nx - 2)
+        j1 = min(max(math.ceil((box[2] - f.lon0) / f.dlon), j0 + 1), nx - 1) + 1
+        i0 = min(max(math.floor((box[1] - f.lat0) / f.dlat), 0), ny - 2)
+        i1 = min(max(math.ceil((box[3] - f.lat0) / f.dlat), i0 + 1), ny - 1) + 1
     it, w = _time_index(field, t_cols, start)
     it1 = np.minimum(it + 1, nt - 1)
-    ns, my, mx = t_cols.size, i1 - i0, j1 - j0
-    n_raw = ns * my * mx * 2
-    n_coef = ns * (my - 1) * (mx - 1) * 8 if my > 1 and mx > 1 else 0
-    # one buffer: the slices, then the cells' coefficients from a 64-byte boundary (a
-    # cell's eight coefficients are then one cache line)
-    buf = np.empty(n_raw + 8 + n_coef, np.float64)
-    offset = n_raw + (-(buf.ctypes.data // 8 + n_raw) % 8)
-    out = buf[:n_raw].reshape(*t_cols.shape, my, mx, 2)
-    ww = w[..., None, None].astype(np.float32)
-    for comp, arr in enumerate((f.u, f.v)):
-        crop = arr[:, i0:i1, j0:j1]
-        a0 = crop[it]
-        out[..., comp] = a0 + ww * (crop[it1] - a0)
-    if n_coef:
-        # a + b ax + (c + d ax) ay over each cell, ax and ay its fractional position
-        s = out.reshape(ns, my, mx, 2)
-        f00, f01, f10, f11 = s[:, :-1, :-1], s[:, :-1, 1:], s[:, 1:, :-1], s[:, 1:, 1:]
-        coef = buf[offset : offset + n_coef].reshape(ns, my - 1, mx - 1, 4, 2)
-        coef[..., 0, :] = f00
-        np.subtract(f01, f00, out=coef[..., 1, :])
-        np.subtract(f10, f00, out=coef[..., 2, :])
-        coef[..., 3, :] = (f11 - f10) - coef[..., 1, :]
+    buf, offset = _kernel.time_slices(
+        f.u, f.v, it.ravel(), it1.ravel(), w.ravel().astype(np.float32), i0, i1, j0, j1
+    )
     grid = np.array(
-        [f.lon0 + j0 * f.dlon, 1.0 / f.dlon, f.lat0 + i0 * f.dlat, 1.0 / f.dlat, mx, my, offset],
+        [
+            f.lon0 + j0 * f.dlon,
+            1.0 / f.dlon,
+            f.lat0 + i0 * f.dlat,
+            1.0 / f.dlat,
+            j1 - j0,
+            i1 - i0,
+            offset,
+        ],
         dtype=np.float64,
     )
     return buf, grid
@@ -253,9 +243,10 @@ def _max_speed(field: VectorField | None) -> float:
     """Largest speed of a field (m/s), its stated uncertainty included (5 sigma)."""
     if field is None:
         return 0.0
-    with np.errstate(invalid="ignore"):
-        speed = np.sqrt(np.square(field.u) + np.square(field.v))
-    top = float(np.nanmax(speed)) if np.isfinite(speed).any() else 0.0
+    top_sq = _kernel.max_speed_sq(field.u, field.v)
+    # the square root in the fields' precision, as numpy's nanmax(sqrt(u² + v²)) gave
+    dtype = np.result_type(field.u, field.v)
+    top = float(np.sqrt(dtype.type(top_sq))) if top_sq >= 0.0 else 0.0
     return top + 5.0 * np.sqrt(2.0) * field.sigma_ms
 
 
