@@ -200,8 +200,11 @@ def _slices(
     t_cols: npt.NDArray[np.float64],
     start: np.datetime64,
     box: tuple[float, float, float, float] | None,
+    tix: tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]] | None = None,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """The field, cropped to ``box`` and linearly interpolated to the times ``t_cols``.
+
+    ``tix`` is ``_time_index(field, t_cols, start)`` when the caller has it already.
 
     Returns the slices, flat (C order) of shape ``(steps * 2, ny, nx, 2)``, followed (from
     ``offset``) by each cell's bilinear coefficients (shape ``(steps * 2, ny - 1, nx - 1,
@@ -219,7 +222,7 @@ def _slices(
         j1 = min(max(math.ceil((box[2] - f.lon0) / f.dlon), j0 + 1), nx - 1) + 1
         i0 = min(max(math.floor((box[1] - f.lat0) / f.dlat), 0), ny - 2)
         i1 = min(max(math.ceil((box[3] - f.lat0) / f.dlat), i0 + 1), ny - 1) + 1
-    it, w = _time_index(field, t_cols, start)
+    it, w = _time_index(field, t_cols, start) if tix is None else tix
     it1 = np.minimum(it + 1, nt - 1)
     buf, offset = _kernel.time_slices(
         f.u, f.v, it.ravel(), it1.ravel(), w.ravel().astype(np.float32), i0, i1, j0, j1
@@ -281,8 +284,12 @@ def _advance_chunk(
     scratch: npt.NDArray[np.float64],
     jibe_left: npt.NDArray[np.int32],
     bbox: tuple[float, float, float, float],
+    time_index: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]],
 ) -> tuple[int, tuple[float, float, float, float]]:
     """Advance all particles ``nsub`` steps from global step ``step0``.
+
+    ``time_index`` holds, per field (current, wind, Stokes), ``_time_index`` of the run's
+    steps (rows) at their start and middle (columns), computed once per run.
 
     ``bbox`` is the bounding box of the particles that may move (active or not yet
     released), as :func:`_kernel.moving_bbox`. Returns the number of exact land tests and
@@ -299,7 +306,10 @@ def _advance_chunk(
             lon_pad = pad_m / (111_000.0 * np.cos(np.radians(top)))
             box = (x0 - lon_pad, y0 - lat_pad, x1 + lon_pad, y1 + lat_pad)
     (cf, cg), (wf, wg), (sf, sg) = (
-        _slices(f, t_cols, start, box) for f in (forcing.current, forcing.wind, forcing.stokes)
+        _slices(f, t_cols, start, box, (it[step0 : step0 + nsub], w[step0 : step0 + nsub]))
+        for f, (it, w) in zip(
+            (forcing.current, forcing.wind, forcing.stokes), time_index, strict=True
+        )
     )
     idx, kfirst = all_idx, zeros_k
     exact = 0
@@ -422,6 +432,12 @@ def simulate(
     times = start + (sign * params.output_every_s * np.arange(n_out + 1)).astype("timedelta64[s]")
     exact_tests = 0
     total = per_out * n_out
+    # the fields' time indices and weights at every step's start and middle, once
+    step_all = dt * np.arange(total, dtype=np.float64)
+    t_all = np.stack([step_all, step_all + 0.5 * dt], axis=1)
+    time_index = [
+        _time_index(f, t_all, start) for f in (forcing.current, forcing.wind, forcing.stokes)
+    ]
     if on_output is not None:
         on_output(0, times[0], state)
     # load the compiled kernels (numba cache) before timing: empty calls dispatch them
@@ -429,7 +445,7 @@ def simulate(
     _advance_chunk(
         state, forcing, start, 0, 1, dt, key, kparams, cells, pad_m, land,
         all_idx[:0], zeros_k[:0], pending, trig, scratch, jibe_left,
-        (np.inf, np.inf, -np.inf, -np.inf),
+        (np.inf, np.inf, -np.inf, -np.inf), time_index,
     )  # fmt: skip
     compute_s = 0.0
     tic = time.perf_counter()
@@ -442,7 +458,7 @@ def simulate(
             nsub = min(_CHUNK_STEPS, per_out - c0)
             exact, bbox = _advance_chunk(
                 state, forcing, start, o * per_out + c0, nsub, dt, key, kparams, cells, pad_m,
-                land, all_idx, zeros_k, pending, trig, scratch, jibe_left, bbox,
+                land, all_idx, zeros_k, pending, trig, scratch, jibe_left, bbox, time_index,
             )  # fmt: skip
             exact_tests += exact
         compute_s += time.perf_counter() - tic
