@@ -11,8 +11,9 @@ process, once per variant, each variant removing one piece of work: the land tes
 jibing draws, the bilinear sampling (uniform fields instead of gridded ones), the
 predictor reuse (``rk2``: two velocity evaluations) or the midpoint (``euler``). The
 difference of CPU seconds per particle-step against the full run is what that piece
-costs. Time inside the numba kernel and in the Python engine around it (time
-interpolation of the forcing slices, bounding box) are timed apart.
+costs. Time inside the numba kernel and in the engine around it (time interpolation
+of the forcing slices and their cells' coefficients, the crops; the kernel returns the
+next crop's bounding box) are timed apart.
 
 The bandwidth bound: the bytes of particle state the kernel reads and writes per
 particle-step (from the arrays' dtypes and the number of steps a kernel call does
@@ -143,11 +144,12 @@ def state_bytes_per_particle_step(steps_per_call: int) -> dict[str, float]:
     capsized, predictor flag (4), lon/lat (16), predictor velocity (16), sin/cos of latitude
     (16), downwind slope and offset (16), crosswind slope and offset rows (32: both sides
     share the cache line), forcing errors (16), the midpoint scratch (16, read for
-    ownership). Written: lon/lat, velocity, sin/cos, scratch (64), pending and flag (5).
-    The forcing slices (a crop of the cloud's cells) stay in cache and are not counted.
+    ownership), the steps to the next jibe (4). Written: lon/lat, velocity, sin/cos,
+    scratch (64), pending and flag (5), steps to the next jibe (4). The forcing slices (a
+    crop of the cloud's cells) stay in cache and are not counted.
     """
-    read = 8 + 4 + 4 + 4 + 16 + 16 + 16 + 16 + 32 + 16 + 16
-    written = 64 + 5
+    read = 8 + 4 + 4 + 4 + 16 + 16 + 16 + 16 + 32 + 16 + 16 + 4
+    written = 64 + 5 + 4
     return {
         "read_per_call": read,
         "written_per_call": written,

@@ -25,7 +25,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["PARAM_SIZE", "advance", "moving_bbox"]
+__all__ = ["PARAM_SIZE", "advance", "max_speed_sq", "moving_bbox", "time_slices"]
 
 _A = 6378137.0
 _E2 = 6.69437999014e-3
@@ -73,20 +73,39 @@ def _uniform(key: np.uint64, pid: int | np.uint64, step: int, stream: int) -> fl
     return float(z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
 
+@njit(cache=True, error_model="numpy", fastmath={"contract"}, inline="always")
+def _geometric(key: np.uint64, pid: int | np.uint64, step: int, stream: int, log_q: float) -> int:
+    """Trials up to and including the first success, each a success with ``p = 1 - e^log_q``.
+
+    ``1 + floor(ln(1 - U) / ln(1 - p))`` of a counter-based uniform ``U``: the geometric
+    law on 1, 2, ... (capped at 2^30 trials, beyond any run).
+    """
+    t = math.log(1.0 - _uniform(key, pid, step, stream)) / log_q
+    return 1 + int(min(t, 1073741823.0))
+
+
 _U1 = np.uint64(1)
 _U2 = np.uint64(2)
 _U3 = np.uint64(3)
+_U4 = np.uint64(4)
+_U5 = np.uint64(5)
+_U6 = np.uint64(6)
+_U7 = np.uint64(7)
 
 
 @njit(cache=True, error_model="numpy", fastmath={"contract"}, inline="always")
 def _sample(f, g, kc, lon, lat):  # type: ignore[no-untyped-def]
     """Bilinear in space, NaN-aware, from the time-interpolated slice ``kc`` of ``f``.
 
-    ``f`` is the flat (C order) array of shape ``(steps * 2, ny, nx, 2)``: per step, the
-    field at the start (``kc = 2 k``) and the middle (``kc = 2 k + 1``) of the step,
-    components last; ``g`` the tuple ``(lon0, 1/dlon, lat0, 1/dlat, nx, ny)`` of its grid.
-    Returns ``(u, v, flag)`` with flag 0 ok, 1 outside the grid, 2 no data (NaN).
-    Indices are unsigned (no negative-index wrap-around): the bounds are tested first.
+    ``f`` is flat (C order): first the field, of shape ``(steps * 2, ny, nx, 2)``: per
+    step, the field at the start (``kc = 2 k``) and the middle (``kc = 2 k + 1``) of the
+    step, components last; then, from offset ``g[6]``, each cell's bilinear coefficients,
+    of shape ``(steps * 2, ny - 1, nx - 1, 4, 2)``: ``a, b, c, d`` (components last) of
+    ``a + b ax + (c + d ax) ay`` with ``ax, ay`` the position in the cell (one cache line a
+    cell, three multiply-adds a component). ``g`` is the tuple ``(lon0, 1/dlon, lat0,
+    1/dlat, nx, ny, offset)`` of its grid. Returns ``(u, v, flag)`` with flag 0 ok, 1
+    outside the grid, 2 no data (NaN). Indices are unsigned (no negative-index
+    wrap-around): the bounds are tested first.
     """
     nx = g[4]
     ny = g[5]
@@ -105,6 +124,11 @@ def _sample(f, g, kc, lon, lat):  # type: ignore[no-untyped-def]
     iy = min(int(fy), ny - 2)
     ax = fx - ix
     ay = fy - iy
+    c0 = np.uint64(g[6] + ((kc * (ny - 1) + iy) * (nx - 1) + ix) * 8)
+    su = f[c0] + f[c0 + _U2] * ax + (f[c0 + _U4] + f[c0 + _U6] * ax) * ay
+    sv = f[c0 + _U1] + f[c0 + _U3] * ax + (f[c0 + _U5] + f[c0 + _U7] * ax) * ay
+    if not (math.isnan(su) or math.isnan(sv)):
+        return su, sv, 0
     w00 = (1.0 - ax) * (1.0 - ay)
     w01 = ax * (1.0 - ay)
     w10 = (1.0 - ax) * ay
@@ -119,10 +143,6 @@ def _sample(f, g, kc, lon, lat):  # type: ignore[no-untyped-def]
     v10 = float(f[b1 + _U1])
     u11 = float(f[b1 + _U2])
     v11 = float(f[b1 + _U3])
-    su = w00 * u00 + w01 * u01 + w10 * u10 + w11 * u11
-    sv = w00 * v00 + w01 * v01 + w10 * v10 + w11 * v11
-    if not (math.isnan(su) or math.isnan(sv)):
-        return su, sv, 0
     # some corners have no data: renormalise the bilinear weights over the valid ones
     su = 0.0
     sv = 0.0
@@ -229,7 +249,7 @@ def _rotate(s, c, dphi):  # type: ignore[no-untyped-def]
     return s * cd + c * sd, c * cd - s * sd
 
 
-@njit(parallel=True, cache=True, error_model="numpy", fastmath={"contract"})
+@njit(parallel=True, cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
 def advance(  # type: ignore[no-untyped-def]
     idx,
     kfirst,
@@ -251,6 +271,7 @@ def advance(  # type: ignore[no-untyped-def]
     vel_u,
     vel_v,
     vel_ok,
+    jibe_left,
     sin_lat,
     cos_lat,
     cf,
@@ -273,17 +294,24 @@ def advance(  # type: ignore[no-untyped-def]
     ``step_t[k]`` is the time (s since run start) at the start of step ``k``;
     ``cf``, ``wf``, ``sf`` (current, wind, Stokes) hold each field interpolated to
     the start and the middle of step ``k``, flat (C order) of shape
-    ``(steps * 2, ny, nx, 2)``, with grids ``[lon0, 1/dlon, lat0, 1/dlat, nx, ny]``. A
+    ``(steps * 2, ny, nx, 2)``, followed by its cells' bilinear coefficients (see
+    ``_sample``), with grids ``[lon0, 1/dlon, lat0, 1/dlat, nx, ny, offset]``. A
     particle that enters a coast cell of ``land`` stops there with ``pending = k`` so that
-    the caller can test it exactly and resume it from ``k + 1``; returns the number of
-    such particles. ``xm`` and ``ym`` are scratch (float64, at least as long as ``idx``).
+    the caller can test it exactly and resume it from ``k + 1``. ``xm`` and ``ym`` are
+    scratch (float64, at least as long as ``idx``).
     ``sin_lat``, ``cos_lat`` are the sine and cosine of each particle's latitude, carried
     from step to step (and from call to call) by small rotations; the caller initialises
-    them once per run.
+    them once per run. ``jibe_left`` (int32) counts each particle's steps until its next
+    jibe, this one included (0: not drawn yet; the caller zeroes it once per run).
+
+    Returns ``(hits, lon_min, lat_min, lon_max, lat_max)``: the number of particles
+    stopped on a coast cell and the bounding box of the particles ``idx`` that are active
+    or not yet released after the call (as :func:`moving_bbox`; ``inf``/``-inf`` if none).
     """
     dt = params[P_DT]
     nsub = step_t.shape[0]
     jibe_p = params[P_JIBE]
+    log_q = math.log1p(-jibe_p) if jibe_p > 0.0 else -1.0
     kdiff = params[P_KDIFF]
     cap_wind = params[P_CAP_WIND]
     cap_sigma = params[P_CAP_SIGMA]
@@ -302,10 +330,15 @@ def advance(  # type: ignore[no-untyped-def]
     n_idx = idx.shape[0]
     n_blocks = (n_idx + _BLOCK - 1) // _BLOCK
     # the grids as scalars (registers), not re-read from their arrays at every sample
-    cgt = (cg[0], cg[1], cg[2], cg[3], int(cg[4]), int(cg[5]))
-    wgt = (wg[0], wg[1], wg[2], wg[3], int(wg[4]), int(wg[5]))
-    sgt = (sg[0], sg[1], sg[2], sg[3], int(sg[4]), int(sg[5]))
+    cgt = (cg[0], cg[1], cg[2], cg[3], int(cg[4]), int(cg[5]), int(cg[6]))
+    wgt = (wg[0], wg[1], wg[2], wg[3], int(wg[4]), int(wg[5]), int(wg[6]))
+    sgt = (sg[0], sg[1], sg[2], sg[3], int(sg[4]), int(sg[5]), int(sg[6]))
     hits = 0
+    # bounding box of the particles that may still move after the call (see moving_bbox)
+    bx0 = np.inf
+    by0 = np.inf
+    bx1 = -np.inf
+    by1 = -np.inf
     # Blocks of particles advance step by step together, each step in three passes over
     # the block (start: activity, predictor; middle: the velocity there; end: the move, the
     # jibe, the land test). A pass's body is short, so the CPU overlaps the latencies of
@@ -424,10 +457,19 @@ def advance(  # type: ignore[no-untyped-def]
                 lon[i] = x
                 lat[i] = y
                 # jibing at the end of the step (the step used the branch held at its
-                # start), as the reference: a jibe flips the sign of the table slope only
-                if jibe_p > 0.0 and _uniform(key, i, g, 0) < jibe_p:
-                    side[i] = 1 - side[i]
-                    vel_ok[i] = 0  # the leeway jumps: predict afresh
+                # start), as the reference: a jibe flips the sign of the table slope only.
+                # Each step jibes with probability p, independently: the steps from one
+                # jibe to the next are geometric, drawn once per jibe (not a draw per step)
+                if jibe_p > 0.0:
+                    left = jibe_left[i]
+                    if left <= 0:  # the run's first step: the wait for the first jibe
+                        left = _geometric(key, i, g, 4, log_q)
+                    left -= 1
+                    if left == 0:
+                        side[i] = 1 - side[i]
+                        vel_ok[i] = 0  # the leeway jumps: predict afresh
+                        left = _geometric(key, i, g, 0, log_q)
+                    jibe_left[i] = left
                 if nly > 0:
                     fi = (y - land_lat0) * inv_cell
                     fj = (x - land_lon0) * inv_cell
@@ -438,10 +480,20 @@ def advance(  # type: ignore[no-untyped-def]
                         elif cell == 2:
                             pending[i] = k
                             hits += 1
-    return hits
+        # the block's bounding box while its particles are in cache: the caller crops the
+        # next call's forcing to it without another pass over the state
+        for j in range(j0, j1):
+            i = np.uint64(idx[j])
+            st = status[i]
+            if st == _ACTIVE or st == _NOT_RELEASED:  # noqa: SIM109 (numba: plain comparisons)
+                bx0 = min(bx0, lon[i])
+                by0 = min(by0, lat[i])
+                bx1 = max(bx1, lon[i])
+                by1 = max(by1, lat[i])
+    return hits, bx0, by0, bx1, by1
 
 
-@njit(parallel=True, cache=True, error_model="numpy", fastmath={"contract"})
+@njit(parallel=True, cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
 def moving_bbox(lon, lat, status):  # type: ignore[no-untyped-def]
     """``(lon_min, lat_min, lon_max, lat_max)`` of active and not-yet-released particles.
 
@@ -459,3 +511,73 @@ def moving_bbox(lon, lat, status):  # type: ignore[no-untyped-def]
             x1 = max(x1, lon[i])
             y1 = max(y1, lat[i])
     return x0, y0, x1, y1
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def time_slices(u, v, it, it1, w, i0, i1, j0, j1):  # type: ignore[no-untyped-def]
+    """A field's crop ``[:, i0:i1, j0:j1]`` at the times ``(it, it1, w)``, for :func:`advance`.
+
+    Slice ``s`` is ``a0 + w[s] (a1 - a0)`` of the field's times ``it[s]`` and ``it1[s]``,
+    in the field's precision (``w`` is float32 as the fields: the same numbers as numpy's
+    ``a0 + w * (a1 - a0)``; no fastmath, so no fused multiply-add). Returns ``(buf,
+    offset)``: ``buf`` holds the slices (float64, shape ``(ns, ny, nx, 2)``, components
+    last) and, from ``offset`` (a 64-byte boundary: a cell is one cache line), the cells'
+    bilinear coefficients (shape ``(ns, ny - 1, nx - 1, 4, 2)``; see ``_sample``). One pass
+    in compiled code: numpy's dozen small operations per field and kernel call cost more
+    than the kernel itself for clouds of a few thousand particles.
+    """
+    ns = it.shape[0]
+    my = i1 - i0
+    mx = j1 - j0
+    n_raw = ns * my * mx * 2
+    n_coef = ns * (my - 1) * (mx - 1) * 8 if my > 1 and mx > 1 else 0
+    buf = np.empty(n_raw + 8 + n_coef, np.float64)
+    offset = n_raw + (-(buf.ctypes.data // 8 + n_raw)) % 8
+    for s in range(ns):
+        a = it[s]
+        b = it1[s]
+        ws = w[s]
+        for y in range(my):
+            for x in range(mx):
+                p = ((s * my + y) * mx + x) * 2
+                u0 = u[a, i0 + y, j0 + x]
+                v0 = v[a, i0 + y, j0 + x]
+                buf[p] = u0 + ws * (u[b, i0 + y, j0 + x] - u0)
+                buf[p + 1] = v0 + ws * (v[b, i0 + y, j0 + x] - v0)
+    if n_coef:
+        for s in range(ns):
+            for y in range(my - 1):
+                for x in range(mx - 1):
+                    q = offset + ((s * (my - 1) + y) * (mx - 1) + x) * 8
+                    p00 = ((s * my + y) * mx + x) * 2
+                    p10 = p00 + mx * 2
+                    for c in range(2):
+                        f00 = buf[p00 + c]
+                        f01 = buf[p00 + 2 + c]
+                        f10 = buf[p10 + c]
+                        f11 = buf[p10 + 2 + c]
+                        buf[q + c] = f00
+                        buf[q + 2 + c] = f01 - f00
+                        buf[q + 4 + c] = f10 - f00
+                        buf[q + 6 + c] = (f11 - f10) - (f01 - f00)
+    return buf, offset
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def max_speed_sq(u, v):  # type: ignore[no-untyped-def]
+    """Largest ``u² + v²`` (computed in the arrays' precision) over the non-NaN entries.
+
+    ``-1`` if no entry is finite. One pass without temporaries (numpy's ``nanmax(sqrt(u²
+    + v²))`` took milliseconds a run: more than the kernel for a few thousand particles).
+    """
+    top = -1.0
+    finite = False
+    uf = u.ravel()
+    vf = v.ravel()
+    for k in range(uf.shape[0]):
+        s2 = uf[k] * uf[k] + vf[k] * vf[k]
+        if math.isfinite(s2):
+            finite = True
+        if s2 > top:
+            top = float(s2)
+    return top if finite else -1.0

@@ -10,6 +10,7 @@ resume.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -199,11 +200,17 @@ def _slices(
     t_cols: npt.NDArray[np.float64],
     start: np.datetime64,
     box: tuple[float, float, float, float] | None,
-) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float64]]:
+    tix: tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]] | None = None,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """The field, cropped to ``box`` and linearly interpolated to the times ``t_cols``.
 
-    Returns the slices, flat (C order) of shape ``(steps * 2, ny, nx, 2)``, and the kernel's
-    grid parameters ``[lon0, 1/dlon, lat0, 1/dlat, nx, ny]`` of the crop. ``box`` is
+    ``tix`` is ``_time_index(field, t_cols, start)`` when the caller has it already.
+
+    Returns the slices, flat (C order) of shape ``(steps * 2, ny, nx, 2)``, followed (from
+    ``offset``) by each cell's bilinear coefficients (shape ``(steps * 2, ny - 1, nx - 1,
+    4, 2)``: ``a, b, c, d`` of ``a + b ax + (c + d ax) ay``, see ``_kernel._sample``), and
+    the kernel's grid parameters ``[lon0, 1/dlon, lat0, 1/dlat, nx, ny, offset]`` of the
+    crop. ``box`` is
     ``(lon_min, lat_min, lon_max, lat_max)``, already padded by the farthest a particle can
     drift in the chunk, so a particle leaves the crop only where it leaves the field's grid.
     """
@@ -211,32 +218,38 @@ def _slices(
     nt, ny, nx = f.u.shape
     i0, i1, j0, j1 = 0, ny, 0, nx
     if box is not None and not f.is_uniform:
-        j0 = int(np.clip(np.floor((box[0] - f.lon0) / f.dlon), 0, nx - 2))
-        j1 = int(np.clip(np.ceil((box[2] - f.lon0) / f.dlon), j0 + 1, nx - 1)) + 1
-        i0 = int(np.clip(np.floor((box[1] - f.lat0) / f.dlat), 0, ny - 2))
-        i1 = int(np.clip(np.ceil((box[3] - f.lat0) / f.dlat), i0 + 1, ny - 1)) + 1
-    it, w = _time_index(field, t_cols, start)
+        j0 = min(max(math.floor((box[0] - f.lon0) / f.dlon), 0), nx - 2)
+        j1 = min(max(math.ceil((box[2] - f.lon0) / f.dlon), j0 + 1), nx - 1) + 1
+        i0 = min(max(math.floor((box[1] - f.lat0) / f.dlat), 0), ny - 2)
+        i1 = min(max(math.ceil((box[3] - f.lat0) / f.dlat), i0 + 1), ny - 1) + 1
+    it, w = _time_index(field, t_cols, start) if tix is None else tix
     it1 = np.minimum(it + 1, nt - 1)
-    out = np.empty((*t_cols.shape, i1 - i0, j1 - j0, 2), np.float64)
-    ww = w[..., None, None].astype(np.float32)
-    for comp, arr in enumerate((f.u, f.v)):
-        crop = arr[:, i0:i1, j0:j1]
-        a0 = crop[it]
-        out[..., comp] = a0 + ww * (crop[it1] - a0)
+    buf, offset = _kernel.time_slices(
+        f.u, f.v, it.ravel(), it1.ravel(), w.ravel().astype(np.float32), i0, i1, j0, j1
+    )
     grid = np.array(
-        [f.lon0 + j0 * f.dlon, 1.0 / f.dlon, f.lat0 + i0 * f.dlat, 1.0 / f.dlat, j1 - j0, i1 - i0],
+        [
+            f.lon0 + j0 * f.dlon,
+            1.0 / f.dlon,
+            f.lat0 + i0 * f.dlat,
+            1.0 / f.dlat,
+            j1 - j0,
+            i1 - i0,
+            offset,
+        ],
         dtype=np.float64,
     )
-    return out.reshape(-1), grid
+    return buf, grid
 
 
 def _max_speed(field: VectorField | None) -> float:
     """Largest speed of a field (m/s), its stated uncertainty included (5 sigma)."""
     if field is None:
         return 0.0
-    with np.errstate(invalid="ignore"):
-        speed = np.sqrt(np.square(field.u) + np.square(field.v))
-    top = float(np.nanmax(speed)) if np.isfinite(speed).any() else 0.0
+    top_sq = _kernel.max_speed_sq(field.u, field.v)
+    # the square root in the fields' precision, as numpy's nanmax(sqrt(u² + v²)) gave
+    dtype = np.result_type(field.u, field.v)
+    top = float(np.sqrt(dtype.type(top_sq))) if top_sq >= 0.0 else 0.0
     return top + 5.0 * np.sqrt(2.0) * field.sigma_ms
 
 
@@ -269,33 +282,53 @@ def _advance_chunk(
     pending: npt.NDArray[np.int32],
     trig: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]],
     scratch: npt.NDArray[np.float64],
-) -> int:
-    """Advance all particles ``nsub`` steps from global step ``step0``; returns exact land tests."""
+    jibe_left: npt.NDArray[np.int32],
+    bbox: tuple[float, float, float, float],
+    time_index: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]],
+) -> tuple[int, tuple[float, float, float, float]]:
+    """Advance all particles ``nsub`` steps from global step ``step0``.
+
+    ``time_index`` holds, per field (current, wind, Stokes), ``_time_index`` of the run's
+    steps (rows) at their start and middle (columns), computed once per run.
+
+    ``bbox`` is the bounding box of the particles that may move (active or not yet
+    released), as :func:`_kernel.moving_bbox`. Returns the number of exact land tests and
+    the bounding box after the chunk (a superset: the kernel computes it as it goes).
+    """
     step_t = dt * (step0 + np.arange(nsub, dtype=np.float64))
     t_cols = np.stack([step_t, step_t + 0.5 * dt], axis=1)
     box = None
     if all_idx.size:
-        x0, y0, x1, y1 = _kernel.moving_bbox(state.lon, state.lat, state.status)
+        x0, y0, x1, y1 = bbox
         if x0 <= x1:
             lat_pad = pad_m / 110_000.0
             top = min(max(abs(y0), abs(y1)) + lat_pad, 89.0)
             lon_pad = pad_m / (111_000.0 * np.cos(np.radians(top)))
             box = (x0 - lon_pad, y0 - lat_pad, x1 + lon_pad, y1 + lat_pad)
     (cf, cg), (wf, wg), (sf, sg) = (
-        _slices(f, t_cols, start, box) for f in (forcing.current, forcing.wind, forcing.stokes)
+        _slices(f, t_cols, start, box, (it[step0 : step0 + nsub], w[step0 : step0 + nsub]))
+        for f, (it, w) in zip(
+            (forcing.current, forcing.wind, forcing.stokes), time_index, strict=True
+        )
     )
     idx, kfirst = all_idx, zeros_k
     exact = 0
+    after = (np.inf, np.inf, -np.inf, -np.inf)
     while True:  # at least one call (an empty one loads the compiled kernel)
-        hits = _kernel.advance(
+        hits, *box_k = _kernel.advance(
             idx, kfirst, pending,
             state.lon, state.lat, state.status, state.release_s,
             state.dwl_slope, state.dwl_offset, state.cwl_slope, state.cwl_offset,
             state.side, state.capsized,
             state.wind_err_u, state.wind_err_v, state.current_err_u, state.current_err_v,
-            state.vel_u, state.vel_v, state.vel_ok, trig[0], trig[1],
+            state.vel_u, state.vel_v, state.vel_ok, jibe_left, trig[0], trig[1],
             cf, cg, wf, wg, sf, sg, forcing.stokes is not None,
             cells, scratch[0], scratch[1], step_t, step0, key, kparams,
+        )  # fmt: skip
+        # union with the boxes of earlier calls (their particles stranded since, if any)
+        after = (
+            min(after[0], box_k[0]), min(after[1], box_k[1]),
+            max(after[2], box_k[2]), max(after[3], box_k[3]),
         )  # fmt: skip
         if hits == 0:
             break
@@ -312,7 +345,7 @@ def _advance_chunk(
         idx, kfirst = resume[keep], nxt[keep].astype(np.int32)
         if idx.size == 0:
             break
-    return exact
+    return exact, after
 
 
 def simulate(
@@ -395,26 +428,39 @@ def simulate(
     # sine and cosine of the latitudes, carried by the kernel from step to step
     trig = (np.sin(np.radians(state.lat)), np.cos(np.radians(state.lat)))
     scratch = np.empty((2, n))  # the kernel's predicted midpoints, reused by every call
+    jibe_left = np.zeros(n, np.int32)  # steps to each particle's next jibe (0: not drawn)
     times = start + (sign * params.output_every_s * np.arange(n_out + 1)).astype("timedelta64[s]")
     exact_tests = 0
     total = per_out * n_out
+    # the fields' time indices and weights at every step's start and middle, once
+    step_all = dt * np.arange(total, dtype=np.float64)
+    t_all = np.stack([step_all, step_all + 0.5 * dt], axis=1)
+    time_index = [
+        _time_index(f, t_all, start) for f in (forcing.current, forcing.wind, forcing.stokes)
+    ]
     if on_output is not None:
         on_output(0, times[0], state)
     # load the compiled kernels (numba cache) before timing: empty calls dispatch them
     _kernel.moving_bbox(state.lon[:0], state.lat[:0], state.status[:0])
     _advance_chunk(
         state, forcing, start, 0, 1, dt, key, kparams, cells, pad_m, land,
-        all_idx[:0], zeros_k[:0], pending, trig, scratch,
+        all_idx[:0], zeros_k[:0], pending, trig, scratch, jibe_left,
+        (np.inf, np.inf, -np.inf, -np.inf), time_index,
     )  # fmt: skip
     compute_s = 0.0
+    tic = time.perf_counter()
+    # the first chunk's crop; each kernel call returns the next one's
+    bbox = _kernel.moving_bbox(state.lon, state.lat, state.status)
+    compute_s += time.perf_counter() - tic
     for o in range(n_out):
         tic = time.perf_counter()
         for c0 in range(0, per_out, _CHUNK_STEPS):
             nsub = min(_CHUNK_STEPS, per_out - c0)
-            exact_tests += _advance_chunk(
+            exact, bbox = _advance_chunk(
                 state, forcing, start, o * per_out + c0, nsub, dt, key, kparams, cells, pad_m,
-                land, all_idx, zeros_k, pending, trig, scratch,
+                land, all_idx, zeros_k, pending, trig, scratch, jibe_left, bbox, time_index,
             )  # fmt: skip
+            exact_tests += exact
         compute_s += time.perf_counter() - tic
         if on_output is not None:
             on_output(o + 1, times[o + 1], state)
