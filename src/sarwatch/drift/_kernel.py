@@ -73,17 +73,6 @@ def _uniform(key: np.uint64, pid: int | np.uint64, step: int, stream: int) -> fl
     return float(z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
 
-@njit(cache=True, error_model="numpy", fastmath={"contract"}, inline="always")
-def _geometric(key: np.uint64, pid: int | np.uint64, step: int, stream: int, log_q: float) -> int:
-    """Trials up to and including the first success, each a success with ``p = 1 - e^log_q``.
-
-    ``1 + floor(ln(1 - U) / ln(1 - p))`` of a counter-based uniform ``U``: the geometric
-    law on 1, 2, ... (capped at 2^30 trials, beyond any run).
-    """
-    t = math.log(1.0 - _uniform(key, pid, step, stream)) / log_q
-    return 1 + int(min(t, 1073741823.0))
-
-
 _U1 = np.uint64(1)
 _U2 = np.uint64(2)
 _U3 = np.uint64(3)
@@ -271,7 +260,6 @@ def advance(  # type: ignore[no-untyped-def]
     vel_u,
     vel_v,
     vel_ok,
-    jibe_left,
     sin_lat,
     cos_lat,
     cf,
@@ -301,8 +289,7 @@ def advance(  # type: ignore[no-untyped-def]
     scratch (float64, at least as long as ``idx``).
     ``sin_lat``, ``cos_lat`` are the sine and cosine of each particle's latitude, carried
     from step to step (and from call to call) by small rotations; the caller initialises
-    them once per run. ``jibe_left`` (int32) counts each particle's steps until its next
-    jibe, this one included (0: not drawn yet; the caller zeroes it once per run).
+    them once per run.
 
     Returns ``(hits, lon_min, lat_min, lon_max, lat_max)``: the number of particles
     stopped on a coast cell and the bounding box of the particles ``idx`` that are active
@@ -311,7 +298,6 @@ def advance(  # type: ignore[no-untyped-def]
     dt = params[P_DT]
     nsub = step_t.shape[0]
     jibe_p = params[P_JIBE]
-    log_q = math.log1p(-jibe_p) if jibe_p > 0.0 else -1.0
     kdiff = params[P_KDIFF]
     cap_wind = params[P_CAP_WIND]
     cap_sigma = params[P_CAP_SIGMA]
@@ -457,19 +443,10 @@ def advance(  # type: ignore[no-untyped-def]
                 lon[i] = x
                 lat[i] = y
                 # jibing at the end of the step (the step used the branch held at its
-                # start), as the reference: a jibe flips the sign of the table slope only.
-                # Each step jibes with probability p, independently: the steps from one
-                # jibe to the next are geometric, drawn once per jibe (not a draw per step)
-                if jibe_p > 0.0:
-                    left = jibe_left[i]
-                    if left <= 0:  # the run's first step: the wait for the first jibe
-                        left = _geometric(key, i, g, 4, log_q)
-                    left -= 1
-                    if left == 0:
-                        side[i] = 1 - side[i]
-                        vel_ok[i] = 0  # the leeway jumps: predict afresh
-                        left = _geometric(key, i, g, 0, log_q)
-                    jibe_left[i] = left
+                # start), as the reference: a jibe flips the sign of the table slope only
+                if jibe_p > 0.0 and _uniform(key, i, g, 0) < jibe_p:
+                    side[i] = 1 - side[i]
+                    vel_ok[i] = 0  # the leeway jumps: predict afresh
                 if nly > 0:
                     fi = (y - land_lat0) * inv_cell
                     fj = (x - land_lon0) * inv_cell

@@ -282,7 +282,6 @@ def _advance_chunk(
     pending: npt.NDArray[np.int32],
     trig: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]],
     scratch: npt.NDArray[np.float64],
-    jibe_left: npt.NDArray[np.int32],
     bbox: tuple[float, float, float, float],
     time_index: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]],
 ) -> tuple[int, tuple[float, float, float, float]]:
@@ -321,7 +320,7 @@ def _advance_chunk(
             state.dwl_slope, state.dwl_offset, state.cwl_slope, state.cwl_offset,
             state.side, state.capsized,
             state.wind_err_u, state.wind_err_v, state.current_err_u, state.current_err_v,
-            state.vel_u, state.vel_v, state.vel_ok, jibe_left, trig[0], trig[1],
+            state.vel_u, state.vel_v, state.vel_ok, trig[0], trig[1],
             cf, cg, wf, wg, sf, sg, forcing.stokes is not None,
             cells, scratch[0], scratch[1], step_t, step0, key, kparams,
         )  # fmt: skip
@@ -428,7 +427,6 @@ def simulate(
     # sine and cosine of the latitudes, carried by the kernel from step to step
     trig = (np.sin(np.radians(state.lat)), np.cos(np.radians(state.lat)))
     scratch = np.empty((2, n))  # the kernel's predicted midpoints, reused by every call
-    jibe_left = np.zeros(n, np.int32)  # steps to each particle's next jibe (0: not drawn)
     times = start + (sign * params.output_every_s * np.arange(n_out + 1)).astype("timedelta64[s]")
     exact_tests = 0
     total = per_out * n_out
@@ -444,7 +442,7 @@ def simulate(
     _kernel.moving_bbox(state.lon[:0], state.lat[:0], state.status[:0])
     _advance_chunk(
         state, forcing, start, 0, 1, dt, key, kparams, cells, pad_m, land,
-        all_idx[:0], zeros_k[:0], pending, trig, scratch, jibe_left,
+        all_idx[:0], zeros_k[:0], pending, trig, scratch,
         (np.inf, np.inf, -np.inf, -np.inf), time_index,
     )  # fmt: skip
     compute_s = 0.0
@@ -458,7 +456,7 @@ def simulate(
             nsub = min(_CHUNK_STEPS, per_out - c0)
             exact, bbox = _advance_chunk(
                 state, forcing, start, o * per_out + c0, nsub, dt, key, kparams, cells, pad_m,
-                land, all_idx, zeros_k, pending, trig, scratch, jibe_left, bbox, time_index,
+                land, all_idx, zeros_k, pending, trig, scratch, bbox, time_index,
             )  # fmt: skip
             exact_tests += exact
         compute_s += time.perf_counter() - tic
