@@ -67,6 +67,12 @@ if str(TESTS) not in sys.path:
 
 from _live import free_port, uvicorn_command, wait_until_healthy  # noqa: E402
 
+try:  # as ``python -m benchmarks.bench_api`` (package) or as a script
+    from benchmarks._git_src import export_src
+except ImportError:
+    sys.path.insert(0, str(HERE))
+    from _git_src import export_src  # type: ignore[no-redef]
+
 RESULTS = HERE / "results" / "api.json"
 LUA = HERE / "bench_api.lua"
 LUA_PACED = HERE / "bench_api_paced.lua"
@@ -434,19 +440,6 @@ def _postgres_databases(url: str, variants: list[str]) -> dict[str, str]:
     return out
 
 
-def _export_source(ref: str, into: Path) -> Path:
-    """``src/`` of git revision ``ref``, extracted under ``into``."""
-    root = HERE.parent
-    into.mkdir(parents=True)
-    archive = subprocess.run(
-        ["git", "-C", str(root), "archive", "--format=tar", ref, "src"],
-        capture_output=True,
-        check=True,
-    )
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
-    return into / "src"
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--full", action="store_true", help="20 s phases, 64 connections")
@@ -500,7 +493,7 @@ def main(argv: list[str] | None = None) -> None:
                 check=True,
             ).stdout.strip()
             results["baseline"] = f"{args.baseline} ({rev})"
-            sources = {"baseline": _export_source(args.baseline, tmp / "baseline"), **sources}
+            sources = {"baseline": export_src(args.baseline, tmp / "baseline"), **sources}
         stores = [("sqlite", "")]
         if args.sqlite_full:
             stores.append(("sqlite_synchronous_full", "?synchronous=full"))

@@ -54,9 +54,11 @@ ROOT = HERE.parent
 
 try:  # as ``python -m benchmarks`` (package) or as a script
     from benchmarks._drift_forcing import START, write_forcing
+    from benchmarks._git_src import export_src
 except ImportError:
     sys.path.insert(0, str(HERE))
     from _drift_forcing import START, write_forcing  # type: ignore[no-redef]
+    from _git_src import export_src  # type: ignore[no-redef]
 
 HOURS, DT_MIN, RADIUS_M = 48, 15, 1000.0
 
@@ -224,23 +226,12 @@ def _warm_worker(cur: str, wind: str, n: int, folder: str) -> None:
     print(json.dumps({"first_s": walls[0], "second_s": walls[1]}))
 
 
-def _export_src(ref: str, folder: Path) -> Path:
-    """``src`` of git ref ``ref`` exported under ``folder``; returns its path."""
-    base = folder / "baseline"
-    base.mkdir()
-    archive = subprocess.run(
-        ["git", "archive", ref, "src"], cwd=ROOT, capture_output=True, check=True
-    ).stdout
-    subprocess.run(["tar", "-x", "-C", str(base)], input=archive, check=True)
-    return base / "src"
-
-
 def _kernel_ab(ref: str, n: int, repeats: int, out: Path, threads: int = 1) -> None:
     """Engine throughput of git ref ``ref``'s src against this tree's, taking turns."""
     schemes = ("midpoint", "euler")
     with tempfile.TemporaryDirectory(prefix="sarwatch-bench-kernel-ab-") as d:
         tmp = Path(d)
-        base_src = _export_src(ref, tmp)
+        base_src = export_src(ref, tmp / "baseline")
         cur, wind = write_forcing(tmp)
         srcs = {"baseline": str(base_src), "this": str(ROOT / "src")}
         runs: dict[str, dict[str, list[dict]]] = {  # type: ignore[type-arg]
@@ -323,7 +314,7 @@ def _command_ab(ref: str, n: int, repeats: int, out: Path) -> None:
     exe = [sys.executable, "-m", "sarwatch"]
     with tempfile.TemporaryDirectory(prefix="sarwatch-bench-command-ab-") as d:
         tmp = Path(d)
-        srcs = {"baseline": str(_export_src(ref, tmp)), "this": str(ROOT / "src")}
+        srcs = {"baseline": str(export_src(ref, tmp / "baseline")), "this": str(ROOT / "src")}
         cur, wind = write_forcing(tmp)
         runs: dict[str, list[dict]] = {v: [] for v in srcs}  # type: ignore[type-arg]
 

@@ -69,17 +69,6 @@ print(json.dumps({"wall_s": wall, "cpu_s": cpu,
 """
 
 
-def _export_src(ref: str, folder: Path) -> Path:
-    """``src`` of git ref ``ref`` exported under ``folder``; returns its path."""
-    base = folder / "baseline"
-    base.mkdir()
-    archive = subprocess.run(
-        ["git", "archive", ref, "src"], cwd=ROOT, capture_output=True, check=True
-    ).stdout
-    subprocess.run(["tar", "-x", "-C", str(base)], input=archive, check=True)
-    return base / "src"
-
-
 def _python(code: str, args: list[str], src: str) -> str:
     env = {**os.environ, "PYTHONPATH": src}
     proc = subprocess.run(
@@ -100,10 +89,11 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     from benchmarks._drift_forcing import write_forcing
+    from benchmarks._git_src import export_src
 
     with tempfile.TemporaryDirectory(prefix="sarwatch-bench-outputs-") as d:
         tmp = Path(d)
-        srcs = {"baseline": str(_export_src(args.ref, tmp)), "this": str(ROOT / "src")}
+        srcs = {"baseline": str(export_src(args.ref, tmp / "baseline")), "this": str(ROOT / "src")}
         pkl = args.result or tmp / "run.pkl"
         if not pkl.exists():
             cur, wind = write_forcing(tmp / "forcing")

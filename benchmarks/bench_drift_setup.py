@@ -50,6 +50,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks._drift_forcing import write_forcing  # noqa: E402
+from benchmarks._git_src import export_src  # noqa: E402
 
 #: The child process: times the set-up phases and prints them as JSON.
 _CHILD = r"""
@@ -99,17 +100,6 @@ print(json.dumps(out))
 """
 
 
-def _export_src(ref: str, folder: Path) -> Path:
-    """``src`` of git ref ``ref`` exported under ``folder``; returns its path."""
-    base = folder / "baseline"
-    base.mkdir()
-    archive = subprocess.run(
-        ["git", "archive", ref, "src"], cwd=ROOT, capture_output=True, check=True
-    ).stdout
-    subprocess.run(["tar", "-x", "-C", str(base)], input=archive, check=True)
-    return base / "src"
-
-
 def _child(src: str, args: dict[str, Any]) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": src}
     proc = subprocess.run(
@@ -135,7 +125,10 @@ def main() -> None:
     phases = ("forcing", "forcing_preloaded", "seeding", "seeding_mixture", "seeding_cone")
     with tempfile.TemporaryDirectory(prefix="sarwatch-bench-setup-") as d:
         tmp = Path(d)
-        srcs = {"baseline": str(_export_src(args.baseline, tmp)), "this": str(ROOT / "src")}
+        srcs = {
+            "baseline": str(export_src(args.baseline, tmp / "baseline")),
+            "this": str(ROOT / "src"),
+        }
         cur, wind = write_forcing(tmp)
         common = {"winds": str(wind), "currents": str(cur), "hours": 48, "particles": n}
         runs: dict[str, dict[str, list[dict[str, float]]]] = {
