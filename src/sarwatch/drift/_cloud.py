@@ -62,6 +62,25 @@ def _sincos(x, x0, s0, c0):  # type: ignore[no-untyped-def]
     return s0 * cd + c0 * sd, c0 * cd - s0 * sd
 
 
+@njit(cache=True, error_model="numpy", fastmath={"contract"}, inline="always")
+def _centre(clon, clat):  # type: ignore[no-untyped-def]
+    """What a spread pass needs of its centre ``(clon, clat)`` (degrees): its longitude and
+    latitude in radians with their sines and cosines, its ECEF position (m) on WGS84, and
+    ``k = 1 / (24 R²)`` of the arc correction (``R`` the Gaussian mean radius there)."""
+    l0 = clon * _DEG
+    p0 = clat * _DEG
+    sl0, cl0 = math.sin(l0), math.cos(l0)
+    sp0, cp0 = math.sin(p0), math.cos(p0)
+    n0 = _A / math.sqrt(1.0 - _E2 * sp0 * sp0)
+    d = 1.0 - _E2 * sp0 * sp0
+    r2 = (_A * (1.0 - _E2) / d**1.5) * (_A / math.sqrt(d))
+    return (
+        l0, p0, sl0, cl0, sp0, cp0,
+        n0 * cp0 * cl0, n0 * cp0 * sl0, n0 * (1.0 - _E2) * sp0,
+        1.0 / (24.0 * r2),
+    )  # fmt: skip
+
+
 @njit(parallel=True, cache=True, error_model="numpy", fastmath={"contract"})
 def centroid_sums(lon, lat, lon0, lat0):  # type: ignore[no-untyped-def]
     """``(n, x, y, z)``: count and sums of the unit vectors of the finite positions.
@@ -113,17 +132,7 @@ def spread_sum(lon, lat, clon, clat):  # type: ignore[no-untyped-def]
     n = lon.shape[0]
     nb = (n + _BLOCK - 1) // _BLOCK
     part = np.zeros(nb)
-    l0 = clon * _DEG
-    p0 = clat * _DEG
-    sl0, cl0 = math.sin(l0), math.cos(l0)
-    sp0, cp0 = math.sin(p0), math.cos(p0)
-    n0 = _A / math.sqrt(1.0 - _E2 * sp0 * sp0)
-    x0 = n0 * cp0 * cl0
-    y0 = n0 * cp0 * sl0
-    z0 = n0 * (1.0 - _E2) * sp0
-    d = 1.0 - _E2 * sp0 * sp0
-    r2 = (_A * (1.0 - _E2) / d**1.5) * (_A / math.sqrt(d))
-    k = 1.0 / (24.0 * r2)
+    l0, p0, sl0, cl0, sp0, cp0, x0, y0, z0, k = _centre(clon, clat)
     for b in prange(nb):
         acc = 0.0
         for i in range(b * _BLOCK, min(n, (b + 1) * _BLOCK)):
@@ -423,17 +432,7 @@ def located_spread(lon, lat, status, clon, clat, far):  # type: ignore[no-untype
     n = lon.shape[0]
     nb = (n + _BLOCK - 1) // _BLOCK
     part = np.zeros(nb)
-    l0 = clon * _DEG
-    p0 = clat * _DEG
-    sl0, cl0 = math.sin(l0), math.cos(l0)
-    sp0, cp0 = math.sin(p0), math.cos(p0)
-    n0 = _A / math.sqrt(1.0 - _E2 * sp0 * sp0)
-    x0 = n0 * cp0 * cl0
-    y0 = n0 * cp0 * sl0
-    z0 = n0 * (1.0 - _E2) * sp0
-    d = 1.0 - _E2 * sp0 * sp0
-    r2 = (_A * (1.0 - _E2) / d**1.5) * (_A / math.sqrt(d))
-    k = 1.0 / (24.0 * r2)
+    l0, p0, sl0, cl0, sp0, cp0, x0, y0, z0, k = _centre(clon, clat)
     for b in prange(nb):
         lo = b * _BLOCK
         hi = min(n, lo + _BLOCK)
