@@ -413,16 +413,17 @@ def predict_drift(
     track_lat = np.empty((n_tracks, n_out + 1), np.float32)
     track_status = np.empty((n_tracks, n_out + 1), np.int8)
     snapshots: list[Snapshot] = []
-    stats_s = [0.0]  # the summaries at every output time (and the tracks kept)
+    stats_s = 0.0  # the summaries at every output time (and the tracks kept)
     setup_s = time.perf_counter() - wall0
 
     def on_output(k: int, t: np.datetime64, st: ParticleState) -> None:
+        nonlocal stats_s
         tic = time.perf_counter()
         track_lon[:, k] = st.lon[:n_tracks]
         track_lat[:, k] = st.lat[:n_tracks]
         track_status[:, k] = st.status[:n_tracks]
         snapshots.append(snapshot(t, k * req.output_min / 60.0 * sign, st))
-        stats_s[0] += time.perf_counter() - tic
+        stats_s += time.perf_counter() - tic
 
     info = simulate(
         state, forcing, start, params, rng, land=mask, on_output=on_output, progress=progress
@@ -489,7 +490,7 @@ def predict_drift(
         timings_s={
             "setup": setup_s,
             "particles": info.compute_s,
-            "statistics": stats_s[0],
+            "statistics": stats_s,
             "outputs": done - outputs_tic,
         },
     )
