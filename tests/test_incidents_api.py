@@ -129,3 +129,22 @@ def test_cli_import_list_export_public(tmp_path: Path) -> None:
     assert wrong.returncode == 2 and "unknown format 'xml'" in wrong.stderr
     verify = _sarwatch(home, "incidents", "verify")
     assert verify.stdout.startswith("incident register: 2 events, chain intact")
+
+
+def test_cli_list_shows_control_characters_from_a_file_as_escapes(tmp_path: Path) -> None:
+    """A place name from an imported file that carries terminal escapes (clear screen,
+    a right-to-left override) is listed with them shown, not obeyed."""
+    rows = (DATA / "mmp_current.csv").read_text().splitlines()
+    header, first = rows[0], rows[1]
+    hostile = first.replace('"off Zuwara, Libya"', '"off Zuwara\x1b[2J\u202eaybiL"')
+    assert hostile != first
+    path = tmp_path / "hostile.csv"
+    path.write_text(header + "\n" + hostile + "\n")
+    home = tmp_path / "home"
+    done = _sarwatch(home, "incidents", "import", str(path), "--format", "mmp")
+    assert done.returncode == 0, done.stderr
+    listed = _sarwatch(home, "incidents", "list")
+    assert listed.returncode == 0, listed.stderr
+    line = next(x for x in listed.stdout.splitlines() if "Zuwara" in x)
+    assert "\x1b" not in line and "\u202e" not in line
+    assert "off Zuwara\\x1b[2J\\u202eaybiL" in line

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from sarwatch.cli.safe_text import terminal_safe
+
 if TYPE_CHECKING:
     from sarwatch.incidents import IncidentQuery, IncidentRecord
     from sarwatch.services.incidents import IncidentService
@@ -31,11 +33,6 @@ def _service() -> IncidentService:
     from sarwatch.services.incidents import IncidentService
 
     return IncidentService.for_cases(station().cases)
-
-
-def _plain(text: str) -> str:
-    """Text from a file or a user, safe on a terminal (no control characters)."""
-    return "".join(c if c.isprintable() else "?" for c in text)
 
 
 def _query(
@@ -64,7 +61,7 @@ def _line(record: IncidentRecord) -> str:
     )
     merged = f" (merged into {record.merged_into})" if record.merged_into else ""
     group = f" +{len(record.members)} report(s)" if record.members else ""
-    return _plain(
+    return terminal_safe(
         f"{r.incident_id}  {r.time.date().isoformat()}  {r.kind.value:<19} {where:<18} "
         f"{r.place[:30]:<30} {counts or '-'}  q{record.quality}{group}{merged}"
     )
@@ -111,7 +108,7 @@ def import_(
         typer.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     else:
         for line in report.summary().splitlines():
-            typer.echo(_plain(line))
+            typer.echo(terminal_safe(line))
 
 
 @incidents_app.command("export")
