@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -80,6 +81,27 @@ def test_netcdf4_and_classic_files_open_without_backend_discovery(
     lo, la = np.meshgrid(field.lon0 + field.dlon * np.arange(field.u.shape[2]),
                          field.lat0 + field.dlat * np.arange(field.u.shape[1]))  # fmt: skip
     np.testing.assert_allclose(field.u[0], lo + la / 100 + 1 / 1000, rtol=1e-6)
+
+
+def test_files_opened_by_several_threads_at_once_read_the_same_values(tmp_path: Path) -> None:
+    """The station runs drift jobs on several threads: NetCDF-4 and classic files opened
+    and read by four threads at once (HDF5 is not thread-safe on its own) give exactly
+    what one thread reads, with no error."""
+    paths = [_write(tmp_path / "a.nc", "NETCDF4"), _write(tmp_path / "b.nc", "NETCDF3_CLASSIC")]
+
+    def load(path: Path) -> tuple[np.ndarray, np.ndarray]:
+        field = netcdf.open_vector_field(
+            [path], "current", t_first=T0, t_last=T0 + np.timedelta64(5, "h"),
+            lon=12.0, lat=32.5,
+        )  # fmt: skip
+        return field.u, field.v
+
+    expected = [load(p) for p in paths]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        got = list(pool.map(load, [p for _ in range(8) for p in paths]))
+    for k, (u, v) in enumerate(got):
+        eu, ev = expected[k % 2]
+        assert np.array_equal(u, eu, equal_nan=True) and np.array_equal(v, ev, equal_nan=True)
 
 
 @pytest.mark.parametrize(
