@@ -28,7 +28,10 @@ turns: wall and the child's CPU seconds (``getrusage``), with the run's own brea
 (``timings_s`` of its summary), to ``benchmarks/results/drift_command_ab.json``. It also
 times the same run done twice in one process (the second run is warm: no start-up,
 imports or numba set-up, as a server's job runner runs it) and the import floor: what
-a fresh interpreter takes to import the libraries the command needs.
+a fresh interpreter takes to import the libraries the command needs. ``--ab-load K``
+keeps K busy processes (one pure-Python loop each) running while the commands are timed,
+as on a shared machine or a station running other jobs (the warm runs and the import
+floor are then skipped; figures to ``drift_command_ab_load{K}.json``).
 """
 
 from __future__ import annotations
@@ -307,10 +310,16 @@ def _kernel_ab(ref: str, n: int, repeats: int, out: Path, threads: int = 1) -> N
     print(f"written {out}")
 
 
-def _command_ab(ref: str, n: int, repeats: int, out: Path) -> None:
+def _busy(k: int) -> list[subprocess.Popen]:  # type: ignore[type-arg]
+    """``k`` processes that keep one core each busy until killed."""
+    return [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(k)]
+
+
+def _command_ab(ref: str, n: int, repeats: int, out: Path, load: int = 0) -> None:
     """The whole ``sarwatch drift`` command (``--out``: NetCDF, GeoJSON, PNG, summary) for
     ``n`` particles, git ref ``ref``'s src against this tree's, taking turns: wall time and
-    the child's CPU time (``getrusage``), with the run's own compute time from its summary."""
+    the child's CPU time (``getrusage``), with the run's own compute time from its summary.
+    With ``load`` busy processes running beside the timed commands."""
     exe = [sys.executable, "-m", "sarwatch"]
     with tempfile.TemporaryDirectory(prefix="sarwatch-bench-command-ab-") as d:
         tmp = Path(d)
@@ -357,24 +366,32 @@ def _command_ab(ref: str, n: int, repeats: int, out: Path) -> None:
             done = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env)
             return json.loads(done.stdout.strip().splitlines()[-1])
 
-        for r in range(repeats):
-            for v in list(srcs) if r % 2 == 0 else list(srcs)[::-1]:
-                runs[v].append(command(v, n, r))
-                x = runs[v][-1]
-                parts = ", ".join(f"{k} {t:.2f}" for k, t in x["timings_s"].items())
-                print(
-                    f"  {v:8s} wall {x['wall_s']:.2f} s, CPU {x['cpu_s']:.2f} s, compute "
-                    f"{x['compute_s']:.2f} s, load {x['load_avg']:.1f}"
-                    + (f" [{parts}; outside {x['outside_use_case_s']:.2f}]" if parts else ""),
-                    flush=True,
-                )
-        warm_runs = {v: [warm(v, k) for k in range(repeats)] for v in srcs}
-        floor_s = _import_floor(srcs["this"], 3)
+        busy = _busy(load)
+        try:
+            for r in range(repeats):
+                for v in list(srcs) if r % 2 == 0 else list(srcs)[::-1]:
+                    runs[v].append(command(v, n, r))
+                    x = runs[v][-1]
+                    parts = ", ".join(f"{k} {t:.2f}" for k, t in x["timings_s"].items())
+                    print(
+                        f"  {v:8s} wall {x['wall_s']:.2f} s, CPU {x['cpu_s']:.2f} s, compute "
+                        f"{x['compute_s']:.2f} s, load {x['load_avg']:.1f}"
+                        + (f" [{parts}; outside {x['outside_use_case_s']:.2f}]" if parts else ""),
+                        flush=True,
+                    )
+        finally:
+            for p in busy:
+                p.kill()
+                p.wait()
+        # the warm runs and the import floor are quiet-machine figures
+        warm_runs = {} if load else {v: [warm(v, k) for k in range(repeats)] for v in srcs}
+        floor_s = None if load else _import_floor(srcs["this"], 3)
     best = {v: min(rs, key=lambda x: x["cpu_s"]) for v, rs in runs.items()}
     for v, ws in warm_runs.items():
         print(f"  {v:8s} warm process, second run with outputs: "
               + ", ".join(f"{w['second_s']:.2f} s" for w in ws))  # fmt: skip
-    print(f"  import floor of the command (fresh interpreter, best of 3): {floor_s:.2f} s")
+    if floor_s is not None:
+        print(f"  import floor of the command (fresh interpreter, best of 3): {floor_s:.2f} s")
     result = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "baseline_ref": ref,
@@ -382,6 +399,7 @@ def _command_ab(ref: str, n: int, repeats: int, out: Path) -> None:
             ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
         ).stdout.strip(),
         "particles": n, "hours": HOURS, "dt_min": DT_MIN, "repeats": repeats,
+        "background_busy_processes": load,
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
                     "numba_threads": os.environ.get("NUMBA_NUM_THREADS", "all cores")},
         "best_by_cpu": best,
@@ -389,7 +407,8 @@ def _command_ab(ref: str, n: int, repeats: int, out: Path) -> None:
         "all": runs,
         # predict_drift run twice in one process: the second run, warm (no interpreter
         # start-up, imports or numba set-up), as the station server's job runner runs it
-        "warm_second_run_s": {v: min(w["second_s"] for w in ws) for v, ws in warm_runs.items()},
+        "warm_second_run_s": {v: min(w["second_s"] for w in ws) for v, ws in warm_runs.items()}
+        or None,
         "import_floor_s": floor_s,
     }  # fmt: skip
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -453,6 +472,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--ab-out", default=None, help="figures of --kernel-ab/--command-ab here")
     ap.add_argument("--command-ab", metavar="REF", default=None,
                     help="time the whole drift command, outputs included, vs REF")  # fmt: skip
+    ap.add_argument("--ab-load", type=int, default=0,
+                    help="busy processes beside the timed commands of --command-ab")  # fmt: skip
     ap.add_argument("--warm-worker", nargs=4, help=argparse.SUPPRESS)
     ap.add_argument(
         "--worker", nargs=4, metavar=("CUR", "WIND", "N", "SCHEME"), help=argparse.SUPPRESS
@@ -472,8 +493,10 @@ def main(argv: list[str] | None = None) -> None:
                    Path(args.ab_out or HERE / "results" / default), args.ab_threads)  # fmt: skip
         return
     if args.command_ab:
+        name = f"drift_command_ab_load{args.ab_load}.json" if args.ab_load else (
+            "drift_command_ab.json")  # fmt: skip
         _command_ab(args.command_ab, args.ab_particles, args.ab_repeats,
-                    Path(args.ab_out or HERE / "results" / "drift_command_ab.json"))  # fmt: skip
+                    Path(args.ab_out or HERE / "results" / name), args.ab_load)  # fmt: skip
         return
     n_cmp = 100_000 if args.full else 10_000
     n_big = 1_000_000 if args.full else 100_000

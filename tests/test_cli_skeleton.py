@@ -59,3 +59,23 @@ def test_unknown_routes_answer_in_the_error_shape_and_no_cdn_docs(tmp_path) -> N
         # Swagger/ReDoc pages load scripts from a CDN: off; the schema is served locally.
         assert client.get("/docs").status_code == 404
         assert client.get("/openapi.json").json()["info"]["title"] == "sarwatch"
+
+
+def test_openmp_threads_wait_passively_unless_the_user_chose(monkeypatch) -> None:
+    """Spinning OpenMP threads take the cores of a busy machine from the working ones
+    (the hourly statistics ran 3-4x slower at load 3-4): the command sets the passive
+    policy for itself and its children, but keeps a policy the user set."""
+    import os
+
+    import pytest
+
+    from sarwatch.cli.main import main
+
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert os.environ["OMP_WAIT_POLICY"] == "PASSIVE"
+    monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert os.environ["OMP_WAIT_POLICY"] == "ACTIVE"

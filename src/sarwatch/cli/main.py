@@ -8,10 +8,15 @@ first command asks for the station (:func:`sarwatch.cli.context.station`).
 Errors from the :mod:`sarwatch.errors` family are printed as one readable
 message (no traceback unless ``--verbose``) and end the process with the
 error's ``exit_code`` (2 for bad input).
+
+The process's OpenMP threads (numba's parallel kernels) wait passively between
+parallel regions unless ``OMP_WAIT_POLICY`` says otherwise: see
+:func:`_passive_openmp_threads`.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
@@ -80,8 +85,23 @@ def _register() -> None:
     _registered.append(True)
 
 
+def _passive_openmp_threads() -> None:
+    """Let idle OpenMP threads sleep instead of spinning, unless the user chose otherwise.
+
+    GNU OpenMP's threads spin for a while after each parallel region by default. On a
+    machine whose cores are busy with other processes (a shared CI runner, a station
+    running two drift jobs), the spinning threads take the cores that the working ones
+    need: the 49 hourly statistics of a 1 M-particle run (three short parallel regions
+    each) took 4.0–4.5 s instead of 1.0–1.6 s at load 3–4 (``benchmarks/bench_drift.py
+    --command-ab ... --ab-load 2`` measures it). Set before numba starts its threads;
+    child processes (server workers, Dask workers) inherit it.
+    """
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; map sarwatch errors to a message and an exit code."""
+    _passive_openmp_threads()
     _register()
     args = sys.argv[1:] if argv is None else argv
     verbose = "--verbose" in args or "-v" in args
