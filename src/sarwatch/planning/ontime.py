@@ -27,8 +27,8 @@ ground-fixed pattern sweeps its rectangle evenly from the arrival to the end of 
 search while the particles move through it. Placing the rectangle on the cloud at the
 middle of the search alone (the time-averaged position of a steadily moving particle)
 gets the place right but not the size: the rectangle fits the cloud at one instant,
-and the particles drift out of it while it is searched. On the 5 h test run (1.1 kn
-of drift, a boat 6 kn × 3 h; ``tests/test_plan_moving.py``) that plan claims POS 0.91
+and the particles drift out of it while it is searched. On a 5 h run (measured
+2026-12-06: 1.1 kn of drift, a boat 6 kn × 3 h) that plan claims POS 0.91
 where the route, flown against the moving particles
 (:func:`sarwatch.planning.motion.route_pod`), finds 0.70; the window's plan claims
 0.77 and its route finds 0.70. Over four unit sizes on that run (W 0.3-1.0 nm, 2-5 h)
@@ -36,8 +36,10 @@ the window's claims stayed within 0.07 of its routes, the middle time's ran 0.20
 high, and the window's routes found as much (within 0.01) or more (0.85 against 0.77
 for a 10 kn boat). It is not always the better rectangle: in a steady 2 kn drift with a 4 h
 search (``tests/test_planning_ontime.py``) the middle-time rectangle's parallel track,
-progressing with the drift, found 0.65 against 0.47 (claims 0.70 and 0.52). The
-window is the default because its POS is the calibrated one (``window_times=1`` gives
+progressing with the drift, found 0.65 against 0.47 (claims 0.70 and 0.52), and so it
+does for the cloud seeded along a line of ``tests/test_plan_moving.py`` (1.65 kn of drift,
+a boat 8 kn × 3 h, medians of 8 seeds: 0.60 claiming 0.83, the window's 0.46 claiming
+0.52). The window is the default because its POS is the calibrated one (``window_times=1`` gives
 the middle time alone; both are scored against the flown route in every plan).
 
 The linear share ``f·POD`` is what a uniform sweep gives a particle inside for part
