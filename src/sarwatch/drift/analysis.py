@@ -288,9 +288,12 @@ def _correlate_symmetric(
     """``correlate1d(a, weights, axis, mode="constant", cval=0)`` for a symmetric odd kernel."""
     r = weights.size // 2
     n = a.shape[axis]
-    pad = [(0, 0)] * a.ndim
-    pad[axis] = (r, r)
-    p = np.pad(a, pad)  # zeros beyond the edges
+    shape = list(a.shape)
+    shape[axis] = n + 2 * r
+    p = np.zeros(shape)  # zeros beyond the edges
+    inner: list[slice] = [slice(None)] * a.ndim
+    inner[axis] = slice(r, r + n)
+    p[tuple(inner)] = a
 
     def shifted(j: int) -> npt.NDArray[np.float64]:  # a[i + j] along axis, 0 outside
         idx: list[slice] = [slice(None)] * a.ndim
