@@ -38,8 +38,13 @@ def _unshuffle_inflate(blob: bytes, dtype: np.dtype, shape: tuple[int, ...]) -> 
     ),
     rows=st.integers(1, 50),
     reversed_columns=st.booleans(),
+    time_major=st.booleans(),
 )
-def test_chunks_decode_to_the_array_with_the_last_one_padded(arr, rows, reversed_columns):
+def test_chunks_decode_to_the_array_with_the_last_one_padded(
+    arr, rows, reversed_columns, time_major
+):
+    if time_major:  # a run keeps its tracks time-major: the result holds transposed views
+        arr = np.ascontiguousarray(arr.T).T
     if reversed_columns:  # a backward run's tracks are a reversed (non-contiguous) view
         arr = arr[:, ::-1]
     fill = np.nan if arr.dtype.kind == "f" else 0
@@ -114,6 +119,60 @@ def test_drift_nc_reads_back_exactly_with_every_engine(
     tracks = read_run_tracks(path)
     np.testing.assert_array_equal(tracks.lat, small_run.track_lat.astype(np.float64))
     np.testing.assert_array_equal(tracks.times, small_run.times.astype("datetime64[s]"))
+
+
+def test_the_tracks_kept_are_the_particles_at_every_output_time(small_run) -> None:
+    """The run copies each output time's positions into one row of time-major buffers; the
+    result's ``(n_tracks, n_times)`` views hold the first particles, the start first."""
+    n_traj, n_obs = small_run.track_lon.shape
+    assert small_run.track_lat.shape == small_run.track_status.shape == (n_traj, n_obs)
+    assert small_run.track_lon.T.flags.c_contiguous  # each output time's row contiguous
+    np.testing.assert_array_equal(
+        small_run.track_lon[:, -1], small_run.final_lon[:n_traj].astype(np.float32)
+    )
+    np.testing.assert_array_equal(
+        small_run.track_lat[:, -1], small_run.final_lat[:n_traj].astype(np.float32)
+    )
+    np.testing.assert_array_equal(small_run.track_status[:, -1], small_run.final_status[:n_traj])
+    # every track starts within the seeding radius of the start and moves (20 kn of wind)
+    assert np.abs(small_run.track_lon[:, 0] - 12.5).max() < 0.1
+    assert np.abs(small_run.track_lat[:, 0] - 33.6).max() < 0.1
+    assert (small_run.track_lat[:, -1] != small_run.track_lat[:, 0]).all()
+
+
+@pytest.mark.parametrize("backward", [False, True])
+def test_drift_nc_is_the_same_from_time_major_or_track_major_tracks(
+    tmp_path: Path, monkeypatch, small_run, backward: bool
+) -> None:
+    """The chunks built straight from the run's time-major rows are the bytes the writer
+    makes from C-ordered ``(n_tracks, n_times)`` copies (one chunk and 11 padded ones)."""
+    import dataclasses
+
+    import h5py
+
+    small_run = dataclasses.replace(
+        small_run, summary=dataclasses.replace(small_run.summary, backward=backward)
+    )
+    copies = dataclasses.replace(
+        small_run,
+        **{
+            k: np.ascontiguousarray(getattr(small_run, k))
+            for k in ("track_lon", "track_lat", "track_status")
+        },
+    )
+    assert copies.track_lon.flags.c_contiguous and not small_run.track_lon.flags.c_contiguous
+    for chunk_bytes in (1 << 20, 7 * 4 * 100):
+        monkeypatch.setattr(drift_netcdf, "_CHUNK_BYTES", chunk_bytes)
+        a = write_trajectories(small_run, tmp_path / f"a{chunk_bytes}.nc")
+        b = write_trajectories(copies, tmp_path / f"b{chunk_bytes}.nc")
+        with h5py.File(a, "r") as fa, h5py.File(b, "r") as fb:
+            for name in ("lon", "lat", "status", "time"):
+                da, db = fa[name].id, fb[name].id
+                assert da.get_num_chunks() == db.get_num_chunks() >= 1
+                for i in range(da.get_num_chunks()):
+                    offset = da.get_chunk_info(i).chunk_offset
+                    assert da.read_direct_chunk(offset) == db.read_direct_chunk(offset)
+                np.testing.assert_array_equal(fa[name][...], fb[name][...])
 
 
 def test_drift_nc_says_its_filters_and_chunks_to_netcdf(tmp_path: Path, small_run) -> None:

@@ -382,18 +382,46 @@ def test_the_contour_generator_is_contourpys(seed: int) -> None:
                 np.testing.assert_array_equal(x, y)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(
     ny=st.integers(1, 120),
     nx=st.integers(1, 120),
-    sigma=st.sampled_from([0.5, 1.0, 1.5, 2.0]),
+    sigma=st.one_of(
+        st.sampled_from([0.5, 1.0, 1.5, 2.0]), st.floats(0.05, 6.0, allow_subnormal=False)
+    ),
     seed=st.integers(0, 2**32 - 1),
+    counts=st.booleans(),
 )
-def test_the_smoothing_is_scipys_gaussian_filter(ny, nx, sigma, seed) -> None:
+def test_the_smoothing_is_scipys_gaussian_filter(ny, nx, sigma, seed, counts) -> None:
+    """The numpy smoothing (no scipy.ndimage on the drift command) is scipy's to the bit,
+    on particle counts and on arbitrary real grids."""
     from scipy.ndimage import gaussian_filter
 
     from sarwatch.drift.analysis import _gaussian_filter
 
-    counts = np.random.default_rng(seed).poisson(3.0, size=(ny, nx)).astype(float)
-    want = gaussian_filter(counts, sigma, mode="constant")
-    np.testing.assert_array_equal(_gaussian_filter(counts, sigma), want)
+    rng = np.random.default_rng(seed)
+    if counts:
+        grid = rng.poisson(3.0, size=(ny, nx)).astype(float)
+    else:
+        grid = rng.standard_normal((ny, nx)) * 10.0 ** rng.uniform(-3, 3)
+    want = gaussian_filter(grid, sigma, mode="constant")
+    got = _gaussian_filter(grid, sigma)
+    assert got.shape == want.shape and got.dtype == want.dtype
+    np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("sigma", [0.1, 0.5, 1.0, 1.3, 2.0, 3.7])
+def test_the_smoothing_kernel_is_gaussian_filter1d_s(sigma) -> None:
+    """The kernel is scipy's (truncated at int(4 sigma + 0.5) cells, sum 1): its response
+    to an impulse, bit for bit."""
+    from scipy.ndimage import gaussian_filter1d
+
+    from sarwatch.drift.analysis import _gaussian_weights
+
+    radius = int(4.0 * sigma + 0.5)
+    impulse = np.zeros(2 * radius + 1)
+    impulse[radius] = 1.0
+    np.testing.assert_array_equal(
+        _gaussian_weights(sigma), gaussian_filter1d(impulse, sigma, mode="constant")
+    )
+    assert _gaussian_weights(sigma).sum() == pytest.approx(1.0, rel=1e-15)

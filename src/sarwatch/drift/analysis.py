@@ -270,29 +270,53 @@ def _grid_from_counts(
 
 
 def _gaussian_filter(a: npt.NDArray[np.float64], sigma: float) -> npt.NDArray[np.float64]:
-    """``scipy.ndimage.gaussian_filter(a, sigma, mode="constant")`` of a 2-D array.
+    """``scipy.ndimage.gaussian_filter(a, sigma, mode="constant")`` of a 2-D array, in numpy.
 
-    The same two ``correlate1d`` calls (axis 0, then 1 in place), with the kernel made once
-    per ``sigma`` instead of at every call.
+    The same separable correlation (axis 0, then axis 1), cells beyond the edge 0, and the
+    same arithmetic as scipy's ``correlate1d`` for a symmetric kernel: per cell
+    ``a[i] w[0]`` (``w[0]`` the centre weight), then ``+ (a[i - j] + a[i + j]) w[j]`` for
+    ``j = r, r - 1, ..., 1``, so the result is scipy's to the bit, without importing
+    ``scipy.ndimage`` (and ``scipy.special``: 0.14 s of the drift command's start).
     """
-    from scipy.ndimage import correlate1d
-
     weights = _gaussian_weights(float(sigma))
-    out = np.empty_like(a)
-    correlate1d(a, weights, 0, out, "constant", 0.0, 0)
-    correlate1d(out, weights, 1, out, "constant", 0.0, 0)
+    return _correlate_symmetric(_correlate_symmetric(np.asarray(a, float), weights, 0), weights, 1)
+
+
+def _correlate_symmetric(
+    a: npt.NDArray[np.float64], weights: npt.NDArray[np.float64], axis: int
+) -> npt.NDArray[np.float64]:
+    """``correlate1d(a, weights, axis, mode="constant", cval=0)`` for a symmetric odd kernel."""
+    r = weights.size // 2
+    n = a.shape[axis]
+    shape = list(a.shape)
+    shape[axis] = n + 2 * r
+    p = np.zeros(shape)  # zeros beyond the edges
+    inner: list[slice] = [slice(None)] * a.ndim
+    inner[axis] = slice(r, r + n)
+    p[tuple(inner)] = a
+
+    def shifted(j: int) -> npt.NDArray[np.float64]:  # a[i + j] along axis, 0 outside
+        idx: list[slice] = [slice(None)] * a.ndim
+        idx[axis] = slice(r + j, r + j + n)
+        return p[tuple(idx)]
+
+    out = np.multiply(a, weights[r])
+    pair = np.empty_like(out)
+    for j in range(r, 0, -1):
+        np.add(shifted(-j), shifted(j), out=pair)
+        pair *= weights[r + j]
+        out += pair
     return out
 
 
 @lru_cache(maxsize=8)
 def _gaussian_weights(sigma: float) -> npt.NDArray[np.float64]:
-    """``gaussian_filter1d``'s kernel (truncated at 4 sigma): its response to an impulse."""
-    from scipy.ndimage import gaussian_filter1d
-
+    """``gaussian_filter1d``'s kernel: ``exp(-x² / 2 sigma²)`` for ``|x| <= int(4 sigma +
+    0.5)``, normalised to sum 1 (as ``scipy.ndimage._gaussian_kernel1d`` makes it)."""
     radius = int(4.0 * sigma + 0.5)
-    impulse = np.zeros(2 * radius + 1)
-    impulse[radius] = 1.0
-    weights = gaussian_filter1d(impulse, sigma, mode="constant")
+    x = np.arange(-radius, radius + 1)
+    phi = np.exp(-0.5 / (sigma * sigma) * x**2)
+    weights = phi / phi.sum()
     weights.flags.writeable = False
     return weights
 

@@ -344,7 +344,10 @@ class DriftResult:
         Output times, ``datetime64[s]``, in the run's order.
     track_lon, track_lat, track_status
         Tracks of the first ``particles_in_file`` particles, ``(n_tracks, n_times)``,
-        in the run's order.
+        in the run's order. A run stores them time-major (each output time's positions
+        contiguous, as the run copies them), so these are usually transposed
+        (Fortran-ordered) views: ``track_lon[:, k]`` is contiguous, ``track_lon.T`` the
+        time-major array. Any layout holds the same values.
     final_lon, final_lat, final_status
         All particles at the end.
     category

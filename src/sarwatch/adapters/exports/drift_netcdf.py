@@ -159,9 +159,25 @@ def _shuffle_deflate(block: np.ndarray[Any, Any]) -> bytes:
     """
     from isal import isal_zlib
 
+    return bytes(isal_zlib.compress(_shuffled(block), _ISAL_LEVEL))
+
+
+def _shuffled(block: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """The bytes of a 2-D ``block`` in C order, shuffled: a 1-D ``uint8`` array.
+
+    A block of time-major tracks (a transposed view, its tracks contiguous in each output
+    time, as a run keeps them) is shuffled straight from its rows in one copy, which also
+    transposes it; this runs in the writer's thread without the GIL, one chunk (about
+    1 MiB, cache-sized) at a time, so the run never transposes its whole tracks.
+    """
+    size = block.dtype.itemsize
+    if block.ndim == 2 and block.strides[0] == size and block.size:
+        # time-major: (n_obs, rows) with contiguous rows; byte k of element (i, j) goes to
+        # position (k, i, j) of the shuffled C-ordered chunk
+        rows = block.T.view(np.uint8).reshape(block.shape[1], block.shape[0], size)
+        return np.ascontiguousarray(rows.transpose(2, 1, 0)).reshape(-1)
     raw = np.ascontiguousarray(block).reshape(-1).view(np.uint8)
-    shuffled = raw.reshape(-1, block.dtype.itemsize).T.tobytes()
-    return bytes(isal_zlib.compress(shuffled, _ISAL_LEVEL))
+    return np.ascontiguousarray(raw.reshape(-1, size).T).reshape(-1)
 
 
 def _deflated_chunks(arr: np.ndarray[Any, Any], rows: int, fill: float | int) -> list[bytes]:
