@@ -79,3 +79,20 @@ def test_openmp_threads_wait_passively_unless_the_user_chose(monkeypatch) -> Non
     with pytest.raises(SystemExit):
         main(["--help"])
     assert os.environ["OMP_WAIT_POLICY"] == "ACTIVE"
+
+
+def test_the_console_entry_leaves_the_final_collection_out_but_runs_atexit() -> None:
+    """``run`` (the ``sarwatch`` script and ``python -m sarwatch``) freezes what is left
+    once the command has ended, so the interpreter's final garbage collections skip it;
+    the ``atexit`` handlers still run after it."""
+    code = (
+        "import atexit, gc, sys\n"
+        "atexit.register(lambda: print('frozen at exit:', gc.get_freeze_count() > 0))\n"
+        "from sarwatch.cli.main import run\n"
+        "sys.argv = ['sarwatch', '--help']\n"
+        "run()\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "serve" in out.stdout
+    assert out.stdout.rstrip().endswith("frozen at exit: True")

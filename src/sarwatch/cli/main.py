@@ -11,11 +11,13 @@ error's ``exit_code`` (2 for bad input).
 
 The process's OpenMP threads (numba's parallel kernels) wait passively between
 parallel regions unless ``OMP_WAIT_POLICY`` says otherwise: see
-:func:`_passive_openmp_threads`.
+:func:`_passive_openmp_threads`. The console entry point is :func:`run`; :func:`main`
+is for callers in the same process (tests).
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -24,7 +26,7 @@ import typer
 from sarwatch.cli.safe_text import print_notice
 from sarwatch.errors import SarwatchError
 
-__all__ = ["app", "main"]
+__all__ = ["app", "main", "run"]
 
 app = typer.Typer(
     name="sarwatch",
@@ -124,3 +126,22 @@ def main(argv: list[str] | None = None) -> None:
             f"cannot use{where}: {exc.strerror or exc}; check the path exists and is writable",
         )
         sys.exit(2)
+
+
+def run() -> None:
+    """The console entry point (``sarwatch``, ``python -m sarwatch``): :func:`main`, then exit.
+
+    When the command has ended, every object left is moved out of the garbage
+    collector's reach (``gc.freeze``): the interpreter's final collections would
+    otherwise walk the millions of objects of numba, xarray and pandas, 0.33–0.43 s
+    after a drift run against 0.06 s (measured from the last ``atexit`` handler to the
+    process's end). ``atexit`` handlers still run and objects outside reference cycles
+    are still released; only cycles alive at exit are left to the operating system,
+    and everything sarwatch writes is closed before (files in ``with`` blocks, the
+    station with the command's context). Not for callers in the same process: frozen
+    objects are never collected.
+    """
+    try:
+        main()
+    finally:
+        gc.freeze()
