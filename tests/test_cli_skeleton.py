@@ -82,11 +82,13 @@ def test_openmp_threads_wait_passively_unless_the_user_chose(monkeypatch) -> Non
 
 
 def test_the_console_entry_leaves_the_final_collection_out_but_runs_atexit() -> None:
-    """``run`` (the ``sarwatch`` script and ``python -m sarwatch``) freezes what is left
-    once the command has ended, so the interpreter's final garbage collections skip it;
-    the ``atexit`` handlers still run after it."""
+    """``run`` (the ``sarwatch`` script and ``python -m sarwatch``) collects the young
+    generation less often, and freezes what is left once the command has ended, so the
+    interpreter's final garbage collections skip it; the ``atexit`` handlers still run
+    after it."""
     code = (
         "import atexit, gc, sys\n"
+        "atexit.register(lambda: print('thresholds:', gc.get_threshold()))\n"
         "atexit.register(lambda: print('frozen at exit:', gc.get_freeze_count() > 0))\n"
         "from sarwatch.cli.main import run\n"
         "sys.argv = ['sarwatch', '--help']\n"
@@ -95,4 +97,6 @@ def test_the_console_entry_leaves_the_final_collection_out_but_runs_atexit() -> 
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert "serve" in out.stdout
-    assert out.stdout.rstrip().endswith("frozen at exit: True")
+    *_, frozen, thresholds = out.stdout.rstrip().splitlines()
+    assert frozen == "frozen at exit: True"
+    assert thresholds.startswith("thresholds: (10000, ")

@@ -128,10 +128,20 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(2)
 
 
+#: Allocations between two young-generation collections in a command's process (CPython's
+#: default is 700). The libraries a command imports (numba, xarray, pandas) create some
+#: 200,000 long-lived objects; with the default, a 1 M-particle drift run spent 0.37 s in
+#: 580 collections, four of them full ones over everything (0.27 s), and 0.15 s in 40
+#: collections and no full one with this.
+GC_YOUNG_THRESHOLD = 10_000
+
+
 def run() -> None:
     """The console entry point (``sarwatch``, ``python -m sarwatch``): :func:`main`, then exit.
 
-    When the command has ended, every object left is moved out of the garbage
+    The young generation is collected every :data:`GC_YOUNG_THRESHOLD` allocations
+    rather than 700 (cycles are still collected, in fewer, larger passes). When the
+    command has ended, every object left is moved out of the garbage
     collector's reach (``gc.freeze``): the interpreter's final collections would
     otherwise walk the millions of objects of numba, xarray and pandas, 0.33–0.43 s
     after a drift run against 0.06 s (measured from the last ``atexit`` handler to the
@@ -141,6 +151,7 @@ def run() -> None:
     station with the command's context). Not for callers in the same process: frozen
     objects are never collected.
     """
+    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
     try:
         main()
     finally:
