@@ -121,5 +121,8 @@ def write_atlas(result: AtlasResult, path: Path) -> Path:
             ds[name] = ds[name].astype(str)
         ds.to_zarr(path, mode="w", zarr_format=2, consolidated=True)  # the widely read format
     else:
-        ds.to_netcdf(path, engine="netcdf4")
+        from sarwatch.adapters.netcdf_lock import NETCDF_LOCK
+
+        with NETCDF_LOCK:
+            ds.to_netcdf(path, engine="netcdf4")
     return path

@@ -222,6 +222,8 @@ def _write(
     import netCDF4
     from xarray.backends.locks import HDF5_LOCK
 
+    from sarwatch.adapters.netcdf_lock import NETCDF_LOCK
+
     n_traj, n_obs = dims["trajectory"], dims["obs"]
     rows = _chunk_rows(n_traj, n_obs)
     chunked: dict[str, list[bytes]] = {}
@@ -230,7 +232,7 @@ def _write(
         if len(vdims) == 2 and arr.size:
             fill = np.nan if np.issubdtype(arr.dtype, np.floating) else 0
             chunked[name] = _deflated_chunks(arr, rows, fill)
-    with HDF5_LOCK:
+    with NETCDF_LOCK, HDF5_LOCK:  # in this order (see sarwatch.adapters.netcdf_lock)
         with netCDF4.Dataset(path, "w", format="NETCDF4") as nc:
             for name, size in dims.items():
                 nc.createDimension(name, size)

@@ -48,8 +48,10 @@ def read_run_tracks(path: Path) -> RunTracks:
     """
     import xarray as xr
 
+    from sarwatch.adapters.netcdf_lock import NETCDF_LOCK
+
     try:
-        with xr.open_dataset(path, decode_times=False) as ds:
+        with NETCDF_LOCK, xr.open_dataset(path, decode_times=False) as ds:
             t_s = np.asarray(ds["time"].values, dtype=np.float64)
             lon = np.asarray(ds["lon"].values, dtype=np.float64)
             lat = np.asarray(ds["lat"].values, dtype=np.float64)

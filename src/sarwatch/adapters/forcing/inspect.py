@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -16,6 +17,7 @@ from sarwatch.adapters.forcing.grib import is_grib
 from sarwatch.adapters.forcing.layout import file_part, speed_scales
 from sarwatch.adapters.forcing.names import ROLES, STANDARD_NAME_PAIRS, Role
 from sarwatch.adapters.forcing.netcdf import _find_pair, _open
+from sarwatch.adapters.netcdf_lock import NETCDF_LOCK
 from sarwatch.errors import ForcingError
 
 __all__ = ["FileFacts", "inspect_forcing_file"]
@@ -67,6 +69,26 @@ def _reference_time(ds: object) -> str | None:
     return None
 
 
+def _role_facts(ds: Any, role: Role, path: Path) -> tuple[Any, ...] | None:
+    """``(pair, units, times, lon, lat, reference time)`` of one role in an open file, or
+    ``None`` if it has no variables for it."""
+    pair = _find_pair(ds, role)
+    if pair is None:
+        return None
+    speed_scales(ds, pair, path)  # refuses units that are not a speed
+    part = file_part(ds, pair, path, role)
+    times = np.asarray(part.u["time"].values).astype("datetime64[s]")
+    if times.size == 0:
+        raise ForcingError(f"{path}: {pair[0]}/{pair[1]} have no time steps")
+    if part.grid is None:
+        lon = np.asarray(part.u["lon"].values, dtype=float)
+        lat = np.asarray(part.u["lat"].values, dtype=float)
+    else:
+        lon, lat = part.grid.lon, part.grid.lat
+    units = ds[pair[0]].attrs.get("units", "m s-1")
+    return pair, units, times, lon, lat, _reference_time(ds)
+
+
 def inspect_forcing_file(path: Path) -> FileFacts:
     """The roles, variables, time span and area of one forcing file.
 
@@ -85,28 +107,22 @@ def inspect_forcing_file(path: Path) -> FileFacts:
     boxes: list[tuple[float, float, float, float]] = []
     reference = None
     for role in ROLES:
-        ds = _open(path, role)
-        pair = _find_pair(ds, role)
-        if pair is None:
+        with NETCDF_LOCK:
+            ds = _open(path, role)
+            try:
+                facts = _role_facts(ds, role, path)
+            finally:  # closed under the lock (see sarwatch.adapters.netcdf_lock)
+                ds.close()
+        if facts is None:
             continue
-        speed_scales(ds, pair, path)  # refuses units that are not a speed
-        part = file_part(ds, pair, path, role)
-        times = np.asarray(part.u["time"].values).astype("datetime64[s]")
-        if times.size == 0:
-            raise ForcingError(f"{path}: {pair[0]}/{pair[1]} have no time steps")
-        if part.grid is None:
-            lon = np.asarray(part.u["lon"].values, dtype=float)
-            lat = np.asarray(part.u["lat"].values, dtype=float)
-        else:
-            lon, lat = part.grid.lon, part.grid.lat
+        pair, units, times, lon, lat, ref = facts
         roles.append(role)
-        units = ds[pair[0]].attrs.get("units", "m s-1")
         variables.append(f"{pair[0]}/{pair[1]} ({role}, {units})")
         starts.append(times.min())
         ends.append(times.max())
         counts.append(times.size)
         boxes.append((float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())))
-        reference = reference or _reference_time(ds)
+        reference = reference or ref
     if not roles:
         wanted = ", ".join(f"{a}/{b}" for r in ROLES for a, b in STANDARD_NAME_PAIRS[r][:1])
         raise ForcingError(

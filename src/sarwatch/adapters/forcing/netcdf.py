@@ -31,6 +31,7 @@ from sarwatch.adapters.forcing.grids import rectilinear_grid
 from sarwatch.adapters.forcing.layout import Part, describe_variables, file_part, speed_scales
 from sarwatch.adapters.forcing.names import STANDARD_NAME_PAIRS, VARIABLE_NAME_PAIRS, Role
 from sarwatch.adapters.forcing.regrid import fill_from_nearest_sea, plan_target, resample
+from sarwatch.adapters.netcdf_lock import NETCDF_LOCK
 from sarwatch.drift.forcing import VectorField, coverage_advice
 from sarwatch.errors import ForcingError, InputError
 
@@ -196,10 +197,35 @@ def open_vector_field(
     """
     if not paths:
         raise InputError(f"no {role} files given")
+    opened: list[Any] = []
+    with NETCDF_LOCK:
+        try:
+            return _vector_field(
+                paths, role, opened, t_first=t_first, t_last=t_last, lon=lon, lat=lat,
+                margin_deg=margin_deg,
+            )  # fmt: skip
+        finally:  # before the lock goes: no file is left for the garbage collector to close
+            for ds in opened:
+                ds.close()
+
+
+def _vector_field(
+    paths: Sequence[str | Path],
+    role: Role,
+    opened: list[Any],
+    *,
+    t_first: np.datetime64,
+    t_last: np.datetime64,
+    lon: float,
+    lat: float,
+    margin_deg: float,
+) -> VectorField:
+    """:func:`open_vector_field`'s work, under the lock; each file opened goes to ``opened``."""
     parts: list[Part] = []
     for p in paths:
         path = Path(p)
         ds = _open(path, role)
+        opened.append(ds)
         pair = _find_pair(ds, role)
         if pair is None:
             wanted = [f"{a}/{b}" for a, b in STANDARD_NAME_PAIRS[role]]

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from sarwatch.adapters.netcdf_lock import NETCDF_LOCK
 from sarwatch.drift.forcing import VectorField
 from sarwatch.errors import ForcingError
 
@@ -96,5 +97,6 @@ def write_pack_netcdf(
             }  # fmt: skip
         encoding[t] = {"units": "minutes since 1970-01-01", "dtype": "int32"}
     ds = xr.Dataset(data, coords=coords, attrs={"Conventions": "CF-1.11", **(attrs or {})})
-    ds.to_netcdf(path, encoding=encoding, engine="netcdf4")
+    with NETCDF_LOCK:
+        ds.to_netcdf(path, encoding=encoding, engine="netcdf4")
     return Path(path)
