@@ -10,7 +10,6 @@ import pandas as pd
 import xarray as xr
 
 _STANDARD_NAMES = ("eastward_sea_water_velocity", "northward_sea_water_velocity")
-_WIND_NAMES = ("eastward_wind", "northward_wind")
 
 
 def write_regular_current(
@@ -22,7 +21,6 @@ def write_regular_current(
     v_ms: npt.ArrayLike,
     *,
     names: tuple[str, str] = ("uo", "vo"),
-    standard_names: tuple[str, str] = _STANDARD_NAMES,
 ) -> Path:
     """A surface current on a regular lon/lat grid, as CMEMS writes it (CF names, m s-1).
 
@@ -38,8 +36,6 @@ def write_regular_current(
         Eastward and northward components, m/s, shape ``(time, lat, lon)``.
     names
         The variables' names.
-    standard_names
-        Their CF standard names (sea water velocity; :func:`write_regular_wind` for wind).
 
     Returns
     -------
@@ -50,27 +46,10 @@ def write_regular_current(
     ds = xr.Dataset(
         {
             name: (dims, np.asarray(comp, "f4"), {"standard_name": std, "units": "m s-1"})
-            for name, comp, std in zip(names, (u_ms, v_ms), standard_names, strict=True)
+            for name, comp, std in zip(names, (u_ms, v_ms), _STANDARD_NAMES, strict=True)
         },
         coords={"time": times, "lat": ("lat", np.asarray(lat), {"standard_name": "latitude"}),
                 "lon": ("lon", np.asarray(lon), {"standard_name": "longitude"})},
     )  # fmt: skip
     ds.to_netcdf(path)
     return path
-
-
-def write_regular_wind(
-    path: Path,
-    lon: npt.ArrayLike,
-    lat: npt.ArrayLike,
-    times: pd.DatetimeIndex,
-    u_ms: npt.ArrayLike,
-    v_ms: npt.ArrayLike,
-) -> Path:
-    """A 10 m wind on a regular lon/lat grid, as ERA5 names it (``u10``/``v10``, m s-1).
-
-    Arguments as :func:`write_regular_current`; returns ``path``.
-    """
-    return write_regular_current(
-        path, lon, lat, times, u_ms, v_ms, names=("u10", "v10"), standard_names=_WIND_NAMES
-    )

@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from _forcing import write_regular_current, write_regular_wind
+from _forcing import write_regular_current
+from _forecast import write_netcdf_winds
 from sarwatch.adapters.exports.drift_tracks_read import read_run_tracks
 from sarwatch.services.drift import DriftRequest, DriftResult, predict_drift
 
@@ -39,7 +40,7 @@ def forcing(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     wv = -4.0 + 0.3 * (la - 33) + 0 * h
     return (
         write_regular_current(folder / "currents.nc", lon, lat, times, cu, cv),
-        write_regular_wind(folder / "winds.nc", lon, lat, times, wu, wv),
+        write_netcdf_winds(folder / "winds.nc", lon, lat, times, wu, wv),
     )
 
 
