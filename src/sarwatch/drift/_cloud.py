@@ -48,8 +48,17 @@ def _sincos(x, x0, s0, c0):  # type: ignore[no-untyped-def]
     d = x - x0
     if abs(d) > 0.25:
         return math.sin(x), math.cos(x)
+    return _turned(s0, c0, d)
+
+
+@njit(cache=True, error_model="numpy", fastmath={"contract"}, inline="always")
+def _turned(s0, c0, d):  # type: ignore[no-untyped-def]
+    """``sin, cos`` of ``x0 + d`` from ``s0, c0 = sin x0, cos x0`` and ``|d| <= 0.25`` (rad).
+
+    Horner forms of the Taylor series of ``sin d`` and ``cos d`` (to d⁹ and d⁸,
+    multiplications only; exact to ~1e-14), then the addition formulas.
+    """
     d2 = d * d
-    # Horner forms of the Taylor series (to d⁹ and d⁸), multiplications only
     sd = d * (
         1.0
         - d2
@@ -249,20 +258,10 @@ _EDGE = 1e-9
 _GRID_BLOCK = 1024
 
 
-@njit(cache=True, error_model="numpy", fastmath=_FUSED_MATH, inline="always")
-def _series(d):  # type: ignore[no-untyped-def]
-    """``sin d, cos d`` by the series of :func:`_sincos` (exact to ~1e-14 for ``|d| <= 0.25``)."""
-    d2 = d * d
-    sd = d * (
-        1.0
-        - d2
-        * (1.0 / 6.0)
-        * (1.0 - d2 * (1.0 / 20.0) * (1.0 - d2 * (1.0 / 42.0) * (1.0 - d2 * (1.0 / 72.0))))
-    )
-    cd = 1.0 - d2 * 0.5 * (
-        1.0 - d2 * (1.0 / 12.0) * (1.0 - d2 * (1.0 / 30.0) * (1.0 - d2 * (1.0 / 56.0)))
-    )
-    return sd, cd
+@njit(cache=True, error_model="numpy", inline="always")
+def _located(s, x, y):  # type: ignore[no-untyped-def]
+    """Whether a particle of status ``s`` at ``(x, y)`` is located: active or stranded, finite."""
+    return ((s == 0) | (s == 1)) & math.isfinite(x) & math.isfinite(y)
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -340,7 +339,7 @@ def located_sums(lon, lat, status, lon_bits, lat_bits, lon0, lat0):  # type: ign
         y1 = -_KEY_MAX
         for i in range(st.shape[0]):
             s = st[i]
-            ok = ((s == 0) | (s == 1)) & math.isfinite(xs[i]) & math.isfinite(ys[i])
+            ok = _located(s, xs[i], ys[i])
             bx = xb[i]
             by = yb[i]
             kx = bx ^ ((bx >> 63) & _LOW63)
@@ -357,15 +356,11 @@ def located_sums(lon, lat, status, lon_bits, lat_bits, lon0, lat0):  # type: ign
             s = st[i]
             x = xs[i]
             y = ys[i]
-            ok = ((s == 0) | (s == 1)) & math.isfinite(x) & math.isfinite(y)
+            ok = _located(s, x, y)
             dl, dp, near = _near(x, y, l0, p0)
             use = ok & near
-            sdl, cdl = _series(dl)
-            sdp, cdp = _series(dp)
-            sl = sl0 * cdl + cl0 * sdl
-            cl = cl0 * cdl - sl0 * sdl
-            sp = sp0 * cdp + cp0 * sdp
-            cp = cp0 * cdp - sp0 * sdp
+            sl, cl = _turned(sl0, cl0, dl)
+            sp, cp = _turned(sp0, cp0, dp)
             cnt += 1.0 if use else 0.0
             sx += cp * cl if use else 0.0
             sy += cp * sl if use else 0.0
@@ -381,7 +376,7 @@ def located_sums(lon, lat, status, lon_bits, lat_bits, lon0, lat0):  # type: ign
                 s = st[i]
                 x = xs[i]
                 y = ys[i]
-                if not (((s == 0) | (s == 1)) & math.isfinite(x) & math.isfinite(y)):
+                if not _located(s, x, y):
                     continue
                 if not _near(x, y, l0, p0)[2]:
                     cp = math.cos(y * _DEG)
@@ -444,15 +439,11 @@ def located_spread(lon, lat, status, clon, clat, far):  # type: ignore[no-untype
             s = st[i]
             x = xs[i]
             y = ys[i]
-            ok = ((s == 0) | (s == 1)) & math.isfinite(x) & math.isfinite(y)
+            ok = _located(s, x, y)
             dl, dp, near = _near(x, y, l0, p0)
             use = ok & near
-            sdl, cdl = _series(dl)
-            sdp, cdp = _series(dp)
-            sl = sl0 * cdl + cl0 * sdl
-            cl = cl0 * cdl - sl0 * sdl
-            sp = sp0 * cdp + cp0 * sdp
-            cp = cp0 * cdp - sp0 * sdp
+            sl, cl = _turned(sl0, cl0, dl)
+            sp, cp = _turned(sp0, cp0, dp)
             nr = _A / math.sqrt(1.0 - _E2 * sp * sp)
             dx = nr * cp * cl - x0
             dy = nr * cp * sl - y0
@@ -465,7 +456,7 @@ def located_spread(lon, lat, status, clon, clat, far):  # type: ignore[no-untype
                 s = st[i]
                 x = xs[i]
                 y = ys[i]
-                if not (((s == 0) | (s == 1)) & math.isfinite(x) & math.isfinite(y)):
+                if not _located(s, x, y):
                     continue
                 if not _near(x, y, l0, p0)[2]:
                     sp = math.sin(y * _DEG)
@@ -519,7 +510,7 @@ def located_grids(  # type: ignore[no-untyped-def]
                 s = st[j]
                 x = xs[j]
                 y = ys[j]
-                ok = ((s == 0) | (s == 1)) & math.isfinite(x) & math.isfinite(y)
+                ok = _located(s, x, y)
                 ix = min(max(int((x - lon_min) / dlon + pad), 0), nx - 1)
                 iy = min(max(int((y - lat_min) / dlat + pad), 0), ny - 1)
                 hbuf[j] = iy * nx + ix if ok else -1
