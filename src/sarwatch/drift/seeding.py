@@ -300,26 +300,10 @@ def _assemble(
         if all_at_start
         else np.where(release_s == 0.0, np.int8(ACTIVE), np.int8(NOT_RELEASED))
     )
-    return ParticleState(
-        lon=lon,
-        lat=lat,
-        status=status,
-        release_s=release_s,
-        dwl_slope=c.dwl_slope,
-        dwl_offset=c.dwl_offset,
-        cwl_slope=c.cwl_slope,
-        cwl_offset=c.cwl_offset,
-        side=c.side,
-        capsized=np.zeros(n, np.uint8),
-        category=c.category,
-        wind_err_u=np.zeros(n, np.float32),
-        wind_err_v=np.zeros(n, np.float32),
-        current_err_u=np.zeros(n, np.float32),
-        current_err_v=np.zeros(n, np.float32),
-        vel_u=np.zeros(n),
-        vel_v=np.zeros(n),
-        vel_ok=np.zeros(n, np.uint8),
-    )
+    return ParticleState.seeded(
+        lon, lat, status, release_s, dwl_slope=c.dwl_slope, dwl_offset=c.dwl_offset,
+        cwl_slope=c.cwl_slope, cwl_offset=c.cwl_offset, side=c.side, category=c.category,
+    )  # fmt: skip
 
 
 def _own(a: npt.ArrayLike) -> npt.NDArray[np.float64]:

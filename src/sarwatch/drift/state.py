@@ -126,18 +126,43 @@ class ParticleState:
         lon_a = np.array(lon, dtype=np.float64).ravel()
         lat_a = np.array(lat, dtype=np.float64).ravel()
         n = lon_a.size
-        return cls(
-            lon=lon_a,
-            lat=lat_a,
-            status=np.zeros(n, np.int8),
-            release_s=np.zeros(n),
-            dwl_slope=np.zeros(n),
-            dwl_offset=np.zeros(n),
-            cwl_slope=np.zeros((n, 2)),
-            cwl_offset=np.zeros((n, 2)),
-            side=np.zeros(n, np.int8),
-            capsized=np.zeros(n, np.uint8),
+        return cls.seeded(
+            lon_a, lat_a, np.zeros(n, np.int8), np.zeros(n),
+            dwl_slope=np.zeros(n), dwl_offset=np.zeros(n), cwl_slope=np.zeros((n, 2)),
+            cwl_offset=np.zeros((n, 2)), side=np.zeros(n, np.int8),
             category=np.full(n, -1, np.int16),
+        )  # fmt: skip
+
+    @classmethod
+    def seeded(
+        cls,
+        lon: npt.NDArray[np.float64],
+        lat: npt.NDArray[np.float64],
+        status: npt.NDArray[np.int8],
+        release_s: npt.NDArray[np.float64],
+        *,
+        dwl_slope: npt.NDArray[np.float64],
+        dwl_offset: npt.NDArray[np.float64],
+        cwl_slope: npt.NDArray[np.float64],
+        cwl_offset: npt.NDArray[np.float64],
+        side: npt.NDArray[np.int8],
+        category: npt.NDArray[np.int16],
+    ) -> ParticleState:
+        """Particles as seeded, taking over (not copying) the given arrays; the run's own
+        state (upright, no forcing errors, no predictor yet) starts at zero."""
+        n = lon.size
+        return cls(
+            lon=lon,
+            lat=lat,
+            status=status,
+            release_s=release_s,
+            dwl_slope=dwl_slope,
+            dwl_offset=dwl_offset,
+            cwl_slope=cwl_slope,
+            cwl_offset=cwl_offset,
+            side=side,
+            capsized=np.zeros(n, np.uint8),
+            category=category,
             wind_err_u=np.zeros(n, np.float32),
             wind_err_v=np.zeros(n, np.float32),
             current_err_u=np.zeros(n, np.float32),
