@@ -61,24 +61,29 @@ def test_unknown_routes_answer_in_the_error_shape_and_no_cdn_docs(tmp_path) -> N
         assert client.get("/openapi.json").json()["info"]["title"] == "sarwatch"
 
 
-def test_openmp_threads_wait_passively_unless_the_user_chose(monkeypatch) -> None:
+def test_openmp_threads_wait_passively_unless_the_user_chose() -> None:
     """Spinning OpenMP threads take the cores of a busy machine from the working ones
     (the hourly statistics ran 3-4x slower at load 3-4): the command sets the passive
     policy for itself and its children, but keeps a policy the user set."""
     import os
 
-    import pytest
-
-    from sarwatch.cli.main import main
-
-    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
-    with pytest.raises(SystemExit):
-        main(["--help"])
-    assert os.environ["OMP_WAIT_POLICY"] == "PASSIVE"
-    monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
-    with pytest.raises(SystemExit):
-        main(["--help"])
-    assert os.environ["OMP_WAIT_POLICY"] == "ACTIVE"
+    code = (
+        "import os, sys\n"
+        "from sarwatch.cli.main import run\n"
+        "sys.argv = ['sarwatch', '--help']\n"
+        "try:\n"
+        "    run()\n"
+        "finally:\n"
+        "    print('policy:', os.environ.get('OMP_WAIT_POLICY'))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    for given, expected in ((None, "PASSIVE"), ("ACTIVE", "ACTIVE")):
+        run_env = env if given is None else {**env, "OMP_WAIT_POLICY": given}
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=run_env
+        )
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.rstrip().splitlines()[-1] == f"policy: {expected}"
 
 
 def test_the_console_entry_leaves_the_final_collection_out_but_runs_atexit() -> None:

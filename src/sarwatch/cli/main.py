@@ -9,10 +9,9 @@ Errors from the :mod:`sarwatch.errors` family are printed as one readable
 message (no traceback unless ``--verbose``) and end the process with the
 error's ``exit_code`` (2 for bad input).
 
-The process's OpenMP threads (numba's parallel kernels) wait passively between
-parallel regions unless ``OMP_WAIT_POLICY`` says otherwise: see
-:func:`_passive_openmp_threads`. The console entry point is :func:`run`; :func:`main`
-is for callers in the same process (tests).
+The console entry point is :func:`run`: it sets what belongs to the process (OpenMP
+threads that wait passively, the garbage collector's pace, no final collection) and
+calls :func:`main`, which is for callers in the same process (tests).
 """
 
 from __future__ import annotations
@@ -103,7 +102,6 @@ def _passive_openmp_threads() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; map sarwatch errors to a message and an exit code."""
-    _passive_openmp_threads()
     _register()
     args = sys.argv[1:] if argv is None else argv
     verbose = "--verbose" in args or "-v" in args
@@ -139,7 +137,8 @@ GC_YOUNG_THRESHOLD = 10_000
 def run() -> None:
     """The console entry point (``sarwatch``, ``python -m sarwatch``): :func:`main`, then exit.
 
-    The young generation is collected every :data:`GC_YOUNG_THRESHOLD` allocations
+    The process's OpenMP threads wait passively (:func:`_passive_openmp_threads`), and
+    the young generation is collected every :data:`GC_YOUNG_THRESHOLD` allocations
     rather than 700 (cycles are still collected, in fewer, larger passes). When the
     command has ended, every object left is moved out of the garbage
     collector's reach (``gc.freeze``): the interpreter's final collections would
@@ -151,6 +150,7 @@ def run() -> None:
     station with the command's context). Not for callers in the same process: frozen
     objects are never collected.
     """
+    _passive_openmp_threads()
     gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
     try:
         main()
