@@ -70,8 +70,8 @@ def _reference_time(ds: object) -> str | None:
 
 
 def _role_facts(ds: Any, role: Role, path: Path) -> tuple[Any, ...] | None:
-    """``(pair, units, times, lon, lat, reference time)`` of one role in an open file, or
-    ``None`` if it has no variables for it."""
+    """``(pair, units, times, lon, lat)`` of one role in an open file, or ``None`` if it
+    has no variables for it."""
     pair = _find_pair(ds, role)
     if pair is None:
         return None
@@ -86,7 +86,7 @@ def _role_facts(ds: Any, role: Role, path: Path) -> tuple[Any, ...] | None:
     else:
         lon, lat = part.grid.lon, part.grid.lat
     units = ds[pair[0]].attrs.get("units", "m s-1")
-    return pair, units, times, lon, lat, _reference_time(ds)
+    return pair, units, times, lon, lat
 
 
 def inspect_forcing_file(path: Path) -> FileFacts:
@@ -111,18 +111,19 @@ def inspect_forcing_file(path: Path) -> FileFacts:
             ds = _open(path, role)
             try:
                 facts = _role_facts(ds, role, path)
+                if facts is not None and not reference:
+                    reference = _reference_time(ds)
             finally:  # closed under the lock (see sarwatch.adapters.netcdf_lock)
                 ds.close()
         if facts is None:
             continue
-        pair, units, times, lon, lat, ref = facts
+        pair, units, times, lon, lat = facts
         roles.append(role)
         variables.append(f"{pair[0]}/{pair[1]} ({role}, {units})")
         starts.append(times.min())
         ends.append(times.max())
         counts.append(times.size)
         boxes.append((float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())))
-        reference = reference or ref
     if not roles:
         wanted = ", ".join(f"{a}/{b}" for r in ROLES for a, b in STANDARD_NAME_PAIRS[r][:1])
         raise ForcingError(
