@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+KERNELS := $(VENV)/.kernels
 WEB    := src/sarwatch/web/frontend
 ASSETS := src/sarwatch/web/static/dist/.built
 
@@ -22,6 +23,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@
 
+# numba's compiled kernels, made at set-up instead of at the first drift, route or plan
+# (some 30 s on a new install; a few seconds to check once they are in numba's cache)
+$(KERNELS): $(STAMP) $(shell find src/sarwatch -name '*.py')
+	$(BIN)/sarwatch compile
+	@touch $@
+
 web: $(ASSETS)
 
 # The map page: Leaflet and the page code from the npm registry (lock file), bundled
@@ -33,10 +40,10 @@ $(ASSETS): $(wildcard $(WEB)/package.json $(WEB)/package-lock.json $(WEB)/build.
 	fi
 	@mkdir -p $(dir $@) && touch $@
 
-run: $(STAMP) $(ASSETS)
+run: $(STAMP) $(ASSETS) $(KERNELS)
 	$(BIN)/sarwatch serve --demo
 
-test: $(STAMP) $(ASSETS)
+test: $(STAMP) $(ASSETS) $(KERNELS)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

@@ -67,6 +67,7 @@ def _register() -> None:
         drift,
         forcing,
         incidents,
+        kernels,
         key,
         ledger,
         media,
@@ -80,7 +81,7 @@ def _register() -> None:
 
     for module in (
         serve, assess, drift, forcing, plan, case, ledger, user, bundle, ais, responders,
-        incidents, stats, media, key, atlas, public, db,
+        incidents, stats, media, key, atlas, public, db, kernels,
     ):  # fmt: skip
         module.register(app)
     _registered.append(True)

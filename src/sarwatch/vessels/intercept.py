@@ -473,7 +473,9 @@ def rank_intercepts(
     """
     s_lon = np.ascontiguousarray(ship_lon, dtype=np.float64).ravel()
     s_lat = np.ascontiguousarray(ship_lat, dtype=np.float64).ravel()
-    speed = np.ascontiguousarray(np.broadcast_to(speed_kn, s_lon.shape), dtype=np.float64)
+    # copies (np.array), never read-only broadcast views: the kernel is compiled for one
+    # kind of array whether a value is given once or per ship/particle
+    speed = np.array(np.broadcast_to(speed_kn, s_lon.shape), dtype=np.float64)
     p_lon = np.ascontiguousarray(particle_lon, dtype=np.float64).ravel()
     p_lat = np.ascontiguousarray(particle_lat, dtype=np.float64).ravel()
     n = p_lon.size
@@ -483,8 +485,8 @@ def rank_intercepts(
             f"({p_lon.size}, {p_lat.size}) must pair up, with at least one particle"
         )
     try:
-        p_u = np.ascontiguousarray(np.broadcast_to(drift_east_kn, (n,)), dtype=np.float64)
-        p_v = np.ascontiguousarray(np.broadcast_to(drift_north_kn, (n,)), dtype=np.float64)
+        p_u = np.array(np.broadcast_to(drift_east_kn, (n,)), dtype=np.float64)
+        p_v = np.array(np.broadcast_to(drift_north_kn, (n,)), dtype=np.float64)
         w = np.ones(n) if weight is None else np.asarray(weight, dtype=np.float64).ravel()
     except ValueError:
         raise InputError(f"one drift velocity per particle ({n}) or one for all") from None
