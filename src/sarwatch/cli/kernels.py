@@ -19,10 +19,13 @@ def compile_kernels() -> None:
     from sarwatch.services.warmup import WarmupStep
     from sarwatch.services.warmup import compile_kernels as run_steps
 
-    def report(step: WarmupStep) -> None:
-        typer.echo(f"{step.name}: {step.seconds:.1f} s")
+    def starting(name: str) -> None:
+        typer.echo(f"{name} ...", nl=False)
 
-    steps = run_steps(cache_dir=station().settings.cache_dir, on_step=report)
+    def done(step: WarmupStep) -> None:
+        typer.echo(f" {step.seconds:.1f} s")
+
+    steps = run_steps(cache_dir=station().settings.cache_dir, on_start=starting, on_step=done)
     total = sum(s.seconds for s in steps)
     typer.echo(
         f"kernels ready in {total:.1f} s: later processes load them from numba's cache "

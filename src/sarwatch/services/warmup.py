@@ -146,6 +146,7 @@ def _intercepts() -> None:
 def compile_kernels(
     *,
     cache_dir: Path | None = None,
+    on_start: Callable[[str], None] | None = None,
     on_step: Callable[[WarmupStep], None] | None = None,
 ) -> list[WarmupStep]:
     """Run every numerical computation once on a tiny input, so that numba compiles it.
@@ -154,6 +155,8 @@ def compile_kernels(
     ----------
     cache_dir
         The coastline cache (default: the user's cache directory).
+    on_start
+        Called with a step's name before it runs (a step may take a minute the first time).
     on_step
         Called after each step (to report progress).
 
@@ -172,6 +175,8 @@ def compile_kernels(
             ("search plans (datum, drift run)", lambda: _plans(work, cache_dir)),
             ("intercept ranking (responders)", _intercepts),
         ):
+            if on_start is not None:
+                on_start(name)
             tic = time.perf_counter()
             run()
             steps.append(WarmupStep(name, time.perf_counter() - tic))
