@@ -125,3 +125,36 @@ def test_compile_command_reports_each_step(capsys, land_mask) -> None:
     assert [next(n for n in names if line.startswith(n)) for line in lines[:-1]] == names
     assert all(line.rstrip().endswith(" s") for line in lines[:-1])
     assert "numba's cache" in lines[-1]
+
+
+def test_compiled_in_process_tells_a_compiled_kernel_from_a_cached_one() -> None:
+    import numba
+
+    from sarwatch.drift.engine import compiled_in_process
+
+    @numba.njit(cache=False)
+    def add_one(x: float) -> float:
+        return x + 1.0
+
+    assert not compiled_in_process((add_one,))  # nothing called yet
+    assert add_one(1.0) == 2.0  # compiled here: no cache holds it
+    assert compiled_in_process((add_one,))
+
+
+def test_a_drift_that_compiled_its_kernels_says_how_to_avoid_it(
+    capsys, home, monkeypatch, tmp_path
+) -> None:
+    import sarwatch.drift.engine as engine
+
+    args = ["drift", "--lat", "34.0", "--lon", "12.8", "--time", "2026-01-01T00:00Z",
+            "--hours", "1", "--particles", "100", "--wind-kn", "10", "--wind-from", "300",
+            "--quiet"]  # fmt: skip
+    monkeypatch.setattr(engine, "compiled_in_process", lambda: True)
+    code, _, err = run_cli(capsys, *args)
+    assert code == 0, err
+    assert "numba compiled the drift kernels during this run" in err
+    assert "sarwatch compile" in err
+    monkeypatch.setattr(engine, "compiled_in_process", lambda: False)
+    code, _, err = run_cli(capsys, *args)
+    assert code == 0, err
+    assert "numba compiled" not in err

@@ -355,6 +355,17 @@ def drift(
         print_summary(result.summary, Console())
     elif out is not None and result.summary.tracks_sampled:
         typer.echo(result.summary.tracks_note(), err=True)
+    from sarwatch.cli.safe_text import print_notice
+    from sarwatch.drift.engine import compiled_in_process
+
+    if compiled_in_process():
+        print_notice(
+            "note",
+            "numba compiled the drift kernels during this run (their first use since sarwatch "
+            "was installed or upgraded); run 'sarwatch compile' after installing so that no "
+            "drift waits for it",
+            style="bold yellow",
+        )
     if attachments is not None:
         import getpass
 

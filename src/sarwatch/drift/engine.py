@@ -24,7 +24,7 @@ from sarwatch.drift.forcing import Forcing, VectorField
 from sarwatch.drift.state import STRANDED, ParticleState
 from sarwatch.errors import InputError
 
-__all__ = ["DriftParams", "LandModel", "RunInfo", "simulate"]
+__all__ = ["DriftParams", "LandModel", "RunInfo", "compiled_in_process", "simulate"]
 
 
 class LandModel(Protocol):
@@ -465,3 +465,19 @@ def simulate(
         if progress is not None:
             progress((o + 1) * per_out, total)
     return RunInfo(n=n, steps=total, times=times, exact_land_tests=exact_tests, compute_s=compute_s)
+
+
+def compiled_in_process(kernels: tuple[object, ...] | None = None) -> bool:
+    """Whether this process compiled a drift kernel that numba's cache did not hold.
+
+    That is the first run after an install or an upgrade (``sarwatch compile`` does it
+    ahead); the run then took some 30 s longer. ``kernels`` (numba dispatchers) default to
+    those of the particles and of the statistics.
+    """
+    if kernels is None:
+        from sarwatch.drift import _cloud
+
+        kernels = tuple(
+            k for m in (_kernel, _cloud) for k in vars(m).values() if hasattr(k, "stats")
+        )
+    return any(sum(k.stats.cache_misses.values()) > 0 for k in kernels)  # type: ignore[attr-defined]
