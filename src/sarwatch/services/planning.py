@@ -416,11 +416,30 @@ def plan_search(
         A drift run that does not exist.
     """
     req = request if isinstance(request, PlanRequest) else parse_plan_request(request)
-    if (req.datum is None) == (req.drift_run is None):
+    if req.datum is not None and req.drift_run is not None:
         raise InputError("give either datum (the last known position) or drift_run, not both")
+    if req.datum is None and req.drift_run is None:
+        raise InputError(
+            "give datum (the last known position: lat, lon, time) or drift_run (a drift "
+            "run's id or directory) to plan the search on"
+        )
     names = [u.name for u in req.units]
-    if len(set(names)) != len(names):
-        raise InputError(f"unit names must differ (they name the route files): {names}")
+    if len({n.casefold() for n in names}) != len(names):
+        raise InputError(
+            f"unit names must differ, also in more than upper and lower case (they name the "
+            f"route files, which a chart plotter's memory card or a Windows or macOS disk "
+            f"would overwrite): {names}"
+        )
+    if req.datum is not None and req.commence_time is not None:
+        lkp = require_utc(req.datum.time, "datum.time")
+        commence = require_utc(req.commence_time, "commence_time")
+        if commence < lkp:
+            raise InputError(
+                f"commence_time {_iso(commence)} is before the last known position's time "
+                f"(datum.time {_iso(lkp)}): the units cannot search before the boat was last "
+                "seen; check that both times are UTC (Z), or leave commence_time out (the "
+                "units then set off at the datum time)"
+            )
     sweeps = [_sweep(req, u) for u in req.units]  # table errors before any heavy work
     tracks: CloudTracks | None = None
     if req.datum is not None:
