@@ -79,3 +79,33 @@ def test_a_search_that_commences_after_the_last_known_position_is_planned(
 ) -> None:
     plan = plan_search(request(commence_time="2026-12-06T09:00:00Z"), home_dir=tmp_path)
     assert plan.answer["units"][0]["waypoints"][0]["eta"] >= "2026-12-06T09:00:00Z"
+
+
+def test_an_update_naming_a_unit_not_in_the_plan_is_refused_not_ignored(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--unit Patroll`` (mistyped) with ``Helo1.gpx`` was recorded as a search by Helo1,
+    the track's name, without a word; the plan document is left as it was."""
+    import json
+
+    from _cli import run_cli
+
+    req = tmp_path / "plan.json"
+    req.write_text(json.dumps(REQUEST), encoding="utf-8")
+    out = tmp_path / "out"
+    assert run_cli(capsys, "plan", "--request", str(req), "--out", str(out))[0] == 0
+    before = (out / "plan.json").read_text(encoding="utf-8")
+    code, _, err = run_cli(
+        capsys, "plan", "update", "--plan", str(out), "--searched", str(out / "Helo1.gpx"),
+        "--unit", "Patroll",
+    )  # fmt: skip
+    assert code == 2
+    assert "no unit 'Patroll' in the plan: it has Helo1, Patrol" in err
+    assert (out / "plan.json").read_text(encoding="utf-8") == before
+    # the unit named wins over the track's name (the crew flew another unit's route)
+    code, text, err = run_cli(
+        capsys, "plan", "update", "--plan", str(out), "--searched", str(out / "Helo1.gpx"),
+        "--unit", "Patrol",
+    )  # fmt: skip
+    assert code == 0, err
+    assert "search 1 by Patrol" in text
