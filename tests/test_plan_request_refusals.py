@@ -109,3 +109,12 @@ def test_an_update_naming_a_unit_not_in_the_plan_is_refused_not_ignored(
     )  # fmt: skip
     assert code == 0, err
     assert "search 1 by Patrol" in text
+
+
+def test_a_manual_datum_without_wind_is_refused_not_taken_as_a_calm(tmp_path: Path) -> None:
+    """Without ``wind`` the leeway was computed for a calm (0 kn from 000°) in silence: a
+    coordinator who forgot it got a datum near the last known position and a plan for it."""
+    req = {k: v for k, v in REQUEST.items() if k != "wind"}
+    message = _refusal(req, tmp_path)
+    assert message.startswith("a manual datum needs wind")
+    assert '{"speed_kn": 0, "from_deg": 0} for a calm' in message

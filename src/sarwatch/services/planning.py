@@ -77,7 +77,6 @@ from sarwatch.services.plan_request import (
     ErrorsIn,
     PlanRequest,
     UnitRequest,
-    WindIn,
     parse_plan_request,
 )
 from sarwatch.services.plan_run import load_drift_cloud, load_drift_run
@@ -174,9 +173,15 @@ def _manual(
         raise InputError("a manual datum needs elapsed_h: hours from the last known position")
     if req.x_nm is None:
         raise InputError("a manual datum needs x_nm: the fix error of the last known position")
+    if req.wind is None:  # as `sarwatch drift` refuses a wind-driven object without wind
+        raise InputError(
+            "a manual datum needs wind: the average surface wind since the last known "
+            'position, e.g. "wind": {"speed_kn": 14, "from_deg": 320} ({"speed_kn": 0, '
+            '"from_deg": 0} for a calm); without it the leeway was taken as in a calm'
+        )
     lkp_time = require_utc(req.datum.time, "datum.time")
     leeway = _leeway(req)
-    wind = req.wind or WindIn(speed_kn=0.0, from_deg=0.0)
+    wind = req.wind
     current = req.current or CurrentIn(speed_kn=0.0, to_deg=0.0)
     datum = iamsar.drift_datum(
         req.datum.lon,
