@@ -197,7 +197,7 @@ def choose_role(
                 f"SHA-256 is no longer {e.sha256[:12]}…): fetch it again, or remove it from "
                 f"{library.index_path}"
             )
-    files = f"{len(chosen)} file{'s' if len(chosen) != 1 else ''}: " + ", ".join(
+    listed = f"{len(chosen)} file{'s' if len(chosen) != 1 else ''}: " + ", ".join(
         e.file for e in chosen
     )
     sources = tuple(e.source_for(role, library.root) for e in chosen)
@@ -205,10 +205,11 @@ def choose_role(
         line = (
             f"{role}: {provider} {product}, run time unknown: its age cannot be checked "
             f"against the {max_age_h:g} h limit (give the run time when adding a file: "
-            f"`sarwatch forcing add FILE --run-time ...`), {files}"
+            f"`sarwatch forcing add FILE --run-time ...`), {listed}"
         )
         return RoleChoice(role, sources, line, warning=True)
-    line = f"{role}: {provider} {product} run {_short(run)} ({age:.0f} h old at the start), {files}"
+    old = f"{age:.0f} h old at the start"
+    line = f"{role}: {provider} {product} run {_short(run)} ({old}), {listed}"
     return RoleChoice(role, sources, line)
 
 
