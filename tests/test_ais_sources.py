@@ -345,6 +345,8 @@ def test_generic_csv_and_missing_columns(tmp_path, home, capsys):
     code, out, err = run_cli(capsys, "ais", "ingest", "--csv", "generic", str(path))
     assert code == 0, err
     assert "2 positions" in out and "bad_time 1" in out
+    # the zone-less time is skipped, and the summary says how to write one it reads
+    assert "a generic CSV's time is ISO 8601 with its zone (2026-12-07T03:30:00Z" in out
 
 
 # -- replay and the CLI ------------------------------------------------------------------------

@@ -111,7 +111,7 @@ def test_a_case_from_alert_to_closed(api) -> None:
             "post",
             "attachments",
             {
-                "kind": "drift_run",
+                "kind": "document",
                 "record": {
                     "forcing": [
                         {

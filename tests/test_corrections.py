@@ -179,6 +179,30 @@ def test_cli_case_correct(home: Path, capsys) -> None:
     assert code == 0 and "chain intact" in out
 
 
+def test_cli_a_correction_onto_land_warns_as_a_report_does(home: Path, capsys) -> None:
+    """``case report`` warns when the coastline puts a position on land; a correction to a
+    position on land (Tunis, 36°48'N 10°12'E) was recorded flagged but said nothing."""
+    t = "2018-03-15T04:10:00Z"
+    code, out, err = run_cli(
+        capsys, "case", "open", "--title", "boat", "--time", t, "--lat", "33.2", "--lon", "12.5"
+    )
+    assert code == 0, err
+    cid = out.split()[0]
+    code, out, err = run_cli(
+        capsys, "case", "correct", cid, "--event", "2", "--reason", "degrees mistyped",
+        "--position", "36 48N 10 12E",
+    )  # fmt: skip
+    assert code == 0, err
+    assert "recorded a correction of event #2" in out
+    assert "warning: position 36°48.00'N 010°12.00'E is on land" in err
+    assert "Nearest sea point" in err
+    code, out, err = run_cli(
+        capsys, "case", "correct", cid, "--event", "2", "--reason", "now at sea",
+        "--position", "33 21N 12 30E",
+    )  # fmt: skip
+    assert code == 0 and "on land" not in err, err
+
+
 def _contact():  # type: ignore[no-untyped-def]
     from _cases_helpers import contact
 

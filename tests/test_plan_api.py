@@ -130,3 +130,36 @@ def test_a_plan_from_a_drift_run_id_of_the_station(api: Any) -> None:
     assert answer["datum"]["drift_run"] == run_id and answer["particles"] == 2000
     assert answer["datum"]["time"] == "2026-12-06T09:00:00Z"
     assert 0 < answer["total_pos"] <= answer["units"][0]["poc"]
+
+
+def test_the_api_plans_on_run_ids_only_never_on_a_server_directory(
+    api: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A coordinator's request must not make the server read (or say whether it has) a
+    directory of its own choosing: ``drift_run`` over the API is a run id; the CLI, run
+    on the station by whoever can read its home, keeps taking directories."""
+    client, coord, _ = api
+    run_dir = tmp_path / "cli-run"
+    code, _, err = run_cli(
+        capsys, "drift", "--lat", "34.5", "--lon", "12.9", "--time", "2026-12-06T06:00Z",
+        "--hours", "2", "--particles", "500", "--wind-kn", "15", "--wind-from", "330",
+        "--seed", "3", "--out", str(run_dir), "--no-png", "--quiet",
+    )  # fmt: skip
+    assert code == 0, err
+    units = [{"name": "Boat", "sweep_width_nm": 0.5, "speed_kn": 10, "hours": 2}]
+    for ref in (str(run_dir), "/etc", "../../etc"):
+        r = client.post("/api/plan", json={"drift_run": ref, "units": units}, headers=coord)
+        assert r.status_code == 422, r.text
+        detail = r.json()["detail"]
+        assert "over the API a drift run is named by its run id" in detail
+        assert "drift.nc" not in detail  # nothing said about what the directory holds
+    # the same refusal for an update whose plan document names a directory
+    doc = {"request": {"drift_run": str(run_dir), "units": units}, "answer": {}}
+    r = client.post("/api/plan/update", json={"plan": doc, "searched_gpx": "<gpx/>"}, headers=coord)
+    assert r.status_code == 422 and "run id" in r.json()["detail"], r.text
+    # the CLI on the station still plans on the directory
+    req = tmp_path / "plan.json"
+    req.write_text(json.dumps({"drift_run": str(run_dir), "units": units}), encoding="utf-8")
+    code, out, err = run_cli(capsys, "plan", "--request", str(req), "--json")
+    assert code == 0, err
+    assert json.loads(out)["datum"]["drift_run"] == str(run_dir)

@@ -136,6 +136,49 @@ def test_a_run_that_ended_before_the_ranking_is_carried_on_and_noted(
     assert answer["vessels"][0]["eta_p50_h"] == pytest.approx(12.0 / 12.0, rel=2e-3)
 
 
+def test_a_run_that_ended_days_before_is_carried_six_hours_then_held(
+    service: CaseService, tmp_path: Path
+) -> None:
+    """Carried on for 16 days at its last velocity, a cloud off Libya ended in the Sahara
+    and the ships were ranked on reaching it there: beyond 6 h the cloud is held, as a
+    stationary target, and the note says so and how old the run is."""
+    case_id = open_case(service)
+    sha = write_run(tmp_path, RUN, np.array([12.5]), np.array([34.0]), T0, east_kn=3.0)
+    service.attach(case_id, "drift_run", run_record(RUN, sha), actor="ana")
+    now = T0 + timedelta(hours=6 + 72)  # the run ended 72 h before the ranking
+    # its 6 h, then 6 h carried on (the run's particle keeps its latitude, as write_run's)
+    held_at = (at(12.5, 34.0, 90.0, 3.0 * (6 + 6))[0], 34.0)
+    ship = at(*held_at, 90.0, 12.0)
+    pic = picture([report(211000001, now, *ship, sog_kn=12.0, cog_deg=270.0)])
+    answer = responders(service, pic, tmp_path, case_id, now=now)
+    cloud = answer["cloud"]
+    assert cloud["centroid"]["lon"] == pytest.approx(held_at[0], abs=1e-4)
+    assert cloud["centroid"]["lat"] == pytest.approx(held_at[1], abs=1e-4)
+    assert cloud["drift_kn"] == 0.0
+    note = cloud["note"]
+    assert "ends at 2018-03-15T10:10:00Z, 72.0 h before the ranking" in note
+    assert "carried on 360 min" in note and "held there as stationary" in note
+    assert "drift the case up to the ranking" in note
+    (vessel,) = answer["vessels"]
+    assert vessel["eta_p50_h"] == pytest.approx(12.0 / 12.0, rel=2e-3)
+
+
+def test_a_ranking_long_before_the_run_starts_is_carried_back_six_hours_then_held(
+    service: CaseService, tmp_path: Path
+) -> None:
+    case_id = open_case(service)
+    sha = write_run(tmp_path, RUN, np.array([12.5]), np.array([34.0]), T0, east_kn=3.0)
+    service.attach(case_id, "drift_run", run_record(RUN, sha), actor="ana")
+    now = T0 - timedelta(hours=30)
+    answer = responders(service, picture([]), tmp_path, case_id, now=now)
+    cloud = answer["cloud"]
+    back = at(12.5, 34.0, 270.0, 3.0 * 6)
+    assert cloud["centroid"]["lon"] == pytest.approx(back[0], abs=1e-4)
+    assert cloud["drift_kn"] == 0.0
+    assert "30.0 h after the ranking" in cloud["note"]
+    assert "carried back 360 min" in cloud["note"] and "held there" in cloud["note"]
+
+
 def test_a_drift_file_that_is_not_the_one_attached_is_not_used(
     service: CaseService, tmp_path: Path
 ) -> None:

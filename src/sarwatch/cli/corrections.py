@@ -105,3 +105,18 @@ def correct(
     )
     typer.echo(_case_line(record))
     typer.echo(terminal_safe(f"recorded a correction of event #{event}: {reason}"))
+    if corrected_position is not None:  # as `case report` does for a position on land
+        _warn_on_land(corrections, case_id)
+
+
+def _warn_on_land(corrections: Any, case_id: str) -> None:
+    """Say so when the coastline puts the corrected position just recorded on land."""
+    from sarwatch.cli.safe_text import print_notice
+    from sarwatch.domain.events import position_from_json
+    from sarwatch.services.report import on_land_note
+
+    last = corrections.cases.events(case_id)[-1]
+    if "position" in last.payload:
+        note = on_land_note(position_from_json(last.payload["position"]))
+        if note:
+            print_notice("warning", note, style="bold yellow")

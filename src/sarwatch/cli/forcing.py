@@ -166,7 +166,10 @@ def fetch(
 
         last = station().cases.get(case_id).last_position
         if last is None:
-            raise InputError(f"case {case_id} has no position: add one first")
+            raise InputError(
+                f"case {case_id} has no position: report one first "
+                f"(sarwatch case report {case_id} --lat .. --lon .. --time ..)"
+            )
         half = 2.5  # degrees of latitude: 280 km, the reach of a fast cloud in 72 h
         half_lon = half / max(math.cos(math.radians(last.lat)), 0.2)
         area = area or (
@@ -225,7 +228,10 @@ def pack(
     case = station().cases.get(case_id)
     last = case.last_position
     if last is None:
-        raise InputError(f"case {case_id} has no position: add one (`sarwatch case position`)")
+        raise InputError(
+            f"case {case_id} has no position: report one first "
+            f"(sarwatch case report {case_id} --lat .. --lon .. --time ..)"
+        )
     target = out or Path(f"sarwatch-pack-{case_id}-{last.time:%Y%m%dT%H%MZ}.zip")
     report = pack_area(
         _library(), lon=last.lon, lat=last.lat, start=last.time, hours=hours, out=target,

@@ -161,9 +161,12 @@ def plan(
     result = plan_search(req, home_dir=Path(settings.home_dir), cache_dir=Path(settings.cache_dir))
     req_json = req.model_dump(mode="json")
     files: dict[str, Path] = {}
+    gone: list[str] = []
     if out is not None:
-        from sarwatch.services.plan_files import write_plan_files
+        from sarwatch.services.plan_files import previous_units, write_plan_files
 
+        kept = {u["name"] for u in result.answer["units"]}
+        gone = [n for n in previous_units(out) if n not in kept]
         files = write_plan_files(req_json, result.answer, result.routes, out)
     if json_out:
         typer.echo(json.dumps(result.answer, indent=1))
@@ -171,6 +174,12 @@ def plan(
         _print_plan(result.answer)
         for kind, path in files.items():
             typer.echo(f"{kind}: {path}")
+    if gone:
+        typer.echo(
+            f"removed from {out} the route files of the plan replaced, for "
+            f"{', '.join(gone)} (not in this plan)",
+            err=True,
+        )
     if case_id:
         _attach(case_id, req_json, result.answer, files, "plan", actor)
 

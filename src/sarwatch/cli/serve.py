@@ -52,7 +52,7 @@ def serve(
     overrides: dict[str, object] = {}
     if host:
         overrides["host"] = host
-    if port:
+    if port is not None:
         overrides["port"] = port
     settings = station(**overrides).settings
     if workers > 1 and settings.resolved_database_url.startswith("memory"):
@@ -106,20 +106,47 @@ def _build_caches(station: Station) -> None:
 
 
 def _check_port_free(host: str, port: int) -> None:
-    """Refuse early, before printing a URL, if the port is taken."""
+    """Refuse early, before printing a URL, if the server could not listen there: a port
+    out of range, a host that is not an address of this machine, a port taken."""
+    import errno
     import socket
 
     from sarwatch.errors import InputError
 
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+    if not 1 <= port <= 65535:
+        raise InputError(
+            f"port {port} is not a TCP port: give --port (or SARWATCH_PORT) between 1 and "
+            "65535, e.g. --port 8000"
+        )
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    except (socket.gaierror, UnicodeError) as exc:
+        raise InputError(
+            f"cannot listen on {host}:{port}: {host!r} is neither an address nor a name this "
+            f"machine can resolve ({exc}); give --host 127.0.0.1 (this machine only) or "
+            "0.0.0.0 (every interface)"
+        ) from None
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError as exc:
-            raise InputError(
-                f"cannot listen on {host}:{port} ({exc.strerror}); another program (perhaps "
-                "another sarwatch) uses it: stop it or choose --port / SARWATCH_PORT"
-            ) from None
+            if exc.errno == errno.EADDRNOTAVAIL:
+                why = (
+                    f"{host} is not an address of this machine: give --host 127.0.0.1 (this "
+                    "machine only), 0.0.0.0 (every interface) or one of its own addresses"
+                )
+            elif exc.errno == errno.EACCES:
+                why = (
+                    f"port {port} needs administrator rights on this machine: choose a port "
+                    "above 1023, e.g. --port 8000"
+                )
+            else:
+                why = (
+                    "another program (perhaps another sarwatch) uses it: stop it or choose "
+                    "--port / SARWATCH_PORT"
+                )
+            raise InputError(f"cannot listen on {host}:{port} ({exc.strerror}); {why}") from None
 
 
 def _print_demo_token(station: Station) -> None:

@@ -184,18 +184,33 @@ def choose_role(
         )
     for e in chosen:
         path = library.path(e)
-        if not path.is_file() or file_digest(path) != e.sha256:
+        if not path.is_file():
+            raise ForcingError(
+                f"{role}: the library file {e.file} is missing from {library.root} (deleted "
+                "or moved since it entered the library): put it back, add it again "
+                "(`sarwatch forcing add`), or remove its entry from "
+                f"{library.index_path}"
+            )
+        if file_digest(path) != e.sha256:
             raise ForcingError(
                 f"{role}: the library file {e.file} changed since it entered the library (its "
                 f"SHA-256 is no longer {e.sha256[:12]}…): fetch it again, or remove it from "
                 f"{library.index_path}"
             )
-    age_text = "run time unknown" if age is None else f"{age:.0f} h old at the start"
-    line = (
-        f"{role}: {provider} {product} run {_short(run)} ({age_text}), "
-        f"{len(chosen)} file{'s' if len(chosen) != 1 else ''}: " + ", ".join(e.file for e in chosen)
+    listed = f"{len(chosen)} file{'s' if len(chosen) != 1 else ''}: " + ", ".join(
+        e.file for e in chosen
     )
-    return RoleChoice(role, tuple(e.source_for(role, library.root) for e in chosen), line)
+    sources = tuple(e.source_for(role, library.root) for e in chosen)
+    if age is None:  # the age limit cannot hold it: say so, never pass it in silence
+        line = (
+            f"{role}: {provider} {product}, run time unknown: its age cannot be checked "
+            f"against the {max_age_h:g} h limit (give the run time when adding a file: "
+            f"`sarwatch forcing add FILE --run-time ...`), {listed}"
+        )
+        return RoleChoice(role, sources, line, warning=True)
+    old = f"{age:.0f} h old at the start"
+    line = f"{role}: {provider} {product} run {_short(run)} ({old}), {listed}"
+    return RoleChoice(role, sources, line)
 
 
 def library_forcing(

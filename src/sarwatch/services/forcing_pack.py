@@ -32,6 +32,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from sarwatch.drift.config import LIMITS
 from sarwatch.drift.forcing import VectorField
 from sarwatch.errors import ForcingError, InputError
 from sarwatch.services.forcing_choice import choose_role
@@ -70,7 +71,8 @@ class PackReport:
         ]
         for p in m["products"]:
             out.append(
-                f"  {p['role']}: {p['provider']} {p['product_id']} run {p['run_time']} "
+                f"  {p['role']}: {p['provider']} {p['product_id']} "
+                f"{'run ' + p['run_time'] if p['run_time'] else 'run time unknown'} "
                 f"({p['files']} file{'s' if p['files'] != 1 else ''}, "
                 f"{p['source_bytes'] / 1e6:.1f} MB)"
             )
@@ -190,6 +192,11 @@ def pack_area(
     from sarwatch.adapters.forcing import open_vector_field
     from sarwatch.adapters.forcing.packfile import QUANTUM_MS, write_pack_netcdf
 
+    if not LIMITS["hours"].ok(hours):  # the drift's own range: a pack serves a drift
+        raise InputError(
+            f"--hours {hours:g} is out of range ({LIMITS['hours'].describe()}, as for a "
+            "drift): give the hours of drift the pack must serve, e.g. --hours 48"
+        )
     end = start + timedelta(hours=hours)
     t0 = np.datetime64(start.astimezone(UTC).replace(tzinfo=None), "s")
     t1 = np.datetime64(end.astimezone(UTC).replace(tzinfo=None), "s")

@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
 from sarwatch.planning.cloud import from_local_nm
 from sarwatch.planning.types import SearchArea
 
-__all__ = ["area_polygon", "plan_geojson", "write_plan_files"]
+__all__ = ["area_polygon", "plan_geojson", "previous_units", "write_plan_files"]
+
+#: The route files written per unit (adapters.exports.route_files.write_route_files).
+_ROUTE_KINDS = ("gpx", "rtz", "kml", "txt")
+_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,39}")
 
 
 def area_polygon(area: SearchArea) -> list[list[float]]:
@@ -84,6 +89,18 @@ def plan_geojson(answer: dict[str, Any], routes: Any) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": feats}
 
 
+def previous_units(out_dir: Path) -> list[str]:
+    """The unit names of the plan already in ``out_dir`` (``[]`` if none or unreadable):
+    their route files are sarwatch's, replaced with the plan."""
+    try:
+        doc = json.loads((Path(out_dir) / "plan.json").read_text(encoding="utf-8"))
+        names = [u["name"] for u in doc["answer"]["units"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    # a name as the request's pattern allows it, never a path (the document is a file)
+    return [n for n in names if isinstance(n, str) and _SAFE_NAME.fullmatch(n)]
+
+
 def write_plan_files(
     request: dict[str, Any],
     answer: dict[str, Any],
@@ -101,6 +118,11 @@ def write_plan_files(
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    # the plan replaced leaves no route behind: a crew copying the folder to a chart
+    # plotter would load a superseded route beside the new ones
+    for name in previous_units(out):
+        for kind in _ROUTE_KINDS:
+            (out / f"{name}.{kind}").unlink(missing_ok=True)
     files: dict[str, Path] = {}
     for route in routes:
         for kind, path in write_route_files(route, out).items():

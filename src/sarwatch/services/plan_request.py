@@ -31,6 +31,10 @@ __all__ = [
 
 PatternName = Literal["expanding_square", "sector", "parallel", "creeping_line", "track_line"]
 _NAME_RE = r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,39}$"
+_NAME_RULE = (
+    "a unit's name (also its route files' name) is 1 to 40 characters: unaccented letters "
+    "A-Z and a-z, digits, spaces and . _ -, starting with a letter or a digit"
+)
 
 
 class _Model(BaseModel):
@@ -158,4 +162,8 @@ def parse_plan_request(data: Any) -> PlanRequest:
         where = ".".join(str(p) for p in first["loc"]) or "request"
         more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
         got = f", got {first['input']!r}" if first["type"] != "missing" else ""
-        raise InputError(f"plan request: {where}: {first['msg'].lower()}{got}{more}") from None
+        msg = first["msg"]
+        if first["type"] == "string_pattern_mismatch" and first["loc"][-1] == "name":
+            msg = _NAME_RULE  # not the regular expression, which few can read
+        # lower-case only the first letter: the rest may quote what was expected as typed
+        raise InputError(f"plan request: {where}: {msg[:1].lower()}{msg[1:]}{got}{more}") from None

@@ -122,11 +122,12 @@ def _timed(search: dict[str, Any], unit: dict[str, Any]) -> Route:
 
 def _unit_of(answer: dict[str, Any], wanted: str | None, track_name: str | None) -> dict[str, Any]:
     units = {u["name"]: u for u in answer["units"]}
-    for name in (wanted, track_name):
-        if name is not None and name in units:
-            return units[name]
-    if wanted is not None:
+    if wanted is not None:  # a unit named but not in the plan is a mistake, never ignored
+        if wanted in units:
+            return units[wanted]
         raise InputError(f"no unit {wanted!r} in the plan: it has {', '.join(units)}")
+    if track_name is not None and track_name in units:
+        return units[track_name]
     if len(units) == 1:
         return next(iter(units.values()))
     raise InputError(

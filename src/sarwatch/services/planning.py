@@ -77,7 +77,6 @@ from sarwatch.services.plan_request import (
     ErrorsIn,
     PlanRequest,
     UnitRequest,
-    WindIn,
     parse_plan_request,
 )
 from sarwatch.services.plan_run import load_drift_cloud, load_drift_run
@@ -174,9 +173,15 @@ def _manual(
         raise InputError("a manual datum needs elapsed_h: hours from the last known position")
     if req.x_nm is None:
         raise InputError("a manual datum needs x_nm: the fix error of the last known position")
+    if req.wind is None:  # as `sarwatch drift` refuses a wind-driven object without wind
+        raise InputError(
+            "a manual datum needs wind: the average surface wind since the last known "
+            'position, e.g. "wind": {"speed_kn": 14, "from_deg": 320} ({"speed_kn": 0, '
+            '"from_deg": 0} for a calm); without it the leeway was taken as in a calm'
+        )
     lkp_time = require_utc(req.datum.time, "datum.time")
     leeway = _leeway(req)
-    wind = req.wind or WindIn(speed_kn=0.0, from_deg=0.0)
+    wind = req.wind
     current = req.current or CurrentIn(speed_kn=0.0, to_deg=0.0)
     datum = iamsar.drift_datum(
         req.datum.lon,
@@ -416,11 +421,30 @@ def plan_search(
         A drift run that does not exist.
     """
     req = request if isinstance(request, PlanRequest) else parse_plan_request(request)
-    if (req.datum is None) == (req.drift_run is None):
+    if req.datum is not None and req.drift_run is not None:
         raise InputError("give either datum (the last known position) or drift_run, not both")
+    if req.datum is None and req.drift_run is None:
+        raise InputError(
+            "give datum (the last known position: lat, lon, time) or drift_run (a drift "
+            "run's id or directory) to plan the search on"
+        )
     names = [u.name for u in req.units]
-    if len(set(names)) != len(names):
-        raise InputError(f"unit names must differ (they name the route files): {names}")
+    if len({n.casefold() for n in names}) != len(names):
+        raise InputError(
+            f"unit names must differ, also in more than upper and lower case (they name the "
+            f"route files, which a chart plotter's memory card or a Windows or macOS disk "
+            f"would overwrite): {names}"
+        )
+    if req.datum is not None and req.commence_time is not None:
+        lkp = require_utc(req.datum.time, "datum.time")
+        commence = require_utc(req.commence_time, "commence_time")
+        if commence < lkp:
+            raise InputError(
+                f"commence_time {_iso(commence)} is before the last known position's time "
+                f"(datum.time {_iso(lkp)}): the units cannot search before the boat was last "
+                "seen; check that both times are UTC (Z), or leave commence_time out (the "
+                "units then set off at the datum time)"
+            )
     sweeps = [_sweep(req, u) for u in req.units]  # table errors before any heavy work
     tracks: CloudTracks | None = None
     if req.datum is not None:

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_MAX_AGE_H",
     "DEFAULT_MIN_SPEED_KN",
+    "MAX_CARRY_H",
     "TargetCloud",
     "case_target",
     "picture_snapshot",
@@ -55,6 +56,10 @@ __all__ = [
 
 #: Vessels whose last report is older than this are left out of a ranking, hours.
 DEFAULT_MAX_AGE_H = 6.0
+#: The longest a drift run's cloud is carried on (or back) at one interval's velocity, h;
+#: beyond it the particles are held there (a cloud carried for days at its last velocity
+#: crossed the coast: 16 days at 0.6 kn put a target in the Sahara).
+MAX_CARRY_H = 6.0
 #: The speed assumed for a vessel reporting less (stopped, at anchor) or no speed, knots:
 #: a slow merchant ship's or a fishing boat's passage speed.
 DEFAULT_MIN_SPEED_KN = 8.0
@@ -166,20 +171,35 @@ def _cloud_from_run(nc: Path, run_id: str, when: datetime) -> TargetCloud:
         return TargetCloud(lon[keep, 0], lat[keep, 0], zeros, zeros.copy(),
                            np.full(zeros.size, 1.0 / max(zeros.size, 1)), when, "drift_run",
                            run_id, note)  # fmt: skip
-    k = int(np.clip(np.searchsorted(times, t, side="right") - 1, 0, times.size - 2))
+    cap = np.timedelta64(int(MAX_CARRY_H * 3600), "s")
+    held = t < times[0] - cap or t > times[-1] + cap
+    t_at = min(max(t, times[0] - cap), times[-1] + cap)  # where the particles are taken
+    k = int(np.clip(np.searchsorted(times, t_at, side="right") - 1, 0, times.size - 2))
     dt_s = float((times[k + 1] - times[k]) / np.timedelta64(1, "s"))
-    f = float((t - times[k]) / np.timedelta64(1, "s")) / dt_s
+    f = float((t_at - times[k]) / np.timedelta64(1, "s")) / dt_s
+    hold = (
+        f" and held there as stationary ({MAX_CARRY_H:g} h is as far as sarwatch carries a "
+        "cloud at one velocity: further it would cross coasts); drift the case up to the "
+        "ranking for a moving target"
+    )
     if t < times[0]:
+        minutes = float((times[0] - t_at) / np.timedelta64(60, "s"))
+        gap_h = float((times[0] - t) / np.timedelta64(3600, "s"))
         note = (
-            f"the drift run starts at {_iso(times[0])}, after the ranking: its particles are "
-            f"carried back {float((times[0] - t) / np.timedelta64(60, 's')):.0f} min at the "
-            "velocity of its first output interval"
+            f"the drift run starts at {_iso(times[0])}, "
+            + (f"{gap_h:.1f} h " if held else "")
+            + f"after the ranking: its particles are carried back {minutes:.0f} min at the "
+            "velocity of its first output interval" + (hold if held else "")
         )
     elif t > times[-1]:
+        minutes = float((t_at - times[-1]) / np.timedelta64(60, "s"))
+        gap_h = float((t - times[-1]) / np.timedelta64(3600, "s"))
         note = (
-            f"the drift run ends at {_iso(times[-1])}, before the ranking: its particles are "
-            f"carried on {float((t - times[-1]) / np.timedelta64(60, 's')):.0f} min at the "
-            "velocity of its last output interval (drift it further for a better target)"
+            f"the drift run ends at {_iso(times[-1])}, "
+            + (f"{gap_h:.1f} h " if held else "")
+            + f"before the ranking: its particles are carried on {minutes:.0f} min at the "
+            "velocity of its last output interval"
+            + (hold if held else " (drift it further for a better target)")
         )
     lo0, la0, lo1, la1 = lon[:, k], lat[:, k], lon[:, k + 1], lat[:, k + 1]
     keep = np.isfinite(lo0) & np.isfinite(la0) & np.isfinite(lo1) & np.isfinite(la1)
@@ -189,6 +209,8 @@ def _cloud_from_run(nc: Path, run_id: str, when: datetime) -> TargetCloud:
     kx, ky = frame_scales_nm_per_deg((la0 + la1) / 2.0)
     hours = dt_s / 3600.0
     east, north = (lo1 - lo0) * kx / hours, (la1 - la0) * ky / hours
+    if held:  # a stale cloud is a stationary target, as a last known position is
+        east, north = np.zeros_like(east), np.zeros_like(north)
     n = int(keep.sum())
     return TargetCloud(
         lon=lo0 + f * (lo1 - lo0), lat=la0 + f * (la1 - la0), east_kn=east, north_kn=north,

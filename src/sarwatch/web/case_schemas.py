@@ -146,7 +146,8 @@ class OutcomeIn(BaseModel):
 
 
 class AttachmentIn(BaseModel):
-    """An assessment, drift run, search plan or document record, with its inputs."""
+    """A document record that only the client has (``POST .../attachments`` refuses the
+    other kinds: the server builds those from the inputs it verified)."""
 
     model_config = _STRICT
     kind: Literal[

@@ -149,6 +149,12 @@ class IngestSummary:
         if self.skipped:
             reasons = ", ".join(f"{k} {self.skipped[k]}" for k in sorted(self.skipped))
             out.append(f"skipped {self.n_skipped} lines: {reasons}")
+            if self.skipped.get("bad_time"):  # the one a whole file can fail on: say how
+                out.append(
+                    "bad_time: a time that could not be read as UTC; a generic CSV's time is "
+                    "ISO 8601 with its zone (2026-12-07T03:30:00Z or +00:00), a DMA one "
+                    "dd/mm/yyyy HH:MM:SS"
+                )
         else:
             out.append("skipped 0 lines")
         if self.no_position:

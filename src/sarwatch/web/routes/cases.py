@@ -37,6 +37,7 @@ from sarwatch.domain import (
     Source,
     Vessel,
 )
+from sarwatch.errors import InputError
 from sarwatch.services.feeds import events_after, latest_event_id
 from sarwatch.services.ports import CaseRecord, Store
 from sarwatch.web.auth import Coordinator, Observer
@@ -405,6 +406,16 @@ async def set_outcome(
     return _case_out(record)
 
 
+#: Where each kind of record the server builds is asked for (the request, never the record).
+_BUILT_BY_SERVER = {
+    "assessment": "POST /api/cases/{id}/assessments with the position",
+    "drift_run": "POST /api/drift with case_id",
+    "search_plan": "POST /api/plan (or /api/plan/update) with case_id",
+    "responders": "POST /api/cases/{id}/responders",
+    "reconstruction": "POST /api/cases/{id}/reconstruction",
+}
+
+
 @router.post(
     "/cases/{case_id}/attachments",
     response_model=CaseOut,
@@ -414,7 +425,18 @@ async def set_outcome(
 async def add_attachment(
     case_id: str, body: AttachmentIn, user: Coordinator, service: CaseServiceDep, request: Request
 ) -> Response:
-    """Attach an assessment or drift-run record (with its inputs) to the case's ledger."""
+    """Attach a document record that only the client has to the case's ledger.
+
+    Assessments, drift runs, search plans, responders rankings and reconstructions are
+    built by the server from the inputs it verified (their own routes); a record of those
+    kinds sent by a client would stand in the ledger beside them as if verified: 422.
+    """
+    if body.kind != "document":
+        raise InputError(
+            f"kind {body.kind!r}: the server builds this record itself from the inputs it "
+            f"verifies: {_BUILT_BY_SERVER[body.kind]}; POST /api/cases/{{id}}/attachments "
+            "takes documents only (kind 'document')"
+        )
     record = await run_write(
         request.app, service.attach, case_id, body.kind, body.record, actor=user.name
     )

@@ -3,7 +3,9 @@
 The request and the answer are the CLI's (:mod:`sarwatch.services.planning`); unknown
 fields are refused (422). Coordinators only, like ``POST /api/drift``: a plan carries
 the position of people in distress. With ``case_id`` the server attaches the plan
-(request, answer) to the case through the attachment service.
+(request, answer) to the case through the attachment service. A ``drift_run`` is a run
+id of this station (as ``GET /api/drift`` lists them): unlike the CLI's, the API's
+request never names a directory of the server, which it would read (or show to exist).
 """
 
 from __future__ import annotations
@@ -43,6 +45,23 @@ class PlanUpdateCreate(BaseModel):
     case_id: str | None = None
 
 
+def _station_run_only(ref: Any) -> None:
+    """Refuse a ``drift_run`` that is not a run id of this station (a server path)."""
+    if ref is None:
+        return
+    from sarwatch.services.drift_runs import check_run_id
+
+    try:
+        check_run_id(ref)
+    except NotFoundError:
+        raise InputError(
+            f"drift_run {ref!r}: over the API a drift run is named by its run id on this "
+            "station (12 hexadecimal digits, as POST /api/drift returns and GET /api/drift "
+            "lists them), not by a directory; a run made with `sarwatch drift --out DIR` is "
+            "planned on with `sarwatch plan` on the station"
+        ) from None
+
+
 def _attach(station: Any, case_id: str | None, request: dict[str, Any], answer: dict[str, Any],
             actor: str, tool: str) -> None:  # fmt: skip
     if case_id is None:
@@ -64,6 +83,7 @@ def make_plan(
 
         Attachments(station.cases).require_writable(body.case_id)
     req = PlanRequest.model_validate(body.model_dump(exclude={"case_id"}))
+    _station_run_only(req.drift_run)
     try:
         plan = plan_search(
             req, home_dir=Path(settings.home_dir), cache_dir=Path(settings.cache_dir)
@@ -84,6 +104,8 @@ def update_plan(
 
     if "request" not in body.plan or "answer" not in body.plan:
         raise InputError("plan must be a sarwatch plan document (plan.json: request, answer)")
+    if isinstance(body.plan["request"], dict):
+        _station_run_only(body.plan["request"].get("drift_run"))
     if body.case_id is not None:
         from sarwatch.services.attachments import Attachments
 
