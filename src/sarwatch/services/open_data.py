@@ -4,7 +4,8 @@ What a public export holds (policy :class:`~sarwatch.services.public_feed.Public
 ``SARWATCH_PUBLIC_DELAY_H`` and ``SARWATCH_PUBLIC_ROUND_DEG``):
 
 - **Incidents** (each event once: group heads, combined counts) whose time is at least
-  ``delay_h`` hours old, and whose linked case, if any, is closed: type, time to the
+  ``delay_h`` hours old (counted from the end of the day or month for a report known
+  only to the day or month), and whose linked case, if any, is closed: type, time to the
   hour (the day or month when that is all that is known), position rounded to
   ``round_deg`` degrees and the SAR region(s) of that rounded point, the counts, how
   many sources and the best IOM grade. **Never**: actors, source names, URLs and
@@ -99,6 +100,23 @@ def _time(record: IncidentRecord) -> str:
     return format_time(t)
 
 
+def _known_until(record: IncidentRecord) -> datetime:
+    """The latest time the event may have happened, given its precision (UTC).
+
+    A report known to the day may be of any hour of that day, one known to the month of
+    any day of that month: the public delay counts from the end of that window, so that
+    "December" or "4 December" is not published as if it were the first hour of it.
+    """
+    report = record.report
+    t = report.time
+    if report.time_precision == "day":
+        return t.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    if report.time_precision == "month":
+        first = t.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        return (first + timedelta(days=32)).replace(day=1)
+    return t
+
+
 def public_incident(
     record: IncidentRecord,
     now: datetime,
@@ -110,12 +128,13 @@ def public_incident(
     """The public form of an incident, or ``None`` if it may not be shown (yet).
 
     Shown: group heads at least ``policy.delay_h`` old whose linked case (if any) is
-    closed. ``regions`` caches the SAR regions by rounded position.
+    closed; the age of a report known only to the day or month counts from the end
+    of that day or month. ``regions`` caches the SAR regions by rounded position.
     """
     report = record.report
     if record.merged_into is not None:
         return None
-    if require_utc(now) - report.time < timedelta(hours=policy.delay_h):
+    if require_utc(now) - _known_until(record) < timedelta(hours=policy.delay_h):
         return None
     if report.case_id is not None and report.case_id not in closed_cases:
         return None
