@@ -248,6 +248,18 @@ def test_departures_from_port_ids_are_moved_to_sea_and_unknown_ids_refused(land_
         load_departures("XXNOPE")
 
 
+def test_a_departures_csv_from_a_spreadsheet_is_read_or_refused_clearly(tmp_path):
+    """Excel's "CSV UTF-8" (a byte-order mark) reads; Windows-1252 is a clear error."""
+    marked = tmp_path / "bom.csv"
+    marked.write_bytes("name,lon,lat\nZuwara offshore,12.2,33.1\n".encode("utf-8-sig"))
+    (found,) = load_departures(str(marked))
+    assert (found.name, found.lon, found.lat) == ("Zuwara offshore", 12.2, 33.1)
+    legacy = tmp_path / "cp1252.csv"
+    legacy.write_bytes("name,lon,lat\nZouara côte,12.2,33.1\n".encode("cp1252"))
+    with pytest.raises(InputError, match="is not UTF-8 text"):
+        load_departures(str(legacy))
+
+
 def test_a_request_without_wind_is_refused_before_any_task(request_):
     with pytest.raises(InputError, match="needs a wind"):
         run_atlas(replace(request_, forcing=ForcingSpec()), workers=1, processes=False)

@@ -264,3 +264,25 @@ def test_a_csv_error_names_the_last_row_read() -> None:
     )
     with pytest.raises(DataError, match="malformed after row 2: field larger"):
         read_mmp_text(text)
+
+
+@pytest.mark.parametrize("fmt", [None, "mmp", "csv", "datapackage"])
+def test_a_file_not_in_utf8_is_refused_with_what_to_do(tmp_path: Path, fmt: str | None) -> None:
+    """A spreadsheet's own encoding (Windows-1252 here) is a clear error, not a traceback,
+    and nothing is recorded."""
+    text = (DATA / "mmp_current.csv").read_text(encoding="utf-8")
+    text = text.replace("off Zuwara, Libya", "au large de Zouara, Libye (côte)")
+    path = tmp_path / "mmp.csv"
+    path.write_bytes(text.encode("cp1252"))
+    if fmt == "datapackage":  # the package's table in the wrong encoding
+        svc0 = _service()
+        import_file(svc0, DATA / "mmp_current.csv", actor="t")
+        export_file(svc0, tmp_path / "pkg", fmt="datapackage")
+        table = tmp_path / "pkg" / "incidents.csv"
+        table.write_bytes(table.read_text(encoding="utf-8").replace("Zuwara", "Zouara côte")
+                          .encode("cp1252"))  # fmt: skip
+        path = tmp_path / "pkg"
+    svc = _service()
+    with pytest.raises(InputError, match=r"is not UTF-8 text.*save it as UTF-8"):
+        import_file(svc, path, fmt=fmt, actor="t")
+    assert svc.count() == 0 and svc.events() == []
