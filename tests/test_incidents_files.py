@@ -286,3 +286,19 @@ def test_a_file_not_in_utf8_is_refused_with_what_to_do(tmp_path: Path, fmt: str 
     with pytest.raises(InputError, match=r"is not UTF-8 text.*save it as UTF-8"):
         import_file(svc, path, fmt=fmt, actor="t")
     assert svc.count() == 0 and svc.events() == []
+
+
+def test_the_iom_export_keeps_a_date_known_only_to_the_month(tmp_path: Path) -> None:
+    """An incident the IOM dates by year and month is exported without a day, so that
+    re-importing it does not make it known to the 1st of the month."""
+    svc = _service()
+    got = import_file(svc, DATA / "mmp_older.csv", actor="t")
+    by_precision = {r.report.time_precision for r in svc.iter_all()}
+    assert got.recorded == 3 and by_precision == {"day", "month"}
+    out = tmp_path / "iom.csv"
+    export_file(svc, out, fmt="mmp")
+    fresh = _service()
+    import_file(fresh, out, actor="t")
+    before = sorted((r.report.time, r.report.time_precision) for r in svc.iter_all())
+    after = sorted((r.report.time, r.report.time_precision) for r in fresh.iter_all())
+    assert after == before

@@ -469,7 +469,8 @@ def write_mmp(records: Iterable[IncidentRecord], stream: TextIO) -> int:
         incident_id = mmp_ids[0] if mmp_ids else r.incident_id
         best = max(record.sources, key=lambda s: s.quality)
         coordinates = "" if r.lon is None else f"{r.lat!r}, {r.lon!r}"
-        date = r.time.date().isoformat()
+        # known only to the month: no date, the year and month say it (as the IOM does)
+        date = "" if r.time_precision == "month" else r.time.date().isoformat()
         values: dict[str, Any] = {
             "Main ID": incident_id,
             "Incident ID": incident_id,
