@@ -148,3 +148,21 @@ def test_cli_list_shows_control_characters_from_a_file_as_escapes(tmp_path: Path
     line = next(x for x in listed.stdout.splitlines() if "Zuwara" in x)
     assert "\x1b" not in line and "\u202e" not in line
     assert "off Zuwara\\x1b[2J\\u202eaybiL" in line
+
+
+def test_cli_list_and_totals_show_what_is_not_known(tmp_path: Path) -> None:
+    """An IOM record dated by year and month is listed as the month, and a count no
+    incident of a period states is '-', not 0."""
+    home = tmp_path / "home"
+    done = _sarwatch(home, "incidents", "import", str(DATA / "mmp_older.csv"))
+    assert done.returncode == 0, done.stderr
+    listed = _sarwatch(home, "incidents", "list").stdout.splitlines()
+    zuwara = next(x for x in listed if "off Zuwara" in x)
+    assert zuwara.startswith("I-2016-00002  2016-04  ") and "2016-04-01" not in zuwara
+    totals = _sarwatch(home, "incidents", "totals", "--by", "month").stdout.splitlines()
+    april = next(x for x in totals if x.startswith("2016-04"))
+    assert april.split() == ["2016-04", "1", "-", "2", "-"]
+    assert "unknown, not zero" in totals[-1]
+    data = json.loads(_sarwatch(home, "incidents", "totals", "--by", "month", "--json").stdout)
+    april_json = next(r for r in data if r["period"] == "2016-04")
+    assert (april_json["survivors"], april_json["dead"], april_json["missing"]) == (None, 2, None)

@@ -60,9 +60,11 @@ def _line(record: IncidentRecord) -> str:
         if value is not None
     )
     merged = f" (merged into {record.merged_into})" if record.merged_into else ""
+    # a date known only to the month is shown as the month, not as its 1st
+    when = r.time.strftime("%Y-%m") if r.time_precision == "month" else r.time.date().isoformat()
     group = f" +{len(record.members)} report(s)" if record.members else ""
     return terminal_safe(
-        f"{r.incident_id}  {r.time.date().isoformat()}  {r.kind.value:<19} {where:<18} "
+        f"{r.incident_id}  {when:<10}  {r.kind.value:<19} {where:<18} "
         f"{r.place[:30]:<30} {counts or '-'}  q{record.quality}{group}{merged}"
     )
 
@@ -185,18 +187,25 @@ def totals(
 ) -> None:
     """Events, survivors, dead and missing by period and type (each event once)."""
     rows = _service().totals(_query(start, end, kinds, place, bbox), by=by)
-    data: list[dict[str, Any]] = [
-        {**r.__dict__, "dead_and_missing": r.dead_and_missing} for r in rows
-    ]
+    data: list[dict[str, Any]] = [r.to_json() for r in rows]
     if as_json:
         typer.echo(json.dumps(data, indent=2))
         return
     typer.echo(
         f"{'period':<8} {'type':<19} {'events':>7} {'survivors':>9} {'dead':>7} {'missing':>8}"
     )
-    for r in rows:
-        counts = f"{r.incidents:>7} {r.survivors:>9} {r.dead:>7} {r.missing:>8}"
-        typer.echo(f"{r.period:<8} {r.kind:<19} {counts}")
+
+    def cell(value: int | None) -> str:
+        return "-" if value is None else str(value)
+
+    for row in data:
+        counts = (
+            f"{row['incidents']:>7} {cell(row['survivors']):>9} {cell(row['dead']):>7} "
+            f"{cell(row['missing']):>8}"
+        )
+        typer.echo(f"{row['period']:<8} {row['kind']:<19} {counts}")
+    if any(v is None for row in data for v in (row["survivors"], row["dead"], row["missing"])):
+        typer.echo("(- : no incident of that period states the count; unknown, not zero)")
 
 
 @incidents_app.command("show")

@@ -177,9 +177,10 @@ def incident_totals(
     place: _Place = None,
     bbox: _Bbox = None,
 ) -> list[dict[str, Any]]:
-    """Events, survivors, dead and missing by period (year, month) and type."""
+    """Events, survivors, dead and missing by period (year, month) and type; a count
+    no incident of the period knows is ``null`` (unknown), not zero."""
     rows = service.totals(_query(start, end, kinds, place, bbox), by=by)
-    return [{**r.__dict__, "dead_and_missing": r.dead_and_missing} for r in rows]
+    return [r.to_json() for r in rows]
 
 
 @router.get("/incidents/export", responses=_ERRORS)
