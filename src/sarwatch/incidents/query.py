@@ -253,9 +253,16 @@ def query_from_text(
     ``bbox_name`` is what the user called it, for the error).
     """
     box = parse_bbox(bbox, name=bbox_name)
+    first = period_bound(start) if start else None
+    last = period_bound(end, end=True) if end else None
+    if first is not None and last is not None and last <= first:
+        raise InputError(
+            f"the period is empty: 'to' {end} ends before 'from' {start} begins; "
+            "give the earlier bound as 'from' (both are inclusive: from 2018 to 2018 is the year)"
+        )
     return IncidentQuery(
-        start=period_bound(start) if start else None,
-        end=period_bound(end, end=True) if end else None,
+        start=first,
+        end=last,
         kinds=tuple(IncidentType.parse(k) for k in kinds or ()),
         place=place or "",
         bbox=box,
