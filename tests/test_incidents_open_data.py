@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -204,3 +205,30 @@ def _draft(time) -> Incident:
         DRAFT_ID, IncidentType.SIGHTING, time, (IncidentSource("Alarm Phone", 3),),
         lon=12.345, lat=34.567,
     )  # fmt: skip
+
+
+def test_the_public_export_replaces_only_an_earlier_public_export(tmp_path: Path) -> None:
+    """Pointed by mistake at a folder of other files, or at the full register's export,
+    the public export refuses (it replaces its target whole: it deleted the folder)."""
+    from sarwatch.errors import InputError
+
+    cases = make_service(MemoryStore())
+    IncidentService.for_cases(cases).record([_draft(NOW - timedelta(days=9))], actor="t")
+    web_root = tmp_path / "www"
+    web_root.mkdir()
+    (web_root / "index.html").write_text("<h1>our site</h1>")
+    full = tmp_path / "register.csv"
+    full.write_text("incident_id,kind\nI-2018-00001,sighting\n")
+    for target, fmt in ((web_root, "datapackage"), (full, "datapackage"), (full, "geojson"),
+                        (web_root, "geojson")):  # fmt: skip
+        with pytest.raises(InputError, match="not an earlier public"):
+            publish(cases, target, fmt=fmt, policy=PublicPolicy(), now=NOW)
+    assert (web_root / "index.html").read_text() == "<h1>our site</h1>"
+    assert full.read_text().startswith("incident_id,kind")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["register.csv", "www"]
+    # the cron case: an earlier public export is replaced, again and again
+    for fmt, out in (("datapackage", tmp_path / "open"), ("geojson", tmp_path / "open.geojson")):
+        for _ in range(2):
+            publish(cases, out, fmt=fmt, policy=PublicPolicy(), now=NOW)
+        assert "I-2018" in (out / "incidents.csv" if out.is_dir() else out).read_text()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]

@@ -189,6 +189,43 @@ class PublicExport:
         )
 
 
+#: The files of a public data package: all that may be replaced in a folder.
+_PACKAGE_FILES = frozenset({"datapackage.json", "incidents.csv", "cases.csv", "case_positions.csv"})
+_PACKAGE_NAME = "sarwatch-open-data"
+
+
+def _earlier_export(out: Path, fmt: str) -> bool:
+    """Whether ``out`` holds an earlier public export of ``fmt`` (which may be replaced)."""
+    try:
+        if fmt == "datapackage":
+            if not out.is_dir() or not {p.name for p in out.iterdir()} <= _PACKAGE_FILES:
+                return False
+            descriptor = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
+            return isinstance(descriptor, dict) and descriptor.get("name") == _PACKAGE_NAME
+        if not out.is_file():
+            return False
+        data = json.loads(out.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and data.get("type") == "FeatureCollection" and "policy" in data
+
+
+def _check_target(out: Path, fmt: str) -> None:
+    """Refuse to replace anything at ``out`` but an earlier public export of ``fmt``.
+
+    The export replaces its target whole (a folder by two renames): pointed at a web
+    root, a home directory or the full register's export by mistake, it would delete it.
+    """
+    if out.exists() and not _earlier_export(out, fmt):
+        what = "a folder" if out.is_dir() else "a file"
+        raise InputError(
+            f"--out {out} is {what} that is not an earlier public {fmt} export of sarwatch; "
+            "the export replaces its target whole, so give a path of its own (e.g. "
+            f"/srv/opendata/sarwatch{'' if fmt == 'datapackage' else '.geojson'}) that does "
+            "not exist yet or holds the previous public export"
+        )
+
+
 def _replace(tmp: Path, final: Path) -> None:
     """Move ``tmp`` into place of ``final`` (a file atomically; a folder by two renames)."""
     if tmp.is_dir():
@@ -235,6 +272,7 @@ def publish(
     ]
     positions = [{"case_id": v["case_id"], **p} for v in case_views for p in v["positions"]]
     out = Path(out)
+    _check_target(out, fmt)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     if tmp.exists():
@@ -250,7 +288,7 @@ def publish(
                 Table("cases", _CASE_FIELDS, case_rows, "Closed cases"),
                 Table("case_positions", _POSITION_FIELDS, positions, "Positions of closed cases"),
             ],
-            name="sarwatch-open-data",
+            name=_PACKAGE_NAME,
             title="sarwatch open data: incidents at sea and closed cases",
             created=now,
             licences=(CC_BY_4,),
