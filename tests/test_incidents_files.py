@@ -140,6 +140,9 @@ def test_an_export_without_grades_needs_one() -> None:
     assert parsed.reports[0].sources[0].quality == 2
     with pytest.raises(DataError, match="not an IOM Missing Migrants Project CSV"):
         read_mmp_text("kind,time\nshipwreck,2018-06-19T00:00:00Z\n")
+    # a grade off the scale is refused once, not as a refusal of every row
+    with pytest.raises(InputError, match=r"--quality must be an IOM grade 1-5 .*got 7"):
+        read_mmp_text(text, default_quality=7)
 
 
 @pytest.mark.parametrize(

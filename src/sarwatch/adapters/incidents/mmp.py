@@ -393,6 +393,11 @@ def read_mmp(stream: TextIO, *, default_quality: int | None = None) -> ParsedFil
     DataError
         The file is not an IOM export, or lacks a grade that must be given.
     """
+    if default_quality is not None and default_quality not in range(1, 6):
+        raise InputError(
+            f"--quality must be an IOM grade 1-5 (1 a single media source ... 5 official), "
+            f"got {default_quality}"
+        )
     reader = csv.reader(stream)
     try:
         header = next(reader)
