@@ -305,3 +305,22 @@ def test_the_iom_export_keeps_a_date_known_only_to_the_month(tmp_path: Path) -> 
     before = sorted((r.report.time, r.report.time_precision) for r in svc.iter_all())
     after = sorted((r.report.time, r.report.time_precision) for r in fresh.iter_all())
     assert after == before
+
+
+def test_a_row_dated_in_the_future_is_refused_not_recorded(tmp_path: Path) -> None:
+    """A mistyped year (2081 for 2018) would put an incident into a year to come, and
+    into every total of it; the row is refused with its reason, the others go in."""
+    now = T0 + timedelta(days=60)  # after every incident of the file
+    svc = IncidentService(store=MemoryStore(), signer=Signer.generate(), clock=lambda: now)
+    text = (DATA / "mmp_current.csv").read_text(encoding="utf-8")
+    path = tmp_path / "typo.csv"
+    path.write_text(text.replace("2018-06-29,2018,June", "2081-06-29,2081,June"))
+    got = import_file(svc, path, actor="t")
+    future = [(row, why) for row, why in got.refused if "in the future" in why]
+    assert [row for row, _ in future] == [3, 4, 5]  # the three parts of a split incident
+    assert "mistyped year" in future[0][1]
+    assert got.recorded == 3
+    assert all(r.report.time.year == 2018 for r in svc.iter_all())
+    with pytest.raises(InputError, match="in the future"):
+        svc.record(replace(report(dead=1), time=now + timedelta(days=2)), actor="t")
+    svc.record(replace(report(dead=1), time=now + timedelta(hours=20)), actor="t")  # skew
