@@ -240,3 +240,11 @@ def test_a_period_given_backwards_says_which_bound_is_which() -> None:
         query_from_text("2018-06-19", "2018-05", None, None, None)
     same = query_from_text("2018", "2018", None, None, None)  # inclusive: the year
     assert (same.start.year, same.end.year) == (2018, 2019)
+
+
+def test_a_link_to_a_case_must_be_a_case_id() -> None:
+    """'NOPE' as case_id was recorded, and hid the incident from the open data for good
+    (an incident linked to a case waits for that case to close)."""
+    with pytest.raises(InputError, match="a case id looks like 2018-03-15-LY-001"):
+        replace(report(dead=1), case_id="NOPE")
+    assert replace(report(dead=1), case_id="2018-06-19-LY-001").case_id == "2018-06-19-LY-001"
