@@ -200,6 +200,10 @@ def test_rendered_files_are_readable_by_a_web_server(station_client) -> None:
     for name in ("cases.json", "policy.json"):
         assert (home / "public" / name).stat().st_mode & 0o777 == 0o644
     assert (home / "public").stat().st_mode & 0o777 == 0o755
+    # files an earlier version left owner-only are opened up at the next render
+    (home / "public" / "policy.json").chmod(0o600)
+    station.render_public()
+    assert (home / "public" / "policy.json").stat().st_mode & 0o777 == 0o644
 
 
 @pytest.mark.parametrize("path", ["/api/public/cases", "/api/public/cases?limit=200"])

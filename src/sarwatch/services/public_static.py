@@ -146,6 +146,8 @@ def render_public(store: Store, policy: PublicPolicy, now: datetime, out_dir: Pa
                 unchanged = False
             if not unchanged:
                 _atomic_write(path, data)
+            elif path.stat().st_mode & 0o777 != PUBLIC_FILE_MODE:  # earlier versions: 0600
+                path.chmod(PUBLIC_FILE_MODE)
             tags[name] = etag_of(data)
     return Rendered(tags, frozenset(str(v["case_id"]) for v in views))
 
