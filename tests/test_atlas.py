@@ -209,6 +209,10 @@ def test_the_file_holds_the_counts_and_the_provenance_of_every_input(
         np.testing.assert_array_equal(ds["presence_count"].values, one_worker.counts.presence)
         assert ds["lead_time"].values.tolist() == [6.0, 12.0]
         assert float(ds["class_share"].sum("srr_class").max()) <= 1.0 + 1e-12
+        # every data variable states its unit (CF: "1" for counts and shares)
+        assert {v: ds[v].attrs.get("units") for v in ds.data_vars} == dict.fromkeys(
+            ds.data_vars, "1"
+        )
         prov = json.loads(ds.attrs["provenance"])
     import hashlib
 
