@@ -166,3 +166,25 @@ def test_cli_list_and_totals_show_what_is_not_known(tmp_path: Path) -> None:
     data = json.loads(_sarwatch(home, "incidents", "totals", "--by", "month", "--json").stdout)
     april_json = next(r for r in data if r["period"] == "2016-04")
     assert (april_json["survivors"], april_json["dead"], april_json["missing"]) == (None, 2, None)
+
+
+def test_cli_merge_of_reports_far_apart_says_so(tmp_path: Path) -> None:
+    """Merging by hand is the monitor's call; two reports years and hundreds of km apart
+    (a slip of the id) are merged but named as such, with how to undo it."""
+    home = tmp_path / "home"
+    assert _sarwatch(home, "incidents", "import", str(DATA / "mmp_older.csv")).returncode == 0
+    assert _sarwatch(home, "incidents", "import", str(DATA / "mmp_current.csv")).returncode == 0
+    far = _sarwatch(home, "incidents", "merge", "I-2016-00002", "I-2018-00002", "--reason", "x")
+    assert far.returncode == 0, far.stderr
+    note = " ".join(far.stderr.split())
+    assert "note: I-2016-00002 and I-2018-00002 are" in note and "days apart" in note
+    assert "km apart" in note and "sarwatch incidents unmerge I-2018-00002" in note
+    near = _sarwatch(home, "incidents", "merge", "I-2018-00001", "I-2016-00002", "--reason", "x")
+    assert near.returncode != 0  # a group's head is not merged into another (undo first)
+    undo = _sarwatch(home, "incidents", "unmerge", "I-2018-00002")
+    assert undo.returncode == 0, undo.stderr
+    # "April 2016" and 3 May: the month's precision leaves the days open (no note of
+    # days), but Zuwara and Misrata are some 300 km apart
+    other = _sarwatch(home, "incidents", "merge", "I-2016-00002", "I-2016-00003", "--reason", "x")
+    assert other.returncode == 0 and "days apart" not in other.stderr
+    assert "km apart" in other.stderr

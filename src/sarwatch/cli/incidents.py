@@ -12,7 +12,7 @@ import typer
 from sarwatch.cli.safe_text import terminal_safe
 
 if TYPE_CHECKING:
-    from sarwatch.incidents import IncidentQuery, IncidentRecord
+    from sarwatch.incidents import Incident, IncidentQuery, IncidentRecord
     from sarwatch.services.incidents import IncidentService
 
 __all__ = ["register"]
@@ -225,8 +225,36 @@ def merge(
     actor: str = _ACTOR,
 ) -> None:
     """Merge two reports of the same event (recorded, signed, reversible)."""
-    record = _service().merge(into, merged, actor=_actor(actor), reason=reason)
+    service = _service()
+    record = service.merge(into, merged, actor=_actor(actor), reason=reason)
     typer.echo(_line(record))
+    far = _far_apart(record.report, service.get(merged).report)
+    if far:  # a slip of the id moves a report's people into another event, year, totals
+        typer.echo(
+            f"note: {into} and {merged} are {far}; automatic merging joins reports of one "
+            f"type within 24 h and 20 km. If this was a slip: sarwatch incidents unmerge "
+            f"{merged}",
+            err=True,
+        )
+
+
+def _far_apart(a: Incident, b: Incident) -> str:
+    """How two merged reports differ beyond what automatic merging joins ("" if not)."""
+    from sarwatch.incidents.merge import MatchPolicy, distance_km
+
+    policy, apart = MatchPolicy(), []
+    if a.kind is not b.kind and "sighting" not in (a.kind.value, b.kind.value):
+        apart.append(f"of different types ({a.kind.value}, {b.kind.value})")
+    first, second = sorted((a, b), key=lambda r: r.time)
+    slack_h = {"minute": 0, "day": 24, "month": 24 * 31}[first.time_precision]
+    hours = (second.time - first.time).total_seconds() / 3600
+    if hours - slack_h > policy.within_h:  # what the earlier one's precision leaves open
+        apart.append(f"{hours / 24:,.0f} days apart")
+    if None not in (a.lon, a.lat, b.lon, b.lat):
+        km = distance_km(a.lon, a.lat, b.lon, b.lat)  # type: ignore[arg-type]
+        if km > policy.within_km:
+            apart.append(f"{km:,.0f} km apart")
+    return ", ".join(apart)
 
 
 @incidents_app.command("unmerge")
