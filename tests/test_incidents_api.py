@@ -188,3 +188,38 @@ def test_cli_merge_of_reports_far_apart_says_so(tmp_path: Path) -> None:
     other = _sarwatch(home, "incidents", "merge", "I-2016-00002", "I-2016-00003", "--reason", "x")
     assert other.returncode == 0 and "days apart" not in other.stderr
     assert "km apart" in other.stderr
+
+
+def test_public_incidents_are_built_once_per_change_and_revalidate(api, tmp_path) -> None:
+    """Anyone may ask, so a crowd must not rebuild the whole open data per request: a
+    repeated request reads only the versions (two small queries), answers with an ETag
+    and 304; a new incident is in the very next answer."""
+    from sqlalchemy import event
+
+    from sarwatch.web.station import station_of
+
+    client, coord, _ = api
+    client.post("/api/incidents", json=REPORT, headers=coord)
+    first = client.get("/api/public/incidents")
+    assert first.status_code == 200 and len(first.json()) == 1
+    assert first.headers["cache-control"].startswith("public, max-age=")
+    etag = first.headers["etag"]
+    engine = station_of(client.app).store.engine  # type: ignore[attr-defined]
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        again = client.get("/api/public/incidents")
+        not_modified = client.get("/api/public/incidents", headers={"If-None-Match": etag})
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert again.content == first.content and again.headers["etag"] == etag
+    assert not_modified.status_code == 304 and not_modified.content == b""
+    assert len(statements) <= 8, statements  # two requests: the versions only
+    other = {**REPORT, "time": "2018-07-19T10:00:00Z", "lon": 14.5, "lat": 35.5}
+    assert client.post("/api/incidents", json=other, headers=coord).status_code == 201
+    fresh = client.get("/api/public/incidents", headers={"If-None-Match": etag})
+    assert fresh.status_code == 200 and len(fresh.json()) == 2

@@ -47,7 +47,15 @@ if TYPE_CHECKING:
     from sarwatch.services.cases import CaseService
     from sarwatch.settings import Settings
 
-__all__ = ["PUBLIC_FORMATS", "PublicExport", "public_cases_closed", "public_incident", "publish"]
+__all__ = [
+    "PUBLIC_FORMATS",
+    "PublicExport",
+    "public_cases_closed",
+    "public_incident",
+    "public_incident_views",
+    "public_version",
+    "publish",
+]
 
 #: Formats of the public export.
 PUBLIC_FORMATS = ("datapackage", "geojson")
@@ -159,6 +167,32 @@ def public_incident(
         "best_quality": record.quality,
         "case_id": report.case_id,
     }
+
+
+def public_incident_views(
+    cases: CaseService, policy: PublicPolicy, now: datetime
+) -> list[dict[str, Any]]:
+    """Every incident the public may see now (:func:`public_incident`), register order."""
+    closed = {v["case_id"] for v in public_cases_closed(cases, now, policy)}
+    regions: dict[tuple[float, float], list[str]] = {}
+    out = []
+    for record in IncidentService.for_cases(cases).iter_all():
+        view = public_incident(record, now, policy, closed_cases=closed, regions=regions)
+        if view is not None:
+            out.append(view)
+    return out
+
+
+def public_version(cases: CaseService) -> tuple[str, int]:
+    """What the public incidents depend on in the store, read cheaply: the register's
+    head hash and the latest case event id (a case closed or reopened). Equal versions
+    within the same minute give the same :func:`public_incident_views`."""
+    from sarwatch.services.feeds import latest_event_id
+
+    incidents = IncidentService.for_cases(cases)
+    with incidents.store.unit_of_work() as uow:
+        head = uow.incidents.head()
+    return (head.hash if head is not None else "", latest_event_id(cases.store))
 
 
 def public_cases_closed(
