@@ -255,6 +255,19 @@ def test_cli_media_add(home: Path, capsys, tmp_path: Path) -> None:
     assert "position offered" in err and "Not recorded" in err and "33°30.00'N" in err
     code, out, err = run_cli(capsys, "media", "add", cid, str(tmp_path / "missing.jpg"))
     assert code != 0 and "is not a file" in err
+    # the same photo again: recorded as asked, and said to be a copy of event #N
+    code, out, err = run_cli(capsys, "media", "add", cid, str(photo))
+    assert code == 0, err
+    first_seq = int(out.split("(event #")[1].rstrip(")\n")) - 1
+    assert f"already stored: the same file (SHA-256) was added before (event(s) #{first_seq})" in (
+        " ".join(err.split())
+    )
+    # an empty file (a failed download) is no evidence: refused, nothing recorded
+    empty = tmp_path / "empty.jpg"
+    empty.write_bytes(b"")
+    code, out, err = run_cli(capsys, "media", "add", cid, str(empty))
+    assert code == 2 and "is empty (0 bytes): nothing was recorded" in err
+    assert not [p for p in _files(home / "media") if p.stat().st_size == 0]
 
 
 def test_an_upload_cut_off_mid_stream_leaves_no_file_and_no_event(

@@ -110,6 +110,11 @@ class MediaService:
         try:
             name = clean_file_name(file_name)
             kind = clean_media_type(media_type, name)
+            if reception.size_bytes == 0:  # a failed download or copy, not evidence
+                raise InputError(
+                    f"{name} is empty (0 bytes): nothing was recorded; check the file "
+                    "(a download or copy that failed?) and add it again"
+                )
         except InputError:
             reception.discard()
             raise
