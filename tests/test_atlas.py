@@ -209,6 +209,10 @@ def test_the_file_holds_the_counts_and_the_provenance_of_every_input(
         np.testing.assert_array_equal(ds["presence_count"].values, one_worker.counts.presence)
         assert ds["lead_time"].values.tolist() == [6.0, 12.0]
         assert float(ds["class_share"].sum("srr_class").max()) <= 1.0 + 1e-12
+        # every data variable states its unit (CF: "1" for counts and shares)
+        assert {v: ds[v].attrs.get("units") for v in ds.data_vars} == dict.fromkeys(
+            ds.data_vars, "1"
+        )
         prov = json.loads(ds.attrs["provenance"])
     import hashlib
 
@@ -246,6 +250,18 @@ def test_departures_from_port_ids_are_moved_to_sea_and_unknown_ids_refused(land_
     assert abs(zuwara.lon - 12.10) < 0.1 and abs(zuwara.lat - 32.93) < 0.1
     with pytest.raises(InputError, match="unknown port id"):
         load_departures("XXNOPE")
+
+
+def test_a_departures_csv_from_a_spreadsheet_is_read_or_refused_clearly(tmp_path):
+    """Excel's "CSV UTF-8" (a byte-order mark) reads; Windows-1252 is a clear error."""
+    marked = tmp_path / "bom.csv"
+    marked.write_bytes("name,lon,lat\nZuwara offshore,12.2,33.1\n".encode("utf-8-sig"))
+    (found,) = load_departures(str(marked))
+    assert (found.name, found.lon, found.lat) == ("Zuwara offshore", 12.2, 33.1)
+    legacy = tmp_path / "cp1252.csv"
+    legacy.write_bytes("name,lon,lat\nZouara côte,12.2,33.1\n".encode("cp1252"))
+    with pytest.raises(InputError, match="is not UTF-8 text"):
+        load_departures(str(legacy))
 
 
 def test_a_request_without_wind_is_refused_before_any_task(request_):

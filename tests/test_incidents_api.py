@@ -148,3 +148,78 @@ def test_cli_list_shows_control_characters_from_a_file_as_escapes(tmp_path: Path
     line = next(x for x in listed.stdout.splitlines() if "Zuwara" in x)
     assert "\x1b" not in line and "\u202e" not in line
     assert "off Zuwara\\x1b[2J\\u202eaybiL" in line
+
+
+def test_cli_list_and_totals_show_what_is_not_known(tmp_path: Path) -> None:
+    """An IOM record dated by year and month is listed as the month, and a count no
+    incident of a period states is '-', not 0."""
+    home = tmp_path / "home"
+    done = _sarwatch(home, "incidents", "import", str(DATA / "mmp_older.csv"))
+    assert done.returncode == 0, done.stderr
+    listed = _sarwatch(home, "incidents", "list").stdout.splitlines()
+    zuwara = next(x for x in listed if "off Zuwara" in x)
+    assert zuwara.startswith("I-2016-00002  2016-04  ") and "2016-04-01" not in zuwara
+    totals = _sarwatch(home, "incidents", "totals", "--by", "month").stdout.splitlines()
+    april = next(x for x in totals if x.startswith("2016-04"))
+    assert april.split() == ["2016-04", "1", "-", "2", "-"]
+    assert "unknown, not zero" in totals[-1]
+    data = json.loads(_sarwatch(home, "incidents", "totals", "--by", "month", "--json").stdout)
+    april_json = next(r for r in data if r["period"] == "2016-04")
+    assert (april_json["survivors"], april_json["dead"], april_json["missing"]) == (None, 2, None)
+
+
+def test_cli_merge_of_reports_far_apart_says_so(tmp_path: Path) -> None:
+    """Merging by hand is the monitor's call; two reports years and hundreds of km apart
+    (a slip of the id) are merged but named as such, with how to undo it."""
+    home = tmp_path / "home"
+    assert _sarwatch(home, "incidents", "import", str(DATA / "mmp_older.csv")).returncode == 0
+    assert _sarwatch(home, "incidents", "import", str(DATA / "mmp_current.csv")).returncode == 0
+    far = _sarwatch(home, "incidents", "merge", "I-2016-00002", "I-2018-00002", "--reason", "x")
+    assert far.returncode == 0, far.stderr
+    note = " ".join(far.stderr.split())
+    assert "note: I-2016-00002 and I-2018-00002 are" in note and "days apart" in note
+    assert "km apart" in note and "sarwatch incidents unmerge I-2018-00002" in note
+    near = _sarwatch(home, "incidents", "merge", "I-2018-00001", "I-2016-00002", "--reason", "x")
+    assert near.returncode != 0  # a group's head is not merged into another (undo first)
+    undo = _sarwatch(home, "incidents", "unmerge", "I-2018-00002")
+    assert undo.returncode == 0, undo.stderr
+    # "April 2016" and 3 May: the month's precision leaves the days open (no note of
+    # days), but Zuwara and Misrata are some 300 km apart
+    other = _sarwatch(home, "incidents", "merge", "I-2016-00002", "I-2016-00003", "--reason", "x")
+    assert other.returncode == 0 and "days apart" not in other.stderr
+    assert "km apart" in other.stderr
+
+
+def test_public_incidents_are_built_once_per_change_and_revalidate(api, tmp_path) -> None:
+    """Anyone may ask, so a crowd must not rebuild the whole open data per request: a
+    repeated request reads only the versions (two small queries), answers with an ETag
+    and 304; a new incident is in the very next answer."""
+    from sqlalchemy import event
+
+    from sarwatch.web.station import station_of
+
+    client, coord, _ = api
+    client.post("/api/incidents", json=REPORT, headers=coord)
+    first = client.get("/api/public/incidents")
+    assert first.status_code == 200 and len(first.json()) == 1
+    assert first.headers["cache-control"].startswith("public, max-age=")
+    etag = first.headers["etag"]
+    engine = station_of(client.app).store.engine  # type: ignore[attr-defined]
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        again = client.get("/api/public/incidents")
+        not_modified = client.get("/api/public/incidents", headers={"If-None-Match": etag})
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert again.content == first.content and again.headers["etag"] == etag
+    assert not_modified.status_code == 304 and not_modified.content == b""
+    assert len(statements) <= 8, statements  # two requests: the versions only
+    other = {**REPORT, "time": "2018-07-19T10:00:00Z", "lon": 14.5, "lat": 35.5}
+    assert client.post("/api/incidents", json=other, headers=coord).status_code == 201
+    fresh = client.get("/api/public/incidents", headers={"If-None-Match": etag})
+    assert fresh.status_code == 200 and len(fresh.json()) == 2

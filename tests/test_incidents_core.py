@@ -227,3 +227,24 @@ def test_record_text_is_the_record_json() -> None:
     for record in states.values():
         text = record_text(record, compact_json(incident_to_json(record.report)))
         assert json.loads(text) == record_to_json(record) == json.loads(record_text(record))
+
+
+def test_a_period_given_backwards_says_which_bound_is_which() -> None:
+    """--from 2019 --to 2018 used to answer 'the period ends (2019-01-01 00:00:00+00:00)
+    before it starts (2019-01-01 00:00:00+00:00)': two equal times, no way out."""
+    from sarwatch.incidents.query import query_from_text
+
+    with pytest.raises(InputError, match="'to' 2018 ends before 'from' 2019 begins"):
+        query_from_text("2019", "2018", None, None, None)
+    with pytest.raises(InputError, match="'to' 2018-05 ends before 'from' 2018-06-19"):
+        query_from_text("2018-06-19", "2018-05", None, None, None)
+    same = query_from_text("2018", "2018", None, None, None)  # inclusive: the year
+    assert (same.start.year, same.end.year) == (2018, 2019)
+
+
+def test_a_link_to_a_case_must_be_a_case_id() -> None:
+    """'NOPE' as case_id was recorded, and hid the incident from the open data for good
+    (an incident linked to a case waits for that case to close)."""
+    with pytest.raises(InputError, match="a case id looks like 2018-03-15-LY-001"):
+        replace(report(dead=1), case_id="NOPE")
+    assert replace(report(dead=1), case_id="2018-06-19-LY-001").case_id == "2018-06-19-LY-001"

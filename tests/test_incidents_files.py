@@ -140,6 +140,9 @@ def test_an_export_without_grades_needs_one() -> None:
     assert parsed.reports[0].sources[0].quality == 2
     with pytest.raises(DataError, match="not an IOM Missing Migrants Project CSV"):
         read_mmp_text("kind,time\nshipwreck,2018-06-19T00:00:00Z\n")
+    # a grade off the scale is refused once, not as a refusal of every row
+    with pytest.raises(InputError, match=r"--quality must be an IOM grade 1-5 .*got 7"):
+        read_mmp_text(text, default_quality=7)
 
 
 @pytest.mark.parametrize(
@@ -264,3 +267,60 @@ def test_a_csv_error_names_the_last_row_read() -> None:
     )
     with pytest.raises(DataError, match="malformed after row 2: field larger"):
         read_mmp_text(text)
+
+
+@pytest.mark.parametrize("fmt", [None, "mmp", "csv", "datapackage"])
+def test_a_file_not_in_utf8_is_refused_with_what_to_do(tmp_path: Path, fmt: str | None) -> None:
+    """A spreadsheet's own encoding (Windows-1252 here) is a clear error, not a traceback,
+    and nothing is recorded."""
+    text = (DATA / "mmp_current.csv").read_text(encoding="utf-8")
+    text = text.replace("off Zuwara, Libya", "au large de Zouara, Libye (côte)")
+    path = tmp_path / "mmp.csv"
+    path.write_bytes(text.encode("cp1252"))
+    if fmt == "datapackage":  # the package's table in the wrong encoding
+        svc0 = _service()
+        import_file(svc0, DATA / "mmp_current.csv", actor="t")
+        export_file(svc0, tmp_path / "pkg", fmt="datapackage")
+        table = tmp_path / "pkg" / "incidents.csv"
+        table.write_bytes(table.read_text(encoding="utf-8").replace("Zuwara", "Zouara côte")
+                          .encode("cp1252"))  # fmt: skip
+        path = tmp_path / "pkg"
+    svc = _service()
+    with pytest.raises(InputError, match=r"is not UTF-8 text.*save it as UTF-8"):
+        import_file(svc, path, fmt=fmt, actor="t")
+    assert svc.count() == 0 and svc.events() == []
+
+
+def test_the_iom_export_keeps_a_date_known_only_to_the_month(tmp_path: Path) -> None:
+    """An incident the IOM dates by year and month is exported without a day, so that
+    re-importing it does not make it known to the 1st of the month."""
+    svc = _service()
+    got = import_file(svc, DATA / "mmp_older.csv", actor="t")
+    by_precision = {r.report.time_precision for r in svc.iter_all()}
+    assert got.recorded == 3 and by_precision == {"day", "month"}
+    out = tmp_path / "iom.csv"
+    export_file(svc, out, fmt="mmp")
+    fresh = _service()
+    import_file(fresh, out, actor="t")
+    before = sorted((r.report.time, r.report.time_precision) for r in svc.iter_all())
+    after = sorted((r.report.time, r.report.time_precision) for r in fresh.iter_all())
+    assert after == before
+
+
+def test_a_row_dated_in_the_future_is_refused_not_recorded(tmp_path: Path) -> None:
+    """A mistyped year (2081 for 2018) would put an incident into a year to come, and
+    into every total of it; the row is refused with its reason, the others go in."""
+    now = T0 + timedelta(days=60)  # after every incident of the file
+    svc = IncidentService(store=MemoryStore(), signer=Signer.generate(), clock=lambda: now)
+    text = (DATA / "mmp_current.csv").read_text(encoding="utf-8")
+    path = tmp_path / "typo.csv"
+    path.write_text(text.replace("2018-06-29,2018,June", "2081-06-29,2081,June"))
+    got = import_file(svc, path, actor="t")
+    future = [(row, why) for row, why in got.refused if "in the future" in why]
+    assert [row for row, _ in future] == [3, 4, 5]  # the three parts of a split incident
+    assert "mistyped year" in future[0][1]
+    assert got.recorded == 3
+    assert all(r.report.time.year == 2018 for r in svc.iter_all())
+    with pytest.raises(InputError, match="in the future"):
+        svc.record(replace(report(dead=1), time=now + timedelta(days=2)), actor="t")
+    svc.record(replace(report(dead=1), time=now + timedelta(hours=20)), actor="t")  # skew

@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -146,7 +147,11 @@ def test_no_exact_position_name_or_phone_in_public_outputs(
         assert abs(value / step - round(value / step)) < 1e-6, value
     shown = {r["incident_id"] for r in _public_incidents(cases, policy)}
     for record in service.find(limit=1000):
-        young = NOW - record.report.time < timedelta(hours=72)
+        # a report known to the day may be of its last hour: its age counts from then
+        window = timedelta(days=1) if record.report.time_precision == "day" else timedelta(0)
+        day = record.report.time.replace(hour=0, minute=0, second=0, microsecond=0)
+        latest = day + window if window else record.report.time
+        young = NOW - latest < timedelta(hours=72)
         linked_live = record.report.case_id == live
         assert (record.incident_id in shown) == (not young and not linked_live)
     assert closed in text and live not in text
@@ -158,3 +163,72 @@ def _public_incidents(cases, policy: PublicPolicy) -> list[dict]:
         publish(cases, out, fmt="geojson", policy=policy, now=NOW)
         data = json.loads(out.read_text())
     return [f["properties"] for f in data["features"] if f["properties"]["layer"] == "incident"]
+
+
+def test_a_report_known_to_the_day_or_month_waits_for_the_end_of_it() -> None:
+    """The public delay counts from the last moment the event may have happened.
+
+    "Some time in December" read on 7 December could be yesterday's sighting, and
+    "4 December" read 76 h after its first minute could be 53 h old: neither is shown.
+    """
+    cases = make_service(MemoryStore())
+    now = NOW
+    month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    day_start = (now - timedelta(hours=76)).replace(hour=0, minute=0, second=0, microsecond=0)
+    old_day = (now - timedelta(days=5)).replace(hour=0, minute=0, second=0, microsecond=0)
+    drafts = [
+        replace(_draft(month_start), time_precision="month"),
+        replace(_draft(day_start), time_precision="day"),
+        replace(_draft(old_day), time_precision="day"),
+        _draft(now - timedelta(hours=73)),
+    ]
+    service = IncidentService.for_cases(cases)
+    ids = service.record(drafts, actor="t", merge=False).incident_ids
+    assert (now - month_start) > timedelta(hours=72)  # the month began long enough ago
+    shown = {r["incident_id"] for r in _public_incidents(cases, PublicPolicy(delay_h=72.0))}
+    month_id, day_id, old_day_id, minute_id = ids
+    assert month_id not in shown
+    assert day_id not in shown
+    assert old_day_id in shown and minute_id in shown
+    # once the month has ended by the delay, it is shown
+    later = (month_start + timedelta(days=32)).replace(day=1) + timedelta(hours=72)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "p.geojson"
+        publish(cases, out, fmt="geojson", policy=PublicPolicy(delay_h=72.0), now=later)
+        features = json.loads(out.read_text())["features"]
+    ids_later = {f["properties"].get("incident_id") for f in features}
+    assert month_id in ids_later
+
+
+def _draft(time) -> Incident:
+    return Incident(
+        DRAFT_ID, IncidentType.SIGHTING, time, (IncidentSource("Alarm Phone", 3),),
+        lon=12.345, lat=34.567,
+    )  # fmt: skip
+
+
+def test_the_public_export_replaces_only_an_earlier_public_export(tmp_path: Path) -> None:
+    """Pointed by mistake at a folder of other files, or at the full register's export,
+    the public export refuses (it replaces its target whole: it deleted the folder)."""
+    from sarwatch.errors import InputError
+
+    cases = make_service(MemoryStore())
+    IncidentService.for_cases(cases).record([_draft(NOW - timedelta(days=9))], actor="t")
+    web_root = tmp_path / "www"
+    web_root.mkdir()
+    (web_root / "index.html").write_text("<h1>our site</h1>")
+    full = tmp_path / "register.csv"
+    full.write_text("incident_id,kind\nI-2018-00001,sighting\n")
+    for target, fmt in ((web_root, "datapackage"), (full, "datapackage"), (full, "geojson"),
+                        (web_root, "geojson")):  # fmt: skip
+        with pytest.raises(InputError, match="not an earlier public"):
+            publish(cases, target, fmt=fmt, policy=PublicPolicy(), now=NOW)
+    assert (web_root / "index.html").read_text() == "<h1>our site</h1>"
+    assert full.read_text().startswith("incident_id,kind")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["register.csv", "www"]
+    # the cron case: an earlier public export is replaced, again and again
+    for fmt, out in (("datapackage", tmp_path / "open"), ("geojson", tmp_path / "open.geojson")):
+        for _ in range(2):
+            publish(cases, out, fmt=fmt, policy=PublicPolicy(), now=NOW)
+        assert "I-2018" in (out / "incidents.csv" if out.is_dir() else out).read_text()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]

@@ -98,6 +98,26 @@ def test_queries_by_period_type_place_and_quality(svc: IncidentService) -> None:
     ]
 
 
+def test_totals_tell_an_unknown_count_from_a_zero(svc: IncidentService) -> None:
+    """Three sightings with no counts are three events with no figure, not "0 dead";
+    a count one incident states is a figure, the others' unknowns add nothing."""
+    svc.record(
+        [report(kind="sighting", hours=h, lon=12.0 + h / 10) for h in (0, 30, 60)]
+        + [report(hours=24 * 40, dead=3), report(hours=24 * 41, lon=14.0, survivors=0)],
+        actor="ana",
+        merge=False,
+    )
+    rows = {t.kind: t.to_json() for t in svc.totals(by="kind")}
+    sightings, wrecks = rows["sighting"], rows["shipwreck"]
+    assert sightings["incidents"] == 3
+    assert [sightings[k] for k in ("survivors", "dead", "missing", "dead_and_missing")] == [
+        None, None, None, None,
+    ]  # fmt: skip
+    assert wrecks["incidents"] == 2
+    assert (wrecks["dead"], wrecks["missing"], wrecks["dead_and_missing"]) == (3, None, 3)
+    assert wrecks["survivors"] == 0  # stated as zero by a source: a figure
+
+
 def test_sources_links_and_revisions_are_signed(svc: IncidentService) -> None:
     (iid,) = svc.record(report(dead=1), actor="ana").incident_ids
     svc.add_source(iid, IncidentSource("Sea-Watch", 4, url="https://example.org/x"), actor="bo")

@@ -207,6 +207,39 @@ def test_upload_route_streams_past_the_json_body_limit(tmp_path: Path, land_mask
     assert [p.name for p in stored] == [hashlib.sha256(photo).hexdigest()]
 
 
+def test_the_media_type_is_the_file_s_not_the_transport_s(tmp_path: Path, land_mask) -> None:
+    """``curl --data-binary`` sends application/x-www-form-urlencoded: the type recorded
+    is the file's (from its name); a multipart form is refused before anything is
+    stored (it would be kept with its boundaries as if it were the photo)."""
+    settings = Settings(home_dir=tmp_path)
+    app = create_app(settings)
+    with TestClient(app) as client:
+        _, token = add_user(station_of(app).store, "ana", "coordinator")
+        h = {"Authorization": f"Bearer {token}"}
+        case_id = client.post("/api/cases", headers=h, json={
+            "title": "boat", "alert_time": "2018-03-15T04:10:00Z",
+        }).json()["case_id"]  # fmt: skip
+        photo = jpeg_with_gps(33.5, 12.25, datetime(2018, 3, 15, 6, 30, tzinfo=UTC))
+        r = client.post(
+            f"/api/cases/{case_id}/media",
+            params={"file_name": "boat.jpg"},
+            headers={**h, "Content-Type": "application/x-www-form-urlencoded"},
+            content=photo,
+        )
+        assert r.status_code == 201, r.text
+        assert r.json()["record"]["result"]["media_type"] == "image/jpeg"
+        events = len(client.get(f"/api/cases/{case_id}/events", headers=h).json())
+        form = client.post(
+            f"/api/cases/{case_id}/media",
+            params={"file_name": "boat.jpg"},
+            headers=h,
+            files={"file": ("boat.jpg", photo, "image/jpeg")},
+        )
+        assert form.status_code == 422 and "not a form" in form.json()["detail"]
+        assert len(client.get(f"/api/cases/{case_id}/events", headers=h).json()) == events
+    assert len(_files(tmp_path / "media")) == 1
+
+
 def test_cli_media_add(home: Path, capsys, tmp_path: Path) -> None:
     code, out, err = run_cli(
         capsys, "case", "open", "--title", "boat", "--time", "2018-03-15T04:10:00Z"
@@ -222,6 +255,19 @@ def test_cli_media_add(home: Path, capsys, tmp_path: Path) -> None:
     assert "position offered" in err and "Not recorded" in err and "33°30.00'N" in err
     code, out, err = run_cli(capsys, "media", "add", cid, str(tmp_path / "missing.jpg"))
     assert code != 0 and "is not a file" in err
+    # the same photo again: recorded as asked, and said to be a copy of event #N
+    code, out, err = run_cli(capsys, "media", "add", cid, str(photo))
+    assert code == 0, err
+    first_seq = int(out.split("(event #")[1].rstrip(")\n")) - 1
+    assert f"already stored: the same file (SHA-256) was added before (event(s) #{first_seq})" in (
+        " ".join(err.split())
+    )
+    # an empty file (a failed download) is no evidence: refused, nothing recorded
+    empty = tmp_path / "empty.jpg"
+    empty.write_bytes(b"")
+    code, out, err = run_cli(capsys, "media", "add", cid, str(empty))
+    assert code == 2 and "is empty (0 bytes): nothing was recorded" in err
+    assert not [p for p in _files(home / "media") if p.stat().st_size == 0]
 
 
 def test_an_upload_cut_off_mid_stream_leaves_no_file_and_no_event(

@@ -190,3 +190,31 @@ def test_render_only_when_the_write_can_change_the_feed(station_client) -> None:
     assert not cases.exists()
     station.render_public()
     assert json.loads(cases.read_bytes()) == []
+
+
+def test_rendered_files_are_readable_by_a_web_server(station_client) -> None:
+    """The public files are the public record: readable by other users (nginx serving
+    the directory, docs/public-feed.md), not owner-only as a temporary file is made."""
+    _, station, home = station_client
+    _closed_case(station.cases, 12.34567, 33.45678)
+    for name in ("cases.json", "policy.json"):
+        assert (home / "public" / name).stat().st_mode & 0o777 == 0o644
+    assert (home / "public").stat().st_mode & 0o777 == 0o755
+    # files an earlier version left owner-only are opened up at the next render
+    (home / "public" / "policy.json").chmod(0o600)
+    station.render_public()
+    assert (home / "public" / "policy.json").stat().st_mode & 0o777 == 0o644
+
+
+@pytest.mark.parametrize("path", ["/api/public/cases", "/api/public/cases?limit=200"])
+def test_if_none_match_with_several_tags_or_a_star_is_a_304(station_client, path) -> None:
+    """A proxy or browser may send a list of tags, weak ones, or ``*`` (RFC 9110)."""
+    client, station, _ = station_client
+    _closed_case(station.cases, 12.34567, 33.45678)
+    etag = client.get(path).headers["etag"]
+    for header in (f'"other", {etag}', f'W/"x",W/{etag}', "*", etag):
+        r = client.get(path, headers={"If-None-Match": header})
+        assert r.status_code == 304, header
+        assert r.headers["etag"] == etag
+    r = client.get(path, headers={"If-None-Match": '"other", W/"nope"'})
+    assert r.status_code == 200 and r.headers["etag"] == etag

@@ -38,6 +38,30 @@ def test_cli_table_shows_sources_and_flags(home: Path, capsys: pytest.CaptureFix
     assert "iom_med_2025: IOM, ALL MED DATA 2010-2025" in out
 
 
+def test_cli_chart_in_a_missing_directory_is_refused_before_the_table(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "no such dir" / "c.svg"
+    code, out, err = run_cli(
+        capsys, "stats", "--from", "2016", "--to", "2016", "--chart", str(target)
+    )
+    assert code == 2 and "does not exist" in err and "Traceback" not in err
+    assert out == "" and not target.exists()
+
+
+def test_cli_table_marks_a_partial_year_also_where_sources_differ(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """2025 is a partial year: its arrivals to Italy differ between IOM and UNHCR, and
+    the quoted figure still says it is preliminary (as Malta's single figure does)."""
+    code, out, err = run_cli(capsys, "stats", "--from", "2025", "--to", "2025", "--no-register")
+    assert code == 0, err
+    row = next(line for line in out.splitlines() if line.startswith("2025"))
+    assert "63,872*p" in row.split()  # arrivals to Italy: sources differ, preliminary
+    assert "146p" in row.split()  # arrivals to Malta: one source, preliminary
+    assert "18,900*p" not in out
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

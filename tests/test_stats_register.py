@@ -115,3 +115,47 @@ def test_cli_and_api_read_the_station_register(
         assert r.status_code == 200, r.text
         june = [x for x in r.json()["rows"] if x["series"] == "dead_missing_central_med"][5]
         assert (june["month"], june["value"], june["source"]) == (6, 7, "register")
+
+
+def test_the_public_chart_is_drawn_once_per_change_of_its_inputs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GET /api/stats/chart needs no token and a drawing costs a second of CPU: the same
+    chart is drawn once, and again only when the register (or the request) changes."""
+    from fastapi.testclient import TestClient
+
+    import sarwatch.services.statistics as stats_module
+    from sarwatch.services.users import add_user
+    from sarwatch.settings import Settings
+    from sarwatch.web.app import create_app
+    from sarwatch.web.station import station_of
+
+    drawn: list[str] = []
+    real = stats_module.chart
+
+    def counting(table, **kwargs):  # type: ignore[no-untyped-def]
+        drawn.append(kwargs.get("palette", ""))
+        return real(table, **kwargs)
+
+    monkeypatch.setattr(stats_module, "chart", counting)
+    settings = Settings(home_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 's.db'}")
+    app = create_app(settings)
+    params = {"from": 2018, "to": 2018, "series": "dead_missing_central_med"}
+    with TestClient(app) as client:
+        first = client.get("/api/stats/chart", params=params)
+        again = client.get("/api/stats/chart", params=params)
+        assert first.status_code == again.status_code == 200
+        assert again.content == first.content and len(drawn) == 1
+        night = client.get("/api/stats/chart", params={**params, "palette": "night"})
+        assert night.content != first.content and len(drawn) == 2
+        _, token = add_user(station_of(app).store, "ana", "coordinator")
+        wreck = {
+            "kind": "shipwreck", "time": "2018-06-19T06:00:00Z", "place": "off Zuwara",
+            "people": {"dead": 5}, "sources": [{"name": "IOM", "quality": 5}],
+        }  # fmt: skip
+        made = client.post(
+            "/api/incidents", json=wreck, headers={"Authorization": f"Bearer {token}"}
+        )
+        assert made.status_code == 201, made.text
+        changed = client.get("/api/stats/chart", params=params)
+        assert len(drawn) == 3 and changed.content != first.content

@@ -426,6 +426,13 @@ def export(
             f"verify with: sarwatch bundle verify {out}"
         )
     )
+    if summary.media_missing:  # recorded in the ledger, absent from this station's store
+        typer.echo(
+            f"warning: {len(summary.media_missing)} media file(s) the ledger records are not "
+            f"in {media_root} (a store restored without its media?); the bundle lists them by "
+            "SHA-256 only: restore the media directory from the backup and export again",
+            err=True,
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -12,7 +12,7 @@ import typer
 from sarwatch.cli.safe_text import terminal_safe
 
 if TYPE_CHECKING:
-    from sarwatch.incidents import IncidentQuery, IncidentRecord
+    from sarwatch.incidents import Incident, IncidentQuery, IncidentRecord
     from sarwatch.services.incidents import IncidentService
 
 __all__ = ["register"]
@@ -60,9 +60,11 @@ def _line(record: IncidentRecord) -> str:
         if value is not None
     )
     merged = f" (merged into {record.merged_into})" if record.merged_into else ""
+    # a date known only to the month is shown as the month, not as its 1st
+    when = r.time.strftime("%Y-%m") if r.time_precision == "month" else r.time.date().isoformat()
     group = f" +{len(record.members)} report(s)" if record.members else ""
     return terminal_safe(
-        f"{r.incident_id}  {r.time.date().isoformat()}  {r.kind.value:<19} {where:<18} "
+        f"{r.incident_id}  {when:<10}  {r.kind.value:<19} {where:<18} "
         f"{r.place[:30]:<30} {counts or '-'}  q{record.quality}{group}{merged}"
     )
 
@@ -185,18 +187,25 @@ def totals(
 ) -> None:
     """Events, survivors, dead and missing by period and type (each event once)."""
     rows = _service().totals(_query(start, end, kinds, place, bbox), by=by)
-    data: list[dict[str, Any]] = [
-        {**r.__dict__, "dead_and_missing": r.dead_and_missing} for r in rows
-    ]
+    data: list[dict[str, Any]] = [r.to_json() for r in rows]
     if as_json:
         typer.echo(json.dumps(data, indent=2))
         return
     typer.echo(
         f"{'period':<8} {'type':<19} {'events':>7} {'survivors':>9} {'dead':>7} {'missing':>8}"
     )
-    for r in rows:
-        counts = f"{r.incidents:>7} {r.survivors:>9} {r.dead:>7} {r.missing:>8}"
-        typer.echo(f"{r.period:<8} {r.kind:<19} {counts}")
+
+    def cell(value: int | None) -> str:
+        return "-" if value is None else str(value)
+
+    for row in data:
+        counts = (
+            f"{row['incidents']:>7} {cell(row['survivors']):>9} {cell(row['dead']):>7} "
+            f"{cell(row['missing']):>8}"
+        )
+        typer.echo(f"{row['period']:<8} {row['kind']:<19} {counts}")
+    if any(v is None for row in data for v in (row["survivors"], row["dead"], row["missing"])):
+        typer.echo("(- : no incident of that period states the count; unknown, not zero)")
 
 
 @incidents_app.command("show")
@@ -216,8 +225,36 @@ def merge(
     actor: str = _ACTOR,
 ) -> None:
     """Merge two reports of the same event (recorded, signed, reversible)."""
-    record = _service().merge(into, merged, actor=_actor(actor), reason=reason)
+    service = _service()
+    record = service.merge(into, merged, actor=_actor(actor), reason=reason)
     typer.echo(_line(record))
+    far = _far_apart(record.report, service.get(merged).report)
+    if far:  # a slip of the id moves a report's people into another event, year, totals
+        typer.echo(
+            f"note: {into} and {merged} are {far}; automatic merging joins reports of one "
+            f"type within 24 h and 20 km. If this was a slip: sarwatch incidents unmerge "
+            f"{merged}",
+            err=True,
+        )
+
+
+def _far_apart(a: Incident, b: Incident) -> str:
+    """How two merged reports differ beyond what automatic merging joins ("" if not)."""
+    from sarwatch.incidents.merge import MatchPolicy, distance_km
+
+    policy, apart = MatchPolicy(), []
+    if a.kind is not b.kind and "sighting" not in (a.kind.value, b.kind.value):
+        apart.append(f"of different types ({a.kind.value}, {b.kind.value})")
+    first, second = sorted((a, b), key=lambda r: r.time)
+    slack_h = {"minute": 0, "day": 24, "month": 24 * 31}[first.time_precision]
+    hours = (second.time - first.time).total_seconds() / 3600
+    if hours - slack_h > policy.within_h:  # what the earlier one's precision leaves open
+        apart.append(f"{hours / 24:,.0f} days apart")
+    if None not in (a.lon, a.lat, b.lon, b.lat):
+        km = distance_km(a.lon, a.lat, b.lon, b.lat)  # type: ignore[arg-type]
+        if km > policy.within_km:
+            apart.append(f"{km:,.0f} km apart")
+    return ", ".join(apart)
 
 
 @incidents_app.command("unmerge")

@@ -47,6 +47,20 @@ def add(
             f"bytes, SHA-256 {r['sha256']} (event #{seq})"
         )
     )
+    if not added.new_file:  # the same bytes were stored before: say where, once more
+        earlier = [
+            e.seq
+            for e in st.cases.events(case_id)
+            if e.kind == "attachment_added"
+            and e.seq != seq
+            and (e.payload.get("record") or {}).get("result", {}).get("sha256") == r["sha256"]
+        ]
+        where = f" (event(s) #{', #'.join(map(str, earlier))})" if earlier else " (another case)"
+        print_notice(
+            "already stored",
+            f"the same file (SHA-256) was added before{where}; recorded again as asked",
+            style="bold yellow",
+        )
     offer = added.offer
     if offer is not None:
         where = format_position(offer["lon"], offer["lat"], decimals=2)

@@ -26,7 +26,10 @@ _MARK = {"sources differ": "*", "flagged": "!", "preliminary": "p", "no data": "
 def _cell(row: Statistic) -> str:
     if row.value is None:
         return "!" if row.status == "flagged" else "n/a"
-    return f"{row.value:,}{_MARK.get(row.status, '')}"
+    mark = _MARK.get(row.status, "")
+    if row.status == "sources differ" and row.usable[0].status == "preliminary":
+        mark += "p"  # the quoted figure is of a partial year: say so, as for one source
+    return f"{row.value:,}{mark}"
 
 
 def _period(row: Statistic) -> str:
@@ -112,6 +115,11 @@ def stats(
         fmt = chart.suffix.lower().lstrip(".")
         if fmt not in ("png", "svg"):
             raise InputError(f"--chart {chart}: name a .png or .svg file")
+        if not chart.parent.is_dir():  # before the table is printed, not after
+            raise InputError(
+                f"--chart {chart}: the directory {chart.parent} does not exist; create it "
+                "or name a file in an existing directory"
+            )
     period: Literal["year", "month"] = "month" if by == "month" else "year"
     sources: list[StatisticsSource] = [PackagedSeries()]
     if register:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from sarwatch.domain.case import require_utc
 from sarwatch.domain.events import format_time, parse_time
@@ -188,6 +188,9 @@ class Totals:
         Sums of the combined counts (unknown counts add nothing).
     with_counts
         Incidents that know at least one of dead or missing.
+    with_survivors, with_dead, with_missing
+        Incidents that know that count: where it is 0, the sum is no figure (unknown),
+        not a zero (:meth:`to_json` gives ``None`` then).
     """
 
     period: str
@@ -197,11 +200,41 @@ class Totals:
     dead: int
     missing: int
     with_counts: int
+    with_survivors: int = 0
+    with_dead: int = 0
+    with_missing: int = 0
 
     @property
     def dead_and_missing(self) -> int:
         """Dead plus missing."""
         return self.dead + self.missing
+
+    def to_json(self) -> dict[str, Any]:
+        """The totals as JSON: a count no incident of the group knows is ``None``.
+
+        Examples
+        --------
+        >>> t = Totals("2026", "sighting", 3, 0, 0, 0, 0)
+        >>> t.to_json()["dead"], t.to_json()["dead_and_missing"], t.to_json()["incidents"]
+        (None, None, 3)
+        >>> Totals("2018", "", 2, 41, 3, 0, 2, 1, 1, 0).to_json()["missing"] is None
+        True
+        >>> Totals("2018", "", 2, 41, 3, 0, 2, 1, 1, 0).to_json()["dead_and_missing"]
+        3
+        """
+        return {
+            "period": self.period,
+            "kind": self.kind,
+            "incidents": self.incidents,
+            "survivors": self.survivors if self.with_survivors else None,
+            "dead": self.dead if self.with_dead else None,
+            "missing": self.missing if self.with_missing else None,
+            "dead_and_missing": self.dead_and_missing if self.with_counts else None,
+            "with_counts": self.with_counts,
+            "with_survivors": self.with_survivors,
+            "with_dead": self.with_dead,
+            "with_missing": self.with_missing,
+        }
 
 
 def query_from_text(
@@ -220,9 +253,16 @@ def query_from_text(
     ``bbox_name`` is what the user called it, for the error).
     """
     box = parse_bbox(bbox, name=bbox_name)
+    first = period_bound(start) if start else None
+    last = period_bound(end, end=True) if end else None
+    if first is not None and last is not None and last <= first:
+        raise InputError(
+            f"the period is empty: 'to' {end} ends before 'from' {start} begins; "
+            "give the earlier bound as 'from' (both are inclusive: from 2018 to 2018 is the year)"
+        )
     return IncidentQuery(
-        start=period_bound(start) if start else None,
-        end=period_bound(end, end=True) if end else None,
+        start=first,
+        end=last,
         kinds=tuple(IncidentType.parse(k) for k in kinds or ()),
         place=place or "",
         bbox=box,

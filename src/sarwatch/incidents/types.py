@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import Any, Literal
 
 from sarwatch.domain.case import require_utc
+from sarwatch.domain.ids import parse_case_id
 from sarwatch.errors import InputError
 
 __all__ = [
@@ -251,6 +252,8 @@ class Incident:
             values["actors"] = ()
         if type(self.external_ids) is not tuple:
             values["external_ids"] = tuple(self.external_ids)
+        if self.case_id is not None:  # a link the open data and reconstructions follow
+            parse_case_id(self.case_id)
 
     @property
     def has_position(self) -> bool:

@@ -44,14 +44,21 @@ def load_departures(spec: str, *, cache_dir: Path | None = None) -> tuple[Depart
     if not path.is_file():
         raise InputError(f"{spec} is not a file: give a CSV file with columns name,lon,lat")
     out = []
-    with path.open(newline="", encoding="utf-8") as fh:
-        for i, row in enumerate(csv.DictReader(fh), start=2):
-            try:
-                out.append(Departure(row["name"], float(row["lon"]), float(row["lat"])))
-            except (KeyError, TypeError, ValueError) as exc:
-                raise InputError(
-                    f"{path} line {i}: need columns name,lon,lat with decimal degrees ({exc})"
-                ) from None
+    # utf-8-sig: a spreadsheet's "CSV UTF-8" starts with a byte-order mark
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        try:
+            for i, row in enumerate(csv.DictReader(fh), start=2):
+                try:
+                    out.append(Departure(row["name"], float(row["lon"]), float(row["lat"])))
+                except (KeyError, TypeError, ValueError) as exc:
+                    raise InputError(
+                        f"{path} line {i}: need columns name,lon,lat with decimal degrees ({exc})"
+                    ) from None
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"{path} is not UTF-8 text (byte {exc.start}: {exc.reason}); save it as UTF-8 "
+                "(a spreadsheet's 'CSV UTF-8') with columns name,lon,lat"
+            ) from None
     if not out:
         raise InputError(f"{path} lists no departures (columns name,lon,lat)")
     return tuple(out)

@@ -61,12 +61,18 @@ def atlas_dataset(result: AtlasResult) -> Any:
             "class_share": (
                 ("lead_time", "srr_class"),
                 c.classes[:, seen] / total,
-                {"long_name": "share of all particles per membership class (disjoint)"},
+                {
+                    "long_name": "share of all particles per membership class (disjoint)",
+                    "units": "1",
+                },
             ),
             "region_share": (
                 ("lead_time", "srr"),
                 np.stack([shares[r] for r in result.region_ids], axis=1),
-                {"long_name": "share of all particles in each SAR region (overlaps in each)"},
+                {
+                    "long_name": "share of all particles in each SAR region (overlaps in each)",
+                    "units": "1",
+                },
             ),
             "outside_grid_count": (
                 ("lead_time",),

@@ -124,6 +124,10 @@ class BundleSummary:
     files: dict[str, str]
     #: The ``media/`` members written (streamed from the store, outside ``files``).
     media: tuple[str, ...] = ()
+    #: Media the ledger records that the station's media store lacks (by SHA-256): the
+    #: bundle lists them by hash only (``media_root`` given; e.g. a restored database
+    #: without its ``media/`` directory).
+    media_missing: tuple[str, ...] = ()
 
 
 def _sha(data: bytes) -> str:
@@ -215,7 +219,8 @@ def build_bundle(
             media = write_media(zf, entries, media_root, lambda n: member_info(n, created_at))
     tmp.replace(out)
     digests = json.loads(members["manifest.json"])["files"]
-    return BundleSummary(out, case_id, len(entries), signer.key_id, digests, tuple(media))
+    missing = tuple(media_left_out(set(media), entries)) if media_root is not None else ()
+    return BundleSummary(out, case_id, len(entries), signer.key_id, digests, tuple(media), missing)
 
 
 def member_info(name: str, created_at: str) -> zipfile.ZipInfo:

@@ -153,6 +153,10 @@ def _sort(
                 )
                 refused.extend((row, why) for row in rows)
             continue
+        future = service.future_reason(report)
+        if future is not None:
+            refused.extend((row, future) for row in rows)
+            continue
         new.append(i)
     return new, already, refused
 

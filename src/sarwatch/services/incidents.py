@@ -83,6 +83,11 @@ INLINE_MAX = 20
 Events = list[tuple[str, dict[str, Any]]]
 
 
+#: How far after the station's clock a report's time may lie (clock skew, a report
+#: dated by a time zone ahead of UTC); beyond it, the time is refused as a typo.
+FUTURE_MARGIN = timedelta(days=1)
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -285,13 +290,34 @@ class IncidentService:
         batch = [reports] if isinstance(reports, Incident) else list(reports)
         if not batch:
             raise InputError("nothing to record")
+        for report in batch:
+            self.check_not_future(report)
         with self.store.unit_of_work(write=True) as uow:
             recorded = self._record_in(uow, batch, actor=actor, merge=merge, extra=lambda _: [])
             uow.commit()
         return recorded
 
+    def future_reason(self, report: Incident) -> str | None:
+        """Why ``report`` cannot be recorded yet: its time is after the station's clock
+        (by more than :data:`FUTURE_MARGIN`, for clocks and time zones), or ``None``."""
+        now = self.clock()
+        if report.time <= now + FUTURE_MARGIN:
+            return None
+        return (
+            f"time {format_time(report.time)} is in the future (the station's clock says "
+            f"{format_time(now.replace(microsecond=0))}): a mistyped year or a local time "
+            "given as UTC? An incident is recorded once it has happened"
+        )
+
+    def check_not_future(self, report: Incident) -> None:
+        """Raise :class:`InputError` with :meth:`future_reason` if there is one."""
+        why = self.future_reason(report)
+        if why is not None:
+            raise InputError(why)
+
     def revise(self, incident: Incident, *, actor: str, reason: str = "") -> IncidentRecord:
         """Replace a report's content (same id); its group's view is recomputed."""
+        self.check_not_future(incident)
         return self._one(
             incident.incident_id,
             [(IncidentEvent.REVISED, {"incident": incident_to_json(incident), "reason": reason})],

@@ -110,6 +110,11 @@ class MediaService:
         try:
             name = clean_file_name(file_name)
             kind = clean_media_type(media_type, name)
+            if reception.size_bytes == 0:  # a failed download or copy, not evidence
+                raise InputError(
+                    f"{name} is empty (0 bytes): nothing was recorded; check the file "
+                    "(a download or copy that failed?) and add it again"
+                )
         except InputError:
             reception.discard()
             raise
@@ -182,10 +187,29 @@ def clean_file_name(name: str) -> str:
     return check_text(base, "file name")
 
 
+#: Content types that say how a request was sent, not what the file is: ``curl
+#: --data-binary`` sends the first unless told otherwise. The type is then guessed.
+_TRANSPORT_TYPES = ("application/octet-stream", "application/x-www-form-urlencoded")
+
+
 def clean_media_type(given: str | None, file_name: str) -> str:
-    """``type/subtype`` (lowercase, parameters dropped), or guessed from the name."""
+    """``type/subtype`` (lowercase, parameters dropped), or guessed from the name.
+
+    Examples
+    --------
+    >>> clean_media_type("application/x-www-form-urlencoded", "boat.jpg")
+    'image/jpeg'
+    >>> clean_media_type("IMAGE/PNG; q=1", "x.bin")
+    'image/png'
+    """
     text = (given or "").split(";")[0].strip().lower()
-    if not text or text == "application/octet-stream":
+    if text.startswith("multipart/"):
+        raise InputError(
+            "send the file itself as the request body, not a form: e.g. curl --data-binary "
+            "@boat.jpg -H 'Content-Type: image/jpeg' '…/media?file_name=boat.jpg' (a form "
+            "would be stored with its boundaries, not as the file)"
+        )
+    if not text or text in _TRANSPORT_TYPES:
         text = mimetypes.guess_type(file_name)[0] or "application/octet-stream"
     if not _MEDIA_TYPE.fullmatch(text):
         raise InputError(f"media type {text[:80]!r} is not of the form type/subtype (image/jpeg)")

@@ -4,7 +4,8 @@ What a public export holds (policy :class:`~sarwatch.services.public_feed.Public
 ``SARWATCH_PUBLIC_DELAY_H`` and ``SARWATCH_PUBLIC_ROUND_DEG``):
 
 - **Incidents** (each event once: group heads, combined counts) whose time is at least
-  ``delay_h`` hours old, and whose linked case, if any, is closed: type, time to the
+  ``delay_h`` hours old (counted from the end of the day or month for a report known
+  only to the day or month), and whose linked case, if any, is closed: type, time to the
   hour (the day or month when that is all that is known), position rounded to
   ``round_deg`` degrees and the SAR region(s) of that rounded point, the counts, how
   many sources and the best IOM grade. **Never**: actors, source names, URLs and
@@ -46,7 +47,15 @@ if TYPE_CHECKING:
     from sarwatch.services.cases import CaseService
     from sarwatch.settings import Settings
 
-__all__ = ["PUBLIC_FORMATS", "PublicExport", "public_cases_closed", "public_incident", "publish"]
+__all__ = [
+    "PUBLIC_FORMATS",
+    "PublicExport",
+    "public_cases_closed",
+    "public_incident",
+    "public_incident_views",
+    "public_version",
+    "publish",
+]
 
 #: Formats of the public export.
 PUBLIC_FORMATS = ("datapackage", "geojson")
@@ -99,6 +108,23 @@ def _time(record: IncidentRecord) -> str:
     return format_time(t)
 
 
+def _known_until(record: IncidentRecord) -> datetime:
+    """The latest time the event may have happened, given its precision (UTC).
+
+    A report known to the day may be of any hour of that day, one known to the month of
+    any day of that month: the public delay counts from the end of that window, so that
+    "December" or "4 December" is not published as if it were the first hour of it.
+    """
+    report = record.report
+    t = report.time
+    if report.time_precision == "day":
+        return t.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    if report.time_precision == "month":
+        first = t.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        return (first + timedelta(days=32)).replace(day=1)
+    return t
+
+
 def public_incident(
     record: IncidentRecord,
     now: datetime,
@@ -110,12 +136,13 @@ def public_incident(
     """The public form of an incident, or ``None`` if it may not be shown (yet).
 
     Shown: group heads at least ``policy.delay_h`` old whose linked case (if any) is
-    closed. ``regions`` caches the SAR regions by rounded position.
+    closed; the age of a report known only to the day or month counts from the end
+    of that day or month. ``regions`` caches the SAR regions by rounded position.
     """
     report = record.report
     if record.merged_into is not None:
         return None
-    if require_utc(now) - report.time < timedelta(hours=policy.delay_h):
+    if require_utc(now) - _known_until(record) < timedelta(hours=policy.delay_h):
         return None
     if report.case_id is not None and report.case_id not in closed_cases:
         return None
@@ -140,6 +167,32 @@ def public_incident(
         "best_quality": record.quality,
         "case_id": report.case_id,
     }
+
+
+def public_incident_views(
+    cases: CaseService, policy: PublicPolicy, now: datetime
+) -> list[dict[str, Any]]:
+    """Every incident the public may see now (:func:`public_incident`), register order."""
+    closed = {v["case_id"] for v in public_cases_closed(cases, now, policy)}
+    regions: dict[tuple[float, float], list[str]] = {}
+    out = []
+    for record in IncidentService.for_cases(cases).iter_all():
+        view = public_incident(record, now, policy, closed_cases=closed, regions=regions)
+        if view is not None:
+            out.append(view)
+    return out
+
+
+def public_version(cases: CaseService) -> tuple[str, int]:
+    """What the public incidents depend on in the store, read cheaply: the register's
+    head hash and the latest case event id (a case closed or reopened). Equal versions
+    within the same minute give the same :func:`public_incident_views`."""
+    from sarwatch.services.feeds import latest_event_id
+
+    incidents = IncidentService.for_cases(cases)
+    with incidents.store.unit_of_work() as uow:
+        head = uow.incidents.head()
+    return (head.hash if head is not None else "", latest_event_id(cases.store))
 
 
 def public_cases_closed(
@@ -167,6 +220,43 @@ class PublicExport:
             f"{self.incidents} incident(s), {self.cases} closed case(s) with "
             f"{self.positions} position(s) written to {self.path} ({self.format}); "
             f"{self.policy}"
+        )
+
+
+#: The files of a public data package: all that may be replaced in a folder.
+_PACKAGE_FILES = frozenset({"datapackage.json", "incidents.csv", "cases.csv", "case_positions.csv"})
+_PACKAGE_NAME = "sarwatch-open-data"
+
+
+def _earlier_export(out: Path, fmt: str) -> bool:
+    """Whether ``out`` holds an earlier public export of ``fmt`` (which may be replaced)."""
+    try:
+        if fmt == "datapackage":
+            if not out.is_dir() or not {p.name for p in out.iterdir()} <= _PACKAGE_FILES:
+                return False
+            descriptor = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
+            return isinstance(descriptor, dict) and descriptor.get("name") == _PACKAGE_NAME
+        if not out.is_file():
+            return False
+        data = json.loads(out.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and data.get("type") == "FeatureCollection" and "policy" in data
+
+
+def _check_target(out: Path, fmt: str) -> None:
+    """Refuse to replace anything at ``out`` but an earlier public export of ``fmt``.
+
+    The export replaces its target whole (a folder by two renames): pointed at a web
+    root, a home directory or the full register's export by mistake, it would delete it.
+    """
+    if out.exists() and not _earlier_export(out, fmt):
+        what = "a folder" if out.is_dir() else "a file"
+        raise InputError(
+            f"--out {out} is {what} that is not an earlier public {fmt} export of sarwatch; "
+            "the export replaces its target whole, so give a path of its own (e.g. "
+            f"/srv/opendata/sarwatch{'' if fmt == 'datapackage' else '.geojson'}) that does "
+            "not exist yet or holds the previous public export"
         )
 
 
@@ -216,6 +306,7 @@ def publish(
     ]
     positions = [{"case_id": v["case_id"], **p} for v in case_views for p in v["positions"]]
     out = Path(out)
+    _check_target(out, fmt)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     if tmp.exists():
@@ -231,7 +322,7 @@ def publish(
                 Table("cases", _CASE_FIELDS, case_rows, "Closed cases"),
                 Table("case_positions", _POSITION_FIELDS, positions, "Positions of closed cases"),
             ],
-            name="sarwatch-open-data",
+            name=_PACKAGE_NAME,
             title="sarwatch open data: incidents at sea and closed cases",
             created=now,
             licences=(CC_BY_4,),

@@ -36,6 +36,7 @@ __all__ = [
     "PublicFile",
     "PublicFiles",
     "Rendered",
+    "matches_etag",
     "public_dir",
     "render_public",
     "render_quietly",
@@ -64,10 +65,39 @@ def etag_of(data: bytes) -> str:
     return '"' + hashlib.sha256(data).hexdigest() + '"'
 
 
+def matches_etag(if_none_match: str | None, etag: str) -> bool:
+    """Whether an ``If-None-Match`` header names ``etag`` (RFC 9110, 13.1.2).
+
+    The header may list several tags, weak (``W/"…"``) or strong, or be ``*``; the
+    comparison is weak (a client's or proxy's ``W/`` copy of the tag matches).
+
+    Examples
+    --------
+    >>> matches_etag('"a", W/"b"', '"b"'), matches_etag("*", '"b"'), matches_etag('"a"', '"b"')
+    (True, True, False)
+    >>> matches_etag(None, '"b"')
+    False
+    """
+    if not if_none_match:
+        return False
+    if if_none_match.strip() == "*":
+        return True
+    tags = (t.strip() for t in if_none_match.split(","))
+    return any((t[2:] if t.startswith("W/") else t) == etag for t in tags)
+
+
+#: Mode of the rendered files: they are the public record, readable by any user (a web
+#: server serving the directory runs as another user); the directory is made 0755.
+PUBLIC_FILE_MODE = 0o644
+
+
 def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.chmod(0o755)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, PUBLIC_FILE_MODE)  # mkstemp makes it 0600: unreadable to nginx
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -116,6 +146,8 @@ def render_public(store: Store, policy: PublicPolicy, now: datetime, out_dir: Pa
                 unchanged = False
             if not unchanged:
                 _atomic_write(path, data)
+            elif path.stat().st_mode & 0o777 != PUBLIC_FILE_MODE:  # earlier versions: 0600
+                path.chmod(PUBLIC_FILE_MODE)
             tags[name] = etag_of(data)
     return Rendered(tags, frozenset(str(v["case_id"]) for v in views))
 

@@ -31,9 +31,31 @@ def guess_format(path: Path) -> str:
     return "mmp" if any(name in header for name in iom) else "csv"
 
 
+def _not_utf8(path: Path, exc: UnicodeDecodeError) -> InputError:
+    return InputError(
+        f"{path.name} is not UTF-8 text (byte {exc.start}: {exc.reason}); save it as UTF-8 "
+        "(in a spreadsheet: 'CSV UTF-8'; or: iconv -f WINDOWS-1252 -t UTF-8 FILE > NEW) "
+        "and import that copy"
+    )
+
+
 def read_incident_file(path: Path, fmt: str | None = None, **options: Any) -> ParsedFile:
-    """Read ``path`` in ``fmt`` (guessed from the name and header when ``None``)."""
+    """Read ``path`` in ``fmt`` (guessed from the name and header when ``None``).
+
+    Raises
+    ------
+    InputError
+        An unknown format, or a file that is not UTF-8 (a spreadsheet's own encoding):
+        nothing is read from it.
+    """
     path = Path(path)
+    try:
+        return _read(path, fmt, **options)
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(path, exc) from None
+
+
+def _read(path: Path, fmt: str | None, **options: Any) -> ParsedFile:
     fmt = fmt or guess_format(path)
     if fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r}; formats are {', '.join(FORMATS)}")

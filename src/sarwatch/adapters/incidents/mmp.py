@@ -393,6 +393,11 @@ def read_mmp(stream: TextIO, *, default_quality: int | None = None) -> ParsedFil
     DataError
         The file is not an IOM export, or lacks a grade that must be given.
     """
+    if default_quality is not None and default_quality not in range(1, 6):
+        raise InputError(
+            f"--quality must be an IOM grade 1-5 (1 a single media source ... 5 official), "
+            f"got {default_quality}"
+        )
     reader = csv.reader(stream)
     try:
         header = next(reader)
@@ -469,7 +474,8 @@ def write_mmp(records: Iterable[IncidentRecord], stream: TextIO) -> int:
         incident_id = mmp_ids[0] if mmp_ids else r.incident_id
         best = max(record.sources, key=lambda s: s.quality)
         coordinates = "" if r.lon is None else f"{r.lat!r}, {r.lon!r}"
-        date = r.time.date().isoformat()
+        # known only to the month: no date, the year and month say it (as the IOM does)
+        date = "" if r.time_precision == "month" else r.time.date().isoformat()
         values: dict[str, Any] = {
             "Main ID": incident_id,
             "Incident ID": incident_id,

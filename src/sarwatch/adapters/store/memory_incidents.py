@@ -150,6 +150,9 @@ class MemoryIncidents:
                 with_counts=sum(
                     1 for r in rs if r.people.dead is not None or r.people.missing is not None
                 ),
+                with_survivors=sum(1 for r in rs if r.people.survivors is not None),
+                with_dead=sum(1 for r in rs if r.people.dead is not None),
+                with_missing=sum(1 for r in rs if r.people.missing is not None),
             )
             for (period, kind), rs in sorted(groups.items())
         ]

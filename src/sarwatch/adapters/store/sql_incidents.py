@@ -362,6 +362,9 @@ class SqlIncidentRepository:
                 func.coalesce(func.sum(c.dead), 0),
                 func.coalesce(func.sum(c.missing), 0),
                 func.sum(case((or_(c.dead.is_not(None), c.missing.is_not(None)), 1), else_=0)),
+                func.count(c.survivors),  # COUNT(column): the rows where it is known
+                func.count(c.dead),
+                func.count(c.missing),
             )
             .where(*_where(query))
             .group_by(*keys)
@@ -373,7 +376,7 @@ class SqlIncidentRepository:
             year = values.pop(0) if keys and keys[0] is c.year else None
             month = values.pop(0) if grouping.startswith("month") else None
             kind = values.pop(0) if grouping.endswith("kind") else ""
-            n, survivors, dead, missing, with_counts_n = values
+            n, survivors, dead, missing, with_counts_n, n_survivors, n_dead, n_missing = values
             period = (
                 f"{year:04d}-{month:02d}" if month is not None else
                 (f"{year:04d}" if year is not None else "")
@@ -387,6 +390,9 @@ class SqlIncidentRepository:
                     dead=int(dead),
                     missing=int(missing),
                     with_counts=int(with_counts_n or 0),
+                    with_survivors=int(n_survivors),
+                    with_dead=int(n_dead),
+                    with_missing=int(n_missing),
                 )
             )
         return out

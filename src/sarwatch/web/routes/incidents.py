@@ -10,7 +10,9 @@ import larger files with ``sarwatch incidents import``).
 
 from __future__ import annotations
 
+import json
 import tempfile
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -33,10 +35,12 @@ from sarwatch.incidents import (
     record_to_json,
 )
 from sarwatch.incidents.query import query_from_text
+from sarwatch.services.container import Station
 from sarwatch.services.incident_files import export_file, import_file
 from sarwatch.services.incidents import IncidentService
-from sarwatch.services.open_data import public_cases_closed, public_incident
+from sarwatch.services.open_data import public_incident_views, public_version
 from sarwatch.services.public_feed import PublicPolicy
+from sarwatch.services.public_static import CACHE_CONTROL, etag_of, matches_etag
 from sarwatch.web.auth import Coordinator, Observer
 from sarwatch.web.station import SettingsDep, StationDep
 from sarwatch.web.writer import run_write
@@ -177,9 +181,10 @@ def incident_totals(
     place: _Place = None,
     bbox: _Bbox = None,
 ) -> list[dict[str, Any]]:
-    """Events, survivors, dead and missing by period (year, month) and type."""
+    """Events, survivors, dead and missing by period (year, month) and type; a count
+    no incident of the period knows is ``null`` (unknown), not zero."""
     rows = service.totals(_query(start, end, kinds, place, bbox), by=by)
-    return [{**r.__dict__, "dead_and_missing": r.dead_and_missing} for r in rows]
+    return [r.to_json() for r in rows]
 
 
 @router.get("/incidents/export", responses=_ERRORS)
@@ -322,24 +327,44 @@ async def import_incidents(
     return await run_write(request.app, run)
 
 
-@router.get("/public/incidents", tags=["public"])
-async def public_incidents(station: StationDep, settings: SettingsDep) -> list[dict[str, Any]]:
-    """Incidents as open data: each event once, delayed, rounded, no names or free text."""
-    policy = PublicPolicy(settings.public_delay_h, settings.public_round_deg)
+#: The last public answer per store: (version, bytes, ETag). Built again only when the
+#: register or a case changed, or a minute passed (incidents age into the open data).
+_public_cache: dict[str, tuple[tuple[Any, ...], bytes, str]] = {}
+#: One build at a time: a crowd waits for the one answer instead of each building it.
+_public_lock = threading.Lock()
+
+
+def _public_body(station: Station, policy: PublicPolicy) -> tuple[bytes, str]:
     now = datetime.now(UTC)
+    key = (public_version(station.cases), now.replace(second=0, microsecond=0), policy)
+    where = f"{station.settings.home_dir}|{station.settings.database_url}"
+    with _public_lock:
+        hit = _public_cache.get(where)
+        if hit is not None and hit[0] == key:
+            return hit[1], hit[2]
+        views = public_incident_views(station.cases, policy, now)
+        data = json.dumps(views, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        etag = etag_of(data)
+        _public_cache[where] = (key, data, etag)
+        return data, etag
 
-    def views() -> list[dict[str, Any]]:
-        cases = station.cases
-        closed = {v["case_id"] for v in public_cases_closed(cases, now, policy)}
-        regions: dict[tuple[float, float], list[str]] = {}
-        out = []
-        for record in IncidentService.for_cases(cases).iter_all():
-            view = public_incident(record, now, policy, closed_cases=closed, regions=regions)
-            if view is not None:
-                out.append(view)
-        return out
 
-    return await run_in_threadpool(views)
+@router.get("/public/incidents", tags=["public"])
+async def public_incidents(
+    request: Request, station: StationDep, settings: SettingsDep
+) -> Response:
+    """Incidents as open data: each event once, delayed, rounded, no names or free text.
+
+    A list of objects (as ``incidents export --public``'s incidents table), with an
+    ``ETag`` and ``Cache-Control`` as the public feed; built once per change of the
+    register or the cases (or per minute), not per request: it needs no token.
+    """
+    policy = PublicPolicy(settings.public_delay_h, settings.public_round_deg)
+    data, etag = await run_in_threadpool(_public_body, station, policy)
+    headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
+    if matches_etag(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    return Response(data, media_type="application/json", headers=headers)
 
 
 def install(app: FastAPI) -> None:

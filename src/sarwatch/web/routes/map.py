@@ -38,7 +38,8 @@ _NOT_BUILT = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <p>The web assets are produced by the build, not shipped in the repository. Run
 <code>make web</code> (or <code>make run</code>) in the sarwatch checkout: it runs
 <code>npm ci</code> and <code>npm run build</code> in <code>src/sarwatch/web/frontend/</code>.</p>
-<p>The API works without it: see <a href="/docs">/docs</a>.</p></body></html>"""
+<p>The API works without it: its schema is <a href="/openapi.json">/openapi.json</a>
+(the public feed: <a href="/api/public/cases">/api/public/cases</a>).</p></body></html>"""
 
 
 def _accepts_gzip(request: Request) -> bool:

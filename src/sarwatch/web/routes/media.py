@@ -44,9 +44,10 @@ async def upload_media(
 ) -> dict[str, Any]:
     """Stream a media file into the case (coordinators; 404 unknown case, 409 closed,
     413 over the station's media limit, 422 bad name or type)."""
-    from sarwatch.services.media import TooLargeError, media_service
+    from sarwatch.services.media import TooLargeError, clean_media_type, media_service
 
     media = media_service(service, settings)
+    clean_media_type(request.headers.get("content-type"), file_name)  # a form: refused first
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > media.max_bytes:
         raise TooLargeError(

@@ -31,7 +31,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from sarwatch.services.container import Station
 from sarwatch.services.feeds import public_cases
 from sarwatch.services.public_feed import PublicPolicy
-from sarwatch.services.public_static import CACHE_CONTROL, FEED_LIMIT, PublicFiles, public_dir
+from sarwatch.services.public_static import (
+    CACHE_CONTROL,
+    FEED_LIMIT,
+    PublicFiles,
+    matches_etag,
+    public_dir,
+)
 from sarwatch.web.case_schemas import PublicCaseOut, PublicPolicyOut
 from sarwatch.web.guard import RequestGuard
 from sarwatch.web.station import StationDep
@@ -56,7 +62,7 @@ async def _static(name: str, request: Request, station: Station) -> Response:
         found = files.get(name)
         assert found is not None
     headers = {"ETag": found.etag, "Cache-Control": CACHE_CONTROL}
-    if request.headers.get("if-none-match") in (found.etag, f"W/{found.etag}"):
+    if matches_etag(request.headers.get("if-none-match"), found.etag):
         return Response(status_code=304, headers=headers)
     return Response(found.data, media_type="application/json", headers=headers)
 
@@ -113,7 +119,8 @@ class PublicFastPath:
             return
         etag = found.etag.encode()
         match = any(
-            k == b"if-none-match" and v in (etag, b"W/" + etag) for k, v in scope["headers"]
+            k == b"if-none-match" and matches_etag(v.decode("latin-1"), found.etag)
+            for k, v in scope["headers"]
         )
         headers = [(b"etag", etag), (b"cache-control", CACHE_CONTROL.encode())]
         if match:

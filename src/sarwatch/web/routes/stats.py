@@ -10,6 +10,8 @@ ago (``public_delay_h``): aggregates, never an incident. The answer is that of
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
@@ -68,6 +70,38 @@ def get_stats(
     return out
 
 
+#: Charts drawn, by everything they depend on (oldest dropped first beyond the bound):
+#: drawing one takes a second or more of CPU, and the route needs no token.
+_charts: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+_CHARTS_KEPT = 32
+_chart_lock = threading.Lock()
+
+
+def _register_version(cases: CaseService | None, delay_h: float) -> tuple[Any, ...]:
+    """What the register's figures depend on: its head, the day they are dated and the
+    last whole month they may show (``()`` without the register)."""
+    if cases is None:
+        return ()
+    from sarwatch.services.open_data import public_version
+
+    now = cases.clock()
+    until = now - timedelta(hours=delay_h)
+    return (public_version(cases)[0], now.date(), until.year, until.month)
+
+
+def _chart_bytes(key: tuple[Any, ...], draw: Any) -> bytes:
+    with _chart_lock:  # one drawing at a time: a crowd waits for it, not each its own
+        data = _charts.get(key)
+        if data is None:
+            data = draw()
+            _charts[key] = data
+            while len(_charts) > _CHARTS_KEPT:
+                _charts.popitem(last=False)
+        else:
+            _charts.move_to_end(key)
+        return data
+
+
 @router.get("/chart", response_class=Response)
 async def get_chart(
     year_from: Annotated[int, Query(alias="from", ge=1990, le=2100)],
@@ -85,10 +119,19 @@ async def get_chart(
     from sarwatch.services.statistics import chart
 
     cases = service if register else None
-    table = await run_in_threadpool(
-        _table, year_from, year_to, series, by, cases, settings.public_delay_h
-    )
-    data = await run_in_threadpool(chart, table, fmt=format, palette=palette)
+    delay_h = settings.public_delay_h
+
+    def draw() -> bytes:
+        table = _table(year_from, year_to, series, by, cases, delay_h)
+        return chart(table, fmt=format, palette=palette)
+
+    def drawn() -> bytes:
+        version = _register_version(cases, delay_h)
+        where = f"{settings.home_dir}|{settings.database_url}"
+        key = (where, year_from, year_to, tuple(series or ()), by, format, palette, version)
+        return _chart_bytes(key, draw)
+
+    data = await run_in_threadpool(drawn)
     media = "image/svg+xml" if format == "svg" else "image/png"
     return Response(
         data, media_type=media, headers={"Cache-Control": f"public, max-age={_MAX_AGE_S}"}
