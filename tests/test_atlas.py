@@ -289,7 +289,9 @@ def test_the_command_writes_the_atlas_and_exits_1_when_a_scenario_failed(tmp_pat
     ]  # fmt: skip
     res = CliRunner().invoke(app, args)
     assert res.exit_code == 1, res.output
-    assert "2 of 4 scenarios failed" in res.output and "dashboard: http" in res.output
+    assert "2 of 4 scenarios failed" in res.output
+    # the dashboard (no authentication) listens on this machine only, not on the LAN
+    assert "dashboard: http://127.0.0.1:" in res.output
     with xr.open_dataset(out) as ds:
         assert ds.attrs["scenarios"] == 2
         assert int(ds["presence_count"].sum()) + int(ds["outside_grid_count"].sum()) <= 2 * 100 * 2
@@ -301,3 +303,22 @@ def test_the_command_refuses_a_bad_interval():
 
     with pytest.raises(InputError, match="6h, 30min or 1d"):
         parse_interval("six hours")
+
+
+def test_a_local_cluster_listens_on_this_machine_only():
+    """Dask's dashboards have no authentication: none may listen on the ship's LAN."""
+    import psutil
+
+    from sarwatch.services.atlas import _client, _dashboard_link
+
+    client, cluster = _client(1, None, processes=False)
+    try:
+        me = psutil.Process()
+        conns = getattr(me, "net_connections", me.connections)(kind="inet")
+        listening = [c.laddr.ip for c in conns if c.status == psutil.CONN_LISTEN]
+        link = _dashboard_link(client, cluster)
+    finally:
+        client.close()
+        cluster.close()
+    assert listening and all(ip in ("127.0.0.1", "::1") for ip in listening), listening
+    assert link is None or link.startswith("http://127.0.0.1:")

@@ -229,14 +229,29 @@ def _client(workers: int, scheduler: str | None, processes: bool) -> tuple[Any, 
             ) from exc
     if workers < 1:
         raise InputError("--workers must be at least 1")
+    # The dashboards have no authentication: this machine only, not the ship's LAN
+    # (":0" listened on every interface; in-thread workers open one each as well).
+    local: dict[str, Any] = {} if processes else {"worker_dashboard_address": "127.0.0.1:0"}
     cluster = LocalCluster(
         n_workers=workers,
         threads_per_worker=1,
         processes=processes,
-        dashboard_address=":0",
+        dashboard_address="127.0.0.1:0",
         silence_logs=40,
+        **local,
     )
     return Client(cluster), cluster
+
+
+def _dashboard_link(client: Any, cluster: Any) -> str | None:
+    """The dashboard's address as it listens (a LocalCluster's on 127.0.0.1; Dask's own
+    link names the machine's outside address for in-thread clusters)."""
+    if not _has_dashboard():
+        return None
+    if cluster is None:
+        return str(client.dashboard_link)
+    port = client.scheduler_info().get("services", {}).get("dashboard")
+    return f"http://127.0.0.1:{port}/status" if port else None
 
 
 def batch_size(scenarios: int, threads: int) -> int:
@@ -325,7 +340,7 @@ def run_atlas(
     failures: list[Failure] = []
     client, cluster = _client(workers, scheduler, processes)
     try:
-        link = client.dashboard_link if _has_dashboard() else None
+        link = _dashboard_link(client, cluster)
         if on_start is not None:
             on_start(link)
         per_task = batch or batch_size(len(tasks), sum(client.nthreads().values()))
