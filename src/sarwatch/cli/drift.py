@@ -280,8 +280,6 @@ def drift(
     )
 
     check_outputs(out, summary_json, force=force)  # before any work, not after it
-    if force and no_png and out is not None:  # no earlier run's map beside this run's files
-        (Path(out) / "drift.png").unlink(missing_ok=True)
     settings = station().settings
     attachments = None
     if case_id:  # an unknown or closed case is refused before the run, not after it

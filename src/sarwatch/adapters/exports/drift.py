@@ -26,9 +26,12 @@ def write_outputs(
     """Write ``drift.nc``, ``drift.geojson`` and ``drift.png`` (optional) into ``out_dir``.
 
     The summary is written by :func:`write_summary` once the run's wall time and file
-    list are known. ``drift.nc`` is written on a second thread while this one writes the
-    other two: most of its time (shuffling and deflating the tracks) runs without the
-    GIL, so it takes a core the Python work of the GeoJSON and the PNG leaves idle.
+    list are known. Without ``png``, an earlier run's ``drift.png`` in ``out_dir`` is
+    removed (the caller checked that it may replace that run's outputs): no map of
+    another cloud is left beside this run's files. ``drift.nc`` is written on a second
+    thread while this one writes the other two: most of its time (shuffling and
+    deflating the tracks) runs without the GIL, so it takes a core the Python work of
+    the GeoJSON and the PNG leaves idle.
 
     Returns
     -------
@@ -43,7 +46,9 @@ def write_outputs(
         netcdf = pool.submit(write_trajectories, result, out_dir / OUTPUT_NAMES["netcdf"])
         geojson = write_geojson(result, out_dir / OUTPUT_NAMES["geojson"])
         png_path = None
-        if png:
+        if not png:
+            (out_dir / OUTPUT_NAMES["png"]).unlink(missing_ok=True)
+        else:
             from sarwatch.adapters.exports.drift_png import write_png
 
             png_path = write_png(result, out_dir / OUTPUT_NAMES["png"], cache_dir=cache_dir)
