@@ -339,11 +339,14 @@ def _packaged_figures() -> tuple[Figure, ...]:
 
 def _check_request(year_from: int, year_to: int, series: Iterable[str] | None) -> list[str]:
     known = series_info()
-    for name, year in (("--from", year_from), ("--to", year_to)):
+    # 'from' and 'to' name both the CLI's --from/--to and the API's from=/to=
+    for name, year in (("from", year_from), ("to", year_to)):
         if isinstance(year, bool) or not isinstance(year, int) or not YEAR_MIN <= year <= YEAR_MAX:
-            raise InputError(f"{name} must be a year {YEAR_MIN}–{YEAR_MAX}, got {year!r}")
+            raise InputError(f"'{name}' must be a year {YEAR_MIN}–{YEAR_MAX}, got {year!r}")
     if year_from > year_to:
-        raise InputError(f"--from {year_from} is after --to {year_to}; give the earlier year first")
+        raise InputError(
+            f"'from' ({year_from}) is after 'to' ({year_to}); give the earlier year first"
+        )
     chosen = list(series) if series else list(known)
     unknown = [s for s in chosen if s not in known]
     if unknown:
