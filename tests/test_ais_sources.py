@@ -386,6 +386,19 @@ def test_replay_to_udp_keeps_the_gaps_divided_by_speed(tmp_path):
     assert text.startswith("replayed 4 sentences into udp://127.0.0.1:")
 
 
+def test_replay_to_a_host_that_does_not_resolve_says_so(tmp_path, home, capsys):
+    """It said "cannot use: Name or service not known; check the path exists and is
+    writable", the generic message for a file."""
+    path = tmp_path / "rec.nmea"
+    path.write_bytes(_tagged(0) + b"\n")
+    to = "udp://no-such-host.invalid:10110"
+    with pytest.raises(InputError, match=r"cannot resolve the host 'no-such-host.invalid'"):
+        replay_file(path, speed=60, to=to, settings=load_settings())
+    code, _, err = run_cli(capsys, "ais", "replay", str(path), "--to", to)
+    assert code == 2 and "cannot resolve the host" in err
+    assert "path exists" not in err
+
+
 def test_replay_to_the_store_feeds_the_picture(tmp_path, home):
     from sarwatch.services.container import Station
 
