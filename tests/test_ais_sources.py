@@ -64,6 +64,20 @@ def test_udp_port_in_use_is_one_clear_error():
             asyncio.run(main())
 
 
+@pytest.mark.parametrize("host", ["192.0.2.1", "no-such-host.invalid"])
+def test_udp_on_an_address_not_of_this_machine_says_so(host: str):
+    """192.0.2.1 (TEST-NET-1) is no address of this machine, and the name resolves to
+    none: the message blamed "another program" using the port."""
+
+    async def main() -> None:
+        await read_udp(host, 10110, print, stop=asyncio.Event())
+
+    with pytest.raises(InputError) as err:
+        asyncio.run(main())
+    assert f"{host} is not an address of this machine" in str(err.value)
+    assert "another program" not in str(err.value)
+
+
 def test_tcp_client_reconnects_after_the_receiver_drops():
     got: list[bytes] = []
     connections = []
