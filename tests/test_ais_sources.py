@@ -64,6 +64,20 @@ def test_udp_port_in_use_is_one_clear_error():
             asyncio.run(main())
 
 
+@pytest.mark.parametrize("host", ["192.0.2.1", "no-such-host.invalid"])
+def test_udp_on_an_address_not_of_this_machine_says_so(host: str):
+    """192.0.2.1 (TEST-NET-1) is no address of this machine, and the name resolves to
+    none: the message blamed "another program" using the port."""
+
+    async def main() -> None:
+        await read_udp(host, 10110, print, stop=asyncio.Event())
+
+    with pytest.raises(InputError) as err:
+        asyncio.run(main())
+    assert f"{host} is not an address of this machine" in str(err.value)
+    assert "another program" not in str(err.value)
+
+
 def test_tcp_client_reconnects_after_the_receiver_drops():
     got: list[bytes] = []
     connections = []
@@ -384,6 +398,19 @@ def test_replay_to_udp_keeps_the_gaps_divided_by_speed(tmp_path):
     assert waits == [1.0, 1.0]  # 60 s and 60 s of recording at 60x
     assert got[0] == LINE + b"\r\n" and all(not g.startswith(b"\\") for g in got)
     assert text.startswith("replayed 4 sentences into udp://127.0.0.1:")
+
+
+def test_replay_to_a_host_that_does_not_resolve_says_so(tmp_path, home, capsys):
+    """It said "cannot use: Name or service not known; check the path exists and is
+    writable", the generic message for a file."""
+    path = tmp_path / "rec.nmea"
+    path.write_bytes(_tagged(0) + b"\n")
+    to = "udp://no-such-host.invalid:10110"
+    with pytest.raises(InputError, match=r"cannot resolve the host 'no-such-host.invalid'"):
+        replay_file(path, speed=60, to=to, settings=load_settings())
+    code, _, err = run_cli(capsys, "ais", "replay", str(path), "--to", to)
+    assert code == 2 and "cannot resolve the host" in err
+    assert "path exists" not in err
 
 
 def test_replay_to_the_store_feeds_the_picture(tmp_path, home):

@@ -69,6 +69,10 @@ def test_outside_the_packaged_regions_is_an_answer_that_says_so(client: TestClie
         ({"lat": 33.2}, "give lat and lon"),
         ({"position": "33.2N 12.5N"}, "two latitudes"),
         ({"lat": 33.2, "lon": 12.5, "speed_kn": 0}, "greater than 0"),
+        # NaN was refused as "less than or equal to 90": say what is wrong with it
+        ({"lat": "nan", "lon": 12.5}, "query.lat: Input should be a finite number"),
+        ({"lat": 33.2, "lon": "inf"}, "query.lon: Input should be a finite number"),
+        ({"lat": 33.2, "lon": 12.5, "speed_kn": "nan"}, "speed_kn: Input should be a finite"),
     ],
 )
 def test_bad_input_is_422_with_a_reason(

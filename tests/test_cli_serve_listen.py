@@ -68,3 +68,26 @@ def test_a_taken_port_still_names_another_program() -> None:
         port = busy.getsockname()[1]
         with pytest.raises(InputError, match="another program"):
             _check_port_free("127.0.0.1", port)
+
+
+def test_a_station_without_users_says_how_to_make_a_coordinator(
+    tmp_path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``sarwatch serve`` on a fresh home printed only its URL: the page's Cases, Drift and
+    Plan tabs ask for a token, and nothing said where one comes from."""
+    from sarwatch.cli.serve import _say_how_to_sign_in
+    from sarwatch.services.container import Station
+    from sarwatch.services.users import add_user
+    from sarwatch.settings import Settings
+
+    station = Station(Settings(home_dir=tmp_path))
+    try:
+        _say_how_to_sign_in(station)
+        err = capsys.readouterr().err
+        assert "no users yet" in err
+        assert "sarwatch user add NAME --role coordinator" in err
+        add_user(station.store, "ana", "observer")
+        _say_how_to_sign_in(station)
+        assert capsys.readouterr().err == ""
+    finally:
+        station.close()

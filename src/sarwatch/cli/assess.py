@@ -98,6 +98,12 @@ def assess(
             if out.suffix.lower() not in (".csv", ".geojson", ".json"):
                 raise InputError(f"--out must end in .csv or .geojson, got {out.name!r}")
             check_writable(out, "--out file")
+            if out.exists() and csv_file.exists() and out.samefile(csv_file):
+                raise InputError(
+                    f"--out {out} is the --csv file itself: the positions it holds (and any "
+                    "column of yours) would be replaced by the answers; give another file, "
+                    f"e.g. --out {out.with_name(out.stem + '-assessed' + out.suffix)}"
+                )
         _batch(csv_file, out, settings, speed_kn, situation, vessel, route=not no_routes)
         return
     x, y = _read_position(lat, lon, position)

@@ -95,7 +95,22 @@ def _start_up_checks(station: Station, *, demo: bool) -> None:
         _print_demo_token(station)
     else:
         _retire_demo_user(station)
+        _say_how_to_sign_in(station)
     _check_ledger_at_start(station)
+
+
+def _say_how_to_sign_in(station: Station) -> None:
+    """On a station without users, say how to make one: the page's Cases, Drift and Plan
+    tabs need a token, and nothing else would tell a new coordinator where to get it."""
+    from sarwatch.services.users import list_users
+
+    if not list_users(station.store):
+        typer.echo(
+            "no users yet: the map page and the public feed work without one; to open cases, "
+            "drift and plan, make a coordinator (the token is printed once): sarwatch user "
+            "add NAME --role coordinator",
+            err=True,
+        )
 
 
 def _build_caches(station: Station) -> None:

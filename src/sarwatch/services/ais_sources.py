@@ -213,7 +213,14 @@ def replay_file(
         if kind != "udp":
             raise InputError(f"--to {to}: give 'store' or udp://HOST:PORT")
         ingest = None
-        address = _host_port(target)
+        host, port = _host_port(target)
+        try:  # resolved once, before the replay: a wrong host is said as one
+            address = socket.getaddrinfo(host, port, socket.AF_INET, socket.SOCK_DGRAM)[0][4]
+        except (socket.gaierror, UnicodeError) as exc:
+            raise InputError(
+                f"--to {to}: cannot resolve the host {host!r} ({exc}); give the receiver's "
+                "address, e.g. udp://127.0.0.1:10110"
+            ) from None
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sent = 0
     start = clock()

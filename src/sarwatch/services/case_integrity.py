@@ -62,8 +62,12 @@ class CaseIntegrity:
     store: Store
     signer: Signer
 
+    def refresh_signer(self) -> Signer:
+        """The signer (the service reloads a key rotated by another process)."""
+        return self.signer
+
     def _keys(self) -> dict[str, Any]:
-        return self.signer.trusted_keys()  # every key of the history (rotations)
+        return self.refresh_signer().trusted_keys()  # every key of the history (rotations)
 
     def verify(self, case_id: str) -> VerificationReport:
         """Verify a case's chain against the station key and its signed head.

@@ -96,6 +96,10 @@ class CaseWrites:
     #: Called with the written case after a write commits (the public files re-render).
     after_commit: Callable[[CaseRecord], None] | None = None
 
+    def refresh_signer(self) -> Signer:
+        """The signer (the service reloads a key rotated by another process)."""
+        return self.signer
+
     def _committed(self, record: CaseRecord) -> None:
         if self.after_commit is not None:
             self.after_commit(record)
@@ -307,6 +311,7 @@ class CaseWrites:
         *,
         now: str,
     ) -> tuple[CaseRecord, list[LedgerEntry]]:
+        self.refresh_signer()  # under the write: a key rotated meanwhile signs this
         record = uow.cases.lock(case_id)
         state: dict[str, Any] | None = None if record.head is None else record.state
         if callable(events):

@@ -119,6 +119,10 @@ class CaseService(CaseWrites, CaseIntegrity):
     cache_dir
         The coastline cache (``Settings.cache_dir``) that the default land check, sea
         point and the report's map read; ``None``: the default cache.
+    key_home
+        The station home whose key ``signer`` was loaded from; given, a key rotated
+        there by another process (``sarwatch key rotate`` beside a running server) is
+        loaded before the next write or check (:meth:`refresh_signer`).
     """
 
     store: Store
@@ -129,14 +133,58 @@ class CaseService(CaseWrites, CaseIntegrity):
     max_future: timedelta = field(default=_MAX_FUTURE)
     sea_point: Callable[[float, float], tuple[float, float]] = default_sea_point
     cache_dir: Path | None = None
+    key_home: Path | None = None
+    _key_stamp: tuple[tuple[int, int] | None, ...] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
+        self._key_stamp = self._key_files_stamp()
         # The default checks read the configured coastline cache, not the default one.
         if self.cache_dir is not None:
             if self.land_check is default_land_check:
                 self.land_check = partial(default_land_check, cache_dir=self.cache_dir)
             if self.sea_point is default_sea_point:
                 self.sea_point = partial(default_sea_point, cache_dir=self.cache_dir)
+
+    def _key_files_stamp(self) -> tuple[tuple[int, int] | None, ...] | None:
+        """``(inode, mtime_ns)`` of the key file and the key history (``None`` if absent)."""
+        if self.key_home is None:
+            return None
+        from sarwatch.ledger.keys import HISTORY_FILE, KEY_FILE
+
+        stamps: list[tuple[int, int] | None] = []
+        for name in (KEY_FILE, HISTORY_FILE):
+            try:
+                st = (Path(self.key_home) / name).stat()
+            except FileNotFoundError:
+                stamps.append(None)
+            else:
+                stamps.append((st.st_ino, st.st_mtime_ns))
+        return tuple(stamps)
+
+    def refresh_signer(self) -> Signer:
+        """The station key as it is on disk now.
+
+        A server keeps its service for days: a ``sarwatch key rotate`` run beside it
+        (another process) retired the key it held, and everything it signed after that
+        failed verification as signed by a retired key. Two ``stat`` calls per write
+        notice the rotation; the new key and its history are loaded then.
+
+        Raises
+        ------
+        IntegrityError
+            A key that does not match the history (a rotation half-written: the next
+            call, after it, loads the pair).
+        """
+        stamp = self._key_files_stamp()
+        if stamp is not None and stamp != self._key_stamp:
+            from sarwatch.ledger import load_or_create_signer
+
+            assert self.key_home is not None
+            self.signer = load_or_create_signer(self.key_home)
+            self._key_stamp = stamp
+        return self.signer
 
     def get(self, case_id: str) -> Case:
         """The current state of a case (:class:`NotFoundError` if unknown)."""

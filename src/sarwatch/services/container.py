@@ -150,6 +150,7 @@ class Station:
                     store=store,
                     signer=_signer(self.settings, store),
                     cache_dir=Path(self.settings.cache_dir),
+                    key_home=Path(self.settings.home_dir),  # a rotation beside it is seen
                 )
                 if self.demo:
                     from sarwatch.services.demo import load_demo

@@ -179,7 +179,7 @@ def build_bundle(
     if not check.ok:
         raise IntegrityError("refusing to export a tampered case:\n" + check.summary())
     register_entry, register_head = service.registration(case_id)
-    signer = service.signer
+    signer = service.refresh_signer()
     created_at = format_time(datetime.now(UTC))
     state = record.state
     case = CaseProjection(state).case()

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from sarwatch.errors import ForcingError, InputError, NotFoundError
+from sarwatch.errors import ConflictError, ForcingError, InputError, NotFoundError
 from sarwatch.services.provenance import file_digest
 
 __all__ = [
@@ -334,6 +334,8 @@ class ForcingLibrary:
         ForcingError
             A hash or size that differs from the expected one (the file is deleted), a
             file the drift reader cannot use (no forcing variables, units not a speed).
+        ConflictError
+            The library holds another file, intact, under the same name.
         """
         from sarwatch.adapters.forcing.inspect import inspect_forcing_file
 
@@ -389,6 +391,17 @@ class ForcingLibrary:
             packed_from=tuple(packed_from),
         )
         with _lock:
+            held = next((e for e in self.entries() if e.file == rel), None)
+            if held is not None and held.sha256 != digest and self.verify(held):
+                # a drift record may name it with its hash: never replaced in silence
+                if move:
+                    path.unlink(missing_ok=True)
+                raise ConflictError(
+                    f"the forcing library already holds {rel} with other content (SHA-256 "
+                    f"{held.sha256[:16]}…, added {held.added_at}); drift runs and case "
+                    "records may name it with that hash, so it is not replaced: add this "
+                    "file under another name (rename it, or give another --provider)"
+                )
             target.parent.mkdir(parents=True, exist_ok=True)
             if path.resolve() != target:
                 if move:

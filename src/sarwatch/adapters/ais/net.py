@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import socket
 from collections.abc import Callable
 
@@ -93,9 +94,15 @@ async def read_udp(
         transport, _ = await loop.create_datagram_endpoint(lambda: _Udp(batcher), sock=sock)
     except OSError as exc:
         sock.close()
+        if isinstance(exc, socket.gaierror) or exc.errno == errno.EADDRNOTAVAIL:
+            why = (
+                f"{host} is not an address of this machine: give udp://0.0.0.0:{port} (every "
+                f"interface) or udp://127.0.0.1:{port} (this machine only)"
+            )
+        else:
+            why = "another program may use the port: stop it or choose another port"
         raise InputError(
-            f"cannot listen on udp://{host}:{port} ({exc.strerror or exc}); another program "
-            "may use the port: stop it or choose another port"
+            f"cannot listen on udp://{host}:{port} ({exc.strerror or exc}); {why}"
         ) from None
     if ready is not None:
         ready(transport.get_extra_info("sockname")[:2])

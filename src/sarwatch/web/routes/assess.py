@@ -21,17 +21,29 @@ def get_assess(
     settings: SettingsDep,
     lat: Annotated[
         float | None,
-        Query(ge=LAT_MIN_DEG, le=LAT_MAX_DEG, description="Latitude, decimal degrees (north +)."),
+        Query(
+            ge=LAT_MIN_DEG,
+            le=LAT_MAX_DEG,
+            allow_inf_nan=False,
+            description="Latitude, decimal degrees (north +).",
+        ),
     ] = None,
     lon: Annotated[
         float | None,
-        Query(ge=LON_MIN_DEG, le=LON_MAX_DEG, description="Longitude, decimal degrees (east +)."),
+        Query(
+            ge=LON_MIN_DEG,
+            le=LON_MAX_DEG,
+            allow_inf_nan=False,
+            description="Longitude, decimal degrees (east +).",
+        ),
     ] = None,
     position: Annotated[
         str | None,
         Query(max_length=100, description="Instead of lat/lon: \"33°12'N 012°30'E\" etc."),
     ] = None,
-    speed_kn: Annotated[float, Query(gt=0, le=60, description="Ship's speed, knots.")] = 10.0,
+    speed_kn: Annotated[
+        float, Query(gt=0, le=60, allow_inf_nan=False, description="Ship's speed, knots.")
+    ] = 10.0,
     situation: Situation = "distress_alert",
     vessel: Vessel = "ngo",
     routes: Annotated[bool, Query(description="Route to places of safety.")] = True,
