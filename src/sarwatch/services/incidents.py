@@ -153,12 +153,17 @@ class IncidentService:
         Current UTC time.
     policy
         How close reports must be to be merged as one event.
+    key_source
+        Gives the station key as it is now, before each write and check (the case
+        service's :meth:`~sarwatch.services.cases.CaseService.refresh_signer`, which
+        loads a key rotated by another process); ``None``: ``signer`` as given.
     """
 
     store: IncidentStore
     signer: Signer
     clock: Callable[[], datetime] = _now
     policy: MatchPolicy = field(default_factory=MatchPolicy)
+    key_source: Callable[[], Signer] | None = None
 
     @classmethod
     def for_cases(cls, cases: CaseService, **kwargs: Any) -> IncidentService:
@@ -166,7 +171,19 @@ class IncidentService:
         key and clock). This is how delivery and other services get one:
         ``IncidentService.for_cases(station.cases)``."""
         store: IncidentStore = cases.store  # type: ignore[assignment]  # every store has one
-        return cls(store=store, signer=cases.signer, clock=cases.clock, **kwargs)
+        return cls(
+            store=store,
+            signer=cases.signer,
+            clock=cases.clock,
+            key_source=cases.refresh_signer,
+            **kwargs,
+        )
+
+    def _current_signer(self) -> Signer:
+        """The station key now: a key rotated beside a running server is signed with."""
+        if self.key_source is not None:
+            self.signer = self.key_source()
+        return self.signer
 
     # queries ---------------------------------------------------------------------
     def get(self, incident_id: str) -> IncidentRecord:
@@ -239,12 +256,13 @@ class IncidentService:
             head = uow.incidents.head()
             stored = uow.incidents.projections()
             bodies = uow.incidents.batches()
-        report = verify_chain(
-            entries,
-            {self.signer.key_id: self.signer.public_key},
-            case_id=CHAIN_ID,
-            head=head,
-        )
+        signer = self._current_signer()
+        # every key of the station's history (events signed before a rotation), and no
+        # retired key used after its hand-over
+        report = verify_chain(entries, signer.trusted_keys(), case_id=CHAIN_ID, head=head)
+        retired = [Finding("inserted", seq, why) for seq, why in signer.retired_use(entries)]
+        if retired:
+            report = replace(report, findings=(*report.findings, *retired))
         if not report.ok:
             return report
         try:
@@ -520,12 +538,13 @@ class IncidentService:
         now = format_time(now_t)
         changed: set[str] = set()
         entries: list[LedgerEntry] = []
+        signer = self._current_signer()
         for n, (kind, payload) in enumerate(events):
             reports = (parsed or {}).get(n)
             changed |= apply(states, str(kind), payload, now_t, reports=reports)  # checks
             seq += 1
             entry = seal(
-                self.signer,
+                signer,
                 case_id=CHAIN_ID,
                 seq=seq,
                 recorded_at=now,
@@ -546,5 +565,5 @@ class IncidentService:
             new=new,
             report_texts=report_texts,
         )
-        repo.append(entries, sign_head(self.signer, entries[-1]))
+        repo.append(entries, sign_head(signer, entries[-1]))
         return entries

@@ -26,7 +26,8 @@ router = APIRouter(prefix="/api/witness", tags=["witness"])
 
 
 def _log(station: StationDep) -> WitnessLog:
-    return WitnessLog(station.settings.home_dir, station.cases.signer)
+    # the key as it is now: one rotated beside the running server included
+    return WitnessLog(station.settings.home_dir, station.cases.refresh_signer())
 
 
 @router.post("/checkpoints")
