@@ -83,3 +83,17 @@ def test_an_unknown_case_is_one_line(home: Path, capsys: pytest.CaptureFixture[s
     assert code == 2
     assert err.startswith("error: ") and len(err.strip().splitlines()) == 1
     assert "Traceback" not in err
+
+
+def test_long_etas_and_far_closest_approaches_keep_the_table_aligned() -> None:
+    from sarwatch.cli.responders import _hours, _tcpa
+
+    etas = [0.75, 12.08, 99.99, 100.2, 402.0, None]
+    assert [_hours(h) for h in etas] == [
+        "45 min", "12 h 05 min", "99 h 59 min", "4 d 04 h", "16 d 18 h", "unreachable",
+    ]  # fmt: skip
+    assert max(len(_hours(h)) for h in etas) <= 11  # the ETA columns' width
+    # a course that passes the target 40,162 h from now is not an approach
+    assert [_tcpa(t) for t in (1.7, -3.0, 99.9, 40162.0, -500.0)] == [
+        "1.7", "-3.0", "99.9", ">99", "<-99",
+    ]  # fmt: skip

@@ -18,10 +18,21 @@ __all__ = ["register"]
 
 
 def _hours(h: float | None) -> str:
+    """An ETA as a coordinator reads it, at most 11 characters: ``45 min``, ``12 h 05 min``,
+    beyond 99 h in days and hours (``4 d 04 h``)."""
     if h is None:
         return "unreachable"
     hours, mins = divmod(round(h * 60), 60)
+    if hours >= 100:
+        days, rest = divmod(round(h), 24)
+        return f"{days} d {rest:02d} h"
     return f"{hours} h {mins:02d} min" if hours else f"{mins} min"
+
+
+def _tcpa(h: float) -> str:
+    """Time to the closest point of approach, hours; beyond ±99 h it says so (a vessel
+    on a course that passes the target weeks from now is not approaching it)."""
+    return f"{h:.1f}" if abs(h) < 99.95 else (">99" if h > 0 else "<-99")
 
 
 def _print(answer: dict[str, Any], limit: int) -> None:
@@ -56,7 +67,7 @@ def _print(answer: dict[str, Any], limit: int) -> None:
         )
         return
     console.print(
-        f"{'#':>3} {'vessel':<22} {'MMSI':>9} {'type':<15} {'ETA 50%':>10} {'ETA 90%':>10} "
+        f"{'#':>3} {'vessel':<22} {'MMSI':>9} {'type':<15} {'ETA 50%':>11} {'ETA 90%':>11} "
         f"{'reach':>5} {'nm':>6} {'kn':>5} {'report':>10} {'CPA nm':>6} {'TCPA h':>6}",
         highlight=False, soft_wrap=True,
     )  # fmt: skip
@@ -67,10 +78,10 @@ def _print(answer: dict[str, Any], limit: int) -> None:
         if v["eta_uncertainty_h"]:
             age += f" ±{v['eta_uncertainty_h'] * 60:.0f}"
         console.print(
-            f"{i:>3} {name:<22} {v['mmsi']:>9} {v['type']:<15} {_hours(v['eta_p50_h']):>10} "
-            f"{_hours(v['eta_p90_h']):>10} {v['reachable_fraction']:>5.0%} "
+            f"{i:>3} {name:<22} {v['mmsi']:>9} {v['type']:<15} {_hours(v['eta_p50_h']):>11} "
+            f"{_hours(v['eta_p90_h']):>11} {v['reachable_fraction']:>5.0%} "
             f"{v['distance_nm']:>6.1f} {speed:>5} {age:>10} {v['cpa_nm']:>6.1f} "
-            f"{v['tcpa_h']:>6.1f}",
+            f"{_tcpa(v['tcpa_h']):>6}",
             highlight=False, soft_wrap=True, markup=False,
         )  # fmt: skip
     more = len(vessels) - limit
