@@ -301,3 +301,14 @@ def test_a_negative_cone_radius_is_refused_as_the_api_refuses_it(
     code, _, err = run_cli(capsys, *RUN, "--hours", "2", *cone, "--to-radius-m", "-5", "--quiet")
     assert code == 2
     assert "--to-radius-m -5 is out of range: 0 <= x <= 100000 m" in err
+
+
+def test_a_start_time_before_1990_is_refused_as_a_mistyped_year(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run_cli(
+        capsys, "drift", "--lat", "33.2", "--lon", "12.5", "--time", "1918-11-20T04:10Z",
+        "--wind-kn", "10", "--wind-from", "330", "--hours", "1", "--particles", "100", "--quiet",
+    )  # fmt: skip
+    assert code == 2
+    assert "start time 1918-11-20T04:10:00+00:00 is before 1990-01-01; check the year" in err

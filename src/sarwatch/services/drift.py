@@ -21,6 +21,7 @@ import numpy as np
 
 from sarwatch import __version__
 from sarwatch.domain.case import require_utc
+from sarwatch.domain.intake import check_time_floor
 from sarwatch.drift.config import DriftConfig, check_limits
 from sarwatch.drift.engine import simulate
 from sarwatch.drift.forcing import Forcing, VectorField
@@ -129,7 +130,10 @@ class DriftRequest(DriftConfig):
 
 
 def _to_utc64(t: datetime, what: str) -> np.datetime64:
-    return np.datetime64(require_utc(t, what).replace(tzinfo=None), "s")
+    """A UTC time as numpy seconds; a time before 1990 (a mistyped year) is refused, as
+    the case ledger refuses it."""
+    t = check_time_floor(require_utc(t, what), what)
+    return np.datetime64(t.replace(tzinfo=None), "s")
 
 
 def _vector_source(
