@@ -118,3 +118,9 @@ def test_a_manual_datum_without_wind_is_refused_not_taken_as_a_calm(tmp_path: Pa
     message = _refusal(req, tmp_path)
     assert message.startswith("a manual datum needs wind")
     assert '{"speed_kn": 0, "from_deg": 0} for a calm' in message
+
+
+def test_a_datum_time_before_1990_is_refused_as_a_mistyped_year(tmp_path: Path) -> None:
+    datum = {**REQUEST["datum"], "time": "1926-12-06T06:00:00Z"}
+    message = _refusal(request(datum=datum), tmp_path)
+    assert message.startswith("datum.time 1926-12-06T06:00:00+00:00 is before 1990-01-01")

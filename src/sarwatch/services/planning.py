@@ -46,6 +46,7 @@ from typing import Any
 import numpy as np
 
 from sarwatch.domain.case import require_utc
+from sarwatch.domain.intake import check_time_floor
 from sarwatch.errors import InputError, PositionOnLandError
 from sarwatch.geo.coast import Region, land_mask_for
 from sarwatch.planning import iamsar
@@ -179,7 +180,7 @@ def _manual(
             'position, e.g. "wind": {"speed_kn": 14, "from_deg": 320} ({"speed_kn": 0, '
             '"from_deg": 0} for a calm); without it the leeway was taken as in a calm'
         )
-    lkp_time = require_utc(req.datum.time, "datum.time")
+    lkp_time = check_time_floor(require_utc(req.datum.time, "datum.time"), "datum.time")
     leeway = _leeway(req)
     wind = req.wind
     current = req.current or CurrentIn(speed_kn=0.0, to_deg=0.0)
