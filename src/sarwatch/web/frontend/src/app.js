@@ -141,15 +141,21 @@ async function main() {
         button.type = "button";
         button.textContent = `Attach this assessment to case ${ctx.selectedCase}`;
         button.addEventListener("click", async () => {
+          if (button.disabled) return;
+          // Disabled at once: a second click while the first is under way would attach
+          // the same assessment to the case twice (two events in its ledger).
+          button.disabled = true;
+          button.textContent = `Attaching to case ${ctx.selectedCase}…`;
           try {
             // A request, not a record: the server assesses and attaches (as `assess --case`).
             await api(`/api/cases/${encodeURIComponent(ctx.selectedCase)}/assessments`, {
               method: "POST",
               body: { lat, lon, speed_kn: speed },
             });
-            button.disabled = true;
             button.textContent = `Attached to case ${ctx.selectedCase}`;
           } catch (err) {
+            button.disabled = false;
+            button.textContent = `Attach this assessment to case ${ctx.selectedCase}`;
             toast(errorText(err), true);
           }
         });

@@ -1,6 +1,6 @@
 // Open cases with their position history; forms to open a case, add a report, log a contact.
 import L from "leaflet";
-import { api, coordinatorSubmit, esc } from "./common.js";
+import { api, coordinatorSubmit, esc, getToken, showFormError } from "./common.js";
 
 const $ = (sel) => document.querySelector(sel);
 
@@ -137,10 +137,18 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
           "</table>"
         : "");
     const id = encodeURIComponent(selected);
-    if (downloadsEl.dataset.caseId !== selected) {
-      // Re-rendered only when the selection changes, so a download in progress keeps its link.
+    const role = ctx.role || "none";
+    if (downloadsEl.dataset.caseId !== selected || downloadsEl.dataset.role !== role) {
+      // Re-rendered only when the selection (or the role) changes, so a download in
+      // progress keeps its link. The bundle is for coordinators only (the server answers
+      // 403 to anyone else): others are told so instead of given a link that fails.
       downloadsEl.dataset.caseId = selected;
-      downloadsEl.innerHTML = `Downloads: <a href="/api/cases/${id}/bundle" data-download="bundle" data-filename="${esc(selected)}.zip">evidence bundle (.zip)</a>` +
+      downloadsEl.dataset.role = role;
+      const bundle =
+        role === "coordinator"
+          ? `<a href="/api/cases/${id}/bundle" data-download="bundle" data-filename="${esc(selected)}.zip">evidence bundle (.zip)</a>`
+          : '<span class="sw-muted" data-field="bundle-coordinators-only">evidence bundle: coordinators only</span>';
+      downloadsEl.innerHTML = `Downloads: ${bundle}` +
         ` · reconstruction <a href="/api/cases/${id}/reconstruction.html" data-download="reconstruction-html" data-filename="reconstruction-${esc(selected)}.html">(.html)</a>` +
         ` <a href="/api/cases/${id}/reconstruction.pdf" data-download="reconstruction-pdf" data-filename="reconstruction-${esc(selected)}.pdf">(.pdf)</a>`;
     }
@@ -176,6 +184,8 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
 
   const refresh = async () => {
     try {
+      // Signed out: nothing to ask (the list says how to sign in; no 401 in the console).
+      if (!getToken()) throw Object.assign(new Error("not signed in"), { status: 401 });
       const query = $("#show-closed").checked ? "limit=100" : "status=alert&status=active&status=located&limit=100";
       const data = await api(`/api/cases?${query}`);
       const summaries = Array.isArray(data) ? data : data.cases || data.items || [];
@@ -204,6 +214,7 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
           input.value = new Date().toISOString().slice(0, 16).replace("T", " ");
         }
       } catch (err) {
+        showFormError(form, errorText(err));
         toast(errorText(err), true);
       }
     });

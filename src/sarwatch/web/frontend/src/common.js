@@ -407,6 +407,25 @@ export function installClock(element) {
 }
 
 /**
+ * Show why a form's request failed, under its submit button, until its next submit: a
+ * toast fades after a few seconds, a coordinator who looked away must still read it.
+ * An empty message clears it. What was typed stays in the form.
+ */
+export function showFormError(form, message) {
+  let el = form.querySelector(":scope > .sw-form-error");
+  if (!el) {
+    if (!message) return;
+    el = document.createElement("p");
+    el.className = "sw-error sw-form-error";
+    el.dataset.field = "form-error";
+    el.setAttribute("role", "alert");
+    form.appendChild(el);
+  }
+  el.textContent = message;
+  el.hidden = !message;
+}
+
+/**
  * Run `handler()` when `form` is submitted by a coordinator, its submit button disabled
  * meanwhile; anyone else gets the `readOnly` message (`ctx.toast`) and nothing is sent.
  * The handler reports its own errors.
@@ -419,6 +438,8 @@ export function coordinatorSubmit(form, ctx, readOnly, handler) {
       return;
     }
     const button = form.querySelector('button[type="submit"]');
+    if (button.disabled) return; // a request of this form is still under way
+    showFormError(form, "");
     button.disabled = true;
     try {
       await handler();

@@ -203,7 +203,7 @@ export function createPlan(ctx, { parsePosition, inputToISO }) {
     const warnings = (answer.units || []).flatMap((u) => (u.warnings || []).map((w) => `<li>${esc(u.name)}: ${esc(w)}</li>`));
     result.innerHTML =
       `<p>Datum ${esc(formatUTC(answer.datum?.time))}, ${spread(answer)}, area ${Number(answer.area_nm2).toFixed(0)} nm²</p>` +
-      `<div class="sw-plan-scroll"><table class="sw-table"><thead><tr><th>unit</th><th>pattern</th><th>W nm</th><th>C</th><th>S nm</th><th>POC</th><th>POD</th><th>POS</th><th>rPOS</th><th>on scene</th></tr></thead>` +
+      `<div class="sw-plan-scroll"><table class="sw-table"><thead><tr><th>unit</th><th>pattern</th><th>W nm</th><th>C</th><th>S nm</th><th>POC</th><th>POD</th><th>POS</th><th>rPOS</th><th>on scene (UTC)</th></tr></thead>` +
       `<tbody>${rows}</tbody></table></div>` +
       `<p data-field="total-pos"><strong>Total POS ${pct(answer.total_pos)}</strong></p>` +
       `<p class="sw-muted">W sweep width, C coverage, S track spacing; rPOS the route as flown over the cloud; * drift-compensated.` +
@@ -254,6 +254,13 @@ export function createPlan(ctx, { parsePosition, inputToISO }) {
     } catch (err) {
       result.dataset.state = "error";
       error.textContent = errorText(err);
+      // A plan still shown (and drawn) is the previous request's: say so above it.
+      if (result.querySelector("table") && !result.querySelector("[data-field='plan-stale']")) {
+        result.insertAdjacentHTML(
+          "afterbegin",
+          '<p class="sw-warning" data-field="plan-stale">The plan below is the previous one: this request was refused, nothing was changed.</p>',
+        );
+      }
     }
   });
 

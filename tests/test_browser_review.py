@@ -1,0 +1,194 @@
+# ruff: noqa: F811  (pytest fixtures imported from the harness are parameters here)
+"""The map page as a coordinator and an observer meet it at night on a small screen, in a
+real headless Chromium: errors that stay where the form is, no double attachment, no
+stale plan shown as the answer, every tab reachable at 1024 x 700, a quiet console."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from _browser import Page, browser, laptop, make_token, server  # noqa: F401 (fixtures)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+SMALL_LAPTOP = {"width": 1024, "height": 700}
+
+
+def _iso(delta: timedelta) -> str:
+    return (datetime.now(UTC) + delta).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@pytest.fixture(scope="module")
+def tokens(server):
+    server.require("GET", "/api/me", "the cases API with tokens (issue 4)")
+    return {
+        "coordinator": make_token(server, "rita", "coordinator"),
+        "observer": make_token(server, "otto", "observer"),
+    }
+
+
+def _case(server, token: str, title: str) -> str:
+    when = _iso(timedelta(minutes=-30))
+    status, case = server.request(
+        "POST", "/api/cases",
+        {"title": title, "alert_time": when, "position": {
+            "time": when, "lat": 33.6, "lon": 12.9, "kind": "gps",
+            "source": {"name": "Alarm Phone"}}},
+        token,
+    )  # fmt: skip
+    assert status == 201, case
+    return str(case["case_id"])
+
+
+def _select(page, case_id: str) -> None:
+    page.click(".sw-tabs button[data-tab='cases']")
+    page.click(f"#case-list button[data-case-id='{case_id}']", timeout=15_000)
+    page.wait_for_selector("#case-detail [data-field='case-id']", timeout=15_000)
+
+
+def test_a_signed_out_page_logs_no_error(laptop):
+    # A failed request is a console error: the signed-out page asked for the cases (401)
+    # and every page for a favicon the station does not serve (404).
+    logged: list[str] = []
+    laptop.page.on("console", lambda m: logged.append(m.text) if m.type == "error" else None)
+    for path in ("/", "/public", "/verify"):
+        page = laptop.page
+        if path == "/verify":
+            page.goto(laptop.server.url + path)
+            page.wait_for_selector("#verdict")
+        else:
+            laptop.open(path)
+        page.wait_for_timeout(500)
+    assert logged == [], logged
+    assert laptop.errors == []
+
+
+def test_every_tab_is_reachable_on_a_small_laptop(browser, server):
+    small = Page(browser, server, SMALL_LAPTOP)
+    try:
+        page = small.open("/")
+        panel = page.locator("#panel").bounding_box()
+        tabs = page.locator(".sw-tabs button")
+        names = tabs.all_inner_texts()
+        assert "Responders" in names and "Monitor" in names, names
+        for i in range(tabs.count()):
+            box = tabs.nth(i).bounding_box()
+            assert box["x"] >= panel["x"] - 0.5, names[i]
+            assert box["x"] + box["width"] <= panel["x"] + panel["width"] + 0.5, names[i]
+        page.click(".sw-tabs button[data-tab='responders']")
+        assert page.locator("#tab-responders").is_visible()
+        small.screenshot("review-small-laptop-tabs")
+    finally:
+        small.close()
+
+
+def test_a_refused_drift_run_keeps_its_reason_and_what_was_typed(laptop, tokens):
+    page = laptop.open("/", token=tokens["coordinator"])
+    page.wait_for_selector("#role[data-role='coordinator']", timeout=10_000)
+    page.click(".sw-tabs button[data-tab='drift']")
+    form = page.locator("#drift-form")
+    form.locator("[name=position]").fill("37 30N 14 12E")  # inland Sicily
+    form.locator("[name=hours]").fill("6")
+    form.locator("button[type=submit]").click()
+    error = form.locator("[data-field='form-error']")
+    error.wait_for(timeout=60_000)
+    # The reason stays in the tab (a toast fades after 9 s), the position stays typed.
+    assert "on land" in error.inner_text(), error.inner_text()
+    assert form.locator("[name=position]").input_value() == "37 30N 14 12E"
+    assert page.inner_text("#drift-progress") == "not started"
+    # An impossible time is refused at submit, not thrown in the console while typing.
+    form.locator("[name=time]").fill("2026-13-45 99:00")
+    form.locator("[name=time]").dispatch_event("change")
+    page.wait_for_timeout(800)
+    assert laptop.errors == []
+    form.locator("button[type=submit]").click()
+    page.wait_for_function(
+        "() => /not a real date/.test(document.querySelector("
+        "'#drift-form [data-field=form-error]').textContent)",
+        timeout=30_000,
+    )
+    laptop.screenshot("review-drift-refused")
+
+
+def test_a_refused_report_says_why_until_the_next_try(laptop, tokens):
+    server = laptop.server
+    case_id = _case(server, tokens["coordinator"], "Report refused then recorded")
+    page = laptop.open("/", token=tokens["coordinator"])
+    page.wait_for_selector("#role[data-role='coordinator']", timeout=10_000)
+    _select(page, case_id)
+    page.click("#report-box summary")
+    form = page.locator("#report-form")
+    form.locator("[name=position]").fill("north of Lampedusa")
+    form.locator("[name=source]").fill("Alarm Phone")
+    form.locator("button[type=submit]").click()
+    error = form.locator("[data-field='form-error']")
+    error.wait_for(timeout=30_000)
+    assert "33°12'N 012°30'E" in error.inner_text(), error.inner_text()  # how to write it
+    assert form.locator("[name=source]").input_value() == "Alarm Phone"
+    form.locator("[name=position]").fill("33 40N 12 55E")
+    form.locator("button[type=submit]").click()
+    page.wait_for_function(
+        "() => /Position report added/.test(document.getElementById('toast').textContent)",
+        timeout=30_000,
+    )
+    assert not error.is_visible()
+    _, case = server.request("GET", f"/api/cases/{case_id}", token=tokens["coordinator"])
+    assert len(case["positions"]) == 2
+
+
+def test_a_double_click_attaches_an_assessment_once(laptop, tokens):
+    server = laptop.server
+    case_id = _case(server, tokens["coordinator"], "Assessment attached once")
+    page = laptop.open("/", token=tokens["coordinator"])
+    page.wait_for_selector("#role[data-role='coordinator']", timeout=10_000)
+    _select(page, case_id)
+    laptop.click_sea(33.5, 12.8)
+    page.wait_for_selector("#assessment[data-state='done']", timeout=60_000)
+    page.dblclick(f"#assessment button:has-text('Attach this assessment to case {case_id}')")
+    page.wait_for_selector(f"#assessment button:has-text('Attached to case {case_id}')")
+    page.wait_for_timeout(1500)  # a second request, had one been sent, has landed by now
+    _, case = server.request("GET", f"/api/cases/{case_id}", token=tokens["coordinator"])
+    kinds = [a["kind"] for a in case["attachments"]]
+    assert kinds.count("assessment") == 1, kinds
+
+
+def test_a_refused_plan_does_not_pass_for_the_answer(laptop, tokens):
+    page = laptop.open("/", token=tokens["coordinator"])
+    page.wait_for_selector("#role[data-role='coordinator']", timeout=10_000)
+    page.click(".sw-tabs button[data-tab='plan']")
+    page.fill("#plan-form input[name='position']", "34 37.2N 12 28.8E")
+    page.click("#plan-form button[type='submit']")
+    page.wait_for_selector("#plan-result[data-state='done']", state="attached", timeout=60_000)
+    # The on-scene times are UTC like every time of the page, and say so.
+    assert "on scene (UTC)" in page.inner_text("#plan-result thead")
+    assert page.locator("[data-field='plan-stale']").count() == 0
+    page.fill("#plan-units input[name='speed_kn']", "0")
+    page.click("#plan-form button[type='submit']")
+    page.wait_for_selector("#plan-result[data-state='error']", state="attached", timeout=60_000)
+    assert "speed_kn" in page.inner_text("#plan-error")
+    stale = page.locator("#plan-result [data-field='plan-stale']")
+    assert stale.count() == 1 and "previous" in stale.inner_text()
+    page.fill("#plan-units input[name='speed_kn']", "150")
+    page.click("#plan-form button[type='submit']")
+    page.wait_for_selector("#plan-result[data-state='done']", state="attached", timeout=60_000)
+    assert page.locator("[data-field='plan-stale']").count() == 0
+
+
+def test_an_observer_is_not_offered_a_bundle_download_that_is_refused(laptop, tokens):
+    server = laptop.server
+    case_id = _case(server, tokens["coordinator"], "Bundle for coordinators only")
+    page = laptop.open("/", token=tokens["observer"])
+    page.wait_for_selector("#role[data-role='observer']", timeout=10_000)
+    _select(page, case_id)
+    downloads = page.locator("#case-downloads")
+    assert downloads.locator("a[data-download='bundle']").count() == 0
+    assert "coordinators only" in downloads.inner_text()
+    # The reconstruction stays (an observer may read it).
+    assert downloads.locator("a[data-download='reconstruction-html']").count() == 1
+    # Signing in as a coordinator on the same page brings the link.
+    page.fill("#token-input", tokens["coordinator"])
+    page.click("#token-form button[type='submit']")
+    page.wait_for_selector("#role[data-role='coordinator']", timeout=10_000)
+    page.wait_for_selector("#case-downloads a[data-download='bundle']", timeout=15_000)
