@@ -192,3 +192,49 @@ def test_an_observer_is_not_offered_a_bundle_download_that_is_refused(laptop, to
     page.click("#token-form button[type='submit']")
     page.wait_for_selector("#role[data-role='coordinator']", timeout=10_000)
     page.wait_for_selector("#case-downloads a[data-download='bundle']", timeout=15_000)
+
+
+def test_the_scale_bar_gives_nautical_miles_at_the_maps_true_scale(laptop):
+    page = laptop.open("/")
+    for zoom in (6, 9, 13):
+        page.evaluate(f"window.sarwatch.map.setView([35.5, 12.6], {zoom}, {{animate: false}})")
+        line = page.locator(".leaflet-control-scale-line[data-nm]")
+        nm = float(line.get_attribute("data-nm"))
+        assert line.inner_text() == f"{line.get_attribute('data-nm')} nm"
+        width_px = line.bounding_box()["width"]
+        # The metres the bar spans on the map, measured with Leaflet's own distance.
+        metres = page.evaluate(
+            f"""(() => {{ const m = window.sarwatch.map, y = m.getSize().y / 2;
+                 return m.distance(m.containerPointToLatLng([0, y]),
+                                   m.containerPointToLatLng([{width_px}, y])); }})()"""
+        )
+        assert metres / 1852 == pytest.approx(nm, rel=0.03), (zoom, nm, metres)
+
+
+def test_a_click_on_land_offers_the_nearest_sea_point(laptop, tokens):
+    page = laptop.open("/", token=tokens["coordinator"])
+    page.wait_for_selector("#role[data-role='coordinator']", timeout=10_000)
+    laptop.click_sea(37.5, 14.2)  # inland Sicily
+    page.wait_for_selector("#assessment[data-state='done']", timeout=60_000)
+    assert "on land" in page.inner_text("#assessment [data-field='on_land']")
+    assert page.locator("#map path.sw-sea-point").count() == 1
+    sea = page.locator("#assessment button[data-action='assess-sea-point']")
+    lat, lon = float(sea.get_attribute("data-lat")), float(sea.get_attribute("data-lon"))
+    sea.focus()
+    page.keyboard.press("Enter")  # the keyboard reaches it
+    page.wait_for_function(
+        "() => document.querySelector('#assessment[data-state=done] [data-field=zone]')"
+        " && !document.querySelector('#assessment [data-field=on_land]')",
+        timeout=60_000,
+    )
+    zone = page.inner_text("#assessment [data-field='zone']")
+    assert "internal waters or land" not in zone, zone
+    # The drift form takes it as its start, read back by the page's parser.
+    laptop.click_sea(37.5, 14.2)
+    page.wait_for_selector("#assessment button[data-action='drift-sea-point']", timeout=60_000)
+    page.click("#assessment button[data-action='drift-sea-point']")
+    assert page.locator("#tab-drift").is_visible()
+    typed = page.input_value("#drift-form input[name='position']")
+    read = page.evaluate("(text) => window.sarwatch.parsePosition(text)", typed)
+    assert read["lat"] == pytest.approx(lat, abs=1e-4)
+    assert read["lon"] == pytest.approx(lon, abs=1e-4)

@@ -136,6 +136,22 @@ async function main() {
       const result = await api(`/api/assess?lat=${lat.toFixed(5)}&lon=${lon.toFixed(5)}&speed_kn=${speed}`);
       renderAssessment(assessEl, result, assessLayer);
       assessEl.dataset.state = "done";
+      if (ctx.role !== "coordinator") assessEl.querySelector("button[data-action='drift-sea-point']")?.remove();
+      for (const b of assessEl.querySelectorAll("button[data-action]")) {
+        const sea = { lat: Number(b.dataset.lat), lon: Number(b.dataset.lon) };
+        b.addEventListener("click", () => {
+          if (b.dataset.action === "assess-sea-point") {
+            map.panTo([sea.lat, sea.lon]);
+            assess(sea.lat, sea.lon);
+          } else {
+            const drift = $("#drift-form");
+            drift.position.value = formatPosition(sea.lat, sea.lon);
+            drift.position.dispatchEvent(new Event("change"));
+            showTab("drift");
+            drift.position.focus();
+          }
+        });
+      }
       if (ctx.selectedCase && ctx.role === "coordinator") {
         const button = document.createElement("button");
         button.type = "button";

@@ -227,6 +227,25 @@ export async function getLayer(url) {
   }
 }
 
+/** The largest 1, 2, 3 or 5 × 10^k nautical miles not over `maxNm` (a scale bar's length). */
+export function roundScaleNm(maxNm) {
+  const pow10 = 10 ** Math.floor(Math.log10(maxNm));
+  const d = maxNm / pow10;
+  const step = d >= 5 ? 5 : d >= 3 ? 3 : d >= 2 ? 2 : 1;
+  return Number((step * pow10).toPrecision(2));
+}
+
+/** Leaflet's scale with nautical miles in place of its imperial line (miles and feet):
+ * every distance the page gives (zones, routes, plans, ETAs) is in nautical miles. */
+const NauticalScale = L.Control.Scale.extend({
+  _updateImperial(maxMeters) {
+    const maxNm = maxMeters / 1852;
+    const nm = roundScaleNm(maxNm);
+    this._updateScale(this._iScale, `${nm} nm`, nm / maxNm);
+    this._iScale.dataset.nm = String(nm);
+  },
+});
+
 const SRR_COLOURS = { IT: "#2f7ed8", MT: "#d8452f", LY: "#8a5a00", TN: "#2a9d55", GR: "#7b4fd0", EG: "#b0307a" };
 
 /**
@@ -247,7 +266,7 @@ export function createBaseMap(element, { ports = true, zones = true } = {}) {
   });
   map.attributionControl.setPrefix(false);
   map.attributionControl.addAttribution("Coast: GSHHG · SRR: IMO GISIS · Ports: NGA WPI");
-  L.control.scale({ imperial: false, metric: true }).addTo(map);
+  new NauticalScale({ metric: true, imperial: true }).addTo(map);
 
   const land = L.geoJSON(null, {
     interactive: false,
