@@ -238,3 +238,43 @@ def test_a_click_on_land_offers_the_nearest_sea_point(laptop, tokens):
     read = page.evaluate("(text) => window.sarwatch.parsePosition(text)", typed)
     assert read["lat"] == pytest.approx(lat, abs=1e-4)
     assert read["lon"] == pytest.approx(lon, abs=1e-4)
+
+
+def test_no_answer_from_the_station_is_said_in_words(laptop, tokens):
+    page = laptop.open("/", token=tokens["coordinator"])
+    page.wait_for_selector("#role[data-role='coordinator']", timeout=10_000)
+    page.click(".sw-tabs button[data-tab='plan']")
+    page.fill("#plan-form input[name='position']", "34 37.2N 12 28.8E")
+    page.route("**/api/plan", lambda route: route.abort("internetdisconnected"))
+    page.click("#plan-form button[type='submit']")
+    page.wait_for_selector("#plan-result[data-state='error']", state="attached", timeout=60_000)
+    message = page.inner_text("#plan-error")
+    assert "No answer from the station" in message and "Failed to fetch" not in message
+
+
+def test_an_unreadable_typed_position_is_answered_beside_the_field(laptop):
+    page = laptop.open("/")
+    page.fill("#assess-form input[name='position']", "33.2N")
+    page.click("#assess-form button[type='submit']")
+    error = page.locator("#assess-form [data-field='form-error']")
+    error.wait_for(timeout=30_000)
+    assert "33°12'N 012°30'E" in error.inner_text(), error.inner_text()
+    assert page.input_value("#assess-form input[name='position']") == "33.2N"
+
+
+def test_an_empty_sign_in_keeps_the_session_and_sign_out_is_explicit(laptop, tokens):
+    page = laptop.open("/", token=tokens["coordinator"])
+    page.wait_for_selector("#role[data-role='coordinator']", timeout=10_000)
+    page.click("#token-form button[type='submit']")  # nothing typed
+    page.wait_for_function(
+        "() => /Paste your API token/.test(document.getElementById('toast').textContent)"
+    )
+    assert page.get_attribute("#role", "data-role") == "coordinator"
+    assert page.evaluate("localStorage.getItem('sarwatch.token')") == tokens["coordinator"]
+    page.click("#sign-out")
+    page.wait_for_selector("#role[data-role='none']", timeout=10_000)
+    assert page.evaluate("localStorage.getItem('sarwatch.token')") is None
+    assert page.locator("#sign-out").is_hidden()
+    page.click(".sw-tabs button[data-tab='cases']")
+    page.wait_for_selector("#case-list [data-field='sign-in-help']", timeout=10_000)
+    assert page.inner_text("#feed-state") == "feed: sign in"

@@ -21,6 +21,7 @@ import {
   parsePosition,
   setDecimalMode,
   setToken,
+  showFormError,
   subscribe,
 } from "./common.js";
 import { renderAssessment } from "./assess.js";
@@ -58,6 +59,15 @@ function errorText(err) {
     if (err.status === 404 && /Not Found/.test(err.detail)) return "This service is not available on this server.";
     return err.detail;
   }
+  // fetch() rejects with a TypeError when no answer came back at all (the satellite link
+  // dropped, the station stopped): "Failed to fetch" tells a coordinator nothing.
+  if (err instanceof TypeError && /fetch|network/i.test(err.message)) {
+    return (
+      "No answer from the station (the link is down or the station stopped). Check the " +
+      "connection and try again; a write sent just now may or may not have been recorded: " +
+      "look at the case before sending it again."
+    );
+  }
   return err.message || String(err);
 }
 
@@ -83,6 +93,7 @@ async function main() {
   const setRole = (role, name) => {
     roleEl.dataset.role = role;
     roleEl.textContent = role === "none" ? "not signed in" : `${name ? name + " · " : ""}${role}`;
+    $("#sign-out").hidden = !getToken();
     const readOnly = role !== "coordinator";
     document.body.classList.toggle("read-only", readOnly);
     for (const el of document.querySelectorAll(".sw-write input, .sw-write select, .sw-write textarea, .sw-write button")) {
@@ -102,10 +113,24 @@ async function main() {
   };
   $("#token-form").addEventListener("submit", async (e) => {
     e.preventDefault();
-    setToken($("#token-input").value.trim());
+    const typed = $("#token-input").value.trim();
+    // An empty field signed the coordinator out without a word: signing out is its own button.
+    if (!typed) {
+      toast("Paste your API token in the field first (sarwatch user add prints it).", true);
+      $("#token-input").focus();
+      return;
+    }
+    setToken(typed);
     $("#token-input").value = "";
     await loadRole();
     ctx.refreshAll();
+  });
+  $("#sign-out").addEventListener("click", async () => {
+    setToken("");
+    await loadRole();
+    ctx.refreshAll();
+    startFeed();
+    toast("Signed out: the token is removed from this browser.");
   });
 
   // ---------------------------------------------------------------- positions notation
@@ -185,12 +210,14 @@ async function main() {
   map.on("click", (e) => assess(e.latlng.lat, e.latlng.lng));
   $("#assess-form").addEventListener("submit", async (e) => {
     e.preventDefault();
+    showFormError(e.target, "");
     try {
       const { lat, lon } = await parsePosition(e.target.position.value);
       map.panTo([lat, lon]);
       assess(lat, lon);
     } catch (err) {
-      toast(err.message, true);
+      showFormError(e.target, errorText(err));
+      toast(errorText(err), true);
     }
   });
   decimalToggle.addEventListener("change", () => {
