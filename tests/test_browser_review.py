@@ -278,3 +278,23 @@ def test_an_empty_sign_in_keeps_the_session_and_sign_out_is_explicit(laptop, tok
     page.click(".sw-tabs button[data-tab='cases']")
     page.wait_for_selector("#case-list [data-field='sign-in-help']", timeout=10_000)
     assert page.inner_text("#feed-state") == "feed: sign in"
+
+
+def test_a_unit_added_by_mistake_can_be_removed(laptop, tokens):
+    page = laptop.open("/", token=tokens["coordinator"])
+    page.wait_for_selector("#role[data-role='coordinator']", timeout=10_000)
+    page.click(".sw-tabs button[data-tab='plan']")
+    page.fill("#plan-form input[name='position']", "34 37.2N 12 28.8E")
+    page.click("#plan-add-unit")
+    page.click("#plan-add-unit")
+    assert page.locator("#plan-units fieldset").count() == 3
+    assert page.locator("#plan-units fieldset:nth-of-type(1) .sw-unit-remove").count() == 0
+    page.click("#plan-units fieldset:nth-of-type(2) .sw-unit-remove")
+    assert page.locator("#plan-units fieldset").count() == 2
+    page.click("#plan-form button[type='submit']")
+    page.wait_for_selector("#plan-result[data-state='done']", state="attached", timeout=60_000)
+    rows = page.locator("#plan-result tbody tr")
+    assert [rows.nth(i).get_attribute("data-unit") for i in range(rows.count())] == [
+        "Seagull",
+        "Unit3",
+    ]

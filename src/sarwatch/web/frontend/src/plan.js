@@ -141,10 +141,21 @@ export function createPlan(ctx, { parsePosition, inputToISO }) {
   form.addEventListener("focusin", () => refreshCase());
   refreshCase();
 
+  // A unit added by mistake can be removed again (the first one stays: a plan needs a unit).
   $("#plan-add-unit").addEventListener("click", () => {
     const copy = units.querySelector("fieldset").cloneNode(true);
     copy.querySelector('[name="name"]').value = `Unit${units.children.length + 1}`;
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.className = "sw-unit-remove";
+    remove.textContent = "Remove this unit";
+    remove.addEventListener("click", () => {
+      copy.remove();
+      $("#plan-add-unit").focus();
+    });
+    copy.append(remove);
     units.append(copy);
+    copy.querySelector('[name="name"]').focus();
   });
 
   const draw = (answer) => {
