@@ -298,3 +298,32 @@ def test_a_unit_added_by_mistake_can_be_removed(laptop, tokens):
         "Seagull",
         "Unit3",
     ]
+
+
+def test_a_report_from_the_feed_does_not_overwrite_a_typed_drift_start(laptop, tokens):
+    server = laptop.server
+    case_id = _case(server, tokens["coordinator"], "Typed drift start kept")
+    page = laptop.open("/", token=tokens["coordinator"])
+    page.wait_for_selector("#feed-state[data-state='live']", timeout=15_000)
+    _select(page, case_id)
+    start = "#drift-form input[name='position']"
+    assert page.input_value(start) == "33°36.000'N 012°54.000'E"  # the case's position, offered
+    page.click(".sw-tabs button[data-tab='drift']")
+    page.fill(start, "34 00N 13 00E")
+    status, answer = server.request(
+        "POST", f"/api/cases/{case_id}/reports",
+        {"time": _iso(timedelta(minutes=-5)), "lat": 33.7, "lon": 12.8, "kind": "gps",
+         "source": {"name": "Alarm Phone"}},
+        tokens["coordinator"],
+    )  # fmt: skip
+    assert status in (200, 201), answer
+    page.wait_for_function(
+        "() => /Positions \\(2\\)/.test(document.getElementById('case-detail').textContent)",
+        timeout=30_000,
+    )
+    assert page.input_value(start) == "34 00N 13 00E"
+    # Choosing the case again in the list is a choice: then its latest position is offered.
+    other = _case(server, tokens["coordinator"], "Another case")
+    page.click(".sw-tabs button[data-tab='cases']")
+    page.click(f"#case-list button[data-case-id='{other}']", timeout=15_000)
+    assert page.input_value(start) == "33°36.000'N 012°54.000'E"

@@ -102,7 +102,9 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
         "or add the corrected position.</div>"
       : "";
 
-  const renderDetail = async () => {
+  // chosen: the coordinator selected this case now (its position is offered even over a
+  // typed one); otherwise a refresh, which leaves typed values alone.
+  const renderDetail = async (chosen = false) => {
     const c = cases.find((x) => caseId(x) === selected);
     if (!c) {
       detailEl.innerHTML = '<p class="sw-muted">Select a case to add reports and contacts.</p>';
@@ -155,13 +157,22 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
     const last = pts[pts.length - 1];
     const lastKey = last ? `${selected} ${last.time} ${last.lat} ${last.lon}` : "";
     if (last && lastKey !== prefilled) {
-      // Offer the latest position as the drift start, once per new position.
+      // Offer the latest position as the drift start, once per new position; never over
+      // what the coordinator typed there (a report arriving by the feed must not erase it).
       prefilled = lastKey;
       const driftForm = $("#drift-form");
+      const untouched = (input) =>
+        chosen || !input.value || input.value === input.dataset.prefilled || input.dataset.prefilled === undefined;
       // A position flagged on land offers its nearest sea point (a drift starts at sea).
       const start = last.onLand ? { lat: last.onLand.sea_lat, lon: last.onLand.sea_lon } : last;
-      driftForm.position.value = formatPosition(start.lat, start.lon);
-      if (last.time) driftForm.time.value = new Date(last.time).toISOString().slice(0, 16).replace("T", " ");
+      if (untouched(driftForm.position)) {
+        driftForm.position.value = formatPosition(start.lat, start.lon);
+        driftForm.position.dataset.prefilled = driftForm.position.value;
+      }
+      if (last.time && untouched(driftForm.time)) {
+        driftForm.time.value = new Date(last.time).toISOString().slice(0, 16).replace("T", " ");
+        driftForm.time.dataset.prefilled = driftForm.time.value;
+      }
     }
   };
 
@@ -169,7 +180,7 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
     selected = id;
     ctx.selectedCase = id;
     renderList();
-    renderDetail();
+    renderDetail(true);
     draw();
     ctx.showTab("cases");
     const c = cases.find((x) => caseId(x) === id);
