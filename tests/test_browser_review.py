@@ -327,3 +327,22 @@ def test_a_report_from_the_feed_does_not_overwrite_a_typed_drift_start(laptop, t
     page.click(".sw-tabs button[data-tab='cases']")
     page.click(f"#case-list button[data-case-id='{other}']", timeout=15_000)
     assert page.input_value(start) == "33°36.000'N 012°54.000'E"
+
+
+def test_untouched_time_fields_follow_the_clock_and_typed_ones_stay(laptop, tokens):
+    loaded = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
+    laptop.page.clock.install(time=loaded)
+    page = laptop.open("/", token=tokens["coordinator"])
+    page.wait_for_selector("#role[data-role='coordinator']", timeout=10_000)
+    opened = "#open-case-form input[name='time']"
+    typed = "#report-form input[name='time']"
+    assert page.input_value(opened) == "2026-11-23 01:00"
+    page.click(".sw-tabs button[data-tab='cases']")
+    page.click("#report-box summary")
+    page.fill(typed, "2026-11-23 00:40")
+    page.locator(typed).blur()
+    page.clock.fast_forward("02:05:00")  # the page left open for two hours
+    page.wait_for_function(
+        f"() => document.querySelector(\"{opened}\").value === '2026-11-23 03:05'", timeout=5_000
+    )
+    assert page.input_value(typed) == "2026-11-23 00:40"

@@ -82,9 +82,22 @@ async function main() {
   for (const b of document.querySelectorAll(".sw-tabs button")) {
     b.addEventListener("click", () => showTab(b.dataset.tab));
   }
+  // The UTC time fields start at "now" and keep following the clock until someone types in
+  // them (or the page puts a case's time there): a page left open for hours must not offer
+  // the time it was loaded as the time of a new case or report.
   for (const input of document.querySelectorAll("input.sw-time")) {
     if (!input.value) input.value = nowUTCInput();
+    input.dataset.auto = input.value;
   }
+  setInterval(() => {
+    const now = nowUTCInput();
+    for (const input of document.querySelectorAll("input.sw-time")) {
+      if (input.value === input.dataset.auto && input !== document.activeElement && input.value !== now) {
+        input.value = now;
+        input.dataset.auto = now;
+      }
+    }
+  }, 15_000);
 
   const ctx = { map, toast, errorText, showTab, refreshAll: () => {} };
 

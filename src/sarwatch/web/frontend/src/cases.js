@@ -172,6 +172,7 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
       if (last.time && untouched(driftForm.time)) {
         driftForm.time.value = new Date(last.time).toISOString().slice(0, 16).replace("T", " ");
         driftForm.time.dataset.prefilled = driftForm.time.value;
+        driftForm.time.dataset.auto = ""; // the case's time: no longer following the clock
       }
     }
   };
@@ -223,6 +224,7 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
         form.reset();
         for (const input of form.querySelectorAll("input.sw-time")) {
           input.value = new Date().toISOString().slice(0, 16).replace("T", " ");
+          input.dataset.auto = input.value; // following the clock again
         }
       } catch (err) {
         showFormError(form, errorText(err));
