@@ -6,6 +6,7 @@ stale plan shown as the answer, every tab reachable at 1024 x 700, a quiet conso
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +15,7 @@ from _browser import Page, browser, laptop, make_token, server  # noqa: F401 (fi
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SMALL_LAPTOP = {"width": 1024, "height": 700}
+VECTORS = Path(__file__).resolve().parent / "vectors" / "bundles"
 
 
 def _iso(delta: timedelta) -> str:
@@ -346,3 +348,25 @@ def test_untouched_time_fields_follow_the_clock_and_typed_ones_stay(laptop, toke
         f"() => document.querySelector(\"{opened}\").value === '2026-11-23 03:05'", timeout=5_000
     )
     assert page.input_value(typed) == "2026-11-23 00:40"
+
+
+def test_the_verify_timeline_is_readable_on_a_small_laptop(browser, server):
+    small = Page(browser, server, SMALL_LAPTOP)
+    try:
+        page = small.page
+        page.goto(server.url + "/verify")
+        page.set_input_files("#bundle-file", str(VECTORS / "intact-v2.zip"))
+        page.wait_for_selector("body[data-verified='1']", state="attached", timeout=20_000)
+        # Lines each cell of the first four columns is drawn on (a Range's client rects).
+        lines = page.evaluate(
+            """() => [...document.querySelectorAll('#timeline tbody tr')].flatMap((tr) =>
+                 [...tr.cells].slice(0, 4).map((td) => {
+                   const r = document.createRange(); r.selectNodeContents(td);
+                   return [td.textContent, r.getClientRects().length]; }))"""
+        )
+        assert lines and all(n == 1 for _, n in lines), [x for x in lines if x[1] != 1]
+        table = page.locator("#timeline").bounding_box()
+        assert table["x"] + table["width"] <= SMALL_LAPTOP["width"]
+        small.screenshot("review-verify-small-laptop")
+    finally:
+        small.close()
