@@ -370,3 +370,18 @@ def test_the_verify_timeline_is_readable_on_a_small_laptop(browser, server):
         small.screenshot("review-verify-small-laptop")
     finally:
         small.close()
+
+
+def test_no_open_case_points_to_the_closed_ones(laptop, tokens):
+    # The demo case is closed: a coordinator signing in saw "No open cases." and no way on.
+    laptop.page.route(
+        "**/api/cases?status=*",
+        lambda route: route.fulfill(status=200, content_type="application/json", body="[]"),
+    )
+    page = laptop.open("/", token=tokens["coordinator"])
+    page.wait_for_selector("#role[data-role='coordinator']", timeout=10_000)
+    page.click(".sw-tabs button[data-tab='cases']")
+    hint = page.locator("#case-list [data-field='no-open-cases']")
+    assert "also show closed cases" in hint.inner_text()
+    page.check("#show-closed")
+    page.wait_for_selector("#case-list button[data-case-id]", timeout=15_000)

@@ -74,7 +74,7 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
     if (!open.length) {
       listEl.innerHTML =
         ctx.role && ctx.role !== "none"
-          ? '<p class="sw-muted">No open cases.</p>'
+          ? `<p class="sw-muted" data-field="no-open-cases">No open cases${$("#show-closed").checked ? "" : " (tick “also show closed cases” above for the others)"}.</p>`
           : '<p class="sw-hint" data-field="sign-in-help">Sign in (top right) with your API token to see and work the cases. ' +
             "A station administrator creates one with <code>sarwatch user add NAME --role coordinator</code> " +
             "(or <code>--role observer</code> to read only).</p>";

@@ -341,7 +341,7 @@ export function createDrift(ctx, { parsePosition, inputToISO }) {
     view.dataset.runId = id;
     const q = encodeURIComponent(id);
     $("#drift-downloads").innerHTML =
-      `Downloads: <a href="/api/drift/${q}/geojson" data-filename="drift-${esc(id)}.geojson" data-download="geojson">GeoJSON</a>` +
+      `Downloads: <a href="/api/drift/${q}/geojson" data-filename="drift-${esc(id)}.geojson" data-download="geojson">GeoJSON</a> · ` +
       `<a href="/api/drift/${q}/png" data-filename="drift-${esc(id)}.png" data-download="png">PNG map</a>`;
     let used = $("#drift-forcing-used");
     if (!used) {
