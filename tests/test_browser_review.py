@@ -170,12 +170,17 @@ def test_a_refused_plan_does_not_pass_for_the_answer(laptop, tokens):
     page.click("#plan-form button[type='submit']")
     page.wait_for_selector("#plan-result[data-state='error']", state="attached", timeout=60_000)
     assert "speed_kn" in page.inner_text("#plan-error")
+    # The field the refusal names is marked, and the cursor is in it.
+    speed = page.locator("#plan-units fieldset:nth-of-type(1) input[name='speed_kn']")
+    assert speed.get_attribute("aria-invalid") == "true"
+    assert speed.evaluate("(el) => el === document.activeElement")
     stale = page.locator("#plan-result [data-field='plan-stale']")
     assert stale.count() == 1 and "previous" in stale.inner_text()
     page.fill("#plan-units input[name='speed_kn']", "150")
     page.click("#plan-form button[type='submit']")
     page.wait_for_selector("#plan-result[data-state='done']", state="attached", timeout=60_000)
     assert page.locator("[data-field='plan-stale']").count() == 0
+    assert page.locator("#plan-form [aria-invalid='true']").count() == 0
 
 
 def test_an_observer_is_not_offered_a_bundle_download_that_is_refused(laptop, tokens):

@@ -248,8 +248,30 @@ export function createPlan(ctx, { parsePosition, inputToISO }) {
     return body;
   };
 
+  // The field a refusal names ("units.1.speed_kn: ...", "x_nm: ...") is marked and focused,
+  // so the coordinator need not map the API's path onto the form.
+  const FIELD_OF = { altitude_ft: "height_ft", "wind.speed_kn": "wind_kn", "wind.from_deg": "wind_from", "current.speed_kn": "current_kn", "current.to_deg": "current_to" };
+  const markInvalid = (message) => {
+    let input = null;
+    const unit = /\bunits\.(\d+)\.(\w+)/.exec(message);
+    if (unit) {
+      const fs = units.querySelectorAll("fieldset")[Number(unit[1])];
+      input = fs?.querySelector(`[name="${FIELD_OF[unit[2]] || unit[2]}"]`) || null;
+    } else {
+      const top = /^([a-z_]+(?:\.[a-z_]+)?):/.exec(message);
+      if (top) input = form.querySelector(`[name="${FIELD_OF[top[1]] || top[1]}"]`);
+    }
+    if (!input) return;
+    input.setAttribute("aria-invalid", "true");
+    input.focus();
+  };
+  const clearInvalid = () => {
+    for (const el of form.querySelectorAll("[aria-invalid='true']")) el.removeAttribute("aria-invalid");
+  };
+
   coordinatorSubmit(form, ctx, "Read only: your role cannot plan a search.", async () => {
     error.textContent = "";
+    clearInvalid();
     result.dataset.state = "loading";
     try {
       const body = await request();
@@ -265,6 +287,7 @@ export function createPlan(ctx, { parsePosition, inputToISO }) {
     } catch (err) {
       result.dataset.state = "error";
       error.textContent = errorText(err);
+      markInvalid(error.textContent);
       // A plan still shown (and drawn) is the previous request's: say so above it.
       if (result.querySelector("table") && !result.querySelector("[data-field='plan-stale']")) {
         result.insertAdjacentHTML(
