@@ -390,3 +390,18 @@ def test_no_open_case_points_to_the_closed_ones(laptop, tokens):
     assert "also show closed cases" in hint.inner_text()
     page.check("#show-closed")
     page.wait_for_selector("#case-list button[data-case-id]", timeout=15_000)
+
+
+def test_the_public_list_survives_a_dropped_link(laptop):
+    laptop.page.clock.install(time=datetime(2026, 11, 23, 1, 0, tzinfo=UTC))
+    page = laptop.open("/public")
+    page.wait_for_selector("#public-list[data-state='loaded']", state="attached", timeout=15_000)
+    shown = page.inner_text("#public-list")
+    assert "2018-03-15-LY-001" in shown  # the demo case, closed: public
+    assert page.inner_text("[data-field='public-state']") == "As of 2026-11-23 01:00 UTC."
+    page.route("**/api/public/cases", lambda route: route.abort("internetdisconnected"))
+    page.clock.fast_forward("01:01")
+    page.wait_for_selector("[data-field='public-state'][data-state='stale']", timeout=10_000)
+    state = page.inner_text("[data-field='public-state']")
+    assert "As of 2026-11-23 01:00 UTC" in state and "did not answer" in state, state
+    assert page.inner_text("#public-list") == shown
