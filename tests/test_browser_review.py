@@ -405,3 +405,26 @@ def test_the_public_list_survives_a_dropped_link(laptop):
     state = page.inner_text("[data-field='public-state']")
     assert "As of 2026-11-23 01:00 UTC" in state and "did not answer" in state, state
     assert page.inner_text("#public-list") == shown
+
+
+def test_the_case_list_survives_a_dropped_link(laptop, tokens):
+    server = laptop.server
+    case_id = _case(server, tokens["coordinator"], "Still shown without a link")
+    page = laptop.open("/", token=tokens["coordinator"])
+    page.wait_for_selector("#role[data-role='coordinator']", timeout=10_000)
+    page.click(".sw-tabs button[data-tab='cases']")
+    button = f"#case-list button[data-case-id='{case_id}']"
+    page.wait_for_selector(button, timeout=15_000)
+    markers = page.locator("#map path.sw-case-pos").count()
+    assert markers >= 1
+    page.route("**/api/cases?*", lambda route: route.abort("internetdisconnected"))
+    page.check("#show-closed")  # asks the station again
+    note = page.locator("#case-list [data-field='cases-stale']")
+    note.wait_for(timeout=15_000)
+    assert "did not answer" in note.inner_text() and "UTC" in note.inner_text()
+    assert page.locator(button).count() == 1
+    assert page.locator("#map path.sw-case-pos").count() == markers
+    page.unroute("**/api/cases?*")
+    page.uncheck("#show-closed")
+    page.wait_for_selector("#case-list [data-field='cases-stale']", state="detached")
+    assert page.locator(button).count() == 1

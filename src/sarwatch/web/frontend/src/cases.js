@@ -38,6 +38,8 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
   let selected = null;
   let refreshTimer = null;
   let prefilled = "";
+  let lastRead = null; // when the list was last read from the station
+  let staleSince = null; // set while the station does not answer: the list shown is of then
 
   const draw = () => {
     layer.clearLayers();
@@ -205,12 +207,28 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
       cases = await Promise.all(
         summaries.map((c) => api(`/api/cases/${encodeURIComponent(caseId(c))}`).catch(() => c)),
       );
+      staleSince = null;
     } catch (err) {
-      cases = [];
-      if (!(err.status === 401 || err.status === 404)) toast(errorText(err), true);
+      if (err.status === 401 || err.status === 404) {
+        cases = [];
+        staleSince = null;
+      } else {
+        // No answer (a dropped link, a stopped station, a fault): the cases already shown
+        // stay on the list and the map, marked with the time they were last read.
+        if (cases.length && !staleSince) staleSince = lastRead;
+        toast(errorText(err), true);
+      }
     }
+    if (!staleSince) lastRead = new Date();
     listEl.dataset.count = String(cases.length);
     renderList();
+    if (staleSince) {
+      const note = document.createElement("p");
+      note.className = "sw-warning";
+      note.dataset.field = "cases-stale";
+      note.textContent = `Not updated: the station did not answer. As last read at ${formatUTC(staleSince)}.`;
+      listEl.prepend(note);
+    }
     draw();
     if (selected) renderDetail();
   };
