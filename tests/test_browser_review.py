@@ -428,3 +428,23 @@ def test_the_case_list_survives_a_dropped_link(laptop, tokens):
     page.uncheck("#show-closed")
     page.wait_for_selector("#case-list [data-field='cases-stale']", state="detached")
     assert page.locator(button).count() == 1
+
+
+def test_a_positions_uncertainty_and_note_are_shown_with_it(laptop, tokens):
+    server = laptop.server
+    when = _iso(timedelta(minutes=-40))
+    status, case = server.request(
+        "POST", "/api/cases",
+        {"title": "Uncertain position", "alert_time": when, "position": {
+            "time": when, "lat": 33.9, "lon": 12.9, "kind": "estimate", "uncertainty_nm": 10,
+            "note": "APPROXIMATE: about 73 miles off the coast",
+            "source": {"name": "Alarm Phone"}}},
+        tokens["coordinator"],
+    )  # fmt: skip
+    assert status == 201, case
+    page = laptop.open("/", token=tokens["coordinator"])
+    page.wait_for_selector("#role[data-role='coordinator']", timeout=10_000)
+    _select(page, case["case_id"])
+    row = page.locator("#case-detail table[data-field='positions'] tr").first
+    assert row.locator("[data-field='uncertainty']").inner_text() == "±10.0 nm"
+    assert "APPROXIMATE" in row.locator("[data-field='position-note']").inner_text()

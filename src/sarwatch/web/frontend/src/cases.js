@@ -18,6 +18,8 @@ export function positionsOf(c) {
       time: p.time || p.observed_at || p.at || p.timestamp,
       source: [p.kind, p.source?.name ?? (typeof p.source === "string" ? p.source : "")].filter(Boolean).join(" · "),
       onLand: p.on_land || null,
+      uncertaintyNm: Number.isFinite(Number(p.uncertainty_nm)) && p.uncertainty_nm !== null ? Number(p.uncertainty_nm) : null,
+      note: p.note || "",
     }))
     .filter((p) => Number.isFinite(p.lat) && Number.isFinite(p.lon));
   list.sort((a, b) => String(a.time).localeCompare(String(b.time)));
@@ -61,7 +63,7 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
           weight: last ? 2 : 1,
           fillOpacity: last ? 0.95 : 0.6,
         }).addTo(layer);
-        m.bindTooltip(`<b>${esc(caseTitle(c))}</b><br>${esc(formatPosition(p.lat, p.lon))}<br>${esc(formatUTC(p.time))}${p.source ? `<br>${esc(p.source)}` : ""}`);
+        m.bindTooltip(`<b>${esc(caseTitle(c))}</b><br>${esc(formatPosition(p.lat, p.lon))}${p.uncertaintyNm !== null && p.uncertaintyNm !== undefined ? ` ±${esc(p.uncertaintyNm.toFixed(1))} nm` : ""}<br>${esc(formatUTC(p.time))}${p.source ? `<br>${esc(p.source)}` : ""}`);
         m.on("click", (e) => {
           L.DomEvent.stop(e);
           select(caseId(c));
@@ -104,6 +106,12 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
         "or add the corrected position.</div>"
       : "";
 
+  // How far off the reported position may be, as recorded with it (nm).
+  const uncertainty = (p) =>
+    p.uncertaintyNm !== null && p.uncertaintyNm !== undefined
+      ? ` <span data-field="uncertainty">±${esc(p.uncertaintyNm.toFixed(1))} nm</span>`
+      : "";
+
   // chosen: the coordinator selected this case now (its position is offered even over a
   // typed one); otherwise a refresh, which leaves typed values alone.
   const renderDetail = async (chosen = false) => {
@@ -130,7 +138,11 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
       pts
         .slice()
         .reverse()
-        .map((p) => `<tr><td>${esc(formatUTC(p.time))}</td><td>${esc(formatPosition(p.lat, p.lon))}</td><td>${esc(p.source)}${landNote(p)}</td></tr>`)
+        .map(
+          (p) =>
+            `<tr><td>${esc(formatUTC(p.time))}</td><td>${esc(formatPosition(p.lat, p.lon))}${uncertainty(p)}</td>` +
+            `<td>${esc(p.source)}${p.note ? `<br><span class="sw-muted" data-field="position-note">${esc(p.note)}</span>` : ""}${landNote(p)}</td></tr>`,
+        )
         .join("") +
       "</table>" +
       (contacts.length
