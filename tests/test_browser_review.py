@@ -448,3 +448,24 @@ def test_a_positions_uncertainty_and_note_are_shown_with_it(laptop, tokens):
     row = page.locator("#case-detail table[data-field='positions'] tr").first
     assert row.locator("[data-field='uncertainty']").inner_text() == "±10.0 nm"
     assert "APPROXIMATE" in row.locator("[data-field='position-note']").inner_text()
+
+
+def test_a_cases_decisions_are_shown_with_who_and_when(laptop, tokens):
+    server = laptop.server
+    case_id = _case(server, tokens["coordinator"], "Decisions shown")
+    status, answer = server.request(
+        "POST", f"/api/cases/{case_id}/decisions",
+        {"time": "2026-11-23T04:20:00Z", "summary": "Divert the merchant ship <b>Aurora</b>",
+         "by": "MRCC watch officer"},
+        tokens["coordinator"],
+    )  # fmt: skip
+    assert status in (200, 201), answer
+    page = laptop.open("/", token=tokens["coordinator"])
+    page.wait_for_selector("#role[data-role='coordinator']", timeout=10_000)
+    _select(page, case_id)
+    cells = page.locator("#case-detail table[data-field='decisions'] td").all_inner_texts()
+    assert cells == [
+        "2026-11-23 04:20 UTC",
+        "MRCC watch officer",
+        "Divert the merchant ship <b>Aurora</b>",  # text, never markup
+    ]

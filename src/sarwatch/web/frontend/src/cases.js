@@ -125,6 +125,7 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
     const full = c;
     const pts = positionsOf(full);
     const contacts = full.contacts || [];
+    const decisions = full.decisions || [];
     const pob = full.people?.total ?? full.people_total;
     detailEl.innerHTML =
       `<h3 data-field="case-id">${esc(caseId(full))}: ${esc(caseTitle(full))}</h3>` +
@@ -149,6 +150,14 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
         ? `<h3>Contacts (${contacts.length})</h3><table>` +
           contacts
             .map((k) => `<tr><td>${esc(formatUTC(k.time || k.at))}</td><td>${esc(k.channel || "")} · ${esc(k.counterpart || "")}</td><td>${esc(k.summary || "")}</td></tr>`)
+            .join("") +
+          "</table>"
+        : "") +
+      // The decisions taken and by whom: what the next watch must know first.
+      (decisions.length
+        ? `<h3>Decisions (${decisions.length})</h3><table data-field="decisions">` +
+          decisions
+            .map((d) => `<tr><td>${esc(formatUTC(d.time))}</td><td>${esc(d.by || "")}</td><td>${esc(d.summary || "")}</td></tr>`)
             .join("") +
           "</table>"
         : "");
