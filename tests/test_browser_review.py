@@ -469,3 +469,21 @@ def test_a_cases_decisions_are_shown_with_who_and_when(laptop, tokens):
         "MRCC watch officer",
         "Divert the merchant ship <b>Aurora</b>",  # text, never markup
     ]
+
+
+def test_the_tabs_follow_the_keyboard_tab_pattern(laptop):
+    page = laptop.open("/")
+    tabs = page.locator(".sw-tabs button[role='tab']")
+    names = [tabs.nth(i).get_attribute("data-tab") for i in range(tabs.count())]
+    for name in names:
+        panel = page.locator(f"#{page.get_attribute(f'[data-tab={name}]', 'aria-controls')}")
+        assert panel.get_attribute("role") == "tabpanel", name
+    page.focus(".sw-tabs button[data-tab='assess']")
+    page.keyboard.press("ArrowRight")
+    assert page.get_attribute("[data-tab='cases']", "aria-selected") == "true"
+    assert page.locator("#tab-cases").is_visible()
+    page.keyboard.press("End")
+    assert page.get_attribute(f"[data-tab={names[-1]}]", "aria-selected") == "true"
+    page.keyboard.press("ArrowRight")  # wraps round to the first
+    assert page.get_attribute("[data-tab='assess']", "aria-selected") == "true"
+    assert page.evaluate("document.activeElement.dataset.tab") == "assess"

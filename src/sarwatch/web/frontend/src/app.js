@@ -46,9 +46,11 @@ export function toast(message, isError = false) {
 function showTab(name) {
   for (const b of document.querySelectorAll(".sw-tabs button")) {
     b.setAttribute("aria-selected", b.dataset.tab === name ? "true" : "false");
+    b.setAttribute("aria-controls", `tab-${b.dataset.tab}`);
   }
   for (const s of document.querySelectorAll(".sw-tab")) {
     s.dataset.active = s.id === `tab-${name}` ? "1" : "0";
+    s.setAttribute("role", "tabpanel");
   }
 }
 
@@ -82,6 +84,19 @@ async function main() {
   for (const b of document.querySelectorAll(".sw-tabs button")) {
     b.addEventListener("click", () => showTab(b.dataset.tab));
   }
+  // The tab pattern for the keyboard: arrows, Home and End move between the tabs (and open
+  // the tab reached, as a click does); each tab names the panel it controls.
+  $(".sw-tabs").addEventListener("keydown", (e) => {
+    const tabs = [...document.querySelectorAll(".sw-tabs button[role='tab']")];
+    const i = tabs.indexOf(document.activeElement);
+    if (i < 0) return;
+    const next = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: tabs.length - 1 }[e.key];
+    if (next === undefined) return;
+    e.preventDefault();
+    const tab = tabs[(next + tabs.length) % tabs.length];
+    tab.focus();
+    tab.click();
+  });
   // The UTC time fields start at "now" and keep following the clock until someone types in
   // them (or the page puts a case's time there): a page left open for hours must not offer
   // the time it was loaded as the time of a new case or report.
@@ -248,6 +263,7 @@ async function main() {
   ctx.plan = createPlan(ctx, { parsePosition, inputToISO });
   const vessels = createVessels(ctx, base);
   ctx.vessels = vessels;
+  showTab("assess"); // every tab made (Responders by vessels.js): name their panels
   const monitor = createMonitor(ctx);
   window.sarwatch.monitor = monitor;
   for (const b of document.querySelectorAll(".sw-tabs button[data-tab='monitor']")) {
