@@ -21,6 +21,7 @@ import {
   parsePosition,
   setDecimalMode,
   setToken,
+  showFormError,
   subscribe,
 } from "./common.js";
 import { renderAssessment } from "./assess.js";
@@ -45,9 +46,11 @@ export function toast(message, isError = false) {
 function showTab(name) {
   for (const b of document.querySelectorAll(".sw-tabs button")) {
     b.setAttribute("aria-selected", b.dataset.tab === name ? "true" : "false");
+    b.setAttribute("aria-controls", `tab-${b.dataset.tab}`);
   }
   for (const s of document.querySelectorAll(".sw-tab")) {
     s.dataset.active = s.id === `tab-${name}` ? "1" : "0";
+    s.setAttribute("role", "tabpanel");
   }
 }
 
@@ -57,6 +60,15 @@ function errorText(err) {
     if (err.status === 403) return `Your role cannot do this: ${err.detail}`;
     if (err.status === 404 && /Not Found/.test(err.detail)) return "This service is not available on this server.";
     return err.detail;
+  }
+  // fetch() rejects with a TypeError when no answer came back at all (the satellite link
+  // dropped, the station stopped): "Failed to fetch" tells a coordinator nothing.
+  if (err instanceof TypeError && /fetch|network/i.test(err.message)) {
+    return (
+      "No answer from the station (the link is down or the station stopped). Check the " +
+      "connection and try again; a write sent just now may or may not have been recorded: " +
+      "look at the case before sending it again."
+    );
   }
   return err.message || String(err);
 }
@@ -72,9 +84,35 @@ async function main() {
   for (const b of document.querySelectorAll(".sw-tabs button")) {
     b.addEventListener("click", () => showTab(b.dataset.tab));
   }
+  // The tab pattern for the keyboard: arrows, Home and End move between the tabs (and open
+  // the tab reached, as a click does); each tab names the panel it controls.
+  $(".sw-tabs").addEventListener("keydown", (e) => {
+    const tabs = [...document.querySelectorAll(".sw-tabs button[role='tab']")];
+    const i = tabs.indexOf(document.activeElement);
+    if (i < 0) return;
+    const next = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: tabs.length - 1 }[e.key];
+    if (next === undefined) return;
+    e.preventDefault();
+    const tab = tabs[(next + tabs.length) % tabs.length];
+    tab.focus();
+    tab.click();
+  });
+  // The UTC time fields start at "now" and keep following the clock until someone types in
+  // them (or the page puts a case's time there): a page left open for hours must not offer
+  // the time it was loaded as the time of a new case or report.
   for (const input of document.querySelectorAll("input.sw-time")) {
     if (!input.value) input.value = nowUTCInput();
+    input.dataset.auto = input.value;
   }
+  setInterval(() => {
+    const now = nowUTCInput();
+    for (const input of document.querySelectorAll("input.sw-time")) {
+      if (input.value === input.dataset.auto && input !== document.activeElement && input.value !== now) {
+        input.value = now;
+        input.dataset.auto = now;
+      }
+    }
+  }, 15_000);
 
   const ctx = { map, toast, errorText, showTab, refreshAll: () => {} };
 
@@ -83,6 +121,7 @@ async function main() {
   const setRole = (role, name) => {
     roleEl.dataset.role = role;
     roleEl.textContent = role === "none" ? "not signed in" : `${name ? name + " · " : ""}${role}`;
+    $("#sign-out").hidden = !getToken();
     const readOnly = role !== "coordinator";
     document.body.classList.toggle("read-only", readOnly);
     for (const el of document.querySelectorAll(".sw-write input, .sw-write select, .sw-write textarea, .sw-write button")) {
@@ -102,10 +141,24 @@ async function main() {
   };
   $("#token-form").addEventListener("submit", async (e) => {
     e.preventDefault();
-    setToken($("#token-input").value.trim());
+    const typed = $("#token-input").value.trim();
+    // An empty field signed the coordinator out without a word: signing out is its own button.
+    if (!typed) {
+      toast("Paste your API token in the field first (sarwatch user add prints it).", true);
+      $("#token-input").focus();
+      return;
+    }
+    setToken(typed);
     $("#token-input").value = "";
     await loadRole();
     ctx.refreshAll();
+  });
+  $("#sign-out").addEventListener("click", async () => {
+    setToken("");
+    await loadRole();
+    ctx.refreshAll();
+    startFeed();
+    toast("Signed out: the token is removed from this browser.");
   });
 
   // ---------------------------------------------------------------- positions notation
@@ -136,20 +189,42 @@ async function main() {
       const result = await api(`/api/assess?lat=${lat.toFixed(5)}&lon=${lon.toFixed(5)}&speed_kn=${speed}`);
       renderAssessment(assessEl, result, assessLayer);
       assessEl.dataset.state = "done";
+      if (ctx.role !== "coordinator") assessEl.querySelector("button[data-action='drift-sea-point']")?.remove();
+      for (const b of assessEl.querySelectorAll("button[data-action]")) {
+        const sea = { lat: Number(b.dataset.lat), lon: Number(b.dataset.lon) };
+        b.addEventListener("click", () => {
+          if (b.dataset.action === "assess-sea-point") {
+            map.panTo([sea.lat, sea.lon]);
+            assess(sea.lat, sea.lon);
+          } else {
+            const drift = $("#drift-form");
+            drift.position.value = formatPosition(sea.lat, sea.lon);
+            drift.position.dispatchEvent(new Event("change"));
+            showTab("drift");
+            drift.position.focus();
+          }
+        });
+      }
       if (ctx.selectedCase && ctx.role === "coordinator") {
         const button = document.createElement("button");
         button.type = "button";
         button.textContent = `Attach this assessment to case ${ctx.selectedCase}`;
         button.addEventListener("click", async () => {
+          if (button.disabled) return;
+          // Disabled at once: a second click while the first is under way would attach
+          // the same assessment to the case twice (two events in its ledger).
+          button.disabled = true;
+          button.textContent = `Attaching to case ${ctx.selectedCase}…`;
           try {
             // A request, not a record: the server assesses and attaches (as `assess --case`).
             await api(`/api/cases/${encodeURIComponent(ctx.selectedCase)}/assessments`, {
               method: "POST",
               body: { lat, lon, speed_kn: speed },
             });
-            button.disabled = true;
             button.textContent = `Attached to case ${ctx.selectedCase}`;
           } catch (err) {
+            button.disabled = false;
+            button.textContent = `Attach this assessment to case ${ctx.selectedCase}`;
             toast(errorText(err), true);
           }
         });
@@ -163,12 +238,14 @@ async function main() {
   map.on("click", (e) => assess(e.latlng.lat, e.latlng.lng));
   $("#assess-form").addEventListener("submit", async (e) => {
     e.preventDefault();
+    showFormError(e.target, "");
     try {
       const { lat, lon } = await parsePosition(e.target.position.value);
       map.panTo([lat, lon]);
       assess(lat, lon);
     } catch (err) {
-      toast(err.message, true);
+      showFormError(e.target, errorText(err));
+      toast(errorText(err), true);
     }
   });
   decimalToggle.addEventListener("change", () => {
@@ -186,6 +263,7 @@ async function main() {
   ctx.plan = createPlan(ctx, { parsePosition, inputToISO });
   const vessels = createVessels(ctx, base);
   ctx.vessels = vessels;
+  showTab("assess"); // every tab made (Responders by vessels.js): name their panels
   const monitor = createMonitor(ctx);
   window.sarwatch.monitor = monitor;
   for (const b of document.querySelectorAll(".sw-tabs button[data-tab='monitor']")) {

@@ -54,7 +54,16 @@ export function renderAssessment(el, a, layer) {
       const lat = p.lat ?? p[1];
       const lon = p.lon ?? p[0];
       if (Number.isFinite(lat) && Number.isFinite(lon)) {
-        parts.push(`<p>Nearest sea point: ${esc(formatPosition(lat, lon))}</p>`);
+        // The sea point is drawn on the map and offered, to assess it or to start a drift
+        // there, by buttons (a keyboard reaches them; a map click may miss the coast).
+        parts.push(
+          `<p data-field="sea-point">Nearest sea point: ${esc(formatPosition(lat, lon))}<br>` +
+            `<button type="button" data-action="assess-sea-point" data-lat="${lat}" data-lon="${lon}">Assess the sea point</button> ` +
+            `<button type="button" data-action="drift-sea-point" data-lat="${lat}" data-lon="${lon}">Start a drift there</button></p>`,
+        );
+        L.circleMarker([lat, lon], { radius: 5, className: "sw-sea-point", weight: 2, fillOpacity: 0.9 })
+          .bindTooltip(`nearest sea point ${esc(formatPosition(lat, lon))}`)
+          .addTo(layer);
       }
     }
   }

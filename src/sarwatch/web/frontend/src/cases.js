@@ -1,6 +1,6 @@
 // Open cases with their position history; forms to open a case, add a report, log a contact.
 import L from "leaflet";
-import { api, coordinatorSubmit, esc } from "./common.js";
+import { api, coordinatorSubmit, esc, getToken, showFormError } from "./common.js";
 
 const $ = (sel) => document.querySelector(sel);
 
@@ -18,6 +18,8 @@ export function positionsOf(c) {
       time: p.time || p.observed_at || p.at || p.timestamp,
       source: [p.kind, p.source?.name ?? (typeof p.source === "string" ? p.source : "")].filter(Boolean).join(" · "),
       onLand: p.on_land || null,
+      uncertaintyNm: Number.isFinite(Number(p.uncertainty_nm)) && p.uncertainty_nm !== null ? Number(p.uncertainty_nm) : null,
+      note: p.note || "",
     }))
     .filter((p) => Number.isFinite(p.lat) && Number.isFinite(p.lon));
   list.sort((a, b) => String(a.time).localeCompare(String(b.time)));
@@ -38,6 +40,8 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
   let selected = null;
   let refreshTimer = null;
   let prefilled = "";
+  let lastRead = null; // when the list was last read from the station
+  let staleSince = null; // set while the station does not answer: the list shown is of then
 
   const draw = () => {
     layer.clearLayers();
@@ -59,7 +63,7 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
           weight: last ? 2 : 1,
           fillOpacity: last ? 0.95 : 0.6,
         }).addTo(layer);
-        m.bindTooltip(`<b>${esc(caseTitle(c))}</b><br>${esc(formatPosition(p.lat, p.lon))}<br>${esc(formatUTC(p.time))}${p.source ? `<br>${esc(p.source)}` : ""}`);
+        m.bindTooltip(`<b>${esc(caseTitle(c))}</b><br>${esc(formatPosition(p.lat, p.lon))}${p.uncertaintyNm !== null && p.uncertaintyNm !== undefined ? ` ±${esc(p.uncertaintyNm.toFixed(1))} nm` : ""}<br>${esc(formatUTC(p.time))}${p.source ? `<br>${esc(p.source)}` : ""}`);
         m.on("click", (e) => {
           L.DomEvent.stop(e);
           select(caseId(c));
@@ -74,7 +78,7 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
     if (!open.length) {
       listEl.innerHTML =
         ctx.role && ctx.role !== "none"
-          ? '<p class="sw-muted">No open cases.</p>'
+          ? `<p class="sw-muted" data-field="no-open-cases">No open cases${$("#show-closed").checked ? "" : " (tick “also show closed cases” above for the others)"}.</p>`
           : '<p class="sw-hint" data-field="sign-in-help">Sign in (top right) with your API token to see and work the cases. ' +
             "A station administrator creates one with <code>sarwatch user add NAME --role coordinator</code> " +
             "(or <code>--role observer</code> to read only).</p>";
@@ -102,7 +106,15 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
         "or add the corrected position.</div>"
       : "";
 
-  const renderDetail = async () => {
+  // How far off the reported position may be, as recorded with it (nm).
+  const uncertainty = (p) =>
+    p.uncertaintyNm !== null && p.uncertaintyNm !== undefined
+      ? ` <span data-field="uncertainty">±${esc(p.uncertaintyNm.toFixed(1))} nm</span>`
+      : "";
+
+  // chosen: the coordinator selected this case now (its position is offered even over a
+  // typed one); otherwise a refresh, which leaves typed values alone.
+  const renderDetail = async (chosen = false) => {
     const c = cases.find((x) => caseId(x) === selected);
     if (!c) {
       detailEl.innerHTML = '<p class="sw-muted">Select a case to add reports and contacts.</p>';
@@ -113,6 +125,7 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
     const full = c;
     const pts = positionsOf(full);
     const contacts = full.contacts || [];
+    const decisions = full.decisions || [];
     const pob = full.people?.total ?? full.people_total;
     detailEl.innerHTML =
       `<h3 data-field="case-id">${esc(caseId(full))}: ${esc(caseTitle(full))}</h3>` +
@@ -126,7 +139,11 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
       pts
         .slice()
         .reverse()
-        .map((p) => `<tr><td>${esc(formatUTC(p.time))}</td><td>${esc(formatPosition(p.lat, p.lon))}</td><td>${esc(p.source)}${landNote(p)}</td></tr>`)
+        .map(
+          (p) =>
+            `<tr><td>${esc(formatUTC(p.time))}</td><td>${esc(formatPosition(p.lat, p.lon))}${uncertainty(p)}</td>` +
+            `<td>${esc(p.source)}${p.note ? `<br><span class="sw-muted" data-field="position-note">${esc(p.note)}</span>` : ""}${landNote(p)}</td></tr>`,
+        )
         .join("") +
       "</table>" +
       (contacts.length
@@ -135,25 +152,51 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
             .map((k) => `<tr><td>${esc(formatUTC(k.time || k.at))}</td><td>${esc(k.channel || "")} · ${esc(k.counterpart || "")}</td><td>${esc(k.summary || "")}</td></tr>`)
             .join("") +
           "</table>"
+        : "") +
+      // The decisions taken and by whom: what the next watch must know first.
+      (decisions.length
+        ? `<h3>Decisions (${decisions.length})</h3><table data-field="decisions">` +
+          decisions
+            .map((d) => `<tr><td>${esc(formatUTC(d.time))}</td><td>${esc(d.by || "")}</td><td>${esc(d.summary || "")}</td></tr>`)
+            .join("") +
+          "</table>"
         : "");
     const id = encodeURIComponent(selected);
-    if (downloadsEl.dataset.caseId !== selected) {
-      // Re-rendered only when the selection changes, so a download in progress keeps its link.
+    const role = ctx.role || "none";
+    if (downloadsEl.dataset.caseId !== selected || downloadsEl.dataset.role !== role) {
+      // Re-rendered only when the selection (or the role) changes, so a download in
+      // progress keeps its link. The bundle is for coordinators only (the server answers
+      // 403 to anyone else): others are told so instead of given a link that fails.
       downloadsEl.dataset.caseId = selected;
-      downloadsEl.innerHTML = `Downloads: <a href="/api/cases/${id}/bundle" data-download="bundle" data-filename="${esc(selected)}.zip">evidence bundle (.zip)</a>` +
+      downloadsEl.dataset.role = role;
+      const bundle =
+        role === "coordinator"
+          ? `<a href="/api/cases/${id}/bundle" data-download="bundle" data-filename="${esc(selected)}.zip">evidence bundle (.zip)</a>`
+          : '<span class="sw-muted" data-field="bundle-coordinators-only">evidence bundle: coordinators only</span>';
+      downloadsEl.innerHTML = `Downloads: ${bundle}` +
         ` · reconstruction <a href="/api/cases/${id}/reconstruction.html" data-download="reconstruction-html" data-filename="reconstruction-${esc(selected)}.html">(.html)</a>` +
         ` <a href="/api/cases/${id}/reconstruction.pdf" data-download="reconstruction-pdf" data-filename="reconstruction-${esc(selected)}.pdf">(.pdf)</a>`;
     }
     const last = pts[pts.length - 1];
     const lastKey = last ? `${selected} ${last.time} ${last.lat} ${last.lon}` : "";
     if (last && lastKey !== prefilled) {
-      // Offer the latest position as the drift start, once per new position.
+      // Offer the latest position as the drift start, once per new position; never over
+      // what the coordinator typed there (a report arriving by the feed must not erase it).
       prefilled = lastKey;
       const driftForm = $("#drift-form");
+      const untouched = (input) =>
+        chosen || !input.value || input.value === input.dataset.prefilled || input.dataset.prefilled === undefined;
       // A position flagged on land offers its nearest sea point (a drift starts at sea).
       const start = last.onLand ? { lat: last.onLand.sea_lat, lon: last.onLand.sea_lon } : last;
-      driftForm.position.value = formatPosition(start.lat, start.lon);
-      if (last.time) driftForm.time.value = new Date(last.time).toISOString().slice(0, 16).replace("T", " ");
+      if (untouched(driftForm.position)) {
+        driftForm.position.value = formatPosition(start.lat, start.lon);
+        driftForm.position.dataset.prefilled = driftForm.position.value;
+      }
+      if (last.time && untouched(driftForm.time)) {
+        driftForm.time.value = new Date(last.time).toISOString().slice(0, 16).replace("T", " ");
+        driftForm.time.dataset.prefilled = driftForm.time.value;
+        driftForm.time.dataset.auto = ""; // the case's time: no longer following the clock
+      }
     }
   };
 
@@ -161,7 +204,7 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
     selected = id;
     ctx.selectedCase = id;
     renderList();
-    renderDetail();
+    renderDetail(true);
     draw();
     ctx.showTab("cases");
     const c = cases.find((x) => caseId(x) === id);
@@ -176,6 +219,8 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
 
   const refresh = async () => {
     try {
+      // Signed out: nothing to ask (the list says how to sign in; no 401 in the console).
+      if (!getToken()) throw Object.assign(new Error("not signed in"), { status: 401 });
       const query = $("#show-closed").checked ? "limit=100" : "status=alert&status=active&status=located&limit=100";
       const data = await api(`/api/cases?${query}`);
       const summaries = Array.isArray(data) ? data : data.cases || data.items || [];
@@ -183,12 +228,28 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
       cases = await Promise.all(
         summaries.map((c) => api(`/api/cases/${encodeURIComponent(caseId(c))}`).catch(() => c)),
       );
+      staleSince = null;
     } catch (err) {
-      cases = [];
-      if (!(err.status === 401 || err.status === 404)) toast(errorText(err), true);
+      if (err.status === 401 || err.status === 404) {
+        cases = [];
+        staleSince = null;
+      } else {
+        // No answer (a dropped link, a stopped station, a fault): the cases already shown
+        // stay on the list and the map, marked with the time they were last read.
+        if (cases.length && !staleSince) staleSince = lastRead;
+        toast(errorText(err), true);
+      }
     }
+    if (!staleSince) lastRead = new Date();
     listEl.dataset.count = String(cases.length);
     renderList();
+    if (staleSince) {
+      const note = document.createElement("p");
+      note.className = "sw-warning";
+      note.dataset.field = "cases-stale";
+      note.textContent = `Not updated: the station did not answer. As last read at ${formatUTC(staleSince)}.`;
+      listEl.prepend(note);
+    }
     draw();
     if (selected) renderDetail();
   };
@@ -202,8 +263,10 @@ export function createCases(ctx, { parsePosition, inputToISO, formatPosition, fo
         form.reset();
         for (const input of form.querySelectorAll("input.sw-time")) {
           input.value = new Date().toISOString().slice(0, 16).replace("T", " ");
+          input.dataset.auto = input.value; // following the clock again
         }
       } catch (err) {
+        showFormError(form, errorText(err));
         toast(errorText(err), true);
       }
     });

@@ -227,6 +227,25 @@ export async function getLayer(url) {
   }
 }
 
+/** The largest 1, 2, 3 or 5 × 10^k nautical miles not over `maxNm` (a scale bar's length). */
+export function roundScaleNm(maxNm) {
+  const pow10 = 10 ** Math.floor(Math.log10(maxNm));
+  const d = maxNm / pow10;
+  const step = d >= 5 ? 5 : d >= 3 ? 3 : d >= 2 ? 2 : 1;
+  return Number((step * pow10).toPrecision(2));
+}
+
+/** Leaflet's scale with nautical miles in place of its imperial line (miles and feet):
+ * every distance the page gives (zones, routes, plans, ETAs) is in nautical miles. */
+const NauticalScale = L.Control.Scale.extend({
+  _updateImperial(maxMeters) {
+    const maxNm = maxMeters / 1852;
+    const nm = roundScaleNm(maxNm);
+    this._updateScale(this._iScale, `${nm} nm`, nm / maxNm);
+    this._iScale.dataset.nm = String(nm);
+  },
+});
+
 const SRR_COLOURS = { IT: "#2f7ed8", MT: "#d8452f", LY: "#8a5a00", TN: "#2a9d55", GR: "#7b4fd0", EG: "#b0307a" };
 
 /**
@@ -247,7 +266,7 @@ export function createBaseMap(element, { ports = true, zones = true } = {}) {
   });
   map.attributionControl.setPrefix(false);
   map.attributionControl.addAttribution("Coast: GSHHG · SRR: IMO GISIS · Ports: NGA WPI");
-  L.control.scale({ imperial: false, metric: true }).addTo(map);
+  new NauticalScale({ metric: true, imperial: true }).addTo(map);
 
   const land = L.geoJSON(null, {
     interactive: false,
@@ -407,6 +426,25 @@ export function installClock(element) {
 }
 
 /**
+ * Show why a form's request failed, under its submit button, until its next submit: a
+ * toast fades after a few seconds, a coordinator who looked away must still read it.
+ * An empty message clears it. What was typed stays in the form.
+ */
+export function showFormError(form, message) {
+  let el = form.querySelector(":scope > .sw-form-error");
+  if (!el) {
+    if (!message) return;
+    el = document.createElement("p");
+    el.className = "sw-error sw-form-error";
+    el.dataset.field = "form-error";
+    el.setAttribute("role", "alert");
+    form.appendChild(el);
+  }
+  el.textContent = message;
+  el.hidden = !message;
+}
+
+/**
  * Run `handler()` when `form` is submitted by a coordinator, its submit button disabled
  * meanwhile; anyone else gets the `readOnly` message (`ctx.toast`) and nothing is sent.
  * The handler reports its own errors.
@@ -419,6 +457,8 @@ export function coordinatorSubmit(form, ctx, readOnly, handler) {
       return;
     }
     const button = form.querySelector('button[type="submit"]');
+    if (button.disabled) return; // a request of this form is still under way
+    showFormError(form, "");
     button.disabled = true;
     try {
       await handler();

@@ -1,7 +1,7 @@
 // Drift runs: start one, watch its progress, animate the cloud and its 50/90/95 %
 // containment contours over the output times, and chart the share per SAR region.
 import L from "leaflet";
-import { api, coordinatorSubmit, esc, formatUTC } from "./common.js";
+import { api, coordinatorSubmit, esc, formatUTC, showFormError } from "./common.js";
 
 const $ = (sel) => document.querySelector(sel);
 const OUTSIDE = "outside_packaged_regions";
@@ -232,10 +232,16 @@ export function createDrift(ctx, { parsePosition, inputToISO }) {
       return; // no position yet: nothing to choose
     }
     if (!form.time.value) return;
+    let time;
+    try {
+      time = inputToISO(form.time.value);
+    } catch {
+      return; // a time still being typed (or not a date): the run's submit says why
+    }
     const q = new URLSearchParams({
       lat: String(pos.lat),
       lon: String(pos.lon),
-      time: inputToISO(form.time.value),
+      time,
       hours: String(Number(form.hours.value) || 24),
       backward: String(form.direction.value === "backward"),
       wind_on_scene: String(override.checked),
@@ -335,7 +341,7 @@ export function createDrift(ctx, { parsePosition, inputToISO }) {
     view.dataset.runId = id;
     const q = encodeURIComponent(id);
     $("#drift-downloads").innerHTML =
-      `Downloads: <a href="/api/drift/${q}/geojson" data-filename="drift-${esc(id)}.geojson" data-download="geojson">GeoJSON</a>` +
+      `Downloads: <a href="/api/drift/${q}/geojson" data-filename="drift-${esc(id)}.geojson" data-download="geojson">GeoJSON</a> · ` +
       `<a href="/api/drift/${q}/png" data-filename="drift-${esc(id)}.png" data-download="png">PNG map</a>`;
     let used = $("#drift-forcing-used");
     if (!used) {
@@ -355,11 +361,15 @@ export function createDrift(ctx, { parsePosition, inputToISO }) {
   class RunFailed extends Error {}
 
   const poll = async (id) => {
+    const started = Date.now();
     for (;;) {
       status = await api(`/api/drift/${encodeURIComponent(id)}`);
       const state = status.status;
       const fraction = state === "done" ? 1 : Number(status.progress ?? 0);
-      setProgress(fraction, `${state} ${Math.round(fraction * 100)} %`);
+      // The seconds since the request: a run can sit at 0 % for a while (queued, its
+      // forcing being read, the kernels compiled on a new station) and must not look hung.
+      const waited = state === "done" ? "" : ` · ${Math.round((Date.now() - started) / 1000)} s`;
+      setProgress(fraction, `${state} ${Math.round(fraction * 100)} %${waited}`);
       progress.dataset.state = state;
       if (state === "done") return status;
       if (state === "failed") throw new RunFailed(`the drift run failed: ${status.error || "no reason given"}`);
@@ -419,6 +429,7 @@ export function createDrift(ctx, { parsePosition, inputToISO }) {
       // a request refused before it started is not a failed run either.
       if (err instanceof RunFailed) setProgress(0, "failed");
       else if (progress.dataset.state !== "done") setProgress(0, "not started");
+      showFormError(form, errorText(err));
       toast(errorText(err), true);
     }
   });

@@ -141,10 +141,21 @@ export function createPlan(ctx, { parsePosition, inputToISO }) {
   form.addEventListener("focusin", () => refreshCase());
   refreshCase();
 
+  // A unit added by mistake can be removed again (the first one stays: a plan needs a unit).
   $("#plan-add-unit").addEventListener("click", () => {
     const copy = units.querySelector("fieldset").cloneNode(true);
     copy.querySelector('[name="name"]').value = `Unit${units.children.length + 1}`;
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.className = "sw-unit-remove";
+    remove.textContent = "Remove this unit";
+    remove.addEventListener("click", () => {
+      copy.remove();
+      $("#plan-add-unit").focus();
+    });
+    copy.append(remove);
     units.append(copy);
+    copy.querySelector('[name="name"]').focus();
   });
 
   const draw = (answer) => {
@@ -203,7 +214,7 @@ export function createPlan(ctx, { parsePosition, inputToISO }) {
     const warnings = (answer.units || []).flatMap((u) => (u.warnings || []).map((w) => `<li>${esc(u.name)}: ${esc(w)}</li>`));
     result.innerHTML =
       `<p>Datum ${esc(formatUTC(answer.datum?.time))}, ${spread(answer)}, area ${Number(answer.area_nm2).toFixed(0)} nm²</p>` +
-      `<div class="sw-plan-scroll"><table class="sw-table"><thead><tr><th>unit</th><th>pattern</th><th>W nm</th><th>C</th><th>S nm</th><th>POC</th><th>POD</th><th>POS</th><th>rPOS</th><th>on scene</th></tr></thead>` +
+      `<div class="sw-plan-scroll"><table class="sw-table"><thead><tr><th>unit</th><th>pattern</th><th>W nm</th><th>C</th><th>S nm</th><th>POC</th><th>POD</th><th>POS</th><th>rPOS</th><th>on scene (UTC)</th></tr></thead>` +
       `<tbody>${rows}</tbody></table></div>` +
       `<p data-field="total-pos"><strong>Total POS ${pct(answer.total_pos)}</strong></p>` +
       `<p class="sw-muted">W sweep width, C coverage, S track spacing; rPOS the route as flown over the cloud; * drift-compensated.` +
@@ -237,8 +248,30 @@ export function createPlan(ctx, { parsePosition, inputToISO }) {
     return body;
   };
 
+  // The field a refusal names ("units.1.speed_kn: ...", "x_nm: ...") is marked and focused,
+  // so the coordinator need not map the API's path onto the form.
+  const FIELD_OF = { altitude_ft: "height_ft", "wind.speed_kn": "wind_kn", "wind.from_deg": "wind_from", "current.speed_kn": "current_kn", "current.to_deg": "current_to" };
+  const markInvalid = (message) => {
+    let input = null;
+    const unit = /\bunits\.(\d+)\.(\w+)/.exec(message);
+    if (unit) {
+      const fs = units.querySelectorAll("fieldset")[Number(unit[1])];
+      input = fs?.querySelector(`[name="${FIELD_OF[unit[2]] || unit[2]}"]`) || null;
+    } else {
+      const top = /^([a-z_]+(?:\.[a-z_]+)?):/.exec(message);
+      if (top) input = form.querySelector(`[name="${FIELD_OF[top[1]] || top[1]}"]`);
+    }
+    if (!input) return;
+    input.setAttribute("aria-invalid", "true");
+    input.focus();
+  };
+  const clearInvalid = () => {
+    for (const el of form.querySelectorAll("[aria-invalid='true']")) el.removeAttribute("aria-invalid");
+  };
+
   coordinatorSubmit(form, ctx, "Read only: your role cannot plan a search.", async () => {
     error.textContent = "";
+    clearInvalid();
     result.dataset.state = "loading";
     try {
       const body = await request();
@@ -254,6 +287,14 @@ export function createPlan(ctx, { parsePosition, inputToISO }) {
     } catch (err) {
       result.dataset.state = "error";
       error.textContent = errorText(err);
+      markInvalid(error.textContent);
+      // A plan still shown (and drawn) is the previous request's: say so above it.
+      if (result.querySelector("table") && !result.querySelector("[data-field='plan-stale']")) {
+        result.insertAdjacentHTML(
+          "afterbegin",
+          '<p class="sw-warning" data-field="plan-stale">The plan below is the previous one: this request was refused, nothing was changed.</p>',
+        );
+      }
     }
   });
 

@@ -25,17 +25,32 @@ async function main() {
   const { map, ready } = createBaseMap($("#map"), { ports: true, zones: true });
   const layer = L.layerGroup().addTo(map);
   const listEl = $("#public-list");
+  const stateEl = document.createElement("p");
+  stateEl.className = "sw-hint";
+  stateEl.dataset.field = "public-state";
+  listEl.before(stateEl);
+  let loadedAt = null;
   const load = async () => {
     let data;
     try {
       const response = await fetch("/api/public/cases", { headers: { Accept: "application/json" } });
-      if (!response.ok) throw new Error(`${response.status}`);
+      if (!response.ok) throw new Error(`the station answered ${response.status}`);
       data = await response.json();
     } catch (err) {
-      listEl.innerHTML = `<p class="sw-muted">The public record is not available on this server (${esc(err.message)}).</p>`;
+      const why = err instanceof TypeError ? "the station did not answer" : err.message;
+      if (loadedAt) {
+        // A list already shown stays (a dropped link must not blank it); say how old it is.
+        stateEl.textContent = `As of ${formatUTC(loadedAt)}: ${why} at ${formatUTC(new Date())}; retrying every minute.`;
+        stateEl.dataset.state = "stale";
+        return;
+      }
+      listEl.innerHTML = `<p class="sw-muted">The public record could not be loaded (${esc(why)}); retrying every minute.</p>`;
       listEl.dataset.state = "unavailable";
       return;
     }
+    loadedAt = new Date();
+    stateEl.textContent = `As of ${formatUTC(loadedAt)}.`;
+    stateEl.dataset.state = "fresh";
     const cases = Array.isArray(data) ? data : data.cases || data.items || [];
     try {
       const policy = await (await fetch("/api/public/policy")).json();
