@@ -293,7 +293,7 @@ def _sea_point_hint(lon: float, lat: float, cache_dir: Path | None) -> str:
     away_nm = float(geodesic_distance_nm(lon, lat, sea[0], sea[1]))
     return (
         f"; the nearest sea point is {format_position(sea[0], sea[1], decimals=2)}, "
-        f"{away_nm:.1f} nm away (--lat {sea[1]:.5f} --lon {sea[0]:.5f}): start there if the "
+        f"{away_nm:.1f} nm away (lat {sea[1]:.5f}, lon {sea[0]:.5f}): start there if the "
         "boat is at sea nearby"
     )
 

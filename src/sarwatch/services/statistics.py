@@ -438,7 +438,7 @@ def statistics(
         figures = [f for f in figures if f.month is not None]
         if not figures:
             raise InputError(
-                "no monthly figures: the packaged series are yearly (use --by year); "
+                "no monthly figures: the packaged series are yearly (ask for them by year); "
                 "monthly figures come from the incident register once incidents are imported"
             )
     grouped: dict[tuple[str, int, int | None], list[Figure]] = defaultdict(list)
