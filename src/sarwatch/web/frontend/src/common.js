@@ -235,11 +235,15 @@ export function roundScaleNm(maxNm) {
   return Number((step * pow10).toPrecision(2));
 }
 
+/** Metres per international nautical mile: the page's one copy of sarwatch.geo.units.M_PER_NM
+ * (the server gives every other distance in nautical miles already). */
+export const M_PER_NM = 1852;
+
 /** Leaflet's scale with nautical miles in place of its imperial line (miles and feet):
  * every distance the page gives (zones, routes, plans, ETAs) is in nautical miles. */
 const NauticalScale = L.Control.Scale.extend({
   _updateImperial(maxMeters) {
-    const maxNm = maxMeters / 1852;
+    const maxNm = maxMeters / M_PER_NM;
     const nm = roundScaleNm(maxNm);
     this._updateScale(this._iScale, `${nm} nm`, nm / maxNm);
     this._iScale.dataset.nm = String(nm);
