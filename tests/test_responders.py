@@ -90,6 +90,24 @@ def test_without_a_drift_run_the_last_position_is_the_target_and_it_says_so(
     assert c["reachable_fraction"] == 1.0
 
 
+def test_what_is_left_out_is_counted_not_dropped_silently(
+    service: CaseService, tmp_path: Path
+) -> None:
+    """The 8 h old report, the AIS-SART and a report 12 min ahead of the clock (a
+    receiver's clock running fast) are not ranked, and the answer says how many."""
+    case_id = open_case(service)
+    pic = _last_position_picture()
+    pic.add_reports([report(247000009, minutes(NOW, 12), *at(*SEA, 0.0, 6.0), sog_kn=12.0)])
+    answer = responders(service, pic, tmp_path, case_id, now=NOW)
+    assert 247000009 not in _by_mmsi(answer)
+    assert answer["left_out"] == {"sart": 1, "older": 1, "ahead": 1}
+    # a report 4 min ahead is within the tolerance and is ranked
+    pic.add_reports([report(247000010, minutes(NOW, 4), *at(*SEA, 0.0, 6.0), sog_kn=12.0)])
+    answer = responders(service, pic, tmp_path, case_id, now=NOW)
+    assert _by_mmsi(answer)[247000010]["report_age_min"] == 0.0
+    assert answer["left_out"] == {"sart": 1, "older": 1, "ahead": 1}
+
+
 def test_the_drift_run_is_the_target_and_the_chaser_that_is_too_slow_comes_last(
     service: CaseService, tmp_path: Path
 ) -> None:

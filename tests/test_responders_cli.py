@@ -97,3 +97,26 @@ def test_long_etas_and_far_closest_approaches_keep_the_table_aligned() -> None:
     assert [_tcpa(t) for t in (1.7, -3.0, 99.9, 40162.0, -500.0)] == [
         "1.7", "-3.0", "99.9", ">99", "<-99",
     ]  # fmt: skip
+
+
+def test_vessels_left_out_are_named_not_hidden(
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A picture whose only vessels are 7 h old or stamped 20 min ahead: the table says
+    they were left out and why, instead of 'no vessels in the live AIS picture'."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    pic = picture(
+        [
+            report(211000001, now - timedelta(hours=7), *at(12.5, 33.2, 90.0, 5.0)),
+            report(211000002, now + timedelta(minutes=20), *at(12.5, 33.2, 0.0, 5.0)),
+        ]
+    )
+    monkeypatch.setattr(Station, "vessels", property(lambda self: pic))
+    case_id = _open(capsys)
+    code, out, err = run_cli(capsys, "responders", case_id)
+    assert code == 0, err
+    assert "left out 2 vessel(s): 1 whose last report is older than 6 h" in out
+    assert "1 whose report time is more than 5 min ahead" in out
+    assert out.splitlines()[-1].startswith("no vessel to rank")
+    code, out, err = run_cli(capsys, "responders", case_id, "--json")
+    assert json.loads(out)["left_out"] == {"sart": 0, "older": 1, "ahead": 1}

@@ -35,6 +35,28 @@ def _tcpa(h: float) -> str:
     return f"{h:.1f}" if abs(h) < 99.95 else (">99" if h > 0 else "<-99")
 
 
+def _left_out(answer: dict[str, Any]) -> str:
+    """The vessels of the picture that were not ranked, and why, in one line ('' if none)."""
+    left = answer.get("left_out") or {}
+    parts = []
+    if left.get("older"):
+        parts.append(
+            f"{left['older']} whose last report is older than "
+            f"{answer['max_report_age_h']:g} h (--max-age-h)"
+        )
+    if left.get("ahead"):
+        parts.append(
+            f"{left['ahead']} whose report time is more than 5 min ahead of this "
+            "station's clock (check the clock of the receiver or of the file)"
+        )
+    if left.get("sart"):
+        parts.append(f"{left['sart']} distress beacon(s) (AIS-SART, MOB, EPIRB)")
+    if not parts:
+        return ""
+    n = sum(int(left.get(k) or 0) for k in ("older", "ahead", "sart"))
+    return f"left out {n} vessel(s): " + "; ".join(parts)
+
+
 def _print(answer: dict[str, Any], limit: int) -> None:
     from rich.console import Console
 
@@ -56,11 +78,14 @@ def _print(answer: dict[str, Any], limit: int) -> None:
     if cloud["note"]:
         console.print(f"note: {cloud['note']}", highlight=False, soft_wrap=True)
     vessels = answer["vessels"]
+    left = _left_out(answer)
+    if left:
+        console.print(left, highlight=False, markup=False, soft_wrap=True)
     if not vessels:
         console.print(
-            f"no vessels in the live AIS picture (reports of the last "
-            f"{answer['max_report_age_h']:g} h): feed it first (sarwatch ais ingest FILE|"
-            "udp://HOST:PORT|tcp://HOST:PORT)",
+            ("no vessel to rank" if left else "no vessels in the live AIS picture")
+            + f" (reports of the last {answer['max_report_age_h']:g} h): feed it first "
+            "(sarwatch ais ingest FILE|udp://HOST:PORT|tcp://HOST:PORT)",
             highlight=False,
             markup=False,
             soft_wrap=True,

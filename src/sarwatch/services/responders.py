@@ -9,7 +9,10 @@ position taken as one stationary particle; the answer says which (``cloud.source
 ranking and solved against every particle (:func:`sarwatch.vessels.intercept.rank_intercepts`).
 
 The answer is the issue 12 contract: ``{"case_id", "computed_at", "cloud": {"run_id",
-"particles", "time", ...}, "vessels": [...]}`` sorted by ``eta_p50_h``, unreachable last.
+"particles", "time", ...}, "vessels": [...]}`` sorted by ``eta_p50_h``, unreachable last;
+``left_out`` counts the vessels of the picture not ranked: ``sart`` (distress beacons),
+``older`` (last report older than ``max_report_age_h``) and ``ahead`` (a report time more
+than :data:`MAX_AHEAD_MIN` minutes after ``computed_at``: a wrong clock).
 :func:`picture_snapshot` is the part of the AIS picture the ranking used (the vessels,
 their last reports and static data), attached to the case with its SHA-256 by
 :meth:`sarwatch.services.attachments.Attachments.responders`.
@@ -46,6 +49,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_MAX_AGE_H",
     "DEFAULT_MIN_SPEED_KN",
+    "MAX_AHEAD_MIN",
     "MAX_CARRY_H",
     "TargetCloud",
     "case_target",
@@ -56,6 +60,9 @@ __all__ = [
 
 #: Vessels whose last report is older than this are left out of a ranking, hours.
 DEFAULT_MAX_AGE_H = 6.0
+#: Reports stamped later than this after the ranking are left out (a receiver's or
+#: exporter's clock is wrong), minutes.
+MAX_AHEAD_MIN = 5.0
 #: The longest a drift run's cloud is carried on (or back) at one interval's velocity, h;
 #: beyond it the particles are held there (a cloud carried for days at its last velocity
 #: crossed the coast: 16 days at 0.6 kn put a target in the Sahara).
@@ -360,16 +367,25 @@ def rank_responders(
         raise InputError(f"min_speed_kn must be in (0, 60] knots, got {min_speed_kn}")
     target = case_target(case, home_dir, now, drift_run=drift_run)
     since = now - timedelta(hours=max_age_h)
-    states = [
-        s for s in picture.vessels(since=since)
-        if s.kind is not VesselKind.SART and s.report.time <= now + timedelta(minutes=5)
-    ]  # fmt: skip
+    ahead = now + timedelta(minutes=MAX_AHEAD_MIN)
+    states: list[VesselState] = []
+    left_out = {"sart": 0, "older": 0, "ahead": 0}
+    for s in picture.vessels():  # every vessel, so that what is left out is counted
+        if s.kind is VesselKind.SART:
+            left_out["sart"] += 1
+        elif s.report.time < since:
+            left_out["older"] += 1
+        elif s.report.time > ahead:
+            left_out["ahead"] += 1
+        else:
+            states.append(s)
     answer: dict[str, Any] = {
         "case_id": case_id,
         "computed_at": format_time(now),
         "cloud": target.to_json(),
         "max_report_age_h": max_age_h,
         "min_speed_kn": min_speed_kn,
+        "left_out": left_out,
         "vessels": [],
     }
     if not states:
