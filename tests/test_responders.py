@@ -108,6 +108,22 @@ def test_what_is_left_out_is_counted_not_dropped_silently(
     assert answer["left_out"] == {"sart": 1, "older": 1, "ahead": 1}
 
 
+def test_a_man_overboard_beacon_or_an_epirb_is_not_a_responder(
+    service: CaseService, tmp_path: Path
+) -> None:
+    """A MOB device (972...) and an EPIRB-AIS (974...) at the case are distress beacons:
+    ranked, they came first at the assumed 8 kn, 0 nm away."""
+    case_id = open_case(service)
+    pic = _last_position_picture()
+    pic.add_reports([
+        report(972001234, NOW, *SEA, sog_kn=0.0),
+        report(974001234, NOW, *at(*SEA, 0.0, 1.0), sog_kn=0.5, cog_deg=10.0),
+    ])  # fmt: skip
+    answer = responders(service, pic, tmp_path, case_id, now=NOW)
+    assert [v["mmsi"] for v in answer["vessels"]] == [229000003, 211000001, 247000002]
+    assert answer["left_out"]["sart"] == 3
+
+
 def test_the_drift_run_is_the_target_and_the_chaser_that_is_too_slow_comes_last(
     service: CaseService, tmp_path: Path
 ) -> None:
