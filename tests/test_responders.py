@@ -108,6 +108,22 @@ def test_what_is_left_out_is_counted_not_dropped_silently(
     assert answer["left_out"] == {"sart": 1, "older": 1, "ahead": 1}
 
 
+def test_a_command_line_run_without_files_is_not_sent_looking_for_a_directory(
+    service: CaseService, tmp_path: Path
+) -> None:
+    """`sarwatch drift --case` without --out attaches a run whose trajectories were never
+    written: the note must not tell the user to give a directory that does not exist."""
+    case_id = open_case(service)
+    bare = {**run_record(RUN, "00" * 32), "run_id": None, "output_files": {}}
+    service.attach(case_id, "drift_run", bare, actor="ana")
+    note = responders(service, picture([]), tmp_path, case_id, now=NOW)["cloud"]["note"]
+    assert "without an output directory" in note and "--out DIR" in note
+    kept = {**run_record(RUN, "00" * 32), "run_id": None}
+    service.attach(case_id, "drift_run", kept, actor="ana")
+    note = responders(service, picture([]), tmp_path, case_id, now=NOW)["cloud"]["note"]
+    assert "--drift-run DIR" in note and "without an output directory" not in note
+
+
 def test_a_man_overboard_beacon_or_an_epirb_is_not_a_responder(
     service: CaseService, tmp_path: Path
 ) -> None:
