@@ -120,3 +120,11 @@ def test_vessels_left_out_are_named_not_hidden(
     assert out.splitlines()[-1].startswith("no vessel to rank")
     code, out, err = run_cli(capsys, "responders", case_id, "--json")
     assert json.loads(out)["left_out"] == {"sart": 0, "older": 1, "ahead": 1}
+
+
+def test_a_centre_west_of_greenwich_is_written_west() -> None:
+    from sarwatch.cli.responders import _lat_lon
+
+    assert _lat_lon(35.95, -5.3) == "35.9500N 5.3000W"
+    assert _lat_lon(35.2, 12.6) == "35.2000N 12.6000E"
+    assert _lat_lon(-0.5, 0.0) == "0.5000S 0.0000E"

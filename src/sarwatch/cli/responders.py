@@ -35,6 +35,12 @@ def _tcpa(h: float) -> str:
     return f"{h:.1f}" if abs(h) < 99.95 else (">99" if h > 0 else "<-99")
 
 
+def _lat_lon(lat: float, lon: float) -> str:
+    """``35.2000N 5.3000W``: degrees with the hemisphere (west of Greenwich, e.g. the
+    Alboran Sea, is W, not a negative E)."""
+    return f"{abs(lat):.4f}{'N' if lat >= 0 else 'S'} {abs(lon):.4f}{'E' if lon >= 0 else 'W'}"
+
+
 def _left_out(answer: dict[str, Any]) -> str:
     """The vessels of the picture that were not ranked, and why, in one line ('' if none)."""
     left = answer.get("left_out") or {}
@@ -69,7 +75,7 @@ def _print(answer: dict[str, Any], limit: int) -> None:
         what = "the last known position (no drift cloud)"
     console.print(
         f"case {answer['case_id']} at {answer['computed_at']}: target {what}, centre "
-        f"{centre['lat']:.4f}N {centre['lon']:.4f}E drifting {cloud['drift_kn']:.1f} kn "
+        f"{_lat_lon(centre['lat'], centre['lon'])} drifting {cloud['drift_kn']:.1f} kn "
         f"to {cloud['drift_to_deg']:03.0f}°",
         highlight=False,
         markup=False,
