@@ -124,6 +124,27 @@ def test_a_command_line_run_without_files_is_not_sent_looking_for_a_directory(
     assert "--drift-run DIR" in note and "without an output directory" not in note
 
 
+def test_a_ship_reporting_an_impossible_speed_is_ranked_at_the_assumed_speed(
+    service: CaseService, tmp_path: Path
+) -> None:
+    """A merchant 20 nm away reporting SOG 95 kn (a glitch) is not first at 13 min: it
+    is ranked at the assumed 8 kn and not dead-reckoned; a SAR aircraft keeps its speed."""
+    case_id = open_case(service)
+    pic = picture([
+        report(211000001, minutes(NOW, -30), *at(*SEA, 90.0, 20.0), sog_kn=95.0,
+               cog_deg=270.0),
+        report(111247001, NOW, *at(*SEA, 0.0, 60.0), sog_kn=120.0, cog_deg=180.0,
+               msg_type=9),
+    ])  # fmt: skip
+    got = _by_mmsi(responders(service, pic, tmp_path, case_id, now=NOW))
+    ship = got[211000001]
+    assert ship["speed_basis"] == "assumed" and ship["speed_kn"] == 8.0
+    assert ship["dead_reckoned"] is False
+    assert ship["eta_p50_h"] == pytest.approx(20.0 / 8.0, rel=2e-3)
+    plane = got[111247001]
+    assert plane["speed_basis"] == "sog" and plane["eta_p50_h"] == pytest.approx(0.5, rel=2e-3)
+
+
 def test_a_man_overboard_beacon_or_an_epirb_is_not_a_responder(
     service: CaseService, tmp_path: Path
 ) -> None:

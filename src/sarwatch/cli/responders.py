@@ -118,7 +118,7 @@ def _print(answer: dict[str, Any], limit: int) -> None:
     more = len(vessels) - limit
     console.print(
         (f"... and {more} more (--limit, or --json for all); " if more > 0 else "")
-        + "* speed assumed (the vessel reports less or none); ± the ETA the report's "
+        + "* speed assumed (the vessel reports less, none, or over 50 kn); ± the ETA the report's "
         "age may add (minutes)",
         highlight=False,
         markup=False,

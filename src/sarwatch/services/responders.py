@@ -51,6 +51,7 @@ __all__ = [
     "DEFAULT_MIN_SPEED_KN",
     "MAX_AHEAD_MIN",
     "MAX_CARRY_H",
+    "MAX_SHIP_SOG_KN",
     "TargetCloud",
     "case_target",
     "picture_snapshot",
@@ -60,6 +61,8 @@ __all__ = [
 
 #: Vessels whose last report is older than this are left out of a ranking, hours.
 DEFAULT_MAX_AGE_H = 6.0
+#: A ship (not a SAR aircraft) reporting a faster SOG is taken as reporting none, knots.
+MAX_SHIP_SOG_KN = 50.0
 #: Reports stamped later than this after the ranking are left out (a receiver's or
 #: exporter's clock is wrong), minutes.
 MAX_AHEAD_MIN = 5.0
@@ -398,7 +401,15 @@ def rank_responders(
         return answer, states
     rep = [s.report for s in states]
     age_h = np.array([max((now - r.time).total_seconds(), 0.0) / 3600.0 for r in rep])
-    sog = np.array([np.nan if r.sog_kn is None else r.sog_kn for r in rep])
+    # a ship's SOG above MAX_SHIP_SOG_KN is a glitch (102.2 means "102.2 kn or more"):
+    # ranked at it, a ship 20 nm away would come first at 13 min; it counts as none
+    sog = np.array([
+        np.nan
+        if r.sog_kn is None
+        or (r.sog_kn > MAX_SHIP_SOG_KN and s.kind is not VesselKind.SAR_AIRCRAFT)
+        else r.sog_kn
+        for r, s in zip(rep, states, strict=True)
+    ])  # fmt: skip
     cog = np.array([np.nan if r.cog_deg is None else r.cog_deg for r in rep])
     lon0, lat0 = np.array([r.lon for r in rep]), np.array([r.lat for r in rep])
     moving = np.isfinite(sog) & np.isfinite(cog)
