@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from _cases_helpers import SEA, T0, make_service, make_store, open_case
+from _cases_helpers import SEA, T0, make_service, make_store, open_case, position
 from _responders import at, minutes, picture, report, run_record, write_run
 from sarwatch.errors import NotFoundError
 from sarwatch.ledger import Signer, canonical_json, sha256_hex
@@ -143,6 +143,35 @@ def test_a_ship_reporting_an_impossible_speed_is_ranked_at_the_assumed_speed(
     assert ship["eta_p50_h"] == pytest.approx(20.0 / 8.0, rel=2e-3)
     plane = got[111247001]
     assert plane["speed_basis"] == "sog" and plane["eta_p50_h"] == pytest.approx(0.5, rel=2e-3)
+
+
+def test_a_ship_behind_lampedusa_is_flagged_land_between(
+    service: CaseService, tmp_path: Path
+) -> None:
+    """South of Lampedusa: a ship just north of the island reaches the boat only around
+    it (its sea route is longer than the straight line, which crosses the island); a
+    ship east in open sea has none. Needs the GSHHG coastline (shared cache)."""
+    from sarwatch.geo.routing import sea_router
+
+    case_id = service.open_case(
+        title="rubber boat", alert_time=T0, actor="ana", position=position(lon=12.6, lat=35.2)
+    ).case_id
+    pic = picture([
+        report(247000003, NOW, 12.55, 35.56, sog_kn=0.0),  # north of the island
+        report(636091234, NOW, *at(12.6, 35.2, 90.0, 30.0), sog_kn=15.0, cog_deg=270.0),
+    ])  # fmt: skip
+    answer = responders(service, pic, tmp_path, case_id, now=NOW, router=sea_router())
+    north, east = _by_mmsi(answer)[247000003], _by_mmsi(answer)[636091234]
+    assert north["land_between"] is True
+    assert north["sea_nm"] > north["distance_nm"] + 0.5
+    assert north["sea_extra_h"] == pytest.approx(
+        (north["sea_nm"] - north["distance_nm"]) / 8.0, abs=2e-3
+    )
+    assert east["land_between"] is False and east["sea_extra_h"] is None
+    assert east["sea_nm"] == pytest.approx(east["distance_nm"], rel=0.03)
+    # without a router nothing is claimed
+    plain = _by_mmsi(responders(service, pic, tmp_path, case_id, now=NOW))[247000003]
+    assert (plain["sea_nm"], plain["land_between"]) == (None, None)
 
 
 def test_a_man_overboard_beacon_or_an_epirb_is_not_a_responder(

@@ -128,3 +128,22 @@ def test_a_centre_west_of_greenwich_is_written_west() -> None:
     assert _lat_lon(35.95, -5.3) == "35.9500N 5.3000W"
     assert _lat_lon(35.2, 12.6) == "35.2000N 12.6000E"
     assert _lat_lon(-0.5, 0.0) == "0.5000S 0.0000E"
+
+
+def test_a_vessel_with_land_between_gets_a_line_under_the_table(
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """South of Lampedusa, a ship just north of the island: the table names the detour."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    pic = picture([report(247000003, now, 12.55, 35.56, sog_kn=0.0)])
+    monkeypatch.setattr(Station, "vessels", property(lambda self: pic))
+    code, out, err = run_cli(
+        capsys, "case", "open", "--title", "rubber boat", "--lon", "12.6", "--lat", "35.2",
+        "--time", now.isoformat().replace("+00:00", "Z"),
+    )  # fmt: skip
+    assert code == 0, err
+    case_id = out.split()[0]
+    code, out, err = run_cli(capsys, "responders", case_id)
+    assert code == 0, err
+    line = next(x for x in out.splitlines() if x.startswith("land between: "))
+    assert "247000003's sea route is" in line and "min" in line

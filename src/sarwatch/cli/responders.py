@@ -115,6 +115,13 @@ def _print(answer: dict[str, Any], limit: int) -> None:
             f"{_tcpa(v['tcpa_h']):>6}",
             highlight=False, soft_wrap=True, markup=False,
         )  # fmt: skip
+    for v in vessels[:limit]:
+        if v.get("land_between"):
+            console.print(
+                f"land between: {v['name'] or v['mmsi']}'s sea route is {v['sea_nm']:.1f} nm "
+                f"(straight {v['distance_nm']:.1f} nm): about +{v['sea_extra_h'] * 60:.0f} min",
+                highlight=False, markup=False, soft_wrap=True,
+            )  # fmt: skip
     more = len(vessels) - limit
     console.print(
         (f"... and {more} more (--limit, or --json for all); " if more > 0 else "")
@@ -144,6 +151,7 @@ def responders(
 ) -> None:
     """Rank the vessels of the live AIS picture by their time to reach the case's target."""
     from sarwatch.cli.context import station
+    from sarwatch.services.responders import default_router
     from sarwatch.services.responders import responders as rank
 
     st = station()
@@ -152,6 +160,7 @@ def responders(
         st.vessels,
         Path(st.settings.home_dir),
         case_id,
+        router=default_router(st.settings.cache_dir),
         attach_as=(actor or f"cli:{getpass.getuser()}") if attach else None,
         drift_run=drift_run,
         max_age_h=max_age_h,

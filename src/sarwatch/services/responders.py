@@ -43,6 +43,7 @@ from sarwatch.vessels.types import VesselKind, VesselReport, VesselState
 
 if TYPE_CHECKING:
     from sarwatch.domain import Case
+    from sarwatch.services.assess import RouterLike
     from sarwatch.services.cases import CaseService
     from sarwatch.vessels.picture import LivePicture
 
@@ -52,8 +53,10 @@ __all__ = [
     "MAX_AHEAD_MIN",
     "MAX_CARRY_H",
     "MAX_SHIP_SOG_KN",
+    "SEA_CHECK_N",
     "TargetCloud",
     "case_target",
+    "default_router",
     "picture_snapshot",
     "rank_responders",
     "responders",
@@ -63,6 +66,12 @@ __all__ = [
 DEFAULT_MAX_AGE_H = 6.0
 #: A ship (not a SAR aircraft) reporting a faster SOG is taken as reporting none, knots.
 MAX_SHIP_SOG_KN = 50.0
+#: How many of the first-ranked vessels get a sea route to the target (land check).
+SEA_CHECK_N = 10
+#: A sea route longer than the straight line by more than this share (and by
+#: :data:`LAND_MIN_EXTRA_NM`) means land lies between the ship and the target.
+LAND_EXTRA_SHARE = 0.03
+LAND_MIN_EXTRA_NM = 0.3
 #: Reports stamped later than this after the ranking are left out (a receiver's or
 #: exporter's clock is wrong), minutes.
 MAX_AHEAD_MIN = 5.0
@@ -337,6 +346,7 @@ def rank_responders(
     drift_run: str | None = None,
     max_age_h: float = DEFAULT_MAX_AGE_H,
     min_speed_kn: float = DEFAULT_MIN_SPEED_KN,
+    router: RouterLike | None = None,
 ) -> tuple[dict[str, Any], list[VesselState]]:
     """Rank the live picture's vessels by their time to intercept the case's target.
 
@@ -357,6 +367,10 @@ def rank_responders(
         Leave out vessels whose last report is older, hours.
     min_speed_kn
         The speed assumed for a vessel reporting less or none, knots.
+    router
+        A sea router (:func:`sarwatch.geo.routing.sea_router`): the first
+        :data:`SEA_CHECK_N` vessels get ``sea_nm``, ``land_between`` and ``sea_extra_h``
+        (``None`` without a router).
 
     Returns
     -------
@@ -465,13 +479,56 @@ def rank_responders(
             "eta_uncertainty_h": (
                 round(float(unc_nm[i] / closing), 3) if closing > 0 and math.isfinite(p50) else None
             ),
+            "sea_nm": None, "land_between": None, "sea_extra_h": None,  # _check_land
         })  # fmt: skip
     rows.sort(key=lambda r: (
         r["eta_p50_h"] is None, r["eta_p50_h"] or 0.0,
         r["eta_p90_h"] is None, r["eta_p90_h"] or 0.0, r["distance_nm"], r["mmsi"],
     ))  # fmt: skip
+    if router is not None:
+        _check_land(rows, router, (c_lon, c_lat))
     answer["vessels"] = rows
     return answer, states
+
+
+def default_router(cache_dir: Path | None) -> RouterLike | None:
+    """The station's sea router for the land check, or None where the coastline cannot
+    be loaded (the ranking then goes without it: ``sea_nm`` and ``land_between`` null)."""
+    from sarwatch.errors import SarwatchError
+    from sarwatch.geo.routing import sea_router
+
+    try:
+        return sea_router(cache_dir)
+    except (SarwatchError, OSError):
+        return None
+
+
+def _check_land(
+    rows: list[dict[str, Any]], router: RouterLike, centre: tuple[float, float]
+) -> None:
+    """Give the first :data:`SEA_CHECK_N` reachable vessels their sea route's length from
+    the target's centre (``sea_nm``) and flag those with land between (``land_between``,
+    ``sea_extra_h``: what the detour adds at the vessel's speed, h). Vessels not checked
+    (further down, outside the coastline's region, unreachable by sea) keep ``None``.
+    The ranking itself stays the straight-line one (docs/design/014-responders.md)."""
+    from sarwatch.errors import SarwatchError
+
+    first = [r for r in rows if r["eta_p50_h"] is not None][:SEA_CHECK_N]
+    if not first:
+        return
+    try:
+        routes = router.routes_from(centre, [(r["lon_now"], r["lat_now"]) for r in first])
+    except SarwatchError:  # a centre outside the coastline's region or on land
+        return
+    for r, route in zip(first, routes, strict=True):
+        if route is None:
+            continue
+        sea = float(route.distance_nm)
+        extra = sea - r["distance_nm"]
+        land = extra > max(LAND_EXTRA_SHARE * r["distance_nm"], LAND_MIN_EXTRA_NM)
+        r["sea_nm"] = round(sea, 2)
+        r["land_between"] = bool(land)
+        r["sea_extra_h"] = round(extra / r["speed_kn"], 3) if land else None
 
 
 def responders(
