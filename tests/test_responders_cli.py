@@ -147,3 +147,13 @@ def test_a_vessel_with_land_between_gets_a_line_under_the_table(
     assert code == 0, err
     line = next(x for x in out.splitlines() if x.startswith("land between: "))
     assert "247000003's sea route is" in line and "min" in line
+
+
+def test_a_bad_limit_is_one_line_in_words(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    case_id = _open(capsys)
+    code, _out, err = run_cli(capsys, "responders", case_id, "--max-age-h", "0")
+    assert code == 2 and err.strip() == (
+        "error: the oldest report to rank (max age) must be more than 0 and at most 48 hours, got 0"
+    )
+    code, _out, err = run_cli(capsys, "responders", case_id, "--min-speed-kn", "-1")
+    assert code == 2 and "speed assumed for slow vessels (min speed)" in err

@@ -385,9 +385,15 @@ def rank_responders(
     """
     now = require_utc(now, "now")
     if not (0 < max_age_h <= 48):
-        raise InputError(f"max_age_h must be in (0, 48] hours, got {max_age_h}")
+        raise InputError(
+            f"the oldest report to rank (max age) must be more than 0 and at most 48 hours, "
+            f"got {max_age_h:g}"
+        )
     if not (0 < min_speed_kn <= 60):
-        raise InputError(f"min_speed_kn must be in (0, 60] knots, got {min_speed_kn}")
+        raise InputError(
+            f"the speed assumed for slow vessels (min speed) must be more than 0 and at most "
+            f"60 knots, got {min_speed_kn:g}"
+        )
     target = case_target(case, home_dir, now, drift_run=drift_run)
     since = now - timedelta(hours=max_age_h)
     ahead = now + timedelta(minutes=MAX_AHEAD_MIN)
