@@ -174,6 +174,32 @@ def test_a_ship_behind_lampedusa_is_flagged_land_between(
     assert (plain["sea_nm"], plain["land_between"]) == (None, None)
 
 
+def test_a_ship_reckoned_onto_lampedusa_is_taken_where_it_reported(
+    service: CaseService, tmp_path: Path
+) -> None:
+    """North of Lampedusa heading south at 12 kn, reported 15 min ago: holding its
+    course it would now be on the island (35.51N 12.58E), so it turned; it is ranked
+    from its reported position, and the detour around the island is flagged."""
+    from sarwatch.geo.coast import land_mask
+    from sarwatch.geo.routing import sea_router
+
+    case_id = service.open_case(
+        title="rubber boat", alert_time=T0, actor="ana", position=position(lon=12.6, lat=35.2)
+    ).case_id
+    pic = picture([report(247000003, minutes(NOW, -15), 12.58, 35.56, sog_kn=12.0, cog_deg=180.0)])
+    plain = _by_mmsi(responders(service, pic, tmp_path, case_id, now=NOW))[247000003]
+    assert plain["dead_reckoned"] is True and plain["reckoned_onto_land"] is False
+    assert bool(land_mask().contains([plain["lon_now"]], [plain["lat_now"]])[0])
+    answer = responders(service, pic, tmp_path, case_id, now=NOW, router=sea_router(),
+                        on_land=land_mask().contains)  # fmt: skip
+    ship = _by_mmsi(answer)[247000003]
+    assert ship["reckoned_onto_land"] is True and ship["dead_reckoned"] is False
+    assert (ship["lon_now"], ship["lat_now"]) == (12.58, 35.56)
+    assert ship["position_uncertainty_nm"] == pytest.approx(3.0)
+    assert ship["land_between"] is True
+    assert ship["eta_p50_h"] > plain["eta_p50_h"] + 0.2  # 3 nm further at 12 kn
+
+
 def test_a_man_overboard_beacon_or_an_epirb_is_not_a_responder(
     service: CaseService, tmp_path: Path
 ) -> None:

@@ -21,6 +21,7 @@ their last reports and static data), attached to the case with its SHA-256 by
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -56,6 +57,7 @@ __all__ = [
     "SEA_CHECK_N",
     "TargetCloud",
     "case_target",
+    "default_land",
     "default_router",
     "picture_snapshot",
     "rank_responders",
@@ -347,6 +349,8 @@ def rank_responders(
     max_age_h: float = DEFAULT_MAX_AGE_H,
     min_speed_kn: float = DEFAULT_MIN_SPEED_KN,
     router: RouterLike | None = None,
+    on_land: Callable[[npt.NDArray[np.float64], npt.NDArray[np.float64]], npt.ArrayLike]
+    | None = None,
 ) -> tuple[dict[str, Any], list[VesselState]]:
     """Rank the live picture's vessels by their time to intercept the case's target.
 
@@ -371,6 +375,10 @@ def rank_responders(
         A sea router (:func:`sarwatch.geo.routing.sea_router`): the first
         :data:`SEA_CHECK_N` vessels get ``sea_nm``, ``land_between`` and ``sea_extra_h``
         (``None`` without a router).
+    on_land
+        ``on_land(lon, lat)`` -> bool array (:meth:`sarwatch.geo.coast.LandMask.contains`):
+        a vessel dead-reckoned onto land is taken where it reported instead
+        (``reckoned_onto_land``).
 
     Returns
     -------
@@ -435,6 +443,13 @@ def rank_responders(
     moving = np.isfinite(sog) & np.isfinite(cog)
     lon, lat = dead_reckon(lon0, lat0, np.where(moving, sog, 0.0), np.where(moving, cog, 0.0),
                            age_h)  # fmt: skip
+    # a course held since the report that ends on land did not happen: the ship turned,
+    # so it is taken where it reported (its uncertainty still sog x age)
+    aground = np.zeros(lon.size, dtype=bool)
+    if on_land is not None and moving.any():
+        aground = moving & np.asarray(on_land(lon, lat), dtype=bool)
+        aground &= ~np.asarray(on_land(lon0, lat0), dtype=bool)
+        lon, lat = np.where(aground, lon0, lon), np.where(aground, lat0, lat)
     speed = np.where(np.isfinite(sog) & (sog >= min_speed_kn), sog, min_speed_kn)
     ranking = rank_intercepts(lon, lat, speed, target.lon, target.lat, target.east_kn,
                               target.north_kn, target.weight)  # fmt: skip
@@ -470,7 +485,8 @@ def rank_responders(
             "lon": s.report.lon,
             "lat_now": round(float(lat[i]), 5),
             "lon_now": round(float(lon[i]), 5),
-            "dead_reckoned": bool(moving[i] and age_h[i] > 0),
+            "dead_reckoned": bool(moving[i] and age_h[i] > 0 and not aground[i]),
+            "reckoned_onto_land": bool(aground[i]),
             "sog_kn": s.report.sog_kn,
             "cog_deg": s.report.cog_deg,
             "speed_kn": round(float(speed[i]), 1),
@@ -505,6 +521,20 @@ def default_router(cache_dir: Path | None) -> RouterLike | None:
 
     try:
         return sea_router(cache_dir)
+    except (SarwatchError, OSError):
+        return None
+
+
+def default_land(
+    cache_dir: Path | None,
+) -> Callable[[npt.NDArray[np.float64], npt.NDArray[np.float64]], npt.ArrayLike] | None:
+    """The station's land test (:meth:`sarwatch.geo.coast.LandMask.contains`) for dead
+    reckoning, or None where the coastline cannot be loaded."""
+    from sarwatch.errors import SarwatchError
+    from sarwatch.geo.coast import land_mask
+
+    try:
+        return land_mask(cache_dir).contains
     except (SarwatchError, OSError):
         return None
 
