@@ -200,6 +200,30 @@ def test_a_ship_reckoned_onto_lampedusa_is_taken_where_it_reported(
     assert ship["eta_p50_h"] > plain["eta_p50_h"] + 0.2  # 3 nm further at 12 kn
 
 
+def test_a_last_position_on_land_is_ranked_from_its_sea_point(
+    service: CaseService, tmp_path: Path
+) -> None:
+    """A reported position flagged on land (in Lampedusa, 35.497N 12.603E): ships are
+    ranked to the flagged nearest sea point, and the note says so."""
+    from sarwatch.domain.case import PositionReport, Source
+    from sarwatch.services.cases import CaseService as Service
+
+    service = Service(
+        store=service.store, signer=service.signer, region_of=lambda lon, lat: "MT",
+        land_check=lambda lon, lat: True, sea_point=lambda lon, lat, **_: (12.6, 35.4956),
+    )  # fmt: skip
+    pos = PositionReport(T0, 12.603, 35.497, "gps", Source("Alarm Phone"))
+    case_id = service.open_case(
+        title="boat in the harbour?", alert_time=T0, actor="ana", position=pos
+    ).case_id
+    assert service.get(case_id).last_position.on_land is not None
+    pic = picture([report(247000001, NOW, *at(12.6, 35.4956, 180.0, 8.0), sog_kn=0.0)])
+    answer = responders(service, pic, tmp_path, case_id, now=NOW)
+    assert answer["cloud"]["centroid"] == {"lon": 12.6, "lat": 35.4956}
+    assert "sea point nearest to the last known position" in answer["cloud"]["note"]
+    assert _by_mmsi(answer)[247000001]["distance_nm"] == pytest.approx(8.0, rel=2e-3)
+
+
 def test_a_man_overboard_beacon_or_an_epirb_is_not_a_responder(
     service: CaseService, tmp_path: Path
 ) -> None:

@@ -293,11 +293,18 @@ def case_target(
             f"(sarwatch case report {case.case_id} --lat .. --lon ..) or drift one first"
         )
     one = np.ones(1)
+    lon, lat, where = last.lon, last.lat, "the last known position"
+    if last.on_land is not None:  # ships meet the boat at sea: the flagged sea point
+        lon, lat = last.on_land.sea_lon, last.on_land.sea_lat
+        where = (
+            f"the sea point nearest to the last known position, which the coastline puts "
+            f"on land ({lat:.4f}, {lon:.4f}; confirm the position with the source)"
+        )
     return TargetCloud(
-        lon=np.array([last.lon]), lat=np.array([last.lat]), east_kn=0 * one, north_kn=0 * one,
+        lon=np.array([lon]), lat=np.array([lat]), east_kn=0 * one, north_kn=0 * one,
         weight=one, time=when, source="last_position",
         note=(
-            f"ranked against the last known position ({format_time(last.time)}), taken as "
+            f"ranked against {where} ({format_time(last.time)}), taken as "
             f"stationary, because {why}; drift the case for a moving target"
         ),
     )  # fmt: skip
