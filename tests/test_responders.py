@@ -216,7 +216,8 @@ def test_a_last_position_on_land_is_ranked_from_its_sea_point(
     case_id = service.open_case(
         title="boat in the harbour?", alert_time=T0, actor="ana", position=pos
     ).case_id
-    assert service.get(case_id).last_position.on_land is not None
+    last = service.get(case_id).last_position
+    assert last is not None and last.on_land is not None
     pic = picture([report(247000001, NOW, *at(12.6, 35.4956, 180.0, 8.0), sog_kn=0.0)])
     answer = responders(service, pic, tmp_path, case_id, now=NOW)
     assert answer["cloud"]["centroid"] == {"lon": 12.6, "lat": 35.4956}
