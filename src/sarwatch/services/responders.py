@@ -413,12 +413,12 @@ def rank_responders(
     since = now - timedelta(hours=max_age_h)
     ahead = now + timedelta(minutes=MAX_AHEAD_MIN)
     states: list[VesselState] = []
-    left_out = {"sart": 0, "older": 0, "ahead": 0}
-    for s in picture.vessels():  # every vessel, so that what is left out is counted
+    recent = picture.vessels(since=since)
+    # the older ones only counted (a day's picture holds many; no state built for them)
+    left_out = {"sart": 0, "older": max(len(picture) - len(recent), 0), "ahead": 0}
+    for s in recent:
         if s.kind is VesselKind.SART:
             left_out["sart"] += 1
-        elif s.report.time < since:
-            left_out["older"] += 1
         elif s.report.time > ahead:
             left_out["ahead"] += 1
         else:
