@@ -467,3 +467,50 @@ def test_parse_helpers():
     assert parse_bbox("10,30,20,38.5") == (10.0, 30.0, 20.0, 38.5)
     with pytest.raises(InputError, match="lon_min < lon_max"):
         parse_bbox("20,30,10,38")
+
+
+def test_a_udp_listener_stopped_with_sigterm_closes_cleanly(tmp_path):
+    """A service manager stops `sarwatch ais ingest udp://...` with SIGTERM: the ingest is
+    closed as on Ctrl-C (the archive written, the summary printed, exit status 0); before,
+    the process died with the archive's reports and the summary lost."""
+    import os
+    import selectors
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    port = _free_udp_port()
+    env = dict(os.environ, SARWATCH_HOME_DIR=str(tmp_path / "home"))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sarwatch", "ais", "ingest", f"udp://127.0.0.1:{port}"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert proc.stderr is not None
+        sel = selectors.DefaultSelector()
+        sel.register(proc.stderr, selectors.EVENT_READ)
+        deadline = time.monotonic() + 120  # a generous bound for a loaded machine
+        while time.monotonic() < deadline:
+            if sel.select(timeout=1.0) and "listening on" in proc.stderr.readline():
+                break
+            assert proc.poll() is None, proc.communicate()
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.sendto(LINE + b"\n", ("127.0.0.1", port))
+        live = tmp_path / "home" / "ais" / "live.sqlite"
+        import sqlite3
+
+        while time.monotonic() < deadline:  # the report reached the live picture
+            if live.exists():
+                with sqlite3.connect(live) as db:
+                    if db.execute("select count(*) from last").fetchone()[0] == 1:
+                        break
+            time.sleep(0.2)
+        proc.send_signal(signal.SIGTERM)
+        out, _err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0
+    assert "1 messages decoded (1 positions" in out
+    assert list((tmp_path / "home" / "ais" / "archive").rglob("*.parquet"))

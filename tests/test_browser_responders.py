@@ -60,3 +60,50 @@ def test_the_responders_tab_ranks_against_the_selected_case(laptop: Page, server
     page.wait_for_selector("#toast:has-text('AIS picture SHA-256')", timeout=30_000)
     assert laptop.errors == []
     laptop.screenshot("responders-tab")
+
+
+def test_the_tab_names_the_vessels_left_out_and_land_between(laptop: Page, server, token):
+    """South of Lampedusa with a live picture fed by `sarwatch ais ingest`: a ship north
+    of the island gets the detour line, and a report 8 h old is named as left out."""
+    import os
+    import subprocess
+    import sys
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    csv = server.home / "near-lampedusa.csv"
+    csv.write_text(
+        "mmsi,time,lat,lon,sog,cog\n"
+        f"247000003,{_iso(timedelta(minutes=-2))},35.56,12.55,0,\n"
+        f"247000004,{_iso(timedelta(hours=-8))},35.0,12.6,10,0\n"
+    )
+    env = dict(os.environ, SARWATCH_HOME_DIR=str(server.home))
+    done = subprocess.run(
+        [sys.executable, "-m", "sarwatch", "ais", "ingest", "--csv", "generic", str(csv)],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    status, case = server.request(
+        "POST",
+        "/api/cases",
+        {
+            "title": "rubber boat south of Lampedusa",
+            "alert_time": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "position": {
+                "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "lat": 35.2, "lon": 12.6,
+                "kind": "gps", "source": {"name": "Alarm Phone"},
+            },
+        },
+        token,
+    )  # fmt: skip
+    assert status == 201, case
+    page = laptop.open("/", token=token)
+    page.wait_for_selector("#role[data-role='coordinator']", timeout=10_000)
+    page.click(".sw-tabs button[data-tab='cases']")
+    page.click(f"#case-list button[data-case-id='{case['case_id']}']", timeout=15_000)
+    page.click(".sw-tabs button[data-tab='responders']")
+    page.wait_for_selector("#responders-list [data-mmsi='247000003']", timeout=30_000)
+    left = page.inner_text("[data-field='left-out']")
+    assert "1 with reports older than 6 h" in left
+    land = page.inner_text("#responders-list [data-mmsi='247000003'] [data-field='land-between']")
+    assert land.startswith("Land between: sea route") and "min" in land
+    assert laptop.errors == []

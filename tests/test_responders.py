@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from _cases_helpers import SEA, T0, make_service, make_store, open_case
+from _cases_helpers import SEA, T0, make_service, make_store, open_case, position
 from _responders import at, minutes, picture, report, run_record, write_run
 from sarwatch.errors import NotFoundError
 from sarwatch.ledger import Signer, canonical_json, sha256_hex
@@ -88,6 +88,157 @@ def test_without_a_drift_run_the_last_position_is_the_target_and_it_says_so(
     assert c["position_uncertainty_nm"] == pytest.approx(6.0)
     assert c["eta_uncertainty_h"] == pytest.approx(0.5)
     assert c["reachable_fraction"] == 1.0
+
+
+def test_what_is_left_out_is_counted_not_dropped_silently(
+    service: CaseService, tmp_path: Path
+) -> None:
+    """The 8 h old report, the AIS-SART and a report 12 min ahead of the clock (a
+    receiver's clock running fast) are not ranked, and the answer says how many."""
+    case_id = open_case(service)
+    pic = _last_position_picture()
+    pic.add_reports([report(247000009, minutes(NOW, 12), *at(*SEA, 0.0, 6.0), sog_kn=12.0)])
+    answer = responders(service, pic, tmp_path, case_id, now=NOW)
+    assert 247000009 not in _by_mmsi(answer)
+    assert answer["left_out"] == {"sart": 1, "older": 1, "ahead": 1}
+    # a report 4 min ahead is within the tolerance and is ranked
+    pic.add_reports([report(247000010, minutes(NOW, 4), *at(*SEA, 0.0, 6.0), sog_kn=12.0)])
+    answer = responders(service, pic, tmp_path, case_id, now=NOW)
+    assert _by_mmsi(answer)[247000010]["report_age_min"] == 0.0
+    assert answer["left_out"] == {"sart": 1, "older": 1, "ahead": 1}
+
+
+def test_a_command_line_run_without_files_is_not_sent_looking_for_a_directory(
+    service: CaseService, tmp_path: Path
+) -> None:
+    """`sarwatch drift --case` without --out attaches a run whose trajectories were never
+    written: the note must not tell the user to give a directory that does not exist."""
+    case_id = open_case(service)
+    bare = {**run_record(RUN, "00" * 32), "run_id": None, "output_files": {}}
+    service.attach(case_id, "drift_run", bare, actor="ana")
+    note = responders(service, picture([]), tmp_path, case_id, now=NOW)["cloud"]["note"]
+    assert "without an output directory" in note and "--out DIR" in note
+    kept = {**run_record(RUN, "00" * 32), "run_id": None}
+    service.attach(case_id, "drift_run", kept, actor="ana")
+    note = responders(service, picture([]), tmp_path, case_id, now=NOW)["cloud"]["note"]
+    assert "--drift-run DIR" in note and "without an output directory" not in note
+
+
+def test_a_ship_reporting_an_impossible_speed_is_ranked_at_the_assumed_speed(
+    service: CaseService, tmp_path: Path
+) -> None:
+    """A merchant 20 nm away reporting SOG 95 kn (a glitch) is not first at 13 min: it
+    is ranked at the assumed 8 kn and not dead-reckoned; a SAR aircraft keeps its speed."""
+    case_id = open_case(service)
+    pic = picture([
+        report(211000001, minutes(NOW, -30), *at(*SEA, 90.0, 20.0), sog_kn=95.0,
+               cog_deg=270.0),
+        report(111247001, NOW, *at(*SEA, 0.0, 60.0), sog_kn=120.0, cog_deg=180.0,
+               msg_type=9),
+    ])  # fmt: skip
+    got = _by_mmsi(responders(service, pic, tmp_path, case_id, now=NOW))
+    ship = got[211000001]
+    assert ship["speed_basis"] == "assumed" and ship["speed_kn"] == 8.0
+    assert ship["dead_reckoned"] is False
+    assert ship["eta_p50_h"] == pytest.approx(20.0 / 8.0, rel=2e-3)
+    plane = got[111247001]
+    assert plane["speed_basis"] == "sog" and plane["eta_p50_h"] == pytest.approx(0.5, rel=2e-3)
+
+
+def test_a_ship_behind_lampedusa_is_flagged_land_between(
+    service: CaseService, tmp_path: Path
+) -> None:
+    """South of Lampedusa: a ship just north of the island reaches the boat only around
+    it (its sea route is longer than the straight line, which crosses the island); a
+    ship east in open sea has none. Needs the GSHHG coastline (shared cache)."""
+    from sarwatch.geo.routing import sea_router
+
+    case_id = service.open_case(
+        title="rubber boat", alert_time=T0, actor="ana", position=position(lon=12.6, lat=35.2)
+    ).case_id
+    pic = picture([
+        report(247000003, NOW, 12.55, 35.56, sog_kn=0.0),  # north of the island
+        report(636091234, NOW, *at(12.6, 35.2, 90.0, 30.0), sog_kn=15.0, cog_deg=270.0),
+    ])  # fmt: skip
+    answer = responders(service, pic, tmp_path, case_id, now=NOW, router=sea_router())
+    north, east = _by_mmsi(answer)[247000003], _by_mmsi(answer)[636091234]
+    assert north["land_between"] is True
+    assert north["sea_nm"] > north["distance_nm"] + 0.5
+    assert north["sea_extra_h"] == pytest.approx(
+        (north["sea_nm"] - north["distance_nm"]) / 8.0, abs=2e-3
+    )
+    assert east["land_between"] is False and east["sea_extra_h"] is None
+    assert east["sea_nm"] == pytest.approx(east["distance_nm"], rel=0.03)
+    # without a router nothing is claimed
+    plain = _by_mmsi(responders(service, pic, tmp_path, case_id, now=NOW))[247000003]
+    assert (plain["sea_nm"], plain["land_between"]) == (None, None)
+
+
+def test_a_ship_reckoned_onto_lampedusa_is_taken_where_it_reported(
+    service: CaseService, tmp_path: Path
+) -> None:
+    """North of Lampedusa heading south at 12 kn, reported 15 min ago: holding its
+    course it would now be on the island (35.51N 12.58E), so it turned; it is ranked
+    from its reported position, and the detour around the island is flagged."""
+    from sarwatch.geo.coast import land_mask
+    from sarwatch.geo.routing import sea_router
+
+    case_id = service.open_case(
+        title="rubber boat", alert_time=T0, actor="ana", position=position(lon=12.6, lat=35.2)
+    ).case_id
+    pic = picture([report(247000003, minutes(NOW, -15), 12.58, 35.56, sog_kn=12.0, cog_deg=180.0)])
+    plain = _by_mmsi(responders(service, pic, tmp_path, case_id, now=NOW))[247000003]
+    assert plain["dead_reckoned"] is True and plain["reckoned_onto_land"] is False
+    assert bool(land_mask().contains([plain["lon_now"]], [plain["lat_now"]])[0])
+    answer = responders(service, pic, tmp_path, case_id, now=NOW, router=sea_router(),
+                        on_land=land_mask().contains)  # fmt: skip
+    ship = _by_mmsi(answer)[247000003]
+    assert ship["reckoned_onto_land"] is True and ship["dead_reckoned"] is False
+    assert (ship["lon_now"], ship["lat_now"]) == (12.58, 35.56)
+    assert ship["position_uncertainty_nm"] == pytest.approx(3.0)
+    assert ship["land_between"] is True
+    assert ship["eta_p50_h"] > plain["eta_p50_h"] + 0.2  # 3 nm further at 12 kn
+
+
+def test_a_last_position_on_land_is_ranked_from_its_sea_point(
+    service: CaseService, tmp_path: Path
+) -> None:
+    """A reported position flagged on land (in Lampedusa, 35.497N 12.603E): ships are
+    ranked to the flagged nearest sea point, and the note says so."""
+    from sarwatch.domain.case import PositionReport, Source
+    from sarwatch.services.cases import CaseService as Service
+
+    service = Service(
+        store=service.store, signer=service.signer, region_of=lambda lon, lat: "MT",
+        land_check=lambda lon, lat: True, sea_point=lambda lon, lat, **_: (12.6, 35.4956),
+    )  # fmt: skip
+    pos = PositionReport(T0, 12.603, 35.497, "gps", Source("Alarm Phone"))
+    case_id = service.open_case(
+        title="boat in the harbour?", alert_time=T0, actor="ana", position=pos
+    ).case_id
+    last = service.get(case_id).last_position
+    assert last is not None and last.on_land is not None
+    pic = picture([report(247000001, NOW, *at(12.6, 35.4956, 180.0, 8.0), sog_kn=0.0)])
+    answer = responders(service, pic, tmp_path, case_id, now=NOW)
+    assert answer["cloud"]["centroid"] == {"lon": 12.6, "lat": 35.4956}
+    assert "sea point nearest to the last known position" in answer["cloud"]["note"]
+    assert _by_mmsi(answer)[247000001]["distance_nm"] == pytest.approx(8.0, rel=2e-3)
+
+
+def test_a_man_overboard_beacon_or_an_epirb_is_not_a_responder(
+    service: CaseService, tmp_path: Path
+) -> None:
+    """A MOB device (972...) and an EPIRB-AIS (974...) at the case are distress beacons:
+    ranked, they came first at the assumed 8 kn, 0 nm away."""
+    case_id = open_case(service)
+    pic = _last_position_picture()
+    pic.add_reports([
+        report(972001234, NOW, *SEA, sog_kn=0.0),
+        report(974001234, NOW, *at(*SEA, 0.0, 1.0), sog_kn=0.5, cog_deg=10.0),
+    ])  # fmt: skip
+    answer = responders(service, pic, tmp_path, case_id, now=NOW)
+    assert [v["mmsi"] for v in answer["vessels"]] == [229000003, 211000001, 247000002]
+    assert answer["left_out"]["sart"] == 3
 
 
 def test_the_drift_run_is_the_target_and_the_chaser_that_is_too_slow_comes_last(

@@ -97,3 +97,63 @@ def test_long_etas_and_far_closest_approaches_keep_the_table_aligned() -> None:
     assert [_tcpa(t) for t in (1.7, -3.0, 99.9, 40162.0, -500.0)] == [
         "1.7", "-3.0", "99.9", ">99", "<-99",
     ]  # fmt: skip
+
+
+def test_vessels_left_out_are_named_not_hidden(
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A picture whose only vessels are 7 h old or stamped 20 min ahead: the table says
+    they were left out and why, instead of 'no vessels in the live AIS picture'."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    pic = picture(
+        [
+            report(211000001, now - timedelta(hours=7), *at(12.5, 33.2, 90.0, 5.0)),
+            report(211000002, now + timedelta(minutes=20), *at(12.5, 33.2, 0.0, 5.0)),
+        ]
+    )
+    monkeypatch.setattr(Station, "vessels", property(lambda self: pic))
+    case_id = _open(capsys)
+    code, out, err = run_cli(capsys, "responders", case_id)
+    assert code == 0, err
+    assert "left out 2 vessel(s): 1 whose last report is older than 6 h" in out
+    assert "1 whose report time is more than 5 min ahead" in out
+    assert out.splitlines()[-1].startswith("no vessel to rank")
+    code, out, err = run_cli(capsys, "responders", case_id, "--json")
+    assert json.loads(out)["left_out"] == {"sart": 0, "older": 1, "ahead": 1}
+
+
+def test_a_centre_west_of_greenwich_is_written_west() -> None:
+    from sarwatch.cli.responders import _lat_lon
+
+    assert _lat_lon(35.95, -5.3) == "35.9500N 5.3000W"
+    assert _lat_lon(35.2, 12.6) == "35.2000N 12.6000E"
+    assert _lat_lon(-0.5, 0.0) == "0.5000S 0.0000E"
+
+
+def test_a_vessel_with_land_between_gets_a_line_under_the_table(
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """South of Lampedusa, a ship just north of the island: the table names the detour."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    pic = picture([report(247000003, now, 12.55, 35.56, sog_kn=0.0)])
+    monkeypatch.setattr(Station, "vessels", property(lambda self: pic))
+    code, out, err = run_cli(
+        capsys, "case", "open", "--title", "rubber boat", "--lon", "12.6", "--lat", "35.2",
+        "--time", now.isoformat().replace("+00:00", "Z"),
+    )  # fmt: skip
+    assert code == 0, err
+    case_id = out.split()[0]
+    code, out, err = run_cli(capsys, "responders", case_id)
+    assert code == 0, err
+    line = next(x for x in out.splitlines() if x.startswith("land between: "))
+    assert "247000003's sea route is" in line and "min" in line
+
+
+def test_a_bad_limit_is_one_line_in_words(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    case_id = _open(capsys)
+    code, _out, err = run_cli(capsys, "responders", case_id, "--max-age-h", "0")
+    assert code == 2 and err.strip() == (
+        "error: the oldest report to rank (max age) must be more than 0 and at most 48 hours, got 0"
+    )
+    code, _out, err = run_cli(capsys, "responders", case_id, "--min-speed-kn", "-1")
+    assert code == 2 and "speed assumed for slow vessels (min speed)" in err

@@ -52,6 +52,10 @@ def test_static_data_merges_by_mmsi_and_sets_the_kind():
 
 def test_kinds_from_mmsi_message_type_and_ship_type():
     assert kind_of(970_123_456, None, 1) is VesselKind.SART
+    # the other AIS distress devices (ais.md section 3): man-overboard and EPIRB-AIS
+    assert kind_of(972_123_456, None, 1) is VesselKind.SART
+    assert kind_of(974_123_456, None, 1) is VesselKind.SART
+    assert kind_of(971_123_456, None, 1) is VesselKind.OTHER
     assert kind_of(247_000_000, None, 9) is VesselKind.SAR_AIRCRAFT
     assert kind_of(247_000_000, VesselStatic(247_000_000, ship_type=70), 1) is VesselKind.MERCHANT
     assert (

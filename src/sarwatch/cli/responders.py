@@ -35,6 +35,34 @@ def _tcpa(h: float) -> str:
     return f"{h:.1f}" if abs(h) < 99.95 else (">99" if h > 0 else "<-99")
 
 
+def _lat_lon(lat: float, lon: float) -> str:
+    """``35.2000N 5.3000W``: degrees with the hemisphere (west of Greenwich, e.g. the
+    Alboran Sea, is W, not a negative E)."""
+    return f"{abs(lat):.4f}{'N' if lat >= 0 else 'S'} {abs(lon):.4f}{'E' if lon >= 0 else 'W'}"
+
+
+def _left_out(answer: dict[str, Any]) -> str:
+    """The vessels of the picture that were not ranked, and why, in one line ('' if none)."""
+    left = answer.get("left_out") or {}
+    parts = []
+    if left.get("older"):
+        parts.append(
+            f"{left['older']} whose last report is older than "
+            f"{answer['max_report_age_h']:g} h (--max-age-h)"
+        )
+    if left.get("ahead"):
+        parts.append(
+            f"{left['ahead']} whose report time is more than 5 min ahead of this "
+            "station's clock (check the clock of the receiver or of the file)"
+        )
+    if left.get("sart"):
+        parts.append(f"{left['sart']} distress beacon(s) (AIS-SART, MOB, EPIRB)")
+    if not parts:
+        return ""
+    n = sum(int(left.get(k) or 0) for k in ("older", "ahead", "sart"))
+    return f"left out {n} vessel(s): " + "; ".join(parts)
+
+
 def _print(answer: dict[str, Any], limit: int) -> None:
     from rich.console import Console
 
@@ -47,7 +75,7 @@ def _print(answer: dict[str, Any], limit: int) -> None:
         what = "the last known position (no drift cloud)"
     console.print(
         f"case {answer['case_id']} at {answer['computed_at']}: target {what}, centre "
-        f"{centre['lat']:.4f}N {centre['lon']:.4f}E drifting {cloud['drift_kn']:.1f} kn "
+        f"{_lat_lon(centre['lat'], centre['lon'])} drifting {cloud['drift_kn']:.1f} kn "
         f"to {cloud['drift_to_deg']:03.0f}°",
         highlight=False,
         markup=False,
@@ -56,11 +84,14 @@ def _print(answer: dict[str, Any], limit: int) -> None:
     if cloud["note"]:
         console.print(f"note: {cloud['note']}", highlight=False, soft_wrap=True)
     vessels = answer["vessels"]
+    left = _left_out(answer)
+    if left:
+        console.print(left, highlight=False, markup=False, soft_wrap=True)
     if not vessels:
         console.print(
-            f"no vessels in the live AIS picture (reports of the last "
-            f"{answer['max_report_age_h']:g} h): feed it first (sarwatch ais ingest FILE|"
-            "udp://HOST:PORT|tcp://HOST:PORT)",
+            ("no vessel to rank" if left else "no vessels in the live AIS picture")
+            + f" (reports of the last {answer['max_report_age_h']:g} h): feed it first "
+            "(sarwatch ais ingest FILE|udp://HOST:PORT|tcp://HOST:PORT)",
             highlight=False,
             markup=False,
             soft_wrap=True,
@@ -84,10 +115,17 @@ def _print(answer: dict[str, Any], limit: int) -> None:
             f"{_tcpa(v['tcpa_h']):>6}",
             highlight=False, soft_wrap=True, markup=False,
         )  # fmt: skip
+    for v in vessels[:limit]:
+        if v.get("land_between"):
+            console.print(
+                f"land between: {v['name'] or v['mmsi']}'s sea route is {v['sea_nm']:.1f} nm "
+                f"(straight {v['distance_nm']:.1f} nm): about +{v['sea_extra_h'] * 60:.0f} min",
+                highlight=False, markup=False, soft_wrap=True,
+            )  # fmt: skip
     more = len(vessels) - limit
     console.print(
         (f"... and {more} more (--limit, or --json for all); " if more > 0 else "")
-        + "* speed assumed (the vessel reports less or none); ± the ETA the report's "
+        + "* speed assumed (the vessel reports less, none, or over 50 kn); ± the ETA the report's "
         "age may add (minutes)",
         highlight=False,
         markup=False,
@@ -113,6 +151,7 @@ def responders(
 ) -> None:
     """Rank the vessels of the live AIS picture by their time to reach the case's target."""
     from sarwatch.cli.context import station
+    from sarwatch.services.responders import default_land, default_router
     from sarwatch.services.responders import responders as rank
 
     st = station()
@@ -121,6 +160,8 @@ def responders(
         st.vessels,
         Path(st.settings.home_dir),
         case_id,
+        router=default_router(st.settings.cache_dir),
+        on_land=default_land(st.settings.cache_dir),
         attach_as=(actor or f"cli:{getpass.getuser()}") if attach else None,
         drift_run=drift_run,
         max_age_h=max_age_h,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 import socket
 import time as _time
 from collections.abc import Callable, Sequence
@@ -105,7 +106,7 @@ def ingest_network(
 ) -> None:
     """Run a UDP listener, a TCP client or the aisstream.io client into ``ingest``.
 
-    Stops after ``max_seconds`` (if given) or on Ctrl-C (``KeyboardInterrupt``).
+    Stops after ``max_seconds`` (if given), on SIGTERM, or on Ctrl-C (``KeyboardInterrupt``).
 
     Raises
     ------
@@ -136,8 +137,13 @@ async def _run(
     announce: Callable[[str], object],
 ) -> None:
     stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
     if max_seconds is not None:
-        asyncio.get_running_loop().call_later(max_seconds, stop.set)
+        loop.call_later(max_seconds, stop.set)
+    # a service manager stops a listener with SIGTERM: stop as on Ctrl-C, so that the
+    # caller closes the ingest (the archive's last reports written, the summary printed)
+    with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+        loop.add_signal_handler(signal.SIGTERM, stop.set)
     if kind == "udp":
         host, port = _host_port(target)
         await read_udp(

@@ -9,7 +9,10 @@ position taken as one stationary particle; the answer says which (``cloud.source
 ranking and solved against every particle (:func:`sarwatch.vessels.intercept.rank_intercepts`).
 
 The answer is the issue 12 contract: ``{"case_id", "computed_at", "cloud": {"run_id",
-"particles", "time", ...}, "vessels": [...]}`` sorted by ``eta_p50_h``, unreachable last.
+"particles", "time", ...}, "vessels": [...]}`` sorted by ``eta_p50_h``, unreachable last;
+``left_out`` counts the vessels of the picture not ranked: ``sart`` (distress beacons),
+``older`` (last report older than ``max_report_age_h``) and ``ahead`` (a report time more
+than :data:`MAX_AHEAD_MIN` minutes after ``computed_at``: a wrong clock).
 :func:`picture_snapshot` is the part of the AIS picture the ranking used (the vessels,
 their last reports and static data), attached to the case with its SHA-256 by
 :meth:`sarwatch.services.attachments.Attachments.responders`.
@@ -18,6 +21,7 @@ their last reports and static data), attached to the case with its SHA-256 by
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -40,15 +44,21 @@ from sarwatch.vessels.types import VesselKind, VesselReport, VesselState
 
 if TYPE_CHECKING:
     from sarwatch.domain import Case
+    from sarwatch.services.assess import RouterLike
     from sarwatch.services.cases import CaseService
     from sarwatch.vessels.picture import LivePicture
 
 __all__ = [
     "DEFAULT_MAX_AGE_H",
     "DEFAULT_MIN_SPEED_KN",
+    "MAX_AHEAD_MIN",
     "MAX_CARRY_H",
+    "MAX_SHIP_SOG_KN",
+    "SEA_CHECK_N",
     "TargetCloud",
     "case_target",
+    "default_land",
+    "default_router",
     "picture_snapshot",
     "rank_responders",
     "responders",
@@ -56,6 +66,17 @@ __all__ = [
 
 #: Vessels whose last report is older than this are left out of a ranking, hours.
 DEFAULT_MAX_AGE_H = 6.0
+#: A ship (not a SAR aircraft) reporting a faster SOG is taken as reporting none, knots.
+MAX_SHIP_SOG_KN = 50.0
+#: How many of the first-ranked vessels get a sea route to the target (land check).
+SEA_CHECK_N = 10
+#: A sea route longer than the straight line by more than this share (and by
+#: :data:`LAND_MIN_EXTRA_NM`) means land lies between the ship and the target.
+LAND_EXTRA_SHARE = 0.03
+LAND_MIN_EXTRA_NM = 0.3
+#: Reports stamped later than this after the ranking are left out (a receiver's or
+#: exporter's clock is wrong), minutes.
+MAX_AHEAD_MIN = 5.0
 #: The longest a drift run's cloud is carried on (or back) at one interval's velocity, h;
 #: beyond it the particles are held there (a cloud carried for days at its last velocity
 #: crossed the coast: 16 days at 0.6 kn put a target in the Sahara).
@@ -138,9 +159,15 @@ def _run_nc(record: dict[str, Any], home_dir: Path) -> tuple[Path | None, str]:
 
     run_id = record.get("run_id")
     if not run_id:
+        if not (record.get("output_files") or {}).get("netcdf"):
+            return None, (
+                "it was run from the command line without an output directory, so its "
+                "trajectories were not kept: drift the case again with --out DIR and rank "
+                "with sarwatch responders --drift-run DIR, or drift it from the map page"
+            )
         return None, (
-            "it was run from the command line (its files are not in the station's runs: "
-            "give its directory with --drift-run DIR)"
+            "it was run from the command line (its drift.nc is not in the station's runs: "
+            "rank with sarwatch responders --drift-run DIR, DIR being the run's --out)"
         )
     try:
         check_run_id(str(run_id))
@@ -266,11 +293,18 @@ def case_target(
             f"(sarwatch case report {case.case_id} --lat .. --lon ..) or drift one first"
         )
     one = np.ones(1)
+    lon, lat, where = last.lon, last.lat, "the last known position"
+    if last.on_land is not None:  # ships meet the boat at sea: the flagged sea point
+        lon, lat = last.on_land.sea_lon, last.on_land.sea_lat
+        where = (
+            f"the sea point nearest to the last known position, which the coastline puts "
+            f"on land ({lat:.4f}, {lon:.4f}; confirm the position with the source)"
+        )
     return TargetCloud(
-        lon=np.array([last.lon]), lat=np.array([last.lat]), east_kn=0 * one, north_kn=0 * one,
+        lon=np.array([lon]), lat=np.array([lat]), east_kn=0 * one, north_kn=0 * one,
         weight=one, time=when, source="last_position",
         note=(
-            f"ranked against the last known position ({format_time(last.time)}), taken as "
+            f"ranked against {where} ({format_time(last.time)}), taken as "
             f"stationary, because {why}; drift the case for a moving target"
         ),
     )  # fmt: skip
@@ -321,6 +355,9 @@ def rank_responders(
     drift_run: str | None = None,
     max_age_h: float = DEFAULT_MAX_AGE_H,
     min_speed_kn: float = DEFAULT_MIN_SPEED_KN,
+    router: RouterLike | None = None,
+    on_land: Callable[[npt.NDArray[np.float64], npt.NDArray[np.float64]], npt.ArrayLike]
+    | None = None,
 ) -> tuple[dict[str, Any], list[VesselState]]:
     """Rank the live picture's vessels by their time to intercept the case's target.
 
@@ -341,6 +378,14 @@ def rank_responders(
         Leave out vessels whose last report is older, hours.
     min_speed_kn
         The speed assumed for a vessel reporting less or none, knots.
+    router
+        A sea router (:func:`sarwatch.geo.routing.sea_router`): the first
+        :data:`SEA_CHECK_N` vessels get ``sea_nm``, ``land_between`` and ``sea_extra_h``
+        (``None`` without a router).
+    on_land
+        ``on_land(lon, lat)`` -> bool array (:meth:`sarwatch.geo.coast.LandMask.contains`):
+        a vessel dead-reckoned onto land is taken where it reported instead
+        (``reckoned_onto_land``).
 
     Returns
     -------
@@ -355,33 +400,63 @@ def rank_responders(
     """
     now = require_utc(now, "now")
     if not (0 < max_age_h <= 48):
-        raise InputError(f"max_age_h must be in (0, 48] hours, got {max_age_h}")
+        raise InputError(
+            f"the oldest report to rank (max age) must be more than 0 and at most 48 hours, "
+            f"got {max_age_h:g}"
+        )
     if not (0 < min_speed_kn <= 60):
-        raise InputError(f"min_speed_kn must be in (0, 60] knots, got {min_speed_kn}")
+        raise InputError(
+            f"the speed assumed for slow vessels (min speed) must be more than 0 and at most "
+            f"60 knots, got {min_speed_kn:g}"
+        )
     target = case_target(case, home_dir, now, drift_run=drift_run)
     since = now - timedelta(hours=max_age_h)
-    states = [
-        s for s in picture.vessels(since=since)
-        if s.kind is not VesselKind.SART and s.report.time <= now + timedelta(minutes=5)
-    ]  # fmt: skip
+    ahead = now + timedelta(minutes=MAX_AHEAD_MIN)
+    states: list[VesselState] = []
+    recent = picture.vessels(since=since)
+    # the older ones only counted (a day's picture holds many; no state built for them)
+    left_out = {"sart": 0, "older": max(len(picture) - len(recent), 0), "ahead": 0}
+    for s in recent:
+        if s.kind is VesselKind.SART:
+            left_out["sart"] += 1
+        elif s.report.time > ahead:
+            left_out["ahead"] += 1
+        else:
+            states.append(s)
     answer: dict[str, Any] = {
         "case_id": case_id,
         "computed_at": format_time(now),
         "cloud": target.to_json(),
         "max_report_age_h": max_age_h,
         "min_speed_kn": min_speed_kn,
+        "left_out": left_out,
         "vessels": [],
     }
     if not states:
         return answer, states
     rep = [s.report for s in states]
     age_h = np.array([max((now - r.time).total_seconds(), 0.0) / 3600.0 for r in rep])
-    sog = np.array([np.nan if r.sog_kn is None else r.sog_kn for r in rep])
+    # a ship's SOG above MAX_SHIP_SOG_KN is a glitch (102.2 means "102.2 kn or more"):
+    # ranked at it, a ship 20 nm away would come first at 13 min; it counts as none
+    sog = np.array([
+        np.nan
+        if r.sog_kn is None
+        or (r.sog_kn > MAX_SHIP_SOG_KN and s.kind is not VesselKind.SAR_AIRCRAFT)
+        else r.sog_kn
+        for r, s in zip(rep, states, strict=True)
+    ])  # fmt: skip
     cog = np.array([np.nan if r.cog_deg is None else r.cog_deg for r in rep])
     lon0, lat0 = np.array([r.lon for r in rep]), np.array([r.lat for r in rep])
     moving = np.isfinite(sog) & np.isfinite(cog)
     lon, lat = dead_reckon(lon0, lat0, np.where(moving, sog, 0.0), np.where(moving, cog, 0.0),
                            age_h)  # fmt: skip
+    # a course held since the report that ends on land did not happen: the ship turned,
+    # so it is taken where it reported (its uncertainty still sog x age)
+    aground = np.zeros(lon.size, dtype=bool)
+    if on_land is not None and moving.any():
+        aground = moving & np.asarray(on_land(lon, lat), dtype=bool)
+        aground &= ~np.asarray(on_land(lon0, lat0), dtype=bool)
+        lon, lat = np.where(aground, lon0, lon), np.where(aground, lat0, lat)
     speed = np.where(np.isfinite(sog) & (sog >= min_speed_kn), sog, min_speed_kn)
     ranking = rank_intercepts(lon, lat, speed, target.lon, target.lat, target.east_kn,
                               target.north_kn, target.weight)  # fmt: skip
@@ -417,7 +492,8 @@ def rank_responders(
             "lon": s.report.lon,
             "lat_now": round(float(lat[i]), 5),
             "lon_now": round(float(lon[i]), 5),
-            "dead_reckoned": bool(moving[i] and age_h[i] > 0),
+            "dead_reckoned": bool(moving[i] and age_h[i] > 0 and not aground[i]),
+            "reckoned_onto_land": bool(aground[i]),
             "sog_kn": s.report.sog_kn,
             "cog_deg": s.report.cog_deg,
             "speed_kn": round(float(speed[i]), 1),
@@ -432,13 +508,70 @@ def rank_responders(
             "eta_uncertainty_h": (
                 round(float(unc_nm[i] / closing), 3) if closing > 0 and math.isfinite(p50) else None
             ),
+            "sea_nm": None, "land_between": None, "sea_extra_h": None,  # _check_land
         })  # fmt: skip
     rows.sort(key=lambda r: (
         r["eta_p50_h"] is None, r["eta_p50_h"] or 0.0,
         r["eta_p90_h"] is None, r["eta_p90_h"] or 0.0, r["distance_nm"], r["mmsi"],
     ))  # fmt: skip
+    if router is not None:
+        _check_land(rows, router, (c_lon, c_lat))
     answer["vessels"] = rows
     return answer, states
+
+
+def default_router(cache_dir: Path | None) -> RouterLike | None:
+    """The station's sea router for the land check, or None where the coastline cannot
+    be loaded (the ranking then goes without it: ``sea_nm`` and ``land_between`` null)."""
+    from sarwatch.errors import SarwatchError
+    from sarwatch.geo.routing import sea_router
+
+    try:
+        return sea_router(cache_dir)
+    except (SarwatchError, OSError):
+        return None
+
+
+def default_land(
+    cache_dir: Path | None,
+) -> Callable[[npt.NDArray[np.float64], npt.NDArray[np.float64]], npt.ArrayLike] | None:
+    """The station's land test (:meth:`sarwatch.geo.coast.LandMask.contains`) for dead
+    reckoning, or None where the coastline cannot be loaded."""
+    from sarwatch.errors import SarwatchError
+    from sarwatch.geo.coast import land_mask
+
+    try:
+        return land_mask(cache_dir).contains
+    except (SarwatchError, OSError):
+        return None
+
+
+def _check_land(
+    rows: list[dict[str, Any]], router: RouterLike, centre: tuple[float, float]
+) -> None:
+    """Give the first :data:`SEA_CHECK_N` reachable vessels their sea route's length from
+    the target's centre (``sea_nm``) and flag those with land between (``land_between``,
+    ``sea_extra_h``: what the detour adds at the vessel's speed, h). Vessels not checked
+    (further down, outside the coastline's region, unreachable by sea) keep ``None``.
+    The ranking itself stays the straight-line one (docs/design/014-responders.md)."""
+    from sarwatch.errors import SarwatchError
+
+    first = [r for r in rows if r["eta_p50_h"] is not None][:SEA_CHECK_N]
+    if not first:
+        return
+    try:
+        routes = router.routes_from(centre, [(r["lon_now"], r["lat_now"]) for r in first])
+    except SarwatchError:  # a centre outside the coastline's region or on land
+        return
+    for r, route in zip(first, routes, strict=True):
+        if route is None:
+            continue
+        sea = float(route.distance_nm)
+        extra = sea - r["distance_nm"]
+        land = extra > max(LAND_EXTRA_SHARE * r["distance_nm"], LAND_MIN_EXTRA_NM)
+        r["sea_nm"] = round(sea, 2)
+        r["land_between"] = bool(land)
+        r["sea_extra_h"] = round(extra / r["speed_kn"], 3) if land else None
 
 
 def responders(

@@ -35,19 +35,24 @@ _KIND_BY_TYPE = {
 }
 
 
+#: MMSI prefixes (first three digits) of AIS distress devices: SART, MOB, EPIRB-AIS.
+_DISTRESS_PREFIXES = frozenset({970, 972, 974})
+
+
 def kind_of(mmsi: int, static: VesselStatic | None, msg_type: int) -> VesselKind:
     """Classify a station from its MMSI, message type and AIS ship type.
 
     Parameters
     ----------
     mmsi
-        The station's MMSI; 970xxxxxx is an AIS-SART (ITU-R M.585).
+        The station's MMSI; 970xxxxxx (AIS-SART), 972xxxxxx (man overboard) and
+        974xxxxxx (EPIRB-AIS) are distress devices (ITU-R M.585), all :attr:`VesselKind.SART`.
     static
         Its static data, if known (``ship_type`` per ITU-R M.1371 table 53).
     msg_type
         The AIS message type of its last report (9: SAR aircraft).
     """
-    if 970_000_000 <= mmsi < 971_000_000:
+    if mmsi // 1_000_000 in _DISTRESS_PREFIXES:
         return VesselKind.SART
     if msg_type == 9 or 111_000_000 <= mmsi < 112_000_000:
         return VesselKind.SAR_AIRCRAFT

@@ -18,7 +18,7 @@ __all__ = ["VesselKind", "VesselReport", "VesselState", "VesselStatic"]
 class VesselKind(StrEnum):
     """What a station is, for display and for ranking responders."""
 
-    SART = "sart"  #: AIS search-and-rescue transmitter (MMSI 970xxxxxx)
+    SART = "sart"  #: AIS distress device: SART 970xxxxxx, MOB 972xxxxxx, EPIRB-AIS 974xxxxxx
     SAR_AIRCRAFT = "sar_aircraft"  #: message type 9 (SAR aircraft position report)
     SAR_VESSEL = "sar_vessel"  #: ship type 51 (search and rescue vessel)
     LAW_ENFORCEMENT = "law_enforcement"  #: ship type 55

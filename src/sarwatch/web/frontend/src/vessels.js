@@ -165,10 +165,22 @@ export function createVessels(ctx, base) {
         <span class="sw-muted">${esc(v.type.replace("_", " "))}</span><br>
         ETA 50 % ${esc(formatEta(v.eta_p50_h))} · 90 % ${esc(formatEta(v.eta_p90_h))} ·
         ${v.distance_nm} nm · reach ${Math.round(v.reachable_fraction * 100)} % ·
-        report ${Math.round(v.report_age_min)} min old${v.speed_basis === "assumed" ? ` · speed assumed ${v.speed_kn} kn` : ""}
+        report ${Math.round(v.report_age_min)} min old${v.speed_basis === "assumed" ? ` · speed assumed ${v.speed_kn} kn` : ""}${
+          v.land_between
+            ? `<br><span class="sw-warning" data-field="land-between">Land between: sea route ${v.sea_nm} nm, about +${Math.round(v.sea_extra_h * 60)} min</span>`
+            : ""
+        }
       </div>`,
     );
-    list.innerHTML = rows.length ? rows.join("") : `<p class="sw-muted">No vessels in the live AIS picture.</p>`;
+    const left = ranking.answer.left_out || {};
+    const why = [
+      left.older ? `${left.older} with reports older than ${ranking.answer.max_report_age_h} h` : "",
+      left.ahead ? `${left.ahead} with a report time ahead of the station's clock` : "",
+      left.sart ? `${left.sart} distress beacon(s)` : "",
+    ].filter(Boolean);
+    const leftLine = why.length ? `<p class="sw-muted" data-field="left-out">Left out: ${esc(why.join("; "))}.</p>` : "";
+    list.innerHTML =
+      leftLine + (rows.length ? rows.join("") : `<p class="sw-muted">${why.length ? "No vessel to rank." : "No vessels in the live AIS picture."}</p>`);
   };
 
   const refreshRanking = async () => {
