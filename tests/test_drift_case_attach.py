@@ -269,3 +269,23 @@ def test_an_assessment_from_the_api_is_the_record_the_cli_attaches(
     }  # fmt: skip
     assert cli["result"]["srr"] == api["result"]["srr"] == ["LY"]
     assert cli["seed"] is None and cli["forcing"] is None and cli["output_files"] == {}
+
+
+def test_a_case_drift_without_a_position_starts_where_the_case_was_last_seen(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    case_id = open_case(capsys, time=NOV_20)  # at 33.2N 12.5E
+    base = ["drift", "--hours", "1", "--particles", "100", "--wind-kn", "10",
+            "--wind-from", "330", "--seed", "4", "--quiet", "--case", case_id]  # fmt: skip
+    code, out, err = run_cli(capsys, *base)
+    assert code == 0, err
+    assert f"start: case {case_id}'s last known position 33°12.000'N 012°30.000'E" in err
+    assert "at 2026-11-20T04:10:00Z" in err
+    code, out, err = run_cli(capsys, "case", "show", case_id, "--json")
+    request = json.loads(out)["attachments"][0]["record"]["request"]
+    assert (request["lat"], request["lon"], request["time"]) == (33.2, 12.5, NOV_20)
+    # a position given on the command line wins, and a partial one is refused as before
+    code, _, err = run_cli(capsys, *base, "--lat", "33.3", "--lon", "12.4", "--time", NOV_20)
+    assert code == 0 and "start: case" not in err
+    code, _, err = run_cli(capsys, *base, "--lat", "33.3")
+    assert code == 2 and "missing --lon, --time" in err

@@ -250,7 +250,10 @@ def drift(
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or tables."),
     case_id: str = typer.Option(
-        None, "--case", help="Attach the run (request, seed, forcing hashes, outputs) to a case."
+        None,
+        "--case",
+        help="Attach the run (request, seed, forcing hashes, outputs) to a case; without "
+        "--lat/--lon/--time it starts from the case's last known position and its time.",
     ),
     actor: str = typer.Option(None, help="Who records the attachment (default cli:<login>)."),
     no_library: bool = typer.Option(
@@ -268,7 +271,11 @@ def drift(
     if list_objects:
         _list_objects()
         return
-    x, y = _start_position(lat, lon, position, time)
+    if case_id and position is None and lat is None and lon is None and time is None:
+        x, y, start_time = _case_start(case_id)  # a case's drift starts where it was last seen
+    else:
+        x, y = _start_position(lat, lon, position, time)
+        start_time = parse_utc(time)
     to_x = None if to_lon is None else _coordinate(to_lon, "lon", "--to-lon")
     to_y = None if to_lat is None else _coordinate(to_lat, "lat", "--to-lat")
     from sarwatch.cli.context import station
@@ -287,7 +294,6 @@ def drift(
 
         attachments = Attachments(station().cases)
         attachments.require_writable(case_id)
-    start_time = parse_utc(time)
     scenarios = _seeding_scenario(
         x, y, radius_m, circle=circle, to_lon=to_x, to_lat=to_y,
         to_time=parse_utc(to_time) if to_time else None, to_radius_m=to_radius_m,
@@ -381,6 +387,33 @@ def _coordinate(text: str, axis: str, flag: str) -> float:
         return parse_coordinate(text, axis)  # type: ignore[arg-type]
     except InputError as exc:
         raise InputError(f"{flag}: {exc}") from exc
+
+
+def _case_start(case_id: str) -> tuple[float, float, datetime]:
+    """``(lon, lat, time)`` of a case's last known position, said on stderr.
+
+    Raises
+    ------
+    InputError
+        A case without a position (unknown cases: :class:`NotFoundError`).
+    """
+    from sarwatch.cli.context import station
+    from sarwatch.cli.safe_text import print_notice
+    from sarwatch.geo.position import format_position
+
+    last = station().cases.get(case_id).last_position
+    if last is None:
+        raise InputError(
+            f"case {case_id} has no position: report one (sarwatch case report {case_id} "
+            "--lat .. --lon .. --time ..) or give the drift's --lat, --lon and --time"
+        )
+    print_notice(
+        "start",
+        f"case {case_id}'s last known position {format_position(last.lon, last.lat)} at "
+        f"{last.time:%Y-%m-%dT%H:%M:%SZ} (give --lat, --lon and --time to start elsewhere)",
+        style="bold",
+    )
+    return last.lon, last.lat, last.time
 
 
 def _start_position(
