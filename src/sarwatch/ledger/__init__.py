@@ -19,6 +19,7 @@ from sarwatch.ledger.chain import (
     seal,
     sign_head,
     verify_chain,
+    verify_station_chain,
 )
 from sarwatch.ledger.keys import (
     Signer,
@@ -68,4 +69,5 @@ __all__ = [
     "sign_head",
     "verify_chain",
     "verify_register",
+    "verify_station_chain",
 ]

@@ -52,6 +52,7 @@ __all__ = [
     "seal",
     "sign_head",
     "verify_chain",
+    "verify_station_chain",
 ]
 
 #: ``prev_hash`` of the first entry of every chain.
@@ -517,3 +518,18 @@ def _is_hex(text: object) -> bool:
     except (TypeError, ValueError):
         return False
     return isinstance(text, str) and len(text) == 64
+
+
+def verify_station_chain(
+    entries: Sequence[LedgerEntry],
+    signer: Signer,
+    *,
+    case_id: str | None = None,
+    head: SignedHead | None = None,
+) -> VerificationReport:
+    """:func:`verify_chain` against every key of the station's history (events signed
+    before a rotation verify), with the events a retired key signed after its hand-over
+    found as ``inserted`` (forged with a key kept after its retirement)."""
+    report = verify_chain(entries, signer.trusted_keys(), case_id=case_id, head=head)
+    retired = [Finding("inserted", seq, why) for seq, why in signer.retired_use(entries)]
+    return replace(report, findings=(*report.findings, *retired)) if retired else report

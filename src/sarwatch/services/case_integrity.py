@@ -28,6 +28,7 @@ from sarwatch.ledger import (
     same_json,
     verify_chain,
     verify_register,
+    verify_station_chain,
 )
 from sarwatch.services.ports import CaseRecord, Store, UnitOfWork
 
@@ -82,12 +83,9 @@ class CaseIntegrity:
                 entries = uow.cases.events(case_id)
         except IntegrityError as exc:  # a row sarwatch cannot have written
             return VerificationReport(case_id, 0, None, (Finding("edited", None, str(exc)),))
-        report = verify_chain(entries, self._keys(), case_id=case_id, head=record.head)
-        retired = [  # a retired key used after its hand-over
-            Finding("inserted", seq, why) for seq, why in self.signer.retired_use(entries)
-        ]
-        if retired:
-            report = replace(report, findings=(*report.findings, *retired))
+        report = verify_station_chain(
+            entries, self.refresh_signer(), case_id=case_id, head=record.head
+        )
         if record.head is None:
             missing = Finding(
                 "bad_head",

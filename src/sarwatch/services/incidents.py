@@ -61,7 +61,7 @@ from sarwatch.ledger import (
     seal,
     sign_head,
 )
-from sarwatch.ledger.chain import Finding, verify_chain
+from sarwatch.ledger.chain import Finding, verify_station_chain
 from sarwatch.services.incident_ports import (
     IncidentRepository,
     IncidentStore,
@@ -256,13 +256,8 @@ class IncidentService:
             head = uow.incidents.head()
             stored = uow.incidents.projections()
             bodies = uow.incidents.batches()
-        signer = self._current_signer()
-        # every key of the station's history (events signed before a rotation), and no
-        # retired key used after its hand-over
-        report = verify_chain(entries, signer.trusted_keys(), case_id=CHAIN_ID, head=head)
-        retired = [Finding("inserted", seq, why) for seq, why in signer.retired_use(entries)]
-        if retired:
-            report = replace(report, findings=(*report.findings, *retired))
+        # every key of the station's history, and no retired key after its hand-over
+        report = verify_station_chain(entries, self._current_signer(), case_id=CHAIN_ID, head=head)
         if not report.ok:
             return report
         try:
