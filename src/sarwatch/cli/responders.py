@@ -151,8 +151,8 @@ def responders(
 ) -> None:
     """Rank the vessels of the live AIS picture by their time to reach the case's target."""
     from sarwatch.cli.context import station
-    from sarwatch.services.responders import default_land, default_router
     from sarwatch.services.responders import responders as rank
+    from sarwatch.services.responders_land import land_options
 
     st = station()
     answer = rank(
@@ -160,8 +160,7 @@ def responders(
         st.vessels,
         Path(st.settings.home_dir),
         case_id,
-        router=default_router(st.settings.cache_dir),
-        on_land=default_land(st.settings.cache_dir),
+        **land_options(st.settings.cache_dir),
         attach_as=(actor or f"cli:{getpass.getuser()}") if attach else None,
         drift_run=drift_run,
         max_age_h=max_age_h,

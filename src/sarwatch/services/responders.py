@@ -21,7 +21,6 @@ their last reports and static data), attached to the case with its SHA-256 by
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -34,6 +33,7 @@ from sarwatch.domain.case import require_utc
 from sarwatch.domain.events import format_time
 from sarwatch.errors import DataError, InputError, NotFoundError
 from sarwatch.ledger.canonical import canonical_json, sha256_hex
+from sarwatch.services.responders_land import LandTest, check_land
 from sarwatch.vessels.intercept import (
     cpa,
     dead_reckon,
@@ -54,11 +54,8 @@ __all__ = [
     "MAX_AHEAD_MIN",
     "MAX_CARRY_H",
     "MAX_SHIP_SOG_KN",
-    "SEA_CHECK_N",
     "TargetCloud",
     "case_target",
-    "default_land",
-    "default_router",
     "picture_snapshot",
     "rank_responders",
     "responders",
@@ -68,12 +65,6 @@ __all__ = [
 DEFAULT_MAX_AGE_H = 6.0
 #: A ship (not a SAR aircraft) reporting a faster SOG is taken as reporting none, knots.
 MAX_SHIP_SOG_KN = 50.0
-#: How many of the first-ranked vessels get a sea route to the target (land check).
-SEA_CHECK_N = 10
-#: A sea route longer than the straight line by more than this share (and by
-#: :data:`LAND_MIN_EXTRA_NM`) means land lies between the ship and the target.
-LAND_EXTRA_SHARE = 0.03
-LAND_MIN_EXTRA_NM = 0.3
 #: Reports stamped later than this after the ranking are left out (a receiver's or
 #: exporter's clock is wrong), minutes.
 MAX_AHEAD_MIN = 5.0
@@ -356,8 +347,7 @@ def rank_responders(
     max_age_h: float = DEFAULT_MAX_AGE_H,
     min_speed_kn: float = DEFAULT_MIN_SPEED_KN,
     router: RouterLike | None = None,
-    on_land: Callable[[npt.NDArray[np.float64], npt.NDArray[np.float64]], npt.ArrayLike]
-    | None = None,
+    on_land: LandTest | None = None,
 ) -> tuple[dict[str, Any], list[VesselState]]:
     """Rank the live picture's vessels by their time to intercept the case's target.
 
@@ -380,8 +370,8 @@ def rank_responders(
         The speed assumed for a vessel reporting less or none, knots.
     router
         A sea router (:func:`sarwatch.geo.routing.sea_router`): the first
-        :data:`SEA_CHECK_N` vessels get ``sea_nm``, ``land_between`` and ``sea_extra_h``
-        (``None`` without a router).
+        :data:`~sarwatch.services.responders_land.SEA_CHECK_N` vessels get ``sea_nm``,
+        ``land_between`` and ``sea_extra_h`` (``None`` without a router).
     on_land
         ``on_land(lon, lat)`` -> bool array (:meth:`sarwatch.geo.coast.LandMask.contains`):
         a vessel dead-reckoned onto land is taken where it reported instead
@@ -515,63 +505,9 @@ def rank_responders(
         r["eta_p90_h"] is None, r["eta_p90_h"] or 0.0, r["distance_nm"], r["mmsi"],
     ))  # fmt: skip
     if router is not None:
-        _check_land(rows, router, (c_lon, c_lat))
+        check_land(rows, router, (c_lon, c_lat))
     answer["vessels"] = rows
     return answer, states
-
-
-def default_router(cache_dir: Path | None) -> RouterLike | None:
-    """The station's sea router for the land check, or None where the coastline cannot
-    be loaded (the ranking then goes without it: ``sea_nm`` and ``land_between`` null)."""
-    from sarwatch.errors import SarwatchError
-    from sarwatch.geo.routing import sea_router
-
-    try:
-        return sea_router(cache_dir)
-    except (SarwatchError, OSError):
-        return None
-
-
-def default_land(
-    cache_dir: Path | None,
-) -> Callable[[npt.NDArray[np.float64], npt.NDArray[np.float64]], npt.ArrayLike] | None:
-    """The station's land test (:meth:`sarwatch.geo.coast.LandMask.contains`) for dead
-    reckoning, or None where the coastline cannot be loaded."""
-    from sarwatch.errors import SarwatchError
-    from sarwatch.geo.coast import land_mask
-
-    try:
-        return land_mask(cache_dir).contains
-    except (SarwatchError, OSError):
-        return None
-
-
-def _check_land(
-    rows: list[dict[str, Any]], router: RouterLike, centre: tuple[float, float]
-) -> None:
-    """Give the first :data:`SEA_CHECK_N` reachable vessels their sea route's length from
-    the target's centre (``sea_nm``) and flag those with land between (``land_between``,
-    ``sea_extra_h``: what the detour adds at the vessel's speed, h). Vessels not checked
-    (further down, outside the coastline's region, unreachable by sea) keep ``None``.
-    The ranking itself stays the straight-line one (docs/design/014-responders.md)."""
-    from sarwatch.errors import SarwatchError
-
-    first = [r for r in rows if r["eta_p50_h"] is not None][:SEA_CHECK_N]
-    if not first:
-        return
-    try:
-        routes = router.routes_from(centre, [(r["lon_now"], r["lat_now"]) for r in first])
-    except SarwatchError:  # a centre outside the coastline's region or on land
-        return
-    for r, route in zip(first, routes, strict=True):
-        if route is None:
-            continue
-        sea = float(route.distance_nm)
-        extra = sea - r["distance_nm"]
-        land = extra > max(LAND_EXTRA_SHARE * r["distance_nm"], LAND_MIN_EXTRA_NM)
-        r["sea_nm"] = round(sea, 2)
-        r["land_between"] = bool(land)
-        r["sea_extra_h"] = round(extra / r["speed_kn"], 3) if land else None
 
 
 def responders(

@@ -151,7 +151,8 @@ async def list_vessels(
 def _responders(
     station: Any, case_id: str, options: dict[str, Any], actor: str | None
 ) -> dict[str, Any]:
-    from sarwatch.services.responders import default_land, default_router, responders
+    from sarwatch.services.responders import responders
+    from sarwatch.services.responders_land import land_options
 
     return responders(
         station.cases,
@@ -159,8 +160,7 @@ def _responders(
         Path(station.settings.home_dir),
         case_id,
         attach_as=actor,
-        router=default_router(station.settings.cache_dir),
-        on_land=default_land(station.settings.cache_dir),
+        **land_options(station.settings.cache_dir),
         **options,
     )
 
