@@ -18,6 +18,7 @@ import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +104,26 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
         self.log.close()
+
+
+def iso_from_now(delta: timedelta) -> str:
+    """Now plus ``delta`` as the API writes times (ISO 8601, UTC, whole seconds)."""
+    return (datetime.now(UTC) + delta).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def open_case_at_sea(server: Server, token: str, title: str) -> str:
+    """A case opened through the API half an hour ago, with a GPS position at sea north of
+    Tripoli (33.6°N 12.9°E): its id."""
+    when = iso_from_now(timedelta(minutes=-30))
+    status, case = server.request(
+        "POST", "/api/cases",
+        {"title": title, "alert_time": when, "position": {
+            "time": when, "lat": 33.6, "lon": 12.9, "kind": "gps",
+            "source": {"name": "Alarm Phone"}}},
+        token,
+    )  # fmt: skip
+    assert status == 201, case
+    return str(case["case_id"])
 
 
 def make_token(server: Server, name: str, role: str) -> str:

@@ -4,17 +4,22 @@ run shown as finished whatever its case says."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
-from _browser import LAPTOP, Page, browser, laptop, make_token, server  # noqa: F401
+from _browser import (  # noqa: F401 (fixtures)
+    LAPTOP,
+    Page,
+    browser,
+    iso_from_now,
+    laptop,
+    make_token,
+    open_case_at_sea,
+    server,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-def _iso(delta: timedelta) -> str:
-    return (datetime.now(UTC) + delta).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @pytest.fixture(scope="module")
@@ -25,20 +30,11 @@ def token(server):
 
 
 def _case(server, token: str, title: str, *, closed: bool) -> str:
-    when = _iso(timedelta(minutes=-30))
-    status, case = server.request(
-        "POST", "/api/cases",
-        {"title": title, "alert_time": when, "position": {
-            "time": when, "lat": 33.6, "lon": 12.9, "kind": "gps",
-            "source": {"name": "Alarm Phone"}}},
-        token,
-    )  # fmt: skip
-    assert status == 201, case
-    case_id = case["case_id"]
+    case_id = open_case_at_sea(server, token, title)
     if closed:
         steps = [
             ("status", {"to": "active"}),
-            ("outcome", {"time": _iso(timedelta(minutes=-5)), "kind": "arrived"}),
+            ("outcome", {"time": iso_from_now(timedelta(minutes=-5)), "kind": "arrived"}),
             ("status", {"to": "closed"}),
         ]
         for path, body in steps:
@@ -123,7 +119,8 @@ def test_a_run_outside_the_packaged_regions_shows_its_share_once_and_readably(la
     page.wait_for_selector("#role[data-role='coordinator']", timeout=10_000)
     page.click(".sw-tabs button[data-tab='drift']")
     page.fill("#drift-form input[name='position']", "36 30.0N 004 30.0W")
-    page.fill("#drift-form input[name='time']", _iso(timedelta(hours=-3))[:16].replace("T", " "))
+    typed = iso_from_now(timedelta(hours=-3))[:16].replace("T", " ")
+    page.fill("#drift-form input[name='time']", typed)
     page.fill("#drift-form input[name='hours']", "2")
     page.fill("#drift-form input[name='particles']", "300")
     page.click("#drift-form button[type='submit']")

@@ -10,16 +10,20 @@ from pathlib import Path
 
 import pytest
 
-from _browser import Page, browser, laptop, make_token, server  # noqa: F401 (fixtures)
+from _browser import (  # noqa: F401 (fixtures)
+    Page,
+    browser,
+    iso_from_now,
+    laptop,
+    make_token,
+    open_case_at_sea,
+    server,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SMALL_LAPTOP = {"width": 1024, "height": 700}
 VECTORS = Path(__file__).resolve().parent / "vectors" / "bundles"
-
-
-def _iso(delta: timedelta) -> str:
-    return (datetime.now(UTC) + delta).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @pytest.fixture(scope="module")
@@ -29,19 +33,6 @@ def tokens(server):
         "coordinator": make_token(server, "rita", "coordinator"),
         "observer": make_token(server, "otto", "observer"),
     }
-
-
-def _case(server, token: str, title: str) -> str:
-    when = _iso(timedelta(minutes=-30))
-    status, case = server.request(
-        "POST", "/api/cases",
-        {"title": title, "alert_time": when, "position": {
-            "time": when, "lat": 33.6, "lon": 12.9, "kind": "gps",
-            "source": {"name": "Alarm Phone"}}},
-        token,
-    )  # fmt: skip
-    assert status == 201, case
-    return str(case["case_id"])
 
 
 def _select(page, case_id: str) -> None:
@@ -116,7 +107,7 @@ def test_a_refused_drift_run_keeps_its_reason_and_what_was_typed(laptop, tokens)
 
 def test_a_refused_report_says_why_until_the_next_try(laptop, tokens):
     server = laptop.server
-    case_id = _case(server, tokens["coordinator"], "Report refused then recorded")
+    case_id = open_case_at_sea(server, tokens["coordinator"], "Report refused then recorded")
     page = laptop.open("/", token=tokens["coordinator"])
     page.wait_for_selector("#role[data-role='coordinator']", timeout=10_000)
     _select(page, case_id)
@@ -142,7 +133,7 @@ def test_a_refused_report_says_why_until_the_next_try(laptop, tokens):
 
 def test_a_double_click_attaches_an_assessment_once(laptop, tokens):
     server = laptop.server
-    case_id = _case(server, tokens["coordinator"], "Assessment attached once")
+    case_id = open_case_at_sea(server, tokens["coordinator"], "Assessment attached once")
     page = laptop.open("/", token=tokens["coordinator"])
     page.wait_for_selector("#role[data-role='coordinator']", timeout=10_000)
     _select(page, case_id)
@@ -185,7 +176,7 @@ def test_a_refused_plan_does_not_pass_for_the_answer(laptop, tokens):
 
 def test_an_observer_is_not_offered_a_bundle_download_that_is_refused(laptop, tokens):
     server = laptop.server
-    case_id = _case(server, tokens["coordinator"], "Bundle for coordinators only")
+    case_id = open_case_at_sea(server, tokens["coordinator"], "Bundle for coordinators only")
     page = laptop.open("/", token=tokens["observer"])
     page.wait_for_selector("#role[data-role='observer']", timeout=10_000)
     _select(page, case_id)
@@ -309,7 +300,7 @@ def test_a_unit_added_by_mistake_can_be_removed(laptop, tokens):
 
 def test_a_report_from_the_feed_does_not_overwrite_a_typed_drift_start(laptop, tokens):
     server = laptop.server
-    case_id = _case(server, tokens["coordinator"], "Typed drift start kept")
+    case_id = open_case_at_sea(server, tokens["coordinator"], "Typed drift start kept")
     page = laptop.open("/", token=tokens["coordinator"])
     page.wait_for_selector("#feed-state[data-state='live']", timeout=15_000)
     _select(page, case_id)
@@ -319,7 +310,7 @@ def test_a_report_from_the_feed_does_not_overwrite_a_typed_drift_start(laptop, t
     page.fill(start, "34 00N 13 00E")
     status, answer = server.request(
         "POST", f"/api/cases/{case_id}/reports",
-        {"time": _iso(timedelta(minutes=-5)), "lat": 33.7, "lon": 12.8, "kind": "gps",
+        {"time": iso_from_now(timedelta(minutes=-5)), "lat": 33.7, "lon": 12.8, "kind": "gps",
          "source": {"name": "Alarm Phone"}},
         tokens["coordinator"],
     )  # fmt: skip
@@ -330,7 +321,7 @@ def test_a_report_from_the_feed_does_not_overwrite_a_typed_drift_start(laptop, t
     )
     assert page.input_value(start) == "34 00N 13 00E"
     # Choosing the case again in the list is a choice: then its latest position is offered.
-    other = _case(server, tokens["coordinator"], "Another case")
+    other = open_case_at_sea(server, tokens["coordinator"], "Another case")
     page.click(".sw-tabs button[data-tab='cases']")
     page.click(f"#case-list button[data-case-id='{other}']", timeout=15_000)
     assert page.input_value(start) == "33°36.000'N 012°54.000'E"
@@ -409,7 +400,7 @@ def test_the_public_list_survives_a_dropped_link(laptop):
 
 def test_the_case_list_survives_a_dropped_link(laptop, tokens):
     server = laptop.server
-    case_id = _case(server, tokens["coordinator"], "Still shown without a link")
+    case_id = open_case_at_sea(server, tokens["coordinator"], "Still shown without a link")
     page = laptop.open("/", token=tokens["coordinator"])
     page.wait_for_selector("#role[data-role='coordinator']", timeout=10_000)
     page.click(".sw-tabs button[data-tab='cases']")
@@ -432,7 +423,7 @@ def test_the_case_list_survives_a_dropped_link(laptop, tokens):
 
 def test_a_positions_uncertainty_and_note_are_shown_with_it(laptop, tokens):
     server = laptop.server
-    when = _iso(timedelta(minutes=-40))
+    when = iso_from_now(timedelta(minutes=-40))
     status, case = server.request(
         "POST", "/api/cases",
         {"title": "Uncertain position", "alert_time": when, "position": {
@@ -452,7 +443,7 @@ def test_a_positions_uncertainty_and_note_are_shown_with_it(laptop, tokens):
 
 def test_a_cases_decisions_are_shown_with_who_and_when(laptop, tokens):
     server = laptop.server
-    case_id = _case(server, tokens["coordinator"], "Decisions shown")
+    case_id = open_case_at_sea(server, tokens["coordinator"], "Decisions shown")
     status, answer = server.request(
         "POST", f"/api/cases/{case_id}/decisions",
         {"time": "2026-11-23T04:20:00Z", "summary": "Divert the merchant ship <b>Aurora</b>",
