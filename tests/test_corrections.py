@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from _cases_helpers import T0, make_service, make_store, open_case, position
+from _cli import open_case as cli_open_case
 from _cli import run_cli
 from sarwatch.domain import Outcome
 from sarwatch.errors import ConflictError, InputError, NotFoundError
@@ -158,12 +159,7 @@ def test_api_corrections(tmp_path: Path, land_mask) -> None:
 
 
 def test_cli_case_correct(home: Path, capsys) -> None:
-    t = "2018-03-15T04:10:00Z"
-    code, out, err = run_cli(
-        capsys, "case", "open", "--title", "boat", "--time", t, "--lat", "33.2", "--lon", "12.5"
-    )
-    assert code == 0, err
-    cid = out.split()[0]
+    cid = cli_open_case(capsys)  # at 33.2N 12.5E, 2018-03-15T04:10Z
     code, out, err = run_cli(
         capsys, "case", "correct", cid, "--event", "2", "--reason", "minutes mistyped",
         "--position", "33 21N 12 30E",
@@ -182,12 +178,7 @@ def test_cli_case_correct(home: Path, capsys) -> None:
 def test_cli_a_correction_onto_land_warns_as_a_report_does(home: Path, capsys) -> None:
     """``case report`` warns when the coastline puts a position on land; a correction to a
     position on land (Tunis, 36°48'N 10°12'E) was recorded flagged but said nothing."""
-    t = "2018-03-15T04:10:00Z"
-    code, out, err = run_cli(
-        capsys, "case", "open", "--title", "boat", "--time", t, "--lat", "33.2", "--lon", "12.5"
-    )
-    assert code == 0, err
-    cid = out.split()[0]
+    cid = cli_open_case(capsys)  # at 33.2N 12.5E, 2018-03-15T04:10Z
     code, out, err = run_cli(
         capsys, "case", "correct", cid, "--event", "2", "--reason", "degrees mistyped",
         "--position", "36 48N 10 12E",

@@ -75,14 +75,21 @@ def test_a_tampered_or_foreign_media_member_fails(bundled) -> None:
     assert f"{fname} is not a media file the ledger records" in report.problems
 
 
-def test_cli_export_with_and_without_media(home: Path, capsys, tmp_path: Path) -> None:
+def _case_with_a_call(capsys, tmp_path: Path) -> str:
+    """A case opened on the command line with one recorded call (``AUDIO``): its id."""
     code, out, err = run_cli(
         capsys, "case", "open", "--title", "boat", "--time", "2018-03-15T04:10:00Z"
     )
+    assert code == 0, err
     cid = out.split()[0]
     clip = tmp_path / "call.ogg"
     clip.write_bytes(AUDIO)
     assert run_cli(capsys, "media", "add", cid, str(clip))[0] == 0
+    return cid
+
+
+def test_cli_export_with_and_without_media(home: Path, capsys, tmp_path: Path) -> None:
+    cid = _case_with_a_call(capsys, tmp_path)
     code, out, err = run_cli(capsys, "case", "export", cid, "--out", str(tmp_path / "b.zip"))
     assert code == 0, err
     code, out, err = run_cli(capsys, "bundle", "verify", str(tmp_path / "b.zip"))
@@ -104,21 +111,15 @@ def test_cli_export_warns_when_the_media_store_lacks_a_recorded_file(
     could not carry, instead of a bundle that silently lists them by hash only."""
     import shutil
 
-    code, out, err = run_cli(
-        capsys, "case", "open", "--title", "boat", "--time", "2018-03-15T04:10:00Z"
-    )
-    cid = out.split()[0]
-    clip = tmp_path / "call.ogg"
-    clip.write_bytes(AUDIO)
-    assert run_cli(capsys, "media", "add", cid, str(clip))[0] == 0
-    code, out, err = run_cli(capsys, "case", "export", cid, "--out", str(tmp_path / "a.zip"))
+    cid = _case_with_a_call(capsys, tmp_path)
+    code, _, err = run_cli(capsys, "case", "export", cid, "--out", str(tmp_path / "a.zip"))
     assert code == 0 and "warning" not in err, err
     shutil.rmtree(home / "media")  # the backup held the database and the key only
-    code, out, err = run_cli(capsys, "case", "export", cid, "--out", str(tmp_path / "b.zip"))
+    code, _, err = run_cli(capsys, "case", "export", cid, "--out", str(tmp_path / "b.zip"))
     assert code == 0, err
     assert "warning: 1 media file(s) the ledger records are not in" in " ".join(err.split())
     # --no-media leaves them out on purpose: no warning
-    code, out, err = run_cli(
+    code, _, err = run_cli(
         capsys, "case", "export", cid, "--out", str(tmp_path / "c.zip"), "--no-media"
     )
     assert code == 0 and "warning" not in err
