@@ -38,7 +38,7 @@ from sarwatch.adapters.incidents.geojson import feature
 from sarwatch.domain.case import CaseStatus, require_utc
 from sarwatch.domain.events import format_time
 from sarwatch.errors import InputError
-from sarwatch.incidents import COUNT_FIELDS, IncidentQuery, IncidentRecord
+from sarwatch.incidents import COUNT_FIELDS, IncidentRecord
 from sarwatch.services.feeds import public_cases
 from sarwatch.services.incidents import IncidentService
 from sarwatch.services.public_feed import PublicPolicy, coarsen
@@ -174,13 +174,19 @@ def public_incident_views(
 ) -> list[dict[str, Any]]:
     """Every incident the public may see now (:func:`public_incident`), register order."""
     closed = {v["case_id"] for v in public_cases_closed(cases, now, policy)}
+    return _incident_views(cases, policy, now, closed)
+
+
+def _incident_views(
+    cases: CaseService, policy: PublicPolicy, now: datetime, closed: set[str]
+) -> list[dict[str, Any]]:
+    """:func:`public_incident` of every incident shown, ``closed`` the public cases."""
     regions: dict[tuple[float, float], list[str]] = {}
-    out = []
-    for record in IncidentService.for_cases(cases).iter_all():
-        view = public_incident(record, now, policy, closed_cases=closed, regions=regions)
-        if view is not None:
-            out.append(view)
-    return out
+    return [
+        view
+        for record in IncidentService.for_cases(cases).iter_all()
+        if (view := public_incident(record, now, policy, closed_cases=closed, regions=regions))
+    ]
 
 
 def public_version(cases: CaseService) -> tuple[str, int]:
@@ -296,14 +302,7 @@ def publish(
         )
     now = require_utc(now or cases.clock())
     case_views = public_cases_closed(cases, now, policy)
-    closed = {v["case_id"] for v in case_views}
-    service = IncidentService.for_cases(cases)
-    regions: dict[tuple[float, float], list[str]] = {}
-    incidents = [
-        view
-        for record in service.iter_all(IncidentQuery())
-        if (view := public_incident(record, now, policy, closed_cases=closed, regions=regions))
-    ]
+    incidents = _incident_views(cases, policy, now, {v["case_id"] for v in case_views})
     positions = [{"case_id": v["case_id"], **p} for v in case_views for p in v["positions"]]
     out = Path(out)
     _check_target(out, fmt)
