@@ -154,3 +154,49 @@ def test_the_legend_goes_where_there_is_least_to_hide():
     # ... and the start in the lower right too: lower left, land hides less than the start
     start = (np.array([12.9]), np.array([33.1]))
     assert drift_png._emptiest_corner(cloud, VIEW, land, start) == "lower left"
+
+
+def _label_box(spot, size):
+    (x, y), (w, h) = spot, size
+    return shapely.box(x, y, x + w, y + h)
+
+
+def test_a_region_label_goes_in_its_region_beside_the_cloud_not_under_it():
+    """The region covers the map's lower half and the cloud its middle: the label lies
+    wholly in the region, off the cloud's cells and off the legend's corner."""
+    region = shapely.box(12.0, 33.0, 13.0, 33.5)
+    cloud = _cloud_in(slice(8, 32), slice(15, 35))  # rows 8-31 (33.2-33.8), cols 15-34
+    size = (0.2, 0.05)
+    spot = drift_png._label_spot(region, cloud, VIEW, size, "lower right")
+    box = _label_box(spot, size)
+    assert region.contains(box)
+    cloud_box = shapely.box(12.3, 33.2, 12.7, 33.8)
+    assert not box.intersects(cloud_box), spot
+    assert not box.intersects(shapely.box(12.6, 33.0, 13.0, 33.35))  # the legend's corner
+    # with the legend in the lower left, the label stays off that corner instead
+    spot = drift_png._label_spot(region, cloud, VIEW, size, "lower left")
+    box = _label_box(spot, size)
+    assert region.contains(box) and not box.intersects(cloud_box), spot
+    assert not box.intersects(shapely.box(12.0, 33.0, 12.4, 33.35)), spot
+
+
+def test_a_region_label_without_a_clear_spot_falls_back_inside_the_region():
+    # the region is a thin strip, too thin for the label: its representative point
+    region = shapely.box(12.0, 33.0, 13.0, 33.01)
+    spot = drift_png._label_spot(region, _cloud_in(slice(0, 0), slice(0, 0)), VIEW, (0.2, 0.05),
+                                 "upper left")  # fmt: skip
+    assert region.contains(shapely.Point(spot))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    x=st.floats(12.0, 12.8), y=st.floats(33.0, 33.8),
+    w=st.floats(0.2, 1.0), h=st.floats(0.2, 1.0),
+)  # fmt: skip
+def test_a_label_spot_found_in_a_box_region_keeps_the_label_inside(x, y, w, h):
+    region = shapely.box(x, y, min(13.0, x + w), min(34.0, y + h))
+    size = (0.15, 0.04)
+    spot = drift_png._label_spot(region, _cloud_in(slice(0, 40), slice(0, 25)), VIEW, size,
+                                 "upper right")  # fmt: skip
+    # either the label fits wholly in the region, or (no room) the fallback point is inside
+    assert region.covers(_label_box(spot, size)) or region.contains(shapely.Point(spot))

@@ -46,6 +46,11 @@ _TITLE_PT = 10.0
 #: Where the legend may go (matplotlib's names).
 Corner = Literal["upper left", "upper right", "lower left", "lower right"]
 _LEVEL_STYLE = {0.5: ("#b30000", 2.0), 0.9: ("#e34a33", 1.4), 0.95: ("#fc8d59", 1.0)}
+#: The SAR region labels: colour and size, points.
+_LABEL_RGB = "#3060a0"
+_LABEL_PT = 9.0
+#: Candidate spots for a region's label: a grid of this many columns and rows over the map.
+_LABEL_GRID = 24
 
 
 class _Frame(NamedTuple):
@@ -84,7 +89,7 @@ def _title(result: DriftResult) -> str:
     shares = ", ".join(f"{r.region} {r.share:.0%}" for r in final.srr_share if r.share > 0)
     return (
         f"{s.object}: {s.time_direction} {s.hours:g} h from {iso_utc(s.start.time)}, "
-        f"n={s.n}, seed={s.seed}\nend {iso_utc(final.time)}: std {final.std_km:.3f} km, "
+        f"n={s.n:,}, seed={s.seed}\nend {iso_utc(final.time)}: std {final.std_km:.3f} km, "
         f"stranded {final.stranded_share:.0%}; SRR {shares}"
     )
 
@@ -133,6 +138,13 @@ def write_png(result: DriftResult, path: Path, *, cache_dir: Path | None = None)
         rings = [np.asarray(r.coords) for r in [poly.exterior, *poly.interiors]]
         canvas.polygon(rings, fill="#e8e0c8", edge="#555555", width_pt=0.5, hole_fill=_WATER)
     canvas.axes_grid(alpha=0.3)
+    act = st == ACTIVE
+    cloud, extent = _cloud_raster(lon[act], lat[act], (x0, x1, y0, y1), map_w)
+    cx = [sn.centroid_lon for sn in result.snapshots]
+    cy = [sn.centroid_lat for sn in result.snapshots]
+    marks = (np.array([s.start.lon, *cx]), np.array([s.start.lat, *cy]))
+    corner = _emptiest_corner(cloud, (x0, x1, y0, y1), land, marks)
+    labels: list[tuple[float, float, str]] = []
     for region in sar_regions():
         clipped = shapely.intersection(region.polygon.boundary, view)
         for line in shapely.get_parts(clipped):
@@ -142,10 +154,12 @@ def write_png(result: DriftResult, path: Path, *, cache_dir: Path | None = None)
             canvas.line(x, y, "#3060a0", 1.0, dashes_pt=(3.7, 1.6))
         inner = shapely.intersection(region.polygon, view)
         if not inner.is_empty and inner.area > 0.02 * view.area:
-            p = inner.representative_point()
-            canvas.text(p.x, p.y, f"SRR {region.srr_id}", "#3060a0", 9, alpha=0.8)
-    act = st == ACTIVE
-    cloud, extent = _cloud_raster(lon[act], lat[act], (x0, x1, y0, y1), map_w)
+            text = f"SRR {region.srr_id}"
+            size = _label_size_deg(text, (x0, x1, y0, y1), frame)
+            spot = _label_spot(
+                shapely.difference(inner, land), cloud, (x0, x1, y0, y1), size, corner
+            )
+            labels.append((*spot, text))
     canvas.raster(cloud, extent)
     entries = [LegendEntry("particles (final)", "square", "#8c8c8c", 3.0)]
     strd = st == STRANDED
@@ -165,17 +179,16 @@ def write_png(result: DriftResult, path: Path, *, cache_dir: Path | None = None)
         entries.append(
             LegendEntry(f"{polygon.percent} % ({polygon.area_km2:.0f} km²)", "line", color, lw)
         )
-    cx = [sn.centroid_lon for sn in result.snapshots]
-    cy = [sn.centroid_lat for sn in result.snapshots]
     canvas.line(cx, cy, "#006d2c", 1.5)
     canvas.dots(cx, cy, "#006d2c", 1.5)  # matplotlib's "." marker: half its size
     entries.append(LegendEntry("centroid track", "line+dot", "#006d2c", 1.5))
     start_time = iso_utc(s.start.time)
     canvas.star(s.start.lon, s.start.lat, "#006d2c", 14, edge="#000000")
     entries.append(LegendEntry(f"start {start_time}", "star", "#006d2c", 14))
+    for lx, ly, text in labels:  # over the cloud and the contours, each in a clear spot
+        canvas.text(lx, ly, text, _LABEL_RGB, _LABEL_PT, alpha=0.9, halo=True)
     canvas.axes_frame("longitude (°E)", "latitude (°N)", title, _TITLE_PT)
-    marks = (np.array([s.start.lon, *cx]), np.array([s.start.lat, *cy]))
-    canvas.legend(entries, _emptiest_corner(cloud, (x0, x1, y0, y1), land, marks))
+    canvas.legend(entries, corner)
     path.parent.mkdir(parents=True, exist_ok=True)
     return canvas.save(path)
 
@@ -269,3 +282,58 @@ def _emptiest_corner(
         return round(float(cells.sum()) / total, 2) + 0.25 * land_share + float(hidden)
 
     return min(corners, key=lambda k: score(*corners[k]))
+
+
+def _label_size_deg(
+    text: str, view: tuple[float, float, float, float], frame: _Frame
+) -> tuple[float, float]:
+    """Width and height (degrees of lon, lat) a region label takes on the map."""
+    from sarwatch.adapters.exports.drift_png_canvas import text_width_px
+
+    x0, x1, y0, y1 = view
+    width_px = text_width_px(text, _LABEL_PT) + 4  # and its halo
+    height_px = _LABEL_PT * 100 / 72 + 4
+    return width_px / frame.map_w * (x1 - x0), height_px / frame.map_h * (y1 - y0)
+
+
+def _label_spot(
+    area: Any,
+    cloud: np.ndarray[Any, Any],
+    view: tuple[float, float, float, float],
+    size: tuple[float, float],
+    corner: Corner,
+) -> tuple[float, float]:
+    """Where a region's label goes: the left end of its baseline, ``(lon, lat)``.
+
+    Candidates are the points of a :data:`_LABEL_GRID` grid over the map whose label
+    (``size``: width, height in degrees) lies in ``area`` (the region's sea on the map),
+    inside the map and off the legend's ``corner``. The label goes where it hides the
+    least of the cloud's shading (in whole percent of a cell: a few stray particles do not
+    count), then nearest the area's representative point. With no candidate, that point.
+    """
+    x0, x1, y0, y1 = view
+    w, h = size
+    p = area.representative_point() if not area.is_empty else shapely.Point(x0, y0)
+    gx = x0 + (np.arange(_LABEL_GRID) + 0.5) / _LABEL_GRID * (x1 - x0)
+    gy = y0 + (np.arange(_LABEL_GRID) + 0.5) / _LABEL_GRID * (y1 - y0)
+    px, py = (a.ravel() for a in np.meshgrid(gx, gy))
+    ok = (px + w <= x1) & (py + h <= y1)
+    # the legend's corner, as _emptiest_corner scores it (40 % x 35 % of the map)
+    lx = px + w > x1 - 0.4 * (x1 - x0) if "right" in corner else px < x0 + 0.4 * (x1 - x0)
+    ly = py + h > y1 - 0.35 * (y1 - y0) if "upper" in corner else py < y0 + 0.35 * (y1 - y0)
+    ok &= ~(lx & ly)
+    for cx, cy in ((px, py), (px + w, py), (px, py + h), (px + w, py + h)):
+        ok &= shapely.contains_xy(area, cx, cy)
+    if not ok.any():
+        return float(p.x), float(p.y)
+    px, py = px[ok], py[ok]
+    alpha = cloud[..., 3]
+    ny, nx = alpha.shape
+    c0 = np.clip(((px - x0) / (x1 - x0) * nx).astype(int), 0, nx - 1)
+    c1 = np.clip(((px + w - x0) / (x1 - x0) * nx).astype(int) + 1, 1, nx)
+    r0 = np.clip(((py - y0) / (y1 - y0) * ny).astype(int), 0, ny - 1)
+    r1 = np.clip(((py + h - y0) / (y1 - y0) * ny).astype(int) + 1, 1, ny)
+    hidden = np.array([alpha[a:b, c:d].mean() for a, b, c, d in zip(r0, r1, c0, c1, strict=True)])
+    far = np.hypot(px - p.x, py - p.y)
+    best = np.lexsort((far, np.round(hidden, 2)))[0]
+    return float(px[best]), float(py[best])

@@ -209,12 +209,22 @@ class MapCanvas:
         self.image.paste(piece, (ox + crop[0], oy + crop[1]), piece)
 
     def text(
-        self, lon: float, lat: float, text: str, color: str, size_pt: float, alpha: float = 1.0
+        self,
+        lon: float,
+        lat: float,
+        text: str,
+        color: str,
+        size_pt: float,
+        alpha: float = 1.0,
+        *,
+        halo: bool = False,
     ) -> None:
-        """Text whose left end of the baseline is at the position (matplotlib's default)."""
+        """Text whose left end of the baseline is at the position (matplotlib's default);
+        with ``halo``, outlined in white so that it reads over the cloud and the lines."""
         col, row = self.px(lon, lat)
+        stroke = {"stroke_width": self._w(1.2), "stroke_fill": (255, 255, 255, 230)} if halo else {}
         self.draw.text((float(col), float(row)), text, fill=hex_rgb(color, alpha),
-                       font=self._font(size_pt), anchor="ls")  # fmt: skip
+                       font=self._font(size_pt), anchor="ls", **stroke)  # fmt: skip
 
     @staticmethod
     def _font(size_pt: float) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
