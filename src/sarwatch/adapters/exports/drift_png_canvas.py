@@ -222,9 +222,10 @@ class MapCanvas:
         """Text whose left end of the baseline is at the position (matplotlib's default);
         with ``halo``, outlined in white so that it reads over the cloud and the lines."""
         col, row = self.px(lon, lat)
-        stroke = {"stroke_width": self._w(1.2), "stroke_fill": (255, 255, 255, 230)} if halo else {}
         self.draw.text((float(col), float(row)), text, fill=hex_rgb(color, alpha),
-                       font=self._font(size_pt), anchor="ls", **stroke)  # fmt: skip
+                       font=self._font(size_pt), anchor="ls",
+                       stroke_width=self._w(1.2) if halo else 0,
+                       stroke_fill=(255, 255, 255, 230) if halo else None)  # fmt: skip
 
     @staticmethod
     def _font(size_pt: float) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
