@@ -292,6 +292,9 @@ def test_the_command_writes_the_atlas_and_exits_1_when_a_scenario_failed(tmp_pat
     assert "2 of 4 scenarios failed" in res.output
     # the dashboard (no authentication) listens on this machine only, not on the LAN
     assert "dashboard: http://127.0.0.1:" in res.output
+    # the maps of the scenarios that ran, beside the file
+    assert f"maps -> {out.with_suffix('.png')}" in res.output
+    assert out.with_suffix(".png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     with xr.open_dataset(out) as ds:
         assert ds.attrs["scenarios"] == 2
         assert int(ds["presence_count"].sum()) + int(ds["outside_grid_count"].sum()) <= 2 * 100 * 2

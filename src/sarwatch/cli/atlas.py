@@ -72,6 +72,7 @@ def atlas(
     scheduler: str = typer.Option(None, "--scheduler", help="tcp://HOST:PORT of a scheduler."),
     threads: bool = typer.Option(False, "--threads", help="Workers as threads, not processes."),
     out: Path = typer.Option(Path("atlas.nc"), "--out", help="Output: .nc (CF) or .zarr."),
+    png: bool = typer.Option(True, "--png/--no-png", help="Also draw the maps: OUT's name, .png."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or table."),
 ) -> None:
     """Run a drift atlas: one scenario per departure and start time, as Dask tasks."""
@@ -84,7 +85,7 @@ def atlas(
     from sarwatch.geo.coast import REGION
     from sarwatch.services.atlas import AtlasRequest, ForcingSpec, run_atlas
     from sarwatch.services.atlas_departures import load_departures
-    from sarwatch.services.atlas_files import write_atlas
+    from sarwatch.services.atlas_files import atlas_dataset, write_atlas, write_atlas_map
 
     console = Console(stderr=True, quiet=quiet)
     req = AtlasRequest(
@@ -145,6 +146,8 @@ def atlas(
     last = result.lead_hours[-1]
     row = ", ".join(f"{k} {float(v[-1]):.1%}" for k, v in sorted(shares.items()))
     console.print(f"SAR-region classes at +{last:g} h: {row}")
+    if png and c.particles:
+        console.print(f"maps -> {write_atlas_map(atlas_dataset(result), out.with_suffix('.png'))}")
     if result.failures:
         console.print(
             f"[red]{len(result.failures)} of {result.tasks} scenarios failed[/red] (not counted; "
@@ -157,6 +160,23 @@ def atlas(
         raise typer.Exit(code=1)
 
 
+def atlas_map(
+    path: Path = typer.Argument(..., help="An atlas written by `sarwatch atlas` (.nc, .zarr)."),
+    out: Path = typer.Option(None, "--out", help="The PNG (default: PATH's name, .png)."),
+    lead: list[float] = typer.Option(
+        None, "--lead", help="Lead time to draw, hours (repeat, up to 4; default: spread)."
+    ),
+) -> None:
+    """Draw an atlas's probability of presence, up to four lead times side by side."""
+    from sarwatch.services.atlas_files import open_atlas, write_atlas_map
+
+    png = out if out is not None else path.with_suffix(".png")
+    if len(lead or []) > 4:
+        raise InputError(f"--lead given {len(lead)} times: at most 4 maps fit the image")
+    typer.echo(f"maps -> {write_atlas_map(open_atlas(path), png, leads=lead or None)}")
+
+
 def register(app: typer.Typer) -> None:
-    """Attach ``sarwatch atlas``."""
+    """Attach ``sarwatch atlas`` and ``sarwatch atlas-map``."""
     app.command("atlas")(atlas)
+    app.command("atlas-map")(atlas_map)

@@ -20,7 +20,7 @@ from sarwatch.drift.atlas_grid import class_label
 from sarwatch.errors import InputError
 from sarwatch.services.atlas import AtlasResult
 
-__all__ = ["atlas_dataset", "write_atlas"]
+__all__ = ["atlas_dataset", "open_atlas", "write_atlas", "write_atlas_map"]
 
 
 def atlas_dataset(result: AtlasResult) -> Any:
@@ -132,3 +132,47 @@ def write_atlas(result: AtlasResult, path: Path) -> Path:
         with NETCDF_LOCK:
             ds.to_netcdf(path, engine="netcdf4")
     return path
+
+
+def open_atlas(path: Path) -> Any:
+    """The atlas file ``path`` (``.nc`` or ``.zarr``) as an :class:`xarray.Dataset`, loaded.
+
+    Raises
+    ------
+    InputError
+        No such file, or a file xarray cannot read as NetCDF or Zarr.
+    """
+    import xarray as xr
+
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such atlas file; make one with `sarwatch atlas --out FILE`")
+    try:
+        if path.suffix == ".zarr" or path.is_dir():
+            return xr.open_zarr(path).load()
+        from sarwatch.adapters.netcdf_lock import NETCDF_LOCK
+
+        with NETCDF_LOCK, xr.open_dataset(path, engine="netcdf4") as ds:
+            return ds.load()
+    except (OSError, ValueError, KeyError) as exc:
+        raise InputError(f"{path}: not a readable NetCDF or Zarr atlas ({exc})") from None
+
+
+def write_atlas_map(
+    ds: Any, png: Path, *, leads: list[float] | None = None, cache_dir: Path | None = None
+) -> Path:
+    """Draw the atlas ``ds`` (:func:`atlas_dataset` or :func:`open_atlas`) to the PNG ``png``:
+    its probability of presence at up to four lead times (``leads``, hours; default spread
+    over the run), with the coastline, the SAR regions and the departures.
+
+    Raises
+    ------
+    InputError
+        ``png`` does not end in ``.png``, ``ds`` is not an atlas, or a lead it lacks.
+    """
+    from sarwatch.adapters.exports.atlas_png import atlas_png
+
+    png = Path(png)
+    if png.suffix.lower() != ".png":
+        raise InputError(f"{png}: the map is a PNG image; give a path ending in .png")
+    return atlas_png(ds, png, leads=leads, cache_dir=cache_dir)

@@ -56,6 +56,11 @@ def _load_font(size_px: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     return ImageFont.load_default(size_px)
 
 
+def font_at(size_pt: float) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """The map font at ``size_pt`` for drawing on a final-size image (not supersampled)."""
+    return _font(round(size_pt * PX_PER_PT))
+
+
 def text_width_px(text: str, size_pt: float) -> int:
     """Width in final pixels of the widest line of ``text`` at ``size_pt``."""
     font = _font(round(size_pt * PX_PER_PT * SUPERSAMPLE))

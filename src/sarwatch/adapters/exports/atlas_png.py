@@ -1,0 +1,275 @@
+"""A PNG of a drift atlas: where the boats of all scenarios are, lead time by lead time.
+
+Up to four maps side by side (two by two), one per lead time (by default spread over the
+run: a quarter, half, three quarters and the end), each showing the probability of
+presence per cell of the atlas grid (the share of all particles of all scenarios in the
+cell) on a logarithmic colour scale, the coastline, the SAR region boundaries and the
+departures. Every map has the same view (the cells reached at any of the lead times
+drawn, and the departures) and the same colour scale, so that they compare at a glance;
+the scale is drawn once, under the maps.
+
+It reads the atlas as written (:func:`~sarwatch.services.atlas_files.atlas_dataset`, or
+the ``.nc``/``.zarr`` file opened with xarray), so a file made earlier or elsewhere draws
+the same. Drawn with Pillow through :mod:`drift_png_canvas`, as ``drift.png``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+from PIL import Image, ImageDraw
+
+from sarwatch.errors import InputError
+
+__all__ = ["atlas_png", "pick_leads"]
+
+#: Each map fills at most this box, pixels (width, height); margins (left, right, bottom,
+#: top) for its ticks, axis labels and title.
+_MAP_MAX_PX = (430, 330)
+_MARGIN_PX = (62, 14, 44, 30)
+#: Room under the maps for the colour scale, and above them for the title, pixels.
+_SCALE_PX = 64
+_TITLE_PX = 46
+#: The sea and the land.
+_WATER = "#eef5fb"
+_LAND = "#e8e0c8"
+#: The colour scale, low to high: ColorBrewer's 9-class YlOrRd (Cynthia A. Brewer,
+#: colorbrewer2.org, Apache-2.0), interpolated in RGB.
+_RAMP = np.array(
+    [
+        (0xFF, 0xFF, 0xCC), (0xFF, 0xED, 0xA0), (0xFE, 0xD9, 0x76), (0xFE, 0xB2, 0x4C),
+        (0xFD, 0x8D, 0x3C), (0xFC, 0x4E, 0x2A), (0xE3, 0x1A, 0x1C), (0xBD, 0x00, 0x26),
+        (0x80, 0x00, 0x26),
+    ],
+    dtype=np.float64,
+) / 255.0  # fmt: skip
+#: The colour scale spans this many decades below the largest probability drawn.
+_DECADES = 4
+
+
+def pick_leads(available: np.ndarray[Any, Any], wanted: list[float] | None = None) -> list[float]:
+    """The lead times to draw, hours: ``wanted`` (each must be in the atlas), or up to
+    four spread over the run (the end included, lead 0 left out).
+
+    Raises
+    ------
+    InputError
+        A wanted lead time the atlas does not hold (the message lists those it holds).
+    """
+    leads = [float(h) for h in np.asarray(available, dtype=float)]
+    if wanted:
+        missing = [h for h in wanted if not any(abs(h - a) < 1e-6 for a in leads)]
+        if missing:
+            held = ", ".join(f"{h:g}" for h in leads)
+            raise InputError(
+                f"the atlas has no lead time {', '.join(f'{h:g}' for h in missing)} h; "
+                f"it holds {held} h"
+            )
+        return [float(h) for h in wanted][:4]
+    later = [h for h in leads if h > 0] or leads
+    if len(later) <= 4:
+        return later
+    # a quarter, half, three quarters of the run and its end
+    return [later[round((k + 1) * len(later) / 4) - 1] for k in range(4)]
+
+
+def _view(
+    prob: np.ndarray[Any, Any],
+    lon: np.ndarray[Any, Any],
+    lat: np.ndarray[Any, Any],
+    departures: list[dict[str, Any]],
+) -> tuple[float, float, float, float]:
+    """``(lon0, lon1, lat0, lat1)``: the cells reached at any lead drawn and the
+    departures, with a margin of 10 % (at least 0.3°)."""
+    reached = (prob > 0).any(axis=0)
+    if not reached.any():
+        raise InputError("the atlas holds no particle at the lead times asked for: nothing to draw")
+    iy, ix = np.nonzero(reached)
+    half = 0.5 * (float(lon[1] - lon[0]) if lon.size > 1 else 0.1)
+    xs = [*(lon[ix] - half), *(lon[ix] + half), *(d["lon"] for d in departures)]
+    ys = [*(lat[iy] - half), *(lat[iy] + half), *(d["lat"] for d in departures)]
+    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+    pad = max(0.3, 0.1 * max(x1 - x0, y1 - y0))
+    return x0 - pad, x1 + pad, y0 - pad, y1 + pad
+
+
+def _map_size(view: tuple[float, float, float, float]) -> tuple[int, int]:
+    """A map's width and height, pixels: the equirectangular aspect of the mid latitude,
+    as large as :data:`_MAP_MAX_PX` allows."""
+    x0, x1, y0, y1 = view
+    w = x1 - x0
+    h = (y1 - y0) / np.cos(np.radians(0.5 * (y0 + y1)))
+    scale = min(_MAP_MAX_PX[0] / w, _MAP_MAX_PX[1] / h)
+    return max(1, round(w * scale)), max(1, round(h * scale))
+
+
+def _colours(prob: np.ndarray[Any, Any], top: float) -> np.ndarray[Any, Any]:
+    """RGBA (float, row 0 south) of probabilities on the log scale ending at ``top``;
+    cells without particles transparent."""
+    rgba = np.zeros((*prob.shape, 4))
+    seen = prob > 0
+    level = np.clip((np.log10(np.where(seen, prob, top)) - np.log10(top)) / _DECADES + 1, 0, 1)
+    pos = level * (len(_RAMP) - 1)
+    k = np.minimum(pos.astype(int), len(_RAMP) - 2)
+    frac = (pos - k)[..., None]
+    rgba[..., :3] = _RAMP[k] * (1 - frac) + _RAMP[k + 1] * frac
+    rgba[..., 3] = np.where(seen, 0.9, 0.0)
+    return rgba
+
+
+def _panel(
+    prob: np.ndarray[Any, Any],
+    grid: tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]],
+    view: tuple[float, float, float, float],
+    top: float,
+    land: Any,
+    departures: list[dict[str, Any]],
+    title: str,
+) -> Image.Image:
+    """One map: the probabilities of one lead time over ``view``, as an image."""
+    from sarwatch.adapters.exports.drift_png_canvas import SUPERSAMPLE, MapCanvas
+    from sarwatch.geo.srr import sar_regions
+
+    lon, lat = grid
+    x0, x1, y0, y1 = view
+    map_w, map_h = _map_size(view)
+    left, right, bottom, top_px = _MARGIN_PX
+    canvas = MapCanvas(
+        map_w + left + right, map_h + bottom + top_px, left, top_px, map_w, map_h, view
+    )
+    canvas.fill_map(_WATER)
+    half = 0.5 * (float(lon[1] - lon[0]) if lon.size > 1 else 0.1)
+    canvas.raster(
+        _colours(prob, top),
+        (float(lon[0]) - half, float(lon[-1]) + half, float(lat[0]) - half, float(lat[-1]) + half),
+    )
+    for poly in shapely.get_parts(land):
+        if poly.is_empty or poly.geom_type != "Polygon":
+            continue
+        rings = [np.asarray(r.coords) for r in [poly.exterior, *poly.interiors]]
+        canvas.polygon(rings, fill=_LAND, edge="#555555", width_pt=0.4, hole_fill=_WATER)
+    canvas.axes_grid(alpha=0.25)
+    box = shapely.box(x0, y0, x1, y1)
+    labels = []
+    for region in sar_regions():
+        for line in shapely.get_parts(shapely.intersection(region.polygon.boundary, box)):
+            if not line.is_empty:
+                x, y = line.xy
+                canvas.line(x, y, "#3060a0", 0.8, dashes_pt=(3.7, 1.6))
+        sea = shapely.difference(shapely.intersection(region.polygon, box), land)
+        if not sea.is_empty and sea.area > 0.04 * box.area:
+            p = sea.representative_point()
+            labels.append((p.x, p.y, f"SRR {region.srr_id}"))
+    for x, y, text in labels:
+        canvas.text(x, y, text, "#3060a0", 8, alpha=0.9, halo=True)
+    for d in departures:
+        canvas.star(d["lon"], d["lat"], "#006d2c", 10, edge="#000000")
+        canvas.text(d["lon"], d["lat"], f"  {d['name']}", "#00441b", 7, halo=True)
+    canvas.axes_frame("longitude (°E)", "latitude (°N)", title, 9)
+    return canvas.image.reduce(SUPERSAMPLE)
+
+
+def _scale_bar(width: int, top: float) -> Image.Image:
+    """The colour scale under the maps: the ramp, its decades and what it measures."""
+    from sarwatch.adapters.exports.drift_png_canvas import font_at
+
+    img = Image.new("RGB", (width, _SCALE_PX), "white")
+    draw = ImageDraw.Draw(img)
+    bar_w, bar_h = min(420, width - 80), 12
+    bx, by = (width - bar_w) // 2, 8
+    for col in range(bar_w):
+        level = col / max(bar_w - 1, 1)
+        rgba = _colours(np.array([[10 ** (np.log10(top) + (level - 1) * _DECADES)]]), top)
+        draw.line([(bx + col, by), (bx + col, by + bar_h)], fill=tuple(
+            round(255 * c) for c in rgba[0, 0, :3]))  # fmt: skip
+    draw.rectangle((bx, by, bx + bar_w, by + bar_h), outline=(120, 120, 120))
+    font = font_at(8)
+    for k in range(_DECADES + 1):
+        x = bx + round(k / _DECADES * bar_w)
+        value = 10 ** (np.log10(top) - _DECADES + k)
+        draw.line([(x, by + bar_h), (x, by + bar_h + 3)], fill=(0, 0, 0))
+        draw.text((x, by + bar_h + 4), f"{value:.0e}".replace("e-0", "e-"), fill=(0, 0, 0),
+                  font=font, anchor="mt")  # fmt: skip
+    draw.text((width // 2, by + bar_h + 20), "probability of presence per cell (share of all "
+              "particles of all scenarios)", fill=(0, 0, 0), font=font, anchor="mt")  # fmt: skip
+    return img
+
+
+def atlas_png(
+    ds: Any, path: Path, *, leads: list[float] | None = None, cache_dir: Path | None = None
+) -> Path:
+    """Draw the atlas ``ds`` (an :class:`xarray.Dataset` as written by sarwatch) to ``path``.
+
+    Parameters
+    ----------
+    ds
+        The atlas: ``presence_probability`` (lead_time, lat, lon), its coordinates and the
+        ``provenance`` attribute (departures, object, period).
+    path
+        The PNG to write.
+    leads
+        Lead times to draw, hours (at most four); default: :func:`pick_leads`.
+    cache_dir
+        Where the coastline cache lives.
+
+    Raises
+    ------
+    InputError
+        Not a sarwatch atlas, a lead time it does not hold, or nothing to draw.
+    """
+    from sarwatch.adapters.exports.drift_png_canvas import font_at
+    from sarwatch.geo.coast import Region, land_polygons_for
+
+    if "presence_probability" not in getattr(ds, "data_vars", {}):
+        raise InputError(
+            "not a sarwatch drift atlas (no presence_probability variable); "
+            "make one with `sarwatch atlas`"
+        )
+    prov = json.loads(ds.attrs.get("provenance", "{}"))
+    departures = list(prov.get("departures", []))
+    chosen = pick_leads(ds["lead_time"].values, leads)
+    lead_values = np.asarray(ds["lead_time"].values, dtype=float)
+    index = [int(np.argmin(np.abs(lead_values - h))) for h in chosen]
+    prob = np.asarray(ds["presence_probability"].values, dtype=np.float64)[index]
+    lon = np.asarray(ds["lon"].values, dtype=np.float64)
+    lat = np.asarray(ds["lat"].values, dtype=np.float64)
+    view = _view(prob, lon, lat, departures)
+    top = float(prob.max())
+    x0, x1, y0, y1 = view
+    land = shapely.intersection(
+        land_polygons_for(Region(x0, y0, x1, y1), cache_dir), shapely.box(x0, y0, x1, y1)
+    )
+    panels = [
+        _panel(p, (lon, lat), view, top, land, departures, f"+{h:g} h")
+        for p, h in zip(prob, chosen, strict=True)
+    ]
+    cols = 1 if len(panels) == 1 else 2
+    rows = (len(panels) + cols - 1) // cols
+    pw, ph = panels[0].size
+    width = max(cols * pw, 560)
+    image = Image.new("RGB", (width, _TITLE_PX + rows * ph + _SCALE_PX), "white")
+    x_first = (width - cols * pw) // 2
+    for k, panel in enumerate(panels):
+        image.paste(panel, (x_first + (k % cols) * pw, _TITLE_PX + (k // cols) * ph))
+    image.paste(_scale_bar(width, top), (0, _TITLE_PX + rows * ph))
+    draw = ImageDraw.Draw(image)
+    every = prov.get("every_h")
+    period = f"{prov.get('start_first', '?')[:16]} to {prov.get('start_last', '?')[:16]}"
+    title = (
+        f"Drift atlas: {prov.get('object_class', '?')}, {ds.attrs.get('scenarios', '?')} "
+        f"scenarios × {prov.get('particles_per_scenario', '?')} particles, "
+        f"{len(departures)} departure(s)\n"
+        f"starts {period}"
+        + (f" every {every:g} h" if isinstance(every, int | float) else "")
+        + f"; {prov.get('hours', 0):g} h each; cells of {ds.attrs.get('cell_deg', '?')}°"
+    )
+    draw.multiline_text((width // 2, 8), title, fill=(0, 0, 0), font=font_at(9),
+                        anchor="ma", align="center")  # fmt: skip
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image.save(path, format="PNG", compress_level=6)
+    return path

@@ -1,0 +1,129 @@
+"""The atlas maps: the lead times drawn, each cell's probability where it lies on the map
+in the colour of the scale, and clear refusals for what cannot be drawn."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+from hypothesis import given
+from hypothesis import strategies as st
+from PIL import Image
+
+from _cli import run_cli
+from sarwatch.adapters.exports import atlas_png
+from sarwatch.errors import InputError
+from sarwatch.services.atlas_files import open_atlas, write_atlas_map
+
+WATER = (0xEE, 0xF5, 0xFB)
+HIGH = (0x80, 0x00, 0x26)  # the top of the scale
+LOW = (0xFF, 0xFF, 0xCC)  # four decades below it
+
+
+def _atlas(cells: dict[tuple[float, float], float], leads=(6.0, 12.0)) -> xr.Dataset:
+    """A small atlas: probability ``p`` in the cell holding ``(lon, lat)`` at the last lead."""
+    lon = np.round(np.arange(11.05, 14.0, 0.1), 2)
+    lat = np.round(np.arange(33.05, 35.0, 0.1), 2)
+    prob = np.zeros((len(leads), lat.size, lon.size), np.float32)
+    for (x, y), p in cells.items():
+        prob[-1, np.argmin(np.abs(lat - y)), np.argmin(np.abs(lon - x))] = p
+    prov = {
+        "object_class": "PIW-1", "particles_per_scenario": 100, "hours": leads[-1],
+        "every_h": 6.0, "start_first": "2024-01-01T00:00:00+00:00",
+        "start_last": "2024-01-01T06:00:00+00:00",
+        "departures": [{"name": "off-zuwara", "lon": 12.15, "lat": 33.1}],
+    }  # fmt: skip
+    return xr.Dataset(
+        {"presence_probability": (("lead_time", "lat", "lon"), prob)},
+        coords={"lead_time": list(leads), "lat": lat, "lon": lon},
+        attrs={"scenarios": 2, "cell_deg": 0.1, "provenance": json.dumps(prov)},
+    )
+
+
+def _pixel(ds: xr.Dataset, lon: float, lat: float, width: int) -> tuple[int, int]:
+    """Where ``(lon, lat)`` lands in a one-map image ``width`` pixels wide."""
+    prob = ds["presence_probability"].values[-1:]
+    prov = json.loads(ds.attrs["provenance"])
+    view = atlas_png._view(prob, ds["lon"].values, ds["lat"].values, prov["departures"])
+    map_w, map_h = atlas_png._map_size(view)
+    left, right, _, top = atlas_png._MARGIN_PX
+    x0 = (width - (map_w + left + right)) // 2 + left
+    y0 = atlas_png._TITLE_PX + top
+    vx0, vx1, vy0, vy1 = view
+    return (round(x0 + (lon - vx0) / (vx1 - vx0) * map_w),
+            round(y0 + (vy1 - lat) / (vy1 - vy0) * map_h))  # fmt: skip
+
+
+def _blend(rgb, alpha=0.9):
+    return np.array([alpha * c + (1 - alpha) * w for c, w in zip(rgb, WATER, strict=True)])
+
+
+def test_each_cell_is_drawn_where_it_lies_in_its_colour_of_the_scale(tmp_path: Path):
+    ds = _atlas({(12.55, 33.95): 0.2, (13.25, 34.45): 0.2e-4})
+    path = write_atlas_map(ds, tmp_path / "a.png", leads=[12.0])
+    with Image.open(path) as im:
+        rgb = np.asarray(im.convert("RGB")).astype(float)
+        width = im.size[0]
+    for (x, y), want in (((12.55, 33.95), HIGH), ((13.25, 34.45), LOW)):
+        col, row = _pixel(ds, x, y, width)
+        assert np.abs(rgb[row, col] - _blend(want)).max() <= 6, (x, y, rgb[row, col])
+    # open sea without particles keeps the sea's colour
+    col, row = _pixel(ds, 12.9, 34.2, width)
+    assert np.abs(rgb[row, col] - WATER).max() <= 2, rgb[row, col]
+
+
+def test_an_atlas_written_and_read_back_draws_the_same_image(tmp_path: Path):
+    ds = _atlas({(12.55, 33.95): 0.1, (12.65, 33.95): 0.01})
+    ds.to_netcdf(tmp_path / "a.nc", engine="netcdf4")
+    first = write_atlas_map(ds, tmp_path / "direct.png")
+    second = write_atlas_map(open_atlas(tmp_path / "a.nc"), tmp_path / "read.png")
+    assert first.read_bytes() == second.read_bytes()
+
+
+def test_the_default_leads_are_spread_over_the_run_and_end_with_it():
+    leads = np.arange(6.0, 49.0, 6.0)  # 6 ... 48 h
+    assert atlas_png.pick_leads(leads) == [12.0, 24.0, 36.0, 48.0]
+    assert atlas_png.pick_leads(np.array([0.0, 6.0, 12.0])) == [6.0, 12.0]
+
+
+@given(st.integers(1, 60))
+def test_at_most_four_leads_are_drawn_in_order_the_last_one_included(n):
+    leads = np.arange(1, n + 1) * 6.0
+    picked = atlas_png.pick_leads(leads)
+    assert 1 <= len(picked) <= 4 and picked[-1] == leads[-1]
+    assert picked == sorted(set(picked)) and set(picked) <= set(leads.tolist())
+
+
+def test_a_lead_the_atlas_lacks_is_refused_with_those_it_holds():
+    with pytest.raises(InputError, match=r"no lead time 7 h; it holds 6, 12 h"):
+        atlas_png.pick_leads(np.array([6.0, 12.0]), [7.0])
+
+
+def test_what_cannot_be_drawn_is_refused_clearly(tmp_path: Path):
+    with pytest.raises(InputError, match="holds no particle"):
+        write_atlas_map(_atlas({}), tmp_path / "a.png")
+    with pytest.raises(InputError, match=r"give a path ending in \.png"):
+        write_atlas_map(_atlas({(12.55, 33.95): 1.0}), tmp_path / "a.nc")
+    with pytest.raises(InputError, match="not a sarwatch drift atlas"):
+        write_atlas_map(xr.Dataset({"u10": ("x", [1.0])}), tmp_path / "a.png")
+    with pytest.raises(InputError, match="no such atlas file"):
+        open_atlas(tmp_path / "missing.nc")
+    (tmp_path / "junk.nc").write_text("not netcdf")
+    with pytest.raises(InputError, match="not a readable NetCDF or Zarr atlas"):
+        open_atlas(tmp_path / "junk.nc")
+
+
+def test_the_command_draws_an_atlas_file_and_refuses_too_many_leads(tmp_path: Path, capsys):
+    _atlas({(12.55, 33.95): 0.5}).to_netcdf(tmp_path / "a.nc", engine="netcdf4")
+    code, out, err = run_cli(capsys, "atlas-map", str(tmp_path / "a.nc"))
+    assert code == 0, err
+    assert f"maps -> {tmp_path / 'a.png'}" in out
+    assert (tmp_path / "a.png").read_bytes()[:4] == b"\x89PNG"
+    many = ["--lead", "6", "--lead", "12", "--lead", "6", "--lead", "12", "--lead", "6"]
+    code, out, err = run_cli(capsys, "atlas-map", str(tmp_path / "a.nc"), *many)
+    assert code == 2 and "--lead given 5 times: at most 4 maps" in err
+    code, out, err = run_cli(capsys, "atlas-map", str(tmp_path / "a.nc"), "--lead", "7")
+    assert code == 2 and "no lead time 7 h; it holds 6, 12 h" in err
