@@ -200,3 +200,13 @@ def test_a_label_spot_found_in_a_box_region_keeps_the_label_inside(x, y, w, h):
                                  "upper right")  # fmt: skip
     # either the label fits wholly in the region, or (no room) the fallback point is inside
     assert region.covers(_label_box(spot, size)) or region.contains(shapely.Point(spot))
+
+
+def test_the_scale_bar_takes_the_lower_corner_the_legend_and_the_cloud_leave():
+    corner = drift_png._bar_corner
+    none = _cloud_in(slice(0, 0), slice(0, 0))
+    assert corner(none, "lower left") == "lower right"
+    assert corner(none, "lower right") == "lower left"
+    # the legend above, the cloud low on the left: the bar goes right, and the other way
+    assert corner(_cloud_in(slice(0, 5), slice(0, 12)), "upper left") == "lower right"
+    assert corner(_cloud_in(slice(0, 5), slice(38, 50)), "upper left") == "lower left"

@@ -14,6 +14,7 @@ from sarwatch.adapters.exports.drift_png_canvas import (
     MapCanvas,
     _dash,
     _tick_label,
+    nice_length,
     nice_ticks,
     text_width_px,
 )
@@ -135,3 +136,31 @@ def test_a_long_title_stays_inside_the_image():
     dark_cols = np.nonzero((title_rows < 128).any(axis=0))[0]
     assert dark_cols.size and dark_cols.min() >= 2 and dark_cols.max() <= width - 3
     assert dark_cols.max() - dark_cols.min() >= 0.8 * text_width_px(title, 10)
+
+
+@given(st.floats(1e-3, 1e5))
+def test_nice_length_is_the_largest_1_2_5_step_not_above_the_target(target):
+    got = nice_length(target)
+    mantissa = got / 10 ** np.floor(np.log10(got) + 1e-12)
+    assert min(abs(mantissa - m) for m in (1, 2, 5)) < 1e-9
+    assert got <= target * (1 + 1e-12) and nice_length(target) * 2.5 > target
+
+
+@pytest.mark.parametrize("corner", ["lower left", "lower right"])
+def test_the_scale_bar_is_as_long_as_the_nautical_miles_it_says(corner):
+    """The view 10-12 E at 30-31 N is 2 degrees of longitude wide: 120 cos(30.5°) = 103.4
+    nm on 220 px; a fifth of it rounds down to 20 nm, 42.6 px."""
+    c = _canvas()
+    c.fill_map("#dfefff")
+    length_nm = c.scale_bar(corner)
+    assert length_nm == 20
+    img = np.asarray(c.image.reduce(SUPERSAMPLE).convert("RGB")).astype(int)
+    # the bar's black and white halves sit on one row near the map's bottom
+    black = (img.max(axis=-1) < 40)[:, 40:260]  # within the frame's columns
+    rows = np.nonzero(black.sum(axis=1) >= 15)[0]
+    assert rows.size and rows.min() > 100  # in the lower half of the frame (rows 30-170)
+    cols = np.nonzero(black[rows].any(axis=0))[0] + 40  # the black half and the outline
+    span = cols.max() - cols.min() + 1
+    want_px = 20 / (60 * np.cos(np.radians(30.5))) / 2.0 * 220
+    assert abs(span - want_px) <= 2, (span, want_px)
+    assert (cols.mean() < 150) == ("left" in corner)

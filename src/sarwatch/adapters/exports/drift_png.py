@@ -189,6 +189,7 @@ def write_png(result: DriftResult, path: Path, *, cache_dir: Path | None = None)
         canvas.text(lx, ly, text, _LABEL_RGB, _LABEL_PT, alpha=0.9, halo=True)
     canvas.axes_frame("longitude (°E)", "latitude (°N)", title, _TITLE_PT)
     canvas.legend(entries, corner)
+    canvas.scale_bar(_bar_corner(cloud, corner))
     path.parent.mkdir(parents=True, exist_ok=True)
     return canvas.save(path)
 
@@ -337,3 +338,15 @@ def _label_spot(
     far = np.hypot(px - p.x, py - p.y)
     best = np.lexsort((far, np.round(hidden, 2)))[0]
     return float(px[best]), float(py[best])
+
+
+def _bar_corner(cloud: np.ndarray[Any, Any], legend: Corner) -> Corner:
+    """The lower corner for the scale bar: the one the legend leaves, or with the legend
+    in the upper half, the one over less of the cloud (the lower left on a tie)."""
+    if legend.startswith("lower"):
+        return "lower right" if legend == "lower left" else "lower left"
+    alpha = cloud[..., 3]
+    ny, nx = alpha.shape
+    h, w = max(1, ny // 8), max(1, nx // 4)
+    left, right = float(alpha[:h, :w].sum()), float(alpha[:h, nx - w :].sum())
+    return "lower right" if right < left else "lower left"
