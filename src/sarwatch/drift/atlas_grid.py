@@ -13,6 +13,11 @@ SAR regions overlap (Italy and Malta round Lampedusa), so a particle's region is
 region ids (bit ``i`` for region ``i``; class 0 is "in none"). Classes are disjoint:
 their shares sum to the share of particles located (afloat or stranded), at most 1.
 
+A particle stranded on a coast is also counted *ashore*, by the State whose coast it is
+(an index into a tuple of State codes the caller gives, the last one for "unknown"), from
+the lead time at which it stranded on: a stranded particle stays so, so these counts only
+grow with the lead time, and they answer "how often does a boat reach land unaided".
+
 Positions (lon, lat) are WGS84 degrees; cells are half-open ``[lo, lo + cell)``.
 """
 
@@ -166,6 +171,8 @@ class PartialCounts:
         Per lead time: particles located (afloat or stranded) but off the grid.
     classes
         ``(n_lead, 2**n_regions)`` particles per membership class (located ones only).
+    ashore
+        ``(n_lead, n_states)`` particles stranded by the lead time, per State's coast.
     """
 
     particles: int
@@ -174,6 +181,7 @@ class PartialCounts:
     counts: tuple[npt.NDArray[np.int64], ...]
     outside_grid: npt.NDArray[np.int64]
     classes: npt.NDArray[np.int64]
+    ashore: npt.NDArray[np.int64]
 
 
 def reduce_positions(
@@ -232,6 +240,9 @@ class AtlasCounts:
         ``(n_lead, 2**n_regions)`` particles per membership class.
     outside_grid
         ``(n_lead,)`` particles located off the grid.
+    ashore
+        ``(n_lead, n_states)`` particles stranded by the lead time, per State's coast
+        (``n_states`` columns: the caller's State codes, "unknown" last).
     particles, scenarios
         Totals added so far.
     """
@@ -239,9 +250,11 @@ class AtlasCounts:
     grid: AtlasGrid
     n_lead: int
     n_regions: int
+    n_states: int = 1
     presence: npt.NDArray[np.int64] = field(init=False)
     classes: npt.NDArray[np.int64] = field(init=False)
     outside_grid: npt.NDArray[np.int64] = field(init=False)
+    ashore: npt.NDArray[np.int64] = field(init=False)
     particles: int = 0
     scenarios: int = 0
 
@@ -249,6 +262,7 @@ class AtlasCounts:
         self.presence = np.zeros((self.n_lead, *self.grid.shape), np.int64)
         self.classes = np.zeros((self.n_lead, 1 << self.n_regions), np.int64)
         self.outside_grid = np.zeros(self.n_lead, np.int64)
+        self.ashore = np.zeros((self.n_lead, max(self.n_states, 1)), np.int64)
 
     def add(self, part: PartialCounts) -> None:
         """Add one partial result (exact: integer sums).
@@ -258,16 +272,21 @@ class AtlasCounts:
         InputError
             If the partial has another number of lead times or regions.
         """
-        if len(part.cells) != self.n_lead or part.classes.shape != self.classes.shape:
+        if (
+            len(part.cells) != self.n_lead
+            or part.classes.shape != self.classes.shape
+            or part.ashore.shape != self.ashore.shape
+        ):
             raise InputError(
-                f"partial atlas counts of shape {part.classes.shape} do not fit an atlas of "
-                f"{self.classes.shape}"
+                f"partial atlas counts of shapes {part.classes.shape} and {part.ashore.shape} "
+                f"do not fit an atlas of {self.classes.shape} and {self.ashore.shape}"
             )
         flat = self.presence.reshape(self.n_lead, -1)
         for k in range(self.n_lead):
             np.add.at(flat[k], part.cells[k], part.counts[k])
         self.classes += part.classes
         self.outside_grid += part.outside_grid
+        self.ashore += part.ashore
         self.particles += part.particles
         self.scenarios += part.scenarios
 
@@ -278,6 +297,7 @@ class AtlasCounts:
         *,
         particles: int,
         scenarios: int = 1,
+        ashore: Sequence[npt.NDArray[np.integer]] | None = None,
     ) -> None:
         """Add one scenario's located particles, lead time by lead time (exact).
 
@@ -290,17 +310,27 @@ class AtlasCounts:
             Per lead time: the membership class of each located particle.
         particles, scenarios
             Particles of the scenario (located or not) and scenarios added.
+        ashore
+            Per lead time: the State (column, ``0 .. n_states - 1``) of each particle
+            stranded by then; None when nothing is counted ashore.
 
         Raises
         ------
         InputError
-            If the lead times do not match the atlas's.
+            If the lead times do not match the atlas's, or a State column is out of range.
         """
-        if not (len(cells) == len(codes) == self.n_lead):
+        if not (len(cells) == len(codes) == self.n_lead) or (
+            ashore is not None and len(ashore) != self.n_lead
+        ):
             raise InputError(
-                f"{len(cells)} lead times of cells and {len(codes)} of classes do not fit an "
-                f"atlas of {self.n_lead}"
+                f"{len(cells)} lead times of cells, {len(codes)} of classes and "
+                f"{'no' if ashore is None else len(ashore)} ashore do not fit an atlas of "
+                f"{self.n_lead}"
             )
+        n_states = self.ashore.shape[1]
+        landed = [np.asarray(c, np.int64) for c in (ashore or ())]
+        if any(c.size and (c.min() < 0 or c.max() >= n_states) for c in landed):
+            raise InputError(f"ashore State columns must lie in 0..{n_states - 1}")
         flat = self.presence.reshape(self.n_lead, -1)
         n_classes = self.classes.shape[1]
         for k in range(self.n_lead):
@@ -311,6 +341,8 @@ class AtlasCounts:
             self.classes[k] += np.bincount(np.asarray(codes[k], np.int64), minlength=n_classes)[
                 :n_classes
             ]
+        for k, cols in enumerate(landed):
+            self.ashore[k] += np.bincount(cols, minlength=n_states)
         self.particles += int(particles)
         self.scenarios += int(scenarios)
 
@@ -325,6 +357,7 @@ class AtlasCounts:
             counts=tuple(flat[k][c] for k, c in enumerate(cells)),
             outside_grid=self.outside_grid.copy(),
             classes=self.classes.copy(),
+            ashore=self.ashore.copy(),
         )
 
     def presence_probability(self) -> npt.NDArray[np.float64]:
@@ -339,6 +372,13 @@ class AtlasCounts:
         total = max(self.particles, 1)
         seen = np.flatnonzero(self.classes.sum(axis=0))
         return {class_label(int(c), region_ids): self.classes[:, c] / total for c in seen}
+
+    def ashore_shares(self, states: Sequence[str]) -> dict[str, npt.NDArray[np.float64]]:
+        """Share of all particles stranded by each lead time on each State's coast seen
+        (``states``: the columns' codes), per lead time; non-decreasing in the lead time."""
+        total = max(self.particles, 1)
+        seen = np.flatnonzero(self.ashore.sum(axis=0))
+        return {states[int(c)] or "unknown": self.ashore[:, c] / total for c in seen}
 
     def region_shares(self, region_ids: Sequence[str]) -> dict[str, npt.NDArray[np.float64]]:
         """Share of all particles in each region (overlaps counted in each), per lead time."""

@@ -39,6 +39,7 @@ from sarwatch.drift.atlas_grid import AtlasCounts, AtlasGrid
 from sarwatch.drift.config import DriftConfig
 from sarwatch.errors import InputError
 from sarwatch.services.atlas_task import (
+    LANDFALL_MAX_M,
     REGION_RASTER_DEG,
     BatchResult,
     Departure,
@@ -186,6 +187,7 @@ class AtlasResult:
     region_ids: tuple[str, ...]
     failures: list[Failure]
     provenance: dict[str, Any]
+    coast_states: tuple[str, ...] = ("",)
     wall_s: float = 0.0
     tasks_s: float = 0.0
     dashboard: str | None = None
@@ -193,6 +195,16 @@ class AtlasResult:
     batch: int = 0
     task_cpu_s: float = 0.0
     seeds: dict[str, list[int]] = field(default_factory=dict)
+
+
+def _coast_states(cache_dir: Path | None) -> tuple[str, ...]:
+    """The States with a coast in the packaged region (ISO 3166 alpha-2, sorted), then
+    ``""`` for a coast of unknown State: the columns of the atlas's ashore counts."""
+    from sarwatch.geo.zones import coast_index
+
+    coast = coast_index(cache_dir)
+    seen = {coast.states[i] for i in np.unique(coast.state_index)}
+    return (*sorted(seen - {""}), "")
 
 
 def _forcing_files(spec: ForcingSpec) -> list[dict[str, Any]]:
@@ -320,6 +332,7 @@ def run_atlas(
         for i, (t, d) in enumerate((t, d) for t in starts for d in req.departures)
     ]
     region_ids = tuple(r.srr_id for r in sar_regions())
+    coast_states = _coast_states(cache_dir)
     lons = [d.lon for d in req.departures]
     lats = [d.lat for d in req.departures]
     reach = float(np.clip(3.0 * req.config.hours * 3600.0 / 111_000.0, 2.0, 20.0))
@@ -329,6 +342,7 @@ def run_atlas(
         forcing=req.forcing,
         grid=req.grid,
         region_ids=region_ids,
+        coast_states=coast_states,
         first=req.start_first,
         last=starts[-1],
         centre=((max(lons) + min(lons)) / 2.0, (max(lats) + min(lats)) / 2.0),
@@ -336,7 +350,7 @@ def run_atlas(
         cache_dir=None if cache_dir is None else str(cache_dir),
     )
     _, n_out = req.config.params().steps()
-    counts = AtlasCounts(req.grid, n_out, len(region_ids))
+    counts = AtlasCounts(req.grid, n_out, len(region_ids), len(coast_states))
     failures: list[Failure] = []
     client, cluster = _client(workers, scheduler, processes)
     try:
@@ -402,6 +416,10 @@ def run_atlas(
             f"membership class by a {REGION_RASTER_DEG:g} degree raster, exact: particles "
             "within two cells of a region boundary tested against the polygons"
         ),
+        "landfall_rule": (
+            "a stranded particle is ashore on the State of the nearest packaged coast vertex "
+            f"(GSHHG coast, Natural Earth countries), unknown beyond {LANDFALL_MAX_M:g} m"
+        ),
         "base_seed": req.base_seed,
         "seed_rule": "numpy SeedSequence([base_seed, round((lon+360)*1e5), "
         "round((lat+90)*1e5), unix start s]).generate_state(1, uint32)",
@@ -437,6 +455,7 @@ def run_atlas(
         counts=counts,
         lead_hours=lead_hours,
         region_ids=region_ids,
+        coast_states=coast_states,
         failures=failures,
         provenance=provenance,
         wall_s=time.perf_counter() - wall0,

@@ -3,9 +3,11 @@
 Variables: ``presence_count`` (particles per cell and lead time, integers: the exact
 sum), ``presence_probability`` (its share of all particles), ``class_count`` and
 ``class_share`` (SAR-region membership classes, disjoint), ``region_share`` (per
-region, overlaps counted in each) and ``outside_grid_count``. The global attribute
-``provenance`` is JSON: sarwatch version, object class, particles, every scenario's
-departure, start time and seed, the forcing files' SHA-256, and the failed tasks.
+region, overlaps counted in each), ``ashore_count`` and ``ashore_share`` (particles
+stranded by the lead time, per State whose coast they reached) and
+``outside_grid_count``. The global attribute ``provenance`` is JSON: sarwatch version,
+object class, particles, every scenario's departure, start time and seed, the forcing
+files' SHA-256, and the failed tasks.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ def atlas_dataset(result: AtlasResult) -> Any:
     prov["scenarios_counted"] = c.scenarios
     prov["scenarios_failed"] = len(result.failures)
     lead = np.asarray(result.lead_hours, dtype=np.float64)
+    landed = np.flatnonzero(c.ashore.sum(axis=0))
+    state_labels = [result.coast_states[k] or "unknown" for k in landed]
     ds = xr.Dataset(
         {
             "presence_count": (
@@ -74,6 +78,23 @@ def atlas_dataset(result: AtlasResult) -> Any:
                     "units": "1",
                 },
             ),
+            "ashore_count": (
+                ("lead_time", "coast_state"),
+                c.ashore[:, landed],
+                {
+                    "long_name": "particles stranded by the lead time, per State's coast",
+                    "units": "1",
+                },
+            ),
+            "ashore_share": (
+                ("lead_time", "coast_state"),
+                c.ashore[:, landed] / total,
+                {
+                    "long_name": "share of all particles stranded by the lead time, per "
+                    "State's coast",
+                    "units": "1",
+                },
+            ),
             "outside_grid_count": (
                 ("lead_time",),
                 c.outside_grid,
@@ -94,6 +115,11 @@ def atlas_dataset(result: AtlasResult) -> Any:
             ),
             "srr_class": ("srr_class", np.array(labels, dtype=object)),
             "srr": ("srr", np.array(result.region_ids, dtype=object)),
+            "coast_state": (
+                "coast_state",
+                np.array(state_labels, dtype=object),
+                {"long_name": "State whose coast was reached (ISO 3166-1 alpha-2)"},
+            ),
         },
         attrs={
             "Conventions": "CF-1.8",
@@ -123,7 +149,7 @@ def write_atlas(result: AtlasResult, path: Path) -> Path:
             import zarr  # noqa: F401
         except ImportError as exc:
             raise InputError("writing Zarr needs the zarr package; give an .nc path") from exc
-        for name in ("srr_class", "srr"):
+        for name in ("srr_class", "srr", "coast_state"):
             ds[name] = ds[name].astype(str)
         ds.to_zarr(path, mode="w", zarr_format=2, consolidated=True)  # the widely read format
     else:

@@ -124,6 +124,7 @@ class TaskContext:
     forcing: ForcingSpec
     grid: AtlasGrid
     region_ids: tuple[str, ...]
+    coast_states: tuple[str, ...]
     first: datetime
     last: datetime
     centre: tuple[float, float]
@@ -259,6 +260,7 @@ def _run_scenario(task: ScenarioTask, ctx: TaskContext, acc: AtlasCounts) -> Non
     from sarwatch.drift.state import ACTIVE, STRANDED, ParticleState
     from sarwatch.geo.coast import land_mask
     from sarwatch.geo.srr_raster import srr_raster
+    from sarwatch.geo.zones import coast_index
 
     cfg = ctx.config
     land = land_mask(None if ctx.cache_dir is None else Path(ctx.cache_dir))
@@ -274,8 +276,12 @@ def _run_scenario(task: ScenarioTask, ctx: TaskContext, acc: AtlasCounts) -> Non
     state = seed_scenarios(
         [Scenario(1.0, "point", dep.lon, dep.lat, obj, radius_m=cfg.radius_m)], cfg.particles, rng
     )
+    coast = coast_index(None if ctx.cache_dir is None else Path(ctx.cache_dir))
     cells: list[npt.NDArray[np.int64]] = []
     codes: list[npt.NDArray[np.int64]] = []
+    ashore: list[npt.NDArray[np.int64]] = []
+    # the State column of each particle's landfall, found once, when it strands (-1: afloat)
+    landfall = np.full(state.n, -1, np.int64)
 
     def on_output(k: int, t: np.datetime64, st: ParticleState) -> None:
         if k == 0:
@@ -284,9 +290,40 @@ def _run_scenario(task: ScenarioTask, ctx: TaskContext, acc: AtlasCounts) -> Non
         lon, lat = st.lon[ok], st.lat[ok]
         cells.append(ctx.grid.cell_index(lon, lat))
         codes.append(raster.classify(lon, lat))
+        stranded = np.flatnonzero(st.status == STRANDED)
+        new = stranded[landfall[stranded] < 0]
+        if new.size:
+            landfall[new] = landfall_states(coast, st.lon[new], st.lat[new], ctx.coast_states)
+        ashore.append(landfall[stranded])
 
     simulate(state, forcing, to64(task.start), cfg.params(), rng, land=land, on_output=on_output)
-    acc.add_leads(cells, codes, particles=state.n)
+    acc.add_leads(cells, codes, particles=state.n, ashore=ashore)
+
+
+#: A stranded particle farther than this from the packaged coast (metres) is ashore on an
+#: unknown State's coast (outside the region the coast index covers).
+LANDFALL_MAX_M = 5_000.0
+
+
+def landfall_states(
+    coast: Any,
+    lon: npt.NDArray[np.float64],
+    lat: npt.NDArray[np.float64],
+    states: tuple[str, ...],
+) -> npt.NDArray[np.int64]:
+    """The column in ``states`` of the State whose coast each stranded particle is on.
+
+    The State of the nearest coast vertex of ``coast`` (a
+    :class:`~sarwatch.geo.zones.CoastIndex`); the last column ("unknown") for a coast
+    without a State or farther than :data:`LANDFALL_MAX_M`.
+    """
+    dist, vertex = coast.nearest(lon, lat)
+    code = np.asarray(coast.states, dtype=object)[coast.state_index[vertex]]
+    column = {s: i for i, s in enumerate(states)}
+    unknown = len(states) - 1
+    out = np.array([column.get(c, unknown) for c in code], np.int64)
+    out[dist > LANDFALL_MAX_M] = unknown
+    return out
 
 
 def run_batch(tasks: tuple[ScenarioTask, ...], ctx: TaskContext) -> BatchResult:
@@ -297,7 +334,7 @@ def run_batch(tasks: tuple[ScenarioTask, ...], ctx: TaskContext) -> BatchResult:
     """
     cpu0 = time.thread_time()
     _, n_out = ctx.config.params().steps()
-    acc = AtlasCounts(ctx.grid, n_out, len(ctx.region_ids))
+    acc = AtlasCounts(ctx.grid, n_out, len(ctx.region_ids), len(ctx.coast_states))
     failed: list[tuple[int, str]] = []
     with one_numba_thread():
         for task in tasks:

@@ -131,16 +131,19 @@ def _panel(
     title: str,
 ) -> Image.Image:
     """One map: the probabilities of one lead time over ``view``, as an image."""
-    from sarwatch.adapters.exports.drift_png_canvas import SUPERSAMPLE, MapCanvas
+    from sarwatch.adapters.exports.drift_png_canvas import SUPERSAMPLE, MapCanvas, text_width_px
     from sarwatch.geo.srr import sar_regions
 
     lon, lat = grid
     x0, x1, y0, y1 = view
     map_w, map_h = _map_size(view)
     left, right, bottom, top_px = _MARGIN_PX
+    # a narrow map gets a panel as wide as its title, the map in the middle
+    extra = max(0, text_width_px(title, 9) + 12 - (map_w + left + right))
     canvas = MapCanvas(
-        map_w + left + right, map_h + bottom + top_px, left, top_px, map_w, map_h, view
-    )
+        map_w + left + right + extra, map_h + bottom + top_px, left + extra // 2, top_px,
+        map_w, map_h, view,
+    )  # fmt: skip
     canvas.fill_map(_WATER)
     half = 0.5 * (float(lon[1] - lon[0]) if lon.size > 1 else 0.1)
     canvas.raster(
@@ -168,7 +171,12 @@ def _panel(
         canvas.text(x, y, text, "#3060a0", 8, alpha=0.9, halo=True)
     for d in departures:
         canvas.star(d["lon"], d["lat"], "#006d2c", 10, edge="#000000")
-        canvas.text(d["lon"], d["lat"], f"  {d['name']}", "#00441b", 7, halo=True)
+        # the name to the star's right, or its left where it would leave the map
+        label_deg = (text_width_px(f"  {d['name']}", 7) + 2) / map_w * (x1 - x0)
+        right_side = d["lon"] + label_deg <= x1
+        name = f"  {d['name']}" if right_side else f"{d['name']}  "
+        canvas.text(d["lon"], d["lat"], name, "#00441b", 7, halo=True,
+                    anchor="ls" if right_side else "rs")  # fmt: skip
     canvas.axes_frame("longitude (°E)", "latitude (°N)", title, 9)
     return canvas.image.reduce(SUPERSAMPLE)
 
@@ -197,6 +205,26 @@ def _scale_bar(width: int, top: float) -> Image.Image:
     draw.text((width // 2, by + bar_h + 20), "probability of presence per cell (share of all "
               "particles of all scenarios)", fill=(0, 0, 0), font=font, anchor="mt")  # fmt: skip
     return img
+
+
+def _ashore_note(ds: Any, lead: int) -> str:
+    """``": ashore LY 12%, IT 0.4%"``: the shares stranded by lead ``lead`` (index), by
+    State, largest first; empty when none (or an atlas written before they were kept)."""
+    if "ashore_share" not in getattr(ds, "data_vars", {}):
+        return ""
+    share = np.asarray(ds["ashore_share"].values, dtype=float)[lead]
+    states = [str(s) for s in ds["coast_state"].values]
+    parts = [(v, s) for v, s in zip(share, states, strict=True) if v > 0]
+    if not parts:
+        return ""
+    return ": ashore " + ", ".join(f"{s} {_percent(v)}" for v, s in sorted(parts, reverse=True))
+
+
+def _percent(share: float) -> str:
+    """A share as a percentage to read at a glance: 26%, 0.5%, <0.1%."""
+    if share >= 0.01:
+        return f"{share:.0%}"
+    return f"{share:.1%}" if share >= 0.001 else "<0.1%"
 
 
 def atlas_png(
@@ -244,8 +272,8 @@ def atlas_png(
         land_polygons_for(Region(x0, y0, x1, y1), cache_dir), shapely.box(x0, y0, x1, y1)
     )
     panels = [
-        _panel(p, (lon, lat), view, top, land, departures, f"+{h:g} h")
-        for p, h in zip(prob, chosen, strict=True)
+        _panel(p, (lon, lat), view, top, land, departures, f"+{h:g} h{_ashore_note(ds, i)}")
+        for p, h, i in zip(prob, chosen, index, strict=True)
     ]
     cols = 1 if len(panels) == 1 else 2
     rows = (len(panels) + cols - 1) // cols

@@ -229,12 +229,14 @@ class MapCanvas:
         alpha: float = 1.0,
         *,
         halo: bool = False,
+        anchor: str = "ls",
     ) -> None:
-        """Text whose left end of the baseline is at the position (matplotlib's default);
-        with ``halo``, outlined in white so that it reads over the cloud and the lines."""
+        """Text whose left end of the baseline is at the position (matplotlib's default;
+        ``anchor`` as Pillow's, ``"rs"`` for the right end); with ``halo``, outlined in
+        white so that it reads over the cloud and the lines."""
         col, row = self.px(lon, lat)
         self.draw.text((float(col), float(row)), text, fill=hex_rgb(color, alpha),
-                       font=self._font(size_pt), anchor="ls",
+                       font=self._font(size_pt), anchor=anchor,
                        stroke_width=self._w(1.2) if halo else 0,
                        stroke_fill=(255, 255, 255, 230) if halo else None)  # fmt: skip
 
@@ -245,7 +247,9 @@ class MapCanvas:
     # -- frame, axes and titles -------------------------------------------------------
     def _ticks(self) -> tuple[list[float], list[float]]:
         x0, x1, y0, y1 = self.view
-        return nice_ticks(x0, x1), nice_ticks(y0, y1)
+        # a tick label every 60 px at the most across, 40 px up: a narrow map gets fewer
+        return (nice_ticks(x0, x1, max(2, min(7, self.map_w // 60))),
+                nice_ticks(y0, y1, max(2, min(7, self.map_h // 40))))  # fmt: skip
 
     def _frame_px(self) -> tuple[int, int, int, int]:
         s = SUPERSAMPLE

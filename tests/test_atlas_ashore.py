@@ -1,0 +1,137 @@
+"""Landfall in a drift atlas: stranded particles counted ashore by the State whose coast
+they reached, from the lead time they stranded on, exactly whatever the split of tasks."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+import xarray as xr
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sarwatch.drift.atlas_grid import AtlasCounts, AtlasGrid
+from sarwatch.drift.config import DriftConfig
+from sarwatch.errors import InputError
+
+pytest.importorskip("dask.distributed")
+
+from sarwatch.services.atlas import AtlasRequest, ForcingSpec, run_atlas
+from sarwatch.services.atlas_files import write_atlas
+from sarwatch.services.atlas_task import Departure, landfall_states
+
+GRID = AtlasGrid(9.0, 31.0, 16.0, 37.0, 0.1)
+STATES = ("IT", "LY", "MT", "TN", "")  # "" last: unknown
+T0 = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def _leads(n_lead: int, n: int) -> tuple[list, list]:
+    """Located cells and classes of ``n`` particles, all at the grid's first cell."""
+    return [np.zeros(n, np.int64)] * n_lead, [np.zeros(n, np.int64)] * n_lead
+
+
+def test_ashore_counts_and_shares_per_state_and_lead():
+    acc = AtlasCounts(GRID, 2, 1, len(STATES))
+    cells, codes = _leads(2, 10)
+    # lead 1: two on the Libyan coast; lead 2: those two, one Italian, one unknown
+    acc.add_leads(cells, codes, particles=10, ashore=[np.array([1, 1]), np.array([1, 1, 0, 4])])
+    assert acc.ashore.tolist() == [[0, 2, 0, 0, 0], [1, 2, 0, 0, 1]]
+    shares = {k: v.tolist() for k, v in acc.ashore_shares(STATES).items()}
+    assert shares == {"IT": [0.0, 0.1], "LY": [0.2, 0.2], "unknown": [0.0, 0.1]}
+
+
+def test_a_state_column_out_of_range_is_refused_and_nothing_is_added():
+    acc = AtlasCounts(GRID, 2, 1, len(STATES))
+    cells, codes = _leads(2, 3)
+    with pytest.raises(InputError, match=r"columns must lie in 0\.\.4"):
+        acc.add_leads(cells, codes, particles=3, ashore=[np.array([0]), np.array([5])])
+    assert acc.particles == 0 and acc.presence.sum() == 0 and acc.ashore.sum() == 0
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    landed=st.lists(st.integers(0, len(STATES) - 1), max_size=60),
+    cuts=st.lists(st.integers(0, 60), max_size=4),
+)
+def test_ashore_counts_of_any_split_add_up_to_those_of_the_whole(landed, cuts):
+    cols = np.array(landed, np.int64)
+    whole = AtlasCounts(GRID, 1, 1, len(STATES))
+    cells, codes = _leads(1, cols.size)
+    whole.add_leads(cells, codes, particles=cols.size, ashore=[cols])
+    split = AtlasCounts(GRID, 1, 1, len(STATES))
+    bounds = [0, *sorted(min(c, cols.size) for c in cuts), cols.size]
+    for a, b in reversed(list(itertools.pairwise(bounds))):
+        part = AtlasCounts(GRID, 1, 1, len(STATES))
+        cells, codes = _leads(1, b - a)
+        part.add_leads(cells, codes, particles=b - a, ashore=[cols[a:b]])
+        split.add(part.to_partial())
+    np.testing.assert_array_equal(split.ashore, whole.ashore)
+
+
+def test_partial_counts_of_another_number_of_states_are_refused():
+    acc = AtlasCounts(GRID, 1, 1, len(STATES))
+    other = AtlasCounts(GRID, 1, 1, 3)
+    with pytest.raises(InputError, match="do not fit"):
+        acc.add(other.to_partial())
+
+
+def test_landfall_takes_the_state_of_the_coast_reached(land_mask):
+    """Known coasts: Lampedusa's harbour (IT), Valletta (MT), Zuwara (LY), Sfax (TN); a
+    point 40 km out at sea is no landfall of any known coast."""
+    from sarwatch.geo.zones import coast_index
+
+    coast = coast_index()
+    lon = np.array([12.605, 14.515, 12.083, 10.765, 13.0])
+    lat = np.array([35.500, 35.897, 32.933, 34.732, 34.0])
+    got = landfall_states(coast, lon, lat, STATES)
+    assert [STATES[k] or "unknown" for k in got] == ["IT", "MT", "LY", "TN", "unknown"]
+
+
+@pytest.fixture(scope="module")
+def onshore(land_mask):
+    """Two departures 3-4 km off a coast, a 25 kn wind from the south: the one south of
+    Lampedusa is blown onto the island, the one off Zuwara out to sea."""
+    return AtlasRequest(
+        departures=(
+            Departure("south-of-lampedusa", 12.58, 35.46),
+            Departure("off-zuwara", 12.10, 33.0),
+        ),
+        start_first=T0,
+        start_last=T0 + timedelta(hours=6),
+        every=timedelta(hours=6),
+        config=DriftConfig(object_class="PIW-1", hours=12, particles=150, output_min=180),
+        forcing=ForcingSpec(wind_kn=25.0, wind_from_deg=180.0),
+        grid=GRID,
+        base_seed=3,
+    )
+
+
+def test_a_boat_blown_onto_lampedusa_is_counted_ashore_in_italy(onshore, tmp_path):
+    one = run_atlas(onshore, workers=1, processes=False)
+    two = run_atlas(onshore, workers=2, processes=False)
+    assert one.failures == [] and two.failures == []
+    np.testing.assert_array_equal(one.counts.ashore, two.counts.ashore)
+    shares = one.counts.ashore_shares(one.coast_states)
+    italy = shares["IT"]
+    # half the particles left south of Lampedusa: a good part of them reach it, and
+    # once ashore they stay, so the share never falls from one lead time to the next
+    assert 0.1 < italy[-1] <= 0.5
+    assert (np.diff(italy) >= 0).all()
+    assert shares.get("MT", np.zeros(1))[-1] == 0.0
+    # the file says the same, by State
+    path = write_atlas(one, tmp_path / "a.nc")
+    with xr.open_dataset(path) as ds:
+        states = ds["coast_state"].values.tolist()
+        assert "IT" in states
+        np.testing.assert_allclose(ds["ashore_share"].sel(coast_state="IT").values, italy)
+        assert int(ds["ashore_count"].sel(coast_state="IT").values[-1]) == round(
+            italy[-1] * one.counts.particles
+        )
+    # the wind turned to blow away from the island: only the few that the spread of the
+    # leeway and jibing carry the 3.5 km north against it (about 1 % here) reach it
+    north = replace(onshore, forcing=ForcingSpec(wind_kn=25.0, wind_from_deg=0.0))
+    away = run_atlas(north, workers=1, processes=False)
+    assert away.counts.ashore_shares(away.coast_states).get("IT", [0.0])[-1] < 0.1 * italy[-1]
