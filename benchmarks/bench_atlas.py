@@ -77,7 +77,7 @@ def _profile(req: AtlasRequest, n: int = 10) -> dict[str, float]:
     from sarwatch.drift import _kernel
     from sarwatch.geo.srr import sar_regions
     from sarwatch.services import atlas_task
-    from sarwatch.services.atlas import start_times
+    from sarwatch.services.atlas import coast_states_of, start_times
 
     starts = start_times(req.start_first, req.start_last, req.every)
     ctx = atlas_task.TaskContext(
@@ -85,6 +85,7 @@ def _profile(req: AtlasRequest, n: int = 10) -> dict[str, float]:
         forcing=req.forcing,
         grid=req.grid,
         region_ids=tuple(r.srr_id for r in sar_regions()),
+        coast_states=coast_states_of(),
         first=req.start_first,
         last=starts[-1],
         centre=(14.0, 34.0),
@@ -101,9 +102,10 @@ def _profile(req: AtlasRequest, n: int = 10) -> dict[str, float]:
 
     def timed(idx, *args):  # type: ignore[no-untyped-def]
         c = time.thread_time()
-        real(idx, *args)
+        out = real(idx, *args)
         spent["kernel_s"] += time.thread_time() - c
         spent["calls"] += 1
+        return out
 
     _kernel.advance = timed
     try:

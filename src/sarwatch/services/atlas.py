@@ -56,6 +56,7 @@ __all__ = [
     "ForcingSpec",
     "ScenarioTask",
     "batch_size",
+    "coast_states_of",
     "run_atlas",
     "scenario_seed",
     "start_times",
@@ -197,7 +198,7 @@ class AtlasResult:
     seeds: dict[str, list[int]] = field(default_factory=dict)
 
 
-def _coast_states(cache_dir: Path | None) -> tuple[str, ...]:
+def coast_states_of(cache_dir: Path | None = None) -> tuple[str, ...]:
     """The States with a coast in the packaged region (ISO 3166 alpha-2, sorted), then
     ``""`` for a coast of unknown State: the columns of the atlas's ashore counts."""
     from sarwatch.geo.zones import coast_index
@@ -332,7 +333,7 @@ def run_atlas(
         for i, (t, d) in enumerate((t, d) for t in starts for d in req.departures)
     ]
     region_ids = tuple(r.srr_id for r in sar_regions())
-    coast_states = _coast_states(cache_dir)
+    coast_states = coast_states_of(cache_dir)
     lons = [d.lon for d in req.departures]
     lats = [d.lat for d in req.departures]
     reach = float(np.clip(3.0 * req.config.hours * 3600.0 / 111_000.0, 2.0, 20.0))
