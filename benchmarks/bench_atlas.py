@@ -86,6 +86,7 @@ def _profile(req: AtlasRequest, n: int = 10) -> dict[str, float]:
         grid=req.grid,
         region_ids=tuple(r.srr_id for r in sar_regions()),
         coast_states=coast_states_of(),
+        departures=len(req.departures),
         first=req.start_first,
         last=starts[-1],
         centre=(14.0, 34.0),
@@ -93,8 +94,8 @@ def _profile(req: AtlasRequest, n: int = 10) -> dict[str, float]:
         cache_dir=None,
     )
     tasks = tuple(
-        atlas_task.ScenarioTask(i, d, t, scenario_seed(d, t, req.base_seed))
-        for i, (t, d) in enumerate((t, d) for t in starts for d in req.departures)
+        atlas_task.ScenarioTask(i, d, t, scenario_seed(d, t, req.base_seed), j)
+        for i, (t, (j, d)) in enumerate((t, jd) for t in starts for jd in enumerate(req.departures))
     )[: n + 1]
     atlas_task.run_batch(tasks[:1], ctx)  # load the kernel, land mask, raster, forcing
     real = _kernel.advance

@@ -33,21 +33,34 @@ def _leads(n_lead: int, n: int) -> tuple[list, list]:
     return [np.zeros(n, np.int64)] * n_lead, [np.zeros(n, np.int64)] * n_lead
 
 
-def test_ashore_counts_and_shares_per_state_and_lead():
-    acc = AtlasCounts(GRID, 2, 1, len(STATES))
+def test_ashore_counts_and_shares_per_departure_state_and_lead():
+    acc = AtlasCounts(GRID, 2, 1, len(STATES), 2)
     cells, codes = _leads(2, 10)
-    # lead 1: two on the Libyan coast; lead 2: those two, one Italian, one unknown
+    # departure 0, lead 1: two on the Libyan coast; lead 2: those two, one Italian, one unknown
     acc.add_leads(cells, codes, particles=10, ashore=[np.array([1, 1]), np.array([1, 1, 0, 4])])
-    assert acc.ashore.tolist() == [[0, 2, 0, 0, 0], [1, 2, 0, 0, 1]]
-    shares = {k: v.tolist() for k, v in acc.ashore_shares(STATES).items()}
-    assert shares == {"IT": [0.0, 0.1], "LY": [0.2, 0.2], "unknown": [0.0, 0.1]}
+    # departure 1: one Tunisian by lead 2 (of its 10)
+    acc.add_leads(cells, codes, particles=10, ashore=[np.array([], int), np.array([3])],
+                  departure=1)  # fmt: skip
+    assert acc.ashore[:, 0].tolist() == [[0, 2, 0, 0, 0], [1, 2, 0, 0, 1]]
+    assert acc.ashore[:, 1].tolist() == [[0, 0, 0, 0, 0], [0, 0, 0, 1, 0]]
+    assert acc.departure_particles.tolist() == [10, 10]
+    total = {k: v.tolist() for k, v in acc.ashore_shares(STATES).items()}
+    assert total == {"IT": [0.0, 0.05], "LY": [0.1, 0.1], "TN": [0.0, 0.05], "unknown": [0.0, 0.05]}
+    first = {k: v.tolist() for k, v in acc.ashore_shares(STATES, departure=0).items()}
+    assert first == {"IT": [0.0, 0.1], "LY": [0.2, 0.2], "unknown": [0.0, 0.1]}
+    assert {k: v.tolist() for k, v in acc.ashore_shares(STATES, departure=1).items()} == {
+        "TN": [0.0, 0.1]
+    }
 
 
-def test_a_state_column_out_of_range_is_refused_and_nothing_is_added():
-    acc = AtlasCounts(GRID, 2, 1, len(STATES))
+def test_a_state_column_or_departure_out_of_range_is_refused_and_nothing_is_added():
+    acc = AtlasCounts(GRID, 2, 1, len(STATES), 2)
     cells, codes = _leads(2, 3)
     with pytest.raises(InputError, match=r"columns must lie in 0\.\.4"):
         acc.add_leads(cells, codes, particles=3, ashore=[np.array([0]), np.array([5])])
+    with pytest.raises(InputError, match=r"departure 2 is not one of 0\.\.1"):
+        acc.add_leads(cells, codes, particles=3, ashore=[np.array([0]), np.array([0])],
+                      departure=2)  # fmt: skip
     assert acc.particles == 0 and acc.presence.sum() == 0 and acc.ashore.sum() == 0
 
 
@@ -121,15 +134,20 @@ def test_a_boat_blown_onto_lampedusa_is_counted_ashore_in_italy(onshore, tmp_pat
     assert 0.1 < italy[-1] <= 0.5
     assert (np.diff(italy) >= 0).all()
     assert shares.get("MT", np.zeros(1))[-1] == 0.0
-    # the file says the same, by State
+    # by departure: all of them left south of Lampedusa, twice the share of all particles
+    lampedusa = one.counts.ashore_shares(one.coast_states, departure=0)
+    np.testing.assert_allclose(lampedusa["IT"], 2 * italy)
+    assert "IT" not in one.counts.ashore_shares(one.coast_states, departure=1)
+    # the file says the same, by departure and State
     path = write_atlas(one, tmp_path / "a.nc")
     with xr.open_dataset(path) as ds:
-        states = ds["coast_state"].values.tolist()
-        assert "IT" in states
-        np.testing.assert_allclose(ds["ashore_share"].sel(coast_state="IT").values, italy)
-        assert int(ds["ashore_count"].sel(coast_state="IT").values[-1]) == round(
-            italy[-1] * one.counts.particles
-        )
+        assert ds["departure"].values.tolist() == ["south-of-lampedusa", "off-zuwara"]
+        assert "IT" in ds["coast_state"].values.tolist()
+        share = ds["ashore_share"].sel(departure="south-of-lampedusa", coast_state="IT")
+        np.testing.assert_allclose(share.values, lampedusa["IT"])
+        count = ds["ashore_count"].sel(coast_state="IT").sum("departure").values[-1]
+        assert int(count) == round(italy[-1] * one.counts.particles)
+        assert ds["departure_particles"].values.tolist() == [300, 300]
     # the wind turned to blow away from the island: only the few that the spread of the
     # leeway and jibing carry the 3.5 km north against it (about 1 % here) reach it
     north = replace(onshore, forcing=ForcingSpec(wind_kn=25.0, wind_from_deg=0.0))

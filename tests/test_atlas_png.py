@@ -127,3 +127,17 @@ def test_the_command_draws_an_atlas_file_and_refuses_too_many_leads(tmp_path: Pa
     assert code == 2 and "--lead given 5 times: at most 4 maps" in err
     code, out, err = run_cli(capsys, "atlas-map", str(tmp_path / "a.nc"), "--lead", "7")
     assert code == 2 and "no lead time 7 h; it holds 6, 12 h" in err
+
+
+def test_each_map_title_says_what_was_ashore_by_then_of_all_particles():
+    ds = _atlas({(12.55, 33.95): 0.5})
+    # two departures of 100 particles; by the last lead 30 Libyan + 1 Italian landfalls
+    counts = np.zeros((2, 2, 2), np.int64)
+    counts[1, 0] = (1, 20)
+    counts[1, 1] = (0, 10)
+    ds["ashore_count"] = (("lead_time", "departure", "coast_state"), counts)
+    ds["departure_particles"] = (("departure",), np.array([100, 100]))
+    ds = ds.assign_coords(coast_state=["IT", "LY"], departure=["a", "b"])
+    assert atlas_png._ashore_note(ds, 1) == ": ashore LY 15%, IT 0.5%"
+    assert atlas_png._ashore_note(ds, 0) == ""
+    assert atlas_png._ashore_note(_atlas({(12.55, 33.95): 0.5}), 1) == ""  # an older file

@@ -146,10 +146,12 @@ def atlas(
     last = result.lead_hours[-1]
     row = ", ".join(f"{k} {float(v[-1]):.1%}" for k, v in sorted(shares.items()))
     console.print(f"SAR-region classes at +{last:g} h: {row}")
-    landed = c.ashore_shares(result.coast_states)
-    if landed:
-        row = ", ".join(f"{k} {float(v[-1]):.1%}" for k, v in sorted(landed.items()))
-        console.print(f"Ashore by +{last:g} h (stranded, by the State of the coast): {row}")
+    if c.ashore_shares(result.coast_states):
+        console.print(f"Ashore by +{last:g} h (stranded, by the State of the coast):")
+        for k, dep in enumerate(req.departures):
+            landed = c.ashore_shares(result.coast_states, departure=k)
+            row = ", ".join(f"{s} {float(v[-1]):.1%}" for s, v in sorted(landed.items()))
+            console.print(f"  {dep.name}: {row or 'none'}", highlight=False)
     if png and c.particles:
         console.print(f"maps -> {write_atlas_map(atlas_dataset(result), out.with_suffix('.png'))}")
     if result.failures:

@@ -13,10 +13,11 @@ SAR regions overlap (Italy and Malta round Lampedusa), so a particle's region is
 region ids (bit ``i`` for region ``i``; class 0 is "in none"). Classes are disjoint:
 their shares sum to the share of particles located (afloat or stranded), at most 1.
 
-A particle stranded on a coast is also counted *ashore*, by the State whose coast it is
-(an index into a tuple of State codes the caller gives, the last one for "unknown"), from
-the lead time at which it stranded on: a stranded particle stays so, so these counts only
-grow with the lead time, and they answer "how often does a boat reach land unaided".
+A particle stranded on a coast is also counted *ashore*, by its departure and the State
+whose coast it is (indices into the caller's departures and State codes, the last State
+for "unknown"), from the lead time at which it stranded on: a stranded particle stays
+so, so these counts only grow with the lead time, and they answer "how often does a boat
+reach land unaided".
 
 Positions (lon, lat) are WGS84 degrees; cells are half-open ``[lo, lo + cell)``.
 """
@@ -172,7 +173,10 @@ class PartialCounts:
     classes
         ``(n_lead, 2**n_regions)`` particles per membership class (located ones only).
     ashore
-        ``(n_lead, n_states)`` particles stranded by the lead time, per State's coast.
+        ``(n_lead, n_departures, n_states)`` particles stranded by the lead time, per
+        departure and State's coast.
+    departure_particles
+        ``(n_departures,)`` particles counted per departure.
     """
 
     particles: int
@@ -182,6 +186,7 @@ class PartialCounts:
     outside_grid: npt.NDArray[np.int64]
     classes: npt.NDArray[np.int64]
     ashore: npt.NDArray[np.int64]
+    departure_particles: npt.NDArray[np.int64]
 
 
 def reduce_positions(
@@ -241,8 +246,11 @@ class AtlasCounts:
     outside_grid
         ``(n_lead,)`` particles located off the grid.
     ashore
-        ``(n_lead, n_states)`` particles stranded by the lead time, per State's coast
-        (``n_states`` columns: the caller's State codes, "unknown" last).
+        ``(n_lead, n_departures, n_states)`` particles stranded by the lead time, per
+        departure (the caller's order) and State's coast (the caller's State codes,
+        "unknown" last).
+    departure_particles
+        ``(n_departures,)`` particles counted per departure.
     particles, scenarios
         Totals added so far.
     """
@@ -251,10 +259,12 @@ class AtlasCounts:
     n_lead: int
     n_regions: int
     n_states: int = 1
+    n_departures: int = 1
     presence: npt.NDArray[np.int64] = field(init=False)
     classes: npt.NDArray[np.int64] = field(init=False)
     outside_grid: npt.NDArray[np.int64] = field(init=False)
     ashore: npt.NDArray[np.int64] = field(init=False)
+    departure_particles: npt.NDArray[np.int64] = field(init=False)
     particles: int = 0
     scenarios: int = 0
 
@@ -262,7 +272,9 @@ class AtlasCounts:
         self.presence = np.zeros((self.n_lead, *self.grid.shape), np.int64)
         self.classes = np.zeros((self.n_lead, 1 << self.n_regions), np.int64)
         self.outside_grid = np.zeros(self.n_lead, np.int64)
-        self.ashore = np.zeros((self.n_lead, max(self.n_states, 1)), np.int64)
+        shape = (self.n_lead, max(self.n_departures, 1), max(self.n_states, 1))
+        self.ashore = np.zeros(shape, np.int64)
+        self.departure_particles = np.zeros(max(self.n_departures, 1), np.int64)
 
     def add(self, part: PartialCounts) -> None:
         """Add one partial result (exact: integer sums).
@@ -287,6 +299,7 @@ class AtlasCounts:
         self.classes += part.classes
         self.outside_grid += part.outside_grid
         self.ashore += part.ashore
+        self.departure_particles += part.departure_particles
         self.particles += part.particles
         self.scenarios += part.scenarios
 
@@ -298,6 +311,7 @@ class AtlasCounts:
         particles: int,
         scenarios: int = 1,
         ashore: Sequence[npt.NDArray[np.integer]] | None = None,
+        departure: int = 0,
     ) -> None:
         """Add one scenario's located particles, lead time by lead time (exact).
 
@@ -313,11 +327,14 @@ class AtlasCounts:
         ashore
             Per lead time: the State (column, ``0 .. n_states - 1``) of each particle
             stranded by then; None when nothing is counted ashore.
+        departure
+            The scenario's departure (``0 .. n_departures - 1``).
 
         Raises
         ------
         InputError
-            If the lead times do not match the atlas's, or a State column is out of range.
+            If the lead times do not match the atlas's, or a State column or the
+            departure is out of range.
         """
         if not (len(cells) == len(codes) == self.n_lead) or (
             ashore is not None and len(ashore) != self.n_lead
@@ -327,10 +344,12 @@ class AtlasCounts:
                 f"{'no' if ashore is None else len(ashore)} ashore do not fit an atlas of "
                 f"{self.n_lead}"
             )
-        n_states = self.ashore.shape[1]
+        n_states = self.ashore.shape[2]
         landed = [np.asarray(c, np.int64) for c in (ashore or ())]
         if any(c.size and (c.min() < 0 or c.max() >= n_states) for c in landed):
             raise InputError(f"ashore State columns must lie in 0..{n_states - 1}")
+        if not 0 <= departure < self.ashore.shape[1]:
+            raise InputError(f"departure {departure} is not one of 0..{self.ashore.shape[1] - 1}")
         flat = self.presence.reshape(self.n_lead, -1)
         n_classes = self.classes.shape[1]
         for k in range(self.n_lead):
@@ -342,7 +361,8 @@ class AtlasCounts:
                 :n_classes
             ]
         for k, cols in enumerate(landed):
-            self.ashore[k] += np.bincount(cols, minlength=n_states)
+            self.ashore[k, departure] += np.bincount(cols, minlength=n_states)
+        self.departure_particles[departure] += int(particles)
         self.particles += int(particles)
         self.scenarios += int(scenarios)
 
@@ -358,6 +378,7 @@ class AtlasCounts:
             outside_grid=self.outside_grid.copy(),
             classes=self.classes.copy(),
             ashore=self.ashore.copy(),
+            departure_particles=self.departure_particles.copy(),
         )
 
     def presence_probability(self) -> npt.NDArray[np.float64]:
@@ -373,12 +394,19 @@ class AtlasCounts:
         seen = np.flatnonzero(self.classes.sum(axis=0))
         return {class_label(int(c), region_ids): self.classes[:, c] / total for c in seen}
 
-    def ashore_shares(self, states: Sequence[str]) -> dict[str, npt.NDArray[np.float64]]:
-        """Share of all particles stranded by each lead time on each State's coast seen
-        (``states``: the columns' codes), per lead time; non-decreasing in the lead time."""
-        total = max(self.particles, 1)
-        seen = np.flatnonzero(self.ashore.sum(axis=0))
-        return {states[int(c)] or "unknown": self.ashore[:, c] / total for c in seen}
+    def ashore_shares(
+        self, states: Sequence[str], departure: int | None = None
+    ) -> dict[str, npt.NDArray[np.float64]]:
+        """Share stranded by each lead time on each State's coast seen (``states``: the
+        columns' codes): of all particles, or of ``departure``'s; non-decreasing in the
+        lead time."""
+        if departure is None:
+            counts, total = self.ashore.sum(axis=1), max(self.particles, 1)
+        else:
+            counts = self.ashore[:, departure]
+            total = max(int(self.departure_particles[departure]), 1)
+        seen = np.flatnonzero(counts.sum(axis=0))
+        return {states[int(c)] or "unknown": counts[:, c] / total for c in seen}
 
     def region_shares(self, region_ids: Sequence[str]) -> dict[str, npt.NDArray[np.float64]]:
         """Share of all particles in each region (overlaps counted in each), per lead time."""

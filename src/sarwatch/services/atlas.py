@@ -329,8 +329,8 @@ def run_atlas(
     wall0 = time.perf_counter()
     starts = start_times(req.start_first, req.start_last, req.every)
     tasks = [
-        ScenarioTask(i, d, t, scenario_seed(d, t, req.base_seed))
-        for i, (t, d) in enumerate((t, d) for t in starts for d in req.departures)
+        ScenarioTask(i, d, t, scenario_seed(d, t, req.base_seed), j)
+        for i, (t, (j, d)) in enumerate((t, jd) for t in starts for jd in enumerate(req.departures))
     ]
     region_ids = tuple(r.srr_id for r in sar_regions())
     coast_states = coast_states_of(cache_dir)
@@ -344,6 +344,7 @@ def run_atlas(
         grid=req.grid,
         region_ids=region_ids,
         coast_states=coast_states,
+        departures=len(req.departures),
         first=req.start_first,
         last=starts[-1],
         centre=((max(lons) + min(lons)) / 2.0, (max(lats) + min(lats)) / 2.0),
@@ -351,7 +352,7 @@ def run_atlas(
         cache_dir=None if cache_dir is None else str(cache_dir),
     )
     _, n_out = req.config.params().steps()
-    counts = AtlasCounts(req.grid, n_out, len(region_ids), len(coast_states))
+    counts = AtlasCounts(req.grid, n_out, len(region_ids), len(coast_states), len(req.departures))
     failures: list[Failure] = []
     client, cluster = _client(workers, scheduler, processes)
     try:

@@ -4,7 +4,7 @@ Variables: ``presence_count`` (particles per cell and lead time, integers: the e
 sum), ``presence_probability`` (its share of all particles), ``class_count`` and
 ``class_share`` (SAR-region membership classes, disjoint), ``region_share`` (per
 region, overlaps counted in each), ``ashore_count`` and ``ashore_share`` (particles
-stranded by the lead time, per State whose coast they reached) and
+stranded by the lead time, per departure and State whose coast they reached) and
 ``outside_grid_count``. The global attribute ``provenance`` is JSON: sarwatch version,
 object class, particles, every scenario's departure, start time and seed, the forcing
 files' SHA-256, and the failed tasks.
@@ -43,8 +43,11 @@ def atlas_dataset(result: AtlasResult) -> Any:
     prov["scenarios_counted"] = c.scenarios
     prov["scenarios_failed"] = len(result.failures)
     lead = np.asarray(result.lead_hours, dtype=np.float64)
-    landed = np.flatnonzero(c.ashore.sum(axis=0))
+    landed = np.flatnonzero(c.ashore.sum(axis=(0, 1)))
     state_labels = [result.coast_states[k] or "unknown" for k in landed]
+    names = [d["name"] for d in result.provenance.get("departures", [])]
+    names = names if len(names) == c.ashore.shape[1] else [str(k) for k in range(c.ashore.shape[1])]
+    per_departure = np.maximum(c.departure_particles, 1)[None, :, None]
     ds = xr.Dataset(
         {
             "presence_count": (
@@ -79,21 +82,27 @@ def atlas_dataset(result: AtlasResult) -> Any:
                 },
             ),
             "ashore_count": (
-                ("lead_time", "coast_state"),
-                c.ashore[:, landed],
+                ("lead_time", "departure", "coast_state"),
+                c.ashore[:, :, landed],
                 {
-                    "long_name": "particles stranded by the lead time, per State's coast",
+                    "long_name": "particles stranded by the lead time, per departure and "
+                    "State's coast",
                     "units": "1",
                 },
             ),
             "ashore_share": (
-                ("lead_time", "coast_state"),
-                c.ashore[:, landed] / total,
+                ("lead_time", "departure", "coast_state"),
+                c.ashore[:, :, landed] / per_departure,
                 {
-                    "long_name": "share of all particles stranded by the lead time, per "
-                    "State's coast",
+                    "long_name": "share of the departure's particles stranded by the lead "
+                    "time, per State's coast",
                     "units": "1",
                 },
+            ),
+            "departure_particles": (
+                ("departure",),
+                c.departure_particles,
+                {"long_name": "particles counted from the departure", "units": "1"},
             ),
             "outside_grid_count": (
                 ("lead_time",),
@@ -115,6 +124,7 @@ def atlas_dataset(result: AtlasResult) -> Any:
             ),
             "srr_class": ("srr_class", np.array(labels, dtype=object)),
             "srr": ("srr", np.array(result.region_ids, dtype=object)),
+            "departure": ("departure", np.array(names, dtype=object)),
             "coast_state": (
                 "coast_state",
                 np.array(state_labels, dtype=object),
@@ -149,7 +159,7 @@ def write_atlas(result: AtlasResult, path: Path) -> Path:
             import zarr  # noqa: F401
         except ImportError as exc:
             raise InputError("writing Zarr needs the zarr package; give an .nc path") from exc
-        for name in ("srr_class", "srr", "coast_state"):
+        for name in ("srr_class", "srr", "coast_state", "departure"):
             ds[name] = ds[name].astype(str)
         ds.to_zarr(path, mode="w", zarr_format=2, consolidated=True)  # the widely read format
     else:

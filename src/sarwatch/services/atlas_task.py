@@ -114,6 +114,7 @@ class ScenarioTask:
     departure: Departure
     start: datetime
     seed: int
+    departure_index: int = 0
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,7 @@ class TaskContext:
     grid: AtlasGrid
     region_ids: tuple[str, ...]
     coast_states: tuple[str, ...]
+    departures: int
     first: datetime
     last: datetime
     centre: tuple[float, float]
@@ -297,7 +299,7 @@ def _run_scenario(task: ScenarioTask, ctx: TaskContext, acc: AtlasCounts) -> Non
         ashore.append(landfall[stranded])
 
     simulate(state, forcing, to64(task.start), cfg.params(), rng, land=land, on_output=on_output)
-    acc.add_leads(cells, codes, particles=state.n, ashore=ashore)
+    acc.add_leads(cells, codes, particles=state.n, ashore=ashore, departure=task.departure_index)
 
 
 #: A stranded particle farther than this from the packaged coast (metres) is ashore on an
@@ -334,7 +336,7 @@ def run_batch(tasks: tuple[ScenarioTask, ...], ctx: TaskContext) -> BatchResult:
     """
     cpu0 = time.thread_time()
     _, n_out = ctx.config.params().steps()
-    acc = AtlasCounts(ctx.grid, n_out, len(ctx.region_ids), len(ctx.coast_states))
+    acc = AtlasCounts(ctx.grid, n_out, len(ctx.region_ids), len(ctx.coast_states), ctx.departures)
     failed: list[tuple[int, str]] = []
     with one_numba_thread():
         for task in tasks:

@@ -208,11 +208,14 @@ def _scale_bar(width: int, top: float) -> Image.Image:
 
 
 def _ashore_note(ds: Any, lead: int) -> str:
-    """``": ashore LY 12%, IT 0.4%"``: the shares stranded by lead ``lead`` (index), by
-    State, largest first; empty when none (or an atlas written before they were kept)."""
-    if "ashore_share" not in getattr(ds, "data_vars", {}):
+    """``": ashore LY 12%, IT 0.4%"``: the shares of all particles stranded by lead
+    ``lead`` (index), by State, largest first; empty when none (or an atlas written before
+    they were kept)."""
+    if "ashore_count" not in getattr(ds, "data_vars", {}):
         return ""
-    share = np.asarray(ds["ashore_share"].values, dtype=float)[lead]
+    # (lead, departure, State) counts over all the departures' particles
+    count = np.asarray(ds["ashore_count"].values, dtype=float)[lead].sum(axis=0)
+    share = count / max(float(np.asarray(ds["departure_particles"].values).sum()), 1.0)
     states = [str(s) for s in ds["coast_state"].values]
     parts = [(v, s) for v, s in zip(share, states, strict=True) if v > 0]
     if not parts:
