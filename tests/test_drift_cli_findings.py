@@ -136,11 +136,15 @@ def test_the_drift_table_fits_an_80_column_terminal() -> None:
     assert max(len(line) for line in lines[1:]) <= 80
     rows = [line for line in lines if line.strip().startswith("+")]
     assert [r.split()[0] for r in rows] == ["+6", "+12", "+24", "+48"]
+    # spread and areas in the chart's units, as the search plan gives them
+    header = next(line for line in lines if "centroid" in line)
+    assert "std nm" in header and "50/90/95% nm²" in header
     for row, hours in zip(rows, (6, 12, 24, 48), strict=True):
         snap = next(o for o in summary.outputs if o.hours == hours)
-        areas = "/".join(f"{c.area_km2:.0f}" for c in snap.containment)
+        areas = "/".join(f"{c.area_km2 / 1.852**2:.0f}" for c in snap.containment)
         assert areas in row, (areas, row)  # the areas are whole, not cut
         assert f"{snap.centroid_lat:.3f}N" in row
+        assert f" {snap.std_km / 1.852:.1f} " in row, (snap.std_km, row)
 
 
 def test_one_set_of_defaults_for_the_engine_the_cli_and_the_api() -> None:

@@ -469,6 +469,7 @@ def print_summary(s: RunSummary, console: Console) -> None:
     from rich.table import Table
 
     from sarwatch.drift.result import iso_utc
+    from sarwatch.geo.units import M_PER_NM
 
     console.print(
         f"[bold]{s.object}[/] {s.time_direction} {s.hours:g} h from "
@@ -480,8 +481,8 @@ def print_summary(s: RunSummary, console: Console) -> None:
         console.print("time: " + ", ".join(f"{k} {v:.2f} s" for k, v in s.timings_s.items()))
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1), show_edge=False)
     for col, justify in (
-        ("h", "right"), ("time UTC", "left"), ("centroid", "left"), ("std km", "right"),
-        ("50/90/95% km²", "right"), ("strand", "right"),
+        ("h", "right"), ("time UTC", "left"), ("centroid", "left"), ("std nm", "right"),
+        ("50/90/95% nm²", "right"), ("strand", "right"),
     ):  # fmt: skip
         table.add_column(col, justify=justify, no_wrap=True)  # type: ignore[arg-type]
     table.add_column("SRR share", overflow="fold")
@@ -490,13 +491,14 @@ def print_summary(s: RunSummary, console: Console) -> None:
     for o in s.outputs:
         if abs(o.hours) not in marks:
             continue
-        areas = {c.percent: c.area_km2 for c in o.containment}
+        # nautical miles, as the search plan and the chart: the summary keeps km
+        areas = {c.percent: c.area_km2 * 1e6 / M_PER_NM**2 for c in o.containment}
         c = "-" if not math.isfinite(o.centroid_lat) else _lat_lon(o.centroid_lat, o.centroid_lon)
         shares = _table_shares(o.srr_share)
         outside_shown |= any(region == OUTSIDE_KEY for region, _ in shares)
         table.add_row(
             f"{o.hours:+g}", str(o.time.astype("datetime64[m]"))[5:].replace("T", " "), c,
-            f"{o.std_km:.1f}" if math.isfinite(o.std_km) else "-",
+            f"{o.std_km * 1000 / M_PER_NM:.1f}" if math.isfinite(o.std_km) else "-",
             "/".join(f"{areas.get(k, 0):.0f}" for k in (50, 90, 95)),
             f"{o.stranded_share:.0%}",
             " ".join(f"{_SHARE_LABELS.get(key, key)} {share:.0%}" for key, share in shares),

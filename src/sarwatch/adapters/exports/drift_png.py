@@ -25,6 +25,7 @@ import shapely
 
 from sarwatch.drift.result import DriftResult, iso_utc
 from sarwatch.drift.state import ACTIVE, STRANDED
+from sarwatch.geo.units import M_PER_NM
 
 __all__ = ["write_png"]
 
@@ -89,7 +90,8 @@ def _title(result: DriftResult) -> str:
     shares = ", ".join(f"{r.region} {r.share:.0%}" for r in final.srr_share if r.share > 0)
     return (
         f"{s.object}: {s.time_direction} {s.hours:g} h from {iso_utc(s.start.time)}, "
-        f"n={s.n:,}, seed={s.seed}\nend {iso_utc(final.time)}: std {final.std_km:.3f} km, "
+        f"n={s.n:,}, seed={s.seed}\nend {iso_utc(final.time)}: "
+        f"std {final.std_km * 1000 / M_PER_NM:.1f} nm, "
         f"stranded {final.stranded_share:.0%}; SRR {shares}"
     )
 
@@ -177,7 +179,9 @@ def write_png(result: DriftResult, path: Path, *, cache_dir: Path | None = None)
                 x, y = ring.xy
                 canvas.line(x, y, color, lw)
         entries.append(
-            LegendEntry(f"{polygon.percent} % ({polygon.area_km2:.0f} km²)", "line", color, lw)
+            LegendEntry(
+                f"{polygon.percent} % ({_nm2(polygon.area_km2):,.0f} nm²)", "line", color, lw
+            )
         )
     canvas.line(cx, cy, "#006d2c", 1.5)
     canvas.dots(cx, cy, "#006d2c", 1.5)  # matplotlib's "." marker: half its size
@@ -350,3 +354,8 @@ def _bar_corner(cloud: np.ndarray[Any, Any], legend: Corner) -> Corner:
     h, w = max(1, ny // 8), max(1, nx // 4)
     left, right = float(alpha[:h, :w].sum()), float(alpha[:h, nx - w :].sum())
     return "lower right" if right < left else "lower left"
+
+
+def _nm2(area_km2: float) -> float:
+    """An area in square nautical miles (the chart's unit) from km²."""
+    return area_km2 * 1e6 / M_PER_NM**2
