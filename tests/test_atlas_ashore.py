@@ -153,3 +153,28 @@ def test_a_boat_blown_onto_lampedusa_is_counted_ashore_in_italy(onshore, tmp_pat
     north = replace(onshore, forcing=ForcingSpec(wind_kn=25.0, wind_from_deg=0.0))
     away = run_atlas(north, workers=1, processes=False)
     assert away.counts.ashore_shares(away.coast_states).get("IT", [0.0])[-1] < 0.1 * italy[-1]
+
+
+def test_the_command_prints_each_departures_landfall_or_the_whole_for_many(
+    tmp_path, capsys, monkeypatch, land_mask
+):
+    from _cli import run_cli
+    from sarwatch.cli import atlas as atlas_cli
+
+    deps = tmp_path / "deps.csv"
+    deps.write_text("name,lon,lat\nsouth-of-lampedusa,12.58,35.46\noff-zuwara,12.10,33.0\n")
+    args = [
+        "atlas", "--departures", str(deps), "--from", "2024-01-01", "--to", "2024-01-01",
+        "--hours", "6", "--object", "PIW-1", "--particles", "100", "--wind-kn", "25",
+        "--wind-from", "180", "--workers", "1", "--threads", "--no-png",
+    ]  # fmt: skip
+    code, out, err = run_cli(capsys, *args, "--out", str(tmp_path / "a.nc"))
+    assert code == 0, err
+    lines = (out + err).splitlines()
+    assert any(line.startswith("  south-of-lampedusa: IT ") for line in lines), lines
+    assert "  off-zuwara: none" in lines
+    assert not (tmp_path / "a.png").exists()  # --no-png
+    monkeypatch.setattr(atlas_cli, "_ASHORE_LINES", 1)
+    code, out, err = run_cli(capsys, *args, "--out", str(tmp_path / "b.nc"))
+    assert code == 0, err
+    assert "  all 2 departures: IT " in out + err

@@ -42,6 +42,10 @@ def _day_or_time(text: str, what: str) -> datetime:
         raise InputError(f"{what}: {exc}") from None
 
 
+#: Up to this many departures the command prints each one's landfall; beyond, the whole.
+_ASHORE_LINES = 10
+
+
 def atlas(
     departures: str = typer.Option(
         ..., "--departures", help="CSV file (name,lon,lat), port ids (LYZUA,TNSFA) or PORTS."
@@ -148,10 +152,19 @@ def atlas(
     console.print(f"SAR-region classes at +{last:g} h: {row}")
     if c.ashore_shares(result.coast_states):
         console.print(f"Ashore by +{last:g} h (stranded, by the State of the coast):")
-        for k, dep in enumerate(req.departures):
+        shown = req.departures if len(req.departures) <= _ASHORE_LINES else ()
+        for k, dep in enumerate(shown):
             landed = c.ashore_shares(result.coast_states, departure=k)
             row = ", ".join(f"{s} {float(v[-1]):.1%}" for s, v in sorted(landed.items()))
             console.print(f"  {dep.name}: {row or 'none'}", highlight=False)
+        if not shown:  # many departures: the whole, and each in the file
+            landed = c.ashore_shares(result.coast_states)
+            row = ", ".join(f"{s} {float(v[-1]):.1%}" for s, v in sorted(landed.items()))
+            console.print(
+                f"  all {len(req.departures)} departures: {row} (each departure's in {out}: "
+                "ashore_share)",
+                highlight=False,
+            )
     if png and c.particles:
         console.print(f"maps -> {write_atlas_map(atlas_dataset(result), out.with_suffix('.png'))}")
     if result.failures:
