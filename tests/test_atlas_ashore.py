@@ -84,6 +84,37 @@ def test_ashore_counts_of_any_split_add_up_to_those_of_the_whole(landed, cuts):
     np.testing.assert_array_equal(split.ashore, whole.ashore)
 
 
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    scenarios=st.lists(st.tuples(st.integers(0, 2), st.integers(0, 40)), min_size=1, max_size=8),
+)
+def test_each_departures_grid_adds_up_over_scenarios_and_sums_to_the_whole(seed, scenarios):
+    """Scenarios of three departures, added one by one or through partials sent in any
+    order: the same per-departure grids, whose sum is the whole's presence."""
+    rng = np.random.default_rng(seed)
+    whole = AtlasCounts(GRID, 1, 1, len(STATES), 3)
+    parts = []
+    for dep, n in scenarios:
+        cells = [GRID.cell_index(rng.uniform(8.5, 16.5, n), rng.uniform(30.5, 37.5, n))]
+        codes = [np.zeros(int((cells[0] >= 0).sum()), np.int64)]
+        cells = [cells[0][cells[0] >= 0]]
+        whole.add_leads(cells, codes, particles=n, departure=dep)
+        one = AtlasCounts(GRID, 1, 1, len(STATES), 3)
+        one.add_leads(cells, codes, particles=n, departure=dep)
+        parts.append(one.to_partial())
+    summed = AtlasCounts(GRID, 1, 1, len(STATES), 3)
+    for part in reversed(parts):
+        summed.add(part)
+    np.testing.assert_array_equal(summed.by_departure, whole.by_departure)
+    np.testing.assert_array_equal(whole.by_departure.sum(axis=1), whole.presence)
+    for dep in range(3):
+        n = sum(k for d, k in scenarios if d == dep)
+        assert whole.departure_particles[dep] == n
+        assert whole.by_departure[0, dep].sum() <= n
+        assert whole.departure_probability()[0, dep].sum() <= 1.0 + 1e-12
+
+
 def test_partial_counts_of_another_number_of_states_are_refused():
     acc = AtlasCounts(GRID, 1, 1, len(STATES))
     other = AtlasCounts(GRID, 1, 1, 3)
@@ -148,6 +179,11 @@ def test_a_boat_blown_onto_lampedusa_is_counted_ashore_in_italy(onshore, tmp_pat
         count = ds["ashore_count"].sel(coast_state="IT").sum("departure").values[-1]
         assert int(count) == round(italy[-1] * one.counts.particles)
         assert ds["departure_particles"].values.tolist() == [300, 300]
+        # each departure's own grid, whose sum is the whole's
+        by_dep = ds["departure_presence_count"].values
+        np.testing.assert_array_equal(by_dep.sum(axis=1), ds["presence_count"].values)
+        lamp = ds["departure_presence_probability"].sel(departure="south-of-lampedusa")
+        np.testing.assert_allclose(lamp.values, by_dep[:, 0] / 300, rtol=1e-6)
     # the wind turned to blow away from the island: only the few that the spread of the
     # leeway and jibing carry the 3.5 km north against it (about 1 % here) reach it
     north = replace(onshore, forcing=ForcingSpec(wind_kn=25.0, wind_from_deg=0.0))

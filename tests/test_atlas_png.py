@@ -141,3 +141,30 @@ def test_each_map_title_says_what_was_ashore_by_then_of_all_particles():
     assert atlas_png._ashore_note(ds, 1) == ": ashore LY 15%, IT 0.5%"
     assert atlas_png._ashore_note(ds, 0) == ""
     assert atlas_png._ashore_note(_atlas({(12.55, 33.95): 0.5}), 1) == ""  # an older file
+
+
+def test_one_departures_boats_are_drawn_alone_and_an_unknown_one_is_refused(tmp_path: Path):
+    ds = _atlas({(12.55, 33.95): 0.5})
+    # two departures: "a" reached one cell, "b" another, far apart
+    by_dep = np.zeros((2, 2, ds.sizes["lat"], ds.sizes["lon"]), np.float32)
+    lat, lon = ds["lat"].values, ds["lon"].values
+    by_dep[1, 0, np.argmin(np.abs(lat - 33.95)), np.argmin(np.abs(lon - 12.55))] = 1.0
+    by_dep[1, 1, np.argmin(np.abs(lat - 34.65)), np.argmin(np.abs(lon - 13.45))] = 1.0
+    ds["departure_presence_probability"] = (("lead_time", "departure", "lat", "lon"), by_dep)
+    ds["departure_particles"] = (("departure",), np.array([10, 10]))
+    ds = ds.assign_coords(departure=["a", "b"])
+    path = write_atlas_map(ds, tmp_path / "b.png", leads=[12.0], departure="b")
+    with Image.open(path) as im:
+        rgb = np.asarray(im.convert("RGB")).astype(float)
+        width = im.size[0]
+    probs = ds["departure_presence_probability"].values[-1:, 1]
+    view = atlas_png._view(probs, lon, lat, [json.loads(ds.attrs["provenance"])["departures"][0]])
+    map_w, map_h = atlas_png._map_size(view)
+    left, right, _, top = atlas_png._MARGIN_PX
+    x0 = (width - (map_w + left + right)) // 2 + left
+    vx0, vx1, vy0, vy1 = view
+    col = round(x0 + (13.45 - vx0) / (vx1 - vx0) * map_w)
+    row = round(atlas_png._TITLE_PX + top + (vy1 - 34.65) / (vy1 - vy0) * map_h)
+    assert np.abs(rgb[row, col] - _blend(HIGH)).max() <= 6, rgb[row, col]  # b's cell
+    with pytest.raises(InputError, match="no departure 'c'; it holds a, b"):
+        write_atlas_map(ds, tmp_path / "c.png", departure="c")

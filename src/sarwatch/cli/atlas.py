@@ -185,6 +185,9 @@ def atlas_map(
     lead: list[float] = typer.Option(
         None, "--lead", help="Lead time to draw, hours (repeat, up to 4; default: spread)."
     ),
+    departure: str = typer.Option(
+        None, "--departure", help="Only the boats leaving this departure (its name)."
+    ),
 ) -> None:
     """Draw an atlas's probability of presence, up to four lead times side by side."""
     from sarwatch.services.atlas_files import open_atlas, write_atlas_map
@@ -192,7 +195,8 @@ def atlas_map(
     png = out if out is not None else path.with_suffix(".png")
     if len(lead or []) > 4:
         raise InputError(f"--lead given {len(lead)} times: at most 4 maps fit the image")
-    typer.echo(f"maps -> {write_atlas_map(open_atlas(path), png, leads=lead or None)}")
+    drawn = write_atlas_map(open_atlas(path), png, leads=lead or None, departure=departure)
+    typer.echo(f"maps -> {drawn}")
 
 
 def register(app: typer.Typer) -> None:

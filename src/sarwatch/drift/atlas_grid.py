@@ -166,8 +166,9 @@ class PartialCounts:
     particles, scenarios
         Particles and scenarios counted.
     cells, counts
-        Per lead time: the occupied flat cells (``int64``, sorted, unique) and the
-        particles in each (``int64``).
+        Per lead time: the occupied flat cells of the departures' grids (``int64``,
+        sorted, unique: ``departure * ny * nx + cell``) and the particles in each
+        (``int64``).
     outside_grid
         Per lead time: particles located (afloat or stranded) but off the grid.
     classes
@@ -239,8 +240,9 @@ class AtlasCounts:
     ----------
     grid
         The atlas grid.
-    presence
-        ``(n_lead, ny, nx)`` particles per cell and lead time (``int64``).
+    by_departure
+        ``(n_lead, n_departures, ny, nx)`` particles per departure, cell and lead time
+        (``int64``); :attr:`presence` is their sum over the departures.
     classes
         ``(n_lead, 2**n_regions)`` particles per membership class.
     outside_grid
@@ -260,7 +262,7 @@ class AtlasCounts:
     n_regions: int
     n_states: int = 1
     n_departures: int = 1
-    presence: npt.NDArray[np.int64] = field(init=False)
+    by_departure: npt.NDArray[np.int64] = field(init=False)
     classes: npt.NDArray[np.int64] = field(init=False)
     outside_grid: npt.NDArray[np.int64] = field(init=False)
     ashore: npt.NDArray[np.int64] = field(init=False)
@@ -269,7 +271,8 @@ class AtlasCounts:
     scenarios: int = 0
 
     def __post_init__(self) -> None:
-        self.presence = np.zeros((self.n_lead, *self.grid.shape), np.int64)
+        n_dep = max(self.n_departures, 1)
+        self.by_departure = np.zeros((self.n_lead, n_dep, *self.grid.shape), np.int64)
         self.classes = np.zeros((self.n_lead, 1 << self.n_regions), np.int64)
         self.outside_grid = np.zeros(self.n_lead, np.int64)
         shape = (self.n_lead, max(self.n_departures, 1), max(self.n_states, 1))
@@ -293,7 +296,7 @@ class AtlasCounts:
                 f"partial atlas counts of shapes {part.classes.shape} and {part.ashore.shape} "
                 f"do not fit an atlas of {self.classes.shape} and {self.ashore.shape}"
             )
-        flat = self.presence.reshape(self.n_lead, -1)
+        flat = self.by_departure.reshape(self.n_lead, -1)
         for k in range(self.n_lead):
             np.add.at(flat[k], part.cells[k], part.counts[k])
         self.classes += part.classes
@@ -350,12 +353,13 @@ class AtlasCounts:
             raise InputError(f"ashore State columns must lie in 0..{n_states - 1}")
         if not 0 <= departure < self.ashore.shape[1]:
             raise InputError(f"departure {departure} is not one of 0..{self.ashore.shape[1] - 1}")
-        flat = self.presence.reshape(self.n_lead, -1)
+        flat = self.by_departure.reshape(self.n_lead, -1)
         n_classes = self.classes.shape[1]
+        offset = departure * self.grid.nx * self.grid.ny  # the departure's grid in flat
         for k in range(self.n_lead):
             idx = np.asarray(cells[k], np.int64)
             on = idx >= 0
-            np.add.at(flat[k], idx[on], 1)
+            np.add.at(flat[k], idx[on] + offset, 1)
             self.outside_grid[k] += idx.size - int(np.count_nonzero(on))
             self.classes[k] += np.bincount(np.asarray(codes[k], np.int64), minlength=n_classes)[
                 :n_classes
@@ -368,7 +372,7 @@ class AtlasCounts:
 
     def to_partial(self) -> PartialCounts:
         """These counts as a sparse :class:`PartialCounts` (to send from a worker)."""
-        flat = self.presence.reshape(self.n_lead, -1)
+        flat = self.by_departure.reshape(self.n_lead, -1)
         cells = tuple(np.flatnonzero(flat[k]).astype(np.int64) for k in range(self.n_lead))
         return PartialCounts(
             particles=self.particles,
@@ -380,6 +384,17 @@ class AtlasCounts:
             ashore=self.ashore.copy(),
             departure_particles=self.departure_particles.copy(),
         )
+
+    @property
+    def presence(self) -> npt.NDArray[np.int64]:
+        """``(n_lead, ny, nx)`` particles per cell and lead time, all departures."""
+        return self.by_departure.sum(axis=1)
+
+    def departure_probability(self) -> npt.NDArray[np.float64]:
+        """``(n_lead, n_departures, ny, nx)``: share of each departure's particles in each
+        cell, per lead time (0 for a departure without particles)."""
+        per = np.maximum(self.departure_particles, 1)[None, :, None, None]
+        return self.by_departure / per
 
     def presence_probability(self) -> npt.NDArray[np.float64]:
         """Share of all particles in each cell, per lead time (0 with no particles)."""

@@ -4,10 +4,11 @@ Variables: ``presence_count`` (particles per cell and lead time, integers: the e
 sum), ``presence_probability`` (its share of all particles), ``class_count`` and
 ``class_share`` (SAR-region membership classes, disjoint), ``region_share`` (per
 region, overlaps counted in each), ``ashore_count`` and ``ashore_share`` (particles
-stranded by the lead time, per departure and State whose coast they reached) and
-``outside_grid_count``. The global attribute ``provenance`` is JSON: sarwatch version,
-object class, particles, every scenario's departure, start time and seed, the forcing
-files' SHA-256, and the failed tasks.
+stranded by the lead time, per departure and State whose coast they reached),
+``departure_presence_count`` and ``departure_presence_probability`` (each departure's own
+grid, when there are several) and ``outside_grid_count``. The global attribute
+``provenance`` is JSON: sarwatch version, object class, particles, every scenario's
+departure, start time and seed, the forcing files' SHA-256, and the failed tasks.
 """
 
 from __future__ import annotations
@@ -48,11 +49,12 @@ def atlas_dataset(result: AtlasResult) -> Any:
     names = [d["name"] for d in result.provenance.get("departures", [])]
     names = names if len(names) == c.ashore.shape[1] else [str(k) for k in range(c.ashore.shape[1])]
     per_departure = np.maximum(c.departure_particles, 1)[None, :, None]
+    presence = c.presence
     ds = xr.Dataset(
         {
             "presence_count": (
                 ("lead_time", "lat", "lon"),
-                c.presence.astype(np.int32 if c.presence.max(initial=0) < 2**31 else np.int64),
+                presence.astype(np.int32 if presence.max(initial=0) < 2**31 else np.int64),
                 {"long_name": "particles in the cell, all scenarios", "units": "1"},
             ),
             "presence_probability": (
@@ -141,7 +143,26 @@ def atlas_dataset(result: AtlasResult) -> Any:
             "provenance": json.dumps(prov, sort_keys=True),
         },
     )
+    if c.by_departure.shape[1] > 1:  # each departure's own grid, besides the sum
+        ds["departure_presence_count"] = (
+            ("lead_time", "departure", "lat", "lon"),
+            c.by_departure.astype(np.int32 if presence.max(initial=0) < 2**31 else np.int64),
+            {"long_name": "particles in the cell, the departure's scenarios", "units": "1"},
+        )
+        ds["departure_presence_probability"] = (
+            ("lead_time", "departure", "lat", "lon"),
+            c.departure_probability().astype(np.float32),
+            {
+                "long_name": "probability of presence of the departure's boats (share of "
+                "its particles)",
+                "units": "1",
+            },
+        )
     return ds
+
+
+#: The per-departure grids are mostly empty: deflated in the file (any reader decodes it).
+_DEFLATED = ("departure_presence_count", "departure_presence_probability")
 
 
 def write_atlas(result: AtlasResult, path: Path) -> Path:
@@ -165,8 +186,9 @@ def write_atlas(result: AtlasResult, path: Path) -> Path:
     else:
         from sarwatch.adapters.netcdf_lock import NETCDF_LOCK
 
+        encoding = {v: {"zlib": True, "complevel": 4} for v in _DEFLATED if v in ds}
         with NETCDF_LOCK:
-            ds.to_netcdf(path, engine="netcdf4")
+            ds.to_netcdf(path, engine="netcdf4", encoding=encoding)
     return path
 
 
@@ -195,20 +217,27 @@ def open_atlas(path: Path) -> Any:
 
 
 def write_atlas_map(
-    ds: Any, png: Path, *, leads: list[float] | None = None, cache_dir: Path | None = None
+    ds: Any,
+    png: Path,
+    *,
+    leads: list[float] | None = None,
+    departure: str | None = None,
+    cache_dir: Path | None = None,
 ) -> Path:
     """Draw the atlas ``ds`` (:func:`atlas_dataset` or :func:`open_atlas`) to the PNG ``png``:
     its probability of presence at up to four lead times (``leads``, hours; default spread
-    over the run), with the coastline, the SAR regions and the departures.
+    over the run), with the coastline, the SAR regions and the departures; of all the boats,
+    or of those leaving ``departure`` (its name).
 
     Raises
     ------
     InputError
-        ``png`` does not end in ``.png``, ``ds`` is not an atlas, or a lead it lacks.
+        ``png`` does not end in ``.png``, ``ds`` is not an atlas, or a lead or a
+        departure it lacks.
     """
     from sarwatch.adapters.exports.atlas_png import atlas_png
 
     png = Path(png)
     if png.suffix.lower() != ".png":
         raise InputError(f"{png}: the map is a PNG image; give a path ending in .png")
-    return atlas_png(ds, png, leads=leads, cache_dir=cache_dir)
+    return atlas_png(ds, png, leads=leads, departure=departure, cache_dir=cache_dir)

@@ -181,7 +181,7 @@ def _panel(
     return canvas.image.reduce(SUPERSAMPLE)
 
 
-def _scale_bar(width: int, top: float) -> Image.Image:
+def _scale_bar(width: int, top: float, of_what: str) -> Image.Image:
     """The colour scale under the maps: the ramp, its decades and what it measures."""
     from sarwatch.adapters.exports.drift_png_canvas import font_at
 
@@ -202,20 +202,23 @@ def _scale_bar(width: int, top: float) -> Image.Image:
         draw.line([(x, by + bar_h), (x, by + bar_h + 3)], fill=(0, 0, 0))
         draw.text((x, by + bar_h + 4), f"{value:.0e}".replace("e-0", "e-"), fill=(0, 0, 0),
                   font=font, anchor="mt")  # fmt: skip
-    draw.text((width // 2, by + bar_h + 20), "probability of presence per cell (share of all "
-              "particles of all scenarios)", fill=(0, 0, 0), font=font, anchor="mt")  # fmt: skip
+    draw.text((width // 2, by + bar_h + 20), f"probability of presence per cell (share of "
+              f"{of_what})", fill=(0, 0, 0), font=font, anchor="mt")  # fmt: skip
     return img
 
 
-def _ashore_note(ds: Any, lead: int) -> str:
-    """``": ashore LY 12%, IT 0.4%"``: the shares of all particles stranded by lead
-    ``lead`` (index), by State, largest first; empty when none (or an atlas written before
-    they were kept)."""
+def _ashore_note(ds: Any, lead: int, departure: int | None = None) -> str:
+    """``": ashore LY 12%, IT 0.4%"``: the shares of all particles (or of ``departure``'s,
+    an index) stranded by lead ``lead`` (index), by State, largest first; empty when none
+    (or an atlas written before they were kept)."""
     if "ashore_count" not in getattr(ds, "data_vars", {}):
         return ""
-    # (lead, departure, State) counts over all the departures' particles
-    count = np.asarray(ds["ashore_count"].values, dtype=float)[lead].sum(axis=0)
-    share = count / max(float(np.asarray(ds["departure_particles"].values).sum()), 1.0)
+    # (lead, departure, State) counts over the departures' particles
+    counts = np.asarray(ds["ashore_count"].values, dtype=float)[lead]
+    particles = np.asarray(ds["departure_particles"].values, dtype=float)
+    if departure is not None:
+        counts, particles = counts[departure : departure + 1], particles[departure : departure + 1]
+    share = counts.sum(axis=0) / max(float(particles.sum()), 1.0)
     states = [str(s) for s in ds["coast_state"].values]
     parts = [(v, s) for v, s in zip(share, states, strict=True) if v > 0]
     if not parts:
@@ -230,8 +233,37 @@ def _percent(share: float) -> str:
     return f"{share:.1%}" if share >= 0.001 else "<0.1%"
 
 
+def _departure_index(ds: Any, name: str) -> int:
+    """The index of the departure ``name`` in the atlas.
+
+    Raises
+    ------
+    InputError
+        A name the atlas does not hold (the message lists those it holds).
+    """
+    names = [str(n) for n in ds["departure"].values] if "departure" in ds.coords else []
+    if name not in names:
+        held = ", ".join(names) or "none named"
+        raise InputError(f"the atlas has no departure {name!r}; it holds {held}")
+    return names.index(name)
+
+
+def _probabilities(ds: Any, index: list[int], departure: int | None) -> np.ndarray[Any, Any]:
+    """Probability of presence at the lead indices ``index``: of all particles, or of the
+    departure's (an atlas of one departure: its own grid is the whole)."""
+    if departure is None or "departure_presence_probability" not in ds.data_vars:
+        return np.asarray(ds["presence_probability"].values, dtype=np.float64)[index]
+    by_departure = np.asarray(ds["departure_presence_probability"].values, dtype=np.float64)
+    return by_departure[index, departure]
+
+
 def atlas_png(
-    ds: Any, path: Path, *, leads: list[float] | None = None, cache_dir: Path | None = None
+    ds: Any,
+    path: Path,
+    *,
+    leads: list[float] | None = None,
+    departure: str | None = None,
+    cache_dir: Path | None = None,
 ) -> Path:
     """Draw the atlas ``ds`` (an :class:`xarray.Dataset` as written by sarwatch) to ``path``.
 
@@ -244,13 +276,16 @@ def atlas_png(
         The PNG to write.
     leads
         Lead times to draw, hours (at most four); default: :func:`pick_leads`.
+    departure
+        Draw this departure's boats only (its name in the atlas); default: all.
     cache_dir
         Where the coastline cache lives.
 
     Raises
     ------
     InputError
-        Not a sarwatch atlas, a lead time it does not hold, or nothing to draw.
+        Not a sarwatch atlas, a lead time or departure it does not hold, or nothing to
+        draw.
     """
     from sarwatch.adapters.exports.drift_png_canvas import font_at
     from sarwatch.geo.coast import Region, land_polygons_for
@@ -262,10 +297,13 @@ def atlas_png(
         )
     prov = json.loads(ds.attrs.get("provenance", "{}"))
     departures = list(prov.get("departures", []))
+    dep = None if departure is None else _departure_index(ds, departure)
+    if dep is not None and len(departures) > dep:
+        departures = [departures[dep]]
     chosen = pick_leads(ds["lead_time"].values, leads)
     lead_values = np.asarray(ds["lead_time"].values, dtype=float)
     index = [int(np.argmin(np.abs(lead_values - h))) for h in chosen]
-    prob = np.asarray(ds["presence_probability"].values, dtype=np.float64)[index]
+    prob = _probabilities(ds, index, dep)
     lon = np.asarray(ds["lon"].values, dtype=np.float64)
     lat = np.asarray(ds["lat"].values, dtype=np.float64)
     view = _view(prob, lon, lat, departures)
@@ -275,7 +313,7 @@ def atlas_png(
         land_polygons_for(Region(x0, y0, x1, y1), cache_dir), shapely.box(x0, y0, x1, y1)
     )
     panels = [
-        _panel(p, (lon, lat), view, top, land, departures, f"+{h:g} h{_ashore_note(ds, i)}")
+        _panel(p, (lon, lat), view, top, land, departures, f"+{h:g} h{_ashore_note(ds, i, dep)}")
         for p, h, i in zip(prob, chosen, index, strict=True)
     ]
     cols = 1 if len(panels) == 1 else 2
@@ -286,14 +324,21 @@ def atlas_png(
     x_first = (width - cols * pw) // 2
     for k, panel in enumerate(panels):
         image.paste(panel, (x_first + (k % cols) * pw, _TITLE_PX + (k // cols) * ph))
-    image.paste(_scale_bar(width, top), (0, _TITLE_PX + rows * ph))
+    of_what = "all particles of all scenarios" if dep is None else f"{departure}'s particles"
+    image.paste(_scale_bar(width, top, of_what), (0, _TITLE_PX + rows * ph))
     draw = ImageDraw.Draw(image)
     every = prov.get("every_h")
     period = f"{prov.get('start_first', '?')[:16]} to {prov.get('start_last', '?')[:16]}"
+    if dep is None:
+        what = (
+            f"{ds.attrs.get('scenarios', '?')} scenarios × "
+            f"{prov.get('particles_per_scenario', '?')} particles, {len(departures)} departure(s)"
+        )
+    else:
+        particles = int(np.asarray(ds["departure_particles"].values)[dep])
+        what = f"boats leaving {departure} ({particles:,} particles)"
     title = (
-        f"Drift atlas: {prov.get('object_class', '?')}, {ds.attrs.get('scenarios', '?')} "
-        f"scenarios × {prov.get('particles_per_scenario', '?')} particles, "
-        f"{len(departures)} departure(s)\n"
+        f"Drift atlas: {prov.get('object_class', '?')}, {what}\n"
         f"starts {period}"
         + (f" every {every:g} h" if isinstance(every, int | float) else "")
         + f"; {prov.get('hours', 0):g} h each; cells of {ds.attrs.get('cell_deg', '?')}°"
