@@ -22,10 +22,8 @@ from sarwatch.errors import InputError, NotFoundError
 from sarwatch.vessels.picture import kind_of
 from sarwatch.vessels.types import VesselKind
 
-SAMPLES = Path("/work/shared/data/ais")
+SAMPLES = Path(__file__).parent / "data_ais"
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
-
-pytestmark = pytest.mark.skipif(not SAMPLES.is_dir(), reason="shared AIS samples absent")
 
 
 def _decode(lines, **kw):
@@ -45,7 +43,7 @@ def _file(name):
 
 
 def test_gpsd_sample_counts_per_type():
-    # ../shared/data/ais/README.md: pyais yields 102 messages from this file. We decode
+    # data_ais/README.md: pyais yields 102 messages from this file. We decode
     # 99: three of those 102 repeat a payload already heard (lines 74, 81, 97 of the
     # file repeat earlier sentences), counted as duplicates. The line
     # "AIVDM,2,2,1,B,..." lost its "!" and is malformed. The per-type counts are the

@@ -28,7 +28,7 @@ from sarwatch.vessels.picture import LivePicture
 from sarwatch.vessels.types import VesselKind, VesselReport, VesselStatic
 
 T0 = datetime(2026, 12, 6, 6, 0, tzinfo=UTC)
-SAMPLES = Path("/work/shared/data/ais")
+SAMPLES = Path(__file__).parent / "data_ais"
 
 
 def _r(mmsi: int, minutes: float, lon: float = 12.5, lat: float = 34.0, **kw) -> VesselReport:
@@ -204,7 +204,6 @@ def test_archive_partitions_by_day_and_queries_with_duckdb(tmp_path):
 # -- one process feeds another --------------------------------------------------------------
 
 
-@pytest.mark.skipif(not SAMPLES.is_dir(), reason="shared AIS samples absent")
 def test_ingest_in_one_process_feeds_the_station_of_another(tmp_path):
     env = {**os.environ, "SARWATCH_HOME_DIR": str(tmp_path / "home")}
     env.pop("SARWATCH_DATABASE_URL", None)
@@ -258,7 +257,6 @@ def _ingest_samples(root: Path, *, process: bool) -> tuple[dict, list, list, lis
     return summary, sorted(reports, key=lambda r: r.mmsi), sorted(statics, key=str), [track, rows]
 
 
-@pytest.mark.skipif(not SAMPLES.is_dir(), reason="shared AIS samples absent")
 @pytest.mark.parametrize("start", ["fork", "forkserver"])
 def test_storing_from_a_second_process_stores_the_same(tmp_path, monkeypatch, start):
     from sarwatch.adapters.ais import store_worker
