@@ -174,6 +174,42 @@ def test_batch_with_a_garbled_row_names_the_row(
     assert "must have columns 'lat' and 'lon'" in err
 
 
+def test_batch_checks_each_rows_time_and_names_the_bad_ones(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The 'time' column is checked as a case's times are (ISO 8601 with a zone, not before
+    1990) and given out in UTC; a bad time is named in its row's 'error', with its value,
+    and the other rows are answered, as for a bad position."""
+    src = tmp_path / "p.csv"
+    src.write_text(
+        "time,lat,lon\n"
+        "2026-11-23T06:10:00+02:00,33.2,12.5\n"  # a zone other than UTC: converted
+        "2026-11-23 04:10,33.2,12.5\n"  # no zone
+        "yesterday,33.2,12.5\n"  # not a time
+        "1926-11-23T04:10:00Z,33.2,12.5\n"  # a mistyped year
+        ",33.2,12.5\n",  # none: the column is optional per row
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.geojson"
+    code, _, err = _run(["assess", "--csv", str(src), "--out", str(out), "--no-routes"], capsys)
+    assert code == 0, err
+    rows = [f["properties"] for f in json.loads(out.read_text(encoding="utf-8"))["features"]]
+    assert [r["time"] for r in rows] == [
+        "2026-11-23T04:10:00Z", "2026-11-23 04:10", "yesterday", "1926-11-23T04:10:00Z", "",
+    ]  # fmt: skip
+    errors = [r.get("error", "") for r in rows]
+    assert [e[:12] for e in errors] == ["", "data row 2: ", "data row 3: ", "data row 4: ", ""]
+    assert "time 2026-11-23T04:10:00 has no time zone; give it in UTC" in errors[1]
+    assert "ISO 8601 with a zone, e.g. 2018-03-15T06:30:00Z; got 'yesterday'" in errors[2]
+    assert "time 1926-11-23T04:10:00+00:00 is before 1990-01-01; check the year" in errors[3]
+    assert [r.get("srr") for r in rows] == [["LY"], None, None, None, ["LY"]]
+    assert "3 rows could not be read (data rows 2, 3, 4)" in " ".join(err.split())
+    src.write_text("time,lat,lon\n1926-11-23T04:10:00Z,33.2,12.5\n", encoding="utf-8")
+    code, stdout, err = _run(["assess", "--csv", str(src), "--no-routes"], capsys)
+    assert code == 2 and stdout == ""
+    assert "before 1990-01-01" in err and "a time (optional) like" in " ".join(err.split())
+
+
 def test_batch_with_routes_names_the_nearest_place_of_safety(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

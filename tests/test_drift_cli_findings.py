@@ -117,6 +117,35 @@ def test_the_trajectory_sample_is_said_on_the_cli_and_in_the_summary(
     assert code == 0 and note in err
 
 
+def test_quiet_without_an_output_is_refused_before_the_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sarwatch.services.drift as service
+
+    runs: list[object] = []
+    real = service.predict_drift
+
+    def counted(*args: object, **kwargs: object) -> object:
+        runs.append(args)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(service, "predict_drift", counted)
+    args = [*RUN, "--hours", "1", "--particles", "100", "--no-png"]
+    for quiet in ("--quiet", "-q"):
+        code, out, err = run_cli(capsys, *args, quiet)
+        assert code == 2 and out == "" and "Traceback" not in err
+        message = " ".join(err.split())
+        assert "no --out, --summary-json or --case was given" in message
+        assert "give --out DIR" in message and "leave out --quiet" in message
+    assert runs == []  # refused before any work, not computed and thrown away
+    summary = tmp_path / "summary.json"
+    code, _, err = run_cli(capsys, *args, "-q", "--summary-json", str(summary))  # the fix
+    assert code == 0, err
+    assert len(runs) == 1 and json.loads(summary.read_text())["seed"] == 3
+    code, out, err = run_cli(capsys, *args)  # without --quiet the summary is the output
+    assert code == 0 and "seed 3" in out and len(runs) == 2
+
+
 def test_the_drift_table_fits_an_80_column_terminal() -> None:
     from datetime import UTC, datetime
 
@@ -252,7 +281,7 @@ def test_drift_refuses_a_bad_position_with_the_flag_and_the_fix(
 
 
 def test_a_start_on_land_names_the_nearest_sea_point_to_start_from(
-    capsys: pytest.CaptureFixture[str], land_mask
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], land_mask
 ) -> None:
     import re
 
@@ -268,7 +297,9 @@ def test_a_start_on_land_names_the_nearest_sea_point_to_start_from(
     assert 0.0 < float(m[1]) < 1.0
     lat, lon = float(m[2]), float(m[3])
     assert not land_mask.contains(lon, lat)
-    code, _, err = run_cli(capsys, *base, "--lat", m[2], "--lon", m[3])  # the fix it gives
+    code, _, err = run_cli(
+        capsys, *base, "--lat", m[2], "--lon", m[3], "--out", str(tmp_path / "run")
+    )  # the fix it gives
     assert code == 0, err
 
 

@@ -147,6 +147,36 @@ def test_a_damaged_pack_never_enters_the_library(tmp_path):
     assert not list((aboard.root / ".staging").glob("*.nc"))
 
 
+def test_an_existing_pack_is_replaced_only_with_force_and_only_once_written_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sarwatch.errors import InputError
+
+    library = _library(tmp_path / "forcing", _sea(tmp_path, hours=30))
+    out = tmp_path / "packs" / "p.zip"
+    args = {"lon": LON, "lat": LAT, "start": START, "hours": 24, "radius_km": 50, "out": out}
+    first = pack_area(library, **args)  # type: ignore[arg-type]
+    sent = out.read_bytes()
+    assert hashlib.sha256(sent).hexdigest() == first.sha256
+    with pytest.raises(InputError) as err:
+        pack_area(library, **args)  # type: ignore[arg-type]
+    assert str(err.value).startswith(f"the pack file {out} already exists")
+    assert "another file with --out, or --force to replace it" in str(err.value)
+
+    def disk_full(*_args: object, **_kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as m:  # the new pack fails half-way through the zip
+        m.setattr(zipfile.ZipFile, "write", disk_full)
+        with pytest.raises(OSError, match="No space left"):
+            pack_area(library, **args, force=True)  # type: ignore[arg-type]
+    assert out.read_bytes() == sent  # the pack sent aboard is still the one ashore
+    assert [p.name for p in out.parent.iterdir()] == ["p.zip"]  # no temporary file left
+    second = pack_area(library, **args, force=True)  # type: ignore[arg-type]
+    assert hashlib.sha256(out.read_bytes()).hexdigest() == second.sha256
+    assert unpack(ForcingLibrary(tmp_path / "aboard"), out, expected_sha256=second.sha256)
+
+
 def test_the_cli_packs_for_a_case_and_unpacks_with_the_hash(home, tmp_path, capsys):
     files = _sea(tmp_path, hours=30)
     _library(home / "forcing", files)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from _cli import run_cli
+from _cli import open_case, run_cli
 from sarwatch.errors import InputError
 from sarwatch.services.forcing_library import ForcingLibrary
 from sarwatch.services.forcing_pack import PackReport, pack_area
@@ -67,3 +67,21 @@ def test_a_case_without_a_position_names_case_report(
     # and the command it names exists
     code, out, _ = run_cli(capsys, "case", "report", "--help")
     assert code == 0 and "--lat" in out
+
+
+def test_an_existing_pack_file_is_refused_before_any_work_unless_forced(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    case_id = open_case(capsys, time="2026-11-20T04:10:00Z")
+    out = tmp_path / "pack.zip"
+    out.write_bytes(b"the pack sent aboard yesterday")
+    code, text, err = run_cli(capsys, "forcing", "pack", "--case", case_id, "--out", str(out))
+    assert code == 2 and text == ""
+    message = " ".join(err.split())
+    assert f"the pack file {out} already exists" in message
+    assert "give another file with --out, or --force to replace it" in message
+    # --force goes on to the work (an empty library: refused), and the old file stays
+    code, _, err = run_cli(capsys, "forcing", "pack", "--case", case_id, "--out", str(out),
+                           "--force")  # fmt: skip
+    assert code != 0 and "no forecast in the forcing library" in " ".join(err.split())
+    assert out.read_bytes() == b"the pack sent aboard yesterday"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -210,3 +212,67 @@ def test_nan_and_infinity_say_a_number_in_range_is_expected(
 def test_a_position_of_nan_or_infinity_says_numbers_are_expected(text: str) -> None:
     with pytest.raises(InputError, match="a position needs numbers: a latitude between -90 and 90"):
         parse_position(text)
+
+
+#: The accepted forms, as the refusal of a place name names them.
+_FORMS = (
+    "degrees, minutes and seconds (33°12'30\"N 012°30'15\"E), degrees and decimal minutes "
+    "(33 12.0N 12 30.0E), decimal degrees with hemisphere letters (33.2N 12.5E) or signed "
+    "decimal degrees, latitude first (33.2, 12.5)"
+)
+
+
+@pytest.mark.parametrize("text", ["north of Lampedusa", "Lampedusa", "off Zuwara", "SAR"])
+def test_a_place_name_is_not_a_position_and_the_forms_are_said(text: str) -> None:
+    """It was 'found 3 coordinate(s)' (the N, E and S of "north of Lampedusa")."""
+    with pytest.raises(InputError) as info:
+        parse_position(text)
+    message = str(info.value)
+    assert message == (
+        f"{text!r} is not a position: a place name or a description cannot be located; "
+        f"give the position in numbers, as {_FORMS}"
+    )
+    assert "coordinate(s)" not in message
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("10 nm north of Lampedusa", "'nm', 'north', 'of', 'Lampedusa' are words"),
+        ("35.5N 12.6E near Lampedusa", "'near', 'Lampedusa' are words"),
+        ("Lat 33.2N Lon 12.5E", "'Lat', 'Lon' are words"),
+    ],
+)
+def test_words_beside_numbers_are_named_and_the_forms_are_said(text: str, words: str) -> None:
+    with pytest.raises(InputError) as info:
+        parse_position(text)
+    assert str(info.value) == (
+        f"cannot read {text!r} as a position: {words}, not part of a coordinate (a place "
+        "name or a description is not a position); give only the numbers and hemisphere "
+        f"letters, as {_FORMS}"
+    )
+
+
+def test_a_place_name_is_not_a_latitude_either() -> None:
+    with pytest.raises(InputError) as info:
+        parse_coordinate("north of Lampedusa", "lat")
+    assert str(info.value).startswith("'north of Lampedusa' is not a latitude: a place name")
+    assert "33.2N" in str(info.value)
+    with pytest.raises(InputError, match=r"'off' is a word.*as 012°30'E, 12 30\.0E, 12\.5E"):
+        parse_coordinate("12.5 off", "lon")
+    # the unit "deg" after a number is no word: it is read as ever
+    assert parse_position("33 deg 12 N, 12 deg 30 E") == pytest.approx((12.5, 33.2))
+
+
+_WORDS = st.from_regex(r"[A-Za-zà-öø-ÿ]{2,12}( [A-Za-zà-öø-ÿ]{1,12}){0,3}", fullmatch=True).filter(
+    lambda w: not re.search(r"(?i)nan|inf", w)  # NaN and infinity have their own message
+)
+
+
+@given(_WORDS, _lons, _lats)
+def test_words_never_pass_for_a_position(words: str, lon: float, lat: float) -> None:
+    """Alone, or beside a position that reads on its own, words are refused as words."""
+    with pytest.raises(InputError, match=r"is not a position: a place name"):
+        parse_position(words)
+    with pytest.raises(InputError, match=r"not part of a coordinate"):
+        parse_position(f"{format_position(lon, lat)} {words}")

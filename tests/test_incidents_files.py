@@ -226,6 +226,87 @@ def test_export_then_import_gives_the_same_register(fmt: str, register) -> None:
         assert (again.recorded, again.already_recorded) == (0, len(reports))
 
 
+def _rows(path: Path) -> list[str]:
+    header, *rows = path.read_text(encoding="utf-8").splitlines()
+    return [header, *sorted(rows)]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(register=registers(), from_iom=st.lists(st.booleans(), min_size=8, max_size=8))
+def test_an_iom_export_reads_back_as_the_same_incidents(register, from_iom) -> None:
+    """An IOM export of incidents of the IOM's and of sarwatch's own (their ids marked
+    ``sarwatch:``) imports back exactly: into the register it came from, every row is
+    already recorded (it was recorded again and merged by proximity); into an empty
+    one, every row is one incident (none merged with another row), which exports as the
+    same file and is found again by a second import."""
+    reports, merges = register
+    reports = [
+        replace(r, external_ids=tuple(f"{x}-{i}" for x in r.external_ids)
+                + ((f"mmp:2018.MMP{i:05d}",) if from_iom[i] else ()))
+        for i, r in enumerate(reports)
+    ]  # fmt: skip
+    svc = _random_register(reports, merges)
+    heads = [r for r in svc.iter_all() if r.merged_into is None]
+    ours = {
+        r.incident_id for r in heads if not any(x.startswith("mmp:") for x in r.report.external_ids)
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        out, back = Path(tmp) / "iom.csv", Path(tmp) / "back.csv"
+        assert export_file(svc, out, fmt="mmp") == len(heads)
+        marked = {line.split(",")[0] for line in _rows(out)[1:] if line.startswith("sarwatch:")}
+        assert marked == {f"sarwatch:{i}" for i in ours}
+        events = len(svc.events())
+        again = import_file(svc, out, actor="t")
+        assert (again.recorded, again.already_recorded, again.merged) == (0, len(heads), 0)
+        assert again.refused == () and svc.count() == len(heads)
+        assert len(svc.events()) == events + 1  # the import's own report, nothing else
+        fresh = _service()
+        got = import_file(fresh, out, actor="t")
+        assert (got.recorded, got.merged, got.refused) == (len(heads), 0, ())
+        assert ours <= {r.incident_id for r in fresh.iter_all()}  # sarwatch's keep their ids
+        export_file(fresh, back, fmt="mmp")
+        assert _rows(back) == _rows(out)
+        assert [t.__dict__ for t in fresh.totals(by="month")] == [
+            t.__dict__ for t in svc.totals(by="month")
+        ]
+        twice = import_file(fresh, out, actor="t")
+        assert (twice.recorded, twice.already_recorded) == (0, len(heads))
+        home = import_file(svc, back, actor="t")  # the copy's export, back where it came from
+        assert (home.recorded, home.already_recorded) == (0, len(heads))
+
+
+def test_a_sarwatch_row_whose_id_is_taken_here_by_another_incident_is_recorded_once(
+    tmp_path: Path,
+) -> None:
+    """Another station's export names its own I-2018-00001: here that id is a different
+    incident, so the row is recorded as a new one (numbered here), once."""
+    there = _random_register(
+        [replace(report(dead=3, lon=12.1, lat=32.9), incident_id="I-2018-00001")], []
+    )
+    out = tmp_path / "there.csv"
+    export_file(there, out, fmt="mmp")
+    assert (
+        out.read_text(encoding="utf-8")
+        .splitlines()[1]
+        .startswith("sarwatch:I-2018-00001,sarwatch:I-2018-00001,")
+    )
+    here = _random_register(
+        [replace(report(dead=1, lon=14.0, lat=36.0, hours=500), incident_id="I-2018-00001")], []
+    )
+    got = import_file(here, out, actor="t")
+    assert (got.recorded, got.already_recorded, got.incident_ids) == (1, 0, ("I-2018-00002",))
+    copy = here.get("I-2018-00002")
+    assert copy.report.external_ids == ("sarwatch:I-2018-00001",) and copy.people.dead == 3
+    assert here.get("I-2018-00001").people.dead == 1  # its own incident untouched
+    again = import_file(here, out, actor="t")
+    assert (again.recorded, again.already_recorded) == (0, 1)
+    text = "Main ID,Incident Date,Coordinates,Source Quality\nsarwatch:X-1,2018-01-01,,3\n"
+    assert read_mmp_text(text).refused == [
+        (2, "Incident ID 'sarwatch:X-1' is marked as a sarwatch incident's but 'X-1' is not "
+            "an incident id (I-2018-00042)"),
+    ]  # fmt: skip
+
+
 def test_datapackage_has_schema_and_licence(tmp_path: Path) -> None:
     svc = _service()
     import_file(svc, DATA / "mmp_current.csv", actor="t")

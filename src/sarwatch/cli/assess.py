@@ -64,7 +64,9 @@ def assess(
         None, "--position", "-p", help="Both at once: \"33°12'N 012°30'E\", '33 12.0N 12 30.0E'."
     ),
     csv_file: Path = typer.Option(
-        None, "--csv", help="Assess every row of a CSV file (columns lat, lon, optional time)."
+        None,
+        "--csv",
+        help="Assess every row of a CSV file (columns lat, lon, optional time with zone).",
     ),
     out: Path = typer.Option(
         None, "--out", "-o", help="Batch output file: .csv or .geojson (default: CSV on stdout)."
@@ -298,7 +300,8 @@ def _batch(
         reasons = "; ".join(r["error"] for r in results[:3])
         raise InputError(
             f"none of the {len(rows)} rows of {path} could be read ({reasons}"
-            f"{'; ...' if len(rows) > 3 else ''}); write lat and lon like 33.2 or 33 12.0N"
+            f"{'; ...' if len(rows) > 3 else ''}); write lat and lon like 33.2 or 33 12.0N, "
+            "and a time (optional) like 2026-11-20T04:10:00Z"
         )
     outside = ~REGION.contains(lon, lat)  # answered too: the service says what it lacks there
     console = Console(stderr=True)
@@ -365,8 +368,13 @@ def _batch(
 def _parse_rows(
     rows: list[dict[str, str]],
 ) -> tuple[list[dict[str, Any]], npt.NDArray[np.float64], npt.NDArray[np.float64], list[int]]:
-    """Each row's coordinates read: the output rows (a bad row keeps the text as given and
-    its reason in ``error``), the good rows' lon and lat, and the good rows' indices."""
+    """Each row's coordinates and time read: the output rows (a bad row keeps the text as
+    given and its reason in ``error``), the good rows' lon and lat, and the good rows' indices.
+
+    A time (optional) is checked as a case's times are: ISO 8601 with a zone, given out in
+    UTC (``2026-11-23T04:10:00Z``), not before 1990 (a mistyped year). A future time is
+    kept: an assessment does not depend on the time, and a planned waypoint may be ahead.
+    """
     import numpy as np
 
     from sarwatch.geo.position import parse_coordinate
@@ -380,6 +388,8 @@ def _parse_rows(
         try:
             y = parse_coordinate(row["lat"], "lat")
             x = parse_coordinate(row["lon"], "lon")
+            if row["time"]:
+                result["time"] = _row_time(row["time"])
         except InputError as exc:
             result |= {"lat": row["lat"], "lon": row["lon"], "error": f"data row {i + 1}: {exc}"}
         else:
@@ -389,6 +399,20 @@ def _parse_rows(
             good.append(i)
         results.append(result)
     return results, np.asarray(lon, dtype=float), np.asarray(lat, dtype=float), good
+
+
+def _row_time(text: str) -> str:
+    """A row's time in ISO 8601 UTC (``2026-11-23T04:10:00Z``).
+
+    Raises
+    ------
+    InputError
+        A time that is not ISO 8601, has no zone, or lies before 1990 (a mistyped year).
+    """
+    from sarwatch.domain.events import format_time, parse_time
+    from sarwatch.domain.intake import check_time_floor
+
+    return format_time(check_time_floor(parse_time(text, "time"), "time"))
 
 
 def _batch_notes(outside: bool, distance_nm: float) -> list[str]:

@@ -138,6 +138,12 @@ def _seeding_scenario(
 
 
 _D = DEFAULTS  # the one place the defaults are written: sarwatch.drift.config
+#: Why ``--quiet`` alone is refused before the run: it would print nothing and write nothing.
+_QUIET_WITHOUT_OUTPUT = (
+    "--quiet prints no summary, and no --out, --summary-json or --case was given: the run "
+    "would be computed and thrown away; give --out DIR (drift.nc, drift.geojson, drift.png, "
+    "summary.json), --summary-json FILE or --case ID, or leave out --quiet to see the summary"
+)
 
 
 def drift(
@@ -332,6 +338,8 @@ def drift(
             elif not quiet:
                 console.print(f"forcing {line}", markup=False, highlight=False, soft_wrap=True)
     check_drift_request(req, cache_dir=settings.cache_dir)  # the API's limits and checks
+    if quiet and out is None and summary_json is None and attachments is None:
+        raise InputError(_QUIET_WITHOUT_OUTPUT)  # the run's only output would be discarded
     if quiet:
         result = predict_drift(
             req,

@@ -220,6 +220,7 @@ def pack(
         None, "--radius-km", help="Half the box's side, km (default: the cloud's reach)."
     ),
     out: Path = typer.Option(None, "--out", help="The pack file (default in this folder)."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing pack file."),
 ) -> None:
     """Cut the library to the area a case's cloud can reach, quantise and compress it."""
     from sarwatch.cli.context import station
@@ -235,7 +236,7 @@ def pack(
     target = out or Path(f"sarwatch-pack-{case_id}-{last.time:%Y%m%dT%H%MZ}.zip")
     report = pack_area(
         _library(), lon=last.lon, lat=last.lat, start=last.time, hours=hours, out=target,
-        radius_km=radius_km, label=case_id,
+        radius_km=radius_km, label=case_id, force=force,
     )  # fmt: skip
     for line in report.lines():
         typer.echo(line)

@@ -57,6 +57,20 @@ _COMMA_HOWTO = (
     "points (33.2, 12.5)"
 )
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d*)?|[-+]?\.\d+")
+#: A run of two or more letters: a word ("north", "Lampedusa", "lat"), never part of a
+#: coordinate, whose only letters are one hemisphere letter (N, S, E, W) each.
+_WORD = re.compile(r"[^\W\d_]{2,}")
+#: The accepted forms, named, for a refusal of words.
+_FORMS = (
+    "degrees, minutes and seconds (33°12'30\"N 012°30'15\"E), degrees and decimal minutes "
+    "(33 12.0N 12 30.0E), decimal degrees with hemisphere letters (33.2N 12.5E) or signed "
+    "decimal degrees, latitude first (33.2, 12.5)"
+)
+_COORDINATE_FORMS = {
+    "lat": "33°12'N, 33 12.0N, 33.2N or 33.2 (south negative)",
+    "lon": "012°30'E, 12 30.0E, 12.5E or 12.5 (west negative)",
+}
+
 _ALLOWED_PART = re.compile(r"^[\s\d.+\-'\"]*$")
 
 
@@ -68,6 +82,27 @@ def _normalise(text: str) -> str:
     # "33-12.5N": a dash between digits separates degrees from minutes.
     out = re.sub(r"(?<=\d)-(?=\d)", " ", out)
     return out
+
+
+def _refuse_words(text: str, norm: str, what: str, forms: str) -> None:
+    """Refuse words in a position (``what``: "position", "latitude"), saying a place name
+    or a description is not one, and the forms accepted."""
+    upper = set(_WORD.findall(norm))  # "12.5 deg": the unit is gone from ``norm``
+    if not upper:
+        return
+    words = [w for w in _WORD.findall(text) if w.upper() in upper]
+    if not any(c.isdigit() for c in text):
+        raise InputError(
+            f"{text!r} is not a {what}: a place name or a description cannot be located; "
+            f"give the {what} in numbers, as {forms}"
+        )
+    shown = ", ".join(repr(w) for w in dict.fromkeys(words))
+    are = "is a word" if len(words) == 1 else "are words"
+    raise InputError(
+        f"cannot read {text!r} as a {what}: {shown} {are}, not part of a coordinate (a "
+        f"place name or a description is not a {what}); give only the numbers and "
+        f"hemisphere letters, as {forms}"
+    )
 
 
 def _parse_part(part: str, axis: Axis, original: str) -> float:
@@ -214,6 +249,7 @@ def parse_coordinate(text: str | float | int, axis: Axis) -> float:
     if _NOT_FINITE.search(text):
         raise _not_a_number(axis, original)
     norm = _normalise(text)
+    _refuse_words(original, norm, _axis_name(axis), _COORDINATE_FORMS[axis])
     if _BARE_COMMAS.search(norm):
         raise InputError(
             f"cannot read {original!r} as one coordinate: a number has two decimal commas; "
@@ -287,6 +323,7 @@ def parse_position(text: str) -> tuple[float, float]:
             f"longitude between -180 and 180, got {text!r}; write it like {_EXAMPLES}"
         )
     norm = _normalise(text)
+    _refuse_words(text, norm, "position", _FORMS)
     bare = len(_DECIMAL_COMMA.findall(norm))
     if not bare:
         return _parse_normalised(norm, text)

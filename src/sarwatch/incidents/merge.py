@@ -151,12 +151,15 @@ def find_matches(
     new: Sequence[Incident],
     existing: Sequence[Incident],
     policy: MatchPolicy = MatchPolicy(),
+    *,
+    among_new: bool = True,
 ) -> list[MergeMatch]:
     """For each new report, the closest earlier-known report of the same event, if any.
 
     ``existing`` are the register's reports that are not merged into another (group
     heads); a new report may also match a new report before it in ``new`` (then it
-    joins that one's group). Candidates are bucketed by day, so the work grows with
+    joins that one's group), unless ``among_new`` is false (the rows of one export,
+    each an event of its own). Candidates are bucketed by day, so the work grows with
     the number of reports, not its square.
 
     Returns
@@ -164,6 +167,8 @@ def find_matches(
     list of MergeMatch
         ``merged`` is always a report of ``new``; ``into`` the head of its group.
     """
+    if not existing and not among_new:
+        return []
     spaces_of = [_namespaces(i) for i in new]
     if not existing and spaces_of and set.intersection(*spaces_of):
         return []  # one dataset only: its records never match one another
@@ -197,7 +202,8 @@ def find_matches(
                     if best is None or (found.hours, dist) < best[:2]:
                         best = (found.hours, dist, other, found)
         if best is None:
-            add(incident)  # a group head that later reports may join
+            if among_new:
+                add(incident)  # a group head that later reports may join
             continue
         head = head_of.get(best[2].incident_id, best[2].incident_id)
         head_of[incident.incident_id] = head

@@ -164,6 +164,7 @@ def pack_area(
     out: Path,
     radius_km: float | None = None,
     label: str = "",
+    force: bool = False,
 ) -> PackReport:
     """Write a pack of the library's freshest forecasts around a position and period.
 
@@ -183,15 +184,28 @@ def pack_area(
         Half the side of the box kept; default: the reach (see the module docstring).
     label
         What the pack is for (a case id), kept in the manifest.
+    force
+        Replace an existing ``out`` (else it is refused, before any work). The old file
+        is replaced only once the new one is written whole.
 
     Raises
     ------
+    InputError
+        ``out`` exists (without ``force``) or cannot be written; ``hours`` out of range.
     ForcingError
         No forecast in the library covers the position and period.
     """
+    from sarwatch._files import atomic_writer, check_writable
     from sarwatch.adapters.forcing import open_vector_field
     from sarwatch.adapters.forcing.packfile import QUANTUM_MS, write_pack_netcdf
 
+    out = Path(out)
+    if out.exists() and not out.is_dir() and not force:  # a pack made (and sent?) before
+        raise InputError(
+            f"the pack file {out} already exists (a pack made before, perhaps already sent "
+            "aboard): give another file with --out, or --force to replace it"
+        )
+    check_writable(out, "pack file")
     if not LIMITS["hours"].ok(hours):  # the drift's own range: a pack serves a drift
         raise InputError(
             f"--hours {hours:g} is out of range ({LIMITS['hours'].describe()}, as for a "
@@ -258,14 +272,17 @@ def pack_area(
         "quantum_ms": {r: QUANTUM_MS[r] for r in cut},
         "products": products,
     }
-    out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     nc = out.with_name(out.name + ".nc.tmp")
     try:
         write_pack_netcdf(nc, cut, {"sarwatch_pack": pack_id, "title": f"sarwatch {pack_id}"})
         manifest["sha256"] = file_digest(nc)
         manifest["bytes"] = nc.stat().st_size
-        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as z:
+        # a temporary file renamed over ``out`` once whole: a failed write keeps the old pack
+        with (
+            atomic_writer(out) as fh,
+            zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_STORED) as z,
+        ):
             z.writestr(_MANIFEST, json.dumps(manifest, indent=1, sort_keys=True))
             z.write(nc, _DATA)  # the NetCDF is deflated already
     finally:

@@ -32,7 +32,7 @@ from sarwatch.adapters.incidents.datapackage import (
 )
 from sarwatch.adapters.incidents.flat import to_flat
 from sarwatch.adapters.incidents.geojson import write_geojson
-from sarwatch.adapters.incidents.mmp import MMP_NAMESPACE, write_mmp
+from sarwatch.adapters.incidents.mmp import MMP_NAMESPACE, reads_as, write_mmp
 from sarwatch.adapters.incidents.table import write_table
 from sarwatch.errors import InputError
 from sarwatch.incidents import DRAFT_ID, IncidentQuery, IncidentRecord
@@ -143,7 +143,16 @@ def _sort(
             already += len(rows)
             continue
         held = known_ids.get(report.incident_id) if known_ids else None
-        if held is not None:
+        if held is not None and parsed.format == "mmp":
+            # a row of an export of sarwatch's (its id marked): this register's incident
+            # if it is written as this very row; else another register's, or one revised
+            # since: a report of its own, numbered here (its marked id as external id,
+            # so that the file imported again finds it)
+            if reads_as(held, report):
+                already += len(rows)
+                continue
+            report = parsed.reports[i] = replace(report, incident_id=DRAFT_ID)
+        elif held is not None:
             if held.report == report:
                 already += len(rows)
             else:
@@ -263,6 +272,7 @@ def _import(
         summary=summary,
         file_merges=stated,
         merge=parsed.format == "mmp" if merge is None else merge,
+        merge_among=parsed.format != "mmp",  # an IOM file's rows: each an event of its own
     )
     return ImportReport(
         format=parsed.format,

@@ -372,13 +372,16 @@ class IncidentService:
         summary: dict[str, Any],
         file_merges: Sequence[tuple[str, str]] = (),
         merge: bool = True,
+        merge_among: bool = True,
     ) -> Recorded:
         """Record a parsed file in one transaction (all or nothing).
 
         ``summary`` (format, file name, SHA-256, row counts, refused rows) becomes the
         ``incidents_imported`` event that closes the import, with the number of reports
         merged by proximity added as ``merged``; ``file_merges`` are merges the file
-        itself states (``(into, merged)`` by the ids it carries).
+        itself states (``(into, merged)`` by the ids it carries). ``merge_among`` false:
+        the reports merge with the register's only, never with one another (the rows
+        of an export, each an event).
         """
         with self.store.unit_of_work(write=True) as uow:
 
@@ -393,7 +396,9 @@ class IncidentService:
                 out.append((IncidentEvent.IMPORTED, {**summary, "merged": len(found)}))
                 return out
 
-            recorded = self._record_in(uow, list(reports), actor=actor, merge=merge, extra=extra)
+            recorded = self._record_in(
+                uow, list(reports), actor=actor, merge=merge, extra=extra, among=merge_among
+            )
             uow.commit()
         return recorded
 
@@ -424,6 +429,7 @@ class IncidentService:
         actor: str,
         merge: bool,
         extra: Callable[[list[MergeMatch]], Events],
+        among: bool = True,
     ) -> Recorded:
         repo = uow.incidents
         externals = [x for r in batch for x in r.external_ids]
@@ -443,7 +449,7 @@ class IncidentService:
             start = min(r.time for r in numbered) - window
             end = max(r.time for r in numbered) + window
             heads = [r.report for r in repo.heads_between(format_time(start), format_time(end))]
-            merges = find_matches(numbered, heads, self.policy)
+            merges = find_matches(numbered, heads, self.policy, among_new=among)
         texts = {r.incident_id: incident_text(r) for r in numbered}
         events: Events = []
         parsed: dict[int, list[Incident]] = {}

@@ -23,6 +23,13 @@ How a row becomes a report (see also ``docs/design/016-incidents.md``):
 - **Type.** Every IOM record is a death or disappearance: ``shipwreck``.
 - **Time.** The incident date at 00:00 UTC, known to the day (``time_precision``
   ``day``); with only year and month, the 1st of the month, known to the month.
+- **sarwatch's own incidents.** :func:`write_mmp` gives an incident that did not come
+  from the IOM its register id marked as sarwatch's, ``sarwatch:I-2018-00042`` (an IOM
+  id never has that form; an incident read from such a row keeps the id it was read
+  with). Read back, such a row is that incident: its id, and the marked id as its
+  external id (``sarwatch:I-2018-00042``), so that an import into the register it came
+  from finds it already recorded instead of recording it again and merging it by
+  proximity, and an import into another register records it once.
 
 The IOM data are licensed CC BY 4.0; credit "IOM's Missing Migrants Project".
 """
@@ -47,12 +54,24 @@ from sarwatch.incidents import (
     IncidentSource,
     IncidentType,
     People,
+    check_incident_id,
 )
 
-__all__ = ["ALIASES", "COLUMNS", "MMP_NAMESPACE", "read_mmp", "write_mmp"]
+__all__ = [
+    "ALIASES",
+    "COLUMNS",
+    "MMP_NAMESPACE",
+    "OWN_ID_PREFIX",
+    "mmp_row",
+    "read_mmp",
+    "reads_as",
+    "write_mmp",
+]
 
 #: External ids of IOM records: ``mmp:<Incident ID>``.
 MMP_NAMESPACE = "mmp"
+#: The mark of a sarwatch incident's own id in the "Main ID" and "Incident ID" columns.
+OWN_ID_PREFIX = "sarwatch:"
 
 #: The columns of the current export, in order (those sarwatch writes).
 COLUMNS = (
@@ -289,6 +308,16 @@ class _RowReader:
         main_id = main_id or incident_id
         if not incident_id:
             raise InputError("no Main ID or Incident ID")
+        own_id = DRAFT_ID  # an IOM record: numbered when recorded
+        if incident_id.startswith(OWN_ID_PREFIX):  # a sarwatch incident written by write_mmp
+            own_id = incident_id.removeprefix(OWN_ID_PREFIX)
+            try:
+                check_incident_id(own_id)
+            except InputError:
+                raise InputError(
+                    f"Incident ID {incident_id!r} is marked as a sarwatch incident's but "
+                    f"{own_id!r} is not an incident id (I-2018-00042)"
+                ) from None
         key = (date, year, month)
         known = self.dates.get(key)
         if known is None:
@@ -328,7 +357,7 @@ class _RowReader:
         # (tests: equal to Incident(**values))
         report = Incident.from_checked(
             {
-                "incident_id": DRAFT_ID,
+                "incident_id": own_id,
                 "kind": IncidentType.SHIPWRECK,
                 "time": when,
                 "sources": (source,),
@@ -343,7 +372,9 @@ class _RowReader:
                 "route": route,
                 "cause": cause,
                 "note": "",
-                "external_ids": (f"{MMP_NAMESPACE}:{incident_id}",),
+                "external_ids": (
+                    (f"{MMP_NAMESPACE}:{incident_id}",) if own_id == DRAFT_ID else (incident_id,)
+                ),
             }
         )
         return main_id, incident_id, report
@@ -461,7 +492,8 @@ def write_mmp(records: Iterable[IncidentRecord], stream: TextIO) -> int:
 
     Each event is one row with its combined counts; a report merged into another is
     part of that one's row, not a row of its own. An incident read from the IOM keeps
-    its IOM ids (so that importing the file again recognises it).
+    its IOM ids, and any other its register id marked as sarwatch's
+    (``sarwatch:I-2018-00042``), so that importing the file again recognises both.
     """
     writer = csv.writer(stream, lineterminator="\n")
     writer.writerow(COLUMNS)
@@ -469,40 +501,56 @@ def write_mmp(records: Iterable[IncidentRecord], stream: TextIO) -> int:
     for record in records:
         if record.merged_into is not None:
             continue
-        r, people = record.report, record.people
-        mmp_ids = [x.split(":", 1)[1] for x in r.external_ids if x.startswith(MMP_NAMESPACE + ":")]
-        incident_id = mmp_ids[0] if mmp_ids else r.incident_id
-        best = max(record.sources, key=lambda s: s.quality)
-        coordinates = "" if r.lon is None else f"{r.lat!r}, {r.lon!r}"
-        # known only to the month: no date, the year and month say it (as the IOM does)
-        date = "" if r.time_precision == "month" else r.time.date().isoformat()
-        values: dict[str, Any] = {
-            "Main ID": incident_id,
-            "Incident ID": incident_id,
-            "Incident Type": "Incident",
-            "Region of Incident": "Mediterranean",
-            "Incident Date": date,
-            "Incident Year": r.time.year,
-            "Month": r.time.strftime("%B"),
-            "Number of Dead": _fmt(people.dead),
-            "Minimum Estimated Number of Missing": _fmt(people.missing),
-            "Total Number of Dead and Missing": _fmt(people.dead_and_missing),
-            "Number of Survivors": _fmt(people.survivors),
-            "Number of Females": _fmt(people.females),
-            "Number of Males": _fmt(people.males),
-            "Number of Children": _fmt(people.children),
-            "Cause of Death": r.cause,
-            "Country of Incident": r.country,
-            "Migration Route": r.route,
-            "Location of Incident": r.place,
-            "Coordinates": coordinates,
-            "Information Source": ", ".join(dict.fromkeys(s.name for s in record.sources)),
-            "URL": best.url or "",
-            "Source Quality": best.quality,
-        }
-        writer.writerow([values.get(c, "") for c in COLUMNS])
+        writer.writerow(mmp_row(record))
         n += 1
     return n
+
+
+def mmp_row(record: IncidentRecord) -> list[Any]:
+    """The IOM row of an incident and the reports merged into it (:data:`COLUMNS`)."""
+    r, people = record.report, record.people
+    # the IOM's id, or the sarwatch id it was read with, or its own marked as sarwatch's
+    ids = [x.split(":", 1)[1] for x in r.external_ids if x.startswith(MMP_NAMESPACE + ":")]
+    ids += [x for x in r.external_ids if x.startswith(OWN_ID_PREFIX)]
+    incident_id = ids[0] if ids else OWN_ID_PREFIX + r.incident_id
+    best = max(record.sources, key=lambda s: s.quality)
+    coordinates = "" if r.lon is None else f"{r.lat!r}, {r.lon!r}"
+    # known only to the month: no date, the year and month say it (as the IOM does)
+    date = "" if r.time_precision == "month" else r.time.date().isoformat()
+    values: dict[str, Any] = {
+        "Main ID": incident_id,
+        "Incident ID": incident_id,
+        "Incident Type": "Incident",
+        "Region of Incident": "Mediterranean",
+        "Incident Date": date,
+        "Incident Year": r.time.year,
+        "Month": r.time.strftime("%B"),
+        "Number of Dead": _fmt(people.dead),
+        "Minimum Estimated Number of Missing": _fmt(people.missing),
+        "Total Number of Dead and Missing": _fmt(people.dead_and_missing),
+        "Number of Survivors": _fmt(people.survivors),
+        "Number of Females": _fmt(people.females),
+        "Number of Males": _fmt(people.males),
+        "Number of Children": _fmt(people.children),
+        "Cause of Death": r.cause,
+        "Country of Incident": r.country,
+        "Migration Route": r.route,
+        "Location of Incident": r.place,
+        "Coordinates": coordinates,
+        "Information Source": ", ".join(dict.fromkeys(s.name for s in record.sources)),
+        "URL": best.url or "",
+        "Source Quality": best.quality,
+    }
+    return [values.get(c, "") for c in COLUMNS]
+
+
+def reads_as(record: IncidentRecord, report: Incident) -> bool:
+    """Whether ``record``'s row (:func:`mmp_row`) reads back as ``report``: the register
+    holds the very incident a row of an export of it gives."""
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerows([COLUMNS, mmp_row(record)])
+    return read_mmp_text(text.getvalue()).reports == [report]
 
 
 def read_mmp_text(text: str, **kwargs: Any) -> ParsedFile:

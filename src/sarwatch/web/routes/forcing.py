@@ -5,32 +5,47 @@ hash); ``GET /api/forcing/choice`` says, for a run's start, time and length, whi
 library files would drive it, one line per role, or refuses with the reason (a stale
 forecast). The map page's drift form shows these lines before a run is started;
 ``POST /api/drift`` makes the same choice (:mod:`sarwatch.services.forcing_choice`).
+
+The library's folder on the server (an absolute path: the station's home, its user
+name) is for coordinators, who run the ``sarwatch forcing`` commands that fix it:
+observers see ``root`` as ``null`` and the folder as :data:`LIBRARY_REDACTED` in a
+refusal's detail.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Query
 from pydantic import BaseModel, Field
 
 from sarwatch.domain.case import require_utc
 from sarwatch.drift.config import LIMITS
+from sarwatch.errors import PermissionDeniedError, SarwatchError
 from sarwatch.geo.units import LAT_MAX_DEG, LAT_MIN_DEG, LON_MAX_DEG, LON_MIN_DEG
+from sarwatch.services.users import require_role
 from sarwatch.web.auth import Observer
 from sarwatch.web.station import SettingsDep
 
-__all__ = ["ForcingChoiceOut", "ForcingLibraryOut", "install", "router"]
+if TYPE_CHECKING:
+    from sarwatch.records import UserRecord
+
+__all__ = ["LIBRARY_REDACTED", "ForcingChoiceOut", "ForcingLibraryOut", "install", "router"]
 
 router = APIRouter(prefix="/api/forcing", tags=["forcing"])
+
+#: What an observer reads instead of the library's folder on the server.
+LIBRARY_REDACTED = "<the station's forcing library>"
 
 
 class ForcingLibraryOut(BaseModel):
     """The library's files, as the index holds them, with the age of each run (hours)."""
 
-    root: str
+    root: str | None = Field(
+        description="the library's folder on the server: coordinators only (null for others)"
+    )
     files: list[dict[str, Any]]
 
 
@@ -46,13 +61,23 @@ def _library(settings: Any) -> Any:
     return ForcingLibrary(library_root(Path(settings.home_dir)))
 
 
+def _sees_paths(user: UserRecord) -> bool:
+    """Whether ``user`` may see the server's paths (coordinators and above)."""
+    try:
+        require_role(user, "coordinator")
+    except PermissionDeniedError:
+        return False
+    return True
+
+
 @router.get("", response_model=ForcingLibraryOut)
-def forcing_library(settings: SettingsDep, _user: Observer) -> ForcingLibraryOut:
-    """The forecast files of the station's library, oldest entry first."""
+def forcing_library(settings: SettingsDep, user: Observer) -> ForcingLibraryOut:
+    """The forecast files of the station's library, oldest entry first (its folder on the
+    server for coordinators only)."""
     library = _library(settings)
     now = datetime.now(UTC)
     files = [{**e.to_json(), "age_h": e.age_h(now)} for e in library.entries()]
-    return ForcingLibraryOut(root=str(library.root), files=files)
+    return ForcingLibraryOut(root=str(library.root) if _sees_paths(user) else None, files=files)
 
 
 @router.get(
@@ -62,7 +87,7 @@ def forcing_library(settings: SettingsDep, _user: Observer) -> ForcingLibraryOut
 )
 def forcing_choice(
     settings: SettingsDep,
-    _user: Observer,
+    user: Observer,
     lat: Annotated[float, Query(ge=LAT_MIN_DEG, le=LAT_MAX_DEG)],
     lon: Annotated[float, Query(ge=LON_MIN_DEG, le=LON_MAX_DEG)],
     time: Annotated[datetime, Query(description="the run's start, ISO 8601 with a zone")],
@@ -81,9 +106,13 @@ def forcing_choice(
         lon=lon, lat=lat, time=start, hours=hours, backward=backward,
         wind_kn=0.0 if wind_on_scene else None, current_kn=0.0 if current_on_scene else None,
     )  # fmt: skip
-    _, choice = library_forcing(
-        req, _library(settings), max_age_h=max_forecast_age_h or DEFAULT_MAX_AGE_H
-    )
+    library = _library(settings)
+    try:
+        _, choice = library_forcing(req, library, max_age_h=max_forecast_age_h or DEFAULT_MAX_AGE_H)
+    except SarwatchError as exc:  # a missing or changed file names the library's folder
+        if _sees_paths(user) or str(library.root) not in str(exc):
+            raise
+        raise type(exc)(str(exc).replace(str(library.root), LIBRARY_REDACTED)) from None
     return ForcingChoiceOut(roles=choice.to_json())
 
 
