@@ -122,6 +122,10 @@ def _print(answer: dict[str, Any], limit: int) -> None:
                 f"(straight {v['distance_nm']:.1f} nm): about +{v['sea_extra_h'] * 60:.0f} min",
                 highlight=False, markup=False, soft_wrap=True,
             )  # fmt: skip
+    for v in vessels[:limit]:
+        if v.get("note"):
+            console.print(f"{v['name'] or v['mmsi']}: {v['note']}", highlight=False,
+                          markup=False, soft_wrap=True)  # fmt: skip
     more = len(vessels) - limit
     console.print(
         (f"... and {more} more (--limit, or --json for all); " if more > 0 else "")

@@ -33,7 +33,12 @@ from sarwatch.domain.case import require_utc
 from sarwatch.domain.events import format_time
 from sarwatch.errors import DataError, InputError, NotFoundError
 from sarwatch.ledger.canonical import canonical_json, sha256_hex
-from sarwatch.services.responders_land import LandTest, check_land
+from sarwatch.services.responders_land import (
+    LandTest,
+    TrackTest,
+    check_land,
+    held_course_on_land,
+)
 from sarwatch.vessels.intercept import (
     cpa,
     dead_reckon,
@@ -348,6 +353,7 @@ def rank_responders(
     min_speed_kn: float = DEFAULT_MIN_SPEED_KN,
     router: RouterLike | None = None,
     on_land: LandTest | None = None,
+    track_on_land: TrackTest | None = None,
 ) -> tuple[dict[str, Any], list[VesselState]]:
     """Rank the live picture's vessels by their time to intercept the case's target.
 
@@ -375,7 +381,11 @@ def rank_responders(
     on_land
         ``on_land(lon, lat)`` -> bool array (:meth:`sarwatch.geo.coast.LandMask.contains`):
         a vessel dead-reckoned onto land is taken where it reported instead
-        (``reckoned_onto_land``).
+        (``reckoned_onto_land``, and its ``note`` says why).
+    track_on_land
+        With ``on_land``, the test of whole legs
+        (:func:`~sarwatch.services.responders_land.tracks_on_land`): a vessel whose course
+        held since its report crosses land (an island) and ends at sea is treated the same.
 
     Returns
     -------
@@ -440,13 +450,11 @@ def rank_responders(
     moving = np.isfinite(sog) & np.isfinite(cog)
     lon, lat = dead_reckon(lon0, lat0, np.where(moving, sog, 0.0), np.where(moving, cog, 0.0),
                            age_h)  # fmt: skip
-    # a course held since the report that ends on land did not happen: the ship turned,
-    # so it is taken where it reported (its uncertainty still sog x age)
-    aground = np.zeros(lon.size, dtype=bool)
-    if on_land is not None and moving.any():
-        aground = moving & np.asarray(on_land(lon, lat), dtype=bool)
-        aground &= ~np.asarray(on_land(lon0, lat0), dtype=bool)
-        lon, lat = np.where(aground, lon0, lon), np.where(aground, lat0, lat)
+    # a course held since the report that ends on land or crosses it did not happen: the
+    # ship turned, so it is taken where it reported (its uncertainty still sog x age)
+    aground, notes = held_course_on_land(lon0, lat0, sog, cog, age_h, on_land=on_land,
+                                         track_on_land=track_on_land)  # fmt: skip
+    lon, lat = np.where(aground, lon0, lon), np.where(aground, lat0, lat)
     speed = np.where(np.isfinite(sog) & (sog >= min_speed_kn), sog, min_speed_kn)
     ranking = rank_intercepts(lon, lat, speed, target.lon, target.lat, target.east_kn,
                               target.north_kn, target.weight)  # fmt: skip
@@ -499,6 +507,7 @@ def rank_responders(
                 round(float(unc_nm[i] / closing), 3) if closing > 0 and math.isfinite(p50) else None
             ),
             "sea_nm": None, "land_between": None, "sea_extra_h": None,  # _check_land
+            "note": notes[i],
         })  # fmt: skip
     rows.sort(key=lambda r: (
         r["eta_p50_h"] is None, r["eta_p50_h"] or 0.0,
