@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -133,9 +134,18 @@ def test_a_centre_west_of_greenwich_is_written_west() -> None:
 def test_a_vessel_with_land_between_gets_a_line_under_the_table(
     home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """South of Lampedusa, a ship just north of the island: the table names the detour."""
+    """South of Lampedusa, a ship just north of the island: the table names the detour,
+    its ETA is by sea route (``sea``), and a ship routed by straight line says ``line``;
+    a ship whose course held since its report crossed Linosa gets a line saying why it
+    is ranked from where it reported."""
     now = datetime.now(UTC).replace(microsecond=0)
-    pic = picture([report(247000003, now, 12.55, 35.56, sog_kn=0.0)])
+    behind = report(247000003, now, 12.55, 35.56, sog_kn=0.0)
+    across = report(247000005, now - timedelta(minutes=30), 12.865, 35.90, sog_kn=12.0,
+                    cog_deg=180.0)  # fmt: skip
+    # eleven more, far out in open sea: the eleventh vessel is not routed
+    far = [report(636000100 + k, now, *at(12.6, 35.2, 200.0 + k, 60.0 + k), sog_kn=0.0)
+           for k in range(11)]  # fmt: skip
+    pic = picture([behind, across, *far])
     monkeypatch.setattr(Station, "vessels", property(lambda self: pic))
     code, out, err = run_cli(
         capsys, "case", "open", "--title", "rubber boat", "--lon", "12.6", "--lat", "35.2",
@@ -146,7 +156,13 @@ def test_a_vessel_with_land_between_gets_a_line_under_the_table(
     code, out, err = run_cli(capsys, "responders", case_id)
     assert code == 0, err
     line = next(x for x in out.splitlines() if x.startswith("land between: "))
-    assert "247000003's sea route is" in line and "min" in line
+    assert "247000003's sea route is" in line and line.endswith(" min, in its ETAs")
+    rows = {int(m[1]): x for x in out.splitlines() if (m := re.match(r" *\d+ \? +(\d{9}) ", x))}
+    assert " sea " in rows[247000003]  # (no names: each row's third word is its MMSI)
+    assert " line " in rows[636000110] and " sea " in rows[636000100]
+    note = next(x for x in out.splitlines() if x.startswith("247000005: "))
+    assert "would have taken it across land" in note
+    assert "via: sea = ETAs by sea route" in out
 
 
 def test_a_bad_limit_is_one_line_in_words(home: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -9,7 +9,9 @@ position taken as one stationary particle; the answer says which (``cloud.source
 ranking and solved against every particle (:func:`sarwatch.vessels.intercept.rank_intercepts`).
 
 The answer is the issue 12 contract: ``{"case_id", "computed_at", "cloud": {"run_id",
-"particles", "time", ...}, "vessels": [...]}`` sorted by ``eta_p50_h``, unreachable last;
+"particles", "time", ...}, "vessels": [...]}`` sorted by ``eta_p50_h``, unreachable last
+(the first vessels' ETAs by sea route around the land, the others' by straight line:
+``eta_basis``);
 ``left_out`` counts the vessels of the picture not ranked: ``sart`` (distress beacons),
 ``older`` (last report older than ``max_report_age_h``) and ``ahead`` (a report time more
 than :data:`MAX_AHEAD_MIN` minutes after ``computed_at``: a wrong clock).
@@ -38,6 +40,7 @@ from sarwatch.services.responders_land import (
     TrackTest,
     check_land,
     held_course_on_land,
+    ranking_key,
 )
 from sarwatch.vessels.intercept import (
     cpa,
@@ -376,8 +379,10 @@ def rank_responders(
         The speed assumed for a vessel reporting less or none, knots.
     router
         A sea router (:func:`sarwatch.geo.routing.sea_router`): the first
-        :data:`~sarwatch.services.responders_land.SEA_CHECK_N` vessels get ``sea_nm``,
-        ``land_between`` and ``sea_extra_h`` (``None`` without a router).
+        :data:`~sarwatch.services.responders_land.SEA_CHECK_N` vessels are ranked by their
+        sea route (``eta_basis``, ``sea_nm``, ``land_between``, ``sea_extra_h``: the
+        detour, included in their ETAs; :func:`~sarwatch.services.responders_land.check_land`).
+        Without one every ETA is by straight line.
     on_land
         ``on_land(lon, lat)`` -> bool array (:meth:`sarwatch.geo.coast.LandMask.contains`):
         a vessel dead-reckoned onto land is taken where it reported instead
@@ -506,14 +511,12 @@ def rank_responders(
             "eta_uncertainty_h": (
                 round(float(unc_nm[i] / closing), 3) if closing > 0 and math.isfinite(p50) else None
             ),
-            "sea_nm": None, "land_between": None, "sea_extra_h": None,  # _check_land
+            "eta_basis": "straight_line",  # check_land: "sea_route"
+            "sea_nm": None, "land_between": None, "sea_extra_h": None,  # check_land
             "note": notes[i],
         })  # fmt: skip
-    rows.sort(key=lambda r: (
-        r["eta_p50_h"] is None, r["eta_p50_h"] or 0.0,
-        r["eta_p90_h"] is None, r["eta_p90_h"] or 0.0, r["distance_nm"], r["mmsi"],
-    ))  # fmt: skip
-    if router is not None:
+    rows.sort(key=ranking_key)
+    if router is not None:  # the first rows by sea route, their detours in their ETAs
         check_land(rows, router, (c_lon, c_lat))
     answer["vessels"] = rows
     return answer, states

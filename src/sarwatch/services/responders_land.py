@@ -1,12 +1,13 @@
 """The coastline in a responders ranking: sea routes of the first vessels, land tests.
 
-The ranking itself is the straight-line one (:mod:`sarwatch.services.responders`,
-docs/design/014-responders.md). Here: which of the first-ranked vessels have land between
-them and the target (their sea route is longer than the straight line), and the land
-tests that keep a dead-reckoned vessel off the land: a course held since the report that
-ends on land, or crosses it (an island such as Linosa or Comino) and ends at sea, did not
-happen (:func:`held_course_on_land`). :func:`land_options` gives the router and the land
-tests from the station's coastline cache, each ``None`` where it cannot be loaded.
+The ranking is solved on straight lines (:mod:`sarwatch.services.responders`,
+docs/design/014-responders.md). Here: the first-ranked vessels routed by sea, their
+detours around land added to their ETAs and the ranking re-sorted until its first rows
+are all by sea route (:func:`check_land`); and the land tests that keep a dead-reckoned
+vessel off the land: a course held since the report that ends on land, or crosses it
+(an island such as Linosa or Comino) and ends at sea, did not happen
+(:func:`held_course_on_land`). :func:`land_options` gives the router and the land tests
+from the station's coastline cache, each ``None`` where it cannot be loaded.
 """
 
 from __future__ import annotations
@@ -29,17 +30,22 @@ __all__ = [
     "LAND_EXTRA_SHARE",
     "LAND_MIN_EXTRA_NM",
     "SEA_CHECK_N",
+    "SEA_CHECK_ROUNDS",
     "TRACK_POINTS",
     "LandTest",
     "TrackTest",
     "check_land",
     "held_course_on_land",
     "land_options",
+    "ranking_key",
     "tracks_on_land",
 ]
 
-#: How many of the first-ranked vessels get a sea route to the target (land check).
+#: How many of the first-ranked vessels are ranked by their sea route to the target.
 SEA_CHECK_N = 10
+#: At most this many rounds of sea routes (each one search from the target's centre for
+#: up to :data:`SEA_CHECK_N` vessels) in :func:`check_land`.
+SEA_CHECK_ROUNDS = 4
 #: A sea route longer than the straight line by more than this share (and by
 #: :data:`LAND_MIN_EXTRA_NM`) means land lies between the ship and the target.
 LAND_EXTRA_SHARE = 0.03
@@ -169,24 +175,67 @@ def land_options(cache_dir: Path | None) -> dict[str, Any]:
     return {"router": router, "on_land": on_land, "track_on_land": track_on_land}
 
 
+def ranking_key(row: dict[str, Any]) -> tuple[Any, ...]:
+    """The order of a ranking: by ETA 50 %, then 90 % (unreachable last), distance, MMSI."""
+    p50, p90 = row["eta_p50_h"], row["eta_p90_h"]
+    return (p50 is None, p50 or 0.0, p90 is None, p90 or 0.0, row["distance_nm"], row["mmsi"])
+
+
 def check_land(rows: list[dict[str, Any]], router: RouterLike, centre: tuple[float, float]) -> None:
-    """Give the first :data:`SEA_CHECK_N` reachable vessels their sea route's length from
-    the target's centre (``sea_nm``) and flag those with land between (``land_between``,
-    ``sea_extra_h``: what the detour adds at the vessel's speed, h). Vessels not checked
-    (further down, outside the coastline's region, unreachable by sea) keep ``None``."""
-    first = [r for r in rows if r["eta_p50_h"] is not None][:SEA_CHECK_N]
-    if not first:
+    """Rank the first vessels by sea route: route them, add their detours, re-sort, repeat.
+
+    Each round routes, from the target's centre, up to :data:`SEA_CHECK_N` reachable
+    vessels not routed yet, in ranking order. A vessel gets ``sea_nm`` (its sea route's
+    length) and ``eta_basis = "sea_route"``; where the route is longer than the straight
+    line by more than :data:`LAND_EXTRA_SHARE` and :data:`LAND_MIN_EXTRA_NM`, land lies
+    between (``land_between``) and the detour at the vessel's speed (``sea_extra_h``) is
+    added to both its ETAs (a shorter excess is the route's clearance from the coast, not
+    land). Rows are then re-sorted (:func:`ranking_key`); the rounds stop when the first
+    :data:`SEA_CHECK_N` reachable rows have all been routed, or after
+    :data:`SEA_CHECK_ROUNDS` rounds.
+
+    Why this order is fair: a vessel not routed keeps its straight-line ETA
+    (``eta_basis = "straight_line"``), which is never later than its ETA by sea (a
+    detour only adds). When the rounds end with the first :data:`SEA_CHECK_N` rows
+    routed, every vessel below them has a straight-line ETA no earlier than theirs, so
+    its ETA by sea is no earlier either: the first rows are those a sea route for every
+    vessel would give, in that order. Further down the order is by the best estimate at
+    hand, each row saying which (a vessel's straight line there may still cross land).
+
+    Rows are changed in place and re-sorted; a router that cannot route from the centre
+    (outside the coastline's region, on land) leaves the straight-line ranking, and a
+    vessel with no sea route (enclosed water, too far from navigable water) keeps its
+    straight-line ETA and ``sea_nm`` ``None``.
+    """
+    tried: set[int] = set()
+    for _ in range(SEA_CHECK_ROUNDS):
+        rows.sort(key=ranking_key)
+        reachable = [r for r in rows if r["eta_p50_h"] is not None]
+        if all(id(r) in tried for r in reachable[:SEA_CHECK_N]):
+            return
+        todo = [r for r in reachable if id(r) not in tried][:SEA_CHECK_N]
+        try:
+            routes = router.routes_from(centre, [(r["lon_now"], r["lat_now"]) for r in todo])
+        except SarwatchError:  # a centre outside the coastline's region or on land
+            return
+        for r, route in zip(todo, routes, strict=True):
+            tried.add(id(r))
+            if route is not None:
+                _by_sea(r, float(route.distance_nm))
+    rows.sort(key=ranking_key)
+
+
+def _by_sea(row: dict[str, Any], sea_nm: float) -> None:
+    """A row's sea route: its length, land between, the detour added to the ETAs."""
+    extra = sea_nm - row["distance_nm"]
+    land = extra > max(LAND_EXTRA_SHARE * row["distance_nm"], LAND_MIN_EXTRA_NM)
+    row["sea_nm"] = round(sea_nm, 2)
+    row["land_between"] = bool(land)
+    row["eta_basis"] = "sea_route"
+    if not land:
         return
-    try:
-        routes = router.routes_from(centre, [(r["lon_now"], r["lat_now"]) for r in first])
-    except SarwatchError:  # a centre outside the coastline's region or on land
-        return
-    for r, route in zip(first, routes, strict=True):
-        if route is None:
-            continue
-        sea = float(route.distance_nm)
-        extra = sea - r["distance_nm"]
-        land = extra > max(LAND_EXTRA_SHARE * r["distance_nm"], LAND_MIN_EXTRA_NM)
-        r["sea_nm"] = round(sea, 2)
-        r["land_between"] = bool(land)
-        r["sea_extra_h"] = round(extra / r["speed_kn"], 3) if land else None
+    extra_h = extra / row["speed_kn"]
+    row["sea_extra_h"] = round(extra_h, 3)
+    for key in ("eta_p50_h", "eta_p90_h"):
+        if row[key] is not None:
+            row[key] = round(row[key] + extra_h, 3)
