@@ -161,12 +161,13 @@ def _run_nc(record: dict[str, Any], home_dir: Path) -> tuple[Path | None, str]:
         if not (record.get("output_files") or {}).get("netcdf"):
             return None, (
                 "it was run from the command line without an output directory, so its "
-                "trajectories were not kept: drift the case again with --out DIR and rank "
-                "with sarwatch responders --drift-run DIR, or drift it from the map page"
+                "trajectories were not kept: drift the case again with --out DIR (the run "
+                "is then kept in the station's runs), or drift it from the map page"
             )
         return None, (
-            "it was run from the command line (its drift.nc is not in the station's runs: "
-            "rank with sarwatch responders --drift-run DIR, DIR being the run's --out)"
+            "it was run from the command line by a sarwatch that did not keep such runs "
+            "(its drift.nc is not in the station's runs: rank with sarwatch responders "
+            "--drift-run DIR, DIR being the run's --out)"
         )
     try:
         check_run_id(str(run_id))
