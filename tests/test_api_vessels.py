@@ -168,3 +168,34 @@ def test_a_new_report_or_static_data_shows_in_the_next_listing(api: Any, pic: Li
     assert len(after[211000001]["track"]) == len(before[211000001]["track"]) + 1
     assert after[211000001]["sog_kn"] == 9.0
     assert after[247000002]["name"] == "CP 941" and after[247000002]["type"] == "sar_vessel"
+
+
+def test_over_http_and_on_the_command_line_the_detour_is_in_the_eta_and_the_order(
+    api: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """South of Lampedusa: a ship north of the island (21.7 nm straight, 22.5 nm round
+    it) comes after one 22.2 nm away in open sea, over HTTP as on the command line, and
+    both say the ETAs are by sea route."""
+    from _responders import picture
+
+    pic = picture([
+        report(247000003, NOW, 12.55, 35.56, sog_kn=0.0),
+        report(247000004, NOW, 12.45, 35.55, sog_kn=0.0),
+    ])  # fmt: skip
+    monkeypatch.setattr(Station, "vessels", property(lambda self: pic))
+    client, _, obs = api
+    code, out, err = run_cli(
+        capsys, "case", "open", "--title", "rubber boat", "--lon", "12.6", "--lat", "35.2",
+        "--time", NOW.isoformat().replace("+00:00", "Z"),
+    )  # fmt: skip
+    assert code == 0, err
+    case_id = out.split()[0]
+    r = client.get(f"/api/cases/{case_id}/responders", headers=obs)
+    assert r.status_code == 200, r.text
+    code, out, err = run_cli(capsys, "responders", case_id, "--json")
+    assert code == 0, err
+    for answer in (r.json(), json.loads(out)):
+        ranked = [(v["mmsi"], v["eta_basis"], v["land_between"]) for v in answer["vessels"]]
+        assert ranked == [(247000004, "sea_route", False), (247000003, "sea_route", True)]
+        behind = answer["vessels"][1]
+        assert behind["eta_p50_h"] == pytest.approx(behind["sea_nm"] / 8.0, abs=2e-3)

@@ -57,7 +57,7 @@ def test_cli_drift_attaches_the_run_with_its_inputs(
         "--quiet", "--case", case_id, "--actor", "ana",
     )  # fmt: skip
     assert code == 0, err
-    assert f"attached to case {case_id} (drift_run, seed 7)" in out
+    assert f"attached to case {case_id} (drift_run, seed 7, run " in out
     code, out, err = run_cli(capsys, "case", "show", case_id, "--json")
     assert code == 0, err
     (attachment,) = json.loads(out)["attachments"]
@@ -187,7 +187,8 @@ def test_the_same_run_from_the_cli_and_the_api_gives_the_same_attachment(
     assert cli["seed"] == api["seed"] == 7
     assert cli["forcing"] == api["forcing"]
     assert cli["forcing"]["files"][0]["sha256"] == hashlib.sha256(current.read_bytes()).hexdigest()
-    assert cli["run_id"] is None and api["run_id"] == state["run_id"]
+    # the command line's run is kept in the station's runs too (its own run id)
+    assert cli["run_id"] not in (None, state["run_id"]) and api["run_id"] == state["run_id"]
     assert set(cli["output_files"]) == {"geojson", "netcdf", "summary"}
     assert set(api["output_files"]) == {"geojson", "netcdf", "png", "summary"}
     run_dir = home / "runs" / state["run_id"]

@@ -383,8 +383,14 @@ def drift(
     if attachments is not None:
         import getpass
 
-        attachments.drift_run(case_id, req, result, actor=actor or f"cli:{getpass.getuser()}")
-        typer.echo(f"attached to case {case_id} (drift_run, seed {result.summary.seed})")
+        from sarwatch.services.kept_runs import attach_kept_run
+
+        record = attach_kept_run(  # with --out, kept in the station's runs: a run id
+            attachments, Path(settings.home_dir) / "runs", case_id, req, result,
+            actor=actor or f"cli:{getpass.getuser()}",
+        )  # fmt: skip
+        kept = f", run {record.run_id}" if record.run_id else ""
+        typer.echo(f"attached to case {case_id} (drift_run, seed {result.summary.seed}{kept})")
 
 
 def _coordinate(text: str, axis: str, flag: str) -> float:

@@ -63,6 +63,10 @@ def _left_out(answer: dict[str, Any]) -> str:
     return f"left out {n} vessel(s): " + "; ".join(parts)
 
 
+#: The table's ``via`` column: how a vessel's ETAs were found (``eta_basis``).
+_VIA = {"sea_route": "sea", "straight_line": "line"}
+
+
 def _print(answer: dict[str, Any], limit: int) -> None:
     from rich.console import Console
 
@@ -99,7 +103,7 @@ def _print(answer: dict[str, Any], limit: int) -> None:
         return
     console.print(
         f"{'#':>3} {'vessel':<22} {'MMSI':>9} {'type':<15} {'ETA 50%':>11} {'ETA 90%':>11} "
-        f"{'reach':>5} {'nm':>6} {'kn':>5} {'report':>10} {'CPA nm':>6} {'TCPA h':>6}",
+        f"{'via':<4} {'reach':>5} {'nm':>6} {'kn':>5} {'report':>10} {'CPA nm':>6} {'TCPA h':>6}",
         highlight=False, soft_wrap=True,
     )  # fmt: skip
     for i, v in enumerate(vessels[:limit], 1):
@@ -110,7 +114,8 @@ def _print(answer: dict[str, Any], limit: int) -> None:
             age += f" ±{v['eta_uncertainty_h'] * 60:.0f}"
         console.print(
             f"{i:>3} {name:<22} {v['mmsi']:>9} {v['type']:<15} {_hours(v['eta_p50_h']):>11} "
-            f"{_hours(v['eta_p90_h']):>11} {v['reachable_fraction']:>5.0%} "
+            f"{_hours(v['eta_p90_h']):>11} {_VIA[v['eta_basis']]:<4} "
+            f"{v['reachable_fraction']:>5.0%} "
             f"{v['distance_nm']:>6.1f} {speed:>5} {age:>10} {v['cpa_nm']:>6.1f} "
             f"{_tcpa(v['tcpa_h']):>6}",
             highlight=False, soft_wrap=True, markup=False,
@@ -119,14 +124,20 @@ def _print(answer: dict[str, Any], limit: int) -> None:
         if v.get("land_between"):
             console.print(
                 f"land between: {v['name'] or v['mmsi']}'s sea route is {v['sea_nm']:.1f} nm "
-                f"(straight {v['distance_nm']:.1f} nm): about +{v['sea_extra_h'] * 60:.0f} min",
+                f"(straight {v['distance_nm']:.1f} nm): about +{v['sea_extra_h'] * 60:.0f} min, "
+                "in its ETAs",
                 highlight=False, markup=False, soft_wrap=True,
             )  # fmt: skip
+    for v in vessels[:limit]:
+        if v.get("note"):
+            console.print(f"{v['name'] or v['mmsi']}: {v['note']}", highlight=False,
+                          markup=False, soft_wrap=True)  # fmt: skip
     more = len(vessels) - limit
     console.print(
         (f"... and {more} more (--limit, or --json for all); " if more > 0 else "")
-        + "* speed assumed (the vessel reports less, none, or over 50 kn); ± the ETA the report's "
-        "age may add (minutes)",
+        + "via: sea = ETAs by sea route around the land, line = by straight line (not routed: "
+        "land may lie between); * speed assumed (the vessel reports less, none, or over 50 kn); "
+        "± the ETA the report's age may add (minutes)",
         highlight=False,
         markup=False,
         soft_wrap=True,

@@ -17,7 +17,8 @@ is a record of one shape, :class:`AttachmentRecord`:
 ``output_files``
     Written outputs by kind with their file name, bytes and SHA-256.
 ``run_id``
-    The station's run id when the server ran it (``None`` for the CLI).
+    The station's run id: a run of the server, or one of ``sarwatch drift --case --out``
+    kept in the station's runs (:mod:`sarwatch.services.kept_runs`); ``None`` otherwise.
 
 The CLI and the page send requests, never records: ``sarwatch drift --case`` and
 ``POST /api/drift`` with ``case_id`` both end in :meth:`Attachments.drift_run`, so a

@@ -9,7 +9,9 @@ position taken as one stationary particle; the answer says which (``cloud.source
 ranking and solved against every particle (:func:`sarwatch.vessels.intercept.rank_intercepts`).
 
 The answer is the issue 12 contract: ``{"case_id", "computed_at", "cloud": {"run_id",
-"particles", "time", ...}, "vessels": [...]}`` sorted by ``eta_p50_h``, unreachable last;
+"particles", "time", ...}, "vessels": [...]}`` sorted by ``eta_p50_h``, unreachable last
+(the first vessels' ETAs by sea route around the land, the others' by straight line:
+``eta_basis``);
 ``left_out`` counts the vessels of the picture not ranked: ``sart`` (distress beacons),
 ``older`` (last report older than ``max_report_age_h``) and ``ahead`` (a report time more
 than :data:`MAX_AHEAD_MIN` minutes after ``computed_at``: a wrong clock).
@@ -33,7 +35,13 @@ from sarwatch.domain.case import require_utc
 from sarwatch.domain.events import format_time
 from sarwatch.errors import DataError, InputError, NotFoundError
 from sarwatch.ledger.canonical import canonical_json, sha256_hex
-from sarwatch.services.responders_land import LandTest, check_land
+from sarwatch.services.responders_land import (
+    LandTest,
+    TrackTest,
+    check_land,
+    held_course_on_land,
+    ranking_key,
+)
 from sarwatch.vessels.intercept import (
     cpa,
     dead_reckon,
@@ -153,12 +161,13 @@ def _run_nc(record: dict[str, Any], home_dir: Path) -> tuple[Path | None, str]:
         if not (record.get("output_files") or {}).get("netcdf"):
             return None, (
                 "it was run from the command line without an output directory, so its "
-                "trajectories were not kept: drift the case again with --out DIR and rank "
-                "with sarwatch responders --drift-run DIR, or drift it from the map page"
+                "trajectories were not kept: drift the case again with --out DIR (the run "
+                "is then kept in the station's runs), or drift it from the map page"
             )
         return None, (
-            "it was run from the command line (its drift.nc is not in the station's runs: "
-            "rank with sarwatch responders --drift-run DIR, DIR being the run's --out)"
+            "it was run from the command line by a sarwatch that did not keep such runs "
+            "(its drift.nc is not in the station's runs: rank with sarwatch responders "
+            "--drift-run DIR, DIR being the run's --out)"
         )
     try:
         check_run_id(str(run_id))
@@ -348,6 +357,7 @@ def rank_responders(
     min_speed_kn: float = DEFAULT_MIN_SPEED_KN,
     router: RouterLike | None = None,
     on_land: LandTest | None = None,
+    track_on_land: TrackTest | None = None,
 ) -> tuple[dict[str, Any], list[VesselState]]:
     """Rank the live picture's vessels by their time to intercept the case's target.
 
@@ -370,12 +380,18 @@ def rank_responders(
         The speed assumed for a vessel reporting less or none, knots.
     router
         A sea router (:func:`sarwatch.geo.routing.sea_router`): the first
-        :data:`~sarwatch.services.responders_land.SEA_CHECK_N` vessels get ``sea_nm``,
-        ``land_between`` and ``sea_extra_h`` (``None`` without a router).
+        :data:`~sarwatch.services.responders_land.SEA_CHECK_N` vessels are ranked by their
+        sea route (``eta_basis``, ``sea_nm``, ``land_between``, ``sea_extra_h``: the
+        detour, included in their ETAs; :func:`~sarwatch.services.responders_land.check_land`).
+        Without one every ETA is by straight line.
     on_land
         ``on_land(lon, lat)`` -> bool array (:meth:`sarwatch.geo.coast.LandMask.contains`):
         a vessel dead-reckoned onto land is taken where it reported instead
-        (``reckoned_onto_land``).
+        (``reckoned_onto_land``, and its ``note`` says why).
+    track_on_land
+        With ``on_land``, the test of whole legs
+        (:func:`~sarwatch.services.responders_land.tracks_on_land`): a vessel whose course
+        held since its report crosses land (an island) and ends at sea is treated the same.
 
     Returns
     -------
@@ -440,13 +456,11 @@ def rank_responders(
     moving = np.isfinite(sog) & np.isfinite(cog)
     lon, lat = dead_reckon(lon0, lat0, np.where(moving, sog, 0.0), np.where(moving, cog, 0.0),
                            age_h)  # fmt: skip
-    # a course held since the report that ends on land did not happen: the ship turned,
-    # so it is taken where it reported (its uncertainty still sog x age)
-    aground = np.zeros(lon.size, dtype=bool)
-    if on_land is not None and moving.any():
-        aground = moving & np.asarray(on_land(lon, lat), dtype=bool)
-        aground &= ~np.asarray(on_land(lon0, lat0), dtype=bool)
-        lon, lat = np.where(aground, lon0, lon), np.where(aground, lat0, lat)
+    # a course held since the report that ends on land or crosses it did not happen: the
+    # ship turned, so it is taken where it reported (its uncertainty still sog x age)
+    aground, notes = held_course_on_land(lon0, lat0, sog, cog, age_h, on_land=on_land,
+                                         track_on_land=track_on_land)  # fmt: skip
+    lon, lat = np.where(aground, lon0, lon), np.where(aground, lat0, lat)
     speed = np.where(np.isfinite(sog) & (sog >= min_speed_kn), sog, min_speed_kn)
     ranking = rank_intercepts(lon, lat, speed, target.lon, target.lat, target.east_kn,
                               target.north_kn, target.weight)  # fmt: skip
@@ -498,13 +512,12 @@ def rank_responders(
             "eta_uncertainty_h": (
                 round(float(unc_nm[i] / closing), 3) if closing > 0 and math.isfinite(p50) else None
             ),
-            "sea_nm": None, "land_between": None, "sea_extra_h": None,  # _check_land
+            "eta_basis": "straight_line",  # check_land: "sea_route"
+            "sea_nm": None, "land_between": None, "sea_extra_h": None,  # check_land
+            "note": notes[i],
         })  # fmt: skip
-    rows.sort(key=lambda r: (
-        r["eta_p50_h"] is None, r["eta_p50_h"] or 0.0,
-        r["eta_p90_h"] is None, r["eta_p90_h"] or 0.0, r["distance_nm"], r["mmsi"],
-    ))  # fmt: skip
-    if router is not None:
+    rows.sort(key=ranking_key)
+    if router is not None:  # the first rows by sea route, their detours in their ETAs
         check_land(rows, router, (c_lon, c_lat))
     answer["vessels"] = rows
     return answer, states
