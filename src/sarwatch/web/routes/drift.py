@@ -29,6 +29,7 @@ from sarwatch.geo.units import LAT_MAX_DEG, LAT_MIN_DEG, LON_MAX_DEG, LON_MIN_DE
 from sarwatch.services.drift_runs import DriftRunRecord, DriftRuns, RunStatus
 from sarwatch.web.auth import COORDINATOR_ONLY_KEY, Coordinator, Observer
 from sarwatch.web.station import DriftRunsDep, SettingsDep, StationDep, station_of
+from sarwatch.web.times import AnyZoneTime
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -77,8 +78,8 @@ class ScenarioIn(BaseModel):
     lat2: Annotated[float | None, Field(ge=LAT_MIN_DEG, le=LAT_MAX_DEG)] = None
     lon2: Annotated[float | None, Field(ge=LON_MIN_DEG, le=LON_MAX_DEG)] = None
     radius2_m: Annotated[float | None, _limited("radius_m")] = None
-    time: datetime | None = None
-    time2: datetime | None = None
+    time: AnyZoneTime | None = None
+    time2: AnyZoneTime | None = None
     object: str | None = None
 
 
@@ -99,7 +100,7 @@ class DriftCreate(BaseModel):
     lon: Annotated[
         float, Field(ge=LON_MIN_DEG, le=LON_MAX_DEG, description="Last known longitude, degrees")
     ]
-    time: datetime
+    time: AnyZoneTime
     object: str = _D.object_class
     hours: Annotated[float, _limited("hours")] = _D.hours
     backward: bool = _D.backward
