@@ -17,6 +17,7 @@ from _browser import (  # noqa: F401 (fixtures)
     make_token,
     open_case_at_sea,
     server,
+    text_contrasts,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -138,3 +139,28 @@ def test_a_run_outside_the_packaged_regions_shows_its_share_once_and_readably(la
         stacked[x] = stacked.get(x, 0.0) + height
     assert stacked and max(stacked.values()) <= 100.01  # a whole bar is 100 %, not 200 %
     laptop.screenshot("drift-outside-the-packaged-regions")
+
+
+@pytest.mark.parametrize("night", [False, True], ids=["day", "night"])
+def test_the_progress_text_reads_on_the_filled_and_the_unfilled_bar(laptop, night):
+    # WCAG AA: 4.5:1 for the text against whatever lies behind it, half way through a run
+    # (the bar both filled and unfilled), in the day and the night palette.
+    page = laptop.open("/")
+    page.click(".sw-tabs button[data-tab='drift']")
+    if night:
+        page.click("#night-toggle")
+    page.evaluate(
+        """() => {
+          const p = document.getElementById('drift-progress');
+          p.hidden = false;
+          const fill = p.querySelector('.sw-bar-fill');
+          fill.style.transition = 'none';
+          fill.style.width = '50%';
+          fill.parentElement.dataset.unfilled = '1';  // the bar behind the fill
+          p.querySelector('span').textContent = 'running 50 % · 12 s';
+        }"""
+    )
+    fill = "#drift-progress .sw-bar-fill"
+    found = text_contrasts(page, "#drift-progress span", [fill, "[data-unfilled]"])
+    assert all(ratio >= 4.5 for _, ratio in found), found
+    laptop.screenshot(f"drift-progress-{'night' if night else 'day'}")

@@ -325,8 +325,10 @@ export function createDrift(ctx, { parsePosition, inputToISO }) {
 
   const setProgress = (fraction, text) => {
     progress.hidden = false;
-    progress.querySelector(".sw-bar-fill").style.width = `${Math.round(fraction * 100)}%`;
-    progress.querySelector("span").textContent = text;
+    const percent = Math.round(fraction * 100);
+    progress.querySelector(".sw-bar-fill").style.width = `${percent}%`;
+    progress.querySelector(".sw-progress-track").setAttribute("aria-valuenow", String(percent));
+    progress.querySelector(".sw-progress-text").textContent = text;
     progress.dataset.fraction = String(fraction);
   };
 
