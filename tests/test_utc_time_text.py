@@ -85,3 +85,17 @@ def test_the_case_api_reads_a_time_written_with_utc(api) -> None:
 def test_a_drift_request_reads_a_time_written_with_utc(text: str) -> None:
     body = DriftCreate.model_validate({"lat": 33.2, "lon": 12.5, "time": text})
     assert body.time == T and body.time.utcoffset() is not None
+
+
+def test_a_plan_request_reads_its_times_written_with_utc() -> None:
+    from _plan import REQUEST
+    from sarwatch.services.plan_request import parse_plan_request
+
+    data = {
+        **REQUEST,
+        "datum": {**REQUEST["datum"], "time": "2026-12-07 03:10 UTC"},
+        "commence_time": "2026-12-07 04:00utc",
+    }
+    plan = parse_plan_request(data)
+    assert plan.datum is not None and plan.datum.time == T
+    assert plan.commence_time == datetime(2026, 12, 7, 4, 0, tzinfo=UTC)

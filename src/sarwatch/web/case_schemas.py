@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from sarwatch.domain import CaseStatus, OutcomeKind, PositionKind, Verification
 from sarwatch.domain.intake import MAX_PEOPLE
 from sarwatch.geo.units import LAT_MAX_DEG, LAT_MIN_DEG, LON_MAX_DEG, LON_MIN_DEG
-from sarwatch.web.times import UtcTime
+from sarwatch.services.time_fields import UtcTime
 
 __all__ = [
     "AttachmentIn",

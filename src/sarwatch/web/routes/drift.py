@@ -27,9 +27,9 @@ from sarwatch.drift.config import DEFAULTS, LIMITS, Scheme
 from sarwatch.errors import ConflictError, InputError, NotFoundError, SarwatchError
 from sarwatch.geo.units import LAT_MAX_DEG, LAT_MIN_DEG, LON_MAX_DEG, LON_MIN_DEG
 from sarwatch.services.drift_runs import DriftRunRecord, DriftRuns, RunStatus
+from sarwatch.services.time_fields import AnyZoneTime
 from sarwatch.web.auth import COORDINATOR_ONLY_KEY, Coordinator, Observer
 from sarwatch.web.station import DriftRunsDep, SettingsDep, StationDep, station_of
-from sarwatch.web.times import AnyZoneTime
 
 if TYPE_CHECKING:
     from sarwatch.drift.result import DriftResult

@@ -1,4 +1,5 @@
-"""The API's time fields: ISO 8601 with a zone, or a UTC time that ends in the word ``UTC``.
+"""Time fields of requests (the API's, the plan request's): ISO 8601 with a zone, or a UTC
+time that ends in the word ``UTC``.
 
 People copy times off sat-phone messages as ``2026-12-07 03:10 UTC``; pydantic's ISO
 parser takes ``2026-12-07 03:10Z`` but not the word. :data:`UTC_WORD` turns the word
