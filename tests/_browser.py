@@ -227,3 +227,48 @@ def laptop(browser, server) -> Iterator[Page]:
         yield page
     finally:
         page.close()
+
+
+# The WCAG 2 contrast of an element's text against the background of each element it lies
+# on (its own, inherited from the first ancestor with a background, and that of every
+# other element given whose box it overlaps): [[name, ratio], ...] from computed styles.
+_TEXT_CONTRASTS_JS = """([textSel, others]) => {
+  const rgb = (c) => c.match(/[\\d.]+/g).map(Number);
+  const opaque = (el) => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c.length < 4 || c[3] > 0) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const lum = (c) => {
+    const [r, g, b] = c.map((v) => {
+      const s = v / 255;
+      return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const ratio = (a, b) => {
+    const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+    return (hi + 0.05) / (lo + 0.05);
+  };
+  const overlap = (a, b) =>
+    a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  const text = document.querySelector(textSel);
+  const colour = rgb(getComputedStyle(text).color).slice(0, 3);
+  const box = text.getBoundingClientRect();
+  const out = [["own background", ratio(colour, opaque(text))]];
+  for (const sel of others) {
+    const el = document.querySelector(sel);
+    const r = el.getBoundingClientRect();
+    if (r.width > 0 && r.height > 0 && overlap(box, r)) out.push([sel, ratio(colour, opaque(el))]);
+  }
+  return out;
+}"""
+
+
+def text_contrasts(page: Any, text: str, backgrounds: list[str]) -> list[tuple[str, float]]:
+    """WCAG contrast ratios of the text of the element ``text`` against its own background
+    and against that of each element of ``backgrounds`` (selectors) it overlaps."""
+    found = page.evaluate(_TEXT_CONTRASTS_JS, [text, backgrounds])
+    return [(str(name), float(value)) for name, value in found]

@@ -290,3 +290,32 @@ def test_the_ledger_count_and_a_position_on_land_are_shown_as_recorded(laptop, t
         timeout=15_000,
     )
     laptop.screenshot("case-position-on-land-flagged")
+
+
+def test_a_time_typed_off_a_message_with_utc_is_recorded_and_another_zone_is_refused(
+    laptop, tokens
+):
+    # Coordinators type times as a sat-phone message gives them: "2026-... 03:10 UTC".
+    page = _sign_in(laptop, tokens["coordinator"], "coordinator")
+    page.click(".sw-tabs button[data-tab='cases']")
+    page.click("#open-case-box summary")
+    form = page.locator("#open-case-form")
+    when = datetime.now(UTC) - timedelta(hours=1)
+    form.locator("input[name='title']").fill("Time typed with its zone")
+    form.locator("input[name='position']").fill("33 40N 12 55E")
+    form.locator("input[name='source']").fill("Alarm Phone")
+    # Another zone first: refused in the form, with what to type instead, nothing sent.
+    local = when + timedelta(hours=2)
+    form.locator("input[name='time']").fill(local.strftime("%Y-%m-%d %H:%M") + " +02:00")
+    form.locator("button[type='submit']").click()
+    error = form.locator("[data-field='form-error']")
+    error.wait_for(timeout=15_000)
+    assert "not in UTC" in error.inner_text(), error.inner_text()
+    assert when.strftime("%Y-%m-%d %H:%M UTC") in error.inner_text(), error.inner_text()
+    form.locator("input[name='time']").fill(when.strftime("%Y-%m-%d %H:%M") + " UTC")
+    form.locator("button[type='submit']").click()
+    page.wait_for_selector("#case-detail [data-field='case-id']", timeout=15_000)
+    case_id = page.inner_text("#case-detail [data-field='case-id']").split(":")[0]
+    _, case = laptop.server.request("GET", f"/api/cases/{case_id}", token=tokens["coordinator"])
+    assert case["title"] == "Time typed with its zone"
+    assert case["positions"][0]["time"] == when.strftime("%Y-%m-%dT%H:%M:00Z")

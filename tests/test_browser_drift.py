@@ -4,6 +4,7 @@ run shown as finished whatever its case says."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -17,6 +18,7 @@ from _browser import (  # noqa: F401 (fixtures)
     make_token,
     open_case_at_sea,
     server,
+    text_contrasts,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -138,3 +140,62 @@ def test_a_run_outside_the_packaged_regions_shows_its_share_once_and_readably(la
         stacked[x] = stacked.get(x, 0.0) + height
     assert stacked and max(stacked.values()) <= 100.01  # a whole bar is 100 %, not 200 %
     laptop.screenshot("drift-outside-the-packaged-regions")
+
+
+@pytest.mark.parametrize("night", [False, True], ids=["day", "night"])
+def test_the_progress_text_reads_on_the_filled_and_the_unfilled_bar(laptop, night):
+    # WCAG AA: 4.5:1 for the text against whatever lies behind it, half way through a run
+    # (the bar both filled and unfilled), in the day and the night palette.
+    page = laptop.open("/")
+    page.click(".sw-tabs button[data-tab='drift']")
+    if night:
+        page.click("#night-toggle")
+    page.evaluate(
+        """() => {
+          const p = document.getElementById('drift-progress');
+          p.hidden = false;
+          const fill = p.querySelector('.sw-bar-fill');
+          fill.style.transition = 'none';
+          fill.style.width = '50%';
+          fill.parentElement.dataset.unfilled = '1';  // the bar behind the fill
+          p.querySelector('span').textContent = 'running 50 % · 12 s';
+        }"""
+    )
+    fill = "#drift-progress .sw-bar-fill"
+    found = text_contrasts(page, "#drift-progress span", [fill, "[data-unfilled]"])
+    assert all(ratio >= 4.5 for _, ratio in found), found
+    laptop.screenshot(f"drift-progress-{'night' if night else 'day'}")
+
+
+def test_a_run_at_0_percent_shows_what_it_is_doing(laptop, token):
+    # The server names the phase while the steps cannot be counted; the page shows it with
+    # the seconds waited ("Reading forcing… 3 s"), then the share of steps once it drifts.
+    run_id = "0123456789ab"
+    answers = [
+        {"status": "running", "progress": 0.0, "phase": "reading forcing"},
+        {"status": "running", "progress": 0.4, "phase": "drifting"},
+    ]
+    current = {"answer": answers[0]}
+
+    def drift_api(route):
+        if route.request.method == "POST":
+            route.fulfill(status=202, json={"run_id": run_id, "status": "queued", "progress": 0})
+        else:
+            route.fulfill(json={"run_id": run_id, **current["answer"]})
+
+    page = laptop.open("/", token=token)
+    page.wait_for_selector("#role[data-role='coordinator']", timeout=10_000)
+    page.route("**/api/drift", drift_api)
+    page.route(f"**/api/drift/{run_id}", drift_api)
+    page.click(".sw-tabs button[data-tab='drift']")
+    page.fill("#drift-form input[name='position']", "33 30.0N 012 48.0E")
+    page.fill("#drift-form input[name='hours']", "2")
+    page.click("#drift-form button[type='submit']")
+    page.wait_for_selector("#drift-progress[data-phase='reading forcing']", timeout=30_000)
+    text = page.inner_text("#drift-progress .sw-progress-text")
+    assert re.fullmatch(r"Reading forcing… \d+ s", text), text
+    laptop.screenshot("drift-progress-phase")
+    current["answer"] = answers[1]
+    page.wait_for_selector("#drift-progress[data-phase='drifting']", timeout=10_000)
+    text = page.inner_text("#drift-progress .sw-progress-text")
+    assert re.fullmatch(r"running 40 % · \d+ s", text), text

@@ -213,6 +213,45 @@ def test_utc_times_are_typed_without_ambiguity(laptop):
     assert "YYYY-MM-DD HH:MM" in error
 
 
+def _typed(page, text: str) -> str:
+    """``inputToISO(text)``, or the message it refuses ``text`` with."""
+    return page.evaluate(
+        "t => { try { return window.sarwatch.inputToISO(t); } catch (e) { return e.message; } }",
+        text,
+    )
+
+
+UTC_SPELLINGS = (
+    "2026-12-07 03:10 UTC",
+    "2026-12-07 03:10utc",
+    "2026-12-07T03:10Z",
+    "2026-12-07 03:10 Z",
+    "2026-12-07 03:10:00 UTC",
+    "2026-12-07T03:10:00+00:00",
+    "2026-12-07 03:10 +0000",
+    "  2026-12-07 03:10 UTC  ",
+)
+
+
+def test_a_time_copied_with_its_utc_zone_is_taken(laptop):
+    # Times read off a sat-phone message carry their zone; UTC in any common spelling is UTC.
+    page = laptop.open("/")
+    for text in UTC_SPELLINGS:
+        assert _typed(page, text) == "2026-12-07T03:10:00Z", text
+
+
+def test_another_zone_is_refused_with_a_message_that_says_to_give_utc(laptop):
+    page = laptop.open("/")
+    offset = _typed(page, "2026-12-07 05:10 +02:00")
+    assert "not in UTC" in offset and "2026-12-07 03:10 UTC" in offset, offset
+    for text in ("2026-12-07 03:10 CET", "2026-12-07 03:10 local", "2026-12-07 03:10 UTC+2"):
+        message = _typed(page, text)
+        assert "is not UTC" in message and "give the time in UTC" in message, message
+    # a day or an hour past its end does not roll over into the next one
+    for text in ("2026-02-30 03:10", "2026-12-07 24:00 UTC"):
+        assert "not a real date" in _typed(page, text), text
+
+
 def test_no_coast_within_the_search_radius_is_not_shown_as_zero(laptop):
     # Mid-Atlantic west of the Azores, outside the packaged regions: the server finds no
     # coast within its 60 nm search radius and sends a null distance, not 0.

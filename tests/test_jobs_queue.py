@@ -40,6 +40,24 @@ def test_a_job_goes_from_queued_to_done_through_one_worker(store: Store) -> None
     assert [j.job_id for j in queue.recent()] == [job.job_id]
 
 
+def test_a_heartbeat_carries_the_phase_and_a_new_claim_clears_it(store: Store) -> None:
+    queue = store.jobs
+    queue.submit("0123456789ab", "drift", {}, now_s=T0)
+    assert queue.get("0123456789ab").phase is None  # type: ignore[union-attr]
+    queue.claim("h:1", 1, kinds=("drift",), now_s=T0)
+    queue.beat("h:1", {"0123456789ab": 0.0}, now_s=T0 + 1, phases={"0123456789ab": "seeding"})
+    assert queue.get("0123456789ab").phase == "seeding"  # type: ignore[union-attr]
+    queue.beat("h:1", {"0123456789ab": 0.3}, now_s=T0 + 2)  # no phase named: it stays
+    seen = queue.get("0123456789ab")
+    assert seen is not None and (seen.phase, seen.progress) == ("seeding", 0.3)
+    queue.beat("h:1", {"0123456789ab": 0.3}, now_s=T0 + 3, phases={"0123456789ab": "x" * 99})
+    assert queue.get("0123456789ab").phase == "x" * 40  # type: ignore[union-attr]
+    # the worker goes quiet; the next worker starts the job again, without a phase
+    queue.reap(stale_before_s=T0 + 30, max_attempts=3, now_s=T0 + 40)
+    again = queue.claim("h:2", 2, kinds=("drift",), now_s=T0 + 41)
+    assert again is not None and again.phase is None and again.progress == 0.0
+
+
 def test_jobs_are_claimed_oldest_first_and_a_failure_keeps_its_reason(store: Store) -> None:
     queue = store.jobs
     queue.submit("bbbbbbbbbbbb", "drift", {}, now_s=T0 + 5)

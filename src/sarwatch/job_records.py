@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-__all__ = ["JOB_STATES", "JobRecord", "JobState", "iso_utc"]
+__all__ = ["JOB_STATES", "MAX_PHASE_CHARS", "JobRecord", "JobState", "iso_utc"]
 
 JobState = Literal["queued", "running", "done", "failed"]
 #: Every state a job can be in; ``done`` and ``failed`` are final.
 JOB_STATES: tuple[JobState, ...] = ("queued", "running", "done", "failed")
+#: The longest phase the store keeps (a few words: ``reading forcing``).
+MAX_PHASE_CHARS = 40
 
 
 def iso_utc(epoch_s: float | None) -> str | None:
@@ -51,6 +53,10 @@ class JobRecord:
         ``queued``, ``running``, ``done`` or ``failed``.
     progress
         Fraction done, 0-1, as the worker running it last said.
+    phase
+        What the job was doing when its worker last said (a few words, e.g. ``reading
+        forcing``), for the stretches its progress cannot count; ``None`` until it names
+        one, and again when a worker (re)claims it.
     attempts
         How many times a worker claimed it (1 on the first run).
     worker, pid
@@ -67,6 +73,7 @@ class JobRecord:
     request: dict[str, Any]
     state: JobState = "queued"
     progress: float = 0.0
+    phase: str | None = None
     attempts: int = 0
     worker: str | None = None
     pid: int | None = None

@@ -12,6 +12,7 @@ is written by the same :func:`apply` and serialised by the one :func:`to_json`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import fields, replace
 from datetime import datetime
 from enum import StrEnum
@@ -48,6 +49,7 @@ __all__ = [
     "position_from_json",
     "source_from_json",
     "to_json",
+    "utc_word_as_z",
     "vessel_from_json",
 ]
 
@@ -72,13 +74,36 @@ def format_time(value: datetime) -> str:
     return require_utc(value).isoformat().replace("+00:00", "Z")
 
 
+_UTC_WORD = re.compile(r"(?<=\d)\s*UTC$", re.IGNORECASE)
+
+
+def utc_word_as_z(text: str) -> str:
+    """A time that ends in the word ``UTC``, as people write it, with ISO 8601's ``Z``.
+
+    Any other text is returned as it came (stripped), for the ISO parser to judge.
+
+    Examples
+    --------
+    >>> utc_word_as_z("2026-12-07 03:10 UTC")
+    '2026-12-07 03:10Z'
+    >>> utc_word_as_z("2026-12-07T03:10:00utc")
+    '2026-12-07T03:10:00Z'
+    >>> utc_word_as_z("2026-12-07T03:10+02:00")
+    '2026-12-07T03:10+02:00'
+    """
+    return _UTC_WORD.sub("Z", text.strip())
+
+
 def parse_time(text: str, what: str = "time") -> datetime:
-    """Parse an ISO 8601 time with a zone; naive times are refused."""
+    """Parse an ISO 8601 time with a zone (or a trailing ``UTC``); naive times are refused."""
     try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+        value = datetime.fromisoformat(
+            utc_word_as_z(text).replace("Z", "+00:00").replace("z", "+00:00")
+        )
     except (ValueError, AttributeError):
         raise InputError(
-            f"{what} must be ISO 8601 with a zone, e.g. 2018-03-15T06:30:00Z; got {text!r}"
+            f"{what} must be ISO 8601 with a zone, e.g. 2018-03-15T06:30:00Z or "
+            f"2018-03-15 06:30 UTC; got {text!r}"
         ) from None
     return require_utc(value, what)
 

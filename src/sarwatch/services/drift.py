@@ -370,6 +370,7 @@ def predict_drift(
     summary_json: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
     png: bool = True,
+    on_phase: Callable[[str], None] | None = None,
 ) -> DriftResult:
     """Run a drift prediction and summarise it.
 
@@ -388,6 +389,10 @@ def predict_drift(
         Called as ``progress(done_steps, total_steps)``.
     png
         Whether to draw the PNG map when writing outputs.
+    on_phase
+        Called with the name of each stretch that ``progress`` does not count, as it
+        starts: ``reading forcing``, ``reading coastline``, ``seeding``, ``loading
+        kernels`` (compiled on a new install), ``writing outputs``.
 
     Raises
     ------
@@ -402,8 +407,12 @@ def predict_drift(
     params = req.config.params()
     sign = -1 if req.backward else 1
     t_last = start + np.timedelta64(round(sign * req.hours * 3600), "s")
+    phase = on_phase or (lambda name: None)
+    phase("reading forcing")
     forcing = _forcing(req, start, t_last)  # each source checked once against the run
+    phase("reading coastline")
     mask = _land_mask(req, cache_dir, forcing)
+    phase("seeding")
     if req.seed is None:
         entropy = np.random.SeedSequence().entropy
         seed = int(entropy) % 2**32 if isinstance(entropy, int) else 0
@@ -432,6 +441,7 @@ def predict_drift(
         snapshots.append(snapshot(t, k * req.output_min / 60.0 * sign, st))
         stats_s += time.perf_counter() - tic
 
+    phase("loading kernels")
     info = simulate(
         state, forcing, start, params, rng, land=mask, on_output=on_output, progress=progress
     )
@@ -487,6 +497,7 @@ def predict_drift(
     if out_dir is not None:
         from sarwatch.adapters.exports.drift import write_outputs
 
+        phase("writing outputs")
         files = write_outputs(result, Path(out_dir), png=png, cache_dir=cache_dir)
         files["summary"] = Path(out_dir) / "summary.json"
     done = time.perf_counter()

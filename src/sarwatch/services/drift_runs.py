@@ -7,11 +7,11 @@ finished times (ISO 8601 UTC), error message and type, and the output file names
 The record is rewritten atomically (:func:`sarwatch._files.write_bytes_atomic`) at
 each change of status, so a reader never sees half a record.
 
-The runs of this process are also held in memory (with their progress, which is not
-written to disk); any other run is read from its record when asked for. A run of the
+The runs of this process are also held in memory (with their progress and phase, which
+are not written to disk); any other run is read from its record when asked for. A run of the
 web service is also a job in the store (:mod:`sarwatch.services.jobs`), run by
 whichever server worker claims it: while its record is unfinished, its state and
-progress are the job's, as the store has them, so every worker reports every run. A
+progress and phase are the job's, as the store has them, so every worker reports every run. A
 record that still says ``queued`` or ``running`` with no job behind it was left by a
 server that stopped during the run: it is shown as ``failed`` with a message saying so.
 
@@ -108,6 +108,9 @@ class DriftRunRecord:
         run, say). A refused attachment does not fail the run: its outputs stand.
     progress
         Fraction of steps done (0-1); live runs only, 1 when done.
+    phase
+        What a running run is doing, as it last said (``reading forcing``, ``seeding``,
+        ``loading kernels``, ``drifting``, ``writing outputs``...); live runs only.
     attempts, worker_pid, resumed_because
         From the run's job: how many times a worker took it up (a run resumed after its
         worker died has 2 or more), the process id of the worker that runs it, or ran it
@@ -126,14 +129,16 @@ class DriftRunRecord:
     files: dict[str, str] = field(default_factory=dict)
     attachment: dict[str, Any] | None = None
     progress: float = 0.0
+    phase: str | None = None
     attempts: int = 0
     worker_pid: int | None = None
     resumed_because: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """The record as written to ``run.json`` (progress and the job's part are not kept)."""
+        """The record as written to ``run.json`` (progress, phase and the job's part are not
+        kept)."""
         out = asdict(self)
-        for live_only in ("progress", "attempts", "worker_pid", "resumed_because"):
+        for live_only in ("progress", "phase", "attempts", "worker_pid", "resumed_because"):
             del out[live_only]
         return out
 
@@ -211,10 +216,11 @@ class DriftRuns:
         return record
 
     def update(self, run_id: str, **changes: Any) -> DriftRunRecord:
-        """Change a run of this process; written to disk unless only progress changed."""
+        """Change a run of this process; written to disk unless only progress or phase
+        changed."""
         with self._lock:
             record = replace(self._live[run_id], **changes)
-            if set(changes) - {"progress"}:
+            if set(changes) - {"progress", "phase"}:
                 self._write(record)
             self._live[run_id] = record
         return record
@@ -321,11 +327,13 @@ def _from_job(record: DriftRunRecord, job: JobRecord) -> DriftRunRecord:
             finished_at=iso_utc(job.finished_s),
         )  # fmt: skip
     if job.state == "queued":  # waiting for a worker (after a lost one: resumed_because)
-        return replace(record, status="queued", progress=0.0)
+        return replace(record, status="queued", progress=0.0, phase=None)
     if job.state == "running":
-        progress = max(job.progress, record.progress if record.status == "running" else 0.0)
+        mine = record.status == "running"  # a live record is fresher than the heartbeat
+        progress = max(job.progress, record.progress if mine else 0.0)
+        phase = (record.phase if mine else None) or job.phase
         return replace(
-            record, status="running", progress=progress, error=None,
+            record, status="running", progress=progress, phase=phase, error=None,
             started_at=iso_utc(job.started_s),
         )  # fmt: skip
     # the job is done but the record was not (yet) rewritten: read again shortly

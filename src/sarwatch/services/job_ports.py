@@ -34,8 +34,16 @@ class JobQueue(Protocol):
     ) -> JobRecord | None:
         """Take the oldest queued job of one of ``kinds`` (exclusive), or ``None``."""
 
-    def beat(self, worker: str, progress: Mapping[str, float], *, now_s: float) -> set[str]:
-        """Heartbeat and progress of the worker's jobs; the ids it still holds."""
+    def beat(
+        self,
+        worker: str,
+        progress: Mapping[str, float],
+        *,
+        now_s: float,
+        phases: Mapping[str, str] | None = None,
+    ) -> set[str]:
+        """Heartbeat and progress of the worker's jobs, and the phase of those in
+        ``phases`` (the others keep theirs); the ids it still holds."""
 
     def finish(self, job_id: str, worker: str, *, error: str | None, now_s: float) -> bool:
         """End a job the worker holds (done, or failed with ``error``); whether it held it."""

@@ -6,13 +6,13 @@ A drift run asked for through the API becomes a row in the store's job queue
 
 - claims queued jobs (exclusively: one worker per job) while it has room, and hands
   each to the handler for its kind in the station's thread pool;
-- writes a heartbeat, with each job's progress, every ``heartbeat_s`` seconds;
+- writes a heartbeat, with each job's progress and phase, every ``heartbeat_s`` seconds;
 - reaps: a running job whose heartbeat is older than ``stale_s`` lost its worker
   (killed, crashed, the machine stopped); it is re-queued for any worker to resume,
   or, once it was claimed ``max_attempts`` times, marked failed with the reason
   ("worker 4711 (host:4711) stopped responding at 2026-12-06T21:40:03Z; ...").
 
-Every worker reads the state and progress of every job from the store, so the
+Every worker reads the state, progress and phase of every job from the store, so the
 worker that answers ``GET /api/drift/{run_id}`` need not be the one computing it.
 See ``docs/design/021-workers.md``.
 """
@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, Future
-from typing import Any
+from typing import Any, Protocol
 
 from sarwatch.errors import SarwatchError
 from sarwatch.job_records import JobRecord
@@ -35,6 +35,7 @@ __all__ = [
     "DEFAULT_MAX_ATTEMPTS",
     "DEFAULT_STALE_S",
     "JobHandler",
+    "JobProgress",
     "JobRunner",
     "worker_id",
 ]
@@ -44,8 +45,18 @@ DEFAULT_STALE_S = 30.0
 #: Claims of one job before a lost job is failed instead of re-queued.
 DEFAULT_MAX_ATTEMPTS = 3
 
-#: What runs a job: the job and a progress callback (fraction 0-1); raises to fail it.
-JobHandler = Callable[[JobRecord, Callable[[float], None]], None]
+
+class JobProgress(Protocol):
+    """How a handler says how far its job is: ``report(fraction)``, or
+    ``report(fraction, phase)`` to also name what it is doing now (a few words, e.g.
+    ``"reading forcing"``: the part a fraction of steps cannot count). A phase stays
+    until another is named."""
+
+    def __call__(self, fraction: float, phase: str | None = None) -> None: ...
+
+
+#: What runs a job: the job and its progress callback; raises to fail it.
+JobHandler = Callable[[JobRecord, JobProgress], None]
 
 
 def worker_id(pid: int | None = None) -> str:
@@ -107,6 +118,7 @@ class JobRunner:
         self.worker = worker_id(self.pid)
         self._lock = threading.Lock()
         self._progress: dict[str, float] = {}  # jobs of this worker under way
+        self._phase: dict[str, str] = {}  # the phase each of them named last
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -190,23 +202,27 @@ class JobRunner:
         self._last_beat = now
         with self._lock:
             progress = dict(self._progress)
+            phases = {k: v for k, v in self._phase.items() if k in progress}
         if progress:
-            self.queue.beat(self.worker, progress, now_s=now)
+            self.queue.beat(self.worker, progress, now_s=now, phases=phases)
 
     def _run(self, job: JobRecord) -> None:
         with self._lock:
             self._progress[job.job_id] = 0.0
 
-        def progress(fraction: float) -> None:
+        def progress(fraction: float, phase: str | None = None) -> None:
             with self._lock:
                 if job.job_id in self._progress:
                     self._progress[job.job_id] = float(fraction)
+                    if phase is not None:
+                        self._phase[job.job_id] = phase
 
         try:
             future = self.pool.submit(self.handlers[job.kind], job, progress)
         except RuntimeError as exc:  # the pool was shut down under us: give the job back
             with self._lock:
                 self._progress.pop(job.job_id, None)
+                self._phase.pop(job.job_id, None)
             self.queue.finish(
                 job.job_id, self.worker, error=f"worker {self.pid} stopping: {exc}",
                 now_s=self.clock(),
@@ -229,6 +245,7 @@ class JobRunner:
         finally:
             with self._lock:
                 self._progress.pop(job.job_id, None)
+                self._phase.pop(job.job_id, None)
             self._wake.set()
 
 

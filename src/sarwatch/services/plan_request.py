@@ -8,13 +8,13 @@ naming the field. :mod:`sarwatch.services.planning` computes the plan.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sarwatch.errors import InputError
 from sarwatch.planning import iamsar
+from sarwatch.services.time_fields import AnyZoneTime
 
 __all__ = [
     "CurrentIn",
@@ -51,7 +51,7 @@ class LatLon(_Model):
 class DatumIn(LatLon):
     """The last known position and its time (timezone-aware UTC)."""
 
-    time: datetime
+    time: AnyZoneTime
 
 
 class WindIn(_Model):
@@ -111,7 +111,7 @@ class PlanRequest(_Model):
 
     datum: DatumIn | None = None
     drift_run: str | None = Field(None, min_length=1, max_length=500)
-    datum_time: datetime | None = Field(
+    datum_time: AnyZoneTime | None = Field(
         None, description="for a drift run: the output time to plan on (default the last)"
     )
     elapsed_h: float | None = Field(None, gt=0, le=240)
@@ -132,7 +132,7 @@ class PlanRequest(_Model):
     )
     units: list[UnitRequest] = Field(min_length=1, max_length=12)
     pod_curve: Literal["inverse_cube", "exponential"] = "inverse_cube"
-    commence_time: datetime | None = Field(
+    commence_time: AnyZoneTime | None = Field(
         None, description="when the units set off (default: the datum time)"
     )
     allocate_on: Literal["on_scene", "datum"] = Field(

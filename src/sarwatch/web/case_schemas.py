@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from sarwatch.domain import CaseStatus, OutcomeKind, PositionKind, Verification
 from sarwatch.domain.intake import MAX_PEOPLE
 from sarwatch.geo.units import LAT_MAX_DEG, LAT_MIN_DEG, LON_MAX_DEG, LON_MIN_DEG
+from sarwatch.services.time_fields import UtcTime
 
 __all__ = [
     "AttachmentIn",
@@ -57,7 +58,7 @@ class PositionIn(BaseModel):
     """A reported position of the boat."""
 
     model_config = _STRICT
-    time: AwareDatetime = Field(description="When the boat was there (with a zone, UTC).")
+    time: UtcTime = Field(description="When the boat was there (with a zone, UTC).")
     lon: float = Lon
     lat: float = Lat
     kind: PositionKind = PositionKind.GPS
@@ -93,7 +94,7 @@ class CaseOpenIn(BaseModel):
 
     model_config = _STRICT
     title: str = Field(min_length=1, max_length=300, examples=["rubber boat, 80 people"])
-    alert_time: AwareDatetime
+    alert_time: UtcTime
     position: PositionIn | None = None
     people: PeopleIn | None = None
     vessel: VesselIn | None = None
@@ -105,7 +106,7 @@ class ContactIn(BaseModel):
     """A call, e-mail or radio exchange."""
 
     model_config = _STRICT
-    time: AwareDatetime
+    time: UtcTime
     channel: str = Field(min_length=1, max_length=40, examples=["phone"])
     counterpart: str = Field(min_length=1, max_length=200, examples=["MRCC Rome"])
     summary: str = Field("", max_length=10000)
@@ -118,7 +119,7 @@ class DecisionIn(BaseModel):
     """A decision and its reason."""
 
     model_config = _STRICT
-    time: AwareDatetime
+    time: UtcTime
     summary: str = Field(min_length=1, max_length=10000)
     by: str = ""
 
@@ -135,7 +136,7 @@ class OutcomeIn(BaseModel):
     """How it ended."""
 
     model_config = _STRICT
-    time: AwareDatetime
+    time: UtcTime
     kind: OutcomeKind
     by: str = Field("", max_length=200)
     taken_to: str = Field("", max_length=200)

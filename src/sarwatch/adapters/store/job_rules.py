@@ -1,10 +1,24 @@
-"""What a store does to a job whose worker went quiet: the one rule both adapters follow."""
+"""What a store does to a job whose worker went quiet, and to a phase it is told: the rules
+both adapters follow."""
 
 from __future__ import annotations
 
-from sarwatch.job_records import JobRecord, JobState, iso_utc
+from sarwatch.job_records import MAX_PHASE_CHARS, JobRecord, JobState, iso_utc
 
-__all__ = ["stale_outcome"]
+__all__ = ["phase_text", "stale_outcome"]
+
+
+def phase_text(phase: str) -> str:
+    """A job's phase as the store keeps it: one line, at most ``MAX_PHASE_CHARS`` long.
+
+    Examples
+    --------
+    >>> phase_text("  reading forcing ")
+    'reading forcing'
+    >>> len(phase_text("x" * 100))
+    40
+    """
+    return " ".join(str(phase).split())[:MAX_PHASE_CHARS]
 
 
 def stale_outcome(job: JobRecord, max_attempts: int) -> tuple[JobState, str]:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from sarwatch.adapters.store.job_rules import stale_outcome
+from sarwatch.adapters.store.job_rules import phase_text, stale_outcome
 from sarwatch.errors import ConflictError
 from sarwatch.job_records import JobRecord
 
@@ -55,13 +55,20 @@ class MemoryJobQueue:
             job = min(queued, key=lambda j: (j.created_s, j.job_id))
             taken = replace(
                 job, state="running", worker=worker, pid=pid, attempts=job.attempts + 1,
-                started_s=now_s, heartbeat_s=now_s, progress=0.0,
+                started_s=now_s, heartbeat_s=now_s, progress=0.0, phase=None,
             )  # fmt: skip
             self._jobs[job.job_id] = taken
         return taken
 
-    def beat(self, worker: str, progress: Mapping[str, float], *, now_s: float) -> set[str]:
-        """Heartbeat and progress of ``worker``'s jobs; the ids it still holds."""
+    def beat(
+        self,
+        worker: str,
+        progress: Mapping[str, float],
+        *,
+        now_s: float,
+        phases: Mapping[str, str] | None = None,
+    ) -> set[str]:
+        """Heartbeat, progress and phase of ``worker``'s jobs; the ids it still holds."""
         held: set[str] = set()
         with self._lock:
             for job_id, fraction in progress.items():
@@ -69,7 +76,8 @@ class MemoryJobQueue:
                 if job is None or job.worker != worker or job.state != "running":
                     continue
                 fraction = min(max(fraction, 0.0), 1.0)
-                self._jobs[job_id] = replace(job, heartbeat_s=now_s, progress=fraction)
+                phase = phase_text(phases[job_id]) if phases and job_id in phases else job.phase
+                self._jobs[job_id] = replace(job, heartbeat_s=now_s, progress=fraction, phase=phase)
                 held.add(job_id)
         return held
 

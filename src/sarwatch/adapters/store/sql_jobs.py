@@ -20,7 +20,7 @@ from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.engine import Engine
 
 from sarwatch.adapters.store.engine import WRITE_OPTION
-from sarwatch.adapters.store.job_rules import stale_outcome
+from sarwatch.adapters.store.job_rules import phase_text, stale_outcome
 from sarwatch.adapters.store.tables_jobs import jobs
 from sarwatch.errors import ConflictError
 from sarwatch.job_records import JobRecord
@@ -32,7 +32,8 @@ def _record(row: Any) -> JobRecord:
     m = row._mapping
     return JobRecord(
         job_id=m["job_id"], kind=m["kind"], request=json.loads(m["request"]),
-        state=m["state"], progress=float(m["progress"]), attempts=int(m["attempts"]),
+        state=m["state"], progress=float(m["progress"]), phase=m["phase"],
+        attempts=int(m["attempts"]),
         worker=m["worker"], pid=m["pid"], created_s=float(m["created_s"]),
         started_s=m["started_s"], heartbeat_s=m["heartbeat_s"], finished_s=m["finished_s"],
         error=m["error"],
@@ -133,6 +134,7 @@ class SqlJobQueue:
                     started_s=now_s,
                     heartbeat_s=now_s,
                     progress=0.0,
+                    phase=None,
                 )
             )
             if taken.rowcount != 1:  # another claimer was first
@@ -140,8 +142,16 @@ class SqlJobQueue:
             claimed = conn.execute(select(jobs).where(jobs.c.job_id == row.job_id)).one()
         return _record(claimed)
 
-    def beat(self, worker: str, progress: Mapping[str, float], *, now_s: float) -> set[str]:
-        """Say ``worker`` is alive for its jobs (and their progress); the ids it still holds.
+    def beat(
+        self,
+        worker: str,
+        progress: Mapping[str, float],
+        *,
+        now_s: float,
+        phases: Mapping[str, str] | None = None,
+    ) -> set[str]:
+        """Say ``worker`` is alive for its jobs (their progress, and the phase of those in
+        ``phases``); the ids it still holds.
 
         A job missing from the answer was taken from the worker (it was thought dead).
         """
@@ -150,11 +160,16 @@ class SqlJobQueue:
         held: set[str] = set()
         with self._write() as conn:
             for job_id, fraction in progress.items():
+                values: dict[str, Any] = {
+                    "heartbeat_s": now_s, "progress": min(max(fraction, 0.0), 1.0)
+                }  # fmt: skip
+                if phases and job_id in phases:
+                    values["phase"] = phase_text(phases[job_id])
                 done = conn.execute(
                     update(jobs)
                     .where(jobs.c.job_id == job_id, jobs.c.worker == worker)
                     .where(jobs.c.state == "running")
-                    .values(heartbeat_s=now_s, progress=min(max(fraction, 0.0), 1.0))
+                    .values(**values)
                 )
                 if done.rowcount == 1:
                     held.add(job_id)

@@ -27,16 +27,16 @@ from sarwatch.drift.config import DEFAULTS, LIMITS, Scheme
 from sarwatch.errors import ConflictError, InputError, NotFoundError, SarwatchError
 from sarwatch.geo.units import LAT_MAX_DEG, LAT_MIN_DEG, LON_MAX_DEG, LON_MIN_DEG
 from sarwatch.services.drift_runs import DriftRunRecord, DriftRuns, RunStatus
+from sarwatch.services.time_fields import AnyZoneTime
 from sarwatch.web.auth import COORDINATOR_ONLY_KEY, Coordinator, Observer
 from sarwatch.web.station import DriftRunsDep, SettingsDep, StationDep, station_of
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from sarwatch.drift.result import DriftResult
     from sarwatch.job_records import JobRecord
     from sarwatch.services.container import Station
     from sarwatch.services.drift import DriftRequest
+    from sarwatch.services.jobs import JobProgress
     from sarwatch.settings import Settings
 
 __all__ = [
@@ -77,8 +77,8 @@ class ScenarioIn(BaseModel):
     lat2: Annotated[float | None, Field(ge=LAT_MIN_DEG, le=LAT_MAX_DEG)] = None
     lon2: Annotated[float | None, Field(ge=LON_MIN_DEG, le=LON_MAX_DEG)] = None
     radius2_m: Annotated[float | None, _limited("radius_m")] = None
-    time: datetime | None = None
-    time2: datetime | None = None
+    time: AnyZoneTime | None = None
+    time2: AnyZoneTime | None = None
     object: str | None = None
 
 
@@ -99,7 +99,7 @@ class DriftCreate(BaseModel):
     lon: Annotated[
         float, Field(ge=LON_MIN_DEG, le=LON_MAX_DEG, description="Last known longitude, degrees")
     ]
-    time: datetime
+    time: AnyZoneTime
     object: str = _D.object_class
     hours: Annotated[float, _limited("hours")] = _D.hours
     backward: bool = _D.backward
@@ -155,6 +155,12 @@ class DriftRunPublic(BaseModel):
     run_id: str
     status: RunStatus
     progress: float
+    phase: str | None = Field(
+        None,
+        description="while running: what the run is doing, as it last said (reading forcing, "
+        "reading coastline, seeding, loading kernels, drifting, writing outputs); the stretches "
+        "before and after the steps that progress counts",
+    )
     started_by: str | None = None
     created_at: str | None = Field(None, description="ISO 8601 UTC")
     started_at: str | None = None
@@ -197,6 +203,7 @@ def _public(record: DriftRunRecord, summary: dict[str, Any] | None = None) -> Dr
         run_id=record.run_id,
         status=record.status,
         progress=1.0 if record.status == "done" else round(record.progress, 4),
+        phase=record.phase if record.status == "running" else None,
         started_by=record.started_by,
         created_at=record.created_at,
         started_at=record.started_at,
@@ -251,6 +258,10 @@ def _request(body: DriftCreate, home: Path) -> DriftRequest:
     )  # fmt: skip
 
 
+#: The phase of a run while its steps are counted (the drift use case names the others).
+_DRIFTING = "drifting"
+
+
 def _utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
@@ -263,21 +274,30 @@ def _execute(
     cache_dir: Path,
     case_id: str | None,
     actor: str,
-    report: Callable[[float], None] | None = None,
+    report: JobProgress | None = None,
 ) -> DriftRunRecord:
     from sarwatch.services.drift import predict_drift
 
     runs.update(run_id, status="running", started_at=_utc_now(), error=None, error_type=None)
+    fraction = 0.0
+
+    def phase(name: str) -> None:  # the record here, the job for every other worker
+        runs.update(run_id, phase=name)
+        if report is not None:
+            report(fraction, name)
 
     def progress(done: int, total: int) -> None:
+        nonlocal fraction
         fraction = done / max(total, 1)
-        runs.update(run_id, progress=fraction)
+        runs.update(run_id, progress=fraction, phase=_DRIFTING)
         if report is not None:
-            report(fraction)
+            report(fraction, _DRIFTING)
 
     try:
         out_dir = runs.run_dir(run_id)
-        result = predict_drift(req, cache_dir=cache_dir, out_dir=out_dir, progress=progress)
+        result = predict_drift(
+            req, cache_dir=cache_dir, out_dir=out_dir, progress=progress, on_phase=phase
+        )
         files = {kind: path.name for kind, path in result.files.items() if path.parent == out_dir}
     except SarwatchError as exc:
         return runs.update(
@@ -313,7 +333,7 @@ def _prepared(body: DriftCreate, settings: Settings) -> DriftRequest:
     return req
 
 
-def run_drift_job(station: Station, job: JobRecord, report: Callable[[float], None]) -> None:
+def run_drift_job(station: Station, job: JobRecord, report: JobProgress) -> None:
     """Compute the drift run of a job this worker claimed (any worker may have queued it).
 
     Raises
@@ -325,6 +345,7 @@ def run_drift_job(station: Station, job: JobRecord, report: Callable[[float], No
     runs.adopt(job.job_id)
     settings = station.settings
     body = DriftCreate.model_validate(job.request["body"])
+    report(0.0, "choosing forcing")
     try:
         req = _prepared(body, settings)
     except SarwatchError as exc:  # the library changed since the run was asked for

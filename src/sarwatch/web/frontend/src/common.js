@@ -66,14 +66,37 @@ export function nowUTCInput() {
   return new Date().toISOString().slice(0, 16).replace("T", " ");
 }
 
-/** A UTC time as typed (2026-11-23 04:10, or with T, optional seconds) to ISO 8601 with Z. */
+// The zone a typed time may end with: UTC, written as people copy it off a sat-phone
+// message or an ISO time (Z, UTC, +00:00, +0000, +00). Anything else is refused.
+const UTC_ZONE = /^(?:Z|UTC|\+00(?::?00)?)$/i;
+const OFFSET = /^[+-](\d{2}):?(\d{2})?$/;
+
+/**
+ * A UTC time as typed to ISO 8601 with Z: 2026-11-23 04:10, with a space or T, optional
+ * seconds, and optionally the zone of a UTC time (2026-11-23 04:10 UTC, 2026-11-23T04:10Z,
+ * 2026-11-23 04:10:00+00:00). Another offset or zone (+02:00, CET, local) is refused with
+ * a message that says to give UTC: the page never guesses or converts a time zone.
+ */
 export function inputToISO(value) {
-  const text = String(value || "").trim().replace(/\s*UTC$|Z$/i, "");
-  const m = text.match(/^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?$/);
-  if (!m) throw new Error(`time "${value}": expected UTC as YYYY-MM-DD HH:MM, e.g. 2026-11-23 04:10`);
+  const text = String(value ?? "").trim();
+  const example = "e.g. 2026-11-23 04:10 or 2026-11-23 04:10 UTC";
+  const m = text.match(/^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?\s*(\S.*)?$/i);
+  if (!m) throw new Error(`time "${value}": expected UTC as YYYY-MM-DD HH:MM, ${example}`);
   const iso = `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6] || "00"}Z`;
-  if (Number.isNaN(new Date(iso).getTime())) throw new Error(`time "${value}" is not a real date`);
-  return iso;
+  const date = new Date(iso);
+  // a day or hour past its end (2026-02-30, 24:00) would roll over into the next one
+  if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 19) !== iso.slice(0, 19)) {
+    throw new Error(`time "${value}" is not a real date: ${example}`);
+  }
+  const zone = (m[7] || "").trim();
+  if (!zone || UTC_ZONE.test(zone)) return iso;
+  const offset = zone.match(OFFSET);
+  if (offset) {
+    const minutes = (zone[0] === "-" ? -1 : 1) * (Number(offset[1]) * 60 + Number(offset[2] || 0));
+    const utc = formatUTC(new Date(date.getTime() - minutes * 60_000));
+    throw new Error(`time "${value}" is not in UTC (offset ${zone}): give it in UTC (that is ${utc})`);
+  }
+  throw new Error(`time "${value}": "${zone}" is not UTC; give the time in UTC, ${example}`);
 }
 
 // ------------------------------------------------------------------ escaping

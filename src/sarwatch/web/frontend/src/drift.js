@@ -127,6 +127,24 @@ export function choiceLines(roles) {
   return (roles || []).map((r) => ({ text: r.line, warning: Boolean(r.warning), products: r.products || [] }));
 }
 
+/**
+ * The line under the progress bar. While a run's steps cannot be counted (its forcing
+ * read, its particles seeded, the kernels loaded, its outputs written) the server names
+ * the phase: "Reading forcing… 3 s"; while it drifts, the share of steps done:
+ * "running 45 % · 30 s". `waitedS` is the seconds since the request (none when done).
+ */
+export function progressText(run, waitedS) {
+  const state = run.status;
+  const percent = Math.round((state === "done" ? 1 : Number(run.progress ?? 0)) * 100);
+  const waited = state === "done" ? "" : `${Math.round(waitedS)} s`;
+  const phase = state === "running" ? String(run.phase || "") : "";
+  if (phase && phase !== "drifting") {
+    const name = phase[0].toUpperCase() + phase.slice(1);
+    return `${name}… ${percent > 0 ? `${percent} % · ` : ""}${waited}`;
+  }
+  return `${state} ${percent} %${waited ? ` · ${waited}` : ""}`;
+}
+
 export function createDrift(ctx, { parsePosition, inputToISO }) {
   const { map, toast, errorText } = ctx;
   const layer = L.layerGroup().addTo(map);
@@ -325,8 +343,10 @@ export function createDrift(ctx, { parsePosition, inputToISO }) {
 
   const setProgress = (fraction, text) => {
     progress.hidden = false;
-    progress.querySelector(".sw-bar-fill").style.width = `${Math.round(fraction * 100)}%`;
-    progress.querySelector("span").textContent = text;
+    const percent = Math.round(fraction * 100);
+    progress.querySelector(".sw-bar-fill").style.width = `${percent}%`;
+    progress.querySelector(".sw-progress-track").setAttribute("aria-valuenow", String(percent));
+    progress.querySelector(".sw-progress-text").textContent = text;
     progress.dataset.fraction = String(fraction);
   };
 
@@ -366,11 +386,12 @@ export function createDrift(ctx, { parsePosition, inputToISO }) {
       status = await api(`/api/drift/${encodeURIComponent(id)}`);
       const state = status.status;
       const fraction = state === "done" ? 1 : Number(status.progress ?? 0);
-      // The seconds since the request: a run can sit at 0 % for a while (queued, its
-      // forcing being read, the kernels compiled on a new station) and must not look hung.
-      const waited = state === "done" ? "" : ` · ${Math.round((Date.now() - started) / 1000)} s`;
-      setProgress(fraction, `${state} ${Math.round(fraction * 100)} %${waited}`);
+      // The phase and the seconds since the request: a run can sit at 0 % for a while
+      // (queued, its forcing being read, the kernels compiled on a new station) and must
+      // not look hung.
+      setProgress(fraction, progressText(status, (Date.now() - started) / 1000));
       progress.dataset.state = state;
+      progress.dataset.phase = (state === "running" && status.phase) || "";
       if (state === "done") return status;
       if (state === "failed") throw new RunFailed(`the drift run failed: ${status.error || "no reason given"}`);
       await new Promise((r) => setTimeout(r, 700));
