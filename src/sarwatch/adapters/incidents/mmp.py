@@ -38,7 +38,12 @@ from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any, TextIO
 
-from sarwatch.adapters.incidents.common import ParsedFile, parse_count
+from sarwatch.adapters.incidents.common import (
+    ParsedFile,
+    from_spreadsheet_cell,
+    parse_count,
+    spreadsheet_cell,
+)
 from sarwatch.errors import DataError, InputError
 from sarwatch.incidents import (
     DRAFT_ID,
@@ -414,6 +419,7 @@ def read_mmp(stream: TextIO, *, default_quality: int | None = None) -> ParsedFil
     try:
         for row in reader:
             number += 1
+            row = [from_spreadsheet_cell(cell) for cell in row]
             if not "".join(row).strip():  # every cell blank
                 parsed.refused.append((number, "empty row"))
                 continue
@@ -500,7 +506,15 @@ def write_mmp(records: Iterable[IncidentRecord], stream: TextIO) -> int:
             "URL": best.url or "",
             "Source Quality": best.quality,
         }
-        writer.writerow([values.get(c, "") for c in COLUMNS])
+        # text from outside (places, sources, ids) as a spreadsheet shows text, never
+        # as a formula; the coordinates are numbers sarwatch wrote
+        writer.writerow(
+            [
+                spreadsheet_cell(v) if isinstance(v, str) and c != "Coordinates" else v
+                for c in COLUMNS
+                for v in (values.get(c, ""),)
+            ]
+        )
         n += 1
     return n
 
