@@ -107,3 +107,7 @@ def test_an_unexpected_error_is_a_json_500(api, monkeypatch) -> None:
     assert r.status_code == 500
     assert r.headers["content-type"].startswith("application/json")
     assert r.json()["error"] == "InternalError" and "disk on fire" not in r.text
+    # sent from outside the request guard, with its headers all the same
+    assert r.headers["cache-control"] == "no-store"
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert "frame-ancestors 'none'" in r.headers["content-security-policy"]

@@ -9,7 +9,9 @@ Policy (configurable with ``SARWATCH_PUBLIC_DELAY_H`` and ``SARWATCH_PUBLIC_ROUN
    the case is closed. Uncertainties, sources and notes are left out.
 3. Contacts, decisions, attachments, titles and free text never appear: they may
    name people or carry phone numbers. Of the outcome, only its kind, hour and counts
-   appear (not who took the people nor where: both are free text).
+   appear (not who took the people nor where: both are free text). The boat's kind is
+   typed by the coordinator: it appears only when it is one of :data:`PUBLIC_BOAT_KINDS`,
+   else as ``other``.
 
 So a live position of people in distress (an open case with recent news) is never shown.
 """
@@ -26,7 +28,13 @@ from sarwatch.domain.events import format_time
 from sarwatch.domain.projection import CaseProjection
 from sarwatch.errors import InputError
 
-__all__ = ["PublicPolicy", "coarsen", "public_view"]
+__all__ = ["PUBLIC_BOAT_KINDS", "PublicPolicy", "coarsen", "public_boat_kind", "public_view"]
+
+#: Boat kinds the public feed shows as recorded (the map page's choices and the CLI's
+#: examples); any other text recorded as the kind shows as ``other``.
+PUBLIC_BOAT_KINDS = frozenset(
+    {"rubber", "wooden", "fibreglass", "iron", "sailing", "fishing", "other", "unknown"}
+)
 
 
 @dataclass(frozen=True)
@@ -66,6 +74,21 @@ def coarsen(value: float, step_deg: float) -> float:
     return round(round(value / step_deg) * step_deg, decimals)
 
 
+def public_boat_kind(kind: str) -> str:
+    """The boat's kind as the public may see it: a known kind, else ``other``.
+
+    The kind is free text on the case (``case open --boat``, ``PATCH .../vessel``):
+    "rubber, skipper's phone +218..." must not reach the public feed.
+
+    Examples
+    --------
+    >>> public_boat_kind(" Rubber "), public_boat_kind("rubber, caller Ahmed +218 91 234 5678")
+    ('rubber', 'other')
+    """
+    text = kind.strip().lower()
+    return text if text in PUBLIC_BOAT_KINDS else "other"
+
+
 def _hour(t: datetime) -> str:
     return format_time(t.replace(minute=0, second=0, microsecond=0))
 
@@ -97,7 +120,7 @@ def public_view(
         "status": case.status.value,
         "region": case.region,
         "opened": _hour(case.opened_at),
-        "boat": case.vessel.kind,
+        "boat": public_boat_kind(case.vessel.kind),
         "people_total": case.people.total,
         "positions": positions,
         "outcome": None

@@ -7,7 +7,9 @@ rotation the station sends its key history, whose hand-overs lead to its current
 one JSON line each, cosigned, oldest first.
 A checkpoint is accepted only if the station key signed it and, from the second
 on, it is consistent with the last one accepted (:func:`check_consistency`); it is
-then countersigned with this station's key and kept.
+then countersigned with this station's key and kept. The last one sent again (by its
+station, or replayed by anyone: checkpoints are public and the route needs no token)
+is answered with the cosigned copy kept, and not written again.
 """
 
 from __future__ import annotations
@@ -122,6 +124,8 @@ class WitnessLog:
             if not checkpoint.verify(public_key):
                 raise IntegrityError("the checkpoint is not signed by the key sent")
             last = self.latest(origin)
+            if last is not None and last.note_body() == checkpoint.note_body():
+                return last  # sent again: already witnessed, nothing more to keep
             if last is not None:
                 problems = check_consistency(last, checkpoint, proofs, trusted)
                 if problems:

@@ -6,24 +6,26 @@ Send ``Authorization: Bearer <token>``; tokens are created with
 for a missing or unknown token and 403 for a role that may not do the request.
 A verified token is remembered for 30 s to spare the database a lookup per request.
 The dependencies are ``async`` (no thread hop per request): the only blocking call is
-that lookup, once per token and 30 s.
+that lookup, once per token and 30 s. An answer that lasts (the event stream) asks
+:func:`token_check` again while it runs, so that removing a user ends their stream too.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from sarwatch.errors import PermissionDeniedError
-from sarwatch.services.ports import UserRecord
+from sarwatch.errors import AuthError, PermissionDeniedError
+from sarwatch.services.ports import Store, UserRecord
 from sarwatch.services.users import authenticate, hash_token, require_role
 from sarwatch.web.station import StoreDep
 
-__all__ = ["COORDINATOR_ONLY_KEY", "Coordinator", "Observer", "current_user"]
+__all__ = ["COORDINATOR_ONLY_KEY", "Coordinator", "Observer", "current_user", "token_check"]
 
 _bearer = HTTPBearer(auto_error=False, description="A token from `sarwatch user add`.")
 _CACHE_S = 30.0
@@ -49,6 +51,27 @@ async def current_user(
             _cache.clear()
         _cache[key] = (time.monotonic(), user)
     return user
+
+
+def token_check(store: Store, request: Request, role: str = "observer") -> Callable[[], bool]:
+    """A check that the request's token still belongs to a user with ``role``.
+
+    For answers that last (the event stream): the dependencies checked the token when
+    the request came; the stream calls this (a blocking store read, uncached) while it
+    runs and ends once it is false (``sarwatch user remove``), instead of sending live
+    positions to a revoked token until the client goes away.
+    """
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    token = token.strip() if scheme.lower() == "bearer" else ""
+
+    def check() -> bool:
+        try:
+            require_role(authenticate(store, token), role)
+        except (AuthError, PermissionDeniedError):
+            return False
+        return True
+
+    return check
 
 
 async def _observer(user: Annotated[UserRecord, Depends(current_user)]) -> UserRecord:

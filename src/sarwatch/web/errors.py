@@ -159,7 +159,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
         # A bug, not the client's fault: JSON like every other answer (never a plain-text
-        # 500); the traceback goes to the server's log, the message stays there.
+        # 500); the traceback goes to the server's log, the message stays there. Sent by
+        # Starlette's outermost middleware, outside the request guard: its headers here.
+        from sarwatch.web.guard import SECURITY_HEADERS
+
         return JSONResponse(
             status_code=500,
             content={
@@ -167,6 +170,7 @@ def install_error_handlers(app: FastAPI) -> None:
                 "detail": "the station failed to answer this request (a fault in sarwatch, "
                 "logged on the station); try again, and report it if it persists",
             },
+            headers={**SECURITY_HEADERS, "Cache-Control": "no-store"},
         )
 
     @app.exception_handler(RequestValidationError)

@@ -28,7 +28,7 @@ from collections.abc import Iterable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["CONTENT_SECURITY_POLICY", "RequestGuard", "allowed_hosts"]
+__all__ = ["CONTENT_SECURITY_POLICY", "SECURITY_HEADERS", "RequestGuard", "allowed_hosts"]
 
 #: The map page is built into ``/static/dist`` (no inline script; Leaflet and the page
 #: set some element styles, hence ``'unsafe-inline'`` for styles only); it talks only
@@ -39,12 +39,16 @@ CONTENT_SECURITY_POLICY = (
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 
-_HEADERS = [
-    (b"x-content-type-options", b"nosniff"),
-    (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"no-referrer"),
-    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
-]
+#: The headers every answer carries (also set by the handler of unexpected errors, whose
+#: 500 is sent from outside this middleware, by Starlette's outermost one).
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+}
+
+_HEADERS = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
 
 #: Answers that carry case data: never kept by a cache, whatever the route set.
 # Not /api/public: the public feed is delayed and coarsened, served with an ETag and its

@@ -45,7 +45,12 @@ from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any, TextIO
 
-from sarwatch.adapters.incidents.common import ParsedFile, parse_count
+from sarwatch.adapters.incidents.common import (
+    ParsedFile,
+    from_spreadsheet_cell,
+    parse_count,
+    spreadsheet_cell,
+)
 from sarwatch.errors import DataError, InputError
 from sarwatch.incidents import (
     DRAFT_ID,
@@ -445,6 +450,7 @@ def read_mmp(stream: TextIO, *, default_quality: int | None = None) -> ParsedFil
     try:
         for row in reader:
             number += 1
+            row = [from_spreadsheet_cell(cell) for cell in row]
             if not "".join(row).strip():  # every cell blank
                 parsed.refused.append((number, "empty row"))
                 continue
@@ -541,7 +547,13 @@ def mmp_row(record: IncidentRecord) -> list[Any]:
         "URL": best.url or "",
         "Source Quality": best.quality,
     }
-    return [values.get(c, "") for c in COLUMNS]
+    # text from outside (places, sources, ids) as a spreadsheet shows text, never as a
+    # formula; the coordinates are numbers sarwatch wrote
+    return [
+        spreadsheet_cell(v) if isinstance(v, str) and c != "Coordinates" else v
+        for c in COLUMNS
+        for v in (values.get(c, ""),)
+    ]
 
 
 def reads_as(record: IncidentRecord, report: Incident) -> bool:

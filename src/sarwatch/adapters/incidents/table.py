@@ -1,7 +1,9 @@
 """sarwatch's own incident CSV (one report per row, :data:`~.flat.FLAT_COLUMNS`).
 
 Written by ``sarwatch incidents export --format csv`` and read back without loss:
-every field of every report, and which report is merged into which.
+every field of every report, and which report is merged into which. Text cells that
+start like a spreadsheet formula are written with a leading apostrophe
+(:func:`~.common.spreadsheet_cell`).
 """
 
 from __future__ import annotations
@@ -10,7 +12,11 @@ import csv
 from collections.abc import Iterable
 from typing import Any, TextIO
 
-from sarwatch.adapters.incidents.common import ParsedFile
+from sarwatch.adapters.incidents.common import (
+    ParsedFile,
+    from_spreadsheet_cell,
+    spreadsheet_cell,
+)
 from sarwatch.adapters.incidents.flat import FLAT_COLUMNS, from_flat, to_flat
 from sarwatch.errors import DataError, InputError
 from sarwatch.incidents import DRAFT_ID, IncidentRecord
@@ -67,7 +73,14 @@ def read_table(stream: TextIO) -> ParsedFile:
 
     def rows() -> Iterable[tuple[int, dict[str, Any]]]:
         try:
-            yield from enumerate(reader, start=2)
+            for number, row in enumerate(reader, start=2):
+                yield (
+                    number,
+                    {
+                        k: from_spreadsheet_cell(v) if isinstance(v, str) else v
+                        for k, v in row.items()
+                    },
+                )
         except csv.Error as exc:
             raise DataError(f"the incident CSV is malformed: {exc}") from None
 
@@ -81,6 +94,11 @@ def write_table(records: Iterable[IncidentRecord], stream: TextIO) -> int:
     n = 0
     for record in records:
         row = to_flat(record)
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+        writer.writerow(
+            {
+                k: "" if v is None else spreadsheet_cell(v) if isinstance(v, str) else v
+                for k, v in row.items()
+            }
+        )
         n += 1
     return n

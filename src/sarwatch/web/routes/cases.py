@@ -18,6 +18,7 @@ import asyncio
 import json
 import shutil
 import tempfile
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -40,7 +41,7 @@ from sarwatch.domain import (
 from sarwatch.errors import InputError
 from sarwatch.services.feeds import events_after, latest_event_id
 from sarwatch.services.ports import CaseRecord, Store
-from sarwatch.web.auth import Coordinator, Observer
+from sarwatch.web.auth import Coordinator, Observer, token_check
 from sarwatch.web.case_schemas import (
     AttachmentIn,
     CaseOpenIn,
@@ -168,6 +169,22 @@ async def open_case(
 #: commit is still delivered (SQLite has one writer: no gaps, no look-back).
 _PG_LOOKBACK = 256
 
+#: How often a stream asks again whether its token still holds (seconds): a user
+#: removed while their stream is open receives at most this much more.
+_TOKEN_RECHECK_S = 5.0
+
+#: The last message of a stream whose token was revoked (then the stream ends).
+_REVOKED = (
+    "event: revoked\ndata: "
+    + json.dumps(
+        {
+            "error": "AuthError",
+            "detail": "this token was revoked while the stream was open; sign in again",
+        }
+    )
+    + "\n\n"
+)
+
 
 async def _feed(
     store: Store,
@@ -176,15 +193,24 @@ async def _feed(
     follow: bool,
     poll_s: float,
     wait: Callable[[float], Awaitable[object]] | None = None,
+    still_allowed: Callable[[], bool] | None = None,
 ) -> AsyncIterator[str]:
     """The SSE stream: new rows of the events table, read by id (any process wrote them);
-    between reads ``wait(poll_s)`` (PostgreSQL: woken early by NOTIFY) or a sleep."""
+    between reads ``wait(poll_s)`` (PostgreSQL: woken early by NOTIFY) or a sleep.
+    ``still_allowed`` is asked every :data:`_TOKEN_RECHECK_S` before a read: once it is
+    false the stream sends ``event: revoked`` and ends."""
     lookback = _PG_LOOKBACK if store.dialect == "postgresql" else 0
     cursor = after
     sent: set[int] = set()
     idle = 0.0
+    checked = time.monotonic()
     yield "retry: 2000\n\n"
     while True:
+        if still_allowed is not None and time.monotonic() - checked >= _TOKEN_RECHECK_S:
+            if not await run_in_threadpool(still_allowed):
+                yield _REVOKED
+                return
+            checked = time.monotonic()
         low = max(after, cursor - lookback)
         batch = await run_in_threadpool(events_after, store, low)
         fresh = [(i, d) for i, d in batch if i not in sent]
@@ -241,8 +267,9 @@ async def feed(
         after = parse_event_id(last_event_id)  # refused here, before the stream starts
     if after is None:
         after = await run_in_threadpool(latest_event_id, store)
+    check = token_check(store, request)
     return StreamingResponse(
-        _feed(store, request, after, follow, 0.5, station.event_bell.wait),
+        _feed(store, request, after, follow, 0.5, station.event_bell.wait, check),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
