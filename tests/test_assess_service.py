@@ -332,3 +332,18 @@ def test_a_position_in_one_sar_region_has_no_overlap_note() -> None:
     a = assess_position(12.1, 33.26, route=False)  # off Zuwara, Libyan SRR only
     assert a.srr == ("LY",)
     assert not [n for n in a.notes if "more than one SAR region" in n]
+
+
+def test_the_case_record_names_the_nearest_eligible_place_not_a_contested_port() -> None:
+    # Off Zuwara, Zarzis (Tunisia, contested) is nearer than Lampedusa: the case timeline
+    # called Zarzis "the nearest place of safety"; it must name Lampedusa, Zarzis flagged.
+    from sarwatch.services.attachments import describe_attachment
+
+    d = assess_position(12.1, 33.26, router=StraightLineRouter()).to_dict()
+    assert d["places_of_safety"][0]["port"] == "Zarzis"
+    text = describe_attachment("assessment", {"result": d})
+    lampedusa = next(p for p in d["places_of_safety"] if p["port"] == "Lampedusa")
+    nearest = f"nearest place of safety by sea Lampedusa (IT, {lampedusa['sea_distance_nm']:g} nm)"
+    assert nearest in text
+    assert "nearer, contested: Zarzis (TN, " in text
+    assert "place of safety by sea Zarzis" not in text
