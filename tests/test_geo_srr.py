@@ -19,6 +19,7 @@ from sarwatch.geo.srr import BOUNDARY_TOLERANCE_DEG, sar_regions, srr_at, srr_me
         (14.5, 37.5, ["IT"]),  # Strait of Sicily, north of Malta's SRR
         (18.0, 35.0, ["MT"]),  # central Ionian, Malta's SRR only
         (15.0, 34.0, ["LY"]),  # south of 34°20'N, east of 11°30'E
+        (8.5, 38.58, ["IT", "TN"]),  # SW of Sardinia: TN reaches 38°37'N, IT comes to 38°32'N
     ],
 )
 def test_known_positions(lon: float, lat: float, expected: list[str]) -> None:

@@ -3,8 +3,10 @@
 The regions are read from the packaged ``data/srr_central_med.geojson`` (IMO
 GISIS COMSAR exports dated 2026-04-07; Greece and Egypt from third-party
 combinations, with a ``confidence`` property). SRRs overlap (Italy and Malta
-around Lampedusa, Malta and Tunisia, Libya and Tunisia off Zarzis), so every
-query answers with *all* regions that contain a point.
+around Lampedusa and at 36°00'-36°30'N east of 16°E, Malta and Tunisia west of
+12°14'E, Libya and Tunisia off Zarzis, and Italy and Tunisia in a sliver south-west
+of Sardinia, where Tunisia's region reaches 38°37'N and Italy's comes down to
+38°32'N), so every query answers with *all* regions that contain a point.
 
 Delimiting an SRR does not prejudice any boundary between States (SAR
 Convention annex 2.1.7): these are areas of SAR coordination duty, not borders.
