@@ -347,3 +347,13 @@ def test_the_case_record_names_the_nearest_eligible_place_not_a_contested_port()
     assert nearest in text
     assert "nearer, contested: Zarzis (TN, " in text
     assert "place of safety by sea Zarzis" not in text
+
+
+def test_a_position_in_no_packaged_region_says_which_are_packaged_and_what_to_check() -> None:
+    # Off Annaba, in Algeria's SAR region, which sarwatch does not hold: the answer must
+    # not read as "no SAR region here".
+    a = assess_position(7.0, 37.5, route=False)
+    assert a.srr == () and a.rccs == () and a.nearest_coast_state == "DZ"
+    (note,) = [n for n in a.notes if "none of the packaged SAR regions" in n]
+    assert "(IT, MT, LY, TN, GR, EG)" in note
+    assert "another State's region" in note and "GISIS" in note

@@ -30,7 +30,7 @@ from sarwatch.geo.ports import (
     ports,
 )
 from sarwatch.geo.position import format_position
-from sarwatch.geo.srr import srr_membership
+from sarwatch.geo.srr import sar_regions, srr_membership
 from sarwatch.geo.units import LAT_MAX_DEG, LAT_MIN_DEG, LON_MAX_DEG, LON_MIN_DEG
 from sarwatch.geo.zones import (
     OUTSIDE_SEARCH_NM,
@@ -428,7 +428,12 @@ def assess_position(
             "region can be named"
         )
     if not srr and not outside:
-        notes.append("the position lies in none of the packaged SAR regions")
+        packaged = ", ".join(r.srr_id for r in sar_regions())
+        notes.append(
+            f"the position lies in none of the packaged SAR regions ({packaged}); it may lie "
+            "in another State's region that sarwatch does not hold (e.g. Algeria's or "
+            "France's): check the IMO GISIS SAR plan; sarwatch names no RCC here"
+        )
     if len(srr) > 1:
         notes.append(
             f"the position lies in more than one SAR region as the States declared them to "
