@@ -269,3 +269,91 @@ def test_batch_answers_positions_outside_the_packaged_regions_too() -> None:
     single = assess_position(-4.4, 36.5, route=False)
     assert batch.distance_to_coast_nm[1] == pytest.approx(single.distance_to_coast_nm)
     assert batch.zone[1] == single.zone and batch.srr_lists()[1] == []
+
+
+def _ports_by_name(d: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {p["port"]: p for p in d["places_of_safety"] + d["excluded_ports"]}
+
+
+def test_bearings_are_whole_degrees_true_to_the_ports_and_the_coast() -> None:
+    # 11 nm due south of Lampedusa harbour: the island and its port bear north, the
+    # Libyan departure ports south (Zuwara a little west of south, Tripoli east of it).
+    d = assess_position(12.6, 35.3, router=StraightLineRouter()).to_dict()
+    ports = _ports_by_name(d)
+    assert ports["Lampedusa"]["bearing_deg_true"] in (0, 1, 359)
+    assert 185 <= ports["Zuwara"]["bearing_deg_true"] <= 195
+    assert 160 <= ports["Tripoli"]["bearing_deg_true"] <= 175
+    assert d["bearing_to_coast_deg_true"] in (0, 1, 2, 358, 359)
+    coast = d["nearest_coast_point"]
+    assert 35.45 < coast["lat"] < 35.55 and 12.4 < coast["lon"] < 12.7  # Lampedusa's coast
+    # Off Malta's south-east coast: Marsaxlokk bears north-west, Valletta more to the north.
+    d = assess_position(14.6, 35.75, router=StraightLineRouter()).to_dict()
+    ports = _ports_by_name(d)
+    assert 300 <= ports["Marsaxlokk"]["bearing_deg_true"] <= 340
+    assert (
+        ports["Marsaxlokk"]["bearing_deg_true"]
+        < ports["Valletta (Grand Harbour)"]["bearing_deg_true"]
+    )
+    for p in ports.values():
+        assert isinstance(p["bearing_deg_true"], int) and 0 <= p["bearing_deg_true"] < 360
+
+
+def test_the_distance_and_bearing_lead_to_the_nearest_coast() -> None:
+    # Following the bearing for the distance from the position reaches the coast point.
+    from sarwatch.geo.geodesy import destination, nm_to_m
+
+    a = assess_position(12.1, 33.26, route=False)  # 16 nm off Zuwara / Abu Kammash
+    assert a.nearest_coast_point is not None and a.bearing_to_coast_deg_true is not None
+    lon, lat = destination(
+        a.lon, a.lat, a.bearing_to_coast_deg_true, float(nm_to_m(a.distance_to_coast_nm))
+    )
+    assert float(geodesic_distance_nm(lon, lat, *a.nearest_coast_point)) < 0.01
+    assert a.to_dict()["distance_to_coast_nm"] == round(a.distance_to_coast_nm, 2)
+
+
+@pytest.mark.parametrize(
+    ("lon", "lat", "srr"),
+    [
+        (12.6, 35.4, ["IT", "MT"]),  # south of Lampedusa
+        (11.6, 34.6, ["MT", "TN"]),  # east of the Kerkennah islands
+        (13.0, 34 + 20 / 60, ["MT", "LY"]),  # on 34°20'N, where the regions meet
+    ],
+)
+def test_overlapping_regions_are_stated_as_overlapping_not_resolved(
+    lon: float, lat: float, srr: list[str]
+) -> None:
+    a = assess_position(lon, lat, route=False)
+    assert list(a.srr) == srr and [r.srr_id for r in a.rccs] == srr
+    (note,) = [n for n in a.notes if "more than one SAR region" in n]
+    assert ", ".join(srr) in note and "does not decide" in note and "2.1.7" in note
+
+
+def test_a_position_in_one_sar_region_has_no_overlap_note() -> None:
+    a = assess_position(12.1, 33.26, route=False)  # off Zuwara, Libyan SRR only
+    assert a.srr == ("LY",)
+    assert not [n for n in a.notes if "more than one SAR region" in n]
+
+
+def test_the_case_record_names_the_nearest_eligible_place_not_a_contested_port() -> None:
+    # Off Zuwara, Zarzis (Tunisia, contested) is nearer than Lampedusa: the case timeline
+    # called Zarzis "the nearest place of safety"; it must name Lampedusa, Zarzis flagged.
+    from sarwatch.services.attachments import describe_attachment
+
+    d = assess_position(12.1, 33.26, router=StraightLineRouter()).to_dict()
+    assert d["places_of_safety"][0]["port"] == "Zarzis"
+    text = describe_attachment("assessment", {"result": d})
+    lampedusa = next(p for p in d["places_of_safety"] if p["port"] == "Lampedusa")
+    nearest = f"nearest place of safety by sea Lampedusa (IT, {lampedusa['sea_distance_nm']:g} nm)"
+    assert nearest in text
+    assert "nearer, contested: Zarzis (TN, " in text
+    assert "place of safety by sea Zarzis" not in text
+
+
+def test_a_position_in_no_packaged_region_says_which_are_packaged_and_what_to_check() -> None:
+    # Off Annaba, in Algeria's SAR region, which sarwatch does not hold: the answer must
+    # not read as "no SAR region here".
+    a = assess_position(7.0, 37.5, route=False)
+    assert a.srr == () and a.rccs == () and a.nearest_coast_state == "DZ"
+    (note,) = [n for n in a.notes if "none of the packaged SAR regions" in n]
+    assert "(IT, MT, LY, TN, GR, EG)" in note
+    assert "another State's region" in note and "GISIS" in note

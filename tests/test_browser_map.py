@@ -98,6 +98,11 @@ def test_click_at_sea_shows_the_assessment(laptop):
     distance = page.inner_text("[data-field='distance']")
     assert re.match(r"\d+\.\d nm \(LY\)", distance), distance
     assert 55 < float(distance.split()[0]) < 75
+    # distances in tenths of a mile and bearings in degrees true, as the CLI writes them
+    bearing = re.fullmatch(r"\d+\.\d nm \(LY\), bears (\d{3})°T", distance)
+    assert bearing and 135 <= int(bearing[1]) <= 225, distance  # the Libyan coast is south
+    first = page.inner_text("[data-field='places'] tr[data-route='0'] td:nth-child(2)")
+    assert re.fullmatch(r"\d+\.\d nm, bears \d{3}°T", first), first
     shown = page.inner_text("[data-field='position']")
     m = re.fullmatch(r"(\d\d)°(\d\d\.\d{3})'N (\d{3})°(\d\d\.\d{3})'E", shown)
     assert m, shown

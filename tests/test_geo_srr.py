@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sarwatch.geo.srr import sar_regions, srr_at, srr_membership
+from sarwatch.geo.srr import BOUNDARY_TOLERANCE_DEG, sar_regions, srr_at, srr_membership
 
 
 @pytest.mark.parametrize(
@@ -19,6 +19,7 @@ from sarwatch.geo.srr import sar_regions, srr_at, srr_membership
         (14.5, 37.5, ["IT"]),  # Strait of Sicily, north of Malta's SRR
         (18.0, 35.0, ["MT"]),  # central Ionian, Malta's SRR only
         (15.0, 34.0, ["LY"]),  # south of 34°20'N, east of 11°30'E
+        (8.5, 38.58, ["IT", "TN"]),  # SW of Sardinia: TN reaches 38°37'N, IT comes to 38°32'N
     ],
 )
 def test_known_positions(lon: float, lat: float, expected: list[str]) -> None:
@@ -47,3 +48,32 @@ def test_every_region_is_valid_and_sourced() -> None:
     for region in regions:
         assert region.polygon.is_valid
         assert region.source
+
+
+@pytest.mark.parametrize(
+    ("lon", "lat", "expected"),
+    [
+        # 34°20'N between 11°30'E and 23°35'E is Libya's north limit and Malta's south one
+        (13.0, 34 + 20 / 60, {"LY", "MT"}),
+        (13.0, 34.3333, {"LY", "MT"}),  # the same line as the GISIS vertices write it
+        # 11°30'E between 36°30'N and 37°30'N: Italy's limit and Tunisia's (west of Pantelleria)
+        (11.5, 36.75, {"IT", "TN"}),
+        # 36°30'N 11°30'E: the corner where Italy's, Malta's and Tunisia's regions meet
+        (11.5, 36.5, {"IT", "MT", "TN"}),
+    ],
+)
+def test_a_position_on_a_shared_boundary_is_in_both_regions(
+    lon: float, lat: float, expected: set[str]
+) -> None:
+    # A report on a round meridian or parallel was in no region at all (the polygons'
+    # interiors exclude their boundary): the assessment named no RCC.
+    assert set(srr_at(lon, lat)) == expected
+    member = srr_membership([lon], [lat])
+    assert {sid for sid, m in member.items() if m[0]} == expected
+
+
+def test_the_boundary_tolerance_is_the_published_precision_only() -> None:
+    # 0.001° (about 110 m) off the 34°20'N line a position is in one region again
+    assert srr_at(13.0, 34.3333 + 0.001) == ["MT"]
+    assert srr_at(13.0, 34.3333 - 0.001) == ["LY"]
+    assert BOUNDARY_TOLERANCE_DEG <= 1e-4

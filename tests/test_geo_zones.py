@@ -139,3 +139,14 @@ def test_positions_outside_the_region_are_refused_with_the_covered_area() -> Non
         assess_coast([12.5, 2.0], [33.2, 41.0])
     with pytest.raises(OutOfRegionError, match="Central Mediterranean"):
         nearest_sea_point(30.0, 33.0)
+
+
+def test_the_zone_note_does_not_overstate_the_zones() -> None:
+    # Buffers from the coastline are not baselines, not every State has proclaimed a
+    # contiguous zone (Libya had not by 2023), and beyond 24 nm an EEZ may lie.
+    from sarwatch.geo.zones import ZONE_NOTE
+
+    assert ZONE_NOTE.startswith("approximate")
+    assert "baselines" in ZONE_NOTE and "GSHHG coastline" in ZONE_NOTE
+    assert "only where the coastal State has proclaimed one" in ZONE_NOTE
+    assert "exclusive economic" in ZONE_NOTE

@@ -115,3 +115,20 @@ def test_unknown_situation_or_vessel_is_an_input_error() -> None:
         _ctx(situation="panic")
     with pytest.raises(InputError, match="vessel must be one of"):
         _ctx(vessel="submarine")
+
+
+def test_italian_national_rules_are_not_selected_outside_the_central_mediterranean() -> None:
+    # Off Málaga (no packaged SAR region) an NGO ship is not under Italy's Code of Conduct
+    # or Decree-Law 1/2023's port rules; in Malta's SAR region south of Lampedusa it is.
+    off_malaga = _ctx(lon=-4.4, lat=36.5, srr=(), nearest_coast_state="", distance_to_coast_nm=8.0)
+    ids = _ids(off_malaga)
+    assert "it-coc-2017-conduct" not in ids and "it-dl-1-2023-ports" not in ids
+    assert "unclos-98-1" in ids and "sar-3-1-9" in ids  # the duties hold everywhere
+    ids = _ids(_ctx(lon=12.6, lat=35.2, srr=("MT",)))
+    assert "it-coc-2017-conduct" in ids and "it-dl-1-2023-ports" in ids
+
+
+def test_the_code_of_conduct_is_described_as_binding_its_signatories_only() -> None:
+    rules = {r.rule_id: r for r in load_rules()}
+    assert "signed" in rules["it-coc-2017-libyan-tw"].summary
+    assert "signed" in rules["it-coc-2017-conduct"].note

@@ -160,6 +160,7 @@ def _read_position(lat: str | None, lon: str | None, position: str | None) -> tu
 def _print_human(a: Assessment, console: Console) -> None:
     from rich.table import Table
 
+    from sarwatch.geo.geodesy import format_bearing
     from sarwatch.geo.position import format_position
     from sarwatch.geo.zones import ZONE_NOTE
 
@@ -171,9 +172,14 @@ def _print_human(a: Assessment, console: Console) -> None:
         sea = a.nearest_sea_point
         assert sea is not None
         head.add_row("On land", f"yes — nearest sea point {format_position(*sea)}")
+    bears = (
+        ""
+        if a.bearing_to_coast_deg_true is None
+        else f" bearing {format_bearing(a.bearing_to_coast_deg_true)}"
+    )
     head.add_row(
         "Nearest coast",
-        f"{a.distance_to_coast_nm:.1f} nm, {a.nearest_coast_state or 'unknown State'}",
+        f"{a.distance_to_coast_nm:.1f} nm{bears}, {a.nearest_coast_state or 'unknown State'}",
     )
     zone = _ZONE_LABELS.get(a.zone, a.zone)
     head.add_row("Zone (approx.)", f"{zone}{' of ' + a.zone_state if a.zone_state else ''}")
@@ -201,6 +207,7 @@ def _print_human(a: Assessment, console: Console) -> None:
             ("port", "left"),
             ("", "left"),
             ("sea nm", "right"),
+            ("bears", "right"),
             ("ETA h", "right"),
             ("status", "left"),
         ):
@@ -212,6 +219,7 @@ def _print_human(a: Assessment, console: Console) -> None:
                 p.port.name,
                 p.port.country,
                 f"{p.sea_distance_nm:.1f}",
+                format_bearing(p.bearing_deg_true),
                 f"{p.eta_h:.1f}",
                 status,
             )
@@ -226,10 +234,15 @@ def _print_human(a: Assessment, console: Console) -> None:
             console.print(f"[red]No sea route found to: {', '.join(a.unreachable_ports)}[/]")
     if a.excluded_ports:
         exc = Table(title="Excluded as places of safety (nearest)", title_justify="left")
-        for col in ("port", "", "nm (straight line)"):
+        for col in ("port", "", "nm (straight line)", "bears"):
             exc.add_column(col)
         for e in a.excluded_ports:
-            exc.add_row(e.port.name, e.port.country, f"{e.great_circle_nm:.0f}")
+            exc.add_row(
+                e.port.name,
+                e.port.country,
+                f"{e.great_circle_nm:.1f}",
+                format_bearing(e.bearing_deg_true),
+            )
         console.print(exc)
         seen = set()
         for e in a.excluded_ports:

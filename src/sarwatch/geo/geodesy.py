@@ -20,11 +20,14 @@ __all__ = [
     "M_PER_NM",
     "destination",
     "eta_h",
+    "format_bearing",
     "geod",
     "geodesic_distance_m",
     "geodesic_distance_nm",
+    "initial_bearing_deg",
     "m_to_nm",
     "nm_to_m",
+    "whole_degrees",
 ]
 
 _FloatArray = npt.NDArray[np.float64]
@@ -98,6 +101,58 @@ def geodesic_distance_nm(
     59.89
     """
     return m_to_nm(geodesic_distance_m(lon1, lat1, lon2, lat2))
+
+
+def initial_bearing_deg(
+    lon1: npt.ArrayLike, lat1: npt.ArrayLike, lon2: npt.ArrayLike, lat2: npt.ArrayLike
+) -> _FloatArray:
+    """The initial true bearing of the geodesic from point 1 to point 2, in degrees.
+
+    Degrees clockwise from true north, in [0, 360): the course to steer at the start
+    of the shortest path on WGS84 (over a few hundred nautical miles it differs from the
+    rhumb-line course by at most a few degrees). Coincident points give 0.
+
+    Parameters
+    ----------
+    lon1, lat1, lon2, lat2
+        Degrees; broadcastable arrays.
+
+    Examples
+    --------
+    >>> initial_bearing_deg(0, 0, [0, 1, 0, -1], [1, 0, -1, 0]).round(6).tolist()
+    [0.0, 90.0, 180.0, 270.0]
+    """
+    a, b, c, d = np.broadcast_arrays(
+        *(np.asarray(v, dtype=float) for v in (lon1, lat1, lon2, lat2))
+    )
+    if a.size == 0:
+        return np.zeros(a.shape)
+    az, _, dist = geod().inv(a.ravel(), b.ravel(), c.ravel(), d.ravel())
+    az = np.where(np.asarray(dist) > 0.0, np.mod(np.asarray(az, dtype=float), 360.0), 0.0)
+    az = np.where(az >= 360.0, 0.0, az)  # -1e-15 % 360 rounds to 360.0
+    return np.asarray(az, dtype=float).reshape(a.shape)
+
+
+def whole_degrees(bearing_deg: float) -> int:
+    """A bearing rounded to the whole degree, in 0-359 (359.6° is 0°, not 360°).
+
+    Examples
+    --------
+    >>> whole_degrees(189.32), whole_degrees(359.6), whole_degrees(-0.4)
+    (189, 0, 0)
+    """
+    return round(float(bearing_deg)) % 360
+
+
+def format_bearing(bearing_deg: float) -> str:
+    """A true bearing as a navigator writes it: three digits and ``°T``.
+
+    Examples
+    --------
+    >>> format_bearing(8.4), format_bearing(189.6), format_bearing(359.7)
+    ('008°T', '190°T', '000°T')
+    """
+    return f"{whole_degrees(bearing_deg):03d}°T"
 
 
 def destination(

@@ -3,18 +3,26 @@
 The regions are read from the packaged ``data/srr_central_med.geojson`` (IMO
 GISIS COMSAR exports dated 2026-04-07; Greece and Egypt from third-party
 combinations, with a ``confidence`` property). SRRs overlap (Italy and Malta
-around Lampedusa, Malta and Tunisia, Libya and Tunisia off Zarzis), so every
-query answers with *all* regions that contain a point.
+around Lampedusa and at 36°00'-36°30'N east of 16°E, Malta and Tunisia west of
+12°14'E, Libya and Tunisia off Zarzis, and Italy and Tunisia in a sliver south-west
+of Sardinia, where Tunisia's region reaches 38°37'N and Italy's comes down to
+38°32'N), so every query answers with *all* regions that contain a point.
 
 Delimiting an SRR does not prejudice any boundary between States (SAR
 Convention annex 2.1.7): these are areas of SAR coordination duty, not borders.
+
+A position *on* a boundary belongs to both regions that share it. The GISIS
+vertices are published to 0.0001° (and as whole minutes, e.g. 34°20'N = 34.3333°),
+so a position within :data:`BOUNDARY_TOLERANCE_DEG` of a region (about 11 m) is
+counted in it: a report on the line 34°20'N or 11°30'E names both RCCs rather than
+none or one chosen by rounding.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 
 import numpy as np
@@ -24,9 +32,14 @@ from shapely.geometry import shape
 
 from sarwatch.errors import DataError
 
-__all__ = ["SarRegion", "sar_regions", "srr_at", "srr_membership"]
+__all__ = ["BOUNDARY_TOLERANCE_DEG", "SarRegion", "sar_regions", "srr_at", "srr_membership"]
 
 _DATA_FILE = "srr_central_med.geojson"
+
+#: A position this close to a region (degrees, the published precision of the GISIS
+#: vertices; about 11 m) counts as inside it, so a position on a boundary is in both
+#: regions that share it.
+BOUNDARY_TOLERANCE_DEG = 1e-4
 
 
 @dataclass(frozen=True)
@@ -52,6 +65,19 @@ class SarRegion:
     polygon: shapely.Polygon | shapely.MultiPolygon
     source: str
     confidence: str
+
+    @cached_property
+    def membership_area(self) -> shapely.Geometry:
+        """The area membership tests use: the region grown by :data:`BOUNDARY_TOLERANCE_DEG`.
+
+        Prepared for fast point queries. A point on the region's boundary lies inside it,
+        so a position on a boundary two regions share is in both.
+        """
+        grown = shapely.buffer(
+            self.polygon, BOUNDARY_TOLERANCE_DEG, quad_segs=2, join_style="mitre"
+        )
+        shapely.prepare(grown)
+        return grown
 
 
 @lru_cache(maxsize=1)
@@ -100,8 +126,8 @@ def srr_membership(lon: npt.ArrayLike, lat: npt.ArrayLike) -> dict[str, npt.NDAr
     Returns
     -------
     dict
-        ``{srr_id: bool array}``; a point may be True in several regions (overlaps)
-        or in none (outside every packaged region).
+        ``{srr_id: bool array}``; a point may be True in several regions (overlaps,
+        or on a boundary the regions share) or in none (outside every packaged region).
 
     Examples
     --------
@@ -110,7 +136,7 @@ def srr_membership(lon: npt.ArrayLike, lat: npt.ArrayLike) -> dict[str, npt.NDAr
     (True, True, True)
     """
     lon_a, lat_a = np.broadcast_arrays(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
-    return {r.srr_id: shapely.contains_xy(r.polygon, lon_a, lat_a) for r in sar_regions()}
+    return {r.srr_id: shapely.contains_xy(r.membership_area, lon_a, lat_a) for r in sar_regions()}
 
 
 def srr_at(lon: float, lat: float) -> list[str]:
@@ -122,5 +148,7 @@ def srr_at(lon: float, lat: float) -> list[str]:
     ['IT', 'MT']
     >>> srr_at(12.5, 33.2)
     ['LY']
+    >>> srr_at(13.0, 34.3333)  # on 34°20'N, the line between Libya's and Malta's regions
+    ['MT', 'LY']
     """
-    return [r.srr_id for r in sar_regions() if shapely.contains_xy(r.polygon, lon, lat)]
+    return [r.srr_id for r in sar_regions() if shapely.contains_xy(r.membership_area, lon, lat)]

@@ -44,7 +44,7 @@ _MARGIN_CELLS = 2
 
 
 def _polygons(region_ids: Sequence[str]) -> list[shapely.Geometry]:
-    by_id = {r.srr_id: r.polygon for r in sar_regions()}
+    by_id = {r.srr_id: r.membership_area for r in sar_regions()}
     unknown = [rid for rid in region_ids if rid not in by_id]
     if unknown:
         raise InputError(f"unknown SAR region ids {unknown}; the packaged ones are {list(by_id)}")

@@ -85,7 +85,10 @@ Zone = Literal["internal_or_land", "territorial_sea", "contiguous_zone", "high_s
 #: Label to show next to every zone answer.
 ZONE_NOTE = (
     "approximate: 12 nm / 24 nm measured here from the GSHHG coastline; the law measures "
-    "from baselines (UNCLOS arts. 3, 5, 7, 33), which can lie further out"
+    "from baselines (UNCLOS arts. 3, 5, 7, 33), which can lie further out. 12-24 nm is a "
+    "contiguous zone only where the coastal State has proclaimed one (not checked here); "
+    "beyond lie the high seas or a State's exclusive economic or fishing zone, where "
+    "freedom of navigation applies (art. 58)"
 )
 
 _INDEX_VERSION = "gshhg-f-ne10m-v1"

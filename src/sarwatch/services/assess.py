@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from sarwatch.errors import DataError, InputError
 from sarwatch.geo.coast import REGION
-from sarwatch.geo.geodesy import eta_h
+from sarwatch.geo.geodesy import eta_h, initial_bearing_deg, whole_degrees
 from sarwatch.geo.ports import (
     POS_STATUSES,
     Port,
@@ -30,7 +30,7 @@ from sarwatch.geo.ports import (
     ports,
 )
 from sarwatch.geo.position import format_position
-from sarwatch.geo.srr import srr_membership
+from sarwatch.geo.srr import sar_regions, srr_membership
 from sarwatch.geo.units import LAT_MAX_DEG, LAT_MIN_DEG, LON_MAX_DEG, LON_MIN_DEG
 from sarwatch.geo.zones import (
     OUTSIDE_SEARCH_NM,
@@ -183,6 +183,7 @@ class PlaceOfSafety:
     status: PosStatus
     sea_distance_nm: float
     great_circle_nm: float
+    bearing_deg_true: float
     eta_h: float
     route: RouteLike
 
@@ -204,6 +205,7 @@ class PlaceOfSafety:
             "flag": flag,
             "sea_distance_nm": round(self.sea_distance_nm, 1),
             "great_circle_nm": round(self.great_circle_nm, 1),
+            "bearing_deg_true": whole_degrees(self.bearing_deg_true),
             "eta_h": round(self.eta_h, 2),
             "port_lat": self.port.lat,
             "port_lon": self.port.lon,
@@ -218,6 +220,7 @@ class ExcludedPort:
     port: Port
     status: PosStatus
     great_circle_nm: float
+    bearing_deg_true: float
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready fields."""
@@ -226,6 +229,7 @@ class ExcludedPort:
             "port_id": self.port.port_id,
             "country": self.port.country,
             "great_circle_nm": round(self.great_circle_nm, 1),
+            "bearing_deg_true": whole_degrees(self.bearing_deg_true),
             "reason": self.status.reason,
             "source": self.status.source,
             "source_date": self.status.source_date,
@@ -237,6 +241,9 @@ class Assessment:
     """Everything sarwatch says about one position.
 
     ``to_dict()`` gives the JSON the CLI (``--json``) and ``GET /api/assess`` return.
+    Distances are nautical miles; bearings (``*_deg_true``) are the initial geodesic
+    bearing from the position (its nearest sea point, on land, for the ports), in whole
+    degrees true, 0-359.
     """
 
     lon: float
@@ -259,11 +266,15 @@ class Assessment:
     policy: PosPolicy
     routed: bool
     notes: tuple[str, ...] = field(default=())
+    nearest_coast_point: tuple[float, float] | None = None
+    bearing_to_coast_deg_true: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of the assessment (plain types only)."""
         warning, _ = _rcc_document()
         sea = self.nearest_sea_point
+        coast = self.nearest_coast_point
+        bearing = self.bearing_to_coast_deg_true
         return {
             "lat": self.lat,
             "lon": self.lon,
@@ -276,6 +287,8 @@ class Assessment:
                 else None
             ),
             "nearest_coast_state": self.nearest_coast_state or None,
+            "nearest_coast_point": None if coast is None else {"lat": coast[1], "lon": coast[0]},
+            "bearing_to_coast_deg_true": None if bearing is None else whole_degrees(bearing),
             "zone": self.zone,
             "zone_state": self.zone_state or None,
             "zone_note": ZONE_NOTE,
@@ -415,14 +428,31 @@ def assess_position(
             "region can be named"
         )
     if not srr and not outside:
-        notes.append("the position lies in none of the packaged SAR regions")
+        packaged = ", ".join(r.srr_id for r in sar_regions())
+        notes.append(
+            f"the position lies in none of the packaged SAR regions ({packaged}); it may lie "
+            "in another State's region that sarwatch does not hold (e.g. Algeria's or "
+            "France's): check the IMO GISIS SAR plan; sarwatch names no RCC here"
+        )
+    if len(srr) > 1:
+        notes.append(
+            f"the position lies in more than one SAR region as the States declared them to "
+            f"the IMO ({', '.join(srr)}): the regions overlap or meet here. sarwatch names the "
+            "RCC of each and does not decide which State is responsible; delimiting an SRR "
+            "prejudices no boundary between States (SAR Convention annex 2.1.7)"
+        )
 
     by_status: dict[str, list[tuple[Port, float]]] = {s: [] for s in POS_STATUSES}
     in_region = [] if outside else [p for p in ports() if p.in_region(REGION)]
     for port, gc_nm in nearest_by_great_circle(origin[0], origin[1], in_region):
         by_status[policy.status_of(port).status].append((port, gc_nm))
     excluded = tuple(
-        ExcludedPort(port=p, status=policy.status_of(p), great_circle_nm=d)
+        ExcludedPort(
+            port=p,
+            status=policy.status_of(p),
+            great_circle_nm=d,
+            bearing_deg_true=_bearing(origin, p),
+        )
         for p, d in by_status["excluded"][:_N_EXCLUDED]
     )
     places: list[PlaceOfSafety] = []
@@ -445,6 +475,7 @@ def assess_position(
                     status=policy.status_of(port),
                     sea_distance_nm=float(sea_route.distance_nm),
                     great_circle_nm=gc_nm,
+                    bearing_deg_true=_bearing(origin, port),
                     eta_h=float(eta_h(sea_route.distance_nm, speed_kn)),
                     route=sea_route,
                 )
@@ -461,6 +492,8 @@ def assess_position(
                 "ports flagged 'contested' are shown, not recommended: their status as a "
                 "place of safety is disputed; the coordinator decides"
             )
+    coast_lon, coast_lat = float(coast.coast_lon[0]), float(coast.coast_lat[0])
+    coast_point = (coast_lon, coast_lat) if math.isfinite(coast_lon + coast_lat) else None
     return Assessment(
         lon=lon,
         lat=lat,
@@ -482,4 +515,15 @@ def assess_position(
         policy=policy,
         routed=route,
         notes=tuple(notes),
+        nearest_coast_point=coast_point,
+        bearing_to_coast_deg_true=(
+            None
+            if coast_point is None
+            else float(initial_bearing_deg(lon, lat, coast_point[0], coast_point[1]))
+        ),
     )
+
+
+def _bearing(origin: tuple[float, float], port: Port) -> float:
+    """Initial true bearing (degrees) of the geodesic from ``origin`` to ``port``."""
+    return float(initial_bearing_deg(origin[0], origin[1], port.lon, port.lat))

@@ -319,11 +319,20 @@ def describe_attachment(kind: str, record: dict[str, Any]) -> str:
         if result.get("on_land"):
             text += "; ON LAND"
         places = result.get("places_of_safety") or []
-        if places:
-            first = places[0]
+        # a contested port is shown, never recommended: the nearest place of safety is the
+        # nearest eligible one, and nearer contested ports are named as such
+        first = next((p for p in places if p["status"] == "eligible"), None)
+        limit = first["sea_distance_nm"] if first else float("inf")
+        if first:
             text += (
                 f"; nearest place of safety by sea {first['port']} ({first['country']}, "
-                f"{first['sea_distance_nm']:g} nm, {first['status']})"
+                f"{first['sea_distance_nm']:g} nm)"
+            )
+        nearer = [p for p in places if p["status"] != "eligible" and p["sea_distance_nm"] < limit]
+        if nearer:
+            text += "; nearer, " + ", ".join(
+                f"{p['status']}: {p['port']} ({p['country']}, {p['sea_distance_nm']:g} nm)"
+                for p in nearer
             )
         return text
     if kind == "search_plan":

@@ -128,9 +128,9 @@ def _box_shares(box: tuple[float, float, float, float]) -> dict[str, float] | No
     rect = shapely.box(x0, y0, x1, y1)
     out: dict[str, float] = {}
     for r in sar_regions():
-        if shapely.contains_properly(r.polygon, rect):
+        if shapely.contains_properly(r.membership_area, rect):
             out[r.srr_id] = 1.0
-        elif not shapely.intersects(r.polygon, rect):
+        elif not shapely.intersects(r.membership_area, rect):
             out[r.srr_id] = 0.0
         else:
             return None
@@ -167,12 +167,12 @@ def _membership(
     box = shapely.box(x0, y0, x1, y1)
     out = {}
     for r in sar_regions():  # prepared polygons (sar_regions prepares them)
-        if shapely.contains_properly(r.polygon, box):
+        if shapely.contains_properly(r.membership_area, box):
             out[r.srr_id] = np.ones(px.size, bool)
-        elif not shapely.intersects(r.polygon, box):
+        elif not shapely.intersects(r.membership_area, box):
             out[r.srr_id] = np.zeros(px.size, bool)
         else:
-            out[r.srr_id] = shapely.contains_xy(r.polygon, px, py)
+            out[r.srr_id] = shapely.contains_xy(r.membership_area, px, py)
     return out
 
 

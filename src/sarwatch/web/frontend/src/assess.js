@@ -41,7 +41,13 @@ export function coastText(a) {
     return far ? `more than ${far[1]} nm` : "not found";
   }
   const dist = Number(a.distance_to_coast_nm);
-  return Number.isFinite(dist) ? `${dist.toFixed(1)} nm${state}` : "not found";
+  return Number.isFinite(dist) ? `${dist.toFixed(1)} nm${state}${bearsText(a.bearing_to_coast_deg_true)}` : "not found";
+}
+
+// A true bearing as the CLI writes it ("bears 190°T"); "" when the server sent none.
+export function bearsText(deg) {
+  if (deg === null || deg === undefined || !Number.isFinite(Number(deg))) return "";
+  return `, bears ${String(Math.round(Number(deg)) % 360).padStart(3, "0")}°T`;
 }
 
 export function renderAssessment(el, a, layer) {
@@ -98,13 +104,13 @@ export function renderAssessment(el, a, layer) {
   const places = a.places_of_safety || [];
   parts.push("<h3>Places of safety by sea</h3>");
   if (places.length) {
-    parts.push('<table data-field="places"><tr><th>Port</th><th>by sea</th><th>ETA</th></tr>');
+    parts.push('<table data-field="places"><tr><th>Port</th><th>by sea, bearing</th><th>ETA</th></tr>');
     places.forEach((p, i) => {
       const nm = Number(p.sea_distance_nm);
       const eta = Number(p.eta_h);
       parts.push(
         `<tr data-route="${i}"><td>${esc(p.port)} (${esc(p.country)})${p.flag ? `<br><span class="sw-warning" title="${esc(p.flag.source || "")}">${esc(p.flag.status)}: ${esc(p.flag.reason || "")}</span>` : ""}</td>` +
-          `<td>${Number.isFinite(nm) ? nm.toFixed(0) + " nm" : ""}</td><td>${Number.isFinite(eta) ? eta.toFixed(1) + " h" : ""}</td></tr>`,
+          `<td>${Number.isFinite(nm) ? nm.toFixed(1) + " nm" : ""}${esc(bearsText(p.bearing_deg_true))}</td><td>${Number.isFinite(eta) ? eta.toFixed(1) + " h" : ""}</td></tr>`,
       );
     });
     parts.push("</table>");
@@ -116,7 +122,7 @@ export function renderAssessment(el, a, layer) {
     parts.push('<h3>Excluded as places of safety</h3><table data-field="excluded">');
     for (const x of excluded) {
       parts.push(
-        `<tr><td class="sw-excluded">${esc(x.port)}${x.country ? ` (${esc(x.country)})` : ""}</td><td>${esc(x.reason)}<br><span class="sw-muted">${esc(x.source || "")}</span></td></tr>`,
+        `<tr><td class="sw-excluded">${esc(x.port)}${x.country ? ` (${esc(x.country)})` : ""}${Number.isFinite(Number(x.great_circle_nm)) ? `<br>${Number(x.great_circle_nm).toFixed(1)} nm straight line${esc(bearsText(x.bearing_deg_true))}` : ""}</td><td>${esc(x.reason)}<br><span class="sw-muted">${esc(x.source || "")}</span></td></tr>`,
       );
     }
     parts.push("</table>");
@@ -147,7 +153,7 @@ export function renderAssessment(el, a, layer) {
     const line = L.geoJSON(p.route, {
       style: { className: "sw-route", weight: i === 0 ? 3 : 1.5, opacity: i === 0 ? 0.95 : 0.6 },
     }).addTo(layer);
-    line.bindTooltip(`${esc(p.port)}: ${Number(p.sea_distance_nm).toFixed(0)} nm by sea`);
+    line.bindTooltip(`${esc(p.port)}: ${Number(p.sea_distance_nm).toFixed(1)} nm by sea`);
     const row = el.querySelector(`tr[data-route="${i}"]`);
     if (row) {
       row.addEventListener("mouseenter", () => line.setStyle({ weight: 5 }));
