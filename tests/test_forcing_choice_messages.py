@@ -78,6 +78,7 @@ def test_the_drift_command_prints_the_warning(
         capsys, "drift", "--lat", "33.2", "--lon", "12.5", "--time", "2026-11-20T04:10Z",
         "--hours", "2", "--particles", "100", "--object", "PIW-1", "--wind-kn", "5",
         "--wind-from", "0", "--max-forecast-age-h", "2", "--quiet",
+        "--summary-json", str(tmp_path / "summary.json"),
     )  # fmt: skip
     assert code == 0, err
     assert "warning: current: local c, run time unknown" in " ".join(err.split())

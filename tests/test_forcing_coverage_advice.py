@@ -3,6 +3,8 @@ that the start lies outside it (a wrong date or time zone), not just "shorten it
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -36,11 +38,12 @@ def test_the_advice_names_the_longest_run_the_forcing_allows(
 
 
 def test_on_scene_observations_that_end_early_say_observations_not_files(
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     code, _, err = run_cli(
         capsys, "drift", "--lat", "33.2", "--lon", "12.5", "--time", "2026-11-20T04:10Z",
         "--hours", "6", "--particles", "100", "--no-png", "--quiet",
+        "--summary-json", str(tmp_path / "summary.json"),
         "--wind-obs", "2026-11-20T04:00Z,10,0", "--wind-obs", "2026-11-20T08:00Z,20,30",
     )  # fmt: skip
     assert code == 2

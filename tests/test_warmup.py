@@ -148,7 +148,7 @@ def test_a_drift_that_compiled_its_kernels_says_how_to_avoid_it(
 
     args = ["drift", "--lat", "34.0", "--lon", "12.8", "--time", "2026-01-01T00:00Z",
             "--hours", "1", "--particles", "100", "--wind-kn", "10", "--wind-from", "300",
-            "--quiet"]  # fmt: skip
+            "--quiet", "--summary-json", str(tmp_path / "summary.json")]  # fmt: skip
     monkeypatch.setattr(engine, "compiled_in_process", lambda: True)
     code, _, err = run_cli(capsys, *args)
     assert code == 0, err
