@@ -21,6 +21,14 @@ from sarwatch.web.station import station_of
 T = "2018-03-15T05:00:00Z"
 
 
+def _nested(depth: int) -> dict[str, object]:
+    """A record of ``depth`` dicts one inside the other."""
+    record: dict[str, object] = {"n": 1}
+    for _ in range(depth - 1):
+        record = {"a": record}
+    return record
+
+
 @pytest.fixture
 def api(tmp_path: Path, land_mask) -> Iterator[tuple[TestClient, dict[str, str], str]]:
     settings = Settings(home_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'a.db'}")
@@ -55,6 +63,9 @@ BAD_WRITES = [
     ("post", "status", {"to": "active", "reason": "a\u2066b"}, "U+2066"),
     ("post", "attachments", {"kind": "document", "record": {"n": 10**400}}, "2**53"),
     ("post", "attachments", {"kind": "document", "record": {"t\x00": 1}}, "U+0000"),
+    # 300 deep was kept, and every GET .../events of the case failed from then on
+    ("post", "attachments", {"kind": "document", "record": _nested(300)}, "deeper than 64"),
+    ("post", "attachments", {"kind": "document", "record": _nested(65)}, "deeper than 64"),
 ]  # fmt: skip
 
 
@@ -78,6 +89,17 @@ def test_bad_values_are_422_and_nothing_is_written(
     assert r.headers["content-type"].startswith("application/json")
     assert named in r.json()["detail"], r.json()
     assert _events(client, headers, case_id) == before
+
+
+def test_a_record_nested_as_deep_as_allowed_is_kept_and_read_back(
+    api: tuple[TestClient, dict[str, str], str],
+) -> None:
+    client, headers, case_id = api
+    body = {"kind": "document", "record": _nested(63)}  # 64 with the attachment's own
+    r = client.post(f"/api/cases/{case_id}/attachments", headers=headers, json=body)
+    assert r.status_code == 201, r.text
+    r = client.get(f"/api/cases/{case_id}/events", headers=headers)
+    assert r.status_code == 200 and len(r.json()) == 2
 
 
 def test_an_alert_in_year_one_opens_no_case(api: tuple[TestClient, dict[str, str], str]) -> None:

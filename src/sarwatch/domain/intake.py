@@ -38,6 +38,7 @@ from sarwatch.errors import InputError
 
 __all__ = [
     "EARLIEST_TIME",
+    "MAX_DEPTH",
     "MAX_PEOPLE",
     "MAX_SAFE_INTEGER",
     "UNSAFE_CHARS",
@@ -60,6 +61,13 @@ _REFUSED = re.compile(f"[{UNSAFE_CHARS}]".replace("\x00-\x1f", "\x00-\x08\x0b-\x
 #: The largest integer an IEEE double (JavaScript, jq) holds with its neighbours: 2**53 - 1
 #: (JavaScript's ``Number.MAX_SAFE_INTEGER``, the bound of RFC 8785 records).
 MAX_SAFE_INTEGER = 2**53 - 1
+
+#: How deep dicts and lists of a new record may nest. Every reader of the ledger walks
+#: a record recursively (the JSON encoders of the API and of bundles, verifiers in
+#: other languages): a record some 250 levels deep was accepted and then made every
+#: later ``GET /api/cases/{id}/events`` fail, for good. Records sarwatch builds nest
+#: fewer than 10 levels.
+MAX_DEPTH = 64
 
 #: The most people one case may count (on board, survivors, dead, missing): far above
 #: any boat (the 2015 Libya wrecks: ~850), far below a typing slip of 10**30.
@@ -113,10 +121,11 @@ def check_text(value: str, what: str) -> str:
     return value
 
 
-def check_values(value: Any, what: str, *, _path: str = "") -> None:
+def check_values(value: Any, what: str, *, _path: str = "", _depth: int = 0) -> None:
     """Check every string and number inside a JSON value (dicts, lists) for a new record.
 
-    Strings (and keys) as :func:`check_text`; integers within ±(2**53 - 1); floats finite.
+    Strings (and keys) as :func:`check_text`; integers within ±(2**53 - 1); floats finite;
+    dicts and lists nested at most :data:`MAX_DEPTH` deep.
 
     Raises
     ------
@@ -137,13 +146,20 @@ def check_values(value: Any, what: str, *, _path: str = "") -> None:
     elif isinstance(value, float):
         if not math.isfinite(value):
             raise InputError(f"{where} is {value}; give a finite number or null")
+    elif isinstance(value, dict | list | tuple) and _depth >= MAX_DEPTH:
+        raise InputError(
+            f"{what} nests dicts and lists deeper than {MAX_DEPTH} levels (at "
+            f"{_path[:80]}...); flatten the record, or keep it as a file and record its "
+            "name and SHA-256"
+        )
     elif isinstance(value, dict):
         for key, item in value.items():
             check_text(str(key), f"{where} (a key)")
-            check_values(item, what, _path=f"{_path}.{key}" if _path else str(key))
+            path = f"{_path}.{key}" if _path else str(key)
+            check_values(item, what, _path=path, _depth=_depth + 1)
     elif isinstance(value, list | tuple):
         for i, item in enumerate(value):
-            check_values(item, what, _path=f"{_path}[{i}]")
+            check_values(item, what, _path=f"{_path}[{i}]", _depth=_depth + 1)
 
 
 def check_count(value: Any, what: str) -> None:
