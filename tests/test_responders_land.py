@@ -256,3 +256,20 @@ def test_a_router_that_cannot_route_from_the_centre_leaves_the_straight_line_ran
     before = [dict(r) for r in rows]
     check_land(rows, Outside(), (-6.0, 36.0))
     assert rows == before
+
+
+def test_a_vessel_outside_the_coastlines_region_does_not_stop_the_others_being_routed(
+    service: CaseService, tmp_path: Path, land: dict
+) -> None:
+    """A boat off south-west Sardinia (38N 5.3E, inside the region that starts at 5E): a
+    ship at 4.8E is outside it, and the router refuses a search that includes it; the
+    ship east of the boat is still ranked by sea route, the one outside by straight line."""
+    case_id = _case(service, 5.3, 38.0)
+    pic = picture([
+        report(247000008, NOW, 4.8, 38.0, sog_kn=0.0),  # outside the region
+        report(247000009, NOW, 5.6, 38.0, sog_kn=0.0),
+    ])  # fmt: skip
+    got = _by_mmsi(responders(service, pic, tmp_path, case_id, now=NOW, **land))
+    assert (got[247000008]["eta_basis"], got[247000008]["sea_nm"]) == ("straight_line", None)
+    assert got[247000009]["eta_basis"] == "sea_route"
+    assert got[247000009]["sea_nm"] == pytest.approx(got[247000009]["distance_nm"], rel=0.03)

@@ -204,16 +204,29 @@ def check_land(rows: list[dict[str, Any]], router: RouterLike, centre: tuple[flo
 
     Rows are changed in place and re-sorted; a router that cannot route from the centre
     (outside the coastline's region, on land) leaves the straight-line ranking, and a
-    vessel with no sea route (enclosed water, too far from navigable water) keeps its
-    straight-line ETA and ``sea_nm`` ``None``.
+    vessel with no sea route (outside the coastline's region, in enclosed water, too far
+    from navigable water) keeps its straight-line ETA and ``sea_nm`` ``None``.
     """
+    from sarwatch.geo.coast import REGION
+
     tried: set[int] = set()
     for _ in range(SEA_CHECK_ROUNDS):
         rows.sort(key=ranking_key)
         reachable = [r for r in rows if r["eta_p50_h"] is not None]
         if all(id(r) in tried for r in reachable[:SEA_CHECK_N]):
             return
-        todo = [r for r in reachable if id(r) not in tried][:SEA_CHECK_N]
+        todo = []
+        for r in reachable:
+            if id(r) in tried:
+                continue
+            if not bool(REGION.contains(r["lon_now"], r["lat_now"])):
+                tried.add(id(r))  # the router would refuse the whole search for it
+                continue
+            todo.append(r)
+            if len(todo) == SEA_CHECK_N:
+                break
+        if not todo:
+            continue
         try:
             routes = router.routes_from(centre, [(r["lon_now"], r["lat_now"]) for r in todo])
         except SarwatchError:  # a centre outside the coastline's region or on land
