@@ -290,3 +290,41 @@ def test_a_case_drift_without_a_position_starts_where_the_case_was_last_seen(
     assert code == 0 and "start: case" not in err
     code, _, err = run_cli(capsys, *base, "--lat", "33.3")
     assert code == 2 and "missing --lon, --time" in err
+
+
+def test_a_case_drift_without_out_is_kept_among_the_stations_runs(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No --out: the run writes into a run of the station, as one from the map, and the
+    case's attachment names it, so responders and the map find its cloud."""
+    case_id = open_case(capsys, time=NOV_20)
+    base = ["drift", "--hours", "1", "--particles", "100", "--wind-kn", "10",
+            "--wind-from", "330", "--seed", "4", "--no-png", "--case", case_id]  # fmt: skip
+    code, out, err = run_cli(capsys, *base, "--quiet")
+    assert code == 0, err
+    run_id = out.split(", run ")[1].split(")")[0]
+    run_dir = home / "runs" / run_id
+    record = json.loads((run_dir / "run.json").read_text())
+    assert record["status"] == "done" and record["attachment"]["status"] == "attached"
+    assert record["files"]["netcdf"] == "drift.nc" and "png" not in record["files"]
+    code, out, err = run_cli(capsys, "case", "show", case_id, "--json")
+    attached = json.loads(out)["attachments"][0]["record"]
+    assert attached["run_id"] == run_id
+    nc = attached["output_files"]["netcdf"]
+    assert nc["sha256"] == hashlib.sha256((run_dir / "drift.nc").read_bytes()).hexdigest()
+    # without --quiet the summary lists the kept files, where they stay
+    code, out, err = run_cli(capsys, *base)
+    assert code == 0, err
+    second = out.split(", run ")[1].split(")")[0]
+    assert second != run_id and (home / "runs" / second / "drift.nc").is_file()
+    assert "netcdf: " in out and "drift.nc" in out.replace("\n", "")
+    # a run that fails keeps its record, saying why, and attaches nothing
+    missing = tmp_path / "no-such-winds.nc"
+    code, _, err = run_cli(capsys, "drift", "--hours", "1", "--particles", "100",
+                           "--winds", str(missing), "--case", case_id, "--quiet")  # fmt: skip
+    assert code == 2
+    failed = [json.loads(p.read_text()) for p in (home / "runs").glob("*/run.json")]
+    failed = [r for r in failed if r["status"] == "failed"]
+    assert len(failed) == 1 and failed[0]["error"]
+    code, out, _ = run_cli(capsys, "case", "show", case_id, "--json")
+    assert len(json.loads(out)["attachments"]) == 2

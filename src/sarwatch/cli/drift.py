@@ -18,8 +18,8 @@ if TYPE_CHECKING:
 
     from rich.console import Console
 
-    from sarwatch.drift.result import RegionShare, RunSummary
-    from sarwatch.services.drift import ScenarioSpec
+    from sarwatch.drift.result import DriftResult, RegionShare, RunSummary
+    from sarwatch.services.drift import DriftRequest, ScenarioSpec
 
 __all__ = ["parse_utc", "print_summary", "register"]
 
@@ -289,7 +289,6 @@ def drift(
         DriftRequest,
         check_drift_request,
         check_outputs,
-        predict_drift,
     )
 
     check_outputs(out, summary_json, force=force)  # before any work, not after it
@@ -340,31 +339,25 @@ def drift(
     check_drift_request(req, cache_dir=settings.cache_dir)  # the API's limits and checks
     if quiet and out is None and summary_json is None and attachments is None:
         raise InputError(_QUIET_WITHOUT_OUTPUT)  # the run's only output would be discarded
-    if quiet:
-        result = predict_drift(
-            req,
-            cache_dir=settings.cache_dir,
-            out_dir=out,
-            summary_json=summary_json,
-            png=not no_png,
-        )
-    else:
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    import getpass
 
-        with Progress(
-            TextColumn("[bold]drift[/]"), BarColumn(),
-            TextColumn("{task.completed}/{task.total} steps"),
-            TimeElapsedColumn(), console=console, transient=True,
-        ) as bar:  # fmt: skip
-            task = bar.add_task("drift", total=None)
+    who = actor or f"cli:{getpass.getuser()}"
+    opened = None
+    if attachments is not None and out is None:
+        # a run for a case is kept: its files go straight into a run of the station, as a
+        # run started from the map, so that the case's attachment names it by its run id
+        from sarwatch.services.kept_runs import open_kept_run
 
-            def progress(done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total)
-
-            result = predict_drift(
-                req, cache_dir=settings.cache_dir, out_dir=out, summary_json=summary_json,
-                progress=progress, png=not no_png,
-            )  # fmt: skip
+        opened = open_kept_run(Path(settings.home_dir) / "runs", case_id, req, actor=who)
+        out = opened[0].run_dir(opened[1])
+    try:
+        result = _run(req, settings.cache_dir, out, summary_json, png=not no_png, quiet=quiet,
+                      console=console)  # fmt: skip
+    except BaseException as exc:
+        if opened is not None:  # the kept run says why it has no outputs
+            opened[0].update(opened[1], status="failed", error=str(exc),
+                             error_type=type(exc).__name__)  # fmt: skip
+        raise
     if not quiet:
         print_summary(result.summary, Console())
     elif out is not None and result.summary.tracks_sampled:
@@ -381,16 +374,49 @@ def drift(
             style="bold yellow",
         )
     if attachments is not None:
-        import getpass
-
         from sarwatch.services.kept_runs import attach_kept_run
 
-        record = attach_kept_run(  # with --out, kept in the station's runs: a run id
-            attachments, Path(settings.home_dir) / "runs", case_id, req, result,
-            actor=actor or f"cli:{getpass.getuser()}",
+        record = attach_kept_run(  # kept in the station's runs: a run id
+            attachments, Path(settings.home_dir) / "runs", case_id, req, result, actor=who,
+            opened=opened,
         )  # fmt: skip
         kept = f", run {record.run_id}" if record.run_id else ""
         typer.echo(f"attached to case {case_id} (drift_run, seed {result.summary.seed}{kept})")
+
+
+def _run(
+    req: DriftRequest,
+    cache_dir: Path,
+    out: Path | None,
+    summary_json: Path | None,
+    *,
+    png: bool,
+    quiet: bool,
+    console: Console,
+) -> DriftResult:
+    """The drift, with a progress bar on ``console`` unless ``quiet``."""
+    from sarwatch.services.drift import predict_drift
+
+    if quiet:
+        return predict_drift(
+            req, cache_dir=cache_dir, out_dir=out, summary_json=summary_json, png=png
+        )
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("[bold]drift[/]"), BarColumn(),
+        TextColumn("{task.completed}/{task.total} steps"),
+        TimeElapsedColumn(), console=console, transient=True,
+    ) as bar:  # fmt: skip
+        task = bar.add_task("drift", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return predict_drift(
+            req, cache_dir=cache_dir, out_dir=out, summary_json=summary_json,
+            progress=progress, png=png,
+        )  # fmt: skip
 
 
 def _coordinate(text: str, axis: str, flag: str) -> float:

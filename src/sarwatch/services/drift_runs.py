@@ -51,7 +51,8 @@ _FINAL = ("done", "failed")
 INTERRUPTED = "Interrupted"
 
 
-def _now() -> str:
+def now_text() -> str:
+    """The time now, UTC, as run records write it (``2026-12-07T07:30:00Z``)."""
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
@@ -121,7 +122,7 @@ class DriftRunRecord:
     started_by: str
     request: dict[str, Any]
     status: RunStatus = "queued"
-    created_at: str = field(default_factory=_now)
+    created_at: str = field(default_factory=now_text)
     started_at: str | None = None
     finished_at: str | None = None
     error: str | None = None

@@ -24,8 +24,36 @@ if TYPE_CHECKING:
     from sarwatch.drift.result import DriftResult
     from sarwatch.services.attachments import AttachmentRecord, Attachments
     from sarwatch.services.drift import DriftRequest
+    from sarwatch.services.drift_runs import DriftRuns
 
-__all__ = ["attach_kept_run"]
+__all__ = ["attach_kept_run", "open_kept_run"]
+
+
+def open_kept_run(
+    runs_root: Path, case_id: str, req: DriftRequest, *, actor: str
+) -> tuple[DriftRuns, str]:
+    """A new station run (running) for a command-line drift for a case without ``--out``:
+    the run writes its outputs straight into the run's directory, ``<home>/runs/<id>/``,
+    and :func:`attach_kept_run` then keeps them there (no copy).
+
+    Returns
+    -------
+    tuple
+        The station's runs and the new run's id.
+    """
+    from sarwatch.services.drift_runs import DriftRuns
+
+    runs = DriftRuns(runs_root)
+    run = runs.create(actor, _request(case_id, req))
+    runs.update(run.run_id, status="running", started_at=run.created_at)
+    return runs, run.run_id
+
+
+def _request(case_id: str, req: DriftRequest) -> dict[str, object]:
+    """The request as a kept run's ``run.json`` records it."""
+    from sarwatch.services.provenance import request_record
+
+    return {**request_record(req), "object": req.object_class, "case_id": case_id}
 
 
 def attach_kept_run(
@@ -36,6 +64,7 @@ def attach_kept_run(
     result: DriftResult,
     *,
     actor: str,
+    opened: tuple[DriftRuns, str] | None = None,
 ) -> AttachmentRecord:
     """Keep a finished command-line run among the station's runs and attach it to a case.
 
@@ -51,6 +80,9 @@ def attach_kept_run(
         The run.
     actor
         Who attaches it (and, in ``run.json``, who started it).
+    opened
+        The run :func:`open_kept_run` made for it, whose directory already holds the
+        outputs; None: a new run, the outputs copied in from ``--out``.
 
     Returns
     -------
@@ -65,28 +97,30 @@ def attach_kept_run(
         so (``attachment.status = "refused"``) and stays, as a refused run of the server
         does.
     """
-    from sarwatch.services.drift_runs import DriftRuns
-    from sarwatch.services.provenance import request_record
+    from sarwatch.services.drift_runs import DriftRuns, now_text
 
     files = {k: Path(p) for k, p in result.files.items()}
-    if "netcdf" not in files:
+    if "netcdf" not in files and opened is None:
         return attachments.drift_run(case_id, req, result, actor=actor)
-    runs = DriftRuns(runs_root)
-    request = {**request_record(req), "object": req.object_class, "case_id": case_id}
-    run = runs.create(actor, request)
-    run_dir = runs.run_dir(run.run_id)
+    if opened is None:
+        runs = DriftRuns(runs_root)
+        run_id = runs.create(actor, _request(case_id, req)).run_id
+    else:
+        runs, run_id = opened
+    run_dir = runs.run_dir(run_id)
     kept: dict[str, str] = {}
     for kind, path in sorted(files.items()):
         if path.is_file() and path.name not in kept.values():
-            shutil.copyfile(path, run_dir / path.name)
+            if path.resolve().parent != run_dir.resolve():  # written elsewhere (--out)
+                shutil.copyfile(path, run_dir / path.name)
             kept[kind] = path.name
     outcome = {"case_id": case_id, "status": "pending", "error": None}
-    runs.update(run.run_id, status="done", progress=1.0, files=kept, attachment=outcome,
-                finished_at=run.created_at)  # fmt: skip
+    runs.update(run_id, status="done", progress=1.0, files=kept, attachment=outcome,
+                finished_at=now_text())  # fmt: skip
     try:
-        record = attachments.drift_run(case_id, req, result, actor=actor, run_id=run.run_id)
+        record = attachments.drift_run(case_id, req, result, actor=actor, run_id=run_id)
     except SarwatchError as exc:
-        runs.update(run.run_id, attachment={**outcome, "status": "refused", "error": str(exc)})
+        runs.update(run_id, attachment={**outcome, "status": "refused", "error": str(exc)})
         raise
-    runs.update(run.run_id, attachment={**outcome, "status": "attached"})
+    runs.update(run_id, attachment={**outcome, "status": "attached"})
     return record
