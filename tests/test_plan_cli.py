@@ -136,6 +136,11 @@ def test_plan_table_fits_80_columns_and_an_existing_plan_is_kept(
     assert max(len(line) for line in text.splitlines()[:8]) <= 80
     assert "…" not in text  # nothing cut
     assert "rPOS" in text and "Helo1" in text and "Patrol" in text
+    # the legend names the * only where a row carries one
+    rows = [
+        line.split() for line in text.splitlines() if line.split()[:1] in (["Helo1"], ["Patrol"])
+    ]
+    assert rows and ("* drift-compensated" in text) == any("*" in "".join(r) for r in rows)
     before = (out / "plan.json").read_bytes()
     code, _, err = run_cli(capsys, "plan", "--request", str(req), "--out", str(out))
     assert code == 2 and "already holds a plan" in err and "--force" in err

@@ -163,6 +163,8 @@ def test_a_vessel_with_land_between_gets_a_line_under_the_table(
     note = next(x for x in out.splitlines() if x.startswith("247000005: "))
     assert "would have taken it across land" in note
     assert "via: sea = ETAs by sea route" in out
+    # the * footnote only where a speed carries a * (the stopped vessels' assumed 8 kn)
+    assert ("* speed assumed" in out) == any("*" in row for row in rows.values())
 
 
 def test_a_bad_limit_is_one_line_in_words(home: Path, capsys: pytest.CaptureFixture[str]) -> None:

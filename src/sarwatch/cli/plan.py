@@ -80,9 +80,10 @@ def _print_plan(answer: dict[str, Any]) -> None:
             f"{u['route_pos']:.1%}",
         )
     console.print(table)
+    compensated = any(u["drift_compensated"] for u in answer["units"])
     console.print(
         "W sweep width nm, Z effort nm², C coverage, S track spacing nm; rPOS the route "
-        "flown over the cloud; * drift-compensated",
+        "flown over the cloud" + ("; * drift-compensated" if compensated else ""),
         highlight=False,
     )
     cloud = answer.get("cloud") or {}

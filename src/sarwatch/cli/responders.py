@@ -133,11 +133,13 @@ def _print(answer: dict[str, Any], limit: int) -> None:
             console.print(f"{v['name'] or v['mmsi']}: {v['note']}", highlight=False,
                           markup=False, soft_wrap=True)  # fmt: skip
     more = len(vessels) - limit
+    assumed = any(v["speed_basis"] == "assumed" for v in vessels[:limit])
     console.print(
         (f"... and {more} more (--limit, or --json for all); " if more > 0 else "")
         + "via: sea = ETAs by sea route around the land, line = by straight line (not routed: "
-        "land may lie between); * speed assumed (the vessel reports less, none, or over 50 kn); "
-        "± the ETA the report's age may add (minutes)",
+        "land may lie between); "
+        + ("* speed assumed (the vessel reports less, none, or over 50 kn); " if assumed else "")
+        + "± the ETA the report's age may add (minutes)",
         highlight=False,
         markup=False,
         soft_wrap=True,
