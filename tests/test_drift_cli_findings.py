@@ -345,3 +345,17 @@ def test_a_start_time_before_1990_is_refused_as_a_mistyped_year(
     )  # fmt: skip
     assert code == 2
     assert "start time 1918-11-20T04:10:00+00:00 is before 1990-01-01; check the year" in err
+
+
+def test_a_summary_json_given_apart_is_listed_with_the_outputs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], land_mask
+) -> None:
+    """--summary-json FILE besides --out DIR: both summaries are written, and the list of
+    outputs names FILE too (it named DIR/summary.json only)."""
+    extra = tmp_path / "elsewhere.json"
+    code, out, err = run_cli(capsys, *RUN, "--out", str(tmp_path / "run"), "--no-png",
+                             "--summary-json", str(extra))  # fmt: skip
+    assert code == 0, err
+    text = out.replace("\n", "")
+    assert f"summary_json: {extra}" in text and f"summary: {tmp_path / 'run'}" in text
+    assert json.loads(extra.read_text())["files"]["summary_json"] == str(extra)

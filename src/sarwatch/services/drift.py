@@ -500,6 +500,8 @@ def predict_drift(
         phase("writing outputs")
         files = write_outputs(result, Path(out_dir), png=png, cache_dir=cache_dir)
         files["summary"] = Path(out_dir) / "summary.json"
+    if summary_json is not None and Path(summary_json) != files.get("summary"):
+        files["summary_json"] = Path(summary_json)  # said with the others, where it went
     done = time.perf_counter()
     summary = replace(
         summary,
