@@ -242,8 +242,8 @@ class Assessment:
 
     ``to_dict()`` gives the JSON the CLI (``--json``) and ``GET /api/assess`` return.
     Distances are nautical miles; bearings (``*_deg_true``) are the initial geodesic
-    bearing from the position (its nearest sea point, on land, for the ports), in whole
-    degrees true, 0-359.
+    bearing from the position, in whole degrees true, 0-359 (to the ports: from the
+    nearest sea point when the position is on land).
     """
 
     lon: float
