@@ -223,8 +223,12 @@ def test_pos_on_the_moving_cloud_is_a_probability_and_grows_with_each_unit(
     units: list[SearchUnit], extra: SearchUnit, compensated: list[bool]
 ) -> None:
     """Any units at any times: total POS within [0, 1], each unit's share ≥ 0 and the
-    shares add up; adding a unit (its rectangle and time) to a plan never lowers POS,
-    and the allocation with the extra unit is no worse than without it."""
+    shares add up; adding a unit (its rectangle and time) to a plan never lowers POS.
+    Re-allocated from scratch with the extra unit, the plan is a local optimum of its own
+    (greedy, then coordinate ascent on grid rectangles), not always at or above the old
+    one: Hypothesis found a unit of 0.75 nm² whose re-allocation came out 0.0006 below
+    (0.86014 against 0.86077). So the check there is that the local search stays close;
+    the guarantee is the plan kept and the unit added, checked above."""
     tracks = _tracks(n=1500, seed=7)
     comp = compensated[: len(units)]
     plan, windows = allocate_on_scene(tracks, units, T0, compensated=comp, cells=20)
@@ -243,4 +247,4 @@ def test_pos_on_the_moving_cloud_is_a_probability_and_grows_with_each_unit(
     assert plan.total_pos - 1e-12 <= more.total_pos <= 1.0
     realloc, _ = allocate_on_scene(tracks, [*units, extra], T0, compensated=[*comp, False],
                                    cells=20)  # fmt: skip
-    assert realloc.total_pos >= plan.total_pos - 1e-9
+    assert realloc.total_pos >= plan.total_pos - 0.02
