@@ -1,10 +1,19 @@
-"""A limit on the size of request bodies (``SARWATCH_MAX_BODY_BYTES``, 1 MiB by default).
+"""Limits on what a request may cost: the size of its body, and the work anyone may start.
 
-Whatever a case write carries goes into the append-only ledger, which can never shed
-it, so a body larger than the limit is refused with ``413`` in the house error shape
+**Bodies** (``SARWATCH_MAX_BODY_BYTES``, 1 MiB by default). Whatever a case write
+carries goes into the append-only ledger, which can never shed it, so a body larger
+than the limit is refused with ``413`` in the house error shape
 ``{"error": "RequestTooLarge", "detail": ...}``: at once when its ``Content-Length``
 says so (the body is not read), and otherwise (chunked) as soon as the bytes received
 pass the limit, so that no more than the limit and one chunk is ever held.
+
+**Work anyone may start** (:class:`PublicWorkLimit`). The routes that need no token
+and may compute (a coastline clip at full detail, a statistics chart, an assessment,
+a witness's check; the public feeds when they are rebuilt) run on the worker threads
+that the coordinators' reads share, some of them waiting on a lock for one build: a
+crowd of them, or one client sending many, held every thread and the case API
+stalled. At most :data:`PUBLIC_WORK_IN_FLIGHT` of them run at once per server
+process; more are answered ``503`` with ``Retry-After`` at once, never queued.
 """
 
 from __future__ import annotations
@@ -18,7 +27,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 __all__ = [
     "DEFAULT_MAX_BODY_BYTES",
     "MAX_EVENT_ID",
+    "PUBLIC_WORK_IN_FLIGHT",
+    "PUBLIC_WORK_PATHS",
     "BodySizeLimit",
+    "PublicWorkLimit",
     "parse_event_id",
     "too_large_detail",
 ]
@@ -158,6 +170,82 @@ async def _send_413(send: Send, detail: str) -> None:
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
                 (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+#: Token-free routes that may compute (prefixes of the path). The public feeds' plain
+#: requests are answered from files before this limit (``PublicFastPath``).
+PUBLIC_WORK_PATHS = (
+    "/api/assess",
+    "/api/layers/",
+    "/api/public/",
+    "/api/stats",
+    "/api/witness/",
+)
+
+#: How many of them one server process runs at once (of the 40 worker threads).
+PUBLIC_WORK_IN_FLIGHT = 8
+
+
+class PublicWorkLimit:
+    """Pure ASGI middleware: at most ``max_in_flight`` requests to ``paths`` at once.
+
+    The count lives on the event loop (no lock, no queue): a request over the limit
+    is answered ``503`` with ``Retry-After: 1`` before the route runs.
+
+    Parameters
+    ----------
+    app
+        The application to wrap.
+    paths
+        Path prefixes counted.
+    max_in_flight
+        Requests of those paths running at once.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        paths: tuple[str, ...] = PUBLIC_WORK_PATHS,
+        max_in_flight: int = PUBLIC_WORK_IN_FLIGHT,
+    ) -> None:
+        self.app = app
+        self.paths = paths
+        self.max_in_flight = max_in_flight
+        self.in_flight = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope.get("path", "").startswith(self.paths):
+            await self.app(scope, receive, send)
+            return
+        if self.in_flight >= self.max_in_flight:
+            await _send_busy(send, self.max_in_flight)
+            return
+        self.in_flight += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_flight -= 1
+
+
+async def _send_busy(send: Send, limit: int) -> None:
+    detail = (
+        f"this station is answering {limit} requests of this kind (maps, statistics, "
+        "public data, assessments) already; try again in a second"
+    )
+    body = json.dumps({"error": "StationBusy", "detail": detail}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 503,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"retry-after", b"1"),
+                (b"cache-control", b"no-store"),
             ],
         }
     )
