@@ -11,9 +11,7 @@ temporary home. Phases, interleaved twice so that the machine's load hits both a
 * **static_304**: the same with ``If-None-Match`` (a revalidating CDN or browser);
 * **db_route**: ``GET /api/public/cases?limit=1000``: the pre-static code path (the store
   pages the public cases and :func:`~sarwatch.services.public_feed.public_view` redacts
-  each, per request), same cases, same bytes; on at most
-  :data:`~sarwatch.web.limits.PUBLIC_WORK_IN_FLIGHT` connections (the server answers
-  more token-free computations at once with 503).
+  each, per request), same cases, same bytes.
 
 The client is a raw HTTP/1.1 keep-alive client on asyncio that pipelines ``--depth``
 requests per connection (no wrk on this machine; a Python client otherwise costs as
@@ -42,7 +40,6 @@ if str(TESTS) not in sys.path:
 
 from _live import free_port, uvicorn_command, wait_until_healthy  # noqa: E402
 from benchmarks.bench_api import _server_options  # noqa: E402
-from sarwatch.web.limits import PUBLIC_WORK_IN_FLIGHT  # noqa: E402
 
 RESULTS = HERE / "results" / "public_feed.json"
 REPORT = HERE / "results" / "public_feed.md"
@@ -152,9 +149,7 @@ def main(argv: list[str] | None = None) -> None:
                     result = asyncio.run(
                         _phase(
                             port, path, etag if phase == "static_304" else None,
-                            duration_s=args.duration, depth=args.depth,
-                            conns=min(args.connections, PUBLIC_WORK_IN_FLIGHT)
-                            if phase == "db_route" else args.connections,
+                            duration_s=args.duration, conns=args.connections, depth=args.depth,
                         )
                     )  # fmt: skip
                     runs[phase].append(result)
