@@ -7,6 +7,7 @@ shape, with no traceback logged (issue 13)."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -52,6 +53,26 @@ def test_huge_offsets_are_422(api, caplog, path: str, named: str) -> None:
         r = client.get(path, headers=headers)
     _json_4xx(r, named=named)
     assert "Traceback" not in caplog.text and not caplog.records
+
+
+def test_no_number_in_any_query_makes_a_500(api, caplog) -> None:
+    """Every integer or number query parameter of every GET route, at the edges of what
+    a database or a float holds (``/api/incidents?offset=2**63`` was a 500)."""
+    client, headers = api
+    tried, failed = 0, []
+    for path, item in client.get("/openapi.json").json()["paths"].items():
+        for parameter in item.get("get", {}).get("parameters", []):
+            schema = parameter.get("schema", {})
+            types = {schema.get("type"), *(a.get("type") for a in schema.get("anyOf", []))}
+            if parameter["in"] != "query" or not types & {"integer", "number"}:
+                continue
+            for value in (BIG, str(2**64), f"-{BIG}", "1e309", "nan"):
+                url = re.sub(r"\{[^}]+\}", "X", path) + f"?{parameter['name']}={value}"
+                url += "&follow=false" if path == "/api/cases/feed" else ""
+                tried += 1
+                if client.get(url, headers=headers).status_code >= 500:
+                    failed.append(url)
+    assert tried > 20 and not failed, failed
 
 
 @pytest.mark.parametrize("last_id", [BIG, "99999999999999999999999", "²", "1e3", "-1", "7 7"])

@@ -25,7 +25,7 @@ from sarwatch.services.container import Station
 from sarwatch.settings import Settings, load_settings
 from sarwatch.web.errors import install_error_handlers
 from sarwatch.web.guard import RequestGuard, allowed_hosts
-from sarwatch.web.limits import BodySizeLimit
+from sarwatch.web.limits import BodySizeLimit, PublicWorkLimit
 
 __all__ = ["create_app"]
 
@@ -143,6 +143,8 @@ def create_app(
     install_error_handlers(app)
     from sarwatch.web.routes.media import MEDIA_PATH  # streamed: its own limit
 
+    # innermost: token-free work is counted once the request got past the guards
+    app.add_middleware(PublicWorkLimit)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, own_limit=MEDIA_PATH)
     # outermost: a refused Host or a NUL byte is answered before anything is read
     app.add_middleware(RequestGuard, hosts=allowed_hosts(settings.host, settings.allowed_hosts))

@@ -1,16 +1,28 @@
-"""A limit on the size of request bodies (``SARWATCH_MAX_BODY_BYTES``, 1 MiB by default).
+"""Limits on what a request may cost: the size of its body, and the work anyone may start.
 
-Whatever a case write carries goes into the append-only ledger, which can never shed
-it, so a body larger than the limit is refused with ``413`` in the house error shape
+**Bodies** (``SARWATCH_MAX_BODY_BYTES``, 1 MiB by default). Whatever a case write
+carries goes into the append-only ledger, which can never shed it, so a body larger
+than the limit is refused with ``413`` in the house error shape
 ``{"error": "RequestTooLarge", "detail": ...}``: at once when its ``Content-Length``
 says so (the body is not read), and otherwise (chunked) as soon as the bytes received
 pass the limit, so that no more than the limit and one chunk is ever held.
+
+**Work anyone may start** (:class:`PublicWorkLimit`). The routes that need no token
+and may compute (a coastline clip at full detail, a statistics chart, an assessment,
+a witness's check; the public feeds when they are rebuilt) run on the worker threads
+that the coordinators' reads share, some of them waiting on a lock for one build: a
+crowd of them, or one client sending many, held every thread and the case API
+stalled. At most :data:`PUBLIC_WORK_IN_FLIGHT` of them run at once per server
+process; :data:`PUBLIC_WORK_WAITING` more wait for a turn on the event loop (holding
+no thread); beyond that a request is answered ``503`` with ``Retry-After`` at once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
+from collections import deque
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -18,7 +30,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 __all__ = [
     "DEFAULT_MAX_BODY_BYTES",
     "MAX_EVENT_ID",
+    "PUBLIC_WORK_IN_FLIGHT",
+    "PUBLIC_WORK_PATHS",
+    "PUBLIC_WORK_WAITING",
     "BodySizeLimit",
+    "PublicWorkLimit",
     "parse_event_id",
     "too_large_detail",
 ]
@@ -158,6 +174,123 @@ async def _send_413(send: Send, detail: str) -> None:
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
                 (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+#: Token-free routes that may compute (prefixes of the path). The public feeds' plain
+#: requests are answered from files before this limit (``PublicFastPath``).
+PUBLIC_WORK_PATHS = (
+    "/api/assess",
+    "/api/layers/",
+    "/api/public/",
+    "/api/stats",
+    "/api/witness/",
+)
+
+#: How many of them one server process runs at once (of the 40 worker threads).
+PUBLIC_WORK_IN_FLIGHT = 8
+
+#: How many more wait for a turn (on the event loop: a waiting request holds no thread).
+PUBLIC_WORK_WAITING = 64
+
+
+class PublicWorkLimit:
+    """Pure ASGI middleware: at most ``max_in_flight`` requests to ``paths`` at once.
+
+    Requests over the limit wait for a turn on the event loop, in order (a page's map
+    layers at a station's first start, while the coastline caches are built); beyond
+    ``max_waiting`` of them a request is answered ``503`` with ``Retry-After: 1`` at
+    once. Turns are handed over by futures of the waiting request's own loop, so one
+    middleware serves any loop.
+
+    Parameters
+    ----------
+    app
+        The application to wrap.
+    paths
+        Path prefixes counted.
+    max_in_flight
+        Requests of those paths running at once.
+    max_waiting
+        Requests waiting for a turn.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        paths: tuple[str, ...] = PUBLIC_WORK_PATHS,
+        max_in_flight: int = PUBLIC_WORK_IN_FLIGHT,
+        max_waiting: int = PUBLIC_WORK_WAITING,
+    ) -> None:
+        self.app = app
+        self.paths = paths
+        self.max_in_flight = max_in_flight
+        self.max_waiting = max_waiting
+        self.in_flight = 0
+        self._waiting: deque[asyncio.Future[None]] = deque()
+
+    @property
+    def waiting(self) -> int:
+        """Requests waiting for a turn now."""
+        return sum(not f.done() for f in self._waiting)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope.get("path", "").startswith(self.paths):
+            await self.app(scope, receive, send)
+            return
+        if self.in_flight < self.max_in_flight:
+            self.in_flight += 1
+        elif self.waiting >= self.max_waiting:
+            await _send_busy(send, self.max_in_flight + self.max_waiting)
+            return
+        else:
+            turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._waiting.append(turn)
+            try:
+                await turn  # a finished request handed its place over: in_flight unchanged
+            except BaseException:
+                if turn.done() and not turn.cancelled():  # handed over, then cancelled
+                    self._release()
+                raise
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        """Hand this place to the first request still waiting, or free it."""
+        while self._waiting:
+            turn = self._waiting.popleft()
+            if not turn.done():
+                turn.get_loop().call_soon_threadsafe(self._hand, turn)
+                return
+        self.in_flight -= 1
+
+    def _hand(self, turn: asyncio.Future[None]) -> None:
+        if turn.done():  # cancelled meanwhile: the place goes on to the next
+            self._release()
+        else:
+            turn.set_result(None)
+
+
+async def _send_busy(send: Send, limit: int) -> None:
+    detail = (
+        f"this station has {limit} requests of this kind (maps, statistics, public data, "
+        "assessments) running or waiting already; try again in a second"
+    )
+    body = json.dumps({"error": "StationBusy", "detail": detail}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 503,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"retry-after", b"1"),
+                (b"cache-control", b"no-store"),
             ],
         }
     )

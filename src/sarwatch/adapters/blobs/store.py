@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sarwatch._files import make_private_dirs
 from sarwatch.errors import InputError, NotFoundError
 
 __all__ = ["BlobStore", "Reception", "TooLargeError"]
@@ -84,7 +85,7 @@ class BlobStore:
     def receive(self, max_bytes: int) -> Reception:
         """Start receiving a file of at most ``max_bytes`` bytes."""
         tmp_dir = self.root / "tmp"
-        tmp_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        make_private_dirs(tmp_dir)  # media/ too (mkdir's mode is not given to parents)
         fd, name = tempfile.mkstemp(prefix="upload-", dir=tmp_dir)  # mode 0600
         return Reception(Path(name), max_bytes, _fh=os.fdopen(fd, "wb"))
 
@@ -103,7 +104,7 @@ class BlobStore:
         if target.exists():
             reception.path.unlink(missing_ok=True)
             return digest, False
-        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        make_private_dirs(target.parent)
         os.replace(reception.path, target)
         return digest, True
 

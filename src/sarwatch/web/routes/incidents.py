@@ -42,6 +42,7 @@ from sarwatch.services.open_data import public_incident_views, public_version
 from sarwatch.services.public_feed import PublicPolicy
 from sarwatch.services.public_static import CACHE_CONTROL, etag_of, matches_etag
 from sarwatch.web.auth import Coordinator, Observer
+from sarwatch.web.limits import MAX_EVENT_ID
 from sarwatch.web.station import SettingsDep, StationDep
 from sarwatch.web.writer import run_write
 
@@ -162,7 +163,7 @@ def list_incidents(
     bbox: _Bbox = None,
     reports: bool = False,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_EVENT_ID)] = 0,
 ) -> dict[str, Any]:
     """Incidents by time (each event once unless ``reports``), with the total count."""
     query = _query(start, end, kinds, place, bbox, reports)
