@@ -23,6 +23,7 @@ __all__ = [
     "PositionOnLandError",
     "SarwatchError",
     "StoreUnavailableError",
+    "unexpected_error_text",
 ]
 
 
@@ -110,3 +111,21 @@ class IntegrityError(SarwatchError):
 
     exit_code = 3
     http_status = 409
+
+
+def unexpected_error_text(exc: BaseException, logger: str = "sarwatch") -> str:
+    """What a run or job that failed on an unexpected error (a bug, not a
+    :class:`SarwatchError`) says to its user: the error's kind only, the details (which may
+    hold server paths) and the traceback going to the server's log under ``logger``.
+
+    Examples
+    --------
+    >>> unexpected_error_text(OSError(2, "No such file", "/srv/home/runs/x"), "doctest")
+    "internal error (FileNotFoundError); the server's log has the details"
+    """
+    import logging
+
+    logging.getLogger(logger).error(
+        "unexpected error: %r", exc, exc_info=(type(exc), exc, exc.__traceback__)
+    )
+    return f"internal error ({type(exc).__name__}); the server's log has the details"

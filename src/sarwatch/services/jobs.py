@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, Future
 from typing import Any, Protocol
 
-from sarwatch.errors import SarwatchError
+from sarwatch.errors import SarwatchError, unexpected_error_text
 from sarwatch.job_records import JobRecord
 from sarwatch.services.job_ports import JobQueue
 
@@ -237,7 +237,7 @@ class JobRunner:
         elif isinstance(exc, SarwatchError):
             error = str(exc)
         else:
-            error = f"internal error: {exc!r}"
+            error = unexpected_error_text(exc, "sarwatch.jobs")  # no server paths to users
         try:
             self.queue.finish(job.job_id, self.worker, error=error, now_s=self.clock())
         except Exception as store_exc:  # the heartbeat stops: another worker reaps it

@@ -24,7 +24,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sarwatch.domain.case import require_utc
 from sarwatch.drift.config import DEFAULTS, LIMITS, Scheme
-from sarwatch.errors import ConflictError, InputError, NotFoundError, SarwatchError
+from sarwatch.errors import (
+    ConflictError,
+    InputError,
+    NotFoundError,
+    SarwatchError,
+    unexpected_error_text,
+)
 from sarwatch.geo.units import LAT_MAX_DEG, LAT_MIN_DEG, LON_MAX_DEG, LON_MIN_DEG
 from sarwatch.services.drift_runs import DriftRunRecord, DriftRuns, RunStatus
 from sarwatch.services.time_fields import AnyZoneTime
@@ -306,7 +312,8 @@ def _execute(
         )  # fmt: skip
     except Exception as exc:  # a bug must not kill the worker; the run reports it
         return runs.update(
-            run_id, status="failed", error=f"internal error: {exc!r}", error_type="Error",
+            run_id, status="failed", error=unexpected_error_text(exc, "sarwatch.drift"),
+            error_type="Error",
             finished_at=_utc_now(),
         )  # fmt: skip
     attachment = None
@@ -382,7 +389,8 @@ def _attach(
     except SarwatchError as exc:
         return {"case_id": case_id, "status": "refused", "error": str(exc)}
     except Exception as exc:  # the run stands; say why it is not in the case
-        return {"case_id": case_id, "status": "refused", "error": f"internal error: {exc!r}"}
+        error = unexpected_error_text(exc, "sarwatch.drift")
+        return {"case_id": case_id, "status": "refused", "error": error}
     return {"case_id": case_id, "status": "attached", "error": None}
 
 
@@ -466,8 +474,8 @@ def _download(runs: DriftRuns, run_id: str, kind: str) -> FileResponse:
     path = runs.file(run_id, kind)
     if path is None:
         raise NotFoundError(
-            f"drift run {run_id} has no {kind} file (its directory under {runs.root} "
-            "was changed); start the run again"
+            f"drift run {run_id} has no {kind} file (its directory on the server was "
+            "changed); start the run again"
         )
     return FileResponse(path, media_type=_DOWNLOADS[kind], filename=f"drift-{run_id}{path.suffix}")
 
