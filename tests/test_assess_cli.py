@@ -200,7 +200,8 @@ def test_batch_checks_each_rows_time_and_names_the_bad_ones(
     errors = [r.get("error", "") for r in rows]
     assert [e[:12] for e in errors] == ["", "data row 2: ", "data row 3: ", "data row 4: ", ""]
     assert "time 2026-11-23T04:10:00 has no time zone; give it in UTC" in errors[1]
-    assert "ISO 8601 with a zone, e.g. 2018-03-15T06:30:00Z; got 'yesterday'" in errors[2]
+    assert "ISO 8601 with a zone, e.g. 2018-03-15T06:30:00Z" in errors[2]
+    assert "got 'yesterday'" in errors[2]
     assert "time 1926-11-23T04:10:00+00:00 is before 1990-01-01; check the year" in errors[3]
     assert [r.get("srr") for r in rows] == [["LY"], None, None, None, ["LY"]]
     assert "3 rows could not be read (data rows 2, 3, 4)" in " ".join(err.split())

@@ -172,7 +172,7 @@ def test_positions_are_read_as_sailors_write_them(laptop, typed, lat, lon):
         ("33°72'N 012°30'E", "must be below 60"),
         ("95, 12", "latitude must lie between -90 and 90"),
         ("33°12'N 012°30'N", "two latitudes"),
-        ("north of Lampedusa", "expected a latitude and a longitude"),
+        ("north of Lampedusa", "'north of Lampedusa' is not a position"),
         ("33,2,12,5", "could be decimal commas or the separator"),
         ("33,2 12", "reads two ways"),
     ],
