@@ -25,15 +25,20 @@ __all__ = ["parse_utc", "print_summary", "register"]
 
 
 def parse_utc(text: str) -> datetime:
-    """Parse an ISO 8601 time with a zone (``2026-11-20T04:10Z``); refuse naive times.
+    """Parse an ISO 8601 time with a zone (``2026-11-20T04:10Z``, or a trailing ``UTC`` as
+    people write it); refuse naive times.
 
     Examples
     --------
     >>> parse_utc("2026-11-20T04:10Z").isoformat()
     '2026-11-20T04:10:00+00:00'
+    >>> parse_utc("2026-11-20 04:10 UTC").isoformat()
+    '2026-11-20T04:10:00+00:00'
     """
+    from sarwatch.domain.events import utc_word_as_z
+
     try:
-        t = datetime.fromisoformat(text.strip().replace("z", "Z").replace("Z", "+00:00"))
+        t = datetime.fromisoformat(utc_word_as_z(text).replace("z", "Z").replace("Z", "+00:00"))
     except ValueError as exc:
         raise InputError(f"time {text!r} is not ISO 8601; expected e.g. 2026-11-20T04:10Z") from exc
     if t.tzinfo is None:
