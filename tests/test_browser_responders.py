@@ -75,6 +75,8 @@ def test_the_tab_names_the_vessels_left_out_and_land_between(laptop: Page, serve
         "mmsi,time,lat,lon,sog,cog\n"
         f"247000003,{_iso(timedelta(minutes=-2))},35.56,12.55,0,\n"
         f"247000004,{_iso(timedelta(hours=-8))},35.0,12.6,10,0\n"
+        # north of Linosa, heading south at 12 kn: its course since would cross the island
+        f"247000005,{_iso(timedelta(minutes=-30))},35.90,12.865,12,180\n"
     )
     env = dict(os.environ, SARWATCH_HOME_DIR=str(server.home))
     done = subprocess.run(
@@ -105,5 +107,10 @@ def test_the_tab_names_the_vessels_left_out_and_land_between(laptop: Page, serve
     left = page.inner_text("[data-field='left-out']")
     assert "1 with reports older than 6 h" in left
     land = page.inner_text("#responders-list [data-mmsi='247000003'] [data-field='land-between']")
-    assert land.startswith("Land between: sea route") and "min" in land
+    assert land.startswith("Land between: sea route") and land.endswith("min, in the ETAs")
+    # the ETA says it is by sea route, as the command line's "via sea"
+    basis = page.inner_text("#responders-list [data-mmsi='247000003'] [data-field='eta-basis']")
+    assert basis == "by sea route"
+    note = page.inner_text("#responders-list [data-mmsi='247000005'] [data-field='vessel-note']")
+    assert "across land" in note, note
     assert laptop.errors == []

@@ -163,13 +163,14 @@ export function createVessels(ctx, base) {
       (v, i) => `<div class="sw-item" data-mmsi="${esc(String(v.mmsi))}" data-eta="${v.eta_p50_h ?? ""}">
         ${i + 1}. <b>${esc(v.name || String(v.mmsi))}</b>${v.sar ? " <b>[SAR]</b>" : ""}
         <span class="sw-muted">${esc(v.type.replace("_", " "))}</span><br>
-        ETA 50 % ${esc(formatEta(v.eta_p50_h))} · 90 % ${esc(formatEta(v.eta_p90_h))} ·
+        ETA 50 % ${esc(formatEta(v.eta_p50_h))} · 90 % ${esc(formatEta(v.eta_p90_h))}
+        <span class="sw-muted" data-field="eta-basis">${v.eta_basis === "sea_route" ? "by sea route" : "straight line"}</span> ·
         ${v.distance_nm} nm · reach ${Math.round(v.reachable_fraction * 100)} % ·
         report ${Math.round(v.report_age_min)} min old${v.speed_basis === "assumed" ? ` · speed assumed ${v.speed_kn} kn` : ""}${
           v.land_between
-            ? `<br><span class="sw-warning" data-field="land-between">Land between: sea route ${v.sea_nm} nm, about +${Math.round(v.sea_extra_h * 60)} min</span>`
+            ? `<br><span class="sw-warning" data-field="land-between">Land between: sea route ${v.sea_nm} nm, about +${Math.round(v.sea_extra_h * 60)} min, in the ETAs</span>`
             : ""
-        }
+        }${v.note ? `<br><span class="sw-warning" data-field="vessel-note">${esc(v.note)}</span>` : ""}
       </div>`,
     );
     const left = ranking.answer.left_out || {};
