@@ -5,6 +5,7 @@ stale plan shown as the answer, every tab reachable at 1024 x 700, a quiet conso
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -479,3 +480,22 @@ def test_the_tabs_follow_the_keyboard_tab_pattern(laptop):
     page.keyboard.press("ArrowRight")  # wraps round to the first
     assert page.get_attribute("[data-tab='assess']", "aria-selected") == "true"
     assert page.evaluate("document.activeElement.dataset.tab") == "assess"
+
+
+def test_a_feed_whose_token_is_withdrawn_says_so_and_stops_retrying(laptop, server):
+    """`sarwatch user remove` while the page is open: the server ends the live feed with
+    `event: revoked` (it re-checks the token every 5 s); the page says to sign in again
+    instead of reconnecting with a dead token every 3 s."""
+    import subprocess
+
+    token = make_token(server, "wanda", "observer")
+    page = laptop.open("/", token=token)
+    page.wait_for_selector("#feed-state[data-state='live']", timeout=15_000)
+    sarwatch = str(Path(sys.executable).with_name("sarwatch"))
+    done = subprocess.run([sarwatch, "user", "remove", "wanda"], env=server.env,
+                          capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    page.wait_for_selector("#feed-state[data-state='revoked']", timeout=30_000)
+    assert "sign in again" in page.inner_text("#feed-state")
+    page.wait_for_timeout(4000)  # longer than a reconnect's wait: it stays stopped
+    assert page.get_attribute("#feed-state", "data-state") == "revoked"

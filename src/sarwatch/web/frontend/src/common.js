@@ -209,6 +209,13 @@ export function subscribe(path, onEvent, onState = () => {}) {
               } catch {
                 /* plain text */
               }
+              if (event === "revoked") {
+                // the token was withdrawn while the stream was open: no retry can succeed
+                stopped = true;
+                onState("revoked", parsed);
+                controller.abort();
+                return;
+              }
               onEvent({ event, data: parsed });
             }
           }
@@ -216,6 +223,11 @@ export function subscribe(path, onEvent, onState = () => {}) {
         onState("reconnecting");
       } catch (err) {
         if (stopped) return;
+        if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
+          stopped = true; // a refused token stays refused: sign in again, then the feed restarts
+          onState("revoked");
+          return;
+        }
         onState(err instanceof ApiError && err.status === 404 ? "unavailable" : "reconnecting");
       }
       await new Promise((r) => setTimeout(r, 3000));
