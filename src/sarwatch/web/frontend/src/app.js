@@ -308,7 +308,8 @@ async function main() {
       },
       (state) => {
         feedEl.dataset.state = state;
-        feedEl.textContent = state === "revoked" ? "feed: access withdrawn, sign in again" : `feed: ${state}`;
+        const said = { revoked: "access withdrawn, sign in again", refused: "token refused, sign in again" };
+        feedEl.textContent = `feed: ${said[state] ?? state}`;
         if (state === "revoked") toast("The live feed stopped: this token was withdrawn. Sign in again.");
       },
     );

@@ -225,7 +225,7 @@ export function subscribe(path, onEvent, onState = () => {}) {
         if (stopped) return;
         if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
           stopped = true; // a refused token stays refused: sign in again, then the feed restarts
-          onState("revoked");
+          onState("refused");
           return;
         }
         onState(err instanceof ApiError && err.status === 404 ? "unavailable" : "reconnecting");
