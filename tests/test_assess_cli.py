@@ -261,3 +261,23 @@ def test_batch_answers_the_good_rows_around_garbled_ones(
     rows = list(csv.DictReader(routed.open(encoding="utf-8")))
     assert rows[0]["nearest_place_of_safety"] == "Lampedusa" and rows[0]["error"] == ""
     assert rows[1]["error"].startswith("data row 2: ")
+
+
+def test_batch_csv_cells_a_spreadsheet_would_run_are_written_as_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A bad row echoes what was typed: a formula there must reach the spreadsheet as text
+    (a leading apostrophe), while negative numbers stay numbers."""
+    src = tmp_path / "p.csv"
+    src.write_text(
+        'lat,lon\n=HYPERLINK("http://example.org"),12.5\n33.2,12.5\n36.0,-5.3\n', encoding="utf-8"
+    )
+    out = tmp_path / "out.csv"
+    code, _, err = _run(["assess", "--csv", str(src), "--out", str(out), "--no-routes"], capsys)
+    assert code == 0, err
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert rows[0]["lat"] == '\'=HYPERLINK("http://example.org")'
+    assert rows[0]["error"].startswith("data row 1: ")
+    assert rows[2]["lon"] == "-5.3" and float(rows[2]["lon"]) == -5.3
+    for row in rows:
+        assert not any(v.startswith(("=", "+", "@")) for v in row.values())
