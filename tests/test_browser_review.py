@@ -499,3 +499,23 @@ def test_a_feed_whose_token_is_withdrawn_says_so_and_stops_retrying(laptop, serv
     assert "sign in again" in page.inner_text("#feed-state")
     page.wait_for_timeout(4000)  # longer than a reconnect's wait: it stays stopped
     assert page.get_attribute("#feed-state", "data-state") == "revoked"
+
+
+def test_the_coastline_is_fetched_again_after_a_busy_station_answers_503(laptop):
+    """A station under load answers anonymous work with 503 and Retry-After: the first
+    coastline request refused so, the page tries again by itself and the map gets ready."""
+    refused: list[str] = []
+
+    def busy_once(route):
+        if not refused:
+            refused.append(route.request.url)
+            route.fulfill(status=503, headers={"Retry-After": "1"}, body="busy")
+        else:
+            route.continue_()
+
+    laptop.page.route("**/api/layers/coast*", busy_once)
+    page = laptop.open("/")
+    page.wait_for_function(
+        "() => document.getElementById('map').dataset.ready === '1'", timeout=30_000
+    )
+    assert len(refused) == 1

@@ -391,11 +391,22 @@ export function createBaseMap(element, { ports = true, zones = true } = {}) {
       `${q(b.getWest(), Math.floor)},${q(b.getSouth(), Math.floor)},${q(b.getEast(), Math.ceil)},${q(b.getNorth(), Math.ceil)}`
     );
   };
-  const loadCoast = async () => {
+  const loadCoast = async (attempt = 0) => {
     const url = coastUrl();
     if (url === currentCoastUrl) return;
     currentCoastUrl = url;
-    const data = await getLayer(url);
+    let data;
+    try {
+      data = await getLayer(url);
+    } catch (err) {
+      if (url === currentCoastUrl) currentCoastUrl = ""; // not loaded: the next call tries again
+      if (err instanceof ApiError && err.status === 503 && attempt < 5) {
+        // the station is busy (it limits the work anonymous requests may do): try again soon
+        await new Promise((r) => setTimeout(r, 1000 * (attempt + 1)));
+        return loadCoast(attempt + 1);
+      }
+      throw err;
+    }
     if (url !== currentCoastUrl) return;
     land.clearLayers();
     land.addData(data);
