@@ -185,6 +185,27 @@ def test_user_policy_file_overrides_the_packaged_policy(tmp_path: Path) -> None:
     }
 
 
+def test_a_user_policy_offering_libyan_ports_says_the_packaged_policy_excludes_them(
+    tmp_path: Path,
+) -> None:
+    """A policy file that leaves Libya out makes Libyan ports eligible: the answer offers
+    them (the user's policy rules), and says, port by port, that sarwatch's packaged policy
+    excludes them and why (UNHCR)."""
+    path = tmp_path / "policy.json"
+    path.write_text(json.dumps({"policy_id": "no-list", "version": "2026-01-01"}), "utf-8")
+    a = assess_position(
+        12.0, 33.0, settings=Settings(pos_policy_file=path), router=StraightLineRouter()
+    )
+    libyan = [p.port.name for p in a.places_of_safety if p.port.country == "LY"]
+    assert libyan  # off Zuwara the nearest ports are Libyan
+    notes = [n for n in a.notes if "packaged policy excludes it" in n]
+    assert len(notes) == len(libyan)
+    assert all("UNHCR" in n and "no-list" in n for n in notes)
+    # the packaged policy and a user's that excludes Libya too: no such note
+    packaged = assess_position(12.0, 33.0, router=StraightLineRouter())
+    assert not any("packaged policy excludes it" in n for n in packaged.notes)
+
+
 def test_a_policy_that_excludes_without_a_source_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "policy.json"
     path.write_text(

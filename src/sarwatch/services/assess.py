@@ -164,6 +164,31 @@ def load_policy(settings: Settings | None = None) -> PosPolicy:
     return _load_policy_file(Path(path))
 
 
+def _policy_departures(policy: PosPolicy, places: Sequence[PlaceOfSafety]) -> list[str]:
+    """What a user's policy offers that the packaged policy excludes, one note per port
+    offered: a file that leaves Libya out would otherwise make Libyan ports places of
+    safety without a word.
+
+    Examples
+    --------
+    >>> _policy_departures(packaged_pos_policy(), [])
+    []
+    """
+    if policy.origin == "packaged":
+        return []
+    packaged = packaged_pos_policy()
+    notes = []
+    for place in places:
+        default = packaged.status_of(place.port)
+        if place.status.status != "excluded" and default.status == "excluded":
+            notes.append(
+                f"{place.port.name} ({place.port.country}) is offered as {place.status.status} "
+                f"by the policy {policy.policy_id} ({policy.origin}), but sarwatch's packaged "
+                f"policy excludes it: {default.reason} ({default.source})"
+            )
+    return notes
+
+
 def _load_policy_file(path: Path) -> PosPolicy:
     try:
         text = path.read_text("utf-8")
@@ -487,6 +512,7 @@ def assess_position(
             p for p in found if p.status.status == "contested" and p.sea_distance_nm <= limit
         ]
         places = sorted(eligible + contested, key=lambda p: p.sea_distance_nm)
+        notes.extend(_policy_departures(policy, places))
         if contested:
             notes.append(
                 "ports flagged 'contested' are shown, not recommended: their status as a "
