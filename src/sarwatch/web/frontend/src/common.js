@@ -240,6 +240,49 @@ export function subscribe(path, onEvent, onState = () => {}) {
   };
 }
 
+// ------------------------------------------------------------------ a form's case
+
+/**
+ * The line above a form's submit button that says which case the result will be attached
+ * to (the case selected in the Cases tab, unless it is closed), kept up to date.
+ * `noun` names the result ("run", "plan"); `field` is the line's data-field. Returns
+ * `refresh()` (awaitable: call it just before submitting) and `caseId()` (or null).
+ */
+export function caseAttachmentLine(form, ctx, noun, field) {
+  const line = document.createElement("p");
+  line.className = "sw-muted";
+  line.dataset.field = field;
+  form.insertBefore(line, form.querySelector('button[type="submit"]'));
+  let attachTo = null;
+  const refresh = async () => {
+    const id = ctx.selectedCase || null;
+    attachTo = null;
+    if (!id) {
+      line.dataset.caseId = "";
+      line.textContent = `No case selected: the ${noun} will not be attached to a case.`;
+      return;
+    }
+    let closed = false;
+    try {
+      const c = await api(`/api/cases/${encodeURIComponent(id)}`);
+      closed = c?.status === "closed";
+    } catch {
+      // unknown to this server now: let the server refuse it with its reason
+    }
+    if (id !== (ctx.selectedCase || null)) return; // the selection changed meanwhile
+    line.dataset.caseId = closed ? "" : id;
+    if (closed) {
+      line.textContent = `Case ${id} is closed: the ${noun} will not be attached to it.`;
+    } else {
+      attachTo = id;
+      line.textContent = `The ${noun} will be attached to case ${id}.`;
+    }
+  };
+  form.addEventListener("focusin", () => refresh());
+  refresh();
+  return { refresh, caseId: () => attachTo };
+}
+
 // ------------------------------------------------------------------ the base map
 
 /** Fetch JSON layers, remembering answers by URL (the server also sends ETags). */

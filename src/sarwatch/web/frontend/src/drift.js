@@ -1,7 +1,7 @@
 // Drift runs: start one, watch its progress, animate the cloud and its 50/90/95 %
 // containment contours over the output times, and chart the share per SAR region.
 import L from "leaflet";
-import { api, coordinatorSubmit, esc, formatUTC, showFormError } from "./common.js";
+import { api, caseAttachmentLine, coordinatorSubmit, esc, formatUTC, showFormError } from "./common.js";
 
 const $ = (sel) => document.querySelector(sel);
 const OUTSIDE = "outside_packaged_regions";
@@ -165,38 +165,9 @@ export function createDrift(ctx, { parsePosition, inputToISO }) {
 
   // Which case a run will be attached to (the case selected in the Cases tab, if open):
   // the form says it before the run; the server attaches the finished run itself.
-  const caseLine = document.createElement("p");
-  caseLine.className = "sw-muted";
-  caseLine.dataset.field = "drift-case";
-  form.insertBefore(caseLine, form.querySelector('button[type="submit"]'));
-  let attachTo = null;
-  const refreshCase = async () => {
-    const id = ctx.selectedCase || null;
-    attachTo = null;
-    if (!id) {
-      caseLine.dataset.caseId = "";
-      caseLine.textContent = "No case selected: the run will not be attached to a case.";
-      return;
-    }
-    let closed = false;
-    try {
-      const c = await api(`/api/cases/${encodeURIComponent(id)}`);
-      closed = c?.status === "closed";
-    } catch {
-      // unknown to this server now: let the server refuse it with its reason
-    }
-    if (id !== (ctx.selectedCase || null)) return; // the selection changed meanwhile
-    caseLine.dataset.caseId = closed ? "" : id;
-    if (closed) {
-      caseLine.textContent = `Case ${id} is closed: the run will not be attached to it.`;
-    } else {
-      attachTo = id;
-      caseLine.textContent = `The run will be attached to case ${id}.`;
-    }
-  };
+  const caseLine = caseAttachmentLine(form, ctx, "run", "drift-case");
+  const refreshCase = caseLine.refresh;
   document.querySelector(".sw-tabs button[data-tab='drift']")?.addEventListener("click", () => refreshCase());
-  form.addEventListener("focusin", () => refreshCase());
-  refreshCase();
 
   // The forcing: the station's forecast library by default (the freshest forecasts that
   // cover the run, as the server will choose them); the on-scene wind is the override.
@@ -437,7 +408,7 @@ export function createDrift(ctx, { parsePosition, inputToISO }) {
       await refreshCase();
       // A request, not a record: the server attaches the finished run to the case itself,
       // with its request, seed, forcing and output hashes.
-      if (attachTo) body.case_id = attachTo;
+      if (caseLine.caseId()) body.case_id = caseLine.caseId();
       setProgress(0, "starting…");
       const run = await api("/api/drift", { method: "POST", body });
       const id = runId(run);

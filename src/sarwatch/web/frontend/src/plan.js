@@ -4,7 +4,7 @@
 // route POS and time on scene, and the total POS. With a case selected in the Cases tab
 // the server attaches the plan to it (case_id, as `sarwatch plan --case` does).
 import L from "leaflet";
-import { api, coordinatorSubmit, esc, formatPosition, formatUTC } from "./common.js";
+import { api, caseAttachmentLine, coordinatorSubmit, esc, formatPosition, formatUTC } from "./common.js";
 
 const $ = (sel) => document.querySelector(sel);
 const AIRCRAFT = new Set(["fixed_wing", "helicopter"]);
@@ -104,42 +104,12 @@ export function createPlan(ctx, { parsePosition, inputToISO }) {
   syncSource();
 
   // Which case the plan will be attached to (the case selected in the Cases tab, if open).
-  const caseLine = document.createElement("p");
-  caseLine.className = "sw-muted";
-  caseLine.dataset.field = "plan-case";
-  form.insertBefore(caseLine, form.querySelector('button[type="submit"]'));
-  let attachTo = null;
-  const refreshCase = async () => {
-    const id = ctx.selectedCase || null;
-    if (!id) {
-      attachTo = null;
-      caseLine.dataset.caseId = "";
-      caseLine.textContent = "No case selected: the plan will not be attached to a case.";
-      return;
-    }
-    let closed = false;
-    try {
-      const c = await api(`/api/cases/${encodeURIComponent(id)}`);
-      closed = c?.status === "closed";
-    } catch {
-      // unknown to this server now: let the server refuse it with its reason
-    }
-    if (id !== (ctx.selectedCase || null)) return; // the selection changed meanwhile
-    caseLine.dataset.caseId = closed ? "" : id;
-    if (closed) {
-      attachTo = null;
-      caseLine.textContent = `Case ${id} is closed: the plan will not be attached to it.`;
-    } else {
-      attachTo = id;
-      caseLine.textContent = `The plan will be attached to case ${id}.`;
-    }
-  };
+  const caseLine = caseAttachmentLine(form, ctx, "plan", "plan-case");
+  const refreshCase = caseLine.refresh;
   document.querySelector(".sw-tabs button[data-tab='plan']")?.addEventListener("click", () => {
     refreshCase();
     if (form.source.value === "drift") loadRuns();
   });
-  form.addEventListener("focusin", () => refreshCase());
-  refreshCase();
 
   // A unit added by mistake can be removed again (the first one stays: a plan needs a unit).
   $("#plan-add-unit").addEventListener("click", () => {
@@ -276,7 +246,7 @@ export function createPlan(ctx, { parsePosition, inputToISO }) {
     try {
       const body = await request();
       await refreshCase(); // the case selected now, as the line above the button says
-      const caseId = attachTo;
+      const caseId = caseLine.caseId();
       if (caseId) body.case_id = caseId;
       const answer = await api("/api/plan", { method: "POST", body });
       table(answer);
