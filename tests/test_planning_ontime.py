@@ -244,7 +244,9 @@ def test_pos_on_the_moving_cloud_is_a_probability_and_grows_with_each_unit(
         cloud_at(tracks, T0), [*units, extra], [*(a.area for a in plan.assignments), area],
         clouds=clouds, efforts_nm2=[*(x.effort_nm2 for x in windows), w.effort_nm2],
     )  # fmt: skip
-    assert plan.total_pos - 1e-12 <= more.total_pos <= 1.0
+    # (to rounding: the allocator's shares come from each unit's grid, score_plan's from
+    # the rectangles themselves; Hypothesis found them 2.4e-10 apart on a POS of 0.99995)
+    assert plan.total_pos - 1e-6 <= more.total_pos <= 1.0 + 1e-12
     realloc, _ = allocate_on_scene(tracks, [*units, extra], T0, compensated=[*comp, False],
                                    cells=20)  # fmt: skip
     assert realloc.total_pos >= plan.total_pos - 0.02

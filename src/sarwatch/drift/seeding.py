@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -30,13 +30,17 @@ from pyproj import Geod
 
 from sarwatch.drift.leeway import LeewayCoefficients, ObjectMixture, draw_coefficients
 from sarwatch.drift.state import ACTIVE, NOT_RELEASED, ParticleState
-from sarwatch.errors import InputError
+
+if TYPE_CHECKING:
+    from sarwatch.drift.engine import LandModel
+from sarwatch.errors import InputError, PositionOnLandError
 from sarwatch.geo.units import LAT_MAX_DEG, LAT_MIN_DEG, LON_MAX_DEG, LON_MIN_DEG
 
 __all__ = [
     "Scenario",
     "build_state",
     "metres_to_degrees",
+    "seed_at_sea",
     "seed_circle",
     "seed_cone",
     "seed_line",
@@ -330,6 +334,103 @@ def build_state(
     return _assemble(lon_a, lat_a, release, draw_coefficients(obj, lon_a.size, rng))
 
 
+def _scenario_counts(scenarios: Sequence[Scenario], n: int) -> npt.NDArray[np.int64]:
+    """Particles per scenario: ``n`` split by weight, by largest remainder (in order).
+
+    Raises
+    ------
+    InputError
+        If there is no scenario or a weight is not positive.
+    """
+    if not scenarios:
+        raise InputError("at least one seeding scenario is needed")
+    weights = np.array([s.weight for s in scenarios], dtype=float)
+    if not np.all(weights > 0):
+        raise InputError(f"scenario weights must be positive, got {weights.tolist()}")
+    exact = weights / weights.sum() * n
+    counts = np.floor(exact).astype(np.int64)
+    short = n - int(counts.sum())
+    counts[np.argsort(-(exact - counts), kind="stable")[:short]] += 1
+    return counts
+
+
+#: Rounds of drawing again the particles whose start fell on land (:func:`seed_at_sea`).
+SEA_START_ROUNDS = 50
+
+
+def seed_at_sea(
+    scenarios: Sequence[Scenario], n: int, rng: np.random.Generator, land: LandModel | None
+) -> ParticleState:
+    """:func:`seed_scenarios`, each scenario's spread cut to the sea.
+
+    A boat in distress is at sea: the position uncertainty round a start near the coast
+    (a Gaussian of ``radius_m``, a line, a cone) puts some particles on land, which would
+    strand at the first step and read as boats that reached the coast. Each such particle
+    is drawn again, whole (position, release time, leeway coefficients), from its own
+    scenario, until it starts at sea: each scenario keeps its share, its spread is
+    conditioned on the sea. The same generator draws them, so a run stays reproducible
+    from its seed; a spread clear of any coast cell of ``land`` (the common case) costs
+    one look at the raster.
+
+    Parameters
+    ----------
+    scenarios, n, rng
+        As for :func:`seed_scenarios`.
+    land
+        The run's land mask (``None``: open ocean, nothing to test).
+
+    Raises
+    ------
+    PositionOnLandError
+        A scenario whose spread lies almost all on land (starts still on land after
+        :data:`SEA_START_ROUNDS` rounds).
+    """
+    state = seed_scenarios(scenarios, n, rng)
+    if land is None or not _may_touch_land(land, state.lon, state.lat):
+        return state
+    counts = _scenario_counts(scenarios, n)
+    ends = np.cumsum(counts)
+    starts = ends - counts
+    fields = ParticleState.__dataclass_fields__
+    for sc, lo, hi in zip(scenarios, starts, ends, strict=True):
+        own = slice(int(lo), int(hi))
+        bad = lo + np.flatnonzero(land.contains(state.lon[own], state.lat[own]))
+        for _ in range(SEA_START_ROUNDS):
+            if bad.size == 0:
+                break
+            fresh = seed_scenarios([sc], int(bad.size), rng)
+            for name in fields:
+                getattr(state, name)[bad] = getattr(fresh, name)
+            bad = bad[np.asarray(land.contains(fresh.lon, fresh.lat), bool)]
+        if bad.size:
+            raise PositionOnLandError(
+                f"the start's spread round {sc.lat:.5f}N {sc.lon:.5f}E lies almost all on "
+                f"land ({bad.size} of {int(hi - lo)} starts still on land after "
+                f"{SEA_START_ROUNDS} draws); give a smaller radius or a position farther out "
+                "at sea"
+            )
+    return state
+
+
+def _may_touch_land(
+    land: LandModel, lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]
+) -> bool:
+    """Whether the box of the positions meets a land or coast cell of the raster (or lies
+    partly off it): if not, every position is at sea without testing each one."""
+    cells = land.cells
+    ny, nx = cells.shape
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    if not ok.any():
+        return False
+    i0 = math.floor((float(lat[ok].min()) - land.lat0) / land.cell_deg)
+    i1 = math.floor((float(lat[ok].max()) - land.lat0) / land.cell_deg)
+    j0 = math.floor((float(lon[ok].min()) - land.lon0) / land.cell_deg)
+    j1 = math.floor((float(lon[ok].max()) - land.lon0) / land.cell_deg)
+    if i0 < 0 or j0 < 0 or i1 >= ny or j1 >= nx:
+        return True  # off the raster: test each position
+    return bool(cells[i0 : i1 + 1, j0 : j1 + 1].any())
+
+
 def seed_scenarios(
     scenarios: Sequence[Scenario], n: int, rng: np.random.Generator
 ) -> ParticleState:
@@ -350,15 +451,7 @@ def seed_scenarios(
     (6, 2)
     """
     _check_n(n)
-    if not scenarios:
-        raise InputError("at least one seeding scenario is needed")
-    weights = np.array([s.weight for s in scenarios], dtype=float)
-    if not np.all(weights > 0):
-        raise InputError(f"scenario weights must be positive, got {weights.tolist()}")
-    exact = weights / weights.sum() * n
-    counts = np.floor(exact).astype(int)
-    short = n - int(counts.sum())
-    counts[np.argsort(-(exact - counts), kind="stable")[:short]] += 1
+    counts = _scenario_counts(scenarios, n)
     parts = []
     for sc, k in zip(scenarios, counts, strict=True):
         if k == 0:

@@ -33,7 +33,7 @@ from sarwatch.drift.result import (
     Snapshot,
     Start,
 )
-from sarwatch.drift.seeding import Scenario, seed_scenarios
+from sarwatch.drift.seeding import Scenario, seed_at_sea
 from sarwatch.drift.state import NO_FORCING, ParticleState
 from sarwatch.errors import ForcingError, InputError, PositionOnLandError, SarwatchError
 from sarwatch.geo.position import format_position
@@ -419,7 +419,8 @@ def predict_drift(
     else:
         seed = int(req.seed)
     rng = np.random.default_rng(seed)
-    state = seed_scenarios(_scenarios(req, start, obj), req.particles, rng)
+    # a boat in distress is at sea: starts the spread puts on land are drawn again
+    state = seed_at_sea(_scenarios(req, start, obj), req.particles, rng, mask)
     n_tracks = min(req.max_tracks, state.n)
     _, n_out = params.steps()
     # the tracks kept, time-major: one contiguous row per output time, so that each output
