@@ -224,6 +224,10 @@ def test_the_file_holds_the_counts_and_the_provenance_of_every_input(
     d0 = request_.departures[0]
     assert seeds[(d0.name, T0.isoformat())] == scenario_seed(d0, T0, 16)
     assert prov["failures"] == [] and prov["scenarios_counted"] == 6
+    # every drift option (defaults too) and the grid: enough to run the atlas again
+    assert DriftConfig(**prov["drift_config"]) == request_.config
+    assert AtlasGrid(**prov["grid"]) == request_.grid
+    assert "starts on land drawn again" in prov["seeding"]
 
 
 def test_a_zarr_atlas_holds_the_same_counts(one_worker, tmp_path):

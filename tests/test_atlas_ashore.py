@@ -214,3 +214,72 @@ def test_the_command_prints_each_departures_landfall_or_the_whole_for_many(
     code, out, err = run_cli(capsys, *args, "--out", str(tmp_path / "b.nc"))
     assert code == 0, err
     assert "  all 2 departures: IT " in out + err
+
+
+# --- starts at sea: a spread that reaches the coast is no landfall ------------------
+
+
+def test_starts_that_the_spread_puts_on_land_are_drawn_again_at_sea(land_mask):
+    """Zuwara's harbour moved to the nearest sea point lies at the coast: about 40 % of
+    a 500 m spread round it falls on land. Those starts are drawn again at sea; the
+    others keep their places."""
+    from sarwatch.drift.leeway import resolve_object
+    from sarwatch.drift.seeding import Scenario, seed_scenarios
+    from sarwatch.geo.coast import land_mask as mask
+    from sarwatch.services.atlas_task import sea_starts
+
+    land = mask()
+    dep = Departure("LYZUA", 12.10165, 32.93468)  # load_departures("LYZUA")
+    rng = np.random.default_rng(5)
+    obj = resolve_object("PIW-1")
+    state = seed_scenarios([Scenario(1.0, "point", dep.lon, dep.lat, obj, radius_m=500.0)],
+                           2000, rng)  # fmt: skip
+    on = np.asarray(land.contains(state.lon, state.lat), bool)
+    assert 0.2 < on.mean() < 0.7  # the case this guards against
+    before = state.lon.copy(), state.lat.copy()
+    sea_starts(state, dep, 500.0, land, rng)
+    assert not np.asarray(land.contains(state.lon, state.lat), bool).any()
+    np.testing.assert_array_equal(state.lon[~on], before[0][~on])
+    np.testing.assert_array_equal(state.lat[~on], before[1][~on])
+    # still the departure's spread: within 4 sigma (2 km) of it
+    assert np.abs(state.lat - dep.lat).max() < 2000 / 111_000
+
+
+def test_a_spread_all_on_land_is_refused_with_what_to_do():
+    from sarwatch.drift.leeway import resolve_object
+    from sarwatch.drift.seeding import Scenario, seed_scenarios
+    from sarwatch.errors import PositionOnLandError
+    from sarwatch.services.atlas_task import sea_starts
+
+    class AllLand:
+        def contains(self, lon, lat):
+            return np.ones(np.shape(lon), bool)
+
+    dep = Departure("inland", 12.0, 33.0)
+    rng = np.random.default_rng(1)
+    state = seed_scenarios([Scenario(1.0, "point", 12.0, 33.0, resolve_object("PIW-1"), 500.0)],
+                           10, rng)  # fmt: skip
+    with pytest.raises(PositionOnLandError, match="lies almost all on land; give a point farther"):
+        sea_starts(state, dep, 500.0, AllLand(), rng)
+
+
+def test_boats_blown_off_the_coast_they_left_are_not_counted_ashore(land_mask):
+    """Zuwara's departure at the coast (which runs north-west there), a wind blowing out
+    to sea (from the south-west): after an hour few boats have reached land (the spread
+    of a person in the water's leeway, ~1 km in 3 h, carries some onto the coast to the
+    north-west). Starts on land used to strand at once: some 40 % ashore in Libya."""
+    from sarwatch.geo.srr import sar_regions
+    from sarwatch.services.atlas import coast_states_of
+    from sarwatch.services.atlas_task import ScenarioTask, TaskContext, run_batch
+
+    dep = Departure("LYZUA", 12.10165, 32.93468)
+    cfg = DriftConfig(object_class="PIW-1", hours=1, particles=300, output_min=60)
+    ctx = TaskContext(
+        config=cfg, forcing=ForcingSpec(wind_kn=20.0, wind_from_deg=225.0), grid=GRID,
+        region_ids=tuple(r.srr_id for r in sar_regions()), coast_states=coast_states_of(),
+        departures=1, first=T0, last=T0, centre=(dep.lon, dep.lat), margin_deg=2.0,
+        cache_dir=None,
+    )  # fmt: skip
+    res = run_batch((ScenarioTask(0, dep, T0, 11),), ctx)
+    assert res.failed == () and res.counts is not None
+    assert res.counts.ashore.sum() <= 0.1 * 300, res.counts.ashore

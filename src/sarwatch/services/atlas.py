@@ -25,6 +25,7 @@ shares (:mod:`sarwatch.drift.atlas_grid`).
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -414,6 +415,14 @@ def run_atlas(
         "radius_m": req.config.radius_m,
         "output_min": req.config.output_min,
         "scenarios_per_task": per_task,
+        # every drift option, defaults included (they may change between versions)
+        "drift_config": dataclasses.asdict(req.config),
+        "grid": dataclasses.asdict(req.grid),
+        "seeding": (
+            f"{req.config.particles} particles per scenario in a Gaussian spread of "
+            f"radius_m (sigma per axis) round the departure; starts on land drawn again "
+            "until at sea"
+        ),
         "region_classification": (
             f"membership class by a {REGION_RASTER_DEG:g} degree raster, exact: particles "
             "within two cells of a region boundary tested against the polygons"
