@@ -329,3 +329,31 @@ def test_a_local_cluster_listens_on_this_machine_only():
         cluster.close()
     assert listening and all(ip in ("127.0.0.1", "::1") for ip in listening), listening
     assert link is None or link.startswith("http://127.0.0.1:")
+
+
+def test_an_output_that_could_not_be_written_is_refused_before_any_scenario(
+    tmp_path, capsys, monkeypatch
+):
+    """A missing folder or a .zarr without zarr used to fail after the whole run."""
+    import sys
+
+    from _cli import run_cli
+    from sarwatch.services import atlas as atlas_service
+
+    def no_run(*args, **kwargs):
+        raise AssertionError("the atlas ran")
+
+    monkeypatch.setattr(atlas_service, "run_atlas", no_run)
+    deps = tmp_path / "deps.csv"
+    deps.write_text("name,lon,lat\noff-zuwara,12.15,33.0\n")
+    args = [
+        "atlas", "--departures", str(deps), "--from", "2024-01-01", "--to", "2024-01-01",
+        "--hours", "6", "--wind-kn", "15", "--wind-from", "200", "--workers", "1", "--threads",
+    ]  # fmt: skip
+    code, _, err = run_cli(capsys, *args, "--out", str(tmp_path / "no" / "a.nc"))
+    assert code == 2 and "does not exist; create it first" in err, err
+    code, _, err = run_cli(capsys, *args, "--out", str(tmp_path / "a.txt"))
+    assert code == 2 and "give a .nc (CF-NetCDF) or .zarr path" in err, err
+    monkeypatch.setitem(sys.modules, "zarr", None)
+    code, _, err = run_cli(capsys, *args, "--out", str(tmp_path / "a.zarr"))
+    assert code == 2 and "needs the zarr package (pip install zarr)" in err, err

@@ -168,3 +168,53 @@ def test_one_departures_boats_are_drawn_alone_and_an_unknown_one_is_refused(tmp_
     assert np.abs(rgb[row, col] - _blend(HIGH)).max() <= 6, rgb[row, col]  # b's cell
     with pytest.raises(InputError, match="no departure 'c'; it holds a, b"):
         write_atlas_map(ds, tmp_path / "c.png", departure="c")
+
+
+def _older(departures=("off-zuwara",)) -> xr.Dataset:
+    """An atlas as the first landfall version wrote it: ``ashore_count (lead_time,
+    coast_state)`` of all particles, no ``departure`` coordinate nor per-departure counts."""
+    ds = _atlas({(12.55, 33.95): 0.5})
+    prov = json.loads(ds.attrs["provenance"])
+    prov["departures"] = [{"name": n, "lon": 12.15 + k, "lat": 33.1} for k, n in
+                          enumerate(departures)]  # fmt: skip
+    ds.attrs.update(provenance=json.dumps(prov), particles=200)
+    ds["ashore_count"] = (("lead_time", "coast_state"), np.array([[0, 0], [2, 30]]))
+    return ds.assign_coords(coast_state=["IT", "LY"])
+
+
+def test_an_older_atlas_without_landfall_per_departure_still_draws(tmp_path: Path):
+    ds = _older()
+    ds.to_netcdf(tmp_path / "old.nc", engine="netcdf4")
+    old = open_atlas(tmp_path / "old.nc")
+    assert atlas_png._ashore_note(old, 1) == ": ashore LY 15%, IT 1%"
+    assert atlas_png._ashore_note(old, 1, departure=0) == ": ashore LY 15%, IT 1%"
+    assert write_atlas_map(old, tmp_path / "all.png").exists()
+    # its only departure's boats are all the boats
+    assert write_atlas_map(old, tmp_path / "one.png", departure="off-zuwara").exists()
+
+
+def test_one_departure_of_an_older_atlas_without_its_grid_is_refused(tmp_path: Path):
+    """Drawing the whole under one departure's name would mislabel the map."""
+    for ds in (
+        _older(("off-zuwara", "off-sfax")),
+        _older(("a", "b"))
+        .assign(departure_particles=("departure", [100, 100]))
+        .assign_coords(departure=["a", "b"]),
+    ):
+        name = str(_older_names(ds)[1])
+        with pytest.raises(InputError, match="holds 2 departures but not each one's grid"):
+            write_atlas_map(ds, tmp_path / "x.png", departure=name)
+        assert write_atlas_map(ds, tmp_path / "all.png").exists()  # the whole still draws
+
+
+def _older_names(ds: xr.Dataset) -> list[str]:
+    return [d["name"] for d in json.loads(ds.attrs["provenance"])["departures"]]
+
+
+def test_a_zarr_atlas_without_zarr_installed_is_a_clear_error(tmp_path: Path, monkeypatch):
+    import sys
+
+    (tmp_path / "a.zarr").mkdir()
+    monkeypatch.setitem(sys.modules, "zarr", None)  # import zarr raises ImportError
+    with pytest.raises(InputError, match=r"needs the zarr package \(pip install zarr\)"):
+        open_atlas(tmp_path / "a.zarr")

@@ -89,7 +89,12 @@ def atlas(
     from sarwatch.geo.coast import REGION
     from sarwatch.services.atlas import AtlasRequest, ForcingSpec, run_atlas
     from sarwatch.services.atlas_departures import load_departures
-    from sarwatch.services.atlas_files import atlas_dataset, write_atlas, write_atlas_map
+    from sarwatch.services.atlas_files import (
+        atlas_dataset,
+        check_atlas_path,
+        write_atlas,
+        write_atlas_map,
+    )
 
     console = Console(stderr=True, quiet=quiet)
     req = AtlasRequest(
@@ -123,8 +128,7 @@ def atlas(
         retries=retries,
     )
     req.check()
-    if out.suffix not in (".nc", ".zarr"):
-        raise InputError(f"--out {out}: give a .nc (CF-NetCDF) or .zarr path")
+    check_atlas_path(out)  # before the run, not after it
     with Progress(
         "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
         TimeElapsedColumn(), console=console, transient=True,

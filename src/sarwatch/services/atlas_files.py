@@ -23,7 +23,7 @@ from sarwatch.drift.atlas_grid import class_label
 from sarwatch.errors import InputError
 from sarwatch.services.atlas import AtlasResult
 
-__all__ = ["atlas_dataset", "open_atlas", "write_atlas", "write_atlas_map"]
+__all__ = ["atlas_dataset", "check_atlas_path", "open_atlas", "write_atlas", "write_atlas_map"]
 
 
 def atlas_dataset(result: AtlasResult) -> Any:
@@ -165,6 +165,31 @@ def atlas_dataset(result: AtlasResult) -> Any:
 _DEFLATED = ("departure_presence_count", "departure_presence_probability")
 
 
+def check_atlas_path(path: Path) -> None:
+    """Refuse, before any scenario runs, an atlas path that could not be written.
+
+    Raises
+    ------
+    InputError
+        A suffix other than ``.nc``/``.zarr``, a ``.zarr`` without the zarr package, or a
+        folder that does not exist.
+    """
+    path = Path(path)
+    if path.suffix not in (".nc", ".zarr"):
+        raise InputError(f"--out {path}: give a .nc (CF-NetCDF) or .zarr path")
+    if path.suffix == ".zarr":
+        try:
+            import zarr  # noqa: F401
+        except ImportError:
+            raise InputError(
+                f"--out {path}: writing Zarr needs the zarr package (pip install zarr); "
+                "give an .nc path"
+            ) from None
+    parent = path.absolute().parent
+    if not parent.is_dir():
+        raise InputError(f"--out {path}: the folder {parent} does not exist; create it first")
+
+
 def write_atlas(result: AtlasResult, path: Path) -> Path:
     """Write the atlas: Zarr for a ``.zarr`` path (needs ``zarr``), else CF-NetCDF.
 
@@ -179,7 +204,9 @@ def write_atlas(result: AtlasResult, path: Path) -> Path:
         try:
             import zarr  # noqa: F401
         except ImportError as exc:
-            raise InputError("writing Zarr needs the zarr package; give an .nc path") from exc
+            raise InputError(
+                f"{path}: writing Zarr needs the zarr package (pip install zarr); give an .nc path"
+            ) from exc
         for name in ("srr_class", "srr", "coast_state", "departure"):
             ds[name] = ds[name].astype(str)
         ds.to_zarr(path, mode="w", zarr_format=2, consolidated=True)  # the widely read format
@@ -207,6 +234,13 @@ def open_atlas(path: Path) -> Any:
         raise InputError(f"{path}: no such atlas file; make one with `sarwatch atlas --out FILE`")
     try:
         if path.suffix == ".zarr" or path.is_dir():
+            try:
+                import zarr  # noqa: F401
+            except ImportError:
+                raise InputError(
+                    f"{path}: reading a Zarr atlas needs the zarr package (pip install zarr); "
+                    "or write the atlas as .nc"
+                ) from None
             return xr.open_zarr(path).load()
         from sarwatch.adapters.netcdf_lock import NETCDF_LOCK
 

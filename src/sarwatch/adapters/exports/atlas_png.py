@@ -213,11 +213,19 @@ def _ashore_note(ds: Any, lead: int, departure: int | None = None) -> str:
     (or an atlas written before they were kept)."""
     if "ashore_count" not in getattr(ds, "data_vars", {}):
         return ""
-    # (lead, departure, State) counts over the departures' particles
-    counts = np.asarray(ds["ashore_count"].values, dtype=float)[lead]
-    particles = np.asarray(ds["departure_particles"].values, dtype=float)
-    if departure is not None:
-        counts, particles = counts[departure : departure + 1], particles[departure : departure + 1]
+    ashore = ds["ashore_count"]
+    if "departure" not in ashore.dims:
+        # written before landfall was kept per departure (lead, State): of all particles,
+        # which are the departure's when it is the only one (``_departure_index``)
+        counts = np.asarray(ashore.values, dtype=float)[lead][None, :]
+        particles = np.array([float(ds.attrs.get("particles", 0))])
+    else:
+        # (lead, departure, State) counts over the departures' particles
+        counts = np.asarray(ashore.values, dtype=float)[lead]
+        particles = np.asarray(ds["departure_particles"].values, dtype=float)
+        if departure is not None:
+            counts = counts[departure : departure + 1]
+            particles = particles[departure : departure + 1]
     share = counts.sum(axis=0) / max(float(particles.sum()), 1.0)
     states = [str(s) for s in ds["coast_state"].values]
     parts = [(v, s) for v, s in zip(share, states, strict=True) if v > 0]
@@ -233,18 +241,34 @@ def _percent(share: float) -> str:
     return f"{share:.1%}" if share >= 0.001 else "<0.1%"
 
 
+def _departure_names(ds: Any) -> list[str]:
+    """The atlas's departures, in order: its ``departure`` coordinate, or (a file written
+    before there was one) the provenance's list."""
+    if "departure" in ds.coords:
+        return [str(n) for n in ds["departure"].values]
+    prov = json.loads(ds.attrs.get("provenance", "{}"))
+    return [str(d.get("name")) for d in prov.get("departures", [])]
+
+
 def _departure_index(ds: Any, name: str) -> int:
     """The index of the departure ``name`` in the atlas.
 
     Raises
     ------
     InputError
-        A name the atlas does not hold (the message lists those it holds).
+        A name the atlas does not hold (the message lists those it holds), or an atlas
+        of several departures written before each one's grid was kept.
     """
-    names = [str(n) for n in ds["departure"].values] if "departure" in ds.coords else []
+    names = _departure_names(ds)
     if name not in names:
         held = ", ".join(names) or "none named"
         raise InputError(f"the atlas has no departure {name!r}; it holds {held}")
+    if len(names) > 1 and "departure_presence_probability" not in ds.data_vars:
+        raise InputError(
+            f"the atlas holds {len(names)} departures but not each one's grid (no "
+            "departure_presence_probability: written by an older sarwatch); draw all of "
+            "them (leave --departure out) or run `sarwatch atlas` again"
+        )
     return names.index(name)
 
 
@@ -255,6 +279,13 @@ def _probabilities(ds: Any, index: list[int], departure: int | None) -> np.ndarr
         return np.asarray(ds["presence_probability"].values, dtype=np.float64)[index]
     by_departure = np.asarray(ds["departure_presence_probability"].values, dtype=np.float64)
     return by_departure[index, departure]
+
+
+def _departure_particles(ds: Any, departure: int) -> int:
+    """Particles counted from the departure (an older file of one departure: all)."""
+    if "departure_particles" in ds.data_vars:
+        return int(np.asarray(ds["departure_particles"].values)[departure])
+    return int(ds.attrs.get("particles", 0))
 
 
 def atlas_png(
@@ -335,7 +366,7 @@ def atlas_png(
             f"{prov.get('particles_per_scenario', '?')} particles, {len(departures)} departure(s)"
         )
     else:
-        particles = int(np.asarray(ds["departure_particles"].values)[dep])
+        particles = _departure_particles(ds, dep)
         what = f"boats leaving {departure} ({particles:,} particles)"
     title = (
         f"Drift atlas: {prov.get('object_class', '?')}, {what}\n"
