@@ -357,3 +357,51 @@ def test_an_output_that_could_not_be_written_is_refused_before_any_scenario(
     monkeypatch.setitem(sys.modules, "zarr", None)
     code, _, err = run_cli(capsys, *args, "--out", str(tmp_path / "a.zarr"))
     assert code == 2 and "needs the zarr package (pip install zarr)" in err, err
+
+
+def test_the_file_is_sound_cf_read_as_plain_netcdf4_and_as_zarr(one_worker, tmp_path):
+    """Coordinates without fill values, with axes and cell bounds; string coordinates in
+    both formats; every coast State a column (no empty, unlimited dimension); each
+    departure's grid stored a map per chunk."""
+    import netCDF4
+
+    from sarwatch.services.atlas import coast_states_of
+
+    path = write_atlas(one_worker, tmp_path / "atlas.nc")
+    states = [s or "unknown" for s in coast_states_of()]
+    ny, nx = GRID.shape
+    with netCDF4.Dataset(path) as nc:
+        assert not any(d.isunlimited() for d in nc.dimensions.values())
+        for name in ("lead_time", "lat", "lon"):
+            assert "_FillValue" not in nc[name].ncattrs(), name
+        assert (nc["lat"].axis, nc["lon"].axis) == ("Y", "X")
+        bounds = nc[nc["lon"].bounds][:]
+        np.testing.assert_allclose(bounds[:, 0], GRID.lon_min + 0.1 * np.arange(nx), atol=1e-9)
+        np.testing.assert_allclose(bounds[:, 1] - bounds[:, 0], 0.1)
+        assert list(nc["coast_state"][:]) == states
+        assert list(nc["departure"][:]) == ["off-zuwara", "off-sfax"]
+        for name in ("departure_presence_count", "departure_presence_probability"):
+            assert nc[name].chunking() == [1, 1, ny, nx], name
+            assert nc[name].filters()["zlib"]
+        assert nc["presence_count"].chunking() == [1, ny, nx]
+        for name in ("srr_class", "srr", "departure", "coast_state"):
+            assert nc[name].long_name, name
+    zarr = pytest.importorskip("zarr")
+    zpath = write_atlas(one_worker, tmp_path / "atlas.zarr")
+    group = zarr.open_group(str(zpath), mode="r")
+    assert group["departure_presence_count"].chunks == (1, 1, ny, nx)
+    with xr.open_dataset(path) as nc, xr.open_zarr(zpath) as z:
+        xr.testing.assert_identical(nc.load(), z.load())
+        assert z["coast_state"].values.tolist() == states
+
+
+def test_departures_named_twice_or_without_a_name_are_refused(request_, tmp_path):
+    twice = replace(request_, departures=(*request_.departures, Departure("off-sfax", 11.3, 34.6)))
+    with pytest.raises(InputError, match="named twice: 'off-sfax'; each departure needs its own"):
+        twice.check()
+    with pytest.raises(InputError, match="without a name"):
+        replace(request_, departures=(Departure(" ", 12.15, 33.0),)).check()
+    deps = tmp_path / "deps.csv"
+    deps.write_text("name,lon,lat\na,12.15,33.0\na,12.2,33.1\n")
+    with pytest.raises(InputError, match="named twice: 'a'"):
+        replace(request_, departures=load_departures(str(deps))).check()

@@ -104,6 +104,14 @@ class AtlasRequest:
 
         if not self.departures:
             raise InputError("an atlas needs at least one departure")
+        names = [d.name for d in self.departures]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice or not all(n.strip() for n in names):
+            what = f"named twice: {', '.join(map(repr, twice))}" if twice else "without a name"
+            raise InputError(
+                f"departures {what}; each departure needs its own name (the file and "
+                "`atlas-map --departure NAME` tell them apart by it)"
+            )
         for d in self.departures:
             if not bool(REGION.contains(d.lon, d.lat)):
                 raise InputError(
