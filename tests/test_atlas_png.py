@@ -218,3 +218,41 @@ def test_a_zarr_atlas_without_zarr_installed_is_a_clear_error(tmp_path: Path, mo
     monkeypatch.setitem(sys.modules, "zarr", None)  # import zarr raises ImportError
     with pytest.raises(InputError, match=r"needs the zarr package \(pip install zarr\)"):
         open_atlas(tmp_path / "a.zarr")
+
+
+def _label_box(place, w, h):
+    (x, y), anchor = place
+    dx = {"l": 0.0, "m": -w / 2, "r": -w}[anchor[0]]
+    dy = {"m": -h / 2, "b": -h, "t": 0.0}[anchor[1]]
+    return (x + dx, y + dy, x + dx + w, y + dy + h)
+
+
+@given(
+    points=st.lists(st.tuples(st.floats(0, 300), st.floats(0, 200)), min_size=1, max_size=14),
+    width=st.integers(10, 60),
+)
+def test_departure_names_stay_inside_the_map_and_cover_no_name_nor_star(points, width):
+    """Many departures (PORTS has a dozen, four within 0.6° of Zuwara) used to write
+    their names over each other, and past the map's edge."""
+    h = 11
+    places = atlas_png.label_places(points, [width] * len(points), h, (300, 200))
+    s = atlas_png._STAR_PX
+    stars = [(x - s, y - s, x + s, y + s) for x, y in points]
+    boxes = [_label_box(p, width, h) for p in places if p is not None]
+    for k, b in enumerate(boxes):
+        assert b[0] >= 0 and b[1] >= 0 and b[2] <= 300 and b[3] <= 200, b
+        assert not any(atlas_png._overlap(b, o) for o in boxes[k + 1 :] + stars)
+    # a departure alone always has its name
+    if len(points) == 1 and 20 <= points[0][0] <= 280 and 20 <= points[0][1] <= 180:
+        assert places[0] is not None
+
+
+def test_a_cluster_of_departures_names_those_with_room_and_lists_the_others():
+    """Stars 4 px apart: each name is beside its own star or listed under the maps."""
+    pts = [(100.0 + 4 * k, 100.0) for k in range(5)]
+    places = atlas_png.label_places(pts, [35] * 5, 11, (300, 200))
+    named = [p for p in places if p is not None]
+    assert 2 <= len(named) < 5
+    # a star at the right edge has its name on its left
+    ((_, anchor),) = atlas_png.label_places([(295.0, 100.0)], [35], 11, (300, 200))
+    assert anchor == "rm"
