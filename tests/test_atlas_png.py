@@ -256,3 +256,19 @@ def test_a_cluster_of_departures_names_those_with_room_and_lists_the_others():
     # a star at the right edge has its name on its left
     ((_, anchor),) = atlas_png.label_places([(295.0, 100.0)], [35], 11, (300, 200))
     assert anchor == "rm"
+
+
+def test_one_departures_map_does_not_overwrite_the_map_of_the_whole(tmp_path: Path, capsys):
+    """`sarwatch atlas` draws atlas.png; `atlas-map atlas.nc --departure NAME` used to draw
+    over it."""
+    ds = _atlas({(12.55, 33.95): 0.5})
+    ds.to_netcdf(tmp_path / "atlas.nc", engine="netcdf4")
+    code, out, err = run_cli(capsys, "atlas-map", str(tmp_path / "atlas.nc"))
+    assert code == 0, err
+    whole = (tmp_path / "atlas.png").read_bytes()
+    code, out, err = run_cli(
+        capsys, "atlas-map", str(tmp_path / "atlas.nc"), "--departure", "off-zuwara"
+    )
+    assert code == 0, err
+    assert f"maps -> {tmp_path / 'atlas-off-zuwara.png'}" in out
+    assert (tmp_path / "atlas.png").read_bytes() == whole

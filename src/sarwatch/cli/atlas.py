@@ -185,7 +185,9 @@ def atlas(
 
 def atlas_map(
     path: Path = typer.Argument(..., help="An atlas written by `sarwatch atlas` (.nc, .zarr)."),
-    out: Path = typer.Option(None, "--out", help="The PNG (default: PATH's name, .png)."),
+    out: Path = typer.Option(
+        None, "--out", help="The PNG (default: PATH's name, -DEPARTURE with --departure, .png)."
+    ),
     lead: list[float] = typer.Option(
         None, "--lead", help="Lead time to draw, hours (repeat, up to 4; default: spread)."
     ),
@@ -196,7 +198,12 @@ def atlas_map(
     """Draw an atlas's probability of presence, up to four lead times side by side."""
     from sarwatch.services.atlas_files import open_atlas, write_atlas_map
 
-    png = out if out is not None else path.with_suffix(".png")
+    if out is not None:
+        png = out
+    elif departure is not None:  # not over the map of the whole that `sarwatch atlas` drew
+        png = path.with_name(f"{path.stem}-{re.sub(r'[^A-Za-z0-9._-]+', '_', departure)}.png")
+    else:
+        png = path.with_suffix(".png")
     if len(lead or []) > 4:
         raise InputError(f"--lead given {len(lead)} times: at most 4 maps fit the image")
     drawn = write_atlas_map(open_atlas(path), png, leads=lead or None, departure=departure)
