@@ -378,7 +378,10 @@ def run_batch(tasks: tuple[ScenarioTask, ...], ctx: TaskContext) -> BatchResult:
     """
     cpu0 = time.thread_time()
     _, n_out = ctx.config.params().steps()
-    acc = AtlasCounts(ctx.grid, n_out, len(ctx.region_ids), len(ctx.coast_states), ctx.departures)
+    # sparse: a batch occupies a few thousand cells of the departures' dense grids
+    acc = AtlasCounts(
+        ctx.grid, n_out, len(ctx.region_ids), len(ctx.coast_states), ctx.departures, sparse=True
+    )
     failed: list[tuple[int, str]] = []
     with one_numba_thread():
         for task in tasks:
