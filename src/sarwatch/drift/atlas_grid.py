@@ -288,8 +288,7 @@ class AtlasCounts:
         self._counts = [np.zeros(0, np.int64) for _ in range(self.n_lead)]
         self.classes = np.zeros((self.n_lead, 1 << self.n_regions), np.int64)
         self.outside_grid = np.zeros(self.n_lead, np.int64)
-        shape = (self.n_lead, max(self.n_departures, 1), max(self.n_states, 1))
-        self.ashore = np.zeros(shape, np.int64)
+        self.ashore = np.zeros((self.n_lead, n_dep, max(self.n_states, 1)), np.int64)
         self.departure_particles = np.zeros(max(self.n_departures, 1), np.int64)
 
     def add(self, part: PartialCounts) -> None:
