@@ -176,6 +176,8 @@ def test_one_and_two_workers_give_identical_grids(request_, one_worker):
     assert one_worker.counts.scenarios == two.counts.scenarios == 6
     np.testing.assert_array_equal(one_worker.counts.presence, two.counts.presence)
     np.testing.assert_array_equal(one_worker.counts.classes, two.counts.classes)
+    np.testing.assert_array_equal(one_worker.counts.by_departure, two.counts.by_departure)
+    np.testing.assert_array_equal(one_worker.counts.ashore, two.counts.ashore)
     # the clouds moved (north-east, with the wind): the atlas is not the seeding
     lead12 = one_worker.counts.presence[-1]
     rows, _ = np.nonzero(lead12)

@@ -207,6 +207,9 @@ def test_the_command_prints_each_departures_landfall_or_the_whole_for_many(
     code, out, err = run_cli(capsys, *args, "--out", str(tmp_path / "a.nc"))
     assert code == 0, err
     lines = (out + err).splitlines()
+    # each SAR region whole (Lampedusa's waters are Italian and Maltese): MT is its own line
+    region_line = next(line for line in lines if line.startswith("SAR regions at +6 h"))
+    assert " MT " in region_line and " IT " in region_line and " LY " in region_line
     assert any(line.startswith("  south-of-lampedusa: IT ") for line in lines), lines
     assert "  off-zuwara: none" in lines
     assert not (tmp_path / "a.png").exists()  # --no-png

@@ -154,6 +154,10 @@ def atlas(
     last = result.lead_hours[-1]
     row = ", ".join(f"{k} {float(v[-1]):.1%}" for k, v in sorted(shares.items()))
     console.print(f"SAR-region classes at +{last:g} h: {row}")
+    # "how much lies in the Maltese region": each region whole, overlaps counted in each
+    regions = c.region_shares(result.region_ids)
+    row = ", ".join(f"{k} {float(v[-1]):.1%}" for k, v in regions.items() if v[-1] > 0)
+    console.print(f"SAR regions at +{last:g} h (overlaps in each): {row or 'none'}")
     if c.ashore_shares(result.coast_states):
         console.print(f"Ashore by +{last:g} h (stranded, by the State of the coast):")
         shown = req.departures if len(req.departures) <= _ASHORE_LINES else ()
