@@ -272,3 +272,21 @@ def test_one_departures_map_does_not_overwrite_the_map_of_the_whole(tmp_path: Pa
     assert code == 0, err
     assert f"maps -> {tmp_path / 'atlas-off-zuwara.png'}" in out
     assert (tmp_path / "atlas.png").read_bytes() == whole
+
+
+def test_the_last_tick_label_of_a_map_is_not_cut_at_its_edge():
+    """The longitude under a map's right edge (13.0 on a 11.4-13.0 view) was cut in half."""
+    import shapely
+
+    lon = np.round(np.arange(11.45, 13.0, 0.1), 2)
+    lat = np.round(np.arange(32.55, 33.9, 0.1), 2)
+    prob = np.zeros((lat.size, lon.size))
+    prob[5, 5] = 0.5
+    deps = [{"name": "LYZUA", "lon": 12.1, "lat": 32.93}]
+    image, unnamed = atlas_png._panel(
+        prob, (lon, lat), (11.4, 13.0, 32.5, 33.9), 0.5, shapely.Polygon(), deps, "+6 h"
+    )
+    rgb = np.asarray(image.convert("RGB")).astype(int)
+    assert unnamed == []
+    # the outermost columns of the panel hold no ink (text would be cut there)
+    assert (rgb[:, -2:] >= 250).all() and (rgb[:, :2] >= 250).all()

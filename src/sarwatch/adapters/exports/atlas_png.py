@@ -28,9 +28,10 @@ from sarwatch.errors import InputError
 __all__ = ["atlas_png", "label_places", "pick_leads"]
 
 #: Each map fills at most this box, pixels (width, height); margins (left, right, bottom,
-#: top) for its ticks, axis labels and title.
+#: top) for its ticks (the last longitude under the right edge: half a label), axis labels
+#: and title.
 _MAP_MAX_PX = (430, 330)
-_MARGIN_PX = (62, 14, 44, 30)
+_MARGIN_PX = (62, 24, 44, 30)
 #: Room under the maps for the colour scale, and above them for the title, pixels.
 _SCALE_PX = 78
 _TITLE_PX = 46
