@@ -176,6 +176,8 @@ def test_one_and_two_workers_give_identical_grids(request_, one_worker):
     assert one_worker.counts.scenarios == two.counts.scenarios == 6
     np.testing.assert_array_equal(one_worker.counts.presence, two.counts.presence)
     np.testing.assert_array_equal(one_worker.counts.classes, two.counts.classes)
+    np.testing.assert_array_equal(one_worker.counts.by_departure, two.counts.by_departure)
+    np.testing.assert_array_equal(one_worker.counts.ashore, two.counts.ashore)
     # the clouds moved (north-east, with the wind): the atlas is not the seeding
     lead12 = one_worker.counts.presence[-1]
     rows, _ = np.nonzero(lead12)
@@ -224,6 +226,10 @@ def test_the_file_holds_the_counts_and_the_provenance_of_every_input(
     d0 = request_.departures[0]
     assert seeds[(d0.name, T0.isoformat())] == scenario_seed(d0, T0, 16)
     assert prov["failures"] == [] and prov["scenarios_counted"] == 6
+    # every drift option (defaults too) and the grid: enough to run the atlas again
+    assert DriftConfig(**prov["drift_config"]) == request_.config
+    assert AtlasGrid(**prov["grid"]) == request_.grid
+    assert "starts on land drawn again" in prov["seeding"]
 
 
 def test_a_zarr_atlas_holds_the_same_counts(one_worker, tmp_path):
@@ -325,3 +331,79 @@ def test_a_local_cluster_listens_on_this_machine_only():
         cluster.close()
     assert listening and all(ip in ("127.0.0.1", "::1") for ip in listening), listening
     assert link is None or link.startswith("http://127.0.0.1:")
+
+
+def test_an_output_that_could_not_be_written_is_refused_before_any_scenario(
+    tmp_path, capsys, monkeypatch
+):
+    """A missing folder or a .zarr without zarr used to fail after the whole run."""
+    import sys
+
+    from _cli import run_cli
+    from sarwatch.services import atlas as atlas_service
+
+    def no_run(*args, **kwargs):
+        raise AssertionError("the atlas ran")
+
+    monkeypatch.setattr(atlas_service, "run_atlas", no_run)
+    deps = tmp_path / "deps.csv"
+    deps.write_text("name,lon,lat\noff-zuwara,12.15,33.0\n")
+    args = [
+        "atlas", "--departures", str(deps), "--from", "2024-01-01", "--to", "2024-01-01",
+        "--hours", "6", "--wind-kn", "15", "--wind-from", "200", "--workers", "1", "--threads",
+    ]  # fmt: skip
+    code, _, err = run_cli(capsys, *args, "--out", str(tmp_path / "no" / "a.nc"))
+    assert code == 2 and "does not exist; create it first" in err, err
+    code, _, err = run_cli(capsys, *args, "--out", str(tmp_path / "a.txt"))
+    assert code == 2 and "give a .nc (CF-NetCDF) or .zarr path" in err, err
+    monkeypatch.setitem(sys.modules, "zarr", None)
+    code, _, err = run_cli(capsys, *args, "--out", str(tmp_path / "a.zarr"))
+    assert code == 2 and "needs the zarr package (pip install zarr)" in err, err
+
+
+def test_the_file_is_sound_cf_read_as_plain_netcdf4_and_as_zarr(one_worker, tmp_path):
+    """Coordinates without fill values, with axes and cell bounds; string coordinates in
+    both formats; every coast State a column (no empty, unlimited dimension); each
+    departure's grid stored a map per chunk."""
+    import netCDF4
+
+    from sarwatch.services.atlas import coast_states_of
+
+    path = write_atlas(one_worker, tmp_path / "atlas.nc")
+    states = [s or "unknown" for s in coast_states_of()]
+    ny, nx = GRID.shape
+    with netCDF4.Dataset(path) as nc:
+        assert not any(d.isunlimited() for d in nc.dimensions.values())
+        for name in ("lead_time", "lat", "lon"):
+            assert "_FillValue" not in nc[name].ncattrs(), name
+        assert (nc["lat"].axis, nc["lon"].axis) == ("Y", "X")
+        bounds = nc[nc["lon"].bounds][:]
+        np.testing.assert_allclose(bounds[:, 0], GRID.lon_min + 0.1 * np.arange(nx), atol=1e-9)
+        np.testing.assert_allclose(bounds[:, 1] - bounds[:, 0], 0.1)
+        assert list(nc["coast_state"][:]) == states
+        assert list(nc["departure"][:]) == ["off-zuwara", "off-sfax"]
+        for name in ("departure_presence_count", "departure_presence_probability"):
+            assert nc[name].chunking() == [1, 1, ny, nx], name
+            assert nc[name].filters()["zlib"]
+        assert nc["presence_count"].chunking() == [1, ny, nx]
+        for name in ("srr_class", "srr", "departure", "coast_state"):
+            assert nc[name].long_name, name
+    zarr = pytest.importorskip("zarr")
+    zpath = write_atlas(one_worker, tmp_path / "atlas.zarr")
+    group = zarr.open_group(str(zpath), mode="r")
+    assert group["departure_presence_count"].chunks == (1, 1, ny, nx)
+    with xr.open_dataset(path) as nc, xr.open_zarr(zpath) as z:
+        xr.testing.assert_identical(nc.load(), z.load())
+        assert z["coast_state"].values.tolist() == states
+
+
+def test_departures_named_twice_or_without_a_name_are_refused(request_, tmp_path):
+    twice = replace(request_, departures=(*request_.departures, Departure("off-sfax", 11.3, 34.6)))
+    with pytest.raises(InputError, match="named twice: 'off-sfax'; each departure needs its own"):
+        twice.check()
+    with pytest.raises(InputError, match="without a name"):
+        replace(request_, departures=(Departure(" ", 12.15, 33.0),)).check()
+    deps = tmp_path / "deps.csv"
+    deps.write_text("name,lon,lat\na,12.15,33.0\na,12.2,33.1\n")
+    with pytest.raises(InputError, match="named twice: 'a'"):
+        replace(request_, departures=load_departures(str(deps))).check()

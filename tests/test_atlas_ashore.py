@@ -207,6 +207,9 @@ def test_the_command_prints_each_departures_landfall_or_the_whole_for_many(
     code, out, err = run_cli(capsys, *args, "--out", str(tmp_path / "a.nc"))
     assert code == 0, err
     lines = (out + err).splitlines()
+    # each SAR region whole (Lampedusa's waters are Italian and Maltese): MT is its own line
+    region_line = next(line for line in lines if line.startswith("SAR regions at +6 h"))
+    assert " MT " in region_line and " IT " in region_line and " LY " in region_line
     assert any(line.startswith("  south-of-lampedusa: IT ") for line in lines), lines
     assert "  off-zuwara: none" in lines
     assert not (tmp_path / "a.png").exists()  # --no-png
@@ -214,3 +217,116 @@ def test_the_command_prints_each_departures_landfall_or_the_whole_for_many(
     code, out, err = run_cli(capsys, *args, "--out", str(tmp_path / "b.nc"))
     assert code == 0, err
     assert "  all 2 departures: IT " in out + err
+
+
+# --- starts at sea: a spread that reaches the coast is no landfall ------------------
+
+
+def test_starts_that_the_spread_puts_on_land_are_drawn_again_at_sea(land_mask):
+    """Zuwara's harbour moved to the nearest sea point lies at the coast: about 40 % of
+    a 500 m spread round it falls on land. Those starts are drawn again at sea; the
+    others keep their places."""
+    from sarwatch.drift.leeway import resolve_object
+    from sarwatch.drift.seeding import Scenario, seed_scenarios
+    from sarwatch.geo.coast import land_mask as mask
+    from sarwatch.services.atlas_task import sea_starts
+
+    land = mask()
+    dep = Departure("LYZUA", 12.10165, 32.93468)  # load_departures("LYZUA")
+    rng = np.random.default_rng(5)
+    obj = resolve_object("PIW-1")
+    state = seed_scenarios([Scenario(1.0, "point", dep.lon, dep.lat, obj, radius_m=500.0)],
+                           2000, rng)  # fmt: skip
+    on = np.asarray(land.contains(state.lon, state.lat), bool)
+    assert 0.2 < on.mean() < 0.7  # the case this guards against
+    before = state.lon.copy(), state.lat.copy()
+    sea_starts(state, dep, 500.0, land, rng)
+    assert not np.asarray(land.contains(state.lon, state.lat), bool).any()
+    np.testing.assert_array_equal(state.lon[~on], before[0][~on])
+    np.testing.assert_array_equal(state.lat[~on], before[1][~on])
+    # still the departure's spread: within 4 sigma (2 km) of it
+    assert np.abs(state.lat - dep.lat).max() < 2000 / 111_000
+
+
+def test_a_spread_all_on_land_is_refused_with_what_to_do():
+    from sarwatch.drift.leeway import resolve_object
+    from sarwatch.drift.seeding import Scenario, seed_scenarios
+    from sarwatch.errors import PositionOnLandError
+    from sarwatch.services.atlas_task import sea_starts
+
+    class AllLand:
+        def contains(self, lon, lat):
+            return np.ones(np.shape(lon), bool)
+
+    dep = Departure("inland", 12.0, 33.0)
+    rng = np.random.default_rng(1)
+    state = seed_scenarios([Scenario(1.0, "point", 12.0, 33.0, resolve_object("PIW-1"), 500.0)],
+                           10, rng)  # fmt: skip
+    with pytest.raises(PositionOnLandError, match="lies almost all on land; give a point farther"):
+        sea_starts(state, dep, 500.0, AllLand(), rng)
+
+
+def test_boats_blown_off_the_coast_they_left_are_not_counted_ashore(land_mask):
+    """Zuwara's departure at the coast (which runs north-west there), a wind blowing out
+    to sea (from the south-west): after an hour few boats have reached land (the spread
+    of a person in the water's leeway, ~1 km in 3 h, carries some onto the coast to the
+    north-west). Starts on land used to strand at once: some 40 % ashore in Libya."""
+    from sarwatch.geo.srr import sar_regions
+    from sarwatch.services.atlas import coast_states_of
+    from sarwatch.services.atlas_task import ScenarioTask, TaskContext, run_batch
+
+    dep = Departure("LYZUA", 12.10165, 32.93468)
+    cfg = DriftConfig(object_class="PIW-1", hours=1, particles=300, output_min=60)
+    ctx = TaskContext(
+        config=cfg, forcing=ForcingSpec(wind_kn=20.0, wind_from_deg=225.0), grid=GRID,
+        region_ids=tuple(r.srr_id for r in sar_regions()), coast_states=coast_states_of(),
+        departures=1, first=T0, last=T0, centre=(dep.lon, dep.lat), margin_deg=2.0,
+        cache_dir=None,
+    )  # fmt: skip
+    res = run_batch((ScenarioTask(0, dep, T0, 11),), ctx)
+    assert res.failed == () and res.counts is not None
+    assert res.counts.ashore.sum() <= 0.1 * 300, res.counts.ashore
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    scenarios=st.lists(st.tuples(st.integers(0, 2), st.integers(0, 40)), min_size=1, max_size=8),
+)
+def test_a_sparse_batch_sum_gives_the_counts_of_the_dense_one(seed, scenarios):
+    """What a worker sums a batch in (sparse pairs) sends the same partial as the dense
+    grids, scenario by scenario or partial by partial."""
+    rng = np.random.default_rng(seed)
+    dense = AtlasCounts(GRID, 2, 1, len(STATES), 3)
+    sparse = AtlasCounts(GRID, 2, 1, len(STATES), 3, sparse=True)
+    summed = AtlasCounts(GRID, 2, 1, len(STATES), 3, sparse=True)
+    for dep, n in scenarios:
+        cells = [GRID.cell_index(rng.uniform(8.5, 16.5, n), rng.uniform(30.5, 37.5, n))
+                 for _ in range(2)]  # fmt: skip
+        codes = [np.zeros(n, np.int64)] * 2
+        for acc in (dense, sparse):
+            acc.add_leads(cells, codes, particles=n, departure=dep)
+        one = AtlasCounts(GRID, 2, 1, len(STATES), 3, sparse=True)
+        one.add_leads(cells, codes, particles=n, departure=dep)
+        summed.add(one.to_partial())
+    want = dense.to_partial()
+    for got in (sparse.to_partial(), summed.to_partial()):
+        for k in range(2):
+            np.testing.assert_array_equal(got.cells[k], want.cells[k])
+            np.testing.assert_array_equal(got.counts[k], want.counts[k])
+        np.testing.assert_array_equal(got.outside_grid, want.outside_grid)
+    np.testing.assert_array_equal(sparse.by_departure, dense.by_departure)
+
+
+def test_a_worker_sums_a_batch_without_the_dense_grids_of_every_departure():
+    """PORTS over 48 h at hourly lead times on a 0.02° grid: 48 x 12 x 700 x 1100 int64
+    grids would take 3.5 GB in every worker thread; the batch's pairs take kilobytes."""
+    fine = AtlasGrid(5.0, 29.0, 27.0, 43.0, 0.02)
+    acc = AtlasCounts(fine, 48, 6, len(STATES), 12, sparse=True)
+    cells = [fine.cell_index(np.full(100, 12.1 + 0.01 * k), np.full(100, 33.0)) for k in range(48)]
+    acc.add_leads(cells, [np.zeros(100, np.int64)] * 48, particles=100, departure=11)
+    part = acc.to_partial()
+    assert sum(c.nbytes for c in part.cells) < 10_000
+    per_departure = fine.nx * fine.ny
+    assert all(c.tolist() == [11 * per_departure + cells[k][0]] for k, c in enumerate(part.cells))
+    assert [c.tolist() for c in part.counts] == [[100]] * 48

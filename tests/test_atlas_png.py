@@ -168,3 +168,125 @@ def test_one_departures_boats_are_drawn_alone_and_an_unknown_one_is_refused(tmp_
     assert np.abs(rgb[row, col] - _blend(HIGH)).max() <= 6, rgb[row, col]  # b's cell
     with pytest.raises(InputError, match="no departure 'c'; it holds a, b"):
         write_atlas_map(ds, tmp_path / "c.png", departure="c")
+
+
+def _older(departures=("off-zuwara",)) -> xr.Dataset:
+    """An atlas as the first landfall version wrote it: ``ashore_count (lead_time,
+    coast_state)`` of all particles, no ``departure`` coordinate nor per-departure counts."""
+    ds = _atlas({(12.55, 33.95): 0.5})
+    prov = json.loads(ds.attrs["provenance"])
+    prov["departures"] = [{"name": n, "lon": 12.15 + k, "lat": 33.1} for k, n in
+                          enumerate(departures)]  # fmt: skip
+    ds.attrs.update(provenance=json.dumps(prov), particles=200)
+    ds["ashore_count"] = (("lead_time", "coast_state"), np.array([[0, 0], [2, 30]]))
+    return ds.assign_coords(coast_state=["IT", "LY"])
+
+
+def test_an_older_atlas_without_landfall_per_departure_still_draws(tmp_path: Path):
+    ds = _older()
+    ds.to_netcdf(tmp_path / "old.nc", engine="netcdf4")
+    old = open_atlas(tmp_path / "old.nc")
+    assert atlas_png._ashore_note(old, 1) == ": ashore LY 15%, IT 1%"
+    assert atlas_png._ashore_note(old, 1, departure=0) == ": ashore LY 15%, IT 1%"
+    assert write_atlas_map(old, tmp_path / "all.png").exists()
+    # its only departure's boats are all the boats
+    assert write_atlas_map(old, tmp_path / "one.png", departure="off-zuwara").exists()
+
+
+def test_one_departure_of_an_older_atlas_without_its_grid_is_refused(tmp_path: Path):
+    """Drawing the whole under one departure's name would mislabel the map."""
+    for ds in (
+        _older(("off-zuwara", "off-sfax")),
+        _older(("a", "b"))
+        .assign(departure_particles=("departure", [100, 100]))
+        .assign_coords(departure=["a", "b"]),
+    ):
+        name = str(_older_names(ds)[1])
+        with pytest.raises(InputError, match="holds 2 departures but not each one's grid"):
+            write_atlas_map(ds, tmp_path / "x.png", departure=name)
+        assert write_atlas_map(ds, tmp_path / "all.png").exists()  # the whole still draws
+
+
+def _older_names(ds: xr.Dataset) -> list[str]:
+    return [d["name"] for d in json.loads(ds.attrs["provenance"])["departures"]]
+
+
+def test_a_zarr_atlas_without_zarr_installed_is_a_clear_error(tmp_path: Path, monkeypatch):
+    import sys
+
+    (tmp_path / "a.zarr").mkdir()
+    monkeypatch.setitem(sys.modules, "zarr", None)  # import zarr raises ImportError
+    with pytest.raises(InputError, match=r"needs the zarr package \(pip install zarr\)"):
+        open_atlas(tmp_path / "a.zarr")
+
+
+def _label_box(place, w, h):
+    (x, y), anchor = place
+    dx = {"l": 0.0, "m": -w / 2, "r": -w}[anchor[0]]
+    dy = {"m": -h / 2, "b": -h, "t": 0.0}[anchor[1]]
+    return (x + dx, y + dy, x + dx + w, y + dy + h)
+
+
+@given(
+    points=st.lists(st.tuples(st.floats(0, 300), st.floats(0, 200)), min_size=1, max_size=14),
+    width=st.integers(10, 60),
+)
+def test_departure_names_stay_inside_the_map_and_cover_no_name_nor_star(points, width):
+    """Many departures (PORTS has a dozen, four within 0.6° of Zuwara) used to write
+    their names over each other, and past the map's edge."""
+    h = 11
+    places = atlas_png.label_places(points, [width] * len(points), h, (300, 200))
+    s = atlas_png._STAR_PX
+    stars = [(x - s, y - s, x + s, y + s) for x, y in points]
+    boxes = [_label_box(p, width, h) for p in places if p is not None]
+    for k, b in enumerate(boxes):
+        assert b[0] >= 0 and b[1] >= 0 and b[2] <= 300 and b[3] <= 200, b
+        assert not any(atlas_png._overlap(b, o) for o in boxes[k + 1 :] + stars)
+    # a departure alone always has its name
+    if len(points) == 1 and 20 <= points[0][0] <= 280 and 20 <= points[0][1] <= 180:
+        assert places[0] is not None
+
+
+def test_a_cluster_of_departures_names_those_with_room_and_lists_the_others():
+    """Stars 4 px apart: each name is beside its own star or listed under the maps."""
+    pts = [(100.0 + 4 * k, 100.0) for k in range(5)]
+    places = atlas_png.label_places(pts, [35] * 5, 11, (300, 200))
+    named = [p for p in places if p is not None]
+    assert 2 <= len(named) < 5
+    # a star at the right edge has its name on its left
+    ((_, anchor),) = atlas_png.label_places([(295.0, 100.0)], [35], 11, (300, 200))
+    assert anchor == "rm"
+
+
+def test_one_departures_map_does_not_overwrite_the_map_of_the_whole(tmp_path: Path, capsys):
+    """`sarwatch atlas` draws atlas.png; `atlas-map atlas.nc --departure NAME` used to draw
+    over it."""
+    ds = _atlas({(12.55, 33.95): 0.5})
+    ds.to_netcdf(tmp_path / "atlas.nc", engine="netcdf4")
+    code, out, err = run_cli(capsys, "atlas-map", str(tmp_path / "atlas.nc"))
+    assert code == 0, err
+    whole = (tmp_path / "atlas.png").read_bytes()
+    code, out, err = run_cli(
+        capsys, "atlas-map", str(tmp_path / "atlas.nc"), "--departure", "off-zuwara"
+    )
+    assert code == 0, err
+    assert f"maps -> {tmp_path / 'atlas-off-zuwara.png'}" in out
+    assert (tmp_path / "atlas.png").read_bytes() == whole
+
+
+def test_the_last_tick_label_of_a_map_is_not_cut_at_its_edge():
+    """The longitude under a map's right edge (13.0 on a 11.4-13.0 view) was cut in half."""
+    import shapely
+
+    lon = np.round(np.arange(11.45, 13.0, 0.1), 2)
+    lat = np.round(np.arange(32.55, 33.9, 0.1), 2)
+    prob = np.zeros((lat.size, lon.size))
+    prob[5, 5] = 0.5
+    deps = [{"name": "LYZUA", "lon": 12.1, "lat": 32.93}]
+    image, unnamed = atlas_png._panel(
+        prob, (lon, lat), (11.4, 13.0, 32.5, 33.9), 0.5, shapely.Polygon(), deps, "+6 h"
+    )
+    rgb = np.asarray(image.convert("RGB")).astype(int)
+    assert unnamed == []
+    # the outermost columns of the panel hold no ink (text would be cut there)
+    assert (rgb[:, -2:] >= 250).all() and (rgb[:, :2] >= 250).all()

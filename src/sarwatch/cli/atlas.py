@@ -89,7 +89,12 @@ def atlas(
     from sarwatch.geo.coast import REGION
     from sarwatch.services.atlas import AtlasRequest, ForcingSpec, run_atlas
     from sarwatch.services.atlas_departures import load_departures
-    from sarwatch.services.atlas_files import atlas_dataset, write_atlas, write_atlas_map
+    from sarwatch.services.atlas_files import (
+        atlas_dataset,
+        check_atlas_path,
+        write_atlas,
+        write_atlas_map,
+    )
 
     console = Console(stderr=True, quiet=quiet)
     req = AtlasRequest(
@@ -123,8 +128,7 @@ def atlas(
         retries=retries,
     )
     req.check()
-    if out.suffix not in (".nc", ".zarr"):
-        raise InputError(f"--out {out}: give a .nc (CF-NetCDF) or .zarr path")
+    check_atlas_path(out)  # before the run, not after it
     with Progress(
         "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
         TimeElapsedColumn(), console=console, transient=True,
@@ -150,6 +154,10 @@ def atlas(
     last = result.lead_hours[-1]
     row = ", ".join(f"{k} {float(v[-1]):.1%}" for k, v in sorted(shares.items()))
     console.print(f"SAR-region classes at +{last:g} h: {row}")
+    # "how much lies in the Maltese region": each region whole, overlaps counted in each
+    regions = c.region_shares(result.region_ids)
+    row = ", ".join(f"{k} {float(v[-1]):.1%}" for k, v in regions.items() if v[-1] > 0)
+    console.print(f"SAR regions at +{last:g} h (overlaps in each): {row or 'none'}")
     if c.ashore_shares(result.coast_states):
         console.print(f"Ashore by +{last:g} h (stranded, by the State of the coast):")
         shown = req.departures if len(req.departures) <= _ASHORE_LINES else ()
@@ -181,7 +189,9 @@ def atlas(
 
 def atlas_map(
     path: Path = typer.Argument(..., help="An atlas written by `sarwatch atlas` (.nc, .zarr)."),
-    out: Path = typer.Option(None, "--out", help="The PNG (default: PATH's name, .png)."),
+    out: Path = typer.Option(
+        None, "--out", help="The PNG (default: PATH's name, -DEPARTURE with --departure, .png)."
+    ),
     lead: list[float] = typer.Option(
         None, "--lead", help="Lead time to draw, hours (repeat, up to 4; default: spread)."
     ),
@@ -192,7 +202,12 @@ def atlas_map(
     """Draw an atlas's probability of presence, up to four lead times side by side."""
     from sarwatch.services.atlas_files import open_atlas, write_atlas_map
 
-    png = out if out is not None else path.with_suffix(".png")
+    if out is not None:
+        png = out
+    elif departure is not None:  # not over the map of the whole that `sarwatch atlas` drew
+        png = path.with_name(f"{path.stem}-{re.sub(r'[^A-Za-z0-9._-]+', '_', departure)}.png")
+    else:
+        png = path.with_suffix(".png")
     if len(lead or []) > 4:
         raise InputError(f"--lead given {len(lead)} times: at most 4 maps fit the image")
     drawn = write_atlas_map(open_atlas(path), png, leads=lead or None, departure=departure)

@@ -222,7 +222,7 @@ def reduce_positions(
     n_lead = len(lons)
     if not (len(lats) == len(located) == len(codes) == n_lead) or n_lead == 0:
         raise InputError("reduce_positions needs the same, non-zero, number of lead times")
-    counts = AtlasCounts(grid, n_lead, n_regions)
+    counts = AtlasCounts(grid, n_lead, n_regions, sparse=True)
     cells, located_codes = [], []
     for k in range(n_lead):
         ok = np.asarray(located[k], bool)
@@ -255,6 +255,13 @@ class AtlasCounts:
         ``(n_departures,)`` particles counted per departure.
     particles, scenarios
         Totals added so far.
+    sparse
+        Keep the cells as sorted (cell, count) pairs per lead time instead of the dense
+        grids: what a worker sums a batch in. The dense grids of every departure are
+        ``n_lead x n_departures x ny x nx`` integers (24 MB for ``PORTS`` over 48 h at
+        6 h and 0.1°, 570 MB at 1 h and 0.05°), allocated and scanned for every batch,
+        while a batch's particles occupy a few thousand cells. :attr:`by_departure`
+        still gives the dense grids (built on demand).
     """
 
     grid: AtlasGrid
@@ -262,21 +269,26 @@ class AtlasCounts:
     n_regions: int
     n_states: int = 1
     n_departures: int = 1
-    by_departure: npt.NDArray[np.int64] = field(init=False)
+    _dense: npt.NDArray[np.int64] = field(init=False, repr=False)
     classes: npt.NDArray[np.int64] = field(init=False)
     outside_grid: npt.NDArray[np.int64] = field(init=False)
     ashore: npt.NDArray[np.int64] = field(init=False)
     departure_particles: npt.NDArray[np.int64] = field(init=False)
     particles: int = 0
     scenarios: int = 0
+    sparse: bool = False
+    _cells: list[npt.NDArray[np.int64]] = field(init=False, repr=False)
+    _counts: list[npt.NDArray[np.int64]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         n_dep = max(self.n_departures, 1)
-        self.by_departure = np.zeros((self.n_lead, n_dep, *self.grid.shape), np.int64)
+        shape = (self.n_lead, n_dep, *self.grid.shape)
+        self._dense = np.zeros((0,) * 4 if self.sparse else shape, np.int64)
+        self._cells = [np.zeros(0, np.int64) for _ in range(self.n_lead)]
+        self._counts = [np.zeros(0, np.int64) for _ in range(self.n_lead)]
         self.classes = np.zeros((self.n_lead, 1 << self.n_regions), np.int64)
         self.outside_grid = np.zeros(self.n_lead, np.int64)
-        shape = (self.n_lead, max(self.n_departures, 1), max(self.n_states, 1))
-        self.ashore = np.zeros(shape, np.int64)
+        self.ashore = np.zeros((self.n_lead, n_dep, max(self.n_states, 1)), np.int64)
         self.departure_particles = np.zeros(max(self.n_departures, 1), np.int64)
 
     def add(self, part: PartialCounts) -> None:
@@ -296,9 +308,8 @@ class AtlasCounts:
                 f"partial atlas counts of shapes {part.classes.shape} and {part.ashore.shape} "
                 f"do not fit an atlas of {self.classes.shape} and {self.ashore.shape}"
             )
-        flat = self.by_departure.reshape(self.n_lead, -1)
         for k in range(self.n_lead):
-            np.add.at(flat[k], part.cells[k], part.counts[k])
+            self._add_cells(k, part.cells[k], part.counts[k])
         self.classes += part.classes
         self.outside_grid += part.outside_grid
         self.ashore += part.ashore
@@ -353,13 +364,13 @@ class AtlasCounts:
             raise InputError(f"ashore State columns must lie in 0..{n_states - 1}")
         if not 0 <= departure < self.ashore.shape[1]:
             raise InputError(f"departure {departure} is not one of 0..{self.ashore.shape[1] - 1}")
-        flat = self.by_departure.reshape(self.n_lead, -1)
         n_classes = self.classes.shape[1]
         offset = departure * self.grid.nx * self.grid.ny  # the departure's grid in flat
         for k in range(self.n_lead):
             idx = np.asarray(cells[k], np.int64)
             on = idx >= 0
-            np.add.at(flat[k], idx[on] + offset, 1)
+            occupied, many = np.unique(idx[on] + offset, return_counts=True)
+            self._add_cells(k, occupied, many.astype(np.int64))
             self.outside_grid[k] += idx.size - int(np.count_nonzero(on))
             self.classes[k] += np.bincount(np.asarray(codes[k], np.int64), minlength=n_classes)[
                 :n_classes
@@ -370,15 +381,45 @@ class AtlasCounts:
         self.particles += int(particles)
         self.scenarios += int(scenarios)
 
+    def _add_cells(
+        self, k: int, cells: npt.NDArray[np.int64], counts: npt.NDArray[np.int64]
+    ) -> None:
+        """Add ``counts`` particles to the flat ``cells`` at lead ``k`` (exact)."""
+        if not self.sparse:
+            np.add.at(self._dense.reshape(self.n_lead, -1)[k], cells, counts)
+            return
+        both = np.concatenate([self._cells[k], np.asarray(cells, np.int64)])
+        occupied, where = np.unique(both, return_inverse=True)
+        summed = np.zeros(occupied.size, np.int64)
+        np.add.at(summed, where, np.concatenate([self._counts[k], np.asarray(counts, np.int64)]))
+        self._cells[k], self._counts[k] = occupied, summed
+
+    @property
+    def by_departure(self) -> npt.NDArray[np.int64]:
+        """``(n_lead, n_departures, ny, nx)`` particles per departure, cell and lead time
+        (built from the pairs when :attr:`sparse`)."""
+        if not self.sparse:
+            return self._dense
+        dense = np.zeros((self.n_lead, max(self.n_departures, 1), *self.grid.shape), np.int64)
+        flat = dense.reshape(self.n_lead, -1)
+        for k in range(self.n_lead):
+            flat[k][self._cells[k]] = self._counts[k]
+        return dense
+
     def to_partial(self) -> PartialCounts:
         """These counts as a sparse :class:`PartialCounts` (to send from a worker)."""
-        flat = self.by_departure.reshape(self.n_lead, -1)
-        cells = tuple(np.flatnonzero(flat[k]).astype(np.int64) for k in range(self.n_lead))
+        if self.sparse:
+            cells = tuple(c.copy() for c in self._cells)
+            counts = tuple(c.copy() for c in self._counts)
+        else:
+            flat = self._dense.reshape(self.n_lead, -1)
+            cells = tuple(np.flatnonzero(flat[k]).astype(np.int64) for k in range(self.n_lead))
+            counts = tuple(flat[k][c] for k, c in enumerate(cells))
         return PartialCounts(
             particles=self.particles,
             scenarios=self.scenarios,
             cells=cells,
-            counts=tuple(flat[k][c] for k, c in enumerate(cells)),
+            counts=counts,
             outside_grid=self.outside_grid.copy(),
             classes=self.classes.copy(),
             ashore=self.ashore.copy(),

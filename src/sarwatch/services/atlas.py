@@ -25,6 +25,7 @@ shares (:mod:`sarwatch.drift.atlas_grid`).
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -103,6 +104,14 @@ class AtlasRequest:
 
         if not self.departures:
             raise InputError("an atlas needs at least one departure")
+        names = [d.name for d in self.departures]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice or not all(n.strip() for n in names):
+            what = f"named twice: {', '.join(map(repr, twice))}" if twice else "without a name"
+            raise InputError(
+                f"departures {what}; each departure needs its own name (the file and "
+                "`atlas-map --departure NAME` tell them apart by it)"
+            )
         for d in self.departures:
             if not bool(REGION.contains(d.lon, d.lat)):
                 raise InputError(
@@ -414,6 +423,14 @@ def run_atlas(
         "radius_m": req.config.radius_m,
         "output_min": req.config.output_min,
         "scenarios_per_task": per_task,
+        # every drift option, defaults included (they may change between versions)
+        "drift_config": dataclasses.asdict(req.config),
+        "grid": dataclasses.asdict(req.grid),
+        "seeding": (
+            f"{req.config.particles} particles per scenario in a Gaussian spread of "
+            f"radius_m (sigma per axis) round the departure; starts on land drawn again "
+            "until at sea"
+        ),
         "region_classification": (
             f"membership class by a {REGION_RASTER_DEG:g} degree raster, exact: particles "
             "within two cells of a region boundary tested against the polygons"

@@ -23,7 +23,7 @@ from sarwatch.drift.atlas_grid import class_label
 from sarwatch.errors import InputError
 from sarwatch.services.atlas import AtlasResult
 
-__all__ = ["atlas_dataset", "open_atlas", "write_atlas", "write_atlas_map"]
+__all__ = ["atlas_dataset", "check_atlas_path", "open_atlas", "write_atlas", "write_atlas_map"]
 
 
 def atlas_dataset(result: AtlasResult) -> Any:
@@ -44,8 +44,11 @@ def atlas_dataset(result: AtlasResult) -> Any:
     prov["scenarios_counted"] = c.scenarios
     prov["scenarios_failed"] = len(result.failures)
     lead = np.asarray(result.lead_hours, dtype=np.float64)
-    landed = np.flatnonzero(c.ashore.sum(axis=(0, 1)))
-    state_labels = [result.coast_states[k] or "unknown" for k in landed]
+    # every State with a coast in the region, then "unknown": the same columns in every
+    # atlas (so that atlases line up), and never an empty dimension
+    landed = np.arange(c.ashore.shape[2])
+    state_labels = [(result.coast_states[k] if k < len(result.coast_states) else "") or "unknown"
+                    for k in landed]  # fmt: skip
     names = [d["name"] for d in result.provenance.get("departures", [])]
     names = names if len(names) == c.ashore.shape[1] else [str(k) for k in range(c.ashore.shape[1])]
     per_departure = np.maximum(c.departure_particles, 1)[None, :, None]
@@ -117,20 +120,53 @@ def atlas_dataset(result: AtlasResult) -> Any:
             "lat": (
                 "lat",
                 g.lat_centres(),
-                {"standard_name": "latitude", "units": "degrees_north"},
+                {
+                    "standard_name": "latitude",
+                    "long_name": "latitude of the cell centre",
+                    "units": "degrees_north",
+                    "axis": "Y",
+                    "bounds": "lat_bnds",
+                },
             ),
             "lon": (
                 "lon",
                 g.lon_centres(),
-                {"standard_name": "longitude", "units": "degrees_east"},
+                {
+                    "standard_name": "longitude",
+                    "long_name": "longitude of the cell centre",
+                    "units": "degrees_east",
+                    "axis": "X",
+                    "bounds": "lon_bnds",
+                },
             ),
-            "srr_class": ("srr_class", np.array(labels, dtype=object)),
-            "srr": ("srr", np.array(result.region_ids, dtype=object)),
-            "departure": ("departure", np.array(names, dtype=object)),
+            # cells are half-open [lo, lo + cell): CF cell boundaries
+            "lat_bnds": (("lat", "nv"), _bounds(g.lat_centres(), g.cell_deg)),
+            "lon_bnds": (("lon", "nv"), _bounds(g.lon_centres(), g.cell_deg)),
+            "srr_class": (
+                "srr_class",
+                np.array(labels, dtype=object),
+                {
+                    "long_name": "SAR-region membership class: the regions holding the "
+                    "particle, joined by '+' ('none': in no region)"
+                },
+            ),
+            "srr": (
+                "srr",
+                np.array(result.region_ids, dtype=object),
+                {"long_name": "SAR region (ISO 3166-1 alpha-2 of the responsible State)"},
+            ),
+            "departure": (
+                "departure",
+                np.array(names, dtype=object),
+                {"long_name": "departure (name; its position is in the provenance)"},
+            ),
             "coast_state": (
                 "coast_state",
                 np.array(state_labels, dtype=object),
-                {"long_name": "State whose coast was reached (ISO 3166-1 alpha-2)"},
+                {
+                    "long_name": "State whose coast was reached (ISO 3166-1 alpha-2; "
+                    "'unknown': no packaged coast within 5 km)"
+                },
             ),
         },
         attrs={
@@ -161,8 +197,55 @@ def atlas_dataset(result: AtlasResult) -> Any:
     return ds
 
 
+def _bounds(centres: np.ndarray[Any, Any], cell_deg: float) -> np.ndarray[Any, Any]:
+    """``(n, 2)`` cell boundaries, degrees, of cells ``cell_deg`` wide round ``centres``."""
+    return np.stack([centres - 0.5 * cell_deg, centres + 0.5 * cell_deg], axis=1)
+
+
 #: The per-departure grids are mostly empty: deflated in the file (any reader decodes it).
 _DEFLATED = ("departure_presence_count", "departure_presence_probability")
+
+
+def _encoding(ds: Any, zarr: bool) -> dict[str, dict[str, Any]]:
+    """How each variable is stored: no fill value on the coordinates (CF: they have no
+    missing values), and the grids in chunks of one map (one lead time, one departure),
+    so that reading Zuwara's grid at +48 h does not decompress every departure's and
+    lead time's."""
+    enc: dict[str, dict[str, Any]] = {
+        v: {"_FillValue": None} for v in ("lead_time", "lat", "lon", "lat_bnds", "lon_bnds")
+    }
+    for name, var in ds.data_vars.items():
+        if var.dims[-2:] == ("lat", "lon"):
+            chunks = tuple(1 if d not in ("lat", "lon") else ds.sizes[d] for d in var.dims)
+            enc[name] = {"chunks": chunks} if zarr else {"chunksizes": chunks}
+            if not zarr and name in _DEFLATED:
+                enc[name].update(zlib=True, complevel=4)
+    return enc
+
+
+def check_atlas_path(path: Path) -> None:
+    """Refuse, before any scenario runs, an atlas path that could not be written.
+
+    Raises
+    ------
+    InputError
+        A suffix other than ``.nc``/``.zarr``, a ``.zarr`` without the zarr package, or a
+        folder that does not exist.
+    """
+    path = Path(path)
+    if path.suffix not in (".nc", ".zarr"):
+        raise InputError(f"--out {path}: give a .nc (CF-NetCDF) or .zarr path")
+    if path.suffix == ".zarr":
+        try:
+            import zarr  # noqa: F401
+        except ImportError:
+            raise InputError(
+                f"--out {path}: writing Zarr needs the zarr package (pip install zarr); "
+                "give an .nc path"
+            ) from None
+    parent = path.absolute().parent
+    if not parent.is_dir():
+        raise InputError(f"--out {path}: the folder {parent} does not exist; create it first")
 
 
 def write_atlas(result: AtlasResult, path: Path) -> Path:
@@ -179,16 +262,20 @@ def write_atlas(result: AtlasResult, path: Path) -> Path:
         try:
             import zarr  # noqa: F401
         except ImportError as exc:
-            raise InputError("writing Zarr needs the zarr package; give an .nc path") from exc
+            raise InputError(
+                f"{path}: writing Zarr needs the zarr package (pip install zarr); give an .nc path"
+            ) from exc
         for name in ("srr_class", "srr", "coast_state", "departure"):
             ds[name] = ds[name].astype(str)
-        ds.to_zarr(path, mode="w", zarr_format=2, consolidated=True)  # the widely read format
+        # Zarr format 2: the widely read one
+        ds.to_zarr(
+            path, mode="w", zarr_format=2, consolidated=True, encoding=_encoding(ds, zarr=True)
+        )
     else:
         from sarwatch.adapters.netcdf_lock import NETCDF_LOCK
 
-        encoding = {v: {"zlib": True, "complevel": 4} for v in _DEFLATED if v in ds}
         with NETCDF_LOCK:
-            ds.to_netcdf(path, engine="netcdf4", encoding=encoding)
+            ds.to_netcdf(path, engine="netcdf4", encoding=_encoding(ds, zarr=False))
     return path
 
 
@@ -207,6 +294,13 @@ def open_atlas(path: Path) -> Any:
         raise InputError(f"{path}: no such atlas file; make one with `sarwatch atlas --out FILE`")
     try:
         if path.suffix == ".zarr" or path.is_dir():
+            try:
+                import zarr  # noqa: F401
+            except ImportError:
+                raise InputError(
+                    f"{path}: reading a Zarr atlas needs the zarr package (pip install zarr); "
+                    "or write the atlas as .nc"
+                ) from None
             return xr.open_zarr(path).load()
         from sarwatch.adapters.netcdf_lock import NETCDF_LOCK
 

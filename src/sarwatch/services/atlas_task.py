@@ -278,6 +278,9 @@ def _run_scenario(task: ScenarioTask, ctx: TaskContext, acc: AtlasCounts) -> Non
     state = seed_scenarios(
         [Scenario(1.0, "point", dep.lon, dep.lat, obj, radius_m=cfg.radius_m)], cfg.particles, rng
     )
+    # a boat leaves from the sea: starts that the spread puts on land are drawn again,
+    # else they would strand at once and count as boats that reached land unaided
+    sea_starts(state, dep, cfg.radius_m, land, rng)
     coast = coast_index(None if ctx.cache_dir is None else Path(ctx.cache_dir))
     cells: list[npt.NDArray[np.int64]] = []
     codes: list[npt.NDArray[np.int64]] = []
@@ -300,6 +303,45 @@ def _run_scenario(task: ScenarioTask, ctx: TaskContext, acc: AtlasCounts) -> Non
 
     simulate(state, forcing, to64(task.start), cfg.params(), rng, land=land, on_output=on_output)
     acc.add_leads(cells, codes, particles=state.n, ashore=ashore, departure=task.departure_index)
+
+
+#: Rounds of redrawing starts that fell on land before a departure is refused.
+SEA_START_ROUNDS = 50
+
+
+def sea_starts(
+    state: Any, dep: Departure, radius_m: float, land: Any, rng: np.random.Generator
+) -> None:
+    """Redraw, in place, the start positions of ``state`` that lie on ``land``.
+
+    The atlas seeds each scenario with a Gaussian spread of ``radius_m`` (sigma per
+    axis, metres) round the departure, which ports moved to the nearest sea point lie
+    right next to the coast: about half of such a spread falls on land. Those particles
+    would strand at the first step and be counted *ashore*, as if the boat had reached
+    land unaided. Each one on land is drawn again from the same spread until it is at
+    sea (the spread cut to the sea), with the scenario's generator, so the scenario
+    stays reproducible from its seed.
+
+    Raises
+    ------
+    PositionOnLandError
+        When the spread is almost all land (starts still on land after
+        :data:`SEA_START_ROUNDS` rounds).
+    """
+    from sarwatch.drift.seeding import seed_point
+
+    on = np.flatnonzero(np.asarray(land.contains(state.lon, state.lat), bool))
+    for _ in range(SEA_START_ROUNDS):
+        if on.size == 0:
+            return
+        lon, lat, _t = seed_point(dep.lon, dep.lat, radius_m, on.size, rng)
+        state.lon[on], state.lat[on] = lon, lat
+        on = on[np.asarray(land.contains(lon, lat), bool)]
+    if on.size:
+        raise PositionOnLandError(
+            f"departure {dep.name} ({dep.lat:.5f}N {dep.lon:.5f}E): its start spread of "
+            f"{radius_m:g} m lies almost all on land; give a point farther out at sea"
+        )
 
 
 #: A stranded particle farther than this from the packaged coast (metres) is ashore on an
@@ -336,7 +378,10 @@ def run_batch(tasks: tuple[ScenarioTask, ...], ctx: TaskContext) -> BatchResult:
     """
     cpu0 = time.thread_time()
     _, n_out = ctx.config.params().steps()
-    acc = AtlasCounts(ctx.grid, n_out, len(ctx.region_ids), len(ctx.coast_states), ctx.departures)
+    # sparse: a batch occupies a few thousand cells of the departures' dense grids
+    acc = AtlasCounts(
+        ctx.grid, n_out, len(ctx.region_ids), len(ctx.coast_states), ctx.departures, sparse=True
+    )
     failed: list[tuple[int, str]] = []
     with one_numba_thread():
         for task in tasks:

@@ -25,14 +25,15 @@ from PIL import Image, ImageDraw
 
 from sarwatch.errors import InputError
 
-__all__ = ["atlas_png", "pick_leads"]
+__all__ = ["atlas_png", "label_places", "pick_leads"]
 
 #: Each map fills at most this box, pixels (width, height); margins (left, right, bottom,
-#: top) for its ticks, axis labels and title.
+#: top) for its ticks (the last longitude under the right edge: half a label), axis labels
+#: and title.
 _MAP_MAX_PX = (430, 330)
-_MARGIN_PX = (62, 14, 44, 30)
+_MARGIN_PX = (62, 24, 44, 30)
 #: Room under the maps for the colour scale, and above them for the title, pixels.
-_SCALE_PX = 64
+_SCALE_PX = 78
 _TITLE_PX = 46
 #: The sea and the land.
 _WATER = "#eef5fb"
@@ -129,8 +130,9 @@ def _panel(
     land: Any,
     departures: list[dict[str, Any]],
     title: str,
-) -> Image.Image:
-    """One map: the probabilities of one lead time over ``view``, as an image."""
+) -> tuple[Image.Image, list[str]]:
+    """One map: the probabilities of one lead time over ``view``, as an image, and the
+    departures whose names found no room on it."""
     from sarwatch.adapters.exports.drift_png_canvas import SUPERSAMPLE, MapCanvas, text_width_px
     from sarwatch.geo.srr import sar_regions
 
@@ -167,22 +169,121 @@ def _panel(
         if not sea.is_empty and sea.area > 0.04 * box.area:
             p = sea.representative_point()
             labels.append((p.x, p.y, f"SRR {region.srr_id}"))
+    # labels placed in map pixels (origin top left): none leaves the map, none covers
+    # another or a departure's star
+    to_px = (map_w / (x1 - x0), map_h / (y1 - y0))
+
+    def where(lon_: float, lat_: float) -> tuple[float, float]:
+        return (lon_ - x0) * to_px[0], (y1 - lat_) * to_px[1]
+
+    def deg(px_: tuple[float, float]) -> tuple[float, float]:
+        return x0 + px_[0] / to_px[0], y1 - px_[1] / to_px[1]
+
+    stars = [where(d["lon"], d["lat"]) for d in departures]
+    taken = [(x - _STAR_PX, y - _STAR_PX, x + _STAR_PX, y + _STAR_PX) for x, y in stars]
     for x, y, text in labels:
-        canvas.text(x, y, text, "#3060a0", 8, alpha=0.9, halo=True)
+        w, h = text_width_px(text, 8), _text_height_px(8)
+        cx, cy = where(x, y)
+        cx = min(max(cx, w / 2 + 2), map_w - w / 2 - 2)  # the whole name inside the map
+        cy = min(max(cy, h / 2 + 2), map_h - h / 2 - 2)
+        rect = (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
+        if not any(_overlap(rect, t) for t in taken):
+            taken.append(rect)
+            canvas.text(*deg((cx, cy)), text, "#3060a0", 8, alpha=0.9, halo=True, anchor="mm")
     for d in departures:
         canvas.star(d["lon"], d["lat"], "#006d2c", 10, edge="#000000")
-        # the name to the star's right, or its left where it would leave the map
-        label_deg = (text_width_px(f"  {d['name']}", 7) + 2) / map_w * (x1 - x0)
-        right_side = d["lon"] + label_deg <= x1
-        name = f"  {d['name']}" if right_side else f"{d['name']}  "
-        canvas.text(d["lon"], d["lat"], name, "#00441b", 7, halo=True,
-                    anchor="ls" if right_side else "rs")  # fmt: skip
+    places = label_places(
+        stars, [text_width_px(d["name"], 7) for d in departures], _text_height_px(7),
+        (map_w, map_h), taken,
+    )  # fmt: skip
+    for d, place in zip(departures, places, strict=True):
+        if place is not None:
+            (px_, py_), anchor = place
+            canvas.text(*deg((px_, py_)), d["name"], "#00441b", 7, halo=True, anchor=anchor)
     canvas.axes_frame("longitude (°E)", "latitude (°N)", title, 9)
-    return canvas.image.reduce(SUPERSAMPLE)
+    unnamed = [d["name"] for d, place in zip(departures, places, strict=True) if place is None]
+    return canvas.image.reduce(SUPERSAMPLE), unnamed
 
 
-def _scale_bar(width: int, top: float, of_what: str) -> Image.Image:
-    """The colour scale under the maps: the ramp, its decades and what it measures."""
+#: Half the size of a departure's star, and the gap between a star and its name, pixels.
+_STAR_PX = 5
+_GAP_PX = 6
+
+
+def _text_height_px(size_pt: float) -> int:
+    """The height of a line of text at ``size_pt``, pixels (with a pixel to spare)."""
+    from sarwatch.adapters.exports.drift_png_canvas import PX_PER_PT
+
+    return int(np.ceil(size_pt * PX_PER_PT)) + 2
+
+
+def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    """Whether the boxes ``(x0, y0, x1, y1)`` overlap."""
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def label_places(
+    points: list[tuple[float, float]],
+    widths: list[int],
+    height: int,
+    size: tuple[int, int],
+    taken: list[tuple[float, float, float, float]] | None = None,
+) -> list[tuple[tuple[float, float], str] | None]:
+    """Where to write each departure's name: right of its star, else left, above or
+    below, wherever it stays inside the map and covers no name placed before it, no
+    star and nothing in ``taken``; ``None`` (the star alone) where no place is free.
+
+    Parameters
+    ----------
+    points
+        The stars, map pixels ``(x, y)`` from the top left.
+    widths, height
+        Each name's width and the text's height, pixels.
+    size
+        The map's width and height, pixels.
+    taken
+        Boxes ``(x0, y0, x1, y1)`` already taken (the stars themselves are added).
+
+    Returns
+    -------
+    list
+        Per point, ``((x, y), anchor)`` to hand to the text drawing (Pillow's anchors),
+        or ``None``.
+
+    Examples
+    --------
+    Two stars side by side: the first name goes left, the second right; a third star
+    below them has room on its right; a star at the map's right edge has its name left.
+
+    >>> label_places([(50, 50), (52, 50), (51, 62), (198, 20)], [30, 30, 30, 30], 10,
+    ...              (200, 100))
+    [((44, 50), 'rm'), ((58, 50), 'lm'), ((57, 62), 'lm'), ((192, 20), 'rm')]
+    """
+    s, g = _STAR_PX, _GAP_PX
+    boxes = list(taken or []) + [(x - s, y - s, x + s, y + s) for x, y in points]
+    out: list[tuple[tuple[float, float], str] | None] = []
+    for (x, y), w in zip(points, widths, strict=True):
+        h = height
+        candidates = (
+            ((x + g, y), "lm", (x + g, y - h / 2, x + g + w, y + h / 2)),
+            ((x - g, y), "rm", (x - g - w, y - h / 2, x - g, y + h / 2)),
+            ((x, y - g + 1), "mb", (x - w / 2, y - g + 1 - h, x + w / 2, y - g + 1)),
+            ((x, y + g - 1), "mt", (x - w / 2, y + g - 1, x + w / 2, y + g - 1 + h)),
+        )
+        chosen = None
+        for at, anchor, rect in candidates:
+            inside = rect[0] >= 0 and rect[1] >= 0 and rect[2] <= size[0] and rect[3] <= size[1]
+            if inside and not any(_overlap(rect, b) for b in boxes):
+                chosen = (at, anchor)
+                boxes.append(rect)
+                break
+        out.append(chosen)
+    return out
+
+
+def _scale_bar(width: int, top: float, of_what: str, note: str = "") -> Image.Image:
+    """The colour scale under the maps: the ramp, its decades and what it measures (and a
+    ``note`` under it)."""
     from sarwatch.adapters.exports.drift_png_canvas import font_at
 
     img = Image.new("RGB", (width, _SCALE_PX), "white")
@@ -204,7 +305,25 @@ def _scale_bar(width: int, top: float, of_what: str) -> Image.Image:
                   font=font, anchor="mt")  # fmt: skip
     draw.text((width // 2, by + bar_h + 20), f"probability of presence per cell (share of "
               f"{of_what})", fill=(0, 0, 0), font=font, anchor="mt")  # fmt: skip
+    for k, line in enumerate(_wrap(note, width - 20, 8, most=2)):
+        draw.text((width // 2, by + bar_h + 34 + 12 * k), line, fill=(0, 68, 27), font=font,
+                  anchor="mt")  # fmt: skip
     return img
+
+
+def _wrap(text: str, width_px: int, size_pt: float, most: int) -> list[str]:
+    """``text`` in at most ``most`` lines of at most ``width_px`` pixels (cut with "…")."""
+    from sarwatch.adapters.exports.drift_png_canvas import text_width_px
+
+    lines: list[str] = []
+    for word in text.split():
+        if lines and text_width_px(f"{lines[-1]} {word}", size_pt) <= width_px:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    if len(lines) > most:
+        lines = [*lines[: most - 1], lines[most - 1] + " …"]
+    return lines
 
 
 def _ashore_note(ds: Any, lead: int, departure: int | None = None) -> str:
@@ -213,11 +332,19 @@ def _ashore_note(ds: Any, lead: int, departure: int | None = None) -> str:
     (or an atlas written before they were kept)."""
     if "ashore_count" not in getattr(ds, "data_vars", {}):
         return ""
-    # (lead, departure, State) counts over the departures' particles
-    counts = np.asarray(ds["ashore_count"].values, dtype=float)[lead]
-    particles = np.asarray(ds["departure_particles"].values, dtype=float)
-    if departure is not None:
-        counts, particles = counts[departure : departure + 1], particles[departure : departure + 1]
+    ashore = ds["ashore_count"]
+    if "departure" not in ashore.dims:
+        # written before landfall was kept per departure (lead, State): of all particles,
+        # which are the departure's when it is the only one (``_departure_index``)
+        counts = np.asarray(ashore.values, dtype=float)[lead][None, :]
+        particles = np.array([float(ds.attrs.get("particles", 0))])
+    else:
+        # (lead, departure, State) counts over the departures' particles
+        counts = np.asarray(ashore.values, dtype=float)[lead]
+        particles = np.asarray(ds["departure_particles"].values, dtype=float)
+        if departure is not None:
+            counts = counts[departure : departure + 1]
+            particles = particles[departure : departure + 1]
     share = counts.sum(axis=0) / max(float(particles.sum()), 1.0)
     states = [str(s) for s in ds["coast_state"].values]
     parts = [(v, s) for v, s in zip(share, states, strict=True) if v > 0]
@@ -233,18 +360,34 @@ def _percent(share: float) -> str:
     return f"{share:.1%}" if share >= 0.001 else "<0.1%"
 
 
+def _departure_names(ds: Any) -> list[str]:
+    """The atlas's departures, in order: its ``departure`` coordinate, or (a file written
+    before there was one) the provenance's list."""
+    if "departure" in ds.coords:
+        return [str(n) for n in ds["departure"].values]
+    prov = json.loads(ds.attrs.get("provenance", "{}"))
+    return [str(d.get("name")) for d in prov.get("departures", [])]
+
+
 def _departure_index(ds: Any, name: str) -> int:
     """The index of the departure ``name`` in the atlas.
 
     Raises
     ------
     InputError
-        A name the atlas does not hold (the message lists those it holds).
+        A name the atlas does not hold (the message lists those it holds), or an atlas
+        of several departures written before each one's grid was kept.
     """
-    names = [str(n) for n in ds["departure"].values] if "departure" in ds.coords else []
+    names = _departure_names(ds)
     if name not in names:
         held = ", ".join(names) or "none named"
         raise InputError(f"the atlas has no departure {name!r}; it holds {held}")
+    if len(names) > 1 and "departure_presence_probability" not in ds.data_vars:
+        raise InputError(
+            f"the atlas holds {len(names)} departures but not each one's grid (no "
+            "departure_presence_probability: written by an older sarwatch); draw all of "
+            "them (leave --departure out) or run `sarwatch atlas` again"
+        )
     return names.index(name)
 
 
@@ -255,6 +398,13 @@ def _probabilities(ds: Any, index: list[int], departure: int | None) -> np.ndarr
         return np.asarray(ds["presence_probability"].values, dtype=np.float64)[index]
     by_departure = np.asarray(ds["departure_presence_probability"].values, dtype=np.float64)
     return by_departure[index, departure]
+
+
+def _departure_particles(ds: Any, departure: int) -> int:
+    """Particles counted from the departure (an older file of one departure: all)."""
+    if "departure_particles" in ds.data_vars:
+        return int(np.asarray(ds["departure_particles"].values)[departure])
+    return int(ds.attrs.get("particles", 0))
 
 
 def atlas_png(
@@ -312,10 +462,18 @@ def atlas_png(
     land = shapely.intersection(
         land_polygons_for(Region(x0, y0, x1, y1), cache_dir), shapely.box(x0, y0, x1, y1)
     )
-    panels = [
+    drawn = [
         _panel(p, (lon, lat), view, top, land, departures, f"+{h:g} h{_ashore_note(ds, i, dep)}")
         for p, h, i in zip(prob, chosen, index, strict=True)
     ]
+    panels = [panel for panel, _ in drawn]
+    unnamed = drawn[0][1]  # the same view and departures on every map
+    note = (
+        f"not named on the maps (no room): {', '.join(unnamed)}; "
+        "atlas-map --departure NAME draws one departure"
+        if unnamed
+        else ""
+    )
     cols = 1 if len(panels) == 1 else 2
     rows = (len(panels) + cols - 1) // cols
     pw, ph = panels[0].size
@@ -325,7 +483,7 @@ def atlas_png(
     for k, panel in enumerate(panels):
         image.paste(panel, (x_first + (k % cols) * pw, _TITLE_PX + (k // cols) * ph))
     of_what = "all particles of all scenarios" if dep is None else f"{departure}'s particles"
-    image.paste(_scale_bar(width, top, of_what), (0, _TITLE_PX + rows * ph))
+    image.paste(_scale_bar(width, top, of_what, note), (0, _TITLE_PX + rows * ph))
     draw = ImageDraw.Draw(image)
     every = prov.get("every_h")
     period = f"{prov.get('start_first', '?')[:16]} to {prov.get('start_last', '?')[:16]}"
@@ -335,7 +493,7 @@ def atlas_png(
             f"{prov.get('particles_per_scenario', '?')} particles, {len(departures)} departure(s)"
         )
     else:
-        particles = int(np.asarray(ds["departure_particles"].values)[dep])
+        particles = _departure_particles(ds, dep)
         what = f"boats leaving {departure} ({particles:,} particles)"
     title = (
         f"Drift atlas: {prov.get('object_class', '?')}, {what}\n"
