@@ -224,46 +224,35 @@ def test_the_command_prints_each_departures_landfall_or_the_whole_for_many(
 
 def test_starts_that_the_spread_puts_on_land_are_drawn_again_at_sea(land_mask):
     """Zuwara's harbour moved to the nearest sea point lies at the coast: about 40 % of
-    a 500 m spread round it falls on land. Those starts are drawn again at sea; the
-    others keep their places."""
+    a 500 m spread round it falls on land. Those starts are drawn again at sea (the
+    atlas seeds with drift.seeding.seed_at_sea); the others keep their places."""
     from sarwatch.drift.leeway import resolve_object
-    from sarwatch.drift.seeding import Scenario, seed_scenarios
+    from sarwatch.drift.seeding import Scenario, seed_at_sea, seed_scenarios
     from sarwatch.geo.coast import land_mask as mask
-    from sarwatch.services.atlas_task import sea_starts
 
     land = mask()
     dep = Departure("LYZUA", 12.10165, 32.93468)  # load_departures("LYZUA")
-    rng = np.random.default_rng(5)
-    obj = resolve_object("PIW-1")
-    state = seed_scenarios([Scenario(1.0, "point", dep.lon, dep.lat, obj, radius_m=500.0)],
-                           2000, rng)  # fmt: skip
-    on = np.asarray(land.contains(state.lon, state.lat), bool)
+    sc = [Scenario(1.0, "point", dep.lon, dep.lat, resolve_object("PIW-1"), radius_m=500.0)]
+    plain = seed_scenarios(sc, 2000, np.random.default_rng(5))
+    on = np.asarray(land.contains(plain.lon, plain.lat), bool)
     assert 0.2 < on.mean() < 0.7  # the case this guards against
-    before = state.lon.copy(), state.lat.copy()
-    sea_starts(state, dep, 500.0, land, rng)
+    state = seed_at_sea(sc, 2000, np.random.default_rng(5), land)
     assert not np.asarray(land.contains(state.lon, state.lat), bool).any()
-    np.testing.assert_array_equal(state.lon[~on], before[0][~on])
-    np.testing.assert_array_equal(state.lat[~on], before[1][~on])
+    np.testing.assert_array_equal(state.lon[~on], plain.lon[~on])
+    np.testing.assert_array_equal(state.lat[~on], plain.lat[~on])
     # still the departure's spread: within 4 sigma (2 km) of it
     assert np.abs(state.lat - dep.lat).max() < 2000 / 111_000
 
 
-def test_a_spread_all_on_land_is_refused_with_what_to_do():
+def test_a_departure_whose_spread_is_all_land_is_refused_with_what_to_do(land_mask):
     from sarwatch.drift.leeway import resolve_object
-    from sarwatch.drift.seeding import Scenario, seed_scenarios
+    from sarwatch.drift.seeding import Scenario, seed_at_sea
     from sarwatch.errors import PositionOnLandError
-    from sarwatch.services.atlas_task import sea_starts
+    from sarwatch.geo.coast import land_mask as mask
 
-    class AllLand:
-        def contains(self, lon, lat):
-            return np.ones(np.shape(lon), bool)
-
-    dep = Departure("inland", 12.0, 33.0)
-    rng = np.random.default_rng(1)
-    state = seed_scenarios([Scenario(1.0, "point", 12.0, 33.0, resolve_object("PIW-1"), 500.0)],
-                           10, rng)  # fmt: skip
-    with pytest.raises(PositionOnLandError, match="lies almost all on land; give a point farther"):
-        sea_starts(state, dep, 500.0, AllLand(), rng)
+    inland = [Scenario(1.0, "point", 13.0, 32.5, resolve_object("PIW-1"), 500.0)]  # Libya
+    with pytest.raises(PositionOnLandError, match="give a smaller radius or a position farther"):
+        seed_at_sea(inland, 10, np.random.default_rng(1), mask())
 
 
 def test_boats_blown_off_the_coast_they_left_are_not_counted_ashore(land_mask):

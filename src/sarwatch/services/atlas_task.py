@@ -258,7 +258,7 @@ def _run_scenario(task: ScenarioTask, ctx: TaskContext, acc: AtlasCounts) -> Non
     """
     from sarwatch.drift.engine import simulate
     from sarwatch.drift.leeway import resolve_object
-    from sarwatch.drift.seeding import Scenario, seed_scenarios
+    from sarwatch.drift.seeding import Scenario, seed_at_sea
     from sarwatch.drift.state import ACTIVE, STRANDED, ParticleState
     from sarwatch.geo.coast import land_mask
     from sarwatch.geo.srr_raster import srr_raster
@@ -275,12 +275,10 @@ def _run_scenario(task: ScenarioTask, ctx: TaskContext, acc: AtlasCounts) -> Non
     raster = srr_raster(ctx.region_ids, REGION_RASTER_DEG)
     rng = np.random.default_rng(task.seed)
     obj = resolve_object(cfg.object_class)
-    state = seed_scenarios(
-        [Scenario(1.0, "point", dep.lon, dep.lat, obj, radius_m=cfg.radius_m)], cfg.particles, rng
-    )
     # a boat leaves from the sea: starts that the spread puts on land are drawn again,
     # else they would strand at once and count as boats that reached land unaided
-    sea_starts(state, dep, cfg.radius_m, land, rng)
+    scenario = Scenario(1.0, "point", dep.lon, dep.lat, obj, radius_m=cfg.radius_m)
+    state = seed_at_sea([scenario], cfg.particles, rng, land)
     coast = coast_index(None if ctx.cache_dir is None else Path(ctx.cache_dir))
     cells: list[npt.NDArray[np.int64]] = []
     codes: list[npt.NDArray[np.int64]] = []
@@ -303,45 +301,6 @@ def _run_scenario(task: ScenarioTask, ctx: TaskContext, acc: AtlasCounts) -> Non
 
     simulate(state, forcing, to64(task.start), cfg.params(), rng, land=land, on_output=on_output)
     acc.add_leads(cells, codes, particles=state.n, ashore=ashore, departure=task.departure_index)
-
-
-#: Rounds of redrawing starts that fell on land before a departure is refused.
-SEA_START_ROUNDS = 50
-
-
-def sea_starts(
-    state: Any, dep: Departure, radius_m: float, land: Any, rng: np.random.Generator
-) -> None:
-    """Redraw, in place, the start positions of ``state`` that lie on ``land``.
-
-    The atlas seeds each scenario with a Gaussian spread of ``radius_m`` (sigma per
-    axis, metres) round the departure, which ports moved to the nearest sea point lie
-    right next to the coast: about half of such a spread falls on land. Those particles
-    would strand at the first step and be counted *ashore*, as if the boat had reached
-    land unaided. Each one on land is drawn again from the same spread until it is at
-    sea (the spread cut to the sea), with the scenario's generator, so the scenario
-    stays reproducible from its seed.
-
-    Raises
-    ------
-    PositionOnLandError
-        When the spread is almost all land (starts still on land after
-        :data:`SEA_START_ROUNDS` rounds).
-    """
-    from sarwatch.drift.seeding import seed_point
-
-    on = np.flatnonzero(np.asarray(land.contains(state.lon, state.lat), bool))
-    for _ in range(SEA_START_ROUNDS):
-        if on.size == 0:
-            return
-        lon, lat, _t = seed_point(dep.lon, dep.lat, radius_m, on.size, rng)
-        state.lon[on], state.lat[on] = lon, lat
-        on = on[np.asarray(land.contains(lon, lat), bool)]
-    if on.size:
-        raise PositionOnLandError(
-            f"departure {dep.name} ({dep.lat:.5f}N {dep.lon:.5f}E): its start spread of "
-            f"{radius_m:g} m lies almost all on land; give a point farther out at sea"
-        )
 
 
 #: A stranded particle farther than this from the packaged coast (metres) is ashore on an
