@@ -23,10 +23,11 @@ Every refusal is JSON in the house shape ``{"error", "detail"}``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from sarwatch.web.asgi_json import send_json_error
 
 __all__ = ["CONTENT_SECURITY_POLICY", "SECURITY_HEADERS", "RequestGuard", "allowed_hosts"]
 
@@ -166,17 +167,4 @@ class RequestGuard:
 
 
 async def _send_400(send: Send, error: str, detail: str) -> None:
-    body = json.dumps({"error": error, "detail": detail}).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 400,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"cache-control", b"no-store"),
-                *_HEADERS,
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    await send_json_error(send, 400, error, detail, [(b"cache-control", b"no-store"), *_HEADERS])

@@ -20,12 +20,13 @@ no thread); beyond that a request is answered ``503`` with ``Retry-After`` at on
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 from collections import deque
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from sarwatch.web.asgi_json import send_json_error
 
 __all__ = [
     "DEFAULT_MAX_BODY_BYTES",
@@ -165,19 +166,7 @@ def _content_length(scope: Scope) -> int | None:
 
 
 async def _send_413(send: Send, detail: str) -> None:
-    body = json.dumps({"error": "RequestTooLarge", "detail": detail}).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"connection", b"close"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    await send_json_error(send, 413, "RequestTooLarge", detail, [(b"connection", b"close")])
 
 
 #: Token-free routes that may compute (prefixes of the path). The public feeds' plain
@@ -281,17 +270,5 @@ async def _send_busy(send: Send, limit: int) -> None:
         f"this station has {limit} requests of this kind (maps, statistics, public data, "
         "assessments) running or waiting already; try again in a second"
     )
-    body = json.dumps({"error": "StationBusy", "detail": detail}).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 503,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"retry-after", b"1"),
-                (b"cache-control", b"no-store"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    headers = [(b"retry-after", b"1"), (b"cache-control", b"no-store")]
+    await send_json_error(send, 503, "StationBusy", detail, headers)
