@@ -464,6 +464,8 @@ def _row_from_assessment(d: dict[str, Any]) -> dict[str, Any]:
 def _csv_value(value: Any) -> str:
     """A result's value as a CSV cell; text that a spreadsheet would run as a formula (a
     bad row echoes what was typed: ``=HYPERLINK(...)``) gets a leading apostrophe."""
+    from sarwatch.csv_cells import spreadsheet_text
+
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -478,24 +480,8 @@ def _csv_value(value: Any) -> str:
                 parts.append(f"{v['port']} {v['sea_distance_nm']} nm {v['eta_h']} h{flag}")
             else:
                 parts.append(str(v))
-        return _as_text("; ".join(parts))
-    return _as_text(str(value))
-
-
-#: What a spreadsheet reads as the start of a formula (OWASP's CSV injection list).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _as_text(text: str) -> str:
-    """``text`` with an apostrophe before it when it starts like a formula and is not a
-    number (``-12.5`` stays a number)."""
-    if not text.startswith(_FORMULA_START):
-        return text
-    try:
-        float(text)
-    except ValueError:
-        return "'" + text
-    return text
+        return spreadsheet_text("; ".join(parts))
+    return spreadsheet_text(str(value))
 
 
 def _write_batch(results: list[dict[str, Any]], out: Path | None) -> None:

@@ -21,6 +21,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from sarwatch.csv_cells import from_spreadsheet_cell, spreadsheet_cell
 from sarwatch.errors import InputError
 from sarwatch.incidents import Incident
 
@@ -118,40 +119,3 @@ def parse_json_cell(text: Any, what: str, default: Any) -> Any:
         raise InputError(
             f"{what} must be JSON, e.g. {json.dumps(default or [])}; got {text!r:.80}"
         ) from None
-
-
-#: First characters that make a spreadsheet read a cell as a formula (OWASP, "CSV
-#: injection"), and the apostrophe that marks a cell escaped.
-_ESCAPED_START = ("=", "+", "-", "@", "\t", "\r", "'")
-
-
-def spreadsheet_cell(value: str) -> str:
-    """A text cell as written to CSV: with a leading apostrophe if it starts like a formula.
-
-    A cell that starts with an apostrophe gets one more, so that reading back with
-    :func:`from_spreadsheet_cell` gives every text exactly.
-
-    Examples
-    --------
-    >>> print(spreadsheet_cell('=HYPERLINK("http://example.org")'))
-    '=HYPERLINK("http://example.org")
-    >>> spreadsheet_cell("off Zuwara"), spreadsheet_cell("")
-    ('off Zuwara', '')
-    """
-    return "'" + value if value.startswith(_ESCAPED_START) else value
-
-
-def from_spreadsheet_cell(value: str) -> str:
-    """A text cell as read from CSV: the apostrophe :func:`spreadsheet_cell` added taken off.
-
-    Only an apostrophe followed by a formula's first character (or by another
-    apostrophe) is taken off, so that cells of files written elsewhere stay as they are.
-
-    Examples
-    --------
-    >>> from_spreadsheet_cell("'=1+2"), from_spreadsheet_cell("'t is"), from_spreadsheet_cell("''a")
-    ('=1+2', "'t is", "'a")
-    """
-    if len(value) >= 2 and value[0] == "'" and value[1] in _ESCAPED_START:
-        return value[1:]
-    return value
