@@ -321,10 +321,11 @@ def landfall_states(
     without a State or farther than :data:`LANDFALL_MAX_M`.
     """
     dist, vertex = coast.nearest(lon, lat)
-    code = np.asarray(coast.states, dtype=object)[coast.state_index[vertex]]
-    column = {s: i for i, s in enumerate(states)}
     unknown = len(states) - 1
-    out = np.array([column.get(c, unknown) for c in code], np.int64)
+    column = {s: i for i, s in enumerate(states)}
+    # the column of each of the coast index's States, looked up per particle by index
+    of_state = np.array([column.get(c, unknown) for c in coast.states], np.int64)
+    out = of_state[coast.state_index[vertex]]
     out[dist > LANDFALL_MAX_M] = unknown
     return out
 
