@@ -74,6 +74,8 @@ _SCRIPT = textwrap.dedent(
         )
     predict_drift(DriftRequest(lon=12.1, lat=34.4, time=t0, wind_kn=25.0, wind_from_deg=10.0,
                                particles=300, hours=2.0, jibe_per_h=0.5))
+    predict_drift(DriftRequest(lon=12.55, lat=35.45, time=t0, wind_kn=15.0, wind_from_deg=200.0,
+                               particles=300, hours=3.0))  # off Lampedusa: near-land raster
     assess_position(11.7, 35.3, speed_kn=8.0)
     units = [{"name": "Sector", "platform": "helicopter", "altitude_ft": 500, "speed_kn": 90,
               "hours": 1, "pattern": "sector"},

@@ -25,7 +25,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["PARAM_SIZE", "advance", "max_speed_sq", "moving_bbox", "time_slices"]
+__all__ = ["PARAM_SIZE", "advance", "max_speed_sq", "moving_bbox", "near_land", "time_slices"]
 
 _A = 6378137.0
 _E2 = 6.69437999014e-3
@@ -43,7 +43,10 @@ P_SCHEME = 6  # 0 Euler, 1 midpoint (two evaluations), 2 midpoint with a reused 
 P_LAND_LON0 = 7
 P_LAND_LAT0 = 8
 P_LAND_CELL = 9
-PARAM_SIZE = 10
+P_NEAR_LON0 = 10  # the call's near-land raster (see near_land): west edge, degrees
+P_NEAR_LAT0 = 11  # south edge, degrees
+P_NEAR_CELL = 12  # cell size, degrees
+PARAM_SIZE = 13
 
 #: Particles advanced together, step by step, in one block of the parallel loop.
 _BLOCK = 32
@@ -270,6 +273,8 @@ def advance(  # type: ignore[no-untyped-def]
     sg,
     has_stokes,
     land,
+    near,
+    flags,
     xm,
     ym,
     step_t,
@@ -285,8 +290,12 @@ def advance(  # type: ignore[no-untyped-def]
     ``(steps * 2, ny, nx, 2)``, followed by its cells' bilinear coefficients (see
     ``_sample``), with grids ``[lon0, 1/dlon, lat0, 1/dlat, nx, ny, offset]``. A
     particle that enters a coast cell of ``land`` stops there with ``pending = k`` so that
-    the caller can test it exactly and resume it from ``k + 1``. ``xm`` and ``ym`` are
-    scratch (float64, at least as long as ``idx``).
+    the caller can test it exactly and resume it from ``k + 1``. ``near`` (see
+    :func:`near_land`; origin and cell in ``params``) spares that raster test for the
+    call to every particle that starts it in a zero cell: the caller builds it so that no
+    such particle can reach a land or coast cell before the call ends (an empty ``near``
+    tests every particle). ``xm`` and ``ym`` are scratch (float64), ``flags`` scratch
+    (uint8), each at least as long as ``idx``.
     ``sin_lat``, ``cos_lat`` are the sine and cosine of each particle's latitude, carried
     from step to step (and from call to call) by small rotations; the caller initialises
     them once per run.
@@ -311,6 +320,10 @@ def advance(  # type: ignore[no-untyped-def]
     land_lat0 = params[P_LAND_LAT0]
     land_cell = params[P_LAND_CELL]
     nly, nlx = land.shape
+    nny, nnx = near.shape
+    near_lon0 = params[P_NEAR_LON0]
+    near_lat0 = params[P_NEAR_LAT0]
+    inv_near = 1.0 / params[P_NEAR_CELL] if nny > 0 else 0.0
     diff_amp = math.sqrt(2.0 * kdiff * abs(dt))
     inv_cell = 1.0 / land_cell if land_cell > 0.0 else 0.0
     n_idx = idx.shape[0]
@@ -337,7 +350,17 @@ def advance(  # type: ignore[no-untyped-def]
         j0 = blk * _BLOCK
         j1 = min(j0 + _BLOCK, n_idx)
         for j in range(j0, j1):
-            pending[np.uint64(idx[j])] = -1
+            i = np.uint64(idx[j])
+            pending[i] = -1
+            # whether the particle may meet land in this call: a near-land cell, a position
+            # off the near raster, or no near raster at all (then every step tests)
+            test = np.uint8(1)
+            if nny > 0:
+                fi = (lat[i] - near_lat0) * inv_near
+                fj = (lon[i] - near_lon0) * inv_near
+                if fi >= 0.0 and fj >= 0.0 and fi < nny and fj < nnx:
+                    test = near[np.uint64(int(fi)), np.uint64(int(fj))]
+            flags[j] = test
         for k in range(nsub):
             g = step0 + k
             for j in range(j0, j1):
@@ -447,7 +470,7 @@ def advance(  # type: ignore[no-untyped-def]
                 if jibe_p > 0.0 and _uniform(key, i, g, 0) < jibe_p:
                     side[i] = 1 - side[i]
                     vel_ok[i] = 0  # the leeway jumps: predict afresh
-                if nly > 0:
+                if nly > 0 and flags[j] != 0:
                     fi = (y - land_lat0) * inv_cell
                     fj = (x - land_lon0) * inv_cell
                     if fi >= 0.0 and fj >= 0.0 and fi < nly and fj < nlx:
@@ -468,6 +491,32 @@ def advance(  # type: ignore[no-untyped-def]
                 bx1 = max(bx1, lon[i])
                 by1 = max(by1, lat[i])
     return hits, bx0, by0, bx1, by1
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def near_land(cells, i0, i1, j0, j1, block, ry, rx):  # type: ignore[no-untyped-def]
+    """Coarse cells from which a particle may reach a land or coast cell of ``cells``.
+
+    Over the fine cells ``[i0:i1, j0:j1]`` of the land raster, a coarse cell is ``block``
+    fine cells a side (coarse cell ``(0, 0)`` starts at fine cell ``(i0, j0)``); it is 1
+    when a non-sea fine cell lies in a coarse cell at most ``ry`` rows and ``rx`` columns
+    away, else 0. One pass over the fine cells, then the dilation over the coarse ones.
+    """
+    nyc = (i1 - i0 + block - 1) // block
+    nxc = (j1 - j0 + block - 1) // block
+    coarse = np.zeros((nyc, nxc), np.uint8)
+    for i in range(i0, i1):
+        ci = (i - i0) // block
+        for j in range(j0, j1):
+            coarse[ci, (j - j0) // block] |= cells[i, j]
+    out = np.zeros((nyc, nxc), np.uint8)
+    for ci in range(nyc):
+        for cj in range(nxc):
+            if coarse[ci, cj] != 0:
+                for a in range(max(ci - ry, 0), min(ci + ry + 1, nyc)):
+                    for b in range(max(cj - rx, 0), min(cj + rx + 1, nxc)):
+                        out[a, b] = 1
+    return out
 
 
 @njit(parallel=True, cache=True, nogil=True, error_model="numpy", fastmath={"contract"})

@@ -263,6 +263,57 @@ def _drift_bound(state: ParticleState, forcing: Forcing) -> float:
 
 #: Steps per kernel call (bounds the size of the time-interpolated forcing slices).
 _CHUNK_STEPS = 8
+#: The raster a kernel call gets when it need not test land (or spare no test).
+_NO_CELLS = np.zeros((0, 0), np.uint8)
+#: Fine land cells a side of a cell of the near-land raster (``_kernel.near_land``).
+_NEAR_BLOCK = 8
+
+
+def _near_raster(
+    cells: npt.NDArray[np.uint8],
+    land: LandModel,
+    box: tuple[float, float, float, float],
+    nsub: int,
+    pad_m: float,
+    kparams: npt.NDArray[np.float64],
+) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8]]:
+    """The land raster and the near-land raster for a kernel call over the crop ``box``.
+
+    ``box`` (lon0, lat0, lon1, lat1, degrees) holds every position the particles can reach
+    in the call, and none moves farther than ``pad_m`` metres from where it starts the
+    call (:func:`simulate`'s bound). The crop's diffusion margin is six standard
+    deviations; a Box-Muller kick is at most ``8.6 sqrt(2 K dt)`` metres (the largest
+    radius 53 random bits give), so both are widened by that bound for every step. Returns
+    ``(cells, near)``: an empty ``cells`` when no land or coast cell lies in the box (the
+    kernel then tests nothing), and :func:`_kernel.near_land` over the box's cells, dilated
+    by the reach, with its origin and cell size written into ``kparams``. Both spare only
+    tests that cannot find land: the results are the same as testing every step.
+    """
+    ny, nx = cells.shape
+    if ny == 0:
+        return cells, _NO_CELLS
+    kick_m = nsub * 8.6 * math.sqrt(2.0 * kparams[_kernel.P_KDIFF] * abs(kparams[_kernel.P_DT]))
+    reach_m = pad_m + kick_m
+    top = min(max(abs(box[1]), abs(box[3])) + reach_m / 110_000.0, 89.0)
+    # degrees per metre, rounded up (1 degree of latitude is at least 110.5 km, of
+    # longitude at least 111.3 km times the cosine)
+    per_m_lon, per_m_lat = 1.0 / (111_000.0 * math.cos(math.radians(top))), 1.0 / 110_000.0
+    cell = land.cell_deg
+    j0 = max(math.floor((box[0] - kick_m * per_m_lon - land.lon0) / cell) - 1, 0)
+    j1 = min(math.floor((box[2] + kick_m * per_m_lon - land.lon0) / cell) + 2, nx)
+    i0 = max(math.floor((box[1] - kick_m * per_m_lat - land.lat0) / cell) - 1, 0)
+    i1 = min(math.floor((box[3] + kick_m * per_m_lat - land.lat0) / cell) + 2, ny)
+    if j0 >= j1 or i0 >= i1 or not cells[i0:i1, j0:j1].any():
+        return _NO_CELLS, _NO_CELLS
+    coarse_deg = _NEAR_BLOCK * cell
+    # coarse cells within reach, plus one for the rounding of the two rasters' indices
+    ry = math.ceil(reach_m * per_m_lat / coarse_deg) + 1
+    rx = math.ceil(reach_m * per_m_lon / coarse_deg) + 1
+    near = _kernel.near_land(cells, i0, i1, j0, j1, _NEAR_BLOCK, ry, rx)
+    kparams[_kernel.P_NEAR_LON0] = land.lon0 + j0 * cell
+    kparams[_kernel.P_NEAR_LAT0] = land.lat0 + i0 * cell
+    kparams[_kernel.P_NEAR_CELL] = coarse_deg
+    return cells, near
 
 
 def _advance_chunk(
@@ -281,7 +332,7 @@ def _advance_chunk(
     zeros_k: npt.NDArray[np.int32],
     pending: npt.NDArray[np.int32],
     trig: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]],
-    scratch: npt.NDArray[np.float64],
+    scratch: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.uint8]],
     bbox: tuple[float, float, float, float],
     time_index: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]],
 ) -> tuple[int, tuple[float, float, float, float]]:
@@ -310,6 +361,10 @@ def _advance_chunk(
             (forcing.current, forcing.wind, forcing.stokes), time_index, strict=True
         )
     )
+    near = _NO_CELLS
+    if box is not None and land is not None:
+        # spare the raster test to particles that cannot reach land in this call
+        cells, near = _near_raster(cells, land, box, nsub, pad_m, kparams)
     idx, kfirst = all_idx, zeros_k
     exact = 0
     after = (np.inf, np.inf, -np.inf, -np.inf)
@@ -322,7 +377,7 @@ def _advance_chunk(
             state.wind_err_u, state.wind_err_v, state.current_err_u, state.current_err_v,
             state.vel_u, state.vel_v, state.vel_ok, trig[0], trig[1],
             cf, cg, wf, wg, sf, sg, forcing.stokes is not None,
-            cells, scratch[0], scratch[1], step_t, step0, key, kparams,
+            cells, near, scratch[2], scratch[0], scratch[1], step_t, step0, key, kparams,
         )  # fmt: skip
         # union with the boxes of earlier calls (their particles stranded since, if any)
         after = (
@@ -426,7 +481,8 @@ def simulate(
     pending = np.full(n, -1, np.int32)
     # sine and cosine of the latitudes, carried by the kernel from step to step
     trig = (np.sin(np.radians(state.lat)), np.cos(np.radians(state.lat)))
-    scratch = np.empty((2, n))  # the kernel's predicted midpoints, reused by every call
+    # the kernel's predicted midpoints and near-land flags, reused by every call
+    scratch = (np.empty(n), np.empty(n), np.empty(n, np.uint8))
     times = start + (sign * params.output_every_s * np.arange(n_out + 1)).astype("timedelta64[s]")
     exact_tests = 0
     total = per_out * n_out
