@@ -199,3 +199,69 @@ def test_a_run_at_0_percent_shows_what_it_is_doing(laptop, token):
     page.wait_for_selector("#drift-progress[data-phase='drifting']", timeout=10_000)
     text = page.inner_text("#drift-progress .sw-progress-text")
     assert re.fullmatch(r"running 40 % · \d+ s", text), text
+
+
+def test_time_fields_give_a_tablet_a_keyboard_that_can_type_utc(laptop, token):
+    # "2026-11-20 04:00 UTC" and "2026-11-20T04:00Z" need letters and ':'; a field that asks
+    # for the number pad leaves a tablet's coordinator unable to type them.
+    page = laptop.open("/", token=token)
+    page.wait_for_selector("#role[data-role='coordinator']", timeout=10_000)
+    fields = page.evaluate(
+        "[...document.querySelectorAll('input.sw-time')].map(i =>"
+        " [i.form.id, i.getAttribute('inputmode'), i.placeholder, i.title])"
+    )
+    assert sorted(form for form, *_ in fields) == [
+        "contact-form",
+        "drift-form",
+        "open-case-form",
+        "plan-form",
+        "report-form",
+    ]
+    for form, mode, placeholder, title in fields:
+        assert mode == "text", (form, mode)
+        assert placeholder == "2026-11-23 04:10 UTC", (form, placeholder)
+        for spelling in ("2026-11-23 04:10", "2026-11-23 04:10 UTC", "2026-11-23T04:10Z"):
+            assert spelling in title, (form, title)
+    # Nor any other typed field: a number pad (inputmode numeric, decimal or tel) has no
+    # letters, no ':' and no '°' for a position such as 33°12.5'N.
+    pads = page.evaluate(
+        "[...document.querySelectorAll('input:not([type=number]), textarea')]"
+        ".filter(i => ['numeric', 'decimal', 'tel'].includes(i.inputMode))"
+        ".map(i => `${i.form?.id} ${i.name}`)"
+    )
+    assert pads == []
+
+    posted: list[dict] = []
+
+    def drift_api(route):
+        if route.request.method == "POST":
+            posted.append(route.request.post_data_json)
+            route.fulfill(status=202, json={"run_id": "0123456789ab", "status": "queued"})
+        else:
+            route.fulfill(json={"run_id": "0123456789ab", "status": "failed", "error": "test"})
+
+    page.route("**/api/drift", drift_api)
+    page.route("**/api/drift/0123456789ab", drift_api)
+    page.click(".sw-tabs button[data-tab='drift']")
+    page.fill("#drift-form input[name='position']", "33 30.0N 012 48.0E")
+    page.fill("#drift-form input[name='hours']", "2")
+    time = page.locator("#drift-form input[name='time']")
+    for typed in ("2026-11-20 04:00 UTC", "2026-11-20T04:00Z"):
+        time.fill("")
+        time.press_sequentially(typed)  # key by key, as on a keyboard
+        assert time.input_value() == typed
+        assert time.evaluate("i => i.checkValidity()")
+        page.click("#drift-form button[type='submit']")
+        page.wait_for_selector("#drift-progress[data-state='failed']", timeout=30_000)
+        assert posted[-1]["time"] == "2026-11-20T04:00:00Z", posted[-1]
+        page.evaluate("delete document.getElementById('drift-progress').dataset.state")
+    assert len(posted) == 2
+    # Still refused: a time in another zone never reaches the server.
+    time.fill("2026-11-20 04:00 CET")
+    page.click("#drift-form button[type='submit']")
+    page.wait_for_function(
+        "() => document.querySelector('#drift-form [data-field=form-error]')"
+        "?.textContent.includes('is not UTC')",
+        timeout=10_000,
+    )
+    assert len(posted) == 2

@@ -96,6 +96,11 @@ def test_the_page_and_the_cli_agree_on_every_vector_bundle(
 
 
 def test_a_wrong_key_id_and_the_timeline(verify_page: Page) -> None:
+    # The key id is hex: a keyboard with letters ("latin" is no inputmode in HTML), and no
+    # capital first letter from a tablet's keyboard.
+    field = verify_page.page.locator("#key-id")
+    assert field.get_attribute("inputmode") == "text"
+    assert field.get_attribute("autocapitalize") == "off"
     shown = _drop(verify_page, VECTORS / "bundles" / "intact-v2.zip", "0123456789abcdef")
     assert not shown["ok"]
     assert (

@@ -52,17 +52,20 @@ def atlas_dataset(result: AtlasResult) -> Any:
     names = [d["name"] for d in result.provenance.get("departures", [])]
     names = names if len(names) == c.ashore.shape[1] else [str(k) for k in range(c.ashore.shape[1])]
     per_departure = np.maximum(c.departure_particles, 1)[None, :, None]
+    # summed over the departures once (AtlasCounts.presence sums on every access), then
+    # shared by the count, the probability and the choice of integer width
     presence = c.presence
+    count_dtype = np.int32 if presence.max(initial=0) < 2**31 else np.int64
     ds = xr.Dataset(
         {
             "presence_count": (
                 ("lead_time", "lat", "lon"),
-                presence.astype(np.int32 if presence.max(initial=0) < 2**31 else np.int64),
+                presence.astype(count_dtype),
                 {"long_name": "particles in the cell, all scenarios", "units": "1"},
             ),
             "presence_probability": (
                 ("lead_time", "lat", "lon"),
-                c.presence_probability().astype(np.float32),
+                (presence / total).astype(np.float32),
                 {"long_name": "probability of presence (share of all particles)", "units": "1"},
             ),
             "class_count": (
@@ -182,7 +185,7 @@ def atlas_dataset(result: AtlasResult) -> Any:
     if c.by_departure.shape[1] > 1:  # each departure's own grid, besides the sum
         ds["departure_presence_count"] = (
             ("lead_time", "departure", "lat", "lon"),
-            c.by_departure.astype(np.int32 if presence.max(initial=0) < 2**31 else np.int64),
+            c.by_departure.astype(count_dtype),
             {"long_name": "particles in the cell, the departure's scenarios", "units": "1"},
         )
         ds["departure_presence_probability"] = (
