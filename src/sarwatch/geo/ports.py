@@ -20,7 +20,7 @@ land raster of :mod:`sarwatch.geo.coast`: harbour moles, bays, lagoon spits): a 
 bearing from the WPI position, off the harbour entrance or straight out from a beach
 coast, and on it the first point, in steps of 50 m, at which every cell of the land
 raster within 750 m is sea, rounded to 1e-4 degree. They lie 0.3–3.9 km from their
-ports and 1.2–1.5 km from the GSHHG coastline, in open water: a 500 m seeding spread
+ports and 1.3–1.6 km from the GSHHG coastline, in open water: a 500 m seeding spread
 round them starts at sea. :func:`parse_ports` refuses a departure point farther than
 :data:`DEPART_MAX_M` from its port and, given a land mask, one on land.
 """
