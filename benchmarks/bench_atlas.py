@@ -4,7 +4,7 @@ Run from the repository root::
 
     .venv/bin/python benchmarks/bench_atlas.py [--hours 48] [--scenarios 1000]
 
-Ten departures (the packaged departure ports, moved to sea) × 100 start times every
+Ten departures (the packaged departure ports' points at sea) × 100 start times every
 6 h from 2024-01-01, each a drift scenario of 10,000 ``PIW-1`` particles for 48 h
 (dt 15 min: 192 steps, 1.92 M particle-steps), lead times every 6 h, forced by a
 synthetic hourly wind file (0.25°, turning and strengthening with time, written to a

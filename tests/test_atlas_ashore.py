@@ -231,7 +231,7 @@ def test_starts_that_the_spread_puts_on_land_are_drawn_again_at_sea(land_mask):
     from sarwatch.geo.coast import land_mask as mask
 
     land = mask()
-    dep = Departure("LYZUA", 12.10165, 32.93468)  # load_departures("LYZUA")
+    dep = Departure("LYZUA", 12.10165, 32.93468)  # the harbour moved to the nearest sea point
     sc = [Scenario(1.0, "point", dep.lon, dep.lat, resolve_object("PIW-1"), radius_m=500.0)]
     plain = seed_scenarios(sc, 2000, np.random.default_rng(5))
     on = np.asarray(land.contains(plain.lon, plain.lat), bool)

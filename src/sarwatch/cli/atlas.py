@@ -87,6 +87,7 @@ def atlas(
     from sarwatch.drift.atlas_grid import AtlasGrid
     from sarwatch.drift.config import DriftConfig
     from sarwatch.geo.coast import REGION
+    from sarwatch.geo.position import format_position
     from sarwatch.services.atlas import AtlasRequest, ForcingSpec, run_atlas
     from sarwatch.services.atlas_departures import load_departures
     from sarwatch.services.atlas_files import (
@@ -129,6 +130,18 @@ def atlas(
     )
     req.check()
     check_atlas_path(out)  # before the run, not after it
+    if len(req.departures) <= _ASHORE_LINES:  # which point each departure's boats start from
+        console.print("Departures (where the boats start):", highlight=False)
+        for dep in req.departures:
+            at = format_position(dep.lon, dep.lat, style="decimal", decimals=4)
+            console.print(f"  {dep.name} {at}: {dep.point or 'as given'}", highlight=False,
+                          soft_wrap=True)  # fmt: skip
+    else:
+        console.print(
+            f"{len(req.departures)} departures (each one's point and where it comes from in "
+            f"{out}'s provenance: departures)",
+            highlight=False,
+        )
     with Progress(
         "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
         TimeElapsedColumn(), console=console, transient=True,

@@ -9,6 +9,20 @@ user) with one of three statuses per country or per port:
 - ``eligible``: offered as a place of safety;
 - ``contested``: shown, with a flag, never decided silently;
 - ``excluded``: never offered; listed with its reason and source.
+
+**Departure points.** A port's published position is its harbour (on the quay, inside
+a basin behind breakwaters, or a land pixel of the coastline): boats leaving it put to
+sea outside. Each port whose role names ``departure`` has a *departure point*
+(``depart_lon``, ``depart_lat``, with a ``depart_note`` saying where it lies) where
+``sarwatch atlas --departures PORTS`` seeds its boats. Each was chosen from the
+coastline's shape round the port, as GSHHG full resolution draws it (the packaged
+land raster of :mod:`sarwatch.geo.coast`: harbour moles, bays, lagoon spits): a seaward
+bearing from the WPI position, off the harbour entrance or straight out from a beach
+coast, and on it the first point, in steps of 50 m, at which every cell of the land
+raster within 750 m is sea, rounded to 1e-4 degree. They lie 0.3–3.9 km from their
+ports and 1.3–1.6 km from the GSHHG coastline, in open water: a 500 m seeding spread
+round them starts at sea. :func:`parse_ports` refuses a departure point farther than
+:data:`DEPART_MAX_M` from its port and, given a land mask, one on land.
 """
 
 from __future__ import annotations
@@ -26,16 +40,18 @@ import numpy as np
 import numpy.typing as npt
 
 from sarwatch.errors import DataError
-from sarwatch.geo.coast import REGION, Region
-from sarwatch.geo.geodesy import geodesic_distance_nm
+from sarwatch.geo.coast import REGION, LandMask, Region
+from sarwatch.geo.geodesy import geodesic_distance_m, geodesic_distance_nm
 
 __all__ = [
+    "DEPART_MAX_M",
     "POS_STATUSES",
     "Port",
     "PosPolicy",
     "PosStatus",
     "nearest_by_great_circle",
     "packaged_pos_policy",
+    "parse_ports",
     "parse_pos_policy",
     "ports",
 ]
@@ -46,6 +62,8 @@ _POLICY_FILE = "pos_policy.json"
 Status = Literal["eligible", "contested", "excluded"]
 #: The statuses a place-of-safety policy may give.
 POS_STATUSES: tuple[str, ...] = ("eligible", "contested", "excluded")
+#: The farthest a departure point may lie from its port, metres (boats put to sea there).
+DEPART_MAX_M = 5000.0
 
 
 @dataclass(frozen=True)
@@ -64,6 +82,11 @@ class Port:
         WPI harbour size; role in the Central Mediterranean (departure, hotspot, ...).
     source
         Where the row comes from.
+    depart_lon, depart_lat
+        Where boats leaving the port put to sea (outside the harbour, in open water),
+        degrees; ``None`` for a port that is no departure.
+    depart_note
+        Where the departure point lies and why (e.g. "3.2 km out on bearing 040").
     """
 
     port_id: str
@@ -76,6 +99,14 @@ class Port:
     harbor_size: str
     role: str
     source: str
+    depart_lon: float | None = None
+    depart_lat: float | None = None
+    depart_note: str = ""
+
+    @property
+    def is_departure(self) -> bool:
+        """Whether the port's role names it a departure."""
+        return "departure" in self.role
 
     def in_region(self, region: Region = REGION) -> bool:
         """Whether the port lies inside the area the coastline data covers."""
@@ -93,9 +124,39 @@ def ports() -> tuple[Port, ...]:
     """
     try:
         text = resources.files("sarwatch.data").joinpath(_PORTS_FILE).read_text("utf-8")
-        rows = list(csv.DictReader(io.StringIO(text)))
-        return tuple(
-            Port(
+    except OSError as exc:
+        raise DataError(f"the packaged port list {_PORTS_FILE} is unreadable ({exc})") from exc
+    return parse_ports(text, origin=f"the packaged port list {_PORTS_FILE}")
+
+
+def parse_ports(text: str, *, origin: str, land: LandMask | None = None) -> tuple[Port, ...]:
+    """Read a port list (CSV text with the columns of the packaged ``ports_central_med.csv``).
+
+    Parameters
+    ----------
+    text
+        The CSV text.
+    origin
+        Where it came from (shown in error messages).
+    land
+        A land mask: when given, a departure point on land is refused.
+
+    Returns
+    -------
+    tuple of Port
+        In file order.
+
+    Raises
+    ------
+    DataError
+        A missing column or a malformed number; a departure port without a departure
+        point (or a point given by one coordinate only); a departure point farther than
+        :data:`DEPART_MAX_M` from its port or, with ``land``, on land.
+    """
+    out = []
+    for i, r in enumerate(csv.DictReader(io.StringIO(text)), start=2):
+        try:
+            port = Port(
                 port_id=r["port_id"],
                 name=r["name"],
                 country=r["country_iso2"],
@@ -106,11 +167,53 @@ def ports() -> tuple[Port, ...]:
                 harbor_size=r["harbor_size_wpi"],
                 role=r["role"],
                 source=r["source"],
+                depart_lon=_optional_float(r.get("depart_lon")),
+                depart_lat=_optional_float(r.get("depart_lat")),
+                depart_note=r.get("depart_note") or "",
             )
-            for r in rows
+        except (KeyError, TypeError, ValueError) as exc:
+            raise DataError(
+                f"{origin} line {i} is malformed ({type(exc).__name__}: {exc}): expected the "
+                "columns of the packaged ports_central_med.csv, positions in decimal degrees"
+            ) from exc
+        _check_departure_point(port, origin, i)
+        out.append(port)
+    if land is not None:
+        at = [(i, p) for i, p in enumerate(out, start=2) if p.depart_lon is not None]
+        lon = np.array([p.depart_lon for _, p in at], dtype=float)
+        on_land = land.contains(lon, np.array([p.depart_lat for _, p in at], dtype=float))
+        for (i, p), bad in zip(at, on_land, strict=True):
+            if bad:
+                raise DataError(
+                    f"{origin} line {i}: the departure point of {p.port_id} ({p.name}), lon "
+                    f"{p.depart_lon} lat {p.depart_lat}, lies on land (GSHHG full "
+                    "resolution): move depart_lon, depart_lat out to open water, off the "
+                    "harbour entrance or the beach boats leave from"
+                )
+    return tuple(out)
+
+
+def _optional_float(cell: str | None) -> float | None:
+    return float(cell) if cell not in (None, "") else None
+
+
+def _check_departure_point(port: Port, origin: str, line: int) -> None:
+    where = f"{origin} line {line} ({port.port_id})"
+    if (port.depart_lon is None) != (port.depart_lat is None):
+        raise DataError(f"{where}: give both depart_lon and depart_lat, or neither")
+    if port.depart_lon is None or port.depart_lat is None:
+        if port.is_departure:
+            raise DataError(
+                f"{where}: a departure port needs a departure point at sea (depart_lon, "
+                "depart_lat: where boats leaving it put to sea, outside the harbour)"
+            )
+        return
+    far_m = float(geodesic_distance_m(port.lon, port.lat, port.depart_lon, port.depart_lat))
+    if not far_m <= DEPART_MAX_M:
+        raise DataError(
+            f"{where}: the departure point lies {far_m / 1000:.1f} km from the port; "
+            f"expected at most {DEPART_MAX_M / 1000:g} km (just outside the harbour)"
         )
-    except (OSError, KeyError, ValueError) as exc:
-        raise DataError(f"the packaged port list {_PORTS_FILE} is unreadable ({exc})") from exc
 
 
 @dataclass(frozen=True)

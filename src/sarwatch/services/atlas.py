@@ -442,7 +442,9 @@ def run_atlas(
         "base_seed": req.base_seed,
         "seed_rule": "numpy SeedSequence([base_seed, round((lon+360)*1e5), "
         "round((lat+90)*1e5), unix start s]).generate_state(1, uint32)",
-        "departures": [{"name": d.name, "lon": d.lon, "lat": d.lat} for d in req.departures],
+        "departures": [
+            {"name": d.name, "lon": d.lon, "lat": d.lat, "point": d.point} for d in req.departures
+        ],
         "start_first": req.start_first.astimezone(UTC).isoformat(),
         "start_last": req.start_last.astimezone(UTC).isoformat(),
         "every_h": req.every.total_seconds() / 3600.0,

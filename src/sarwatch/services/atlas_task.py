@@ -61,11 +61,17 @@ REGION_RASTER_DEG = 0.02
 
 @dataclass(frozen=True)
 class Departure:
-    """A departure point: a name and a position at sea (degrees)."""
+    """A departure point: a name, a position at sea (degrees) and where it comes from.
+
+    ``point`` says which point this is (a port's departure point at sea, a port moved to
+    the nearest sea point, a row of the user's file); it goes into the provenance and
+    takes no part in the scenario's seed.
+    """
 
     name: str
     lon: float
     lat: float
+    point: str = ""
 
 
 @dataclass(frozen=True)
