@@ -32,7 +32,7 @@ def add(
 
 @user_app.command("remove")
 def remove(name: str = typer.Argument(..., help="User name.")) -> None:
-    """Delete a user: the token stops working (a running server notices within 30 s)."""
+    """Delete a user: the token stops working (a running server notices within 2 s)."""
     from sarwatch.cli.context import station
     from sarwatch.services.users import remove_user
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import threading
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -26,11 +27,34 @@ __all__ = [
     "list_users",
     "remove_user",
     "require_role",
+    "revocations",
 ]
 
 Role = Literal["coordinator", "observer"]
 ROLES: tuple[str, ...] = ("coordinator", "observer")
 _RANK = {"observer": 0, "coordinator": 1}
+
+# How many removals (or token replacements) this process committed: a cache of
+# verified tokens compares it with the count when it verified a token, so that a
+# removal is effective at once in the process that did it.
+_revoked_lock = threading.Lock()
+_revocations = 0
+
+
+def revocations() -> int:
+    """How many users this process removed (or tokens it replaced) since it started.
+
+    A cache of verified tokens (``web.auth``) drops every entry made before the
+    number changed, so that a removal takes effect at once in this process; other
+    processes see it when their cache entry ends.
+    """
+    return _revocations
+
+
+def _count_revocation() -> None:
+    global _revocations
+    with _revoked_lock:
+        _revocations += 1
 
 
 def hash_token(token: str) -> str:
@@ -67,10 +91,16 @@ def add_user(store: Store, name: str, role: str) -> tuple[UserRecord, str]:
 
 
 def remove_user(store: Store, name: str) -> None:
-    """Delete a user; its token stops working (within 30 s in a running server's cache)."""
+    """Delete a user; its token stops working.
+
+    At once in this process; in a running server's other processes (``sarwatch serve
+    --workers N``, or a server beside ``sarwatch user remove``) at the end of their
+    token cache (``web.auth.TOKEN_CACHE_S``, 2 s).
+    """
     with store.unit_of_work(write=True) as uow:
         uow.users.remove(name)
         uow.commit()
+    _count_revocation()
 
 
 def list_users(store: Store) -> list[UserRecord]:
