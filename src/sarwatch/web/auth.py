@@ -3,7 +3,8 @@
 Send ``Authorization: Bearer <token>``; tokens are created with
 ``sarwatch user add NAME --role coordinator|observer`` and stored hashed.
 ``coordinator`` may read and write; ``observer`` may only read. Answers are 401
-for a missing or unknown token and 403 for a role that may not do the request.
+for a missing, unknown or expired token (the expired one says how to get a new one)
+and 403 for a role that may not do the request.
 A verified token is remembered for :data:`TOKEN_CACHE_S` (2 s) per server process, to
 spare the database a lookup per request: the dependencies are ``async`` (no thread
 hop per request) and that lookup is their only blocking call, once per token and 2 s.
@@ -28,7 +29,13 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from sarwatch.errors import AuthError, PermissionDeniedError
 from sarwatch.services.ports import Store, UserRecord
-from sarwatch.services.users import authenticate, hash_token, require_role, revocations
+from sarwatch.services.users import (
+    authenticate,
+    hash_token,
+    require_role,
+    require_unexpired,
+    revocations,
+)
 from sarwatch.web.station import StoreDep
 
 __all__ = [
@@ -64,7 +71,7 @@ async def current_user(
         hit = _cache.get(key)
     generation = revocations()  # read before the lookup: a removal after it drops the entry
     if token and hit and hit[1] == generation and _monotonic() - hit[0] < TOKEN_CACHE_S:
-        return hit[2]
+        return require_unexpired(hit[2])  # a token may expire while it is cached
     user = authenticate(store, token)
     with _cache_lock:
         if len(_cache) > 10_000:
