@@ -255,3 +255,13 @@ def test_a_rotated_station_trusted_by_its_current_key_is_kept_under_its_first(
     assert (witness_home / "witness" / f"{old.key_id}.jsonl").exists()
     pinned = _trust_log(witness_home)[-1]
     assert (pinned["event"], pinned["fingerprint"], pinned["how"]) == ("pinned", origin, "operator")
+
+    # the first key leaked: withdrawing it refuses the station, though its current key
+    # is still on the list
+    TrustList(witness_home).untrust(origin, at="2026-12-07T10:00:00Z")
+    open_case(station)
+    body = {**_body(station, tmp_path), "keys": history.to_json()}
+    with _witness(witness_home) as client:
+        r = client.post("/api/witness/checkpoints", json=body)
+    assert r.status_code == 403
+    assert "its operator has withdrawn trust in this station's key" in r.json()["detail"]

@@ -147,7 +147,8 @@ class WitnessLog:
             [origin_fingerprint, *(key_fingerprint(k) for k in trusted.values())]
         )
         if how is None:
-            raise PermissionDeniedError(_not_trusted(origin_fingerprint, self.trust.mode))
+            withdrawn = self.trust.withdrawn(key_fingerprint(k) for k in trusted.values())
+            raise PermissionDeniedError(_not_trusted(origin_fingerprint, withdrawn))
         pem_path, log = self._paths(origin)
         proofs: dict[str, list[LedgerEntry]] = {}
         try:
@@ -158,7 +159,7 @@ class WitnessLog:
         with _lock:
             if pem_path.exists():
                 pinned = load_public_key(pem_path.read_text(encoding="ascii"))
-                if key_id(pinned) != origin:
+                if key_fingerprint(pinned) != origin_fingerprint:
                     raise IntegrityError(f"station key {origin} is not the one pinned")
             if not checkpoint.verify(public_key):
                 raise IntegrityError("the checkpoint is not signed by the key sent")
@@ -185,12 +186,12 @@ class WitnessLog:
             return cosigned
 
 
-def _not_trusted(fingerprint: str, mode: str) -> str:
+def _not_trusted(fingerprint: str, withdrawn: bool) -> str:
     """What a witness says to a station whose key it does not trust."""
     why = (
-        "it witnesses only the stations its operator has trusted"
-        if mode == "allow-list"
-        else "its operator has withdrawn trust in this key"
+        "its operator has withdrawn trust in this station's key"
+        if withdrawn
+        else "it witnesses only the stations its operator has trusted"
     )
     return (
         f"this witness does not accept checkpoints from station key {fingerprint[:16]} "

@@ -214,29 +214,32 @@ class TrustList:
                 ) from None
         return records
 
+    def _decisions(self) -> dict[str, TrustRecord]:
+        """The operator's last decision (``trusted`` or ``untrusted``) on each key."""
+        return {r.fingerprint: r for r in self.records() if r.event != "pinned"}
+
     def by_operator(self) -> dict[str, TrustRecord]:
-        """Keys the operator trusts now (the last ``trusted`` of each not undone)."""
-        trusted: dict[str, TrustRecord] = {}
-        for record in self.records():
-            if record.event == "trusted":
-                trusted[record.fingerprint] = record
-            elif record.event == "untrusted":
-                trusted.pop(record.fingerprint, None)
-        return trusted
+        """Keys the operator trusts now (the last decision on each is ``trusted``)."""
+        return {f: r for f, r in self._decisions().items() if r.event == "trusted"}
+
+    def withdrawn(self, fingerprints: Iterable[str]) -> bool:
+        """Whether the operator's last decision on any of ``fingerprints`` is ``untrusted``."""
+        decisions = self._decisions()
+        return any(f in decisions and decisions[f].event == "untrusted" for f in fingerprints)
 
     def how_trusted(self, fingerprints: Iterable[str]) -> str | None:
-        """How the first of ``fingerprints`` this witness trusts is trusted (``operator``,
-        ``setting`` or, in ``first-use`` mode, ``first-use``); ``None``: none is."""
+        """How this witness trusts a station whose keys are ``fingerprints`` (its first,
+        and those of its verified key history): ``operator``, ``setting`` or, in
+        ``first-use`` mode, ``first-use``; ``None``: not at all. Trust withdrawn from any
+        of them (``sarwatch witness untrust``, say a leaked key) wins."""
         fingerprints = list(fingerprints)
-        operator = self.by_operator()
-        if any(f in operator for f in fingerprints):
+        if self.withdrawn(fingerprints):
+            return None
+        if any(f in self.by_operator() for f in fingerprints):
             return "operator"
         if any(f in self.by_setting for f in fingerprints):
             return "setting"
-        untrusted = {r.fingerprint for r in self.records() if r.event == "untrusted"}
-        if self.mode == "first-use" and not any(f in untrusted for f in fingerprints):
-            return "first-use"
-        return None
+        return "first-use" if self.mode == "first-use" else None
 
     def trust(self, fingerprint: str, *, at: str, note: str = "") -> TrustRecord:
         """The operator trusts a key (kept); a key trusted already keeps its record."""
