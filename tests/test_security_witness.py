@@ -12,7 +12,9 @@ from fastapi.testclient import TestClient
 from _cases_helpers import make_service, open_case
 from sarwatch.adapters.store import MemoryStore
 from sarwatch.ledger import public_key_pem
+from sarwatch.ledger.keys import key_fingerprint
 from sarwatch.services.checkpoints import publish_checkpoint
+from sarwatch.services.witness_trust import TrustList
 from sarwatch.settings import Settings
 from sarwatch.web.app import create_app
 
@@ -31,6 +33,8 @@ def test_a_checkpoint_sent_again_is_kept_once(witness, tmp_path: Path) -> None:
     station = make_service(MemoryStore())
     open_case(station)
     made = publish_checkpoint(station.store, station.signer, tmp_path / "station")
+    fingerprint = key_fingerprint(station.signer.public_key)
+    TrustList(home).trust(fingerprint, at="2026-12-07T09:00:00Z")  # sarwatch witness trust
     body = {
         "checkpoint": made.to_json(),
         "public_key_pem": public_key_pem(station.signer.public_key),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 
@@ -18,10 +19,11 @@ from _cases_helpers import (
     open_case,
     position,
 )
+from sarwatch.domain.events import format_time
 from sarwatch.errors import AuthError, ConflictError, IllegalTransitionError, NotFoundError
 from sarwatch.services.cases import CaseService
 from sarwatch.services.ports import Store
-from sarwatch.services.users import add_user, authenticate, remove_user
+from sarwatch.services.users import add_user, authenticate, remove_user, renew_token
 
 
 @pytest.fixture
@@ -129,6 +131,28 @@ def test_users_and_tokens(store: Store) -> None:
         remove_user(store, "ana")
     with store.unit_of_work() as uow:
         assert uow.users.all() == []
+
+
+def test_token_expiry_is_kept_and_a_renewed_token_replaces_the_old(store: Store) -> None:
+    issued = T0 + timedelta(days=3000)  # every time explicit, none from the clock
+    user, old = add_user(store, "ana", "coordinator", expires_days=30, now=issued)
+    _, forever = add_user(store, "olu", "observer", expires_days=0, now=issued)
+    with store.unit_of_work() as uow:
+        kept = {u.name: u for u in uow.users.all()}
+    assert kept["ana"] == user and kept["ana"].expires_at == format_time(issued + timedelta(30))
+    assert kept["olu"].expires_at is None
+    assert authenticate(store, forever).name == "olu"
+
+    renewed, new = renew_token(store, "ana", expires_days=7, now=issued + timedelta(days=1))
+    assert (renewed.name, renewed.role) == ("ana", "coordinator")
+    assert renewed.expires_at == format_time(issued + timedelta(days=8))
+    with pytest.raises(AuthError, match="unknown or revoked"):
+        authenticate(store, old, now=issued)
+    assert authenticate(store, new, now=issued + timedelta(days=1)) == renewed
+    with store.unit_of_work() as uow:
+        assert [u.token_hash for u in uow.users.all() if u.name == "ana"] == [renewed.token_hash]
+    with pytest.raises(NotFoundError, match="no user 'bob'"):
+        renew_token(store, "bob")
 
 
 def test_concurrent_writers_keep_one_chain(service: CaseService) -> None:

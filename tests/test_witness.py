@@ -38,10 +38,19 @@ from sarwatch.web.app import create_app
 
 @pytest.fixture(scope="module")
 def witness_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A second station, serving its API (the witness routes) on loopback."""
+    """A second station, serving its API (the witness routes) on loopback.
+
+    It trusts any station's key on first use (``witness_trust: first-use``): these tests
+    are about consistency across checkpoints; the allow-list, the default, is tested in
+    ``test_security_witness_trust.py``.
+    """
     home = tmp_path_factory.mktemp("witness-home")
     settings = Settings.model_validate(
-        {"home_dir": home, "database_url": f"sqlite:///{home / 'w.db'}"}
+        {
+            "home_dir": home,
+            "database_url": f"sqlite:///{home / 'w.db'}",
+            "witness_trust": "first-use",
+        }
     )
     port = free_port()
     server = uvicorn.Server(

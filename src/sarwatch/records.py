@@ -76,9 +76,14 @@ def projection_json(state: dict[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class UserRecord:
-    """A user of the API; the token is kept only as its SHA-256."""
+    """A user of the API; the token is kept only as its SHA-256.
+
+    ``created_at`` is when the token was issued and ``expires_at`` when it stops
+    working (ISO 8601 UTC; ``None``: never, as asked for explicitly).
+    """
 
     name: str
     role: str
     token_hash: str
     created_at: str
+    expires_at: str | None = None

@@ -66,6 +66,18 @@ class Settings(BaseSettings):
         Largest media file (photo, audio, video, document) a streamed upload or
         ``sarwatch media add`` accepts, bytes (default 2 GiB); kept outside the
         database under ``<home_dir>/media``.
+    token_expires_days
+        Days an API token works from when it is issued (``sarwatch user add`` or
+        ``renew``; default 90), unless ``--expires-days`` says otherwise; ``0``: tokens
+        never expire (explicitly: a leaked or forgotten token then works for good).
+    witness_trust
+        Which stations' checkpoints this station keeps as a witness: ``allow-list``
+        (default: only those whose key its operator trusted, with ``sarwatch witness
+        trust FINGERPRINT`` or in ``witness_keys``) or ``first-use`` (any station's key,
+        pinned the first time it is seen: anyone may make the witness keep checkpoints).
+    witness_keys
+        SHA-256 fingerprints (64 hex, comma separated) of station keys this witness
+        trusts by configuration, beside those trusted with ``sarwatch witness trust``.
     job_stale_s, job_max_attempts
         A drift run of the web service is a job in the store, run by whichever server
         worker claims it: a job whose worker sent no heartbeat for ``job_stale_s``
@@ -88,6 +100,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(1_048_576, gt=0)
     media_max_bytes: int = Field(2 * 1024**3, gt=0)
     aisstream_api_key: SecretStr | None = None
+    token_expires_days: int = Field(90, ge=0, le=3650)
+    witness_trust: Literal["allow-list", "first-use"] = "allow-list"
+    witness_keys: str = ""
     job_stale_s: float = Field(30.0, gt=0)
     job_max_attempts: int = Field(3, ge=1)
 

@@ -111,12 +111,16 @@ def adopt() -> None:
 
 @ledger_app.command("key")
 def key() -> None:
-    """Print the station's public key and its id (publish it: bundles are checked against it)."""
+    """Print the station's public key, its id and fingerprint (publish them: bundles are
+    checked against the key, and witnesses pin its fingerprint)."""
     from sarwatch.cli.context import station
     from sarwatch.ledger import load_or_create_signer, public_key_pem
+    from sarwatch.ledger.keys import key_fingerprint
 
     signer = load_or_create_signer(station().settings.home_dir)
     typer.echo(f"key id: {signer.key_id}")
+    # what a witness's operator pins (sarwatch witness trust): read it out to them
+    typer.echo(f"fingerprint (SHA-256): {key_fingerprint(signer.public_key)}")
     typer.echo(public_key_pem(signer.public_key), nl=False)
 
 

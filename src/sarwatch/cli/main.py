@@ -77,11 +77,12 @@ def _register() -> None:
         serve,
         stats,
         user,
+        witness,
     )
 
     for module in (
         serve, assess, drift, forcing, plan, case, ledger, user, bundle, ais, responders,
-        incidents, stats, media, key, atlas, public, db, kernels,
+        incidents, stats, media, key, atlas, public, db, kernels, witness,
     ):  # fmt: skip
         module.register(app)
     _registered.append(True)

@@ -1,5 +1,7 @@
 """``sarwatch ledger checkpoint`` and ``ledger verify --witness``: signed checkpoints
-over every case's head, submitted to and checked against witness stations."""
+over every case's head, submitted to and checked against witness stations; and
+``sarwatch witness trust|untrust|list``: the station keys this station, as a witness,
+accepts checkpoints from."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import typer
 if TYPE_CHECKING:
     from sarwatch.services.container import Station
 
-__all__ = ["check_witnesses", "checkpoint"]
+__all__ = ["check_witnesses", "checkpoint", "register"]
 
 
 def checkpoint(
@@ -50,3 +52,85 @@ def check_witnesses(st: Station, urls: list[str]) -> list[str]:
         if not result.ok:
             failures.append(f"the store is not consistent with the witness {url}")
     return failures
+
+
+witness_app = typer.Typer(
+    help="This station as a witness: the station keys whose checkpoints it accepts."
+)
+
+
+def _at() -> str:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+@witness_app.command("trust")
+def trust(
+    key: str = typer.Argument(
+        ...,
+        help="The station key's SHA-256 fingerprint (64 hex, from 'sarwatch ledger key' "
+        "on that station), or its public_key.pem or keys.json file.",
+    ),
+    note: str = typer.Option("", help="Whose key it is, how the fingerprint was checked."),
+) -> None:
+    """Accept checkpoints from a station: put its key on this witness's allow-list."""
+    from sarwatch.cli.context import station
+    from sarwatch.cli.safe_text import terminal_safe
+    from sarwatch.services.witness_trust import fingerprint_to_trust, station_trust
+
+    fingerprint = fingerprint_to_trust(key)
+    record = station_trust(station().settings).trust(fingerprint, at=_at(), note=note)
+    typer.echo(
+        terminal_safe(
+            f"trusted station key {record.key_id} (SHA-256 fingerprint {record.fingerprint}) "
+            f"since {record.at}: this witness accepts its checkpoints"
+        )
+    )
+
+
+@witness_app.command("untrust")
+def untrust(
+    key: str = typer.Argument(..., help="The station key's fingerprint, or its key file."),
+    note: str = typer.Option("", help="Why."),
+) -> None:
+    """Refuse a station's next checkpoints (those kept stay)."""
+    from sarwatch.cli.context import station
+    from sarwatch.services.witness_trust import fingerprint_to_trust, station_trust
+
+    fingerprint = fingerprint_to_trust(key)
+    record = station_trust(station().settings).untrust(fingerprint, at=_at(), note=note)
+    typer.echo(f"station key {record.key_id} no longer trusted (since {record.at})")
+
+
+@witness_app.command("list")
+def list_trusted() -> None:
+    """The keys this witness trusts, how and since when, and the stations it holds."""
+    from sarwatch.cli.context import station
+    from sarwatch.cli.safe_text import terminal_safe
+    from sarwatch.services.witness import WitnessLog
+    from sarwatch.services.witness_trust import station_trust
+
+    st = station()
+    trust_list = station_trust(st.settings)
+    typer.echo(f"trust: {trust_list.mode}")
+    for record in trust_list.by_operator().values():
+        note = f"  ({record.note})" if record.note else ""
+        typer.echo(terminal_safe(f"{record.fingerprint}  trusted {record.at}{note}"))
+    for fingerprint in sorted(trust_list.by_setting):
+        typer.echo(f"{fingerprint}  trusted by SARWATCH_WITNESS_KEYS")
+    log = WitnessLog(st.settings.home_dir, st.cases.signer, trust=trust_list)
+    for fingerprint, count, latest in log.held():
+        how = trust_list.how_trusted([fingerprint])
+        state = (
+            f"trusted ({how})"
+            if how
+            else f"NOT trusted: its next checkpoints are refused (sarwatch witness trust "
+            f"{fingerprint})"
+        )
+        typer.echo(f"held: {fingerprint[:16]}  {count} checkpoint(s), latest {latest}; {state}")
+
+
+def register(app: typer.Typer) -> None:
+    """Attach ``sarwatch witness``."""
+    app.add_typer(witness_app, name="witness")

@@ -50,6 +50,7 @@ __all__ = [
     "KeyHistory",
     "KeyRecord",
     "Signer",
+    "key_fingerprint",
     "key_id",
     "load_history",
     "load_or_create_signer",
@@ -66,10 +67,19 @@ HISTORY_FILE = Path("keys") / "history.json"
 HANDOVER_DOMAIN = "sarwatch-key-handover/1"
 
 
+def key_fingerprint(public_key: Ed25519PublicKey) -> str:
+    """Full fingerprint of a public key: the SHA-256 of its raw bytes, 64 hex characters.
+
+    What an operator compares and pins (a witness's allow-list); :func:`key_id` is its
+    first 16 characters.
+    """
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return sha256_hex(raw)
+
+
 def key_id(public_key: Ed25519PublicKey) -> str:
     """Short fingerprint of a public key: 16 hex characters of SHA-256 of its raw bytes."""
-    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return sha256_hex(raw)[:16]
+    return key_fingerprint(public_key)[:16]
 
 
 def public_key_pem(public_key: Ed25519PublicKey) -> str:

@@ -123,6 +123,12 @@ class UserRepository(Protocol):
     def all(self) -> list[UserRecord]:
         """All users, by name."""
 
+    def replace_token(
+        self, name: str, token_hash: str, created_at: str, expires_at: str | None
+    ) -> None:
+        """Give a user a new token (the old one stops working); :class:`NotFoundError`
+        if unknown."""
+
     def remove(self, name: str) -> None:
         """Delete a user (its token stops working); :class:`NotFoundError` if unknown."""
 

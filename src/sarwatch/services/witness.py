@@ -1,6 +1,8 @@
 """This station as a witness of other stations' checkpoints.
 
-A submitting station's public key is pinned on first use: kept as
+A submitting station's key must be trusted first (:mod:`sarwatch.services.witness_trust`:
+by default only the keys on the operator's allow-list; trust on first use only when
+the station is set so); the key is then pinned: kept as
 ``<home_dir>/witness/<key_id>.pem``, its checkpoints as
 ``<home_dir>/witness/<key_id>.jsonl``, ``key_id`` the station's first key (after a
 rotation the station sends its key history, whose hand-overs lead to its current key),
@@ -24,10 +26,11 @@ from pathlib import Path
 from typing import Any
 
 from sarwatch._files import make_private_dirs
-from sarwatch.errors import ConflictError, InputError, IntegrityError
+from sarwatch.errors import ConflictError, InputError, IntegrityError, PermissionDeniedError
 from sarwatch.ledger import LedgerEntry, Signer, key_id, load_public_key
 from sarwatch.ledger.checkpoint import Checkpoint, check_consistency
-from sarwatch.ledger.keys import KeyHistory
+from sarwatch.ledger.keys import KeyHistory, key_fingerprint
+from sarwatch.services.witness_trust import TrustList, TrustRecord
 
 __all__ = ["WitnessLog"]
 
@@ -48,21 +51,48 @@ class WitnessLog:
         This station's home (the log lives under ``witness/``).
     signer
         This station's key (it countersigns).
+    trust
+        The station keys accepted (default: the allow-list of ``home_dir``, from the
+        operator's ``sarwatch witness trust`` only).
     clock
         Current UTC time (injectable for tests).
     """
 
     def __init__(
-        self, home_dir: Path, signer: Signer, *, clock: Callable[[], datetime] = _now
+        self,
+        home_dir: Path,
+        signer: Signer,
+        *,
+        trust: TrustList | None = None,
+        clock: Callable[[], datetime] = _now,
     ) -> None:
         self.dir = Path(home_dir) / "witness"
         self.signer = signer
+        self.trust = trust if trust is not None else TrustList(home_dir)
         self.clock = clock
+
+    def _time(self) -> str:
+        return self.clock().astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
     def _paths(self, station_key_id: str) -> tuple[Path, Path]:
         if not _KEY_ID.match(station_key_id):
             raise InputError(f"station key id {station_key_id!r}: give 16 lowercase hex digits")
         return self.dir / f"{station_key_id}.pem", self.dir / f"{station_key_id}.jsonl"
+
+    def held(self) -> list[tuple[str, int, str | None]]:
+        """The stations this witness holds checkpoints of: (fingerprint of the first key,
+        how many, the time of the latest), by key id."""
+        held = []
+        for pem in sorted(self.dir.glob("*.pem")) if self.dir.is_dir() else []:
+            if not _KEY_ID.match(pem.stem):
+                continue
+            fingerprint = key_fingerprint(load_public_key(pem.read_text(encoding="ascii")))
+            latest = self.latest(pem.stem)
+            log = pem.with_suffix(".jsonl")
+            lines = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
+            count = sum(1 for line in lines if line.strip())
+            held.append((fingerprint, count, latest.time if latest else None))
+        return held
 
     def latest(self, station_key_id: str) -> Checkpoint | None:
         """The last checkpoint accepted from ``station_key_id``."""
@@ -86,6 +116,9 @@ class WitnessLog:
 
         Raises
         ------
+        PermissionDeniedError
+            The station's key is not trusted by this witness (the message gives its
+            fingerprint and how its operator trusts it).
         IntegrityError
             The key is not the one pinned, the signature does not hold, or the
             checkpoint is inconsistent with the last one (the message lists why).
@@ -108,7 +141,14 @@ class WitnessLog:
                 raise IntegrityError("the key history sent does not hold: " + "; ".join(problems))
             trusted = history.public_keys()
             origin_pem = history.keys[0].public_key_pem
-        origin = key_id(load_public_key(origin_pem))
+        origin_fingerprint = key_fingerprint(load_public_key(origin_pem))
+        origin = origin_fingerprint[:16]
+        how = self.trust.how_trusted(
+            [origin_fingerprint, *(key_fingerprint(k) for k in trusted.values())]
+        )
+        if how is None:
+            withdrawn = self.trust.withdrawn(key_fingerprint(k) for k in trusted.values())
+            raise PermissionDeniedError(_not_trusted(origin_fingerprint, withdrawn))
         pem_path, log = self._paths(origin)
         proofs: dict[str, list[LedgerEntry]] = {}
         try:
@@ -119,7 +159,7 @@ class WitnessLog:
         with _lock:
             if pem_path.exists():
                 pinned = load_public_key(pem_path.read_text(encoding="ascii"))
-                if key_id(pinned) != origin:
+                if key_fingerprint(pinned) != origin_fingerprint:
                     raise IntegrityError(f"station key {origin} is not the one pinned")
             if not checkpoint.verify(public_key):
                 raise IntegrityError("the checkpoint is not signed by the key sent")
@@ -134,12 +174,29 @@ class WitnessLog:
                         f"({last.time}): " + "; ".join(problems)
                     )
             make_private_dirs(self.dir)
+            at = self._time()
             if not pem_path.exists():
                 pem_path.write_text(origin_pem, encoding="ascii")
-            at = self.clock().astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+                self.trust.append(TrustRecord("pinned", origin_fingerprint, at, how))
             cosigned = checkpoint.cosign(self.signer, at)
             with log.open("a", encoding="utf-8") as fh:
                 fh.write(json.dumps(cosigned.to_json(), sort_keys=True) + "\n")
                 fh.flush()
                 os.fsync(fh.fileno())
             return cosigned
+
+
+def _not_trusted(fingerprint: str, withdrawn: bool) -> str:
+    """What a witness says to a station whose key it does not trust."""
+    why = (
+        "its operator has withdrawn trust in this station's key"
+        if withdrawn
+        else "it witnesses only the stations its operator has trusted"
+    )
+    return (
+        f"this witness does not accept checkpoints from station key {fingerprint[:16]} "
+        f"(SHA-256 fingerprint {fingerprint}): {why}. The station's operator reads the "
+        "fingerprint with 'sarwatch ledger key' and gives it to the witness's operator "
+        "(by a channel they already trust), who checks it and runs on the witness: "
+        f"sarwatch witness trust {fingerprint}"
+    )

@@ -3,11 +3,18 @@
 Send ``Authorization: Bearer <token>``; tokens are created with
 ``sarwatch user add NAME --role coordinator|observer`` and stored hashed.
 ``coordinator`` may read and write; ``observer`` may only read. Answers are 401
-for a missing or unknown token and 403 for a role that may not do the request.
-A verified token is remembered for 30 s to spare the database a lookup per request.
-The dependencies are ``async`` (no thread hop per request): the only blocking call is
-that lookup, once per token and 30 s. An answer that lasts (the event stream) asks
-:func:`token_check` again while it runs, so that removing a user ends their stream too.
+for a missing, unknown or expired token (the expired one says how to get a new one)
+and 403 for a role that may not do the request.
+A verified token is remembered for :data:`TOKEN_CACHE_S` (2 s) per server process, to
+spare the database a lookup per request: the dependencies are ``async`` (no thread
+hop per request) and that lookup is their only blocking call, once per token and 2 s.
+
+Removal (``sarwatch user remove``) takes effect at once in the process that removed
+the user (the cache drops every entry made before :func:`~sarwatch.services.users.
+revocations` changed) and within :data:`TOKEN_CACHE_S` in every other process (the
+workers of ``sarwatch serve --workers N``, or a server beside the command line). An
+answer that lasts (the event stream) asks :func:`token_check` again while it runs, so
+that removing a user ends their stream too.
 """
 
 from __future__ import annotations
@@ -22,15 +29,34 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from sarwatch.errors import AuthError, PermissionDeniedError
 from sarwatch.services.ports import Store, UserRecord
-from sarwatch.services.users import authenticate, hash_token, require_role
+from sarwatch.services.users import (
+    authenticate,
+    hash_token,
+    require_role,
+    require_unexpired,
+    revocations,
+)
 from sarwatch.web.station import StoreDep
 
-__all__ = ["COORDINATOR_ONLY_KEY", "Coordinator", "Observer", "current_user", "token_check"]
+__all__ = [
+    "COORDINATOR_ONLY_KEY",
+    "TOKEN_CACHE_S",
+    "Coordinator",
+    "Observer",
+    "current_user",
+    "token_check",
+]
 
 _bearer = HTTPBearer(auto_error=False, description="A token from `sarwatch user add`.")
-_CACHE_S = 30.0
-_cache: dict[str, tuple[float, UserRecord]] = {}
+
+#: How long a server process trusts a token it verified, seconds: the longest a token
+#: removed by another process (another worker, the command line) still works here.
+TOKEN_CACHE_S = 2.0
+
+# (monotonic time verified, revocations() before the lookup, user)
+_cache: dict[str, tuple[float, int, UserRecord]] = {}
 _cache_lock = threading.Lock()
+_monotonic = time.monotonic  # the cache's clock (a test moves it on)
 
 
 async def current_user(
@@ -43,13 +69,14 @@ async def current_user(
     key = f"{id(request.app)}:{hash_token(token or '')}"
     with _cache_lock:
         hit = _cache.get(key)
-    if token and hit and time.monotonic() - hit[0] < _CACHE_S:
-        return hit[1]
+    generation = revocations()  # read before the lookup: a removal after it drops the entry
+    if token and hit and hit[1] == generation and _monotonic() - hit[0] < TOKEN_CACHE_S:
+        return require_unexpired(hit[2])  # a token may expire while it is cached
     user = authenticate(store, token)
     with _cache_lock:
         if len(_cache) > 10_000:
             _cache.clear()
-        _cache[key] = (time.monotonic(), user)
+        _cache[key] = (_monotonic(), generation, user)
     return user
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from sarwatch.adapters.store.memory_incidents import MemoryIncidentData, MemoryIncidents
@@ -177,10 +178,21 @@ class _Users:
 
     def by_token_hash(self, token_hash: str) -> UserRecord | None:
         staged = self._staged()
-        for user in (*self._store.users.values(), *staged.users.values()):
+        for user in {**self._store.users, **staged.users}.values():
             if user.token_hash == token_hash and user.name not in staged.removed:
                 return user
         return None
+
+    def replace_token(
+        self, name: str, token_hash: str, created_at: str, expires_at: str | None
+    ) -> None:
+        staged = self._staged()
+        user = staged.users.get(name) or self._store.users.get(name)
+        if user is None or name in staged.removed:
+            raise NotFoundError(f"no user {name!r}; list them with: sarwatch user list")
+        staged.users[name] = replace(
+            user, token_hash=token_hash, created_at=created_at, expires_at=expires_at
+        )
 
     def remove(self, name: str) -> None:
         staged = self._staged()

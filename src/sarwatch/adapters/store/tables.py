@@ -65,6 +65,7 @@ users = Table(
     Column("role", String(16), nullable=False),
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("created_at", String(40), nullable=False),
+    Column("expires_at", String(40), nullable=True),  # NULL: the token never expires
 )
 
 #: The station register: one signed entry per case opened (``ledger.register``).

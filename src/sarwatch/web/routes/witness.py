@@ -2,8 +2,9 @@
 
 ``POST /api/witness/checkpoints`` takes ``{"checkpoint", "public_key_pem", "proofs"}``
 from another station: the checkpoint is accepted only if the submitting station's
-key (pinned on first use) signed it and it is consistent with the last one this
-station witnessed from that key; it is then countersigned and kept. ``GET
+key is trusted here (by default: on the operator's allow-list, ``sarwatch witness
+trust``; else 403 saying how to trust it), signed it, and it is consistent with the
+last one this station witnessed from that key; it is then countersigned and kept. ``GET
 /api/witness/checkpoints/{key_id}`` returns the latest one kept. No token: the
 signatures authenticate the submitter, and a checkpoint holds case ids and
 hashes only, no positions.
@@ -18,6 +19,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from sarwatch.errors import NotFoundError
 from sarwatch.services.witness import WitnessLog
+from sarwatch.services.witness_trust import station_trust
 from sarwatch.web.station import StationDep
 
 __all__ = ["install", "router"]
@@ -27,7 +29,8 @@ router = APIRouter(prefix="/api/witness", tags=["witness"])
 
 def _log(station: StationDep) -> WitnessLog:
     # the key as it is now: one rotated beside the running server included
-    return WitnessLog(station.settings.home_dir, station.cases.refresh_signer())
+    signer = station.cases.refresh_signer()
+    return WitnessLog(station.settings.home_dir, signer, trust=station_trust(station.settings))
 
 
 @router.post("/checkpoints")

@@ -1,0 +1,267 @@
+"""A witness accepts checkpoints only from the station keys its operator trusts (the
+allow-list, by default); trust on first use only when set so. Every trust decision is
+kept in ``witness/trust.jsonl`` with how and when."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from _cases_helpers import make_service, open_case
+from _cli import run_cli
+from sarwatch.adapters.store import MemoryStore
+from sarwatch.ledger import public_key_pem
+from sarwatch.ledger.keys import key_fingerprint
+from sarwatch.services.cases import CaseService
+from sarwatch.services.checkpoints import publish_checkpoint
+from sarwatch.settings import Settings
+from sarwatch.web.app import create_app
+
+
+def _witness(home: Path, **settings: Any) -> TestClient:
+    url = f"sqlite:///{home / 'w.db'}"
+    return TestClient(create_app(Settings(home_dir=home, database_url=url, **settings)))
+
+
+@pytest.fixture
+def witness_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The witness's home, also the home of the ``sarwatch`` commands run in a test."""
+    home = tmp_path / "witness"
+    home.mkdir()
+    monkeypatch.setenv("SARWATCH_HOME_DIR", str(home))
+    monkeypatch.setenv("SARWATCH_DATABASE_URL", f"sqlite:///{home / 'w.db'}")
+    return home
+
+
+@pytest.fixture
+def station() -> CaseService:
+    service = make_service(MemoryStore())
+    open_case(service)
+    return service
+
+
+def _body(station: CaseService, tmp_path: Path) -> dict[str, Any]:
+    made = publish_checkpoint(station.store, station.signer, tmp_path / "station")
+    return {
+        "checkpoint": made.to_json(),
+        "public_key_pem": public_key_pem(station.signer.public_key),
+        "proofs": {},
+    }
+
+
+def _trust_log(home: Path) -> list[dict[str, Any]]:
+    path = home / "witness" / "trust.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def test_an_unknown_key_is_refused_with_its_fingerprint_and_how_to_trust_it(
+    witness_home: Path, station: CaseService, tmp_path: Path
+) -> None:
+    fingerprint = key_fingerprint(station.signer.public_key)
+    with _witness(witness_home) as client:
+        r = client.post("/api/witness/checkpoints", json=_body(station, tmp_path))
+    assert r.status_code == 403, r.text
+    detail = r.json()["detail"]
+    assert f"station key {station.signer.key_id} (SHA-256 fingerprint {fingerprint})" in detail
+    assert "it witnesses only the stations its operator has trusted" in detail
+    assert detail.endswith(f"runs on the witness: sarwatch witness trust {fingerprint}")
+    kept = witness_home / "witness"
+    assert not kept.exists() or not any(kept.iterdir())  # nothing kept for an unknown key
+
+
+def test_a_key_trusted_by_the_operator_is_accepted_and_the_trust_recorded(
+    witness_home: Path, station: CaseService, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fingerprint = key_fingerprint(station.signer.public_key)
+    spaced = "SHA256:" + " ".join(fingerprint[i : i + 4].upper() for i in range(0, 64, 4))
+    code, out, err = run_cli(capsys, "witness", "trust", spaced, "--note", "Sea-Watch, by phone")
+    assert code == 0, err
+    assert f"trusted station key {station.signer.key_id} (SHA-256 fingerprint {fingerprint})" in out
+    with _witness(witness_home) as client:
+        r = client.post("/api/witness/checkpoints", json=_body(station, tmp_path))
+    assert r.status_code == 200, r.text
+    trusted, pinned = _trust_log(witness_home)
+    assert trusted["event"] == "trusted" and trusted["how"] == "operator"
+    assert trusted["fingerprint"] == fingerprint and trusted["note"] == "Sea-Watch, by phone"
+    assert pinned["event"] == "pinned" and pinned["how"] == "operator"
+    assert pinned["key_id"] == station.signer.key_id
+    assert pinned["at"] >= trusted["at"] and pinned["at"].endswith("Z")
+    code, out, _ = run_cli(capsys, "witness", "list")
+    assert code == 0
+    assert "trust: allow-list" in out
+    assert f"{fingerprint}  trusted {trusted['at']}  (Sea-Watch, by phone)" in out
+    assert f"held: {station.signer.key_id}  1 checkpoint(s)" in out and "trusted (operator)" in out
+
+    # trusting it again keeps the first decision; withdrawing it refuses what comes next
+    assert run_cli(capsys, "witness", "trust", fingerprint)[0] == 0
+    assert len(_trust_log(witness_home)) == 2
+    code, out, err = run_cli(capsys, "witness", "untrust", fingerprint, "--note", "key leaked")
+    assert code == 0, err
+    open_case(station)
+    with _witness(witness_home) as client:
+        r = client.post("/api/witness/checkpoints", json=_body(station, tmp_path))
+    assert r.status_code == 403
+    log = witness_home / "witness" / f"{station.signer.key_id}.jsonl"
+    assert len(log.read_text().splitlines()) == 1  # the one kept stays
+    assert _trust_log(witness_home)[-1]["event"] == "untrusted"
+
+
+def test_a_key_in_the_setting_is_accepted(
+    witness_home: Path, station: CaseService, tmp_path: Path
+) -> None:
+    fingerprint = key_fingerprint(station.signer.public_key)
+    other = "ab" * 32
+    with _witness(witness_home, witness_keys=f"{other}, {fingerprint}") as client:
+        r = client.post("/api/witness/checkpoints", json=_body(station, tmp_path))
+    assert r.status_code == 200, r.text
+    (pinned,) = _trust_log(witness_home)
+    assert (pinned["event"], pinned["how"], pinned["fingerprint"]) == (
+        "pinned",
+        "setting",
+        fingerprint,
+    )
+
+
+def test_a_bad_setting_says_which_entry_and_what_to_give(
+    witness_home: Path, station: CaseService, tmp_path: Path
+) -> None:
+    with _witness(witness_home, witness_keys="34750f98bd59fcfc") as client:
+        r = client.post("/api/witness/checkpoints", json=_body(station, tmp_path))
+    assert r.status_code == 422
+    assert r.json()["detail"] == (
+        "SARWATCH_WITNESS_KEYS entry '34750f98bd59fcfc' is a key id (16 hex), too short to "
+        "pin: give the 64 hex characters of the station key's SHA-256 fingerprint, which "
+        "'sarwatch ledger key' prints on the station"
+    )
+
+
+def test_trust_on_first_use_only_when_set_and_recorded(
+    witness_home: Path, station: CaseService, tmp_path: Path
+) -> None:
+    with _witness(witness_home, witness_trust="first-use") as client:
+        r = client.post("/api/witness/checkpoints", json=_body(station, tmp_path))
+        assert r.status_code == 200, r.text
+        open_case(station)
+        again = client.post("/api/witness/checkpoints", json=_body(station, tmp_path))
+        assert again.status_code == 200, again.text
+    (pinned,) = _trust_log(witness_home)  # one decision: when the key was first seen
+    assert (pinned["event"], pinned["how"]) == ("pinned", "first-use")
+    assert pinned["fingerprint"] == key_fingerprint(station.signer.public_key)
+
+
+def test_keys_pinned_before_the_allow_list_must_be_trusted(
+    witness_home: Path, station: CaseService, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A witness upgraded from trust on first use holds stations it never chose: in
+    allow-list mode their next checkpoints are refused until trusted, and ``witness
+    list`` names them with the command."""
+    with _witness(witness_home, witness_trust="first-use") as client:
+        assert client.post("/api/witness/checkpoints", json=_body(station, tmp_path)).is_success
+    (witness_home / "witness" / "trust.jsonl").unlink()  # as before this record existed
+    fingerprint = key_fingerprint(station.signer.public_key)
+    code, out, _ = run_cli(capsys, "witness", "list")
+    assert code == 0
+    assert f"held: {station.signer.key_id}  1 checkpoint(s)" in out
+    assert (
+        f"NOT trusted: its next checkpoints are refused (sarwatch witness trust {fingerprint})"
+        in out
+    )
+    open_case(station)
+    with _witness(witness_home) as client:
+        assert (
+            client.post("/api/witness/checkpoints", json=_body(station, tmp_path)).status_code
+            == 403
+        )
+        assert run_cli(capsys, "witness", "trust", fingerprint)[0] == 0
+        assert client.post("/api/witness/checkpoints", json=_body(station, tmp_path)).is_success
+
+
+def test_the_station_prints_the_fingerprint_a_witness_pins(
+    witness_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sarwatch.ledger.keys import load_or_create_signer
+
+    code, out, err = run_cli(capsys, "ledger", "key")
+    assert code == 0, err
+    fingerprint = key_fingerprint(load_or_create_signer(witness_home).public_key)
+    assert f"fingerprint (SHA-256): {fingerprint}\n" in out
+    pem = witness_home / "station.pem"
+    pem.write_text(out[out.index("-----BEGIN") :])
+    code, out, err = run_cli(capsys, "witness", "trust", str(pem))  # the key file works too
+    assert code == 0, err
+    assert f"(SHA-256 fingerprint {fingerprint})" in out
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("34750f98bd59fcfc", "is a key id (16 hex), too short to pin: give the 64 hex"),
+        ("not-a-key", "'not-a-key': give the 64 hex characters of the station key's SHA-256"),
+        ("ab" * 31, "give the 64 hex characters"),
+    ],
+)
+def test_a_bad_key_to_trust_says_what_to_give(
+    witness_home: Path, capsys: pytest.CaptureFixture[str], key: str, message: str
+) -> None:
+    code, _, err = run_cli(capsys, "witness", "trust", key)
+    assert code != 0
+    assert message in " ".join(err.split())
+    assert _trust_log(witness_home) == []
+
+
+def test_a_file_without_a_key_and_an_edited_record_are_named(
+    witness_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    notes = witness_home / "notes.txt"
+    notes.write_text("call Sea-Watch\n")
+    code, _, err = run_cli(capsys, "witness", "trust", str(notes))
+    assert code != 0 and "holds no public key: give the station's public_key.pem" in err
+    assert run_cli(capsys, "witness", "trust", "ab" * 32)[0] == 0
+    record = witness_home / "witness" / "trust.jsonl"
+    record.write_text(record.read_text() + '{"event": "trusted"}\n')
+    code, _, err = run_cli(capsys, "witness", "list")
+    assert code != 0
+    message = " ".join(err.split())
+    assert f"line 2 of the witness trust record {record} is not a trust decision" in message
+    assert "restore the file from a backup or remove that line" in message
+
+
+def test_a_rotated_station_trusted_by_its_current_key_is_kept_under_its_first(
+    witness_home: Path, tmp_path: Path
+) -> None:
+    """The operator pinned the fingerprint the station reads out today (its current key);
+    the signed hand-overs lead there from its first key, under which the log is kept."""
+    from sarwatch.ledger import load_public_key
+    from sarwatch.services.keys import rotate_station_key
+    from sarwatch.services.witness_trust import TrustList
+
+    old, new, history = rotate_station_key(tmp_path / "station")
+    station = make_service(MemoryStore(), new)
+    open_case(station)
+    body = {**_body(station, tmp_path), "keys": history.to_json()}
+    origin = key_fingerprint(load_public_key(history.keys[0].public_key_pem))
+    assert origin == key_fingerprint(old.public_key)
+    with _witness(witness_home) as client:
+        refused = client.post("/api/witness/checkpoints", json=body)
+        assert refused.status_code == 403
+        assert f"sarwatch witness trust {origin}" in refused.json()["detail"]
+        TrustList(witness_home).trust(key_fingerprint(new.public_key), at="2026-12-07T09:00:00Z")
+        r = client.post("/api/witness/checkpoints", json=body)
+    assert r.status_code == 200, r.text
+    assert (witness_home / "witness" / f"{old.key_id}.jsonl").exists()
+    pinned = _trust_log(witness_home)[-1]
+    assert (pinned["event"], pinned["fingerprint"], pinned["how"]) == ("pinned", origin, "operator")
+
+    # the first key leaked: withdrawing it refuses the station, though its current key
+    # is still on the list
+    TrustList(witness_home).untrust(origin, at="2026-12-07T10:00:00Z")
+    open_case(station)
+    body = {**_body(station, tmp_path), "keys": history.to_json()}
+    with _witness(witness_home) as client:
+        r = client.post("/api/witness/checkpoints", json=body)
+    assert r.status_code == 403
+    assert "its operator has withdrawn trust in this station's key" in r.json()["detail"]
