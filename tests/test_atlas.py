@@ -248,7 +248,7 @@ def test_seeds_depend_on_departure_start_and_base_seed_only():
     assert scenario_seed(a, T0, 1) != scenario_seed(Departure("a", 12.16, 33.0), T0, 1)
 
 
-def test_departures_from_port_ids_are_moved_to_sea_and_unknown_ids_refused(land_mask):
+def test_departures_from_port_ids_start_at_sea_and_unknown_ids_are_refused(land_mask):
     (zuwara,) = load_departures("LYZUA")
     from sarwatch.geo.coast import land_mask as mask
 
