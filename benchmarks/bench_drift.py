@@ -24,7 +24,8 @@ particle-steps per second of compute, wall).
 
 ``--command-ab REF`` times the whole ``sarwatch drift`` command with its outputs (NetCDF,
 GeoJSON, PNG, summary) for ``--ab-particles`` particles, REF's src against this tree's in
-turns: wall and the child's CPU seconds (``getrusage``), with the run's own breakdown
+turns (each src byte-compiled first, as ``sarwatch compile`` does at set-up): wall and the
+child's CPU seconds (``getrusage``), with the run's own breakdown
 (``timings_s`` of its summary), to ``benchmarks/results/drift_command_ab.json``. It also
 times the same run done twice in one process (the second run is warm: no start-up,
 imports or numba set-up, as a server's job runner runs it) and the import floor: what
@@ -37,6 +38,7 @@ floor are then skipped; figures to ``drift_command_ab_load{K}.json``).
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import platform
@@ -357,6 +359,9 @@ def _command_ab(ref: str, n: int, repeats: int, out: Path, load: int = 0) -> Non
             }
 
         for v in srcs:  # compile and cache the kernels and the coastline (not measured)
+            # the byte code too, as `sarwatch compile` at set-up does: an interpreter told
+            # not to write it (PYTHONDONTWRITEBYTECODE) compiles every module in every run
+            compileall.compile_dir(srcs[v], quiet=2)
             command(v, 1000, -1)
 
         def warm(v: str, k: int) -> dict:  # type: ignore[type-arg]

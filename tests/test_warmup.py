@@ -123,10 +123,20 @@ def test_compile_command_reports_each_step(capsys, land_mask) -> None:
     code, out, err = run_cli(capsys, "compile")
     assert code == 0, err
     lines = out.strip().splitlines()
-    names = ["drift", "sea routes", "search plans", "intercept ranking"]
+    names = ["Python byte code", "drift", "sea routes", "search plans", "intercept ranking"]
     assert [next(n for n in names if line.startswith(n)) for line in lines[:-1]] == names
     assert all(line.rstrip().endswith(" s") for line in lines[:-1])
     assert "numba's cache" in lines[-1]
+    # the byte code of every module is there, current (written even where the interpreter
+    # is told not to write byte code on import, as on the reference machine)
+    import importlib.util
+
+    import sarwatch
+
+    for source in Path(sarwatch.__file__).parent.rglob("*.py"):
+        cached = Path(importlib.util.cache_from_source(str(source)))
+        assert cached.exists(), source
+        assert cached.stat().st_mtime >= source.stat().st_mtime, source
 
 
 def test_compiled_in_process_tells_a_compiled_kernel_from_a_cached_one() -> None:

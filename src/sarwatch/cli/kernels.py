@@ -11,9 +11,9 @@ def compile_kernels() -> None:
     """Compile the numerical kernels now, not at the first drift, route or plan.
 
     numba compiles them at their first use after an install or an upgrade
-    (about a minute on a 2-core machine). This runs each computation once on a
-    tiny input and keeps only numba's cache. `make run` and `make test` do it;
-    once done, it takes seconds.
+    (about a minute on a 2-core machine). This byte-compiles sarwatch's modules,
+    runs each computation once on a tiny input and keeps only numba's cache.
+    `make run` and `make test` do it; once done, it takes seconds.
     """
     from sarwatch.cli.context import station
     from sarwatch.services.warmup import WarmupStep
