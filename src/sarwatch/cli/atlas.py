@@ -48,7 +48,10 @@ _ASHORE_LINES = 10
 
 def atlas(
     departures: str = typer.Option(
-        ..., "--departures", help="CSV file (name,lon,lat), port ids (LYZUA,TNSFA) or PORTS."
+        ...,
+        "--departures",
+        help="CSV file (name,lon,lat: points taken as given), port ids (LYZUA,TNSFA) or PORTS "
+        "(a port's boats start from its departure point at sea).",
     ),
     start_from: str = typer.Option(..., "--from", help="First start: 2024-01-01 or ISO time."),
     start_to: str = typer.Option(..., "--to", help="Last start (inclusive)."),
