@@ -10,8 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from sarwatch.errors import InputError
 
 __all__ = ["Settings", "load_settings"]
 
@@ -106,6 +108,14 @@ class Settings(BaseSettings):
     job_stale_s: float = Field(30.0, gt=0)
     job_max_attempts: int = Field(3, ge=1)
 
+    @field_validator("token_expires_days", mode="before")
+    @classmethod
+    def _never_is_zero(cls, value: object) -> object:
+        """``never`` (as ``--expires-days`` takes it) is 0: tokens that do not expire."""
+        if isinstance(value, str) and value.strip().lower() == "never":
+            return 0
+        return value
+
     @property
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to the embedded SQLite file."""
@@ -116,6 +126,34 @@ class Settings(BaseSettings):
         return url
 
 
+#: Settings whose values an error message must not repeat (keys, passwords in URLs).
+_SECRET = frozenset({"aisstream_api_key", "database_url"})
+
+
 def load_settings(**overrides: object) -> Settings:
-    """Build the settings from the environment, with explicit overrides on top."""
-    return Settings(**overrides)  # type: ignore[arg-type]
+    """Build the settings from the environment, with explicit overrides on top.
+
+    Raises
+    ------
+    InputError
+        A value that is not valid: the message names the ``SARWATCH_`` variable (or the
+        option), the value given (not for secrets) and what it takes.
+    """
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise InputError(_settings_problem(exc, overrides)) from None
+
+
+def _settings_problem(exc: ValidationError, overrides: dict[str, object]) -> str:
+    problems = []
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else "?"
+        name = field if field in overrides else f"SARWATCH_{field.upper()}"
+        given = "" if field in _SECRET else f"={error.get('input')!r}"
+        problems.append(f"{name}{given}: {error['msg']}")
+    return (
+        "a setting is not valid: "
+        + "; ".join(problems)
+        + "; give a valid value or unset it for the default (README, Configuration)"
+    )
