@@ -19,7 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from sarwatch._files import make_private_dirs
-from sarwatch.errors import InputError, IntegrityError
+from sarwatch.errors import (
+    DataError,
+    InputError,
+    IntegrityError,
+    PermissionDeniedError,
+    SarwatchError,
+)
 from sarwatch.ledger import LedgerEntry, Signer, public_key_pem
 from sarwatch.ledger.checkpoint import (
     CaseHead,
@@ -123,7 +129,7 @@ def fetch_witnessed(witness_url: str, key_id: str) -> Checkpoint | None:
     if status == 404:
         return None
     if status != 200:
-        raise IntegrityError(f"witness {witness_url} answered {status}: {payload}")
+        raise _refusal(witness_url, status, payload, "answered")
     return Checkpoint.from_json(payload["checkpoint"])
 
 
@@ -132,7 +138,9 @@ def submit_checkpoint(
 ) -> Checkpoint:
     """Send ``checkpoint`` to a witness with the proofs it needs; return it cosigned.
 
-    Raises :class:`IntegrityError` with the witness's reasons if it refuses.
+    Raises :class:`IntegrityError` with the witness's reasons if the checkpoint conflicts
+    with the last one it witnessed, :class:`PermissionDeniedError` if it does not trust the
+    station's key, :class:`DataError` for any other refusal.
     """
     last = fetch_witnessed(witness_url, signer.origin_id)
     proofs: dict[str, list[dict[str, Any]]] = {}
@@ -155,12 +163,28 @@ def submit_checkpoint(
         },
     )
     if status != 200:
-        reasons = payload.get("problems") or [payload.get("detail", payload)]
-        raise IntegrityError(
-            f"witness {witness_url} refused the checkpoint ({status}): "
-            + "; ".join(str(r) for r in reasons)
-        )
+        raise _refusal(witness_url, status, payload, "refused the checkpoint")
     return Checkpoint.from_json(payload["checkpoint"])
+
+
+def _refusal(url: str, status: int, payload: dict[str, Any], what: str) -> SarwatchError:
+    """The error for a witness's answer other than 200, by what the answer means.
+
+    Only a conflict (409: the checkpoint does not follow the last one witnessed, or the
+    station key is not the one pinned) says the record may have been altered: an
+    :class:`IntegrityError` (exit 3). A key the witness does not trust yet (403) is a
+    decision of its operator, a malformed request (422) or a witness out of service (5xx)
+    is no evidence of tampering.
+    """
+    reasons = payload.get("problems") or [payload.get("detail", payload)]
+    text = f"witness {url} {what} ({status}): " + "; ".join(str(r) for r in reasons)
+    if status == 409:
+        return IntegrityError(text)
+    if status == 403:
+        return PermissionDeniedError(text)
+    if status in (400, 413, 422):
+        return DataError(text + "; check that the station and the witness run the same release")
+    return DataError(text + "; try again later, or ask the witness's operator")
 
 
 @dataclass(frozen=True)
