@@ -5,6 +5,7 @@ kept in ``witness/trust.jsonl`` with how and when."""
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from sarwatch.ledger import public_key_pem
 from sarwatch.ledger.keys import key_fingerprint
 from sarwatch.services.cases import CaseService
 from sarwatch.services.checkpoints import publish_checkpoint
+from sarwatch.services.witness_trust import TrustList
 from sarwatch.settings import Settings
 from sarwatch.web.app import create_app
 
@@ -237,7 +239,6 @@ def test_a_rotated_station_trusted_by_its_current_key_is_kept_under_its_first(
     the signed hand-overs lead there from its first key, under which the log is kept."""
     from sarwatch.ledger import load_public_key
     from sarwatch.services.keys import rotate_station_key
-    from sarwatch.services.witness_trust import TrustList
 
     old, new, history = rotate_station_key(tmp_path / "station")
     station = make_service(MemoryStore(), new)
@@ -248,7 +249,10 @@ def test_a_rotated_station_trusted_by_its_current_key_is_kept_under_its_first(
     with _witness(witness_home) as client:
         refused = client.post("/api/witness/checkpoints", json=body)
         assert refused.status_code == 403
-        assert f"sarwatch witness trust {origin}" in refused.json()["detail"]
+        # the key its operator reads out with 'sarwatch ledger key' today: the current one
+        current = key_fingerprint(new.public_key)
+        assert refused.json()["detail"].endswith(f"sarwatch witness trust {current}")
+        assert origin not in refused.json()["detail"]
         TrustList(witness_home).trust(key_fingerprint(new.public_key), at="2026-12-07T09:00:00Z")
         r = client.post("/api/witness/checkpoints", json=body)
     assert r.status_code == 200, r.text
@@ -264,4 +268,80 @@ def test_a_rotated_station_trusted_by_its_current_key_is_kept_under_its_first(
     with _witness(witness_home) as client:
         r = client.post("/api/witness/checkpoints", json=body)
     assert r.status_code == 403
-    assert "its operator has withdrawn trust in this station's key" in r.json()["detail"]
+    detail = r.json()["detail"]
+    assert f"its operator has withdrawn trust in this station's key {origin}" in detail
+    assert "witness trust" not in detail  # trusting the current key again would not help
+    assert detail.endswith("sees why with: sarwatch witness list")
+
+
+def _forged_history(station: CaseService, n_keys: int) -> dict[str, Any]:
+    """A key history of ``n_keys`` keys ending in the station's, its hand-overs unsigned."""
+    from sarwatch.ledger import Signer
+    from sarwatch.ledger.keys import Handover, KeyHistory, KeyRecord
+
+    signers = [*(Signer.generate() for _ in range(n_keys - 1)), station.signer]
+    t = [f"2026-01-01T00:00:{i:02d}Z" for i in range(n_keys - 1)]
+    keys = tuple(
+        KeyRecord(
+            s.key_id,
+            public_key_pem(s.public_key),
+            t[i - 1] if i else None,
+            t[i] if i < n_keys - 1 else None,
+        )
+        for i, s in enumerate(signers)
+    )
+    handovers = tuple(
+        Handover(a.key_id, b.key_id, t[i], "00" * 64, "00" * 64)
+        for i, (a, b) in enumerate(pairwise(signers))
+    )
+    return KeyHistory(keys, handovers).to_json()
+
+
+def test_a_strangers_key_history_is_refused_before_its_signatures_are_checked(
+    witness_home: Path, station: CaseService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The route needs no token: a stranger's key history (up to 1 MiB, two signature
+    checks a key) must cost the witness no signature check, only the 403."""
+    from sarwatch.ledger.keys import KeyHistory
+
+    checked: list[int] = []
+    problems = KeyHistory.problems
+
+    def counted(self: KeyHistory) -> list[str]:
+        checked.append(len(self.keys))
+        return problems(self)
+
+    monkeypatch.setattr(KeyHistory, "problems", counted)
+    body = {**_body(station, tmp_path), "keys": _forged_history(station, 40)}
+    with _witness(witness_home) as client:
+        r = client.post("/api/witness/checkpoints", json=body)
+    assert r.status_code == 403, r.text
+    assert "it witnesses only the stations its operator has trusted" in r.json()["detail"]
+    assert checked == []
+    # trusted, the same forged hand-overs are checked and refused
+    TrustList(witness_home).trust(
+        key_fingerprint(station.signer.public_key), at="2026-12-07T11:00:00Z"
+    )
+    with _witness(witness_home) as client:
+        r = client.post("/api/witness/checkpoints", json=body)
+    assert r.status_code == 409, r.text
+    assert "hand-over #1 is not signed by the old key" in r.json()["detail"]
+    assert checked == [40]
+
+
+def test_a_key_history_too_long_is_refused_with_the_limit(
+    witness_home: Path, station: CaseService, tmp_path: Path
+) -> None:
+    from sarwatch.services.witness import MAX_HISTORY_KEYS
+
+    TrustList(witness_home).trust(
+        key_fingerprint(station.signer.public_key), at="2026-12-07T11:00:00Z"
+    )
+    body = {**_body(station, tmp_path), "keys": _forged_history(station, MAX_HISTORY_KEYS + 1)}
+    with _witness(witness_home) as client:
+        r = client.post("/api/witness/checkpoints", json=body)
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"] == (
+        f"the key history sent holds {MAX_HISTORY_KEYS + 1} keys; a witness takes at most "
+        f"{MAX_HISTORY_KEYS} (a key a week for five years)"
+    )

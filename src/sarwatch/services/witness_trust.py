@@ -11,7 +11,8 @@ accepted the first time it is seen and pinned from then on, so anyone may make t
 witness keep checkpoints; it is an explicit choice, for a witness open to all.
 
 Every decision is kept, one JSON line each, oldest first, in
-``<home_dir>/witness/trust.jsonl`` (fsynced, never rewritten): ``trusted`` and
+``<home_dir>/witness/trust.jsonl`` (fsynced, never rewritten; a last line a crash
+cut short, never acknowledged, is left out and dropped by the next decision): ``trusted`` and
 ``untrusted`` by the operator, and ``pinned`` when a key is first accepted, with how
 it was trusted (``operator``, ``setting`` or ``first-use``) and when.
 """
@@ -19,7 +20,6 @@ it was trusted (``operator``, ``setting`` or ``first-use``) and when.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from sarwatch._files import make_private_dirs
 from sarwatch.errors import DataError, InputError
+from sarwatch.services.witness_files import append_line, complete_lines
 
 if TYPE_CHECKING:
     from sarwatch.settings import Settings
@@ -201,7 +202,7 @@ class TrustList:
         if not self.path.exists():
             return []
         records = []
-        lines = self.path.read_text(encoding="utf-8").splitlines()
+        lines = complete_lines(self.path.read_text(encoding="utf-8"))  # less a torn tail
         for number, line in enumerate(lines, 1):
             if not line.strip():
                 continue
@@ -224,8 +225,12 @@ class TrustList:
 
     def withdrawn(self, fingerprints: Iterable[str]) -> bool:
         """Whether the operator's last decision on any of ``fingerprints`` is ``untrusted``."""
+        return bool(self.withdrawn_keys(fingerprints))
+
+    def withdrawn_keys(self, fingerprints: Iterable[str]) -> list[str]:
+        """Those of ``fingerprints`` on which the operator's last decision is ``untrusted``."""
         decisions = self._decisions()
-        return any(f in decisions and decisions[f].event == "untrusted" for f in fingerprints)
+        return [f for f in fingerprints if f in decisions and decisions[f].event == "untrusted"]
 
     def how_trusted(self, fingerprints: Iterable[str]) -> str | None:
         """How this witness trusts a station whose keys are ``fingerprints`` (its first,
@@ -273,12 +278,10 @@ class TrustList:
         return self.append(TrustRecord("untrusted", fingerprint, at, "operator", note))
 
     def append(self, record: TrustRecord) -> TrustRecord:
-        """Keep one decision (appended, fsynced)."""
+        """Keep one decision (appended, fsynced; a line torn by a crash is dropped first:
+        :func:`~sarwatch.services.witness_files.append_line`)."""
         make_private_dirs(self.path.parent)
-        with self.path.open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps(record.to_json(), sort_keys=True) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
+        append_line(self.path, json.dumps(record.to_json(), sort_keys=True))
         return record
 
 
