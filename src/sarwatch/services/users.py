@@ -225,17 +225,25 @@ def authenticate(store: Store, token: str | None, *, now: datetime | None = None
     with store.unit_of_work() as uow:
         user = uow.users.by_token_hash(hash_token(token))
     if user is None:
-        raise AuthError("unknown or revoked token")
+        raise AuthError(
+            "unknown or revoked token: send it whole, as 'sarwatch user add' or 'sarwatch "
+            "user renew' printed it; a token renewed or whose user was removed no longer "
+            "works: ask a coordinator of this station for a new one"
+        )
     return require_unexpired(user, now=now)
 
 
 def _expiry(user: UserRecord) -> datetime | None:
+    """When ``user``'s token ends, UTC. The store keeps UTC; a time without a zone (an
+    edit by hand, another tool) is read as UTC too, never as the server's local time,
+    which would move the end by the zone's offset and with summer time."""
     if user.expires_at is None:
         return None
     try:
-        return datetime.fromisoformat(user.expires_at).astimezone(UTC)
+        ends = datetime.fromisoformat(user.expires_at)
     except (TypeError, ValueError):
         return datetime.min.replace(tzinfo=UTC)  # not a time: refused, never trusted
+    return ends.replace(tzinfo=UTC) if ends.tzinfo is None else ends.astimezone(UTC)
 
 
 def require_unexpired(user: UserRecord, *, now: datetime | None = None) -> UserRecord:
