@@ -233,7 +233,7 @@ def test_a_file_without_a_key_and_an_edited_record_are_named(
 
 
 def test_a_rotated_station_trusted_by_its_current_key_is_kept_under_its_first(
-    witness_home: Path, tmp_path: Path
+    witness_home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The operator pinned the fingerprint the station reads out today (its current key);
     the signed hand-overs lead there from its first key, under which the log is kept."""
@@ -259,6 +259,10 @@ def test_a_rotated_station_trusted_by_its_current_key_is_kept_under_its_first(
     assert (witness_home / "witness" / f"{old.key_id}.jsonl").exists()
     pinned = _trust_log(witness_home)[-1]
     assert (pinned["event"], pinned["fingerprint"], pinned["how"]) == ("pinned", origin, "operator")
+    code, out, _ = run_cli(capsys, "witness", "list")  # trusted as the witness trusts it
+    assert code == 0
+    latest = r.json()["checkpoint"]["time"]
+    assert f"held: {old.key_id}  1 checkpoint(s), latest {latest}; trusted (operator)" in out
 
     # the first key leaked: withdrawing it refuses the station, though its current key
     # is still on the list
@@ -272,6 +276,9 @@ def test_a_rotated_station_trusted_by_its_current_key_is_kept_under_its_first(
     assert f"its operator has withdrawn trust in this station's key {origin}" in detail
     assert "witness trust" not in detail  # trusting the current key again would not help
     assert detail.endswith("sees why with: sarwatch witness list")
+    code, out, _ = run_cli(capsys, "witness", "list")
+    assert f"held: {old.key_id}  1 checkpoint(s)" in out
+    assert f"NOT trusted: trust withdrawn from its key {origin}" in out
 
 
 def _forged_history(station: CaseService, n_keys: int) -> dict[str, Any]:

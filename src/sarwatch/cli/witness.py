@@ -120,14 +120,17 @@ def list_trusted() -> None:
     for fingerprint in sorted(trust_list.by_setting):
         typer.echo(f"{fingerprint}  trusted by SARWATCH_WITNESS_KEYS")
     log = WitnessLog(st.settings.home_dir, st.cases.signer, trust=trust_list)
-    for fingerprint, count, latest in log.held():
-        how = trust_list.how_trusted([fingerprint])
-        state = (
-            f"trusted ({how})"
-            if how
-            else f"NOT trusted: its next checkpoints are refused (sarwatch witness trust "
-            f"{fingerprint})"
-        )
+    for fingerprint, count, latest, keys in log.held():
+        how = trust_list.how_trusted(keys)  # any key of its history, as the witness does
+        withdrawn = trust_list.withdrawn_keys(keys)
+        if how:
+            state = f"trusted ({how})"
+        elif withdrawn:
+            state = f"NOT trusted: trust withdrawn from its key {', '.join(withdrawn)}"
+        else:  # its current key: the one 'sarwatch ledger key' prints on the station
+            state = (
+                f"NOT trusted: its next checkpoints are refused (sarwatch witness trust {keys[-1]})"
+            )
         typer.echo(f"held: {fingerprint[:16]}  {count} checkpoint(s), latest {latest}; {state}")
 
 

@@ -5,8 +5,8 @@ by default only the keys on the operator's allow-list; trust on first use only w
 the station is set so); the key is then pinned: kept as
 ``<home_dir>/witness/<key_id>.pem``, its checkpoints as
 ``<home_dir>/witness/<key_id>.jsonl``, ``key_id`` the station's first key (after a
-rotation the station sends its key history, whose hand-overs lead to its current key),
-one JSON line each, cosigned, oldest first.
+rotation the station sends its key history, whose hand-overs lead to its current key, kept
+as ``<key_id>.keys.json``), one JSON line each, cosigned, oldest first.
 A checkpoint is accepted only if the station key signed it and, from the second
 on, it is consistent with the last one accepted (:func:`check_consistency`); it is
 then countersigned with this station's key and kept. The last one sent again (by its
@@ -83,9 +83,10 @@ class WitnessLog:
             raise InputError(f"station key id {station_key_id!r}: give 16 lowercase hex digits")
         return self.dir / f"{station_key_id}.pem", self.dir / f"{station_key_id}.jsonl"
 
-    def held(self) -> list[tuple[str, int, str | None]]:
+    def held(self) -> list[tuple[str, int, str | None, list[str]]]:
         """The stations this witness holds checkpoints of: (fingerprint of the first key,
-        how many, the time of the latest), by key id."""
+        how many, the time of the latest, the fingerprints of every key of the station's
+        history as it last sent it, first to current), by key id."""
         held = []
         for pem in sorted(self.dir.glob("*.pem")) if self.dir.is_dir() else []:
             if not _KEY_ID.match(pem.stem):
@@ -95,8 +96,18 @@ class WitnessLog:
             log = pem.with_suffix(".jsonl")
             lines = complete_lines(log.read_text(encoding="utf-8")) if log.exists() else []
             count = sum(1 for line in lines if line.strip())
-            held.append((fingerprint, count, latest.time if latest else None))
+            held.append((fingerprint, count, latest.time if latest else None, self._keys(pem)))
         return held
+
+    def _keys(self, pem: Path) -> list[str]:
+        """The fingerprints of a held station's keys, first to current (its history as
+        last accepted; only its first key if it never sent one)."""
+        first = key_fingerprint(load_public_key(pem.read_text(encoding="ascii")))
+        path = pem.with_suffix(".keys.json")
+        if not path.exists():
+            return [first]
+        history = KeyHistory.from_json(json.loads(path.read_text(encoding="utf-8")))
+        return [key_fingerprint(load_public_key(k.public_key_pem)) for k in history.keys]
 
     def latest(self, station_key_id: str) -> Checkpoint | None:
         """The last checkpoint accepted from ``station_key_id``."""
@@ -193,6 +204,11 @@ class WitnessLog:
                 self.trust.append(TrustRecord("pinned", origin_fingerprint, at, how))
             cosigned = checkpoint.cosign(self.signer, at)
             append_line(log, json.dumps(cosigned.to_json(), sort_keys=True))
+            if history is not None:  # whom 'witness list' finds trusted: any key of it
+                kept = json.dumps(history.to_json(), sort_keys=True).encode("utf-8")
+                keys_path = pem_path.with_suffix(".keys.json")
+                if not keys_path.exists() or keys_path.read_bytes() != kept:
+                    write_bytes_atomic(keys_path, kept)
             return cosigned
 
 
