@@ -128,13 +128,15 @@ def test_a_key_in_the_setting_is_accepted(
     )
 
 
-def test_a_bad_setting_says_which_entry_and_what_to_give(
+def test_a_bad_setting_says_which_entry_and_what_to_give_when_the_server_starts(
     witness_home: Path, station: CaseService, tmp_path: Path
 ) -> None:
-    with _witness(witness_home, witness_keys="34750f98bd59fcfc") as client:
-        r = client.post("/api/witness/checkpoints", json=_body(station, tmp_path))
-    assert r.status_code == 422
-    assert r.json()["detail"] == (
+    """The operator hears of it at start; a submitting station never sees the setting."""
+    from sarwatch.errors import InputError
+
+    with pytest.raises(InputError) as refused:
+        _witness(witness_home, witness_keys="34750f98bd59fcfc")
+    assert str(refused.value) == (
         "SARWATCH_WITNESS_KEYS entry '34750f98bd59fcfc' is a key id (16 hex), too short to "
         "pin: give the 64 hex characters of the station key's SHA-256 fingerprint, which "
         "'sarwatch ledger key' prints on the station"
@@ -352,3 +354,21 @@ def test_a_key_history_too_long_is_refused_with_the_limit(
         f"the key history sent holds {MAX_HISTORY_KEYS + 1} keys; a witness takes at most "
         f"{MAX_HISTORY_KEYS} (a key a week for five years)"
     )
+
+
+def test_serve_with_workers_refuses_a_bad_setting_before_any_worker_starts(
+    witness_home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import uvicorn
+
+    monkeypatch.setenv("SARWATCH_WITNESS_KEYS", "zz")
+    import socket
+
+    with socket.socket() as probe:  # a port free now
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("SARWATCH_PORT", str(port))
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: pytest.fail("the workers started"))
+    code, _, err = run_cli(capsys, "serve", "--workers", "2")
+    assert code != 0
+    assert "SARWATCH_WITNESS_KEYS entry 'zz': give the 64 hex characters" in " ".join(err.split())
