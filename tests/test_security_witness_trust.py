@@ -372,3 +372,46 @@ def test_serve_with_workers_refuses_a_bad_setting_before_any_worker_starts(
     code, _, err = run_cli(capsys, "serve", "--workers", "2")
     assert code != 0
     assert "SARWATCH_WITNESS_KEYS entry 'zz': give the 64 hex characters" in " ".join(err.split())
+
+
+def test_a_later_key_of_a_station_trusted_by_its_first_can_be_withdrawn(
+    witness_home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The witness trusts a station by its first key, and so every key its hand-overs
+    lead to: when the current key leaks, withdrawing it must be possible and refuse the
+    station (before, 'untrust' refused the key as 'not trusted by this witness')."""
+    from sarwatch.services.keys import rotate_station_key
+
+    old, new, history = rotate_station_key(tmp_path / "station")
+    station = make_service(MemoryStore(), new)
+    open_case(station)
+    TrustList(witness_home).trust(key_fingerprint(old.public_key), at="2026-12-07T09:00:00Z")
+    body = {**_body(station, tmp_path), "keys": history.to_json()}
+    with _witness(witness_home) as client:
+        assert client.post("/api/witness/checkpoints", json=body).status_code == 200
+    leaked = key_fingerprint(new.public_key)
+    code, out, err = run_cli(capsys, "witness", "untrust", leaked, "--note", "laptop stolen")
+    assert code == 0, err
+    assert f"station key {new.key_id} no longer trusted" in out and "not seen" not in out
+    open_case(station)  # what the thief signs with the leaked key
+    body = {**_body(station, tmp_path), "keys": history.to_json()}
+    with _witness(witness_home) as client:
+        r = client.post("/api/witness/checkpoints", json=body)
+    assert r.status_code == 403, r.text
+    assert f"withdrawn trust in this station's key {leaked}" in r.json()["detail"]
+    code, out, _ = run_cli(capsys, "witness", "list")
+    assert f"NOT trusted: trust withdrawn from its key {leaked}" in out
+
+
+def test_a_key_never_seen_can_be_withdrawn_ahead_and_the_operator_is_told(
+    witness_home: Path, station: CaseService, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    unseen = key_fingerprint(station.signer.public_key)
+    code, out, err = run_cli(capsys, "witness", "untrust", unseen)
+    assert code == 0, err
+    assert f"this witness has not seen key {unseen} yet (check the fingerprint" in out
+    assert run_cli(capsys, "witness", "untrust", unseen)[0] == 0  # once is kept
+    assert [r["event"] for r in _trust_log(witness_home)] == ["untrusted"]
+    with _witness(witness_home, witness_trust="first-use") as client:
+        r = client.post("/api/witness/checkpoints", json=_body(station, tmp_path))
+    assert r.status_code == 403, r.text  # not even trust on first use takes it

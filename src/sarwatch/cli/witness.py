@@ -94,13 +94,27 @@ def untrust(
     key: str = typer.Argument(..., help="The station key's fingerprint, or its key file."),
     note: str = typer.Option("", help="Why."),
 ) -> None:
-    """Refuse a station's next checkpoints (those kept stay)."""
+    """Refuse a station's next checkpoints (those kept stay): any key of its history,
+    one it has not sent yet included (a later key that leaked)."""
     from sarwatch.cli.context import station
+    from sarwatch.services.witness import WitnessLog
     from sarwatch.services.witness_trust import fingerprint_to_trust, station_trust
 
+    st = station()
     fingerprint = fingerprint_to_trust(key)
-    record = station_trust(station().settings).untrust(fingerprint, at=_at(), note=note)
-    typer.echo(f"station key {record.key_id} no longer trusted (since {record.at})")
+    trust_list = station_trust(st.settings)
+    held = WitnessLog(st.settings.home_dir, st.cases.signer, trust=trust_list).held()
+    seen = trust_list.known(fingerprint) or any(fingerprint in keys for *_, keys in held)
+    record = trust_list.untrust(fingerprint, at=_at(), note=note)
+    typer.echo(
+        f"station key {record.key_id} no longer trusted (since {record.at}): the next "
+        "checkpoints of any station whose key history holds it are refused"
+    )
+    if not seen:  # a typo would block nothing: say so, and keep the decision
+        typer.echo(
+            f"note: this witness has not seen key {record.fingerprint} yet (check the "
+            "fingerprint; a station that sends it later is refused)"
+        )
 
 
 @witness_app.command("list")

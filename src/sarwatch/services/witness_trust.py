@@ -255,13 +255,18 @@ class TrustList:
         return self.append(TrustRecord("trusted", fingerprint, at, "operator", note))
 
     def untrust(self, fingerprint: str, *, at: str, note: str = "") -> TrustRecord:
-        """The operator withdraws trust in a key: its next checkpoints are refused (those
-        kept stay).
+        """The operator withdraws trust in a key: the next checkpoints of any station
+        whose key history holds it are refused (those kept stay).
+
+        Any key may be withdrawn, one never named here included: trust reaches along a
+        station's key history to keys its operator never trusted by name (a later key
+        of a station trusted by its first, not yet seen when it leaked), and withdrawing
+        such a key is how it is kept out. A key withdrawn already keeps its record.
 
         Raises
         ------
         InputError
-            If the key is trusted by the setting (remove it there) or was never trusted.
+            If the key is trusted by the setting (remove it there).
         """
         fingerprint = parse_fingerprint(fingerprint)
         if fingerprint in self.by_setting:
@@ -269,13 +274,14 @@ class TrustList:
                 f"station key {fingerprint[:16]} is trusted by SARWATCH_WITNESS_KEYS: "
                 "remove it from there (and restart the server)"
             )
-        pinned = any(r.fingerprint == fingerprint for r in self.records())
-        if fingerprint not in self.by_operator() and not pinned:
-            raise InputError(
-                f"station key {fingerprint[:16]} is not trusted by this witness; list the "
-                "keys it trusts with: sarwatch witness list"
-            )
+        kept = self._decisions().get(fingerprint)
+        if kept is not None and kept.event == "untrusted":
+            return kept
         return self.append(TrustRecord("untrusted", fingerprint, at, "operator", note))
+
+    def known(self, fingerprint: str) -> bool:
+        """Whether ``fingerprint`` was ever trusted, withdrawn or pinned here."""
+        return any(r.fingerprint == fingerprint for r in self.records())
 
     def append(self, record: TrustRecord) -> TrustRecord:
         """Keep one decision (appended, fsynced; a line torn by a crash is dropped first:
