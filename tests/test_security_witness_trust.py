@@ -415,3 +415,22 @@ def test_a_key_never_seen_can_be_withdrawn_ahead_and_the_operator_is_told(
     with _witness(witness_home, witness_trust="first-use") as client:
         r = client.post("/api/witness/checkpoints", json=_body(station, tmp_path))
     assert r.status_code == 403, r.text  # not even trust on first use takes it
+
+
+def test_a_long_key_history_reads_the_trust_record_once(
+    witness_home: Path, station: CaseService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Judging a stranger's 40 keys reads ``trust.jsonl`` once, not once a key."""
+    trust = TrustList(witness_home)
+    trust.trust("ab" * 32, at="2026-12-07T09:00:00Z")
+    reads: list[int] = []
+    records = TrustList.records
+
+    def counted(self: TrustList) -> list[Any]:
+        reads.append(1)
+        return records(self)
+
+    monkeypatch.setattr(TrustList, "records", counted)
+    keys = [key_fingerprint(station.signer.public_key), *(f"{i:064x}" for i in range(40))]
+    assert trust.how_trusted(keys) is None
+    assert len(reads) == 1

@@ -238,9 +238,10 @@ class TrustList:
         ``first-use`` mode, ``first-use``; ``None``: not at all. Trust withdrawn from any
         of them (``sarwatch witness untrust``, say a leaked key) wins."""
         fingerprints = list(fingerprints)
-        if self.withdrawn(fingerprints):
+        decisions = self._decisions()  # the record read once, whatever the keys' number
+        if any(f in decisions and decisions[f].event == "untrusted" for f in fingerprints):
             return None
-        if any(f in self.by_operator() for f in fingerprints):
+        if any(f in decisions and decisions[f].event == "trusted" for f in fingerprints):
             return "operator"
         if any(f in self.by_setting for f in fingerprints):
             return "setting"
