@@ -268,6 +268,8 @@ def expiry_text(user: UserRecord, *, now: datetime | None = None) -> str:
     ...                   "2027-03-07T09:00:00Z")
     >>> expiry_text(user, now=datetime(2026, 12, 7, 9, tzinfo=UTC))
     'expires 2027-03-07T09:00:00Z (in 90 days)'
+    >>> expiry_text(user, now=datetime(2027, 3, 7, 8, 40, tzinfo=UTC))
+    'expires 2027-03-07T09:00:00Z (in 20 min)'
     >>> expiry_text(user, now=datetime(2027, 3, 8, tzinfo=UTC))
     'EXPIRED 2027-03-07T09:00:00Z (renew: sarwatch user renew ana)'
     """
@@ -278,7 +280,12 @@ def expiry_text(user: UserRecord, *, now: datetime | None = None) -> str:
     if left <= timedelta(0):
         return f"EXPIRED {user.expires_at} (renew: sarwatch user renew {user.name})"
     hours = left.total_seconds() / 3600
-    when = f"{hours / 24:.0f} days" if hours >= 47.5 else f"{hours:.0f} h"
+    if hours >= 47.5:
+        when = f"{hours / 24:.0f} days"
+    elif hours >= 1:
+        when = f"{hours:.0f} h"
+    else:  # not 'in 0 h' for a token about to end
+        when = f"{max(1, round(hours * 60))} min"
     return f"expires {user.expires_at} (in {when})"
 
 
