@@ -434,3 +434,32 @@ def test_a_long_key_history_reads_the_trust_record_once(
     keys = [key_fingerprint(station.signer.public_key), *(f"{i:064x}" for i in range(40))]
     assert trust.how_trusted(keys) is None
     assert len(reads) == 1
+
+
+def test_cosignatures_a_station_attaches_are_not_kept_or_served(
+    witness_home: Path, station: CaseService, tmp_path: Path
+) -> None:
+    """Only the witness's own cosignature is kept: one the submitter made up (another
+    witness's key id) would be served by the public GET as if someone had checked it."""
+    from sarwatch.ledger import Signer
+
+    TrustList(witness_home).trust(
+        key_fingerprint(station.signer.public_key), at="2026-12-07T11:00:00Z"
+    )
+    body = _body(station, tmp_path)
+    made_up = {"key_id": Signer.generate().key_id, "cosigned_at": "2026-12-07T11:00:00Z"}
+    body["checkpoint"]["cosignatures"] = [{**made_up, "signature": "00" * 64}]
+    with _witness(witness_home) as client:
+        r = client.post("/api/witness/checkpoints", json=body)
+        assert r.status_code == 200, r.text
+        served = client.get(f"/api/witness/checkpoints/{station.signer.key_id}").json()
+    witness_key = _witness_key_id(witness_home)
+    for checkpoint in (r.json()["checkpoint"], served["checkpoint"]):
+        assert [c["key_id"] for c in checkpoint["cosignatures"]] == [witness_key]
+
+
+def _witness_key_id(home: Path) -> str:
+    """The witness station's own key id."""
+    from sarwatch.ledger.keys import load_or_create_signer
+
+    return load_or_create_signer(home).key_id

@@ -20,6 +20,7 @@ import json
 import re
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -202,7 +203,9 @@ class WitnessLog:
             if not pem_path.exists():  # whole or not at all: a crash leaves no cut key
                 write_bytes_atomic(pem_path, origin_pem.encode("ascii"))
                 self.trust.append(TrustRecord("pinned", origin_fingerprint, at, how))
-            cosigned = checkpoint.cosign(self.signer, at)
+            # only this witness's own word is kept: cosignatures a submitter attached
+            # (another witness's key id, any bytes) are nothing this witness checked
+            cosigned = replace(checkpoint, cosignatures=()).cosign(self.signer, at)
             append_line(log, json.dumps(cosigned.to_json(), sort_keys=True))
             if history is not None:  # whom 'witness list' finds trusted: any key of it
                 kept = json.dumps(history.to_json(), sort_keys=True).encode("utf-8")
