@@ -463,3 +463,29 @@ def _witness_key_id(home: Path) -> str:
     from sarwatch.ledger.keys import load_or_create_signer
 
     return load_or_create_signer(home).key_id
+
+
+def test_the_trust_record_is_parsed_again_only_when_it_changed(
+    witness_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each checkpoint received asks the record (which grows by a line a key with trust
+    on first use): parsed once while unchanged, and a decision appended by another
+    process (the command line) is seen by the next check."""
+    from sarwatch.services.witness_trust import TrustRecord
+
+    server, command = TrustList(witness_home), TrustList(witness_home)
+    command.trust(A := "ab" * 32, at="2026-12-07T09:00:00Z")
+    parsed: list[str] = []
+    from_json = TrustRecord.from_json.__func__  # type: ignore[attr-defined]
+
+    def counted(cls: type[TrustRecord], data: dict[str, Any]) -> TrustRecord:
+        parsed.append(data["event"])
+        return from_json(cls, data)
+
+    monkeypatch.setattr(TrustRecord, "from_json", classmethod(counted))
+    for _ in range(5):
+        assert server.how_trusted([A]) == "operator"
+    assert parsed == ["trusted"]
+    command.untrust(A, at="2026-12-07T09:01:00Z")
+    assert server.how_trusted([A]) is None  # at once
+    assert parsed == ["trusted", "trusted", "untrusted"]

@@ -20,7 +20,9 @@ it was trusted (``operator``, ``setting`` or ``first-use``) and when.
 from __future__ import annotations
 
 import json
+import os
 import re
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +53,11 @@ TRUST_MODES: tuple[str, ...] = ("allow-list", "first-use")
 TRUST_FILE = Path("witness") / "trust.jsonl"
 
 _FINGERPRINT = re.compile(r"^[0-9a-f]{64}$")
+
+# The record as last parsed, by path, with the (inode, size, mtime) it was read at: each
+# checkpoint received asks it, and it only grows (trust on first use: a line per key).
+_parsed: dict[Path, tuple[tuple[int, int, int], tuple[TrustRecord, ...]]] = {}
+_parsed_lock = threading.Lock()
 _EVENTS = ("trusted", "untrusted", "pinned")
 
 
@@ -199,10 +206,22 @@ class TrustList:
         DataError
             If a line is not a trust record (the file was edited): which line, and why.
         """
-        if not self.path.exists():
+        try:
+            stat = os.stat(self.path)  # before the read: an append after it is read next time
+        except FileNotFoundError:
             return []
+        version = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        with _parsed_lock:
+            kept = _parsed.get(self.path)
+        if kept is not None and kept[0] == version:
+            return list(kept[1])
+        records = self._parse(complete_lines(self.path.read_text(encoding="utf-8")))
+        with _parsed_lock:
+            _parsed[self.path] = (version, tuple(records))
+        return records
+
+    def _parse(self, lines: list[str]) -> list[TrustRecord]:
         records = []
-        lines = complete_lines(self.path.read_text(encoding="utf-8"))  # less a torn tail
         for number, line in enumerate(lines, 1):
             if not line.strip():
                 continue
