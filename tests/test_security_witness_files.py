@@ -105,3 +105,41 @@ def test_every_tear_of_an_append_loses_that_line_only(
 def test_a_record_of_two_lines_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="must be one line"):
         append_line(tmp_path / "log.jsonl", '{"a": 1}\n{"b": 2}')
+
+
+def test_a_checkpoint_is_checked_and_kept_under_a_lock_every_process_honours(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ``serve --workers N`` two workers could check two checkpoints against the same
+    last one and keep both (a fork, what a witness is there to refuse): the check and
+    the append hold an exclusive file lock, not only a lock of one process."""
+    import fcntl
+    import os
+
+    from sarwatch.services import witness as witness_module
+
+    station = make_service(MemoryStore())
+    open_case(station)
+    witness = WitnessLog(tmp_path / "witness", Signer.generate(), trust=TrustList(tmp_path))
+    witness.trust.trust(key_fingerprint(station.signer.public_key), at="2026-12-07T09:00:00Z")
+    pem = public_key_pem(station.signer.public_key)
+    witness.receive(publish_checkpoint(station.store, station.signer, tmp_path).to_json(), pem, {})
+    held: list[bool] = []
+    check = witness_module.check_consistency
+
+    def probing(*args: object, **kwargs: object) -> list[str]:
+        fd = os.open(witness.dir / ".receive.lock", os.O_RDWR | os.O_CREAT)
+        try:  # what another worker would find, in the middle of the check
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            held.append(False)
+        except BlockingIOError:
+            held.append(True)
+        finally:
+            os.close(fd)
+        return check(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(witness_module, "check_consistency", probing)
+    open_case(station)
+    second = publish_checkpoint(station.store, station.signer, tmp_path)
+    assert witness.receive(second.to_json(), pem, {}).size == 2
+    assert held == [True]

@@ -30,12 +30,15 @@ from sarwatch.errors import ConflictError, InputError, IntegrityError, Permissio
 from sarwatch.ledger import LedgerEntry, Signer, key_id, load_public_key
 from sarwatch.ledger.checkpoint import Checkpoint, check_consistency
 from sarwatch.ledger.keys import KeyHistory, key_fingerprint
-from sarwatch.services.witness_files import append_line, complete_lines
+from sarwatch.services.witness_files import append_line, complete_lines, exclusive
 from sarwatch.services.witness_trust import TrustList, TrustRecord
 
-__all__ = ["MAX_HISTORY_KEYS", "WitnessLog"]
+__all__ = ["MAX_HISTORY_KEYS", "RECEIVE_LOCK", "WitnessLog"]
 
 _KEY_ID = re.compile(r"^[0-9a-f]{16}$")
+
+#: The lock file (under ``witness/``) held while a checkpoint is checked and kept.
+RECEIVE_LOCK = ".receive.lock"
 
 #: The most keys a station's history may hold when it is sent to a witness (each costs
 #: the witness two signature checks; a 1 MiB body holds some 1,600).
@@ -181,7 +184,10 @@ class WitnessLog:
                 proofs[str(case_id)] = [LedgerEntry.from_json(e) for e in events]
         except (AttributeError, TypeError) as exc:
             raise InputError(f"proofs: give {{case_id: [event, ...]}} ({exc})") from None
-        with _lock:
+        make_private_dirs(self.dir)
+        # one check-and-append at a time in every process (serve --workers N): two
+        # checkpoints checked against the same last one would both be kept, a fork
+        with _lock, exclusive(self.dir / RECEIVE_LOCK):
             if pem_path.exists():
                 pinned = load_public_key(pem_path.read_text(encoding="ascii"))
                 if key_fingerprint(pinned) != origin_fingerprint:
@@ -198,7 +204,6 @@ class WitnessLog:
                         "the checkpoint is not consistent with the last one witnessed "
                         f"({last.time}): " + "; ".join(problems)
                     )
-            make_private_dirs(self.dir)
             at = self._time()
             if not pem_path.exists():  # whole or not at all: a crash leaves no cut key
                 write_bytes_atomic(pem_path, origin_pem.encode("ascii"))

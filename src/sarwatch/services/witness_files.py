@@ -17,9 +17,11 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["append_line", "complete_lines"]
+__all__ = ["append_line", "complete_lines", "exclusive"]
 
 
 def complete_lines(text: str) -> list[str]:
@@ -97,3 +99,15 @@ def _start_of_last_line(fd: int, size: int) -> int:
             return start + cut + 1
         end = start
     return 0
+
+
+@contextmanager
+def exclusive(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the file ``path`` (created 0600, empty) for the block:
+    one process at a time, among the server's workers and the command line."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
