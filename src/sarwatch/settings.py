@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "load_settings"]
@@ -68,8 +68,9 @@ class Settings(BaseSettings):
         database under ``<home_dir>/media``.
     token_expires_days
         Days an API token works from when it is issued (``sarwatch user add`` or
-        ``renew``; default 90), unless ``--expires-days`` says otherwise; ``0``: tokens
-        never expire (explicitly: a leaked or forgotten token then works for good).
+        ``renew``; default 90), unless ``--expires-days`` says otherwise; ``0`` (or
+        ``never``): tokens never expire (explicitly: a leaked or forgotten token then
+        works for good).
     witness_trust
         Which stations' checkpoints this station keeps as a witness: ``allow-list``
         (default: only those whose key its operator trusted, with ``sarwatch witness
@@ -105,6 +106,12 @@ class Settings(BaseSettings):
     witness_keys: str = ""
     job_stale_s: float = Field(30.0, gt=0)
     job_max_attempts: int = Field(3, ge=1)
+
+    @field_validator("token_expires_days", mode="before")
+    @classmethod
+    def _never(cls, value: object) -> object:
+        """``never`` as ``sarwatch user add --expires-days`` takes it: ``0``."""
+        return 0 if isinstance(value, str) and value.strip().lower() == "never" else value
 
     @property
     def resolved_database_url(self) -> str:
