@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from _cases_helpers import make_service, open_case
 from _cli import run_cli
 from sarwatch.adapters.store import MemoryStore
-from sarwatch.ledger import public_key_pem
+from sarwatch.ledger import Signer, public_key_pem
 from sarwatch.ledger.keys import key_fingerprint
 from sarwatch.services.cases import CaseService
 from sarwatch.services.checkpoints import publish_checkpoint
@@ -489,3 +489,39 @@ def test_the_trust_record_is_parsed_again_only_when_it_changed(
     command.untrust(A, at="2026-12-07T09:01:00Z")
     assert server.how_trusted([A]) is None  # at once
     assert parsed == ["trusted", "trusted", "untrusted"]
+
+
+def test_trusting_a_key_history_trusts_its_current_key_never_a_withdrawn_one(
+    witness_home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A station whose first key leaked rotates and sends its keys.json to the witness's
+    operator: trusting that file must not trust the leaked first key again (which would
+    let the thief's own history [leaked -> thief's key] in). It trusts the current key,
+    the one 'sarwatch ledger key' prints; a key withdrawn before is trusted again only
+    when named, and the command says it was withdrawn."""
+    from sarwatch.services.keys import rotate_station_key
+
+    old, new, history = rotate_station_key(tmp_path / "station")
+    leaked = key_fingerprint(old.public_key)
+    TrustList(witness_home).trust(leaked, at="2026-12-07T09:00:00Z")
+    TrustList(witness_home).untrust(leaked, at="2026-12-07T10:00:00Z", note="laptop stolen")
+    keys_json = tmp_path / "keys.json"
+    keys_json.write_text(json.dumps(history.to_json()))
+    code, out, err = run_cli(capsys, "witness", "trust", str(keys_json))
+    assert code == 0, err
+    assert f"(SHA-256 fingerprint {key_fingerprint(new.public_key)})" in out
+    trust = TrustList(witness_home)
+    assert leaked not in trust.by_operator() and trust.withdrawn([leaked])
+    # the thief's history from the leaked key is refused
+    thief = Signer.generate()
+    from sarwatch.ledger.keys import rotate_key
+
+    forked = rotate_key(old, thief, "2026-12-07T11:00:00Z")
+    assert trust.how_trusted([leaked, key_fingerprint(thief.public_key)]) is None
+    assert forked.current().key_id == thief.key_id
+    # named on purpose, a withdrawn key is trusted again, and the command says so
+    code, out, err = run_cli(capsys, "witness", "trust", leaked)
+    assert code == 0, err
+    assert "its trust was withdrawn on 2026-12-07T10:00:00Z (laptop stolen)" in " ".join(
+        out.split()
+    )

@@ -70,7 +70,7 @@ def trust(
     key: str = typer.Argument(
         ...,
         help="The station key's SHA-256 fingerprint (64 hex, from 'sarwatch ledger key' "
-        "on that station), or its public_key.pem or keys.json file.",
+        "on that station), or its public_key.pem or keys.json file (its current key).",
     ),
     note: str = typer.Option("", help="Whose key it is, how the fingerprint was checked."),
 ) -> None:
@@ -80,13 +80,20 @@ def trust(
     from sarwatch.services.witness_trust import fingerprint_to_trust, station_trust
 
     fingerprint = fingerprint_to_trust(key)
-    record = station_trust(station().settings).trust(fingerprint, at=_at(), note=note)
+    trust_list = station_trust(station().settings)
+    before = trust_list.decision(fingerprint)
+    record = trust_list.trust(fingerprint, at=_at(), note=note)
     typer.echo(
         terminal_safe(
             f"trusted station key {record.key_id} (SHA-256 fingerprint {record.fingerprint}) "
             f"since {record.at}: this witness accepts its checkpoints"
         )
     )
+    if before is not None and before.event == "untrusted":  # a leaked key, say: in the open
+        why = f" ({before.note})" if before.note else ""
+        typer.echo(
+            terminal_safe(f"note: its trust was withdrawn on {before.at}{why}; it is trusted again")
+        )
 
 
 @witness_app.command("untrust")

@@ -94,7 +94,8 @@ def parse_fingerprint(text: str, what: str = "station key fingerprint") -> str:
 def fingerprint_to_trust(text: str) -> str:
     """The fingerprint an operator means: given as such, or read from the station's
     public key file (``public_key.pem``, as in its bundles) or key history
-    (``keys.json``: its first key, under which a witness keeps its checkpoints).
+    (``keys.json``: its current key, the one ``sarwatch ledger key`` prints; never its
+    first, which may be the very key that leaked and made the station rotate).
 
     Raises
     ------
@@ -119,7 +120,7 @@ def fingerprint_to_trust(text: str) -> str:
                 from sarwatch.errors import IntegrityError
 
                 raise IntegrityError(f"the key history {path} does not hold: {'; '.join(problems)}")
-            data = history.keys[0].public_key_pem.encode("ascii")
+            data = history.current().public_key_pem.encode("ascii")
         if b"-----BEGIN PUBLIC KEY-----" not in data:
             raise InputError(
                 f"{path} holds no public key: give the station's public_key.pem, its "
@@ -237,6 +238,10 @@ class TrustList:
     def _decisions(self) -> dict[str, TrustRecord]:
         """The operator's last decision (``trusted`` or ``untrusted``) on each key."""
         return {r.fingerprint: r for r in self.records() if r.event != "pinned"}
+
+    def decision(self, fingerprint: str) -> TrustRecord | None:
+        """The operator's last decision on a key (``trusted`` or ``untrusted``), if any."""
+        return self._decisions().get(fingerprint)
 
     def by_operator(self) -> dict[str, TrustRecord]:
         """Keys the operator trusts now (the last decision on each is ``trusted``)."""
