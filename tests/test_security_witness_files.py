@@ -143,3 +143,23 @@ def test_a_checkpoint_is_checked_and_kept_under_a_lock_every_process_honours(
     second = publish_checkpoint(station.store, station.signer, tmp_path)
     assert witness.receive(second.to_json(), pem, {}).size == 2
     assert held == [True]
+
+
+def test_a_kept_key_history_edited_into_nonsense_is_named_with_what_to_do(
+    tmp_path: Path,
+) -> None:
+    from sarwatch.errors import DataError
+    from sarwatch.services.keys import rotate_station_key
+
+    _, new, history = rotate_station_key(tmp_path / "station")
+    station = make_service(MemoryStore(), new)
+    open_case(station)
+    witness = WitnessLog(tmp_path / "witness", Signer.generate(), trust=TrustList(tmp_path))
+    witness.trust.trust(key_fingerprint(new.public_key), at="2026-12-07T09:00:00Z")
+    made = publish_checkpoint(station.store, station.signer, tmp_path)
+    witness.receive(made.to_json(), public_key_pem(new.public_key), {}, history.to_json())
+    (kept,) = (tmp_path / "witness" / "witness").glob("*.keys.json")
+    assert witness.held()[0][3][-1] == key_fingerprint(new.public_key)
+    kept.write_text('{"keys": [')
+    with pytest.raises(DataError, match=r"is not a station key history .*; remove it: the"):
+        witness.held()

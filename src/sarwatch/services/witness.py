@@ -26,7 +26,13 @@ from pathlib import Path
 from typing import Any
 
 from sarwatch._files import make_private_dirs, write_bytes_atomic
-from sarwatch.errors import ConflictError, InputError, IntegrityError, PermissionDeniedError
+from sarwatch.errors import (
+    ConflictError,
+    DataError,
+    InputError,
+    IntegrityError,
+    PermissionDeniedError,
+)
 from sarwatch.ledger import LedgerEntry, Signer, key_id, load_public_key
 from sarwatch.ledger.checkpoint import Checkpoint, check_consistency
 from sarwatch.ledger.keys import KeyHistory, key_fingerprint
@@ -110,8 +116,14 @@ class WitnessLog:
         path = pem.with_suffix(".keys.json")
         if not path.exists():
             return [first]
-        history = KeyHistory.from_json(json.loads(path.read_text(encoding="utf-8")))
-        return [key_fingerprint(load_public_key(k.public_key_pem)) for k in history.keys]
+        try:
+            history = KeyHistory.from_json(json.loads(path.read_text(encoding="utf-8")))
+            return [key_fingerprint(load_public_key(k.public_key_pem)) for k in history.keys]
+        except (ValueError, IntegrityError) as exc:
+            raise DataError(
+                f"{path} is not a station key history ({exc}); remove it: the station's "
+                "next checkpoint brings it again"
+            ) from None
 
     def latest(self, station_key_id: str) -> Checkpoint | None:
         """The last checkpoint accepted from ``station_key_id``."""
