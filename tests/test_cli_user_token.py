@@ -55,6 +55,16 @@ def test_a_token_that_never_expires_only_when_asked(home: Path, capsys) -> None:
         assert _listed(capsys, name).endswith("\tnever expires")
 
 
+@pytest.mark.parametrize("never", ["never", "Never", "0"])
+def test_the_station_setting_takes_never_as_the_command_does(
+    home: Path, capsys, monkeypatch, never: str
+) -> None:
+    monkeypatch.setenv("SARWATCH_TOKEN_EXPIRES_DAYS", never)
+    code, _, err = run_cli(capsys, "user", "add", "ana", "--role", "observer")
+    assert code == 0, err
+    assert _listed(capsys, "ana").endswith("\tnever expires")
+
+
 @pytest.mark.parametrize("bad", ["-1", "abc", "3651", "1.5", "", "forever"])
 def test_a_bad_expiry_is_refused_and_says_what_to_give(home: Path, capsys, bad: str) -> None:
     code, out, err = run_cli(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -44,7 +44,9 @@ def _scope(token: str) -> dict[str, Any]:
     }
 
 
-def _stream_after_removal(app: FastAPI, token: str, *, remove: bool) -> tuple[int, str, bool]:
+def _stream_after_removal(
+    app: FastAPI, token: str, *, remove: bool, then: Callable[[], object] | None = None
+) -> tuple[int, str, bool]:
     """Open the feed, remove the user (if ``remove``), record a case; what the stream
     sent after that.
 
@@ -70,6 +72,8 @@ def _stream_after_removal(app: FastAPI, token: str, *, remove: bool) -> tuple[in
         assert b"retry:" in first["body"]
         if remove:
             await asyncio.to_thread(remove_user, station.store, "olu")
+        if then is not None:  # instead of a removal: the token expires, is renewed...
+            await asyncio.to_thread(then)
         await asyncio.to_thread(
             station.cases.open_case,
             title="rubber boat",
@@ -95,7 +99,7 @@ def test_a_removed_users_open_stream_ends_before_the_next_case_event(station, mo
     assert status == 200
     assert ended, "the stream went on after the user was removed"
     assert "case_opened" not in text  # recorded after the removal: not sent
-    assert "event: revoked" in text and "revoked while the stream was open" in text
+    assert "event: revoked" in text and "no longer works" in text
 
 
 def test_a_stream_of_a_user_still_in_place_goes_on(station, monkeypatch) -> None:
@@ -106,3 +110,20 @@ def test_a_stream_of_a_user_still_in_place_goes_on(station, monkeypatch) -> None
     status, text, ended = _stream_after_removal(app, token, remove=False)
     assert status == 200 and not ended
     assert "event: case_opened" in text and "revoked" not in text
+
+
+def test_a_stream_ends_when_its_token_expires_and_says_what_to_do(station, monkeypatch) -> None:
+    """The stream's re-check is the full check, expiry included; its last message names
+    expiry and renewal too, and what to do (not only 'revoked')."""
+    from sarwatch.services import users
+
+    app, token = station
+    monkeypatch.setattr(case_routes, "_TOKEN_RECHECK_S", 0.0)
+    later = datetime(2100, 1, 1, tzinfo=UTC)  # long after the 90 days
+    status, text, ended = _stream_after_removal(
+        app, token, remove=False, then=lambda: monkeypatch.setattr(users, "_now", lambda n: later)
+    )
+    assert status == 200 and ended
+    assert "case_opened" not in text
+    assert "event: revoked" in text
+    assert "expired" in text and "ask a coordinator of this station for a new one" in text

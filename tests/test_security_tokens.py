@@ -46,7 +46,10 @@ def test_a_removed_user_is_refused_on_the_next_request_of_the_same_process(
     remove_user(store, "olu")
     r = client.get("/api/cases", headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 401
-    assert "unknown or revoked token" in r.json()["detail"]
+    detail = r.json()["detail"]
+    assert detail.startswith("unknown or revoked token")
+    assert detail.endswith("ask a coordinator of this station for a new one")  # what to do
+    assert token not in detail and users.hash_token(token) not in detail
     assert _get(client, other) == 200  # the others stay in
 
 
@@ -117,3 +120,32 @@ def test_expiry_is_checked_to_the_second() -> None:
         authenticate(store, token, now=ends)
     _, forever = add_user(store, "ana", "observer", expires_days=0, now=issued)
     assert authenticate(store, forever, now=issued + timedelta(days=36500)).name == "ana"
+
+
+@pytest.fixture
+def tokyo_time(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The server's local time nine hours ahead of UTC (no summer time)."""
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.usefixtures("tokyo_time")
+def test_an_expiry_without_a_zone_is_read_as_utc_not_the_servers_local_time() -> None:
+    """The store keeps UTC; an end edited in by hand without its ``Z`` must not move by
+    the server's offset (here it would have ended 9 h early)."""
+    from dataclasses import replace
+
+    from sarwatch.services.users import expiry_text, require_unexpired
+
+    store = MemoryStore()
+    user, _ = add_user(store, "olu", "observer", now=datetime(2026, 12, 7, 9, tzinfo=UTC))
+    edited = replace(user, expires_at="2026-12-07T12:00:00")
+    assert require_unexpired(edited, now=datetime(2026, 12, 7, 11, 59, tzinfo=UTC)) is edited
+    assert expiry_text(edited, now=datetime(2026, 12, 7, 10, tzinfo=UTC)).endswith("(in 2 h)")
+    with pytest.raises(AuthError, match="expired at 2026-12-07T12:00:00;"):
+        require_unexpired(edited, now=datetime(2026, 12, 7, 12, tzinfo=UTC))

@@ -70,8 +70,9 @@ class Settings(BaseSettings):
         database under ``<home_dir>/media``.
     token_expires_days
         Days an API token works from when it is issued (``sarwatch user add`` or
-        ``renew``; default 90), unless ``--expires-days`` says otherwise; ``0``: tokens
-        never expire (explicitly: a leaked or forgotten token then works for good).
+        ``renew``; default 90), unless ``--expires-days`` says otherwise; ``0`` (or
+        ``never``): tokens never expire (explicitly: a leaked or forgotten token then
+        works for good).
     witness_trust
         Which stations' checkpoints this station keeps as a witness: ``allow-list``
         (default: only those whose key its operator trusted, with ``sarwatch witness

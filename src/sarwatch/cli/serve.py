@@ -91,6 +91,9 @@ def serve(
 
 def _start_up_checks(station: Station, *, demo: bool) -> None:
     """The demo case and token (or retiring the demo user), then the ledger check."""
+    from sarwatch.services.witness_trust import station_trust
+
+    station_trust(station.settings)  # a bad SARWATCH_WITNESS_KEYS: said once, before workers
     if demo:
         _print_demo_token(station)
     else:

@@ -70,7 +70,7 @@ def trust(
     key: str = typer.Argument(
         ...,
         help="The station key's SHA-256 fingerprint (64 hex, from 'sarwatch ledger key' "
-        "on that station), or its public_key.pem or keys.json file.",
+        "on that station), or its public_key.pem or keys.json file (its current key).",
     ),
     note: str = typer.Option("", help="Whose key it is, how the fingerprint was checked."),
 ) -> None:
@@ -80,13 +80,20 @@ def trust(
     from sarwatch.services.witness_trust import fingerprint_to_trust, station_trust
 
     fingerprint = fingerprint_to_trust(key)
-    record = station_trust(station().settings).trust(fingerprint, at=_at(), note=note)
+    trust_list = station_trust(station().settings)
+    before = trust_list.decision(fingerprint)
+    record = trust_list.trust(fingerprint, at=_at(), note=note)
     typer.echo(
         terminal_safe(
             f"trusted station key {record.key_id} (SHA-256 fingerprint {record.fingerprint}) "
             f"since {record.at}: this witness accepts its checkpoints"
         )
     )
+    if before is not None and before.event == "untrusted":  # a leaked key, say: in the open
+        why = f" ({before.note})" if before.note else ""
+        typer.echo(
+            terminal_safe(f"note: its trust was withdrawn on {before.at}{why}; it is trusted again")
+        )
 
 
 @witness_app.command("untrust")
@@ -94,13 +101,27 @@ def untrust(
     key: str = typer.Argument(..., help="The station key's fingerprint, or its key file."),
     note: str = typer.Option("", help="Why."),
 ) -> None:
-    """Refuse a station's next checkpoints (those kept stay)."""
+    """Refuse a station's next checkpoints (those kept stay): any key of its history,
+    one it has not sent yet included (a later key that leaked)."""
     from sarwatch.cli.context import station
+    from sarwatch.services.witness import WitnessLog
     from sarwatch.services.witness_trust import fingerprint_to_trust, station_trust
 
+    st = station()
     fingerprint = fingerprint_to_trust(key)
-    record = station_trust(station().settings).untrust(fingerprint, at=_at(), note=note)
-    typer.echo(f"station key {record.key_id} no longer trusted (since {record.at})")
+    trust_list = station_trust(st.settings)
+    held = WitnessLog(st.settings.home_dir, st.cases.signer, trust=trust_list).held()
+    seen = trust_list.known(fingerprint) or any(fingerprint in keys for *_, keys in held)
+    record = trust_list.untrust(fingerprint, at=_at(), note=note)
+    typer.echo(
+        f"station key {record.key_id} no longer trusted (since {record.at}): the next "
+        "checkpoints of any station whose key history holds it are refused"
+    )
+    if not seen:  # a typo would block nothing: say so, and keep the decision
+        typer.echo(
+            f"note: this witness has not seen key {record.fingerprint} yet (check the "
+            "fingerprint; a station that sends it later is refused)"
+        )
 
 
 @witness_app.command("list")
@@ -120,14 +141,17 @@ def list_trusted() -> None:
     for fingerprint in sorted(trust_list.by_setting):
         typer.echo(f"{fingerprint}  trusted by SARWATCH_WITNESS_KEYS")
     log = WitnessLog(st.settings.home_dir, st.cases.signer, trust=trust_list)
-    for fingerprint, count, latest in log.held():
-        how = trust_list.how_trusted([fingerprint])
-        state = (
-            f"trusted ({how})"
-            if how
-            else f"NOT trusted: its next checkpoints are refused (sarwatch witness trust "
-            f"{fingerprint})"
-        )
+    for fingerprint, count, latest, keys in log.held():
+        how = trust_list.how_trusted(keys)  # any key of its history, as the witness does
+        withdrawn = trust_list.withdrawn_keys(keys)
+        if how:
+            state = f"trusted ({how})"
+        elif withdrawn:
+            state = f"NOT trusted: trust withdrawn from its key {', '.join(withdrawn)}"
+        else:  # its current key: the one 'sarwatch ledger key' prints on the station
+            state = (
+                f"NOT trusted: its next checkpoints are refused (sarwatch witness trust {keys[-1]})"
+            )
         typer.echo(f"held: {fingerprint[:16]}  {count} checkpoint(s), latest {latest}; {state}")
 
 

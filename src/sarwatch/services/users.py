@@ -225,17 +225,25 @@ def authenticate(store: Store, token: str | None, *, now: datetime | None = None
     with store.unit_of_work() as uow:
         user = uow.users.by_token_hash(hash_token(token))
     if user is None:
-        raise AuthError("unknown or revoked token")
+        raise AuthError(
+            "unknown or revoked token: send it whole, as 'sarwatch user add' or 'sarwatch "
+            "user renew' printed it; a token renewed or whose user was removed no longer "
+            "works: ask a coordinator of this station for a new one"
+        )
     return require_unexpired(user, now=now)
 
 
 def _expiry(user: UserRecord) -> datetime | None:
+    """When ``user``'s token ends, UTC. The store keeps UTC; a time without a zone (an
+    edit by hand, another tool) is read as UTC too, never as the server's local time,
+    which would move the end by the zone's offset and with summer time."""
     if user.expires_at is None:
         return None
     try:
-        return datetime.fromisoformat(user.expires_at).astimezone(UTC)
+        ends = datetime.fromisoformat(user.expires_at)
     except (TypeError, ValueError):
         return datetime.min.replace(tzinfo=UTC)  # not a time: refused, never trusted
+    return ends.replace(tzinfo=UTC) if ends.tzinfo is None else ends.astimezone(UTC)
 
 
 def require_unexpired(user: UserRecord, *, now: datetime | None = None) -> UserRecord:
@@ -260,6 +268,8 @@ def expiry_text(user: UserRecord, *, now: datetime | None = None) -> str:
     ...                   "2027-03-07T09:00:00Z")
     >>> expiry_text(user, now=datetime(2026, 12, 7, 9, tzinfo=UTC))
     'expires 2027-03-07T09:00:00Z (in 90 days)'
+    >>> expiry_text(user, now=datetime(2027, 3, 7, 8, 40, tzinfo=UTC))
+    'expires 2027-03-07T09:00:00Z (in 20 min)'
     >>> expiry_text(user, now=datetime(2027, 3, 8, tzinfo=UTC))
     'EXPIRED 2027-03-07T09:00:00Z (renew: sarwatch user renew ana)'
     """
@@ -270,7 +280,12 @@ def expiry_text(user: UserRecord, *, now: datetime | None = None) -> str:
     if left <= timedelta(0):
         return f"EXPIRED {user.expires_at} (renew: sarwatch user renew {user.name})"
     hours = left.total_seconds() / 3600
-    when = f"{hours / 24:.0f} days" if hours >= 47.5 else f"{hours:.0f} h"
+    if hours >= 47.5:
+        when = f"{hours / 24:.0f} days"
+    elif hours >= 1:
+        when = f"{hours:.0f} h"
+    else:  # not 'in 0 h' for a token about to end
+        when = f"{max(1, round(hours * 60))} min"
     return f"expires {user.expires_at} (in {when})"
 
 

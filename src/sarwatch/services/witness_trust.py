@@ -11,7 +11,8 @@ accepted the first time it is seen and pinned from then on, so anyone may make t
 witness keep checkpoints; it is an explicit choice, for a witness open to all.
 
 Every decision is kept, one JSON line each, oldest first, in
-``<home_dir>/witness/trust.jsonl`` (fsynced, never rewritten): ``trusted`` and
+``<home_dir>/witness/trust.jsonl`` (fsynced, never rewritten; a last line a crash
+cut short, never acknowledged, is left out and dropped by the next decision): ``trusted`` and
 ``untrusted`` by the operator, and ``pinned`` when a key is first accepted, with how
 it was trusted (``operator``, ``setting`` or ``first-use``) and when.
 """
@@ -21,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from sarwatch._files import make_private_dirs
 from sarwatch.errors import DataError, InputError
+from sarwatch.services.witness_files import append_line, complete_lines
 
 if TYPE_CHECKING:
     from sarwatch.settings import Settings
@@ -50,6 +53,11 @@ TRUST_MODES: tuple[str, ...] = ("allow-list", "first-use")
 TRUST_FILE = Path("witness") / "trust.jsonl"
 
 _FINGERPRINT = re.compile(r"^[0-9a-f]{64}$")
+
+# The record as last parsed, by path, with the (inode, size, mtime) it was read at: each
+# checkpoint received asks it, and it only grows (trust on first use: a line per key).
+_parsed: dict[Path, tuple[tuple[int, int, int], tuple[TrustRecord, ...]]] = {}
+_parsed_lock = threading.Lock()
 _EVENTS = ("trusted", "untrusted", "pinned")
 
 
@@ -86,7 +94,8 @@ def parse_fingerprint(text: str, what: str = "station key fingerprint") -> str:
 def fingerprint_to_trust(text: str) -> str:
     """The fingerprint an operator means: given as such, or read from the station's
     public key file (``public_key.pem``, as in its bundles) or key history
-    (``keys.json``: its first key, under which a witness keeps its checkpoints).
+    (``keys.json``: its current key, the one ``sarwatch ledger key`` prints; never its
+    first, which may be the very key that leaked and made the station rotate).
 
     Raises
     ------
@@ -111,7 +120,7 @@ def fingerprint_to_trust(text: str) -> str:
                 from sarwatch.errors import IntegrityError
 
                 raise IntegrityError(f"the key history {path} does not hold: {'; '.join(problems)}")
-            data = history.keys[0].public_key_pem.encode("ascii")
+            data = history.current().public_key_pem.encode("ascii")
         if b"-----BEGIN PUBLIC KEY-----" not in data:
             raise InputError(
                 f"{path} holds no public key: give the station's public_key.pem, its "
@@ -198,10 +207,22 @@ class TrustList:
         DataError
             If a line is not a trust record (the file was edited): which line, and why.
         """
-        if not self.path.exists():
+        try:
+            stat = os.stat(self.path)  # before the read: an append after it is read next time
+        except FileNotFoundError:
             return []
+        version = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        with _parsed_lock:
+            kept = _parsed.get(self.path)
+        if kept is not None and kept[0] == version:
+            return list(kept[1])
+        records = self._parse(complete_lines(self.path.read_text(encoding="utf-8")))
+        with _parsed_lock:
+            _parsed[self.path] = (version, tuple(records))
+        return records
+
+    def _parse(self, lines: list[str]) -> list[TrustRecord]:
         records = []
-        lines = self.path.read_text(encoding="utf-8").splitlines()
         for number, line in enumerate(lines, 1):
             if not line.strip():
                 continue
@@ -218,14 +239,22 @@ class TrustList:
         """The operator's last decision (``trusted`` or ``untrusted``) on each key."""
         return {r.fingerprint: r for r in self.records() if r.event != "pinned"}
 
+    def decision(self, fingerprint: str) -> TrustRecord | None:
+        """The operator's last decision on a key (``trusted`` or ``untrusted``), if any."""
+        return self._decisions().get(fingerprint)
+
     def by_operator(self) -> dict[str, TrustRecord]:
         """Keys the operator trusts now (the last decision on each is ``trusted``)."""
         return {f: r for f, r in self._decisions().items() if r.event == "trusted"}
 
     def withdrawn(self, fingerprints: Iterable[str]) -> bool:
         """Whether the operator's last decision on any of ``fingerprints`` is ``untrusted``."""
+        return bool(self.withdrawn_keys(fingerprints))
+
+    def withdrawn_keys(self, fingerprints: Iterable[str]) -> list[str]:
+        """Those of ``fingerprints`` on which the operator's last decision is ``untrusted``."""
         decisions = self._decisions()
-        return any(f in decisions and decisions[f].event == "untrusted" for f in fingerprints)
+        return [f for f in fingerprints if f in decisions and decisions[f].event == "untrusted"]
 
     def how_trusted(self, fingerprints: Iterable[str]) -> str | None:
         """How this witness trusts a station whose keys are ``fingerprints`` (its first,
@@ -233,9 +262,10 @@ class TrustList:
         ``first-use`` mode, ``first-use``; ``None``: not at all. Trust withdrawn from any
         of them (``sarwatch witness untrust``, say a leaked key) wins."""
         fingerprints = list(fingerprints)
-        if self.withdrawn(fingerprints):
+        decisions = self._decisions()  # the record read once, whatever the keys' number
+        if any(f in decisions and decisions[f].event == "untrusted" for f in fingerprints):
             return None
-        if any(f in self.by_operator() for f in fingerprints):
+        if any(f in decisions and decisions[f].event == "trusted" for f in fingerprints):
             return "operator"
         if any(f in self.by_setting for f in fingerprints):
             return "setting"
@@ -250,13 +280,18 @@ class TrustList:
         return self.append(TrustRecord("trusted", fingerprint, at, "operator", note))
 
     def untrust(self, fingerprint: str, *, at: str, note: str = "") -> TrustRecord:
-        """The operator withdraws trust in a key: its next checkpoints are refused (those
-        kept stay).
+        """The operator withdraws trust in a key: the next checkpoints of any station
+        whose key history holds it are refused (those kept stay).
+
+        Any key may be withdrawn, one never named here included: trust reaches along a
+        station's key history to keys its operator never trusted by name (a later key
+        of a station trusted by its first, not yet seen when it leaked), and withdrawing
+        such a key is how it is kept out. A key withdrawn already keeps its record.
 
         Raises
         ------
         InputError
-            If the key is trusted by the setting (remove it there) or was never trusted.
+            If the key is trusted by the setting (remove it there).
         """
         fingerprint = parse_fingerprint(fingerprint)
         if fingerprint in self.by_setting:
@@ -264,21 +299,20 @@ class TrustList:
                 f"station key {fingerprint[:16]} is trusted by SARWATCH_WITNESS_KEYS: "
                 "remove it from there (and restart the server)"
             )
-        pinned = any(r.fingerprint == fingerprint for r in self.records())
-        if fingerprint not in self.by_operator() and not pinned:
-            raise InputError(
-                f"station key {fingerprint[:16]} is not trusted by this witness; list the "
-                "keys it trusts with: sarwatch witness list"
-            )
+        kept = self._decisions().get(fingerprint)
+        if kept is not None and kept.event == "untrusted":
+            return kept
         return self.append(TrustRecord("untrusted", fingerprint, at, "operator", note))
 
+    def known(self, fingerprint: str) -> bool:
+        """Whether ``fingerprint`` was ever trusted, withdrawn or pinned here."""
+        return any(r.fingerprint == fingerprint for r in self.records())
+
     def append(self, record: TrustRecord) -> TrustRecord:
-        """Keep one decision (appended, fsynced)."""
+        """Keep one decision (appended, fsynced; a line torn by a crash is dropped first:
+        :func:`~sarwatch.services.witness_files.append_line`)."""
         make_private_dirs(self.path.parent)
-        with self.path.open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps(record.to_json(), sort_keys=True) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
+        append_line(self.path, json.dumps(record.to_json(), sort_keys=True))
         return record
 
 

@@ -179,7 +179,9 @@ _REVOKED = (
     + json.dumps(
         {
             "error": "AuthError",
-            "detail": "this token was revoked while the stream was open; sign in again",
+            "detail": "this token no longer works (its user was removed, or the token "
+            "renewed or expired, while the stream was open): ask a coordinator of this "
+            "station for a new one and sign in again",
         }
     )
     + "\n\n"

@@ -58,5 +58,15 @@ async def latest_checkpoint(station: StationDep, key_id: str) -> dict[str, Any]:
 
 
 def install(app: FastAPI) -> None:
-    """Attach the witness routes."""
+    """Attach the witness routes.
+
+    Raises
+    ------
+    InputError
+        For a ``SARWATCH_WITNESS_KEYS`` entry that is not a fingerprint: the operator
+        hears of it when the server starts, not a submitting station on each request.
+    """
+    from sarwatch.web.station import station_of
+
+    station_trust(station_of(app).settings)
     app.include_router(router)
