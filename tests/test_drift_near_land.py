@@ -456,3 +456,63 @@ def test_each_call_moves_particles_less_than_its_reach(land_mask, case, forcing,
 
 def _rng(seed):
     return np.random.default_rng(seed)
+
+
+# --- two ways past simulate's reach: states that carry more than the run's bound counts ---
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="simulate keeps a state's forcing errors from an earlier run when this run's "
+    "field states no uncertainty, and its reach (pad_m) does not count them: moves 4x "
+    "the reach, out of the forcing crop, and the land test is spared where land is in "
+    "reach (fix proposed to the lead: zero the errors of a field without sigma_ms)",
+)
+def test_a_state_run_again_carries_no_forcing_errors_of_the_last_run(land_mask):
+    # a first run with an uncertain current (sigma 1 m/s) draws each particle's error; a
+    # second run of the same state in a current without uncertainty has none ("zeros
+    # otherwise", ParticleState), so its moves stay within the reach and the land test
+    # may be spared
+    first = Forcing(current=VectorField.constant(0.0, 0.0, sigma_ms=1.0))
+    second = Forcing(current=VectorField.constant(0.0, 0.0), wind=VectorField.constant(5.0, 0.0))
+    params = _params(output_every_s=7200)
+
+    def make():
+        state = _seeded(land_mask, [_scenario(14.05, 35.88, radius_m=3000.0)], 3000)()
+        once = DriftParams(dt_s=900, output_every_s=900, duration_s=900)
+        simulate(state, first, T0, once, _rng(2))
+        return state
+
+    _same_runs(land_mask, make, second, params)
+    state = make()
+    simulate(state, second, T0, params, _rng(3), land=land_mask)
+    assert not state.current_err_u.any() and not state.current_err_v.any()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="DriftParams checks capsize_leeway_fraction only with capsizing on, but the "
+    "kernel applies it to objects set capsized before the run (ParticleState.capsized) "
+    "with capsizing off too; above 1 their leeway passes simulate's reach (x1.9 "
+    "measured) and the spared land test misses land (fix proposed to the lead: check the "
+    "fraction in [0, 1] always)",
+)
+def test_a_leeway_fraction_above_one_is_refused_or_drifts_the_same(land_mask):
+    # an object found capsized (capsized = 1), capsizing itself off, a fraction of 4
+    from sarwatch.errors import InputError
+
+    forcing = Forcing(current=VectorField.constant(0.0, 0.0), wind=VectorField.constant(20.0, 0.0))
+    params = _params(output_every_s=7200, capsize_leeway_fraction=4.0)
+    try:
+        params.steps()
+    except InputError:
+        return  # refused: the fix
+
+    def make():
+        state = _seeded(
+            land_mask, [_scenario(13.8, 35.88, 3000.0, obj="migrant-rubber-boat")], 1000
+        )()
+        state.capsized[:] = 1
+        return state
+
+    _same_runs(land_mask, make, forcing, params)
