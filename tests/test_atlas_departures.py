@@ -37,6 +37,8 @@ def test_ports_start_from_each_departure_ports_point_at_sea(land_mask):
         assert (d.lon, d.lat) != (p.lon, p.lat)
         assert d.point.startswith(f"departure point at sea of {p.name}: ")
         assert p.depart_note in d.point
+        # what the point is: chosen from the coastline, not an observed launch site
+        assert d.point.endswith("(chosen from the GSHHG coastline, not an observed launch site)")
     # port ids take the same points, in the order given
     tripoli, zuwara = load_departures("lytip, LYZUA")
     assert (tripoli.name, zuwara.name) == ("LYTIP", "LYZUA")
