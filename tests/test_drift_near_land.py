@@ -369,10 +369,10 @@ def _moves_within_the_crop(land_mask, state, forcing, params, rng):
     boxes, worst = [], []
     real_near, real_advance = engine._near_raster, _kernel.advance
 
-    def near_raster(cells, land, box, nsub, pad_m, kparams):
+    def near_raster(cells, land, box, nsub, pad_m, kparams, *rest):
         kick_m = nsub * 8.6 * np.sqrt(2.0 * kparams[_kernel.P_KDIFF] * abs(kparams[_kernel.P_DT]))
         boxes.append((box, pad_m, kick_m))
-        return real_near(cells, land, box, nsub, pad_m, kparams)
+        return real_near(cells, land, box, nsub, pad_m, kparams, *rest)
 
     def advance(*args):
         idx, lon, lat = args[0], args[3], args[4]
