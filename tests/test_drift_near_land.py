@@ -516,3 +516,39 @@ def test_a_leeway_fraction_above_one_is_refused_or_drifts_the_same(land_mask):
         return state
 
     _same_runs(land_mask, make, forcing, params)
+
+
+@pytest.mark.parametrize("scheme", ["euler", "rk2"])
+def test_sparing_with_the_other_schemes(land_mask, scheme):
+    # Euler and the classical midpoint move by other velocities than the default scheme
+    params = _params(scheme=scheme, diffusivity_m2_s=5.0, jibe_per_h=0.3)
+    make = _seeded(land_mask, [_scenario(*MALTA_W, radius_m=8000.0)], 2000)
+    spared, _, calls = _same_runs(land_mask, make, _onshore(), params)
+    assert (spared.status == STRANDED).sum() > 50
+    assert any(has_land and 0 < tested < n for has_land, tested, n in calls)
+
+
+def test_sparing_with_land_on_the_rasters_edges():
+    # a synthetic 1-degree mask whose land fills its south and west edges (no real
+    # coast lies on the packaged raster's south edge, 29 N): the near raster is clipped at
+    # both, particles start on and off the raster and drift south-west onto that land
+    import shapely
+
+    from sarwatch.geo.coast import LandMask, Region, _build_cells
+
+    region = Region(14.0, 35.0, 15.0, 36.0)
+    land = shapely.MultiPolygon(
+        [shapely.box(13.5, 34.5, 14.06, 36.5), shapely.box(13.5, 34.5, 15.5, 35.05)]
+    )
+    cell = 1.0 / 240.0
+    mask = LandMask(
+        cells=_build_cells(land, region, cell), lon0=14.0, lat0=35.0, cell_deg=cell,
+        polygons=land,
+    )  # fmt: skip
+    assert mask.cells[0].all() and mask.cells[:, 0].all() and not mask.cells[120, 120]
+    forcing = Forcing(current=VectorField.constant(-0.3, -0.3), wind=VectorField.constant(-4, -4))
+    params = _params(diffusivity_m2_s=5.0, duration_s=18 * 3600)
+    make = _seeded(mask, [_scenario(14.2, 35.2, radius_m=10_000.0)], 2000)
+    spared, _, calls = _same_runs(mask, make, forcing, params)
+    assert (spared.status == STRANDED).sum() > 500
+    assert any(has_land and 0 < tested < n for has_land, tested, n in calls)
