@@ -522,7 +522,7 @@ def test_a_leeway_fraction_above_one_is_refused_or_drifts_the_same(land_mask):
 def test_sparing_with_the_other_schemes(land_mask, scheme):
     # Euler and the classical midpoint move by other velocities than the default scheme
     params = _params(scheme=scheme, diffusivity_m2_s=5.0, jibe_per_h=0.3)
-    make = _seeded(land_mask, [_scenario(*MALTA_W, radius_m=8000.0)], 2000)
+    make = _seeded(land_mask, [_scenario(*MALTA_W, radius_m=8000.0)], 4000)
     spared, _, calls = _same_runs(land_mask, make, _onshore(), params)
     assert (spared.status == STRANDED).sum() > 50
     assert any(has_land and 0 < tested < n for has_land, tested, n in calls)
