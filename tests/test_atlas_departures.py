@@ -37,6 +37,8 @@ def test_ports_start_from_each_departure_ports_point_at_sea(land_mask):
         assert (d.lon, d.lat) != (p.lon, p.lat)
         assert d.point.startswith(f"departure point at sea of {p.name}: ")
         assert p.depart_note in d.point
+        # what the point is: chosen from the coastline, not an observed launch site
+        assert d.point.endswith("(chosen from the GSHHG coastline, not an observed launch site)")
     # port ids take the same points, in the order given
     tripoli, zuwara = load_departures("lytip, LYZUA")
     assert (tripoli.name, zuwara.name) == ("LYTIP", "LYZUA")
@@ -136,3 +138,29 @@ def test_the_atlas_says_which_point_each_departure_started_from(tmp_path, capsys
         "name": "LYZUA", "lon": zuwara.lon, "lat": zuwara.lat, "point": zuwara.point,
     }  # fmt: skip
     assert recorded["point"].startswith("departure point at sea of Zuwara: ")
+
+
+def test_an_atlas_of_ports_lists_each_ports_point_and_landfall(tmp_path, capsys, land_mask):
+    """PORTS (twelve departure ports), a monitor's usual atlas: the command lists where each
+    port's boats start and what the point is, and each port's share ashore (it listed
+    neither for more than ten departures)."""
+    from _cli import run_cli
+
+    code, out, err = run_cli(
+        capsys, "atlas", "--departures", "PORTS", "--from", "2024-01-01", "--to",
+        "2024-01-01", "--hours", "2", "--output-min", "60", "--object", "PIW-1",
+        "--particles", "10", "--wind-kn", "15", "--wind-from", "90", "--workers", "1",
+        "--threads", "--no-png", "--out", str(tmp_path / "p.nc"),
+    )  # fmt: skip
+    assert code == 0, err
+    lines = (out + err).splitlines()
+    want = [p for p in ports() if p.is_departure]
+    assert len(want) == 12
+    for p in want:
+        listed = [line for line in lines if line.startswith(f"  {p.port_id} ")]
+        assert any(
+            f"departure point at sea of {p.name}" in line
+            and line.endswith("(chosen from the GSHHG coastline, not an observed launch site)")
+            for line in listed
+        ), (p.port_id, listed)
+        assert any(line.startswith(f"  {p.port_id}: ") for line in lines), p.port_id

@@ -9,6 +9,7 @@ land, far from its port, or missing.
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 
 import numpy as np
@@ -131,3 +132,85 @@ def test_a_departure_point_is_accepted_if_and_only_if_within_5_km_of_its_port(be
     else:
         with pytest.raises(DataError, match=r"km from the port; expected at most 5 km"):
             parse_ports(text, origin="test")
+
+
+def _note_distance_bearing(note: str) -> tuple[float, float | None]:
+    """The distance (km) and bearing (degrees) a note gives: "2.5 km ... bearing 030", or
+    "0.3 km north of the WPI position"."""
+    km = re.search(r"(\d+(?:\.\d+)?) km", note)
+    assert km, note
+    bearing = re.search(r"bearing (\d{3})", note)
+    if bearing:
+        return float(km.group(1)), float(bearing.group(1))
+    if "km north of" in note:
+        return float(km.group(1)), 0.0
+    return float(km.group(1)), None
+
+
+def test_each_notes_distance_and_bearing_are_those_of_its_coordinates():
+    """A note is what the atlas records of a point: its "N km ... on bearing BBB" from the
+    port must be the point's own (to the note's rounding), or a reader is misled."""
+    for p in (p for p in ports() if p.is_departure):
+        assert p.depart_lon is not None and p.depart_lat is not None
+        km, bearing = _note_distance_bearing(p.depart_note)
+        az, _, far_m = _GEOD.inv(p.lon, p.lat, p.depart_lon, p.depart_lat)
+        decimals = len(re.search(r"(\d+(?:\.(\d+))?) km", p.depart_note).group(2) or "")
+        assert abs(far_m / 1000.0 - km) <= 0.5 * 10.0**-decimals + 0.01, (p.port_id, far_m)
+        assert bearing is not None, p.port_id
+        assert abs((az - bearing + 180.0) % 360.0 - 180.0) < 0.5, (p.port_id, az)
+
+
+def test_each_departure_point_lies_off_the_coast_not_in_a_harbour_or_lagoon(land_mask):
+    """1.3-1.6 km from the GSHHG coastline (as the design note says): beyond a harbour's
+    moles and a lagoon's spit, not far out to sea. Measured in an azimuthal equidistant
+    projection centred on the point (distances from its centre are geodesic)."""
+    import shapely
+    from pyproj import Transformer
+
+    for p in (p for p in ports() if p.is_departure):
+        assert p.depart_lon is not None and p.depart_lat is not None
+        lon, lat = p.depart_lon, p.depart_lat
+        to_m = Transformer.from_crs(
+            "EPSG:4326", f"+proj=aeqd +lat_0={lat} +lon_0={lon} +ellps=WGS84", always_xy=True
+        )
+        near = shapely.intersection(
+            land_mask.polygons, shapely.box(lon - 0.1, lat - 0.1, lon + 0.1, lat + 0.1)
+        )
+        local = shapely.transform(near, lambda xy, t=to_m: np.column_stack(t.transform(*xy.T)))
+        far_m = float(shapely.distance(local, shapely.Point(0.0, 0.0)))
+        assert 1300.0 < far_m < 1600.0, (p.port_id, far_m)
+
+
+@pytest.mark.parametrize(
+    ("depart", "message"),
+    [
+        (("nan", 32.92), r"the departure point \(nan, 32.92\) is no position"),
+        ((373.2, 32.92), r"the departure point \(373.2, 32.92\) is no position"),
+        ((13.2, 95.0), r"the departure point \(13.2, 95.0\) is no position: expected decimal"),
+    ],
+)
+def test_a_departure_point_off_the_globe_is_refused_as_such(depart, message):
+    # NaN read "lies nan km from the port", and a longitude of 373.2 (13.2 + 360) passed
+    with pytest.raises(DataError, match=r"test line 2 \(LYXXX\): " + message):
+        parse_ports(HEADER + _row(13.1833, 32.90, depart), origin="test")
+
+
+def test_a_port_off_the_globe_a_point_without_its_note_and_a_repeated_id_are_refused():
+    with pytest.raises(DataError, match=r"line 2 \(LYXXX\): the port's lon, lat \(13.1, nan\)"):
+        parse_ports(HEADER + _row(13.1, float("nan"), ("", ""), role="pos"), origin="test")
+    no_note = _row(12.1, 32.9, (12.11, 32.91)).replace(",note\n", ",\n")
+    with pytest.raises(DataError, match="the departure point needs its depart_note"):
+        parse_ports(HEADER + no_note, origin="test")
+    row = _row(12.1, 32.9, (12.11, 32.91))
+    with pytest.raises(
+        DataError, match=r"line 3: port id LYXXX is listed twice \(first on line 2\)"
+    ):
+        parse_ports(HEADER + row + row, origin="test")
+
+
+def test_errors_name_the_file_line_of_a_row_after_a_note_over_two_lines():
+    # a quoted note may hold a line break: the line numbers are the file's, not the rows'
+    first = _row(12.1, 32.9, (12.11, 32.91)).replace(",note\n", ',"a note\nover two lines"\n')
+    second = _row(12.1, 32.9, (12.11, "")).replace("LYXXX", "LYYYY")
+    with pytest.raises(DataError, match=r"test line 4 \(LYYYY\): give both"):
+        parse_ports(HEADER + first + second, origin="test")

@@ -42,8 +42,9 @@ def _day_or_time(text: str, what: str) -> datetime:
         raise InputError(f"{what}: {exc}") from None
 
 
-#: Up to this many departures the command prints each one's landfall; beyond, the whole.
-_ASHORE_LINES = 10
+#: Up to this many departures the command prints each one's point and landfall; beyond,
+#: the whole (PORTS' twelve departure ports are listed: a monitor's usual atlas).
+_ASHORE_LINES = 20
 
 
 def atlas(

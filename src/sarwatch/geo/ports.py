@@ -18,11 +18,14 @@ sea outside. Each port whose role names ``departure`` has a *departure point*
 coastline's shape round the port, as GSHHG full resolution draws it (the packaged
 land raster of :mod:`sarwatch.geo.coast`: harbour moles, bays, lagoon spits): a seaward
 bearing from the WPI position, off the harbour entrance or straight out from a beach
-coast, and on it the first point, in steps of 50 m, at which every cell of the land
-raster within 750 m is sea, rounded to 1e-4 degree. They lie 0.3–3.9 km from their
-ports and 1.3–1.6 km from the GSHHG coastline, in open water: a 500 m seeding spread
-round them starts at sea. :func:`parse_ports` refuses a departure point farther than
-:data:`DEPART_MAX_M` from its port and, given a land mask, one on land.
+coast, and on it the first point, in steps of 50 m, at which the land raster reads sea
+all round to 750 m (as sampled: the nearest land or coast cell lies 0.73–0.77 km away),
+rounded to 1e-4 degree. They lie 0.3–3.9 km from their ports and 1.3–1.6 km from the
+GSHHG coastline, in open water: a 500 m seeding spread round them starts at sea. They
+are sarwatch's choice from the coastline's shape, not launch sites anyone observed (no
+nautical chart or survey was used); the atlas records each with its note.
+:func:`parse_ports` refuses a departure point without its note, off the globe, farther
+than :data:`DEPART_MAX_M` from its port and, given a land mask, one on land.
 """
 
 from __future__ import annotations
@@ -149,12 +152,16 @@ def parse_ports(text: str, *, origin: str, land: LandMask | None = None) -> tupl
     Raises
     ------
     DataError
-        A missing column or a malformed number; a departure port without a departure
-        point (or a point given by one coordinate only); a departure point farther than
-        :data:`DEPART_MAX_M` from its port or, with ``land``, on land.
+        A missing column, a malformed number or a position off the globe; a port id
+        listed twice; a departure port without a departure point (or a point given by
+        one coordinate only, or without its ``depart_note``); a departure point farther
+        than :data:`DEPART_MAX_M` from its port or, with ``land``, on land.
     """
-    out = []
-    for i, r in enumerate(csv.DictReader(io.StringIO(text)), start=2):
+    out: list[tuple[int, Port]] = []
+    seen: dict[str, int] = {}
+    reader = csv.DictReader(io.StringIO(text))
+    for r in reader:
+        line = reader.line_num
         try:
             port = Port(
                 port_id=r["port_id"],
@@ -173,13 +180,21 @@ def parse_ports(text: str, *, origin: str, land: LandMask | None = None) -> tupl
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise DataError(
-                f"{origin} line {i} is malformed ({type(exc).__name__}: {exc}): expected the "
-                "columns of the packaged ports_central_med.csv, positions in decimal degrees"
+                f"{origin} line {line} is malformed ({type(exc).__name__}: {exc}): expected "
+                "the columns of the packaged ports_central_med.csv, positions in decimal degrees"
             ) from exc
-        _check_departure_point(port, origin, i)
-        out.append(port)
+        if port.port_id in seen:
+            raise DataError(
+                f"{origin} line {line}: port id {port.port_id} is listed twice (first on line "
+                f"{seen[port.port_id]}): give each port one row"
+            )
+        seen[port.port_id] = line
+        where = f"{origin} line {line} ({port.port_id})"
+        _check_position(port.lon, port.lat, f"{where}: the port's lon, lat")
+        _check_departure_point(port, where)
+        out.append((line, port))
     if land is not None:
-        at = [(i, p) for i, p in enumerate(out, start=2) if p.depart_lon is not None]
+        at = [(i, p) for i, p in out if p.depart_lon is not None]
         lon = np.array([p.depart_lon for _, p in at], dtype=float)
         on_land = land.contains(lon, np.array([p.depart_lat for _, p in at], dtype=float))
         for (i, p), bad in zip(at, on_land, strict=True):
@@ -190,15 +205,22 @@ def parse_ports(text: str, *, origin: str, land: LandMask | None = None) -> tupl
                     "resolution): move depart_lon, depart_lat out to open water, off the "
                     "harbour entrance or the beach boats leave from"
                 )
-    return tuple(out)
+    return tuple(p for _, p in out)
 
 
 def _optional_float(cell: str | None) -> float | None:
     return float(cell) if cell not in (None, "") else None
 
 
-def _check_departure_point(port: Port, origin: str, line: int) -> None:
-    where = f"{origin} line {line} ({port.port_id})"
+def _check_position(lon: float, lat: float, what: str) -> None:
+    if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):  # NaN fails too
+        raise DataError(
+            f"{what} ({lon}, {lat}) is no position: expected decimal degrees, longitude "
+            "-180 to 180 (east positive), latitude -90 to 90"
+        )
+
+
+def _check_departure_point(port: Port, where: str) -> None:
     if (port.depart_lon is None) != (port.depart_lat is None):
         raise DataError(f"{where}: give both depart_lon and depart_lat, or neither")
     if port.depart_lon is None or port.depart_lat is None:
@@ -208,6 +230,12 @@ def _check_departure_point(port: Port, origin: str, line: int) -> None:
                 "depart_lat: where boats leaving it put to sea, outside the harbour)"
             )
         return
+    _check_position(port.depart_lon, port.depart_lat, f"{where}: the departure point")
+    if not port.depart_note.strip():
+        raise DataError(
+            f"{where}: the departure point needs its depart_note (where it lies and how it "
+            "was chosen, e.g. '2.5 km offshore on bearing 030'): the atlas records it"
+        )
     far_m = float(geodesic_distance_m(port.lon, port.lat, port.depart_lon, port.depart_lat))
     if not far_m <= DEPART_MAX_M:
         raise DataError(

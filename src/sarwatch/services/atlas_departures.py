@@ -95,8 +95,14 @@ def _port_departure(port: Port, cache_dir: Path | None) -> Departure:
                 f"the departure point of {port.port_id} ({lon}, {lat}) in the packaged port "
                 "list lies on land: the file is damaged; reinstall sarwatch"
             )
+        # the note says where the point lies; say too what it is: sarwatch's choice from
+        # the coastline's shape (geo.ports), not a launch site anyone observed
         return Departure(
-            port.port_id, lon, lat, f"departure point at sea of {port.name}: {port.depart_note}"
+            port.port_id,
+            lon,
+            lat,
+            f"departure point at sea of {port.name}: {port.depart_note} (chosen from the "
+            "GSHHG coastline, not an observed launch site)",
         )
     sea = nearest_sea_point(port.lon, port.lat, cache_dir=cache_dir)
     moved = sea != (port.lon, port.lat)
