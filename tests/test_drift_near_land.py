@@ -458,16 +458,9 @@ def _rng(seed):
     return np.random.default_rng(seed)
 
 
-# --- two ways past simulate's reach: states that carry more than the run's bound counts ---
+# --- two ways past simulate's reach, closed: a state's leftover errors, a fraction above one ---
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="simulate keeps a state's forcing errors from an earlier run when this run's "
-    "field states no uncertainty, and its reach (pad_m) does not count them: moves 4x "
-    "the reach, out of the forcing crop, and the land test is spared where land is in "
-    "reach (fix proposed to the lead: zero the errors of a field without sigma_ms)",
-)
 def test_a_state_run_again_carries_no_forcing_errors_of_the_last_run(land_mask):
     # a first run with an uncertain current (sigma 1 m/s) draws each particle's error; a
     # second run of the same state in a current without uncertainty has none ("zeros
@@ -489,14 +482,6 @@ def test_a_state_run_again_carries_no_forcing_errors_of_the_last_run(land_mask):
     assert not state.current_err_u.any() and not state.current_err_v.any()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DriftParams checks capsize_leeway_fraction only with capsizing on, but the "
-    "kernel applies it to objects set capsized before the run (ParticleState.capsized) "
-    "with capsizing off too; above 1 their leeway passes simulate's reach (x1.9 "
-    "measured) and the spared land test misses land (fix proposed to the lead: check the "
-    "fraction in [0, 1] always)",
-)
 def test_a_leeway_fraction_above_one_is_refused_or_drifts_the_same(land_mask):
     # an object found capsized (capsized = 1), capsizing itself off, a fraction of 4
     from sarwatch.errors import InputError
