@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from importlib import resources
+
 import numpy as np
 import pytest
 
@@ -77,3 +80,52 @@ def test_the_boundary_tolerance_is_the_published_precision_only() -> None:
     assert srr_at(13.0, 34.3333 + 0.001) == ["MT"]
     assert srr_at(13.0, 34.3333 - 0.001) == ["LY"]
     assert BOUNDARY_TOLERANCE_DEG <= 1e-4
+
+
+@pytest.mark.parametrize(
+    ("lon", "lat", "where"),
+    [
+        (11.137, 33.50, "0.8 nm off Zarzis (the atlas departure point)"),
+        (10.25, 33.90, "off Gabes"),
+        (10.90, 33.95, "north of Djerba"),
+        (10.20, 34.30, "off La Skhira"),
+        (11.45, 33.25, "west of Ras Ajdir, on the Tunisian side"),
+    ],
+)
+def test_the_gulf_of_gabes_is_in_tunisias_region(lon: float, lat: float, where: str) -> None:
+    # Tunisia's GISIS ring closes by a straight edge from Ras Ajdir to 36°56'N 8°38'E that
+    # cuts across these waters: read as drawn they were in no region, no RCC named
+    from sarwatch.geo.coast import land_mask
+
+    assert not land_mask().contains([lon], [lat]).any(), where  # at sea
+    assert srr_at(lon, lat) == ["TN"], where
+
+
+@pytest.mark.parametrize(
+    ("lon", "lat", "expected"),
+    [
+        (7.80, 37.00, []),  # off Annaba, Algeria: west of the completion's 8°38'E
+        (11.60, 33.17, ["LY"]),  # east of Ras Ajdir: Libyan waters only
+        (12.00, 33.00, ["LY"]),  # off Zuwara
+    ],
+)
+def test_the_completion_takes_no_other_states_waters(
+    lon: float, lat: float, expected: list[str]
+) -> None:
+    assert srr_at(lon, lat) == expected
+
+
+def test_the_completion_lies_on_the_landward_side_of_the_closing_edge() -> None:
+    # its two vertices on the edge are the ring's last and first: it adds only what the
+    # edge cut off (its third vertex is west and south of both)
+    from shapely.geometry import shape
+
+    from sarwatch.geo.srr import LANDWARD_COMPLETIONS
+
+    packaged = resources.files("sarwatch.data").joinpath("srr_central_med.geojson")
+    raw = json.loads(packaged.read_text("utf-8"))
+    (tn,) = [f for f in raw["features"] if f["properties"]["srr_id"] == "TN"]
+    ring = list(shape(tn["geometry"]).exterior.coords)
+    corner_a, corner_b, third = LANDWARD_COMPLETIONS["TN"]
+    assert corner_a == pytest.approx(ring[-2]) and corner_b == pytest.approx(ring[0])
+    assert third[0] <= min(corner_a[0], corner_b[0]) and third[1] <= min(corner_a[1], corner_b[1])

@@ -11,6 +11,13 @@ of Sardinia, where Tunisia's region reaches 38°37'N and Italy's comes down to
 Delimiting an SRR does not prejudice any boundary between States (SAR
 Convention annex 2.1.7): these are areas of SAR coordination duty, not borders.
 
+Rings of coastal States close over land, and Tunisia's closes by a straight edge from
+Ras Ajdir (33°10'N 11°33'E, its land border with Libya) to 36°56'N 8°38'E (near its land
+border with Algeria), which cuts across its own waters of the Gulf of Gabès: read as drawn,
+a boat off Gabès, Djerba or Zarzis was in no region and no RCC was named. The landward side
+of that edge (:data:`LANDWARD_COMPLETIONS`: Tunisia's land and the Gulf of Gabès between the
+edge and the coast, no other State's waters) is added to Tunisia's region.
+
 A position *on* a boundary belongs to both regions that share it. The GISIS
 vertices are published to 0.0001° (and as whole minutes, e.g. 34°20'N = 34.3333°),
 so a position within :data:`BOUNDARY_TOLERANCE_DEG` of a region (about 11 m) is
@@ -32,9 +39,26 @@ from shapely.geometry import shape
 
 from sarwatch.errors import DataError
 
-__all__ = ["BOUNDARY_TOLERANCE_DEG", "SarRegion", "sar_regions", "srr_at", "srr_membership"]
+__all__ = [
+    "BOUNDARY_TOLERANCE_DEG",
+    "LANDWARD_COMPLETIONS",
+    "SarRegion",
+    "sar_regions",
+    "srr_at",
+    "srr_membership",
+]
 
 _DATA_FILE = "srr_central_med.geojson"
+
+#: Where a coastal State's GISIS ring closes over land across its own coastal waters, the
+#: landward side added to its region, as ``{srr_id: ring of (lon, lat)}``. Tunisia: the
+#: triangle between the ring's closing edge (its last vertex, Ras Ajdir 33°10'N 11°33'E, and
+#: its first, 36°56'N 8°38'E, both on Tunisia's land borders), the meridian 8°38'E (west of
+#: Tunisia's westernmost coast, Tabarka, 8°45'E) and the parallel 33°10'N (south of the
+#: Gulf of Gabès): Tunisian land and the Gulf of Gabès only.
+LANDWARD_COMPLETIONS: dict[str, tuple[tuple[float, float], ...]] = {
+    "TN": ((11.55, 33.1667), (8.6333, 36.9333), (8.6333, 33.1667)),
+}
 
 #: A position this close to a region (degrees, the published precision of the GISIS
 #: vertices; about 11 m) counts as inside it, so a position on a boundary is in both
@@ -53,7 +77,8 @@ class SarRegion:
     name, country, rcc
         Human-readable names.
     polygon
-        The region (lon, lat degrees). Rings of coastal States close over land.
+        The region (lon, lat degrees). Rings of coastal States close over land (Tunisia's
+        completed on its landward side: :data:`LANDWARD_COMPLETIONS`).
     source, confidence
         Where the vertices come from and how far to trust them.
     """
@@ -100,6 +125,9 @@ def sar_regions() -> tuple[SarRegion, ...]:
     for feature in features:
         props = feature["properties"]
         geom = shapely.make_valid(shape(feature["geometry"]))
+        if props["srr_id"] in LANDWARD_COMPLETIONS:
+            landward = shapely.Polygon(LANDWARD_COMPLETIONS[props["srr_id"]])
+            geom = shapely.make_valid(shapely.union(geom, landward))
         shapely.prepare(geom)
         regions.append(
             SarRegion(
