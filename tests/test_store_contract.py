@@ -155,6 +155,21 @@ def test_token_expiry_is_kept_and_a_renewed_token_replaces_the_old(store: Store)
         renew_token(store, "bob")
 
 
+def test_a_user_renewed_and_removed_in_one_unit_of_work_is_gone(store: Store) -> None:
+    user, _ = add_user(store, "ana", "coordinator")
+    with store.unit_of_work() as uow:
+        uow.users.replace_token("ana", "f" * 64, user.created_at, None)
+        uow.users.remove("ana")
+        assert uow.users.all() == []
+        with pytest.raises(NotFoundError, match="no user 'ana'"):
+            uow.users.remove("ana")
+        uow.commit()
+    with store.unit_of_work() as uow:
+        assert uow.users.all() == []
+        assert uow.users.by_token_hash("f" * 64) is None
+        assert uow.users.by_token_hash(user.token_hash) is None
+
+
 def test_concurrent_writers_keep_one_chain(service: CaseService) -> None:
     case_id = open_case(service)
     errors: list[BaseException] = []

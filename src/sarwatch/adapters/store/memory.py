@@ -196,12 +196,14 @@ class _Users:
 
     def remove(self, name: str) -> None:
         staged = self._staged()
-        if name in staged.users:
-            del staged.users[name]
-        elif name in self._store.users:
-            staged.removed.add(name)
-        else:
+        known = name in staged.users or name in self._store.users
+        if not known or name in staged.removed:
             raise NotFoundError(f"no user {name!r}; list them with: sarwatch user list")
+        # a user renewed earlier in this unit of work has a staged copy and a stored one:
+        # both go (dropping the copy alone left the stored user in place)
+        staged.users.pop(name, None)
+        if name in self._store.users:
+            staged.removed.add(name)
 
     def all(self) -> list[UserRecord]:
         staged = self._staged()
