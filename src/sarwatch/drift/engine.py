@@ -299,8 +299,8 @@ def _near_raster(
     by the reach, with its origin and cell size written into ``kparams``, unless the box
     has more than :data:`_NEAR_CELLS_PER_STEP` fine cells per particle-step of the call
     (``n_moving`` particles): the coarse raster would cost more than it saves, and every
-    step is tested. Both spare only
-    tests that cannot find land: the results are the same as testing every step.
+    step is tested. Both spare only tests that cannot find land: the results are the same
+    as testing every step.
     """
     ny, nx = cells.shape
     if ny == 0:
