@@ -1,7 +1,9 @@
 """Live processes for the end-to-end tests and the benchmarks: a station server, Chromium.
 
 One way to start ``uvicorn`` on the app factory, wait until it answers
-``/api/health`` and give up with its output, and one set of headless Chromium flags,
+``/api/health`` and give up with its output; one way to serve an app object in a thread
+(:func:`served_in_thread`, the witness tests' second station); and one set of headless
+Chromium flags,
 shared by ``tests/_browser.py``, ``tests/test_api_cases_crash.py`` and the
 benchmarks that measure a running server (``benchmarks/bench_api.py``,
 ``benchmarks/bench_page.py``, which put this folder on ``sys.path``).
@@ -12,9 +14,12 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
 #: Headless Chromium without the network chatter a test or a measurement does not want.
 CHROMIUM_ARGS = [
@@ -34,6 +39,30 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+@contextmanager
+def served_in_thread(app: Any) -> Iterator[str]:
+    """Serve the ASGI ``app`` with uvicorn on a free 127.0.0.1 port, in a thread; its URL.
+
+    Waits (at most 60 s) until the server has started; stops it on exit.
+    """
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the server did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 def uvicorn_command(port: int, *options: str) -> list[str]:

@@ -15,6 +15,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from sqlalchemy import text as sql
 
+from _api import coordinator_and_observer
 from _cases_helpers import (
     NEEDS_POSTGRES,
     POSTGRES_URL,
@@ -22,9 +23,7 @@ from _cases_helpers import (
     fresh_database_url,
     reset_postgres,
 )
-from sarwatch.services.users import add_user
 from sarwatch.settings import Settings
-from sarwatch.web.app import create_app
 from sarwatch.web.station import station_of
 
 ALERT = "2018-03-15T04:10:00Z"
@@ -35,16 +34,8 @@ SEA = {"lon": 12.5, "lat": 33.2}
 def api(request, tmp_path: Path, land_mask) -> Iterator[tuple[TestClient, dict, dict]]:
     url = fresh_database_url(request.param, tmp_path, "api.db")
     settings = Settings(home_dir=tmp_path, database_url=url)
-    app = create_app(settings)
-    with TestClient(app) as client:
-        store = station_of(app).store
-        _, coord = add_user(store, "ana", "coordinator")
-        _, obs = add_user(store, "olu", "observer")
-        yield (
-            client,
-            {"Authorization": f"Bearer {coord}"},
-            {"Authorization": f"Bearer {obs}"},
-        )
+    with coordinator_and_observer(settings) as api:
+        yield api
 
 
 def _pos(**kw: object) -> dict:

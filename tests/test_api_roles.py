@@ -8,10 +8,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from sarwatch.services.users import add_user
+from _api import coordinator_and_observer
 from sarwatch.settings import Settings
-from sarwatch.web.app import create_app
-from sarwatch.web.station import station_of
 
 ALERT = "2018-03-15T04:10:00Z"
 POSITION = {"time": ALERT, "lon": 12.5, "lat": 33.2, "kind": "gps",
@@ -20,12 +18,9 @@ POSITION = {"time": ALERT, "lon": 12.5, "lat": 33.2, "kind": "gps",
 
 @pytest.fixture
 def api(tmp_path: Path, land_mask) -> Iterator[tuple[TestClient, dict, dict]]:
-    app = create_app(Settings(home_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'a.db'}"))
-    with TestClient(app) as client:
-        store = station_of(app).store
-        _, coord = add_user(store, "ana", "coordinator")
-        _, obs = add_user(store, "olu", "observer")
-        yield client, {"Authorization": f"Bearer {coord}"}, {"Authorization": f"Bearer {obs}"}
+    settings = Settings(home_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'a.db'}")
+    with coordinator_and_observer(settings) as api:
+        yield api
 
 
 def test_an_observer_is_told_why_a_bundle_is_for_coordinators_only(api) -> None:

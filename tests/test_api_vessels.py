@@ -12,15 +12,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from _api import coordinator_and_observer
 from _cli import open_case, run_cli
 from _responders import at, report
 from sarwatch.services.container import Station
-from sarwatch.services.users import add_user
 from sarwatch.settings import load_settings
 from sarwatch.vessels.picture import LivePicture
 from sarwatch.vessels.types import VesselStatic
-from sarwatch.web.app import create_app
-from sarwatch.web.station import station_of
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -47,12 +45,8 @@ def pic(monkeypatch: pytest.MonkeyPatch) -> LivePicture:
 
 @pytest.fixture
 def api(home: Path, pic: LivePicture) -> Iterator[tuple[TestClient, dict, dict]]:
-    app = create_app(load_settings(home_dir=home))
-    with TestClient(app) as client:
-        store = station_of(app).store
-        _, coord = add_user(store, "ana", "coordinator")
-        _, obs = add_user(store, "olu", "observer")
-        yield client, {"Authorization": f"Bearer {coord}"}, {"Authorization": f"Bearer {obs}"}
+    with coordinator_and_observer(load_settings(home_dir=home)) as api:
+        yield api
 
 
 def test_vessels_in_a_box_since_a_time_with_tracks(api: Any) -> None:

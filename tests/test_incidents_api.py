@@ -11,9 +11,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from sarwatch.services.users import add_user
+from _api import coordinator_and_observer
 from sarwatch.settings import Settings
-from sarwatch.web.app import create_app
 from sarwatch.web.station import station_of
 
 DATA = Path(__file__).parent / "data_incidents"
@@ -31,12 +30,9 @@ REPORT = {
 
 @pytest.fixture
 def api(tmp_path: Path) -> Iterator[tuple[TestClient, dict, dict]]:
-    app = create_app(Settings(home_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'a.db'}"))
-    with TestClient(app) as client:
-        store = station_of(app).store
-        _, coord = add_user(store, "ana", "coordinator")
-        _, obs = add_user(store, "olu", "observer")
-        yield client, {"Authorization": f"Bearer {coord}"}, {"Authorization": f"Bearer {obs}"}
+    settings = Settings(home_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'a.db'}")
+    with coordinator_and_observer(settings) as api:
+        yield api
 
 
 def test_import_record_merge_and_query(api) -> None:
@@ -195,8 +191,6 @@ def test_public_incidents_are_built_once_per_change_and_revalidate(api, tmp_path
     repeated request reads only the versions (two small queries), answers with an ETag
     and 304; a new incident is in the very next answer."""
     from sqlalchemy import event
-
-    from sarwatch.web.station import station_of
 
     client, coord, _ = api
     client.post("/api/incidents", json=REPORT, headers=coord)

@@ -11,23 +11,17 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from _api import coordinator_and_observer
 from _cli import open_case, run_cli
 from _plan import REQUEST, with_unit
-from sarwatch.services.users import add_user
 from sarwatch.settings import load_settings
-from sarwatch.web.app import create_app
-from sarwatch.web.station import station_of
 
 
 @pytest.fixture
 def api(home: Path) -> Iterator[tuple[TestClient, dict[str, str], dict[str, str]]]:
     """The app on the CLI's home, a coordinator's and an observer's headers."""
-    app = create_app(load_settings(home_dir=home))
-    with TestClient(app) as client:
-        store = station_of(app).store
-        _, coord = add_user(store, "ana", "coordinator")
-        _, obs = add_user(store, "olu", "observer")
-        yield client, {"Authorization": f"Bearer {coord}"}, {"Authorization": f"Bearer {obs}"}
+    with coordinator_and_observer(load_settings(home_dir=home)) as api:
+        yield api
 
 
 def test_the_cli_and_the_api_give_the_same_answer(

@@ -13,15 +13,13 @@ from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
 
+from _api import coordinator_and_observer
 from sarwatch.adapters.incidents.common import from_spreadsheet_cell, spreadsheet_cell
 from sarwatch.adapters.store import MemoryStore
 from sarwatch.ledger import Signer
 from sarwatch.services.incident_files import import_file
 from sarwatch.services.incidents import IncidentService
-from sarwatch.services.users import add_user
 from sarwatch.settings import Settings
-from sarwatch.web.app import create_app
-from sarwatch.web.station import station_of
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -49,12 +47,9 @@ def test_cells_written_elsewhere_are_read_as_they_are(cell: str) -> None:
 
 @pytest.fixture
 def api(tmp_path: Path) -> Iterator[tuple[TestClient, dict, dict]]:
-    app = create_app(Settings(home_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'a.db'}"))
-    with TestClient(app) as client:
-        store = station_of(app).store
-        _, coord = add_user(store, "ana", "coordinator")
-        _, obs = add_user(store, "olu", "observer")
-        yield client, {"Authorization": f"Bearer {coord}"}, {"Authorization": f"Bearer {obs}"}
+    settings = Settings(home_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'a.db'}")
+    with coordinator_and_observer(settings) as api:
+        yield api
 
 
 def _record_hostile_report(client: TestClient, coord: dict) -> None:

@@ -7,18 +7,15 @@ thread; the submitting station is a case service on its own SQLite store.
 from __future__ import annotations
 
 import shutil
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from _cases_helpers import contact, make_service, open_case, run_sql
 from _cli import open_case as cli_open_case
 from _cli import run_cli
-from _live import free_port
+from _live import served_in_thread
 from sarwatch.adapters.store import SqlStore
 from sarwatch.errors import IntegrityError
 from sarwatch.ledger import Signer, public_key_pem
@@ -52,20 +49,8 @@ def witness_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             "witness_trust": "first-use",
         }
     )
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the witness server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served_in_thread(create_app(settings)) as url:
+        yield url
 
 
 def _station(path: Path, signer: Signer | None = None) -> CaseService:

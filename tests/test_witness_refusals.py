@@ -7,16 +7,13 @@ exit 3 kept for a checkpoint that contradicts what the witness holds (409).
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from _cases_helpers import make_service, open_case
-from _live import free_port
+from _live import served_in_thread
 from sarwatch.adapters.store import SqlStore
 from sarwatch.errors import DataError, IntegrityError, PermissionDeniedError
 from sarwatch.services import checkpoints
@@ -32,20 +29,8 @@ def allow_list_witness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
     settings = Settings.model_validate(
         {"home_dir": home, "database_url": f"sqlite:///{home / 'w.db'}"}
     )
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the witness server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served_in_thread(create_app(settings)) as url:
+        yield url
 
 
 def test_an_untrusted_key_is_a_permission_refusal_with_what_to_do(
